@@ -1,0 +1,69 @@
+"""The canonical vocabulary: identities, funding sources and government levels.
+
+The ids are a contract shared with population files, rosters and scenario files
+(DOMAIN.md, "Vocabulary"); the data lives in ``vocabulary.yaml`` beside this module.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+import yaml
+
+Lang = Literal["zh", "en"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry with its Chinese and English labels."""
+
+    id: str
+    zh: str
+    en: str
+    level: str = ""
+    bit: int = -1
+
+    def label(self, lang: Lang = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _load() -> dict[str, tuple[Term, ...]]:
+    text = resources.files("simulate").joinpath("vocabulary.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    return {key: tuple(Term(**{k: str(v) if k not in ("bit",) else int(v) for k, v in row.items()})
+                       for row in rows)
+            for key, rows in raw.items()}
+
+
+_VOCAB = _load()
+IDENTITIES: dict[str, Term] = {t.id: t for t in _VOCAB["identities"]}
+SOURCES: dict[str, Term] = {t.id: t for t in _VOCAB["sources"]}
+GOVERNMENT_LEVELS: dict[str, Term] = {t.id: t for t in _VOCAB["government_levels"]}
+#: Funding sources in display order; ``individual`` is always first.
+SOURCE_IDS: tuple[str, ...] = tuple(SOURCES)
+IDENTITY_IDS: tuple[str, ...] = tuple(IDENTITIES)
+IDENTITY_BIT: dict[str, int] = {t.id: t.bit for t in IDENTITIES.values()}
+HOUSEHOLD_IDENTITIES: frozenset[str] = frozenset(
+    t.id for t in IDENTITIES.values() if t.level == "household")
+
+
+def identity_mask(ids: "list[str] | tuple[str, ...] | frozenset[str]") -> int:
+    """Bitmask (uint32 value) for a set of canonical identity ids; unknown ids raise KeyError."""
+    mask = 0
+    for ident in ids:
+        mask |= 1 << IDENTITY_BIT[ident]
+    return mask
+
+
+def identities_of(mask: int) -> list[str]:
+    """Canonical identity ids set in a bitmask, in vocabulary order."""
+    return [t.id for t in IDENTITIES.values() if mask >> t.bit & 1]
+
+
+def label(term_id: str, lang: Lang = "zh") -> str:
+    """The zh or en label of any identity, source or government level id."""
+    for table in (SOURCES, IDENTITIES, GOVERNMENT_LEVELS):
+        if term_id in table:
+            return table[term_id].label(lang)
+    return term_id
