@@ -1,0 +1,69 @@
+"""Safe YAML reading for user files: data only, no tags that build objects, no aliases.
+
+PyYAML's SafeLoader already refuses ``!!python`` tags; we also refuse aliases (a scenario
+never needs them, and an alias bomb expands to gigabytes when traversed), cap the file
+size before reading, and demand UTF-8.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ScenarioError
+
+#: Largest scenario or mapping file we read, in bytes; real ones are a few kilobytes.
+MAX_BYTES = 1_000_000
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in scenario files",
+                                       event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _line_reason(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    problem = " ".join(str(problem).split())
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return problem
+
+
+def parse_yaml_text(text: str, where: str) -> Any:
+    """Parse YAML text as plain data (mappings, lists, scalars); errors name ``where``."""
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ScenarioError(where, f"not valid YAML: {_line_reason(exc)}") from None
+    except RecursionError:
+        raise ScenarioError(where, "not valid YAML: nesting too deep") from None
+
+
+def read_yaml_file(path: str | Path) -> Any:
+    """Read a user's YAML file as data, refusing directories, huge files and non-UTF-8 bytes."""
+    p = Path(path)
+    where = str(path)
+    if not p.exists():
+        raise ScenarioError(where, "no such file")
+    if p.is_dir():
+        raise ScenarioError(where, "is a directory, not a YAML file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise ScenarioError(where, f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,}")
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(where, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(where, f"not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8") from None
+    if not text.strip():
+        raise ScenarioError(where, "file is empty")
+    return parse_yaml_text(text, where)

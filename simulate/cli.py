@@ -1,0 +1,199 @@
+"""The ``simulate`` command line: validate, explain, assumptions, run, report, sweep, ….
+
+Every command exits 2 with one line on stderr (file, field or row, reason) for a user's
+mistake; tracebacks are shown only with ``SIMULATE_DEBUG=1``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Callable
+
+from .errors import SimulateError
+from .vocabulary import IDENTITIES
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def _command(name: str):
+    def register(fn):
+        _COMMANDS[name] = fn
+        return fn
+    return register
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from .overrides import parse_assignments, read_override_sheet
+    out: dict[str, Any] = {}
+    for sheet in getattr(args, "set_file", None) or []:
+        out.update(read_override_sheet(sheet))
+    out.update(parse_assignments(getattr(args, "set", None)))
+    return out
+
+
+def _load(args: argparse.Namespace):
+    from .policy import load_scenario
+    return load_scenario(args.scenario, _overrides(args))
+
+
+def _add_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", metavar="PATH=VALUE",
+                   help="override one scenario value, e.g. contribution.personal=400 (repeatable)")
+    p.add_argument("--set-file", action="append", metavar="XLSX_OR_CSV",
+                   help="a sheet of (parameter path, value) rows applied as overrides")
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@_command("validate")
+def _validate(args: argparse.Namespace) -> int:
+    from .policy import load_scenario
+    bad = 0
+    for path in args.files:
+        try:
+            sc = load_scenario(path)
+        except SimulateError as exc:
+            print(exc.one_line(), file=sys.stderr)
+            bad += 1
+            continue
+        n = len(sc.assumptions())
+        if not args.quiet:
+            print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
+        if args.assumptions:
+            for a in sc.assumptions():
+                print(f"  assumption {a['path']}: {a['note']}")
+    return 2 if bad else 0
+
+
+@_command("assumptions")
+def _assumptions(args: argparse.Namespace) -> int:
+    sc = _load(args)
+    items = sc.assumptions()
+    if args.json:
+        _print_json({"scenario": sc.id, "assumptions": items})
+    else:
+        for a in items:
+            print(f"{a['path']}: {a['note']}")
+    return 0
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@_command("explain")
+def _explain(args: argparse.Namespace) -> int:
+    from .explain import explain_json, explain_text
+    from .rules import Person
+    sc = _load(args)
+    idents = []
+    for ident in args.identity or []:
+        for part in ident.split(";"):
+            part = part.strip()
+            if not part:
+                continue
+            if part not in IDENTITIES:
+                import difflib
+                hint = difflib.get_close_matches(part, IDENTITIES, n=1)
+                raise SimulateError("--identity", f"unknown identity {part!r}"
+                                    + (f" (did you mean {hint[0]}?)" if hint else ""))
+            idents.append(part)
+    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, args.timing)
+    if args.json:
+        _print_json(explain_json(sc, person))
+    else:
+        print(explain_text(sc, person, args.lang))
+    return 0
+
+
+def _age(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"age must be a whole number of years, got {text!r}") from None
+    if not 0 <= v <= 130:
+        raise argparse.ArgumentTypeError(f"age must be between 0 and 130, got {v}")
+    return v
+
+
+def _grade(text: str) -> int:
+    if text not in {"0", "1", "2", "3", "4"}:
+        raise argparse.ArgumentTypeError(f"disability grade must be 0 (none) to 4, got {text!r}")
+    return int(text)
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = argparse.ArgumentParser(
+        prog="simulate",
+        description="Who pays the resident medical-insurance contribution: county scenarios, "
+                    "populations, outlays by funding source, what-ifs and reports.")
+    parser.add_argument("--version", action="version", version=f"simulate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check scenario files; exit 0 only if all are valid")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--assumptions", action="store_true", help="also list every assumption")
+    p.add_argument("--quiet", action="store_true", help="print only errors")
+
+    p = sub.add_parser("assumptions", help="list what a scenario assumes where its document is silent")
+    p.add_argument("scenario")
+    _add_set(p)
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("explain", help="one person's tier and who pays what, with the reasons")
+    p.add_argument("scenario")
+    p.add_argument("--identity", action="append", metavar="ID",
+                   help="a canonical identity id (repeatable): " + ", ".join(IDENTITIES))
+    p.add_argument("--age", type=_age, default=40, help="whole years (default 40)")
+    p.add_argument("--sex", choices=["F", "M"], default="F")
+    p.add_argument("--disability-grade", type=_grade, default=0, help="0 none, 1-4 certificate grade")
+    p.add_argument("--timing", choices=["regular", "late", "newborn"], default="regular",
+                   help="regular: paid in the collection period; late: after it; newborn: within the newborn window")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--json", action="store_true")
+    _add_set(p)
+
+    for extra in _EXTRA_PARSERS:
+        extra(sub)
+    return parser
+
+
+#: Other modules add their commands here (run, report, sweep, roster, …).
+_EXTRA_PARSERS: list[Callable[[Any], None]] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import commands  # noqa: F401  registers the analysis commands
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    try:
+        return _COMMANDS[args.command](args)
+    except SimulateError as exc:
+        print(f"simulate {args.command}: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"simulate {args.command}: interrupted; no partial output was kept", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
+        if os.environ.get("SIMULATE_DEBUG"):
+            raise
+        print(f"simulate {args.command}: internal error ({type(exc).__name__}: {exc}); "
+              f"rerun with SIMULATE_DEBUG=1 for details", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

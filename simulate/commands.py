@@ -1,0 +1,1 @@
+"""Commands beyond validate/explain register themselves here (run, report, sweep, roster, …)."""

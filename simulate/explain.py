@@ -1,0 +1,114 @@
+"""``simulate explain``: one person's tier, who pays what, and why, in zh or en."""
+from __future__ import annotations
+
+from typing import Any
+
+from .policy import Scenario
+from .reference import Outcome, resolve
+from .rules import Person
+from .vocabulary import IDENTITIES, label
+
+
+def yuan_number(fen: int) -> int | float:
+    """Fen as a JSON number of yuan with at most two decimals (exact for any int fen)."""
+    return fen // 100 if fen % 100 == 0 else round(fen / 100, 2)
+
+
+def yuan_text(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}" + (f".{part:02d}" if part else "")
+
+
+def explain_person(scenario: Scenario, person: Person) -> Outcome:
+    """The reference outcome for one person under a scenario."""
+    return resolve(scenario.policy, person)
+
+
+def explain_json(scenario: Scenario, person: Person) -> dict[str, Any]:
+    """The DESIGN.md contract: scenario, tier, pays (non-zero sources, yuan), fiscal_subsidy."""
+    out = resolve(scenario.policy, person)
+    pays = {src: yuan_number(fen) for src, fen in out.payment.pays.items() if fen != 0}
+    result: dict[str, Any] = {"scenario": scenario.id, "tier": out.tier, "pays": pays,
+                              "fiscal_subsidy": yuan_number(out.payment.fiscal_subsidy)}
+    if not out.payment.enrolled:
+        result["enrolled"] = False
+    return result
+
+
+def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
+    """A readable explanation naming the rule, the document section and the tiers considered."""
+    pol = scenario.policy
+    out = resolve(pol, person)
+    zh = lang == "zh"
+    tiers = {t.id: t for t in pol.tiers}
+    ids = sorted(person.identities, key=list(IDENTITIES).index)
+    who = "、".join(label(i, lang) for i in ids) if zh else ", ".join(label(i, lang) for i in ids)
+    attrs = []
+    if zh:
+        attrs.append(f"{person.age}岁")
+        attrs.append("女" if person.sex == "F" else "男")
+        if person.disability_grade:
+            attrs.append(f"{person.disability_grade}级残疾")
+        attrs.append({"regular": "集中征缴期内缴费", "late": "征缴期外缴费", "newborn": "新生儿窗口期内缴费"}[person.timing])
+    else:
+        attrs.append(f"age {person.age}")
+        attrs.append("female" if person.sex == "F" else "male")
+        if person.disability_grade:
+            attrs.append(f"disability grade {person.disability_grade}")
+        attrs.append({"regular": "paying in the collection period", "late": "paying after the collection period",
+                      "newborn": "newborn paying within the window"}[person.timing])
+    lines = []
+    doc = pol.document
+    if zh:
+        lines.append(f"情景：{pol.title.zh}（{doc.number}，{doc.issuer}，{doc.date}）")
+        lines.append(f"人员：{who or '无特殊身份'}；{'，'.join(attrs)}")
+        lines.append(f"个人缴费标准 {yuan_text(pol.contribution.personal)} 元，财政补助 "
+                     f"{yuan_text(pol.contribution.fiscal_subsidy)} 元（{pol.contribution.section}）")
+    else:
+        lines.append(f"Scenario: {pol.title.en} ({doc.number}, {doc.issuer}, {doc.date})")
+        lines.append(f"Person: {who or 'no hardship identity'}; {', '.join(attrs)}")
+        lines.append(f"Personal standard {yuan_text(pol.contribution.personal)} yuan, fiscal subsidy "
+                     f"{yuan_text(pol.contribution.fiscal_subsidy)} yuan (section {pol.contribution.section})")
+    rule_name = {"priority": ("按优先顺序（首个符合的档次）", "priority order (the first tier that applies)"),
+                 "highest_benefit": ("就高（个人缴费最少的档次）", "highest benefit (the tier where the person pays least)")}
+    if len(out.eligible) > 1:
+        rn = rule_name[out.rule][0 if zh else 1]
+        head = f"符合 {len(out.eligible)} 个档次，多重身份规则：{rn}，依据 {pol.multiple_identities.section}" if zh else \
+            f"Qualifies for {len(out.eligible)} tiers; multiple-identity rule: {rn}, section {pol.multiple_identities.section}"
+        lines.append(head)
+        for tid, ind in out.considered:
+            t = tiers[tid]
+            mark = "→" if tid == out.tier else " "
+            if zh:
+                lines.append(f"  {mark} {t.label.zh}（{t.section}）：个人缴 {yuan_text(ind)} 元")
+            else:
+                lines.append(f"  {mark} {t.label.en} (section {t.section}): person pays {yuan_text(ind)} yuan")
+        if out.tie_with:
+            other = "、".join(tiers[t].label.get(lang) for t in out.tie_with)
+            lines.append(f"  与 {other} 同等优惠，按文件列出顺序取前者" if zh else
+                         f"  tied with {other}; broken by the order the document lists them")
+    if out.tier == "general":
+        lines.append("不符合任何资助档次，按普通群体缴费。" if zh else "No subsidy tier applies: the person pays as the general population.")
+    else:
+        t = tiers[out.tier]
+        lines.append(f"适用档次：{t.label.zh}（{t.section}）" if zh else f"Tier: {t.label.en} (section {t.section})")
+        if t.assumption and t.note:
+            lines.append(f"  假设：{t.note}" if zh else f"  Assumption: {t.note}")
+    pay = out.payment
+    if pay.late_rule:
+        sec = pol.timing.late.section
+        msg = {"full_financing": ("征缴期外缴费：按个人缴费与财政补助之和缴纳，不享受资助", "Late payment: the person pays the standard plus the fiscal subsidy, no subsidy"),
+               "personal": ("征缴期外缴费：按个人缴费标准缴纳，不享受资助", "Late payment: the person pays the personal standard, no subsidy"),
+               "not_accepted": ("征缴期外不予参保", "Late payment is not accepted: the person cannot enroll")}[pay.late_rule]
+        lines.append(f"{msg[0 if zh else 1]}（{sec}）" if zh else f"{msg[1]} (section {sec})")
+    if pay.enrolled:
+        lines.append("缴费：" if zh else "Payments:")
+        for src, fen in pay.pays.items():
+            if fen:
+                lines.append(f"  {label(src, lang)}：{yuan_text(fen)} 元" if zh else f"  {label(src, lang)}: {yuan_text(fen)} yuan")
+        if all(f == 0 for f in pay.pays.values()):
+            lines.append("  （无）" if zh else "  (nothing)")
+        lines.append(f"财政补助（进入基金）：{yuan_text(pay.fiscal_subsidy)} 元" if zh else
+                     f"Fiscal subsidy paid into the fund: {yuan_text(pay.fiscal_subsidy)} yuan")
+    return "\n".join(lines)

@@ -1,0 +1,295 @@
+"""Resident ID numbers (居民身份号码): validation, age and sex, masking.
+
+The 18-character number is defined by GB 11643-1999 (公民身份号码):
+
+    RRRRRR YYYYMMDD SSS C
+    region  birth    seq check
+
+* ``RRRRRR`` the administrative division code (GB/T 2260) where the number was issued;
+* ``YYYYMMDD`` the date of birth;
+* ``SSS`` a sequence number; its last digit is odd for men and even for women;
+* ``C`` the check digit, ISO 7064 MOD 11-2 over the first 17 digits ("X" stands for 10).
+
+The 15-digit numbers of the earlier standard (GB 11643-1989) have a 2-digit birth year
+(``RRRRRR YYMMDD SSS``) and no check digit. They were only ever issued to people born in
+the 1900s, so they are **converted** (the national conversion rule): insert ``19`` before
+the birth year and append the GB 11643-1999 check digit.
+
+Privacy: an ID number identifies a person. Everything in this module that may end up in a
+report, a log or an error message shows a *masked* number (:func:`mask_id`): the first 6
+digits (the region), 8 stars, the last 4. Error reasons never contain the number at all.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+import numbers
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "IdInfo",
+    "IdNumberError",
+    "MAX_AGE",
+    "age_on",
+    "check_digit",
+    "convert_15_to_18",
+    "mask_id",
+    "mask_ids_in_text",
+    "validate_id",
+]
+
+#: Oldest plausible age (whole years) of a living person on a roster.
+MAX_AGE = 120
+
+#: ISO 7064 MOD 11-2 weights of GB 11643-1999: 2**(17-i) mod 11 for position i = 0..16.
+_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
+#: Check character for (weighted sum mod 11) = 0..10.
+_CHECK_CHARS = "10X98765432"
+
+#: First two digits (province-level code, GB/T 2260) that a resident ID number can start with.
+#: 71/81/82/83 are Taiwan, Hong Kong and Macao (residence permits use 81/82/83).
+#: Numbers starting with 9 are the 2023 foreigners' permanent residence cards, which use the
+#: same GB 11643 layout and check digit.
+_PROVINCES = frozenset({
+    "11", "12", "13", "14", "15",
+    "21", "22", "23",
+    "31", "32", "33", "34", "35", "36", "37",
+    "41", "42", "43", "44", "45", "46",
+    "50", "51", "52", "53", "54",
+    "61", "62", "63", "64", "65",
+    "71", "81", "82", "83",
+})
+
+#: A spreadsheet number (an IEEE double) keeps at most 15 significant decimal digits safely.
+_MAX_NUMERIC_DIGITS = 15
+
+_SCIENTIFIC = re.compile(r"^[0-9](?:\.[0-9]+)?E[+]?[0-9]+$")
+_DECIMAL_ZERO = re.compile(r"^([0-9]+)\.0+$")
+_FORMULA_TEXT = re.compile(r'^="(.*)"$')  # ="430922..." : a CSV trick to keep a number as text
+_ID_LIKE_RUN = re.compile(r"(?<![0-9])[0-9]{14,}[Xx]?(?![0-9])")
+_ID18 = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID15 = re.compile(r"^[0-9]{15}$")
+
+
+class IdNumberError(ValueError):
+    """An ID number that cannot be used; ``reason`` is one line and never holds the number."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def age_on(birth_date: datetime.date, when: datetime.date) -> int:
+    """Age in whole years on ``when`` (a person born on 29 February turns a year older on 1 March
+    in common years)."""
+    before_birthday = (when.month, when.day) < (birth_date.month, birth_date.day)
+    return when.year - birth_date.year - int(before_birthday)
+
+
+@dataclass(frozen=True)
+class IdInfo:
+    """A valid, normalised ID number and what it says about the person.
+
+    ``repr`` and ``str`` show the masked number only, so an ``IdInfo`` that ends up in a
+    log or a traceback does not leak the full number.
+    """
+
+    number: str = field(repr=False)  # 18 characters, uppercase X
+    birth_date: datetime.date
+    sex: Literal["F", "M"]
+    region: str  # first 6 digits (division code where the number was issued)
+    age: int  # whole years on ``as_of``
+    as_of: datetime.date
+    converted_from_15: bool = False
+
+    @property
+    def masked(self) -> str:
+        """The number masked for display (first 6, 8 stars, last 4)."""
+        return mask_id(self.number)
+
+    def age_on(self, when: datetime.date) -> int:
+        """Age in whole years on another date."""
+        return age_on(self.birth_date, when)
+
+    def __repr__(self) -> str:
+        return (f"IdInfo(masked={self.masked!r}, birth_date={self.birth_date!r}, "
+                f"sex={self.sex!r}, region={self.region!r}, age={self.age}, "
+                f"as_of={self.as_of!r}, converted_from_15={self.converted_from_15})")
+
+    __str__ = __repr__
+
+
+def check_digit(first17: str) -> str:
+    """The GB 11643-1999 check character (ISO 7064 MOD 11-2) for the first 17 digits."""
+    if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
+        raise ValueError("check_digit needs exactly 17 ASCII digits")
+    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS))
+    return _CHECK_CHARS[total % 11]
+
+
+def convert_15_to_18(number15: str) -> str:
+    """Convert a 15-digit GB 11643-1989 number to 18 characters.
+
+    The rule: the 2-digit birth year YY becomes 19YY (15-digit numbers were only issued to
+    people born in the 1900s) and the GB 11643-1999 check digit is appended.
+    """
+    if not _ID15.match(number15):
+        raise ValueError("convert_15_to_18 needs exactly 15 ASCII digits")
+    first17 = number15[:6] + "19" + number15[6:]
+    return first17 + check_digit(first17)
+
+
+def mask_id(number: object) -> str:
+    """Mask an ID number for display: ``430922********123X`` (first 6, 8 stars, last 4).
+
+    Anything that is not a well-formed 18-character number (a 15-digit old number, a typo,
+    a float read from Excel) keeps only its first 3 and last 2 characters; a value shorter
+    than 9 characters is starred completely. The result never shows the value whole.
+    """
+    if number is None or (isinstance(number, float) and math.isnan(number)):
+        return ""
+    text = str(number).strip()
+    if _ID18.match(text.upper()):
+        return text[:6] + "*" * 8 + text[-4:].upper()
+    if len(text) >= 9:
+        return text[:3] + "*" * (len(text) - 5) + text[-2:]
+    return "*" * len(text)
+
+
+def mask_ids_in_text(text: str) -> str:
+    """Mask every ID-like run in free text (14 or more digits, optionally followed by X).
+
+    Use it on anything that goes into a log, an error message or a report and might
+    carry a number (a cell value, a file name); an 11-digit phone number is left alone.
+    """
+    return _ID_LIKE_RUN.sub(lambda m: mask_id(m.group(0)), text)
+
+
+def _normalise_text(text: str) -> str:
+    """Full-width digits and letters to ASCII, no whitespace, no quote markers, uppercase."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(text.split())
+    formula = _FORMULA_TEXT.match(text)
+    if formula:
+        text = formula.group(1)
+    text = text.strip("'\"‘’“”")
+    return text.upper()
+
+
+def _from_number(value: numbers.Real) -> str:
+    """Digits of a numeric cell, or IdNumberError when a spreadsheet number lost digits."""
+    if isinstance(value, numbers.Integral):
+        as_int = int(value)
+        if as_int < 0:
+            raise IdNumberError("negative number in the ID column")
+        return str(as_int)
+    as_float = float(value)
+    if math.isnan(as_float):
+        raise IdNumberError("empty ID number")
+    if math.isinf(as_float) or as_float < 0:
+        raise IdNumberError("not an ID number (numeric cell that is not a whole positive number)")
+    if not as_float.is_integer():
+        raise IdNumberError("not an ID number (numeric cell with a fraction)")
+    if as_float >= 10 ** _MAX_NUMERIC_DIGITS:
+        raise IdNumberError(
+            "ID stored as a number: a spreadsheet number keeps only 15 significant digits, "
+            "so the last digits of this 18-digit ID are lost and cannot be recovered "
+            "(format the ID column as text and re-enter the numbers)")
+    return str(int(as_float))
+
+
+def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
+    """Validate a resident ID number (GB 11643-1999) and derive birth date, age and sex.
+
+    ``text`` may be a string (full-width digits, spaces, a lowercase x, a leading
+    apostrophe and ``="..."`` are tolerated) or a number read from a spreadsheet:
+
+    * an ``int`` is exact and accepted (openpyxl returns an int when the file holds all
+      digits);
+    * a ``float`` of 16 or more digits (e.g. ``4.30922199001011e+17``) has lost digits:
+      a double keeps only 15 significant digits, so the number is rejected as
+      unrecoverable; text in scientific notation (``4.30922E+17``, a CSV saved by Excel)
+      likewise;
+    * a 15-digit number (an old GB 11643-1989 number fits in a float exactly) is accepted.
+
+    15-digit numbers are converted to 18 characters (see :func:`convert_15_to_18`).
+
+    Raises :class:`IdNumberError` with a one-line reason: bad length, a non-digit,
+    a bad check digit (expected vs found), an impossible birth date, a birth after
+    ``as_of``, an age over :data:`MAX_AGE`, an unknown province code.
+    """
+    from_number = False
+    if text is None:
+        raise IdNumberError("empty ID number")
+    if isinstance(text, bool):
+        raise IdNumberError("not an ID number (a true/false cell)")
+    if isinstance(text, numbers.Real):
+        digits = _from_number(text)
+        from_number = True
+    elif isinstance(text, str):
+        digits = _normalise_text(text)
+    else:
+        digits = _normalise_text(str(text))
+    if not digits:
+        raise IdNumberError("empty ID number")
+    if _SCIENTIFIC.match(digits):
+        raise IdNumberError(
+            "ID written in scientific notation (like 4.3E+17): the column was numeric in a "
+            "spreadsheet, which keeps only 15 significant digits, so the last digits are lost "
+            "(format the ID column as text and re-export)")
+    decimal = _DECIMAL_ZERO.match(digits)
+    if decimal:
+        digits = decimal.group(1)
+        from_number = True
+
+    for position, char in enumerate(digits, start=1):
+        is_final_x = char == "X" and position == len(digits) == 18
+        if not ("0" <= char <= "9" or is_final_x):
+            shown = char if char.isprintable() else repr(char)
+            raise IdNumberError(f"non-digit character {shown!r} at position {position}")
+    if len(digits) not in (15, 18):
+        raise IdNumberError(
+            f"bad length: {len(digits)} characters (an ID number has 18, or 15 for an old number)")
+
+    converted = len(digits) == 15
+    if converted:
+        number = convert_15_to_18(digits)
+    else:
+        number = digits
+        expected = check_digit(number[:17])
+        if number[17] != expected:
+            hint = ("; the ID was stored as a number, so a spreadsheet may have dropped its last "
+                    "digits" if from_number else "")
+            raise IdNumberError(
+                f"bad check digit: expected {expected}, found {number[17]} "
+                f"(a digit was mistyped or the number is made up){hint}")
+
+    if number[:2] not in _PROVINCES and number[0] != "9":
+        raise IdNumberError(f"unknown province code {number[:2]} in the first two digits")
+    birth = _birth_date(number[6:14])
+    if birth > as_of:
+        raise IdNumberError(f"birth date after the as-of date {as_of.isoformat()}")
+    age = age_on(birth, as_of)
+    if age > MAX_AGE:
+        raise IdNumberError(f"implausible age {age} (over {MAX_AGE}) on {as_of.isoformat()}")
+    sex: Literal["F", "M"] = "M" if int(number[16]) % 2 else "F"
+    return IdInfo(number=number, birth_date=birth, sex=sex, region=number[:6], age=age,
+                  as_of=as_of, converted_from_15=converted)
+
+
+def _birth_date(yyyymmdd: str) -> datetime.date:
+    """Birth date from the 8 date digits; the reason names the bad part, not the date."""
+    year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])
+    if not 1 <= month <= 12:
+        raise IdNumberError(f"impossible birth date: month {month:02d}")
+    if year < 1:
+        raise IdNumberError("impossible birth date: year 0000")
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise IdNumberError(
+            f"impossible birth date: day {day:02d} does not exist in month {month:02d}"
+            + (" of that year" if month == 2 and day == 29 else "")) from None

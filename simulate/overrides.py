@@ -1,0 +1,146 @@
+"""``--set PATH=VALUE`` overrides: change one value of a scenario, then validate as a file.
+
+A path walks the scenario's keys with dots; in a list of items with an ``id`` (tiers,
+target groups) a segment picks the item by id, e.g. ``tiers.dibao.subsidy.percent=70``.
+Values are read as YAML scalars (numbers, true/false, text): data, never code.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from . import _yaml
+from .errors import ScenarioError
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split ``PATH=VALUE`` and read VALUE as a plain YAML scalar or list."""
+    if "=" not in text:
+        raise ScenarioError(f"--set {text}", "expected PATH=VALUE, e.g. contribution.personal=400")
+    path, value = text.split("=", 1)
+    path = path.strip()
+    if not path:
+        raise ScenarioError(f"--set {text}", "the path before '=' is empty")
+    return path, parse_value(value, f"--set {path}")
+
+
+def parse_value(value: Any, where: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    if value.strip() == "":
+        raise ScenarioError(where, "the value after '=' is empty")
+    parsed = _yaml.parse_yaml_text(value, where)
+    if isinstance(parsed, dict):
+        raise ScenarioError(where, "a value must be a number, true/false, text or a list, not a mapping")
+    return parsed
+
+
+def parse_assignments(items: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        path, value = parse_assignment(item)
+        out[path] = value
+    return out
+
+
+def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> dict:
+    """A deep copy of ``raw`` with each override applied; unknown paths are errors."""
+    out = copy.deepcopy(raw)
+    for path, value in overrides.items():
+        label = f"--set {path}"
+        value = parse_value(value, label)
+        segments = path.split(".")
+        if any(not s for s in segments):
+            raise ScenarioError(label, "empty segment in the path")
+        node: Any = out
+        walked: list[str] = []
+        for i, seg in enumerate(segments):
+            last = i == len(segments) - 1
+            if isinstance(node, dict):
+                if last:
+                    node[seg] = value
+                    break
+                if seg not in node:
+                    known = ", ".join(sorted(map(str, node))) or "nothing"
+                    raise ScenarioError(label, f"no key {seg!r} at {'.'.join(walked) or 'top level'} "
+                                               f"(there: {known})")
+                node = node[seg]
+            elif isinstance(node, list):
+                idx = _list_index(node, seg)
+                if idx is None:
+                    ids = [str(x.get("id")) for x in node if isinstance(x, dict) and "id" in x]
+                    raise ScenarioError(label, f"no item {seg!r} in {'.'.join(walked)} "
+                                               f"(ids: {', '.join(ids) or 'none'})")
+                if last:
+                    node[idx] = value
+                    break
+                node = node[idx]
+            else:
+                raise ScenarioError(label, f"{'.'.join(walked)} is a value, it has no {seg!r}")
+            walked.append(seg)
+    return out
+
+
+def _list_index(node: list, seg: str) -> int | None:
+    for i, item in enumerate(node):
+        if isinstance(item, dict) and str(item.get("id")) == seg:
+            return i
+    if seg.isdigit() and int(seg) < len(node):
+        return int(seg)
+    return None
+
+
+def read_override_sheet(path: str | Path) -> dict[str, Any]:
+    """Overrides from a spreadsheet of (parameter path, value) rows: .xlsx or .csv.
+
+    For analysts who do not edit YAML: the first sheet's first two columns; a header row
+    naming them (path/参数, value/取值) is skipped; blank rows are skipped.
+    """
+    p = Path(path)
+    where = str(path)
+    if not p.is_file():
+        raise ScenarioError(where, "no such file")
+    rows: list[tuple[Any, Any, int]] = []
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+        try:
+            wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise ScenarioError(where, f"cannot read as Excel: {type(exc).__name__}") from None
+        ws = wb.worksheets[0]
+        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = list(row) + [None, None]
+            rows.append((cells[0], cells[1], n))
+        wb.close()
+    elif p.suffix.lower() in (".csv", ".txt"):
+        import csv
+        data = p.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ScenarioError(where, "not UTF-8 or GBK text")
+        for n, row in enumerate(csv.reader(text.splitlines()), start=1):
+            cells = list(row) + [None, None]
+            rows.append((cells[0], cells[1], n))
+    else:
+        raise ScenarioError(where, "overrides sheet must be .xlsx or .csv")
+    out: dict[str, Any] = {}
+    for key, value, n in rows:
+        if key is None or str(key).strip() == "":
+            continue
+        key = str(key).strip()
+        if n == 1 and key.lower() in ("path", "parameter", "参数", "参数路径"):
+            continue
+        if value is None or str(value).strip() == "":
+            raise ScenarioError(f"{where}: row {n}", f"no value for {key}")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[key] = parse_value(value, f"{where}: row {n}") if isinstance(value, str) else value
+    if not out:
+        raise ScenarioError(where, "no (path, value) rows found")
+    return out

@@ -1,0 +1,679 @@
+"""Scenario files: one county's policy for one benefit year, as validated, immutable data.
+
+A scenario is YAML (read safely, see ``_yaml``) validated into :class:`Policy`. Money is
+written in yuan in the file and held as integer fen here (1 yuan = 100 fen). Eligibility is a
+small declarative rule over identities, age, sex and disability grade, never code
+(DESIGN.md, "Identities are facts about people; tiers are policy").
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import hashlib
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator, model_validator)
+
+from . import _yaml
+from .errors import ScenarioError
+from .vocabulary import IDENTITIES, SOURCES
+
+# ----------------------------------------------------------------------------- value types
+
+
+def _to_fen(value: Any) -> int:
+    """Yuan as written in a file (int, float or string, at most 2 decimals) to integer fen."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"expected an amount in yuan, got {value!r}")
+    if isinstance(value, (int, float, str, Decimal)):
+        try:
+            d = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"expected an amount in yuan, got {value!r}") from None
+        if not d.is_finite():
+            raise ValueError(f"expected a finite amount in yuan, got {value!r}")
+        if d < 0:
+            raise ValueError(f"amount must not be negative (got {value})")
+        fen = d * 100
+        if fen != fen.to_integral_value():
+            raise ValueError(f"amount has more than 2 decimals (got {value})")
+        if fen > 10**12:
+            raise ValueError(f"amount {value} yuan is implausibly large")
+        return int(fen)
+    raise ValueError(f"expected an amount in yuan, got {type(value).__name__}")
+
+
+def _to_percent(value: Any) -> Decimal:
+    """A percentage 0–100 with at most 2 decimals, held exactly."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError(f"expected a percentage between 0 and 100, got {value!r}")
+    try:
+        d = Decimal(str(value).strip().rstrip("%"))
+    except InvalidOperation:
+        raise ValueError(f"expected a percentage between 0 and 100, got {value!r}") from None
+    if not d.is_finite() or d < 0 or d > 100:
+        raise ValueError(f"percent must be between 0 and 100 (got {value})")
+    if d * 100 != (d * 100).to_integral_value():
+        raise ValueError(f"percent has more than 2 decimals (got {value})")
+    return d
+
+
+def _check_identity(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an identity id, got {value!r}")
+    if value not in IDENTITIES:
+        hint = difflib.get_close_matches(value, IDENTITIES, n=1)
+        more = f" (did you mean {hint[0]}?)" if hint else ""
+        raise ValueError(f"unknown identity {value!r}{more}")
+    return value
+
+
+def _check_source(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a funding source id, got {value!r}")
+    if value not in SOURCES or value == "individual":
+        hint = difflib.get_close_matches(value, [s for s in SOURCES if s != "individual"], n=1)
+        more = f" (did you mean {hint[0]}?)" if hint else ""
+        raise ValueError(f"unknown funding source {value!r}{more}")
+    return value
+
+
+Fen = Annotated[int, BeforeValidator(_to_fen)]
+Percent = Annotated[Decimal, BeforeValidator(_to_percent)]
+IdentityId = Annotated[str, BeforeValidator(_check_identity)]
+SourceId = Annotated[str, BeforeValidator(_check_source)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class _Flagged(_Model):
+    """Anything a document leaves unstated carries ``assumption: true`` and a note."""
+
+    assumption: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _assumption_needs_note(self):
+        if self.assumption and not (self.note and self.note.strip()):
+            raise ValueError("assumption: true needs a note saying what is assumed and why")
+        return self
+
+
+class Bilingual(_Model):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+# ----------------------------------------------------------------------------- header
+
+
+class County(Bilingual):
+    province: str = Field(min_length=1)
+    city: str = Field(min_length=1)
+
+
+class Document(_Model):
+    number: str = Field(min_length=1, description="文号")
+    title: str = Field(min_length=1)
+    date: _dt.date
+    issuer: str = Field(min_length=1)
+
+
+class FiscalSplit(_Flagged):
+    """Shares of the per-capita fiscal subsidy by government level, in percent (sum 100)."""
+
+    central: Percent
+    provincial: Percent
+    city: Percent
+    county: Percent
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sums_to_100(self):
+        total = self.central + self.provincial + self.city + self.county
+        if total != 100:
+            raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
+        return self
+
+
+class Contribution(_Flagged):
+    """Personal standard and fiscal per-capita subsidy, yuan per person per year (held in fen)."""
+
+    personal: Fen
+    fiscal_subsidy: Fen
+    fiscal_subsidy_split: FiscalSplit
+    section: str = Field(min_length=1)
+
+
+# ----------------------------------------------------------------------------- eligibility
+
+
+class AgeRange(_Model):
+    """Whole years, both ends included."""
+
+    min: int = Field(default=0, ge=0, le=150)
+    max: int = Field(default=150, ge=0, le=150)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min > self.max:
+            raise ValueError(f"age min {self.min} is above max {self.max}")
+        return self
+
+
+class Rule(_Model):
+    """Declarative eligibility: every key given must hold (an implicit *all of*).
+
+    ``identity`` one canonical id; ``any``/``all`` lists of ids or nested rules; ``not`` a
+    rule or id; ``age`` an inclusive range; ``sex`` F or M; ``disability_grade`` a list of
+    certificate grades 1–4.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    identity: IdentityId | None = None
+    any: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
+    all: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
+    not_: Union[IdentityId, "Rule", None] = Field(default=None, alias="not")
+    age: AgeRange | None = None
+    sex: Literal["F", "M"] | None = None
+    disability_grade: tuple[Annotated[int, Field(ge=1, le=4)], ...] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if all(getattr(self, k) is None for k in ("identity", "any", "all", "not_", "age", "sex",
+                                                     "disability_grade")):
+            raise ValueError("an eligibility rule needs at least one of identity, any, all, not, "
+                             "age, sex, disability_grade")
+        return self
+
+    def identities(self) -> set[str]:
+        """Every identity id the rule mentions (for documentation and checks)."""
+        out: set[str] = set()
+        if self.identity:
+            out.add(self.identity)
+        for part in (self.any or ()) + (self.all or ()) + ((self.not_,) if self.not_ else ()):
+            out |= {part} if isinstance(part, str) else part.identities()
+        return out
+
+
+# ----------------------------------------------------------------------------- subsidies
+
+SubsidyForm = Literal["full", "percent", "fixed_subsidy", "fixed_personal", "split", "none"]
+
+
+class Share(_Model):
+    """One source's part of a split subsidy: a fixed amount, a percent, or the rest."""
+
+    source: SourceId
+    amount: Fen | None = None
+    percent: Percent | None = None
+    rest: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [self.amount is not None, self.percent is not None, self.rest]
+        if sum(kinds) != 1:
+            raise ValueError("a share gives exactly one of amount, percent or rest: true")
+        return self
+
+
+class Subsidy(_Model):
+    """Who pays what of the personal standard (DOMAIN.md, "Subsidy forms").
+
+    ``full``: ``source`` pays the whole standard. ``percent``: ``source`` pays ``percent`` of
+    it, rounded half up to the fen once. ``fixed_subsidy``: ``source`` pays ``amount`` and the
+    person the rest (the amount stays fixed when the standard changes). ``fixed_personal``:
+    the person pays ``personal`` and ``source`` the rest. ``split``: several ``shares``; the
+    person pays what they leave. ``none``: the tier is marked but nobody subsidizes it.
+    """
+
+    form: SubsidyForm
+    source: SourceId | None = None
+    percent: Percent | None = None
+    amount: Fen | None = None
+    personal: Fen | None = None
+    shares: tuple[Share, ...] | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_form(self):
+        needs = {"full": {"source"}, "percent": {"source", "percent"},
+                 "fixed_subsidy": {"source", "amount"}, "fixed_personal": {"source", "personal"},
+                 "split": {"shares"}, "none": set()}[self.form]
+        given = {k for k in ("source", "percent", "amount", "personal", "shares")
+                 if getattr(self, k) is not None}
+        missing = sorted(needs - given)
+        extra = sorted(given - needs)
+        if missing:
+            raise ValueError(f"form {self.form} needs {', '.join(missing)}")
+        if extra:
+            raise ValueError(f"form {self.form} does not take {', '.join(extra)}")
+        if self.form == "split":
+            if len(self.shares) < 2:
+                raise ValueError("form split needs at least two shares")
+            if sum(s.rest for s in self.shares) > 1:
+                raise ValueError("at most one share may take the rest")
+            srcs = [s.source for s in self.shares]
+            if len(set(srcs)) != len(srcs):
+                raise ValueError("a source appears twice in the shares")
+        return self
+
+    def sources(self) -> list[str]:
+        if self.form == "split":
+            return [s.source for s in self.shares]
+        return [self.source] if self.source else []
+
+
+class Tier(_Flagged):
+    """One subsidy tier: who qualifies, who pays, and the document section it comes from."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    label: Bilingual
+    section: str = Field(min_length=1)
+    eligibility: Rule
+    subsidy: Subsidy
+    year_round: bool = False
+    payment: Literal["direct", "refund_after"] = "direct"
+
+
+# ----------------------------------------------------------------------------- timing & targets
+
+
+class Period(_Model):
+    start: _dt.date
+    end: _dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.start > self.end:
+            raise ValueError(f"period starts {self.start} after it ends {self.end}")
+        return self
+
+
+class LateRule(_Flagged):
+    """What a person pays after the collection period (timing ``late``).
+
+    ``full_financing``: the personal standard plus the fiscal subsidy, no subsidy tier;
+    ``personal``: the personal standard, no subsidy tier; ``not_accepted``: cannot enroll.
+    Tiers marked ``year_round`` keep their regular treatment.
+    """
+
+    mode: Literal["full_financing", "personal", "not_accepted"]
+    section: str = Field(min_length=1)
+
+
+class Timing(_Flagged):
+    collection_period: Period
+    extended_until: _dt.date | None = None
+    late: LateRule
+    newborn_window_days: int | None = Field(default=None, ge=1, le=366)
+    section: str = Field(min_length=1)
+
+
+class GroupTarget(_Flagged):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Bilingual
+    rule: Rule
+    percent: Percent
+
+
+class Targets(_Flagged):
+    """Participation targets: overall, per group (a rule), per village (a CSV in data/)."""
+
+    overall_percent: Percent
+    groups: tuple[GroupTarget, ...] = ()
+    villages_file: str | None = None
+    section: str = Field(min_length=1)
+
+
+class WorkFundRate(_Flagged):
+    """One rate tier of collection work funds; the first tier whose conditions hold applies."""
+
+    label: Bilingual
+    min_participation_percent: Percent = Decimal(0)
+    groups_full: bool = False
+    measured_on: Literal["regular", "all"] = "all"
+    per_enrolled: Fen = 0
+    reward_per_enrolled: Fen = 0
+    deduction_per_missing: Fen = 0
+
+
+class Award(_Flagged):
+    label: Bilingual
+    count: int = Field(ge=0)
+    amount: Fen
+
+
+class WorkFunds(_Flagged):
+    """Collection work funds paid to villages (or towns), by participation (yuan per person)."""
+
+    basis: Literal["residents", "task"]
+    rates: tuple[WorkFundRate, ...] = Field(min_length=1)
+    per_record: Fen = 0
+    awards: tuple[Award, ...] = ()
+    section: str = Field(min_length=1)
+
+
+class MultipleIdentities(_Flagged):
+    """How a person with several identities gets one tier, never two (DOMAIN.md)."""
+
+    rule: Literal["priority", "highest_benefit"]
+    section: str = Field(min_length=1)
+
+
+class Area(_Model):
+    """Where the synthetic population comes from when no roster or file is given."""
+
+    villages_file: str | None = None
+    residents: int | None = Field(default=None, ge=1)
+    source: str = Field(min_length=1)
+
+
+class Policy(_Model):
+    """A whole scenario: one county's rules for one benefit year, money in integer fen."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)
+    title: Bilingual
+    county: County
+    benefit_year: int = Field(ge=2000, le=2100)
+    document: Document
+    contribution: Contribution
+    multiple_identities: MultipleIdentities
+    tiers: tuple[Tier, ...] = Field(min_length=1)
+    timing: Timing
+    targets: Targets
+    work_funds: WorkFunds | None = None
+    area: Area
+    notes: tuple[str, ...] = ()
+
+    @field_validator("tiers")
+    @classmethod
+    def _unique_tier_ids(cls, tiers):
+        seen: set[str] = set()
+        for t in tiers:
+            if t.id in seen:
+                raise ValueError(f"duplicate tier id {t.id!r}")
+            if t.id == "general":
+                raise ValueError("tier id 'general' is reserved for people with no subsidy tier")
+            seen.add(t.id)
+        return tiers
+
+    @model_validator(mode="after")
+    def _amounts_fit_standard(self):
+        std = self.contribution.personal
+        for i, t in enumerate(self.tiers):
+            s = t.subsidy
+            where = f"tiers[{t.id}].subsidy"
+            if s.form == "fixed_subsidy" and s.amount > std:
+                raise _PathError(("tiers", i, "subsidy", "amount"),
+                                 f"fixed subsidy {s.amount / 100:g} yuan is above the personal "
+                                 f"standard {std / 100:g} yuan")
+            if s.form == "fixed_personal" and s.personal > std:
+                raise _PathError(("tiers", i, "subsidy", "personal"),
+                                 f"personal payment {s.personal / 100:g} yuan is above the personal "
+                                 f"standard {std / 100:g} yuan")
+            if s.form == "split":
+                fixed = sum(sh.amount or 0 for sh in s.shares) + sum(
+                    _percent_of(std, sh.percent) for sh in s.shares if sh.percent is not None)
+                if fixed > std:
+                    raise _PathError(("tiers", i, "subsidy", "shares"),
+                                     f"shares add up to {fixed / 100:g} yuan, above the personal "
+                                     f"standard {std / 100:g} yuan")
+            del where
+        return self
+
+    # --- convenience -------------------------------------------------------------------
+
+    def tier(self, tier_id: str) -> Tier:
+        for t in self.tiers:
+            if t.id == tier_id:
+                return t
+        raise KeyError(tier_id)
+
+    def assumptions(self) -> list[dict[str, str]]:
+        """Every place this scenario assumes what its document leaves unstated (path, note)."""
+        out: list[dict[str, str]] = []
+
+        def walk(node: Any, path: str) -> None:
+            if isinstance(node, _Flagged) and node.assumption:
+                out.append({"path": path or "(scenario)", "note": node.note or ""})
+            if isinstance(node, BaseModel):
+                for name in type(node).model_fields:
+                    walk(getattr(node, name), f"{path}.{name}" if path else name)
+            elif isinstance(node, tuple):
+                for i, item in enumerate(node):
+                    key = getattr(item, "id", None) or i
+                    walk(item, f"{path}[{key}]")
+
+        walk(self, "")
+        return out
+
+
+class _PathError(ValueError):
+    """A cross-field check that knows which field is wrong."""
+
+    def __init__(self, loc: tuple, msg: str):
+        super().__init__(msg)
+        self.loc = loc
+
+
+def _percent_of(fen: int, percent: Decimal) -> int:
+    """``percent`` of ``fen``, rounded half up to the fen (the one rounding rule we use)."""
+    num = fen * int(percent * 100)
+    return (num + 5000) // 10000
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+class Scenario:
+    """A validated policy with its provenance (files, hashes, overrides, ``extends`` chain)."""
+
+    def __init__(self, policy: Policy, raw: dict, chain: list[dict], overrides: dict[str, Any],
+                 base_dir: Path):
+        self.policy = policy
+        self.raw = raw
+        self.chain = chain
+        self.overrides = dict(overrides)
+        self.base_dir = base_dir
+
+    @property
+    def id(self) -> str:
+        return self.policy.id
+
+    def __repr__(self) -> str:
+        return f"<Scenario {self.policy.id}: {self.policy.title.en}>"
+
+    def provenance(self) -> dict[str, Any]:
+        return {"scenario": self.policy.id, "files": self.chain, "overrides": self.overrides,
+                "document": self.policy.document.number}
+
+    def assumptions(self) -> list[dict[str, str]]:
+        return self.policy.assumptions()
+
+    def data_path(self, name: str) -> Path:
+        """Resolve a data file named in the scenario: relative to the scenario, else to data/."""
+        for base in (self.base_dir, self.base_dir.parent / "data", _REPO_DATA):
+            p = (base / name)
+            if p.exists():
+                return p
+        return self.base_dir / name
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
+        """A new scenario with more ``PATH=VALUE`` overrides, validated like a file."""
+        merged = {**self.overrides, **overrides}
+        return _build(self.chain[0]["path"], self._base_raw(), self.chain, merged, self.base_dir)
+
+    def _base_raw(self) -> dict:
+        return self._raw_before_overrides
+
+
+_REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _deep_merge(base: Any, patch: Any) -> Any:
+    """Child over parent: mappings merge key by key; lists of items with ``id`` merge by id."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            out[k] = _deep_merge(base[k], v) if k in base else v
+        return out
+    if (isinstance(base, list) and isinstance(patch, list)
+            and all(isinstance(x, dict) and "id" in x for x in base + patch)):
+        out = [dict(x) for x in base]
+        index = {x["id"]: i for i, x in enumerate(out)}
+        for item in patch:
+            if item.get("remove") is True:
+                if item["id"] in index:
+                    out = [x for x in out if x["id"] != item["id"]]
+                    index = {x["id"]: i for i, x in enumerate(out)}
+                continue
+            if item["id"] in index:
+                out[index[item["id"]]] = _deep_merge(out[index[item["id"]]], item)
+            else:
+                index[item["id"]] = len(out)
+                out.append(item)
+        return out
+    return patch
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dict]]:
+    """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
+    raw = _yaml.read_yaml_file(path)
+    if not isinstance(raw, dict):
+        raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
+    entry = {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw, [entry]
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends", "must be the path of another scenario file")
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in seen or parent_path == path.resolve():
+        raise ScenarioError(f"{path}: extends", f"circular chain through {parent}")
+    if len(seen) > 10:
+        raise ScenarioError(f"{path}: extends", "chain longer than 10 files")
+    try:
+        base, chain = _read_chain(parent_path, seen + (path.resolve(),))
+    except ScenarioError as exc:
+        if exc.where.startswith(str(parent_path)):
+            raise ScenarioError(f"{path}: extends {parent}", f"{exc.where}: {exc.reason}") from None
+        raise
+    return _deep_merge(base, raw), [entry] + chain
+
+
+def _format_loc(loc: tuple, raw: Any) -> str:
+    """Field path for messages, naming list items by their id: ``tiers[dibao].subsidy``."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            ident = None
+            if isinstance(node, list) and 0 <= item < len(node) and isinstance(node[item], dict):
+                ident = node[item].get("id")
+            parts.append(f"[{ident}]" if ident else f"[{item}]")
+            node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
+        else:
+            key = "not" if item == "not_" else str(item)
+            if key in ("function-after[_check_identity()]", "function-before[_check_identity()]"):
+                continue
+            if "[" in key and "(" in key:
+                continue  # pydantic's union-branch labels
+            parts.append(("." if parts else "") + key)
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
+    errors = exc.errors(include_url=False)
+    # union branches produce one error per branch; prefer the most specific (longest path)
+    first = max(errors[:8], key=lambda e: len(e["loc"])) if errors else None
+    if first is None:
+        return "(top level)", "invalid"
+    loc = tuple(first["loc"])
+    ctx_err = (first.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, _PathError):
+        loc = ctx_err.loc
+    msg = first["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    if first["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        msg = f"unknown key {key!r}"
+        parent_model = _model_at(loc[:-1])
+        if parent_model is not None:
+            hint = difflib.get_close_matches(key, _field_names(parent_model), n=1)
+            if hint:
+                msg += f" (did you mean {hint[0]!r}?)"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    n_more = len({tuple(e["loc"]) for e in errors}) - 1
+    if n_more > 0:
+        msg += f" (and {n_more} more problem{'s' if n_more > 1 else ''})"
+    return _format_loc(loc, raw), msg
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = Policy
+    for item in loc:
+        if isinstance(item, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get("not_" if item == "not" else str(item))
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    from typing import get_args
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _build(path: str, raw: dict, chain: list[dict], overrides: dict[str, Any], base_dir: Path) -> Scenario:
+    from .overrides import apply_overrides  # local: overrides imports this module
+
+    patched = apply_overrides(raw, overrides, where=path) if overrides else raw
+    try:
+        policy = Policy.model_validate(patched)
+    except ValidationError as exc:
+        field, reason = _validation_message(exc, patched)
+        raise ScenarioError(f"{path}: {field}", reason) from None
+    except RecursionError:
+        raise ScenarioError(path, "rules nested too deeply") from None
+    sc = Scenario(policy, patched, chain, overrides, base_dir)
+    sc._raw_before_overrides = raw
+    return sc
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, merge (``extends``), override and validate a scenario file.
+
+    >>> sc = load_scenario("scenarios/langxi-2024.yaml", {"contribution.personal": 400})
+    >>> sc.policy.contribution.personal   # fen
+    40000
+    """
+    p = Path(path)
+    raw, chain = _read_chain(p)
+    return _build(str(path), raw, chain, dict(overrides or {}), p.resolve().parent)

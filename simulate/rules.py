@@ -1,0 +1,93 @@
+"""Eligibility rules evaluated for one person (reference) or for arrays of people (fast).
+
+The two evaluators are written separately on purpose: the per-person one is the plain
+reading of the rule language, the array one is what the engine uses, and property tests
+check that they agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .policy import Rule
+from .vocabulary import IDENTITY_BIT
+
+SEX_CODE = {"F": 0, "M": 1}
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person as the policy sees them: identities, age (whole years), sex, grade 0–4."""
+
+    identities: frozenset[str] = field(default_factory=frozenset)
+    age: int = 40
+    sex: str = "F"
+    disability_grade: int = 0
+    timing: str = "regular"
+
+
+def matches(rule: Rule | str, person: Person) -> bool:
+    """Whether one person satisfies a rule (every key given must hold)."""
+    if isinstance(rule, str):
+        return rule in person.identities
+    if rule.identity is not None and rule.identity not in person.identities:
+        return False
+    if rule.any is not None and not any(matches(r, person) for r in rule.any):
+        return False
+    if rule.all is not None and not all(matches(r, person) for r in rule.all):
+        return False
+    if rule.not_ is not None and matches(rule.not_, person):
+        return False
+    if rule.age is not None and not (rule.age.min <= person.age <= rule.age.max):
+        return False
+    if rule.sex is not None and person.sex != rule.sex:
+        return False
+    if rule.disability_grade is not None and person.disability_grade not in rule.disability_grade:
+        return False
+    return True
+
+
+def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,
+            disability: np.ndarray) -> np.ndarray:
+    """Boolean array: which people (columns of equal length) satisfy the rule."""
+    if isinstance(rule, str):
+        return (identities & np.uint32(1 << IDENTITY_BIT[rule])) != 0
+    out = np.ones(identities.shape[0], dtype=bool)
+    if rule.identity is not None:
+        out &= (identities & np.uint32(1 << IDENTITY_BIT[rule.identity])) != 0
+    if rule.any is not None:
+        ids = [r for r in rule.any if isinstance(r, str)]
+        acc = np.zeros_like(out)
+        if ids:  # identities only: one bit test for the whole list
+            bits = np.uint32(sum(1 << IDENTITY_BIT[i] for i in ids))
+            acc |= (identities & bits) != 0
+        for r in rule.any:
+            if not isinstance(r, str):
+                acc |= mask_of(r, identities, age, sex, disability)
+        out &= acc
+    if rule.all is not None:
+        for r in rule.all:
+            out &= mask_of(r, identities, age, sex, disability)
+    if rule.not_ is not None:
+        out &= ~mask_of(rule.not_, identities, age, sex, disability)
+    if rule.age is not None:
+        out &= (age >= rule.age.min) & (age <= rule.age.max)
+    if rule.sex is not None:
+        out &= sex == SEX_CODE[rule.sex]
+    if rule.disability_grade is not None:
+        out &= np.isin(disability, np.array(rule.disability_grade, dtype=disability.dtype))
+    return out
+
+
+def can_match_plain(rule: Rule | str) -> bool:
+    """Whether someone with no identity and no disability could satisfy the rule.
+
+    The engine resolves tiers only for people holding an identity or a disability grade;
+    this tells it when it must look at everyone instead.
+    """
+    ages = np.arange(0, 151, dtype=np.int16)
+    n = ages.shape[0] * 2
+    return bool(mask_of(rule, np.zeros(n, np.uint32), np.concatenate([ages, ages]),
+                        np.repeat(np.array([0, 1], np.uint8), ages.shape[0]),
+                        np.zeros(n, np.uint8)).any())

@@ -1,0 +1,58 @@
+"""Policy compiled to dense integer tables for the vectorized engine (DESIGN.md).
+
+Index 0 of the tier axis is ``general`` (no tier); tier ``k`` of the scenario is index
+``k + 1``. Amounts are fen per enrolled person; percent tiers are rounded once, here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .policy import Policy, Rule
+from .reference import TIMINGS, payment
+from .rules import can_match_plain
+from .vocabulary import SOURCE_IDS
+
+
+@dataclass(frozen=True)
+class PolicyTables:
+    """``pays[tier, timing, source]`` and ``fiscal[tier, timing]`` in fen; ``accepted`` bool."""
+
+    tier_ids: tuple[str, ...]
+    sources: tuple[str, ...]
+    timings: tuple[str, ...]
+    pays: np.ndarray        # int64 [T+1, 3, S]
+    fiscal: np.ndarray      # int64 [T+1, 3]
+    accepted: np.ndarray    # bool  [T+1, 3]
+    rules: tuple[Rule, ...]
+    highest_benefit: bool
+    plain_can_match: bool   # some tier can match a person with no identity and no disability
+
+    @property
+    def cost(self) -> np.ndarray:
+        """What one enrollment costs in all (personal standard + fiscal subsidy), fen [T+1, 3]."""
+        return self.pays.sum(axis=2) + self.fiscal
+
+
+def compile_policy(policy: Policy) -> PolicyTables:
+    """Dense tables for every (tier, timing) pair, built from the reference payment rule."""
+    tiers = (None,) + tuple(policy.tiers)
+    pays = np.zeros((len(tiers), len(TIMINGS), len(SOURCE_IDS)), dtype=np.int64)
+    fiscal = np.zeros((len(tiers), len(TIMINGS)), dtype=np.int64)
+    accepted = np.zeros((len(tiers), len(TIMINGS)), dtype=bool)
+    src_index = {s: i for i, s in enumerate(SOURCE_IDS)}
+    for ti, tier in enumerate(tiers):
+        for mi, timing in enumerate(TIMINGS):
+            pay = payment(policy, tier, timing)
+            for src, fen in pay.pays.items():
+                pays[ti, mi, src_index[src]] += fen
+            fiscal[ti, mi] = pay.fiscal_subsidy
+            accepted[ti, mi] = pay.enrolled
+    return PolicyTables(
+        tier_ids=("general",) + tuple(t.id for t in policy.tiers),
+        sources=SOURCE_IDS, timings=TIMINGS, pays=pays, fiscal=fiscal, accepted=accepted,
+        rules=tuple(t.eligibility for t in policy.tiers),
+        highest_benefit=policy.multiple_identities.rule == "highest_benefit",
+        plain_can_match=any(can_match_plain(t.eligibility) for t in policy.tiers),
+    )
