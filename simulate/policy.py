@@ -120,7 +120,7 @@ class County(Bilingual):
     city: str = Field(min_length=1)
 
 
-class Document(_Model):
+class Document(_Flagged):
     number: str = Field(min_length=1, description="文号")
     title: str = Field(min_length=1)
     date: _dt.date
@@ -302,11 +302,12 @@ class LateRule(_Flagged):
     """What a person pays after the collection period (timing ``late``).
 
     ``full_financing``: the personal standard plus the fiscal subsidy, no subsidy tier;
-    ``personal``: the personal standard, no subsidy tier; ``not_accepted``: cannot enroll.
+    ``personal``: the personal standard, no subsidy tier; ``not_accepted``: cannot enroll;
+    ``same_as_regular``: an extension in which payers are treated as in the period.
     Tiers marked ``year_round`` keep their regular treatment.
     """
 
-    mode: Literal["full_financing", "personal", "not_accepted"]
+    mode: Literal["full_financing", "personal", "not_accepted", "same_as_regular"]
     section: str = Field(min_length=1)
 
 

@@ -66,8 +66,8 @@ def payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payme
     """Who pays one person's enrollment under ``tier`` (None: no tier) and a timing."""
     std = policy.contribution.personal
     fiscal = policy.contribution.fiscal_subsidy
-    if timing == "late" and not (tier is not None and tier.year_round):
-        mode = policy.timing.late.mode
+    mode = policy.timing.late.mode
+    if timing == "late" and mode != "same_as_regular" and not (tier is not None and tier.year_round):
         if mode == "full_financing":
             return Payment({"individual": std + fiscal}, 0, True, mode)
         if mode == "personal":

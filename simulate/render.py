@@ -1,0 +1,514 @@
+"""Run parameterized report notebooks into self-contained report folders.
+
+One run = one notebook executed by papermill in a fresh kernel. The notebook takes an
+``output_dir`` parameter and writes its own artifacts there (``results.json`` with a
+``headline`` dict label -> formatted text, charts as ``*.png``, tables as ``*.xlsx``); the
+runner adds the executed notebook (``report.ipynb``) and an HTML report without code
+(``report.html``). A run is built in a hidden temp folder beside ``out_dir`` and renamed into
+place only when everything succeeded, so a folder at ``out_dir`` is always a complete
+report. A failed run keeps its executed notebook at ``out_dir.parent/failed/<run>.ipynb``
+and raises :class:`ReportError` naming the cell and the error; a previous report at
+``out_dir`` is then left as it was.
+
+The kernel is always ``sys.executable -m ipykernel_launcher`` (the interpreter running
+simulate, e.g. the project's venv), whatever kernelspecs the user has installed, with the
+directory holding this ``simulate`` package first on ``PYTHONPATH``: notebooks import the
+same code as the caller. It talks over ZMQ ``ipc`` sockets in a private temp folder, so
+parallel kernels never race for TCP ports. papermill changes the process's working
+directory, so :func:`render_many` runs each report in its own process.
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import multiprocessing
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+NOTEBOOK_NAME = "report.ipynb"
+HTML_NAME = "report.html"
+RESULTS_NAME = "results.json"
+INDEX_NAME = "index.html"
+FAILED_DIR = "failed"
+OUTPUT_DIR_PARAMETER = "output_dir"
+LANG_PARAMETER = "lang"
+KERNEL_NAME = "python3"
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_START_TIMEOUT = 60.0
+_FONT_MARKER = "/*SIMULATE-FONT-FACE*/"
+_FONT_STACK = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
+               "'PingFang SC', 'Microsoft YaHei', '{family}', sans-serif")
+_MONO_STACK = "'DejaVu Sans Mono', Menlo, Consolas, monospace, '{family}'"
+
+
+class ReportError(RuntimeError):
+    """A report could not be rendered; the message is one line meant for the user."""
+
+    def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
+        super().__init__(message)
+        self.failed_notebook = failed_notebook
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.failed_notebook))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one report run: where it is, what it computed, how long it took (s)."""
+
+    name: str
+    out_dir: Path
+    parameters: dict[str, Any]
+    seconds: float
+    results: dict[str, Any] = field(default_factory=dict)
+    artifacts: tuple[str, ...] = ()
+    error: str | None = None
+    failed_notebook: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def html(self) -> Path:
+        return self.out_dir / HTML_NAME
+
+    @property
+    def notebook(self) -> Path:
+        return self.out_dir / NOTEBOOK_NAME
+
+    @property
+    def headline(self) -> dict[str, str]:
+        value = self.results.get("headline", {})
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+# --------------------------------------------------------------------------- parameters
+
+def notebook_parameters(notebook: Path | str) -> dict[str, Any]:
+    """The parameters a notebook declares (papermill's inspection: name -> default etc.)."""
+    import papermill
+
+    path = Path(notebook)
+    if not path.is_file():
+        raise ReportError(f"report notebook not found: {path}")
+    try:
+        return dict(papermill.inspect_notebook(str(path)))
+    except Exception as exc:
+        raise ReportError(f"{path}: cannot read notebook parameters: {_one_line(exc)}") from exc
+
+
+def _checked_parameters(notebook: Path, parameters: Mapping[str, Any], output_dir: Path,
+                        lang: str | None) -> dict[str, Any]:
+    declared = notebook_parameters(notebook)
+    if OUTPUT_DIR_PARAMETER not in declared:
+        raise ReportError(f"{notebook}: the parameters cell declares no "
+                          f"'{OUTPUT_DIR_PARAMETER}'; a report notebook must have one")
+    if OUTPUT_DIR_PARAMETER in parameters:
+        raise ReportError(f"{notebook}: parameter '{OUTPUT_DIR_PARAMETER}' is set by the "
+                          f"report runner, do not pass it")
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        known = ", ".join(sorted(set(declared) - {OUTPUT_DIR_PARAMETER}))
+        raise ReportError(f"{notebook}: unknown parameter{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(unknown)} (the notebook takes: {known})")
+    values = {name: _jsonable(value) for name, value in parameters.items()}
+    if lang is not None:
+        if lang not in ("zh", "en"):
+            raise ReportError(f"unknown report language {lang!r} (use zh or en)")
+        if LANG_PARAMETER not in declared:
+            raise ReportError(f"{notebook}: the notebook has no '{LANG_PARAMETER}' "
+                              f"parameter, cannot render it in {lang!r}")
+        values[LANG_PARAMETER] = lang
+    values[OUTPUT_DIR_PARAMETER] = str(output_dir)
+    return values
+
+
+# --------------------------------------------------------------------------- kernel
+
+def _kernel_env() -> dict[str, str]:
+    """Environment additions for the kernel: this simulate package first on the path."""
+    package_root = str(Path(__file__).resolve().parent.parent)
+    existing = os.environ.get("PYTHONPATH", "")
+    parts = [package_root] + [p for p in existing.split(os.pathsep) if p and p != package_root]
+    return {"PYTHONPATH": os.pathsep.join(parts), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+def _kernel_manager(socket_dir: Path):
+    """A kernel manager for ``sys.executable``'s ipykernel over ipc sockets in socket_dir."""
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import AsyncKernelManager
+
+    spec = KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                            "{connection_file}"],
+                      display_name="Python 3 (simulate)", language="python",
+                      env=_kernel_env(), resource_dir=str(socket_dir),
+                      metadata={}, interrupt_mode="signal")
+
+    class _FixedSpecManager(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return spec
+
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_FixedSpecManager(),
+                              transport="ipc", ip=str(socket_dir / "k"))
+
+
+# --------------------------------------------------------------------------- one run
+
+def render_notebook(notebook: Path | str, out_dir: Path | str,
+                    parameters: Mapping[str, Any] | None = None, *,
+                    timeout: float = DEFAULT_TIMEOUT,
+                    start_timeout: float = DEFAULT_START_TIMEOUT,
+                    lang: str | None = None) -> RunResult:
+    """Execute ``notebook`` with ``parameters`` and publish the report folder ``out_dir``.
+
+    ``timeout`` is per cell (s), ``start_timeout`` for the kernel to start (s). ``lang``
+    (zh|en), when given, is passed as the notebook's ``lang`` parameter and sets the HTML
+    language. Raises :class:`ReportError` with a one-line message on any failure.
+    """
+    started = time.perf_counter()
+    notebook, out_dir = Path(notebook).resolve(), Path(out_dir).resolve()
+    params = dict(parameters or {})
+    _check_replaceable(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    try:
+        values = _checked_parameters(notebook, params, work, lang)
+        _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
+        results = _read_results(work)
+        title = str(params.get("title") or results.get("title") or out_dir.name)
+        html_lang = lang or str(values.get(LANG_PARAMETER) or "zh")
+        (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
+                                      encoding="utf-8")
+        artifacts = tuple(sorted(p.name for p in work.iterdir() if p.is_file()))
+        _publish(work, out_dir)
+    except ReportError as exc:
+        failed = _keep_failed(work, out_dir)
+        message = str(exc)
+        if failed is not None and exc.failed_notebook is None:
+            message = f"{message} (notebook kept at {failed})"
+        raise ReportError(message, failed) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return RunResult(name=out_dir.name, out_dir=out_dir, parameters=params,
+                     seconds=time.perf_counter() - started, results=results,
+                     artifacts=artifacts)
+
+
+def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: float,
+             start_timeout: float) -> None:
+    """papermill into work/report.ipynb; errors become ReportError naming cell and error."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    with tempfile.TemporaryDirectory(prefix="simk-") as sockets:
+        try:
+            papermill.execute_notebook(
+                str(notebook), str(work / NOTEBOOK_NAME), parameters=values,
+                kernel_name=KERNEL_NAME, language="python", progress_bar=False,
+                log_output=False, start_timeout=start_timeout, execution_timeout=timeout,
+                cwd=str(work), km=_kernel_manager(Path(sockets)))
+        except PapermillExecutionError as exc:
+            raise ReportError(f"{notebook.name} failed in cell {exc.cell_index + 1} "
+                              f"[{_first_line(exc.source)}]: {exc.ename}: "
+                              f"{_first_line(exc.evalue) or '(no message)'}") from exc
+        except Exception as exc:  # kernel failed to start, died, or a cell timed out
+            raise ReportError(f"{notebook.name} did not finish: {type(exc).__name__}: "
+                              f"{_one_line(exc)}") from exc
+
+
+def _read_results(work: Path) -> dict[str, Any]:
+    path = work / RESULTS_NAME
+    if not path.is_file():
+        raise ReportError(f"the notebook wrote no {RESULTS_NAME} into its output_dir")
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ReportError(f"{RESULTS_NAME} written by the notebook is not valid JSON: "
+                          f"{_one_line(exc)}") from exc
+    if not isinstance(results, dict):
+        raise ReportError(f"{RESULTS_NAME} must hold a JSON object, not "
+                          f"{type(results).__name__}")
+    return results
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a directory that is not a report folder (say, --out ~)."""
+    if out_dir.exists() and not (out_dir.is_dir() and (
+            (out_dir / NOTEBOOK_NAME).is_file() or not any(out_dir.iterdir()))):
+        raise ReportError(f"{out_dir} exists and is not a report folder; choose another "
+                          f"output directory")
+
+
+def _publish(work: Path, out_dir: Path) -> None:
+    """Rename the finished temp folder to out_dir, replacing an older report there."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+        os.rename(out_dir, old)
+    os.rename(work, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_failed(work: Path, out_dir: Path) -> Path | None:
+    """Move the executed (failed) notebook to out_dir.parent/failed/<run>.ipynb."""
+    executed = work / NOTEBOOK_NAME
+    if not executed.is_file():
+        return None
+    failed_dir = out_dir.parent / FAILED_DIR
+    failed_dir.mkdir(exist_ok=True)
+    target = failed_dir / f"{out_dir.name}.ipynb"
+    shutil.move(str(executed), target)
+    return target
+
+
+def _first_line(text: str | None, limit: int = 80) -> str:
+    for line in (text or "").splitlines():
+        if line.strip() and not line.strip().startswith("#"):
+            line = line.strip()
+            return line if len(line) <= limit else line[:limit - 1] + "…"
+    return ""
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _jsonable(value: Any) -> Any:
+    """Parameter values papermill can inject: Paths as text, tuples as lists."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+# --------------------------------------------------------------------------- HTML
+
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+""" + _FONT_MARKER + """
+:root { --jp-ui-font-family: %(sans)s; --jp-content-font-family: %(sans)s;
+        --jp-code-font-family: %(mono)s; }
+body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
+.jp-RenderedHTMLCommon table { font-variant-numeric: tabular-nums; }
+</style>
+{%- endblock html_head_css -%}
+"""
+
+
+def _export_html(executed: Path, title: str, lang: str) -> str:
+    """HTML of the executed notebook without code, prompts or external scripts, fonts inline."""
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    from simulate.fonts import CSS_FAMILY
+
+    nb = nbformat.read(str(executed), as_version=4)
+    nb.metadata["title"] = title
+    stacks = {"sans": _FONT_STACK.format(family=CSS_FAMILY),
+              "mono": _MONO_STACK.format(family=CSS_FAMILY)}
+    template = _TEMPLATE.replace("%(sans)s", stacks["sans"]).replace("%(mono)s", stacks["mono"])
+    exporter = HTMLExporter(template_name="lab", template_file="simulate_report.html.j2",
+                            extra_loaders=[jinja2.DictLoader(
+                                {"simulate_report.html.j2": template})],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True,
+                            language_code=lang if lang in ("zh", "en") else "en")
+    exporter.register_preprocessor(TagRemovePreprocessor(
+        remove_cell_tags={"remove_cell", "remove-cell"},
+        remove_all_outputs_tags={"remove_output", "remove-output"},
+        enabled=True), enabled=True)
+    try:
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {
+            "name": title, "path": str(executed.parent)}})
+    except Exception as exc:
+        raise ReportError(f"HTML export of the report failed: {_one_line(exc)}") from exc
+    return _with_fonts(body)
+
+
+def _with_fonts(page: str) -> str:
+    """Fill the font marker with an @font-face subset covering the page's non-Latin text."""
+    from simulate.fonts import css_font_face
+
+    text = _visible_text(page)
+    needs_font = any(ord(ch) > 0x2FF for ch in text)
+    return page.replace(_FONT_MARKER, css_font_face(text) if needs_font else "", 1)
+
+
+def _visible_text(page: str) -> str:
+    """The characters of a page that may be shown (base64 and style blocks stripped)."""
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    page = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", " ", page)
+    return html.unescape(page)
+
+
+# --------------------------------------------------------------------------- many runs
+
+def _render_job(notebook: str, out_dir: str, parameters: dict[str, Any],
+                options: dict[str, Any]) -> RunResult:
+    """Worker entry point: one run, failures returned as a RunResult with ``error`` set."""
+    started = time.perf_counter()
+    try:
+        return render_notebook(notebook, out_dir, parameters, **options)
+    except ReportError as exc:
+        out = Path(out_dir).resolve()
+        return RunResult(name=out.name, out_dir=out, parameters=dict(parameters),
+                         seconds=time.perf_counter() - started, error=str(exc),
+                         failed_notebook=exc.failed_notebook)
+
+
+def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]],
+                workers: int | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                start_timeout: float = DEFAULT_START_TIMEOUT,
+                lang: str | None = None) -> list[RunResult]:
+    """Render (notebook, out_dir, parameters) jobs, each in its own process, in job order.
+
+    A failed run does not stop the others: its RunResult has ``error`` (one line) and
+    ``failed_notebook`` set; callers exit non-zero if any ``not r.ok``. ``workers``
+    defaults to the number of CPUs (each run also starts a kernel process).
+    """
+    outs = [Path(out).resolve() for _, out, _ in jobs]
+    if len(set(outs)) != len(outs):
+        raise ReportError("two runs would write the same output folder")
+    if not jobs:
+        return []
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    options = {"timeout": timeout, "start_timeout": start_timeout, "lang": lang}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             max_tasks_per_child=1) as pool:
+        futures = [pool.submit(_render_job, str(nb), str(out), dict(params), options)
+                   for (nb, _, params), out in zip(jobs, outs)]
+        return [future.result() for future in futures]
+
+
+# --------------------------------------------------------------------------- index
+
+_INDEX_LABELS = {
+    "zh": {"run": "运行", "status": "状态", "ok": "完成", "failed": "失败",
+           "report": "报告", "notebook": "失败的笔记本", "seconds": "用时（秒）"},
+    "en": {"run": "Run", "status": "Status", "ok": "done", "failed": "failed",
+           "report": "report", "notebook": "failed notebook", "seconds": "Time (s)"},
+}
+
+
+def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
+                lang: str = "zh", *, parameter_columns: Sequence[str] = ()) -> Path:
+    """Write ``out_dir/index.html`` linking each run's report, with its headline figures.
+
+    Columns: the run, the chosen parameters, then the union of the runs' ``headline``
+    labels in first-seen order. Failed runs are listed as failed, linking their kept
+    notebook. Written atomically; returns the index path.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    runs = list(runs)
+    words = _INDEX_LABELS.get(lang, _INDEX_LABELS["en"])
+    labels: list[str] = []
+    for run in runs:
+        labels += [label for label in run.headline if label not in labels]
+    esc = html.escape
+    head = [words["run"], *parameter_columns, *labels, words["status"]]
+    rows = []
+    for run in runs:
+        if run.ok:
+            link = f'<a href="{esc(_relative(run.html, out_dir))}">{esc(run.name)}</a>'
+            status = esc(words["ok"])
+        else:
+            link = esc(run.name)
+            status = f'<span class="failed" title="{esc(run.error or "")}">' \
+                     f'{esc(words["failed"])}</span>'
+            if run.failed_notebook is not None:
+                status += (f' (<a href="{esc(_relative(run.failed_notebook, out_dir))}">'
+                           f'{esc(words["notebook"])}</a>)')
+        cells = [link]
+        cells += [esc(_cell_text(run.parameters.get(name))) for name in parameter_columns]
+        cells += [esc(run.headline.get(label, "")) for label in labels]
+        cells.append(status)
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    body = (f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in head)
+            + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")
+    page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
+            f"body {{ font-family: {_FONT_STACK.format(family='Simulate Noto Sans CJK SC')}; "
+            "margin: 2em auto; max-width: 1100px; color: #222; }\n"
+            "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
+            "th, td { border: 1px solid #ccc; padding: 4px 10px; }\n"
+            "th { background: #f2f2f2; text-align: left; }\n"
+            "td { text-align: right; } td:first-child { text-align: left; }\n"
+            ".failed { color: #b00020; font-weight: bold; }\n"
+            f"</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+    page = _with_fonts(page)
+    target = out_dir / INDEX_NAME
+    temporary = out_dir / f".{INDEX_NAME}.{uuid.uuid4().hex[:8]}"
+    temporary.write_text(page, encoding="utf-8")
+    os.replace(temporary, target)
+    return target
+
+
+def _relative(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path, start)).as_posix()
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# --------------------------------------------------------------------------- notebook side
+
+def write_results(output_dir: Path | str, results: Mapping[str, Any]) -> Path:
+    """Write ``results.json`` for the runner (call from the notebook); returns its path.
+
+    ``results["headline"]`` should map labels to formatted figures for the index page.
+    Decimals and numpy numbers are written as JSON numbers, Paths as text.
+    """
+    path = Path(output_dir) / RESULTS_NAME
+    text = json.dumps(results, ensure_ascii=False, indent=2, default=_json_default,
+                      allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        item = value.item()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"non-finite number in results: {item}")
+        return item
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"cannot write {type(value).__name__} to {RESULTS_NAME}: {value!r}")
