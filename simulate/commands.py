@@ -1,1 +1,117 @@
-"""Commands beyond validate/explain register themselves here (run, report, sweep, roster, …)."""
+"""Commands beyond validate/explain: run (and, registered by their modules, the rest)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _print_json
+from .errors import SimulateError
+
+
+def _size(text: str) -> int:
+    try:
+        v = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of persons, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def _seed(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if not 0 <= v < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63-1, got {v}")
+    return v
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def add_population_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--population", metavar="CSV", help="person-level CSV (UTF-8 or GBK), columns per DESIGN.md")
+    g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed for the synthetic population (default 0)")
+    p.add_argument("--workers", type=_positive, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--chunk-blocks", type=_positive, default=4,
+                   help="blocks of 1,048,576 persons per chunk (results do not depend on it)")
+    p.add_argument("--engine", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: on a terminal, for long runs)")
+
+
+def _run_parser(sub) -> None:
+    p = sub.add_parser("run", help="outlay by funding source for a whole population")
+    p.add_argument("scenario")
+    add_population_args(p)
+    _add_set(p)
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--json", action="store_true")
+
+
+_EXTRA_PARSERS.append(_run_parser)
+
+
+def run_from_args(args: argparse.Namespace):
+    from .runner import run
+    sc = _load(args)
+    if args.scheduler and args.engine != "dask":
+        raise SimulateError("--scheduler", "only used with --engine dask")
+    return run(sc, args.population, size=args.size, seed=args.seed, workers=args.workers,
+               chunk_blocks=args.chunk_blocks, engine=args.engine, scheduler=args.scheduler,
+               progress=args.progress)
+
+
+def _run(args: argparse.Namespace) -> int:
+    out = run_from_args(args)
+    if args.json:
+        j = out.to_json()
+        _print_json({k: j[k] for k in ("scenario", "persons", "enrolled", "by_source", "fiscal_subsidy")}
+                    | {k: v for k, v in j.items() if k not in ("by_tier",)})
+        return 0
+    print(render_text(out, args.lang))
+    return 0
+
+
+_COMMANDS["run"] = _run
+
+
+def render_text(out, lang: str = "zh") -> str:
+    """A readable summary table of a run (zh or en)."""
+    import pandas as pd
+    from .formatting_text import frame_text
+    pol = out.scenario.policy
+    zh = lang == "zh"
+    lines = [f"{pol.title.get(lang)}  ({pol.document.number})",
+             (f"人数 {out.persons:,}，参保 {out.enrolled:,}" if zh else
+              f"persons {out.persons:,}, enrolled {out.enrolled:,}")]
+    frames = out.frames(lang)
+    titles = {"by_source": ("按资金来源", "By funding source"), "by_tier": ("按资助档次", "By tier"),
+              "fiscal_split": ("财政补助分担", "Fiscal subsidy by government level"),
+              "targets": ("参保目标", "Participation targets"), "by_village": ("按村（社区）", "By village"),
+              "work_funds": ("征缴工作经费", "Collection work funds"), "awards": ("表彰经费", "Awards")}
+    for key, frame in frames.items():
+        if frame is None or len(frame) == 0:
+            continue
+        lines.append("")
+        lines.append(titles[key][0 if zh else 1])
+        lines.append(frame_text(frame.drop(columns=[c for c in ("source", "tier", "village", "level", "group")
+                                                    if c in frame.columns])))
+    assumptions = out.scenario.assumptions()
+    if assumptions:
+        lines.append("")
+        lines.append(f"本情景的假设（{len(assumptions)}项，见 simulate assumptions）" if zh else
+                     f"This scenario makes {len(assumptions)} assumptions (see simulate assumptions)")
+    return "\n".join(lines)

@@ -120,10 +120,11 @@ def _kind(column: str, fen: set[str], money: set[str], count: set[str],
 def write_workbook(path: Path | str, sheets: Mapping[str, pd.DataFrame], *,
                    money_columns: Iterable[str] = (), fen_columns: Iterable[str] = (),
                    count_columns: Iterable[str] = (),
-                   percent_columns: Iterable[str] = ()) -> Path:
-    """Write each DataFrame to its own formatted sheet of a new .xlsx file; returns the path.
+                   percent_columns: Iterable[str] = ()) -> None:
+    """Write each DataFrame to its own formatted sheet of a new .xlsx file at ``path``.
 
-    See the module docstring for the column convention. Overwrites ``path``.
+    See the module docstring for the column convention. Overwrites ``path``. Returns None
+    so that a call ending a notebook cell shows nothing in the report.
     """
     import xlsxwriter
 
@@ -151,7 +152,6 @@ def write_workbook(path: Path | str, sheets: Mapping[str, pd.DataFrame], *,
                          fen, money, count, percent)
     finally:
         workbook.close()
-    return path
 
 
 def _write_sheet(sheet, frame: pd.DataFrame, header, formats: dict, fen: set[str],

@@ -6,6 +6,7 @@ zero (四舍五入), the convention of Chinese finance statements.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -71,12 +72,13 @@ def percent(part: int | float | Decimal | Fraction, whole: int | None = None, *,
         ratio = Fraction(_as_int(part, "part"), _as_int(whole, "whole"))
     elif isinstance(part, bool):
         raise TypeError(f"percent needs a number, got bool {part!r}")
-    elif isinstance(part, float):
-        ratio = Fraction(Decimal(repr(part)))
     elif isinstance(part, (numbers.Rational, Decimal)):
         ratio = Fraction(part)
-    elif isinstance(part, numbers.Real):  # numpy floats
-        ratio = Fraction(Decimal(repr(float(part))))
+    elif isinstance(part, numbers.Real):  # float and numpy floats
+        number = float(part)
+        if not math.isfinite(number):
+            raise ValueError(f"percent needs a finite number, got {number}")
+        ratio = Fraction(Decimal(repr(number)))
     else:
         raise TypeError(f"percent needs a number, got {type(part).__name__} {part!r}")
     scaled = ratio * 100 * 10 ** decimals

@@ -51,8 +51,8 @@ _CHECK_CHARS = "10X98765432"
 
 #: First two digits (province-level code, GB/T 2260) that a resident ID number can start with.
 #: 71/81/82/83 are Taiwan, Hong Kong and Macao (residence permits use 81/82/83).
-#: Numbers starting with 9 are the 2023 foreigners' permanent residence cards, which use the
-#: same GB 11643 layout and check digit.
+#: Numbers starting with 9 followed by a province code are the 2023 foreigners' permanent
+#: residence cards, which use the same GB 11643 layout and check digit.
 _PROVINCES = frozenset({
     "11", "12", "13", "14", "15",
     "21", "22", "23",
@@ -221,6 +221,8 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
     a bad check digit (expected vs found), an impossible birth date, a birth after
     ``as_of``, an age over :data:`MAX_AGE`, an unknown province code.
     """
+    if isinstance(as_of, datetime.datetime):
+        as_of = as_of.date()
     from_number = False
     if text is None:
         raise IdNumberError("empty ID number")
@@ -267,7 +269,8 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
                 f"bad check digit: expected {expected}, found {number[17]} "
                 f"(a digit was mistyped or the number is made up){hint}")
 
-    if number[:2] not in _PROVINCES and number[0] != "9":
+    foreigner = number[0] == "9" and number[1:3] in _PROVINCES
+    if number[:2] not in _PROVINCES and not foreigner:
         raise IdNumberError(f"unknown province code {number[:2]} in the first two digits")
     birth = _birth_date(number[6:14])
     if birth > as_of:

@@ -48,9 +48,9 @@ KERNEL_NAME = "python3"
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_START_TIMEOUT = 60.0
 _FONT_MARKER = "/*SIMULATE-FONT-FACE*/"
-_FONT_STACK = ("system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
-               "'PingFang SC', 'Microsoft YaHei', '{family}', sans-serif")
-_MONO_STACK = "'DejaVu Sans Mono', Menlo, Consolas, monospace, '{family}'"
+_FONT_STACK = ("'{family}', system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
+               "Arial, 'PingFang SC', 'Microsoft YaHei', sans-serif")
+_MONO_STACK = "'{family}', 'DejaVu Sans Mono', Menlo, Consolas, monospace"
 
 
 class ReportError(RuntimeError):
@@ -146,8 +146,12 @@ def _kernel_env() -> dict[str, str]:
     return {"PYTHONPATH": os.pathsep.join(parts), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
-def _kernel_manager(socket_dir: Path):
-    """A kernel manager for ``sys.executable``'s ipykernel over ipc sockets in socket_dir."""
+def _kernel_manager_class(socket_dir: Path) -> type:
+    """A kernel manager class for ``sys.executable``'s ipykernel over ipc sockets in socket_dir.
+
+    Passed to nbclient as ``kernel_manager_class`` (not as an instance) so that nbclient
+    owns the kernel and shuts it down when the notebook ends.
+    """
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
@@ -161,8 +165,13 @@ def _kernel_manager(socket_dir: Path):
         def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
             return spec
 
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=_FixedSpecManager(),
-                              transport="ipc", ip=str(socket_dir / "k"))
+    class _SimulateKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.update(kernel_spec_manager=_FixedSpecManager(), transport="ipc",
+                          ip=str(socket_dir / "k"))
+            super().__init__(**kwargs)
+
+    return _SimulateKernelManager
 
 
 # --------------------------------------------------------------------------- one run
@@ -220,7 +229,8 @@ def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: flo
                 str(notebook), str(work / NOTEBOOK_NAME), parameters=values,
                 kernel_name=KERNEL_NAME, language="python", progress_bar=False,
                 log_output=False, start_timeout=start_timeout, execution_timeout=timeout,
-                cwd=str(work), km=_kernel_manager(Path(sockets)))
+                cwd=str(work), kernel_manager_class=_kernel_manager_class(Path(sockets)),
+                shutdown_kernel="immediate")
         except PapermillExecutionError as exc:
             raise ReportError(f"{notebook.name} failed in cell {exc.cell_index + 1} "
                               f"[{_first_line(exc.source)}]: {exc.ename}: "
@@ -355,9 +365,7 @@ def _with_fonts(page: str) -> str:
     """Fill the font marker with an @font-face subset covering the page's non-Latin text."""
     from simulate.fonts import css_font_face
 
-    text = _visible_text(page)
-    needs_font = any(ord(ch) > 0x2FF for ch in text)
-    return page.replace(_FONT_MARKER, css_font_face(text) if needs_font else "", 1)
+    return page.replace(_FONT_MARKER, css_font_face(_visible_text(page)), 1)
 
 
 def _visible_text(page: str) -> str:
@@ -425,6 +433,8 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
     labels in first-seen order. Failed runs are listed as failed, linking their kept
     notebook. Written atomically; returns the index path.
     """
+    from simulate.fonts import CSS_FAMILY
+
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     runs = list(runs)
@@ -456,7 +466,7 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
             + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")
     page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
-            f"body {{ font-family: {_FONT_STACK.format(family='Simulate Noto Sans CJK SC')}; "
+            f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
             "margin: 2em auto; max-width: 1100px; color: #222; }\n"
             "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
             "th, td { border: 1px solid #ccc; padding: 4px 10px; }\n"
@@ -486,17 +496,17 @@ def _cell_text(value: Any) -> str:
 
 # --------------------------------------------------------------------------- notebook side
 
-def write_results(output_dir: Path | str, results: Mapping[str, Any]) -> Path:
-    """Write ``results.json`` for the runner (call from the notebook); returns its path.
+def write_results(output_dir: Path | str, results: Mapping[str, Any]) -> None:
+    """Write ``results.json`` for the runner (call from the notebook).
 
     ``results["headline"]`` should map labels to formatted figures for the index page.
-    Decimals and numpy numbers are written as JSON numbers, Paths as text.
+    Decimals and numpy numbers are written as JSON numbers, Paths as text. Returns None,
+    so a call ending a cell shows nothing in the report.
     """
     path = Path(output_dir) / RESULTS_NAME
     text = json.dumps(results, ensure_ascii=False, indent=2, default=_json_default,
                       allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
-    return path
 
 
 def _json_default(value: Any) -> Any:

@@ -1,0 +1,205 @@
+"""The vectorized cost engine: resolve each person's tier with masks, tally, multiply.
+
+Most people hold no identity and no disability grade: only those who do are resolved
+(unless a tier could match someone without either). People are counted per (tier,
+enrolled, timing, village) with ``np.bincount``; money is counts × the compiled tables,
+all in integer fen (DESIGN.md, "The engine tallies, it does not loop").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .policy import Policy, Rule
+from .population import Population
+from .reference import TIMINGS, resolve
+from .rules import can_match_plain, mask_of
+from .tables import PolicyTables, compile_policy
+from .vocabulary import IDENTITY_BIT
+
+N_TIMINGS = len(TIMINGS)
+
+
+@dataclass
+class Tally:
+    """Counts of people, additive across chunks. Shapes: T = tiers + 1, V = villages, G = groups."""
+
+    counts: np.ndarray          # int64 [T, 3, V]: enrolled and accepted, by tier, timing, village
+    refused: np.ndarray         # int64 [T, V]: late payers the scenario does not accept
+    not_enrolled: np.ndarray    # int64 [T, V]: people who did not enroll, by the tier they would get
+    group_members: np.ndarray   # int64 [G, V]
+    group_enrolled: np.ndarray  # int64 [G, V]
+    ties: int = 0               # people whose tier was decided by listed order between equal benefits
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.counts + other.counts, self.refused + other.refused,
+                     self.not_enrolled + other.not_enrolled,
+                     self.group_members + other.group_members,
+                     self.group_enrolled + other.group_enrolled, self.ties + other.ties)
+
+    @property
+    def persons(self) -> int:
+        return int(self.counts.sum() + self.refused.sum() + self.not_enrolled.sum())
+
+    @staticmethod
+    def zeros(n_tiers: int, n_villages: int, n_groups: int) -> "Tally":
+        return Tally(np.zeros((n_tiers, N_TIMINGS, n_villages), np.int64),
+                     np.zeros((n_tiers, n_villages), np.int64),
+                     np.zeros((n_tiers, n_villages), np.int64),
+                     np.zeros((n_groups, n_villages), np.int64),
+                     np.zeros((n_groups, n_villages), np.int64))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What the engine needs of a policy: tables, group rules, and ranking keys."""
+
+    tables: PolicyTables
+    groups: tuple[Rule, ...]
+    groups_plain: bool
+    relevant_bits: int          # identity bits any tier or group rule looks at
+    uses_disability: bool       # some rule looks at the disability grade
+    rank: np.ndarray            # int64 [T, 3]: lower is better for the person
+    same_pays: np.ndarray       # bool [T, T, 3]: two tiers pay identically by every source
+
+
+def compile_for_engine(policy: Policy) -> Compiled:
+    tables = compile_policy(policy)
+    individual = tables.pays[:, :, 0]
+    # highest benefit: an accepted enrollment first, then the least the person pays
+    rank = (~tables.accepted).astype(np.int64) * (1 << 40) + individual
+    same = np.all(tables.pays[:, None, :, :] == tables.pays[None, :, :, :], axis=3) & \
+        (tables.accepted[:, None, :] == tables.accepted[None, :, :])
+    groups = tuple(g.rule for g in policy.targets.groups)
+    rules = tables.rules + groups
+    bits = 0
+    for rule in rules:
+        for ident in rule.identities():
+            bits |= 1 << IDENTITY_BIT[ident]
+    return Compiled(tables, groups, any(can_match_plain(g) for g in groups), bits,
+                    any(_uses_disability(r) for r in rules), rank, same)
+
+
+def _uses_disability(rule: Rule | str) -> bool:
+    if isinstance(rule, str):
+        return False
+    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
+    return rule.disability_grade is not None or any(_uses_disability(p) for p in parts)
+
+
+def resolve_tiers(comp: Compiled, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,
+                  disability: np.ndarray, timing: np.ndarray) -> tuple[np.ndarray, int]:
+    """Tier index per person (0 = general) and how many were decided by a tie."""
+    t = comp.tables
+    n = identities.shape[0]
+    tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
+    if n == 0:
+        return tier, 0
+    masks = [mask_of(rule, identities, age, sex, disability) for rule in t.rules]
+    if not t.highest_benefit:
+        for k in range(len(masks) - 1, -1, -1):   # the first listed tier that applies wins
+            tier[masks[k]] = k + 1
+        return tier, 0
+    best = np.full(n, np.iinfo(np.int64).max, np.int64)
+    tie = np.zeros(n, bool)
+    for k, m in enumerate(masks, start=1):
+        idx = np.flatnonzero(m)
+        if idx.shape[0] == 0:
+            continue
+        key = comp.rank[k, timing[idx]]
+        cur = best[idx]
+        better = key < cur
+        equal = (key == cur) & ~comp.same_pays[tier[idx], k, timing[idx]]
+        win = idx[better]
+        best[win] = key[better]
+        tier[win] = k
+        tie[win] = False
+        tie[idx[equal]] = True
+    return tier, int(tie.sum())
+
+
+def tally(comp: Compiled, pop: Population) -> Tally:
+    """Count one chunk of people by tier, enrollment, timing and village."""
+    t = comp.tables
+    n_t = len(t.tier_ids)
+    n_v = len(pop.villages)
+    n_g = len(comp.groups)
+    village = pop.village
+    if t.plain_can_match:
+        cand = None
+        ident, age, sex, dis, tim = pop.identities, pop.age, pop.sex, pop.disability, pop.timing
+    else:
+        # only people holding an identity some rule looks at (or a grade, if one is used)
+        has = (pop.identities & np.uint32(comp.relevant_bits)) != 0
+        if comp.uses_disability:
+            has |= pop.disability != 0
+        cand = np.flatnonzero(has)
+        ident, age, sex = pop.identities[cand], pop.age[cand], pop.sex[cand]
+        dis, tim = pop.disability[cand], pop.timing[cand]
+    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim)
+    enr = pop.enrolled if cand is None else pop.enrolled[cand]
+    vil = village if cand is None else village[cand]
+    # candidates by (tier, enrolled, timing, village)
+    key = (tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim
+    key = key * n_v + vil
+    full = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
+    if cand is not None:
+        # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
+        # most people are enrolled and pay on time: count the others, derive that cell
+        odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
+        key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + village[odd]
+        every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
+        every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]
+        full[0] += every - full.sum(axis=0)
+    enrolled = full[:, 1]
+    accepted = t.accepted[:, :, None]
+    counts = np.where(accepted, enrolled, 0)
+    refused = np.where(accepted, 0, enrolled).sum(axis=1)
+    not_enrolled = full[:, 0].sum(axis=1)
+    members = np.zeros((n_g, n_v), np.int64)
+    joined = np.zeros((n_g, n_v), np.int64)
+    if n_g:
+        if comp.groups_plain:   # a group rule can match people outside the candidates
+            g_tier = np.zeros(len(pop), tier.dtype)
+            g_tier[cand if cand is not None else slice(None)] = tier
+            g_cols = (pop.identities, pop.age, pop.sex, pop.disability)
+            g_vil, g_enr, g_tim = village, pop.enrolled, pop.timing
+        else:
+            g_cols, g_vil, g_enr, g_tier, g_tim = (ident, age, sex, dis), vil, enr, tier, tim
+        joined_ok = g_enr & t.accepted[g_tier, g_tim]
+        for g, rule in enumerate(comp.groups):
+            m = mask_of(rule, *g_cols)
+            members[g] = np.bincount(g_vil[m], minlength=n_v)
+            joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
+    return Tally(counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64),
+                 members, joined, ties)
+
+
+def tally_reference(policy: Policy, pop: Population) -> Tally:
+    """The oracle: the same counts, one person at a time through :func:`reference.resolve`."""
+    tier_ids = ("general",) + tuple(t.id for t in policy.tiers)
+    index = {tid: i for i, tid in enumerate(tier_ids)}
+    n_v = len(pop.villages)
+    groups = [g.rule for g in policy.targets.groups]
+    out = Tally.zeros(len(tier_ids), n_v, len(groups))
+    from .rules import matches
+    for i in range(len(pop)):
+        person = pop.person(i)
+        o = resolve(policy, person)
+        k = index[o.tier]
+        v = int(pop.village[i])
+        if o.tie_with:
+            out.ties += 1
+        if not pop.enrolled[i]:
+            out.not_enrolled[k, v] += 1
+        elif not o.payment.enrolled:
+            out.refused[k, v] += 1
+        else:
+            out.counts[k, TIMINGS.index(person.timing), v] += 1
+        for g, rule in enumerate(groups):
+            if matches(rule, person):
+                out.group_members[g, v] += 1
+                if pop.enrolled[i] and o.payment.enrolled:
+                    out.group_enrolled[g, v] += 1
+    return out

@@ -1,0 +1,19 @@
+"""Plain-text tables for the terminal: money with thousands separators, shares as percent."""
+from __future__ import annotations
+
+
+def frame_text(frame) -> str:
+    """Render a DataFrame for a terminal: floats as money (2 decimals) or percent (share columns)."""
+    df = frame.copy()
+    for c in df.columns:
+        name = str(c)
+        if df[c].dtype.kind == "f":
+            if any(w in name for w in ("率", "占比", "比例", "share", "participation", "percent", "target", "目标")):
+                df[c] = df[c].map(lambda x: f"{x:.2%}")
+            else:
+                df[c] = df[c].map(lambda x: f"{x:,.2f}")
+        elif df[c].dtype.kind in "iu":
+            df[c] = df[c].map(lambda x: f"{x:,}")
+        elif df[c].dtype == bool or df[c].dtype == object:
+            df[c] = df[c].map(lambda x: ("是" if x else "否") if isinstance(x, bool) else ("" if x is None else x))
+    return df.to_string(index=False)

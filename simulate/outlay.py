@@ -1,0 +1,325 @@
+"""The result of a run: who pays what, in integer fen, with tables for people to read.
+
+Every figure derives from one :class:`~simulate.engine.Tally` times the compiled tables,
+so outlays are conserved to the fen: for each enrolled person the sources (the person
+included) and the fiscal subsidy add up to the personal standard plus the fiscal subsidy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .engine import Compiled, Tally
+from .explain import yuan_number
+from .policy import Scenario, _percent_of
+from .population import Villages
+from .reference import TIMINGS
+from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
+
+_T = {  # column labels
+    "source": ("资金来源", "funding source"), "tier": ("资助档次", "subsidy tier"),
+    "persons": ("人数", "persons"), "amount": ("金额（元）", "amount (yuan)"),
+    "share": ("占比", "share"), "enrolled": ("参保人数", "enrolled"),
+    "village": ("村（社区）", "village"), "residents": ("人口数", "residents"),
+    "task": ("任务数", "task"), "participation": ("参保率", "participation"),
+    "section": ("文件依据", "section"), "level": ("政府层级", "government level"),
+    "percent": ("比例", "percent"), "late": ("期外缴费人数", "late payers"),
+    "refused": ("期外不予参保", "late refused"), "not_enrolled": ("未参保", "not enrolled"),
+    "target": ("目标", "target"), "met": ("是否达标", "target met"), "group": ("人群", "group"),
+    "members": ("人群人数", "members"), "rate": ("经费标准", "rate tier"),
+    "work": ("工作经费（元）", "work funds (yuan)"), "reward": ("奖励（元）", "reward (yuan)"),
+    "record": ("录入补助（元）", "record fee (yuan)"), "deduction": ("扣减（元）", "deduction (yuan)"),
+    "total": ("合计（元）", "total (yuan)"), "fiscal": ("财政补助（元）", "fiscal subsidy (yuan)"),
+    "payment": ("拨付方式", "payment"), "regular": ("期内参保", "enrolled in period"),
+}
+
+
+def col(key: str, lang: str) -> str:
+    return _T[key][0 if lang == "zh" else 1]
+
+
+def _yuan(fen: int | np.integer) -> float:
+    return int(fen) / 100
+
+
+@dataclass
+class Outlay:
+    """Outlay by funding source for one scenario and population (integer fen inside)."""
+
+    scenario: Scenario
+    compiled: Compiled
+    tally: Tally
+    villages: Villages
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ exact figures (fen)
+
+    @property
+    def tables(self):
+        return self.compiled.tables
+
+    def source_fen(self) -> np.ndarray:
+        """Fen by source [S] over all enrolled people."""
+        return np.einsum("tmv,tms->s", self.tally.counts, self.tables.pays)
+
+    def fiscal_fen(self) -> int:
+        return int(np.einsum("tmv,tm->", self.tally.counts, self.tables.fiscal))
+
+    def tier_source_fen(self) -> np.ndarray:
+        """Fen [T, S]."""
+        return np.einsum("tmv,tms->ts", self.tally.counts, self.tables.pays)
+
+    def village_source_fen(self) -> np.ndarray:
+        """Fen [V, S]."""
+        return np.einsum("tmv,tms->vs", self.tally.counts, self.tables.pays)
+
+    @property
+    def persons(self) -> int:
+        return self.tally.persons
+
+    @property
+    def enrolled(self) -> int:
+        return int(self.tally.counts.sum())
+
+    def fiscal_split_fen(self) -> dict[str, int]:
+        """The fiscal subsidy by government level; the county takes the rounding remainder."""
+        split = self.scenario.policy.contribution.fiscal_subsidy_split
+        total = self.fiscal_fen()
+        out = {lvl: _percent_of(total, getattr(split, lvl)) for lvl in ("central", "provincial", "city")}
+        out["county"] = total - sum(out.values())
+        return out
+
+    def check_conservation(self) -> None:
+        """Raise AssertionError unless every enrolled person's payments add up to the cost."""
+        std = self.scenario.policy.contribution.personal
+        fs = self.scenario.policy.contribution.fiscal_subsidy
+        cost = self.tables.pays.sum(axis=2) + self.tables.fiscal
+        ok = (cost == std + fs) | ~self.tables.accepted
+        assert ok.all(), "a (tier, timing) pair does not add up to the enrollment cost"
+        total = int(self.source_fen().sum()) + self.fiscal_fen()
+        assert total == self.enrolled * (std + fs), "outlays do not add up to the enrollment cost"
+
+    # ------------------------------------------------------------------ JSON contract
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN.md's ``run --json`` contract, plus the details a report needs."""
+        fen = self.source_fen()
+        by_source = {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0}
+        t = self.tally
+        late_idx = TIMINGS.index("late")
+        out: dict[str, Any] = {
+            "scenario": self.scenario.id,
+            "persons": self.persons,
+            "enrolled": self.enrolled,
+            "by_source": by_source,
+            "fiscal_subsidy": yuan_number(self.fiscal_fen()),
+            "fiscal_subsidy_split": {k: yuan_number(v) for k, v in self.fiscal_split_fen().items()},
+            "not_enrolled": int(t.not_enrolled.sum()),
+            "late_enrolled": int(t.counts[:, late_idx].sum()),
+            "late_refused": int(t.refused.sum()),
+            "ties_broken_by_order": int(t.ties),
+            "by_tier": {tid: {"enrolled": int(t.counts[i].sum()),
+                              "pays": {s: yuan_number(int(f)) for s, f in
+                                       zip(SOURCE_IDS, self.tier_source_fen()[i]) if f}}
+                        for i, tid in enumerate(self.tables.tier_ids)},
+        }
+        wf = self.work_funds_fen()
+        if wf is not None:
+            out["work_funds"] = {"villages_total": yuan_number(int(wf["total"].sum())),
+                                 "awards_total": yuan_number(self.awards_fen())}
+        out.update({k: v for k, v in self.meta.items() if k not in out})
+        return out
+
+    # ------------------------------------------------------------------ tables for people
+
+    def by_source(self, lang: str = "zh"):
+        """Outlay by funding source, the individual first, with persons each source pays for."""
+        import pandas as pd
+        fen = self.source_fen()
+        pays_any = (self.tables.pays > 0)
+        persons = np.einsum("tmv,tms->s", self.tally.counts, pays_any.astype(np.int64))
+        total = int(fen.sum())
+        rows = []
+        for i, s in enumerate(SOURCE_IDS):
+            if fen[i] == 0 and s != "individual":
+                continue
+            rows.append({"source": s, col("source", lang): label(s, lang),
+                         col("persons", lang): int(persons[i]), col("amount", lang): _yuan(fen[i]),
+                         col("share", lang): (int(fen[i]) / total) if total else 0.0})
+        return pd.DataFrame(rows)
+
+    def by_tier(self, lang: str = "zh"):
+        """Enrolled, late and refused persons and outlay by source for each tier."""
+        import pandas as pd
+        pol = self.scenario.policy
+        tiers = {t.id: t for t in pol.tiers}
+        tsf = self.tier_source_fen()
+        t = self.tally
+        rows = []
+        for i, tid in enumerate(self.tables.tier_ids):
+            tier = tiers.get(tid)
+            row = {"tier": tid,
+                   col("tier", lang): tier.label.get(lang) if tier else ("普通群体" if lang == "zh" else "general population"),
+                   col("section", lang): tier.section if tier else "",
+                   col("enrolled", lang): int(t.counts[i].sum()),
+                   col("late", lang): int(t.counts[i, TIMINGS.index("late")].sum()),
+                   col("refused", lang): int(t.refused[i].sum()),
+                   col("not_enrolled", lang): int(t.not_enrolled[i].sum())}
+            for j, s in enumerate(SOURCE_IDS):
+                if tsf[:, j].any():
+                    row[label(s, lang)] = _yuan(tsf[i, j])
+            row[col("payment", lang)] = ("先缴后补" if lang == "zh" else "pay first, refunded") \
+                if tier is not None and tier.payment == "refund_after" else ""
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def by_village(self, lang: str = "zh"):
+        """Persons, enrollment against the task, and outlay by source for each village."""
+        import pandas as pd
+        vsf = self.village_source_fen()
+        base = self._village_base()
+        rows = []
+        for v in range(len(self.villages)):
+            persons, enrolled, task = base["persons"][v], base["enrolled"][v], base["task"][v]
+            row = {"village": self.villages.ids[v], col("village", lang): self.villages.label(v, lang),
+                   col("residents", lang): int(persons), col("task", lang): int(task),
+                   col("enrolled", lang): int(enrolled),
+                   col("participation", lang): enrolled / persons if persons else 0.0,
+                   col("met", lang): bool(enrolled >= task) if task else None}
+            for j, s in enumerate(SOURCE_IDS):
+                if vsf[:, j].any():
+                    row[label(s, lang)] = _yuan(vsf[v, j])
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def fiscal_split(self, lang: str = "zh"):
+        import pandas as pd
+        split = self.scenario.policy.contribution.fiscal_subsidy_split
+        fen = self.fiscal_split_fen()
+        return pd.DataFrame([{"level": k, col("level", lang): label(k, lang),
+                              col("percent", lang): float(getattr(split, k)) / 100,
+                              col("amount", lang): _yuan(v)} for k, v in fen.items()])
+
+    def targets(self, lang: str = "zh"):
+        """Participation against the overall target and each group's target."""
+        import pandas as pd
+        pol = self.scenario.policy
+        t = self.tally
+        rows = []
+        persons, enrolled = self.persons, self.enrolled
+        rows.append({"group": "overall", col("group", lang): "全体" if lang == "zh" else "everyone",
+                     col("members", lang): persons, col("enrolled", lang): enrolled,
+                     col("participation", lang): enrolled / persons if persons else 0.0,
+                     col("target", lang): float(pol.targets.overall_percent) / 100,
+                     col("met", lang): bool(persons and enrolled * 100 >= persons * pol.targets.overall_percent)})
+        for g, grp in enumerate(pol.targets.groups):
+            m, e = int(t.group_members[g].sum()), int(t.group_enrolled[g].sum())
+            rows.append({"group": grp.id, col("group", lang): grp.label.get(lang),
+                         col("members", lang): m, col("enrolled", lang): e,
+                         col("participation", lang): e / m if m else 1.0,
+                         col("target", lang): float(grp.percent) / 100,
+                         col("met", lang): bool(e * 100 >= m * grp.percent)})
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ work funds
+
+    def _village_base(self) -> dict[str, np.ndarray]:
+        t = self.tally
+        persons = t.counts.sum(axis=(0, 1)) + t.refused.sum(axis=0) + t.not_enrolled.sum(axis=0)
+        enrolled = t.counts.sum(axis=(0, 1))
+        late = t.counts[:, TIMINGS.index("late")].sum(axis=0)
+        v = self.villages
+        if v.residents.sum() > 0 and v.task.sum() > 0:
+            # tasks as printed, scaled when the population is not the printed size
+            scale_num, scale_den = int(persons.sum()), int(v.residents.sum())
+            task = (v.task * scale_num + scale_den // 2) // scale_den if scale_num != scale_den else v.task.copy()
+        else:
+            pct = self.scenario.policy.targets.overall_percent
+            task = (persons * int(pct * 100) + 9999) // 10000
+        return {"persons": persons, "enrolled": enrolled, "regular": enrolled - late, "task": task}
+
+    def work_funds_fen(self) -> dict[str, np.ndarray] | None:
+        """Collection work funds owed per village under the scenario's rate tiers (fen)."""
+        wf = self.scenario.policy.work_funds
+        if wf is None:
+            return None
+        base = self._village_base()
+        n_v = len(self.villages)
+        denom = base["persons"] if wf.basis == "residents" else base["task"]
+        groups_ok = np.ones(n_v, bool)
+        for g, grp in enumerate(self.scenario.policy.targets.groups):
+            groups_ok &= self.tally.group_enrolled[g] * 100 >= self.tally.group_members[g] * grp.percent
+        out = {k: np.zeros(n_v, np.int64) for k in ("work", "reward", "record", "deduction", "total")}
+        out["rate"] = np.full(n_v, -1, np.int64)
+        target_pct = self.scenario.policy.targets.overall_percent
+        for v in range(n_v):
+            for r, rate in enumerate(wf.rates):
+                count = base["regular"][v] if rate.measured_on == "regular" else base["enrolled"][v]
+                if denom[v] <= 0:
+                    continue
+                if count * 100 < denom[v] * rate.min_participation_percent:
+                    continue
+                if rate.groups_full and not groups_ok[v]:
+                    continue
+                out["rate"][v] = r
+                out["work"][v] = rate.per_enrolled * count
+                out["reward"][v] = rate.reward_per_enrolled * count
+                if rate.deduction_per_missing:
+                    need = (int(denom[v]) * int(target_pct * 100) + 9999) // 10000
+                    out["deduction"][v] = rate.deduction_per_missing * max(0, need - int(base["enrolled"][v]))
+                break
+            out["record"][v] = wf.per_record * base["enrolled"][v]
+        out["total"] = out["work"] + out["reward"] + out["record"] - out["deduction"]
+        return out
+
+    def awards_fen(self) -> int:
+        wf = self.scenario.policy.work_funds
+        return sum(a.count * a.amount for a in wf.awards) if wf else 0
+
+    def work_funds(self, lang: str = "zh"):
+        """Work funds per village as a table (empty when the scenario sets none)."""
+        import pandas as pd
+        wf = self.scenario.policy.work_funds
+        fen = self.work_funds_fen()
+        if fen is None:
+            return pd.DataFrame()
+        base = self._village_base()
+        rows = []
+        for v in range(len(self.villages)):
+            r = int(fen["rate"][v])
+            persons = base["persons"][v]
+            rows.append({"village": self.villages.ids[v], col("village", lang): self.villages.label(v, lang),
+                         col("residents", lang): int(persons), col("task", lang): int(base["task"][v]),
+                         col("enrolled", lang): int(base["enrolled"][v]),
+                         col("regular", lang): int(base["regular"][v]),
+                         col("participation", lang): base["enrolled"][v] / persons if persons else 0.0,
+                         col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
+                         col("work", lang): _yuan(fen["work"][v]), col("reward", lang): _yuan(fen["reward"][v]),
+                         col("record", lang): _yuan(fen["record"][v]),
+                         col("deduction", lang): _yuan(fen["deduction"][v]),
+                         col("total", lang): _yuan(fen["total"][v])})
+        return pd.DataFrame(rows)
+
+    def awards(self, lang: str = "zh"):
+        import pandas as pd
+        wf = self.scenario.policy.work_funds
+        rows = [{"label": a.label.get(lang), col("persons", lang): a.count,
+                 col("amount", lang): _yuan(a.amount), col("total", lang): _yuan(a.count * a.amount)}
+                for a in (wf.awards if wf else ())]
+        return pd.DataFrame(rows)
+
+    def frames(self, lang: str = "zh") -> dict[str, Any]:
+        """Every table by name (for notebooks, Excel and JSON)."""
+        out = {"by_source": self.by_source(lang), "by_tier": self.by_tier(lang),
+               "by_village": self.by_village(lang), "fiscal_split": self.fiscal_split(lang),
+               "targets": self.targets(lang)}
+        if self.scenario.policy.work_funds is not None:
+            out["work_funds"] = self.work_funds(lang)
+            out["awards"] = self.awards(lang)
+        return out
+
+
+def government_levels() -> tuple[str, ...]:
+    return tuple(GOVERNMENT_LEVELS)

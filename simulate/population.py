@@ -1,0 +1,268 @@
+"""Populations as columns: one numpy array per attribute, any size (DESIGN.md data flow).
+
+A person is an identity bitmask (bits from ``vocabulary.yaml``), age, sex, disability
+grade, village, household, enrolled and timing. Populations come from the synthetic
+builder (``synth``) or from a person-level CSV (``read_population_csv``).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import PopulationError
+from .reference import TIMINGS
+from .rules import Person
+from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
+
+TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
+CSV_COLUMNS = ("person_id", "household_id", "village", "age", "sex", "disability_grade",
+               "identities", "enrolled", "timing")
+_REQUIRED = ("person_id", "age", "sex")
+
+
+@dataclass(frozen=True)
+class Villages:
+    """Villages (or towns, or one whole area) with residents and participation task."""
+
+    ids: tuple[str, ...]
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+    residents: np.ndarray   # int64, from the data file (0 when unknown)
+    task: np.ndarray        # int64, persons (0 when unknown)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def label(self, i: int, lang: str = "zh") -> str:
+        return self.zh[i] if lang == "zh" else self.en[i]
+
+
+@dataclass
+class Population:
+    """Columnar people. ``timing``: 0 regular, 1 late, 2 newborn (within the window)."""
+
+    identities: np.ndarray   # uint32 bitmask
+    age: np.ndarray          # uint8 whole years
+    sex: np.ndarray          # uint8 0 = F, 1 = M
+    disability: np.ndarray   # uint8 0 none, 1-4 grade
+    village: np.ndarray      # uint16 index into ``villages``
+    household: np.ndarray    # int64 household id
+    enrolled: np.ndarray     # bool
+    timing: np.ndarray       # uint8
+    villages: Villages
+    person_id: np.ndarray | None = None   # str ids when read from a file
+    rejected: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    village_counts: np.ndarray | None = None   # persons per village, when known in advance
+
+    def village_totals(self) -> np.ndarray:
+        """Persons per village (int64), computed once."""
+        if self.village_counts is None:
+            self.village_counts = np.bincount(self.village, minlength=len(self.villages)).astype(np.int64)
+        return self.village_counts
+
+    def __len__(self) -> int:
+        return int(self.identities.shape[0])
+
+    def person(self, i: int) -> Person:
+        """Row ``i`` as a :class:`~simulate.rules.Person` for the reference calculation."""
+        return Person(frozenset(identities_of(int(self.identities[i]))), int(self.age[i]),
+                      "F" if self.sex[i] == 0 else "M", int(self.disability[i]),
+                      TIMINGS[int(self.timing[i])])
+
+    def take(self, index: np.ndarray) -> "Population":
+        """A sub-population (rows ``index``) sharing the village table."""
+        return Population(self.identities[index], self.age[index], self.sex[index],
+                          self.disability[index], self.village[index], self.household[index],
+                          self.enrolled[index], self.timing[index], self.villages,
+                          None if self.person_id is None else self.person_id[index])
+
+    @staticmethod
+    def concat(parts: list["Population"]) -> "Population":
+        first = parts[0]
+        cat = np.concatenate
+        return Population(cat([p.identities for p in parts]), cat([p.age for p in parts]),
+                          cat([p.sex for p in parts]), cat([p.disability for p in parts]),
+                          cat([p.village for p in parts]), cat([p.household for p in parts]),
+                          cat([p.enrolled for p in parts]), cat([p.timing for p in parts]),
+                          first.villages)
+
+    def to_frame(self, lang: str = "zh"):
+        """Person-level pandas DataFrame with readable identity ids (for audits and notebooks)."""
+        import pandas as pd
+        ids = [";".join(identities_of(int(m))) for m in self.identities]
+        return pd.DataFrame({
+            "person_id": self.person_id if self.person_id is not None else np.arange(len(self)),
+            "household_id": self.household,
+            "village": [self.villages.ids[v] for v in self.village],
+            "age": self.age, "sex": np.where(self.sex == 0, "F", "M"),
+            "disability_grade": self.disability, "identities": ids,
+            "enrolled": self.enrolled.astype(int),
+            "timing": [TIMINGS[t] for t in self.timing],
+        })
+
+
+def one_area(name_zh: str, name_en: str, residents: int = 0, task: int = 0) -> Villages:
+    return Villages(("all",), (name_zh,), (name_en,), np.array([residents], np.int64),
+                    np.array([task], np.int64))
+
+
+def read_villages(path: Path) -> Villages:
+    """Villages CSV with columns village_id, zh, en, residents, task (data/ files)."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PopulationError(str(path), f"cannot read villages file: {exc}") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    need = {"village_id", "zh", "en", "residents", "task"}
+    if not rows or not need <= set(rows[0]):
+        raise PopulationError(str(path), f"villages file needs columns {', '.join(sorted(need))}")
+    for n, r in enumerate(rows, start=2):
+        for col in ("residents", "task"):
+            if not r[col].strip().isdigit():
+                raise PopulationError(f"{path}: row {n}, column {col}", f"not a whole number: {r[col]!r}")
+    return Villages(tuple(r["village_id"] for r in rows), tuple(r["zh"] for r in rows),
+                    tuple(r["en"] for r in rows),
+                    np.array([int(r["residents"]) for r in rows], np.int64),
+                    np.array([int(r["task"]) for r in rows], np.int64))
+
+
+# ----------------------------------------------------------------------------- CSV input
+
+
+def _decode(data: bytes, where: str) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise PopulationError(where, "neither UTF-8 nor GBK text")
+
+
+def read_population_csv(path: str | Path, villages: Villages | None = None,
+                        *, strict: bool = True) -> Population:
+    """Read a person-level CSV (UTF-8, UTF-8 with BOM or GBK) with the DESIGN.md columns.
+
+    Every row is used or rejected with its row number, column and reason; with ``strict``
+    (the CLI default) the first bad row stops the run with that one-line error.
+    ``village`` values are matched to the scenario's villages (id, zh or en); unknown ones
+    become new villages when the scenario has none, else the row is rejected.
+    """
+    p = Path(path)
+    where = str(path)
+    if not p.is_file():
+        raise PopulationError(where, "no such file" if not p.exists() else "not a regular file")
+    text = _decode(p.read_bytes(), where)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise PopulationError(where, "file is empty") from None
+    missing = [c for c in _REQUIRED if c not in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if missing:
+        raise PopulationError(where, f"missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")
+    if unknown:
+        raise PopulationError(where, f"unknown column(s) {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}")
+    col = {h: i for i, h in enumerate(header)}
+    fixed = villages is not None and villages.ids != ("all",)
+    v_index: dict[str, int] = {}
+    v_ids: list[str] = []
+    if fixed:
+        for i, (vid, zh, en) in enumerate(zip(villages.ids, villages.zh, villages.en)):
+            v_index.update({vid: i, zh: i, en: i})
+        v_ids = list(villages.ids)
+    out = {k: [] for k in ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim")}
+    rejected: list[dict] = []
+    seen: dict[str, int] = {}
+    hh_index: dict[str, int] = {}
+    rows_read = 0
+    for n, row in enumerate(reader, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        rows_read += 1
+        try:
+            rec = _parse_row(row, col, n, where, len(header))
+            if rec["pid"] in seen:
+                raise PopulationError(f"{where}: row {n}, column person_id",
+                                      f"duplicate of row {seen[rec['pid']]}")
+            vname = rec["vil"] or "(none)"
+            if vname not in v_index:
+                if fixed:
+                    raise PopulationError(f"{where}: row {n}, column village",
+                                          f"unknown village {vname!r} for this scenario")
+                v_index[vname] = len(v_ids)
+                v_ids.append(vname)
+        except PopulationError as exc:
+            if strict:
+                raise
+            rejected.append({"row": n, "reason": exc.one_line()})
+            continue
+        seen[rec["pid"]] = n
+        rec["vil"] = v_index[vname]
+        hh = rec["hh"] or f"person:{rec['pid']}"
+        rec["hh"] = hh_index.setdefault(hh, len(hh_index))
+        for k, v in rec.items():
+            out[k].append(v)
+    if rows_read == 0:
+        raise PopulationError(where, "no data rows")
+    if not fixed:
+        if villages is not None and len(v_ids) == 1 and v_ids[0] == "(none)":
+            vills = villages
+        else:
+            vills = Villages(tuple(v_ids), tuple(v_ids), tuple(v_ids),
+                             np.zeros(len(v_ids), np.int64), np.zeros(len(v_ids), np.int64))
+    else:
+        vills = villages
+    pop = Population(
+        np.array(out["ids"], np.uint32), np.array(out["age"], np.uint8), np.array(out["sex"], np.uint8),
+        np.array(out["dis"], np.uint8), np.array(out["vil"], np.uint16), np.array(out["hh"], np.int64),
+        np.array(out["enr"], bool), np.array(out["tim"], np.uint8), vills,
+        np.array(out["pid"], dtype=object), rejected, rows_read)
+    assert len(pop) + len(rejected) == rows_read
+    return pop
+
+
+def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: int) -> dict:
+    def err(column: str, reason: str) -> PopulationError:
+        return PopulationError(f"{where}: row {n}, column {column}", reason)
+
+    if len(row) != width:
+        raise PopulationError(f"{where}: row {n}", f"has {len(row)} fields, the header has {width}")
+
+    def get(name: str) -> str:
+        return row[col[name]].strip() if name in col else ""
+
+    pid = get("person_id")
+    if not pid:
+        raise err("person_id", "empty")
+    age_t = get("age")
+    if not age_t.isdigit() or int(age_t) > 130:
+        raise err("age", f"not a whole number of years 0-130: {age_t!r}")
+    sex_t = get("sex").upper()
+    if sex_t not in ("F", "M", "女", "男"):
+        raise err("sex", f"must be F or M: {get('sex')!r}")
+    dis_t = get("disability_grade") or "0"
+    if dis_t not in ("0", "1", "2", "3", "4"):
+        raise err("disability_grade", f"must be 0 (none) to 4: {dis_t!r}")
+    mask = 0
+    for ident in get("identities").replace("；", ";").split(";"):
+        ident = ident.strip()
+        if not ident:
+            continue
+        if ident not in IDENTITIES:
+            raise err("identities", f"unknown identity {ident!r}")
+        mask |= 1 << IDENTITY_BIT[ident]
+    enr_t = get("enrolled") or "1"
+    if enr_t not in ("0", "1"):
+        raise err("enrolled", f"must be 1 or 0: {enr_t!r}")
+    tim_t = get("timing") or "regular"
+    if tim_t not in TIMING_CODE:
+        raise err("timing", f"must be one of {', '.join(TIMINGS)}: {tim_t!r}")
+    return {"pid": pid, "hh": get("household_id"), "vil": get("village"), "age": int(age_t),
+            "sex": 0 if sex_t in ("F", "女") else 1, "dis": int(dis_t), "ids": mask,
+            "enr": enr_t == "1", "tim": TIMING_CODE[tim_t]}

@@ -1,0 +1,320 @@
+"""Synthetic county populations, built block by block from cited rates (``data/``).
+
+The population is defined in fixed blocks of ``BLOCK`` persons; block ``b`` draws from its
+own generator, ``SeedSequence(seed, spawn_key=(b,))``. So the same seed gives the same
+people, byte for byte, however the blocks are later grouped into chunks or spread over
+workers. Households never cross a block or village boundary; household identities (低保,
+建档立卡, 监测, 计生 families) are shared by every member; person identities respect their
+age rules; disability is more common among 低保 and 特困 people (relative risks in
+``data/disability-correlation.csv``). Every default rate is flagged as an assumption there.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import PopulationError
+from .population import Population, Villages, one_area, read_villages
+from .vocabulary import IDENTITIES, IDENTITY_BIT
+
+#: Persons per block: the unit of randomness. Changing it changes every synthetic population.
+BLOCK = 1 << 20
+_DATA = Path(__file__).resolve().parent.parent / "data"
+_U16 = 65536
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    path = _DATA / name
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _lookup_table(values: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """A 65,536-entry table: indexing it with uniform uint16 draws samples ``values``."""
+    cum = np.cumsum(shares / shares.sum())
+    edges = np.minimum((cum * _U16).round().astype(np.int64), _U16)
+    table = np.repeat(values, np.diff(np.concatenate([[0], edges])))
+    if table.shape[0] < _U16:   # rounding leftovers go to the last value
+        table = np.concatenate([table, np.full(_U16 - table.shape[0], values[-1], values.dtype)])
+    return table[:_U16]
+
+
+@dataclass(frozen=True)
+class SynthSpec:
+    """Everything the builder draws from: rates, structure and participation defaults."""
+
+    household_sizes: np.ndarray        # uint8 lookup table [65536]
+    age_sex: np.ndarray                # uint8 lookup table [65536] of age*2+sex
+    person_rates: tuple[tuple[int, float, int, int], ...]     # (bit, rate, age_min, age_max)
+    household_rates: tuple[tuple[int, float], ...]            # (bit, rate)
+    disability_rates: tuple[float, float, float, float]       # grades 1..4
+    disability_rr: tuple[tuple[int, float], ...]              # (bitmask, relative risk)
+    participation: float
+    full_participation_mask: int       # identities enrolled at 100% (their documents' target)
+    late_share: float
+    counts: dict[str, int] = field(default_factory=dict)      # exact persons per identity
+
+    def with_rates(self, **changes) -> "SynthSpec":
+        from dataclasses import replace
+        return replace(self, **changes)
+
+
+@lru_cache(maxsize=1)
+def default_spec() -> SynthSpec:
+    """The cited defaults in ``data/`` (rates, household sizes, age-sex structure)."""
+    hh = _read_csv("household-size.csv")
+    sizes = np.array([int(r["household_size"]) for r in hh], np.uint8)
+    hh_table = _lookup_table(sizes, np.array([float(r["share"]) for r in hh]))
+    ages, shares = [], []
+    for r in _read_csv("age-sex-structure.csv"):
+        lo, hi = int(r["age_min"]), min(int(r["age_max"]), 105)
+        span = hi - lo + 1
+        for a in range(lo, hi + 1):
+            ages += [a * 2 + 1, a * 2]   # male code, female code
+            shares += [float(r["male_share"]) / span, float(r["female_share"]) / span]
+    age_table = _lookup_table(np.array(ages, np.uint8), np.array(shares))
+    person, household, grades = [], [], [0.0] * 4
+    for r in _read_csv("synthetic-rates.csv"):
+        key, rate = r["key"], float(r["rate"])
+        if key.startswith("disability_grade_"):
+            grades[int(key[-1]) - 1] = rate
+        elif r["level"] == "household":
+            household.append((IDENTITY_BIT[key], rate))
+        else:
+            lo = int(r["age_min"]) if r["age_min"] else 0
+            hi = int(r["age_max"]) if r["age_max"] else 150
+            person.append((IDENTITY_BIT[key], rate, lo, hi))
+    rr = []
+    for r in _read_csv("disability-correlation.csv"):
+        if r["group"] in IDENTITIES and float(r["relative_risk"]) > 1:
+            rr.append((1 << IDENTITY_BIT[r["group"]], float(r["relative_risk"])))
+    part = {r["group"]: float(r["rate"]) for r in _read_csv("participation-defaults.csv")}
+    full_mask = 0
+    for key, rate in part.items():
+        if key in IDENTITIES and rate >= 1.0:
+            full_mask |= 1 << IDENTITY_BIT[key]
+    return SynthSpec(hh_table, age_table, tuple(person), tuple(household), tuple(grades),
+                     tuple(rr), part["general"], full_mask, part["late_payer_share"])
+
+
+@dataclass(frozen=True)
+class SyntheticPopulation:
+    """A lazily built population: ``size`` persons in blocks, villages with exact sizes."""
+
+    size: int
+    seed: int
+    villages: Villages
+    village_sizes: np.ndarray     # int64 persons per village, summing to ``size``
+    spec: SynthSpec
+
+    @property
+    def n_blocks(self) -> int:
+        return -(-self.size // BLOCK)
+
+    def block(self, b: int) -> Population:
+        """Block ``b`` (persons ``b*BLOCK`` … ``min(size, (b+1)*BLOCK) - 1``)."""
+        start = b * BLOCK
+        n = min(self.size, start + BLOCK) - start
+        return _build_block(self, b, start, n)
+
+    def blocks(self, first: int = 0, stop: int | None = None) -> Iterator[Population]:
+        for b in range(first, self.n_blocks if stop is None else stop):
+            yield self.block(b)
+
+    def materialize(self) -> Population:
+        """Every person as one :class:`Population` (for audits and small populations)."""
+        if self.size > 50_000_000:
+            raise PopulationError("--size", f"{self.size:,} persons is too many to hold person by person; "
+                                            "use the streaming engine (simulate.run)")
+        return Population.concat(list(self.blocks()))
+
+
+def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` that sum exactly to ``total``."""
+    w = weights.astype(np.float64)
+    if w.sum() <= 0:
+        w = np.ones_like(w)
+    raw = w / w.sum() * total
+    base = np.floor(raw).astype(np.int64)
+    short = total - int(base.sum())
+    order = np.argsort(-(raw - base), kind="stable")
+    base[order[:short]] += 1
+    return base
+
+
+def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthSpec | None = None,
+               counts: dict[str, int] | None = None) -> SyntheticPopulation:
+    """A synthetic population for a scenario's area.
+
+    Villages and their residents come from the scenario's ``area`` (大栗港: attachment 1's
+    18 villages); ``size`` defaults to the area's residents and, when given, scales every
+    village in proportion. ``counts`` fixes the exact number of persons holding an identity
+    (from rosters) instead of its default rate.
+
+    >>> import simulate
+    >>> sc = simulate.load_scenario("scenarios/daligang-2020.yaml")
+    >>> pop = simulate.synthesize(sc, seed=1)
+    >>> pop.size, len(pop.villages)
+    (67949, 18)
+    """
+    pol = scenario.policy
+    if pol.area.villages_file:
+        villages = read_villages(scenario.data_path(pol.area.villages_file))
+        weights = villages.residents
+    else:
+        residents = pol.area.residents or 0
+        target = pol.targets.overall_percent
+        task = int((residents * int(target * 100) + 9999) // 10000)
+        villages = one_area(pol.county.zh, pol.county.en, residents, task)
+        weights = np.array([1], np.int64)
+    if size is None:
+        size = int(weights.sum()) if pol.area.villages_file else int(pol.area.residents or 0)
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
+        raise PopulationError("--size", f"must be a whole number of persons, at least 1 (got {size!r})")
+    if size > 2_000_000_000:
+        raise PopulationError("--size", f"{size:,} persons is more than this toolkit supports (2 billion)")
+    if seed < 0 or seed >= 2**63:
+        raise PopulationError("--seed", f"must be between 0 and 2^63-1 (got {seed})")
+    sp = spec or default_spec()
+    if counts:
+        for key, n in counts.items():
+            if key not in IDENTITIES:
+                raise PopulationError(f"counts.{key}", "unknown identity")
+            if not isinstance(n, (int, np.integer)) or n < 0 or n > size:
+                raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
+        from dataclasses import replace
+        sp = replace(sp, counts=dict(counts))
+    return SyntheticPopulation(int(size), int(seed), villages,
+                               _largest_remainder(int(size), weights), sp)
+
+
+def _exact_share(total: int, start: int, stop: int, size: int) -> int:
+    """This block's part of ``total`` so that the parts over all blocks add up exactly."""
+    return total * stop // size - total * start // size
+
+
+def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Population:
+    sp = pop.spec
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b,))))
+    # villages: persons are laid out village after village
+    bounds = np.concatenate([[0], np.cumsum(pop.village_sizes)])
+    v_lo = int(np.searchsorted(bounds, start, side="right") - 1)
+    v_hi = int(np.searchsorted(bounds, start + n, side="left"))
+    cuts = np.clip(bounds[v_lo:v_hi + 1] - start, 0, n)
+    village = np.repeat(np.arange(v_lo, v_hi, dtype=np.uint16), np.diff(cuts))
+    # households: drawn sizes laid end to end, cut at village boundaries and the block end
+    k = n // 3 + 64
+    while True:
+        ends = np.cumsum(sp.household_sizes[rng.integers(0, _U16, k, dtype=np.uint16)], dtype=np.int64)
+        if ends[-1] >= n:
+            break
+        k *= 2
+    starts = np.concatenate([[0], ends[:np.searchsorted(ends, n)]])
+    starts = starts[starts < n]
+    inner = cuts[(cuts > 0) & (cuts < n)]
+    if inner.shape[0]:   # village boundaries start a household too (few: insert, no sort)
+        pos = np.searchsorted(starts, inner)
+        new = (pos >= starts.shape[0]) | (starts[np.minimum(pos, starts.shape[0] - 1)] != inner)
+        starts = np.insert(starts, pos[new], inner[new])
+    h = starts.shape[0]
+    hh_len = np.diff(np.concatenate([starts, [n]]))
+    household = np.repeat(start + starts, hh_len)
+    # household identities, shared by all members
+    hh_bits = np.zeros(h, np.uint32)
+    trims = []
+    for bit, rate in sp.household_rates:
+        ident = _ident_of_bit(bit)
+        if ident in sp.counts:
+            last, over = _exact_households(rng, hh_bits, hh_len, bit,
+                                           _exact_share(sp.counts[ident], start, start + n, pop.size))
+            if over:
+                trims.append((last, over, bit))
+            continue
+        hh_bits[_draw(rng, h, rate)] |= np.uint32(1 << bit)
+    identities = np.repeat(hh_bits, hh_len)
+    for last, over, bit in trims:
+        # an exact count can end inside a household: its last members do not hold it
+        stop = int(starts[last] + hh_len[last])
+        identities[stop - over:stop] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
+    # age and sex
+    code = sp.age_sex[rng.integers(0, _U16, n, dtype=np.uint16)]
+    age = code >> 1
+    sex = code & 1
+    # person identities with their age rules
+    for bit, rate, lo, hi in sp.person_rates:
+        ident = _ident_of_bit(bit)
+        if ident in sp.counts:
+            eligible = np.flatnonzero((age >= lo) & (age <= hi))
+            want = min(_exact_share(sp.counts[ident], start, start + n, pop.size), eligible.shape[0])
+            idx = eligible[rng.choice(eligible.shape[0], want, replace=False)] if want else eligible[:0]
+        else:
+            idx = _draw(rng, n, rate)
+            idx = idx[(age[idx] >= lo) & (age[idx] <= hi)]
+        identities[idx] |= np.uint32(1 << bit)
+    # disability: base rates, then extra among groups at higher risk
+    disability = np.zeros(n, np.uint8)
+    p_all = float(sum(sp.disability_rates))
+    grade_table = _lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
+    m = rng.binomial(n, p_all)
+    if m:
+        idx = rng.choice(n, m, replace=False)
+        disability[idx] = grade_table[rng.integers(0, _U16, m, dtype=np.uint16)]
+    holders = np.flatnonzero(identities != 0)
+    held = identities[holders]
+    for mask, rr in sp.disability_rr:
+        members = holders[(held & np.uint32(mask)) != 0]
+        extra = min(0.9, p_all * rr) - p_all
+        m = rng.binomial(members.shape[0], max(extra, 0.0) / (1 - p_all)) if members.shape[0] else 0
+        if m:
+            idx = members[rng.choice(members.shape[0], m, replace=False)]
+            idx = idx[disability[idx] == 0]
+            disability[idx] = grade_table[rng.integers(0, _U16, idx.shape[0], dtype=np.uint16)]
+    # enrollment: general participation, hardship groups at their 100% target
+    enrolled = np.ones(n, bool)
+    enrolled[_draw(rng, n, 1.0 - sp.participation)] = False
+    full = holders[(held & np.uint32(sp.full_participation_mask)) != 0]
+    enrolled[full] = True
+    # timing: a share pays late; newborns (age 0) pay within the newborn window
+    timing = np.zeros(n, np.uint8)
+    timing[age == 0] = 2
+    timing[_draw(rng, n, sp.late_share)] = 1
+    totals = np.zeros(len(pop.villages), np.int64)
+    totals[v_lo:v_hi] = np.diff(cuts)
+    return Population(identities, age, sex, disability, village, household, enrolled, timing,
+                      pop.villages, village_counts=totals)
+
+
+def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+    """Indices of a random subset holding about ``rate`` of ``n`` persons.
+
+    Drawn with replacement (much faster than without); the number of draws is raised to
+    ``-ln(1 - rate)`` per person so that the expected share of distinct persons is ``rate``.
+    """
+    if rate <= 0 or n == 0:
+        return np.zeros(0, np.int64)
+    lam = -np.log1p(-min(rate, 0.999999))
+    m = rng.poisson(n * lam)
+    return rng.integers(0, n, m, dtype=np.int64)
+
+
+@lru_cache(maxsize=64)
+def _ident_of_bit(bit: int) -> str:
+    return next(i for i, b in IDENTITY_BIT.items() if b == bit)
+
+
+def _exact_households(rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.ndarray,
+                      bit: int, want: int) -> tuple[int, int]:
+    """Give a household identity to whole households in random order until ``want`` persons
+    hold it; returns (last household, members too many) so the caller can trim it exactly."""
+    if want <= 0:
+        return -1, 0
+    order = rng.permutation(hh_bits.shape[0])
+    cum = np.cumsum(hh_len[order])
+    k = min(int(np.searchsorted(cum, want)), cum.shape[0] - 1)
+    hh_bits[order[:k + 1]] |= np.uint32(1 << bit)
+    return int(order[k]), max(int(cum[k]) - want, 0)
