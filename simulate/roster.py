@@ -448,8 +448,8 @@ def read_roster(path: str | os.PathLike[str],
 
     ``mapping`` is a :class:`RosterMapping`, the path of a mapping YAML, or None for the
     default; ``as_of`` is the date ages are computed on; ``label`` is the file name shown
-    in reports (default: the file's name). See the module docstring for blank rows, merged cells and
-    the reasons a row is rejected. Raises :class:`RosterError` (``FILE: reason``) when the
+    in reports (default: the file's name). See the module docstring for blank rows, merged
+    cells and the reasons a row is rejected. Raises :class:`RosterError` (``FILE: reason``) when the
     file cannot be read or no sheet has a header row.
     """
     path = Path(path)
@@ -519,7 +519,8 @@ def read_roster(path: str | os.PathLike[str],
 
 
 def _no_header_reason(mapping: RosterMapping, sheet: str | None) -> str:
-    where = f"sheet {sheet!r}" if sheet else "any sheet"
+    """Why no header row was found, naming a few of the aliases looked for."""
+    where = f"sheet {sheet!r}" if sheet else ("the file" if sheet == "" else "any sheet")
     return (f"no header row with a name column and an ID-number column in the first "
             f"{HEADER_SEARCH_ROWS} rows of {where} (name headers tried: "
             f"{', '.join(mapping.aliases('name')[:3])}, ...; ID headers: "
