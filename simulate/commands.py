@@ -115,3 +115,6 @@ def render_text(out, lang: str = "zh") -> str:
         lines.append(f"本情景的假设（{len(assumptions)}项，见 simulate assumptions）" if zh else
                      f"This scenario makes {len(assumptions)} assumptions (see simulate assumptions)")
     return "\n".join(lines)
+
+from .report import register as _register_report  # noqa: E402
+_register_report()

@@ -1,0 +1,175 @@
+"""Scenario reports: the document an analyst takes into the budgeting meeting.
+
+``simulate report`` executes ``notebooks/scenario_report.ipynb`` with papermill in a fresh
+kernel and publishes a folder with the executed notebook, an HTML page without code, an
+Excel workbook, the charts as PNG and the results as JSON (see ``render``). ``simulate
+sweep`` does the same for each value of one parameter, in parallel processes, plus a sweep
+summary and an index page.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import SimulateError
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+SCENARIO_REPORT = NOTEBOOKS / "scenario_report.ipynb"
+SWEEP_REPORT = NOTEBOOKS / "sweep_report.ipynb"
+
+_PERCENT_WORDS = ("率", "占比", "比例", "share", "participation", "percent", "target", "目标")
+_COUNT_WORDS = ("人数", "人口数", "任务数", "persons", "enrolled", "residents", "task", "members",
+                "late", "refused", "not enrolled", "未参保", "期外", "期内参保")
+
+
+def T(zh: str, en: str, lang: str) -> str:
+    """The label in the report's language."""
+    return zh if lang == "zh" else en
+
+
+def percent_columns(columns: Iterable[str]) -> list[str]:
+    return [c for c in columns if any(w in str(c) for w in _PERCENT_WORDS)]
+
+
+def count_columns(columns: Iterable[str]) -> list[str]:
+    return [c for c in columns if any(w in str(c) for w in _COUNT_WORDS)
+            and c not in percent_columns([c])]
+
+
+def money_columns(columns: Iterable[str]) -> list[str]:
+    skip = set(percent_columns(columns)) | set(count_columns(columns))
+    return [c for c in columns if c not in skip]
+
+
+def show_table(frame, lang: str = "zh") -> None:
+    """Display a table for people: money with separators and 2 decimals, shares as percent."""
+    from IPython.display import display
+    fmt: dict[str, Any] = {}
+    pct = set(percent_columns(frame.columns))
+    cnt = set(count_columns(frame.columns))
+    for c in frame.columns:
+        kind = frame[c].dtype.kind
+        if c in pct and kind == "f":
+            fmt[c] = "{:.2%}"
+        elif kind in "iu" or (c in cnt and kind == "f"):
+            fmt[c] = "{:,.0f}"
+        elif kind == "f":
+            fmt[c] = "{:,.2f}"
+        elif kind == "b" or frame[c].dtype == object:
+            fmt[c] = (lambda v: (T("是", "yes", lang) if v else T("否", "no", lang))
+                      if isinstance(v, bool) else ("" if v is None else v))
+    styler = frame.style.format(fmt).hide(axis="index")
+    styler = styler.set_properties(**{"text-align": "right"}, subset=[c for c in frame.columns
+                                                                     if frame[c].dtype.kind in "iuf"])
+    display(styler)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^0-9A-Za-z._-]+", "_", text).strip("_") or "run"
+
+
+def report(scenario: str | Path, out: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
+           seed: int = 0, size: int | None = None, population: str | None = None, lang: str = "zh",
+           timeout: float = 600.0):
+    """Render the scenario report into ``out`` (default ``reports/<scenario id>``)."""
+    from .policy import load_scenario
+    from .render import ReportError, render_notebook
+    sc = load_scenario(scenario, overrides)   # fail fast, one line, before any kernel starts
+    out_dir = Path(out) if out else Path("reports") / sc.id
+    params = {"scenario": str(Path(scenario).resolve()), "overrides": dict(overrides or {}),
+              "seed": seed, "size": size, "population": str(Path(population).resolve()) if population else None,
+              "lang": lang}
+    try:
+        return render_notebook(SCENARIO_REPORT, out_dir, params, timeout=timeout, lang=lang)
+    except ReportError as exc:
+        raise SimulateError(str(scenario), str(exc)) from None
+
+
+def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path | None = None, *,
+          overrides: dict[str, Any] | None = None, seed: int = 0, size: int | None = None,
+          population: str | None = None, lang: str = "zh", workers: int | None = None,
+          timeout: float = 600.0):
+    """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
+    from .overrides import parse_value
+    from .policy import load_scenario
+    from .render import render_many, write_index
+    if not values:
+        raise SimulateError("--values", "give at least one value")
+    parsed = [parse_value(v, f"--values {v}") for v in values]
+    base = load_scenario(scenario, overrides)
+    for v in parsed:   # every run must be a valid scenario before any kernel starts
+        load_scenario(scenario, {**(overrides or {}), param: v})
+    out_dir = Path(out) if out else Path("reports") / f"{base.id}-sweep-{_safe_name(param)}"
+    jobs = []
+    for v in parsed:
+        params = {"scenario": str(Path(scenario).resolve()), "overrides": {**(overrides or {}), param: v},
+                  "seed": seed, "size": size,
+                  "population": str(Path(population).resolve()) if population else None, "lang": lang}
+        jobs.append((SCENARIO_REPORT, out_dir / _safe_name(f"{param}={v}"), params))
+    if SWEEP_REPORT.exists():
+        jobs.append((SWEEP_REPORT, out_dir / "summary",
+                     {"scenario": str(Path(scenario).resolve()), "param": param, "values": parsed,
+                      "overrides": dict(overrides or {}), "seed": seed, "size": size, "lang": lang}))
+    runs = render_many(jobs, workers, timeout=timeout, lang=lang)
+    index = write_index(out_dir, runs, T(f"{base.policy.title.zh}：{param} 情景比较",
+                                         f"{base.policy.title.en}: sweep of {param}", lang), lang,
+                        parameter_columns=[])
+    failed = [r for r in runs if not r.ok]
+    if failed:
+        raise SimulateError(str(scenario), f"{len(failed)} of {len(runs)} runs failed; first: {failed[0].error}")
+    return runs, index
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _report_parsers(sub) -> None:
+    from .cli import _add_set
+    p = sub.add_parser("report", help="render the scenario report (HTML, Excel, PNG, JSON)")
+    p.add_argument("scenario")
+    _add_set(p)
+    p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--seed", type=int, default=0)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--size", type=int)
+    g.add_argument("--population", metavar="CSV")
+    p = sub.add_parser("sweep", help="one report per value of a parameter, with a summary and an index")
+    p.add_argument("scenario")
+    p.add_argument("--param", required=True, metavar="PATH", help="e.g. contribution.personal")
+    p.add_argument("--values", required=True, metavar="A,B,C")
+    _add_set(p)
+    p.add_argument("--out", metavar="DIR")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--size", type=int)
+    p.add_argument("--workers", type=int, default=None)
+
+
+def _report_cmd(args) -> int:
+    from .cli import _overrides
+    if args.size is not None and args.size < 1:
+        raise SimulateError("--size", "must be at least 1")
+    run = report(args.scenario, args.out, overrides=_overrides(args), seed=args.seed, size=args.size,
+                 population=args.population, lang=args.lang)
+    print(f"report written to {run.out_dir} ({run.seconds:.1f} s): "
+          + ", ".join(run.artifacts))
+    return 0
+
+
+def _sweep_cmd(args) -> int:
+    from .cli import _overrides
+    values = [v.strip() for v in args.values.split(",") if v.strip()]
+    runs, index = sweep(args.scenario, args.param, values, args.out, overrides=_overrides(args),
+                        seed=args.seed, size=args.size, lang=args.lang, workers=args.workers)
+    print(f"{len(runs)} reports written; index at {index}")
+    return 0
+
+
+def register() -> None:
+    from .cli import _COMMANDS, _EXTRA_PARSERS
+    _EXTRA_PARSERS.append(_report_parsers)
+    _COMMANDS["report"] = _report_cmd
+    _COMMANDS["sweep"] = _sweep_cmd
