@@ -25,6 +25,21 @@ class _NoAliasLoader(yaml.SafeLoader):
                                        event.start_mark)
         return super().compose_node(parent, index)
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        # PyYAML keeps the last of two equal keys silently; a scenario must say a thing once
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue
+            if key in seen:
+                raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
+                                           key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
 
 def _line_reason(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)

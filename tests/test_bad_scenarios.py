@@ -1,0 +1,198 @@
+"""Malformed scenario files: ``simulate validate`` refuses each with exit code 2 and one line
+on stderr naming the file, the field and the reason, never a traceback.
+
+The corpus is tests/bad_scenarios/*.yaml, with the expected field and reason for each in
+tests/bad_scenarios/expected.yaml. Files that must not be committed (a 50 MB file, non-UTF-8
+bytes, a directory, a missing path) are made in ``tmp_path`` here. Every run is a real
+subprocess, as a user would run it.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+BAD = HERE / "bad_scenarios"
+REPO = HERE.parent
+GOOD = sorted((REPO / "scenarios").glob("*.yaml"))
+EXPECTED: dict[str, dict] = yaml.safe_load((BAD / "expected.yaml").read_text("utf-8"))
+PWNED = Path("/tmp/PWNED_simulate_bad")   # what python_tag.yaml would create if it ran
+
+
+def _command() -> list[str]:
+    """The installed ``simulate`` script beside this interpreter, else ``python -m simulate.cli``."""
+    script = Path(sys.executable).parent / "simulate"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("simulate")
+    return [found] if found else [sys.executable, "-m", "simulate.cli"]
+
+
+def run_validate(*paths: str | Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SIMULATE_DEBUG"}
+    return subprocess.run([*_command(), "validate", *map(str, paths)], capture_output=True,
+                          text=True, timeout=timeout, env=env, cwd=REPO)
+
+
+@lru_cache(maxsize=None)
+def _validate_one(path: str) -> subprocess.CompletedProcess:
+    return run_validate(path)
+
+
+def assert_refused(proc: subprocess.CompletedProcess, path: str | Path, field: str | None,
+                   reason: str) -> str:
+    """Exit 2, nothing on stdout, exactly one stderr line naming the file, field and reason."""
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out
+    assert proc.returncode == 2, f"exit {proc.returncode}; stderr: {proc.stderr!r}"
+    assert proc.stdout == "", proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {proc.stderr!r}"
+    line = lines[0]
+    assert proc.stderr == line + "\n"
+    head = f"{path}: "
+    assert line.startswith(head), f"the line does not start with the file name {head!r}: {line!r}"
+    if field is not None:
+        assert line.startswith(f"{head}{field}: "), f"expected field {field!r}: {line!r}"
+    assert reason in line, f"expected reason {reason!r}: {line!r}"
+    return line
+
+
+# ----------------------------------------------------------------------------- committed corpus
+
+
+def test_corpus_and_expectations_match():
+    files = {p.name for p in BAD.glob("*.yaml")} - {"expected.yaml", "_valid_base.yaml"}
+    assert files == set(EXPECTED), (sorted(files - set(EXPECTED)), sorted(set(EXPECTED) - files))
+    assert len(files) >= 30
+    for name, exp in EXPECTED.items():
+        assert set(exp) <= {"field", "reason"} and exp.get("reason"), name
+        assert (BAD / name).stat().st_size < 4096, f"{name} should be small"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_scenario(name):
+    if name == "python_tag.yaml" and PWNED.exists():
+        PWNED.unlink()
+    path = BAD / name
+    exp = EXPECTED[name]
+    assert_refused(_validate_one(str(path)), path, exp.get("field"), exp["reason"])
+    if name == "python_tag.yaml":
+        assert not PWNED.exists(), "a !!python tag was executed"
+
+
+def test_single_defect_is_reported_as_one_problem():
+    """Every corpus file has one defect: no '(and N more problems)' should be claimed."""
+    claims = {}
+    for name in sorted(EXPECTED):
+        proc = _validate_one(str(BAD / name))
+        m = re.search(r"\(and \d+ more problems?\)", proc.stderr)
+        if m:
+            claims[name] = m.group(0)
+    assert not claims, f"{len(claims)} files with one defect report more: {claims}"
+
+
+def test_valid_base_is_valid():
+    proc = run_validate(BAD / "_valid_base.yaml")
+    assert proc.returncode == 0, proc.stderr
+
+
+# ----------------------------------------------------------------------------- generated at test time
+
+
+def test_non_utf8_gbk(tmp_path):
+    path = tmp_path / "gbk.yaml"
+    text = (BAD / "_valid_base.yaml").read_text("utf-8")
+    path.write_bytes(text.encode("gbk"))
+    assert_refused(run_validate(path), path, None, "not UTF-8")
+
+
+def test_huge_file(tmp_path):
+    path = tmp_path / "huge.yaml"
+    line = ("  - " + "x" * 95 + "\n").encode()
+    with path.open("wb") as fh:
+        fh.write(b"id: huge\nnotes:\n")
+        block = line * 10_000
+        while fh.tell() < 50 * 1024 * 1024:
+            fh.write(block)
+    assert path.stat().st_size >= 50 * 1024 * 1024
+    assert_refused(run_validate(path, timeout=30), path, None, "limited to 1,000,000")
+
+
+def test_directory(tmp_path):
+    path = tmp_path / "looks_like.yaml"
+    path.mkdir()
+    assert_refused(run_validate(path), path, None, "is a directory")
+
+
+def test_missing_path(tmp_path):
+    path = tmp_path / "no_such_scenario.yaml"
+    assert_refused(run_validate(path), path, None, "no such file")
+
+
+def test_python_tag_has_no_side_effect(tmp_path):
+    marker = tmp_path / "PWNED"
+    path = tmp_path / "tag.yaml"
+    path.write_text(f'id: !!python/object/apply:os.system ["touch {marker}"]\n', "utf-8")
+    assert_refused(run_validate(path), path, None, "not valid YAML")
+    assert not marker.exists()
+
+
+def test_deeply_nested(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("id: deep\na: " + "[" * 50_000 + "]" * 50_000 + "\n", "utf-8")
+    assert_refused(run_validate(path), path, None, "nesting too deep")
+
+
+def test_deeply_nested_rule(tmp_path):
+    path = tmp_path / "deep_rule.yaml"
+    path.write_text("id: deep\ntiers:\n- eligibility: " + "{not: " * 3000 + "rural_dibao"
+                    + "}" * 3000 + "\n", "utf-8")
+    assert_refused(run_validate(path), path, None, "nesting too deep")
+
+
+def test_unreadable_file(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file")
+    path = tmp_path / "locked.yaml"
+    path.write_text((BAD / "_valid_base.yaml").read_text("utf-8"), "utf-8")
+    path.chmod(0)
+    try:
+        assert_refused(run_validate(path), path, None, "cannot read")
+    finally:
+        path.chmod(0o644)
+
+
+# ----------------------------------------------------------------------------- good files
+
+
+def test_good_scenarios_validate():
+    names = {p.name for p in GOOD}
+    assert {"daligang-2020.yaml", "sinan-2021.yaml", "langxi-2024.yaml", "songming-2018.yaml",
+            "shuangpai-2022.yaml"} <= names, names
+    proc = run_validate(*GOOD)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert "Traceback" not in proc.stdout
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(GOOD)
+    for path, line in zip(GOOD, lines):
+        assert line.startswith(f"{path}: ok ("), line
+
+
+def test_mixed_good_and_bad():
+    """Several files: each good one says ok, each bad one is one line, exit 2."""
+    bad = BAD / "negative_amount.yaml"
+    proc = run_validate(GOOD[0], bad, GOOD[1])
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert len(proc.stdout.splitlines()) == 2
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith(f"{bad}: ")

@@ -1,0 +1,145 @@
+"""Policy cases (tests/cases/*.yaml): each person's tier and payments, computed by hand from
+the county documents, checked against the reference calculation and ``simulate explain --json``.
+
+The case format is described in tests/cases/README.md.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulate.cli import main
+from simulate.policy import load_scenario
+from simulate.reference import TIMINGS, resolve
+from simulate.rules import Person
+from simulate.vocabulary import IDENTITIES, SOURCES
+
+REPO = Path(__file__).resolve().parent.parent
+CASE_DIR = Path(__file__).resolve().parent / "cases"
+
+PERSON_KEYS = {"identities", "age", "sex", "disability_grade", "timing"}
+EXPECT_KEYS = {"tier", "pays", "fiscal_subsidy", "tie_with", "enrolled"}
+CASE_KEYS = {"name", "section", "person", "expect", "note"}
+
+
+def _fen(yuan) -> int:
+    """Yuan as written in a case (int, float or string with at most 2 decimals) to fen."""
+    assert not isinstance(yuan, bool), f"amount {yuan!r} is not a number"
+    d = Decimal(str(yuan)) * 100
+    assert d == d.to_integral_value(), f"amount {yuan!r} has more than 2 decimals"
+    return int(d)
+
+
+def _load_cases() -> list:
+    params = []
+    for path in sorted(CASE_DIR.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text("utf-8"))
+        assert set(doc) == {"scenario", "cases"}, f"{path.name}: top-level keys are scenario and cases"
+        names = [c["name"] for c in doc["cases"]]
+        dupes = {n for n in names if names.count(n) > 1}
+        assert not dupes, f"{path.name}: duplicate case names {dupes}"
+        for case in doc["cases"]:
+            params.append(pytest.param(path.name, doc["scenario"], case,
+                                       id=f"{path.stem}: {case['name']}"))
+    return params
+
+
+CASES = _load_cases()
+
+
+@lru_cache(maxsize=None)
+def _scenario(rel: str):
+    return load_scenario(REPO / rel)
+
+
+def _person(spec: dict) -> Person:
+    unknown = set(spec) - PERSON_KEYS
+    assert not unknown, f"unknown person keys {unknown}"
+    idents = spec.get("identities") or []
+    for i in idents:
+        assert i in IDENTITIES, f"unknown identity {i!r} in a case"
+    timing = spec.get("timing", "regular")
+    assert timing in TIMINGS
+    return Person(frozenset(idents), int(spec.get("age", 40)), spec.get("sex", "F"),
+                  int(spec.get("disability_grade", 0)), timing)
+
+
+def _check_case_shape(case: dict) -> None:
+    assert set(case) <= CASE_KEYS, f"unknown case keys {set(case) - CASE_KEYS}"
+    assert {"name", "section", "person", "expect"} <= set(case), "a case needs name, section, person, expect"
+    assert str(case["section"]).strip(), "every case cites its section"
+    exp = case["expect"]
+    assert set(exp) <= EXPECT_KEYS, f"unknown expect keys {set(exp) - EXPECT_KEYS}"
+    assert {"tier", "pays", "fiscal_subsidy"} <= set(exp)
+    for src, amount in exp["pays"].items():
+        assert src in SOURCES, f"unknown source {src!r} in a case"
+        assert _fen(amount) != 0, f"list only sources paying a non-zero amount ({src})"
+
+
+@pytest.mark.parametrize("case_file, scenario, case", CASES)
+def test_reference(case_file, scenario, case):
+    _check_case_shape(case)
+    sc = _scenario(scenario)
+    pol = sc.policy
+    exp = case["expect"]
+    out = resolve(pol, _person(case["person"]))
+    pay = out.payment
+
+    assert out.tier == exp["tier"]
+    got_pays = {src: fen for src, fen in pay.pays.items() if fen != 0}
+    assert got_pays == {src: _fen(v) for src, v in exp["pays"].items()}
+    assert all(fen >= 0 for fen in pay.pays.values()), pay.pays
+    assert pay.fiscal_subsidy == _fen(exp["fiscal_subsidy"])
+    assert pay.enrolled is exp.get("enrolled", True)
+    assert sorted(out.tie_with) == sorted(exp.get("tie_with", []))
+    if out.tier != "general":
+        assert out.tier in out.eligible
+
+    # conservation: the sources and the person together pay the whole enrollment, to the fen
+    paid = sum(pay.pays.values()) + pay.fiscal_subsidy
+    if pay.enrolled:
+        assert paid == pol.contribution.personal + pol.contribution.fiscal_subsidy
+    else:
+        assert paid == 0
+
+
+@pytest.mark.parametrize("case_file, scenario, case", CASES)
+def test_explain_json(case_file, scenario, case, capsys):
+    person = case["person"]
+    argv = ["explain", str(REPO / scenario), "--json"]
+    for ident in person.get("identities") or []:
+        argv += ["--identity", ident]
+    for key, flag in (("age", "--age"), ("sex", "--sex"), ("disability_grade", "--disability-grade"),
+                      ("timing", "--timing")):
+        if key in person:
+            argv += [flag, str(person[key])]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    got = json.loads(captured.out)
+    exp = case["expect"]
+
+    assert got["scenario"] == _scenario(scenario).id
+    assert got["tier"] == exp["tier"]
+    assert {k: _fen(v) for k, v in got["pays"].items()} == {k: _fen(v) for k, v in exp["pays"].items()}
+    assert _fen(got["fiscal_subsidy"]) == _fen(exp["fiscal_subsidy"])
+    assert got.get("enrolled", True) is exp.get("enrolled", True)
+
+
+def test_every_tier_has_a_case():
+    """Each tier of every scenario is reached by at least one case."""
+    by_scenario: dict[str, set[str]] = {}
+    for p in CASES:
+        _, scenario, case = p.values
+        by_scenario.setdefault(scenario, set()).add(case["expect"]["tier"])
+    assert len(by_scenario) == 5, sorted(by_scenario)
+    for scenario, tiers in by_scenario.items():
+        pol = _scenario(scenario).policy
+        missing = [t.id for t in pol.tiers if t.id not in tiers]
+        assert not missing, f"{scenario}: no case reaches tiers {missing}"
+        assert "general" in tiers, f"{scenario}: no case for a person with no tier"
