@@ -378,6 +378,35 @@ class Area(_Model):
     source: str = Field(min_length=1)
 
 
+class Behaviour(_Flagged):
+    """How participation responds to what a person must pay after subsidy (yuan per year).
+
+    ``none`` (the default): nobody responds. ``logistic``: the share who would enroll at a
+    payment of ``x`` yuan is ``P(x) = 1 / (1 + exp(slope_per_yuan * (x - midpoint_yuan)))``;
+    the synthetic participation rates are taken as observed at ``reference_yuan``, so an
+    enrolled person paying ``x`` stays enrolled with probability ``min(1, P(x) / P(reference))``.
+    Only people outside the full-participation (hardship) groups respond (DOMAIN.md,
+    "National standards": no measured elasticity; a 2026 simulation study is the cited example).
+    """
+
+    model: Literal["none", "logistic"] = "none"
+    midpoint_yuan: float | None = Field(default=None, ge=0, le=100000)
+    slope_per_yuan: float | None = Field(default=None, gt=0, le=1)
+    reference_yuan: float | None = Field(default=None, ge=0, le=100000)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_model(self):
+        if self.model == "logistic":
+            missing = [k for k in ("midpoint_yuan", "slope_per_yuan", "reference_yuan")
+                       if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"model logistic needs {', '.join(missing)}")
+            if not (self.source and self.source.strip()):
+                raise ValueError("model logistic needs a source (where the curve comes from)")
+        return self
+
+
 class Policy(_Model):
     """A whole scenario: one county's rules for one benefit year, money in integer fen."""
 
@@ -393,6 +422,7 @@ class Policy(_Model):
     targets: Targets
     work_funds: WorkFunds | None = None
     area: Area
+    behaviour: Behaviour = Behaviour()
     notes: tuple[str, ...] = ()
 
     @field_validator("tiers")
@@ -593,13 +623,38 @@ def _format_loc(loc: tuple, raw: Any) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _is_union_label(item: Any) -> bool:
+    return isinstance(item, str) and "[" in item and ("(" in item or "," in item)
+
+
+def _logical_loc(loc: tuple) -> tuple:
+    return tuple(i for i in loc if not _is_union_label(i))
+
+
+def _useful_errors(errors: list[dict]) -> list[dict]:
+    """Drop pydantic's echoes: the union branch that did not apply, and container errors
+    that only repeat that an item inside failed."""
+    out = []
+    for e in errors:
+        msg = e["msg"]
+        if "expected an identity id, got" in msg and isinstance(e.get("input"), dict):
+            continue   # a nested rule was given: the identity-id branch is not the story
+        if e["type"] in ("too_short",) and any(len(x["loc"]) > len(e["loc"]) for x in errors):
+            continue
+        if e["type"] == "model_type" and any(_is_union_label(i) for i in e["loc"]):
+            continue
+        out.append(e)
+    extra_parents = {_logical_loc(tuple(e["loc"]))[:-1] for e in out if e["type"] == "extra_forbidden"}
+    # a misspelt key shows as 'unknown key' and as 'required key missing': report the first
+    out = [e for e in out if not (e["type"] == "missing" and _logical_loc(tuple(e["loc"]))[:-1] in extra_parents)]
+    return out or errors
+
+
 def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
-    errors = exc.errors(include_url=False)
-    # union branches produce one error per branch; prefer the most specific (longest path)
-    first = max(errors[:8], key=lambda e: len(e["loc"])) if errors else None
-    if first is None:
-        return "(top level)", "invalid"
-    loc = tuple(first["loc"])
+    errors = _useful_errors(exc.errors(include_url=False))
+    rank = {"extra_forbidden": 0}
+    first = min(errors, key=lambda e: (rank.get(e["type"], 1), -len(_logical_loc(tuple(e["loc"])))))
+    loc = _logical_loc(tuple(first["loc"]))
     ctx_err = (first.get("ctx") or {}).get("error")
     if isinstance(ctx_err, _PathError):
         loc = ctx_err.loc
@@ -607,6 +662,8 @@ def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
+    msg = msg.replace("valid tuple", "list").replace("Tuple should", "The list should")
+    msg = msg.replace("after validation, not 0", "(it is empty)")
     if first["type"] == "extra_forbidden":
         key = str(loc[-1])
         msg = f"unknown key {key!r}"
@@ -617,7 +674,9 @@ def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
                 msg += f" (did you mean {hint[0]!r}?)"
     elif first["type"] == "missing":
         msg = "required key is missing"
-    n_more = len({tuple(e["loc"]) for e in errors}) - 1
+    elif first["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        msg = "ids are lower-case letters, digits and _ , starting with a letter"
+    n_more = len({_logical_loc(tuple(e["loc"])) for e in errors}) - 1
     if n_more > 0:
         msg += f" (and {n_more} more problem{'s' if n_more > 1 else ''})"
     return _format_loc(loc, raw), msg
@@ -630,7 +689,7 @@ def _field_names(model: type[BaseModel]) -> list[str]:
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     model: Any = Policy
     for item in loc:
-        if isinstance(item, int):
+        if isinstance(item, int) or _is_union_label(item):
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             return None
