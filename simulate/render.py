@@ -19,6 +19,7 @@ directory, so :func:`render_many` runs each report in its own process.
 """
 from __future__ import annotations
 
+import ast
 import html
 import json
 import math
@@ -111,7 +112,7 @@ def notebook_parameters(notebook: Path | str) -> dict[str, Any]:
 
 
 def _checked_parameters(notebook: Path, parameters: Mapping[str, Any], output_dir: Path,
-                        lang: str | None) -> dict[str, Any]:
+                        lang: str | None) -> tuple[dict[str, Any], str]:
     declared = notebook_parameters(notebook)
     if OUTPUT_DIR_PARAMETER not in declared:
         raise ReportError(f"{notebook}: the parameters cell declares no "
@@ -133,17 +134,30 @@ def _checked_parameters(notebook: Path, parameters: Mapping[str, Any], output_di
                               f"parameter, cannot render it in {lang!r}")
         values[LANG_PARAMETER] = lang
     values[OUTPUT_DIR_PARAMETER] = str(output_dir)
-    return values
+    return values, _report_lang(values, declared)
+
+
+def _report_lang(values: Mapping[str, Any], declared: Mapping[str, Any]) -> str:
+    """The report's language: the lang passed, else the notebook's default, else zh."""
+    chosen = values.get(LANG_PARAMETER)
+    if chosen is None and LANG_PARAMETER in declared:
+        try:
+            chosen = ast.literal_eval(str(declared[LANG_PARAMETER].get("default")))
+        except (ValueError, SyntaxError):
+            chosen = None
+    return chosen if chosen in ("zh", "en") else "zh"
 
 
 # --------------------------------------------------------------------------- kernel
 
 def _kernel_env() -> dict[str, str]:
-    """Environment additions for the kernel: this simulate package first on the path."""
+    """Environment additions for the kernel: this simulate package first on the path, and the
+    inline matplotlib backend even if the caller set MPLBACKEND=Agg (figures must show)."""
     package_root = str(Path(__file__).resolve().parent.parent)
     existing = os.environ.get("PYTHONPATH", "")
     parts = [package_root] + [p for p in existing.split(os.pathsep) if p and p != package_root]
-    return {"PYTHONPATH": os.pathsep.join(parts), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return {"PYTHONPATH": os.pathsep.join(parts), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
 
 
 def _kernel_manager_class(socket_dir: Path) -> type:
@@ -195,11 +209,10 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
     work = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
     work.mkdir()
     try:
-        values = _checked_parameters(notebook, params, work, lang)
+        values, html_lang = _checked_parameters(notebook, params, work, lang)
         _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
         results = _read_results(work)
         title = str(params.get("title") or results.get("title") or out_dir.name)
-        html_lang = lang or str(values.get(LANG_PARAMETER) or "zh")
         (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
                                       encoding="utf-8")
         artifacts = tuple(sorted(p.name for p in work.iterdir() if p.is_file()))
@@ -234,10 +247,30 @@ def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: flo
         except PapermillExecutionError as exc:
             raise ReportError(f"{notebook.name} failed in cell {exc.cell_index + 1} "
                               f"[{_first_line(exc.source)}]: {exc.ename}: "
-                              f"{_first_line(exc.evalue) or '(no message)'}") from exc
+                              f"{_first_line(exc.evalue, 200, code=False) or '(no message)'}") from exc
         except Exception as exc:  # kernel failed to start, died, or a cell timed out
-            raise ReportError(f"{notebook.name} did not finish: {type(exc).__name__}: "
-                              f"{_one_line(exc)}") from exc
+            where = _running_cell(work / NOTEBOOK_NAME)
+            if type(exc).__name__ == "CellTimeoutError":
+                reason = f"CellTimeoutError: the cell ran longer than the {timeout:g} s timeout"
+            else:
+                reason = f"{type(exc).__name__}: {_one_line(exc)[:200]}"
+            raise ReportError(f"{notebook.name} did not finish{where}: {reason}") from exc
+
+
+def _running_cell(executed: Path) -> str:
+    """' in cell N [first line]' for the last cell papermill started, or '' if unknown."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:
+        return ""
+    started = [i for i, cell in enumerate(nb.cells)
+               if cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    if not started:
+        return ""
+    index = started[-1]
+    return f" in cell {index + 1} [{_first_line(nb.cells[index].source)}]"
 
 
 def _read_results(work: Path) -> dict[str, Any]:
@@ -269,7 +302,12 @@ def _publish(work: Path, out_dir: Path) -> None:
     if out_dir.exists():
         old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
         os.rename(out_dir, old)
-    os.rename(work, out_dir)
+    try:
+        os.rename(work, out_dir)
+    except OSError:
+        if old is not None:
+            os.rename(old, out_dir)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -286,9 +324,10 @@ def _keep_failed(work: Path, out_dir: Path) -> Path | None:
     return target
 
 
-def _first_line(text: str | None, limit: int = 80) -> str:
+def _first_line(text: str | None, limit: int = 80, *, code: bool = True) -> str:
+    """The first non-blank line (for code: not a comment either), shortened to ``limit``."""
     for line in (text or "").splitlines():
-        if line.strip() and not line.strip().startswith("#"):
+        if line.strip() and not (code and line.strip().startswith("#")):
             line = line.strip()
             return line if len(line) <= limit else line[:limit - 1] + "…"
     return ""
@@ -460,18 +499,20 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
         cells += [esc(_cell_text(run.parameters.get(name))) for name in parameter_columns]
         cells += [esc(run.headline.get(label, "")) for label in labels]
         cells.append(status)
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        left = 1 + len(parameter_columns)
+        rows.append("<tr>" + "".join(f'<td class="text">{c}</td>' if i < left else f"<td>{c}</td>"
+                                     for i, c in enumerate(cells)) + "</tr>")
     body = (f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
             + "".join(f"<th>{esc(h)}</th>" for h in head)
             + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")
     page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
             f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
             f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
-            "margin: 2em auto; max-width: 1100px; color: #222; }\n"
+            "margin: 2em auto; padding: 0 1.5em; max-width: 1100px; color: #222; }\n"
             "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
             "th, td { border: 1px solid #ccc; padding: 4px 10px; }\n"
             "th { background: #f2f2f2; text-align: left; }\n"
-            "td { text-align: right; } td:first-child { text-align: left; }\n"
+            "td { text-align: right; } td.text { text-align: left; }\n"
             ".failed { color: #b00020; font-weight: bold; }\n"
             f"</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
     page = _with_fonts(page)

@@ -1,0 +1,131 @@
+"""Report runs: a complete folder on success, a kept notebook and no folder on failure."""
+import base64
+import json
+import re
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from simulate.render import (ReportError, RunResult, render_many, render_notebook,
+                             write_index)
+
+TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
+TITLE = "城乡居民医保资助测算（测试）"
+MARKER = "CODE-MARKER-7f3a9c"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> RunResult:
+    return render_notebook(TINY, tmp_path_factory.mktemp("reports") / "tiny",
+                           {"title": TITLE})
+
+
+def test_run_folder_holds_every_artifact(run):
+    names = {p.name for p in run.out_dir.iterdir()}
+    assert names == {"report.ipynb", "report.html", "results.json", "chart.png", "tables.xlsx"}
+    assert set(run.artifacts) == names
+    assert (run.out_dir / "chart.png").read_bytes().startswith(b"\x89PNG")
+    assert openpyxl.load_workbook(run.out_dir / "tables.xlsx").sheetnames == ["资金来源"]
+    assert json.loads((run.out_dir / "results.json").read_text("utf-8")) == run.results
+    assert run.headline["金额（元）"] == "401,701.67"
+
+
+def test_no_partial_folders_left_beside_the_report(run):
+    assert [p.name for p in run.out_dir.parent.iterdir()] == ["tiny"]
+
+
+def test_kernel_runs_the_callers_python(run):
+    assert Path(run.results["python"]).resolve() == Path(sys.executable).resolve()
+
+
+def test_html_has_no_code_but_the_title_and_an_inline_chart(run):
+    page = run.html.read_text("utf-8")
+    assert MARKER not in page and "write_workbook" not in page and "import " not in page
+    assert f"<title>{TITLE}</title>" in page
+    assert re.search(rf"<h1[^>]*>{re.escape(TITLE)}", page)
+    image = re.search(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert image and base64.b64decode(image.group(1)).startswith(b"\x89PNG")
+    assert "missing from font" not in page
+    assert not re.search(r"<script[^>]+src=", page), "the report must not load scripts"
+    assert "@font-face" in page and '<html lang="zh"' in page
+
+
+def test_failing_notebook_names_the_cell_and_keeps_the_notebook(tmp_path):
+    out = tmp_path / "broken"
+    with pytest.raises(ReportError) as info:
+        render_notebook(TINY, out, {"title": TITLE, "fail": True})
+    message = str(info.value)
+    assert "\n" not in message
+    assert "cell 6 [if fail:]" in message, message
+    assert "RuntimeError: deliberate failure 故意失败" in message
+    failed = tmp_path / "failed" / "broken.ipynb"
+    assert info.value.failed_notebook == failed and str(failed) in message
+    assert "deliberate failure" in failed.read_text("utf-8")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["failed"]
+
+
+def test_failed_rerun_leaves_the_previous_report_untouched(run, tmp_path):
+    out = tmp_path / "again"
+    render_notebook(TINY, out, {"title": "第一次"})
+    with pytest.raises(ReportError):
+        render_notebook(TINY, out, {"title": "第二次", "fail": True})
+    assert json.loads((out / "results.json").read_text("utf-8"))["title"] == "第一次"
+
+
+def test_unknown_parameter_is_rejected_in_one_line(tmp_path):
+    with pytest.raises(ReportError) as info:
+        render_notebook(TINY, tmp_path / "x", {"titel": "typo"})
+    message = str(info.value)
+    assert "unknown parameter titel" in message and "title" in message and "\n" not in message
+    assert not (tmp_path / "x").exists() and not list(tmp_path.iterdir())
+
+
+def test_output_dir_is_reserved_for_the_runner(tmp_path):
+    with pytest.raises(ReportError, match="output_dir"):
+        render_notebook(TINY, tmp_path / "x", {"output_dir": "/elsewhere"})
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "thesis.docx").write_text("precious")
+    with pytest.raises(ReportError, match="not a report folder"):
+        render_notebook(TINY, tmp_path / "home", {})
+    assert (tmp_path / "home" / "thesis.docx").exists()
+
+
+def test_render_many_runs_in_parallel_and_index_links_them(tmp_path):
+    jobs = [(TINY, tmp_path / "zh", {"title": "中文报告"}),
+            (TINY, tmp_path / "en", {"title": "English report", "lang": "en"}),
+            (TINY, tmp_path / "bad", {"title": "坏", "fail": True})]
+    runs = render_many(jobs, workers=2)
+    assert [r.name for r in runs] == ["zh", "en", "bad"]
+    zh, en, bad = runs
+    assert zh.ok and en.ok and not bad.ok
+    assert zh.results["title"] == "中文报告" and "金额（元）" in zh.headline
+    assert "Amount (yuan)" in en.headline
+    assert "deliberate failure" in bad.error and bad.failed_notebook.exists()
+    assert not (tmp_path / "bad").exists()
+
+    index = write_index(tmp_path, runs, "扫描：个人缴费标准", "zh", parameter_columns=["title"])
+    page = index.read_text("utf-8")
+    assert 'href="zh/report.html"' in page and 'href="en/report.html"' in page
+    assert 'href="failed/bad.ipynb"' in page and "失败" in page
+    assert "401,701.67" in page and "English report" in page
+    assert "@font-face" in page
+
+
+def test_lang_option_reaches_the_notebook(tmp_path):
+    result = render_notebook(TINY, tmp_path / "en", {"title": "Report"}, lang="en")
+    assert result.results["lang"] == "en"
+    assert '<html lang="en"' in result.html.read_text("utf-8")
+
+
+def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):
+    with pytest.raises(ReportError) as info:
+        render_notebook(TINY, tmp_path / "slow", {"sleep_seconds": 120}, timeout=6)
+    message = str(info.value)
+    assert "cell 6 [if fail:]" in message and "6 s timeout" in message, message
+    assert (tmp_path / "failed" / "slow.ipynb").is_file() and not (tmp_path / "slow").exists()
