@@ -165,9 +165,14 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
     missing = [c for c in _REQUIRED if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if missing:
-        raise PopulationError(where, f"missing column(s) {', '.join(missing)}; expected {', '.join(CSV_COLUMNS)}")
+        raise PopulationError(f"{where}: row 1 (header), column {missing[0]}",
+                              f"required column is missing; expected {', '.join(CSV_COLUMNS)}")
     if unknown:
-        raise PopulationError(where, f"unknown column(s) {', '.join(unknown)}; expected {', '.join(CSV_COLUMNS)}")
+        raise PopulationError(f"{where}: row 1 (header), column {unknown[0]}",
+                              f"unknown column; expected {', '.join(CSV_COLUMNS)}")
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise PopulationError(f"{where}: row 1 (header), column {dup[0]}", "column appears twice")
     col = {h: i for i, h in enumerate(header)}
     fixed = villages is not None and villages.ids != ("all",)
     v_index: dict[str, int] = {}

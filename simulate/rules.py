@@ -60,7 +60,10 @@ def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.n
         ids = [r for r in rule.any if isinstance(r, str)]
         acc = np.zeros_like(out)
         if ids:  # identities only: one bit test for the whole list
-            bits = np.uint32(sum(1 << IDENTITY_BIT[i] for i in ids))
+            bits = 0
+            for i in ids:   # OR, not sum: an id listed twice must not carry into the next bit
+                bits |= 1 << IDENTITY_BIT[i]
+            bits = np.uint32(bits)
             acc |= (identities & bits) != 0
         for r in rule.any:
             if not isinstance(r, str):

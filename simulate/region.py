@@ -1,0 +1,242 @@
+"""Many counties at once: a region file names each county's scenario and population, every
+county runs under its own policy, and outlays add up by county, city and province.
+
+A region file is a CSV (UTF-8 or GBK) with the columns ``county, scenario, population``:
+``scenario`` is a scenario file (relative to the region file), ``population`` a synthetic
+size in persons, a person-level CSV (relative to the region file), or empty for the
+scenario area's residents. City and province come from each scenario's ``county`` block.
+
+>>> from simulate.region import run_region
+>>> r = run_region("scenarios/region-example.csv", seed=1, workers=1)
+>>> [c["county"] for c in r.to_json()["counties"]][:2]
+['思南县', '郎溪县']
+"""
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import PopulationError, SimulateError
+from .vocabulary import SOURCE_IDS
+
+COLUMNS = ("county", "scenario", "population")
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """One county of a region file: its label, scenario file and population (size or CSV)."""
+
+    row: int
+    county: str
+    scenario: Path
+    size: int | None = None
+    population_file: Path | None = None
+
+
+@dataclass
+class CountyResult:
+    row: RegionRow
+    scenario_id: str
+    province: str
+    city: str
+    persons: int
+    enrolled: int
+    source_fen: np.ndarray        # int64 [S]
+    fiscal_fen: int
+    seed: int | None
+
+
+@dataclass
+class RegionResult:
+    """Outlays by county, with sums by city and province (integer fen inside)."""
+
+    path: Path
+    seed: int
+    counties: list[CountyResult] = field(default_factory=list)
+
+    def _sum(self, key) -> list[dict[str, Any]]:
+        groups: dict[tuple, dict[str, Any]] = {}
+        for c in self.counties:
+            k = key(c)
+            g = groups.setdefault(k, {"counties": [], "persons": 0, "enrolled": 0,
+                                      "fen": np.zeros(len(SOURCE_IDS), np.int64), "fiscal": 0})
+            g["counties"].append(c.row.county)
+            g["persons"] += c.persons
+            g["enrolled"] += c.enrolled
+            g["fen"] = g["fen"] + c.source_fen
+            g["fiscal"] += c.fiscal_fen
+        return [{"key": k, **v} for k, v in groups.items()]
+
+    def to_json(self) -> dict[str, Any]:
+        from .explain import yuan_number
+
+        def money(fen: np.ndarray, fiscal: int) -> dict[str, Any]:
+            return {"by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},
+                    "fiscal_subsidy": yuan_number(int(fiscal))}
+
+        counties = []
+        for c in self.counties:
+            item = {"county": c.row.county, "scenario": c.scenario_id, "province": c.province,
+                    "city": c.city, "persons": c.persons, "enrolled": c.enrolled}
+            item.update(money(c.source_fen, c.fiscal_fen))
+            if c.row.population_file is not None:
+                item["population_file"] = str(c.row.population_file)
+            else:
+                item["seed"] = c.seed
+            counties.append(item)
+        cities = [{"province": g["key"][0], "city": g["key"][1], "counties": g["counties"],
+                   "persons": g["persons"], "enrolled": g["enrolled"], **money(g["fen"], g["fiscal"])}
+                  for g in self._sum(lambda c: (c.province, c.city))]
+        provinces = [{"province": g["key"], "counties": g["counties"], "persons": g["persons"],
+                      "enrolled": g["enrolled"], **money(g["fen"], g["fiscal"])}
+                     for g in self._sum(lambda c: c.province)]
+        total = self._sum(lambda c: "all")[0] if self.counties else None
+        return {"region": str(self.path), "seed": self.seed, "counties": counties,
+                "cities": cities, "provinces": provinces,
+                "total": {"persons": total["persons"], "enrolled": total["enrolled"],
+                          **money(total["fen"], total["fiscal"])} if total else {}}
+
+    def text(self, lang: str = "zh") -> str:
+        """Readable tables: counties, then cities, then provinces (yuan)."""
+        from .vocabulary import label
+        j = self.to_json()
+        zh = lang == "zh"
+        used = [s for s in SOURCE_IDS if any(s in x["by_source"] for x in j["counties"])]
+        head = ["人数" if zh else "persons", "参保" if zh else "enrolled"] + \
+            [label(s, lang) for s in used] + ["财政补助" if zh else "fiscal subsidy"]
+
+        def wide(text: str) -> int:   # display width: CJK characters take two columns
+            return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+        def pad(text: str, n: int, right: bool = False) -> str:
+            fill = " " * max(n - wide(text), 0)
+            return fill + text if right else text + fill
+
+        def table(title: str, rows: list[tuple[str, dict]]) -> list[str]:
+            out = ["", title]
+            width = max([wide(n) for n, _ in rows] + [4])
+            ws = [max(14, wide(h)) for h in head]
+            out.append(" " * (width + 2) + "  ".join(pad(h, w, True) for h, w in zip(head, ws)))
+            for name, x in rows:
+                cells = [f"{x['persons']:,}", f"{x['enrolled']:,}"] + \
+                    [f"{x['by_source'].get(s, 0):,.2f}" for s in used] + [f"{x['fiscal_subsidy']:,.2f}"]
+                out.append(pad(name, width) + "  " + "  ".join(pad(c, w, True) for c, w in zip(cells, ws)))
+            return out
+
+        lines = [f"{'地区文件' if zh else 'region file'} {j['region']}  (seed {j['seed']})"]
+        lines += table("按县" if zh else "By county", [(c["county"], c) for c in j["counties"]])
+        lines += table("按市（州）" if zh else "By city", [(f"{c['province']}{c['city']}", c) for c in j["cities"]])
+        lines += table("按省" if zh else "By province", [(p["province"], p) for p in j["provinces"]])
+        lines += table("合计" if zh else "Total", [("合计" if zh else "total", j["total"])])
+        return "\n".join(lines)
+
+
+def _decode(data: bytes, where: str) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise SimulateError(where, "neither UTF-8 nor GBK text")
+
+
+def read_region(path: str | Path) -> list[RegionRow]:
+    """Read and check a region file; a bad row raises one error naming its row and column."""
+    p = Path(path)
+    where = str(path)
+    if not p.is_file():
+        raise SimulateError(where, "no such file" if not p.exists() else "not a regular file")
+    rows = list(csv.reader(io.StringIO(_decode(p.read_bytes(), where), newline="")))
+    if not rows:
+        raise SimulateError(where, "file is empty")
+    header = [h.strip() for h in rows[0]]
+    for name in COLUMNS:
+        if name not in header:
+            raise SimulateError(f"{where}: row 1 (header), column {name}",
+                                f"required column is missing; expected {', '.join(COLUMNS)}")
+    for name in header:
+        if name not in COLUMNS:
+            raise SimulateError(f"{where}: row 1 (header), column {name or '(blank)'}",
+                                f"unknown column; expected {', '.join(COLUMNS)}")
+    col = {h: i for i, h in enumerate(header)}
+    out: list[RegionRow] = []
+    seen: dict[str, int] = {}
+    for n, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
+            continue
+        if len(row) != len(header):
+            raise SimulateError(f"{where}: row {n}", f"has {len(row)} fields, the header has {len(header)}")
+        county, scen, popu = (row[col[c]].strip() for c in COLUMNS)
+        if not county:
+            raise SimulateError(f"{where}: row {n}, column county", "empty")
+        if county in seen:
+            raise SimulateError(f"{where}: row {n}, column county", f"{county!r} already on row {seen[county]}")
+        seen[county] = n
+        if not scen:
+            raise SimulateError(f"{where}: row {n}, column scenario", "empty")
+        scen_path = (p.parent / scen)
+        if not scen_path.is_file():
+            raise SimulateError(f"{where}: row {n}, column scenario", f"no such scenario file {scen_path}")
+        size, pop_file = None, None
+        if popu:
+            digits = popu.replace("_", "")
+            if digits.isdigit():
+                size = int(digits)
+                if size < 1:
+                    raise SimulateError(f"{where}: row {n}, column population", "a size must be at least 1 person")
+                if size > 2_000_000_000:
+                    raise SimulateError(f"{where}: row {n}, column population",
+                                        f"{size:,} persons is more than this toolkit supports (2 billion)")
+            else:
+                pop_file = p.parent / popu
+                if not pop_file.is_file():
+                    raise SimulateError(f"{where}: row {n}, column population",
+                                        f"neither a number of persons nor an existing CSV file: {popu!r}")
+        out.append(RegionRow(n, county, scen_path, size, pop_file))
+    if not out:
+        raise SimulateError(where, "no counties listed")
+    return out
+
+
+def county_seed(seed: int, county: str) -> int:
+    """Each county draws its own people: a seed from the run's seed and the county's name
+    (not its row, so reordering the file changes nothing)."""
+    ss = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(county.encode("utf-8")),))
+    return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+def run_region(path: str | Path, *, seed: int = 0, workers: int | None = None, chunk_blocks: int = 4,
+               engine: str = "local", scheduler: str | None = None,
+               progress: bool | None = None) -> RegionResult:
+    """Run every county of a region file under its own scenario (see the module docstring)."""
+    from .policy import load_scenario
+    from .runner import run
+    rows = read_region(path)
+    where = str(path)
+    scenarios = []
+    for r in rows:   # check every scenario before running anything
+        try:
+            scenarios.append(load_scenario(r.scenario))
+        except SimulateError as exc:
+            raise SimulateError(f"{where}: row {r.row}, column scenario", exc.one_line()) from None
+    result = RegionResult(Path(path), seed)
+    for r, sc in zip(rows, scenarios):
+        s = county_seed(seed, r.county)
+        try:
+            out = run(sc, r.population_file, size=r.size, seed=s, workers=workers,
+                      chunk_blocks=chunk_blocks, engine=engine, scheduler=scheduler, progress=progress)
+        except PopulationError as exc:
+            raise SimulateError(f"{where}: row {r.row}, column population", exc.one_line()) from None
+        pol = sc.policy
+        result.counties.append(CountyResult(
+            r, pol.id, pol.county.province, pol.county.city, out.persons, out.enrolled,
+            out.source_fen().astype(np.int64), out.fiscal_fen(),
+            None if r.population_file is not None else s))
+    return result
