@@ -1,0 +1,593 @@
+"""The exact bill for departments' rosters (花名册): who pays what, and for whom (issue 7).
+
+:func:`roster_bill` reads each roster (:func:`simulate.roster.read_roster`), merges them
+into one person per ID number (:func:`simulate.roster.merge_rosters`), turns the persons
+into a :class:`~simulate.population.Population` and runs the cost engine on it. The result,
+a :class:`RosterBill`, holds:
+
+* the exact outlay by source, tier and village (an :class:`~simulate.outlay.Outlay`);
+* the people with several identities or on several lists, the tiers they qualify for and
+  the one they get (one subsidy under the county's rule, never two);
+* one payment list (代缴名单) per paying source: the persons whose subsidy it pays, with
+  name, **full ID number**, village, tier and amount;
+* every roster row either used or rejected with its file, row, masked ID and reason:
+  ``rows_read == rows_used + rows_rejected``.
+
+Decisions (also in docs/rosters.md):
+
+* **Ages** are whole years on ``as_of``, by default 1 January of the scenario's benefit
+  year (the first day of cover; an age rule such as "60 and over" is read on that day).
+* **Everyone on a roster enrolls** in the collection period (``timing`` regular): a roster
+  is a list of people the departments pay for, so late payers are not modelled here.
+* **Villages** come from the rosters (the village column, else the town column, else
+  "（未填）"). When the scenario has a villages file, a roster village whose name matches
+  a village there (its id, zh or en name, with or without a trailing 村/社区/居委会) takes
+  that village's id and names; others keep the roster's name. Residents and task figures
+  are not used: a roster is not a whole village, so there is no participation rate.
+* **Households**: each person is their own household (rosters do not carry reliable
+  household ids).
+
+Privacy: full ID numbers appear only in ``RosterBill.persons`` (in memory) and in the
+payment lists (:meth:`RosterBill.payment_list`, ``payment_lists/*.xlsx``). Every other
+table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import SimulateError
+from .explain import yuan_number
+from .idnumber import mask_id, mask_ids_in_text
+from .outlay import Outlay
+from .policy import Scenario, load_scenario
+from .population import Population, Villages, read_villages
+from .reference import resolve
+from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
+from .rules import Person
+from .vocabulary import SOURCE_IDS, label
+
+__all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]
+
+#: Village label for persons whose rosters give neither a village nor a town.
+NO_VILLAGE = "（未填）"
+README_NAME = "README.txt"
+#: Files a previous bill output holds; only such a directory is replaced by ``write``.
+_OUTPUT_MARKERS = ("bill.json", README_NAME)
+
+_T = {  # column labels of the bill's own tables
+    "id_masked": ("身份证号（脱敏）", "ID number (masked)"),
+    "id_full": ("身份证号码", "ID number"),
+    "name": ("姓名", "name"), "village": ("村（社区）", "village"), "town": ("乡镇", "town"),
+    "tier": ("资助档次", "subsidy tier"), "amount": ("代缴金额（元）", "amount paid (yuan)"),
+    "individual": ("个人缴费（元）", "person pays (yuan)"), "lists": ("所在名册", "rosters"),
+    "n_lists": ("名册数", "rosters (count)"), "identities": ("身份", "identities"),
+    "grade": ("残疾等级", "disability grade"), "considered": ("符合的档次（个人缴费）", "tiers qualified for (person pays)"),
+    "tie": ("同等优惠按文件顺序", "tie broken by listed order"),
+    "file": ("文件", "file"), "sheet": ("工作表", "sheet"), "row": ("行号", "row"),
+    "reason": ("原因", "reason"), "first_row": ("首次出现行", "first row"),
+    "group": ("组", "group"), "kept": ("采用", "name used"), "used": ("计入", "row used"),
+    "rows_read": ("读取行数", "rows read"), "rows_used": ("采用行数", "rows used"),
+    "rows_rejected": ("剔除行数", "rows rejected"), "duplicates": ("重复行数", "duplicates"),
+    "skipped_blank": ("空行", "blank rows"), "seq": ("序号", "no."), "age": ("年龄", "age"),
+    "sex": ("性别", "sex"), "persons": ("人数", "persons"), "source": ("资金来源", "funding source"),
+    "payment_file": ("代缴名单文件", "payment list file"),
+}
+
+
+def _c(key: str, lang: str) -> str:
+    return _T[key][0 if lang == "zh" else 1]
+
+
+def default_as_of(scenario: Scenario) -> datetime.date:
+    """1 January of the scenario's benefit year: the day ages are read on by default."""
+    return datetime.date(int(scenario.policy.benefit_year), 1, 1)
+
+
+@dataclass(eq=False)
+class RosterBill:
+    """The bill for a set of rosters under one scenario (see the module docstring).
+
+    ``persons`` (full ID numbers; never printed) has one row per person with the tier and
+    what each source pays in fen (``<source>_fen``). ``outlay`` is the engine's result.
+    """
+
+    scenario: Scenario
+    files: tuple[str, ...]
+    as_of: datetime.date
+    merge: RosterMerge = field(repr=False)
+    persons: pd.DataFrame = field(repr=False)   # full ID numbers
+    outlay: Outlay = field(repr=False)
+    mapping_source: str = "roster_default.yaml"
+
+    # ------------------------------------------------------------------ figures
+
+    @property
+    def rows_read(self) -> int:
+        return self.merge.rows_read
+
+    @property
+    def rows_used(self) -> int:
+        return self.merge.rows_used
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.merge.rows_rejected
+
+    def source_fen(self) -> dict[str, int]:
+        """Fen by source (non-zero only, the individual included), from the engine."""
+        return {s: int(f) for s, f in zip(SOURCE_IDS, self.outlay.source_fen()) if f}
+
+    def paying_sources(self) -> list[str]:
+        """Sources other than the individual that pay for at least one person."""
+        return [s for s in SOURCE_IDS if s != "individual" and (self.persons[f"{s}_fen"] > 0).any()]
+
+    def rejected_records(self) -> list[dict[str, Any]]:
+        """Every rejected row: file, sheet, row, masked ID, reason (no full numbers)."""
+        return [{"file": r["file"], "sheet": r["sheet"], "row": int(r["row"]),
+                 "id_masked": r["id_masked"], "reason": r["reason"]}
+                for r in self.merge.rejected.to_dict("records")]
+
+    # ------------------------------------------------------------------ JSON
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``simulate roster --json`` contract; masked details only, yuan numbers."""
+        out = self.outlay.to_json()
+        pol = self.scenario.policy
+        tier_labels = {t.id: t.label.zh for t in pol.tiers}
+        payment_lists = {}
+        for s in self.paying_sources():
+            col = self.persons[f"{s}_fen"]
+            payment_lists[s] = {"persons": int((col > 0).sum()), "amount": yuan_number(int(col.sum())),
+                                "file": f"payment_lists/{s}.xlsx"}
+        multi = self._multi_records("zh")
+        return {
+            "scenario": self.scenario.id,
+            "persons": len(self.persons),
+            "by_source": out["by_source"],
+            "fiscal_subsidy": out["fiscal_subsidy"],
+            "rows_read": self.rows_read,
+            "rejected": self.rejected_records(),
+            "rows_used": self.rows_used,
+            "rows_rejected": self.rows_rejected,
+            "multi_list": int((self.persons["n_lists"] > 1).sum()),
+            "multi_identity": len(multi),
+            "ties_broken_by_order": out["ties_broken_by_order"],
+            "duplicates": len(self.merge.duplicates),
+            "name_conflicts": int(self.merge.name_conflicts["group"].nunique()) if len(self.merge.name_conflicts) else 0,
+            "as_of": self.as_of.isoformat(),
+            "files": list(self.files),
+            "mapping": self.mapping_source,
+            "fiscal_subsidy_split": out["fiscal_subsidy_split"],
+            "by_tier": {tid: {"label": tier_labels.get(tid, "普通群体"), **v}
+                        for tid, v in out["by_tier"].items() if v["enrolled"]},
+            "by_village": self._village_json(),
+            "payment_lists": payment_lists,
+            "by_file": [{k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
+                        for r in self.merge.by_file.to_dict("records")],
+            "people_with_several_tiers": multi,
+        }
+
+    def _village_json(self) -> dict[str, Any]:
+        v = self.outlay.villages
+        vsf = self.outlay.village_source_fen()
+        counts = self.outlay.tally.counts.sum(axis=(0, 1))
+        out = {}
+        for i in range(len(v)):
+            out[v.ids[i]] = {"zh": v.zh[i], "persons": int(counts[i]),
+                             "pays": {s: yuan_number(int(vsf[i, j])) for j, s in enumerate(SOURCE_IDS)
+                                      if vsf[i, j]}}
+        return out
+
+    # ------------------------------------------------------------------ tables (masked)
+
+    def by_source_frame(self, lang: str = "zh") -> pd.DataFrame:
+        frame = self.outlay.by_source(lang).drop(columns=["source"])
+        return frame
+
+    def by_tier_frame(self, lang: str = "zh") -> pd.DataFrame:
+        frame = self.outlay.by_tier(lang)
+        frame = frame[frame[self.outlay_col("enrolled", lang)] > 0]
+        from .outlay import col
+        drop = ["tier", col("late", lang), col("refused", lang), col("not_enrolled", lang)]
+        frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+        return frame.rename(columns={col("enrolled", lang): _c("persons", lang)}).reset_index(drop=True)
+
+    @staticmethod
+    def outlay_col(key: str, lang: str) -> str:
+        from .outlay import col
+        return col(key, lang)
+
+    def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
+        from .outlay import col
+        frame = self.outlay.by_village(lang)
+        drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang),
+                col("met", lang)]
+        frame = frame.drop(columns=[c for c in drop if c in frame.columns])
+        return frame.rename(columns={col("residents", lang): _c("persons", lang)})
+
+    def _multi_records(self, lang: str) -> list[dict[str, Any]]:
+        """People on several lists or qualifying for several tiers, with stable keys."""
+        pol = self.scenario.policy
+        tiers = {t.id: t for t in pol.tiers}
+        out = []
+        for r in self.persons.to_dict("records"):
+            person = Person(frozenset(r["identities"]), int(r["age"]), r["sex"],
+                            int(r["disability_grade"]), "regular")
+            o = resolve(pol, person)
+            if r["n_lists"] < 2 and len(o.eligible) < 2:
+                continue
+            if o.tier != r["tier"]:
+                raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
+            out.append({
+                "id_masked": mask_id(r["id_number"]), "name": r["name"], "village": r["village_label"],
+                "n_lists": int(r["n_lists"]), "lists": list(r["lists"]),
+                "identities": list(r["identities"]), "disability_grade": int(r["disability_grade"]),
+                "considered": [{"tier": t, "label": tiers[t].label.get(lang),
+                                "individual": yuan_number(ind)} for t, ind in o.considered],
+                "tier": o.tier, "tier_label": tiers[o.tier].label.get(lang) if o.tier in tiers else _general(lang),
+                "pays": {s: yuan_number(int(r[f"{s}_fen"])) for s in SOURCE_IDS if r[f"{s}_fen"]},
+                "tie": bool(o.tie_with),
+            })
+        return out
+
+    def multi_identity_frame(self, lang: str = "zh") -> pd.DataFrame:
+        """People on several lists or qualifying for several tiers: tiers considered, tier got
+        (one subsidy under the scenario's rule, never two). Masked."""
+        rows = []
+        unit = "（元）" if lang == "zh" else " (yuan)"
+        for r in self._multi_records(lang):
+            row = {
+                _c("id_masked", lang): r["id_masked"], _c("name", lang): r["name"],
+                _c("village", lang): r["village"], _c("n_lists", lang): r["n_lists"],
+                _c("lists", lang): "、".join(r["lists"]),
+                _c("identities", lang): "、".join(label(i, lang) for i in r["identities"]),
+                _c("grade", lang): r["disability_grade"] or None,
+                _c("considered", lang): "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]),
+                _c("tier", lang): r["tier_label"],
+                _c("individual", lang): float(r["pays"].get("individual", 0)),
+            }
+            for s in SOURCE_IDS[1:]:
+                row[label(s, lang) + unit] = float(r["pays"].get(s, 0))
+            row[_c("tie", lang)] = ("是" if lang == "zh" else "yes") if r["tie"] else ""
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        for s in SOURCE_IDS[1:]:   # keep only the sources that pay someone here
+            column = label(s, lang) + unit
+            if column in frame.columns and not frame[column].any():
+                frame = frame.drop(columns=[column])
+        return frame
+
+    def rejected_frame(self, lang: str = "zh") -> pd.DataFrame:
+        cols = ["file", "sheet", "row", "id_masked", "name", "reason"]
+        return self.merge.rejected[cols].rename(columns={k: _c(k, lang) for k in cols})
+
+    def duplicates_frame(self, lang: str = "zh") -> pd.DataFrame:
+        cols = ["file", "sheet", "row", "id_masked", "name", "first_row", "reason"]
+        return self.merge.duplicates[cols].rename(columns={k: _c(k, lang) for k in cols})
+
+    def name_conflicts_frame(self, lang: str = "zh") -> pd.DataFrame:
+        cols = ["group", "id_masked", "name", "kept", "used", "file", "sheet", "row"]
+        frame = self.merge.name_conflicts[cols].copy()
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        for c in ("kept", "used"):
+            frame[c] = [yes if v else no for v in frame[c]]
+        return frame.rename(columns={k: _c(k, lang) for k in cols})
+
+    def by_file_frame(self, lang: str = "zh") -> pd.DataFrame:
+        cols = ["file", "rows_read", "rows_used", "rows_rejected", "duplicates", "skipped_blank"]
+        frame = self.merge.by_file[cols].copy()
+        total = {"file": "合计" if lang == "zh" else "total"}
+        total.update({c: int(frame[c].sum()) for c in cols[1:]})
+        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+        return frame.rename(columns={k: _c(k, lang) for k in cols})
+
+    def persons_frame(self, lang: str = "zh") -> pd.DataFrame:
+        """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
+        tiers = {t.id: t for t in self.scenario.policy.tiers}
+        p = self.persons
+        frame = pd.DataFrame({
+            _c("id_masked", lang): [mask_id(x) for x in p["id_number"]],
+            _c("name", lang): p["name"], _c("village", lang): p["village_label"],
+            _c("age", lang): p["age"].astype(int),
+            _c("sex", lang): [({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]],
+            _c("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
+            _c("grade", lang): [int(g) or None for g in p["disability_grade"]],
+            _c("lists", lang): ["、".join(x) for x in p["lists"]],
+            _c("tier", lang): [tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]],
+        })
+        for s in SOURCE_IDS:
+            if (p[f"{s}_fen"] > 0).any() or s == "individual":
+                frame[label(s, lang) + ("（元）" if lang == "zh" else " (yuan)")] = p[f"{s}_fen"].astype(int) / 100
+        return frame
+
+    # ------------------------------------------------------------------ payment lists (full IDs)
+
+    def payment_list(self, source: str, lang: str = "zh") -> pd.DataFrame:
+        """代缴名单 of one source: name, FULL ID number, village, tier, amount in yuan.
+
+        Sorted by village (in roster order) then ID number; the only table with full numbers.
+        """
+        tiers = {t.id: t for t in self.scenario.policy.tiers}
+        p = self.persons[self.persons[f"{source}_fen"] > 0]
+        p = p.sort_values(["village_index", "id_number"], kind="stable")
+        return pd.DataFrame({
+            _c("seq", lang): np.arange(1, len(p) + 1),
+            _c("name", lang): p["name"].to_numpy(),
+            _c("id_full", lang): p["id_number"].to_numpy(),
+            _c("town", lang): p["town"].to_numpy(),
+            _c("village", lang): p["village_label"].to_numpy(),
+            _c("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
+            _c("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
+            _c("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
+            _c("lists", lang): ["、".join(x) for x in p["lists"]],
+        })
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
+        """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt.
+
+        Everything is written into a temporary directory beside ``out_dir`` and renamed at
+        the end, so a failure or Ctrl-C leaves no partial output. An existing ``out_dir`` is
+        replaced only when it is empty or holds a previous bill (bill.json and README.txt).
+        """
+        out = Path(out_dir)
+        if out.exists():
+            if not out.is_dir():
+                raise SimulateError(str(out), "--out exists and is not a directory")
+            entries = list(out.iterdir())
+            if entries and not all((out / m).exists() for m in _OUTPUT_MARKERS):
+                raise SimulateError(str(out), "--out directory exists and is not empty "
+                                    "(and is not a previous roster bill): choose a new directory")
+        parent = out.absolute().parent
+        if not parent.is_dir():
+            raise SimulateError(str(out), f"parent directory {parent} does not exist")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+        old: Path | None = None
+        try:
+            os.chmod(tmp, 0o755)
+            self._write_into(tmp, lang)
+            if out.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
+                old.rmdir()
+                out.rename(old)
+            tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if old is not None and old.exists() and not out.exists():
+                old.rename(out)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return out
+
+    def _write_into(self, folder: Path, lang: str) -> None:
+        from .excel import write_workbook
+        zh = lang == "zh"
+        names = (("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
+                 if zh else ("by source", "by tier", "by village", "several identities", "rejected",
+                             "duplicates", "name conflicts", "rosters", "persons"))
+        frames = (self.by_source_frame(lang), self.by_tier_frame(lang), self.by_village_frame(lang),
+                  self.multi_identity_frame(lang),
+                  self.rejected_frame(lang), self.duplicates_frame(lang), self.name_conflicts_frame(lang),
+                  self.by_file_frame(lang), self.persons_frame(lang))
+        sheets = {n: _nonempty(f, lang) for n, f in zip(names, frames)}
+        money = {c for f in frames for c in f.columns if "元" in str(c) or "yuan" in str(c)}
+        from .outlay import col
+        write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
+                       count_columns={_c("persons", lang), col("persons", lang)},
+                       percent_columns={col("share", lang)})
+        pay_dir = folder / "payment_lists"
+        pay_dir.mkdir()
+        os.chmod(pay_dir, 0o700)
+        written = []
+        for s in self.paying_sources():
+            frame = self.payment_list(s, lang)
+            total = pd.DataFrame([{_c("seq", lang): None, _c("name", lang): "合计" if zh else "total",
+                                   _c("amount", lang): frame[_c("amount", lang)].sum()}])
+            title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
+            path = pay_dir / f"{s}.xlsx"
+            write_workbook(path, {title[:31]: pd.concat([frame, total], ignore_index=True),
+                                  ("说明" if zh else "about"): self._about_frame(s, frame, lang)},
+                           money_columns={_c("amount", lang), _c("individual", lang)},
+                           count_columns={_c("seq", lang)})
+            os.chmod(path, 0o600)
+            written.append((s, len(frame), int(self.persons[f"{s}_fen"].sum())))
+        (folder / "bill.json").write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n",
+                                          "utf-8")
+        (folder / README_NAME).write_text(self._readme(written), "utf-8")
+
+    def _about_frame(self, source: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+        pol = self.scenario.policy
+        zh = lang == "zh"
+        items = [("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
+                 ("资金来源" if zh else "funding source", label(source, lang)),
+                 ("人数" if zh else "persons", str(len(frame))),
+                 ("合计（元）" if zh else "total (yuan)", _yuan_str(int(self.persons[f"{source}_fen"].sum()))),
+                 ("年龄计算日" if zh else "ages on", self.as_of.isoformat()),
+                 ("名册" if zh else "rosters", "、".join(self.files)),
+                 ("注意" if zh else "note",
+                  "本表含完整身份证号码，仅供代缴经办使用，勿外传。" if zh else
+                  "This sheet holds full ID numbers: for the paying office only, do not pass on.")]
+        return pd.DataFrame(items, columns=["项目" if zh else "item", "内容" if zh else "value"])
+
+    def _readme(self, written: list[tuple[str, int, int]]) -> str:
+        pol = self.scenario.policy
+        lines = [
+            f"花名册资助参保核算 / Roster bill — {pol.title.zh}（{pol.document.number}）",
+            f"scenario: {self.scenario.id}; ages on {self.as_of.isoformat()}; "
+            f"rosters: {', '.join(self.files)}",
+            f"persons {len(self.persons)}; rows read {self.rows_read} = used {self.rows_used} "
+            f"+ rejected {self.rows_rejected}",
+            "",
+            "完整身份证号码只出现在 payment_lists/ 目录下的代缴名单中，请妥善保管、勿外传。",
+            "FULL ID NUMBERS are in payment_lists/*.xlsx ONLY (one file per paying department).",
+            "Every other file (bill.xlsx, bill.json, this README) shows masked numbers",
+            "(first 6 digits, 8 stars, last 4).",
+            "",
+            "Files:",
+            "  bill.xlsx    汇总 (by source), 按档次 (by tier), 按村 (by village), 多重身份 (people",
+            "               qualifying for several tiers: one subsidy, the tiers considered),",
+            "               剔除记录 (rejected rows with reasons), 重复记录 (duplicates),",
+            "               姓名不一致 (same ID, different names), 名册统计 (per roster), 人员明细 — masked",
+            "  bill.json    the same figures as JSON — masked",
+            "  payment_lists/<source>.xlsx  代缴名单 — FULL ID NUMBERS:",
+        ]
+        for s, n, fen in written:
+            lines.append(f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: "
+                         f"{n} persons, {_yuan_str(fen)} yuan")
+        if not written:
+            lines.append("    (none: no department pays for anyone on these rosters)")
+        return "\n".join(lines) + "\n"
+
+
+def _nonempty(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    if len(frame.columns) == 0:
+        return pd.DataFrame({("说明" if lang == "zh" else "note"): ["无" if lang == "zh" else "none"]})
+    return frame
+
+
+def _general(lang: str) -> str:
+    return "普通群体（无资助）" if lang == "zh" else "general population (no subsidy)"
+
+
+def _yuan_str(fen: int) -> str:
+    whole, part = divmod(int(fen), 100)
+    return f"{whole:,}" + (f".{part:02d}" if part else "")
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _village_key(name: str) -> str:
+    name = "".join(name.split())
+    for suffix in ("居委会", "村委会", "社区", "村"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _scenario_villages(scenario: Scenario) -> Villages | None:
+    pol = scenario.policy
+    name = pol.area.villages_file or pol.targets.villages_file
+    return read_villages(scenario.data_path(name)) if name else None
+
+
+def _build_villages(labels: list[str], known: Villages | None) -> tuple[Villages, np.ndarray]:
+    """Villages in order of first appearance on the rosters, mapped to the scenario's when named alike."""
+    lookup: dict[str, int] = {}
+    if known is not None:
+        for i, (vid, zh, en) in enumerate(zip(known.ids, known.zh, known.en)):
+            for key in (vid, zh, en):
+                lookup.setdefault(key, i)
+                lookup.setdefault(_village_key(key), i)
+    order: dict[str, int] = {}
+    ids: list[str] = []
+    zh: list[str] = []
+    en: list[str] = []
+    index = np.zeros(len(labels), np.uint16)
+    for n, name in enumerate(labels):
+        if name not in order:
+            k = lookup.get(name, lookup.get(_village_key(name)))
+            if k is not None and known is not None:
+                vid, vzh, ven = known.ids[k], known.zh[k], known.en[k]
+            else:
+                vid, vzh, ven = name, name, name
+            if vid in ids:   # two roster spellings of one scenario village
+                order[name] = ids.index(vid)
+            else:
+                order[name] = len(ids)
+                ids.append(vid)
+                zh.append(vzh)
+                en.append(ven)
+        index[n] = order[name]
+    if not ids:
+        ids, zh, en = [NO_VILLAGE], [NO_VILLAGE], ["(none)"]
+    zeros = np.zeros(len(ids), np.int64)
+    return Villages(tuple(ids), tuple(zh), tuple(en), zeros, zeros.copy()), index
+
+
+def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | os.PathLike[str]],
+                mapping: RosterMapping | str | os.PathLike[str] | None = None, *,
+                as_of: datetime.date | None = None) -> RosterBill:
+    """Read, merge and cost departments' rosters under ``scenario`` (see the module docstring).
+
+    ``mapping`` (a :class:`RosterMapping`, a mapping YAML path or None for the default)
+    applies to every file; ``as_of`` is the day ages are read on (default: 1 January of
+    the benefit year). Raises :class:`~simulate.roster.RosterError` (``FILE: reason``, no
+    full ID number) when a file or the mapping cannot be used.
+
+    >>> bill = roster_bill("scenarios/sinan-2021.yaml",
+    ...                    ["tests/rosters/minzheng_dibao.csv"], "tests/rosters/mapping.yaml")
+    >>> bill.source_fen()["medical_assistance"] // 100
+    1010
+    """
+    from .runner import person_results, run
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if not files:
+        raise SimulateError("roster", "no roster files given")
+    if as_of is None:
+        as_of = default_as_of(sc)
+    if mapping is None:
+        mapping = RosterMapping.default()
+    elif not isinstance(mapping, RosterMapping):
+        mapping = RosterMapping.from_yaml(mapping)
+    names = [Path(f).name for f in files]
+    labels = [str(f) if names.count(Path(f).name) > 1 else Path(f).name for f in files]
+    reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
+    merged = merge_rosters(reads)
+    persons = merged.persons.reset_index(drop=True).copy()
+    vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"], persons["town"])]
+    villages, vindex = _build_villages(vlabels, _scenario_villages(sc))
+    n = len(persons)
+    pop = Population(
+        identities=persons["identity_mask"].to_numpy(np.uint32) if n else np.zeros(0, np.uint32),
+        age=persons["age"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
+        sex=np.array([1 if s == "M" else 0 for s in persons["sex"]], np.uint8),
+        disability=persons["disability_grade"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
+        village=vindex,
+        household=np.arange(n, dtype=np.int64),
+        enrolled=np.ones(n, bool),
+        timing=np.zeros(n, np.uint8),
+        villages=villages,
+        person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
+        rows_read=merged.rows_read,
+    )
+    outlay = run(sc, pop)
+    outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected,
+                        "population": "rosters"})
+    outlay.meta.pop("seed", None)
+    results = person_results(sc, pop)
+    persons["tier"] = results["tier"].to_numpy()
+    for s in SOURCE_IDS:
+        persons[f"{s}_fen"] = results[f"{s}_fen"].to_numpy(np.int64)
+    persons["fiscal_subsidy_fen"] = results["fiscal_subsidy_fen"].to_numpy(np.int64)
+    persons["village_index"] = vindex.astype(np.int64)
+    persons["village_label"] = [villages.zh[i] for i in vindex]
+    # the per-person results must add up to the engine's tally, to the fen
+    totals = {s: int(persons[f"{s}_fen"].sum()) for s in SOURCE_IDS}
+    engine = dict(zip(SOURCE_IDS, (int(x) for x in outlay.source_fen())))
+    if totals != engine:
+        raise RuntimeError("roster bill: per-person payments do not add up to the engine's outlay")
+    return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
+
+
+def parse_as_of(text: str) -> datetime.date:
+    """A YYYY-MM-DD date for ``--as-of``."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise SimulateError("--as-of", f"not a date YYYY-MM-DD: {mask_ids_in_text(text)!r}") from None
+
+
+__all__ += ["parse_as_of", "RosterError"]
