@@ -187,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"simulate {args.command}: interrupted; no partial output was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error of ours or the user's
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
     except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
         if os.environ.get("SIMULATE_DEBUG"):
             raise
