@@ -9,11 +9,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .analysis import (Comparison, SolveResult, compare, expected_value, monte_carlo, multi_year,
+                       solve, sweep)
+from .bill import RosterBill, roster_bill
 from .errors import PopulationError, ScenarioError, SimulateError
 from .explain import explain_json, explain_text
 from .policy import Policy, Scenario, load_scenario
 from .outlay import Outlay
 from .population import Population, read_population_csv
+from .region import run_region
+from .roster import RosterMapping, merge_rosters, read_roster
 from .rules import Person
 from .runner import by_household, person_results, run
 from .synth import SyntheticPopulation, synthesize
@@ -23,5 +28,7 @@ __all__ = [
     "__version__", "load_scenario", "Scenario", "Policy", "Person", "explain_json", "explain_text",
     "IDENTITIES", "SOURCES", "label", "SimulateError", "ScenarioError", "PopulationError",
     "run", "synthesize", "Outlay", "Population", "SyntheticPopulation", "read_population_csv",
-    "person_results", "by_household",
+    "person_results", "by_household", "compare", "sweep", "solve", "monte_carlo", "expected_value",
+    "multi_year", "Comparison", "SolveResult", "roster_bill", "RosterBill", "RosterMapping",
+    "read_roster", "merge_rosters", "run_region",
 ]

@@ -43,6 +43,9 @@ def add_population_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--population", metavar="CSV", help="person-level CSV (UTF-8 or GBK), columns per DESIGN.md")
     g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed for the synthetic population (default 0)")
+    p.add_argument("--count", action="append", metavar="IDENTITY=N",
+                   help="exact persons holding an identity in the synthetic population (repeatable), "
+                        "e.g. rural_dibao=15230 from the civil affairs roster")
     p.add_argument("--workers", type=_positive, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--chunk-blocks", type=_positive, default=4,
                    help="blocks of 1,048,576 persons per chunk (results do not depend on it)")
@@ -69,9 +72,29 @@ def run_from_args(args: argparse.Namespace):
     sc = _load(args)
     if args.scheduler and args.engine != "dask":
         raise SimulateError("--scheduler", "only used with --engine dask")
+    if args.count and args.population:
+        raise SimulateError("--count", "only for synthetic populations, not with --population")
     return run(sc, args.population, size=args.size, seed=args.seed, workers=args.workers,
                chunk_blocks=args.chunk_blocks, engine=args.engine, scheduler=args.scheduler,
-               progress=args.progress)
+               progress=args.progress, counts=parse_counts(args.count))
+
+
+def parse_counts(items: list[str] | None) -> dict[str, int] | None:
+    """``IDENTITY=N`` pairs for calibrating a synthetic population to known counts."""
+    if not items:
+        return None
+    from .vocabulary import IDENTITIES
+    out: dict[str, int] = {}
+    for item in items:
+        ident, _, value = item.partition("=")
+        ident = ident.strip()
+        if ident not in IDENTITIES:
+            raise SimulateError(f"--count {item}", f"unknown identity {ident!r}")
+        value = value.strip().replace(",", "").replace("_", "")
+        if not value.isdigit():
+            raise SimulateError(f"--count {item}", "expected IDENTITY=N with N a whole number of persons")
+        out[ident] = int(value)
+    return out
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -118,3 +141,6 @@ def render_text(out, lang: str = "zh") -> str:
 
 from .report import register as _register_report  # noqa: E402
 _register_report()
+from . import roster_cli as _roster_cli  # noqa: E402,F401  registers `simulate roster`
+from . import region_cli as _region_cli  # noqa: E402,F401  registers `simulate region`
+from . import analysis_cli  # noqa: E402,F401  registers compare, sweep-table, solve, montecarlo, expected, multiyear

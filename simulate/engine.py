@@ -62,6 +62,7 @@ class Compiled:
     uses_disability: bool       # some rule looks at the disability grade
     rank: np.ndarray            # int64 [T, 3]: lower is better for the person
     same_pays: np.ndarray       # bool [T, T, 3]: two tiers pay identically by every source
+    retention: np.ndarray | None = None   # float [T]: behavioural response (None: no response)
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
@@ -77,8 +78,10 @@ def compile_for_engine(policy: Policy) -> Compiled:
     for rule in rules:
         for ident in rule.identities():
             bits |= 1 << IDENTITY_BIT[ident]
+    from .behaviour import tier_retention
     return Compiled(tables, groups, any(can_match_plain(g) for g in groups), bits,
-                    any(_uses_disability(r) for r in rules), rank, same)
+                    any(_uses_disability(r) for r in rules), rank, same,
+                    tier_retention(policy, tables.pays))
 
 
 def _uses_disability(rule: Rule | str) -> bool:

@@ -61,6 +61,8 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> di
                 if last:
                     node[seg] = value
                     break
+                if seg not in node and _optional_section(walked + [seg]):
+                    node[seg] = {}   # an optional section the file leaves out (e.g. behaviour)
                 if seg not in node:
                     known = ", ".join(sorted(map(str, node))) or "nothing"
                     raise ScenarioError(label, f"no key {seg!r} at {'.'.join(walked) or 'top level'} "
@@ -80,6 +82,12 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> di
                 raise ScenarioError(label, f"{'.'.join(walked)} is a value, it has no {seg!r}")
             walked.append(seg)
     return out
+
+
+def _optional_section(path: list[str]) -> bool:
+    """Whether ``path`` names a section of the scenario schema (a model, not a value)."""
+    from .policy import _model_at
+    return _model_at(tuple(path)) is not None
 
 
 def _list_index(node: list, seg: str) -> int | None:

@@ -7,6 +7,7 @@ to the fen whatever the chunk size, the number of workers or the engine.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Iterable
 import multiprocessing as mp
 import numpy as np
 
+from .behaviour import behaviour_rng, respond
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, tally
 from .errors import PopulationError, SimulateError
 from .outlay import Outlay
@@ -27,7 +29,9 @@ from .vocabulary import SOURCE_IDS
 def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: int) -> Tally:
     """The chunk function: tally blocks ``first`` … ``stop - 1`` (run in any process)."""
     total = None
-    for block in pop.blocks(first, stop):
+    for b, block in zip(range(first, stop), pop.blocks(first, stop)):
+        if comp.retention is not None:   # behavioural response (simulate.behaviour)
+            block = respond(comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask)
         t = tally(comp, block)
         total = t if total is None else total + t
     return total
@@ -37,11 +41,54 @@ def _chunks(n_blocks: int, chunk_blocks: int) -> list[tuple[int, int]]:
     return [(a, min(a + chunk_blocks, n_blocks)) for a in range(0, n_blocks, chunk_blocks)]
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _progress(total: int, enabled: bool | None, desc: str):
-    from tqdm.auto import tqdm
+    """A tqdm bar on stderr (by default only on a terminal and for more than 16 chunks)."""
     if enabled is None:
         enabled = total > 16 and sys.stderr.isatty()
-    return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled, leave=False)
+    if not enabled:
+        return _NoBar()   # tqdm is not even imported: it costs ~50 ms at start-up
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
+
+
+def _quiet_worker() -> None:
+    """Workers ignore Ctrl-C: the parent alone decides to stop, then ends them."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
+                n_workers: int, bar) -> Tally:
+    """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
+    once (no chunk is left running, no partial result is returned)."""
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    ex = ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=ctx,
+                             initializer=_quiet_worker)
+    try:
+        futures = [ex.submit(_tally_blocks, comp, pop, a, b) for a, b in chunks]
+        total = None
+        for f in futures:
+            t = f.result()
+            total = t if total is None else total + t
+            bar.update()
+    except BaseException:
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        ex.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+        raise
+    ex.shutdown(wait=True)
+    return total
 
 
 def tally_population(comp: Compiled, pop: SyntheticPopulation, *, workers: int | None = None,
@@ -67,20 +114,7 @@ def tally_population(comp: Compiled, pop: SyntheticPopulation, *, workers: int |
                 total = t if total is None else total + t
                 bar.update()
             return total
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-        with ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=ctx) as ex:
-            futures = [ex.submit(_tally_blocks, comp, pop, a, b) for a, b in chunks]
-            try:
-                total = None
-                for f in futures:
-                    t = f.result()
-                    total = t if total is None else total + t
-                    bar.update()
-                return total
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        return _local_pool(comp, pop, chunks, n_workers, bar)
     finally:
         bar.close()
 
@@ -118,12 +152,14 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
 def run(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,
         *, size: int | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
         workers: int | None = None, chunk_blocks: int = 4, engine: str = "local",
-        scheduler: str | None = None, progress: bool | None = None) -> Outlay:
+        scheduler: str | None = None, progress: bool | None = None,
+        counts: dict[str, int] | None = None) -> Outlay:
     """Run a scenario over a population and return the :class:`~simulate.outlay.Outlay`.
 
     ``population`` is a person-level CSV path, a :class:`Population`, a
     :class:`SyntheticPopulation`, or None for a synthetic one of ``size`` persons
-    (default: the area's residents) drawn with ``seed``.
+    (default: the area's residents) drawn with ``seed``; ``counts`` fixes the exact number
+    of persons holding an identity (e.g. from the departments' rosters).
 
     >>> import simulate
     >>> out = simulate.run("scenarios/sinan-2021.yaml", size=10_000, seed=1)
@@ -146,13 +182,17 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
                      "rows_rejected": len(pop.rejected)})
         population = pop
     if population is None:
-        population = synthesize(sc, size, seed)
+        population = synthesize(sc, size, seed, counts=counts)
     if isinstance(population, SyntheticPopulation):
         t = tally_population(comp, population, workers=workers, chunk_blocks=chunk_blocks,
                              engine=engine, scheduler=scheduler, progress=progress)
         meta.update({"size": population.size, "seed": population.seed, "population": "synthetic"})
         villages = population.villages
     elif isinstance(population, Population):
+        if comp.retention is not None:
+            from .synth import default_spec
+            population = respond(comp, population, behaviour_rng(seed, 0),
+                                 default_spec().full_participation_mask)
         t = tally(comp, population)
         villages = population.villages
     else:

@@ -1,0 +1,38 @@
+"""Shared helpers for the benchmarks: timing a CLI run and printing a figure beside its target."""
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SINAN = str(REPO / "scenarios" / "sinan-2021.yaml")
+SIMULATE = str(Path(sys.executable).parent / "simulate")
+
+
+def report(name: str, value: float, unit: str, target: float, higher_is_better: bool = True) -> bool:
+    ok = value >= target if higher_is_better else value <= target
+    sign = "≥" if higher_is_better else "<"
+    print(f"{name:<58} {value:>14,.2f} {unit:<12} target {sign} {target:,.2f} {unit:<12} "
+          f"{'PASS' if ok else 'FAIL'}", flush=True)
+    return ok
+
+
+def cli_run(*args: str) -> tuple[float, float, str]:
+    """Run ``simulate ARGS`` in a fresh process: (wall seconds, peak RSS in GiB, stdout).
+
+    Peak RSS is the largest resident set of any process the run waited for (ru_maxrss of
+    the children), i.e. the CLI process or its largest worker, measured by the kernel.
+    """
+    t0 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    proc = subprocess.run([SIMULATE, *args], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"simulate {' '.join(args)} failed: {proc.stderr.strip()}")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if peak_kib <= before:
+        peak_kib = before   # ru_maxrss of children is a running maximum
+    return wall, peak_kib / 2**20, proc.stdout

@@ -1,0 +1,970 @@
+"""What-if analysis for budgeting meetings: compare, sweep, solve, Monte Carlo, expected
+value and a multi-year path (DESIGN.md, "analysis: sweep · compare · Monte Carlo · solve").
+
+Every function runs scenarios over **one** population (common random numbers: the same
+synthetic persons, drawn with the same seed, or the same CSV), so a difference between two
+results is the policy's doing, not sampling noise. Money is integer fen inside; frames show
+yuan (float, exact to the fen) and JSON uses yuan numbers with at most two decimals.
+
+>>> import simulate.analysis as an
+>>> c = an.compare("scenarios/langxi-2024.yaml", ["scenarios/langxi-2025-400.yaml"], size=20_000)
+>>> d = c.delta_fen()                    # reform minus baseline, fen, by source
+>>> d["individual"] > 0                  # everyone who pays pays more at 400 yuan
+True
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .engine import compile_for_engine, resolve_tiers
+from .errors import ScenarioError, SimulateError
+from .explain import yuan_number
+from .outlay import Outlay
+from .policy import Rule, Scenario, load_scenario
+from .population import Population, read_population_csv, read_villages
+from .reference import TIMINGS
+from .runner import run
+from .synth import BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_spec, synthesize
+from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+
+__all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carlo",
+           "expected_value", "multi_year", "national_standards", "parse_values"]
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+#: Column labels (zh, en) of the analysis frames; money columns are yuan.
+LABELS: dict[str, tuple[str, str]] = {
+    "reform": ("方案", "reform"), "source": ("资金来源", "funding source"),
+    "tier": ("资助档次", "subsidy tier"), "village": ("村（社区）", "village"),
+    "baseline_yuan": ("基准（元）", "baseline (yuan)"), "reform_yuan": ("方案（元）", "reform (yuan)"),
+    "delta_yuan": ("变化（元）", "change (yuan)"), "delta_percent": ("变化（%）", "change (%)"),
+    "enrolled_baseline": ("基准参保人数", "enrolled, baseline"),
+    "enrolled_reform": ("方案参保人数", "enrolled, reform"),
+    "enrolled_delta": ("参保人数变化", "change in enrolled"),
+    "subsidy_baseline_yuan": ("基准资助（元）", "subsidies, baseline (yuan)"),
+    "subsidy_reform_yuan": ("方案资助（元）", "subsidies, reform (yuan)"),
+    "subsidy_delta_yuan": ("资助变化（元）", "change in subsidies (yuan)"),
+    "subsidy_delta_percent": ("资助变化（%）", "change in subsidies (%)"),
+    "individual_delta_yuan": ("个人缴费变化（元）", "change paid by individuals (yuan)"),
+    "fiscal_subsidy": ("财政补助", "fiscal subsidy"), "enrolled": ("参保人数", "enrolled"),
+    "persons": ("人数", "persons"), "participation": ("参保率", "participation"),
+    "individual_share": ("个人缴费占比", "share paid by individuals"),
+    "subsidy_total": ("资助合计（元）", "subsidies total (yuan)"),
+    "year": ("待遇年度", "benefit year"), "personal_yuan": ("个人缴费标准（元）", "personal standard (yuan)"),
+    "fiscal_subsidy_yuan": ("财政补助标准（元）", "fiscal subsidy standard (yuan)"),
+    "extrapolated": ("标准为外推", "standards extrapolated"),
+    "mean": ("均值", "mean"), "std": ("标准差", "standard deviation"),
+    "p5": ("P5", "P5"), "p50": ("P50", "P50"), "p95": ("P95", "P95"), "unit": ("单位", "unit"),
+}
+
+
+def _lab(key: str, lang: str | None) -> str:
+    if lang is None:
+        return key
+    if key in LABELS:
+        return LABELS[key][0 if lang == "zh" else 1]
+    return label(key, lang)
+
+
+def relabel(frame, lang: str | None):
+    """A copy of an analysis frame with zh or en column labels (None: keep the ids)."""
+    if lang is None:
+        return frame.copy()
+    return frame.rename(columns={c: _lab(c, lang) for c in frame.columns if isinstance(c, str)})
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _scenario(scenario: Scenario | str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario.with_overrides(dict(overrides)) if overrides else scenario
+    return load_scenario(scenario, dict(overrides or {}))
+
+
+@dataclass(frozen=True)
+class _MemoSynthetic(SyntheticPopulation):
+    """A synthetic population whose blocks are built once and kept (for repeated runs)."""
+
+    cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def block(self, b: int) -> Population:
+        if b not in self.cache:
+            self.cache[b] = SyntheticPopulation.block(self, b)
+        return self.cache[b]
+
+
+def _memo(pop: SyntheticPopulation) -> SyntheticPopulation:
+    if pop.n_blocks > 4 or isinstance(pop, _MemoSynthetic):
+        return pop
+    return _MemoSynthetic(**{f.name: getattr(pop, f.name) for f in dataclasses.fields(SyntheticPopulation)})
+
+
+def _common_population(base: Scenario, population: Population | SyntheticPopulation | str | Path | None,
+                       size: int | None, seed: int) -> Population | SyntheticPopulation:
+    """The one population every scenario of an analysis runs over (common random numbers)."""
+    if isinstance(population, (str, Path)):
+        villages = None
+        if base.policy.area.villages_file:
+            villages = read_villages(base.data_path(base.policy.area.villages_file))
+        return read_population_csv(population, villages)
+    if population is None:
+        population = synthesize(base, size, seed)
+    if isinstance(population, SyntheticPopulation):
+        return _memo(population)
+    return population
+
+
+def _run(sc: Scenario, pop, seed: int) -> Outlay:
+    return run(sc, pop, seed=seed, workers=1, progress=False)
+
+
+def _government(fen: np.ndarray) -> int:
+    """Fen paid by every source but the individual (index 0 of ``SOURCE_IDS``)."""
+    return int(fen[1:].sum())
+
+
+def _pct(delta: int, base: int) -> float:
+    return (delta / base * 100.0) if base else (0.0 if delta == 0 else math.nan)
+
+
+def _number(value: Any) -> int | float | Decimal:
+    """A parameter value as the scenario would hold it: int if whole, else an exact Decimal."""
+    if isinstance(value, bool):
+        raise SimulateError("value", f"expected a number, got {value!r}")
+    try:
+        d = Decimal(str(value).strip())
+    except Exception:
+        raise SimulateError("value", f"expected a number, got {value!r}") from None
+    if not d.is_finite():
+        raise SimulateError("value", f"expected a finite number, got {value!r}")
+    return int(d) if d == d.to_integral_value() else d
+
+
+def parse_values(values: str | None = None, range_: str | None = None) -> list[int | Decimal]:
+    """Sweep values from ``"280,300,320"`` or an inclusive ``"280:450:10"`` range.
+
+    >>> parse_values("280, 300,320")
+    [280, 300, 320]
+    >>> parse_values(range_="280:300:10")
+    [280, 290, 300]
+    >>> parse_values(range_="50:51:0.5")
+    [50, Decimal('50.5'), 51]
+    """
+    if (values is None) == (range_ is None):
+        raise SimulateError("--values/--range", "give exactly one of --values A,B,C or --range LO:HI:STEP")
+    if values is not None:
+        parts = [p for p in values.split(",") if p.strip()]
+        if not parts:
+            raise SimulateError("--values", "no values given")
+        try:
+            return [_number(p) for p in parts]
+        except SimulateError:
+            raise SimulateError("--values", f"expected numbers separated by commas, got {values!r}") from None
+    parts = range_.split(":")
+    if len(parts) != 3:
+        raise SimulateError("--range", f"expected LO:HI:STEP, e.g. 280:450:10, got {range_!r}")
+    try:
+        lo, hi, step = (Decimal(p.strip()) for p in parts)
+    except Exception:
+        raise SimulateError("--range", f"expected numbers LO:HI:STEP, got {range_!r}") from None
+    if step <= 0:
+        raise SimulateError("--range", f"STEP must be positive, got {step}")
+    if hi < lo:
+        raise SimulateError("--range", f"HI {hi} is below LO {lo}")
+    n = int((hi - lo) / step) + 1
+    if n > 1000:
+        raise SimulateError("--range", f"{n} values is too many for one table (at most 1,000)")
+    return [_number(lo + k * step) for k in range(n)]
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@dataclass
+class Comparison:
+    """A baseline and one or more reforms run over the same people; deltas are reform − baseline.
+
+    ``delta_fen(i)`` is exact (integer fen); the frames show yuan and percent with zh or en
+    labels beside the id columns (``reform``, ``source``, ``tier``, ``village``).
+    """
+
+    baseline: Outlay
+    reforms: list[Outlay]
+
+    def delta_fen(self, i: int = 0) -> dict[str, int]:
+        """Reform ``i`` minus the baseline, fen by source, plus ``fiscal_subsidy``."""
+        r = self.reforms[i]
+        d = r.source_fen() - self.baseline.source_fen()
+        out = {s: int(v) for s, v in zip(SOURCE_IDS, d)}
+        out["fiscal_subsidy"] = r.fiscal_fen() - self.baseline.fiscal_fen()
+        return out
+
+    def by_source(self, lang: str | None = "zh"):
+        """Outlay by source (and the fiscal subsidy): baseline, reform, change in yuan and %."""
+        import pandas as pd
+        b = self.baseline
+        b_fen = list(b.source_fen()) + [b.fiscal_fen()]
+        keys = list(SOURCE_IDS) + ["fiscal_subsidy"]
+        rows = []
+        for r in self.reforms:
+            r_fen = list(r.source_fen()) + [r.fiscal_fen()]
+            for k, bf, rf in zip(keys, b_fen, r_fen):
+                if bf == 0 and rf == 0 and k != "individual":
+                    continue
+                rows.append({"reform": r.scenario.id, "source": k,
+                             "source_label": _lab(k, lang or "en"),
+                             "baseline_yuan": int(bf) / 100, "reform_yuan": int(rf) / 100,
+                             "delta_yuan": (int(rf) - int(bf)) / 100,
+                             "delta_percent": _pct(int(rf) - int(bf), int(bf))})
+        frame = pd.DataFrame(rows)
+        return _finish(frame, lang, {"source_label": "source"})
+
+    def by_tier(self, lang: str | None = "zh"):
+        """Per tier (matched by id): enrolled and subsidies (all sources but the person)."""
+        import pandas as pd
+        rows = []
+        b = self.baseline
+        b_ids = list(b.tables.tier_ids)
+        for r in self.reforms:
+            r_ids = list(r.tables.tier_ids)
+            tiers = b_ids + [t for t in r_ids if t not in b_ids]
+            names = {t.id: t.label for t in list(b.scenario.policy.tiers) + list(r.scenario.policy.tiers)}
+            bt, rt = b.tier_source_fen(), r.tier_source_fen()
+            for tid in tiers:
+                bi = b_ids.index(tid) if tid in b_ids else None
+                ri = r_ids.index(tid) if tid in r_ids else None
+                b_row = bt[bi] if bi is not None else np.zeros(len(SOURCE_IDS), np.int64)
+                r_row = rt[ri] if ri is not None else np.zeros(len(SOURCE_IDS), np.int64)
+                be = int(b.tally.counts[bi].sum()) if bi is not None else 0
+                re_ = int(r.tally.counts[ri].sum()) if ri is not None else 0
+                bs, rs = _government(b_row), _government(r_row)
+                name = names[tid].get(lang or "en") if tid in names else (
+                    "普通群体" if lang == "zh" else "general population")
+                rows.append({"reform": r.scenario.id, "tier": tid, "tier_label": name,
+                             "enrolled_baseline": be, "enrolled_reform": re_,
+                             "enrolled_delta": re_ - be,
+                             "subsidy_baseline_yuan": bs / 100, "subsidy_reform_yuan": rs / 100,
+                             "subsidy_delta_yuan": (rs - bs) / 100,
+                             "subsidy_delta_percent": _pct(rs - bs, bs),
+                             "individual_delta_yuan": (int(r_row[0]) - int(b_row[0])) / 100})
+        return _finish(pd.DataFrame(rows), lang, {"tier_label": "tier"})
+
+    def by_village(self, lang: str | None = "zh"):
+        """Per village: enrolled and subsidies (all sources but the person), with changes."""
+        import pandas as pd
+        rows = []
+        b = self.baseline
+        bv = b.village_source_fen()
+        b_enr = b.tally.counts.sum(axis=(0, 1))
+        for r in self.reforms:
+            rv = r.village_source_fen()
+            r_enr = r.tally.counts.sum(axis=(0, 1))
+            for v in range(len(b.villages)):
+                bs, rs = _government(bv[v]), _government(rv[v])
+                rows.append({"reform": r.scenario.id, "village": b.villages.ids[v],
+                             "village_label": b.villages.label(v, lang or "en"),
+                             "enrolled_baseline": int(b_enr[v]), "enrolled_reform": int(r_enr[v]),
+                             "enrolled_delta": int(r_enr[v]) - int(b_enr[v]),
+                             "subsidy_baseline_yuan": bs / 100, "subsidy_reform_yuan": rs / 100,
+                             "subsidy_delta_yuan": (rs - bs) / 100,
+                             "subsidy_delta_percent": _pct(rs - bs, bs),
+                             "individual_delta_yuan": (int(rv[v, 0]) - int(bv[v, 0])) / 100})
+        return _finish(pd.DataFrame(rows), lang, {"village_label": "village"})
+
+    def to_json(self) -> dict[str, Any]:
+        """Baseline and reform figures (yuan numbers) and the change by source."""
+        b = self.baseline
+        out: dict[str, Any] = {"baseline": _summary(b), "population": dict(b.meta), "reforms": []}
+        for i, r in enumerate(self.reforms):
+            d = self.delta_fen(i)
+            out["reforms"].append({
+                **_summary(r),
+                "delta": {"by_source": {k: yuan_number(v) for k, v in d.items()
+                                        if k != "fiscal_subsidy" and v != 0},
+                          "fiscal_subsidy": yuan_number(d["fiscal_subsidy"]),
+                          "enrolled": r.enrolled - b.enrolled},
+                "delta_percent": {k: _round(_pct(v, _fen_of(b, k))) for k, v in d.items()
+                                  if v != 0},
+                "by_tier": _records(self.by_tier(None), i, r.scenario.id),
+                "by_village": _records(self.by_village(None), i, r.scenario.id),
+            })
+        return out
+
+
+def _fen_of(out: Outlay, key: str) -> int:
+    if key == "fiscal_subsidy":
+        return out.fiscal_fen()
+    return int(out.source_fen()[SOURCE_IDS.index(key)])
+
+
+def _round(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 4)
+
+
+def _records(frame, i: int, reform_id: str) -> list[dict]:
+    sub = frame[frame["reform"] == reform_id].drop(columns=["reform"])
+    recs = sub.to_dict(orient="records")
+    for rec in recs:
+        for k, v in list(rec.items()):
+            if isinstance(v, float):
+                rec[k] = None if math.isnan(v) else (round(v, 4) if k.endswith("percent") else round(v, 2))
+    return recs
+
+
+def _summary(out: Outlay) -> dict[str, Any]:
+    j = out.to_json()
+    return {k: j[k] for k in ("scenario", "persons", "enrolled", "by_source", "fiscal_subsidy")}
+
+
+def _finish(frame, lang: str | None, label_cols: dict[str, str]):
+    """Drop or name the label columns and translate the others' names."""
+    if lang is None:
+        return frame.drop(columns=[c for c in label_cols if c in frame.columns])
+    frame = frame.rename(columns={c: _lab(k, lang) for c, k in label_cols.items()})
+    return frame.rename(columns={c: _lab(c, lang) for c in frame.columns
+                                 if c in LABELS and c not in ("reform", "source", "tier", "village")})
+
+
+def compare(baseline: Scenario | str | Path, reforms: Sequence[Scenario | str | Path],
+            population: Population | SyntheticPopulation | str | Path | None = None,
+            size: int | None = None, seed: int = 0,
+            reform_overrides: Mapping[str, Any] | None = None) -> Comparison:
+    """Run a baseline and reforms over one population and return the :class:`Comparison`.
+
+    ``population`` is a person-level CSV, a population, or None for a synthetic one of
+    ``size`` persons (default: the baseline's area) drawn with ``seed`` from the baseline's
+    area; every scenario sees exactly those people. ``reform_overrides`` (``PATH=VALUE``
+    pairs) apply to the reforms only, so ``compare(sc, [sc], reform_overrides={...})`` is a
+    one-change what-if.
+
+    >>> c = compare("scenarios/daligang-2020.yaml", ["scenarios/daligang-2020-highest-benefit.yaml"],
+    ...             size=30_000, seed=2)
+    >>> c.baseline.persons == c.reforms[0].persons == 30_000
+    True
+    >>> c.delta_fen()["individual"] <= 0     # 就高 never makes anyone pay more
+    True
+    """
+    if not reforms:
+        raise SimulateError("reforms", "give at least one reform scenario")
+    base = _scenario(baseline)
+    refs = [_scenario(r, reform_overrides) for r in reforms]
+    pop = _common_population(base, population, size, seed)
+    return Comparison(_run(base, pop, seed), [_run(r, pop, seed) for r in refs])
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def _outlay_row(out: Outlay) -> dict[str, Any]:
+    fen = out.source_fen()
+    total = int(fen.sum())
+    row: dict[str, Any] = {s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)}
+    row["subsidy_total"] = _government(fen) / 100
+    row["fiscal_subsidy"] = out.fiscal_fen() / 100
+    row["individual_share"] = int(fen[0]) / total if total else 0.0
+    row["persons"] = out.persons
+    row["enrolled"] = out.enrolled
+    row["participation"] = out.enrolled / out.persons if out.persons else 0.0
+    return row
+
+
+def sweep(scenario: Scenario | str | Path, param_path: str, values: Iterable[Any],
+          population: Population | SyntheticPopulation | str | Path | None = None,
+          size: int | None = None, seed: int = 0, lang: str | None = None,
+          overrides: Mapping[str, Any] | None = None):
+    """One row per value of ``param_path``: each source's outlay (yuan), subsidies, the fiscal
+    subsidy (yuan), the individuals' share of personal contributions, persons and enrolled.
+
+    All rows use the same people (common random numbers). Columns are ids (``individual``,
+    ``medical_assistance``, …) unless ``lang`` is ``"zh"`` or ``"en"``; every source column is
+    present, zero or not.
+
+    >>> t = sweep("scenarios/langxi-2024.yaml", "contribution.personal", [380, 400], size=10_000)
+    >>> list(t["contribution.personal"])
+    [380, 400]
+    >>> bool(t["individual"].is_monotonic_increasing)
+    True
+    """
+    import pandas as pd
+    sc = _scenario(scenario, overrides)
+    vals = [_number(v) for v in values]
+    if not vals:
+        raise SimulateError("values", "give at least one value")
+    pop = _common_population(sc, population, size, seed)
+    rows = []
+    for v in vals:
+        out = _run(sc.with_overrides({param_path: v}), pop, seed)
+        rows.append({param_path: v if isinstance(v, int) else float(v), **_outlay_row(out)})
+    frame = pd.DataFrame(rows)
+    frame.attrs.update({"scenario": sc.id, "param": param_path, "unit": "yuan"})
+    return relabel(frame, lang) if lang else frame
+
+
+def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "zh") -> Path:
+    """Line chart of a :func:`sweep` frame (ids as columns): outlay by source in 万元 (10,000 yuan).
+
+    Uses the bundled Chinese font (``simulate.fonts``); raises :class:`SimulateError` with the
+    reason when it is missing.
+    """
+    import matplotlib
+    matplotlib.use("Agg")
+    try:
+        from .fonts import use_chinese_font
+        use_chinese_font()
+    except ImportError:
+        raise SimulateError("--chart", "Chinese font support (simulate.fonts) is not installed") from None
+    except Exception as exc:   # fonts.FontError: the bundled font is missing
+        raise SimulateError("--chart", str(exc)) from None
+    import matplotlib.pyplot as plt
+    param = frame.attrs.get("param") or frame.columns[0]
+    x = frame[param].astype(float)
+    zh = lang == "zh"
+    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
+    for s in SOURCE_IDS:
+        if s in frame and (frame[s] != 0).any():
+            ax.plot(x, frame[s] / 10_000, marker="o", ms=3, label=label(s, lang))
+    if "fiscal_subsidy" in frame:
+        ax.plot(x, frame["fiscal_subsidy"] / 10_000, ls="--", color="grey",
+                label=_lab("fiscal_subsidy", lang))
+    ax.set_xlabel(param)
+    ax.set_ylabel("金额（万元）" if zh else "amount (10,000 yuan)")
+    sc_id = frame.attrs.get("scenario", "")
+    ax.set_title(title or (f"{sc_id}：各资金来源支出随 {param} 变化" if zh else
+                           f"{sc_id}: outlay by funding source as {param} varies"))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    p = Path(path)
+    try:
+        fig.savefig(p)
+    except OSError as exc:
+        raise SimulateError(str(p), f"cannot write chart: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+    return p
+
+
+# --------------------------------------------------------------------------- solve
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    """The parameter value that keeps ``source``'s outlay within the budget.
+
+    ``value`` is on the grid ``lo + k * step``; ``outlay_fen`` is the outlay there (≤ the
+    budget) and ``next_outlay_fen`` the outlay one step further toward the costly end (> the
+    budget), or None when ``value`` is at the end of the range.
+    """
+
+    scenario: str
+    param: str
+    source: str
+    budget_fen: int
+    value: int | Decimal
+    outlay_fen: int
+    next_value: int | Decimal | None
+    next_outlay_fen: int | None
+    direction: str            # "increasing": larger values cost more; "decreasing": the reverse
+    evaluations: int
+
+    def to_json(self) -> dict[str, Any]:
+        num = (lambda v: v if v is None or isinstance(v, int) else float(v))
+        return {"scenario": self.scenario, "param": self.param, "source": self.source,
+                "budget": yuan_number(self.budget_fen), "value": num(self.value),
+                "outlay": yuan_number(self.outlay_fen), "next_value": num(self.next_value),
+                "next_outlay": None if self.next_outlay_fen is None else yuan_number(self.next_outlay_fen),
+                "direction": self.direction, "evaluations": self.evaluations}
+
+
+def _source_fen(out: Outlay, source: str) -> int:
+    if source == "fiscal_subsidy":
+        return out.fiscal_fen()
+    if source in ("subsidies", "government"):
+        return _government(out.source_fen())
+    return int(out.source_fen()[SOURCE_IDS.index(source)])
+
+
+def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_yuan: Any,
+          lo: Any, hi: Any, step: Any = None,
+          population: Population | SyntheticPopulation | str | Path | None = None,
+          size: int | None = None, seed: int = 0,
+          overrides: Mapping[str, Any] | None = None) -> SolveResult:
+    """The most generous value of ``param_path`` in [lo, hi] whose ``source`` outlay stays within
+    ``budget_yuan`` (yuan per year), found by exact bisection on the grid ``lo + k * step``.
+
+    Money is integer fen and outlays are step functions of the parameter, so the search is on
+    integers, not floats: the answer ``v`` satisfies outlay(v) ≤ budget < outlay(v + step)
+    (for a parameter whose outlay rises with it; the mirror image when it falls). ``source``
+    is a funding-source id, ``fiscal_subsidy`` or ``subsidies`` (all sources but the person).
+    ``step`` defaults to 1 (yuan or percentage point); use 0.01 for the finest grid.
+    Infeasible budgets raise :class:`SimulateError` saying which end fails.
+
+    >>> r = solve("scenarios/daligang-2020.yaml", "tiers.rural_dibao.subsidy.percent",
+    ...           "medical_assistance", 200_000, 0, 100, size=20_000)
+    >>> r.outlay_fen <= r.budget_fen < r.next_outlay_fen
+    True
+    """
+    if source not in SOURCE_IDS and source not in ("fiscal_subsidy", "subsidies"):
+        import difflib
+        options = list(SOURCE_IDS) + ["fiscal_subsidy", "subsidies"]
+        hint = difflib.get_close_matches(source, options, n=1)
+        raise SimulateError("--source", f"unknown source {source!r}"
+                            + (f" (did you mean {hint[0]}?)" if hint else f" (one of {', '.join(options)})"))
+    sc = _scenario(scenario, overrides)
+    try:
+        budget = Decimal(str(budget_yuan).strip()) * 100
+    except Exception:
+        raise SimulateError("--budget", f"expected yuan, got {budget_yuan!r}") from None
+    if not budget.is_finite() or budget < 0:
+        raise SimulateError("--budget", f"must be a non-negative amount in yuan, got {budget_yuan!r}")
+    budget_fen = int(budget.to_integral_value(rounding="ROUND_FLOOR"))
+    d_lo, d_hi = Decimal(str(_number(lo))), Decimal(str(_number(hi)))
+    d_step = Decimal(str(_number(step if step is not None else 1)))
+    if d_step <= 0:
+        raise SimulateError("--step", f"must be positive, got {step}")
+    if d_hi <= d_lo:
+        raise SimulateError("--hi", f"must be above --lo ({lo}), got {hi}")
+    n_steps = int((d_hi - d_lo) / d_step)
+    if n_steps < 1:
+        raise SimulateError("--step", f"step {d_step} is larger than the range {d_lo}..{d_hi}")
+    pop = _common_population(sc, population, size, seed)
+    cache: dict[int, int] = {}
+
+    def value(k: int) -> int | Decimal:
+        return _number(d_lo + k * d_step)
+
+    def cost(k: int) -> int:
+        if k not in cache:
+            cache[k] = _source_fen(_run(sc.with_overrides({param_path: value(k)}), pop, seed), source)
+        return cache[k]
+
+    c_lo, c_hi = cost(0), cost(n_steps)
+    increasing = c_hi >= c_lo
+    cheap, dear = (0, n_steps) if increasing else (n_steps, 0)
+    c_cheap, c_dear = cost(cheap), cost(dear)
+    where = f"solve {param_path} for {source}"
+    if c_cheap > budget_fen:
+        raise SimulateError(where, f"infeasible: the budget {yuan_number(budget_fen):,} yuan is below the "
+                                   f"outlay {yuan_number(c_cheap):,} yuan already at {param_path}={value(cheap)} "
+                                   f"(the cheapest end of the range); widen the range or raise the budget")
+    if c_dear <= budget_fen:
+        raise SimulateError(where, f"not binding: the budget {yuan_number(budget_fen):,} yuan is above the "
+                                   f"outlay {yuan_number(c_dear):,} yuan even at {param_path}={value(dear)} "
+                                   f"(the costliest end of the range); widen the range")
+    # invariant: cost(good) <= budget < cost(bad); good at the cheap side, bad at the dear side
+    good, bad = cheap, dear
+    while abs(bad - good) > 1:
+        mid = (good + bad) // 2
+        if cost(mid) <= budget_fen:
+            good = mid
+        else:
+            bad = mid
+    return SolveResult(sc.id, param_path, source, budget_fen, value(good), cost(good), value(bad),
+                       cost(bad), "increasing" if increasing else "decreasing", len(cache))
+
+
+# --------------------------------------------------------------------------- expected value
+
+
+def _rule_ages(rule: Rule | str, out: set[int]) -> None:
+    if isinstance(rule, str):
+        return
+    if rule.age is not None:
+        out.update((rule.age.min, rule.age.max + 1))
+    for part in (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ()):
+        _rule_ages(part, out)
+
+
+def _rule_uses_sex(rule: Rule | str) -> bool:
+    if isinstance(rule, str):
+        return False
+    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
+    return rule.sex is not None or any(_rule_uses_sex(p) for p in parts)
+
+
+def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
+    """(bit, person rate, age_min, age_max) for every identity the builder draws."""
+    from .synth import _ident_of_bit
+    out = [(bit, rate, lo, hi) for bit, rate, lo, hi in spec.person_rates]
+    out += [(bit, rate, 0, 150) for bit, rate in spec.household_rates]
+    if spec.counts:   # exact counts: their share of the population, over the identity's ages
+        fixed = []
+        for bit, rate, lo, hi in out:
+            ident = _ident_of_bit(bit)
+            if ident in spec.counts:
+                share = _age_share(spec, lo, hi)
+                rate = min(1.0, spec.counts[ident] / size / share) if share > 0 else 0.0
+            fixed.append((bit, rate, lo, hi))
+        out = fixed
+    return out
+
+
+def _age_sex_probs(spec: SynthSpec) -> np.ndarray:
+    """P(age, sex) [151, 2] exactly as the builder's lookup table draws them."""
+    counts = np.bincount(spec.age_sex.astype(np.int64), minlength=302)[:302]
+    return (counts / spec.age_sex.shape[0]).reshape(151, 2)
+
+
+def _age_share(spec: SynthSpec, lo: int, hi: int) -> float:
+    return float(_age_sex_probs(spec)[lo:hi + 1].sum())
+
+
+def _compiled(sc: Scenario):
+    """The engine's compiled policy, kept on the scenario object (scenarios are immutable)."""
+    comp = getattr(sc, "_analysis_compiled", None)
+    if comp is None:
+        comp = compile_for_engine(sc.policy)
+        sc._analysis_compiled = comp
+    return comp
+
+
+def expected_value(scenario: Scenario | str | Path, size: int | None = None, spec: SynthSpec | None = None,
+                   overrides: Mapping[str, Any] | None = None, eps: float = 1e-12) -> dict[str, Any]:
+    """Expected outlay of a synthetic population, computed without drawing anyone.
+
+    The synthetic builder draws identities independently of one another (household ones at
+    their person rate, person ones within their age window), age and sex from the age table,
+    disability from base rates raised for groups at risk, enrollment from participation with
+    the hardship groups at 100%, and timing (late share, newborns at age 0). This function
+    takes the same distributions as probabilities: it lists every combination of the
+    identities the scenario (or the builder) looks at, with its probability per age class,
+    sex, disability grade and timing, resolves each combination's tier with the engine's own
+    :func:`~simulate.engine.resolve_tiers`, and multiplies the expected counts by the tables.
+    Combinations less likely than ``eps`` are left out (``mass_left_out`` reports their total
+    share of persons). A behavioural response (``behaviour``) is applied as its expectation.
+
+    Returns yuan as floats (expected values are not whole fen) and persons as floats.
+
+    >>> ev = expected_value("scenarios/langxi-2024.yaml", size=100_000)
+    >>> round(ev["enrolled"] / ev["persons"], 2)
+    0.96
+    >>> ev["elapsed_ms"] < 1000
+    True
+    """
+    t0 = time.perf_counter()
+    sc = _scenario(scenario, overrides)
+    pol = sc.policy
+    sp = spec or default_spec()
+    if size is None:
+        if pol.area.villages_file:
+            size = int(read_villages(sc.data_path(pol.area.villages_file)).residents.sum())
+        else:
+            size = int(pol.area.residents or 0)
+    comp = _compiled(sc)
+    t = comp.tables
+    rates = _identity_rates(sp, size)
+    rr_bits = {mask: rr for mask, rr in sp.disability_rr}
+    look = comp.relevant_bits | sp.full_participation_mask
+    for mask in rr_bits:
+        look |= mask
+    rates = [r for r in rates if look >> r[0] & 1]
+    bits = np.array([r[0] for r in rates], np.int64)
+    rate = np.array([r[1] for r in rates])
+    # combinations of identities: grow bit by bit, dropping those below eps
+    combos = np.zeros(1, np.uint32)
+    bound = np.ones(1)
+    for j in range(bits.shape[0]):
+        keep = bound * rate[j] >= eps
+        combos = np.concatenate([combos, combos[keep] | np.uint32(1 << int(bits[j]))])
+        bound = np.concatenate([bound, bound[keep] * rate[j]])
+    present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)    # [C, J]
+    # age classes: cut wherever a rule or an identity window starts or ends, and at 0/1
+    cuts = {0, 1, 151}
+    for _, _, lo, hi in rates:
+        cuts.update((lo, min(hi, 150) + 1))
+    for rule in t.rules:
+        _rule_ages(rule, cuts)
+    edges = sorted(c for c in cuts if 0 <= c <= 151)
+    p_as = _age_sex_probs(sp)
+    cls_lo = np.array(edges[:-1])
+    p_cls = np.array([p_as[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])   # [A, 2]
+    if not any(_rule_uses_sex(r) for r in t.rules):
+        p_cls = np.stack([p_cls.sum(axis=1), np.zeros(len(cls_lo))], axis=1)
+    # P(combination | age class) [C, A]
+    lo_j = np.array([r[2] for r in rates])
+    hi_j = np.array([r[3] for r in rates])
+    r_ja = np.where((cls_lo[None, :] >= lo_j[:, None]) & (cls_lo[None, :] <= hi_j[:, None]),
+                    rate[:, None], 0.0)                                                   # [J, A]
+    w_ca = np.where(present[:, :, None], r_ja[None], 1.0 - r_ja[None]).prod(axis=1)       # [C, A]
+    # disability grade given the combination [C, 5]
+    p_all = float(sum(sp.disability_rates))
+    g_tab = _lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
+    p_grade = np.bincount(g_tab, minlength=5)[1:5] / g_tab.shape[0]
+    p_none = np.full(combos.shape[0], 1.0 - p_all)
+    for mask, rr in sp.disability_rr:
+        q = max(min(0.9, p_all * rr) - p_all, 0.0) / (1 - p_all)
+        p_none = np.where((combos & np.uint32(mask)) != 0, p_none * (1 - q), p_none)
+    if comp.uses_disability:
+        w_cg = np.column_stack([p_none] + [(1 - p_none) * p_grade[g] for g in range(4)])
+    else:
+        w_cg = np.ones((combos.shape[0], 1))
+    # profiles: combination × age class, then × sex, grade and timing, dropping tiny ones
+    late = sp.late_share
+    G = w_cg.shape[1]
+    w_ca = w_ca * p_cls.sum(axis=1)[None, :]
+    ci, ai = np.nonzero(w_ca > eps)
+    w = w_ca[ci, ai]
+    si = np.zeros(ci.shape[0], np.int64)
+    if p_cls[:, 1].any():   # some rule looks at sex: split each class by sex
+        share_m = p_cls[:, 1] / np.maximum(p_cls.sum(axis=1), 1e-300)
+        ci, ai, w = np.repeat(ci, 2), np.repeat(ai, 2), np.repeat(w, 2)
+        si = np.tile(np.array([0, 1]), w.shape[0] // 2)
+        w = w * np.where(si == 1, share_m[ai], 1 - share_m[ai])
+    n = w.shape[0]
+    ci, ai, si = np.repeat(ci, 2 * G), np.repeat(ai, 2 * G), np.repeat(si, 2 * G)
+    gi = np.tile(np.repeat(np.arange(G), 2), n)
+    mi = np.tile(np.array([0, 1]), n * G)
+    w = np.repeat(w, 2 * G) * w_cg[ci, gi] * np.where(mi == 1, late, 1.0 - late)
+    timing = np.where(mi == 1, 1, np.where(cls_lo[ai] == 0, 2, 0)).astype(np.uint8)
+    keep = w > eps
+    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
+    ident = combos[ci]
+    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
+                            gi.astype(np.uint8), timing)
+    full = (ident & np.uint32(sp.full_participation_mask)) != 0
+    p_enr = np.where(full, 1.0, sp.participation)
+    if comp.retention is not None:
+        p_enr = np.where(full, 1.0, p_enr * comp.retention[tier])
+    n_t = len(t.tier_ids)
+    key = tier.astype(np.int64) * 3 + timing
+    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * 3).reshape(n_t, 3) * size
+    counts = np.where(t.accepted, enrolled_tm, 0.0)
+    by_source_fen = np.einsum("tm,tms->s", counts, t.pays.astype(np.float64))
+    fiscal_fen = float((counts * t.fiscal).sum())
+    elapsed = (time.perf_counter() - t0) * 1000
+    return {
+        "scenario": sc.id, "persons": float(size), "enrolled": float(counts.sum()),
+        "by_source": {s: round(float(f) / 100, 2) for s, f in zip(SOURCE_IDS, by_source_fen) if f},
+        "fiscal_subsidy": round(fiscal_fen / 100, 2),
+        "by_tier": {tid: round(float(counts[i].sum()), 3) for i, tid in enumerate(t.tier_ids)},
+        "late_refused": round(float(np.where(t.accepted, 0.0, enrolled_tm).sum()), 3),
+        "profiles": int(w.shape[0]), "mass_left_out": float(max(0.0, 1.0 - w.sum())),
+        "method": "expected value (no sampling)", "elapsed_ms": round(elapsed, 2),
+    }
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+
+
+def _spec_with(spec: SynthSpec, changes: Mapping[str, float]) -> SynthSpec:
+    """A copy of ``spec`` with some rates replaced: ``participation``, ``late_share`` or an identity id."""
+    person = list(spec.person_rates)
+    household = list(spec.household_rates)
+    other: dict[str, Any] = {}
+    for key, value in changes.items():
+        v = float(value)
+        if key in ("participation", "late_share"):
+            if not 0 <= v <= 1:
+                raise SimulateError(f"rates.{key}", f"must be a share between 0 and 1, got {value}")
+            other[key] = v
+            continue
+        if key not in IDENTITY_BIT:
+            import difflib
+            options = ["participation", "late_share", *IDENTITY_BIT]
+            hint = difflib.get_close_matches(key, options, n=1)
+            raise SimulateError(f"rates.{key}", "unknown rate" + (f" (did you mean {hint[0]}?)" if hint else ""))
+        if not 0 <= v < 1:
+            raise SimulateError(f"rates.{key}", f"must be a share between 0 and 1, got {value}")
+        bit = IDENTITY_BIT[key]
+        person = [(b, v if b == bit else r, lo, hi) for b, r, lo, hi in person]
+        household = [(b, v if b == bit else r) for b, r in household]
+        if not any(b == bit for b, *_ in spec.person_rates) and not any(b == bit for b, _ in spec.household_rates):
+            raise SimulateError(f"rates.{key}", "the synthetic population does not draw this identity")
+    return dataclasses.replace(spec, person_rates=tuple(person), household_rates=tuple(household), **other)
+
+
+def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | None = None,
+                rates: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
+                overrides: Mapping[str, Any] | None = None, spec: SynthSpec | None = None):
+    """P5/P50/P95 (and mean, standard deviation) of each source's outlay over ``draws`` populations.
+
+    Each draw takes every uncertain rate in ``rates`` uniformly from its (low, high) range —
+    ``participation``, ``late_share`` or an identity id such as ``rural_dibao`` (share of
+    persons) — and then synthesizes a population with its own seed. All seeds are spawned from
+    one ``SeedSequence(seed)``, so the whole study is reproducible. Rows: each source paying
+    anything, ``fiscal_subsidy`` (yuan) and ``enrolled`` (persons); the per-draw figures are in
+    ``frame.attrs["draws"]``.
+
+    >>> mc = monte_carlo("scenarios/langxi-2024.yaml", draws=5, size=10_000,
+    ...                  rates={"rural_dibao": (0.03, 0.06)}, seed=1)
+    >>> bool((mc["p5"] <= mc["p95"]).all())
+    True
+    """
+    import pandas as pd
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise SimulateError("--draws", f"must be a whole number, at least 1 (got {draws!r})")
+    sc = _scenario(scenario, overrides)
+    base_spec = spec or default_spec()
+    ranges = dict(rates or {})
+    for key, rng_ in ranges.items():
+        try:
+            low, high = (float(x) for x in rng_)
+        except (TypeError, ValueError):
+            raise SimulateError(f"rates.{key}", f"expected (low, high), got {rng_!r}") from None
+        if low > high:
+            raise SimulateError(f"rates.{key}", f"low {low} is above high {high}")
+        _spec_with(base_spec, {key: low})   # checks the key and the range
+        _spec_with(base_spec, {key: high})
+        ranges[key] = (low, high)
+    children = np.random.SeedSequence(seed).spawn(draws)
+    rows = []
+    for i, child in enumerate(children):
+        pop_ss, par_ss = child.spawn(2)
+        par = np.random.Generator(np.random.PCG64(par_ss))
+        drawn = {k: float(par.uniform(lo, hi)) for k, (lo, hi) in sorted(ranges.items())}
+        pop_seed = int(pop_ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+        pop = synthesize(sc, size, pop_seed, spec=_spec_with(base_spec, drawn) if drawn else base_spec)
+        out = run(sc, pop, seed=pop_seed, workers=1, progress=False)
+        fen = out.source_fen()
+        row = {"draw": i, "seed": pop_seed, **{f"rate.{k}": v for k, v in drawn.items()}}
+        row.update({s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)})
+        row["fiscal_subsidy"] = out.fiscal_fen() / 100
+        row["enrolled"] = out.enrolled
+        rows.append(row)
+    per_draw = pd.DataFrame(rows)
+    keys = [s for s in SOURCE_IDS if (per_draw[s] != 0).any()] + ["fiscal_subsidy", "enrolled"]
+    summary = []
+    for k in keys:
+        col = per_draw[k].astype(float)
+        summary.append({"item": k, "unit": "persons" if k == "enrolled" else "yuan",
+                        "mean": col.mean(), "std": col.std(ddof=1) if draws > 1 else 0.0,
+                        "p5": col.quantile(0.05), "p50": col.quantile(0.5), "p95": col.quantile(0.95)})
+    frame = pd.DataFrame(summary).set_index("item")
+    frame.attrs.update({"scenario": sc.id, "draws": per_draw, "seed": seed,
+                        "size": int(per_draw.shape[0] and pop.size), "rates": ranges})
+    return frame
+
+
+# --------------------------------------------------------------------------- multi-year
+
+
+def national_standards(path: str | Path | None = None):
+    """National minimum standards by benefit year (yuan): ``data/national-standards.csv``."""
+    import pandas as pd
+    p = Path(path) if path else _DATA / "national-standards.csv"
+    frame = pd.read_csv(p)
+    return frame.sort_values("benefit_year").reset_index(drop=True)
+
+
+#: How standards continue past the last known year (stated in every multi-year table).
+EXTRAPOLATION_RULE = ("after the last benefit year in data/national-standards.csv, the personal "
+                      "standard and the fiscal subsidy each rise by the mean yearly increase of the "
+                      "last five known years, rounded to the yuan (an assumption)")
+
+
+def _standards_path(first_year: int, years: int, standards=None) -> list[tuple[int, int, int, bool]]:
+    """(benefit year, national personal, national fiscal, extrapolated) for each year (yuan)."""
+    nat = national_standards(standards)
+    known = {int(r.benefit_year): (int(r.personal_yuan), int(r.fiscal_subsidy_yuan)) for r in nat.itertuples()}
+    last = max(known)
+    tail = [y for y in sorted(known) if y > last - 6]
+    dp = round((known[tail[-1]][0] - known[tail[0]][0]) / (len(tail) - 1))
+    df = round((known[tail[-1]][1] - known[tail[0]][1]) / (len(tail) - 1))
+    out = []
+    for y in range(first_year, first_year + years):
+        if y in known:
+            out.append((y, *known[y], False))
+        elif y > last:
+            k = y - last
+            out.append((y, known[last][0] + k * dp, known[last][1] + k * df, True))
+        else:
+            first = min(known)
+            out.append((y, known[first][0], known[first][1], True))
+    return out
+
+
+def _aged_spec(spec: SynthSpec, ageing: float, years: int) -> SynthSpec:
+    """The age-sex table with the 60+ share grown by ``ageing`` per year (relative), taken
+    from the under-60s in proportion."""
+    if ageing == 0 or years == 0:
+        return spec
+    p = _age_sex_probs(spec)
+    old = p[60:].sum()
+    new_old = min(0.95, old * (1 + ageing) ** years)
+    q = p.copy()
+    q[60:] *= new_old / old
+    q[:60] *= (1 - new_old) / (1 - old)
+    codes = np.arange(302, dtype=np.uint8)
+    return dataclasses.replace(spec, age_sex=_lookup_table(codes, q.ravel()))
+
+
+def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[str, float] | None = None,
+               size: int | None = None, seed: int = 0, method: str = "simulate",
+               standards: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
+               spec: SynthSpec | None = None):
+    """Outlay by source for ``years`` benefit years from the scenario's own, under the national
+    standards path and a population drift.
+
+    Year 0 is the scenario as written. Each later year moves the personal standard and the
+    fiscal subsidy by the change in the national minimum (``data/national-standards.csv``;
+    past its last year by :data:`EXTRAPOLATION_RULE`, flagged in column ``extrapolated``);
+    fixed subsidies stay fixed (DOMAIN.md). ``drift``: ``out_migration`` (share of residents
+    lost per year: the population is ``size × (1 − rate)^k``) and ``ageing`` (relative growth
+    per year of the share aged 60+). Every year uses the same seed. ``method="expected"``
+    uses :func:`expected_value` instead of drawing people.
+
+    >>> t = multi_year("scenarios/langxi-2024.yaml", years=3, size=10_000,
+    ...                drift={"out_migration": 0.01})
+    >>> list(t["year"]), list(t["personal_yuan"]), list(t["persons"])
+    ([2024, 2025, 2026], [380, 400, 400], [10000, 9900, 9801])
+    """
+    import pandas as pd
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 50:
+        raise SimulateError("--years", f"must be a whole number from 1 to 50 (got {years!r})")
+    drift = dict(drift or {})
+    unknown = set(drift) - {"ageing", "out_migration"}
+    if unknown:
+        raise SimulateError("drift", f"unknown drift {sorted(unknown)[0]!r} (ageing, out_migration)")
+    ageing = float(drift.get("ageing", 0.0))
+    out_mig = float(drift.get("out_migration", 0.0))
+    if not 0 <= out_mig < 1:
+        raise SimulateError("--out-migration", f"must be a share from 0 to below 1, got {out_mig}")
+    if not -0.5 < ageing < 1:
+        raise SimulateError("--ageing", f"must be a yearly relative change between -0.5 and 1, got {ageing}")
+    if method not in ("simulate", "expected"):
+        raise SimulateError("--method", f"unknown method {method!r} (simulate or expected)")
+    sc = _scenario(scenario, overrides)
+    pol = sc.policy
+    base_spec = spec or default_spec()
+    if size is None:
+        size = synthesize(sc, None, seed).size
+    path = _standards_path(pol.benefit_year, years, standards)
+    nat0_p, nat0_f = path[0][1], path[0][2]
+    rows = []
+    for k, (year, nat_p, nat_f, extra) in enumerate(path):
+        personal = pol.contribution.personal + (nat_p - nat0_p) * 100
+        fiscal = pol.contribution.fiscal_subsidy + (nat_f - nat0_f) * 100
+        sc_y = sc if k == 0 else sc.with_overrides({
+            "benefit_year": year, "contribution.personal": Decimal(personal) / 100,
+            "contribution.fiscal_subsidy": Decimal(fiscal) / 100})
+        n = max(1, round(size * (1 - out_mig) ** k))
+        sp = _aged_spec(base_spec, ageing, k)
+        row: dict[str, Any] = {"year": year, "personal_yuan": _number(Decimal(personal) / 100),
+                               "fiscal_subsidy_yuan": _number(Decimal(fiscal) / 100),
+                               "extrapolated": extra and k > 0}
+        if method == "expected":
+            ev = expected_value(sc_y, size=n, spec=sp)
+            row.update({"persons": n, "enrolled": ev["enrolled"]})
+            row.update({s: ev["by_source"].get(s, 0.0) for s in SOURCE_IDS})
+            row["fiscal_subsidy"] = ev["fiscal_subsidy"]
+        else:
+            out = run(sc_y, synthesize(sc_y, n, seed, spec=sp), seed=seed, workers=1, progress=False)
+            r = _outlay_row(out)
+            row.update({"persons": r["persons"], "enrolled": r["enrolled"]})
+            row.update({s: r[s] for s in SOURCE_IDS})
+            row["fiscal_subsidy"] = r["fiscal_subsidy"]
+        row["subsidy_total"] = round(sum(row[s] for s in SOURCE_IDS[1:]), 2)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame.attrs.update({"scenario": sc.id, "rule": EXTRAPOLATION_RULE, "drift": drift,
+                        "method": method, "unit": "yuan"})
+    return frame

@@ -1,0 +1,270 @@
+"""Command-line what-ifs: compare, sweep-table, solve, montecarlo, expected, multiyear.
+
+Registered with the CLI by importing this module (from ``simulate.commands``). Every
+command takes ``--set PATH=VALUE`` / ``--set-file SHEET`` overrides and ``--json``; a user's
+mistake is one line on stderr and exit code 2 (``SimulateError``).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _overrides, _print_json
+from .commands import _positive, _seed, _size
+from .errors import SimulateError
+
+
+def _population_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--population", metavar="CSV", help="person-level CSV shared by every run")
+    g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
+    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    _add_set(p)
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--json", action="store_true")
+
+
+def _text(frame) -> str:
+    from .formatting_text import frame_text
+    return frame_text(frame)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe numbers: NaN as null, floats to the fen (yuan) or 4 decimals (shares)."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return round(value, 4) if abs(value) < 10 else round(value, 2)
+    if hasattr(value, "item"):
+        return _clean(value.item())
+    return value
+
+
+def _records(frame) -> list[dict]:
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def _compare_parser(sub) -> None:
+    p = sub.add_parser("compare", help="a baseline and reforms over the same people: changes by source, tier, village")
+    p.add_argument("baseline", metavar="BASE")
+    p.add_argument("reforms", nargs="+", metavar="REFORM",
+                   help="reform scenario files (--set applies to these only; give BASE again for a one-change what-if)")
+    _population_args(p)
+    _common(p)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .analysis import compare
+    c = compare(args.baseline, args.reforms, population=args.population, size=args.size, seed=args.seed,
+                reform_overrides=_overrides(args))
+    if args.json:
+        _print_json(c.to_json())
+        return 0
+    zh = args.lang == "zh"
+    b = c.baseline
+    print((f"基准 {b.scenario.id}：人数 {b.persons:,}，参保 {b.enrolled:,}" if zh else
+           f"baseline {b.scenario.id}: persons {b.persons:,}, enrolled {b.enrolled:,}"))
+    for r in c.reforms:
+        print((f"方案 {r.scenario.id}：参保 {r.enrolled:,}（{r.enrolled - b.enrolled:+,}）" if zh else
+               f"reform {r.scenario.id}: enrolled {r.enrolled:,} ({r.enrolled - b.enrolled:+,})"))
+    for title, frame in ((("按资金来源", "By funding source"), c.by_source(args.lang)),
+                         (("按资助档次", "By tier"), c.by_tier(args.lang)),
+                         (("按村（社区）", "By village"), c.by_village(args.lang))):
+        print()
+        print(title[0 if zh else 1])
+        print(_text(frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns])))
+    return 0
+
+
+# --------------------------------------------------------------------------- sweep-table
+
+
+def _sweep_parser(sub) -> None:
+    p = sub.add_parser("sweep-table", help="one row per value of a parameter: outlay by source, enrollment")
+    p.add_argument("scenario")
+    p.add_argument("--param", required=True, metavar="PATH", help="e.g. contribution.personal")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--values", metavar="A,B,C", help="values separated by commas, e.g. 280,300,320")
+    g.add_argument("--range", dest="range_", metavar="LO:HI:STEP", help="inclusive range, e.g. 280:450:10")
+    p.add_argument("--chart", metavar="FILE.png", help="also draw the outlay by source (万元) to a PNG")
+    _population_args(p)
+    _common(p)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .analysis import parse_values, relabel, sweep, sweep_chart
+    values = parse_values(args.values, args.range_)
+    sc = _load(args)
+    frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
+    if args.chart:
+        sweep_chart(frame, args.chart, lang=args.lang)
+    if args.json:
+        _print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
+                     **({"chart": args.chart} if args.chart else {})})
+        return 0
+    keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
+    print(_text(relabel(frame[keep], args.lang)))
+    if args.chart:
+        print(("图表：" if args.lang == "zh" else "chart: ") + args.chart)
+    return 0
+
+
+# --------------------------------------------------------------------------- solve
+
+
+def _solve_parser(sub) -> None:
+    p = sub.add_parser("solve", help="the parameter value that keeps one source's outlay within a budget")
+    p.add_argument("scenario")
+    p.add_argument("--param", required=True, metavar="PATH", help="e.g. tiers.dibao.subsidy.percent")
+    p.add_argument("--source", required=True, help="funding source id, fiscal_subsidy or subsidies")
+    p.add_argument("--budget", required=True, metavar="YUAN")
+    p.add_argument("--lo", required=True)
+    p.add_argument("--hi", required=True)
+    p.add_argument("--step", default=None, help="grid step of the parameter (default 1; 0.01 is the finest)")
+    _population_args(p)
+    _common(p)
+
+
+def _solve(args: argparse.Namespace) -> int:
+    from .analysis import solve
+    from .explain import yuan_text
+    sc = _load(args)
+    r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
+              population=args.population, size=args.size, seed=args.seed)
+    if args.json:
+        _print_json(r.to_json())
+        return 0
+    if args.lang == "zh":
+        print(f"{r.param} = {r.value}：{r.source} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
+              f"（{r.param} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）")
+    else:
+        print(f"{r.param} = {r.value}: {r.source} pays {yuan_text(r.outlay_fen)} yuan <= budget "
+              f"{yuan_text(r.budget_fen)} yuan (at {r.next_value} it would pay {yuan_text(r.next_outlay_fen)} yuan)")
+    return 0
+
+
+# --------------------------------------------------------------------------- montecarlo / expected
+
+
+def _rate_range(text: str) -> tuple[str, tuple[float, float]]:
+    try:
+        key, rng = text.split("=", 1)
+        low, high = (float(x) for x in rng.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH, e.g. rural_dibao=0.03:0.06, got {text!r}") from None
+    return key.strip(), (low, high)
+
+
+def _mc_parser(sub) -> None:
+    p = sub.add_parser("montecarlo", help="P5/P50/P95 of each source's outlay over uncertain rates")
+    p.add_argument("scenario")
+    p.add_argument("--draws", type=_positive, default=50)
+    p.add_argument("--size", type=_size, default=None)
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--vary", action="append", type=_rate_range, metavar="KEY=LOW:HIGH",
+                   help="an uncertain rate drawn uniformly, e.g. rural_dibao=0.03:0.06 or participation=0.93:0.97 "
+                        "(default: rural_dibao=0.03:0.06 and participation=0.93:0.97)")
+    _common(p)
+
+
+def _mc(args: argparse.Namespace) -> int:
+    from .analysis import monte_carlo, relabel
+    sc = _load(args)
+    rates = dict(args.vary) if args.vary else {"rural_dibao": (0.03, 0.06), "participation": (0.93, 0.97)}
+    frame = monte_carlo(sc, draws=args.draws, size=args.size, rates=rates, seed=args.seed)
+    if args.json:
+        _print_json({"scenario": sc.id, "draws": args.draws, "seed": args.seed,
+                     "rates": {k: list(v) for k, v in rates.items()},
+                     "summary": {k: {c: _clean(v) for c, v in row.items()}
+                                 for k, row in frame.to_dict(orient="index").items()}})
+        return 0
+    shown = frame.reset_index()
+    shown["item"] = [_item_label(k, args.lang) for k in shown["item"]]
+    print(_text(relabel(shown, args.lang)))
+    return 0
+
+
+def _item_label(key: str, lang: str) -> str:
+    from .analysis import _lab
+    return _lab(key, lang)
+
+
+def _ev_parser(sub) -> None:
+    p = sub.add_parser("expected", help="expected outlay by source, computed without sampling (fast)")
+    p.add_argument("scenario")
+    p.add_argument("--size", type=_size, default=None)
+    _common(p)
+
+
+def _ev(args: argparse.Namespace) -> int:
+    from .analysis import _lab, expected_value
+    sc = _load(args)
+    ev = expected_value(sc, size=args.size)
+    if args.json:
+        _print_json(ev)
+        return 0
+    zh = args.lang == "zh"
+    print(f"{sc.policy.title.get(args.lang)}：期望值（不抽样）" if zh else f"{sc.policy.title.get(args.lang)}: expected values (no sampling)")
+    print((f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}" if zh else
+           f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"))
+    for k, v in ev["by_source"].items():
+        print(f"  {_lab(k, args.lang)}: {v:,.2f}")
+    print(f"  {_lab('fiscal_subsidy', args.lang)}: {ev['fiscal_subsidy']:,.2f}")
+    print(("（单位：元；" if zh else "(yuan; ") + f"{ev['elapsed_ms']} ms)")
+    return 0
+
+
+# --------------------------------------------------------------------------- multiyear
+
+
+def _share(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.01, got {text!r}") from None
+
+
+def _my_parser(sub) -> None:
+    p = sub.add_parser("multiyear", help="outlay by source over several years: national standards and population drift")
+    p.add_argument("scenario")
+    p.add_argument("--years", type=_positive, default=5)
+    p.add_argument("--ageing", type=_share, default=0.0, help="yearly relative growth of the 60+ share (e.g. 0.02)")
+    p.add_argument("--out-migration", type=_share, default=0.0, help="share of residents lost per year (e.g. 0.01)")
+    p.add_argument("--method", choices=["simulate", "expected"], default="simulate")
+    p.add_argument("--size", type=_size, default=None)
+    p.add_argument("--seed", type=_seed, default=0)
+    _common(p)
+
+
+def _my(args: argparse.Namespace) -> int:
+    from .analysis import EXTRAPOLATION_RULE, multi_year, relabel
+    sc = _load(args)
+    frame = multi_year(sc, years=args.years, drift={"ageing": args.ageing, "out_migration": args.out_migration},
+                       size=args.size, seed=args.seed, method=args.method)
+    if args.json:
+        _print_json({"scenario": sc.id, "unit": "yuan", "method": args.method,
+                     "drift": {"ageing": args.ageing, "out_migration": args.out_migration},
+                     "extrapolation_rule": EXTRAPOLATION_RULE, "rows": _records(frame)})
+        return 0
+    keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
+    shown = frame[keep].copy()
+    shown["year"] = shown["year"].astype(str)
+    print(_text(relabel(shown, args.lang)))
+    if frame["extrapolated"].any():
+        print(("注：外推年份的标准为假设——" if args.lang == "zh" else "Note: extrapolated standards are an assumption: ")
+              + EXTRAPOLATION_RULE)
+    return 0
+
+
+for _parser, _name, _fn in ((_compare_parser, "compare", _compare), (_sweep_parser, "sweep-table", _sweep),
+                            (_solve_parser, "solve", _solve), (_mc_parser, "montecarlo", _mc),
+                            (_ev_parser, "expected", _ev), (_my_parser, "multiyear", _my)):
+    _EXTRA_PARSERS.append(_parser)
+    _COMMANDS[_name] = _fn

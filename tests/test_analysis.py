@@ -1,0 +1,350 @@
+"""What-if analysis (issue 5): variants, compare, sweep, solve, Monte Carlo, expected value,
+multi-year path and the behavioural response. Sizes stay small (≤ 200k persons)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import simulate
+import simulate.analysis as an
+from simulate.cli import main
+from simulate.errors import SimulateError
+from simulate.policy import load_scenario
+from simulate.vocabulary import SOURCE_IDS
+
+REPO = Path(__file__).resolve().parent.parent
+LANGXI = str(REPO / "scenarios/langxi-2024.yaml")
+LANGXI_400 = str(REPO / "scenarios/langxi-2025-400.yaml")
+DALIGANG = str(REPO / "scenarios/daligang-2020.yaml")
+DALIGANG_HB = str(REPO / "scenarios/daligang-2020-highest-benefit.yaml")
+BEHAVIOUR = {"behaviour.model": "logistic", "behaviour.midpoint_yuan": 655.85,
+             "behaviour.slope_per_yuan": 0.010674, "behaviour.reference_yuan": 380,
+             "behaviour.source": "DOMAIN.md 2026 simulation study (test)"}
+
+
+@pytest.fixture(autouse=True)
+def _repo_cwd(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+def cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --------------------------------------------------------------------------- variants
+
+
+def test_langxi_400_variant_chain_and_changes():
+    sc = load_scenario(LANGXI_400)
+    paths = [Path(e["path"]).name for e in sc.chain]
+    assert paths == ["langxi-2025-400.yaml", "langxi-2024.yaml"]
+    assert all(len(e["sha256"]) == 64 for e in sc.chain)
+    assert sc.provenance()["files"] == sc.chain
+    base = load_scenario(LANGXI).policy.model_dump()
+    var = sc.policy.model_dump()
+    changed = {k for k in base if base[k] != var[k]}
+    assert changed == {"id", "title", "benefit_year", "contribution"}
+    assert var["contribution"]["personal"] == 40000 and var["contribution"]["fiscal_subsidy"] == 67000
+    assert var["benefit_year"] == 2025
+    # the variant's fiscal subsidy is a flagged assumption
+    assert any(a["path"] == "contribution" for a in sc.assumptions())
+
+
+def test_daligang_highest_benefit_variant():
+    sc = load_scenario(DALIGANG_HB)
+    base = load_scenario(DALIGANG)
+    assert [Path(e["path"]).name for e in sc.chain] == ["daligang-2020-highest-benefit.yaml", "daligang-2020.yaml"]
+    assert sc.policy.multiple_identities.rule == "highest_benefit"
+    assert sc.policy.tiers == base.policy.tiers
+    assert any(a["path"] == "multiple_identities" for a in sc.assumptions())
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_deltas_are_reform_minus_baseline_to_the_fen():
+    c = an.compare(LANGXI, [LANGXI_400, DALIGANG_HB], size=30_000, seed=4)
+    b = simulate.run(LANGXI, size=30_000, seed=4, workers=1)
+    r = simulate.run(LANGXI_400, simulate.synthesize(load_scenario(LANGXI), 30_000, 4), workers=1)
+    d = c.delta_fen(0)
+    for j, s in enumerate(SOURCE_IDS):
+        assert d[s] == int(r.source_fen()[j]) - int(b.source_fen()[j])
+    assert d["fiscal_subsidy"] == r.fiscal_fen() - b.fiscal_fen()
+    frame = c.by_source(None)
+    first = frame[frame["reform"] == "langxi-2025-400"].set_index("source")
+    for s in first.index:
+        assert round(first.loc[s, "delta_yuan"] * 100) == d[s]
+        assert round((first.loc[s, "reform_yuan"] - first.loc[s, "baseline_yuan"]) * 100) == d[s]
+    # the standard rose 20 yuan: individuals pay more, the fixed-subsidy federation pays the same
+    assert d["individual"] > 0 and d["disabled_federation"] == 0
+    # same people in every run
+    assert c.baseline.persons == c.reforms[0].persons == c.reforms[1].persons == 30_000
+    assert c.baseline.enrolled == c.reforms[0].enrolled
+
+
+def test_compare_tiers_and_villages_add_up():
+    c = an.compare(DALIGANG, [DALIGANG_HB], size=40_000, seed=1)
+    d = c.delta_fen()
+    gov = sum(v for k, v in d.items() if k not in ("individual", "fiscal_subsidy"))
+    tiers = c.by_tier(None)
+    villages = c.by_village(None)
+    assert round(tiers["subsidy_delta_yuan"].sum() * 100) == gov
+    assert round(villages["subsidy_delta_yuan"].sum() * 100) == gov
+    assert round(villages["individual_delta_yuan"].sum() * 100) == d["individual"]
+    assert len(villages) == 18
+    # 就高 never makes anyone pay more than the priority list
+    assert d["individual"] <= 0
+    zh = c.by_tier("zh")
+    assert "资助变化（元）" in zh.columns and "资助档次" in zh.columns
+
+
+def test_compare_cli_set_applies_to_reforms_only(capsys):
+    code, out, err = cli(capsys, "compare", DALIGANG, DALIGANG, "--size", "20000", "--seed", "3",
+                         "--set", "tiers.rural_dibao.subsidy.percent=70", "--json")
+    assert code == 0, err
+    j = json.loads(out)
+    plain = simulate.run(DALIGANG, size=20_000, seed=3, workers=1).to_json()
+    assert j["baseline"]["by_source"] == plain["by_source"]
+    delta = j["reforms"][0]["delta"]["by_source"]
+    assert delta["medical_assistance"] > 0 and delta["individual"] < 0
+    # a 70% subsidy moves exactly 20% of 250 yuan from each rural dibao person to the fund
+    assert delta["medical_assistance"] == -delta["individual"]
+
+
+def test_compare_cli_bad_reform_one_line(capsys):
+    code, out, err = cli(capsys, "compare", LANGXI, "scenarios/nope.yaml", "--size", "1000")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def test_sweep_rows_monotone_without_behaviour():
+    values = [350, 380, 420, 460, 500]
+    t = an.sweep(LANGXI, "contribution.personal", values, size=30_000, seed=2)
+    assert list(t["contribution.personal"]) == values
+    assert set(SOURCE_IDS) <= set(t.columns)
+    assert t["individual"].is_monotonic_increasing and t["individual"].diff().dropna().gt(0).all()
+    # full tiers (特困 by MA, 优抚 by VA, 特扶 by HC) grow with the standard; fixed ones do not shrink
+    for s in ("medical_assistance", "veterans_affairs", "health_commission"):
+        assert t[s].is_monotonic_increasing
+    assert t["disabled_federation"].nunique() == 1            # fixed 190 yuan
+    assert t["enrolled"].nunique() == 1 and t["fiscal_subsidy"].nunique() == 1
+    assert t["individual_share"].between(0, 1).all() and t["individual_share"].is_monotonic_increasing
+
+
+def test_sweep_cli_range_json_and_chart(capsys, tmp_path):
+    chart = tmp_path / "sweep.png"
+    code, out, err = cli(capsys, "sweep-table", LANGXI, "--param", "contribution.personal",
+                         "--range", "380:420:20", "--size", "5000", "--json", "--chart", str(chart))
+    assert code == 0, err
+    rows = json.loads(out)["rows"]
+    assert [r["contribution.personal"] for r in rows] == [380, 400, 420]
+    assert chart.exists() and chart.stat().st_size > 1000
+    code, out, err = cli(capsys, "sweep-table", LANGXI, "--param", "contribution.personal", "--range", "450:380:10")
+    assert code == 2 and "--range" in err and len(err.strip().splitlines()) == 1
+    code, out, err = cli(capsys, "sweep-table", LANGXI, "--param", "contribution.personl", "--values", "400",
+                         "--size", "1000")
+    assert code == 2 and "personl" in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- solve
+
+
+def _outlay(scenario, param, value, source, size, seed=0):
+    out = simulate.run(scenario, size=size, seed=seed, overrides={param: value}, workers=1)
+    return int(out.source_fen()[SOURCE_IDS.index(source)])
+
+
+def test_solve_reproduces_the_budget_to_the_yuan():
+    param, src = "tiers.dibao.subsidy.amount", "medical_assistance"
+    lo_cost = _outlay(LANGXI, param, 200, src, 30_000)
+    hi_cost = _outlay(LANGXI, param, 380, src, 30_000)
+    budget_fen = (lo_cost + hi_cost) // 2 + 37          # somewhere in between, not on a step
+    r = an.solve(LANGXI, param, src, budget_fen / 100, 200, 380, size=30_000)
+    assert r.direction == "increasing"
+    assert r.next_value == r.value + 1
+    # independent runs confirm: outlay(answer) ≤ budget < outlay(answer + 1 yuan)
+    assert _outlay(LANGXI, param, r.value, src, 30_000) == r.outlay_fen <= budget_fen
+    assert _outlay(LANGXI, param, r.value + 1, src, 30_000) == r.next_outlay_fen > budget_fen
+    assert r.evaluations < 15
+
+
+def test_solve_percent_on_hundredths():
+    r = an.solve(DALIGANG, "tiers.rural_dibao.subsidy.percent", "medical_assistance", 200_000, 0, 100,
+                 step="0.01", size=20_000)
+    assert r.outlay_fen <= 20_000_000 < r.next_outlay_fen
+    assert str(r.next_value - r.value) == "0.01"
+
+
+def test_solve_infeasible_says_why(capsys):
+    with pytest.raises(SimulateError, match="below the outlay"):
+        an.solve(LANGXI, "tiers.dibao.subsidy.amount", "medical_assistance", 10, 100, 380, size=10_000)
+    with pytest.raises(SimulateError, match="not binding"):
+        an.solve(LANGXI, "tiers.dibao.subsidy.amount", "medical_assistance", 10**9, 100, 380, size=10_000)
+    code, out, err = cli(capsys, "solve", LANGXI, "--param", "tiers.dibao.subsidy.amount",
+                         "--source", "medical_assistance", "--budget", "10", "--lo", "100", "--hi", "380",
+                         "--size", "10000")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "infeasible" in err
+    code, out, err = cli(capsys, "solve", LANGXI, "--param", "tiers.dibao.subsidy.amount",
+                         "--source", "medical_assistence", "--budget", "10", "--lo", "100", "--hi", "380")
+    assert code == 2 and "did you mean medical_assistance" in err
+
+
+def test_solve_cli_json(capsys):
+    code, out, err = cli(capsys, "solve", LANGXI, "--param", "tiers.dibao.subsidy.amount",
+                         "--source", "medical_assistance", "--budget", "150000", "--lo", "0", "--hi", "380",
+                         "--size", "20000", "--json")
+    assert code == 0, err
+    j = json.loads(out)
+    assert j["outlay"] <= 150000 < j["next_outlay"] and j["next_value"] == j["value"] + 1
+
+
+# --------------------------------------------------------------------------- expected value vs Monte Carlo
+
+
+@pytest.mark.parametrize("scenario", [LANGXI, DALIGANG])
+def test_expected_value_within_monte_carlo_interval(scenario):
+    size, draws = 100_000, 30
+    mc = an.monte_carlo(scenario, draws=draws, size=size, seed=11)
+    ev = an.expected_value(scenario, size=size)
+    assert ev["mass_left_out"] < 1e-6
+    for item in mc.index:
+        expected = ev["enrolled"] if item == "enrolled" else (
+            ev["fiscal_subsidy"] if item == "fiscal_subsidy" else ev["by_source"].get(item, 0.0))
+        row = mc.loc[item]
+        assert row["p5"] <= expected <= row["p95"], (item, expected, row.to_dict())
+        se = row["std"] / np.sqrt(draws)
+        assert abs(expected - row["mean"]) <= 4 * se + 1, (item, expected, row["mean"], se)
+
+
+def test_expected_value_is_fast_and_follows_overrides():
+    sc = load_scenario(LANGXI)
+    an.expected_value(sc, size=300_000)
+    ev = an.expected_value(sc, size=300_000)
+    assert ev["elapsed_ms"] < 50
+    more = an.expected_value(sc.with_overrides({"contribution.personal": 400}), size=300_000)
+    assert more["by_source"]["individual"] > ev["by_source"]["individual"]
+    assert more["enrolled"] == pytest.approx(ev["enrolled"])
+
+
+def test_monte_carlo_rates_widen_the_interval_and_are_reproducible():
+    kw = dict(draws=12, size=20_000, seed=5)
+    narrow = an.monte_carlo(LANGXI, **kw)
+    wide = an.monte_carlo(LANGXI, rates={"rural_dibao": (0.02, 0.08), "participation": (0.9, 0.99)}, **kw)
+    again = an.monte_carlo(LANGXI, rates={"rural_dibao": (0.02, 0.08), "participation": (0.9, 0.99)}, **kw)
+    assert wide.equals(again)
+    spread = lambda f, k: f.loc[k, "p95"] - f.loc[k, "p5"]
+    assert spread(wide, "medical_assistance") > spread(narrow, "medical_assistance")
+    assert spread(wide, "enrolled") > spread(narrow, "enrolled")
+    draws = wide.attrs["draws"]
+    assert draws["rate.rural_dibao"].between(0.02, 0.08).all() and draws["seed"].nunique() == 12
+    with pytest.raises(SimulateError, match="rural_dibao"):
+        an.monte_carlo(LANGXI, draws=2, size=1000, rates={"rural_dibaoo": (0.01, 0.02)})
+
+
+def test_montecarlo_and_expected_cli(capsys):
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "4", "--size", "5000", "--json")
+    assert code == 0, err
+    s = json.loads(out)["summary"]
+    assert s["individual"]["p5"] <= s["individual"]["p50"] <= s["individual"]["p95"]
+    code, out, err = cli(capsys, "expected", LANGXI, "--set", "contribution.personal=400", "--json")
+    assert code == 0, err
+    assert json.loads(out)["persons"] == 311513
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--vary", "participation=0.9:1.2")
+    assert code == 2 and "participation" in err and len(err.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- multi-year
+
+
+def test_multi_year_path():
+    t = an.multi_year(LANGXI, years=5, size=20_000, drift={"out_migration": 0.02, "ageing": 0.03})
+    assert len(t) == 5
+    assert list(t["year"]) == [2024, 2025, 2026, 2027, 2028]
+    assert set(SOURCE_IDS) | {"fiscal_subsidy", "subsidy_total"} <= set(t.columns)
+    # national path: +20 personal and +30 subsidy into 2025, +0 / +30 into 2026, then extrapolated
+    assert list(t["personal_yuan"][:3]) == [380, 400, 400]
+    assert list(t["fiscal_subsidy_yuan"][:3]) == [640, 670, 700]
+    assert list(t["extrapolated"]) == [False, False, False, True, True]
+    assert t["personal_yuan"].is_monotonic_increasing
+    assert list(t["persons"]) == [round(20_000 * 0.98 ** k) for k in range(5)]
+    assert t.attrs["rule"].startswith("after the last benefit year")
+    # fiscal outlay = enrolled × the year's subsidy (every enrolled person is accepted here: no late refusal)
+    for row in t.itertuples():
+        assert row.fiscal_subsidy <= row.enrolled * row.fiscal_subsidy_yuan
+
+
+def test_multi_year_expected_and_cli(capsys):
+    t = an.multi_year(DALIGANG, years=3, method="expected", drift={"ageing": 0.05})
+    assert len(t) == 3 and (t["persons"] == 67949).all()
+    code, out, err = cli(capsys, "multiyear", LANGXI, "--years", "3", "--size", "5000", "--json")
+    assert code == 0, err
+    j = json.loads(out)
+    assert len(j["rows"]) == 3 and "extrapolation_rule" in j
+    code, out, err = cli(capsys, "multiyear", LANGXI, "--years", "3", "--out-migration", "1.5")
+    assert code == 2 and "--out-migration" in err
+
+
+# --------------------------------------------------------------------------- behavioural response
+
+
+def test_behaviour_none_is_identical_to_no_section():
+    a = simulate.run(LANGXI, size=20_000, seed=9, workers=1)
+    b = simulate.run(LANGXI, size=20_000, seed=9, workers=1, overrides={"behaviour.model": "none"})
+    assert np.array_equal(a.tally.counts, b.tally.counts)
+    assert b.compiled.retention is None
+
+
+def test_behaviour_lowers_enrollment_as_standard_rises_hardship_groups_stay():
+    values = [380, 420, 460, 520]
+    t = an.sweep(DALIGANG, "contribution.personal", values, size=60_000, seed=3, overrides=BEHAVIOUR)
+    # at the reference payment nobody drops out; above it enrollment falls step by step
+    base = simulate.run(DALIGANG, size=60_000, seed=3, workers=1, overrides={"contribution.personal": 380})
+    assert t["enrolled"].iloc[0] == base.enrolled
+    assert t["enrolled"].diff().dropna().lt(0).all()
+    # hardship groups (建档立卡, 特困, 农村低保 at 100% in the document) stay fully enrolled
+    out = simulate.run(DALIGANG, size=60_000, seed=3, workers=1,
+                       overrides={**BEHAVIOUR, "contribution.personal": 520})
+    groups = out.targets("zh").set_index("group")
+    for g in ("registered_poor", "destitute", "rural_dibao"):
+        assert groups.loc[g, "参保率"] == 1.0
+    assert groups.loc["overall", "参保率"] < base.enrolled / base.persons - 0.02
+    out.check_conservation()
+    # fully subsidized tiers never respond (nothing to pay)
+    nb = base.tally.counts.sum(axis=(1, 2))
+    nr = out.tally.counts.sum(axis=(1, 2))
+    for tier in ("destitute", "orphan", "urban_dibao", "disability_1_2"):
+        k = out.tables.tier_ids.index(tier)
+        assert nr[k] == nb[k]
+
+
+def test_behaviour_matches_the_study_threshold_in_expectation():
+    # calibration: about 90% participation at 450 yuan for people who respond
+    sc = load_scenario(LANGXI, {**BEHAVIOUR, "contribution.personal": 450})
+    from simulate.engine import compile_for_engine
+    keep = compile_for_engine(sc.policy).retention
+    assert keep[0] == pytest.approx(0.90 / 0.95, abs=0.001)       # general tier pays 450
+    ev = an.expected_value(sc, size=100_000)
+    ev0 = an.expected_value(LANGXI, size=100_000)
+    # the general tier also holds full-participation people (建档立卡 without a tier): they stay
+    gen = ev["by_tier"]["general"] / ev0["by_tier"]["general"]
+    assert keep[0] < gen < 1
+    # the simulated response agrees with its expectation
+    mc = simulate.run(sc, size=200_000, seed=1, workers=1)
+    ev2 = an.expected_value(sc, size=200_000)
+    assert abs(mc.enrolled - ev2["enrolled"]) < 4 * np.sqrt(200_000 * 0.05)
+
+
+def test_behaviour_from_a_csv_population(tmp_path):
+    pop = simulate.synthesize(load_scenario(LANGXI), 3000, 2).materialize()
+    p = tmp_path / "people.csv"
+    pop.to_frame().to_csv(p, index=False)
+    out = simulate.run(LANGXI, str(p), overrides={**BEHAVIOUR, "contribution.personal": 600})
+    base = simulate.run(LANGXI, str(p))
+    assert out.enrolled < base.enrolled and out.persons == base.persons == 3000

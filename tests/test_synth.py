@@ -1,0 +1,98 @@
+"""The synthetic population builder: structure, age rules, correlation, calibration."""
+import numpy as np
+import pytest
+
+import simulate
+from simulate.synth import BLOCK, synthesize
+from simulate.vocabulary import HOUSEHOLD_IDENTITIES, IDENTITY_BIT
+
+
+def _bit(ident):
+    return np.uint32(1 << IDENTITY_BIT[ident])
+
+
+@pytest.fixture(scope="module")
+def sinan_pop():
+    sc = simulate.load_scenario("scenarios/sinan-2021.yaml")
+    return synthesize(sc, size=BLOCK + 200_000, seed=11).materialize()
+
+
+def test_household_identities_shared_by_every_member(sinan_pop):
+    pop = sinan_pop
+    order = np.argsort(pop.household, kind="stable")
+    hh = pop.household[order]
+    starts = np.flatnonzero(np.r_[True, hh[1:] != hh[:-1]])
+    for ident in sorted(HOUSEHOLD_IDENTITIES):
+        has = ((pop.identities[order] & _bit(ident)) != 0).astype(np.int64)
+        per_hh = np.add.reduceat(has, starts)
+        size = np.diff(np.r_[starts, len(hh)])
+        assert np.all((per_hh == 0) | (per_hh == size)), ident
+
+
+def test_person_identities_respect_age_rules(sinan_pop):
+    pop = sinan_pop
+    for ident, lo, hi in [("orphan", 0, 17), ("de_facto_orphan", 0, 17), ("only_child", 0, 17),
+                          ("downsized_1960s", 75, 150)]:
+        ages = pop.age[(pop.identities & _bit(ident)) != 0]
+        assert len(ages) > 0, ident
+        assert ages.min() >= lo and ages.max() <= hi, ident
+
+
+def test_disability_more_common_among_dibao_and_destitute(sinan_pop):
+    pop = sinan_pop
+    disabled = pop.disability > 0
+    dibao = (pop.identities & (_bit("rural_dibao") | _bit("urban_dibao"))) != 0
+    destitute = (pop.identities & _bit("destitute")) != 0
+    general = (pop.identities == 0)
+    assert disabled[dibao].mean() > 2 * disabled[general].mean()
+    assert disabled[destitute].mean() > 3 * disabled[general].mean()
+
+
+def test_hardship_groups_fully_enrolled(sinan_pop):
+    pop = sinan_pop
+    for ident in ("destitute", "rural_dibao", "registered_poor"):
+        assert pop.enrolled[(pop.identities & _bit(ident)) != 0].all(), ident
+    assert 0.93 < pop.enrolled[pop.identities == 0].mean() < 0.97
+
+
+def test_exact_counts_hit_across_blocks():
+    sc = simulate.load_scenario("scenarios/sinan-2021.yaml")
+    counts = {"rural_dibao": 98_765, "orphan": 432, "priority_entitled": 5_000}
+    pop = synthesize(sc, size=2 * BLOCK + 12_345, seed=4, counts=counts)
+    got = {k: 0 for k in counts}
+    for block in pop.blocks():
+        for k in counts:
+            got[k] += int(((block.identities & _bit(k)) != 0).sum())
+    assert got == counts
+
+
+def test_daligang_villages_exact_and_households_inside_villages():
+    sc = simulate.load_scenario("scenarios/daligang-2020.yaml")
+    pop = synthesize(sc, seed=2).materialize()
+    assert len(pop) == 67_949
+    assert np.array_equal(np.bincount(pop.village, minlength=18), pop.villages.residents)
+    # a household never spans two villages
+    first_village = {}
+    for h, v in zip(pop.household[::97], pop.village[::97]):
+        assert first_village.setdefault(int(h), int(v)) == int(v)
+
+
+def test_same_seed_same_bytes_other_seed_differs():
+    sc = simulate.load_scenario("scenarios/langxi-2024.yaml")
+    a = synthesize(sc, size=300_000, seed=5).block(0)
+    b = synthesize(sc, size=300_000, seed=5).block(0)
+    c = synthesize(sc, size=300_000, seed=6).block(0)
+    for col in ("identities", "age", "sex", "disability", "village", "household", "enrolled", "timing"):
+        assert getattr(a, col).tobytes() == getattr(b, col).tobytes(), col
+    assert a.identities.tobytes() != c.identities.tobytes()
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    ({"size": 0}, "--size"), ({"size": -5}, "--size"), ({"seed": -1}, "--seed"),
+    ({"counts": {"rural_dibo": 3}}, "unknown identity"), ({"size": 10, "counts": {"orphan": 11}}, "counts.orphan"),
+])
+def test_bad_population_parameters(kwargs, needle):
+    sc = simulate.load_scenario("scenarios/sinan-2021.yaml")
+    with pytest.raises(simulate.PopulationError) as exc:
+        synthesize(sc, **kwargs)
+    assert needle in str(exc.value)
