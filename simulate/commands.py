@@ -46,6 +46,11 @@ def add_population_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--count", action="append", metavar="IDENTITY=N",
                    help="exact persons holding an identity in the synthetic population (repeatable), "
                         "e.g. rural_dibao=15230 from the civil affairs roster")
+    add_engine_args(p)
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    """Where and how chunks run: local workers or Dask, chunk size, progress bar."""
     p.add_argument("--workers", type=_positive, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--chunk-blocks", type=_positive, default=4,
                    help="blocks of 1,048,576 persons per chunk (results do not depend on it)")

@@ -123,15 +123,8 @@ def read_override_sheet(path: str | Path) -> dict[str, Any]:
         wb.close()
     elif p.suffix.lower() in (".csv", ".txt"):
         import csv
-        data = p.read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ScenarioError(where, "not UTF-8 or GBK text")
+        from ._text import decode_text
+        text = decode_text(p.read_bytes(), where, ScenarioError)
         for n, row in enumerate(csv.reader(text.splitlines()), start=1):
             cells = list(row) + [None, None]
             rows.append((cells[0], cells[1], n))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._text import decode_text
 from .errors import PopulationError
 from .reference import TIMINGS
 from .rules import Person
@@ -134,15 +135,6 @@ def read_villages(path: Path) -> Villages:
 # ----------------------------------------------------------------------------- CSV input
 
 
-def _decode(data: bytes, where: str) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise PopulationError(where, "neither UTF-8 nor GBK text")
-
-
 def read_population_csv(path: str | Path, villages: Villages | None = None,
                         *, strict: bool = True) -> Population:
     """Read a person-level CSV (UTF-8, UTF-8 with BOM or GBK) with the DESIGN.md columns.
@@ -156,7 +148,7 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
     where = str(path)
     if not p.is_file():
         raise PopulationError(where, "no such file" if not p.exists() else "not a regular file")
-    text = _decode(p.read_bytes(), where)
+    text = decode_text(p.read_bytes(), where, PopulationError)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._text import decode_text
 from .errors import PopulationError, SimulateError
 from .vocabulary import SOURCE_IDS
 
@@ -138,22 +139,13 @@ class RegionResult:
         return "\n".join(lines)
 
 
-def _decode(data: bytes, where: str) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise SimulateError(where, "neither UTF-8 nor GBK text")
-
-
 def read_region(path: str | Path) -> list[RegionRow]:
     """Read and check a region file; a bad row raises one error naming its row and column."""
     p = Path(path)
     where = str(path)
     if not p.is_file():
         raise SimulateError(where, "no such file" if not p.exists() else "not a regular file")
-    rows = list(csv.reader(io.StringIO(_decode(p.read_bytes(), where), newline="")))
+    rows = list(csv.reader(io.StringIO(decode_text(p.read_bytes(), where), newline="")))
     if not rows:
         raise SimulateError(where, "file is empty")
     header = [h.strip() for h in rows[0]]

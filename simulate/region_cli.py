@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from .cli import _COMMANDS, _EXTRA_PARSERS, _print_json
-from .commands import _positive, _seed
+from .commands import _seed, add_engine_args
 
 
 def _region_parser(sub) -> None:
@@ -13,13 +13,7 @@ def _region_parser(sub) -> None:
     p.add_argument("file", metavar="FILE.csv")
     p.add_argument("--seed", type=_seed, default=0,
                    help="random seed; each county draws from its own seed derived from it (default 0)")
-    p.add_argument("--workers", type=_positive, default=None, help="local worker processes (default: all cores)")
-    p.add_argument("--chunk-blocks", type=_positive, default=4,
-                   help="blocks of 1,048,576 persons per chunk (results do not depend on it)")
-    p.add_argument("--engine", choices=["local", "dask"], default="local")
-    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: on a terminal, for long runs)")
+    add_engine_args(p)
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--json", action="store_true")
 
