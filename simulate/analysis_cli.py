@@ -28,9 +28,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _text(frame) -> str:
+def _text(frame, lang: str = "zh") -> str:
     from .formatting_text import frame_text
-    return frame_text(frame)
+    return frame_text(frame, lang)
 
 
 def _clean(value: Any) -> Any:
@@ -79,7 +79,7 @@ def _compare(args: argparse.Namespace) -> int:
                          (("按村（社区）", "By village"), c.by_village(args.lang))):
         print()
         print(title[0 if zh else 1])
-        print(_text(frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns])))
+        print(_text(frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns]), args.lang))
     return 0
 
 
@@ -110,7 +110,7 @@ def _sweep(args: argparse.Namespace) -> int:
                      **({"chart": args.chart} if args.chart else {})})
         return 0
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
-    print(_text(relabel(frame[keep], args.lang)))
+    print(_text(relabel(frame[keep], args.lang), args.lang))
     if args.chart:
         print(("图表：" if args.lang == "zh" else "chart: ") + args.chart)
     return 0
@@ -187,7 +187,7 @@ def _mc(args: argparse.Namespace) -> int:
         return 0
     shown = frame.reset_index()
     shown["item"] = [_item_label(k, args.lang) for k in shown["item"]]
-    print(_text(relabel(shown, args.lang)))
+    print(_text(relabel(shown, args.lang), args.lang))
     return 0
 
 
@@ -256,7 +256,7 @@ def _my(args: argparse.Namespace) -> int:
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
     shown = frame[keep].copy()
     shown["year"] = shown["year"].astype(str)
-    print(_text(relabel(shown, args.lang)))
+    print(_text(relabel(shown, args.lang), args.lang))
     if frame["extrapolated"].any():
         print(("注：外推年份的标准为假设——" if args.lang == "zh" else "Note: extrapolated standards are an assumption: ")
               + EXTRAPOLATION_RULE)

@@ -136,7 +136,7 @@ def render_text(out, lang: str = "zh") -> str:
         lines.append("")
         lines.append(titles[key][0 if zh else 1])
         lines.append(frame_text(frame.drop(columns=[c for c in ("source", "tier", "village", "level", "group")
-                                                    if c in frame.columns])))
+                                                    if c in frame.columns]), lang))
     assumptions = out.scenario.assumptions()
     if assumptions:
         lines.append("")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-def frame_text(frame) -> str:
+def frame_text(frame, lang: str = "zh") -> str:
     """Render a DataFrame for a terminal: floats as money (2 decimals) or percent (share columns)."""
     df = frame.copy()
     for c in df.columns:
@@ -15,5 +15,5 @@ def frame_text(frame) -> str:
         elif df[c].dtype.kind in "iu":
             df[c] = df[c].map(lambda x: f"{x:,}")
         elif df[c].dtype == bool or df[c].dtype == object:
-            df[c] = df[c].map(lambda x: ("是" if x else "否") if isinstance(x, bool) else ("" if x is None else x))
+            df[c] = df[c].map(lambda x: (("是" if x else "否") if lang == "zh" else ("yes" if x else "no")) if isinstance(x, bool) else ("" if x is None else x))
     return df.to_string(index=False)

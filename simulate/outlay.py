@@ -236,8 +236,7 @@ class Outlay:
             scale_num, scale_den = int(persons.sum()), int(v.residents.sum())
             task = (v.task * scale_num + scale_den // 2) // scale_den if scale_num != scale_den else v.task.copy()
         else:
-            pct = self.scenario.policy.targets.overall_percent
-            task = (persons * int(pct * 100) + 9999) // 10000
+            task = persons.copy()   # no task list: every resident is the task (应保尽保)
         return {"persons": persons, "enrolled": enrolled, "regular": enrolled - late, "task": task}
 
     def work_funds_fen(self) -> dict[str, np.ndarray] | None:

@@ -70,6 +70,16 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "_", text).strip("_") or "run"
 
 
+def _check_population(sc, population: str | Path) -> None:
+    """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
+    one-line error before any kernel starts (PopulationError names the row and column)."""
+    from .population import read_population_csv, read_villages
+    villages = None
+    if sc.policy.area.villages_file:
+        villages = read_villages(sc.data_path(sc.policy.area.villages_file))
+    read_population_csv(population, villages)
+
+
 def report(scenario: str | Path, out: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
            seed: int = 0, size: int | None = None, population: str | None = None, lang: str = "zh",
            timeout: float = 600.0):
@@ -77,6 +87,8 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
     from .policy import load_scenario
     from .render import ReportError, render_notebook
     sc = load_scenario(scenario, overrides)   # fail fast, one line, before any kernel starts
+    if population:
+        _check_population(sc, population)
     out_dir = Path(out) if out else Path("reports") / sc.id
     params = {"scenario": str(Path(scenario).resolve()), "overrides": dict(overrides or {}),
               "seed": seed, "size": size, "population": str(Path(population).resolve()) if population else None,

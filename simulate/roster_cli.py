@@ -70,7 +70,7 @@ def summary_text(bill, out: str, lang: str = "zh") -> str:
               f"{len(bill.files)} rosters; rows read {bill.rows_read} = used {bill.rows_used} + rejected "
               f"{bill.rows_rejected}; persons {j['persons']}, on several rosters {j['multi_list']}; "
               f"ages on {bill.as_of.isoformat()}"),
-             "", "按资金来源" if zh else "By funding source", frame_text(bill.by_source_frame(lang))]
+             "", "按资金来源" if zh else "By funding source", frame_text(bill.by_source_frame(lang), lang)]
     if bill.rows_rejected:
         lines += ["", "剔除记录" if zh else "Rejected rows"]
         for r in j["rejected"][:20]:

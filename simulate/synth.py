@@ -168,9 +168,8 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
         weights = villages.residents
     else:
         residents = pol.area.residents or 0
-        target = pol.targets.overall_percent
-        task = int((residents * int(target * 100) + 9999) // 10000)
-        villages = one_area(pol.county.zh, pol.county.en, residents, task)
+        # no task list at hand: every resident is the task (应保尽保), the target a share of it
+        villages = one_area(pol.county.zh, pol.county.en, residents, residents)
         weights = np.array([1], np.int64)
     if size is None:
         size = int(weights.sum()) if pol.area.villages_file else int(pol.area.residents or 0)
