@@ -129,6 +129,7 @@ def render_text(out, lang: str = "zh") -> str:
     titles = {"by_source": ("按资金来源", "By funding source"), "by_tier": ("按资助档次", "By tier"),
               "fiscal_split": ("财政补助分担", "Fiscal subsidy by government level"),
               "targets": ("参保目标", "Participation targets"), "by_village": ("按村（社区）", "By village"),
+              "targets_by_village": ("各村重点人群参保", "Group targets by village"),
               "work_funds": ("征缴工作经费", "Collection work funds"), "awards": ("表彰经费", "Awards")}
     for key, frame in frames.items():
         if frame is None or len(frame) == 0:

@@ -223,6 +223,24 @@ class Outlay:
                          col("met", lang): bool(e * 100 >= m * grp.percent)})
         return pd.DataFrame(rows)
 
+    def targets_by_village(self, lang: str = "zh"):
+        """Each group's participation against its target, village by village."""
+        import pandas as pd
+        pol = self.scenario.policy
+        t = self.tally
+        rows = []
+        for v in range(len(self.villages)):
+            for g, grp in enumerate(pol.targets.groups):
+                m, e = int(t.group_members[g, v]), int(t.group_enrolled[g, v])
+                rows.append({"village": self.villages.ids[v], "group": grp.id,
+                             col("village", lang): self.villages.label(v, lang),
+                             col("group", lang): grp.label.get(lang),
+                             col("members", lang): m, col("enrolled", lang): e,
+                             col("participation", lang): e / m if m else 1.0,
+                             col("target", lang): float(grp.percent) / 100,
+                             col("met", lang): bool(e * 100 >= m * grp.percent)})
+        return pd.DataFrame(rows)
+
     # ------------------------------------------------------------------ work funds
 
     def _village_base(self) -> dict[str, np.ndarray]:
@@ -314,6 +332,8 @@ class Outlay:
         out = {"by_source": self.by_source(lang), "by_tier": self.by_tier(lang),
                "by_village": self.by_village(lang), "fiscal_split": self.fiscal_split(lang),
                "targets": self.targets(lang)}
+        if len(self.villages) > 1 and self.scenario.policy.targets.groups:
+            out["targets_by_village"] = self.targets_by_village(lang)
         if self.scenario.policy.work_funds is not None:
             out["work_funds"] = self.work_funds(lang)
             out["awards"] = self.awards(lang)

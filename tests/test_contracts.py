@@ -95,3 +95,19 @@ class _nullcontext:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_group_targets_by_village_add_up_to_the_totals():
+    import simulate
+    out = simulate.run("scenarios/daligang-2020.yaml", seed=4, workers=1)
+    per_village = out.targets_by_village("en")
+    totals = out.targets("en").set_index("group")
+    assert len(per_village) == 18 * 4
+    for group, rows in per_village.groupby("group"):
+        assert rows["members"].sum() == totals.loc[group, "members"]
+        assert rows["enrolled"].sum() == totals.loc[group, "enrolled"]
+    # the work-fund reward needs every group at 100% in the village (四(四)1)
+    funds = out.work_funds("en")
+    full = per_village.groupby("village")["target met"].all()
+    rewarded = funds.set_index("village")["reward (yuan)"] > 0
+    assert not (rewarded & ~full).any()
