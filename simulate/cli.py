@@ -131,9 +131,16 @@ def _grade(text: str) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Argument mistakes get one line on stderr (and ``--help`` for the rest), exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="simulate",
         description="Who pays the resident medical-insurance contribution: county scenarios, "
                     "populations, outlays by funding source, what-ifs and reports.")

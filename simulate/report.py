@@ -139,14 +139,15 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
 
 def _report_parsers(sub) -> None:
     from .cli import _add_set
+    from .commands import _positive, _seed, _size
     p = sub.add_parser("report", help="render the scenario report (HTML, Excel, PNG, JSON)")
     p.add_argument("scenario")
     _add_set(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_seed, default=0)
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--size", type=int)
+    g.add_argument("--size", type=_size)
     g.add_argument("--population", metavar="CSV")
     p = sub.add_parser("sweep", help="one report per value of a parameter, with a summary and an index")
     p.add_argument("scenario")
@@ -155,15 +156,13 @@ def _report_parsers(sub) -> None:
     _add_set(p)
     p.add_argument("--out", metavar="DIR")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--size", type=int)
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--size", type=_size)
+    p.add_argument("--workers", type=_positive, default=None)
 
 
 def _report_cmd(args) -> int:
     from .cli import _overrides
-    if args.size is not None and args.size < 1:
-        raise SimulateError("--size", "must be at least 1")
     run = report(args.scenario, args.out, overrides=_overrides(args), seed=args.seed, size=args.size,
                  population=args.population, lang=args.lang)
     print(f"report written to {run.out_dir} ({run.seconds:.1f} s): "
