@@ -509,9 +509,10 @@ class Scenario:
     """A validated policy with its provenance (files, hashes, overrides, ``extends`` chain)."""
 
     def __init__(self, policy: Policy, raw: dict, chain: list[dict], overrides: dict[str, Any],
-                 base_dir: Path):
+                 base_dir: Path, file_raw: dict | None = None):
         self.policy = policy
-        self.raw = raw
+        self.raw = raw                    # what was validated (overrides applied)
+        self.file_raw = raw if file_raw is None else file_raw   # the files alone
         self.chain = chain
         self.overrides = dict(overrides)
         self.base_dir = base_dir
@@ -541,10 +542,8 @@ class Scenario:
     def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
         """A new scenario with more ``PATH=VALUE`` overrides, validated like a file."""
         merged = {**self.overrides, **overrides}
-        return _build(self.chain[0]["path"], self._base_raw(), self.chain, merged, self.base_dir)
-
-    def _base_raw(self) -> dict:
-        return self._raw_before_overrides
+        where = self.chain[0]["path"] if self.chain else self.policy.id
+        return _build(where, self.file_raw, self.chain, merged, self.base_dir)
 
 
 _REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -722,9 +721,7 @@ def _build(path: str, raw: dict, chain: list[dict], overrides: dict[str, Any], b
         raise ScenarioError(f"{path}: {field}", reason) from None
     except RecursionError:
         raise ScenarioError(path, "rules nested too deeply") from None
-    sc = Scenario(policy, patched, chain, overrides, base_dir)
-    sc._raw_before_overrides = raw
-    return sc
+    return Scenario(policy, patched, chain, overrides, base_dir, file_raw=raw)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
