@@ -31,8 +31,10 @@ from .outlay import Outlay
 from .policy import Rule, Scenario, load_scenario
 from .population import Population, read_population_csv, read_villages
 from .reference import TIMINGS
+from .rules import mask_of
 from .runner import run
-from .synth import BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_spec, synthesize
+from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_spec,
+                    fully_subsidized_rules, synthesize)
 from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
 __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carlo",
@@ -730,10 +732,22 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     ident = combos[ci]
     tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
                             gi.astype(np.uint8), timing)
+    # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
+    # people, and people a fully subsidizing tier's payer enrolls
     full = (ident & np.uint32(sp.full_participation_mask)) != 0
-    p_enr = np.where(full, 1.0, sp.participation)
+    grade = gi.astype(np.uint8)
+    if sp.disabled_full and G > 1:
+        full |= grade > 0
+    if sp.subsidized_full:
+        for rule in fully_subsidized_rules(pol):
+            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade)
+    p_enr = np.full(w.shape[0], sp.participation)
     if comp.retention is not None:
-        p_enr = np.where(full, 1.0, p_enr * comp.retention[tier])
+        p_enr = p_enr * comp.retention[tier]
+    if sp.disabled_full and G == 1:   # grades not tracked here: mix in the disabled share
+        p_dis = 1.0 - p_none[ci]
+        p_enr = p_dis + (1.0 - p_dis) * p_enr
+    p_enr = np.where(full, 1.0, p_enr)
     n_t = len(t.tier_ids)
     key = tier.astype(np.int64) * 3 + timing
     enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * 3).reshape(n_t, 3) * size

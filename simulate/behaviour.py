@@ -74,7 +74,8 @@ def behaviour_rng(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, 1))))
 
 
-def respond(comp, pop: Population, rng: np.random.Generator, full_mask: int) -> Population:
+def respond(comp, pop: Population, rng: np.random.Generator, full_mask: int,
+            disabled_full: bool = False) -> Population:
     """``pop`` with some enrolled people turned non-enrolled by the tier retention.
 
     ``comp`` is an :class:`~simulate.engine.Compiled` with ``retention`` set; ``full_mask``
@@ -87,7 +88,10 @@ def respond(comp, pop: Population, rng: np.random.Generator, full_mask: int) -> 
     if keep is None or len(pop) == 0:
         return pop
     t = comp.tables
-    resp = np.flatnonzero(pop.enrolled & ((pop.identities & np.uint32(full_mask)) == 0))
+    exempt = (pop.identities & np.uint32(full_mask)) != 0
+    if disabled_full:   # certified disabled people are enrolled at 100% like the hardship groups
+        exempt |= pop.disability != 0
+    resp = np.flatnonzero(pop.enrolled & ~exempt)
     tier = np.zeros(resp.shape[0], np.int64)
     if t.plain_can_match:
         sub = np.arange(resp.shape[0])

@@ -563,6 +563,9 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
         person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
         rows_read=merged.rows_read,
     )
+    # the rosters are the people the departments pay for: no behavioural response thins them
+    if sc.policy.behaviour.model != "none":
+        sc = sc.with_overrides({"behaviour.model": "none"})
     outlay = run(sc, pop)
     outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected,
                         "population": "rosters"})

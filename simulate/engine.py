@@ -30,13 +30,15 @@ class Tally:
     not_enrolled: np.ndarray    # int64 [T, V]: people who did not enroll, by the tier they would get
     group_members: np.ndarray   # int64 [G, V]
     group_enrolled: np.ndarray  # int64 [G, V]
+    group_on_time: np.ndarray   # int64 [G, V]: enrolled within the collection period (not late)
     ties: int = 0               # people whose tier was decided by listed order between equal benefits
 
     def __add__(self, other: "Tally") -> "Tally":
         return Tally(self.counts + other.counts, self.refused + other.refused,
                      self.not_enrolled + other.not_enrolled,
                      self.group_members + other.group_members,
-                     self.group_enrolled + other.group_enrolled, self.ties + other.ties)
+                     self.group_enrolled + other.group_enrolled,
+                     self.group_on_time + other.group_on_time, self.ties + other.ties)
 
     @property
     def persons(self) -> int:
@@ -47,6 +49,7 @@ class Tally:
         return Tally(np.zeros((n_tiers, N_TIMINGS, n_villages), np.int64),
                      np.zeros((n_tiers, n_villages), np.int64),
                      np.zeros((n_tiers, n_villages), np.int64),
+                     np.zeros((n_groups, n_villages), np.int64),
                      np.zeros((n_groups, n_villages), np.int64),
                      np.zeros((n_groups, n_villages), np.int64))
 
@@ -162,6 +165,7 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     not_enrolled = full[:, 0].sum(axis=1)
     members = np.zeros((n_g, n_v), np.int64)
     joined = np.zeros((n_g, n_v), np.int64)
+    on_time = np.zeros((n_g, n_v), np.int64)
     if n_g:
         if comp.groups_plain:   # a group rule can match people outside the candidates
             g_tier = np.zeros(len(pop), tier.dtype)
@@ -171,12 +175,14 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         else:
             g_cols, g_vil, g_enr, g_tier, g_tim = (ident, age, sex, dis), vil, enr, tier, tim
         joined_ok = g_enr & t.accepted[g_tier, g_tim]
+        timely = joined_ok & (g_tim != TIMINGS.index("late"))
         for g, rule in enumerate(comp.groups):
             m = mask_of(rule, *g_cols)
             members[g] = np.bincount(g_vil[m], minlength=n_v)
             joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
+            on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
     return Tally(counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64),
-                 members, joined, ties)
+                 members, joined, on_time, ties)
 
 
 def tally_reference(policy: Policy, pop: Population) -> Tally:
@@ -205,4 +211,6 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
                 out.group_members[g, v] += 1
                 if pop.enrolled[i] and o.payment.enrolled:
                     out.group_enrolled[g, v] += 1
+                    if person.timing != "late":
+                        out.group_on_time[g, v] += 1
     return out

@@ -84,12 +84,18 @@ class Outlay:
         return int(self.tally.counts.sum())
 
     def fiscal_split_fen(self) -> dict[str, int]:
-        """The fiscal subsidy by government level; the county takes the rounding remainder."""
+        """The fiscal subsidy by government level in fen, adding up exactly (largest remainder)."""
         split = self.scenario.policy.contribution.fiscal_subsidy_split
         total = self.fiscal_fen()
-        out = {lvl: _percent_of(total, getattr(split, lvl)) for lvl in ("central", "provincial", "city")}
-        out["county"] = total - sum(out.values())
-        return out
+        levels = ("central", "provincial", "city", "county")
+        # shares in hundredths of a percent; floor each, then hand the leftover fen to the
+        # largest remainders (ties: the higher level first), so all are >= 0 and add up
+        basis = [total * int(getattr(split, lvl) * 100) for lvl in levels]
+        out = [b // 10000 for b in basis]
+        order = sorted(range(4), key=lambda i: (-(basis[i] % 10000), i))
+        for i in order[:total - sum(out)]:
+            out[i] += 1
+        return dict(zip(levels, out))
 
     def check_conservation(self) -> None:
         """Raise AssertionError unless every enrolled person's payments add up to the cost."""
@@ -265,9 +271,12 @@ class Outlay:
         base = self._village_base()
         n_v = len(self.villages)
         denom = base["persons"] if wf.basis == "residents" else base["task"]
-        groups_ok = np.ones(n_v, bool)
+        # "hardship groups at 100%" is judged on the same payments as participation
+        groups_ok = {"all": np.ones(n_v, bool), "regular": np.ones(n_v, bool)}
         for g, grp in enumerate(self.scenario.policy.targets.groups):
-            groups_ok &= self.tally.group_enrolled[g] * 100 >= self.tally.group_members[g] * grp.percent
+            need = self.tally.group_members[g] * grp.percent
+            groups_ok["all"] &= self.tally.group_enrolled[g] * 100 >= need
+            groups_ok["regular"] &= self.tally.group_on_time[g] * 100 >= need
         out = {k: np.zeros(n_v, np.int64) for k in ("work", "reward", "record", "deduction", "total")}
         out["rate"] = np.full(n_v, -1, np.int64)
         target_pct = self.scenario.policy.targets.overall_percent
@@ -278,7 +287,7 @@ class Outlay:
                     continue
                 if count * 100 < denom[v] * rate.min_participation_percent:
                     continue
-                if rate.groups_full and not groups_ok[v]:
+                if rate.groups_full and not groups_ok[rate.measured_on][v]:
                     continue
                 out["rate"][v] = r
                 out["work"][v] = rate.per_enrolled * count

@@ -312,6 +312,11 @@ class LateRule(_Flagged):
 
 
 class Timing(_Flagged):
+    """When people pay. The money depends on each person's timing (regular, late, newborn
+    within the window) and ``late``; ``collection_period``, ``extended_until`` and
+    ``newborn_window_days`` record the document's dates, which a population's ``timing``
+    column (or the synthetic late and newborn shares) already reflects."""
+
     collection_period: Period
     extended_until: _dt.date | None = None
     late: LateRule

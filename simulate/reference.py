@@ -96,7 +96,9 @@ def resolve(policy: Policy, person: Person) -> Outcome:
         best = min(keys)
         winners = [i for i, k in enumerate(keys) if k == best]
         chosen = eligible[winners[0]]
-        mine = payments[winners[0]].pays
-        ties = tuple(eligible[i].id for i in winners[1:] if payments[i].pays != mine)
+        def paid(p: Payment) -> dict[str, int]:
+            return {k: v for k, v in p.pays.items() if v}
+        mine = paid(payments[winners[0]])
+        ties = tuple(eligible[i].id for i in winners[1:] if paid(payments[i]) != mine)
     return Outcome(chosen.id, payment(policy, chosen, person.timing),
                    tuple(t.id for t in eligible), considered, ties, rule)

@@ -31,7 +31,8 @@ def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: in
     total = None
     for b, block in zip(range(first, stop), pop.blocks(first, stop)):
         if comp.retention is not None:   # behavioural response (simulate.behaviour)
-            block = respond(comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask)
+            block = respond(comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask,
+                            pop.spec.disabled_full)
         t = tally(comp, block)
         total = t if total is None else total + t
     return total
@@ -192,7 +193,7 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
         if comp.retention is not None:
             from .synth import default_spec
             population = respond(comp, population, behaviour_rng(seed, 0),
-                                 default_spec().full_participation_mask)
+                                 default_spec().full_participation_mask, default_spec().disabled_full)
         t = tally(comp, population)
         villages = population.villages
     else:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import PopulationError
 from .population import Population, Villages, one_area, read_villages
+from .rules import can_match_plain, mask_of
 from .vocabulary import IDENTITIES, IDENTITY_BIT
 
 #: Persons per block: the unit of randomness. Changing it changes every synthetic population.
@@ -57,6 +58,8 @@ class SynthSpec:
     participation: float
     full_participation_mask: int       # identities enrolled at 100% (their documents' target)
     late_share: float
+    disabled_full: bool = True         # certified disabled enrolled at 100% (贫困残疾人 targets)
+    subsidized_full: bool = True       # people a tier subsidizes in full are enrolled by its payer
     counts: dict[str, int] = field(default_factory=dict)      # exact persons per identity
 
     def with_rates(self, **changes) -> "SynthSpec":
@@ -94,12 +97,19 @@ def default_spec() -> SynthSpec:
         if r["group"] in IDENTITIES and float(r["relative_risk"]) > 1:
             rr.append((1 << IDENTITY_BIT[r["group"]], float(r["relative_risk"])))
     part = {r["group"]: float(r["rate"]) for r in _read_csv("participation-defaults.csv")}
+    known = {"general", "disabled_poor", "other_subsidized", "late_payer_share", "newborn_share",
+             "behavioural_elasticity"}
+    unknown = sorted(k for k in part if k not in IDENTITIES and k not in known)
+    if unknown:
+        raise PopulationError("data/participation-defaults.csv", f"unknown group(s) {', '.join(unknown)}")
     full_mask = 0
     for key, rate in part.items():
         if key in IDENTITIES and rate >= 1.0:
             full_mask |= 1 << IDENTITY_BIT[key]
     return SynthSpec(hh_table, age_table, tuple(person), tuple(household), tuple(grades),
-                     tuple(rr), part["general"], full_mask, part["late_payer_share"])
+                     tuple(rr), part["general"], full_mask, part["late_payer_share"],
+                     disabled_full=part.get("disabled_poor", 0.0) >= 1.0,
+                     subsidized_full=part.get("other_subsidized", 0.0) >= 1.0)
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,8 @@ class SyntheticPopulation:
     villages: Villages
     village_sizes: np.ndarray     # int64 persons per village, summing to ``size``
     spec: SynthSpec
+    full_rules: tuple = ()        # eligibility of tiers that pay the whole standard: enrolled by their payer
+    full_rules_plain: bool = False  # one of them can match someone with no identity or grade
 
     @property
     def n_blocks(self) -> int:
@@ -188,8 +200,18 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
                 raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
         from dataclasses import replace
         sp = replace(sp, counts=dict(counts))
+    full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     return SyntheticPopulation(int(size), int(seed), villages,
-                               _largest_remainder(int(size), weights), sp)
+                               _largest_remainder(int(size), weights), sp, full_rules,
+                               any(can_match_plain(r) for r in full_rules))
+
+
+def fully_subsidized_rules(policy) -> tuple:
+    """Eligibility rules of the tiers where the person pays nothing in the collection period:
+    the paying department enrolls them (data/participation-defaults.csv, other_subsidized)."""
+    from .reference import payment
+    return tuple(t.eligibility for t in policy.tiers
+                 if payment(policy, t, "regular").pays.get("individual", 0) == 0)
 
 
 def _exact_share(total: int, start: int, stop: int, size: int) -> int:
@@ -278,6 +300,17 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     enrolled[_draw(rng, n, 1.0 - sp.participation)] = False
     full = holders[(held & np.uint32(sp.full_participation_mask)) != 0]
     enrolled[full] = True
+    if sp.disabled_full or pop.full_rules:
+        special = np.arange(n) if pop.full_rules_plain else \
+            np.flatnonzero((identities != 0) | (disability != 0))
+        if sp.disabled_full:
+            enrolled[special[disability[special] != 0]] = True
+        if pop.full_rules:
+            cols = (identities[special], age[special], sex[special], disability[special])
+            hit = np.zeros(special.shape[0], bool)
+            for rule in pop.full_rules:
+                hit |= mask_of(rule, *cols)
+            enrolled[special[hit]] = True
     # timing: a share pays late; newborns (age 0) pay within the newborn window
     timing = np.zeros(n, np.uint8)
     timing[age == 0] = 2

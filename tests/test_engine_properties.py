@@ -164,7 +164,7 @@ def populations(draw, max_size: int = 300):
 
 
 def assert_same_tally(a: Tally, b: Tally) -> None:
-    for name in ("counts", "refused", "not_enrolled", "group_members", "group_enrolled"):
+    for name in ("counts", "refused", "not_enrolled", "group_members", "group_enrolled", "group_on_time"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert a.ties == b.ties
 

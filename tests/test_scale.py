@@ -30,7 +30,7 @@ SIMULATE = str(Path(sys.executable).parent / "simulate")
 
 
 def _same(a, b) -> None:
-    for name in ("counts", "refused", "not_enrolled", "group_members", "group_enrolled"):
+    for name in ("counts", "refused", "not_enrolled", "group_members", "group_enrolled", "group_on_time"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert a.ties == b.ties
 
