@@ -301,16 +301,18 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     full = holders[(held & np.uint32(sp.full_participation_mask)) != 0]
     enrolled[full] = True
     if sp.disabled_full or pop.full_rules:
-        special = np.arange(n) if pop.full_rules_plain else \
-            np.flatnonzero((identities != 0) | (disability != 0))
+        # only those not yet enrolled can change: a small share, so this stays cheap
+        out = np.flatnonzero(~enrolled)
         if sp.disabled_full:
-            enrolled[special[disability[special] != 0]] = True
+            enrolled[out[disability[out] != 0]] = True
         if pop.full_rules:
-            cols = (identities[special], age[special], sex[special], disability[special])
-            hit = np.zeros(special.shape[0], bool)
+            if not pop.full_rules_plain:
+                out = out[(identities[out] != 0) | (disability[out] != 0)]
+            cols = (identities[out], age[out], sex[out], disability[out])
+            hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
                 hit |= mask_of(rule, *cols)
-            enrolled[special[hit]] = True
+            enrolled[out[hit]] = True
     # timing: a share pays late; newborns (age 0) pay within the newborn window
     timing = np.zeros(n, np.uint8)
     timing[age == 0] = 2
