@@ -1,0 +1,769 @@
+"""Write the sweep report and the analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
+
+The .ipynb files are generated so that their code stays reviewable here; outputs are empty.
+``scenario_report.ipynb`` is kept by hand and not written by this script.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+
+def _notebook(cells) -> nbformat.NotebookNode:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = KERNELSPEC
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def _params(source: str):
+    return new_code_cell(source.strip(), metadata={"tags": ["parameters"]})
+
+
+def code(source: str):
+    return new_code_cell(source.strip())
+
+
+def md(source: str):
+    return new_markdown_cell(source.strip())
+
+
+# the repository root, whether the notebook runs from the repo root, notebooks/ or a temp folder
+FIND_ROOT = '''
+def find_root():
+    candidates = [Path.cwd(), Path.cwd().parent, Path(simulate.__file__).resolve().parents[1]]
+    return next(p for p in candidates if (p / "scenarios").is_dir())
+
+
+ROOT = find_root()
+
+
+def in_repo(path):
+    path = Path(path)
+    return path if path.is_absolute() else ROOT / path
+'''
+
+# --------------------------------------------------------------------------- sweep report
+
+SWEEP_PARAMS = '''
+# Parameters (papermill). values are the settings compared, the first is the baseline.
+# size None means all residents of the area. draws and mc_size set the Monte Carlo study.
+scenario = "scenarios/langxi-2024.yaml"
+param = "contribution.personal"
+values = [380, 400, 420, 450]
+overrides = {}
+seed = 0
+size = None
+lang = "zh"
+output_dir = "."
+title = None
+draws = 20
+mc_size = 50000
+'''
+
+SWEEP_SETUP = '''
+import datetime, json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+import simulate
+from simulate import analysis as an
+from simulate.engine import compile_for_engine
+from simulate.behaviour import STUDY_2026, STUDY_2026_SOURCE
+from simulate.excel import write_workbook
+from simulate.fonts import use_chinese_font
+from simulate.render import write_results
+from simulate.report import T, show_table
+from simulate.synth import default_spec
+from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+''' + FIND_ROOT + '''
+
+use_chinese_font()
+out_dir = Path(output_dir)
+zh = lang == "zh"
+overrides = dict(overrides or {})
+values = list(values)
+scenario_path = in_repo(scenario)
+sc = simulate.load_scenario(scenario_path, overrides)
+pol = sc.policy
+
+PARAM_LABELS = {
+    "contribution.personal": ("个人缴费标准（元）", "personal standard (yuan)"),
+    "contribution.fiscal_subsidy": ("财政补助标准（元）", "fiscal subsidy standard (yuan)"),
+}
+param_label = T(*PARAM_LABELS[param], lang) if param in PARAM_LABELS else param
+
+# the scenario as given, and with the 2026 study response curve (an assumption)
+given = an.sweep(scenario_path, param, values, size=size, seed=seed, overrides=overrides)
+response_overrides = {
+    **overrides,
+    "behaviour.model": "logistic",
+    "behaviour.midpoint_yuan": STUDY_2026["midpoint_yuan"],
+    "behaviour.slope_per_yuan": STUDY_2026["slope_per_yuan"],
+    "behaviour.reference_yuan": STUDY_2026["reference_yuan"],
+    "behaviour.source": json.dumps(STUDY_2026_SOURCE, ensure_ascii=False),
+}
+responding = an.sweep(scenario_path, param, values, size=size, seed=seed, overrides=response_overrides)
+persons = int(given["persons"].iloc[0])
+paying = [s for s in SOURCE_IDS if (given[s] != 0).any() or (responding[s] != 0).any()]
+government = [s for s in paying if s != "individual"]
+x = given[param].astype(float)
+WAN = 10_000
+
+report_title = title or T(f"{pol.title.zh}：{param_label}情景比较",
+                          f"{pol.title.en}: sweep of {param_label}", lang)
+display(Markdown(f"# {report_title}"))
+'''
+
+SWEEP_HEADLINE = '''
+first, last = given.iloc[0], given.iloc[-1]
+r_first, r_last = responding.iloc[0], responding.iloc[-1]
+value_text = "、".join(str(v) for v in values) if zh else ", ".join(str(v) for v in values)
+headline = {
+    T("比较参数", "Parameter", lang): param_label,
+    T("取值", "Values", lang): value_text,
+    T("人数", "Persons", lang): f"{persons:,}",
+    T("个人缴费变化（万元）", "Change paid by individuals (10k yuan)", lang):
+        f"{(last['individual'] - first['individual']) / WAN:+,.2f}",
+    T("资助合计变化（万元）", "Change in subsidies (10k yuan)", lang):
+        f"{(last['subsidy_total'] - first['subsidy_total']) / WAN:+,.2f}",
+    T("个人缴费占比", "Share paid by individuals", lang):
+        f"{first['individual_share']:.2%} → {last['individual_share']:.2%}",
+    T("参保人数变化（含行为响应）", "Change in enrolled (with response)", lang):
+        f"{int(r_last['enrolled'] - r_first['enrolled']):+,}",
+}
+display(Markdown(("## 主要数字\\n\\n" if zh else "## Headline figures\\n\\n") + "\\n".join(
+    f"- **{k}**: {v}" for k, v in headline.items())))
+doc = pol.document
+display(Markdown(
+    (f"依据：{doc.issuer}《{doc.title}》（{doc.number}）。本报告把 `{param}` 依次设为 {value_text}，"
+     f"以第一个取值（{values[0]}）为基准；每个取值都用同一批 {persons:,} 名参保对象（合成人口，随机种子 {seed}），"
+     "因此差异完全来自政策本身。金额单位为万元（表格）或元（Excel）。")
+    if zh else
+    (f"Source: {doc.issuer}, {doc.title} ({doc.number}). This report sets `{param}` to {value_text} in turn; "
+     f"the first value ({values[0]}) is the baseline. Every value runs over the same {persons:,} persons "
+     f"(synthetic population, seed {seed}), so differences are the policy's doing. Tables show 10,000 yuan; "
+     "the Excel workbook shows yuan.")))
+'''
+
+SWEEP_BY_SOURCE = '''
+display(Markdown("## 各资金来源支出" if zh else "## Outlay by funding source"))
+value_col = T("取值", "value", lang)
+
+
+def wan_table(frame, columns):
+    table = pd.DataFrame({value_col: [str(v) for v in values]})
+    for s in columns:
+        table[f"{label(s, lang)}（万元）" if zh else f"{label(s, lang)} (10k yuan)"] = frame[s] / WAN
+    return table
+
+
+extra = {"subsidy_total": T("资助合计", "subsidies total", lang), "fiscal_subsidy": T("财政补助", "fiscal subsidy", lang)}
+table = wan_table(given, paying)
+table[T("资助合计（万元）", "subsidies total (10k yuan)", lang)] = given["subsidy_total"] / WAN
+table[T("财政补助（万元）", "fiscal subsidy (10k yuan)", lang)] = given["fiscal_subsidy"] / WAN
+show_table(table, lang)
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+ax1.plot(x, given["individual"] / WAN, marker="o", color="#3b6ea5", label=label("individual", lang))
+ax1.set_title(T("个人缴费", "Paid by individuals", lang))
+for s in government:
+    ax2.plot(x, given[s] / WAN, marker="o", ms=4, label=label(s, lang))
+ax2.set_title(T("各资助来源", "Paid by each subsidising source", lang))
+for ax in (ax1, ax2):
+    ax.set_xlabel(param_label)
+    ax.set_ylabel(T("金额（万元）", "amount (10,000 yuan)", lang))
+    ax.set_xticks(list(x))
+    ax.grid(alpha=0.3)
+ax2.legend(fontsize=8)
+fig.suptitle(T(f"各资金来源支出随{param_label}变化", f"Outlay by funding source as the {param_label} varies", lang))
+fig.tight_layout()
+fig.savefig(out_dir / "sweep_by_source.png", dpi=130)
+plt.show()
+'''
+
+SWEEP_SHARE = '''
+display(Markdown("## 个人缴费占比" if zh else "## Share paid by individuals"))
+display(Markdown(
+    "个人缴费占比 = 个人实际缴纳的金额 ÷ 全部参保人个人缴费总额（含各来源资助）。"
+    if zh else
+    "Share paid by individuals = what persons pay themselves ÷ all personal contributions (subsidies included)."))
+share = pd.DataFrame({value_col: [str(v) for v in values],
+                      T("个人缴费占比", "share paid by individuals", lang): given["individual_share"],
+                      T("个人缴费合计（万元）", "paid by individuals (10k yuan)", lang): given["individual"] / WAN,
+                      T("资助合计（万元）", "subsidies total (10k yuan)", lang): given["subsidy_total"] / WAN})
+show_table(share, lang)
+fig, ax = plt.subplots(figsize=(7, 3.6))
+ax.plot(x, given["individual_share"] * 100, marker="o", color="#3b6ea5")
+ax.set_xlabel(param_label)
+ax.set_ylabel(T("占比（%）", "share (%)", lang))
+ax.set_xticks(list(x))
+ax.set_title(T("个人缴费占个人缴费总额的比例", "Share of personal contributions paid by individuals", lang))
+ax.grid(alpha=0.3)
+fig.tight_layout()
+fig.savefig(out_dir / "sweep_share.png", dpi=130)
+plt.show()
+'''
+
+SWEEP_ENROLLMENT = '''
+display(Markdown("## 参保人数：考虑与不考虑行为响应" if zh else "## Enrollment with and without a behavioural response"))
+own = pol.behaviour.model
+given_name = (T("不考虑行为响应", "no response", lang) if own == "none"
+              else T("情景设定的行为响应", "the scenario's own response", lang))
+response_name = T("假设的行为响应（2026年研究）", "assumed response (2026 study)", lang)
+display(Markdown(
+    ("**行为响应曲线是假设，不是测量结果。** 没有关于居民医保参保弹性的实测数据（DOMAIN.md“National standards”）。"
+     "这里按 DOMAIN.md 引用的 2026 年模拟研究（个人缴费超过 450 元时参保率跌破 90%）校准一条 logistic 曲线："
+     f"参保意愿 P(x) = 1 / (1 + exp({STUDY_2026['slope_per_yuan']} × (x − {STUDY_2026['midpoint_yuan']})))，"
+     f"x 为资助后个人实际缴费（元），以 {STUDY_2026['reference_yuan']:.0f} 元时的参保率为观测基准"
+     f"（实际缴费不超过 {STUDY_2026['reference_yuan']:.0f} 元的人不退出）；特困、低保、建档立卡等全额参保群体不响应。")
+    if zh else
+    ("**The response curve is an assumption, not a measurement.** No measured participation elasticity exists "
+     "for resident insurance (DOMAIN.md, National standards). The curve is calibrated to the 2026 simulation study "
+     "DOMAIN.md cites (participation below 90% once the personal contribution exceeds 450 yuan): "
+     f"P(x) = 1 / (1 + exp({STUDY_2026['slope_per_yuan']} × (x − {STUDY_2026['midpoint_yuan']}))), x the yuan a "
+     f"person pays after subsidy, with participation observed at {STUDY_2026['reference_yuan']:.0f} yuan "
+     f"(nobody paying {STUDY_2026['reference_yuan']:.0f} yuan or less drops out); "
+     "the hardship groups enrolled in full do not respond.")))
+enrol = pd.DataFrame({value_col: [str(v) for v in values],
+                      T("参保人数（", "enrolled (", lang) + given_name + T("）", ")", lang): given["enrolled"],
+                      T("参保人数（", "enrolled (", lang) + response_name + T("）", ")", lang): responding["enrolled"],
+                      T("参保率（", "participation (", lang) + given_name + T("）", ")", lang): given["participation"],
+                      T("参保率（", "participation (", lang) + response_name + T("）", ")", lang): responding["participation"],
+                      T("个人缴费（万元，行为响应）", "paid by individuals (10k yuan, with response)", lang): responding["individual"] / WAN,
+                      T("资助合计（万元，行为响应）", "subsidies (10k yuan, with response)", lang): responding["subsidy_total"] / WAN})
+show_table(enrol, lang)
+fig, ax = plt.subplots(figsize=(7, 3.8))
+ax.plot(x, given["enrolled"], marker="o", color="#3b6ea5", label=given_name)
+ax.plot(x, responding["enrolled"], marker="s", color="#c0392b", ls="--", label=response_name)
+ax.set_xlabel(param_label)
+ax.set_ylabel(T("参保人数（人）", "enrolled (persons)", lang))
+ax.set_xticks(list(x))
+ax.set_title(T("参保人数：考虑与不考虑行为响应", "Enrolled persons with and without a behavioural response", lang))
+ax.grid(alpha=0.3)
+ax.legend(fontsize=8)
+fig.tight_layout()
+fig.savefig(out_dir / "sweep_enrollment.png", dpi=130)
+plt.show()
+'''
+
+SWEEP_DELTA = '''
+display(Markdown((f"## 相对基准（{param_label} = {values[0]}）的变化" if zh else
+                  f"## Change against the baseline ({param_label} = {values[0]})")))
+delta = given[paying + ["subsidy_total", "fiscal_subsidy"]] - given[paying + ["subsidy_total", "fiscal_subsidy"]].iloc[0]
+delta_table = wan_table(delta, paying)
+delta_table[T("资助合计（万元）", "subsidies total (10k yuan)", lang)] = delta["subsidy_total"] / WAN
+delta_table[T("财政补助（万元）", "fiscal subsidy (10k yuan)", lang)] = delta["fiscal_subsidy"] / WAN
+show_table(delta_table, lang)
+if len(values) > 1:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, max(len(government), 1)]})
+    width = 0.8 / (len(values) - 1)
+    for ax, sources, name in ((axes[0], ["individual"], T("个人缴费", "Paid by individuals", lang)),
+                              (axes[1], government, T("各资助来源", "Each subsidising source", lang))):
+        positions = range(len(sources))
+        for k in range(1, len(values)):
+            ax.bar([p + (k - 1) * width for p in positions], delta[sources].iloc[k] / WAN, width,
+                   label=f"{values[k]}", color=f"C{k - 1}")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_xticks([p + (len(values) - 2) * width / 2 for p in positions], [label(s, lang) for s in sources],
+                      rotation=20 if len(sources) > 3 else 0, ha="right" if len(sources) > 3 else "center")
+        ax.set_ylabel(T("变化（万元）", "change (10,000 yuan)", lang))
+        ax.set_title(name)
+        ax.grid(alpha=0.3, axis="y")
+    axes[1].legend(title=param_label, fontsize=8)
+    fig.suptitle(T(f"各资金来源相对基准（{values[0]}）的变化", f"Change by funding source against the baseline ({values[0]})", lang))
+    fig.tight_layout()
+    fig.savefig(out_dir / "sweep_delta.png", dpi=130)
+    plt.show()
+'''
+
+SWEEP_MC = '''
+display(Markdown("## 不确定性：蒙特卡洛 P5–P95 区间" if zh else "## Uncertainty: Monte Carlo P5–P95 bands"))
+spec = default_spec()
+bit_rate = {b: r for b, r, *_ in spec.person_rates}
+bit_rate.update(dict(spec.household_rates))
+relevant = compile_for_engine(pol).relevant_bits
+mc_rates = {"participation": (max(0.0, spec.participation - 0.02), min(1.0, spec.participation + 0.02))}
+for ident, bit in IDENTITY_BIT.items():
+    if relevant >> bit & 1 and bit in bit_rate and bit_rate[bit] > 0:
+        mc_rates[ident] = (bit_rate[bit] * 0.8, min(0.99, bit_rate[bit] * 1.2))
+mc_persons = int(mc_size or persons)
+scale = persons / mc_persons
+mc_rows = []
+for v in values:
+    mc = an.monte_carlo(scenario_path, draws=int(draws), size=mc_persons, rates=mc_rates, seed=seed,
+                        overrides={**overrides, param: v})
+    for s in paying:
+        if s in mc.index:
+            row = mc.loc[s]
+            mc_rows.append({"value": v, "source": s, "p5": row["p5"] * scale, "p50": row["p50"] * scale,
+                            "p95": row["p95"] * scale})
+        else:
+            mc_rows.append({"value": v, "source": s, "p5": 0.0, "p50": 0.0, "p95": 0.0})
+mc_frame = pd.DataFrame(mc_rows)
+display(Markdown(
+    (f"每个取值抽取 {int(draws)} 个合成人口（每个 {mc_persons:,} 人，结果按 {persons:,} 人折算）；每次抽取时参保率在 "
+     f"{mc_rates['participation'][0]:.0%}–{mc_rates['participation'][1]:.0%} 之间、本情景用到的各身份比例在默认值的 80%–120% 之间均匀取值（假设）。"
+     "所有取值使用同一组随机种子。表中为各资金来源支出的 P5、P50、P95（万元）。")
+    if zh else
+    (f"For each value, {int(draws)} synthetic populations of {mc_persons:,} persons (scaled to {persons:,}); each draw takes "
+     f"participation uniformly in {mc_rates['participation'][0]:.0%}–{mc_rates['participation'][1]:.0%} and every identity "
+     "share this scenario uses in 80%–120% of its default (an assumption). All values use the same seeds. "
+     "The table shows P5, P50 and P95 of each source's outlay (10,000 yuan).")))
+mc_table = pd.DataFrame({
+    value_col: [str(v) for v in mc_frame["value"]],
+    T("资金来源", "funding source", lang): [label(s, lang) for s in mc_frame["source"]],
+    T("P5（万元）", "P5 (10k yuan)", lang): mc_frame["p5"] / WAN,
+    T("P50（万元）", "P50 (10k yuan)", lang): mc_frame["p50"] / WAN,
+    T("P95（万元）", "P95 (10k yuan)", lang): mc_frame["p95"] / WAN,
+})
+show_table(mc_table, lang)
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+for ax, sources, name in ((axes[0], ["individual"], T("个人缴费", "Paid by individuals", lang)),
+                          (axes[1], government, T("各资助来源", "Each subsidising source", lang))):
+    for s in sources:
+        part = mc_frame[mc_frame["source"] == s]
+        xs = part["value"].astype(float)
+        line, = ax.plot(xs, part["p50"] / WAN, marker="o", ms=4, label=label(s, lang))
+        ax.fill_between(xs, part["p5"] / WAN, part["p95"] / WAN, color=line.get_color(), alpha=0.2)
+    ax.set_title(name)
+    ax.set_xlabel(param_label)
+    ax.set_ylabel(T("金额（万元）", "amount (10,000 yuan)", lang))
+    ax.set_xticks(list(x))
+    ax.grid(alpha=0.3)
+axes[1].legend(fontsize=8)
+fig.suptitle(T("各资金来源支出的 P50 与 P5–P95 区间", "Outlay by source: P50 with the P5–P95 band", lang))
+fig.tight_layout()
+fig.savefig(out_dir / "sweep_uncertainty.png", dpi=130)
+plt.show()
+'''
+
+SWEEP_ASSUMPTIONS = '''
+display(Markdown("## 本报告的假设" if zh else "## Assumptions this report makes"))
+items = list(sc.assumptions())
+items.append({"path": "behaviour", "note": T(
+    "行为响应曲线为假设：按 DOMAIN.md 引用的 2026 年模拟研究校准（380 元时参保率 95%，450 元时 90%）。",
+    "The behavioural response curve is an assumption calibrated to the 2026 simulation study cited in DOMAIN.md "
+    "(95% participation at 380 yuan, 90% at 450 yuan).", lang)})
+items.append({"path": "monte_carlo", "note": T(
+    "不确定性区间的比例范围为假设：参保率 ±2 个百分点，各身份比例为默认值的 80%–120%。",
+    "The Monte Carlo ranges are assumptions: participation ±2 points, identity shares 80%–120% of the defaults.", lang)})
+items.append({"path": "population", "note": T(
+    "人口为合成人口（data/ 中的比例与年龄结构），不是花名册。",
+    "The population is synthetic (rates and age structure in data/), not the departments' rosters.", lang)})
+display(Markdown("\\n".join(f"- `{a['path']}`: {a['note']}" for a in items)))
+'''
+
+SWEEP_PROVENANCE = '''
+display(Markdown("## 来源与可重复性" if zh else "## Provenance"))
+prov = sc.provenance()
+rows = [(T("情景文件", "Scenario file", lang), f"{f['path']} (sha256 {f['sha256'][:16]}…)") for f in prov["files"]]
+rows += [(T("文号", "Document", lang), pol.document.number),
+         (T("比较参数", "Parameter", lang), param),
+         (T("取值", "Values", lang), value_text),
+         (T("参数调整", "Overrides", lang), json.dumps(overrides, ensure_ascii=False)),
+         (T("人口", "Population", lang), T(f"合成人口 {persons:,} 人", f"synthetic, {persons:,} persons", lang)),
+         (T("随机种子", "Seed", lang), str(seed)),
+         (T("蒙特卡洛", "Monte Carlo", lang), T(f"{int(draws)} 次抽样 × {mc_persons:,} 人", f"{int(draws)} draws × {mc_persons:,} persons", lang)),
+         (T("软件版本", "Package version", lang), f"simulate {simulate.__version__}"),
+         (T("生成日期", "Generated", lang), datetime.date.today().isoformat())]
+display(pd.DataFrame(rows, columns=[T("项目", "Item", lang), T("内容", "Value", lang)])
+        .style.hide(axis="index").set_properties(**{"text-align": "left"}))
+'''
+
+SWEEP_WRITE = '''
+def yuan_sheet(frame):
+    sheet = pd.DataFrame({param: frame[param]})
+    for s in paying:
+        sheet[f"{label(s, lang)}（元）" if zh else f"{label(s, lang)} (yuan)"] = frame[s]
+    sheet[T("资助合计（元）", "subsidies total (yuan)", lang)] = frame["subsidy_total"]
+    sheet[T("财政补助（元）", "fiscal subsidy (yuan)", lang)] = frame["fiscal_subsidy"]
+    sheet[T("个人缴费占比", "share paid by individuals", lang)] = frame["individual_share"]
+    sheet[T("人数", "persons", lang)] = frame["persons"]
+    sheet[T("参保人数", "enrolled", lang)] = frame["enrolled"]
+    sheet[T("参保率", "participation", lang)] = frame["participation"]
+    return sheet
+
+
+delta_sheet = pd.DataFrame({param: given[param]})
+for s in paying:
+    delta_sheet[f"{label(s, lang)}（元）" if zh else f"{label(s, lang)} (yuan)"] = delta[s]
+delta_sheet[T("资助合计（元）", "subsidies total (yuan)", lang)] = delta["subsidy_total"]
+delta_sheet[T("财政补助（元）", "fiscal subsidy (yuan)", lang)] = delta["fiscal_subsidy"]
+mc_sheet = pd.DataFrame({param: mc_frame["value"],
+                         T("资金来源", "funding source", lang): [label(s, lang) for s in mc_frame["source"]],
+                         T("P5（元）", "P5 (yuan)", lang): mc_frame["p5"].round(2),
+                         T("P50（元）", "P50 (yuan)", lang): mc_frame["p50"].round(2),
+                         T("P95（元）", "P95 (yuan)", lang): mc_frame["p95"].round(2)})
+sheets = {T("按资金来源", "By source", lang): yuan_sheet(given),
+          T("行为响应", "With response", lang): yuan_sheet(responding),
+          T("相对基准变化", "Change vs baseline", lang): delta_sheet,
+          T("不确定性", "Uncertainty", lang): mc_sheet,
+          T("假设", "Assumptions", lang): pd.DataFrame(items)}
+all_cols = [c for f in sheets.values() for c in f.columns]
+money = [c for c in all_cols if "元" in c or "yuan" in c]
+percent = [c for c in all_cols if c in (T("个人缴费占比", "share paid by individuals", lang), T("参保率", "participation", lang))]
+counts = [c for c in all_cols if c in (T("人数", "persons", lang), T("参保人数", "enrolled", lang))]
+write_workbook(out_dir / "tables.xlsx", sheets, money_columns=money, percent_columns=percent, count_columns=counts)
+
+
+def records(frame):
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
+write_results(out_dir, {
+    "title": report_title, "headline": headline, "scenario": sc.id, "param": param, "values": values,
+    "size": size, "seed": seed, "persons": persons, "overrides": overrides,
+    "sweep": records(given), "sweep_with_response": records(responding),
+    "response_overrides": response_overrides,
+    "monte_carlo": {"draws": int(draws), "size": mc_persons, "scale": scale,
+                    "rates": {k: list(v) for k, v in mc_rates.items()}, "rows": records(mc_frame)},
+    "assumptions": items, "provenance": prov})
+'''
+
+
+def sweep_report() -> nbformat.NotebookNode:
+    return _notebook([
+        _params(SWEEP_PARAMS),
+        code(SWEEP_SETUP),
+        code(SWEEP_HEADLINE),
+        code(SWEEP_BY_SOURCE),
+        code(SWEEP_SHARE),
+        code(SWEEP_ENROLLMENT),
+        code(SWEEP_DELTA),
+        code(SWEEP_MC),
+        code(SWEEP_ASSUMPTIONS),
+        code(SWEEP_PROVENANCE),
+        code(SWEEP_WRITE),
+    ])
+
+
+# --------------------------------------------------------------------------- quickstart
+
+QS_PARAMS = '''
+# Parameters (papermill). output_dir None means write nothing.
+scenario = "scenarios/sinan-2021.yaml"
+size = 100000
+seed = 1
+new_personal = 320
+output_dir = None
+'''
+
+QS_SETUP = '''
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+import simulate
+from simulate.fonts import use_chinese_font
+''' + FIND_ROOT + '''
+
+use_chinese_font()
+print("repository:", ROOT)
+'''
+
+QS_LOAD = '''
+sc = simulate.load_scenario(in_repo(scenario))
+pol = sc.policy
+print(pol.title.zh, "|", pol.title.en)
+print("个人缴费标准 personal standard:", pol.contribution.personal / 100, "元/yuan")
+print("财政补助 fiscal subsidy:", pol.contribution.fiscal_subsidy / 100, "元/yuan")
+print("档次 tiers:", ", ".join(t.id for t in pol.tiers))
+'''
+
+QS_RUN = '''
+out = simulate.run(sc, size=size, seed=seed, progress=False)
+print(f"persons {out.persons:,}  enrolled {out.enrolled:,}")
+out.by_source("zh")
+'''
+
+QS_TIER = '''
+out.by_tier("zh")
+'''
+
+QS_PLOT = '''
+src = out.by_source("zh")
+name_col, yuan_col = src.columns[1], src.columns[3]
+fig, ax = plt.subplots(figsize=(7, 3.5))
+ax.barh(src[name_col], src[yuan_col] / 10_000, color="#3b6ea5")
+ax.invert_yaxis()
+ax.set_xlabel("金额（万元）")
+ax.set_title(f"{pol.title.zh}：各资金来源支付金额")
+fig.tight_layout()
+plt.show()
+'''
+
+QS_CHANGE = '''
+changed = simulate.load_scenario(in_repo(scenario), {"contribution.personal": new_personal})
+comparison = simulate.compare(sc, [changed], size=size, seed=seed)
+comparison.by_source("zh")
+'''
+
+QS_EXPLAIN = '''
+person = simulate.Person(identities=frozenset({"rural_dibao", "registered_poor"}), age=45, sex="F")
+print(simulate.explain_text(sc, person, "zh"))
+simulate.explain_json(sc, person)
+'''
+
+QS_WRITE = '''
+if output_dir:
+    from simulate.render import write_results
+    write_results(output_dir, {
+        "title": "快速入门 quickstart",
+        "headline": {"参保人数": f"{out.enrolled:,}"},
+        "scenario": sc.id, "size": size, "seed": seed, "new_personal": new_personal,
+        "results": out.to_json(), "comparison": comparison.to_json(),
+        "explain": simulate.explain_json(sc, person)})
+'''
+
+
+def quickstart() -> nbformat.NotebookNode:
+    return _notebook([
+        md("""
+# 快速入门（Quickstart）
+
+用 `simulate` 计算一个县的城乡居民医保个人缴费由谁支付（who pays the resident medical-insurance
+contribution）。从上到下运行即可（run top to bottom）。
+"""),
+        _params(QS_PARAMS),
+        md("**1. 准备**（setup）：找到仓库根目录，注册中文字体（register the Chinese font for charts）。"),
+        code(QS_SETUP),
+        md("**2. 读取情景**（load a scenario）：一个 YAML 文件就是一个县一年的政策；金额以分（fen）保存。"),
+        code(QS_LOAD),
+        md("**3. 运行**（run）：合成人口（synthetic population）通过政策，按资金来源汇总（by funding source）。"),
+        code(QS_RUN),
+        md("**按资助档次**（by subsidy tier）："),
+        code(QS_TIER),
+        md("**4. 作图**（plot）：各资金来源支付金额，单位万元（10,000 yuan）。"),
+        code(QS_PLOT),
+        md("**5. 改一个参数并比较**（change one parameter and compare）：等同于命令行 "
+           "`--set contribution.personal=…`；两个方案用同一批人（same people），差异只来自政策。"),
+        code(QS_CHANGE),
+        md("**6. 解释一个人**（explain one person）：农村低保 + 建档立卡，45 岁女性。"),
+        code(QS_EXPLAIN),
+        md("**7. 保存**（save, only when `output_dir` is set, e.g. by tests）。"),
+        code(QS_WRITE),
+    ])
+
+
+# --------------------------------------------------------------------------- what-if
+
+WI_PARAMS = '''
+# Parameters (papermill). personal None keeps the standard of the scenario.
+# settings maps override paths to the starting values of the sliders.
+scenario = "scenarios/langxi-2024.yaml"
+personal = None
+rule = None
+settings = {}
+output_dir = None
+'''
+
+WI_SETUP = '''
+from pathlib import Path
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+import simulate
+from simulate.analysis import expected_value
+from simulate.fonts import use_chinese_font
+from simulate.vocabulary import SOURCE_IDS, label
+''' + FIND_ROOT + '''
+
+use_chinese_font()
+SCENARIOS = ["sinan-2021.yaml", "langxi-2024.yaml", "daligang-2020.yaml", "songming-2018.yaml", "shuangpai-2022.yaml"]
+options = []
+for name in SCENARIOS:
+    path = ROOT / "scenarios" / name
+    options.append((simulate.load_scenario(path).policy.title.zh, str(path.resolve())))
+start = str(in_repo(scenario).resolve())
+if start not in [p for _, p in options]:
+    options.append((simulate.load_scenario(start).policy.title.zh, start))
+MAX_TIER_SLIDERS = 4
+RULES = [("就高不就低（highest benefit）", "highest_benefit"), ("按优先顺序（priority）", "priority")]
+'''
+
+WI_WIDGETS = '''
+picker = widgets.Dropdown(options=options, value=start, description="情景", layout=widgets.Layout(width="520px"))
+personal_slider = widgets.IntSlider(description="个人缴费（元）", min=50, max=1000, step=10,
+                                    continuous_update=False, style={"description_width": "150px"},
+                                    layout=widgets.Layout(width="520px"))
+rule_toggle = widgets.ToggleButtons(options=RULES, description="多重身份", style={"description_width": "80px"})
+tier_box = widgets.VBox()
+out = widgets.Output()
+state = {"sliders": {}, "last": None}
+
+
+def tier_sliders(sc):
+    """One slider per fixed-subsidy amount or percent tier (the first few), keyed by override path."""
+    sliders = {}
+    for tier in sc.policy.tiers:
+        sub = tier.subsidy
+        name = tier.label.zh
+        if sub.form == "fixed_subsidy" and len(sliders) < MAX_TIER_SLIDERS:
+            sliders[f"tiers.{tier.id}.subsidy.amount"] = widgets.IntSlider(
+                description=f"{name}（元）", value=int(sub.amount // 100), min=0, max=1000, step=1,
+                continuous_update=False, style={"description_width": "150px"}, layout=widgets.Layout(width="520px"))
+        elif sub.form == "percent" and len(sliders) < MAX_TIER_SLIDERS:
+            sliders[f"tiers.{tier.id}.subsidy.percent"] = widgets.IntSlider(
+                description=f"{name}（%）", value=int(sub.percent), min=0, max=100, step=5,
+                continuous_update=False, style={"description_width": "150px"}, layout=widgets.Layout(width="520px"))
+    return sliders
+'''
+
+WI_UPDATE = '''
+def chart(table):
+    """Bars by funding source, the scenario as written against the sliders (10,000 yuan):
+    individuals on the left, the subsidising sources on the right (their own scale)."""
+    parts = [table.iloc[:1], table.iloc[1:]]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(table) + 2), gridspec_kw={"width_ratios": [1, 2]})
+    for ax, part, name in zip(axes, parts, ["个人缴费", "各资助来源"]):
+        ys = range(len(part))
+        ax.barh([y - 0.2 for y in ys], part["原方案（万元）"], 0.4, label="原方案", color="#9fb7d3")
+        ax.barh([y + 0.2 for y in ys], part["调整后（万元）"], 0.4, label="调整后", color="#3b6ea5")
+        ax.set_yticks(list(ys), part["资金来源"])
+        ax.invert_yaxis()
+        ax.set_xlabel("期望支出（万元）")
+        ax.set_title(name)
+    axes[1].legend(fontsize=8)
+    fig.suptitle("各资金来源期望支出：原方案与调整后")
+    fig.tight_layout()
+    plt.show()
+
+
+def current_overrides():
+    sc = simulate.load_scenario(picker.value)
+    changes = {}
+    if personal_slider.value * 100 != sc.policy.contribution.personal:
+        changes["contribution.personal"] = personal_slider.value
+    if rule_toggle.value != sc.policy.multiple_identities.rule:
+        changes["multiple_identities.rule"] = rule_toggle.value
+    for path, slider in state["sliders"].items():
+        if slider.value != state["defaults"][path]:
+            changes[path] = slider.value
+    return changes
+
+
+def update(*_):
+    """Recompute the expected outlay for the sliders' values and redraw the table and chart."""
+    changes = current_overrides()
+    with out:
+        out.clear_output(wait=True)
+        try:
+            base = expected_value(picker.value)
+            ev = expected_value(picker.value, overrides=changes)
+        except simulate.SimulateError as exc:
+            display(Markdown(f"**无法计算（cannot compute）**：{exc}"))
+            state["last"] = None
+            return None
+        sources = [s for s in SOURCE_IDS if base["by_source"].get(s) or ev["by_source"].get(s)]
+        table = pd.DataFrame({
+            "资金来源": [label(s, "zh") for s in sources],
+            "原方案（万元）": [base["by_source"].get(s, 0.0) / 10_000 for s in sources],
+            "调整后（万元）": [ev["by_source"].get(s, 0.0) / 10_000 for s in sources],
+        })
+        table["变化（万元）"] = table["调整后（万元）"] - table["原方案（万元）"]
+        display(Markdown(f"期望参保人数（expected enrolled）：{base['enrolled']:,.0f} → {ev['enrolled']:,.0f}；"
+                         f"计算用时 {ev['elapsed_ms']:.0f} ms"))
+        display(table.style.format({c: "{:,.2f}" for c in table.columns[1:]}).hide(axis="index"))
+        chart(table)
+    state["last"] = {"overrides": changes, "expected_value": ev, "baseline": base, "table": table}
+    return state["last"]
+
+
+def load(*_):
+    """Reset the sliders to the chosen scenario's values, then recompute once."""
+    sc = simulate.load_scenario(picker.value)
+    state["quiet"] = True
+    personal_slider.value = int(sc.policy.contribution.personal // 100)
+    rule_toggle.value = sc.policy.multiple_identities.rule
+    state["sliders"] = tier_sliders(sc)
+    state["defaults"] = {path: slider.value for path, slider in state["sliders"].items()}
+    for slider in state["sliders"].values():
+        slider.observe(on_change, names="value")
+    tier_box.children = list(state["sliders"].values())
+    state["quiet"] = False
+    update()
+
+
+def on_change(change):
+    if not state.get("quiet"):
+        update()
+
+
+personal_slider.observe(on_change, names="value")
+rule_toggle.observe(on_change, names="value")
+picker.observe(load, names="value")
+'''
+
+WI_SHOW = '''
+load()
+if personal is not None:
+    personal_slider.value = int(personal)
+if rule is not None:
+    rule_toggle.value = rule
+for path, value in dict(settings or {}).items():
+    state["sliders"][path].value = value
+result = update()
+display(widgets.VBox([picker, personal_slider, tier_box, rule_toggle, out]))
+'''
+
+WI_STATIC = '''
+if output_dir:
+    from simulate.render import write_results
+    last = state["last"]
+    display(Markdown("### 当前设置的结果（static copy of the result above）"))
+    display(last["table"].style.format({c: "{:,.2f}" for c in last["table"].columns[1:]}).hide(axis="index"))
+    chart(last["table"])
+    write_results(output_dir, {
+        "title": "参数试算 what-if",
+        "headline": {"调整": ", ".join(f"{k}={v}" for k, v in last["overrides"].items()) or "无"},
+        "scenario": picker.value, "overrides": last["overrides"],
+        "expected_value": last["expected_value"], "baseline": last["baseline"]})
+'''
+
+
+def what_if() -> nbformat.NotebookNode:
+    return _notebook([
+        md("""
+# 参数试算（What-if）
+
+拖动滑块，立即看到各资金来源的期望支出（expected outlay by funding source）。计算用
+`simulate.analysis.expected_value`：不抽样，直接按合成人口的概率计算，几十毫秒完成。
+需要在 JupyterLab 中运行（ipywidgets 8 自带 JupyterLab 扩展，无需另装）。
+"""),
+        _params(WI_PARAMS),
+        code(WI_SETUP),
+        md("**控件**（widgets）：情景下拉框、个人缴费标准、若干档次的定额/比例、多重身份规则。"),
+        code(WI_WIDGETS),
+        md("**重新计算**（recompute on change）：原方案与调整后并列，单位万元。"),
+        code(WI_UPDATE),
+        md("**开始试算**（start）："),
+        code(WI_SHOW),
+        code(WI_STATIC),
+    ])
+
+
+def main() -> None:
+    for name, build in (("sweep_report.ipynb", sweep_report), ("quickstart.ipynb", quickstart),
+                        ("what_if.ipynb", what_if)):
+        nb = build()
+        nbformat.validate(nb)
+        nbformat.write(nb, HERE / name)
+        print("wrote", HERE / name)
+
+
+if __name__ == "__main__":
+    main()

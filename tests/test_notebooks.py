@@ -1,0 +1,257 @@
+"""Every notebook in notebooks/ runs with small parameters, and its figures are the package's.
+
+The report notebooks' numbers must be exactly what ``simulate.run``, ``simulate.analysis.sweep``
+and ``expected_value`` give for the same parameters: a notebook only arranges results, it never
+computes its own. The CLI tests check what a person opens: HTML without code, Chinese labels,
+charts, formatted Excel sheets, an index linking every run.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import openpyxl
+import papermill
+import pytest
+
+import simulate
+from simulate import analysis as an
+from simulate.render import _kernel_env, render_many
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+SIMULATE = str(Path(sys.executable).with_name("simulate"))
+SINAN = str(ROOT / "scenarios" / "sinan-2021.yaml")
+LANGXI = str(ROOT / "scenarios" / "langxi-2024.yaml")
+DALIGANG = str(ROOT / "scenarios" / "daligang-2020.yaml")
+
+#: Small parameters for each notebook; a new notebook must be added here.
+PARAMS = {
+    "scenario_report.ipynb": {"scenario": SINAN, "overrides": {"contribution.personal": 300},
+                              "size": 20_000, "seed": 3},
+    "sweep_report.ipynb": {"scenario": LANGXI, "param": "contribution.personal",
+                           "values": [380, 400, 450], "size": 20_000, "seed": 2,
+                           "draws": 4, "mc_size": 5_000},
+    "quickstart.ipynb": {"scenario": SINAN, "size": 20_000, "seed": 1, "new_personal": 320},
+    "what_if.ipynb": {"scenario": DALIGANG, "personal": 300, "rule": "highest_benefit",
+                      "settings": {"tiers.rural_dibao.subsidy.percent": 70}},
+}
+# text of code cells that must never reach a report's HTML
+CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import simulate")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("notebooks")
+    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".ipynb"), params)
+            for name, params in PARAMS.items()]
+    results = render_many(jobs, workers=2, timeout=300)
+    failed = [f"{r.name}: {r.error}" for r in results if not r.ok]
+    assert not failed, failed
+    return {name: r for name, r in zip(PARAMS, results)}
+
+
+# --------------------------------------------------------------------------- the files
+
+
+def test_every_notebook_is_exercised():
+    assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} == set(PARAMS)
+
+
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_committed_notebook_is_clean_and_parameterized(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "outputs must be empty"
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    for line in params[0].source.splitlines():
+        if "#" in line and not line.lstrip().startswith("#"):
+            comment = line.split("#", 1)[1]
+            assert "'" not in comment and ";" not in comment, f"papermill cannot parse: {line}"
+    declared = papermill.inspect_notebook(str(NOTEBOOKS / name))
+    assert "output_dir" in declared
+    assert set(PARAMS[name]) <= set(declared)
+
+
+# --------------------------------------------------------------------------- the numbers
+
+
+def test_scenario_report_figures_are_run_figures(runs):
+    p = PARAMS["scenario_report.ipynb"]
+    expected = simulate.run(simulate.load_scenario(p["scenario"], p["overrides"]),
+                            size=p["size"], seed=p["seed"], workers=1, progress=False).to_json()
+    got = runs["scenario_report.ipynb"].results["results"]
+    assert got["by_source"] == expected["by_source"]
+    assert (got["persons"], got["enrolled"], got["fiscal_subsidy"]) == \
+        (expected["persons"], expected["enrolled"], expected["fiscal_subsidy"])
+
+
+def _rows(frame):
+    """A sweep frame as the notebook's results.json holds it (JSON numbers, full precision)."""
+    records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+               for row in frame.to_dict(orient="records")]
+    return json.loads(json.dumps(records))
+
+
+def test_sweep_report_rows_are_analysis_sweep_rows(runs):
+    p = PARAMS["sweep_report.ipynb"]
+    res = runs["sweep_report.ipynb"].results
+    kw = dict(size=p["size"], seed=p["seed"])
+    given = an.sweep(p["scenario"], p["param"], p["values"], overrides={}, **kw)
+    responding = an.sweep(p["scenario"], p["param"], p["values"], overrides=res["response_overrides"], **kw)
+    assert res["sweep"] == _rows(given)
+    assert res["sweep_with_response"] == _rows(responding)
+    assert [r[p["param"]] for r in res["sweep"]] == p["values"]
+    # the response is a thinning: never more enrolled, fewer at 450 yuan
+    for g, r in zip(res["sweep"], res["sweep_with_response"]):
+        assert r["enrolled"] <= g["enrolled"]
+    assert res["sweep_with_response"][-1]["enrolled"] < res["sweep"][-1]["enrolled"]
+    assert res["response_overrides"]["behaviour.model"] == "logistic"
+    mc = res["monte_carlo"]["rows"]
+    assert {r["value"] for r in mc} == set(p["values"])
+    assert all(r["p5"] <= r["p50"] <= r["p95"] for r in mc)
+    assert any(a["path"] == "behaviour" for a in res["assumptions"])
+
+
+def test_sweep_report_artifacts(runs):
+    run = runs["sweep_report.ipynb"]
+    names = set(run.artifacts)
+    assert {"sweep_by_source.png", "sweep_share.png", "sweep_enrollment.png", "sweep_delta.png",
+            "sweep_uncertainty.png", "tables.xlsx", "results.json", "report.html"} <= names
+    page = run.html.read_text("utf-8")
+    assert "行为响应曲线是假设" in page and "DOMAIN.md" in page
+    assert "各资金来源支出" in page and "P5" in page
+    _check_excel(run.out_dir / "tables.xlsx")
+
+
+def test_quickstart_figures_are_run_figures(runs):
+    p = PARAMS["quickstart.ipynb"]
+    res = runs["quickstart.ipynb"].results
+    sc = simulate.load_scenario(p["scenario"])
+    expected = simulate.run(sc, size=p["size"], seed=p["seed"], progress=False).to_json()
+    assert res["results"]["by_source"] == expected["by_source"]
+    comparison = simulate.compare(sc, [simulate.load_scenario(
+        p["scenario"], {"contribution.personal": p["new_personal"]})], size=p["size"], seed=p["seed"])
+    assert res["comparison"]["reforms"][0]["delta"] == comparison.to_json()["reforms"][0]["delta"]
+    person = simulate.Person(identities=frozenset({"rural_dibao", "registered_poor"}), age=45, sex="F")
+    assert res["explain"] == simulate.explain_json(sc, person)
+
+
+def test_what_if_figures_are_expected_values(runs):
+    p = PARAMS["what_if.ipynb"]
+    res = runs["what_if.ipynb"].results
+    # daligang uses the priority rule: the toggle to highest_benefit is a change
+    assert res["overrides"] == {"contribution.personal": 300, "multiple_identities.rule": "highest_benefit",
+                                "tiers.rural_dibao.subsidy.percent": 70}
+    for key, overrides in (("expected_value", res["overrides"]), ("baseline", None)):
+        expected = an.expected_value(p["scenario"], overrides=overrides)
+        for field in ("by_source", "fiscal_subsidy", "enrolled", "by_tier"):
+            assert res[key][field] == expected[field], (key, field)
+    assert res["expected_value"]["by_source"]["individual"] > res["baseline"]["by_source"]["individual"]
+
+
+def test_quickstart_runs_from_the_notebooks_folder_in_under_20_s():
+    """As an analyst would: default parameters, kernel started in notebooks/ (relative paths)."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
+    client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    started = time.perf_counter()
+    client.execute(env={**os.environ, **_kernel_env()})
+    seconds = time.perf_counter() - started
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "个人缴费标准" in text and "repository: " + str(ROOT) in text
+    assert seconds < 20, f"quickstart took {seconds:.1f} s"
+
+
+# --------------------------------------------------------------------------- the CLI
+
+
+def _check_excel(path: Path) -> None:
+    wb = openpyxl.load_workbook(path)
+    money = percent = count = 0
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "B2", ws.title
+        assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
+        formats = {c.number_format for row in ws.iter_rows(min_row=2) for c in row}
+        money += "#,##0.00" in formats
+        percent += "0.00%" in formats
+        count += "#,##0" in formats
+    assert money and percent and count
+
+
+@pytest.fixture(scope="module")
+def cli_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "sweep"
+    started = time.perf_counter()
+    proc = subprocess.run([SIMULATE, "sweep", "scenarios/langxi-2024.yaml", "--param",
+                           "contribution.personal", "--values", "380,400,420", "--size", "20000",
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out, proc, time.perf_counter() - started
+
+
+def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
+    out, proc, _ = cli_sweep
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert folders == ["contribution.personal_380", "contribution.personal_400",
+                       "contribution.personal_420", "summary"]
+    index = (out / "index.html").read_text("utf-8")
+    for name in folders:
+        assert f'href="{name}/report.html"' in index
+    assert "index at" in proc.stdout
+
+
+def test_cli_sweep_html_is_for_people(cli_sweep):
+    out, _, _ = cli_sweep
+    for folder in ("contribution.personal_400", "summary"):
+        page = (out / folder / "report.html").read_text("utf-8")
+        for marker in CODE_MARKERS:
+            assert marker not in page, (folder, marker)
+        assert re.search(r'<img[^>]+src="data:image/png;base64,', page)
+        assert "资金来源" in page and '<html lang="zh"' in page
+    assert "个人缴费标准（元）" in (out / "summary" / "report.html").read_text("utf-8")
+
+
+def test_cli_sweep_excel_sheets_are_formatted(cli_sweep):
+    out, _, _ = cli_sweep
+    _check_excel(out / "summary" / "tables.xlsx")
+    _check_excel(out / "contribution.personal_380" / "tables.xlsx")
+
+
+def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
+    out, _, _ = cli_sweep
+    summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))
+    assert [r["contribution.personal"] for r in summary["sweep"]] == [380, 400, 420]
+    for row in summary["sweep"]:
+        report = json.loads((out / f"contribution.personal_{row['contribution.personal']}"
+                             / "results.json").read_text("utf-8"))["results"]
+        assert report["enrolled"] == row["enrolled"]
+        for source, yuan in report["by_source"].items():
+            assert row[source] == yuan, (row["contribution.personal"], source)
+
+
+def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp_path):
+    csv = tmp_path / "people.csv"
+    csv.write_text("person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing\n"
+                   "p1,h1,桃花源村,40,F,0,rural_dibao,1,regular\n", encoding="utf-8")
+    out = tmp_path / "reports" / "daligang"
+    started = time.perf_counter()
+    proc = subprocess.run([SIMULATE, "report", "scenarios/daligang-2020.yaml", "--population",
+                           str(csv), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "row 2" in lines[0] and "village" in lines[0] and "桃花源村" in lines[0]
+    assert time.perf_counter() - started < 10
+    assert not out.exists() and not (tmp_path / "reports").exists()
