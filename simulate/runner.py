@@ -26,8 +26,31 @@ from .synth import SyntheticPopulation, synthesize
 from .vocabulary import SOURCE_IDS
 
 
+_MALLOC_TUNED = False
+
+
+def _keep_freed_memory() -> None:
+    """Ask glibc to keep freed block-sized arrays for reuse instead of returning them to the
+    system: otherwise every block's arrays are fresh pages, and page faults cost about a
+    third of the engine's time. Memory stays bounded by one chunk's working set. No-op
+    where glibc is not the allocator."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED or not sys.platform.startswith("linux"):
+        return
+    _MALLOC_TUNED = True
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3
+        libc.mallopt(m_mmap_threshold, 256 << 20)
+        libc.mallopt(m_trim_threshold, 512 << 20)
+    except (OSError, AttributeError):
+        pass
+
+
 def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: int) -> Tally:
     """The chunk function: tally blocks ``first`` … ``stop - 1`` (run in any process)."""
+    _keep_freed_memory()
     total = None
     for b, block in zip(range(first, stop), pop.blocks(first, stop)):
         if comp.retention is not None:   # behavioural response (simulate.behaviour)
