@@ -27,16 +27,13 @@ from simulate.roster import (
 )
 from simulate.vocabulary import IDENTITY_IDS, identity_mask
 
+from _ids import check_char, make_id  # noqa: E402
+
 AS_OF = dt.date(2024, 1, 1)
 
 
-def _check(first17: str) -> str:
-    total = sum(int(d) * (2 ** (17 - i) % 11) for i, d in enumerate(first17))
-    return "10X98765432"[total % 11]
-
-
-def _make_id(region: str, birth: str, seq: str) -> str:
-    return region + birth + seq + _check(region + birth + seq)
+_check = check_char
+_make_id = make_id
 
 
 # A small cast of made-up people.
