@@ -73,12 +73,23 @@ class _NoBar:
         pass
 
 
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    ip = shell.get_ipython() if shell is not None else None
+    return type(ip).__name__ == "ZMQInteractiveShell"
+
+
 def _progress(total: int, enabled: bool | None, desc: str):
-    """A tqdm bar on stderr (by default only on a terminal and for more than 16 chunks)."""
+    """A progress bar for runs of more than 16 chunks (64 M persons): on stderr in a
+    terminal, as a widget in a notebook; ``enabled`` forces it on or off."""
+    notebook = _in_notebook()
     if enabled is None:
-        enabled = total > 16 and sys.stderr.isatty()
+        enabled = total > 16 and (sys.stderr.isatty() or notebook)
     if not enabled:
         return _NoBar()   # tqdm is not even imported: it costs ~50 ms at start-up
+    if notebook:
+        from tqdm.auto import tqdm
+        return tqdm(total=total, desc=desc, unit="chunk", leave=False)
     from tqdm import tqdm
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
