@@ -53,3 +53,27 @@ def test_embedded_font_draws_the_chinese_text(report, tmp_path):
     without = _pixels(screenshot(stripped, tmp_path / "without.png", height=300))
     title_band = slice(20, 120)
     assert np.abs(with_font[title_band] - without[title_band]).mean() > 1.0
+
+
+@pytest.fixture(scope="module")
+def sinan_report(tmp_path_factory):
+    from simulate.report import report as render_report
+    out = tmp_path_factory.mktemp("browser") / "sinan"
+    run = render_report("scenarios/sinan-2021.yaml", out, size=30_000, seed=2)
+    return run
+
+
+def test_scenario_report_in_the_browser_shows_the_figures_and_charts(sinan_report):
+    """The real scenario report as Chromium renders it: headings, each source's amount as
+    the tables print it, and every chart the run wrote."""
+    import json
+    dom = dump_dom(sinan_report.html)
+    results = json.loads((sinan_report.out_dir / "results.json").read_text("utf-8"))
+    for heading in ("按资金来源", "按资助档次", "财政补助及分担", "本情景的假设", "来源与可重复性"):
+        assert heading in dom, heading
+    for src, yuan in results["results"]["by_source"].items():
+        assert f"{yuan:,.2f}" in dom, (src, yuan)
+    charts = sorted(p.name for p in sinan_report.out_dir.glob("*.png"))
+    assert len(charts) >= 2
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', dom)) >= len(charts)
+    assert "import simulate" not in dom and "show_table(" not in dom
