@@ -33,6 +33,8 @@ _T = {  # column labels
     "record": ("录入补助（元）", "record fee (yuan)"), "deduction": ("扣减（元）", "deduction (yuan)"),
     "total": ("合计（元）", "total (yuan)"), "fiscal": ("财政补助（元）", "fiscal subsidy (yuan)"),
     "payment": ("拨付方式", "payment"), "regular": ("期内参保", "enrolled in period"),
+    "measured": ("考核参保率", "assessed participation"),
+    "groups_ok": ("重点人群全部参保", "hardship groups all enrolled"),
 }
 
 
@@ -163,6 +165,7 @@ class Outlay:
         tiers = {t.id: t for t in pol.tiers}
         tsf = self.tier_source_fen()
         t = self.tally
+        refunds = any(tier.payment == "refund_after" for tier in pol.tiers)
         rows = []
         for i, tid in enumerate(self.tables.tier_ids):
             tier = tiers.get(tid)
@@ -176,8 +179,10 @@ class Outlay:
             for j, s in enumerate(SOURCE_IDS):
                 if tsf[:, j].any():
                     row[label(s, lang)] = _yuan(tsf[i, j])
-            row[col("payment", lang)] = ("先缴后补" if lang == "zh" else "pay first, refunded") \
-                if tier is not None and tier.payment == "refund_after" else ""
+            if refunds:
+                refunded = tier is not None and tier.payment == "refund_after"
+                row[col("payment", lang)] = (("先缴后补" if lang == "zh" else "pay first, refunded")
+                                             if refunded else "")
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -193,7 +198,7 @@ class Outlay:
                    col("residents", lang): int(persons), col("task", lang): int(task),
                    col("enrolled", lang): int(enrolled),
                    col("participation", lang): enrolled / persons if persons else 0.0,
-                   col("met", lang): bool(enrolled >= task) if task else None}
+                   col("met", lang): bool(enrolled >= base["needed"][v]) if task else None}
             for j, s in enumerate(SOURCE_IDS):
                 if vsf[:, j].any():
                     row[label(s, lang)] = _yuan(vsf[v, j])
@@ -259,9 +264,14 @@ class Outlay:
             # tasks as printed, scaled when the population is not the printed size
             scale_num, scale_den = int(persons.sum()), int(v.residents.sum())
             task = (v.task * scale_num + scale_den // 2) // scale_den if scale_num != scale_den else v.task.copy()
+            needed = task.copy()   # the printed task is the number to reach
         else:
             task = persons.copy()   # no task list: every resident is the task (应保尽保)
-        return {"persons": persons, "enrolled": enrolled, "regular": enrolled - late, "task": task}
+        if not (v.residents.sum() > 0 and v.task.sum() > 0):
+            pct = int(self.scenario.policy.targets.overall_percent * 100)
+            needed = (task * pct + 9999) // 10000   # the overall target's share of the task
+        return {"persons": persons, "enrolled": enrolled, "regular": enrolled - late, "task": task,
+                "needed": needed}
 
     def work_funds_fen(self) -> dict[str, np.ndarray] | None:
         """Collection work funds owed per village under the scenario's rate tiers (fen)."""
@@ -279,6 +289,8 @@ class Outlay:
             groups_ok["regular"] &= self.tally.group_on_time[g] * 100 >= need
         out = {k: np.zeros(n_v, np.int64) for k in ("work", "reward", "record", "deduction", "total")}
         out["rate"] = np.full(n_v, -1, np.int64)
+        out["measured"] = np.zeros(n_v, np.float64)      # the participation that chose the band
+        out["groups_ok"] = np.zeros(n_v, bool)
         target_pct = self.scenario.policy.targets.overall_percent
         for v in range(n_v):
             for r, rate in enumerate(wf.rates):
@@ -290,6 +302,8 @@ class Outlay:
                 if rate.groups_full and not groups_ok[rate.measured_on][v]:
                     continue
                 out["rate"][v] = r
+                out["measured"][v] = count / denom[v]
+                out["groups_ok"][v] = groups_ok[rate.measured_on][v]
                 out["work"][v] = rate.per_enrolled * count
                 out["reward"][v] = rate.reward_per_enrolled * count
                 if rate.deduction_per_missing:
@@ -312,6 +326,7 @@ class Outlay:
         if fen is None:
             return pd.DataFrame()
         base = self._village_base()
+        any_groups = any(rate.groups_full for rate in wf.rates)
         rows = []
         for v in range(len(self.villages)):
             r = int(fen["rate"][v])
@@ -321,6 +336,8 @@ class Outlay:
                          col("enrolled", lang): int(base["enrolled"][v]),
                          col("regular", lang): int(base["regular"][v]),
                          col("participation", lang): base["enrolled"][v] / persons if persons else 0.0,
+                         col("measured", lang): float(fen["measured"][v]),
+                         **({col("groups_ok", lang): bool(fen["groups_ok"][v])} if any_groups else {}),
                          col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
                          col("work", lang): _yuan(fen["work"][v]), col("reward", lang): _yuan(fen["reward"][v]),
                          col("record", lang): _yuan(fen["record"][v]),
