@@ -207,7 +207,7 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
     if isinstance(scenario, Scenario) and overrides:
         sc = sc.with_overrides(overrides)
     comp = compile_for_engine(sc.policy)
-    meta: dict[str, Any] = {"seed": seed}
+    meta: dict[str, Any] = {}
     if isinstance(population, (str, Path)):
         villages = None
         if sc.policy.area.villages_file:
