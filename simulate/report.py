@@ -57,10 +57,15 @@ def show_table(frame, lang: str = "zh") -> None:
             fmt[c] = "{:,.0f}"
         elif kind == "f":
             fmt[c] = "{:,.2f}"
-        elif kind == "b" or frame[c].dtype == object:
+        elif kind == "b" or kind in "OUT" or str(frame[c].dtype) in ("str", "string"):
             fmt[c] = (lambda v: (T("是", "yes", lang) if v else T("否", "no", lang))
                       if isinstance(v, bool) else ("" if v is None else v))
     styler = frame.style.format(fmt).hide(axis="index")
+    # headers and short texts (sections, names) stay on one line; the first column, which
+    # holds the long labels, wraps but keeps a readable width
+    styler = styler.set_table_styles([{"selector": "th", "props": [("white-space", "nowrap")]}])
+    styler = styler.set_properties(**{"white-space": "nowrap"}, subset=list(frame.columns[1:]))
+    styler = styler.set_properties(**{"min-width": "11em", "text-align": "left"}, subset=[frame.columns[0]])
     styler = styler.set_properties(**{"text-align": "right"}, subset=[c for c in frame.columns
                                                                      if frame[c].dtype.kind in "iuf"])
     display(styler)
