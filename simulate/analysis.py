@@ -38,7 +38,8 @@ from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, defaul
 from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
 __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carlo",
-           "expected_value", "multi_year", "national_standards", "parse_values"]
+           "expected_value", "multi_year", "national_standards", "parse_values", "param_label",
+           "default_rate_ranges", "rate_label"]
 
 _DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -65,7 +66,66 @@ LABELS: dict[str, tuple[str, str]] = {
     "extrapolated": ("标准为外推", "standards extrapolated"),
     "mean": ("均值", "mean"), "std": ("标准差", "standard deviation"),
     "p5": ("P5", "P5"), "p50": ("P50", "P50"), "p95": ("P95", "P95"), "unit": ("单位", "unit"),
+    "item": ("项目", "item"), "yuan": ("元", "yuan"), "subsidies": ("资助合计", "subsidies in total"),
 }
+
+#: Readable names of common parameter paths (zh, en); tiers.<id>.… paths are built from the
+#: tier's own label (:func:`param_label`).
+PARAM_LABELS: dict[str, tuple[str, str]] = {
+    "contribution.personal": ("个人缴费标准（元/人·年）", "personal standard (yuan per person-year)"),
+    "contribution.fiscal_subsidy": ("财政补助标准（元/人·年）", "fiscal subsidy standard (yuan per person-year)"),
+    "targets.overall_percent": ("总体参保率目标（%）", "overall participation target (%)"),
+    "multiple_identities.rule": ("多重身份规则", "multiple-identity rule"),
+    "benefit_year": ("待遇年度", "benefit year"),
+}
+
+_TIER_PARAM: dict[str, tuple[str, str]] = {
+    "subsidy.amount": ("定额资助（元）", "fixed subsidy (yuan)"),
+    "subsidy.percent": ("资助比例（%）", "subsidy share (%)"),
+}
+
+
+def param_label(path: str, lang: str | None = "zh", scenario: "Scenario | None" = None) -> str:
+    """A readable name for a parameter path (``--param``, ``--set``), in zh or en.
+
+    >>> param_label("contribution.personal")
+    '个人缴费标准（元/人·年）'
+    >>> param_label("tiers.dibao.subsidy.amount", "zh", load_scenario("scenarios/langxi-2024.yaml"))
+    '低保对象 定额资助（元）'
+    >>> param_label("some.other.path")
+    'some.other.path'
+    """
+    if lang is None:
+        return path
+    i = 0 if lang == "zh" else 1
+    if path in PARAM_LABELS:
+        return PARAM_LABELS[path][i]
+    parts = path.split(".")
+    if len(parts) >= 3 and parts[0] == "tiers" and ".".join(parts[2:]) in _TIER_PARAM:
+        name = parts[1]
+        if scenario is not None:
+            for t in scenario.policy.tiers:
+                if t.id == parts[1]:
+                    name = t.label.get(lang)
+                    break
+        return f"{name} {_TIER_PARAM['.'.join(parts[2:])][i]}"
+    return path
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def overrides_text(overrides: Mapping[str, Any], lang: str | None = None,
+                   scenario: "Scenario | None" = None, sep: str = " + ") -> str:
+    """``path=value`` pairs (lang None) or readable ``名称 = 取值`` pairs joined by ``sep``."""
+    if lang is None:
+        return sep.join(f"{k}={_value_text(v)}" for k, v in overrides.items())
+    return sep.join(f"{param_label(k, lang, scenario)} = {_value_text(v)}" for k, v in overrides.items())
 
 
 def _lab(key: str, lang: str | None) -> str:
@@ -201,6 +261,46 @@ class Comparison:
 
     baseline: Outlay
     reforms: list[Outlay]
+    #: What each reform changes on top of its file (``reform_overrides``), the same for all.
+    overrides: dict[str, Any] = field(default_factory=dict)
+    #: One name per reform: its id, plus ``+ path=value`` for each override (unique).
+    names: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            extra = overrides_text(self.overrides)
+            names: list[str] = []
+            for r in self.reforms:
+                name = r.scenario.id + (f" + {extra}" if extra else "")
+                if name in names:
+                    k = 2
+                    while f"{name} #{k}" in names:
+                        k += 1
+                    name = f"{name} #{k}"
+                names.append(name)
+            self.names = names
+
+    def paying_sources(self, i: int = 0) -> list[str]:
+        """Sources that pay anything in the baseline or reform ``i`` (``individual`` always)."""
+        b, r = self.baseline.source_fen(), self.reforms[i].source_fen()
+        return [s for j, s in enumerate(SOURCE_IDS) if j == 0 or b[j] != 0 or r[j] != 0]
+
+    def legend(self, lang: str = "zh") -> list[str]:
+        """One line per scenario: ``基准：title`` and ``方案1：title；改动：…`` (zh) or en."""
+        zh = lang == "zh"
+        b = self.baseline.scenario
+        lines = [(f"基准：{b.policy.title.get('zh')}" if zh else
+                  f"baseline: {b.policy.title.get('en')} ({b.id})")]
+        for i, r in enumerate(self.reforms):
+            sc = r.scenario
+            if zh:
+                line = f"方案{i + 1}：{sc.policy.title.get('zh')}"
+                if self.overrides:
+                    line += "；改动：" + overrides_text(self.overrides, "zh", sc, "，")
+            else:
+                line = f"reform {i + 1}: {sc.policy.title.get('en')} ({self.names[i]})"
+            lines.append(line)
+        return lines
 
     def delta_fen(self, i: int = 0) -> dict[str, int]:
         """Reform ``i`` minus the baseline, fen by source, plus ``fiscal_subsidy``."""
@@ -217,12 +317,12 @@ class Comparison:
         b_fen = list(b.source_fen()) + [b.fiscal_fen()]
         keys = list(SOURCE_IDS) + ["fiscal_subsidy"]
         rows = []
-        for r in self.reforms:
+        for name, r in zip(self.names, self.reforms):
             r_fen = list(r.source_fen()) + [r.fiscal_fen()]
             for k, bf, rf in zip(keys, b_fen, r_fen):
                 if bf == 0 and rf == 0 and k != "individual":
                     continue
-                rows.append({"reform": r.scenario.id, "source": k,
+                rows.append({"reform": name, "source": k,
                              "source_label": _lab(k, lang or "en"),
                              "baseline_yuan": int(bf) / 100, "reform_yuan": int(rf) / 100,
                              "delta_yuan": (int(rf) - int(bf)) / 100,
@@ -236,7 +336,7 @@ class Comparison:
         rows = []
         b = self.baseline
         b_ids = list(b.tables.tier_ids)
-        for r in self.reforms:
+        for name, r in zip(self.names, self.reforms):
             r_ids = list(r.tables.tier_ids)
             tiers = b_ids + [t for t in r_ids if t not in b_ids]
             names = {t.id: t.label for t in list(b.scenario.policy.tiers) + list(r.scenario.policy.tiers)}
@@ -249,9 +349,9 @@ class Comparison:
                 be = int(b.tally.counts[bi].sum()) if bi is not None else 0
                 re_ = int(r.tally.counts[ri].sum()) if ri is not None else 0
                 bs, rs = _government(b_row), _government(r_row)
-                name = names[tid].get(lang or "en") if tid in names else (
+                tier_name = names[tid].get(lang or "en") if tid in names else (
                     "普通群体" if lang == "zh" else "general population")
-                rows.append({"reform": r.scenario.id, "tier": tid, "tier_label": name,
+                rows.append({"reform": name, "tier": tid, "tier_label": tier_name,
                              "enrolled_baseline": be, "enrolled_reform": re_,
                              "enrolled_delta": re_ - be,
                              "subsidy_baseline_yuan": bs / 100, "subsidy_reform_yuan": rs / 100,
@@ -267,12 +367,12 @@ class Comparison:
         b = self.baseline
         bv = b.village_source_fen()
         b_enr = b.tally.counts.sum(axis=(0, 1))
-        for r in self.reforms:
+        for name, r in zip(self.names, self.reforms):
             rv = r.village_source_fen()
             r_enr = r.tally.counts.sum(axis=(0, 1))
             for v in range(len(b.villages)):
                 bs, rs = _government(bv[v]), _government(rv[v])
-                rows.append({"reform": r.scenario.id, "village": b.villages.ids[v],
+                rows.append({"reform": name, "village": b.villages.ids[v],
                              "village_label": b.villages.label(v, lang or "en"),
                              "enrolled_baseline": int(b_enr[v]), "enrolled_reform": int(r_enr[v]),
                              "enrolled_delta": int(r_enr[v]) - int(b_enr[v]),
@@ -286,20 +386,28 @@ class Comparison:
         """Baseline and reform figures (yuan numbers) and the change by source."""
         b = self.baseline
         out: dict[str, Any] = {"baseline": _summary(b), "population": dict(b.meta), "reforms": []}
+        tiers, villages = self.by_tier(None), self.by_village(None)
         for i, r in enumerate(self.reforms):
             d = self.delta_fen(i)
+            paying = self.paying_sources(i)
             out["reforms"].append({
                 **_summary(r),
-                "delta": {"by_source": {k: yuan_number(v) for k, v in d.items()
-                                        if k != "fiscal_subsidy" and v != 0},
+                "name": self.names[i],
+                "overrides": {k: _json_value(v) for k, v in self.overrides.items()},
+                "delta": {"by_source": {k: yuan_number(d[k]) for k in paying},
                           "fiscal_subsidy": yuan_number(d["fiscal_subsidy"]),
                           "enrolled": r.enrolled - b.enrolled},
-                "delta_percent": {k: _round(_pct(v, _fen_of(b, k))) for k, v in d.items()
-                                  if v != 0},
-                "by_tier": _records(self.by_tier(None), i, r.scenario.id),
-                "by_village": _records(self.by_village(None), i, r.scenario.id),
+                "delta_percent": {k: _round(_pct(d[k], _fen_of(b, k))) for k in paying + ["fiscal_subsidy"]},
+                "by_tier": _records(tiers, i, self.names[i]),
+                "by_village": _records(villages, i, self.names[i]),
             })
         return out
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
 
 
 def _fen_of(out: Outlay, key: str) -> int:
@@ -360,7 +468,8 @@ def compare(baseline: Scenario | str | Path, reforms: Sequence[Scenario | str | 
     base = _scenario(baseline)
     refs = [_scenario(r, reform_overrides) for r in reforms]
     pop = _common_population(base, population, size, seed)
-    return Comparison(_run(base, pop, seed), [_run(r, pop, seed) for r in refs])
+    return Comparison(_run(base, pop, seed), [_run(r, pop, seed) for r in refs],
+                      overrides=dict(reform_overrides or {}))
 
 
 # --------------------------------------------------------------------------- sweep
@@ -407,15 +516,43 @@ def sweep(scenario: Scenario | str | Path, param_path: str, values: Iterable[Any
         out = _run(sc.with_overrides({param_path: v}), pop, seed)
         rows.append({param_path: v if isinstance(v, int) else float(v), **_outlay_row(out)})
     frame = pd.DataFrame(rows)
-    frame.attrs.update({"scenario": sc.id, "param": param_path, "unit": "yuan"})
+    frame.attrs.update({"scenario": sc.id, "param": param_path, "unit": "yuan",
+                        "title": {"zh": sc.policy.title.zh, "en": sc.policy.title.en},
+                        "param_label": {"zh": param_label(param_path, "zh", sc),
+                                        "en": param_label(param_path, "en", sc)}})
     return relabel(frame, lang) if lang else frame
 
 
-def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "zh") -> Path:
-    """Line chart of a :func:`sweep` frame (ids as columns): outlay by source in 万元 (10,000 yuan).
+#: Line styles of the chart: one (colour, marker) per source, so no two lines look alike.
+_STYLE = {"individual": ("#1f77b4", "o"), "medical_assistance": ("#d62728", "s"),
+          "county_finance": ("#2ca02c", "^"), "veterans_affairs": ("#9467bd", "D"),
+          "disabled_federation": ("#ff7f0e", "v"), "health_commission": ("#17becf", "P"),
+          "rural_revitalization": ("#8c564b", "X"), "unspecified_government": ("#e377c2", "*"),
+          "fiscal_subsidy": ("#7f7f7f", None)}
 
-    Uses the bundled Chinese font (``simulate.fonts``); raises :class:`SimulateError` with the
-    reason when it is missing.
+
+def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "zh") -> Path:
+    """Chart of a :func:`sweep` frame (ids as columns) written to a PNG: see :func:`sweep_figure`."""
+    import matplotlib.pyplot as plt
+    fig = sweep_figure(frame, title, lang)
+    p = Path(path)
+    try:
+        fig.savefig(p)
+    except OSError as exc:
+        raise SimulateError(str(p), f"cannot write chart: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+    return p
+
+
+def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
+    """The matplotlib figure of a :func:`sweep` frame, amounts in 万元 (10,000 yuan).
+
+    Two panels sharing the x axis (the parameter, by its readable name): the individuals'
+    contributions with the fiscal subsidy, and the subsidising sources, each line with its own
+    colour and marker and a label at its right end, so lines near zero stay apart. The title
+    is the scenario's own (``policy.title``). Uses the bundled Chinese font
+    (``simulate.fonts``); raises :class:`SimulateError` with the reason when it is missing.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -427,32 +564,51 @@ def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "
     except Exception as exc:   # fonts.FontError: the bundled font is missing
         raise SimulateError("--chart", str(exc)) from None
     import matplotlib.pyplot as plt
+    zh = lang == "zh"
+    key = "zh" if zh else "en"
     param = frame.attrs.get("param") or frame.columns[0]
     x = frame[param].astype(float)
-    zh = lang == "zh"
-    fig, ax = plt.subplots(figsize=(8, 4.8), dpi=120)
-    for s in SOURCE_IDS:
-        if s in frame and (frame[s] != 0).any():
-            ax.plot(x, frame[s] / 10_000, marker="o", ms=3, label=label(s, lang))
-    if "fiscal_subsidy" in frame:
-        ax.plot(x, frame["fiscal_subsidy"] / 10_000, ls="--", color="grey",
-                label=_lab("fiscal_subsidy", lang))
-    ax.set_xlabel(param)
-    ax.set_ylabel("金额（万元）" if zh else "amount (10,000 yuan)")
-    sc_id = frame.attrs.get("scenario", "")
-    ax.set_title(title or (f"{sc_id}：各资金来源支出随 {param} 变化" if zh else
-                           f"{sc_id}: outlay by funding source as {param} varies"))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    x_label = (frame.attrs.get("param_label") or {}).get(key) or param_label(param, lang)
+    sc_title = (frame.attrs.get("title") or {}).get(key) or frame.attrs.get("scenario", "")
+    wan = "（万元）" if zh else " (10,000 yuan)"
+    subsidising = [s for s in SOURCE_IDS[1:] if s in frame and (frame[s] != 0).any()]
+    panels = [("个人缴费与财政补助" if zh else "Individuals' contributions and the fiscal subsidy",
+               ["individual"] + (["fiscal_subsidy"] if "fiscal_subsidy" in frame else []))]
+    if subsidising:
+        panels.append(("各部门资助" if zh else "Subsidising sources", subsidising))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.6 * len(panels) + 0.8), dpi=120,
+                             sharex=True, squeeze=False)
+    span = float(x.max() - x.min()) or 1.0
+    for ax, (panel_title, keys) in zip(axes[:, 0], panels):
+        ends = []
+        for n, k in enumerate(keys):
+            colour, marker = _STYLE.get(k, (None, "o"))
+            y = frame[k].astype(float) / 10_000
+            name = label(k, lang) if k in SOURCE_IDS else _lab(k, lang)
+            # every other line has hollow markers: lines on top of each other stay visible
+            ax.plot(x, y, color=colour, marker=marker, ms=6 if n % 2 else 4, lw=1.6,
+                    mfc="none" if n % 2 else colour, ls="--" if k == "fiscal_subsidy" else "-",
+                    label=name)
+            ends.append((float(y.iloc[-1]), name, colour))
+        # direct labels at the right end, nudged apart when lines end close together
+        lo, hi = ax.get_ylim()
+        gap = (hi - lo) * 0.07
+        placed: list[float] = []
+        for yv, name, colour in sorted(ends):
+            yl = yv if not placed or yv - placed[-1] >= gap else placed[-1] + gap
+            placed.append(yl)
+            ax.annotate(name, (float(x.iloc[-1]), yv), xytext=(float(x.iloc[-1]) + span * 0.02, yl),
+                        textcoords="data", va="center", fontsize=8, color=colour)
+        ax.set_xlim(float(x.min()) - span * 0.02, float(x.max()) + span * (0.22 if zh else 0.34))
+        ax.set_ylim(min(lo, min(placed) - gap), max(hi, max(placed) + gap))
+        ax.set_title(panel_title + wan, fontsize=10)
+        ax.set_ylabel(("金额" if zh else "amount") + wan)
+        ax.grid(alpha=0.3)
+    axes[-1, 0].set_xlabel(x_label)
+    fig.suptitle(title or (f"{sc_title}：各资金来源支出随{x_label}变化" if zh else
+                           f"{sc_title}: outlay by funding source as the {x_label} varies"), fontsize=11)
     fig.tight_layout()
-    p = Path(path)
-    try:
-        fig.savefig(p)
-    except OSError as exc:
-        raise SimulateError(str(p), f"cannot write chart: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
-    return p
+    return fig
 
 
 # --------------------------------------------------------------------------- solve
@@ -644,7 +800,8 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     Combinations less likely than ``eps`` are left out (``mass_left_out`` reports their total
     share of persons). A behavioural response (``behaviour``) is applied as its expectation.
 
-    Returns yuan as floats (expected values are not whole fen) and persons as floats.
+    Returns yuan as floats (expected values are not whole fen), expected enrolled persons as
+    a float and ``persons`` (the population size) as an int.
 
     >>> ev = expected_value("scenarios/langxi-2024.yaml", size=100_000)
     >>> round(ev["enrolled"] / ev["persons"], 2)
@@ -756,7 +913,8 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     fiscal_fen = float((counts * t.fiscal).sum())
     elapsed = (time.perf_counter() - t0) * 1000
     return {
-        "scenario": sc.id, "persons": float(size), "enrolled": float(counts.sum()),
+        "scenario": sc.id, "persons": int(size) if float(size).is_integer() else float(size),
+        "enrolled": float(counts.sum()),
         "by_source": {s: round(float(f) / 100, 2) for s, f in zip(SOURCE_IDS, by_source_fen) if f},
         "fiscal_subsidy": round(fiscal_fen / 100, 2),
         "by_tier": {tid: round(float(counts[i].sum()), 3) for i, tid in enumerate(t.tier_ids)},
@@ -796,6 +954,60 @@ def _spec_with(spec: SynthSpec, changes: Mapping[str, float]) -> SynthSpec:
     return dataclasses.replace(spec, person_rates=tuple(person), household_rates=tuple(household), **other)
 
 
+#: Default uncertainty of the Monte Carlo study, centred on the builder's own rates: each
+#: identity rate the scenario's rules use ±20% of its default, participation ±0.02.
+RATE_RELATIVE_SPREAD = 0.2
+PARTICIPATION_SPREAD = 0.02
+
+
+def _default_rates(spec: SynthSpec) -> dict[str, float]:
+    """Every rate ``monte_carlo`` can vary, at its default: participation, late share, identities."""
+    out = {"participation": float(spec.participation), "late_share": float(spec.late_share)}
+    by_bit = {bit: float(r) for bit, r, *_ in spec.person_rates}
+    by_bit.update({bit: float(r) for bit, r in spec.household_rates})
+    for ident, bit in IDENTITY_BIT.items():
+        if bit in by_bit:
+            out[ident] = by_bit[bit]
+    return out
+
+
+def default_rate_ranges(scenario: Scenario | str | Path, spec: SynthSpec | None = None,
+                        overrides: Mapping[str, Any] | None = None) -> dict[str, tuple[float, float]]:
+    """The uncertain rates ``monte_carlo`` varies when given none, centred on their defaults.
+
+    Participation ±0.02 and, for every identity the scenario's tiers or targets look at and
+    the synthetic builder draws, its rate ±20% (``SynthSpec``). Centred ranges keep the Monte
+    Carlo mean on the plain run's expectation (:func:`expected_value`).
+
+    >>> r = default_rate_ranges("scenarios/langxi-2024.yaml")
+    >>> [round(x, 5) for x in r["rural_dibao"]], [round(x, 2) for x in r["participation"]]
+    ([0.0284, 0.0426], [0.93, 0.97])
+    """
+    sc = _scenario(scenario, overrides)
+    sp = spec or default_spec()
+    defaults = _default_rates(sp)
+    p = defaults["participation"]
+    half = min(PARTICIPATION_SPREAD, p, 1.0 - p)
+    out = {"participation": (p - half, p + half)}
+    relevant = _compiled(sc).relevant_bits
+    for ident, bit in IDENTITY_BIT.items():
+        rate = defaults.get(ident, 0.0)
+        if relevant >> bit & 1 and rate > 0:
+            half = min(rate * RATE_RELATIVE_SPREAD, 0.99 - rate)
+            out[ident] = (rate - half, rate + half)
+    return out
+
+
+def rate_label(key: str, lang: str = "zh") -> str:
+    """The name of an uncertain rate: an identity's share of persons, participation, late share."""
+    zh = lang == "zh"
+    if key == "participation":
+        return "参保率（一般人群）" if zh else "participation (general population)"
+    if key == "late_share":
+        return "逾期缴费比例" if zh else "share paying late"
+    return (f"{label(key, 'zh')}占人口比例" if zh else f"{label(key, 'en')}: share of persons")
+
+
 def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | None = None,
                 rates: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
                 overrides: Mapping[str, Any] | None = None, spec: SynthSpec | None = None):
@@ -803,10 +1015,13 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
 
     Each draw takes every uncertain rate in ``rates`` uniformly from its (low, high) range —
     ``participation``, ``late_share`` or an identity id such as ``rural_dibao`` (share of
-    persons) — and then synthesizes a population with its own seed. All seeds are spawned from
-    one ``SeedSequence(seed)``, so the whole study is reproducible. Rows: each source paying
+    persons) — and then synthesizes a population with its own seed. ``rates=None`` (the
+    default) varies the centred :func:`default_rate_ranges`; ``rates={}`` varies nothing (only
+    sampling noise around :func:`expected_value`). All seeds are spawned from one
+    ``SeedSequence(seed)``, so the whole study is reproducible. Rows: each source paying
     anything, ``fiscal_subsidy`` (yuan) and ``enrolled`` (persons); the per-draw figures are in
-    ``frame.attrs["draws"]``.
+    ``frame.attrs["draws"]``, the ranges used in ``frame.attrs["rates"]`` and the builder's
+    defaults of those rates in ``frame.attrs["rate_defaults"]``.
 
     >>> mc = monte_carlo("scenarios/langxi-2024.yaml", draws=5, size=10_000,
     ...                  rates={"rural_dibao": (0.03, 0.06)}, seed=1)
@@ -818,7 +1033,7 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
         raise SimulateError("--draws", f"must be a whole number, at least 1 (got {draws!r})")
     sc = _scenario(scenario, overrides)
     base_spec = spec or default_spec()
-    ranges = dict(rates or {})
+    ranges = dict(default_rate_ranges(sc, base_spec) if rates is None else rates)
     for key, rng_ in ranges.items():
         try:
             low, high = (float(x) for x in rng_)
@@ -853,8 +1068,10 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
                         "mean": col.mean(), "std": col.std(ddof=1) if draws > 1 else 0.0,
                         "p5": col.quantile(0.05), "p50": col.quantile(0.5), "p95": col.quantile(0.95)})
     frame = pd.DataFrame(summary).set_index("item")
+    defaults = _default_rates(base_spec)
     frame.attrs.update({"scenario": sc.id, "draws": per_draw, "seed": seed,
-                        "size": int(per_draw.shape[0] and pop.size), "rates": ranges})
+                        "size": int(per_draw.shape[0] and pop.size), "rates": ranges,
+                        "rate_defaults": {k: defaults.get(k) for k in ranges}})
     return frame
 
 
@@ -873,6 +1090,9 @@ def national_standards(path: str | Path | None = None):
 EXTRAPOLATION_RULE = ("after the last benefit year in data/national-standards.csv, the personal "
                       "standard and the fiscal subsidy each rise by the mean yearly increase of the "
                       "last five known years, rounded to the yuan (an assumption)")
+#: The same rule in Chinese (the zh text output).
+EXTRAPOLATION_RULE_ZH = ("data/national-standards.csv 最后一个待遇年度之后，个人缴费标准和财政补助标准"
+                         "每年各按最近五个已知年度的年均增幅上调，取整到元（此为假设）")
 
 
 def _standards_path(first_year: int, years: int, standards=None) -> list[tuple[int, int, int, bool]]:

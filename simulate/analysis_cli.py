@@ -29,8 +29,10 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _text(frame, lang: str = "zh") -> str:
+    """A terminal table; a change in % from zero (NaN) shows as a dash, not ``nan``."""
+    import re
     from .formatting_text import frame_text
-    return frame_text(frame, lang)
+    return re.sub(r"(?<![A-Za-z])nan(?![A-Za-z])", "  —", frame_text(frame, lang))
 
 
 def _clean(value: Any) -> Any:
@@ -61,7 +63,7 @@ def _compare_parser(sub) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .analysis import compare
+    from .analysis import _lab, compare
     c = compare(args.baseline, args.reforms, population=args.population, size=args.size, seed=args.seed,
                 reform_overrides=_overrides(args))
     if args.json:
@@ -69,17 +71,25 @@ def _compare(args: argparse.Namespace) -> int:
         return 0
     zh = args.lang == "zh"
     b = c.baseline
-    print((f"基准 {b.scenario.id}：人数 {b.persons:,}，参保 {b.enrolled:,}" if zh else
-           f"baseline {b.scenario.id}: persons {b.persons:,}, enrolled {b.enrolled:,}"))
-    for r in c.reforms:
-        print((f"方案 {r.scenario.id}：参保 {r.enrolled:,}（{r.enrolled - b.enrolled:+,}）" if zh else
-               f"reform {r.scenario.id}: enrolled {r.enrolled:,} ({r.enrolled - b.enrolled:+,})"))
+    legend = c.legend(args.lang)
+    print(legend[0] + (f"；人数 {b.persons:,}，参保 {b.enrolled:,}" if zh else
+                       f": persons {b.persons:,}, enrolled {b.enrolled:,}"))
+    for line, r in zip(legend[1:], c.reforms):
+        d = r.enrolled - b.enrolled
+        print(line + (f"；参保 {r.enrolled:,}（{d:+,}）" if zh else f": enrolled {r.enrolled:,} ({d:+,})"))
+    short = {name: (f"方案{i + 1}" if zh else f"reform {i + 1}") for i, name in enumerate(c.names)}
     for title, frame in ((("按资金来源", "By funding source"), c.by_source(args.lang)),
                          (("按资助档次", "By tier"), c.by_tier(args.lang)),
                          (("按村（社区）", "By village"), c.by_village(args.lang))):
         print()
         print(title[0 if zh else 1])
-        print(_text(frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns]), args.lang))
+        shown = frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns])
+        if len(c.reforms) == 1:
+            shown = shown.drop(columns=["reform"])
+        else:
+            shown["reform"] = shown["reform"].map(short)
+            shown = shown.rename(columns={"reform": _lab("reform", args.lang)})
+        print(_text(shown, args.lang))
     return 0
 
 
@@ -99,7 +109,7 @@ def _sweep_parser(sub) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .analysis import parse_values, relabel, sweep, sweep_chart
+    from .analysis import _value_text, param_label, parse_values, relabel, sweep, sweep_chart
     values = parse_values(args.values, args.range_)
     sc = _load(args)
     frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
@@ -109,10 +119,16 @@ def _sweep(args: argparse.Namespace) -> int:
         _print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
                      **({"chart": args.chart} if args.chart else {})})
         return 0
+    zh = args.lang == "zh"
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
-    print(_text(relabel(frame[keep], args.lang), args.lang))
+    shown = frame[keep].copy()
+    # the parameter column: its readable name, values as written (never shown as a percentage)
+    shown[args.param] = [_value_text(v) for v in shown[args.param]]
+    shown = shown.rename(columns={args.param: param_label(args.param, args.lang, sc)})
+    print(f"{sc.policy.title.get(args.lang)}" + ("：各资金来源支出（元）" if zh else ": outlay by funding source (yuan)"))
+    print(_text(relabel(shown, args.lang), args.lang))
     if args.chart:
-        print(("图表：" if args.lang == "zh" else "chart: ") + args.chart)
+        print(("图表：" if zh else "chart: ") + args.chart)
     return 0
 
 
@@ -133,7 +149,7 @@ def _solve_parser(sub) -> None:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from .analysis import solve
+    from .analysis import _lab, param_label, solve
     from .explain import yuan_text
     sc = _load(args)
     r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
@@ -141,11 +157,13 @@ def _solve(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(r.to_json())
         return 0
+    name = param_label(r.param, args.lang, sc)
+    src = _lab(r.source, args.lang)
     if args.lang == "zh":
-        print(f"{r.param} = {r.value}：{r.source} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
-              f"（{r.param} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）")
+        print(f"{name} = {r.value}：{src} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
+              f"（{name} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）")
     else:
-        print(f"{r.param} = {r.value}: {r.source} pays {yuan_text(r.outlay_fen)} yuan <= budget "
+        print(f"{name} = {r.value}: {src} pays {yuan_text(r.outlay_fen)} yuan <= budget "
               f"{yuan_text(r.budget_fen)} yuan (at {r.next_value} it would pay {yuan_text(r.next_outlay_fen)} yuan)")
     return 0
 
@@ -153,12 +171,15 @@ def _solve(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- montecarlo / expected
 
 
-def _rate_range(text: str) -> tuple[str, tuple[float, float]]:
+def _rate_range(text: str) -> tuple[str, tuple[float, float] | None]:
+    if text.strip().lower() in ("none", "无"):
+        return "none", None
     try:
         key, rng = text.split("=", 1)
         low, high = (float(x) for x in rng.split(":"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH, e.g. rural_dibao=0.03:0.06, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH or none, e.g. rural_dibao=0.03:0.06, "
+                                         f"got {text!r}") from None
     return key.strip(), (low, high)
 
 
@@ -170,23 +191,56 @@ def _mc_parser(sub) -> None:
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--vary", action="append", type=_rate_range, metavar="KEY=LOW:HIGH",
                    help="an uncertain rate drawn uniformly, e.g. rural_dibao=0.03:0.06 or participation=0.93:0.97 "
-                        "(default: rural_dibao=0.03:0.06 and participation=0.93:0.97)")
+                        "(repeatable; replaces the defaults). Default: every identity rate the scenario uses "
+                        "±20%% of its default and participation ±0.02, centred on the defaults. "
+                        "'--vary none' varies nothing (sampling noise only, around `simulate expected`)")
     _common(p)
 
 
+def _share_text(x: float) -> str:
+    return f"{x * 100:.4g}%"
+
+
 def _mc(args: argparse.Namespace) -> int:
-    from .analysis import monte_carlo, relabel
+    from .analysis import monte_carlo, rate_label, relabel
     sc = _load(args)
-    rates = dict(args.vary) if args.vary else {"rural_dibao": (0.03, 0.06), "participation": (0.93, 0.97)}
+    rates: dict | None = None
+    if args.vary:
+        if any(k == "none" for k, _ in args.vary):
+            if len(args.vary) > 1:
+                raise SimulateError("--vary", "'none' cannot be combined with KEY=LOW:HIGH ranges")
+            rates = {}
+        else:
+            rates = dict(args.vary)
     frame = monte_carlo(sc, draws=args.draws, size=args.size, rates=rates, seed=args.seed)
+    used = frame.attrs["rates"]
+    defaults = frame.attrs["rate_defaults"]
     if args.json:
-        _print_json({"scenario": sc.id, "draws": args.draws, "seed": args.seed,
-                     "rates": {k: list(v) for k, v in rates.items()},
+        _print_json({"scenario": sc.id, "draws": args.draws, "seed": args.seed, "size": frame.attrs["size"],
+                     "rates": {k: [round(lo, 10), round(hi, 10)] for k, (lo, hi) in used.items()},
+                     "rate_defaults": {k: None if v is None else round(v, 10) for k, v in defaults.items()},
                      "summary": {k: {c: _clean(v) for c, v in row.items()}
                                  for k, row in frame.to_dict(orient="index").items()}})
         return 0
+    zh = args.lang == "zh"
+    title = sc.policy.title.get(args.lang)
+    n = frame.attrs["size"]
+    print(f"{title}：蒙特卡洛模拟，{args.draws} 次抽样，每次 {n:,} 人（种子 {args.seed}）" if zh else
+          f"{title}: Monte Carlo, {args.draws} draws of {n:,} persons (seed {args.seed})")
+    if used:
+        print("不确定参数（每次抽样在区间内均匀取值）：" if zh else "Uncertain rates (each draw takes them uniformly from):")
+        for k, (lo, hi) in used.items():
+            d = defaults.get(k)
+            dflt = "" if d is None else (f"（默认 {_share_text(d)}）" if zh else f" (default {_share_text(d)})")
+            print(f"  {rate_label(k, args.lang)}：{_share_text(lo)}–{_share_text(hi)}{dflt}" if zh else
+                  f"  {rate_label(k, args.lang)}: {_share_text(lo)}–{_share_text(hi)}{dflt}")
+    else:
+        print("不确定参数：无（各次抽样只差在抽到的人，比率均为默认值）" if zh else
+              "Uncertain rates: none (draws differ only in the persons drawn; every rate at its default)")
     shown = frame.reset_index()
     shown["item"] = [_item_label(k, args.lang) for k in shown["item"]]
+    units = {"yuan": ("元", "yuan"), "persons": ("人", "persons")}
+    shown["unit"] = [units.get(u, (u, u))[0 if zh else 1] for u in shown["unit"]]
     print(_text(relabel(shown, args.lang), args.lang))
     return 0
 
@@ -211,13 +265,14 @@ def _ev(args: argparse.Namespace) -> int:
         _print_json(ev)
         return 0
     zh = args.lang == "zh"
+    colon = "：" if zh else ": "
     print(f"{sc.policy.title.get(args.lang)}：期望值（不抽样）" if zh else f"{sc.policy.title.get(args.lang)}: expected values (no sampling)")
     print((f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}" if zh else
            f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"))
     for k, v in ev["by_source"].items():
-        print(f"  {_lab(k, args.lang)}: {v:,.2f}")
-    print(f"  {_lab('fiscal_subsidy', args.lang)}: {ev['fiscal_subsidy']:,.2f}")
-    print(("（单位：元；" if zh else "(yuan; ") + f"{ev['elapsed_ms']} ms)")
+        print(f"  {_lab(k, args.lang)}{colon}{v:,.2f}")
+    print(f"  {_lab('fiscal_subsidy', args.lang)}{colon}{ev['fiscal_subsidy']:,.2f}")
+    print(f"（单位：元；用时 {ev['elapsed_ms']} 毫秒）" if zh else f"(yuan; {ev['elapsed_ms']} ms)")
     return 0
 
 
@@ -244,7 +299,7 @@ def _my_parser(sub) -> None:
 
 
 def _my(args: argparse.Namespace) -> int:
-    from .analysis import EXTRAPOLATION_RULE, multi_year, relabel
+    from .analysis import EXTRAPOLATION_RULE, EXTRAPOLATION_RULE_ZH, multi_year, relabel
     sc = _load(args)
     frame = multi_year(sc, years=args.years, drift={"ageing": args.ageing, "out_migration": args.out_migration},
                        size=args.size, seed=args.seed, method=args.method)
@@ -253,13 +308,18 @@ def _my(args: argparse.Namespace) -> int:
                      "drift": {"ageing": args.ageing, "out_migration": args.out_migration},
                      "extrapolation_rule": EXTRAPOLATION_RULE, "rows": _records(frame)})
         return 0
+    zh = args.lang == "zh"
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
     shown = frame[keep].copy()
     shown["year"] = shown["year"].astype(str)
+    how = ("期望值（不抽样）" if zh else "expected values (no sampling)") if args.method == "expected" else (
+        "模拟" if zh else "simulated")
+    print(f"{sc.policy.title.get(args.lang)}：今后 {args.years} 年各资金来源支出（元，{how}）" if zh else
+          f"{sc.policy.title.get(args.lang)}: outlay by funding source over {args.years} years (yuan, {how})")
     print(_text(relabel(shown, args.lang), args.lang))
     if frame["extrapolated"].any():
-        print(("注：外推年份的标准为假设——" if args.lang == "zh" else "Note: extrapolated standards are an assumption: ")
-              + EXTRAPOLATION_RULE)
+        print("注：" + EXTRAPOLATION_RULE_ZH if zh else
+              "Note: extrapolated standards are an assumption: " + EXTRAPOLATION_RULE)
     return 0
 
 

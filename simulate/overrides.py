@@ -45,11 +45,14 @@ def parse_assignments(items: list[str] | None) -> dict[str, Any]:
 
 
 def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> dict:
-    """A deep copy of ``raw`` with each override applied; unknown paths are errors."""
+    """A deep copy of ``raw`` with each override applied; unknown paths are errors.
+
+    Values are used as given (the command line and override sheets read their text as YAML
+    scalars once, in :func:`parse_assignment` and :func:`read_override_sheet`); validation
+    of the result is the scenario schema's, exactly as for a file."""
     out = copy.deepcopy(raw)
     for path, value in overrides.items():
         label = f"--set {path}"
-        value = parse_value(value, label)
         segments = path.split(".")
         if any(not s for s in segments):
             raise ScenarioError(label, "empty segment in the path")

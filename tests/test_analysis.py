@@ -348,3 +348,227 @@ def test_behaviour_from_a_csv_population(tmp_path):
     out = simulate.run(LANGXI, str(p), overrides={**BEHAVIOUR, "contribution.personal": 600})
     base = simulate.run(LANGXI, str(p))
     assert out.enrolled < base.enrolled and out.persons == base.persons == 3000
+
+
+# --------------------------------------------------------------------------- new-user review fixes
+
+import re
+import shlex
+
+WHATIF_CSV = str(REPO / "scenarios/whatif-example.csv")
+
+
+def _latin_words(text: str) -> set[str]:
+    """Runs of Latin letters/underscores (3+) in a text: ids or English words left in zh output."""
+    return set(re.findall(r"[A-Za-z_]{3,}", text))
+
+
+def test_param_labels_are_readable():
+    lx, dg = load_scenario(LANGXI), load_scenario(DALIGANG)
+    assert an.param_label("contribution.personal", "zh") == "个人缴费标准（元/人·年）"
+    assert an.param_label("contribution.personal", "en") == "personal standard (yuan per person-year)"
+    assert an.param_label("contribution.fiscal_subsidy", "zh") == "财政补助标准（元/人·年）"
+    assert an.param_label("tiers.dibao.subsidy.amount", "zh", lx) == "低保对象 定额资助（元）"
+    assert an.param_label("tiers.rural_dibao.subsidy.percent", "zh", dg) == "农村低保对象 资助比例（%）"
+    assert an.param_label("targets.overall_percent", "zh") == "总体参保率目标（%）"
+    assert an.param_label("behaviour.midpoint_yuan", "zh") == "behaviour.midpoint_yuan"
+
+
+def test_sweep_chart_uses_the_title_readable_param_and_two_distinct_panels():
+    t = an.sweep(LANGXI, "contribution.personal", [380, 420, 460], size=5_000, seed=1)
+    fig = an.sweep_figure(t, lang="zh")
+    try:
+        title = fig._suptitle.get_text()
+        assert "郎溪县2024年度城乡居民医保资助参保" in title
+        assert "langxi-2024" not in title and "contribution.personal" not in title
+        axes = fig.axes
+        assert len(axes) == 2
+        assert axes[-1].get_xlabel() == "个人缴费标准（元/人·年）"
+        for ax in axes:
+            assert "万元" in ax.get_title() and "万元" in ax.get_ylabel()
+        # panel 1: what individuals pay (and the fiscal subsidy); panel 2: the subsidising sources
+        first = {ln.get_label() for ln in axes[0].get_lines()}
+        second = {ln.get_label() for ln in axes[1].get_lines()}
+        assert "个人" in first and "个人" not in second
+        paying = [s for s in SOURCE_IDS[1:] if (t[s] != 0).any()]
+        assert second == {simulate.vocabulary.label(s, "zh") for s in paying}
+        # every line looks different (colour and marker) and is labelled at its end
+        styles = [(ln.get_color(), ln.get_marker(), ln.get_markerfacecolor()) for ax in axes for ln in ax.get_lines()]
+        assert len(set(styles)) == len(styles)
+        labels = {tx.get_text() for ax in axes for tx in ax.texts}
+        assert first | second <= labels
+    finally:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
+    en = an.sweep_figure(an.sweep(DALIGANG, "tiers.rural_dibao.subsidy.percent", [50, 70], size=3_000), lang="en")
+    try:
+        assert en._suptitle.get_text().startswith("Daligang")
+        assert en.axes[-1].get_xlabel().endswith("subsidy share (%)")
+    finally:
+        import matplotlib.pyplot as plt
+        plt.close(en)
+
+
+def test_monte_carlo_default_ranges_are_centred_on_the_defaults():
+    from simulate.synth import default_spec
+    spec = default_spec()
+    r = an.default_rate_ranges(LANGXI)
+    assert r["participation"] == pytest.approx((spec.participation - 0.02, spec.participation + 0.02))
+    assert r["rural_dibao"] == pytest.approx((0.0355 * 0.8, 0.0355 * 1.2))
+    rates = dict(spec.household_rates) | {b: x for b, x, *_ in spec.person_rates}
+    from simulate.vocabulary import IDENTITY_BIT
+    for key, (lo, hi) in r.items():
+        default = spec.participation if key == "participation" else rates[IDENTITY_BIT[key]]
+        assert (lo + hi) / 2 == pytest.approx(default)
+    # only identities the scenario's tiers use: 郎溪 has no 孤儿 tier
+    assert "orphan" not in r and "orphan" in an.default_rate_ranges(DALIGANG)
+    mc = an.monte_carlo(LANGXI, draws=2, size=2_000, seed=1)
+    assert mc.attrs["rates"] == r
+    assert mc.attrs["rate_defaults"]["rural_dibao"] == pytest.approx(0.0355)
+    assert an.monte_carlo(LANGXI, draws=2, size=2_000, rates={}).attrs["rates"] == {}
+
+
+def _ev_item(ev, item):
+    if item == "enrolled":
+        return ev["enrolled"]
+    if item == "fiscal_subsidy":
+        return ev["fiscal_subsidy"]
+    return ev["by_source"].get(item, 0.0)
+
+
+@pytest.mark.parametrize("scenario", [LANGXI, DALIGANG])
+def test_montecarlo_cli_default_mean_agrees_with_expected(capsys, scenario):
+    draws, size = 20, 20_000
+    code, out, err = cli(capsys, "montecarlo", scenario, "--draws", str(draws), "--size", str(size),
+                         "--seed", "0", "--json")
+    assert code == 0, err
+    j = json.loads(out)
+    assert "rural_dibao" in j["rates"] and "participation" in j["rates"]
+    for key, (lo, hi) in j["rates"].items():
+        assert (lo + hi) / 2 == pytest.approx(j["rate_defaults"][key])
+    code, out, err = cli(capsys, "expected", scenario, "--size", str(size), "--json")
+    ev = json.loads(out)
+    for item, row in j["summary"].items():
+        se = row["std"] / np.sqrt(draws)
+        # 4 standard errors: about a dozen items are checked at once, so 3 would fail by chance
+        assert abs(row["mean"] - _ev_item(ev, item)) <= 4 * se, (item, row, _ev_item(ev, item))
+
+
+def test_montecarlo_text_prints_the_ranges_in_chinese(capsys):
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "3", "--size", "3000")
+    assert code == 0, err
+    assert "农村低保对象占人口比例：2.84%–4.26%（默认 3.55%）" in out
+    assert "参保率（一般人群）：93%–97%（默认 95%）" in out
+    assert "项目" in out and "单位" in out and " 元 " in out and " 人 " in out
+    assert _latin_words(out) == set(), _latin_words(out)
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "3", "--size", "3000", "--lang", "en")
+    assert "rural minimum-living-allowance (dibao): share of persons: 2.84%–4.26% (default 3.55%)" in out
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--size", "2000", "--vary", "none", "--json")
+    assert code == 0, err
+    assert json.loads(out)["rates"] == {}
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--size", "2000", "--vary", "none")
+    assert "不确定参数：无" in out
+    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--vary", "none",
+                         "--vary", "participation=0.9:0.95")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_compare_names_the_reform_by_its_overrides(capsys):
+    argv = ["compare", DALIGANG, DALIGANG, "--size", "10000", "--set", "tiers.rural_dibao.subsidy.percent=70"]
+    code, out, err = cli(capsys, *argv, "--json")
+    assert code == 0, err
+    r = json.loads(out)["reforms"][0]
+    assert r["name"] == "daligang-2020 + tiers.rural_dibao.subsidy.percent=70"
+    assert r["overrides"] == {"tiers.rural_dibao.subsidy.percent": 70}
+    # every source paying in either scenario, zero changes kept
+    assert set(r["delta"]["by_source"]) == {"individual"} | {k for k, v in r["by_source"].items() if v}
+    assert r["delta"]["by_source"]["county_finance"] == 0 and r["delta_percent"]["county_finance"] == 0.0
+    code, out, err = cli(capsys, *argv)
+    assert code == 0, err
+    assert "方案 daligang-2020" not in out and "reform" not in out
+    assert "方案1：大栗港镇2020年度城乡居民医保参保资助；改动：农村低保对象 资助比例（%） = 70" in out
+    assert _latin_words(out) == set(), _latin_words(out)
+
+
+def test_compare_same_file_twice_keeps_reforms_apart():
+    c = an.compare(LANGXI, [LANGXI, LANGXI_400, LANGXI], size=5_000)
+    assert c.names == ["langxi-2024", "langxi-2025-400", "langxi-2024 #2"]
+    j = c.to_json()
+    n_tiers = len(c.baseline.tables.tier_ids)
+    assert [len(r["by_tier"]) for r in j["reforms"]] == [n_tiers] * 3
+    assert [r["name"] for r in j["reforms"]] == c.names
+
+
+def test_every_zh_output_is_chinese(capsys, tmp_path):
+    chart = str(tmp_path / "c.png")
+    runs = {
+        "sweep-table": ["sweep-table", DALIGANG, "--param", "tiers.rural_dibao.subsidy.percent",
+                        "--values", "50,60.5,70", "--size", "3000", "--chart", chart],
+        "solve": ["solve", LANGXI, "--param", "tiers.dibao.subsidy.amount", "--source", "medical_assistance",
+                  "--budget", "150000", "--lo", "0", "--hi", "380", "--size", "10000"],
+        "solve-subsidies": ["solve", LANGXI, "--param", "contribution.personal", "--source", "subsidies",
+                            "--budget", "240000", "--lo", "350", "--hi", "500", "--size", "10000"],
+        "expected": ["expected", LANGXI],
+        "multiyear": ["multiyear", LANGXI, "--years", "5", "--size", "3000"],
+        "compare": ["compare", LANGXI, LANGXI_400, DALIGANG_HB, "--size", "3000"],
+    }
+    allowed = {"multiyear": {"data", "national", "standards", "csv"}}   # the file named in the note
+    for name, argv in runs.items():
+        code, out, err = cli(capsys, *argv)
+        assert code == 0, (name, err)
+        out = out.replace(chart, "")          # the chart's path, as the user gave it
+        assert _latin_words(out) <= allowed.get(name, set()), (name, _latin_words(out), out)
+    code, out, err = cli(capsys, *runs["sweep-table"])
+    assert "农村低保对象 资助比例（%）" in out and "60.5" in out and "6050" not in out
+    code, out, err = cli(capsys, *runs["solve"])
+    assert "医疗救助基金 支出" in out and "低保对象 定额资助（元） = " in out
+    code, out, err = cli(capsys, *runs["expected"])
+    assert "个人：" in out and "（单位：元；用时" in out
+    code, out, err = cli(capsys, *runs["multiyear"])
+    assert "注：" in out and "after the last" not in out
+
+
+def test_expected_json_persons_is_an_int(capsys):
+    code, out, err = cli(capsys, "expected", LANGXI, "--json")
+    assert code == 0, err
+    assert '"persons": 311513,' in out and isinstance(json.loads(out)["persons"], int)
+    assert isinstance(an.expected_value(LANGXI, size=1000)["persons"], int)
+
+
+def test_whatif_example_sheet(capsys):
+    rows = (REPO / "scenarios/whatif-example.csv").read_text("utf-8").splitlines()
+    assert rows[0] == "参数,取值" and 2 <= len(rows) - 1 <= 3
+    code, out, err = cli(capsys, "explain", LANGXI, "--identity", "rural_dibao", "--set-file", WHATIF_CSV, "--json")
+    assert code == 0, err
+    assert json.loads(out)["pays"] == {"individual": 40, "medical_assistance": 360}
+
+
+def _doc_commands() -> list[str]:
+    text = (REPO / "docs/what-if.md").read_text("utf-8")
+    cmds = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        joined = re.sub(r"\\\n\s*", " ", block)
+        for line in joined.splitlines():
+            line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+            if line.startswith("simulate "):
+                cmds.append(line)
+    return cmds
+
+
+def test_every_command_in_the_what_if_doc_runs(capsys, tmp_path):
+    cmds = _doc_commands()
+    assert len(cmds) >= 20
+    assert all("whatif.xlsx" not in c for c in cmds)
+    for cmd in cmds:
+        argv = shlex.split(cmd)[1:]
+        if "--chart" in argv:                      # do not write into reports/
+            argv[argv.index("--chart") + 1] = str(tmp_path / "chart.png")
+        code, out, err = cli(capsys, *argv)
+        assert code == 0, (cmd, err)
+    # the doc's claims about those commands
+    code, out, err = cli(capsys, "explain", LANGXI, "--identity", "rural_dibao",
+                         "--set", "contribution.personal=400", "--json")
+    assert json.loads(out)["pays"] == {"individual": 58, "medical_assistance": 342}
+    code, out, err = cli(capsys, "run", "scenarios/langxi-2024.yaml", "--set", "contribution.personl=400")
+    doc = (REPO / "docs/what-if.md").read_text("utf-8")
+    assert code == 2 and err.strip() in doc
