@@ -15,6 +15,8 @@ KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3
 
 
 def _notebook(cells) -> nbformat.NotebookNode:
+    for i, cell in enumerate(cells):
+        cell.id = f"cell-{i}"   # deterministic: regenerating an unchanged notebook gives no diff
     nb = new_notebook(cells=cells)
     nb.metadata["kernelspec"] = KERNELSPEC
     nb.metadata["language_info"] = {"name": "python"}
@@ -348,7 +350,8 @@ plt.show()
 
 SWEEP_ASSUMPTIONS = '''
 display(Markdown("## 本报告的假设" if zh else "## Assumptions this report makes"))
-items = list(sc.assumptions())
+# each scenario note in the report's language (note_zh in zh, the English note in en)
+items = [{"path": a["path"], "note": a["note"]} for a in sc.assumptions(lang)]
 items.append({"path": "behaviour", "note": T(
     "行为响应曲线为假设：按 DOMAIN.md 引用的 2026 年模拟研究校准（380 元时参保率 95%，450 元时 90%）。",
     "The behavioural response curve is an assumption calibrated to the 2026 simulation study cited in DOMAIN.md "

@@ -88,6 +88,13 @@ def _c(key: str, lang: str) -> str:
     return _T[key][0 if lang == "zh" else 1]
 
 
+def _with_reason(frame: pd.DataFrame, cols: list[str], lang: str) -> pd.DataFrame:
+    """``cols`` of a rejected/duplicates frame plus the reason in ``lang``, columns labelled."""
+    out = frame[cols].rename(columns={k: _c(k, lang) for k in cols})
+    out[_c("reason", lang)] = frame["reason_zh" if lang == "zh" else "reason"]
+    return out
+
+
 def default_as_of(scenario: Scenario) -> datetime.date:
     """1 January of the scenario's benefit year: the day ages are read on by default."""
     return datetime.date(int(scenario.policy.benefit_year), 1, 1)
@@ -132,9 +139,10 @@ class RosterBill:
         return [s for s in SOURCE_IDS if s != "individual" and (self.persons[f"{s}_fen"] > 0).any()]
 
     def rejected_records(self) -> list[dict[str, Any]]:
-        """Every rejected row: file, sheet, row, masked ID, reason (no full numbers)."""
+        """Every rejected row: file, sheet, row, masked ID, reason in English and in 简体中文
+        (``reason_zh``); no full numbers."""
         return [{"file": r["file"], "sheet": r["sheet"], "row": int(r["row"]),
-                 "id_masked": r["id_masked"], "reason": r["reason"]}
+                 "id_masked": r["id_masked"], "reason": r["reason"], "reason_zh": r["reason_zh"]}
                 for r in self.merge.rejected.to_dict("records")]
 
     # ------------------------------------------------------------------ JSON
@@ -268,12 +276,11 @@ class RosterBill:
         return frame
 
     def rejected_frame(self, lang: str = "zh") -> pd.DataFrame:
-        cols = ["file", "sheet", "row", "id_masked", "name", "reason"]
-        return self.merge.rejected[cols].rename(columns={k: _c(k, lang) for k in cols})
+        return _with_reason(self.merge.rejected, ["file", "sheet", "row", "id_masked", "name"], lang)
 
     def duplicates_frame(self, lang: str = "zh") -> pd.DataFrame:
-        cols = ["file", "sheet", "row", "id_masked", "name", "first_row", "reason"]
-        return self.merge.duplicates[cols].rename(columns={k: _c(k, lang) for k in cols})
+        return _with_reason(self.merge.duplicates,
+                            ["file", "sheet", "row", "id_masked", "name", "first_row"], lang)
 
     def name_conflicts_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["group", "id_masked", "name", "kept", "used", "file", "sheet", "row"]

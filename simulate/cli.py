@@ -67,20 +67,22 @@ def _validate(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
         if args.assumptions:
-            for a in sc.assumptions():
-                print(f"  assumption {a['path']}: {a['note']}")
+            for a in sc.assumptions(args.lang):
+                print(f"  假设 {a['path']}：{a['note']}" if args.lang == "zh" else
+                      f"  assumption {a['path']}: {a['note']}")
     return 2 if bad else 0
 
 
 @_command("assumptions")
 def _assumptions(args: argparse.Namespace) -> int:
     sc = _load(args)
-    items = sc.assumptions()
+    items = sc.assumptions(args.lang)   # note in --lang; note_zh always there too
     if args.json:
         _print_json({"scenario": sc.id, "assumptions": items})
     else:
+        sep = "：" if args.lang == "zh" else ": "
         for a in items:
-            print(f"{a['path']}: {a['note']}")
+            print(f"{a['path']}{sep}{a['note']}")
     return 0
 
 
@@ -150,11 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check scenario files; exit 0 only if all are valid")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--assumptions", action="store_true", help="also list every assumption")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="language of the assumption notes listed with --assumptions (default zh)")
     p.add_argument("--quiet", action="store_true", help="print only errors")
 
     p = sub.add_parser("assumptions", help="list what a scenario assumes where its document is silent")
     p.add_argument("scenario")
     _add_set(p)
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="language of the notes (default zh; --json always has note_zh too)")
     p.add_argument("--json", action="store_true")
 
     p = sub.add_parser("explain", help="one person's tier and who pays what, with the reasons")

@@ -94,7 +94,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         t = tiers[out.tier]
         lines.append(f"适用档次：{t.label.zh}（{t.section}）" if zh else f"Tier: {t.label.en} (section {t.section})")
         if t.assumption and t.note:
-            lines.append(f"  假设：{t.note}" if zh else f"  Assumption: {t.note}")
+            lines.append(f"  假设：{t.note_for('zh')}" if zh else f"  Assumption: {t.note}")
     pay = out.payment
     if pay.late_rule:
         sec = pol.timing.late.section

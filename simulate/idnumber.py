@@ -75,11 +75,17 @@ _ID15 = re.compile(r"^[0-9]{15}$")
 
 
 class IdNumberError(ValueError):
-    """An ID number that cannot be used; ``reason`` is one line and never holds the number."""
+    """An ID number that cannot be used; ``reason`` (English) and ``reason_zh`` (简体中文) are
+    one line each and never hold the number."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, reason_zh: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.reason_zh = reason_zh or reason
+
+    def reason_for(self, lang: str) -> str:
+        """The reason in ``lang`` ("zh" or "en")."""
+        return self.reason_zh if lang == "zh" else self.reason
 
 
 def age_on(birth_date: datetime.date, when: datetime.date) -> int:
@@ -184,20 +190,24 @@ def _from_number(value: numbers.Real) -> str:
     if isinstance(value, numbers.Integral):
         as_int = int(value)
         if as_int < 0:
-            raise IdNumberError("negative number in the ID column")
+            raise IdNumberError("negative number in the ID column", "身份证号一栏是负数")
         return str(as_int)
     as_float = float(value)
     if math.isnan(as_float):
-        raise IdNumberError("empty ID number")
+        raise IdNumberError("empty ID number", "身份证号为空")
     if math.isinf(as_float) or as_float < 0:
-        raise IdNumberError("not an ID number (numeric cell that is not a whole positive number)")
+        raise IdNumberError("not an ID number (numeric cell that is not a whole positive number)",
+                            "不是身份证号（数值单元格不是正整数）")
     if not as_float.is_integer():
-        raise IdNumberError("not an ID number (numeric cell with a fraction)")
+        raise IdNumberError("not an ID number (numeric cell with a fraction)",
+                            "不是身份证号（数值单元格带小数）")
     if as_float >= 10 ** _MAX_NUMERIC_DIGITS:
         raise IdNumberError(
             "ID stored as a number: a spreadsheet number keeps only 15 significant digits, "
             "so the last digits of this 18-digit ID are lost and cannot be recovered "
-            "(format the ID column as text and re-enter the numbers)")
+            "(format the ID column as text and re-enter the numbers)",
+            "身份证号以数字格式保存：电子表格的数字只保留15位有效数字，这个18位身份证号的末几位"
+            "已丢失，无法恢复（请将身份证号列设为文本格式后重新录入）")
     return str(int(as_float))
 
 
@@ -225,9 +235,9 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
         as_of = as_of.date()
     from_number = False
     if text is None:
-        raise IdNumberError("empty ID number")
+        raise IdNumberError("empty ID number", "身份证号为空")
     if isinstance(text, bool):
-        raise IdNumberError("not an ID number (a true/false cell)")
+        raise IdNumberError("not an ID number (a true/false cell)", "不是身份证号（单元格为逻辑值“是/否”）")
     if isinstance(text, numbers.Real):
         digits = _from_number(text)
         from_number = True
@@ -236,12 +246,14 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
     else:
         digits = _normalise_text(str(text))
     if not digits:
-        raise IdNumberError("empty ID number")
+        raise IdNumberError("empty ID number", "身份证号为空")
     if _SCIENTIFIC.match(digits):
         raise IdNumberError(
             "ID written in scientific notation (like 4.3E+17): the column was numeric in a "
             "spreadsheet, which keeps only 15 significant digits, so the last digits are lost "
-            "(format the ID column as text and re-export)")
+            "(format the ID column as text and re-export)",
+            "身份证号为科学计数法（如 4.3E+17）：该列在电子表格中为数字格式，只保留15位有效数字，"
+            "末几位已丢失（请将身份证号列设为文本格式后重新导出）")
     decimal = _DECIMAL_ZERO.match(digits)
     if decimal:
         digits = decimal.group(1)
@@ -251,10 +263,12 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
         is_final_x = char == "X" and position == len(digits) == 18
         if not ("0" <= char <= "9" or is_final_x):
             shown = char if char.isprintable() else repr(char)
-            raise IdNumberError(f"non-digit character {shown!r} at position {position}")
+            raise IdNumberError(f"non-digit character {shown!r} at position {position}",
+                                f"第{position}位是非数字字符 {shown!r}")
     if len(digits) not in (15, 18):
         raise IdNumberError(
-            f"bad length: {len(digits)} characters (an ID number has 18, or 15 for an old number)")
+            f"bad length: {len(digits)} characters (an ID number has 18, or 15 for an old number)",
+            f"位数错误：{len(digits)}位（身份证号应为18位，旧号码为15位）")
 
     converted = len(digits) == 15
     if converted:
@@ -265,19 +279,24 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
         if number[17] != expected:
             hint = ("; the ID was stored as a number, so a spreadsheet may have dropped its last "
                     "digits" if from_number else "")
+            hint_zh = "；该身份证号以数字格式保存，电子表格可能丢失了末几位" if from_number else ""
             raise IdNumberError(
                 f"bad check digit: expected {expected}, found {number[17]} "
-                f"(a digit was mistyped or the number is made up){hint}")
+                f"(a digit was mistyped or the number is made up){hint}",
+                f"校验码错误：应为 {expected}，实为 {number[17]}（有数字录入错误或号码为编造）{hint_zh}")
 
     foreigner = number[0] == "9" and number[1:3] in _PROVINCES
     if number[:2] not in _PROVINCES and not foreigner:
-        raise IdNumberError(f"unknown province code {number[:2]} in the first two digits")
+        raise IdNumberError(f"unknown province code {number[:2]} in the first two digits",
+                            f"前两位省级代码 {number[:2]} 不存在")
     birth = _birth_date(number[6:14])
     if birth > as_of:
-        raise IdNumberError(f"birth date after the as-of date {as_of.isoformat()}")
+        raise IdNumberError(f"birth date after the as-of date {as_of.isoformat()}",
+                            f"出生日期晚于年龄计算基准日 {as_of.isoformat()}")
     age = age_on(birth, as_of)
     if age > MAX_AGE:
-        raise IdNumberError(f"implausible age {age} (over {MAX_AGE}) on {as_of.isoformat()}")
+        raise IdNumberError(f"implausible age {age} (over {MAX_AGE}) on {as_of.isoformat()}",
+                            f"年龄 {age} 岁不合理（超过 {MAX_AGE} 岁，按 {as_of.isoformat()} 计算）")
     sex: Literal["F", "M"] = "M" if int(number[16]) % 2 else "F"
     return IdInfo(number=number, birth_date=birth, sex=sex, region=number[:6], age=age,
                   as_of=as_of, converted_from_15=converted)
@@ -287,12 +306,15 @@ def _birth_date(yyyymmdd: str) -> datetime.date:
     """Birth date from the 8 date digits; the reason names the bad part, not the date."""
     year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])
     if not 1 <= month <= 12:
-        raise IdNumberError(f"impossible birth date: month {month:02d}")
+        raise IdNumberError(f"impossible birth date: month {month:02d}",
+                            f"出生日期不存在：月份为 {month:02d}")
     if year < 1:
-        raise IdNumberError("impossible birth date: year 0000")
+        raise IdNumberError("impossible birth date: year 0000", "出生日期不存在：年份为 0000")
     try:
         return datetime.date(year, month, day)
     except ValueError:
         raise IdNumberError(
             f"impossible birth date: day {day:02d} does not exist in month {month:02d}"
-            + (" of that year" if month == 2 and day == 29 else "")) from None
+            + (" of that year" if month == 2 and day == 29 else ""),
+            ("出生日期不存在：" + ("该年" if month == 2 and day == 29 else "")
+             + f"{month}月没有{day}日")) from None

@@ -95,13 +95,22 @@ class _Flagged(_Model):
     """Anything a document leaves unstated carries ``assumption: true`` and a note."""
 
     assumption: bool = False
-    note: str | None = None
+    note: str | None = None       # English
+    note_zh: str | None = None    # 简体中文, shown in zh outputs (falls back to ``note``)
 
     @model_validator(mode="after")
     def _assumption_needs_note(self):
         if self.assumption and not (self.note and self.note.strip()):
             raise ValueError("assumption: true needs a note saying what is assumed and why")
+        if self.note_zh is not None and not self.note_zh.strip():
+            raise ValueError("note_zh must not be empty (leave it out instead)")
         return self
+
+    def note_for(self, lang: str) -> str:
+        """The note in ``lang`` (zh falls back to the English ``note`` when no ``note_zh``)."""
+        if lang == "zh" and self.note_zh and self.note_zh.strip():
+            return self.note_zh
+        return self.note or ""
 
 
 class Bilingual(_Model):
@@ -135,6 +144,11 @@ class FiscalSplit(_Flagged):
     city: Percent
     county: Percent
     source: str = Field(min_length=1)
+    source_zh: str | None = Field(default=None, min_length=1)
+
+    def source_for(self, lang: str) -> str:
+        """Where the split comes from, in ``lang`` (zh falls back to ``source``)."""
+        return self.source_zh if lang == "zh" and self.source_zh else self.source
 
     @model_validator(mode="after")
     def _sums_to_100(self):
@@ -428,7 +442,15 @@ class Policy(_Model):
     work_funds: WorkFunds | None = None
     area: Area
     behaviour: Behaviour = Behaviour()
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()        # English
+    notes_zh: tuple[str, ...] = ()     # 简体中文, one per entry of ``notes``
+
+    @model_validator(mode="after")
+    def _notes_zh_match(self):
+        if self.notes_zh and len(self.notes_zh) != len(self.notes):
+            raise _PathError(("notes_zh",), f"notes_zh has {len(self.notes_zh)} entries but notes "
+                             f"has {len(self.notes)}: give one translation per note")
+        return self
 
     @field_validator("tiers")
     @classmethod
@@ -474,13 +496,25 @@ class Policy(_Model):
                 return t
         raise KeyError(tier_id)
 
-    def assumptions(self) -> list[dict[str, str]]:
-        """Every place this scenario assumes what its document leaves unstated (path, note)."""
+    def notes_for(self, lang: str) -> tuple[str, ...]:
+        """The scenario's general notes in ``lang`` (zh falls back to the English ``notes``)."""
+        return self.notes_zh if lang == "zh" and self.notes_zh else self.notes
+
+    def assumptions(self, lang: str | None = None) -> list[dict[str, str]]:
+        """Every place this scenario assumes what its document leaves unstated.
+
+        Each item has ``path``, ``note`` and ``note_zh`` (``note_zh`` falls back to the
+        English note when the scenario gives no translation). Without ``lang``, ``note`` is
+        the English note (as before); with ``lang`` ("zh" or "en"), ``note`` is the note in
+        that language, so callers can print ``a["note"]`` whatever the language.
+        """
         out: list[dict[str, str]] = []
 
         def walk(node: Any, path: str) -> None:
             if isinstance(node, _Flagged) and node.assumption:
-                out.append({"path": path or "(scenario)", "note": node.note or ""})
+                en, zh = node.note or "", node.note_for("zh")
+                out.append({"path": path or "(scenario)", "note": zh if lang == "zh" else en,
+                            "note_zh": zh})
             if isinstance(node, BaseModel):
                 for name in type(node).model_fields:
                     walk(getattr(node, name), f"{path}.{name}" if path else name)
@@ -533,8 +567,8 @@ class Scenario:
         return {"scenario": self.policy.id, "files": self.chain, "overrides": self.overrides,
                 "document": self.policy.document.number}
 
-    def assumptions(self) -> list[dict[str, str]]:
-        return self.policy.assumptions()
+    def assumptions(self, lang: str | None = None) -> list[dict[str, str]]:
+        return self.policy.assumptions(lang)
 
     def data_path(self, name: str) -> Path:
         """Resolve a data file named in the scenario: relative to the scenario, else to data/."""

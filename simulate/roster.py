@@ -36,7 +36,8 @@ Reading (:func:`read_roster`):
 * every other row is either accepted (``RosterRead.rows``) or rejected with its file, row
   number (as the user sees it in Excel or a text editor) and all of its reasons
   (``RosterRead.rejected``): invalid ID number, empty name, unknown category word,
-  unreadable disability grade, no identity at all;
+  unreadable disability grade, no identity at all. Each reason is given in English
+  (``reason``) and in 简体中文 (``reason_zh``, used by the zh outputs);
 * a problem with the whole file raises :class:`RosterError` with one line ``FILE: reason``.
 
 Merging (:func:`merge_rosters`): one person per valid ID with the union of identities and
@@ -72,7 +73,7 @@ import yaml
 from ._yaml import read_yaml_file
 from .errors import SimulateError
 from .idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
-from .vocabulary import IDENTITY_IDS, identity_mask
+from .vocabulary import IDENTITY_IDS, identity_mask, label
 
 __all__ = [
     "BY_FILE_COLUMNS",
@@ -121,11 +122,12 @@ _NO_GRADE = frozenset({"", "无", "否", "/", "-", "—", "0", "0级", "未定�
 
 ROW_COLUMNS = ("file", "sheet", "row", "name", "id_number", "village", "town", "category_text",
                "identities", "disability_grade", "birth_date", "age", "sex", "id_converted")
-REJECTED_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "reason")
+REJECTED_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "reason", "reason_zh")
 PERSON_COLUMNS = ("id_number", "name", "village", "town", "identities", "identity_mask",
                   "disability_grade", "age", "sex", "birth_date", "id_converted",
                   "sources", "lists", "n_lists")
-DUPLICATE_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "first_row", "reason")
+DUPLICATE_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "first_row", "reason",
+                     "reason_zh")
 NAME_CONFLICT_COLUMNS = ("group", "id_masked", "name", "kept", "used", "file", "sheet", "row")
 MULTI_LIST_COLUMNS = ("id_masked", "name", "village", "n_lists", "lists", "identities",
                       "disability_grade", "sources")
@@ -668,29 +670,34 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
         if _norm(name) in name_aliases and _norm(id_text) in id_aliases:
             repeated += 1
             continue
-        reasons: list[str] = []
+        reasons: list[tuple[str, str]] = []   # (English, 简体中文)
         info: IdInfo | None = None
         if not id_text:
-            reasons.append("missing ID number")
+            reasons.append(("missing ID number", "缺少身份证号"))
         else:
             try:
                 info = validate_id(raw_id, as_of=as_of)
             except IdNumberError as exc:
-                reasons.append(f"invalid ID number: {exc.reason}")
+                reasons.append((f"invalid ID number: {exc.reason}", f"身份证号无效：{exc.reason_zh}"))
         if not name:
-            reasons.append("empty name")
+            reasons.append(("empty name", "姓名为空"))
         identities, grade, category_text = _row_identities(cells, cell, mapping, reasons)
         if info is not None and not reasons and not identities and not grade \
                 and not mapping.allow_no_identity:
-            reasons.append("no identity: " + (f"category {category_text!r} confers none"
-                                              if category_text else "category cell empty")
-                           + " and the mapping has no default_identity")
+            reasons.append((
+                "no identity: " + (f"category {category_text!r} confers none"
+                                   if category_text else "category cell empty")
+                + " and the mapping has no default_identity",
+                "无身份：" + (f"类别 {category_text!r} 不对应任何身份" if category_text
+                              else "类别单元格为空")
+                + "，且对照表未设默认身份（default_identity）"))
         if reasons or info is None:
             rejected.append({
                 "file": file, "sheet": table.sheet, "row": row,
                 "id_masked": info.masked if info else mask_id(id_text),
                 "name": mask_ids_in_text(name),
-                "reason": mask_ids_in_text("; ".join(reasons)),
+                "reason": mask_ids_in_text("; ".join(en for en, _ in reasons)),
+                "reason_zh": mask_ids_in_text("；".join(zh for _, zh in reasons)),
             })
             continue
         rows.append({
@@ -707,9 +714,9 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
 
 
 def _row_identities(cells: list[Any], cell: Any, mapping: RosterMapping,
-                    reasons: list[str]) -> tuple[tuple[str, ...], int, str]:
+                    reasons: list[tuple[str, str]]) -> tuple[tuple[str, ...], int, str]:
     """Identities (vocabulary order), disability grade and the category cell text of a row;
-    problems are appended to ``reasons``."""
+    problems are appended to ``reasons`` as (English, 简体中文) pairs."""
     identities = set(mapping.default_identity)
     grade = 0
     category_text = " ".join(_cell_text(cell(cells, "category")).split())
@@ -723,14 +730,17 @@ def _row_identities(cells: list[Any], cell: Any, mapping: RosterMapping,
         identities.update(rule.identities)
         grade = _most_severe(grade, rule.disability_grade)
     if unknown:
-        reasons.append("unknown category word " + ", ".join(repr(w) for w in unknown)
-                       + f" (add it to the categories of the mapping {mapping.source})")
+        reasons.append(("unknown category word " + ", ".join(repr(w) for w in unknown)
+                        + f" (add it to the categories of the mapping {mapping.source})",
+                        "未识别的类别词 " + "、".join(repr(w) for w in unknown)
+                        + f"（请加入对照表 {mapping.source} 的 categories）"))
     raw_grade = cell(cells, "disability_grade")
     try:
         grade = _most_severe(grade, _parse_grade(raw_grade))
     except ValueError:
-        reasons.append(f"unreadable disability grade {_cell_text(raw_grade)!r} "
-                       "(expected 一级..四级 or 1..4)")
+        reasons.append((f"unreadable disability grade {_cell_text(raw_grade)!r} "
+                        "(expected 一级..四级 or 1..4)",
+                        f"残疾等级 {_cell_text(raw_grade)!r} 无法识别（应为一级至四级或1至4）"))
     ordered = tuple(i for i in IDENTITY_IDS if i in identities)
     return ordered, grade, category_text
 
@@ -803,11 +813,12 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
                  "row": rec["row"], "used": kept is None})
             if kept is not None:
                 n_dup += 1
-                reason = _duplicate_reason(kept, rec, multi_sheet)
+                reason, reason_zh = _duplicate_reason(kept, rec, multi_sheet)
                 duplicates.append({"file": read.file, "sheet": rec["sheet"], "row": rec["row"],
                                    "id_masked": mask_id(key),
                                    "name": mask_ids_in_text(rec["name"]),
-                                   "first_row": kept["row"], "reason": reason})
+                                   "first_row": kept["row"], "reason": reason,
+                                   "reason_zh": reason_zh})
                 continue
             first[key] = rec
             used_rows += 1
@@ -891,16 +902,24 @@ def _where(file: str, sheet: str, row: int, multi_sheet: bool) -> str:
     return f"{file}[{sheet}]:{row}" if multi_sheet and sheet else f"{file}:{row}"
 
 
-def _duplicate_reason(kept: Mapping[str, Any], rec: Mapping[str, Any], multi_sheet: bool) -> str:
-    """'duplicate of row N', saying what of the later row is lost when it differs."""
-    place = f"row {kept['row']}" + (f" (sheet {kept['sheet']!r})"
-                                    if multi_sheet and kept["sheet"] != rec["sheet"] else "")
-    lost = [i for i in rec["identities"] if i not in kept["identities"]]
+def _duplicate_reason(kept: Mapping[str, Any], rec: Mapping[str, Any],
+                      multi_sheet: bool) -> tuple[str, str]:
+    """'duplicate of row N' (English, 简体中文), saying what of the later row is lost when it
+    differs."""
+    other_sheet = multi_sheet and kept["sheet"] != rec["sheet"]
+    place = f"row {kept['row']}" + (f" (sheet {kept['sheet']!r})" if other_sheet else "")
+    place_zh = (f"工作表 {kept['sheet']!r} " if other_sheet else "") + f"第{kept['row']}行"
+    lost_ids = [i for i in rec["identities"] if i not in kept["identities"]]
+    lost, lost_zh = list(lost_ids), [label(i, "zh") for i in lost_ids]
     if rec["disability_grade"] and rec["disability_grade"] != kept["disability_grade"]:
         lost.append(f"disability grade {rec['disability_grade']}")
-    reason = f"duplicate of {place}"
+        lost_zh.append(f"{rec['disability_grade']}级残疾")
+    reason, reason_zh = f"duplicate of {place}", f"与{place_zh}重复"
     if rec["name"] != kept["name"]:
-        reason += f"; different name {mask_ids_in_text(rec['name'])!r}"
+        name = mask_ids_in_text(rec["name"])
+        reason += f"; different name {name!r}"
+        reason_zh += f"；姓名不同 {name!r}"
     if lost:
         reason += f"; not used from this row: {', '.join(lost)}"
-    return reason
+        reason_zh += f"；本行未采用：{'、'.join(lost_zh)}"
+    return reason, reason_zh

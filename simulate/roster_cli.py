@@ -11,7 +11,8 @@ Prints a summary, or with ``--json`` the JSON contract::
      "rows_used", "rows_rejected", "multi_list", "out", ...}
 
 ``by_source`` and ``fiscal_subsidy`` are yuan numbers as in ``run --json``; ``rejected`` is
-the list of rejected rows ``{file, sheet, row, id_masked, reason}`` and ``rows_rejected``
+the list of rejected rows ``{file, sheet, row, id_masked, reason, reason_zh}`` (``reason``
+in English, ``reason_zh`` in 简体中文) and ``rows_rejected``
 its length. A bad file, mapping or date is one line on stderr
 (``simulate roster: FILE: reason``, never a full ID number) and exit status 2.
 """
@@ -74,7 +75,8 @@ def summary_text(bill, out: str, lang: str = "zh") -> str:
     if bill.rows_rejected:
         lines += ["", "剔除记录" if zh else "Rejected rows"]
         for r in j["rejected"][:20]:
-            lines.append(f"  {r['file']}:{r['row']}  {r['id_masked']}  {r['reason']}")
+            reason = r["reason_zh"] if zh else r["reason"]
+            lines.append(f"  {r['file']}:{r['row']}  {r['id_masked']}  {reason}")
         if len(j["rejected"]) > 20:
             lines.append(f"  … {len(j['rejected']) - 20} 条更多，见 bill.xlsx" if zh else
                          f"  … {len(j['rejected']) - 20} more in bill.xlsx")

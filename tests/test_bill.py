@@ -27,6 +27,25 @@ FILES = [ROSTERS / f for f in EXPECTED["files"]]
 MAPPING = ROSTERS / EXPECTED["mapping"]
 #: An ID-like run: 15 or more digits (optionally ending in X), not part of a longer number.
 ID_LIKE = re.compile(r"(?<![0-9])[0-9]{14}[0-9Xx](?:[0-9]{2}[0-9Xx])?(?![0-9])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Four or more English words in a row: text for a zh reader that is still English.
+_ENGLISH_RUN = re.compile(r"(?:\b[A-Za-z]{2,}\b[\s,;:()]+){3,}\b[A-Za-z]{2,}\b")
+#: The Chinese reason for each kind of rejection in expected.yaml (a fragment of it).
+REASON_ZH = {
+    "bad check digit": "身份证号无效：校验码错误",
+    "duplicate of row 4": "与第4行重复",
+    "ID stored as a number": "15位有效数字",
+    "impossible birth date: month 13": "出生日期不存在：月份为 13",
+    "unreadable disability grade": "无法识别",
+    "duplicate of row 5": "与第5行重复",
+    "bad length: 17": "位数错误：17位",
+    "empty name": "姓名为空",
+    "unknown category word '军属'": "未识别的类别词 '军属'",
+}
+
+
+def _is_zh(text: str) -> bool:
+    return bool(_CJK.search(text)) and not _ENGLISH_RUN.search(text)
 
 
 def _make_rosters_module():
@@ -112,6 +131,8 @@ def test_rejected_rows_with_reasons(bill):
         [(e["file"], e["row"]) for e in EXPECTED["rejected"]]
     for r, e in zip(rejected, EXPECTED["rejected"]):
         assert e["reason"] in r["reason"], (r, e)
+        assert REASON_ZH[e["reason"]] in r["reason_zh"], (r, e)
+        assert _is_zh(r["reason_zh"]), r
         assert "*" in r["id_masked"]
 
 
@@ -186,6 +207,10 @@ def test_bill_xlsx_sheets(out_dir):
     rejected = list(wb["剔除记录"].iter_rows(values_only=True))
     assert len(rejected) == 1 + EXPECTED["rows_rejected"]
     assert "原因" in rejected[0]
+    reasons = [row[rejected[0].index("原因")] for row in rejected[1:]]
+    assert all(_is_zh(r) for r in reasons), reasons
+    duplicates = list(wb["重复记录"].iter_rows(values_only=True))
+    assert all(_is_zh(row[duplicates[0].index("原因")]) for row in duplicates[1:])
     summary = {r[0]: r[2] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary["医疗救助基金"] == 1750 and summary["县财政"] == 1020
     readme = (out_dir / "README.txt").read_text("utf-8")
@@ -272,9 +297,29 @@ def test_cli_json_shape(tmp_path, capsys):
     assert j["persons"] == EXPECTED["persons"] and j["rows_read"] == EXPECTED["rows_read"]
     assert j["rows_used"] == EXPECTED["rows_used"] and j["multi_list"] == EXPECTED["multi_list"]
     assert len(j["rejected"]) == j["rows_rejected"] == EXPECTED["rows_rejected"]
-    assert set(j["rejected"][0]) == {"file", "sheet", "row", "id_masked", "reason"}
+    assert set(j["rejected"][0]) == {"file", "sheet", "row", "id_masked", "reason", "reason_zh"}
+    assert all(_is_zh(r["reason_zh"]) for r in j["rejected"])
     assert j["out"] == str(out)
     assert json.loads((out / "bill.json").read_text("utf-8"))["by_source"] == EXPECTED["by_source"]
+
+
+def test_cli_text_reasons_follow_lang(tmp_path, capsys):
+    args = ["roster", str(SCENARIO), *map(str, FILES), "--mapping", str(MAPPING)]
+    assert main(args + ["--out", str(tmp_path / "zh")]) == 0          # zh is the default
+    zh = capsys.readouterr().out
+    assert main(args + ["--out", str(tmp_path / "en"), "--lang", "en"]) == 0
+    en = capsys.readouterr().out
+    zh_lines = zh.split("剔除记录\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    en_lines = en.split("Rejected rows\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(zh_lines) == len(en_lines) == EXPECTED["rows_rejected"]
+    for line, e in zip(zh_lines, EXPECTED["rejected"]):
+        assert REASON_ZH[e["reason"]] in line and not _ENGLISH_RUN.search(line), line
+    for line, e in zip(en_lines, EXPECTED["rejected"]):
+        assert e["reason"] in line, line
+    wb = openpyxl.load_workbook(tmp_path / "en" / "bill.xlsx")
+    sheet = next(wb[n] for n in wb.sheetnames if n.lower().startswith("rejected"))
+    rows = list(sheet.iter_rows(values_only=True))
+    assert all(not _CJK.search(row[rows[0].index("reason")].split("'")[0]) for row in rows[1:])
 
 
 def test_cli_subprocess_end_to_end(tmp_path):

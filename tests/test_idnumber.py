@@ -271,3 +271,55 @@ def test_reasons_never_repeat_the_input(text: str) -> None:
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 14:
             assert digits not in err.reason
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_RUN = re.compile(r"(?:\b[A-Za-z]{2,}\b[\s,;:()]+){3,}\b[A-Za-z]{2,}\b")
+
+
+def _unknown_province_id() -> str:
+    first17 = "00092219900101123"
+    return first17 + _check(first17)
+
+
+@pytest.mark.parametrize("value", [
+    -5,                                          # negative number
+    float("nan"), None, "", "  ",                # empty
+    float("inf"),                                # numeric cell, not a whole positive number
+    1.5,                                         # numeric cell with a fraction
+    4.30922199001011e+17,                        # lost digits
+    True,                                        # a true/false cell
+    "4.30922E+17",                               # scientific notation
+    "43092219900101A23X",                        # non-digit
+    "43092219900101123",                         # bad length
+    _with_check("7")[:-1] + "3",                 # bad check digit
+    _unknown_province_id(),                      # unknown province code
+    make_id("430922", "20240301", "123"),        # born after as_of
+    make_id("430922", "19000101", "123"),        # implausible age
+    make_id("430922", "19901301", "123"),        # month 13
+    make_id("430922", "00000101", "123"),        # year 0000
+    make_id("430922", "19900431", "123"),        # day 31 in April
+    make_id("430922", "20230229", "123"),        # 29 February of a common year
+])
+def test_every_rejection_has_a_chinese_reason(value) -> None:
+    with pytest.raises(IdNumberError) as err:
+        validate_id(value, as_of=AS_OF)
+    zh = err.value.reason_zh
+    assert _CJK.search(zh), zh
+    assert not _ENGLISH_RUN.search(zh), zh
+    assert "\n" not in zh
+    assert err.value.reason_for("zh") == zh and err.value.reason_for("en") == err.value.reason
+    if isinstance(value, str) and len(value) >= 14:
+        assert value not in zh and value[6:14] not in zh   # neither the number nor the birth date
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=0, max_size=30))
+def test_chinese_reasons_never_repeat_the_input(text: str) -> None:
+    try:
+        validate_id(text, as_of=AS_OF)
+    except IdNumberError as err:
+        assert "\n" not in err.reason_zh and _CJK.search(err.reason_zh)
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) >= 14:
+            assert digits not in err.reason_zh

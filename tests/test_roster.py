@@ -62,6 +62,18 @@ def _assert_masked(frame: pd.DataFrame) -> None:
         assert not re.search(r"\d{14,}", value), value
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Four or more English words in a row: a reason meant for a zh reader that is still English.
+_ENGLISH_RUN = re.compile(r"(?:\b[A-Za-z]{2,}\b[\s,;:()]+){3,}\b[A-Za-z]{2,}\b")
+
+
+def _assert_zh(reason: str, *fragments: str) -> None:
+    """A zh reason reads as Chinese (and holds the given fragments)."""
+    assert _CJK.search(reason) and not _ENGLISH_RUN.search(reason), reason
+    for fragment in fragments:
+        assert fragment in reason, (fragment, reason)
+
+
 # ---------------------------------------------------------------------------------------
 # mapping
 # ---------------------------------------------------------------------------------------
@@ -214,6 +226,7 @@ def test_csv_scientific_notation_from_excel_is_rejected(tmp_path: Path) -> None:
     assert read.rows_read == 2 and len(read.rows) == 1
     (rej,) = read.rejected.to_dict("records")
     assert rej["row"] == 2 and "scientific notation" in rej["reason"]
+    _assert_zh(rej["reason_zh"], "身份证号无效", "科学计数法")
 
 
 # ---------------------------------------------------------------------------------------
@@ -275,6 +288,8 @@ def test_xlsx_merged_title_blank_rows_and_numeric_ids(tmp_path: Path) -> None:
     assert "15 significant digits" in rejected.loc[6, "reason"]
     assert rejected.loc[6, "id_masked"] != str(float(SUN))
     assert "unreadable disability grade '五级'" in rejected.loc[9, "reason"]
+    _assert_zh(rejected.loc[6, "reason_zh"], "15位有效数字", "无法恢复")
+    _assert_zh(rejected.loc[9, "reason_zh"], "残疾等级 '五级' 无法识别")
     assert rejected.loc[9, "id_masked"] == mask_id(LI)
     assert read.skipped_blank == 3  # rows 7 and 10, and the merged footer on row 11
     assert read.rows_read == 6
@@ -332,6 +347,13 @@ def test_row_level_reasons(tmp_path: Path) -> None:
     assert reasons[6] == "missing ID number"
     assert reasons[7].startswith("no identity: category cell empty")
     assert reasons[9].startswith("no identity: category '无' confers none")
+    zh = read.rejected.set_index("row")["reason_zh"]
+    _assert_zh(zh[2], "未识别的类别词 '低保'")
+    _assert_zh(zh[3], "未识别的类别词 '贫困老人'")
+    _assert_zh(zh[4], "身份证号无效：校验码错误")
+    assert zh[5] == "姓名为空" and zh[6] == "缺少身份证号"
+    _assert_zh(zh[7], "无身份：类别单元格为空")
+    _assert_zh(zh[9], "无身份：类别 '无' 不对应任何身份")
     assert read.rows["row"].tolist() == [10]
     assert read.rows["identities"].iloc[0] == ("urban_dibao",)
     assert read.rows["disability_grade"].iloc[0] == 1
@@ -461,6 +483,10 @@ def test_merge_duplicates_are_rejected_rows(tmp_path: Path) -> None:
     rejected = merged.rejected.set_index(["file", "row"])
     assert rejected.loc[("民政低保.csv", 4), "reason"] == li["reason"]
     assert "bad check digit" in rejected.loc[("民政低保.csv", 6), "reason"]
+    _assert_zh(li["reason_zh"], "与第3行重复", "本行未采用：特困人员")
+    _assert_zh(wang["reason_zh"], "1级残疾")
+    assert rejected.loc[("民政低保.csv", 4), "reason_zh"] == li["reason_zh"]
+    _assert_zh(rejected.loc[("民政低保.csv", 6), "reason_zh"], "校验码错误")
 
 
 def test_merge_multi_list_and_name_conflicts(tmp_path: Path) -> None:
