@@ -77,12 +77,22 @@ def _validate(args: argparse.Namespace) -> int:
 def _assumptions(args: argparse.Namespace) -> int:
     sc = _load(args)
     items = sc.assumptions(args.lang)   # note in --lang; note_zh always there too
+    prov = sc.provenance()
     if args.json:
-        _print_json({"scenario": sc.id, "assumptions": items})
-    else:
-        sep = "：" if args.lang == "zh" else ": "
-        for a in items:
-            print(f"{a['path']}{sep}{a['note']}")
+        _print_json({"scenario": sc.id, "files": prov["files"], "overrides": prov["overrides"],
+                     "assumptions": items})
+        return 0
+    zh = args.lang == "zh"
+    sep = "：" if zh else ": "
+    # where the rules come from: the file, the files it extends, and any overrides
+    for i, f in enumerate(prov["files"]):
+        role = ("情景文件" if i == 0 else "继承自") if zh else ("scenario file" if i == 0 else "extends")
+        print(f"{role}{sep}{f['path']} (sha256 {f['sha256'][:16]}…)")
+    for path, value in prov["overrides"].items():
+        print(f"{'参数调整' if zh else 'override'}{sep}{path} = {value}")
+    print(f"{'假设' if zh else 'assumptions'}{sep}{len(items)}")
+    for a in items:
+        print(f"  {a['path']}{sep}{a['note']}")
     return 0
 
 

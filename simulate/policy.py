@@ -625,8 +625,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dic
         return raw, [entry]
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends", "must be the path of another scenario file")
-    parent_path = (path.parent / parent).resolve()
-    if parent_path in seen or parent_path == path.resolve():
+    parent_path = path.parent / parent   # as the user would write it, for messages
+    if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
         raise ScenarioError(f"{path}: extends", f"circular chain through {parent}")
     if len(seen) > 10:
         raise ScenarioError(f"{path}: extends", "chain longer than 10 files")

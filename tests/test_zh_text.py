@@ -74,14 +74,16 @@ def test_every_note_has_a_chinese_version(path):
 def test_assumptions_command_is_chinese_by_default(path, capsys):
     pol = load_scenario(path).policy
     assert main(["assumptions", str(path)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out.splitlines()
+    header, lines = [x for x in out if not x.startswith("  ")], [x[2:] for x in out if x.startswith("  ")]
+    assert header[0].startswith("情景文件：") and header[-1] == f"假设：{len(pol.assumptions())}"
     assert len(lines) == len(pol.assumptions())
     for line, a in zip(lines, pol.assumptions()):
         where, _, note = line.partition("：")
         assert where == a["path"] and note == a["note_zh"], line
         assert CJK.search(note) and not english_runs(note), line
     assert main(["assumptions", str(path), "--lang", "en"]) == 0
-    en = capsys.readouterr().out.splitlines()
+    en = [x[2:] for x in capsys.readouterr().out.splitlines() if x.startswith("  ")]
     assert en == [f"{a['path']}: {a['note']}" for a in pol.assumptions()]
     assert main(["validate", "--assumptions", "--quiet", str(path)]) == 0
     for line in capsys.readouterr().out.splitlines():
