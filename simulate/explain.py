@@ -70,6 +70,11 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         lines.append(f"Person: {who or 'no hardship identity'}; {', '.join(attrs)}")
         lines.append(f"Personal standard {yuan_text(pol.contribution.personal)} yuan, fiscal subsidy "
                      f"{yuan_text(pol.contribution.fiscal_subsidy)} yuan (section {pol.contribution.section})")
+    if scenario.overrides:   # a what-if: say what was changed from the document's rules
+        changes = "；".join(f"{k} = {v}" for k, v in scenario.overrides.items()) if zh else \
+            "; ".join(f"{k} = {v}" for k, v in scenario.overrides.items())
+        lines.append(f"参数调整（假设情景，非文件规定）：{changes}" if zh else
+                     f"Overrides (a what-if, not the document): {changes}")
     rule_name = {"priority": ("按优先顺序（首个符合的档次）", "priority order (the first tier that applies)"),
                  "highest_benefit": ("就高（个人缴费最少的档次）", "highest benefit (the tier where the person pays least)")}
     if len(out.eligible) > 1:
