@@ -16,4 +16,7 @@ def frame_text(frame, lang: str = "zh") -> str:
             df[c] = df[c].map(lambda x: f"{x:,}")
         elif df[c].dtype == bool or df[c].dtype == object:
             df[c] = df[c].map(lambda x: (("是" if x else "否") if lang == "zh" else ("yes" if x else "no")) if isinstance(x, bool) else ("" if x is None else x))
-    return df.to_string(index=False)
+    import pandas as pd
+    # Chinese characters take two columns in a terminal: align the columns for them
+    with pd.option_context("display.unicode.east_asian_width", True):
+        return df.to_string(index=False)
