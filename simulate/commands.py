@@ -8,34 +8,25 @@ from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _print_json
 from .errors import SimulateError
 
 
-def _size(text: str) -> int:
-    try:
-        v = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of persons, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+def _whole_number(lo: int, hi: int, what: str = "a whole number", separators: bool = False):
+    """An argparse type: a whole number in [lo, hi], with a one-line reason otherwise."""
+    def parse(text: str) -> int:
+        raw = text.replace("_", "").replace(",", "") if separators else text
+        try:
+            v = int(raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+        if v < lo:
+            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"must be at most {hi}, got {v}")
+        return v
+    return parse
 
 
-def _seed(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if not 0 <= v < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63-1, got {v}")
-    return v
-
-
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+_size = _whole_number(1, 2_000_000_000, "a whole number of persons", separators=True)
+_seed = _whole_number(0, 2**63 - 1)
+_positive = _whole_number(1, 10**6)
 
 
 def add_population_args(p: argparse.ArgumentParser) -> None:
