@@ -29,7 +29,8 @@ ROSTERS = ["minzheng_dibao.csv", "minzheng_tekun.xlsx", "canlian.xlsx", "fupin_j
 
 def _check(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
-    assert r.returncode == 0, f"{cmd} exited {r.returncode}\nstdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}"
+    assert r.returncode == 0, (f"{cmd} exited {r.returncode}\nstdout: {r.stdout[-2000:]}\n"
+                               f"stderr: {r.stderr[-2000:]}")
     return r
 
 
