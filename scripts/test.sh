@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Linux machine (Python 3.11+), then run them.
-# System package: Debian's chromium, for the test that opens a rendered report headless.
+# System packages (Debian): chromium, poppler-utils, python3-venv — see scripts/system-deps.sh.
+# Extra arguments go to pytest, e.g. `-m "not slow"` to skip the wheel/dashboard tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing chromium (Debian package) for the browser test..."
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "warning: could not install chromium; the browser test will fail and say why"
-  else
-    echo "warning: chromium is not installed and this is not root; the browser test will fail"
-  fi
-fi
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+  || { echo "error: Python 3.11 or newer is needed (python3 is $(python3 -V 2>&1))" >&2; exit 1; }
+bash scripts/system-deps.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"

@@ -31,6 +31,7 @@ from .outlay import Outlay
 from .policy import Rule, Scenario, load_scenario
 from .population import Population, read_population_csv, read_villages
 from .reference import TIMINGS
+from .resources import data_path
 from .rules import mask_of
 from .runner import run
 from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_spec,
@@ -40,8 +41,6 @@ from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carlo",
            "expected_value", "multi_year", "national_standards", "parse_values", "param_label",
            "default_rate_ranges", "rate_label"]
-
-_DATA = Path(__file__).resolve().parent.parent / "data"
 
 #: Column labels (zh, en) of the analysis frames; money columns are yuan.
 LABELS: dict[str, tuple[str, str]] = {
@@ -1081,7 +1080,7 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
 def national_standards(path: str | Path | None = None):
     """National minimum standards by benefit year (yuan): ``data/national-standards.csv``."""
     import pandas as pd
-    p = Path(path) if path else _DATA / "national-standards.csv"
+    p = Path(path) if path else data_path("national-standards.csv")
     frame = pd.read_csv(p)
     return frame.sort_values("benefit_year").reset_index(drop=True)
 

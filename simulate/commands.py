@@ -141,3 +141,5 @@ _register_report()
 from . import roster_cli as _roster_cli  # noqa: E402,F401  registers `simulate roster`
 from . import region_cli as _region_cli  # noqa: E402,F401  registers `simulate region`
 from . import analysis_cli  # noqa: E402,F401  registers compare, sweep-table, solve, montecarlo, expected, multiyear
+from . import dashboard as _dashboard  # noqa: E402,F401  registers `simulate dashboard`
+from . import examples as _examples  # noqa: E402,F401  registers `simulate examples`

@@ -19,6 +19,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from . import _yaml
 from .errors import ScenarioError
+from .resources import folder
 from .vocabulary import IDENTITIES, SOURCES
 
 # ----------------------------------------------------------------------------- value types
@@ -572,7 +573,7 @@ class Scenario:
 
     def data_path(self, name: str) -> Path:
         """Resolve a data file named in the scenario: relative to the scenario, else to data/."""
-        for base in (self.base_dir, self.base_dir.parent / "data", _REPO_DATA):
+        for base in (self.base_dir, self.base_dir.parent / "data", folder("data")):
             p = (base / name)
             if p.exists():
                 return p
@@ -584,8 +585,6 @@ class Scenario:
         where = self.chain[0]["path"] if self.chain else self.policy.id
         return _build(where, self.file_raw, self.chain, merged, self.base_dir)
 
-
-_REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def _deep_merge(base: Any, patch: Any) -> Any:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import SimulateError
+from .resources import notebook_path
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-SCENARIO_REPORT = NOTEBOOKS / "scenario_report.ipynb"
-SWEEP_REPORT = NOTEBOOKS / "sweep_report.ipynb"
+SCENARIO_REPORT = notebook_path("scenario_report.ipynb")
+SWEEP_REPORT = notebook_path("sweep_report.ipynb")
 
 _PERCENT_WORDS = ("率", "占比", "比例", "share", "participation", "percent", "target", "目标")
 _COUNT_WORDS = ("人数", "人口数", "任务数", "persons", "enrolled", "residents", "task", "members",

@@ -13,24 +13,23 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from .errors import PopulationError
 from .population import Population, Villages, one_area, read_villages
+from .resources import data_path
 from .rules import can_match_plain, mask_of
 from .vocabulary import IDENTITIES, IDENTITY_BIT
 
 #: Persons per block: the unit of randomness. Changing it changes every synthetic population.
 BLOCK = 1 << 20
-_DATA = Path(__file__).resolve().parent.parent / "data"
 _U16 = 65536
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    path = _DATA / name
+    path = data_path(name)
     with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 

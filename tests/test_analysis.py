@@ -223,11 +223,10 @@ def test_expected_value_within_monte_carlo_interval(scenario):
         assert abs(expected - row["mean"]) <= 4 * se + 1, (item, expected, row["mean"], se)
 
 
-def test_expected_value_is_fast_and_follows_overrides():
+def test_expected_value_follows_overrides():
+    # its speed (target < 50 ms a call) is measured by benchmarks/bench_expected_value.py
     sc = load_scenario(LANGXI)
-    an.expected_value(sc, size=300_000)
     ev = an.expected_value(sc, size=300_000)
-    assert ev["elapsed_ms"] < 50
     more = an.expected_value(sc.with_overrides({"contribution.personal": 400}), size=300_000)
     assert more["by_source"]["individual"] > ev["by_source"]["individual"]
     assert more["enrolled"] == pytest.approx(ev["enrolled"])

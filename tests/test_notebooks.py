@@ -156,21 +156,19 @@ def test_what_if_figures_are_expected_values(runs):
     assert res["expected_value"]["by_source"]["individual"] > res["baseline"]["by_source"]["individual"]
 
 
-def test_quickstart_runs_from_the_notebooks_folder_in_under_20_s():
-    """As an analyst would: default parameters, kernel started in notebooks/ (relative paths)."""
+def test_quickstart_runs_from_the_notebooks_folder():
+    """As an analyst would: default parameters, kernel started in notebooks/ (relative paths).
+    Its time (target < 20 s) is measured by benchmarks/bench_notebooks.py."""
     from nbclient import NotebookClient
 
     nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
-    started = time.perf_counter()
     client.execute(env={**os.environ, **_kernel_env()})
-    seconds = time.perf_counter() - started
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "个人缴费标准" in text and "repository: " + str(ROOT) in text
-    assert seconds < 20, f"quickstart took {seconds:.1f} s"
 
 
 # --------------------------------------------------------------------------- the CLI
@@ -245,7 +243,6 @@ def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp
     csv.write_text("person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing\n"
                    "p1,h1,桃花源村,40,F,0,rural_dibao,1,regular\n", encoding="utf-8")
     out = tmp_path / "reports" / "daligang"
-    started = time.perf_counter()
     proc = subprocess.run([SIMULATE, "report", "scenarios/daligang-2020.yaml", "--population",
                            str(csv), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
                           timeout=120)
@@ -253,5 +250,4 @@ def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
     assert "row 2" in lines[0] and "village" in lines[0] and "桃花源村" in lines[0]
-    assert time.perf_counter() - started < 10
     assert not out.exists() and not (tmp_path / "reports").exists()

@@ -1,0 +1,43 @@
+"""Where the files the package reads at run time are: data tables, report notebooks, examples.
+
+The repository keeps them in top-level ``data/``, ``notebooks/`` and ``scenarios/``; the wheel
+carries them inside the package as ``simulate/data``, ``simulate/notebooks`` and
+``simulate/scenarios`` (mapped in pyproject.toml). Every lookup goes through :func:`folder`, so
+``pip install .``, ``pip install -e .`` and a checkout on ``PYTHONPATH`` all find the same files.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+#: The folders shipped with the package (repository name = name inside the wheel).
+FOLDERS = ("data", "notebooks", "scenarios")
+
+
+def folder(kind: str) -> Path:
+    """The folder ``kind`` (one of :data:`FOLDERS`): inside the installed package, else the
+    checkout's top-level folder beside the package (editable install or ``PYTHONPATH``)."""
+    if kind not in FOLDERS:
+        raise ValueError(f"unknown resource folder {kind!r}; expected one of {FOLDERS}")
+    package = resources.files("simulate")
+    inside = package.joinpath(kind)
+    if inside.is_dir():
+        # an installed wheel is always unpacked on disk (never zip-imported: notebooks are
+        # run by a kernel in another process, which needs a real path)
+        return Path(str(inside))
+    return Path(str(package)).resolve().parent / kind
+
+
+def data_path(name: str) -> Path:
+    """A table in ``data/`` (e.g. ``household-size.csv``)."""
+    return folder("data") / name
+
+
+def notebook_path(name: str) -> Path:
+    """A notebook in ``notebooks/`` (e.g. ``scenario_report.ipynb``)."""
+    return folder("notebooks") / name
+
+
+def example_path(name: str) -> Path:
+    """An example scenario or sheet in ``scenarios/`` (e.g. ``langxi-2024.yaml``)."""
+    return folder("scenarios") / name
