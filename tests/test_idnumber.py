@@ -77,7 +77,8 @@ def test_text_normalisation() -> None:
     number = _with_check("X")
     full_width = number[:-1].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}) + "ｘ"
     for text in (number.lower(), f"  {number}\t", f"'{number}", f'="{number}"',
-                 full_width, f"{number[:6]} {number[6:14]} {number[14:]}"):
+                 full_width, f"{number[:6]} {number[6:14]} {number[14:]}",
+                 f"{number[:6]}-{number[6:14]}-{number[14:]}", f"{number[:6]}－{number[6:]}"):
         assert validate_id(text, as_of=AS_OF).number == number
 
 
