@@ -719,7 +719,9 @@ def _row_identities(cells: list[Any], cell: Any, mapping: RosterMapping,
     problems are appended to ``reasons`` as (English, 简体中文) pairs."""
     identities = set(mapping.default_identity)
     grade = 0
-    category_text = " ".join(_cell_text(cell(cells, "category")).split())
+    # an ID number typed into the category cell is masked before the cell is split into
+    # words, so "特困 5206 2419 … 1X 低保" gives one unknown word, never its digit groups
+    category_text = mask_ids_in_text(" ".join(_cell_text(cell(cells, "category")).split()))
     words = [w for w in _WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if w]
     unknown = []
     for word in words:
