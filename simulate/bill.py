@@ -577,7 +577,8 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     elif not isinstance(mapping, RosterMapping):
         mapping = RosterMapping.from_yaml(mapping)
     names = [Path(f).name for f in files]
-    labels = [str(f) if names.count(Path(f).name) > 1 else Path(f).name for f in files]
+    labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name)
+              for f in files]
     reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
     merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()

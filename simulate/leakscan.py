@@ -196,14 +196,14 @@ def _scan_png(data: bytes) -> Iterator[tuple[str, str]]:
                 key, _, rest = body.partition(b"\0")
                 compressed, rest = rest[:1] == b"\x01", rest[2:]
                 lang, _, rest = rest.partition(b"\0")
-                translated, _, text = rest.partition(b"\0")
-                text = _inflate(text) if compressed else text
+                translated, _, raw = rest.partition(b"\0")
+                raw = _inflate(raw) if compressed else raw
                 texts = [key.decode("latin-1"), lang.decode("latin-1", "replace"),
-                         translated.decode("utf-8", "replace"), text.decode("utf-8", "replace")]
+                         translated.decode("utf-8", "replace"), raw.decode("utf-8", "replace")]
         except zlib.error:
             texts = [body.decode("latin-1")]
-        for text in texts:
-            for span in find_ids(text, strict=True):
+        for chunk_text in texts:
+            for span in find_ids(chunk_text, strict=True):
                 yield f"PNG {kind.decode('latin-1')} chunk", mask_id(span.number)
         if kind == b"IEND":
             break

@@ -455,7 +455,7 @@ def read_roster(path: str | os.PathLike[str],
     file cannot be read or no sheet has a header row.
     """
     path = Path(path)
-    file = label or path.name
+    file = mask_ids_in_text(label or path.name)   # a file name shown anywhere holds no full ID
     if mapping is None:
         mapping = _default_mapping()
     elif not isinstance(mapping, RosterMapping):
