@@ -337,6 +337,8 @@ def mask_ids_in_text(text: str) -> str:
     """
     if not isinstance(text, str):
         text = str(text)
+    if len(text) < 14:   # too short to hold 14 digits: most cells
+        return text
     spans = find_ids(text)
     for span in reversed(spans):
         text = text[:span.start] + mask_id(span.number) + text[span.end:]
@@ -345,11 +347,20 @@ def mask_ids_in_text(text: str) -> str:
 
 def mask_ids_deep(value: Any) -> Any:
     """A copy of JSON-like data (dicts, lists, tuples, strings) with every string and key
-    passed through :func:`mask_ids_in_text`; numbers and other values are kept."""
+    passed through :func:`mask_ids_in_text`; numbers and other values are kept. Keys that
+    mask alike are kept apart with a " (2)" suffix, so nothing is lost."""
     if isinstance(value, str):
         return mask_ids_in_text(value)
     if isinstance(value, dict):
-        return {mask_ids_deep(k): mask_ids_deep(v) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            masked = mask_ids_deep(key)
+            n = 1
+            while masked in out:   # two keys that differ only in a hidden number: keep both
+                n += 1
+                masked = f"{mask_ids_deep(key)} ({n})"
+            out[masked] = mask_ids_deep(item)
+        return out
     if isinstance(value, (list, tuple)):
         return type(value)(mask_ids_deep(v) for v in value) if isinstance(value, list) \
             else tuple(mask_ids_deep(v) for v in value)

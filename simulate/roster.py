@@ -564,7 +564,8 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
                     if len(cells) < merged.min_col:
                         cells.extend([None] * (merged.min_col - len(cells)))
                     cells[merged.min_col - 1] = value
-            tables.append(_Table(ws.title, [(i, cells) for i, cells in enumerate(grid, 1)]))
+            tables.append(_Table(mask_ids_in_text(ws.title),   # a sheet name is shown too
+                                 [(i, cells) for i, cells in enumerate(grid, 1)]))
         return tables
     finally:
         workbook.close()

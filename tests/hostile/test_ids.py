@@ -160,7 +160,7 @@ def _write_xlsx(folder: Path) -> Path:
     path = folder / f"特困 {grouped(full_width(H[10]))}.xlsx"   # full-width groups in the name
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "名单"
+    ws.title = f"名单{grouped(H[11], '-')}"                      # an ID in the sheet name
     ws.append(HEADER)
     for row in _rows():
         # the same people under their xlsx row; names differ so the rosters are two lists
@@ -266,6 +266,7 @@ def test_bill_xlsx_headers_and_sheet_names_masked(rosters, tmp_path):
     assert any(mask_id(H[9]) in c for c in cells)        # the csv's name, masked
     assert any(mask_id(H[10]) in c for c in cells)       # the xlsx's name, masked
     assert any(mask_id(H[0]) in c for c in cells)        # a name cell, masked
+    assert any(mask_id(H[11]) in c for c in cells)       # the sheet name of rejected rows
     assert not _leaks(cells, HIDDEN)
 
 
