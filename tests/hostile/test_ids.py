@@ -224,6 +224,26 @@ def test_no_hidden_or_own_number_outside_payment_lists(run, label):
     assert mask_id(H[5]) in shown and mask_id(H[9]) in shown
 
 
+def test_roster_command_in_a_subprocess(rosters, tmp_path):
+    """The installed command: exit 0 with masked JSON; exit 2 with one masked line."""
+    import subprocess
+    exe = str(Path(sys.executable).with_name("simulate"))
+    ok = subprocess.run([exe, "roster", str(SCENARIO), *map(str, rosters), "--out",
+                         str(tmp_path / "ok"), "--json"], capture_output=True, text=True,
+                        timeout=300)
+    assert ok.returncode == 0, ok.stderr
+    j = json.loads(ok.stdout)
+    assert j["rows_read"] == j["rows_used"] + j["rows_rejected"] == 2 * len(_rows())
+    assert not _leaks([ok.stdout, ok.stderr], HIDDEN + P + [P_X, BAD_CHECK])
+    assert mask_id(H[9]) in " ".join(j["files"])
+    bad = subprocess.run([exe, "roster", str(SCENARIO), str(rosters[0]), "--out",
+                          str(tmp_path / "bad"), "--as-of", full_width(H[1])],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and not bad.stdout
+    assert "Traceback" not in bad.stderr and not _leaks([bad.stderr], HIDDEN), bad.stderr
+    assert not (tmp_path / "bad").exists()
+
+
 def test_payment_lists_hold_own_numbers_only(run):
     _, out, _, _ = run["zh"]
     lists = sorted((out / "payment_lists").glob("*.xlsx"))
