@@ -29,7 +29,10 @@ Decisions (also in docs/rosters.md):
 
 Privacy: full ID numbers appear only in ``RosterBill.persons`` (in memory) and in the
 payment lists (:meth:`RosterBill.payment_list`, ``payment_lists/*.xlsx``). Every other
-table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only.
+table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only: every text
+cell, header, file name and reason goes through :func:`~simulate.idnumber.mask_ids_in_text`
+(a number hidden in a name or village cell included), and :func:`simulate.leakscan.refuse_leaks`
+checks the finished folder before it is moved into place.
 """
 from __future__ import annotations
 
@@ -348,6 +351,8 @@ class RosterBill:
         Everything is written into a temporary directory beside ``out_dir`` and renamed at
         the end, so a failure or Ctrl-C leaves no partial output. An existing ``out_dir`` is
         replaced only when it is empty or holds a previous bill (bill.json and README.txt).
+        A folder holding a full ID number outside payment_lists/ raises
+        :class:`~simulate.leakscan.LeakError` and is not published.
         """
         out = Path(out_dir)
         if out.exists():

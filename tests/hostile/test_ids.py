@@ -230,7 +230,7 @@ def test_roster_command_in_a_subprocess(rosters, tmp_path):
     exe = str(Path(sys.executable).with_name("simulate"))
     ok = subprocess.run([exe, "roster", str(SCENARIO), *map(str, rosters), "--out",
                          str(tmp_path / "ok"), "--json"], capture_output=True, text=True,
-                        timeout=300)
+                        timeout=300, check=False)
     assert ok.returncode == 0, ok.stderr
     j = json.loads(ok.stdout)
     assert j["rows_read"] == j["rows_used"] + j["rows_rejected"] == 2 * len(_rows())
@@ -238,7 +238,7 @@ def test_roster_command_in_a_subprocess(rosters, tmp_path):
     assert mask_id(H[9]) in " ".join(j["files"])
     bad = subprocess.run([exe, "roster", str(SCENARIO), str(rosters[0]), "--out",
                           str(tmp_path / "bad"), "--as-of", full_width(H[1])],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and not bad.stdout
     assert "Traceback" not in bad.stderr and not _leaks([bad.stderr], HIDDEN), bad.stderr
     assert not (tmp_path / "bad").exists()
