@@ -105,8 +105,9 @@ def refuse_leaks(folder: str | os.PathLike[str], *,
         first = leaks[0]
         more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
         part = f" [{first.part}]" if first.part else ""
-        raise LeakError(first.path, f"holds a full ID number {first.masked}{part} outside "
-                        f"{PAYMENT_LISTS}/{more}; the output folder was not published")
+        raise LeakError(first.path, f"holds a full ID number {first.masked}{part}{more}; full "
+                        f"numbers belong only in a roster bill's {PAYMENT_LISTS}/, so the output "
+                        "folder was not published")
 
 
 # --------------------------------------------------------------------------- contents
