@@ -37,6 +37,7 @@ checks the finished folder before it is moved into place.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import shutil
@@ -102,6 +103,15 @@ def _with_reason(frame: pd.DataFrame, cols: list[str], lang: str) -> pd.DataFram
 def default_as_of(scenario: Scenario) -> datetime.date:
     """1 January of the scenario's benefit year: the day ages are read on by default."""
     return datetime.date(int(scenario.policy.benefit_year), 1, 1)
+
+
+def _masking(method: Any) -> Any:
+    """A table method whose result has every ID-like number masked (names, villages and
+    file names come from the rosters and may hide one)."""
+    @functools.wraps(method)
+    def masked(self: Any, lang: str = "zh") -> pd.DataFrame:
+        return _masked_frame(method(self, lang))
+    return masked
 
 
 @dataclass(eq=False)
@@ -219,6 +229,7 @@ class RosterBill:
         from .outlay import col
         return col(key, lang)
 
+    @_masking
     def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
         from .outlay import col
         frame = self.outlay.by_village(lang)
@@ -252,6 +263,7 @@ class RosterBill:
             })
         return out
 
+    @_masking
     def multi_identity_frame(self, lang: str = "zh") -> pd.DataFrame:
         """People on several lists or qualifying for several tiers: tiers considered, tier got
         (one subsidy under the scenario's rule, never two). Masked."""
@@ -279,13 +291,16 @@ class RosterBill:
                 frame = frame.drop(columns=[column])
         return frame
 
+    @_masking
     def rejected_frame(self, lang: str = "zh") -> pd.DataFrame:
         return _with_reason(self.merge.rejected, ["file", "sheet", "row", "id_masked", "name"], lang)
 
+    @_masking
     def duplicates_frame(self, lang: str = "zh") -> pd.DataFrame:
         return _with_reason(self.merge.duplicates,
                             ["file", "sheet", "row", "id_masked", "name", "first_row"], lang)
 
+    @_masking
     def name_conflicts_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["group", "id_masked", "name", "kept", "used", "file", "sheet", "row"]
         frame = self.merge.name_conflicts[cols].copy()
@@ -294,6 +309,7 @@ class RosterBill:
             frame[c] = [yes if v else no for v in frame[c]]
         return frame.rename(columns={k: _c(k, lang) for k in cols})
 
+    @_masking
     def by_file_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["file", "rows_read", "rows_used", "rows_rejected", "duplicates", "skipped_blank"]
         frame = self.merge.by_file[cols].copy()
@@ -302,6 +318,7 @@ class RosterBill:
         frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
         return frame.rename(columns={k: _c(k, lang) for k in cols})
 
+    @_masking
     def persons_frame(self, lang: str = "zh") -> pd.DataFrame:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}

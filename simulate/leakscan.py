@@ -25,6 +25,7 @@ import html
 import io
 import json
 import os
+import re
 import struct
 import zipfile
 import zlib
@@ -90,8 +91,14 @@ def scan_folder(folder: str | os.PathLike[str], *,
             leaks.extend(Leak(shown, "file name", mask_id(s.number))
                          for s in find_ids(name, strict=True))
             if name in filenames and path.is_file() and not path.is_symlink():
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise LeakError(shown, f"cannot be read to check for ID numbers "
+                                    f"({exc.strerror or type(exc).__name__}); the output folder "
+                                    "was not published") from None
                 leaks.extend(Leak(shown, part, masked)
-                             for part, masked in _scan_bytes(path.read_bytes(), path.name, 0))
+                             for part, masked in _scan_bytes(data, path.name, 0))
     return leaks
 
 
@@ -125,6 +132,11 @@ def _scan_bytes(data: bytes, name: str, depth: int) -> Iterator[tuple[str, str]]
             yield "", mask_id(span.number)
 
 
+#: One shared or inline string of an xlsx, possibly in rich-text runs (<r><t>5206</t></r>…).
+_XLSX_STRING = re.compile(r"<(si|is)\b[^>]*>(.*?)</\1>", re.DOTALL)
+_XML_TAG = re.compile(r"<[^>]*>")
+
+
 def _texts(data: bytes, name: str) -> Iterator[str]:
     """The ways a file's bytes can show text: decoded, entities resolved, JSON decoded."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -138,6 +150,10 @@ def _texts(data: bytes, name: str) -> Iterator[str]:
     yield text
     if "&" in text:
         yield html.unescape(text)
+    if name.endswith(".xml") and ("<si" in text or "<is" in text):
+        # an xlsx string split into formatting runs, joined again
+        for match in _XLSX_STRING.finditer(text):
+            yield html.unescape(_XML_TAG.sub("", match.group(2)))
     if name.lower().endswith((".json", ".ipynb", ".geojson")) or text.lstrip()[:1] in ("{", "["):
         try:
             yield from _json_strings(json.loads(text))

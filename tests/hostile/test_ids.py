@@ -408,8 +408,12 @@ def test_leak_scan_png_text_chunks(tmp_path, kind):
     assert message.startswith("by_tier.png:") and mask_id(H[0]) in message and kind in message
 
 
-def test_leak_scan_xlsx_shared_string(tmp_path):
+@pytest.mark.parametrize("runs", [False, True])
+def test_leak_scan_xlsx_shared_string(tmp_path, runs):
     folder = _clean_folder(tmp_path)
+    hidden = grouped(H[1])
+    if runs:   # rich text: the number split over two formatting runs of one string
+        hidden = f"{hidden[:9]}</t></r><r><rPr><b/></rPr><t>{hidden[9:]}"
     wb = openpyxl.Workbook()
     wb.active.append(["村", 1])
     wb.save(tmp_path / "plain.xlsx")
@@ -419,7 +423,7 @@ def test_leak_scan_xlsx_shared_string(tmp_path):
             dst.writestr(item, src.read(item.filename))
         dst.writestr("xl/sharedStrings.xml",   # the number sits in a shared string only
                      '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
-                     f'spreadsheetml/2006/main"><si><t>青杠坝村 {grouped(H[1])}</t></si></sst>')
+                     f'spreadsheetml/2006/main"><si><r><t>青杠坝村 {hidden}</t></r></si></sst>')
     message = _refused(folder)
     assert message.startswith("tables.xlsx:") and "sharedStrings" in message
     assert mask_id(H[1]) in message
@@ -482,6 +486,13 @@ def test_report_publish_refuses_a_leaking_folder(tmp_path):
     work.mkdir()
     (work / "report.html").write_text(f"<p>{hyphened(H[3])}</p>", "utf-8")
     with pytest.raises(LeakError, match="report.html"):
+        _publish(work, tmp_path / "r")
+    assert not (tmp_path / "r").exists()
+    # a report has no payment lists: a folder of that name is scanned like any other
+    (work / "report.html").write_text("<p>ok</p>", "utf-8")
+    (work / "payment_lists").mkdir()
+    (work / "payment_lists" / "x.csv").write_text(H[3], "utf-8")
+    with pytest.raises(LeakError, match="payment_lists/x.csv"):
         _publish(work, tmp_path / "r")
     assert not (tmp_path / "r").exists()
 
