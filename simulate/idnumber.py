@@ -297,6 +297,8 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
     """
     spans: list[tuple[int, int, str]] = []
     for run in _RUN.finditer(text):
+        if run.end() - run.start() < 14:   # fewer than 14 digits: most runs (a year, a count)
+            continue
         for start, end, number, whole_group in _run_windows(run):
             if not strict:
                 if (whole_group and len(number) >= 14) or _looks_like_id(number):
