@@ -293,7 +293,8 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
     ``strict`` True (the leak scan) it finds only 18-character numbers that pass the check
     digit and are not part of a decimal number; written in groups, or inside a longer digit
     run, they must also have a province code and a real birth date (so that a list of
-    small numbers or a long integer is not taken for an ID).
+    small numbers or a long integer is not taken for an ID). A whole 15-digit old number
+    (GB 11643-1989, no check digit) is found when its province code and birth date are real.
     """
     spans: list[tuple[int, int, str]] = []
     for run in _RUN.finditer(text):
@@ -304,11 +305,13 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
                 if (whole_group and len(number) >= 14) or _looks_like_id(number):
                     spans.append((start, end, number))
                 continue
+            decimal = bool(_DECIMAL_BEFORE.search(text[max(0, start - 2):start])
+                           or _DECIMAL_AFTER.match(text[end:end + 2]))
             if len(number) == 18 and _passes_check(number) and (whole_group or (
-                    _plausible_region(number) and _plausible_birth(number[6:14]))) and not (
-                    _DECIMAL_BEFORE.search(text[max(0, start - 2):start])
-                    or _DECIMAL_AFTER.match(text[end:end + 2])):
+                    _plausible_region(number) and _plausible_birth(number[6:14]))) and not decimal:
                 spans.append((start, end, number))
+            elif whole_group and len(number) == 15 and _looks_like_id(number) and not decimal:
+                spans.append((start, end, number))   # an old number: no check digit to pass
             elif whole_group and len(number) > 18:
                 for k in range(len(number) - 17):
                     window = number[k:k + 18]

@@ -49,7 +49,8 @@ rosters is the normal case of a person on several lists (``multi_list``).
 
 Privacy: full ID numbers appear only in ``RosterRead.rows.id_number`` and
 ``RosterMerge.persons.id_number`` (needed for payment lists). Every other frame, every
-reason and every error message holds masked numbers only (``idnumber.mask_id``).
+reason and every error message holds masked numbers only (``idnumber.mask_id``); file and
+sheet names and category cells are masked as they are read (``idnumber.mask_ids_in_text``).
 """
 from __future__ import annotations
 

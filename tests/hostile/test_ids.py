@@ -447,13 +447,15 @@ def test_leak_scan_file_and_folder_names(tmp_path, name):
     ("index.html", f"<td>{H[2][:6]}<!-- -->{H[2][6:]}</td>".replace("<!-- -->", " ")),
     ("notes.csv", f"a,b\n1,{H[2].lower()}\n"),
     ("utf16.txt", "\ufeff" + grouped(H[2])),
+    ("old.txt", f"旧号码 {H[2][:6] + H[2][8:17]}"),       # the 15-digit form of the same person
 ])
 def test_leak_scan_text_forms(tmp_path, name, content):
     folder = _clean_folder(tmp_path)
     encoding = "utf-16" if name == "utf16.txt" else "utf-8"
     (folder / name).write_bytes(content.encode(encoding))
     message = _refused(folder)
-    assert message.startswith(f"{name}:") and mask_id(H[2]) in message
+    shown = mask_id(H[2][:6] + H[2][8:17]) if name == "old.txt" else mask_id(H[2])
+    assert message.startswith(f"{name}:") and shown in message
 
 
 def test_leak_error_pickles_for_sweep_workers():
