@@ -244,6 +244,42 @@ def test_roster_command_in_a_subprocess(rosters, tmp_path):
     assert not (tmp_path / "bad").exists()
 
 
+def test_fixture_rosters_with_hidden_numbers(tmp_path, capsys):
+    """The made-up 思南县 rosters of tests/rosters, doctored: a number in a name, a village
+    (merged down a block), a category cell and the file names; the 备注 column of the CSV
+    (not a mapped column) is never shown at all."""
+    tekun = openpyxl.load_workbook(ROSTERS / "minzheng_tekun.xlsx")
+    ws = tekun.worksheets[0]
+    header = [c.value for c in ws[3]]
+    first = 4
+    ws.cell(first, header.index("姓名") + 1).value = f"周老五（{hyphened(H[0])}）"
+    ws.cell(first, header.index("村（社区）") + 1).value = f"青杠坝村{full_width(H[1])}"
+    ws.cell(first + 3, header.index("人员类别") + 1).value = f"特困供养人员 {grouped(H[2])}"
+    xlsx = tmp_path / f"特困{H[3]}.xlsx"
+    tekun.save(xlsx)
+    lines = (ROSTERS / "minzheng_dibao.csv").read_bytes().decode("gbk").splitlines()
+    assert lines[3].startswith("1,") and lines[3].endswith(",")     # first row, empty 备注
+    lines[3] = lines[3].replace("张德明,张德明", f"张德明,张德明 {grouped(H[4])}", 1) + H[5]
+    dibao = tmp_path / f"低保 {hyphened(H[6])}.csv"
+    dibao.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    out = tmp_path / "out"
+    rc = main(["roster", str(SCENARIO), str(dibao), str(xlsx), "--mapping",
+               str(ROSTERS / "mapping.yaml"), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert not _leaks([captured.out, captured.err], HIDDEN)
+    files = _outside_payment_lists(out)
+    for rel, texts in files.items():
+        assert not _leaks(texts, HIDDEN), rel
+    bill = json.loads((out / "bill.json").read_text("utf-8"))
+    assert bill["rows_read"] == bill["rows_used"] + bill["rows_rejected"]
+    reasons = " ".join(r["reason"] for r in bill["rejected"])
+    assert mask_id(H[2]) in reasons                       # the doctored category cell
+    assert [mask_id(H[6]) in f or mask_id(H[3]) in f for f in bill["files"]] == [True, True]
+    payment = [t for p in (out / "payment_lists").glob("*.xlsx") for t in _texts(p)]
+    assert not _leaks(payment, HIDDEN)
+
+
 def test_payment_lists_hold_own_numbers_only(run):
     _, out, _, _ = run["zh"]
     lists = sorted((out / "payment_lists").glob("*.xlsx"))
