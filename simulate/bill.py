@@ -29,11 +29,15 @@ Decisions (also in docs/rosters.md):
 
 Privacy: full ID numbers appear only in ``RosterBill.persons`` (in memory) and in the
 payment lists (:meth:`RosterBill.payment_list`, ``payment_lists/*.xlsx``). Every other
-table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only.
+table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only: every text
+cell, header, file name and reason goes through :func:`~simulate.idnumber.mask_ids_in_text`
+(a number hidden in a name or village cell included), and :func:`simulate.leakscan.refuse_leaks`
+checks the finished folder before it is moved into place.
 """
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import shutil
@@ -47,7 +51,8 @@ import pandas as pd
 
 from .errors import SimulateError
 from .explain import yuan_number
-from .idnumber import mask_id, mask_ids_in_text
+from .idnumber import mask_id, mask_ids_deep, mask_ids_in_text
+from .leakscan import refuse_leaks
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
 from .population import Population, Villages, read_villages
@@ -98,6 +103,15 @@ def _with_reason(frame: pd.DataFrame, cols: list[str], lang: str) -> pd.DataFram
 def default_as_of(scenario: Scenario) -> datetime.date:
     """1 January of the scenario's benefit year: the day ages are read on by default."""
     return datetime.date(int(scenario.policy.benefit_year), 1, 1)
+
+
+def _masking(method: Any) -> Any:
+    """A table method whose result has every ID-like number masked (names, villages and
+    file names come from the rosters and may hide one)."""
+    @functools.wraps(method)
+    def masked(self: Any, lang: str = "zh") -> pd.DataFrame:
+        return _masked_frame(method(self, lang))
+    return masked
 
 
 @dataclass(eq=False)
@@ -158,7 +172,7 @@ class RosterBill:
             payment_lists[s] = {"persons": int((col > 0).sum()), "amount": yuan_number(int(col.sum())),
                                 "file": f"payment_lists/{s}.xlsx"}
         multi = self._multi_records("zh")
-        return {
+        return mask_ids_deep({
             "scenario": self.scenario.id,
             "persons": len(self.persons),
             "by_source": out["by_source"],
@@ -183,7 +197,7 @@ class RosterBill:
             "by_file": [{k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
                         for r in self.merge.by_file.to_dict("records")],
             "people_with_several_tiers": multi,
-        }
+        })
 
     def _village_json(self) -> dict[str, Any]:
         v = self.outlay.villages
@@ -215,6 +229,7 @@ class RosterBill:
         from .outlay import col
         return col(key, lang)
 
+    @_masking
     def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
         from .outlay import col
         frame = self.outlay.by_village(lang)
@@ -248,6 +263,7 @@ class RosterBill:
             })
         return out
 
+    @_masking
     def multi_identity_frame(self, lang: str = "zh") -> pd.DataFrame:
         """People on several lists or qualifying for several tiers: tiers considered, tier got
         (one subsidy under the scenario's rule, never two). Masked."""
@@ -275,13 +291,16 @@ class RosterBill:
                 frame = frame.drop(columns=[column])
         return frame
 
+    @_masking
     def rejected_frame(self, lang: str = "zh") -> pd.DataFrame:
         return _with_reason(self.merge.rejected, ["file", "sheet", "row", "id_masked", "name"], lang)
 
+    @_masking
     def duplicates_frame(self, lang: str = "zh") -> pd.DataFrame:
         return _with_reason(self.merge.duplicates,
                             ["file", "sheet", "row", "id_masked", "name", "first_row"], lang)
 
+    @_masking
     def name_conflicts_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["group", "id_masked", "name", "kept", "used", "file", "sheet", "row"]
         frame = self.merge.name_conflicts[cols].copy()
@@ -290,6 +309,7 @@ class RosterBill:
             frame[c] = [yes if v else no for v in frame[c]]
         return frame.rename(columns={k: _c(k, lang) for k in cols})
 
+    @_masking
     def by_file_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["file", "rows_read", "rows_used", "rows_rejected", "duplicates", "skipped_blank"]
         frame = self.merge.by_file[cols].copy()
@@ -298,6 +318,7 @@ class RosterBill:
         frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
         return frame.rename(columns={k: _c(k, lang) for k in cols})
 
+    @_masking
     def persons_frame(self, lang: str = "zh") -> pd.DataFrame:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
@@ -347,6 +368,8 @@ class RosterBill:
         Everything is written into a temporary directory beside ``out_dir`` and renamed at
         the end, so a failure or Ctrl-C leaves no partial output. An existing ``out_dir`` is
         replaced only when it is empty or holds a previous bill (bill.json and README.txt).
+        A folder holding a full ID number outside payment_lists/ raises
+        :class:`~simulate.leakscan.LeakError` and is not published.
         """
         out = Path(out_dir)
         if out.exists():
@@ -364,6 +387,7 @@ class RosterBill:
         try:
             os.chmod(tmp, 0o755)
             self._write_into(tmp, lang)
+            refuse_leaks(tmp)  # issue 10 item 2: a folder with an ID outside payment_lists/ is never published
             if out.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
                 old.rmdir()
@@ -388,8 +412,8 @@ class RosterBill:
                   self.multi_identity_frame(lang),
                   self.rejected_frame(lang), self.duplicates_frame(lang), self.name_conflicts_frame(lang),
                   self.by_file_frame(lang), self.persons_frame(lang))
-        sheets = {n: _nonempty(f, lang) for n, f in zip(names, frames)}
-        money = {c for f in frames for c in f.columns if "元" in str(c) or "yuan" in str(c)}
+        sheets = {n: _masked_frame(_nonempty(f, lang)) for n, f in zip(names, frames)}
+        money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
         from .outlay import col
         write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
                        count_columns={_c("persons", lang), col("persons", lang)},
@@ -399,20 +423,22 @@ class RosterBill:
         os.chmod(pay_dir, 0o700)
         written = []
         for s in self.paying_sources():
-            frame = self.payment_list(s, lang)
+            # the ID column is the one place a full number belongs; a number hidden in a
+            # name, village or roster file name is masked here like everywhere else
+            frame = _masked_frame(self.payment_list(s, lang), keep=(_c("id_full", lang),))
             total = pd.DataFrame([{_c("seq", lang): None, _c("name", lang): "合计" if zh else "total",
                                    _c("amount", lang): frame[_c("amount", lang)].sum()}])
             title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
             path = pay_dir / f"{s}.xlsx"
             write_workbook(path, {title[:31]: pd.concat([frame, total], ignore_index=True),
-                                  ("说明" if zh else "about"): self._about_frame(s, frame, lang)},
+                                  ("说明" if zh else "about"): _masked_frame(self._about_frame(s, frame, lang))},
                            money_columns={_c("amount", lang), _c("individual", lang)},
                            count_columns={_c("seq", lang)})
             os.chmod(path, 0o600)
             written.append((s, len(frame), int(self.persons[f"{s}_fen"].sum())))
         (folder / "bill.json").write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n",
                                           "utf-8")
-        (folder / README_NAME).write_text(self._readme(written), "utf-8")
+        (folder / README_NAME).write_text(mask_ids_in_text(self._readme(written)), "utf-8")
 
     def _about_frame(self, source: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
         pol = self.scenario.policy
@@ -456,6 +482,29 @@ class RosterBill:
         if not written:
             lines.append("    (none: no department pays for anyone on these rosters)")
         return "\n".join(lines) + "\n"
+
+
+def _masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of a sheet with every ID-like number in its headers and text cells masked
+    (and any whole number of 14 or more digits, which can only be an ID read as a number);
+    the columns in ``keep`` (a payment list's ID column) are left as they are."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column in keep or values.dtype.kind not in "iuO":   # floats are money, not IDs
+            continue
+        if values.dtype.kind == "O" or (values.abs() >= 10 ** 13).any():
+            out[column] = [_masked_cell(v) for v in values]
+    return out.rename(columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep
+                               and isinstance(c, str)})
+
+
+def _masked_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_ids_in_text(value)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) >= 10 ** 13:
+        return mask_ids_in_text(str(value))
+    return value
 
 
 def _nonempty(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -550,7 +599,8 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     elif not isinstance(mapping, RosterMapping):
         mapping = RosterMapping.from_yaml(mapping)
     names = [Path(f).name for f in files]
-    labels = [str(f) if names.count(Path(f).name) > 1 else Path(f).name for f in files]
+    labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name)
+              for f in files]
     reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
     merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()

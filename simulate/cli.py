@@ -12,6 +12,7 @@ import sys
 from typing import Any, Callable
 
 from .errors import SimulateError
+from .idnumber import mask_ids_in_text
 from .vocabulary import IDENTITIES
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -60,7 +61,7 @@ def _validate(args: argparse.Namespace) -> int:
         try:
             sc = load_scenario(path)
         except SimulateError as exc:
-            print(exc.one_line(), file=sys.stderr)
+            print(mask_ids_in_text(exc.one_line()), file=sys.stderr)
             bad += 1
             continue
         n = len(sc.assumptions())
@@ -147,7 +148,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """Argument mistakes get one line on stderr (and ``--help`` for the rest), exit 2."""
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: {' '.join(message.split())} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: {mask_ids_in_text(' '.join(message.split()))} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except SimulateError as exc:
-        print(f"simulate {args.command}: {exc.one_line()}", file=sys.stderr)
+        # masked again here: no error line ever shows a full ID number (issue 10 item 2)
+        print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"simulate {args.command}: interrupted; no partial output was kept", file=sys.stderr)
@@ -220,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
         if os.environ.get("SIMULATE_DEBUG"):
             raise
-        print(f"simulate {args.command}: internal error ({type(exc).__name__}: {exc}); "
+        print(f"simulate {args.command}: internal error ({type(exc).__name__}: "
+              f"{mask_ids_in_text(' '.join(str(exc).split()))}); "
               f"rerun with SIMULATE_DEBUG=1 for details", file=sys.stderr)
         return 3
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._text import decode_text
 from .errors import PopulationError
+from .idnumber import mask_ids_in_text
 from .reference import TIMINGS
 from .rules import Person
 from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
@@ -187,7 +188,7 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
             if rec["pid"] in seen:
                 raise PopulationError(f"{where}: row {n}, column person_id",
                                       f"duplicate of row {seen[rec['pid']]}")
-            vname = rec["vil"] or "(none)"
+            vname = mask_ids_in_text(rec["vil"]) or "(none)"   # an ID typed as a village
             if vname not in v_index:
                 if fixed:
                     raise PopulationError(f"{where}: row {n}, column village",
@@ -195,8 +196,9 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
                 v_index[vname] = len(v_ids)
                 v_ids.append(vname)
         except PopulationError as exc:
+            exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))  # an ID in a wrong column
             if strict:
-                raise
+                raise exc from None
             rejected.append({"row": n, "reason": exc.one_line()})
             continue
         seen[rec["pid"]] = n

@@ -38,6 +38,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .leakscan import refuse_leaks
+
 NOTEBOOK_NAME = "report.ipynb"
 HTML_NAME = "report.html"
 RESULTS_NAME = "results.json"
@@ -298,6 +300,7 @@ def _check_replaceable(out_dir: Path) -> None:
 
 def _publish(work: Path, out_dir: Path) -> None:
     """Rename the finished temp folder to out_dir, replacing an older report there."""
+    refuse_leaks(work, exclude=())  # issue 10 item 2: a report holding a full ID number is never published
     old = None
     if out_dir.exists():
         old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"

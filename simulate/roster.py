@@ -49,7 +49,8 @@ rosters is the normal case of a person on several lists (``multi_list``).
 
 Privacy: full ID numbers appear only in ``RosterRead.rows.id_number`` and
 ``RosterMerge.persons.id_number`` (needed for payment lists). Every other frame, every
-reason and every error message holds masked numbers only (``idnumber.mask_id``).
+reason and every error message holds masked numbers only (``idnumber.mask_id``); file and
+sheet names and category cells are masked as they are read (``idnumber.mask_ids_in_text``).
 """
 from __future__ import annotations
 
@@ -455,7 +456,7 @@ def read_roster(path: str | os.PathLike[str],
     file cannot be read or no sheet has a header row.
     """
     path = Path(path)
-    file = label or path.name
+    file = mask_ids_in_text(label or path.name)   # a file name shown anywhere holds no full ID
     if mapping is None:
         mapping = _default_mapping()
     elif not isinstance(mapping, RosterMapping):
@@ -564,7 +565,8 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
                     if len(cells) < merged.min_col:
                         cells.extend([None] * (merged.min_col - len(cells)))
                     cells[merged.min_col - 1] = value
-            tables.append(_Table(ws.title, [(i, cells) for i, cells in enumerate(grid, 1)]))
+            tables.append(_Table(mask_ids_in_text(ws.title),   # a sheet name is shown too
+                                 [(i, cells) for i, cells in enumerate(grid, 1)]))
         return tables
     finally:
         workbook.close()
@@ -719,7 +721,9 @@ def _row_identities(cells: list[Any], cell: Any, mapping: RosterMapping,
     problems are appended to ``reasons`` as (English, 简体中文) pairs."""
     identities = set(mapping.default_identity)
     grade = 0
-    category_text = " ".join(_cell_text(cell(cells, "category")).split())
+    # an ID number typed into the category cell is masked before the cell is split into
+    # words, so "特困 5206 2419 … 1X 低保" gives one unknown word, never its digit groups
+    category_text = mask_ids_in_text(" ".join(_cell_text(cell(cells, "category")).split()))
     words = [w for w in _WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if w]
     unknown = []
     for word in words:

@@ -44,6 +44,7 @@ def _roster_parser(sub) -> None:
 
 def _roster(args: argparse.Namespace) -> int:
     from .bill import parse_as_of, roster_bill
+    from .idnumber import mask_ids_deep, mask_ids_in_text
     from .policy import load_scenario
     as_of = parse_as_of(args.as_of) if args.as_of else None
     sc = load_scenario(args.scenario)
@@ -52,9 +53,11 @@ def _roster(args: argparse.Namespace) -> int:
     if args.json:
         j = bill.to_json()
         j["out"] = str(out)
-        _print_json({k: j[k] for k in JSON_KEYS} | {k: v for k, v in j.items() if k not in JSON_KEYS})
+        # to_json is masked; the --out path is the user's and is masked here
+        _print_json(mask_ids_deep({k: j[k] for k in JSON_KEYS}
+                                  | {k: v for k, v in j.items() if k not in JSON_KEYS}))
         return 0
-    print(summary_text(bill, str(out), args.lang))
+    print(mask_ids_in_text(summary_text(bill, str(out), args.lang)))
     return 0
 
 

@@ -16,6 +16,7 @@ from simulate.idnumber import (
     IdNumberError,
     check_digit,
     convert_15_to_18,
+    find_ids,
     mask_id,
     mask_ids_in_text,
     validate_id,
@@ -77,7 +78,8 @@ def test_text_normalisation() -> None:
     number = _with_check("X")
     full_width = number[:-1].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}) + "ｘ"
     for text in (number.lower(), f"  {number}\t", f"'{number}", f'="{number}"',
-                 full_width, f"{number[:6]} {number[6:14]} {number[14:]}"):
+                 full_width, f"{number[:6]} {number[6:14]} {number[14:]}",
+                 f"{number[:6]}-{number[6:14]}-{number[14:]}", f"{number[:6]}－{number[6:]}"):
         assert validate_id(text, as_of=AS_OF).number == number
 
 
@@ -323,3 +325,57 @@ def test_chinese_reasons_never_repeat_the_input(text: str) -> None:
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) >= 14:
             assert digits not in err.reason_zh
+
+
+# --------------------------------------------------------------------------- IDs hidden in text
+
+_FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+_FORMS = {
+    "plain": lambda n: n,
+    "lower": lambda n: n.lower(),
+    "4-4-4-4-2 spaces": lambda n: " ".join([n[:4], n[4:8], n[8:12], n[12:16], n[16:]]),
+    "6-8-4 hyphens": lambda n: f"{n[:6]}-{n[6:14]}-{n[14:]}",
+    "3-3-4-4-4 two spaces": lambda n: "  ".join([n[:3], n[3:6], n[6:10], n[10:14], n[14:]]),
+    "full width": lambda n: n.translate(_FULL_WIDTH),
+    "full width, ideographic spaces": lambda n: "\u3000".join([n[:6], n[6:14], n[14:]]).translate(_FULL_WIDTH),
+    "one digit per box": lambda n: " ".join(n),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2023, 12, 31)),
+       st.integers(min_value=0, max_value=999), st.sampled_from(sorted(_FORMS)),
+       st.text(alphabet="张三村低保、，。 abc-()：", max_size=8),
+       st.text(alphabet="张三村低保、，。 abc-()：", max_size=8))
+def test_an_id_hidden_in_text_is_masked_in_every_form(birth: dt.date, seq: int, form: str,
+                                                      before: str, after: str) -> None:
+    number = _make_id("520624", birth.strftime("%Y%m%d"), f"{seq:03d}")
+    text = before + _FORMS[form](number) + after
+    masked = mask_ids_in_text(text)
+    flat = re.sub(r"[\s\-]", "", __import__("unicodedata").normalize("NFKC", masked)).upper()
+    assert number[:17] not in flat, (form, masked)
+    assert mask_id(number) in masked
+    assert [s.number for s in find_ids(text, strict=True)] == [number]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789０１２３４５６７８９Xx -_.\u3000村", max_size=60))
+def test_masked_text_never_fails_the_leak_scan(text: str) -> None:
+    """Whatever the masker leaves, the strict scan of the published folder finds nothing."""
+    assert find_ids(mask_ids_in_text(text), strict=True) == []
+
+
+def test_find_ids_leaves_ordinary_figures() -> None:
+    for text in ("13812345678", "2021-01-01 10:00:00", "0.012345679012345678",
+                 "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
+                 "rows read 1204 = used 1190 + rejected 14", "1,234,567,890,123.45"):
+        assert find_ids(text, strict=True) == [], text
+    assert mask_ids_in_text("电话 13812345678，合计 1,234,567.89 元") == "电话 13812345678，合计 1,234,567.89 元"
+
+
+def test_mask_id_normalises_the_written_form() -> None:
+    number = _with_check("X")
+    for written in (number.lower(), f"{number[:6]}-{number[6:14]}-{number[14:]}",
+                    number.translate(_FULL_WIDTH)):
+        assert mask_id(written) == number[:6] + "*" * 8 + number[-4:]
+    assert mask_id("1" * 40) == "111" + "*" * 13 + "11"   # a long number: not a line of stars

@@ -1,0 +1,236 @@
+"""The last check before an output folder is published: no full ID number outside
+``payment_lists/`` (issue 10 item 2; DESIGN.md privacy rule).
+
+Every output is built from masked text (:func:`simulate.idnumber.mask_ids_in_text`); this
+scan does not trust that. It walks the folder and looks for anything that passes the
+GB 11643-1999 check digit (:func:`simulate.idnumber.find_ids` with ``strict=True``: whole,
+in groups with spaces or hyphens, full-width digits, a lowercase x):
+
+* in file and folder names;
+* in text files (UTF-8, UTF-16 with a BOM, GB18030), with HTML/XML character references
+  (``&#53;``) resolved and, for JSON (``.json``, ``.ipynb``), ``\\uXXXX`` escapes decoded;
+* inside zip containers (``.xlsx``: every member's name and text, shared strings and sheet
+  XML included; nested zips one level down);
+* in PNG text chunks (``tEXt``, ``zTXt``, ``iTXt``);
+* in any other file, its bytes read as text.
+
+:func:`refuse_leaks` raises :class:`LeakError` (a :class:`~simulate.errors.SimulateError`:
+one line, exit 2 through the CLI) naming the file and the masked number, so a leaking
+folder is never moved into place.
+"""
+from __future__ import annotations
+
+import codecs
+import html
+import io
+import json
+import os
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SimulateError
+from .idnumber import find_ids, mask_id, mask_ids_in_text
+
+__all__ = ["PAYMENT_LISTS", "Leak", "LeakError", "refuse_leaks", "scan_folder"]
+
+#: The one top-level folder allowed to hold full ID numbers.
+PAYMENT_LISTS = "payment_lists"
+#: A zip member or a compressed PNG chunk larger than this (bytes, decompressed) cannot be
+#: checked, so the folder is refused rather than published unchecked.
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+_ZIP_DEPTH = 2
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class LeakError(SimulateError):
+    """An output folder holds a full ID number outside ``payment_lists/`` (or cannot be
+    checked); the message names the file and shows the number masked."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable across a process pool (a sweep renders in worker processes)
+        return (type(self), (self.where, self.reason))
+
+
+@dataclass(frozen=True)
+class Leak:
+    """One ID number found: ``path`` relative to the folder (masked), ``part`` where in
+    the file (a zip member, a PNG chunk, "file name"), ``masked`` the number masked."""
+
+    path: str
+    part: str
+    masked: str
+
+    def describe(self) -> str:
+        """``bill.xlsx [xl/sharedStrings.xml]: 520624********0316``."""
+        part = f" [{self.part}]" if self.part else ""
+        return f"{self.path}{part}: {self.masked}"
+
+
+def scan_folder(folder: str | os.PathLike[str], *,
+                exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> list[Leak]:
+    """Every ID number (passing the check digit) in ``folder``: names and contents of all
+    files and folders, except the top-level folders named in ``exclude``. Symbolic links
+    are reported by name only and never followed."""
+    root = Path(folder)
+    leaks: list[Leak] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        if here == root:
+            dirnames[:] = [d for d in dirnames if d not in exclude]
+        dirnames.sort()
+        for name in sorted(dirnames) + sorted(filenames):
+            path = here / name
+            rel = path.relative_to(root).as_posix()
+            shown = mask_ids_in_text(rel)
+            leaks.extend(Leak(shown, "file name", mask_id(s.number))
+                         for s in find_ids(name, strict=True))
+            if name in filenames and path.is_file() and not path.is_symlink():
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise LeakError(shown, f"cannot be read to check for ID numbers "
+                                    f"({exc.strerror or type(exc).__name__}); the output folder "
+                                    "was not published") from None
+                leaks.extend(Leak(shown, part, masked)
+                             for part, masked in _scan_bytes(data, path.name, 0))
+    return leaks
+
+
+def refuse_leaks(folder: str | os.PathLike[str], *,
+                 exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> None:
+    """Raise :class:`LeakError` when :func:`scan_folder` finds an ID number in ``folder``
+    (outside ``payment_lists/``): one line naming the first file, the masked number and
+    how many were found."""
+    leaks = scan_folder(folder, exclude=exclude)
+    if leaks:
+        first = leaks[0]
+        more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
+        part = f" [{first.part}]" if first.part else ""
+        raise LeakError(first.path, f"holds a full ID number {first.masked}{part}{more}; full "
+                        f"numbers belong only in a roster bill's {PAYMENT_LISTS}/, so the output "
+                        "folder was not published")
+
+
+# --------------------------------------------------------------------------- contents
+
+
+def _scan_bytes(data: bytes, name: str, depth: int) -> Iterator[tuple[str, str]]:
+    """(part, masked number) for every ID number in a file's bytes."""
+    if data.startswith(b"PK\x03\x04") and depth < _ZIP_DEPTH and zipfile.is_zipfile(io.BytesIO(data)):
+        yield from _scan_zip(data, name, depth)
+        return
+    if data.startswith(_PNG_MAGIC):
+        yield from _scan_png(data)
+    for text in _texts(data, name):
+        for span in find_ids(text, strict=True):
+            yield "", mask_id(span.number)
+
+
+#: One shared or inline string of an xlsx, possibly in rich-text runs (<r><t>5206</t></r>…).
+_XLSX_STRING = re.compile(r"<(si|is)\b[^>]*>(.*?)</\1>", re.DOTALL)
+_XML_TAG = re.compile(r"<[^>]*>")
+
+
+def _texts(data: bytes, name: str) -> Iterator[str]:
+    """The ways a file's bytes can show text: decoded, entities resolved, JSON decoded."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", errors="replace")
+            yield data.decode("gb18030", errors="replace")
+    yield text
+    if "&" in text:
+        yield html.unescape(text)
+    if name.endswith(".xml") and ("<si" in text or "<is" in text):
+        # an xlsx string split into formatting runs, joined again
+        for match in _XLSX_STRING.finditer(text):
+            yield html.unescape(_XML_TAG.sub("", match.group(2)))
+    if name.lower().endswith((".json", ".ipynb", ".geojson")) or text.lstrip()[:1] in ("{", "["):
+        try:
+            yield from _json_strings(json.loads(text))
+        except (ValueError, RecursionError):
+            pass
+
+
+def _json_strings(value: Any) -> Iterator[str]:
+    """Every string and key of parsed JSON (escapes such as \\uff15 decoded)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _scan_zip(data: bytes, name: str, depth: int) -> Iterator[tuple[str, str]]:
+    """Member names and contents of a zip (an .xlsx is one)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            for span in find_ids(info.filename, strict=True):
+                yield f"{info.filename} (member name)", mask_id(span.number)
+            if info.is_dir():
+                continue
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise LeakError(name, f"member {mask_ids_in_text(info.filename)} is too large "
+                                "to check for ID numbers; the output folder was not published")
+            with archive.open(info) as fh:
+                member = fh.read(MAX_MEMBER_BYTES + 1)
+            if len(member) > MAX_MEMBER_BYTES:
+                raise LeakError(name, f"member {mask_ids_in_text(info.filename)} is too large "
+                                "to check for ID numbers; the output folder was not published")
+            for part, masked in _scan_bytes(member, info.filename, depth + 1):
+                yield mask_ids_in_text(info.filename) + (f" {part}" if part else ""), masked
+
+
+def _scan_png(data: bytes) -> Iterator[tuple[str, str]]:
+    """Text chunks of a PNG: tEXt (Latin-1), zTXt (compressed), iTXt (UTF-8, maybe compressed)."""
+    pos = len(_PNG_MAGIC)
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+        texts: list[str] = []
+        try:
+            if kind == b"tEXt":
+                texts = [t.decode("latin-1") for t in body.split(b"\0", 1)]
+            elif kind == b"zTXt":
+                key, _, rest = body.partition(b"\0")
+                texts = [key.decode("latin-1"), _inflate(rest[1:]).decode("latin-1")]
+            elif kind == b"iTXt":
+                key, _, rest = body.partition(b"\0")
+                compressed, rest = rest[:1] == b"\x01", rest[2:]
+                lang, _, rest = rest.partition(b"\0")
+                translated, _, raw = rest.partition(b"\0")
+                raw = _inflate(raw) if compressed else raw
+                texts = [key.decode("latin-1"), lang.decode("latin-1", "replace"),
+                         translated.decode("utf-8", "replace"), raw.decode("utf-8", "replace")]
+        except zlib.error:
+            texts = [body.decode("latin-1")]
+        for chunk_text in texts:
+            for span in find_ids(chunk_text, strict=True):
+                yield f"PNG {kind.decode('latin-1')} chunk", mask_id(span.number)
+        if kind == b"IEND":
+            break
+
+
+def _inflate(data: bytes) -> bytes:
+    """zlib data, refused past :data:`MAX_MEMBER_BYTES`."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, MAX_MEMBER_BYTES + 1)
+    if len(out) > MAX_MEMBER_BYTES:
+        raise LeakError("PNG", "a compressed text chunk is too large to check for ID numbers; "
+                        "the output folder was not published")
+    return out
