@@ -129,3 +129,25 @@ def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):
     message = str(info.value)
     assert "cell 6 [if fail:]" in message and "6 s timeout" in message, message
     assert (tmp_path / "failed" / "slow.ipynb").is_file() and not (tmp_path / "slow").exists()
+
+
+def test_two_report_runs_give_the_same_bytes(tmp_path):
+    """Issue 10 item 11: same inputs, same report.html, tables.xlsx, results.json and charts
+    (fixed workbook dates, table and cell ids, font subset); only report.ipynb keeps run times."""
+    import subprocess
+
+    simulate = str(Path(sys.executable).with_name("simulate"))
+    folders = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        proc = subprocess.run([simulate, "report", "scenarios/sinan-2021.yaml", "--size", "3000",
+                               "--seed", "4", "--set", "contribution.personal=300",
+                               "--out", str(out)], check=False, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        folders.append(out)
+    names = sorted(p.name for p in folders[0].iterdir() if p.name != "report.ipynb")
+    assert {"report.html", "tables.xlsx", "results.json"} <= set(names)
+    assert names == sorted(p.name for p in folders[1].iterdir() if p.name != "report.ipynb")
+    for name in names:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
