@@ -51,7 +51,7 @@ def no_system_fonts(folder: Path) -> dict[str, str]:
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="chromium-") as temporary:
         profile = Path(temporary) / "profile"
-        result = subprocess.run([chromium(), *_FLAGS, f"--user-data-dir={profile}", *args],
+        result = subprocess.run([chromium(), *_FLAGS, f"--user-data-dir={profile}", *args], check=False,
                                 capture_output=True, text=True, timeout=timeout,
                                 env=no_system_fonts(Path(temporary)))
     if result.returncode != 0:
