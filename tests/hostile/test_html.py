@@ -245,6 +245,15 @@ def test_chromium_check_can_fail(tmp_path):
     assert "data-pwned" not in dump_dom(guarded)
 
 
+def test_work_funds_section_is_text(tmp_path):
+    """The work-funds paragraph (daligang) quotes the scenario's section: text, not markup."""
+    out = tmp_path / "daligang"
+    _simulate("report", "scenarios/daligang-2020.yaml", "--size", "3000",
+              "--set", f"work_funds.section={payload('worksection')}", "--out", str(out))
+    text = assert_inert((out / "report.html").read_text("utf-8"), "daligang report.html")
+    assert payload("worksection") in text
+
+
 # --------------------------------------------------------------------------- a hostile sweep
 
 
