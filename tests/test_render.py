@@ -151,3 +151,35 @@ def test_two_report_runs_give_the_same_bytes(tmp_path):
     assert names == sorted(p.name for p in folders[1].iterdir() if p.name != "report.ipynb")
     for name in names:
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+
+
+def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_path):
+    """Reports are static: javascript and widget outputs are dropped, widget state too, and
+    the page carries the CSP meta; cell ids are positional, not papermill's random ones."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from simulate.render import _export_html
+    from simulate.safehtml import CSP_META
+
+    cells = [new_markdown_cell("# 标题"),
+             new_code_cell("x", outputs=[
+                 new_output("display_data", data={"application/javascript": "window.pwned = 1",
+                                                  "text/plain": "<js>"}),
+                 new_output("display_data", data={
+                     "application/vnd.jupyter.widget-view+json": {"model_id": "m1",
+                                                                  "version_major": 2,
+                                                                  "version_minor": 0},
+                     "text/plain": "Slider"})])]
+    nb = new_notebook(cells=cells)
+    nb.cells[1].id = "random-4f2a"
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {},
+                                                                            "version_major": 2,
+                                                                            "version_minor": 0}}
+    path = tmp_path / "report.ipynb"
+    nbformat.write(nb, path)
+    page = _export_html(path, "标题", "zh")
+    assert "<script" not in page and "window.pwned" not in page
+    assert page.count(CSP_META) == 1 and page.index(CSP_META) < page.index("<title>")
+    assert 'id="cell-id=cell-1"' in page and "random-4f2a" not in page
+    assert _export_html(path, "标题", "zh") == page
