@@ -77,3 +77,21 @@ def test_scenario_report_in_the_browser_shows_the_figures_and_charts(sinan_repor
     assert len(charts) >= 2
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', dom)) >= len(charts)
     assert "import simulate" not in dom and "show_table(" not in dom
+
+
+
+def _shot_text(tmp_path: Path, name: str, text: str) -> np.ndarray:
+    page = tmp_path / f"{name}.html"
+    page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+                    f'<body style="font: 48px sans-serif">{text}</body></html>', "utf-8")
+    return _pixels(screenshot(page, tmp_path / f"{name}.png", width=900, height=200))
+
+
+def test_chromium_sees_no_system_cjk_font(tmp_path):
+    """The browser tests hide the machine's fonts (issue 10 item 9): Chinese text in a page
+    that embeds no font draws as the same missing-glyph boxes as private-use characters, with
+    or without fonts-noto-cjk installed; with a system CJK font visible it would draw glyphs."""
+    chinese = _shot_text(tmp_path, "chinese", "城乡居民医保资助")
+    boxes = _shot_text(tmp_path, "boxes", "\ue000" * 8)
+    assert (boxes < 128).mean() > 0.001, "nothing drew: the screenshot cannot show a difference"
+    assert np.array_equal(chinese, boxes), "Chinese glyphs drew without an embedded font"

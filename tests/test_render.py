@@ -129,3 +129,57 @@ def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):
     message = str(info.value)
     assert "cell 6 [if fail:]" in message and "6 s timeout" in message, message
     assert (tmp_path / "failed" / "slow.ipynb").is_file() and not (tmp_path / "slow").exists()
+
+
+def test_two_report_runs_give_the_same_bytes(tmp_path):
+    """Issue 10 item 11: same inputs, same report.html, tables.xlsx, results.json and charts
+    (fixed workbook dates, table and cell ids, font subset); only report.ipynb keeps run times."""
+    import subprocess
+
+    simulate = str(Path(sys.executable).with_name("simulate"))
+    folders = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        proc = subprocess.run([simulate, "report", "scenarios/sinan-2021.yaml", "--size", "3000",
+                               "--seed", "4", "--set", "contribution.personal=300",
+                               "--out", str(out)], check=False, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        folders.append(out)
+    names = sorted(p.name for p in folders[0].iterdir() if p.name != "report.ipynb")
+    assert {"report.html", "tables.xlsx", "results.json"} <= set(names)
+    assert names == sorted(p.name for p in folders[1].iterdir() if p.name != "report.ipynb")
+    for name in names:
+        assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+
+
+def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_path):
+    """Reports are static: javascript and widget outputs are dropped, widget state too, and
+    the page carries the CSP meta; cell ids are positional, not papermill's random ones."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from simulate.render import _export_html
+    from simulate.safehtml import CSP_META
+
+    cells = [new_markdown_cell("# 标题"),
+             new_code_cell("x", outputs=[
+                 new_output("display_data", data={"application/javascript": "window.pwned = 1",
+                                                  "text/plain": "<js>"}),
+                 new_output("display_data", data={
+                     "application/vnd.jupyter.widget-view+json": {"model_id": "m1",
+                                                                  "version_major": 2,
+                                                                  "version_minor": 0},
+                     "text/plain": "Slider"})])]
+    nb = new_notebook(cells=cells)
+    nb.cells[1].id = "random-4f2a"
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {},
+                                                                            "version_major": 2,
+                                                                            "version_minor": 0}}
+    path = tmp_path / "report.ipynb"
+    nbformat.write(nb, path)
+    page = _export_html(path, "标题", "zh")
+    assert "<script" not in page and "window.pwned" not in page
+    assert page.count(CSP_META) == 1 and page.index(CSP_META) < page.index("<title>")
+    assert 'id="cell-id=cell-1"' in page and "random-4f2a" not in page
+    assert _export_html(path, "标题", "zh") == page
