@@ -9,7 +9,7 @@ Numbers follow decimal rules, not YAML 1.1's (issue 10, item 3): ``0400`` is 400
 ``1_000`` are text; a float keeps the text it was written as (:class:`YamlFloat`) so an
 amount such as ``380.000000000000001`` is refused for its decimals instead of being rounded
 to 380 by the float; a date that does not exist (``2020-02-30``) stays text for the schema
-to refuse with its field, and so does a number longer than ``numbers.MAX_DIGITS`` digits.
+to refuse with its field, and so does a number longer than ``numtext.MAX_DIGITS`` digits.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .errors import ScenarioError
-from .numbers import MAX_DIGITS, shorten
+from .numtext import MAX_DIGITS, shorten
 
 
 class YamlFloat(float):

@@ -201,9 +201,9 @@ def _pct(delta: int, base: int) -> float:
 def _number(value: Any, where: str = "value") -> int | float | Decimal:
     """A parameter value as the scenario would hold it: int if whole, else an exact Decimal.
 
-    Text is read with decimal rules (``numbers.decimal_from_text``): no nan or inf, no
+    Text is read with decimal rules (``numtext.decimal_from_text``): no nan or inf, no
     base 60, no separators, at most 30 digits; full-width digits are fine."""
-    from .numbers import decimal_from_text
+    from .numtext import decimal_from_text
     if isinstance(value, bool):
         raise SimulateError(where, f"expected a number, got {value!r}")
     if isinstance(value, Decimal):

@@ -13,7 +13,7 @@ from typing import Any
 from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _overrides, _print_json
 from .commands import _positive, _seed, _size
 from .errors import SimulateError
-from .numbers import decimal_from_text, shorten
+from .numtext import decimal_from_text, shorten
 
 
 def _population_args(p: argparse.ArgumentParser) -> None:

@@ -139,7 +139,7 @@ def _check_person_conservation(sc, person) -> None:
 
 def _age(text: str) -> int:
     """Whole years in decimal digits (full-width ones too); ① or 5,000 digits get one line."""
-    from .numbers import whole_from_text
+    from .numtext import whole_from_text
     try:
         v = whole_from_text(text, "a whole number of years")
     except ValueError as exc:
@@ -151,7 +151,7 @@ def _age(text: str) -> int:
 
 def _grade(text: str) -> int:
     if text not in {"0", "1", "2", "3", "4"}:
-        from .numbers import shorten
+        from .numtext import shorten
         raise argparse.ArgumentTypeError(f"disability grade must be 0 (none) to 4, got {shorten(text)!r}")
     return int(text)
 

@@ -6,13 +6,13 @@ import sys
 
 from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _print_json
 from .errors import SimulateError
-from .numbers import MAX_PERSONS, shorten, whole_from_text
+from .numtext import MAX_PERSONS, shorten, whole_from_text
 
 
 def _whole_number(lo: int, hi: int, what: str = "a whole number", separators: bool = False):
     """An argparse type: a whole number in [lo, hi], with a one-line reason otherwise.
 
-    Decimal digits only (full-width ones too, ``numbers.whole_from_text``); with
+    Decimal digits only (full-width ones too, ``numtext.whole_from_text``); with
     ``separators`` (person counts) ``1,000,000`` and ``1_000_000`` are accepted."""
     def parse(text: str) -> int:
         raw = text.replace("_", "").replace(",", "").replace("，", "") if separators else text

@@ -20,7 +20,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from . import _yaml
 from .errors import ScenarioError
-from .numbers import LIMITS_TEXT, MAX_DIGITS, MAX_PERSONS, MAX_YUAN, decimal_from_text, shorten
+from .numtext import LIMITS_TEXT, MAX_DIGITS, MAX_PERSONS, MAX_YUAN, decimal_from_text, shorten
 from .vocabulary import IDENTITIES, SOURCES
 
 # ----------------------------------------------------------------------------- value types
@@ -58,7 +58,7 @@ def _written(value: Any) -> str:
 def _to_fen(value: Any) -> int:
     """Yuan as written in a file (int, float or string, at most 2 decimals) to integer fen.
 
-    Amounts above ``numbers.MAX_YUAN`` are refused so that no total can wrap (issue 10, item 5)."""
+    Amounts above ``numtext.MAX_YUAN`` are refused so that no total can wrap (issue 10, item 5)."""
     d = _number_text(value, "an amount in yuan")
     if d < 0:
         raise ValueError(f"amount must not be negative (got {_written(value)})")

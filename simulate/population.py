@@ -15,7 +15,7 @@ import numpy as np
 
 from ._text import decode_text
 from .errors import PopulationError
-from .numbers import ascii_digits, shorten, whole_from_text
+from .numtext import ascii_digits, shorten, whole_from_text
 from .reference import TIMINGS
 from .rules import Person
 from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
