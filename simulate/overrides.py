@@ -2,7 +2,8 @@
 
 A path walks the scenario's keys with dots; in a list of items with an ``id`` (tiers,
 target groups) a segment picks the item by id, e.g. ``tiers.dibao.subsidy.percent=70``.
-Values are read as YAML scalars (numbers, true/false, text): data, never code.
+Values are read as YAML scalars (numbers, true/false, text): data, never code, with decimal
+rules (``_yaml``, ``numtext``): ``0400`` is 400, ``1:10`` stays text, a float keeps its text.
 """
 from __future__ import annotations
 
