@@ -15,7 +15,7 @@ import numpy as np
 
 from ._text import decode_text
 from .errors import PopulationError
-from .numtext import ascii_digits, shorten, whole_from_text
+from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from .reference import TIMINGS
 from .rules import Person
 from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
@@ -123,14 +123,19 @@ def read_villages(path: Path) -> Villages:
     need = {"village_id", "zh", "en", "residents", "task"}
     if not rows or not need <= set(rows[0]):
         raise PopulationError(str(path), f"villages file needs columns {', '.join(sorted(need))}")
+    counts: dict[str, list[int]] = {"residents": [], "task": []}
     for n, r in enumerate(rows, start=2):
         for col in ("residents", "task"):
-            if not r[col].strip().isdigit():
-                raise PopulationError(f"{path}: row {n}, column {col}", f"not a whole number: {r[col]!r}")
+            try:   # decimal digits only: '①'.isdigit() is True but int('①') fails
+                v = whole_from_text(r[col] or "", "a whole number")
+            except ValueError as exc:
+                raise PopulationError(f"{path}: row {n}, column {col}", str(exc)) from None
+            if not 0 <= v <= MAX_PERSONS:
+                raise PopulationError(f"{path}: row {n}, column {col}", f"must be 0 to {MAX_PERSONS:,}, got {v:,}")
+            counts[col].append(v)
     return Villages(tuple(r["village_id"] for r in rows), tuple(r["zh"] for r in rows),
                     tuple(r["en"] for r in rows),
-                    np.array([int(r["residents"]) for r in rows], np.int64),
-                    np.array([int(r["task"]) for r in rows], np.int64))
+                    np.array(counts["residents"], np.int64), np.array(counts["task"], np.int64))
 
 
 # ----------------------------------------------------------------------------- CSV input

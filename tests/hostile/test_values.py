@@ -438,3 +438,26 @@ def test_sweep_runs_with_chinese_values_get_unique_safe_folders(monkeypatch, tmp
     assert names[0].startswith("01-") and names[4].startswith("05-")
     assert seen["columns"] == ["title.zh"]
     assert [r.parameters["title.zh"] for r in seen["runs"][:len(values)]] == values
+
+
+# ----------------------------------------------------------------------------- item 6: other count columns
+
+
+@pytest.mark.parametrize("cell, reason", [("①", "neither a number of persons nor an existing CSV file"),
+                                          (HUGE, "5,000 digits is too many")])
+def test_region_population_column(capsys, tmp_path, cell, reason):
+    shutil.copy(REPO / SINAN, tmp_path / "sinan-2021.yaml")
+    region = tmp_path / "region.csv"
+    region.write_text(f"county,scenario,population\n思南县,sinan-2021.yaml,{cell}\n", "utf-8")
+    line = one_line_error(capsys, "region", str(region))
+    assert f"{region}: row 2, column population" in line and reason in line, line
+
+
+@pytest.mark.parametrize("cell, reason", [("①", "digits 0-9"), (HUGE, "5,000 digits"), ("3000000000", "2,000,000,000")])
+def test_villages_file_counts(capsys, tmp_path, cell, reason):
+    villages = tmp_path / "v.csv"
+    villages.write_text(f"village_id,zh,en,residents,task\na,甲村,A,{cell},10\n", "utf-8")
+    path = scenario_with(tmp_path, "area: {residents: 1000, source: example}",
+                         "area: {villages_file: v.csv, source: example}")
+    line = one_line_error(capsys, "run", str(path), "--size", "100")
+    assert f"{villages}: row 2, column residents" in line and reason in line, line
