@@ -263,16 +263,21 @@ def _ev_parser(sub) -> None:
     _common(p)
 
 
-def _check_expected(sc, ev: dict) -> None:
-    """Expected outlays (yuan, floats rounded to the fen) add up to the expected enrollments
-    times the enrollment cost, within the rounding; ConservationError (exit 3) otherwise."""
+def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
+    """Outlays in yuan (floats rounded to the fen) add up to enrollments times the enrollment
+    cost, within that rounding; ConservationError (a bug of ours, exit 3) otherwise."""
     from .outlay import ConservationError
-    cost = (sc.policy.contribution.personal + sc.policy.contribution.fiscal_subsidy) / 100
-    paid = sum(ev["by_source"].values()) + ev["fiscal_subsidy"]
-    want = ev["enrolled"] * cost
-    if abs(paid - want) > 0.01 * (len(ev["by_source"]) + 1) + 1e-9 * abs(want):
-        raise ConservationError(f"expected outlays add up to {paid:,.2f} yuan, the expected enrollments "
+    want = enrolled * cost_yuan
+    if abs(paid - want) > 0.01 * terms + 1e-9 * abs(want):
+        raise ConservationError(f"{what}: outlays add up to {paid:,.2f} yuan, the enrollments "
                                 f"cost {want:,.2f} yuan")
+
+
+def _check_expected(sc, ev: dict) -> None:
+    """``expected`` checks its totals before it prints them."""
+    cost = (sc.policy.contribution.personal + sc.policy.contribution.fiscal_subsidy) / 100
+    _check_totals(sum(ev["by_source"].values()) + ev["fiscal_subsidy"], ev["enrolled"], cost,
+                  len(ev["by_source"]) + 1, "expected values")
 
 
 def _ev(args: argparse.Namespace) -> int:
@@ -322,6 +327,11 @@ def _my(args: argparse.Namespace) -> int:
     sc = _load(args)
     frame = multi_year(sc, years=args.years, drift={"ageing": args.ageing, "out_migration": args.out_migration},
                        size=args.size, seed=args.seed, method=args.method)
+    from .vocabulary import SOURCE_IDS
+    for row in frame.to_dict(orient="records"):   # each year adds up before anything prints
+        _check_totals(sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"], row["enrolled"],
+                      float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]), len(SOURCE_IDS) + 1,
+                      f"year {row['year']}")
     if args.json:
         _print_json({"scenario": sc.id, "unit": "yuan", "method": args.method,
                      "drift": {"ageing": args.ageing, "out_migration": args.out_migration},

@@ -322,6 +322,24 @@ def test_expected_checks_conservation(capsys, monkeypatch):
     assert "internal error" in line and "ConservationError" in line
 
 
+@pytest.mark.parametrize("method", ["simulate", "expected"])
+def test_multiyear_checks_conservation(capsys, monkeypatch, method):
+    import simulate.analysis as analysis
+    real = analysis.multi_year
+
+    def broken(*a, **k):
+        frame = real(*a, **k)
+        frame.loc[1, "individual"] += 1.0      # one yuan appears from nowhere in the second year
+        return frame
+
+    assert main(["multiyear", LANGXI, "--size", "3000", "--years", "2", "--method", method]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(analysis, "multi_year", broken)
+    line = one_line_error(capsys, "multiyear", LANGXI, "--size", "3000", "--years", "2", "--method", method,
+                          code=3)
+    assert "internal error" in line and "ConservationError" in line and "year 2025" in line
+
+
 # ----------------------------------------------------------------------------- item 6: user mistakes
 
 
