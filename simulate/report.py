@@ -87,6 +87,13 @@ def _value_shown(value: Any) -> str:
     return _value_text(value)
 
 
+def _raise_if_money_bug(error: str) -> None:
+    """A notebook whose run failed the conservation check is our bug (exit 3), not the user's."""
+    if "ConservationError" in error:
+        from .outlay import ConservationError
+        raise ConservationError(error)
+
+
 def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
@@ -113,6 +120,7 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
     try:
         return render_notebook(SCENARIO_REPORT, out_dir, params, timeout=timeout, lang=lang)
     except ReportError as exc:
+        _raise_if_money_bug(str(exc))
         raise SimulateError(str(scenario), str(exc)) from None
 
 
@@ -149,6 +157,8 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
                         parameter_columns=[param])
     failed = [r for r in runs if not r.ok]
     if failed:
+        for r in failed:
+            _raise_if_money_bug(r.error or "")
         raise SimulateError(str(scenario), f"{len(failed)} of {len(runs)} runs failed; first: {failed[0].error}")
     return runs, index
 

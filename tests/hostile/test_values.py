@@ -340,6 +340,19 @@ def test_multiyear_checks_conservation(capsys, monkeypatch, method):
     assert "internal error" in line and "ConservationError" in line and "year 2025" in line
 
 
+def test_report_whose_money_does_not_add_up_is_an_internal_error(capsys, monkeypatch, tmp_path):
+    """The check runs inside the report's kernel; the CLI turns its failure into exit 3."""
+    import simulate.render as render
+
+    def failing(notebook, out_dir, params, **kw):
+        raise render.ReportError("scenario_report.ipynb failed in cell 4 [out = run(...)]: "
+                                 "ConservationError: tier general: 1 enrolled persons cost 1 fen")
+
+    monkeypatch.setattr(render, "render_notebook", failing)
+    line = one_line_error(capsys, "report", LANGXI, "--out", str(tmp_path / "r"), code=3)
+    assert "internal error" in line and "ConservationError" in line
+
+
 # ----------------------------------------------------------------------------- item 6: user mistakes
 
 
