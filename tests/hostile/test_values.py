@@ -15,7 +15,6 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from simulate.cli import main
@@ -79,7 +78,7 @@ def simulate_cmd() -> list[str]:
 def run_cli(*argv: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SIMULATE_DEBUG"}
     env["PYTHONPATH"] = str(REPO)
-    return subprocess.run([*simulate_cmd(), *argv], capture_output=True, text=True, cwd=REPO,
+    return subprocess.run([*simulate_cmd(), *argv], check=False, capture_output=True, text=True, cwd=REPO,
                           env=env, timeout=300)
 
 
@@ -278,7 +277,7 @@ def test_conservation_catches_a_wrapped_total():
 
 
 def test_broken_conservation_is_an_internal_error_before_printing(capsys, monkeypatch):
-    import simulate.runner as runner
+    from simulate import runner
     real = runner.compile_for_engine
 
     def broken(policy):
@@ -294,7 +293,7 @@ def test_broken_conservation_is_an_internal_error_before_printing(capsys, monkey
 def test_explain_checks_conservation(capsys, monkeypatch):
     import dataclasses
 
-    import simulate.explain as explain
+    from simulate import explain
     real = explain.explain_person
 
     def broken(sc, person):
@@ -309,7 +308,7 @@ def test_explain_checks_conservation(capsys, monkeypatch):
 
 
 def test_expected_checks_conservation(capsys, monkeypatch):
-    import simulate.analysis as analysis
+    from simulate import analysis
     real = analysis.expected_value
 
     def broken(*a, **k):
@@ -324,7 +323,7 @@ def test_expected_checks_conservation(capsys, monkeypatch):
 
 @pytest.mark.parametrize("method", ["simulate", "expected"])
 def test_multiyear_checks_conservation(capsys, monkeypatch, method):
-    import simulate.analysis as analysis
+    from simulate import analysis
     real = analysis.multi_year
 
     def broken(*a, **k):
@@ -342,7 +341,7 @@ def test_multiyear_checks_conservation(capsys, monkeypatch, method):
 
 def test_report_whose_money_does_not_add_up_is_an_internal_error(capsys, monkeypatch, tmp_path):
     """The check runs inside the report's kernel; the CLI turns its failure into exit 3."""
-    import simulate.render as render
+    from simulate import render
 
     def failing(notebook, out_dir, params, **kw):
         raise render.ReportError("scenario_report.ipynb failed in cell 4 [out = run(...)]: "
@@ -441,8 +440,7 @@ def test_population_age_exit_code_as_a_user_sees_it(tmp_path):
 def test_sweep_runs_with_chinese_values_get_unique_safe_folders(monkeypatch, tmp_path):
     """甲 and 乙 used to slug to the same folder; now an index and an ASCII slug, and the index
     page shows the values as written."""
-    import simulate.render as render
-    from simulate import report
+    from simulate import render, report
     from simulate.render import RunResult
 
     seen: dict = {}
