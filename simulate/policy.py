@@ -669,7 +669,7 @@ def _format_loc(loc: tuple, raw: Any) -> str:
             ident = None
             if isinstance(node, list) and 0 <= item < len(node) and isinstance(node[item], dict):
                 ident = node[item].get("id")
-            parts.append(f"[{ident}]" if ident else f"[{item}]")
+            parts.append(f"[{shorten(str(ident))}]" if ident else f"[{item}]")
             node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
         else:
             key = "not" if item == "not_" else str(item)
@@ -677,8 +677,8 @@ def _format_loc(loc: tuple, raw: Any) -> str:
                 continue
             if "[" in key and "(" in key:
                 continue  # pydantic's union-branch labels
-            parts.append(("." if parts else "") + key)
             node = node.get(key) if isinstance(node, dict) else None
+            parts.append(("." if parts else "") + shorten(key))
     return "".join(parts) or "(top level)"
 
 
@@ -725,7 +725,7 @@ def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
     msg = msg.replace("after validation, not 0", "(it is empty)")
     if first["type"] == "extra_forbidden":
         key = str(loc[-1])
-        msg = f"unknown key {key!r}"
+        msg = f"unknown key {shorten(key)!r}"
         parent_model = _model_at(loc[:-1])
         if parent_model is not None:
             hint = difflib.get_close_matches(key, _field_names(parent_model), n=1)

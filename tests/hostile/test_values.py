@@ -490,3 +490,12 @@ def test_villages_file_counts(capsys, tmp_path, cell, reason):
                          "area: {villages_file: v.csv, source: example}")
     line = one_line_error(capsys, "run", str(path), "--size", "100")
     assert f"{villages}: row 2, column residents" in line and reason in line, line
+
+
+@pytest.mark.parametrize("assignment", [
+    "a" * 5000 + "=1", "contribution." + "a" * 5000 + "=1", "tiers." + "a" * 5000 + ".subsidy.amount=1",
+    "a" * 5000, "contribution.personal=" + "x" * 5000, "tiers.dibao.id=" + "x" * 5000,
+])
+def test_long_set_paths_and_values_are_shortened_in_the_message(capsys, assignment):
+    line = one_line_error(capsys, "explain", LANGXI, "--set", assignment)
+    assert "(5,0" in line, line     # the head and the length, not 5,000 characters
