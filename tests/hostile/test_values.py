@@ -16,6 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulate.cli import main
 
@@ -499,3 +501,25 @@ def test_villages_file_counts(capsys, tmp_path, cell, reason):
 def test_long_set_paths_and_values_are_shortened_in_the_message(capsys, assignment):
     line = one_line_error(capsys, "explain", LANGXI, "--set", assignment)
     assert "(5,0" in line, line     # the head and the length, not 5,000 characters
+
+
+# ----------------------------------------------------------------------------- properties of the reader
+
+_FULL = str.maketrans("0123456789.", "０１２３４５６７８９．")
+
+
+@given(st.integers(0, 10**12), st.integers(0, 99), st.integers(0, 3))
+def test_decimal_text_is_exact_in_ascii_and_full_width(whole, cents, zeros):
+    from simulate.numtext import decimal_from_text
+    text = "0" * zeros + f"{whole}.{cents:02d}"
+    want = Decimal(whole) + Decimal(cents) / 100
+    assert decimal_from_text(text) == want
+    assert decimal_from_text(text.translate(_FULL)) == want
+
+
+@given(st.characters(categories=["Nd", "No"]).filter(lambda c: not c.isascii() and not "０" <= c <= "９"))
+def test_other_digits_are_refused(c):
+    from simulate.numtext import decimal_from_text, whole_from_text
+    for parse in (decimal_from_text, whole_from_text):
+        with pytest.raises(ValueError, match="digits 0-9"):
+            parse(f"4{c}0")
