@@ -198,7 +198,7 @@ def _pct(delta: int, base: int) -> float:
     return (delta / base * 100.0) if base else (0.0 if delta == 0 else math.nan)
 
 
-def _number(value: Any, where: str = "value") -> int | float | Decimal:
+def _number(value: Any, where: str = "value") -> int | Decimal:
     """A parameter value as the scenario would hold it: int if whole, else an exact Decimal.
 
     Text is read with decimal rules (``numtext.decimal_from_text``): no nan or inf, no
