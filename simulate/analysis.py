@@ -197,17 +197,36 @@ def _pct(delta: int, base: int) -> float:
     return (delta / base * 100.0) if base else (0.0 if delta == 0 else math.nan)
 
 
-def _number(value: Any) -> int | float | Decimal:
-    """A parameter value as the scenario would hold it: int if whole, else an exact Decimal."""
+def _number(value: Any, where: str = "value") -> int | Decimal:
+    """A parameter value as the scenario would hold it: int if whole, else an exact Decimal.
+
+    Text is read with decimal rules (``numtext.decimal_from_text``): no nan or inf, no
+    base 60, no separators, at most 30 digits; full-width digits are fine."""
+    from .numtext import decimal_from_text
     if isinstance(value, bool):
-        raise SimulateError("value", f"expected a number, got {value!r}")
-    try:
-        d = Decimal(str(value).strip())
-    except Exception:
-        raise SimulateError("value", f"expected a number, got {value!r}") from None
+        raise SimulateError(where, f"expected a number, got {value!r}")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    else:
+        text = getattr(value, "text", None) or (repr(value) if isinstance(value, float) else str(value))
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SimulateError(where, f"expected a finite number, got {value!r}")
+        try:
+            d = decimal_from_text(text, "a number")
+        except ValueError as exc:
+            raise SimulateError(where, str(exc)) from None
     if not d.is_finite():
-        raise SimulateError("value", f"expected a finite number, got {value!r}")
+        raise SimulateError(where, f"expected a finite number, got {value!r}")
     return int(d) if d == d.to_integral_value() else d
+
+
+def _fen_grid(d: Decimal, where: str, what: str) -> None:
+    """Parameters are amounts (yuan) or percentages: no grid finer than 0.01 (a fen)."""
+    if d * 100 != (d * 100).to_integral_value():
+        raise SimulateError(where, f"{what} {d} is finer than a fen: amounts and percentages have at "
+                                   f"most 2 decimals, so use a multiple of 0.01")
 
 
 def parse_values(values: str | None = None, range_: str | None = None) -> list[int | Decimal]:
@@ -223,27 +242,23 @@ def parse_values(values: str | None = None, range_: str | None = None) -> list[i
     if (values is None) == (range_ is None):
         raise SimulateError("--values/--range", "give exactly one of --values A,B,C or --range LO:HI:STEP")
     if values is not None:
-        parts = [p for p in values.split(",") if p.strip()]
+        parts = [p for p in values.replace("，", ",").split(",") if p.strip()]
         if not parts:
             raise SimulateError("--values", "no values given")
-        try:
-            return [_number(p) for p in parts]
-        except SimulateError:
-            raise SimulateError("--values", f"expected numbers separated by commas, got {values!r}") from None
-    parts = range_.split(":")
+        return [_number(p, "--values") for p in parts]
+    parts = range_.replace("：", ":").split(":")
     if len(parts) != 3:
-        raise SimulateError("--range", f"expected LO:HI:STEP, e.g. 280:450:10, got {range_!r}")
-    try:
-        lo, hi, step = (Decimal(p.strip()) for p in parts)
-    except Exception:
-        raise SimulateError("--range", f"expected numbers LO:HI:STEP, got {range_!r}") from None
+        raise SimulateError("--range", f"expected LO:HI:STEP, e.g. 280:450:10, got {range_[:60]!r}")
+    lo, hi, step = (Decimal(_number(p, "--range")) for p in parts)
     if step <= 0:
         raise SimulateError("--range", f"STEP must be positive, got {step}")
+    _fen_grid(step, "--range", "STEP")
+    _fen_grid(lo, "--range", "LO")
     if hi < lo:
         raise SimulateError("--range", f"HI {hi} is below LO {lo}")
     n = int((hi - lo) / step) + 1
     if n > 1000:
-        raise SimulateError("--range", f"{n} values is too many for one table (at most 1,000)")
+        raise SimulateError("--range", f"{n:,} values is too many for one table (at most 1,000)")
     return [_number(lo + k * step) for k in range(n)]
 
 
@@ -677,17 +692,16 @@ def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_
         raise SimulateError("--source", f"unknown source {source!r}"
                             + (f" (did you mean {hint[0]}?)" if hint else f" (one of {', '.join(options)})"))
     sc = _scenario(scenario, overrides)
-    try:
-        budget = Decimal(str(budget_yuan).strip()) * 100
-    except Exception:
-        raise SimulateError("--budget", f"expected yuan, got {budget_yuan!r}") from None
+    budget = Decimal(_number(budget_yuan, "--budget")) * 100
     if not budget.is_finite() or budget < 0:
         raise SimulateError("--budget", f"must be a non-negative amount in yuan, got {budget_yuan!r}")
     budget_fen = int(budget.to_integral_value(rounding="ROUND_FLOOR"))
-    d_lo, d_hi = Decimal(str(_number(lo))), Decimal(str(_number(hi)))
-    d_step = Decimal(str(_number(step if step is not None else 1)))
+    d_lo, d_hi = Decimal(_number(lo, "--lo")), Decimal(_number(hi, "--hi"))
+    d_step = Decimal(_number(step if step is not None else 1, "--step"))
     if d_step <= 0:
         raise SimulateError("--step", f"must be positive, got {step}")
+    _fen_grid(d_step, "--step", "step")
+    _fen_grid(d_lo, "--lo", "--lo")
     if d_hi <= d_lo:
         raise SimulateError("--hi", f"must be above --lo ({lo}), got {hi}")
     n_steps = int((d_hi - d_lo) / d_step)

@@ -13,6 +13,7 @@ from typing import Any
 from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _overrides, _print_json
 from .commands import _positive, _seed, _size
 from .errors import SimulateError
+from .numtext import decimal_from_text, shorten
 
 
 def _population_args(p: argparse.ArgumentParser) -> None:
@@ -176,11 +177,16 @@ def _rate_range(text: str) -> tuple[str, tuple[float, float] | None]:
         return "none", None
     try:
         key, rng = text.split("=", 1)
-        low, high = (float(x) for x in rng.split(":"))
+        low, high = (_finite(x) for x in rng.split(":"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH or none, e.g. rural_dibao=0.03:0.06, "
-                                         f"got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH or none with finite decimal shares, "
+                                         f"e.g. rural_dibao=0.03:0.06, got {shorten(text)!r}") from None
     return key.strip(), (low, high)
+
+
+def _finite(text: str) -> float:
+    """A share written in decimal digits (no nan, inf, base 60 or 5,000 digits), as a float."""
+    return float(decimal_from_text(text, "a share"))
 
 
 def _mc_parser(sub) -> None:
@@ -257,10 +263,28 @@ def _ev_parser(sub) -> None:
     _common(p)
 
 
+def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
+    """Outlays in yuan (floats rounded to the fen) add up to enrollments times the enrollment
+    cost, within that rounding; ConservationError (a bug of ours, exit 3) otherwise."""
+    from .outlay import ConservationError
+    want = enrolled * cost_yuan
+    if abs(paid - want) > 0.01 * terms + 1e-9 * abs(want):
+        raise ConservationError(f"{what}: outlays add up to {paid:,.2f} yuan, the enrollments "
+                                f"cost {want:,.2f} yuan")
+
+
+def _check_expected(sc, ev: dict) -> None:
+    """``expected`` checks its totals before it prints them."""
+    cost = (sc.policy.contribution.personal + sc.policy.contribution.fiscal_subsidy) / 100
+    _check_totals(sum(ev["by_source"].values()) + ev["fiscal_subsidy"], ev["enrolled"], cost,
+                  len(ev["by_source"]) + 1, "expected values")
+
+
 def _ev(args: argparse.Namespace) -> int:
     from .analysis import _lab, expected_value
     sc = _load(args)
     ev = expected_value(sc, size=args.size)
+    _check_expected(sc, ev)
     if args.json:
         _print_json(ev)
         return 0
@@ -281,9 +305,9 @@ def _ev(args: argparse.Namespace) -> int:
 
 def _share(text: str) -> float:
     try:
-        return float(text)
+        return _finite(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a share such as 0.01, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.01, got {shorten(text)!r}") from None
 
 
 def _my_parser(sub) -> None:
@@ -303,6 +327,11 @@ def _my(args: argparse.Namespace) -> int:
     sc = _load(args)
     frame = multi_year(sc, years=args.years, drift={"ageing": args.ageing, "out_migration": args.out_migration},
                        size=args.size, seed=args.seed, method=args.method)
+    from .vocabulary import SOURCE_IDS
+    for row in frame.to_dict(orient="records"):   # each year adds up before anything prints
+        _check_totals(sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"], row["enrolled"],
+                      float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]), len(SOURCE_IDS) + 1,
+                      f"year {row['year']}")
     if args.json:
         _print_json({"scenario": sc.id, "unit": "yuan", "method": args.method,
                      "drift": {"ageing": args.ageing, "out_migration": args.out_migration},

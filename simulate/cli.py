@@ -118,6 +118,7 @@ def _explain(args: argparse.Namespace) -> int:
                                     + (f" (did you mean {hint[0]}?)" if hint else ""))
             idents.append(part)
     person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, args.timing)
+    _check_person_conservation(sc, person)
     if args.json:
         _print_json(explain_json(sc, person))
     else:
@@ -125,11 +126,25 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_person_conservation(sc, person) -> None:
+    """One enrollment's payers add up to the personal standard plus the fiscal subsidy
+    (a bug of ours otherwise: ConservationError, exit 3), before explain prints money."""
+    from .explain import explain_person
+    from .outlay import ConservationError
+    pay = explain_person(sc, person).payment
+    cost = sc.policy.contribution.personal + sc.policy.contribution.fiscal_subsidy
+    if pay.enrolled and sum(pay.pays.values()) + pay.fiscal_subsidy != cost:
+        raise ConservationError(f"this person's payers add up to {sum(pay.pays.values()) + pay.fiscal_subsidy} "
+                                f"fen, the enrollment costs {cost} fen")
+
+
 def _age(text: str) -> int:
+    """Whole years in decimal digits (full-width ones too); ① or 5,000 digits get one line."""
+    from .numtext import whole_from_text
     try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"age must be a whole number of years, got {text!r}") from None
+        v = whole_from_text(text, "a whole number of years")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"age: {exc}") from None
     if not 0 <= v <= 130:
         raise argparse.ArgumentTypeError(f"age must be between 0 and 130, got {v}")
     return v
@@ -137,7 +152,8 @@ def _age(text: str) -> int:
 
 def _grade(text: str) -> int:
     if text not in {"0", "1", "2", "3", "4"}:
-        raise argparse.ArgumentTypeError(f"disability grade must be 0 (none) to 4, got {text!r}")
+        from .numtext import shorten
+        raise argparse.ArgumentTypeError(f"disability grade must be 0 (none) to 4, got {shorten(text)!r}")
     return int(text)
 
 

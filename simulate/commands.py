@@ -6,25 +6,29 @@ import sys
 
 from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _print_json
 from .errors import SimulateError
+from .numtext import MAX_PERSONS, shorten, whole_from_text
 
 
 def _whole_number(lo: int, hi: int, what: str = "a whole number", separators: bool = False):
-    """An argparse type: a whole number in [lo, hi], with a one-line reason otherwise."""
+    """An argparse type: a whole number in [lo, hi], with a one-line reason otherwise.
+
+    Decimal digits only (full-width ones too, ``numtext.whole_from_text``); with
+    ``separators`` (person counts) ``1,000,000`` and ``1_000_000`` are accepted."""
     def parse(text: str) -> int:
-        raw = text.replace("_", "").replace(",", "") if separators else text
+        raw = text.replace("_", "").replace(",", "").replace("，", "") if separators else text
         try:
-            v = int(raw)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None
+            v = whole_from_text(raw, what)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
         if v < lo:
-            raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+            raise argparse.ArgumentTypeError(f"must be at least {lo:,}, got {v:,}")
         if v > hi:
-            raise argparse.ArgumentTypeError(f"must be at most {hi}, got {v}")
+            raise argparse.ArgumentTypeError(f"must be at most {hi:,}, got {v:,}")
         return v
     return parse
 
 
-_size = _whole_number(1, 2_000_000_000, "a whole number of persons", separators=True)
+_size = _whole_number(1, MAX_PERSONS, "a whole number of persons", separators=True)
 _seed = _whole_number(0, 2**63 - 1)
 _positive = _whole_number(1, 10**6)
 
@@ -85,11 +89,15 @@ def parse_counts(items: list[str] | None) -> dict[str, int] | None:
         ident, _, value = item.partition("=")
         ident = ident.strip()
         if ident not in IDENTITIES:
-            raise SimulateError(f"--count {item}", f"unknown identity {ident!r}")
-        value = value.strip().replace(",", "").replace("_", "")
-        if not value.isdigit():
-            raise SimulateError(f"--count {item}", "expected IDENTITY=N with N a whole number of persons")
-        out[ident] = int(value)
+            raise SimulateError(f"--count {shorten(item)}", f"unknown identity {shorten(ident)!r}")
+        value = value.strip().replace(",", "").replace("_", "").replace("，", "")
+        try:
+            n = whole_from_text(value, "a whole number of persons")
+        except ValueError as exc:
+            raise SimulateError(f"--count {shorten(item)}", f"expected IDENTITY=N: {exc}") from None
+        if not 0 <= n <= MAX_PERSONS:
+            raise SimulateError(f"--count {shorten(item)}", f"N must be between 0 and {MAX_PERSONS:,}")
+        out[ident] = n
     return out
 
 

@@ -38,6 +38,10 @@ _T = {  # column labels
 }
 
 
+class ConservationError(RuntimeError):
+    """Money that does not add up: a bug in the engine, never a user's mistake (exit 3)."""
+
+
 def col(key: str, lang: str) -> str:
     return _T[key][0 if lang == "zh" else 1]
 
@@ -100,14 +104,42 @@ class Outlay:
         return dict(zip(levels, out))
 
     def check_conservation(self) -> None:
-        """Raise AssertionError unless every enrolled person's payments add up to the cost."""
-        std = self.scenario.policy.contribution.personal
-        fs = self.scenario.policy.contribution.fiscal_subsidy
-        cost = self.tables.pays.sum(axis=2) + self.tables.fiscal
-        ok = (cost == std + fs) | ~self.tables.accepted
-        assert ok.all(), "a (tier, timing) pair does not add up to the enrollment cost"
+        """Raise :class:`ConservationError` unless the money adds up, exactly, tier by tier.
+
+        For each (tier, timing) a person is accepted in, the sources (the individual included)
+        and the fiscal subsidy pay the personal standard plus the fiscal subsidy; for each
+        tier, the total paid equals its enrolled persons times that cost; and the int64
+        figures every table shows equal the same sums in Python integers (no wrap-around).
+        The CLI runs this before it prints money (``runner.run``); a failure is a bug of ours
+        (exit 3, "internal error"), never the user's mistake."""
+        pol = self.scenario.policy
+        cost = int(pol.contribution.personal) + int(pol.contribution.fiscal_subsidy)
+        t = self.tables
+        pays, fiscal = t.pays.astype(object), t.fiscal.astype(object)
+        cell = pays.sum(axis=2) + fiscal
+        for ti, tid in enumerate(t.tier_ids):
+            for mi, timing in enumerate(t.timings):
+                if t.accepted[ti, mi] and cell[ti, mi] != cost:
+                    raise ConservationError(f"tier {tid} ({timing}): sources pay {cell[ti, mi]} fen "
+                                            f"per person, the enrollment costs {cost} fen")
+        per_tm = self.tally.counts.astype(object).sum(axis=2)            # [T, 3] Python ints
+        exact_ts = (per_tm[:, :, None] * pays).sum(axis=1)               # [T, S]
+        exact_fiscal = (per_tm * fiscal).sum(axis=1)                     # [T]
+        shown_ts = self.tier_source_fen()
+        for ti, tid in enumerate(t.tier_ids):
+            enrolled = int(per_tm[ti].sum())
+            paid = int(sum(exact_ts[ti])) + int(exact_fiscal[ti])
+            if paid != enrolled * cost:
+                raise ConservationError(f"tier {tid}: {enrolled} enrolled persons cost {enrolled * cost} fen "
+                                        f"but the sources pay {paid} fen")
+            if any(int(shown_ts[ti, j]) != int(exact_ts[ti, j]) for j in range(len(t.sources))):
+                raise ConservationError(f"tier {tid}: a 64-bit total differs from the exact sum (overflow)")
         total = int(self.source_fen().sum()) + self.fiscal_fen()
-        assert total == self.enrolled * (std + fs), "outlays do not add up to the enrollment cost"
+        if total != self.enrolled * cost or self.fiscal_fen() != int(sum(exact_fiscal)):
+            raise ConservationError(f"outlays add up to {total} fen, the {self.enrolled} enrollments "
+                                    f"cost {self.enrolled * cost} fen")
+        if sum(self.fiscal_split_fen().values()) != self.fiscal_fen():
+            raise ConservationError("the fiscal subsidy split by government level does not add up")
 
     # ------------------------------------------------------------------ JSON contract
 

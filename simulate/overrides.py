@@ -2,7 +2,8 @@
 
 A path walks the scenario's keys with dots; in a list of items with an ``id`` (tiers,
 target groups) a segment picks the item by id, e.g. ``tiers.dibao.subsidy.percent=70``.
-Values are read as YAML scalars (numbers, true/false, text): data, never code.
+Values are read as YAML scalars (numbers, true/false, text): data, never code, with decimal
+rules (``_yaml``, ``numtext``): ``0400`` is 400, ``1:10`` stays text, a float keeps its text.
 """
 from __future__ import annotations
 
@@ -12,17 +13,18 @@ from typing import Any
 
 from . import _yaml
 from .errors import ScenarioError
+from .numtext import shorten
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """Split ``PATH=VALUE`` and read VALUE as a plain YAML scalar or list."""
     if "=" not in text:
-        raise ScenarioError(f"--set {text}", "expected PATH=VALUE, e.g. contribution.personal=400")
+        raise ScenarioError(f"--set {shorten(text, 80)}", "expected PATH=VALUE, e.g. contribution.personal=400")
     path, value = text.split("=", 1)
     path = path.strip()
     if not path:
-        raise ScenarioError(f"--set {text}", "the path before '=' is empty")
-    return path, parse_value(value, f"--set {path}")
+        raise ScenarioError(f"--set {shorten(text, 80)}", "the path before '=' is empty")
+    return path, parse_value(value, f"--set {shorten(path, 80)}")
 
 
 def parse_value(value: Any, where: str) -> Any:
@@ -52,7 +54,7 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> di
     of the result is the scenario schema's, exactly as for a file."""
     out = copy.deepcopy(raw)
     for path, value in overrides.items():
-        label = f"--set {path}"
+        label = f"--set {shorten(path, 80)}"
         segments = path.split(".")
         if any(not s for s in segments):
             raise ScenarioError(label, "empty segment in the path")
@@ -68,21 +70,21 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> di
                     node[seg] = {}   # an optional section the file leaves out (e.g. behaviour)
                 if seg not in node:
                     known = ", ".join(sorted(map(str, node))) or "nothing"
-                    raise ScenarioError(label, f"no key {seg!r} at {'.'.join(walked) or 'top level'} "
+                    raise ScenarioError(label, f"no key {shorten(seg)!r} at {'.'.join(walked) or 'top level'} "
                                                f"(there: {known})")
                 node = node[seg]
             elif isinstance(node, list):
                 idx = _list_index(node, seg)
                 if idx is None:
                     ids = [str(x.get("id")) for x in node if isinstance(x, dict) and "id" in x]
-                    raise ScenarioError(label, f"no item {seg!r} in {'.'.join(walked)} "
+                    raise ScenarioError(label, f"no item {shorten(seg)!r} in {'.'.join(walked)} "
                                                f"(ids: {', '.join(ids) or 'none'})")
                 if last:
                     node[idx] = value
                     break
                 node = node[idx]
             else:
-                raise ScenarioError(label, f"{'.'.join(walked)} is a value, it has no {seg!r}")
+                raise ScenarioError(label, f"{'.'.join(walked)} is a value, it has no {shorten(seg)!r}")
             walked.append(seg)
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import hashlib
+import math
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -20,45 +21,65 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 from . import _yaml
 from .errors import ScenarioError
 from .resources import folder
+from .numtext import LIMITS_TEXT, MAX_DIGITS, MAX_PERSONS, MAX_YUAN, decimal_from_text, shorten
 from .vocabulary import IDENTITIES, SOURCES
 
 # ----------------------------------------------------------------------------- value types
 
 
+def _number_text(value: Any, what: str) -> Decimal:
+    """The exact Decimal of a number as written: text from the file or command line (kept by
+    ``_yaml.YamlFloat`` for YAML floats), never through a float's rounding (issue 10, item 3)."""
+    if isinstance(value, bool) or value is None or not isinstance(value, (int, float, str, Decimal)):
+        raise ValueError(f"expected {what}, got {value!r}" if isinstance(value, (bool, type(None)))
+                         else f"expected {what}, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite {what.removeprefix('an ').removeprefix('a ')}, got {value!r}")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        if value.bit_length() > 100:   # str() of a 5,000-digit int raises; no amount is this long
+            raise ValueError(f"{what} has more than {MAX_DIGITS} digits")
+        d = Decimal(value)
+    elif isinstance(value, float):
+        text = getattr(value, "text", None)
+        d = decimal_from_text(text, what) if text is not None else Decimal(repr(value))
+    else:
+        d = decimal_from_text(value, what)
+    if not d.is_finite():
+        raise ValueError(f"expected a finite {what.removeprefix('an ').removeprefix('a ')}, got {value!r}")
+    return d
+
+
+def _written(value: Any) -> str:
+    """A value as the user wrote it, for messages."""
+    return shorten(getattr(value, "text", None) or str(value))
+
+
 def _to_fen(value: Any) -> int:
-    """Yuan as written in a file (int, float or string, at most 2 decimals) to integer fen."""
-    if isinstance(value, bool) or value is None:
-        raise ValueError(f"expected an amount in yuan, got {value!r}")
-    if isinstance(value, (int, float, str, Decimal)):
-        try:
-            d = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"expected an amount in yuan, got {value!r}") from None
-        if not d.is_finite():
-            raise ValueError(f"expected a finite amount in yuan, got {value!r}")
-        if d < 0:
-            raise ValueError(f"amount must not be negative (got {value})")
-        fen = d * 100
-        if fen != fen.to_integral_value():
-            raise ValueError(f"amount has more than 2 decimals (got {value})")
-        if fen > 10**12:
-            raise ValueError(f"amount {value} yuan is implausibly large")
-        return int(fen)
-    raise ValueError(f"expected an amount in yuan, got {type(value).__name__}")
+    """Yuan as written in a file (int, float or string, at most 2 decimals) to integer fen.
+
+    Amounts above ``numtext.MAX_YUAN`` are refused so that no total can wrap (issue 10, item 5)."""
+    d = _number_text(value, "an amount in yuan")
+    if d < 0:
+        raise ValueError(f"amount must not be negative (got {_written(value)})")
+    fen = d * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"amount has more than 2 decimals (got {_written(value)})")
+    if d > MAX_YUAN:
+        raise ValueError(f"amount {_written(value)} yuan is above the limit of {MAX_YUAN:,} yuan ({LIMITS_TEXT})")
+    return int(fen)
 
 
 def _to_percent(value: Any) -> Decimal:
     """A percentage 0–100 with at most 2 decimals, held exactly."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError(f"expected a percentage between 0 and 100, got {value!r}")
-    try:
-        d = Decimal(str(value).strip().rstrip("%"))
-    except InvalidOperation:
-        raise ValueError(f"expected a percentage between 0 and 100, got {value!r}") from None
-    if not d.is_finite() or d < 0 or d > 100:
-        raise ValueError(f"percent must be between 0 and 100 (got {value})")
+    if isinstance(value, str):
+        value = value.strip().removesuffix("%").removesuffix("％")
+    d = _number_text(value, "a percentage between 0 and 100")
+    if d < 0 or d > 100:
+        raise ValueError(f"percent must be between 0 and 100 (got {_written(value)})")
     if d * 100 != (d * 100).to_integral_value():
-        raise ValueError(f"percent has more than 2 decimals (got {value})")
+        raise ValueError(f"percent has more than 2 decimals (got {_written(value)})")
     return d
 
 
@@ -369,7 +390,7 @@ class WorkFundRate(_Flagged):
 
 class Award(_Flagged):
     label: Bilingual
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_PERSONS)
     amount: Fen
 
 
@@ -394,7 +415,7 @@ class Area(_Model):
     """Where the synthetic population comes from when no roster or file is given."""
 
     villages_file: str | None = None
-    residents: int | None = Field(default=None, ge=1)
+    residents: int | None = Field(default=None, ge=1, le=MAX_PERSONS)
     source: str = Field(min_length=1)
 
 
@@ -647,7 +668,7 @@ def _format_loc(loc: tuple, raw: Any) -> str:
             ident = None
             if isinstance(node, list) and 0 <= item < len(node) and isinstance(node[item], dict):
                 ident = node[item].get("id")
-            parts.append(f"[{ident}]" if ident else f"[{item}]")
+            parts.append(f"[{shorten(str(ident))}]" if ident else f"[{item}]")
             node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
         else:
             key = "not" if item == "not_" else str(item)
@@ -655,8 +676,8 @@ def _format_loc(loc: tuple, raw: Any) -> str:
                 continue
             if "[" in key and "(" in key:
                 continue  # pydantic's union-branch labels
-            parts.append(("." if parts else "") + key)
             node = node.get(key) if isinstance(node, dict) else None
+            parts.append(("." if parts else "") + shorten(key))
     return "".join(parts) or "(top level)"
 
 
@@ -703,7 +724,7 @@ def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
     msg = msg.replace("after validation, not 0", "(it is empty)")
     if first["type"] == "extra_forbidden":
         key = str(loc[-1])
-        msg = f"unknown key {key!r}"
+        msg = f"unknown key {shorten(key)!r}"
         parent_model = _model_at(loc[:-1])
         if parent_model is not None:
             hint = difflib.get_close_matches(key, _field_names(parent_model), n=1)
@@ -711,6 +732,10 @@ def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
                 msg += f" (did you mean {hint[0]!r}?)"
     elif first["type"] == "missing":
         msg = "required key is missing"
+    elif first["type"] == "int_parsing_size":
+        msg = f"a whole number has at most {MAX_DIGITS} digits (got {len(str(first.get('input'))):,} characters)"
+    elif first["type"].startswith("date") and isinstance(first.get("input"), str):
+        msg += f" (got {shorten(first['input'])!r}; a date is YYYY-MM-DD and must exist)"
     elif first["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
         msg = "ids are lower-case letters, digits and _ , starting with a letter"
     n_more = len({_logical_loc(tuple(e["loc"])) for e in errors}) - 1

@@ -16,6 +16,7 @@ import numpy as np
 from ._text import decode_text
 from .errors import PopulationError
 from .idnumber import mask_ids_in_text
+from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from .reference import TIMINGS
 from .rules import Person
 from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
@@ -123,14 +124,19 @@ def read_villages(path: Path) -> Villages:
     need = {"village_id", "zh", "en", "residents", "task"}
     if not rows or not need <= set(rows[0]):
         raise PopulationError(str(path), f"villages file needs columns {', '.join(sorted(need))}")
+    counts: dict[str, list[int]] = {"residents": [], "task": []}
     for n, r in enumerate(rows, start=2):
         for col in ("residents", "task"):
-            if not r[col].strip().isdigit():
-                raise PopulationError(f"{path}: row {n}, column {col}", f"not a whole number: {r[col]!r}")
+            try:   # decimal digits only: '①'.isdigit() is True but int('①') fails
+                v = whole_from_text(r[col] or "", "a whole number")
+            except ValueError as exc:
+                raise PopulationError(f"{path}: row {n}, column {col}", str(exc)) from None
+            if not 0 <= v <= MAX_PERSONS:
+                raise PopulationError(f"{path}: row {n}, column {col}", f"must be 0 to {MAX_PERSONS:,}, got {v:,}")
+            counts[col].append(v)
     return Villages(tuple(r["village_id"] for r in rows), tuple(r["zh"] for r in rows),
                     tuple(r["en"] for r in rows),
-                    np.array([int(r["residents"]) for r in rows], np.int64),
-                    np.array([int(r["task"]) for r in rows], np.int64))
+                    np.array(counts["residents"], np.int64), np.array(counts["task"], np.int64))
 
 
 # ----------------------------------------------------------------------------- CSV input
@@ -240,28 +246,34 @@ def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: i
     if not pid:
         raise err("person_id", "empty")
     age_t = get("age")
-    if not age_t.isdigit() or int(age_t) > 130:
-        raise err("age", f"not a whole number of years 0-130: {age_t!r}")
+    # decimal digits only: full-width ４５ is 45; ①, ² or 5,000 digits are refused (str.isdigit
+    # accepts ①, which int() then cannot read)
+    try:
+        age = whole_from_text(age_t, "a whole number of years")
+    except ValueError as exc:
+        raise err("age", f"{exc} (0-130)") from None
+    if not 0 <= age <= 130:
+        raise err("age", f"not a whole number of years 0-130: {shorten(age_t)!r}")
     sex_t = get("sex").upper()
     if sex_t not in ("F", "M", "女", "男"):
-        raise err("sex", f"must be F or M: {get('sex')!r}")
-    dis_t = get("disability_grade") or "0"
+        raise err("sex", f"must be F or M: {shorten(get('sex'))!r}")
+    dis_t = ascii_digits(get("disability_grade")) or "0"
     if dis_t not in ("0", "1", "2", "3", "4"):
-        raise err("disability_grade", f"must be 0 (none) to 4: {dis_t!r}")
+        raise err("disability_grade", f"must be 0 (none) to 4: {shorten(dis_t)!r}")
     mask = 0
     for ident in get("identities").replace("；", ";").split(";"):
         ident = ident.strip()
         if not ident:
             continue
         if ident not in IDENTITIES:
-            raise err("identities", f"unknown identity {ident!r}")
+            raise err("identities", f"unknown identity {shorten(ident)!r}")
         mask |= 1 << IDENTITY_BIT[ident]
-    enr_t = get("enrolled") or "1"
+    enr_t = ascii_digits(get("enrolled")) or "1"
     if enr_t not in ("0", "1"):
-        raise err("enrolled", f"must be 1 or 0: {enr_t!r}")
+        raise err("enrolled", f"must be 1 or 0: {shorten(enr_t)!r}")
     tim_t = get("timing") or "regular"
     if tim_t not in TIMING_CODE:
-        raise err("timing", f"must be one of {', '.join(TIMINGS)}: {tim_t!r}")
-    return {"pid": pid, "hh": get("household_id"), "vil": get("village"), "age": int(age_t),
+        raise err("timing", f"must be one of {', '.join(TIMINGS)}: {shorten(tim_t)!r}")
+    return {"pid": pid, "hh": get("household_id"), "vil": get("village"), "age": age,
             "sex": 0 if sex_t in ("F", "女") else 1, "dis": int(dis_t), "ids": mask,
             "enr": enr_t == "1", "tim": TIMING_CODE[tim_t]}

@@ -25,6 +25,7 @@ import numpy as np
 
 from ._text import decode_text
 from .errors import PopulationError, SimulateError
+from .numtext import MAX_DIGITS, ascii_digits
 from .vocabulary import SOURCE_IDS
 
 COLUMNS = ("county", "scenario", "population")
@@ -178,8 +179,10 @@ def read_region(path: str | Path) -> list[RegionRow]:
             raise SimulateError(f"{where}: row {n}, column scenario", f"no such scenario file {scen_path}")
         size, pop_file = None, None
         if popu:
-            digits = popu.replace("_", "")
-            if digits.isdigit():
+            digits = ascii_digits(popu).replace("_", "").replace(",", "")
+            if digits.isascii() and digits.isdigit():   # ① passes isdigit() alone but not int()
+                if len(digits) > MAX_DIGITS:
+                    raise SimulateError(f"{where}: row {n}, column population", f"{len(digits):,} digits is too many")
                 size = int(digits)
                 if size < 1:
                     raise SimulateError(f"{where}: row {n}, column population", "a size must be at least 1 person")

@@ -76,6 +76,25 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^0-9A-Za-z._-]+", "_", text).strip("_") or "run"
 
 
+def _run_folder(i: int, param: str, value: Any) -> str:
+    """A sweep run's folder: its 1-based index and an ASCII slug, unique and safe whatever the
+    value (``三百`` and ``四百`` would both slug to the bare parameter name)."""
+    slug = _safe_name(f"{param}={_value_shown(value)}")[:60].strip("_.-") or "run"
+    return f"{i:02d}-{slug}"
+
+
+def _value_shown(value: Any) -> str:
+    from .analysis import _value_text
+    return _value_text(value)
+
+
+def _raise_if_money_bug(error: str) -> None:
+    """A notebook whose run failed the conservation check is our bug (exit 3), not the user's."""
+    if "ConservationError" in error:
+        from .outlay import ConservationError
+        raise ConservationError(error)
+
+
 def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
@@ -102,6 +121,7 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
     try:
         return render_notebook(SCENARIO_REPORT, out_dir, params, timeout=timeout, lang=lang)
     except ReportError as exc:
+        _raise_if_money_bug(str(exc))
         raise SimulateError(str(scenario), str(exc)) from None
 
 
@@ -121,21 +141,25 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
         load_scenario(scenario, {**(overrides or {}), param: v})
     out_dir = Path(out) if out else Path("reports") / f"{base.id}-sweep-{_safe_name(param)}"
     jobs = []
-    for v in parsed:
+    for i, v in enumerate(parsed, start=1):
         params = {"scenario": str(Path(scenario).resolve()), "overrides": {**(overrides or {}), param: v},
                   "seed": seed, "size": size,
                   "population": str(Path(population).resolve()) if population else None, "lang": lang}
-        jobs.append((SCENARIO_REPORT, out_dir / _safe_name(f"{param}={v}"), params))
+        jobs.append((SCENARIO_REPORT, out_dir / _run_folder(i, param, v), params))
     if SWEEP_REPORT.exists():
         jobs.append((SWEEP_REPORT, out_dir / "summary",
                      {"scenario": str(Path(scenario).resolve()), "param": param, "values": parsed,
                       "overrides": dict(overrides or {}), "seed": seed, "size": size, "lang": lang}))
     runs = render_many(jobs, workers, timeout=timeout, lang=lang)
+    for run, v in zip(runs, parsed):   # the index shows each value as written, not its folder slug
+        run.parameters[param] = _value_shown(v)
     index = write_index(out_dir, runs, T(f"{base.policy.title.zh}：{param} 情景比较",
                                          f"{base.policy.title.en}: sweep of {param}", lang), lang,
-                        parameter_columns=[])
+                        parameter_columns=[param])
     failed = [r for r in runs if not r.ok]
     if failed:
+        for r in failed:
+            _raise_if_money_bug(r.error or "")
         raise SimulateError(str(scenario), f"{len(failed)} of {len(runs)} runs failed; first: {failed[0].error}")
     return runs, index
 

@@ -232,7 +232,9 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
         villages = population.villages
     else:
         raise PopulationError("population", f"cannot run on a {type(population).__name__}")
-    return Outlay(sc, comp, t, villages, meta)
+    out = Outlay(sc, comp, t, villages, meta)
+    out.check_conservation()   # before anything prints money: exact, per tier (exit 3 if not)
+    return out
 
 
 def person_results(scenario: Scenario, pop: Population) -> "Any":

@@ -75,7 +75,8 @@ def test_corpus_and_expectations_match():
     assert len(files) >= 30
     for name, exp in EXPECTED.items():
         assert set(exp) <= {"field", "reason"} and exp.get("reason"), name
-        assert (BAD / name).stat().st_size < 4096, f"{name} should be small"
+        limit = 8192 if name == "amount_5000_digits.yaml" else 4096   # 5,000 digits are the point
+        assert (BAD / name).stat().st_size < limit, f"{name} should be small"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

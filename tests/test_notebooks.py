@@ -201,17 +201,19 @@ def cli_sweep(tmp_path_factory):
 def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
     out, proc, _ = cli_sweep
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
-    assert folders == ["contribution.personal_380", "contribution.personal_400",
-                       "contribution.personal_420", "summary"]
+    # run folders: position and slug (unique whatever the value); the index shows the values
+    assert folders == ["01-contribution.personal_380", "02-contribution.personal_400",
+                       "03-contribution.personal_420", "summary"]
     index = (out / "index.html").read_text("utf-8")
     for name in folders:
         assert f'href="{name}/report.html"' in index
+    assert all(f"<td class=\"text\">{v}</td>" in index for v in ("380", "400", "420"))
     assert "index at" in proc.stdout
 
 
 def test_cli_sweep_html_is_for_people(cli_sweep):
     out, _, _ = cli_sweep
-    for folder in ("contribution.personal_400", "summary"):
+    for folder in ("02-contribution.personal_400", "summary"):
         page = (out / folder / "report.html").read_text("utf-8")
         for marker in CODE_MARKERS:
             assert marker not in page, (folder, marker)
@@ -223,15 +225,15 @@ def test_cli_sweep_html_is_for_people(cli_sweep):
 def test_cli_sweep_excel_sheets_are_formatted(cli_sweep):
     out, _, _ = cli_sweep
     _check_excel(out / "summary" / "tables.xlsx")
-    _check_excel(out / "contribution.personal_380" / "tables.xlsx")
+    _check_excel(out / "01-contribution.personal_380" / "tables.xlsx")
 
 
 def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
     out, _, _ = cli_sweep
     summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))
     assert [r["contribution.personal"] for r in summary["sweep"]] == [380, 400, 420]
-    for row in summary["sweep"]:
-        report = json.loads((out / f"contribution.personal_{row['contribution.personal']}"
+    for i, row in enumerate(summary["sweep"], start=1):
+        report = json.loads((out / f"{i:02d}-contribution.personal_{row['contribution.personal']}"
                              / "results.json").read_text("utf-8"))["results"]
         assert report["enrolled"] == row["enrolled"]
         for source, yuan in report["by_source"].items():
