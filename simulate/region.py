@@ -13,8 +13,6 @@ scenario area's residents. City and province come from each scenario's ``county`
 """
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._text import decode_text
+from . import safeio
 from .errors import PopulationError, SimulateError
 from .vocabulary import SOURCE_IDS
 
@@ -143,9 +141,7 @@ def read_region(path: str | Path) -> list[RegionRow]:
     """Read and check a region file; a bad row raises one error naming its row and column."""
     p = Path(path)
     where = str(path)
-    if not p.is_file():
-        raise SimulateError(where, "no such file" if not p.exists() else "not a regular file")
-    rows = list(csv.reader(io.StringIO(decode_text(p.read_bytes(), where), newline="")))
+    rows = list(safeio.read_csv_rows(p, safeio.REGION, where))   # regular file, capped, limits
     if not rows:
         raise SimulateError(where, "file is empty")
     header = [h.strip() for h in rows[0]]
