@@ -76,12 +76,10 @@ class XlsxLimits:
     max_ratio: int = 100           # decompressed / compressed, for members over 1 MiB
 
 
-#: Scenario files and the files they extend (a real one is a few KiB).
-SCENARIO = TextLimits("scenario file", 1_000_000)
-#: A roster column/category mapping (``--mapping``).
-MAPPING = TextLimits("mapping file", 1_000_000)
+#: Scenario files, the files they extend, and roster mappings (``--mapping``): YAML, a few KiB.
+SCENARIO = TextLimits("scenario or mapping YAML file", 1_000_000)
 #: ``--set-file`` as CSV: (parameter path, value) rows.
-OVERRIDE_CSV = TextLimits("overrides sheet", 1 * MiB, max_rows=10_000, max_columns=256)
+OVERRIDE_CSV = TextLimits("--set-file sheet", 1 * MiB, max_rows=10_000, max_columns=256)
 #: A region file: one row per county.
 REGION = TextLimits("region file", 1 * MiB, max_rows=10_000, max_columns=64)
 #: Villages/towns files named by a scenario (village index is 16-bit: at most 65,535).
@@ -100,7 +98,7 @@ ROSTER_XLSX = XlsxLimits("roster workbook", max_file_bytes=64 * MiB, max_member_
                          max_total_bytes=256 * MiB, max_rows=200_000, max_columns=256,
                          max_cells=5_000_000)
 #: ``--set-file`` as a workbook: a short list of (parameter path, value) rows.
-OVERRIDE_XLSX = XlsxLimits("overrides workbook", max_file_bytes=16 * MiB, max_member_bytes=32 * MiB,
+OVERRIDE_XLSX = XlsxLimits("--set-file workbook", max_file_bytes=16 * MiB, max_member_bytes=32 * MiB,
                            max_total_bytes=64 * MiB, max_rows=10_000, max_columns=256,
                            max_cells=1_000_000)
 
@@ -442,6 +440,8 @@ _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"']")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"']")
+_FAST_CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
+_FAST_ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _AREA = re.compile(r"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})(?::\$?([A-Za-z]{1,4})\$?([0-9]{1,9}))?$")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -594,34 +594,48 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits,
     return size
 
 
+def _tags(text: bytes, name: bytes, prefixed: bool, any_re: re.Pattern, fast_re: re.Pattern,
+          full_re: re.Pattern) -> tuple[int, list]:
+    """How many ``<name>`` tags a block of XML holds, and their ``r=`` references: counted
+    with ``bytes.count`` and the fast pattern, the full patterns only when those fall short."""
+    n = len(any_re.findall(text)) if prefixed else \
+        sum(text.count(b"<" + name + end) for end in (b" ", b">", b"/"))
+    refs = fast_re.findall(text)
+    return n, (refs if len(refs) >= n else full_re.findall(text))
+
+
 def _scan_sheet(text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimits, where: str,
                 error: ErrorType) -> tuple[int, int]:
-    """Dimension, merged ranges, row and cell references of one block of a sheet's XML."""
-    for m in _DIMENSION.finditer(text):
-        _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
-                    f"sheet {sheet}: declared dimension")
-    for m in _MERGE.finditer(text):
-        _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
-                    f"sheet {sheet}: merged range")
-    max_row = max((int(m.group(1)) for m in _ROW_REF.finditer(text)), default=0)
-    if max_row:
-        _check_cell(1, max_row, limits, where, error, f"sheet {sheet}: a row")
-    max_col = max_cell_row = 0
-    for m in _CELL_REF.finditer(text):
-        col, row = _col_number(m.group(1).decode("ascii")), int(m.group(2))
-        if col > max_col:
-            max_col = col
-        if row > max_cell_row:
-            max_cell_row = row
-    if max_col or max_cell_row:
-        _check_cell(max_col, max_cell_row, limits, where, error, f"sheet {sheet}: a cell")
-    cells += len(_CELL.findall(text))
-    rows += len(_ROW.findall(text))
+    """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
+
+    Fast paths (``bytes.count`` and the ``<c r="A1"`` form Excel and openpyxl write) keep
+    this to a fraction of openpyxl's own parse; other spellings fall back to full patterns.
+    """
+    if b"dimension" in text:
+        for m in _DIMENSION.finditer(text):
+            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
+                        f"sheet {sheet}: declared dimension")
+    if b"mergeCell" in text:
+        for m in _MERGE.finditer(text):
+            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
+                        f"sheet {sheet}: merged range")
+    prefixed = b":c " in text or b":c>" in text or b":row" in text
+    n_cells, refs = _tags(text, b"c", prefixed, _CELL, _FAST_CELL_REF, _CELL_REF)
+    if refs:
+        max_col = max(_col_number(c.decode("ascii")) for c in {c for c, _ in refs})
+        max_row = max(int(r) for r in {r for _, r in refs})
+        _check_cell(max_col, max_row, limits, where, error, f"sheet {sheet}: a cell")
+    n_rows, row_refs = _tags(text, b"row", prefixed, _ROW, _FAST_ROW_REF, _ROW_REF)
+    if row_refs:
+        _check_cell(1, max(int(r) for r in set(row_refs)), limits, where, error, f"sheet {sheet}: a row")
+    cells += n_cells
+    rows += n_rows
     if cells > limits.max_cells:
         raise error(where, f"sheet {sheet} has more than {limits.max_cells:,} cells, the limit "
                     f"for a {limits.what}")
     if rows > limits.max_rows:
-        _check_cell(1, rows, limits, where, error, f"sheet {sheet}: row count")
+        raise error(where, f"sheet {sheet} has more than {limits.max_rows:,} rows, the limit "
+                    f"for a {limits.what}")
     return cells, rows
 
 
