@@ -170,8 +170,11 @@ def read_region(path: str | Path) -> list[RegionRow]:
         if not scen:
             raise SimulateError(f"{where}: row {n}, column scenario", "empty")
         scen_path = (p.parent / scen)
-        if not scen_path.is_file():
-            raise SimulateError(f"{where}: row {n}, column scenario", f"no such scenario file {scen_path}")
+        problem = safeio.file_problem(scen_path)
+        if problem:
+            raise SimulateError(f"{where}: row {n}, column scenario",
+                                f"no such scenario file {scen_path}" if problem == "no such file"
+                                else f"scenario file {scen_path} {problem}")
         size, pop_file = None, None
         if popu:
             digits = popu.replace("_", "")
@@ -184,9 +187,11 @@ def read_region(path: str | Path) -> list[RegionRow]:
                                         f"{size:,} persons is more than this toolkit supports (2 billion)")
             else:
                 pop_file = p.parent / popu
-                if not pop_file.is_file():
+                problem = safeio.file_problem(pop_file)
+                if problem:
                     raise SimulateError(f"{where}: row {n}, column population",
-                                        f"neither a number of persons nor an existing CSV file: {popu!r}")
+                                        f"neither a number of persons nor a readable CSV file: {popu!r} "
+                                        f"({problem})")
         out.append(RegionRow(n, county, scen_path, size, pop_file))
     if not out:
         raise SimulateError(where, "no counties listed")

@@ -126,6 +126,17 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or type(exc).__name__}"
 
 
+def file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be read as a user's file (missing, a FIFO, a device, …), or None;
+    for checks made before the file is opened for real (``open_regular`` checks again)."""
+    try:
+        return _not_regular(os.stat(path).st_mode)
+    except OSError as exc:
+        return _os_reason(exc)
+    except ValueError:
+        return "not a file name"
+
+
 def open_regular(path: str | os.PathLike[str], where: str | None = None,
                  error: ErrorType = SimulateError) -> BinaryIO:
     """Open a user's file for binary reading, refusing anything but a regular file.

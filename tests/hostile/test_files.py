@@ -511,3 +511,13 @@ def test_old_mac_line_ends_are_read(tmp_path):
     path.write_bytes(_population(_ROWS_ZH).replace("\n", "\r").encode("utf-8"))
     pop = __import__("simulate").read_population_csv(path)
     assert len(pop) == 3
+
+
+@pytest.mark.parametrize("hostile", ["fifo", "dev-zero"], indirect=True)
+def test_region_rows_naming_a_device(hostile, capsys, tmp_path):
+    path, reason = hostile
+    region = tmp_path / "region.csv"
+    region.write_text(f"county,scenario,population\n甲县,{path},100\n", "utf-8")
+    refused(capsys, ["region", str(region)], f"{region}: row 2, column scenario", reason)
+    region.write_text(f"county,scenario,population\n甲县,{SINAN},{path}\n", "utf-8")
+    refused(capsys, ["region", str(region)], f"{region}: row 2, column population", reason)
