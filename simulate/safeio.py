@@ -88,15 +88,16 @@ VILLAGES = TextLimits("villages file", 16 * MiB, max_rows=65_535, max_columns=64
 #: field and row count instead. 10 million rows is four times the largest county.
 POPULATION = TextLimits("population CSV", None, max_rows=10_000_000, max_columns=64)
 #: A roster CSV from a bureau's system (read whole: rosters are thousands of rows).
-ROSTER_CSV = TextLimits("roster CSV", 64 * MiB, max_rows=1_048_576)
+ROSTER_CSV = TextLimits("roster CSV", 64 * MiB)
 
 #: Most villages one population file may name (the village index is 16-bit).
 MAX_VILLAGES = 65_535
 
-#: Rosters as workbooks: read in full mode (merged cells are needed), so kept moderate.
+#: Rosters as workbooks: read in full mode (merged cells are needed), where openpyxl holds
+#: about 450 bytes per cell: 2 million cells is about 1 GB (a county's roster: 100,000 cells).
 ROSTER_XLSX = XlsxLimits("roster workbook", max_file_bytes=64 * MiB, max_member_bytes=128 * MiB,
                          max_total_bytes=256 * MiB, max_rows=200_000, max_columns=256,
-                         max_cells=5_000_000)
+                         max_cells=2_000_000)
 #: ``--set-file`` as a workbook: a short list of (parameter path, value) rows.
 OVERRIDE_XLSX = XlsxLimits("--set-file workbook", max_file_bytes=16 * MiB, max_member_bytes=32 * MiB,
                            max_total_bytes=64 * MiB, max_rows=10_000, max_columns=256,

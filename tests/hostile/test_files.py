@@ -521,3 +521,26 @@ def test_region_rows_naming_a_device(hostile, capsys, tmp_path):
     refused(capsys, ["region", str(region)], f"{region}: row 2, column scenario", reason)
     region.write_text(f"county,scenario,population\n甲县,{SINAN},{path}\n", "utf-8")
     refused(capsys, ["region", str(region)], f"{region}: row 2, column population", reason)
+
+
+_TRAD = "思南縣塘頭鎮青杠壩村 張三 李四 許家壩鎮龍門村 農村低保 特困供養 劉德華 陳國強"
+_SIMP = "思南县塘头镇青杠坝村 张三 李四 许家坝镇龙门村 农村低保 特困供养 刘德华 陈国强"
+
+
+@pytest.mark.parametrize("data, big5", [
+    (_TRAD.encode("big5"), True),
+    (_SIMP.encode("gbk"), False),
+    (_TRAD.encode("gbk"), False),          # traditional characters saved as GBK are GBK
+    (_SIMP.encode("utf-8"), False),
+    ("張三".encode("big5"), False),        # too few characters to judge: not claimed
+])
+def test_big5_judgement(data, big5):
+    assert safeio.looks_big5(data) is big5
+
+
+def test_cells_limit(tmp_path):
+    book = workbook(tmp_path / "cells.xlsx", body=_cells([("a", "b")] * 20), dimension="A1:B20")
+    few = dataclasses.replace(safeio.OVERRIDE_XLSX, max_cells=30)
+    with pytest.raises(safeio.SimulateError, match="cells.xlsx: sheet sheet1.xml has more than 30 cells"):
+        safeio.inspect_xlsx(book.read_bytes(), few, "cells.xlsx")
+    safeio.inspect_xlsx(book.read_bytes(), safeio.OVERRIDE_XLSX, "cells.xlsx")   # 40 cells: fine
