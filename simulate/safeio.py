@@ -387,13 +387,9 @@ def iter_text_lines(path: str | os.PathLike[str], limits: TextLimits, where: str
                             f"not {codec.upper()} text like the lines before it "
                             "(the file mixes encodings): save it again as UTF-8") from None
             first = False
-            parts = text.split(sep_text)
-            tail = parts.pop()
-            for part in parts:
-                yield part + sep_text
-            if tail:
-                yield tail
-            line += len(parts)
+            # StringIO splits in C and keeps line ends, as csv wants (newline="": untranslated)
+            yield from io.StringIO(text, newline="")
+            line += text.count(sep_text)
 
 
 def csv_rows(lines: Iterable[str], limits: TextLimits, where: str,
@@ -404,30 +400,27 @@ def csv_rows(lines: Iterable[str], limits: TextLimits, where: str,
     """
     reader = csv.reader(lines)
     records = 0
-    max_rows = None if limits.max_rows is None else limits.max_rows + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            reason = str(exc)
-            if "field limit" in reason:
-                reason = f"a field is longer than {csv.field_size_limit():,} characters"
-            raise error(f"{where}: line {reader.line_num}", f"broken CSV ({reason})") from None
-        if row:
-            records += 1
-            if max_rows is not None and records > max_rows:
-                raise error(where, f"more than {limits.max_rows:,} rows, the limit for a {limits.what}")
-            if len(row) > limits.max_columns:
-                raise error(f"{where}: line {reader.line_num}",
-                            f"{len(row):,} columns; a {limits.what} may have at most {limits.max_columns:,}")
-            if max(map(len, row)) > limits.max_field_chars:
-                col = next(i for i, c in enumerate(row) if len(c) > limits.max_field_chars)
-                raise error(f"{where}: line {reader.line_num}, column {col + 1}",
-                            f"a field of {len(row[col]):,} characters; the limit is "
-                            f"{limits.max_field_chars:,}")
-        yield row
+    max_rows = limits.max_rows + 1 if limits.max_rows is not None else None
+    max_columns, max_field = limits.max_columns, limits.max_field_chars
+    try:
+        for row in reader:
+            if row:
+                records += 1
+                if max_rows is not None and records > max_rows:
+                    raise error(where, f"more than {limits.max_rows:,} rows, the limit for a {limits.what}")
+                if len(row) > max_columns:
+                    raise error(f"{where}: line {reader.line_num}",
+                                f"{len(row):,} columns; a {limits.what} may have at most {max_columns:,}")
+                if max(map(len, row)) > max_field:
+                    col = next(i for i, c in enumerate(row) if len(c) > max_field)
+                    raise error(f"{where}: line {reader.line_num}, column {col + 1}",
+                                f"a field of {len(row[col]):,} characters; the limit is {max_field:,}")
+            yield row
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field limit" in reason:
+            reason = f"a field is longer than {csv.field_size_limit():,} characters"
+        raise error(f"{where}: line {reader.line_num}", f"broken CSV ({reason})") from None
 
 
 def read_csv_rows(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
