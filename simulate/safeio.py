@@ -146,10 +146,7 @@ def open_regular(path: str | os.PathLike[str], where: str | None = None,
     ``O_NONBLOCK``, so a path swapped for a FIFO in between cannot block in ``open()``.
     """
     where = str(path) if where is None else where
-    try:
-        reason = _not_regular(os.stat(path).st_mode)
-    except (OSError, ValueError) as exc:
-        raise error(where, _os_reason(exc) if isinstance(exc, OSError) else "not a file name") from None
+    reason = file_problem(path)
     if reason:
         raise error(where, reason)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
@@ -197,30 +194,30 @@ def read_capped(path: str | os.PathLike[str], cap: int, what: str, where: str | 
 
 # --------------------------------------------------------------------------- encodings
 
-_UTF16_MSG = "file is UTF-16 text: save it as UTF-8 or GBK (Excel: 另存为 “CSV UTF-8”)"
 _BIG5_MSG = ("looks like Big5 (traditional Chinese) text: save it as UTF-8 or GBK "
              "(this toolkit reads UTF-8 and GBK/GB18030 only)")
+_SAVE_CSV = "UTF-8 or GBK (Excel: 另存为 “CSV UTF-8”)"
 
 
-def _nul_problem(head: bytes) -> str | None:
-    """UTF-16/32 (by BOM or NUL pattern) or other binary bytes, from the first 4 KiB."""
+def _nul_problem(head: bytes, save_as: str = _SAVE_CSV, kind: str = "CSV") -> str | None:
+    """UTF-16/32 (by BOM or NUL pattern), a workbook, or other binary bytes, judged from
+    the first 4 KiB; the message says what to save the file as."""
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "file is UTF-32 text: save it as UTF-8 or GBK"
+        return f"file is UTF-32 text: save it as {save_as}"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _UTF16_MSG
+        return f"file is UTF-16 text: save it as {save_as}"
     if head.startswith(b"PK\x03\x04"):
-        return "is a zip file (an .xlsx workbook?), not CSV text: save the sheet as CSV"
+        return f"is a zip file (an .xlsx workbook?), not {kind} text"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "is an old Excel (.xls) or other Office file, not CSV text: save the sheet as CSV"
+        return f"is an old Excel (.xls) or other Office file, not {kind} text"
     sample = head[:4096]
-    nuls = sample.count(0)
-    if not nuls:
+    if 0 not in sample:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     # ASCII-range text in UTF-16 puts a NUL in every other byte, always on the same side
     if len(sample) >= 4 and max(even, odd) >= len(sample) // 8 and min(even, odd) <= max(even, odd) // 10:
-        return _UTF16_MSG.replace("UTF-16 text", "UTF-16 text (no byte-order mark)")
-    return f"contains NUL bytes (offset {sample.index(0)}): not UTF-8 or GBK text"
+        return f"file is UTF-16 text (no byte-order mark): save it as {save_as}"
+    return f"contains NUL bytes (offset {sample.index(0)}): not {save_as.split(' (')[0]} text"
 
 
 def _common_gb_share(data: bytes) -> tuple[int, float]:
@@ -326,9 +323,9 @@ def read_text(path: str | os.PathLike[str], limits: TextLimits, where: str | Non
 
 def decode_utf8(data: bytes, where: str, error: ErrorType = SimulateError) -> str:
     """UTF-8 text (a YAML file); UTF-16 and binary data get their own message."""
-    problem = _nul_problem(data[:4096])
-    if problem and "UT" in problem:
-        raise error(where, problem.replace(" or GBK", "").replace(" (Excel: 另存为 “CSV UTF-8”)", ""))
+    problem = _nul_problem(data[:4096], save_as="UTF-8", kind="YAML")
+    if problem:
+        raise error(where, problem)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
