@@ -550,3 +550,19 @@ def test_cells_limit(tmp_path):
     with pytest.raises(safeio.SimulateError, match="cells.xlsx: sheet sheet1.xml has more than 30 cells"):
         safeio.inspect_xlsx(book.read_bytes(), few, "cells.xlsx")
     safeio.inspect_xlsx(book.read_bytes(), safeio.OVERRIDE_XLSX, "cells.xlsx")   # 40 cells: fine
+
+
+def test_too_many_villages_on_rosters(capsys, tmp_path, monkeypatch):
+    # the real limit is 65,535 (a 16-bit index; past it numpy overflowed: exit 3); the
+    # check is the same at 5, which keeps the roster small enough to read in a test
+    import simulate.bill
+    monkeypatch.setattr(simulate.bill, "MAX_VILLAGES", 5)
+    monkeypatch.syspath_prepend(str(ROOT / "tests"))
+    from _ids import make_id
+    path = tmp_path / "villages.csv"
+    path.write_text("姓名,身份证号码,类别,村\n" + "".join(
+        f"张{i},{make_id('520624', f'1950010{i + 1}', '001')},特困,村{i}\n" for i in range(6)), "utf-8")
+    refused(capsys, ["roster", SINAN, str(path), "--out", str(tmp_path / "out")], "villages.csv",
+            "6 different villages; one bill may have at most 5")
+    assert not (tmp_path / "out").exists()
+    assert safeio.MAX_VILLAGES == 65_535
