@@ -14,11 +14,13 @@ to refuse with its field, and so does a number longer than ``numtext.MAX_DIGITS`
 from __future__ import annotations
 
 import re
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import safeio
 from .errors import ScenarioError
 from .numtext import MAX_DIGITS, shorten
 
@@ -43,7 +45,7 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 
 #: Largest scenario or mapping file we read, in bytes; real ones are a few kilobytes.
-MAX_BYTES = 1_000_000
+MAX_BYTES = safeio.SCENARIO.max_bytes or 1_000_000
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -130,24 +132,18 @@ def parse_yaml_text(text: str, where: str) -> Any:
 
 
 def read_yaml_file(path: str | Path) -> Any:
-    """Read a user's YAML file as data, refusing directories, huge files and non-UTF-8 bytes."""
-    p = Path(path)
+    """Read a user's YAML file as data, refusing non-regular files, huge files and non-UTF-8."""
+    return read_yaml_file_sha256(path)[0]
+
+
+def read_yaml_file_sha256(path: str | Path) -> tuple[Any, str]:
+    """The data of a user's YAML file and the SHA-256 of the very bytes parsed (provenance).
+
+    Only a regular file is opened, and at most ``MAX_BYTES`` are read (``safeio``).
+    """
     where = str(path)
-    if not p.exists():
-        raise ScenarioError(where, "no such file")
-    if p.is_dir():
-        raise ScenarioError(where, "is a directory, not a YAML file")
-    try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise ScenarioError(where, f"file is {size:,} bytes; scenario files are limited to {MAX_BYTES:,}")
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(where, f"cannot read: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(where, f"not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8") from None
+    data = safeio.read_capped(path, MAX_BYTES, safeio.SCENARIO.what, where, ScenarioError)
+    text = safeio.decode_utf8(data, where, ScenarioError)
     if not text.strip():
         raise ScenarioError(where, "file is empty")
-    return parse_yaml_text(text, where)
+    return parse_yaml_text(text, where), hashlib.sha256(data).hexdigest()

@@ -59,6 +59,7 @@ from .population import Population, Villages, read_villages
 from .reference import resolve
 from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
 from .rules import Person
+from .safeio import MAX_VILLAGES
 from .vocabulary import SOURCE_IDS, label
 
 __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]
@@ -605,6 +606,9 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()
     vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"], persons["town"])]
+    if len(set(vlabels)) > MAX_VILLAGES:   # the village index is 16-bit (safeio.MAX_VILLAGES)
+        raise RosterError(", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill "
+                          f"may have at most {MAX_VILLAGES:,}")
     villages, vindex = _build_villages(vlabels, _scenario_villages(sc))
     n = len(persons)
     pop = Population(

@@ -11,7 +11,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from . import _yaml
+from . import _yaml, safeio
 from .errors import ScenarioError
 from .numtext import shorten
 
@@ -112,28 +112,21 @@ def read_override_sheet(path: str | Path) -> dict[str, Any]:
     """
     p = Path(path)
     where = str(path)
-    if not p.is_file():
-        raise ScenarioError(where, "no such file")
     rows: list[tuple[Any, Any, int]] = []
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
-        try:
-            wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ScenarioError(where, f"cannot read as Excel: {type(exc).__name__}") from None
+    if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        # a regular file, capped, its zip inspected before openpyxl (read-only) parses it
+        wb = safeio.open_workbook(p, safeio.OVERRIDE_XLSX, where, ScenarioError)
         ws = wb.worksheets[0]
         for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = list(row) + [None, None]
             rows.append((cells[0], cells[1], n))
         wb.close()
     elif p.suffix.lower() in (".csv", ".txt"):
-        import csv
-        from ._text import decode_text
-        text = decode_text(p.read_bytes(), where, ScenarioError)
-        for n, row in enumerate(csv.reader(text.splitlines()), start=1):
+        for n, row in enumerate(safeio.read_csv_rows(p, safeio.OVERRIDE_CSV, where, ScenarioError), start=1):
             cells = list(row) + [None, None]
             rows.append((cells[0], cells[1], n))
     else:
+        safeio.open_regular(p, where, ScenarioError).close()   # a missing file says so first
         raise ScenarioError(where, "overrides sheet must be .xlsx or .csv")
     out: dict[str, Any] = {}
     for key, value, n in rows:

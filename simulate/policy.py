@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import hashlib
 import math
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -636,10 +635,10 @@ def _deep_merge(base: Any, patch: Any) -> Any:
 
 def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dict]]:
     """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
-    raw = _yaml.read_yaml_file(path)
+    raw, sha256 = _yaml.read_yaml_file_sha256(path)   # one capped read of a regular file
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
-    entry = {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    entry = {"path": str(path), "sha256": sha256}
     parent = raw.pop("extends", None)
     if parent is None:
         return raw, [entry]

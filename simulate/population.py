@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._text import decode_text
+from . import safeio
 from .errors import PopulationError
 from .idnumber import mask_ids_in_text
 from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
@@ -116,11 +116,10 @@ def one_area(name_zh: str, name_en: str, residents: int = 0, task: int = 0) -> V
 
 def read_villages(path: Path) -> Villages:
     """Villages CSV with columns village_id, zh, en, residents, task (data/ files)."""
-    try:
-        text = path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PopulationError(str(path), f"cannot read villages file: {exc}") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
+    text = safeio.read_text(path, safeio.VILLAGES, str(path), PopulationError)   # regular file, capped
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    if len(rows) > safeio.MAX_VILLAGES:
+        raise PopulationError(str(path), f"{len(rows):,} villages; the limit is {safeio.MAX_VILLAGES:,}")
     need = {"village_id", "zh", "en", "residents", "task"}
     if not rows or not need <= set(rows[0]):
         raise PopulationError(str(path), f"villages file needs columns {', '.join(sorted(need))}")
@@ -153,10 +152,8 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
     """
     p = Path(path)
     where = str(path)
-    if not p.is_file():
-        raise PopulationError(where, "no such file" if not p.exists() else "not a regular file")
-    text = decode_text(p.read_bytes(), where, PopulationError)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # streamed: a regular file only, limits per line, field and row count (safeio.POPULATION)
+    reader = safeio.read_csv_rows(p, safeio.POPULATION, where, PopulationError)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -199,6 +196,10 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
                 if fixed:
                     raise PopulationError(f"{where}: row {n}, column village",
                                           f"unknown village {vname!r} for this scenario")
+                if len(v_ids) >= safeio.MAX_VILLAGES:   # the village index is 16-bit
+                    raise PopulationError(f"{where}: row {n}, column village",
+                                          f"more than {safeio.MAX_VILLAGES:,} different villages, "
+                                          "the limit for one population file")
                 v_index[vname] = len(v_ids)
                 v_ids.append(vname)
         except PopulationError as exc:

@@ -13,8 +13,6 @@ scenario area's residents. City and province come from each scenario's ``county`
 """
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
@@ -23,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._text import decode_text
+from . import safeio
 from .errors import PopulationError, SimulateError
 from .numtext import MAX_DIGITS, ascii_digits
 from .vocabulary import SOURCE_IDS
@@ -144,9 +142,7 @@ def read_region(path: str | Path) -> list[RegionRow]:
     """Read and check a region file; a bad row raises one error naming its row and column."""
     p = Path(path)
     where = str(path)
-    if not p.is_file():
-        raise SimulateError(where, "no such file" if not p.exists() else "not a regular file")
-    rows = list(csv.reader(io.StringIO(decode_text(p.read_bytes(), where), newline="")))
+    rows = list(safeio.read_csv_rows(p, safeio.REGION, where))   # regular file, capped, limits
     if not rows:
         raise SimulateError(where, "file is empty")
     header = [h.strip() for h in rows[0]]
@@ -175,8 +171,11 @@ def read_region(path: str | Path) -> list[RegionRow]:
         if not scen:
             raise SimulateError(f"{where}: row {n}, column scenario", "empty")
         scen_path = (p.parent / scen)
-        if not scen_path.is_file():
-            raise SimulateError(f"{where}: row {n}, column scenario", f"no such scenario file {scen_path}")
+        problem = safeio.file_problem(scen_path)
+        if problem:
+            raise SimulateError(f"{where}: row {n}, column scenario",
+                                f"no such scenario file {scen_path}" if problem == "no such file"
+                                else f"scenario file {scen_path} {problem}")
         size, pop_file = None, None
         if popu:
             digits = ascii_digits(popu).replace("_", "").replace(",", "")
@@ -191,9 +190,11 @@ def read_region(path: str | Path) -> list[RegionRow]:
                                         f"{size:,} persons is more than this toolkit supports (2 billion)")
             else:
                 pop_file = p.parent / popu
-                if not pop_file.is_file():
+                problem = safeio.file_problem(pop_file)
+                if problem:
                     raise SimulateError(f"{where}: row {n}, column population",
-                                        f"neither a number of persons nor an existing CSV file: {popu!r}")
+                                        f"neither a number of persons nor a readable CSV file: {popu!r} "
+                                        f"({problem})")
         out.append(RegionRow(n, county, scen_path, size, pop_file))
     if not out:
         raise SimulateError(where, "no counties listed")

@@ -71,6 +71,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from . import safeio
 from ._yaml import read_yaml_file
 from .errors import SimulateError
 from .idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
@@ -463,26 +464,19 @@ def read_roster(path: str | os.PathLike[str],
         mapping = RosterMapping.from_yaml(mapping)
     if isinstance(as_of, datetime.datetime):
         as_of = as_of.date()
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(8)
-    except FileNotFoundError:
-        raise RosterError(file, "file not found") from None
-    except OSError as exc:
-        raise RosterError(file, f"cannot open ({exc.strerror or type(exc).__name__})") from None
+    if not path.exists():
+        raise RosterError(file, "file not found")
+    with safeio.open_regular(path, file, RosterError) as fh:   # no FIFO, device or directory
+        head = fh.read(8)
 
     suffix = path.suffix.lower()
     encoding: str | None = None
-    if head.startswith(b"\xd0\xcf\x11\xe0") or suffix == ".xls":
-        raise RosterError(file, "old Excel 97-2003 (.xls) format is not supported: "
-                          "open it in Excel or WPS and save it as .xlsx")
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")) or suffix in (".xls", ".xlsx", ".xlsm"):
+        # safeio names .xls, password-protected, HTML-as-.xls and damaged files apart
         tables = _xlsx_tables(path, file, mapping.sheet)
     elif suffix in (".csv", ".txt", ".tsv", ""):
         encoding, table = _csv_table(path, file)
         tables = [table]
-    elif suffix in (".xlsx", ".xlsm"):
-        raise RosterError(file, "not a valid .xlsx file (the file is damaged or not Excel)")
     else:
         raise RosterError(file, f"unsupported file type {suffix!r} (use .xlsx or .csv)")
 
@@ -532,12 +526,9 @@ def _no_header_reason(mapping: RosterMapping, sheet: str | None) -> str:
 
 def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]:
     """Cells of the chosen worksheet(s), vertically merged ranges filled down."""
-    import openpyxl  # local: only needed for .xlsx
 
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise RosterError(file, f"not a readable .xlsx file ({type(exc).__name__})") from None
+    # full mode (merged cells are needed); the zip is inspected against safeio.ROSTER_XLSX first
+    workbook = safeio.open_workbook(path, safeio.ROSTER_XLSX, file, RosterError, read_only=False)
     try:
         if sheet is None:
             worksheets = list(workbook.worksheets)
@@ -575,7 +566,8 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
 def _csv_table(path: Path, file: str) -> tuple[str, _Table]:
     """Decode a CSV (UTF-8 with or without BOM, UTF-16 with BOM, then GBK, GB18030) and
     split it into records numbered by the text line each record starts on."""
-    data = path.read_bytes()
+    data = safeio.read_capped(path, safeio.ROSTER_CSV.max_bytes or 0, safeio.ROSTER_CSV.what,
+                              file, RosterError)
     text, encoding = _decode(data, file)
     lines = [ln for ln in text.splitlines() if ln.strip()][:HEADER_SEARCH_ROWS]
     counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "|")}
@@ -596,6 +588,7 @@ def _decode(data: bytes, file: str) -> tuple[str, str]:
     """Text and encoding name: a BOM decides, else UTF-8, else GBK, else GB18030."""
     if data.startswith(codecs.BOM_UTF8):
         return data.decode("utf-8-sig", errors="strict"), "utf-8-sig"
+    safeio.refuse_unreadable_text(data, file, RosterError, utf16_bom_ok=True)   # Big5, NULs, …
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16"), "utf-16"

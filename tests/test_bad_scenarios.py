@@ -162,18 +162,17 @@ def test_deeply_nested_rule(tmp_path):
 
 def test_unreadable_file(tmp_path, monkeypatch):
     # root reads any file whatever its mode, so the refusal is simulated in-process
-    from pathlib import Path as _Path
-
     from simulate._yaml import read_yaml_file
     from simulate.errors import ScenarioError
 
     path = tmp_path / "locked.yaml"
     path.write_text((BAD / "_valid_base.yaml").read_text("utf-8"), "utf-8")
 
-    def refuse(self):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(_Path, "read_bytes", refuse)
+    import simulate.safeio   # every user file is opened there (os.open, O_NONBLOCK)
+    monkeypatch.setattr(simulate.safeio.os, "open", refuse)
     with pytest.raises(ScenarioError) as exc:
         read_yaml_file(path)
     assert str(path) in str(exc.value) and "cannot read: Permission denied" in str(exc.value)

@@ -1,0 +1,658 @@
+"""Reading users' files so that no input can hang or exhaust the machine (issue 10 item 4).
+
+Every file a user names goes through here: only regular files are opened (a FIFO, a device,
+a directory or a socket is refused before and after ``open``), reads stop one byte past a
+stated cap (on bytes actually read, not on ``stat`` sizes, which lie for /proc and growing
+files), a workbook's zip is inspected before openpyxl sees it, and text is sniffed so that
+UTF-16, Big5 and binary files get their own one-line messages. The limits are the
+constants below; docs/limits.md lists them for users.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable, Iterator
+
+from .errors import SimulateError
+
+KiB = 1024
+MiB = 1024 * KiB
+
+ErrorType = type[SimulateError]
+
+
+def cap_text(n: int) -> str:
+    """``1,048,576 bytes (1 MiB)``: a cap exactly, and as people read it."""
+    human = human_bytes(n)
+    return f"{n:,} bytes" + ("" if human.endswith("bytes") else f" ({human})")
+
+
+def human_bytes(n: int) -> str:
+    """``1 MiB``, ``64 KiB`` or ``1,000 bytes``: caps as people read them in messages."""
+    for unit, size in (("GiB", 1024 * MiB), ("MiB", MiB), ("KiB", KiB)):
+        if n >= size and n % size == 0:
+            return f"{n // size:,} {unit}"
+    return f"{n:,} bytes"
+
+
+# --------------------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """Caps for one kind of text file; ``what`` names the kind in messages.
+
+    ``max_bytes`` is the whole file (None for streams read line by line, such as a
+    population CSV that may legitimately be gigabytes); the others hold for every file.
+    """
+
+    what: str
+    max_bytes: int | None
+    max_rows: int | None = None          # data records after the header
+    max_columns: int = 1_000
+    max_line_bytes: int = 1 * MiB
+    max_field_chars: int = 32_767        # Excel's own limit for one cell
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """Caps for a workbook: the file, its zip members once decompressed, and its sheets."""
+
+    what: str
+    max_file_bytes: int            # the .xlsx as stored (compressed)
+    max_member_bytes: int          # one zip member, decompressed
+    max_total_bytes: int           # all members together, decompressed
+    max_rows: int                  # highest row number in any sheet
+    max_columns: int               # highest column number in any sheet
+    max_cells: int                 # cells in one sheet
+    max_sheets: int = 64
+    max_members: int = 10_000
+    max_ratio: int = 100           # decompressed / compressed, for members over 1 MiB
+
+
+#: Scenario files, the files they extend, and roster mappings (``--mapping``): YAML, a few KiB.
+SCENARIO = TextLimits("scenario or mapping YAML file", 1_000_000)
+#: ``--set-file`` as CSV: (parameter path, value) rows.
+OVERRIDE_CSV = TextLimits("--set-file sheet", 1 * MiB, max_rows=10_000, max_columns=256)
+#: A region file: one row per county.
+REGION = TextLimits("region file", 1 * MiB, max_rows=10_000, max_columns=64)
+#: Villages/towns files named by a scenario (village index is 16-bit: at most 65,535).
+VILLAGES = TextLimits("villages file", 16 * MiB, max_rows=65_535, max_columns=64)
+#: A person-level population CSV: no total cap (it may be gigabytes), limits per line,
+#: field and row count instead. 10 million rows is four times the largest county.
+POPULATION = TextLimits("population CSV", None, max_rows=10_000_000, max_columns=64)
+#: A roster CSV from a bureau's system (read whole: rosters are thousands of rows).
+ROSTER_CSV = TextLimits("roster CSV", 64 * MiB)
+
+#: Most villages one population file may name (the village index is 16-bit).
+MAX_VILLAGES = 65_535
+
+#: Rosters as workbooks: read in full mode (merged cells are needed), where openpyxl holds
+#: about 450 bytes per cell: 2 million cells is about 1 GB (a county's roster: 100,000 cells).
+ROSTER_XLSX = XlsxLimits("roster workbook", max_file_bytes=64 * MiB, max_member_bytes=128 * MiB,
+                         max_total_bytes=256 * MiB, max_rows=200_000, max_columns=256,
+                         max_cells=2_000_000)
+#: ``--set-file`` as a workbook: a short list of (parameter path, value) rows.
+OVERRIDE_XLSX = XlsxLimits("--set-file workbook", max_file_bytes=16 * MiB, max_member_bytes=32 * MiB,
+                           max_total_bytes=64 * MiB, max_rows=10_000, max_columns=256,
+                           max_cells=1_000_000)
+
+
+# --------------------------------------------------------------------------- regular files
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"))
+
+
+def _not_regular(mode: int) -> str | None:
+    """Why a file of this mode cannot be read as data, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in _KINDS:
+        if test(mode):
+            return f"is {kind}, not a regular file"
+    return "is not a regular file"
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return "no such file"
+    return f"cannot read: {exc.strerror or type(exc).__name__}"
+
+
+def file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be read as a user's file (missing, a FIFO, a device, …), or None;
+    for checks made before the file is opened for real (``open_regular`` checks again)."""
+    try:
+        return _not_regular(os.stat(path).st_mode)
+    except OSError as exc:
+        return _os_reason(exc)
+    except ValueError:
+        return "not a file name"
+
+
+def open_regular(path: str | os.PathLike[str], where: str | None = None,
+                 error: ErrorType = SimulateError) -> BinaryIO:
+    """Open a user's file for binary reading, refusing anything but a regular file.
+
+    Checked with ``stat`` before opening and with ``fstat`` after: the open itself uses
+    ``O_NONBLOCK``, so a path swapped for a FIFO in between cannot block in ``open()``.
+    """
+    where = str(path) if where is None else where
+    reason = file_problem(path)
+    if reason:
+        raise error(where, reason)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
+        | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise error(where, _os_reason(exc)) from None
+    try:
+        reason = _not_regular(os.fstat(fd).st_mode)
+        if reason:
+            raise error(where, reason)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)   # a regular file: back to ordinary reads
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_upto(fh: BinaryIO, n: int, where: str, error: ErrorType) -> bytes:
+    """At most ``n`` bytes, in 1 MiB steps (a /proc file may return short reads)."""
+    out = bytearray()
+    try:
+        while len(out) < n:
+            block = fh.read(min(MiB, n - len(out)))
+            if not block:
+                break
+            out += block
+    except OSError as exc:
+        raise error(where, _os_reason(exc)) from None
+    return bytes(out)
+
+
+def read_capped(path: str | os.PathLike[str], cap: int, what: str, where: str | None = None,
+                error: ErrorType = SimulateError) -> bytes:
+    """The bytes of a regular file, refusing it once more than ``cap`` bytes were read."""
+    where = str(path) if where is None else where
+    with open_regular(path, where, error) as fh:
+        data = _read_upto(fh, cap + 1, where, error)
+    if len(data) > cap:
+        raise error(where, f"too large: a {what} is limited to {cap_text(cap)}")
+    return data
+
+
+# --------------------------------------------------------------------------- encodings
+
+_BIG5_MSG = ("looks like Big5 (traditional Chinese) text: save it as UTF-8 or GBK "
+             "(this toolkit reads UTF-8 and GBK/GB18030 only)")
+_SAVE_CSV = "UTF-8 or GBK (Excel: 另存为 “CSV UTF-8”)"
+
+
+def _nul_problem(head: bytes, save_as: str = _SAVE_CSV, kind: str = "CSV") -> str | None:
+    """UTF-16/32 (by BOM or NUL pattern), a workbook, or other binary bytes, judged from
+    the first 4 KiB; the message says what to save the file as."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return f"file is UTF-32 text: save it as {save_as}"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return f"file is UTF-16 text: save it as {save_as}"
+    if head.startswith(b"PK\x03\x04"):
+        return f"is a zip file (an .xlsx workbook?), not {kind} text"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return f"is an old Excel (.xls) or other Office file, not {kind} text"
+    sample = head[:4096]
+    if 0 not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    # ASCII-range text in UTF-16 puts a NUL in every other byte, always on the same side
+    if len(sample) >= 4 and max(even, odd) >= len(sample) // 8 and min(even, odd) <= max(even, odd) // 10:
+        return f"file is UTF-16 text (no byte-order mark): save it as {save_as}"
+    return f"contains NUL bytes (offset {sample.index(0)}): not {save_as.split(' (')[0]} text"
+
+
+def _common_gb_share(data: bytes) -> tuple[int, float]:
+    """Double-byte pairs read the GBK way, and the share of them that are GB2312 hanzi or
+    its punctuation rows: near 1 for GBK Chinese, far lower for Big5 bytes read as GBK."""
+    pairs = common = i = 0
+    n = len(data)
+    while i < n:
+        b = data[i]
+        if b < 0x80:
+            i += 1
+            continue
+        if i + 1 >= n:
+            break
+        t = data[i + 1]
+        if 0x30 <= t <= 0x39:    # a GB18030 four-byte sequence
+            pairs += 1
+            i += 4
+            continue
+        pairs += 1
+        if (0xA1 <= b <= 0xA3 or 0xB0 <= b <= 0xF7) and 0xA1 <= t <= 0xFE:
+            common += 1
+        i += 2
+    return pairs, (common / pairs if pairs else 1.0)
+
+
+def looks_big5(data: bytes) -> bool:
+    """Heuristic: valid Big5 whose GBK reading falls mostly outside GB2312's common rows.
+
+    Simplified-Chinese GBK text has nearly all its double-byte characters in GB2312 rows
+    A1-A3 (punctuation) and B0-F7 (hanzi); Big5's frequent characters (lead bytes A4-AF,
+    trail bytes 40-7E) land outside them. Fewer than 4 such characters: not judged.
+    """
+    try:
+        codecs.getincrementaldecoder("big5")().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    pairs, share = _common_gb_share(data[:256 * KiB])
+    return pairs >= 4 and share < 0.6
+
+
+def sniff_encoding(head: bytes, *, final: bool, where: str,
+                   error: ErrorType = SimulateError) -> str:
+    """The codec for a user's text from its first bytes: ``utf-8-sig``, ``utf-8``,
+    ``gb18030`` or ``ascii`` (undecided yet). UTF-16/32, Big5 and binary data raise
+    with their own message; ``final`` says ``head`` is the whole file."""
+    problem = _nul_problem(head)
+    if problem:
+        raise error(where, problem)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.isascii():
+        return "ascii"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=final)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if looks_big5(head):
+        raise error(where, _BIG5_MSG)
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(head, final=final)
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise error(where, f"neither UTF-8 nor GBK text (bad byte at offset {exc.start}): "
+                    "save the file as UTF-8") from None
+
+
+def decode_user_text(data: bytes, where: str, error: ErrorType = SimulateError) -> tuple[str, str]:
+    """Text and codec of a whole small file (UTF-8 with or without BOM, else GBK/GB18030)."""
+    enc = sniff_encoding(data, final=True, where=where, error=error)
+    if enc == "ascii":
+        return data.decode("ascii"), "utf-8"
+    return data.decode(enc), enc
+
+
+def refuse_unreadable_text(data: bytes, where: str, error: ErrorType = SimulateError, *,
+                           utf16_bom_ok: bool = False) -> None:
+    """Raise the own message of UTF-16 (unless marked by a BOM and ``utf16_bom_ok``),
+    UTF-32, NUL-laden binary, a workbook or Big5 bytes; return for anything else."""
+    if utf16_bom_ok and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
+            and not data.startswith(codecs.BOM_UTF32_LE):
+        return
+    problem = _nul_problem(data[:4096])
+    if problem:
+        raise error(where, problem)
+    if not data.isascii():
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            if looks_big5(data):
+                raise error(where, _BIG5_MSG) from None
+
+
+def read_text(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
+              error: ErrorType = SimulateError) -> str:
+    """A small text file (UTF-8 or GBK), capped at ``limits.max_bytes``."""
+    where = str(path) if where is None else where
+    assert limits.max_bytes is not None
+    data = read_capped(path, limits.max_bytes, limits.what, where, error)
+    return decode_user_text(data, where, error)[0]
+
+
+def decode_utf8(data: bytes, where: str, error: ErrorType = SimulateError) -> str:
+    """UTF-8 text (a YAML file); UTF-16 and binary data get their own message."""
+    problem = _nul_problem(data[:4096], save_as="UTF-8", kind="YAML")
+    if problem:
+        raise error(where, problem)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        hint = ", it looks like Big5" if looks_big5(data) else ""
+        raise error(where, f"not UTF-8 text (bad byte at offset {exc.start}{hint}); "
+                    "save the file as UTF-8") from None
+
+
+# --------------------------------------------------------------------------- CSV streams
+
+_BLOCK = 256 * KiB
+
+
+def iter_text_lines(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
+                    error: ErrorType = SimulateError) -> Iterator[str]:
+    """Lines (with their ends) of a text file of any size, decoded block by block.
+
+    The codec is chosen from the first 256 KiB; a file that is ASCII there and GBK later is
+    still read. A line longer than ``limits.max_line_bytes`` (no line end in that many
+    bytes), or bytes that change codec midway, stop with a one-line error naming the line.
+    """
+    where = str(path) if where is None else where
+    max_line = limits.max_line_bytes
+    too_long = f"longer than {human_bytes(max_line)} (the limit for a line of a {limits.what})"
+    with open_regular(path, where, error) as fh:
+        buf = _read_upto(fh, _BLOCK, where, error)
+        enc = sniff_encoding(buf, final=len(buf) < _BLOCK, where=where, error=error)
+        sep = b"\r" if b"\n" not in buf and b"\r" in buf else b"\n"   # old Mac line ends
+        sep_text = sep.decode()
+        line = 0           # lines yielded so far
+        first = True
+        eof = False
+        while not eof:
+            more = _read_upto(fh, _BLOCK, where, error)
+            eof = not more
+            buf += more
+            cut = len(buf) if eof else buf.rfind(sep) + 1
+            if cut == 0:   # no line end yet: read on, up to the line limit
+                if len(buf) > max_line:
+                    raise error(f"{where}: line {line + 1}", too_long)
+                continue
+            chunk, buf = buf[:cut], buf[cut:]
+            if len(chunk) > max_line:
+                for k, part in enumerate(chunk.split(sep)):
+                    if len(part) > max_line:
+                        raise error(f"{where}: line {line + k + 1}", too_long)
+            if enc == "ascii" and not chunk.isascii():
+                # ASCII so far: decide now, on this block (Big5 and UTF-16 still refused)
+                enc = sniff_encoding(chunk, final=eof, where=f"{where}: line {line + 1}", error=error)
+            codec = "utf-8" if enc == "utf-8-sig" and not first else enc
+            try:
+                text = chunk.decode(codec)
+            except UnicodeDecodeError as exc:
+                bad = line + chunk.count(sep, 0, exc.start) + 1
+                raise error(f"{where}: line {bad}",
+                            f"not {codec.upper()} text like the lines before it "
+                            "(the file mixes encodings): save it again as UTF-8") from None
+            first = False
+            # StringIO splits in C and keeps line ends, as csv wants (newline="": untranslated)
+            yield from io.StringIO(text, newline="")
+            line += text.count(sep_text)
+
+
+def csv_rows(lines: Iterable[str], limits: TextLimits, where: str,
+             error: ErrorType = SimulateError) -> Iterator[list[str]]:
+    """``csv.reader`` over ``lines`` with the limits on records, columns and field length.
+
+    ``limits.max_rows`` counts non-blank records after the first (the header).
+    """
+    reader = csv.reader(lines)
+    records = 0
+    max_rows = limits.max_rows + 1 if limits.max_rows is not None else None
+    max_columns, max_field = limits.max_columns, limits.max_field_chars
+    try:
+        for row in reader:
+            if row:
+                records += 1
+                if max_rows is not None and records > max_rows:
+                    raise error(where, f"more than {limits.max_rows:,} rows, the limit for a {limits.what}")
+                if len(row) > max_columns:
+                    raise error(f"{where}: line {reader.line_num}",
+                                f"{len(row):,} columns; a {limits.what} may have at most {max_columns:,}")
+                if max(map(len, row)) > max_field:
+                    col = next(i for i, c in enumerate(row) if len(c) > max_field)
+                    raise error(f"{where}: line {reader.line_num}, column {col + 1}",
+                                f"a field of {len(row[col]):,} characters; the limit is {max_field:,}")
+            yield row
+    except csv.Error as exc:
+        reason = str(exc)
+        if "field limit" in reason:
+            reason = f"a field is longer than {csv.field_size_limit():,} characters"
+        raise error(f"{where}: line {reader.line_num}", f"broken CSV ({reason})") from None
+
+
+def read_csv_rows(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
+                  error: ErrorType = SimulateError) -> Iterator[list[str]]:
+    """CSV records of a user's file, streamed, with every limit of ``limits`` checked."""
+    where = str(path) if where is None else where
+    if limits.max_bytes is not None:
+        lines: Iterable[str] = io.StringIO(read_text(path, limits, where, error), newline="")
+    else:
+        lines = iter_text_lines(path, limits, where, error)
+    return csv_rows(lines, limits, where, error)
+
+
+# --------------------------------------------------------------------------- workbooks
+
+_PASSWORD_MSG = "workbook is password-protected: save it without a password (as .xlsx) and try again"
+_XLS_MSG = ("old Excel 97-2003 (.xls) format is not supported: open it in Excel or WPS and "
+            "save it as .xlsx")
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"']")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
+_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"']")
+_FAST_CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
+_FAST_ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_AREA = re.compile(r"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})(?::\$?([A-Za-z]{1,4})\$?([0-9]{1,9}))?$")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _col_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def sniff_workbook(data: bytes, where: str, error: ErrorType = SimulateError) -> None:
+    """Refuse a file that is not an .xlsx zip, each kind with its own message:
+    a password-protected workbook, an old .xls, an OpenDocument sheet, text, other."""
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        # an OLE compound file: Excel 97-2003, or an encrypted OOXML package inside one
+        if b"EncryptedPackage" in data or "EncryptedPackage".encode("utf-16-le") in data:
+            raise error(where, _PASSWORD_MSG)
+        raise error(where, _XLS_MSG)
+    if not data.startswith(b"PK\x03\x04") and not data.startswith(b"PK\x05\x06"):
+        head = data[:512].lstrip()
+        if head[:1] == b"<":
+            raise error(where, "not an Excel workbook: the file is HTML or XML text with an "
+                        "Excel name; open it in Excel or WPS and save it as .xlsx")
+        if head and not _nul_problem(head):
+            raise error(where, "not an Excel workbook: the file is text (CSV?); give it a .csv "
+                        "name or save it as .xlsx")
+        raise error(where, "not an Excel workbook (.xlsx is a zip file; this is not one)")
+
+
+def _zip_entry_count(data: bytes) -> int | None:
+    """Entries the end-of-central-directory record declares (read before zipfile parses it)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if at < 0 or at + 12 > len(data):
+        return None
+    return int.from_bytes(data[at + 10:at + 12], "little")
+
+
+def _check_area(ref: str, limits: XlsxLimits, where: str, error: ErrorType, label: str) -> None:
+    m = _AREA.match(ref.strip())
+    if not m:
+        return
+    col = max(_col_number(m.group(1)), _col_number(m.group(3) or m.group(1)))
+    row = max(int(m.group(2)), int(m.group(4) or m.group(2)))
+    _check_cell(col, row, limits, where, error, f"{label} {ref.strip()}")
+
+
+def _check_cell(col: int, row: int, limits: XlsxLimits, where: str, error: ErrorType,
+                label: str) -> None:
+    if row > limits.max_rows or col > limits.max_columns:
+        raise error(where, f"{label} reaches row {row:,}, column {_col_letters(col)}; a "
+                    f"{limits.what} is limited to {limits.max_rows:,} rows and "
+                    f"{limits.max_columns:,} columns ({_col_letters(limits.max_columns)}): "
+                    "delete the unused rows and columns or copy the data to a new workbook")
+
+
+def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType = SimulateError) -> None:
+    """Check a workbook's zip before openpyxl parses it: entry count, decompressed sizes
+    (counted while streaming, not taken from headers), compression ratio, DTDs, and every
+    sheet's declared dimension, cell, row and merged-range references against ``limits``."""
+    sniff_workbook(data, where, error)
+    entries = _zip_entry_count(data)
+    if entries is not None and entries > limits.max_members:
+        raise error(where, f"the workbook's zip has {entries:,} parts; the limit is {limits.max_members:,}")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise error(where, "not a readable .xlsx file (the zip is damaged)") from None
+    with zf:
+        infos = zf.infolist()
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names:
+            if "mimetype" in names and b"opendocument" in data[:200]:
+                raise error(where, "an OpenDocument (.ods) spreadsheet: save it as .xlsx")
+            raise error(where, "a zip file but not an Excel workbook (no xl/workbook.xml)")
+        sheets = sum(1 for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if sheets > limits.max_sheets:
+            raise error(where, f"{sheets:,} sheets; a {limits.what} may have at most {limits.max_sheets}")
+        total = 0
+        for info in infos:
+            if info.file_size > limits.max_member_bytes:
+                raise error(where, f"part {info.filename} expands to {info.file_size:,} bytes; the "
+                            f"limit is {human_bytes(limits.max_member_bytes)} (a zip bomb?)")
+            total += info.file_size
+        if total > limits.max_total_bytes:
+            raise error(where, f"expands to {total:,} bytes; the limit for a {limits.what} is "
+                        f"{human_bytes(limits.max_total_bytes)} (a zip bomb?)")
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            total += _scan_member(zf, info, limits, where, error, total)
+
+
+def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, where: str,
+                 error: ErrorType, total_before: int) -> int:
+    """Stream one member, counting real decompressed bytes; scan XML for refs. Returns bytes."""
+    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+    is_sheet = is_xml and info.filename.startswith("xl/worksheets/")
+    sheet = info.filename.rsplit("/", 1)[-1]
+    size = 0
+    cells = rows = 0
+    carry = b""
+    compressed = max(info.compress_size, 1)
+    try:
+        with zf.open(info) as fh:
+            while True:
+                block = fh.read(MiB)
+                if not block:
+                    break
+                size += len(block)
+                if size > limits.max_member_bytes or total_before + size > limits.max_total_bytes:
+                    raise error(where, f"part {info.filename} expands past "
+                                f"{human_bytes(min(limits.max_member_bytes, limits.max_total_bytes))}, "
+                                f"the limit for a {limits.what} (a zip bomb?)")
+                if size > MiB and size > limits.max_ratio * compressed:
+                    raise error(where, f"part {info.filename} expands more than {limits.max_ratio} "
+                                f"times its compressed size (a zip bomb?)")
+                if not is_xml:
+                    continue
+                text = carry + block
+                cut = text.rfind(b">") + 1
+                if cut == 0:
+                    if len(text) > 4 * MiB:
+                        raise error(where, f"part {info.filename}: a run of more than 4 MiB "
+                                    "without XML markup")
+                    carry = text
+                    continue
+                text, carry = text[:cut], text[cut:]
+                if _DTD.search(text):
+                    raise error(where, f"part {info.filename} declares a DTD or entities, "
+                                "which Excel never writes; refused")
+                if is_sheet:
+                    cells, rows = _scan_sheet(text, sheet, cells, rows, limits, where, error)
+    except SimulateError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError, RuntimeError) as exc:
+        reason = "it is encrypted" if isinstance(exc, RuntimeError) else type(exc).__name__
+        raise error(where, f"not a readable .xlsx file (part {info.filename}: {reason})") from None
+    return size
+
+
+def _tags(text: bytes, name: bytes, prefixed: bool, any_re: re.Pattern, fast_re: re.Pattern,
+          full_re: re.Pattern) -> tuple[int, list]:
+    """How many ``<name>`` tags a block of XML holds, and their ``r=`` references: counted
+    with ``bytes.count`` and the fast pattern, the full patterns only when those fall short."""
+    n = len(any_re.findall(text)) if prefixed else \
+        sum(text.count(b"<" + name + end) for end in (b" ", b">", b"/"))
+    refs = fast_re.findall(text)
+    return n, (refs if len(refs) >= n else full_re.findall(text))
+
+
+def _scan_sheet(text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimits, where: str,
+                error: ErrorType) -> tuple[int, int]:
+    """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
+
+    Fast paths (``bytes.count`` and the ``<c r="A1"`` form Excel and openpyxl write) keep
+    this to a fraction of openpyxl's own parse; other spellings fall back to full patterns.
+    """
+    if b"dimension" in text:
+        for m in _DIMENSION.finditer(text):
+            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
+                        f"sheet {sheet}: declared dimension")
+    if b"mergeCell" in text:
+        for m in _MERGE.finditer(text):
+            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
+                        f"sheet {sheet}: merged range")
+    prefixed = b":c " in text or b":c>" in text or b":row" in text
+    n_cells, refs = _tags(text, b"c", prefixed, _CELL, _FAST_CELL_REF, _CELL_REF)
+    if refs:
+        max_col = max(_col_number(c.decode("ascii")) for c in {c for c, _ in refs})
+        max_row = max(int(r) for r in {r for _, r in refs})
+        _check_cell(max_col, max_row, limits, where, error, f"sheet {sheet}: a cell")
+    n_rows, row_refs = _tags(text, b"row", prefixed, _ROW, _FAST_ROW_REF, _ROW_REF)
+    if row_refs:
+        _check_cell(1, max(int(r) for r in set(row_refs)), limits, where, error, f"sheet {sheet}: a row")
+    cells += n_cells
+    rows += n_rows
+    if cells > limits.max_cells:
+        raise error(where, f"sheet {sheet} has more than {limits.max_cells:,} cells, the limit "
+                    f"for a {limits.what}")
+    if rows > limits.max_rows:
+        raise error(where, f"sheet {sheet} has more than {limits.max_rows:,} rows, the limit "
+                    f"for a {limits.what}")
+    return cells, rows
+
+
+def open_workbook(path: str | os.PathLike[str], limits: XlsxLimits, where: str | None = None,
+                  error: ErrorType = SimulateError, *, read_only: bool = True):
+    """An openpyxl workbook (``data_only``) from a regular file that passed ``inspect_xlsx``.
+
+    The bytes are read once (capped) and the same bytes are checked and parsed, so the file
+    cannot change between the check and the parse.
+    """
+    where = str(path) if where is None else where
+    data = read_capped(path, limits.max_file_bytes, limits.what, where, error)
+    inspect_xlsx(data, limits, where, error)
+    import openpyxl  # local: only needed for workbooks
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise error(where, f"not a readable .xlsx file ({type(exc).__name__})") from None
