@@ -302,7 +302,9 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
             continue
         for start, end, number, whole_group in _run_windows(run):
             if not strict:
-                if (whole_group and len(number) >= 14) or _looks_like_id(number):
+                # the digits after a decimal point are a fraction, not an ID, unless they look like one
+                fraction = bool(_DECIMAL_BEFORE.search(text[max(0, start - 2):start]))
+                if (whole_group and len(number) >= 14 and not fraction) or _looks_like_id(number):
                     spans.append((start, end, number))
                 continue
             decimal = bool(_DECIMAL_BEFORE.search(text[max(0, start - 2):start])

@@ -474,7 +474,7 @@ def test_sweep_runs_with_chinese_values_get_unique_safe_folders(monkeypatch, tmp
 # ----------------------------------------------------------------------------- item 6: other count columns
 
 
-@pytest.mark.parametrize("cell, reason", [("①", "neither a number of persons nor an existing CSV file"),
+@pytest.mark.parametrize("cell, reason", [("①", "neither a number of persons nor a readable CSV file"),
                                           (HUGE, "5,000 digits is too many")])
 def test_region_population_column(capsys, tmp_path, cell, reason):
     shutil.copy(REPO / SINAN, tmp_path / "sinan-2021.yaml")
