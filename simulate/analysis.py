@@ -33,7 +33,7 @@ from .population import Population, read_population_csv, read_villages
 from .reference import TIMINGS
 from .rules import mask_of
 from .runner import run
-from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_spec,
+from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_size, default_spec,
                     fully_subsidized_rules, synthesize)
 from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
@@ -814,10 +814,7 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     pol = sc.policy
     sp = spec or default_spec()
     if size is None:
-        if pol.area.villages_file:
-            size = int(read_villages(sc.data_path(pol.area.villages_file)).residents.sum())
-        else:
-            size = int(pol.area.residents or 0)
+        size = default_size(sc)
     comp = _compiled(sc)
     t = comp.tables
     rates = _identity_rates(sp, size)
@@ -879,16 +876,15 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
         si = np.tile(np.array([0, 1]), w.shape[0] // 2)
         w = w * np.where(si == 1, share_m[ai], 1 - share_m[ai])
     n = w.shape[0]
-    ci, ai, si = np.repeat(ci, 2 * G), np.repeat(ai, 2 * G), np.repeat(si, 2 * G)
-    gi = np.tile(np.repeat(np.arange(G), 2), n)
-    mi = np.tile(np.array([0, 1]), n * G)
-    w = np.repeat(w, 2 * G) * w_cg[ci, gi] * np.where(mi == 1, late, 1.0 - late)
-    timing = np.where(mi == 1, 1, np.where(cls_lo[ai] == 0, 2, 0)).astype(np.uint8)
-    keep = w > eps
-    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
+    # timing as the synthesizer draws it: extended (where the document has an extension)
+    # over late over regular; the 100% groups below are never late or extended
+    ext = sp.extended_share if pol.timing.extension is not None else 0.0
+    p_mi = np.array([(1.0 - late) * (1.0 - ext), late * (1.0 - ext), ext])
+    ci, ai, si = np.repeat(ci, 3 * G), np.repeat(ai, 3 * G), np.repeat(si, 3 * G)
+    gi = np.tile(np.repeat(np.arange(G), 3), n)
+    mi = np.tile(np.array([0, 1, 2]), n * G)
+    w = np.repeat(w, 3 * G) * w_cg[ci, gi]
     ident = combos[ci]
-    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
-                            gi.astype(np.uint8), timing)
     # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
     # people, and people a fully subsidizing tier's payer enrolls
     full = (ident & np.uint32(sp.full_participation_mask)) != 0
@@ -898,16 +894,30 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     if sp.subsidized_full:
         for rule in fully_subsidized_rules(pol):
             full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade)
+    factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
+    p_dis = np.zeros(w.shape[0])
+    if sp.disabled_full and G == 1:   # grades not tracked: the disabled share is spared too
+        d = 1.0 - p_none[ci]
+        factor = np.where(full, factor, d * (mi == 0) + (1.0 - d) * p_mi[mi])
+        # share of disabled people within each profile (all in the regular one)
+        p_dis = np.where(mi == 0, d / np.maximum(d + (1.0 - d) * p_mi[0], 1e-300), 0.0)
+    w = w * factor
+    timing = np.where(mi == 1, 1, np.where(mi == 2, 3, np.where(cls_lo[ai] == 0, 2, 0))).astype(np.uint8)
+    keep = w > eps
+    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
+    ident, full, grade, p_dis = ident[keep], full[keep], grade[keep], p_dis[keep]
+    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
+                            gi.astype(np.uint8), timing)
     p_enr = np.full(w.shape[0], sp.participation)
     if comp.retention is not None:
         p_enr = p_enr * comp.retention[tier]
     if sp.disabled_full and G == 1:   # grades not tracked here: mix in the disabled share
-        p_dis = 1.0 - p_none[ci]
         p_enr = p_dis + (1.0 - p_dis) * p_enr
     p_enr = np.where(full, 1.0, p_enr)
     n_t = len(t.tier_ids)
-    key = tier.astype(np.int64) * 3 + timing
-    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * 3).reshape(n_t, 3) * size
+    n_m = len(TIMINGS)
+    key = tier.astype(np.int64) * n_m + timing
+    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * n_m).reshape(n_t, n_m) * size
     counts = np.where(t.accepted, enrolled_tm, 0.0)
     by_source_fen = np.einsum("tm,tms->s", counts, t.pays.astype(np.float64))
     fiscal_fen = float((counts * t.fiscal).sum())

@@ -116,7 +116,8 @@ def _explain(args: argparse.Namespace) -> int:
                 raise SimulateError("--identity", f"unknown identity {part!r}"
                                     + (f" (did you mean {hint[0]}?)" if hint else ""))
             idents.append(part)
-    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, args.timing)
+    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, args.timing,
+                    args.hukou or "")
     if args.json:
         _print_json(explain_json(sc, person))
     else:
@@ -180,8 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", type=_age, default=40, help="whole years (default 40)")
     p.add_argument("--sex", choices=["F", "M"], default="F")
     p.add_argument("--disability-grade", type=_grade, default=0, help="0 none, 1-4 certificate grade")
-    p.add_argument("--timing", choices=["regular", "late", "newborn"], default="regular",
-                   help="regular: paid in the collection period; late: after it; newborn: within the newborn window")
+    from .reference import TIMINGS
+    p.add_argument("--timing", choices=TIMINGS, default="regular", metavar="TIMING",
+                   help="regular: paid in the collection period; extended: in the document's "
+                        "extension; late: after everything; newborn, released_prisoner, "
+                        "discharged_soldier, employee_insurance, new_hardship: within that "
+                        "event's window (add _after: after it). Default regular")
+    p.add_argument("--hukou", choices=["rural", "urban"], default=None,
+                   help="户籍 type (农村 rural / 城镇 urban); not given: not recorded")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--json", action="store_true")
     _add_set(p)

@@ -15,7 +15,7 @@ from .engine import Compiled, Tally
 from .explain import yuan_number
 from .policy import Scenario, _percent_of
 from .population import Villages
-from .reference import TIMINGS
+from .reference import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
 _T = {  # column labels
@@ -99,15 +99,22 @@ class Outlay:
             out[i] += 1
         return dict(zip(levels, out))
 
+    def enrolled_by_timing(self) -> dict[str, int]:
+        """Enrolled persons by timing class (``reference.TIMINGS``), every class present:
+        regular, extended (the document's extension), late, and each event window."""
+        counts = self.tally.counts.sum(axis=(0, 2))
+        return {tm: int(counts[i]) for i, tm in enumerate(TIMINGS)
+                if counts[i] or tm in ("regular", "extended", "late")}
+
     def check_conservation(self) -> None:
         """Raise AssertionError unless every enrolled person's payments add up to the cost."""
-        std = self.scenario.policy.contribution.personal
-        fs = self.scenario.policy.contribution.fiscal_subsidy
+        due = self.tables.due   # personal + fiscal, or a document's stated late charge
         cost = self.tables.pays.sum(axis=2) + self.tables.fiscal
-        ok = (cost == std + fs) | ~self.tables.accepted
+        ok = (cost == due) | ~self.tables.accepted
         assert ok.all(), "a (tier, timing) pair does not add up to the enrollment cost"
         total = int(self.source_fen().sum()) + self.fiscal_fen()
-        assert total == self.enrolled * (std + fs), "outlays do not add up to the enrollment cost"
+        owed = int((self.tally.counts.sum(axis=2) * due).sum())
+        assert total == owed, "outlays do not add up to the enrollment cost"
 
     # ------------------------------------------------------------------ JSON contract
 
@@ -126,6 +133,8 @@ class Outlay:
             "fiscal_subsidy_split": {k: yuan_number(v) for k, v in self.fiscal_split_fen().items()},
             "not_enrolled": int(t.not_enrolled.sum()),
             "late_enrolled": int(t.counts[:, late_idx].sum()),
+            # each kind of payer outside the collection period (docs/policies.md, "Timing")
+            "enrolled_by_timing": self.enrolled_by_timing(),
             "late_refused": int(t.refused.sum()),
             "ties_broken_by_order": int(t.ties),
             "by_tier": {tid: {"enrolled": int(t.counts[i].sum()),
@@ -258,7 +267,8 @@ class Outlay:
         t = self.tally
         persons = t.counts.sum(axis=(0, 1)) + t.refused.sum(axis=0) + t.not_enrolled.sum(axis=0)
         enrolled = t.counts.sum(axis=(0, 1))
-        late = t.counts[:, TIMINGS.index("late")].sum(axis=0)
+        # paid outside the collection period (extension, late, after an event's window)
+        late = t.counts[:, [TIMINGS.index(k) for k in OFF_TIME]].sum(axis=(0, 1))
         v = self.villages
         if v.residents.sum() > 0 and v.task.sum() > 0:
             # tasks as printed, scaled when the population is not the printed size
