@@ -54,7 +54,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 @_command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from .policy import load_scenario
+    from .policy import ignored_fields, load_scenario
     bad = 0
     for path in args.files:
         try:
@@ -66,6 +66,8 @@ def _validate(args: argparse.Namespace) -> int:
         n = len(sc.assumptions())
         if not args.quiet:
             print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
+            for field, why in ignored_fields(sc.policy):   # recorded but read by no command
+                print(f"{path}: {field}: warning: not used: {why}", file=sys.stderr)
         if args.assumptions:
             for a in sc.assumptions(args.lang):
                 print(f"  假设 {a['path']}：{a['note']}" if args.lang == "zh" else

@@ -611,6 +611,43 @@ class Policy(_Model):
         return out
 
 
+def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
+    """Fields a scenario records that no command reads, as (path, why): ``simulate validate``
+    warns about each, so nothing written in a scenario is silently unused."""
+    out: list[tuple[str, str]] = []
+    t = policy.timing
+    for w in t.windows:
+        if w.days is None and "after" in w.model_fields_set:
+            out.append((f"timing.windows[{w.event}].after",
+                        "the window has no days (the whole year), so no payer is ever after it"))
+    regular_only = t.late.mode == "same_as_regular" and all(
+        w.within == "as_regular" and (w.days is None or w.after == "as_regular") for w in t.windows)
+    if regular_only:
+        for tier in policy.tiers:
+            if tier.year_round:
+                out.append((f"tiers[{tier.id}].year_round",
+                            "every payer is treated as in the period already (late.mode same_as_regular)"))
+    if policy.area.villages_file and policy.area.residents is not None:
+        out.append(("area.residents", "the villages file's residents are used instead"))
+    tv = policy.targets.villages_file
+    if tv and tv != policy.area.villages_file:
+        out.append(("targets.villages_file",
+                    "villages (and their tasks) are read from area.villages_file only"))
+    b = policy.behaviour
+    if b.model == "none":
+        for name in ("midpoint_yuan", "slope_per_yuan", "reference_yuan"):
+            if getattr(b, name) is not None:
+                out.append((f"behaviour.{name}", "behaviour.model is none: no response is computed"))
+    if policy.work_funds is not None:
+        for i, rate in enumerate(policy.work_funds.rates[:-1]):
+            if rate.min_participation_percent == 0 and not rate.groups_full:
+                for later in policy.work_funds.rates[i + 1:]:
+                    out.append((f"work_funds.rates[{later.label.en}]",
+                                f"never reached: the rate before it ({rate.label.en}) always applies"))
+                break
+    return out
+
+
 class _PathError(ValueError):
     """A cross-field check that knows which field is wrong."""
 
