@@ -367,15 +367,16 @@ _URBAN_ONLY = ("urban_dibao",)
 
 def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: float) -> np.ndarray:
     """户籍 type per household (1 rural, 2 urban) at the county's urban share, consistent
-    with identities that name it (农村低保 and 建档立卡 are rural, 城镇低保 urban)."""
+    with identities that name it (农村低保 and 建档立卡 are rural, 城镇低保 urban; a
+    household drawn with both kinds is taken as rural)."""
     h = hh_bits.shape[0]
     hukou = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
     rural = 0
     for ident in _RURAL_ONLY:
         rural |= 1 << IDENTITY_BIT[ident]
     urban = 1 << IDENTITY_BIT[_URBAN_ONLY[0]]
-    hukou[(hh_bits & np.uint32(rural)) != 0] = 1
     hukou[(hh_bits & np.uint32(urban)) != 0] = 2
+    hukou[(hh_bits & np.uint32(rural)) != 0] = 1   # a rural identity wins over 城镇低保
     return hukou
 
 
