@@ -27,7 +27,7 @@ ROWS = [
     "p05,h02,许家坝镇,48,F,0,registered_poor,1,regular",          # registered poor
     "p06,h03,许家坝镇,81,M,0,destitute,1,regular",                # 七(三) 特困: MA pays 280
     "p07,h04,大坝场镇,10,F,0,orphan,1,regular",                   # 孤儿: MA pays 280
-    "p08,h05,大坝场镇,55,F,0,fp_special,1,regular",               # 七(二) 计生特殊: health commission 280
+    "p08,h05,大坝场镇,55,F,0,fp_special,1,regular",               # 七(二) 计生特殊: 280, payer not named
     "p09,h06,大坝场镇,70,M,0,priority_entitled,1,regular",        # 七(四) 优抚: veterans affairs 280
     "p10,h07,文家店镇,35,M,1,,1,regular",                         # 七(五) grade 1: MA 50 + county 230
     "p11,h08,文家店镇,44,F,3,,1,regular",                         # 七(五) grade 3: county 280
@@ -36,7 +36,7 @@ ROWS = [
     "p14,h10,鹦鹉溪镇,38,F,0,rural_dibao;registered_poor,1,regular",   # 就高: registered poor (pays 140 < 160)
     "p15,h11,鹦鹉溪镇,52,M,4,rural_dibao,1,regular",              # 就高: grade 4, county 280, pays 0
     "p16,h12,鹦鹉溪镇,77,F,0,registered_poor;destitute,1,regular",     # 就高: 特困, MA 280
-    "p17,h13,鹦鹉溪镇,68,M,0,priority_entitled;fp_two_households,1,regular",  # both pay all: listed order, 计生 (tie)
+    "p17,h13,鹦鹉溪镇,68,M,0,priority_entitled;fp_two_households,1,regular",  # both pay all: listed order, 计生 (tie), payer not named
     "p18,h14,思唐街道,25,F,0,,1,regular",                         # general: pays 280
     "p19,h14,思唐街道,27,M,0,,1,regular",
     "p20,h15,思唐街道,60,F,0,,1,regular",
@@ -67,8 +67,8 @@ EXPECTED_BY_SOURCE = {
     "medical_assistance": 3 * 120 + 280 + 280 + 50 + 50 + 280,   # p01-03, p06, p07, p10, p12, p16
     "county_finance": 230 + 280 + 280,                            # p10, p11, p15
     "veterans_affairs": 280,                                      # p09
-    "health_commission": 280 + 280,                               # p08, p17
-    "unspecified_government": 2 * 140 + 140 + 140,                # p04-05, p14, p28
+    # 七(二) 计生 groups: verified by the health department, payer not named (docs/policies.md)
+    "unspecified_government": 2 * 140 + 140 + 140 + 280 + 280,    # p04-05, p14, p28, p08, p17
 }
 ENROLLED = 29                          # 31 less p29, p31
 EXPECTED_FISCAL = (ENROLLED - 2) * 550  # the two late full-financing payers bring their own 550
