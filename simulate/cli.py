@@ -118,7 +118,23 @@ def _explain(args: argparse.Namespace) -> int:
                 raise SimulateError("--identity", f"unknown identity {part!r}"
                                     + (f" (did you mean {hint[0]}?)" if hint else ""))
             idents.append(part)
-    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, args.timing,
+    timing = args.timing
+    if args.paid_on is not None:   # the class from dates, with the scenario's own windows
+        from .reference import timing_class
+        if args.timing != "regular":
+            raise SimulateError("--paid-on", "give either --timing or --paid-on, not both")
+        if (args.event is None) != (args.event_date is None):
+            raise SimulateError("--event-date" if args.event else "--event",
+                                "--event and --event-date go together")
+        try:
+            timing = timing_class(sc.policy, args.paid_on, args.event, args.event_date,
+                                  extension_applies=args.in_extension)
+        except ValueError as exc:
+            raise SimulateError("--paid-on", str(exc)) from None
+    elif args.event is not None or args.event_date is not None or args.in_extension:
+        raise SimulateError("--event" if args.event else ("--event-date" if args.event_date else "--in-extension"),
+                            "only with --paid-on (or give the class with --timing)")
+    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, timing,
                     args.hukou or "")
     if args.json:
         _print_json(explain_json(sc, person))
@@ -135,6 +151,14 @@ def _age(text: str) -> int:
     if not 0 <= v <= 130:
         raise argparse.ArgumentTypeError(f"age must be between 0 and 130, got {v}")
     return v
+
+
+def _date(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _grade(text: str) -> int:
@@ -191,6 +215,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "event's window (add _after: after it). Default regular")
     p.add_argument("--hukou", choices=["rural", "urban"], default=None,
                    help="户籍 type (农村 rural / 城镇 urban); not given: not recorded")
+    from .policy import EVENTS
+    p.add_argument("--paid-on", type=_date, metavar="YYYY-MM-DD",
+                   help="payment date: the timing class follows from the scenario's dates")
+    p.add_argument("--event", choices=EVENTS, help="with --paid-on: the event whose window applies")
+    p.add_argument("--event-date", type=_date, metavar="YYYY-MM-DD", help="with --event: when it happened")
+    p.add_argument("--in-extension", action="store_true",
+                   help="with --paid-on: the person is one the document's extension names")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--json", action="store_true")
     _add_set(p)
