@@ -358,7 +358,8 @@ class Outlay:
     def awards(self, lang: str = "zh"):
         import pandas as pd
         wf = self.scenario.policy.work_funds
-        rows = [{"label": a.label.get(lang), col("persons", lang): a.count,
+        rows = [{"label": a.label.get(lang), col("section", lang): a.section or wf.section,
+                 col("persons", lang): a.count,
                  col("amount", lang): _yuan(a.amount), col("total", lang): _yuan(a.count * a.amount)}
                 for a in (wf.awards if wf else ())]
         return pd.DataFrame(rows)

@@ -50,9 +50,8 @@ def matches(rule: Rule | str, person: Person) -> bool:
         return False
     if rule.disability_grade is not None and person.disability_grade not in rule.disability_grade:
         return False
-    if rule.hukou is not None and person.hukou and person.hukou != rule.hukou:
-        return False
-    return True
+    # a person whose 户籍 type is not recorded is not excluded by a hukou rule
+    return rule.hukou is None or not person.hukou or person.hukou == rule.hukou
 
 
 def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,

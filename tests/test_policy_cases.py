@@ -169,6 +169,7 @@ def test_every_tier_has_a_case():
 ])
 def test_timing_class_from_dates(paid, event, when, ext, expected):
     import datetime as dt
+
     from simulate.reference import timing_class
     pol = _scenario("scenarios/langxi-2024.yaml").policy
     got = timing_class(pol, dt.date.fromisoformat(paid), event,

@@ -106,8 +106,9 @@ def test_enrolment_base_matches_the_cited_data_file():
     synthetic population is that base less the employee-insured share (docs/policies.md)."""
     import csv
     from pathlib import Path
-    rows = list(csv.DictReader(open(Path(__file__).resolve().parent.parent / "data" / "enrolment-base.csv",
-                                    encoding="utf-8")))
+    path = Path(__file__).resolve().parent.parent / "data" / "enrolment-base.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == 5
     expected_size = {"daligang-2020": 67949, "sinan-2021": 598500, "langxi-2024": 280362,
                      "songming-2018": 388080, "shuangpai-2022": 141426}   # residents × (1 − share), by hand
