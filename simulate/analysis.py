@@ -749,6 +749,24 @@ def _rule_uses_sex(rule: Rule | str) -> bool:
     return rule.sex is not None or any(_rule_uses_sex(p) for p in parts)
 
 
+def _rule_uses_hukou(rule: Rule | str) -> bool:
+    if isinstance(rule, str):
+        return False
+    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
+    return rule.hukou is not None or any(_rule_uses_hukou(p) for p in parts)
+
+
+def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
+    """P(urban 户籍) per identity combination, as ``synth._draw_hukou`` draws it."""
+    from .synth import _RURAL_ONLY, _URBAN_ONLY
+    rural = 0
+    for ident in _RURAL_ONLY:
+        rural |= 1 << IDENTITY_BIT[ident]
+    urban = 1 << IDENTITY_BIT[_URBAN_ONLY[0]]
+    return np.where((combos & np.uint32(rural)) != 0, 0.0,
+                    np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
+
+
 def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
     """(bit, person rate, age_min, age_max) for every identity the builder draws."""
     from .synth import _ident_of_bit
@@ -884,6 +902,13 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     gi = np.tile(np.repeat(np.arange(G), 3), n)
     mi = np.tile(np.array([0, 1, 2]), n * G)
     w = np.repeat(w, 3 * G) * w_cg[ci, gi]
+    hk = None
+    if pol.area.urban_percent is not None and any(_rule_uses_hukou(r) for r in t.rules):
+        # 户籍 type: each profile splits into rural and urban, as the synthesizer draws it
+        p_urban = _urban_probability(combos, float(pol.area.urban_percent) / 100)
+        ci, ai, si, gi, mi = (np.repeat(x, 2) for x in (ci, ai, si, gi, mi))
+        hk = np.tile(np.array([1, 2], np.uint8), w.shape[0])
+        w = np.repeat(w, 2) * np.where(hk == 2, p_urban[ci], 1.0 - p_urban[ci])
     ident = combos[ci]
     # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
     # people, and people a fully subsidizing tier's payer enrolls
@@ -893,7 +918,7 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
         full |= grade > 0
     if sp.subsidized_full:
         for rule in fully_subsidized_rules(pol):
-            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade)
+            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk)
     factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
     p_dis = np.zeros(w.shape[0])
     if sp.disabled_full and G == 1:   # grades not tracked: the disabled share is spared too
@@ -906,8 +931,9 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     keep = w > eps
     ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
     ident, full, grade, p_dis = ident[keep], full[keep], grade[keep], p_dis[keep]
+    hk = None if hk is None else hk[keep]
     tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
-                            gi.astype(np.uint8), timing)
+                            gi.astype(np.uint8), timing, hk)
     p_enr = np.full(w.shape[0], sp.participation)
     if comp.retention is not None:
         p_enr = p_enr * comp.retention[tier]

@@ -329,7 +329,8 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         if pop.full_rules:
             if not pop.full_rules_plain:
                 out = out[(identities[out] != 0) | (disability[out] != 0)]
-            cols = (identities[out], age[out], sex[out], disability[out])
+            cols = (identities[out], age[out], sex[out], disability[out],
+                    None if hukou is None else hukou[out])
             hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
                 hit |= mask_of(rule, *cols)
@@ -345,7 +346,8 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         spared |= disability != 0
     if pop.full_rules:
         cand = np.arange(n) if pop.full_rules_plain else np.flatnonzero((identities != 0) | (disability != 0))
-        cols = (identities[cand], age[cand], sex[cand], disability[cand])
+        cols = (identities[cand], age[cand], sex[cand], disability[cand],
+                None if hukou is None else hukou[cand])
         for rule in pop.full_rules:
             spared[cand[mask_of(rule, *cols)]] = True
     late = _draw(rng, n, sp.late_share)

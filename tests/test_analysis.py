@@ -20,6 +20,7 @@ LANGXI = str(REPO / "scenarios/langxi-2024.yaml")
 LANGXI_400 = str(REPO / "scenarios/langxi-2025-400.yaml")
 DALIGANG = str(REPO / "scenarios/daligang-2020.yaml")
 DALIGANG_HB = str(REPO / "scenarios/daligang-2020-highest-benefit.yaml")
+SONGMING = str(REPO / "scenarios/songming-2018.yaml")   # rules on the 户籍 type
 BEHAVIOUR = {"behaviour.model": "logistic", "behaviour.midpoint_yuan": 655.85,
              "behaviour.slope_per_yuan": 0.010674, "behaviour.reference_yuan": 380,
              "behaviour.source": "DOMAIN.md 2026 simulation study (test)"}
@@ -209,7 +210,7 @@ def test_solve_cli_json(capsys):
 # --------------------------------------------------------------------------- expected value vs Monte Carlo
 
 
-@pytest.mark.parametrize("scenario", [LANGXI, DALIGANG])
+@pytest.mark.parametrize("scenario", [LANGXI, DALIGANG, SONGMING])
 def test_expected_value_within_monte_carlo_interval(scenario):
     size, draws = 100_000, 30
     mc = an.monte_carlo(scenario, draws=draws, size=size, seed=11)
