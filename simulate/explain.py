@@ -52,7 +52,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
             attrs.append(f"{person.disability_grade}级残疾")
         if person.hukou:
             attrs.append("农村户籍" if person.hukou == "rural" else "城镇户籍")
-        attrs.append(_TIMING_TEXT.get(person.timing, (person.timing, person.timing))[0])
+        attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[0])
     else:
         attrs.append(f"age {person.age}")
         attrs.append("female" if person.sex == "F" else "male")
@@ -60,7 +60,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
             attrs.append(f"disability grade {person.disability_grade}")
         if person.hukou:
             attrs.append(f"{person.hukou} hukou")
-        attrs.append(_TIMING_TEXT.get(person.timing, (person.timing, person.timing))[1])
+        attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[1])
     lines = []
     doc = pol.document
     if zh:
@@ -117,7 +117,8 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-_TIMING_TEXT = {
+#: Each timing class in words (zh, en), for explanations and run summaries.
+TIMING_LABELS = {
     "regular": ("集中征缴期内缴费", "paying in the collection period"),
     "extended": ("延长缴费期内缴费", "paying in the document's extension"),
     "late": ("征缴期外缴费", "paying after the collection period"),
