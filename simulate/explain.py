@@ -104,7 +104,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         if t.assumption and t.note:
             lines.append(f"  假设：{t.note_for('zh')}" if zh else f"  Assumption: {t.note}")
     pay = out.payment
-    lines += _timing_lines(pol, pay, zh)
+    lines += _timing_lines(pol, pay, zh, person.timing.endswith("_after"))
     if pay.enrolled:
         lines.append("缴费：" if zh else "Payments:")
         for src, fen in pay.pays.items():
@@ -143,7 +143,7 @@ _HOW_TEXT = {
 }
 
 
-def _timing_lines(pol, pay, zh: bool) -> list[str]:
+def _timing_lines(pol, pay, zh: bool, after: bool = False) -> list[str]:
     """What decided a payer's treatment outside the collection period, with its section."""
     t = pol.timing
     if pay.decided_by == "extension" and t.extension is not None:
@@ -160,6 +160,7 @@ def _timing_lines(pol, pay, zh: bool) -> list[str]:
         if w is not None:
             days = (f"{w.days}天" if zh else f"{w.days} days") if w.days else ("当年" if zh else "the year")
             how = _HOW_TEXT[pay.treatment]
-            return [f"窗口期（{days}）：{how[0]}（{w.section}）" if zh else
-                    f"Window ({days}): {how[1]} (section {w.section})"]
+            head = ("超过窗口期" if after else "窗口期内") if zh else ("After the window" if after else "Within the window")
+            return [f"{head}（{days}）：{how[0]}（{w.section}）" if zh else
+                    f"{head} ({days}): {how[1]} (section {w.section})"]
     return []
