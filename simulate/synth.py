@@ -340,21 +340,23 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     # groups above) are never drawn late or extended: their payer enrolls them in the period.
     timing = np.zeros(n, np.uint8)
     timing[age == 0] = 2
-    spared = np.zeros(n, bool)
-    spared[full] = True
-    if sp.disabled_full:
-        spared |= disability != 0
-    if pop.full_rules:
-        cand = np.arange(n) if pop.full_rules_plain else np.flatnonzero((identities != 0) | (disability != 0))
-        cols = (identities[cand], age[cand], sex[cand], disability[cand],
-                None if hukou is None else hukou[cand])
+
+    def payer_enrolls(idx: np.ndarray) -> np.ndarray:
+        """Which of the drawn people ``idx`` a department enrolls (checked for the few drawn)."""
+        out = (identities[idx] & np.uint32(sp.full_participation_mask)) != 0
+        if sp.disabled_full:
+            out |= disability[idx] != 0
+        cols = (identities[idx], age[idx], sex[idx], disability[idx],
+                None if hukou is None else hukou[idx])
         for rule in pop.full_rules:
-            spared[cand[mask_of(rule, *cols)]] = True
+            out |= mask_of(rule, *cols)
+        return out
+
     late = _draw(rng, n, sp.late_share)
-    timing[late[~spared[late]]] = 1
+    timing[late[~payer_enrolls(late)]] = 1
     if pop.has_extension and sp.extended_share > 0:
         ext = _draw(rng, n, sp.extended_share)
-        timing[ext[~spared[ext]]] = 3
+        timing[ext[~payer_enrolls(ext)]] = 3
     totals = np.zeros(len(pop.villages), np.int64)
     totals[v_lo:v_hi] = np.diff(cuts)
     return Population(identities, age, sex, disability, village, household, enrolled, timing,
