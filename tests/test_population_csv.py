@@ -190,3 +190,30 @@ def test_non_strict_read_accounts_for_every_row(tmp_path):
 def test_blank_lines_are_not_rows(tmp_path):
     pop = read_population_csv(_write(tmp_path / "blank.csv", ROWS[:2] + ["", " , , "] + ROWS[2:4]))
     assert len(pop) == pop.rows_read == 4
+
+
+def test_hukou_column_restricts_rural_and_urban_groups(tmp_path, capsys):
+    """嵩明 六(一), by hand (personal 180, fiscal 490): the rural 两户 couple (42) and the rural
+    only child (10) are paid by the government; the grandparent (70), the urban only child and
+    the rural low-income elderly person pay 180 each; a person with no 户籍 type recorded is
+    not excluded (the 两户 member aged 45, paid by the government)."""
+    rows = ["s1,h1,,42,F,0,fp_two_households,1,regular,rural",
+            "s2,h1,,10,M,0,only_child;fp_two_households,1,regular,rural",
+            "s3,h1,,70,F,0,fp_two_households,1,regular,rural",
+            "s4,h2,,10,F,0,only_child,1,regular,urban",
+            "s5,h3,,72,M,0,low_income_family,1,regular,农村",
+            "s6,h4,,45,M,0,fp_two_households,1,regular,"]
+    path = _write(tmp_path / "hukou.csv", rows, header=HEADER + ",hukou")
+    capsys.readouterr()
+    assert main(["run", str(REPO / "scenarios" / "songming-2018.yaml"), "--population", str(path), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["by_source"] == {"individual": 3 * 180, "unspecified_government": 3 * 180}
+    assert got["fiscal_subsidy"] == 6 * 490
+    pop = read_population_csv(path)
+    assert list(pop.hukou) == [1, 1, 1, 2, 1, 0]
+
+
+def test_bad_hukou_is_one_line(tmp_path, capsys):
+    path = _write(tmp_path / "bad.csv", ["p1,h1,,40,F,0,,1,regular,city"], header=HEADER + ",hukou")
+    err = _bad_run(capsys, path)
+    assert "row 2, column hukou" in err and "rural or urban" in err
