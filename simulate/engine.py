@@ -24,9 +24,10 @@ _OFF_TIME_CODE = np.array([t in OFF_TIME for t in TIMINGS], bool)
 
 @dataclass
 class Tally:
-    """Counts of people, additive across chunks. Shapes: T = tiers + 1, V = villages, G = groups."""
+    """Counts of people, additive across chunks. Shapes: T = tiers + 1, M = timing classes
+    (``reference.TIMINGS``), V = villages, G = groups."""
 
-    counts: np.ndarray          # int64 [T, 3, V]: enrolled and accepted, by tier, timing, village
+    counts: np.ndarray          # int64 [T, M, V]: enrolled and accepted, by tier, timing class, village
     refused: np.ndarray         # int64 [T, V]: late payers the scenario does not accept
     not_enrolled: np.ndarray    # int64 [T, V]: people who did not enroll, by the tier they would get
     group_members: np.ndarray   # int64 [G, V]
@@ -64,8 +65,8 @@ class Compiled:
     groups_plain: bool
     relevant_bits: int          # identity bits any tier or group rule looks at
     uses_disability: bool       # some rule looks at the disability grade
-    rank: np.ndarray            # int64 [T, 3]: lower is better for the person
-    same_pays: np.ndarray       # bool [T, T, 3]: two tiers pay identically by every source
+    rank: np.ndarray            # int64 [T, M]: lower is better for the person
+    same_pays: np.ndarray       # bool [T, T, M]: two tiers pay identically by every source
     retention: np.ndarray | None = None   # float [T]: behavioural response (None: no response)
 
 
