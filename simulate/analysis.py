@@ -34,7 +34,7 @@ from .reference import TIMINGS
 from .resources import data_path
 from .rules import mask_of
 from .runner import run
-from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_spec,
+from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_size, default_spec,
                     fully_subsidized_rules, synthesize)
 from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
@@ -762,6 +762,24 @@ def _rule_uses_sex(rule: Rule | str) -> bool:
     return rule.sex is not None or any(_rule_uses_sex(p) for p in parts)
 
 
+def _rule_uses_hukou(rule: Rule | str) -> bool:
+    if isinstance(rule, str):
+        return False
+    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
+    return rule.hukou is not None or any(_rule_uses_hukou(p) for p in parts)
+
+
+def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
+    """P(urban 户籍) per identity combination, as ``synth._draw_hukou`` draws it."""
+    from .synth import _RURAL_ONLY, _URBAN_ONLY
+    rural = 0
+    for ident in _RURAL_ONLY:
+        rural |= 1 << IDENTITY_BIT[ident]
+    urban = 1 << IDENTITY_BIT[_URBAN_ONLY[0]]
+    return np.where((combos & np.uint32(rural)) != 0, 0.0,
+                    np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
+
+
 def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
     """(bit, person rate, age_min, age_max) for every identity the builder draws."""
     from .synth import _ident_of_bit
@@ -827,10 +845,7 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     pol = sc.policy
     sp = spec or default_spec()
     if size is None:
-        if pol.area.villages_file:
-            size = int(read_villages(sc.data_path(pol.area.villages_file)).residents.sum())
-        else:
-            size = int(pol.area.residents or 0)
+        size = default_size(sc)
     comp = _compiled(sc)
     t = comp.tables
     rates = _identity_rates(sp, size)
@@ -892,16 +907,22 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
         si = np.tile(np.array([0, 1]), w.shape[0] // 2)
         w = w * np.where(si == 1, share_m[ai], 1 - share_m[ai])
     n = w.shape[0]
-    ci, ai, si = np.repeat(ci, 2 * G), np.repeat(ai, 2 * G), np.repeat(si, 2 * G)
-    gi = np.tile(np.repeat(np.arange(G), 2), n)
-    mi = np.tile(np.array([0, 1]), n * G)
-    w = np.repeat(w, 2 * G) * w_cg[ci, gi] * np.where(mi == 1, late, 1.0 - late)
-    timing = np.where(mi == 1, 1, np.where(cls_lo[ai] == 0, 2, 0)).astype(np.uint8)
-    keep = w > eps
-    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
+    # timing as the synthesizer draws it: extended (where the document has an extension)
+    # over late over regular; the 100% groups below are never late or extended
+    ext = sp.extended_share if pol.timing.extension is not None else 0.0
+    p_mi = np.array([(1.0 - late) * (1.0 - ext), late * (1.0 - ext), ext])
+    ci, ai, si = np.repeat(ci, 3 * G), np.repeat(ai, 3 * G), np.repeat(si, 3 * G)
+    gi = np.tile(np.repeat(np.arange(G), 3), n)
+    mi = np.tile(np.array([0, 1, 2]), n * G)
+    w = np.repeat(w, 3 * G) * w_cg[ci, gi]
+    hk = None
+    if pol.area.urban_percent is not None and any(_rule_uses_hukou(r) for r in t.rules):
+        # 户籍 type: each profile splits into rural and urban, as the synthesizer draws it
+        p_urban = _urban_probability(combos, float(pol.area.urban_percent) / 100)
+        ci, ai, si, gi, mi = (np.repeat(x, 2) for x in (ci, ai, si, gi, mi))
+        hk = np.tile(np.array([1, 2], np.uint8), w.shape[0])
+        w = np.repeat(w, 2) * np.where(hk == 2, p_urban[ci], 1.0 - p_urban[ci])
     ident = combos[ci]
-    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
-                            gi.astype(np.uint8), timing)
     # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
     # people, and people a fully subsidizing tier's payer enrolls
     full = (ident & np.uint32(sp.full_participation_mask)) != 0
@@ -910,17 +931,32 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
         full |= grade > 0
     if sp.subsidized_full:
         for rule in fully_subsidized_rules(pol):
-            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade)
+            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk)
+    factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
+    p_dis = np.zeros(w.shape[0])
+    if sp.disabled_full and G == 1:   # grades not tracked: the disabled share is spared too
+        d = 1.0 - p_none[ci]
+        factor = np.where(full, factor, d * (mi == 0) + (1.0 - d) * p_mi[mi])
+        # share of disabled people within each profile (all in the regular one)
+        p_dis = np.where(mi == 0, d / np.maximum(d + (1.0 - d) * p_mi[0], 1e-300), 0.0)
+    w = w * factor
+    timing = np.where(mi == 1, 1, np.where(mi == 2, 3, np.where(cls_lo[ai] == 0, 2, 0))).astype(np.uint8)
+    keep = w > eps
+    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
+    ident, full, grade, p_dis = ident[keep], full[keep], grade[keep], p_dis[keep]
+    hk = None if hk is None else hk[keep]
+    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
+                            gi.astype(np.uint8), timing, hk)
     p_enr = np.full(w.shape[0], sp.participation)
     if comp.retention is not None:
         p_enr = p_enr * comp.retention[tier]
     if sp.disabled_full and G == 1:   # grades not tracked here: mix in the disabled share
-        p_dis = 1.0 - p_none[ci]
         p_enr = p_dis + (1.0 - p_dis) * p_enr
     p_enr = np.where(full, 1.0, p_enr)
     n_t = len(t.tier_ids)
-    key = tier.astype(np.int64) * 3 + timing
-    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * 3).reshape(n_t, 3) * size
+    n_m = len(TIMINGS)
+    key = tier.astype(np.int64) * n_m + timing
+    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * n_m).reshape(n_t, n_m) * size
     counts = np.where(t.accepted, enrolled_tm, 0.0)
     by_source_fen = np.einsum("tm,tms->s", counts, t.pays.astype(np.float64))
     fiscal_fen = float((counts * t.fiscal).sum())

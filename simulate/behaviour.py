@@ -102,7 +102,8 @@ def respond(comp, pop: Population, rng: np.random.Generator, full_mask: int,
         sub = np.flatnonzero(has)
     idx = resp[sub]
     tier[sub], _ = resolve_tiers(comp, pop.identities[idx], pop.age[idx], pop.sex[idx],
-                                 pop.disability[idx], pop.timing[idx])
+                                 pop.disability[idx], pop.timing[idx],
+                                 None if pop.hukou is None else pop.hukou[idx])
     u = rng.random(resp.shape[0])
     drop = resp[u >= keep[tier]]
     if drop.shape[0] == 0:
@@ -111,4 +112,4 @@ def respond(comp, pop: Population, rng: np.random.Generator, full_mask: int,
     enrolled[drop] = False
     return Population(pop.identities, pop.age, pop.sex, pop.disability, pop.village, pop.household,
                       enrolled, pop.timing, pop.villages, pop.person_id, pop.rejected, pop.rows_read,
-                      pop.village_counts)
+                      pop.village_counts, pop.hukou)

@@ -55,7 +55,7 @@ def _add_set(p: argparse.ArgumentParser) -> None:
 
 @_command("validate")
 def _validate(args: argparse.Namespace) -> int:
-    from .policy import load_scenario
+    from .policy import ignored_fields, load_scenario
     bad = 0
     for path in args.files:
         try:
@@ -67,6 +67,8 @@ def _validate(args: argparse.Namespace) -> int:
         n = len(sc.assumptions())
         if not args.quiet:
             print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
+            for field, why in ignored_fields(sc.policy):   # recorded but read by no command
+                print(f"{path}: {field}: warning: not used: {why}", file=sys.stderr)
         if args.assumptions:
             for a in sc.assumptions(args.lang):
                 print(f"  假设 {a['path']}：{a['note']}" if args.lang == "zh" else
@@ -117,7 +119,24 @@ def _explain(args: argparse.Namespace) -> int:
                 raise SimulateError("--identity", f"unknown identity {part!r}"
                                     + (f" (did you mean {hint[0]}?)" if hint else ""))
             idents.append(part)
-    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, args.timing)
+    timing = args.timing
+    if args.paid_on is not None:   # the class from dates, with the scenario's own windows
+        from .reference import timing_class
+        if args.timing != "regular":
+            raise SimulateError("--paid-on", "give either --timing or --paid-on, not both")
+        if (args.event is None) != (args.event_date is None):
+            raise SimulateError("--event-date" if args.event else "--event",
+                                "--event and --event-date go together")
+        try:
+            timing = timing_class(sc.policy, args.paid_on, args.event, args.event_date,
+                                  extension_applies=args.in_extension)
+        except ValueError as exc:
+            raise SimulateError("--paid-on", str(exc)) from None
+    elif args.event is not None or args.event_date is not None or args.in_extension:
+        raise SimulateError("--event" if args.event else ("--event-date" if args.event_date else "--in-extension"),
+                            "only with --paid-on (or give the class with --timing)")
+    person = Person(frozenset(idents), args.age, args.sex, args.disability_grade, timing,
+                    args.hukou or "")
     _check_person_conservation(sc, person)
     if args.json:
         _print_json(explain_json(sc, person))
@@ -131,8 +150,11 @@ def _check_person_conservation(sc, person) -> None:
     (a bug of ours otherwise: ConservationError, exit 3), before explain prints money."""
     from .explain import explain_person
     from .outlay import ConservationError
-    pay = explain_person(sc, person).payment
-    cost = sc.policy.contribution.personal + sc.policy.contribution.fiscal_subsidy
+    from .reference import enrollment_cost
+    outcome = explain_person(sc, person)
+    pay = outcome.payment
+    tier = next((t for t in sc.policy.tiers if t.id == outcome.tier), None)
+    cost = enrollment_cost(sc.policy, tier, person.timing)
     if pay.enrolled and sum(pay.pays.values()) + pay.fiscal_subsidy != cost:
         raise ConservationError(f"this person's payers add up to {sum(pay.pays.values()) + pay.fiscal_subsidy} "
                                 f"fen, the enrollment costs {cost} fen")
@@ -148,6 +170,14 @@ def _age(text: str) -> int:
     if not 0 <= v <= 130:
         raise argparse.ArgumentTypeError(f"age must be between 0 and 130, got {v}")
     return v
+
+
+def _date(text: str):
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def _grade(text: str) -> int:
@@ -197,8 +227,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", type=_age, default=40, help="whole years (default 40)")
     p.add_argument("--sex", choices=["F", "M"], default="F")
     p.add_argument("--disability-grade", type=_grade, default=0, help="0 none, 1-4 certificate grade")
-    p.add_argument("--timing", choices=["regular", "late", "newborn"], default="regular",
-                   help="regular: paid in the collection period; late: after it; newborn: within the newborn window")
+    from .reference import TIMINGS
+    p.add_argument("--timing", choices=TIMINGS, default="regular", metavar="TIMING",
+                   help="regular: paid in the collection period; extended: in the document's "
+                        "extension; late: after everything; newborn, released_prisoner, "
+                        "discharged_soldier, employee_insurance, new_hardship: within that "
+                        "event's window (add _after: after it). Default regular")
+    p.add_argument("--hukou", choices=["rural", "urban"], default=None,
+                   help="户籍 type (农村 rural / 城镇 urban); not given: not recorded")
+    from .policy import EVENTS
+    p.add_argument("--paid-on", type=_date, metavar="YYYY-MM-DD",
+                   help="payment date: the timing class follows from the scenario's dates")
+    p.add_argument("--event", choices=EVENTS, help="with --paid-on: the event whose window applies")
+    p.add_argument("--event-date", type=_date, metavar="YYYY-MM-DD", help="with --event: when it happened")
+    p.add_argument("--in-extension", action="store_true",
+                   help="with --paid-on: the person is one the document's extension names")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--json", action="store_true")
     _add_set(p)

@@ -124,6 +124,15 @@ def render_text(out, lang: str = "zh") -> str:
     lines = [f"{pol.title.get(lang)}  ({pol.document.number})",
              (f"人数 {out.persons:,}，参保 {out.enrolled:,}" if zh else
               f"persons {out.persons:,}, enrolled {out.enrolled:,}")]
+    from .explain import TIMING_LABELS
+    kinds = out.enrolled_by_timing()
+    names = {"regular": ("征缴期内", "in the period"), "extended": ("延长期内", "in the extension"),
+             "late": ("逾期", "late"), "newborn": ("新生儿窗口期内", "newborns in the window")}
+    names = {**TIMING_LABELS, **names}
+    refused = int(out.tally.refused.sum())
+    lines.append(("按缴费时间：" if zh else "by payment time: ") + ("，" if zh else ", ").join(
+        [f"{names.get(k, (k, k))[0 if zh else 1]} {n:,}" for k, n in kinds.items()]
+        + ([f"{'不予受理' if zh else 'refused'} {refused:,}"] if refused else [])))
     frames = out.frames(lang)
     titles = {"by_source": ("按资金来源", "By funding source"), "by_tier": ("按资助档次", "By tier"),
               "fiscal_split": ("财政补助分担", "Fiscal subsidy by government level"),

@@ -13,24 +13,26 @@ import numpy as np
 
 from .policy import Policy, Rule
 from .population import Population
-from .reference import TIMINGS, resolve
+from .reference import OFF_TIME, TIMINGS, resolve
 from .rules import can_match_plain, mask_of
 from .tables import PolicyTables, compile_policy
 from .vocabulary import IDENTITY_BIT
 
 N_TIMINGS = len(TIMINGS)
+_OFF_TIME_CODE = np.array([t in OFF_TIME for t in TIMINGS], bool)
 
 
 @dataclass
 class Tally:
-    """Counts of people, additive across chunks. Shapes: T = tiers + 1, V = villages, G = groups."""
+    """Counts of people, additive across chunks. Shapes: T = tiers + 1, M = timing classes
+    (``reference.TIMINGS``), V = villages, G = groups."""
 
-    counts: np.ndarray          # int64 [T, 3, V]: enrolled and accepted, by tier, timing, village
+    counts: np.ndarray          # int64 [T, M, V]: enrolled and accepted, by tier, timing class, village
     refused: np.ndarray         # int64 [T, V]: late payers the scenario does not accept
     not_enrolled: np.ndarray    # int64 [T, V]: people who did not enroll, by the tier they would get
     group_members: np.ndarray   # int64 [G, V]
     group_enrolled: np.ndarray  # int64 [G, V]
-    group_on_time: np.ndarray   # int64 [G, V]: enrolled within the collection period (not late)
+    group_on_time: np.ndarray   # int64 [G, V]: enrolled on time (not in ``reference.OFF_TIME``)
     ties: int = 0               # people whose tier was decided by listed order between equal benefits
 
     def __add__(self, other: "Tally") -> "Tally":
@@ -63,8 +65,8 @@ class Compiled:
     groups_plain: bool
     relevant_bits: int          # identity bits any tier or group rule looks at
     uses_disability: bool       # some rule looks at the disability grade
-    rank: np.ndarray            # int64 [T, 3]: lower is better for the person
-    same_pays: np.ndarray       # bool [T, T, 3]: two tiers pay identically by every source
+    rank: np.ndarray            # int64 [T, M]: lower is better for the person
+    same_pays: np.ndarray       # bool [T, T, M]: two tiers pay identically by every source
     retention: np.ndarray | None = None   # float [T]: behavioural response (None: no response)
 
 
@@ -95,14 +97,15 @@ def _uses_disability(rule: Rule | str) -> bool:
 
 
 def resolve_tiers(comp: Compiled, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,
-                  disability: np.ndarray, timing: np.ndarray) -> tuple[np.ndarray, int]:
+                  disability: np.ndarray, timing: np.ndarray,
+                  hukou: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """Tier index per person (0 = general) and how many were decided by a tie."""
     t = comp.tables
     n = identities.shape[0]
     tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
     if n == 0:
         return tier, 0
-    masks = [mask_of(rule, identities, age, sex, disability) for rule in t.rules]
+    masks = [mask_of(rule, identities, age, sex, disability, hukou) for rule in t.rules]
     if not t.highest_benefit:
         for k in range(len(masks) - 1, -1, -1):   # the first listed tier that applies wins
             tier[masks[k]] = k + 1
@@ -132,9 +135,11 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     n_v = len(pop.villages)
     n_g = len(comp.groups)
     village = pop.village
+    huk_all = pop.hukou
     if t.plain_can_match:
         cand = None
         ident, age, sex, dis, tim = pop.identities, pop.age, pop.sex, pop.disability, pop.timing
+        huk = huk_all
     else:
         # only people holding an identity some rule looks at (or a grade, if one is used)
         has = (pop.identities & np.uint32(comp.relevant_bits)) != 0
@@ -143,7 +148,8 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         cand = np.flatnonzero(has)
         ident, age, sex = pop.identities[cand], pop.age[cand], pop.sex[cand]
         dis, tim = pop.disability[cand], pop.timing[cand]
-    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim)
+        huk = None if huk_all is None else huk_all[cand]
+    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk)
     enr = pop.enrolled if cand is None else pop.enrolled[cand]
     vil = village if cand is None else village[cand]
     # candidates by (tier, enrolled, timing, village)
@@ -170,12 +176,12 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         if comp.groups_plain:   # a group rule can match people outside the candidates
             g_tier = np.zeros(len(pop), tier.dtype)
             g_tier[cand if cand is not None else slice(None)] = tier
-            g_cols = (pop.identities, pop.age, pop.sex, pop.disability)
+            g_cols = (pop.identities, pop.age, pop.sex, pop.disability, huk_all)
             g_vil, g_enr, g_tim = village, pop.enrolled, pop.timing
         else:
-            g_cols, g_vil, g_enr, g_tier, g_tim = (ident, age, sex, dis), vil, enr, tier, tim
+            g_cols, g_vil, g_enr, g_tier, g_tim = (ident, age, sex, dis, huk), vil, enr, tier, tim
         joined_ok = g_enr & t.accepted[g_tier, g_tim]
-        timely = joined_ok & (g_tim != TIMINGS.index("late"))
+        timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
         for g, rule in enumerate(comp.groups):
             m = mask_of(rule, *g_cols)
             members[g] = np.bincount(g_vil[m], minlength=n_v)
@@ -211,6 +217,6 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
                 out.group_members[g, v] += 1
                 if pop.enrolled[i] and o.payment.enrolled:
                     out.group_enrolled[g, v] += 1
-                    if person.timing != "late":
+                    if person.timing not in OFF_TIME:
                         out.group_on_time[g, v] += 1
     return out

@@ -50,14 +50,17 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         attrs.append("女" if person.sex == "F" else "男")
         if person.disability_grade:
             attrs.append(f"{person.disability_grade}级残疾")
-        attrs.append({"regular": "集中征缴期内缴费", "late": "征缴期外缴费", "newborn": "新生儿窗口期内缴费"}[person.timing])
+        if person.hukou:
+            attrs.append("农村户籍" if person.hukou == "rural" else "城镇户籍")
+        attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[0])
     else:
         attrs.append(f"age {person.age}")
         attrs.append("female" if person.sex == "F" else "male")
         if person.disability_grade:
             attrs.append(f"disability grade {person.disability_grade}")
-        attrs.append({"regular": "paying in the collection period", "late": "paying after the collection period",
-                      "newborn": "newborn paying within the window"}[person.timing])
+        if person.hukou:
+            attrs.append(f"{person.hukou} hukou")
+        attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[1])
     lines = []
     doc = pol.document
     if zh:
@@ -101,12 +104,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         if t.assumption and t.note:
             lines.append(f"  假设：{t.note_for('zh')}" if zh else f"  Assumption: {t.note}")
     pay = out.payment
-    if pay.late_rule:
-        sec = pol.timing.late.section
-        msg = {"full_financing": ("征缴期外缴费：按个人缴费与财政补助之和缴纳，不享受资助", "Late payment: the person pays the standard plus the fiscal subsidy, no subsidy"),
-               "personal": ("征缴期外缴费：按个人缴费标准缴纳，不享受资助", "Late payment: the person pays the personal standard, no subsidy"),
-               "not_accepted": ("征缴期外不予参保", "Late payment is not accepted: the person cannot enroll")}[pay.late_rule]
-        lines.append(f"{msg[0 if zh else 1]}（{sec}）" if zh else f"{msg[1]} (section {sec})")
+    lines += _timing_lines(pol, pay, zh, person.timing.endswith("_after"))
     if pay.enrolled:
         lines.append("缴费：" if zh else "Payments:")
         for src, fen in pay.pays.items():
@@ -117,3 +115,52 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         lines.append(f"财政补助（进入基金）：{yuan_text(pay.fiscal_subsidy)} 元" if zh else
                      f"Fiscal subsidy paid into the fund: {yuan_text(pay.fiscal_subsidy)} yuan")
     return "\n".join(lines)
+
+
+#: Each timing class in words (zh, en), for explanations and run summaries.
+TIMING_LABELS = {
+    "regular": ("集中征缴期内缴费", "paying in the collection period"),
+    "extended": ("延长缴费期内缴费", "paying in the document's extension"),
+    "late": ("征缴期外缴费", "paying after the collection period"),
+    "newborn": ("新生儿窗口期内缴费", "newborn paying within the window"),
+    "newborn_after": ("新生儿超过窗口期缴费", "newborn paying after the window"),
+    "released_prisoner": ("刑满释放后窗口期内缴费", "released prisoner paying within the window"),
+    "released_prisoner_after": ("刑满释放后超过窗口期缴费", "released prisoner paying after the window"),
+    "discharged_soldier": ("退出现役后窗口期内缴费", "discharged soldier paying within the window"),
+    "discharged_soldier_after": ("退出现役后超过窗口期缴费", "discharged soldier paying after the window"),
+    "employee_insurance": ("职工医保中断后窗口期内缴费", "leaving employee insurance, paying within the window"),
+    "employee_insurance_after": ("职工医保中断后超过窗口期缴费", "leaving employee insurance, paying after the window"),
+    "new_hardship": ("征缴期后新增困难人员缴费", "new hardship case paying after the period"),
+    "new_hardship_after": ("征缴期后新增困难人员超过窗口期缴费", "new hardship case paying after the window"),
+}
+
+_HOW_TEXT = {
+    "full_financing": ("按个人缴费与财政补助之和缴纳，不享受资助", "the person pays the standard plus the fiscal subsidy, no subsidy"),
+    "fixed_charge": ("按文件规定的金额缴纳，不享受资助", "the person pays the amount the document states, no subsidy"),
+    "personal": ("按个人缴费标准缴纳，不享受资助", "the person pays the personal standard, no subsidy"),
+    "not_accepted": ("不予参保", "not accepted: the person cannot enroll"),
+    "as_regular": ("与集中征缴期内相同（享受资助档次）", "as in the collection period, with the subsidy tier"),
+}
+
+
+def _timing_lines(pol, pay, zh: bool, after: bool = False) -> list[str]:
+    """What decided a payer's treatment outside the collection period, with its section."""
+    t = pol.timing
+    if pay.decided_by == "extension" and t.extension is not None:
+        who = t.extension.who.get("zh" if zh else "en")
+        return [f"延长缴费期（{who}，至{t.extension.until}）：{_HOW_TEXT['as_regular'][0]}（{t.extension.section}）"
+                if zh else f"Extension ({who}, to {t.extension.until}): {_HOW_TEXT['as_regular'][1]} "
+                           f"(section {t.extension.section})"]
+    if pay.decided_by == "late" and pay.late_rule:
+        how = _HOW_TEXT[pay.treatment]
+        return [f"征缴期外缴费：{how[0]}（{t.late.section}）" if zh else
+                f"Late payment: {how[1]} (section {t.late.section})"]
+    if pay.decided_by and pay.decided_by != "late":
+        w = t.window(pay.decided_by)
+        if w is not None:
+            days = (f"{w.days}天" if zh else f"{w.days} days") if w.days else ("当年" if zh else "the year")
+            how = _HOW_TEXT[pay.treatment]
+            head = ("超过窗口期" if after else "窗口期内") if zh else ("After the window" if after else "Within the window")
+            return [f"{head}（{days}）：{how[0]}（{w.section}）" if zh else
+                    f"{head} ({days}): {how[1]} (section {w.section})"]
+    return []

@@ -15,7 +15,7 @@ from .engine import Compiled, Tally
 from .explain import yuan_number
 from .policy import Scenario, _percent_of
 from .population import Villages
-from .reference import TIMINGS
+from .reference import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
 _T = {  # column labels
@@ -103,41 +103,50 @@ class Outlay:
             out[i] += 1
         return dict(zip(levels, out))
 
+    def enrolled_by_timing(self) -> dict[str, int]:
+        """Enrolled persons by timing class (``reference.TIMINGS``), every class present:
+        regular, extended (the document's extension), late, and each event window."""
+        counts = self.tally.counts.sum(axis=(0, 2))
+        return {tm: int(counts[i]) for i, tm in enumerate(TIMINGS)
+                if counts[i] or tm in ("regular", "extended", "late")}
+
     def check_conservation(self) -> None:
         """Raise :class:`ConservationError` unless the money adds up, exactly, tier by tier.
 
         For each (tier, timing) a person is accepted in, the sources (the individual included)
-        and the fiscal subsidy pay the personal standard plus the fiscal subsidy; for each
-        tier, the total paid equals its enrolled persons times that cost; and the int64
+        and the fiscal subsidy pay what one enrollment must bring in (``tables.due``: personal
+        plus fiscal, or a document's stated late charge); for each tier, the total paid equals
+        its enrolled persons times that amount; and the int64
         figures every table shows equal the same sums in Python integers (no wrap-around).
         The CLI runs this before it prints money (``runner.run``); a failure is a bug of ours
         (exit 3, "internal error"), never the user's mistake."""
-        pol = self.scenario.policy
-        cost = int(pol.contribution.personal) + int(pol.contribution.fiscal_subsidy)
         t = self.tables
+        due = t.due.astype(object)   # personal + fiscal, or a document's stated late charge
         pays, fiscal = t.pays.astype(object), t.fiscal.astype(object)
         cell = pays.sum(axis=2) + fiscal
         for ti, tid in enumerate(t.tier_ids):
             for mi, timing in enumerate(t.timings):
-                if t.accepted[ti, mi] and cell[ti, mi] != cost:
+                if t.accepted[ti, mi] and cell[ti, mi] != due[ti, mi]:
                     raise ConservationError(f"tier {tid} ({timing}): sources pay {cell[ti, mi]} fen "
-                                            f"per person, the enrollment costs {cost} fen")
+                                            f"per person, the enrollment costs {due[ti, mi]} fen")
         per_tm = self.tally.counts.astype(object).sum(axis=2)            # [T, 3] Python ints
         exact_ts = (per_tm[:, :, None] * pays).sum(axis=1)               # [T, S]
         exact_fiscal = (per_tm * fiscal).sum(axis=1)                     # [T]
         shown_ts = self.tier_source_fen()
         for ti, tid in enumerate(t.tier_ids):
             enrolled = int(per_tm[ti].sum())
+            owed_t = int(sum(per_tm[ti] * due[ti]))
             paid = int(sum(exact_ts[ti])) + int(exact_fiscal[ti])
-            if paid != enrolled * cost:
-                raise ConservationError(f"tier {tid}: {enrolled} enrolled persons cost {enrolled * cost} fen "
+            if paid != owed_t:
+                raise ConservationError(f"tier {tid}: {enrolled} enrolled persons cost {owed_t} fen "
                                         f"but the sources pay {paid} fen")
             if any(int(shown_ts[ti, j]) != int(exact_ts[ti, j]) for j in range(len(t.sources))):
                 raise ConservationError(f"tier {tid}: a 64-bit total differs from the exact sum (overflow)")
         total = int(self.source_fen().sum()) + self.fiscal_fen()
-        if total != self.enrolled * cost or self.fiscal_fen() != int(sum(exact_fiscal)):
+        owed = int((per_tm * due).sum())
+        if total != owed or self.fiscal_fen() != int(sum(exact_fiscal)):
             raise ConservationError(f"outlays add up to {total} fen, the {self.enrolled} enrollments "
-                                    f"cost {self.enrolled * cost} fen")
+                                    f"cost {owed} fen")
         if sum(self.fiscal_split_fen().values()) != self.fiscal_fen():
             raise ConservationError("the fiscal subsidy split by government level does not add up")
 
@@ -158,6 +167,8 @@ class Outlay:
             "fiscal_subsidy_split": {k: yuan_number(v) for k, v in self.fiscal_split_fen().items()},
             "not_enrolled": int(t.not_enrolled.sum()),
             "late_enrolled": int(t.counts[:, late_idx].sum()),
+            # each kind of payer outside the collection period (docs/policies.md, "Timing")
+            "enrolled_by_timing": self.enrolled_by_timing(),
             "late_refused": int(t.refused.sum()),
             "ties_broken_by_order": int(t.ties),
             "by_tier": {tid: {"enrolled": int(t.counts[i].sum()),
@@ -290,7 +301,8 @@ class Outlay:
         t = self.tally
         persons = t.counts.sum(axis=(0, 1)) + t.refused.sum(axis=0) + t.not_enrolled.sum(axis=0)
         enrolled = t.counts.sum(axis=(0, 1))
-        late = t.counts[:, TIMINGS.index("late")].sum(axis=0)
+        # paid outside the collection period (extension, late, after an event's window)
+        late = t.counts[:, [TIMINGS.index(k) for k in OFF_TIME]].sum(axis=(0, 1))
         v = self.villages
         if v.residents.sum() > 0 and v.task.sum() > 0:
             # tasks as printed, scaled when the population is not the printed size
@@ -380,7 +392,8 @@ class Outlay:
     def awards(self, lang: str = "zh"):
         import pandas as pd
         wf = self.scenario.policy.work_funds
-        rows = [{"label": a.label.get(lang), col("persons", lang): a.count,
+        rows = [{"label": a.label.get(lang), col("section", lang): a.section or wf.section,
+                 col("persons", lang): a.count,
                  col("amount", lang): _yuan(a.amount), col("total", lang): _yuan(a.count * a.amount)}
                 for a in (wf.awards if wf else ())]
         return pd.DataFrame(rows)

@@ -209,7 +209,8 @@ class Rule(_Model):
 
     ``identity`` one canonical id; ``any``/``all`` lists of ids or nested rules; ``not`` a
     rule or id; ``age`` an inclusive range; ``sex`` F or M; ``disability_grade`` a list of
-    certificate grades 1–4.
+    certificate grades 1–4; ``hukou`` rural or urban (户籍 type, for 农村/城镇 groups such as
+    嵩明 六(一)); a person whose 户籍 type is not recorded is not excluded by it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -221,13 +222,14 @@ class Rule(_Model):
     age: AgeRange | None = None
     sex: Literal["F", "M"] | None = None
     disability_grade: tuple[Annotated[int, Field(ge=1, le=4)], ...] | None = Field(default=None, min_length=1)
+    hukou: Literal["rural", "urban"] | None = None   # 户籍 type; a person of unknown type matches
 
     @model_validator(mode="after")
     def _not_empty(self):
         if all(getattr(self, k) is None for k in ("identity", "any", "all", "not_", "age", "sex",
-                                                     "disability_grade")):
+                                                     "disability_grade", "hukou")):
             raise ValueError("an eligibility rule needs at least one of identity, any, all, not, "
-                             "age, sex, disability_grade")
+                             "age, sex, disability_grade, hukou")
         return self
 
     def identities(self) -> set[str]:
@@ -333,30 +335,92 @@ class Period(_Model):
         return self
 
 
-class LateRule(_Flagged):
-    """What a person pays after the collection period (timing ``late``).
+#: Events that open a dated enrolment window in some document (DOMAIN.md, docs/policies.md).
+EVENTS = ("newborn", "released_prisoner", "discharged_soldier", "employee_insurance", "new_hardship")
+#: What a payer in a window pays: ``as_regular`` as in the collection period with their tier;
+#: ``personal`` the personal standard with no tier; ``full_financing`` personal + fiscal subsidy;
+#: ``late`` the scenario's late rule; ``not_accepted`` cannot enroll.
+Treatment = Literal["as_regular", "personal", "full_financing", "late", "not_accepted"]
 
-    ``full_financing``: the personal standard plus the fiscal subsidy, no subsidy tier;
-    ``personal``: the personal standard, no subsidy tier; ``not_accepted``: cannot enroll;
-    ``same_as_regular``: an extension in which payers are treated as in the period.
-    Tiers marked ``year_round`` keep their regular treatment.
+
+class LateRule(_Flagged):
+    """What a person pays after the collection period and any extension (timing ``late``).
+
+    ``full_financing``: the personal standard plus the fiscal subsidy (当年筹资总额), no tier;
+    ``fixed_charge``: the ``charge`` the document states (思南 三(四): 830 yuan), no tier;
+    ``personal``: the personal standard, no tier; ``not_accepted``: cannot enroll;
+    ``same_as_regular``: treated as in the period. Tiers marked ``year_round`` keep their
+    regular treatment.
     """
 
-    mode: Literal["full_financing", "personal", "not_accepted", "same_as_regular"]
+    mode: Literal["full_financing", "fixed_charge", "personal", "not_accepted", "same_as_regular"]
+    charge: Fen | None = None
+    section: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _charge_fits_mode(self):
+        if self.mode == "fixed_charge" and self.charge is None:
+            raise ValueError("mode fixed_charge needs charge (the yuan the document states)")
+        if self.mode != "fixed_charge" and self.charge is not None:
+            raise ValueError(f"mode {self.mode} does not take charge")
+        return self
+
+
+class Extension(_Flagged):
+    """A period after the collection period in which the named payers pay as in it, with
+    their subsidy tier (timing ``extended``): 郎溪 四 migrant workers, 大栗港 一 approved cases."""
+
+    until: _dt.date
+    who: Bilingual
+    section: str = Field(min_length=1)
+
+
+class Window(_Flagged):
+    """A dated window after an event (birth, release from prison, discharge from the army,
+    leaving employee insurance, a new hardship case): a payer within ``days`` of the event
+    (timing ``EVENT``) pays as ``within`` says, one after it (timing ``EVENT_after``) as
+    ``after`` says. ``days`` empty: the whole benefit year (思南 八(三)3 军人退出现役当年)."""
+
+    event: Literal[EVENTS]  # type: ignore[valid-type]
+    days: int | None = Field(default=None, ge=1, le=366)
+    within: Treatment = "as_regular"
+    after: Treatment = "late"
     section: str = Field(min_length=1)
 
 
 class Timing(_Flagged):
-    """When people pay. The money depends on each person's timing (regular, late, newborn
-    within the window) and ``late``; ``collection_period``, ``extended_until`` and
-    ``newborn_window_days`` record the document's dates, which a population's ``timing``
-    column (or the synthetic late and newborn shares) already reflects."""
+    """When people pay, and what each kind of payer pays (docs/policies.md, "Timing").
+
+    The money depends on each person's timing class: ``regular`` (in the collection
+    period), ``extended`` (in the document's extension), ``late`` (after everything), or an
+    event window (``newborn``, ``newborn_after``, …). :func:`simulate.reference.timing_class`
+    turns a payment date and an event date into that class with the dates recorded here.
+    """
 
     collection_period: Period
-    extended_until: _dt.date | None = None
+    extension: Extension | None = None
     late: LateRule
-    newborn_window_days: int | None = Field(default=None, ge=1, le=366)
+    windows: tuple[Window, ...] = ()
     section: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates_fit(self):
+        if self.extension is not None and self.extension.until <= self.collection_period.end:
+            raise _PathError(("timing", "extension", "until"),
+                             f"the extension ends {self.extension.until}, not after the collection "
+                             f"period ({self.collection_period.end})")
+        events = [w.event for w in self.windows]
+        dup = sorted({e for e in events if events.count(e) > 1})
+        if dup:
+            raise _PathError(("timing", "windows"), f"event {dup[0]} has two windows")
+        return self
+
+    def window(self, event: str) -> Window | None:
+        """The window the document sets for ``event``, if any."""
+        for w in self.windows:
+            if w.event == event:
+                return w
+        return None
 
 
 class GroupTarget(_Flagged):
@@ -391,6 +455,7 @@ class Award(_Flagged):
     label: Bilingual
     count: int = Field(ge=0, le=MAX_PERSONS)
     amount: Fen
+    section: str | None = Field(default=None, min_length=1)
 
 
 class WorkFunds(_Flagged):
@@ -410,12 +475,31 @@ class MultipleIdentities(_Flagged):
     section: str = Field(min_length=1)
 
 
-class Area(_Model):
-    """Where the synthetic population comes from when no roster or file is given."""
+class Area(_Flagged):
+    """Where the synthetic population comes from when no roster or file is given.
+
+    The enrolment base (docs/policies.md, "Enrolment base") is ``residents`` (persons, of the
+    kind ``basis`` names: 户籍 ``household_register``, 常住 ``census_residents``, or the
+    ``document``'s own village table) less ``employee_insured_percent`` of them, who are in
+    employee insurance and cannot enroll; ``urban_percent`` is the share of 城镇户籍 people
+    (rules with ``hukou``). Each figure is cited in ``data/enrolment-base.csv``.
+    """
 
     villages_file: str | None = None
     residents: int | None = Field(default=None, ge=1, le=MAX_PERSONS)
+    basis: Literal["household_register", "census_residents", "document"] = "census_residents"
+    employee_insured_percent: Percent = Decimal(0)
+    urban_percent: Percent | None = None
     source: str = Field(min_length=1)
+
+    def enrolment_base(self, residents: int | None = None) -> int:
+        """Persons the document enrols: ``residents`` (default the area's) less those in
+        employee insurance, rounded half up to a whole person."""
+        n = self.residents if residents is None else residents
+        if not n:
+            return 0
+        keep = 10000 - int(self.employee_insured_percent * 100)
+        return (n * keep + 5000) // 10000
 
 
 class Behaviour(_Flagged):
@@ -546,6 +630,43 @@ class Policy(_Model):
 
         walk(self, "")
         return out
+
+
+def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
+    """Fields a scenario records that no command reads, as (path, why): ``simulate validate``
+    warns about each, so nothing written in a scenario is silently unused."""
+    out: list[tuple[str, str]] = []
+    t = policy.timing
+    for w in t.windows:
+        if w.days is None and "after" in w.model_fields_set:
+            out.append((f"timing.windows[{w.event}].after",
+                        "the window has no days (the whole year), so no payer is ever after it"))
+    regular_only = t.late.mode == "same_as_regular" and all(
+        w.within == "as_regular" and (w.days is None or w.after == "as_regular") for w in t.windows)
+    if regular_only:
+        for tier in policy.tiers:
+            if tier.year_round:
+                out.append((f"tiers[{tier.id}].year_round",
+                            "every payer is treated as in the period already (late.mode same_as_regular)"))
+    if policy.area.villages_file and policy.area.residents is not None:
+        out.append(("area.residents", "the villages file's residents are used instead"))
+    tv = policy.targets.villages_file
+    if tv and tv != policy.area.villages_file:
+        out.append(("targets.villages_file",
+                    "villages (and their tasks) are read from area.villages_file only"))
+    b = policy.behaviour
+    if b.model == "none":
+        for name in ("midpoint_yuan", "slope_per_yuan", "reference_yuan"):
+            if getattr(b, name) is not None:
+                out.append((f"behaviour.{name}", "behaviour.model is none: no response is computed"))
+    if policy.work_funds is not None:
+        for i, rate in enumerate(policy.work_funds.rates[:-1]):
+            if rate.min_participation_percent == 0 and not rate.groups_full:
+                for later in policy.work_funds.rates[i + 1:]:
+                    out.append((f"work_funds.rates[{later.label.en}]",
+                                f"never reached: the rate before it ({rate.label.en}) always applies"))
+                break
+    return out
 
 
 class _PathError(ValueError):

@@ -18,12 +18,12 @@ from .errors import PopulationError
 from .idnumber import mask_ids_in_text
 from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from .reference import TIMINGS
-from .rules import Person
+from .rules import HUKOU_CODE, HUKOU_OF_CODE, Person
 from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
 CSV_COLUMNS = ("person_id", "household_id", "village", "age", "sex", "disability_grade",
-               "identities", "enrolled", "timing")
+               "identities", "enrolled", "timing", "hukou")
 _REQUIRED = ("person_id", "age", "sex")
 
 
@@ -46,7 +46,9 @@ class Villages:
 
 @dataclass
 class Population:
-    """Columnar people. ``timing``: 0 regular, 1 late, 2 newborn (within the window)."""
+    """Columnar people. ``timing``: codes of ``reference.TIMINGS`` (0 regular, 1 late,
+    2 newborn within the window, 3 extended, …); ``hukou``: ``rules.HUKOU_CODE`` (None: not
+    recorded for anyone)."""
 
     identities: np.ndarray   # uint32 bitmask
     age: np.ndarray          # uint8 whole years
@@ -61,6 +63,7 @@ class Population:
     rejected: list[dict] = field(default_factory=list)
     rows_read: int = 0
     village_counts: np.ndarray | None = None   # persons per village, when known in advance
+    hukou: np.ndarray | None = None            # uint8 户籍 type: 0 unknown, 1 rural, 2 urban
 
     def village_totals(self) -> np.ndarray:
         """Persons per village (int64), computed once."""
@@ -75,24 +78,29 @@ class Population:
         """Row ``i`` as a :class:`~simulate.rules.Person` for the reference calculation."""
         return Person(frozenset(identities_of(int(self.identities[i]))), int(self.age[i]),
                       "F" if self.sex[i] == 0 else "M", int(self.disability[i]),
-                      TIMINGS[int(self.timing[i])])
+                      TIMINGS[int(self.timing[i])],
+                      "" if self.hukou is None else HUKOU_OF_CODE[int(self.hukou[i])])
 
     def take(self, index: np.ndarray) -> "Population":
         """A sub-population (rows ``index``) sharing the village table."""
         return Population(self.identities[index], self.age[index], self.sex[index],
                           self.disability[index], self.village[index], self.household[index],
                           self.enrolled[index], self.timing[index], self.villages,
-                          None if self.person_id is None else self.person_id[index])
+                          None if self.person_id is None else self.person_id[index],
+                          hukou=None if self.hukou is None else self.hukou[index])
 
     @staticmethod
     def concat(parts: list["Population"]) -> "Population":
         first = parts[0]
         cat = np.concatenate
+        hukou = None
+        if any(p.hukou is not None for p in parts):
+            hukou = cat([p.hukou if p.hukou is not None else np.zeros(len(p), np.uint8) for p in parts])
         return Population(cat([p.identities for p in parts]), cat([p.age for p in parts]),
                           cat([p.sex for p in parts]), cat([p.disability for p in parts]),
                           cat([p.village for p in parts]), cat([p.household for p in parts]),
                           cat([p.enrolled for p in parts]), cat([p.timing for p in parts]),
-                          first.villages)
+                          first.villages, hukou=hukou)
 
     def to_frame(self, lang: str = "zh"):
         """Person-level pandas DataFrame with readable identity ids (for audits and notebooks)."""
@@ -106,6 +114,8 @@ class Population:
             "disability_grade": self.disability, "identities": ids,
             "enrolled": self.enrolled.astype(int),
             "timing": [TIMINGS[t] for t in self.timing],
+            "hukou": ([""] * len(self) if self.hukou is None
+                      else [HUKOU_OF_CODE[int(h)] for h in self.hukou]),
         })
 
 
@@ -177,7 +187,7 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
         for i, (vid, zh, en) in enumerate(zip(villages.ids, villages.zh, villages.en)):
             v_index.update({vid: i, zh: i, en: i})
         v_ids = list(villages.ids)
-    out = {k: [] for k in ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim")}
+    out = {k: [] for k in ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou")}
     rejected: list[dict] = []
     seen: dict[str, int] = {}
     hh_index: dict[str, int] = {}
@@ -228,7 +238,8 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
         np.array(out["ids"], np.uint32), np.array(out["age"], np.uint8), np.array(out["sex"], np.uint8),
         np.array(out["dis"], np.uint8), np.array(out["vil"], np.uint16), np.array(out["hh"], np.int64),
         np.array(out["enr"], bool), np.array(out["tim"], np.uint8), vills,
-        np.array(out["pid"], dtype=object), rejected, rows_read)
+        np.array(out["pid"], dtype=object), rejected, rows_read,
+        hukou=np.array(out["hukou"], np.uint8) if "hukou" in col else None)
     assert len(pop) + len(rejected) == rows_read
     return pop
 
@@ -275,6 +286,14 @@ def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: i
     tim_t = get("timing") or "regular"
     if tim_t not in TIMING_CODE:
         raise err("timing", f"must be one of {', '.join(TIMINGS)}: {shorten(tim_t)!r}")
+    huk_t = _HUKOU_WORDS.get(get("hukou").lower())
+    if huk_t is None:
+        raise err("hukou", f"must be rural or urban (农村/城镇), or empty: {shorten(get('hukou'))!r}")
     return {"pid": pid, "hh": get("household_id"), "vil": get("village"), "age": age,
             "sex": 0 if sex_t in ("F", "女") else 1, "dis": int(dis_t), "ids": mask,
-            "enr": enr_t == "1", "tim": TIMING_CODE[tim_t]}
+            "enr": enr_t == "1", "tim": TIMING_CODE[tim_t], "hukou": HUKOU_CODE[huk_t]}
+
+
+#: 户籍 type as written in a population file (empty: not recorded).
+_HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban", "农村": "rural", "城镇": "urban",
+                "农业": "rural", "非农业": "urban"}

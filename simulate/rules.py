@@ -14,17 +14,22 @@ from .policy import Rule
 from .vocabulary import IDENTITY_BIT
 
 SEX_CODE = {"F": 0, "M": 1}
+#: 户籍 type codes in population columns; 0 means not recorded (matches either kind of rule).
+HUKOU_CODE = {"": 0, "rural": 1, "urban": 2}
+HUKOU_OF_CODE = {v: k for k, v in HUKOU_CODE.items()}
 
 
 @dataclass(frozen=True)
 class Person:
-    """One person as the policy sees them: identities, age (whole years), sex, grade 0–4."""
+    """One person as the policy sees them: identities, age (whole years), sex, grade 0–4,
+    timing class (``reference.TIMINGS``) and 户籍 type (``rural``, ``urban``, "" unknown)."""
 
     identities: frozenset[str] = field(default_factory=frozenset)
     age: int = 40
     sex: str = "F"
     disability_grade: int = 0
     timing: str = "regular"
+    hukou: str = ""
 
 
 def matches(rule: Rule | str, person: Person) -> bool:
@@ -45,12 +50,16 @@ def matches(rule: Rule | str, person: Person) -> bool:
         return False
     if rule.disability_grade is not None and person.disability_grade not in rule.disability_grade:
         return False
-    return True
+    # a person whose 户籍 type is not recorded is not excluded by a hukou rule
+    return rule.hukou is None or not person.hukou or person.hukou == rule.hukou
 
 
 def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,
-            disability: np.ndarray) -> np.ndarray:
-    """Boolean array: which people (columns of equal length) satisfy the rule."""
+            disability: np.ndarray, hukou: np.ndarray | None = None) -> np.ndarray:
+    """Boolean array: which people (columns of equal length) satisfy the rule.
+
+    ``hukou`` holds ``HUKOU_CODE`` values; None (no column) means no one's type is recorded.
+    """
     if isinstance(rule, str):
         return (identities & np.uint32(1 << IDENTITY_BIT[rule])) != 0
     out = np.ones(identities.shape[0], dtype=bool)
@@ -67,19 +76,21 @@ def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.n
             acc |= (identities & bits) != 0
         for r in rule.any:
             if not isinstance(r, str):
-                acc |= mask_of(r, identities, age, sex, disability)
+                acc |= mask_of(r, identities, age, sex, disability, hukou)
         out &= acc
     if rule.all is not None:
         for r in rule.all:
-            out &= mask_of(r, identities, age, sex, disability)
+            out &= mask_of(r, identities, age, sex, disability, hukou)
     if rule.not_ is not None:
-        out &= ~mask_of(rule.not_, identities, age, sex, disability)
+        out &= ~mask_of(rule.not_, identities, age, sex, disability, hukou)
     if rule.age is not None:
         out &= (age >= rule.age.min) & (age <= rule.age.max)
     if rule.sex is not None:
         out &= sex == SEX_CODE[rule.sex]
     if rule.disability_grade is not None:
         out &= np.isin(disability, np.array(rule.disability_grade, dtype=disability.dtype))
+    if rule.hukou is not None and hukou is not None:
+        out &= (hukou == HUKOU_CODE[rule.hukou]) | (hukou == 0)
     return out
 
 

@@ -241,7 +241,8 @@ def person_results(scenario: Scenario, pop: Population) -> "Any":
     """Person-level tier and payments (fen) for audits; one row per person."""
     import pandas as pd
     comp = compile_for_engine(scenario.policy)
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
+                            pop.hukou)
     t = comp.tables
     acc = t.accepted[tier, pop.timing] & pop.enrolled
     pays = np.where(acc[:, None], t.pays[tier, pop.timing], 0)

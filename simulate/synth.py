@@ -57,6 +57,7 @@ class SynthSpec:
     participation: float
     full_participation_mask: int       # identities enrolled at 100% (their documents' target)
     late_share: float
+    extended_share: float = 0.0        # pays in the document's extension, where it has one
     disabled_full: bool = True         # certified disabled enrolled at 100% (贫困残疾人 targets)
     subsidized_full: bool = True       # people a tier subsidizes in full are enrolled by its payer
     counts: dict[str, int] = field(default_factory=dict)      # exact persons per identity
@@ -97,7 +98,7 @@ def default_spec() -> SynthSpec:
             rr.append((1 << IDENTITY_BIT[r["group"]], float(r["relative_risk"])))
     part = {r["group"]: float(r["rate"]) for r in _read_csv("participation-defaults.csv")}
     known = {"general", "disabled_poor", "other_subsidized", "late_payer_share", "newborn_share",
-             "behavioural_elasticity"}
+             "behavioural_elasticity", "extended_payer_share"}
     unknown = sorted(k for k in part if k not in IDENTITIES and k not in known)
     if unknown:
         raise PopulationError("data/participation-defaults.csv", f"unknown group(s) {', '.join(unknown)}")
@@ -107,6 +108,7 @@ def default_spec() -> SynthSpec:
             full_mask |= 1 << IDENTITY_BIT[key]
     return SynthSpec(hh_table, age_table, tuple(person), tuple(household), tuple(grades),
                      tuple(rr), part["general"], full_mask, part["late_payer_share"],
+                     extended_share=part.get("extended_payer_share", 0.0),
                      disabled_full=part.get("disabled_poor", 0.0) >= 1.0,
                      subsidized_full=part.get("other_subsidized", 0.0) >= 1.0)
 
@@ -122,6 +124,8 @@ class SyntheticPopulation:
     spec: SynthSpec
     full_rules: tuple = ()        # eligibility of tiers that pay the whole standard: enrolled by their payer
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
+    has_extension: bool = False   # the document has an extension: a share pays in it (timing extended)
+    urban_share: float | None = None   # 城镇户籍 share of households (None: 户籍 type not drawn)
 
     @property
     def n_blocks(self) -> int:
@@ -183,7 +187,7 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
         villages = one_area(pol.county.zh, pol.county.en, residents, residents)
         weights = np.array([1], np.int64)
     if size is None:
-        size = int(weights.sum()) if pol.area.villages_file else int(pol.area.residents or 0)
+        size = default_size(scenario)
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise PopulationError("--size", f"must be a whole number of persons, at least 1 (got {size!r})")
     if size > 2_000_000_000:
@@ -200,9 +204,22 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
         from dataclasses import replace
         sp = replace(sp, counts=dict(counts))
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
+    urban = pol.area.urban_percent
     return SyntheticPopulation(int(size), int(seed), villages,
                                _largest_remainder(int(size), weights), sp, full_rules,
-                               any(can_match_plain(r) for r in full_rules))
+                               any(can_match_plain(r) for r in full_rules),
+                               pol.timing.extension is not None,
+                               None if urban is None else float(urban) / 100)
+
+
+def default_size(scenario) -> int:
+    """The enrolment base of the scenario's area, persons (docs/policies.md, "Enrolment base"):
+    the village table's residents or ``area.residents``, less those in employee insurance."""
+    pol = scenario.policy
+    if pol.area.villages_file:
+        residents = int(read_villages(scenario.data_path(pol.area.villages_file)).residents.sum())
+        return pol.area.enrolment_base(residents)
+    return pol.area.enrolment_base()
 
 
 def fully_subsidized_rules(policy) -> tuple:
@@ -256,6 +273,10 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
                 trims.append((last, over, bit))
             continue
         hh_bits[_draw(rng, h, rate)] |= np.uint32(1 << bit)
+    hukou = None
+    if pop.urban_share is not None:
+        hukou = _draw_hukou(rng, hh_bits, pop.urban_share)
+        hukou = np.repeat(hukou, hh_len)
     identities = np.repeat(hh_bits, hh_len)
     for last, over, bit in trims:
         # an exact count can end inside a household: its last members do not hold it
@@ -307,19 +328,59 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         if pop.full_rules:
             if not pop.full_rules_plain:
                 out = out[(identities[out] != 0) | (disability[out] != 0)]
-            cols = (identities[out], age[out], sex[out], disability[out])
+            cols = (identities[out], age[out], sex[out], disability[out],
+                    None if hukou is None else hukou[out])
             hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
                 hit |= mask_of(rule, *cols)
             enrolled[out[hit]] = True
-    # timing: a share pays late; newborns (age 0) pay within the newborn window
+    # timing: newborns (age 0) pay within the newborn window; a share pays late, and where the
+    # document has an extension a share pays in it. People a department enrolls (the 100%
+    # groups above) are never drawn late or extended: their payer enrolls them in the period.
     timing = np.zeros(n, np.uint8)
     timing[age == 0] = 2
-    timing[_draw(rng, n, sp.late_share)] = 1
+
+    def payer_enrolls(idx: np.ndarray) -> np.ndarray:
+        """Which of the drawn people ``idx`` a department enrolls (checked for the few drawn)."""
+        out = (identities[idx] & np.uint32(sp.full_participation_mask)) != 0
+        if sp.disabled_full:
+            out |= disability[idx] != 0
+        cols = (identities[idx], age[idx], sex[idx], disability[idx],
+                None if hukou is None else hukou[idx])
+        for rule in pop.full_rules:
+            out |= mask_of(rule, *cols)
+        return out
+
+    late = _draw(rng, n, sp.late_share)
+    timing[late[~payer_enrolls(late)]] = 1
+    if pop.has_extension and sp.extended_share > 0:
+        ext = _draw(rng, n, sp.extended_share)
+        timing[ext[~payer_enrolls(ext)]] = 3
     totals = np.zeros(len(pop.villages), np.int64)
     totals[v_lo:v_hi] = np.diff(cuts)
     return Population(identities, age, sex, disability, village, household, enrolled, timing,
-                      pop.villages, village_counts=totals)
+                      pop.villages, village_counts=totals, hukou=hukou)
+
+
+#: Household identities that only a rural or only an urban 户籍 can hold (their names say so).
+_RURAL_ONLY = ("rural_dibao", "fp_two_households", "registered_poor", "monitored",
+               "returned_to_poverty", "relocated")
+_URBAN_ONLY = ("urban_dibao",)
+
+
+def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: float) -> np.ndarray:
+    """户籍 type per household (1 rural, 2 urban) at the county's urban share, consistent
+    with identities that name it (农村低保 and 建档立卡 are rural, 城镇低保 urban; a
+    household drawn with both kinds is taken as rural)."""
+    h = hh_bits.shape[0]
+    hukou = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
+    rural = 0
+    for ident in _RURAL_ONLY:
+        rural |= 1 << IDENTITY_BIT[ident]
+    urban = 1 << IDENTITY_BIT[_URBAN_ONLY[0]]
+    hukou[(hh_bits & np.uint32(urban)) != 0] = 2
+    hukou[(hh_bits & np.uint32(rural)) != 0] = 1   # a rural identity wins over 城镇低保
+    return hukou
 
 
 def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:

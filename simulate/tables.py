@@ -10,24 +10,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from .policy import Policy, Rule
-from .reference import TIMINGS, payment
+from .reference import TIMINGS, enrollment_cost, payment
 from .rules import can_match_plain
 from .vocabulary import SOURCE_IDS
 
 
 @dataclass(frozen=True)
 class PolicyTables:
-    """``pays[tier, timing, source]`` and ``fiscal[tier, timing]`` in fen; ``accepted`` bool."""
+    """``pays[tier, timing, source]`` and ``fiscal[tier, timing]`` in fen; ``accepted`` bool;
+    ``due[tier, timing]`` what one enrollment must bring in (the conservation check)."""
 
     tier_ids: tuple[str, ...]
     sources: tuple[str, ...]
     timings: tuple[str, ...]
-    pays: np.ndarray        # int64 [T+1, 3, S]
-    fiscal: np.ndarray      # int64 [T+1, 3]
-    accepted: np.ndarray    # bool  [T+1, 3]
+    pays: np.ndarray        # int64 [T+1, M, S]  (M = len(TIMINGS))
+    fiscal: np.ndarray      # int64 [T+1, M]
+    accepted: np.ndarray    # bool  [T+1, M]
     rules: tuple[Rule, ...]
     highest_benefit: bool
     plain_can_match: bool   # some tier can match a person with no identity and no disability
+    due: np.ndarray | None = None   # int64 [T+1, M]: personal + fiscal, or the stated late charge
 
     @property
     def cost(self) -> np.ndarray:
@@ -41,6 +43,7 @@ def compile_policy(policy: Policy) -> PolicyTables:
     pays = np.zeros((len(tiers), len(TIMINGS), len(SOURCE_IDS)), dtype=np.int64)
     fiscal = np.zeros((len(tiers), len(TIMINGS)), dtype=np.int64)
     accepted = np.zeros((len(tiers), len(TIMINGS)), dtype=bool)
+    due = np.zeros((len(tiers), len(TIMINGS)), dtype=np.int64)
     src_index = {s: i for i, s in enumerate(SOURCE_IDS)}
     for ti, tier in enumerate(tiers):
         for mi, timing in enumerate(TIMINGS):
@@ -49,10 +52,11 @@ def compile_policy(policy: Policy) -> PolicyTables:
                 pays[ti, mi, src_index[src]] += fen
             fiscal[ti, mi] = pay.fiscal_subsidy
             accepted[ti, mi] = pay.enrolled
+            due[ti, mi] = enrollment_cost(policy, tier, timing)
     return PolicyTables(
         tier_ids=("general",) + tuple(t.id for t in policy.tiers),
         sources=SOURCE_IDS, timings=TIMINGS, pays=pays, fiscal=fiscal, accepted=accepted,
         rules=tuple(t.eligibility for t in policy.tiers),
         highest_benefit=policy.multiple_identities.rule == "highest_benefit",
-        plain_can_match=any(can_match_plain(t.eligibility) for t in policy.tiers),
+        plain_can_match=any(can_match_plain(t.eligibility) for t in policy.tiers), due=due,
     )

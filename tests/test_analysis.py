@@ -20,6 +20,7 @@ LANGXI = str(REPO / "scenarios/langxi-2024.yaml")
 LANGXI_400 = str(REPO / "scenarios/langxi-2025-400.yaml")
 DALIGANG = str(REPO / "scenarios/daligang-2020.yaml")
 DALIGANG_HB = str(REPO / "scenarios/daligang-2020-highest-benefit.yaml")
+SONGMING = str(REPO / "scenarios/songming-2018.yaml")   # rules on the 户籍 type
 BEHAVIOUR = {"behaviour.model": "logistic", "behaviour.midpoint_yuan": 655.85,
              "behaviour.slope_per_yuan": 0.010674, "behaviour.reference_yuan": 380,
              "behaviour.source": "DOMAIN.md 2026 simulation study (test)"}
@@ -49,7 +50,8 @@ def test_langxi_400_variant_chain_and_changes():
     var = sc.policy.model_dump()
     changed = {k for k in base if base[k] != var[k]}
     assert changed == {"id", "title", "benefit_year", "contribution"}
-    assert var["contribution"]["personal"] == 40000 and var["contribution"]["fiscal_subsidy"] == 67000
+    # benefit year 2025: personal 400 (医保发〔2024〕19号), fiscal subsidy 700 (the 2025 notice)
+    assert var["contribution"]["personal"] == 40000 and var["contribution"]["fiscal_subsidy"] == 70000
     assert var["benefit_year"] == 2025
     # the variant's fiscal subsidy is a flagged assumption
     assert any(a["path"] == "contribution" for a in sc.assumptions())
@@ -208,7 +210,7 @@ def test_solve_cli_json(capsys):
 # --------------------------------------------------------------------------- expected value vs Monte Carlo
 
 
-@pytest.mark.parametrize("scenario", [LANGXI, DALIGANG])
+@pytest.mark.parametrize("scenario", [LANGXI, DALIGANG, SONGMING])
 def test_expected_value_within_monte_carlo_interval(scenario):
     size, draws = 100_000, 30
     mc = an.monte_carlo(scenario, draws=draws, size=size, seed=11)
@@ -254,7 +256,7 @@ def test_montecarlo_and_expected_cli(capsys):
     assert s["individual"]["p5"] <= s["individual"]["p50"] <= s["individual"]["p95"]
     code, out, err = cli(capsys, "expected", LANGXI, "--set", "contribution.personal=400", "--json")
     assert code == 0, err
-    assert json.loads(out)["persons"] == 311513
+    assert json.loads(out)["persons"] == 280362     # 311,513 residents less 10% employee-insured
     code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--vary", "participation=0.9:1.2")
     assert code == 2 and "participation" in err and len(err.strip().splitlines()) == 1
 
@@ -267,10 +269,12 @@ def test_multi_year_path():
     assert len(t) == 5
     assert list(t["year"]) == [2024, 2025, 2026, 2027, 2028]
     assert set(SOURCE_IDS) | {"fiscal_subsidy", "subsidy_total"} <= set(t.columns)
-    # national path: +20 personal and +30 subsidy into 2025, +0 / +30 into 2026, then extrapolated
-    assert list(t["personal_yuan"][:3]) == [380, 400, 400]
+    # national path (data/national-standards.csv by benefit year): +20 personal and +30 subsidy
+    # into 2025 (400/700); 2025 is the last known year, then the five-year mean increase,
+    # (400 - 250) / 5 = 30 and (700 - 550) / 5 = 30 a year
+    assert list(t["personal_yuan"][:3]) == [380, 400, 430]
     assert list(t["fiscal_subsidy_yuan"][:3]) == [640, 670, 700]
-    assert list(t["extrapolated"]) == [False, False, False, True, True]
+    assert list(t["extrapolated"]) == [False, False, True, True, True]
     assert t["personal_yuan"].is_monotonic_increasing
     assert list(t["persons"]) == [round(20_000 * 0.98 ** k) for k in range(5)]
     assert t.attrs["rule"].startswith("after the last benefit year")
@@ -530,7 +534,7 @@ def test_every_zh_output_is_chinese(capsys, tmp_path):
 def test_expected_json_persons_is_an_int(capsys):
     code, out, err = cli(capsys, "expected", LANGXI, "--json")
     assert code == 0, err
-    assert '"persons": 311513,' in out and isinstance(json.loads(out)["persons"], int)
+    assert '"persons": 280362,' in out and isinstance(json.loads(out)["persons"], int)
     assert isinstance(an.expected_value(LANGXI, size=1000)["persons"], int)
 
 

@@ -2,9 +2,11 @@
 policies and populations (DESIGN.md, "A slow reference engine is the oracle").
 
 Policies are random but valid scenario files: tiers over identity rules with any/all/not,
-age, sex and disability grades; every subsidy form; random sources; priority or highest
-benefit; every late mode; year-round tiers. Populations are a few hundred people holding
-several identities each, with late payers, newborns and people who did not enroll.
+age, sex, disability grades and 户籍 type; every subsidy form; random sources; priority or
+highest benefit; every late mode (a stated late charge included); an extension or none;
+event windows with every treatment; year-round tiers. Populations are a few hundred people
+holding several identities each, in every timing class, with a 户籍 type or none, and
+people who did not enroll.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from hypothesis import strategies as st
 
 from simulate.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
 from simulate.outlay import Outlay
-from simulate.policy import Policy, Scenario, load_scenario
+from simulate.policy import EVENTS, Policy, Scenario, load_scenario
 from simulate.population import Population, Villages
 from simulate.reference import TIMINGS, payment
 from simulate.rules import matches
@@ -61,6 +63,7 @@ def _leaf():
         st.builds(lambda g: {"disability_grade": sorted(g)},
                   st.sets(st.integers(1, 4), min_size=1, max_size=3)),
         st.builds(lambda s: {"sex": s}, st.sampled_from(["F", "M"])),
+        st.builds(lambda h: {"hukou": h}, st.sampled_from(["rural", "urban"])),
     )
 
 
@@ -122,8 +125,21 @@ def raw_policies(draw):
     raw["contribution"]["personal"] = _yuan(std)
     raw["contribution"]["fiscal_subsidy"] = _yuan(fiscal)
     raw["multiple_identities"]["rule"] = draw(st.sampled_from(["priority", "highest_benefit"]))
-    raw["timing"]["late"]["mode"] = draw(st.sampled_from(
-        ["full_financing", "personal", "not_accepted", "same_as_regular"]))
+    late = raw["timing"]["late"]
+    late["mode"] = draw(st.sampled_from(
+        ["full_financing", "fixed_charge", "personal", "not_accepted", "same_as_regular"]))
+    late.pop("charge", None)
+    if late["mode"] == "fixed_charge":
+        late["charge"] = _yuan(draw(st.sampled_from([0, 1, 83000, 99999])))
+    raw["timing"].pop("extension", None)
+    if draw(st.booleans()):
+        raw["timing"]["extension"] = {"until": "2021-06-30", "section": "test",
+                                      "who": {"zh": "测试", "en": "test"}}
+    treatments = st.sampled_from(["as_regular", "personal", "full_financing", "late", "not_accepted"])
+    raw["timing"]["windows"] = [
+        {"event": e, "days": draw(st.sampled_from([None, 28, 90])), "within": draw(treatments),
+         "after": draw(treatments), "section": "test"}
+        for e in draw(st.lists(st.sampled_from(EVENTS), unique=True, max_size=3))]
     n = draw(st.integers(1, 6))
     raw["tiers"] = [{"id": f"t{k}", "label": {"zh": f"档{k}", "en": f"tier {k}"}, "section": "test",
                      "eligibility": draw(tier_rules), "subsidy": draw(subsidy(std)),
@@ -154,13 +170,14 @@ def populations(draw, max_size: int = 300):
     age = rng.choice(np.array([0, 1, 6, 16, 17, 18, 40, 59, 60, 61, 75, 100], np.uint8), n)
     sex = rng.integers(0, 2, n, dtype=np.uint8)
     dis = rng.choice(np.array([0, 0, 0, 1, 2, 3, 4], np.uint8), n)
-    timing = rng.choice(np.array([0, 0, 1, 2], np.uint8), n)
+    timing = np.where(rng.random(n) < 0.4, 0, rng.integers(0, len(TIMINGS), n)).astype(np.uint8)
     enrolled = rng.random(n) < 0.85
     village = rng.integers(0, n_v, n).astype(np.uint16)
     vids = tuple(f"v{i}" for i in range(n_v))
     villages = Villages(vids, vids, vids, np.zeros(n_v, np.int64), np.zeros(n_v, np.int64))
+    hukou = rng.integers(0, 3, n).astype(np.uint8) if draw(st.booleans()) else None
     return Population(ids, age, sex, dis, village, np.arange(n, dtype=np.int64), enrolled,
-                      timing, villages)
+                      timing, villages, hukou=hukou)
 
 
 def assert_same_tally(a: Tally, b: Tally) -> None:
@@ -191,12 +208,16 @@ def test_conservation_to_the_fen(sc, pop):
     out = Outlay(sc, comp, tally(comp, pop), pop.villages)
     out.check_conservation()
     pol = sc.policy
-    cost = pol.contribution.personal + pol.contribution.fiscal_subsidy
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
+                            pop.hukou)
     tiers = (None,) + pol.tiers
     total = 0
     for i in range(len(pop)):
         pay = payment(pol, tiers[tier[i]], TIMINGS[pop.timing[i]])
+        # what the enrollment brings in: personal + fiscal, or the document's stated late charge
+        cost = pol.contribution.personal + pol.contribution.fiscal_subsidy
+        if pay.treatment == "fixed_charge":
+            cost = pol.timing.late.charge
         if pop.enrolled[i] and pay.enrolled:
             assert all(v >= 0 for v in pay.pays.values())
             assert sum(pay.pays.values()) + pay.fiscal_subsidy == cost
@@ -270,7 +291,8 @@ def test_highest_benefit_never_worse_than_any_single_tier(raw, pop):
     sc = scenario_of(raw)
     pol = sc.policy
     comp = compile_for_engine(pol)
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
+                            pop.hukou)
     tiers = (None,) + pol.tiers
     for i in range(len(pop)):
         person = pop.person(i)

@@ -27,7 +27,7 @@ ROWS = [
     "p05,h02,许家坝镇,48,F,0,registered_poor,1,regular",          # registered poor
     "p06,h03,许家坝镇,81,M,0,destitute,1,regular",                # 七(三) 特困: MA pays 280
     "p07,h04,大坝场镇,10,F,0,orphan,1,regular",                   # 孤儿: MA pays 280
-    "p08,h05,大坝场镇,55,F,0,fp_special,1,regular",               # 七(二) 计生特殊: health commission 280
+    "p08,h05,大坝场镇,55,F,0,fp_special,1,regular",               # 七(二) 计生特殊: 280, payer not named
     "p09,h06,大坝场镇,70,M,0,priority_entitled,1,regular",        # 七(四) 优抚: veterans affairs 280
     "p10,h07,文家店镇,35,M,1,,1,regular",                         # 七(五) grade 1: MA 50 + county 230
     "p11,h08,文家店镇,44,F,3,,1,regular",                         # 七(五) grade 3: county 280
@@ -36,7 +36,7 @@ ROWS = [
     "p14,h10,鹦鹉溪镇,38,F,0,rural_dibao;registered_poor,1,regular",   # 就高: registered poor (pays 140 < 160)
     "p15,h11,鹦鹉溪镇,52,M,4,rural_dibao,1,regular",              # 就高: grade 4, county 280, pays 0
     "p16,h12,鹦鹉溪镇,77,F,0,registered_poor;destitute,1,regular",     # 就高: 特困, MA 280
-    "p17,h13,鹦鹉溪镇,68,M,0,priority_entitled;fp_two_households,1,regular",  # both pay all: listed order, 计生 (tie)
+    "p17,h13,鹦鹉溪镇,68,M,0,priority_entitled;fp_two_households,1,regular",  # both pay all: listed order, 计生 (tie), payer not named
     "p18,h14,思唐街道,25,F,0,,1,regular",                         # general: pays 280
     "p19,h14,思唐街道,27,M,0,,1,regular",
     "p20,h15,思唐街道,60,F,0,,1,regular",
@@ -67,8 +67,8 @@ EXPECTED_BY_SOURCE = {
     "medical_assistance": 3 * 120 + 280 + 280 + 50 + 50 + 280,   # p01-03, p06, p07, p10, p12, p16
     "county_finance": 230 + 280 + 280,                            # p10, p11, p15
     "veterans_affairs": 280,                                      # p09
-    "health_commission": 280 + 280,                               # p08, p17
-    "unspecified_government": 2 * 140 + 140 + 140,                # p04-05, p14, p28
+    # 七(二) 计生 groups: verified by the health department, payer not named (docs/policies.md)
+    "unspecified_government": 2 * 140 + 140 + 140 + 280 + 280,    # p04-05, p14, p28, p08, p17
 }
 ENROLLED = 29                          # 31 less p29, p31
 EXPECTED_FISCAL = (ENROLLED - 2) * 550  # the two late full-financing payers bring their own 550
@@ -190,3 +190,30 @@ def test_non_strict_read_accounts_for_every_row(tmp_path):
 def test_blank_lines_are_not_rows(tmp_path):
     pop = read_population_csv(_write(tmp_path / "blank.csv", ROWS[:2] + ["", " , , "] + ROWS[2:4]))
     assert len(pop) == pop.rows_read == 4
+
+
+def test_hukou_column_restricts_rural_and_urban_groups(tmp_path, capsys):
+    """嵩明 六(一), by hand (personal 180, fiscal 490): the rural 两户 couple (42) and the rural
+    only child (10) are paid by the government; the grandparent (70), the urban only child and
+    the rural low-income elderly person pay 180 each; a person with no 户籍 type recorded is
+    not excluded (the 两户 member aged 45, paid by the government)."""
+    rows = ["s1,h1,,42,F,0,fp_two_households,1,regular,rural",
+            "s2,h1,,10,M,0,only_child;fp_two_households,1,regular,rural",
+            "s3,h1,,70,F,0,fp_two_households,1,regular,rural",
+            "s4,h2,,10,F,0,only_child,1,regular,urban",
+            "s5,h3,,72,M,0,low_income_family,1,regular,农村",
+            "s6,h4,,45,M,0,fp_two_households,1,regular,"]
+    path = _write(tmp_path / "hukou.csv", rows, header=HEADER + ",hukou")
+    capsys.readouterr()
+    assert main(["run", str(REPO / "scenarios" / "songming-2018.yaml"), "--population", str(path), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["by_source"] == {"individual": 3 * 180, "unspecified_government": 3 * 180}
+    assert got["fiscal_subsidy"] == 6 * 490
+    pop = read_population_csv(path)
+    assert list(pop.hukou) == [1, 1, 1, 2, 1, 0]
+
+
+def test_bad_hukou_is_one_line(tmp_path, capsys):
+    path = _write(tmp_path / "bad.csv", ["p1,h1,,40,F,0,,1,regular,city"], header=HEADER + ",hukou")
+    err = _bad_run(capsys, path)
+    assert "row 2, column hukou" in err and "rural or urban" in err

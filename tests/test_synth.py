@@ -96,3 +96,69 @@ def test_bad_population_parameters(kwargs, needle):
     with pytest.raises(simulate.PopulationError) as exc:
         synthesize(sc, **kwargs)
     assert needle in str(exc.value)
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def test_enrolment_base_matches_the_cited_data_file():
+    """Every scenario's area carries the figures of data/enrolment-base.csv, and the default
+    synthetic population is that base less the employee-insured share (docs/policies.md)."""
+    import csv
+    from pathlib import Path
+    path = Path(__file__).resolve().parent.parent / "data" / "enrolment-base.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 5
+    expected_size = {"daligang-2020": 67949, "sinan-2021": 598500, "langxi-2024": 280362,
+                     "songming-2018": 388080, "shuangpai-2022": 141426}   # residents × (1 − share), by hand
+    for r in rows:
+        sc = simulate.load_scenario(f"scenarios/{r['scenario']}.yaml")
+        area = sc.policy.area
+        assert area.basis == r["basis"], r["scenario"]
+        assert float(area.employee_insured_percent) == float(r["employee_insured_percent"])
+        assert float(area.urban_percent) == float(r["urban_percent"])
+        if area.residents is not None:
+            assert area.residents == int(r["residents"])
+        assert area.assumption and "enrolment-base.csv" in area.note
+        assert any(a["path"] == "area" for a in sc.assumptions()), "simulate assumptions lists the base"
+        assert synthesize(sc, seed=1).size == expected_size[r["scenario"]]
+
+
+def test_enrolment_base_can_be_set_in_one_place():
+    sc = simulate.load_scenario("scenarios/langxi-2024.yaml",
+                                {"area.residents": 300000, "area.employee_insured_percent": 20})
+    assert synthesize(sc, seed=1).size == 240000
+
+
+def test_hukou_drawn_at_the_urban_share_and_consistent_with_identities():
+    sc = simulate.load_scenario("scenarios/langxi-2024.yaml")
+    pop = synthesize(sc, size=200_000, seed=5).materialize()
+    assert pop.hukou is not None and set(np.unique(pop.hukou)) == {1, 2}
+    plain = pop.identities == 0
+    share = float((pop.hukou[plain] == 2).mean())
+    assert abs(share - 0.6337) < 0.01            # households drawn at 63.37% urban
+    assert np.all(pop.hukou[(pop.identities & _bit("rural_dibao")) != 0] == 1)
+    assert np.all(pop.hukou[(pop.identities & _bit("registered_poor")) != 0] == 1)
+    rural_only = np.uint32(0)
+    for ident in ("rural_dibao", "fp_two_households", "registered_poor", "monitored",
+                  "returned_to_poverty", "relocated"):
+        rural_only |= _bit(ident)
+    urban = ((pop.identities & _bit("urban_dibao")) != 0) & ((pop.identities & rural_only) == 0)
+    assert urban.sum() > 0 and np.all(pop.hukou[urban] == 2)
+
+
+def test_late_and_extended_draws_spare_department_paid_groups():
+    """大栗港 四(四)1: 重点人群 100% is measured on the collection period; people their payer
+    enrolls (特困, 低保, 建档立卡, certified disabled, full tiers) are never drawn late."""
+    sc = simulate.load_scenario("scenarios/daligang-2020.yaml")
+    pop = synthesize(sc, seed=3).materialize()
+    late, ext = pop.timing == 1, pop.timing == 3
+    assert late.sum() > 300 and ext.sum() > 300          # 1% each of 67,949
+    for ident in ("destitute", "rural_dibao", "registered_poor", "urban_dibao"):
+        holders = (pop.identities & _bit(ident)) != 0
+        assert holders.sum() > 0 and not (holders & (late | ext)).any(), ident
+    assert not ((pop.disability != 0) & (late | ext)).any()
+    # 思南 has no extension: nobody is drawn into one
+    sinan = synthesize(simulate.load_scenario("scenarios/sinan-2021.yaml"), size=100_000, seed=3).materialize()
+    assert not (sinan.timing == 3).any() and (sinan.timing == 1).any()
