@@ -7,7 +7,6 @@ to the fen whatever the chunk size, the number of workers or the engine.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -94,18 +93,16 @@ def _progress(total: int, enabled: bool | None, desc: str):
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
 
-def _quiet_worker() -> None:
-    """Workers ignore Ctrl-C: the parent alone decides to stop, then ends them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
                 n_workers: int, bar) -> Tally:
     """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
     once (no chunk is left running, no partial result is returned)."""
+    from .lifecycle import quiet_child
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
+    # with the parent even if it is killed outright
     ex = ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=ctx,
-                             initializer=_quiet_worker)
+                             initializer=quiet_child, initargs=(os.getpid(),))
     try:
         futures = [ex.submit(_tally_blocks, comp, pop, a, b) for a, b in chunks]
         total = None
@@ -118,7 +115,7 @@ def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
         ex.shutdown(wait=False, cancel_futures=True)
         for p in procs:
             if p.is_alive():
-                p.terminate()
+                p.kill()
         for p in procs:
             p.join(timeout=5)
         raise
