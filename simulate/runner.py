@@ -6,7 +6,9 @@ to the fen whatever the chunk size, the number of workers or the engine.
 """
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -153,7 +155,12 @@ def tally_population(comp: Compiled, pop: SyntheticPopulation, *, workers: int |
 
 def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
                 n_workers: int, scheduler: str | None, bar) -> Tally:
-    """The same chunk function on a Dask cluster (``scheduler`` address or a LocalCluster)."""
+    """The same chunk function on a Dask cluster (``scheduler`` address or a LocalCluster).
+
+    Ctrl-C reaches only this process (a LocalCluster's workers are forked ignoring SIGINT),
+    which closes the cluster with distributed's shutdown logging silenced: one line, no
+    tracebacks.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
     cluster = None
     try:
@@ -163,8 +170,11 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
             except OSError as exc:
                 raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
         else:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            import dask
+            _forkserver_ignoring_sigint()
+            with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+                cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
         with client:
             comp_f = client.scatter(comp, broadcast=True)
@@ -176,9 +186,41 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
                 total = t if total is None else total + t
                 bar.update()
             return total
+    except BaseException:
+        _silence_dask()   # closing early makes distributed log and warn about lost work
+        _close_dask_clusters()
+        raise
+    if cluster is not None:
+        cluster.close()
+
+
+def _forkserver_ignoring_sigint() -> None:
+    """Start multiprocessing's fork server with SIGINT ignored: the Dask workers it forks
+    inherit that, so Ctrl-C reaches only this process and no worker prints a traceback."""
+    from multiprocessing import forkserver
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
     finally:
-        if cluster is not None:
-            cluster.close()
+        signal.signal(signal.SIGINT, previous)
+
+
+def _close_dask_clusters() -> None:
+    """Close this process's local clusters, even half-started ones, without a word (else
+    distributed's exit hook prints tracebacks for them)."""
+    import contextlib
+    from distributed.deploy.spec import SpecCluster
+    for cluster in list(SpecCluster._instances):   # the set distributed's exit hook closes
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+        SpecCluster._instances.discard(cluster)
+
+
+def _silence_dask() -> None:
+    import warnings
+    for name in ("distributed", "dask", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    warnings.filterwarnings("ignore", module="distributed")
 
 
 def run(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,
