@@ -68,7 +68,11 @@ def _kernel_main() -> None:
     process that started it (jupyter_client puts that pid in JPY_PARENT_PID)."""
     parent = os.environ.get("JPY_PARENT_PID", "")
     die_with_parent(int(parent) if parent.isdigit() else None)
-    if sys.path and sys.path[0] in ("", os.getcwd()):
+    try:
+        here = os.getcwd()
+    except OSError:   # the report folder is already gone: the parent is ending
+        here = ""
+    if sys.path and sys.path[0] in ("", here):
         del sys.path[0]   # as ipykernel_launcher: the notebook's folder is not a package root
     from ipykernel import kernelapp
     kernelapp.launch_new_instance()

@@ -95,6 +95,11 @@ def publishing(out_dir: str | os.PathLike[str], command: str, *,
                 check_replaceable(target)   # the user may have added files meanwhile
                 _swap(work, target)
                 published = True
+            except Exception as exc:
+                problem = _diagnose(target, work, exc)   # before the folder is removed
+                if problem is None:
+                    raise
+                raise problem from None
             finally:
                 shutil.rmtree(work, ignore_errors=True)   # after a swap: the old folder
                 IN_PROGRESS.discard(work)
@@ -249,10 +254,43 @@ def _make_parents(target: Path) -> list[Path]:
         for folder in reversed(created):
             with contextlib.suppress(OSError):
                 folder.rmdir()
-        raise _place_error(target, exc) from None
+        reason = _REASONS.get(exc.errno or -1)
+        if reason is None:
+            raise
+        raise PublishError(str(target), f"cannot create its folder: {reason}") from None
     if not target.parent.is_dir():
         raise PublishError(str(target), "a part of the path is a file, not a folder")
     return created
+
+
+def _diagnose(target: Path, work: Path, exc: BaseException) -> PublishError | None:
+    """A PublishError if building failed because of the place (full, read-only, …): an
+    OSError of the place anywhere in the exception's chain (say inside xlsxwriter's or a
+    kernel's error), or a file system that is now read-only or (almost) full."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError):
+            error = _place_error(target, item)
+            if isinstance(error, PublishError):
+                return error
+        todo += [item.__cause__, item.__context__, *item.args]
+    try:
+        fs = os.statvfs(work)
+    except OSError:
+        return None
+    if fs.f_flag & os.ST_RDONLY:
+        return PublishError(str(target), f"cannot write the output here: {_REASONS[errno.EROFS]}")
+    if fs.f_bavail * fs.f_frsize < _NEARLY_FULL:
+        return PublishError(str(target), f"cannot write the output here: {_REASONS[errno.ENOSPC]}")
+    return None
+
+
+_NEARLY_FULL = 64 << 10   # bytes free below which a failed build is put down to a full disk
 
 
 def _place_error(target: Path, exc: OSError) -> BaseException:
