@@ -47,7 +47,7 @@ def _users_folder(path: Path, *, with_report_ipynb: bool = True) -> dict[str, st
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SIMULATE, *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
                           timeout=900)
 
@@ -225,7 +225,7 @@ def test_stale_partial_folders_of_dead_runs_are_removed_and_nothing_else(tmp_pat
 def _mount_tmpfs(where: Path, options: str) -> bool:
     where.mkdir()
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                          capture_output=True)
+                          check=False, capture_output=True)
     return done.returncode == 0
 
 
@@ -236,8 +236,8 @@ def mounts():
     import gc
     gc.collect()   # a writer that failed (xlsxwriter) may hold its file open until collected
     for where in mounted:
-        if subprocess.run(["umount", str(where)], capture_output=True).returncode:
-            subprocess.run(["umount", "-l", str(where)], capture_output=True)
+        if subprocess.run(["umount", str(where)], check=False, capture_output=True).returncode:
+            subprocess.run(["umount", "-l", str(where)], check=False, capture_output=True)
 
 
 def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch, mounts):
@@ -246,7 +246,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
         mounts.append(place)
     else:                                     # otherwise: the workbook writer meets ENOSPC
         place.mkdir(exist_ok=True)
-        import simulate.excel as excel
+        from simulate import excel
 
         def full(path, *args, **kwargs):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
@@ -326,7 +326,7 @@ def test_two_commands_at_once_leave_one_complete_folder(tmp_path):
 
 
 def test_interrupted_roster_keeps_nothing_and_says_so_truthfully(tmp_path, capsys, monkeypatch):
-    import simulate.excel as excel
+    from simulate import excel
     real = excel.write_workbook
     calls = []
 
