@@ -533,6 +533,67 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+# --------------------------------------------------------------------------- single files
+
+
+def publish_file(path: str | os.PathLike[str], write: Callable[[Path], None], *,
+                 is_ours: Callable[[Path], bool]) -> Path:
+    """Write one output file (say ``--chart FILE.png``) aside, then move it into place.
+
+    ``write(tmp)`` writes the file (same name, in a hidden partial folder beside it); an
+    existing ``path`` is replaced only if ``is_ours(path)`` says simulate wrote it. Locking,
+    unwritable places and stale folders as for :func:`publishing`. Returns ``path``.
+    """
+    target = output_target(path)
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise PublishError(str(target), "exists and is not a regular file; choose another name")
+    created = _make_parents(target)
+    published = False
+    try:
+        with _locked(target):
+            clean_stale(target.parent)
+            if target.exists() and not is_ours(target):
+                raise PublishError(str(target), "exists and was not written by simulate; "
+                                                "move it or choose another name")
+            work = _new_work(target)
+            try:
+                write(work / target.name)
+                pre_publish_check(work)
+                os.replace(work / target.name, target)
+                published = True
+            except Exception as exc:
+                problem = _diagnose(target, work, exc)
+                if problem is None:
+                    raise
+                raise problem from None
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+                IN_PROGRESS.discard(work)
+    except OSError as exc:
+        raise _place_error(target, exc) from None
+    finally:
+        if not published:
+            for folder in reversed(created):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+    return Path(path)
+
+
+#: The PNG text chunk simulate writes into its charts (matplotlib ``metadata``).
+PNG_SOFTWARE = "simulate"
+
+
+def png_by_simulate(path: Path) -> bool:
+    """Whether ``path`` is a PNG whose Software text chunk names simulate (a chart of ours)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return False
+    return head.startswith(b"\x89PNG\r\n\x1a\n") and \
+        b"tEXtSoftware\x00" + PNG_SOFTWARE.encode() in head
+
+
 # --------------------------------------------------------------------------- failed notebooks
 
 

@@ -351,3 +351,26 @@ def test_the_interruption_note_names_a_folder_left_behind(tmp_path):
     finally:
         publish.IN_PROGRESS.discard(left)
     assert publish.interruption_note() == "no partial output was kept"
+
+
+# --------------------------------------------------------------------------- single files
+
+
+def test_chart_never_overwrites_a_users_file(tmp_path, capsys):
+    args = ["sweep-table", "scenarios/sinan-2021.yaml", "--param", "contribution.personal",
+            "--values", "280,300", "--size", "2000", "--chart"]
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n the user's own picture")
+    assert main([*args, str(photo)]) == 2
+    err = capsys.readouterr().err
+    assert "not written by simulate" in err and str(photo) in err
+    assert photo.read_bytes().endswith(b"the user's own picture")
+    thesis = tmp_path / "thesis.docx"
+    thesis.write_text("mine", "utf-8")
+    assert main([*args, str(thesis)]) == 2 and "--chart" in capsys.readouterr().err
+    assert thesis.read_text("utf-8") == "mine"
+    chart = tmp_path / "chart.png"
+    assert main([*args, str(chart)]) == 0 and publish.png_by_simulate(chart)
+    assert main([*args, str(chart)]) == 0                 # our own chart: replaced
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png", "photo.png", "thesis.docx"]
