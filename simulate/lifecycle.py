@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
@@ -48,6 +49,18 @@ def quiet_child(parent_pid: int) -> None:
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def end_pool(pool: Any) -> None:
+    """End a ProcessPoolExecutor's workers now (SIGKILL; what they started dies with them),
+    cancelling queued jobs: after Ctrl-C, SIGTERM or an error no chunk or run goes on."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+    for proc in procs:
+        proc.join(timeout=5)
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:

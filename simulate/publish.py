@@ -78,22 +78,36 @@ def publishing(out_dir: str | os.PathLike[str], command: str, *,
     an OSError of the place (full, read-only, …) becomes a :class:`PublishError`.
     """
     target = output_target(out_dir)
+
+    def finish(work: Path) -> None:
+        (work / MARKER_NAME).unlink()
+        write_manifest(work, command)
+        pre_publish_check(work)
+        if check is not None:
+            check(work)
+        check_replaceable(target)   # the user may have added files meanwhile
+        _swap(work, target)
+
+    with _building(target, check_replaceable, finish) as work:
+        yield work
+
+
+@contextlib.contextmanager
+def _building(target: Path, refuse: Callable[[Path], None],
+              finish: Callable[[Path], None]) -> Iterator[Path]:
+    """Parents, lock, stale clean-up and a build folder for ``target``; ``finish(work)``
+    publishes it when the block ends. Whatever fails, the build folder and the parents
+    created for it are removed, and a failure of the place becomes one PublishError."""
     created = _make_parents(target)
     published = False
     try:
         with _locked(target):
             clean_stale(target.parent)
-            check_replaceable(target)
+            refuse(target)
             work = _new_work(target)
             try:
                 yield work
-                (work / MARKER_NAME).unlink()
-                write_manifest(work, command)
-                pre_publish_check(work)
-                if check is not None:
-                    check(work)
-                check_replaceable(target)   # the user may have added files meanwhile
-                _swap(work, target)
+                finish(work)
                 published = True
             except Exception as exc:
                 problem = _diagnose(target, work, exc)   # before the folder is removed
@@ -547,35 +561,18 @@ def publish_file(path: str | os.PathLike[str], write: Callable[[Path], None], *,
     target = output_target(path)
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise PublishError(str(target), "exists and is not a regular file; choose another name")
-    created = _make_parents(target)
-    published = False
-    try:
-        with _locked(target):
-            clean_stale(target.parent)
-            if target.exists() and not is_ours(target):
-                raise PublishError(str(target), "exists and was not written by simulate; "
-                                                "move it or choose another name")
-            work = _new_work(target)
-            try:
-                write(work / target.name)
-                pre_publish_check(work)
-                os.replace(work / target.name, target)
-                published = True
-            except Exception as exc:
-                problem = _diagnose(target, work, exc)
-                if problem is None:
-                    raise
-                raise problem from None
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
-                IN_PROGRESS.discard(work)
-    except OSError as exc:
-        raise _place_error(target, exc) from None
-    finally:
-        if not published:
-            for folder in reversed(created):
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
+
+    def refuse(target: Path) -> None:
+        if target.exists() and not is_ours(target):
+            raise PublishError(str(target), "exists and was not written by simulate; "
+                                            "move it or choose another name")
+
+    def finish(work: Path) -> None:
+        pre_publish_check(work)
+        os.replace(work / target.name, target)
+
+    with _building(target, refuse, finish) as work:
+        write(work / target.name)
     return Path(path)
 
 

@@ -426,7 +426,7 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
     CPUs (each run also starts a kernel process). The worker processes die with this one;
     on Ctrl-C, SIGTERM or an error they are ended at once.
     """
-    from .lifecycle import quiet_child
+    from .lifecycle import end_pool, quiet_child
 
     outs = [Path(out).resolve() for _, out, _ in jobs]
     if len(set(outs)) != len(outs):
@@ -445,21 +445,10 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
                    for (nb, _, params), out in zip(jobs, outs)]
         results = [future.result() for future in futures]
     except BaseException:
-        _end_pool(pool)
+        end_pool(pool)
         raise
     pool.shutdown(wait=True)
     return results
-
-
-def _end_pool(pool: ProcessPoolExecutor) -> None:
-    """End a pool's workers now (their kernels die with them), cancelling queued jobs."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in procs:
-        if proc.is_alive():
-            proc.kill()
-    for proc in procs:
-        proc.join(timeout=5)
 
 
 def render_folder(out_dir: Path | str,

@@ -99,7 +99,7 @@ def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
                 n_workers: int, bar) -> Tally:
     """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
     once (no chunk is left running, no partial result is returned)."""
-    from .lifecycle import quiet_child
+    from .lifecycle import end_pool, quiet_child
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
     # with the parent even if it is killed outright
@@ -113,13 +113,7 @@ def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
             total = t if total is None else total + t
             bar.update()
     except BaseException:
-        procs = list((getattr(ex, "_processes", None) or {}).values())
-        ex.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            if p.is_alive():
-                p.kill()
-        for p in procs:
-            p.join(timeout=5)
+        end_pool(ex)
         raise
     ex.shutdown(wait=True)
     return total
