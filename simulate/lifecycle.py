@@ -44,6 +44,22 @@ def die_with_parent(parent_pid: int | None = None) -> None:
         os._exit(1)   # the parent died before prctl took effect
 
 
+def dying_with_us() -> dict[str, Any]:
+    """Keyword arguments for ``subprocess.Popen`` so the child (chromium, voila, …) is killed
+    when this process dies: ``Popen(cmd, **dying_with_us())``. Empty elsewhere than Linux."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl   # looked up before the fork
+    except (OSError, AttributeError):
+        return {}
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    return {"preexec_fn": preexec}
+
+
 def quiet_child(parent_pid: int) -> None:
     """Pool initializer: die with the parent, and leave Ctrl-C to the parent (it ends us)."""
     die_with_parent(parent_pid)

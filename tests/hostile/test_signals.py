@@ -42,16 +42,7 @@ class Command:
                                          start_new_session=True)
 
     def tagged(self) -> list[psutil.Process]:
-        """Every live process (but zombies) carrying this command's tag."""
-        found = []
-        for proc in psutil.process_iter():
-            try:
-                if proc.status() != psutil.STATUS_ZOMBIE and \
-                        proc.environ().get("SIMULATE_TEST_TAG") == self.tag:
-                    found.append(proc)
-            except (psutil.Error, OSError):
-                continue
-        return found
+        return _tagged(self.tag)
 
     def wait_for_children(self, count: int, kernel: bool = False) -> None:
         """Wait until the command has ``count`` descendants (one an ipykernel if asked)."""
@@ -77,6 +68,19 @@ class Command:
                 proc.kill()
             except psutil.Error:
                 pass
+
+
+def _tagged(tag: str) -> list[psutil.Process]:
+    """Every live process (but zombies) carrying ``tag`` in its environment."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and \
+                    proc.environ().get("SIMULATE_TEST_TAG") == tag:
+                found.append(proc)
+        except (psutil.Error, OSError):
+            continue
+    return found
 
 
 def _is_kernel(proc: psutil.Process) -> bool:
@@ -198,3 +202,26 @@ def test_a_killed_sweeps_leftovers_are_cleaned_by_the_next_command(command, tmp_
     from simulate.publish import clean_stale
     clean_stale(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]
+
+
+@pytest.mark.timeout(60)
+def test_a_helper_program_started_with_dying_with_us_ends_with_its_parent():
+    """The helper for other subprocesses (chromium printing a PDF, voila): killed parent,
+    no helper left."""
+    code = ("import subprocess, sys, time\n"
+            "from simulate.lifecycle import dying_with_us\n"
+            "subprocess.Popen(['sleep', '600'], **dying_with_us())\n"
+            "time.sleep(600)\n")
+    tag = uuid.uuid4().hex
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SIMULATE_TEST_TAG": tag}
+    parent = subprocess.Popen([sys.executable, "-c", code], env=env)
+    try:
+        while not [p for p in psutil.Process(parent.pid).children() if p.name() == "sleep"]:
+            time.sleep(0.1)
+        parent.kill()
+        parent.wait()
+        while _tagged(tag):
+            time.sleep(0.2)
+    finally:
+        for proc in _tagged(tag):
+            proc.kill()
