@@ -191,7 +191,11 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
 def _forkserver_ignoring_sigint() -> None:
     """Start multiprocessing's fork server with SIGINT ignored: the Dask workers it forks
     inherit that, so Ctrl-C reaches only this process and no worker prints a traceback."""
+    import threading
     from multiprocessing import forkserver
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()   # signal dispositions can only be set in the main thread
+        return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         forkserver.ensure_running()
