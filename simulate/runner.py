@@ -167,8 +167,12 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
             import dask
             _forkserver_ignoring_sigint()
             with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+                # no dashboard; the scheduler's small HTTP server on a free port, not on
+                # 8787 (taken by any other cluster: a warning on every run)
                 cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       scheduler_kwargs={"dashboard": False,
+                                                         "dashboard_address": "127.0.0.1:0"})
             client = Client(cluster)
         with client:
             comp_f = client.scatter(comp, broadcast=True)
