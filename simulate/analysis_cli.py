@@ -119,7 +119,7 @@ def _sweep(args: argparse.Namespace) -> int:
             raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, "
                                            f"not {args.chart!r}")
         publish_file(args.chart, lambda tmp: sweep_chart(frame, tmp, lang=args.lang),
-                     is_ours=png_by_simulate)
+                     is_ours=png_by_simulate, command="sweep-table")
     if args.json:
         _print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
                      **({"chart": args.chart} if args.chart else {})})

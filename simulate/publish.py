@@ -82,7 +82,7 @@ def publishing(out_dir: str | os.PathLike[str], command: str, *,
     def finish(work: Path) -> None:
         (work / MARKER_NAME).unlink()
         write_manifest(work, command)
-        pre_publish_check(work)
+        pre_publish_check(work, command)
         if check is not None:
             check(work)
         check_replaceable(target)   # the user may have added files meanwhile
@@ -126,11 +126,13 @@ def _building(target: Path, refuse: Callable[[Path], None],
                     folder.rmdir()
 
 
-def pre_publish_check(folder: Path) -> None:
-    """Checks every output folder passes before it is published (raise SimulateError to refuse).
+def pre_publish_check(folder: Path, command: str) -> None:
+    """Checks every output passes before it is published (raise SimulateError to refuse).
 
-    The one place for folder-wide checks: the leak scan of issue 10 item 2
-    (``simulate.leakscan``) belongs here, so report, sweep and roster folders all get it.
+    ``folder`` is the finished build folder of ``command`` (report, sweep, roster, …). The
+    one place for folder-wide checks, so every command gets them: the leak scan of issue 10
+    item 2 belongs here (full ID numbers only in a roster's payment_lists/), as
+    ``refuse_leaks(folder, exclude=(PAYMENT_LISTS,) if command == "roster" else ())``.
     """
 
 
@@ -551,7 +553,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def publish_file(path: str | os.PathLike[str], write: Callable[[Path], None], *,
-                 is_ours: Callable[[Path], bool]) -> Path:
+                 is_ours: Callable[[Path], bool], command: str) -> Path:
     """Write one output file (say ``--chart FILE.png``) aside, then move it into place.
 
     ``write(tmp)`` writes the file (same name, in a hidden partial folder beside it); an
@@ -568,7 +570,7 @@ def publish_file(path: str | os.PathLike[str], write: Callable[[Path], None], *,
                                             "move it or choose another name")
 
     def finish(work: Path) -> None:
-        pre_publish_check(work)
+        pre_publish_check(work, command)
         os.replace(work / target.name, target)
 
     with _building(target, refuse, finish) as work:
