@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -61,6 +61,7 @@ class ReportError(RuntimeError):
     def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
         super().__init__(message)
         self.failed_notebook = failed_notebook
+        self.runs: list[RunResult] = []   # a failed sweep's runs (render_folder)
 
     def __reduce__(self):
         return (type(self), (str(self), self.failed_notebook))
@@ -455,13 +456,17 @@ def render_folder(out_dir: Path | str,
                   jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]],
                   title: str, lang: str = "zh", *, workers: int | None = None,
                   timeout: float = DEFAULT_TIMEOUT, command: str = "sweep",
-                  parameter_columns: Sequence[str] = ()) -> tuple[list[RunResult], Path]:
+                  parameter_columns: Sequence[str] = (),
+                  before_index: Callable[[list[RunResult]], None] | None = None,
+                  ) -> tuple[list[RunResult], Path]:
     """Render jobs whose folders lie inside ``out_dir``, with an index, as one folder.
 
     Everything is built aside and published at once (:mod:`simulate.publish`): all runs and
     the index appear, or, if any run fails or the command is interrupted, nothing does and a
-    previous folder stays. Failed notebooks are kept in ``out_dir.parent/failed/`` as
-    ``<out_dir name>.<run>.ipynb``. Raises :class:`ReportError` naming the failed runs.
+    previous folder stays. ``before_index(runs)`` may adjust the runs' parameters shown in
+    the index. Failed notebooks are kept in ``out_dir.parent/failed/`` as
+    ``<out_dir name>.<run>.ipynb``. Raises :class:`ReportError` naming the failed runs (all
+    runs in its ``runs`` attribute).
     """
     from .publish import publishing
 
@@ -480,11 +485,15 @@ def render_folder(out_dir: Path | str,
         failed = [r for r in runs if not r.ok]
         if failed:
             kept = [str(r.failed_notebook) for r in failed if r.failed_notebook]
-            raise ReportError(f"{len(failed)} of {len(runs)} runs failed, so nothing was "
-                              f"published; first: {failed[0].error}"
-                              + (f" (failed notebooks kept at {', '.join(kept)})"
-                                 if kept and len(kept) > 1 else ""))
+            error = ReportError(f"{len(failed)} of {len(runs)} runs failed, so nothing was "
+                                f"published; first: {failed[0].error}"
+                                + (f" (failed notebooks kept at {', '.join(kept)})"
+                                   if kept and len(kept) > 1 else ""))
+            error.runs = runs
+            raise error
         runs = [replace(r, out_dir=target / rel) for r, rel in zip(runs, relative)]
+        if before_index is not None:
+            before_index(runs)
         write_index(work, [replace(r, out_dir=work / rel) for r, rel in zip(runs, relative)],
                     title, lang, parameter_columns=parameter_columns)
     return runs, target / INDEX_NAME

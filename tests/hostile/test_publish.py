@@ -156,15 +156,21 @@ def test_report_rerun_into_its_own_folder_works(tmp_path):
 def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path):
     from simulate.render import ReportError, render_folder
     out = tmp_path / "sweep"
+    def shown(runs):
+        for run in runs:
+            run.parameters["标题"] = f"《{run.parameters['title']}》"
     runs, index = render_folder(out, [(TINY, out / "a", {"title": "A"}),
-                                      (TINY, out / "b", {"title": "B"})], "扫描", workers=2)
+                                      (TINY, out / "b", {"title": "B"})], "扫描", workers=2,
+                                parameter_columns=["标题"], before_index=shown)
     assert [r.out_dir for r in runs] == [out / "a", out / "b"] and index == out / "index.html"
+    assert "《A》" in index.read_text("utf-8") and 'href="b/report.html"' in index.read_text("utf-8")
     first = _tree(out)
     manifest = json.loads((out / publish.MANIFEST_NAME).read_text("utf-8"))
     assert {"index.html", "a/report.html", "b/report.html"} <= set(manifest["files"])
-    with pytest.raises(ReportError, match="1 of 2 runs failed, so nothing was published"):
+    with pytest.raises(ReportError, match="1 of 2 runs failed, so nothing was published") as info:
         render_folder(out, [(TINY, out / "a", {"title": "A2"}),
                             (TINY, out / "b", {"title": "B2", "fail": True})], "扫描", workers=2)
+    assert [r.ok for r in info.value.runs] == [True, False]
     assert _tree(out) == first                                   # the previous sweep stays whole
     kept = tmp_path / "failed" / "sweep.b.ipynb"
     assert "deliberate failure" in kept.read_text("utf-8")
