@@ -551,7 +551,7 @@ def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "
     fig = sweep_figure(frame, title, lang)
     p = Path(path)
     try:
-        fig.savefig(p)
+        fig.savefig(p, metadata={"Software": "simulate"})   # lets a rerun replace it
     except OSError as exc:
         raise SimulateError(str(p), f"cannot write chart: {exc.strerror or exc}") from None
     finally:

@@ -114,8 +114,13 @@ def _sweep(args: argparse.Namespace) -> int:
     values = parse_values(args.values, args.range_)
     sc = _load(args)
     frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
-    if args.chart:
-        sweep_chart(frame, args.chart, lang=args.lang)
+    if args.chart:   # written aside and moved in; never over a file simulate did not write
+        from .publish import png_by_simulate, publish_file
+        if not args.chart.lower().endswith(".png"):
+            raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, "
+                                           f"not {args.chart!r}")
+        publish_file(args.chart, lambda tmp: sweep_chart(frame, tmp, lang=args.lang),
+                     is_ours=png_by_simulate, command="sweep-table")
     if args.json:
         _print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
                      **({"chart": args.chart} if args.chart else {})})

@@ -40,8 +40,6 @@ import datetime
 import functools
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +50,6 @@ import pandas as pd
 from .errors import SimulateError
 from .explain import yuan_number
 from .idnumber import mask_id, mask_ids_deep, mask_ids_in_text
-from .leakscan import refuse_leaks
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
 from .population import Population, Villages, read_villages
@@ -68,7 +65,6 @@ __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_N
 NO_VILLAGE = "（未填）"
 README_NAME = "README.txt"
 #: Files a previous bill output holds; only such a directory is replaced by ``write``.
-_OUTPUT_MARKERS = ("bill.json", README_NAME)
 
 _T = {  # column labels of the bill's own tables
     "id_masked": ("身份证号（脱敏）", "ID number (masked)"),
@@ -366,42 +362,15 @@ class RosterBill:
     def write(self, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
         """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt.
 
-        Everything is written into a temporary directory beside ``out_dir`` and renamed at
-        the end, so a failure or Ctrl-C leaves no partial output. An existing ``out_dir`` is
-        replaced only when it is empty or holds a previous bill (bill.json and README.txt).
-        A folder holding a full ID number outside payment_lists/ raises
-        :class:`~simulate.leakscan.LeakError` and is not published.
+        Published through :mod:`simulate.publish`: built beside ``out_dir`` and moved into
+        place at once, so a failure or Ctrl-C leaves no partial output; an existing
+        ``out_dir`` is replaced only when it is empty or holds a previous output of simulate
+        and nothing else.
         """
-        out = Path(out_dir)
-        if out.exists():
-            if not out.is_dir():
-                raise SimulateError(str(out), "--out exists and is not a directory")
-            entries = list(out.iterdir())
-            if entries and not all((out / m).exists() for m in _OUTPUT_MARKERS):
-                raise SimulateError(str(out), "--out directory exists and is not empty "
-                                    "(and is not a previous roster bill): choose a new directory")
-        parent = out.absolute().parent
-        if not parent.is_dir():
-            raise SimulateError(str(out), f"parent directory {parent} does not exist")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
-        old: Path | None = None
-        try:
-            os.chmod(tmp, 0o755)
-            self._write_into(tmp, lang)
-            refuse_leaks(tmp)  # issue 10 item 2: a folder with an ID outside payment_lists/ is never published
-            if out.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
-                old.rmdir()
-                out.rename(old)
-            tmp.rename(out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if old is not None and old.exists() and not out.exists():
-                old.rename(out)
-            raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return out
+        from .publish import publishing
+        with publishing(out_dir, "roster") as work:
+            self._write_into(work, lang)
+        return Path(out_dir)
 
     def _write_into(self, folder: Path, lang: str) -> None:
         from .excel import write_workbook

@@ -262,15 +262,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    from .lifecycle import Terminated, terminate_like_interrupt
+    terminate_like_interrupt()   # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     try:
         return _COMMANDS[args.command](args)
     except SimulateError as exc:
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line())}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"simulate {args.command}: interrupted; no partial output was kept", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        from .publish import interruption_note
+        how = f"terminated ({exc})" if isinstance(exc, Terminated) else "interrupted"
+        print(f"simulate {args.command}: {how}; {interruption_note()}", file=sys.stderr)
+        return 128 + exc.signum if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error of ours or the user's
         try:

@@ -4,11 +4,13 @@ One run = one notebook executed by papermill in a fresh kernel. The notebook tak
 ``output_dir`` parameter and writes its own artifacts there (``results.json`` with a
 ``headline`` dict label -> formatted text, charts as ``*.png``, tables as ``*.xlsx``); the
 runner adds the executed notebook (``report.ipynb``) and an HTML report without code
-(``report.html``). A run is built in a hidden temp folder beside ``out_dir`` and renamed into
-place only when everything succeeded, so a folder at ``out_dir`` is always a complete
-report. A failed run keeps its executed notebook at ``out_dir.parent/failed/<run>.ipynb``
-and raises :class:`ReportError` naming the cell and the error; a previous report at
-``out_dir`` is then left as it was.
+(``report.html``). A run is built and published by :mod:`simulate.publish` (a hidden temp
+folder beside ``out_dir``, a manifest, one rename), so a folder at ``out_dir`` is always a
+complete report and never replaces a folder holding the user's files. A failed run keeps
+its executed notebook at ``out_dir.parent/failed/<run>.ipynb`` and raises
+:class:`ReportError` naming the cell and the error; a previous report at ``out_dir`` is then
+left as it was. A sweep (:func:`render_folder`) is one such folder: all runs and the index
+appear at once or not at all.
 
 The kernel is always ``sys.executable -m ipykernel_launcher`` (the interpreter running
 simulate, e.g. the project's venv), whatever kernelspecs the user has installed, with the
@@ -26,19 +28,17 @@ import math
 import multiprocessing
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .leakscan import refuse_leaks
 from .safehtml import CSP_META, escape, with_csp
 
 NOTEBOOK_NAME = "report.ipynb"
@@ -63,6 +63,7 @@ class ReportError(RuntimeError):
     def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
         super().__init__(message)
         self.failed_notebook = failed_notebook
+        self.runs: list[RunResult] = []   # a failed sweep's runs (render_folder)
 
     def __reduce__(self):
         return (type(self), (str(self), self.failed_notebook))
@@ -172,7 +173,8 @@ def _kernel_manager_class(socket_dir: Path) -> type:
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
-    spec = KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f",
+    # simulate.lifecycle starts ipykernel after asking Linux to end it with its parent
+    spec = KernelSpec(argv=[sys.executable, "-m", "simulate.lifecycle", "-f",
                             "{connection_file}"],
                       display_name="Python 3 (simulate)", language="python",
                       env=_kernel_env(), resource_dir=str(socket_dir),
@@ -197,37 +199,40 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
                     parameters: Mapping[str, Any] | None = None, *,
                     timeout: float = DEFAULT_TIMEOUT,
                     start_timeout: float = DEFAULT_START_TIMEOUT,
-                    lang: str | None = None) -> RunResult:
+                    lang: str | None = None, failed_dir: Path | str | None = None,
+                    failed_name: str | None = None) -> RunResult:
     """Execute ``notebook`` with ``parameters`` and publish the report folder ``out_dir``.
 
     ``timeout`` is per cell (s), ``start_timeout`` for the kernel to start (s). ``lang``
     (zh|en), when given, is passed as the notebook's ``lang`` parameter and sets the HTML
-    language. Raises :class:`ReportError` with a one-line message on any failure.
+    language. A failed run's notebook is kept as ``failed_dir/failed_name`` (default
+    ``out_dir.parent/failed/<out_dir name>.ipynb``). Raises :class:`ReportError` with a
+    one-line message on any failure of the run, :class:`simulate.publish.PublishError` if
+    ``out_dir`` may not be written or replaced.
     """
+    from .publish import publishing
+
     started = time.perf_counter()
     notebook, out_dir = Path(notebook).resolve(), Path(out_dir).resolve()
     params = dict(parameters or {})
-    _check_replaceable(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = out_dir.parent / f".{out_dir.name}.partial-{uuid.uuid4().hex[:8]}"
-    work.mkdir()
-    try:
-        values, html_lang = _checked_parameters(notebook, params, work, lang)
-        _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
-        results = _read_results(work)
-        title = str(params.get("title") or results.get("title") or out_dir.name)
-        (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
-                                      encoding="utf-8")
-        artifacts = tuple(sorted(p.name for p in work.iterdir() if p.is_file()))
-        _publish(work, out_dir)
-    except ReportError as exc:
-        failed = _keep_failed(work, out_dir)
-        message = str(exc)
-        if failed is not None and exc.failed_notebook is None:
-            message = f"{message} (notebook kept at {failed})"
-        raise ReportError(message, failed) from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with publishing(out_dir, "report") as work:
+        try:
+            values, html_lang = _checked_parameters(notebook, params, work, lang)
+            _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
+            results = _read_results(work)
+            title = str(params.get("title") or results.get("title") or out_dir.name)
+            (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
+                                          encoding="utf-8")
+            artifacts = tuple(sorted(p.name for p in work.iterdir()
+                                     if p.is_file() and not p.name.startswith(".simulate")))
+        except ReportError as exc:
+            failed = _keep_failed(work, Path(failed_dir) if failed_dir else
+                                  out_dir.parent / FAILED_DIR,
+                                  failed_name or f"{out_dir.name}.ipynb")
+            message = str(exc)
+            if failed is not None and exc.failed_notebook is None:
+                message = f"{message} (notebook kept at {failed})"
+            raise ReportError(message, failed) from exc
     return RunResult(name=out_dir.name, out_dir=out_dir, parameters=params,
                      seconds=time.perf_counter() - started, results=results,
                      artifacts=artifacts)
@@ -291,41 +296,14 @@ def _read_results(work: Path) -> dict[str, Any]:
     return results
 
 
-def _check_replaceable(out_dir: Path) -> None:
-    """Refuse to replace a directory that is not a report folder (say, --out ~)."""
-    if out_dir.exists() and not (out_dir.is_dir() and (
-            (out_dir / NOTEBOOK_NAME).is_file() or not any(out_dir.iterdir()))):
-        raise ReportError(f"{out_dir} exists and is not a report folder; choose another "
-                          f"output directory")
+def _keep_failed(work: Path, failed_dir: Path, name: str) -> Path | None:
+    """Move the executed (failed) notebook to failed_dir/name, never over a user's file."""
+    from .publish import keep_aside
 
-
-def _publish(work: Path, out_dir: Path) -> None:
-    """Rename the finished temp folder to out_dir, replacing an older report there."""
-    refuse_leaks(work, exclude=())  # issue 10 item 2: a report holding a full ID number is never published
-    old = None
-    if out_dir.exists():
-        old = out_dir.parent / f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}"
-        os.rename(out_dir, old)
-    try:
-        os.rename(work, out_dir)
-    except OSError:
-        if old is not None:
-            os.rename(old, out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _keep_failed(work: Path, out_dir: Path) -> Path | None:
-    """Move the executed (failed) notebook to out_dir.parent/failed/<run>.ipynb."""
     executed = work / NOTEBOOK_NAME
     if not executed.is_file():
         return None
-    failed_dir = out_dir.parent / FAILED_DIR
-    failed_dir.mkdir(exist_ok=True)
-    target = failed_dir / f"{out_dir.name}.ipynb"
-    shutil.move(str(executed), target)
-    return target
+    return keep_aside(executed, failed_dir, name)
 
 
 def _first_line(text: str | None, limit: int = 80, *, code: bool = True) -> str:
@@ -430,39 +408,104 @@ def _visible_text(page: str) -> str:
 def _render_job(notebook: str, out_dir: str, parameters: dict[str, Any],
                 options: dict[str, Any]) -> RunResult:
     """Worker entry point: one run, failures returned as a RunResult with ``error`` set."""
+    from .errors import SimulateError
+
     started = time.perf_counter()
+    options = dict(options)
+    prefix = options.pop("failed_prefix", "")
+    out = Path(out_dir).resolve()
     try:
-        return render_notebook(notebook, out_dir, parameters, **options)
-    except ReportError as exc:
-        out = Path(out_dir).resolve()
+        return render_notebook(notebook, out_dir, parameters,
+                               failed_name=f"{prefix}{out.name}.ipynb", **options)
+    except (ReportError, SimulateError) as exc:
         return RunResult(name=out.name, out_dir=out, parameters=dict(parameters),
-                         seconds=time.perf_counter() - started, error=str(exc),
-                         failed_notebook=exc.failed_notebook)
+                         seconds=time.perf_counter() - started, error=" ".join(str(exc).split()),
+                         failed_notebook=getattr(exc, "failed_notebook", None))
 
 
 def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]],
                 workers: int | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                 start_timeout: float = DEFAULT_START_TIMEOUT,
-                lang: str | None = None) -> list[RunResult]:
+                lang: str | None = None, failed_dir: Path | str | None = None,
+                failed_prefix: str = "") -> list[RunResult]:
     """Render (notebook, out_dir, parameters) jobs, each in its own process, in job order.
 
     A failed run does not stop the others: its RunResult has ``error`` (one line) and
-    ``failed_notebook`` set; callers exit non-zero if any ``not r.ok``. ``workers``
-    defaults to the number of CPUs (each run also starts a kernel process).
+    ``failed_notebook`` set (``failed_dir/<failed_prefix><run>.ipynb``, default beside the
+    run); callers exit non-zero if any ``not r.ok``. ``workers`` defaults to the number of
+    CPUs (each run also starts a kernel process). The worker processes die with this one;
+    on Ctrl-C, SIGTERM or an error they are ended at once.
     """
+    from .lifecycle import end_pool, quiet_child
+
     outs = [Path(out).resolve() for _, out, _ in jobs]
     if len(set(outs)) != len(outs):
         raise ReportError("two runs would write the same output folder")
     if not jobs:
         return []
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    options = {"timeout": timeout, "start_timeout": start_timeout, "lang": lang}
+    options = {"timeout": timeout, "start_timeout": start_timeout, "lang": lang,
+               "failed_dir": str(failed_dir) if failed_dir else None,
+               "failed_prefix": failed_prefix}
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             max_tasks_per_child=1) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1,
+                               initializer=quiet_child, initargs=(os.getpid(),))
+    try:
         futures = [pool.submit(_render_job, str(nb), str(out), dict(params), options)
                    for (nb, _, params), out in zip(jobs, outs)]
-        return [future.result() for future in futures]
+        results = [future.result() for future in futures]
+    except BaseException:
+        end_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def render_folder(out_dir: Path | str,
+                  jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]],
+                  title: str, lang: str = "zh", *, workers: int | None = None,
+                  timeout: float = DEFAULT_TIMEOUT, command: str = "sweep",
+                  parameter_columns: Sequence[str] = (),
+                  before_index: Callable[[list[RunResult]], None] | None = None,
+                  ) -> tuple[list[RunResult], Path]:
+    """Render jobs whose folders lie inside ``out_dir``, with an index, as one folder.
+
+    Everything is built aside and published at once (:mod:`simulate.publish`): all runs and
+    the index appear, or, if any run fails or the command is interrupted, nothing does and a
+    previous folder stays. ``before_index(runs)`` may adjust the runs' parameters shown in
+    the index. Failed notebooks are kept in ``out_dir.parent/failed/`` as
+    ``<out_dir name>.<run>.ipynb``. Raises :class:`ReportError` naming the failed runs (all
+    runs in its ``runs`` attribute).
+    """
+    from .publish import publishing
+
+    target = Path(out_dir).resolve()
+    relative = []
+    for _, out, _ in jobs:
+        path = Path(out).resolve()
+        if target not in path.parents:
+            raise ReportError(f"run folder {path} is not inside {target}")
+        relative.append(path.relative_to(target))
+    with publishing(target, command) as work:
+        runs = render_many([(nb, work / rel, params) for (nb, _, params), rel in zip(jobs, relative)],
+                           workers, timeout=timeout, lang=lang,
+                           failed_dir=target.parent / FAILED_DIR,
+                           failed_prefix=f"{target.name}.")
+        failed = [r for r in runs if not r.ok]
+        if failed:
+            kept = [str(r.failed_notebook) for r in failed if r.failed_notebook]
+            error = ReportError(f"{len(failed)} of {len(runs)} runs failed, so nothing was "
+                                f"published; first: {failed[0].error}"
+                                + (f" (failed notebooks kept at {', '.join(kept)})"
+                                   if kept and len(kept) > 1 else ""))
+            error.runs = runs
+            raise error
+        runs = [replace(r, out_dir=target / rel) for r, rel in zip(runs, relative)]
+        if before_index is not None:
+            before_index(runs)
+        write_index(work, [replace(r, out_dir=work / rel) for r, rel in zip(runs, relative)],
+                    title, lang, parameter_columns=parameter_columns)
+    return runs, target / INDEX_NAME
 
 
 # --------------------------------------------------------------------------- index

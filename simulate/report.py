@@ -132,7 +132,7 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
     """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
     from .overrides import parse_value
     from .policy import load_scenario
-    from .render import render_many, write_index
+    from .render import ReportError, render_folder
     if not values:
         raise SimulateError("--values", "give at least one value")
     parsed = [parse_value(v, f"--values {v}") for v in values]
@@ -150,18 +150,19 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
         jobs.append((SWEEP_REPORT, out_dir / "summary",
                      {"scenario": str(Path(scenario).resolve()), "param": param, "values": parsed,
                       "overrides": dict(overrides or {}), "seed": seed, "size": size, "lang": lang}))
-    runs = render_many(jobs, workers, timeout=timeout, lang=lang)
-    for run, v in zip(runs, parsed):   # the index shows each value as written, not its folder slug
-        run.parameters[param] = _value_shown(v)
-    index = write_index(out_dir, runs, T(f"{base.policy.title.zh}：{param} 情景比较",
-                                         f"{base.policy.title.en}: sweep of {param}", lang), lang,
-                        parameter_columns=[param])
-    failed = [r for r in runs if not r.ok]
-    if failed:
-        for r in failed:
-            _raise_if_money_bug(r.error or "")
-        raise SimulateError(str(scenario), f"{len(failed)} of {len(runs)} runs failed; first: {failed[0].error}")
-    return runs, index
+    def show_values(runs):   # the index shows each value as written, not its folder slug
+        for run, v in zip(runs, parsed):
+            run.parameters[param] = _value_shown(v)
+    try:   # one folder: every run, the summary and the index appear at once or not at all
+        return render_folder(out_dir, jobs, T(f"{base.policy.title.zh}：{param} 情景比较",
+                                              f"{base.policy.title.en}: sweep of {param}", lang),
+                             lang, workers=workers, timeout=timeout, parameter_columns=[param],
+                             before_index=show_values)
+    except ReportError as exc:
+        for r in exc.runs:
+            if not r.ok:
+                _raise_if_money_bug(r.error or "")
+        raise SimulateError(str(scenario), str(exc)) from None
 
 
 # --------------------------------------------------------------------------- CLI

@@ -6,6 +6,7 @@ to the fen whatever the chunk size, the number of workers or the engine.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -94,18 +95,16 @@ def _progress(total: int, enabled: bool | None, desc: str):
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
 
-def _quiet_worker() -> None:
-    """Workers ignore Ctrl-C: the parent alone decides to stop, then ends them."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
                 n_workers: int, bar) -> Tally:
     """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
     once (no chunk is left running, no partial result is returned)."""
+    from .lifecycle import end_pool, quiet_child
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
+    # with the parent even if it is killed outright
     ex = ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=ctx,
-                             initializer=_quiet_worker)
+                             initializer=quiet_child, initargs=(os.getpid(),))
     try:
         futures = [ex.submit(_tally_blocks, comp, pop, a, b) for a, b in chunks]
         total = None
@@ -114,13 +113,7 @@ def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
             total = t if total is None else total + t
             bar.update()
     except BaseException:
-        procs = list((getattr(ex, "_processes", None) or {}).values())
-        ex.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=5)
+        end_pool(ex)
         raise
     ex.shutdown(wait=True)
     return total
@@ -156,7 +149,12 @@ def tally_population(comp: Compiled, pop: SyntheticPopulation, *, workers: int |
 
 def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
                 n_workers: int, scheduler: str | None, bar) -> Tally:
-    """The same chunk function on a Dask cluster (``scheduler`` address or a LocalCluster)."""
+    """The same chunk function on a Dask cluster (``scheduler`` address or a LocalCluster).
+
+    Ctrl-C reaches only this process (a LocalCluster's workers are forked ignoring SIGINT),
+    which closes the cluster with distributed's shutdown logging silenced: one line, no
+    tracebacks.
+    """
     from dask.distributed import Client, LocalCluster, as_completed
     cluster = None
     try:
@@ -166,8 +164,15 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
             except OSError as exc:
                 raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
         else:
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            import dask
+            _forkserver_ignoring_sigint()
+            with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+                # no dashboard; the scheduler's small HTTP server on a free port, not on
+                # 8787 (taken by any other cluster: a warning on every run)
+                cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR,
+                                       scheduler_kwargs={"dashboard": False,
+                                                         "dashboard_address": "127.0.0.1:0"})
             client = Client(cluster)
         with client:
             comp_f = client.scatter(comp, broadcast=True)
@@ -179,9 +184,45 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
                 total = t if total is None else total + t
                 bar.update()
             return total
+    except BaseException:
+        _silence_dask()   # closing early makes distributed log and warn about lost work
+        _close_dask_clusters()
+        raise
+    if cluster is not None:
+        cluster.close()
+
+
+def _forkserver_ignoring_sigint() -> None:
+    """Start multiprocessing's fork server with SIGINT ignored: the Dask workers it forks
+    inherit that, so Ctrl-C reaches only this process and no worker prints a traceback."""
+    import threading
+    from multiprocessing import forkserver
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()   # signal dispositions can only be set in the main thread
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
     finally:
-        if cluster is not None:
-            cluster.close()
+        signal.signal(signal.SIGINT, previous)
+
+
+def _close_dask_clusters() -> None:
+    """Close this process's local clusters, even half-started ones, without a word (else
+    distributed's exit hook prints tracebacks for them)."""
+    import contextlib
+    from distributed.deploy.spec import SpecCluster
+    for cluster in list(SpecCluster._instances):   # the set distributed's exit hook closes
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+        SpecCluster._instances.discard(cluster)
+
+
+def _silence_dask() -> None:
+    import warnings
+    for name in ("distributed", "dask", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    warnings.filterwarnings("ignore", module="distributed")
 
 
 def run(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,

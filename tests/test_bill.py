@@ -373,13 +373,15 @@ def test_out_dir_rules(bill, tmp_path):
     other.mkdir()
     (other / "keep.txt").write_text("mine", "utf-8")
     from simulate.errors import SimulateError
-    with pytest.raises(SimulateError, match="not empty"):
+    with pytest.raises(SimulateError, match="did not write"):
         bill.write(other)
     assert (other / "keep.txt").read_text("utf-8") == "mine"
     out = bill.write(tmp_path / "bill")
-    (out / "extra.txt").write_text("x", "utf-8")
     bill.write(out)                          # a previous bill is replaced as a whole
-    assert not (out / "extra.txt").exists() and (out / "bill.json").exists()
+    (out / "extra.txt").write_text("x", "utf-8")
+    with pytest.raises(SimulateError, match="extra.txt"):   # but never a file the user added
+        bill.write(out)
+    assert (out / "extra.txt").exists() and (out / "bill.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bill", "other"]
 
 

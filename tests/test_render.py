@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from simulate.errors import SimulateError
 from simulate.render import (ReportError, RunResult, render_many, render_notebook,
                              write_index)
 
@@ -23,9 +24,11 @@ def run(tmp_path_factory) -> RunResult:
 
 
 def test_run_folder_holds_every_artifact(run):
-    names = {p.name for p in run.out_dir.iterdir()}
+    names = {p.name for p in run.out_dir.iterdir()} - {".simulate-manifest.json"}
     assert names == {"report.ipynb", "report.html", "results.json", "chart.png", "tables.xlsx"}
     assert set(run.artifacts) == names
+    manifest = json.loads((run.out_dir / ".simulate-manifest.json").read_text("utf-8"))
+    assert set(manifest["files"]) == names and manifest["command"] == "report"
     assert (run.out_dir / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert openpyxl.load_workbook(run.out_dir / "tables.xlsx").sheetnames == ["资金来源"]
     assert json.loads((run.out_dir / "results.json").read_text("utf-8")) == run.results
@@ -91,7 +94,7 @@ def test_output_dir_is_reserved_for_the_runner(tmp_path):
 def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
     (tmp_path / "home").mkdir()
     (tmp_path / "home" / "thesis.docx").write_text("precious")
-    with pytest.raises(ReportError, match="not a report folder"):
+    with pytest.raises(SimulateError, match="thesis.docx"):
         render_notebook(TINY, tmp_path / "home", {})
     assert (tmp_path / "home" / "thesis.docx").exists()
 
@@ -146,9 +149,9 @@ def test_two_report_runs_give_the_same_bytes(tmp_path):
                               timeout=600)
         assert proc.returncode == 0, proc.stderr
         folders.append(out)
-    names = sorted(p.name for p in folders[0].iterdir() if p.name != "report.ipynb")
+    names = sorted(p.name for p in folders[0].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
     assert {"report.html", "tables.xlsx", "results.json"} <= set(names)
-    assert names == sorted(p.name for p in folders[1].iterdir() if p.name != "report.ipynb")
+    assert names == sorted(p.name for p in folders[1].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
     for name in names:
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
 

@@ -519,20 +519,18 @@ def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, cap
 
 
 def test_report_publish_refuses_a_leaking_folder(tmp_path):
-    from simulate.render import _publish
-    work = tmp_path / ".r.partial"
-    work.mkdir()
-    (work / "report.html").write_text(f"<p>{hyphened(H[3])}</p>", "utf-8")
+    from simulate.publish import publishing
     with pytest.raises(LeakError, match="report.html"):
-        _publish(work, tmp_path / "r")
+        with publishing(tmp_path / "r", "report") as work:
+            (work / "report.html").write_text(f"<p>{hyphened(H[3])}</p>", "utf-8")
     assert not (tmp_path / "r").exists()
     # a report has no payment lists: a folder of that name is scanned like any other
-    (work / "report.html").write_text("<p>ok</p>", "utf-8")
-    (work / "payment_lists").mkdir()
-    (work / "payment_lists" / "x.csv").write_text(H[3], "utf-8")
     with pytest.raises(LeakError, match="payment_lists/x.csv"):
-        _publish(work, tmp_path / "r")
-    assert not (tmp_path / "r").exists()
+        with publishing(tmp_path / "r", "report") as work:
+            (work / "report.html").write_text("<p>ok</p>", "utf-8")
+            (work / "payment_lists").mkdir()
+            (work / "payment_lists" / "x.csv").write_text(H[3], "utf-8")
+    assert not (tmp_path / "r").exists() and list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- the masker itself

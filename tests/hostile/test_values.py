@@ -459,8 +459,8 @@ def test_sweep_runs_with_chinese_values_get_unique_safe_folders(monkeypatch, tmp
     monkeypatch.setattr(render, "render_many", fake_many)
     monkeypatch.setattr(render, "write_index", fake_index)
     values = ["甲", "乙", "甲乙", "a/../../b", "<b>"]
-    report.sweep(LANGXI, "title.zh", values, tmp_path / "sw")
-    runs = [out for nb, out, _ in seen["jobs"] if nb == report.SCENARIO_REPORT]
+    published, _ = report.sweep(LANGXI, "title.zh", values, tmp_path / "sw")
+    runs = [r.out_dir for r, (nb, _, _) in zip(published, seen["jobs"]) if nb == report.SCENARIO_REPORT]
     names = [p.name for p in runs]
     assert len(set(names)) == len(values), names
     for p in runs:

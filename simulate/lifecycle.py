@@ -1,0 +1,111 @@
+"""Child processes end with their parent; SIGTERM ends a command like Ctrl-C (issue 10 item 7).
+
+Pool workers (``simulate run``'s chunk workers, ``sweep``'s report processes) and report
+kernels call :func:`die_with_parent` first thing: on Linux the kernel then sends them SIGKILL
+when their parent dies, even by SIGKILL, so no orphan keeps memory or goes on publishing.
+The command-line process calls :func:`terminate_like_interrupt`, so SIGTERM and SIGHUP unwind
+through the same clean-up as Ctrl-C (workers ended, temporary folders removed).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C (a KeyboardInterrupt, so every clean-up
+    written for Ctrl-C runs), but report it as terminated, not interrupted."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG).
+
+    ``parent_pid`` is the pid the parent had when it started us: if the parent is already
+    gone (it died before this call), exit at once. Elsewhere than Linux this does nothing.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)   # the parent died before prctl took effect
+
+
+def dying_with_us() -> dict[str, Any]:
+    """Keyword arguments for ``subprocess.Popen`` so the child (chromium, voila, …) is killed
+    when this process dies: ``Popen(cmd, **dying_with_us())``. Empty elsewhere than Linux."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl   # looked up before the fork
+    except (OSError, AttributeError):
+        return {}
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    return {"preexec_fn": preexec}
+
+
+def quiet_child(parent_pid: int) -> None:
+    """Pool initializer: die with the parent, and leave Ctrl-C to the parent (it ends us)."""
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def end_pool(pool: Any) -> None:
+    """End a ProcessPoolExecutor's workers now (SIGKILL; what they started dies with them),
+    cancelling queued jobs: after Ctrl-C, SIGTERM or an error no chunk or run goes on."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.kill()
+    for proc in procs:
+        proc.join(timeout=5)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(signum)
+
+
+def terminate_like_interrupt() -> None:
+    """In the command's main thread: SIGTERM and SIGHUP raise :class:`Terminated`."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, _raise_terminated)
+        except (ValueError, OSError):   # not the main thread, or no such signal here
+            pass
+
+
+def _kernel_main() -> None:
+    """``python -m simulate.lifecycle -f CONNECTION_FILE``: an ipykernel that dies with the
+    process that started it (jupyter_client puts that pid in JPY_PARENT_PID)."""
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    die_with_parent(int(parent) if parent.isdigit() else None)
+    try:
+        here = os.getcwd()
+    except OSError:   # the report folder is already gone: the parent is ending
+        here = ""
+    if sys.path and sys.path[0] in ("", here):
+        del sys.path[0]   # as ipykernel_launcher: the notebook's folder is not a package root
+    from ipykernel import kernelapp
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    _kernel_main()
