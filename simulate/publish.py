@@ -80,8 +80,8 @@ def publishing(out_dir: str | os.PathLike[str], command: str, *,
     target = output_target(out_dir)
 
     def finish(work: Path) -> None:
-        (work / MARKER_NAME).unlink()
         write_manifest(work, command)
+        (work / MARKER_NAME).unlink()   # after: a killed build always holds one of the two
         pre_publish_check(work, command)
         if check is not None:
             check(work)
@@ -180,7 +180,7 @@ def write_manifest(folder: Path, command: str) -> dict[str, Any]:
     dirs: list[str] = []
     for path in sorted(_walk(folder)):
         rel = path.relative_to(folder).as_posix()
-        if rel == MANIFEST_NAME:
+        if rel in (MANIFEST_NAME, MARKER_NAME):
             continue
         if path.is_dir():
             dirs.append(rel)

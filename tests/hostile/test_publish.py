@@ -10,6 +10,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,8 +187,12 @@ def test_a_failed_notebook_never_overwrites_a_users_file(tmp_path):
         render_notebook(TINY, tmp_path / "broken", {"fail": True})
     kept = info.value.failed_notebook
     assert kept is not None and kept.parent != tmp_path / "failed"
-    assert "deliberate failure" in kept.read_text("utf-8") and str(kept) in str(info.value)
-    assert (tmp_path / "failed" / "broken.ipynb").read_text("utf-8") == "the user's own notebook"
+    try:
+        assert "deliberate failure" in kept.read_text("utf-8") and str(kept) in str(info.value)
+        assert (tmp_path / "failed" / "broken.ipynb").read_text("utf-8") == "the user's own notebook"
+    finally:
+        if kept.parent.name.startswith("simulate-failed-"):   # the temporary folder it went to
+            shutil.rmtree(kept.parent)
 
 
 # --------------------------------------------------------------------------- stale partial folders
