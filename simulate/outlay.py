@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .budget import LEVELS, Headline, headline, split_fen
 from .engine import Compiled, Tally
 from .explain import yuan_number
 from .policy import Scenario, _percent_of
@@ -88,16 +89,11 @@ class Outlay:
     def fiscal_split_fen(self) -> dict[str, int]:
         """The fiscal subsidy by government level in fen, adding up exactly (largest remainder)."""
         split = self.scenario.policy.contribution.fiscal_subsidy_split
-        total = self.fiscal_fen()
-        levels = ("central", "provincial", "city", "county")
-        # shares in hundredths of a percent; floor each, then hand the leftover fen to the
-        # largest remainders (ties: the higher level first), so all are >= 0 and add up
-        basis = [total * int(getattr(split, lvl) * 100) for lvl in levels]
-        out = [b // 10000 for b in basis]
-        order = sorted(range(4), key=lambda i: (-(basis[i] % 10000), i))
-        for i in order[:total - sum(out)]:
-            out[i] += 1
-        return dict(zip(levels, out))
+        return split_fen(self.fiscal_fen(), {lvl: getattr(split, lvl) for lvl in LEVELS})
+
+    def budget(self) -> Headline:
+        """The budget headline (筹资总额, 政府支出合计, 县级负担 and its parts), in fen."""
+        return headline(self)
 
     def check_conservation(self) -> None:
         """Raise AssertionError unless every enrolled person's payments add up to the cost."""
@@ -137,6 +133,7 @@ class Outlay:
         if wf is not None:
             out["work_funds"] = {"villages_total": yuan_number(int(wf["total"].sum())),
                                  "awards_total": yuan_number(self.awards_fen())}
+        out["budget"] = self.budget().to_json()
         out.update({k: v for k, v in self.meta.items() if k not in out})
         return out
 
