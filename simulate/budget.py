@@ -159,7 +159,7 @@ class Headline:
                                   self.per_capita(fen)}
                              for k, text, fen, t in self.rows(lang)])
 
-    def check(self, outlay: "Outlay") -> None:
+    def check(self, outlay: Outlay) -> None:
         """Raise AssertionError unless the headline adds up to the outlay's figures to the fen."""
         fen = outlay.source_fen()
         fiscal = outlay.fiscal_fen()
@@ -175,7 +175,7 @@ def _level_label(source_zh: str, source_en: str, level: str, percent: Any) -> tu
             f"{source_en}, {label(level, 'en')} share ({pct})")
 
 
-def headline(outlay: "Outlay") -> Headline:
+def headline(outlay: Outlay) -> Headline:
     """The budget headline of a run (fen), from its outlay by source, fiscal split and work funds."""
     pol = outlay.scenario.policy
     fen = {s: int(f) for s, f in zip(SOURCE_IDS, outlay.source_fen())}
@@ -194,7 +194,7 @@ def headline(outlay: "Outlay") -> Headline:
     county += [Line(s, "county", fen[s], label(s, "zh"), label(s, "en")) for s in COUNTY_DEPARTMENTS
                if fen[s]]
     county.append(Line("fiscal_subsidy.county", "county", by_level["county"],
-                       *_level_label(fs_zh, fs_en, "county", getattr(split, "county")),
+                       *_level_label(fs_zh, fs_en, "county", split.county),
                        assumption=split.assumption))
     separate: list[Line] = []
     others: list[Line] = [Line(f"fiscal_subsidy.{lv}", "other_levels", by_level[lv],

@@ -14,7 +14,7 @@ import numpy as np
 from .budget import LEVELS, Headline, headline, split_fen
 from .engine import Compiled, Tally
 from .explain import yuan_number
-from .policy import Scenario, _percent_of
+from .policy import Scenario
 from .population import Villages
 from .reference import TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
