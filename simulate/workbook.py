@@ -12,6 +12,7 @@ so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,8 @@ _W = {  # workbook words (zh, en)
     "regular": ("期内缴费", "paid in the period"), "late": ("期外缴费", "paid late"),
     "newborn": ("新生儿", "newborn"), "rest": ("其余部分", "the rest"),
     "formula_note": ("测算表：金额 = 人数 × 人均；人均引用“汇总”表的参数单元格，改参数即重算。",
-                     "金额 = persons × per person; per-person amounts reference the parameters on the "
-                     "Summary sheet, so changing a parameter recalculates."),
+                     ("金额 = persons × per person; per-person amounts reference the parameters on the "
+                      "Summary sheet, so changing a parameter recalculates.")),
 }
 _FORMS = {"full": ("全额资助", "full"), "percent": ("按比例资助", "percent"),
           "fixed_subsidy": ("定额资助", "fixed subsidy"), "fixed_personal": ("个人定额缴费", "fixed personal payment"),
@@ -277,7 +278,7 @@ def _headline_block(book: _Book, ws, r: int, outlay: Outlay, what_if: WhatIf | N
             v = rec[h]
             if isinstance(v, str):
                 ws.write_string(r, j, v, f["ttext"] if bold else None)
-            elif v is None or (isinstance(v, float) and v != v):
+            elif v is None or (isinstance(v, float) and math.isnan(v)):
                 ws.write_blank(r, j, None)
             elif "%" in h:
                 ws.write_number(r, j, v / 100, f["tpct"] if bold else f["pct"])
@@ -407,7 +408,7 @@ def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
         width = display_width(c) + 2
         for i, v in enumerate(frame[s].tolist(), start=1):
             v = _text(v.item() if hasattr(v, "item") else v, lang)
-            if v is None or (isinstance(v, float) and v != v):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
                 ws.write_blank(i, j, None)
             elif isinstance(v, str):
                 ws.write_string(i, j, v)

@@ -107,7 +107,7 @@ def test_changing_a_parameter_cell_recomputes_like_the_engine(sinan):
 
 
 def test_tables_have_total_rows_and_yes_no(sinan):
-    out, path = sinan
+    _, path = sinan
     wb = openpyxl.load_workbook(path)
     ws = wb["按资金来源"]
     last = ws.max_row
