@@ -84,6 +84,7 @@ from simulate.excel import write_workbook
 from simulate.fonts import use_chinese_font
 from simulate.render import write_results
 from simulate.report import T, show_table
+from simulate.safehtml import code, md, style
 from simulate.synth import default_spec
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 ''' + FIND_ROOT + '''
@@ -122,7 +123,8 @@ WAN = 10_000
 
 report_title = title or T(f"{pol.title.zh}：{param_label}情景比较",
                           f"{pol.title.en}: sweep of {param_label}", lang)
-display(Markdown(f"# {report_title}"))
+# user text (titles, labels, values, notes) goes into Markdown through md() or code(): shown as text
+display(Markdown(f"# {md(report_title)}"))
 '''
 
 SWEEP_HEADLINE = '''
@@ -143,15 +145,15 @@ headline = {
         f"{int(r_last['enrolled'] - r_first['enrolled']):+,}",
 }
 display(Markdown(("## 主要数字\\n\\n" if zh else "## Headline figures\\n\\n") + "\\n".join(
-    f"- **{k}**: {v}" for k, v in headline.items())))
+    f"- **{md(k)}**: {md(v)}" for k, v in headline.items())))
 doc = pol.document
 display(Markdown(
-    (f"依据：{doc.issuer}《{doc.title}》（{doc.number}）。本报告把 `{param}` 依次设为 {value_text}，"
-     f"以第一个取值（{values[0]}）为基准；每个取值都用同一批 {persons:,} 名参保对象（合成人口，随机种子 {seed}），"
+    (f"依据：{md(doc.issuer)}《{md(doc.title)}》（{md(doc.number)}）。本报告把 {code(param)} 依次设为 {md(value_text)}，"
+     f"以第一个取值（{md(values[0])}）为基准；每个取值都用同一批 {persons:,} 名参保对象（合成人口，随机种子 {seed}），"
      "因此差异完全来自政策本身。金额单位为万元（表格）或元（Excel）。")
     if zh else
-    (f"Source: {doc.issuer}, {doc.title} ({doc.number}). This report sets `{param}` to {value_text} in turn; "
-     f"the first value ({values[0]}) is the baseline. Every value runs over the same {persons:,} persons "
+    (f"Source: {md(doc.issuer)}, {md(doc.title)} ({md(doc.number)}). This report sets {code(param)} to {md(value_text)} in turn; "
+     f"the first value ({md(values[0])}) is the baseline. Every value runs over the same {persons:,} persons "
      f"(synthetic population, seed {seed}), so differences are the policy's doing. Tables show 10,000 yuan; "
      "the Excel workbook shows yuan.")))
 '''
@@ -258,8 +260,8 @@ plt.show()
 '''
 
 SWEEP_DELTA = '''
-display(Markdown((f"## 相对基准（{param_label} = {values[0]}）的变化" if zh else
-                  f"## Change against the baseline ({param_label} = {values[0]})")))
+display(Markdown((f"## 相对基准（{md(param_label)} = {md(values[0])}）的变化" if zh else
+                  f"## Change against the baseline ({md(param_label)} = {md(values[0])})")))
 delta = given[paying + ["subsidy_total", "fiscal_subsidy"]] - given[paying + ["subsidy_total", "fiscal_subsidy"]].iloc[0]
 delta_table = wan_table(delta, paying)
 delta_table[T("资助合计（万元）", "subsidies total (10k yuan)", lang)] = delta["subsidy_total"] / WAN
@@ -362,7 +364,7 @@ items.append({"path": "monte_carlo", "note": T(
 items.append({"path": "population", "note": T(
     "人口为合成人口（data/ 中的比例与年龄结构），不是花名册。",
     "The population is synthetic (rates and age structure in data/), not the departments' rosters.", lang)})
-display(Markdown("\\n".join(f"- `{a['path']}`: {a['note']}" for a in items)))
+display(Markdown("\\n".join(f"- {code(a['path'])}: {md(a['note'])}" for a in items)))
 '''
 
 SWEEP_PROVENANCE = '''
@@ -378,8 +380,8 @@ rows += [(T("文号", "Document", lang), pol.document.number),
          (T("蒙特卡洛", "Monte Carlo", lang), T(f"{int(draws)} 次抽样 × {mc_persons:,} 人", f"{int(draws)} draws × {mc_persons:,} persons", lang)),
          (T("软件版本", "Package version", lang), f"simulate {simulate.__version__}"),
          (T("生成日期", "Generated", lang), datetime.date.today().isoformat())]
-display(pd.DataFrame(rows, columns=[T("项目", "Item", lang), T("内容", "Value", lang)])
-        .style.hide(axis="index").set_properties(**{"text-align": "left"}))
+display(style(pd.DataFrame(rows, columns=[T("项目", "Item", lang), T("内容", "Value", lang)]))
+        .hide(axis="index").set_properties(**{"text-align": "left"}))
 '''
 
 SWEEP_WRITE = '''
@@ -582,6 +584,7 @@ from IPython.display import Markdown, display
 import simulate
 from simulate.analysis import expected_value
 from simulate.fonts import use_chinese_font
+from simulate.safehtml import md, style
 from simulate.vocabulary import SOURCE_IDS, label
 ''' + FIND_ROOT + '''
 
@@ -668,7 +671,7 @@ def update(*_):
             base = expected_value(picker.value)
             ev = expected_value(picker.value, overrides=changes)
         except simulate.SimulateError as exc:
-            display(Markdown(f"**无法计算（cannot compute）**：{exc}"))
+            display(Markdown(f"**无法计算（cannot compute）**：{md(exc)}"))
             state["last"] = None
             return None
         sources = [s for s in SOURCE_IDS if base["by_source"].get(s) or ev["by_source"].get(s)]
@@ -680,7 +683,7 @@ def update(*_):
         table["变化（万元）"] = table["调整后（万元）"] - table["原方案（万元）"]
         display(Markdown(f"期望参保人数（expected enrolled）：{base['enrolled']:,.0f} → {ev['enrolled']:,.0f}；"
                          f"计算用时 {ev['elapsed_ms']:.0f} ms"))
-        display(table.style.format({c: "{:,.2f}" for c in table.columns[1:]}).hide(axis="index"))
+        display(style(table, {c: "{:,.2f}" for c in table.columns[1:]}).hide(axis="index"))
         chart(table)
     state["last"] = {"overrides": changes, "expected_value": ev, "baseline": base, "table": table}
     return state["last"]
@@ -728,7 +731,7 @@ if output_dir:
     from simulate.render import write_results
     last = state["last"]
     display(Markdown("### 当前设置的结果（static copy of the result above）"))
-    display(last["table"].style.format({c: "{:,.2f}" for c in last["table"].columns[1:]}).hide(axis="index"))
+    display(style(last["table"], {c: "{:,.2f}" for c in last["table"].columns[1:]}).hide(axis="index"))
     chart(last["table"])
     write_results(output_dir, {
         "title": "参数试算 what-if",

@@ -35,6 +35,8 @@ PERCENT_FORMAT = "0.00%"
 _MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
+#: The creation date every workbook states: fixed, so reruns are byte-identical.
+DOCUMENT_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
@@ -137,6 +139,9 @@ def write_workbook(path: Path | str, sheets: Mapping[str, pd.DataFrame], *,
                                                "strings_to_formulas": False,
                                                "strings_to_urls": False,
                                                "strings_to_numbers": False})
+    # a fixed document date (core.xml created/modified) instead of the clock, so the same tables
+    # give the same bytes (issue 10 item 11); xlsxwriter already dates zip members 1980-01-01
+    workbook.set_properties({"created": DOCUMENT_DATE})
     try:
         header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top",
                                       "bottom": 1, "bg_color": "#F2F2F2"})

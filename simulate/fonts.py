@@ -91,7 +91,9 @@ def css_font_face(text: str, family: str = CSS_FAMILY) -> str:
         return ""
     path = font_path()
     try:
-        font = TTFont(str(path), lazy=True)
+        # recalcTimestamp=False keeps head.modified from the font file, not the clock: the same
+        # text gives the same subset bytes, so two runs give the same report (issue 10 item 11)
+        font = TTFont(str(path), lazy=True, recalcTimestamp=False)
     except Exception as exc:  # a truncated or unreadable file
         raise FontError(f"Chinese font {path} could not be read: {exc}") from exc
     options = subset.Options()

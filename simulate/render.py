@@ -38,6 +38,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from simulate.safehtml import CSP_META, escape, with_csp
+
 NOTEBOOK_NAME = "report.ipynb"
 HTML_NAME = "report.html"
 RESULTS_NAME = "results.json"
@@ -356,6 +358,9 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block data_javascript -%}{%- endblock data_javascript -%}
+{%- block data_widget_view -%}{%- endblock data_widget_view -%}
 {%- block html_head_css -%}
 <style type="text/css">
 """ + _FONT_MARKER + """
@@ -369,7 +374,8 @@ body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
 
 
 def _export_html(executed: Path, title: str, lang: str) -> str:
-    """HTML of the executed notebook without code, prompts or external scripts, fonts inline."""
+    """HTML of the executed notebook without code, prompts or any script, fonts inline, under
+    a Content-Security-Policy forbidding scripts; the same notebook gives the same bytes."""
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter
@@ -379,6 +385,9 @@ def _export_html(executed: Path, title: str, lang: str) -> str:
 
     nb = nbformat.read(str(executed), as_version=4)
     nb.metadata["title"] = title
+    nb.metadata.pop("widgets", None)   # widget state comes with a script; reports are static
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"   # papermill's injected cell has a random id (issue 10 item 11)
     stacks = {"sans": _FONT_STACK.format(family=CSS_FAMILY),
               "mono": _MONO_STACK.format(family=CSS_FAMILY)}
     template = _TEMPLATE.replace("%(sans)s", stacks["sans"]).replace("%(mono)s", stacks["mono"])
@@ -397,7 +406,7 @@ def _export_html(executed: Path, title: str, lang: str) -> str:
             "name": title, "path": str(executed.parent)}})
     except Exception as exc:
         raise ReportError(f"HTML export of the report failed: {_one_line(exc)}") from exc
-    return _with_fonts(body)
+    return with_csp(_with_fonts(body))
 
 
 def _with_fonts(page: str) -> str:
@@ -481,7 +490,7 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
     labels: list[str] = []
     for run in runs:
         labels += [label for label in run.headline if label not in labels]
-    esc = html.escape
+    esc = escape   # every user text (run names, headline labels and figures, errors) as text
     head = [words["run"], *parameter_columns, *labels, words["status"]]
     rows = []
     for run in runs:
@@ -505,7 +514,7 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
     body = (f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
             + "".join(f"<th>{esc(h)}</th>" for h in head)
             + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")
-    page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n'
+    page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n{CSP_META}\n'
             f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
             f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
             "margin: 2em auto; padding: 0 1.5em; max-width: 1100px; color: #222; }\n"

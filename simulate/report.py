@@ -60,7 +60,8 @@ def show_table(frame, lang: str = "zh") -> None:
         elif kind == "b" or kind in "OUT" or str(frame[c].dtype) in ("str", "string"):
             fmt[c] = (lambda v: (T("是", "yes", lang) if v else T("否", "no", lang))
                       if isinstance(v, bool) else ("" if v is None else v))
-    styler = frame.style.format(fmt).hide(axis="index")
+    from .safehtml import style
+    styler = style(frame, fmt).hide(axis="index")   # cells and headers escaped: user text stays text
     # headers and short texts (sections, names) stay on one line; the first column, which
     # holds the long labels, wraps but keeps a readable width
     styler = styler.set_table_styles([{"selector": "th", "props": [("white-space", "nowrap")]}])
