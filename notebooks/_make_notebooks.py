@@ -1,7 +1,7 @@
-"""Write the sweep report and the analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
+"""Write the report and analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
 
 The .ipynb files are generated so that their code stays reviewable here; outputs are empty.
-``scenario_report.ipynb`` is kept by hand and not written by this script.
+The scenario report only calls ``simulate.story``: its sections and figures live in the package.
 """
 from __future__ import annotations
 
@@ -452,6 +452,94 @@ def sweep_report() -> nbformat.NotebookNode:
     ])
 
 
+# --------------------------------------------------------------------------- scenario report
+
+SR_PARAMS = '''
+# Parameters (papermill). size None: all residents of the area. population: a person-level CSV.
+# baseline: a scenario to compare with (default: the scenario without overrides, or a variant's parent).
+scenario = "scenarios/sinan-2021.yaml"
+overrides = {}
+baseline = None
+seed = 0
+size = None
+population = None
+lang = "zh"
+output_dir = "."
+title = None
+'''
+
+SR_SETUP = '''
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import HTML, Image, display
+
+import simulate
+from simulate import story as st
+from simulate.fonts import use_chinese_font
+
+use_chinese_font()
+out_dir = Path(output_dir)
+story = st.build(scenario, overrides, baseline=baseline, seed=seed, size=size, population=population,
+                 lang=lang, title=title)
+
+
+def show_chart(fig, name):
+    """Show the saved 200-dpi PNG itself (the same bytes as the file), not a screen copy."""
+    if fig is not None:
+        plt.close(fig)
+        display(Image(filename=str(out_dir / name), width=1000))
+
+
+display(HTML(story.first_screen()))
+'''
+
+SR_SOURCES = '''
+display(HTML(story.sources_section()))
+show_chart(story.sources_chart(out_dir / "by_source.png"), "by_source.png")
+'''
+
+SR_TIERS = '''
+display(HTML(story.tiers_section()))
+show_chart(story.tiers_chart(out_dir / "by_tier.png"), "by_tier.png")
+'''
+
+SR_SPLIT = '''
+display(HTML(story.split_section()))
+display(HTML(story.targets_section()))
+'''
+
+SR_VILLAGES = '''
+if len(story.result.villages) > 1:
+    display(HTML(story.villages_section()))
+    show_chart(story.villages_chart(out_dir / "by_village.png"), "by_village.png")
+if story.result.scenario.policy.work_funds is not None:
+    display(HTML(story.work_funds_section()))
+'''
+
+SR_ASSUMPTIONS = '''
+display(HTML(story.assumptions_section()))
+display(HTML(story.provenance_section(simulate.__version__)))
+'''
+
+SR_WRITE = '''
+results = story.write(out_dir, simulate.__version__)
+'''
+
+
+def scenario_report() -> nbformat.NotebookNode:
+    return _notebook([
+        _params(SR_PARAMS),
+        code(SR_SETUP),
+        code(SR_SOURCES),
+        code(SR_TIERS),
+        code(SR_SPLIT),
+        code(SR_VILLAGES),
+        code(SR_ASSUMPTIONS),
+        code(SR_WRITE),
+    ])
+
+
 # --------------------------------------------------------------------------- quickstart
 
 QS_PARAMS = '''
@@ -763,7 +851,8 @@ def what_if() -> nbformat.NotebookNode:
 
 
 def main() -> None:
-    for name, build in (("sweep_report.ipynb", sweep_report), ("quickstart.ipynb", quickstart),
+    for name, build in (("scenario_report.ipynb", scenario_report),
+                        ("sweep_report.ipynb", sweep_report), ("quickstart.ipynb", quickstart),
                         ("what_if.ipynb", what_if)):
         nb = build()
         nbformat.validate(nb)

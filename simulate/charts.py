@@ -59,7 +59,7 @@ def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[st
     n_rows = max(len(bars) for _, bars in panels)
     k = len(names)
     ratios = [max(1.0, len(bars) ** 0.5) for _, bars in panels]
-    fig, axes = plt.subplots(1, len(panels), figsize=(11, 0.55 * n_rows * max(k, 1) ** 0.6 + 2.4),
+    fig, axes = plt.subplots(1, len(panels), figsize=(11, 0.45 * n_rows * k + 1.8),
                              gridspec_kw={"width_ratios": ratios}, squeeze=False)
     height = 0.8 / k
     for ax, (panel_title, bars) in zip(axes[0], panels):
@@ -75,7 +75,7 @@ def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[st
                 rect.patches[0].set_gid(bar.key if not base else f"{bar.key}:baseline")
                 ax.text(value + top * 0.01, y, f"{value:,.2f}", va="center", fontsize=7)
         ax.set_yticks(range(len(bars)), [b.label for b in bars], fontsize=8)
-        ax.set_ylim(len(bars) - 0.5, -0.5)
+        ax.set_ylim(n_rows - 0.5, -0.5)   # one bar thickness in every panel
         ax.set_xlim(0, top * 1.3)
         ax.set_title(panel_title, fontsize=10)
         ax.set_xlabel(unit, fontsize=8)

@@ -220,9 +220,10 @@ class WhatIf:
         frame = pd.DataFrame(rows)
         return frame.rename(columns={frame.columns[1]: "资金来源" if lang == "zh" else "funding source"})
 
-    def tiers_table(self, lang: str = "zh"):
+    def tiers_table(self, lang: str = "zh", grouped: bool = False):
         """Every tier: enrolled and subsidies (all sources but the person) and what persons pay,
-        baseline, what-if and change, with a 合计 row."""
+        baseline, what-if and change, with a 合计 row. ``grouped``: two header rows (measure,
+        then baseline / what-if / change) for pages, instead of one-line names."""
         import pandas as pd
         zh = lang == "zh"
         cb, cw, cd, cp = self.columns(lang)
@@ -258,7 +259,18 @@ class WhatIf:
                         f"{t['individual']}{t['yuan']} {cb}": bp / 100,
                         f"{t['individual']}{t['yuan']} {cw}": wp / 100,
                         f"{t['individual']}{t['yuan']} {cd}": (wp - bp) / 100})
-        return pd.DataFrame(out)
+        frame = pd.DataFrame(out)
+        if grouped:
+            heads = [("", c) for c in frame.columns[:2]]
+            for c in frame.columns[2:]:
+                for measure in (f"{t['enrolled']}{t['pp']}", f"{t['subsidy']}{t['yuan']}",
+                                f"{t['individual']}{t['yuan']}", t["subsidy"]):
+                    if c.startswith(measure + " "):
+                        heads.append((f"{t['subsidy']}{t['yuan']}" if measure == t["subsidy"] else measure,
+                                      c[len(measure) + 1:]))
+                        break
+            frame.columns = pd.MultiIndex.from_tuples(heads)
+        return frame
 
     # ---------------------------------------------------------------- JSON
 
