@@ -55,7 +55,7 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
                "--disable-extensions", "--no-first-run", "--disable-dev-shm-usage",
                f"--user-data-dir={profile}", f"--print-to-pdf={out}", Path(html).resolve().as_uri()]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
                                   stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             return f"{chromium} did not finish printing within {timeout:g} s"

@@ -64,7 +64,9 @@ CSS = """
 </style>
 """
 
-_PCT_WORDS = ("占比", "占", "率", "比例", "share", "participation", "target")
+#: Source and flow names as column headers hold yuan ("disabled persons' federation" is money).
+_MONEY_NAMES = {label(k, lang) for k in (*SOURCE_IDS, "fiscal_subsidy") for lang in ("zh", "en")}
+_PCT_WORDS = ("占比", "占", "率", "比例", "目标", "share", "participation", "target", "percent")
 _COUNT_WORDS = ("人数", "人口数", "任务数", "（人）", "persons", "enrolled", "residents", "task", "members",
                 "late", "refused", "not enrolled")
 
@@ -75,8 +77,8 @@ def _format(column: str, kind: str, lang: str):
     change = "增减" in name or "change" in name
     if kind == "b":
         return lambda v: T("是", "yes", lang) if v else T("否", "no", lang)
-    if kind in "iu" or (kind == "f" and any(w in name for w in _COUNT_WORDS) and "元" not in name
-                        and "yuan" not in name):
+    money = "元" in name or "yuan" in name or name in _MONEY_NAMES
+    if kind in "iu" or (kind == "f" and any(w in name for w in _COUNT_WORDS) and not money):
         return (lambda v: f"{v:+,.0f}") if change else (lambda v: f"{v:,.0f}")
     if kind == "f" and "%" in name:
         return lambda v: "—" if v is None or math.isnan(v) else (f"{v:+.2f}%" if change else f"{v:.2f}%")

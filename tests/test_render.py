@@ -24,7 +24,7 @@ def run(tmp_path_factory) -> RunResult:
 
 def test_run_folder_holds_every_artifact(run):
     names = {p.name for p in run.out_dir.iterdir()}
-    assert names == {"report.ipynb", "report.html", "results.json", "chart.png", "tables.xlsx"}
+    assert names == {"report.ipynb", "report.html", "report.pdf", "results.json", "chart.png", "tables.xlsx"}
     assert set(run.artifacts) == names
     assert (run.out_dir / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert openpyxl.load_workbook(run.out_dir / "tables.xlsx").sheetnames == ["资金来源"]
