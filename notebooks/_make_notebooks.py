@@ -86,7 +86,7 @@ from simulate.render import write_results
 from simulate.report import T, show_table
 from simulate.safehtml import code, md, style
 from simulate.synth import default_spec
-from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
 ''' + FIND_ROOT + '''
 
 use_chinese_font()
@@ -177,20 +177,20 @@ table[T("财政补助（万元）", "fiscal subsidy (10k yuan)", lang)] = given[
 show_table(table, lang)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-ax1.plot(x, given["individual"] / WAN, marker="o", color="#3b6ea5", label=label("individual", lang))
+ax1.plot(x, given["individual"] / WAN, marker="o", color=colour("individual"), label=label("individual", lang))
 ax1.set_title(T("个人缴费", "Paid by individuals", lang))
 for s in government:
-    ax2.plot(x, given[s] / WAN, marker="o", ms=4, label=label(s, lang))
+    ax2.plot(x, given[s] / WAN, marker="o", ms=4, color=colour(s), label=label(s, lang))
 ax2.set_title(T("各资助来源", "Paid by each subsidising source", lang))
 for ax in (ax1, ax2):
     ax.set_xlabel(param_label)
     ax.set_ylabel(T("金额（万元）", "amount (10,000 yuan)", lang))
     ax.set_xticks(list(x))
     ax.grid(alpha=0.3)
-ax2.legend(fontsize=8)
+ax2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.suptitle(T(f"各资金来源支出随{param_label}变化", f"Outlay by funding source as the {param_label} varies", lang))
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_by_source.png", dpi=130)
+fig.savefig(out_dir / "sweep_by_source.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -213,7 +213,7 @@ ax.set_xticks(list(x))
 ax.set_title(T("个人缴费占个人缴费总额的比例", "Share of personal contributions paid by individuals", lang))
 ax.grid(alpha=0.3)
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_share.png", dpi=130)
+fig.savefig(out_dir / "sweep_share.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -255,7 +255,7 @@ ax.set_title(T("参保人数：考虑与不考虑行为响应", "Enrolled person
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_enrollment.png", dpi=130)
+fig.savefig(out_dir / "sweep_enrollment.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -274,18 +274,23 @@ if len(values) > 1:
                               (axes[1], government, T("各资助来源", "Each subsidising source", lang))):
         positions = range(len(sources))
         for k in range(1, len(values)):
+            # each source keeps its own colour; later values are darker (legend in grey)
             ax.bar([p + (k - 1) * width for p in positions], delta[sources].iloc[k] / WAN, width,
-                   label=f"{values[k]}", color=f"C{k - 1}")
+                   color=[colour(s) for s in sources], alpha=0.35 + 0.65 * k / (len(values) - 1),
+                   edgecolor="#555555", linewidth=0.4)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks([p + (len(values) - 2) * width / 2 for p in positions], [label(s, lang) for s in sources],
                       rotation=20 if len(sources) > 3 else 0, ha="right" if len(sources) > 3 else "center")
         ax.set_ylabel(T("变化（万元）", "change (10,000 yuan)", lang))
         ax.set_title(name)
         ax.grid(alpha=0.3, axis="y")
-    axes[1].legend(title=param_label, fontsize=8)
+    from matplotlib.patches import Patch
+    axes[1].legend([Patch(facecolor="#777777", alpha=0.35 + 0.65 * k / (len(values) - 1)) for k in range(1, len(values))],
+                   [f"{values[k]}" for k in range(1, len(values))], title=param_label, fontsize=8,
+                   loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.suptitle(T(f"各资金来源相对基准（{values[0]}）的变化", f"Change by funding source against the baseline ({values[0]})", lang))
     fig.tight_layout()
-    fig.savefig(out_dir / "sweep_delta.png", dpi=130)
+    fig.savefig(out_dir / "sweep_delta.png", dpi=200, bbox_inches="tight")
     plt.show()
 '''
 
@@ -336,17 +341,17 @@ for ax, sources, name in ((axes[0], ["individual"], T("个人缴费", "Paid by i
     for s in sources:
         part = mc_frame[mc_frame["source"] == s]
         xs = part["value"].astype(float)
-        line, = ax.plot(xs, part["p50"] / WAN, marker="o", ms=4, label=label(s, lang))
+        line, = ax.plot(xs, part["p50"] / WAN, marker="o", ms=4, color=colour(s), label=label(s, lang))
         ax.fill_between(xs, part["p5"] / WAN, part["p95"] / WAN, color=line.get_color(), alpha=0.2)
     ax.set_title(name)
     ax.set_xlabel(param_label)
     ax.set_ylabel(T("金额（万元）", "amount (10,000 yuan)", lang))
     ax.set_xticks(list(x))
     ax.grid(alpha=0.3)
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.suptitle(T("各资金来源支出的 P50 与 P5–P95 区间", "Outlay by source: P50 with the P5–P95 band", lang))
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_uncertainty.png", dpi=130)
+fig.savefig(out_dir / "sweep_uncertainty.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 

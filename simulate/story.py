@@ -121,6 +121,8 @@ def with_total(frame, lang: str, label_col: Any, *, skip: tuple[str, ...] = ()):
         elif kind in "iuf" and c not in skip and not ("率" in name or "participation" in name
                                                         or "目标" in name or "target" == name):
             row[c] = frame[c].sum()
+        elif kind in "iuf":
+            row[c] = math.nan   # a rate has no total; NaN keeps the column numeric (shown as —)
         else:
             row[c] = None
     out = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
