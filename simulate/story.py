@@ -210,7 +210,7 @@ class Story:
             cb, cw, _, _ = wi.columns(lang)
             out.append(f'<div class="sim-banner"><b>{escape(wi.title(lang))}</b><br>'
                        f"{escape(wi.baseline_text(lang))}<br>"
-                       + escape(T(f"下表“{cb}”为基准，“{cw}”为本报告测算；两者使用同一批人员，差异只来自政策改动。"
+                       + escape(T(f"下表“{cb}”列为比较的起点，“{cw}”列为本报告测算；两者使用同一批人员，差异只来自政策改动。"
                                   + ("假设情景的数值不是文件规定。" if wi.kind != "baseline" else ""),
                                   f"“{cb}” is the baseline, “{cw}” this report; both run over the same people, so "
                                   "every change is the policy's alone."
