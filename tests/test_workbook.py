@@ -88,7 +88,7 @@ def test_calc_totals_are_the_engines_to_the_fen(sinan):
 
 def test_changing_a_parameter_cell_recomputes_like_the_engine(sinan):
     """The 人均 cells are live: personal standard 280 -> 300 in 汇总 gives the engine's run at 300."""
-    out, path = sinan
+    _, path = sinan
     summary = openpyxl.load_workbook(path)["汇总"]
     cell = next(row[2].coordinate for row in summary.iter_rows() if row[0].value == "个人缴费标准")
     xl = ExcelCompiler(filename=str(path))
