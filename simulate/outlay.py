@@ -22,7 +22,7 @@ from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 _T = {  # column labels
     "source": ("资金来源", "funding source"), "tier": ("资助档次", "subsidy tier"),
     "persons": ("人数", "persons"), "amount": ("金额（元）", "amount (yuan)"),
-    "share": ("占比", "share"), "enrolled": ("参保人数", "enrolled"),
+    "share": ("占比（占个人缴费总额）", "share of personal contributions"), "enrolled": ("参保人数", "enrolled"),
     "village": ("村（社区）", "village or community"), "residents": ("人口数", "residents"),
     "task": ("任务数", "task"), "participation": ("参保率", "participation"),
     "section": ("文件依据", "section"), "level": ("政府层级", "government level"),

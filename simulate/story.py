@@ -22,47 +22,12 @@ def T(zh: str, en: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-#: Print and screen rules: tables fit or wrap their headers, headings stay with what follows.
-CSS = """
-<style>
-.sim-section { margin: 1.2em 0 0.6em 0; }
-.sim-section h2 { break-after: avoid; page-break-after: avoid; margin-bottom: 0.3em; }
-.sim-section h3 { break-after: avoid; page-break-after: avoid; }
-.sim-keep { break-inside: avoid; page-break-inside: avoid; }
-.sim-tbl { overflow-x: auto; max-width: 100%; }
-.sim-tbl table { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; }
-.sim-tbl th { white-space: normal !important; vertical-align: bottom; max-width: 9em;
-              border-bottom: 1px solid #333; padding: 3px 6px; text-align: right; }
-.sim-tbl th:first-child { text-align: left; }
-.sim-tbl td:first-child { min-width: 8em; }
-.sim-tbl td { padding: 2px 6px; border-bottom: 1px solid #e5e5e5; }
-.sim-banner { border-left: 5px solid #D45087; background: #fbf3f6; padding: 0.6em 1em; margin: 0.6em 0; }
-.sim-banner b { font-size: 1.15em; }
-.sim-cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 0.8em 0; }
-.sim-card { flex: 1 1 200px; border: 1px solid #ccc; border-radius: 6px; padding: 0.5em 0.8em; break-inside: avoid; }
-.sim-card .k { color: #555; font-size: 0.9em; }
-.sim-card .v { font-size: 1.5em; font-weight: bold; font-variant-numeric: tabular-nums; }
-.sim-card .d { font-size: 0.95em; font-variant-numeric: tabular-nums; }
-.sim-card.county { border: 2px solid #D45087; }
-.sim-note { color: #444; font-size: 0.92em; }
-@page { size: A4; margin: 12mm 10mm; }
-@media print {
-  body { max-width: none !important; margin: 0 !important; font-size: 10.5px; }
-  .sim-tbl { overflow: visible; }
-  .sim-tbl table { font-size: 9px; width: 100%; }
-  .sim-tbl.dense table { font-size: 7.2px; }
-  .sim-tbl th, .sim-tbl td { padding: 1px 3px; }
-  .sim-tbl.dense th, .sim-tbl.dense td { padding: 1px 2px; }
-  .sim-tbl th { max-width: 7em; }
-  .sim-tbl td:first-child { min-width: 5em; }
-  .sim-card { flex: 1 1 150px; }
-  .sim-tbl tr { break-inside: avoid; }
-  img { max-width: 100% !important; height: auto; break-inside: avoid; }
-  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
-  .jp-Cell, .jp-OutputArea-output { overflow: visible !important; }
-}
-</style>
-"""
+def _css() -> str:
+    """The report's screen and print rules (``report.css``, data beside this module)."""
+    from importlib import resources
+    return "<style>\n" + resources.files("simulate").joinpath("report.css").read_text("utf-8") + "</style>\n"
+
+
 
 #: Source and flow names as column headers hold yuan ("disabled persons' federation" is money).
 _MONEY_NAMES = {label(k, lang) for k in (*SOURCE_IDS, "fiscal_subsidy") for lang in ("zh", "en")}
@@ -205,7 +170,7 @@ class Story:
     def first_screen(self) -> str:
         """Title, what-if banner, population, the three headline cards and the headline table."""
         lang, wi = self.lang, self.what_if
-        out = [CSS, f"<h1>{escape(self.report_title())}</h1>"]
+        out = [_css(), f"<h1>{escape(self.report_title())}</h1>"]
         if wi is not None:
             cb, cw, _, _ = wi.columns(lang)
             out.append(f'<div class="sim-banner"><b>{escape(wi.title(lang))}</b><br>'
