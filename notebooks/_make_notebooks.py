@@ -678,7 +678,7 @@ import simulate
 from simulate.analysis import expected_value
 from simulate.fonts import use_chinese_font
 from simulate.safehtml import md, style
-from simulate.vocabulary import SOURCE_IDS, label
+from simulate.vocabulary import SOURCE_IDS, colour, label
 ''' + FIND_ROOT + '''
 
 use_chinese_font()
@@ -728,10 +728,13 @@ def chart(table):
     individuals on the left, the subsidising sources on the right (their own scale)."""
     parts = [table.iloc[:1], table.iloc[1:]]
     fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(table) + 2), gridspec_kw={"width_ratios": [1, 2]})
+    keys = {label(s, "zh"): s for s in SOURCE_IDS}
     for ax, part, name in zip(axes, parts, ["个人缴费", "各资助来源"]):
         ys = range(len(part))
-        ax.barh([y - 0.2 for y in ys], part["原方案（万元）"], 0.4, label="原方案", color="#9fb7d3")
-        ax.barh([y + 0.2 for y in ys], part["调整后（万元）"], 0.4, label="调整后", color="#3b6ea5")
+        colours = [colour(keys[n]) for n in part["资金来源"]]   # each source's fixed colour
+        ax.barh([y - 0.2 for y in ys], part["原方案（万元）"], 0.4, label="原方案（浅色）", color=colours,
+                alpha=0.4, hatch="///", edgecolor="#555555", linewidth=0.4)
+        ax.barh([y + 0.2 for y in ys], part["调整后（万元）"], 0.4, label="调整后", color=colours)
         ax.set_yticks(list(ys), part["资金来源"])
         ax.invert_yaxis()
         ax.set_xlabel("期望支出（万元）")
