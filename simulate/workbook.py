@@ -15,6 +15,7 @@ import datetime
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,7 @@ class _Params:
     personal: str = ""
     fiscal: str = ""
     tier: dict[tuple[str, str], str] = field(default_factory=dict)   # (tier id, source) -> cell
+    split: dict[str, str] = field(default_factory=dict)              # level -> cell (percent)
 
 
 def _cell(sheet: str, row: int, col: int) -> str:
@@ -237,6 +239,8 @@ def _summary(book: _Book, outlay: Outlay, what_if: WhatIf | None,
                     p.personal = cell
                 elif key == "fiscal":
                     p.fiscal = cell
+                elif key.startswith("split."):
+                    p.split[key.split(".")[1]] = cell
                 elif key.startswith("tier."):
                     parts = key.split(".")
                     tier = scen[j][1].policy.tier(parts[1])
@@ -252,8 +256,8 @@ def _summary(book: _Book, outlay: Outlay, what_if: WhatIf | None,
         r += 1
     r += 1
     ws.write_string(r, 0, w("headline", lang), f["title"])
-    r += 1
-    r = _headline_block(book, ws, r, outlay, what_if)
+    params["_row"] = r + 1   # type: ignore[assignment]  # the headline follows (after the 测算 sheets)
+    params["_sheet"] = ws    # type: ignore[assignment]
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 12)
     ws.set_column(2, note_col - 1, 16)
@@ -262,30 +266,84 @@ def _summary(book: _Book, outlay: Outlay, what_if: WhatIf | None,
     return title, params
 
 
-def _headline_block(book: _Book, ws, r: int, outlay: Outlay, what_if: WhatIf | None) -> int:
+def _headline_formulas(book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dict[str, str], _Params]],
+                       what_if: WhatIf | None) -> None:
+    """The budget headline on 汇总 as formulas over the 测算 totals and the split parameters.
+
+    Group totals are SUMs of their lines, 政府支出合计 adds the groups, 人均 divides by the
+    enrolled persons; work funds and awards (and cited splits) are the engine's figures.
+    Every cached value is the engine's, to the fen.
+    """
+    from xlsxwriter.utility import xl_rowcol_to_cell as rc
     lang, f = book.lang, book.fmt
-    if what_if is None:
-        frame = outlay.budget().frame(lang).drop(columns=["key"])
-    else:
-        frame = what_if.headline_table(lang).drop(columns=["key"])
-    heads = [c for c in frame.columns if c != "total"]
+    heads = [w("item", lang)]
+    heads += [f"{n}（元）" if lang == "zh" else f"{n} (yuan)" for n in what_if.columns(lang)[:2]] if what_if \
+        else [w("amount", lang)]
+    if what_if:
+        cd, cp = what_if.columns(lang)[2:]
+        heads += [f"{cd}（元）" if lang == "zh" else f"{cd} (yuan)", cp]
+    heads.append(w("per_capita", lang))
     for j, h in enumerate(heads):
         ws.write_string(r, j, h, f["head"])
-    r += 1
-    for rec in frame.to_dict(orient="records"):
-        bold = bool(rec.get("total"))
-        for j, h in enumerate(heads):
-            v = rec[h]
-            if isinstance(v, str):
-                ws.write_string(r, j, v, f["ttext"] if bold else None)
-            elif v is None or (isinstance(v, float) and math.isnan(v)):
-                ws.write_blank(r, j, None)
-            elif "%" in h:
-                ws.write_number(r, j, v / 100, f["tpct"] if bold else f["pct"])
+    budgets = [out.budget() for out, _, _ in runs]
+    fens = [{key: v for key, _, v, _ in b.rows(lang)} for b in budgets]
+    rows: list[tuple[str, str, bool]] = []
+    for b in budgets:
+        rows += [(k, text, t) for k, text, _, t in b.rows(lang) if k not in [x[0] for x in rows]]
+    groups = {ln.key: ln.group for b in budgets for ln in b.lines}
+    at = {k: r + 1 + i for i, (k, _, _) in enumerate(rows)}
+    parts = {"financing_total": "financing", "county_burden": "county", "separate": "separate",
+             "other_levels": "other_levels"}
+    n = len(runs)
+    for k, text, bold in rows:
+        row = at[k]
+        ws.write_string(row, 0, text, f["ttext"] if bold else None)
+        for j, (out, totals, params) in enumerate(runs):
+            fen = fens[j].get(k, 0)
+            col = 1 + j
+            ws.write_formula(row, col, "=" + _headline_formula(k, fen, col, out, totals, params, groups, at, parts),
+                             f["tmoney"] if bold else f["money"], _yuan(fen))
+        last = rc(row, n)
+        if what_if:
+            base, now = fens[0].get(k, 0), fens[1].get(k, 0)
+            ws.write_formula(row, 3, f"={last}-{rc(row, 1)}", f["tmoney"] if bold else f["money"], _yuan(now - base))
+            if base:
+                ws.write_formula(row, 4, f"=({last}-{rc(row, 1)})/{rc(row, 1)}", f["tpct"] if bold else f["pct"],
+                                 (now - base) / base)
             else:
-                ws.write_number(r, j, v, f["tmoney"] if bold else f["money"])
-        r += 1
-    return r
+                ws.write_blank(row, 4, None)
+        out, totals, _ = runs[-1]
+        fen = fens[-1].get(k, 0)
+        ws.write_formula(row, len(heads) - 1, f"=IF({totals['persons']}=0,0,{last}/{totals['persons']})",
+                         f["money"], fen / out.enrolled / 100 if out.enrolled else 0)
+
+
+def _headline_formula(key: str, fen: int, col: int, out: Outlay, totals: dict[str, str], params: _Params,
+                      groups: dict[str, str], at: dict[str, int], parts: dict[str, str]) -> str:
+    """The formula of one headline cell (as text, without ``=``)."""
+    from xlsxwriter.utility import xl_rowcol_to_cell as rc
+
+    def cell(k: str) -> str:
+        return rc(at[k], col)
+
+    if key in parts:
+        lines = [k for k, g in groups.items() if g == parts[key] and k in at]
+        return f"SUM({','.join(cell(k) for k in lines)})" if lines else "0"
+    if key == "government_total":
+        return "+".join(cell(k) for k in ("county_burden", "separate", "other_levels") if k in at)
+    if key == "subsidies":
+        subs = [v for s, v in totals.items() if s in SOURCE_IDS and s != "individual"]
+        return "+".join(subs) if subs else "0"
+    if key in totals and key in (*SOURCE_IDS, "fiscal_subsidy"):
+        return totals[key]
+    if key in SOURCE_IDS:
+        return "0"
+    if key.startswith("fiscal_subsidy.") and key.split(".")[1] in params.split:
+        pct = Decimal(str(getattr(out.scenario.policy.contribution.fiscal_subsidy_split, key.split(".")[1])))
+        exact = Decimal(out.fiscal_fen()) * pct / 100
+        if exact == exact.to_integral_value() and int(exact) == fen:   # ROUND would not move it
+            return f"ROUND({totals['fiscal_subsidy']}*{params.split[key.split('.')[1]]}/100,2)"
+    return repr(_yuan(fen))
 
 
 def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict[str, str]:
@@ -343,7 +401,7 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     last = r - 1
     ws.write_string(r, 0, w("total", lang), f["ttext"])
     ws.write_string(r, 1, "", f["ttext"])
-    totals: dict[str, str] = {}
+    totals: dict[str, str] = {"persons": _cell(title, r, 2)}
     sums = {2: outlay.enrolled}
     fen_by_source = outlay.source_fen()
     c = 3
@@ -454,10 +512,14 @@ def write_estimate(path: Path | str, outlay: Outlay, *, lang: str = "zh", what_i
         for k, v in props.items():
             book.wb.set_custom_property(k, str(v))
         _, params = _summary(book, outlay, what_if, provenance)
+        ws, row = params.pop("_sheet"), params.pop("_row")
         key = "what_if" if what_if else "this"
-        _calc_sheet(book, w("calc", lang), outlay, params[key])
+        totals = _calc_sheet(book, w("calc", lang), outlay, params[key])
+        runs = [(outlay, totals, params[key])]
         if what_if is not None:
-            _calc_sheet(book, w("calc_base", lang), what_if.baseline, params["base"])
+            base = _calc_sheet(book, w("calc_base", lang), what_if.baseline, params["base"])
+            runs.insert(0, (what_if.baseline, base, params["base"]))
+        _headline_formulas(book, ws, row, runs, what_if)
         for name, (frame, total, no_sum) in (tables or {}).items():
             _table_sheet(book, name, frame, total=total, no_sum=no_sum)
     finally:

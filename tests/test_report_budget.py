@@ -173,7 +173,10 @@ def test_xlsx_shows_baseline_what_if_and_change(first):
     assert "假设情景：个人缴费标准 380→400元" in cells
     assert {"基准（元）", "假设情景（元）", "增减（元）", "增减（%）", "县级负担"} <= set(cells)
     county = first["results"]["comparison"]["headline"]["county_burden"]
-    assert county["baseline"] in cells and county["what_if"] in cells
+    values = openpyxl.load_workbook(first["dir"] / "tables.xlsx", data_only=True)["汇总"]
+    row = next(r for r in values.iter_rows() if r[0].value == "县级负担")
+    assert [c.value for c in row[1:4]] == [county["baseline"], county["what_if"],
+                                           pytest.approx(county["change"])]
     props = {p.name: p.value for p in wb.custom_doc_props.props}
     assert props["scenario"] == "langxi-2024" and "380→400" in props["changes"] and props["seed"] == "2"
 

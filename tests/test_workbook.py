@@ -141,3 +141,17 @@ def test_what_if_workbook_shows_baseline_what_if_and_change(tmp_path):
         r = _total_row(ws)
         c = _column(ws, "个人 金额（元）")
         assert round(xl.evaluate(f"'{name}'!{ws.cell(r, c).coordinate}") * 100) == int(run.source_fen()[0])
+
+
+def test_summary_headline_is_formulas_equal_to_the_budget(sinan):
+    """汇总's 县级负担, 政府支出合计 and 筹资总额 are formulas over the 测算 totals and the split
+    parameters; recomputed, they are the budget headline to the fen."""
+    out, path = sinan
+    ws = openpyxl.load_workbook(path)["汇总"]
+    xl = ExcelCompiler(filename=str(path))
+    b = out.budget()
+    for name, fen in (("筹资总额", b.financing_total), ("政府支出合计", b.government_total),
+                      ("县级负担", b.county_burden)):
+        row = next(r for r in ws.iter_rows() if r[0].value == name)
+        assert str(row[1].value).startswith("="), name
+        assert round(xl.evaluate(f"'汇总'!{row[1].coordinate}") * 100) == fen, name
