@@ -7,14 +7,26 @@ is the same colour, lighter and hatched, beside the what-if bar.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .vocabulary import colour
 
 DPI = 200
 WAN = 1_000_000   # fen in 万元 (10,000 yuan)
+
+
+def _plain_text(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Labels are user text (tier and village names): never read ``$…$`` in them as math."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import matplotlib
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,7 @@ def _scenario_handles(names: Sequence[str]):
              Patch(facecolor="#888888", edgecolor="#555555")], list(names[:2]))
 
 
+@_plain_text
 def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[str], title: str,
                  unit: str, path: Path | str | None = None):
     """Horizontal bars in side-by-side panels (each its own scale), values in 万元 labelled.
@@ -91,6 +104,7 @@ def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[st
     return fig
 
 
+@_plain_text
 def stacked_chart(rows: Sequence[tuple[str, dict[str, int]]], sources: Sequence[tuple[str, str]],
                   title: str, unit: str, path: Path | str | None = None):
     """One stacked horizontal bar per row (a tier), a segment per source in its fixed colour,
@@ -123,6 +137,7 @@ def stacked_chart(rows: Sequence[tuple[str, dict[str, int]]], sources: Sequence[
     return fig
 
 
+@_plain_text
 def village_chart(names: Sequence[str], enrolled: Sequence[int], task: Sequence[int], labels: tuple[str, str, str],
                   title: str, path: Path | str | None = None):
     """Enrolled persons per village as bars (the individuals' colour) against the task (dots)."""
