@@ -288,3 +288,21 @@ def test_compare_out_writes_the_comparison_as_a_report_folder(tmp_path):
     assert {"report.html", "report.pdf", "tables.xlsx"} <= {p.name for p in out.iterdir()}
     html = _text((out / "report.html").read_text("utf-8"))
     assert "上年" in html and "本年" in html and "与郎溪县2024年度城乡居民医保资助参保比较" in html
+
+
+def test_user_text_in_every_section_stays_text(tmp_path):
+    """Scenario titles, tier labels and notes with markup are shown as text, never as HTML."""
+    bad = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    variant = tmp_path / "bad.yaml"
+    variant.write_text(
+        f"extends: {ROOT / 'scenarios' / 'langxi-2024.yaml'}\n"
+        "id: langxi-bad\n"
+        f"title: {{zh: '郎溪{bad}', en: 'Langxi {bad}'}}\n"
+        "tiers:\n"
+        f"  - id: dibao\n    label: {{zh: '低保{bad}', en: 'dibao {bad}'}}\n"
+        f"notes: ['{bad}']\nnotes_zh: ['{bad}']\n", encoding="utf-8")
+    s = st.build(variant, {"contribution.personal": 400}, size=3_000, seed=1)
+    page = "".join([s.first_screen(), s.sources_section(), s.tiers_section(), s.split_section(),
+                    s.targets_section(), s.assumptions_section(), s.provenance_section("test")])
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;" in page
