@@ -518,6 +518,7 @@ SR_VILLAGES = '''
 if len(story.result.villages) > 1:
     display(HTML(story.villages_section()))
     show_chart(story.villages_chart(out_dir / "by_village.png"), "by_village.png")
+    display(HTML(story.group_targets_section()))
 if story.result.scenario.policy.work_funds is not None:
     display(HTML(story.work_funds_section()))
 '''

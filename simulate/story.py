@@ -328,6 +328,26 @@ class Story:
         return section(T("各村（社区）参保情况", "Participation by village", lang),
                        table_html(with_total(frame, lang, frame.columns[1]), lang))
 
+    def group_targets_section(self) -> str:
+        """Each hardship group's participation in each village, the county's figure last."""
+        import pandas as pd
+        lang, r = self.lang, self.result
+        if len(r.villages) < 2 or not r.scenario.policy.targets.groups:
+            return ""
+        tv = r.targets_by_village(lang)
+        village, group, rate = tv.columns[2], tv.columns[3], tv.columns[6]
+        wide = tv.pivot_table(index=village, columns=group, values=rate, sort=False)
+        wide = wide.reindex(index=list(dict.fromkeys(tv[village])), columns=list(dict.fromkeys(tv[group])))
+        wide.columns = [f"{c} {T('参保率', 'participation', lang)}" for c in wide.columns]
+        frame = wide.reset_index()
+        overall = r.targets(lang).iloc[1:]
+        total = {village: T("全县（合计）", "whole area (total)", lang)}
+        total.update({c: float(v) for c, v in zip(frame.columns[1:], overall.iloc[:, 4])})
+        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+        frame["total"] = [False] * (len(frame) - 1) + [True]
+        return section(T("各村重点人群参保率", "Group participation by village", lang), table_html(frame, lang),
+                       escape(T("目标见“参保目标”表。", "Targets: see the participation targets table.", lang)))
+
     def villages_chart(self, path: Path | str | None = None):
         from .charts import village_chart
         lang = self.lang

@@ -240,7 +240,7 @@ def test_english_report_keeps_every_label_column_and_figure():
     zh = st.build("scenarios/daligang-2020.yaml", size=20_000, seed=3, lang="zh")
     en = st.build("scenarios/daligang-2020.yaml", size=20_000, seed=3, lang="en")
     for part in ("first_screen", "sources_section", "tiers_section", "split_section", "targets_section",
-                 "villages_section", "work_funds_section"):
+                 "villages_section", "group_targets_section", "work_funds_section"):
         assert _numbers(getattr(zh, part)()) == _numbers(getattr(en, part)()), part
     villages = en.villages_section()
     assert "village or community" in villages and "大栗港村" in villages or "Daligang" in villages
