@@ -1,7 +1,7 @@
-"""Write the sweep report and the analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
+"""Write the report and analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
 
 The .ipynb files are generated so that their code stays reviewable here; outputs are empty.
-``scenario_report.ipynb`` is kept by hand and not written by this script.
+The scenario report only calls ``simulate.story``: its sections and figures live in the package.
 """
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ def md(source: str):
 # the repository root, whether the notebook runs from the repo root, notebooks/ or a temp folder
 FIND_ROOT = '''
 def find_root():
-    candidates = [Path.cwd(), Path.cwd().parent, Path(simulate.__file__).resolve().parents[1]]
-    return next(p for p in candidates if (p / "scenarios").is_dir())
+    # a checkout, or the installed package, which carries the example scenarios itself
+    candidates = [Path.cwd(), Path.cwd().parent, Path(simulate.__file__).resolve().parents[1],
+                  Path(simulate.__file__).resolve().parent]
+    return next((p for p in candidates if (p / "scenarios").is_dir()), Path.cwd())
 
 
 ROOT = find_root()
@@ -86,7 +88,7 @@ from simulate.render import write_results
 from simulate.report import T, show_table
 from simulate.safehtml import code, md, style
 from simulate.synth import default_spec
-from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
 ''' + FIND_ROOT + '''
 
 use_chinese_font()
@@ -177,20 +179,20 @@ table[T("财政补助（万元）", "fiscal subsidy (10k yuan)", lang)] = given[
 show_table(table, lang)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-ax1.plot(x, given["individual"] / WAN, marker="o", color="#3b6ea5", label=label("individual", lang))
+ax1.plot(x, given["individual"] / WAN, marker="o", color=colour("individual"), label=label("individual", lang))
 ax1.set_title(T("个人缴费", "Paid by individuals", lang))
 for s in government:
-    ax2.plot(x, given[s] / WAN, marker="o", ms=4, label=label(s, lang))
+    ax2.plot(x, given[s] / WAN, marker="o", ms=4, color=colour(s), label=label(s, lang))
 ax2.set_title(T("各资助来源", "Paid by each subsidising source", lang))
 for ax in (ax1, ax2):
     ax.set_xlabel(param_label)
     ax.set_ylabel(T("金额（万元）", "amount (10,000 yuan)", lang))
     ax.set_xticks(list(x))
     ax.grid(alpha=0.3)
-ax2.legend(fontsize=8)
+ax2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.suptitle(T(f"各资金来源支出随{param_label}变化", f"Outlay by funding source as the {param_label} varies", lang))
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_by_source.png", dpi=130)
+fig.savefig(out_dir / "sweep_by_source.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -213,7 +215,7 @@ ax.set_xticks(list(x))
 ax.set_title(T("个人缴费占个人缴费总额的比例", "Share of personal contributions paid by individuals", lang))
 ax.grid(alpha=0.3)
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_share.png", dpi=130)
+fig.savefig(out_dir / "sweep_share.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -255,7 +257,7 @@ ax.set_title(T("参保人数：考虑与不考虑行为响应", "Enrolled person
 ax.grid(alpha=0.3)
 ax.legend(fontsize=8)
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_enrollment.png", dpi=130)
+fig.savefig(out_dir / "sweep_enrollment.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -274,18 +276,23 @@ if len(values) > 1:
                               (axes[1], government, T("各资助来源", "Each subsidising source", lang))):
         positions = range(len(sources))
         for k in range(1, len(values)):
+            # each source keeps its own colour; later values are darker (legend in grey)
             ax.bar([p + (k - 1) * width for p in positions], delta[sources].iloc[k] / WAN, width,
-                   label=f"{values[k]}", color=f"C{k - 1}")
+                   color=[colour(s) for s in sources], alpha=0.35 + 0.65 * k / (len(values) - 1),
+                   edgecolor="#555555", linewidth=0.4)
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xticks([p + (len(values) - 2) * width / 2 for p in positions], [label(s, lang) for s in sources],
                       rotation=20 if len(sources) > 3 else 0, ha="right" if len(sources) > 3 else "center")
         ax.set_ylabel(T("变化（万元）", "change (10,000 yuan)", lang))
         ax.set_title(name)
         ax.grid(alpha=0.3, axis="y")
-    axes[1].legend(title=param_label, fontsize=8)
+    from matplotlib.patches import Patch
+    axes[1].legend([Patch(facecolor="#777777", alpha=0.35 + 0.65 * k / (len(values) - 1)) for k in range(1, len(values))],
+                   [f"{values[k]}" for k in range(1, len(values))], title=param_label, fontsize=8,
+                   loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.suptitle(T(f"各资金来源相对基准（{values[0]}）的变化", f"Change by funding source against the baseline ({values[0]})", lang))
     fig.tight_layout()
-    fig.savefig(out_dir / "sweep_delta.png", dpi=130)
+    fig.savefig(out_dir / "sweep_delta.png", dpi=200, bbox_inches="tight")
     plt.show()
 '''
 
@@ -336,17 +343,17 @@ for ax, sources, name in ((axes[0], ["individual"], T("个人缴费", "Paid by i
     for s in sources:
         part = mc_frame[mc_frame["source"] == s]
         xs = part["value"].astype(float)
-        line, = ax.plot(xs, part["p50"] / WAN, marker="o", ms=4, label=label(s, lang))
+        line, = ax.plot(xs, part["p50"] / WAN, marker="o", ms=4, color=colour(s), label=label(s, lang))
         ax.fill_between(xs, part["p5"] / WAN, part["p95"] / WAN, color=line.get_color(), alpha=0.2)
     ax.set_title(name)
     ax.set_xlabel(param_label)
     ax.set_ylabel(T("金额（万元）", "amount (10,000 yuan)", lang))
     ax.set_xticks(list(x))
     ax.grid(alpha=0.3)
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.suptitle(T("各资金来源支出的 P50 与 P5–P95 区间", "Outlay by source: P50 with the P5–P95 band", lang))
 fig.tight_layout()
-fig.savefig(out_dir / "sweep_uncertainty.png", dpi=130)
+fig.savefig(out_dir / "sweep_uncertainty.png", dpi=200, bbox_inches="tight")
 plt.show()
 '''
 
@@ -449,6 +456,95 @@ def sweep_report() -> nbformat.NotebookNode:
         code(SWEEP_ASSUMPTIONS),
         code(SWEEP_PROVENANCE),
         code(SWEEP_WRITE),
+    ])
+
+
+# --------------------------------------------------------------------------- scenario report
+
+SR_PARAMS = '''
+# Parameters (papermill). size None: all residents of the area. population: a person-level CSV.
+# baseline: a scenario to compare with (default: the scenario without overrides, or a variant's parent).
+scenario = "scenarios/sinan-2021.yaml"
+overrides = {}
+baseline = None
+seed = 0
+size = None
+population = None
+lang = "zh"
+output_dir = "."
+title = None
+'''
+
+SR_SETUP = '''
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+from IPython.display import HTML, Image, display
+
+import simulate
+from simulate import story as st
+from simulate.fonts import use_chinese_font
+
+use_chinese_font()
+out_dir = Path(output_dir)
+story = st.build(scenario, overrides, baseline=baseline, seed=seed, size=size, population=population,
+                 lang=lang, title=title)
+
+
+def show_chart(fig, name):
+    """Show the saved 200-dpi PNG itself (the same bytes as the file), not a screen copy."""
+    if fig is not None:
+        plt.close(fig)
+        display(Image(filename=str(out_dir / name), width=1000))
+
+
+display(HTML(story.first_screen()))
+'''
+
+SR_SOURCES = '''
+display(HTML(story.sources_section()))
+show_chart(story.sources_chart(out_dir / "by_source.png"), "by_source.png")
+'''
+
+SR_TIERS = '''
+display(HTML(story.tiers_section()))
+show_chart(story.tiers_chart(out_dir / "by_tier.png"), "by_tier.png")
+'''
+
+SR_SPLIT = '''
+display(HTML(story.split_section()))
+display(HTML(story.targets_section()))
+'''
+
+SR_VILLAGES = '''
+if len(story.result.villages) > 1:
+    display(HTML(story.villages_section()))
+    show_chart(story.villages_chart(out_dir / "by_village.png"), "by_village.png")
+    display(HTML(story.group_targets_section()))
+if story.result.scenario.policy.work_funds is not None:
+    display(HTML(story.work_funds_section()))
+'''
+
+SR_ASSUMPTIONS = '''
+display(HTML(story.assumptions_section()))
+display(HTML(story.provenance_section(simulate.__version__)))
+'''
+
+SR_WRITE = '''
+results = story.write(out_dir, simulate.__version__)
+'''
+
+
+def scenario_report() -> nbformat.NotebookNode:
+    return _notebook([
+        _params(SR_PARAMS),
+        code(SR_SETUP),
+        code(SR_SOURCES),
+        code(SR_TIERS),
+        code(SR_SPLIT),
+        code(SR_VILLAGES),
+        code(SR_ASSUMPTIONS),
+        code(SR_WRITE),
     ])
 
 
@@ -585,7 +681,7 @@ import simulate
 from simulate.analysis import expected_value
 from simulate.fonts import use_chinese_font
 from simulate.safehtml import md, style
-from simulate.vocabulary import SOURCE_IDS, label
+from simulate.vocabulary import SOURCE_IDS, colour, label
 ''' + FIND_ROOT + '''
 
 use_chinese_font()
@@ -635,10 +731,13 @@ def chart(table):
     individuals on the left, the subsidising sources on the right (their own scale)."""
     parts = [table.iloc[:1], table.iloc[1:]]
     fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(table) + 2), gridspec_kw={"width_ratios": [1, 2]})
+    keys = {label(s, "zh"): s for s in SOURCE_IDS}
     for ax, part, name in zip(axes, parts, ["个人缴费", "各资助来源"]):
         ys = range(len(part))
-        ax.barh([y - 0.2 for y in ys], part["原方案（万元）"], 0.4, label="原方案", color="#9fb7d3")
-        ax.barh([y + 0.2 for y in ys], part["调整后（万元）"], 0.4, label="调整后", color="#3b6ea5")
+        colours = [colour(keys[n]) for n in part["资金来源"]]   # each source's fixed colour
+        ax.barh([y - 0.2 for y in ys], part["原方案（万元）"], 0.4, label="原方案（浅色）", color=colours,
+                alpha=0.4, hatch="///", edgecolor="#555555", linewidth=0.4)
+        ax.barh([y + 0.2 for y in ys], part["调整后（万元）"], 0.4, label="调整后", color=colours)
         ax.set_yticks(list(ys), part["资金来源"])
         ax.invert_yaxis()
         ax.set_xlabel("期望支出（万元）")
@@ -763,7 +862,8 @@ def what_if() -> nbformat.NotebookNode:
 
 
 def main() -> None:
-    for name, build in (("sweep_report.ipynb", sweep_report), ("quickstart.ipynb", quickstart),
+    for name, build in (("scenario_report.ipynb", scenario_report),
+                        ("sweep_report.ipynb", sweep_report), ("quickstart.ipynb", quickstart),
                         ("what_if.ipynb", what_if)):
         nb = build()
         nbformat.validate(nb)

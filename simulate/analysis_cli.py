@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any
 
 from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _overrides, _print_json
@@ -59,12 +60,45 @@ def _compare_parser(sub) -> None:
     p.add_argument("baseline", metavar="BASE")
     p.add_argument("reforms", nargs="+", metavar="REFORM",
                    help="reform scenario files (--set applies to these only; give BASE again for a one-change what-if)")
+    p.add_argument("--out", metavar="DIR",
+                   help="also write the comparison as a report folder (HTML, PDF, XLSX): one per reform")
     _population_args(p)
     _common(p)
 
 
+def _compare_reports(args: argparse.Namespace) -> int:
+    """``compare --out DIR``: each reform's report against BASE, over the same people."""
+    from pathlib import Path
+
+    from .report import report
+    overrides = _overrides(args)
+    out = Path(args.out)
+    # BASE again with --set is a one-change what-if: its report says so in words
+    same = [Path(r).resolve() == Path(args.baseline).resolve() for r in args.reforms]
+    if len(args.reforms) == 1:
+        run = report(args.reforms[0], out, overrides=overrides, seed=args.seed, size=args.size,
+                     population=args.population, lang=args.lang,
+                     baseline=None if same[0] and overrides else args.baseline)
+        print(f"comparison report written to {run.out_dir}: " + ", ".join(run.artifacts))
+        if run.pdf_skipped:
+            print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
+        return 0
+    from .policy import load_scenario
+    ids = [load_scenario(r, overrides).id for r in args.reforms]
+    if len(set(ids)) != len(ids):
+        raise SimulateError("REFORM", "two reforms have the same scenario id; give one --out per comparison")
+    for reform, rid, again in zip(args.reforms, ids, same):
+        run = report(reform, out / rid, overrides=overrides, seed=args.seed, size=args.size,
+                     population=args.population, lang=args.lang,
+                     baseline=None if again and overrides else args.baseline)
+        print(f"comparison report written to {run.out_dir}")
+    return 0
+
+
 def _compare(args: argparse.Namespace) -> int:
     from .analysis import _lab, compare
+    if args.out:
+        return _compare_reports(args)
     c = compare(args.baseline, args.reforms, population=args.population, size=args.size, seed=args.seed,
                 reform_overrides=_overrides(args))
     if args.json:

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from .budget import LEVELS, Headline, headline, split_fen
 from .engine import Compiled, Tally
 from .explain import yuan_number
-from .policy import Scenario, _percent_of
+from .policy import Scenario
 from .population import Villages
 from .reference import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
@@ -21,13 +22,13 @@ from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 _T = {  # column labels
     "source": ("资金来源", "funding source"), "tier": ("资助档次", "subsidy tier"),
     "persons": ("人数", "persons"), "amount": ("金额（元）", "amount (yuan)"),
-    "share": ("占比", "share"), "enrolled": ("参保人数", "enrolled"),
-    "village": ("村（社区）", "village"), "residents": ("人口数", "residents"),
+    "share": ("占比（占个人缴费总额）", "share of personal contributions"), "enrolled": ("参保人数", "enrolled"),
+    "village": ("村（社区）", "village or community"), "residents": ("人口数", "residents"),
     "task": ("任务数", "task"), "participation": ("参保率", "participation"),
     "section": ("文件依据", "section"), "level": ("政府层级", "government level"),
     "percent": ("比例", "percent"), "late": ("期外缴费人数", "late payers"),
     "refused": ("期外不予参保", "late refused"), "not_enrolled": ("未参保", "not enrolled"),
-    "target": ("目标", "target"), "met": ("是否达标", "target met"), "group": ("人群", "group"),
+    "target": ("目标", "target"), "met": ("是否达标", "target met"), "group": ("人群", "target group"),
     "members": ("人群人数", "members"), "rate": ("经费标准", "rate tier"),
     "work": ("工作经费（元）", "work funds (yuan)"), "reward": ("奖励（元）", "reward (yuan)"),
     "record": ("录入补助（元）", "record fee (yuan)"), "deduction": ("扣减（元）", "deduction (yuan)"),
@@ -92,16 +93,11 @@ class Outlay:
     def fiscal_split_fen(self) -> dict[str, int]:
         """The fiscal subsidy by government level in fen, adding up exactly (largest remainder)."""
         split = self.scenario.policy.contribution.fiscal_subsidy_split
-        total = self.fiscal_fen()
-        levels = ("central", "provincial", "city", "county")
-        # shares in hundredths of a percent; floor each, then hand the leftover fen to the
-        # largest remainders (ties: the higher level first), so all are >= 0 and add up
-        basis = [total * int(getattr(split, lvl) * 100) for lvl in levels]
-        out = [b // 10000 for b in basis]
-        order = sorted(range(4), key=lambda i: (-(basis[i] % 10000), i))
-        for i in order[:total - sum(out)]:
-            out[i] += 1
-        return dict(zip(levels, out))
+        return split_fen(self.fiscal_fen(), {lvl: getattr(split, lvl) for lvl in LEVELS})
+
+    def budget(self) -> Headline:
+        """The budget headline (筹资总额, 政府支出合计, 县级负担 and its parts), in fen."""
+        return headline(self)
 
     def enrolled_by_timing(self) -> dict[str, int]:
         """Enrolled persons by timing class (``reference.TIMINGS``), every class present:
@@ -180,6 +176,7 @@ class Outlay:
         if wf is not None:
             out["work_funds"] = {"villages_total": yuan_number(int(wf["total"].sum())),
                                  "awards_total": yuan_number(self.awards_fen())}
+        out["budget"] = self.budget().to_json()
         out.update({k: v for k, v in self.meta.items() if k not in out})
         return out
 

@@ -459,13 +459,47 @@ class Award(_Flagged):
 
 
 class WorkFunds(_Flagged):
-    """Collection work funds paid to villages (or towns), by participation (yuan per person)."""
+    """Collection work funds paid to villages (or towns), by participation (yuan per person).
+
+    ``payer`` says whose budget pays them (``not_stated``: shown on its own line of the
+    budget headline, never counted in the county's burden); ``payer_section`` cites it.
+    """
 
     basis: Literal["residents", "task"]
     rates: tuple[WorkFundRate, ...] = Field(min_length=1)
     per_record: Fen = 0
     awards: tuple[Award, ...] = ()
     section: str = Field(min_length=1)
+    payer: Literal["county", "town", "not_stated"] = "not_stated"
+    payer_section: str | None = None
+
+
+class LevelSplit(_Flagged):
+    """A cited split of one funding source's outlay by government level (percent, sum 100).
+
+    Only with such a split does the budget headline attribute medical assistance or
+    "government, source not named" to a level (DESIGN.md, "Money and accounting rules").
+    """
+
+    central: Percent = Decimal(0)
+    provincial: Percent = Decimal(0)
+    city: Percent = Decimal(0)
+    county: Percent = Decimal(0)
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sums_to_100(self):
+        total = self.central + self.provincial + self.city + self.county
+        if total != 100:
+            raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
+        return self
+
+
+class Budget(_Flagged):
+    """Optional, cited attribution of sources the documents do not place at a level."""
+
+    medical_assistance_split: LevelSplit | None = None
+    unspecified_government_split: LevelSplit | None = None
 
 
 class MultipleIdentities(_Flagged):
@@ -545,6 +579,7 @@ class Policy(_Model):
     timing: Timing
     targets: Targets
     work_funds: WorkFunds | None = None
+    budget: Budget = Budget()
     area: Area
     behaviour: Behaviour = Behaviour()
     notes: tuple[str, ...] = ()        # English

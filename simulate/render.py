@@ -39,10 +39,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .pdf import print_pdf
 from .safehtml import CSP_META, escape, with_csp
 
 NOTEBOOK_NAME = "report.ipynb"
 HTML_NAME = "report.html"
+PDF_NAME = "report.pdf"
+PDF_SKIPPED_NAME = "report.pdf-SKIPPED.txt"
 RESULTS_NAME = "results.json"
 INDEX_NAME = "index.html"
 FAILED_DIR = "failed"
@@ -81,6 +84,7 @@ class RunResult:
     artifacts: tuple[str, ...] = ()
     error: str | None = None
     failed_notebook: Path | None = None
+    pdf_skipped: str | None = None   # why report.pdf was not printed (no Chromium, …)
 
     @property
     def ok(self) -> bool:
@@ -223,6 +227,10 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
             title = str(params.get("title") or results.get("title") or out_dir.name)
             (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
                                           encoding="utf-8")
+            pdf_skipped = print_pdf(work / HTML_NAME, work / PDF_NAME)   # None when printed
+            if pdf_skipped:   # the report stands without it; say so where the user looks
+                (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n",
+                                                     encoding="utf-8")
             artifacts = tuple(sorted(p.name for p in work.iterdir()
                                      if p.is_file() and not p.name.startswith(".simulate")))
         except ReportError as exc:
@@ -235,7 +243,7 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
             raise ReportError(message, failed) from exc
     return RunResult(name=out_dir.name, out_dir=out_dir, parameters=params,
                      seconds=time.perf_counter() - started, results=results,
-                     artifacts=artifacts)
+                     artifacts=artifacts, pdf_skipped=pdf_skipped)
 
 
 def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: float,

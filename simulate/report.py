@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -107,15 +108,22 @@ def _check_population(sc, population: str | Path) -> None:
 
 def report(scenario: str | Path, out: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
            seed: int = 0, size: int | None = None, population: str | None = None, lang: str = "zh",
-           timeout: float = 600.0):
-    """Render the scenario report into ``out`` (default ``reports/<scenario id>``)."""
+           baseline: str | Path | None = None, timeout: float = 600.0):
+    """Render the scenario report into ``out`` (default ``reports/<scenario id>``).
+
+    With overrides, a variant that ``extends`` another scenario, or ``baseline``, the report
+    is a comparison with its baseline (``simulate.whatif``), both over the same people.
+    """
     from .policy import load_scenario
     from .render import ReportError, render_notebook
     sc = load_scenario(scenario, overrides)   # fail fast, one line, before any kernel starts
+    if baseline is not None:
+        load_scenario(baseline)
     if population:
         _check_population(sc, population)
     out_dir = Path(out) if out else Path("reports") / sc.id
     params = {"scenario": str(Path(scenario).resolve()), "overrides": dict(overrides or {}),
+              "baseline": str(Path(baseline).resolve()) if baseline else None,
               "seed": seed, "size": size, "population": str(Path(population).resolve()) if population else None,
               "lang": lang}
     try:
@@ -175,6 +183,8 @@ def _report_parsers(sub) -> None:
     p.add_argument("scenario")
     _add_set(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>)")
+    p.add_argument("--baseline", metavar="SCENARIO",
+                   help="compare with this scenario (default: the scenario without --set, or a variant's parent)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--seed", type=_seed, default=0)
     g = p.add_mutually_exclusive_group()
@@ -195,9 +205,11 @@ def _report_parsers(sub) -> None:
 def _report_cmd(args) -> int:
     from .cli import _overrides
     run = report(args.scenario, args.out, overrides=_overrides(args), seed=args.seed, size=args.size,
-                 population=args.population, lang=args.lang)
+                 population=args.population, lang=args.lang, baseline=args.baseline)
     print(f"report written to {run.out_dir} ({run.seconds:.1f} s): "
           + ", ".join(run.artifacts))
+    if run.pdf_skipped:
+        print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
     return 0
 
 

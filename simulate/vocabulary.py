@@ -23,6 +23,7 @@ class Term:
     en: str
     level: str = ""
     bit: int = -1
+    colour: str = ""
 
     def label(self, lang: Lang = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -40,6 +41,8 @@ _VOCAB = _load()
 IDENTITIES: dict[str, Term] = {t.id: t for t in _VOCAB["identities"]}
 SOURCES: dict[str, Term] = {t.id: t for t in _VOCAB["sources"]}
 GOVERNMENT_LEVELS: dict[str, Term] = {t.id: t for t in _VOCAB["government_levels"]}
+#: Flows shown beside the sources in charts (fiscal subsidy, work funds, awards).
+SERIES: dict[str, Term] = {t.id: t for t in _VOCAB["series"]}
 #: Funding sources in display order; ``individual`` is always first.
 SOURCE_IDS: tuple[str, ...] = tuple(SOURCES)
 IDENTITY_IDS: tuple[str, ...] = tuple(IDENTITIES)
@@ -63,7 +66,21 @@ def identities_of(mask: int) -> list[str]:
 
 def label(term_id: str, lang: Lang = "zh") -> str:
     """The zh or en label of any identity, source or government level id."""
-    for table in (SOURCES, IDENTITIES, GOVERNMENT_LEVELS):
+    for table in (SOURCES, IDENTITIES, GOVERNMENT_LEVELS, SERIES):
         if term_id in table:
             return table[term_id].label(lang)
     return term_id
+
+
+def colour(term_id: str) -> str:
+    """The fixed chart colour (``#RRGGBB``) of a source, government level or flow.
+
+    One colour per id in every chart, language and scenario (issue 12 item 3); a level key
+    such as ``fiscal_subsidy.county`` takes its level's colour.
+    """
+    for table in (SOURCES, SERIES, GOVERNMENT_LEVELS):
+        if term_id in table and table[term_id].colour:
+            return table[term_id].colour
+    if "." in term_id:
+        return colour(term_id.rsplit(".", 1)[1])
+    raise KeyError(f"no colour for {term_id!r} (add it to vocabulary.yaml)")

@@ -25,7 +25,7 @@ def run(tmp_path_factory) -> RunResult:
 
 def test_run_folder_holds_every_artifact(run):
     names = {p.name for p in run.out_dir.iterdir()} - {".simulate-manifest.json"}
-    assert names == {"report.ipynb", "report.html", "results.json", "chart.png", "tables.xlsx"}
+    assert names == {"report.ipynb", "report.html", "report.pdf", "results.json", "chart.png", "tables.xlsx"}
     assert set(run.artifacts) == names
     manifest = json.loads((run.out_dir / ".simulate-manifest.json").read_text("utf-8"))
     assert set(manifest["files"]) == names and manifest["command"] == "report"
