@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .lifecycle import dying_with_us
+
 ENV = "SIMULATE_CHROMIUM"
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _FIXED_DATE = b"20000101000000"
@@ -53,10 +55,12 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
         out = Path(profile) / "out.pdf"
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
                "--disable-extensions", "--no-first-run", "--disable-dev-shm-usage",
+               # no network: a closed machine refuses these connections, many at a time
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
                f"--user-data-dir={profile}", f"--print-to-pdf={out}", Path(html).resolve().as_uri()]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, **dying_with_us())
         except subprocess.TimeoutExpired:
             return f"{chromium} did not finish printing within {timeout:g} s"
         except OSError as exc:
