@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .formatting import yuan
 from .outlay import Outlay
 from .safehtml import escape, style
 from .vocabulary import SOURCE_IDS, label
@@ -156,6 +157,11 @@ class Story:
                                 f"Under the document ({sec}) they pay the whole financing themselves (personal "
                                 "standard + fiscal subsidy) with no subsidy tier: the fiscal subsidy is budgeted for "
                                 "those enrolled in the period, so late payers carry it themselves.", self.lang),
+            "fixed_charge": T(f"按文件（{sec}），期外缴费人员按文件规定的金额缴纳（{yuan(late.charge or 0)}元），"
+                              "不享受资助档次；财政补助按期内参保人员安排，期外缴费人员没有财政补助。",
+                              f"Under the document ({sec}) they pay the amount it states ({yuan(late.charge or 0)} "
+                              "yuan) with no subsidy tier: the fiscal subsidy is budgeted for those enrolled in "
+                              "the period, so late payers get none.", self.lang),
             "personal": T(f"按文件（{sec}），期外缴费人员按个人缴费标准缴费，不享受资助档次。",
                           f"Under the document ({sec}) they pay the personal standard with no subsidy tier.", self.lang),
             "not_accepted": T(f"按文件（{sec}），期外不予参保。", f"Under the document ({sec}) they cannot enroll.",
