@@ -439,6 +439,9 @@ def _timing_formula(sc, tid: str, source: str, timing: str, fen: int, regular_fe
             return got[0]
         return None
     std, fs = pol.contribution.personal, pol.contribution.fiscal_subsidy
+    late = pol.timing.late
+    if late.mode == "fixed_charge" and fen == late.charge:
+        return None   # a stated charge (思南 830 元) does not follow the standards: a number, not a formula
     if source == "individual" and params.personal:
         if fen == std + fs and params.fiscal:
             return f"{params.personal}+{params.fiscal}"

@@ -100,7 +100,7 @@ def test_changing_a_parameter_cell_recomputes_like_the_engine(sinan):
         xl.evaluate(f"'测算'!{ws.cell(r, c).coordinate}")
     assert xl.evaluate(f"'汇总'!{cell}") == 280
     xl.set_value(f"'汇总'!{cell}", 300)
-    for s in ("individual", "county_finance", "health_commission"):
+    for s in ("individual", "county_finance", "unspecified_government"):
         c = _column(ws, f"{label(s, 'zh')} 金额（元）")
         assert round(xl.evaluate(f"'测算'!{ws.cell(r, c).coordinate}") * 100) == \
             int(moved.source_fen()[SOURCE_IDS.index(s)]), s
