@@ -398,6 +398,9 @@ class Story:
         rows.append((T("文号", "Document", lang), sc.policy.document.number))
         rows.append((T("参数调整", "Changes", lang), wi.changes_text(lang, 50) if wi else
                      T("无（按文件规定）", "none (the document as written)", lang)))
+        if prov["overrides"]:   # every --set exactly as given, money or not (a title, a note)
+            rows.append((T("命令行参数（--set）", "Overrides (--set)", lang),
+                         "; ".join(f"{k} = {v}" for k, v in prov["overrides"].items())))
         if wi is not None:
             rows.append((T("基准", "Baseline", lang), wi.baseline_text(lang)))
         rows += [(T("人口", "Population", lang), self.population_text()),
