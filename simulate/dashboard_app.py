@@ -88,12 +88,36 @@ CSS = """<style>
 </style>"""
 
 
+def page_font(model: DashboardModel) -> str:
+    """A ``<style>`` embedding the Chinese glyphs the page can show (this machine's browser may
+    have no CJK font): every character of the scenario files, the notebook and the modules whose
+    words reach the screen, subset once when the dashboard starts."""
+    from importlib import resources
+
+    from .fonts import CSS_FAMILY, css_font_face
+    from .resources import notebook_path
+    texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
+    texts.append(notebook_path("what_if.ipynb").read_text("utf-8"))
+    here = resources.files("simulate")
+    for name in ("dashboard_app.py", "dashboard_model.py", "story.py", "whatif.py", "budget.py", "outlay.py",
+                 "vocabulary.yaml", "charts.py", "formatting.py"):
+        if here.joinpath(name).is_file():
+            texts.append(here.joinpath(name).read_text("utf-8"))
+    face = css_font_face("".join(texts))
+    stack = f"'{CSS_FAMILY}', 'DejaVu Sans', sans-serif"
+    return (f"<style>{face}\nbody, .jp-RenderedHTMLCommon, .widget-label, .widget-html-content, .widget-button, "
+            f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}</style>")
+
+
 class DashboardApp:
     """The whole screen for one scenario; :meth:`widget` is what the notebook displays."""
 
     def __init__(self, scenario: str | Path, *, lang: str = "zh", size: int | None = None, seed: int = 0,
                  population: str | None = None, output_root: str | Path | None = None) -> None:
         import ipywidgets as w
+
+        from .fonts import use_chinese_font
+        use_chinese_font()   # the charts' Chinese labels
         self.w = w
         self.lang = lang
         self.model = DashboardModel(scenario, size=size, seed=seed, population=population)
@@ -201,7 +225,7 @@ class DashboardApp:
         self.labels["keep-head"], self.labels["pop-head"] = keep_head, pop_head
         self._relabel_heads()
         right = w.VBox([self.status, self.figures, self.charts], layout=w.Layout(min_width="560px", flex="1"))
-        return w.VBox([w.HTML(CSS), self.head, self.lang_toggle, pop_head, self.population_row,
+        return w.VBox([w.HTML(CSS + page_font(self.model)), self.head, self.lang_toggle, pop_head, self.population_row,
                        w.HBox([self.levers_box, right], layout=w.Layout(flex_flow="row wrap")),
                        keep_head, self.keep_box, self.report_html])
 
@@ -392,8 +416,6 @@ def start(scenario: str | Path | None = None, *, settings: dict[str, Any] | None
     starting lever values by key; with ``output_dir`` also write ``results.json`` of them."""
     from IPython.display import display
 
-    from .fonts import use_chinese_font
-    use_chinese_font()
     path = os.environ.get("SIMULATE_SCENARIO") if scenario is None else scenario
     if not path:
         raise SimulateError("scenario", "give a scenario file")
