@@ -106,7 +106,8 @@ def page_font(model: DashboardModel) -> str:
     face = css_font_face("".join(texts))
     stack = f"'{CSS_FAMILY}', 'DejaVu Sans', sans-serif"
     return (f"<style>{face}\nbody, .jp-RenderedHTMLCommon, .widget-label, .widget-html-content, .widget-button, "
-            f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}</style>")
+            f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}\n"
+            f"code {{font-family: '{CSS_FAMILY}', 'DejaVu Sans Mono', monospace !important}}</style>")
 
 
 class DashboardApp:
