@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulate.dashboard_app import figures_html  # noqa: E402
-from simulate.dashboard_model import DashboardModel  # noqa: E402
+from simulate.dashboard_app import figures_html
+from simulate.dashboard_model import DashboardModel
 
 TARGET_MS = 300.0
 ROUNDS = 15

@@ -17,7 +17,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .dashboard_model import DashboardModel, DashboardWhatIf, Lever, overrides_for, save_variant
+from .dashboard_model import (
+    DashboardModel,
+    DashboardWhatIf,
+    Lever,
+    overrides_for,
+    save_variant,
+)
 from .errors import SimulateError
 from .formatting import yuan
 from .vocabulary import SOURCE_IDS, label
@@ -68,7 +74,7 @@ def figures_html(wi: DashboardWhatIf, lang: str) -> str:
     for key, name, b, w in rows:
         delta = w - b
         sign = "+" if delta > 0 else ""
-        cls = ' class="dash-total"' if key in dict((k, 1) for k, *_ in TOTALS) else ""
+        cls = ' class="dash-total"' if key in {k for k, *_ in TOTALS} else ""
         body.append(f'<tr{cls}><th class="fig-name">{escape(name)}</th>'
                     f'<td class="fig-{key}-base">{yuan(b)}</td><td class="fig-{key}-what_if">{yuan(w)}</td>'
                     f'<td class="fig-{key}-change">{sign}{yuan(delta)}</td></tr>')
@@ -342,6 +348,7 @@ class DashboardApp:
     def _workbook(self, _: Any = None) -> Path | None:
         """Write the comparison workbook where the box says and offer it as a download link."""
         import simulate
+
         from .story import Story
         from .workbook import write_estimate
         if self.last is None:

@@ -7,7 +7,8 @@ A frame from ``Outlay.by_source``/``by_tier`` or ``Comparison.by_source`` holds 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import formatting
 from .safehtml import style
@@ -29,7 +30,7 @@ def formatter(column: Any, kind: str) -> Callable[[Any], str] | None:
     name = str(column)
     change = any(w in name for w in _CHANGE_WORDS)
     if kind == "f" and ("元" in name or "yuan" in name or name in _MONEY_NAMES):
-        return lambda v: _signed(formatting.yuan(int(round(v * 100))), v < 0, change)
+        return lambda v: _signed(formatting.yuan(round(v * 100)), v < 0, change)
     if kind == "f" and "%" in name:   # already in percent units
         return lambda v: "—" if math.isnan(v) else _signed(formatting.percent(v / 100), v < 0, change)
     if kind == "f" and any(w in name for w in _SHARE_WORDS):

@@ -46,7 +46,7 @@ def _free_port() -> int:
 
 def _cli(*sets: str) -> dict:
     args = [a for s in sets for a in ("--set", s)]
-    r = subprocess.run([sys.executable, "-m", "simulate", "run", str(SCENARIO), *args, "--json"],
+    r = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "run", str(SCENARIO), *args, "--json"],
                        capture_output=True, text=True, timeout=300, cwd=ROOT,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
@@ -142,7 +142,7 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
             page.wait_for_selector(".fig-county_burden-what_if", timeout=WAIT_PAGE * 1000)
 
             # no code on the page, and every tier of 嵩明 has a slider under its full name
-            html, text = page.content(), page.inner_text("body")
+            text = page.inner_text("body")
             assert not [ln for ln in _code_lines() if ln in text], "code on the page"
             assert "Traceback" not in text and "Error" not in text
             assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-InputArea-editor:visible, .cm-editor").count() == 0
@@ -177,12 +177,12 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
         finally:
             browser.close()
 
-    r = subprocess.run([sys.executable, "-m", "simulate", "validate", str(target)], capture_output=True,
+    r = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "validate", str(target)], capture_output=True,
                        text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
     saved = target.read_text("utf-8")
     assert saved.count("assumption: true") >= 2 and "What-if" in saved and "extends:" in saved
-    v = subprocess.run([sys.executable, "-m", "simulate", "run", str(target), "--json"], capture_output=True,
+    v = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "run", str(target), "--json"], capture_output=True,
                        text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert v.returncode == 0, v.stderr
     assert _expected(json.loads(v.stdout)) == both

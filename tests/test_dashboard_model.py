@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulate.dashboard_model import DashboardModel, levers, overrides_for, save_variant, set_arguments
+from simulate.dashboard_model import (
+    DashboardModel,
+    levers,
+    overrides_for,
+    save_variant,
+    set_arguments,
+)
 from simulate.overrides import parse_assignments
 from simulate.policy import load_scenario
 from simulate.runner import run
@@ -111,7 +117,7 @@ def test_saved_variant_holds_only_the_changes_and_validates(songming, tmp_path):
     assert [t["id"] for t in doc["tiers"]] == ["dibao"]
     for part in (doc["contribution"], doc["contribution"]["fiscal_subsidy_split"], doc["tiers"][0], doc["behaviour"]):
         assert part["assumption"] is True and "What-if" in part["note"] and "假设情景" in part["note_zh"]
-    r = subprocess.run([sys.executable, "-m", "simulate", "validate", str(target)], capture_output=True, text=True,
+    r = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "validate", str(target)], capture_output=True, text=True,
                        timeout=120, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     variant = load_scenario(target)
