@@ -131,3 +131,12 @@ def test_a_variant_needs_a_change(songming, tmp_path):
     with pytest.raises(SimulateError):
         save_variant(songming, {}, tmp_path / "v.yaml")
     assert not (tmp_path / "v.yaml").exists()
+
+
+def test_report_command_carries_the_same_overrides(songming, tmp_path):
+    overrides = overrides_for(songming.base, {"personal": 200, "behaviour": True}, songming.levers)
+    cmd = songming.report_command(overrides, tmp_path / "r", "en")
+    assert cmd[3:5] == ["report", str(songming.path)]
+    sets = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--set"]
+    assert parse_assignments(sets) == overrides
+    assert cmd[cmd.index("--size") + 1] == str(SIZE) and cmd[cmd.index("--seed") + 1] == "4"
