@@ -174,6 +174,11 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
             page.locator(".dash-save button, button.dash-save").first.click()
             page.wait_for_selector(".dash-saved-path", timeout=WAIT_FIGURES * 1000)
             assert page.inner_text(".dash-saved-path").strip() == str(target)
+
+            # the English switch relabels the page; the figures stay the same
+            page.locator(".dash-lang button", has_text="English").click()
+            page.wait_for_selector("text=County's own burden", timeout=WAIT_FIGURES * 1000)
+            assert _shown(page, both) == both
         finally:
             browser.close()
 
