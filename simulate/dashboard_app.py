@@ -281,7 +281,7 @@ class DashboardApp:
         try:
             self.model.set_population(self.size_box.value or None, self.seed_box.value,
                                       self.file_box.value.strip() or None)
-        except SimulateError as exc:
+        except Exception as exc:   # noqa: BLE001 - a bad file or size is one line on screen
             self._error(exc)
             return
         self.update()
@@ -299,7 +299,7 @@ class DashboardApp:
         try:
             overrides = overrides_for(self.model.base, self.values(), self.model.levers)
             wi = self.model.recompute(overrides)
-        except SimulateError as exc:
+        except Exception as exc:   # noqa: BLE001 - a meeting sees one line, never a traceback
             self._error(exc)
             return None
         self.elapsed_ms = (time.perf_counter() - start) * 1000

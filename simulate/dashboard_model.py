@@ -262,20 +262,27 @@ class DashboardModel:
         self.set_population(size, seed, population)
 
     def set_population(self, size: int | None = None, seed: int = 0, population: str | Path | None = None) -> None:
-        """Choose the people (synthetic ``size``/``seed``, or a CSV) and rerun the baseline."""
-        self.seed = int(seed)
-        self.population_file = Path(population) if population else None
-        self._kept: dict[tuple, SyntheticPopulation] = {}
-        self._people: Population | None = None
-        if self.population_file is not None:
-            villages = None
-            if self.base.policy.area.villages_file:
-                villages = read_villages(self.base.data_path(self.base.policy.area.villages_file))
-            self._people = read_population_csv(self.population_file, villages)
-            self.size = len(self._people.age)
-        else:
-            self.size = int(size) if size else default_size(self.base)
-        self.baseline = self.run(self.base)
+        """Choose the people (synthetic ``size``/``seed``, or a CSV) and rerun the baseline; on a
+        bad choice nothing changes (the error says why)."""
+        previous = dict(self.__dict__)
+        try:
+            self.seed = int(seed)
+            self.population_file = Path(population) if population else None
+            self._kept: dict[tuple, SyntheticPopulation] = {}
+            self._people: Population | None = None
+            if self.population_file is not None:
+                villages = None
+                if self.base.policy.area.villages_file:
+                    villages = read_villages(self.base.data_path(self.base.policy.area.villages_file))
+                self._people = read_population_csv(self.population_file, villages)
+                self.size = len(self._people.age)
+            else:
+                self.size = int(size) if size else default_size(self.base)
+            self.baseline = self.run(self.base)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
 
     @property
     def default_population(self) -> bool:

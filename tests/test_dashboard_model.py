@@ -140,3 +140,18 @@ def test_report_command_carries_the_same_overrides(songming, tmp_path):
     sets = [cmd[i + 1] for i, a in enumerate(cmd) if a == "--set"]
     assert parse_assignments(sets) == overrides
     assert cmd[cmd.index("--size") + 1] == str(SIZE) and cmd[cmd.index("--seed") + 1] == "4"
+
+
+def test_a_bad_population_changes_nothing(tmp_path):
+    from simulate.errors import SimulateError
+    m = DashboardModel(ROOT / "scenarios" / "songming-2018.yaml", size=SIZE, seed=4)
+    before = m.baseline.to_json()
+    bad = tmp_path / "people.csv"
+    bad.write_text("not,a,population\n1,2,3\n", "utf-8")
+    with pytest.raises(SimulateError):
+        m.set_population(population=bad)
+    assert (m.size, m.seed, m.population_file) == (SIZE, 4, None)
+    assert m.recompute({}).baseline.to_json() == before
+    with pytest.raises(SimulateError):
+        m.set_population(size=0 - 5)
+    assert m.size == SIZE
