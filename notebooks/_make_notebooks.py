@@ -23,6 +23,11 @@ def _notebook(cells) -> nbformat.NotebookNode:
     return nb
 
 
+def how_to(text: str):
+    """A Chinese "how to use" cell for someone opening the notebook; reports drop it (remove-cell)."""
+    return new_markdown_cell(text.strip(), metadata={"tags": ["remove-cell"]})
+
+
 def _params(source: str):
     return new_code_cell(source.strip(), metadata={"tags": ["parameters"]})
 
@@ -445,6 +450,9 @@ write_results(out_dir, {
 
 def sweep_report() -> nbformat.NotebookNode:
     return _notebook([
+        how_to("**怎么用**：本笔记本是参数扫描报告的模板，通常不直接打开，而是运行 "
+               "`simulate sweep 情景文件.yaml --param 参数路径 --values 取值1,取值2,…`，"
+               "在输出文件夹中打开 report.html。直接在 JupyterLab 中运行时，先改下面的参数单元格，再运行全部单元格。"),
         _params(SWEEP_PARAMS),
         code(SWEEP_SETUP),
         code(SWEEP_HEADLINE),
@@ -537,6 +545,9 @@ results = story.write(out_dir, simulate.__version__)
 
 def scenario_report() -> nbformat.NotebookNode:
     return _notebook([
+        how_to("**怎么用**：本笔记本是情景测算报告的模板，通常不直接打开，而是运行 "
+               "`simulate report 情景文件.yaml`（可加 `--set 参数=取值` 做假设情景），"
+               "在输出文件夹中打开 report.html 或 report.pdf。直接在 JupyterLab 中运行时，先改下面的参数单元格，再运行全部单元格。"),
         _params(SR_PARAMS),
         code(SR_SETUP),
         code(SR_SOURCES),
@@ -567,6 +578,7 @@ from IPython.display import display
 
 import simulate
 from simulate.fonts import use_chinese_font
+from simulate.pretty import pretty
 ''' + FIND_ROOT + '''
 
 use_chinese_font()
@@ -585,11 +597,11 @@ print("档次 tiers:", ", ".join(t.id for t in pol.tiers))
 QS_RUN = '''
 out = simulate.run(sc, size=size, seed=seed, progress=False)
 print(f"persons {out.persons:,}  enrolled {out.enrolled:,}")
-out.by_source("zh")
+pretty(out.by_source("zh"))
 '''
 
 QS_TIER = '''
-out.by_tier("zh")
+pretty(out.by_tier("zh"))
 '''
 
 QS_PLOT = '''
@@ -605,9 +617,14 @@ plt.show()
 '''
 
 QS_CHANGE = '''
-changed = simulate.load_scenario(in_repo(scenario), {"contribution.personal": new_personal})
+# the changed scenario gets its own id and title, so the comparison names it
+name = f"个人缴费标准 {pol.contribution.personal // 100}→{new_personal} 元"
+changed = simulate.load_scenario(in_repo(scenario), {
+    "contribution.personal": new_personal, "id": f"{sc.id}-personal-{new_personal}",
+    "title.zh": f"{pol.title.zh}（假设：{name}）"})
 comparison = simulate.compare(sc, [changed], size=size, seed=seed)
-comparison.by_source("zh")
+print("；".join(comparison.legend("zh")))
+pretty(comparison.by_source("zh"))
 '''
 
 QS_EXPLAIN = '''
@@ -634,7 +651,11 @@ def quickstart() -> nbformat.NotebookNode:
 # 快速入门（Quickstart）
 
 用 `simulate` 计算一个县的城乡居民医保个人缴费由谁支付（who pays the resident medical-insurance
-contribution）。从上到下运行即可（run top to bottom）。
+contribution）。
+
+**怎么用**：在 JupyterLab 中打开本笔记本，点菜单“运行 → 运行全部单元格”（Run → Run All Cells），
+从上到下依次得到结果；想换一个县或改个人缴费标准，只改下面参数单元格里的 `scenario` 或 `new_personal` 再运行全部。
+表格中金额单位为元（带千位分隔符），比例为百分数。
 """),
         _params(QS_PARAMS),
         md("**1. 准备**（setup）：找到仓库根目录，注册中文字体（register the Chinese font for charts）。"),
@@ -660,204 +681,38 @@ contribution）。从上到下运行即可（run top to bottom）。
 # --------------------------------------------------------------------------- what-if
 
 WI_PARAMS = '''
-# Parameters (papermill). personal None keeps the standard of the scenario.
-# settings maps override paths to the starting values of the sliders.
+# Parameters (papermill). settings: starting lever values by lever key, e.g. {"personal": 200}.
+# size None and seed 0 are the defaults of simulate run. population: a person-level CSV instead.
 scenario = "scenarios/langxi-2024.yaml"
-personal = None
-rule = None
 settings = {}
+size = None
+seed = 0
+population = None
+lang = "zh"
 output_dir = None
 '''
 
-WI_SETUP = '''
-from pathlib import Path
-
-import ipywidgets as widgets
-import matplotlib.pyplot as plt
-import pandas as pd
-from IPython.display import Markdown, display
-
-import simulate
-from simulate.analysis import expected_value
-from simulate.fonts import use_chinese_font
-from simulate.safehtml import md, style
-from simulate.vocabulary import SOURCE_IDS, colour, label
-''' + FIND_ROOT + '''
-
-use_chinese_font()
-SCENARIOS = ["sinan-2021.yaml", "langxi-2024.yaml", "daligang-2020.yaml", "songming-2018.yaml", "shuangpai-2022.yaml"]
-options = []
-for name in SCENARIOS:
-    path = ROOT / "scenarios" / name
-    options.append((simulate.load_scenario(path).policy.title.zh, str(path.resolve())))
-start = str(in_repo(scenario).resolve())
-if start not in [p for _, p in options]:
-    options.append((simulate.load_scenario(start).policy.title.zh, start))
-MAX_TIER_SLIDERS = 4
-RULES = [("就高不就低（highest benefit）", "highest_benefit"), ("按优先顺序（priority）", "priority")]
-'''
-
-WI_WIDGETS = '''
-picker = widgets.Dropdown(options=options, value=start, description="情景", layout=widgets.Layout(width="520px"))
-personal_slider = widgets.IntSlider(description="个人缴费（元）", min=50, max=1000, step=10,
-                                    continuous_update=False, style={"description_width": "150px"},
-                                    layout=widgets.Layout(width="520px"))
-rule_toggle = widgets.ToggleButtons(options=RULES, description="多重身份", style={"description_width": "80px"})
-tier_box = widgets.VBox()
-out = widgets.Output()
-state = {"sliders": {}, "last": None}
-
-
-def tier_sliders(sc):
-    """One slider per fixed-subsidy amount or percent tier (the first few), keyed by override path."""
-    sliders = {}
-    for tier in sc.policy.tiers:
-        sub = tier.subsidy
-        name = tier.label.zh
-        if sub.form == "fixed_subsidy" and len(sliders) < MAX_TIER_SLIDERS:
-            sliders[f"tiers.{tier.id}.subsidy.amount"] = widgets.IntSlider(
-                description=f"{name}（元）", value=int(sub.amount // 100), min=0, max=1000, step=1,
-                continuous_update=False, style={"description_width": "150px"}, layout=widgets.Layout(width="520px"))
-        elif sub.form == "percent" and len(sliders) < MAX_TIER_SLIDERS:
-            sliders[f"tiers.{tier.id}.subsidy.percent"] = widgets.IntSlider(
-                description=f"{name}（%）", value=int(sub.percent), min=0, max=100, step=5,
-                continuous_update=False, style={"description_width": "150px"}, layout=widgets.Layout(width="520px"))
-    return sliders
-'''
-
-WI_UPDATE = '''
-def chart(table):
-    """Bars by funding source, the scenario as written against the sliders (10,000 yuan):
-    individuals on the left, the subsidising sources on the right (their own scale)."""
-    parts = [table.iloc[:1], table.iloc[1:]]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 0.45 * len(table) + 2), gridspec_kw={"width_ratios": [1, 2]})
-    keys = {label(s, "zh"): s for s in SOURCE_IDS}
-    for ax, part, name in zip(axes, parts, ["个人缴费", "各资助来源"]):
-        ys = range(len(part))
-        colours = [colour(keys[n]) for n in part["资金来源"]]   # each source's fixed colour
-        ax.barh([y - 0.2 for y in ys], part["原方案（万元）"], 0.4, label="原方案（浅色）", color=colours,
-                alpha=0.4, hatch="///", edgecolor="#555555", linewidth=0.4)
-        ax.barh([y + 0.2 for y in ys], part["调整后（万元）"], 0.4, label="调整后", color=colours)
-        ax.set_yticks(list(ys), part["资金来源"])
-        ax.invert_yaxis()
-        ax.set_xlabel("期望支出（万元）")
-        ax.set_title(name)
-    axes[1].legend(fontsize=8)
-    fig.suptitle("各资金来源期望支出：原方案与调整后")
-    fig.tight_layout()
-    plt.show()
-
-
-def current_overrides():
-    sc = simulate.load_scenario(picker.value)
-    changes = {}
-    if personal_slider.value * 100 != sc.policy.contribution.personal:
-        changes["contribution.personal"] = personal_slider.value
-    if rule_toggle.value != sc.policy.multiple_identities.rule:
-        changes["multiple_identities.rule"] = rule_toggle.value
-    for path, slider in state["sliders"].items():
-        if slider.value != state["defaults"][path]:
-            changes[path] = slider.value
-    return changes
-
-
-def update(*_):
-    """Recompute the expected outlay for the sliders' values and redraw the table and chart."""
-    changes = current_overrides()
-    with out:
-        out.clear_output(wait=True)
-        try:
-            base = expected_value(picker.value)
-            ev = expected_value(picker.value, overrides=changes)
-        except simulate.SimulateError as exc:
-            display(Markdown(f"**无法计算（cannot compute）**：{md(exc)}"))
-            state["last"] = None
-            return None
-        sources = [s for s in SOURCE_IDS if base["by_source"].get(s) or ev["by_source"].get(s)]
-        table = pd.DataFrame({
-            "资金来源": [label(s, "zh") for s in sources],
-            "原方案（万元）": [base["by_source"].get(s, 0.0) / 10_000 for s in sources],
-            "调整后（万元）": [ev["by_source"].get(s, 0.0) / 10_000 for s in sources],
-        })
-        table["变化（万元）"] = table["调整后（万元）"] - table["原方案（万元）"]
-        display(Markdown(f"期望参保人数（expected enrolled）：{base['enrolled']:,.0f} → {ev['enrolled']:,.0f}；"
-                         f"计算用时 {ev['elapsed_ms']:.0f} ms"))
-        display(style(table, {c: "{:,.2f}" for c in table.columns[1:]}).hide(axis="index"))
-        chart(table)
-    state["last"] = {"overrides": changes, "expected_value": ev, "baseline": base, "table": table}
-    return state["last"]
-
-
-def load(*_):
-    """Reset the sliders to the chosen scenario's values, then recompute once."""
-    sc = simulate.load_scenario(picker.value)
-    state["quiet"] = True
-    personal_slider.value = int(sc.policy.contribution.personal // 100)
-    rule_toggle.value = sc.policy.multiple_identities.rule
-    state["sliders"] = tier_sliders(sc)
-    state["defaults"] = {path: slider.value for path, slider in state["sliders"].items()}
-    for slider in state["sliders"].values():
-        slider.observe(on_change, names="value")
-    tier_box.children = list(state["sliders"].values())
-    state["quiet"] = False
-    update()
-
-
-def on_change(change):
-    if not state.get("quiet"):
-        update()
-
-
-personal_slider.observe(on_change, names="value")
-rule_toggle.observe(on_change, names="value")
-picker.observe(load, names="value")
-'''
-
 WI_SHOW = '''
-load()
-if personal is not None:
-    personal_slider.value = int(personal)
-if rule is not None:
-    rule_toggle.value = rule
-for path, value in dict(settings or {}).items():
-    state["sliders"][path].value = value
-result = update()
-display(widgets.VBox([picker, personal_slider, tier_box, rule_toggle, out]))
-'''
+from simulate.dashboard_app import start
 
-WI_STATIC = '''
-if output_dir:
-    from simulate.render import write_results
-    last = state["last"]
-    display(Markdown("### 当前设置的结果（static copy of the result above）"))
-    display(style(last["table"], {c: "{:,.2f}" for c in last["table"].columns[1:]}).hide(axis="index"))
-    chart(last["table"])
-    write_results(output_dir, {
-        "title": "参数试算 what-if",
-        "headline": {"调整": ", ".join(f"{k}={v}" for k, v in last["overrides"].items()) or "无"},
-        "scenario": picker.value, "overrides": last["overrides"],
-        "expected_value": last["expected_value"], "baseline": last["baseline"]})
+app = start(scenario, settings=settings, size=size, seed=seed, population=population, lang=lang,
+            output_dir=output_dir)
 '''
 
 
 def what_if() -> nbformat.NotebookNode:
     return _notebook([
         md("""
-# 参数试算（What-if）
+# 参数试算看板（What-if dashboard）
 
-拖动滑块，立即看到各资金来源的期望支出（expected outlay by funding source）。计算用
-`simulate.analysis.expected_value`：不抽样，直接按合成人口的概率计算，几十毫秒完成。
-需要在 JupyterLab 中运行（ipywidgets 8 自带 JupyterLab 扩展，无需另装）。
+**怎么用**：在终端运行 `simulate dashboard 情景文件.yaml`，浏览器打开它打印的地址（只在本机 127.0.0.1）。
+左边每个滑块、下拉框都是情景里的一项政策参数（个人缴费标准、财政补助及其分担、每个资助档次的金额或比例及支付方、
+多重身份规则、行为响应）；拖动或用方向键改动后，右边的“基准 / 假设情景 / 增减”立即重算，数字与
+`simulate run 情景文件 --set …` 对同一批人口的结果一分不差。下方按钮可把当前设置保存为假设情景文件、
+生成完整报告、下载测算表。在 JupyterLab 中打开本笔记本并运行全部单元格，也得到同一个看板。
 """),
         _params(WI_PARAMS),
-        code(WI_SETUP),
-        md("**控件**（widgets）：情景下拉框、个人缴费标准、若干档次的定额/比例、多重身份规则。"),
-        code(WI_WIDGETS),
-        md("**重新计算**（recompute on change）：原方案与调整后并列，单位万元。"),
-        code(WI_UPDATE),
-        md("**开始试算**（start）："),
         code(WI_SHOW),
-        code(WI_STATIC),
     ])
 
 

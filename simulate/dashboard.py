@@ -102,6 +102,7 @@ def _kernel_environment(scenario: Path) -> dict[str, str]:
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env["PYTHONPATH"] = os.pathsep.join([root, *rest])
     env["SIMULATE_SCENARIO"] = str(scenario)
+    env["SIMULATE_DASHBOARD_CWD"] = os.getcwd()   # saved files go under the folder the user ran this in
     env.pop("MPLBACKEND", None)     # figures must show inline, even if the caller chose Agg
     return env
 

@@ -1,0 +1,442 @@
+"""The dashboard's levers and its recompute: one engine, one answer (issue 13 items 2-4).
+
+Levers are generated from a scenario: the personal standard, the fiscal subsidy and its split
+by level, every tier's amount or percent (a ``full`` tier gets a share slider at 100%) and its
+payer, the multiple-identity rule and the behavioural response. A change is a set of
+``--set`` overrides; the what-if is ``simulate run SCENARIO --set …`` over the same population
+(the run's default size and seed unless chosen), kept in memory, so the figures equal the
+command line's to the fen. Money is integer fen inside; lever values are yuan as in the YAML.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .behaviour import STUDY_2026, STUDY_2026_SOURCE
+from .errors import SimulateError
+from .outlay import Outlay
+from .policy import Scenario, load_scenario
+from .population import Population, read_population_csv, read_villages
+from .runner import run
+from .synth import SyntheticPopulation, default_size, synthesize
+from .vocabulary import SOURCE_IDS, label
+from .whatif import Change, WhatIf
+
+#: Rules of the multiple-identity lever (value, zh, en).
+RULES = (("highest_benefit", "就高不就低", "highest benefit"), ("priority", "按优先顺序", "priority order"))
+LEVELS = (("central", "中央", "central"), ("provincial", "省级", "provincial"), ("city", "市级", "city"),
+          ("county", "县级", "county"))
+#: At most this many synthetic populations are kept (one per set of fully subsidised tiers).
+KEEP_POPULATIONS = 4
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One control: its override path, kind, full bilingual label, starting value and bounds.
+
+    ``kind``: ``yuan`` (money, yuan), ``percent``, ``number``, ``choice`` or ``switch``.
+    ``key`` is a stable DOM-safe name (the browser test and CSS find controls by it)."""
+
+    key: str
+    path: str
+    kind: str
+    zh: str
+    en: str
+    value: Any
+    low: float = 0
+    high: float = 0
+    step: float = 1
+    options: tuple[tuple[str, str, str], ...] = ()
+    group: str = "contribution"
+    tier: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _yuan(fen: int) -> int | float:
+    """Fen as the yuan a user types: 18000 -> 180, 34250 -> 342.5."""
+    return fen // 100 if fen % 100 == 0 else fen / 100
+
+
+def _num(value: Any) -> int | float:
+    """A slider's value as the YAML scalar ``--set`` would read: whole numbers as int."""
+    d = Decimal(str(value)).quantize(Decimal("0.01"))
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _money(key: str, path: str, zh: str, en: str, fen: int, group: str = "contribution",
+           tier: str | None = None, ceiling: int = 0) -> Lever:
+    value = _yuan(fen)
+    high = max(1000, 2 * int(value), ceiling)
+    return Lever(key, path, "yuan", zh, en, value, 0, high, 1 if fen % 100 == 0 else 0.01, group=group, tier=tier)
+
+
+def _source_options() -> tuple[tuple[str, str, str], ...]:
+    return tuple((s, label(s, "zh"), label(s, "en")) for s in SOURCE_IDS if s != "individual")
+
+
+def _tier_levers(sc: Scenario) -> list[Lever]:
+    pol = sc.policy
+    personal = _yuan(pol.contribution.personal)
+    out: list[Lever] = []
+    for t in pol.tiers:
+        s, zh, en, base = t.subsidy, t.label.zh, t.label.en, f"tiers.{t.id}.subsidy"
+        key = f"tier-{t.id}"
+        if s.form in ("full", "percent"):
+            value = 100 if s.form == "full" else _num(s.percent)
+            out.append(Lever(f"{key}-percent", f"{base}.percent", "percent", f"{zh}：资助比例（%）",
+                             f"{en}: share subsidised (%)", value, 0, 100, 1 if value == int(value) else 0.5,
+                             group="tiers", tier=t.id))
+        elif s.form == "fixed_subsidy":
+            out.append(_money(f"{key}-amount", f"{base}.amount", f"{zh}：定额资助（元）", f"{en}: fixed subsidy (yuan)",
+                              s.amount, "tiers", t.id, int(personal) * 2))
+        elif s.form == "fixed_personal":
+            out.append(_money(f"{key}-personal", f"{base}.personal", f"{zh}：个人缴纳（元）",
+                              f"{en}: the person pays (yuan)", s.personal, "tiers", t.id, int(personal) * 2))
+        elif s.form == "split":
+            for i, share in enumerate(s.shares):
+                who_zh, who_en = label(share.source, "zh"), label(share.source, "en")
+                if share.amount is not None:
+                    out.append(_money(f"{key}-share{i}-amount", f"{base}.shares.{i}.amount",
+                                      f"{zh}：{who_zh}资助（元）", f"{en}: {who_en} pays (yuan)", share.amount,
+                                      "tiers", t.id, int(personal) * 2))
+                elif share.percent is not None:
+                    out.append(Lever(f"{key}-share{i}-percent", f"{base}.shares.{i}.percent", "percent",
+                                     f"{zh}：{who_zh}资助比例（%）", f"{en}: {who_en} pays (%)", _num(share.percent),
+                                     0, 100, 1, group="tiers", tier=t.id))
+        if s.source is not None:
+            out.append(Lever(f"{key}-source", f"{base}.source", "choice", f"{zh}：支付方", f"{en}: paid by",
+                             s.source, options=_source_options(), group="tiers", tier=t.id))
+    return out
+
+
+def levers(sc: Scenario) -> list[Lever]:
+    """Every lever of ``sc``, in the order the dashboard shows them."""
+    pol = sc.policy
+    c = pol.contribution
+    out = [_money("personal", "contribution.personal", "个人缴费标准（元/人·年）",
+                  "personal standard (yuan per person-year)", c.personal),
+           _money("fiscal", "contribution.fiscal_subsidy", "财政补助标准（元/人·年）",
+                  "fiscal subsidy standard (yuan per person-year)", c.fiscal_subsidy)]
+    split = c.fiscal_subsidy_split
+    for level, zh, en in LEVELS:
+        v = _num(getattr(split, level))
+        out.append(Lever(f"split-{level}", f"contribution.fiscal_subsidy_split.{level}", "percent",
+                         f"财政补助{zh}分担（%）", f"fiscal subsidy: {en} share (%)", v, 0, 100,
+                         1 if v == int(v) else 0.5, group="split"))
+    out += _tier_levers(sc)
+    out.append(Lever("rule", "multiple_identities.rule", "choice", "多重身份规则", "multiple-identity rule",
+                     pol.multiple_identities.rule, options=RULES, group="rules"))
+    b = pol.behaviour
+    on = b.model == "logistic"
+    params = {k: (getattr(b, k) if on else STUDY_2026[k]) for k in STUDY_2026}
+    out.append(Lever("behaviour", "behaviour.model", "switch", "考虑参保行为响应（假设）",
+                     "behavioural response (an assumption)", on, group="behaviour"))
+    out.append(Lever("behaviour-midpoint", "behaviour.midpoint_yuan", "number", "行为响应：参保意愿减半的缴费（元）",
+                     "response: payment at which half would enroll (yuan)", params["midpoint_yuan"], 0, 5000, 1,
+                     group="behaviour"))
+    out.append(Lever("behaviour-slope", "behaviour.slope_per_yuan", "number", "行为响应：曲线斜率（每元）",
+                     "response: slope (per yuan)", params["slope_per_yuan"], 0.0001, 1, 0.0001, group="behaviour"))
+    out.append(Lever("behaviour-reference", "behaviour.reference_yuan", "number", "行为响应：观测参保率对应的缴费（元）",
+                     "response: payment at the observed participation (yuan)", params["reference_yuan"], 0, 5000, 1,
+                     group="behaviour"))
+    return out
+
+
+def overrides_for(sc: Scenario, values: Mapping[str, Any], all_levers: list[Lever] | None = None) -> dict[str, Any]:
+    """The ``--set`` overrides (path -> value) that turn ``sc`` into the levers' ``values`` (by key).
+
+    Only changed levers appear. A ``full`` tier moved below 100% becomes ``form: percent``;
+    switching the response on writes its curve and the cited source."""
+    lv = all_levers if all_levers is not None else levers(sc)
+    forms = {t.id: t.subsidy.form for t in sc.policy.tiers}
+    out: dict[str, Any] = {}
+    for lever in lv:
+        if lever.group == "behaviour" or lever.key not in values:
+            continue
+        v = values[lever.key]
+        v = v if lever.kind == "choice" else _num(v)
+        if v == lever.value:
+            continue
+        if lever.tier and lever.key.endswith("-percent") and forms.get(lever.tier) == "full":
+            out[f"tiers.{lever.tier}.subsidy.form"] = "percent"
+        out[lever.path] = v
+    by_key = {lever.key: lever for lever in lv}
+    on_before = bool(by_key["behaviour"].value)
+    on = bool(values.get("behaviour", on_before))
+    if on != on_before:
+        out["behaviour.model"] = "logistic" if on else "none"
+    if on:
+        for k in ("behaviour-midpoint", "behaviour-slope", "behaviour-reference"):
+            lever = by_key[k]
+            v = float(values.get(k, lever.value))
+            if v != float(lever.value) or not on_before:
+                out[lever.path] = v
+        if not on_before:
+            out["behaviour.source"] = STUDY_2026_SOURCE
+    return out
+
+
+def set_arguments(overrides: Mapping[str, Any]) -> list[str]:
+    """The overrides as ``--set PATH=VALUE`` arguments for the command line."""
+    args: list[str] = []
+    for path, value in overrides.items():
+        if isinstance(value, str):   # a plain id as is; other text as a quoted YAML scalar
+            text = value if value.isidentifier() and value.isascii() else json.dumps(value, ensure_ascii=False)
+        else:
+            text = repr(value) if isinstance(value, float) else str(value)
+        args += ["--set", f"{path}={text}"]
+    return args
+
+
+def _shown(lever: Lever, value: Any, lang: str) -> str:
+    if lever.kind == "switch":
+        return ("是" if value else "否") if lang == "zh" else ("on" if value else "off")
+    if lever.kind == "choice":
+        names = {v: (zh if lang == "zh" else en) for v, zh, en in lever.options}
+        return names.get(value, str(value))
+    return f"{_num(value):g}" if isinstance(_num(value), float) else str(_num(value))
+
+
+def lever_changes(all_levers: list[Lever], overrides: Mapping[str, Any]) -> list[Change]:
+    """Each changed lever as a :class:`Change` named by the lever's full label (zh and en)."""
+    out = []
+    for lever in all_levers:
+        if lever.path not in overrides:
+            continue
+        after = overrides[lever.path]
+        if lever.kind == "switch":
+            after = after == "logistic"
+        # one text for both languages: a choice reads as its Chinese name (the document's word)
+        out.append(Change(lever.path, lever.zh, lever.en, _shown(lever, lever.value, "zh"), _shown(lever, after, "zh")))
+    return out
+
+
+class DashboardWhatIf(WhatIf):
+    """A :class:`WhatIf` whose title also reads well before anything has been changed."""
+
+    def title(self, lang: str) -> str:
+        if not self.changes:
+            return "尚未调整：假设情景与基准相同" if lang == "zh" else "Nothing changed yet: the what-if equals the baseline"
+        return super().title(lang)
+
+
+@dataclass(frozen=True)
+class _KeptBlocks(SyntheticPopulation):
+    """A synthetic population whose blocks are built once and kept in memory (reruns are tallies)."""
+
+    kept: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def block(self, b: int) -> Population:
+        if b not in self.kept:
+            self.kept[b] = SyntheticPopulation.block(self, b)
+        return self.kept[b]
+
+
+def _population_key(pop: SyntheticPopulation) -> tuple:
+    """What of a scenario shapes its synthetic population (the area is fixed by the base)."""
+    return (pop.size, pop.seed, repr(pop.full_rules), pop.full_rules_plain, pop.has_extension, pop.urban_share)
+
+
+class DashboardModel:
+    """A scenario, its population kept in memory and its baseline run; :meth:`recompute` reruns.
+
+    ``size``/``seed`` default to ``simulate run``'s (the area's enrolment base, seed 0);
+    ``population`` is a person-level CSV read once instead."""
+
+    def __init__(self, scenario: str | Path, *, size: int | None = None, seed: int = 0,
+                 population: str | Path | None = None) -> None:
+        self.path = Path(scenario).resolve()
+        self.base = load_scenario(self.path)
+        self.levers = levers(self.base)
+        self.set_population(size, seed, population)
+
+    def set_population(self, size: int | None = None, seed: int = 0, population: str | Path | None = None) -> None:
+        """Choose the people (synthetic ``size``/``seed``, or a CSV) and rerun the baseline; on a
+        bad choice nothing changes (the error says why)."""
+        previous = dict(self.__dict__)
+        try:
+            self.seed = int(seed)
+            self.population_file = Path(population) if population else None
+            self._kept: dict[tuple, SyntheticPopulation] = {}
+            self._people: Population | None = None
+            if self.population_file is not None:
+                villages = None
+                if self.base.policy.area.villages_file:
+                    villages = read_villages(self.base.data_path(self.base.policy.area.villages_file))
+                self._people = read_population_csv(self.population_file, villages)
+                self.size = len(self._people.age)
+            else:
+                self.size = int(size) if size else default_size(self.base)
+            self.baseline = self.run(self.base)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
+
+    @property
+    def default_population(self) -> bool:
+        """True when the people are ``simulate run``'s own default (area size, seed 0)."""
+        return self.population_file is None and self.size == default_size(self.base) and self.seed == 0
+
+    def population_for(self, sc: Scenario) -> Population | SyntheticPopulation:
+        """The people ``simulate run`` would use for ``sc`` (same size and seed), kept in memory."""
+        if self._people is not None:
+            return self._people
+        fresh = synthesize(sc, self.size, self.seed)
+        key = _population_key(fresh)
+        if key not in self._kept:
+            if len(self._kept) >= KEEP_POPULATIONS:
+                self._kept.pop(next(iter(self._kept)))
+            fields = {f.name: getattr(fresh, f.name) for f in dataclasses.fields(SyntheticPopulation)}
+            self._kept[key] = _KeptBlocks(**fields)
+        return self._kept[key]
+
+    def run(self, sc: Scenario) -> Outlay:
+        """``simulate run`` of ``sc`` on this model's people, in this process (conservation checked)."""
+        return run(sc, self.population_for(sc), seed=self.seed, workers=1, progress=False)
+
+    def scenario(self, overrides: Mapping[str, Any]) -> Scenario:
+        return self.base.with_overrides(dict(overrides)) if overrides else self.base
+
+    def recompute(self, overrides: Mapping[str, Any]) -> DashboardWhatIf:
+        """Baseline and the what-if of ``overrides`` as one comparison (headline, sources, tiers)."""
+        sc = self.scenario(overrides)
+        out = self.run(sc) if overrides else self.baseline
+        return DashboardWhatIf(self.baseline, out, "override", lever_changes(self.levers, overrides))
+
+    def population_text(self, lang: str = "zh") -> str:
+        """Which people, said so that an analyst can reproduce them with ``simulate run``."""
+        if self.population_file is not None:
+            return (f"人口文件 {self.population_file.name}（{self.size:,} 人）" if lang == "zh"
+                    else f"population file {self.population_file.name} ({self.size:,} persons)")
+        same = self.default_population
+        if lang == "zh":
+            return (f"合成人口 {self.size:,} 人，随机种子 {self.seed}"
+                    + ("（与 simulate run 默认的人数和种子相同）" if same else
+                       f"（命令行：simulate run … --size {self.size} --seed {self.seed}）"))
+        return (f"synthetic population of {self.size:,} persons, seed {self.seed}"
+                + (" (simulate run's default size and seed)" if same else
+                   f" (command line: simulate run … --size {self.size} --seed {self.seed})"))
+
+    def run_command(self, overrides: Mapping[str, Any]) -> list[str]:
+        """The ``simulate run`` arguments that give the same figures as the dashboard."""
+        args = ["simulate", "run", str(self.path), *set_arguments(overrides)]
+        if self.population_file is not None:
+            args += ["--population", str(self.population_file)]
+        elif not self.default_population:
+            args += ["--size", str(self.size), "--seed", str(self.seed)]
+        return args
+
+    def report_command(self, overrides: Mapping[str, Any], out_dir: Path, lang: str) -> list[str]:
+        """``simulate report`` of the current settings, as a command for a separate process."""
+        import sys
+        args = [sys.executable, "-m", "simulate", "report", str(self.path), *set_arguments(overrides),
+                "--out", str(out_dir), "--lang", lang, "--seed", str(self.seed)]
+        if self.population_file is not None:
+            args += ["--population", str(self.population_file)]
+        else:
+            args += ["--size", str(self.size)]
+        return args
+
+
+# --------------------------------------------------------------------------- saving a variant
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _marks(items: list, when: str, before: Mapping[str, Any]) -> dict[str, Any]:
+    """``assumption: true`` and notes (en, zh) saying what the what-if changed; the section's
+    earlier note follows, so its citation is not lost."""
+    en = f"What-if set in the dashboard on {when}, not the document: {'; '.join(c.text('en') for c in items)}."
+    zh = f"假设情景（{when} 在看板中设定），并非文件规定：{'；'.join(c.text('zh') for c in items)}。"
+    if before.get("note"):
+        en += f" Before: {before['note']}"
+    if before.get("note_zh") or before.get("note"):
+        zh += f" 原说明：{before.get('note_zh') or before['note']}"
+    return {"assumption": True, "note": en, "note_zh": zh}
+
+
+def variant_document(model: DashboardModel, overrides: Mapping[str, Any], target: Path,
+                     variant_id: str | None = None) -> dict[str, Any]:
+    """A scenario that ``extends`` the base and holds only the changes, each section marked
+    ``assumption: true`` with a note (zh and en) saying it is a what-if and what changed."""
+    if not overrides:
+        raise SimulateError("save", "nothing has been changed: a variant needs at least one change")
+    sc = model.scenario(overrides)
+    found = lever_changes(model.levers, overrides)
+    when = datetime.date.today().isoformat()
+    base_file = Path(model.base.chain[0]["path"]).resolve()
+    title = model.base.policy.title
+    doc: dict[str, Any] = {
+        "extends": os.path.relpath(base_file, target.resolve().parent),
+        "id": variant_id or f"{model.base.id}-what-if",
+        "title": {"zh": f"{title.zh}（假设：{'；'.join(c.text('zh') for c in found[:3])}）",
+                  "en": f"{title.en} (what-if: {'; '.join(c.text('en') for c in found[:3])})"}}
+    sections: dict[str, list] = {}
+    for path in overrides:
+        parts = path.split(".")
+        sections.setdefault(".".join(parts[:2]) if parts[0] == "tiers" else parts[0], [])
+    for c in found:
+        parts = c.path.split(".")
+        sections[".".join(parts[:2]) if parts[0] == "tiers" else parts[0]].append(c)
+    raw = sc.raw
+    for name, items in sections.items():
+        if name.startswith("tiers."):
+            tid = name.split(".", 1)[1]
+            tier = next(t for t in raw["tiers"] if t.get("id") == tid)
+            doc.setdefault("tiers", []).append({"id": tid, "subsidy": _plain(tier["subsidy"]),
+                                                **_marks(items, when, tier)})
+            continue
+        own = [c for c in items if ".fiscal_subsidy_split." not in c.path]
+        note = _marks(own or items, when, raw.get(name) or {})
+        part: dict[str, Any] = {}
+        for path in [p for p in overrides if p.split(".")[0] == name]:
+            node, keys = part, path.split(".")[1:]
+            src = raw[name]
+            for k in keys[:-1]:
+                node, src = node.setdefault(k, {}), src[k]
+            node[keys[-1]] = _plain(src[keys[-1]])
+        if name == "behaviour":
+            part.setdefault("source", raw["behaviour"].get("source") or STUDY_2026_SOURCE)
+        split = part.get("fiscal_subsidy_split")
+        if split is not None:
+            split.update(_marks([c for c in items if ".fiscal_subsidy_split." in c.path], when,
+                                raw["contribution"]["fiscal_subsidy_split"]))
+        doc[name] = {**part, **note} if name != "contribution" or set(part) - {"fiscal_subsidy_split"} else part
+    return doc
+
+
+def save_variant(model: DashboardModel, overrides: Mapping[str, Any], target: str | Path,
+                 variant_id: str | None = None) -> Path:
+    """Write the variant YAML to ``target`` (folders created as needed) and check that it loads."""
+    target = Path(target).expanduser()
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise SimulateError(str(target), "a scenario file name ends in .yaml")
+    doc = variant_document(model, overrides, target, variant_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    header = ("# 看板保存的假设情景 (what-if saved from the dashboard): only the changes; "
+              "everything else comes from the file it extends.\n")
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100), "utf-8")
+    os.replace(tmp, target)
+    load_scenario(target)   # a variant the tool cannot read is an error here, not at the meeting's end
+    return target
