@@ -24,9 +24,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from . import labels
 from .engine import compile_for_engine, resolve_tiers
 from .errors import ScenarioError, SimulateError
-from .explain import yuan_number
+from .money import yuan_number
 from .outlay import Outlay
 from .policy import Rule, Scenario, load_scenario
 from .population import Population, read_population_csv, read_villages
@@ -43,40 +44,11 @@ __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carl
            "default_rate_ranges", "rate_label"]
 
 #: Column labels (zh, en) of the analysis frames; money columns are yuan.
-LABELS: dict[str, tuple[str, str]] = {
-    "reform": ("方案", "reform"), "source": ("资金来源", "funding source"),
-    "tier": ("资助档次", "subsidy tier"), "village": ("村（社区）", "village"),
-    "baseline_yuan": ("基准（元）", "baseline (yuan)"), "reform_yuan": ("方案（元）", "reform (yuan)"),
-    "delta_yuan": ("变化（元）", "change (yuan)"), "delta_percent": ("变化（%）", "change (%)"),
-    "enrolled_baseline": ("基准参保人数", "enrolled, baseline"),
-    "enrolled_reform": ("方案参保人数", "enrolled, reform"),
-    "enrolled_delta": ("参保人数变化", "change in enrolled"),
-    "subsidy_baseline_yuan": ("基准资助（元）", "subsidies, baseline (yuan)"),
-    "subsidy_reform_yuan": ("方案资助（元）", "subsidies, reform (yuan)"),
-    "subsidy_delta_yuan": ("资助变化（元）", "change in subsidies (yuan)"),
-    "subsidy_delta_percent": ("资助变化（%）", "change in subsidies (%)"),
-    "individual_delta_yuan": ("个人缴费变化（元）", "change paid by individuals (yuan)"),
-    "fiscal_subsidy": ("财政补助", "fiscal subsidy"), "enrolled": ("参保人数", "enrolled"),
-    "persons": ("人数", "persons"), "participation": ("参保率", "participation"),
-    "individual_share": ("个人缴费占比", "share paid by individuals"),
-    "subsidy_total": ("资助合计（元）", "subsidies total (yuan)"),
-    "year": ("待遇年度", "benefit year"), "personal_yuan": ("个人缴费标准（元）", "personal standard (yuan)"),
-    "fiscal_subsidy_yuan": ("财政补助标准（元）", "fiscal subsidy standard (yuan)"),
-    "extrapolated": ("标准为外推", "standards extrapolated"),
-    "mean": ("均值", "mean"), "std": ("标准差", "standard deviation"),
-    "p5": ("P5", "P5"), "p50": ("P50", "P50"), "p95": ("P95", "P95"), "unit": ("单位", "unit"),
-    "item": ("项目", "item"), "yuan": ("元", "yuan"), "subsidies": ("资助合计", "subsidies in total"),
-}
+LABELS: dict[str, tuple[str, str]] = labels.pairs("analysis")
 
 #: Readable names of common parameter paths (zh, en); tiers.<id>.… paths are built from the
 #: tier's own label (:func:`param_label`).
-PARAM_LABELS: dict[str, tuple[str, str]] = {
-    "contribution.personal": ("个人缴费标准（元/人·年）", "personal standard (yuan per person-year)"),
-    "contribution.fiscal_subsidy": ("财政补助标准（元/人·年）", "fiscal subsidy standard (yuan per person-year)"),
-    "targets.overall_percent": ("总体参保率目标（%）", "overall participation target (%)"),
-    "multiple_identities.rule": ("多重身份规则", "multiple-identity rule"),
-    "benefit_year": ("待遇年度", "benefit year"),
-}
+PARAM_LABELS: dict[str, tuple[str, str]] = labels.pairs("parameters")
 
 _TIER_PARAM: dict[str, tuple[str, str]] = {
     "subsidy.amount": ("定额资助（元）", "fixed subsidy (yuan)"),

@@ -156,7 +156,7 @@ def _solve_parser(sub) -> None:
 
 def _solve(args: argparse.Namespace) -> int:
     from .analysis import _lab, param_label, solve
-    from .explain import yuan_text
+    from .money import yuan_text
     sc = _load(args)
     r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
               population=args.population, size=args.size, seed=args.seed)

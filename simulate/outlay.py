@@ -12,30 +12,14 @@ from typing import Any
 import numpy as np
 
 from .engine import Compiled, Tally
-from .explain import yuan_number
-from .policy import Scenario, _percent_of
+from . import labels
+from .money import largest_remainder, yuan_float, yuan_number
+from .policy import Scenario
 from .population import Villages
 from .reference import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
-_T = {  # column labels
-    "source": ("资金来源", "funding source"), "tier": ("资助档次", "subsidy tier"),
-    "persons": ("人数", "persons"), "amount": ("金额（元）", "amount (yuan)"),
-    "share": ("占比", "share"), "enrolled": ("参保人数", "enrolled"),
-    "village": ("村（社区）", "village"), "residents": ("人口数", "residents"),
-    "task": ("任务数", "task"), "participation": ("参保率", "participation"),
-    "section": ("文件依据", "section"), "level": ("政府层级", "government level"),
-    "percent": ("比例", "percent"), "late": ("期外缴费人数", "late payers"),
-    "refused": ("期外不予参保", "late refused"), "not_enrolled": ("未参保", "not enrolled"),
-    "target": ("目标", "target"), "met": ("是否达标", "target met"), "group": ("人群", "group"),
-    "members": ("人群人数", "members"), "rate": ("经费标准", "rate tier"),
-    "work": ("工作经费（元）", "work funds (yuan)"), "reward": ("奖励（元）", "reward (yuan)"),
-    "record": ("录入补助（元）", "record fee (yuan)"), "deduction": ("扣减（元）", "deduction (yuan)"),
-    "total": ("合计（元）", "total (yuan)"), "fiscal": ("财政补助（元）", "fiscal subsidy (yuan)"),
-    "payment": ("拨付方式", "payment"), "regular": ("期内参保", "enrolled in period"),
-    "measured": ("考核参保率", "assessed participation"),
-    "groups_ok": ("重点人群全部参保", "hardship groups all enrolled"),
-}
+_T = labels.pairs("outlay")  # column labels (labels.yaml)
 
 
 class ConservationError(RuntimeError):
@@ -44,10 +28,6 @@ class ConservationError(RuntimeError):
 
 def col(key: str, lang: str) -> str:
     return _T[key][0 if lang == "zh" else 1]
-
-
-def _yuan(fen: int | np.integer) -> float:
-    return int(fen) / 100
 
 
 @dataclass
@@ -94,14 +74,9 @@ class Outlay:
         split = self.scenario.policy.contribution.fiscal_subsidy_split
         total = self.fiscal_fen()
         levels = ("central", "provincial", "city", "county")
-        # shares in hundredths of a percent; floor each, then hand the leftover fen to the
-        # largest remainders (ties: the higher level first), so all are >= 0 and add up
-        basis = [total * int(getattr(split, lvl) * 100) for lvl in levels]
-        out = [b // 10000 for b in basis]
-        order = sorted(range(4), key=lambda i: (-(basis[i] % 10000), i))
-        for i in order[:total - sum(out)]:
-            out[i] += 1
-        return dict(zip(levels, out))
+        # shares in hundredths of a percent (they add up to 100%); ties: the higher level first
+        weights = np.array([int(getattr(split, lvl) * 100) for lvl in levels], dtype=np.int64)
+        return dict(zip(levels, (int(x) for x in largest_remainder(total, weights))))
 
     def enrolled_by_timing(self) -> dict[str, int]:
         """Enrolled persons by timing class (``reference.TIMINGS``), every class present:
@@ -197,7 +172,7 @@ class Outlay:
             if fen[i] == 0 and s != "individual":
                 continue
             rows.append({"source": s, col("source", lang): label(s, lang),
-                         col("persons", lang): int(persons[i]), col("amount", lang): _yuan(fen[i]),
+                         col("persons", lang): int(persons[i]), col("amount", lang): yuan_float(fen[i]),
                          col("share", lang): (int(fen[i]) / total) if total else 0.0})
         return pd.DataFrame(rows)
 
@@ -221,7 +196,7 @@ class Outlay:
                    col("not_enrolled", lang): int(t.not_enrolled[i].sum())}
             for j, s in enumerate(SOURCE_IDS):
                 if tsf[:, j].any():
-                    row[label(s, lang)] = _yuan(tsf[i, j])
+                    row[label(s, lang)] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
                 row[col("payment", lang)] = (("先缴后补" if lang == "zh" else "pay first, refunded")
@@ -244,7 +219,7 @@ class Outlay:
                    col("met", lang): bool(enrolled >= base["needed"][v]) if task else None}
             for j, s in enumerate(SOURCE_IDS):
                 if vsf[:, j].any():
-                    row[label(s, lang)] = _yuan(vsf[v, j])
+                    row[label(s, lang)] = yuan_float(vsf[v, j])
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -254,7 +229,7 @@ class Outlay:
         fen = self.fiscal_split_fen()
         return pd.DataFrame([{"level": k, col("level", lang): label(k, lang),
                               col("percent", lang): float(getattr(split, k)) / 100,
-                              col("amount", lang): _yuan(v)} for k, v in fen.items()])
+                              col("amount", lang): yuan_float(v)} for k, v in fen.items()])
 
     def targets(self, lang: str = "zh"):
         """Participation against the overall target and each group's target."""
@@ -383,10 +358,10 @@ class Outlay:
                          col("measured", lang): float(fen["measured"][v]),
                          **({col("groups_ok", lang): bool(fen["groups_ok"][v])} if any_groups else {}),
                          col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
-                         col("work", lang): _yuan(fen["work"][v]), col("reward", lang): _yuan(fen["reward"][v]),
-                         col("record", lang): _yuan(fen["record"][v]),
-                         col("deduction", lang): _yuan(fen["deduction"][v]),
-                         col("total", lang): _yuan(fen["total"][v])})
+                         col("work", lang): yuan_float(fen["work"][v]), col("reward", lang): yuan_float(fen["reward"][v]),
+                         col("record", lang): yuan_float(fen["record"][v]),
+                         col("deduction", lang): yuan_float(fen["deduction"][v]),
+                         col("total", lang): yuan_float(fen["total"][v])})
         return pd.DataFrame(rows)
 
     def awards(self, lang: str = "zh"):
@@ -394,7 +369,7 @@ class Outlay:
         wf = self.scenario.policy.work_funds
         rows = [{"label": a.label.get(lang), col("section", lang): a.section or wf.section,
                  col("persons", lang): a.count,
-                 col("amount", lang): _yuan(a.amount), col("total", lang): _yuan(a.count * a.amount)}
+                 col("amount", lang): yuan_float(a.amount), col("total", lang): yuan_float(a.count * a.amount)}
                 for a in (wf.awards if wf else ())]
         return pd.DataFrame(rows)
 

@@ -19,6 +19,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from . import _yaml
 from .errors import ScenarioError
+from .money import percent_of
 from .resources import folder
 from .numtext import LIMITS_TEXT, MAX_DIGITS, MAX_PERSONS, MAX_YUAN, decimal_from_text, shorten
 from .vocabulary import IDENTITIES, SOURCES
@@ -585,7 +586,7 @@ class Policy(_Model):
                                  f"standard {std / 100:g} yuan")
             if s.form == "split":
                 fixed = sum(sh.amount or 0 for sh in s.shares) + sum(
-                    _percent_of(std, sh.percent) for sh in s.shares if sh.percent is not None)
+                    percent_of(std, sh.percent) for sh in s.shares if sh.percent is not None)
                 if fixed > std:
                     raise _PathError(("tiers", i, "subsidy", "shares"),
                                      f"shares add up to {fixed / 100:g} yuan, above the personal "
@@ -675,12 +676,6 @@ class _PathError(ValueError):
     def __init__(self, loc: tuple, msg: str):
         super().__init__(msg)
         self.loc = loc
-
-
-def _percent_of(fen: int, percent: Decimal) -> int:
-    """``percent`` of ``fen``, rounded half up to the fen (the one rounding rule we use)."""
-    num = fen * int(percent * 100)
-    return (num + 5000) // 10000
 
 
 # ----------------------------------------------------------------------------- loading

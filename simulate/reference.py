@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from .policy import EVENTS, Policy, Subsidy, Tier, _percent_of
+from .money import percent_of
+from .policy import EVENTS, Policy, Subsidy, Tier
 from .rules import Person, matches
 
 #: Timing classes, in the order of the engine's tables (codes 0, 1, 2 are kept stable):
@@ -55,7 +56,7 @@ def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
     if form == "full":
         return {subsidy.source: standard}
     if form == "percent":
-        return {subsidy.source: _percent_of(standard, subsidy.percent)}
+        return {subsidy.source: percent_of(standard, subsidy.percent)}
     if form == "fixed_subsidy":
         return {subsidy.source: min(subsidy.amount, standard)}
     if form == "fixed_personal":
@@ -65,7 +66,7 @@ def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
         if sh.amount is not None:
             shares[sh.source] = sh.amount
         elif sh.percent is not None:
-            shares[sh.source] = _percent_of(standard, sh.percent)
+            shares[sh.source] = percent_of(standard, sh.percent)
     rest = [sh for sh in subsidy.shares if sh.rest]
     if rest:
         shares[rest[0].source] = standard - sum(shares.values())

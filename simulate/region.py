@@ -75,7 +75,7 @@ class RegionResult:
         return [{"key": k, **v} for k, v in groups.items()]
 
     def to_json(self) -> dict[str, Any]:
-        from .explain import yuan_number
+        from .money import yuan_number
 
         def money(fen: np.ndarray, fiscal: int) -> dict[str, Any]:
             return {"by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},

@@ -18,6 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from .errors import PopulationError
+from .money import largest_remainder
 from .population import Population, Villages, one_area, read_villages
 from .resources import data_path
 from .rules import can_match_plain, mask_of
@@ -149,19 +150,6 @@ class SyntheticPopulation:
         return Population.concat(list(self.blocks()))
 
 
-def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    """Integers proportional to ``weights`` that sum exactly to ``total``."""
-    w = weights.astype(np.float64)
-    if w.sum() <= 0:
-        w = np.ones_like(w)
-    raw = w / w.sum() * total
-    base = np.floor(raw).astype(np.int64)
-    short = total - int(base.sum())
-    order = np.argsort(-(raw - base), kind="stable")
-    base[order[:short]] += 1
-    return base
-
-
 def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthSpec | None = None,
                counts: dict[str, int] | None = None) -> SyntheticPopulation:
     """A synthetic population for a scenario's area.
@@ -206,7 +194,7 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     urban = pol.area.urban_percent
     return SyntheticPopulation(int(size), int(seed), villages,
-                               _largest_remainder(int(size), weights), sp, full_rules,
+                               largest_remainder(int(size), weights.astype(np.float64)), sp, full_rules,
                                any(can_match_plain(r) for r in full_rules),
                                pol.timing.extension is not None,
                                None if urban is None else float(urban) / 100)

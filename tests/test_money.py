@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import simulate
 from simulate.engine import compile_for_engine, tally
 from simulate.outlay import Outlay
-from simulate.policy import _percent_of
+from simulate.money import percent_of as _percent_of
 from simulate.reference import resolve
 from simulate.vocabulary import SOURCE_IDS
 
