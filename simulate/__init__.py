@@ -16,7 +16,7 @@ from .errors import PopulationError, ScenarioError, SimulateError
 from .explain import explain_json, explain_text
 from .policy import Policy, Scenario, load_scenario
 from .outlay import Outlay
-from .population import Population, read_population_csv
+from .population import Population, read_population, read_population_csv
 from .region import run_region
 from .roster import RosterMapping, merge_rosters, read_roster
 from .rules import Person
@@ -27,7 +27,7 @@ from .vocabulary import IDENTITIES, SOURCES, label
 __all__ = [
     "__version__", "load_scenario", "Scenario", "Policy", "Person", "explain_json", "explain_text",
     "IDENTITIES", "SOURCES", "label", "SimulateError", "ScenarioError", "PopulationError",
-    "run", "synthesize", "Outlay", "Population", "SyntheticPopulation", "read_population_csv",
+    "run", "synthesize", "Outlay", "Population", "SyntheticPopulation", "read_population", "read_population_csv",
     "person_results", "by_household", "compare", "sweep", "solve", "monte_carlo", "expected_value",
     "multi_year", "Comparison", "SolveResult", "roster_bill", "RosterBill", "RosterMapping",
     "read_roster", "merge_rosters", "run_region",

@@ -30,7 +30,7 @@ from .errors import ScenarioError, SimulateError
 from .money import yuan_number
 from .outlay import Outlay
 from .policy import Rule, Scenario, load_scenario
-from .population import Population, read_population_csv, read_villages
+from .population import Population, read_population, read_villages
 from .reference import TIMINGS
 from .resources import data_path
 from .rules import mask_of
@@ -148,7 +148,7 @@ def _common_population(base: Scenario, population: Population | SyntheticPopulat
         villages = None
         if base.policy.area.villages_file:
             villages = read_villages(base.data_path(base.policy.area.villages_file))
-        return read_population_csv(population, villages)
+        return read_population(population, villages)
     if population is None:
         population = synthesize(base, size, seed)
     if isinstance(population, SyntheticPopulation):

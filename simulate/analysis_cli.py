@@ -18,7 +18,7 @@ from .numtext import decimal_from_text, shorten
 
 def _population_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--population", metavar="CSV", help="person-level CSV shared by every run")
+    g.add_argument("--population", metavar="FILE", help="person-level CSV, Parquet or xlsx file shared by every run")
     g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
 

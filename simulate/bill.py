@@ -30,8 +30,8 @@ Decisions (also in docs/rosters.md):
 Privacy: full ID numbers appear only in ``RosterBill.persons`` (in memory) and in the
 payment lists (:meth:`RosterBill.payment_list`, ``payment_lists/*.xlsx``). Every other
 table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only: every text
-cell, header, file name and reason goes through :func:`~simulate.idnumber.mask_ids_in_text`
-(a number hidden in a name or village cell included), and :func:`simulate.leakscan.refuse_leaks`
+cell, header, file name and reason goes through :func:`~simulate.io.idnumber.mask_ids_in_text`
+(a number hidden in a name or village cell included), and :func:`simulate.io.leakscan.refuse_leaks`
 checks the finished folder before it is moved into place.
 """
 from __future__ import annotations
@@ -50,14 +50,14 @@ import pandas as pd
 from .errors import SimulateError
 from . import labels
 from .money import yuan_number, yuan_text
-from .idnumber import mask_id, mask_ids_deep, mask_ids_in_text
+from .io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
 from .population import Population, Villages, read_villages
 from .reference import resolve
 from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
 from .rules import Person
-from .safeio import MAX_VILLAGES
+from .io.safeio import MAX_VILLAGES
 from .vocabulary import SOURCE_IDS, label
 
 __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]

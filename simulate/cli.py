@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable
 
 from .errors import SimulateError
-from .idnumber import mask_ids_in_text
+from .io.idnumber import mask_ids_in_text
 from .vocabulary import IDENTITIES
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}

@@ -11,7 +11,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from . import _yaml, safeio
+from .io import safeio, safeyaml
 from .errors import ScenarioError
 from .numtext import shorten
 
@@ -32,7 +32,7 @@ def parse_value(value: Any, where: str) -> Any:
         return value
     if value.strip() == "":
         raise ScenarioError(where, "the value after '=' is empty")
-    parsed = _yaml.parse_yaml_text(value, where)
+    parsed = safeyaml.parse_yaml_text(value, where)
     if isinstance(parsed, dict):
         raise ScenarioError(where, "a value must be a number, true/false, text or a list, not a mapping")
     return parsed

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator, model_validator)
 
-from . import _yaml
+from .io import safeyaml
 from .errors import ScenarioError
 from .money import percent_of
 from .resources import folder
@@ -29,7 +29,7 @@ from .vocabulary import IDENTITIES, SOURCES
 
 def _number_text(value: Any, what: str) -> Decimal:
     """The exact Decimal of a number as written: text from the file or command line (kept by
-    ``_yaml.YamlFloat`` for YAML floats), never through a float's rounding (issue 10, item 3)."""
+    ``safeyaml.YamlFloat`` for YAML floats), never through a float's rounding (issue 10, item 3)."""
     if isinstance(value, bool) or value is None or not isinstance(value, (int, float, str, Decimal)):
         raise ValueError(f"expected {what}, got {value!r}" if isinstance(value, (bool, type(None)))
                          else f"expected {what}, got {type(value).__name__}")
@@ -751,7 +751,7 @@ def _deep_merge(base: Any, patch: Any) -> Any:
 
 def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dict]]:
     """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
-    raw, sha256 = _yaml.read_yaml_file_sha256(path)   # one capped read of a regular file
+    raw, sha256 = safeyaml.read_yaml_file_sha256(path)   # one capped read of a regular file
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
     entry = {"path": str(path), "sha256": sha256}

@@ -2,7 +2,7 @@
 
 A person is an identity bitmask (bits from ``vocabulary.yaml``), age, sex, disability
 grade, village, household, enrolled and timing. Populations come from the synthetic
-builder (``synth``) or from a person-level CSV (``read_population_csv``).
+builder (``synth``) or from a person-level CSV, Parquet or xlsx file (``read_population``).
 """
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import safeio
+from .io import safeio
+from .io.tabular import population_rows
 from .errors import PopulationError
-from .idnumber import mask_ids_in_text
+from .io.idnumber import mask_ids_in_text
 from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from .reference import TIMINGS
 from .rules import HUKOU_CODE, HUKOU_OF_CODE, Person
@@ -148,22 +149,22 @@ def read_villages(path: Path) -> Villages:
                     np.array(counts["residents"], np.int64), np.array(counts["task"], np.int64))
 
 
-# ----------------------------------------------------------------------------- CSV input
+# ----------------------------------------------------------------------------- file input
 
 
-def read_population_csv(path: str | Path, villages: Villages | None = None,
-                        *, strict: bool = True) -> Population:
-    """Read a person-level CSV (UTF-8, UTF-8 with BOM or GBK) with the DESIGN.md columns.
+def read_population(path: str | Path, villages: Villages | None = None,
+                    *, strict: bool = True) -> Population:
+    """Read a person-level file with the DESIGN.md columns: CSV (UTF-8, UTF-8 with BOM or
+    GBK), Parquet (``.parquet``) or a workbook (``.xlsx``, first sheet), the same contract.
 
     Every row is used or rejected with its row number, column and reason; with ``strict``
     (the CLI default) the first bad row stops the run with that one-line error.
     ``village`` values are matched to the scenario's villages (id, zh or en); unknown ones
     become new villages when the scenario has none, else the row is rejected.
     """
-    p = Path(path)
     where = str(path)
     # streamed: a regular file only, limits per line, field and row count (safeio.POPULATION)
-    reader = safeio.read_csv_rows(p, safeio.POPULATION, where, PopulationError)
+    reader = population_rows(Path(path), where, PopulationError)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -242,6 +243,10 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
         hukou=np.array(out["hukou"], np.uint8) if "hukou" in col else None)
     assert len(pop) + len(rejected) == rows_read
     return pop
+
+
+#: The former name, from when only CSV was read.
+read_population_csv = read_population
 
 
 def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: int) -> dict:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import safeio
+from .io import safeio
 from .errors import PopulationError, SimulateError
 from .numtext import MAX_DIGITS, ascii_digits
 from .vocabulary import SOURCE_IDS

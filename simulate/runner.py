@@ -22,7 +22,7 @@ from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, tally
 from .errors import PopulationError, SimulateError
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
-from .population import Population, read_population_csv, read_villages
+from .population import Population, read_population, read_villages
 from .synth import SyntheticPopulation, synthesize
 from .vocabulary import SOURCE_IDS
 
@@ -253,7 +253,7 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        pop = read_population_csv(population, villages)
+        pop = read_population(population, villages)
         meta.update({"population_file": str(population), "rows_read": pop.rows_read,
                      "rows_rejected": len(pop.rejected)})
         population = pop

@@ -190,7 +190,7 @@ def test_scenario_yaml_numbers_are_decimal(capsys, tmp_path):
 
 
 def test_scenario_float_keeps_its_text_through_extends_and_overrides(tmp_path):
-    from simulate._yaml import parse_yaml_text
+    from simulate.io.safeyaml import parse_yaml_text
     from simulate.policy import load_scenario
     v = parse_yaml_text("380.000000000000001", "x")
     assert v == 380.0 and v.text == "380.000000000000001"
