@@ -25,17 +25,17 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from . import labels
-from .engine import compile_for_engine, resolve_tiers
+from .model.engine import compile_for_engine, resolve_tiers
 from .errors import ScenarioError, SimulateError
 from .money import yuan_number
 from .outlay import Outlay
 from .policy import Rule, Scenario, load_scenario
-from .population import Population, read_population, read_villages
-from .reference import TIMINGS
+from .model.population import Population, read_population, read_villages
+from .model.reference import TIMINGS
 from .resources import data_path
-from .rules import mask_of
-from .runner import run
-from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_size, default_spec,
+from .policy.rules import mask_of
+from .model.runner import run
+from .model.synth import (BLOCK, SynthSpec, SyntheticPopulation, lookup_table as _lookup_table, default_size, default_spec,
                     fully_subsidized_rules, synthesize)
 from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
@@ -743,7 +743,7 @@ def _rule_uses_hukou(rule: Rule | str) -> bool:
 
 def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
     """P(urban 户籍) per identity combination, as ``synth._draw_hukou`` draws it."""
-    from .synth import _RURAL_ONLY, _URBAN_ONLY
+    from .model.synth import RURAL_ONLY as _RURAL_ONLY, URBAN_ONLY as _URBAN_ONLY
     rural = 0
     for ident in _RURAL_ONLY:
         rural |= 1 << IDENTITY_BIT[ident]
@@ -754,7 +754,7 @@ def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
 
 def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
     """(bit, person rate, age_min, age_max) for every identity the builder draws."""
-    from .synth import _ident_of_bit
+    from .model.synth import ident_of_bit as _ident_of_bit
     out = [(bit, rate, lo, hi) for bit, rate, lo, hi in spec.person_rates]
     out += [(bit, rate, 0, 150) for bit, rate in spec.household_rates]
     if spec.counts:   # exact counts: their share of the population, over the identity's ages

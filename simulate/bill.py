@@ -53,10 +53,10 @@ from .money import yuan_number, yuan_text
 from .io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
-from .population import Population, Villages, read_villages
-from .reference import resolve
+from .model.population import Population, Villages, read_villages
+from .model.reference import resolve
 from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
-from .rules import Person
+from .policy.rules import Person
 from .io.safeio import MAX_VILLAGES
 from .vocabulary import SOURCE_IDS, label
 
@@ -537,7 +537,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
-    from .runner import person_results, run
+    from .model.runner import person_results, run
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not files:
         raise SimulateError("roster", "no roster files given")

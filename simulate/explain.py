@@ -6,8 +6,8 @@ from typing import Any
 from . import labels
 from .money import yuan_number, yuan_text
 from .policy import Scenario
-from .reference import Outcome, resolve
-from .rules import Person
+from .model.reference import Outcome, resolve
+from .policy.rules import Person
 from .vocabulary import IDENTITIES, label
 
 

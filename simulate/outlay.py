@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Compiled, Tally
+from .model.engine import Compiled, Tally
 from . import labels
 from .money import largest_remainder, yuan_float, yuan_number
 from .policy import Scenario
-from .population import Villages
-from .reference import OFF_TIME, TIMINGS
+from .model.population import Villages
+from .model.reference import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)

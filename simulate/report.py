@@ -98,7 +98,7 @@ def _raise_if_money_bug(error: str) -> None:
 def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
-    from .population import read_population, read_villages
+    from .model.population import read_population, read_villages
     villages = None
     if sc.policy.area.villages_file:
         villages = read_villages(sc.data_path(sc.policy.area.villages_file))
@@ -130,7 +130,7 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
           population: str | None = None, lang: str = "zh", workers: int | None = None,
           timeout: float = 600.0):
     """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
-    from .overrides import parse_value
+    from .policy.overrides import parse_value
     from .policy import load_scenario
     from .render import ReportError, render_folder
     if not values:

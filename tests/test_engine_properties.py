@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulate.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
+from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
 from simulate.outlay import Outlay
 from simulate.policy import EVENTS, Policy, Scenario, load_scenario
-from simulate.population import Population, Villages
-from simulate.reference import TIMINGS, payment
-from simulate.rules import matches
-from simulate.synth import synthesize
+from simulate.model.population import Population, Villages
+from simulate.model.reference import TIMINGS, payment
+from simulate.policy.rules import matches
+from simulate.model.synth import synthesize
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS
 
 REPO = Path(__file__).resolve().parent.parent

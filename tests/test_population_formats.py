@@ -12,7 +12,7 @@ import pytest
 
 import simulate
 from simulate.cli import main
-from simulate.population import read_population
+from simulate.model.population import read_population
 
 REPO = Path(__file__).resolve().parent.parent
 SINAN = REPO / "scenarios" / "sinan-2021.yaml"

@@ -30,7 +30,7 @@ from simulate.cli import main
 from simulate.errors import SimulateError
 from simulate.io.idnumber import find_ids, mask_id, mask_ids_in_text
 from simulate.io.leakscan import LeakError, refuse_leaks, scan_folder
-from simulate.population import read_population_csv
+from simulate.model.population import read_population_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "sinan-2021.yaml"

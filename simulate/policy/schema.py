@@ -1,6 +1,6 @@
-"""Scenario files: one county's policy for one benefit year, as validated, immutable data.
+"""The scenario schema: one county's policy for one benefit year, as validated, immutable data.
 
-A scenario is YAML (read safely, see ``_yaml``) validated into :class:`Policy`. Money is
+A scenario is YAML (read safely, see ``io.safeyaml``) validated into :class:`Policy`. Money is
 written in yuan in the file and held as integer fen here (1 yuan = 100 fen). Eligibility is a
 small declarative rule over identities, age, sex and disability grade, never code
 (DESIGN.md, "Identities are facts about people; tiers are policy").
@@ -8,112 +8,21 @@ small declarative rule over identities, age, sex and disability grade, never cod
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
-import math
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
-                      field_validator, model_validator)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .io import safeyaml
-from .errors import ScenarioError
-from .money import percent_of
-from .resources import folder
-from .numtext import LIMITS_TEXT, MAX_DIGITS, MAX_PERSONS, MAX_YUAN, decimal_from_text, shorten
-from .vocabulary import IDENTITIES, SOURCES
-
-# ----------------------------------------------------------------------------- value types
-
-
-def _number_text(value: Any, what: str) -> Decimal:
-    """The exact Decimal of a number as written: text from the file or command line (kept by
-    ``safeyaml.YamlFloat`` for YAML floats), never through a float's rounding (issue 10, item 3)."""
-    if isinstance(value, bool) or value is None or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError(f"expected {what}, got {value!r}" if isinstance(value, (bool, type(None)))
-                         else f"expected {what}, got {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"expected a finite {what.removeprefix('an ').removeprefix('a ')}, got {value!r}")
-    if isinstance(value, Decimal):
-        d = value
-    elif isinstance(value, int):
-        if value.bit_length() > 100:   # str() of a 5,000-digit int raises; no amount is this long
-            raise ValueError(f"{what} has more than {MAX_DIGITS} digits")
-        d = Decimal(value)
-    elif isinstance(value, float):
-        text = getattr(value, "text", None)
-        d = decimal_from_text(text, what) if text is not None else Decimal(repr(value))
-    else:
-        d = decimal_from_text(value, what)
-    if not d.is_finite():
-        raise ValueError(f"expected a finite {what.removeprefix('an ').removeprefix('a ')}, got {value!r}")
-    return d
-
-
-def _written(value: Any) -> str:
-    """A value as the user wrote it, for messages."""
-    return shorten(getattr(value, "text", None) or str(value))
-
-
-def _to_fen(value: Any) -> int:
-    """Yuan as written in a file (int, float or string, at most 2 decimals) to integer fen.
-
-    Amounts above ``numtext.MAX_YUAN`` are refused so that no total can wrap (issue 10, item 5)."""
-    d = _number_text(value, "an amount in yuan")
-    if d < 0:
-        raise ValueError(f"amount must not be negative (got {_written(value)})")
-    fen = d * 100
-    if fen != fen.to_integral_value():
-        raise ValueError(f"amount has more than 2 decimals (got {_written(value)})")
-    if d > MAX_YUAN:
-        raise ValueError(f"amount {_written(value)} yuan is above the limit of {MAX_YUAN:,} yuan ({LIMITS_TEXT})")
-    return int(fen)
-
-
-def _to_percent(value: Any) -> Decimal:
-    """A percentage 0–100 with at most 2 decimals, held exactly."""
-    if isinstance(value, str):
-        value = value.strip().removesuffix("%").removesuffix("％")
-    d = _number_text(value, "a percentage between 0 and 100")
-    if d < 0 or d > 100:
-        raise ValueError(f"percent must be between 0 and 100 (got {_written(value)})")
-    if d * 100 != (d * 100).to_integral_value():
-        raise ValueError(f"percent has more than 2 decimals (got {_written(value)})")
-    return d
-
-
-def _check_identity(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected an identity id, got {value!r}")
-    if value not in IDENTITIES:
-        hint = difflib.get_close_matches(value, IDENTITIES, n=1)
-        more = f" (did you mean {hint[0]}?)" if hint else ""
-        raise ValueError(f"unknown identity {value!r}{more}")
-    return value
-
-
-def _check_source(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"expected a funding source id, got {value!r}")
-    if value not in SOURCES or value == "individual":
-        hint = difflib.get_close_matches(value, [s for s in SOURCES if s != "individual"], n=1)
-        more = f" (did you mean {hint[0]}?)" if hint else ""
-        raise ValueError(f"unknown funding source {value!r}{more}")
-    return value
-
-
-Fen = Annotated[int, BeforeValidator(_to_fen)]
-Percent = Annotated[Decimal, BeforeValidator(_to_percent)]
-IdentityId = Annotated[str, BeforeValidator(_check_identity)]
-SourceId = Annotated[str, BeforeValidator(_check_source)]
+from ..money import percent_of
+from ..numtext import MAX_PERSONS
+from .values import Fen, IdentityId, PathError, Percent, SourceId
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
-class _Flagged(_Model):
+class Flagged(_Model):
     """Anything a document leaves unstated carries ``assumption: true`` and a note."""
 
     assumption: bool = False
@@ -151,14 +60,14 @@ class County(Bilingual):
     city: str = Field(min_length=1)
 
 
-class Document(_Flagged):
+class Document(Flagged):
     number: str = Field(min_length=1, description="文号")
     title: str = Field(min_length=1)
     date: _dt.date
     issuer: str = Field(min_length=1)
 
 
-class FiscalSplit(_Flagged):
+class FiscalSplit(Flagged):
     """Shares of the per-capita fiscal subsidy by government level, in percent (sum 100)."""
 
     central: Percent
@@ -180,7 +89,7 @@ class FiscalSplit(_Flagged):
         return self
 
 
-class Contribution(_Flagged):
+class Contribution(Flagged):
     """Personal standard and fiscal per-capita subsidy, yuan per person per year (held in fen)."""
 
     personal: Fen
@@ -310,7 +219,7 @@ class Subsidy(_Model):
         return [self.source] if self.source else []
 
 
-class Tier(_Flagged):
+class Tier(Flagged):
     """One subsidy tier: who qualifies, who pays, and the document section it comes from."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
@@ -344,7 +253,7 @@ EVENTS = ("newborn", "released_prisoner", "discharged_soldier", "employee_insura
 Treatment = Literal["as_regular", "personal", "full_financing", "late", "not_accepted"]
 
 
-class LateRule(_Flagged):
+class LateRule(Flagged):
     """What a person pays after the collection period and any extension (timing ``late``).
 
     ``full_financing``: the personal standard plus the fiscal subsidy (当年筹资总额), no tier;
@@ -367,7 +276,7 @@ class LateRule(_Flagged):
         return self
 
 
-class Extension(_Flagged):
+class Extension(Flagged):
     """A period after the collection period in which the named payers pay as in it, with
     their subsidy tier (timing ``extended``): 郎溪 四 migrant workers, 大栗港 一 approved cases."""
 
@@ -376,7 +285,7 @@ class Extension(_Flagged):
     section: str = Field(min_length=1)
 
 
-class Window(_Flagged):
+class Window(Flagged):
     """A dated window after an event (birth, release from prison, discharge from the army,
     leaving employee insurance, a new hardship case): a payer within ``days`` of the event
     (timing ``EVENT``) pays as ``within`` says, one after it (timing ``EVENT_after``) as
@@ -389,7 +298,7 @@ class Window(_Flagged):
     section: str = Field(min_length=1)
 
 
-class Timing(_Flagged):
+class Timing(Flagged):
     """When people pay, and what each kind of payer pays (docs/policies.md, "Timing").
 
     The money depends on each person's timing class: ``regular`` (in the collection
@@ -407,13 +316,13 @@ class Timing(_Flagged):
     @model_validator(mode="after")
     def _dates_fit(self):
         if self.extension is not None and self.extension.until <= self.collection_period.end:
-            raise _PathError(("timing", "extension", "until"),
+            raise PathError(("timing", "extension", "until"),
                              f"the extension ends {self.extension.until}, not after the collection "
                              f"period ({self.collection_period.end})")
         events = [w.event for w in self.windows]
         dup = sorted({e for e in events if events.count(e) > 1})
         if dup:
-            raise _PathError(("timing", "windows"), f"event {dup[0]} has two windows")
+            raise PathError(("timing", "windows"), f"event {dup[0]} has two windows")
         return self
 
     def window(self, event: str) -> Window | None:
@@ -424,14 +333,14 @@ class Timing(_Flagged):
         return None
 
 
-class GroupTarget(_Flagged):
+class GroupTarget(Flagged):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Bilingual
     rule: Rule
     percent: Percent
 
 
-class Targets(_Flagged):
+class Targets(Flagged):
     """Participation targets: overall, per group (a rule), per village (a CSV in data/)."""
 
     overall_percent: Percent
@@ -440,7 +349,7 @@ class Targets(_Flagged):
     section: str = Field(min_length=1)
 
 
-class WorkFundRate(_Flagged):
+class WorkFundRate(Flagged):
     """One rate tier of collection work funds; the first tier whose conditions hold applies."""
 
     label: Bilingual
@@ -452,14 +361,14 @@ class WorkFundRate(_Flagged):
     deduction_per_missing: Fen = 0
 
 
-class Award(_Flagged):
+class Award(Flagged):
     label: Bilingual
     count: int = Field(ge=0, le=MAX_PERSONS)
     amount: Fen
     section: str | None = Field(default=None, min_length=1)
 
 
-class WorkFunds(_Flagged):
+class WorkFunds(Flagged):
     """Collection work funds paid to villages (or towns), by participation (yuan per person)."""
 
     basis: Literal["residents", "task"]
@@ -469,14 +378,14 @@ class WorkFunds(_Flagged):
     section: str = Field(min_length=1)
 
 
-class MultipleIdentities(_Flagged):
+class MultipleIdentities(Flagged):
     """How a person with several identities gets one tier, never two (DOMAIN.md)."""
 
     rule: Literal["priority", "highest_benefit"]
     section: str = Field(min_length=1)
 
 
-class Area(_Flagged):
+class Area(Flagged):
     """Where the synthetic population comes from when no roster or file is given.
 
     The enrolment base (docs/policies.md, "Enrolment base") is ``residents`` (persons, of the
@@ -503,7 +412,7 @@ class Area(_Flagged):
         return (n * keep + 5000) // 10000
 
 
-class Behaviour(_Flagged):
+class Behaviour(Flagged):
     """How participation responds to what a person must pay after subsidy (yuan per year).
 
     ``none`` (the default): nobody responds. ``logistic``: the share who would enroll at a
@@ -554,7 +463,7 @@ class Policy(_Model):
     @model_validator(mode="after")
     def _notes_zh_match(self):
         if self.notes_zh and len(self.notes_zh) != len(self.notes):
-            raise _PathError(("notes_zh",), f"notes_zh has {len(self.notes_zh)} entries but notes "
+            raise PathError(("notes_zh",), f"notes_zh has {len(self.notes_zh)} entries but notes "
                              f"has {len(self.notes)}: give one translation per note")
         return self
 
@@ -577,18 +486,18 @@ class Policy(_Model):
             s = t.subsidy
             where = f"tiers[{t.id}].subsidy"
             if s.form == "fixed_subsidy" and s.amount > std:
-                raise _PathError(("tiers", i, "subsidy", "amount"),
+                raise PathError(("tiers", i, "subsidy", "amount"),
                                  f"fixed subsidy {s.amount / 100:g} yuan is above the personal "
                                  f"standard {std / 100:g} yuan")
             if s.form == "fixed_personal" and s.personal > std:
-                raise _PathError(("tiers", i, "subsidy", "personal"),
+                raise PathError(("tiers", i, "subsidy", "personal"),
                                  f"personal payment {s.personal / 100:g} yuan is above the personal "
                                  f"standard {std / 100:g} yuan")
             if s.form == "split":
                 fixed = sum(sh.amount or 0 for sh in s.shares) + sum(
                     percent_of(std, sh.percent) for sh in s.shares if sh.percent is not None)
                 if fixed > std:
-                    raise _PathError(("tiers", i, "subsidy", "shares"),
+                    raise PathError(("tiers", i, "subsidy", "shares"),
                                      f"shares add up to {fixed / 100:g} yuan, above the personal "
                                      f"standard {std / 100:g} yuan")
             del where
@@ -617,7 +526,7 @@ class Policy(_Model):
         out: list[dict[str, str]] = []
 
         def walk(node: Any, path: str) -> None:
-            if isinstance(node, _Flagged) and node.assumption:
+            if isinstance(node, Flagged) and node.assumption:
                 en, zh = node.note or "", node.note_for("zh")
                 out.append({"path": path or "(scenario)", "note": zh if lang == "zh" else en,
                             "note_zh": zh})
@@ -670,245 +579,3 @@ def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
     return out
 
 
-class _PathError(ValueError):
-    """A cross-field check that knows which field is wrong."""
-
-    def __init__(self, loc: tuple, msg: str):
-        super().__init__(msg)
-        self.loc = loc
-
-
-# ----------------------------------------------------------------------------- loading
-
-
-class Scenario:
-    """A validated policy with its provenance (files, hashes, overrides, ``extends`` chain)."""
-
-    def __init__(self, policy: Policy, raw: dict, chain: list[dict], overrides: dict[str, Any],
-                 base_dir: Path, file_raw: dict | None = None):
-        self.policy = policy
-        self.raw = raw                    # what was validated (overrides applied)
-        self.file_raw = raw if file_raw is None else file_raw   # the files alone
-        self.chain = chain
-        self.overrides = dict(overrides)
-        self.base_dir = base_dir
-
-    @property
-    def id(self) -> str:
-        return self.policy.id
-
-    def __repr__(self) -> str:
-        return f"<Scenario {self.policy.id}: {self.policy.title.en}>"
-
-    def provenance(self) -> dict[str, Any]:
-        return {"scenario": self.policy.id, "files": self.chain, "overrides": self.overrides,
-                "document": self.policy.document.number}
-
-    def assumptions(self, lang: str | None = None) -> list[dict[str, str]]:
-        return self.policy.assumptions(lang)
-
-    def data_path(self, name: str) -> Path:
-        """Resolve a data file named in the scenario: relative to the scenario, else to data/."""
-        for base in (self.base_dir, self.base_dir.parent / "data", folder("data")):
-            p = (base / name)
-            if p.exists():
-                return p
-        return self.base_dir / name
-
-    def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
-        """A new scenario with more ``PATH=VALUE`` overrides, validated like a file."""
-        merged = {**self.overrides, **overrides}
-        where = self.chain[0]["path"] if self.chain else self.policy.id
-        return _build(where, self.file_raw, self.chain, merged, self.base_dir)
-
-
-
-def _deep_merge(base: Any, patch: Any) -> Any:
-    """Child over parent: mappings merge key by key; lists of items with ``id`` merge by id."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        out = dict(base)
-        for k, v in patch.items():
-            out[k] = _deep_merge(base[k], v) if k in base else v
-        return out
-    if (isinstance(base, list) and isinstance(patch, list)
-            and all(isinstance(x, dict) and "id" in x for x in base + patch)):
-        out = [dict(x) for x in base]
-        index = {x["id"]: i for i, x in enumerate(out)}
-        for item in patch:
-            if item.get("remove") is True:
-                if item["id"] in index:
-                    out = [x for x in out if x["id"] != item["id"]]
-                    index = {x["id"]: i for i, x in enumerate(out)}
-                continue
-            if item["id"] in index:
-                out[index[item["id"]]] = _deep_merge(out[index[item["id"]]], item)
-            else:
-                index[item["id"]] = len(out)
-                out.append(item)
-        return out
-    return patch
-
-
-def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dict]]:
-    """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
-    raw, sha256 = safeyaml.read_yaml_file_sha256(path)   # one capped read of a regular file
-    if not isinstance(raw, dict):
-        raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
-    entry = {"path": str(path), "sha256": sha256}
-    parent = raw.pop("extends", None)
-    if parent is None:
-        return raw, [entry]
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends", "must be the path of another scenario file")
-    parent_path = path.parent / parent   # as the user would write it, for messages
-    if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
-        raise ScenarioError(f"{path}: extends", f"circular chain through {parent}")
-    if len(seen) > 10:
-        raise ScenarioError(f"{path}: extends", "chain longer than 10 files")
-    try:
-        base, chain = _read_chain(parent_path, seen + (path.resolve(),))
-    except ScenarioError as exc:
-        if exc.where.startswith(str(parent_path)):
-            raise ScenarioError(f"{path}: extends {parent}", f"{exc.where}: {exc.reason}") from None
-        raise
-    return _deep_merge(base, raw), [entry] + chain
-
-
-def _format_loc(loc: tuple, raw: Any) -> str:
-    """Field path for messages, naming list items by their id: ``tiers[dibao].subsidy``."""
-    parts: list[str] = []
-    node = raw
-    for item in loc:
-        if isinstance(item, int):
-            ident = None
-            if isinstance(node, list) and 0 <= item < len(node) and isinstance(node[item], dict):
-                ident = node[item].get("id")
-            parts.append(f"[{shorten(str(ident))}]" if ident else f"[{item}]")
-            node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
-        else:
-            key = "not" if item == "not_" else str(item)
-            if key in ("function-after[_check_identity()]", "function-before[_check_identity()]"):
-                continue
-            if "[" in key and "(" in key:
-                continue  # pydantic's union-branch labels
-            node = node.get(key) if isinstance(node, dict) else None
-            parts.append(("." if parts else "") + shorten(key))
-    return "".join(parts) or "(top level)"
-
-
-def _is_union_label(item: Any) -> bool:
-    return isinstance(item, str) and "[" in item and ("(" in item or "," in item)
-
-
-def _logical_loc(loc: tuple) -> tuple:
-    return tuple(i for i in loc if not _is_union_label(i))
-
-
-def _useful_errors(errors: list[dict]) -> list[dict]:
-    """Drop pydantic's echoes: the union branch that did not apply, and container errors
-    that only repeat that an item inside failed."""
-    out = []
-    for e in errors:
-        msg = e["msg"]
-        if "expected an identity id, got" in msg and isinstance(e.get("input"), dict):
-            continue   # a nested rule was given: the identity-id branch is not the story
-        if e["type"] in ("too_short",) and any(len(x["loc"]) > len(e["loc"]) for x in errors):
-            continue
-        if e["type"] == "model_type" and any(_is_union_label(i) for i in e["loc"]):
-            continue
-        out.append(e)
-    extra_parents = {_logical_loc(tuple(e["loc"]))[:-1] for e in out if e["type"] == "extra_forbidden"}
-    # a misspelt key shows as 'unknown key' and as 'required key missing': report the first
-    out = [e for e in out if not (e["type"] == "missing" and _logical_loc(tuple(e["loc"]))[:-1] in extra_parents)]
-    return out or errors
-
-
-def _validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
-    errors = _useful_errors(exc.errors(include_url=False))
-    rank = {"extra_forbidden": 0}
-    first = min(errors, key=lambda e: (rank.get(e["type"], 1), -len(_logical_loc(tuple(e["loc"])))))
-    loc = _logical_loc(tuple(first["loc"]))
-    ctx_err = (first.get("ctx") or {}).get("error")
-    if isinstance(ctx_err, _PathError):
-        loc = ctx_err.loc
-    msg = first["msg"]
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    msg = msg.replace("valid tuple", "list").replace("Tuple should", "The list should")
-    msg = msg.replace("after validation, not 0", "(it is empty)")
-    if first["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        msg = f"unknown key {shorten(key)!r}"
-        parent_model = _model_at(loc[:-1])
-        if parent_model is not None:
-            hint = difflib.get_close_matches(key, _field_names(parent_model), n=1)
-            if hint:
-                msg += f" (did you mean {hint[0]!r}?)"
-    elif first["type"] == "missing":
-        msg = "required key is missing"
-    elif first["type"] == "int_parsing_size":
-        msg = f"a whole number has at most {MAX_DIGITS} digits (got {len(str(first.get('input'))):,} characters)"
-    elif first["type"].startswith("date") and isinstance(first.get("input"), str):
-        msg += f" (got {shorten(first['input'])!r}; a date is YYYY-MM-DD and must exist)"
-    elif first["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
-        msg = "ids are lower-case letters, digits and _ , starting with a letter"
-    n_more = len({_logical_loc(tuple(e["loc"])) for e in errors}) - 1
-    if n_more > 0:
-        msg += f" (and {n_more} more problem{'s' if n_more > 1 else ''})"
-    return _format_loc(loc, raw), msg
-
-
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in model.model_fields.items()]
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    model: Any = Policy
-    for item in loc:
-        if isinstance(item, int) or _is_union_label(item):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = model.model_fields.get("not_" if item == "not" else str(item))
-        if field is None:
-            return None
-        model = _inner_model(field.annotation)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(annotation: Any) -> Any:
-    from typing import get_args
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _build(path: str, raw: dict, chain: list[dict], overrides: dict[str, Any], base_dir: Path) -> Scenario:
-    from .overrides import apply_overrides  # local: overrides imports this module
-
-    patched = apply_overrides(raw, overrides, where=path) if overrides else raw
-    try:
-        policy = Policy.model_validate(patched)
-    except ValidationError as exc:
-        field, reason = _validation_message(exc, patched)
-        raise ScenarioError(f"{path}: {field}", reason) from None
-    except RecursionError:
-        raise ScenarioError(path, "rules nested too deeply") from None
-    return Scenario(policy, patched, chain, overrides, base_dir, file_raw=raw)
-
-
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read, merge (``extends``), override and validate a scenario file.
-
-    >>> sc = load_scenario("scenarios/langxi-2024.yaml", {"contribution.personal": 400})
-    >>> sc.policy.contribution.personal   # fen
-    40000
-    """
-    p = Path(path)
-    raw, chain = _read_chain(p)
-    return _build(str(path), raw, chain, dict(overrides or {}), p.resolve().parent)

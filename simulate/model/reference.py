@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from .money import percent_of
-from .policy import EVENTS, Policy, Subsidy, Tier
-from .rules import Person, matches
+from ..money import percent_of
+from ..policy import EVENTS, Policy, Subsidy, Tier
+from ..policy.rules import Person, matches
 
 #: Timing classes, in the order of the engine's tables (codes 0, 1, 2 are kept stable):
 #: ``regular`` paid in the collection period; ``late`` after everything; ``extended`` in the

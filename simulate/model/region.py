@@ -21,10 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .io import safeio
-from .errors import PopulationError, SimulateError
-from .numtext import MAX_DIGITS, ascii_digits
-from .vocabulary import SOURCE_IDS
+from ..io import safeio
+from ..errors import PopulationError, SimulateError
+from ..numtext import MAX_DIGITS, ascii_digits
+from ..money import yuan_number
+from ..policy import load_scenario
+from ..vocabulary import SOURCE_IDS, label
+from .runner import run
 
 COLUMNS = ("county", "scenario", "population")
 
@@ -75,7 +78,6 @@ class RegionResult:
         return [{"key": k, **v} for k, v in groups.items()]
 
     def to_json(self) -> dict[str, Any]:
-        from .money import yuan_number
 
         def money(fen: np.ndarray, fiscal: int) -> dict[str, Any]:
             return {"by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},
@@ -105,7 +107,6 @@ class RegionResult:
 
     def text(self, lang: str = "zh") -> str:
         """Readable tables: counties, then cities, then provinces (yuan)."""
-        from .vocabulary import label
         j = self.to_json()
         zh = lang == "zh"
         used = [s for s in SOURCE_IDS if any(s in x["by_source"] for x in j["counties"])]
@@ -212,8 +213,6 @@ def run_region(path: str | Path, *, seed: int = 0, workers: int | None = None, c
                engine: str = "local", scheduler: str | None = None,
                progress: bool | None = None) -> RegionResult:
     """Run every county of a region file under its own scenario (see the module docstring)."""
-    from .policy import load_scenario
-    from .runner import run
     rows = read_region(path)
     where = str(path)
     scenarios = []

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .io import safeio
-from .io.tabular import population_rows
-from .errors import PopulationError
-from .io.idnumber import mask_ids_in_text
-from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
+from ..io import safeio
+from ..io.tabular import population_rows
+from ..errors import PopulationError
+from ..io.idnumber import mask_ids_in_text
+from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from .reference import TIMINGS
-from .rules import HUKOU_CODE, HUKOU_OF_CODE, Person
-from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
+from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person
+from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
 CSV_COLUMNS = ("person_id", "household_id", "village", "age", "sex", "disability_grade",
