@@ -31,7 +31,7 @@ from .money import yuan_number
 from .outlay import Outlay
 from .policy import Rule, Scenario, load_scenario
 from .model.population import Population, read_population, read_villages
-from .model.reference import TIMINGS
+from .policy.subsidy import TIMINGS
 from .resources import data_path
 from .policy.rules import mask_of
 from .model.runner import run

@@ -16,7 +16,7 @@ from . import labels
 from .money import largest_remainder, yuan_float, yuan_number
 from .policy import Scenario
 from .model.population import Villages
-from .model.reference import OFF_TIME, TIMINGS
+from .policy.subsidy import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)

@@ -14,7 +14,8 @@ import numpy as np
 from ..policy import Policy, Rule
 from .behaviour import tier_retention
 from .population import Population
-from .reference import OFF_TIME, TIMINGS, resolve
+from .reference import resolve
+from ..policy.subsidy import OFF_TIME, TIMINGS
 from ..policy.rules import can_match_plain, mask_of, matches
 from .tables import PolicyTables, compile_policy
 from ..vocabulary import IDENTITY_BIT

@@ -18,7 +18,7 @@ from ..io.tabular import population_rows
 from ..errors import PopulationError
 from ..io.idnumber import mask_ids_in_text
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
-from .reference import TIMINGS
+from ..policy.subsidy import TIMINGS
 from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person
 from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 

@@ -2,37 +2,19 @@
 
 This is the oracle the fast engine is tested against and what ``simulate explain`` uses.
 It follows the scenario's semantics directly from the :class:`~simulate.policy.Policy`
-object, never from the compiled tables.
+object with its own arithmetic (:func:`oracle_payment`), never from the compiled tables nor
+from ``policy.subsidy``'s arithmetic, so the property tests compare two independent
+calculations fen by fen (issue 11 item 4). Only the timing treatment (which rule applies to
+a late or event payer) is shared: it decides a case, it does no arithmetic.
 """
 from __future__ import annotations
 
-import datetime as _dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
-from ..money import percent_of
-from ..policy import EVENTS, Policy, Subsidy, Tier
+from ..policy import Policy, Tier
 from ..policy.rules import Person, matches
-
-#: Timing classes, in the order of the engine's tables (codes 0, 1, 2 are kept stable):
-#: ``regular`` paid in the collection period; ``late`` after everything; ``extended`` in the
-#: document's extension; ``EVENT`` within an event's window, ``EVENT_after`` after it.
-TIMINGS: tuple[str, ...] = ("regular", "late", "newborn", "extended", "newborn_after") + tuple(
-    name for e in EVENTS if e != "newborn" for name in (e, f"{e}_after"))
-#: Timing classes that pay after the collection period and outside any event's window:
-#: they do not count as "on time" for targets measured on the collection period.
-OFF_TIME: tuple[str, ...] = ("extended", "late") + tuple(t for t in TIMINGS if t.endswith("_after"))
-
-
-@dataclass(frozen=True)
-class Payment:
-    """What one enrollment costs and who pays it, in fen. ``enrolled`` is False when refused."""
-
-    pays: dict[str, int]
-    fiscal_subsidy: int
-    enrolled: bool = True
-    late_rule: str | None = None   # which late rule applied, if any
-    treatment: str = "as_regular"  # how this timing was treated (policy.Treatment or a late mode)
-    decided_by: str = ""           # "", "extension", "late", or the event whose window decided it
+from ..policy.subsidy import Payment, treatment
 
 
 @dataclass(frozen=True)
@@ -48,128 +30,48 @@ class Outcome:
     notes: tuple[str, ...] = field(default=())
 
 
-def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
-    """Fen each source pays toward a personal standard of ``standard`` fen (person excluded)."""
-    form = subsidy.form
-    if form == "none":
-        return {}
-    if form == "full":
-        return {subsidy.source: standard}
-    if form == "percent":
-        return {subsidy.source: percent_of(standard, subsidy.percent)}
-    if form == "fixed_subsidy":
-        return {subsidy.source: min(subsidy.amount, standard)}
-    if form == "fixed_personal":
-        return {subsidy.source: standard - min(subsidy.personal, standard)}
-    shares: dict[str, int] = {}
-    for sh in subsidy.shares:
-        if sh.amount is not None:
-            shares[sh.source] = sh.amount
-        elif sh.percent is not None:
-            shares[sh.source] = percent_of(standard, sh.percent)
-    rest = [sh for sh in subsidy.shares if sh.rest]
-    if rest:
-        shares[rest[0].source] = standard - sum(shares.values())
-    return shares
+def _fen_share(standard: int, percent: Decimal) -> int:
+    """``percent`` % of ``standard`` fen, to the nearest fen, halves up (Decimal, written out)."""
+    exact = Decimal(standard) * percent / Decimal(100)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def treatment(policy: Policy, tier: Tier | None, timing: str = "regular") -> tuple[str, str]:
-    """How a payer of this timing class pays under the scenario, and what decided it.
-
-    Returns (``as_regular`` | ``personal`` | ``full_financing`` | ``fixed_charge`` |
-    ``not_accepted``, decided by). Year-round tiers (思南 八(三)1) keep their regular
-    treatment whatever the timing; an ``extended`` payer in a document without an extension
-    is a late payer; an event the document sets no window for is treated as in the period
-    within it and as a late payer after it (docs/policies.md, "Timing").
-    """
-    if timing not in TIMINGS:
-        raise ValueError(f"unknown timing {timing!r}")
-    t = policy.timing
-    if timing == "regular" or (tier is not None and tier.year_round):
-        return "as_regular", ""
-    how: str
-    decided = "late"
-    if timing == "extended":
-        if t.extension is not None:
-            return "as_regular", "extension"
-        how = "late"
-    elif timing == "late":
-        how = "late"
-    else:
-        event = timing.removesuffix("_after")
-        after = timing.endswith("_after")
-        w = t.window(event)
-        if w is None:
-            how = "late" if after else "as_regular"
-            decided = "late" if after else ""
-        else:
-            how = w.after if after and w.days is not None else w.within
-            decided = event
-    if how == "late":
-        mode = t.late.mode
-        how = "as_regular" if mode == "same_as_regular" else mode
-        decided = "late"
-    return how, decided
-
-
-def enrollment_cost(policy: Policy, tier: Tier | None, timing: str = "regular") -> int:
-    """What one enrollment of this tier and timing brings into the fund, fen: the personal
-    standard plus the fiscal subsidy, or the document's stated late charge (思南 830)."""
-    how, _ = treatment(policy, tier, timing)
-    if how == "not_accepted":
-        return 0
-    if how == "fixed_charge":
-        return policy.timing.late.charge or 0
-    return policy.contribution.personal + policy.contribution.fiscal_subsidy
-
-
-def payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payment:
-    """Who pays one person's enrollment under ``tier`` (None: no tier) and a timing class."""
-    std = policy.contribution.personal
+def oracle_payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payment:
+    """Who pays one enrollment, computed plainly from the policy, form by form."""
+    personal = policy.contribution.personal
     fiscal = policy.contribution.fiscal_subsidy
     how, decided = treatment(policy, tier, timing)
-    rule = how if how != "as_regular" else None
-    if how == "full_financing":
-        return Payment({"individual": std + fiscal}, 0, True, rule, how, decided)
-    if how == "fixed_charge":
-        return Payment({"individual": policy.timing.late.charge or 0}, 0, True, rule, how, decided)
-    if how == "personal":
-        return Payment({"individual": std}, fiscal, True, rule, how, decided)
+    late_rule = None if how == "as_regular" else how
     if how == "not_accepted":
-        return Payment({}, 0, False, rule, how, decided)
-    shares = subsidy_shares(tier.subsidy, std) if tier is not None else {}
-    pays = {"individual": std - sum(shares.values())}
-    pays.update(shares)
-    return Payment(pays, fiscal, True, None, how, decided)
-
-
-def timing_class(policy: Policy, paid_on: _dt.date, event: str | None = None,
-                 event_date: _dt.date | None = None, *, extension_applies: bool = False) -> str:
-    """The timing class of a payment made on ``paid_on`` under the scenario's dated rules.
-
-    ``event`` (one of ``policy.EVENTS``) with its ``event_date`` puts the payer in that
-    event's window (``EVENT``) when they pay within the window's days of it, else after it
-    (``EVENT_after``); otherwise a payment in the collection period (or before it) is
-    ``regular``, one up to the extension's end by a payer it names (``extension_applies``)
-    is ``extended``, any other ``late``.
-    """
-    t = policy.timing
-    if event is not None:
-        if event not in EVENTS:
-            raise ValueError(f"unknown event {event!r}; expected one of {', '.join(EVENTS)}")
-        if event_date is None:
-            raise ValueError(f"event {event} needs the date it happened")
-        if paid_on < event_date:
-            raise ValueError(f"paid on {paid_on}, before the {event} event on {event_date}")
-        w = t.window(event)
-        days = None if w is None else w.days
-        within = days is None or (paid_on - event_date).days <= days
-        return event if within else f"{event}_after"
-    if paid_on <= t.collection_period.end:
-        return "regular"
-    if extension_applies and t.extension is not None and paid_on <= t.extension.until:
-        return "extended"
-    return "late"
+        return Payment({}, 0, False, late_rule, how, decided)
+    if how == "full_financing":      # the person pays the whole cost, no fiscal subsidy
+        return Payment({"individual": personal + fiscal}, 0, True, late_rule, how, decided)
+    if how == "fixed_charge":        # the document's own late charge
+        return Payment({"individual": policy.timing.late.charge or 0}, 0, True, late_rule, how, decided)
+    others: dict[str, int] = {}
+    subsidy = tier.subsidy if tier is not None and how == "as_regular" else None
+    form = "none" if subsidy is None else subsidy.form
+    if form == "full":
+        others[subsidy.source] = personal
+    elif form == "percent":
+        others[subsidy.source] = _fen_share(personal, subsidy.percent)
+    elif form == "fixed_subsidy":
+        others[subsidy.source] = personal if subsidy.amount > personal else subsidy.amount
+    elif form == "fixed_personal":
+        others[subsidy.source] = personal - subsidy.personal if subsidy.personal < personal else 0
+    elif form == "split":
+        rest_source = None
+        for share in subsidy.shares:
+            if share.rest and rest_source is None:
+                rest_source = share.source
+            elif share.amount is not None:
+                others[share.source] = share.amount
+            elif share.percent is not None:
+                others[share.source] = _fen_share(personal, share.percent)
+        if rest_source is not None:
+            others[rest_source] = personal - sum(others.values())
+    pays = {"individual": personal - sum(others.values()), **others}
+    return Payment(pays, fiscal, True, None if how == "as_regular" else late_rule, how, decided)
 
 
 def resolve(policy: Policy, person: Person) -> Outcome:
@@ -177,8 +79,8 @@ def resolve(policy: Policy, person: Person) -> Outcome:
     eligible = [t for t in policy.tiers if matches(t.eligibility, person)]
     rule = policy.multiple_identities.rule
     if not eligible:
-        return Outcome("general", payment(policy, None, person.timing), (), (), (), rule)
-    payments = [payment(policy, t, person.timing) for t in eligible]
+        return Outcome("general", oracle_payment(policy, None, person.timing), (), (), (), rule)
+    payments = [oracle_payment(policy, t, person.timing) for t in eligible]
     considered = tuple((t.id, p.pays.get("individual", 0)) for t, p in zip(eligible, payments))
     if rule == "priority":
         chosen = eligible[0]
@@ -193,5 +95,5 @@ def resolve(policy: Policy, person: Person) -> Outcome:
             return {k: v for k, v in p.pays.items() if v}
         mine = paid(payments[winners[0]])
         ties = tuple(eligible[i].id for i in winners[1:] if paid(payments[i]) != mine)
-    return Outcome(chosen.id, payment(policy, chosen, person.timing),
+    return Outcome(chosen.id, oracle_payment(policy, chosen, person.timing),
                    tuple(t.id for t in eligible), considered, ties, rule)

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import PopulationError
 from ..money import largest_remainder
 from .population import Population, Villages, one_area, read_villages
-from .reference import payment
+from ..policy.subsidy import payment
 from ..resources import data_path
 from ..policy.rules import can_match_plain, mask_of
 from ..vocabulary import IDENTITIES, IDENTITY_BIT

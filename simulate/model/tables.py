@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..policy import Policy, Rule
-from .reference import TIMINGS, enrollment_cost, payment
+from ..policy.subsidy import TIMINGS, enrollment_cost, payment
 from ..policy.rules import can_match_plain
 from ..vocabulary import SOURCE_IDS
 
