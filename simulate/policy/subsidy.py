@@ -12,7 +12,8 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from ..money import percent_of
-from .schema import EVENTS, Policy, Subsidy, Tier
+from .models import Subsidy, Tier
+from .schema import EVENTS, Policy
 
 #: Timing classes, in the order of the engine's tables (codes 0, 1, 2 are kept stable):
 #: ``regular`` paid in the collection period; ``late`` after everything; ``extended`` in the
