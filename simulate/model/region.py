@@ -24,7 +24,7 @@ import numpy as np
 from ..io import safeio
 from ..errors import PopulationError, SimulateError
 from ..numtext import MAX_DIGITS, ascii_digits
-from ..money import yuan_number
+from ..money import to_fen, yuan, yuan_number
 from ..policy import load_scenario
 from ..vocabulary import SOURCE_IDS, label
 from .runner import run
@@ -127,7 +127,8 @@ class RegionResult:
             out.append(" " * (width + 2) + "  ".join(pad(h, w, True) for h, w in zip(head, ws)))
             for name, x in rows:
                 cells = [f"{x['persons']:,}", f"{x['enrolled']:,}"] + \
-                    [f"{x['by_source'].get(s, 0):,.2f}" for s in used] + [f"{x['fiscal_subsidy']:,.2f}"]
+                    [yuan(to_fen(str(x['by_source'].get(s, 0)))) for s in used] + \
+                    [yuan(to_fen(str(x['fiscal_subsidy'])))]
                 out.append(pad(name, width) + "  " + "  ".join(pad(c, w, True) for c, w in zip(cells, ws)))
             return out
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from ..money import percent_of
+from ..money import percent_of, yuan_text
 from ..numtext import MAX_PERSONS
 from .models import Bilingual, Contribution, County, Document, Flagged, Model, Rule, Tier
 from .values import Fen, PathError, Percent
@@ -194,8 +194,7 @@ class Area(Flagged):
         n = self.residents if residents is None else residents
         if not n:
             return 0
-        keep = 10000 - int(self.employee_insured_percent * 100)
-        return (n * keep + 5000) // 10000
+        return percent_of(n, Decimal(100) - self.employee_insured_percent)
 
 
 class Behaviour(Flagged):
@@ -273,19 +272,19 @@ class Policy(Model):
             where = f"tiers[{t.id}].subsidy"
             if s.form == "fixed_subsidy" and s.amount > std:
                 raise PathError(("tiers", i, "subsidy", "amount"),
-                                 f"fixed subsidy {s.amount / 100:g} yuan is above the personal "
-                                 f"standard {std / 100:g} yuan")
+                                 f"fixed subsidy {yuan_text(s.amount)} yuan is above the personal "
+                                 f"standard {yuan_text(std)} yuan")
             if s.form == "fixed_personal" and s.personal > std:
                 raise PathError(("tiers", i, "subsidy", "personal"),
-                                 f"personal payment {s.personal / 100:g} yuan is above the personal "
-                                 f"standard {std / 100:g} yuan")
+                                 f"personal payment {yuan_text(s.personal)} yuan is above the personal "
+                                 f"standard {yuan_text(std)} yuan")
             if s.form == "split":
                 fixed = sum(sh.amount or 0 for sh in s.shares) + sum(
                     percent_of(std, sh.percent) for sh in s.shares if sh.percent is not None)
                 if fixed > std:
                     raise PathError(("tiers", i, "subsidy", "shares"),
-                                     f"shares add up to {fixed / 100:g} yuan, above the personal "
-                                     f"standard {std / 100:g} yuan")
+                                     f"shares add up to {yuan_text(fixed)} yuan, above the personal "
+                                     f"standard {yuan_text(std)} yuan")
             del where
         return self
 
