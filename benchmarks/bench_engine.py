@@ -11,10 +11,10 @@ import time
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 from _common import SINAN, cli_run, report  # noqa: E402
 
-from simulate.engine import compile_for_engine, tally, tally_reference  # noqa: E402
+from simulate.model.engine import compile_for_engine, tally, tally_reference  # noqa: E402
 from simulate.policy import load_scenario  # noqa: E402
-from simulate.runner import tally_population  # noqa: E402
-from simulate.synth import synthesize  # noqa: E402
+from simulate.model.runner import tally_population  # noqa: E402
+from simulate.model.synth import synthesize  # noqa: E402
 
 
 def persons_per_second(comp, sc, n: int, repeats: int = 3) -> float:

@@ -22,10 +22,10 @@ def main() -> int:
     # the same for any worker count, so it is measured apart in the whole-process figure)
     import time
 
-    from simulate.engine import compile_for_engine
+    from simulate.model.engine import compile_for_engine
     from simulate.policy import load_scenario
-    from simulate.runner import tally_population
-    from simulate.synth import synthesize
+    from simulate.model.runner import tally_population
+    from simulate.model.synth import synthesize
     sc = load_scenario(SINAN)
     comp = compile_for_engine(sc.policy)
     n = 96 * 2**20

@@ -85,14 +85,14 @@ from IPython.display import Markdown, display
 
 import simulate
 from simulate import analysis as an
-from simulate.engine import compile_for_engine
-from simulate.behaviour import STUDY_2026, STUDY_2026_SOURCE
+from simulate.model.engine import compile_for_engine
+from simulate.model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from simulate.excel import write_workbook
 from simulate.fonts import use_chinese_font
 from simulate.render import write_results
 from simulate.report import T, show_table
 from simulate.safehtml import code, md, style
-from simulate.synth import default_spec
+from simulate.model.synth import default_spec
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
 ''' + FIND_ROOT + '''
 

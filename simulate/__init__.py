@@ -4,31 +4,54 @@
 >>> sc = simulate.load_scenario("scenarios/sinan-2021.yaml")
 >>> sc.policy.contribution.personal   # fen
 28000
+
+The public names below are loaded on first use (PEP 562), so ``import simulate`` stays
+light: the command line starts without pandas, matplotlib or papermill until a command needs
+them (issue 11 item 6).
 """
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .analysis import (Comparison, SolveResult, compare, expected_value, monte_carlo, multi_year,
-                       solve, sweep)
-from .bill import RosterBill, roster_bill
-from .errors import PopulationError, ScenarioError, SimulateError
-from .explain import explain_json, explain_text
-from .policy import Policy, Scenario, load_scenario
-from .outlay import Outlay
-from .population import Population, read_population_csv
-from .region import run_region
-from .roster import RosterMapping, merge_rosters, read_roster
-from .rules import Person
-from .runner import by_household, person_results, run
-from .synth import SyntheticPopulation, synthesize
-from .vocabulary import IDENTITIES, SOURCES, label
+#: Public name -> the module that defines it (imported when the name is first used).
+_PUBLIC: dict[str, str] = {
+    "Comparison": "simulate.analysis", "SolveResult": "simulate.analysis",
+    "compare": "simulate.analysis", "expected_value": "simulate.analysis",
+    "monte_carlo": "simulate.analysis", "multi_year": "simulate.analysis",
+    "solve": "simulate.analysis", "sweep": "simulate.analysis",
+    "RosterBill": "simulate.bill", "roster_bill": "simulate.bill",
+    "PopulationError": "simulate.errors", "ScenarioError": "simulate.errors",
+    "SimulateError": "simulate.errors",
+    "explain_json": "simulate.explain", "explain_text": "simulate.explain",
+    "Policy": "simulate.policy", "Scenario": "simulate.policy", "load_scenario": "simulate.policy",
+    "Outlay": "simulate.outlay",
+    "Population": "simulate.model.population", "read_population": "simulate.model.population",
+    "read_population_csv": "simulate.model.population",
+    "run_region": "simulate.model.region",
+    "RosterMapping": "simulate.roster", "merge_rosters": "simulate.roster",
+    "read_roster": "simulate.roster",
+    "Person": "simulate.policy.rules",
+    "by_household": "simulate.model.runner", "person_results": "simulate.model.runner",
+    "run": "simulate.model.runner",
+    "SyntheticPopulation": "simulate.model.synth", "synthesize": "simulate.model.synth",
+    "IDENTITIES": "simulate.vocabulary", "SOURCES": "simulate.vocabulary", "label": "simulate.vocabulary",
+}
 
-__all__ = [
-    "__version__", "load_scenario", "Scenario", "Policy", "Person", "explain_json", "explain_text",
-    "IDENTITIES", "SOURCES", "label", "SimulateError", "ScenarioError", "PopulationError",
-    "run", "synthesize", "Outlay", "Population", "SyntheticPopulation", "read_population_csv",
-    "person_results", "by_household", "compare", "sweep", "solve", "monte_carlo", "expected_value",
-    "multi_year", "Comparison", "SolveResult", "roster_bill", "RosterBill", "RosterMapping",
-    "read_roster", "merge_rosters", "run_region",
-]
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name``, imported from its module on first use and then cached."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simulate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -24,18 +24,19 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .engine import compile_for_engine, resolve_tiers
+from . import labels
 from .errors import ScenarioError, SimulateError
-from .explain import yuan_number
+from .model.expected import age_sex_probs as _age_sex_probs
+from .model.expected import cached_compile as _compiled
+from .model.expected import expected_outlay
+from .model.population import Population, read_population, read_villages
+from .model.runner import run
+from .model.synth import (BLOCK, SynthSpec, SyntheticPopulation, lookup_table as _lookup_table, default_spec,
+                          synthesize)
+from .money import yuan_number
 from .outlay import Outlay
-from .policy import Rule, Scenario, load_scenario
-from .population import Population, read_population_csv, read_villages
-from .reference import TIMINGS
+from .policy import Scenario, load_scenario
 from .resources import data_path
-from .rules import mask_of
-from .runner import run
-from .synth import (BLOCK, SynthSpec, SyntheticPopulation, _lookup_table, default_size, default_spec,
-                    fully_subsidized_rules, synthesize)
 from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
 __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carlo",
@@ -43,40 +44,11 @@ __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carl
            "default_rate_ranges", "rate_label"]
 
 #: Column labels (zh, en) of the analysis frames; money columns are yuan.
-LABELS: dict[str, tuple[str, str]] = {
-    "reform": ("方案", "reform"), "source": ("资金来源", "funding source"),
-    "tier": ("资助档次", "subsidy tier"), "village": ("村（社区）", "village"),
-    "baseline_yuan": ("基准（元）", "baseline (yuan)"), "reform_yuan": ("方案（元）", "reform (yuan)"),
-    "delta_yuan": ("变化（元）", "change (yuan)"), "delta_percent": ("变化（%）", "change (%)"),
-    "enrolled_baseline": ("基准参保人数", "enrolled, baseline"),
-    "enrolled_reform": ("方案参保人数", "enrolled, reform"),
-    "enrolled_delta": ("参保人数变化", "change in enrolled"),
-    "subsidy_baseline_yuan": ("基准资助（元）", "subsidies, baseline (yuan)"),
-    "subsidy_reform_yuan": ("方案资助（元）", "subsidies, reform (yuan)"),
-    "subsidy_delta_yuan": ("资助变化（元）", "change in subsidies (yuan)"),
-    "subsidy_delta_percent": ("资助变化（%）", "change in subsidies (%)"),
-    "individual_delta_yuan": ("个人缴费变化（元）", "change paid by individuals (yuan)"),
-    "fiscal_subsidy": ("财政补助", "fiscal subsidy"), "enrolled": ("参保人数", "enrolled"),
-    "persons": ("人数", "persons"), "participation": ("参保率", "participation"),
-    "individual_share": ("个人缴费占比", "share paid by individuals"),
-    "subsidy_total": ("资助合计（元）", "subsidies total (yuan)"),
-    "year": ("待遇年度", "benefit year"), "personal_yuan": ("个人缴费标准（元）", "personal standard (yuan)"),
-    "fiscal_subsidy_yuan": ("财政补助标准（元）", "fiscal subsidy standard (yuan)"),
-    "extrapolated": ("标准为外推", "standards extrapolated"),
-    "mean": ("均值", "mean"), "std": ("标准差", "standard deviation"),
-    "p5": ("P5", "P5"), "p50": ("P50", "P50"), "p95": ("P95", "P95"), "unit": ("单位", "unit"),
-    "item": ("项目", "item"), "yuan": ("元", "yuan"), "subsidies": ("资助合计", "subsidies in total"),
-}
+LABELS: dict[str, tuple[str, str]] = labels.pairs("analysis")
 
 #: Readable names of common parameter paths (zh, en); tiers.<id>.… paths are built from the
 #: tier's own label (:func:`param_label`).
-PARAM_LABELS: dict[str, tuple[str, str]] = {
-    "contribution.personal": ("个人缴费标准（元/人·年）", "personal standard (yuan per person-year)"),
-    "contribution.fiscal_subsidy": ("财政补助标准（元/人·年）", "fiscal subsidy standard (yuan per person-year)"),
-    "targets.overall_percent": ("总体参保率目标（%）", "overall participation target (%)"),
-    "multiple_identities.rule": ("多重身份规则", "multiple-identity rule"),
-    "benefit_year": ("待遇年度", "benefit year"),
-}
+PARAM_LABELS: dict[str, tuple[str, str]] = labels.pairs("parameters")
 
 _TIER_PARAM: dict[str, tuple[str, str]] = {
     "subsidy.amount": ("定额资助（元）", "fixed subsidy (yuan)"),
@@ -176,7 +148,7 @@ def _common_population(base: Scenario, population: Population | SyntheticPopulat
         villages = None
         if base.policy.area.villages_file:
             villages = read_villages(base.data_path(base.policy.area.villages_file))
-        return read_population_csv(population, villages)
+        return read_population(population, villages)
     if population is None:
         population = synthesize(base, size, seed)
     if isinstance(population, SyntheticPopulation):
@@ -746,76 +718,6 @@ def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_
 # --------------------------------------------------------------------------- expected value
 
 
-def _rule_ages(rule: Rule | str, out: set[int]) -> None:
-    if isinstance(rule, str):
-        return
-    if rule.age is not None:
-        out.update((rule.age.min, rule.age.max + 1))
-    for part in (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ()):
-        _rule_ages(part, out)
-
-
-def _rule_uses_sex(rule: Rule | str) -> bool:
-    if isinstance(rule, str):
-        return False
-    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
-    return rule.sex is not None or any(_rule_uses_sex(p) for p in parts)
-
-
-def _rule_uses_hukou(rule: Rule | str) -> bool:
-    if isinstance(rule, str):
-        return False
-    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
-    return rule.hukou is not None or any(_rule_uses_hukou(p) for p in parts)
-
-
-def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
-    """P(urban 户籍) per identity combination, as ``synth._draw_hukou`` draws it."""
-    from .synth import _RURAL_ONLY, _URBAN_ONLY
-    rural = 0
-    for ident in _RURAL_ONLY:
-        rural |= 1 << IDENTITY_BIT[ident]
-    urban = 1 << IDENTITY_BIT[_URBAN_ONLY[0]]
-    return np.where((combos & np.uint32(rural)) != 0, 0.0,
-                    np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
-
-
-def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
-    """(bit, person rate, age_min, age_max) for every identity the builder draws."""
-    from .synth import _ident_of_bit
-    out = [(bit, rate, lo, hi) for bit, rate, lo, hi in spec.person_rates]
-    out += [(bit, rate, 0, 150) for bit, rate in spec.household_rates]
-    if spec.counts:   # exact counts: their share of the population, over the identity's ages
-        fixed = []
-        for bit, rate, lo, hi in out:
-            ident = _ident_of_bit(bit)
-            if ident in spec.counts:
-                share = _age_share(spec, lo, hi)
-                rate = min(1.0, spec.counts[ident] / size / share) if share > 0 else 0.0
-            fixed.append((bit, rate, lo, hi))
-        out = fixed
-    return out
-
-
-def _age_sex_probs(spec: SynthSpec) -> np.ndarray:
-    """P(age, sex) [151, 2] exactly as the builder's lookup table draws them."""
-    counts = np.bincount(spec.age_sex.astype(np.int64), minlength=302)[:302]
-    return (counts / spec.age_sex.shape[0]).reshape(151, 2)
-
-
-def _age_share(spec: SynthSpec, lo: int, hi: int) -> float:
-    return float(_age_sex_probs(spec)[lo:hi + 1].sum())
-
-
-def _compiled(sc: Scenario):
-    """The engine's compiled policy, kept on the scenario object (scenarios are immutable)."""
-    comp = getattr(sc, "_analysis_compiled", None)
-    if comp is None:
-        comp = compile_for_engine(sc.policy)
-        sc._analysis_compiled = comp
-    return comp
-
-
 def expected_value(scenario: Scenario | str | Path, size: int | None = None, spec: SynthSpec | None = None,
                    overrides: Mapping[str, Any] | None = None, eps: float = 1e-12) -> dict[str, Any]:
     """Expected outlay of a synthetic population, computed without drawing anyone.
@@ -827,7 +729,7 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     takes the same distributions as probabilities: it lists every combination of the
     identities the scenario (or the builder) looks at, with its probability per age class,
     sex, disability grade and timing, resolves each combination's tier with the engine's own
-    :func:`~simulate.engine.resolve_tiers`, and multiplies the expected counts by the tables.
+    :func:`~simulate.model.engine.resolve_tiers`, and multiplies the expected counts by the tables.
     Combinations less likely than ``eps`` are left out (``mass_left_out`` reports their total
     share of persons). A behavioural response (``behaviour``) is applied as its expectation.
 
@@ -841,136 +743,7 @@ def expected_value(scenario: Scenario | str | Path, size: int | None = None, spe
     True
     """
     t0 = time.perf_counter()
-    sc = _scenario(scenario, overrides)
-    pol = sc.policy
-    sp = spec or default_spec()
-    if size is None:
-        size = default_size(sc)
-    comp = _compiled(sc)
-    t = comp.tables
-    rates = _identity_rates(sp, size)
-    rr_bits = {mask: rr for mask, rr in sp.disability_rr}
-    look = comp.relevant_bits | sp.full_participation_mask
-    for mask in rr_bits:
-        look |= mask
-    rates = [r for r in rates if look >> r[0] & 1]
-    bits = np.array([r[0] for r in rates], np.int64)
-    rate = np.array([r[1] for r in rates])
-    # combinations of identities: grow bit by bit, dropping those below eps
-    combos = np.zeros(1, np.uint32)
-    bound = np.ones(1)
-    for j in range(bits.shape[0]):
-        keep = bound * rate[j] >= eps
-        combos = np.concatenate([combos, combos[keep] | np.uint32(1 << int(bits[j]))])
-        bound = np.concatenate([bound, bound[keep] * rate[j]])
-    present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)    # [C, J]
-    # age classes: cut wherever a rule or an identity window starts or ends, and at 0/1
-    cuts = {0, 1, 151}
-    for _, _, lo, hi in rates:
-        cuts.update((lo, min(hi, 150) + 1))
-    for rule in t.rules:
-        _rule_ages(rule, cuts)
-    edges = sorted(c for c in cuts if 0 <= c <= 151)
-    p_as = _age_sex_probs(sp)
-    cls_lo = np.array(edges[:-1])
-    p_cls = np.array([p_as[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])   # [A, 2]
-    if not any(_rule_uses_sex(r) for r in t.rules):
-        p_cls = np.stack([p_cls.sum(axis=1), np.zeros(len(cls_lo))], axis=1)
-    # P(combination | age class) [C, A]
-    lo_j = np.array([r[2] for r in rates])
-    hi_j = np.array([r[3] for r in rates])
-    r_ja = np.where((cls_lo[None, :] >= lo_j[:, None]) & (cls_lo[None, :] <= hi_j[:, None]),
-                    rate[:, None], 0.0)                                                   # [J, A]
-    w_ca = np.where(present[:, :, None], r_ja[None], 1.0 - r_ja[None]).prod(axis=1)       # [C, A]
-    # disability grade given the combination [C, 5]
-    p_all = float(sum(sp.disability_rates))
-    g_tab = _lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
-    p_grade = np.bincount(g_tab, minlength=5)[1:5] / g_tab.shape[0]
-    p_none = np.full(combos.shape[0], 1.0 - p_all)
-    for mask, rr in sp.disability_rr:
-        q = max(min(0.9, p_all * rr) - p_all, 0.0) / (1 - p_all)
-        p_none = np.where((combos & np.uint32(mask)) != 0, p_none * (1 - q), p_none)
-    if comp.uses_disability:
-        w_cg = np.column_stack([p_none] + [(1 - p_none) * p_grade[g] for g in range(4)])
-    else:
-        w_cg = np.ones((combos.shape[0], 1))
-    # profiles: combination × age class, then × sex, grade and timing, dropping tiny ones
-    late = sp.late_share
-    G = w_cg.shape[1]
-    w_ca = w_ca * p_cls.sum(axis=1)[None, :]
-    ci, ai = np.nonzero(w_ca > eps)
-    w = w_ca[ci, ai]
-    si = np.zeros(ci.shape[0], np.int64)
-    if p_cls[:, 1].any():   # some rule looks at sex: split each class by sex
-        share_m = p_cls[:, 1] / np.maximum(p_cls.sum(axis=1), 1e-300)
-        ci, ai, w = np.repeat(ci, 2), np.repeat(ai, 2), np.repeat(w, 2)
-        si = np.tile(np.array([0, 1]), w.shape[0] // 2)
-        w = w * np.where(si == 1, share_m[ai], 1 - share_m[ai])
-    n = w.shape[0]
-    # timing as the synthesizer draws it: extended (where the document has an extension)
-    # over late over regular; the 100% groups below are never late or extended
-    ext = sp.extended_share if pol.timing.extension is not None else 0.0
-    p_mi = np.array([(1.0 - late) * (1.0 - ext), late * (1.0 - ext), ext])
-    ci, ai, si = np.repeat(ci, 3 * G), np.repeat(ai, 3 * G), np.repeat(si, 3 * G)
-    gi = np.tile(np.repeat(np.arange(G), 3), n)
-    mi = np.tile(np.array([0, 1, 2]), n * G)
-    w = np.repeat(w, 3 * G) * w_cg[ci, gi]
-    hk = None
-    if pol.area.urban_percent is not None and any(_rule_uses_hukou(r) for r in t.rules):
-        # 户籍 type: each profile splits into rural and urban, as the synthesizer draws it
-        p_urban = _urban_probability(combos, float(pol.area.urban_percent) / 100)
-        ci, ai, si, gi, mi = (np.repeat(x, 2) for x in (ci, ai, si, gi, mi))
-        hk = np.tile(np.array([1, 2], np.uint8), w.shape[0])
-        w = np.repeat(w, 2) * np.where(hk == 2, p_urban[ci], 1.0 - p_urban[ci])
-    ident = combos[ci]
-    # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
-    # people, and people a fully subsidizing tier's payer enrolls
-    full = (ident & np.uint32(sp.full_participation_mask)) != 0
-    grade = gi.astype(np.uint8)
-    if sp.disabled_full and G > 1:
-        full |= grade > 0
-    if sp.subsidized_full:
-        for rule in fully_subsidized_rules(pol):
-            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk)
-    factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
-    p_dis = np.zeros(w.shape[0])
-    if sp.disabled_full and G == 1:   # grades not tracked: the disabled share is spared too
-        d = 1.0 - p_none[ci]
-        factor = np.where(full, factor, d * (mi == 0) + (1.0 - d) * p_mi[mi])
-        # share of disabled people within each profile (all in the regular one)
-        p_dis = np.where(mi == 0, d / np.maximum(d + (1.0 - d) * p_mi[0], 1e-300), 0.0)
-    w = w * factor
-    timing = np.where(mi == 1, 1, np.where(mi == 2, 3, np.where(cls_lo[ai] == 0, 2, 0))).astype(np.uint8)
-    keep = w > eps
-    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
-    ident, full, grade, p_dis = ident[keep], full[keep], grade[keep], p_dis[keep]
-    hk = None if hk is None else hk[keep]
-    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
-                            gi.astype(np.uint8), timing, hk)
-    p_enr = np.full(w.shape[0], sp.participation)
-    if comp.retention is not None:
-        p_enr = p_enr * comp.retention[tier]
-    if sp.disabled_full and G == 1:   # grades not tracked here: mix in the disabled share
-        p_enr = p_dis + (1.0 - p_dis) * p_enr
-    p_enr = np.where(full, 1.0, p_enr)
-    n_t = len(t.tier_ids)
-    n_m = len(TIMINGS)
-    key = tier.astype(np.int64) * n_m + timing
-    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * n_m).reshape(n_t, n_m) * size
-    counts = np.where(t.accepted, enrolled_tm, 0.0)
-    by_source_fen = np.einsum("tm,tms->s", counts, t.pays.astype(np.float64))
-    fiscal_fen = float((counts * t.fiscal).sum())
-    elapsed = (time.perf_counter() - t0) * 1000
-    return {
-        "scenario": sc.id, "persons": int(size) if float(size).is_integer() else float(size),
-        "enrolled": float(counts.sum()),
-        "by_source": {s: round(float(f) / 100, 2) for s, f in zip(SOURCE_IDS, by_source_fen) if f},
-        "fiscal_subsidy": round(fiscal_fen / 100, 2),
-        "by_tier": {tid: round(float(counts[i].sum()), 3) for i, tid in enumerate(t.tier_ids)},
-        "late_refused": round(float(np.where(t.accepted, 0.0, enrolled_tm).sum()), 3),
-        "profiles": int(w.shape[0]), "mass_left_out": float(max(0.0, 1.0 - w.sum())),
-        "method": "expected value (no sampling)", "elapsed_ms": round(elapsed, 2),
-    }
+    return expected_outlay(_scenario(scenario, overrides), size, spec, eps, started=t0)
 
 
 # --------------------------------------------------------------------------- Monte Carlo

@@ -19,7 +19,7 @@ from .numtext import decimal_from_text, shorten
 
 def _population_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--population", metavar="CSV", help="person-level CSV shared by every run")
+    g.add_argument("--population", metavar="FILE", help="person-level CSV, Parquet or xlsx file shared by every run")
     g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
 
@@ -190,7 +190,7 @@ def _solve_parser(sub) -> None:
 
 def _solve(args: argparse.Namespace) -> int:
     from .analysis import _lab, param_label, solve
-    from .explain import yuan_text
+    from .money import yuan_text
     sc = _load(args)
     r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
               population=args.population, size=args.size, seed=args.seed)

@@ -2,7 +2,7 @@
 
 :func:`roster_bill` reads each roster (:func:`simulate.roster.read_roster`), merges them
 into one person per ID number (:func:`simulate.roster.merge_rosters`), turns the persons
-into a :class:`~simulate.population.Population` and runs the cost engine on it. The result,
+into a :class:`~simulate.model.population.Population` and runs the cost engine on it. The result,
 a :class:`RosterBill`, holds:
 
 * the exact outlay by source, tier and village (an :class:`~simulate.outlay.Outlay`);
@@ -30,8 +30,8 @@ Decisions (also in docs/rosters.md):
 Privacy: full ID numbers appear only in ``RosterBill.persons`` (in memory) and in the
 payment lists (:meth:`RosterBill.payment_list`, ``payment_lists/*.xlsx``). Every other
 table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only: every text
-cell, header, file name and reason goes through :func:`~simulate.idnumber.mask_ids_in_text`
-(a number hidden in a name or village cell included), and :func:`simulate.leakscan.refuse_leaks`
+cell, header, file name and reason goes through :func:`~simulate.io.idnumber.mask_ids_in_text`
+(a number hidden in a name or village cell included), and :func:`simulate.io.leakscan.refuse_leaks`
 checks the finished folder before it is moved into place.
 """
 from __future__ import annotations
@@ -48,15 +48,16 @@ import numpy as np
 import pandas as pd
 
 from .errors import SimulateError
-from .explain import yuan_number
-from .idnumber import mask_id, mask_ids_deep, mask_ids_in_text
+from . import labels
+from .money import yuan_number, yuan_text
+from .io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
-from .population import Population, Villages, read_villages
-from .reference import resolve
+from .model.population import Population, Villages, read_villages
+from .model.reference import resolve
 from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
-from .rules import Person
-from .safeio import MAX_VILLAGES
+from .policy.rules import Person
+from .io.safeio import MAX_VILLAGES
 from .vocabulary import SOURCE_IDS, label
 
 __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]
@@ -66,24 +67,7 @@ NO_VILLAGE = "（未填）"
 README_NAME = "README.txt"
 #: Files a previous bill output holds; only such a directory is replaced by ``write``.
 
-_T = {  # column labels of the bill's own tables
-    "id_masked": ("身份证号（脱敏）", "ID number (masked)"),
-    "id_full": ("身份证号码", "ID number"),
-    "name": ("姓名", "name"), "village": ("村（社区）", "village"), "town": ("乡镇", "town"),
-    "tier": ("资助档次", "subsidy tier"), "amount": ("代缴金额（元）", "amount paid (yuan)"),
-    "individual": ("个人缴费（元）", "person pays (yuan)"), "lists": ("所在名册", "rosters"),
-    "n_lists": ("名册数", "rosters (count)"), "identities": ("身份", "identities"),
-    "grade": ("残疾等级", "disability grade"), "considered": ("符合的档次（个人缴费）", "tiers qualified for (person pays)"),
-    "tie": ("同等优惠按文件顺序", "tie broken by listed order"),
-    "file": ("文件", "file"), "sheet": ("工作表", "sheet"), "row": ("行号", "row"),
-    "reason": ("原因", "reason"), "first_row": ("首次出现行", "first row"),
-    "group": ("组", "group"), "kept": ("采用", "name used"), "used": ("计入", "row used"),
-    "rows_read": ("读取行数", "rows read"), "rows_used": ("采用行数", "rows used"),
-    "rows_rejected": ("剔除行数", "rows rejected"), "duplicates": ("重复行数", "duplicates"),
-    "skipped_blank": ("空行", "blank rows"), "seq": ("序号", "no."), "age": ("年龄", "age"),
-    "sex": ("性别", "sex"), "persons": ("人数", "persons"), "source": ("资金来源", "funding source"),
-    "payment_file": ("代缴名单文件", "payment list file"),
-}
+_T = labels.pairs("bill")  # column labels of the bill's own tables (labels.yaml)
 
 
 def _c(key: str, lang: str) -> str:
@@ -416,7 +400,7 @@ class RosterBill:
         items = [("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
                  ("资金来源" if zh else "funding source", label(source, lang)),
                  ("人数" if zh else "persons", str(len(frame))),
-                 ("合计（元）" if zh else "total (yuan)", _yuan_str(int(self.persons[f"{source}_fen"].sum()))),
+                 ("合计（元）" if zh else "total (yuan)", yuan_text(int(self.persons[f"{source}_fen"].sum()))),
                  ("年龄计算日" if zh else "ages on", self.as_of.isoformat()),
                  ("名册" if zh else "rosters", "、".join(self.files)),
                  ("注意" if zh else "note",
@@ -448,7 +432,7 @@ class RosterBill:
         ]
         for s, n, fen in written:
             lines.append(f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: "
-                         f"{n} persons, {_yuan_str(fen)} yuan")
+                         f"{n} persons, {yuan_text(fen)} yuan")
         if not written:
             lines.append("    (none: no department pays for anyone on these rosters)")
         return "\n".join(lines) + "\n"
@@ -485,11 +469,6 @@ def _nonempty(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _general(lang: str) -> str:
     return "普通群体（无资助）" if lang == "zh" else "general population (no subsidy)"
-
-
-def _yuan_str(fen: int) -> str:
-    whole, part = divmod(int(fen), 100)
-    return f"{whole:,}" + (f".{part:02d}" if part else "")
 
 
 # ---------------------------------------------------------------------------------------
@@ -558,7 +537,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
-    from .runner import person_results, run
+    from .model.runner import person_results, run
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not files:
         raise SimulateError("roster", "no roster files given")

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .explain import yuan_number
+import numpy as np
+
+from .money import largest_remainder, yuan_number
 from .vocabulary import SOURCE_IDS, label
 
 if TYPE_CHECKING:
@@ -52,18 +54,10 @@ def word(key: str, lang: str) -> str:
 
 
 def split_fen(total: int, percents: dict[str, Any]) -> dict[str, int]:
-    """``total`` fen split by percents (hundredths exact), adding up exactly (largest remainder).
-
-    Each share is floored, then the leftover fen go to the largest remainders (ties: the
-    first key), so no share is negative for a non-negative total and the parts sum to it.
-    """
-    keys = list(percents)
-    basis = [total * int(percents[k] * 100) for k in keys]
-    out = [b // 10000 for b in basis]
-    order = sorted(range(len(keys)), key=lambda i: (-(basis[i] % 10000), i))
-    for i in order[:total - sum(out)]:
-        out[i] += 1
-    return dict(zip(keys, out))
+    """``total`` fen split by percents that add up to 100 (hundredths exact), the parts adding
+    up exactly: :func:`simulate.money.largest_remainder`, ties to the first key."""
+    weights = np.array([int(percents[k] * 100) for k in percents], dtype=np.int64)
+    return dict(zip(percents, (int(x) for x in largest_remainder(total, weights))))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import sys
 from typing import Any, Callable
 
 from .errors import SimulateError
-from .idnumber import mask_ids_in_text
+from .io.idnumber import mask_ids_in_text
 from .vocabulary import IDENTITIES
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -30,7 +30,7 @@ def _print_json(obj: Any) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    from .overrides import parse_assignments, read_override_sheet
+    from .policy.overrides import parse_assignments, read_override_sheet
     out: dict[str, Any] = {}
     for sheet in getattr(args, "set_file", None) or []:
         out.update(read_override_sheet(sheet))
@@ -105,7 +105,7 @@ def _assumptions(args: argparse.Namespace) -> int:
 @_command("explain")
 def _explain(args: argparse.Namespace) -> int:
     from .explain import explain_json, explain_text
-    from .rules import Person
+    from .policy.rules import Person
     sc = _load(args)
     idents = []
     for ident in args.identity or []:
@@ -121,7 +121,7 @@ def _explain(args: argparse.Namespace) -> int:
             idents.append(part)
     timing = args.timing
     if args.paid_on is not None:   # the class from dates, with the scenario's own windows
-        from .reference import timing_class
+        from .policy.subsidy import timing_class
         if args.timing != "regular":
             raise SimulateError("--paid-on", "give either --timing or --paid-on, not both")
         if (args.event is None) != (args.event_date is None):
@@ -150,7 +150,7 @@ def _check_person_conservation(sc, person) -> None:
     (a bug of ours otherwise: ConservationError, exit 3), before explain prints money."""
     from .explain import explain_person
     from .outlay import ConservationError
-    from .reference import enrollment_cost
+    from .policy.subsidy import enrollment_cost
     outcome = explain_person(sc, person)
     pay = outcome.payment
     tier = next((t for t in sc.policy.tiers if t.id == outcome.tier), None)
@@ -227,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", type=_age, default=40, help="whole years (default 40)")
     p.add_argument("--sex", choices=["F", "M"], default="F")
     p.add_argument("--disability-grade", type=_grade, default=0, help="0 none, 1-4 certificate grade")
-    from .reference import TIMINGS
+    from .policy.subsidy import TIMINGS
     p.add_argument("--timing", choices=TIMINGS, default="regular", metavar="TIMING",
                    help="regular: paid in the collection period; extended: in the document's "
                         "extension; late: after everything; newborn, released_prisoner, "

@@ -35,7 +35,7 @@ _positive = _whole_number(1, 10**6)
 
 def add_population_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--population", metavar="CSV", help="person-level CSV (UTF-8 or GBK), columns per DESIGN.md")
+    g.add_argument("--population", metavar="FILE", help="person-level CSV (UTF-8 or GBK), Parquet or xlsx file, columns per DESIGN.md")
     g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed for the synthetic population (default 0)")
     p.add_argument("--count", action="append", metavar="IDENTITY=N",
@@ -68,7 +68,7 @@ _EXTRA_PARSERS.append(_run_parser)
 
 
 def run_from_args(args: argparse.Namespace):
-    from .runner import run
+    from .model.runner import run
     sc = _load(args)
     if args.scheduler and args.engine != "dask":
         raise SimulateError("--scheduler", "only used with --engine dask")

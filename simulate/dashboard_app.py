@@ -25,7 +25,7 @@ from .dashboard_model import (
     save_variant,
 )
 from .errors import SimulateError
-from .formatting import yuan
+from .money import yuan
 from .vocabulary import SOURCE_IDS, label
 
 LABEL_WIDTH = "380px"

@@ -21,13 +21,13 @@ from typing import Any
 
 import yaml
 
-from .behaviour import STUDY_2026, STUDY_2026_SOURCE
+from .model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from .errors import SimulateError
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
-from .population import Population, read_population_csv, read_villages
-from .runner import run
-from .synth import SyntheticPopulation, default_size, synthesize
+from .model.population import Population, read_population, read_villages
+from .model.runner import run
+from .model.synth import SyntheticPopulation, default_size, synthesize
 from .vocabulary import SOURCE_IDS, label
 from .whatif import Change, WhatIf
 
@@ -274,7 +274,7 @@ class DashboardModel:
                 villages = None
                 if self.base.policy.area.villages_file:
                     villages = read_villages(self.base.data_path(self.base.policy.area.villages_file))
-                self._people = read_population_csv(self.population_file, villages)
+                self._people = read_population(self.population_file, villages)
                 self.size = len(self._people.age)
             else:
                 self.size = int(size) if size else default_size(self.base)

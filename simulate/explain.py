@@ -3,21 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import labels
+from .money import yuan_number, yuan_text
 from .policy import Scenario
-from .reference import Outcome, resolve
-from .rules import Person
+from .model.reference import Outcome, resolve
+from .policy.rules import Person
 from .vocabulary import IDENTITIES, label
-
-
-def yuan_number(fen: int) -> int | float:
-    """Fen as a JSON number of yuan with at most two decimals (exact for any int fen)."""
-    return fen // 100 if fen % 100 == 0 else round(fen / 100, 2)
-
-
-def yuan_text(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, part = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}" + (f".{part:02d}" if part else "")
 
 
 def explain_person(scenario: Scenario, person: Person) -> Outcome:
@@ -118,21 +109,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
 
 
 #: Each timing class in words (zh, en), for explanations and run summaries.
-TIMING_LABELS = {
-    "regular": ("集中征缴期内缴费", "paying in the collection period"),
-    "extended": ("延长缴费期内缴费", "paying in the document's extension"),
-    "late": ("征缴期外缴费", "paying after the collection period"),
-    "newborn": ("新生儿窗口期内缴费", "newborn paying within the window"),
-    "newborn_after": ("新生儿超过窗口期缴费", "newborn paying after the window"),
-    "released_prisoner": ("刑满释放后窗口期内缴费", "released prisoner paying within the window"),
-    "released_prisoner_after": ("刑满释放后超过窗口期缴费", "released prisoner paying after the window"),
-    "discharged_soldier": ("退出现役后窗口期内缴费", "discharged soldier paying within the window"),
-    "discharged_soldier_after": ("退出现役后超过窗口期缴费", "discharged soldier paying after the window"),
-    "employee_insurance": ("职工医保中断后窗口期内缴费", "leaving employee insurance, paying within the window"),
-    "employee_insurance_after": ("职工医保中断后超过窗口期缴费", "leaving employee insurance, paying after the window"),
-    "new_hardship": ("征缴期后新增困难人员缴费", "new hardship case paying after the period"),
-    "new_hardship_after": ("征缴期后新增困难人员超过窗口期缴费", "new hardship case paying after the window"),
-}
+TIMING_LABELS = labels.pairs("timing")
 
 _HOW_TEXT = {
     "full_financing": ("按个人缴费与财政补助之和缴纳，不享受资助", "the person pays the standard plus the fiscal subsidy, no subsidy"),

@@ -1,6 +1,6 @@
 """The result of a run: who pays what, in integer fen, with tables for people to read.
 
-Every figure derives from one :class:`~simulate.engine.Tally` times the compiled tables,
+Every figure derives from one :class:`~simulate.model.engine.Tally` times the compiled tables,
 so outlays are conserved to the fen: for each enrolled person the sources (the person
 included) and the fiscal subsidy add up to the personal standard plus the fiscal subsidy.
 """
@@ -12,31 +12,15 @@ from typing import Any
 import numpy as np
 
 from .budget import LEVELS, Headline, headline, split_fen
-from .engine import Compiled, Tally
-from .explain import yuan_number
+from .model.engine import Compiled, Tally
+from . import labels
+from .money import largest_remainder, yuan_float, yuan_number
 from .policy import Scenario
-from .population import Villages
-from .reference import OFF_TIME, TIMINGS
+from .model.population import Villages
+from .policy.subsidy import OFF_TIME, TIMINGS
 from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
-_T = {  # column labels
-    "source": ("资金来源", "funding source"), "tier": ("资助档次", "subsidy tier"),
-    "persons": ("人数", "persons"), "amount": ("金额（元）", "amount (yuan)"),
-    "share": ("占比（占个人缴费总额）", "share of personal contributions"), "enrolled": ("参保人数", "enrolled"),
-    "village": ("村（社区）", "village or community"), "residents": ("人口数", "residents"),
-    "task": ("任务数", "task"), "participation": ("参保率", "participation"),
-    "section": ("文件依据", "section"), "level": ("政府层级", "government level"),
-    "percent": ("比例", "percent"), "late": ("期外缴费人数", "late payers"),
-    "refused": ("期外不予参保", "late refused"), "not_enrolled": ("未参保", "not enrolled"),
-    "target": ("目标", "target"), "met": ("是否达标", "target met"), "group": ("人群", "target group"),
-    "members": ("人群人数", "members"), "rate": ("经费标准", "rate tier"),
-    "work": ("工作经费（元）", "work funds (yuan)"), "reward": ("奖励（元）", "reward (yuan)"),
-    "record": ("录入补助（元）", "record fee (yuan)"), "deduction": ("扣减（元）", "deduction (yuan)"),
-    "total": ("合计（元）", "total (yuan)"), "fiscal": ("财政补助（元）", "fiscal subsidy (yuan)"),
-    "payment": ("拨付方式", "payment"), "regular": ("期内参保", "enrolled in period"),
-    "measured": ("考核参保率", "assessed participation"),
-    "groups_ok": ("重点人群全部参保", "hardship groups all enrolled"),
-}
+_T = labels.pairs("outlay")  # column labels (labels.yaml)
 
 
 class ConservationError(RuntimeError):
@@ -45,10 +29,6 @@ class ConservationError(RuntimeError):
 
 def col(key: str, lang: str) -> str:
     return _T[key][0 if lang == "zh" else 1]
-
-
-def _yuan(fen: int | np.integer) -> float:
-    return int(fen) / 100
 
 
 @dataclass
@@ -194,7 +174,7 @@ class Outlay:
             if fen[i] == 0 and s != "individual":
                 continue
             rows.append({"source": s, col("source", lang): label(s, lang),
-                         col("persons", lang): int(persons[i]), col("amount", lang): _yuan(fen[i]),
+                         col("persons", lang): int(persons[i]), col("amount", lang): yuan_float(fen[i]),
                          col("share", lang): (int(fen[i]) / total) if total else 0.0})
         return pd.DataFrame(rows)
 
@@ -218,7 +198,7 @@ class Outlay:
                    col("not_enrolled", lang): int(t.not_enrolled[i].sum())}
             for j, s in enumerate(SOURCE_IDS):
                 if tsf[:, j].any():
-                    row[label(s, lang)] = _yuan(tsf[i, j])
+                    row[label(s, lang)] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
                 row[col("payment", lang)] = (("先缴后补" if lang == "zh" else "pay first, refunded")
@@ -241,7 +221,7 @@ class Outlay:
                    col("met", lang): bool(enrolled >= base["needed"][v]) if task else None}
             for j, s in enumerate(SOURCE_IDS):
                 if vsf[:, j].any():
-                    row[label(s, lang)] = _yuan(vsf[v, j])
+                    row[label(s, lang)] = yuan_float(vsf[v, j])
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -251,7 +231,7 @@ class Outlay:
         fen = self.fiscal_split_fen()
         return pd.DataFrame([{"level": k, col("level", lang): label(k, lang),
                               col("percent", lang): float(getattr(split, k)) / 100,
-                              col("amount", lang): _yuan(v)} for k, v in fen.items()])
+                              col("amount", lang): yuan_float(v)} for k, v in fen.items()])
 
     def targets(self, lang: str = "zh"):
         """Participation against the overall target and each group's target."""
@@ -380,10 +360,10 @@ class Outlay:
                          col("measured", lang): float(fen["measured"][v]),
                          **({col("groups_ok", lang): bool(fen["groups_ok"][v])} if any_groups else {}),
                          col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
-                         col("work", lang): _yuan(fen["work"][v]), col("reward", lang): _yuan(fen["reward"][v]),
-                         col("record", lang): _yuan(fen["record"][v]),
-                         col("deduction", lang): _yuan(fen["deduction"][v]),
-                         col("total", lang): _yuan(fen["total"][v])})
+                         col("work", lang): yuan_float(fen["work"][v]), col("reward", lang): yuan_float(fen["reward"][v]),
+                         col("record", lang): yuan_float(fen["record"][v]),
+                         col("deduction", lang): yuan_float(fen["deduction"][v]),
+                         col("total", lang): yuan_float(fen["total"][v])})
         return pd.DataFrame(rows)
 
     def awards(self, lang: str = "zh"):
@@ -391,7 +371,7 @@ class Outlay:
         wf = self.scenario.policy.work_funds
         rows = [{"label": a.label.get(lang), col("section", lang): a.section or wf.section,
                  col("persons", lang): a.count,
-                 col("amount", lang): _yuan(a.amount), col("total", lang): _yuan(a.count * a.amount)}
+                 col("amount", lang): yuan_float(a.amount), col("total", lang): yuan_float(a.count * a.amount)}
                 for a in (wf.awards if wf else ())]
         return pd.DataFrame(rows)
 

@@ -1,5 +1,5 @@
 """Tables for people reading a notebook: 元 with thousands separators, shares as percentages,
-head counts grouped, changes signed (issue 13 item 5), all through :mod:`simulate.formatting`.
+head counts grouped, changes signed (issue 13 item 5), all through :mod:`simulate.money`.
 
 A frame from ``Outlay.by_source``/``by_tier`` or ``Comparison.by_source`` holds yuan as float
 (exact to the fen); each is turned back into integer fen once, then formatted exactly.
@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from . import formatting
+from . import money
 from .safehtml import style
 from .vocabulary import SOURCE_IDS, label
 
@@ -30,13 +30,13 @@ def formatter(column: Any, kind: str) -> Callable[[Any], str] | None:
     name = str(column)
     change = any(w in name for w in _CHANGE_WORDS)
     if kind == "f" and ("元" in name or "yuan" in name or name in _MONEY_NAMES):
-        return lambda v: _signed(formatting.yuan(round(v * 100)), v < 0, change)
+        return lambda v: _signed(money.yuan(round(v * 100)), v < 0, change)
     if kind == "f" and "%" in name:   # already in percent units
-        return lambda v: "—" if math.isnan(v) else _signed(formatting.percent(v / 100), v < 0, change)
+        return lambda v: "—" if math.isnan(v) else _signed(money.percent(v / 100), v < 0, change)
     if kind == "f" and any(w in name for w in _SHARE_WORDS):
-        return lambda v: "—" if math.isnan(v) else formatting.percent(v)
+        return lambda v: "—" if math.isnan(v) else money.percent(v)
     if kind in "iu":
-        return lambda v: _signed(formatting.persons(int(v)), v < 0, change)
+        return lambda v: _signed(money.persons(int(v)), v < 0, change)
     return None
 
 

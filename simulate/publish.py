@@ -134,7 +134,7 @@ def pre_publish_check(folder: Path, command: str) -> None:
     item 2 belongs here (full ID numbers only in a roster's payment_lists/), as
     ``refuse_leaks(folder, exclude=(PAYMENT_LISTS,) if command == "roster" else ())``.
     """
-    from .leakscan import PAYMENT_LISTS, refuse_leaks
+    from .io.leakscan import PAYMENT_LISTS, refuse_leaks
     refuse_leaks(folder, exclude=(PAYMENT_LISTS,) if command == "roster" else ())
 
 

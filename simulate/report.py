@@ -99,11 +99,11 @@ def _raise_if_money_bug(error: str) -> None:
 def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
-    from .population import read_population_csv, read_villages
+    from .model.population import read_population, read_villages
     villages = None
     if sc.policy.area.villages_file:
         villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-    read_population_csv(population, villages)
+    read_population(population, villages)
 
 
 def report(scenario: str | Path, out: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
@@ -138,7 +138,7 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
           population: str | None = None, lang: str = "zh", workers: int | None = None,
           timeout: float = 600.0):
     """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
-    from .overrides import parse_value
+    from .policy.overrides import parse_value
     from .policy import load_scenario
     from .render import ReportError, render_folder
     if not values:
@@ -189,7 +189,7 @@ def _report_parsers(sub) -> None:
     p.add_argument("--seed", type=_seed, default=0)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--size", type=_size)
-    g.add_argument("--population", metavar="CSV")
+    g.add_argument("--population", metavar="FILE")
     p = sub.add_parser("sweep", help="one report per value of a parameter, with a summary and an index")
     p.add_argument("scenario")
     p.add_argument("--param", required=True, metavar="PATH", help="e.g. contribution.personal")

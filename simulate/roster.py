@@ -5,7 +5,7 @@ Issue 7. A roster is an .xlsx or .csv file with one person per row. A
 village (and town), the category and the disability grade, and which category words mean
 which canonical identity (``simulate/vocabulary.yaml``); ``roster_default.yaml`` covers
 the common headers and words, and a user mapping is layered on it unless it says
-``extends: none``. ID numbers are checked by :mod:`simulate.idnumber` (GB 11643-1999).
+``extends: none``. ID numbers are checked by :mod:`simulate.io.idnumber` (GB 11643-1999).
 
 A mapping file::
 
@@ -54,7 +54,6 @@ sheet names and category cells are masked as they are read (``idnumber.mask_ids_
 """
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime
 import io
@@ -71,10 +70,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import safeio
-from ._yaml import read_yaml_file
+from .io import safeio
+from .io.safeyaml import read_yaml_file
+from .io.text import decode_text
 from .errors import SimulateError
-from .idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
+from .io.idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
 from .vocabulary import IDENTITY_IDS, identity_mask, label
 
 __all__ = [
@@ -568,7 +568,7 @@ def _csv_table(path: Path, file: str) -> tuple[str, _Table]:
     split it into records numbered by the text line each record starts on."""
     data = safeio.read_capped(path, safeio.ROSTER_CSV.max_bytes or 0, safeio.ROSTER_CSV.what,
                               file, RosterError)
-    text, encoding = _decode(data, file)
+    text, encoding = decode_text(data, file, RosterError, utf16_bom_ok=True)
     lines = [ln for ln in text.splitlines() if ln.strip()][:HEADER_SEARCH_ROWS]
     counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "|")}
     delimiter = max(counts, key=lambda d: (counts[d], d == ","))
@@ -582,25 +582,6 @@ def _csv_table(path: Path, file: str) -> tuple[str, _Table]:
     except csv.Error as exc:
         raise RosterError(file, f"broken CSV near line {line + 1} ({exc})") from None
     return encoding, _Table("", records)
-
-
-def _decode(data: bytes, file: str) -> tuple[str, str]:
-    """Text and encoding name: a BOM decides, else UTF-8, else GBK, else GB18030."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data.decode("utf-8-sig", errors="strict"), "utf-8-sig"
-    safeio.refuse_unreadable_text(data, file, RosterError, utf16_bom_ok=True)   # Big5, NULs, …
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise RosterError(file, "broken UTF-16 text") from None
-    for encoding in ("utf-8", "gbk", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise RosterError(file, "cannot decode the text as UTF-8, GBK or GB18030 "
-                      "(save the CSV as UTF-8)")
 
 
 def _find_header(table: _Table, mapping: RosterMapping

@@ -44,7 +44,7 @@ def _roster_parser(sub) -> None:
 
 def _roster(args: argparse.Namespace) -> int:
     from .bill import parse_as_of, roster_bill
-    from .idnumber import mask_ids_deep, mask_ids_in_text
+    from .io.idnumber import mask_ids_deep, mask_ids_in_text
     from .policy import load_scenario
     as_of = parse_as_of(args.as_of) if args.as_of else None
     sc = load_scenario(args.scenario)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .formatting import yuan
+from .money import yuan
 from .outlay import Outlay
 from .safehtml import escape, style
 from .vocabulary import SOURCE_IDS, label
@@ -493,8 +493,8 @@ def build(scenario: str | Path, overrides: dict[str, Any] | None = None, *, base
           title: str | None = None) -> Story:
     """Run the report's scenario (and its baseline, for a what-if) and return its :class:`Story`."""
     from .policy import load_scenario
-    from .population import read_population_csv, read_villages
-    from .runner import run
+    from .model.population import read_population, read_villages
+    from .model.runner import run
     from .whatif import what_if
     people: Any = None
     meta: dict[str, Any] = {}
@@ -503,7 +503,7 @@ def build(scenario: str | Path, overrides: dict[str, Any] | None = None, *, base
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        people = read_population_csv(population, villages)   # read once: both runs see these people
+        people = read_population(population, villages)   # read once: both runs see these people
         meta = {"population_file": str(population), "rows_read": people.rows_read,
                 "rows_rejected": len(people.rejected)}
     wi = what_if(scenario, dict(overrides or {}), baseline=baseline, population=people, size=size, seed=seed)

@@ -17,7 +17,7 @@ from typing import Any
 
 from .analysis import compare
 from .budget import Headline
-from .explain import yuan_number
+from .money import yuan_number
 from .outlay import Outlay
 from .policy import Scenario, load_scenario
 from .vocabulary import SOURCE_IDS, label

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .excel import display_width, sheet_name
-from .reference import TIMINGS, subsidy_shares
+from .policy.subsidy import TIMINGS, subsidy_shares
 from .vocabulary import SOURCE_IDS, label
 
 if TYPE_CHECKING:

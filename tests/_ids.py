@@ -1,5 +1,5 @@
 """Made-up resident ID numbers for tests, with the check digit computed independently of
-simulate.idnumber (ISO 7064 MOD 11-2 as written in GB 11643-1999)."""
+simulate.io.idnumber (ISO 7064 MOD 11-2 as written in GB 11643-1999)."""
 
 
 def check_char(first17: str) -> str:

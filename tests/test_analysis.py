@@ -330,7 +330,7 @@ def test_behaviour_lowers_enrollment_as_standard_rises_hardship_groups_stay():
 def test_behaviour_matches_the_study_threshold_in_expectation():
     # calibration: about 90% participation at 450 yuan for people who respond
     sc = load_scenario(LANGXI, {**BEHAVIOUR, "contribution.personal": 450})
-    from simulate.engine import compile_for_engine
+    from simulate.model.engine import compile_for_engine
     keep = compile_for_engine(sc.policy).retention
     assert keep[0] == pytest.approx(0.90 / 0.95, abs=0.001)       # general tier pays 450
     ev = an.expected_value(sc, size=100_000)
@@ -413,7 +413,7 @@ def test_sweep_chart_uses_the_title_readable_param_and_two_distinct_panels():
 
 
 def test_monte_carlo_default_ranges_are_centred_on_the_defaults():
-    from simulate.synth import default_spec
+    from simulate.model.synth import default_spec
     spec = default_spec()
     r = an.default_rate_ranges(LANGXI)
     assert r["participation"] == pytest.approx((spec.participation - 0.02, spec.participation + 0.02))

@@ -162,7 +162,7 @@ def test_deeply_nested_rule(tmp_path):
 
 def test_unreadable_file(tmp_path, monkeypatch):
     # root reads any file whatever its mode, so the refusal is simulated in-process
-    from simulate._yaml import read_yaml_file
+    from simulate.io.safeyaml import read_yaml_file
     from simulate.errors import ScenarioError
 
     path = tmp_path / "locked.yaml"
@@ -171,8 +171,8 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    import simulate.safeio   # every user file is opened there (os.open, O_NONBLOCK)
-    monkeypatch.setattr(simulate.safeio.os, "open", refuse)
+    import simulate.io.safeio   # every user file is opened there (os.open, O_NONBLOCK)
+    monkeypatch.setattr(simulate.io.safeio.os, "open", refuse)
     with pytest.raises(ScenarioError) as exc:
         read_yaml_file(path)
     assert str(path) in str(exc.value) and "cannot read: Permission denied" in str(exc.value)

@@ -149,7 +149,7 @@ def test_accounting_identity(bill):
 def test_old_numbers_converted_and_merged(bill):
     ids = set(bill.persons["id_number"])
     assert MR.LIU_GUILAN in ids                       # 15-digit on 低保, 18-digit on 优抚: one person
-    from simulate.idnumber import convert_15_to_18
+    from simulate.io.idnumber import convert_15_to_18
     assert convert_15_to_18(str(MR.SUN_DEGUI_15)) in ids
     assert convert_15_to_18(MR.LIU_GUILAN_15) == MR.LIU_GUILAN
 
@@ -171,7 +171,7 @@ def _payment_rows(path: Path) -> list[tuple]:
 
 
 def test_payment_lists_hold_exactly_the_right_persons(out_dir):
-    from simulate.idnumber import convert_15_to_18
+    from simulate.io.idnumber import convert_15_to_18
     files = sorted(p.name for p in (out_dir / "payment_lists").iterdir())
     assert files == sorted(f"{s}.xlsx" for s in EXPECTED["payment_lists"])
     people = {  # name -> full ID, from the generator

@@ -20,10 +20,10 @@ from simulate.dashboard_model import (
     save_variant,
     set_arguments,
 )
-from simulate.overrides import parse_assignments
+from simulate.policy.overrides import parse_assignments
 from simulate.policy import load_scenario
-from simulate.runner import run
-from simulate.synth import default_size
+from simulate.model.runner import run
+from simulate.model.synth import default_size
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml"))

@@ -19,13 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulate.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
+from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
 from simulate.outlay import Outlay
 from simulate.policy import EVENTS, Policy, Scenario, load_scenario
-from simulate.population import Population, Villages
-from simulate.reference import TIMINGS, payment
-from simulate.rules import matches
-from simulate.synth import synthesize
+from simulate.model.population import Population, Villages
+from simulate.model.reference import oracle_payment, resolve
+from simulate.policy.subsidy import TIMINGS, payment
+from simulate.policy.rules import matches
+from simulate.model.synth import synthesize
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -338,3 +339,35 @@ def test_synthetic_blocks_fast_equals_reference(seed):
         pop = synthesize(sc, 4000, seed).materialize()
         comp = compile_for_engine(sc.policy)
         assert_same_tally(tally(comp, pop), tally_reference(sc.policy, pop))
+
+
+@SETTINGS
+@given(sc=scenarios, pop=populations())
+def test_engine_money_equals_the_oracles_own_arithmetic(sc, pop):
+    """Fen per source and fiscal subsidy: the engine's compiled tables against the reference
+    engine's own, independent arithmetic (``reference.oracle_payment``), person by person."""
+    comp = compile_for_engine(sc.policy)
+    out = Outlay(sc, comp, tally(comp, pop), pop.villages)
+    by_source = dict.fromkeys(SOURCE_IDS, 0)
+    fiscal = 0
+    for i in range(len(pop)):
+        o = resolve(sc.policy, pop.person(i))
+        if pop.enrolled[i] and o.payment.enrolled:
+            for source, fen in o.payment.pays.items():
+                by_source[source] += fen
+            fiscal += o.payment.fiscal_subsidy
+    assert dict(zip(SOURCE_IDS, (int(f) for f in out.source_fen()))) == by_source
+    assert out.fiscal_fen() == fiscal
+
+
+@SETTINGS
+@given(raw=raw_policies())
+def test_oracle_payment_equals_the_subsidy_arithmetic(raw):
+    """Every tier and timing class of a random policy: the same fen for every source."""
+    pol = scenario_of(raw).policy
+    for tier in (None, *pol.tiers):
+        for timing in TIMINGS:
+            mine, theirs = oracle_payment(pol, tier, timing), payment(pol, tier, timing)
+            assert {k: v for k, v in mine.pays.items() if v} == {k: v for k, v in theirs.pays.items() if v}
+            assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == \
+                (theirs.fiscal_subsidy, theirs.enrolled, theirs.late_rule, theirs.treatment, theirs.decided_by)

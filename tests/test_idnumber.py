@@ -1,4 +1,4 @@
-"""Tests for simulate.idnumber: GB 11643-1999 validation, 15->18 conversion, masking.
+"""Tests for simulate.io.idnumber: GB 11643-1999 validation, 15->18 conversion, masking.
 
 Every ID number here is made up: built from a region code and a birthday with the test's
 own implementation of the check digit (``_make_id``), independent of the module's.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulate.idnumber import (
+from simulate.io.idnumber import (
     IdNumberError,
     check_digit,
     convert_15_to_18,

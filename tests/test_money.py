@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import simulate
-from simulate.engine import compile_for_engine, tally
+from simulate.model.engine import compile_for_engine, tally
 from simulate.outlay import Outlay
-from simulate.policy import _percent_of
-from simulate.reference import resolve
+from simulate.money import percent_of as _percent_of
+from simulate.model.reference import resolve
 from simulate.vocabulary import SOURCE_IDS
 
 SCENARIOS = ["daligang-2020", "sinan-2021", "langxi-2024", "songming-2018", "shuangpai-2022",

@@ -15,8 +15,9 @@ import yaml
 
 from simulate.cli import main
 from simulate.policy import load_scenario
-from simulate.reference import TIMINGS, resolve
-from simulate.rules import Person
+from simulate.model.reference import resolve
+from simulate.policy.subsidy import TIMINGS
+from simulate.policy.rules import Person
 from simulate.vocabulary import IDENTITIES, SOURCES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,7 +171,7 @@ def test_every_tier_has_a_case():
 def test_timing_class_from_dates(paid, event, when, ext, expected):
     import datetime as dt
 
-    from simulate.reference import timing_class
+    from simulate.policy.subsidy import timing_class
     pol = _scenario("scenarios/langxi-2024.yaml").policy
     got = timing_class(pol, dt.date.fromisoformat(paid), event,
                        dt.date.fromisoformat(when) if when else None, extension_applies=ext)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from simulate.cli import main
-from simulate.population import read_population_csv
+from simulate.model.population import read_population_csv
 
 REPO = Path(__file__).resolve().parent.parent
 SINAN = str(REPO / "scenarios" / "sinan-2021.yaml")

@@ -1,10 +1,10 @@
 """Notebook tables for people (issue 13 item 5): 元 with thousands separators, percentages,
-grouped head counts, signed changes, through simulate.formatting."""
+grouped head counts, signed changes, through simulate.money."""
 from __future__ import annotations
 
 import pandas as pd
 
-from simulate import formatting
+from simulate import money
 from simulate.pretty import pretty
 
 
@@ -18,7 +18,7 @@ def test_money_shares_counts_and_changes_are_formatted():
                   "+15.06%", "-2.50%"):
         assert shown in html, shown
     assert "23871160.0" not in html and "0.872797" not in html and "individual" not in html
-    assert formatting.yuan(2387116000) in html
+    assert money.yuan(2387116000) in html
 
 
 def test_text_is_escaped():

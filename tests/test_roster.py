@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from simulate.idnumber import mask_id
+from simulate.io.idnumber import mask_id
 from simulate.roster import (
     PERSON_COLUMNS,
     REJECTED_COLUMNS,

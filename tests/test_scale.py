@@ -17,11 +17,11 @@ import psutil
 import pytest
 
 from simulate.cli import main
-from simulate.engine import compile_for_engine, tally
+from simulate.model.engine import compile_for_engine, tally
 from simulate.policy import load_scenario
-from simulate.region import county_seed, read_region, run_region
-from simulate.runner import run, tally_population
-from simulate.synth import BLOCK, synthesize
+from simulate.model.region import county_seed, read_region, run_region
+from simulate.model.runner import run, tally_population
+from simulate.model.synth import BLOCK, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
 SINAN = REPO / "scenarios" / "sinan-2021.yaml"

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.synth import BLOCK, synthesize
+from simulate.model.synth import BLOCK, synthesize
 from simulate.vocabulary import HOUSEHOLD_IDENTITIES, IDENTITY_BIT
 
 

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 from simulate.cli import main
-from simulate.policy import FiscalSplit, _Flagged, load_scenario
+from simulate.policy import FiscalSplit, Flagged, load_scenario
 from simulate.vocabulary import IDENTITIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,8 +33,8 @@ def english_runs(text: str) -> list[str]:
 
 
 def flagged_nodes(node, path=""):
-    """(path, node) for every _Flagged model in a policy, assumption or not."""
-    if isinstance(node, _Flagged):
+    """(path, node) for every Flagged model in a policy, assumption or not."""
+    if isinstance(node, Flagged):
         yield path or "(scenario)", node
     if isinstance(node, BaseModel):
         for name in type(node).model_fields:

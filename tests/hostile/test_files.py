@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from simulate import safeio
+from simulate.io import safeio
+from simulate.io import text as textio
 from simulate.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -394,7 +395,7 @@ def test_gbk_population_is_not_mistaken_for_big5(capsys, tmp_path):
     path = tmp_path / "gbk.csv"
     rows = _ROWS_ZH + [("p4", "h3", "堃喆村", "30", "M"), ("p5", "h3", "犇镕村", "31", "F")]
     path.write_bytes(_population(rows).encode("gbk"))
-    assert safeio.looks_big5(path.read_bytes()) is False
+    assert textio.looks_big5(path.read_bytes()) is False
     assert main(["run", SINAN, "--population", str(path), "--json"]) == 0
     assert capsys.readouterr().err == ""
 
@@ -541,7 +542,7 @@ _SIMP = "思南县塘头镇青杠坝村 张三 李四 许家坝镇龙门村 农�
     ("張三".encode("big5"), False),        # too few characters to judge: not claimed
 ])
 def test_big5_judgement(data, big5):
-    assert safeio.looks_big5(data) is big5
+    assert textio.looks_big5(data) is big5
 
 
 def test_cells_limit(tmp_path):

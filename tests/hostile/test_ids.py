@@ -4,7 +4,7 @@ Valid made-up ID numbers (tests/_ids.py) hide in name, village and category cell
 roster's file name, whole, in groups, with hyphens, full-width digits or a lowercase x.
 ``simulate roster`` must mask every one of them in every file outside payment_lists/ (xlsx
 XML inside the zip included), on the terminal and in error lines; the final leak scan
-(simulate.leakscan) must refuse a folder where one was planted.
+(simulate.io.leakscan) must refuse a folder where one was planted.
 """
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ from _ids import make_id
 from simulate.bill import roster_bill
 from simulate.cli import main
 from simulate.errors import SimulateError
-from simulate.idnumber import find_ids, mask_id, mask_ids_in_text
-from simulate.leakscan import LeakError, refuse_leaks, scan_folder
-from simulate.population import read_population_csv
+from simulate.io.idnumber import find_ids, mask_id, mask_ids_in_text
+from simulate.io.leakscan import LeakError, refuse_leaks, scan_folder
+from simulate.model.population import read_population_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "sinan-2021.yaml"

@@ -190,7 +190,7 @@ def test_scenario_yaml_numbers_are_decimal(capsys, tmp_path):
 
 
 def test_scenario_float_keeps_its_text_through_extends_and_overrides(tmp_path):
-    from simulate._yaml import parse_yaml_text
+    from simulate.io.safeyaml import parse_yaml_text
     from simulate.policy import load_scenario
     v = parse_yaml_text("380.000000000000001", "x")
     assert v == 380.0 and v.text == "380.000000000000001"
@@ -265,10 +265,10 @@ def test_size_above_the_person_limit(capsys):
 
 def test_conservation_catches_a_wrapped_total():
     """With counts far beyond the limits the int64 tables wrap; the exact check says so."""
-    from simulate.engine import Tally, compile_for_engine
+    from simulate.model.engine import Tally, compile_for_engine
     from simulate.outlay import ConservationError, Outlay
     from simulate.policy import load_scenario
-    from simulate.population import one_area
+    from simulate.model.population import one_area
     sc = load_scenario(SINAN)
     comp = compile_for_engine(sc.policy)
     n_t = len(comp.tables.tier_ids)
@@ -282,7 +282,7 @@ def test_conservation_catches_a_wrapped_total():
 
 
 def test_broken_conservation_is_an_internal_error_before_printing(capsys, monkeypatch):
-    from simulate import runner
+    from simulate.model import runner
     real = runner.compile_for_engine
 
     def broken(policy):
@@ -424,7 +424,7 @@ def test_population_age_refused_with_row_and_column(capsys, tmp_path, age, reaso
 
 
 def test_population_rows_in_equal_rows_used_plus_rejected(tmp_path):
-    from simulate.population import read_population_csv
+    from simulate.model.population import read_population_csv
     path = _population(tmp_path, "45", "①", "４５", HUGE, "130")
     pop = read_population_csv(path, strict=False)
     assert pop.rows_read == 5 and len(pop) + len(pop.rejected) == 5

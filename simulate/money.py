@@ -1,8 +1,8 @@
-"""Finance display formats for reports: yuan, 万元, persons and percentages.
+"""The one home for money: integer fen, the percent rounding rule, largest remainder, display.
 
-Money arrives as integer fen (1 yuan = 100 fen) and is formatted with integer arithmetic,
-so no float ever rounds a figure. Rounding, where a format drops digits, is half away from
-zero (四舍五入), the convention of Chinese finance statements.
+Money is integer fen (1 yuan = 100 fen) until it is displayed, and is formatted with integer
+arithmetic, so no float ever rounds a figure. Rounding, where a format drops digits, is half
+away from zero (四舍五入), the convention of Chinese finance statements (DESIGN.md "Money").
 """
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import math
 import numbers
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+
+import numpy as np
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN_YUAN = 1_000_000
@@ -90,3 +92,67 @@ def yuan_decimal(fen: int) -> Decimal:
     """Exact yuan as a Decimal with two places (for JSON and tables): 12345 -> Decimal('123.45')."""
     return (Decimal(_as_int(fen, "fen")) / FEN_PER_YUAN).quantize(Decimal("0.01"),
                                                                    rounding=ROUND_HALF_UP)
+
+
+def to_fen(value: Decimal | int | str) -> int:
+    """Integer fen of a yuan amount given as Decimal, int or decimal text (exact, max 2 places)."""
+    amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    fen = amount * FEN_PER_YUAN
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{value!r} yuan is not a whole number of fen")
+    return int(fen)
+
+
+def percent_of(fen: int, percent: Decimal) -> int:
+    """``percent`` of ``fen``, rounded half up to the fen, once (the one rounding rule we use).
+
+    ``percent`` has at most two decimal places (hundredths of a percent), as the schema allows.
+    """
+    num = fen * int(percent * 100)
+    return (num + 5000) // 10000
+
+
+def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Non-negative integers proportional to ``weights`` that add up exactly to ``total``.
+
+    Each share is floored, then the leftover units go to the largest remainders, ties to the
+    earlier position. Integer weights are divided exactly; float weights (population shares)
+    in float64. All-zero weights share evenly.
+    """
+    w = np.asarray(weights)
+    if w.dtype.kind in "iub":
+        w = w.astype(object)
+        whole = int(w.sum())
+        if whole <= 0:
+            w, whole = np.ones(len(w), dtype=object), len(w)
+        basis = [total * int(x) for x in w]
+        base = np.array([b // whole for b in basis], dtype=np.int64)
+        order = sorted(range(len(basis)), key=lambda i: (-(basis[i] % whole), i))
+    else:
+        w = w.astype(np.float64)
+        if w.sum() <= 0:
+            w = np.ones_like(w)
+        raw = w / w.sum() * total
+        base = np.floor(raw).astype(np.int64)
+        order = list(np.argsort(-(raw - base), kind="stable"))
+    short = total - int(base.sum())
+    base[order[:short]] += 1
+    return base
+
+
+def yuan_text(fen: int) -> str:
+    """Yuan with thousands separators, fen shown only when not whole: 150000 -> '1,500'."""
+    sign = "-" if fen < 0 else ""
+    whole, part = divmod(abs(int(fen)), FEN_PER_YUAN)
+    return f"{sign}{whole:,}" + (f".{part:02d}" if part else "")
+
+
+def yuan_number(fen: int) -> int | float:
+    """Fen as a JSON number of yuan with at most two decimals (exact for any int fen)."""
+    fen = int(fen)
+    return fen // 100 if fen % 100 == 0 else round(fen / 100, 2)
+
+
+def yuan_float(fen: int | np.integer) -> float:
+    """Fen as a float of yuan, for data frames people read (display only, never summed back)."""
+    return int(fen) / FEN_PER_YUAN

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .policy import Policy, Rule
+from ..policy import Policy, Rule
+from .behaviour import tier_retention
 from .population import Population
-from .reference import OFF_TIME, TIMINGS, resolve
-from .rules import can_match_plain, mask_of
+from .reference import resolve
+from ..policy.subsidy import OFF_TIME, TIMINGS
+from ..policy.rules import can_match_plain, mask_of, matches
 from .tables import PolicyTables, compile_policy
-from .vocabulary import IDENTITY_BIT
+from ..vocabulary import IDENTITY_BIT
 
 N_TIMINGS = len(TIMINGS)
 _OFF_TIME_CODE = np.array([t in OFF_TIME for t in TIMINGS], bool)
@@ -83,7 +85,6 @@ def compile_for_engine(policy: Policy) -> Compiled:
     for rule in rules:
         for ident in rule.identities():
             bits |= 1 << IDENTITY_BIT[ident]
-    from .behaviour import tier_retention
     return Compiled(tables, groups, any(can_match_plain(g) for g in groups), bits,
                     any(_uses_disability(r) for r in rules), rank, same,
                     tier_retention(policy, tables.pays))
@@ -198,7 +199,6 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
     n_v = len(pop.villages)
     groups = [g.rule for g in policy.targets.groups]
     out = Tally.zeros(len(tier_ids), n_v, len(groups))
-    from .rules import matches
     for i in range(len(pop)):
         person = pop.person(i)
         o = resolve(policy, person)
@@ -220,3 +220,43 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
                     if person.timing not in OFF_TIME:
                         out.group_on_time[g, v] += 1
     return out
+
+
+def respond(comp: Compiled, pop: Population, rng: np.random.Generator, full_mask: int,
+            disabled_full: bool = False) -> Population:
+    """``pop`` with some enrolled people turned non-enrolled by the tier retention.
+
+    ``comp`` is a :class:`Compiled` with ``retention`` set; ``full_mask``
+    the identity bits of the full-participation groups (they never drop out). Each responsive
+    enrolled person draws once, so the number who drop out of a (tier, timing, village) cell
+    is binomial with the tier's drop-out probability.
+    """
+    keep = comp.retention
+    if keep is None or len(pop) == 0:
+        return pop
+    t = comp.tables
+    exempt = (pop.identities & np.uint32(full_mask)) != 0
+    if disabled_full:   # certified disabled people are enrolled at 100% like the hardship groups
+        exempt |= pop.disability != 0
+    resp = np.flatnonzero(pop.enrolled & ~exempt)
+    tier = np.zeros(resp.shape[0], np.int64)
+    if t.plain_can_match:
+        sub = np.arange(resp.shape[0])
+    else:
+        has = (pop.identities[resp] & np.uint32(comp.relevant_bits)) != 0
+        if comp.uses_disability:
+            has |= pop.disability[resp] != 0
+        sub = np.flatnonzero(has)
+    idx = resp[sub]
+    tier[sub], _ = resolve_tiers(comp, pop.identities[idx], pop.age[idx], pop.sex[idx],
+                                 pop.disability[idx], pop.timing[idx],
+                                 None if pop.hukou is None else pop.hukou[idx])
+    u = rng.random(resp.shape[0])
+    drop = resp[u >= keep[tier]]
+    if drop.shape[0] == 0:
+        return pop
+    enrolled = pop.enrolled.copy()
+    enrolled[drop] = False
+    return Population(pop.identities, pop.age, pop.sex, pop.disability, pop.village, pop.household,
+                      enrolled, pop.timing, pop.villages, pop.person_id, pop.rejected, pop.rows_read,
+                      pop.village_counts, pop.hukou)

@@ -2,7 +2,7 @@
 
 A person is an identity bitmask (bits from ``vocabulary.yaml``), age, sex, disability
 grade, village, household, enrolled and timing. Populations come from the synthetic
-builder (``synth``) or from a person-level CSV (``read_population_csv``).
+builder (``synth``) or from a person-level CSV, Parquet or xlsx file (``read_population``).
 """
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import safeio
-from .errors import PopulationError
-from .idnumber import mask_ids_in_text
-from .numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
-from .reference import TIMINGS
-from .rules import HUKOU_CODE, HUKOU_OF_CODE, Person
-from .vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
+from ..io import safeio
+from ..io.tabular import population_rows
+from ..errors import PopulationError
+from ..io.idnumber import mask_ids_in_text
+from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
+from ..policy.subsidy import TIMINGS
+from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person
+from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
 CSV_COLUMNS = ("person_id", "household_id", "village", "age", "sex", "disability_grade",
@@ -75,7 +76,7 @@ class Population:
         return int(self.identities.shape[0])
 
     def person(self, i: int) -> Person:
-        """Row ``i`` as a :class:`~simulate.rules.Person` for the reference calculation."""
+        """Row ``i`` as a :class:`~simulate.policy.rules.Person` for the reference calculation."""
         return Person(frozenset(identities_of(int(self.identities[i]))), int(self.age[i]),
                       "F" if self.sex[i] == 0 else "M", int(self.disability[i]),
                       TIMINGS[int(self.timing[i])],
@@ -148,37 +149,23 @@ def read_villages(path: Path) -> Villages:
                     np.array(counts["residents"], np.int64), np.array(counts["task"], np.int64))
 
 
-# ----------------------------------------------------------------------------- CSV input
+# ----------------------------------------------------------------------------- file input
 
 
-def read_population_csv(path: str | Path, villages: Villages | None = None,
-                        *, strict: bool = True) -> Population:
-    """Read a person-level CSV (UTF-8, UTF-8 with BOM or GBK) with the DESIGN.md columns.
+def read_population(path: str | Path, villages: Villages | None = None,
+                    *, strict: bool = True) -> Population:
+    """Read a person-level file with the DESIGN.md columns: CSV (UTF-8, UTF-8 with BOM or
+    GBK), Parquet (``.parquet``) or a workbook (``.xlsx``, first sheet), the same contract.
 
     Every row is used or rejected with its row number, column and reason; with ``strict``
     (the CLI default) the first bad row stops the run with that one-line error.
     ``village`` values are matched to the scenario's villages (id, zh or en); unknown ones
     become new villages when the scenario has none, else the row is rejected.
     """
-    p = Path(path)
     where = str(path)
     # streamed: a regular file only, limits per line, field and row count (safeio.POPULATION)
-    reader = safeio.read_csv_rows(p, safeio.POPULATION, where, PopulationError)
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise PopulationError(where, "file is empty") from None
-    missing = [c for c in _REQUIRED if c not in header]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if missing:
-        raise PopulationError(f"{where}: row 1 (header), column {missing[0]}",
-                              f"required column is missing; expected {', '.join(CSV_COLUMNS)}")
-    if unknown:
-        raise PopulationError(f"{where}: row 1 (header), column {unknown[0]}",
-                              f"unknown column; expected {', '.join(CSV_COLUMNS)}")
-    dup = sorted({h for h in header if header.count(h) > 1})
-    if dup:
-        raise PopulationError(f"{where}: row 1 (header), column {dup[0]}", "column appears twice")
+    reader = population_rows(Path(path), where, PopulationError)
+    header = _header(reader, where)
     col = {h: i for i, h in enumerate(header)}
     fixed = villages is not None and villages.ids != ("all",)
     v_index: dict[str, int] = {}
@@ -201,17 +188,7 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
             if rec["pid"] in seen:
                 raise PopulationError(f"{where}: row {n}, column person_id",
                                       f"duplicate of row {seen[rec['pid']]}")
-            vname = mask_ids_in_text(rec["vil"]) or "(none)"   # an ID typed as a village
-            if vname not in v_index:
-                if fixed:
-                    raise PopulationError(f"{where}: row {n}, column village",
-                                          f"unknown village {vname!r} for this scenario")
-                if len(v_ids) >= safeio.MAX_VILLAGES:   # the village index is 16-bit
-                    raise PopulationError(f"{where}: row {n}, column village",
-                                          f"more than {safeio.MAX_VILLAGES:,} different villages, "
-                                          "the limit for one population file")
-                v_index[vname] = len(v_ids)
-                v_ids.append(vname)
+            vname = _village_name(rec["vil"], v_index, v_ids, fixed, f"{where}: row {n}, column village")
         except PopulationError as exc:
             exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))  # an ID in a wrong column
             if strict:
@@ -234,14 +211,60 @@ def read_population_csv(path: str | Path, villages: Villages | None = None,
                              np.zeros(len(v_ids), np.int64), np.zeros(len(v_ids), np.int64))
     else:
         vills = villages
-    pop = Population(
-        np.array(out["ids"], np.uint32), np.array(out["age"], np.uint8), np.array(out["sex"], np.uint8),
-        np.array(out["dis"], np.uint8), np.array(out["vil"], np.uint16), np.array(out["hh"], np.int64),
-        np.array(out["enr"], bool), np.array(out["tim"], np.uint8), vills,
-        np.array(out["pid"], dtype=object), rejected, rows_read,
-        hukou=np.array(out["hukou"], np.uint8) if "hukou" in col else None)
+    pop = _columns(out, vills, rejected, rows_read, "hukou" in col)
     assert len(pop) + len(rejected) == rows_read
     return pop
+
+
+def _village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool,
+                  where: str) -> str:
+    """A row's village as a key of ``v_index``; a new one is added unless the scenario's
+    villages are fixed (then it is refused), up to ``safeio.MAX_VILLAGES``."""
+    vname = mask_ids_in_text(text) or "(none)"   # an ID typed as a village
+    if vname not in v_index:
+        if fixed:
+            raise PopulationError(where, f"unknown village {vname!r} for this scenario")
+        if len(v_ids) >= safeio.MAX_VILLAGES:   # the village index is 16-bit
+            raise PopulationError(where, f"more than {safeio.MAX_VILLAGES:,} different villages, "
+                                  "the limit for one population file")
+        v_index[vname] = len(v_ids)
+        v_ids.append(vname)
+    return vname
+
+
+def _header(reader, where: str) -> list[str]:
+    """The header record, checked: required columns present, none unknown or twice."""
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise PopulationError(where, "file is empty") from None
+    missing = [c for c in _REQUIRED if c not in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if missing:
+        raise PopulationError(f"{where}: row 1 (header), column {missing[0]}",
+                              f"required column is missing; expected {', '.join(CSV_COLUMNS)}")
+    if unknown:
+        raise PopulationError(f"{where}: row 1 (header), column {unknown[0]}",
+                              f"unknown column; expected {', '.join(CSV_COLUMNS)}")
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise PopulationError(f"{where}: row 1 (header), column {dup[0]}", "column appears twice")
+    return header
+
+
+def _columns(out: dict[str, list], villages: Villages, rejected: list[dict], rows_read: int,
+             has_hukou: bool) -> Population:
+    """The parsed rows as a columnar :class:`Population`."""
+    return Population(
+        np.array(out["ids"], np.uint32), np.array(out["age"], np.uint8), np.array(out["sex"], np.uint8),
+        np.array(out["dis"], np.uint8), np.array(out["vil"], np.uint16), np.array(out["hh"], np.int64),
+        np.array(out["enr"], bool), np.array(out["tim"], np.uint8), villages,
+        np.array(out["pid"], dtype=object), rejected, rows_read,
+        hukou=np.array(out["hukou"], np.uint8) if has_hukou else None)
+
+
+#: The former name, from when only CSV was read.
+read_population_csv = read_population
 
 
 def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: int) -> dict:

@@ -1,16 +1,19 @@
-"""The reference calculation: one person at a time, in plain Python, written to be read.
+"""The one subsidy arithmetic: who pays what for one enrollment of a tier and a timing class.
 
-This is the oracle the fast engine is tested against and what ``simulate explain`` uses.
-It follows the scenario's semantics directly from the :class:`~simulate.policy.Policy`
-object, never from the compiled tables.
+Each subsidy form (none, full, percent, fixed_subsidy, fixed_personal, shares) turns the
+personal standard into fen per funding source, percent rounded once by the money rule
+(``money.percent_of``); the timing rules say how a payer outside the collection period is
+treated. The compiled tables, the synthesizer, explanations and the CLI use these functions;
+the reference engine (``model.reference``) checks them with its own arithmetic.
 """
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .policy import EVENTS, Policy, Subsidy, Tier, _percent_of
-from .rules import Person, matches
+from ..money import percent_of
+from .models import Subsidy, Tier
+from .schema import EVENTS, Policy
 
 #: Timing classes, in the order of the engine's tables (codes 0, 1, 2 are kept stable):
 #: ``regular`` paid in the collection period; ``late`` after everything; ``extended`` in the
@@ -34,19 +37,6 @@ class Payment:
     decided_by: str = ""           # "", "extension", "late", or the event whose window decided it
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """The tier a person gets, what each source pays, and how the tier was chosen."""
-
-    tier: str
-    payment: Payment
-    eligible: tuple[str, ...]
-    considered: tuple[tuple[str, int], ...] = ()   # (tier id, individual pays in fen)
-    tie_with: tuple[str, ...] = ()
-    rule: str = ""
-    notes: tuple[str, ...] = field(default=())
-
-
 def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
     """Fen each source pays toward a personal standard of ``standard`` fen (person excluded)."""
     form = subsidy.form
@@ -55,7 +45,7 @@ def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
     if form == "full":
         return {subsidy.source: standard}
     if form == "percent":
-        return {subsidy.source: _percent_of(standard, subsidy.percent)}
+        return {subsidy.source: percent_of(standard, subsidy.percent)}
     if form == "fixed_subsidy":
         return {subsidy.source: min(subsidy.amount, standard)}
     if form == "fixed_personal":
@@ -65,7 +55,7 @@ def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
         if sh.amount is not None:
             shares[sh.source] = sh.amount
         elif sh.percent is not None:
-            shares[sh.source] = _percent_of(standard, sh.percent)
+            shares[sh.source] = percent_of(standard, sh.percent)
     rest = [sh for sh in subsidy.shares if sh.rest]
     if rest:
         shares[rest[0].source] = standard - sum(shares.values())
@@ -169,28 +159,3 @@ def timing_class(policy: Policy, paid_on: _dt.date, event: str | None = None,
     if extension_applies and t.extension is not None and paid_on <= t.extension.until:
         return "extended"
     return "late"
-
-
-def resolve(policy: Policy, person: Person) -> Outcome:
-    """The one tier a person gets under the scenario's multiple-identity rule."""
-    eligible = [t for t in policy.tiers if matches(t.eligibility, person)]
-    rule = policy.multiple_identities.rule
-    if not eligible:
-        return Outcome("general", payment(policy, None, person.timing), (), (), (), rule)
-    payments = [payment(policy, t, person.timing) for t in eligible]
-    considered = tuple((t.id, p.pays.get("individual", 0)) for t, p in zip(eligible, payments))
-    if rule == "priority":
-        chosen = eligible[0]
-        ties: tuple[str, ...] = ()
-    else:
-        # the most to the person: an accepted enrollment first, then the least paid
-        keys = [(not p.enrolled, p.pays.get("individual", 0)) for p in payments]
-        best = min(keys)
-        winners = [i for i, k in enumerate(keys) if k == best]
-        chosen = eligible[winners[0]]
-        def paid(p: Payment) -> dict[str, int]:
-            return {k: v for k, v in p.pays.items() if v}
-        mine = paid(payments[winners[0]])
-        ties = tuple(eligible[i].id for i in winners[1:] if paid(payments[i]) != mine)
-    return Outcome(chosen.id, payment(policy, chosen, person.timing),
-                   tuple(t.id for t in eligible), considered, ties, rule)

@@ -6,7 +6,7 @@ A region file is a CSV (UTF-8 or GBK) with the columns ``county, scenario, popul
 size in persons, a person-level CSV (relative to the region file), or empty for the
 scenario area's residents. City and province come from each scenario's ``county`` block.
 
->>> from simulate.region import run_region
+>>> from simulate.model.region import run_region
 >>> r = run_region("scenarios/region-example.csv", seed=1, workers=1)
 >>> [c["county"] for c in r.to_json()["counties"]][:2]
 ['思南县', '郎溪县']
@@ -21,10 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from . import safeio
-from .errors import PopulationError, SimulateError
-from .numtext import MAX_DIGITS, ascii_digits
-from .vocabulary import SOURCE_IDS
+from ..io import safeio
+from ..errors import PopulationError, SimulateError
+from ..numtext import MAX_DIGITS, ascii_digits
+from ..money import to_fen, yuan, yuan_number
+from ..policy import load_scenario
+from ..vocabulary import SOURCE_IDS, label
+from .runner import run
 
 COLUMNS = ("county", "scenario", "population")
 
@@ -75,7 +78,6 @@ class RegionResult:
         return [{"key": k, **v} for k, v in groups.items()]
 
     def to_json(self) -> dict[str, Any]:
-        from .explain import yuan_number
 
         def money(fen: np.ndarray, fiscal: int) -> dict[str, Any]:
             return {"by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},
@@ -105,7 +107,6 @@ class RegionResult:
 
     def text(self, lang: str = "zh") -> str:
         """Readable tables: counties, then cities, then provinces (yuan)."""
-        from .vocabulary import label
         j = self.to_json()
         zh = lang == "zh"
         used = [s for s in SOURCE_IDS if any(s in x["by_source"] for x in j["counties"])]
@@ -126,7 +127,8 @@ class RegionResult:
             out.append(" " * (width + 2) + "  ".join(pad(h, w, True) for h, w in zip(head, ws)))
             for name, x in rows:
                 cells = [f"{x['persons']:,}", f"{x['enrolled']:,}"] + \
-                    [f"{x['by_source'].get(s, 0):,.2f}" for s in used] + [f"{x['fiscal_subsidy']:,.2f}"]
+                    [yuan(to_fen(str(x['by_source'].get(s, 0)))) for s in used] + \
+                    [yuan(to_fen(str(x['fiscal_subsidy'])))]
                 out.append(pad(name, width) + "  " + "  ".join(pad(c, w, True) for c, w in zip(cells, ws)))
             return out
 
@@ -212,8 +214,6 @@ def run_region(path: str | Path, *, seed: int = 0, workers: int | None = None, c
                engine: str = "local", scheduler: str | None = None,
                progress: bool | None = None) -> RegionResult:
     """Run every county of a region file under its own scenario (see the module docstring)."""
-    from .policy import load_scenario
-    from .runner import run
     rows = read_region(path)
     where = str(path)
     scenarios = []

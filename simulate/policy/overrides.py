@@ -11,9 +11,10 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from . import _yaml, safeio
-from .errors import ScenarioError
-from .numtext import shorten
+from ..errors import ScenarioError
+from ..io import safeio, safeyaml
+from ..numtext import shorten
+from .messages import model_at
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -32,7 +33,7 @@ def parse_value(value: Any, where: str) -> Any:
         return value
     if value.strip() == "":
         raise ScenarioError(where, "the value after '=' is empty")
-    parsed = _yaml.parse_yaml_text(value, where)
+    parsed = safeyaml.parse_yaml_text(value, where)
     if isinstance(parsed, dict):
         raise ScenarioError(where, "a value must be a number, true/false, text or a list, not a mapping")
     return parsed
@@ -91,8 +92,7 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> di
 
 def _optional_section(path: list[str]) -> bool:
     """Whether ``path`` names a section of the scenario schema (a model, not a value)."""
-    from .policy import _model_at
-    return _model_at(tuple(path)) is not None
+    return model_at(tuple(path)) is not None
 
 
 def _list_index(node: list, seg: str) -> int | None:

@@ -21,8 +21,9 @@ from typing import Any
 import yaml
 
 from . import safeio
-from .errors import ScenarioError
-from .numtext import MAX_DIGITS, shorten
+from .text import decode_utf8
+from ..errors import ScenarioError
+from ..numtext import MAX_DIGITS, shorten
 
 
 class YamlFloat(float):
@@ -143,7 +144,7 @@ def read_yaml_file_sha256(path: str | Path) -> tuple[Any, str]:
     """
     where = str(path)
     data = safeio.read_capped(path, MAX_BYTES, safeio.SCENARIO.what, where, ScenarioError)
-    text = safeio.decode_utf8(data, where, ScenarioError)
+    text = decode_utf8(data, where, ScenarioError)
     if not text.strip():
         raise ScenarioError(where, "file is empty")
     return parse_yaml_text(text, where), hashlib.sha256(data).hexdigest()

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .policy import Policy, Rule
-from .reference import TIMINGS, enrollment_cost, payment
-from .rules import can_match_plain
-from .vocabulary import SOURCE_IDS
+from ..policy import Policy, Rule
+from ..policy.subsidy import TIMINGS, enrollment_cost, payment
+from ..policy.rules import can_match_plain
+from ..vocabulary import SOURCE_IDS
 
 
 @dataclass(frozen=True)

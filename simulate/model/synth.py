@@ -17,11 +17,13 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import PopulationError
+from ..errors import PopulationError
+from ..money import largest_remainder
 from .population import Population, Villages, one_area, read_villages
-from .resources import data_path
-from .rules import can_match_plain, mask_of
-from .vocabulary import IDENTITIES, IDENTITY_BIT
+from ..policy.subsidy import payment
+from ..resources import data_path
+from ..policy.rules import can_match_plain, mask_of
+from ..vocabulary import IDENTITIES, IDENTITY_BIT
 
 #: Persons per block: the unit of randomness. Changing it changes every synthetic population.
 BLOCK = 1 << 20
@@ -34,7 +36,7 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _lookup_table(values: np.ndarray, shares: np.ndarray) -> np.ndarray:
+def lookup_table(values: np.ndarray, shares: np.ndarray) -> np.ndarray:
     """A 65,536-entry table: indexing it with uniform uint16 draws samples ``values``."""
     cum = np.cumsum(shares / shares.sum())
     edges = np.minimum((cum * _U16).round().astype(np.int64), _U16)
@@ -72,7 +74,7 @@ def default_spec() -> SynthSpec:
     """The cited defaults in ``data/`` (rates, household sizes, age-sex structure)."""
     hh = _read_csv("household-size.csv")
     sizes = np.array([int(r["household_size"]) for r in hh], np.uint8)
-    hh_table = _lookup_table(sizes, np.array([float(r["share"]) for r in hh]))
+    hh_table = lookup_table(sizes, np.array([float(r["share"]) for r in hh]))
     ages, shares = [], []
     for r in _read_csv("age-sex-structure.csv"):
         lo, hi = int(r["age_min"]), min(int(r["age_max"]), 105)
@@ -80,7 +82,7 @@ def default_spec() -> SynthSpec:
         for a in range(lo, hi + 1):
             ages += [a * 2 + 1, a * 2]   # male code, female code
             shares += [float(r["male_share"]) / span, float(r["female_share"]) / span]
-    age_table = _lookup_table(np.array(ages, np.uint8), np.array(shares))
+    age_table = lookup_table(np.array(ages, np.uint8), np.array(shares))
     person, household, grades = [], [], [0.0] * 4
     for r in _read_csv("synthetic-rates.csv"):
         key, rate = r["key"], float(r["rate"])
@@ -149,19 +151,6 @@ class SyntheticPopulation:
         return Population.concat(list(self.blocks()))
 
 
-def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    """Integers proportional to ``weights`` that sum exactly to ``total``."""
-    w = weights.astype(np.float64)
-    if w.sum() <= 0:
-        w = np.ones_like(w)
-    raw = w / w.sum() * total
-    base = np.floor(raw).astype(np.int64)
-    short = total - int(base.sum())
-    order = np.argsort(-(raw - base), kind="stable")
-    base[order[:short]] += 1
-    return base
-
-
 def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthSpec | None = None,
                counts: dict[str, int] | None = None) -> SyntheticPopulation:
     """A synthetic population for a scenario's area.
@@ -206,7 +195,7 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     urban = pol.area.urban_percent
     return SyntheticPopulation(int(size), int(seed), villages,
-                               _largest_remainder(int(size), weights), sp, full_rules,
+                               largest_remainder(int(size), weights.astype(np.float64)), sp, full_rules,
                                any(can_match_plain(r) for r in full_rules),
                                pol.timing.extension is not None,
                                None if urban is None else float(urban) / 100)
@@ -225,7 +214,6 @@ def default_size(scenario) -> int:
 def fully_subsidized_rules(policy) -> tuple:
     """Eligibility rules of the tiers where the person pays nothing in the collection period:
     the paying department enrolls them (data/participation-defaults.csv, other_subsidized)."""
-    from .reference import payment
     return tuple(t.eligibility for t in policy.tiers
                  if payment(policy, t, "regular").pays.get("individual", 0) == 0)
 
@@ -265,7 +253,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     hh_bits = np.zeros(h, np.uint32)
     trims = []
     for bit, rate in sp.household_rates:
-        ident = _ident_of_bit(bit)
+        ident = ident_of_bit(bit)
         if ident in sp.counts:
             last, over = _exact_households(rng, hh_bits, hh_len, bit,
                                            _exact_share(sp.counts[ident], start, start + n, pop.size))
@@ -288,7 +276,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     sex = code & 1
     # person identities with their age rules
     for bit, rate, lo, hi in sp.person_rates:
-        ident = _ident_of_bit(bit)
+        ident = ident_of_bit(bit)
         if ident in sp.counts:
             eligible = np.flatnonzero((age >= lo) & (age <= hi))
             want = min(_exact_share(sp.counts[ident], start, start + n, pop.size), eligible.shape[0])
@@ -300,7 +288,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     # disability: base rates, then extra among groups at higher risk
     disability = np.zeros(n, np.uint8)
     p_all = float(sum(sp.disability_rates))
-    grade_table = _lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
+    grade_table = lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
     m = rng.binomial(n, p_all)
     if m:
         idx = rng.choice(n, m, replace=False)
@@ -363,9 +351,9 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
 
 
 #: Household identities that only a rural or only an urban 户籍 can hold (their names say so).
-_RURAL_ONLY = ("rural_dibao", "fp_two_households", "registered_poor", "monitored",
+RURAL_ONLY = ("rural_dibao", "fp_two_households", "registered_poor", "monitored",
                "returned_to_poverty", "relocated")
-_URBAN_ONLY = ("urban_dibao",)
+URBAN_ONLY = ("urban_dibao",)
 
 
 def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: float) -> np.ndarray:
@@ -375,9 +363,9 @@ def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: floa
     h = hh_bits.shape[0]
     hukou = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
     rural = 0
-    for ident in _RURAL_ONLY:
+    for ident in RURAL_ONLY:
         rural |= 1 << IDENTITY_BIT[ident]
-    urban = 1 << IDENTITY_BIT[_URBAN_ONLY[0]]
+    urban = 1 << IDENTITY_BIT[URBAN_ONLY[0]]
     hukou[(hh_bits & np.uint32(urban)) != 0] = 2
     hukou[(hh_bits & np.uint32(rural)) != 0] = 1   # a rural identity wins over 城镇低保
     return hukou
@@ -397,7 +385,7 @@ def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=64)
-def _ident_of_bit(bit: int) -> str:
+def ident_of_bit(bit: int) -> str:
     return next(i for i, b in IDENTITY_BIT.items() if b == bit)
 
 

@@ -5,7 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from simulate.formatting import percent, persons, wan_yuan, yuan, yuan_decimal
+from simulate.money import percent, persons, wan_yuan, yuan, yuan_decimal
 
 
 @pytest.mark.parametrize("fen, text", [
@@ -64,3 +64,40 @@ def test_percent_decimals_and_exact_ratio_of_fen():
 def test_yuan_decimal_is_exact():
     assert yuan_decimal(123456789) == Decimal("1234567.89")
     assert str(yuan_decimal(-5)) == "-0.05"
+
+
+def test_to_fen_is_exact_and_refuses_part_fen():
+    from simulate.money import to_fen
+    assert to_fen("1,234.5".replace(",", "")) == 123450
+    assert to_fen(Decimal("0.01")) == 1 and to_fen(7) == 700
+    with pytest.raises(ValueError):
+        to_fen("0.005")
+
+
+@pytest.mark.parametrize("total", [0, 1, 7, 9999, 123457])
+def test_largest_remainder_adds_up_and_stays_close(total):
+    import numpy as np
+    from simulate.money import largest_remainder
+    for weights in (np.array([2500, 2500, 3000, 2000]), np.array([0.2, 0.3, 0.5]),
+                    np.array([1, 0, 0]), np.array([0.0, 0.0])):
+        out = largest_remainder(total, weights)
+        assert int(out.sum()) == total and (out >= 0).all()
+        share = weights / weights.sum() * total if weights.sum() else np.full(len(weights), total / len(weights))
+        assert (np.abs(out - share) < 1).all()
+    # ties go to the earlier position
+    assert list(largest_remainder(1, np.array([1, 1]))) == [1, 0]
+
+
+def test_yuan_text_and_number():
+    from simulate.money import yuan_number, yuan_text
+    assert yuan_text(123456) == "1,234.56" and yuan_text(150000) == "1,500" and yuan_text(-150) == "-1.50"
+    assert yuan_number(150000) == 1500 and yuan_number(12345) == 123.45
+
+
+def test_labels_every_section_has_both_languages():
+    from simulate import labels
+    assert {"outlay", "bill", "analysis", "parameters", "timing"} <= set(labels.sections())
+    for section in labels.sections():
+        for key, (zh, en) in labels.pairs(section).items():
+            assert zh.strip() and en.strip(), (section, key)
+            assert labels.text(section, key, "zh") == zh and labels.text(section, key, "en") == en

@@ -17,14 +17,14 @@ from typing import Any, Iterable
 import multiprocessing as mp
 import numpy as np
 
-from .behaviour import behaviour_rng, respond
-from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, tally
-from .errors import PopulationError, SimulateError
-from .outlay import Outlay
-from .policy import Scenario, load_scenario
-from .population import Population, read_population_csv, read_villages
+from .behaviour import behaviour_rng
+from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
+from ..errors import PopulationError, SimulateError
+from ..outlay import Outlay
+from ..policy import Scenario, load_scenario
+from .population import Population, read_population, read_villages
 from .synth import SyntheticPopulation, synthesize
-from .vocabulary import SOURCE_IDS
+from ..vocabulary import SOURCE_IDS
 
 
 _MALLOC_TUNED = False
@@ -99,7 +99,7 @@ def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
                 n_workers: int, bar) -> Tally:
     """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
     once (no chunk is left running, no partial result is returned)."""
-    from .lifecycle import end_pool, quiet_child
+    from ..lifecycle import end_pool, quiet_child
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
     # with the parent even if it is killed outright
@@ -253,7 +253,7 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        pop = read_population_csv(population, villages)
+        pop = read_population(population, villages)
         meta.update({"population_file": str(population), "rows_read": pop.rows_read,
                      "rows_rejected": len(pop.rejected)})
         population = pop

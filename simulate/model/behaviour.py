@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .policy import Behaviour, Policy
-from .population import Population
+from ..policy import Behaviour, Policy
 
 #: Logistic parameters matching the 2026 simulation study quoted in DOMAIN.md (yuan).
 STUDY_2026 = {"midpoint_yuan": 655.85, "slope_per_yuan": 0.010674, "reference_yuan": 380.0}
@@ -72,44 +71,3 @@ def tier_retention(policy: Policy, pays: np.ndarray) -> np.ndarray | None:
 def behaviour_rng(seed: int, block: int) -> np.random.Generator:
     """The generator for block ``block``'s responses (independent of the population's draws)."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block, 1))))
-
-
-def respond(comp, pop: Population, rng: np.random.Generator, full_mask: int,
-            disabled_full: bool = False) -> Population:
-    """``pop`` with some enrolled people turned non-enrolled by the tier retention.
-
-    ``comp`` is an :class:`~simulate.engine.Compiled` with ``retention`` set; ``full_mask``
-    the identity bits of the full-participation groups (they never drop out). Each responsive
-    enrolled person draws once, so the number who drop out of a (tier, timing, village) cell
-    is binomial with the tier's drop-out probability.
-    """
-    from .engine import resolve_tiers
-    keep = comp.retention
-    if keep is None or len(pop) == 0:
-        return pop
-    t = comp.tables
-    exempt = (pop.identities & np.uint32(full_mask)) != 0
-    if disabled_full:   # certified disabled people are enrolled at 100% like the hardship groups
-        exempt |= pop.disability != 0
-    resp = np.flatnonzero(pop.enrolled & ~exempt)
-    tier = np.zeros(resp.shape[0], np.int64)
-    if t.plain_can_match:
-        sub = np.arange(resp.shape[0])
-    else:
-        has = (pop.identities[resp] & np.uint32(comp.relevant_bits)) != 0
-        if comp.uses_disability:
-            has |= pop.disability[resp] != 0
-        sub = np.flatnonzero(has)
-    idx = resp[sub]
-    tier[sub], _ = resolve_tiers(comp, pop.identities[idx], pop.age[idx], pop.sex[idx],
-                                 pop.disability[idx], pop.timing[idx],
-                                 None if pop.hukou is None else pop.hukou[idx])
-    u = rng.random(resp.shape[0])
-    drop = resp[u >= keep[tier]]
-    if drop.shape[0] == 0:
-        return pop
-    enrolled = pop.enrolled.copy()
-    enrolled[drop] = False
-    return Population(pop.identities, pop.age, pop.sex, pop.disability, pop.village, pop.household,
-                      enrolled, pop.timing, pop.villages, pop.person_id, pop.rejected, pop.rows_read,
-                      pop.village_counts, pop.hukou)

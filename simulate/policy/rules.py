@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .policy import Rule
-from .vocabulary import IDENTITY_BIT
+from ..vocabulary import IDENTITY_BIT
+from .models import Rule
 
 SEX_CODE = {"F": 0, "M": 1}
 #: 户籍 type codes in population columns; 0 means not recorded (matches either kind of rule).

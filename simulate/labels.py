@@ -1,0 +1,35 @@
+"""Every zh/en heading and column of the tables people read, by id, as data (labels.yaml).
+
+A module asks for its section once (``pairs("outlay")``) and looks ids up in it; adding a
+language or rewording a heading is a change to labels.yaml, not to code.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+LABELS_FILE = Path(__file__).with_name("labels.yaml")
+
+
+@lru_cache(maxsize=1)
+def _all() -> dict[str, dict[str, dict[str, str]]]:
+    with open(LABELS_FILE, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def sections() -> list[str]:
+    """The sections of labels.yaml (outlay, bill, analysis, parameters, timing)."""
+    return list(_all())
+
+
+def pairs(section: str) -> dict[str, tuple[str, str]]:
+    """``{id: (zh, en)}`` of one section, in the file's order (a fresh dict each call)."""
+    return {key: (str(v["zh"]), str(v["en"])) for key, v in _all()[section].items()}
+
+
+def text(section: str, key: str, lang: str) -> str:
+    """The label of ``key`` in ``section``: Chinese for ``lang == "zh"``, else English."""
+    entry = _all()[section][key]
+    return str(entry["zh" if lang == "zh" else "en"])

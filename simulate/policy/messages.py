@@ -1,0 +1,126 @@
+"""One-line messages for an invalid scenario: the field path (list items by id) and the reason."""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..numtext import MAX_DIGITS, shorten
+from .schema import Policy
+from .values import PathError
+
+def _format_loc(loc: tuple, raw: Any) -> str:
+    """Field path for messages, naming list items by their id: ``tiers[dibao].subsidy``."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            ident = None
+            if isinstance(node, list) and 0 <= item < len(node) and isinstance(node[item], dict):
+                ident = node[item].get("id")
+            parts.append(f"[{shorten(str(ident))}]" if ident else f"[{item}]")
+            node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
+        else:
+            key = "not" if item == "not_" else str(item)
+            if key in ("function-after[identity_id()]", "function-before[identity_id()]"):
+                continue
+            if "[" in key and "(" in key:
+                continue  # pydantic's union-branch labels
+            node = node.get(key) if isinstance(node, dict) else None
+            parts.append(("." if parts else "") + shorten(key))
+    return "".join(parts) or "(top level)"
+
+
+def _is_union_label(item: Any) -> bool:
+    return isinstance(item, str) and "[" in item and ("(" in item or "," in item)
+
+
+def _logical_loc(loc: tuple) -> tuple:
+    return tuple(i for i in loc if not _is_union_label(i))
+
+
+def _useful_errors(errors: list[dict]) -> list[dict]:
+    """Drop pydantic's echoes: the union branch that did not apply, and container errors
+    that only repeat that an item inside failed."""
+    out = []
+    for e in errors:
+        msg = e["msg"]
+        if "expected an identity id, got" in msg and isinstance(e.get("input"), dict):
+            continue   # a nested rule was given: the identity-id branch is not the story
+        if e["type"] in ("too_short",) and any(len(x["loc"]) > len(e["loc"]) for x in errors):
+            continue
+        if e["type"] == "model_type" and any(_is_union_label(i) for i in e["loc"]):
+            continue
+        out.append(e)
+    extra_parents = {_logical_loc(tuple(e["loc"]))[:-1] for e in out if e["type"] == "extra_forbidden"}
+    # a misspelt key shows as 'unknown key' and as 'required key missing': report the first
+    out = [e for e in out if not (e["type"] == "missing" and _logical_loc(tuple(e["loc"]))[:-1] in extra_parents)]
+    return out or errors
+
+
+def validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
+    errors = _useful_errors(exc.errors(include_url=False))
+    rank = {"extra_forbidden": 0}
+    first = min(errors, key=lambda e: (rank.get(e["type"], 1), -len(_logical_loc(tuple(e["loc"])))))
+    loc = _logical_loc(tuple(first["loc"]))
+    ctx_err = (first.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, PathError):
+        loc = ctx_err.loc
+    msg = first["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    msg = msg.replace("valid tuple", "list").replace("Tuple should", "The list should")
+    msg = msg.replace("after validation, not 0", "(it is empty)")
+    if first["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        msg = f"unknown key {shorten(key)!r}"
+        parent_model = model_at(loc[:-1])
+        if parent_model is not None:
+            hint = difflib.get_close_matches(key, _field_names(parent_model), n=1)
+            if hint:
+                msg += f" (did you mean {hint[0]!r}?)"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    elif first["type"] == "int_parsing_size":
+        msg = f"a whole number has at most {MAX_DIGITS} digits (got {len(str(first.get('input'))):,} characters)"
+    elif first["type"].startswith("date") and isinstance(first.get("input"), str):
+        msg += f" (got {shorten(first['input'])!r}; a date is YYYY-MM-DD and must exist)"
+    elif first["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
+        msg = "ids are lower-case letters, digits and _ , starting with a letter"
+    n_more = len({_logical_loc(tuple(e["loc"])) for e in errors}) - 1
+    if n_more > 0:
+        msg += f" (and {n_more} more problem{'s' if n_more > 1 else ''})"
+    return _format_loc(loc, raw), msg
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = Policy
+    for item in loc:
+        if isinstance(item, int) or _is_union_label(item):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get("not_" if item == "not" else str(item))
+        if field is None:
+            return None
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    from typing import get_args
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+

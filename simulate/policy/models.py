@@ -1,0 +1,230 @@
+"""Scenario models for the county, its documents, contributions and tiers: eligibility rules
+and subsidy forms (DOMAIN.md, "Subsidy forms"). Money is integer fen, percent exact.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .values import Fen, IdentityId, Percent, SourceId
+
+
+class Model(BaseModel):
+    """Every scenario model: immutable, no unknown fields."""
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class Flagged(Model):
+    """Anything a document leaves unstated carries ``assumption: true`` and a note."""
+
+    assumption: bool = False
+    note: str | None = None       # English
+    note_zh: str | None = None    # 简体中文, shown in zh outputs (falls back to ``note``)
+
+    @model_validator(mode="after")
+    def _assumption_needs_note(self):
+        if self.assumption and not (self.note and self.note.strip()):
+            raise ValueError("assumption: true needs a note saying what is assumed and why")
+        if self.note_zh is not None and not self.note_zh.strip():
+            raise ValueError("note_zh must not be empty (leave it out instead)")
+        return self
+
+    def note_for(self, lang: str) -> str:
+        """The note in ``lang`` (zh falls back to the English ``note`` when no ``note_zh``)."""
+        if lang == "zh" and self.note_zh and self.note_zh.strip():
+            return self.note_zh
+        return self.note or ""
+
+
+class Bilingual(Model):
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+# ----------------------------------------------------------------------------- header
+
+
+class County(Bilingual):
+    province: str = Field(min_length=1)
+    city: str = Field(min_length=1)
+
+
+class Document(Flagged):
+    number: str = Field(min_length=1, description="文号")
+    title: str = Field(min_length=1)
+    date: _dt.date
+    issuer: str = Field(min_length=1)
+
+
+class FiscalSplit(Flagged):
+    """Shares of the per-capita fiscal subsidy by government level, in percent (sum 100)."""
+
+    central: Percent
+    provincial: Percent
+    city: Percent
+    county: Percent
+    source: str = Field(min_length=1)
+    source_zh: str | None = Field(default=None, min_length=1)
+
+    def source_for(self, lang: str) -> str:
+        """Where the split comes from, in ``lang`` (zh falls back to ``source``)."""
+        return self.source_zh if lang == "zh" and self.source_zh else self.source
+
+    @model_validator(mode="after")
+    def _sums_to_100(self):
+        total = self.central + self.provincial + self.city + self.county
+        if total != 100:
+            raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
+        return self
+
+
+class Contribution(Flagged):
+    """Personal standard and fiscal per-capita subsidy, yuan per person per year (held in fen)."""
+
+    personal: Fen
+    fiscal_subsidy: Fen
+    fiscal_subsidy_split: FiscalSplit
+    section: str = Field(min_length=1)
+
+
+# ----------------------------------------------------------------------------- eligibility
+
+
+class AgeRange(Model):
+    """Whole years, both ends included."""
+
+    min: int = Field(default=0, ge=0, le=150)
+    max: int = Field(default=150, ge=0, le=150)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.min > self.max:
+            raise ValueError(f"age min {self.min} is above max {self.max}")
+        return self
+
+
+class Rule(Model):
+    """Declarative eligibility: every key given must hold (an implicit *all of*).
+
+    ``identity`` one canonical id; ``any``/``all`` lists of ids or nested rules; ``not`` a
+    rule or id; ``age`` an inclusive range; ``sex`` F or M; ``disability_grade`` a list of
+    certificate grades 1–4; ``hukou`` rural or urban (户籍 type, for 农村/城镇 groups such as
+    嵩明 六(一)); a person whose 户籍 type is not recorded is not excluded by it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    identity: IdentityId | None = None
+    any: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
+    all: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
+    not_: Union[IdentityId, "Rule", None] = Field(default=None, alias="not")
+    age: AgeRange | None = None
+    sex: Literal["F", "M"] | None = None
+    disability_grade: tuple[Annotated[int, Field(ge=1, le=4)], ...] | None = Field(default=None, min_length=1)
+    hukou: Literal["rural", "urban"] | None = None   # 户籍 type; a person of unknown type matches
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if all(getattr(self, k) is None for k in ("identity", "any", "all", "not_", "age", "sex",
+                                                     "disability_grade", "hukou")):
+            raise ValueError("an eligibility rule needs at least one of identity, any, all, not, "
+                             "age, sex, disability_grade, hukou")
+        return self
+
+    def identities(self) -> set[str]:
+        """Every identity id the rule mentions (for documentation and checks)."""
+        out: set[str] = set()
+        if self.identity:
+            out.add(self.identity)
+        for part in (self.any or ()) + (self.all or ()) + ((self.not_,) if self.not_ else ()):
+            out |= {part} if isinstance(part, str) else part.identities()
+        return out
+
+
+# ----------------------------------------------------------------------------- subsidies
+
+SubsidyForm = Literal["full", "percent", "fixed_subsidy", "fixed_personal", "split", "none"]
+
+
+class Share(Model):
+    """One source's part of a split subsidy: a fixed amount, a percent, or the rest."""
+
+    source: SourceId
+    amount: Fen | None = None
+    percent: Percent | None = None
+    rest: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        kinds = [self.amount is not None, self.percent is not None, self.rest]
+        if sum(kinds) != 1:
+            raise ValueError("a share gives exactly one of amount, percent or rest: true")
+        return self
+
+
+class Subsidy(Model):
+    """Who pays what of the personal standard (DOMAIN.md, "Subsidy forms").
+
+    ``full``: ``source`` pays the whole standard. ``percent``: ``source`` pays ``percent`` of
+    it, rounded half up to the fen once. ``fixed_subsidy``: ``source`` pays ``amount`` and the
+    person the rest (the amount stays fixed when the standard changes). ``fixed_personal``:
+    the person pays ``personal`` and ``source`` the rest. ``split``: several ``shares``; the
+    person pays what they leave. ``none``: the tier is marked but nobody subsidizes it.
+    """
+
+    form: SubsidyForm
+    source: SourceId | None = None
+    percent: Percent | None = None
+    amount: Fen | None = None
+    personal: Fen | None = None
+    shares: tuple[Share, ...] | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_form(self):
+        needs = {"full": {"source"}, "percent": {"source", "percent"},
+                 "fixed_subsidy": {"source", "amount"}, "fixed_personal": {"source", "personal"},
+                 "split": {"shares"}, "none": set()}[self.form]
+        given = {k for k in ("source", "percent", "amount", "personal", "shares")
+                 if getattr(self, k) is not None}
+        missing = sorted(needs - given)
+        extra = sorted(given - needs)
+        if missing:
+            raise ValueError(f"form {self.form} needs {', '.join(missing)}")
+        if extra:
+            raise ValueError(f"form {self.form} does not take {', '.join(extra)}")
+        if self.form == "split":
+            if len(self.shares) < 2:
+                raise ValueError("form split needs at least two shares")
+            if sum(s.rest for s in self.shares) > 1:
+                raise ValueError("at most one share may take the rest")
+            srcs = [s.source for s in self.shares]
+            if len(set(srcs)) != len(srcs):
+                raise ValueError("a source appears twice in the shares")
+        return self
+
+    def sources(self) -> list[str]:
+        if self.form == "split":
+            return [s.source for s in self.shares]
+        return [self.source] if self.source else []
+
+
+class Tier(Flagged):
+    """One subsidy tier: who qualifies, who pays, and the document section it comes from."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    label: Bilingual
+    section: str = Field(min_length=1)
+    eligibility: Rule
+    subsidy: Subsidy
+    year_round: bool = False
+    payment: Literal["direct", "refund_after"] = "direct"
+
+
+# ----------------------------------------------------------------------------- timing & targets
+
+

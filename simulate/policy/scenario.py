@@ -1,0 +1,134 @@
+"""Loading a scenario: read the YAML safely, merge ``extends`` chains, apply overrides, validate."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..io import safeyaml
+from ..errors import ScenarioError
+from ..resources import folder
+from .messages import validation_message
+from .overrides import apply_overrides
+from .schema import Policy
+
+
+
+class Scenario:
+    """A validated policy with its provenance (files, hashes, overrides, ``extends`` chain)."""
+
+    def __init__(self, policy: Policy, raw: dict, chain: list[dict], overrides: dict[str, Any],
+                 base_dir: Path, file_raw: dict | None = None):
+        self.policy = policy
+        self.raw = raw                    # what was validated (overrides applied)
+        self.file_raw = raw if file_raw is None else file_raw   # the files alone
+        self.chain = chain
+        self.overrides = dict(overrides)
+        self.base_dir = base_dir
+
+    @property
+    def id(self) -> str:
+        return self.policy.id
+
+    def __repr__(self) -> str:
+        return f"<Scenario {self.policy.id}: {self.policy.title.en}>"
+
+    def provenance(self) -> dict[str, Any]:
+        return {"scenario": self.policy.id, "files": self.chain, "overrides": self.overrides,
+                "document": self.policy.document.number}
+
+    def assumptions(self, lang: str | None = None) -> list[dict[str, str]]:
+        return self.policy.assumptions(lang)
+
+    def data_path(self, name: str) -> Path:
+        """Resolve a data file named in the scenario: relative to the scenario, else to data/."""
+        for base in (self.base_dir, self.base_dir.parent / "data", folder("data")):
+            p = (base / name)
+            if p.exists():
+                return p
+        return self.base_dir / name
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
+        """A new scenario with more ``PATH=VALUE`` overrides, validated like a file."""
+        merged = {**self.overrides, **overrides}
+        where = self.chain[0]["path"] if self.chain else self.policy.id
+        return _build(where, self.file_raw, self.chain, merged, self.base_dir)
+
+
+
+def _deep_merge(base: Any, patch: Any) -> Any:
+    """Child over parent: mappings merge key by key; lists of items with ``id`` merge by id."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        out = dict(base)
+        for k, v in patch.items():
+            out[k] = _deep_merge(base[k], v) if k in base else v
+        return out
+    if (isinstance(base, list) and isinstance(patch, list)
+            and all(isinstance(x, dict) and "id" in x for x in base + patch)):
+        out = [dict(x) for x in base]
+        index = {x["id"]: i for i, x in enumerate(out)}
+        for item in patch:
+            if item.get("remove") is True:
+                if item["id"] in index:
+                    out = [x for x in out if x["id"] != item["id"]]
+                    index = {x["id"]: i for i, x in enumerate(out)}
+                continue
+            if item["id"] in index:
+                out[index[item["id"]]] = _deep_merge(out[index[item["id"]]], item)
+            else:
+                index[item["id"]] = len(out)
+                out.append(item)
+        return out
+    return patch
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dict]]:
+    """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
+    raw, sha256 = safeyaml.read_yaml_file_sha256(path)   # one capped read of a regular file
+    if not isinstance(raw, dict):
+        raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
+    entry = {"path": str(path), "sha256": sha256}
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw, [entry]
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends", "must be the path of another scenario file")
+    parent_path = path.parent / parent   # as the user would write it, for messages
+    if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
+        raise ScenarioError(f"{path}: extends", f"circular chain through {parent}")
+    if len(seen) > 10:
+        raise ScenarioError(f"{path}: extends", "chain longer than 10 files")
+    try:
+        base, chain = _read_chain(parent_path, seen + (path.resolve(),))
+    except ScenarioError as exc:
+        if exc.where.startswith(str(parent_path)):
+            raise ScenarioError(f"{path}: extends {parent}", f"{exc.where}: {exc.reason}") from None
+        raise
+    return _deep_merge(base, raw), [entry] + chain
+
+
+
+def _build(path: str, raw: dict, chain: list[dict], overrides: dict[str, Any], base_dir: Path) -> Scenario:
+    patched = apply_overrides(raw, overrides, where=path) if overrides else raw
+    try:
+        policy = Policy.model_validate(patched)
+    except ValidationError as exc:
+        field, reason = validation_message(exc, patched)
+        raise ScenarioError(f"{path}: {field}", reason) from None
+    except RecursionError:
+        raise ScenarioError(path, "rules nested too deeply") from None
+    return Scenario(policy, patched, chain, overrides, base_dir, file_raw=raw)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, merge (``extends``), override and validate a scenario file.
+
+    >>> sc = load_scenario("scenarios/langxi-2024.yaml", {"contribution.personal": 400})
+    >>> sc.policy.contribution.personal   # fen
+    40000
+    """
+    p = Path(path)
+    raw, chain = _read_chain(p)
+    return _build(str(path), raw, chain, dict(overrides or {}), p.resolve().parent)
+
