@@ -15,6 +15,7 @@ from simulate.policy.workbook_io import (
     TIER_SHEET,
     read_policy_workbook,
 )
+from simulate.vocabulary import label
 
 REPO = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
@@ -93,3 +94,17 @@ def test_not_a_workbook(tmp_path, capsys):
     bad.write_text("id,zh\n", "utf-8")
     assert main(["policy-from-excel", str(bad), "--out", str(tmp_path / "s.yaml")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_chinese_reading_columns_are_written_and_never_read(tmp_path):
+    """The Chinese readings beside the exact rule are for people: editing them changes nothing."""
+    from simulate.policy.workbook_io import READING_COLUMNS
+    book = _book_with(tmp_path, TIER_SHEET, 3, len(TIER_COLUMNS) + 1, "随便改写")
+    ws = openpyxl.load_workbook(book)[TIER_SHEET]
+    headings = [c.value for c in ws[1]]
+    assert headings[len(TIER_COLUMNS):] == list(READING_COLUMNS)
+    assert ws.cell(3, len(TIER_COLUMNS) + 2).value == label("medical_assistance")   # langxi dibao's payer
+    assert ws.cell(3, len(TIER_COLUMNS) + 1).value == "随便改写"
+    assert ws.cell(2, len(TIER_COLUMNS) + 1).value == label("destitute")   # langxi row 2: {identity: destitute}
+    _, policy = read_policy_workbook(book)
+    assert policy.model_dump() == load_scenario(REPO / "scenarios" / "langxi-2024.yaml").policy.model_dump()

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from ..io import safeio, safeyaml
 from ..numtext import shorten
+from ..vocabulary import label
 from .messages import validation_message
 from .schema import Policy
 from .values import PathError, fen_from_yuan, percent_from_text
@@ -50,6 +51,8 @@ TIER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("note_zh", "说明（中文）note_zh", "text"),
 )
 _COL = {key: i for i, (key, _, _) in enumerate(TIER_COLUMNS)}
+#: Columns after the tier columns: Chinese readings written for people, never read back.
+READING_COLUMNS = ("认定条件（中文，仅供阅读）", "付费方（中文，仅供阅读）")
 
 
 def _letter(i: int) -> str:
@@ -114,6 +117,40 @@ def _shares_text(shares: list[dict]) -> str:
     return "; ".join(parts)
 
 
+def rule_zh(rule: Any) -> str:
+    """An eligibility rule (raw data) in Chinese words, for reading beside its exact form."""
+    if isinstance(rule, str):
+        return label(rule)
+    if not isinstance(rule, dict):
+        return str(rule)
+    parts = []
+    for key, value in rule.items():
+        if key == "identity":
+            parts.append(label(str(value)))
+        elif key in ("any", "all"):
+            joiner = " 或 " if key == "any" else " 且 "
+            parts.append("（" + joiner.join(rule_zh(v) for v in value) + "）")
+        elif key == "not":
+            parts.append("非" + rule_zh(value))
+        elif key == "age" and isinstance(value, dict):
+            parts.append(f"年龄{value.get('min', 0)}–{value.get('max', 150)}岁（含）")
+        elif key == "sex":
+            parts.append({"F": "女性", "M": "男性"}.get(str(value), str(value)))
+        elif key == "disability_grade":
+            parts.append("残疾等级" + "、".join(str(v) for v in value) + "级")
+        elif key == "hukou":
+            parts.append({"rural": "农村户籍", "urban": "城镇户籍"}.get(str(value), str(value)))
+        else:
+            parts.append(f"{key}={value}")
+    return " 且 ".join(parts)
+
+
+def _payers_zh(sub: dict) -> str:
+    if sub.get("shares"):
+        return "；".join(label(str(sh.get("source"))) for sh in sub["shares"]) + "；个人缴纳余额"
+    return label(str(sub["source"])) if sub.get("source") else ""
+
+
 def tier_row(tier: dict) -> list[str]:
     """One raw tier as the cells of its row in sheet 资助档次."""
     sub = tier.get("subsidy") or {}
@@ -127,7 +164,8 @@ def tier_row(tier: dict) -> list[str]:
         "year_round": tier.get("year_round"), "payment": tier.get("payment"),
         "assumption": tier.get("assumption"), "note": tier.get("note"), "note_zh": tier.get("note_zh"),
     }
-    return ["" if cells[k] is None else _text(cells[k]) for k, _, _ in TIER_COLUMNS]
+    exact = ["" if cells[k] is None else _text(cells[k]) for k, _, _ in TIER_COLUMNS]
+    return exact + [rule_zh(tier.get("eligibility")), _payers_zh(sub)]
 
 
 def write_policy_workbook(raw: dict, out: Path) -> None:
@@ -144,7 +182,7 @@ def write_policy_workbook(raw: dict, out: Path) -> None:
     for path, value in rows:
         ps.append([path, value])
     ts = wb.create_sheet(TIER_SHEET)
-    ts.append([heading for _, heading, _ in TIER_COLUMNS])
+    ts.append([heading for _, heading, _ in TIER_COLUMNS] + list(READING_COLUMNS))
     for tier in raw.get("tiers") or []:
         ts.append(tier_row(tier))
     for sheet in (ps, ts):
