@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import string
 from pathlib import Path
 
 from ..errors import ScenarioError
@@ -28,21 +29,9 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def scenario_template(county: str, year: int) -> str:
-    """The template scenario text for ``county`` and benefit ``year``; ScenarioError when the
-    CSV has no national figures for that year."""
-    table = national_standards()
-    if year not in table:
-        raise ScenarioError("--year", f"no national figures for {year} in data/national-standards.csv "
-                            f"(years {min(table)}–{max(table)})")
-    if not county.strip() or any(c in county for c in "\n\r\"\\"):
-        raise ScenarioError("--county", "give the county's name, e.g. 某某县")
-    row = table[year]
-    personal, fiscal = row["personal_yuan"], row["fiscal_subsidy_yuan"]
-    src_p, src_f = row["personal_source"], row["fiscal_source"]
-    c = _q(county)
-    return f"""\
-# {county}{year}年度城乡居民基本医疗保险资助参保情景（模板，由 simulate new 生成）
+#: The template: every field with a Chinese comment; ${...} are filled by :func:`scenario_template`.
+TEMPLATE = string.Template("""\
+# ${county}${year}年度城乡居民基本医疗保险资助参保情景（模板，由 simulate new 生成）
 # 使用方法：对照本县当年的征缴/资助参保文件逐项修改；凡文件未写明、由您推定的数值，
 # 保留 assumption: true 并在 note/note_zh 中写明理由。改完后运行：
 #     simulate validate 本文件.yaml      （检查）
@@ -50,15 +39,15 @@ def scenario_template(county: str, year: int) -> str:
 # 金额一律以“元”填写，最多两位小数；比例以百分数填写（如 70 表示70%）。
 # 以 # 开头的行是说明，程序不读。
 
-id: county-{year}                      # 情景编号：小写字母、数字、- _ .，建议“县名拼音-年度”
-title: {{zh: {_q(county + str(year) + "年度城乡居民医保资助参保")}, en: "{year} resident medical insurance subsidies (template)"}}
-county: {{zh: {c}, en: "County (template)", province: 某某省, city: 某某市}}   # 县名、英文名、所属省、市
-benefit_year: {year}                   # 待遇享受年度（缴费通常在上一年征缴期内）
+id: county-${year}                      # 情景编号：小写字母、数字、- _ .，建议“县名拼音-年度”
+title: {zh: ${title_zh}, en: "${year} resident medical insurance subsidies (template)"}
+county: {zh: ${county_q}, en: "County (template)", province: 某某省, city: 某某市}   # 县名、英文名、所属省、市
+benefit_year: ${year}                   # 待遇享受年度（缴费通常在上一年征缴期内）
 
 document:                              # 本县文件：文号、标题、印发日期、发文机关
   number: （请填写文号）
   title: （请填写文件标题）
-  date: {year - 1}-09-01
+  date: ${prev}-09-01
   issuer: （请填写发文机关）
   assumption: true
   note: "Template placeholder: fill in the county notice's number, title, date and issuer."
@@ -66,11 +55,11 @@ document:                              # 本县文件：文号、标题、印发
 
 contribution:                          # 缴费标准（元/人·年）
   section: （条款）                    # 文件中规定缴费标准的条款，如 三(一)
-  personal: {personal}                 # 个人缴费标准：{year}年度全国标准
-  fiscal_subsidy: {fiscal}             # 财政人均补助标准：{year}年度全国最低标准
+  personal: ${personal}                 # 个人缴费标准：${year}年度全国标准
+  fiscal_subsidy: ${fiscal}             # 财政人均补助标准：${year}年度全国最低标准
   assumption: true
-  note: {_q(f"National figures for {year} (data/national-standards.csv): personal {personal} ({src_p}); fiscal subsidy {fiscal} ({src_f}). Replace with the county notice's figures.")}
-  note_zh: {_q(f"{year}年度全国标准（data/national-standards.csv）：个人缴费{personal}元，财政补助{fiscal}元。请按本县文件改写。")}
+  note: ${note_en}
+  note_zh: ${note_zh}
   fiscal_subsidy_split:                # 财政补助按政府层级分担（%，合计100）
     central: 60                        # 中央：国办发〔2018〕6号，第二档60%；第一档省份为80%
     provincial: 20                     # 省
@@ -91,40 +80,40 @@ multiple_identities:                   # 一人多重身份时如何确定资助
 
 tiers:                                 # 资助档次：每档一项；身份编号见 DOMAIN.md（destitute 特困人员 等）
   - id: destitute                      # 档次编号：小写字母开头
-    label: {{zh: 特困人员, en: destitute}}
+    label: {zh: 特困人员, en: destitute}
     section: （条款）
-    eligibility: {{identity: destitute}}   # 认定条件
-    subsidy: {{form: full, source: medical_assistance}}   # full 全额资助；source 资金来源
+    eligibility: {identity: destitute}   # 认定条件
+    subsidy: {form: full, source: medical_assistance}   # full 全额资助；source 资金来源
     assumption: true
     note: "Template example: most notices pay the destitute's contribution in full from medical assistance."
     note_zh: "模板示例：多数文件对特困人员由医疗救助全额资助，请核对本县文件。"
   # 其他常见写法（去掉行首的 # 即可启用，并按文件改写）：
   # - id: dibao
-  #   label: {{zh: 低保对象, en: dibao}}
+  #   label: {zh: 低保对象, en: dibao}
   #   section: （条款）
-  #   eligibility: {{any: [urban_dibao, rural_dibao]}}        # 城市或农村低保，任一即可
-  #   subsidy: {{form: percent, source: medical_assistance, percent: 70}}   # 按个人缴费的70%资助
+  #   eligibility: {any: [urban_dibao, rural_dibao]}        # 城市或农村低保，任一即可
+  #   subsidy: {form: percent, source: medical_assistance, percent: 70}   # 按个人缴费的70%资助
   # - id: monitored
-  #   label: {{zh: 监测对象, en: monitored}}
+  #   label: {zh: 监测对象, en: monitored}
   #   section: （条款）
-  #   eligibility: {{identity: monitored}}
-  #   subsidy: {{form: fixed_subsidy, source: medical_assistance, amount: 100}}   # 定额资助100元
+  #   eligibility: {identity: monitored}
+  #   subsidy: {form: fixed_subsidy, source: medical_assistance, amount: 100}   # 定额资助100元
   # - id: severe_disability
-  #   label: {{zh: 重度残疾人, en: severely disabled}}
+  #   label: {zh: 重度残疾人, en: severely disabled}
   #   section: （条款）
-  #   eligibility: {{disability_grade: [1, 2]}}              # 残疾证一、二级
-  #   subsidy: {{form: fixed_personal, source: disabled_federation, personal: 50}}   # 个人只缴50元
+  #   eligibility: {disability_grade: [1, 2]}              # 残疾证一、二级
+  #   subsidy: {form: fixed_personal, source: disabled_federation, personal: 50}   # 个人只缴50元
   # - id: elderly_poor
-  #   label: {{zh: 60岁以上脱贫人口, en: former poor aged 60+}}
+  #   label: {zh: 60岁以上脱贫人口, en: former poor aged 60+}
   #   section: （条款）
-  #   eligibility: {{all: [registered_poor, {{age: {{min: 60}}}}]}}   # 同时满足
+  #   eligibility: {all: [registered_poor, {age: {min: 60}}]}   # 同时满足
   #   subsidy:                                               # 多个来源分担
   #     form: split
-  #     shares: [{{source: medical_assistance, amount: 100}}, {{source: county_finance, rest: true}}]
+  #     shares: [{source: medical_assistance, amount: 100}, {source: county_finance, rest: true}]
 
 timing:                                # 征缴时间
   section: （条款）
-  collection_period: {{start: {year - 1}-09-01, end: {year - 1}-12-31}}   # 集中征缴期
+  collection_period: {start: ${prev}-09-01, end: ${prev}-12-31}   # 集中征缴期
   late:                                # 征缴期后缴费：full_financing 按筹资总额；personal 按个人标准；
     mode: full_financing               # not_accepted 不予参保；same_as_regular 与征缴期相同
     section: （条款）
@@ -147,7 +136,28 @@ area:                                  # 参保基数（无花名册时用于模
   assumption: true
   note: "Template placeholder population; with a villages file (simulate new --villages) set villages_file instead."
   note_zh: "模板占位的人口数；如有村（社区）任务表（simulate new --villages 生成），可改填 villages_file。"
-"""
+""")
+
+
+def scenario_template(county: str, year: int) -> str:
+    """The template scenario text for ``county`` and benefit ``year``; ScenarioError when the
+    CSV has no national figures for that year."""
+    table = national_standards()
+    if year not in table:
+        raise ScenarioError("--year", f"no national figures for {year} in data/national-standards.csv "
+                            f"(years {min(table)}–{max(table)})")
+    if not county.strip() or any(c in county for c in "\n\r\"\\"):
+        raise ScenarioError("--county", "give the county's name, e.g. 某某县")
+    row = table[year]
+    personal, fiscal = row["personal_yuan"], row["fiscal_subsidy_yuan"]
+    return TEMPLATE.substitute(
+        county=county, county_q=_q(county), year=year, prev=year - 1, personal=personal, fiscal=fiscal,
+        title_zh=_q(f"{county}{year}年度城乡居民医保资助参保"),
+        note_en=_q(f"National figures for {year} (data/national-standards.csv): personal {personal} "
+                   f"({row['personal_source']}); fiscal subsidy {fiscal} ({row['fiscal_source']}). "
+                   "Replace with the county notice's figures."),
+        note_zh=_q(f"{year}年度全国标准（data/national-standards.csv）：个人缴费{personal}元，"
+                   f"财政补助{fiscal}元。请按本县文件改写。"))
 
 
 def villages_template() -> str:
