@@ -108,3 +108,15 @@ def test_chinese_reading_columns_are_written_and_never_read(tmp_path):
     assert ws.cell(2, len(TIER_COLUMNS) + 1).value == label("destitute")   # langxi row 2: {identity: destitute}
     _, policy = read_policy_workbook(book)
     assert policy.model_dump() == load_scenario(REPO / "scenarios" / "langxi-2024.yaml").policy.model_dump()
+
+
+def test_tier_in_parameter_sheet_refused(tmp_path, capsys):
+    """A tier path in sheet 参数 would be silently replaced by sheet 资助档次: refused instead."""
+    probe = _book_with(tmp_path, PARAM_SHEET, 1, 1, "参数路径 path")
+    ws_rows = openpyxl.load_workbook(probe)[PARAM_SHEET].max_row
+    book = _book_with(tmp_path, PARAM_SHEET, ws_rows + 1, 1, "tiers.0.id")
+    wb = openpyxl.load_workbook(book)
+    wb[PARAM_SHEET].cell(ws_rows + 1, 2, value="x")
+    wb.save(book)
+    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
+    assert f"sheet {PARAM_SHEET}, row {ws_rows + 1}, column A" in capsys.readouterr().err

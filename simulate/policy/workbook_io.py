@@ -341,6 +341,9 @@ def read_policy_workbook(path: str | Path) -> tuple[dict, Policy]:
             continue
         if not cells[0]:
             raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {n}, column A", "the parameter path is empty")
+        if cells[0] == "tiers" or cells[0].startswith("tiers."):
+            raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {n}, column A",
+                                f"tiers are written in sheet {TIER_SHEET}, one row per tier")
         if cells[1] != "":
             params.append((cells[0], cells[1], n))
     raw = _unflatten(params, book)
