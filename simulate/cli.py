@@ -257,6 +257,10 @@ _EXTRA_PARSERS: list[Callable[[Any], None]] = []
 
 def main(argv: list[str] | None = None) -> int:
     from . import commands  # noqa: F401  registers the analysis commands
+    from . import policy_cli   # issue 15 item 4: new, policy-to-excel, policy-from-excel
+    if policy_cli.add_arguments not in _EXTRA_PARSERS:
+        _EXTRA_PARSERS.append(policy_cli.add_arguments)
+        _COMMANDS.update(policy_cli.HANDLERS)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
