@@ -2,14 +2,15 @@
 chunk size, including rejected rows and their reasons."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from simulate.model.engine import compile_for_engine, tally
 from simulate.model.population import read_population
 from simulate.model.synth import synthesize
 from simulate.policy import load_scenario
-from simulate.model.engine import compile_for_engine, tally
-from pathlib import Path
 
 FIELDS = ("identities", "age", "sex", "disability", "village", "household", "enrolled", "timing")
 

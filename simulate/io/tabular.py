@@ -12,8 +12,8 @@ import datetime
 import numbers
 import os
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from ..errors import SimulateError
 from . import safeio
@@ -74,7 +74,7 @@ def population_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
 def _parquet_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
                   limits: safeio.TextLimits) -> Iterator[list[str]]:
     """Parquet records, streamed batch by batch from a regular file, row count capped."""
-    import pyarrow.parquet as pq   # local: heavy, and only needed for Parquet files
+    import pyarrow.parquet as pq  # local: heavy, and only needed for Parquet files
     fh = safeio.open_regular(path, where, error)
     try:
         parquet = pq.ParquetFile(fh)
@@ -146,13 +146,14 @@ def population_batches(path: str | os.PathLike[str], where: str, error: ErrorTyp
     kind = table_format(path)
     if kind == "xlsx":
         raise NotFast("workbook")
-    import pyarrow as pa   # local: only population files need Arrow
+    import pyarrow as pa  # local: only population files need Arrow
     fh = safeio.open_regular(path, where, error)
     with fh:
         if kind == "parquet":
             yield from _parquet_batches(fh, max(1, chunk_bytes // 64), limits)
             return
         import pyarrow.csv as pacsv
+
         from .text import sniff_encoding
         head = fh.read(256 * 1024)
         enc = sniff_encoding(head, final=len(head) < 256 * 1024, where=where, error=error)
@@ -173,7 +174,7 @@ def population_batches(path: str | os.PathLike[str], where: str, error: ErrorTyp
                         strings_can_be_null=False, quoted_strings_can_be_null=False,
                         column_types=dict.fromkeys(names or (), pa.string())))
                 names = reader.schema.names
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
             raise NotFast(type(exc).__name__) from None
         yield from _checked(reader, [f.name for f in reader.schema], limits, pa)
 
@@ -195,7 +196,7 @@ def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any
             yield batch
     except NotFast:
         raise
-    except Exception as exc:   # a broken line, bytes not UTF-8, a line too long
+    except Exception as exc:   # a broken line, bytes not UTF-8, a line too long  # noqa: BLE001 (any Arrow failure: the per-row path decides)
         raise NotFast(type(exc).__name__) from None
 
 
@@ -204,7 +205,7 @@ def _parquet_batches(fh: Any, rows: int, limits: safeio.TextLimits) -> Iterator[
     import pyarrow.parquet as pq
     try:
         parquet = pq.ParquetFile(fh)
-    except Exception:
+    except Exception:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
         raise NotFast("parquet") from None
     schema = parquet.schema_arrow
     for f in schema:   # text and whole numbers convert exactly; others via cell_text

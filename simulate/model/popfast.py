@@ -8,7 +8,8 @@ word for word the same. Low-cardinality columns are decoded once per distinct va
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
