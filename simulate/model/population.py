@@ -343,24 +343,31 @@ class _State:
             for i, (vid, zh, en) in enumerate(zip(villages.ids, villages.zh, villages.en)):
                 self.v_index.update({vid: i, zh: i, en: i})
             self.v_ids = list(villages.ids)
-        self.seen = np.zeros(0, np.uint64)       # sorted person-id hashes
-        self.seen_row = np.zeros(0, np.int64)    # their row numbers
+        # person-id hashes seen, as sorted runs merged when one is no longer than the next
+        # (a log-structured set: each hash is copied O(log chunks) times, not once a chunk)
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []   # (sorted hashes, row numbers)
         self.rejected: list[dict] = []
         self.rows_read = 0
 
     def earlier(self, h: np.ndarray) -> np.ndarray:
         """Row number of an earlier person with each hash, 0 when none."""
-        pos = np.minimum(np.searchsorted(self.seen, h), max(len(self.seen) - 1, 0))
-        if not len(self.seen):
-            return np.zeros(len(h), np.int64)
-        return np.where(self.seen[pos] == h, self.seen_row[pos], 0)
+        found = np.zeros(len(h), np.int64)
+        for seen, rows in self.runs:
+            pos = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
+            found = np.where((found == 0) & (seen[pos] == h), rows[pos], found)
+        return found
 
-    def remember(self, h: np.ndarray, rows: np.ndarray) -> None:
-        order = np.argsort(h, kind="stable")
-        h, rows = h[order], rows[order]
-        at = np.searchsorted(self.seen, h)
-        self.seen = np.insert(self.seen, at, h)
-        self.seen_row = np.insert(self.seen_row, at, rows)
+    def remember(self, h: np.ndarray, rows: np.ndarray, ordered: bool = False) -> None:
+        """Add hashes ``h`` of rows ``rows`` (``ordered``: ``h`` is sorted already)."""
+        if not len(h):
+            return
+        order = slice(None) if ordered else np.argsort(h, kind="stable")
+        self.runs.append((h[order], rows[order]))
+        while len(self.runs) > 1 and len(self.runs[-1][0]) >= len(self.runs[-2][0]) // 2:
+            (a, ra), (b, rb) = self.runs.pop(), self.runs.pop()
+            both = np.concatenate([b, a])
+            order = np.argsort(both, kind="stable")
+            self.runs.append((both[order], np.concatenate([rb, ra])[order]))
 
 
 def _read_fast(path: Path, villages: Villages | None, strict: bool, chunk_bytes: int) -> Population:
@@ -424,8 +431,9 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
     if bad.any():
         return None
     h = popfast.hash_strings(pid)
-    hs = np.sort(h)
-    if (hs[1:] == hs[:-1]).any() or st.earlier(h).any():
+    order = np.argsort(h)
+    hs = h[order]   # sorted queries: searchsorted walks the runs in order (cache friendly)
+    if (hs[1:] == hs[:-1]).any() or st.earlier(hs).any():
         return None
     if "village" in raw:
         enc = pc.dictionary_encode(raw["village"])
@@ -442,7 +450,7 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
     out["vil"] = np.array([st.v_index[v] for v in names], np.uint16)[codes]
     out["hh"] = popfast.hash_strings(hh)
     out["pid"] = pid.to_numpy(zero_copy_only=False)
-    st.remember(h, np.arange(n0, n0 + n, dtype=np.int64))
+    st.remember(hs, np.arange(n0, n0 + n, dtype=np.int64)[order], ordered=True)
     st.rows_read += n
     return out
 
