@@ -13,6 +13,7 @@ import numbers
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import SimulateError
 from . import safeio
@@ -73,7 +74,7 @@ def population_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
 def _parquet_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
                   limits: safeio.TextLimits) -> Iterator[list[str]]:
     """Parquet records, streamed batch by batch from a regular file, row count capped."""
-    import pyarrow.parquet as pq   # local: heavy, and only needed for Parquet files
+    import pyarrow.parquet as pq  # local: heavy, and only needed for Parquet files
     fh = safeio.open_regular(path, where, error)
     try:
         parquet = pq.ParquetFile(fh)
@@ -128,3 +129,93 @@ def _xlsx_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
         finally:
             workbook.close()
     return records()
+
+
+class NotFast(Exception):
+    """The Arrow reader cannot read this file exactly as the per-row reader would (a broken
+    line, a mixed encoding, a limit reached): the caller reads it with the per-row path."""
+
+
+def population_batches(path: str | os.PathLike[str], where: str, error: ErrorType,
+                       chunk_bytes: int = 16 << 20,
+                       limits: safeio.TextLimits | None = None) -> Iterator[Any]:
+    """The header (list of str), then Arrow record batches of string columns, of a CSV or
+    Parquet population file, streamed (about ``chunk_bytes`` of CSV per batch). Raises
+    :class:`NotFast` where only the per-row reader gives the exact answer."""
+    limits = safeio.POPULATION if limits is None else limits
+    kind = table_format(path)
+    if kind == "xlsx":
+        raise NotFast("workbook")
+    import pyarrow as pa  # local: only population files need Arrow
+    fh = safeio.open_regular(path, where, error)
+    with fh:
+        if kind == "parquet":
+            yield from _parquet_batches(fh, max(1, chunk_bytes // 64), limits)
+            return
+        import pyarrow.csv as pacsv
+
+        from .text import sniff_encoding
+        head = fh.read(256 * 1024)
+        enc = sniff_encoding(head, final=len(head) < 256 * 1024, where=where, error=error)
+        if b"\r" in head and b"\n" not in head:
+            raise NotFast("old Mac line ends")
+        # Arrow skips a UTF-8 BOM; GBK is read with the same codec the per-row path uses
+        codec = "gb18030" if enc == "gb18030" else "utf8"
+        try:
+            names = None
+            for _ in range(2):   # first the column names, then every column read as text
+                fh.seek(0)
+                reader = pacsv.open_csv(
+                    fh, read_options=pacsv.ReadOptions(block_size=chunk_bytes, use_threads=True,
+                                                          encoding=codec),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                                      ignore_empty_lines=False),
+                    convert_options=pacsv.ConvertOptions(
+                        strings_can_be_null=False, quoted_strings_can_be_null=False,
+                        column_types=dict.fromkeys(names or (), pa.string())))
+                names = reader.schema.names
+        except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
+            raise NotFast(type(exc).__name__) from None
+        yield from _checked(reader, [f.name for f in reader.schema], limits, pa)
+
+
+def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any) -> Iterator[Any]:
+    import pyarrow.compute as pc
+    if len(header) > limits.max_columns:
+        raise NotFast("columns")
+    yield header
+    rows = 0
+    try:
+        for batch in batches:
+            rows += batch.num_rows
+            if limits.max_rows is not None and rows > limits.max_rows:
+                raise NotFast("rows")
+            for column in batch.columns:
+                if len(column) and pc.max(pc.utf8_length(column)).as_py() > limits.max_field_chars:
+                    raise NotFast("field")
+            yield batch
+    except NotFast:
+        raise
+    except Exception as exc:   # a broken line, bytes not UTF-8, a line too long  # noqa: BLE001 (any Arrow failure: the per-row path decides)
+        raise NotFast(type(exc).__name__) from None
+
+
+def _parquet_batches(fh: Any, rows: int, limits: safeio.TextLimits) -> Iterator[Any]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    try:
+        parquet = pq.ParquetFile(fh)
+    except Exception:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
+        raise NotFast("parquet") from None
+    schema = parquet.schema_arrow
+    for f in schema:   # text and whole numbers convert exactly; others via cell_text
+        if not (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+                or pa.types.is_integer(f.type)):
+            raise NotFast(str(f.type))
+
+    def as_text(batch: Any) -> Any:
+        import pyarrow.compute as pc
+        cols = [pc.fill_null(c.cast(pa.string()), "") for c in batch.columns]
+        return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
+    yield from _checked((as_text(b) for b in parquet.iter_batches(batch_size=rows)),
+                        list(schema.names), limits, pa)

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import safeio
-from ..io.tabular import population_rows
 from ..errors import PopulationError
+from ..io import safeio
 from ..io.idnumber import mask_ids_in_text
+from ..io.tabular import NotFast, population_rows
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
-from ..policy.subsidy import TIMINGS
 from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person
+from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
@@ -82,7 +82,7 @@ class Population:
                       TIMINGS[int(self.timing[i])],
                       "" if self.hukou is None else HUKOU_OF_CODE[int(self.hukou[i])])
 
-    def take(self, index: np.ndarray) -> "Population":
+    def take(self, index: np.ndarray) -> Population:
         """A sub-population (rows ``index``) sharing the village table."""
         return Population(self.identities[index], self.age[index], self.sex[index],
                           self.disability[index], self.village[index], self.household[index],
@@ -91,7 +91,7 @@ class Population:
                           hukou=None if self.hukou is None else self.hukou[index])
 
     @staticmethod
-    def concat(parts: list["Population"]) -> "Population":
+    def concat(parts: list[Population]) -> Population:
         first = parts[0]
         cat = np.concatenate
         hukou = None
@@ -153,19 +153,25 @@ def read_villages(path: Path) -> Villages:
 
 
 def read_population(path: str | Path, villages: Villages | None = None,
-                    *, strict: bool = True) -> Population:
+                    *, strict: bool = True, chunk_bytes: int = 16 << 20) -> Population:
     """Read a person-level file with the DESIGN.md columns: CSV (UTF-8, UTF-8 with BOM or
     GBK), Parquet (``.parquet``) or a workbook (``.xlsx``, first sheet), the same contract.
 
     Every row is used or rejected with its row number, column and reason; with ``strict``
     (the CLI default) the first bad row stops the run with that one-line error.
     ``village`` values are matched to the scenario's villages (id, zh or en); unknown ones
-    become new villages when the scenario has none, else the row is rejected.
+    become new villages when the scenario has none, else the row is rejected. CSV and
+    Parquet are read by Arrow in chunks of about ``chunk_bytes`` (:mod:`.popstream`); the
+    result is the same whatever the chunk size.
     """
     where = str(path)
+    try:
+        return _read_fast(Path(path), villages, strict, chunk_bytes)
+    except NotFast:
+        pass
     # streamed: a regular file only, limits per line, field and row count (safeio.POPULATION)
     reader = population_rows(Path(path), where, PopulationError)
-    header = _header(reader, where)
+    header = check_header(reader, where)
     col = {h: i for i, h in enumerate(header)}
     fixed = villages is not None and villages.ids != ("all",)
     v_index: dict[str, int] = {}
@@ -184,11 +190,11 @@ def read_population(path: str | Path, villages: Villages | None = None,
             continue
         rows_read += 1
         try:
-            rec = _parse_row(row, col, n, where, len(header))
+            rec = parse_row(row, col, n, where, len(header))
             if rec["pid"] in seen:
                 raise PopulationError(f"{where}: row {n}, column person_id",
                                       f"duplicate of row {seen[rec['pid']]}")
-            vname = _village_name(rec["vil"], v_index, v_ids, fixed, f"{where}: row {n}, column village")
+            vname = village_name(rec["vil"], v_index, v_ids, fixed, f"{where}: row {n}, column village")
         except PopulationError as exc:
             exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))  # an ID in a wrong column
             if strict:
@@ -211,12 +217,12 @@ def read_population(path: str | Path, villages: Villages | None = None,
                              np.zeros(len(v_ids), np.int64), np.zeros(len(v_ids), np.int64))
     else:
         vills = villages
-    pop = _columns(out, vills, rejected, rows_read, "hukou" in col)
+    pop = columns_of(out, vills, rejected, rows_read, "hukou" in col)
     assert len(pop) + len(rejected) == rows_read
     return pop
 
 
-def _village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool,
+def village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool,
                   where: str) -> str:
     """A row's village as a key of ``v_index``; a new one is added unless the scenario's
     villages are fixed (then it is refused), up to ``safeio.MAX_VILLAGES``."""
@@ -232,7 +238,7 @@ def _village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: b
     return vname
 
 
-def _header(reader, where: str) -> list[str]:
+def check_header(reader, where: str) -> list[str]:
     """The header record, checked: required columns present, none unknown or twice."""
     try:
         header = [h.strip() for h in next(reader)]
@@ -252,7 +258,7 @@ def _header(reader, where: str) -> list[str]:
     return header
 
 
-def _columns(out: dict[str, list], villages: Villages, rejected: list[dict], rows_read: int,
+def columns_of(out: dict[str, list], villages: Villages, rejected: list[dict], rows_read: int,
              has_hukou: bool) -> Population:
     """The parsed rows as a columnar :class:`Population`."""
     return Population(
@@ -267,7 +273,7 @@ def _columns(out: dict[str, list], villages: Villages, rejected: list[dict], row
 read_population_csv = read_population
 
 
-def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: int) -> dict:
+def parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: int) -> dict:
     def err(column: str, reason: str) -> PopulationError:
         return PopulationError(f"{where}: row {n}, column {column}", reason)
 
@@ -320,3 +326,174 @@ def _parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: i
 #: 户籍 type as written in a population file (empty: not recorded).
 _HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban", "农村": "rural", "城镇": "urban",
                 "农业": "rural", "非农业": "urban"}
+
+
+# ----------------------------------------------------------------------------- Arrow chunks
+
+
+class _State:
+    """What the chunks of one file share: villages met so far and person-id hashes seen."""
+
+    def __init__(self, villages: Villages | None, where: str, strict: bool) -> None:
+        self.where, self.strict = where, strict
+        self.fixed = villages is not None and villages.ids != ("all",)
+        self.v_index: dict[str, int] = {}
+        self.v_ids: list[str] = []
+        if self.fixed:
+            for i, (vid, zh, en) in enumerate(zip(villages.ids, villages.zh, villages.en)):
+                self.v_index.update({vid: i, zh: i, en: i})
+            self.v_ids = list(villages.ids)
+        # person-id hashes seen, as sorted runs merged when one is no longer than the next
+        # (a log-structured set: each hash is copied O(log chunks) times, not once a chunk)
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []   # (sorted hashes, row numbers)
+        self.rejected: list[dict] = []
+        self.rows_read = 0
+
+    def earlier(self, h: np.ndarray) -> np.ndarray:
+        """Row number of an earlier person with each hash, 0 when none."""
+        found = np.zeros(len(h), np.int64)
+        for seen, rows in self.runs:
+            pos = np.minimum(np.searchsorted(seen, h), len(seen) - 1)
+            found = np.where((found == 0) & (seen[pos] == h), rows[pos], found)
+        return found
+
+    def remember(self, h: np.ndarray, rows: np.ndarray, ordered: bool = False) -> None:
+        """Add hashes ``h`` of rows ``rows`` (``ordered``: ``h`` is sorted already)."""
+        if not len(h):
+            return
+        order = slice(None) if ordered else np.argsort(h, kind="stable")
+        self.runs.append((h[order], rows[order]))
+        while len(self.runs) > 1 and len(self.runs[-1][0]) >= len(self.runs[-2][0]) // 2:
+            (a, ra), (b, rb) = self.runs.pop(), self.runs.pop()
+            both = np.concatenate([b, a])
+            order = np.argsort(both, kind="stable")
+            self.runs.append((both[order], np.concatenate([rb, ra])[order]))
+
+
+def _read_fast(path: Path, villages: Villages | None, strict: bool, chunk_bytes: int) -> Population:
+    """:func:`read_population` through Arrow batches; raises ``NotFast`` for the per-row path."""
+    from ..io.tabular import population_batches
+    from . import popfast
+    where = str(path)
+    batches = population_batches(path, where, PopulationError, chunk_bytes)
+    header = check_header(iter([next(batches)]), where)
+    col = {h: i for i, h in enumerate(header)}
+    st = _State(villages, where, strict)
+    parts: list[dict] = []
+    n0 = 2
+    for batch in batches:
+        raw = {h: batch.column(i) for h, i in col.items()}
+        part = _fast_part(raw, batch.num_rows, n0, st, popfast)
+        if part is None:
+            part = _exact_part(batch, col, header, n0, st, popfast)
+        parts.append(part)
+        n0 += batch.num_rows
+    if st.rows_read == 0:
+        raise PopulationError(where, "no data rows")
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if not st.fixed:
+        vills = Villages(tuple(st.v_ids), tuple(st.v_ids), tuple(st.v_ids),
+                         np.zeros(len(st.v_ids), np.int64), np.zeros(len(st.v_ids), np.int64))
+    else:
+        vills = villages
+    _, first, inverse = np.unique(out["hh"], return_index=True, return_inverse=True)
+    rank = np.empty(len(first), np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    pop = Population(out["ids"], out["age"], out["sex"], out["dis"], out["vil"],
+                     rank[inverse.reshape(-1)], out["enr"], out["tim"], vills, out["pid"],
+                     st.rejected, st.rows_read, hukou=out["hukou"] if "hukou" in col else None)
+    assert len(pop) + len(st.rejected) == st.rows_read
+    return pop
+
+
+def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
+    """One clean batch decoded by columns, or None when any row needs the per-row path."""
+    import pyarrow.compute as pc
+    pid, bad = popfast.trimmed(raw["person_id"])
+    bad |= pc.equal(pc.utf8_length(pid), 0).to_numpy(zero_copy_only=False)
+    out: dict[str, np.ndarray] = {}
+    for name, key in (("age", "age"), ("sex", "sex"), ("disability_grade", "dis"),
+                      ("identities", "ids"), ("enrolled", "enr"), ("timing", "tim"),
+                      ("hukou", "hukou")):
+        fn, absent, dtype = popfast.DECODERS[name]
+        if name in raw:
+            out[key], b = popfast.decode_low(raw[name], fn, dtype)
+            bad |= b
+        else:
+            out[key] = np.full(n, absent, dtype)
+    if "household_id" in raw:
+        hh, b = popfast.trimmed(raw["household_id"])
+        bad |= b
+        hh = pc.if_else(pc.equal(pc.utf8_length(hh), 0),
+                        pc.binary_join_element_wise("person:", pid, ""), hh)
+    else:
+        hh = pc.binary_join_element_wise("person:", pid, "")
+    if bad.any():
+        return None
+    h = popfast.hash_strings(pid)
+    order = np.argsort(h)
+    hs = h[order]   # sorted queries: searchsorted walks the runs in order (cache friendly)
+    if (hs[1:] == hs[:-1]).any() or st.earlier(hs).any():
+        return None
+    if "village" in raw:
+        enc = pc.dictionary_encode(raw["village"])
+        codes = enc.indices.to_numpy(zero_copy_only=False)
+        names = [mask_ids_in_text(v.strip()) or "(none)" for v in enc.dictionary.to_pylist()]
+    else:
+        codes, names = np.zeros(n, np.int64), ["(none)"]
+    new = [v for v in dict.fromkeys(names) if v not in st.v_index]
+    if new and (st.fixed or len(st.v_ids) + len(new) > safeio.MAX_VILLAGES):
+        return None
+    for v in new:   # dictionary order is first appearance in the batch
+        st.v_index[v] = len(st.v_ids)
+        st.v_ids.append(v)
+    out["vil"] = np.array([st.v_index[v] for v in names], np.uint16)[codes]
+    out["hh"] = popfast.hash_strings(hh)
+    out["pid"] = pid.to_numpy(zero_copy_only=False)
+    st.remember(hs, np.arange(n0, n0 + n, dtype=np.int64)[order], ordered=True)
+    st.rows_read += n
+    return out
+
+
+def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _State, popfast) -> dict:
+    """One batch row by row with :func:`parse_row`: the exact errors and rejected rows."""
+    import pyarrow as pa
+    cells = [c.to_pylist() for c in batch.columns]
+    keys = ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou")
+    out: dict[str, list] = {k: [] for k in keys}
+    pids = [p.strip() for p in cells[col["person_id"]]]
+    hashes = popfast.hash_strings(pa.array(pids, pa.string()))
+    before = st.earlier(hashes)   # row of an earlier chunk's person with the same id
+    kept: list[int] = []
+    here: dict[str, int] = {}
+    for k, (n, row) in enumerate(zip(range(n0, n0 + batch.num_rows), zip(*cells))):
+        row = list(row)
+        if not any(c.strip() for c in row):
+            continue
+        st.rows_read += 1
+        try:
+            rec = parse_row(row, col, n, st.where, len(header))
+            first = here.get(rec["pid"]) or int(before[k])
+            if first:
+                raise PopulationError(f"{st.where}: row {n}, column person_id", f"duplicate of row {first}")
+            vname = village_name(rec["vil"], st.v_index, st.v_ids, st.fixed,
+                                 f"{st.where}: row {n}, column village")
+        except PopulationError as exc:
+            exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))
+            if st.strict:
+                raise exc from None
+            st.rejected.append({"row": n, "reason": exc.one_line()})
+            continue
+        here[rec["pid"]] = n
+        kept.append(k)
+        rec["vil"] = st.v_index[vname]
+        rec["hh"] = rec["hh"] or f"person:{rec['pid']}"
+        for key, v in rec.items():
+            out[key].append(v)
+    st.remember(hashes[kept], np.array(list(here.values()), np.int64))
+    out["hh"] = popfast.hash_strings(pa.array(out["hh"], pa.string()))
+    return {"ids": np.array(out["ids"], np.uint32), "age": np.array(out["age"], np.uint8),
+            "sex": np.array(out["sex"], np.uint8), "dis": np.array(out["dis"], np.uint8),
+            "vil": np.array(out["vil"], np.uint16), "hh": out["hh"],
+            "enr": np.array(out["enr"], bool), "tim": np.array(out["tim"], np.uint8),
+            "pid": np.array(out["pid"], dtype=object), "hukou": np.array(out["hukou"], np.uint8)}

@@ -1,0 +1,107 @@
+"""Issue 16 item 2 benchmark: a population file read by `simulate run --population`, rows per
+second and peak memory, for CSV and Parquet files written in a temporary folder.
+
+    python benchmarks/bench_population_files.py          # 5 M rows (CSV and Parquet)
+    python benchmarks/bench_population_files.py --big    # also 50 M rows (written in chunks)
+
+Rows/s is whole-process (start-up, reading, tally, conservation check); CPU seconds are
+printed beside it, since on a shared machine the wall clock also counts other work.
+"""
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SIMULATE, SINAN, report  # noqa: E402
+
+from simulate.model.synth import synthesize  # noqa: E402
+from simulate.policy import load_scenario  # noqa: E402
+from simulate.vocabulary import identities_of  # noqa: E402
+
+CHUNK = 1_000_000
+
+
+def _table(sc, first: int, n: int) -> pa.Table:
+    """``n`` synthetic persons (seed = chunk index) as text columns, person ids from ``first``."""
+    pop = synthesize(sc, n, seed=first // CHUNK + 1).materialize()
+    masks, inverse = np.unique(pop.identities, return_inverse=True)
+    ids = np.array([";".join(identities_of(int(m))) for m in masks], dtype=object)[inverse]
+    numbers = pa.array(np.arange(first, first + n)).cast(pa.string())
+    return pa.table({
+        "person_id": pa.compute.binary_join_element_wise("p", numbers, ""),
+        "household_id": pa.compute.binary_join_element_wise(
+            "h", pa.array(pop.household + first).cast(pa.string()), ""),
+        "age": pa.array(pop.age.astype(np.int64)),
+        "sex": pa.array(np.where(pop.sex == 0, "F", "M")),
+        "disability_grade": pa.array(pop.disability.astype(np.int64)),
+        "identities": pa.array(ids, pa.string()),
+        "enrolled": pa.array(pop.enrolled.astype(np.int64)),
+    })
+
+
+def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
+    """A CSV and a Parquet file of ``rows`` persons, written one million rows at a time."""
+    sc = load_scenario(SINAN)
+    csv_path, pq_path = folder / f"people-{rows}.csv", folder / f"people-{rows}.parquet"
+    writer = pw = None
+    for first in range(0, rows, CHUNK):
+        table = _table(sc, first, min(CHUNK, rows - first))
+        if writer is None:
+            writer = pacsv.CSVWriter(str(csv_path), table.schema)
+            pw = pq.ParquetWriter(str(pq_path), table.schema)
+        writer.write_table(table)
+        pw.write_table(table)
+    writer.close()
+    pw.close()
+    return csv_path, pq_path
+
+
+def timed_run(path: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS GiB) of one `simulate run --population PATH` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([SIMULATE, "run", SINAN, "--population", str(path), "--json"],
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"simulate run --population {path} failed: {proc.stderr.strip()}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu, after.ru_maxrss / 2**20
+
+
+def main() -> int:
+    big = "--big" in sys.argv
+    ok = True
+    print("issue 16 item 2 — population files (simulate run --population, whole process)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in (5_000_000, 50_000_000) if big else (5_000_000,):
+            t0 = time.perf_counter()
+            files = write_files(Path(tmp), rows)
+            print(f"  wrote {rows:,} rows as CSV and Parquet in {time.perf_counter() - t0:.0f} s")
+            for path in files:
+                wall, cpu, peak = timed_run(path)
+                kind = path.suffix[1:]
+                print(f"  {kind} {rows:,} rows: {wall:.1f} s wall, {cpu:.1f} CPU s, peak {peak:.2f} GiB")
+                ok &= report(f"{kind} {rows // 10**6} M rows: rows/s (whole process)", rows / wall / 1e6,
+                             "M rows/s", 2.0)
+                ok &= report(f"{kind} {rows // 10**6} M rows: peak RSS", peak, "GiB", 1.0,
+                             higher_is_better=False)
+                path.unlink()
+    if not big:
+        print("  50 M rows: run with --big (the reader holds the whole population: expect FAIL)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

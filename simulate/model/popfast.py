@@ -1,0 +1,139 @@
+"""Vectorised decoding of population rows from Arrow string columns (issue 16, item 2).
+
+The per-row reader in :mod:`simulate.model.population` is the contract; this module decodes
+a whole batch at once and only accepts values that reader would accept, giving them the same
+value. Anything else (a bad value, an unusual space at a field's edge) is *flagged*, and the
+caller sends that batch through the exact per-row path, so errors and rejected rows stay
+word for word the same. Low-cardinality columns are decoded once per distinct value.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..numtext import ascii_digits, whole_from_text
+from ..policy.rules import HUKOU_CODE
+from ..policy.subsidy import TIMINGS
+from ..vocabulary import IDENTITIES, IDENTITY_BIT
+
+TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
+#: 户籍 type as written in a population file (empty: not recorded).
+HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban", "农村": "rural", "城镇": "urban",
+               "农业": "rural", "非农业": "urban"}
+_ASCII_SPACE = " \t\n\r\x0b\x0c"
+
+
+def _age(t: str) -> int | None:
+    try:
+        age = whole_from_text(t, "")
+    except ValueError:
+        return None
+    return age if 0 <= age <= 130 else None
+
+
+def _sex(t: str) -> int | None:
+    t = t.strip().upper()
+    return {"F": 0, "女": 0, "M": 1, "男": 1}.get(t)
+
+
+def _disability(t: str) -> int | None:
+    d = ascii_digits(t) or "0"
+    return int(d) if d in ("0", "1", "2", "3", "4") else None
+
+
+def _identities(t: str) -> int | None:
+    mask = 0
+    for ident in t.strip().replace("；", ";").split(";"):
+        ident = ident.strip()
+        if not ident:
+            continue
+        if ident not in IDENTITIES:
+            return None
+        mask |= 1 << IDENTITY_BIT[ident]
+    return mask
+
+
+def _enrolled(t: str) -> int | None:
+    e = ascii_digits(t) or "1"
+    return int(e) if e in ("0", "1") else None
+
+
+def _timing(t: str) -> int | None:
+    return TIMING_CODE.get(t.strip() or "regular")
+
+
+def _hukou(t: str) -> int | None:
+    word = HUKOU_WORDS.get(t.strip().lower())
+    return None if word is None else HUKOU_CODE[word]
+
+
+#: column -> (per-value decoder, value when the column is absent, numpy dtype)
+DECODERS: dict[str, tuple[Callable[[str], int | None], int, Any]] = {
+    "age": (_age, -1, np.uint8), "sex": (_sex, -1, np.uint8),
+    "disability_grade": (_disability, 0, np.uint8), "identities": (_identities, 0, np.uint32),
+    "enrolled": (_enrolled, 1, bool), "timing": (_timing, 0, np.uint8),
+    "hukou": (_hukou, 0, np.uint8)}
+
+
+def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(values, bad mask) of a column with few distinct values, each decoded once."""
+    enc = pc.dictionary_encode(column)
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    decoded = [fn(v) for v in enc.dictionary.to_pylist()]
+    ok = np.array([d is not None for d in decoded], bool)
+    table = np.array([0 if d is None else d for d in decoded], np.int64).astype(dtype)
+    return table[codes], ~ok[codes]
+
+
+def trimmed(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """A free-text column stripped of ASCII spaces, and the rows whose edges hold other
+    spaces str.strip() would also remove (flagged for the exact path)."""
+    out = pc.utf8_trim(column, characters=_ASCII_SPACE)
+    odd = np.zeros(len(out), bool)
+    for edge in (pc.utf8_slice_codeunits(out, 0, 1), pc.utf8_slice_codeunits(out, -1)):
+        enc = pc.dictionary_encode(edge)   # few distinct first and last characters
+        spaces = np.array([c.isspace() for c in enc.dictionary.to_pylist()], bool)
+        if spaces.any():
+            odd |= spaces[enc.indices.to_numpy(zero_copy_only=False)]
+    return out, odd
+
+
+_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+                  0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
+                 np.uint64)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def hash_strings(column: pa.Array) -> np.ndarray:
+    """A 64-bit hash (uint64) of every string, vectorised over the Arrow buffers: equal
+    strings, equal hashes (used for duplicate person ids and household identity)."""
+    column = pa.array(column, pa.large_binary()) if len(column) else column
+    n = len(column)
+    if n == 0:
+        return np.zeros(0, np.uint64)
+    bufs = column.buffers()
+    offsets = np.frombuffer(bufs[1], np.int64)[column.offset:column.offset + n + 1]
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    width = int(lengths.max()) if n else 0
+    h = lengths.astype(np.uint64) * np.uint64(0x2545F4914F6CDD1D)
+    for w0 in range(0, width, 64):   # 64 bytes at a time, 8 words of 8 bytes
+        span = min(64, width - w0)
+        span8 = -(-span // 8) * 8
+        idx = starts[:, None] + np.arange(w0, w0 + span8)
+        inside = np.arange(w0, w0 + span8) < lengths[:, None]
+        block = np.where(inside, data[np.minimum(idx, len(data) - 1)], 0).astype(np.uint8)
+        words = np.ascontiguousarray(block).view(np.uint64)   # (n, span8 // 8)
+        h = _mix(h ^ (words * _MULT[:words.shape[1]]).sum(axis=1, dtype=np.uint64))
+    return _mix(h)
