@@ -8,9 +8,7 @@ summary and an index page.
 """
 from __future__ import annotations
 
-import json
 import re
-import sys
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -171,59 +169,3 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
             if not r.ok:
                 _raise_if_money_bug(r.error or "")
         raise SimulateError(str(scenario), str(exc)) from None
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def _report_parsers(sub) -> None:
-    from .cli import _add_set
-    from .commands import _positive, _seed, _size
-    p = sub.add_parser("report", help="render the scenario report (HTML, Excel, PNG, JSON)")
-    p.add_argument("scenario")
-    _add_set(p)
-    p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>)")
-    p.add_argument("--baseline", metavar="SCENARIO",
-                   help="compare with this scenario (default: the scenario without --set, or a variant's parent)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--seed", type=_seed, default=0)
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--size", type=_size)
-    g.add_argument("--population", metavar="FILE")
-    p = sub.add_parser("sweep", help="one report per value of a parameter, with a summary and an index")
-    p.add_argument("scenario")
-    p.add_argument("--param", required=True, metavar="PATH", help="e.g. contribution.personal")
-    p.add_argument("--values", required=True, metavar="A,B,C")
-    _add_set(p)
-    p.add_argument("--out", metavar="DIR")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--size", type=_size)
-    p.add_argument("--workers", type=_positive, default=None)
-
-
-def _report_cmd(args) -> int:
-    from .cli import _overrides
-    run = report(args.scenario, args.out, overrides=_overrides(args), seed=args.seed, size=args.size,
-                 population=args.population, lang=args.lang, baseline=args.baseline)
-    print(f"report written to {run.out_dir} ({run.seconds:.1f} s): "
-          + ", ".join(run.artifacts))
-    if run.pdf_skipped:
-        print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
-    return 0
-
-
-def _sweep_cmd(args) -> int:
-    from .cli import _overrides
-    values = [v.strip() for v in args.values.split(",") if v.strip()]
-    runs, index = sweep(args.scenario, args.param, values, args.out, overrides=_overrides(args),
-                        seed=args.seed, size=args.size, lang=args.lang, workers=args.workers)
-    print(f"{len(runs)} reports written; index at {index}")
-    return 0
-
-
-def register() -> None:
-    from .cli import _COMMANDS, _EXTRA_PARSERS
-    _EXTRA_PARSERS.append(_report_parsers)
-    _COMMANDS["report"] = _report_cmd
-    _COMMANDS["sweep"] = _sweep_cmd
