@@ -12,7 +12,7 @@ import sys
 from ..errors import SimulateError
 from ..io.idnumber import mask_ids_in_text
 from ..lifecycle import Terminated, terminate_like_interrupt
-from ..publish import interruption_note
+from ..report.publish import interruption_note
 from .parser import BY_NAME, COMMANDS, Command, build_parser
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command"]

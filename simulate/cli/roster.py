@@ -1,7 +1,7 @@
 """``simulate roster SCENARIO FILE …``: the exact bill for departments' rosters (issue 7).
 
 Writes DIR/bill.xlsx, DIR/bill.json, DIR/README.txt (masked ID numbers) and
-DIR/payment_lists/<source>.xlsx (代缴名单, full ID numbers) — see :mod:`simulate.bill`.
+DIR/payment_lists/<source>.xlsx (代缴名单, full ID numbers) — see :mod:`simulate.rosters.bill`.
 Prints a summary, or with ``--json`` the JSON contract::
 
     {"scenario", "persons", "by_source", "fiscal_subsidy", "rows_read", "rejected",
@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..bill import parse_as_of, roster_bill
-from ..formatting_text import frame_text
 from ..io.idnumber import mask_ids_deep, mask_ids_in_text
+from ..results.frame_text import frame_text
+from ..rosters.bill import parse_as_of, roster_bill
 from .shared import load, print_json
 
 #: Keys of ``--json`` printed first, in this order (the contract); the rest follow.

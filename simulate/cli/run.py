@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SimulateError
-from ..explain import TIMING_LABELS
-from ..formatting_text import frame_text
 from ..model.region import run_region
 from ..model.runner import run as run_model
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
-from ..outlay import Outlay
+from ..results.explain import TIMING_LABELS
+from ..results.frame_text import frame_text
+from ..results.outlay import Outlay
 from ..vocabulary import IDENTITIES
 from .shared import load, overrides, print_json
 

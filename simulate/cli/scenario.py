@@ -11,14 +11,14 @@ import sys
 from pathlib import Path
 
 from ..errors import SimulateError
-from ..explain import explain_json, explain_person, explain_text
+from ..examples import copy_examples, example_files
 from ..io.idnumber import mask_ids_in_text
-from ..outlay import ConservationError
 from ..policy import Scenario, ignored_fields, load_scenario
 from ..policy.rules import Person
 from ..policy.subsidy import enrollment_cost, timing_class
-from ..examples import copy_examples, example_files
 from ..resources import folder
+from ..results.explain import explain_json, explain_person, explain_text
+from ..results.outlay import ConservationError
 from ..vocabulary import IDENTITIES
 from .shared import load, print_json
 

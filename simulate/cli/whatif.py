@@ -13,16 +13,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..analysis import (EXTRAPOLATION_RULE, EXTRAPOLATION_RULE_ZH, _lab, _value_text, compare,
-                        expected_value, monte_carlo, multi_year, param_label, parse_values, rate_label,
-                        relabel, solve, sweep, sweep_chart)
+from ..analysis import (
+    EXTRAPOLATION_RULE,
+    EXTRAPOLATION_RULE_ZH,
+    _lab,
+    _value_text,
+    compare,
+    expected_value,
+    monte_carlo,
+    multi_year,
+    param_label,
+    parse_values,
+    rate_label,
+    relabel,
+    solve,
+    sweep,
+    sweep_chart,
+)
 from ..errors import SimulateError
-from ..formatting_text import frame_text
 from ..money import yuan_text
-from ..outlay import ConservationError
 from ..policy import load_scenario
-from ..publish import png_by_simulate, publish_file
 from ..report import report
+from ..report.publish import png_by_simulate, publish_file
+from ..results.frame_text import frame_text
+from ..results.outlay import ConservationError
 from ..vocabulary import SOURCE_IDS
 from .shared import load, overrides, print_json
 

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import SimulateError
-from .resources import notebook_path
+from ..errors import SimulateError
+from ..resources import notebook_path
 
 SCENARIO_REPORT = notebook_path("scenario_report.ipynb")
 SWEEP_REPORT = notebook_path("sweep_report.ipynb")
@@ -83,21 +83,21 @@ def _run_folder(i: int, param: str, value: Any) -> str:
 
 
 def _value_shown(value: Any) -> str:
-    from .analysis import _value_text
+    from ..analysis import _value_text
     return _value_text(value)
 
 
 def _raise_if_money_bug(error: str) -> None:
     """A notebook whose run failed the conservation check is our bug (exit 3), not the user's."""
     if "ConservationError" in error:
-        from .outlay import ConservationError
+        from ..results.outlay import ConservationError
         raise ConservationError(error)
 
 
 def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
-    from .model.population import read_population, read_villages
+    from ..model.population import read_population, read_villages
     villages = None
     if sc.policy.area.villages_file:
         villages = read_villages(sc.data_path(sc.policy.area.villages_file))
@@ -110,9 +110,9 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
     """Render the scenario report into ``out`` (default ``reports/<scenario id>``).
 
     With overrides, a variant that ``extends`` another scenario, or ``baseline``, the report
-    is a comparison with its baseline (``simulate.whatif``), both over the same people.
+    is a comparison with its baseline (``simulate.analysis.whatif``), both over the same people.
     """
-    from .policy import load_scenario
+    from ..policy import load_scenario
     from .render import ReportError, render_notebook
     sc = load_scenario(scenario, overrides)   # fail fast, one line, before any kernel starts
     if baseline is not None:
@@ -136,8 +136,8 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
           population: str | None = None, lang: str = "zh", workers: int | None = None,
           timeout: float = 600.0):
     """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
-    from .policy.overrides import parse_value
-    from .policy import load_scenario
+    from ..policy import load_scenario
+    from ..policy.overrides import parse_value
     from .render import ReportError, render_folder
     if not values:
         raise SimulateError("--values", "give at least one value")
