@@ -252,7 +252,7 @@ COMMANDS: tuple[Command, ...] = (
             _args_scenario, "simulate.cli.scenario:assumptions", (_SET, _LANG, _JSON)),
     Command("explain", "one person's tier and who pays what, with the reasons",
             "simulate explain scenarios/sinan-2021.yaml --identity rural_dibao --age 70",
-            _args_explain, "simulate.cli.scenario:explain", (_SET, _LANG, _JSON)),
+            _args_explain, "simulate.cli.explain:explain", (_SET, _LANG, _JSON)),
     Command("examples", "list the example scenarios shipped with simulate, or copy them into a folder (--out)",
             "simulate examples --out my-scenarios",
             _args_examples, "simulate.cli.scenario:examples"),
