@@ -1,5 +1,5 @@
 """``simulate explain``: one person's tier and who pays what, with the reasons (scenario family;
-its own module so that ``validate`` does not load the engine's numpy)."""
+its own module so that ``validate`` does not load the engine and the results layer)."""
 from __future__ import annotations
 
 import argparse

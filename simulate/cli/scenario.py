@@ -1,7 +1,7 @@
 """Scenario commands: ``validate``, ``assumptions`` and ``examples`` (``explain`` is beside it,
 in :mod:`simulate.cli.explain`).
 
-Handlers only (their parsers are in :mod:`simulate.cli.parser`); they need neither numpy nor
+Handlers only (their parsers are in :mod:`simulate.cli.parser`); they load neither the engine nor
 pandas, so these commands start fast (issue 11 item 6).
 """
 from __future__ import annotations
