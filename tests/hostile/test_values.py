@@ -307,7 +307,8 @@ def test_explain_checks_conservation(capsys, monkeypatch):
         pays["individual"] = pays.get("individual", 0) + 1
         return dataclasses.replace(o, payment=dataclasses.replace(o.payment, pays=pays))
 
-    monkeypatch.setattr(explain, "explain_person", broken)
+    from simulate.cli import explain as explain_cmd   # the handler's own reference to it
+    monkeypatch.setattr(explain_cmd, "explain_person", broken)
     line = one_line_error(capsys, "explain", LANGXI, code=3)
     assert "internal error" in line and "ConservationError" in line
 
@@ -338,7 +339,8 @@ def test_multiyear_checks_conservation(capsys, monkeypatch, method):
 
     assert main(["multiyear", LANGXI, "--size", "3000", "--years", "2", "--method", method]) == 0
     capsys.readouterr()
-    monkeypatch.setattr(analysis, "multi_year", broken)
+    from simulate.cli import whatif   # the handler's own reference to it
+    monkeypatch.setattr(whatif, "multi_year", broken)
     line = one_line_error(capsys, "multiyear", LANGXI, "--size", "3000", "--years", "2", "--method", method,
                           code=3)
     assert "internal error" in line and "ConservationError" in line and "year 2025" in line
