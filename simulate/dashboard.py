@@ -9,7 +9,6 @@ with it the kernels) and prints one line.
 """
 from __future__ import annotations
 
-import argparse
 import errno
 import os
 import signal
@@ -21,7 +20,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .cli import _COMMANDS, _EXTRA_PARSERS
 from .errors import SimulateError
 from .resources import example_path, notebook_path
 
@@ -32,16 +30,6 @@ HOST = "127.0.0.1"
 #: How long Voilà may take to listen (s) and to stop after SIGTERM (s).
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 1-65535, got {text!r}")
-    return value
 
 
 def free_port(wanted: int, host: str = HOST) -> int:
@@ -183,21 +171,3 @@ def serve(scenario: str | Path | None, port: int = DEFAULT_PORT, *, out=sys.stdo
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
-
-
-def _parser(sub) -> None:
-    p = sub.add_parser("dashboard", help="the what-if notebook as a web page without code "
-                                         "(Voilà) on 127.0.0.1; Ctrl-C stops it")
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO",
-                   help=f"scenario file (default: the shipped example {DEFAULT_SCENARIO})")
-    p.add_argument("--port", type=_port, default=DEFAULT_PORT,
-                   help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; a free one is chosen, "
-                        "and printed, if it is taken)")
-
-
-def _dashboard(args: argparse.Namespace) -> int:
-    return serve(args.scenario, args.port)
-
-
-_EXTRA_PARSERS.append(_parser)
-_COMMANDS["dashboard"] = _dashboard

@@ -1,4 +1,4 @@
-"""``simulate examples``: the example scenarios shipped with the package, listed or copied out.
+"""The example scenarios shipped with the package, listed or copied out.
 
 An analyst who installed the wheel has no ``scenarios/`` folder; this copies the county
 examples (and their what-if and region sheets) into a folder of theirs, never replacing a file
@@ -6,11 +6,9 @@ that differs.
 """
 from __future__ import annotations
 
-import argparse
 import shutil
 from pathlib import Path
 
-from .cli import _COMMANDS, _EXTRA_PARSERS
 from .errors import SimulateError
 from .resources import folder
 
@@ -41,26 +39,3 @@ def copy_examples(out: str | Path) -> list[Path]:
             shutil.copyfile(src, target)
         copied.append(target)
     return copied
-
-
-def _parser(sub) -> None:
-    p = sub.add_parser("examples", help="list the example scenarios shipped with simulate, "
-                                        "or copy them into a folder (--out)")
-    p.add_argument("--out", metavar="DIR", help="copy the examples into DIR (created)")
-
-
-def _examples(args: argparse.Namespace) -> int:
-    if args.out:
-        copied = copy_examples(args.out)
-        print(f"copied {len(copied)} example files to {Path(args.out)}")
-        for p in copied:
-            print(f"  {p}")
-        return 0
-    for p in example_files():
-        print(p.name)
-    print(f"(in {folder('scenarios')}; copy them with: simulate examples --out DIR)")
-    return 0
-
-
-_EXTRA_PARSERS.append(_parser)
-_COMMANDS["examples"] = _examples

@@ -212,14 +212,15 @@ def county_seed(seed: int, county: str) -> int:
 
 def run_region(path: str | Path, *, seed: int = 0, workers: int | None = None, chunk_blocks: int = 4,
                engine: str = "local", scheduler: str | None = None,
-               progress: bool | None = None) -> RegionResult:
-    """Run every county of a region file under its own scenario (see the module docstring)."""
+               progress: bool | None = None, overrides: dict[str, Any] | None = None) -> RegionResult:
+    """Run every county of a region file under its own scenario (see the module docstring);
+    ``overrides`` (``--set`` paths and values) apply to every county's scenario."""
     rows = read_region(path)
     where = str(path)
     scenarios = []
     for r in rows:   # check every scenario before running anything
         try:
-            scenarios.append(load_scenario(r.scenario))
+            scenarios.append(load_scenario(r.scenario, overrides))
         except SimulateError as exc:
             raise SimulateError(f"{where}: row {r.row}, column scenario", exc.one_line()) from None
     result = RegionResult(Path(path), seed)

@@ -1,69 +1,50 @@
-"""``simulate roster``: the exact bill for departments' rosters (issue 7).
-
-    simulate roster SCENARIO FILE [FILE ...] [--mapping FILE] --out DIR
-                    [--json] [--as-of YYYY-MM-DD] [--lang zh|en]
+"""``simulate roster SCENARIO FILE …``: the exact bill for departments' rosters (issue 7).
 
 Writes DIR/bill.xlsx, DIR/bill.json, DIR/README.txt (masked ID numbers) and
-DIR/payment_lists/<source>.xlsx (代缴名单, full ID numbers) — see :mod:`simulate.bill`.
+DIR/payment_lists/<source>.xlsx (代缴名单, full ID numbers) — see :mod:`simulate.rosters.bill`.
 Prints a summary, or with ``--json`` the JSON contract::
 
     {"scenario", "persons", "by_source", "fiscal_subsidy", "rows_read", "rejected",
      "rows_used", "rows_rejected", "multi_list", "out", ...}
 
 ``by_source`` and ``fiscal_subsidy`` are yuan numbers as in ``run --json``; ``rejected`` is
-the list of rejected rows ``{file, sheet, row, id_masked, reason, reason_zh}`` (``reason``
-in English, ``reason_zh`` in 简体中文) and ``rows_rejected``
-its length. A bad file, mapping or date is one line on stderr
-(``simulate roster: FILE: reason``, never a full ID number) and exit status 2.
+the list of rejected rows ``{file, sheet, row, id_masked, reason, reason_zh}``.
+A bad file, mapping or date is one line on stderr, never a full ID number, exit status 2.
 """
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from .cli import _COMMANDS, _EXTRA_PARSERS, _print_json
+from ..io.idnumber import mask_ids_deep, mask_ids_in_text
+from ..results.frame_text import frame_text
+from ..rosters.bill import parse_as_of, roster_bill
+from .shared import load, print_json
 
 #: Keys of ``--json`` printed first, in this order (the contract); the rest follow.
 JSON_KEYS = ("scenario", "persons", "by_source", "fiscal_subsidy", "rows_read", "rejected",
              "rows_used", "rows_rejected", "multi_list")
 
 
-def _roster_parser(sub) -> None:
-    p = sub.add_parser("roster", help="the exact bill for departments' rosters (花名册), "
-                                      "with payment lists per paying department")
-    p.add_argument("scenario")
-    p.add_argument("files", nargs="+", metavar="FILE", help="roster files (.xlsx or .csv)")
-    p.add_argument("--mapping", metavar="FILE",
-                   help="a roster mapping YAML (headers and category words; see docs/rosters.md)")
-    p.add_argument("--out", required=True, metavar="DIR",
-                   help="output directory (created; replaced only if it holds a previous bill)")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD",
-                   help="the day ages are read on (default: 1 January of the benefit year)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--json", action="store_true", help="print the bill as JSON (masked)")
-
-
-def _roster(args: argparse.Namespace) -> int:
-    from .bill import parse_as_of, roster_bill
-    from .io.idnumber import mask_ids_deep, mask_ids_in_text
-    from .policy import load_scenario
+def roster(args: argparse.Namespace) -> int:
+    """Read the rosters, write the bill folder, print its summary or JSON (masked)."""
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    sc = load_scenario(args.scenario)
+    sc = load(args)
     bill = roster_bill(sc, args.files, args.mapping, as_of=as_of)
     out = bill.write(args.out, args.lang)
     if args.json:
         j = bill.to_json()
         j["out"] = str(out)
         # to_json is masked; the --out path is the user's and is masked here
-        _print_json(mask_ids_deep({k: j[k] for k in JSON_KEYS}
-                                  | {k: v for k, v in j.items() if k not in JSON_KEYS}))
+        print_json(mask_ids_deep({k: j[k] for k in JSON_KEYS}
+                                 | {k: v for k, v in j.items() if k not in JSON_KEYS}))
         return 0
     print(mask_ids_in_text(summary_text(bill, str(out), args.lang)))
     return 0
 
 
-def summary_text(bill, out: str, lang: str = "zh") -> str:
+def summary_text(bill: Any, out: str, lang: str = "zh") -> str:
     """A short readable summary (masked): persons, accounting, outlay by source, files."""
-    from .formatting_text import frame_text
     pol = bill.scenario.policy
     zh = lang == "zh"
     j = bill.to_json()
@@ -86,7 +67,3 @@ def summary_text(bill, out: str, lang: str = "zh") -> str:
     lines += ["", (f"输出：{out}（完整身份证号码仅在 payment_lists/ 中）" if zh else
                    f"Written to {out} (full ID numbers only in payment_lists/)")]
     return "\n".join(lines)
-
-
-_EXTRA_PARSERS.append(_roster_parser)
-_COMMANDS["roster"] = _roster

@@ -1,39 +1,48 @@
-"""Command-line what-ifs: compare, sweep-table, solve, montecarlo, expected, multiyear.
+"""What-if commands: ``compare``, ``sweep-table``, ``solve``, ``montecarlo``, ``expected`` and
+``multiyear`` (handlers; their parsers are in :mod:`simulate.cli.parser`).
 
-Registered with the CLI by importing this module (from ``simulate.commands``). Every
-command takes ``--set PATH=VALUE`` / ``--set-file SHEET`` overrides and ``--json``; a user's
+Every one takes ``--set PATH=VALUE`` / ``--set-file SHEET`` overrides and ``--json``; a user's
 mistake is one line on stderr and exit code 2 (``SimulateError``).
 """
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
-from .cli import _COMMANDS, _EXTRA_PARSERS, _add_set, _load, _overrides, _print_json
-from .commands import _positive, _seed, _size
-from .errors import SimulateError
-from .numtext import decimal_from_text, shorten
-
-
-def _population_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--population", metavar="FILE", help="person-level CSV, Parquet or xlsx file shared by every run")
-    g.add_argument("--size", type=_size, help="synthetic population size (default: the area's residents)")
-    p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    _add_set(p)
-    p.add_argument("--lang", choices=["zh", "en"], default="zh")
-    p.add_argument("--json", action="store_true")
+from ..analysis import (
+    EXTRAPOLATION_RULE,
+    EXTRAPOLATION_RULE_ZH,
+    _lab,
+    _value_text,
+    compare,
+    expected_value,
+    monte_carlo,
+    multi_year,
+    param_label,
+    parse_values,
+    rate_label,
+    relabel,
+    solve,
+    sweep,
+    sweep_chart,
+)
+from ..errors import SimulateError
+from ..money import yuan_text
+from ..policy import load_scenario
+from ..report import report
+from ..report.publish import png_by_simulate, publish_file
+from ..results.frame_text import frame_text
+from ..results.outlay import ConservationError
+from ..vocabulary import SOURCE_IDS
+from .shared import load, overrides, print_json
 
 
 def _text(frame, lang: str = "zh") -> str:
     """A terminal table; a change in % from zero (NaN) shows as a dash, not ``nan``."""
-    import re
-    from .formatting_text import frame_text
     return re.sub(r"(?<![A-Za-z])nan(?![A-Za-z])", "  —", frame_text(frame, lang))
 
 
@@ -55,54 +64,38 @@ def _records(frame) -> list[dict]:
 # --------------------------------------------------------------------------- compare
 
 
-def _compare_parser(sub) -> None:
-    p = sub.add_parser("compare", help="a baseline and reforms over the same people: changes by source, tier, village")
-    p.add_argument("baseline", metavar="BASE")
-    p.add_argument("reforms", nargs="+", metavar="REFORM",
-                   help="reform scenario files (--set applies to these only; give BASE again for a one-change what-if)")
-    p.add_argument("--out", metavar="DIR",
-                   help="also write the comparison as a report folder (HTML, PDF, XLSX): one per reform")
-    _population_args(p)
-    _common(p)
-
-
 def _compare_reports(args: argparse.Namespace) -> int:
     """``compare --out DIR``: each reform's report against BASE, over the same people."""
-    from pathlib import Path
-
-    from .report import report
-    overrides = _overrides(args)
+    changes = overrides(args)
     out = Path(args.out)
     # BASE again with --set is a one-change what-if: its report says so in words
     same = [Path(r).resolve() == Path(args.baseline).resolve() for r in args.reforms]
     if len(args.reforms) == 1:
-        run = report(args.reforms[0], out, overrides=overrides, seed=args.seed, size=args.size,
+        run = report(args.reforms[0], out, overrides=changes, seed=args.seed, size=args.size,
                      population=args.population, lang=args.lang,
-                     baseline=None if same[0] and overrides else args.baseline)
+                     baseline=None if same[0] and changes else args.baseline)
         print(f"comparison report written to {run.out_dir}: " + ", ".join(run.artifacts))
         if run.pdf_skipped:
             print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
         return 0
-    from .policy import load_scenario
-    ids = [load_scenario(r, overrides).id for r in args.reforms]
+    ids = [load_scenario(r, changes).id for r in args.reforms]
     if len(set(ids)) != len(ids):
         raise SimulateError("REFORM", "two reforms have the same scenario id; give one --out per comparison")
     for reform, rid, again in zip(args.reforms, ids, same):
-        run = report(reform, out / rid, overrides=overrides, seed=args.seed, size=args.size,
+        run = report(reform, out / rid, overrides=changes, seed=args.seed, size=args.size,
                      population=args.population, lang=args.lang,
-                     baseline=None if again and overrides else args.baseline)
+                     baseline=None if again and changes else args.baseline)
         print(f"comparison report written to {run.out_dir}")
     return 0
 
 
-def _compare(args: argparse.Namespace) -> int:
-    from .analysis import _lab, compare
+def compare_cmd(args: argparse.Namespace) -> int:
     if args.out:
         return _compare_reports(args)
     c = compare(args.baseline, args.reforms, population=args.population, size=args.size, seed=args.seed,
-                reform_overrides=_overrides(args))
+                reform_overrides=overrides(args))
     if args.json:
-        _print_json(c.to_json())
+        print_json(c.to_json())
         return 0
     zh = args.lang == "zh"
     b = c.baseline
@@ -131,32 +124,18 @@ def _compare(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- sweep-table
 
 
-def _sweep_parser(sub) -> None:
-    p = sub.add_parser("sweep-table", help="one row per value of a parameter: outlay by source, enrollment")
-    p.add_argument("scenario")
-    p.add_argument("--param", required=True, metavar="PATH", help="e.g. contribution.personal")
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--values", metavar="A,B,C", help="values separated by commas, e.g. 280,300,320")
-    g.add_argument("--range", dest="range_", metavar="LO:HI:STEP", help="inclusive range, e.g. 280:450:10")
-    p.add_argument("--chart", metavar="FILE.png", help="also draw the outlay by source (万元) to a PNG")
-    _population_args(p)
-    _common(p)
-
-
-def _sweep(args: argparse.Namespace) -> int:
-    from .analysis import _value_text, param_label, parse_values, relabel, sweep, sweep_chart
+def sweep_table(args: argparse.Namespace) -> int:
     values = parse_values(args.values, args.range_)
-    sc = _load(args)
+    sc = load(args)
     frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
     if args.chart:   # written aside and moved in; never over a file simulate did not write
-        from .publish import png_by_simulate, publish_file
         if not args.chart.lower().endswith(".png"):
             raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, "
                                            f"not {args.chart!r}")
         publish_file(args.chart, lambda tmp: sweep_chart(frame, tmp, lang=args.lang),
                      is_ours=png_by_simulate, command="sweep-table")
     if args.json:
-        _print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
+        print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
                      **({"chart": args.chart} if args.chart else {})})
         return 0
     zh = args.lang == "zh"
@@ -175,27 +154,12 @@ def _sweep(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- solve
 
 
-def _solve_parser(sub) -> None:
-    p = sub.add_parser("solve", help="the parameter value that keeps one source's outlay within a budget")
-    p.add_argument("scenario")
-    p.add_argument("--param", required=True, metavar="PATH", help="e.g. tiers.dibao.subsidy.percent")
-    p.add_argument("--source", required=True, help="funding source id, fiscal_subsidy or subsidies")
-    p.add_argument("--budget", required=True, metavar="YUAN")
-    p.add_argument("--lo", required=True)
-    p.add_argument("--hi", required=True)
-    p.add_argument("--step", default=None, help="grid step of the parameter (default 1; 0.01 is the finest)")
-    _population_args(p)
-    _common(p)
-
-
-def _solve(args: argparse.Namespace) -> int:
-    from .analysis import _lab, param_label, solve
-    from .money import yuan_text
-    sc = _load(args)
+def solve_cmd(args: argparse.Namespace) -> int:
+    sc = load(args)
     r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
               population=args.population, size=args.size, seed=args.seed)
     if args.json:
-        _print_json(r.to_json())
+        print_json(r.to_json())
         return 0
     name = param_label(r.param, args.lang, sc)
     src = _lab(r.source, args.lang)
@@ -211,44 +175,12 @@ def _solve(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- montecarlo / expected
 
 
-def _rate_range(text: str) -> tuple[str, tuple[float, float] | None]:
-    if text.strip().lower() in ("none", "无"):
-        return "none", None
-    try:
-        key, rng = text.split("=", 1)
-        low, high = (_finite(x) for x in rng.split(":"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH or none with finite decimal shares, "
-                                         f"e.g. rural_dibao=0.03:0.06, got {shorten(text)!r}") from None
-    return key.strip(), (low, high)
-
-
-def _finite(text: str) -> float:
-    """A share written in decimal digits (no nan, inf, base 60 or 5,000 digits), as a float."""
-    return float(decimal_from_text(text, "a share"))
-
-
-def _mc_parser(sub) -> None:
-    p = sub.add_parser("montecarlo", help="P5/P50/P95 of each source's outlay over uncertain rates")
-    p.add_argument("scenario")
-    p.add_argument("--draws", type=_positive, default=50)
-    p.add_argument("--size", type=_size, default=None)
-    p.add_argument("--seed", type=_seed, default=0)
-    p.add_argument("--vary", action="append", type=_rate_range, metavar="KEY=LOW:HIGH",
-                   help="an uncertain rate drawn uniformly, e.g. rural_dibao=0.03:0.06 or participation=0.93:0.97 "
-                        "(repeatable; replaces the defaults). Default: every identity rate the scenario uses "
-                        "±20%% of its default and participation ±0.02, centred on the defaults. "
-                        "'--vary none' varies nothing (sampling noise only, around `simulate expected`)")
-    _common(p)
-
-
 def _share_text(x: float) -> str:
     return f"{x * 100:.4g}%"
 
 
-def _mc(args: argparse.Namespace) -> int:
-    from .analysis import monte_carlo, rate_label, relabel
-    sc = _load(args)
+def montecarlo(args: argparse.Namespace) -> int:
+    sc = load(args)
     rates: dict | None = None
     if args.vary:
         if any(k == "none" for k, _ in args.vary):
@@ -261,7 +193,7 @@ def _mc(args: argparse.Namespace) -> int:
     used = frame.attrs["rates"]
     defaults = frame.attrs["rate_defaults"]
     if args.json:
-        _print_json({"scenario": sc.id, "draws": args.draws, "seed": args.seed, "size": frame.attrs["size"],
+        print_json({"scenario": sc.id, "draws": args.draws, "seed": args.seed, "size": frame.attrs["size"],
                      "rates": {k: [round(lo, 10), round(hi, 10)] for k, (lo, hi) in used.items()},
                      "rate_defaults": {k: None if v is None else round(v, 10) for k, v in defaults.items()},
                      "summary": {k: {c: _clean(v) for c, v in row.items()}
@@ -291,21 +223,12 @@ def _mc(args: argparse.Namespace) -> int:
 
 
 def _item_label(key: str, lang: str) -> str:
-    from .analysis import _lab
     return _lab(key, lang)
-
-
-def _ev_parser(sub) -> None:
-    p = sub.add_parser("expected", help="expected outlay by source, computed without sampling (fast)")
-    p.add_argument("scenario")
-    p.add_argument("--size", type=_size, default=None)
-    _common(p)
 
 
 def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
     """Outlays in yuan (floats rounded to the fen) add up to enrollments times the enrollment
     cost, within that rounding; ConservationError (a bug of ours, exit 3) otherwise."""
-    from .outlay import ConservationError
     want = enrolled * cost_yuan
     if abs(paid - want) > 0.01 * terms + 1e-9 * abs(want):
         raise ConservationError(f"{what}: outlays add up to {paid:,.2f} yuan, the enrollments "
@@ -319,13 +242,12 @@ def _check_expected(sc, ev: dict) -> None:
                   len(ev["by_source"]) + 1, "expected values")
 
 
-def _ev(args: argparse.Namespace) -> int:
-    from .analysis import _lab, expected_value
-    sc = _load(args)
+def expected(args: argparse.Namespace) -> int:
+    sc = load(args)
     ev = expected_value(sc, size=args.size)
     _check_expected(sc, ev)
     if args.json:
-        _print_json(ev)
+        print_json(ev)
         return 0
     zh = args.lang == "zh"
     colon = "：" if zh else ": "
@@ -342,37 +264,16 @@ def _ev(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- multiyear
 
 
-def _share(text: str) -> float:
-    try:
-        return _finite(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a share such as 0.01, got {shorten(text)!r}") from None
-
-
-def _my_parser(sub) -> None:
-    p = sub.add_parser("multiyear", help="outlay by source over several years: national standards and population drift")
-    p.add_argument("scenario")
-    p.add_argument("--years", type=_positive, default=5)
-    p.add_argument("--ageing", type=_share, default=0.0, help="yearly relative growth of the 60+ share (e.g. 0.02)")
-    p.add_argument("--out-migration", type=_share, default=0.0, help="share of residents lost per year (e.g. 0.01)")
-    p.add_argument("--method", choices=["simulate", "expected"], default="simulate")
-    p.add_argument("--size", type=_size, default=None)
-    p.add_argument("--seed", type=_seed, default=0)
-    _common(p)
-
-
-def _my(args: argparse.Namespace) -> int:
-    from .analysis import EXTRAPOLATION_RULE, EXTRAPOLATION_RULE_ZH, multi_year, relabel
-    sc = _load(args)
+def multiyear(args: argparse.Namespace) -> int:
+    sc = load(args)
     frame = multi_year(sc, years=args.years, drift={"ageing": args.ageing, "out_migration": args.out_migration},
                        size=args.size, seed=args.seed, method=args.method)
-    from .vocabulary import SOURCE_IDS
     for row in frame.to_dict(orient="records"):   # each year adds up before anything prints
         _check_totals(sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"], row["enrolled"],
                       float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]), len(SOURCE_IDS) + 1,
                       f"year {row['year']}")
     if args.json:
-        _print_json({"scenario": sc.id, "unit": "yuan", "method": args.method,
+        print_json({"scenario": sc.id, "unit": "yuan", "method": args.method,
                      "drift": {"ageing": args.ageing, "out_migration": args.out_migration},
                      "extrapolation_rule": EXTRAPOLATION_RULE, "rows": _records(frame)})
         return 0
@@ -389,10 +290,3 @@ def _my(args: argparse.Namespace) -> int:
         print("注：" + EXTRAPOLATION_RULE_ZH if zh else
               "Note: extrapolated standards are an assumption: " + EXTRAPOLATION_RULE)
     return 0
-
-
-for _parser, _name, _fn in ((_compare_parser, "compare", _compare), (_sweep_parser, "sweep-table", _sweep),
-                            (_solve_parser, "solve", _solve), (_mc_parser, "montecarlo", _mc),
-                            (_ev_parser, "expected", _ev), (_my_parser, "multiyear", _my)):
-    _EXTRA_PARSERS.append(_parser)
-    _COMMANDS[_name] = _fn

@@ -1,0 +1,54 @@
+"""The ``simulate`` command line: ``main`` runs one command from :data:`simulate.cli.parser.COMMANDS`.
+
+Every command exits 2 with one line on stderr (file, field or row, reason) for a user's
+mistake, 3 with one line for a bug of ours; tracebacks only with ``SIMULATE_DEBUG=1``. Every
+error line passes through the ID-number mask (issue 10 item 2).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import SimulateError
+from ..io.idnumber import mask_ids_in_text
+from ..lifecycle import Terminated, terminate_like_interrupt
+from ..report.publish import interruption_note
+from .parser import BY_NAME, COMMANDS, Command, build_parser
+
+__all__ = ["main", "build_parser", "COMMANDS", "Command"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return its exit code."""
+    parser, subparsers = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:   # reported by the command's own parser: did-you-mean and its --help
+        (subparsers.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
+    if not args.command:
+        parser.print_help()
+        return 0
+    terminate_like_interrupt()   # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
+    try:
+        return BY_NAME[args.command].resolve()(args)
+    except SimulateError as exc:
+        # masked again here: no error line ever shows a full ID number (issue 10 item 2)
+        print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        how = f"terminated ({exc})" if isinstance(exc, Terminated) else "interrupted"
+        print(f"simulate {args.command}: {how}; {interruption_note()}", file=sys.stderr)
+        return 128 + exc.signum if isinstance(exc, Terminated) else 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): not an error of ours or the user's
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
+        if os.environ.get("SIMULATE_DEBUG"):
+            raise
+        print(f"simulate {args.command}: internal error ({type(exc).__name__}: "
+              f"{mask_ids_in_text(' '.join(str(exc).split()))}); "
+              f"rerun with SIMULATE_DEBUG=1 for details", file=sys.stderr)
+        return 3

@@ -1,0 +1,6 @@
+"""``python -m simulate.cli`` is the same as the ``simulate`` command."""
+import sys
+
+from simulate.cli import main
+
+sys.exit(main())

@@ -1,0 +1,76 @@
+"""``simulate explain``: one person's tier and who pays what, with the reasons (scenario family;
+its own module so that ``validate`` does not load the engine and the results layer)."""
+from __future__ import annotations
+
+import argparse
+import difflib
+
+from ..errors import SimulateError
+from ..policy import Scenario
+from ..policy.rules import Person
+from ..policy.subsidy import enrollment_cost, timing_class
+from ..results.explain import explain_json, explain_person, explain_text
+from ..results.outlay import ConservationError
+from ..vocabulary import IDENTITIES
+from .shared import load, print_json
+
+
+def _identities(given: list[str] | None) -> list[str]:
+    """``--identity`` values (each may hold several ids joined by ``;``), checked."""
+    idents = []
+    for ident in given or []:
+        for part in (p.strip() for p in ident.split(";")):
+            if not part:
+                continue
+            if part not in IDENTITIES:
+                hint = difflib.get_close_matches(part, IDENTITIES, n=1)
+                raise SimulateError("--identity", f"unknown identity {part!r}"
+                                    + (f" (did you mean {hint[0]}?)" if hint else ""))
+            idents.append(part)
+    return idents
+
+
+def _timing(sc: Scenario, args: argparse.Namespace) -> str:
+    """The timing class: ``--timing`` as given, or from ``--paid-on`` and the scenario's dates."""
+    if args.paid_on is not None:
+        if args.timing != "regular":
+            raise SimulateError("--paid-on", "give either --timing or --paid-on, not both")
+        if (args.event is None) != (args.event_date is None):
+            raise SimulateError("--event-date" if args.event else "--event",
+                                "--event and --event-date go together")
+        try:
+            return timing_class(sc.policy, args.paid_on, args.event, args.event_date,
+                                extension_applies=args.in_extension)
+        except ValueError as exc:
+            raise SimulateError("--paid-on", str(exc)) from None
+    if args.event is not None or args.event_date is not None or args.in_extension:
+        raise SimulateError("--event" if args.event else ("--event-date" if args.event_date else "--in-extension"),
+                            "only with --paid-on (or give the class with --timing)")
+    return args.timing
+
+
+def check_person_conservation(sc: Scenario, person: Person) -> None:
+    """One enrollment's payers add up to the personal standard plus the fiscal subsidy
+    (a bug of ours otherwise: ConservationError, exit 3), before explain prints money."""
+    outcome = explain_person(sc, person)
+    pay = outcome.payment
+    tier = next((t for t in sc.policy.tiers if t.id == outcome.tier), None)
+    cost = enrollment_cost(sc.policy, tier, person.timing)
+    if pay.enrolled and sum(pay.pays.values()) + pay.fiscal_subsidy != cost:
+        raise ConservationError(f"this person's payers add up to {sum(pay.pays.values()) + pay.fiscal_subsidy} "
+                                f"fen, the enrollment costs {cost} fen")
+
+
+def explain(args: argparse.Namespace) -> int:
+    """One person's tier and who pays what, with the reasons."""
+    sc = load(args)
+    person = Person(frozenset(_identities(args.identity)), args.age, args.sex, args.disability_grade,
+                    _timing(sc, args), args.hukou or "")
+    check_person_conservation(sc, person)
+    if args.json:
+        print_json(explain_json(sc, person))
+    else:
+        print(explain_text(sc, person, args.lang))
+    return 0
+
+

@@ -1,0 +1,79 @@
+"""Scenario commands: ``validate``, ``assumptions`` and ``examples`` (``explain`` is beside it,
+in :mod:`simulate.cli.explain`).
+
+Handlers only (their parsers are in :mod:`simulate.cli.parser`); they load neither the engine nor
+pandas, so these commands start fast (issue 11 item 6).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import SimulateError
+from ..examples import copy_examples, example_files
+from ..io.idnumber import mask_ids_in_text
+from ..policy import ignored_fields, load_scenario
+from ..resources import folder
+from .shared import load, print_json
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Check every file; one line per bad file, exit 2 if any is bad."""
+    bad = 0
+    for path in args.files:
+        try:
+            sc = load_scenario(path)
+        except SimulateError as exc:
+            print(mask_ids_in_text(exc.one_line()), file=sys.stderr)
+            bad += 1
+            continue
+        n = len(sc.assumptions())
+        if not args.quiet:
+            print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
+            for field, why in ignored_fields(sc.policy):   # recorded but read by no command
+                print(f"{path}: {field}: warning: not used: {why}", file=sys.stderr)
+        if args.assumptions:
+            for a in sc.assumptions(args.lang):
+                print(f"  假设 {a['path']}：{a['note']}" if args.lang == "zh" else
+                      f"  assumption {a['path']}: {a['note']}")
+    return 2 if bad else 0
+
+
+def assumptions(args: argparse.Namespace) -> int:
+    """Where the rules come from and what the scenario assumes where its document is silent."""
+    sc = load(args)
+    items = sc.assumptions(args.lang)   # note in --lang; note_zh always there too
+    prov = sc.provenance()
+    if args.json:
+        print_json({"scenario": sc.id, "files": prov["files"], "overrides": prov["overrides"],
+                    "assumptions": items})
+        return 0
+    zh = args.lang == "zh"
+    sep = "：" if zh else ": "
+    for i, f in enumerate(prov["files"]):
+        role = ("情景文件" if i == 0 else "继承自") if zh else ("scenario file" if i == 0 else "extends")
+        print(f"{role}{sep}{f['path']} (sha256 {f['sha256'][:16]}…)")
+    for path, value in prov["overrides"].items():
+        print(f"{'参数调整' if zh else 'override'}{sep}{path} = {value}")
+    print(f"{'假设' if zh else 'assumptions'}{sep}{len(items)}")
+    for a in items:
+        print(f"  {a['path']}{sep}{a['note']}")
+    return 0
+
+
+# --------------------------------------------------------------------------- examples
+
+
+def examples(args: argparse.Namespace) -> int:
+    """List the shipped examples, or copy them into ``--out``."""
+    if args.out:
+        copied = copy_examples(args.out)
+        print(f"copied {len(copied)} example files to {Path(args.out)}")
+        for p in copied:
+            print(f"  {p}")
+        return 0
+    for p in example_files():
+        print(p.name)
+    print(f"(in {folder('scenarios')}; copy them with: simulate examples --out DIR)")
+    return 0
