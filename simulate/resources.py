@@ -34,7 +34,8 @@ def data_path(name: str) -> Path:
 
 
 def notebook_path(name: str) -> Path:
-    """A notebook in ``notebooks/`` (e.g. ``scenario_report.ipynb``)."""
+    """A notebook's jupytext percent script in ``notebooks/`` (e.g. ``scenario_report.py``);
+    :mod:`simulate.notebook_build` turns it into the ``.ipynb`` papermill or Voilà runs."""
     return folder("notebooks") / name
 
 

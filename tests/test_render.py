@@ -154,6 +154,8 @@ def test_two_report_runs_give_the_same_bytes(tmp_path):
     assert names == sorted(p.name for p in folders[1].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
     for name in names:
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+    # the report is built from notebooks/scenario_report.py: no jupytext version leaks into the page
+    assert "jupytext" not in (folders[0] / "report.html").read_text("utf-8")
 
 
 def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_path):
