@@ -51,7 +51,7 @@ HOUSEHOLD_IDENTITIES: frozenset[str] = frozenset(
     t.id for t in IDENTITIES.values() if t.level == "household")
 
 
-def identity_mask(ids: "list[str] | tuple[str, ...] | frozenset[str]") -> int:
+def identity_mask(ids: list[str] | tuple[str, ...] | frozenset[str]) -> int:
     """Bitmask (uint32 value) for a set of canonical identity ids; unknown ids raise KeyError."""
     mask = 0
     for ident in ids:

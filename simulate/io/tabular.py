@@ -73,7 +73,7 @@ def population_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
 def _parquet_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
                   limits: safeio.TextLimits) -> Iterator[list[str]]:
     """Parquet records, streamed batch by batch from a regular file, row count capped."""
-    import pyarrow.parquet as pq   # local: heavy, and only needed for Parquet files
+    import pyarrow.parquet as pq  # local: heavy, and only needed for Parquet files
     fh = safeio.open_regular(path, where, error)
     try:
         parquet = pq.ParquetFile(fh)

@@ -17,8 +17,16 @@ from ..policy.rules import mask_of
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITY_BIT, SOURCE_IDS
 from .engine import Compiled, compile_for_engine, resolve_tiers
-from .synth import (RURAL_ONLY, URBAN_ONLY, SynthSpec, default_size, default_spec,
-                    fully_subsidized_rules, ident_of_bit, lookup_table)
+from .synth import (
+    RURAL_ONLY,
+    URBAN_ONLY,
+    SynthSpec,
+    default_size,
+    default_spec,
+    fully_subsidized_rules,
+    ident_of_bit,
+    lookup_table,
+)
 
 
 def _rule_ages(rule: Rule | str, out: set[int]) -> None:

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io import safeio
-from ..io.tabular import population_rows
 from ..errors import PopulationError
+from ..io import safeio
 from ..io.idnumber import mask_ids_in_text
+from ..io.tabular import population_rows
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
-from ..policy.subsidy import TIMINGS
 from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person
+from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
@@ -82,7 +82,7 @@ class Population:
                       TIMINGS[int(self.timing[i])],
                       "" if self.hukou is None else HUKOU_OF_CODE[int(self.hukou[i])])
 
-    def take(self, index: np.ndarray) -> "Population":
+    def take(self, index: np.ndarray) -> Population:
         """A sub-population (rows ``index``) sharing the village table."""
         return Population(self.identities[index], self.age[index], self.sex[index],
                           self.disability[index], self.village[index], self.household[index],
@@ -91,7 +91,7 @@ class Population:
                           hukou=None if self.hukou is None else self.hukou[index])
 
     @staticmethod
-    def concat(parts: list["Population"]) -> "Population":
+    def concat(parts: list[Population]) -> Population:
         first = parts[0]
         cat = np.concatenate
         hukou = None

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..policy import Policy, Rule
-from ..policy.subsidy import TIMINGS, enrollment_cost, payment
 from ..policy.rules import can_match_plain
+from ..policy.subsidy import TIMINGS, enrollment_cost, payment
 from ..vocabulary import SOURCE_IDS
 
 

@@ -10,6 +10,7 @@ from ..numtext import MAX_DIGITS, shorten
 from .schema import Policy
 from .values import PathError
 
+
 def _format_loc(loc: tuple, raw: Any) -> str:
     """Field path for messages, naming list items by their id: ``tiers[dibao].subsidy``."""
     parts: list[str] = []

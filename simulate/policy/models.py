@@ -4,7 +4,7 @@ and subsidy forms (DOMAIN.md, "Subsidy forms"). Money is integer fen, percent ex
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -120,9 +120,9 @@ class Rule(Model):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     identity: IdentityId | None = None
-    any: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
-    all: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
-    not_: Union[IdentityId, "Rule", None] = Field(default=None, alias="not")
+    any: tuple[IdentityId | Rule, ...] | None = Field(default=None, min_length=1)
+    all: tuple[IdentityId | Rule, ...] | None = Field(default=None, min_length=1)
+    not_: IdentityId | Rule | None = Field(default=None, alias="not")
     age: AgeRange | None = None
     sex: Literal["F", "M"] | None = None
     disability_grade: tuple[Annotated[int, Field(ge=1, le=4)], ...] | None = Field(default=None, min_length=1)

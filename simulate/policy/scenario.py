@@ -6,13 +6,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..io import safeyaml
 from ..errors import ScenarioError
+from ..io import safeyaml
 from ..resources import folder
 from .messages import validation_message
 from .overrides import apply_overrides
 from .schema import Policy
-
 
 
 class Scenario:
@@ -49,7 +48,7 @@ class Scenario:
                 return p
         return self.base_dir / name
 
-    def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A new scenario with more ``PATH=VALUE`` overrides, validated like a file."""
         merged = {**self.overrides, **overrides}
         where = self.chain[0]["path"] if self.chain else self.policy.id

@@ -15,7 +15,6 @@ from pydantic import BeforeValidator
 from ..numtext import LIMITS_TEXT, MAX_DIGITS, MAX_YUAN, decimal_from_text, shorten
 from ..vocabulary import IDENTITIES, SOURCES
 
-
 # ----------------------------------------------------------------------------- value types
 
 
