@@ -25,7 +25,7 @@ def quickstart_seconds() -> float:
     from nbclient import NotebookClient
 
     from simulate.notebook_build import notebook
-    from simulate.render import _kernel_env
+    from simulate.report.render import _kernel_env
 
     nb = notebook("quickstart")   # built from notebooks/quickstart.py
     client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,

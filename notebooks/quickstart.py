@@ -34,8 +34,8 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 import simulate
-from simulate.fonts import use_chinese_font
-from simulate.pretty import pretty
+from simulate.report.fonts import use_chinese_font
+from simulate.report.pretty import pretty
 
 def find_root():
     # a checkout, or the installed package, which carries the example scenarios itself
@@ -120,7 +120,7 @@ simulate.explain_json(sc, person)
 
 # %%
 if output_dir:
-    from simulate.render import write_results
+    from simulate.report.render import write_results
     write_results(output_dir, {
         "title": "快速入门 quickstart",
         "headline": {"参保人数": f"{out.enrolled:,}"},

@@ -29,8 +29,8 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, Image, display
 
 import simulate
-from simulate import story as st
-from simulate.fonts import use_chinese_font
+from simulate.report import story as st
+from simulate.report.fonts import use_chinese_font
 
 use_chinese_font()
 out_dir = Path(output_dir)

@@ -36,11 +36,11 @@ import simulate
 from simulate import analysis as an
 from simulate.model.engine import compile_for_engine
 from simulate.model.behaviour import STUDY_2026, STUDY_2026_SOURCE
-from simulate.excel import write_workbook
-from simulate.fonts import use_chinese_font
-from simulate.render import write_results
+from simulate.report.excel import write_workbook
+from simulate.report.fonts import use_chinese_font
+from simulate.report.render import write_results
 from simulate.report import T, show_table
-from simulate.safehtml import code, md, style
+from simulate.report.safehtml import code, md, style
 from simulate.model.synth import default_spec
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
 

@@ -27,7 +27,7 @@ lang = "zh"
 output_dir = None
 
 # %%
-from simulate.dashboard_app import start
+from simulate.report.dashboard_app import start
 
 app = start(scenario, settings=settings, size=size, seed=seed, population=population, lang=lang,
             output_dir=output_dir)

@@ -20,10 +20,10 @@ import pytest
 
 import simulate
 from simulate import analysis as an
-from simulate.explain import yuan_number
 from simulate.notebook_build import NOTEBOOKS as NOTEBOOKS_SHIPPED
 from simulate.notebook_build import build_notebook, notebook
-from simulate.render import _kernel_env, render_many
+from simulate.report.render import _kernel_env, render_many
+from simulate.results.explain import yuan_number
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
