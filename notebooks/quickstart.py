@@ -31,11 +31,12 @@ output_dir = None
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from IPython.display import display
 
 import simulate
 from simulate.report.fonts import use_chinese_font
 from simulate.report.pretty import pretty
+from simulate.results.outlay import col
+
 
 def find_root():
     # a checkout, or the installed package, which carries the example scenarios itself
@@ -85,7 +86,8 @@ pretty(out.by_tier("zh"))
 
 # %%
 src = out.by_source("zh")
-name_col, yuan_col = src.columns[1], src.columns[3]
+# columns by name (the table's zh headings), never by position
+name_col, yuan_col = col("source", "zh"), col("amount", "zh")
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.barh(src[name_col], src[yuan_col] / 10_000, color="#3b6ea5")
 ax.invert_yaxis()

@@ -25,7 +25,8 @@ draws = 20
 mc_size = 50000
 
 # %%
-import datetime, json
+import datetime
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -34,15 +35,16 @@ from IPython.display import Markdown, display
 
 import simulate
 from simulate import analysis as an
-from simulate.model.engine import compile_for_engine
 from simulate.model.behaviour import STUDY_2026, STUDY_2026_SOURCE
+from simulate.model.engine import compile_for_engine
+from simulate.model.synth import default_spec
+from simulate.report import T, show_table
 from simulate.report.excel import write_workbook
 from simulate.report.fonts import use_chinese_font
 from simulate.report.render import write_results
-from simulate.report import T, show_table
 from simulate.report.safehtml import code, md, style
-from simulate.model.synth import default_spec
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
+
 
 def find_root():
     # a checkout, or the installed package, which carries the example scenarios itself
@@ -225,8 +227,8 @@ fig.savefig(out_dir / "sweep_enrollment.png", dpi=200, bbox_inches="tight")
 plt.show()
 
 # %%
-display(Markdown((f"## 相对基准（{md(param_label)} = {md(values[0])}）的变化" if zh else
-                  f"## Change against the baseline ({md(param_label)} = {md(values[0])})")))
+display(Markdown(f"## 相对基准（{md(param_label)} = {md(values[0])}）的变化" if zh else
+                  f"## Change against the baseline ({md(param_label)} = {md(values[0])})"))
 delta = given[paying + ["subsidy_total", "fiscal_subsidy"]] - given[paying + ["subsidy_total", "fiscal_subsidy"]].iloc[0]
 delta_table = wan_table(delta, paying)
 delta_table[T("资助合计（万元）", "subsidies total (10k yuan)", lang)] = delta["subsidy_total"] / WAN

@@ -5,6 +5,7 @@ papermill's ``parameters`` tag as ``# %% tags=["parameters"]``) so ruff and revi
 as code. ``simulate report``, ``simulate sweep``, the dashboard and ``simulate notebooks`` build
 the ``.ipynb`` here, into a work folder, at the moment it is needed; no ``.ipynb`` is kept in git.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,7 +46,7 @@ def notebook(name: str | Path) -> nbformat.NotebookNode:
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i}"   # deterministic ids, not jupytext's random ones
+        cell["id"] = f"cell-{i}"  # deterministic ids, not jupytext's random ones
         cell.metadata.setdefault("tags", [])
     nbformat.validate(nb)
     return nb

@@ -5,6 +5,7 @@ carries them inside the package as ``simulate/data``, ``simulate/notebooks`` and
 ``simulate/scenarios`` (mapped in pyproject.toml). Every lookup goes through :func:`folder`, so
 ``pip install .``, ``pip install -e .`` and a checkout on ``PYTHONPATH`` all find the same files.
 """
+
 from __future__ import annotations
 
 from importlib import resources

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import PopulationError, SimulateError
-from ..results.outlay import Outlay
 from ..policy import Scenario, load_scenario
+from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally

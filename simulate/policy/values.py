@@ -103,7 +103,7 @@ SourceId = Annotated[str, BeforeValidator(source_id)]
 class PathError(ValueError):
     """A cross-field check that knows which field is wrong."""
 
-    def __init__(self, loc: tuple, msg: str):
+    def __init__(self, loc: tuple[Any, ...], msg: str) -> None:
         super().__init__(msg)
         self.loc = loc
 
