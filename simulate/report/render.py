@@ -39,7 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .notebook_build import build_notebook
+from ..notebook_build import build_notebook
 from .pdf import print_pdf
 from .safehtml import CSP_META, escape, with_csp
 
