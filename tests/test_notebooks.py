@@ -89,6 +89,7 @@ def test_built_notebook_is_clean_and_parameterized(name, tmp_path):
 # --------------------------------------------------------------------------- the numbers
 
 
+@pytest.mark.slow
 def test_scenario_report_figures_are_run_figures(runs):
     p = PARAMS["scenario_report.py"]
     expected = simulate.run(simulate.load_scenario(p["scenario"], p["overrides"]),
@@ -106,6 +107,7 @@ def _rows(frame):
     return json.loads(json.dumps(records))
 
 
+@pytest.mark.slow
 def test_sweep_report_rows_are_analysis_sweep_rows(runs):
     p = PARAMS["sweep_report.py"]
     res = runs["sweep_report.py"].results
@@ -126,6 +128,7 @@ def test_sweep_report_rows_are_analysis_sweep_rows(runs):
     assert any(a["path"] == "behaviour" for a in res["assumptions"])
 
 
+@pytest.mark.slow
 def test_sweep_report_artifacts(runs):
     run = runs["sweep_report.py"]
     names = set(run.artifacts)
@@ -137,6 +140,7 @@ def test_sweep_report_artifacts(runs):
     _check_excel(run.out_dir / "tables.xlsx")
 
 
+@pytest.mark.slow
 def test_quickstart_figures_are_run_figures(runs):
     p = PARAMS["quickstart.py"]
     res = runs["quickstart.py"].results
@@ -150,6 +154,7 @@ def test_quickstart_figures_are_run_figures(runs):
     assert res["explain"] == simulate.explain_json(sc, person)
 
 
+@pytest.mark.slow
 def test_what_if_figures_are_run_figures(runs):
     """The dashboard notebook shows simulate.run of its settings on the same people (issue 13)."""
     p = PARAMS["what_if.py"]
@@ -166,6 +171,7 @@ def test_what_if_figures_are_run_figures(runs):
     assert res["comparison"]["by_source"]["individual"]["change"] > 0
 
 
+@pytest.mark.slow
 def test_quickstart_runs_from_the_notebooks_folder():
     """As an analyst would: default parameters, kernel started in notebooks/ (relative paths).
     Its time (target < 20 s) is measured by benchmarks/bench_notebooks.py."""
@@ -210,6 +216,7 @@ def cli_sweep(tmp_path_factory):
     return out, proc, time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
     out, proc, _ = cli_sweep
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
@@ -223,6 +230,7 @@ def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
     assert "index at" in proc.stdout
 
 
+@pytest.mark.slow
 def test_cli_sweep_html_is_for_people(cli_sweep):
     out, _, _ = cli_sweep
     for folder in ("02-contribution.personal_400", "summary"):
@@ -234,12 +242,14 @@ def test_cli_sweep_html_is_for_people(cli_sweep):
     assert "个人缴费标准（元）" in (out / "summary" / "report.html").read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_cli_sweep_excel_sheets_are_formatted(cli_sweep):
     out, _, _ = cli_sweep
     _check_excel(out / "summary" / "tables.xlsx")
     _check_excel(out / "01-contribution.personal_380" / "tables.xlsx")
 
 
+@pytest.mark.slow
 def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
     out, _, _ = cli_sweep
     summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))

@@ -134,6 +134,7 @@ def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):
     assert (tmp_path / "failed" / "slow.ipynb").is_file() and not (tmp_path / "slow").exists()
 
 
+@pytest.mark.slow
 def test_two_report_runs_give_the_same_bytes(tmp_path):
     """Issue 10 item 11: same inputs, same report.html, tables.xlsx, results.json and charts
     (fixed workbook dates, table and cell ids, font subset); only report.ipynb keeps run times."""
