@@ -35,15 +35,14 @@ from IPython.display import Markdown, display
 
 import simulate
 from simulate import analysis as an
-from simulate.model.behaviour import STUDY_2026, STUDY_2026_SOURCE
-from simulate.model.engine import compile_for_engine
-from simulate.model.synth import default_spec
+from simulate.analysis import sweep_study as study
+from simulate.model.behaviour import STUDY_2026
 from simulate.report import T, show_table
 from simulate.report.excel import write_workbook
 from simulate.report.fonts import use_chinese_font
 from simulate.report.render import write_results
 from simulate.report.safehtml import code, md, style
-from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
+from simulate.vocabulary import SOURCE_IDS, colour, label
 
 
 def find_root():
@@ -78,14 +77,7 @@ param_label = T(*PARAM_LABELS[param], lang) if param in PARAM_LABELS else param
 
 # the scenario as given, and with the 2026 study response curve (an assumption)
 given = an.sweep(scenario_path, param, values, size=size, seed=seed, overrides=overrides)
-response_overrides = {
-    **overrides,
-    "behaviour.model": "logistic",
-    "behaviour.midpoint_yuan": STUDY_2026["midpoint_yuan"],
-    "behaviour.slope_per_yuan": STUDY_2026["slope_per_yuan"],
-    "behaviour.reference_yuan": STUDY_2026["reference_yuan"],
-    "behaviour.source": json.dumps(STUDY_2026_SOURCE, ensure_ascii=False),
-}
+response_overrides = study.response_overrides(overrides)
 responding = an.sweep(scenario_path, param, values, size=size, seed=seed, overrides=response_overrides)
 persons = int(given["persons"].iloc[0])
 paying = [s for s in SOURCE_IDS if (given[s] != 0).any() or (responding[s] != 0).any()]
@@ -262,28 +254,11 @@ if len(values) > 1:
 
 # %%
 display(Markdown("## 不确定性：蒙特卡洛 P5–P95 区间" if zh else "## Uncertainty: Monte Carlo P5–P95 bands"))
-spec = default_spec()
-bit_rate = {b: r for b, r, *_ in spec.person_rates}
-bit_rate.update(dict(spec.household_rates))
-relevant = compile_for_engine(pol).relevant_bits
-mc_rates = {"participation": (max(0.0, spec.participation - 0.02), min(1.0, spec.participation + 0.02))}
-for ident, bit in IDENTITY_BIT.items():
-    if relevant >> bit & 1 and bit in bit_rate and bit_rate[bit] > 0:
-        mc_rates[ident] = (bit_rate[bit] * 0.8, min(0.99, bit_rate[bit] * 1.2))
+mc_rates = study.monte_carlo_rates(pol)
 mc_persons = int(mc_size or persons)
 scale = persons / mc_persons
-mc_rows = []
-for v in values:
-    mc = an.monte_carlo(scenario_path, draws=int(draws), size=mc_persons, rates=mc_rates, seed=seed,
-                        overrides={**overrides, param: v})
-    for s in paying:
-        if s in mc.index:
-            row = mc.loc[s]
-            mc_rows.append({"value": v, "source": s, "p5": row["p5"] * scale, "p50": row["p50"] * scale,
-                            "p95": row["p95"] * scale})
-        else:
-            mc_rows.append({"value": v, "source": s, "p5": 0.0, "p50": 0.0, "p95": 0.0})
-mc_frame = pd.DataFrame(mc_rows)
+mc_frame = study.monte_carlo_bands(scenario_path, param, values, paying, draws=int(draws), size=mc_persons,
+                                   persons=persons, rates=mc_rates, seed=seed, overrides=overrides)
 display(Markdown(
     (f"每个取值抽取 {int(draws)} 个合成人口（每个 {mc_persons:,} 人，结果按 {persons:,} 人折算）；每次抽取时参保率在 "
      f"{mc_rates['participation'][0]:.0%}–{mc_rates['participation'][1]:.0%} 之间、本情景用到的各身份比例在默认值的 80%–120% 之间均匀取值（假设）。"

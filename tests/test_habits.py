@@ -22,6 +22,8 @@ FORMATTED = [
     "simulate/labels.py",
     "simulate/resources.py",
     "tests/test_habits.py",
+    "simulate/analysis/sweep_study.py",
+    "tests/test_sweep_study.py",
 ]
 
 
