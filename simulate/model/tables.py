@@ -34,7 +34,8 @@ class PolicyTables:
     @property
     def cost(self) -> np.ndarray:
         """What one enrollment costs in all (personal standard + fiscal subsidy), fen [T+1, 3]."""
-        return self.pays.sum(axis=2) + self.fiscal
+        cost: np.ndarray = self.pays.sum(axis=2) + self.fiscal
+        return cost
 
 
 def compile_policy(policy: Policy) -> PolicyTables:

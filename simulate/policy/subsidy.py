@@ -41,7 +41,7 @@ class Payment:
 _V = TypeVar("_V")
 
 
-def _given(value: _V | None, field: str) -> _V:
+def required(value: _V | None, field: str) -> _V:
     """A field the subsidy's form requires; the model's validator has already refused a
     subsidy without it, so None here is a bug of ours."""
     if value is None:
@@ -55,20 +55,20 @@ def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
     if form == "none":
         return {}
     if form == "full":
-        return {_given(subsidy.source, "source"): standard}
+        return {required(subsidy.source, "source"): standard}
     if form == "percent":
-        return {_given(subsidy.source, "source"): percent_of(standard, _given(subsidy.percent, "percent"))}
+        return {required(subsidy.source, "source"): percent_of(standard, required(subsidy.percent, "percent"))}
     if form == "fixed_subsidy":
-        return {_given(subsidy.source, "source"): min(_given(subsidy.amount, "amount"), standard)}
+        return {required(subsidy.source, "source"): min(required(subsidy.amount, "amount"), standard)}
     if form == "fixed_personal":
-        return {_given(subsidy.source, "source"): standard - min(_given(subsidy.personal, "personal"), standard)}
+        return {required(subsidy.source, "source"): standard - min(required(subsidy.personal, "personal"), standard)}
     shares: dict[str, int] = {}
-    for sh in _given(subsidy.shares, "shares"):
+    for sh in required(subsidy.shares, "shares"):
         if sh.amount is not None:
             shares[sh.source] = sh.amount
         elif sh.percent is not None:
             shares[sh.source] = percent_of(standard, sh.percent)
-    rest = [sh for sh in _given(subsidy.shares, "shares") if sh.rest]
+    rest = [sh for sh in required(subsidy.shares, "shares") if sh.rest]
     if rest:
         shares[rest[0].source] = standard - sum(shares.values())
     return shares
