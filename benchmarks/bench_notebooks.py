@@ -1,7 +1,7 @@
 """Notebook timings that used to be asserted in tests (issue 10 item 9: no wall clock in tests).
 
 Run: ``.venv/bin/python benchmarks/bench_notebooks.py``. Prints, against their targets, the time
-to run ``notebooks/quickstart.ipynb`` with its default parameters from ``notebooks/`` (kernel
+to run ``notebooks/quickstart.py`` with its default parameters from ``notebooks/`` (kernel
 start included; target < 20 s) and the time ``simulate report`` takes to refuse a population
 file with an unknown village (it must fail before starting a kernel; target < 10 s).
 """
@@ -22,12 +22,12 @@ sys.path.insert(0, str(REPO))
 
 
 def quickstart_seconds() -> float:
-    import nbformat
     from nbclient import NotebookClient
 
+    from simulate.notebook_build import notebook
     from simulate.report.render import _kernel_env
 
-    nb = nbformat.read(REPO / "notebooks" / "quickstart.ipynb", as_version=4)
+    nb = notebook("quickstart")   # built from notebooks/quickstart.py
     client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,
                             resources={"metadata": {"path": str(REPO / "notebooks")}})
     t0 = time.perf_counter()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the tests need on a fresh Linux machine (Python 3.11+), then run them.
 # System packages (Debian): chromium, poppler-utils, python3-venv — see scripts/system-deps.sh.
-# Extra arguments go to pytest, e.g. `-m "not slow"` to skip the wheel/dashboard tests.
+# Tests run on two processes (pytest-xdist); tests/test_habits.py runs ruff and mypy among them.
+# Extra arguments go to pytest, e.g. `-m "not slow"` to skip the end-to-end report, wheel and
+# dashboard tests (CI runs them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -10,4 +12,4 @@ bash scripts/system-deps.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"

@@ -1,6 +1,6 @@
 """``simulate dashboard [SCENARIO]``: the what-if notebook as a web page without code (issue 13).
 
-Serves ``notebooks/what_if.ipynb`` with Voilà on 127.0.0.1 only. The scenario reaches the
+Serves ``notebooks/what_if.py``, built into a notebook, with Voilà on 127.0.0.1 only. The scenario reaches the
 notebook the way papermill passes report parameters: a copy of the notebook in a private temporary
 folder gets an ``injected-parameters`` cell after its ``parameters`` cell (the repository's
 notebook is not changed); the kernel also sees it as ``SIMULATE_SCENARIO``. Voilà runs as a
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SimulateError
-from .resources import example_path, notebook_path
+from .resources import example_path
 
 NOTEBOOK = "what_if.ipynb"
 DEFAULT_PORT = 8866
@@ -55,9 +55,9 @@ def served_notebook(folder: Path, scenario: Path) -> Path:
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    nb = nbformat.read(notebook_path(NOTEBOOK), as_version=4)
-    for cell in nb.cells:           # papermill reads every cell's tags
-        cell.metadata.setdefault("tags", [])
+    from .notebook_build import notebook   # jupytext loads only when a dashboard starts
+
+    nb = notebook(NOTEBOOK)          # built from notebooks/what_if.py, every cell tagged
     nb.metadata.setdefault("papermill", {})
     nb = parameterize_notebook(nb, {"scenario": str(scenario)}, report_mode=True)
     target = folder / NOTEBOOK

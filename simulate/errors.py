@@ -1,4 +1,5 @@
 """User-facing errors: one line naming the file, the field (or row and column) and the reason."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 A module asks for its section once (``pairs("outlay")``) and looks ids up in it; adding a
 language or rewording a heading is a change to labels.yaml, not to code.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -66,8 +66,8 @@ def decimal_from_text(text: str, what: str = "a number") -> Decimal:
     if t.lower().lstrip("+-.") in ("nan", "inf", "infinity"):
         raise ValueError(f"expected a finite {what.removeprefix('an ').removeprefix('a ')}, got {t!r}")
     if _GROUPED.fullmatch(t):
-        raise ValueError(f"thousands separators are not accepted in {what}: write {t.replace(',', '').replace('_', '')}, "
-                         f"not {text.strip()}")
+        plain = t.replace(",", "").replace("_", "")
+        raise ValueError(f"thousands separators are not accepted in {what}: write {plain}, not {text.strip()}")
     if _BASE60.fullmatch(t):
         raise ValueError(f"{shorten(text.strip())!r} is not {what}: values with ':' (times, base 60) are not read; "
                          "write the number in decimal digits")

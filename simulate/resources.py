@@ -5,6 +5,7 @@ carries them inside the package as ``simulate/data``, ``simulate/notebooks`` and
 ``simulate/scenarios`` (mapped in pyproject.toml). Every lookup goes through :func:`folder`, so
 ``pip install .``, ``pip install -e .`` and a checkout on ``PYTHONPATH`` all find the same files.
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -34,7 +35,8 @@ def data_path(name: str) -> Path:
 
 
 def notebook_path(name: str) -> Path:
-    """A notebook in ``notebooks/`` (e.g. ``scenario_report.ipynb``)."""
+    """A notebook's jupytext percent script in ``notebooks/`` (e.g. ``scenario_report.py``);
+    :mod:`simulate.notebook_build` turns it into the ``.ipynb`` papermill or Voilà runs."""
     return folder("notebooks") / name
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
@@ -32,9 +32,12 @@ class Term:
 def _load() -> dict[str, tuple[Term, ...]]:
     text = resources.files("simulate").joinpath("vocabulary.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    return {key: tuple(Term(**{k: str(v) if k not in ("bit",) else int(v) for k, v in row.items()})
-                       for row in rows)
-            for key, rows in raw.items()}
+    return {key: tuple(Term(**_fields(row)) for row in rows) for key, rows in raw.items()}
+
+
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    """A vocabulary.yaml row as Term fields: every field is text but the bit number."""
+    return {k: int(v) if k == "bit" else str(v) for k, v in row.items()}
 
 
 _VOCAB = _load()
@@ -51,7 +54,7 @@ HOUSEHOLD_IDENTITIES: frozenset[str] = frozenset(
     t.id for t in IDENTITIES.values() if t.level == "household")
 
 
-def identity_mask(ids: "list[str] | tuple[str, ...] | frozenset[str]") -> int:
+def identity_mask(ids: list[str] | tuple[str, ...] | frozenset[str]) -> int:
     """Bitmask (uint32 value) for a set of canonical identity ids; unknown ids raise KeyError."""
     mask = 0
     for ident in ids:

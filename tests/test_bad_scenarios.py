@@ -3,14 +3,19 @@ on stderr naming the file, the field and the reason, never a traceback.
 
 The corpus is tests/bad_scenarios/*.yaml, with the expected field and reason for each in
 tests/bad_scenarios/expected.yaml. Files that must not be committed (a 50 MB file, non-UTF-8
-bytes, a directory, a missing path) are made in ``tmp_path`` here. Every run is a real
-subprocess, as a user would run it.
+bytes, a directory, a missing path) are made in ``tmp_path`` here. The corpus runs in-process
+through ``simulate.cli.main`` (the same code path, without ~1 s of start-up per file); a few
+corpus files and every generated file also run as a real subprocess, as a user would run them,
+to keep the exit-code contract (issue 11 item 6).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from functools import lru_cache
@@ -42,9 +47,29 @@ def run_validate(*paths: str | Path, timeout: float = 60) -> subprocess.Complete
                           text=True, timeout=timeout, env=env, cwd=REPO)
 
 
+def validate_in_process(*paths: str | Path) -> subprocess.CompletedProcess:
+    """``simulate validate`` through ``simulate.cli.main`` in this process: exit code, stdout
+    and stderr as a subprocess would give them (signal handlers the CLI installs are restored)."""
+    from simulate.cli import main
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["validate", *map(str, paths)])
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+    return subprocess.CompletedProcess(["validate", *map(str, paths)], code, out.getvalue(), err.getvalue())
+
+
 @lru_cache(maxsize=None)
 def _validate_one(path: str) -> subprocess.CompletedProcess:
-    return run_validate(path)
+    return validate_in_process(path)
+
+
+#: Corpus files also run as a real subprocess: exit code 2 and one stderr line from the script.
+SUBPROCESS_SAMPLE = ("python_tag.yaml", "negative_amount.yaml", "alias_bomb.yaml")
 
 
 def assert_refused(proc: subprocess.CompletedProcess, path: str | Path, field: str | None,
@@ -88,6 +113,15 @@ def test_bad_scenario(name):
     assert_refused(_validate_one(str(path)), path, exp.get("field"), exp["reason"])
     if name == "python_tag.yaml":
         assert not PWNED.exists(), "a !!python tag was executed"
+
+
+@pytest.mark.parametrize("name", SUBPROCESS_SAMPLE)
+def test_bad_scenario_as_a_subprocess(name):
+    path = BAD / name
+    proc = run_validate(path)
+    assert_refused(proc, path, EXPECTED[name].get("field"), EXPECTED[name]["reason"])
+    assert proc.stderr == _validate_one(str(path)).stderr, "in-process and subprocess runs differ"
+    assert not PWNED.exists(), "a !!python tag was executed"
 
 
 def test_single_defect_is_reported_as_one_problem():

@@ -63,6 +63,7 @@ def sinan_report(tmp_path_factory):
     return run
 
 
+@pytest.mark.slow
 def test_scenario_report_in_the_browser_shows_the_figures_and_charts(sinan_report):
     """The real scenario report as Chromium renders it: headings, each source's amount as
     the tables print it, and every chart the run wrote."""

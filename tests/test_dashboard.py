@@ -26,6 +26,7 @@ import psutil
 import pytest
 
 from simulate.dashboard import NOTEBOOK, served_notebook
+from simulate.notebook_build import notebook
 from simulate.resources import notebook_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +36,9 @@ WAIT_URL, WAIT_PAGE, WAIT_EXIT = 180, 300, 60
 
 
 def test_served_copy_carries_the_scenario_and_leaves_the_notebook_alone(tmp_path):
-    before = notebook_path(NOTEBOOK).read_bytes()
+    before = notebook_path("what_if.py").read_bytes()
     served = served_notebook(tmp_path, SCENARIO)
-    assert notebook_path(NOTEBOOK).read_bytes() == before
+    assert notebook_path("what_if.py").read_bytes() == before
     nb = nbformat.read(served, as_version=4)
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     at = next(i for i, t in enumerate(tags) if "injected-parameters" in t)
@@ -46,8 +47,8 @@ def test_served_copy_carries_the_scenario_and_leaves_the_notebook_alone(tmp_path
     assert (tmp_path / "scenarios").resolve() == SCENARIO.parent
 
 
-def test_notebook_names_its_kernel():
-    nb = nbformat.read(notebook_path(NOTEBOOK), as_version=4)
+def test_notebook_names_its_kernel(tmp_path):
+    nb = nbformat.read(served_notebook(tmp_path, SCENARIO), as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert nb.metadata["kernelspec"]["language"] == "python"
 
@@ -59,7 +60,7 @@ def _lines(stream, into: queue.Queue) -> None:
 
 def _code_lines() -> list[str]:
     """Distinctive source lines of every code cell (long enough not to occur by chance)."""
-    nb = nbformat.read(notebook_path(NOTEBOOK), as_version=4)
+    nb = notebook(NOTEBOOK)
     return [ln.strip() for c in nb.cells if c.cell_type == "code"
             for ln in c.source.splitlines() if len(ln.strip()) >= 25]
 

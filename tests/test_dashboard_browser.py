@@ -22,11 +22,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from simulate.policy import load_scenario
-from simulate.resources import notebook_path
+from simulate.notebook_build import notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "songming-2018.yaml"
@@ -91,7 +90,7 @@ def _move(page, key: str, presses: int) -> None:
 
 
 def _code_lines() -> list[str]:
-    nb = nbformat.read(notebook_path("what_if.ipynb"), as_version=4)
+    nb = notebook("what_if")
     return [ln.strip() for c in nb.cells if c.cell_type == "code" for ln in c.source.splitlines()
             if len(ln.strip()) >= 20]
 

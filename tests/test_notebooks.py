@@ -20,8 +20,10 @@ import pytest
 
 import simulate
 from simulate import analysis as an
-from simulate.results.explain import yuan_number
+from simulate.notebook_build import NOTEBOOKS as NOTEBOOKS_SHIPPED
+from simulate.notebook_build import build_notebook, notebook
 from simulate.report.render import _kernel_env, render_many
+from simulate.results.explain import yuan_number
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -32,13 +34,13 @@ DALIGANG = str(ROOT / "scenarios" / "daligang-2020.yaml")
 
 #: Small parameters for each notebook; a new notebook must be added here.
 PARAMS = {
-    "scenario_report.ipynb": {"scenario": SINAN, "overrides": {"contribution.personal": 300},
+    "scenario_report.py": {"scenario": SINAN, "overrides": {"contribution.personal": 300},
                               "size": 20_000, "seed": 3},
-    "sweep_report.ipynb": {"scenario": LANGXI, "param": "contribution.personal",
+    "sweep_report.py": {"scenario": LANGXI, "param": "contribution.personal",
                            "values": [380, 400, 450], "size": 20_000, "seed": 2,
                            "draws": 4, "mc_size": 5_000},
-    "quickstart.ipynb": {"scenario": SINAN, "size": 20_000, "seed": 1, "new_personal": 320},
-    "what_if.ipynb": {"scenario": DALIGANG, "size": 20_000, "seed": 2,
+    "quickstart.py": {"scenario": SINAN, "size": 20_000, "seed": 1, "new_personal": 320},
+    "what_if.py": {"scenario": DALIGANG, "size": 20_000, "seed": 2,
                       "settings": {"personal": 300, "rule": "highest_benefit", "tier-rural_dibao-percent": 70}},
 }
 # text of code cells that must never reach a report's HTML
@@ -48,7 +50,7 @@ CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import si
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("notebooks")
-    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".ipynb"), params)
+    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), params)
             for name, params in PARAMS.items()]
     results = render_many(jobs, workers=2, timeout=300)
     failed = [f"{r.name}: {r.error}" for r in results if not r.ok]
@@ -60,12 +62,16 @@ def runs(tmp_path_factory):
 
 
 def test_every_notebook_is_exercised():
-    assert {p.name for p in NOTEBOOKS.glob("*.ipynb")} == set(PARAMS)
+    assert {p.name for p in NOTEBOOKS.glob("*.py")} == set(PARAMS) == {f"{n}.py" for n in NOTEBOOKS_SHIPPED}
+    assert not list(NOTEBOOKS.glob("*.ipynb")), "notebooks are percent scripts; .ipynb are built, never kept"
 
 
 @pytest.mark.parametrize("name", sorted(PARAMS))
-def test_committed_notebook_is_clean_and_parameterized(name):
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+def test_built_notebook_is_clean_and_parameterized(name, tmp_path):
+    built = build_notebook(NOTEBOOKS / name, tmp_path)
+    assert built.read_bytes() == build_notebook(NOTEBOOKS / name, tmp_path / "again").read_bytes()
+    assert "jupytext" not in built.read_text("utf-8"), "no jupytext version in a built notebook"
+    nb = nbformat.read(built, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code), "outputs must be empty"
@@ -75,7 +81,7 @@ def test_committed_notebook_is_clean_and_parameterized(name):
         if "#" in line and not line.lstrip().startswith("#"):
             comment = line.split("#", 1)[1]
             assert "'" not in comment and ";" not in comment, f"papermill cannot parse: {line}"
-    declared = papermill.inspect_notebook(str(NOTEBOOKS / name))
+    declared = papermill.inspect_notebook(str(built))
     assert "output_dir" in declared
     assert set(PARAMS[name]) <= set(declared)
 
@@ -83,11 +89,12 @@ def test_committed_notebook_is_clean_and_parameterized(name):
 # --------------------------------------------------------------------------- the numbers
 
 
+@pytest.mark.slow
 def test_scenario_report_figures_are_run_figures(runs):
-    p = PARAMS["scenario_report.ipynb"]
+    p = PARAMS["scenario_report.py"]
     expected = simulate.run(simulate.load_scenario(p["scenario"], p["overrides"]),
                             size=p["size"], seed=p["seed"], workers=1, progress=False).to_json()
-    got = runs["scenario_report.ipynb"].results["results"]
+    got = runs["scenario_report.py"].results["results"]
     assert got["by_source"] == expected["by_source"]
     assert (got["persons"], got["enrolled"], got["fiscal_subsidy"]) == \
         (expected["persons"], expected["enrolled"], expected["fiscal_subsidy"])
@@ -100,9 +107,10 @@ def _rows(frame):
     return json.loads(json.dumps(records))
 
 
+@pytest.mark.slow
 def test_sweep_report_rows_are_analysis_sweep_rows(runs):
-    p = PARAMS["sweep_report.ipynb"]
-    res = runs["sweep_report.ipynb"].results
+    p = PARAMS["sweep_report.py"]
+    res = runs["sweep_report.py"].results
     kw = dict(size=p["size"], seed=p["seed"])
     given = an.sweep(p["scenario"], p["param"], p["values"], overrides={}, **kw)
     responding = an.sweep(p["scenario"], p["param"], p["values"], overrides=res["response_overrides"], **kw)
@@ -120,8 +128,9 @@ def test_sweep_report_rows_are_analysis_sweep_rows(runs):
     assert any(a["path"] == "behaviour" for a in res["assumptions"])
 
 
+@pytest.mark.slow
 def test_sweep_report_artifacts(runs):
-    run = runs["sweep_report.ipynb"]
+    run = runs["sweep_report.py"]
     names = set(run.artifacts)
     assert {"sweep_by_source.png", "sweep_share.png", "sweep_enrollment.png", "sweep_delta.png",
             "sweep_uncertainty.png", "tables.xlsx", "results.json", "report.html"} <= names
@@ -131,9 +140,10 @@ def test_sweep_report_artifacts(runs):
     _check_excel(run.out_dir / "tables.xlsx")
 
 
+@pytest.mark.slow
 def test_quickstart_figures_are_run_figures(runs):
-    p = PARAMS["quickstart.ipynb"]
-    res = runs["quickstart.ipynb"].results
+    p = PARAMS["quickstart.py"]
+    res = runs["quickstart.py"].results
     sc = simulate.load_scenario(p["scenario"])
     expected = simulate.run(sc, size=p["size"], seed=p["seed"], progress=False).to_json()
     assert res["results"]["by_source"] == expected["by_source"]
@@ -144,10 +154,11 @@ def test_quickstart_figures_are_run_figures(runs):
     assert res["explain"] == simulate.explain_json(sc, person)
 
 
+@pytest.mark.slow
 def test_what_if_figures_are_run_figures(runs):
     """The dashboard notebook shows simulate.run of its settings on the same people (issue 13)."""
-    p = PARAMS["what_if.ipynb"]
-    res = runs["what_if.ipynb"].results
+    p = PARAMS["what_if.py"]
+    res = runs["what_if.py"].results
     # daligang uses the priority rule: the toggle to highest_benefit is a change
     assert res["overrides"] == {"contribution.personal": 300, "multiple_identities.rule": "highest_benefit",
                                 "tiers.rural_dibao.subsidy.percent": 70}
@@ -160,12 +171,13 @@ def test_what_if_figures_are_run_figures(runs):
     assert res["comparison"]["by_source"]["individual"]["change"] > 0
 
 
+@pytest.mark.slow
 def test_quickstart_runs_from_the_notebooks_folder():
     """As an analyst would: default parameters, kernel started in notebooks/ (relative paths).
     Its time (target < 20 s) is measured by benchmarks/bench_notebooks.py."""
     from nbclient import NotebookClient
 
-    nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
+    nb = notebook("quickstart")
     client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     client.execute(env={**os.environ, **_kernel_env()})
@@ -204,6 +216,7 @@ def cli_sweep(tmp_path_factory):
     return out, proc, time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
     out, proc, _ = cli_sweep
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
@@ -217,6 +230,7 @@ def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
     assert "index at" in proc.stdout
 
 
+@pytest.mark.slow
 def test_cli_sweep_html_is_for_people(cli_sweep):
     out, _, _ = cli_sweep
     for folder in ("02-contribution.personal_400", "summary"):
@@ -228,12 +242,14 @@ def test_cli_sweep_html_is_for_people(cli_sweep):
     assert "个人缴费标准（元）" in (out / "summary" / "report.html").read_text("utf-8")
 
 
+@pytest.mark.slow
 def test_cli_sweep_excel_sheets_are_formatted(cli_sweep):
     out, _, _ = cli_sweep
     _check_excel(out / "summary" / "tables.xlsx")
     _check_excel(out / "01-contribution.personal_380" / "tables.xlsx")
 
 
+@pytest.mark.slow
 def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
     out, _, _ = cli_sweep
     summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))

@@ -134,6 +134,7 @@ def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):
     assert (tmp_path / "failed" / "slow.ipynb").is_file() and not (tmp_path / "slow").exists()
 
 
+@pytest.mark.slow
 def test_two_report_runs_give_the_same_bytes(tmp_path):
     """Issue 10 item 11: same inputs, same report.html, tables.xlsx, results.json and charts
     (fixed workbook dates, table and cell ids, font subset); only report.ipynb keeps run times."""
@@ -154,6 +155,8 @@ def test_two_report_runs_give_the_same_bytes(tmp_path):
     assert names == sorted(p.name for p in folders[1].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
     for name in names:
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
+    # the report is built from notebooks/scenario_report.py: no jupytext version leaks into the page
+    assert "jupytext" not in (folders[0] / "report.html").read_text("utf-8")
 
 
 def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_path):

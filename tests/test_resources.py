@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_checkout_reads_its_own_folders():
     assert folder("data") == ROOT / "data"
     assert data_path("household-size.csv").read_bytes() == (ROOT / "data" / "household-size.csv").read_bytes()
-    assert notebook_path("what_if.ipynb") == ROOT / "notebooks" / "what_if.ipynb"
+    assert notebook_path("what_if.py") == ROOT / "notebooks" / "what_if.py"
     assert example_path("sinan-2021.yaml").is_file()
     with pytest.raises(ValueError):
         folder("tests")

@@ -15,8 +15,9 @@ import os
 import re
 import stat
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
 from ..errors import SimulateError
 from .text import decode_text, nul_problem, sniff_encoding

@@ -13,17 +13,17 @@ to refuse with its field, and so does a number longer than ``numtext.MAX_DIGITS`
 """
 from __future__ import annotations
 
-import re
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from . import safeio
-from .text import decode_utf8
 from ..errors import ScenarioError
 from ..numtext import MAX_DIGITS, shorten
+from . import safeio
+from .text import decode_utf8
 
 
 class YamlFloat(float):

@@ -43,8 +43,12 @@ def participation(behaviour: Behaviour, pay_yuan: np.ndarray) -> np.ndarray:
     x = np.asarray(pay_yuan, dtype=np.float64)
     if behaviour.model == "none":
         return np.ones_like(x)
-    z = behaviour.slope_per_yuan * (x - behaviour.midpoint_yuan)
-    return 1.0 / (1.0 + np.exp(np.clip(z, -700, 700)))
+    slope, midpoint = behaviour.slope_per_yuan, behaviour.midpoint_yuan
+    if slope is None or midpoint is None:   # the schema requires both for a logistic model
+        raise ValueError("a logistic behaviour needs slope_per_yuan and midpoint_yuan")
+    z = slope * (x - midpoint)
+    share: np.ndarray = 1.0 / (1.0 + np.exp(np.clip(z, -700, 700)))
+    return share
 
 
 def retention_of_payment(behaviour: Behaviour, pay_yuan: np.ndarray) -> np.ndarray:
@@ -53,7 +57,8 @@ def retention_of_payment(behaviour: Behaviour, pay_yuan: np.ndarray) -> np.ndarr
     if behaviour.model == "none":
         return np.ones_like(x)
     ref = participation(behaviour, np.array([behaviour.reference_yuan]))[0]
-    return np.minimum(1.0, participation(behaviour, x) / ref)
+    kept: np.ndarray = np.minimum(1.0, participation(behaviour, x) / ref)
+    return kept
 
 
 def tier_retention(policy: Policy, pays: np.ndarray) -> np.ndarray | None:

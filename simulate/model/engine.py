@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..policy import Policy, Rule
+from ..policy.rules import can_match_plain, mask_of, matches
+from ..policy.subsidy import OFF_TIME, TIMINGS
+from ..vocabulary import IDENTITY_BIT
 from .behaviour import tier_retention
 from .population import Population
 from .reference import resolve
-from ..policy.subsidy import OFF_TIME, TIMINGS
-from ..policy.rules import can_match_plain, mask_of, matches
 from .tables import PolicyTables, compile_policy
-from ..vocabulary import IDENTITY_BIT
 
 N_TIMINGS = len(TIMINGS)
 _OFF_TIME_CODE = np.array([t in OFF_TIME for t in TIMINGS], bool)
@@ -37,7 +37,7 @@ class Tally:
     group_on_time: np.ndarray   # int64 [G, V]: enrolled on time (not in ``reference.OFF_TIME``)
     ties: int = 0               # people whose tier was decided by listed order between equal benefits
 
-    def __add__(self, other: "Tally") -> "Tally":
+    def __add__(self, other: Tally) -> Tally:
         return Tally(self.counts + other.counts, self.refused + other.refused,
                      self.not_enrolled + other.not_enrolled,
                      self.group_members + other.group_members,
@@ -49,7 +49,7 @@ class Tally:
         return int(self.counts.sum() + self.refused.sum() + self.not_enrolled.sum())
 
     @staticmethod
-    def zeros(n_tiers: int, n_villages: int, n_groups: int) -> "Tally":
+    def zeros(n_tiers: int, n_villages: int, n_groups: int) -> Tally:
         return Tally(np.zeros((n_tiers, N_TIMINGS, n_villages), np.int64),
                      np.zeros((n_tiers, n_villages), np.int64),
                      np.zeros((n_tiers, n_villages), np.int64),

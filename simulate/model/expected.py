@@ -17,8 +17,16 @@ from ..policy.rules import mask_of
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITY_BIT, SOURCE_IDS
 from .engine import Compiled, compile_for_engine, resolve_tiers
-from .synth import (RURAL_ONLY, URBAN_ONLY, SynthSpec, default_size, default_spec,
-                    fully_subsidized_rules, ident_of_bit, lookup_table)
+from .synth import (
+    RURAL_ONLY,
+    URBAN_ONLY,
+    SynthSpec,
+    default_size,
+    default_spec,
+    fully_subsidized_rules,
+    ident_of_bit,
+    lookup_table,
+)
 
 
 def _rule_ages(rule: Rule | str, out: set[int]) -> None:
@@ -73,7 +81,8 @@ def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, i
 def age_sex_probs(spec: SynthSpec) -> np.ndarray:
     """P(age, sex) [151, 2] exactly as the builder's lookup table draws them."""
     counts = np.bincount(spec.age_sex.astype(np.int64), minlength=302)[:302]
-    return (counts / spec.age_sex.shape[0]).reshape(151, 2)
+    probs: np.ndarray = (counts / spec.age_sex.shape[0]).reshape(151, 2)
+    return probs
 
 
 def _age_share(spec: SynthSpec, lo: int, hi: int) -> float:
@@ -85,7 +94,7 @@ def cached_compile(sc: Scenario) -> Compiled:
     comp = getattr(sc, "_analysis_compiled", None)
     if comp is None:
         comp = compile_for_engine(sc.policy)
-        sc._analysis_compiled = comp
+        object.__setattr__(sc, "_analysis_compiled", comp)   # a cache beside the scenario, not a field
     return comp
 
 

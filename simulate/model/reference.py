@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from ..policy import Policy, Tier
+from ..policy.models import Subsidy
 from ..policy.rules import Person, matches
-from ..policy.subsidy import Payment, treatment
+from ..policy.subsidy import Payment, required, treatment
 
 
 @dataclass(frozen=True)
@@ -48,28 +49,8 @@ def oracle_payment(policy: Policy, tier: Tier | None, timing: str = "regular") -
         return Payment({"individual": personal + fiscal}, 0, True, late_rule, how, decided)
     if how == "fixed_charge":        # the document's own late charge
         return Payment({"individual": policy.timing.late.charge or 0}, 0, True, late_rule, how, decided)
-    others: dict[str, int] = {}
     subsidy = tier.subsidy if tier is not None and how == "as_regular" else None
-    form = "none" if subsidy is None else subsidy.form
-    if form == "full":
-        others[subsidy.source] = personal
-    elif form == "percent":
-        others[subsidy.source] = _fen_share(personal, subsidy.percent)
-    elif form == "fixed_subsidy":
-        others[subsidy.source] = personal if subsidy.amount > personal else subsidy.amount
-    elif form == "fixed_personal":
-        others[subsidy.source] = personal - subsidy.personal if subsidy.personal < personal else 0
-    elif form == "split":
-        rest_source = None
-        for share in subsidy.shares:
-            if share.rest and rest_source is None:
-                rest_source = share.source
-            elif share.amount is not None:
-                others[share.source] = share.amount
-            elif share.percent is not None:
-                others[share.source] = _fen_share(personal, share.percent)
-        if rest_source is not None:
-            others[rest_source] = personal - sum(others.values())
+    others = _subsidised(subsidy, personal) if subsidy is not None else {}
     pays = {"individual": personal - sum(others.values()), **others}
     return Payment(pays, fiscal, True, None if how == "as_regular" else late_rule, how, decided)
 
@@ -97,3 +78,32 @@ def resolve(policy: Policy, person: Person) -> Outcome:
         ties = tuple(eligible[i].id for i in winners[1:] if paid(payments[i]) != mine)
     return Outcome(chosen.id, oracle_payment(policy, chosen, person.timing),
                    tuple(t.id for t in eligible), considered, ties, rule)
+
+
+def _subsidised(subsidy: Subsidy, personal: int) -> dict[str, int]:
+    """Fen each subsidising source pays of the ``personal`` standard under ``subsidy``, by the
+    oracle's own arithmetic (DOMAIN.md, "Subsidy forms")."""
+    others: dict[str, int] = {}
+    form = subsidy.form
+    if form == "full":
+        others[required(subsidy.source, "source")] = personal
+    elif form == "percent":
+        others[required(subsidy.source, "source")] = _fen_share(personal, required(subsidy.percent, "percent"))
+    elif form == "fixed_subsidy":
+        amount = required(subsidy.amount, "amount")
+        others[required(subsidy.source, "source")] = personal if amount > personal else amount
+    elif form == "fixed_personal":
+        own = required(subsidy.personal, "personal")
+        others[required(subsidy.source, "source")] = personal - own if own < personal else 0
+    elif form == "split":
+        rest_source = None
+        for share in required(subsidy.shares, "shares"):
+            if share.rest and rest_source is None:
+                rest_source = share.source
+            elif share.amount is not None:
+                others[share.source] = share.amount
+            elif share.percent is not None:
+                others[share.source] = _fen_share(personal, share.percent)
+        if rest_source is not None:
+            others[rest_source] = personal - sum(others.values())
+    return others

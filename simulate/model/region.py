@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from ..io import safeio
 from ..errors import PopulationError, SimulateError
-from ..numtext import MAX_DIGITS, ascii_digits
+from ..io import safeio
 from ..money import to_fen, yuan, yuan_number
+from ..numtext import MAX_DIGITS, ascii_digits
 from ..policy import load_scenario
 from ..vocabulary import SOURCE_IDS, label
 from .runner import run

@@ -7,25 +7,24 @@ to the fen whatever the chunk size, the number of workers or the engine.
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
 import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-import multiprocessing as mp
 import numpy as np
 
+from ..errors import PopulationError, SimulateError
+from ..policy import Scenario, load_scenario
+from ..results.outlay import Outlay
+from ..vocabulary import SOURCE_IDS
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
-from ..errors import PopulationError, SimulateError
-from ..results.outlay import Outlay
-from ..policy import Scenario, load_scenario
 from .population import Population, read_population, read_villages
 from .synth import SyntheticPopulation, synthesize
-from ..vocabulary import SOURCE_IDS
-
 
 _MALLOC_TUNED = False
 
@@ -211,6 +210,7 @@ def _close_dask_clusters() -> None:
     """Close this process's local clusters, even half-started ones, without a word (else
     distributed's exit hook prints tracebacks for them)."""
     import contextlib
+
     from distributed.deploy.spec import SpecCluster
     for cluster in list(SpecCluster._instances):   # the set distributed's exit hook closes
         with contextlib.suppress(Exception):
@@ -278,9 +278,8 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
     return out
 
 
-def person_results(scenario: Scenario, pop: Population) -> "Any":
+def person_results(scenario: Scenario, pop: Population) -> Any:
     """Person-level tier and payments (fen) for audits; one row per person."""
-    import pandas as pd
     comp = compile_for_engine(scenario.policy)
     tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
                             pop.hukou)

@@ -11,19 +11,19 @@ age rules; disability is more common among 低保 and 特困 people (relative ri
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterator
 
 import numpy as np
 
 from ..errors import PopulationError
 from ..money import largest_remainder
-from .population import Population, Villages, one_area, read_villages
+from ..policy.rules import can_match_plain, mask_of
 from ..policy.subsidy import payment
 from ..resources import data_path
-from ..policy.rules import can_match_plain, mask_of
 from ..vocabulary import IDENTITIES, IDENTITY_BIT
+from .population import Population, Villages, one_area, read_villages
 
 #: Persons per block: the unit of randomness. Changing it changes every synthetic population.
 BLOCK = 1 << 20
@@ -64,7 +64,7 @@ class SynthSpec:
     subsidized_full: bool = True       # people a tier subsidizes in full are enrolled by its payer
     counts: dict[str, int] = field(default_factory=dict)      # exact persons per identity
 
-    def with_rates(self, **changes) -> "SynthSpec":
+    def with_rates(self, **changes) -> SynthSpec:
         from dataclasses import replace
         return replace(self, **changes)
 

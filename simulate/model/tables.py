@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..policy import Policy, Rule
-from ..policy.subsidy import TIMINGS, enrollment_cost, payment
 from ..policy.rules import can_match_plain
+from ..policy.subsidy import TIMINGS, enrollment_cost, payment
 from ..vocabulary import SOURCE_IDS
 
 
@@ -34,7 +34,8 @@ class PolicyTables:
     @property
     def cost(self) -> np.ndarray:
         """What one enrollment costs in all (personal standard + fiscal subsidy), fen [T+1, 3]."""
-        return self.pays.sum(axis=2) + self.fiscal
+        cost: np.ndarray = self.pays.sum(axis=2) + self.fiscal
+        return cost
 
 
 def compile_policy(policy: Policy) -> PolicyTables:

@@ -5,10 +5,9 @@ overrides) into a validated, immutable :class:`Policy` held by a :class:`Scenari
 """
 from __future__ import annotations
 
-from .scenario import Scenario, load_scenario
 from .models import FiscalSplit, Flagged, Rule, Subsidy, Tier
+from .scenario import Scenario, load_scenario
 from .schema import EVENTS, Behaviour, Policy, ignored_fields
-
 
 __all__ = ["Scenario", "load_scenario", "EVENTS", "Behaviour", "FiscalSplit", "Policy", "Rule",
            "Subsidy", "Tier", "ignored_fields", "Flagged"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -10,7 +11,8 @@ from ..numtext import MAX_DIGITS, shorten
 from .schema import Policy
 from .values import PathError
 
-def _format_loc(loc: tuple, raw: Any) -> str:
+
+def _format_loc(loc: tuple[Any, ...], raw: Any) -> str:
     """Field path for messages, naming list items by their id: ``tiers[dibao].subsidy``."""
     parts: list[str] = []
     node = raw
@@ -36,11 +38,11 @@ def _is_union_label(item: Any) -> bool:
     return isinstance(item, str) and "[" in item and ("(" in item or "," in item)
 
 
-def _logical_loc(loc: tuple) -> tuple:
+def _logical_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(i for i in loc if not _is_union_label(i))
 
 
-def _useful_errors(errors: list[dict]) -> list[dict]:
+def _useful_errors(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Drop pydantic's echoes: the union branch that did not apply, and container errors
     that only repeat that an item inside failed."""
     out = []
@@ -56,7 +58,7 @@ def _useful_errors(errors: list[dict]) -> list[dict]:
     extra_parents = {_logical_loc(tuple(e["loc"]))[:-1] for e in out if e["type"] == "extra_forbidden"}
     # a misspelt key shows as 'unknown key' and as 'required key missing': report the first
     out = [e for e in out if not (e["type"] == "missing" and _logical_loc(tuple(e["loc"]))[:-1] in extra_parents)]
-    return out or errors
+    return out or list(errors)
 
 
 def validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
@@ -99,7 +101,7 @@ def _field_names(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def model_at(loc: tuple) -> type[BaseModel] | None:
+def model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     model: Any = Policy
     for item in loc:
         if isinstance(item, int) or _is_union_label(item):

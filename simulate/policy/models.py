@@ -4,7 +4,7 @@ and subsidy forms (DOMAIN.md, "Subsidy forms"). Money is integer fen, percent ex
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -24,7 +24,7 @@ class Flagged(Model):
     note_zh: str | None = None    # 简体中文, shown in zh outputs (falls back to ``note``)
 
     @model_validator(mode="after")
-    def _assumption_needs_note(self):
+    def _assumption_needs_note(self) -> Self:
         if self.assumption and not (self.note and self.note.strip()):
             raise ValueError("assumption: true needs a note saying what is assumed and why")
         if self.note_zh is not None and not self.note_zh.strip():
@@ -76,7 +76,7 @@ class FiscalSplit(Flagged):
         return self.source_zh if lang == "zh" and self.source_zh else self.source
 
     @model_validator(mode="after")
-    def _sums_to_100(self):
+    def _sums_to_100(self) -> Self:
         total = self.central + self.provincial + self.city + self.county
         if total != 100:
             raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
@@ -102,7 +102,7 @@ class AgeRange(Model):
     max: int = Field(default=150, ge=0, le=150)
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if self.min > self.max:
             raise ValueError(f"age min {self.min} is above max {self.max}")
         return self
@@ -120,16 +120,16 @@ class Rule(Model):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     identity: IdentityId | None = None
-    any: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
-    all: tuple[Union[IdentityId, "Rule"], ...] | None = Field(default=None, min_length=1)
-    not_: Union[IdentityId, "Rule", None] = Field(default=None, alias="not")
+    any: tuple[IdentityId | Rule, ...] | None = Field(default=None, min_length=1)
+    all: tuple[IdentityId | Rule, ...] | None = Field(default=None, min_length=1)
+    not_: IdentityId | Rule | None = Field(default=None, alias="not")
     age: AgeRange | None = None
     sex: Literal["F", "M"] | None = None
     disability_grade: tuple[Annotated[int, Field(ge=1, le=4)], ...] | None = Field(default=None, min_length=1)
     hukou: Literal["rural", "urban"] | None = None   # 户籍 type; a person of unknown type matches
 
     @model_validator(mode="after")
-    def _not_empty(self):
+    def _not_empty(self) -> Self:
         if all(getattr(self, k) is None for k in ("identity", "any", "all", "not_", "age", "sex",
                                                      "disability_grade", "hukou")):
             raise ValueError("an eligibility rule needs at least one of identity, any, all, not, "
@@ -160,7 +160,7 @@ class Share(Model):
     rest: bool = False
 
     @model_validator(mode="after")
-    def _one_kind(self):
+    def _one_kind(self) -> Self:
         kinds = [self.amount is not None, self.percent is not None, self.rest]
         if sum(kinds) != 1:
             raise ValueError("a share gives exactly one of amount, percent or rest: true")
@@ -185,7 +185,7 @@ class Subsidy(Model):
     shares: tuple[Share, ...] | None = None
 
     @model_validator(mode="after")
-    def _fields_fit_form(self):
+    def _fields_fit_form(self) -> Self:
         needs = {"full": {"source"}, "percent": {"source", "percent"},
                  "fixed_subsidy": {"source", "amount"}, "fixed_personal": {"source", "personal"},
                  "split": {"shares"}, "none": set()}[self.form]
@@ -198,18 +198,19 @@ class Subsidy(Model):
         if extra:
             raise ValueError(f"form {self.form} does not take {', '.join(extra)}")
         if self.form == "split":
-            if len(self.shares) < 2:
+            shares = self.shares or ()
+            if len(shares) < 2:
                 raise ValueError("form split needs at least two shares")
-            if sum(s.rest for s in self.shares) > 1:
+            if sum(s.rest for s in shares) > 1:
                 raise ValueError("at most one share may take the rest")
-            srcs = [s.source for s in self.shares]
+            srcs = [s.source for s in shares]
             if len(set(srcs)) != len(srcs):
                 raise ValueError("a source appears twice in the shares")
         return self
 
     def sources(self) -> list[str]:
         if self.form == "split":
-            return [s.source for s in self.shares]
+            return [s.source for s in self.shares or ()]
         return [self.source] if self.source else []
 
 

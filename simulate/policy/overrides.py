@@ -47,7 +47,7 @@ def parse_assignments(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
-def apply_overrides(raw: dict, overrides: dict[str, Any], where: str = "") -> dict:
+def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str = "") -> dict[str, Any]:
     """A deep copy of ``raw`` with each override applied; unknown paths are errors.
 
     Values are used as given (the command line and override sheets read their text as YAML
@@ -95,7 +95,7 @@ def _optional_section(path: list[str]) -> bool:
     return model_at(tuple(path)) is not None
 
 
-def _list_index(node: list, seg: str) -> int | None:
+def _list_index(node: list[Any], seg: str) -> int | None:
     for i, item in enumerate(node):
         if isinstance(item, dict) and str(item.get("id")) == seg:
             return i

@@ -61,7 +61,8 @@ def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.n
     ``hukou`` holds ``HUKOU_CODE`` values; None (no column) means no one's type is recorded.
     """
     if isinstance(rule, str):
-        return (identities & np.uint32(1 << IDENTITY_BIT[rule])) != 0
+        has: np.ndarray = (identities & np.uint32(1 << IDENTITY_BIT[rule])) != 0
+        return has
     out = np.ones(identities.shape[0], dtype=bool)
     if rule.identity is not None:
         out &= (identities & np.uint32(1 << IDENTITY_BIT[rule.identity])) != 0
@@ -72,8 +73,7 @@ def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.n
             bits = 0
             for i in ids:   # OR, not sum: an id listed twice must not carry into the next bit
                 bits |= 1 << IDENTITY_BIT[i]
-            bits = np.uint32(bits)
-            acc |= (identities & bits) != 0
+            acc |= (identities & np.uint32(bits)) != 0
         for r in rule.any:
             if not isinstance(r, str):
                 acc |= mask_of(r, identities, age, sex, disability, hukou)

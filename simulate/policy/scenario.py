@@ -6,20 +6,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..io import safeyaml
 from ..errors import ScenarioError
+from ..io import safeyaml
 from ..resources import folder
 from .messages import validation_message
 from .overrides import apply_overrides
 from .schema import Policy
 
 
-
 class Scenario:
     """A validated policy with its provenance (files, hashes, overrides, ``extends`` chain)."""
 
-    def __init__(self, policy: Policy, raw: dict, chain: list[dict], overrides: dict[str, Any],
-                 base_dir: Path, file_raw: dict | None = None):
+    def __init__(self, policy: Policy, raw: dict[str, Any], chain: list[dict[str, Any]], overrides: dict[str, Any],
+                 base_dir: Path, file_raw: dict[str, Any] | None = None) -> None:
         self.policy = policy
         self.raw = raw                    # what was validated (overrides applied)
         self.file_raw = raw if file_raw is None else file_raw   # the files alone
@@ -49,7 +48,7 @@ class Scenario:
                 return p
         return self.base_dir / name
 
-    def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
+    def with_overrides(self, overrides: dict[str, Any]) -> Scenario:
         """A new scenario with more ``PATH=VALUE`` overrides, validated like a file."""
         merged = {**self.overrides, **overrides}
         where = self.chain[0]["path"] if self.chain else self.policy.id
@@ -66,24 +65,24 @@ def _deep_merge(base: Any, patch: Any) -> Any:
         return out
     if (isinstance(base, list) and isinstance(patch, list)
             and all(isinstance(x, dict) and "id" in x for x in base + patch)):
-        out = [dict(x) for x in base]
-        index = {x["id"]: i for i, x in enumerate(out)}
+        items = [dict(x) for x in base]
+        index = {x["id"]: i for i, x in enumerate(items)}
         for item in patch:
             if item.get("remove") is True:
                 if item["id"] in index:
-                    out = [x for x in out if x["id"] != item["id"]]
-                    index = {x["id"]: i for i, x in enumerate(out)}
+                    items = [x for x in items if x["id"] != item["id"]]
+                    index = {x["id"]: i for i, x in enumerate(items)}
                 continue
             if item["id"] in index:
-                out[index[item["id"]]] = _deep_merge(out[index[item["id"]]], item)
+                items[index[item["id"]]] = _deep_merge(items[index[item["id"]]], item)
             else:
-                index[item["id"]] = len(out)
-                out.append(item)
-        return out
+                index[item["id"]] = len(items)
+                items.append(item)
+        return items
     return patch
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dict]]:
+def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
     raw, sha256 = safeyaml.read_yaml_file_sha256(path)   # one capped read of a regular file
     if not isinstance(raw, dict):
@@ -109,7 +108,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, list[dic
 
 
 
-def _build(path: str, raw: dict, chain: list[dict], overrides: dict[str, Any], base_dir: Path) -> Scenario:
+def _build(path: str, raw: dict[str, Any], chain: list[dict[str, Any]], overrides: dict[str, Any],
+           base_dir: Path) -> Scenario:
     patched = apply_overrides(raw, overrides, where=path) if overrides else raw
     try:
         policy = Policy.model_validate(patched)

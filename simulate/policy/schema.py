@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -25,7 +25,7 @@ class Period(Model):
     end: _dt.date
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if self.start > self.end:
             raise ValueError(f"period starts {self.start} after it ends {self.end}")
         return self
@@ -54,7 +54,7 @@ class LateRule(Flagged):
     section: str = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _charge_fits_mode(self):
+    def _charge_fits_mode(self) -> Self:
         if self.mode == "fixed_charge" and self.charge is None:
             raise ValueError("mode fixed_charge needs charge (the yuan the document states)")
         if self.mode != "fixed_charge" and self.charge is not None:
@@ -100,7 +100,7 @@ class Timing(Flagged):
     section: str = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _dates_fit(self):
+    def _dates_fit(self) -> Self:
         if self.extension is not None and self.extension.until <= self.collection_period.end:
             raise PathError(("timing", "extension", "until"),
                              f"the extension ends {self.extension.until}, not after the collection "
@@ -184,7 +184,7 @@ class LevelSplit(Flagged):
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _sums_to_100(self):
+    def _sums_to_100(self) -> Self:
         total = self.central + self.provincial + self.city + self.county
         if total != 100:
             raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
@@ -249,7 +249,7 @@ class Behaviour(Flagged):
     source: str | None = None
 
     @model_validator(mode="after")
-    def _fields_fit_model(self):
+    def _fields_fit_model(self) -> Self:
         if self.model == "logistic":
             missing = [k for k in ("midpoint_yuan", "slope_per_yuan", "reference_yuan")
                        if getattr(self, k) is None]
@@ -281,7 +281,7 @@ class Policy(Model):
     notes_zh: tuple[str, ...] = ()     # 简体中文, one per entry of ``notes``
 
     @model_validator(mode="after")
-    def _notes_zh_match(self):
+    def _notes_zh_match(self) -> Self:
         if self.notes_zh and len(self.notes_zh) != len(self.notes):
             raise PathError(("notes_zh",), f"notes_zh has {len(self.notes_zh)} entries but notes "
                              f"has {len(self.notes)}: give one translation per note")
@@ -289,7 +289,7 @@ class Policy(Model):
 
     @field_validator("tiers")
     @classmethod
-    def _unique_tier_ids(cls, tiers):
+    def _unique_tier_ids(cls, tiers: tuple[Tier, ...]) -> tuple[Tier, ...]:
         seen: set[str] = set()
         for t in tiers:
             if t.id in seen:
@@ -300,22 +300,23 @@ class Policy(Model):
         return tiers
 
     @model_validator(mode="after")
-    def _amounts_fit_standard(self):
+    def _amounts_fit_standard(self) -> Self:
         std = self.contribution.personal
         for i, t in enumerate(self.tiers):
             s = t.subsidy
             where = f"tiers[{t.id}].subsidy"
-            if s.form == "fixed_subsidy" and s.amount > std:
+            if s.form == "fixed_subsidy" and s.amount is not None and s.amount > std:
                 raise PathError(("tiers", i, "subsidy", "amount"),
                                  f"fixed subsidy {yuan_text(s.amount)} yuan is above the personal "
                                  f"standard {yuan_text(std)} yuan")
-            if s.form == "fixed_personal" and s.personal > std:
+            if s.form == "fixed_personal" and s.personal is not None and s.personal > std:
                 raise PathError(("tiers", i, "subsidy", "personal"),
                                  f"personal payment {yuan_text(s.personal)} yuan is above the personal "
                                  f"standard {yuan_text(std)} yuan")
             if s.form == "split":
-                fixed = sum(sh.amount or 0 for sh in s.shares) + sum(
-                    percent_of(std, sh.percent) for sh in s.shares if sh.percent is not None)
+                shares = s.shares or ()
+                fixed = sum(sh.amount or 0 for sh in shares) + sum(
+                    percent_of(std, sh.percent) for sh in shares if sh.percent is not None)
                 if fixed > std:
                     raise PathError(("tiers", i, "subsidy", "shares"),
                                      f"shares add up to {yuan_text(fixed)} yuan, above the personal "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..money import percent_of
 from .models import Subsidy, Tier
@@ -37,26 +38,37 @@ class Payment:
     decided_by: str = ""           # "", "extension", "late", or the event whose window decided it
 
 
+_V = TypeVar("_V")
+
+
+def required(value: _V | None, field: str) -> _V:
+    """A field the subsidy's form requires; the model's validator has already refused a
+    subsidy without it, so None here is a bug of ours."""
+    if value is None:
+        raise ValueError(f"subsidy field {field} is missing for its form")
+    return value
+
+
 def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
     """Fen each source pays toward a personal standard of ``standard`` fen (person excluded)."""
     form = subsidy.form
     if form == "none":
         return {}
     if form == "full":
-        return {subsidy.source: standard}
+        return {required(subsidy.source, "source"): standard}
     if form == "percent":
-        return {subsidy.source: percent_of(standard, subsidy.percent)}
+        return {required(subsidy.source, "source"): percent_of(standard, required(subsidy.percent, "percent"))}
     if form == "fixed_subsidy":
-        return {subsidy.source: min(subsidy.amount, standard)}
+        return {required(subsidy.source, "source"): min(required(subsidy.amount, "amount"), standard)}
     if form == "fixed_personal":
-        return {subsidy.source: standard - min(subsidy.personal, standard)}
+        return {required(subsidy.source, "source"): standard - min(required(subsidy.personal, "personal"), standard)}
     shares: dict[str, int] = {}
-    for sh in subsidy.shares:
+    for sh in required(subsidy.shares, "shares"):
         if sh.amount is not None:
             shares[sh.source] = sh.amount
         elif sh.percent is not None:
             shares[sh.source] = percent_of(standard, sh.percent)
-    rest = [sh for sh in subsidy.shares if sh.rest]
+    rest = [sh for sh in required(subsidy.shares, "shares") if sh.rest]
     if rest:
         shares[rest[0].source] = standard - sum(shares.values())
     return shares

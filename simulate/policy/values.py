@@ -15,7 +15,6 @@ from pydantic import BeforeValidator
 from ..numtext import LIMITS_TEXT, MAX_DIGITS, MAX_YUAN, decimal_from_text, shorten
 from ..vocabulary import IDENTITIES, SOURCES
 
-
 # ----------------------------------------------------------------------------- value types
 
 
@@ -104,7 +103,7 @@ SourceId = Annotated[str, BeforeValidator(source_id)]
 class PathError(ValueError):
     """A cross-field check that knows which field is wrong."""
 
-    def __init__(self, loc: tuple, msg: str):
+    def __init__(self, loc: tuple[Any, ...], msg: str) -> None:
         super().__init__(msg)
         self.loc = loc
 

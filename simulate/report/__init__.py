@@ -1,7 +1,7 @@
 """Scenario reports: the document an analyst takes into the budgeting meeting.
 
-``simulate report`` executes ``notebooks/scenario_report.ipynb`` with papermill in a fresh
-kernel and publishes a folder with the executed notebook, an HTML page without code, an
+``simulate report`` builds ``notebooks/scenario_report.py`` (a jupytext script) into a notebook,
+executes it with papermill in a fresh kernel and publishes a folder with the executed notebook, an HTML page without code, an
 Excel workbook, the charts as PNG and the results as JSON (see ``render``). ``simulate
 sweep`` does the same for each value of one parameter, in parallel processes, plus a sweep
 summary and an index page.
@@ -15,8 +15,8 @@ from typing import Any, Iterable
 from ..errors import SimulateError
 from ..resources import notebook_path
 
-SCENARIO_REPORT = notebook_path("scenario_report.ipynb")
-SWEEP_REPORT = notebook_path("sweep_report.ipynb")
+SCENARIO_REPORT = notebook_path("scenario_report.py")
+SWEEP_REPORT = notebook_path("sweep_report.py")
 
 _PERCENT_WORDS = ("率", "占比", "比例", "share", "participation", "percent", "target", "目标")
 _COUNT_WORDS = ("人数", "人口数", "任务数", "persons", "enrolled", "residents", "task", "members",

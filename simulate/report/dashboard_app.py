@@ -103,7 +103,7 @@ def page_font(model: DashboardModel) -> str:
     from .fonts import CSS_FAMILY, css_font_face
     from ..resources import notebook_path
     texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
-    texts.append(notebook_path("what_if.ipynb").read_text("utf-8"))
+    texts.append(notebook_path("what_if.py").read_text("utf-8"))
     here = resources.files("simulate")
     for name in ("report/dashboard_app.py", "analysis/dashboard_model.py", "report/story.py", "analysis/whatif.py",
                  "results/budget.py", "results/outlay.py", "vocabulary.yaml", "report/charts.py", "formatting.py"):

@@ -39,6 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..notebook_build import build_notebook
 from .pdf import print_pdf
 from .safehtml import CSP_META, escape, with_csp
 
@@ -219,7 +220,9 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
     started = time.perf_counter()
     notebook, out_dir = Path(notebook).resolve(), Path(out_dir).resolve()
     params = dict(parameters or {})
-    with publishing(out_dir, "report") as work:
+    with tempfile.TemporaryDirectory(prefix="simnb-") as built, publishing(out_dir, "report") as work:
+        if notebook.suffix == ".py":   # a jupytext percent script: build the .ipynb papermill runs
+            notebook = build_notebook(notebook, Path(built))
         try:
             values, html_lang = _checked_parameters(notebook, params, work, lang)
             _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)

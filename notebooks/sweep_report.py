@@ -1,65 +1,15 @@
-"""Write the report and analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
 
-The .ipynb files are generated so that their code stays reviewable here; outputs are empty.
-The scenario report only calls ``simulate.report.story``: its sections and figures live in the package.
-"""
-from __future__ import annotations
+# %% [markdown] tags=["remove-cell"]
+# **怎么用**：本笔记本是参数扫描报告的模板，通常不直接打开，而是运行 `simulate sweep 情景文件.yaml --param 参数路径 --values 取值1,取值2,…`，在输出文件夹中打开 report.html。直接在 JupyterLab 中运行时，先改下面的参数单元格，再运行全部单元格。
 
-from pathlib import Path
-
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
-HERE = Path(__file__).resolve().parent
-KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
-
-
-def _notebook(cells) -> nbformat.NotebookNode:
-    for i, cell in enumerate(cells):
-        cell.id = f"cell-{i}"   # deterministic: regenerating an unchanged notebook gives no diff
-    nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = KERNELSPEC
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
-
-
-def how_to(text: str):
-    """A Chinese "how to use" cell for someone opening the notebook; reports drop it (remove-cell)."""
-    return new_markdown_cell(text.strip(), metadata={"tags": ["remove-cell"]})
-
-
-def _params(source: str):
-    return new_code_cell(source.strip(), metadata={"tags": ["parameters"]})
-
-
-def code(source: str):
-    return new_code_cell(source.strip())
-
-
-def md(source: str):
-    return new_markdown_cell(source.strip())
-
-
-# the repository root, whether the notebook runs from the repo root, notebooks/ or a temp folder
-FIND_ROOT = '''
-def find_root():
-    # a checkout, or the installed package, which carries the example scenarios itself
-    candidates = [Path.cwd(), Path.cwd().parent, Path(simulate.__file__).resolve().parents[1],
-                  Path(simulate.__file__).resolve().parent]
-    return next((p for p in candidates if (p / "scenarios").is_dir()), Path.cwd())
-
-
-ROOT = find_root()
-
-
-def in_repo(path):
-    path = Path(path)
-    return path if path.is_absolute() else ROOT / path
-'''
-
-# --------------------------------------------------------------------------- sweep report
-
-SWEEP_PARAMS = '''
+# %% tags=["parameters"]
 # Parameters (papermill). values are the settings compared, the first is the baseline.
 # size None means all residents of the area. draws and mc_size set the Monte Carlo study.
 scenario = "scenarios/langxi-2024.yaml"
@@ -73,10 +23,10 @@ output_dir = "."
 title = None
 draws = 20
 mc_size = 50000
-'''
 
-SWEEP_SETUP = '''
-import datetime, json
+# %%
+import datetime
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -85,16 +35,30 @@ from IPython.display import Markdown, display
 
 import simulate
 from simulate import analysis as an
-from simulate.model.engine import compile_for_engine
-from simulate.model.behaviour import STUDY_2026, STUDY_2026_SOURCE
+from simulate.analysis import sweep_study as study
+from simulate.model.behaviour import STUDY_2026
+from simulate.report import T, show_table
 from simulate.report.excel import write_workbook
 from simulate.report.fonts import use_chinese_font
 from simulate.report.render import write_results
-from simulate.report import T, show_table
 from simulate.report.safehtml import code, md, style
-from simulate.model.synth import default_spec
-from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
-''' + FIND_ROOT + '''
+from simulate.vocabulary import SOURCE_IDS, colour, label
+
+
+def find_root():
+    # a checkout, or the installed package, which carries the example scenarios itself
+    candidates = [Path.cwd(), Path.cwd().parent, Path(simulate.__file__).resolve().parents[1],
+                  Path(simulate.__file__).resolve().parent]
+    return next((p for p in candidates if (p / "scenarios").is_dir()), Path.cwd())
+
+
+ROOT = find_root()
+
+
+def in_repo(path):
+    path = Path(path)
+    return path if path.is_absolute() else ROOT / path
+
 
 use_chinese_font()
 out_dir = Path(output_dir)
@@ -113,14 +77,7 @@ param_label = T(*PARAM_LABELS[param], lang) if param in PARAM_LABELS else param
 
 # the scenario as given, and with the 2026 study response curve (an assumption)
 given = an.sweep(scenario_path, param, values, size=size, seed=seed, overrides=overrides)
-response_overrides = {
-    **overrides,
-    "behaviour.model": "logistic",
-    "behaviour.midpoint_yuan": STUDY_2026["midpoint_yuan"],
-    "behaviour.slope_per_yuan": STUDY_2026["slope_per_yuan"],
-    "behaviour.reference_yuan": STUDY_2026["reference_yuan"],
-    "behaviour.source": json.dumps(STUDY_2026_SOURCE, ensure_ascii=False),
-}
+response_overrides = study.response_overrides(overrides)
 responding = an.sweep(scenario_path, param, values, size=size, seed=seed, overrides=response_overrides)
 persons = int(given["persons"].iloc[0])
 paying = [s for s in SOURCE_IDS if (given[s] != 0).any() or (responding[s] != 0).any()]
@@ -132,9 +89,8 @@ report_title = title or T(f"{pol.title.zh}：{param_label}情景比较",
                           f"{pol.title.en}: sweep of {param_label}", lang)
 # user text (titles, labels, values, notes) goes into Markdown through md() or code(): shown as text
 display(Markdown(f"# {md(report_title)}"))
-'''
 
-SWEEP_HEADLINE = '''
+# %%
 first, last = given.iloc[0], given.iloc[-1]
 r_first, r_last = responding.iloc[0], responding.iloc[-1]
 value_text = "、".join(str(v) for v in values) if zh else ", ".join(str(v) for v in values)
@@ -151,7 +107,7 @@ headline = {
     T("参保人数变化（含行为响应）", "Change in enrolled (with response)", lang):
         f"{int(r_last['enrolled'] - r_first['enrolled']):+,}",
 }
-display(Markdown(("## 主要数字\\n\\n" if zh else "## Headline figures\\n\\n") + "\\n".join(
+display(Markdown(("## 主要数字\n\n" if zh else "## Headline figures\n\n") + "\n".join(
     f"- **{md(k)}**: {md(v)}" for k, v in headline.items())))
 doc = pol.document
 display(Markdown(
@@ -163,9 +119,8 @@ display(Markdown(
      f"the first value ({md(values[0])}) is the baseline. Every value runs over the same {persons:,} persons "
      f"(synthetic population, seed {seed}), so differences are the policy's doing. Tables show 10,000 yuan; "
      "the Excel workbook shows yuan.")))
-'''
 
-SWEEP_BY_SOURCE = '''
+# %%
 display(Markdown("## 各资金来源支出" if zh else "## Outlay by funding source"))
 value_col = T("取值", "value", lang)
 
@@ -199,9 +154,8 @@ fig.suptitle(T(f"各资金来源支出随{param_label}变化", f"Outlay by fundi
 fig.tight_layout()
 fig.savefig(out_dir / "sweep_by_source.png", dpi=200, bbox_inches="tight")
 plt.show()
-'''
 
-SWEEP_SHARE = '''
+# %%
 display(Markdown("## 个人缴费占比" if zh else "## Share paid by individuals"))
 display(Markdown(
     "个人缴费占比 = 个人实际缴纳的金额 ÷ 全部参保人个人缴费总额（含各来源资助）。"
@@ -222,9 +176,8 @@ ax.grid(alpha=0.3)
 fig.tight_layout()
 fig.savefig(out_dir / "sweep_share.png", dpi=200, bbox_inches="tight")
 plt.show()
-'''
 
-SWEEP_ENROLLMENT = '''
+# %%
 display(Markdown("## 参保人数：考虑与不考虑行为响应" if zh else "## Enrollment with and without a behavioural response"))
 own = pol.behaviour.model
 given_name = (T("不考虑行为响应", "no response", lang) if own == "none"
@@ -264,11 +217,10 @@ ax.legend(fontsize=8)
 fig.tight_layout()
 fig.savefig(out_dir / "sweep_enrollment.png", dpi=200, bbox_inches="tight")
 plt.show()
-'''
 
-SWEEP_DELTA = '''
-display(Markdown((f"## 相对基准（{md(param_label)} = {md(values[0])}）的变化" if zh else
-                  f"## Change against the baseline ({md(param_label)} = {md(values[0])})")))
+# %%
+display(Markdown(f"## 相对基准（{md(param_label)} = {md(values[0])}）的变化" if zh else
+                  f"## Change against the baseline ({md(param_label)} = {md(values[0])})"))
 delta = given[paying + ["subsidy_total", "fiscal_subsidy"]] - given[paying + ["subsidy_total", "fiscal_subsidy"]].iloc[0]
 delta_table = wan_table(delta, paying)
 delta_table[T("资助合计（万元）", "subsidies total (10k yuan)", lang)] = delta["subsidy_total"] / WAN
@@ -299,32 +251,14 @@ if len(values) > 1:
     fig.tight_layout()
     fig.savefig(out_dir / "sweep_delta.png", dpi=200, bbox_inches="tight")
     plt.show()
-'''
 
-SWEEP_MC = '''
+# %%
 display(Markdown("## 不确定性：蒙特卡洛 P5–P95 区间" if zh else "## Uncertainty: Monte Carlo P5–P95 bands"))
-spec = default_spec()
-bit_rate = {b: r for b, r, *_ in spec.person_rates}
-bit_rate.update(dict(spec.household_rates))
-relevant = compile_for_engine(pol).relevant_bits
-mc_rates = {"participation": (max(0.0, spec.participation - 0.02), min(1.0, spec.participation + 0.02))}
-for ident, bit in IDENTITY_BIT.items():
-    if relevant >> bit & 1 and bit in bit_rate and bit_rate[bit] > 0:
-        mc_rates[ident] = (bit_rate[bit] * 0.8, min(0.99, bit_rate[bit] * 1.2))
+mc_rates = study.monte_carlo_rates(pol)
 mc_persons = int(mc_size or persons)
 scale = persons / mc_persons
-mc_rows = []
-for v in values:
-    mc = an.monte_carlo(scenario_path, draws=int(draws), size=mc_persons, rates=mc_rates, seed=seed,
-                        overrides={**overrides, param: v})
-    for s in paying:
-        if s in mc.index:
-            row = mc.loc[s]
-            mc_rows.append({"value": v, "source": s, "p5": row["p5"] * scale, "p50": row["p50"] * scale,
-                            "p95": row["p95"] * scale})
-        else:
-            mc_rows.append({"value": v, "source": s, "p5": 0.0, "p50": 0.0, "p95": 0.0})
-mc_frame = pd.DataFrame(mc_rows)
+mc_frame = study.monte_carlo_bands(scenario_path, param, values, paying, draws=int(draws), size=mc_persons,
+                                   persons=persons, rates=mc_rates, seed=seed, overrides=overrides)
 display(Markdown(
     (f"每个取值抽取 {int(draws)} 个合成人口（每个 {mc_persons:,} 人，结果按 {persons:,} 人折算）；每次抽取时参保率在 "
      f"{mc_rates['participation'][0]:.0%}–{mc_rates['participation'][1]:.0%} 之间、本情景用到的各身份比例在默认值的 80%–120% 之间均匀取值（假设）。"
@@ -360,9 +294,8 @@ fig.suptitle(T("各资金来源支出的 P50 与 P5–P95 区间", "Outlay by so
 fig.tight_layout()
 fig.savefig(out_dir / "sweep_uncertainty.png", dpi=200, bbox_inches="tight")
 plt.show()
-'''
 
-SWEEP_ASSUMPTIONS = '''
+# %%
 display(Markdown("## 本报告的假设" if zh else "## Assumptions this report makes"))
 # each scenario note in the report's language (note_zh in zh, the English note in en)
 items = [{"path": a["path"], "note": a["note"]} for a in sc.assumptions(lang)]
@@ -376,10 +309,9 @@ items.append({"path": "monte_carlo", "note": T(
 items.append({"path": "population", "note": T(
     "人口为合成人口（data/ 中的比例与年龄结构），不是花名册。",
     "The population is synthetic (rates and age structure in data/), not the departments' rosters.", lang)})
-display(Markdown("\\n".join(f"- {code(a['path'])}: {md(a['note'])}" for a in items)))
-'''
+display(Markdown("\n".join(f"- {code(a['path'])}: {md(a['note'])}" for a in items)))
 
-SWEEP_PROVENANCE = '''
+# %%
 display(Markdown("## 来源与可重复性" if zh else "## Provenance"))
 prov = sc.provenance()
 rows = [(T("情景文件", "Scenario file", lang), f"{f['path']} (sha256 {f['sha256'][:16]}…)") for f in prov["files"]]
@@ -394,9 +326,9 @@ rows += [(T("文号", "Document", lang), pol.document.number),
          (T("生成日期", "Generated", lang), datetime.date.today().isoformat())]
 display(style(pd.DataFrame(rows, columns=[T("项目", "Item", lang), T("内容", "Value", lang)]))
         .hide(axis="index").set_properties(**{"text-align": "left"}))
-'''
 
-SWEEP_WRITE = '''
+
+# %%
 def yuan_sheet(frame):
     sheet = pd.DataFrame({param: frame[param]})
     for s in paying:
@@ -445,286 +377,3 @@ write_results(out_dir, {
     "monte_carlo": {"draws": int(draws), "size": mc_persons, "scale": scale,
                     "rates": {k: list(v) for k, v in mc_rates.items()}, "rows": records(mc_frame)},
     "assumptions": items, "provenance": prov})
-'''
-
-
-def sweep_report() -> nbformat.NotebookNode:
-    return _notebook([
-        how_to("**怎么用**：本笔记本是参数扫描报告的模板，通常不直接打开，而是运行 "
-               "`simulate sweep 情景文件.yaml --param 参数路径 --values 取值1,取值2,…`，"
-               "在输出文件夹中打开 report.html。直接在 JupyterLab 中运行时，先改下面的参数单元格，再运行全部单元格。"),
-        _params(SWEEP_PARAMS),
-        code(SWEEP_SETUP),
-        code(SWEEP_HEADLINE),
-        code(SWEEP_BY_SOURCE),
-        code(SWEEP_SHARE),
-        code(SWEEP_ENROLLMENT),
-        code(SWEEP_DELTA),
-        code(SWEEP_MC),
-        code(SWEEP_ASSUMPTIONS),
-        code(SWEEP_PROVENANCE),
-        code(SWEEP_WRITE),
-    ])
-
-
-# --------------------------------------------------------------------------- scenario report
-
-SR_PARAMS = '''
-# Parameters (papermill). size None: all residents of the area. population: a person-level CSV.
-# baseline: a scenario to compare with (default: the scenario without overrides, or a variant's parent).
-scenario = "scenarios/sinan-2021.yaml"
-overrides = {}
-baseline = None
-seed = 0
-size = None
-population = None
-lang = "zh"
-output_dir = "."
-title = None
-'''
-
-SR_SETUP = '''
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-from IPython.display import HTML, Image, display
-
-import simulate
-from simulate.report import story as st
-from simulate.report.fonts import use_chinese_font
-
-use_chinese_font()
-out_dir = Path(output_dir)
-story = st.build(scenario, overrides, baseline=baseline, seed=seed, size=size, population=population,
-                 lang=lang, title=title)
-
-
-def show_chart(fig, name):
-    """Show the saved 200-dpi PNG itself (the same bytes as the file), not a screen copy."""
-    if fig is not None:
-        plt.close(fig)
-        display(Image(filename=str(out_dir / name), width=1000))
-
-
-display(HTML(story.first_screen()))
-'''
-
-SR_SOURCES = '''
-display(HTML(story.sources_section()))
-show_chart(story.sources_chart(out_dir / "by_source.png"), "by_source.png")
-'''
-
-SR_TIERS = '''
-display(HTML(story.tiers_section()))
-show_chart(story.tiers_chart(out_dir / "by_tier.png"), "by_tier.png")
-'''
-
-SR_SPLIT = '''
-display(HTML(story.split_section()))
-display(HTML(story.targets_section()))
-'''
-
-SR_VILLAGES = '''
-if len(story.result.villages) > 1:
-    display(HTML(story.villages_section()))
-    show_chart(story.villages_chart(out_dir / "by_village.png"), "by_village.png")
-    display(HTML(story.group_targets_section()))
-if story.result.scenario.policy.work_funds is not None:
-    display(HTML(story.work_funds_section()))
-'''
-
-SR_ASSUMPTIONS = '''
-display(HTML(story.assumptions_section()))
-display(HTML(story.provenance_section(simulate.__version__)))
-'''
-
-SR_WRITE = '''
-results = story.write(out_dir, simulate.__version__)
-'''
-
-
-def scenario_report() -> nbformat.NotebookNode:
-    return _notebook([
-        how_to("**怎么用**：本笔记本是情景测算报告的模板，通常不直接打开，而是运行 "
-               "`simulate report 情景文件.yaml`（可加 `--set 参数=取值` 做假设情景），"
-               "在输出文件夹中打开 report.html 或 report.pdf。直接在 JupyterLab 中运行时，先改下面的参数单元格，再运行全部单元格。"),
-        _params(SR_PARAMS),
-        code(SR_SETUP),
-        code(SR_SOURCES),
-        code(SR_TIERS),
-        code(SR_SPLIT),
-        code(SR_VILLAGES),
-        code(SR_ASSUMPTIONS),
-        code(SR_WRITE),
-    ])
-
-
-# --------------------------------------------------------------------------- quickstart
-
-QS_PARAMS = '''
-# Parameters (papermill). output_dir None means write nothing.
-scenario = "scenarios/sinan-2021.yaml"
-size = 100000
-seed = 1
-new_personal = 320
-output_dir = None
-'''
-
-QS_SETUP = '''
-from pathlib import Path
-
-import matplotlib.pyplot as plt
-from IPython.display import display
-
-import simulate
-from simulate.report.fonts import use_chinese_font
-from simulate.report.pretty import pretty
-''' + FIND_ROOT + '''
-
-use_chinese_font()
-print("repository:", ROOT)
-'''
-
-QS_LOAD = '''
-sc = simulate.load_scenario(in_repo(scenario))
-pol = sc.policy
-print(pol.title.zh, "|", pol.title.en)
-print("个人缴费标准 personal standard:", pol.contribution.personal / 100, "元/yuan")
-print("财政补助 fiscal subsidy:", pol.contribution.fiscal_subsidy / 100, "元/yuan")
-print("档次 tiers:", ", ".join(t.id for t in pol.tiers))
-'''
-
-QS_RUN = '''
-out = simulate.run(sc, size=size, seed=seed, progress=False)
-print(f"persons {out.persons:,}  enrolled {out.enrolled:,}")
-pretty(out.by_source("zh"))
-'''
-
-QS_TIER = '''
-pretty(out.by_tier("zh"))
-'''
-
-QS_PLOT = '''
-src = out.by_source("zh")
-name_col, yuan_col = src.columns[1], src.columns[3]
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.barh(src[name_col], src[yuan_col] / 10_000, color="#3b6ea5")
-ax.invert_yaxis()
-ax.set_xlabel("金额（万元）")
-ax.set_title(f"{pol.title.zh}：各资金来源支付金额")
-fig.tight_layout()
-plt.show()
-'''
-
-QS_CHANGE = '''
-# the changed scenario gets its own id and title, so the comparison names it
-name = f"个人缴费标准 {pol.contribution.personal // 100}→{new_personal} 元"
-changed = simulate.load_scenario(in_repo(scenario), {
-    "contribution.personal": new_personal, "id": f"{sc.id}-personal-{new_personal}",
-    "title.zh": f"{pol.title.zh}（假设：{name}）"})
-comparison = simulate.compare(sc, [changed], size=size, seed=seed)
-print("；".join(comparison.legend("zh")))
-pretty(comparison.by_source("zh"))
-'''
-
-QS_EXPLAIN = '''
-person = simulate.Person(identities=frozenset({"rural_dibao", "registered_poor"}), age=45, sex="F")
-print(simulate.explain_text(sc, person, "zh"))
-simulate.explain_json(sc, person)
-'''
-
-QS_WRITE = '''
-if output_dir:
-    from simulate.report.render import write_results
-    write_results(output_dir, {
-        "title": "快速入门 quickstart",
-        "headline": {"参保人数": f"{out.enrolled:,}"},
-        "scenario": sc.id, "size": size, "seed": seed, "new_personal": new_personal,
-        "results": out.to_json(), "comparison": comparison.to_json(),
-        "explain": simulate.explain_json(sc, person)})
-'''
-
-
-def quickstart() -> nbformat.NotebookNode:
-    return _notebook([
-        md("""
-# 快速入门（Quickstart）
-
-用 `simulate` 计算一个县的城乡居民医保个人缴费由谁支付（who pays the resident medical-insurance
-contribution）。
-
-**怎么用**：在 JupyterLab 中打开本笔记本，点菜单“运行 → 运行全部单元格”（Run → Run All Cells），
-从上到下依次得到结果；想换一个县或改个人缴费标准，只改下面参数单元格里的 `scenario` 或 `new_personal` 再运行全部。
-表格中金额单位为元（带千位分隔符），比例为百分数。
-"""),
-        _params(QS_PARAMS),
-        md("**1. 准备**（setup）：找到仓库根目录，注册中文字体（register the Chinese font for charts）。"),
-        code(QS_SETUP),
-        md("**2. 读取情景**（load a scenario）：一个 YAML 文件就是一个县一年的政策；金额以分（fen）保存。"),
-        code(QS_LOAD),
-        md("**3. 运行**（run）：合成人口（synthetic population）通过政策，按资金来源汇总（by funding source）。"),
-        code(QS_RUN),
-        md("**按资助档次**（by subsidy tier）："),
-        code(QS_TIER),
-        md("**4. 作图**（plot）：各资金来源支付金额，单位万元（10,000 yuan）。"),
-        code(QS_PLOT),
-        md("**5. 改一个参数并比较**（change one parameter and compare）：等同于命令行 "
-           "`--set contribution.personal=…`；两个方案用同一批人（same people），差异只来自政策。"),
-        code(QS_CHANGE),
-        md("**6. 解释一个人**（explain one person）：农村低保 + 建档立卡，45 岁女性。"),
-        code(QS_EXPLAIN),
-        md("**7. 保存**（save, only when `output_dir` is set, e.g. by tests）。"),
-        code(QS_WRITE),
-    ])
-
-
-# --------------------------------------------------------------------------- what-if
-
-WI_PARAMS = '''
-# Parameters (papermill). settings: starting lever values by lever key, e.g. {"personal": 200}.
-# size None and seed 0 are the defaults of simulate run. population: a person-level CSV instead.
-scenario = "scenarios/langxi-2024.yaml"
-settings = {}
-size = None
-seed = 0
-population = None
-lang = "zh"
-output_dir = None
-'''
-
-WI_SHOW = '''
-from simulate.report.dashboard_app import start
-
-app = start(scenario, settings=settings, size=size, seed=seed, population=population, lang=lang,
-            output_dir=output_dir)
-'''
-
-
-def what_if() -> nbformat.NotebookNode:
-    return _notebook([
-        md("""
-# 参数试算看板（What-if dashboard）
-
-**怎么用**：在终端运行 `simulate dashboard 情景文件.yaml`，浏览器打开它打印的地址（只在本机 127.0.0.1）。
-左边每个滑块、下拉框都是情景里的一项政策参数（个人缴费标准、财政补助及其分担、每个资助档次的金额或比例及支付方、
-多重身份规则、行为响应）；拖动或用方向键改动后，右边的“基准 / 假设情景 / 增减”立即重算，数字与
-`simulate run 情景文件 --set …` 对同一批人口的结果一分不差。下方按钮可把当前设置保存为假设情景文件、
-生成完整报告、下载测算表。在 JupyterLab 中打开本笔记本并运行全部单元格，也得到同一个看板。
-"""),
-        _params(WI_PARAMS),
-        code(WI_SHOW),
-    ])
-
-
-def main() -> None:
-    for name, build in (("scenario_report.ipynb", scenario_report),
-                        ("sweep_report.ipynb", sweep_report), ("quickstart.ipynb", quickstart),
-                        ("what_if.ipynb", what_if)):
-        nb = build()
-        nbformat.validate(nb)
-        nbformat.write(nb, HERE / name)
-        print("wrote", HERE / name)
-
-
-if __name__ == "__main__":
-    main()
