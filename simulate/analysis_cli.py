@@ -96,7 +96,7 @@ def _compare_reports(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from .analysis import _lab, compare
+    from .analysis import column_label as _lab, compare
     if args.out:
         return _compare_reports(args)
     c = compare(args.baseline, args.reforms, population=args.population, size=args.size, seed=args.seed,
@@ -144,7 +144,8 @@ def _sweep_parser(sub) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .analysis import _value_text, param_label, parse_values, relabel, sweep, sweep_chart
+    from .analysis import param_label, parse_values, relabel, sweep, value_text as _value_text
+    from .report.sweep_chart import sweep_chart
     values = parse_values(args.values, args.range_)
     sc = _load(args)
     frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
@@ -189,7 +190,7 @@ def _solve_parser(sub) -> None:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from .analysis import _lab, param_label, solve
+    from .analysis import column_label as _lab, param_label, solve
     from .money import yuan_text
     sc = _load(args)
     r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
@@ -291,7 +292,7 @@ def _mc(args: argparse.Namespace) -> int:
 
 
 def _item_label(key: str, lang: str) -> str:
-    from .analysis import _lab
+    from .analysis import column_label as _lab
     return _lab(key, lang)
 
 
@@ -320,7 +321,7 @@ def _check_expected(sc, ev: dict) -> None:
 
 
 def _ev(args: argparse.Namespace) -> int:
-    from .analysis import _lab, expected_value
+    from .analysis import column_label as _lab, expected_value
     sc = _load(args)
     ev = expected_value(sc, size=args.size)
     _check_expected(sc, ev)

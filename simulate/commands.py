@@ -68,7 +68,7 @@ _EXTRA_PARSERS.append(_run_parser)
 
 
 def run_from_args(args: argparse.Namespace):
-    from .model.runner import run
+    from .results.run import run
     sc = _load(args)
     if args.scheduler and args.engine != "dask":
         raise SimulateError("--scheduler", "only used with --engine dask")

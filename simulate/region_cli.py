@@ -20,7 +20,7 @@ def _region_parser(sub) -> None:
 
 def _region(args: argparse.Namespace) -> int:
     from .errors import SimulateError
-    from .model.region import run_region
+    from .results.region import run_region
     if args.scheduler and args.engine != "dask":
         raise SimulateError("--scheduler", "only used with --engine dask")
     result = run_region(args.file, seed=args.seed, workers=args.workers, chunk_blocks=args.chunk_blocks,

@@ -494,7 +494,7 @@ def build(scenario: str | Path, overrides: dict[str, Any] | None = None, *, base
     """Run the report's scenario (and its baseline, for a what-if) and return its :class:`Story`."""
     from ..policy import load_scenario
     from ..model.population import read_population, read_villages
-    from ..model.runner import run
+    from ..results.run import run
     from ..analysis.whatif import what_if
     people: Any = None
     meta: dict[str, Any] = {}

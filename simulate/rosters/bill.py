@@ -51,7 +51,11 @@ from ..errors import SimulateError
 from .. import labels
 from ..money import yuan_number, yuan_text
 from ..io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
-from ..results.outlay import Outlay
+from ..model.runner import person_results
+from ..report.excel import write_workbook
+from ..report.publish import publishing
+from ..results.outlay import Outlay, col
+from ..results.run import run
 from ..policy import Scenario, load_scenario
 from ..model.population import Population, Villages, read_villages
 from ..model.reference import resolve
@@ -200,19 +204,16 @@ class RosterBill:
     def by_tier_frame(self, lang: str = "zh") -> pd.DataFrame:
         frame = self.outlay.by_tier(lang)
         frame = frame[frame[self.outlay_col("enrolled", lang)] > 0]
-        from ..results.outlay import col
         drop = ["tier", col("late", lang), col("refused", lang), col("not_enrolled", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
         return frame.rename(columns={col("enrolled", lang): _c("persons", lang)}).reset_index(drop=True)
 
     @staticmethod
     def outlay_col(key: str, lang: str) -> str:
-        from ..results.outlay import col
         return col(key, lang)
 
     @_masking
     def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
-        from ..results.outlay import col
         frame = self.outlay.by_village(lang)
         drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang),
                 col("met", lang)]
@@ -351,13 +352,11 @@ class RosterBill:
         ``out_dir`` is replaced only when it is empty or holds a previous output of simulate
         and nothing else.
         """
-        from ..report.publish import publishing
         with publishing(out_dir, "roster") as work:
             self._write_into(work, lang)
         return Path(out_dir)
 
     def _write_into(self, folder: Path, lang: str) -> None:
-        from ..report.excel import write_workbook
         zh = lang == "zh"
         names = (("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
                  if zh else ("by source", "by tier", "by village", "several identities", "rejected",
@@ -368,7 +367,6 @@ class RosterBill:
                   self.by_file_frame(lang), self.persons_frame(lang))
         sheets = {n: _masked_frame(_nonempty(f, lang)) for n, f in zip(names, frames)}
         money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-        from ..results.outlay import col
         write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
                        count_columns={_c("persons", lang), col("persons", lang)},
                        percent_columns={col("share", lang)})
@@ -537,7 +535,6 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
-    from ..model.runner import person_results, run
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not files:
         raise SimulateError("roster", "no roster files given")
