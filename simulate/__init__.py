@@ -31,7 +31,7 @@ _PUBLIC: dict[str, str] = {
     "Population": "simulate.model.population", "read_population": "simulate.model.population",
     "read_population_csv": "simulate.model.population",
     "run_region": "simulate.results.region",
-    "RosterMapping": "simulate.rosters.roster", "merge_rosters": "simulate.rosters.roster",
+    "RosterMapping": "simulate.rosters.mapping", "merge_rosters": "simulate.rosters.merge",
     "read_roster": "simulate.rosters.roster",
     "Person": "simulate.policy.rules",
     "by_household": "simulate.model.runner", "person_results": "simulate.model.runner",

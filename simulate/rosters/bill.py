@@ -1,7 +1,7 @@
 """The exact bill for departments' rosters (花名册): who pays what, and for whom (issue 7).
 
 :func:`roster_bill` reads each roster (:func:`simulate.rosters.roster.read_roster`), merges them
-into one person per ID number (:func:`simulate.rosters.roster.merge_rosters`), turns the persons
+into one person per ID number (:func:`simulate.rosters.merge.merge_rosters`), turns the persons
 into a :class:`~simulate.model.population.Population` and runs the cost engine on it. The result,
 a :class:`RosterBill`, holds:
 
@@ -59,7 +59,9 @@ from ..results.run import run
 from ..policy import Scenario, load_scenario
 from ..model.population import Population, Villages, read_villages
 from ..model.reference import resolve
-from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
+from .mapping import RosterError, RosterMapping
+from .merge import RosterMerge, merge_rosters
+from .roster import read_roster
 from ..policy.rules import Person
 from ..io.safeio import MAX_VILLAGES
 from ..vocabulary import SOURCE_IDS, label
@@ -527,7 +529,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
 
     ``mapping`` (a :class:`RosterMapping`, a mapping YAML path or None for the default)
     applies to every file; ``as_of`` is the day ages are read on (default: 1 January of
-    the benefit year). Raises :class:`~simulate.rosters.roster.RosterError` (``FILE: reason``, no
+    the benefit year). Raises :class:`~simulate.rosters.mapping.RosterError` (``FILE: reason``, no
     full ID number) when a file or the mapping cannot be used.
 
     >>> bill = roster_bill("scenarios/sinan-2021.yaml",
