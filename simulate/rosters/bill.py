@@ -60,7 +60,7 @@ from .merge import RosterMerge, merge_rosters
 from .bill_folder import write_bill
 from .bill_tables import README_NAME, bill_column, masked_frame
 from .roster import read_roster
-from ..policy.rules import Person
+from ..policy.rules import HUKOU_CODE, Person
 from ..io.safeio import MAX_VILLAGES
 from ..vocabulary import SOURCE_IDS, label
 
@@ -219,7 +219,7 @@ class RosterBill:
         out = []
         for r in self.persons.to_dict("records"):
             person = Person(frozenset(r["identities"]), int(r["age"]), r["sex"],
-                            int(r["disability_grade"]), "regular")
+                            int(r["disability_grade"]), "regular", r["hukou"])
             o = resolve(pol, person)
             if r["n_lists"] < 2 and len(o.eligible) < 2:
                 continue
@@ -445,6 +445,8 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
         villages=villages,
         person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
         rows_read=merged.rows_read,
+        # 户籍 type as the population reader codes it, so `hukou:` rules restrict the bill
+        hukou=np.array([HUKOU_CODE[h] for h in persons["hukou"]], np.uint8),
     )
     # the rosters are the people the departments pay for: no behavioural response thins them
     if sc.policy.behaviour.model != "none":

@@ -36,13 +36,14 @@ _GRADE_IN_TEXT = re.compile(r"([一二三四1-4])\s*级")
 _NO_GRADE = frozenset({"", "无", "否", "/", "-", "—", "0", "0级", "未定级"})
 
 ROW_COLUMNS = ("file", "sheet", "row", "name", "id_number", "village", "town", "category_text",
-               "identities", "disability_grade", "birth_date", "age", "sex", "id_converted")
+               "identities", "disability_grade", "birth_date", "age", "sex", "id_converted",
+               "hukou")
 
 REJECTED_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "reason", "reason_zh")
 
 PERSON_COLUMNS = ("id_number", "name", "village", "town", "identities", "identity_mask",
                   "disability_grade", "age", "sex", "birth_date", "id_converted",
-                  "sources", "lists", "n_lists")
+                  "sources", "lists", "n_lists", "hukou")
 
 DUPLICATE_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "first_row", "reason",
                      "reason_zh")
@@ -105,6 +106,23 @@ def clean_name(value: Any) -> str:
 def clean_place(value: Any) -> str:
     """A village or town name with whitespace collapsed."""
     return " ".join(cell_text(value).split())
+
+
+
+#: 户籍 type words in a roster cell (after ``norm`` and lower-casing) -> rules.HUKOU_CODE key;
+#: "" (empty cell) means not recorded, which a ``hukou:`` rule does not exclude.
+HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban",
+               "农村": "rural", "农业": "rural", "农业户口": "rural", "农村户口": "rural",
+               "城镇": "urban", "非农业": "urban", "非农业户口": "urban", "城镇户口": "urban"}
+
+
+
+def parse_hukou(value: Any) -> str:
+    """户籍 type of a cell: "rural", "urban" or "" (empty); ValueError for any other word."""
+    text = norm(cell_text(value)).lower()
+    if text not in HUKOU_WORDS:
+        raise ValueError(text)
+    return HUKOU_WORDS[text]
 
 
 

@@ -21,12 +21,12 @@ from .cells import DISABILITY_WORD, GRADE_CHARS, loosen, norm
 HEADER_SEARCH_ROWS = 20
 
 #: Column fields a mapping may name; ``name`` and ``id_number`` are required.
-FIELDS = ("name", "id_number", "village", "town", "category", "disability_grade")
+FIELDS = ("name", "id_number", "village", "town", "category", "disability_grade", "hukou")
 
 _REQUIRED_FIELDS = ("name", "id_number")
 
 #: Order in which fields claim columns (a column serves one field only).
-CLAIM_ORDER = ("name", "id_number", "category", "disability_grade", "village", "town")
+CLAIM_ORDER = ("name", "id_number", "category", "disability_grade", "hukou", "village", "town")
 
 _MAPPING_KEYS = frozenset({"columns", "categories", "default_identity", "sheet",
                            "allow_no_identity", "extends", "description", "notes"})

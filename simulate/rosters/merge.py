@@ -32,7 +32,8 @@ class RosterMerge:
     ``persons`` (full ID numbers, for payment lists and the cost engine) has one row per
     ID: identities are the union in vocabulary order (``identity_mask`` is the bitmask of
     ``simulate.vocabulary``), ``disability_grade`` the most severe grade (1 most severe,
-    0 none), name/village/town those of the first row that gave them. Everything else
+    0 none), name/village/town/hukou those of the first row that gave them (a person whose
+    rows say rural and urban is not in ``persons``: their used rows are rejected). Everything else
     holds masked ID numbers only:
 
     * ``rejected``: every row not used, from reading and the duplicates;
@@ -87,7 +88,8 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
             kept = first.get(key)
             occurrences.setdefault(key, []).append(
                 {"name": rec["name"], "file": read.file, "sheet": rec["sheet"],
-                 "row": rec["row"], "used": kept is None})
+                 "row": rec["row"], "used": kept is None, "hukou": rec["hukou"],
+                 "where": where, "list": index})
             if kept is not None:
                 n_dup += 1
                 reason, reason_zh = _duplicate_reason(kept, rec, multi_sheet)
@@ -107,6 +109,7 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
                     "disability_grade": rec["disability_grade"], "age": rec["age"],
                     "sex": rec["sex"], "birth_date": rec["birth_date"],
                     "id_converted": rec["id_converted"], "sources": [where], "lists": [index],
+                    "hukou": rec["hukou"],
                 }
                 continue
             person["identities"].update(rec["identities"])
@@ -115,6 +118,7 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
             person["village"] = person["village"] or rec["village"]
             person["town"] = person["town"] or rec["town"]
             person["id_converted"] = person["id_converted"] or rec["id_converted"]
+            person["hukou"] = person["hukou"] or rec["hukou"]   # recorded beats empty
             person["sources"].append(where)
             if index not in person["lists"]:
                 person["lists"].append(index)
@@ -122,6 +126,11 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
                         "rows_used": len(read.rows) - n_dup,
                         "rows_rejected": len(read.rejected) + n_dup, "duplicates": n_dup,
                         "skipped_blank": read.skipped_blank})
+
+    # 户籍 types that disagree (rural on one roster, urban on another) cannot both be right
+    # and decide a tier: the person is left out, every used row rejected with the places
+    conflict_rejected = _hukou_conflicts(persons, occurrences, by_file)
+    used_rows -= len(conflict_rejected)
 
     person_records = []
     multi_records = []
@@ -155,7 +164,7 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     dup_as_rejected = [{k: d[k] for k in REJECTED_COLUMNS} for d in duplicates]
     read_rejected = [rec for read in reads for rec in read.rejected.to_dict("records")]
     order = {read.file: i for i, read in enumerate(reads)}
-    all_rejected = sorted(read_rejected + dup_as_rejected,
+    all_rejected = sorted(read_rejected + dup_as_rejected + conflict_rejected,
                           key=lambda r: (order.get(r["file"], 0), str(r["sheet"]), r["row"]))
 
     rows_read = sum(read.rows_read for read in reads)
@@ -172,6 +181,32 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
         multi_list=frame(multi_records, MULTI_LIST_COLUMNS),
         by_file=frame(by_file, BY_FILE_COLUMNS),
         rows_read=rows_read, rows_used=rows_used, rows_rejected=rows_rejected)
+
+
+
+def _hukou_conflicts(persons: dict[str, dict[str, Any]],
+                     occurrences: Mapping[str, list[dict[str, Any]]],
+                     by_file: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop persons whose rows give different recorded 户籍 types (an empty cell agrees with
+    any) and return their used rows as rejected rows; ``by_file`` counts follow."""
+    out: list[dict[str, Any]] = []
+    for key in list(persons):
+        used = [o for o in occurrences[key] if o["used"]]
+        types = {o["hukou"] for o in used if o["hukou"]}
+        if len(types) < 2:
+            continue
+        del persons[key]
+        seen = "; ".join(f"{o['hukou']} on {o['where']}" for o in used if o["hukou"])
+        zh = {"rural": "农村", "urban": "城镇"}
+        seen_zh = "；".join(f"{o['where']} 为{zh[o['hukou']]}" for o in used if o["hukou"])
+        for o in used:
+            out.append({"file": o["file"], "sheet": o["sheet"], "row": o["row"],
+                        "id_masked": mask_id(key), "name": mask_ids_in_text(o["name"]),
+                        "reason": mask_ids_in_text(f"conflicting 户籍 type across rosters: {seen}"),
+                        "reason_zh": mask_ids_in_text(f"各花名册户籍性质不一致：{seen_zh}")})
+            by_file[o["list"]]["rows_used"] -= 1
+            by_file[o["list"]]["rows_rejected"] += 1
+    return out
 
 
 

@@ -36,12 +36,13 @@ Reading (:func:`read_roster`):
 * every other row is either accepted (``RosterRead.rows``) or rejected with its file, row
   number (as the user sees it in Excel or a text editor) and all of its reasons
   (``RosterRead.rejected``): invalid ID number, empty name, unknown category word,
-  unreadable disability grade, no identity at all. Each reason is given in English
+  unreadable disability grade, unknown 户籍 type (cells.HUKOU_WORDS), no identity at all. Each reason is given in English
   (``reason``) and in 简体中文 (``reason_zh``, used by the zh outputs);
 * a problem with the whole file raises :class:`RosterError` with one line ``FILE: reason``.
 
 Merging (:func:`merge_rosters`): one person per valid ID with the union of identities and
-the most severe disability grade. A second row with the same ID *in the same roster* is a
+the most severe disability grade; a recorded 户籍 type beats an empty one, and rural against
+urban rejects every used row of that person (no tier is guessed). A second row with the same ID *in the same roster* is a
 duplicate: the first row is kept and the later one is **rejected** ("duplicate of row N"),
 so the accounting identity ``rows_read == rows_used + rows_rejected`` holds exactly, where
 ``rows_used`` counts the rows that contributed to ``persons``. The same ID in different
@@ -81,6 +82,7 @@ from .cells import (
     most_severe,
     norm,
     parse_grade,
+    parse_hukou,
 )
 from .mapping import (
     CLAIM_ORDER,
@@ -325,6 +327,10 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
         j = colmap.get(fld)
         return cells[j] if j is not None and j < len(cells) else None
 
+    header_cells = table.records[start][1]
+    hukou_header = (mask_ids_in_text(cell_text(header_cells[colmap["hukou"]]))
+                    if "hukou" in colmap else "")
+
     for row, cells in table.records[start + 1:]:
         raw_name, raw_id = cell(cells, "name"), cell(cells, "id_number")
         name, id_text = clean_name(raw_name), cell_text(raw_id)
@@ -346,6 +352,15 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
         if not name:
             reasons.append(("empty name", "姓名为空"))
         identities, grade, category_text = _row_identities(cells, cell, mapping, reasons)
+        raw_hukou = cell(cells, "hukou")
+        try:
+            hukou = parse_hukou(raw_hukou)
+        except ValueError:
+            hukou = ""
+            text = mask_ids_in_text(cell_text(raw_hukou))
+            reasons.append(((f"unknown 户籍 type {text!r} in column {hukou_header!r} "
+                             "(expected 农村/城镇, 农业/非农业 or empty)"),
+                            f"{hukou_header} {text!r} 无法识别（应为农村/城镇、农业/非农业或留空）"))
         if info is not None and not reasons and not identities and not grade \
                 and not mapping.allow_no_identity:
             reasons.append((
@@ -372,7 +387,7 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
             "category_text": category_text,
             "identities": identities, "disability_grade": grade,
             "birth_date": info.birth_date, "age": info.age, "sex": info.sex,
-            "id_converted": info.converted_from_15,
+            "id_converted": info.converted_from_15, "hukou": hukou,
         })
     return blank, repeated
 
