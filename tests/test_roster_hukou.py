@@ -93,7 +93,7 @@ def test_hukou_merges_across_rosters(tmp_path: Path) -> None:
              [["小王", COUPLE, "两户", ""], ["城李", URBAN, "两户", "城镇"],
               ["空赵", EMPTY, "两户", ""]])
     b = _csv(tmp_path / "扶贫.csv", ["姓名", "身份证号码", "类别", "户别"],
-             [["小王", COUPLE, "建档立卡", "农村"], ["城李", URBAN, "建档立卡", "农村"],
+             [["小王", COUPLE, "建档立卡", "农村"], ["城李四", URBAN, "建档立卡", "农村"],
               ["空赵", EMPTY, "建档立卡", ""]])
     merged = merge_rosters([read_roster(a, as_of=AS_OF), read_roster(b, as_of=AS_OF)])
     assert merged.rows_read == 6 == merged.rows_used + merged.rows_rejected
@@ -104,6 +104,9 @@ def test_hukou_merges_across_rosters(tmp_path: Path) -> None:
     assert sorted(zip(rej["file"], rej["row"])) == [("卫健.csv", 3), ("扶贫.csv", 3)]
     assert all("urban on 卫健.csv:3" in r and "rural on 扶贫.csv:3" in r for r in rej["reason"])
     assert all(URBAN not in r for r in rej["reason"])
+    # the person left out also has a name conflict: listed, neither name kept
+    assert set(merged.name_conflicts["name"]) == {"城李", "城李四"}
+    assert not merged.name_conflicts["kept"].any()
     by_file = merged.by_file.set_index("file")
     assert list(by_file["rows_used"]) == [2, 2] and list(by_file["rows_rejected"]) == [1, 1]
     assert (by_file["rows_read"] == by_file["rows_used"] + by_file["rows_rejected"]).all()

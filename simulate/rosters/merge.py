@@ -154,7 +154,8 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
         if len({o["name"] for o in occ}) < 2:
             continue
         group += 1
-        kept_name = persons[key]["name"]
+        # a person left out for a 户籍 conflict keeps no name (every row is rejected)
+        kept_name = persons[key]["name"] if key in persons else None
         for o in occ:
             conflict_records.append({"group": group, "id_masked": mask_id(key),
                                      "name": mask_ids_in_text(o["name"]),
