@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 def quickstart_seconds() -> float:
     from nbclient import NotebookClient
 
-    from simulate.notebook_build import notebook
+    from simulate.report.notebook_build import notebook
     from simulate.report.render import _kernel_env
 
     nb = notebook("quickstart")   # built from notebooks/quickstart.py

@@ -55,7 +55,7 @@ def served_notebook(folder: Path, scenario: Path) -> Path:
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from .notebook_build import notebook   # jupytext loads only when a dashboard starts
+    from .report.notebook_build import notebook   # jupytext loads only when a dashboard starts
 
     nb = notebook(NOTEBOOK)          # built from notebooks/what_if.py, every cell tagged
     nb.metadata.setdefault("papermill", {})

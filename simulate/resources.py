@@ -36,7 +36,7 @@ def data_path(name: str) -> Path:
 
 def notebook_path(name: str) -> Path:
     """A notebook's jupytext percent script in ``notebooks/`` (e.g. ``scenario_report.py``);
-    :mod:`simulate.notebook_build` turns it into the ``.ipynb`` papermill or Voilà runs."""
+    :mod:`simulate.report.notebook_build` turns it into the ``.ipynb`` papermill or Voilà runs."""
     return folder("notebooks") / name
 
 

@@ -14,6 +14,7 @@ from simulate.cli import main
 from simulate.errors import SimulateError
 from simulate.policy import load_scenario
 from simulate.vocabulary import SOURCE_IDS
+from simulate.report.sweep_chart import sweep_figure
 
 REPO = Path(__file__).resolve().parent.parent
 LANGXI = str(REPO / "scenarios/langxi-2024.yaml")
@@ -379,7 +380,7 @@ def test_param_labels_are_readable():
 
 def test_sweep_chart_uses_the_title_readable_param_and_two_distinct_panels():
     t = an.sweep(LANGXI, "contribution.personal", [380, 420, 460], size=5_000, seed=1)
-    fig = an.sweep_figure(t, lang="zh")
+    fig = sweep_figure(t, lang="zh")
     try:
         title = fig._suptitle.get_text()
         assert "郎溪县2024年度城乡居民医保资助参保" in title
@@ -403,7 +404,7 @@ def test_sweep_chart_uses_the_title_readable_param_and_two_distinct_panels():
     finally:
         import matplotlib.pyplot as plt
         plt.close(fig)
-    en = an.sweep_figure(an.sweep(DALIGANG, "tiers.rural_dibao.subsidy.percent", [50, 70], size=3_000), lang="en")
+    en = sweep_figure(an.sweep(DALIGANG, "tiers.rural_dibao.subsidy.percent", [50, 70], size=3_000), lang="en")
     try:
         assert en._suptitle.get_text().startswith("Daligang")
         assert en.axes[-1].get_xlabel().endswith("subsidy share (%)")

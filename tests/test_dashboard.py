@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 from simulate.dashboard import NOTEBOOK, served_notebook
-from simulate.notebook_build import notebook
+from simulate.report.notebook_build import notebook
 from simulate.resources import notebook_path
 
 ROOT = Path(__file__).resolve().parent.parent

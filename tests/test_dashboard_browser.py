@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from simulate.policy import load_scenario
-from simulate.notebook_build import notebook
+from simulate.report.notebook_build import notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "songming-2018.yaml"

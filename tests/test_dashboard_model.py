@@ -22,7 +22,7 @@ from simulate.analysis.dashboard_model import (
 )
 from simulate.policy.overrides import parse_assignments
 from simulate.policy import load_scenario
-from simulate.model.runner import run
+from simulate.results.run import run
 from simulate.model.synth import default_size
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ BIN = Path(sys.executable).parent
 #: Files kept in ``ruff format`` style; the lead's clean-up pass formats the rest, then this
 #: list becomes the whole tree (``ruff format --check .``).
 FORMATTED = [
-    "simulate/notebook_build.py",
+    "simulate/report/notebook_build.py",
     "simulate/errors.py",
     "simulate/labels.py",
     "simulate/resources.py",

@@ -2,8 +2,8 @@
 cycles, no private name imported across modules.
 
 Every ``import`` of every module is read with ``ast``, function-local ones included (a local
-import must not hide a cycle). The layers checked so far are the lower ones; a module not in
-``LAYERS`` is an upper layer, checked here only for what it takes from the lower ones.
+import must not hide a cycle). The order is cli → rosters → report → analysis → results →
+model → policy → io → bottom; every module of the package is in one layer.
 """
 from __future__ import annotations
 
@@ -16,18 +16,35 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "simulate"
 
-#: Bottom first: a module may import from its own layer or any layer below it.
+#: Bottom first: a module may import from its own layer or any layer below it. ``simulate``
+#: itself (the lazy public API, which imports nothing of the package) sits at the bottom so
+#: that any module may read ``__version__``. A module in none of these is a command-line
+#: module (``cli``, the top layer): nothing below may import it.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("bottom", {"simulate.errors", "simulate.money", "simulate.labels", "simulate.vocabulary",
+    ("bottom", {"simulate", "simulate.errors", "simulate.money", "simulate.labels", "simulate.vocabulary",
                 "simulate.numtext", "simulate.resources", "simulate.lifecycle"}),
     ("io", {"simulate.io"}),
     ("policy", {"simulate.policy"}),
     ("model", {"simulate.model"}),
+    ("results", {"simulate.results"}),
+    ("analysis", {"simulate.analysis"}),
+    ("report", {"simulate.report"}),
+    # a roster bill is a run over named people that writes its own folder with the report's
+    # publishing and workbook writer, so rosters sit above report (and below the cli)
+    ("rosters", {"simulate.rosters"}),
 ]
 
-#: Upward imports still waiting for their layer to exist: the runner returns an Outlay, which
-#: moves to results/ with the upper layers (the upper-layer engineer removes this entry).
-UPWARD_ALLOWED = {("simulate.model.runner", "simulate.results.outlay")}
+#: Upward imports waiting for another branch: the report's command-line part (``report``,
+#: ``sweep`` parsers) moves to ``simulate/cli/`` on the cli branch; the lead empties this set
+#: when both are merged.
+UPWARD_ALLOWED: set[tuple[str, str]] = {("simulate.report", "simulate.cli"),
+                                        ("simulate.report", "simulate.commands")}
+
+#: The command-line modules the cli branch replaces with the ``simulate/cli/`` package (one
+#: static command table instead of registration by import); their circle and private names are
+#: that branch's to remove, so the cycle and private-name checks leave them out until then.
+OLD_CLI = {"simulate.cli", "simulate.commands", "simulate.analysis_cli", "simulate.roster_cli",
+           "simulate.region_cli", "simulate.dashboard", "simulate.examples"}
 
 
 def _modules() -> dict[str, Path]:
@@ -42,11 +59,16 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _layer(module: str) -> int | None:
+def _layer(module: str) -> int:
+    """The index of ``module``'s layer in ``LAYERS``; ``len(LAYERS)`` for the command line."""
     for index, (_, members) in enumerate(LAYERS):
-        if any(module == m or module.startswith(m + ".") for m in members):
+        if any(module == m or (m != "simulate" and module.startswith(m + ".")) for m in members):
             return index
-    return None
+    return len(LAYERS)
+
+
+def _layer_name(index: int) -> str:
+    return LAYERS[index][0] if index < len(LAYERS) else "cli"
 
 
 def _imports(module: str, text: str | None = None) -> list[tuple[str, str]]:
@@ -94,10 +116,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def _upward(module: str, targets) -> list[str]:
     own = _layer(module)
-    if own is None:
-        return []
-    return [f"{module} ({LAYERS[own][0]}) imports {t}" for t in targets
-            if (module, t) not in UPWARD_ALLOWED and (_layer(t) is None or _layer(t) > own)]
+    return [f"{module} ({_layer_name(own)}) imports {t} ({_layer_name(_layer(t))})" for t in targets
+            if (module, t) not in UPWARD_ALLOWED and _layer(t) > own]
 
 
 def _graph(modules) -> dict[str, set[str]]:
@@ -110,9 +130,8 @@ def test_the_layer_table_names_modules_that_exist():
             assert member in MODULES, member
 
 
-def test_no_import_cycles_in_the_lower_layers():
-    lower = {m for m in MODULES if _layer(m) is not None}
-    cycles = _cycles(_graph(lower))
+def test_no_import_cycles():
+    cycles = _cycles(_graph(set(MODULES) - OLD_CLI))
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
 
 
@@ -121,12 +140,12 @@ def test_imports_only_point_down():
     assert not wrong, "\n".join(wrong)
 
 
-def test_no_private_name_crosses_a_lower_module_boundary():
+def test_no_private_name_crosses_a_module_boundary():
     wrong = []
     for module in MODULES:
         for target, name in _imports(module):
             private = name.startswith("_") and name != "__version__"
-            if private and target != module and (_layer(module) is not None or _layer(target) is not None):
+            if private and target != module and module not in OLD_CLI and target not in OLD_CLI:
                 wrong.append(f"{module} imports {target}.{name}")
     assert not wrong, "\n".join(wrong)
 
@@ -140,7 +159,7 @@ def test_the_checker_sees_a_cycle_an_upward_import_and_a_private_name():
     assert _cycles(graph)
     assert _upward("simulate.money", graph["simulate.money"])
     assert _upward("simulate.model.engine", graph["simulate.model.engine"]) == [
-        "simulate.model.engine (model) imports simulate.results.outlay"]
+        "simulate.model.engine (model) imports simulate.results.outlay (results)"]
     assert ("simulate.model.synth", "_private") in _imports("simulate.model.engine",
                                                              planted["simulate.model.engine"])
 

@@ -20,8 +20,8 @@ import pytest
 
 import simulate
 from simulate import analysis as an
-from simulate.notebook_build import NOTEBOOKS as NOTEBOOKS_SHIPPED
-from simulate.notebook_build import build_notebook, notebook
+from simulate.report.notebook_build import NOTEBOOKS as NOTEBOOKS_SHIPPED
+from simulate.report.notebook_build import build_notebook, notebook
 from simulate.report.render import _kernel_env, render_many
 from simulate.results.explain import yuan_number
 

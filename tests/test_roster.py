@@ -16,15 +16,10 @@ import pandas as pd
 import pytest
 
 from simulate.io.idnumber import mask_id
-from simulate.rosters.roster import (
-    PERSON_COLUMNS,
-    REJECTED_COLUMNS,
-    ROW_COLUMNS,
-    RosterError,
-    RosterMapping,
-    merge_rosters,
-    read_roster,
-)
+from simulate.rosters.cells import PERSON_COLUMNS, REJECTED_COLUMNS, ROW_COLUMNS
+from simulate.rosters.mapping import RosterError, RosterMapping
+from simulate.rosters.merge import merge_rosters
+from simulate.rosters.roster import read_roster
 from simulate.vocabulary import IDENTITY_IDS, identity_mask
 
 from _ids import check_char, make_id  # noqa: E402

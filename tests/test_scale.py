@@ -19,8 +19,9 @@ import pytest
 from simulate.cli import main
 from simulate.model.engine import compile_for_engine, tally
 from simulate.policy import load_scenario
-from simulate.model.region import county_seed, read_region, run_region
-from simulate.model.runner import run, tally_population
+from simulate.results.region import county_seed, read_region, run_region
+from simulate.model.runner import tally_population
+from simulate.results.run import run
 from simulate.model.synth import BLOCK, synthesize
 
 REPO = Path(__file__).resolve().parent.parent

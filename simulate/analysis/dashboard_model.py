@@ -26,7 +26,7 @@ from ..errors import SimulateError
 from ..results.outlay import Outlay
 from ..policy import Scenario, load_scenario
 from ..model.population import Population, read_population, read_villages
-from ..model.runner import run
+from ..results.run import run
 from ..model.synth import SyntheticPopulation, default_size, synthesize
 from ..vocabulary import SOURCE_IDS, label
 from .whatif import Change, WhatIf

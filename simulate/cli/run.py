@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SimulateError
-from ..model.region import run_region
-from ..model.runner import run as run_model
+from ..results.region import run_region
+from ..results.run import run as run_model
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
 from ..results.explain import TIMING_LABELS
 from ..results.frame_text import frame_text

@@ -16,8 +16,8 @@ from typing import Any
 from ..analysis import (
     EXTRAPOLATION_RULE,
     EXTRAPOLATION_RULE_ZH,
-    _lab,
-    _value_text,
+    column_label,
+    value_text,
     compare,
     expected_value,
     monte_carlo,
@@ -28,13 +28,13 @@ from ..analysis import (
     relabel,
     solve,
     sweep,
-    sweep_chart,
 )
 from ..errors import SimulateError
 from ..money import yuan_text
 from ..policy import load_scenario
 from ..report import report
 from ..report.publish import png_by_simulate, publish_file
+from ..report.sweep_chart import sweep_chart
 from ..results.frame_text import frame_text
 from ..results.outlay import ConservationError
 from ..vocabulary import SOURCE_IDS
@@ -116,7 +116,7 @@ def compare_cmd(args: argparse.Namespace) -> int:
             shown = shown.drop(columns=["reform"])
         else:
             shown["reform"] = shown["reform"].map(short)
-            shown = shown.rename(columns={"reform": _lab("reform", args.lang)})
+            shown = shown.rename(columns={"reform": column_label("reform", args.lang)})
         print(_text(shown, args.lang))
     return 0
 
@@ -142,7 +142,7 @@ def sweep_table(args: argparse.Namespace) -> int:
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
     shown = frame[keep].copy()
     # the parameter column: its readable name, values as written (never shown as a percentage)
-    shown[args.param] = [_value_text(v) for v in shown[args.param]]
+    shown[args.param] = [value_text(v) for v in shown[args.param]]
     shown = shown.rename(columns={args.param: param_label(args.param, args.lang, sc)})
     print(f"{sc.policy.title.get(args.lang)}" + ("：各资金来源支出（元）" if zh else ": outlay by funding source (yuan)"))
     print(_text(relabel(shown, args.lang), args.lang))
@@ -162,7 +162,7 @@ def solve_cmd(args: argparse.Namespace) -> int:
         print_json(r.to_json())
         return 0
     name = param_label(r.param, args.lang, sc)
-    src = _lab(r.source, args.lang)
+    src = column_label(r.source, args.lang)
     if args.lang == "zh":
         print(f"{name} = {r.value}：{src} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
               f"（{name} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）")
@@ -223,7 +223,7 @@ def montecarlo(args: argparse.Namespace) -> int:
 
 
 def _item_label(key: str, lang: str) -> str:
-    return _lab(key, lang)
+    return column_label(key, lang)
 
 
 def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
@@ -255,8 +255,8 @@ def expected(args: argparse.Namespace) -> int:
     print((f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}" if zh else
            f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"))
     for k, v in ev["by_source"].items():
-        print(f"  {_lab(k, args.lang)}{colon}{v:,.2f}")
-    print(f"  {_lab('fiscal_subsidy', args.lang)}{colon}{ev['fiscal_subsidy']:,.2f}")
+        print(f"  {column_label(k, args.lang)}{colon}{v:,.2f}")
+    print(f"  {column_label('fiscal_subsidy', args.lang)}{colon}{ev['fiscal_subsidy']:,.2f}")
     print(f"（单位：元；用时 {ev['elapsed_ms']} 毫秒）" if zh else f"(yuan; {ev['elapsed_ms']} ms)")
     return 0
 

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,12 @@ import numpy as np
 
 from ..errors import PopulationError, SimulateError
 from ..policy import Scenario, load_scenario
-from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
 from .population import Population, read_population, read_villages
-from .synth import SyntheticPopulation, synthesize
+from .synth import SyntheticPopulation, default_spec, synthesize
+
 
 _MALLOC_TUNED = False
 
@@ -225,25 +226,24 @@ def _silence_dask() -> None:
     warnings.filterwarnings("ignore", module="distributed")
 
 
-def run(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,
-        *, size: int | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
-        workers: int | None = None, chunk_blocks: int = 4, engine: str = "local",
-        scheduler: str | None = None, progress: bool | None = None,
-        counts: dict[str, int] | None = None) -> Outlay:
-    """Run a scenario over a population and return the :class:`~simulate.results.outlay.Outlay`.
+@dataclass(frozen=True)
+class RunTally:
+    """What one run counted, before it is read as money (``results.run`` makes the Outlay):
+    the scenario, its compiled tables, the tally, the villages and where the people came from."""
 
-    ``population`` is a person-level CSV path, a :class:`Population`, a
-    :class:`SyntheticPopulation`, or None for a synthetic one of ``size`` persons
-    (default: the area's residents) drawn with ``seed``; ``counts`` fixes the exact number
-    of persons holding an identity (e.g. from the departments' rosters).
+    scenario: Scenario
+    compiled: Compiled
+    tally: Tally
+    villages: Any
+    meta: dict[str, Any]
 
-    >>> import simulate
-    >>> out = simulate.run("scenarios/sinan-2021.yaml", size=10_000, seed=1)
-    >>> out.persons
-    10000
-    >>> sorted(out.to_json()["by_source"])[:2]
-    ['county_finance', 'health_commission']
-    """
+
+def run_tally(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,
+              *, size: int | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
+              workers: int | None = None, chunk_blocks: int = 4, engine: str = "local",
+              scheduler: str | None = None, progress: bool | None = None,
+              counts: dict[str, int] | None = None) -> RunTally:
+    """Count a scenario over a population (the arguments of :func:`simulate.results.run.run`)."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
     if isinstance(scenario, Scenario) and overrides:
         sc = sc.with_overrides(overrides)
@@ -266,16 +266,13 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
         villages = population.villages
     elif isinstance(population, Population):
         if comp.retention is not None:
-            from .synth import default_spec
             population = respond(comp, population, behaviour_rng(seed, 0),
                                  default_spec().full_participation_mask, default_spec().disabled_full)
         t = tally(comp, population)
         villages = population.villages
     else:
         raise PopulationError("population", f"cannot run on a {type(population).__name__}")
-    out = Outlay(sc, comp, t, villages, meta)
-    out.check_conservation()   # before anything prints money: exact, per tier (exit 3 if not)
-    return out
+    return RunTally(sc, comp, t, villages, meta)
 
 
 def person_results(scenario: Scenario, pop: Population) -> Any:

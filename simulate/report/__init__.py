@@ -83,7 +83,7 @@ def _run_folder(i: int, param: str, value: Any) -> str:
 
 
 def _value_shown(value: Any) -> str:
-    from ..analysis import _value_text
+    from ..analysis import value_text as _value_text
     return _value_text(value)
 
 

@@ -14,9 +14,11 @@ import subprocess
 import threading
 import time
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .. import __version__
 from ..analysis.dashboard_model import (
     DashboardModel,
     DashboardWhatIf,
@@ -26,7 +28,12 @@ from ..analysis.dashboard_model import (
 )
 from ..errors import SimulateError
 from ..money import yuan
+from ..resources import example_path, notebook_path
 from ..vocabulary import SOURCE_IDS, label
+from .fonts import CSS_FAMILY, css_font_face, use_chinese_font
+from .render import write_results
+from .story import Story
+from .workbook import write_estimate
 
 LABEL_WIDTH = "380px"
 CONTROL_WIDTH = "320px"
@@ -98,10 +105,7 @@ def page_font(model: DashboardModel) -> str:
     """A ``<style>`` embedding the Chinese glyphs the page can show (this machine's browser may
     have no CJK font): every character of the scenario files, the notebook and the modules whose
     words reach the screen, subset once when the dashboard starts."""
-    from importlib import resources
 
-    from .fonts import CSS_FAMILY, css_font_face
-    from ..resources import notebook_path
     texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
     texts.append(notebook_path("what_if.py").read_text("utf-8"))
     here = resources.files("simulate")
@@ -123,7 +127,6 @@ class DashboardApp:
                  population: str | None = None, output_root: str | Path | None = None) -> None:
         import ipywidgets as w
 
-        from .fonts import use_chinese_font
         use_chinese_font()   # the charts' Chinese labels
         self.w = w
         self.lang = lang
@@ -308,7 +311,6 @@ class DashboardApp:
         return wi
 
     def show(self) -> None:
-        from .story import Story
         wi, lang, m = self.last, self.lang, self.model
         if wi is None:
             return
@@ -347,10 +349,6 @@ class DashboardApp:
 
     def _workbook(self, _: Any = None) -> Path | None:
         """Write the comparison workbook where the box says and offer it as a download link."""
-        import simulate
-
-        from .story import Story
-        from .workbook import write_estimate
         if self.last is None:
             return None
         path = Path(self.workbook_path.value.strip()).expanduser()
@@ -360,7 +358,7 @@ class DashboardApp:
             write_estimate(path, self.last.what_if, lang=self.lang, what_if=self.last, tables=story.workbook_tables(),
                            provenance=[("人口" if self.lang == "zh" else "Population", self.model.population_text(self.lang)),
                                        ("随机种子" if self.lang == "zh" else "Seed", str(self.model.seed)),
-                                       ("软件版本" if self.lang == "zh" else "Version", f"simulate {simulate.__version__}")])
+                                       ("软件版本" if self.lang == "zh" else "Version", f"simulate {__version__}")])
         except (SimulateError, OSError) as exc:
             self._message(f'<div class="dash-error">{escape(str(exc).splitlines()[0])}</div>')
             return None
@@ -410,7 +408,6 @@ class DashboardApp:
 def find_scenario(scenario: str | Path) -> Path:
     """``scenario`` as given, else beside the working folder's parent (a notebook run from
     notebooks/), else the shipped example of that name."""
-    from ..resources import example_path
     p = Path(scenario)
     for candidate in (p, Path.cwd().parent / p):
         if candidate.is_file():
@@ -439,7 +436,6 @@ def start(scenario: str | Path | None = None, *, settings: dict[str, Any] | None
         app.update()
     display(app.widget())
     if output_dir and app.last is not None:
-        from .render import write_results
         write_results(output_dir, {"title": "参数试算看板 what-if dashboard", "headline": {
             "调整": app.last.changes_text("zh") or "无"}, "scenario": str(app.model.path),
             "overrides": app.overrides, "run_command": app.model.run_command(app.overrides),

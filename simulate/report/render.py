@@ -39,8 +39,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..notebook_build import build_notebook
+from ..errors import SimulateError
+from ..lifecycle import end_pool, quiet_child
+from .fonts import CSS_FAMILY, css_font_face
+from .notebook_build import build_notebook
 from .pdf import print_pdf
+from .publish import keep_aside, publishing
 from .safehtml import CSP_META, escape, with_csp
 
 NOTEBOOK_NAME = "report.ipynb"
@@ -215,7 +219,6 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
     one-line message on any failure of the run, :class:`simulate.report.publish.PublishError` if
     ``out_dir`` may not be written or replaced.
     """
-    from .publish import publishing
 
     started = time.perf_counter()
     notebook, out_dir = Path(notebook).resolve(), Path(out_dir).resolve()
@@ -309,7 +312,6 @@ def _read_results(work: Path) -> dict[str, Any]:
 
 def _keep_failed(work: Path, failed_dir: Path, name: str) -> Path | None:
     """Move the executed (failed) notebook to failed_dir/name, never over a user's file."""
-    from .publish import keep_aside
 
     executed = work / NOTEBOOK_NAME
     if not executed.is_file():
@@ -372,7 +374,6 @@ def _export_html(executed: Path, title: str, lang: str) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from simulate.report.fonts import CSS_FAMILY
 
     nb = nbformat.read(str(executed), as_version=4)
     nb.metadata["title"] = title
@@ -402,7 +403,6 @@ def _export_html(executed: Path, title: str, lang: str) -> str:
 
 def _with_fonts(page: str) -> str:
     """Fill the font marker with an @font-face subset covering the page's non-Latin text."""
-    from simulate.report.fonts import css_font_face
 
     return page.replace(_FONT_MARKER, css_font_face(_visible_text(page)), 1)
 
@@ -419,7 +419,6 @@ def _visible_text(page: str) -> str:
 def _render_job(notebook: str, out_dir: str, parameters: dict[str, Any],
                 options: dict[str, Any]) -> RunResult:
     """Worker entry point: one run, failures returned as a RunResult with ``error`` set."""
-    from ..errors import SimulateError
 
     started = time.perf_counter()
     options = dict(options)
@@ -447,7 +446,6 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
     CPUs (each run also starts a kernel process). The worker processes die with this one;
     on Ctrl-C, SIGTERM or an error they are ended at once.
     """
-    from ..lifecycle import end_pool, quiet_child
 
     outs = [Path(out).resolve() for _, out, _ in jobs]
     if len(set(outs)) != len(outs):
@@ -488,7 +486,6 @@ def render_folder(out_dir: Path | str,
     ``<out_dir name>.<run>.ipynb``. Raises :class:`ReportError` naming the failed runs (all
     runs in its ``runs`` attribute).
     """
-    from .publish import publishing
 
     target = Path(out_dir).resolve()
     relative = []
@@ -537,7 +534,6 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
     labels in first-seen order. Failed runs are listed as failed, linking their kept
     notebook. Written atomically; returns the index path.
     """
-    from simulate.report.fonts import CSS_FAMILY
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ..analysis.whatif import WhatIf, what_if
+from ..model.population import read_population, read_villages
 from ..money import yuan
+from ..policy import load_scenario
 from ..results.outlay import Outlay
-from .safehtml import escape, style
+from ..results.run import run
 from ..vocabulary import SOURCE_IDS, label
-from ..analysis.whatif import WhatIf
+from .charts import Bar, panels_chart, stacked_chart, village_chart
+from .render import write_results
+from .safehtml import escape, style
+from .workbook import write_estimate
 
 
 def T(zh: str, en: str, lang: str) -> str:
@@ -25,7 +34,6 @@ def T(zh: str, en: str, lang: str) -> str:
 
 def _css() -> str:
     """The report's screen and print rules (``report.css``, data beside this module)."""
-    from importlib import resources
     return "<style>\n" + resources.files("simulate.report").joinpath("report.css").read_text("utf-8") + "</style>\n"
 
 
@@ -234,7 +242,6 @@ class Story:
         lang, r = self.lang, self.result
         fen = r.source_fen()
         pays_any = (r.tables.pays > 0)
-        import numpy as np
         persons = np.einsum("tmv,tms->s", r.tally.counts, pays_any.astype(np.int64))
         total = int(fen.sum()) + r.fiscal_fen()
         h = r.budget()
@@ -272,7 +279,6 @@ class Story:
 
     def sources_chart(self, path: Path | str | None = None):
         """Individuals in their own panel; the fiscal subsidy beside the subsidising sources."""
-        from .charts import Bar, panels_chart
         lang, wi = self.lang, self.what_if
         runs = [wi.baseline, wi.what_if] if wi is not None else [self.result]
         names = list(wi.columns(lang)[:2]) if wi is not None else [""]
@@ -299,7 +305,6 @@ class Story:
         return section(T("按资助档次", "By subsidy tier", lang), body, self.late_text())
 
     def tiers_chart(self, path: Path | str | None = None):
-        from .charts import stacked_chart
         lang, r = self.lang, self.result
         tsf = r.tier_source_fen()
         names = {t.id: t.label.get(lang) for t in r.scenario.policy.tiers}
@@ -355,7 +360,6 @@ class Story:
                        escape(T("目标见“参保目标”表。", "Targets: see the participation targets table.", lang)))
 
     def villages_chart(self, path: Path | str | None = None):
-        from .charts import village_chart
         lang = self.lang
         vil = self.result.by_village(lang)
         return village_chart(list(vil.iloc[:, 1]), list(vil.iloc[:, 4]), list(vil.iloc[:, 3]),
@@ -449,8 +453,6 @@ class Story:
 
     def write(self, out_dir: Path | str, version: str) -> dict[str, Any]:
         """Write tables.xlsx (the 测算表) and results.json; returns the results."""
-        from .render import write_results
-        from .workbook import write_estimate
         out_dir = Path(out_dir)
         lang, r, wi = self.lang, self.result, self.what_if
         props = {"scenario": r.scenario.id, "changes": wi.changes_text("zh", 50) if wi else "",
@@ -492,10 +494,6 @@ def build(scenario: str | Path, overrides: dict[str, Any] | None = None, *, base
           seed: int = 0, size: int | None = None, population: str | None = None, lang: str = "zh",
           title: str | None = None) -> Story:
     """Run the report's scenario (and its baseline, for a what-if) and return its :class:`Story`."""
-    from ..policy import load_scenario
-    from ..model.population import read_population, read_villages
-    from ..model.runner import run
-    from ..analysis.whatif import what_if
     people: Any = None
     meta: dict[str, Any] = {}
     if population:

@@ -17,15 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .excel import display_width, sheet_name
+from ..analysis.whatif import WhatIf
 from ..policy.subsidy import TIMINGS, subsidy_shares
+from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS, label
-
-if TYPE_CHECKING:
-    from ..results.outlay import Outlay
-    from ..analysis.whatif import WhatIf
+from . import count_columns, percent_columns
+from .excel import display_width, sheet_name
 
 _W = {  # workbook words (zh, en)
     "summary": ("汇总", "Summary"), "calc": ("测算", "Calculation"), "calc_base": ("测算（基准）", "Calculation (baseline)"),
@@ -455,7 +454,6 @@ def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
     """One table with units in its headers, 是/否 for booleans and a 合计 row of SUM formulas."""
     from xlsxwriter.utility import xl_rowcol_to_cell as rc
 
-    from . import count_columns, percent_columns
     lang, f = book.lang, book.fmt
     ws, _ = book.sheet(name)
     cols = [str(c) for c in frame.columns]

@@ -10,15 +10,30 @@ split (``budget.*_split``). Every figure is integer fen and every part adds up t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..money import largest_remainder, yuan_number
 from ..vocabulary import SOURCE_IDS, label
 
-if TYPE_CHECKING:
-    from .outlay import Outlay
+
+
+class RunFigures(Protocol):
+    """The figures of a run the headline is made of (an :class:`~simulate.results.outlay.Outlay`
+    has them); named here so that the headline does not import the outlay that shows it."""
+
+    scenario: Any
+
+    @property
+    def persons(self) -> int: ...
+    @property
+    def enrolled(self) -> int: ...
+    def source_fen(self) -> np.ndarray: ...
+    def fiscal_fen(self) -> int: ...
+    def fiscal_split_fen(self) -> dict[str, int]: ...
+    def work_funds_fen(self) -> Any: ...
+    def awards_fen(self) -> int: ...
 
 #: County-level departments that pay subsidies, each its own line of the county's burden.
 COUNTY_DEPARTMENTS = ("veterans_affairs", "disabled_federation", "health_commission",
@@ -153,7 +168,7 @@ class Headline:
                                   self.per_capita(fen)}
                              for k, text, fen, t in self.rows(lang)])
 
-    def check(self, outlay: Outlay) -> None:
+    def check(self, outlay: RunFigures) -> None:
         """Raise AssertionError unless the headline adds up to the outlay's figures to the fen."""
         fen = outlay.source_fen()
         fiscal = outlay.fiscal_fen()
@@ -169,7 +184,7 @@ def _level_label(source_zh: str, source_en: str, level: str, percent: Any) -> tu
             f"{source_en}, {label(level, 'en')} share ({pct})")
 
 
-def headline(outlay: Outlay) -> Headline:
+def headline(outlay: RunFigures) -> Headline:
     """The budget headline of a run (fen), from its outlay by source, fiscal split and work funds."""
     pol = outlay.scenario.policy
     fen = {s: int(f) for s, f in zip(SOURCE_IDS, outlay.source_fen())}

@@ -1,7 +1,7 @@
 """The exact bill for departments' rosters (花名册): who pays what, and for whom (issue 7).
 
 :func:`roster_bill` reads each roster (:func:`simulate.rosters.roster.read_roster`), merges them
-into one person per ID number (:func:`simulate.rosters.roster.merge_rosters`), turns the persons
+into one person per ID number (:func:`simulate.rosters.merge.merge_rosters`), turns the persons
 into a :class:`~simulate.model.population.Population` and runs the cost engine on it. The result,
 a :class:`RosterBill`, holds:
 
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,15 +47,20 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from .. import labels
-from ..money import yuan_number, yuan_text
+from ..money import yuan_number
 from ..io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
-from ..results.outlay import Outlay
+from ..model.runner import person_results
+from ..results.outlay import Outlay, col
+from ..results.run import run
 from ..policy import Scenario, load_scenario
 from ..model.population import Population, Villages, read_villages
 from ..model.reference import resolve
-from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
-from ..policy.rules import Person
+from .mapping import RosterError, RosterMapping
+from .merge import RosterMerge, merge_rosters
+from .bill_folder import write_bill
+from .bill_tables import README_NAME, bill_column, masked_frame
+from .roster import read_roster
+from ..policy.rules import HUKOU_CODE, Person
 from ..io.safeio import MAX_VILLAGES
 from ..vocabulary import SOURCE_IDS, label
 
@@ -64,20 +68,12 @@ __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_N
 
 #: Village label for persons whose rosters give neither a village nor a town.
 NO_VILLAGE = "（未填）"
-README_NAME = "README.txt"
 #: Files a previous bill output holds; only such a directory is replaced by ``write``.
-
-_T = labels.pairs("bill")  # column labels of the bill's own tables (labels.yaml)
-
-
-def _c(key: str, lang: str) -> str:
-    return _T[key][0 if lang == "zh" else 1]
-
 
 def _with_reason(frame: pd.DataFrame, cols: list[str], lang: str) -> pd.DataFrame:
     """``cols`` of a rejected/duplicates frame plus the reason in ``lang``, columns labelled."""
-    out = frame[cols].rename(columns={k: _c(k, lang) for k in cols})
-    out[_c("reason", lang)] = frame["reason_zh" if lang == "zh" else "reason"]
+    out = frame[cols].rename(columns={k: bill_column(k, lang) for k in cols})
+    out[bill_column("reason", lang)] = frame["reason_zh" if lang == "zh" else "reason"]
     return out
 
 
@@ -91,7 +87,7 @@ def _masking(method: Any) -> Any:
     file names come from the rosters and may hide one)."""
     @functools.wraps(method)
     def masked(self: Any, lang: str = "zh") -> pd.DataFrame:
-        return _masked_frame(method(self, lang))
+        return masked_frame(method(self, lang))
     return masked
 
 
@@ -200,24 +196,21 @@ class RosterBill:
     def by_tier_frame(self, lang: str = "zh") -> pd.DataFrame:
         frame = self.outlay.by_tier(lang)
         frame = frame[frame[self.outlay_col("enrolled", lang)] > 0]
-        from ..results.outlay import col
         drop = ["tier", col("late", lang), col("refused", lang), col("not_enrolled", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
-        return frame.rename(columns={col("enrolled", lang): _c("persons", lang)}).reset_index(drop=True)
+        return frame.rename(columns={col("enrolled", lang): bill_column("persons", lang)}).reset_index(drop=True)
 
     @staticmethod
     def outlay_col(key: str, lang: str) -> str:
-        from ..results.outlay import col
         return col(key, lang)
 
     @_masking
     def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
-        from ..results.outlay import col
         frame = self.outlay.by_village(lang)
         drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang),
                 col("met", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
-        return frame.rename(columns={col("residents", lang): _c("persons", lang)})
+        return frame.rename(columns={col("residents", lang): bill_column("persons", lang)})
 
     def _multi_records(self, lang: str) -> list[dict[str, Any]]:
         """People on several lists or qualifying for several tiers, with stable keys."""
@@ -226,7 +219,7 @@ class RosterBill:
         out = []
         for r in self.persons.to_dict("records"):
             person = Person(frozenset(r["identities"]), int(r["age"]), r["sex"],
-                            int(r["disability_grade"]), "regular")
+                            int(r["disability_grade"]), "regular", r["hukou"])
             o = resolve(pol, person)
             if r["n_lists"] < 2 and len(o.eligible) < 2:
                 continue
@@ -252,18 +245,18 @@ class RosterBill:
         unit = "（元）" if lang == "zh" else " (yuan)"
         for r in self._multi_records(lang):
             row = {
-                _c("id_masked", lang): r["id_masked"], _c("name", lang): r["name"],
-                _c("village", lang): r["village"], _c("n_lists", lang): r["n_lists"],
-                _c("lists", lang): "、".join(r["lists"]),
-                _c("identities", lang): "、".join(label(i, lang) for i in r["identities"]),
-                _c("grade", lang): r["disability_grade"] or None,
-                _c("considered", lang): "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]),
-                _c("tier", lang): r["tier_label"],
-                _c("individual", lang): float(r["pays"].get("individual", 0)),
+                bill_column("id_masked", lang): r["id_masked"], bill_column("name", lang): r["name"],
+                bill_column("village", lang): r["village"], bill_column("n_lists", lang): r["n_lists"],
+                bill_column("lists", lang): "、".join(r["lists"]),
+                bill_column("identities", lang): "、".join(label(i, lang) for i in r["identities"]),
+                bill_column("grade", lang): r["disability_grade"] or None,
+                bill_column("considered", lang): "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]),
+                bill_column("tier", lang): r["tier_label"],
+                bill_column("individual", lang): float(r["pays"].get("individual", 0)),
             }
             for s in SOURCE_IDS[1:]:
                 row[label(s, lang) + unit] = float(r["pays"].get(s, 0))
-            row[_c("tie", lang)] = ("是" if lang == "zh" else "yes") if r["tie"] else ""
+            row[bill_column("tie", lang)] = ("是" if lang == "zh" else "yes") if r["tie"] else ""
             rows.append(row)
         frame = pd.DataFrame(rows)
         for s in SOURCE_IDS[1:]:   # keep only the sources that pay someone here
@@ -288,7 +281,7 @@ class RosterBill:
         yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
         for c in ("kept", "used"):
             frame[c] = [yes if v else no for v in frame[c]]
-        return frame.rename(columns={k: _c(k, lang) for k in cols})
+        return frame.rename(columns={k: bill_column(k, lang) for k in cols})
 
     @_masking
     def by_file_frame(self, lang: str = "zh") -> pd.DataFrame:
@@ -297,7 +290,7 @@ class RosterBill:
         total = {"file": "合计" if lang == "zh" else "total"}
         total.update({c: int(frame[c].sum()) for c in cols[1:]})
         frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-        return frame.rename(columns={k: _c(k, lang) for k in cols})
+        return frame.rename(columns={k: bill_column(k, lang) for k in cols})
 
     @_masking
     def persons_frame(self, lang: str = "zh") -> pd.DataFrame:
@@ -305,14 +298,14 @@ class RosterBill:
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
         frame = pd.DataFrame({
-            _c("id_masked", lang): [mask_id(x) for x in p["id_number"]],
-            _c("name", lang): p["name"], _c("village", lang): p["village_label"],
-            _c("age", lang): p["age"].astype(int),
-            _c("sex", lang): [({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]],
-            _c("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
-            _c("grade", lang): [int(g) or None for g in p["disability_grade"]],
-            _c("lists", lang): ["、".join(x) for x in p["lists"]],
-            _c("tier", lang): [tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]],
+            bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
+            bill_column("name", lang): p["name"], bill_column("village", lang): p["village_label"],
+            bill_column("age", lang): p["age"].astype(int),
+            bill_column("sex", lang): [({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]],
+            bill_column("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
+            bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
+            bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
+            bill_column("tier", lang): [tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]],
         })
         for s in SOURCE_IDS:
             if (p[f"{s}_fen"] > 0).any() or s == "individual":
@@ -330,141 +323,23 @@ class RosterBill:
         p = self.persons[self.persons[f"{source}_fen"] > 0]
         p = p.sort_values(["village_index", "id_number"], kind="stable")
         return pd.DataFrame({
-            _c("seq", lang): np.arange(1, len(p) + 1),
-            _c("name", lang): p["name"].to_numpy(),
-            _c("id_full", lang): p["id_number"].to_numpy(),
-            _c("town", lang): p["town"].to_numpy(),
-            _c("village", lang): p["village_label"].to_numpy(),
-            _c("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
-            _c("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
-            _c("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
-            _c("lists", lang): ["、".join(x) for x in p["lists"]],
+            bill_column("seq", lang): np.arange(1, len(p) + 1),
+            bill_column("name", lang): p["name"].to_numpy(),
+            bill_column("id_full", lang): p["id_number"].to_numpy(),
+            bill_column("town", lang): p["town"].to_numpy(),
+            bill_column("village", lang): p["village_label"].to_numpy(),
+            bill_column("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
+            bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
+            bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
+            bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
         })
 
     # ------------------------------------------------------------------ writing
 
     def write(self, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
-        """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt.
-
-        Published through :mod:`simulate.report.publish`: built beside ``out_dir`` and moved into
-        place at once, so a failure or Ctrl-C leaves no partial output; an existing
-        ``out_dir`` is replaced only when it is empty or holds a previous output of simulate
-        and nothing else.
-        """
-        from ..report.publish import publishing
-        with publishing(out_dir, "roster") as work:
-            self._write_into(work, lang)
-        return Path(out_dir)
-
-    def _write_into(self, folder: Path, lang: str) -> None:
-        from ..report.excel import write_workbook
-        zh = lang == "zh"
-        names = (("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
-                 if zh else ("by source", "by tier", "by village", "several identities", "rejected",
-                             "duplicates", "name conflicts", "rosters", "persons"))
-        frames = (self.by_source_frame(lang), self.by_tier_frame(lang), self.by_village_frame(lang),
-                  self.multi_identity_frame(lang),
-                  self.rejected_frame(lang), self.duplicates_frame(lang), self.name_conflicts_frame(lang),
-                  self.by_file_frame(lang), self.persons_frame(lang))
-        sheets = {n: _masked_frame(_nonempty(f, lang)) for n, f in zip(names, frames)}
-        money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-        from ..results.outlay import col
-        write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
-                       count_columns={_c("persons", lang), col("persons", lang)},
-                       percent_columns={col("share", lang)})
-        pay_dir = folder / "payment_lists"
-        pay_dir.mkdir()
-        os.chmod(pay_dir, 0o700)
-        written = []
-        for s in self.paying_sources():
-            # the ID column is the one place a full number belongs; a number hidden in a
-            # name, village or roster file name is masked here like everywhere else
-            frame = _masked_frame(self.payment_list(s, lang), keep=(_c("id_full", lang),))
-            total = pd.DataFrame([{_c("seq", lang): None, _c("name", lang): "合计" if zh else "total",
-                                   _c("amount", lang): frame[_c("amount", lang)].sum()}])
-            title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
-            path = pay_dir / f"{s}.xlsx"
-            write_workbook(path, {title[:31]: pd.concat([frame, total], ignore_index=True),
-                                  ("说明" if zh else "about"): _masked_frame(self._about_frame(s, frame, lang))},
-                           money_columns={_c("amount", lang), _c("individual", lang)},
-                           count_columns={_c("seq", lang)})
-            os.chmod(path, 0o600)
-            written.append((s, len(frame), int(self.persons[f"{s}_fen"].sum())))
-        (folder / "bill.json").write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n",
-                                          "utf-8")
-        (folder / README_NAME).write_text(mask_ids_in_text(self._readme(written)), "utf-8")
-
-    def _about_frame(self, source: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-        pol = self.scenario.policy
-        zh = lang == "zh"
-        items = [("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
-                 ("资金来源" if zh else "funding source", label(source, lang)),
-                 ("人数" if zh else "persons", str(len(frame))),
-                 ("合计（元）" if zh else "total (yuan)", yuan_text(int(self.persons[f"{source}_fen"].sum()))),
-                 ("年龄计算日" if zh else "ages on", self.as_of.isoformat()),
-                 ("名册" if zh else "rosters", "、".join(self.files)),
-                 ("注意" if zh else "note",
-                  "本表含完整身份证号码，仅供代缴经办使用，勿外传。" if zh else
-                  "This sheet holds full ID numbers: for the paying office only, do not pass on.")]
-        return pd.DataFrame(items, columns=["项目" if zh else "item", "内容" if zh else "value"])
-
-    def _readme(self, written: list[tuple[str, int, int]]) -> str:
-        pol = self.scenario.policy
-        lines = [
-            f"花名册资助参保核算 / Roster bill — {pol.title.zh}（{pol.document.number}）",
-            f"scenario: {self.scenario.id}; ages on {self.as_of.isoformat()}; "
-            f"rosters: {', '.join(self.files)}",
-            f"persons {len(self.persons)}; rows read {self.rows_read} = used {self.rows_used} "
-            f"+ rejected {self.rows_rejected}",
-            "",
-            "完整身份证号码只出现在 payment_lists/ 目录下的代缴名单中，请妥善保管、勿外传。",
-            "FULL ID NUMBERS are in payment_lists/*.xlsx ONLY (one file per paying department).",
-            "Every other file (bill.xlsx, bill.json, this README) shows masked numbers",
-            "(first 6 digits, 8 stars, last 4).",
-            "",
-            "Files:",
-            "  bill.xlsx    汇总 (by source), 按档次 (by tier), 按村 (by village), 多重身份 (people",
-            "               qualifying for several tiers: one subsidy, the tiers considered),",
-            "               剔除记录 (rejected rows with reasons), 重复记录 (duplicates),",
-            "               姓名不一致 (same ID, different names), 名册统计 (per roster), 人员明细 — masked",
-            "  bill.json    the same figures as JSON — masked",
-            "  payment_lists/<source>.xlsx  代缴名单 — FULL ID NUMBERS:",
-        ]
-        for s, n, fen in written:
-            lines.append(f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: "
-                         f"{n} persons, {yuan_text(fen)} yuan")
-        if not written:
-            lines.append("    (none: no department pays for anyone on these rosters)")
-        return "\n".join(lines) + "\n"
-
-
-def _masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy of a sheet with every ID-like number in its headers and text cells masked
-    (and any whole number of 14 or more digits, which can only be an ID read as a number);
-    the columns in ``keep`` (a payment list's ID column) are left as they are."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if column in keep or values.dtype.kind not in "iuO":   # floats are money, not IDs
-            continue
-        if values.dtype.kind == "O" or (values.abs() >= 10 ** 13).any():
-            out[column] = [_masked_cell(v) for v in values]
-    return out.rename(columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep
-                               and isinstance(c, str)})
-
-
-def _masked_cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_ids_in_text(value)
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) >= 10 ** 13:
-        return mask_ids_in_text(str(value))
-    return value
-
-
-def _nonempty(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    if len(frame.columns) == 0:
-        return pd.DataFrame({("说明" if lang == "zh" else "note"): ["无" if lang == "zh" else "none"]})
-    return frame
+        """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt
+        (:func:`simulate.rosters.bill_folder.write_bill`)."""
+        return write_bill(self, out_dir, lang)
 
 
 def _general(lang: str) -> str:
@@ -529,7 +404,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
 
     ``mapping`` (a :class:`RosterMapping`, a mapping YAML path or None for the default)
     applies to every file; ``as_of`` is the day ages are read on (default: 1 January of
-    the benefit year). Raises :class:`~simulate.rosters.roster.RosterError` (``FILE: reason``, no
+    the benefit year). Raises :class:`~simulate.rosters.mapping.RosterError` (``FILE: reason``, no
     full ID number) when a file or the mapping cannot be used.
 
     >>> bill = roster_bill("scenarios/sinan-2021.yaml",
@@ -537,7 +412,6 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
-    from ..model.runner import person_results, run
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not files:
         raise SimulateError("roster", "no roster files given")
@@ -571,6 +445,8 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
         villages=villages,
         person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
         rows_read=merged.rows_read,
+        # 户籍 type as the population reader codes it, so `hukou:` rules restrict the bill
+        hukou=np.array([HUKOU_CODE[h] for h in persons["hukou"]], np.uint8),
     )
     # the rosters are the people the departments pay for: no behavioural response thins them
     if sc.policy.behaviour.model != "none":

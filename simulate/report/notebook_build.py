@@ -13,7 +13,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from .resources import folder
+from ..resources import folder
 
 #: The notebooks shipped in ``notebooks/`` (script stems; the built notebook is ``<stem>.ipynb``).
 NOTEBOOKS = ("scenario_report", "sweep_report", "quickstart", "what_if")

@@ -6,7 +6,7 @@ A region file is a CSV (UTF-8 or GBK) with the columns ``county, scenario, popul
 size in persons, a person-level CSV (relative to the region file), or empty for the
 scenario area's residents. City and province come from each scenario's ``county`` block.
 
->>> from simulate.model.region import run_region
+>>> from simulate.results.region import run_region
 >>> r = run_region("scenarios/region-example.csv", seed=1, workers=1)
 >>> [c["county"] for c in r.to_json()["counties"]][:2]
 ['思南县', '郎溪县']
@@ -27,7 +27,7 @@ from ..money import to_fen, yuan, yuan_number
 from ..numtext import MAX_DIGITS, ascii_digits
 from ..policy import load_scenario
 from ..vocabulary import SOURCE_IDS, label
-from .runner import run
+from .run import run
 
 COLUMNS = ("county", "scenario", "population")
 

@@ -1,0 +1,49 @@
+"""What every table of a roster bill shares: its column labels (labels.yaml) and the masking
+of ID-like numbers in every sheet but a payment list's ID column."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import labels
+from ..io.idnumber import mask_ids_in_text
+
+README_NAME = "README.txt"
+
+_T = labels.pairs("bill")  # column labels of the bill's own tables (labels.yaml)
+
+
+def bill_column(key: str, lang: str) -> str:
+    """The label of a bill column ``key`` in ``lang``."""
+    return _T[key][0 if lang == "zh" else 1]
+
+
+def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of a sheet with every ID-like number in its headers and text cells masked
+    (and any whole number of 14 or more digits, which can only be an ID read as a number);
+    the columns in ``keep`` (a payment list's ID column) are left as they are."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if column in keep or values.dtype.kind not in "iuO":   # floats are money, not IDs
+            continue
+        if values.dtype.kind == "O" or (values.abs() >= 10 ** 13).any():
+            out[column] = [masked_cell(v) for v in values]
+    return out.rename(columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep
+                               and isinstance(c, str)})
+
+
+def masked_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_ids_in_text(value)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) >= 10 ** 13:
+        return mask_ids_in_text(str(value))
+    return value
+
+
+def nonempty(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    if len(frame.columns) == 0:
+        return pd.DataFrame({("说明" if lang == "zh" else "note"): ["无" if lang == "zh" else "none"]})
+    return frame
