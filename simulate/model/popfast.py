@@ -112,7 +112,8 @@ def _mix(h: np.ndarray) -> np.ndarray:
     h = h * np.uint64(0xFF51AFD7ED558CCD)
     h = h ^ (h >> np.uint64(33))
     h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
+    out: np.ndarray = h ^ (h >> np.uint64(33))
+    return out
 
 
 def hash_strings(column: pa.Array) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -273,7 +274,7 @@ def columns_of(out: dict[str, list], villages: Villages, rejected: list[dict], r
 read_population_csv = read_population
 
 
-def parse_row(row: list[str], col: dict[str, int], n: int, where: str, width: int) -> dict:
+def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width: int) -> dict:
     def err(column: str, reason: str) -> PopulationError:
         return PopulationError(f"{where}: row {n}, column {column}", reason)
 

@@ -26,7 +26,6 @@ from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond,
 from .population import Population, read_population, read_villages
 from .synth import SyntheticPopulation, default_spec, synthesize
 
-
 _MALLOC_TUNED = False
 
 

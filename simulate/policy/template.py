@@ -118,7 +118,8 @@ timing:                                # 征缴时间
     mode: full_financing               # not_accepted 不予参保；same_as_regular 与征缴期相同
     section: （条款）
   assumption: true
-  note: "Template: the usual collection period (September to December of the year before); replace with the notice's dates."
+  note: "Template: the usual collection period (September to December of the year before);
+    replace with the notice's dates."
   note_zh: "模板：按常见征缴期（上一年9月至12月）填写，请按文件改写。"
 
 targets:                               # 参保目标

@@ -10,6 +10,7 @@ The round trip gives an identical validated :class:`Policy`.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -100,11 +101,11 @@ def _flow(value: Any) -> str:
         if isinstance(v, list):
             return [plain(x) for x in v]
         return v if isinstance(v, (str, bool, int)) and not isinstance(v, float) else _text(v)
-    return yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True,
-                          width=10_000).strip()
+    return str(yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True,
+                              width=10_000)).strip()
 
 
-def _shares_text(shares: list[dict]) -> str:
+def _shares_text(shares: list[dict[str, Any]]) -> str:
     """Shares as ``source: amount=N; source: percent=P; source: rest``."""
     parts = []
     for sh in shares:
@@ -145,13 +146,13 @@ def rule_zh(rule: Any) -> str:
     return " 且 ".join(parts)
 
 
-def _payers_zh(sub: dict) -> str:
+def _payers_zh(sub: dict[str, Any]) -> str:
     if sub.get("shares"):
         return "；".join(label(str(sh.get("source"))) for sh in sub["shares"]) + "；个人缴纳余额"
     return label(str(sub["source"])) if sub.get("source") else ""
 
 
-def tier_row(tier: dict) -> list[str]:
+def tier_row(tier: dict[str, Any]) -> list[str]:
     """One raw tier as the cells of its row in sheet 资助档次."""
     sub = tier.get("subsidy") or {}
     label = tier.get("label") or {}
@@ -168,7 +169,7 @@ def tier_row(tier: dict) -> list[str]:
     return exact + [rule_zh(tier.get("eligibility")), _payers_zh(sub)]
 
 
-def write_policy_workbook(raw: dict, out: Path) -> None:
+def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
     """Write a validated scenario's data (``Scenario.raw``) as a two-sheet workbook."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -226,7 +227,7 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true or false (是/否), got {shorten(text)!r}")
 
 
-def _shares(text: str) -> list[dict]:
+def _shares(text: str) -> list[dict[str, Any]]:
     out = []
     for part in text.replace("；", ";").split(";"):
         part = part.strip()
@@ -235,7 +236,8 @@ def _shares(text: str) -> list[dict]:
         source, sep, what = part.replace("：", ":").partition(":")
         what = what.strip()
         if not sep or not source.strip():
-            raise ValueError(f"a share is 'source: amount=N', 'source: percent=P' or 'source: rest', got {shorten(part)!r}")
+            raise ValueError("a share is 'source: amount=N', 'source: percent=P' or 'source: rest', "
+                             f"got {shorten(part)!r}")
         share: dict[str, Any] = {"source": source.strip()}
         if what == "rest":
             share["rest"] = True
@@ -246,12 +248,13 @@ def _shares(text: str) -> list[dict]:
             percent_from_text(what[8:])
             share["percent"] = what[8:].strip()
         else:
-            raise ValueError(f"a share is 'source: amount=N', 'source: percent=P' or 'source: rest', got {shorten(part)!r}")
+            raise ValueError("a share is 'source: amount=N', 'source: percent=P' or 'source: rest', "
+                             f"got {shorten(part)!r}")
         out.append(share)
     return out
 
 
-def _tier_from_row(cells: list[str], where_of) -> dict:
+def _tier_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str, Any]:
     """A raw tier from its row; each cell checked by its kind, errors naming the cell."""
     tier: dict[str, Any] = {}
     sub: dict[str, Any] = {}
@@ -292,9 +295,9 @@ def _tier_from_row(cells: list[str], where_of) -> dict:
     return tier
 
 
-def _unflatten(rows: list[tuple[str, str, int]], book: str) -> dict:
+def _unflatten(rows: list[tuple[str, str, int]], book: str) -> dict[str, Any]:
     """Dotted paths back to nested data; numeric segments are list positions."""
-    root: dict = {}
+    root: dict[str, Any] = {}
     for path, value, row in rows:
         parts = path.split(".")
         node: Any = root
@@ -323,13 +326,13 @@ def _unflatten(rows: list[tuple[str, str, int]], book: str) -> dict:
     return root
 
 
-def _sheet_rows(wb, name: str, book: str) -> list[list[str]]:
+def _sheet_rows(wb: Any, name: str, book: str) -> list[list[str]]:
     if name not in wb.sheetnames:
         raise ScenarioError(book, f"the workbook has no sheet {name} (sheets: {', '.join(wb.sheetnames)})")
     return [[_cell_text(v) for v in row] for row in wb[name].iter_rows(values_only=True)]
 
 
-def read_policy_workbook(path: str | Path) -> tuple[dict, Policy]:
+def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
     """The raw scenario and its validated Policy from a workbook written by
     :func:`write_policy_workbook` (and edited by hand); ScenarioError naming sheet, row and column."""
     book = str(path)
@@ -367,7 +370,7 @@ def read_policy_workbook(path: str | Path) -> tuple[dict, Policy]:
     return raw, policy
 
 
-def _error_place(exc: ValidationError, raw: dict, params: list[tuple[str, str, int]],
+def _error_place(exc: ValidationError, raw: dict[str, Any], params: list[tuple[str, str, int]],
                  tier_rows: list[int], book: str) -> str:
     """Sheet, row and column of the first problem pydantic found."""
     first = exc.errors(include_url=False)[0]
@@ -388,8 +391,8 @@ def _error_place(exc: ValidationError, raw: dict, params: list[tuple[str, str, i
     return f"{book}: sheet {PARAM_SHEET} ({dotted or 'scenario'})"
 
 
-def scenario_yaml(raw: dict) -> str:
+def scenario_yaml(raw: dict[str, Any]) -> str:
     """The raw scenario as YAML text (values as the workbook gave them; quotes keep them exact)."""
     import yaml
     head = "# 由 simulate policy-from-excel 从工作簿生成；可直接编辑后用 simulate validate 检查。\n"
-    return head + yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=120)
+    return head + str(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=120))
