@@ -101,6 +101,21 @@ def rate_label(key: str, lang: str = "zh") -> str:
     return (f"{label(key, 'zh')}占人口比例" if zh else f"{label(key, 'en')}: share of persons")
 
 
+def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, tuple[float, float]]:
+    """Each uncertain rate's (low, high) as floats, its key and range checked."""
+    for key, rng_ in ranges.items():
+        try:
+            low, high = (float(x) for x in rng_)
+        except (TypeError, ValueError):
+            raise SimulateError(f"rates.{key}", f"expected (low, high), got {rng_!r}") from None
+        if low > high:
+            raise SimulateError(f"rates.{key}", f"low {low} is above high {high}")
+        spec_with(base_spec, {key: low})   # checks the key and the range
+        spec_with(base_spec, {key: high})
+        ranges[key] = (low, high)
+    return ranges
+
+
 def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | None = None,
                 rates: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
                 overrides: Mapping[str, Any] | None = None, spec: SynthSpec | None = None):
@@ -126,17 +141,7 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
         raise SimulateError("--draws", f"must be a whole number, at least 1 (got {draws!r})")
     sc = scenario_of(scenario, overrides)
     base_spec = spec or default_spec()
-    ranges = dict(default_rate_ranges(sc, base_spec) if rates is None else rates)
-    for key, rng_ in ranges.items():
-        try:
-            low, high = (float(x) for x in rng_)
-        except (TypeError, ValueError):
-            raise SimulateError(f"rates.{key}", f"expected (low, high), got {rng_!r}") from None
-        if low > high:
-            raise SimulateError(f"rates.{key}", f"low {low} is above high {high}")
-        spec_with(base_spec, {key: low})   # checks the key and the range
-        spec_with(base_spec, {key: high})
-        ranges[key] = (low, high)
+    ranges = _checked_ranges(dict(default_rate_ranges(sc, base_spec) if rates is None else rates), base_spec)
     children = np.random.SeedSequence(seed).spawn(draws)
     rows = []
     for i, child in enumerate(children):

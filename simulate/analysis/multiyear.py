@@ -77,6 +77,24 @@ def _aged_spec(spec: SynthSpec, ageing: float, years: int) -> SynthSpec:
     return dataclasses.replace(spec, age_sex=lookup_table(codes, q.ravel()))
 
 
+def _checked_drift(years: int, drift: dict[str, float], method: str) -> tuple[float, float]:
+    """(ageing, out-migration) of a multi-year path, after checking its arguments."""
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 50:
+        raise SimulateError("--years", f"must be a whole number from 1 to 50 (got {years!r})")
+    unknown = set(drift) - {"ageing", "out_migration"}
+    if unknown:
+        raise SimulateError("drift", f"unknown drift {sorted(unknown)[0]!r} (ageing, out_migration)")
+    ageing = float(drift.get("ageing", 0.0))
+    out_mig = float(drift.get("out_migration", 0.0))
+    if not 0 <= out_mig < 1:
+        raise SimulateError("--out-migration", f"must be a share from 0 to below 1, got {out_mig}")
+    if not -0.5 < ageing < 1:
+        raise SimulateError("--ageing", f"must be a yearly relative change between -0.5 and 1, got {ageing}")
+    if method not in ("simulate", "expected"):
+        raise SimulateError("--method", f"unknown method {method!r} (simulate or expected)")
+    return ageing, out_mig
+
+
 def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[str, float] | None = None,
                size: int | None = None, seed: int = 0, method: str = "simulate",
                standards: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
@@ -98,20 +116,8 @@ def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[s
     ([2024, 2025, 2026], [380, 400, 400], [10000, 9900, 9801])
     """
     import pandas as pd
-    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 50:
-        raise SimulateError("--years", f"must be a whole number from 1 to 50 (got {years!r})")
     drift = dict(drift or {})
-    unknown = set(drift) - {"ageing", "out_migration"}
-    if unknown:
-        raise SimulateError("drift", f"unknown drift {sorted(unknown)[0]!r} (ageing, out_migration)")
-    ageing = float(drift.get("ageing", 0.0))
-    out_mig = float(drift.get("out_migration", 0.0))
-    if not 0 <= out_mig < 1:
-        raise SimulateError("--out-migration", f"must be a share from 0 to below 1, got {out_mig}")
-    if not -0.5 < ageing < 1:
-        raise SimulateError("--ageing", f"must be a yearly relative change between -0.5 and 1, got {ageing}")
-    if method not in ("simulate", "expected"):
-        raise SimulateError("--method", f"unknown method {method!r} (simulate or expected)")
+    ageing, out_mig = _checked_drift(years, drift, method)
     sc = scenario_of(scenario, overrides)
     pol = sc.policy
     base_spec = spec or default_spec()

@@ -57,6 +57,38 @@ def _source_fen(out: Outlay, source: str) -> int:
     return int(out.source_fen()[SOURCE_IDS.index(source)])
 
 
+def _check_source(source: str) -> None:
+    if source not in SOURCE_IDS and source not in ("fiscal_subsidy", "subsidies"):
+        options = list(SOURCE_IDS) + ["fiscal_subsidy", "subsidies"]
+        hint = difflib.get_close_matches(source, options, n=1)
+        raise SimulateError("--source", f"unknown source {source!r}"
+                            + (f" (did you mean {hint[0]}?)" if hint else f" (one of {', '.join(options)})"))
+
+
+def _budget_fen(budget_yuan: Any) -> int:
+    """The budget in whole fen (yuan read with decimal rules, rounded down)."""
+    budget = Decimal(number(budget_yuan, "--budget")) * 100
+    if not budget.is_finite() or budget < 0:
+        raise SimulateError("--budget", f"must be a non-negative amount in yuan, got {budget_yuan!r}")
+    return int(budget.to_integral_value(rounding="ROUND_FLOOR"))
+
+
+def _grid(lo: Any, hi: Any, step: Any) -> tuple[Decimal, Decimal, int]:
+    """(lo, step, number of steps) of the search grid ``lo + k * step``, checked."""
+    d_lo, d_hi = Decimal(number(lo, "--lo")), Decimal(number(hi, "--hi"))
+    d_step = Decimal(number(step if step is not None else 1, "--step"))
+    if d_step <= 0:
+        raise SimulateError("--step", f"must be positive, got {step}")
+    check_fen_grid(d_step, "--step", "step")
+    check_fen_grid(d_lo, "--lo", "--lo")
+    if d_hi <= d_lo:
+        raise SimulateError("--hi", f"must be above --lo ({lo}), got {hi}")
+    n_steps = int((d_hi - d_lo) / d_step)
+    if n_steps < 1:
+        raise SimulateError("--step", f"step {d_step} is larger than the range {d_lo}..{d_hi}")
+    return d_lo, d_step, n_steps
+
+
 def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_yuan: Any,
           lo: Any, hi: Any, step: Any = None,
           population: Population | SyntheticPopulation | str | Path | None = None,
@@ -77,27 +109,10 @@ def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_
     >>> r.outlay_fen <= r.budget_fen < r.next_outlay_fen
     True
     """
-    if source not in SOURCE_IDS and source not in ("fiscal_subsidy", "subsidies"):
-        options = list(SOURCE_IDS) + ["fiscal_subsidy", "subsidies"]
-        hint = difflib.get_close_matches(source, options, n=1)
-        raise SimulateError("--source", f"unknown source {source!r}"
-                            + (f" (did you mean {hint[0]}?)" if hint else f" (one of {', '.join(options)})"))
+    _check_source(source)
     sc = scenario_of(scenario, overrides)
-    budget = Decimal(number(budget_yuan, "--budget")) * 100
-    if not budget.is_finite() or budget < 0:
-        raise SimulateError("--budget", f"must be a non-negative amount in yuan, got {budget_yuan!r}")
-    budget_fen = int(budget.to_integral_value(rounding="ROUND_FLOOR"))
-    d_lo, d_hi = Decimal(number(lo, "--lo")), Decimal(number(hi, "--hi"))
-    d_step = Decimal(number(step if step is not None else 1, "--step"))
-    if d_step <= 0:
-        raise SimulateError("--step", f"must be positive, got {step}")
-    check_fen_grid(d_step, "--step", "step")
-    check_fen_grid(d_lo, "--lo", "--lo")
-    if d_hi <= d_lo:
-        raise SimulateError("--hi", f"must be above --lo ({lo}), got {hi}")
-    n_steps = int((d_hi - d_lo) / d_step)
-    if n_steps < 1:
-        raise SimulateError("--step", f"step {d_step} is larger than the range {d_lo}..{d_hi}")
+    budget_fen = _budget_fen(budget_yuan)
+    d_lo, d_step, n_steps = _grid(lo, hi, step)
     pop = common_population(sc, population, size, seed)
     cache: dict[int, int] = {}
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..io.idnumber import mask_ids_in_text
 from ..money import yuan_text
-from ..report.excel import write_workbook
+from ..report import excel
 from ..report.publish import publishing
 from ..results.outlay import col
 from ..vocabulary import label
@@ -42,7 +42,7 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
               bill.by_file_frame(lang), bill.persons_frame(lang))
     sheets = {n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)}
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-    write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
+    excel.write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
                    count_columns={bill_column("persons", lang), col("persons", lang)},
                    percent_columns={col("share", lang)})
     pay_dir = folder / "payment_lists"
@@ -57,7 +57,7 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
                                bill_column("amount", lang): frame[bill_column("amount", lang)].sum()}])
         title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
         path = pay_dir / f"{s}.xlsx"
-        write_workbook(path, {title[:31]: pd.concat([frame, total], ignore_index=True),
+        excel.write_workbook(path, {title[:31]: pd.concat([frame, total], ignore_index=True),
                               ("说明" if zh else "about"): masked_frame(_about_frame(bill, s, frame, lang))},
                        money_columns={bill_column("amount", lang), bill_column("individual", lang)},
                        count_columns={bill_column("seq", lang)})

@@ -502,14 +502,14 @@ def test_leak_error_pickles_for_sweep_workers():
 
 def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, capsys):
     """Something writes a full number into the bill folder: nothing is published, exit 2."""
-    from simulate.rosters.bill import RosterBill
-    real = RosterBill._write_into
+    from simulate.rosters import bill_folder
+    real = bill_folder._write_into
 
-    def leaky(self, folder, lang):
-        real(self, folder, lang)
+    def leaky(bill, folder, lang):
+        real(bill, folder, lang)
         (folder / "extra.txt").write_text(f"oops {grouped(H[0])}\n", "utf-8")
 
-    monkeypatch.setattr(RosterBill, "_write_into", leaky)
+    monkeypatch.setattr(bill_folder, "_write_into", leaky)
     out = tmp_path / "out"
     rc = main(["roster", str(SCENARIO), *map(str, rosters), "--out", str(out)])
     err = capsys.readouterr().err
