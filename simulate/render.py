@@ -85,6 +85,7 @@ class RunResult:
     error: str | None = None
     failed_notebook: Path | None = None
     pdf_skipped: str | None = None   # why report.pdf was not printed (no Chromium, …)
+    timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds (see timings_text)
 
     @property
     def ok(self) -> bool:
@@ -106,8 +107,16 @@ class RunResult:
 
 # --------------------------------------------------------------------------- parameters
 
+def _skip_slow_validators() -> None:
+    """Keep jsonschema (imported by nbformat, papermill, nbconvert) from loading rfc3987_syntax,
+    whose import compiles 38 Lark grammars (1.5-4 s on this machine) for the "iri" format
+    checks that notebook validation never uses; jsonschema skips those checks on ImportError."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def notebook_parameters(notebook: Path | str) -> dict[str, Any]:
     """The parameters a notebook declares (papermill's inspection: name -> default etc.)."""
+    _skip_slow_validators()
     import papermill
 
     path = Path(notebook)
@@ -222,12 +231,16 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
     with publishing(out_dir, "report") as work:
         try:
             values, html_lang = _checked_parameters(notebook, params, work, lang)
+            clock = _Stopwatch(started)
             _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
+            clock.lap("kernel+execution")
             results = _read_results(work)
             title = str(params.get("title") or results.get("title") or out_dir.name)
             (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
                                           encoding="utf-8")
+            clock.lap("html")
             pdf_skipped = print_pdf(work / HTML_NAME, work / PDF_NAME)   # None when printed
+            clock.lap("pdf")
             if pdf_skipped:   # the report stands without it; say so where the user looks
                 (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n",
                                                      encoding="utf-8")
@@ -241,14 +254,62 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
             if failed is not None and exc.failed_notebook is None:
                 message = f"{message} (notebook kept at {failed})"
             raise ReportError(message, failed) from exc
+    seconds = time.perf_counter() - started
     return RunResult(name=out_dir.name, out_dir=out_dir, parameters=params,
-                     seconds=time.perf_counter() - started, results=results,
-                     artifacts=artifacts, pdf_skipped=pdf_skipped)
+                     seconds=seconds, results=results, artifacts=artifacts, pdf_skipped=pdf_skipped,
+                     timings=clock.breakdown(out_dir / NOTEBOOK_NAME, seconds))
+
+
+class _Stopwatch:
+    """Seconds per stage of one run (issue 16 item 1: where the report's wait goes)."""
+
+    def __init__(self, started: float) -> None:
+        self.stages: dict[str, float] = {"setup": time.perf_counter() - started}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self._last
+        self._last = now
+
+    def breakdown(self, executed: Path, total: float) -> dict[str, float]:
+        """The stages, with kernel+execution split by the notebook's own cell times
+        (papermill records each cell's duration): kernel start/stop is the remainder."""
+        stages = dict(self.stages)
+        cells = cell_seconds(executed)
+        both = stages.pop("kernel+execution", 0.0)
+        execution = sum(cells.values())
+        stages = {"setup": stages.get("setup", 0.0), "kernel": max(both - execution, 0.0),
+                  "execution": execution, **{k: v for k, v in stages.items() if k != "setup"}}
+        stages.update({f"  cell {k}": v for k, v in cells.items() if v >= 0.05})
+        stages["total"] = total
+        return stages
+
+
+def cell_seconds(executed: Path) -> dict[str, float]:
+    """Seconds per executed cell, keyed 'N [first line]' (papermill's metadata), {} if unreadable."""
+    try:
+        nb = json.loads(Path(executed).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, float] = {}
+    for index, cell in enumerate(nb.get("cells", [])):
+        duration = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if isinstance(duration, (int, float)):
+            source = cell.get("source", "")
+            out[f"{index + 1} [{_first_line(''.join(source) if isinstance(source, list) else source, 40)}]"] = float(duration)
+    return out
+
+
+def timings_text(timings: Mapping[str, float]) -> str:
+    """The breakdown as lines 'stage  seconds' for --timings and the benchmarks."""
+    return "\n".join(f"{stage:<48} {seconds:6.2f} s" for stage, seconds in timings.items())
 
 
 def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: float,
              start_timeout: float) -> None:
     """papermill into work/report.ipynb; errors become ReportError naming cell and error."""
+    _skip_slow_validators()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -364,6 +425,7 @@ body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
 def _export_html(executed: Path, title: str, lang: str) -> str:
     """HTML of the executed notebook without code, prompts or any script, fonts inline, under
     a Content-Security-Policy forbidding scripts; the same notebook gives the same bytes."""
+    _skip_slow_validators()
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter

@@ -187,6 +187,8 @@ def _report_parsers(sub) -> None:
                    help="compare with this scenario (default: the scenario without --set, or a variant's parent)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--timings", action="store_true",
+                   help="print where the time went (setup, kernel, execution, HTML, PDF, slow cells)")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--size", type=_size)
     g.add_argument("--population", metavar="FILE")
@@ -210,6 +212,9 @@ def _report_cmd(args) -> int:
           + ", ".join(run.artifacts))
     if run.pdf_skipped:
         print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
+    if getattr(args, "timings", False):
+        from .render import timings_text
+        print(timings_text(run.timings))
     return 0
 
 
