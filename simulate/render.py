@@ -17,7 +17,7 @@ simulate, e.g. the project's venv), whatever kernelspecs the user has installed,
 directory holding this ``simulate`` package first on ``PYTHONPATH``: notebooks import the
 same code as the caller. It talks over ZMQ ``ipc`` sockets in a private temp folder, so
 parallel kernels never race for TCP ports. papermill changes the process's working
-directory, so :func:`render_many` runs each report in its own process.
+directory, so :func:`render_many` runs reports in worker processes, never in the caller's.
 """
 from __future__ import annotations
 
@@ -518,7 +518,7 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
                 start_timeout: float = DEFAULT_START_TIMEOUT,
                 lang: str | None = None, failed_dir: Path | str | None = None,
                 failed_prefix: str = "") -> list[RunResult]:
-    """Render (notebook, out_dir, parameters) jobs, each in its own process, in job order.
+    """Render (notebook, out_dir, parameters) jobs in worker processes, results in job order.
 
     A failed run does not stop the others: its RunResult has ``error`` (one line) and
     ``failed_notebook`` set (``failed_dir/<failed_prefix><run>.ipynb``, default beside the
@@ -538,7 +538,9 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
                "failed_dir": str(failed_dir) if failed_dir else None,
                "failed_prefix": failed_prefix}
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1,
+    # workers are reused across runs: each pays for its interpreter and papermill's import
+    # once, not once per run (papermill restores the working directory after each notebook)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=quiet_child, initargs=(os.getpid(),))
     try:
         futures = [pool.submit(_render_job, str(nb), str(out), dict(params), options)
