@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulate.dashboard_app import figures_html
-from simulate.dashboard_model import DashboardModel
+from simulate.report.dashboard_app import figures_html
+from simulate.analysis.dashboard_model import DashboardModel
 
 TARGET_MS = 300.0
 ROUNDS = 15
@@ -37,7 +37,7 @@ def recompute_ms(model: DashboardModel, personal: int) -> float:
 
 def report_tables_ms(model: DashboardModel) -> float:
     """The report's own sections (headline cards, sources, tiers) as HTML, sent next."""
-    from simulate.story import Story
+    from simulate.report.story import Story
     wi = model.recompute({"contribution.personal": 420})
     t = time.perf_counter()
     story = Story(wi.what_if, wi, "zh", model.seed)
@@ -50,8 +50,8 @@ def chart_ms(model: DashboardModel) -> float:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from simulate.fonts import use_chinese_font
-    from simulate.story import Story
+    from simulate.report.fonts import use_chinese_font
+    from simulate.report.story import Story
     use_chinese_font()
     wi = model.recompute({"contribution.personal": 400})
     t = time.perf_counter()

@@ -25,7 +25,7 @@ def quickstart_seconds() -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from simulate.render import _kernel_env
+    from simulate.report.render import _kernel_env
 
     nb = nbformat.read(REPO / "notebooks" / "quickstart.ipynb", as_version=4)
     client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,

@@ -1,7 +1,7 @@
 """Write the report and analyst notebooks (run: .venv/bin/python notebooks/_make_notebooks.py).
 
 The .ipynb files are generated so that their code stays reviewable here; outputs are empty.
-The scenario report only calls ``simulate.story``: its sections and figures live in the package.
+The scenario report only calls ``simulate.report.story``: its sections and figures live in the package.
 """
 from __future__ import annotations
 
@@ -87,11 +87,11 @@ import simulate
 from simulate import analysis as an
 from simulate.model.engine import compile_for_engine
 from simulate.model.behaviour import STUDY_2026, STUDY_2026_SOURCE
-from simulate.excel import write_workbook
-from simulate.fonts import use_chinese_font
-from simulate.render import write_results
+from simulate.report.excel import write_workbook
+from simulate.report.fonts import use_chinese_font
+from simulate.report.render import write_results
 from simulate.report import T, show_table
-from simulate.safehtml import code, md, style
+from simulate.report.safehtml import code, md, style
 from simulate.model.synth import default_spec
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS, colour, label
 ''' + FIND_ROOT + '''
@@ -490,8 +490,8 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, Image, display
 
 import simulate
-from simulate import story as st
-from simulate.fonts import use_chinese_font
+from simulate.report import story as st
+from simulate.report.fonts import use_chinese_font
 
 use_chinese_font()
 out_dir = Path(output_dir)
@@ -577,8 +577,8 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 import simulate
-from simulate.fonts import use_chinese_font
-from simulate.pretty import pretty
+from simulate.report.fonts import use_chinese_font
+from simulate.report.pretty import pretty
 ''' + FIND_ROOT + '''
 
 use_chinese_font()
@@ -635,7 +635,7 @@ simulate.explain_json(sc, person)
 
 QS_WRITE = '''
 if output_dir:
-    from simulate.render import write_results
+    from simulate.report.render import write_results
     write_results(output_dir, {
         "title": "快速入门 quickstart",
         "headline": {"参保人数": f"{out.enrolled:,}"},
@@ -693,7 +693,7 @@ output_dir = None
 '''
 
 WI_SHOW = '''
-from simulate.dashboard_app import start
+from simulate.report.dashboard_app import start
 
 app = start(scenario, settings=settings, size=size, seed=seed, population=population, lang=lang,
             output_dir=output_dir)

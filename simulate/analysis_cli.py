@@ -33,7 +33,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _text(frame, lang: str = "zh") -> str:
     """A terminal table; a change in % from zero (NaN) shows as a dash, not ``nan``."""
     import re
-    from .formatting_text import frame_text
+    from .results.frame_text import frame_text
     return re.sub(r"(?<![A-Za-z])nan(?![A-Za-z])", "  —", frame_text(frame, lang))
 
 
@@ -149,7 +149,7 @@ def _sweep(args: argparse.Namespace) -> int:
     sc = _load(args)
     frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
     if args.chart:   # written aside and moved in; never over a file simulate did not write
-        from .publish import png_by_simulate, publish_file
+        from .report.publish import png_by_simulate, publish_file
         if not args.chart.lower().endswith(".png"):
             raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, "
                                            f"not {args.chart!r}")
@@ -305,7 +305,7 @@ def _ev_parser(sub) -> None:
 def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
     """Outlays in yuan (floats rounded to the fen) add up to enrollments times the enrollment
     cost, within that rounding; ConservationError (a bug of ours, exit 3) otherwise."""
-    from .outlay import ConservationError
+    from .results.outlay import ConservationError
     want = enrolled * cost_yuan
     if abs(paid - want) > 0.01 * terms + 1e-9 * abs(want):
         raise ConservationError(f"{what}: outlays add up to {paid:,.2f} yuan, the enrollments "

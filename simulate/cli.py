@@ -104,7 +104,7 @@ def _assumptions(args: argparse.Namespace) -> int:
 
 @_command("explain")
 def _explain(args: argparse.Namespace) -> int:
-    from .explain import explain_json, explain_text
+    from .results.explain import explain_json, explain_text
     from .policy.rules import Person
     sc = _load(args)
     idents = []
@@ -148,8 +148,8 @@ def _explain(args: argparse.Namespace) -> int:
 def _check_person_conservation(sc, person) -> None:
     """One enrollment's payers add up to the personal standard plus the fiscal subsidy
     (a bug of ours otherwise: ConservationError, exit 3), before explain prints money."""
-    from .explain import explain_person
-    from .outlay import ConservationError
+    from .results.explain import explain_person
+    from .results.outlay import ConservationError
     from .policy.subsidy import enrollment_cost
     outcome = explain_person(sc, person)
     pay = outcome.payment
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        from .publish import interruption_note
+        from .report.publish import interruption_note
         how = f"terminated ({exc})" if isinstance(exc, Terminated) else "interrupted"
         print(f"simulate {args.command}: {how}; {interruption_note()}", file=sys.stderr)
         return 128 + exc.signum if isinstance(exc, Terminated) else 130

@@ -118,13 +118,13 @@ _COMMANDS["run"] = _run
 def render_text(out, lang: str = "zh") -> str:
     """A readable summary table of a run (zh or en)."""
     import pandas as pd
-    from .formatting_text import frame_text
+    from .results.frame_text import frame_text
     pol = out.scenario.policy
     zh = lang == "zh"
     lines = [f"{pol.title.get(lang)}  ({pol.document.number})",
              (f"人数 {out.persons:,}，参保 {out.enrolled:,}" if zh else
               f"persons {out.persons:,}, enrolled {out.enrolled:,}")]
-    from .explain import TIMING_LABELS
+    from .results.explain import TIMING_LABELS
     kinds = out.enrolled_by_timing()
     names = {"regular": ("征缴期内", "in the period"), "extended": ("延长期内", "in the extension"),
              "late": ("逾期", "late"), "newborn": ("新生儿窗口期内", "newborns in the window")}

@@ -4,7 +4,7 @@
                     [--json] [--as-of YYYY-MM-DD] [--lang zh|en]
 
 Writes DIR/bill.xlsx, DIR/bill.json, DIR/README.txt (masked ID numbers) and
-DIR/payment_lists/<source>.xlsx (代缴名单, full ID numbers) — see :mod:`simulate.bill`.
+DIR/payment_lists/<source>.xlsx (代缴名单, full ID numbers) — see :mod:`simulate.rosters.bill`.
 Prints a summary, or with ``--json`` the JSON contract::
 
     {"scenario", "persons", "by_source", "fiscal_subsidy", "rows_read", "rejected",
@@ -43,7 +43,7 @@ def _roster_parser(sub) -> None:
 
 
 def _roster(args: argparse.Namespace) -> int:
-    from .bill import parse_as_of, roster_bill
+    from .rosters.bill import parse_as_of, roster_bill
     from .io.idnumber import mask_ids_deep, mask_ids_in_text
     from .policy import load_scenario
     as_of = parse_as_of(args.as_of) if args.as_of else None
@@ -63,7 +63,7 @@ def _roster(args: argparse.Namespace) -> int:
 
 def summary_text(bill, out: str, lang: str = "zh") -> str:
     """A short readable summary (masked): persons, accounting, outlay by source, files."""
-    from .formatting_text import frame_text
+    from .results.frame_text import frame_text
     pol = bill.scenario.policy
     zh = lang == "zh"
     j = bill.to_json()

@@ -1,4 +1,4 @@
-"""Tests for simulate.bill and ``simulate roster``: the exact bill for the made-up 思南县
+"""Tests for simulate.rosters.bill and ``simulate roster``: the exact bill for the made-up 思南县
 rosters in tests/rosters (expected.yaml is computed by hand), the accounting, the payment
 lists and the privacy rule (full ID numbers only in payment_lists/*.xlsx)."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 import yaml
 
-from simulate.bill import RosterBill, roster_bill
+from simulate.rosters.bill import RosterBill, roster_bill
 from simulate.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -386,7 +386,7 @@ def test_out_dir_rules(bill, tmp_path):
 
 
 def test_no_partial_output_on_failure(bill, tmp_path, monkeypatch):
-    import simulate.excel as excel
+    import simulate.report.excel as excel
     calls = []
     real = excel.write_workbook
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from _browser import dump_dom, screenshot
-from simulate.render import render_notebook
+from simulate.report.render import render_notebook
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
 TITLE = "城乡居民医保资助测算（浏览器）"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import simulate
-from simulate.budget import COUNTY_DEPARTMENTS, split_fen
+from simulate.results.budget import COUNTY_DEPARTMENTS, split_fen
 from simulate.cli import main
 from simulate.vocabulary import SOURCE_IDS
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulate.dashboard_model import (
+from simulate.analysis.dashboard_model import (
     DashboardModel,
     levers,
     overrides_for,

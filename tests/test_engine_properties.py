@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
-from simulate.outlay import Outlay
+from simulate.results.outlay import Outlay
 from simulate.policy import EVENTS, Policy, Scenario, load_scenario
 from simulate.model.population import Population, Villages
 from simulate.model.reference import oracle_payment, resolve

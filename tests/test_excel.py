@@ -5,7 +5,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from simulate.excel import display_width, sheet_name, write_workbook
+from simulate.report.excel import display_width, sheet_name, write_workbook
 
 
 @pytest.fixture()

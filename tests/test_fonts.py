@@ -11,7 +11,7 @@ from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from simulate import fonts
+from simulate.report import fonts
 
 CHINESE = "城乡居民医疗保险 个人缴费（元） −12"
 _MISSING = re.compile(r"missing from font|Glyph \d+ .*missing")

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, set[str]]] = [
 
 #: Upward imports still waiting for their layer to exist: the runner returns an Outlay, which
 #: moves to results/ with the upper layers (the upper-layer engineer removes this entry).
-UPWARD_ALLOWED = {("simulate.model.runner", "simulate.outlay")}
+UPWARD_ALLOWED = {("simulate.model.runner", "simulate.results.outlay")}
 
 
 def _modules() -> dict[str, Path]:
@@ -134,13 +134,13 @@ def test_no_private_name_crosses_a_lower_module_boundary():
 def test_the_checker_sees_a_cycle_an_upward_import_and_a_private_name():
     """The checks above can fail: planted imports are found."""
     planted = {"simulate.money": "def f():\n    from .model.engine import Compiled\n",
-               "simulate.model.engine": "from ..money import yuan_text\nfrom ..outlay import Outlay\n"
+               "simulate.model.engine": "from ..money import yuan_text\nfrom ..results.outlay import Outlay\n"
                                         "from .synth import _private\n"}
     graph = {m: {t for t, _ in _imports(m, text)} for m, text in planted.items()}
     assert _cycles(graph)
     assert _upward("simulate.money", graph["simulate.money"])
     assert _upward("simulate.model.engine", graph["simulate.model.engine"]) == [
-        "simulate.model.engine (model) imports simulate.outlay"]
+        "simulate.model.engine (model) imports simulate.results.outlay"]
     assert ("simulate.model.synth", "_private") in _imports("simulate.model.engine",
                                                              planted["simulate.model.engine"])
 

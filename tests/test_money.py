@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import simulate
 from simulate.model.engine import compile_for_engine, tally
-from simulate.outlay import Outlay
+from simulate.results.outlay import Outlay
 from simulate.money import percent_of as _percent_of
 from simulate.model.reference import resolve
 from simulate.vocabulary import SOURCE_IDS

@@ -20,8 +20,8 @@ import pytest
 
 import simulate
 from simulate import analysis as an
-from simulate.explain import yuan_number
-from simulate.render import _kernel_env, render_many
+from simulate.results.explain import yuan_number
+from simulate.report.render import _kernel_env, render_many
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"

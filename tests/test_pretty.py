@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from simulate import money
-from simulate.pretty import pretty
+from simulate.report.pretty import pretty
 
 
 def test_money_shares_counts_and_changes_are_formatted():

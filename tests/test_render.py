@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from simulate.errors import SimulateError
-from simulate.render import (ReportError, RunResult, render_many, render_notebook,
+from simulate.report.render import (ReportError, RunResult, render_many, render_notebook,
                              write_index)
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
@@ -162,8 +162,8 @@ def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from simulate.render import _export_html
-    from simulate.safehtml import CSP_META
+    from simulate.report.render import _export_html
+    from simulate.report.safehtml import CSP_META
 
     cells = [new_markdown_cell("# 标题"),
              new_code_cell("x", outputs=[

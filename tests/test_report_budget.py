@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from simulate import story as st
-from simulate.render import render_notebook
+from simulate.report import story as st
+from simulate.report.render import render_notebook
 from simulate.vocabulary import colour
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -203,7 +203,7 @@ def test_a_source_has_the_same_colour_in_two_scenarios_charts():
     matplotlib.use("Agg")
     from matplotlib.colors import to_rgba
 
-    from simulate.fonts import use_chinese_font
+    from simulate.report.fonts import use_chinese_font
     use_chinese_font()
     a = st.build("scenarios/langxi-2024.yaml", size=5_000, seed=1)
     b = st.build("scenarios/sinan-2021.yaml", {"contribution.personal": 300}, size=5_000, seed=1, lang="en")

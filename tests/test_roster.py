@@ -1,4 +1,4 @@
-"""Tests for simulate.roster: reading rosters (花名册) from .xlsx and .csv and merging them.
+"""Tests for simulate.rosters.roster: reading rosters (花名册) from .xlsx and .csv and merging them.
 
 Files are built in tmp_path with openpyxl and the csv module; every ID number is made up
 with the test's own GB 11643-1999 check digit.
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from simulate.io.idnumber import mask_id
-from simulate.roster import (
+from simulate.rosters.roster import (
     PERSON_COLUMNS,
     REJECTED_COLUMNS,
     ROW_COLUMNS,

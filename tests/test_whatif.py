@@ -7,7 +7,7 @@ import pytest
 
 import simulate
 from simulate.vocabulary import SOURCE_IDS
-from simulate.whatif import default_baseline, what_if
+from simulate.analysis.whatif import default_baseline, what_if
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGXI = ROOT / "scenarios" / "langxi-2024.yaml"

@@ -9,8 +9,8 @@ from pycel import ExcelCompiler
 
 import simulate
 from simulate.vocabulary import SOURCE_IDS, label
-from simulate.whatif import what_if
-from simulate.workbook import write_estimate
+from simulate.analysis.whatif import what_if
+from simulate.report.workbook import write_estimate
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGXI = ROOT / "scenarios" / "langxi-2024.yaml"

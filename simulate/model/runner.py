@@ -20,7 +20,7 @@ import numpy as np
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
 from ..errors import PopulationError, SimulateError
-from ..outlay import Outlay
+from ..results.outlay import Outlay
 from ..policy import Scenario, load_scenario
 from .population import Population, read_population, read_villages
 from .synth import SyntheticPopulation, synthesize
@@ -230,7 +230,7 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
         workers: int | None = None, chunk_blocks: int = 4, engine: str = "local",
         scheduler: str | None = None, progress: bool | None = None,
         counts: dict[str, int] | None = None) -> Outlay:
-    """Run a scenario over a population and return the :class:`~simulate.outlay.Outlay`.
+    """Run a scenario over a population and return the :class:`~simulate.results.outlay.Outlay`.
 
     ``population`` is a person-level CSV path, a :class:`Population`, a
     :class:`SyntheticPopulation`, or None for a synthetic one of ``size`` persons

@@ -556,8 +556,8 @@ def test_cells_limit(tmp_path):
 def test_too_many_villages_on_rosters(capsys, tmp_path, monkeypatch):
     # the real limit is 65,535 (a 16-bit index; past it numpy overflowed: exit 3); the
     # check is the same at 5, which keeps the roster small enough to read in a test
-    import simulate.bill
-    monkeypatch.setattr(simulate.bill, "MAX_VILLAGES", 5)
+    import simulate.rosters.bill
+    monkeypatch.setattr(simulate.rosters.bill, "MAX_VILLAGES", 5)
     monkeypatch.syspath_prepend(str(ROOT / "tests"))
     from _ids import make_id
     path = tmp_path / "villages.csv"

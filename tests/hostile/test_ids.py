@@ -25,7 +25,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _ids import make_id
 
-from simulate.bill import roster_bill
+from simulate.rosters.bill import roster_bill
 from simulate.cli import main
 from simulate.errors import SimulateError
 from simulate.io.idnumber import find_ids, mask_id, mask_ids_in_text
@@ -502,7 +502,7 @@ def test_leak_error_pickles_for_sweep_workers():
 
 def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, capsys):
     """Something writes a full number into the bill folder: nothing is published, exit 2."""
-    from simulate.bill import RosterBill
+    from simulate.rosters.bill import RosterBill
     real = RosterBill._write_into
 
     def leaky(self, folder, lang):
@@ -519,7 +519,7 @@ def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, cap
 
 
 def test_report_publish_refuses_a_leaking_folder(tmp_path):
-    from simulate.publish import publishing
+    from simulate.report.publish import publishing
     with pytest.raises(LeakError, match="report.html"):
         with publishing(tmp_path / "r", "report") as work:
             (work / "report.html").write_text(f"<p>{hyphened(H[3])}</p>", "utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from simulate import publish
+from simulate.report import publish
 from simulate.cli import main
 from simulate.errors import SimulateError
 
@@ -145,7 +145,7 @@ def test_a_link_inside_our_folder_is_not_ours(tmp_path, capsys):
 
 @pytest.mark.timeout(300)
 def test_report_rerun_into_its_own_folder_works(tmp_path):
-    from simulate.render import render_notebook
+    from simulate.report.render import render_notebook
     out = tmp_path / "tiny"
     render_notebook(TINY, out, {"title": "第一次"})
     render_notebook(TINY, out, {"title": "第二次"})
@@ -155,7 +155,7 @@ def test_report_rerun_into_its_own_folder_works(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path):
-    from simulate.render import ReportError, render_folder
+    from simulate.report.render import ReportError, render_folder
     out = tmp_path / "sweep"
     def shown(runs):
         for run in runs:
@@ -180,7 +180,7 @@ def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path)
 
 @pytest.mark.timeout(300)
 def test_a_failed_notebook_never_overwrites_a_users_file(tmp_path):
-    from simulate.render import ReportError, render_notebook
+    from simulate.report.render import ReportError, render_notebook
     (tmp_path / "failed").mkdir()
     (tmp_path / "failed" / "broken.ipynb").write_text("the user's own notebook", "utf-8")
     with pytest.raises(ReportError) as info:
@@ -257,7 +257,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatc
         mounts.append(place)
     else:                                     # otherwise: the workbook writer meets ENOSPC
         place.mkdir(exist_ok=True)
-        from simulate import excel
+        from simulate.report import excel
 
         def full(path, *args, **kwargs):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
@@ -337,7 +337,7 @@ def test_two_commands_at_once_leave_one_complete_folder(tmp_path):
 
 
 def test_interrupted_roster_keeps_nothing_and_says_so_truthfully(tmp_path, capsys, monkeypatch):
-    from simulate import excel
+    from simulate.report import excel
     real = excel.write_workbook
     calls = []
 

@@ -199,7 +199,7 @@ def test_a_killed_sweeps_leftovers_are_cleaned_by_the_next_command(command, tmp_
     cmd.proc.wait()
     cmd.wait_until_nothing_is_left()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".sweep.simulate-partial-")]
-    from simulate.publish import clean_stale
+    from simulate.report.publish import clean_stale
     clean_stale(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]
 

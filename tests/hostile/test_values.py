@@ -266,7 +266,7 @@ def test_size_above_the_person_limit(capsys):
 def test_conservation_catches_a_wrapped_total():
     """With counts far beyond the limits the int64 tables wrap; the exact check says so."""
     from simulate.model.engine import Tally, compile_for_engine
-    from simulate.outlay import ConservationError, Outlay
+    from simulate.results.outlay import ConservationError, Outlay
     from simulate.policy import load_scenario
     from simulate.model.population import one_area
     sc = load_scenario(SINAN)
@@ -298,7 +298,7 @@ def test_broken_conservation_is_an_internal_error_before_printing(capsys, monkey
 def test_explain_checks_conservation(capsys, monkeypatch):
     import dataclasses
 
-    from simulate import explain
+    from simulate.results import explain
     real = explain.explain_person
 
     def broken(sc, person):
@@ -346,7 +346,7 @@ def test_multiyear_checks_conservation(capsys, monkeypatch, method):
 
 def test_report_whose_money_does_not_add_up_is_an_internal_error(capsys, monkeypatch, tmp_path):
     """The check runs inside the report's kernel; the CLI turns its failure into exit 3."""
-    from simulate import render
+    from simulate.report import render
 
     def failing(notebook, out_dir, params, **kw):
         raise render.ReportError("scenario_report.ipynb failed in cell 4 [out = run(...)]: "
@@ -445,8 +445,9 @@ def test_population_age_exit_code_as_a_user_sees_it(tmp_path):
 def test_sweep_runs_with_chinese_values_get_unique_safe_folders(monkeypatch, tmp_path):
     """甲 and 乙 used to slug to the same folder; now an index and an ASCII slug, and the index
     page shows the values as written."""
-    from simulate import render, report
-    from simulate.render import RunResult
+    from simulate import report
+    from simulate.report import render
+    from simulate.report.render import RunResult
 
     seen: dict = {}
 

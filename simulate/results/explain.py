@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import labels
-from .money import yuan_number, yuan_text
-from .policy import Scenario
-from .model.reference import Outcome, resolve
-from .policy.rules import Person
-from .vocabulary import IDENTITIES, label
+from .. import labels
+from ..money import yuan_number, yuan_text
+from ..policy import Scenario
+from ..model.reference import Outcome, resolve
+from ..policy.rules import Person
+from ..vocabulary import IDENTITIES, label
 
 
 def explain_person(scenario: Scenario, person: Person) -> Outcome:

@@ -1,7 +1,7 @@
 """The dashboard's screen: ipywidgets for every lever, the budget headline as baseline /
 what-if / change, the report's charts, and buttons that keep the result (issue 13 items 2-4).
 
-Every figure comes from :class:`simulate.dashboard_model.DashboardModel` (``simulate run``
+Every figure comes from :class:`simulate.analysis.dashboard_model.DashboardModel` (``simulate run``
 over the same people), so what the meeting sees equals the command line to the fen. Text
 from the scenario is escaped before it reaches the page; nothing typed is run as code.
 """
@@ -17,16 +17,16 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .dashboard_model import (
+from ..analysis.dashboard_model import (
     DashboardModel,
     DashboardWhatIf,
     Lever,
     overrides_for,
     save_variant,
 )
-from .errors import SimulateError
-from .money import yuan
-from .vocabulary import SOURCE_IDS, label
+from ..errors import SimulateError
+from ..money import yuan
+from ..vocabulary import SOURCE_IDS, label
 
 LABEL_WIDTH = "380px"
 CONTROL_WIDTH = "320px"
@@ -101,12 +101,12 @@ def page_font(model: DashboardModel) -> str:
     from importlib import resources
 
     from .fonts import CSS_FAMILY, css_font_face
-    from .resources import notebook_path
+    from ..resources import notebook_path
     texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
     texts.append(notebook_path("what_if.ipynb").read_text("utf-8"))
     here = resources.files("simulate")
-    for name in ("dashboard_app.py", "dashboard_model.py", "story.py", "whatif.py", "budget.py", "outlay.py",
-                 "vocabulary.yaml", "charts.py", "formatting.py"):
+    for name in ("report/dashboard_app.py", "analysis/dashboard_model.py", "report/story.py", "analysis/whatif.py",
+                 "results/budget.py", "results/outlay.py", "vocabulary.yaml", "report/charts.py", "formatting.py"):
         if here.joinpath(name).is_file():
             texts.append(here.joinpath(name).read_text("utf-8"))
     face = css_font_face("".join(texts))
@@ -410,7 +410,7 @@ class DashboardApp:
 def find_scenario(scenario: str | Path) -> Path:
     """``scenario`` as given, else beside the working folder's parent (a notebook run from
     notebooks/), else the shipped example of that name."""
-    from .resources import example_path
+    from ..resources import example_path
     p = Path(scenario)
     for candidate in (p, Path.cwd().parent / p):
         if candidate.is_file():

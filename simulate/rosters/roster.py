@@ -70,12 +70,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .io import safeio
-from .io.safeyaml import read_yaml_file
-from .io.text import decode_text
-from .errors import SimulateError
-from .io.idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
-from .vocabulary import IDENTITY_IDS, identity_mask, label
+from ..io import safeio
+from ..io.safeyaml import read_yaml_file
+from ..io.text import decode_text
+from ..errors import SimulateError
+from ..io.idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
+from ..vocabulary import IDENTITY_IDS, identity_mask, label
 
 __all__ = [
     "BY_FILE_COLUMNS",
@@ -194,7 +194,7 @@ class RosterMapping:
 
     @classmethod
     def default(cls) -> RosterMapping:
-        """The default mapping (``simulate/roster_default.yaml``)."""
+        """The default mapping (``simulate/rosters/roster_default.yaml``)."""
         return _default_mapping()
 
     @classmethod
@@ -280,7 +280,7 @@ _DEFAULT_CACHE: list[RosterMapping] = []
 def _default_mapping() -> RosterMapping:
     """The default mapping, loaded once from the package."""
     if not _DEFAULT_CACHE:
-        text = resources.files("simulate").joinpath("roster_default.yaml").read_text("utf-8")
+        text = resources.files("simulate.rosters").joinpath("roster_default.yaml").read_text("utf-8")
         raw = yaml.safe_load(text)
         raw["extends"] = "none"
         _DEFAULT_CACHE.append(RosterMapping.from_dict(raw, source="roster_default.yaml"))

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .lifecycle import dying_with_us
+from ..lifecycle import dying_with_us
 
 ENV = "SIMULATE_CHROMIUM"
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

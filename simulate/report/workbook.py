@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .excel import display_width, sheet_name
-from .policy.subsidy import TIMINGS, subsidy_shares
-from .vocabulary import SOURCE_IDS, label
+from ..policy.subsidy import TIMINGS, subsidy_shares
+from ..vocabulary import SOURCE_IDS, label
 
 if TYPE_CHECKING:
-    from .outlay import Outlay
-    from .whatif import WhatIf
+    from ..results.outlay import Outlay
+    from ..analysis.whatif import WhatIf
 
 _W = {  # workbook words (zh, en)
     "summary": ("汇总", "Summary"), "calc": ("测算", "Calculation"), "calc_base": ("测算（基准）", "Calculation (baseline)"),
@@ -455,7 +455,7 @@ def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
     """One table with units in its headers, 是/否 for booleans and a 合计 row of SUM formulas."""
     from xlsxwriter.utility import xl_rowcol_to_cell as rc
 
-    from .report import count_columns, percent_columns
+    from . import count_columns, percent_columns
     lang, f = book.lang, book.fmt
     ws, _ = book.sheet(name)
     cols = [str(c) for c in frame.columns]

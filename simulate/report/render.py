@@ -4,7 +4,7 @@ One run = one notebook executed by papermill in a fresh kernel. The notebook tak
 ``output_dir`` parameter and writes its own artifacts there (``results.json`` with a
 ``headline`` dict label -> formatted text, charts as ``*.png``, tables as ``*.xlsx``); the
 runner adds the executed notebook (``report.ipynb``) and an HTML report without code
-(``report.html``). A run is built and published by :mod:`simulate.publish` (a hidden temp
+(``report.html``). A run is built and published by :mod:`simulate.report.publish` (a hidden temp
 folder beside ``out_dir``, a manifest, one rename), so a folder at ``out_dir`` is always a
 complete report and never replaces a folder holding the user's files. A failed run keeps
 its executed notebook at ``out_dir.parent/failed/<run>.ipynb`` and raises
@@ -171,7 +171,7 @@ def _report_lang(values: Mapping[str, Any], declared: Mapping[str, Any]) -> str:
 def _kernel_env() -> dict[str, str]:
     """Environment additions for the kernel: this simulate package first on the path, and the
     inline matplotlib backend even if the caller set MPLBACKEND=Agg (figures must show)."""
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parent.parent.parent)
     existing = os.environ.get("PYTHONPATH", "")
     parts = [package_root] + [p for p in existing.split(os.pathsep) if p and p != package_root]
     return {"PYTHONPATH": os.pathsep.join(parts), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -221,7 +221,7 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
     (zh|en), when given, is passed as the notebook's ``lang`` parameter and sets the HTML
     language. A failed run's notebook is kept as ``failed_dir/failed_name`` (default
     ``out_dir.parent/failed/<out_dir name>.ipynb``). Raises :class:`ReportError` with a
-    one-line message on any failure of the run, :class:`simulate.publish.PublishError` if
+    one-line message on any failure of the run, :class:`simulate.report.publish.PublishError` if
     ``out_dir`` may not be written or replaced.
     """
     from .publish import publishing
@@ -451,7 +451,7 @@ def _export_html(executed: Path, title: str, lang: str) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from simulate.fonts import CSS_FAMILY
+    from simulate.report.fonts import CSS_FAMILY
 
     nb = nbformat.read(str(executed), as_version=4)
     nb.metadata["title"] = title
@@ -481,7 +481,7 @@ def _export_html(executed: Path, title: str, lang: str) -> str:
 
 def _with_fonts(page: str) -> str:
     """Fill the font marker with an @font-face subset covering the page's non-Latin text."""
-    from simulate.fonts import css_font_face
+    from simulate.report.fonts import css_font_face
 
     return page.replace(_FONT_MARKER, css_font_face(_visible_text(page)), 1)
 
@@ -498,7 +498,7 @@ def _visible_text(page: str) -> str:
 def _render_job(notebook: str, out_dir: str, parameters: dict[str, Any],
                 options: dict[str, Any]) -> RunResult:
     """Worker entry point: one run, failures returned as a RunResult with ``error`` set."""
-    from .errors import SimulateError
+    from ..errors import SimulateError
 
     started = time.perf_counter()
     options = dict(options)
@@ -526,7 +526,7 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
     CPUs (each run also starts a kernel process). The worker processes die with this one;
     on Ctrl-C, SIGTERM or an error they are ended at once.
     """
-    from .lifecycle import end_pool, quiet_child
+    from ..lifecycle import end_pool, quiet_child
 
     outs = [Path(out).resolve() for _, out, _ in jobs]
     if len(set(outs)) != len(outs):
@@ -562,7 +562,7 @@ def render_folder(out_dir: Path | str,
                   ) -> tuple[list[RunResult], Path]:
     """Render jobs whose folders lie inside ``out_dir``, with an index, as one folder.
 
-    Everything is built aside and published at once (:mod:`simulate.publish`): all runs and
+    Everything is built aside and published at once (:mod:`simulate.report.publish`): all runs and
     the index appear, or, if any run fails or the command is interrupted, nothing does and a
     previous folder stays. ``before_index(runs)`` may adjust the runs' parameters shown in
     the index. Failed notebooks are kept in ``out_dir.parent/failed/`` as
@@ -618,7 +618,7 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
     labels in first-seen order. Failed runs are listed as failed, linking their kept
     notebook. Written atomically; returns the index path.
     """
-    from simulate.fonts import CSS_FAMILY
+    from simulate.report.fonts import CSS_FAMILY
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

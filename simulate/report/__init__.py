@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import SimulateError
-from .resources import notebook_path
+from ..errors import SimulateError
+from ..resources import notebook_path
 
 SCENARIO_REPORT = notebook_path("scenario_report.ipynb")
 SWEEP_REPORT = notebook_path("sweep_report.ipynb")
@@ -85,21 +85,21 @@ def _run_folder(i: int, param: str, value: Any) -> str:
 
 
 def _value_shown(value: Any) -> str:
-    from .analysis import _value_text
+    from ..analysis import _value_text
     return _value_text(value)
 
 
 def _raise_if_money_bug(error: str) -> None:
     """A notebook whose run failed the conservation check is our bug (exit 3), not the user's."""
     if "ConservationError" in error:
-        from .outlay import ConservationError
+        from ..results.outlay import ConservationError
         raise ConservationError(error)
 
 
 def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
-    from .model.population import read_population, read_villages
+    from ..model.population import read_population, read_villages
     villages = None
     if sc.policy.area.villages_file:
         villages = read_villages(sc.data_path(sc.policy.area.villages_file))
@@ -112,9 +112,9 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
     """Render the scenario report into ``out`` (default ``reports/<scenario id>``).
 
     With overrides, a variant that ``extends`` another scenario, or ``baseline``, the report
-    is a comparison with its baseline (``simulate.whatif``), both over the same people.
+    is a comparison with its baseline (``simulate.analysis.whatif``), both over the same people.
     """
-    from .policy import load_scenario
+    from ..policy import load_scenario
     from .render import ReportError, render_notebook
     sc = load_scenario(scenario, overrides)   # fail fast, one line, before any kernel starts
     if baseline is not None:
@@ -138,8 +138,8 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
           population: str | None = None, lang: str = "zh", workers: int | None = None,
           timeout: float = 600.0):
     """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
-    from .policy.overrides import parse_value
-    from .policy import load_scenario
+    from ..policy.overrides import parse_value
+    from ..policy import load_scenario
     from .render import ReportError, render_folder
     if not values:
         raise SimulateError("--values", "give at least one value")
@@ -177,8 +177,8 @@ def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path |
 
 
 def _report_parsers(sub) -> None:
-    from .cli import _add_set
-    from .commands import _positive, _seed, _size
+    from ..cli import _add_set
+    from ..commands import _positive, _seed, _size
     p = sub.add_parser("report", help="render the scenario report (HTML, Excel, PNG, JSON)")
     p.add_argument("scenario")
     _add_set(p)
@@ -205,7 +205,7 @@ def _report_parsers(sub) -> None:
 
 
 def _report_cmd(args) -> int:
-    from .cli import _overrides
+    from ..cli import _overrides
     run = report(args.scenario, args.out, overrides=_overrides(args), seed=args.seed, size=args.size,
                  population=args.population, lang=args.lang, baseline=args.baseline)
     print(f"report written to {run.out_dir} ({run.seconds:.1f} s): "
@@ -219,7 +219,7 @@ def _report_cmd(args) -> int:
 
 
 def _sweep_cmd(args) -> int:
-    from .cli import _overrides
+    from ..cli import _overrides
     values = [v.strip() for v in args.values.split(",") if v.strip()]
     runs, index = sweep(args.scenario, args.param, values, args.out, overrides=_overrides(args),
                         seed=args.seed, size=args.size, lang=args.lang, workers=args.workers)
@@ -228,7 +228,7 @@ def _sweep_cmd(args) -> int:
 
 
 def register() -> None:
-    from .cli import _COMMANDS, _EXTRA_PARSERS
+    from ..cli import _COMMANDS, _EXTRA_PARSERS
     _EXTRA_PARSERS.append(_report_parsers)
     _COMMANDS["report"] = _report_cmd
     _COMMANDS["sweep"] = _sweep_cmd

@@ -10,9 +10,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from . import money
+from .. import money
 from .safehtml import style
-from .vocabulary import SOURCE_IDS, label
+from ..vocabulary import SOURCE_IDS, label
 
 #: Id columns a reader does not need (the readable name stands beside each).
 HIDDEN = ("source", "tier", "reform", "key", "total", "village", "group", "level")

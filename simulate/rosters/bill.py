@@ -1,11 +1,11 @@
 """The exact bill for departments' rosters (花名册): who pays what, and for whom (issue 7).
 
-:func:`roster_bill` reads each roster (:func:`simulate.roster.read_roster`), merges them
-into one person per ID number (:func:`simulate.roster.merge_rosters`), turns the persons
+:func:`roster_bill` reads each roster (:func:`simulate.rosters.roster.read_roster`), merges them
+into one person per ID number (:func:`simulate.rosters.roster.merge_rosters`), turns the persons
 into a :class:`~simulate.model.population.Population` and runs the cost engine on it. The result,
 a :class:`RosterBill`, holds:
 
-* the exact outlay by source, tier and village (an :class:`~simulate.outlay.Outlay`);
+* the exact outlay by source, tier and village (an :class:`~simulate.results.outlay.Outlay`);
 * the people with several identities or on several lists, the tiers they qualify for and
   the one they get (one subsidy under the county's rule, never two);
 * one payment list (代缴名单) per paying source: the persons whose subsidy it pays, with
@@ -47,18 +47,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import SimulateError
-from . import labels
-from .money import yuan_number, yuan_text
-from .io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
-from .outlay import Outlay
-from .policy import Scenario, load_scenario
-from .model.population import Population, Villages, read_villages
-from .model.reference import resolve
+from ..errors import SimulateError
+from .. import labels
+from ..money import yuan_number, yuan_text
+from ..io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
+from ..results.outlay import Outlay
+from ..policy import Scenario, load_scenario
+from ..model.population import Population, Villages, read_villages
+from ..model.reference import resolve
 from .roster import RosterError, RosterMapping, RosterMerge, merge_rosters, read_roster
-from .policy.rules import Person
-from .io.safeio import MAX_VILLAGES
-from .vocabulary import SOURCE_IDS, label
+from ..policy.rules import Person
+from ..io.safeio import MAX_VILLAGES
+from ..vocabulary import SOURCE_IDS, label
 
 __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]
 
@@ -200,19 +200,19 @@ class RosterBill:
     def by_tier_frame(self, lang: str = "zh") -> pd.DataFrame:
         frame = self.outlay.by_tier(lang)
         frame = frame[frame[self.outlay_col("enrolled", lang)] > 0]
-        from .outlay import col
+        from ..results.outlay import col
         drop = ["tier", col("late", lang), col("refused", lang), col("not_enrolled", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
         return frame.rename(columns={col("enrolled", lang): _c("persons", lang)}).reset_index(drop=True)
 
     @staticmethod
     def outlay_col(key: str, lang: str) -> str:
-        from .outlay import col
+        from ..results.outlay import col
         return col(key, lang)
 
     @_masking
     def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
-        from .outlay import col
+        from ..results.outlay import col
         frame = self.outlay.by_village(lang)
         drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang),
                 col("met", lang)]
@@ -346,18 +346,18 @@ class RosterBill:
     def write(self, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
         """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt.
 
-        Published through :mod:`simulate.publish`: built beside ``out_dir`` and moved into
+        Published through :mod:`simulate.report.publish`: built beside ``out_dir`` and moved into
         place at once, so a failure or Ctrl-C leaves no partial output; an existing
         ``out_dir`` is replaced only when it is empty or holds a previous output of simulate
         and nothing else.
         """
-        from .publish import publishing
+        from ..report.publish import publishing
         with publishing(out_dir, "roster") as work:
             self._write_into(work, lang)
         return Path(out_dir)
 
     def _write_into(self, folder: Path, lang: str) -> None:
-        from .excel import write_workbook
+        from ..report.excel import write_workbook
         zh = lang == "zh"
         names = (("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
                  if zh else ("by source", "by tier", "by village", "several identities", "rejected",
@@ -368,7 +368,7 @@ class RosterBill:
                   self.by_file_frame(lang), self.persons_frame(lang))
         sheets = {n: _masked_frame(_nonempty(f, lang)) for n, f in zip(names, frames)}
         money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-        from .outlay import col
+        from ..results.outlay import col
         write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
                        count_columns={_c("persons", lang), col("persons", lang)},
                        percent_columns={col("share", lang)})
@@ -529,7 +529,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
 
     ``mapping`` (a :class:`RosterMapping`, a mapping YAML path or None for the default)
     applies to every file; ``as_of`` is the day ages are read on (default: 1 January of
-    the benefit year). Raises :class:`~simulate.roster.RosterError` (``FILE: reason``, no
+    the benefit year). Raises :class:`~simulate.rosters.roster.RosterError` (``FILE: reason``, no
     full ID number) when a file or the mapping cannot be used.
 
     >>> bill = roster_bill("scenarios/sinan-2021.yaml",
@@ -537,7 +537,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
-    from .model.runner import person_results, run
+    from ..model.runner import person_results, run
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if not files:
         raise SimulateError("roster", "no roster files given")

@@ -1,7 +1,7 @@
 """The scenario report's sections: the budget story a finance bureau puts on the table.
 
 The report notebook only calls these: each section is HTML (every user text through
-:mod:`simulate.safehtml`) or a chart saved as a 200-dpi PNG. The first screen is the budget
+:mod:`simulate.report.safehtml`) or a chart saved as a 200-dpi PNG. The first screen is the budget
 headline (筹资总额, 政府支出合计, 县级负担), and for a what-if the baseline, the what-if and
 the change (issue 12 items 1, 2, 7); every table ends with a 合计 row; a share says of what.
 """
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .money import yuan
-from .outlay import Outlay
+from ..money import yuan
+from ..results.outlay import Outlay
 from .safehtml import escape, style
-from .vocabulary import SOURCE_IDS, label
-from .whatif import WhatIf
+from ..vocabulary import SOURCE_IDS, label
+from ..analysis.whatif import WhatIf
 
 
 def T(zh: str, en: str, lang: str) -> str:
@@ -26,7 +26,7 @@ def T(zh: str, en: str, lang: str) -> str:
 def _css() -> str:
     """The report's screen and print rules (``report.css``, data beside this module)."""
     from importlib import resources
-    return "<style>\n" + resources.files("simulate").joinpath("report.css").read_text("utf-8") + "</style>\n"
+    return "<style>\n" + resources.files("simulate.report").joinpath("report.css").read_text("utf-8") + "</style>\n"
 
 
 
@@ -492,10 +492,10 @@ def build(scenario: str | Path, overrides: dict[str, Any] | None = None, *, base
           seed: int = 0, size: int | None = None, population: str | None = None, lang: str = "zh",
           title: str | None = None) -> Story:
     """Run the report's scenario (and its baseline, for a what-if) and return its :class:`Story`."""
-    from .policy import load_scenario
-    from .model.population import read_population, read_villages
-    from .model.runner import run
-    from .whatif import what_if
+    from ..policy import load_scenario
+    from ..model.population import read_population, read_villages
+    from ..model.runner import run
+    from ..analysis.whatif import what_if
     people: Any = None
     meta: dict[str, Any] = {}
     if population:

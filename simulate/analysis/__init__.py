@@ -24,20 +24,20 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from . import labels
-from .errors import ScenarioError, SimulateError
-from .model.expected import age_sex_probs as _age_sex_probs
-from .model.expected import cached_compile as _compiled
-from .model.expected import expected_outlay
-from .model.population import Population, read_population, read_villages
-from .model.runner import run
-from .model.synth import (BLOCK, SynthSpec, SyntheticPopulation, lookup_table as _lookup_table, default_spec,
+from .. import labels
+from ..errors import ScenarioError, SimulateError
+from ..model.expected import age_sex_probs as _age_sex_probs
+from ..model.expected import cached_compile as _compiled
+from ..model.expected import expected_outlay
+from ..model.population import Population, read_population, read_villages
+from ..model.runner import run
+from ..model.synth import (BLOCK, SynthSpec, SyntheticPopulation, lookup_table as _lookup_table, default_spec,
                           synthesize)
-from .money import yuan_number
-from .outlay import Outlay
-from .policy import Scenario, load_scenario
-from .resources import data_path
-from .vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+from ..money import yuan_number
+from ..results.outlay import Outlay
+from ..policy import Scenario, load_scenario
+from ..resources import data_path
+from ..vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 
 __all__ = ["Comparison", "compare", "sweep", "SolveResult", "solve", "monte_carlo",
            "expected_value", "multi_year", "national_standards", "parse_values", "param_label",
@@ -174,7 +174,7 @@ def _number(value: Any, where: str = "value") -> int | Decimal:
 
     Text is read with decimal rules (``numtext.decimal_from_text``): no nan or inf, no
     base 60, no separators, at most 30 digits; full-width digits are fine."""
-    from .numtext import decimal_from_text
+    from ..numtext import decimal_from_text
     if isinstance(value, bool):
         raise SimulateError(where, f"expected a number, got {value!r}")
     if isinstance(value, Decimal):
@@ -538,15 +538,15 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
     contributions with the fiscal subsidy, and the subsidising sources, each line with its own
     colour and marker and a label at its right end, so lines near zero stay apart. The title
     is the scenario's own (``policy.title``). Uses the bundled Chinese font
-    (``simulate.fonts``); raises :class:`SimulateError` with the reason when it is missing.
+    (``simulate.report.fonts``); raises :class:`SimulateError` with the reason when it is missing.
     """
     import matplotlib
     matplotlib.use("Agg")
     try:
-        from .fonts import use_chinese_font
+        from ..report.fonts import use_chinese_font
         use_chinese_font()
     except ImportError:
-        raise SimulateError("--chart", "Chinese font support (simulate.fonts) is not installed") from None
+        raise SimulateError("--chart", "Chinese font support (simulate.report.fonts) is not installed") from None
     except Exception as exc:   # fonts.FontError: the bundled font is missing
         raise SimulateError("--chart", str(exc)) from None
     import matplotlib.pyplot as plt

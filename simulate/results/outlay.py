@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 
 from .budget import LEVELS, Headline, headline, split_fen
-from .model.engine import Compiled, Tally
-from . import labels
-from .money import largest_remainder, yuan_float, yuan_number
-from .policy import Scenario
-from .model.population import Villages
-from .policy.subsidy import OFF_TIME, TIMINGS
-from .vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
+from ..model.engine import Compiled, Tally
+from .. import labels
+from ..money import largest_remainder, yuan_float, yuan_number
+from ..policy import Scenario
+from ..model.population import Villages
+from ..policy.subsidy import OFF_TIME, TIMINGS
+from ..vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)
 

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import SimulateError
+from ..errors import SimulateError
 
 MANIFEST_NAME = ".simulate-manifest.json"
 MARKER_NAME = ".simulate-partial.json"
@@ -134,7 +134,7 @@ def pre_publish_check(folder: Path, command: str) -> None:
     item 2 belongs here (full ID numbers only in a roster's payment_lists/), as
     ``refuse_leaks(folder, exclude=(PAYMENT_LISTS,) if command == "roster" else ())``.
     """
-    from .io.leakscan import PAYMENT_LISTS, refuse_leaks
+    from ..io.leakscan import PAYMENT_LISTS, refuse_leaks
     refuse_leaks(folder, exclude=(PAYMENT_LISTS,) if command == "roster" else ())
 
 
@@ -175,7 +175,7 @@ def check_replaceable(target: Path) -> None:
 
 def write_manifest(folder: Path, command: str) -> dict[str, Any]:
     """Write ``folder/.simulate-manifest.json`` listing every file below it; return it."""
-    from . import __version__
+    from .. import __version__
     files: dict[str, dict[str, Any]] = {}
     dirs: list[str] = []
     for path in sorted(_walk(folder)):
@@ -632,7 +632,7 @@ def keep_aside(source: Path, folder: Path, name: str) -> Path | None:
 
 
 def _write_ledger(folder: Path, files: dict[str, Any]) -> None:
-    from . import __version__
+    from .. import __version__
     _write_atomically(folder / MANIFEST_NAME, json.dumps(
         {"generator": GENERATOR, "version": __version__, "command": "failed notebooks",
          "files": files, "dirs": []}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")

@@ -21,14 +21,14 @@ from typing import Any
 
 import yaml
 
-from .model.behaviour import STUDY_2026, STUDY_2026_SOURCE
-from .errors import SimulateError
-from .outlay import Outlay
-from .policy import Scenario, load_scenario
-from .model.population import Population, read_population, read_villages
-from .model.runner import run
-from .model.synth import SyntheticPopulation, default_size, synthesize
-from .vocabulary import SOURCE_IDS, label
+from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
+from ..errors import SimulateError
+from ..results.outlay import Outlay
+from ..policy import Scenario, load_scenario
+from ..model.population import Population, read_population, read_villages
+from ..model.runner import run
+from ..model.synth import SyntheticPopulation, default_size, synthesize
+from ..vocabulary import SOURCE_IDS, label
 from .whatif import Change, WhatIf
 
 #: Rules of the multiple-identity lever (value, zh, en).

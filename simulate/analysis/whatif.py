@@ -15,12 +15,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .analysis import compare
-from .budget import Headline
-from .money import yuan_number
-from .outlay import Outlay
-from .policy import Scenario, load_scenario
-from .vocabulary import SOURCE_IDS, label
+from . import compare
+from ..results.budget import Headline
+from ..money import yuan_number
+from ..results.outlay import Outlay
+from ..policy import Scenario, load_scenario
+from ..vocabulary import SOURCE_IDS, label
 
 #: Parts of a scenario that are text or citations, not policy values.
 _NOT_VALUES = {"note", "note_zh", "label", "section", "source", "source_zh", "assumption", "title",

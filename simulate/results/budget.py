@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .money import largest_remainder, yuan_number
-from .vocabulary import SOURCE_IDS, label
+from ..money import largest_remainder, yuan_number
+from ..vocabulary import SOURCE_IDS, label
 
 if TYPE_CHECKING:
     from .outlay import Outlay

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .vocabulary import colour
+from ..vocabulary import colour
 
 DPI = 200
 WAN = 1_000_000   # fen in 万元 (10,000 yuan)
