@@ -76,6 +76,9 @@ def main() -> int:
             worst = max(worst, max(times))
         print(f"{model.base.id:34} {model.size:9,} {statistics.median(times):10.1f} {max(times):9.1f} "
               f"{report_tables_ms(model):10.1f} {chart_ms(model):10.1f}{'' if county else '   (not county-size)'}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import report
+    report("dashboard recompute, worst of county-size scenarios", worst, "ms", TARGET_MS, False)
     verdict = "within" if worst <= TARGET_MS else "OVER"
     print(f"worst recompute of a county-size population: {worst:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")
     return 0 if worst <= TARGET_MS else 1

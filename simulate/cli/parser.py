@@ -187,6 +187,8 @@ def _args_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>)")
     p.add_argument("--baseline", metavar="SCENARIO",
                    help="compare with this scenario (default: the scenario without --set, or a variant's parent)")
+    p.add_argument("--timings", action="store_true",
+                   help="print where the time went (setup, kernel, execution, HTML, PDF, slow cells) on stderr")
 
 
 def _args_sweep(p: argparse.ArgumentParser) -> None:

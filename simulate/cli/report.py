@@ -11,6 +11,7 @@ from typing import Any
 
 from ..report import report as render_report
 from ..report import sweep as render_sweep
+from ..report.render import timings_text
 from .shared import overrides, print_json
 
 
@@ -33,6 +34,8 @@ def report(args: argparse.Namespace) -> int:
         print(f"report written to {run.out_dir} ({run.seconds:.1f} s): " + ", ".join(run.artifacts))
     if run.pdf_skipped:
         print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
+    if args.timings:   # on stderr, so --json stays one JSON document
+        print(timings_text(run.timings), file=sys.stderr)
     return 0
 
 

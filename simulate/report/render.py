@@ -17,7 +17,7 @@ simulate, e.g. the project's venv), whatever kernelspecs the user has installed,
 directory holding this ``simulate`` package first on ``PYTHONPATH``: notebooks import the
 same code as the caller. It talks over ZMQ ``ipc`` sockets in a private temp folder, so
 parallel kernels never race for TCP ports. papermill changes the process's working
-directory, so :func:`render_many` runs each report in its own process.
+directory, so :func:`render_many` runs reports in worker processes, never in the caller's.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -90,6 +91,7 @@ class RunResult:
     error: str | None = None
     failed_notebook: Path | None = None
     pdf_skipped: str | None = None   # why report.pdf was not printed (no Chromium, …)
+    timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds (see timings_text)
 
     @property
     def ok(self) -> bool:
@@ -111,8 +113,16 @@ class RunResult:
 
 # --------------------------------------------------------------------------- parameters
 
+def _skip_slow_validators() -> None:
+    """Keep jsonschema (imported by nbformat, papermill, nbconvert) from loading rfc3987_syntax,
+    whose import compiles 38 Lark grammars (1.5-4 s on this machine) for the "iri" format
+    checks that notebook validation never uses; jsonschema skips those checks on ImportError."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def notebook_parameters(notebook: Path | str) -> dict[str, Any]:
     """The parameters a notebook declares (papermill's inspection: name -> default etc.)."""
+    _skip_slow_validators()
     import papermill
 
     path = Path(notebook)
@@ -228,12 +238,18 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
             notebook = build_notebook(notebook, Path(built))
         try:
             values, html_lang = _checked_parameters(notebook, params, work, lang)
+            clock = _Stopwatch(started)
+            warming = _warm_html_export()   # the parent waits on the kernel meanwhile
             _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
+            warming.join()
+            clock.lap("kernel+execution")
             results = _read_results(work)
             title = str(params.get("title") or results.get("title") or out_dir.name)
             (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
                                           encoding="utf-8")
+            clock.lap("html")
             pdf_skipped = print_pdf(work / HTML_NAME, work / PDF_NAME)   # None when printed
+            clock.lap("pdf")
             if pdf_skipped:   # the report stands without it; say so where the user looks
                 (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n",
                                                      encoding="utf-8")
@@ -247,14 +263,62 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
             if failed is not None and exc.failed_notebook is None:
                 message = f"{message} (notebook kept at {failed})"
             raise ReportError(message, failed) from exc
+    seconds = time.perf_counter() - started
     return RunResult(name=out_dir.name, out_dir=out_dir, parameters=params,
-                     seconds=time.perf_counter() - started, results=results,
-                     artifacts=artifacts, pdf_skipped=pdf_skipped)
+                     seconds=seconds, results=results, artifacts=artifacts, pdf_skipped=pdf_skipped,
+                     timings=clock.breakdown(out_dir / NOTEBOOK_NAME, seconds))
+
+
+class _Stopwatch:
+    """Seconds per stage of one run (issue 16 item 1: where the report's wait goes)."""
+
+    def __init__(self, started: float) -> None:
+        self.stages: dict[str, float] = {"setup": time.perf_counter() - started}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = now - self._last
+        self._last = now
+
+    def breakdown(self, executed: Path, total: float) -> dict[str, float]:
+        """The stages, with kernel+execution split by the notebook's own cell times
+        (papermill records each cell's duration): kernel start/stop is the remainder."""
+        stages = dict(self.stages)
+        cells = cell_seconds(executed)
+        both = stages.pop("kernel+execution", 0.0)
+        execution = sum(cells.values())
+        stages = {"setup": stages.get("setup", 0.0), "kernel": max(both - execution, 0.0),
+                  "execution": execution, **{k: v for k, v in stages.items() if k != "setup"}}
+        stages.update({f"  cell {k}": v for k, v in cells.items() if v >= 0.05})
+        stages["total"] = total
+        return stages
+
+
+def cell_seconds(executed: Path) -> dict[str, float]:
+    """Seconds per executed cell, keyed 'N [first line]' (papermill's metadata), {} if unreadable."""
+    try:
+        nb = json.loads(Path(executed).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, float] = {}
+    for index, cell in enumerate(nb.get("cells", [])):
+        duration = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if isinstance(duration, (int, float)):
+            source = cell.get("source", "")
+            out[f"{index + 1} [{_first_line(''.join(source) if isinstance(source, list) else source, 40)}]"] = float(duration)
+    return out
+
+
+def timings_text(timings: Mapping[str, float]) -> str:
+    """The breakdown as lines 'stage  seconds' for --timings and the benchmarks."""
+    return "\n".join(f"{stage:<48} {seconds:6.2f} s" for stage, seconds in timings.items())
 
 
 def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: float,
              start_timeout: float) -> None:
     """papermill into work/report.ipynb; errors become ReportError naming cell and error."""
+    _skip_slow_validators()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -366,9 +430,27 @@ body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
 """
 
 
+def _import_html_export() -> None:
+    """Import what :func:`_export_html` needs (nbconvert, its templates' Jinja, fontTools)."""
+    _skip_slow_validators()
+    import nbconvert  # noqa: F401
+    from fontTools import subset  # noqa: F401
+    from fontTools.ttLib import TTFont  # noqa: F401
+    from nbconvert import HTMLExporter  # noqa: F401
+
+
+def _warm_html_export() -> threading.Thread:
+    """Start importing the HTML export's modules in a thread while the kernel runs (the parent
+    only waits on its sockets then): 0.3-1 s less between the last cell and report.html."""
+    thread = threading.Thread(target=_import_html_export, name="simulate-warm-html", daemon=True)
+    thread.start()
+    return thread
+
+
 def _export_html(executed: Path, title: str, lang: str) -> str:
     """HTML of the executed notebook without code, prompts or any script, fonts inline, under
     a Content-Security-Policy forbidding scripts; the same notebook gives the same bytes."""
+    _skip_slow_validators()
     import jinja2
     import nbformat
     from nbconvert import HTMLExporter
@@ -438,7 +520,7 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
                 start_timeout: float = DEFAULT_START_TIMEOUT,
                 lang: str | None = None, failed_dir: Path | str | None = None,
                 failed_prefix: str = "") -> list[RunResult]:
-    """Render (notebook, out_dir, parameters) jobs, each in its own process, in job order.
+    """Render (notebook, out_dir, parameters) jobs in worker processes, results in job order.
 
     A failed run does not stop the others: its RunResult has ``error`` (one line) and
     ``failed_notebook`` set (``failed_dir/<failed_prefix><run>.ipynb``, default beside the
@@ -457,7 +539,9 @@ def render_many(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]
                "failed_dir": str(failed_dir) if failed_dir else None,
                "failed_prefix": failed_prefix}
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1,
+    # workers are reused across runs: each pays for its interpreter and papermill's import
+    # once, not once per run (papermill restores the working directory after each notebook)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=quiet_child, initargs=(os.getpid(),))
     try:
         futures = [pool.submit(_render_job, str(nb), str(out), dict(params), options)
