@@ -122,7 +122,7 @@ simulate.explain_json(sc, person)
 
 # %%
 if output_dir:
-    from simulate.report.render import write_results
+    from simulate.report.outcome import write_results
     write_results(output_dir, {
         "title": "快速入门 quickstart",
         "headline": {"参保人数": f"{out.enrolled:,}"},

@@ -40,7 +40,7 @@ from simulate.model.behaviour import STUDY_2026
 from simulate.report import T, show_table
 from simulate.report.excel import write_workbook
 from simulate.report.fonts import use_chinese_font
-from simulate.report.render import write_results
+from simulate.report.outcome import write_results
 from simulate.report.safehtml import code, md, style
 from simulate.vocabulary import SOURCE_IDS, colour, label
 

@@ -165,7 +165,7 @@ def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_
     import nbformat
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-    from simulate.report.render import _export_html
+    from simulate.report.export import export_html
     from simulate.report.safehtml import CSP_META
 
     cells = [new_markdown_cell("# 标题"),
@@ -184,8 +184,8 @@ def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_
                                                                             "version_minor": 0}}
     path = tmp_path / "report.ipynb"
     nbformat.write(nb, path)
-    page = _export_html(path, "标题", "zh")
+    page = export_html(path, "标题", "zh")
     assert "<script" not in page and "window.pwned" not in page
     assert page.count(CSP_META) == 1 and page.index(CSP_META) < page.index("<title>")
     assert 'id="cell-id=cell-1"' in page and "random-4f2a" not in page
-    assert _export_html(path, "标题", "zh") == page
+    assert export_html(path, "标题", "zh") == page

@@ -31,7 +31,7 @@ from ..money import yuan
 from ..resources import example_path, notebook_path
 from ..vocabulary import SOURCE_IDS, label
 from .fonts import CSS_FAMILY, css_font_face, use_chinese_font
-from .render import write_results
+from .outcome import write_results
 from .story import Story
 from .workbook import write_estimate
 

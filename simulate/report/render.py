@@ -42,87 +42,27 @@ from typing import Any
 
 from ..errors import SimulateError
 from ..lifecycle import end_pool, quiet_child
-from .fonts import CSS_FAMILY, css_font_face
+from .export import export_html, warm_html_export, write_index
 from .notebook_build import build_notebook
+from .outcome import (DEFAULT_START_TIMEOUT, DEFAULT_TIMEOUT, FAILED_DIR, HTML_NAME, INDEX_NAME,
+                      KERNEL_NAME, LANG_PARAMETER, NOTEBOOK_NAME, OUTPUT_DIR_PARAMETER, PDF_NAME,
+                      PDF_SKIPPED_NAME, RESULTS_NAME, ReportError, RunResult, one_line,
+                      skip_slow_validators)
+from .outcome import write_results as write_results  # notebooks written before the split import it here
 from .pdf import print_pdf
 from .publish import keep_aside, publishing
-from .safehtml import CSP_META, escape, with_csp
-
-NOTEBOOK_NAME = "report.ipynb"
-HTML_NAME = "report.html"
-PDF_NAME = "report.pdf"
-PDF_SKIPPED_NAME = "report.pdf-SKIPPED.txt"
-RESULTS_NAME = "results.json"
-INDEX_NAME = "index.html"
-FAILED_DIR = "failed"
-OUTPUT_DIR_PARAMETER = "output_dir"
-LANG_PARAMETER = "lang"
-KERNEL_NAME = "python3"
-DEFAULT_TIMEOUT = 600.0
-DEFAULT_START_TIMEOUT = 60.0
-_FONT_MARKER = "/*SIMULATE-FONT-FACE*/"
-_FONT_STACK = ("'{family}', system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
-               "Arial, 'PingFang SC', 'Microsoft YaHei', sans-serif")
-_MONO_STACK = "'{family}', 'DejaVu Sans Mono', Menlo, Consolas, monospace"
 
 
-class ReportError(RuntimeError):
-    """A report could not be rendered; the message is one line meant for the user."""
 
-    def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
-        super().__init__(message)
-        self.failed_notebook = failed_notebook
-        self.runs: list[RunResult] = []   # a failed sweep's runs (render_folder)
-
-    def __reduce__(self):
-        return (type(self), (str(self), self.failed_notebook))
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """The outcome of one report run: where it is, what it computed, how long it took (s)."""
-
-    name: str
-    out_dir: Path
-    parameters: dict[str, Any]
-    seconds: float
-    results: dict[str, Any] = field(default_factory=dict)
-    artifacts: tuple[str, ...] = ()
-    error: str | None = None
-    failed_notebook: Path | None = None
-    pdf_skipped: str | None = None   # why report.pdf was not printed (no Chromium, …)
-    timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds (see timings_text)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def html(self) -> Path:
-        return self.out_dir / HTML_NAME
-
-    @property
-    def notebook(self) -> Path:
-        return self.out_dir / NOTEBOOK_NAME
-
-    @property
-    def headline(self) -> dict[str, str]:
-        value = self.results.get("headline", {})
-        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 # --------------------------------------------------------------------------- parameters
 
-def _skip_slow_validators() -> None:
-    """Keep jsonschema (imported by nbformat, papermill, nbconvert) from loading rfc3987_syntax,
-    whose import compiles 38 Lark grammars (1.5-4 s on this machine) for the "iri" format
-    checks that notebook validation never uses; jsonschema skips those checks on ImportError."""
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def notebook_parameters(notebook: Path | str) -> dict[str, Any]:
     """The parameters a notebook declares (papermill's inspection: name -> default etc.)."""
-    _skip_slow_validators()
+    skip_slow_validators()
     import papermill
 
     path = Path(notebook)
@@ -131,7 +71,7 @@ def notebook_parameters(notebook: Path | str) -> dict[str, Any]:
     try:
         return dict(papermill.inspect_notebook(str(path)))
     except Exception as exc:
-        raise ReportError(f"{path}: cannot read notebook parameters: {_one_line(exc)}") from exc
+        raise ReportError(f"{path}: cannot read notebook parameters: {one_line(exc)}") from exc
 
 
 def _checked_parameters(notebook: Path, parameters: Mapping[str, Any], output_dir: Path,
@@ -239,13 +179,13 @@ def render_notebook(notebook: Path | str, out_dir: Path | str,
         try:
             values, html_lang = _checked_parameters(notebook, params, work, lang)
             clock = _Stopwatch(started)
-            warming = _warm_html_export()   # the parent waits on the kernel meanwhile
+            warming = warm_html_export()   # the parent waits on the kernel meanwhile
             _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
             warming.join()
             clock.lap("kernel+execution")
             results = _read_results(work)
             title = str(params.get("title") or results.get("title") or out_dir.name)
-            (work / HTML_NAME).write_text(_export_html(work / NOTEBOOK_NAME, title, html_lang),
+            (work / HTML_NAME).write_text(export_html(work / NOTEBOOK_NAME, title, html_lang),
                                           encoding="utf-8")
             clock.lap("html")
             pdf_skipped = print_pdf(work / HTML_NAME, work / PDF_NAME)   # None when printed
@@ -318,7 +258,7 @@ def timings_text(timings: Mapping[str, float]) -> str:
 def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: float,
              start_timeout: float) -> None:
     """papermill into work/report.ipynb; errors become ReportError naming cell and error."""
-    _skip_slow_validators()
+    skip_slow_validators()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -339,7 +279,7 @@ def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: flo
             if type(exc).__name__ == "CellTimeoutError":
                 reason = f"CellTimeoutError: the cell ran longer than the {timeout:g} s timeout"
             else:
-                reason = f"{type(exc).__name__}: {_one_line(exc)[:200]}"
+                reason = f"{type(exc).__name__}: {one_line(exc)[:200]}"
             raise ReportError(f"{notebook.name} did not finish{where}: {reason}") from exc
 
 
@@ -367,7 +307,7 @@ def _read_results(work: Path) -> dict[str, Any]:
         results = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise ReportError(f"{RESULTS_NAME} written by the notebook is not valid JSON: "
-                          f"{_one_line(exc)}") from exc
+                          f"{one_line(exc)}") from exc
     if not isinstance(results, dict):
         raise ReportError(f"{RESULTS_NAME} must hold a JSON object, not "
                           f"{type(results).__name__}")
@@ -392,9 +332,6 @@ def _first_line(text: str | None, limit: int = 80, *, code: bool = True) -> str:
     return ""
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
 
 def _jsonable(value: Any) -> Any:
     """Parameter values papermill can inject: Paths as text, tuples as lists."""
@@ -408,92 +345,6 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     return value
 
-
-# --------------------------------------------------------------------------- HTML
-
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block data_javascript -%}{%- endblock data_javascript -%}
-{%- block data_widget_view -%}{%- endblock data_widget_view -%}
-{%- block html_head_css -%}
-<style type="text/css">
-""" + _FONT_MARKER + """
-:root { --jp-ui-font-family: %(sans)s; --jp-content-font-family: %(sans)s;
-        --jp-code-font-family: %(mono)s; }
-body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
-.jp-RenderedHTMLCommon table { font-variant-numeric: tabular-nums; }
-</style>
-{%- endblock html_head_css -%}
-"""
-
-
-def _import_html_export() -> None:
-    """Import what :func:`_export_html` needs (nbconvert, its templates' Jinja, fontTools)."""
-    _skip_slow_validators()
-    import nbconvert  # noqa: F401
-    from fontTools import subset  # noqa: F401
-    from fontTools.ttLib import TTFont  # noqa: F401
-    from nbconvert import HTMLExporter  # noqa: F401
-
-
-def _warm_html_export() -> threading.Thread:
-    """Start importing the HTML export's modules in a thread while the kernel runs (the parent
-    only waits on its sockets then): 0.3-1 s less between the last cell and report.html."""
-    thread = threading.Thread(target=_import_html_export, name="simulate-warm-html", daemon=True)
-    thread.start()
-    return thread
-
-
-def _export_html(executed: Path, title: str, lang: str) -> str:
-    """HTML of the executed notebook without code, prompts or any script, fonts inline, under
-    a Content-Security-Policy forbidding scripts; the same notebook gives the same bytes."""
-    _skip_slow_validators()
-    import jinja2
-    import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
-
-
-    nb = nbformat.read(str(executed), as_version=4)
-    nb.metadata["title"] = title
-    nb.metadata.pop("widgets", None)   # widget state comes with a script; reports are static
-    for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index}"   # papermill's injected cell has a random id (issue 10 item 11)
-    stacks = {"sans": _FONT_STACK.format(family=CSS_FAMILY),
-              "mono": _MONO_STACK.format(family=CSS_FAMILY)}
-    template = _TEMPLATE.replace("%(sans)s", stacks["sans"]).replace("%(mono)s", stacks["mono"])
-    exporter = HTMLExporter(template_name="lab", template_file="simulate_report.html.j2",
-                            extra_loaders=[jinja2.DictLoader(
-                                {"simulate_report.html.j2": template})],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True,
-                            language_code=lang if lang in ("zh", "en") else "en")
-    exporter.register_preprocessor(TagRemovePreprocessor(
-        remove_cell_tags={"remove_cell", "remove-cell"},
-        remove_all_outputs_tags={"remove_output", "remove-output"},
-        enabled=True), enabled=True)
-    try:
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {
-            "name": title, "path": str(executed.parent)}})
-    except Exception as exc:
-        raise ReportError(f"HTML export of the report failed: {_one_line(exc)}") from exc
-    return with_csp(_with_fonts(body))
-
-
-def _with_fonts(page: str) -> str:
-    """Fill the font marker with an @font-face subset covering the page's non-Latin text."""
-
-    return page.replace(_FONT_MARKER, css_font_face(_visible_text(page)), 1)
-
-
-def _visible_text(page: str) -> str:
-    """The characters of a page that may be shown (base64 and style blocks stripped)."""
-    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
-    page = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", " ", page)
-    return html.unescape(page)
 
 
 # --------------------------------------------------------------------------- many runs
@@ -598,113 +449,3 @@ def render_folder(out_dir: Path | str,
         write_index(work, [replace(r, out_dir=work / rel) for r, rel in zip(runs, relative)],
                     title, lang, parameter_columns=parameter_columns)
     return runs, target / INDEX_NAME
-
-
-# --------------------------------------------------------------------------- index
-
-_INDEX_LABELS = {
-    "zh": {"run": "运行", "status": "状态", "ok": "完成", "failed": "失败",
-           "report": "报告", "notebook": "失败的笔记本", "seconds": "用时（秒）"},
-    "en": {"run": "Run", "status": "Status", "ok": "done", "failed": "failed",
-           "report": "report", "notebook": "failed notebook", "seconds": "Time (s)"},
-}
-
-
-def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
-                lang: str = "zh", *, parameter_columns: Sequence[str] = ()) -> Path:
-    """Write ``out_dir/index.html`` linking each run's report, with its headline figures.
-
-    Columns: the run, the chosen parameters, then the union of the runs' ``headline``
-    labels in first-seen order. Failed runs are listed as failed, linking their kept
-    notebook. Written atomically; returns the index path.
-    """
-
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    runs = list(runs)
-    words = _INDEX_LABELS.get(lang, _INDEX_LABELS["en"])
-    labels: list[str] = []
-    for run in runs:
-        labels += [label for label in run.headline if label not in labels]
-    esc = escape   # every user text (run names, headline labels and figures, errors) as text
-    head = [words["run"], *parameter_columns, *labels, words["status"]]
-    rows = []
-    for run in runs:
-        if run.ok:
-            link = f'<a href="{esc(_relative(run.html, out_dir))}">{esc(run.name)}</a>'
-            status = esc(words["ok"])
-        else:
-            link = esc(run.name)
-            status = f'<span class="failed" title="{esc(run.error or "")}">' \
-                     f'{esc(words["failed"])}</span>'
-            if run.failed_notebook is not None:
-                status += (f' (<a href="{esc(_relative(run.failed_notebook, out_dir))}">'
-                           f'{esc(words["notebook"])}</a>)')
-        cells = [link]
-        cells += [esc(_cell_text(run.parameters.get(name))) for name in parameter_columns]
-        cells += [esc(run.headline.get(label, "")) for label in labels]
-        cells.append(status)
-        left = 1 + len(parameter_columns)
-        rows.append("<tr>" + "".join(f'<td class="text">{c}</td>' if i < left else f"<td>{c}</td>"
-                                     for i, c in enumerate(cells)) + "</tr>")
-    body = (f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
-            + "".join(f"<th>{esc(h)}</th>" for h in head)
-            + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")
-    page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n{CSP_META}\n'
-            f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
-            f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
-            "margin: 2em auto; padding: 0 1.5em; max-width: 1100px; color: #222; }\n"
-            "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
-            "th, td { border: 1px solid #ccc; padding: 4px 10px; }\n"
-            "th { background: #f2f2f2; text-align: left; }\n"
-            "td { text-align: right; } td.text { text-align: left; }\n"
-            ".failed { color: #b00020; font-weight: bold; }\n"
-            f"</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
-    page = _with_fonts(page)
-    target = out_dir / INDEX_NAME
-    temporary = out_dir / f".{INDEX_NAME}.{uuid.uuid4().hex[:8]}"
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, target)
-    return target
-
-
-def _relative(path: Path, start: Path) -> str:
-    return Path(os.path.relpath(path, start)).as_posix()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-# --------------------------------------------------------------------------- notebook side
-
-def write_results(output_dir: Path | str, results: Mapping[str, Any]) -> None:
-    """Write ``results.json`` for the runner (call from the notebook).
-
-    ``results["headline"]`` should map labels to formatted figures for the index page.
-    Decimals and numpy numbers are written as JSON numbers, Paths as text. Returns None,
-    so a call ending a cell shows nothing in the report.
-    """
-    path = Path(output_dir) / RESULTS_NAME
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=_json_default,
-                      allow_nan=False)
-    path.write_text(text + "\n", encoding="utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Path):
-        return str(value)
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        item = value.item()
-        if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError(f"non-finite number in results: {item}")
-        return item
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"cannot write {type(value).__name__} to {RESULTS_NAME}: {value!r}")

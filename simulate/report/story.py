@@ -23,7 +23,7 @@ from ..results.outlay import Outlay
 from ..results.run import run
 from ..vocabulary import SOURCE_IDS, label
 from .charts import Bar, panels_chart, stacked_chart, village_chart
-from .render import write_results
+from .outcome import write_results
 from .safehtml import escape, style
 from .workbook import write_estimate
 
