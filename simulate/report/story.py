@@ -17,7 +17,7 @@ import numpy as np
 
 from ..analysis.whatif import WhatIf, what_if
 from ..model.population import read_population, read_villages
-from ..money import yuan
+from ..money import wan_yuan, yuan
 from ..policy import load_scenario
 from ..results.outlay import Outlay
 from ..results.run import run
@@ -108,10 +108,6 @@ def section(title: str, body: str = "", note: str = "") -> str:
     """A heading kept with what follows it (no heading alone at a page bottom)."""
     extra = f'<p class="sim-note">{note}</p>' if note else ""
     return f'<section class="sim-section"><h2>{escape(title)}</h2>{extra}{body}</section>'
-
-
-def _wan(fen: int) -> str:
-    return f"{fen / 1_000_000:,.2f}"
 
 
 @dataclass
@@ -227,11 +223,11 @@ class Story:
                 before = hb.totals()[key]
                 cb, cw, _, _ = wi.columns(lang)
                 pct = f"{(now - before) / before * 100:+.2f}%" if before else "—"
-                delta = (f'<div class="d">{escape(cb)} {_wan(before)} → {escape(cw)} {_wan(now)} {unit}<br>'
+                delta = (f'<div class="d">{escape(cb)} {wan_yuan(before, unit=None)} → {escape(cw)} {wan_yuan(now, unit=None)} {unit}<br>'
                          f"{escape(T('增减', 'change', lang))} {(now - before) / 1_000_000:+,.2f} {unit}（{pct}）</div>")
             cls = "sim-card county" if key == "county_burden" else "sim-card"
             cards.append(f'<div class="{cls}"><div class="k">{escape(name)}（{unit}）</div>'
-                         f'<div class="v">{_wan(now)}</div><div class="k">{escape(per)}</div>{delta}</div>')
+                         f'<div class="v">{wan_yuan(now, unit=None)}</div><div class="k">{escape(per)}</div>{delta}</div>')
         return '<div class="sim-cards">' + "".join(cards) + "</div>"
 
     # ------------------------------------------------------------------ sources
@@ -483,7 +479,7 @@ class Story:
         for key, name in (("financing_total", T("筹资总额（万元）", "Total financing (10k yuan)", lang)),
                           ("government_total", T("政府支出合计（万元）", "Government spending (10k yuan)", lang)),
                           ("county_burden", T("县级负担（万元）", "County's burden (10k yuan)", lang))):
-            out[name] = _wan(h.totals()[key])
+            out[name] = wan_yuan(h.totals()[key], unit=None)
             if hb is not None:
                 out[name + T("增减", " change", lang)] = f"{(h.totals()[key] - hb.totals()[key]) / 1_000_000:+,.2f}"
         return out
