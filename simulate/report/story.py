@@ -17,7 +17,7 @@ import numpy as np
 
 from ..analysis.whatif import WhatIf, what_if
 from ..model.population import read_population, read_villages
-from ..money import wan_yuan, yuan
+from ..money import amount, wan_yuan, yuan
 from ..policy import load_scenario
 from ..results.outlay import Outlay
 from ..results.run import run
@@ -53,13 +53,13 @@ def _format(column: str, kind: str, lang: str):
         return lambda v: T("是", "yes", lang) if v else T("否", "no", lang)
     money = "元" in name or "yuan" in name or name in _MONEY_NAMES
     if kind in "iu" or (kind == "f" and any(w in name for w in _COUNT_WORDS) and not money):
-        return (lambda v: f"{v:+,.0f}") if change else (lambda v: f"{v:,.0f}")
+        return (lambda v: amount(v, 0, sign=True)) if change else (lambda v: amount(v, 0))
     if kind == "f" and "%" in name:
         return lambda v: "—" if v is None or math.isnan(v) else (f"{v:+.2f}%" if change else f"{v:.2f}%")
     if kind == "f" and any(w in name for w in _PCT_WORDS):
         return lambda v: "—" if v is None or math.isnan(v) else f"{v:.2%}"
     if kind == "f":
-        return (lambda v: f"{v:+,.2f}") if change else (lambda v: f"{v:,.2f}")
+        return (lambda v: amount(v, sign=True)) if change else amount
     return lambda v: "" if v is None else (T("是", "yes", lang) if v is True else
                                           T("否", "no", lang) if v is False else v)
 
@@ -217,7 +217,7 @@ class Story:
             name = {"financing_total": T("筹资总额", "Total financing", lang),
                     "government_total": T("政府支出合计", "Government spending", lang),
                     "county_burden": T("县级负担", "County's own burden", lang)}[key]
-            per = T(f"人均 {h.per_capita(now):,.2f} 元", f"{h.per_capita(now):,.2f} yuan per enrolled", lang)
+            per = T(f"人均 {amount(h.per_capita(now))} 元", f"{amount(h.per_capita(now))} yuan per enrolled", lang)
             delta = ""
             if hb is not None:
                 before = hb.totals()[key]
