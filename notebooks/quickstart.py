@@ -33,6 +33,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 import simulate
+from simulate.money import yuan_float
 from simulate.report.fonts import use_chinese_font
 from simulate.report.pretty import pretty
 from simulate.results.outlay import col
@@ -63,8 +64,8 @@ print("repository:", ROOT)
 sc = simulate.load_scenario(in_repo(scenario))
 pol = sc.policy
 print(pol.title.zh, "|", pol.title.en)
-print("个人缴费标准 personal standard:", pol.contribution.personal / 100, "元/yuan")
-print("财政补助 fiscal subsidy:", pol.contribution.fiscal_subsidy / 100, "元/yuan")
+print("个人缴费标准 personal standard:", yuan_float(pol.contribution.personal), "元/yuan")
+print("财政补助 fiscal subsidy:", yuan_float(pol.contribution.fiscal_subsidy), "元/yuan")
 print("档次 tiers:", ", ".join(t.id for t in pol.tiers))
 
 # %% [markdown]

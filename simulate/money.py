@@ -156,3 +156,13 @@ def yuan_number(fen: int) -> int | float:
 def yuan_float(fen: int | np.integer) -> float:
     """Fen as a float of yuan, for data frames people read (display only, never summed back)."""
     return int(fen) / FEN_PER_YUAN
+
+
+def amount(value: float | int, decimals: int = 2, *, sign: bool = False) -> str:
+    """A yuan figure already in a table (float yuan), with thousands separators.
+
+    ``amount(1234567.891) == '1,234,567.89'``, ``amount(1234.5, 0) == '1,234'``,
+    ``amount(-3.0, sign=True) == '-3.00'``. For display only: tables and charts hold float
+    yuan (``yuan_float``); exact fen go through :func:`yuan` instead.
+    """
+    return f"{value:{'+' if sign else ''},.{decimals}f}"

@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from ..money import yuan_number
 from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from ..errors import SimulateError
 from ..results.outlay import Outlay
@@ -63,11 +64,6 @@ class Lever:
         return self.zh if lang == "zh" else self.en
 
 
-def _yuan(fen: int) -> int | float:
-    """Fen as the yuan a user types: 18000 -> 180, 34250 -> 342.5."""
-    return fen // 100 if fen % 100 == 0 else fen / 100
-
-
 def _num(value: Any) -> int | float:
     """A slider's value as the YAML scalar ``--set`` would read: whole numbers as int."""
     d = Decimal(str(value)).quantize(Decimal("0.01"))
@@ -76,7 +72,7 @@ def _num(value: Any) -> int | float:
 
 def _money(key: str, path: str, zh: str, en: str, fen: int, group: str = "contribution",
            tier: str | None = None, ceiling: int = 0) -> Lever:
-    value = _yuan(fen)
+    value = yuan_number(fen)
     high = max(1000, 2 * int(value), ceiling)
     return Lever(key, path, "yuan", zh, en, value, 0, high, 1 if fen % 100 == 0 else 0.01, group=group, tier=tier)
 
@@ -87,7 +83,7 @@ def _source_options() -> tuple[tuple[str, str, str], ...]:
 
 def _tier_levers(sc: Scenario) -> list[Lever]:
     pol = sc.policy
-    personal = _yuan(pol.contribution.personal)
+    personal = yuan_number(pol.contribution.personal)
     out: list[Lever] = []
     for t in pol.tiers:
         s, zh, en, base = t.subsidy, t.label.zh, t.label.en, f"tiers.{t.id}.subsidy"

@@ -30,7 +30,7 @@ from ..analysis import (
     sweep,
 )
 from ..errors import SimulateError
-from ..money import yuan_text
+from ..money import amount, yuan_text
 from ..policy import load_scenario
 from ..report import report
 from ..report.publish import png_by_simulate, publish_file
@@ -231,8 +231,8 @@ def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, wh
     cost, within that rounding; ConservationError (a bug of ours, exit 3) otherwise."""
     want = enrolled * cost_yuan
     if abs(paid - want) > 0.01 * terms + 1e-9 * abs(want):
-        raise ConservationError(f"{what}: outlays add up to {paid:,.2f} yuan, the enrollments "
-                                f"cost {want:,.2f} yuan")
+        raise ConservationError(f"{what}: outlays add up to {amount(paid)} yuan, the enrollments "
+                                f"cost {amount(want)} yuan")
 
 
 def _check_expected(sc, ev: dict) -> None:
@@ -255,8 +255,8 @@ def expected(args: argparse.Namespace) -> int:
     print((f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}" if zh else
            f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"))
     for k, v in ev["by_source"].items():
-        print(f"  {column_label(k, args.lang)}{colon}{v:,.2f}")
-    print(f"  {column_label('fiscal_subsidy', args.lang)}{colon}{ev['fiscal_subsidy']:,.2f}")
+        print(f"  {column_label(k, args.lang)}{colon}{amount(v)}")
+    print(f"  {column_label('fiscal_subsidy', args.lang)}{colon}{amount(ev['fiscal_subsidy'])}")
     print(f"（单位：元；用时 {ev['elapsed_ms']} 毫秒）" if zh else f"(yuan; {ev['elapsed_ms']} ms)")
     return 0
 

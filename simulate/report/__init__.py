@@ -9,10 +9,12 @@ summary and an index page.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import SimulateError
+from ..money import amount
 from ..resources import notebook_path
 
 SCENARIO_REPORT = notebook_path("scenario_report.py")
@@ -53,9 +55,9 @@ def show_table(frame, lang: str = "zh") -> None:
         if c in pct and kind == "f":
             fmt[c] = "{:.2%}"
         elif kind in "iu" or (c in cnt and kind == "f"):
-            fmt[c] = "{:,.0f}"
+            fmt[c] = partial(amount, decimals=0)
         elif kind == "f":
-            fmt[c] = "{:,.2f}"
+            fmt[c] = amount
         elif kind == "b" or kind in "OUT" or str(frame[c].dtype) in ("str", "string"):
             fmt[c] = (lambda v: (T("是", "yes", lang) if v else T("否", "no", lang))
                       if isinstance(v, bool) else ("" if v is None else v))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..vocabulary import colour
+from ..money import amount
 
 DPI = 200
 WAN = 1_000_000   # fen in 万元 (10,000 yuan)
@@ -40,7 +41,7 @@ class Bar:
 
 def _thousands(ax, axis: str = "x") -> None:
     from matplotlib.ticker import FuncFormatter
-    fmt = FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.1f}")
+    fmt = FuncFormatter(lambda v, _: amount(v, 0) if abs(v) >= 10 or v == 0 else amount(v, 1))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
@@ -86,7 +87,7 @@ def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[st
                                alpha=0.35 if base else 1.0, hatch="///" if base else None,
                                edgecolor="#555555" if base else colour(bar.key), linewidth=0.4)
                 rect.patches[0].set_gid(bar.key if not base else f"{bar.key}:baseline")
-                ax.text(value + top * 0.01, y, f"{value:,.2f}", va="center", fontsize=7)
+                ax.text(value + top * 0.01, y, amount(value), va="center", fontsize=7)
         ax.set_yticks(range(len(bars)), [b.label for b in bars], fontsize=8)
         ax.set_ylim(n_rows - 0.5, -0.5)   # one bar thickness in every panel
         ax.set_xlim(0, top * 1.3)
@@ -121,7 +122,7 @@ def stacked_chart(rows: Sequence[tuple[str, dict[str, int]]], sources: Sequence[
                 rect = ax.barh(i, v, 0.7, left=left, color=colour(key))
                 rect.patches[0].set_gid(key)
                 left += v
-        ax.text(left + top * 0.01, i, f"{left:,.2f}", va="center", fontsize=7)
+        ax.text(left + top * 0.01, i, amount(left), va="center", fontsize=7)
     ax.set_yticks(range(len(rows)), [name for name, _ in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, top * 1.18)

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..money import amount
+
 FEN_SUFFIX = "_fen"
 MONEY_FORMAT = "#,##0.00"
 COUNT_FORMAT = "#,##0"
@@ -96,9 +98,9 @@ def _shown(value: object, kind: str) -> str:
     if value is None:
         return ""
     if kind == "money" and isinstance(value, (int, float)):
-        return f"{value:,.2f}"
+        return amount(value)
     if kind == "count" and isinstance(value, (int, float)):
-        return f"{value:,.0f}"
+        return amount(value, 0)
     if kind == "percent" and isinstance(value, (int, float)):
         return f"{value:.2%}"
     if isinstance(value, float):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..analysis.whatif import WhatIf, what_if
 from ..model.population import read_population, read_villages
-from ..money import yuan
+from ..money import amount, wan_yuan, yuan
 from ..policy import load_scenario
 from ..results.outlay import Outlay
 from ..results.run import run
@@ -53,13 +53,13 @@ def _format(column: str, kind: str, lang: str):
         return lambda v: T("是", "yes", lang) if v else T("否", "no", lang)
     money = "元" in name or "yuan" in name or name in _MONEY_NAMES
     if kind in "iu" or (kind == "f" and any(w in name for w in _COUNT_WORDS) and not money):
-        return (lambda v: f"{v:+,.0f}") if change else (lambda v: f"{v:,.0f}")
+        return (lambda v: amount(v, 0, sign=True)) if change else (lambda v: amount(v, 0))
     if kind == "f" and "%" in name:
         return lambda v: "—" if v is None or math.isnan(v) else (f"{v:+.2f}%" if change else f"{v:.2f}%")
     if kind == "f" and any(w in name for w in _PCT_WORDS):
         return lambda v: "—" if v is None or math.isnan(v) else f"{v:.2%}"
     if kind == "f":
-        return (lambda v: f"{v:+,.2f}") if change else (lambda v: f"{v:,.2f}")
+        return (lambda v: amount(v, sign=True)) if change else amount
     return lambda v: "" if v is None else (T("是", "yes", lang) if v is True else
                                           T("否", "no", lang) if v is False else v)
 
@@ -108,10 +108,6 @@ def section(title: str, body: str = "", note: str = "") -> str:
     """A heading kept with what follows it (no heading alone at a page bottom)."""
     extra = f'<p class="sim-note">{note}</p>' if note else ""
     return f'<section class="sim-section"><h2>{escape(title)}</h2>{extra}{body}</section>'
-
-
-def _wan(fen: int) -> str:
-    return f"{fen / 1_000_000:,.2f}"
 
 
 @dataclass
@@ -221,17 +217,17 @@ class Story:
             name = {"financing_total": T("筹资总额", "Total financing", lang),
                     "government_total": T("政府支出合计", "Government spending", lang),
                     "county_burden": T("县级负担", "County's own burden", lang)}[key]
-            per = T(f"人均 {h.per_capita(now):,.2f} 元", f"{h.per_capita(now):,.2f} yuan per enrolled", lang)
+            per = T(f"人均 {amount(h.per_capita(now))} 元", f"{amount(h.per_capita(now))} yuan per enrolled", lang)
             delta = ""
             if hb is not None:
                 before = hb.totals()[key]
                 cb, cw, _, _ = wi.columns(lang)
                 pct = f"{(now - before) / before * 100:+.2f}%" if before else "—"
-                delta = (f'<div class="d">{escape(cb)} {_wan(before)} → {escape(cw)} {_wan(now)} {unit}<br>'
+                delta = (f'<div class="d">{escape(cb)} {wan_yuan(before, unit=None)} → {escape(cw)} {wan_yuan(now, unit=None)} {unit}<br>'
                          f"{escape(T('增减', 'change', lang))} {(now - before) / 1_000_000:+,.2f} {unit}（{pct}）</div>")
             cls = "sim-card county" if key == "county_burden" else "sim-card"
             cards.append(f'<div class="{cls}"><div class="k">{escape(name)}（{unit}）</div>'
-                         f'<div class="v">{_wan(now)}</div><div class="k">{escape(per)}</div>{delta}</div>')
+                         f'<div class="v">{wan_yuan(now, unit=None)}</div><div class="k">{escape(per)}</div>{delta}</div>')
         return '<div class="sim-cards">' + "".join(cards) + "</div>"
 
     # ------------------------------------------------------------------ sources
@@ -483,7 +479,7 @@ class Story:
         for key, name in (("financing_total", T("筹资总额（万元）", "Total financing (10k yuan)", lang)),
                           ("government_total", T("政府支出合计（万元）", "Government spending (10k yuan)", lang)),
                           ("county_burden", T("县级负担（万元）", "County's burden (10k yuan)", lang))):
-            out[name] = _wan(h.totals()[key])
+            out[name] = wan_yuan(h.totals()[key], unit=None)
             if hb is not None:
                 out[name + T("增减", " change", lang)] = f"{(h.totals()[key] - hb.totals()[key]) / 1_000_000:+,.2f}"
         return out

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.whatif import WhatIf
+from ..money import amount, yuan_float
 from ..policy.subsidy import TIMINGS, subsidy_shares
 from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS, label
@@ -73,10 +74,6 @@ def _cell(sheet: str, row: int, col: int) -> str:
     return f"'{sheet}'!{xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)}"
 
 
-def _yuan(fen: int) -> float:
-    return int(fen) / 100
-
-
 class _Book:
     """An xlsxwriter workbook with the report's formats and unique sheet names."""
 
@@ -114,8 +111,8 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
     pol = sc.policy
     c = pol.contribution
     rows: list[tuple[str, str, str, Any, str]] = [
-        ("personal", w("personal", lang), w("per_year", lang), _yuan(c.personal), c.section),
-        ("fiscal", w("fiscal", lang), w("per_year", lang), _yuan(c.fiscal_subsidy), c.section)]
+        ("personal", w("personal", lang), w("per_year", lang), yuan_float(c.personal), c.section),
+        ("fiscal", w("fiscal", lang), w("per_year", lang), yuan_float(c.fiscal_subsidy), c.section)]
     split = c.fiscal_subsidy_split
     for lv in ("central", "provincial", "city", "county"):
         rows.append((f"split.{lv}", f"{w('split', lang)}：{label(lv, lang)}", "%",
@@ -130,7 +127,7 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
             for sh in s.shares:
                 payer = label(sh.source, lang)
                 if sh.amount is not None:
-                    rows.append((f"tier.{t.id}.{sh.source}", f"{name}（{payer}）", w("yuan", lang), _yuan(sh.amount), t.section))
+                    rows.append((f"tier.{t.id}.{sh.source}", f"{name}（{payer}）", w("yuan", lang), yuan_float(sh.amount), t.section))
                 elif sh.percent is not None:
                     rows.append((f"tier.{t.id}.{sh.source}", f"{name}（{payer}）", "%", float(sh.percent), t.section))
                 else:
@@ -142,9 +139,9 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
         if s.form == "percent":
             value, unit = float(s.percent), "%"
         elif s.form == "fixed_subsidy":
-            value, unit = _yuan(s.amount), w("yuan", lang)
+            value, unit = yuan_float(s.amount), w("yuan", lang)
         elif s.form == "fixed_personal":
-            value, unit = _yuan(s.personal), w("yuan", lang)
+            value, unit = yuan_float(s.personal), w("yuan", lang)
         note = f"{w('payer', lang)}：{payer}；{t.section}" if payer else t.section
         rows.append((f"tier.{t.id}", name, unit, value, note))
     return rows
@@ -301,11 +298,11 @@ def _headline_formulas(book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dic
             fen = fens[j].get(k, 0)
             col = 1 + j
             ws.write_formula(row, col, "=" + _headline_formula(k, fen, col, out, totals, params, groups, at, parts),
-                             f["tmoney"] if bold else f["money"], _yuan(fen))
+                             f["tmoney"] if bold else f["money"], yuan_float(fen))
         last = rc(row, n)
         if what_if:
             base, now = fens[0].get(k, 0), fens[1].get(k, 0)
-            ws.write_formula(row, 3, f"={last}-{rc(row, 1)}", f["tmoney"] if bold else f["money"], _yuan(now - base))
+            ws.write_formula(row, 3, f"={last}-{rc(row, 1)}", f["tmoney"] if bold else f["money"], yuan_float(now - base))
             if base:
                 ws.write_formula(row, 4, f"=({last}-{rc(row, 1)})/{rc(row, 1)}", f["tpct"] if bold else f["pct"],
                                  (now - base) / base)
@@ -342,7 +339,7 @@ def _headline_formula(key: str, fen: int, col: int, out: Outlay, totals: dict[st
         exact = Decimal(out.fiscal_fen()) * pct / 100
         if exact == exact.to_integral_value() and int(exact) == fen:   # ROUND would not move it
             return f"ROUND({totals['fiscal_subsidy']}*{params.split[key.split('.')[1]]}/100,2)"
-    return repr(_yuan(fen))
+    return repr(yuan_float(fen))
 
 
 def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict[str, str]:
@@ -380,22 +377,22 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
                 fen = int(t.pays[ti, mi, j])
                 formula = _timing_formula(sc, tid, SOURCE_IDS[j], timing, fen, t.pays[ti, 0, j], params, t, ti)
                 if formula:
-                    ws.write_formula(r, c, "=" + formula, f["money"], _yuan(fen))
+                    ws.write_formula(r, c, "=" + formula, f["money"], yuan_float(fen))
                 else:
-                    ws.write_number(r, c, _yuan(fen), f["money"])
-                ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], _yuan(n * fen))
+                    ws.write_number(r, c, yuan_float(fen), f["money"])
+                ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
                 row_amounts.append(rc(r, c + 1))
                 amount_cols.append(c + 1)
                 c += 2
             fen = int(t.fiscal[ti, mi])
             if fen == sc.policy.contribution.fiscal_subsidy and params.fiscal:
-                ws.write_formula(r, c, "=" + params.fiscal, f["money"], _yuan(fen))
+                ws.write_formula(r, c, "=" + params.fiscal, f["money"], yuan_float(fen))
             else:
-                ws.write_number(r, c, _yuan(fen), f["money"])
-            ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], _yuan(n * fen))
+                ws.write_number(r, c, yuan_float(fen), f["money"])
+            ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
             row_amounts.append(rc(r, c + 1))
             total = n * (int(t.pays[ti, mi].sum()) + fen)
-            ws.write_formula(r, c + 2, "=" + "+".join(row_amounts), f["money"], _yuan(total))
+            ws.write_formula(r, c + 2, "=" + "+".join(row_amounts), f["money"], yuan_float(total))
             r += 1
     last = r - 1
     ws.write_string(r, 0, w("total", lang), f["ttext"])
@@ -414,7 +411,7 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     totals["all"] = _cell(title, r, c + 2)
     for col in range(2, len(heads)):
         if col in sums:
-            value = sums[col] if col == 2 else _yuan(sums[col])
+            value = sums[col] if col == 2 else yuan_float(sums[col])
             rng = f"{rc(first, col)}:{rc(last, col)}" if last >= first else None
             ws.write_formula(r, col, f"=SUM({rng})" if rng else "=0",
                              f["tcount"] if col == 2 else f["tmoney"], value)
@@ -474,7 +471,7 @@ def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
                 width = max(width, display_width(v) + 2)
             else:
                 ws.write_number(i, j, v, f[kind] if c in numeric else None)
-                width = max(width, len(f"{v:,.2f}") + 2)
+                width = max(width, len(amount(v)) + 2)
         widths.append(min(max(width, 8), 48))
     n = len(frame)
     if total and n:

@@ -1,6 +1,8 @@
 """Plain-text tables for the terminal: money with thousands separators, shares as percent."""
 from __future__ import annotations
 
+from ..money import amount
+
 
 def frame_text(frame, lang: str = "zh") -> str:
     """Render a DataFrame for a terminal: floats as money (2 decimals) or percent (share columns)."""
@@ -11,7 +13,7 @@ def frame_text(frame, lang: str = "zh") -> str:
             if any(w in name for w in ("率", "占比", "比例", "share", "participation", "percent", "target", "目标")):
                 df[c] = df[c].map(lambda x: f"{x:.2%}")
             else:
-                df[c] = df[c].map(lambda x: f"{x:,.2f}")
+                df[c] = df[c].map(amount)
         elif df[c].dtype.kind in "iu":
             df[c] = df[c].map(lambda x: f"{x:,}")
         elif df[c].dtype == bool or df[c].dtype == object:
