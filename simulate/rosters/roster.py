@@ -66,7 +66,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..io import safeio
+from ..io import safeio, xlsxguard
 from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
 from ..io.idmask import mask_ids_in_text
 from ..io.text import decode_text
@@ -215,7 +215,7 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
     """Cells of the chosen worksheet(s), vertically merged ranges filled down."""
 
     # full mode (merged cells are needed); the zip is inspected against safeio.ROSTER_XLSX first
-    workbook = safeio.open_workbook(path, safeio.ROSTER_XLSX, file, RosterError, read_only=False)
+    workbook = xlsxguard.open_workbook(path, safeio.ROSTER_XLSX, file, RosterError, read_only=False)
     try:
         if sheet is None:
             worksheets = list(workbook.worksheets)
