@@ -212,28 +212,9 @@ def _from_number(value: numbers.Real) -> str:
     return str(int(as_float))
 
 
-def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
-    """Validate a resident ID number (GB 11643-1999) and derive birth date, age and sex.
-
-    ``text`` may be a string (full-width digits, spaces, a lowercase x, a leading
-    apostrophe and ``="..."`` are tolerated) or a number read from a spreadsheet:
-
-    * an ``int`` is exact and accepted (openpyxl returns an int when the file holds all
-      digits);
-    * a ``float`` of 16 or more digits (e.g. ``4.30922199001011e+17``) has lost digits:
-      a double keeps only 15 significant digits, so the number is rejected as
-      unrecoverable; text in scientific notation (``4.30922E+17``, a CSV saved by Excel)
-      likewise;
-    * a 15-digit number (an old GB 11643-1989 number fits in a float exactly) is accepted.
-
-    15-digit numbers are converted to 18 characters (see :func:`convert_15_to_18`).
-
-    Raises :class:`IdNumberError` with a one-line reason: bad length, a non-digit,
-    a bad check digit (expected vs found), an impossible birth date, a birth after
-    ``as_of``, an age over :data:`MAX_AGE`, an unknown province code.
-    """
-    if isinstance(as_of, datetime.datetime):
-        as_of = as_of.date()
+def _digits_of(text: object) -> tuple[str, bool]:
+    """The ID characters of a cell (normalised text, or the digits of a number) and whether
+    they came from a spreadsheet number; IdNumberError for an empty or unusable cell."""
     from_number = False
     if text is None:
         raise IdNumberError("empty ID number", "身份证号为空")
@@ -259,7 +240,12 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
     if decimal:
         digits = decimal.group(1)
         from_number = True
+    return digits, from_number
 
+
+def _to_18(digits: str, from_number: bool) -> tuple[str, bool]:
+    """The 18-character number (a 15-digit one converted) and whether it was converted;
+    IdNumberError for a non-digit, a bad length or a bad check digit."""
     for position, char in enumerate(digits, start=1):
         is_final_x = char == "X" and position == len(digits) == 18
         if not ("0" <= char <= "9" or is_final_x):
@@ -285,6 +271,33 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
                 f"bad check digit: expected {expected}, found {number[17]} "
                 f"(a digit was mistyped or the number is made up){hint}",
                 f"校验码错误：应为 {expected}，实为 {number[17]}（有数字录入错误或号码为编造）{hint_zh}")
+    return number, converted
+
+
+def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
+    """Validate a resident ID number (GB 11643-1999) and derive birth date, age and sex.
+
+    ``text`` may be a string (full-width digits, spaces, a lowercase x, a leading
+    apostrophe and ``="..."`` are tolerated) or a number read from a spreadsheet:
+
+    * an ``int`` is exact and accepted (openpyxl returns an int when the file holds all
+      digits);
+    * a ``float`` of 16 or more digits (e.g. ``4.30922199001011e+17``) has lost digits:
+      a double keeps only 15 significant digits, so the number is rejected as
+      unrecoverable; text in scientific notation (``4.30922E+17``, a CSV saved by Excel)
+      likewise;
+    * a 15-digit number (an old GB 11643-1989 number fits in a float exactly) is accepted.
+
+    15-digit numbers are converted to 18 characters (see :func:`convert_15_to_18`).
+
+    Raises :class:`IdNumberError` with a one-line reason: bad length, a non-digit,
+    a bad check digit (expected vs found), an impossible birth date, a birth after
+    ``as_of``, an age over :data:`MAX_AGE`, an unknown province code.
+    """
+    if isinstance(as_of, datetime.datetime):
+        as_of = as_of.date()
+    digits, from_number = _digits_of(text)
+    number, converted = _to_18(digits, from_number)
 
     foreigner = number[0] == "9" and number[1:3] in PROVINCE_CODES
     if number[:2] not in PROVINCE_CODES and not foreigner:
