@@ -16,11 +16,10 @@ from simulate.io.idnumber import (
     IdNumberError,
     check_digit,
     convert_15_to_18,
-    find_ids,
     mask_id,
-    mask_ids_in_text,
     validate_id,
 )
+from simulate.io.idmask import find_ids, mask_ids_in_text
 
 from _ids import check_char, make_id  # noqa: E402
 

@@ -10,7 +10,7 @@ import os
 import sys
 
 from ..errors import SimulateError
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..lifecycle import Terminated, terminate_like_interrupt
 from ..report.publish import interruption_note
 from .parser import BY_NAME, COMMANDS, Command, build_parser

@@ -27,7 +27,7 @@ from typing import Callable
 
 from .. import __version__
 from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..policy import EVENTS
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES

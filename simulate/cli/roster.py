@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..io.idnumber import mask_ids_deep, mask_ids_in_text
+from ..io.idmask import mask_ids_deep, mask_ids_in_text
 from ..results.frame_text import frame_text
 from ..rosters.bill import parse_as_of, roster_bill
 from .shared import load, print_json

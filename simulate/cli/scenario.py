@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import SimulateError
 from ..examples import copy_examples, example_files
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..policy import ignored_fields, load_scenario
 from ..resources import folder
 from .shared import load, print_json

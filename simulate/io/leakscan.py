@@ -1,9 +1,9 @@
 """The last check before an output folder is published: no full ID number outside
 ``payment_lists/`` (issue 10 item 2; DESIGN.md privacy rule).
 
-Every output is built from masked text (:func:`simulate.io.idnumber.mask_ids_in_text`); this
+Every output is built from masked text (:func:`simulate.io.idmask.mask_ids_in_text`); this
 scan does not trust that. It walks the folder and looks for anything that passes the
-GB 11643-1999 check digit (:func:`simulate.io.idnumber.find_ids` with ``strict=True``: whole,
+GB 11643-1999 check digit (:func:`simulate.io.idmask.find_ids` with ``strict=True``: whole,
 in groups with spaces or hyphens, full-width digits, a lowercase x):
 
 * in file and folder names;
@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
-from .idnumber import find_ids, mask_id, mask_ids_in_text
+from .idmask import find_ids, mask_ids_in_text
+from .idnumber import mask_id
 
 __all__ = ["PAYMENT_LISTS", "Leak", "LeakError", "refuse_leaks", "scan_folder"]
 

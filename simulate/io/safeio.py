@@ -3,7 +3,7 @@
 Every file a user names goes through here: only regular files are opened (a FIFO, a device,
 a directory or a socket is refused before and after ``open``), reads stop one byte past a
 stated cap (on bytes actually read, not on ``stat`` sizes, which lie for /proc and growing
-files), a workbook's zip is inspected before openpyxl sees it, and text is sniffed so that
+files), a workbook's limits are set here for :mod:`simulate.io.xlsxguard`, and text is sniffed so that
 UTF-16, Big5 and binary files get their own one-line messages. The limits are the
 constants below; docs/limits.md lists them for users.
 """
@@ -12,15 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import stat
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from ..errors import SimulateError
-from .text import decode_text, nul_problem, sniff_encoding
+from .text import decode_text, sniff_encoding
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -295,230 +293,3 @@ def read_csv_rows(path: str | os.PathLike[str], limits: TextLimits, where: str |
     else:
         lines = iter_text_lines(path, limits, where, error)
     return csv_rows(lines, limits, where, error)
-
-
-# --------------------------------------------------------------------------- workbooks
-
-_PASSWORD_MSG = "workbook is password-protected: save it without a password (as .xlsx) and try again"
-_XLS_MSG = ("old Excel 97-2003 (.xls) format is not supported: open it in Excel or WPS and "
-            "save it as .xlsx")
-
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
-_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"']")
-_ROW = re.compile(rb"<(?:\w+:)?row[\s/>]")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br\s*=\s*[\"']([0-9]{1,9})[\"']")
-_FAST_CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
-_FAST_ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
-_AREA = re.compile(r"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})(?::\$?([A-Za-z]{1,4})\$?([0-9]{1,9}))?$")
-_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def sniff_workbook(data: bytes, where: str, error: ErrorType = SimulateError) -> None:
-    """Refuse a file that is not an .xlsx zip, each kind with its own message:
-    a password-protected workbook, an old .xls, an OpenDocument sheet, text, other."""
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        # an OLE compound file: Excel 97-2003, or an encrypted OOXML package inside one
-        if b"EncryptedPackage" in data or "EncryptedPackage".encode("utf-16-le") in data:
-            raise error(where, _PASSWORD_MSG)
-        raise error(where, _XLS_MSG)
-    if not data.startswith(b"PK\x03\x04") and not data.startswith(b"PK\x05\x06"):
-        head = data[:512].lstrip()
-        if head[:1] == b"<":
-            raise error(where, "not an Excel workbook: the file is HTML or XML text with an "
-                        "Excel name; open it in Excel or WPS and save it as .xlsx")
-        if head and not nul_problem(head):
-            raise error(where, "not an Excel workbook: the file is text (CSV?); give it a .csv "
-                        "name or save it as .xlsx")
-        raise error(where, "not an Excel workbook (.xlsx is a zip file; this is not one)")
-
-
-def _zip_entry_count(data: bytes) -> int | None:
-    """Entries the end-of-central-directory record declares (read before zipfile parses it)."""
-    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
-    if at < 0 or at + 12 > len(data):
-        return None
-    return int.from_bytes(data[at + 10:at + 12], "little")
-
-
-def _check_area(ref: str, limits: XlsxLimits, where: str, error: ErrorType, label: str) -> None:
-    m = _AREA.match(ref.strip())
-    if not m:
-        return
-    col = max(_col_number(m.group(1)), _col_number(m.group(3) or m.group(1)))
-    row = max(int(m.group(2)), int(m.group(4) or m.group(2)))
-    _check_cell(col, row, limits, where, error, f"{label} {ref.strip()}")
-
-
-def _check_cell(col: int, row: int, limits: XlsxLimits, where: str, error: ErrorType,
-                label: str) -> None:
-    if row > limits.max_rows or col > limits.max_columns:
-        raise error(where, f"{label} reaches row {row:,}, column {_col_letters(col)}; a "
-                    f"{limits.what} is limited to {limits.max_rows:,} rows and "
-                    f"{limits.max_columns:,} columns ({_col_letters(limits.max_columns)}): "
-                    "delete the unused rows and columns or copy the data to a new workbook")
-
-
-def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType = SimulateError) -> None:
-    """Check a workbook's zip before openpyxl parses it: entry count, decompressed sizes
-    (counted while streaming, not taken from headers), compression ratio, DTDs, and every
-    sheet's declared dimension, cell, row and merged-range references against ``limits``."""
-    sniff_workbook(data, where, error)
-    entries = _zip_entry_count(data)
-    if entries is not None and entries > limits.max_members:
-        raise error(where, f"the workbook's zip has {entries:,} parts; the limit is {limits.max_members:,}")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise error(where, "not a readable .xlsx file (the zip is damaged)") from None
-    with zf:
-        infos = zf.infolist()
-        names = {i.filename for i in infos}
-        if "xl/workbook.xml" not in names:
-            if "mimetype" in names and b"opendocument" in data[:200]:
-                raise error(where, "an OpenDocument (.ods) spreadsheet: save it as .xlsx")
-            raise error(where, "a zip file but not an Excel workbook (no xl/workbook.xml)")
-        sheets = sum(1 for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
-        if sheets > limits.max_sheets:
-            raise error(where, f"{sheets:,} sheets; a {limits.what} may have at most {limits.max_sheets}")
-        total = 0
-        for info in infos:
-            if info.file_size > limits.max_member_bytes:
-                raise error(where, f"part {info.filename} expands to {info.file_size:,} bytes; the "
-                            f"limit is {human_bytes(limits.max_member_bytes)} (a zip bomb?)")
-            total += info.file_size
-        if total > limits.max_total_bytes:
-            raise error(where, f"expands to {total:,} bytes; the limit for a {limits.what} is "
-                        f"{human_bytes(limits.max_total_bytes)} (a zip bomb?)")
-        total = 0
-        for info in infos:
-            if info.is_dir():
-                continue
-            total += _scan_member(zf, info, limits, where, error, total)
-
-
-def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, where: str,
-                 error: ErrorType, total_before: int) -> int:
-    """Stream one member, counting real decompressed bytes; scan XML for refs. Returns bytes."""
-    is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-    is_sheet = is_xml and info.filename.startswith("xl/worksheets/")
-    sheet = info.filename.rsplit("/", 1)[-1]
-    size = 0
-    cells = rows = 0
-    carry = b""
-    compressed = max(info.compress_size, 1)
-    try:
-        with zf.open(info) as fh:
-            while True:
-                block = fh.read(MiB)
-                if not block:
-                    break
-                size += len(block)
-                if size > limits.max_member_bytes or total_before + size > limits.max_total_bytes:
-                    raise error(where, f"part {info.filename} expands past "
-                                f"{human_bytes(min(limits.max_member_bytes, limits.max_total_bytes))}, "
-                                f"the limit for a {limits.what} (a zip bomb?)")
-                if size > MiB and size > limits.max_ratio * compressed:
-                    raise error(where, f"part {info.filename} expands more than {limits.max_ratio} "
-                                f"times its compressed size (a zip bomb?)")
-                if not is_xml:
-                    continue
-                text = carry + block
-                cut = text.rfind(b">") + 1
-                if cut == 0:
-                    if len(text) > 4 * MiB:
-                        raise error(where, f"part {info.filename}: a run of more than 4 MiB "
-                                    "without XML markup")
-                    carry = text
-                    continue
-                text, carry = text[:cut], text[cut:]
-                if _DTD.search(text):
-                    raise error(where, f"part {info.filename} declares a DTD or entities, "
-                                "which Excel never writes; refused")
-                if is_sheet:
-                    cells, rows = _scan_sheet(text, sheet, cells, rows, limits, where, error)
-    except SimulateError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError, RuntimeError) as exc:
-        reason = "it is encrypted" if isinstance(exc, RuntimeError) else type(exc).__name__
-        raise error(where, f"not a readable .xlsx file (part {info.filename}: {reason})") from None
-    return size
-
-
-def _tags(text: bytes, name: bytes, prefixed: bool, any_re: re.Pattern, fast_re: re.Pattern,
-          full_re: re.Pattern) -> tuple[int, list]:
-    """How many ``<name>`` tags a block of XML holds, and their ``r=`` references: counted
-    with ``bytes.count`` and the fast pattern, the full patterns only when those fall short."""
-    n = len(any_re.findall(text)) if prefixed else \
-        sum(text.count(b"<" + name + end) for end in (b" ", b">", b"/"))
-    refs = fast_re.findall(text)
-    return n, (refs if len(refs) >= n else full_re.findall(text))
-
-
-def _scan_sheet(text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimits, where: str,
-                error: ErrorType) -> tuple[int, int]:
-    """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
-
-    Fast paths (``bytes.count`` and the ``<c r="A1"`` form Excel and openpyxl write) keep
-    this to a fraction of openpyxl's own parse; other spellings fall back to full patterns.
-    """
-    if b"dimension" in text:
-        for m in _DIMENSION.finditer(text):
-            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
-                        f"sheet {sheet}: declared dimension")
-    if b"mergeCell" in text:
-        for m in _MERGE.finditer(text):
-            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
-                        f"sheet {sheet}: merged range")
-    prefixed = b":c " in text or b":c>" in text or b":row" in text
-    n_cells, refs = _tags(text, b"c", prefixed, _CELL, _FAST_CELL_REF, _CELL_REF)
-    if refs:
-        max_col = max(_col_number(c.decode("ascii")) for c in {c for c, _ in refs})
-        max_row = max(int(r) for r in {r for _, r in refs})
-        _check_cell(max_col, max_row, limits, where, error, f"sheet {sheet}: a cell")
-    n_rows, row_refs = _tags(text, b"row", prefixed, _ROW, _FAST_ROW_REF, _ROW_REF)
-    if row_refs:
-        _check_cell(1, max(int(r) for r in set(row_refs)), limits, where, error, f"sheet {sheet}: a row")
-    cells += n_cells
-    rows += n_rows
-    if cells > limits.max_cells:
-        raise error(where, f"sheet {sheet} has more than {limits.max_cells:,} cells, the limit "
-                    f"for a {limits.what}")
-    if rows > limits.max_rows:
-        raise error(where, f"sheet {sheet} has more than {limits.max_rows:,} rows, the limit "
-                    f"for a {limits.what}")
-    return cells, rows
-
-
-def open_workbook(path: str | os.PathLike[str], limits: XlsxLimits, where: str | None = None,
-                  error: ErrorType = SimulateError, *, read_only: bool = True):
-    """An openpyxl workbook (``data_only``) from a regular file that passed ``inspect_xlsx``.
-
-    The bytes are read once (capped) and the same bytes are checked and parsed, so the file
-    cannot change between the check and the parse.
-    """
-    where = str(path) if where is None else where
-    data = read_capped(path, limits.max_file_bytes, limits.what, where, error)
-    inspect_xlsx(data, limits, where, error)
-    import openpyxl  # local: only needed for workbooks
-    try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise error(where, f"not a readable .xlsx file ({type(exc).__name__})") from None

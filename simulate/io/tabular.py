@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
-from . import safeio
+from . import safeio, xlsxguard
 
 ErrorType = type[SimulateError]
 
@@ -105,8 +105,8 @@ def _parquet_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
 
 def _xlsx_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
                limits: safeio.TextLimits) -> Iterator[list[str]]:
-    """The first sheet's rows of a workbook checked by ``safeio.open_workbook``."""
-    workbook = safeio.open_workbook(path, POPULATION_XLSX, where, error, read_only=True)
+    """The first sheet's rows of a workbook checked by ``xlsxguard.open_workbook``."""
+    workbook = xlsxguard.open_workbook(path, POPULATION_XLSX, where, error, read_only=True)
 
     def records() -> Iterator[list[str]]:
         try:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import PopulationError
 from ..io import safeio
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..io.tabular import NotFast, population_rows
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from ..io import safeio, safeyaml
+from ..io import safeio, safeyaml, xlsxguard
 from ..numtext import shorten
 from ..vocabulary import label
 from .messages import validation_message
@@ -336,7 +336,7 @@ def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
     """The raw scenario and its validated Policy from a workbook written by
     :func:`write_policy_workbook` (and edited by hand); ScenarioError naming sheet, row and column."""
     book = str(path)
-    wb = safeio.open_workbook(path, POLICY_XLSX, book, ScenarioError)
+    wb = xlsxguard.open_workbook(path, POLICY_XLSX, book, ScenarioError)
     params: list[tuple[str, str, int]] = []
     for n, cells in enumerate(_sheet_rows(wb, PARAM_SHEET, book)[1:], start=2):
         cells = (cells + ["", ""])[:2]

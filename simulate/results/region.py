@@ -140,6 +140,29 @@ class RegionResult:
         return "\n".join(lines)
 
 
+def _population_cell(popu: str, folder: Path, where: str, n: int) -> tuple[int | None, Path | None]:
+    """The population column of row ``n``: a number of persons, or a CSV file beside the region file."""
+    size, pop_file = None, None
+    digits = ascii_digits(popu).replace("_", "").replace(",", "")
+    if digits.isascii() and digits.isdigit():   # ① passes isdigit() alone but not int()
+        if len(digits) > MAX_DIGITS:
+            raise SimulateError(f"{where}: row {n}, column population", f"{len(digits):,} digits is too many")
+        size = int(digits)
+        if size < 1:
+            raise SimulateError(f"{where}: row {n}, column population", "a size must be at least 1 person")
+        if size > 2_000_000_000:
+            raise SimulateError(f"{where}: row {n}, column population",
+                                f"{size:,} persons is more than this toolkit supports (2 billion)")
+    else:
+        pop_file = folder / popu
+        problem = safeio.file_problem(pop_file)
+        if problem:
+            raise SimulateError(f"{where}: row {n}, column population",
+                                f"neither a number of persons nor a readable CSV file: {popu!r} "
+                                f"({problem})")
+    return size, pop_file
+
+
 def read_region(path: str | Path) -> list[RegionRow]:
     """Read and check a region file; a bad row raises one error naming its row and column."""
     p = Path(path)
@@ -178,25 +201,7 @@ def read_region(path: str | Path) -> list[RegionRow]:
             raise SimulateError(f"{where}: row {n}, column scenario",
                                 f"no such scenario file {scen_path}" if problem == "no such file"
                                 else f"scenario file {scen_path} {problem}")
-        size, pop_file = None, None
-        if popu:
-            digits = ascii_digits(popu).replace("_", "").replace(",", "")
-            if digits.isascii() and digits.isdigit():   # ① passes isdigit() alone but not int()
-                if len(digits) > MAX_DIGITS:
-                    raise SimulateError(f"{where}: row {n}, column population", f"{len(digits):,} digits is too many")
-                size = int(digits)
-                if size < 1:
-                    raise SimulateError(f"{where}: row {n}, column population", "a size must be at least 1 person")
-                if size > 2_000_000_000:
-                    raise SimulateError(f"{where}: row {n}, column population",
-                                        f"{size:,} persons is more than this toolkit supports (2 billion)")
-            else:
-                pop_file = p.parent / popu
-                problem = safeio.file_problem(pop_file)
-                if problem:
-                    raise SimulateError(f"{where}: row {n}, column population",
-                                        f"neither a number of persons nor a readable CSV file: {popu!r} "
-                                        f"({problem})")
+        size, pop_file = _population_cell(popu, p.parent, where, n) if popu else (None, None)
         out.append(RegionRow(n, county, scen_path, size, pop_file))
     if not out:
         raise SimulateError(where, "no counties listed")

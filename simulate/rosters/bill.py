@@ -30,7 +30,7 @@ Decisions (also in docs/rosters.md):
 Privacy: full ID numbers appear only in ``RosterBill.persons`` (in memory) and in the
 payment lists (:meth:`RosterBill.payment_list`, ``payment_lists/*.xlsx``). Every other
 table, ``bill.json``, ``bill.xlsx`` and every message holds masked numbers only: every text
-cell, header, file name and reason goes through :func:`~simulate.io.idnumber.mask_ids_in_text`
+cell, header, file name and reason goes through :func:`~simulate.io.idmask.mask_ids_in_text`
 (a number hidden in a name or village cell included), and :func:`simulate.io.leakscan.refuse_leaks`
 checks the finished folder before it is moved into place.
 """
@@ -48,7 +48,8 @@ import pandas as pd
 
 from ..errors import SimulateError
 from ..money import yuan_number
-from ..io.idnumber import mask_id, mask_ids_deep, mask_ids_in_text
+from ..io.idnumber import mask_id
+from ..io.idmask import mask_ids_deep, mask_ids_in_text
 from ..model.runner import person_results
 from ..results.outlay import Outlay, col
 from ..results.run import run

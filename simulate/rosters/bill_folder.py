@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..money import yuan_text
 from ..report import excel
 from ..report.publish import publishing

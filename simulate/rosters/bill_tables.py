@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 
 README_NAME = "README.txt"
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from ..errors import SimulateError
-from ..io.idnumber import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..io.safeyaml import read_yaml_file
 from ..vocabulary import IDENTITY_IDS
 from .cells import DISABILITY_WORD, GRADE_CHARS, loosen, norm

@@ -9,7 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.idnumber import mask_id, mask_ids_in_text
+from ..io.idnumber import mask_id
+from ..io.idmask import mask_ids_in_text
 from ..vocabulary import IDENTITY_IDS, identity_mask, label
 from .cells import (
     BY_FILE_COLUMNS,

@@ -51,7 +51,7 @@ rosters is the normal case of a person on several lists (``multi_list``).
 Privacy: full ID numbers appear only in ``RosterRead.rows.id_number`` and
 ``RosterMerge.persons.id_number`` (needed for payment lists). Every other frame, every
 reason and every error message holds masked numbers only (``idnumber.mask_id``); file and
-sheet names and category cells are masked as they are read (``idnumber.mask_ids_in_text``).
+sheet names and category cells are masked as they are read (``idmask.mask_ids_in_text``).
 """
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..io import safeio
-from ..io.idnumber import IdInfo, IdNumberError, mask_id, mask_ids_in_text, validate_id
+from ..io import safeio, xlsxguard
+from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
+from ..io.idmask import mask_ids_in_text
 from ..io.text import decode_text
 from ..vocabulary import IDENTITY_IDS
 from .cells import (
@@ -214,7 +215,7 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
     """Cells of the chosen worksheet(s), vertically merged ranges filled down."""
 
     # full mode (merged cells are needed); the zip is inspected against safeio.ROSTER_XLSX first
-    workbook = safeio.open_workbook(path, safeio.ROSTER_XLSX, file, RosterError, read_only=False)
+    workbook = xlsxguard.open_workbook(path, safeio.ROSTER_XLSX, file, RosterError, read_only=False)
     try:
         if sheet is None:
             worksheets = list(workbook.worksheets)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from simulate.io import safeio
+from simulate.io import safeio, xlsxguard
 from simulate.io import text as textio
 from simulate.cli import main
 
@@ -345,7 +345,7 @@ def test_dtd_in_a_workbook_part_is_refused(tmp_path):
            + '<sheetData/></worksheet>').encode()
     book = workbook(tmp_path / "dtd.xlsx", sheet_xml=xml)
     with pytest.raises(safeio.SimulateError, match="DTD"):
-        safeio.inspect_xlsx(book.read_bytes(), safeio.ROSTER_XLSX, "dtd.xlsx")
+        xlsxguard.inspect_xlsx(book.read_bytes(), safeio.ROSTER_XLSX, "dtd.xlsx")
 
 
 @pytest.mark.parametrize("command", ["run --set-file", "roster FILE"])
@@ -549,8 +549,8 @@ def test_cells_limit(tmp_path):
     book = workbook(tmp_path / "cells.xlsx", body=_cells([("a", "b")] * 20), dimension="A1:B20")
     few = dataclasses.replace(safeio.OVERRIDE_XLSX, max_cells=30)
     with pytest.raises(safeio.SimulateError, match="cells.xlsx: sheet sheet1.xml has more than 30 cells"):
-        safeio.inspect_xlsx(book.read_bytes(), few, "cells.xlsx")
-    safeio.inspect_xlsx(book.read_bytes(), safeio.OVERRIDE_XLSX, "cells.xlsx")   # 40 cells: fine
+        xlsxguard.inspect_xlsx(book.read_bytes(), few, "cells.xlsx")
+    xlsxguard.inspect_xlsx(book.read_bytes(), safeio.OVERRIDE_XLSX, "cells.xlsx")   # 40 cells: fine
 
 
 def test_too_many_villages_on_rosters(capsys, tmp_path, monkeypatch):

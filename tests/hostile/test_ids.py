@@ -28,7 +28,8 @@ from _ids import make_id
 from simulate.rosters.bill import roster_bill
 from simulate.cli import main
 from simulate.errors import SimulateError
-from simulate.io.idnumber import find_ids, mask_id, mask_ids_in_text
+from simulate.io.idnumber import mask_id
+from simulate.io.idmask import find_ids, mask_ids_in_text
 from simulate.io.leakscan import LeakError, refuse_leaks, scan_folder
 from simulate.model.population import read_population_csv
 
