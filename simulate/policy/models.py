@@ -4,6 +4,7 @@ and subsidy forms (DOMAIN.md, "Subsidy forms"). Money is integer fen, percent ex
 from __future__ import annotations
 
 import datetime as _dt
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -77,10 +78,15 @@ class FiscalSplit(Flagged):
 
     @model_validator(mode="after")
     def _sums_to_100(self) -> Self:
-        total = self.central + self.provincial + self.city + self.county
-        if total != 100:
-            raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
+        check_levels_total(self.central, self.provincial, self.city, self.county)
         return self
+
+
+def check_levels_total(central: Decimal, provincial: Decimal, city: Decimal, county: Decimal) -> None:
+    """A split by government level (percent) must add up to exactly 100."""
+    total = central + provincial + city + county
+    if total != 100:
+        raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
 
 
 class Contribution(Flagged):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from ..money import percent_of, yuan_text
 from ..numtext import MAX_PERSONS
-from .models import Bilingual, Contribution, County, Document, Flagged, Model, Rule, Tier
+from .models import Bilingual, Contribution, County, Document, Flagged, Model, Rule, Tier, check_levels_total
 from .values import Fen, PathError, Percent
 
 
@@ -185,9 +185,7 @@ class LevelSplit(Flagged):
 
     @model_validator(mode="after")
     def _sums_to_100(self) -> Self:
-        total = self.central + self.provincial + self.city + self.county
-        if total != 100:
-            raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
+        check_levels_total(self.central, self.provincial, self.city, self.county)
         return self
 
 
