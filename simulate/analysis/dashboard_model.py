@@ -30,6 +30,7 @@ from ..model.population import Population, read_population, read_villages
 from ..results.run import run
 from ..model.synth import SyntheticPopulation, default_size, synthesize
 from ..vocabulary import SOURCE_IDS, label
+from .common import MemoSynthetic
 from .whatif import Change, WhatIf
 
 #: Rules of the multiple-identity lever (value, zh, en).
@@ -227,18 +228,6 @@ class DashboardWhatIf(WhatIf):
         return super().title(lang)
 
 
-@dataclass(frozen=True)
-class _KeptBlocks(SyntheticPopulation):
-    """A synthetic population whose blocks are built once and kept in memory (reruns are tallies)."""
-
-    kept: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def block(self, b: int) -> Population:
-        if b not in self.kept:
-            self.kept[b] = SyntheticPopulation.block(self, b)
-        return self.kept[b]
-
-
 def _population_key(pop: SyntheticPopulation) -> tuple:
     """What of a scenario shapes its synthetic population (the area is fixed by the base)."""
     return (pop.size, pop.seed, repr(pop.full_rules), pop.full_rules_plain, pop.has_extension, pop.urban_share)
@@ -295,7 +284,7 @@ class DashboardModel:
             if len(self._kept) >= KEEP_POPULATIONS:
                 self._kept.pop(next(iter(self._kept)))
             fields = {f.name: getattr(fresh, f.name) for f in dataclasses.fields(SyntheticPopulation)}
-            self._kept[key] = _KeptBlocks(**fields)
+            self._kept[key] = MemoSynthetic(**fields)   # blocks built once: reruns are tallies
         return self._kept[key]
 
     def run(self, sc: Scenario) -> Outlay:
