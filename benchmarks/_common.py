@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: timing a CLI run and printing a figure beside its target."""
+
 from __future__ import annotations
 
 import resource
@@ -16,8 +17,10 @@ SIMULATE = str(Path(sys.executable).parent / "simulate")
 def report(name: str, value: float, unit: str, target: float, higher_is_better: bool = True) -> bool:
     ok = value >= target if higher_is_better else value <= target
     sign = "≥" if higher_is_better else "≤"
-    print(f"{name:<58} {value:>14,.2f} {unit:<12} target {sign} {target:,.2f} {unit:<12} "
-          f"{'PASS' if ok else 'FAIL'}", flush=True)
+    print(
+        f"{name:<58} {value:>14,.2f} {unit:<12} target {sign} {target:,.2f} {unit:<12} {'PASS' if ok else 'FAIL'}",
+        flush=True,
+    )
     return ok
 
 
@@ -49,5 +52,5 @@ def cli_run(*args: str) -> tuple[float, float, str]:
         raise SystemExit(f"simulate {' '.join(args)} failed: {proc.stderr.strip()}")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if peak_kib <= before:
-        peak_kib = before   # ru_maxrss of children is a running maximum
+        peak_kib = before  # ru_maxrss of children is a running maximum
     return wall, peak_kib / 2**20, proc.stdout

@@ -7,6 +7,7 @@ drawn rates and seed; target ≤ 5 s) and the README's ``simulate solve`` (the �
 that keeps 医疗救助 within 5,500,000 yuan; target ≤ 2 s). Wall time is the median of
 ``RUNS``; the CPU time beside it is what other processes on the 2 cores cannot inflate.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -19,11 +20,24 @@ from _common import LANGXI, cli_cpu, report  # noqa: E402
 
 RUNS = 3
 COMMANDS = {
-    "simulate montecarlo langxi-2024 --draws 100 (county size)":
-        (["montecarlo", LANGXI, "--draws", "100"], 5.0),
-    "simulate solve langxi-2024 dibao amount for 医疗救助 budget":
-        (["solve", LANGXI, "--param", "tiers.dibao.subsidy.amount", "--source", "medical_assistance",
-          "--budget", "5500000", "--lo", "300", "--hi", "380"], 2.0),
+    "simulate montecarlo langxi-2024 --draws 100 (county size)": (["montecarlo", LANGXI, "--draws", "100"], 5.0),
+    "simulate solve langxi-2024 dibao amount for 医疗救助 budget": (
+        [
+            "solve",
+            LANGXI,
+            "--param",
+            "tiers.dibao.subsidy.amount",
+            "--source",
+            "medical_assistance",
+            "--budget",
+            "5500000",
+            "--lo",
+            "300",
+            "--hi",
+            "380",
+        ],
+        2.0,
+    ),
 }
 
 
@@ -31,10 +45,10 @@ def main() -> int:
     ok = True
     for name, (args, target) in COMMANDS.items():
         runs = [cli_cpu(*args) for _ in range(RUNS)]
-        ok &= report(f"{name} (wall, median of {RUNS})", statistics.median(r[0] for r in runs), "s",
-                     target, False)
-        print(f"{'  CPU time of the process (median)':<58} {statistics.median(r[1] for r in runs):>14,.2f} s",
-              flush=True)
+        ok &= report(f"{name} (wall, median of {RUNS})", statistics.median(r[0] for r in runs), "s", target, False)
+        print(
+            f"{'  CPU time of the process (median)':<58} {statistics.median(r[1] for r in runs):>14,.2f} s", flush=True
+        )
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -8,6 +8,7 @@ sources and the tiers. Median and worst of alternating personal standards (no ca
 answer). A county-size population (300-600 k persons) must recompute within 300 ms. The
 report's tables and charts follow the key figures on screen and are timed separately.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulate.report.dashboard_app import figures_html
 from simulate.analysis.dashboard_model import DashboardModel
+from simulate.report.dashboard_app import figures_html
 
 TARGET_MS = 300.0
 ROUNDS = 15
@@ -38,6 +39,7 @@ def recompute_ms(model: DashboardModel, personal: int) -> float:
 def report_tables_ms(model: DashboardModel) -> float:
     """The report's own sections (headline cards, sources, tiers) as HTML, sent next."""
     from simulate.report.story import Story
+
     wi = model.recompute({"contribution.personal": 420})
     t = time.perf_counter()
     story = Story(wi.what_if, wi, "zh", model.seed)
@@ -47,11 +49,13 @@ def report_tables_ms(model: DashboardModel) -> float:
 
 def chart_ms(model: DashboardModel) -> float:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from simulate.report.fonts import use_chinese_font
     from simulate.report.story import Story
+
     use_chinese_font()
     wi = model.recompute({"contribution.personal": 400})
     t = time.perf_counter()
@@ -69,15 +73,18 @@ def main() -> int:
     for path in sorted((REPO / "scenarios").glob("*.yaml")):
         model = DashboardModel(path)
         base = model.base.policy.contribution.personal // 100
-        recompute_ms(model, base + 1)   # first what-if builds nothing new, but warms numpy
+        recompute_ms(model, base + 1)  # first what-if builds nothing new, but warms numpy
         times = [recompute_ms(model, base + 10 + (i % 2) * 10) for i in range(ROUNDS)]
         county = 300_000 <= model.size <= 600_000
         if county:
             worst = max(worst, max(times))
-        print(f"{model.base.id:34} {model.size:9,} {statistics.median(times):10.1f} {max(times):9.1f} "
-              f"{report_tables_ms(model):10.1f} {chart_ms(model):10.1f}{'' if county else '   (not county-size)'}")
+        print(
+            f"{model.base.id:34} {model.size:9,} {statistics.median(times):10.1f} {max(times):9.1f} "
+            f"{report_tables_ms(model):10.1f} {chart_ms(model):10.1f}{'' if county else '   (not county-size)'}"
+        )
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _common import report
+
     report("dashboard recompute, worst of county-size scenarios", worst, "ms", TARGET_MS, False)
     verdict = "within" if worst <= TARGET_MS else "OVER"
     print(f"worst recompute of a county-size population: {worst:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")

@@ -4,6 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_expected_value.py``. Prints, per scenar
 of one call on a loaded scenario (best of 20, after a first call that compiles the policy)
 and of a cold call that also reads and validates the YAML file. Target: under 50 ms.
 """
+
 from __future__ import annotations
 
 import sys
@@ -34,6 +35,7 @@ def main() -> int:
         print(f"{sc.id:34} {best:8.1f} {cold:8.1f} {ev['profiles']:9,}")
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _common import report
+
     report("expected_value, worst warm call over the scenarios", worst, "ms", 50, False)
     print(f"worst warm call: {worst:.1f} ms ({'under' if worst < 50 else 'OVER'} the 50 ms target)")
     return 0 if worst < 50 else 1

@@ -7,6 +7,7 @@ second and peak memory, for CSV and Parquet files written in a temporary folder.
 Rows/s is whole-process (start-up, reading, tally, conservation check); CPU seconds are
 printed beside it, since on a shared machine the wall clock also counts other work.
 """
+
 from __future__ import annotations
 
 import resource
@@ -37,16 +38,19 @@ def _table(sc, first: int, n: int) -> pa.Table:
     masks, inverse = np.unique(pop.identities, return_inverse=True)
     ids = np.array([";".join(identities_of(int(m))) for m in masks], dtype=object)[inverse]
     numbers = pa.array(np.arange(first, first + n)).cast(pa.string())
-    return pa.table({
-        "person_id": pa.compute.binary_join_element_wise("p", numbers, ""),
-        "household_id": pa.compute.binary_join_element_wise(
-            "h", pa.array(pop.household + first).cast(pa.string()), ""),
-        "age": pa.array(pop.age.astype(np.int64)),
-        "sex": pa.array(np.where(pop.sex == 0, "F", "M")),
-        "disability_grade": pa.array(pop.disability.astype(np.int64)),
-        "identities": pa.array(ids, pa.string()),
-        "enrolled": pa.array(pop.enrolled.astype(np.int64)),
-    })
+    return pa.table(
+        {
+            "person_id": pa.compute.binary_join_element_wise("p", numbers, ""),
+            "household_id": pa.compute.binary_join_element_wise(
+                "h", pa.array(pop.household + first).cast(pa.string()), ""
+            ),
+            "age": pa.array(pop.age.astype(np.int64)),
+            "sex": pa.array(np.where(pop.sex == 0, "F", "M")),
+            "disability_grade": pa.array(pop.disability.astype(np.int64)),
+            "identities": pa.array(ids, pa.string()),
+            "enrolled": pa.array(pop.enrolled.astype(np.int64)),
+        }
+    )
 
 
 def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -70,8 +74,7 @@ def timed_run(path: Path) -> tuple[float, float, float]:
     """(wall s, CPU s, peak RSS GiB) of one `simulate run --population PATH` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run([SIMULATE, "run", SINAN, "--population", str(path), "--json"],
-                          capture_output=True, text=True)
+    proc = subprocess.run([SIMULATE, "run", SINAN, "--population", str(path), "--json"], capture_output=True, text=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"simulate run --population {path} failed: {proc.stderr.strip()}")
@@ -93,10 +96,10 @@ def main() -> int:
                 wall, cpu, peak = timed_run(path)
                 kind = path.suffix[1:]
                 print(f"  {kind} {rows:,} rows: {wall:.1f} s wall, {cpu:.1f} CPU s, peak {peak:.2f} GiB")
-                ok &= report(f"{kind} {rows // 10**6} M rows: rows/s (whole process)", rows / wall / 1e6,
-                             "M rows/s", 2.0)
-                ok &= report(f"{kind} {rows // 10**6} M rows: peak RSS", peak, "GiB", 1.0,
-                             higher_is_better=False)
+                ok &= report(
+                    f"{kind} {rows // 10**6} M rows: rows/s (whole process)", rows / wall / 1e6, "M rows/s", 2.0
+                )
+                ok &= report(f"{kind} {rows // 10**6} M rows: peak RSS", peak, "GiB", 1.0, higher_is_better=False)
                 path.unlink()
     if not big:
         print("  50 M rows: run with --big (the reader holds the whole population: expect FAIL)")

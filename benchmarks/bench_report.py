@@ -9,6 +9,7 @@ reports, the summary and the index; target ≤ 30 s). Wall figures are the media
 the stage breakdown of the last what-if run (``--timings``: setup, kernel, execution, HTML,
 PDF and the slow cells, where the workbook is ``story.write``) is printed under it.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -21,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import LANGXI, cli_cpu, report  # noqa: E402
 
 RUNS = 3
-SWEEP_RUNS = 1   # one sweep is 11 notebooks; its figure is steadier than a single report's
+SWEEP_RUNS = 1  # one sweep is 11 notebooks; its figure is steadier than a single report's
 
 
 def timed(runs: int, *args: str) -> tuple[float, float, str]:
@@ -33,8 +34,16 @@ def timed(runs: int, *args: str) -> tuple[float, float, str]:
 def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
-        wall, cpu, out = timed(RUNS, "report", LANGXI, "--set", "contribution.personal=400",
-                               "--timings", "--out", str(Path(tmp) / "whatif"))
+        wall, cpu, out = timed(
+            RUNS,
+            "report",
+            LANGXI,
+            "--set",
+            "contribution.personal=400",
+            "--timings",
+            "--out",
+            str(Path(tmp) / "whatif"),
+        )
         ok &= report(f"simulate report langxi --set personal=400 (wall, median of {RUNS})", wall, "s", 6, False)
         print(f"{'  CPU time of the process and its kernel':<58} {cpu:>14,.2f} s")
         for line in out.splitlines()[1:]:
@@ -43,8 +52,17 @@ def main() -> int:
         ok &= report(f"simulate report langxi, plain (wall, median of {RUNS})", wall, "s", 6, False)
         print(f"{'  CPU time of the process and its kernel':<58} {cpu:>14,.2f} s")
         values = ",".join(str(v) for v in range(380, 480, 10))
-        wall, cpu, out = timed(SWEEP_RUNS, "sweep", LANGXI, "--param", "contribution.personal",
-                               "--values", values, "--out", str(Path(tmp) / "sweep"))
+        wall, cpu, out = timed(
+            SWEEP_RUNS,
+            "sweep",
+            LANGXI,
+            "--param",
+            "contribution.personal",
+            "--values",
+            values,
+            "--out",
+            str(Path(tmp) / "sweep"),
+        )
         ok &= report("simulate sweep langxi, 10 standards + summary (wall)", wall, "s", 30, False)
         print(f"{'  CPU time of the processes and kernels':<58} {cpu:>14,.2f} s")
     print("PASS" if ok else "FAIL")

@@ -4,6 +4,7 @@ persons, and a national-scale run (950 million persons), each through the ``simu
     python benchmarks/bench_scale.py            # all figures, PASS/FAIL beside each target
     python benchmarks/bench_scale.py --quick    # skip the national run
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,10 @@ def main() -> int:
     import time
 
     from simulate.model.engine import compile_for_engine
-    from simulate.policy import load_scenario
     from simulate.model.runner import tally_population
     from simulate.model.synth import synthesize
+    from simulate.policy import load_scenario
+
     sc = load_scenario(SINAN)
     comp = compile_for_engine(sc.policy)
     n = 96 * 2**20
@@ -38,13 +40,17 @@ def main() -> int:
             tally_population(comp, pop, workers=w, chunk_blocks=4, progress=False)
             best = min(best, time.perf_counter() - t0)
         rates[w] = n / best
-        print(f"  {w} worker{'s' if w > 1 else ''}: {n:,} persons in {best:.2f} s "
-              f"= {rates[w] / 1e6:.1f} M persons/s (chunk stream, pool start included)")
+        print(
+            f"  {w} worker{'s' if w > 1 else ''}: {n:,} persons in {best:.2f} s "
+            f"= {rates[w] / 1e6:.1f} M persons/s (chunk stream, pool start included)"
+        )
     ok &= report("2 workers / 1 worker speed-up", rates[2] / rates[1], "×", 1.8)
     for w in (1, 2):
         wall = min(cli_run("run", SINAN, "--size", str(n), "--workers", str(w), "--json")[0] for _ in range(2))
-        print(f"  whole process, {w} worker{'s' if w > 1 else ''}: {n / wall / 1e6:.1f} M persons/s "
-              f"({wall:.2f} s including start-up)")
+        print(
+            f"  whole process, {w} worker{'s' if w > 1 else ''}: {n / wall / 1e6:.1f} M persons/s "
+            f"({wall:.2f} s including start-up)"
+        )
     wall, peak, out = cli_run("run", SINAN, "--size", str(10**8), "--json")
     assert json.loads(out)["persons"] == 10**8
     print(f"  10^8 persons in {wall:.1f} s")
@@ -56,8 +62,10 @@ def main() -> int:
         wall, peak, out = cli_run("run", SINAN, "--size", str(950_000_000), "--json")
         got = json.loads(out)
         assert got["persons"] == 950_000_000
-        print(f"  national: {got['persons']:,} persons, {got['enrolled']:,} enrolled, "
-              f"{950_000_000 / wall / 1e6:.1f} M persons/s, peak {peak:.2f} GiB")
+        print(
+            f"  national: {got['persons']:,} persons, {got['enrolled']:,} enrolled, "
+            f"{950_000_000 / wall / 1e6:.1f} M persons/s, peak {peak:.2f} GiB"
+        )
         ok &= report("national run, 950,000,000 persons, wall time", wall, "s", 60, higher_is_better=False)
     return 0 if ok else 1
 

@@ -6,6 +6,7 @@ least disturbed by other work on a shared machine), the CPU time of the best run
 and ``python -X importtime``'s total for ``simulate.cli`` with the heavy modules it pulled in.
 Run: ``PYTHONPATH=. python benchmarks/bench_startup.py [RUNS]``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from _common import REPO, SINAN, SIMULATE, report
+from _common import REPO, SIMULATE, SINAN, report
 
 TARGET_S = 0.5
 HEAVY = ("pandas", "matplotlib", "papermill", "scipy", "dask", "pyarrow", "openpyxl", "nbformat")
@@ -42,10 +43,11 @@ def timed(argv: list[str]) -> tuple[float, float]:
 def import_profile() -> tuple[float, list[str]]:
     """Seconds ``import simulate.cli`` plus a validate run takes by -X importtime, and the
     heavy modules present afterwards."""
-    code = ("import sys; from simulate.cli import main; main(['validate', %r]); "
-            "print('HEAVY', [m for m in %r if m in sys.modules])" % (SINAN, HEAVY))
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True,
-                          text=True, cwd=REPO)
+    code = (
+        "import sys; from simulate.cli import main; main(['validate', %r]); "
+        "print('HEAVY', [m for m in %r if m in sys.modules])" % (SINAN, HEAVY)
+    )
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=REPO)
     total = 0
     for line in proc.stderr.splitlines():
         m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
@@ -64,8 +66,10 @@ def main(runs: int = 7) -> int:
         ok &= report(f"{name}: best wall of {runs}", walls[0], "s", TARGET_S, higher_is_better=False)
         print(f"{'':<58} median {statistics.median(walls):.2f} s, CPU of the best run {best_cpu:.2f} s")
     seconds, heavy = import_profile()
-    print(f"-X importtime, all top-level imports for validate: {seconds:.2f} s; heavy modules "
-          f"loaded: {', '.join(heavy) or 'none'}")
+    print(
+        f"-X importtime, all top-level imports for validate: {seconds:.2f} s; heavy modules "
+        f"loaded: {', '.join(heavy) or 'none'}"
+    )
     return 0 if ok else 1
 
 

@@ -8,6 +8,7 @@ table shows the median of the runs (the machine is shared and noisy) and PASS/FA
 median. ``--write-readme`` puts the table, the command for each benchmark and today's date
 into benchmarks/README.md between its FIGURES markers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 BEGIN, END = "<!-- FIGURES BEGIN (run_all.py --write-readme) -->", "<!-- FIGURES END -->"
-LINE = re.compile(r"^(?P<name>.+?)\s+(?P<value>-?[\d,]+(?:\.\d+)?) (?P<unit>\S+)\s+target "
-                  r"(?P<sign>[≤≥<]) (?P<target>-?[\d,]+(?:\.\d+)?) \S+\s+(?:PASS|FAIL)\s*$")
+LINE = re.compile(
+    r"^(?P<name>.+?)\s+(?P<value>-?[\d,]+(?:\.\d+)?) (?P<unit>\S+)\s+target "
+    r"(?P<sign>[≤≥<]) (?P<target>-?[\d,]+(?:\.\d+)?) \S+\s+(?:PASS|FAIL)\s*$"
+)
 
 
 def targets(output: str) -> list[tuple[str, float, str, str, float]]:
@@ -33,8 +36,15 @@ def targets(output: str) -> list[tuple[str, float, str, str, float]]:
         m = LINE.match(line.strip())
         if m:
             sign = "≤" if m["sign"] in "≤<" else "≥"
-            found.append((m["name"].strip(), float(m["value"].replace(",", "")), m["unit"], sign,
-                          float(m["target"].replace(",", ""))))
+            found.append(
+                (
+                    m["name"].strip(),
+                    float(m["value"].replace(",", "")),
+                    m["unit"],
+                    sign,
+                    float(m["target"].replace(",", "")),
+                )
+            )
     return found
 
 
@@ -42,7 +52,7 @@ def run_one(bench: Path) -> tuple[str, float, int]:
     """(stdout, wall seconds, exit code) of one benchmark run in a fresh interpreter."""
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, str(bench)], capture_output=True, text=True, cwd=HERE.parent)
-    if proc.returncode not in (0, 1):   # 1 is a missed target; anything else is a crash
+    if proc.returncode not in (0, 1):  # 1 is a missed target; anything else is a crash
         tail = " ".join(proc.stderr.strip().splitlines()[-1:])[:200]
         print(f"{bench.name}: crashed (exit {proc.returncode}): {tail}", file=sys.stderr)
     return proc.stdout, time.perf_counter() - t0, proc.returncode
@@ -54,8 +64,9 @@ def measure(bench: Path, runs: int) -> list[dict]:
     for _ in range(runs):
         out, _, _ = run_one(bench)
         for name, value, unit, sign, target in targets(out):
-            row = seen.setdefault(name, {"bench": bench.name, "name": name, "unit": unit, "sign": sign,
-                                         "target": target, "values": []})
+            row = seen.setdefault(
+                name, {"bench": bench.name, "name": name, "unit": unit, "sign": sign, "target": target, "values": []}
+            )
             row["values"].append(value)
     rows = list(seen.values())
     for row in rows:
@@ -66,20 +77,23 @@ def measure(bench: Path, runs: int) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     """A Markdown table: benchmark, target line, median measured, target, PASS/FAIL, runs."""
-    lines = ["| benchmark | figure | measured (median) | target | | runs |",
-             "|---|---|---:|---:|---|---:|"]
+    lines = ["| benchmark | figure | measured (median) | target | | runs |", "|---|---|---:|---:|---|---:|"]
     for r in rows:
-        lines.append(f"| `{r['bench']}` | {r['name']} | {r['median']:,.2f} {r['unit']} | "
-                     f"{r['sign']} {r['target']:,.2f} {r['unit']} | {'PASS' if r['ok'] else 'FAIL'} | "
-                     f"{len(r['values'])} |")
+        lines.append(
+            f"| `{r['bench']}` | {r['name']} | {r['median']:,.2f} {r['unit']} | "
+            f"{r['sign']} {r['target']:,.2f} {r['unit']} | {'PASS' if r['ok'] else 'FAIL'} | "
+            f"{len(r['values'])} |"
+        )
     return "\n".join(lines)
 
 
 def write_readme(rows: list[dict], runs: int) -> None:
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    block = (f"{BEGIN}\nMeasured {stamp} on this 2-core machine (shared), median of {runs} run(s) "
-             f"per benchmark, by `python benchmarks/run_all.py --runs {runs} --write-readme`.\n\n"
-             f"{table(rows)}\n{END}")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = (
+        f"{BEGIN}\nMeasured {stamp} on this 2-core machine (shared), median of {runs} run(s) "
+        f"per benchmark, by `python benchmarks/run_all.py --runs {runs} --write-readme`.\n\n"
+        f"{table(rows)}\n{END}"
+    )
     text = README.read_text(encoding="utf-8") if README.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text:
         text = text.rstrip() + f"\n\n{BEGIN}\n{END}\n"
@@ -90,20 +104,27 @@ def write_readme(rows: list[dict], runs: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs of each benchmark; the median is shown")
-    ap.add_argument("--only", action="append", default=[], metavar="WORD",
-                    help="only benchmarks whose file name contains WORD (repeatable)")
+    ap.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="only benchmarks whose file name contains WORD (repeatable)",
+    )
     ap.add_argument("--write-readme", action="store_true", help="record the table in benchmarks/README.md")
     args = ap.parse_args(argv)
-    benches = sorted(p for p in HERE.glob("bench_*.py")
-                     if not args.only or any(w in p.name for w in args.only))
+    benches = sorted(p for p in HERE.glob("bench_*.py") if not args.only or any(w in p.name for w in args.only))
     rows: list[dict] = []
     for bench in benches:
         got = measure(bench, max(args.runs, 1))
         if not got:
             print(f"{bench.name}: printed no target line", file=sys.stderr)
         for r in got:
-            print(f"{r['bench']:<26} {r['name']:<62} {r['median']:>12,.2f} {r['unit']:<6} "
-                  f"target {r['sign']} {r['target']:>10,.2f}  {'PASS' if r['ok'] else 'FAIL'}", flush=True)
+            print(
+                f"{r['bench']:<26} {r['name']:<62} {r['median']:>12,.2f} {r['unit']:<6} "
+                f"target {r['sign']} {r['target']:>10,.2f}  {'PASS' if r['ok'] else 'FAIL'}",
+                flush=True,
+            )
         rows += got
     if args.write_readme:
         write_readme(rows, max(args.runs, 1))

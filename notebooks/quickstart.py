@@ -41,8 +41,12 @@ from simulate.results.outlay import col
 
 def find_root():
     # a checkout, or the installed package, which carries the example scenarios itself
-    candidates = [Path.cwd(), Path.cwd().parent, Path(simulate.__file__).resolve().parents[1],
-                  Path(simulate.__file__).resolve().parent]
+    candidates = [
+        Path.cwd(),
+        Path.cwd().parent,
+        Path(simulate.__file__).resolve().parents[1],
+        Path(simulate.__file__).resolve().parent,
+    ]
     return next((p for p in candidates if (p / "scenarios").is_dir()), Path.cwd())
 
 
@@ -103,9 +107,14 @@ plt.show()
 # %%
 # the changed scenario gets its own id and title, so the comparison names it
 name = f"个人缴费标准 {pol.contribution.personal // 100}→{new_personal} 元"
-changed = simulate.load_scenario(in_repo(scenario), {
-    "contribution.personal": new_personal, "id": f"{sc.id}-personal-{new_personal}",
-    "title.zh": f"{pol.title.zh}（假设：{name}）"})
+changed = simulate.load_scenario(
+    in_repo(scenario),
+    {
+        "contribution.personal": new_personal,
+        "id": f"{sc.id}-personal-{new_personal}",
+        "title.zh": f"{pol.title.zh}（假设：{name}）",
+    },
+)
 comparison = simulate.compare(sc, [changed], size=size, seed=seed)
 print("；".join(comparison.legend("zh")))
 pretty(comparison.by_source("zh"))
@@ -124,9 +133,18 @@ simulate.explain_json(sc, person)
 # %%
 if output_dir:
     from simulate.report.outcome import write_results
-    write_results(output_dir, {
-        "title": "快速入门 quickstart",
-        "headline": {"参保人数": f"{out.enrolled:,}"},
-        "scenario": sc.id, "size": size, "seed": seed, "new_personal": new_personal,
-        "results": out.to_json(), "comparison": comparison.to_json(),
-        "explain": simulate.explain_json(sc, person)})
+
+    write_results(
+        output_dir,
+        {
+            "title": "快速入门 quickstart",
+            "headline": {"参保人数": f"{out.enrolled:,}"},
+            "scenario": sc.id,
+            "size": size,
+            "seed": seed,
+            "new_personal": new_personal,
+            "results": out.to_json(),
+            "comparison": comparison.to_json(),
+            "explain": simulate.explain_json(sc, person),
+        },
+    )

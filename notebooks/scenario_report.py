@@ -34,8 +34,9 @@ from simulate.report.fonts import use_chinese_font
 
 use_chinese_font()
 out_dir = Path(output_dir)
-story = st.build(scenario, overrides, baseline=baseline, seed=seed, size=size, population=population,
-                 lang=lang, title=title)
+story = st.build(
+    scenario, overrides, baseline=baseline, seed=seed, size=size, population=population, lang=lang, title=title
+)
 
 
 def show_chart(fig, name):

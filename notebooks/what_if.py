@@ -29,5 +29,4 @@ output_dir = None
 # %%
 from simulate.report.dashboard_app import start
 
-app = start(scenario, settings=settings, size=size, seed=seed, population=population, lang=lang,
-            output_dir=output_dir)
+app = start(scenario, settings=settings, size=size, seed=seed, population=population, lang=lang, output_dir=output_dir)

@@ -9,6 +9,7 @@ The public names below are loaded on first use (PEP 562), so ``import simulate``
 light: the command line starts without pandas, matplotlib or papermill until a command needs
 them (issue 11 item 6).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -18,26 +19,41 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it (imported when the name is first used).
 _PUBLIC: dict[str, str] = {
-    "Comparison": "simulate.analysis", "SolveResult": "simulate.analysis",
-    "compare": "simulate.analysis", "expected_value": "simulate.analysis",
-    "monte_carlo": "simulate.analysis", "multi_year": "simulate.analysis",
-    "solve": "simulate.analysis", "sweep": "simulate.analysis",
-    "RosterBill": "simulate.rosters.bill", "roster_bill": "simulate.rosters.bill",
-    "PopulationError": "simulate.errors", "ScenarioError": "simulate.errors",
+    "Comparison": "simulate.analysis",
+    "SolveResult": "simulate.analysis",
+    "compare": "simulate.analysis",
+    "expected_value": "simulate.analysis",
+    "monte_carlo": "simulate.analysis",
+    "multi_year": "simulate.analysis",
+    "solve": "simulate.analysis",
+    "sweep": "simulate.analysis",
+    "RosterBill": "simulate.rosters.bill",
+    "roster_bill": "simulate.rosters.bill",
+    "PopulationError": "simulate.errors",
+    "ScenarioError": "simulate.errors",
     "SimulateError": "simulate.errors",
-    "explain_json": "simulate.results.explain", "explain_text": "simulate.results.explain",
-    "Policy": "simulate.policy", "Scenario": "simulate.policy", "load_scenario": "simulate.policy",
+    "explain_json": "simulate.results.explain",
+    "explain_text": "simulate.results.explain",
+    "Policy": "simulate.policy",
+    "Scenario": "simulate.policy",
+    "load_scenario": "simulate.policy",
     "Outlay": "simulate.results.outlay",
-    "Population": "simulate.model.population", "read_population": "simulate.model.population",
+    "Population": "simulate.model.population",
+    "read_population": "simulate.model.population",
     "read_population_csv": "simulate.model.population",
     "run_region": "simulate.results.region",
-    "RosterMapping": "simulate.rosters.mapping", "merge_rosters": "simulate.rosters.merge",
+    "RosterMapping": "simulate.rosters.mapping",
+    "merge_rosters": "simulate.rosters.merge",
     "read_roster": "simulate.rosters.roster",
     "Person": "simulate.policy.rules",
-    "by_household": "simulate.model.runner", "person_results": "simulate.model.runner",
+    "by_household": "simulate.model.runner",
+    "person_results": "simulate.model.runner",
     "run": "simulate.results.run",
-    "SyntheticPopulation": "simulate.model.synth", "synthesize": "simulate.model.synth",
-    "IDENTITIES": "simulate.vocabulary", "SOURCES": "simulate.vocabulary", "label": "simulate.vocabulary",
+    "SyntheticPopulation": "simulate.model.synth",
+    "synthesize": "simulate.model.synth",
+    "IDENTITIES": "simulate.vocabulary",
+    "SOURCES": "simulate.vocabulary",
+    "label": "simulate.vocabulary",
 }
 
 __all__ = ["__version__", *_PUBLIC]

@@ -1,4 +1,5 @@
 """``python -m simulate`` is the same as the ``simulate`` command."""
+
 import sys
 
 from simulate.cli import main

@@ -7,6 +7,7 @@ notebook is not changed); the kernel also sees it as ``SIMULATE_SCENARIO``. Voil
 child process in its own session, so Ctrl-C reaches only this command, which stops Voilà (and
 with it the kernels) and prints one line.
 """
+
 from __future__ import annotations
 
 import errno
@@ -55,9 +56,9 @@ def served_notebook(folder: Path, scenario: Path) -> Path:
     import nbformat
     from papermill.parameterize import parameterize_notebook
 
-    from .report.notebook_build import notebook   # jupytext loads only when a dashboard starts
+    from .report.notebook_build import notebook  # jupytext loads only when a dashboard starts
 
-    nb = notebook(NOTEBOOK)          # built from notebooks/what_if.py, every cell tagged
+    nb = notebook(NOTEBOOK)  # built from notebooks/what_if.py, every cell tagged
     nb.metadata.setdefault("papermill", {})
     nb = parameterize_notebook(nb, {"scenario": str(scenario)}, report_mode=True)
     target = folder / NOTEBOOK
@@ -72,15 +73,25 @@ def _die_with_parent() -> None:
     """In the child before exec: SIGTERM when the dashboard command dies, even by SIGKILL."""
     try:
         import ctypes
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
-        pass   # not Linux: Ctrl-C and SIGTERM are still handled by the parent
+        pass  # not Linux: Ctrl-C and SIGTERM are still handled by the parent
 
 
 def _voila_command(notebook: Path, port: int) -> list[str]:
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser",
-            f"--Voila.ip={HOST}", f"--port={port}", "--Voila.port_retries=0",
-            "--strip_sources=True", f"--Voila.root_dir={notebook.parent}"]
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--Voila.ip={HOST}",
+        f"--port={port}",
+        "--Voila.port_retries=0",
+        "--strip_sources=True",
+        f"--Voila.root_dir={notebook.parent}",
+    ]
 
 
 def _kernel_environment(scenario: Path) -> dict[str, str]:
@@ -90,8 +101,8 @@ def _kernel_environment(scenario: Path) -> dict[str, str]:
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env["PYTHONPATH"] = os.pathsep.join([root, *rest])
     env["SIMULATE_SCENARIO"] = str(scenario)
-    env["SIMULATE_DASHBOARD_CWD"] = os.getcwd()   # saved files go under the folder the user ran this in
-    env.pop("MPLBACKEND", None)     # figures must show inline, even if the caller chose Agg
+    env["SIMULATE_DASHBOARD_CWD"] = os.getcwd()  # saved files go under the folder the user ran this in
+    env.pop("MPLBACKEND", None)  # figures must show inline, even if the caller chose Agg
     return env
 
 
@@ -129,7 +140,7 @@ def serve(scenario: str | Path | None, port: int = DEFAULT_PORT, *, out=sys.stdo
     from .policy import load_scenario
 
     path = Path(scenario) if scenario else example_path(DEFAULT_SCENARIO)
-    load_scenario(path)     # a broken scenario is a one-line error now, not a page error later
+    load_scenario(path)  # a broken scenario is a one-line error now, not a page error later
     path = path.resolve()
     chosen = free_port(port)
     if chosen != port:
@@ -143,23 +154,34 @@ def serve(scenario: str | Path | None, port: int = DEFAULT_PORT, *, out=sys.stdo
             notebook = served_notebook(folder, path)
             log_path = folder / "voila.log"
             with open(log_path, "wb") as log:
-                proc = subprocess.Popen(_voila_command(notebook, chosen), stdin=subprocess.DEVNULL,
-                                        stdout=log, stderr=subprocess.STDOUT, cwd=folder,
-                                        env=_kernel_environment(path), start_new_session=True,
-                                        preexec_fn=_die_with_parent)
+                proc = subprocess.Popen(
+                    _voila_command(notebook, chosen),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=folder,
+                    env=_kernel_environment(path),
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent,
+                )
                 try:
                     deadline = time.monotonic() + START_TIMEOUT
                     while not _listening(chosen):
                         if proc.poll() is not None or time.monotonic() > deadline:
                             _stop(proc)
-                            raise SimulateError("dashboard", "Voilà did not start: "
-                                                + (_last_lines(log_path) or "no output"))
+                            raise SimulateError(
+                                "dashboard", "Voilà did not start: " + (_last_lines(log_path) or "no output")
+                            )
                         time.sleep(0.2)
-                    print(f"dashboard (看板) for {path.name}: http://{HOST}:{chosen}/  "
-                          "(Ctrl-C to stop)", file=out, flush=True)
+                    print(
+                        f"dashboard (看板) for {path.name}: http://{HOST}:{chosen}/  (Ctrl-C to stop)",
+                        file=out,
+                        flush=True,
+                    )
                     code = proc.wait()
-                    raise SimulateError("dashboard", f"Voilà stopped by itself (exit {code}): "
-                                        + (_last_lines(log_path) or "no output"))
+                    raise SimulateError(
+                        "dashboard", f"Voilà stopped by itself (exit {code}): " + (_last_lines(log_path) or "no output")
+                    )
                 finally:
                     _stop(proc)
     except KeyboardInterrupt:

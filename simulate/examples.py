@@ -4,6 +4,7 @@ An analyst who installed the wheel has no ``scenarios/`` folder; this copies the
 examples (and their what-if and region sheets) into a folder of theirs, never replacing a file
 that differs.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -15,8 +16,7 @@ from .resources import folder
 
 def example_files() -> list[Path]:
     """The shipped example files (scenarios .yaml, sheets .csv), sorted by name."""
-    return sorted(p for p in folder("scenarios").iterdir()
-                  if p.is_file() and p.suffix in (".yaml", ".csv"))
+    return sorted(p for p in folder("scenarios").iterdir() if p.is_file() and p.suffix in (".yaml", ".csv"))
 
 
 def copy_examples(out: str | Path) -> list[Path]:
@@ -29,8 +29,9 @@ def copy_examples(out: str | Path) -> list[Path]:
     for src in files:
         target = out / src.name
         if target.exists() and (not target.is_file() or target.read_bytes() != src.read_bytes()):
-            raise SimulateError(str(target), "already exists with other content; "
-                                             "choose another --out folder (nothing was copied)")
+            raise SimulateError(
+                str(target), "already exists with other content; choose another --out folder (nothing was copied)"
+            )
     out.mkdir(parents=True, exist_ok=True)
     copied = []
     for src in files:

@@ -6,6 +6,7 @@ when their parent dies, even by SIGKILL, so no orphan keeps memory or goes on pu
 The command-line process calls :func:`terminate_like_interrupt`, so SIGTERM and SIGHUP unwind
 through the same clean-up as Ctrl-C (workers ended, temporary folders removed).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,12 +37,13 @@ def die_with_parent(parent_pid: int | None = None) -> None:
         return
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if parent_pid is not None and os.getppid() != parent_pid:
-        os._exit(1)   # the parent died before prctl took effect
+        os._exit(1)  # the parent died before prctl took effect
 
 
 def dying_with_us() -> dict[str, Any]:
@@ -51,12 +53,14 @@ def dying_with_us() -> dict[str, Any]:
         return {}
     try:
         import ctypes
-        prctl = ctypes.CDLL(None, use_errno=True).prctl   # looked up before the fork
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
     except (OSError, AttributeError):
         return {}
 
     def preexec() -> None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
     return {"preexec_fn": preexec}
 
 
@@ -88,7 +92,7 @@ def terminate_like_interrupt() -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         try:
             signal.signal(sig, _raise_terminated)
-        except (ValueError, OSError):   # not the main thread, or no such signal here
+        except (ValueError, OSError):  # not the main thread, or no such signal here
             pass
 
 
@@ -99,11 +103,12 @@ def _kernel_main() -> None:
     die_with_parent(int(parent) if parent.isdigit() else None)
     try:
         here = os.getcwd()
-    except OSError:   # the report folder is already gone: the parent is ending
+    except OSError:  # the report folder is already gone: the parent is ending
         here = ""
     if sys.path and sys.path[0] in ("", here):
-        del sys.path[0]   # as ipykernel_launcher: the notebook's folder is not a package root
+        del sys.path[0]  # as ipykernel_launcher: the notebook's folder is not a package root
     from ipykernel import kernelapp
+
     kernelapp.launch_new_instance()
 
 

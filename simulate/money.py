@@ -4,6 +4,7 @@ Money is integer fen (1 yuan = 100 fen) until it is displayed, and is formatted 
 arithmetic, so no float ever rounds a figure. Rounding, where a format drops digits, is half
 away from zero (四舍五入), the convention of Chinese finance statements (DESIGN.md "Money").
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,7 @@ def _as_int(value: object, what: str) -> int:
 def _grouped(units: int, decimals: int) -> str:
     """Format ``units`` of 10**-decimals with thousands separators: 123456, 2 -> '1,234.56'."""
     sign = "-" if units < 0 else ""
-    whole, frac = divmod(abs(units), 10 ** decimals)
+    whole, frac = divmod(abs(units), 10**decimals)
     text = f"{whole:,}"
     if decimals:
         text += f".{frac:0{decimals}d}"
@@ -62,8 +63,7 @@ def persons(n: int) -> str:
     return _grouped(_as_int(n, "persons"), 0)
 
 
-def percent(part: int | float | Decimal | Fraction, whole: int | None = None, *,
-            decimals: int = 2) -> str:
+def percent(part: int | float | Decimal | Fraction, whole: int | None = None, *, decimals: int = 2) -> str:
     """A percentage with ``decimals`` places: ``percent(0.95) == '95.00%'``.
 
     With ``whole`` the share is the exact ratio ``part / whole`` of two integers (say fen of
@@ -83,15 +83,14 @@ def percent(part: int | float | Decimal | Fraction, whole: int | None = None, *,
         ratio = Fraction(Decimal(repr(number)))
     else:
         raise TypeError(f"percent needs a number, got {type(part).__name__} {part!r}")
-    scaled = ratio * 100 * 10 ** decimals
+    scaled = ratio * 100 * 10**decimals
     units = _round_div(scaled.numerator, scaled.denominator)
     return _grouped(units, decimals) + "%"
 
 
 def yuan_decimal(fen: int) -> Decimal:
     """Exact yuan as a Decimal with two places (for JSON and tables): 12345 -> Decimal('123.45')."""
-    return (Decimal(_as_int(fen, "fen")) / FEN_PER_YUAN).quantize(Decimal("0.01"),
-                                                                   rounding=ROUND_HALF_UP)
+    return (Decimal(_as_int(fen, "fen")) / FEN_PER_YUAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def to_fen(value: Decimal | int | str) -> int:

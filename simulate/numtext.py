@@ -15,6 +15,7 @@ and whole-number fields (ages, sizes). The rules (issue 10, item 3):
 Money limits live here too (:data:`MAX_YUAN`, :data:`MAX_PERSONS`): with them every product
 of a count and an amount in fen, summed over a whole population, fits in a 64-bit integer.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,14 +28,15 @@ MAX_YUAN = 1_000_000
 #: Largest population (persons) a run may have; also the ``--size`` limit.
 MAX_PERSONS = 2_000_000_000
 #: The reason quoted when an amount or a count is above its limit.
-LIMITS_TEXT = (f"amounts are limited to {MAX_YUAN:,} yuan and populations to {MAX_PERSONS:,} persons, "
-               "so that every total stays exact in 64-bit integers")
+LIMITS_TEXT = (
+    f"amounts are limited to {MAX_YUAN:,} yuan and populations to {MAX_PERSONS:,} persons, "
+    "so that every total stays exact in 64-bit integers"
+)
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．－＋，＿", "0123456789.-+,_")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 _WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:[,_][0-9]{3})+(?:\.[0-9]+)?|[+-]?[0-9]+(?:_[0-9]+)+(?:\.[0-9]+)?",
-                      re.ASCII)
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:[,_][0-9]{3})+(?:\.[0-9]+)?|[+-]?[0-9]+(?:_[0-9]+)+(?:\.[0-9]+)?", re.ASCII)
 _BASE60 = re.compile(r"[+-]?[0-9]+(?::[0-9]+)+(?:\.[0-9]*)?", re.ASCII)
 
 
@@ -69,8 +71,10 @@ def decimal_from_text(text: str, what: str = "a number") -> Decimal:
         plain = t.replace(",", "").replace("_", "")
         raise ValueError(f"thousands separators are not accepted in {what}: write {plain}, not {text.strip()}")
     if _BASE60.fullmatch(t):
-        raise ValueError(f"{shorten(text.strip())!r} is not {what}: values with ':' (times, base 60) are not read; "
-                         "write the number in decimal digits")
+        raise ValueError(
+            f"{shorten(text.strip())!r} is not {what}: values with ':' (times, base 60) are not read; "
+            "write the number in decimal digits"
+        )
     if any(c.isdigit() or c.isnumeric() for c in t if not c.isascii()):
         raise ValueError(f"expected {what} written with the digits 0-9, got {shorten(text.strip())!r}")
     raise ValueError(f"expected {what}, got {shorten(text.strip())!r}")

@@ -3,6 +3,7 @@
 The ids are a contract shared with population files, rosters and scenario files
 (DOMAIN.md, "Vocabulary"); the data lives in ``vocabulary.yaml`` beside this module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,7 @@ SERIES: dict[str, Term] = {t.id: t for t in _VOCAB["series"]}
 SOURCE_IDS: tuple[str, ...] = tuple(SOURCES)
 IDENTITY_IDS: tuple[str, ...] = tuple(IDENTITIES)
 IDENTITY_BIT: dict[str, int] = {t.id: t.bit for t in IDENTITIES.values()}
-HOUSEHOLD_IDENTITIES: frozenset[str] = frozenset(
-    t.id for t in IDENTITIES.values() if t.level == "household")
+HOUSEHOLD_IDENTITIES: frozenset[str] = frozenset(t.id for t in IDENTITIES.values() if t.level == "household")
 
 
 def identity_mask(ids: list[str] | tuple[str, ...] | frozenset[str]) -> int:

@@ -5,6 +5,7 @@ only DejaVu Sans, so Chinese text shows only through the font a page embeds, wha
 installed (fonts-noto-cjk or none). A test of the embedded font thus gives the same answer on
 every machine (issue 10 item 9).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,17 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 #: The one font Chromium sees in tests (shipped with matplotlib): Latin only, no CJK glyph.
 LATIN_FONT = "DejaVuSans.ttf"
-_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync",
-          "--hide-scrollbars")
+_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 def chromium() -> str:
@@ -42,29 +51,35 @@ def no_system_fonts(folder: Path) -> dict[str, str]:
     cache.mkdir(exist_ok=True)
     shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / LATIN_FONT, fonts)
     config = folder / "fonts.conf"
-    config.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
-                      f"<fontconfig>\n  <dir>{fonts}</dir>\n  <cachedir>{cache}</cachedir>\n"
-                      "</fontconfig>\n", encoding="utf-8")
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+        f"<fontconfig>\n  <dir>{fonts}</dir>\n  <cachedir>{cache}</cachedir>\n"
+        "</fontconfig>\n",
+        encoding="utf-8",
+    )
     return {**os.environ, "FONTCONFIG_FILE": str(config), "FONTCONFIG_PATH": str(folder)}
 
 
 def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess:
     with tempfile.TemporaryDirectory(prefix="chromium-") as temporary:
         profile = Path(temporary) / "profile"
-        result = subprocess.run([chromium(), *_FLAGS, f"--user-data-dir={profile}", *args], check=False,
-                                capture_output=True, text=True, timeout=timeout,
-                                env=no_system_fonts(Path(temporary)))
+        result = subprocess.run(
+            [chromium(), *_FLAGS, f"--user-data-dir={profile}", *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=no_system_fonts(Path(temporary)),
+        )
     if result.returncode != 0:
         pytest.fail(f"chromium exited {result.returncode}: {result.stderr[-2000:]}")
     return result
 
 
-def screenshot(html: Path, out: Path, *, width: int = 1280, height: int = 2000,
-               timeout: float = 120) -> Path:
+def screenshot(html: Path, out: Path, *, width: int = 1280, height: int = 2000, timeout: float = 120) -> Path:
     """Save a PNG screenshot of a local HTML file as rendered by headless Chromium."""
     out.unlink(missing_ok=True)
-    _run([f"--screenshot={out}", f"--window-size={width},{height}",
-          Path(html).resolve().as_uri()], timeout)
+    _run([f"--screenshot={out}", f"--window-size={width},{height}", Path(html).resolve().as_uri()], timeout)
     if not out.is_file():
         pytest.fail(f"chromium wrote no screenshot for {html}")
     return out

@@ -1,4 +1,5 @@
 """Shared fixtures: run from the repository root so scenario paths resolve as in the README."""
+
 import os
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """What-if analysis (issue 5): variants, compare, sweep, solve, Monte Carlo, expected value,
 multi-year path and the behavioural response. Sizes stay small (≤ 200k persons)."""
+
 from __future__ import annotations
 
 import json
@@ -13,18 +14,22 @@ import simulate.analysis as an
 from simulate.cli import main
 from simulate.errors import SimulateError
 from simulate.policy import load_scenario
-from simulate.vocabulary import SOURCE_IDS
 from simulate.report.sweep_chart import sweep_figure
+from simulate.vocabulary import SOURCE_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 LANGXI = str(REPO / "scenarios/langxi-2024.yaml")
 LANGXI_400 = str(REPO / "scenarios/langxi-2025-400.yaml")
 DALIGANG = str(REPO / "scenarios/daligang-2020.yaml")
 DALIGANG_HB = str(REPO / "scenarios/daligang-2020-highest-benefit.yaml")
-SONGMING = str(REPO / "scenarios/songming-2018.yaml")   # rules on the 户籍 type
-BEHAVIOUR = {"behaviour.model": "logistic", "behaviour.midpoint_yuan": 655.85,
-             "behaviour.slope_per_yuan": 0.010674, "behaviour.reference_yuan": 380,
-             "behaviour.source": "DOMAIN.md 2026 simulation study (test)"}
+SONGMING = str(REPO / "scenarios/songming-2018.yaml")  # rules on the 户籍 type
+BEHAVIOUR = {
+    "behaviour.model": "logistic",
+    "behaviour.midpoint_yuan": 655.85,
+    "behaviour.slope_per_yuan": 0.010674,
+    "behaviour.reference_yuan": 380,
+    "behaviour.source": "DOMAIN.md 2026 simulation study (test)",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -107,8 +112,19 @@ def test_compare_tiers_and_villages_add_up():
 
 
 def test_compare_cli_set_applies_to_reforms_only(capsys):
-    code, out, err = cli(capsys, "compare", DALIGANG, DALIGANG, "--size", "20000", "--seed", "3",
-                         "--set", "tiers.rural_dibao.subsidy.percent=70", "--json")
+    code, out, err = cli(
+        capsys,
+        "compare",
+        DALIGANG,
+        DALIGANG,
+        "--size",
+        "20000",
+        "--seed",
+        "3",
+        "--set",
+        "tiers.rural_dibao.subsidy.percent=70",
+        "--json",
+    )
     assert code == 0, err
     j = json.loads(out)
     plain = simulate.run(DALIGANG, size=20_000, seed=3, workers=1).to_json()
@@ -136,23 +152,36 @@ def test_sweep_rows_monotone_without_behaviour():
     # full tiers (特困 by MA, 优抚 by VA, 特扶 by HC) grow with the standard; fixed ones do not shrink
     for s in ("medical_assistance", "veterans_affairs", "health_commission"):
         assert t[s].is_monotonic_increasing
-    assert t["disabled_federation"].nunique() == 1            # fixed 190 yuan
+    assert t["disabled_federation"].nunique() == 1  # fixed 190 yuan
     assert t["enrolled"].nunique() == 1 and t["fiscal_subsidy"].nunique() == 1
     assert t["individual_share"].between(0, 1).all() and t["individual_share"].is_monotonic_increasing
 
 
 def test_sweep_cli_range_json_and_chart(capsys, tmp_path):
     chart = tmp_path / "sweep.png"
-    code, out, err = cli(capsys, "sweep-table", LANGXI, "--param", "contribution.personal",
-                         "--range", "380:420:20", "--size", "5000", "--json", "--chart", str(chart))
+    code, out, err = cli(
+        capsys,
+        "sweep-table",
+        LANGXI,
+        "--param",
+        "contribution.personal",
+        "--range",
+        "380:420:20",
+        "--size",
+        "5000",
+        "--json",
+        "--chart",
+        str(chart),
+    )
     assert code == 0, err
     rows = json.loads(out)["rows"]
     assert [r["contribution.personal"] for r in rows] == [380, 400, 420]
     assert chart.exists() and chart.stat().st_size > 1000
     code, out, err = cli(capsys, "sweep-table", LANGXI, "--param", "contribution.personal", "--range", "450:380:10")
     assert code == 2 and "--range" in err and len(err.strip().splitlines()) == 1
-    code, out, err = cli(capsys, "sweep-table", LANGXI, "--param", "contribution.personl", "--values", "400",
-                         "--size", "1000")
+    code, out, err = cli(
+        capsys, "sweep-table", LANGXI, "--param", "contribution.personl", "--values", "400", "--size", "1000"
+    )
     assert code == 2 and "personl" in err and len(err.strip().splitlines()) == 1
 
 
@@ -168,7 +197,7 @@ def test_solve_reproduces_the_budget_to_the_yuan():
     param, src = "tiers.dibao.subsidy.amount", "medical_assistance"
     lo_cost = _outlay(LANGXI, param, 200, src, 30_000)
     hi_cost = _outlay(LANGXI, param, 380, src, 30_000)
-    budget_fen = (lo_cost + hi_cost) // 2 + 37          # somewhere in between, not on a step
+    budget_fen = (lo_cost + hi_cost) // 2 + 37  # somewhere in between, not on a step
     r = an.solve(LANGXI, param, src, budget_fen / 100, 200, 380, size=30_000)
     assert r.direction == "increasing"
     assert r.next_value == r.value + 1
@@ -179,8 +208,9 @@ def test_solve_reproduces_the_budget_to_the_yuan():
 
 
 def test_solve_percent_on_hundredths():
-    r = an.solve(DALIGANG, "tiers.rural_dibao.subsidy.percent", "medical_assistance", 200_000, 0, 100,
-                 step="0.01", size=20_000)
+    r = an.solve(
+        DALIGANG, "tiers.rural_dibao.subsidy.percent", "medical_assistance", 200_000, 0, 100, step="0.01", size=20_000
+    )
     assert r.outlay_fen <= 20_000_000 < r.next_outlay_fen
     assert str(r.next_value - r.value) == "0.01"
 
@@ -190,19 +220,61 @@ def test_solve_infeasible_says_why(capsys):
         an.solve(LANGXI, "tiers.dibao.subsidy.amount", "medical_assistance", 10, 100, 380, size=10_000)
     with pytest.raises(SimulateError, match="not binding"):
         an.solve(LANGXI, "tiers.dibao.subsidy.amount", "medical_assistance", 10**9, 100, 380, size=10_000)
-    code, out, err = cli(capsys, "solve", LANGXI, "--param", "tiers.dibao.subsidy.amount",
-                         "--source", "medical_assistance", "--budget", "10", "--lo", "100", "--hi", "380",
-                         "--size", "10000")
+    code, out, err = cli(
+        capsys,
+        "solve",
+        LANGXI,
+        "--param",
+        "tiers.dibao.subsidy.amount",
+        "--source",
+        "medical_assistance",
+        "--budget",
+        "10",
+        "--lo",
+        "100",
+        "--hi",
+        "380",
+        "--size",
+        "10000",
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1 and "infeasible" in err
-    code, out, err = cli(capsys, "solve", LANGXI, "--param", "tiers.dibao.subsidy.amount",
-                         "--source", "medical_assistence", "--budget", "10", "--lo", "100", "--hi", "380")
+    code, out, err = cli(
+        capsys,
+        "solve",
+        LANGXI,
+        "--param",
+        "tiers.dibao.subsidy.amount",
+        "--source",
+        "medical_assistence",
+        "--budget",
+        "10",
+        "--lo",
+        "100",
+        "--hi",
+        "380",
+    )
     assert code == 2 and "did you mean medical_assistance" in err
 
 
 def test_solve_cli_json(capsys):
-    code, out, err = cli(capsys, "solve", LANGXI, "--param", "tiers.dibao.subsidy.amount",
-                         "--source", "medical_assistance", "--budget", "150000", "--lo", "0", "--hi", "380",
-                         "--size", "20000", "--json")
+    code, out, err = cli(
+        capsys,
+        "solve",
+        LANGXI,
+        "--param",
+        "tiers.dibao.subsidy.amount",
+        "--source",
+        "medical_assistance",
+        "--budget",
+        "150000",
+        "--lo",
+        "0",
+        "--hi",
+        "380",
+        "--size",
+        "20000",
+        "--json",
+    )
     assert code == 0, err
     j = json.loads(out)
     assert j["outlay"] <= 150000 < j["next_outlay"] and j["next_value"] == j["value"] + 1
@@ -218,8 +290,11 @@ def test_expected_value_within_monte_carlo_interval(scenario):
     ev = an.expected_value(scenario, size=size)
     assert ev["mass_left_out"] < 1e-6
     for item in mc.index:
-        expected = ev["enrolled"] if item == "enrolled" else (
-            ev["fiscal_subsidy"] if item == "fiscal_subsidy" else ev["by_source"].get(item, 0.0))
+        expected = (
+            ev["enrolled"]
+            if item == "enrolled"
+            else (ev["fiscal_subsidy"] if item == "fiscal_subsidy" else ev["by_source"].get(item, 0.0))
+        )
         row = mc.loc[item]
         assert row["p5"] <= expected <= row["p95"], (item, expected, row.to_dict())
         se = row["std"] / np.sqrt(draws)
@@ -257,7 +332,7 @@ def test_montecarlo_and_expected_cli(capsys):
     assert s["individual"]["p5"] <= s["individual"]["p50"] <= s["individual"]["p95"]
     code, out, err = cli(capsys, "expected", LANGXI, "--set", "contribution.personal=400", "--json")
     assert code == 0, err
-    assert json.loads(out)["persons"] == 280362     # 311,513 residents less 10% employee-insured
+    assert json.loads(out)["persons"] == 280362  # 311,513 residents less 10% employee-insured
     code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--vary", "participation=0.9:1.2")
     assert code == 2 and "participation" in err and len(err.strip().splitlines()) == 1
 
@@ -277,7 +352,7 @@ def test_multi_year_path():
     assert list(t["fiscal_subsidy_yuan"][:3]) == [640, 670, 700]
     assert list(t["extrapolated"]) == [False, False, True, True, True]
     assert t["personal_yuan"].is_monotonic_increasing
-    assert list(t["persons"]) == [round(20_000 * 0.98 ** k) for k in range(5)]
+    assert list(t["persons"]) == [round(20_000 * 0.98**k) for k in range(5)]
     assert t.attrs["rule"].startswith("after the last benefit year")
     # fiscal outlay = enrolled × the year's subsidy (every enrolled person is accepted here: no late refusal)
     for row in t.itertuples():
@@ -313,8 +388,7 @@ def test_behaviour_lowers_enrollment_as_standard_rises_hardship_groups_stay():
     assert t["enrolled"].iloc[0] == base.enrolled
     assert t["enrolled"].diff().dropna().lt(0).all()
     # hardship groups (建档立卡, 特困, 农村低保 at 100% in the document) stay fully enrolled
-    out = simulate.run(DALIGANG, size=60_000, seed=3, workers=1,
-                       overrides={**BEHAVIOUR, "contribution.personal": 520})
+    out = simulate.run(DALIGANG, size=60_000, seed=3, workers=1, overrides={**BEHAVIOUR, "contribution.personal": 520})
     groups = out.targets("zh").set_index("group")
     for g in ("registered_poor", "destitute", "rural_dibao"):
         assert groups.loc[g, "参保率"] == 1.0
@@ -332,8 +406,9 @@ def test_behaviour_matches_the_study_threshold_in_expectation():
     # calibration: about 90% participation at 450 yuan for people who respond
     sc = load_scenario(LANGXI, {**BEHAVIOUR, "contribution.personal": 450})
     from simulate.model.engine import compile_for_engine
+
     keep = compile_for_engine(sc.policy).retention
-    assert keep[0] == pytest.approx(0.90 / 0.95, abs=0.001)       # general tier pays 450
+    assert keep[0] == pytest.approx(0.90 / 0.95, abs=0.001)  # general tier pays 450
     ev = an.expected_value(sc, size=100_000)
     ev0 = an.expected_value(LANGXI, size=100_000)
     # the general tier also holds full-participation people (建档立卡 without a tier): they stay
@@ -403,6 +478,7 @@ def test_sweep_chart_uses_the_title_readable_param_and_two_distinct_panels():
         assert first | second <= labels
     finally:
         import matplotlib.pyplot as plt
+
         plt.close(fig)
     en = sweep_figure(an.sweep(DALIGANG, "tiers.rural_dibao.subsidy.percent", [50, 70], size=3_000), lang="en")
     try:
@@ -410,17 +486,20 @@ def test_sweep_chart_uses_the_title_readable_param_and_two_distinct_panels():
         assert en.axes[-1].get_xlabel().endswith("subsidy share (%)")
     finally:
         import matplotlib.pyplot as plt
+
         plt.close(en)
 
 
 def test_monte_carlo_default_ranges_are_centred_on_the_defaults():
     from simulate.model.synth import default_spec
+
     spec = default_spec()
     r = an.default_rate_ranges(LANGXI)
     assert r["participation"] == pytest.approx((spec.participation - 0.02, spec.participation + 0.02))
     assert r["rural_dibao"] == pytest.approx((0.0355 * 0.8, 0.0355 * 1.2))
     rates = dict(spec.household_rates) | {b: x for b, x, *_ in spec.person_rates}
     from simulate.vocabulary import IDENTITY_BIT
+
     for key, (lo, hi) in r.items():
         default = spec.participation if key == "participation" else rates[IDENTITY_BIT[key]]
         assert (lo + hi) / 2 == pytest.approx(default)
@@ -443,8 +522,9 @@ def _ev_item(ev, item):
 @pytest.mark.parametrize("scenario", [LANGXI, DALIGANG])
 def test_montecarlo_cli_default_mean_agrees_with_expected(capsys, scenario):
     draws, size = 20, 20_000
-    code, out, err = cli(capsys, "montecarlo", scenario, "--draws", str(draws), "--size", str(size),
-                         "--seed", "0", "--json")
+    code, out, err = cli(
+        capsys, "montecarlo", scenario, "--draws", str(draws), "--size", str(size), "--seed", "0", "--json"
+    )
     assert code == 0, err
     j = json.loads(out)
     assert "rural_dibao" in j["rates"] and "participation" in j["rates"]
@@ -472,8 +552,9 @@ def test_montecarlo_text_prints_the_ranges_in_chinese(capsys):
     assert json.loads(out)["rates"] == {}
     code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--size", "2000", "--vary", "none")
     assert "不确定参数：无" in out
-    code, out, err = cli(capsys, "montecarlo", LANGXI, "--draws", "2", "--vary", "none",
-                         "--vary", "participation=0.9:0.95")
+    code, out, err = cli(
+        capsys, "montecarlo", LANGXI, "--draws", "2", "--vary", "none", "--vary", "participation=0.9:0.95"
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
@@ -506,21 +587,59 @@ def test_compare_same_file_twice_keeps_reforms_apart():
 def test_every_zh_output_is_chinese(capsys, tmp_path):
     chart = str(tmp_path / "c.png")
     runs = {
-        "sweep-table": ["sweep-table", DALIGANG, "--param", "tiers.rural_dibao.subsidy.percent",
-                        "--values", "50,60.5,70", "--size", "3000", "--chart", chart],
-        "solve": ["solve", LANGXI, "--param", "tiers.dibao.subsidy.amount", "--source", "medical_assistance",
-                  "--budget", "150000", "--lo", "0", "--hi", "380", "--size", "10000"],
-        "solve-subsidies": ["solve", LANGXI, "--param", "contribution.personal", "--source", "subsidies",
-                            "--budget", "240000", "--lo", "350", "--hi", "500", "--size", "10000"],
+        "sweep-table": [
+            "sweep-table",
+            DALIGANG,
+            "--param",
+            "tiers.rural_dibao.subsidy.percent",
+            "--values",
+            "50,60.5,70",
+            "--size",
+            "3000",
+            "--chart",
+            chart,
+        ],
+        "solve": [
+            "solve",
+            LANGXI,
+            "--param",
+            "tiers.dibao.subsidy.amount",
+            "--source",
+            "medical_assistance",
+            "--budget",
+            "150000",
+            "--lo",
+            "0",
+            "--hi",
+            "380",
+            "--size",
+            "10000",
+        ],
+        "solve-subsidies": [
+            "solve",
+            LANGXI,
+            "--param",
+            "contribution.personal",
+            "--source",
+            "subsidies",
+            "--budget",
+            "240000",
+            "--lo",
+            "350",
+            "--hi",
+            "500",
+            "--size",
+            "10000",
+        ],
         "expected": ["expected", LANGXI],
         "multiyear": ["multiyear", LANGXI, "--years", "5", "--size", "3000"],
         "compare": ["compare", LANGXI, LANGXI_400, DALIGANG_HB, "--size", "3000"],
     }
-    allowed = {"multiyear": {"data", "national", "standards", "csv"}}   # the file named in the note
+    allowed = {"multiyear": {"data", "national", "standards", "csv"}}  # the file named in the note
     for name, argv in runs.items():
         code, out, err = cli(capsys, *argv)
         assert code == 0, (name, err)
-        out = out.replace(chart, "")          # the chart's path, as the user gave it
+        out = out.replace(chart, "")  # the chart's path, as the user gave it
         assert _latin_words(out) <= allowed.get(name, set()), (name, _latin_words(out), out)
     code, out, err = cli(capsys, *runs["sweep-table"])
     assert "农村低保对象 资助比例（%）" in out and "60.5" in out and "6050" not in out
@@ -565,13 +684,14 @@ def test_every_command_in_the_what_if_doc_runs(capsys, tmp_path):
     assert all("whatif.xlsx" not in c for c in cmds)
     for cmd in cmds:
         argv = shlex.split(cmd)[1:]
-        if "--chart" in argv:                      # do not write into reports/
+        if "--chart" in argv:  # do not write into reports/
             argv[argv.index("--chart") + 1] = str(tmp_path / "chart.png")
         code, out, err = cli(capsys, *argv)
         assert code == 0, (cmd, err)
     # the doc's claims about those commands
-    code, out, err = cli(capsys, "explain", LANGXI, "--identity", "rural_dibao",
-                         "--set", "contribution.personal=400", "--json")
+    code, out, err = cli(
+        capsys, "explain", LANGXI, "--identity", "rural_dibao", "--set", "contribution.personal=400", "--json"
+    )
     assert json.loads(out)["pays"] == {"individual": 58, "medical_assistance": 342}
     code, out, err = cli(capsys, "run", "scenarios/langxi-2024.yaml", "--set", "contribution.personl=400")
     doc = (REPO / "docs/what-if.md").read_text("utf-8")

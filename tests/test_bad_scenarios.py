@@ -8,6 +8,7 @@ through ``simulate.cli.main`` (the same code path, without ~1 s of start-up per 
 corpus files and every generated file also run as a real subprocess, as a user would run them,
 to keep the exit-code contract (issue 11 item 6).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -18,7 +19,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ BAD = HERE / "bad_scenarios"
 REPO = HERE.parent
 GOOD = sorted((REPO / "scenarios").glob("*.yaml"))
 EXPECTED: dict[str, dict] = yaml.safe_load((BAD / "expected.yaml").read_text("utf-8"))
-PWNED = Path("/tmp/PWNED_simulate_bad")   # what python_tag.yaml would create if it ran
+PWNED = Path("/tmp/PWNED_simulate_bad")  # what python_tag.yaml would create if it ran
 
 
 def _command() -> list[str]:
@@ -43,8 +44,9 @@ def _command() -> list[str]:
 
 def run_validate(*paths: str | Path, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SIMULATE_DEBUG"}
-    return subprocess.run([*_command(), "validate", *map(str, paths)], capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=REPO)
+    return subprocess.run(
+        [*_command(), "validate", *map(str, paths)], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+    )
 
 
 def validate_in_process(*paths: str | Path) -> subprocess.CompletedProcess:
@@ -63,7 +65,7 @@ def validate_in_process(*paths: str | Path) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["validate", *map(str, paths)], code, out.getvalue(), err.getvalue())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validate_one(path: str) -> subprocess.CompletedProcess:
     return validate_in_process(path)
 
@@ -72,8 +74,7 @@ def _validate_one(path: str) -> subprocess.CompletedProcess:
 SUBPROCESS_SAMPLE = ("python_tag.yaml", "negative_amount.yaml", "alias_bomb.yaml")
 
 
-def assert_refused(proc: subprocess.CompletedProcess, path: str | Path, field: str | None,
-                   reason: str) -> str:
+def assert_refused(proc: subprocess.CompletedProcess, path: str | Path, field: str | None, reason: str) -> str:
     """Exit 2, nothing on stdout, exactly one stderr line naming the file, field and reason."""
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out, out
@@ -100,7 +101,7 @@ def test_corpus_and_expectations_match():
     assert len(files) >= 30
     for name, exp in EXPECTED.items():
         assert set(exp) <= {"field", "reason"} and exp.get("reason"), name
-        limit = 8192 if name == "amount_5000_digits.yaml" else 4096   # 5,000 digits are the point
+        limit = 8192 if name == "amount_5000_digits.yaml" else 4096  # 5,000 digits are the point
         assert (BAD / name).stat().st_size < limit, f"{name} should be small"
 
 
@@ -189,15 +190,14 @@ def test_deeply_nested(tmp_path):
 
 def test_deeply_nested_rule(tmp_path):
     path = tmp_path / "deep_rule.yaml"
-    path.write_text("id: deep\ntiers:\n- eligibility: " + "{not: " * 3000 + "rural_dibao"
-                    + "}" * 3000 + "\n", "utf-8")
+    path.write_text("id: deep\ntiers:\n- eligibility: " + "{not: " * 3000 + "rural_dibao" + "}" * 3000 + "\n", "utf-8")
     assert_refused(run_validate(path), path, None, "nesting too deep")
 
 
 def test_unreadable_file(tmp_path, monkeypatch):
     # root reads any file whatever its mode, so the refusal is simulated in-process
-    from simulate.io.safeyaml import read_yaml_file
     from simulate.errors import ScenarioError
+    from simulate.io.safeyaml import read_yaml_file
 
     path = tmp_path / "locked.yaml"
     path.write_text((BAD / "_valid_base.yaml").read_text("utf-8"), "utf-8")
@@ -205,7 +205,8 @@ def test_unreadable_file(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    import simulate.io.safeio   # every user file is opened there (os.open, O_NONBLOCK)
+    import simulate.io.safeio  # every user file is opened there (os.open, O_NONBLOCK)
+
     monkeypatch.setattr(simulate.io.safeio.os, "open", refuse)
     with pytest.raises(ScenarioError) as exc:
         read_yaml_file(path)
@@ -217,8 +218,13 @@ def test_unreadable_file(tmp_path, monkeypatch):
 
 def test_good_scenarios_validate():
     names = {p.name for p in GOOD}
-    assert {"daligang-2020.yaml", "sinan-2021.yaml", "langxi-2024.yaml", "songming-2018.yaml",
-            "shuangpai-2022.yaml"} <= names, names
+    assert {
+        "daligang-2020.yaml",
+        "sinan-2021.yaml",
+        "langxi-2024.yaml",
+        "songming-2018.yaml",
+        "shuangpai-2022.yaml",
+    } <= names, names
     proc = run_validate(*GOOD)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""

@@ -1,6 +1,7 @@
 """Tests for simulate.rosters.bill and ``simulate roster``: the exact bill for the made-up 思南县
 rosters in tests/rosters (expected.yaml is computed by hand), the accounting, the payment
 lists and the privacy rule (full ID numbers only in payment_lists/*.xlsx)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,8 @@ import openpyxl
 import pytest
 import yaml
 
-from simulate.rosters.bill import RosterBill, roster_bill
 from simulate.cli import main
+from simulate.rosters.bill import RosterBill, roster_bill
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTERS = ROOT / "tests" / "rosters"
@@ -127,8 +128,7 @@ def test_as_of_moves_an_age_rule():
 
 def test_rejected_rows_with_reasons(bill):
     rejected = bill.rejected_records()
-    assert [(r["file"], r["row"]) for r in rejected] == \
-        [(e["file"], e["row"]) for e in EXPECTED["rejected"]]
+    assert [(r["file"], r["row"]) for r in rejected] == [(e["file"], e["row"]) for e in EXPECTED["rejected"]]
     for r, e in zip(rejected, EXPECTED["rejected"]):
         assert e["reason"] in r["reason"], (r, e)
         assert REASON_ZH[e["reason"]] in r["reason_zh"], (r, e)
@@ -148,8 +148,9 @@ def test_accounting_identity(bill):
 
 def test_old_numbers_converted_and_merged(bill):
     ids = set(bill.persons["id_number"])
-    assert MR.LIU_GUILAN in ids                       # 15-digit on 低保, 18-digit on 优抚: one person
+    assert MR.LIU_GUILAN in ids  # 15-digit on 低保, 18-digit on 优抚: one person
     from simulate.io.idnumber import convert_15_to_18
+
     assert convert_15_to_18(str(MR.SUN_DEGUI_15)) in ids
     assert convert_15_to_18(MR.LIU_GUILAN_15) == MR.LIU_GUILAN
 
@@ -172,18 +173,35 @@ def _payment_rows(path: Path) -> list[tuple]:
 
 def test_payment_lists_hold_exactly_the_right_persons(out_dir):
     from simulate.io.idnumber import convert_15_to_18
+
     files = sorted(p.name for p in (out_dir / "payment_lists").iterdir())
     assert files == sorted(f"{s}.xlsx" for s in EXPECTED["payment_lists"])
     people = {  # name -> full ID, from the generator
-        "张德明": MR.ZHANG_DEMING, "李小芳": MR.LI_XIAOFANG, "王建华": MR.WANG_JIANHUA,
-        "陈永福": MR.CHEN_YONGFU, "石桂芝": MR.SHI_GUIZHI, "李国富": MR.LI_GUOFU,
-        "何大山": MR.HE_DASHAN, "周老五": MR.ZHOU_LAOWU, "黄金花": MR.HUANG_JINHUA,
-        "赵子涵": MR.ZHAO_ZIHAN, "孙德贵": convert_15_to_18(str(MR.SUN_DEGUI_15)),
-        "马志强": MR.MA_ZHIQIANG, "罗春梅": MR.LUO_CHUNMEI, "刘桂兰": MR.LIU_GUILAN,
-        "陈志军": MR.CHEN_ZHIJUN, "邓国华": MR.DENG_GUOHUA, "杨木生": MR.YANG_MUSHENG,
-        "杨光荣": MR.YANG_GUANGRONG, "蒋淑芬": MR.JIANG_SHUFEN, "蒋红": MR.JIANG_HONG,
-        "谢长青": MR.XIE_CHANGQING, "张秀英": MR.ZHANG_XIUYING, "龙明亮": MR.LONG_MINGLIANG,
-        "龙小雨": MR.LONG_XIAOYU, "冉启兵": MR.RAN_QIBING,
+        "张德明": MR.ZHANG_DEMING,
+        "李小芳": MR.LI_XIAOFANG,
+        "王建华": MR.WANG_JIANHUA,
+        "陈永福": MR.CHEN_YONGFU,
+        "石桂芝": MR.SHI_GUIZHI,
+        "李国富": MR.LI_GUOFU,
+        "何大山": MR.HE_DASHAN,
+        "周老五": MR.ZHOU_LAOWU,
+        "黄金花": MR.HUANG_JINHUA,
+        "赵子涵": MR.ZHAO_ZIHAN,
+        "孙德贵": convert_15_to_18(str(MR.SUN_DEGUI_15)),
+        "马志强": MR.MA_ZHIQIANG,
+        "罗春梅": MR.LUO_CHUNMEI,
+        "刘桂兰": MR.LIU_GUILAN,
+        "陈志军": MR.CHEN_ZHIJUN,
+        "邓国华": MR.DENG_GUOHUA,
+        "杨木生": MR.YANG_MUSHENG,
+        "杨光荣": MR.YANG_GUANGRONG,
+        "蒋淑芬": MR.JIANG_SHUFEN,
+        "蒋红": MR.JIANG_HONG,
+        "谢长青": MR.XIE_CHANGQING,
+        "张秀英": MR.ZHANG_XIUYING,
+        "龙明亮": MR.LONG_MINGLIANG,
+        "龙小雨": MR.LONG_XIAOYU,
+        "冉启兵": MR.RAN_QIBING,
     }
     for source, expected in EXPECTED["payment_lists"].items():
         rows = _payment_rows(out_dir / "payment_lists" / f"{source}.xlsx")
@@ -252,7 +270,7 @@ def test_privacy_full_ids_only_in_payment_lists(out_dir):
     assert set(found) >= {"bill.xlsx", "bill.json", "README.txt"}
     for rel, runs in found.items():
         if rel.startswith("payment_lists/") and rel.endswith(".xlsx"):
-            assert runs, f"{rel} should hold full ID numbers"   # the scanner sees them
+            assert runs, f"{rel} should hold full ID numbers"  # the scanner sees them
         else:
             assert not runs, f"{rel} holds ID-like numbers: {len(runs)}"
     assert not any(p.suffix in (".html", ".csv") for p in out_dir.rglob("*"))
@@ -287,8 +305,7 @@ def test_privacy_of_errors_with_an_id_in_the_file_name(tmp_path, capsys):
 
 def test_cli_json_shape(tmp_path, capsys):
     out = tmp_path / "out"
-    rc = main(["roster", str(SCENARIO), *map(str, FILES), "--mapping", str(MAPPING),
-               "--out", str(out), "--json"])
+    rc = main(["roster", str(SCENARIO), *map(str, FILES), "--mapping", str(MAPPING), "--out", str(out), "--json"])
     assert rc == 0
     j = json.loads(capsys.readouterr().out)
     assert list(j)[:6] == ["scenario", "persons", "by_source", "fiscal_subsidy", "rows_read", "rejected"]
@@ -305,7 +322,7 @@ def test_cli_json_shape(tmp_path, capsys):
 
 def test_cli_text_reasons_follow_lang(tmp_path, capsys):
     args = ["roster", str(SCENARIO), *map(str, FILES), "--mapping", str(MAPPING)]
-    assert main(args + ["--out", str(tmp_path / "zh")]) == 0          # zh is the default
+    assert main(args + ["--out", str(tmp_path / "zh")]) == 0  # zh is the default
     zh = capsys.readouterr().out
     assert main(args + ["--out", str(tmp_path / "en"), "--lang", "en"]) == 0
     en = capsys.readouterr().out
@@ -324,8 +341,19 @@ def test_cli_text_reasons_follow_lang(tmp_path, capsys):
 
 def test_cli_subprocess_end_to_end(tmp_path):
     exe = Path(sys.executable).with_name("simulate")
-    cmd = [str(exe), "roster", str(SCENARIO), *map(str, FILES), "--mapping", str(MAPPING),
-           "--out", str(tmp_path / "o"), "--json", "--as-of", "2021-01-01"]
+    cmd = [
+        str(exe),
+        "roster",
+        str(SCENARIO),
+        *map(str, FILES),
+        "--mapping",
+        str(MAPPING),
+        "--out",
+        str(tmp_path / "o"),
+        "--json",
+        "--as-of",
+        "2021-01-01",
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["fiscal_subsidy"] == EXPECTED["fiscal_subsidy"]
@@ -373,13 +401,14 @@ def test_out_dir_rules(bill, tmp_path):
     other.mkdir()
     (other / "keep.txt").write_text("mine", "utf-8")
     from simulate.errors import SimulateError
+
     with pytest.raises(SimulateError, match="did not write"):
         bill.write(other)
     assert (other / "keep.txt").read_text("utf-8") == "mine"
     out = bill.write(tmp_path / "bill")
-    bill.write(out)                          # a previous bill is replaced as a whole
+    bill.write(out)  # a previous bill is replaced as a whole
     (out / "extra.txt").write_text("x", "utf-8")
-    with pytest.raises(SimulateError, match="extra.txt"):   # but never a file the user added
+    with pytest.raises(SimulateError, match="extra.txt"):  # but never a file the user added
         bill.write(out)
     assert (out / "extra.txt").exists() and (out / "bill.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bill", "other"]
@@ -387,6 +416,7 @@ def test_out_dir_rules(bill, tmp_path):
 
 def test_no_partial_output_on_failure(bill, tmp_path, monkeypatch):
     import simulate.report.excel as excel
+
     calls = []
     real = excel.write_workbook
 

@@ -2,14 +2,15 @@
 
 Needs Debian's chromium (`apt-get install -y chromium`); without it these tests fail.
 """
+
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _browser import dump_dom, screenshot
 from PIL import Image
 
-from _browser import dump_dom, screenshot
 from simulate.report.render import render_notebook
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
@@ -18,8 +19,7 @@ TITLE = "城乡居民医保资助测算（浏览器）"
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    return render_notebook(TINY, tmp_path_factory.mktemp("browser") / "tiny",
-                           {"title": TITLE}).html
+    return render_notebook(TINY, tmp_path_factory.mktemp("browser") / "tiny", {"title": TITLE}).html
 
 
 def _pixels(path: Path) -> np.ndarray:
@@ -58,6 +58,7 @@ def test_embedded_font_draws_the_chinese_text(report, tmp_path):
 @pytest.fixture(scope="module")
 def sinan_report(tmp_path_factory):
     from simulate.report import report as render_report
+
     out = tmp_path_factory.mktemp("browser") / "sinan"
     run = render_report("scenarios/sinan-2021.yaml", out, size=30_000, seed=2)
     return run
@@ -68,6 +69,7 @@ def test_scenario_report_in_the_browser_shows_the_figures_and_charts(sinan_repor
     """The real scenario report as Chromium renders it: headings, each source's amount as
     the tables print it, and every chart the run wrote."""
     import json
+
     dom = dump_dom(sinan_report.html)
     results = json.loads((sinan_report.out_dir / "results.json").read_text("utf-8"))
     for heading in ("按资金来源", "按资助档次", "财政补助及分担", "本情景的假设", "来源与可重复性"):
@@ -80,11 +82,13 @@ def test_scenario_report_in_the_browser_shows_the_figures_and_charts(sinan_repor
     assert "import simulate" not in dom and "show_table(" not in dom
 
 
-
 def _shot_text(tmp_path: Path, name: str, text: str) -> np.ndarray:
     page = tmp_path / f"{name}.html"
-    page.write_text('<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
-                    f'<body style="font: 48px sans-serif">{text}</body></html>', "utf-8")
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head>'
+        f'<body style="font: 48px sans-serif">{text}</body></html>',
+        "utf-8",
+    )
     return _pixels(screenshot(page, tmp_path / f"{name}.png", width=900, height=200))
 
 

@@ -1,6 +1,7 @@
 """The command line as one static table (issue 11 items 1 and 6): every command listed once,
 an example in each --help that parses, shared flags where the docs promise them, did-you-mean,
 and `validate` starting without pandas or matplotlib."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,13 +24,18 @@ SCENARIO_FLAGS = {"--set", "--set-file", "--lang", "--json"}
 POPULATION_FLAGS = {"--population", "--size", "--seed"}
 ENGINE_FLAGS = {"--workers", "--engine", "--scheduler", "--chunk-blocks"}
 PROMISES = {
-    "assumptions": SCENARIO_FLAGS, "explain": SCENARIO_FLAGS, "roster": SCENARIO_FLAGS,
+    "assumptions": SCENARIO_FLAGS,
+    "explain": SCENARIO_FLAGS,
+    "roster": SCENARIO_FLAGS,
     "run": SCENARIO_FLAGS | POPULATION_FLAGS | ENGINE_FLAGS,
     "region": SCENARIO_FLAGS | ENGINE_FLAGS | {"--seed"},
-    "compare": SCENARIO_FLAGS | POPULATION_FLAGS, "sweep-table": SCENARIO_FLAGS | POPULATION_FLAGS,
-    "solve": SCENARIO_FLAGS | POPULATION_FLAGS, "report": SCENARIO_FLAGS | POPULATION_FLAGS,
+    "compare": SCENARIO_FLAGS | POPULATION_FLAGS,
+    "sweep-table": SCENARIO_FLAGS | POPULATION_FLAGS,
+    "solve": SCENARIO_FLAGS | POPULATION_FLAGS,
+    "report": SCENARIO_FLAGS | POPULATION_FLAGS,
     "sweep": SCENARIO_FLAGS | POPULATION_FLAGS | {"--workers"},
-    "montecarlo": SCENARIO_FLAGS | {"--size", "--seed"}, "multiyear": SCENARIO_FLAGS | {"--size", "--seed"},
+    "montecarlo": SCENARIO_FLAGS | {"--size", "--seed"},
+    "multiyear": SCENARIO_FLAGS | {"--size", "--seed"},
     "expected": SCENARIO_FLAGS | {"--size"},
 }
 
@@ -107,7 +113,7 @@ def test_region_takes_set(capsys):
     base = json.loads(capsys.readouterr().out)
     assert main(["region", str(REGION), "--json", "--set", "contribution.personal=400"]) == 0
     changed = json.loads(capsys.readouterr().out)
-    assert changed != base          # the personal contribution changes who pays what
+    assert changed != base  # the personal contribution changes who pays what
 
 
 def test_region_set_error_names_the_row(capsys):
@@ -129,8 +135,26 @@ def test_report_json_prints_the_headline(tmp_path, capsys):
 @pytest.mark.slow
 def test_sweep_json_prints_each_run(tmp_path, capsys):
     out = tmp_path / "sw"
-    assert main(["sweep", str(SINAN), "--param", "contribution.personal", "--values", "280,300",
-                 "--size", "2000", "--out", str(out), "--json", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                str(SINAN),
+                "--param",
+                "contribution.personal",
+                "--values",
+                "280,300",
+                "--size",
+                "2000",
+                "--out",
+                str(out),
+                "--json",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     j = json.loads(capsys.readouterr().out)
     values = [r["value"] for r in j["runs"] if r["value"] is not None]
     assert values == ["280", "300"]
@@ -139,8 +163,10 @@ def test_sweep_json_prints_each_run(tmp_path, capsys):
 
 
 def test_validate_does_not_import_pandas_or_matplotlib():
-    code = ("import sys; from simulate.cli import main; rc = main(['validate', '--quiet', %r]); "
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'matplotlib', 'papermill')); "
-            "print(rc, heavy)" % str(SINAN))
+    code = (
+        "import sys; from simulate.cli import main; rc = main(['validate', '--quiet', %r]); "
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'matplotlib', 'papermill')); "
+        "print(rc, heavy)" % str(SINAN)
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr

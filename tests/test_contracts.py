@@ -1,4 +1,5 @@
 """The command contracts of DESIGN.md that other tools rely on, checked end to end."""
+
 import json
 
 import pytest
@@ -21,18 +22,45 @@ def test_validate_all_scenarios(capsys):
 
 def test_explain_sinan_highest_benefit_registered_poor(capsys):
     # issue 2, done when: 低保 + 建档立卡 under 就高 (七) gets the 建档立卡 tier (七(一))
-    got = _json(capsys, ["explain", "scenarios/sinan-2021.yaml", "--identity", "rural_dibao",
-                         "--identity", "registered_poor", "--json"])
-    assert got == {"scenario": "sinan-2021", "tier": "registered_poor",
-                   "pays": {"individual": 140, "unspecified_government": 140}, "fiscal_subsidy": 550}
+    got = _json(
+        capsys,
+        [
+            "explain",
+            "scenarios/sinan-2021.yaml",
+            "--identity",
+            "rural_dibao",
+            "--identity",
+            "registered_poor",
+            "--json",
+        ],
+    )
+    assert got == {
+        "scenario": "sinan-2021",
+        "tier": "registered_poor",
+        "pays": {"individual": 140, "unspecified_government": 140},
+        "fiscal_subsidy": 550,
+    }
 
 
 def test_explain_text_names_rule_and_tiers(capsys):
-    assert main(["explain", "scenarios/sinan-2021.yaml", "--identity", "rural_dibao",
-                 "--identity", "registered_poor", "--lang", "en"]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                "scenarios/sinan-2021.yaml",
+                "--identity",
+                "rural_dibao",
+                "--identity",
+                "registered_poor",
+                "--lang",
+                "en",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "highest benefit" in text and "七(一)" in text and "registered poor" in text
-    assert "minimum living allowance" in text   # the tier that lost is listed too
+    assert "minimum living allowance" in text  # the tier that lost is listed too
 
 
 def test_explain_unknown_identity_is_one_line(capsys):
@@ -42,8 +70,9 @@ def test_explain_unknown_identity_is_one_line(capsys):
 
 
 def test_run_json_contract_and_conservation(capsys):
-    got = _json(capsys, ["run", "scenarios/sinan-2021.yaml", "--size", "20000", "--seed", "3",
-                         "--workers", "1", "--json"])
+    got = _json(
+        capsys, ["run", "scenarios/sinan-2021.yaml", "--size", "20000", "--seed", "3", "--workers", "1", "--json"]
+    )
     for key in ("scenario", "persons", "enrolled", "by_source", "fiscal_subsidy"):
         assert key in got
     assert got["persons"] == 20000
@@ -55,10 +84,12 @@ def test_run_json_contract_and_conservation(capsys):
 
 def test_run_daligang_villages_as_attachment_1(capsys):
     import simulate
+
     out = simulate.run("scenarios/daligang-2020.yaml", seed=1, workers=1)
     villages = out.by_village("zh")
     assert len(villages) == 18
     import csv
+
     with open("data/daligang-2020-villages.csv", encoding="utf-8") as fh:
         printed = {r["zh"]: (int(r["residents"]), int(r["task"])) for r in csv.DictReader(fh)}
     for _, row in villages.iterrows():
@@ -75,12 +106,15 @@ def test_run_same_seed_same_result(capsys):
     assert a == b and a != c
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["run", "scenarios/sinan-2021.yaml", "--size", "0"], "--size"),
-    (["run", "scenarios/sinan-2021.yaml", "--set", "contribution.personl=400"], "personl"),
-    (["run", "scenarios/nope.yaml"], "no such file"),
-    (["run", "scenarios/sinan-2021.yaml", "--population", "nope.csv"], "nope.csv"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["run", "scenarios/sinan-2021.yaml", "--size", "0"], "--size"),
+        (["run", "scenarios/sinan-2021.yaml", "--set", "contribution.personl=400"], "personl"),
+        (["run", "scenarios/nope.yaml"], "no such file"),
+        (["run", "scenarios/sinan-2021.yaml", "--population", "nope.csv"], "nope.csv"),
+    ],
+)
 def test_run_bad_input_one_line(capsys, argv, needle):
     with pytest.raises(SystemExit) if argv[3:4] == ["0"] else _nullcontext():
         code = main(argv)
@@ -99,6 +133,7 @@ class _nullcontext:
 
 def test_group_targets_by_village_add_up_to_the_totals():
     import simulate
+
     out = simulate.run("scenarios/daligang-2020.yaml", seed=4, workers=1)
     per_village = out.targets_by_village("en")
     totals = out.targets("en").set_index("group")

@@ -5,6 +5,7 @@ fetches the page over HTTP from 127.0.0.1 until it answers 200 (bounded wait, no
 assertion), checks that no code cell's source is on the page, then sends SIGINT and checks one
 line, exit 0 and no process left behind.
 """
+
 from __future__ import annotations
 
 import html
@@ -61,8 +62,9 @@ def _lines(stream, into: queue.Queue) -> None:
 def _code_lines() -> list[str]:
     """Distinctive source lines of every code cell (long enough not to occur by chance)."""
     nb = notebook(NOTEBOOK)
-    return [ln.strip() for c in nb.cells if c.cell_type == "code"
-            for ln in c.source.splitlines() if len(ln.strip()) >= 25]
+    return [
+        ln.strip() for c in nb.cells if c.cell_type == "code" for ln in c.source.splitlines() if len(ln.strip()) >= 25
+    ]
 
 
 @pytest.mark.slow
@@ -73,9 +75,14 @@ def test_dashboard_serves_without_code_and_stops_on_ctrl_c():
     taken.listen()
     busy = taken.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "simulate", "dashboard", str(SCENARIO),
-                             "--port", str(busy)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulate", "dashboard", str(SCENARIO), "--port", str(busy)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     out: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(proc.stdout, out), daemon=True).start()
     try:
@@ -135,16 +142,24 @@ def test_dashboard_serves_without_code_and_stops_on_ctrl_c():
 def test_bad_scenario_is_one_line(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: [\n", "utf-8")
-    r = subprocess.run([sys.executable, "-m", "simulate", "dashboard", str(bad)],
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    r = subprocess.run(
+        [sys.executable, "-m", "simulate", "dashboard", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1 and "bad.yaml" in r.stderr
     assert "Traceback" not in r.stderr
 
 
 def test_port_must_be_a_port():
-    r = subprocess.run([sys.executable, "-m", "simulate", "dashboard", "--port", "70000"],
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    r = subprocess.run(
+        [sys.executable, "-m", "simulate", "dashboard", "--port", "70000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert r.returncode == 2 and "70000" in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -7,6 +7,7 @@ screen equal ``simulate run … --set … --json`` for the same people (the run'
 seed) to the fen. Then saves the settings as a variant and checks ``simulate validate`` accepts
 it and that the variant runs to the same figures. Waits are bounded; nothing asserts a time.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,9 +46,15 @@ def _free_port() -> int:
 
 def _cli(*sets: str) -> dict:
     args = [a for s in sets for a in ("--set", s)]
-    r = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "run", str(SCENARIO), *args, "--json"],
-                       capture_output=True, text=True, timeout=300, cwd=ROOT,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    r = subprocess.run(
+        check=False,
+        args=[sys.executable, "-m", "simulate", "run", str(SCENARIO), *args, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -91,16 +98,22 @@ def _move(page, key: str, presses: int) -> None:
 
 def _code_lines() -> list[str]:
     nb = notebook("what_if")
-    return [ln.strip() for c in nb.cells if c.cell_type == "code" for ln in c.source.splitlines()
-            if len(ln.strip()) >= 20]
+    return [
+        ln.strip() for c in nb.cells if c.cell_type == "code" for ln in c.source.splitlines() if len(ln.strip()) >= 20
+    ]
 
 
 @pytest.fixture
 def dashboard(tmp_path):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "simulate", "dashboard", str(SCENARIO), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulate", "dashboard", str(SCENARIO), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(ln) for ln in proc.stdout], daemon=True).start()
     url, seen = None, []
@@ -144,7 +157,10 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
             text = page.inner_text("body")
             assert not [ln for ln in _code_lines() if ln in text], "code on the page"
             assert "Traceback" not in text and "Error" not in text
-            assert page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-InputArea-editor:visible, .cm-editor").count() == 0
+            assert (
+                page.locator(".jp-CodeCell .jp-InputArea:visible, .jp-InputArea-editor:visible, .cm-editor").count()
+                == 0
+            )
             for tier in base.policy.tiers:
                 assert page.locator(f".lever-tier-{tier.id}-percent [role=slider]").count() == 1, tier.id
                 assert tier.label.zh in text, tier.label.zh
@@ -158,9 +174,10 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
             seen = _wait_for(page, personal)
             assert seen == personal, (seen, personal)
 
-            _move(page, "tier-dibao-percent", -10)   # 城乡低保对象: 100% → 90% of the standard
-            both = _expected(_cli("contribution.personal=200", "tiers.dibao.subsidy.form=percent",
-                                  "tiers.dibao.subsidy.percent=90"))
+            _move(page, "tier-dibao-percent", -10)  # 城乡低保对象: 100% → 90% of the standard
+            both = _expected(
+                _cli("contribution.personal=200", "tiers.dibao.subsidy.form=percent", "tiers.dibao.subsidy.percent=90")
+            )
             seen = _wait_for(page, both)
             assert seen == both, (seen, both)
             assert both["unspecified_government"] != personal["unspecified_government"]
@@ -181,12 +198,24 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
         finally:
             browser.close()
 
-    r = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "validate", str(target)], capture_output=True,
-                       text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    r = subprocess.run(
+        check=False,
+        args=[sys.executable, "-m", "simulate", "validate", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert r.returncode == 0, r.stderr
     saved = target.read_text("utf-8")
     assert saved.count("assumption: true") >= 2 and "What-if" in saved and "extends:" in saved
-    v = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "run", str(target), "--json"], capture_output=True,
-                       text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    v = subprocess.run(
+        check=False,
+        args=[sys.executable, "-m", "simulate", "run", str(target), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert v.returncode == 0, v.stderr
     assert _expected(json.loads(v.stdout)) == both

@@ -4,6 +4,7 @@ Levers are generated for every shipped scenario and each one changes the figures
 recompute equals ``simulate.run`` of the same overrides on the same people to the fen; the
 saved variant holds only the changes, marked as what-ifs, and loads to the same scenario.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,10 +21,10 @@ from simulate.analysis.dashboard_model import (
     save_variant,
     set_arguments,
 )
-from simulate.policy.overrides import parse_assignments
-from simulate.policy import load_scenario
-from simulate.results.run import run
 from simulate.model.synth import default_size
+from simulate.policy import load_scenario
+from simulate.policy.overrides import parse_assignments
+from simulate.results.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p for p in (ROOT / "scenarios").glob("*.yaml"))
@@ -55,13 +56,16 @@ def _same(a, b) -> None:
     assert a.fiscal_fen() == b.fiscal_fen()
 
 
-@pytest.mark.parametrize("values", [
-    {"personal": 200},
-    {"personal": 200, "tier-dibao-percent": 90},
-    {"tier-destitute-source": "county_finance", "rule": "priority"},
-    {"split-central": 70, "split-county": 15},
-    {"behaviour": True, "behaviour-midpoint": 500},
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"personal": 200},
+        {"personal": 200, "tier-dibao-percent": 90},
+        {"tier-destitute-source": "county_finance", "rule": "priority"},
+        {"split-central": 70, "split-county": 15},
+        {"behaviour": True, "behaviour-midpoint": 500},
+    ],
+)
 def test_recompute_is_simulate_run_with_the_same_overrides(songming, values):
     overrides = overrides_for(songming.base, values, songming.levers)
     assert overrides
@@ -69,10 +73,11 @@ def test_recompute_is_simulate_run_with_the_same_overrides(songming, values):
     # the command line's reading of the same --set arguments, run on its own population
     parsed = parse_assignments([a for a in set_arguments(overrides) if a != "--set"])
     assert parsed == overrides
-    _same(wi.what_if, run(ROOT / "scenarios" / "songming-2018.yaml", size=SIZE, seed=4, overrides=parsed,
-                          workers=1, progress=False))
-    _same(wi.baseline, run(ROOT / "scenarios" / "songming-2018.yaml", size=SIZE, seed=4, workers=1,
-                           progress=False))
+    _same(
+        wi.what_if,
+        run(ROOT / "scenarios" / "songming-2018.yaml", size=SIZE, seed=4, overrides=parsed, workers=1, progress=False),
+    )
+    _same(wi.baseline, run(ROOT / "scenarios" / "songming-2018.yaml", size=SIZE, seed=4, workers=1, progress=False))
 
 
 def test_changes_move_the_figures_they_should(songming):
@@ -81,8 +86,7 @@ def test_changes_move_the_figures_they_should(songming):
     assert wi.what_if.enrolled == wi.baseline.enrolled
     # every enrolled person's standard rose by 20 yuan: the fund gets 2,000 fen more per person
     assert int(wi.what_if.source_fen().sum()) - int(wi.baseline.source_fen().sum()) == 2000 * enrolled
-    split = songming.recompute(overrides_for(songming.base, {"split-central": 70, "split-county": 15},
-                                             songming.levers))
+    split = songming.recompute(overrides_for(songming.base, {"split-central": 70, "split-county": 15}, songming.levers))
     assert split.what_if.budget().county_burden > split.baseline.budget().county_burden
 
 
@@ -101,14 +105,14 @@ def test_default_population_is_simulate_runs():
 
 def test_bad_value_is_a_one_line_error(songming):
     from simulate.errors import SimulateError
+
     with pytest.raises(SimulateError) as err:
         songming.recompute(overrides_for(songming.base, {"split-central": 90}, songming.levers))
     assert "100" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_saved_variant_holds_only_the_changes_and_validates(songming, tmp_path):
-    values = {"personal": 200, "tier-dibao-percent": 90, "split-central": 70, "split-county": 15,
-              "behaviour": True}
+    values = {"personal": 200, "tier-dibao-percent": 90, "split-central": 70, "split-county": 15, "behaviour": True}
     overrides = overrides_for(songming.base, values, songming.levers)
     target = tmp_path / "new" / "folder" / "v.yaml"
     save_variant(songming, overrides, target)
@@ -117,17 +121,25 @@ def test_saved_variant_holds_only_the_changes_and_validates(songming, tmp_path):
     assert [t["id"] for t in doc["tiers"]] == ["dibao"]
     for part in (doc["contribution"], doc["contribution"]["fiscal_subsidy_split"], doc["tiers"][0], doc["behaviour"]):
         assert part["assumption"] is True and "What-if" in part["note"] and "假设情景" in part["note_zh"]
-    r = subprocess.run(check=False, args=[sys.executable, "-m", "simulate", "validate", str(target)], capture_output=True, text=True,
-                       timeout=120, cwd=ROOT)
+    r = subprocess.run(
+        check=False,
+        args=[sys.executable, "-m", "simulate", "validate", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert r.returncode == 0, r.stderr
     variant = load_scenario(target)
-    assert variant.policy.model_dump(exclude={"id", "title", "contribution", "tiers", "behaviour"}) == \
-        songming.scenario(overrides).policy.model_dump(exclude={"id", "title", "contribution", "tiers", "behaviour"})
+    assert variant.policy.model_dump(
+        exclude={"id", "title", "contribution", "tiers", "behaviour"}
+    ) == songming.scenario(overrides).policy.model_dump(exclude={"id", "title", "contribution", "tiers", "behaviour"})
     _same(run(variant, size=SIZE, seed=4, workers=1, progress=False), songming.recompute(overrides).what_if)
 
 
 def test_a_variant_needs_a_change(songming, tmp_path):
     from simulate.errors import SimulateError
+
     with pytest.raises(SimulateError):
         save_variant(songming, {}, tmp_path / "v.yaml")
     assert not (tmp_path / "v.yaml").exists()
@@ -144,6 +156,7 @@ def test_report_command_carries_the_same_overrides(songming, tmp_path):
 
 def test_a_bad_population_changes_nothing(tmp_path):
     from simulate.errors import SimulateError
+
     m = DashboardModel(ROOT / "scenarios" / "songming-2018.yaml", size=SIZE, seed=4)
     before = m.baseline.to_json()
     bad = tmp_path / "people.csv"

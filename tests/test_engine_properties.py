@@ -8,6 +8,7 @@ event windows with every treatment; year-round tiers. Populations are a few hund
 holding several identities each, in every timing class, with a 户籍 type or none, and
 people who did not enroll.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,25 +21,37 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
-from simulate.results.outlay import Outlay
-from simulate.policy import EVENTS, Policy, Scenario, load_scenario
 from simulate.model.population import Population, Villages
 from simulate.model.reference import oracle_payment, resolve
-from simulate.policy.subsidy import TIMINGS, payment
-from simulate.policy.rules import matches
 from simulate.model.synth import synthesize
+from simulate.policy import EVENTS, Policy, Scenario, load_scenario
+from simulate.policy.rules import matches
+from simulate.policy.subsidy import TIMINGS, payment
+from simulate.results.outlay import Outlay
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = load_scenario(REPO / "scenarios" / "sinan-2021.yaml").raw
 
 #: A small pool so that people often hold several identities a policy looks at.
-POOL = ("destitute", "orphan", "rural_dibao", "urban_dibao", "low_income_family",
-        "registered_poor", "priority_entitled", "seriously_ill")
+POOL = (
+    "destitute",
+    "orphan",
+    "rural_dibao",
+    "urban_dibao",
+    "low_income_family",
+    "registered_poor",
+    "priority_entitled",
+    "seriously_ill",
+)
 PAYERS = tuple(s for s in SOURCE_IDS if s != "individual")
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def _yuan(fen: int) -> str:
@@ -61,8 +74,7 @@ def _leaf():
     return st.one_of(
         st.builds(lambda i: {"identity": i}, identity),
         st.builds(lambda a: {"age": a}, age_range()),
-        st.builds(lambda g: {"disability_grade": sorted(g)},
-                  st.sets(st.integers(1, 4), min_size=1, max_size=3)),
+        st.builds(lambda g: {"disability_grade": sorted(g)}, st.sets(st.integers(1, 4), min_size=1, max_size=3)),
         st.builds(lambda s: {"sex": s}, st.sampled_from(["F", "M"])),
         st.builds(lambda h: {"hukou": h}, st.sampled_from(["rural", "urban"])),
     )
@@ -82,8 +94,11 @@ def _extend(children):
 
 rules = st.recursive(_leaf(), _extend, max_leaves=6)
 #: mostly identity rules (as in the documents), sometimes anything
-tier_rules = st.one_of(st.builds(lambda xs: {"any": xs}, st.lists(identity, min_size=1, max_size=2)),
-                       st.builds(lambda i: {"identity": i}, identity), rules)
+tier_rules = st.one_of(
+    st.builds(lambda xs: {"any": xs}, st.lists(identity, min_size=1, max_size=2)),
+    st.builds(lambda i: {"identity": i}, identity),
+    rules,
+)
 
 
 @st.composite
@@ -110,7 +125,7 @@ def subsidy(draw, std: int):
             amount = draw(st.integers(0, left))
             left -= amount
             shares.append({"source": s, "amount": _yuan(amount)})
-        else:   # a percent that still fits beside the amounts already given
+        else:  # a percent that still fits beside the amounts already given
             cap = left * 10000 // std if std else 0
             pct = draw(st.integers(0, max(cap - 1, 0)))
             left -= (std * pct + 5000) // 10000
@@ -127,27 +142,42 @@ def raw_policies(draw):
     raw["contribution"]["fiscal_subsidy"] = _yuan(fiscal)
     raw["multiple_identities"]["rule"] = draw(st.sampled_from(["priority", "highest_benefit"]))
     late = raw["timing"]["late"]
-    late["mode"] = draw(st.sampled_from(
-        ["full_financing", "fixed_charge", "personal", "not_accepted", "same_as_regular"]))
+    late["mode"] = draw(
+        st.sampled_from(["full_financing", "fixed_charge", "personal", "not_accepted", "same_as_regular"])
+    )
     late.pop("charge", None)
     if late["mode"] == "fixed_charge":
         late["charge"] = _yuan(draw(st.sampled_from([0, 1, 83000, 99999])))
     raw["timing"].pop("extension", None)
     if draw(st.booleans()):
-        raw["timing"]["extension"] = {"until": "2021-06-30", "section": "test",
-                                      "who": {"zh": "测试", "en": "test"}}
+        raw["timing"]["extension"] = {"until": "2021-06-30", "section": "test", "who": {"zh": "测试", "en": "test"}}
     treatments = st.sampled_from(["as_regular", "personal", "full_financing", "late", "not_accepted"])
     raw["timing"]["windows"] = [
-        {"event": e, "days": draw(st.sampled_from([None, 28, 90])), "within": draw(treatments),
-         "after": draw(treatments), "section": "test"}
-        for e in draw(st.lists(st.sampled_from(EVENTS), unique=True, max_size=3))]
+        {
+            "event": e,
+            "days": draw(st.sampled_from([None, 28, 90])),
+            "within": draw(treatments),
+            "after": draw(treatments),
+            "section": "test",
+        }
+        for e in draw(st.lists(st.sampled_from(EVENTS), unique=True, max_size=3))
+    ]
     n = draw(st.integers(1, 6))
-    raw["tiers"] = [{"id": f"t{k}", "label": {"zh": f"档{k}", "en": f"tier {k}"}, "section": "test",
-                     "eligibility": draw(tier_rules), "subsidy": draw(subsidy(std)),
-                     "year_round": draw(st.booleans())} for k in range(n)]
-    raw["targets"]["groups"] = [{"id": f"g{k}", "label": {"zh": f"组{k}", "en": f"group {k}"},
-                                 "rule": draw(rules), "percent": 100}
-                                for k in range(draw(st.integers(0, 2)))]
+    raw["tiers"] = [
+        {
+            "id": f"t{k}",
+            "label": {"zh": f"档{k}", "en": f"tier {k}"},
+            "section": "test",
+            "eligibility": draw(tier_rules),
+            "subsidy": draw(subsidy(std)),
+            "year_round": draw(st.booleans()),
+        }
+        for k in range(n)
+    ]
+    raw["targets"]["groups"] = [
+        {"id": f"g{k}", "label": {"zh": f"组{k}", "en": f"group {k}"}, "rule": draw(rules), "percent": 100}
+        for k in range(draw(st.integers(0, 2)))
+    ]
     return raw
 
 
@@ -177,8 +207,9 @@ def populations(draw, max_size: int = 300):
     vids = tuple(f"v{i}" for i in range(n_v))
     villages = Villages(vids, vids, vids, np.zeros(n_v, np.int64), np.zeros(n_v, np.int64))
     hukou = rng.integers(0, 3, n).astype(np.uint8) if draw(st.booleans()) else None
-    return Population(ids, age, sex, dis, village, np.arange(n, dtype=np.int64), enrolled,
-                      timing, villages, hukou=hukou)
+    return Population(
+        ids, age, sex, dis, village, np.arange(n, dtype=np.int64), enrolled, timing, villages, hukou=hukou
+    )
 
 
 def assert_same_tally(a: Tally, b: Tally) -> None:
@@ -209,8 +240,7 @@ def test_conservation_to_the_fen(sc, pop):
     out = Outlay(sc, comp, tally(comp, pop), pop.villages)
     out.check_conservation()
     pol = sc.policy
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
-                            pop.hukou)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
     tiers = (None,) + pol.tiers
     total = 0
     for i in range(len(pop)):
@@ -232,8 +262,7 @@ def test_determinism(sc, pop, seed):
     comp = compile_for_engine(sc.policy)
     assert_same_tally(tally(comp, pop), tally(comp, pop))
     a = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing)
-    b = resolve_tiers(compile_for_engine(sc.policy), pop.identities, pop.age, pop.sex,
-                      pop.disability, pop.timing)
+    b = resolve_tiers(compile_for_engine(sc.policy), pop.identities, pop.age, pop.sex, pop.disability, pop.timing)
     assert a[0].tobytes() == b[0].tobytes() and a[1] == b[1]
     s1, s2 = synthesize(sc, 3000, seed), synthesize(sc, 3000, seed)
     for name in ("identities", "age", "sex", "disability", "village", "household", "enrolled", "timing"):
@@ -292,8 +321,7 @@ def test_highest_benefit_never_worse_than_any_single_tier(raw, pop):
     sc = scenario_of(raw)
     pol = sc.policy
     comp = compile_for_engine(pol)
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
-                            pop.hukou)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
     tiers = (None,) + pol.tiers
     for i in range(len(pop)):
         person = pop.person(i)
@@ -311,23 +339,47 @@ def test_ties_are_counted_alike():
     """Two tiers with the same individual payment but different payers: a tie, both engines."""
     raw = copy.deepcopy(TEMPLATE)
     raw["tiers"] = [
-        {"id": "a", "label": {"zh": "甲", "en": "a"}, "section": "x", "eligibility": {"identity": "orphan"},
-         "subsidy": {"form": "full", "source": "medical_assistance"}},
-        {"id": "b", "label": {"zh": "乙", "en": "b"}, "section": "x", "eligibility": {"identity": "destitute"},
-         "subsidy": {"form": "full", "source": "county_finance"}},
-        {"id": "c", "label": {"zh": "丙", "en": "c"}, "section": "x", "eligibility": {"identity": "rural_dibao"},
-         "subsidy": {"form": "full", "source": "medical_assistance"}},
+        {
+            "id": "a",
+            "label": {"zh": "甲", "en": "a"},
+            "section": "x",
+            "eligibility": {"identity": "orphan"},
+            "subsidy": {"form": "full", "source": "medical_assistance"},
+        },
+        {
+            "id": "b",
+            "label": {"zh": "乙", "en": "b"},
+            "section": "x",
+            "eligibility": {"identity": "destitute"},
+            "subsidy": {"form": "full", "source": "county_finance"},
+        },
+        {
+            "id": "c",
+            "label": {"zh": "丙", "en": "c"},
+            "section": "x",
+            "eligibility": {"identity": "rural_dibao"},
+            "subsidy": {"form": "full", "source": "medical_assistance"},
+        },
     ]
     sc = scenario_of(raw)
     both = (1 << IDENTITY_BIT["orphan"]) | (1 << IDENTITY_BIT["destitute"])
     same = (1 << IDENTITY_BIT["orphan"]) | (1 << IDENTITY_BIT["rural_dibao"])
     ids = np.array([both, both, same, 0], np.uint32)
     v = Villages(("v",), ("v",), ("v",), np.zeros(1, np.int64), np.zeros(1, np.int64))
-    pop = Population(ids, np.full(4, 40, np.uint8), np.zeros(4, np.uint8), np.zeros(4, np.uint8),
-                     np.zeros(4, np.uint16), np.arange(4), np.ones(4, bool), np.zeros(4, np.uint8), v)
+    pop = Population(
+        ids,
+        np.full(4, 40, np.uint8),
+        np.zeros(4, np.uint8),
+        np.zeros(4, np.uint8),
+        np.zeros(4, np.uint16),
+        np.arange(4),
+        np.ones(4, bool),
+        np.zeros(4, np.uint8),
+        v,
+    )
     comp = compile_for_engine(sc.policy)
     fast = tally(comp, pop)
-    assert fast.ties == 2        # orphan+destitute: equal benefit, different payers; listed order wins
+    assert fast.ties == 2  # orphan+destitute: equal benefit, different payers; listed order wins
     assert_same_tally(fast, tally_reference(sc.policy, pop))
 
 
@@ -369,5 +421,10 @@ def test_oracle_payment_equals_the_subsidy_arithmetic(raw):
         for timing in TIMINGS:
             mine, theirs = oracle_payment(pol, tier, timing), payment(pol, tier, timing)
             assert {k: v for k, v in mine.pays.items() if v} == {k: v for k, v in theirs.pays.items() if v}
-            assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == \
-                (theirs.fiscal_subsidy, theirs.enrolled, theirs.late_rule, theirs.treatment, theirs.decided_by)
+            assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == (
+                theirs.fiscal_subsidy,
+                theirs.enrolled,
+                theirs.late_rule,
+                theirs.treatment,
+                theirs.decided_by,
+            )

@@ -1,4 +1,5 @@
 """Workbooks read back with openpyxl: formats, frozen panes, widths, the _fen convention."""
+
 from decimal import Decimal
 
 import openpyxl
@@ -10,20 +11,25 @@ from simulate.report.excel import display_width, sheet_name, write_workbook
 
 @pytest.fixture()
 def workbook(tmp_path):
-    sources = pd.DataFrame({
-        "资金来源": ["个人缴费", "医疗救助", "=SUM(A1)"],
-        "amount_fen": [38_000_000, 1_234_567, 5],
-        "subsidy": [Decimal("120.50"), Decimal("0.01"), None],
-        "persons": [1000, 120, 8],
-        "share": [0.9467, 0.0308, 0.0225],
-        "note": ["", "a very long english note that is wider than the rest", None],
-    })
+    sources = pd.DataFrame(
+        {
+            "资金来源": ["个人缴费", "医疗救助", "=SUM(A1)"],
+            "amount_fen": [38_000_000, 1_234_567, 5],
+            "subsidy": [Decimal("120.50"), Decimal("0.01"), None],
+            "persons": [1000, 120, 8],
+            "share": [0.9467, 0.0308, 0.0225],
+            "note": ["", "a very long english note that is wider than the rest", None],
+        }
+    )
     tiers = pd.DataFrame({"count": [3, 4]}, index=pd.Index(["特困", "低保"], name="tier"))
     path = tmp_path / "out.xlsx"
-    write_workbook(path, {"资金来源": sources, "bad/name:[x]*?": tiers,
-                          "a" * 40: sources.head(1)},
-                   money_columns=["subsidy"], count_columns=["persons", "count"],
-                   percent_columns=["share"])
+    write_workbook(
+        path,
+        {"资金来源": sources, "bad/name:[x]*?": tiers, "a" * 40: sources.head(1)},
+        money_columns=["subsidy"],
+        count_columns=["persons", "count"],
+        percent_columns=["share"],
+    )
     return openpyxl.load_workbook(path)
 
 

@@ -1,4 +1,5 @@
 """Chinese charts render with the bundled Noto Sans CJK SC: no missing-glyph warnings."""
+
 import base64
 import io
 import logging
@@ -57,8 +58,7 @@ def test_chinese_chart_renders_without_missing_glyphs():
 
 
 def test_default_font_does_warn_so_the_check_can_fail():
-    with matplotlib.rc_context({"font.family": ["sans-serif"],
-                                "font.sans-serif": ["DejaVu Sans"]}):
+    with matplotlib.rc_context({"font.family": ["sans-serif"], "font.sans-serif": ["DejaVu Sans"]}):
         messages = _render_messages()
     assert any(_MISSING.search(m) for m in messages), messages
 

@@ -3,15 +3,18 @@
 Every ID number here is made up: built from a region code and a birthday with the test's
 own implementation of the check digit (``_make_id``), independent of the module's.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 
 import pytest
+from _ids import check_char, make_id  # noqa: E402
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulate.io.idmask import find_ids, mask_ids_in_text
 from simulate.io.idnumber import (
     IdNumberError,
     check_digit,
@@ -19,9 +22,6 @@ from simulate.io.idnumber import (
     mask_id,
     validate_id,
 )
-from simulate.io.idmask import find_ids, mask_ids_in_text
-
-from _ids import check_char, make_id  # noqa: E402
 
 AS_OF = dt.date(2024, 1, 1)
 
@@ -50,13 +50,16 @@ def test_published_example_of_the_standard() -> None:
     assert not info.converted_from_15
 
 
-@pytest.mark.parametrize("region,birth,seq,sex", [
-    ("430922", "19900101", "123", "M"),
-    ("520624", "20150228", "046", "F"),
-    ("520624", "19581231", "017", "M"),
-    ("341821", "20231231", "002", "F"),
-    ("530127", "19040101", "999", "M"),
-])
+@pytest.mark.parametrize(
+    "region,birth,seq,sex",
+    [
+        ("430922", "19900101", "123", "M"),
+        ("520624", "20150228", "046", "F"),
+        ("520624", "19581231", "017", "M"),
+        ("341821", "20231231", "002", "F"),
+        ("530127", "19040101", "999", "M"),
+    ],
+)
 def test_constructed_numbers_are_valid(region: str, birth: str, seq: str, sex: str) -> None:
     number = _make_id(region, birth, seq)
     assert check_digit(number[:17]) == number[-1]
@@ -76,9 +79,16 @@ def test_every_check_character_including_x_and_zero() -> None:
 def test_text_normalisation() -> None:
     number = _with_check("X")
     full_width = number[:-1].translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}) + "ｘ"
-    for text in (number.lower(), f"  {number}\t", f"'{number}", f'="{number}"',
-                 full_width, f"{number[:6]} {number[6:14]} {number[14:]}",
-                 f"{number[:6]}-{number[6:14]}-{number[14:]}", f"{number[:6]}－{number[6:]}"):
+    for text in (
+        number.lower(),
+        f"  {number}\t",
+        f"'{number}",
+        f'="{number}"',
+        full_width,
+        f"{number[:6]} {number[6:14]} {number[14:]}",
+        f"{number[:6]}-{number[6:14]}-{number[14:]}",
+        f"{number[:6]}－{number[6:]}",
+    ):
         assert validate_id(text, as_of=AS_OF).number == number
 
 
@@ -91,27 +101,33 @@ def test_bad_check_digit_says_expected_and_found() -> None:
     assert wrong not in str(err.value)
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("43092219900101123", "bad length: 17"),
-    ("4309221990010112345", "bad length: 19"),
-    ("43092219900101A23X", "non-digit character 'A' at position 15"),
-    ("430922X99001011234", "non-digit character 'X' at position 7"),
-    ("", "empty"),
-    ("   ", "empty"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("43092219900101123", "bad length: 17"),
+        ("4309221990010112345", "bad length: 19"),
+        ("43092219900101A23X", "non-digit character 'A' at position 15"),
+        ("430922X99001011234", "non-digit character 'X' at position 7"),
+        ("", "empty"),
+        ("   ", "empty"),
+    ],
+)
 def test_malformed(text: str, fragment: str) -> None:
     with pytest.raises(IdNumberError) as err:
         validate_id(text, as_of=AS_OF)
     assert fragment in err.value.reason
 
 
-@pytest.mark.parametrize("birth,fragment", [
-    ("19900230", "day 30 does not exist in month 02"),
-    ("19901301", "month 13"),
-    ("19900001", "month 00"),
-    ("19900431", "day 31"),
-    ("20230229", "day 29 does not exist in month 02"),
-])
+@pytest.mark.parametrize(
+    "birth,fragment",
+    [
+        ("19900230", "day 30 does not exist in month 02"),
+        ("19901301", "month 13"),
+        ("19900001", "month 00"),
+        ("19900431", "day 31"),
+        ("20230229", "day 29 does not exist in month 02"),
+    ],
+)
 def test_impossible_birth_dates(birth: str, fragment: str) -> None:
     with pytest.raises(IdNumberError) as err:
         validate_id(_make_id("430922", birth, "123"), as_of=AS_OF)
@@ -173,7 +189,7 @@ def test_15_digit_numbers_are_converted() -> None:
 
 def test_float_from_excel_lost_precision_is_rejected() -> None:
     number = _make_id("430922", "19900101", "123")
-    for value in (float(number[:-1] + "0"), 4.30922199001011e+17, float(int(number[:-1] + "0"))):
+    for value in (float(number[:-1] + "0"), 4.30922199001011e17, float(int(number[:-1] + "0"))):
         with pytest.raises(IdNumberError) as err:
             validate_id(value, as_of=AS_OF)
         assert "15 significant digits" in err.value.reason
@@ -197,13 +213,16 @@ def test_numeric_id_with_wrong_check_digit_hints_at_lost_digits() -> None:
         validate_id(wrong, as_of=AS_OF)
 
 
-@pytest.mark.parametrize("value,fragment", [
-    (True, "true/false"),
-    (1.5, "fraction"),
-    (-430922900101123, "negative"),
-    (float("nan"), "empty"),
-    (None, "empty"),
-])
+@pytest.mark.parametrize(
+    "value,fragment",
+    [
+        (True, "true/false"),
+        (1.5, "fraction"),
+        (-430922900101123, "negative"),
+        (float("nan"), "empty"),
+        (None, "empty"),
+    ],
+)
 def test_odd_cells(value: object, fragment: str) -> None:
     with pytest.raises(IdNumberError, match=fragment):
         validate_id(value, as_of=AS_OF)  # type: ignore[arg-type]
@@ -219,7 +238,7 @@ def test_mask_id() -> None:
     assert mask_id("12345678") == "********"
     assert mask_id("") == ""
     assert mask_id(None) == ""
-    masked_float = mask_id(4.30922199001011e+17)
+    masked_float = mask_id(4.30922199001011e17)
     assert "4309221990" not in masked_float.replace(".", "")
 
 
@@ -249,14 +268,16 @@ def test_check_digit_matches_the_standard_formula(first17: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(min_value=0, max_value=16), st.integers(min_value=1, max_value=9),
-       st.dates(min_value=dt.date(1910, 1, 1), max_value=dt.date(2023, 12, 31)),
-       st.integers(min_value=0, max_value=999))
-def test_any_single_digit_typo_is_caught(pos: int, delta: int, birth: dt.date,
-                                         seq: int) -> None:
+@given(
+    st.integers(min_value=0, max_value=16),
+    st.integers(min_value=1, max_value=9),
+    st.dates(min_value=dt.date(1910, 1, 1), max_value=dt.date(2023, 12, 31)),
+    st.integers(min_value=0, max_value=999),
+)
+def test_any_single_digit_typo_is_caught(pos: int, delta: int, birth: dt.date, seq: int) -> None:
     number = _make_id("520624", birth.strftime("%Y%m%d"), f"{seq:03d}")
     assert validate_id(number, as_of=AS_OF).birth_date == birth
-    typo = number[:pos] + str((int(number[pos]) + delta) % 10) + number[pos + 1:]
+    typo = number[:pos] + str((int(number[pos]) + delta) % 10) + number[pos + 1 :]
     with pytest.raises(IdNumberError) as err:
         validate_id(typo, as_of=AS_OF)
     assert typo not in str(err.value) and number not in str(err.value)
@@ -283,25 +304,31 @@ def _unknown_province_id() -> str:
     return first17 + _check(first17)
 
 
-@pytest.mark.parametrize("value", [
-    -5,                                          # negative number
-    float("nan"), None, "", "  ",                # empty
-    float("inf"),                                # numeric cell, not a whole positive number
-    1.5,                                         # numeric cell with a fraction
-    4.30922199001011e+17,                        # lost digits
-    True,                                        # a true/false cell
-    "4.30922E+17",                               # scientific notation
-    "43092219900101A23X",                        # non-digit
-    "43092219900101123",                         # bad length
-    _with_check("7")[:-1] + "3",                 # bad check digit
-    _unknown_province_id(),                      # unknown province code
-    make_id("430922", "20240301", "123"),        # born after as_of
-    make_id("430922", "19000101", "123"),        # implausible age
-    make_id("430922", "19901301", "123"),        # month 13
-    make_id("430922", "00000101", "123"),        # year 0000
-    make_id("430922", "19900431", "123"),        # day 31 in April
-    make_id("430922", "20230229", "123"),        # 29 February of a common year
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        -5,  # negative number
+        float("nan"),
+        None,
+        "",
+        "  ",  # empty
+        float("inf"),  # numeric cell, not a whole positive number
+        1.5,  # numeric cell with a fraction
+        4.30922199001011e17,  # lost digits
+        True,  # a true/false cell
+        "4.30922E+17",  # scientific notation
+        "43092219900101A23X",  # non-digit
+        "43092219900101123",  # bad length
+        _with_check("7")[:-1] + "3",  # bad check digit
+        _unknown_province_id(),  # unknown province code
+        make_id("430922", "20240301", "123"),  # born after as_of
+        make_id("430922", "19000101", "123"),  # implausible age
+        make_id("430922", "19901301", "123"),  # month 13
+        make_id("430922", "00000101", "123"),  # year 0000
+        make_id("430922", "19900431", "123"),  # day 31 in April
+        make_id("430922", "20230229", "123"),  # 29 February of a common year
+    ],
+)
 def test_every_rejection_has_a_chinese_reason(value) -> None:
     with pytest.raises(IdNumberError) as err:
         validate_id(value, as_of=AS_OF)
@@ -311,7 +338,7 @@ def test_every_rejection_has_a_chinese_reason(value) -> None:
     assert "\n" not in zh
     assert err.value.reason_for("zh") == zh and err.value.reason_for("en") == err.value.reason
     if isinstance(value, str) and len(value) >= 14:
-        assert value not in zh and value[6:14] not in zh   # neither the number nor the birth date
+        assert value not in zh and value[6:14] not in zh  # neither the number nor the birth date
 
 
 @settings(max_examples=300, deadline=None)
@@ -342,12 +369,16 @@ _FORMS = {
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2023, 12, 31)),
-       st.integers(min_value=0, max_value=999), st.sampled_from(sorted(_FORMS)),
-       st.text(alphabet="张三村低保、，。 abc-()：", max_size=8),
-       st.text(alphabet="张三村低保、，。 abc-()：", max_size=8))
-def test_an_id_hidden_in_text_is_masked_in_every_form(birth: dt.date, seq: int, form: str,
-                                                      before: str, after: str) -> None:
+@given(
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2023, 12, 31)),
+    st.integers(min_value=0, max_value=999),
+    st.sampled_from(sorted(_FORMS)),
+    st.text(alphabet="张三村低保、，。 abc-()：", max_size=8),
+    st.text(alphabet="张三村低保、，。 abc-()：", max_size=8),
+)
+def test_an_id_hidden_in_text_is_masked_in_every_form(
+    birth: dt.date, seq: int, form: str, before: str, after: str
+) -> None:
     number = _make_id("520624", birth.strftime("%Y%m%d"), f"{seq:03d}")
     text = before + _FORMS[form](number) + after
     masked = mask_ids_in_text(text)
@@ -365,16 +396,20 @@ def test_masked_text_never_fails_the_leak_scan(text: str) -> None:
 
 
 def test_find_ids_leaves_ordinary_figures() -> None:
-    for text in ("13812345678", "2021-01-01 10:00:00", "0.012345679012345678",
-                 "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
-                 "rows read 1204 = used 1190 + rejected 14", "1,234,567,890,123.45"):
+    for text in (
+        "13812345678",
+        "2021-01-01 10:00:00",
+        "0.012345679012345678",
+        "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20",
+        "rows read 1204 = used 1190 + rejected 14",
+        "1,234,567,890,123.45",
+    ):
         assert find_ids(text, strict=True) == [], text
     assert mask_ids_in_text("电话 13812345678，合计 1,234,567.89 元") == "电话 13812345678，合计 1,234,567.89 元"
 
 
 def test_mask_id_normalises_the_written_form() -> None:
     number = _with_check("X")
-    for written in (number.lower(), f"{number[:6]}-{number[6:14]}-{number[14:]}",
-                    number.translate(_FULL_WIDTH)):
+    for written in (number.lower(), f"{number[:6]}-{number[6:14]}-{number[14:]}", number.translate(_FULL_WIDTH)):
         assert mask_id(written) == number[:6] + "*" * 8 + number[-4:]
-    assert mask_id("1" * 40) == "111" + "*" * 13 + "11"   # a long number: not a line of stars
+    assert mask_id("1" * 40) == "111" + "*" * 13 + "11"  # a long number: not a line of stars

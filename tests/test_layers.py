@@ -5,6 +5,7 @@ Every ``import`` of every module is read with ``ast``, function-local ones inclu
 import must not hide a cycle). The order is cli → rosters → report → analysis → results →
 model → policy → io → bottom; every module of the package is in one layer.
 """
+
 from __future__ import annotations
 
 import ast
@@ -21,8 +22,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulate"
 #: that any module may read ``__version__``. A module in none of these is a command-line
 #: module (``cli``, the top layer): nothing below may import it.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("bottom", {"simulate", "simulate.errors", "simulate.money", "simulate.labels", "simulate.vocabulary",
-                "simulate.numtext", "simulate.resources", "simulate.lifecycle"}),
+    (
+        "bottom",
+        {
+            "simulate",
+            "simulate.errors",
+            "simulate.money",
+            "simulate.labels",
+            "simulate.vocabulary",
+            "simulate.numtext",
+            "simulate.resources",
+            "simulate.lifecycle",
+        },
+    ),
     ("io", {"simulate.io"}),
     ("policy", {"simulate.policy"}),
     ("model", {"simulate.model"}),
@@ -97,7 +109,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, stack + [nxt])
         state[node] = 2
@@ -110,8 +122,11 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def _upward(module: str, targets) -> list[str]:
     own = _layer(module)
-    return [f"{module} ({_layer_name(own)}) imports {t} ({_layer_name(_layer(t))})" for t in targets
-            if (module, t) not in UPWARD_ALLOWED and _layer(t) > own]
+    return [
+        f"{module} ({_layer_name(own)}) imports {t} ({_layer_name(_layer(t))})"
+        for t in targets
+        if (module, t) not in UPWARD_ALLOWED and _layer(t) > own
+    ]
 
 
 def _graph(modules) -> dict[str, set[str]]:
@@ -146,30 +161,35 @@ def test_no_private_name_crosses_a_module_boundary():
 
 def test_the_checker_sees_a_cycle_an_upward_import_and_a_private_name():
     """The checks above can fail: planted imports are found."""
-    planted = {"simulate.money": "def f():\n    from .model.engine import Compiled\n",
-               "simulate.model.engine": "from ..money import yuan_text\nfrom ..results.outlay import Outlay\n"
-                                        "from .synth import _private\n"}
+    planted = {
+        "simulate.money": "def f():\n    from .model.engine import Compiled\n",
+        "simulate.model.engine": "from ..money import yuan_text\nfrom ..results.outlay import Outlay\n"
+        "from .synth import _private\n",
+    }
     graph = {m: {t for t, _ in _imports(m, text)} for m, text in planted.items()}
     assert _cycles(graph)
     assert _upward("simulate.money", graph["simulate.money"])
     assert _upward("simulate.model.engine", graph["simulate.model.engine"]) == [
-        "simulate.model.engine (model) imports simulate.results.outlay (results)"]
-    assert ("simulate.model.synth", "_private") in _imports("simulate.model.engine",
-                                                             planted["simulate.model.engine"])
+        "simulate.model.engine (model) imports simulate.results.outlay (results)"
+    ]
+    assert ("simulate.model.synth", "_private") in _imports("simulate.model.engine", planted["simulate.model.engine"])
 
 
-@pytest.mark.parametrize("argv", [["validate", "scenarios/sinan-2021.yaml"],
-                                  ["explain", "scenarios/sinan-2021.yaml", "--identity", "rural_dibao"]])
+@pytest.mark.parametrize(
+    "argv",
+    [["validate", "scenarios/sinan-2021.yaml"], ["explain", "scenarios/sinan-2021.yaml", "--identity", "rural_dibao"]],
+)
 def test_light_commands_do_not_import_the_heavy_libraries(argv):
     """``import simulate`` is lazy (PEP 562) and validate/explain never load pandas,
     matplotlib, papermill, scipy or dask (start-up under 0.5 s: benchmarks/bench_startup.py)."""
-    code = ("import sys, simulate\n"
-            "heavy = ('pandas', 'matplotlib', 'papermill', 'scipy', 'dask')\n"
-            "assert not [m for m in heavy if m in sys.modules], 'import simulate'\n"
-            "from simulate.cli import main\n"
-            f"assert main({argv!r}) == 0\n"
-            "print([m for m in heavy if m in sys.modules])\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=PACKAGE.parent)
+    code = (
+        "import sys, simulate\n"
+        "heavy = ('pandas', 'matplotlib', 'papermill', 'scipy', 'dask')\n"
+        "assert not [m for m in heavy if m in sys.modules], 'import simulate'\n"
+        "from simulate.cli import main\n"
+        f"assert main({argv!r}) == 0\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PACKAGE.parent)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -5,6 +5,7 @@ and ``expected_value`` give for the same parameters: a notebook only arranges re
 computes its own. The CLI tests check what a person opens: HTML without code, Chinese labels,
 charts, formatted Excel sheets, an index linking every run.
 """
+
 import json
 import os
 import re
@@ -34,14 +35,23 @@ DALIGANG = str(ROOT / "scenarios" / "daligang-2020.yaml")
 
 #: Small parameters for each notebook; a new notebook must be added here.
 PARAMS = {
-    "scenario_report.py": {"scenario": SINAN, "overrides": {"contribution.personal": 300},
-                              "size": 20_000, "seed": 3},
-    "sweep_report.py": {"scenario": LANGXI, "param": "contribution.personal",
-                           "values": [380, 400, 450], "size": 20_000, "seed": 2,
-                           "draws": 4, "mc_size": 5_000},
+    "scenario_report.py": {"scenario": SINAN, "overrides": {"contribution.personal": 300}, "size": 20_000, "seed": 3},
+    "sweep_report.py": {
+        "scenario": LANGXI,
+        "param": "contribution.personal",
+        "values": [380, 400, 450],
+        "size": 20_000,
+        "seed": 2,
+        "draws": 4,
+        "mc_size": 5_000,
+    },
     "quickstart.py": {"scenario": SINAN, "size": 20_000, "seed": 1, "new_personal": 320},
-    "what_if.py": {"scenario": DALIGANG, "size": 20_000, "seed": 2,
-                      "settings": {"personal": 300, "rule": "highest_benefit", "tier-rural_dibao-percent": 70}},
+    "what_if.py": {
+        "scenario": DALIGANG,
+        "size": 20_000,
+        "seed": 2,
+        "settings": {"personal": 300, "rule": "highest_benefit", "tier-rural_dibao-percent": 70},
+    },
 }
 # text of code cells that must never reach a report's HTML
 CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import simulate")
@@ -50,8 +60,7 @@ CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import si
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("notebooks")
-    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), params)
-            for name, params in PARAMS.items()]
+    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), params) for name, params in PARAMS.items()]
     results = render_many(jobs, workers=2, timeout=300)
     failed = [f"{r.name}: {r.error}" for r in results if not r.ok]
     assert not failed, failed
@@ -92,18 +101,23 @@ def test_built_notebook_is_clean_and_parameterized(name, tmp_path):
 @pytest.mark.slow
 def test_scenario_report_figures_are_run_figures(runs):
     p = PARAMS["scenario_report.py"]
-    expected = simulate.run(simulate.load_scenario(p["scenario"], p["overrides"]),
-                            size=p["size"], seed=p["seed"], workers=1, progress=False).to_json()
+    expected = simulate.run(
+        simulate.load_scenario(p["scenario"], p["overrides"]), size=p["size"], seed=p["seed"], workers=1, progress=False
+    ).to_json()
     got = runs["scenario_report.py"].results["results"]
     assert got["by_source"] == expected["by_source"]
-    assert (got["persons"], got["enrolled"], got["fiscal_subsidy"]) == \
-        (expected["persons"], expected["enrolled"], expected["fiscal_subsidy"])
+    assert (got["persons"], got["enrolled"], got["fiscal_subsidy"]) == (
+        expected["persons"],
+        expected["enrolled"],
+        expected["fiscal_subsidy"],
+    )
 
 
 def _rows(frame):
     """A sweep frame as the notebook's results.json holds it (JSON numbers, full precision)."""
-    records = [{k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
-               for row in frame.to_dict(orient="records")]
+    records = [
+        {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+    ]
     return json.loads(json.dumps(records))
 
 
@@ -132,8 +146,16 @@ def test_sweep_report_rows_are_analysis_sweep_rows(runs):
 def test_sweep_report_artifacts(runs):
     run = runs["sweep_report.py"]
     names = set(run.artifacts)
-    assert {"sweep_by_source.png", "sweep_share.png", "sweep_enrollment.png", "sweep_delta.png",
-            "sweep_uncertainty.png", "tables.xlsx", "results.json", "report.html"} <= names
+    assert {
+        "sweep_by_source.png",
+        "sweep_share.png",
+        "sweep_enrollment.png",
+        "sweep_delta.png",
+        "sweep_uncertainty.png",
+        "tables.xlsx",
+        "results.json",
+        "report.html",
+    } <= names
     page = run.html.read_text("utf-8")
     assert "行为响应曲线是假设" in page and "DOMAIN.md" in page
     assert "各资金来源支出" in page and "P5" in page
@@ -147,8 +169,12 @@ def test_quickstart_figures_are_run_figures(runs):
     sc = simulate.load_scenario(p["scenario"])
     expected = simulate.run(sc, size=p["size"], seed=p["seed"], progress=False).to_json()
     assert res["results"]["by_source"] == expected["by_source"]
-    comparison = simulate.compare(sc, [simulate.load_scenario(
-        p["scenario"], {"contribution.personal": p["new_personal"]})], size=p["size"], seed=p["seed"])
+    comparison = simulate.compare(
+        sc,
+        [simulate.load_scenario(p["scenario"], {"contribution.personal": p["new_personal"]})],
+        size=p["size"],
+        seed=p["seed"],
+    )
     assert res["comparison"]["reforms"][0]["delta"] == comparison.to_json()["reforms"][0]["delta"]
     person = simulate.Person(identities=frozenset({"rural_dibao", "registered_poor"}), age=45, sex="F")
     assert res["explain"] == simulate.explain_json(sc, person)
@@ -160,8 +186,11 @@ def test_what_if_figures_are_run_figures(runs):
     p = PARAMS["what_if.py"]
     res = runs["what_if.py"].results
     # daligang uses the priority rule: the toggle to highest_benefit is a change
-    assert res["overrides"] == {"contribution.personal": 300, "multiple_identities.rule": "highest_benefit",
-                                "tiers.rural_dibao.subsidy.percent": 70}
+    assert res["overrides"] == {
+        "contribution.personal": 300,
+        "multiple_identities.rule": "highest_benefit",
+        "tiers.rural_dibao.subsidy.percent": 70,
+    }
     for key, overrides in (("what_if", res["overrides"]), ("baseline", None)):
         out = simulate.run(p["scenario"], size=p["size"], seed=p["seed"], overrides=overrides, progress=False)
         for k, fen in out.budget().totals().items():
@@ -178,8 +207,9 @@ def test_quickstart_runs_from_the_notebooks_folder():
     from nbclient import NotebookClient
 
     nb = notebook("quickstart")
-    client = NotebookClient(nb, kernel_name="python3", timeout=120, startup_timeout=60,
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=120, startup_timeout=60, resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     client.execute(env={**os.environ, **_kernel_env()})
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
@@ -195,7 +225,7 @@ def _check_excel(path: Path) -> None:
     money = percent = count = 0
     for ws in wb.worksheets:
         if ws.title in ("汇总", "Summary") or ws.title.startswith(("测算", "Calculation")):
-            continue   # the 测算表's summary and formula sheets: tests/test_workbook.py
+            continue  # the 测算表's summary and formula sheets: tests/test_workbook.py
         assert ws.freeze_panes == "B2", ws.title
         assert all(c.font.bold for c in ws[1] if c.value is not None), ws.title
         formats = {c.number_format for row in ws.iter_rows(min_row=2) for c in row}
@@ -209,9 +239,25 @@ def _check_excel(path: Path) -> None:
 def cli_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "sweep"
     started = time.perf_counter()
-    proc = subprocess.run([SIMULATE, "sweep", "scenarios/langxi-2024.yaml", "--param",
-                           "contribution.personal", "--values", "380,400,420", "--size", "20000",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            SIMULATE,
+            "sweep",
+            "scenarios/langxi-2024.yaml",
+            "--param",
+            "contribution.personal",
+            "--values",
+            "380,400,420",
+            "--size",
+            "20000",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     return out, proc, time.perf_counter() - started
 
@@ -221,12 +267,16 @@ def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
     out, proc, _ = cli_sweep
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     # run folders: position and slug (unique whatever the value); the index shows the values
-    assert folders == ["01-contribution.personal_380", "02-contribution.personal_400",
-                       "03-contribution.personal_420", "summary"]
+    assert folders == [
+        "01-contribution.personal_380",
+        "02-contribution.personal_400",
+        "03-contribution.personal_420",
+        "summary",
+    ]
     index = (out / "index.html").read_text("utf-8")
     for name in folders:
         assert f'href="{name}/report.html"' in index
-    assert all(f"<td class=\"text\">{v}</td>" in index for v in ("380", "400", "420"))
+    assert all(f'<td class="text">{v}</td>' in index for v in ("380", "400", "420"))
     assert "index at" in proc.stdout
 
 
@@ -255,8 +305,9 @@ def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
     summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))
     assert [r["contribution.personal"] for r in summary["sweep"]] == [380, 400, 420]
     for i, row in enumerate(summary["sweep"], start=1):
-        report = json.loads((out / f"{i:02d}-contribution.personal_{row['contribution.personal']}"
-                             / "results.json").read_text("utf-8"))["results"]
+        report = json.loads(
+            (out / f"{i:02d}-contribution.personal_{row['contribution.personal']}" / "results.json").read_text("utf-8")
+        )["results"]
         assert report["enrolled"] == row["enrolled"]
         for source, yuan in report["by_source"].items():
             assert row[source] == yuan, (row["contribution.personal"], source)
@@ -264,12 +315,19 @@ def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
 
 def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp_path):
     csv = tmp_path / "people.csv"
-    csv.write_text("person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing\n"
-                   "p1,h1,桃花源村,40,F,0,rural_dibao,1,regular\n", encoding="utf-8")
+    csv.write_text(
+        "person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing\n"
+        "p1,h1,桃花源村,40,F,0,rural_dibao,1,regular\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "reports" / "daligang"
-    proc = subprocess.run([SIMULATE, "report", "scenarios/daligang-2020.yaml", "--population",
-                           str(csv), "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [SIMULATE, "report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr

@@ -2,6 +2,7 @@
 
 A user's mistake exits 2 with exactly one line on stderr naming the field and the reason.
 """
+
 from __future__ import annotations
 
 import csv
@@ -19,6 +20,7 @@ DALIGANG = "scenarios/daligang-2020.yaml"
 @pytest.fixture(autouse=True)
 def _repo_cwd(monkeypatch):
     from pathlib import Path
+
     monkeypatch.chdir(Path(__file__).resolve().parent.parent)
 
 
@@ -48,12 +50,16 @@ def explain(capsys, scenario, *identities, extra=(), age=40):
 
 def test_personal_standard_moves_full_tiers_not_fixed_subsidies(capsys):
     # 郎溪 三(二): 特困 full (MA pays the standard); 低保 fixed 342 (the person pays the rest)
-    assert explain(capsys, LANGXI, "destitute", extra=["--set", "contribution.personal=400"])["pays"] == \
-        {"medical_assistance": 400}
-    assert explain(capsys, LANGXI, "rural_dibao", extra=["--set", "contribution.personal=400"])["pays"] == \
-        {"individual": 58, "medical_assistance": 342}
-    assert explain(capsys, LANGXI, "fp_special", extra=["--set", "contribution.personal=400"])["pays"] == \
-        {"health_commission": 400}
+    assert explain(capsys, LANGXI, "destitute", extra=["--set", "contribution.personal=400"])["pays"] == {
+        "medical_assistance": 400
+    }
+    assert explain(capsys, LANGXI, "rural_dibao", extra=["--set", "contribution.personal=400"])["pays"] == {
+        "individual": 58,
+        "medical_assistance": 342,
+    }
+    assert explain(capsys, LANGXI, "fp_special", extra=["--set", "contribution.personal=400"])["pays"] == {
+        "health_commission": 400
+    }
 
 
 def test_run_with_personal_override_json(capsys):
@@ -101,8 +107,14 @@ def test_multiple_identity_rule_override(capsys):
     # list; 就高 gives the 50% 低保 subsidy instead
     prio = explain(capsys, DALIGANG, "rural_dibao", "only_child", age=10)
     assert prio["tier"] == "only_child_4_14" and prio["pays"] == {"individual": 250}
-    high = explain(capsys, DALIGANG, "rural_dibao", "only_child", age=10,
-                   extra=["--set", "multiple_identities.rule=highest_benefit"])
+    high = explain(
+        capsys,
+        DALIGANG,
+        "rural_dibao",
+        "only_child",
+        age=10,
+        extra=["--set", "multiple_identities.rule=highest_benefit"],
+    )
     assert high["tier"] == "rural_dibao"
     assert high["pays"] == {"individual": 125, "medical_assistance": 125}
     line = cli_error(capsys, "explain", DALIGANG, "--set", "multiple_identities.rule=best")
@@ -137,8 +149,9 @@ def test_set_file_csv(capsys, tmp_path):
     got = explain(capsys, LANGXI, "rural_dibao", extra=["--set-file", str(p)])
     assert got["pays"] == {"individual": 40, "medical_assistance": 360}
     # --set wins over the sheet
-    got = explain(capsys, LANGXI, "rural_dibao",
-                  extra=["--set-file", str(p), "--set", "tiers.dibao.subsidy.amount=342"])
+    got = explain(
+        capsys, LANGXI, "rural_dibao", extra=["--set-file", str(p), "--set", "tiers.dibao.subsidy.amount=342"]
+    )
     assert got["pays"] == {"individual": 58, "medical_assistance": 342}
 
 

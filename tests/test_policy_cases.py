@@ -3,21 +3,22 @@ the county documents, checked against the reference calculation and ``simulate e
 
 The case format is described in tests/cases/README.md.
 """
+
 from __future__ import annotations
 
 import json
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
 
 from simulate.cli import main
-from simulate.policy import load_scenario
 from simulate.model.reference import resolve
-from simulate.policy.subsidy import TIMINGS
+from simulate.policy import load_scenario
 from simulate.policy.rules import Person
+from simulate.policy.subsidy import TIMINGS
 from simulate.vocabulary import IDENTITIES, SOURCES
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,15 +46,14 @@ def _load_cases() -> list:
         dupes = {n for n in names if names.count(n) > 1}
         assert not dupes, f"{path.name}: duplicate case names {dupes}"
         for case in doc["cases"]:
-            params.append(pytest.param(path.name, doc["scenario"], case,
-                                       id=f"{path.stem}: {case['name']}"))
+            params.append(pytest.param(path.name, doc["scenario"], case, id=f"{path.stem}: {case['name']}"))
     return params
 
 
 CASES = _load_cases()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scenario(rel: str):
     return load_scenario(REPO / rel)
 
@@ -68,8 +68,14 @@ def _person(spec: dict) -> Person:
     assert timing in TIMINGS
     hukou = spec.get("hukou", "")
     assert hukou in ("", "rural", "urban")
-    return Person(frozenset(idents), int(spec.get("age", 40)), spec.get("sex", "F"),
-                  int(spec.get("disability_grade", 0)), timing, hukou)
+    return Person(
+        frozenset(idents),
+        int(spec.get("age", 40)),
+        spec.get("sex", "F"),
+        int(spec.get("disability_grade", 0)),
+        timing,
+        hukou,
+    )
 
 
 def _check_case_shape(case: dict) -> None:
@@ -120,8 +126,13 @@ def test_explain_json(case_file, scenario, case, capsys):
     argv = ["explain", str(REPO / scenario), "--json"]
     for ident in person.get("identities") or []:
         argv += ["--identity", ident]
-    for key, flag in (("age", "--age"), ("sex", "--sex"), ("disability_grade", "--disability-grade"),
-                      ("timing", "--timing"), ("hukou", "--hukou")):
+    for key, flag in (
+        ("age", "--age"),
+        ("sex", "--sex"),
+        ("disability_grade", "--disability-grade"),
+        ("timing", "--timing"),
+        ("hukou", "--hukou"),
+    ):
         if key in person:
             argv += [flag, str(person[key])]
     assert main(argv) == 0
@@ -158,41 +169,59 @@ def test_every_tier_has_a_case():
 # ----------------------------------------------------------------------------- issue 14: dates, warnings, counts
 
 
-@pytest.mark.parametrize("paid, event, when, ext, expected", [
-    ("2023-12-31", None, None, False, "regular"),            # 郎溪 四: the last day of the period
-    ("2024-01-01", None, None, True, "extended"),            # a migrant worker in the extension
-    ("2024-02-29", None, None, True, "extended"),            # its last day (2024 is a leap year)
-    ("2024-03-01", None, None, True, "late"),
-    ("2024-01-01", None, None, False, "late"),               # not a migrant worker: late
-    ("2024-06-01", "newborn", "2024-03-01", False, "newborn"),         # 92 days: within 3 months
-    ("2024-06-02", "newborn", "2024-03-01", False, "newborn_after"),   # 93 days
-    ("2024-11-30", "discharged_soldier", "2024-01-15", False, "discharged_soldier"),  # no limit
-])
+@pytest.mark.parametrize(
+    "paid, event, when, ext, expected",
+    [
+        ("2023-12-31", None, None, False, "regular"),  # 郎溪 四: the last day of the period
+        ("2024-01-01", None, None, True, "extended"),  # a migrant worker in the extension
+        ("2024-02-29", None, None, True, "extended"),  # its last day (2024 is a leap year)
+        ("2024-03-01", None, None, True, "late"),
+        ("2024-01-01", None, None, False, "late"),  # not a migrant worker: late
+        ("2024-06-01", "newborn", "2024-03-01", False, "newborn"),  # 92 days: within 3 months
+        ("2024-06-02", "newborn", "2024-03-01", False, "newborn_after"),  # 93 days
+        ("2024-11-30", "discharged_soldier", "2024-01-15", False, "discharged_soldier"),  # no limit
+    ],
+)
 def test_timing_class_from_dates(paid, event, when, ext, expected):
     import datetime as dt
 
     from simulate.policy.subsidy import timing_class
+
     pol = _scenario("scenarios/langxi-2024.yaml").policy
-    got = timing_class(pol, dt.date.fromisoformat(paid), event,
-                       dt.date.fromisoformat(when) if when else None, extension_applies=ext)
+    got = timing_class(
+        pol, dt.date.fromisoformat(paid), event, dt.date.fromisoformat(when) if when else None, extension_applies=ext
+    )
     assert got == expected
 
 
 def test_explain_from_dates_sinan_newborn(capsys):
     """思南 八(三)4: 90 days inclusive; on day 91 the newborn pays 830."""
-    base = ["explain", str(REPO / "scenarios/sinan-2021.yaml"), "--age", "0", "--event", "newborn",
-            "--event-date", "2021-05-01", "--json", "--paid-on"]
-    assert main(base + ["2021-07-30"]) == 0          # 90 days after
+    base = [
+        "explain",
+        str(REPO / "scenarios/sinan-2021.yaml"),
+        "--age",
+        "0",
+        "--event",
+        "newborn",
+        "--event-date",
+        "2021-05-01",
+        "--json",
+        "--paid-on",
+    ]
+    assert main(base + ["2021-07-30"]) == 0  # 90 days after
     assert json.loads(capsys.readouterr().out)["pays"] == {"individual": 280}
-    assert main(base + ["2021-07-31"]) == 0          # 91 days after
+    assert main(base + ["2021-07-31"]) == 0  # 91 days after
     assert json.loads(capsys.readouterr().out)["pays"] == {"individual": 830}
 
 
 def test_explain_date_mistakes_are_one_line(capsys):
     sc = str(REPO / "scenarios/langxi-2024.yaml")
-    for argv in (["--event", "newborn"], ["--paid-on", "2024-01-05", "--event", "newborn"],
-                 ["--paid-on", "2024-01-05", "--timing", "late"],
-                 ["--paid-on", "2024-01-05", "--event", "newborn", "--event-date", "2024-02-01"]):
+    for argv in (
+        ["--event", "newborn"],
+        ["--paid-on", "2024-01-05", "--event", "newborn"],
+        ["--paid-on", "2024-01-05", "--timing", "late"],
+        ["--paid-on", "2024-01-05", "--event", "newborn", "--event-date", "2024-02-01"],
+    ):
         assert main(["explain", sc] + argv) == 2, argv
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
@@ -210,7 +239,7 @@ def test_done_when_commands(capsys):
     assert json.loads(capsys.readouterr().out)["tier"] == "rural_family_planning"
     assert main(["run", str(REPO / "scenarios/shuangpai-2022.yaml"), "--json"]) == 0
     run = json.loads(capsys.readouterr().out)
-    assert run["fiscal_subsidy"] == run["enrolled"] * 610          # 610 per enrolled person
+    assert run["fiscal_subsidy"] == run["enrolled"] * 610  # 610 per enrolled person
     kinds = run["enrolled_by_timing"]
     assert sum(kinds.values()) == run["enrolled"] and kinds["extended"] > 0 and kinds["late"] > 0
     assert main(["assumptions", str(REPO / "scenarios/shuangpai-2022.yaml")]) == 0
@@ -227,14 +256,15 @@ def test_validate_warns_about_unused_fields(tmp_path, capsys):
         "timing:\n"
         "  windows:\n"
         "    - {event: discharged_soldier, within: as_regular, after: full_financing, section: x}\n",
-        encoding="utf-8")
-    assert main(["validate", str(bad)]) == 0           # warnings do not make a file invalid
+        encoding="utf-8",
+    )
+    assert main(["validate", str(bad)]) == 0  # warnings do not make a file invalid
     err = capsys.readouterr().err
     assert "timing.windows[discharged_soldier].after: warning" in err
     assert "area.residents: warning" in err
-    assert "tiers[" not in err                          # 双牌 has no year-round tiers
+    assert "tiers[" not in err  # 双牌 has no year-round tiers
     assert main(["validate"] + [str(p) for p in sorted((REPO / "scenarios").glob("*.yaml"))]) == 0
-    assert "warning" not in capsys.readouterr().err     # the shipped scenarios use every field
+    assert "warning" not in capsys.readouterr().err  # the shipped scenarios use every field
 
 
 def test_sinan_late_charge_is_its_own_parameter():

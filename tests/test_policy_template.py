@@ -1,6 +1,7 @@
 """`simulate new`: the template scenario validates for every year data/national-standards.csv
 covers, with that year's national figures flagged; the villages template is read back by
 read_villages (issue 15, item 4)."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,7 +27,7 @@ def test_template_validates_with_national_figures(tmp_path, year, capsys):
     assert policy.contribution.assumption and "national-standards.csv" in policy.contribution.note_zh
     assert policy.county.zh == "某某县"
     text = out.read_text("utf-8")
-    assert "# " in text and "就高不就低" in text and "#   subsidy:" in text   # comments, example tiers
+    assert "# " in text and "就高不就低" in text and "#   subsidy:" in text  # comments, example tiers
 
 
 def test_unknown_year_and_existing_file_refused(tmp_path, capsys):

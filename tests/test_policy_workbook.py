@@ -1,5 +1,6 @@
 """policy-to-excel / policy-from-excel: every scenario in scenarios/ comes back as an identical
 validated policy; a hostile cell is one line naming sheet, row and column (issue 15, item 4)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -51,13 +52,16 @@ def _param_row(book: Path, path: str) -> int:
 
 
 # the tier row of langxi's dibao (fixed_subsidy 342) is row 3
-@pytest.mark.parametrize("value,column,reason", [
-    ("1:10", "amount", "':'"),
-    ("<script>alert(1)</script>", "amount", "expected an amount"),
-    ("342.125", "amount", "more than 2 decimals"),
-    ("<script>", "id", "ids are lower-case"),
-    ("150", "percent", None),
-])
+@pytest.mark.parametrize(
+    "value,column,reason",
+    [
+        ("1:10", "amount", "':'"),
+        ("<script>alert(1)</script>", "amount", "expected an amount"),
+        ("342.125", "amount", "more than 2 decimals"),
+        ("<script>", "id", "ids are lower-case"),
+        ("150", "percent", None),
+    ],
+)
 def test_hostile_tier_cell(tmp_path, capsys, value, column, reason):
     book = _book_with(tmp_path, TIER_SHEET, 3, COL[column], value)
     assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
@@ -99,13 +103,14 @@ def test_not_a_workbook(tmp_path, capsys):
 def test_chinese_reading_columns_are_written_and_never_read(tmp_path):
     """The Chinese readings beside the exact rule are for people: editing them changes nothing."""
     from simulate.policy.workbook_io import READING_COLUMNS
+
     book = _book_with(tmp_path, TIER_SHEET, 3, len(TIER_COLUMNS) + 1, "随便改写")
     ws = openpyxl.load_workbook(book)[TIER_SHEET]
     headings = [c.value for c in ws[1]]
-    assert headings[len(TIER_COLUMNS):] == list(READING_COLUMNS)
-    assert ws.cell(3, len(TIER_COLUMNS) + 2).value == label("medical_assistance")   # langxi dibao's payer
+    assert headings[len(TIER_COLUMNS) :] == list(READING_COLUMNS)
+    assert ws.cell(3, len(TIER_COLUMNS) + 2).value == label("medical_assistance")  # langxi dibao's payer
     assert ws.cell(3, len(TIER_COLUMNS) + 1).value == "随便改写"
-    assert ws.cell(2, len(TIER_COLUMNS) + 1).value == label("destitute")   # langxi row 2: {identity: destitute}
+    assert ws.cell(2, len(TIER_COLUMNS) + 1).value == label("destitute")  # langxi row 2: {identity: destitute}
     _, policy = read_policy_workbook(book)
     assert policy.model_dump() == load_scenario(REPO / "scenarios" / "langxi-2024.yaml").policy.model_dump()
 

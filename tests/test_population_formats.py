@@ -2,6 +2,7 @@
 figures to the fen in ``run``, ``report``, ``compare`` and ``region``, whatever the format;
 bad rows are refused with the same one-line errors and rows in = rows used + rows rejected.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,7 @@ def _cli_json(capsys, argv: list[str]) -> dict:
     capsys.readouterr()
     assert main(argv) == 0
     got = json.loads(capsys.readouterr().out)
-    got.pop("population_file", None)     # the only field naming the file itself
+    got.pop("population_file", None)  # the only field naming the file itself
     return got
 
 
@@ -71,23 +72,28 @@ def test_reader_gives_the_same_people(tmp_path, kind):
 def test_run_is_identical_to_the_fen(tmp_path, capsys, kind):
     base = ["run", str(SINAN), "--json", "--population"]
     want = _cli_json(capsys, base + [str(HAND)])
-    assert want["by_source"]       # the hand count pays something: the comparison can fail
+    assert want["by_source"]  # the hand count pays something: the comparison can fail
     assert _cli_json(capsys, base + [str(_write_as(HAND, kind, tmp_path))]) == want
 
 
 def test_compare_and_region_are_identical_to_the_fen(tmp_path, capsys):
     csv_path = _langxi_csv(tmp_path)
     files = {"csv": csv_path} | {k: _write_as(csv_path, k, tmp_path) for k in FORMATS}
-    compared = {k: _cli_json(capsys, ["compare", str(LANGXI), str(LANGXI_400), "--population", str(p),
-                                      "--json"]) for k, p in files.items()}
+    compared = {
+        k: _cli_json(capsys, ["compare", str(LANGXI), str(LANGXI_400), "--population", str(p), "--json"])
+        for k, p in files.items()
+    }
     assert compared["csv"] and compared["parquet"] == compared["csv"] == compared["xlsx"]
     region = tmp_path / "region.csv"
-    region.write_text("county,scenario,population\n" + "".join(
-        f"郎溪县{k},{LANGXI},{p.name}\n" for k, p in files.items()), encoding="utf-8")
+    region.write_text(
+        "county,scenario,population\n" + "".join(f"郎溪县{k},{LANGXI},{p.name}\n" for k, p in files.items()),
+        encoding="utf-8",
+    )
     got = _cli_json(capsys, ["region", str(region), "--json"])
     assert len(got["counties"]) == 3 and got["counties"][0]["by_source"]
-    by_county = {c["county"]: {k: v for k, v in c.items() if k not in ("county", "population_file")}
-                 for c in got["counties"]}
+    by_county = {
+        c["county"]: {k: v for k, v in c.items() if k not in ("county", "population_file")} for c in got["counties"]
+    }
     assert by_county["郎溪县parquet"] == by_county["郎溪县csv"] == by_county["郎溪县xlsx"]
 
 
@@ -123,8 +129,8 @@ def test_report_is_identical_to_the_fen(tmp_path, capsys):
         out = tmp_path / f"report-{kind}"
         assert main(["report", str(SINAN), "--population", str(path), "--out", str(out)]) == 0
         text = (out / "results.json").read_text("utf-8")
-        assert path.name in text   # the report names its population file (provenance) …
-        got = json.loads(text.replace(path.name, "FILE"))   # … and is otherwise the same
+        assert path.name in text  # the report names its population file (provenance) …
+        got = json.loads(text.replace(path.name, "FILE"))  # … and is otherwise the same
         assert got["results"].pop("population_file") == str(path).replace(path.name, "FILE")
         results[kind] = got
     assert results["csv"]["results"]["by_source"] and results["csv"]["results"]["rows_read"] == 31

@@ -1,5 +1,6 @@
 """Issue 16 item 2: the Arrow chunked reader gives the per-row reader's results, whatever the
 chunk size, including rejected rows and their reasons."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,7 +22,7 @@ def _write(pop, path, bad_every: int = 0) -> None:
     frame["household_id"] = frame["household_id"].astype(str)
     frame.loc[frame.index % 7 == 0, "household_id"] = ""
     lines = frame.to_csv(index=False).splitlines()
-    if bad_every:   # a bad age, a duplicate id, an unknown identity, a blank line
+    if bad_every:  # a bad age, a duplicate id, an unknown identity, a blank line
         for i in range(5, len(lines), bad_every):
             cells = lines[i].split(",")
             kind = (i // bad_every) % 4
@@ -57,7 +58,8 @@ def test_same_people_whatever_the_chunk_size(tmp_path, scenario, bad_every):
     assert np.array_equal(a.counts, b.counts) and np.array_equal(a.not_enrolled, b.not_enrolled)
     if bad_every:
         assert big.rejected and {"age", "person_id", "identities"} <= {
-            r["reason"].split("column ")[1].split(":")[0] for r in big.rejected}
+            r["reason"].split("column ")[1].split(":")[0] for r in big.rejected
+        }
     else:
         assert not big.rejected and len(big) == len(pop)
         assert np.array_equal(big.identities, pop.identities) and np.array_equal(big.age, pop.age)

@@ -1,4 +1,5 @@
 """Report runs: a complete folder on success, a kept notebook and no folder on failure."""
+
 import base64
 import json
 import re
@@ -9,8 +10,7 @@ import openpyxl
 import pytest
 
 from simulate.errors import SimulateError
-from simulate.report.render import (ReportError, RunResult, render_many, render_notebook,
-                             write_index)
+from simulate.report.render import ReportError, RunResult, render_many, render_notebook, write_index
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
 TITLE = "城乡居民医保资助测算（测试）"
@@ -19,8 +19,7 @@ MARKER = "CODE-MARKER-7f3a9c"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> RunResult:
-    return render_notebook(TINY, tmp_path_factory.mktemp("reports") / "tiny",
-                           {"title": TITLE})
+    return render_notebook(TINY, tmp_path_factory.mktemp("reports") / "tiny", {"title": TITLE})
 
 
 def test_run_folder_holds_every_artifact(run):
@@ -100,9 +99,11 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
 
 
 def test_render_many_runs_in_parallel_and_index_links_them(tmp_path):
-    jobs = [(TINY, tmp_path / "zh", {"title": "中文报告"}),
-            (TINY, tmp_path / "en", {"title": "English report", "lang": "en"}),
-            (TINY, tmp_path / "bad", {"title": "坏", "fail": True})]
+    jobs = [
+        (TINY, tmp_path / "zh", {"title": "中文报告"}),
+        (TINY, tmp_path / "en", {"title": "English report", "lang": "en"}),
+        (TINY, tmp_path / "bad", {"title": "坏", "fail": True}),
+    ]
     runs = render_many(jobs, workers=2)
     assert [r.name for r in runs] == ["zh", "en", "bad"]
     zh, en, bad = runs
@@ -144,15 +145,32 @@ def test_two_report_runs_give_the_same_bytes(tmp_path):
     folders = []
     for name in ("first", "second"):
         out = tmp_path / name
-        proc = subprocess.run([simulate, "report", "scenarios/sinan-2021.yaml", "--size", "3000",
-                               "--seed", "4", "--set", "contribution.personal=300",
-                               "--out", str(out)], check=False, capture_output=True, text=True,
-                              timeout=600)
+        proc = subprocess.run(
+            [
+                simulate,
+                "report",
+                "scenarios/sinan-2021.yaml",
+                "--size",
+                "3000",
+                "--seed",
+                "4",
+                "--set",
+                "contribution.personal=300",
+                "--out",
+                str(out),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert proc.returncode == 0, proc.stderr
         folders.append(out)
     names = sorted(p.name for p in folders[0].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
     assert {"report.html", "tables.xlsx", "results.json"} <= set(names)
-    assert names == sorted(p.name for p in folders[1].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
+    assert names == sorted(
+        p.name for p in folders[1].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json")
+    )
     for name in names:
         assert (folders[0] / name).read_bytes() == (folders[1] / name).read_bytes(), name
     # the report is built from notebooks/scenario_report.py: no jupytext version leaks into the page
@@ -168,20 +186,31 @@ def test_exported_page_has_no_script_even_for_javascript_and_widget_outputs(tmp_
     from simulate.report.export import export_html
     from simulate.report.safehtml import CSP_META
 
-    cells = [new_markdown_cell("# 标题"),
-             new_code_cell("x", outputs=[
-                 new_output("display_data", data={"application/javascript": "window.pwned = 1",
-                                                  "text/plain": "<js>"}),
-                 new_output("display_data", data={
-                     "application/vnd.jupyter.widget-view+json": {"model_id": "m1",
-                                                                  "version_major": 2,
-                                                                  "version_minor": 0},
-                     "text/plain": "Slider"})])]
+    cells = [
+        new_markdown_cell("# 标题"),
+        new_code_cell(
+            "x",
+            outputs=[
+                new_output("display_data", data={"application/javascript": "window.pwned = 1", "text/plain": "<js>"}),
+                new_output(
+                    "display_data",
+                    data={
+                        "application/vnd.jupyter.widget-view+json": {
+                            "model_id": "m1",
+                            "version_major": 2,
+                            "version_minor": 0,
+                        },
+                        "text/plain": "Slider",
+                    },
+                ),
+            ],
+        ),
+    ]
     nb = new_notebook(cells=cells)
     nb.cells[1].id = "random-4f2a"
-    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {},
-                                                                            "version_major": 2,
-                                                                            "version_minor": 0}}
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2, "version_minor": 0}
+    }
     path = tmp_path / "report.ipynb"
     nbformat.write(nb, path)
     page = export_html(path, "标题", "zh")

@@ -2,6 +2,7 @@
 screen is the comparison, HTML + PDF + XLSX that show baseline, what-if and change, a PDF
 that prints every column, fixed colours, English parity, provenance, and the same bytes on a
 second run (issue 10 item 11)."""
+
 import json
 import re
 import subprocess
@@ -26,11 +27,29 @@ ARTIFACTS = ("report.html", "report.pdf", "tables.xlsx", "results.json")
 
 
 def _report(out, *extra):
-    proc = subprocess.run([SIMULATE, "report", LANGXI, "--set", "contribution.personal=400", "--size", "20000",
-                           "--seed", "2", "--out", str(out), *extra], cwd=ROOT, capture_output=True, text=True, check=False,
-                          timeout=600)
+    proc = subprocess.run(
+        [
+            SIMULATE,
+            "report",
+            LANGXI,
+            "--set",
+            "contribution.personal=400",
+            "--size",
+            "20000",
+            "--seed",
+            "2",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert "report.pdf skipped" not in proc.stderr   # the test machine has Chromium: no silent skip
+    assert "report.pdf skipped" not in proc.stderr  # the test machine has Chromium: no silent skip
     return out
 
 
@@ -43,10 +62,14 @@ def runs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def first(runs):
     out = runs[0]
-    return {"dir": out, "html": (out / "report.html").read_text("utf-8"),
-            "pdf": subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True,
-                                  text=True, check=True).stdout,
-            "results": json.loads((out / "results.json").read_text("utf-8"))}
+    return {
+        "dir": out,
+        "html": (out / "report.html").read_text("utf-8"),
+        "pdf": subprocess.run(
+            ["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True
+        ).stdout,
+        "results": json.loads((out / "results.json").read_text("utf-8")),
+    }
 
 
 def _text(page: str) -> str:
@@ -68,15 +91,15 @@ def _yuan(x: float) -> str:
 
 def test_first_screen_is_the_what_if_against_the_2024_baseline(first):
     html, res = first["html"], first["results"]
-    screen = _text(html[:html.index("按资金来源")])
+    screen = _text(html[: html.index("按资金来源")])
     assert "假设情景：个人缴费标准380→400元" in screen
     assert "郎溪县2024年度城乡居民医保资助参保" in screen and "基准" in screen
     county = res["comparison"]["headline"]["county_burden"]
     for key in ("baseline", "what_if"):
-        assert _yuan(county[key]) in screen, key   # 县级负担 for both…
-    assert "+" + _yuan(county["change"]) in screen     # …and the change
+        assert _yuan(county[key]) in screen, key  # 县级负担 for both…
+    assert "+" + _yuan(county["change"]) in screen  # …and the change
     assert "县级负担" in screen and "筹资总额" in screen and "政府支出合计" in screen
-    assert "合成人口20,000人" in screen                 # provenance where people look
+    assert "合成人口20,000人" in screen  # provenance where people look
 
 
 def test_results_json_carries_the_budget_and_the_comparison(first):
@@ -146,19 +169,23 @@ def test_pdf_is_a4_with_chinese_fonts_embedded(first):
     assert re.search(r"Page size:.*\(A4\)", info), info
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     rows = fonts.strip().splitlines()[2:]
-    assert rows and all(" yes " in r for r in rows)      # every font embedded
-    assert "中央" in first["pdf"]                         # CJK text extractable: real glyphs
+    assert rows and all(" yes " in r for r in rows)  # every font embedded
+    assert "中央" in first["pdf"]  # CJK text extractable: real glyphs
 
 
 def test_no_heading_alone_at_a_page_bottom(first):
     pdf = first["dir"] / "report.pdf"
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(
-        ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout).group(1))
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        ).group(1)
+    )
     headings = set(re.findall(r"<h2[^>]*>(.*?)</h2>", first["html"]))
     assert len(headings) >= 5 and pages >= 2
     for i in range(1, pages + 1):
-        text = subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         assert lines and lines[-1] not in headings, (i, lines[-1])
 
@@ -175,8 +202,7 @@ def test_xlsx_shows_baseline_what_if_and_change(first):
     county = first["results"]["comparison"]["headline"]["county_burden"]
     values = openpyxl.load_workbook(first["dir"] / "tables.xlsx", data_only=True)["汇总"]
     row = next(r for r in values.iter_rows() if r[0].value == "县级负担")
-    assert [c.value for c in row[1:4]] == [county["baseline"], county["what_if"],
-                                           pytest.approx(county["change"])]
+    assert [c.value for c in row[1:4]] == [county["baseline"], county["what_if"], pytest.approx(county["change"])]
     props = {p.name: p.value for p in wb.custom_doc_props.props}
     assert props["scenario"] == "langxi-2024" and "380→400" in props["changes"] and props["seed"] == "2"
 
@@ -194,16 +220,19 @@ def test_two_runs_give_the_same_bytes(runs, name):
 
 
 def _bar_colours(fig) -> dict[str, tuple]:
-    return {p.get_gid(): tuple(round(x, 4) for x in p.get_facecolor()) for ax in fig.axes
-            for p in ax.patches if p.get_gid()}
+    return {
+        p.get_gid(): tuple(round(x, 4) for x in p.get_facecolor()) for ax in fig.axes for p in ax.patches if p.get_gid()
+    }
 
 
 def test_a_source_has_the_same_colour_in_two_scenarios_charts():
     import matplotlib
+
     matplotlib.use("Agg")
     from matplotlib.colors import to_rgba
 
     from simulate.report.fonts import use_chinese_font
+
     use_chinese_font()
     a = st.build("scenarios/langxi-2024.yaml", size=5_000, seed=1)
     b = st.build("scenarios/sinan-2021.yaml", {"contribution.personal": 300}, size=5_000, seed=1, lang="en")
@@ -223,7 +252,7 @@ def test_report_png_uses_the_fixed_colours_at_200_dpi(first):
     assert round(dpi[0]) == 200
     pixels = {tuple(p) for p in np.asarray(img).reshape(-1, 3)[::7]}
     for key in ("individual", "medical_assistance", "fiscal_subsidy"):
-        rgb = tuple(int(colour(key)[i:i + 2], 16) for i in (1, 3, 5))
+        rgb = tuple(int(colour(key)[i : i + 2], 16) for i in (1, 3, 5))
         assert rgb in pixels, key
 
 
@@ -239,8 +268,16 @@ def _numbers(html: str) -> list[str]:
 def test_english_report_keeps_every_label_column_and_figure():
     zh = st.build("scenarios/daligang-2020.yaml", size=20_000, seed=3, lang="zh")
     en = st.build("scenarios/daligang-2020.yaml", size=20_000, seed=3, lang="en")
-    for part in ("first_screen", "sources_section", "tiers_section", "split_section", "targets_section",
-                 "villages_section", "group_targets_section", "work_funds_section"):
+    for part in (
+        "first_screen",
+        "sources_section",
+        "tiers_section",
+        "split_section",
+        "targets_section",
+        "villages_section",
+        "group_targets_section",
+        "work_funds_section",
+    ):
         assert _numbers(getattr(zh, part)()) == _numbers(getattr(en, part)()), part
     villages = en.villages_section()
     assert "village or community" in villages and "大栗港村" in villages or "Daligang" in villages
@@ -251,8 +288,10 @@ def test_english_report_keeps_every_label_column_and_figure():
 def test_population_file_named_with_row_counts_in_the_first_screen(tmp_path):
     csv = tmp_path / "people.csv"
     rows = ["person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing"]
-    rows += [f"p{i},h{i // 3},,{20 + i % 60},{'FM'[i % 2]},0,{'rural_dibao' if i % 10 == 0 else ''},1,regular"
-             for i in range(300)]
+    rows += [
+        f"p{i},h{i // 3},,{20 + i % 60},{'FM'[i % 2]},0,{'rural_dibao' if i % 10 == 0 else ''},1,regular"
+        for i in range(300)
+    ]
     csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
     s = st.build("scenarios/sinan-2021.yaml", {"contribution.personal": 300}, population=str(csv))
     screen = _text(s.first_screen())
@@ -281,9 +320,14 @@ def test_report_without_chromium_is_written_and_says_why(tmp_path, monkeypatch):
 
 def test_compare_out_writes_the_comparison_as_a_report_folder(tmp_path):
     out = tmp_path / "cmp"
-    proc = subprocess.run([SIMULATE, "compare", LANGXI, "scenarios/langxi-2025-400.yaml", "--size", "20000",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          check=False)
+    proc = subprocess.run(
+        [SIMULATE, "compare", LANGXI, "scenarios/langxi-2025-400.yaml", "--size", "20000", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert {"report.html", "report.pdf", "tables.xlsx"} <= {p.name for p in out.iterdir()}
     html = _text((out / "report.html").read_text("utf-8"))
@@ -300,9 +344,20 @@ def test_user_text_in_every_section_stays_text(tmp_path):
         f"title: {{zh: '郎溪{bad}', en: 'Langxi {bad}'}}\n"
         "tiers:\n"
         f"  - id: dibao\n    label: {{zh: '低保{bad}', en: 'dibao {bad}'}}\n"
-        f"notes: ['{bad}']\nnotes_zh: ['{bad}']\n", encoding="utf-8")
+        f"notes: ['{bad}']\nnotes_zh: ['{bad}']\n",
+        encoding="utf-8",
+    )
     s = st.build(variant, {"contribution.personal": 400}, size=3_000, seed=1)
-    page = "".join([s.first_screen(), s.sources_section(), s.tiers_section(), s.split_section(),
-                    s.targets_section(), s.assumptions_section(), s.provenance_section("test")])
+    page = "".join(
+        [
+            s.first_screen(),
+            s.sources_section(),
+            s.tiers_section(),
+            s.split_section(),
+            s.targets_section(),
+            s.assumptions_section(),
+            s.provenance_section("test"),
+        ]
+    )
     assert "<script" not in page and "<img" not in page
     assert "&lt;script&gt;" in page

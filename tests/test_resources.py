@@ -1,4 +1,5 @@
 """The one place that finds data/, notebooks/ and the examples, and ``simulate examples``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,7 +26,7 @@ def test_examples_copy_all_and_keep_identical_files(tmp_path, capsys):
     assert main(["examples", "--out", str(tmp_path / "ex")]) == 0
     names = {p.name for p in (tmp_path / "ex").iterdir()}
     assert names == {p.name for p in example_files()} and "langxi-2024.yaml" in names
-    assert copy_examples(tmp_path / "ex")        # again: same bytes, nothing refused
+    assert copy_examples(tmp_path / "ex")  # again: same bytes, nothing refused
 
 
 def test_examples_never_replace_a_different_file(tmp_path, capsys):
@@ -37,7 +38,7 @@ def test_examples_never_replace_a_different_file(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sinan-2021.yaml" in err[0] and "already exists" in err[0]
     assert mine.read_text("utf-8") == "id: mine\n"
-    assert [p.name for p in out.iterdir()] == ["sinan-2021.yaml"]     # nothing copied
+    assert [p.name for p in out.iterdir()] == ["sinan-2021.yaml"]  # nothing copied
 
 
 def test_examples_out_must_be_a_folder(tmp_path, capsys):

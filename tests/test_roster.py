@@ -3,6 +3,7 @@
 Files are built in tmp_path with openpyxl and the csv module; every ID number is made up
 with the test's own GB 11643-1999 check digit.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,6 +15,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from _ids import check_char, make_id  # noqa: E402
 
 from simulate.io.idnumber import mask_id
 from simulate.rosters.cells import PERSON_COLUMNS, REJECTED_COLUMNS, ROW_COLUMNS
@@ -21,8 +23,6 @@ from simulate.rosters.mapping import RosterError, RosterMapping
 from simulate.rosters.merge import merge_rosters
 from simulate.rosters.roster import read_roster
 from simulate.vocabulary import IDENTITY_IDS, identity_mask
-
-from _ids import check_char, make_id  # noqa: E402
 
 AS_OF = dt.date(2024, 1, 1)
 
@@ -73,25 +73,51 @@ def _assert_zh(reason: str, *fragments: str) -> None:
 # mapping
 # ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("word,identities,grade", [
-    ("特困", ("destitute",), 0), ("特困供养", ("destitute",), 0), ("五保", ("destitute",), 0),
-    ("特困人员", ("destitute",), 0), ("农村低保", ("rural_dibao",), 0),
-    ("农村低保对象", ("rural_dibao",), 0), ("城市低保", ("urban_dibao",), 0),
-    ("城镇低保", ("urban_dibao",), 0), ("低保边缘", ("low_income_family",), 0),
-    ("低收入", ("low_income_family",), 0), ("孤儿", ("orphan",), 0),
-    ("事实无人抚养儿童", ("de_facto_orphan",), 0), ("重点优抚对象", ("priority_entitled",), 0),
-    ("优抚对象", ("priority_entitled",), 0), ("一级残疾", (), 1), ("二级残疾", (), 2),
-    ("三级", (), 3), ("四级", (), 4), ("一级残疾人", (), 1), ("肢体二级", (), 2),
-    ("视力三级残疾", (), 3), ("残疾四级", (), 4), ("二级肢体残疾", (), 2),
-    ("建档立卡", ("registered_poor",), 0), ("脱贫户", ("registered_poor",), 0),
-    ("脱贫人口", ("registered_poor",), 0), ("监测户", ("monitored",), 0),
-    ("边缘易致贫户", ("monitored",), 0), ("脱贫不稳定户", ("monitored",), 0),
-    ("突发严重困难户", ("monitored",), 0), ("返贫致贫", ("returned_to_poverty",), 0),
-    ("计生特扶", ("fp_special",), 0), ("计生两户", ("fp_two_households",), 0),
-    ("计生“两户”", ("fp_two_households",), 0), ("计生后遗症", ("fp_sequelae",), 0),
-    ("被征地农民", ("land_lost_farmer",), 0), ("兜底一类", ("safety_net_class1",), 0),
-    ("易地搬迁", ("relocated",), 0), ("独生子女", ("only_child",), 0),
-])
+
+@pytest.mark.parametrize(
+    "word,identities,grade",
+    [
+        ("特困", ("destitute",), 0),
+        ("特困供养", ("destitute",), 0),
+        ("五保", ("destitute",), 0),
+        ("特困人员", ("destitute",), 0),
+        ("农村低保", ("rural_dibao",), 0),
+        ("农村低保对象", ("rural_dibao",), 0),
+        ("城市低保", ("urban_dibao",), 0),
+        ("城镇低保", ("urban_dibao",), 0),
+        ("低保边缘", ("low_income_family",), 0),
+        ("低收入", ("low_income_family",), 0),
+        ("孤儿", ("orphan",), 0),
+        ("事实无人抚养儿童", ("de_facto_orphan",), 0),
+        ("重点优抚对象", ("priority_entitled",), 0),
+        ("优抚对象", ("priority_entitled",), 0),
+        ("一级残疾", (), 1),
+        ("二级残疾", (), 2),
+        ("三级", (), 3),
+        ("四级", (), 4),
+        ("一级残疾人", (), 1),
+        ("肢体二级", (), 2),
+        ("视力三级残疾", (), 3),
+        ("残疾四级", (), 4),
+        ("二级肢体残疾", (), 2),
+        ("建档立卡", ("registered_poor",), 0),
+        ("脱贫户", ("registered_poor",), 0),
+        ("脱贫人口", ("registered_poor",), 0),
+        ("监测户", ("monitored",), 0),
+        ("边缘易致贫户", ("monitored",), 0),
+        ("脱贫不稳定户", ("monitored",), 0),
+        ("突发严重困难户", ("monitored",), 0),
+        ("返贫致贫", ("returned_to_poverty",), 0),
+        ("计生特扶", ("fp_special",), 0),
+        ("计生两户", ("fp_two_households",), 0),
+        ("计生“两户”", ("fp_two_households",), 0),
+        ("计生后遗症", ("fp_sequelae",), 0),
+        ("被征地农民", ("land_lost_farmer",), 0),
+        ("兜底一类", ("safety_net_class1",), 0),
+        ("易地搬迁", ("relocated",), 0),
+        ("独生子女", ("only_child",), 0),
+    ],
+)
 def test_default_mapping_words(word: str, identities: tuple[str, ...], grade: int) -> None:
     rule = RosterMapping.default().resolve_word(word)
     assert rule is not None, word
@@ -116,7 +142,9 @@ def test_mapping_yaml_layers_on_default(tmp_path: Path) -> None:
         "default_identity: rural_dibao\n"
         "columns:\n  name: 救助对象\n  village: [所在组]\n"
         "categories:\n  低保: [rural_dibao]\n  重残: {identities: [], disability_grade: 1}\n"
-        "  优待: priority_entitled\n", encoding="utf-8")
+        "  优待: priority_entitled\n",
+        encoding="utf-8",
+    )
     mapping = RosterMapping.from_yaml(path)
     assert mapping.default_identity == ("rural_dibao",)
     assert mapping.aliases("name")[0] == "救助对象" and "姓名" in mapping.aliases("name")
@@ -126,16 +154,19 @@ def test_mapping_yaml_layers_on_default(tmp_path: Path) -> None:
     assert mapping.resolve_word("特困").identities == ("destitute",)  # from the default
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("categories:\n  低保: [dibao]\n", "unknown identity 'dibao'"),
-    ("default_identity: poor\n", "unknown identity 'poor'"),
-    ("categorys: {}\n", "unknown key(s) categorys"),
-    ("columns:\n  phone: [电话]\n", "unknown column field 'phone'"),
-    ("categories:\n  一级: {identities: [], disability_grade: 7}\n", "disability_grade must be 0..4"),
-    ("extends: none\ncategories: {}\n", "columns.name needs at least one header alias"),
-    ("!!python/object/apply:os.system ['echo hacked']\n", "mapping file"),
-    ("a: [1, 2\n", "mapping file"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("categories:\n  低保: [dibao]\n", "unknown identity 'dibao'"),
+        ("default_identity: poor\n", "unknown identity 'poor'"),
+        ("categorys: {}\n", "unknown key(s) categorys"),
+        ("columns:\n  phone: [电话]\n", "unknown column field 'phone'"),
+        ("categories:\n  一级: {identities: [], disability_grade: 7}\n", "disability_grade must be 0..4"),
+        ("extends: none\ncategories: {}\n", "columns.name needs at least one header alias"),
+        ("!!python/object/apply:os.system ['echo hacked']\n", "mapping file"),
+        ("a: [1, 2\n", "mapping file"),
+    ],
+)
 def test_bad_mappings(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(text, encoding="utf-8")
@@ -150,25 +181,29 @@ def test_bad_mappings(tmp_path: Path, text: str, fragment: str) -> None:
 # CSV
 # ---------------------------------------------------------------------------------------
 
+
 def test_csv_utf8_bom_with_title_and_blank_rows(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "低保.csv", [
-        ["2024年大栗港镇农村低保花名册", "", "", "", ""],          # line 1: title
-        ["", "", "", "", ""],                                       # line 2: blank
-        ["序号", "姓名", "身份证号码", "村（社区）", "类别"],       # line 3: header
-        ["1", "王 建国", WANG, "大栗港村", "农村低保"],             # line 4
-        ["2", "李秀英", LI.lower(), "大栗港村", "农村低保、二级残疾"],  # line 5
-        ["", "", "", "", ""],                                       # line 6: blank
-        ["3", "", "", "", ""],                                      # line 7: numbered, blank
-        ["4", "赵小明", ZHAO, "石牛江村", "孤儿 农村低保"],         # line 8
-    ], encoding="utf-8-sig")
+    path = _write_csv(
+        tmp_path / "低保.csv",
+        [
+            ["2024年大栗港镇农村低保花名册", "", "", "", ""],  # line 1: title
+            ["", "", "", "", ""],  # line 2: blank
+            ["序号", "姓名", "身份证号码", "村（社区）", "类别"],  # line 3: header
+            ["1", "王 建国", WANG, "大栗港村", "农村低保"],  # line 4
+            ["2", "李秀英", LI.lower(), "大栗港村", "农村低保、二级残疾"],  # line 5
+            ["", "", "", "", ""],  # line 6: blank
+            ["3", "", "", "", ""],  # line 7: numbered, blank
+            ["4", "赵小明", ZHAO, "石牛江村", "孤儿 农村低保"],  # line 8
+        ],
+        encoding="utf-8-sig",
+    )
     read = read_roster(path, RosterMapping.default(), as_of=AS_OF)
     assert read.encoding == "utf-8-sig"
     assert list(read.rows.columns) == list(ROW_COLUMNS)
     assert list(read.rows["row"]) == [4, 5, 8]
     assert list(read.rows["name"]) == ["王建国", "李秀英", "赵小明"]
     assert list(read.rows["id_number"]) == [WANG, LI, ZHAO]
-    assert read.rows["identities"].tolist() == [
-        ("rural_dibao",), ("rural_dibao",), ("orphan", "rural_dibao")]
+    assert read.rows["identities"].tolist() == [("rural_dibao",), ("rural_dibao",), ("orphan", "rural_dibao")]
     assert read.rows["disability_grade"].tolist() == [0, 2, 0]
     assert read.rows["age"].tolist() == [65, 34, 11]
     assert read.rows["sex"].tolist() == ["M", "F", "M"]
@@ -184,11 +219,15 @@ def test_csv_utf8_bom_with_title_and_blank_rows(tmp_path: Path) -> None:
 def test_csv_gbk_with_default_identity_and_town(tmp_path: Path) -> None:
     mapping_path = tmp_path / "m.yaml"
     mapping_path.write_text("default_identity: [rural_dibao]\n", encoding="utf-8")
-    path = _write_csv(tmp_path / "dibao_gbk.csv", [
-        ["乡镇", "村", "公民身份号码", "*姓名"],
-        ["大栗港镇", "大栗港村", WANG, "王建国"],
-        ["大栗港镇", "株木村", QIAN, "钱桂花"],
-    ], encoding="gbk")
+    path = _write_csv(
+        tmp_path / "dibao_gbk.csv",
+        [
+            ["乡镇", "村", "公民身份号码", "*姓名"],
+            ["大栗港镇", "大栗港村", WANG, "王建国"],
+            ["大栗港镇", "株木村", QIAN, "钱桂花"],
+        ],
+        encoding="gbk",
+    )
     assert b"\xef\xbb\xbf" not in path.read_bytes()[:3]
     read = read_roster(path, RosterMapping.from_yaml(mapping_path), as_of=AS_OF)
     assert read.encoding == "gbk"
@@ -203,8 +242,10 @@ def test_csv_plain_utf8_tab_separated_and_quoted_newline(tmp_path: Path) -> None
     path = tmp_path / "tsv.csv"
     path.write_text(
         "姓名\t身份证号码（18位）\t人员类别\n"
-        f"\"王\n建国\"\t{WANG}\t特困\n"      # a quoted cell over two lines: record on line 2
-        f"李秀英\t{LI}\t特困\n", encoding="utf-8")
+        f'"王\n建国"\t{WANG}\t特困\n'  # a quoted cell over two lines: record on line 2
+        f"李秀英\t{LI}\t特困\n",
+        encoding="utf-8",
+    )
     read = read_roster(path, None, as_of=AS_OF)
     assert read.encoding == "utf-8"
     assert read.rows["row"].tolist() == [2, 4]
@@ -212,11 +253,15 @@ def test_csv_plain_utf8_tab_separated_and_quoted_newline(tmp_path: Path) -> None
 
 
 def test_csv_scientific_notation_from_excel_is_rejected(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "excel_export.csv", [
-        ["姓名", "身份证号", "类别"],
-        ["王建国", "4.30922E+17", "特困"],
-        ["李秀英", LI, "特困"],
-    ], encoding="utf-8")
+    path = _write_csv(
+        tmp_path / "excel_export.csv",
+        [
+            ["姓名", "身份证号", "类别"],
+            ["王建国", "4.30922E+17", "特困"],
+            ["李秀英", LI, "特困"],
+        ],
+        encoding="utf-8",
+    )
     read = read_roster(path, None, as_of=AS_OF)
     assert read.rows_read == 2 and len(read.rows) == 1
     (rej,) = read.rejected.to_dict("records")
@@ -228,24 +273,25 @@ def test_csv_scientific_notation_from_excel_is_rejected(tmp_path: Path) -> None:
 # xlsx
 # ---------------------------------------------------------------------------------------
 
+
 def _disabled_workbook(path: Path) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "残疾人"
     ws["A1"] = "2024年度重度残疾人参保资助花名册"
-    ws.merge_cells("A1:F1")                          # merged title row
-    ws["A2"] = "填报单位：县残联"                     # a second title-ish row
-    ws.append(["序号", "姓名", "身份证号码", "村（社区）", "残疾等级", "类别"])   # row 3
-    ws.append([1, "王建国", WANG, "大栗港村", "二级", None])                 # row 4 text ID
-    ws.append([2, "钱桂花", int(QIAN_15), None, "肢体一级", None])           # row 5 old, int
-    ws.append([3, "孙志强", float(SUN), None, "三级", None])                 # row 6 float ID
-    ws.append([None] * 6)                                                  # row 7 blank
-    ws.append([4, "周丽", ZHOU, "株木村", 4, "建档立卡"])                    # row 8
-    ws.append([5, "李秀英", LI, "株木村", "五级", None])                     # row 9 bad grade
-    ws["A11"] = "制表人：某某    审核人：某某"                              # footer row 11
+    ws.merge_cells("A1:F1")  # merged title row
+    ws["A2"] = "填报单位：县残联"  # a second title-ish row
+    ws.append(["序号", "姓名", "身份证号码", "村（社区）", "残疾等级", "类别"])  # row 3
+    ws.append([1, "王建国", WANG, "大栗港村", "二级", None])  # row 4 text ID
+    ws.append([2, "钱桂花", int(QIAN_15), None, "肢体一级", None])  # row 5 old, int
+    ws.append([3, "孙志强", float(SUN), None, "三级", None])  # row 6 float ID
+    ws.append([None] * 6)  # row 7 blank
+    ws.append([4, "周丽", ZHOU, "株木村", 4, "建档立卡"])  # row 8
+    ws.append([5, "李秀英", LI, "株木村", "五级", None])  # row 9 bad grade
+    ws["A11"] = "制表人：某某    审核人：某某"  # footer row 11
     ws.merge_cells("A11:F11")
-    ws.append([6, "吴军", 0, "株木村", "一级", None])                        # row 12 exact int
-    ws.merge_cells("D4:D6")                                                # village block
+    ws.append([6, "吴军", 0, "株木村", "一级", None])  # row 12 exact int
+    ws.merge_cells("D4:D6")  # village block
     wb.save(path)
     _store_exact_number(path, "C12", WU)
     return path
@@ -260,8 +306,7 @@ def _store_exact_number(path: Path, ref: str, digits: str) -> None:
     with zipfile.ZipFile(path) as zin:
         items = {name: zin.read(name) for name in zin.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
-    xml, count = re.subn(rf'(<c r="{ref}"[^>]*><v>)[^<]*(</v>)', rf"\g<1>{digits}\g<2>",
-                         items[sheet].decode("utf-8"))
+    xml, count = re.subn(rf'(<c r="{ref}"[^>]*><v>)[^<]*(</v>)', rf"\g<1>{digits}\g<2>", items[sheet].decode("utf-8"))
     assert count == 1
     items[sheet] = xml.encode("utf-8")
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -319,20 +364,25 @@ def test_xlsx_every_sheet_with_a_header_is_read(tmp_path: Path) -> None:
 # rejected rows and whole-file errors
 # ---------------------------------------------------------------------------------------
 
+
 def test_row_level_reasons(tmp_path: Path) -> None:
     bad_check = WANG[:-1] + ("0" if WANG[-1] != "0" else "1")
-    path = _write_csv(tmp_path / "mixed.csv", [
-        ["姓名", "身份证号", "类别"],
-        ["王建国", WANG, "低保"],                       # 2: unknown word (urban? rural?)
-        ["李秀英", LI, "特困、五保户、贫困老人"],         # 3: one unknown word among known
-        ["赵小明", bad_check, "孤儿"],                   # 4: bad check digit
-        ["", QIAN, "孤儿"],                              # 5: empty name
-        ["孙志强", "", "孤儿"],                          # 6: missing ID
-        ["周丽", ZHOU, ""],                              # 7: no identity at all
-        ["姓名", "身份证号", "类别"],                    # 8: repeated header: skipped
-        ["钱桂花", "430922900101123", "无"],             # 9: converted, but no identity
-        ["王小二", SUN, "城市低保,一级残疾"],             # 10: fine
-    ], encoding="utf-8")
+    path = _write_csv(
+        tmp_path / "mixed.csv",
+        [
+            ["姓名", "身份证号", "类别"],
+            ["王建国", WANG, "低保"],  # 2: unknown word (urban? rural?)
+            ["李秀英", LI, "特困、五保户、贫困老人"],  # 3: one unknown word among known
+            ["赵小明", bad_check, "孤儿"],  # 4: bad check digit
+            ["", QIAN, "孤儿"],  # 5: empty name
+            ["孙志强", "", "孤儿"],  # 6: missing ID
+            ["周丽", ZHOU, ""],  # 7: no identity at all
+            ["姓名", "身份证号", "类别"],  # 8: repeated header: skipped
+            ["钱桂花", "430922900101123", "无"],  # 9: converted, but no identity
+            ["王小二", SUN, "城市低保,一级残疾"],  # 10: fine
+        ],
+        encoding="utf-8",
+    )
     read = read_roster(path, None, as_of=AS_OF)
     reasons = read.rejected.set_index("row")["reason"]
     assert "unknown category word '低保'" in reasons[2]
@@ -359,15 +409,13 @@ def test_row_level_reasons(tmp_path: Path) -> None:
 
 
 def test_allow_no_identity(tmp_path: Path) -> None:
-    path = _write_csv(tmp_path / "all.csv", [["姓名", "身份证号", "类别"], ["周丽", ZHOU, ""]],
-                      encoding="utf-8")
+    path = _write_csv(tmp_path / "all.csv", [["姓名", "身份证号", "类别"], ["周丽", ZHOU, ""]], encoding="utf-8")
     read = read_roster(path, RosterMapping.from_dict({"allow_no_identity": True}), as_of=AS_OF)
     assert read.rows["identities"].tolist() == [()]
 
 
 def test_whole_file_errors(tmp_path: Path) -> None:
-    no_header = _write_csv(tmp_path / "no_header.csv",
-                           [["名单"], ["王建国", WANG, "特困"]], encoding="utf-8")
+    no_header = _write_csv(tmp_path / "no_header.csv", [["名单"], ["王建国", WANG, "特困"]], encoding="utf-8")
     with pytest.raises(RosterError) as err:
         read_roster(no_header, None, as_of=AS_OF)
     message = str(err.value)
@@ -375,13 +423,11 @@ def test_whole_file_errors(tmp_path: Path) -> None:
     assert WANG not in message
 
     header_late = tmp_path / "late.csv"
-    header_late.write_text("\n".join(["说明"] * 20 + ["姓名,身份证号,类别", f"王建国,{WANG},特困"]),
-                           encoding="utf-8")
+    header_late.write_text("\n".join(["说明"] * 20 + ["姓名,身份证号,类别", f"王建国,{WANG},特困"]), encoding="utf-8")
     with pytest.raises(RosterError, match="first 20 rows"):
         read_roster(header_late, None, as_of=AS_OF)
 
-    no_category = _write_csv(tmp_path / "names.csv", [["姓名", "身份证号"], ["王建国", WANG]],
-                             encoding="utf-8")
+    no_category = _write_csv(tmp_path / "names.csv", [["姓名", "身份证号"], ["王建国", WANG]], encoding="utf-8")
     with pytest.raises(RosterError, match="no category column"):
         read_roster(no_category, None, as_of=AS_OF)
 
@@ -408,30 +454,39 @@ def test_whole_file_errors(tmp_path: Path) -> None:
 # merging
 # ---------------------------------------------------------------------------------------
 
+
 def _three_rosters(tmp_path: Path) -> list:
-    dibao = _write_csv(tmp_path / "民政低保.csv", [
-        ["姓名", "身份证号码", "村", "类别"],
-        ["王建国", WANG, "大栗港村", "农村低保"],            # 2: also on the disability list
-        ["李秀英", LI, "大栗港村", "农村低保"],              # 3
-        ["李秀英", LI, "大栗港村", "农村低保、特困"],        # 4: duplicate of row 3
-        ["赵小明", ZHAO, "株木村", "孤儿"],                  # 5: also on the poverty list
-        ["坏号码", "430922199001011230", "株木村", "孤儿"],  # 6: bad check digit
-    ], encoding="gbk")
+    dibao = _write_csv(
+        tmp_path / "民政低保.csv",
+        [
+            ["姓名", "身份证号码", "村", "类别"],
+            ["王建国", WANG, "大栗港村", "农村低保"],  # 2: also on the disability list
+            ["李秀英", LI, "大栗港村", "农村低保"],  # 3
+            ["李秀英", LI, "大栗港村", "农村低保、特困"],  # 4: duplicate of row 3
+            ["赵小明", ZHAO, "株木村", "孤儿"],  # 5: also on the poverty list
+            ["坏号码", "430922199001011230", "株木村", "孤儿"],  # 6: bad check digit
+        ],
+        encoding="gbk",
+    )
     disabled = tmp_path / "残联.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
     ws["A1"] = "重度残疾人名单"
     ws.merge_cells("A1:D1")
     ws.append(["姓名", "身份证号码", "残疾等级", "村（社区）"])
-    ws.append(["王建国", WANG, "三级", ""])                  # 3
-    ws.append(["钱桂花", QIAN, "一级", "株木村"])            # 4
-    ws.append(["王建国", WANG, "一级", ""])                  # 5: duplicate, more severe
+    ws.append(["王建国", WANG, "三级", ""])  # 3
+    ws.append(["钱桂花", QIAN, "一级", "株木村"])  # 4
+    ws.append(["王建国", WANG, "一级", ""])  # 5: duplicate, more severe
     wb.save(disabled)
-    poor = _write_csv(tmp_path / "乡村振兴.csv", [
-        ["姓名", "证件号码", "类别"],
-        ["赵晓明", ZHAO, "脱贫户"],                          # 2: same ID, other name
-        ["孙志强", SUN, "监测户"],                           # 3
-    ], encoding="utf-8-sig")
+    poor = _write_csv(
+        tmp_path / "乡村振兴.csv",
+        [
+            ["姓名", "证件号码", "类别"],
+            ["赵晓明", ZHAO, "脱贫户"],  # 2: same ID, other name
+            ["孙志强", SUN, "监测户"],  # 3
+        ],
+        encoding="utf-8-sig",
+    )
     return [read_roster(p, None, as_of=AS_OF) for p in (dibao, disabled, poor)]
 
 
@@ -443,8 +498,7 @@ def test_merge_accounting_and_persons(tmp_path: Path) -> None:
     assert merged.rows_rejected == len(merged.rejected) == 3  # bad ID + 2 duplicates
     assert merged.rows_used == 7
     assert int(merged.by_file["rows_read"].sum()) == merged.rows_read
-    assert (merged.by_file["rows_read"]
-            == merged.by_file["rows_used"] + merged.by_file["rows_rejected"]).all()
+    assert (merged.by_file["rows_read"] == merged.by_file["rows_used"] + merged.by_file["rows_rejected"]).all()
 
     persons = merged.persons.set_index("id_number")
     assert list(merged.persons.columns) == list(PERSON_COLUMNS)
@@ -502,8 +556,7 @@ def test_merge_multi_list_and_name_conflicts(tmp_path: Path) -> None:
 
 def test_merge_display_frames_hold_masked_ids_only(tmp_path: Path) -> None:
     merged = merge_rosters(_three_rosters(tmp_path))
-    for frame in (merged.rejected, merged.duplicates, merged.name_conflicts, merged.multi_list,
-                  merged.by_file):
+    for frame in (merged.rejected, merged.duplicates, merged.name_conflicts, merged.multi_list, merged.by_file):
         _assert_masked(frame)
     assert set(merged.persons["id_number"]) <= set(ALL_IDS)
 
@@ -513,8 +566,7 @@ def test_merge_edge_cases(tmp_path: Path) -> None:
     assert empty.rows_read == empty.rows_used == empty.rows_rejected == 0
     assert list(empty.persons.columns) == list(PERSON_COLUMNS) and empty.persons.empty
 
-    path = _write_csv(tmp_path / "a.csv", [["姓名", "身份证号", "类别"], ["王建国", WANG, "特困"]],
-                      encoding="utf-8")
+    path = _write_csv(tmp_path / "a.csv", [["姓名", "身份证号", "类别"], ["王建国", WANG, "特困"]], encoding="utf-8")
     read = read_roster(path, None, as_of=AS_OF)
     with pytest.raises(RosterError, match="given twice"):
         merge_rosters([read, read_roster(path, None, as_of=AS_OF)])

@@ -1,6 +1,7 @@
 """户籍 type on department rosters (issue 14 item 4): read from a 户籍 column, merged across
 rosters (recorded beats empty; rural against urban rejects the person), and carried into the
 Population so `hukou:` rules restrict a roster bill as they restrict a population."""
+
 from __future__ import annotations
 
 import csv
@@ -24,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SONGMING = ROOT / "scenarios" / "songming-2018.yaml"
 AS_OF = dt.date(2018, 1, 1)
 
-OLD = make_id("530127", "19470601", "101")      # 70 on 2018-01-01
-COUPLE = make_id("530127", "19770601", "102")   # 40
-URBAN = make_id("530127", "19780301", "203")    # 39, urban 户籍
-EMPTY = make_id("530127", "19800715", "304")    # 37, 户籍 not recorded
+OLD = make_id("530127", "19470601", "101")  # 70 on 2018-01-01
+COUPLE = make_id("530127", "19770601", "102")  # 40
+URBAN = make_id("530127", "19780301", "203")  # 39, urban 户籍
+EMPTY = make_id("530127", "19800715", "304")  # 37, 户籍 not recorded
 
 
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -39,23 +40,49 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 def _explain(age: int, hukou: str) -> tuple[bool, int]:
     """(qualifies for a tier, individual pays in yuan) from `simulate explain`."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, "-m", "simulate", "explain", str(SONGMING),
-                          "--identity", "fp_two_households", "--age", str(age),
-                          "--hukou", hukou], capture_output=True, text=True, env=env,
-                         check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulate",
+            "explain",
+            str(SONGMING),
+            "--identity",
+            "fp_two_households",
+            "--age",
+            str(age),
+            "--hukou",
+            hukou,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     paid = re.search(r"^\s*个人：([\d.]+) 元", out, re.MULTILINE)
     return "适用档次" in out, int(float(paid.group(1))) if paid else 0
 
 
 def test_hukou_values_and_unknown_word_rejected(tmp_path: Path) -> None:
-    f = _csv(tmp_path / "计生两户.csv", ["姓名", "身份证号码", "类别", "户口性质"],
-             [["老张", OLD, "两户", "农业户口"], ["小王", COUPLE, "两户", "农村"],
-              ["城李", URBAN, "两户", "非农业"], ["空赵", EMPTY, "两户", ""],
-              ["错钱", make_id("530127", "19750101", "405"), "两户", "居住证"]])
+    f = _csv(
+        tmp_path / "计生两户.csv",
+        ["姓名", "身份证号码", "类别", "户口性质"],
+        [
+            ["老张", OLD, "两户", "农业户口"],
+            ["小王", COUPLE, "两户", "农村"],
+            ["城李", URBAN, "两户", "非农业"],
+            ["空赵", EMPTY, "两户", ""],
+            ["错钱", make_id("530127", "19750101", "405"), "两户", "居住证"],
+        ],
+    )
     read = read_roster(f, as_of=AS_OF)
     assert read.rows_read == 5 == len(read.rows) + len(read.rejected)
     assert dict(zip(read.rows["name"], read.rows["hukou"])) == {
-        "老张": "rural", "小王": "rural", "城李": "urban", "空赵": ""}
+        "老张": "rural",
+        "小王": "rural",
+        "城李": "urban",
+        "空赵": "",
+    }
     (reason,) = read.rejected["reason"]
     assert read.rejected["file"].iloc[0] == "计生两户.csv" and read.rejected["row"].iloc[0] == 6
     assert "居住证" in reason and "户口性质" in reason and "\n" not in reason
@@ -89,17 +116,21 @@ def test_songming_roster_bill_follows_hukou_rules(tmp_path: Path) -> None:
 
 
 def test_hukou_merges_across_rosters(tmp_path: Path) -> None:
-    a = _csv(tmp_path / "卫健.csv", ["姓名", "身份证号码", "类别", "户籍"],
-             [["小王", COUPLE, "两户", ""], ["城李", URBAN, "两户", "城镇"],
-              ["空赵", EMPTY, "两户", ""]])
-    b = _csv(tmp_path / "扶贫.csv", ["姓名", "身份证号码", "类别", "户别"],
-             [["小王", COUPLE, "建档立卡", "农村"], ["城李四", URBAN, "建档立卡", "农村"],
-              ["空赵", EMPTY, "建档立卡", ""]])
+    a = _csv(
+        tmp_path / "卫健.csv",
+        ["姓名", "身份证号码", "类别", "户籍"],
+        [["小王", COUPLE, "两户", ""], ["城李", URBAN, "两户", "城镇"], ["空赵", EMPTY, "两户", ""]],
+    )
+    b = _csv(
+        tmp_path / "扶贫.csv",
+        ["姓名", "身份证号码", "类别", "户别"],
+        [["小王", COUPLE, "建档立卡", "农村"], ["城李四", URBAN, "建档立卡", "农村"], ["空赵", EMPTY, "建档立卡", ""]],
+    )
     merged = merge_rosters([read_roster(a, as_of=AS_OF), read_roster(b, as_of=AS_OF)])
     assert merged.rows_read == 6 == merged.rows_used + merged.rows_rejected
     assert merged.rows_rejected == 2
     people = dict(zip(merged.persons["name"], merged.persons["hukou"]))
-    assert people == {"小王": "rural", "空赵": ""}   # recorded beats empty; 城李 left out
+    assert people == {"小王": "rural", "空赵": ""}  # recorded beats empty; 城李 left out
     rej = merged.rejected
     assert sorted(zip(rej["file"], rej["row"])) == [("卫健.csv", 3), ("扶贫.csv", 3)]
     assert all("urban on 卫健.csv:3" in r and "rural on 扶贫.csv:3" in r for r in rej["reason"])

@@ -2,6 +2,7 @@
 the number of workers or the engine (local or Dask); Ctrl-C stops cleanly; region files run
 many counties under their own policies and add up by county, city and province.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,15 @@ import pytest
 
 from simulate.cli import main
 from simulate.model.engine import compile_for_engine, tally
+from simulate.model.runner import tally_population
+from simulate.model.synth import BLOCK, synthesize
 from simulate.policy import load_scenario
 from simulate.results.region import county_seed, read_region, run_region
-from simulate.model.runner import tally_population
 from simulate.results.run import run
-from simulate.model.synth import BLOCK, synthesize
 
 REPO = Path(__file__).resolve().parent.parent
 SINAN = REPO / "scenarios" / "sinan-2021.yaml"
-SIZE = 3 * BLOCK + BLOCK // 2      # 3.5 blocks: the last one short
+SIZE = 3 * BLOCK + BLOCK // 2  # 3.5 blocks: the last one short
 SIMULATE = str(Path(sys.executable).parent / "simulate")
 
 
@@ -69,8 +70,26 @@ def test_dask_local_cluster_gives_the_same_tally(sinan, baseline):
 def test_cli_engine_dask(capsys):
     capsys.readouterr()
     size = str(BLOCK + 1000)
-    assert main(["run", str(SINAN), "--size", size, "--seed", "3", "--json",
-                 "--engine", "dask", "--workers", "2", "--chunk-blocks", "1"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(SINAN),
+                "--size",
+                size,
+                "--seed",
+                "3",
+                "--json",
+                "--engine",
+                "dask",
+                "--workers",
+                "2",
+                "--chunk-blocks",
+                "1",
+            ]
+        )
+        == 0
+    )
     dask = json.loads(capsys.readouterr().out)
     assert main(["run", str(SINAN), "--size", size, "--seed", "3", "--json", "--workers", "1"]) == 0
     local = json.loads(capsys.readouterr().out)
@@ -92,13 +111,17 @@ def test_unreachable_scheduler_is_one_line(capsys):
 def test_ctrl_c_stops_cleanly(tmp_path, group):
     """SIGINT to the parent (or to the whole group, as a terminal does): exit 130 promptly,
     one line on stderr, nothing on stdout, no worker left behind."""
-    proc = subprocess.Popen([SIMULATE, "run", str(SINAN), "--size", "300000000", "--workers", "2",
-                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=tmp_path, start_new_session=True)
+    proc = subprocess.Popen(
+        [SIMULATE, "run", str(SINAN), "--size", "300000000", "--workers", "2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     me = psutil.Process(proc.pid)
     deadline = time.time() + 20
     children = []
-    while time.time() < deadline and not children:   # wait until the workers are running
+    while time.time() < deadline and not children:  # wait until the workers are running
         time.sleep(0.2)
         children = me.children(recursive=True)
     time.sleep(1.5)
@@ -108,7 +131,7 @@ def test_ctrl_c_stops_cleanly(tmp_path, group):
         os.killpg(proc.pid, signal.SIGINT)
     else:
         proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)    # a bound on hanging, not a speed target
+    out, err = proc.communicate(timeout=30)  # a bound on hanging, not a speed target
     assert proc.returncode == 130
     assert out == b""
     lines = err.decode().strip().splitlines()
@@ -133,13 +156,23 @@ def test_region_example_runs_each_county_under_its_own_policy(capsys):
     assert main(["region", str(path), "--json", "--workers", "1"]) == 0
     got = json.loads(capsys.readouterr().out)
     assert [c["scenario"] for c in got["counties"]] == [
-        "sinan-2021", "langxi-2024", "songming-2018", "shuangpai-2022", "daligang-2020"]
+        "sinan-2021",
+        "langxi-2024",
+        "songming-2018",
+        "shuangpai-2022",
+        "daligang-2020",
+    ]
     # each county alone, through `simulate run` with the same seed, gives the same figures
-    for c, name in zip(got["counties"], ["sinan-2021", "langxi-2024", "songming-2018",
-                                         "shuangpai-2022", "daligang-2020"]):
+    for c, name in zip(
+        got["counties"], ["sinan-2021", "langxi-2024", "songming-2018", "shuangpai-2022", "daligang-2020"]
+    ):
         one = run(REPO / "scenarios" / f"{name}.yaml", seed=county_seed(0, c["county"]), workers=1).to_json()
-        assert (c["persons"], c["enrolled"], c["by_source"], c["fiscal_subsidy"]) == \
-            (one["persons"], one["enrolled"], one["by_source"], one["fiscal_subsidy"])
+        assert (c["persons"], c["enrolled"], c["by_source"], c["fiscal_subsidy"]) == (
+            one["persons"],
+            one["enrolled"],
+            one["by_source"],
+            one["fiscal_subsidy"],
+        )
     hunan = next(p for p in got["provinces"] if p["province"] == "湖南省")
     assert sorted(hunan["counties"]) == ["双牌县", "桃江县大栗港镇"]
     assert len(got["cities"]) == 5 and len(got["provinces"]) == 4
@@ -166,16 +199,19 @@ def test_region_sizes_files_and_seeds(tmp_path):
     assert r2["counties"][1]["by_source"] == a["by_source"]
 
 
-@pytest.mark.parametrize("body,where,reason", [
-    ("思南县,missing.yaml,1000\n", "row 2, column scenario", "no such scenario file"),
-    ("思南县,,1000\n", "row 2, column scenario", "empty"),
-    (",{s},1000\n", "row 2, column county", "empty"),
-    ("思南县,{s},many\n", "row 2, column population", "neither a number"),
-    ("思南县,{s},0\n", "row 2, column population", "at least 1"),
-    ("思南县,{s},1000\n思南县,{s},2000\n", "row 3, column county", "already on row 2"),
-    ("思南县,{s}\n", "row 2", "2 fields"),
-    ("思南县,{bad},1000\n", "row 2, column scenario", "personal"),
-])
+@pytest.mark.parametrize(
+    "body,where,reason",
+    [
+        ("思南县,missing.yaml,1000\n", "row 2, column scenario", "no such scenario file"),
+        ("思南县,,1000\n", "row 2, column scenario", "empty"),
+        (",{s},1000\n", "row 2, column county", "empty"),
+        ("思南县,{s},many\n", "row 2, column population", "neither a number"),
+        ("思南县,{s},0\n", "row 2, column population", "at least 1"),
+        ("思南县,{s},1000\n思南县,{s},2000\n", "row 3, column county", "already on row 2"),
+        ("思南县,{s}\n", "row 2", "2 fields"),
+        ("思南县,{bad},1000\n", "row 2, column scenario", "personal"),
+    ],
+)
 def test_region_bad_rows_are_one_line(tmp_path, capsys, body, where, reason):
     bad = tmp_path / "bad-scenario.yaml"
     bad.write_text(SINAN.read_text("utf-8").replace("personal: 280 ", "personal: abc "), "utf-8")

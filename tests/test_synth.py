@@ -1,4 +1,5 @@
 """The synthetic population builder: structure, age rules, correlation, calibration."""
+
 import numpy as np
 import pytest
 
@@ -31,8 +32,12 @@ def test_household_identities_shared_by_every_member(sinan_pop):
 
 def test_person_identities_respect_age_rules(sinan_pop):
     pop = sinan_pop
-    for ident, lo, hi in [("orphan", 0, 17), ("de_facto_orphan", 0, 17), ("only_child", 0, 17),
-                          ("downsized_1960s", 75, 150)]:
+    for ident, lo, hi in [
+        ("orphan", 0, 17),
+        ("de_facto_orphan", 0, 17),
+        ("only_child", 0, 17),
+        ("downsized_1960s", 75, 150),
+    ]:
         ages = pop.age[(pop.identities & _bit(ident)) != 0]
         assert len(ages) > 0, ident
         assert ages.min() >= lo and ages.max() <= hi, ident
@@ -43,7 +48,7 @@ def test_disability_more_common_among_dibao_and_destitute(sinan_pop):
     disabled = pop.disability > 0
     dibao = (pop.identities & (_bit("rural_dibao") | _bit("urban_dibao"))) != 0
     destitute = (pop.identities & _bit("destitute")) != 0
-    general = (pop.identities == 0)
+    general = pop.identities == 0
     assert disabled[dibao].mean() > 2 * disabled[general].mean()
     assert disabled[destitute].mean() > 3 * disabled[general].mean()
 
@@ -87,10 +92,16 @@ def test_same_seed_same_bytes_other_seed_differs():
     assert a.identities.tobytes() != c.identities.tobytes()
 
 
-@pytest.mark.parametrize("kwargs, needle", [
-    ({"size": 0}, "--size"), ({"size": -5}, "--size"), ({"seed": -1}, "--seed"),
-    ({"counts": {"rural_dibo": 3}}, "unknown identity"), ({"size": 10, "counts": {"orphan": 11}}, "counts.orphan"),
-])
+@pytest.mark.parametrize(
+    "kwargs, needle",
+    [
+        ({"size": 0}, "--size"),
+        ({"size": -5}, "--size"),
+        ({"seed": -1}, "--seed"),
+        ({"counts": {"rural_dibo": 3}}, "unknown identity"),
+        ({"size": 10, "counts": {"orphan": 11}}, "counts.orphan"),
+    ],
+)
 def test_bad_population_parameters(kwargs, needle):
     sc = simulate.load_scenario("scenarios/sinan-2021.yaml")
     with pytest.raises(simulate.PopulationError) as exc:
@@ -106,12 +117,18 @@ def test_enrolment_base_matches_the_cited_data_file():
     synthetic population is that base less the employee-insured share (docs/policies.md)."""
     import csv
     from pathlib import Path
+
     path = Path(__file__).resolve().parent.parent / "data" / "enrolment-base.csv"
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 5
-    expected_size = {"daligang-2020": 67949, "sinan-2021": 598500, "langxi-2024": 280362,
-                     "songming-2018": 388080, "shuangpai-2022": 141426}   # residents × (1 − share), by hand
+    expected_size = {
+        "daligang-2020": 67949,
+        "sinan-2021": 598500,
+        "langxi-2024": 280362,
+        "songming-2018": 388080,
+        "shuangpai-2022": 141426,
+    }  # residents × (1 − share), by hand
     for r in rows:
         sc = simulate.load_scenario(f"scenarios/{r['scenario']}.yaml")
         area = sc.policy.area
@@ -126,8 +143,9 @@ def test_enrolment_base_matches_the_cited_data_file():
 
 
 def test_enrolment_base_can_be_set_in_one_place():
-    sc = simulate.load_scenario("scenarios/langxi-2024.yaml",
-                                {"area.residents": 300000, "area.employee_insured_percent": 20})
+    sc = simulate.load_scenario(
+        "scenarios/langxi-2024.yaml", {"area.residents": 300000, "area.employee_insured_percent": 20}
+    )
     assert synthesize(sc, seed=1).size == 240000
 
 
@@ -137,12 +155,18 @@ def test_hukou_drawn_at_the_urban_share_and_consistent_with_identities():
     assert pop.hukou is not None and set(np.unique(pop.hukou)) == {1, 2}
     plain = pop.identities == 0
     share = float((pop.hukou[plain] == 2).mean())
-    assert abs(share - 0.6337) < 0.01            # households drawn at 63.37% urban
+    assert abs(share - 0.6337) < 0.01  # households drawn at 63.37% urban
     assert np.all(pop.hukou[(pop.identities & _bit("rural_dibao")) != 0] == 1)
     assert np.all(pop.hukou[(pop.identities & _bit("registered_poor")) != 0] == 1)
     rural_only = np.uint32(0)
-    for ident in ("rural_dibao", "fp_two_households", "registered_poor", "monitored",
-                  "returned_to_poverty", "relocated"):
+    for ident in (
+        "rural_dibao",
+        "fp_two_households",
+        "registered_poor",
+        "monitored",
+        "returned_to_poverty",
+        "relocated",
+    ):
         rural_only |= _bit(ident)
     urban = ((pop.identities & _bit("urban_dibao")) != 0) & ((pop.identities & rural_only) == 0)
     assert urban.sum() > 0 and np.all(pop.hukou[urban] == 2)
@@ -154,7 +178,7 @@ def test_late_and_extended_draws_spare_department_paid_groups():
     sc = simulate.load_scenario("scenarios/daligang-2020.yaml")
     pop = synthesize(sc, seed=3).materialize()
     late, ext = pop.timing == 1, pop.timing == 3
-    assert late.sum() > 300 and ext.sum() > 300          # 1% each of 67,949
+    assert late.sum() > 300 and ext.sum() > 300  # 1% each of 67,949
     for ident in ("destitute", "rural_dibao", "registered_poor", "urban_dibao"):
         holders = (pop.identities & _bit(ident)) != 0
         assert holders.sum() > 0 and not (holders & (late | ext)).any(), ident

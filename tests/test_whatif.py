@@ -1,13 +1,14 @@
 """A what-if is a comparison (issue 12 item 2): the default baseline, the title in words,
 baseline / what-if / change for the headline, every source and every tier, same people."""
+
 import math
 from pathlib import Path
 
 import pytest
 
 import simulate
-from simulate.vocabulary import SOURCE_IDS
 from simulate.analysis.whatif import default_baseline, what_if
+from simulate.vocabulary import SOURCE_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGXI = ROOT / "scenarios" / "langxi-2024.yaml"
@@ -41,8 +42,7 @@ def test_baseline_option_last_year_columns():
     wi = what_if(VARIANT, baseline=LANGXI, size=20_000, seed=1)
     assert wi.kind == "baseline" and wi.columns("zh")[:3] == ("上年", "本年", "增减")
     assert "郎溪县2024" in wi.title("zh")
-    assert [c.path for c in wi.changes] == ["benefit_year", "contribution.personal",
-                                           "contribution.fiscal_subsidy"]
+    assert [c.path for c in wi.changes] == ["benefit_year", "contribution.personal", "contribution.fiscal_subsidy"]
 
 
 def test_both_runs_see_the_same_people(wi):

@@ -1,6 +1,7 @@
 """The 测算表 workbook (issue 12 item 5): 汇总 first with parameters and the headline, live
 formulas that a formula evaluator (pycel) recomputes to the engine's figures, to the fen, and
 that move when a parameter cell changes; document properties; same inputs, same bytes."""
+
 from pathlib import Path
 
 import openpyxl
@@ -8,9 +9,9 @@ import pytest
 from pycel import ExcelCompiler
 
 import simulate
-from simulate.vocabulary import SOURCE_IDS, label
 from simulate.analysis.whatif import what_if
 from simulate.report.workbook import write_estimate
+from simulate.vocabulary import SOURCE_IDS, label
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGXI = ROOT / "scenarios" / "langxi-2024.yaml"
@@ -19,11 +20,18 @@ SINAN = ROOT / "scenarios" / "sinan-2021.yaml"
 
 def _write(path, out, **kw):
     fr = out.frames("zh")
-    tables = {"按资金来源": (fr["by_source"].drop(columns=["source"]), True, ()),
-              "按村": (fr["by_village"].drop(columns=["village"]), True, ())}
-    write_estimate(path, out, tables=tables, provenance=[("人口", "合成人口")],
-                   properties={"scenario": out.scenario.id, "seed": "7", "version": simulate.__version__},
-                   **kw)
+    tables = {
+        "按资金来源": (fr["by_source"].drop(columns=["source"]), True, ()),
+        "按村": (fr["by_village"].drop(columns=["village"]), True, ()),
+    }
+    write_estimate(
+        path,
+        out,
+        tables=tables,
+        provenance=[("人口", "合成人口")],
+        properties={"scenario": out.scenario.id, "seed": "7", "version": simulate.__version__},
+        **kw,
+    )
     return path
 
 
@@ -35,8 +43,13 @@ def sinan(tmp_path_factory):
 
 def _formulas(path):
     wb = openpyxl.load_workbook(path)
-    return [(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-            if isinstance(c.value, str) and c.value.startswith("=")]
+    return [
+        (ws.title, c.coordinate)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    ]
 
 
 def _total_row(ws):
@@ -52,10 +65,18 @@ def test_summary_first_with_parameters_and_headline(sinan):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["汇总", "测算"]
     text = [c.value for row in wb["汇总"].iter_rows() for c in row if c.value is not None]
-    for needed in ("个人缴费标准", "财政补助标准", "多重身份规则", "筹资总额", "政府支出合计", "县级负担",
-                   "元/人·年", "人均（元/参保人）"):
+    for needed in (
+        "个人缴费标准",
+        "财政补助标准",
+        "多重身份规则",
+        "筹资总额",
+        "政府支出合计",
+        "县级负担",
+        "元/人·年",
+        "人均（元/参保人）",
+    ):
         assert needed in text, needed
-    assert 280 in text and 550 in text   # 思南 2021: the document's standards
+    assert 280 in text and 550 in text  # 思南 2021: the document's standards
 
 
 def test_every_formula_recomputes_to_its_cached_value(sinan):
@@ -92,18 +113,20 @@ def test_changing_a_parameter_cell_recomputes_like_the_engine(sinan):
     summary = openpyxl.load_workbook(path)["汇总"]
     cell = next(row[2].coordinate for row in summary.iter_rows() if row[0].value == "个人缴费标准")
     xl = ExcelCompiler(filename=str(path))
-    moved = simulate.run(simulate.load_scenario(SINAN, {"contribution.personal": 300}), size=20_000, seed=7,
-                         workers=1, progress=False)
+    moved = simulate.run(
+        simulate.load_scenario(SINAN, {"contribution.personal": 300}), size=20_000, seed=7, workers=1, progress=False
+    )
     ws = openpyxl.load_workbook(path)["测算"]
     r = _total_row(ws)
-    for c in range(3, ws.max_column + 1):   # load every total into pycel's graph, then move the input
+    for c in range(3, ws.max_column + 1):  # load every total into pycel's graph, then move the input
         xl.evaluate(f"'测算'!{ws.cell(r, c).coordinate}")
     assert xl.evaluate(f"'汇总'!{cell}") == 280
     xl.set_value(f"'汇总'!{cell}", 300)
     for s in ("individual", "county_finance", "unspecified_government"):
         c = _column(ws, f"{label(s, 'zh')} 金额（元）")
-        assert round(xl.evaluate(f"'测算'!{ws.cell(r, c).coordinate}") * 100) == \
-            int(moved.source_fen()[SOURCE_IDS.index(s)]), s
+        assert round(xl.evaluate(f"'测算'!{ws.cell(r, c).coordinate}") * 100) == int(
+            moved.source_fen()[SOURCE_IDS.index(s)]
+        ), s
 
 
 def test_tables_have_total_rows_and_yes_no(sinan):
@@ -150,8 +173,11 @@ def test_summary_headline_is_formulas_equal_to_the_budget(sinan):
     ws = openpyxl.load_workbook(path)["汇总"]
     xl = ExcelCompiler(filename=str(path))
     b = out.budget()
-    for name, fen in (("筹资总额", b.financing_total), ("政府支出合计", b.government_total),
-                      ("县级负担", b.county_burden)):
+    for name, fen in (
+        ("筹资总额", b.financing_total),
+        ("政府支出合计", b.government_total),
+        ("县级负担", b.county_burden),
+    ):
         row = next(r for r in ws.iter_rows() if r[0].value == name)
         assert str(row[1].value).startswith("="), name
         assert round(xl.evaluate(f"'汇总'!{row[1].coordinate}") * 100) == fen, name

@@ -6,6 +6,7 @@ names (``measured_on``, ``data/national-standards.csv``, ``DOMAIN.md``) are not 
 note may cite them, as it cites a document number. The field path at the start of an
 ``assumptions`` line (``tiers[dibao]``) is the scenario's own key, not prose, and is left out.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,8 +66,13 @@ def test_every_note_has_a_chinese_version(path):
         assert CJK.search(note) and not english_runs(note), note
     split: FiscalSplit = pol.contribution.fiscal_subsidy_split
     assert split.source_zh and not english_runs(split.source_zh)
-    for section in [pol.contribution.section, pol.multiple_identities.section, pol.timing.section,
-                    pol.timing.late.section, pol.targets.section] + [t.section for t in pol.tiers]:
+    for section in [
+        pol.contribution.section,
+        pol.multiple_identities.section,
+        pol.timing.section,
+        pol.timing.late.section,
+        pol.targets.section,
+    ] + [t.section for t in pol.tiers]:
         assert not english_runs(section), section
 
 
@@ -99,8 +105,7 @@ def _people(pol):
             people.append(["--identity", ident, "--age", age])
     for grade in ("1", "2", "3", "4"):
         people.append(["--disability-grade", grade])
-    people.append(["--identity", "rural_dibao;registered_poor;only_child", "--age", "10",
-                   "--disability-grade", "3"])
+    people.append(["--identity", "rural_dibao;registered_poor;only_child", "--age", "10", "--disability-grade", "3"])
     people.append(["--identity", "low_income_family;fp_two_households", "--age", "70"])
     return people
 

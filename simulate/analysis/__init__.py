@@ -13,16 +13,17 @@ analysis is its own module; this package names them in one place.
 >>> d["individual"] > 0                  # everyone who pays pays more at 400 yuan
 True
 """
+
 from __future__ import annotations
 
 from .compare import Comparison, compare
 from .expected import expected_value
 from .montecarlo import default_rate_ranges, monte_carlo, rate_label
 from .multiyear import (
-           EXTRAPOLATION_RULE,
-           EXTRAPOLATION_RULE_ZH,
-           multi_year,
-           national_standards,
+    EXTRAPOLATION_RULE,
+    EXTRAPOLATION_RULE_ZH,
+    multi_year,
+    national_standards,
 )
 from .naming import column_label, overrides_text, param_label, relabel
 from .solve import SolveResult, solve
@@ -30,23 +31,23 @@ from .sweep import sweep
 from .values import parse_values, value_text
 
 __all__ = [
-           "EXTRAPOLATION_RULE",
-           "EXTRAPOLATION_RULE_ZH",
-           "Comparison",
-           "SolveResult",
-           "column_label",
-           "compare",
-           "default_rate_ranges",
-           "expected_value",
-           "monte_carlo",
-           "multi_year",
-           "national_standards",
-           "overrides_text",
-           "param_label",
-           "parse_values",
-           "rate_label",
-           "relabel",
-           "solve",
-           "sweep",
-           "value_text",
+    "EXTRAPOLATION_RULE",
+    "EXTRAPOLATION_RULE_ZH",
+    "Comparison",
+    "SolveResult",
+    "column_label",
+    "compare",
+    "default_rate_ranges",
+    "expected_value",
+    "monte_carlo",
+    "multi_year",
+    "national_standards",
+    "overrides_text",
+    "param_label",
+    "parse_values",
+    "rate_label",
+    "relabel",
+    "solve",
+    "sweep",
+    "value_text",
 ]

@@ -1,5 +1,6 @@
 """What every analysis shares: the scenario (file or object), the one population all its
 runs see (common random numbers) and a run's outlay as a row of yuan."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from ..model.population import Population, read_population, read_villages
-from ..results.run import run
 from ..model.synth import SyntheticPopulation, synthesize
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay
+from ..results.run import run
 from ..vocabulary import SOURCE_IDS
 
 
@@ -43,8 +44,9 @@ def memo(pop: SyntheticPopulation) -> SyntheticPopulation:
     return MemoSynthetic(**{f.name: getattr(pop, f.name) for f in dataclasses.fields(SyntheticPopulation)})
 
 
-def common_population(base: Scenario, population: Population | SyntheticPopulation | str | Path | None,
-                       size: int | None, seed: int) -> Population | SyntheticPopulation:
+def common_population(
+    base: Scenario, population: Population | SyntheticPopulation | str | Path | None, size: int | None, seed: int
+) -> Population | SyntheticPopulation:
     """The one population every scenario of an analysis runs over (common random numbers)."""
     if isinstance(population, (str, Path)):
         villages = None

@@ -1,6 +1,7 @@
 """A baseline and reforms run over the same people, and their differences by source, tier
 and village (``simulate compare``). pandas is imported inside the frame methods, for
 start-up time (issue 11 item 6)."""
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,7 @@ class Comparison:
         """One line per scenario: ``基准：title`` and ``方案1：title；改动：…`` (zh) or en."""
         zh = lang == "zh"
         b = self.baseline.scenario
-        lines = [(f"基准：{b.policy.title.get('zh')}" if zh else
-                  f"baseline: {b.policy.title.get('en')} ({b.id})")]
+        lines = [(f"基准：{b.policy.title.get('zh')}" if zh else f"baseline: {b.policy.title.get('en')} ({b.id})")]
         for i, r in enumerate(self.reforms):
             sc = r.scenario
             if zh:
@@ -91,6 +91,7 @@ class Comparison:
     def by_source(self, lang: str | None = "zh"):
         """Outlay by source (and the fiscal subsidy): baseline, reform, change in yuan and %."""
         import pandas as pd
+
         b = self.baseline
         b_fen = list(b.source_fen()) + [b.fiscal_fen()]
         keys = list(SOURCE_IDS) + ["fiscal_subsidy"]
@@ -100,17 +101,24 @@ class Comparison:
             for k, bf, rf in zip(keys, b_fen, r_fen):
                 if bf == 0 and rf == 0 and k != "individual":
                     continue
-                rows.append({"reform": name, "source": k,
-                             "source_label": column_label(k, lang or "en"),
-                             "baseline_yuan": int(bf) / 100, "reform_yuan": int(rf) / 100,
-                             "delta_yuan": (int(rf) - int(bf)) / 100,
-                             "delta_percent": percent_change(int(rf) - int(bf), int(bf))})
+                rows.append(
+                    {
+                        "reform": name,
+                        "source": k,
+                        "source_label": column_label(k, lang or "en"),
+                        "baseline_yuan": int(bf) / 100,
+                        "reform_yuan": int(rf) / 100,
+                        "delta_yuan": (int(rf) - int(bf)) / 100,
+                        "delta_percent": percent_change(int(rf) - int(bf), int(bf)),
+                    }
+                )
         frame = pd.DataFrame(rows)
         return finish_frame(frame, lang, {"source_label": "source"})
 
     def by_tier(self, lang: str | None = "zh"):
         """Per tier (matched by id): enrolled and subsidies (all sources but the person)."""
         import pandas as pd
+
         rows = []
         b = self.baseline
         b_ids = list(b.tables.tier_ids)
@@ -127,20 +135,32 @@ class Comparison:
                 be = int(b.tally.counts[bi].sum()) if bi is not None else 0
                 re_ = int(r.tally.counts[ri].sum()) if ri is not None else 0
                 bs, rs = government_fen(b_row), government_fen(r_row)
-                tier_name = names[tid].get(lang or "en") if tid in names else (
-                    "普通群体" if lang == "zh" else "general population")
-                rows.append({"reform": name, "tier": tid, "tier_label": tier_name,
-                             "enrolled_baseline": be, "enrolled_reform": re_,
-                             "enrolled_delta": re_ - be,
-                             "subsidy_baseline_yuan": bs / 100, "subsidy_reform_yuan": rs / 100,
-                             "subsidy_delta_yuan": (rs - bs) / 100,
-                             "subsidy_delta_percent": percent_change(rs - bs, bs),
-                             "individual_delta_yuan": (int(r_row[0]) - int(b_row[0])) / 100})
+                tier_name = (
+                    names[tid].get(lang or "en")
+                    if tid in names
+                    else ("普通群体" if lang == "zh" else "general population")
+                )
+                rows.append(
+                    {
+                        "reform": name,
+                        "tier": tid,
+                        "tier_label": tier_name,
+                        "enrolled_baseline": be,
+                        "enrolled_reform": re_,
+                        "enrolled_delta": re_ - be,
+                        "subsidy_baseline_yuan": bs / 100,
+                        "subsidy_reform_yuan": rs / 100,
+                        "subsidy_delta_yuan": (rs - bs) / 100,
+                        "subsidy_delta_percent": percent_change(rs - bs, bs),
+                        "individual_delta_yuan": (int(r_row[0]) - int(b_row[0])) / 100,
+                    }
+                )
         return finish_frame(pd.DataFrame(rows), lang, {"tier_label": "tier"})
 
     def by_village(self, lang: str | None = "zh"):
         """Per village: enrolled and subsidies (all sources but the person), with changes."""
         import pandas as pd
+
         rows = []
         b = self.baseline
         bv = b.village_source_fen()
@@ -150,14 +170,21 @@ class Comparison:
             r_enr = r.tally.counts.sum(axis=(0, 1))
             for v in range(len(b.villages)):
                 bs, rs = government_fen(bv[v]), government_fen(rv[v])
-                rows.append({"reform": name, "village": b.villages.ids[v],
-                             "village_label": b.villages.label(v, lang or "en"),
-                             "enrolled_baseline": int(b_enr[v]), "enrolled_reform": int(r_enr[v]),
-                             "enrolled_delta": int(r_enr[v]) - int(b_enr[v]),
-                             "subsidy_baseline_yuan": bs / 100, "subsidy_reform_yuan": rs / 100,
-                             "subsidy_delta_yuan": (rs - bs) / 100,
-                             "subsidy_delta_percent": percent_change(rs - bs, bs),
-                             "individual_delta_yuan": (int(rv[v, 0]) - int(bv[v, 0])) / 100})
+                rows.append(
+                    {
+                        "reform": name,
+                        "village": b.villages.ids[v],
+                        "village_label": b.villages.label(v, lang or "en"),
+                        "enrolled_baseline": int(b_enr[v]),
+                        "enrolled_reform": int(r_enr[v]),
+                        "enrolled_delta": int(r_enr[v]) - int(b_enr[v]),
+                        "subsidy_baseline_yuan": bs / 100,
+                        "subsidy_reform_yuan": rs / 100,
+                        "subsidy_delta_yuan": (rs - bs) / 100,
+                        "subsidy_delta_percent": percent_change(rs - bs, bs),
+                        "individual_delta_yuan": (int(rv[v, 0]) - int(bv[v, 0])) / 100,
+                    }
+                )
         return finish_frame(pd.DataFrame(rows), lang, {"village_label": "village"})
 
     def to_json(self) -> dict[str, Any]:
@@ -168,17 +195,23 @@ class Comparison:
         for i, r in enumerate(self.reforms):
             d = self.delta_fen(i)
             paying = self.paying_sources(i)
-            out["reforms"].append({
-                **_summary(r),
-                "name": self.names[i],
-                "overrides": {k: json_value(v) for k, v in self.overrides.items()},
-                "delta": {"by_source": {k: yuan_number(d[k]) for k in paying},
-                          "fiscal_subsidy": yuan_number(d["fiscal_subsidy"]),
-                          "enrolled": r.enrolled - b.enrolled},
-                "delta_percent": {k: _round(percent_change(d[k], _fen_of(b, k))) for k in paying + ["fiscal_subsidy"]},
-                "by_tier": _records(tiers, i, self.names[i]),
-                "by_village": _records(villages, i, self.names[i]),
-            })
+            out["reforms"].append(
+                {
+                    **_summary(r),
+                    "name": self.names[i],
+                    "overrides": {k: json_value(v) for k, v in self.overrides.items()},
+                    "delta": {
+                        "by_source": {k: yuan_number(d[k]) for k in paying},
+                        "fiscal_subsidy": yuan_number(d["fiscal_subsidy"]),
+                        "enrolled": r.enrolled - b.enrolled,
+                    },
+                    "delta_percent": {
+                        k: _round(percent_change(d[k], _fen_of(b, k))) for k in paying + ["fiscal_subsidy"]
+                    },
+                    "by_tier": _records(tiers, i, self.names[i]),
+                    "by_village": _records(villages, i, self.names[i]),
+                }
+            )
         return out
 
 
@@ -207,10 +240,14 @@ def _summary(out: Outlay) -> dict[str, Any]:
     return {k: j[k] for k in ("scenario", "persons", "enrolled", "by_source", "fiscal_subsidy")}
 
 
-def compare(baseline: Scenario | str | Path, reforms: Sequence[Scenario | str | Path],
-            population: Population | SyntheticPopulation | str | Path | None = None,
-            size: int | None = None, seed: int = 0,
-            reform_overrides: Mapping[str, Any] | None = None) -> Comparison:
+def compare(
+    baseline: Scenario | str | Path,
+    reforms: Sequence[Scenario | str | Path],
+    population: Population | SyntheticPopulation | str | Path | None = None,
+    size: int | None = None,
+    seed: int = 0,
+    reform_overrides: Mapping[str, Any] | None = None,
+) -> Comparison:
     """Run a baseline and reforms over one population and return the :class:`Comparison`.
 
     ``population`` is a person-level CSV, a population, or None for a synthetic one of
@@ -231,5 +268,6 @@ def compare(baseline: Scenario | str | Path, reforms: Sequence[Scenario | str | 
     base = scenario_of(baseline)
     refs = [scenario_of(r, reform_overrides) for r in reforms]
     pop = common_population(base, population, size, seed)
-    return Comparison(run_quiet(base, pop, seed), [run_quiet(r, pop, seed) for r in refs],
-                      overrides=dict(reform_overrides or {}))
+    return Comparison(
+        run_quiet(base, pop, seed), [run_quiet(r, pop, seed) for r in refs], overrides=dict(reform_overrides or {})
+    )

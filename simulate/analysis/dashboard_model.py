@@ -7,6 +7,7 @@ payer, the multiple-identity rule and the behavioural response. A change is a se
 (the run's default size and seed unless chosen), kept in memory, so the figures equal the
 command line's to the fen. Money is integer fen inside; lever values are yuan as in the YAML.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,29 +15,33 @@ import datetime
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..money import yuan_number
-from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from ..errors import SimulateError
-from ..results.outlay import Outlay
-from ..policy import Scenario, load_scenario
+from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from ..model.population import Population, read_population, read_villages
-from ..results.run import run
 from ..model.synth import SyntheticPopulation, default_size, synthesize
+from ..money import yuan_number
+from ..policy import Scenario, load_scenario
+from ..results.outlay import Outlay
+from ..results.run import run
 from ..vocabulary import SOURCE_IDS, label
 from .common import MemoSynthetic
 from .whatif import Change, WhatIf
 
 #: Rules of the multiple-identity lever (value, zh, en).
 RULES = (("highest_benefit", "就高不就低", "highest benefit"), ("priority", "按优先顺序", "priority order"))
-LEVELS = (("central", "中央", "central"), ("provincial", "省级", "provincial"), ("city", "市级", "city"),
-          ("county", "县级", "county"))
+LEVELS = (
+    ("central", "中央", "central"),
+    ("provincial", "省级", "provincial"),
+    ("city", "市级", "city"),
+    ("county", "县级", "county"),
+)
 #: At most this many synthetic populations are kept (one per set of fully subsidised tiers).
 KEEP_POPULATIONS = 4
 
@@ -71,8 +76,16 @@ def _num(value: Any) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _money(key: str, path: str, zh: str, en: str, fen: int, group: str = "contribution",
-           tier: str | None = None, ceiling: int = 0) -> Lever:
+def _money(
+    key: str,
+    path: str,
+    zh: str,
+    en: str,
+    fen: int,
+    group: str = "contribution",
+    tier: str | None = None,
+    ceiling: int = 0,
+) -> Lever:
     value = yuan_number(fen)
     high = max(1000, 2 * int(value), ceiling)
     return Lever(key, path, "yuan", zh, en, value, 0, high, 1 if fen % 100 == 0 else 0.01, group=group, tier=tier)
@@ -91,29 +104,93 @@ def _tier_levers(sc: Scenario) -> list[Lever]:
         key = f"tier-{t.id}"
         if s.form in ("full", "percent"):
             value = 100 if s.form == "full" else _num(s.percent)
-            out.append(Lever(f"{key}-percent", f"{base}.percent", "percent", f"{zh}：资助比例（%）",
-                             f"{en}: share subsidised (%)", value, 0, 100, 1 if value == int(value) else 0.5,
-                             group="tiers", tier=t.id))
+            out.append(
+                Lever(
+                    f"{key}-percent",
+                    f"{base}.percent",
+                    "percent",
+                    f"{zh}：资助比例（%）",
+                    f"{en}: share subsidised (%)",
+                    value,
+                    0,
+                    100,
+                    1 if value == int(value) else 0.5,
+                    group="tiers",
+                    tier=t.id,
+                )
+            )
         elif s.form == "fixed_subsidy":
-            out.append(_money(f"{key}-amount", f"{base}.amount", f"{zh}：定额资助（元）", f"{en}: fixed subsidy (yuan)",
-                              s.amount, "tiers", t.id, int(personal) * 2))
+            out.append(
+                _money(
+                    f"{key}-amount",
+                    f"{base}.amount",
+                    f"{zh}：定额资助（元）",
+                    f"{en}: fixed subsidy (yuan)",
+                    s.amount,
+                    "tiers",
+                    t.id,
+                    int(personal) * 2,
+                )
+            )
         elif s.form == "fixed_personal":
-            out.append(_money(f"{key}-personal", f"{base}.personal", f"{zh}：个人缴纳（元）",
-                              f"{en}: the person pays (yuan)", s.personal, "tiers", t.id, int(personal) * 2))
+            out.append(
+                _money(
+                    f"{key}-personal",
+                    f"{base}.personal",
+                    f"{zh}：个人缴纳（元）",
+                    f"{en}: the person pays (yuan)",
+                    s.personal,
+                    "tiers",
+                    t.id,
+                    int(personal) * 2,
+                )
+            )
         elif s.form == "split":
             for i, share in enumerate(s.shares):
                 who_zh, who_en = label(share.source, "zh"), label(share.source, "en")
                 if share.amount is not None:
-                    out.append(_money(f"{key}-share{i}-amount", f"{base}.shares.{i}.amount",
-                                      f"{zh}：{who_zh}资助（元）", f"{en}: {who_en} pays (yuan)", share.amount,
-                                      "tiers", t.id, int(personal) * 2))
+                    out.append(
+                        _money(
+                            f"{key}-share{i}-amount",
+                            f"{base}.shares.{i}.amount",
+                            f"{zh}：{who_zh}资助（元）",
+                            f"{en}: {who_en} pays (yuan)",
+                            share.amount,
+                            "tiers",
+                            t.id,
+                            int(personal) * 2,
+                        )
+                    )
                 elif share.percent is not None:
-                    out.append(Lever(f"{key}-share{i}-percent", f"{base}.shares.{i}.percent", "percent",
-                                     f"{zh}：{who_zh}资助比例（%）", f"{en}: {who_en} pays (%)", _num(share.percent),
-                                     0, 100, 1, group="tiers", tier=t.id))
+                    out.append(
+                        Lever(
+                            f"{key}-share{i}-percent",
+                            f"{base}.shares.{i}.percent",
+                            "percent",
+                            f"{zh}：{who_zh}资助比例（%）",
+                            f"{en}: {who_en} pays (%)",
+                            _num(share.percent),
+                            0,
+                            100,
+                            1,
+                            group="tiers",
+                            tier=t.id,
+                        )
+                    )
         if s.source is not None:
-            out.append(Lever(f"{key}-source", f"{base}.source", "choice", f"{zh}：支付方", f"{en}: paid by",
-                             s.source, options=_source_options(), group="tiers", tier=t.id))
+            out.append(
+                Lever(
+                    f"{key}-source",
+                    f"{base}.source",
+                    "choice",
+                    f"{zh}：支付方",
+                    f"{en}: paid by",
+                    s.source,
+                    options=_source_options(),
+                    group="tiers",
+                    tier=t.id,
+                )
+            )
     return out
 
 
@@ -121,32 +198,108 @@ def levers(sc: Scenario) -> list[Lever]:
     """Every lever of ``sc``, in the order the dashboard shows them."""
     pol = sc.policy
     c = pol.contribution
-    out = [_money("personal", "contribution.personal", "个人缴费标准（元/人·年）",
-                  "personal standard (yuan per person-year)", c.personal),
-           _money("fiscal", "contribution.fiscal_subsidy", "财政补助标准（元/人·年）",
-                  "fiscal subsidy standard (yuan per person-year)", c.fiscal_subsidy)]
+    out = [
+        _money(
+            "personal",
+            "contribution.personal",
+            "个人缴费标准（元/人·年）",
+            "personal standard (yuan per person-year)",
+            c.personal,
+        ),
+        _money(
+            "fiscal",
+            "contribution.fiscal_subsidy",
+            "财政补助标准（元/人·年）",
+            "fiscal subsidy standard (yuan per person-year)",
+            c.fiscal_subsidy,
+        ),
+    ]
     split = c.fiscal_subsidy_split
     for level, zh, en in LEVELS:
         v = _num(getattr(split, level))
-        out.append(Lever(f"split-{level}", f"contribution.fiscal_subsidy_split.{level}", "percent",
-                         f"财政补助{zh}分担（%）", f"fiscal subsidy: {en} share (%)", v, 0, 100,
-                         1 if v == int(v) else 0.5, group="split"))
+        out.append(
+            Lever(
+                f"split-{level}",
+                f"contribution.fiscal_subsidy_split.{level}",
+                "percent",
+                f"财政补助{zh}分担（%）",
+                f"fiscal subsidy: {en} share (%)",
+                v,
+                0,
+                100,
+                1 if v == int(v) else 0.5,
+                group="split",
+            )
+        )
     out += _tier_levers(sc)
-    out.append(Lever("rule", "multiple_identities.rule", "choice", "多重身份规则", "multiple-identity rule",
-                     pol.multiple_identities.rule, options=RULES, group="rules"))
+    out.append(
+        Lever(
+            "rule",
+            "multiple_identities.rule",
+            "choice",
+            "多重身份规则",
+            "multiple-identity rule",
+            pol.multiple_identities.rule,
+            options=RULES,
+            group="rules",
+        )
+    )
     b = pol.behaviour
     on = b.model == "logistic"
     params = {k: (getattr(b, k) if on else STUDY_2026[k]) for k in STUDY_2026}
-    out.append(Lever("behaviour", "behaviour.model", "switch", "考虑参保行为响应（假设）",
-                     "behavioural response (an assumption)", on, group="behaviour"))
-    out.append(Lever("behaviour-midpoint", "behaviour.midpoint_yuan", "number", "行为响应：参保意愿减半的缴费（元）",
-                     "response: payment at which half would enroll (yuan)", params["midpoint_yuan"], 0, 5000, 1,
-                     group="behaviour"))
-    out.append(Lever("behaviour-slope", "behaviour.slope_per_yuan", "number", "行为响应：曲线斜率（每元）",
-                     "response: slope (per yuan)", params["slope_per_yuan"], 0.0001, 1, 0.0001, group="behaviour"))
-    out.append(Lever("behaviour-reference", "behaviour.reference_yuan", "number", "行为响应：观测参保率对应的缴费（元）",
-                     "response: payment at the observed participation (yuan)", params["reference_yuan"], 0, 5000, 1,
-                     group="behaviour"))
+    out.append(
+        Lever(
+            "behaviour",
+            "behaviour.model",
+            "switch",
+            "考虑参保行为响应（假设）",
+            "behavioural response (an assumption)",
+            on,
+            group="behaviour",
+        )
+    )
+    out.append(
+        Lever(
+            "behaviour-midpoint",
+            "behaviour.midpoint_yuan",
+            "number",
+            "行为响应：参保意愿减半的缴费（元）",
+            "response: payment at which half would enroll (yuan)",
+            params["midpoint_yuan"],
+            0,
+            5000,
+            1,
+            group="behaviour",
+        )
+    )
+    out.append(
+        Lever(
+            "behaviour-slope",
+            "behaviour.slope_per_yuan",
+            "number",
+            "行为响应：曲线斜率（每元）",
+            "response: slope (per yuan)",
+            params["slope_per_yuan"],
+            0.0001,
+            1,
+            0.0001,
+            group="behaviour",
+        )
+    )
+    out.append(
+        Lever(
+            "behaviour-reference",
+            "behaviour.reference_yuan",
+            "number",
+            "行为响应：观测参保率对应的缴费（元）",
+            "response: payment at the observed participation (yuan)",
+            params["reference_yuan"],
+            0,
+            5000,
+            1,
+            group="behaviour",
+        )
+    )
     return out
 
 
@@ -188,7 +341,7 @@ def set_arguments(overrides: Mapping[str, Any]) -> list[str]:
     """The overrides as ``--set PATH=VALUE`` arguments for the command line."""
     args: list[str] = []
     for path, value in overrides.items():
-        if isinstance(value, str):   # a plain id as is; other text as a quoted YAML scalar
+        if isinstance(value, str):  # a plain id as is; other text as a quoted YAML scalar
             text = value if value.isidentifier() and value.isascii() else json.dumps(value, ensure_ascii=False)
         else:
             text = repr(value) if isinstance(value, float) else str(value)
@@ -224,7 +377,11 @@ class DashboardWhatIf(WhatIf):
 
     def title(self, lang: str) -> str:
         if not self.changes:
-            return "尚未调整：假设情景与基准相同" if lang == "zh" else "Nothing changed yet: the what-if equals the baseline"
+            return (
+                "尚未调整：假设情景与基准相同"
+                if lang == "zh"
+                else "Nothing changed yet: the what-if equals the baseline"
+            )
         return super().title(lang)
 
 
@@ -239,8 +396,9 @@ class DashboardModel:
     ``size``/``seed`` default to ``simulate run``'s (the area's enrolment base, seed 0);
     ``population`` is a person-level CSV read once instead."""
 
-    def __init__(self, scenario: str | Path, *, size: int | None = None, seed: int = 0,
-                 population: str | Path | None = None) -> None:
+    def __init__(
+        self, scenario: str | Path, *, size: int | None = None, seed: int = 0, population: str | Path | None = None
+    ) -> None:
         self.path = Path(scenario).resolve()
         self.base = load_scenario(self.path)
         self.levers = levers(self.base)
@@ -284,7 +442,7 @@ class DashboardModel:
             if len(self._kept) >= KEEP_POPULATIONS:
                 self._kept.pop(next(iter(self._kept)))
             fields = {f.name: getattr(fresh, f.name) for f in dataclasses.fields(SyntheticPopulation)}
-            self._kept[key] = MemoSynthetic(**fields)   # blocks built once: reruns are tallies
+            self._kept[key] = MemoSynthetic(**fields)  # blocks built once: reruns are tallies
         return self._kept[key]
 
     def run(self, sc: Scenario) -> Outlay:
@@ -303,16 +461,23 @@ class DashboardModel:
     def population_text(self, lang: str = "zh") -> str:
         """Which people, said so that an analyst can reproduce them with ``simulate run``."""
         if self.population_file is not None:
-            return (f"人口文件 {self.population_file.name}（{self.size:,} 人）" if lang == "zh"
-                    else f"population file {self.population_file.name} ({self.size:,} persons)")
+            return (
+                f"人口文件 {self.population_file.name}（{self.size:,} 人）"
+                if lang == "zh"
+                else f"population file {self.population_file.name} ({self.size:,} persons)"
+            )
         same = self.default_population
         if lang == "zh":
-            return (f"合成人口 {self.size:,} 人，随机种子 {self.seed}"
-                    + ("（与 simulate run 默认的人数和种子相同）" if same else
-                       f"（命令行：simulate run … --size {self.size} --seed {self.seed}）"))
-        return (f"synthetic population of {self.size:,} persons, seed {self.seed}"
-                + (" (simulate run's default size and seed)" if same else
-                   f" (command line: simulate run … --size {self.size} --seed {self.seed})"))
+            return f"合成人口 {self.size:,} 人，随机种子 {self.seed}" + (
+                "（与 simulate run 默认的人数和种子相同）"
+                if same
+                else f"（命令行：simulate run … --size {self.size} --seed {self.seed}）"
+            )
+        return f"synthetic population of {self.size:,} persons, seed {self.seed}" + (
+            " (simulate run's default size and seed)"
+            if same
+            else f" (command line: simulate run … --size {self.size} --seed {self.seed})"
+        )
 
     def run_command(self, overrides: Mapping[str, Any]) -> list[str]:
         """The ``simulate run`` arguments that give the same figures as the dashboard."""
@@ -326,8 +491,21 @@ class DashboardModel:
     def report_command(self, overrides: Mapping[str, Any], out_dir: Path, lang: str) -> list[str]:
         """``simulate report`` of the current settings, as a command for a separate process."""
         import sys
-        args = [sys.executable, "-m", "simulate", "report", str(self.path), *set_arguments(overrides),
-                "--out", str(out_dir), "--lang", lang, "--seed", str(self.seed)]
+
+        args = [
+            sys.executable,
+            "-m",
+            "simulate",
+            "report",
+            str(self.path),
+            *set_arguments(overrides),
+            "--out",
+            str(out_dir),
+            "--lang",
+            lang,
+            "--seed",
+            str(self.seed),
+        ]
         if self.population_file is not None:
             args += ["--population", str(self.population_file)]
         else:
@@ -360,8 +538,9 @@ def _marks(items: list, when: str, before: Mapping[str, Any]) -> dict[str, Any]:
     return {"assumption": True, "note": en, "note_zh": zh}
 
 
-def variant_document(model: DashboardModel, overrides: Mapping[str, Any], target: Path,
-                     variant_id: str | None = None) -> dict[str, Any]:
+def variant_document(
+    model: DashboardModel, overrides: Mapping[str, Any], target: Path, variant_id: str | None = None
+) -> dict[str, Any]:
     """A scenario that ``extends`` the base and holds only the changes, each section marked
     ``assumption: true`` with a note (zh and en) saying it is a what-if and what changed."""
     if not overrides:
@@ -374,8 +553,11 @@ def variant_document(model: DashboardModel, overrides: Mapping[str, Any], target
     doc: dict[str, Any] = {
         "extends": os.path.relpath(base_file, target.resolve().parent),
         "id": variant_id or f"{model.base.id}-what-if",
-        "title": {"zh": f"{title.zh}（假设：{'；'.join(c.text('zh') for c in found[:3])}）",
-                  "en": f"{title.en} (what-if: {'; '.join(c.text('en') for c in found[:3])})"}}
+        "title": {
+            "zh": f"{title.zh}（假设：{'；'.join(c.text('zh') for c in found[:3])}）",
+            "en": f"{title.en} (what-if: {'; '.join(c.text('en') for c in found[:3])})",
+        },
+    }
     sections: dict[str, list] = {}
     for path in overrides:
         parts = path.split(".")
@@ -388,8 +570,9 @@ def variant_document(model: DashboardModel, overrides: Mapping[str, Any], target
         if name.startswith("tiers."):
             tid = name.split(".", 1)[1]
             tier = next(t for t in raw["tiers"] if t.get("id") == tid)
-            doc.setdefault("tiers", []).append({"id": tid, "subsidy": _plain(tier["subsidy"]),
-                                                **_marks(items, when, tier)})
+            doc.setdefault("tiers", []).append(
+                {"id": tid, "subsidy": _plain(tier["subsidy"]), **_marks(items, when, tier)}
+            )
             continue
         own = [c for c in items if ".fiscal_subsidy_split." not in c.path]
         note = _marks(own or items, when, raw.get(name) or {})
@@ -404,24 +587,32 @@ def variant_document(model: DashboardModel, overrides: Mapping[str, Any], target
             part.setdefault("source", raw["behaviour"].get("source") or STUDY_2026_SOURCE)
         split = part.get("fiscal_subsidy_split")
         if split is not None:
-            split.update(_marks([c for c in items if ".fiscal_subsidy_split." in c.path], when,
-                                raw["contribution"]["fiscal_subsidy_split"]))
+            split.update(
+                _marks(
+                    [c for c in items if ".fiscal_subsidy_split." in c.path],
+                    when,
+                    raw["contribution"]["fiscal_subsidy_split"],
+                )
+            )
         doc[name] = {**part, **note} if name != "contribution" or set(part) - {"fiscal_subsidy_split"} else part
     return doc
 
 
-def save_variant(model: DashboardModel, overrides: Mapping[str, Any], target: str | Path,
-                 variant_id: str | None = None) -> Path:
+def save_variant(
+    model: DashboardModel, overrides: Mapping[str, Any], target: str | Path, variant_id: str | None = None
+) -> Path:
     """Write the variant YAML to ``target`` (folders created as needed) and check that it loads."""
     target = Path(target).expanduser()
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise SimulateError(str(target), "a scenario file name ends in .yaml")
     doc = variant_document(model, overrides, target, variant_id)
     target.parent.mkdir(parents=True, exist_ok=True)
-    header = ("# 看板保存的假设情景 (what-if saved from the dashboard): only the changes; "
-              "everything else comes from the file it extends.\n")
+    header = (
+        "# 看板保存的假设情景 (what-if saved from the dashboard): only the changes; "
+        "everything else comes from the file it extends.\n"
+    )
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100), "utf-8")
     os.replace(tmp, target)
-    load_scenario(target)   # a variant the tool cannot read is an error here, not at the meeting's end
+    load_scenario(target)  # a variant the tool cannot read is an error here, not at the meeting's end
     return target

@@ -1,5 +1,6 @@
 """The expected outlay of a synthetic population without drawing anyone (``simulate
 expected``); the arithmetic lives beside the synthesizer (``model.expected``)."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,13 @@ from ..policy import Scenario
 from .common import scenario_of
 
 
-def expected_value(scenario: Scenario | str | Path, size: int | None = None, spec: SynthSpec | None = None,
-                   overrides: Mapping[str, Any] | None = None, eps: float = 1e-12) -> dict[str, Any]:
+def expected_value(
+    scenario: Scenario | str | Path,
+    size: int | None = None,
+    spec: SynthSpec | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    eps: float = 1e-12,
+) -> dict[str, Any]:
     """Expected outlay of a synthetic population, computed without drawing anyone.
 
     The synthetic builder draws identities independently of one another (household ones at

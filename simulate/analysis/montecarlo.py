@@ -1,5 +1,6 @@
 """Monte Carlo over uncertain rates: P5/P50/P95 of each source's outlay over many
 synthetic populations (``simulate montecarlo``). pandas is imported when a study runs."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,9 +13,9 @@ import numpy as np
 
 from ..errors import SimulateError
 from ..model.expected import cached_compile
-from ..results.run import run
 from ..model.synth import SynthSpec, default_spec, synthesize
 from ..policy import Scenario
+from ..results.run import run
 from ..vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 from .common import scenario_of
 
@@ -64,8 +65,9 @@ def default_rates(spec: SynthSpec) -> dict[str, float]:
     return out
 
 
-def default_rate_ranges(scenario: Scenario | str | Path, spec: SynthSpec | None = None,
-                        overrides: Mapping[str, Any] | None = None) -> dict[str, tuple[float, float]]:
+def default_rate_ranges(
+    scenario: Scenario | str | Path, spec: SynthSpec | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, tuple[float, float]]:
     """The uncertain rates ``monte_carlo`` varies when given none, centred on their defaults.
 
     Participation ±0.02 and, for every identity the scenario's tiers or targets look at and
@@ -98,7 +100,7 @@ def rate_label(key: str, lang: str = "zh") -> str:
         return "参保率（一般人群）" if zh else "participation (general population)"
     if key == "late_share":
         return "逾期缴费比例" if zh else "share paying late"
-    return (f"{label(key, 'zh')}占人口比例" if zh else f"{label(key, 'en')}: share of persons")
+    return f"{label(key, 'zh')}占人口比例" if zh else f"{label(key, 'en')}: share of persons"
 
 
 def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, tuple[float, float]]:
@@ -110,15 +112,21 @@ def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, t
             raise SimulateError(f"rates.{key}", f"expected (low, high), got {rng_!r}") from None
         if low > high:
             raise SimulateError(f"rates.{key}", f"low {low} is above high {high}")
-        spec_with(base_spec, {key: low})   # checks the key and the range
+        spec_with(base_spec, {key: low})  # checks the key and the range
         spec_with(base_spec, {key: high})
         ranges[key] = (low, high)
     return ranges
 
 
-def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | None = None,
-                rates: Mapping[str, tuple[float, float]] | None = None, seed: int = 0,
-                overrides: Mapping[str, Any] | None = None, spec: SynthSpec | None = None):
+def monte_carlo(
+    scenario: Scenario | str | Path,
+    draws: int = 50,
+    size: int | None = None,
+    rates: Mapping[str, tuple[float, float]] | None = None,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    spec: SynthSpec | None = None,
+):
     """P5/P50/P95 (and mean, standard deviation) of each source's outlay over ``draws`` populations.
 
     Each draw takes every uncertain rate in ``rates`` uniformly from its (low, high) range —
@@ -137,6 +145,7 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
     True
     """
     import pandas as pd
+
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise SimulateError("--draws", f"must be a whole number, at least 1 (got {draws!r})")
     sc = scenario_of(scenario, overrides)
@@ -162,12 +171,27 @@ def monte_carlo(scenario: Scenario | str | Path, draws: int = 50, size: int | No
     summary = []
     for k in keys:
         col = per_draw[k].astype(float)
-        summary.append({"item": k, "unit": "persons" if k == "enrolled" else "yuan",
-                        "mean": col.mean(), "std": col.std(ddof=1) if draws > 1 else 0.0,
-                        "p5": col.quantile(0.05), "p50": col.quantile(0.5), "p95": col.quantile(0.95)})
+        summary.append(
+            {
+                "item": k,
+                "unit": "persons" if k == "enrolled" else "yuan",
+                "mean": col.mean(),
+                "std": col.std(ddof=1) if draws > 1 else 0.0,
+                "p5": col.quantile(0.05),
+                "p50": col.quantile(0.5),
+                "p95": col.quantile(0.95),
+            }
+        )
     frame = pd.DataFrame(summary).set_index("item")
     defaults = default_rates(base_spec)
-    frame.attrs.update({"scenario": sc.id, "draws": per_draw, "seed": seed,
-                        "size": int(per_draw.shape[0] and pop.size), "rates": ranges,
-                        "rate_defaults": {k: defaults.get(k) for k in ranges}})
+    frame.attrs.update(
+        {
+            "scenario": sc.id,
+            "draws": per_draw,
+            "seed": seed,
+            "size": int(per_draw.shape[0] and pop.size),
+            "rates": ranges,
+            "rate_defaults": {k: defaults.get(k) for k in ranges},
+        }
+    )
     return frame

@@ -1,5 +1,6 @@
 """Outlay over several benefit years under the national standards path and a population
 drift (``simulate multiyear``). pandas is imported when a path is computed."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -12,10 +13,10 @@ import numpy as np
 
 from ..errors import SimulateError
 from ..model.expected import age_sex_probs, lookup_table
-from ..results.run import run
 from ..model.synth import SynthSpec, default_spec, synthesize
 from ..policy import Scenario
 from ..resources import data_path
+from ..results.run import run
 from ..vocabulary import SOURCE_IDS
 from .common import outlay_row, scenario_of
 from .expected import expected_value
@@ -25,20 +26,25 @@ from .values import number
 def national_standards(path: str | Path | None = None):
     """National minimum standards by benefit year (yuan): ``data/national-standards.csv``."""
     import pandas as pd
+
     p = Path(path) if path else data_path("national-standards.csv")
     frame = pd.read_csv(p)
     return frame.sort_values("benefit_year").reset_index(drop=True)
 
 
 #: How standards continue past the last known year (stated in every multi-year table).
-EXTRAPOLATION_RULE = ("after the last benefit year in data/national-standards.csv, the personal "
-                      "standard and the fiscal subsidy each rise by the mean yearly increase of the "
-                      "last five known years, rounded to the yuan (an assumption)")
+EXTRAPOLATION_RULE = (
+    "after the last benefit year in data/national-standards.csv, the personal "
+    "standard and the fiscal subsidy each rise by the mean yearly increase of the "
+    "last five known years, rounded to the yuan (an assumption)"
+)
 
 
 #: The same rule in Chinese (the zh text output).
-EXTRAPOLATION_RULE_ZH = ("data/national-standards.csv 最后一个待遇年度之后，个人缴费标准和财政补助标准"
-                         "每年各按最近五个已知年度的年均增幅上调，取整到元（此为假设）")
+EXTRAPOLATION_RULE_ZH = (
+    "data/national-standards.csv 最后一个待遇年度之后，个人缴费标准和财政补助标准"
+    "每年各按最近五个已知年度的年均增幅上调，取整到元（此为假设）"
+)
 
 
 def _standards_path(first_year: int, years: int, standards=None) -> list[tuple[int, int, int, bool]]:
@@ -95,10 +101,17 @@ def _checked_drift(years: int, drift: dict[str, float], method: str) -> tuple[fl
     return ageing, out_mig
 
 
-def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[str, float] | None = None,
-               size: int | None = None, seed: int = 0, method: str = "simulate",
-               standards: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
-               spec: SynthSpec | None = None):
+def multi_year(
+    scenario: Scenario | str | Path,
+    years: int = 5,
+    drift: Mapping[str, float] | None = None,
+    size: int | None = None,
+    seed: int = 0,
+    method: str = "simulate",
+    standards: str | Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    spec: SynthSpec | None = None,
+):
     """Outlay by source for ``years`` benefit years from the scenario's own, under the national
     standards path and a population drift.
 
@@ -116,6 +129,7 @@ def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[s
     ([2024, 2025, 2026], [380, 400, 400], [10000, 9900, 9801])
     """
     import pandas as pd
+
     drift = dict(drift or {})
     ageing, out_mig = _checked_drift(years, drift, method)
     sc = scenario_of(scenario, overrides)
@@ -129,14 +143,25 @@ def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[s
     for k, (year, nat_p, nat_f, extra) in enumerate(path):
         personal = pol.contribution.personal + (nat_p - nat0_p) * 100
         fiscal = pol.contribution.fiscal_subsidy + (nat_f - nat0_f) * 100
-        sc_y = sc if k == 0 else sc.with_overrides({
-            "benefit_year": year, "contribution.personal": Decimal(personal) / 100,
-            "contribution.fiscal_subsidy": Decimal(fiscal) / 100})
+        sc_y = (
+            sc
+            if k == 0
+            else sc.with_overrides(
+                {
+                    "benefit_year": year,
+                    "contribution.personal": Decimal(personal) / 100,
+                    "contribution.fiscal_subsidy": Decimal(fiscal) / 100,
+                }
+            )
+        )
         n = max(1, round(size * (1 - out_mig) ** k))
         sp = _aged_spec(base_spec, ageing, k)
-        row: dict[str, Any] = {"year": year, "personal_yuan": number(Decimal(personal) / 100),
-                               "fiscal_subsidy_yuan": number(Decimal(fiscal) / 100),
-                               "extrapolated": extra and k > 0}
+        row: dict[str, Any] = {
+            "year": year,
+            "personal_yuan": number(Decimal(personal) / 100),
+            "fiscal_subsidy_yuan": number(Decimal(fiscal) / 100),
+            "extrapolated": extra and k > 0,
+        }
         if method == "expected":
             ev = expected_value(sc_y, size=n, spec=sp)
             row.update({"persons": n, "enrolled": ev["enrolled"]})
@@ -151,6 +176,7 @@ def multi_year(scenario: Scenario | str | Path, years: int = 5, drift: Mapping[s
         row["subsidy_total"] = round(sum(row[s] for s in SOURCE_IDS[1:]), 2)
         rows.append(row)
     frame = pd.DataFrame(rows)
-    frame.attrs.update({"scenario": sc.id, "rule": EXTRAPOLATION_RULE, "drift": drift,
-                        "method": method, "unit": "yuan"})
+    frame.attrs.update(
+        {"scenario": sc.id, "rule": EXTRAPOLATION_RULE, "drift": drift, "method": method, "unit": "yuan"}
+    )
     return frame

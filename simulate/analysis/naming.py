@@ -1,5 +1,6 @@
 """Readable names of the analysis frames: parameter paths, column labels (zh/en, from
 labels.yaml) and relabelled frames."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -52,8 +53,9 @@ def param_label(path: str, lang: str | None = "zh", scenario: Scenario | None = 
     return path
 
 
-def overrides_text(overrides: Mapping[str, Any], lang: str | None = None,
-                   scenario: Scenario | None = None, sep: str = " + ") -> str:
+def overrides_text(
+    overrides: Mapping[str, Any], lang: str | None = None, scenario: Scenario | None = None, sep: str = " + "
+) -> str:
     """``path=value`` pairs (lang None) or readable ``名称 = 取值`` pairs joined by ``sep``."""
     if lang is None:
         return sep.join(f"{k}={value_text(v)}" for k, v in overrides.items())
@@ -80,5 +82,10 @@ def finish_frame(frame, lang: str | None, label_cols: dict[str, str]):
     if lang is None:
         return frame.drop(columns=[c for c in label_cols if c in frame.columns])
     frame = frame.rename(columns={c: column_label(k, lang) for c, k in label_cols.items()})
-    return frame.rename(columns={c: column_label(c, lang) for c in frame.columns
-                                 if c in LABELS and c not in ("reform", "source", "tier", "village")})
+    return frame.rename(
+        columns={
+            c: column_label(c, lang)
+            for c in frame.columns
+            if c in LABELS and c not in ("reform", "source", "tier", "village")
+        }
+    )

@@ -1,5 +1,6 @@
 """The most generous parameter value a budget allows, by exact bisection on a fen grid
 (``simulate solve``)."""
+
 from __future__ import annotations
 
 import difflib
@@ -37,16 +38,23 @@ class SolveResult:
     outlay_fen: int
     next_value: int | Decimal | None
     next_outlay_fen: int | None
-    direction: str            # "increasing": larger values cost more; "decreasing": the reverse
+    direction: str  # "increasing": larger values cost more; "decreasing": the reverse
     evaluations: int
 
     def to_json(self) -> dict[str, Any]:
-        num = (lambda v: v if v is None or isinstance(v, int) else float(v))
-        return {"scenario": self.scenario, "param": self.param, "source": self.source,
-                "budget": yuan_number(self.budget_fen), "value": num(self.value),
-                "outlay": yuan_number(self.outlay_fen), "next_value": num(self.next_value),
-                "next_outlay": None if self.next_outlay_fen is None else yuan_number(self.next_outlay_fen),
-                "direction": self.direction, "evaluations": self.evaluations}
+        num = lambda v: v if v is None or isinstance(v, int) else float(v)
+        return {
+            "scenario": self.scenario,
+            "param": self.param,
+            "source": self.source,
+            "budget": yuan_number(self.budget_fen),
+            "value": num(self.value),
+            "outlay": yuan_number(self.outlay_fen),
+            "next_value": num(self.next_value),
+            "next_outlay": None if self.next_outlay_fen is None else yuan_number(self.next_outlay_fen),
+            "direction": self.direction,
+            "evaluations": self.evaluations,
+        }
 
 
 def _source_fen(out: Outlay, source: str) -> int:
@@ -61,8 +69,11 @@ def _check_source(source: str) -> None:
     if source not in SOURCE_IDS and source not in ("fiscal_subsidy", "subsidies"):
         options = list(SOURCE_IDS) + ["fiscal_subsidy", "subsidies"]
         hint = difflib.get_close_matches(source, options, n=1)
-        raise SimulateError("--source", f"unknown source {source!r}"
-                            + (f" (did you mean {hint[0]}?)" if hint else f" (one of {', '.join(options)})"))
+        raise SimulateError(
+            "--source",
+            f"unknown source {source!r}"
+            + (f" (did you mean {hint[0]}?)" if hint else f" (one of {', '.join(options)})"),
+        )
 
 
 def _budget_fen(budget_yuan: Any) -> int:
@@ -89,11 +100,19 @@ def _grid(lo: Any, hi: Any, step: Any) -> tuple[Decimal, Decimal, int]:
     return d_lo, d_step, n_steps
 
 
-def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_yuan: Any,
-          lo: Any, hi: Any, step: Any = None,
-          population: Population | SyntheticPopulation | str | Path | None = None,
-          size: int | None = None, seed: int = 0,
-          overrides: Mapping[str, Any] | None = None) -> SolveResult:
+def solve(
+    scenario: Scenario | str | Path,
+    param_path: str,
+    source: str,
+    budget_yuan: Any,
+    lo: Any,
+    hi: Any,
+    step: Any = None,
+    population: Population | SyntheticPopulation | str | Path | None = None,
+    size: int | None = None,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+) -> SolveResult:
     """The most generous value of ``param_path`` in [lo, hi] whose ``source`` outlay stays within
     ``budget_yuan`` (yuan per year), found by exact bisection on the grid ``lo + k * step``.
 
@@ -130,13 +149,19 @@ def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_
     c_cheap, c_dear = cost(cheap), cost(dear)
     where = f"solve {param_path} for {source}"
     if c_cheap > budget_fen:
-        raise SimulateError(where, f"infeasible: the budget {yuan_number(budget_fen):,} yuan is below the "
-                                   f"outlay {yuan_number(c_cheap):,} yuan already at {param_path}={value(cheap)} "
-                                   f"(the cheapest end of the range); widen the range or raise the budget")
+        raise SimulateError(
+            where,
+            f"infeasible: the budget {yuan_number(budget_fen):,} yuan is below the "
+            f"outlay {yuan_number(c_cheap):,} yuan already at {param_path}={value(cheap)} "
+            f"(the cheapest end of the range); widen the range or raise the budget",
+        )
     if c_dear <= budget_fen:
-        raise SimulateError(where, f"not binding: the budget {yuan_number(budget_fen):,} yuan is above the "
-                                   f"outlay {yuan_number(c_dear):,} yuan even at {param_path}={value(dear)} "
-                                   f"(the costliest end of the range); widen the range")
+        raise SimulateError(
+            where,
+            f"not binding: the budget {yuan_number(budget_fen):,} yuan is above the "
+            f"outlay {yuan_number(c_dear):,} yuan even at {param_path}={value(dear)} "
+            f"(the costliest end of the range); widen the range",
+        )
     # invariant: cost(good) <= budget < cost(bad); good at the cheap side, bad at the dear side
     good, bad = cheap, dear
     while abs(bad - good) > 1:
@@ -145,5 +170,15 @@ def solve(scenario: Scenario | str | Path, param_path: str, source: str, budget_
             good = mid
         else:
             bad = mid
-    return SolveResult(sc.id, param_path, source, budget_fen, value(good), cost(good), value(bad),
-                       cost(bad), "increasing" if increasing else "decreasing", len(cache))
+    return SolveResult(
+        sc.id,
+        param_path,
+        source,
+        budget_fen,
+        value(good),
+        cost(good),
+        value(bad),
+        cost(bad),
+        "increasing" if increasing else "decreasing",
+        len(cache),
+    )

@@ -1,5 +1,6 @@
 """One parameter over a list of values, each row a run over the same people
 (``simulate sweep-table``). pandas is imported when a sweep runs, for start-up time."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -15,10 +16,16 @@ from .naming import param_label, relabel
 from .values import number
 
 
-def sweep(scenario: Scenario | str | Path, param_path: str, values: Iterable[Any],
-          population: Population | SyntheticPopulation | str | Path | None = None,
-          size: int | None = None, seed: int = 0, lang: str | None = None,
-          overrides: Mapping[str, Any] | None = None):
+def sweep(
+    scenario: Scenario | str | Path,
+    param_path: str,
+    values: Iterable[Any],
+    population: Population | SyntheticPopulation | str | Path | None = None,
+    size: int | None = None,
+    seed: int = 0,
+    lang: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+):
     """One row per value of ``param_path``: each source's outlay (yuan), subsidies, the fiscal
     subsidy (yuan), the individuals' share of personal contributions, persons and enrolled.
 
@@ -33,6 +40,7 @@ def sweep(scenario: Scenario | str | Path, param_path: str, values: Iterable[Any
     True
     """
     import pandas as pd
+
     sc = scenario_of(scenario, overrides)
     vals = [number(v) for v in values]
     if not vals:
@@ -43,8 +51,13 @@ def sweep(scenario: Scenario | str | Path, param_path: str, values: Iterable[Any
         out = run_quiet(sc.with_overrides({param_path: v}), pop, seed)
         rows.append({param_path: v if isinstance(v, int) else float(v), **outlay_row(out)})
     frame = pd.DataFrame(rows)
-    frame.attrs.update({"scenario": sc.id, "param": param_path, "unit": "yuan",
-                        "title": {"zh": sc.policy.title.zh, "en": sc.policy.title.en},
-                        "param_label": {"zh": param_label(param_path, "zh", sc),
-                                        "en": param_label(param_path, "en", sc)}})
+    frame.attrs.update(
+        {
+            "scenario": sc.id,
+            "param": param_path,
+            "unit": "yuan",
+            "title": {"zh": sc.policy.title.zh, "en": sc.policy.title.en},
+            "param_label": {"zh": param_label(param_path, "zh", sc), "en": param_label(param_path, "en", sc)},
+        }
+    )
     return relabel(frame, lang) if lang else frame

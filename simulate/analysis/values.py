@@ -1,5 +1,6 @@
 """Typed parameter values of the analyses: numbers read with decimal rules, the fen grid,
 sweep value lists and how a value is shown (DESIGN.md "analysis")."""
+
 from __future__ import annotations
 
 import math
@@ -37,8 +38,11 @@ def number(value: Any, where: str = "value") -> int | Decimal:
 def check_fen_grid(d: Decimal, where: str, what: str) -> None:
     """Parameters are amounts (yuan) or percentages: no grid finer than 0.01 (a fen)."""
     if d * 100 != (d * 100).to_integral_value():
-        raise SimulateError(where, f"{what} {d} is finer than a fen: amounts and percentages have at "
-                                   f"most 2 decimals, so use a multiple of 0.01")
+        raise SimulateError(
+            where,
+            f"{what} {d} is finer than a fen: amounts and percentages have at "
+            f"most 2 decimals, so use a multiple of 0.01",
+        )
 
 
 def parse_values(values: str | None = None, range_: str | None = None) -> list[int | Decimal]:

@@ -7,6 +7,7 @@ one population (common random numbers, :func:`simulate.analysis.compare`), so ev
 the policy's alone. Tables give baseline, what-if, change and change % for the budget
 headline, every funding source and every tier; money is integer fen until displayed.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,19 +16,41 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import compare
-from ..results.budget import Headline
 from ..money import yuan_number
-from ..results.outlay import Outlay
 from ..policy import Scenario, load_scenario
+from ..results.budget import Headline
+from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS, label
+from . import compare
 
 #: Parts of a scenario that are text or citations, not policy values.
-_NOT_VALUES = {"note", "note_zh", "label", "section", "source", "source_zh", "assumption", "title",
-               "document", "notes", "notes_zh", "id", "area", "county", "payer_section"}
+_NOT_VALUES = {
+    "note",
+    "note_zh",
+    "label",
+    "section",
+    "source",
+    "source_zh",
+    "assumption",
+    "title",
+    "document",
+    "notes",
+    "notes_zh",
+    "id",
+    "area",
+    "county",
+    "payer_section",
+}
 #: Fields held in fen (shown in yuan).
-_FEN_FIELDS = {"personal", "fiscal_subsidy", "amount", "per_enrolled", "reward_per_enrolled",
-               "deduction_per_missing", "per_record"}
+_FEN_FIELDS = {
+    "personal",
+    "fiscal_subsidy",
+    "amount",
+    "per_enrolled",
+    "reward_per_enrolled",
+    "deduction_per_missing",
+    "per_record",
+}
 _NAMES: dict[str, tuple[str, str]] = {
     "contribution.personal": ("个人缴费标准", "personal standard"),
     "contribution.fiscal_subsidy": ("财政补助标准", "fiscal subsidy standard"),
@@ -40,12 +63,16 @@ _NAMES: dict[str, tuple[str, str]] = {
     "subsidy.form": ("资助方式", "subsidy form"),
     "subsidy.source": ("资助来源", "paid by"),
 }
-_RULES = {"priority": ("按优先顺序", "priority order"),
-          "highest_benefit": ("就高不就低", "highest benefit")}
-_COLUMNS = {"base": ("基准", "baseline"), "what_if": ("假设情景", "what-if"),
-            "last_year": ("上年", "last year"), "this_year": ("本年", "this year"),
-            "this": ("本情景", "this scenario"), "change": ("增减", "change"),
-            "change_pct": ("增减（%）", "change (%)")}
+_RULES = {"priority": ("按优先顺序", "priority order"), "highest_benefit": ("就高不就低", "highest benefit")}
+_COLUMNS = {
+    "base": ("基准", "baseline"),
+    "what_if": ("假设情景", "what-if"),
+    "last_year": ("上年", "last year"),
+    "this_year": ("本年", "this year"),
+    "this": ("本情景", "this scenario"),
+    "change": ("增减", "change"),
+    "change_pct": ("增减（%）", "change (%)"),
+}
 
 
 @dataclass(frozen=True)
@@ -118,8 +145,7 @@ def changes(base: Scenario, what_if: Scenario) -> list[Change]:
         else:
             zh = en = path
         unit = ("元", " yuan") if fen else (("%", "%") if leaf.endswith("percent") else ("", ""))
-        out.append(Change(path, zh, en, _shown(a.get(path), fen, "zh"), _shown(b.get(path), fen, "zh"),
-                          *unit))
+        out.append(Change(path, zh, en, _shown(a.get(path), fen, "zh"), _shown(b.get(path), fen, "zh"), *unit))
     return out
 
 
@@ -133,7 +159,7 @@ class WhatIf:
 
     baseline: Outlay
     what_if: Outlay
-    kind: str                                   # "override", "variant" or "baseline"
+    kind: str  # "override", "variant" or "baseline"
     changes: list[Change] = field(default_factory=list)
 
     # ---------------------------------------------------------------- words
@@ -148,8 +174,7 @@ class WhatIf:
             keys = ("base", "this")
         else:
             keys = ("base", "what_if")
-        return (_COLUMNS[keys[0]][i], _COLUMNS[keys[1]][i], _COLUMNS["change"][i],
-                _COLUMNS["change_pct"][i])
+        return (_COLUMNS[keys[0]][i], _COLUMNS[keys[1]][i], _COLUMNS["change"][i], _COLUMNS["change_pct"][i])
 
     def changes_text(self, lang: str, limit: int = 4) -> str:
         sep = "；" if lang == "zh" else "; "
@@ -165,19 +190,24 @@ class WhatIf:
         if self.kind == "baseline":
             base = self.baseline.scenario.policy.title.get(lang)
             return f"与{base}比较" if zh else f"compared with {base}"
-        return (f"假设情景：{self.changes_text(lang)}" if zh
-                else f"What-if: {self.changes_text(lang)}")
+        return f"假设情景：{self.changes_text(lang)}" if zh else f"What-if: {self.changes_text(lang)}"
 
     def baseline_text(self, lang: str) -> str:
         """What the baseline is, in one sentence."""
         b = self.baseline.scenario
         title = b.policy.title.get(lang)
         if lang == "zh":
-            why = {"override": "（即未作调整的原情景）", "variant": "（本情景所继承的上级情景）",
-                   "baseline": "（按 --baseline 指定）"}[self.kind]
+            why = {
+                "override": "（即未作调整的原情景）",
+                "variant": "（本情景所继承的上级情景）",
+                "baseline": "（按 --baseline 指定）",
+            }[self.kind]
             return f"基准：{title}{why}，文号 {b.policy.document.number}。"
-        why = {"override": " (the scenario without the changes)", "variant": " (the scenario this variant extends)",
-               "baseline": " (chosen with --baseline)"}[self.kind]
+        why = {
+            "override": " (the scenario without the changes)",
+            "variant": " (the scenario this variant extends)",
+            "baseline": " (chosen with --baseline)",
+        }[self.kind]
         return f"Baseline: {title}{why}, document {b.policy.document.number}."
 
     # ---------------------------------------------------------------- tables
@@ -185,12 +215,19 @@ class WhatIf:
     def _row(self, name: str, b: int, w: int, lang: str, key: str = "") -> dict[str, Any]:
         cb, cw, cd, cp = self.columns(lang)
         unit = "（元）" if lang == "zh" else " (yuan)"
-        return {"key": key, ("项目" if lang == "zh" else "item"): name, cb + unit: b / 100,
-                cw + unit: w / 100, cd + unit: (w - b) / 100, cp: _pct(w - b, b)}
+        return {
+            "key": key,
+            ("项目" if lang == "zh" else "item"): name,
+            cb + unit: b / 100,
+            cw + unit: w / 100,
+            cd + unit: (w - b) / 100,
+            cp: _pct(w - b, b),
+        }
 
     def headline_table(self, lang: str = "zh"):
         """Every line of the budget headline: baseline, what-if, change, change %."""
         import pandas as pd
+
         hb, hw = self.baseline.budget(), self.what_if.budget()
         rb, rw = _rows(hb, lang), _rows(hw, lang)
         keys = list(rb) + [k for k in rw if k not in rb]
@@ -206,17 +243,24 @@ class WhatIf:
     def sources_table(self, lang: str = "zh"):
         """Every paying source and the fiscal subsidy, with a 合计 row (= 筹资总额)."""
         import pandas as pd
+
         fb, fw = self.baseline.source_fen(), self.what_if.source_fen()
         rows = []
         for j, s in enumerate(SOURCE_IDS):
             if j == 0 or fb[j] or fw[j]:
                 rows.append(self._row(label(s, lang), int(fb[j]), int(fw[j]), lang, s))
-        rows.append(self._row(label("fiscal_subsidy", lang), self.baseline.fiscal_fen(),
-                              self.what_if.fiscal_fen(), lang, "fiscal_subsidy"))
+        rows.append(
+            self._row(
+                label("fiscal_subsidy", lang),
+                self.baseline.fiscal_fen(),
+                self.what_if.fiscal_fen(),
+                lang,
+                "fiscal_subsidy",
+            )
+        )
         tb = int(fb.sum()) + self.baseline.fiscal_fen()
         tw = int(fw.sum()) + self.what_if.fiscal_fen()
-        rows.append(self._row("合计（筹资总额）" if lang == "zh" else "total (total financing)", tb, tw,
-                              lang, "total"))
+        rows.append(self._row("合计（筹资总额）" if lang == "zh" else "total (total financing)", tb, tw, lang, "total"))
         frame = pd.DataFrame(rows)
         return frame.rename(columns={frame.columns[1]: "资金来源" if lang == "zh" else "funding source"})
 
@@ -225,6 +269,7 @@ class WhatIf:
         baseline, what-if and change, with a 合计 row. ``grouped``: two header rows (measure,
         then baseline / what-if / change) for pages, instead of one-line names."""
         import pandas as pd
+
         zh = lang == "zh"
         cb, cw, cd, cp = self.columns(lang)
         b, w = self.baseline, self.what_if
@@ -245,29 +290,48 @@ class WhatIf:
             rows.append((tid, names.get(tid, tid), be, we, bs, ws, bp, wp))
         total = ("total", "合计" if zh else "total", *[sum(r[k] for r in rows) for k in range(2, 8)])
         rows.append(total)
-        t = {"tier": "资助档次" if zh else "subsidy tier",
-             "enrolled": "参保人数" if zh else "enrolled", "subsidy": "资助" if zh else "subsidies",
-             "individual": "个人缴费" if zh else "paid by persons", "yuan": "（元）" if zh else " (yuan)",
-             "pp": "（人）" if zh else " (persons)"}
+        t = {
+            "tier": "资助档次" if zh else "subsidy tier",
+            "enrolled": "参保人数" if zh else "enrolled",
+            "subsidy": "资助" if zh else "subsidies",
+            "individual": "个人缴费" if zh else "paid by persons",
+            "yuan": "（元）" if zh else " (yuan)",
+            "pp": "（人）" if zh else " (persons)",
+        }
         out = []
         for tid, name, be, we, bs, ws, bp, wp in rows:
-            out.append({"key": tid, t["tier"]: name,
-                        f"{t['enrolled']}{t['pp']} {cb}": be, f"{t['enrolled']}{t['pp']} {cw}": we,
-                        f"{t['subsidy']}{t['yuan']} {cb}": bs / 100, f"{t['subsidy']}{t['yuan']} {cw}": ws / 100,
-                        f"{t['subsidy']}{t['yuan']} {cd}": (ws - bs) / 100,
-                        f"{t['subsidy']} {cp}": _pct(ws - bs, bs),
-                        f"{t['individual']}{t['yuan']} {cb}": bp / 100,
-                        f"{t['individual']}{t['yuan']} {cw}": wp / 100,
-                        f"{t['individual']}{t['yuan']} {cd}": (wp - bp) / 100})
+            out.append(
+                {
+                    "key": tid,
+                    t["tier"]: name,
+                    f"{t['enrolled']}{t['pp']} {cb}": be,
+                    f"{t['enrolled']}{t['pp']} {cw}": we,
+                    f"{t['subsidy']}{t['yuan']} {cb}": bs / 100,
+                    f"{t['subsidy']}{t['yuan']} {cw}": ws / 100,
+                    f"{t['subsidy']}{t['yuan']} {cd}": (ws - bs) / 100,
+                    f"{t['subsidy']} {cp}": _pct(ws - bs, bs),
+                    f"{t['individual']}{t['yuan']} {cb}": bp / 100,
+                    f"{t['individual']}{t['yuan']} {cw}": wp / 100,
+                    f"{t['individual']}{t['yuan']} {cd}": (wp - bp) / 100,
+                }
+            )
         frame = pd.DataFrame(out)
         if grouped:
             heads = [("", c) for c in frame.columns[:2]]
             for c in frame.columns[2:]:
-                for measure in (f"{t['enrolled']}{t['pp']}", f"{t['subsidy']}{t['yuan']}",
-                                f"{t['individual']}{t['yuan']}", t["subsidy"]):
+                for measure in (
+                    f"{t['enrolled']}{t['pp']}",
+                    f"{t['subsidy']}{t['yuan']}",
+                    f"{t['individual']}{t['yuan']}",
+                    t["subsidy"],
+                ):
                     if c.startswith(measure + " "):
-                        heads.append((f"{t['subsidy']}{t['yuan']}" if measure == t["subsidy"] else measure,
-                                      c[len(measure) + 1:]))
+                        heads.append(
+                            (
+                                f"{t['subsidy']}{t['yuan']}" if measure == t["subsidy"] else measure,
+                                c[len(measure) + 1 :],
+                            )
+                        )
                         break
             frame.columns = pd.MultiIndex.from_tuples(heads)
         return frame
@@ -281,33 +345,45 @@ class WhatIf:
 
         def trio(b: int, w: int) -> dict[str, Any]:
             p = _pct(w - b, b)
-            return {"baseline": yuan_number(b), "what_if": yuan_number(w), "change": yuan_number(w - b),
-                    "change_percent": None if p is None or math.isnan(p) else round(p, 4)}
+            return {
+                "baseline": yuan_number(b),
+                "what_if": yuan_number(w),
+                "change": yuan_number(w - b),
+                "change_percent": None if p is None or math.isnan(p) else round(p, 4),
+            }
 
         fb, fw = self.baseline.source_fen(), self.what_if.source_fen()
-        sources = {s: trio(int(fb[j]), int(fw[j])) for j, s in enumerate(SOURCE_IDS)
-                   if j == 0 or fb[j] or fw[j]}
+        sources = {s: trio(int(fb[j]), int(fw[j])) for j, s in enumerate(SOURCE_IDS) if j == 0 or fb[j] or fw[j]}
         sources["fiscal_subsidy"] = trio(self.baseline.fiscal_fen(), self.what_if.fiscal_fen())
         tiers = {}
         for row in self.tiers_table("en").to_dict(orient="records"):
-            tiers[row["key"]] = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                                 for k, v in row.items() if k not in ("key",)}
-        return {"kind": self.kind, "baseline_scenario": self.baseline.scenario.id,
-                "what_if_scenario": self.what_if.scenario.id,
-                "title_zh": self.title("zh"), "title_en": self.title("en"),
-                "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in self.changes],
-                "headline": {k: trio(hb.totals()[k], hw.totals()[k]) for k in hb.totals()},
-                "headline_lines": {k: trio(rb.get(k, ("", 0, False))[1], rw.get(k, ("", 0, False))[1])
-                                   for k in list(rb) + [k for k in rw if k not in rb]},
-                "by_source": sources, "by_tier": tiers}
+            tiers[row["key"]] = {
+                k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items() if k not in ("key",)
+            }
+        return {
+            "kind": self.kind,
+            "baseline_scenario": self.baseline.scenario.id,
+            "what_if_scenario": self.what_if.scenario.id,
+            "title_zh": self.title("zh"),
+            "title_en": self.title("en"),
+            "changes": [{"path": c.path, "before": c.before, "after": c.after} for c in self.changes],
+            "headline": {k: trio(hb.totals()[k], hw.totals()[k]) for k in hb.totals()},
+            "headline_lines": {
+                k: trio(rb.get(k, ("", 0, False))[1], rw.get(k, ("", 0, False))[1])
+                for k in list(rb) + [k for k in rw if k not in rb]
+            },
+            "by_source": sources,
+            "by_tier": tiers,
+        }
 
 
 def _rows(h: Headline, lang: str) -> dict[str, tuple[str, int, bool]]:
     return {k: (text, fen, total) for k, text, fen, total in h.rows(lang)}
 
 
-def default_baseline(scenario: Scenario, overrides: dict[str, Any] | None,
-                     baseline: str | Path | None = None) -> tuple[Scenario | None, str]:
+def default_baseline(
+    scenario: Scenario, overrides: dict[str, Any] | None, baseline: str | Path | None = None
+) -> tuple[Scenario | None, str]:
     """The baseline a report compares with, and why: ``--baseline``, the scenario without its
     overrides, or a variant's parent; (None, "") when the report is not a what-if."""
     if baseline is not None:
@@ -319,9 +395,15 @@ def default_baseline(scenario: Scenario, overrides: dict[str, Any] | None,
     return None, ""
 
 
-def what_if(scenario: str | Path | Scenario, overrides: dict[str, Any] | None = None, *,
-            baseline: str | Path | None = None, population: Any = None, size: int | None = None,
-            seed: int = 0) -> WhatIf | None:
+def what_if(
+    scenario: str | Path | Scenario,
+    overrides: dict[str, Any] | None = None,
+    *,
+    baseline: str | Path | None = None,
+    population: Any = None,
+    size: int | None = None,
+    seed: int = 0,
+) -> WhatIf | None:
     """Run a scenario (with ``overrides``) and its baseline over one population; None when the
     report is not a comparison (no overrides, no ``extends``, no ``--baseline``).
 

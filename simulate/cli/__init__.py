@@ -4,6 +4,7 @@ Every command exits 2 with one line on stderr (file, field or row, reason) for a
 mistake, 3 with one line for a bug of ours; tracebacks only with ``SIMULATE_DEBUG=1``. Every
 error line passes through the ID-number mask (issue 10 item 2).
 """
+
 from __future__ import annotations
 
 import os
@@ -22,12 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return its exit code."""
     parser, subparsers = build_parser()
     args, unknown = parser.parse_known_args(argv)
-    if unknown:   # reported by the command's own parser: did-you-mean and its --help
+    if unknown:  # reported by the command's own parser: did-you-mean and its --help
         (subparsers.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     if not args.command:
         parser.print_help()
         return 0
-    terminate_like_interrupt()   # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
+    terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     try:
         return BY_NAME[args.command].resolve()(args)
     except SimulateError as exc:
@@ -48,7 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
         if os.environ.get("SIMULATE_DEBUG"):
             raise
-        print(f"simulate {args.command}: internal error ({type(exc).__name__}: "
-              f"{mask_ids_in_text(' '.join(str(exc).split()))}); "
-              f"rerun with SIMULATE_DEBUG=1 for details", file=sys.stderr)
+        print(
+            f"simulate {args.command}: internal error ({type(exc).__name__}: "
+            f"{mask_ids_in_text(' '.join(str(exc).split()))}); "
+            f"rerun with SIMULATE_DEBUG=1 for details",
+            file=sys.stderr,
+        )
         return 3

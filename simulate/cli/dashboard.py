@@ -1,4 +1,5 @@
 """``simulate dashboard [SCENARIO]``: the what-if notebook served by Voilà (see :mod:`simulate.dashboard`)."""
+
 from __future__ import annotations
 
 import argparse

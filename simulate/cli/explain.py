@@ -1,5 +1,6 @@
 """``simulate explain``: one person's tier and who pays what, with the reasons (scenario family;
 its own module so that ``validate`` does not load the engine and the results layer)."""
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ def _identities(given: list[str] | None) -> list[str]:
                 continue
             if part not in IDENTITIES:
                 hint = difflib.get_close_matches(part, IDENTITIES, n=1)
-                raise SimulateError("--identity", f"unknown identity {part!r}"
-                                    + (f" (did you mean {hint[0]}?)" if hint else ""))
+                raise SimulateError(
+                    "--identity", f"unknown identity {part!r}" + (f" (did you mean {hint[0]}?)" if hint else "")
+                )
             idents.append(part)
     return idents
 
@@ -36,16 +38,18 @@ def _timing(sc: Scenario, args: argparse.Namespace) -> str:
         if args.timing != "regular":
             raise SimulateError("--paid-on", "give either --timing or --paid-on, not both")
         if (args.event is None) != (args.event_date is None):
-            raise SimulateError("--event-date" if args.event else "--event",
-                                "--event and --event-date go together")
+            raise SimulateError("--event-date" if args.event else "--event", "--event and --event-date go together")
         try:
-            return timing_class(sc.policy, args.paid_on, args.event, args.event_date,
-                                extension_applies=args.in_extension)
+            return timing_class(
+                sc.policy, args.paid_on, args.event, args.event_date, extension_applies=args.in_extension
+            )
         except ValueError as exc:
             raise SimulateError("--paid-on", str(exc)) from None
     if args.event is not None or args.event_date is not None or args.in_extension:
-        raise SimulateError("--event" if args.event else ("--event-date" if args.event_date else "--in-extension"),
-                            "only with --paid-on (or give the class with --timing)")
+        raise SimulateError(
+            "--event" if args.event else ("--event-date" if args.event_date else "--in-extension"),
+            "only with --paid-on (or give the class with --timing)",
+        )
     return args.timing
 
 
@@ -57,20 +61,26 @@ def check_person_conservation(sc: Scenario, person: Person) -> None:
     tier = next((t for t in sc.policy.tiers if t.id == outcome.tier), None)
     cost = enrollment_cost(sc.policy, tier, person.timing)
     if pay.enrolled and sum(pay.pays.values()) + pay.fiscal_subsidy != cost:
-        raise ConservationError(f"this person's payers add up to {sum(pay.pays.values()) + pay.fiscal_subsidy} "
-                                f"fen, the enrollment costs {cost} fen")
+        raise ConservationError(
+            f"this person's payers add up to {sum(pay.pays.values()) + pay.fiscal_subsidy} "
+            f"fen, the enrollment costs {cost} fen"
+        )
 
 
 def explain(args: argparse.Namespace) -> int:
     """One person's tier and who pays what, with the reasons."""
     sc = load(args)
-    person = Person(frozenset(_identities(args.identity)), args.age, args.sex, args.disability_grade,
-                    _timing(sc, args), args.hukou or "")
+    person = Person(
+        frozenset(_identities(args.identity)),
+        args.age,
+        args.sex,
+        args.disability_grade,
+        _timing(sc, args),
+        args.hukou or "",
+    )
     check_person_conservation(sc, person)
     if args.json:
         print_json(explain_json(sc, person))
     else:
         print(explain_text(sc, person, args.lang))
     return 0
-
-

@@ -16,14 +16,15 @@ handler modules import what they use at their top, and nothing registers itself 
 To add a command: write its handler in the family module, an ``_args_<name>`` function here,
 and one row in :data:`COMMANDS`.
 """
+
 from __future__ import annotations
 
 import argparse
 import difflib
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .. import __version__
 from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
@@ -71,9 +72,9 @@ class Command:
 
     name: str
     help: str
-    example: str                      #: a full command line, starting with ``simulate``
+    example: str  #: a full command line, starting with ``simulate``
     arguments: Callable[[argparse.ArgumentParser], None]
-    handler: str                      #: ``"module:function"``, imported only when the command runs
+    handler: str  #: ``"module:function"``, imported only when the command runs
     parents: tuple[Callable[[], argparse.ArgumentParser], ...] = field(default=())
 
     def resolve(self) -> Handler:
@@ -102,24 +103,42 @@ def _args_scenario(p: argparse.ArgumentParser) -> None:
 
 def _args_explain(p: argparse.ArgumentParser) -> None:
     _scenario(p)
-    p.add_argument("--identity", action="append", metavar="ID",
-                   help="a canonical identity id (repeatable): " + ", ".join(IDENTITIES))
+    p.add_argument(
+        "--identity",
+        action="append",
+        metavar="ID",
+        help="a canonical identity id (repeatable): " + ", ".join(IDENTITIES),
+    )
     p.add_argument("--age", type=shared.age, default=40, help="whole years (default 40)")
     p.add_argument("--sex", choices=["F", "M"], default="F", help="F or M (default F)")
     p.add_argument("--disability-grade", type=shared.grade, default=0, help="0 none, 1-4 certificate grade")
-    p.add_argument("--timing", choices=TIMINGS, default="regular", metavar="TIMING",
-                   help="regular: paid in the collection period; extended: in the document's "
-                        "extension; late: after everything; newborn, released_prisoner, "
-                        "discharged_soldier, employee_insurance, new_hardship: within that "
-                        "event's window (add _after: after it). Default regular")
-    p.add_argument("--hukou", choices=["rural", "urban"], default=None,
-                   help="户籍 type (农村 rural / 城镇 urban); not given: not recorded")
-    p.add_argument("--paid-on", type=shared.date, metavar="YYYY-MM-DD",
-                   help="payment date: the timing class follows from the scenario's dates")
+    p.add_argument(
+        "--timing",
+        choices=TIMINGS,
+        default="regular",
+        metavar="TIMING",
+        help="regular: paid in the collection period; extended: in the document's "
+        "extension; late: after everything; newborn, released_prisoner, "
+        "discharged_soldier, employee_insurance, new_hardship: within that "
+        "event's window (add _after: after it). Default regular",
+    )
+    p.add_argument(
+        "--hukou",
+        choices=["rural", "urban"],
+        default=None,
+        help="户籍 type (农村 rural / 城镇 urban); not given: not recorded",
+    )
+    p.add_argument(
+        "--paid-on",
+        type=shared.date,
+        metavar="YYYY-MM-DD",
+        help="payment date: the timing class follows from the scenario's dates",
+    )
     p.add_argument("--event", choices=EVENTS, help="with --paid-on: the event whose window applies")
     p.add_argument("--event-date", type=shared.date, metavar="YYYY-MM-DD", help="with --event: when it happened")
-    p.add_argument("--in-extension", action="store_true",
-                   help="with --paid-on: the person is one the document's extension names")
+    p.add_argument(
+        "--in-extension", action="store_true", help="with --paid-on: the person is one the document's extension names"
+    )
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
@@ -132,16 +151,25 @@ def _args_examples(p: argparse.ArgumentParser) -> None:
 
 def _args_region(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE.csv", help="region CSV: county, scenario, population (or size)")
-    p.add_argument("--seed", type=shared.seed, default=0,
-                   help="random seed; each county draws from its own seed derived from it (default 0)")
+    p.add_argument(
+        "--seed",
+        type=shared.seed,
+        default=0,
+        help="random seed; each county draws from its own seed derived from it (default 0)",
+    )
 
 
 def _args_compare(p: argparse.ArgumentParser) -> None:
     p.add_argument("baseline", metavar="BASE", help="the baseline scenario file")
-    p.add_argument("reforms", nargs="+", metavar="REFORM",
-                   help="reform scenario files (--set applies to these only; give BASE again for a one-change what-if)")
-    p.add_argument("--out", metavar="DIR",
-                   help="also write the comparison as a report folder (HTML, PDF, XLSX): one per reform")
+    p.add_argument(
+        "reforms",
+        nargs="+",
+        metavar="REFORM",
+        help="reform scenario files (--set applies to these only; give BASE again for a one-change what-if)",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="also write the comparison as a report folder (HTML, PDF, XLSX): one per reform"
+    )
 
 
 def _args_sweep_table(p: argparse.ArgumentParser) -> None:
@@ -166,29 +194,48 @@ def _args_solve(p: argparse.ArgumentParser) -> None:
 def _args_montecarlo(p: argparse.ArgumentParser) -> None:
     _scenario(p)
     p.add_argument("--draws", type=shared.positive, default=50, help="number of draws (default 50)")
-    p.add_argument("--vary", action="append", type=shared.rate_range, metavar="KEY=LOW:HIGH",
-                   help="an uncertain rate drawn uniformly, e.g. rural_dibao=0.03:0.06 or participation=0.93:0.97 "
-                        "(repeatable; replaces the defaults). Default: every identity rate the scenario uses "
-                        "±20%% of its default and participation ±0.02, centred on the defaults. "
-                        "'--vary none' varies nothing (sampling noise only, around `simulate expected`)")
+    p.add_argument(
+        "--vary",
+        action="append",
+        type=shared.rate_range,
+        metavar="KEY=LOW:HIGH",
+        help="an uncertain rate drawn uniformly, e.g. rural_dibao=0.03:0.06 or participation=0.93:0.97 "
+        "(repeatable; replaces the defaults). Default: every identity rate the scenario uses "
+        "±20%% of its default and participation ±0.02, centred on the defaults. "
+        "'--vary none' varies nothing (sampling noise only, around `simulate expected`)",
+    )
 
 
 def _args_multiyear(p: argparse.ArgumentParser) -> None:
     _scenario(p)
     p.add_argument("--years", type=shared.positive, default=5, help="number of years (default 5)")
-    p.add_argument("--ageing", type=shared.share, default=0.0, help="yearly relative growth of the 60+ share (e.g. 0.02)")
-    p.add_argument("--out-migration", type=shared.share, default=0.0, help="share of residents lost per year (e.g. 0.01)")
-    p.add_argument("--method", choices=["simulate", "expected"], default="simulate",
-                   help="simulate each year (default) or compute expected values without sampling")
+    p.add_argument(
+        "--ageing", type=shared.share, default=0.0, help="yearly relative growth of the 60+ share (e.g. 0.02)"
+    )
+    p.add_argument(
+        "--out-migration", type=shared.share, default=0.0, help="share of residents lost per year (e.g. 0.01)"
+    )
+    p.add_argument(
+        "--method",
+        choices=["simulate", "expected"],
+        default="simulate",
+        help="simulate each year (default) or compute expected values without sampling",
+    )
 
 
 def _args_report(p: argparse.ArgumentParser) -> None:
     _scenario(p)
     p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>)")
-    p.add_argument("--baseline", metavar="SCENARIO",
-                   help="compare with this scenario (default: the scenario without --set, or a variant's parent)")
-    p.add_argument("--timings", action="store_true",
-                   help="print where the time went (setup, kernel, execution, HTML, PDF, slow cells) on stderr")
+    p.add_argument(
+        "--baseline",
+        metavar="SCENARIO",
+        help="compare with this scenario (default: the scenario without --set, or a variant's parent)",
+    )
+    p.add_argument(
+        "--timings",
+        action="store_true",
+        help="print where the time went (setup, kernel, execution, HTML, PDF, slow cells) on stderr",
+    )
 
 
 def _args_sweep(p: argparse.ArgumentParser) -> None:
@@ -196,27 +243,41 @@ def _args_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument("--param", required=True, metavar="PATH", help="parameter path, e.g. contribution.personal")
     p.add_argument("--values", required=True, metavar="A,B,C", help="values separated by commas, e.g. 380,400,420")
     p.add_argument("--out", metavar="DIR", help="output folder (default reports/<scenario id>-sweep-<param>)")
-    p.add_argument("--workers", type=shared.positive, default=None,
-                   help="reports rendered at once (default: all cores)")
+    p.add_argument(
+        "--workers", type=shared.positive, default=None, help="reports rendered at once (default: all cores)"
+    )
 
 
 def _args_roster(p: argparse.ArgumentParser) -> None:
     _scenario(p)
     p.add_argument("files", nargs="+", metavar="FILE", help="roster files (.xlsx or .csv)")
-    p.add_argument("--mapping", metavar="FILE",
-                   help="a roster mapping YAML (headers and category words; see docs/rosters.md)")
-    p.add_argument("--out", required=True, metavar="DIR",
-                   help="output directory (created; replaced only if it holds a previous bill)")
-    p.add_argument("--as-of", metavar="YYYY-MM-DD",
-                   help="the day ages are read on (default: 1 January of the benefit year)")
+    p.add_argument(
+        "--mapping", metavar="FILE", help="a roster mapping YAML (headers and category words; see docs/rosters.md)"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="output directory (created; replaced only if it holds a previous bill)",
+    )
+    p.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="the day ages are read on (default: 1 January of the benefit year)"
+    )
 
 
 def _args_dashboard(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO",
-                   help=f"scenario file (default: the shipped example {DEFAULT_SCENARIO})")
-    p.add_argument("--port", type=shared.port, default=DEFAULT_PORT,
-                   help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; a free one is chosen, "
-                        "and printed, if it is taken)")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help=f"scenario file (default: the shipped example {DEFAULT_SCENARIO})",
+    )
+    p.add_argument(
+        "--port",
+        type=shared.port,
+        default=DEFAULT_PORT,
+        help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; a free one is chosen, and printed, if it is taken)",
+    )
 
 
 def _year(text: str) -> int:
@@ -269,66 +330,155 @@ _ENGINE = shared.engine_parent
 
 #: Every command, in the order ``simulate --help`` lists them.
 COMMANDS: tuple[Command, ...] = (
-    Command("validate", "check scenario files; exit 0 only if all are valid",
-            "simulate validate scenarios/sinan-2021.yaml scenarios/langxi-2024.yaml",
-            _args_validate, "simulate.cli.scenario:validate", (_LANG,)),
-    Command("assumptions", "list what a scenario assumes where its document is silent",
-            "simulate assumptions scenarios/langxi-2025-400.yaml --lang en",
-            _args_scenario, "simulate.cli.scenario:assumptions", (_SET, _LANG, _JSON)),
-    Command("explain", "one person's tier and who pays what, with the reasons",
-            "simulate explain scenarios/sinan-2021.yaml --identity rural_dibao --age 70",
-            _args_explain, "simulate.cli.explain:explain", (_SET, _LANG, _JSON)),
-    Command("examples", "list the example scenarios shipped with simulate, or copy them into a folder (--out)",
-            "simulate examples --out my-scenarios",
-            _args_examples, "simulate.cli.scenario:examples"),
-    Command("run", "outlay by funding source for a whole population",
-            "simulate run scenarios/sinan-2021.yaml --size 1000000 --seed 7 --json",
-            _args_run, "simulate.cli.run:run", (_population_counts, _ENGINE, _SET, _LANG, _JSON)),
-    Command("region", "run many counties (a CSV: county, scenario, population) and total by county, "
-                      "city and province",
-            "simulate region scenarios/region-example.csv --set contribution.personal=400",
-            _args_region, "simulate.cli.run:region", (_ENGINE, _SET, _LANG, _JSON)),
-    Command("compare", "a baseline and reforms over the same people: changes by source, tier, village",
-            "simulate compare scenarios/langxi-2024.yaml scenarios/langxi-2025-400.yaml --size 100000",
-            _args_compare, "simulate.cli.whatif:compare_cmd", (_population, _SET, _LANG, _JSON)),
-    Command("sweep-table", "one row per value of a parameter: outlay by source, enrollment",
-            "simulate sweep-table scenarios/langxi-2024.yaml --param contribution.personal "
-            "--range 380:480:10 --size 100000",
-            _args_sweep_table, "simulate.cli.whatif:sweep_table", (_population, _SET, _LANG, _JSON)),
-    Command("solve", "the parameter value that keeps one source's outlay within a budget",
-            "simulate solve scenarios/langxi-2024.yaml --param tiers.dibao.subsidy.amount "
-            "--source medical_assistance --budget 5500000 --lo 300 --hi 380",
-            _args_solve, "simulate.cli.whatif:solve_cmd", (_population, _SET, _LANG, _JSON)),
-    Command("montecarlo", "P5/P50/P95 of each source's outlay over uncertain rates",
-            "simulate montecarlo scenarios/langxi-2024.yaml --draws 30 --size 100000",
-            _args_montecarlo, "simulate.cli.whatif:montecarlo", (_size_seed, _SET, _LANG, _JSON)),
-    Command("expected", "expected outlay by source, computed without sampling (fast)",
-            "simulate expected scenarios/langxi-2024.yaml --set contribution.personal=400 --json",
-            _args_scenario, "simulate.cli.whatif:expected", (_size_only, _SET, _LANG, _JSON)),
-    Command("multiyear", "outlay by source over several years: national standards and population drift",
-            "simulate multiyear scenarios/langxi-2024.yaml --years 5 --out-migration 0.01 --ageing 0.02",
-            _args_multiyear, "simulate.cli.whatif:multiyear", (_size_seed, _SET, _LANG, _JSON)),
-    Command("report", "render the scenario report (HTML, PDF, Excel, PNG, JSON)",
-            "simulate report scenarios/langxi-2024.yaml --set contribution.personal=400 --out reports/langxi-400",
-            _args_report, "simulate.cli.report:report", (_population, _SET, _LANG, _JSON)),
-    Command("sweep", "one report per value of a parameter, with a summary and an index",
-            "simulate sweep scenarios/langxi-2024.yaml --param contribution.personal --values 380,400,420",
-            _args_sweep, "simulate.cli.report:sweep", (_population, _SET, _LANG, _JSON)),
-    Command("roster", "the exact bill for departments' rosters (花名册), with payment lists per paying department",
-            "simulate roster scenarios/sinan-2021.yaml tests/rosters/minzheng_dibao.csv --out bills/sinan",
-            _args_roster, "simulate.cli.roster:roster", (_SET, _LANG, _JSON)),
-    Command("new", "write a commented Chinese template scenario for a county and year (or a villages task list)",
-            "simulate new --county 某某县 --year 2025 --out scenarios/mouxian-2025.yaml",
-            _args_new, "simulate.cli.policy:main_new"),
-    Command("policy-to-excel", "write a scenario as a workbook: parameters, one row per tier",
-            "simulate policy-to-excel scenarios/langxi-2024.yaml --out langxi-2024.xlsx",
-            _args_policy_to_excel, "simulate.cli.policy:main_policy_to_excel"),
-    Command("policy-from-excel", "read a policy workbook back into a scenario YAML file",
-            "simulate policy-from-excel langxi-2024.xlsx --out scenarios/langxi-2024-edited.yaml",
-            _args_policy_from_excel, "simulate.cli.policy:main_policy_from_excel"),
-    Command("dashboard", "the what-if notebook as a web page without code (Voilà) on 127.0.0.1; Ctrl-C stops it",
-            "simulate dashboard scenarios/songming-2018.yaml --port 8870",
-            _args_dashboard, "simulate.cli.dashboard:dashboard"),
+    Command(
+        "validate",
+        "check scenario files; exit 0 only if all are valid",
+        "simulate validate scenarios/sinan-2021.yaml scenarios/langxi-2024.yaml",
+        _args_validate,
+        "simulate.cli.scenario:validate",
+        (_LANG,),
+    ),
+    Command(
+        "assumptions",
+        "list what a scenario assumes where its document is silent",
+        "simulate assumptions scenarios/langxi-2025-400.yaml --lang en",
+        _args_scenario,
+        "simulate.cli.scenario:assumptions",
+        (_SET, _LANG, _JSON),
+    ),
+    Command(
+        "explain",
+        "one person's tier and who pays what, with the reasons",
+        "simulate explain scenarios/sinan-2021.yaml --identity rural_dibao --age 70",
+        _args_explain,
+        "simulate.cli.explain:explain",
+        (_SET, _LANG, _JSON),
+    ),
+    Command(
+        "examples",
+        "list the example scenarios shipped with simulate, or copy them into a folder (--out)",
+        "simulate examples --out my-scenarios",
+        _args_examples,
+        "simulate.cli.scenario:examples",
+    ),
+    Command(
+        "run",
+        "outlay by funding source for a whole population",
+        "simulate run scenarios/sinan-2021.yaml --size 1000000 --seed 7 --json",
+        _args_run,
+        "simulate.cli.run:run",
+        (_population_counts, _ENGINE, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "region",
+        "run many counties (a CSV: county, scenario, population) and total by county, city and province",
+        "simulate region scenarios/region-example.csv --set contribution.personal=400",
+        _args_region,
+        "simulate.cli.run:region",
+        (_ENGINE, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "compare",
+        "a baseline and reforms over the same people: changes by source, tier, village",
+        "simulate compare scenarios/langxi-2024.yaml scenarios/langxi-2025-400.yaml --size 100000",
+        _args_compare,
+        "simulate.cli.whatif:compare_cmd",
+        (_population, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "sweep-table",
+        "one row per value of a parameter: outlay by source, enrollment",
+        "simulate sweep-table scenarios/langxi-2024.yaml --param contribution.personal "
+        "--range 380:480:10 --size 100000",
+        _args_sweep_table,
+        "simulate.cli.whatif:sweep_table",
+        (_population, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "solve",
+        "the parameter value that keeps one source's outlay within a budget",
+        "simulate solve scenarios/langxi-2024.yaml --param tiers.dibao.subsidy.amount "
+        "--source medical_assistance --budget 5500000 --lo 300 --hi 380",
+        _args_solve,
+        "simulate.cli.whatif:solve_cmd",
+        (_population, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "montecarlo",
+        "P5/P50/P95 of each source's outlay over uncertain rates",
+        "simulate montecarlo scenarios/langxi-2024.yaml --draws 30 --size 100000",
+        _args_montecarlo,
+        "simulate.cli.whatif:montecarlo",
+        (_size_seed, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "expected",
+        "expected outlay by source, computed without sampling (fast)",
+        "simulate expected scenarios/langxi-2024.yaml --set contribution.personal=400 --json",
+        _args_scenario,
+        "simulate.cli.whatif:expected",
+        (_size_only, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "multiyear",
+        "outlay by source over several years: national standards and population drift",
+        "simulate multiyear scenarios/langxi-2024.yaml --years 5 --out-migration 0.01 --ageing 0.02",
+        _args_multiyear,
+        "simulate.cli.whatif:multiyear",
+        (_size_seed, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "report",
+        "render the scenario report (HTML, PDF, Excel, PNG, JSON)",
+        "simulate report scenarios/langxi-2024.yaml --set contribution.personal=400 --out reports/langxi-400",
+        _args_report,
+        "simulate.cli.report:report",
+        (_population, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "sweep",
+        "one report per value of a parameter, with a summary and an index",
+        "simulate sweep scenarios/langxi-2024.yaml --param contribution.personal --values 380,400,420",
+        _args_sweep,
+        "simulate.cli.report:sweep",
+        (_population, _SET, _LANG, _JSON),
+    ),
+    Command(
+        "roster",
+        "the exact bill for departments' rosters (花名册), with payment lists per paying department",
+        "simulate roster scenarios/sinan-2021.yaml tests/rosters/minzheng_dibao.csv --out bills/sinan",
+        _args_roster,
+        "simulate.cli.roster:roster",
+        (_SET, _LANG, _JSON),
+    ),
+    Command(
+        "new",
+        "write a commented Chinese template scenario for a county and year (or a villages task list)",
+        "simulate new --county 某某县 --year 2025 --out scenarios/mouxian-2025.yaml",
+        _args_new,
+        "simulate.cli.policy:main_new",
+    ),
+    Command(
+        "policy-to-excel",
+        "write a scenario as a workbook: parameters, one row per tier",
+        "simulate policy-to-excel scenarios/langxi-2024.yaml --out langxi-2024.xlsx",
+        _args_policy_to_excel,
+        "simulate.cli.policy:main_policy_to_excel",
+    ),
+    Command(
+        "policy-from-excel",
+        "read a policy workbook back into a scenario YAML file",
+        "simulate policy-from-excel langxi-2024.xlsx --out scenarios/langxi-2024-edited.yaml",
+        _args_policy_from_excel,
+        "simulate.cli.policy:main_policy_from_excel",
+    ),
+    Command(
+        "dashboard",
+        "the what-if notebook as a web page without code (Voilà) on 127.0.0.1; Ctrl-C stops it",
+        "simulate dashboard scenarios/songming-2018.yaml --port 8870",
+        _args_dashboard,
+        "simulate.cli.dashboard:dashboard",
+    ),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
@@ -339,17 +489,23 @@ def build_parser() -> tuple[OneLineParser, dict[str, OneLineParser]]:
     parser = OneLineParser(
         prog="simulate",
         description="Who pays the resident medical-insurance contribution: county scenarios, "
-                    "populations, outlays by funding source, what-ifs and reports.",
-        epilog="every command: simulate COMMAND --help (with an example)")
-    parser.add_argument("--version", action="version", version=f"simulate {__version__}",
-                        help="print the version and exit")
+        "populations, outlays by funding source, what-ifs and reports.",
+        epilog="every command: simulate COMMAND --help (with an example)",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"simulate {__version__}", help="print the version and exit"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     subparsers: dict[str, OneLineParser] = {}
     for c in COMMANDS:
-        p = sub.add_parser(c.name, help=c.help, description=c.help,
-                           parents=[make() for make in c.parents],
-                           epilog=f"example:\n  {c.example}",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            c.name,
+            help=c.help,
+            description=c.help,
+            parents=[make() for make in c.parents],
+            epilog=f"example:\n  {c.example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         c.arguments(p)
         subparsers[c.name] = p
     return parser, subparsers

@@ -5,6 +5,7 @@ commented Chinese template scenario, or a villages task list), ``policy-to-excel
 Handlers take the parsed arguments and return the exit code; their arguments are in
 :mod:`simulate.cli.parser`. Errors are ScenarioError (one line, exit 2).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 With ``--json`` they print what the folders hold instead of a sentence: ``report`` the
 ``results.json`` headline and budget figures, ``sweep`` each run's parameter values and folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,22 +20,35 @@ def report_json(run: Any) -> dict[str, Any]:
     """The ``report --json`` contract: folder, files written, and results.json's headline,
     budget and title (yuan figures as the report shows them)."""
     res = run.results or {}
-    return {"out": str(run.out_dir), "artifacts": list(run.artifacts), "title": res.get("title"),
-            "headline": res.get("headline", {}), "budget": res.get("budget"),
-            "pdf_skipped": run.pdf_skipped}
+    return {
+        "out": str(run.out_dir),
+        "artifacts": list(run.artifacts),
+        "title": res.get("title"),
+        "headline": res.get("headline", {}),
+        "budget": res.get("budget"),
+        "pdf_skipped": run.pdf_skipped,
+    }
 
 
 def report(args: argparse.Namespace) -> int:
     """``simulate report SCENARIO``: render the scenario report folder."""
-    run = render_report(args.scenario, args.out, overrides=overrides(args), seed=args.seed, size=args.size,
-                        population=args.population, lang=args.lang, baseline=args.baseline)
+    run = render_report(
+        args.scenario,
+        args.out,
+        overrides=overrides(args),
+        seed=args.seed,
+        size=args.size,
+        population=args.population,
+        lang=args.lang,
+        baseline=args.baseline,
+    )
     if args.json:
         print_json(report_json(run))
     else:
         print(f"report written to {run.out_dir} ({run.seconds:.1f} s): " + ", ".join(run.artifacts))
     if run.pdf_skipped:
         print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
-    if args.timings:   # on stderr, so --json stays one JSON document
+    if args.timings:  # on stderr, so --json stays one JSON document
         print(timings_text(run.timings), file=sys.stderr)
     return 0
 
@@ -42,15 +56,35 @@ def report(args: argparse.Namespace) -> int:
 def sweep(args: argparse.Namespace) -> int:
     """``simulate sweep SCENARIO --param P --values A,B``: one report per value, summary, index."""
     values = [v.strip() for v in args.values.split(",") if v.strip()]
-    runs, index = render_sweep(args.scenario, args.param, values, args.out, overrides=overrides(args),
-                               seed=args.seed, size=args.size, population=args.population,
-                               lang=args.lang, workers=args.workers)
+    runs, index = render_sweep(
+        args.scenario,
+        args.param,
+        values,
+        args.out,
+        overrides=overrides(args),
+        seed=args.seed,
+        size=args.size,
+        population=args.population,
+        lang=args.lang,
+        workers=args.workers,
+    )
     if args.json:
         # each run's value as written (the index shows the same), its folder and headline
-        print_json({"param": args.param, "index": str(index),
-                    "runs": [{"name": r.name, "out": str(r.out_dir),
-                              "value": None if args.param not in r.parameters else str(r.parameters[args.param]),
-                              "headline": r.headline} for r in runs]})
+        print_json(
+            {
+                "param": args.param,
+                "index": str(index),
+                "runs": [
+                    {
+                        "name": r.name,
+                        "out": str(r.out_dir),
+                        "value": None if args.param not in r.parameters else str(r.parameters[args.param]),
+                        "headline": r.headline,
+                    }
+                    for r in runs
+                ],
+            }
+        )
         return 0
     print(f"{len(runs)} reports written; index at {index}")
     return 0

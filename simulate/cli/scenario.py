@@ -4,6 +4,7 @@ in :mod:`simulate.cli.explain`).
 Handlers only (their parsers are in :mod:`simulate.cli.parser`); they load neither the engine nor
 pandas, so these commands start fast (issue 11 item 6).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,23 +32,25 @@ def validate(args: argparse.Namespace) -> int:
         n = len(sc.assumptions())
         if not args.quiet:
             print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
-            for field, why in ignored_fields(sc.policy):   # recorded but read by no command
+            for field, why in ignored_fields(sc.policy):  # recorded but read by no command
                 print(f"{path}: {field}: warning: not used: {why}", file=sys.stderr)
         if args.assumptions:
             for a in sc.assumptions(args.lang):
-                print(f"  假设 {a['path']}：{a['note']}" if args.lang == "zh" else
-                      f"  assumption {a['path']}: {a['note']}")
+                print(
+                    f"  假设 {a['path']}：{a['note']}"
+                    if args.lang == "zh"
+                    else f"  assumption {a['path']}: {a['note']}"
+                )
     return 2 if bad else 0
 
 
 def assumptions(args: argparse.Namespace) -> int:
     """Where the rules come from and what the scenario assumes where its document is silent."""
     sc = load(args)
-    items = sc.assumptions(args.lang)   # note in --lang; note_zh always there too
+    items = sc.assumptions(args.lang)  # note in --lang; note_zh always there too
     prov = sc.provenance()
     if args.json:
-        print_json({"scenario": sc.id, "files": prov["files"], "overrides": prov["overrides"],
-                    "assumptions": items})
+        print_json({"scenario": sc.id, "files": prov["files"], "overrides": prov["overrides"], "assumptions": items})
         return 0
     zh = args.lang == "zh"
     sep = "：" if zh else ": "

@@ -4,25 +4,27 @@ and scenario loading with ``--set``/``--set-file`` overrides.
 Light on purpose (no pandas, no numpy): the parser imports it for every command, so
 ``simulate validate`` stays fast (issue 11 item 6).
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..numtext import MAX_PERSONS, decimal_from_text, shorten, whole_from_text
 from ..policy import Scenario, load_scenario
 from ..policy.overrides import parse_assignments, read_override_sheet
 
 
-def whole_number(lo: int, hi: int, what: str = "a whole number",
-                 separators: bool = False) -> Callable[[str], int]:
+def whole_number(lo: int, hi: int, what: str = "a whole number", separators: bool = False) -> Callable[[str], int]:
     """An argparse type: a whole number in [lo, hi], with a one-line reason otherwise.
 
     Decimal digits only (full-width ones too, ``numtext.whole_from_text``); with
     ``separators`` (person counts) ``1,000,000`` and ``1_000_000`` are accepted."""
+
     def parse(text: str) -> int:
         raw = text.replace("_", "").replace(",", "").replace("，", "") if separators else text
         try:
@@ -34,6 +36,7 @@ def whole_number(lo: int, hi: int, what: str = "a whole number",
         if v > hi:
             raise argparse.ArgumentTypeError(f"must be at most {hi:,}, got {v:,}")
         return v
+
     return parse
 
 
@@ -100,8 +103,10 @@ def rate_range(text: str) -> tuple[str, tuple[float, float] | None]:
         key, rng = text.split("=", 1)
         low, high = (finite(x) for x in rng.split(":"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected KEY=LOW:HIGH or none with finite decimal shares, "
-                                         f"e.g. rural_dibao=0.03:0.06, got {shorten(text)!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=LOW:HIGH or none with finite decimal shares, "
+            f"e.g. rural_dibao=0.03:0.06, got {shorten(text)!r}"
+        ) from None
     return key.strip(), (low, high)
 
 
@@ -116,23 +121,30 @@ def population_parent(*, counts: bool = False, seed_help: str | None = None) -> 
     """``--population FILE | --size N`` and ``--seed N`` (and, for run, ``--count``)."""
     p = _parent()
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--population", metavar="FILE",
-                   help="person-level CSV (UTF-8 or GBK), Parquet or xlsx file, columns per DESIGN.md")
+    g.add_argument(
+        "--population",
+        metavar="FILE",
+        help="person-level CSV (UTF-8 or GBK), Parquet or xlsx file, columns per DESIGN.md",
+    )
     g.add_argument("--size", type=size, help="synthetic population size (default: the area's residents)")
-    p.add_argument("--seed", type=seed, default=0,
-                   help=seed_help or "random seed for the synthetic population (default 0)")
+    p.add_argument(
+        "--seed", type=seed, default=0, help=seed_help or "random seed for the synthetic population (default 0)"
+    )
     if counts:
-        p.add_argument("--count", action="append", metavar="IDENTITY=N",
-                       help="exact persons holding an identity in the synthetic population (repeatable), "
-                            "e.g. rural_dibao=15230 from the civil affairs roster")
+        p.add_argument(
+            "--count",
+            action="append",
+            metavar="IDENTITY=N",
+            help="exact persons holding an identity in the synthetic population (repeatable), "
+            "e.g. rural_dibao=15230 from the civil affairs roster",
+        )
     return p
 
 
 def size_seed_parent(*, with_seed: bool = True) -> argparse.ArgumentParser:
     """``--size N`` (and ``--seed N``) for commands that always synthesize their people."""
     p = _parent()
-    p.add_argument("--size", type=size, default=None,
-                   help="synthetic population size (default: the area's residents)")
+    p.add_argument("--size", type=size, default=None, help="synthetic population size (default: the area's residents)")
     if with_seed:
         p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     return p
@@ -142,31 +154,49 @@ def engine_parent() -> argparse.ArgumentParser:
     """Where and how chunks run: local workers or Dask, chunk size, progress bar."""
     p = _parent()
     p.add_argument("--workers", type=positive, default=None, help="local worker processes (default: all cores)")
-    p.add_argument("--chunk-blocks", type=positive, default=4,
-                   help="blocks of 1,048,576 persons per chunk (results do not depend on it)")
-    p.add_argument("--engine", choices=["local", "dask"], default="local",
-                   help="local processes or a Dask cluster (default local)")
+    p.add_argument(
+        "--chunk-blocks",
+        type=positive,
+        default=4,
+        help="blocks of 1,048,576 persons per chunk (results do not depend on it)",
+    )
+    p.add_argument(
+        "--engine", choices=["local", "dask"], default="local", help="local processes or a Dask cluster (default local)"
+    )
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a local cluster)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: on a terminal, for long runs)")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar (default: on a terminal, for long runs)",
+    )
     return p
 
 
 def overrides_parent() -> argparse.ArgumentParser:
     """``--set PATH=VALUE`` and ``--set-file SHEET`` (repeatable)."""
     p = _parent()
-    p.add_argument("--set", action="append", metavar="PATH=VALUE",
-                   help="override one scenario value, e.g. contribution.personal=400 (repeatable)")
-    p.add_argument("--set-file", action="append", metavar="XLSX_OR_CSV",
-                   help="a sheet of (parameter path, value) rows applied as overrides (repeatable)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="override one scenario value, e.g. contribution.personal=400 (repeatable)",
+    )
+    p.add_argument(
+        "--set-file",
+        action="append",
+        metavar="XLSX_OR_CSV",
+        help="a sheet of (parameter path, value) rows applied as overrides (repeatable)",
+    )
     return p
 
 
 def lang_parent(what: str = "output") -> argparse.ArgumentParser:
     """``--lang zh|en``."""
     p = _parent()
-    p.add_argument("--lang", choices=["zh", "en"], default="zh",
-                   help=f"language of the {what}: zh 简体中文 (default) or en")
+    p.add_argument(
+        "--lang", choices=["zh", "en"], default="zh", help=f"language of the {what}: zh 简体中文 (default) or en"
+    )
     return p
 
 

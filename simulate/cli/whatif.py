@@ -4,6 +4,7 @@
 Every one takes ``--set PATH=VALUE`` / ``--set-file SHEET`` overrides and ``--json``; a user's
 mistake is one line on stderr and exit code 2 (``SimulateError``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,6 @@ from ..analysis import (
     EXTRAPOLATION_RULE,
     EXTRAPOLATION_RULE_ZH,
     column_label,
-    value_text,
     compare,
     expected_value,
     monte_carlo,
@@ -28,6 +28,7 @@ from ..analysis import (
     relabel,
     solve,
     sweep,
+    value_text,
 )
 from ..errors import SimulateError
 from ..money import amount, yuan_text
@@ -71,9 +72,16 @@ def _compare_reports(args: argparse.Namespace) -> int:
     # BASE again with --set is a one-change what-if: its report says so in words
     same = [Path(r).resolve() == Path(args.baseline).resolve() for r in args.reforms]
     if len(args.reforms) == 1:
-        run = report(args.reforms[0], out, overrides=changes, seed=args.seed, size=args.size,
-                     population=args.population, lang=args.lang,
-                     baseline=None if same[0] and changes else args.baseline)
+        run = report(
+            args.reforms[0],
+            out,
+            overrides=changes,
+            seed=args.seed,
+            size=args.size,
+            population=args.population,
+            lang=args.lang,
+            baseline=None if same[0] and changes else args.baseline,
+        )
         print(f"comparison report written to {run.out_dir}: " + ", ".join(run.artifacts))
         if run.pdf_skipped:
             print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
@@ -82,9 +90,16 @@ def _compare_reports(args: argparse.Namespace) -> int:
     if len(set(ids)) != len(ids):
         raise SimulateError("REFORM", "two reforms have the same scenario id; give one --out per comparison")
     for reform, rid, again in zip(args.reforms, ids, same):
-        run = report(reform, out / rid, overrides=changes, seed=args.seed, size=args.size,
-                     population=args.population, lang=args.lang,
-                     baseline=None if again and changes else args.baseline)
+        run = report(
+            reform,
+            out / rid,
+            overrides=changes,
+            seed=args.seed,
+            size=args.size,
+            population=args.population,
+            lang=args.lang,
+            baseline=None if again and changes else args.baseline,
+        )
         print(f"comparison report written to {run.out_dir}")
     return 0
 
@@ -92,23 +107,33 @@ def _compare_reports(args: argparse.Namespace) -> int:
 def compare_cmd(args: argparse.Namespace) -> int:
     if args.out:
         return _compare_reports(args)
-    c = compare(args.baseline, args.reforms, population=args.population, size=args.size, seed=args.seed,
-                reform_overrides=overrides(args))
+    c = compare(
+        args.baseline,
+        args.reforms,
+        population=args.population,
+        size=args.size,
+        seed=args.seed,
+        reform_overrides=overrides(args),
+    )
     if args.json:
         print_json(c.to_json())
         return 0
     zh = args.lang == "zh"
     b = c.baseline
     legend = c.legend(args.lang)
-    print(legend[0] + (f"；人数 {b.persons:,}，参保 {b.enrolled:,}" if zh else
-                       f": persons {b.persons:,}, enrolled {b.enrolled:,}"))
+    print(
+        legend[0]
+        + (f"；人数 {b.persons:,}，参保 {b.enrolled:,}" if zh else f": persons {b.persons:,}, enrolled {b.enrolled:,}")
+    )
     for line, r in zip(legend[1:], c.reforms):
         d = r.enrolled - b.enrolled
         print(line + (f"；参保 {r.enrolled:,}（{d:+,}）" if zh else f": enrolled {r.enrolled:,} ({d:+,})"))
     short = {name: (f"方案{i + 1}" if zh else f"reform {i + 1}") for i, name in enumerate(c.names)}
-    for title, frame in ((("按资金来源", "By funding source"), c.by_source(args.lang)),
-                         (("按资助档次", "By tier"), c.by_tier(args.lang)),
-                         (("按村（社区）", "By village"), c.by_village(args.lang))):
+    for title, frame in (
+        (("按资金来源", "By funding source"), c.by_source(args.lang)),
+        (("按资助档次", "By tier"), c.by_tier(args.lang)),
+        (("按村（社区）", "By village"), c.by_village(args.lang)),
+    ):
         print()
         print(title[0 if zh else 1])
         shown = frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns])
@@ -128,15 +153,25 @@ def sweep_table(args: argparse.Namespace) -> int:
     values = parse_values(args.values, args.range_)
     sc = load(args)
     frame = sweep(sc, args.param, values, population=args.population, size=args.size, seed=args.seed)
-    if args.chart:   # written aside and moved in; never over a file simulate did not write
+    if args.chart:  # written aside and moved in; never over a file simulate did not write
         if not args.chart.lower().endswith(".png"):
-            raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, "
-                                           f"not {args.chart!r}")
-        publish_file(args.chart, lambda tmp: sweep_chart(frame, tmp, lang=args.lang),
-                     is_ours=png_by_simulate, command="sweep-table")
+            raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, not {args.chart!r}")
+        publish_file(
+            args.chart,
+            lambda tmp: sweep_chart(frame, tmp, lang=args.lang),
+            is_ours=png_by_simulate,
+            command="sweep-table",
+        )
     if args.json:
-        print_json({"scenario": sc.id, "param": args.param, "unit": "yuan", "rows": _records(frame),
-                     **({"chart": args.chart} if args.chart else {})})
+        print_json(
+            {
+                "scenario": sc.id,
+                "param": args.param,
+                "unit": "yuan",
+                "rows": _records(frame),
+                **({"chart": args.chart} if args.chart else {}),
+            }
+        )
         return 0
     zh = args.lang == "zh"
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
@@ -144,7 +179,9 @@ def sweep_table(args: argparse.Namespace) -> int:
     # the parameter column: its readable name, values as written (never shown as a percentage)
     shown[args.param] = [value_text(v) for v in shown[args.param]]
     shown = shown.rename(columns={args.param: param_label(args.param, args.lang, sc)})
-    print(f"{sc.policy.title.get(args.lang)}" + ("：各资金来源支出（元）" if zh else ": outlay by funding source (yuan)"))
+    print(
+        f"{sc.policy.title.get(args.lang)}" + ("：各资金来源支出（元）" if zh else ": outlay by funding source (yuan)")
+    )
     print(_text(relabel(shown, args.lang), args.lang))
     if args.chart:
         print(("图表：" if zh else "chart: ") + args.chart)
@@ -156,19 +193,33 @@ def sweep_table(args: argparse.Namespace) -> int:
 
 def solve_cmd(args: argparse.Namespace) -> int:
     sc = load(args)
-    r = solve(sc, args.param, args.source, args.budget, args.lo, args.hi, step=args.step,
-              population=args.population, size=args.size, seed=args.seed)
+    r = solve(
+        sc,
+        args.param,
+        args.source,
+        args.budget,
+        args.lo,
+        args.hi,
+        step=args.step,
+        population=args.population,
+        size=args.size,
+        seed=args.seed,
+    )
     if args.json:
         print_json(r.to_json())
         return 0
     name = param_label(r.param, args.lang, sc)
     src = column_label(r.source, args.lang)
     if args.lang == "zh":
-        print(f"{name} = {r.value}：{src} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
-              f"（{name} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）")
+        print(
+            f"{name} = {r.value}：{src} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
+            f"（{name} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）"
+        )
     else:
-        print(f"{name} = {r.value}: {src} pays {yuan_text(r.outlay_fen)} yuan <= budget "
-              f"{yuan_text(r.budget_fen)} yuan (at {r.next_value} it would pay {yuan_text(r.next_outlay_fen)} yuan)")
+        print(
+            f"{name} = {r.value}: {src} pays {yuan_text(r.outlay_fen)} yuan <= budget "
+            f"{yuan_text(r.budget_fen)} yuan (at {r.next_value} it would pay {yuan_text(r.next_outlay_fen)} yuan)"
+        )
     return 0
 
 
@@ -193,27 +244,48 @@ def montecarlo(args: argparse.Namespace) -> int:
     used = frame.attrs["rates"]
     defaults = frame.attrs["rate_defaults"]
     if args.json:
-        print_json({"scenario": sc.id, "draws": args.draws, "seed": args.seed, "size": frame.attrs["size"],
-                     "rates": {k: [round(lo, 10), round(hi, 10)] for k, (lo, hi) in used.items()},
-                     "rate_defaults": {k: None if v is None else round(v, 10) for k, v in defaults.items()},
-                     "summary": {k: {c: _clean(v) for c, v in row.items()}
-                                 for k, row in frame.to_dict(orient="index").items()}})
+        print_json(
+            {
+                "scenario": sc.id,
+                "draws": args.draws,
+                "seed": args.seed,
+                "size": frame.attrs["size"],
+                "rates": {k: [round(lo, 10), round(hi, 10)] for k, (lo, hi) in used.items()},
+                "rate_defaults": {k: None if v is None else round(v, 10) for k, v in defaults.items()},
+                "summary": {
+                    k: {c: _clean(v) for c, v in row.items()} for k, row in frame.to_dict(orient="index").items()
+                },
+            }
+        )
         return 0
     zh = args.lang == "zh"
     title = sc.policy.title.get(args.lang)
     n = frame.attrs["size"]
-    print(f"{title}：蒙特卡洛模拟，{args.draws} 次抽样，每次 {n:,} 人（种子 {args.seed}）" if zh else
-          f"{title}: Monte Carlo, {args.draws} draws of {n:,} persons (seed {args.seed})")
+    print(
+        f"{title}：蒙特卡洛模拟，{args.draws} 次抽样，每次 {n:,} 人（种子 {args.seed}）"
+        if zh
+        else f"{title}: Monte Carlo, {args.draws} draws of {n:,} persons (seed {args.seed})"
+    )
     if used:
-        print("不确定参数（每次抽样在区间内均匀取值）：" if zh else "Uncertain rates (each draw takes them uniformly from):")
+        print(
+            "不确定参数（每次抽样在区间内均匀取值）："
+            if zh
+            else "Uncertain rates (each draw takes them uniformly from):"
+        )
         for k, (lo, hi) in used.items():
             d = defaults.get(k)
             dflt = "" if d is None else (f"（默认 {_share_text(d)}）" if zh else f" (default {_share_text(d)})")
-            print(f"  {rate_label(k, args.lang)}：{_share_text(lo)}–{_share_text(hi)}{dflt}" if zh else
-                  f"  {rate_label(k, args.lang)}: {_share_text(lo)}–{_share_text(hi)}{dflt}")
+            print(
+                f"  {rate_label(k, args.lang)}：{_share_text(lo)}–{_share_text(hi)}{dflt}"
+                if zh
+                else f"  {rate_label(k, args.lang)}: {_share_text(lo)}–{_share_text(hi)}{dflt}"
+            )
     else:
-        print("不确定参数：无（各次抽样只差在抽到的人，比率均为默认值）" if zh else
-              "Uncertain rates: none (draws differ only in the persons drawn; every rate at its default)")
+        print(
+            "不确定参数：无（各次抽样只差在抽到的人，比率均为默认值）"
+            if zh
+            else "Uncertain rates: none (draws differ only in the persons drawn; every rate at its default)"
+        )
     shown = frame.reset_index()
     shown["item"] = [_item_label(k, args.lang) for k in shown["item"]]
     units = {"yuan": ("元", "yuan"), "persons": ("人", "persons")}
@@ -231,15 +303,21 @@ def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, wh
     cost, within that rounding; ConservationError (a bug of ours, exit 3) otherwise."""
     want = enrolled * cost_yuan
     if abs(paid - want) > 0.01 * terms + 1e-9 * abs(want):
-        raise ConservationError(f"{what}: outlays add up to {amount(paid)} yuan, the enrollments "
-                                f"cost {amount(want)} yuan")
+        raise ConservationError(
+            f"{what}: outlays add up to {amount(paid)} yuan, the enrollments cost {amount(want)} yuan"
+        )
 
 
 def _check_expected(sc, ev: dict) -> None:
     """``expected`` checks its totals before it prints them."""
     cost = (sc.policy.contribution.personal + sc.policy.contribution.fiscal_subsidy) / 100
-    _check_totals(sum(ev["by_source"].values()) + ev["fiscal_subsidy"], ev["enrolled"], cost,
-                  len(ev["by_source"]) + 1, "expected values")
+    _check_totals(
+        sum(ev["by_source"].values()) + ev["fiscal_subsidy"],
+        ev["enrolled"],
+        cost,
+        len(ev["by_source"]) + 1,
+        "expected values",
+    )
 
 
 def expected(args: argparse.Namespace) -> int:
@@ -251,9 +329,16 @@ def expected(args: argparse.Namespace) -> int:
         return 0
     zh = args.lang == "zh"
     colon = "：" if zh else ": "
-    print(f"{sc.policy.title.get(args.lang)}：期望值（不抽样）" if zh else f"{sc.policy.title.get(args.lang)}: expected values (no sampling)")
-    print((f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}" if zh else
-           f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"))
+    print(
+        f"{sc.policy.title.get(args.lang)}：期望值（不抽样）"
+        if zh
+        else f"{sc.policy.title.get(args.lang)}: expected values (no sampling)"
+    )
+    print(
+        f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}"
+        if zh
+        else f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"
+    )
     for k, v in ev["by_source"].items():
         print(f"  {column_label(k, args.lang)}{colon}{amount(v)}")
     print(f"  {column_label('fiscal_subsidy', args.lang)}{colon}{amount(ev['fiscal_subsidy'])}")
@@ -266,27 +351,53 @@ def expected(args: argparse.Namespace) -> int:
 
 def multiyear(args: argparse.Namespace) -> int:
     sc = load(args)
-    frame = multi_year(sc, years=args.years, drift={"ageing": args.ageing, "out_migration": args.out_migration},
-                       size=args.size, seed=args.seed, method=args.method)
-    for row in frame.to_dict(orient="records"):   # each year adds up before anything prints
-        _check_totals(sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"], row["enrolled"],
-                      float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]), len(SOURCE_IDS) + 1,
-                      f"year {row['year']}")
+    frame = multi_year(
+        sc,
+        years=args.years,
+        drift={"ageing": args.ageing, "out_migration": args.out_migration},
+        size=args.size,
+        seed=args.seed,
+        method=args.method,
+    )
+    for row in frame.to_dict(orient="records"):  # each year adds up before anything prints
+        _check_totals(
+            sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"],
+            row["enrolled"],
+            float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]),
+            len(SOURCE_IDS) + 1,
+            f"year {row['year']}",
+        )
     if args.json:
-        print_json({"scenario": sc.id, "unit": "yuan", "method": args.method,
-                     "drift": {"ageing": args.ageing, "out_migration": args.out_migration},
-                     "extrapolation_rule": EXTRAPOLATION_RULE, "rows": _records(frame)})
+        print_json(
+            {
+                "scenario": sc.id,
+                "unit": "yuan",
+                "method": args.method,
+                "drift": {"ageing": args.ageing, "out_migration": args.out_migration},
+                "extrapolation_rule": EXTRAPOLATION_RULE,
+                "rows": _records(frame),
+            }
+        )
         return 0
     zh = args.lang == "zh"
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
     shown = frame[keep].copy()
     shown["year"] = shown["year"].astype(str)
-    how = ("期望值（不抽样）" if zh else "expected values (no sampling)") if args.method == "expected" else (
-        "模拟" if zh else "simulated")
-    print(f"{sc.policy.title.get(args.lang)}：今后 {args.years} 年各资金来源支出（元，{how}）" if zh else
-          f"{sc.policy.title.get(args.lang)}: outlay by funding source over {args.years} years (yuan, {how})")
+    how = (
+        ("期望值（不抽样）" if zh else "expected values (no sampling)")
+        if args.method == "expected"
+        else ("模拟" if zh else "simulated")
+    )
+    print(
+        f"{sc.policy.title.get(args.lang)}：今后 {args.years} 年各资金来源支出（元，{how}）"
+        if zh
+        else f"{sc.policy.title.get(args.lang)}: outlay by funding source over {args.years} years (yuan, {how})"
+    )
     print(_text(relabel(shown, args.lang), args.lang))
     if frame["extrapolated"].any():
-        print("注：" + EXTRAPOLATION_RULE_ZH if zh else
-              "Note: extrapolated standards are an assumption: " + EXTRAPOLATION_RULE)
+        print(
+            "注：" + EXTRAPOLATION_RULE_ZH
+            if zh
+            else "Note: extrapolated standards are an assumption: " + EXTRAPOLATION_RULE
+        )
     return 0

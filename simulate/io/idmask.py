@@ -4,6 +4,7 @@ Anything that leaves the program outside the payment lists (a cell, a file name,
 an error line) goes through :func:`mask_ids_in_text`; the leak scan uses :func:`find_ids`
 with ``strict=True``. Validation of one number lives in :mod:`simulate.io.idnumber`.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -41,8 +42,7 @@ def _plausible_birth(yyyymmdd: str) -> bool:
     """A real calendar date between 1880 and 2100 (the birth date of a living person's ID)."""
     try:
         year = int(yyyymmdd[:4])
-        return 1880 <= year <= 2100 and bool(datetime.date(year, int(yyyymmdd[4:6]),
-                                                              int(yyyymmdd[6:8])))
+        return 1880 <= year <= 2100 and bool(datetime.date(year, int(yyyymmdd[4:6]), int(yyyymmdd[6:8])))
     except ValueError:
         return False
 
@@ -62,7 +62,8 @@ def _looks_like_id(number: str) -> bool:
     code and a real birth date (a mistyped or old number is still a person's number)."""
     if len(number) == 18:
         return _passes_check(number) or (
-            number[:17].isdigit() and _plausible_region(number) and _plausible_birth(number[6:14]))
+            number[:17].isdigit() and _plausible_region(number) and _plausible_birth(number[6:14])
+        )
     if len(number) == 15 and number.isdigit():
         return _plausible_region(number) and _plausible_birth("19" + number[6:12])
     return False
@@ -80,8 +81,7 @@ class IdSpan:
     checked: bool
 
     def __repr__(self) -> str:
-        return (f"IdSpan(start={self.start}, end={self.end}, masked={mask_id(self.number)!r}, "
-                f"checked={self.checked})")
+        return f"IdSpan(start={self.start}, end={self.end}, masked={mask_id(self.number)!r}, checked={self.checked})"
 
 
 def _written_as_id(lengths: list[int]) -> bool:
@@ -97,8 +97,9 @@ def _run_windows(run: re.Match[str]) -> list[tuple[int, int, str, bool]]:
     """(start, end, ASCII number, one group) for every group-aligned window of 15 or 18
     characters of a run that is written as an ID (:func:`_written_as_id`), and every single
     group of 14 or more digits (with an X right after it)."""
-    groups = [(m.start() + run.start(), m.end() + run.start(), _ascii_digits(m.group()))
-              for m in _GROUP.finditer(run.group())]
+    groups = [
+        (m.start() + run.start(), m.end() + run.start(), _ascii_digits(m.group())) for m in _GROUP.finditer(run.group())
+    ]
     x_end = run.end() if run.group()[-1] in _X_CHARS else None
     out: list[tuple[int, int, str, bool]] = []
     for i, (start, _, _) in enumerate(groups):
@@ -139,27 +140,31 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
     """
     spans: list[tuple[int, int, str]] = []
     for run in _RUN.finditer(text):
-        if run.end() - run.start() < 14:   # fewer than 14 digits: most runs (a year, a count)
+        if run.end() - run.start() < 14:  # fewer than 14 digits: most runs (a year, a count)
             continue
         for start, end, number, whole_group in _run_windows(run):
             if not strict:
                 # the digits after a decimal point are a fraction, not an ID, unless they look like one
-                fraction = bool(_DECIMAL_BEFORE.search(text[max(0, start - 2):start]))
+                fraction = bool(_DECIMAL_BEFORE.search(text[max(0, start - 2) : start]))
                 if (whole_group and len(number) >= 14 and not fraction) or _looks_like_id(number):
                     spans.append((start, end, number))
                 continue
-            decimal = bool(_DECIMAL_BEFORE.search(text[max(0, start - 2):start])
-                           or _DECIMAL_AFTER.match(text[end:end + 2]))
-            if len(number) == 18 and _passes_check(number) and (whole_group or (
-                    _plausible_region(number) and _plausible_birth(number[6:14]))) and not decimal:
+            decimal = bool(
+                _DECIMAL_BEFORE.search(text[max(0, start - 2) : start]) or _DECIMAL_AFTER.match(text[end : end + 2])
+            )
+            if (
+                len(number) == 18
+                and _passes_check(number)
+                and (whole_group or (_plausible_region(number) and _plausible_birth(number[6:14])))
+                and not decimal
+            ):
                 spans.append((start, end, number))
             elif whole_group and len(number) == 15 and _looks_like_id(number) and not decimal:
-                spans.append((start, end, number))   # an old number: no check digit to pass
+                spans.append((start, end, number))  # an old number: no check digit to pass
             elif whole_group and len(number) > 18:
                 for k in range(len(number) - 17):
-                    window = number[k:k + 18]
-                    if _passes_check(window) and _plausible_region(window) \
-                            and _plausible_birth(window[6:14]):
+                    window = number[k : k + 18]
+                    if _passes_check(window) and _plausible_region(window) and _plausible_birth(window[6:14]):
                         spans.append((start, end, window))
                         break
     spans.sort()
@@ -169,7 +174,7 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
             last = merged[-1]
             if end > last[1]:
                 last[1] = end
-                last[2] = _ascii_digits(SEPARATORS.sub("", text[last[0]:end]))
+                last[2] = _ascii_digits(SEPARATORS.sub("", text[last[0] : end]))
             continue
         merged.append([start, end, number])
     return [IdSpan(s, e, n, _passes_check(n)) for s, e, n in merged]
@@ -185,11 +190,11 @@ def mask_ids_in_text(text: str) -> str:
     """
     if not isinstance(text, str):
         text = str(text)
-    if len(text) < 14:   # too short to hold 14 digits: most cells
+    if len(text) < 14:  # too short to hold 14 digits: most cells
         return text
     spans = find_ids(text)
     for span in reversed(spans):
-        text = text[:span.start] + mask_id(span.number) + text[span.end:]
+        text = text[: span.start] + mask_id(span.number) + text[span.end :]
     return text
 
 
@@ -204,12 +209,15 @@ def mask_ids_deep(value: Any) -> Any:
         for key, item in value.items():
             masked = mask_ids_deep(key)
             n = 1
-            while masked in out:   # two keys that differ only in a hidden number: keep both
+            while masked in out:  # two keys that differ only in a hidden number: keep both
                 n += 1
                 masked = f"{mask_ids_deep(key)} ({n})"
             out[masked] = mask_ids_deep(item)
         return out
     if isinstance(value, (list, tuple)):
-        return type(value)(mask_ids_deep(v) for v in value) if isinstance(value, list) \
+        return (
+            type(value)(mask_ids_deep(v) for v in value)
+            if isinstance(value, list)
             else tuple(mask_ids_deep(v) for v in value)
+        )
     return value

@@ -20,6 +20,7 @@ report, a log or an error message shows a *masked* number (:func:`mask_id`): the
 digits (the region), 8 stars, the last 4. Error reasons never contain the number at all.
 Finding and masking numbers inside free text is :mod:`simulate.io.idmask`.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -56,15 +57,45 @@ _CHECK_CHARS = "10X98765432"
 #: 71/81/82/83 are Taiwan, Hong Kong and Macao (residence permits use 81/82/83).
 #: Numbers starting with 9 followed by a province code are the 2023 foreigners' permanent
 #: residence cards, which use the same GB 11643 layout and check digit.
-PROVINCE_CODES = frozenset({
-    "11", "12", "13", "14", "15",
-    "21", "22", "23",
-    "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46",
-    "50", "51", "52", "53", "54",
-    "61", "62", "63", "64", "65",
-    "71", "81", "82", "83",
-})
+PROVINCE_CODES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    }
+)
 
 #: A spreadsheet number (an IEEE double) keeps at most 15 significant decimal digits safely.
 _MAX_NUMERIC_DIGITS = 15
@@ -76,8 +107,9 @@ _ID18 = re.compile(r"^[0-9]{17}[0-9X]$")
 _ID15 = re.compile(r"^[0-9]{15}$")
 
 #: Characters people put between digit groups of an ID number (after no NFKC: raw text).
-SEPARATOR_CHARS = (" \t\u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff"
-              "\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d_\uff3f")
+SEPARATOR_CHARS = (
+    " \t\u00a0\u1680\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff\\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d_\uff3f"
+)
 SEPARATORS = re.compile(f"[{SEPARATOR_CHARS}]+")
 
 
@@ -128,9 +160,11 @@ class IdInfo:
         return age_on(self.birth_date, when)
 
     def __repr__(self) -> str:
-        return (f"IdInfo(masked={self.masked!r}, birth_date={self.birth_date!r}, "
-                f"sex={self.sex!r}, region={self.region!r}, age={self.age}, "
-                f"as_of={self.as_of!r}, converted_from_15={self.converted_from_15})")
+        return (
+            f"IdInfo(masked={self.masked!r}, birth_date={self.birth_date!r}, "
+            f"sex={self.sex!r}, region={self.region!r}, age={self.age}, "
+            f"as_of={self.as_of!r}, converted_from_15={self.converted_from_15})"
+        )
 
     __str__ = __repr__
 
@@ -197,18 +231,20 @@ def _from_number(value: numbers.Real) -> str:
     if math.isnan(as_float):
         raise IdNumberError("empty ID number", "身份证号为空")
     if math.isinf(as_float) or as_float < 0:
-        raise IdNumberError("not an ID number (numeric cell that is not a whole positive number)",
-                            "不是身份证号（数值单元格不是正整数）")
+        raise IdNumberError(
+            "not an ID number (numeric cell that is not a whole positive number)",
+            "不是身份证号（数值单元格不是正整数）",
+        )
     if not as_float.is_integer():
-        raise IdNumberError("not an ID number (numeric cell with a fraction)",
-                            "不是身份证号（数值单元格带小数）")
-    if as_float >= 10 ** _MAX_NUMERIC_DIGITS:
+        raise IdNumberError("not an ID number (numeric cell with a fraction)", "不是身份证号（数值单元格带小数）")
+    if as_float >= 10**_MAX_NUMERIC_DIGITS:
         raise IdNumberError(
             "ID stored as a number: a spreadsheet number keeps only 15 significant digits, "
             "so the last digits of this 18-digit ID are lost and cannot be recovered "
             "(format the ID column as text and re-enter the numbers)",
             "身份证号以数字格式保存：电子表格的数字只保留15位有效数字，这个18位身份证号的末几位"
-            "已丢失，无法恢复（请将身份证号列设为文本格式后重新录入）")
+            "已丢失，无法恢复（请将身份证号列设为文本格式后重新录入）",
+        )
     return str(int(as_float))
 
 
@@ -235,7 +271,8 @@ def _digits_of(text: object) -> tuple[str, bool]:
             "spreadsheet, which keeps only 15 significant digits, so the last digits are lost "
             "(format the ID column as text and re-export)",
             "身份证号为科学计数法（如 4.3E+17）：该列在电子表格中为数字格式，只保留15位有效数字，"
-            "末几位已丢失（请将身份证号列设为文本格式后重新导出）")
+            "末几位已丢失（请将身份证号列设为文本格式后重新导出）",
+        )
     decimal = _DECIMAL_ZERO.match(digits)
     if decimal:
         digits = decimal.group(1)
@@ -250,12 +287,14 @@ def _to_18(digits: str, from_number: bool) -> tuple[str, bool]:
         is_final_x = char == "X" and position == len(digits) == 18
         if not ("0" <= char <= "9" or is_final_x):
             shown = char if char.isprintable() else repr(char)
-            raise IdNumberError(f"non-digit character {shown!r} at position {position}",
-                                f"第{position}位是非数字字符 {shown!r}")
+            raise IdNumberError(
+                f"non-digit character {shown!r} at position {position}", f"第{position}位是非数字字符 {shown!r}"
+            )
     if len(digits) not in (15, 18):
         raise IdNumberError(
             f"bad length: {len(digits)} characters (an ID number has 18, or 15 for an old number)",
-            f"位数错误：{len(digits)}位（身份证号应为18位，旧号码为15位）")
+            f"位数错误：{len(digits)}位（身份证号应为18位，旧号码为15位）",
+        )
 
     converted = len(digits) == 15
     if converted:
@@ -264,13 +303,17 @@ def _to_18(digits: str, from_number: bool) -> tuple[str, bool]:
         number = digits
         expected = check_digit(number[:17])
         if number[17] != expected:
-            hint = ("; the ID was stored as a number, so a spreadsheet may have dropped its last "
-                    "digits" if from_number else "")
+            hint = (
+                "; the ID was stored as a number, so a spreadsheet may have dropped its last digits"
+                if from_number
+                else ""
+            )
             hint_zh = "；该身份证号以数字格式保存，电子表格可能丢失了末几位" if from_number else ""
             raise IdNumberError(
                 f"bad check digit: expected {expected}, found {number[17]} "
                 f"(a digit was mistyped or the number is made up){hint}",
-                f"校验码错误：应为 {expected}，实为 {number[17]}（有数字录入错误或号码为编造）{hint_zh}")
+                f"校验码错误：应为 {expected}，实为 {number[17]}（有数字录入错误或号码为编造）{hint_zh}",
+            )
     return number, converted
 
 
@@ -301,27 +344,31 @@ def validate_id(text: str | int | float, *, as_of: datetime.date) -> IdInfo:
 
     foreigner = number[0] == "9" and number[1:3] in PROVINCE_CODES
     if number[:2] not in PROVINCE_CODES and not foreigner:
-        raise IdNumberError(f"unknown province code {number[:2]} in the first two digits",
-                            f"前两位省级代码 {number[:2]} 不存在")
+        raise IdNumberError(
+            f"unknown province code {number[:2]} in the first two digits", f"前两位省级代码 {number[:2]} 不存在"
+        )
     birth = _birth_date(number[6:14])
     if birth > as_of:
-        raise IdNumberError(f"birth date after the as-of date {as_of.isoformat()}",
-                            f"出生日期晚于年龄计算基准日 {as_of.isoformat()}")
+        raise IdNumberError(
+            f"birth date after the as-of date {as_of.isoformat()}", f"出生日期晚于年龄计算基准日 {as_of.isoformat()}"
+        )
     age = age_on(birth, as_of)
     if age > MAX_AGE:
-        raise IdNumberError(f"implausible age {age} (over {MAX_AGE}) on {as_of.isoformat()}",
-                            f"年龄 {age} 岁不合理（超过 {MAX_AGE} 岁，按 {as_of.isoformat()} 计算）")
+        raise IdNumberError(
+            f"implausible age {age} (over {MAX_AGE}) on {as_of.isoformat()}",
+            f"年龄 {age} 岁不合理（超过 {MAX_AGE} 岁，按 {as_of.isoformat()} 计算）",
+        )
     sex: Literal["F", "M"] = "M" if int(number[16]) % 2 else "F"
-    return IdInfo(number=number, birth_date=birth, sex=sex, region=number[:6], age=age,
-                  as_of=as_of, converted_from_15=converted)
+    return IdInfo(
+        number=number, birth_date=birth, sex=sex, region=number[:6], age=age, as_of=as_of, converted_from_15=converted
+    )
 
 
 def _birth_date(yyyymmdd: str) -> datetime.date:
     """Birth date from the 8 date digits; the reason names the bad part, not the date."""
     year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:])
     if not 1 <= month <= 12:
-        raise IdNumberError(f"impossible birth date: month {month:02d}",
-                            f"出生日期不存在：月份为 {month:02d}")
+        raise IdNumberError(f"impossible birth date: month {month:02d}", f"出生日期不存在：月份为 {month:02d}")
     if year < 1:
         raise IdNumberError("impossible birth date: year 0000", "出生日期不存在：年份为 0000")
     try:
@@ -330,5 +377,5 @@ def _birth_date(yyyymmdd: str) -> datetime.date:
         raise IdNumberError(
             f"impossible birth date: day {day:02d} does not exist in month {month:02d}"
             + (" of that year" if month == 2 and day == 29 else ""),
-            ("出生日期不存在：" + ("该年" if month == 2 and day == 29 else "")
-             + f"{month}月没有{day}日")) from None
+            ("出生日期不存在：" + ("该年" if month == 2 and day == 29 else "") + f"{month}月没有{day}日"),
+        ) from None

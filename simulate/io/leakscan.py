@@ -18,6 +18,7 @@ in groups with spaces or hyphens, full-width digits, a lowercase x):
 one line, exit 2 through the CLI) naming the file and the masked number, so a leaking
 folder is never moved into place.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -73,8 +74,7 @@ class Leak:
         return f"{self.path}{part}: {self.masked}"
 
 
-def scan_folder(folder: str | os.PathLike[str], *,
-                exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> list[Leak]:
+def scan_folder(folder: str | os.PathLike[str], *, exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> list[Leak]:
     """Every ID number (passing the check digit) in ``folder``: names and contents of all
     files and folders, except the top-level folders named in ``exclude``. Symbolic links
     are reported by name only and never followed."""
@@ -89,22 +89,22 @@ def scan_folder(folder: str | os.PathLike[str], *,
             path = here / name
             rel = path.relative_to(root).as_posix()
             shown = mask_ids_in_text(rel)
-            leaks.extend(Leak(shown, "file name", mask_id(s.number))
-                         for s in find_ids(name, strict=True))
+            leaks.extend(Leak(shown, "file name", mask_id(s.number)) for s in find_ids(name, strict=True))
             if name in filenames and path.is_file() and not path.is_symlink():
                 try:
                     data = path.read_bytes()
                 except OSError as exc:
-                    raise LeakError(shown, f"cannot be read to check for ID numbers "
-                                    f"({exc.strerror or type(exc).__name__}); the output folder "
-                                    "was not published") from None
-                leaks.extend(Leak(shown, part, masked)
-                             for part, masked in _scan_bytes(data, path.name, 0))
+                    raise LeakError(
+                        shown,
+                        f"cannot be read to check for ID numbers "
+                        f"({exc.strerror or type(exc).__name__}); the output folder "
+                        "was not published",
+                    ) from None
+                leaks.extend(Leak(shown, part, masked) for part, masked in _scan_bytes(data, path.name, 0))
     return leaks
 
 
-def refuse_leaks(folder: str | os.PathLike[str], *,
-                 exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> None:
+def refuse_leaks(folder: str | os.PathLike[str], *, exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> None:
     """Raise :class:`LeakError` when :func:`scan_folder` finds an ID number in ``folder``
     (outside ``payment_lists/``): one line naming the first file, the masked number and
     how many were found."""
@@ -113,9 +113,12 @@ def refuse_leaks(folder: str | os.PathLike[str], *,
         first = leaks[0]
         more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
         part = f" [{first.part}]" if first.part else ""
-        raise LeakError(first.path, f"holds a full ID number {first.masked}{part}{more}; full "
-                        f"numbers belong only in a roster bill's {PAYMENT_LISTS}/, so the output "
-                        "folder was not published")
+        raise LeakError(
+            first.path,
+            f"holds a full ID number {first.masked}{part}{more}; full "
+            f"numbers belong only in a roster bill's {PAYMENT_LISTS}/, so the output "
+            "folder was not published",
+        )
 
 
 # --------------------------------------------------------------------------- contents
@@ -185,13 +188,19 @@ def _scan_zip(data: bytes, name: str, depth: int) -> Iterator[tuple[str, str]]:
             if info.is_dir():
                 continue
             if info.file_size > MAX_MEMBER_BYTES:
-                raise LeakError(name, f"member {mask_ids_in_text(info.filename)} is too large "
-                                "to check for ID numbers; the output folder was not published")
+                raise LeakError(
+                    name,
+                    f"member {mask_ids_in_text(info.filename)} is too large "
+                    "to check for ID numbers; the output folder was not published",
+                )
             with archive.open(info) as fh:
                 member = fh.read(MAX_MEMBER_BYTES + 1)
             if len(member) > MAX_MEMBER_BYTES:
-                raise LeakError(name, f"member {mask_ids_in_text(info.filename)} is too large "
-                                "to check for ID numbers; the output folder was not published")
+                raise LeakError(
+                    name,
+                    f"member {mask_ids_in_text(info.filename)} is too large "
+                    "to check for ID numbers; the output folder was not published",
+                )
             for part, masked in _scan_bytes(member, info.filename, depth + 1):
                 yield mask_ids_in_text(info.filename) + (f" {part}" if part else ""), masked
 
@@ -200,8 +209,8 @@ def _scan_png(data: bytes) -> Iterator[tuple[str, str]]:
     """Text chunks of a PNG: tEXt (Latin-1), zTXt (compressed), iTXt (UTF-8, maybe compressed)."""
     pos = len(_PNG_MAGIC)
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         texts: list[str] = []
         try:
@@ -216,8 +225,12 @@ def _scan_png(data: bytes) -> Iterator[tuple[str, str]]:
                 lang, _, rest = rest.partition(b"\0")
                 translated, _, raw = rest.partition(b"\0")
                 raw = _inflate(raw) if compressed else raw
-                texts = [key.decode("latin-1"), lang.decode("latin-1", "replace"),
-                         translated.decode("utf-8", "replace"), raw.decode("utf-8", "replace")]
+                texts = [
+                    key.decode("latin-1"),
+                    lang.decode("latin-1", "replace"),
+                    translated.decode("utf-8", "replace"),
+                    raw.decode("utf-8", "replace"),
+                ]
         except zlib.error:
             texts = [body.decode("latin-1")]
         for chunk_text in texts:
@@ -232,6 +245,7 @@ def _inflate(data: bytes) -> bytes:
     inflater = zlib.decompressobj()
     out = inflater.decompress(data, MAX_MEMBER_BYTES + 1)
     if len(out) > MAX_MEMBER_BYTES:
-        raise LeakError("PNG", "a compressed text chunk is too large to check for ID numbers; "
-                        "the output folder was not published")
+        raise LeakError(
+            "PNG", "a compressed text chunk is too large to check for ID numbers; the output folder was not published"
+        )
     return out

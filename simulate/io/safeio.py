@@ -7,6 +7,7 @@ files), a workbook's limits are set here for :mod:`simulate.io.xlsxguard`, and t
 UTF-16, Big5 and binary files get their own one-line messages. The limits are the
 constants below; docs/limits.md lists them for users.
 """
+
 from __future__ import annotations
 
 import csv
@@ -53,10 +54,10 @@ class TextLimits:
 
     what: str
     max_bytes: int | None
-    max_rows: int | None = None          # data records after the header
+    max_rows: int | None = None  # data records after the header
     max_columns: int = 1_000
     max_line_bytes: int = 1 * MiB
-    max_field_chars: int = 32_767        # Excel's own limit for one cell
+    max_field_chars: int = 32_767  # Excel's own limit for one cell
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,15 @@ class XlsxLimits:
     """Caps for a workbook: the file, its zip members once decompressed, and its sheets."""
 
     what: str
-    max_file_bytes: int            # the .xlsx as stored (compressed)
-    max_member_bytes: int          # one zip member, decompressed
-    max_total_bytes: int           # all members together, decompressed
-    max_rows: int                  # highest row number in any sheet
-    max_columns: int               # highest column number in any sheet
-    max_cells: int                 # cells in one sheet
+    max_file_bytes: int  # the .xlsx as stored (compressed)
+    max_member_bytes: int  # one zip member, decompressed
+    max_total_bytes: int  # all members together, decompressed
+    max_rows: int  # highest row number in any sheet
+    max_columns: int  # highest column number in any sheet
+    max_cells: int  # cells in one sheet
     max_sheets: int = 64
     max_members: int = 10_000
-    max_ratio: int = 100           # decompressed / compressed, for members over 1 MiB
+    max_ratio: int = 100  # decompressed / compressed, for members over 1 MiB
 
 
 #: Scenario files, the files they extend, and roster mappings (``--mapping``): YAML, a few KiB.
@@ -94,20 +95,36 @@ MAX_VILLAGES = 65_535
 
 #: Rosters as workbooks: read in full mode (merged cells are needed), where openpyxl holds
 #: about 450 bytes per cell: 2 million cells is about 1 GB (a county's roster: 100,000 cells).
-ROSTER_XLSX = XlsxLimits("roster workbook", max_file_bytes=64 * MiB, max_member_bytes=128 * MiB,
-                         max_total_bytes=256 * MiB, max_rows=200_000, max_columns=256,
-                         max_cells=2_000_000)
+ROSTER_XLSX = XlsxLimits(
+    "roster workbook",
+    max_file_bytes=64 * MiB,
+    max_member_bytes=128 * MiB,
+    max_total_bytes=256 * MiB,
+    max_rows=200_000,
+    max_columns=256,
+    max_cells=2_000_000,
+)
 #: ``--set-file`` as a workbook: a short list of (parameter path, value) rows.
-OVERRIDE_XLSX = XlsxLimits("--set-file workbook", max_file_bytes=16 * MiB, max_member_bytes=32 * MiB,
-                           max_total_bytes=64 * MiB, max_rows=10_000, max_columns=256,
-                           max_cells=1_000_000)
+OVERRIDE_XLSX = XlsxLimits(
+    "--set-file workbook",
+    max_file_bytes=16 * MiB,
+    max_member_bytes=32 * MiB,
+    max_total_bytes=64 * MiB,
+    max_rows=10_000,
+    max_columns=256,
+    max_cells=1_000_000,
+)
 
 
 # --------------------------------------------------------------------------- regular files
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
 
 def _not_regular(mode: int) -> str | None:
@@ -137,8 +154,7 @@ def file_problem(path: str | os.PathLike[str]) -> str | None:
         return "not a file name"
 
 
-def open_regular(path: str | os.PathLike[str], where: str | None = None,
-                 error: ErrorType = SimulateError) -> BinaryIO:
+def open_regular(path: str | os.PathLike[str], where: str | None = None, error: ErrorType = SimulateError) -> BinaryIO:
     """Open a user's file for binary reading, refusing anything but a regular file.
 
     Checked with ``stat`` before opening and with ``fstat`` after: the open itself uses
@@ -148,8 +164,13 @@ def open_regular(path: str | os.PathLike[str], where: str | None = None,
     reason = file_problem(path)
     if reason:
         raise error(where, reason)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) \
-        | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     try:
         fd = os.open(path, flags)
     except OSError as exc:
@@ -159,7 +180,7 @@ def open_regular(path: str | os.PathLike[str], where: str | None = None,
         if reason:
             raise error(where, reason)
         if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)   # a regular file: back to ordinary reads
+            os.set_blocking(fd, True)  # a regular file: back to ordinary reads
         return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
@@ -180,8 +201,9 @@ def _read_upto(fh: BinaryIO, n: int, where: str, error: ErrorType) -> bytes:
     return bytes(out)
 
 
-def read_capped(path: str | os.PathLike[str], cap: int, what: str, where: str | None = None,
-                error: ErrorType = SimulateError) -> bytes:
+def read_capped(
+    path: str | os.PathLike[str], cap: int, what: str, where: str | None = None, error: ErrorType = SimulateError
+) -> bytes:
     """The bytes of a regular file, refusing it once more than ``cap`` bytes were read."""
     where = str(path) if where is None else where
     with open_regular(path, where, error) as fh:
@@ -191,8 +213,9 @@ def read_capped(path: str | os.PathLike[str], cap: int, what: str, where: str | 
     return data
 
 
-def read_text(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
-              error: ErrorType = SimulateError) -> str:
+def read_text(
+    path: str | os.PathLike[str], limits: TextLimits, where: str | None = None, error: ErrorType = SimulateError
+) -> str:
     """A small text file (UTF-8 or GBK), capped at ``limits.max_bytes``."""
     where = str(path) if where is None else where
     assert limits.max_bytes is not None
@@ -203,8 +226,9 @@ def read_text(path: str | os.PathLike[str], limits: TextLimits, where: str | Non
 _BLOCK = 256 * KiB
 
 
-def iter_text_lines(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
-                    error: ErrorType = SimulateError) -> Iterator[str]:
+def iter_text_lines(
+    path: str | os.PathLike[str], limits: TextLimits, where: str | None = None, error: ErrorType = SimulateError
+) -> Iterator[str]:
     """Lines (with their ends) of a text file of any size, decoded block by block.
 
     The codec is chosen from the first 256 KiB; a file that is ASCII there and GBK later is
@@ -217,9 +241,9 @@ def iter_text_lines(path: str | os.PathLike[str], limits: TextLimits, where: str
     with open_regular(path, where, error) as fh:
         buf = _read_upto(fh, _BLOCK, where, error)
         enc = sniff_encoding(buf, final=len(buf) < _BLOCK, where=where, error=error)
-        sep = b"\r" if b"\n" not in buf and b"\r" in buf else b"\n"   # old Mac line ends
+        sep = b"\r" if b"\n" not in buf and b"\r" in buf else b"\n"  # old Mac line ends
         sep_text = sep.decode()
-        line = 0           # lines yielded so far
+        line = 0  # lines yielded so far
         first = True
         eof = False
         while not eof:
@@ -227,7 +251,7 @@ def iter_text_lines(path: str | os.PathLike[str], limits: TextLimits, where: str
             eof = not more
             buf += more
             cut = len(buf) if eof else buf.rfind(sep) + 1
-            if cut == 0:   # no line end yet: read on, up to the line limit
+            if cut == 0:  # no line end yet: read on, up to the line limit
                 if len(buf) > max_line:
                     raise error(f"{where}: line {line + 1}", too_long)
                 continue
@@ -244,17 +268,20 @@ def iter_text_lines(path: str | os.PathLike[str], limits: TextLimits, where: str
                 text = chunk.decode(codec)
             except UnicodeDecodeError as exc:
                 bad = line + chunk.count(sep, 0, exc.start) + 1
-                raise error(f"{where}: line {bad}",
-                            f"not {codec.upper()} text like the lines before it "
-                            "(the file mixes encodings): save it again as UTF-8") from None
+                raise error(
+                    f"{where}: line {bad}",
+                    f"not {codec.upper()} text like the lines before it "
+                    "(the file mixes encodings): save it again as UTF-8",
+                ) from None
             first = False
             # StringIO splits in C and keeps line ends, as csv wants (newline="": untranslated)
             yield from io.StringIO(text, newline="")
             line += text.count(sep_text)
 
 
-def csv_rows(lines: Iterable[str], limits: TextLimits, where: str,
-             error: ErrorType = SimulateError) -> Iterator[list[str]]:
+def csv_rows(
+    lines: Iterable[str], limits: TextLimits, where: str, error: ErrorType = SimulateError
+) -> Iterator[list[str]]:
     """``csv.reader`` over ``lines`` with the limits on records, columns and field length.
 
     ``limits.max_rows`` counts non-blank records after the first (the header).
@@ -270,12 +297,16 @@ def csv_rows(lines: Iterable[str], limits: TextLimits, where: str,
                 if max_rows is not None and records > max_rows:
                     raise error(where, f"more than {limits.max_rows:,} rows, the limit for a {limits.what}")
                 if len(row) > max_columns:
-                    raise error(f"{where}: line {reader.line_num}",
-                                f"{len(row):,} columns; a {limits.what} may have at most {max_columns:,}")
+                    raise error(
+                        f"{where}: line {reader.line_num}",
+                        f"{len(row):,} columns; a {limits.what} may have at most {max_columns:,}",
+                    )
                 if max(map(len, row)) > max_field:
                     col = next(i for i, c in enumerate(row) if len(c) > max_field)
-                    raise error(f"{where}: line {reader.line_num}, column {col + 1}",
-                                f"a field of {len(row[col]):,} characters; the limit is {max_field:,}")
+                    raise error(
+                        f"{where}: line {reader.line_num}, column {col + 1}",
+                        f"a field of {len(row[col]):,} characters; the limit is {max_field:,}",
+                    )
             yield row
     except csv.Error as exc:
         reason = str(exc)
@@ -284,8 +315,9 @@ def csv_rows(lines: Iterable[str], limits: TextLimits, where: str,
         raise error(f"{where}: line {reader.line_num}", f"broken CSV ({reason})") from None
 
 
-def read_csv_rows(path: str | os.PathLike[str], limits: TextLimits, where: str | None = None,
-                  error: ErrorType = SimulateError) -> Iterator[list[str]]:
+def read_csv_rows(
+    path: str | os.PathLike[str], limits: TextLimits, where: str | None = None, error: ErrorType = SimulateError
+) -> Iterator[list[str]]:
     """CSV records of a user's file, streamed, with every limit of ``limits`` checked."""
     where = str(path) if where is None else where
     if limits.max_bytes is not None:

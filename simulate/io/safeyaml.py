@@ -11,6 +11,7 @@ amount such as ``380.000000000000001`` is refused for its decimals instead of be
 to 380 by the float; a date that does not exist (``2020-02-30``) stays text for the schema
 to refuse with its field, and so does a number longer than ``numtext.MAX_DIGITS`` digits.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -38,7 +39,7 @@ class YamlFloat(float):
         obj.text = text
         return obj
 
-    def __reduce__(self):   # copy, deepcopy and pickle (worker processes) keep the text
+    def __reduce__(self):  # copy, deepcopy and pickle (worker processes) keep the text
         return (YamlFloat, (self.text,))
 
 
@@ -53,8 +54,9 @@ class _NoAliasLoader(yaml.SafeLoader):
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, "aliases (*name) are not allowed in scenario files",
-                                       event.start_mark)
+            raise yaml.MarkedYAMLError(
+                None, None, "aliases (*name) are not allowed in scenario files", event.start_mark
+            )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
@@ -67,8 +69,9 @@ class _NoAliasLoader(yaml.SafeLoader):
             except TypeError:
                 continue
             if key in seen:
-                raise yaml.MarkedYAMLError(None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})",
-                                           key_node.start_mark)
+                raise yaml.MarkedYAMLError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key] + 1})", key_node.start_mark
+                )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
@@ -76,26 +79,26 @@ class _NoAliasLoader(yaml.SafeLoader):
         # decimal only (the resolver below matches nothing else): leading zeros are not octal
         text = self.construct_scalar(node)
         if sum(c.isdigit() for c in text) > MAX_DIGITS:
-            return text   # 5,000 digits: text, which the schema refuses naming its field
-        if not re.fullmatch(r"[-+]?[0-9]+", text, re.ASCII):   # an explicit !!int 0x10
-            raise yaml.MarkedYAMLError(None, None, f"{shorten(text)!r} is not a whole number in decimal digits",
-                                       node.start_mark)
+            return text  # 5,000 digits: text, which the schema refuses naming its field
+        if not re.fullmatch(r"[-+]?[0-9]+", text, re.ASCII):  # an explicit !!int 0x10
+            raise yaml.MarkedYAMLError(
+                None, None, f"{shorten(text)!r} is not a whole number in decimal digits", node.start_mark
+            )
         return int(text)
 
     def construct_yaml_float(self, node):  # type: ignore[override]
         text = self.construct_scalar(node)
         if sum(c.isdigit() for c in text) > MAX_DIGITS:
-            return text   # as for ints: the schema refuses it naming its field
+            return text  # as for ints: the schema refuses it naming its field
         try:
             return YamlFloat(text)
-        except ValueError:   # an explicit !!float with text that is no number
-            raise yaml.MarkedYAMLError(None, None, f"{shorten(text)!r} is not a number",
-                                       node.start_mark) from None
+        except ValueError:  # an explicit !!float with text that is no number
+            raise yaml.MarkedYAMLError(None, None, f"{shorten(text)!r} is not a number", node.start_mark) from None
 
     def construct_yaml_timestamp(self, node):  # type: ignore[override]
         try:
             return super().construct_yaml_timestamp(node)
-        except ValueError:   # 2020-02-30: left as text, refused by the schema with its field
+        except ValueError:  # 2020-02-30: left as text, refused by the schema with its field
             return self.construct_scalar(node)
 
 
@@ -103,11 +106,17 @@ class _NoAliasLoader(yaml.SafeLoader):
 # every implicit resolver but int and float, then add decimal-only ones
 _NoAliasLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 _NoAliasLoader.add_implicit_resolver(_INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
 _NoAliasLoader.add_implicit_resolver(
-    _FLOAT, re.compile(r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
-                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
+    _FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
+)
 _NoAliasLoader.add_constructor(_INT, _NoAliasLoader.construct_yaml_int)
 _NoAliasLoader.add_constructor(_FLOAT, _NoAliasLoader.construct_yaml_float)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp)

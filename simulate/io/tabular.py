@@ -6,6 +6,7 @@ format is one function here (DESIGN.md "Interfaces": the population CSV columns)
 and workbook cells are written as the CSV would hold them: whole numbers without ``.0``,
 booleans as 1/0, empty cells as "".
 """
+
 from __future__ import annotations
 
 import datetime
@@ -25,10 +26,15 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 #: A population workbook: one sheet of person rows (openpyxl streams it in read-only mode).
-POPULATION_XLSX = safeio.XlsxLimits("population workbook", max_file_bytes=256 * safeio.MiB,
-                                    max_member_bytes=2048 * safeio.MiB,
-                                    max_total_bytes=2048 * safeio.MiB, max_rows=2_000_000,
-                                    max_columns=64, max_cells=64_000_000)
+POPULATION_XLSX = safeio.XlsxLimits(
+    "population workbook",
+    max_file_bytes=256 * safeio.MiB,
+    max_member_bytes=2048 * safeio.MiB,
+    max_total_bytes=2048 * safeio.MiB,
+    max_rows=2_000_000,
+    max_columns=64,
+    max_cells=64_000_000,
+)
 _PARQUET_BATCH = 65_536
 
 
@@ -58,8 +64,9 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def population_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
-                    limits: safeio.TextLimits | None = None) -> Iterator[list[str]]:
+def population_rows(
+    path: str | os.PathLike[str], where: str, error: ErrorType, limits: safeio.TextLimits | None = None
+) -> Iterator[list[str]]:
     """The header, then every record, of a population file as lists of text cells
     (``limits``: ``safeio.POPULATION``, looked up when called)."""
     limits = safeio.POPULATION if limits is None else limits
@@ -71,14 +78,16 @@ def population_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
     return safeio.read_csv_rows(path, limits, where, error)
 
 
-def _parquet_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
-                  limits: safeio.TextLimits) -> Iterator[list[str]]:
+def _parquet_rows(
+    path: str | os.PathLike[str], where: str, error: ErrorType, limits: safeio.TextLimits
+) -> Iterator[list[str]]:
     """Parquet records, streamed batch by batch from a regular file, row count capped."""
     import pyarrow.parquet as pq  # local: heavy, and only needed for Parquet files
+
     fh = safeio.open_regular(path, where, error)
     try:
         parquet = pq.ParquetFile(fh)
-    except Exception as exc:   # pyarrow raises several kinds for a damaged file
+    except Exception as exc:  # pyarrow raises several kinds for a damaged file
         fh.close()
         raise error(where, f"not a readable Parquet file ({type(exc).__name__})") from None
     header = list(parquet.schema_arrow.names)
@@ -100,11 +109,13 @@ def _parquet_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
                 raise
             except Exception as exc:
                 raise error(where, f"not a readable Parquet file ({type(exc).__name__})") from None
+
     return records()
 
 
-def _xlsx_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
-               limits: safeio.TextLimits) -> Iterator[list[str]]:
+def _xlsx_rows(
+    path: str | os.PathLike[str], where: str, error: ErrorType, limits: safeio.TextLimits
+) -> Iterator[list[str]]:
     """The first sheet's rows of a workbook checked by ``xlsxguard.open_workbook``."""
     workbook = xlsxguard.open_workbook(path, POPULATION_XLSX, where, error, read_only=True)
 
@@ -118,16 +129,16 @@ def _xlsx_rows(path: str | os.PathLike[str], where: str, error: ErrorType,
                     while cells and not cells[-1].strip():
                         cells.pop()
                     width = len(cells)
-                else:   # read-only sheets pad rows to the widest one: drop empty extras
+                else:  # read-only sheets pad rows to the widest one: drop empty extras
                     while len(cells) > width and not cells[-1].strip():
                         cells.pop()
                     cells += [""] * (width - len(cells))
                 if limits.max_rows is not None and count > limits.max_rows:
-                    raise error(where, f"more than {limits.max_rows:,} rows; the limit for a "
-                                f"{limits.what}")
+                    raise error(where, f"more than {limits.max_rows:,} rows; the limit for a {limits.what}")
                 yield cells
         finally:
             workbook.close()
+
     return records()
 
 
@@ -136,9 +147,13 @@ class NotFast(Exception):
     line, a mixed encoding, a limit reached): the caller reads it with the per-row path."""
 
 
-def population_batches(path: str | os.PathLike[str], where: str, error: ErrorType,
-                       chunk_bytes: int = 16 << 20,
-                       limits: safeio.TextLimits | None = None) -> Iterator[Any]:
+def population_batches(
+    path: str | os.PathLike[str],
+    where: str,
+    error: ErrorType,
+    chunk_bytes: int = 16 << 20,
+    limits: safeio.TextLimits | None = None,
+) -> Iterator[Any]:
     """The header (list of str), then Arrow record batches of string columns, of a CSV or
     Parquet population file, streamed (about ``chunk_bytes`` of CSV per batch). Raises
     :class:`NotFast` where only the per-row reader gives the exact answer."""
@@ -147,6 +162,7 @@ def population_batches(path: str | os.PathLike[str], where: str, error: ErrorTyp
     if kind == "xlsx":
         raise NotFast("workbook")
     import pyarrow as pa  # local: only population files need Arrow
+
     fh = safeio.open_regular(path, where, error)
     with fh:
         if kind == "parquet":
@@ -155,6 +171,7 @@ def population_batches(path: str | os.PathLike[str], where: str, error: ErrorTyp
         import pyarrow.csv as pacsv
 
         from .text import sniff_encoding
+
         head = fh.read(256 * 1024)
         enc = sniff_encoding(head, final=len(head) < 256 * 1024, where=where, error=error)
         if b"\r" in head and b"\n" not in head:
@@ -163,16 +180,18 @@ def population_batches(path: str | os.PathLike[str], where: str, error: ErrorTyp
         codec = "gb18030" if enc == "gb18030" else "utf8"
         try:
             names = None
-            for _ in range(2):   # first the column names, then every column read as text
+            for _ in range(2):  # first the column names, then every column read as text
                 fh.seek(0)
                 reader = pacsv.open_csv(
-                    fh, read_options=pacsv.ReadOptions(block_size=chunk_bytes, use_threads=True,
-                                                          encoding=codec),
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True,
-                                                      ignore_empty_lines=False),
+                    fh,
+                    read_options=pacsv.ReadOptions(block_size=chunk_bytes, use_threads=True, encoding=codec),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
                     convert_options=pacsv.ConvertOptions(
-                        strings_can_be_null=False, quoted_strings_can_be_null=False,
-                        column_types=dict.fromkeys(names or (), pa.string())))
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                        column_types=dict.fromkeys(names or (), pa.string()),
+                    ),
+                )
                 names = reader.schema.names
         except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
             raise NotFast(type(exc).__name__) from None
@@ -181,6 +200,7 @@ def population_batches(path: str | os.PathLike[str], where: str, error: ErrorTyp
 
 def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any) -> Iterator[Any]:
     import pyarrow.compute as pc
+
     if len(header) > limits.max_columns:
         raise NotFast("columns")
     yield header
@@ -196,26 +216,27 @@ def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any
             yield batch
     except NotFast:
         raise
-    except Exception as exc:   # a broken line, bytes not UTF-8, a line too long  # noqa: BLE001 (any Arrow failure: the per-row path decides)
+    except Exception as exc:  # a broken line, bytes not UTF-8, a line too long  # noqa: BLE001 (any Arrow failure: the per-row path decides)
         raise NotFast(type(exc).__name__) from None
 
 
 def _parquet_batches(fh: Any, rows: int, limits: safeio.TextLimits) -> Iterator[Any]:
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     try:
         parquet = pq.ParquetFile(fh)
     except Exception:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
         raise NotFast("parquet") from None
     schema = parquet.schema_arrow
-    for f in schema:   # text and whole numbers convert exactly; others via cell_text
-        if not (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
-                or pa.types.is_integer(f.type)):
+    for f in schema:  # text and whole numbers convert exactly; others via cell_text
+        if not (pa.types.is_string(f.type) or pa.types.is_large_string(f.type) or pa.types.is_integer(f.type)):
             raise NotFast(str(f.type))
 
     def as_text(batch: Any) -> Any:
         import pyarrow.compute as pc
+
         cols = [pc.fill_null(c.cast(pa.string()), "") for c in batch.columns]
         return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
-    yield from _checked((as_text(b) for b in parquet.iter_batches(batch_size=rows)),
-                        list(schema.names), limits, pa)
+
+    yield from _checked((as_text(b) for b in parquet.iter_batches(batch_size=rows)), list(schema.names), limits, pa)

@@ -3,6 +3,7 @@
 UTF-16/32, Big5, workbooks and binary files get their own one-line messages naming what to
 save the file as (issue 10 item 4). YAML files are UTF-8 only (:func:`decode_utf8`).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -12,8 +13,10 @@ from ..errors import SimulateError
 ErrorType = type[SimulateError]
 KiB = 1024
 
-BIG5_MSG = ("looks like Big5 (traditional Chinese) text: save it as UTF-8 or GBK "
-             "(this toolkit reads UTF-8 and GBK/GB18030 only)")
+BIG5_MSG = (
+    "looks like Big5 (traditional Chinese) text: save it as UTF-8 or GBK "
+    "(this toolkit reads UTF-8 and GBK/GB18030 only)"
+)
 _SAVE_CSV = "UTF-8 or GBK (Excel: 另存为 “CSV UTF-8”)"
 
 
@@ -51,7 +54,7 @@ def _common_gb_share(data: bytes) -> tuple[int, float]:
         if i + 1 >= n:
             break
         t = data[i + 1]
-        if 0x30 <= t <= 0x39:    # a GB18030 four-byte sequence
+        if 0x30 <= t <= 0x39:  # a GB18030 four-byte sequence
             pairs += 1
             i += 4
             continue
@@ -73,12 +76,11 @@ def looks_big5(data: bytes) -> bool:
         codecs.getincrementaldecoder("big5")().decode(data, final=False)
     except UnicodeDecodeError:
         return False
-    pairs, share = _common_gb_share(data[:256 * KiB])
+    pairs, share = _common_gb_share(data[: 256 * KiB])
     return pairs >= 4 and share < 0.6
 
 
-def sniff_encoding(head: bytes, *, final: bool, where: str,
-                   error: ErrorType = SimulateError) -> str:
+def sniff_encoding(head: bytes, *, final: bool, where: str, error: ErrorType = SimulateError) -> str:
     """The codec for a user's text from its first bytes: ``utf-8-sig``, ``utf-8``,
     ``gb18030`` or ``ascii`` (undecided yet). UTF-16/32, Big5 and binary data raise
     with their own message; ``final`` says ``head`` is the whole file."""
@@ -100,16 +102,22 @@ def sniff_encoding(head: bytes, *, final: bool, where: str,
         codecs.getincrementaldecoder("gb18030")().decode(head, final=final)
         return "gb18030"
     except UnicodeDecodeError as exc:
-        raise error(where, f"cannot decode the text as UTF-8, GBK or GB18030 (bad byte at "
-                    f"offset {exc.start}): save the file as UTF-8") from None
+        raise error(
+            where,
+            f"cannot decode the text as UTF-8, GBK or GB18030 (bad byte at offset {exc.start}): save the file as UTF-8",
+        ) from None
 
 
-def decode_text(data: bytes, where: str, error: ErrorType = SimulateError, *,
-                utf16_bom_ok: bool = False) -> tuple[str, str]:
+def decode_text(
+    data: bytes, where: str, error: ErrorType = SimulateError, *, utf16_bom_ok: bool = False
+) -> tuple[str, str]:
     """Text and codec of a whole small file: UTF-8 with or without BOM, else GBK (named
     ``gbk``), else GB18030; with ``utf16_bom_ok`` (rosters) UTF-16 marked by a BOM too."""
-    if utf16_bom_ok and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
-            and not data.startswith(codecs.BOM_UTF32_LE):
+    if (
+        utf16_bom_ok
+        and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        and not data.startswith(codecs.BOM_UTF32_LE)
+    ):
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
@@ -125,12 +133,16 @@ def decode_text(data: bytes, where: str, error: ErrorType = SimulateError, *,
     return data.decode(enc), enc
 
 
-def refuse_unreadable_text(data: bytes, where: str, error: ErrorType = SimulateError, *,
-                           utf16_bom_ok: bool = False) -> None:
+def refuse_unreadable_text(
+    data: bytes, where: str, error: ErrorType = SimulateError, *, utf16_bom_ok: bool = False
+) -> None:
     """Raise the own message of UTF-16 (unless marked by a BOM and ``utf16_bom_ok``),
     UTF-32, NUL-laden binary, a workbook or Big5 bytes; return for anything else."""
-    if utf16_bom_ok and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) \
-            and not data.startswith(codecs.BOM_UTF32_LE):
+    if (
+        utf16_bom_ok
+        and data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        and not data.startswith(codecs.BOM_UTF32_LE)
+    ):
         return
     problem = nul_problem(data[:4096])
     if problem:
@@ -152,8 +164,7 @@ def decode_utf8(data: bytes, where: str, error: ErrorType = SimulateError) -> st
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         hint = ", it looks like Big5" if looks_big5(data) else ""
-        raise error(where, f"not UTF-8 text (bad byte at offset {exc.start}{hint}); "
-                    "save the file as UTF-8") from None
+        raise error(where, f"not UTF-8 text (bad byte at offset {exc.start}{hint}); save the file as UTF-8") from None
 
 
 # --------------------------------------------------------------------------- CSV streams

@@ -6,6 +6,7 @@ compression ratio, entry count) and every sheet's declared and actual cells and 
 counted against :class:`simulate.io.safeio.XlsxLimits` before openpyxl parses anything.
 Regular-file checks and capped reads are :mod:`simulate.io.safeio`.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,7 @@ from .text import nul_problem
 __all__ = ["inspect_xlsx", "open_workbook", "sniff_workbook"]
 
 _PASSWORD_MSG = "workbook is password-protected: save it without a password (as .xlsx) and try again"
-_XLS_MSG = ("old Excel 97-2003 (.xls) format is not supported: open it in Excel or WPS and "
-            "save it as .xlsx")
+_XLS_MSG = "old Excel 97-2003 (.xls) format is not supported: open it in Excel or WPS and save it as .xlsx"
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
@@ -61,11 +61,15 @@ def sniff_workbook(data: bytes, where: str, error: ErrorType = SimulateError) ->
     if not data.startswith(b"PK\x03\x04") and not data.startswith(b"PK\x05\x06"):
         head = data[:512].lstrip()
         if head[:1] == b"<":
-            raise error(where, "not an Excel workbook: the file is HTML or XML text with an "
-                        "Excel name; open it in Excel or WPS and save it as .xlsx")
+            raise error(
+                where,
+                "not an Excel workbook: the file is HTML or XML text with an "
+                "Excel name; open it in Excel or WPS and save it as .xlsx",
+            )
         if head and not nul_problem(head):
-            raise error(where, "not an Excel workbook: the file is text (CSV?); give it a .csv "
-                        "name or save it as .xlsx")
+            raise error(
+                where, "not an Excel workbook: the file is text (CSV?); give it a .csv name or save it as .xlsx"
+            )
         raise error(where, "not an Excel workbook (.xlsx is a zip file; this is not one)")
 
 
@@ -74,7 +78,7 @@ def _zip_entry_count(data: bytes) -> int | None:
     at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
     if at < 0 or at + 12 > len(data):
         return None
-    return int.from_bytes(data[at + 10:at + 12], "little")
+    return int.from_bytes(data[at + 10 : at + 12], "little")
 
 
 def _check_area(ref: str, limits: XlsxLimits, where: str, error: ErrorType, label: str) -> None:
@@ -86,13 +90,15 @@ def _check_area(ref: str, limits: XlsxLimits, where: str, error: ErrorType, labe
     _check_cell(col, row, limits, where, error, f"{label} {ref.strip()}")
 
 
-def _check_cell(col: int, row: int, limits: XlsxLimits, where: str, error: ErrorType,
-                label: str) -> None:
+def _check_cell(col: int, row: int, limits: XlsxLimits, where: str, error: ErrorType, label: str) -> None:
     if row > limits.max_rows or col > limits.max_columns:
-        raise error(where, f"{label} reaches row {row:,}, column {_col_letters(col)}; a "
-                    f"{limits.what} is limited to {limits.max_rows:,} rows and "
-                    f"{limits.max_columns:,} columns ({_col_letters(limits.max_columns)}): "
-                    "delete the unused rows and columns or copy the data to a new workbook")
+        raise error(
+            where,
+            f"{label} reaches row {row:,}, column {_col_letters(col)}; a "
+            f"{limits.what} is limited to {limits.max_rows:,} rows and "
+            f"{limits.max_columns:,} columns ({_col_letters(limits.max_columns)}): "
+            "delete the unused rows and columns or copy the data to a new workbook",
+        )
 
 
 def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType = SimulateError) -> None:
@@ -120,12 +126,18 @@ def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType =
         total = 0
         for info in infos:
             if info.file_size > limits.max_member_bytes:
-                raise error(where, f"part {info.filename} expands to {info.file_size:,} bytes; the "
-                            f"limit is {human_bytes(limits.max_member_bytes)} (a zip bomb?)")
+                raise error(
+                    where,
+                    f"part {info.filename} expands to {info.file_size:,} bytes; the "
+                    f"limit is {human_bytes(limits.max_member_bytes)} (a zip bomb?)",
+                )
             total += info.file_size
         if total > limits.max_total_bytes:
-            raise error(where, f"expands to {total:,} bytes; the limit for a {limits.what} is "
-                        f"{human_bytes(limits.max_total_bytes)} (a zip bomb?)")
+            raise error(
+                where,
+                f"expands to {total:,} bytes; the limit for a {limits.what} is "
+                f"{human_bytes(limits.max_total_bytes)} (a zip bomb?)",
+            )
         total = 0
         for info in infos:
             if info.is_dir():
@@ -133,8 +145,9 @@ def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType =
             total += _scan_member(zf, info, limits, where, error, total)
 
 
-def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, where: str,
-                 error: ErrorType, total_before: int) -> int:
+def _scan_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, where: str, error: ErrorType, total_before: int
+) -> int:
     """Stream one member, counting real decompressed bytes; scan XML for refs. Returns bytes."""
     is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
     is_sheet = is_xml and info.filename.startswith("xl/worksheets/")
@@ -151,49 +164,63 @@ def _scan_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits,
                     break
                 size += len(block)
                 if size > limits.max_member_bytes or total_before + size > limits.max_total_bytes:
-                    raise error(where, f"part {info.filename} expands past "
-                                f"{human_bytes(min(limits.max_member_bytes, limits.max_total_bytes))}, "
-                                f"the limit for a {limits.what} (a zip bomb?)")
+                    raise error(
+                        where,
+                        f"part {info.filename} expands past "
+                        f"{human_bytes(min(limits.max_member_bytes, limits.max_total_bytes))}, "
+                        f"the limit for a {limits.what} (a zip bomb?)",
+                    )
                 if size > MiB and size > limits.max_ratio * compressed:
-                    raise error(where, f"part {info.filename} expands more than {limits.max_ratio} "
-                                f"times its compressed size (a zip bomb?)")
+                    raise error(
+                        where,
+                        f"part {info.filename} expands more than {limits.max_ratio} "
+                        f"times its compressed size (a zip bomb?)",
+                    )
                 if not is_xml:
                     continue
                 text = carry + block
                 cut = text.rfind(b">") + 1
                 if cut == 0:
                     if len(text) > 4 * MiB:
-                        raise error(where, f"part {info.filename}: a run of more than 4 MiB "
-                                    "without XML markup")
+                        raise error(where, f"part {info.filename}: a run of more than 4 MiB without XML markup")
                     carry = text
                     continue
                 text, carry = text[:cut], text[cut:]
                 if _DTD.search(text):
-                    raise error(where, f"part {info.filename} declares a DTD or entities, "
-                                "which Excel never writes; refused")
+                    raise error(
+                        where, f"part {info.filename} declares a DTD or entities, which Excel never writes; refused"
+                    )
                 if is_sheet:
                     cells, rows = _scan_sheet(text, sheet, cells, rows, limits, where, error)
     except SimulateError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
         reason = "it is encrypted" if isinstance(exc, RuntimeError) else type(exc).__name__
         raise error(where, f"not a readable .xlsx file (part {info.filename}: {reason})") from None
     return size
 
 
-def _tags(text: bytes, name: bytes, prefixed: bool, any_re: re.Pattern, fast_re: re.Pattern,
-          full_re: re.Pattern) -> tuple[int, list]:
+def _tags(
+    text: bytes, name: bytes, prefixed: bool, any_re: re.Pattern, fast_re: re.Pattern, full_re: re.Pattern
+) -> tuple[int, list]:
     """How many ``<name>`` tags a block of XML holds, and their ``r=`` references: counted
     with ``bytes.count`` and the fast pattern, the full patterns only when those fall short."""
-    n = len(any_re.findall(text)) if prefixed else \
-        sum(text.count(b"<" + name + end) for end in (b" ", b">", b"/"))
+    n = len(any_re.findall(text)) if prefixed else sum(text.count(b"<" + name + end) for end in (b" ", b">", b"/"))
     refs = fast_re.findall(text)
     return n, (refs if len(refs) >= n else full_re.findall(text))
 
 
-def _scan_sheet(text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimits, where: str,
-                error: ErrorType) -> tuple[int, int]:
+def _scan_sheet(
+    text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimits, where: str, error: ErrorType
+) -> tuple[int, int]:
     """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
 
     Fast paths (``bytes.count`` and the ``<c r="A1"`` form Excel and openpyxl write) keep
@@ -201,12 +228,12 @@ def _scan_sheet(text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimi
     """
     if b"dimension" in text:
         for m in _DIMENSION.finditer(text):
-            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
-                        f"sheet {sheet}: declared dimension")
+            _check_area(
+                m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: declared dimension"
+            )
     if b"mergeCell" in text:
         for m in _MERGE.finditer(text):
-            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error,
-                        f"sheet {sheet}: merged range")
+            _check_area(m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: merged range")
     prefixed = b":c " in text or b":c>" in text or b":row" in text
     n_cells, refs = _tags(text, b"c", prefixed, _CELL, _FAST_CELL_REF, _CELL_REF)
     if refs:
@@ -219,16 +246,20 @@ def _scan_sheet(text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimi
     cells += n_cells
     rows += n_rows
     if cells > limits.max_cells:
-        raise error(where, f"sheet {sheet} has more than {limits.max_cells:,} cells, the limit "
-                    f"for a {limits.what}")
+        raise error(where, f"sheet {sheet} has more than {limits.max_cells:,} cells, the limit for a {limits.what}")
     if rows > limits.max_rows:
-        raise error(where, f"sheet {sheet} has more than {limits.max_rows:,} rows, the limit "
-                    f"for a {limits.what}")
+        raise error(where, f"sheet {sheet} has more than {limits.max_rows:,} rows, the limit for a {limits.what}")
     return cells, rows
 
 
-def open_workbook(path: str | os.PathLike[str], limits: XlsxLimits, where: str | None = None,
-                  error: ErrorType = SimulateError, *, read_only: bool = True):
+def open_workbook(
+    path: str | os.PathLike[str],
+    limits: XlsxLimits,
+    where: str | None = None,
+    error: ErrorType = SimulateError,
+    *,
+    read_only: bool = True,
+):
     """An openpyxl workbook (``data_only``) from a regular file that passed ``inspect_xlsx``.
 
     The bytes are read once (capped) and the same bytes are checked and parsed, so the file
@@ -238,6 +269,7 @@ def open_workbook(path: str | os.PathLike[str], limits: XlsxLimits, where: str |
     data = read_capped(path, limits.max_file_bytes, limits.what, where, error)
     inspect_xlsx(data, limits, where, error)
     import openpyxl  # local: only needed for workbooks
+
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

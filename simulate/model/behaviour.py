@@ -25,6 +25,7 @@ Calibration of :data:`STUDY_2026`: participation 95% (the synthetic default) at 
 >>> [round(float(r), 3) for r in retention_of_payment(b, np.array([0.0, 380.0, 450.0]))]
 [1.0, 1.0, 0.947]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,9 +34,11 @@ from ..policy import Behaviour, Policy
 
 #: Logistic parameters matching the 2026 simulation study quoted in DOMAIN.md (yuan).
 STUDY_2026 = {"midpoint_yuan": 655.85, "slope_per_yuan": 0.010674, "reference_yuan": 380.0}
-STUDY_2026_SOURCE = ("DOMAIN.md, National standards: a 2026 simulation study finds participation "
-                     "below 90% once the personal contribution exceeds 450 yuan; calibrated to 95% "
-                     "at 380 yuan and 90% at 450 yuan")
+STUDY_2026_SOURCE = (
+    "DOMAIN.md, National standards: a 2026 simulation study finds participation "
+    "below 90% once the personal contribution exceeds 450 yuan; calibrated to 95% "
+    "at 380 yuan and 90% at 450 yuan"
+)
 
 
 def participation(behaviour: Behaviour, pay_yuan: np.ndarray) -> np.ndarray:
@@ -44,7 +47,7 @@ def participation(behaviour: Behaviour, pay_yuan: np.ndarray) -> np.ndarray:
     if behaviour.model == "none":
         return np.ones_like(x)
     slope, midpoint = behaviour.slope_per_yuan, behaviour.midpoint_yuan
-    if slope is None or midpoint is None:   # the schema requires both for a logistic model
+    if slope is None or midpoint is None:  # the schema requires both for a logistic model
         raise ValueError("a logistic behaviour needs slope_per_yuan and midpoint_yuan")
     z = slope * (x - midpoint)
     share: np.ndarray = 1.0 / (1.0 + np.exp(np.clip(z, -700, 700)))
@@ -69,7 +72,7 @@ def tier_retention(policy: Policy, pays: np.ndarray) -> np.ndarray | None:
     """
     if policy.behaviour.model == "none":
         return None
-    individual_yuan = pays[:, 0, 0] / 100.0     # timing 0 = regular, source 0 = individual
+    individual_yuan = pays[:, 0, 0] / 100.0  # timing 0 = regular, source 0 = individual
     return retention_of_payment(policy.behaviour, individual_yuan)
 
 

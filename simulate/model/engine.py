@@ -5,6 +5,7 @@ Most people hold no identity and no disability grade: only those who do are reso
 enrolled, timing, village) with ``np.bincount``; money is counts × the compiled tables,
 all in integer fen (DESIGN.md, "The engine tallies, it does not loop").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,20 +30,24 @@ class Tally:
     """Counts of people, additive across chunks. Shapes: T = tiers + 1, M = timing classes
     (``reference.TIMINGS``), V = villages, G = groups."""
 
-    counts: np.ndarray          # int64 [T, M, V]: enrolled and accepted, by tier, timing class, village
-    refused: np.ndarray         # int64 [T, V]: late payers the scenario does not accept
-    not_enrolled: np.ndarray    # int64 [T, V]: people who did not enroll, by the tier they would get
-    group_members: np.ndarray   # int64 [G, V]
+    counts: np.ndarray  # int64 [T, M, V]: enrolled and accepted, by tier, timing class, village
+    refused: np.ndarray  # int64 [T, V]: late payers the scenario does not accept
+    not_enrolled: np.ndarray  # int64 [T, V]: people who did not enroll, by the tier they would get
+    group_members: np.ndarray  # int64 [G, V]
     group_enrolled: np.ndarray  # int64 [G, V]
-    group_on_time: np.ndarray   # int64 [G, V]: enrolled on time (not in ``reference.OFF_TIME``)
-    ties: int = 0               # people whose tier was decided by listed order between equal benefits
+    group_on_time: np.ndarray  # int64 [G, V]: enrolled on time (not in ``reference.OFF_TIME``)
+    ties: int = 0  # people whose tier was decided by listed order between equal benefits
 
     def __add__(self, other: Tally) -> Tally:
-        return Tally(self.counts + other.counts, self.refused + other.refused,
-                     self.not_enrolled + other.not_enrolled,
-                     self.group_members + other.group_members,
-                     self.group_enrolled + other.group_enrolled,
-                     self.group_on_time + other.group_on_time, self.ties + other.ties)
+        return Tally(
+            self.counts + other.counts,
+            self.refused + other.refused,
+            self.not_enrolled + other.not_enrolled,
+            self.group_members + other.group_members,
+            self.group_enrolled + other.group_enrolled,
+            self.group_on_time + other.group_on_time,
+            self.ties + other.ties,
+        )
 
     @property
     def persons(self) -> int:
@@ -50,12 +55,14 @@ class Tally:
 
     @staticmethod
     def zeros(n_tiers: int, n_villages: int, n_groups: int) -> Tally:
-        return Tally(np.zeros((n_tiers, N_TIMINGS, n_villages), np.int64),
-                     np.zeros((n_tiers, n_villages), np.int64),
-                     np.zeros((n_tiers, n_villages), np.int64),
-                     np.zeros((n_groups, n_villages), np.int64),
-                     np.zeros((n_groups, n_villages), np.int64),
-                     np.zeros((n_groups, n_villages), np.int64))
+        return Tally(
+            np.zeros((n_tiers, N_TIMINGS, n_villages), np.int64),
+            np.zeros((n_tiers, n_villages), np.int64),
+            np.zeros((n_tiers, n_villages), np.int64),
+            np.zeros((n_groups, n_villages), np.int64),
+            np.zeros((n_groups, n_villages), np.int64),
+            np.zeros((n_groups, n_villages), np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -65,11 +72,11 @@ class Compiled:
     tables: PolicyTables
     groups: tuple[Rule, ...]
     groups_plain: bool
-    relevant_bits: int          # identity bits any tier or group rule looks at
-    uses_disability: bool       # some rule looks at the disability grade
-    rank: np.ndarray            # int64 [T, M]: lower is better for the person
-    same_pays: np.ndarray       # bool [T, T, M]: two tiers pay identically by every source
-    retention: np.ndarray | None = None   # float [T]: behavioural response (None: no response)
+    relevant_bits: int  # identity bits any tier or group rule looks at
+    uses_disability: bool  # some rule looks at the disability grade
+    rank: np.ndarray  # int64 [T, M]: lower is better for the person
+    same_pays: np.ndarray  # bool [T, T, M]: two tiers pay identically by every source
+    retention: np.ndarray | None = None  # float [T]: behavioural response (None: no response)
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
@@ -77,17 +84,25 @@ def compile_for_engine(policy: Policy) -> Compiled:
     individual = tables.pays[:, :, 0]
     # highest benefit: an accepted enrollment first, then the least the person pays
     rank = (~tables.accepted).astype(np.int64) * (1 << 40) + individual
-    same = np.all(tables.pays[:, None, :, :] == tables.pays[None, :, :, :], axis=3) & \
-        (tables.accepted[:, None, :] == tables.accepted[None, :, :])
+    same = np.all(tables.pays[:, None, :, :] == tables.pays[None, :, :, :], axis=3) & (
+        tables.accepted[:, None, :] == tables.accepted[None, :, :]
+    )
     groups = tuple(g.rule for g in policy.targets.groups)
     rules = tables.rules + groups
     bits = 0
     for rule in rules:
         for ident in rule.identities():
             bits |= 1 << IDENTITY_BIT[ident]
-    return Compiled(tables, groups, any(can_match_plain(g) for g in groups), bits,
-                    any(_uses_disability(r) for r in rules), rank, same,
-                    tier_retention(policy, tables.pays))
+    return Compiled(
+        tables,
+        groups,
+        any(can_match_plain(g) for g in groups),
+        bits,
+        any(_uses_disability(r) for r in rules),
+        rank,
+        same,
+        tier_retention(policy, tables.pays),
+    )
 
 
 def _uses_disability(rule: Rule | str) -> bool:
@@ -97,9 +112,15 @@ def _uses_disability(rule: Rule | str) -> bool:
     return rule.disability_grade is not None or any(_uses_disability(p) for p in parts)
 
 
-def resolve_tiers(comp: Compiled, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,
-                  disability: np.ndarray, timing: np.ndarray,
-                  hukou: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def resolve_tiers(
+    comp: Compiled,
+    identities: np.ndarray,
+    age: np.ndarray,
+    sex: np.ndarray,
+    disability: np.ndarray,
+    timing: np.ndarray,
+    hukou: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
     """Tier index per person (0 = general) and how many were decided by a tie."""
     t = comp.tables
     n = identities.shape[0]
@@ -108,7 +129,7 @@ def resolve_tiers(comp: Compiled, identities: np.ndarray, age: np.ndarray, sex: 
         return tier, 0
     masks = [mask_of(rule, identities, age, sex, disability, hukou) for rule in t.rules]
     if not t.highest_benefit:
-        for k in range(len(masks) - 1, -1, -1):   # the first listed tier that applies wins
+        for k in range(len(masks) - 1, -1, -1):  # the first listed tier that applies wins
             tier[masks[k]] = k + 1
         return tier, 0
     best = np.full(n, np.iinfo(np.int64).max, np.int64)
@@ -174,7 +195,7 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     joined = np.zeros((n_g, n_v), np.int64)
     on_time = np.zeros((n_g, n_v), np.int64)
     if n_g:
-        if comp.groups_plain:   # a group rule can match people outside the candidates
+        if comp.groups_plain:  # a group rule can match people outside the candidates
             g_tier = np.zeros(len(pop), tier.dtype)
             g_tier[cand if cand is not None else slice(None)] = tier
             g_cols = (pop.identities, pop.age, pop.sex, pop.disability, huk_all)
@@ -188,8 +209,9 @@ def tally(comp: Compiled, pop: Population) -> Tally:
             members[g] = np.bincount(g_vil[m], minlength=n_v)
             joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
             on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
-    return Tally(counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64),
-                 members, joined, on_time, ties)
+    return Tally(
+        counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64), members, joined, on_time, ties
+    )
 
 
 def tally_reference(policy: Policy, pop: Population) -> Tally:
@@ -222,8 +244,9 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
     return out
 
 
-def respond(comp: Compiled, pop: Population, rng: np.random.Generator, full_mask: int,
-            disabled_full: bool = False) -> Population:
+def respond(
+    comp: Compiled, pop: Population, rng: np.random.Generator, full_mask: int, disabled_full: bool = False
+) -> Population:
     """``pop`` with some enrolled people turned non-enrolled by the tier retention.
 
     ``comp`` is a :class:`Compiled` with ``retention`` set; ``full_mask``
@@ -236,7 +259,7 @@ def respond(comp: Compiled, pop: Population, rng: np.random.Generator, full_mask
         return pop
     t = comp.tables
     exempt = (pop.identities & np.uint32(full_mask)) != 0
-    if disabled_full:   # certified disabled people are enrolled at 100% like the hardship groups
+    if disabled_full:  # certified disabled people are enrolled at 100% like the hardship groups
         exempt |= pop.disability != 0
     resp = np.flatnonzero(pop.enrolled & ~exempt)
     tier = np.zeros(resp.shape[0], np.int64)
@@ -248,15 +271,34 @@ def respond(comp: Compiled, pop: Population, rng: np.random.Generator, full_mask
             has |= pop.disability[resp] != 0
         sub = np.flatnonzero(has)
     idx = resp[sub]
-    tier[sub], _ = resolve_tiers(comp, pop.identities[idx], pop.age[idx], pop.sex[idx],
-                                 pop.disability[idx], pop.timing[idx],
-                                 None if pop.hukou is None else pop.hukou[idx])
+    tier[sub], _ = resolve_tiers(
+        comp,
+        pop.identities[idx],
+        pop.age[idx],
+        pop.sex[idx],
+        pop.disability[idx],
+        pop.timing[idx],
+        None if pop.hukou is None else pop.hukou[idx],
+    )
     u = rng.random(resp.shape[0])
     drop = resp[u >= keep[tier]]
     if drop.shape[0] == 0:
         return pop
     enrolled = pop.enrolled.copy()
     enrolled[drop] = False
-    return Population(pop.identities, pop.age, pop.sex, pop.disability, pop.village, pop.household,
-                      enrolled, pop.timing, pop.villages, pop.person_id, pop.rejected, pop.rows_read,
-                      pop.village_counts, pop.hukou)
+    return Population(
+        pop.identities,
+        pop.age,
+        pop.sex,
+        pop.disability,
+        pop.village,
+        pop.household,
+        enrolled,
+        pop.timing,
+        pop.villages,
+        pop.person_id,
+        pop.rejected,
+        pop.rows_read,
+        pop.village_counts,
+        pop.hukou,
+    )

@@ -5,6 +5,7 @@ disability, participation, timing, 户籍) without drawing anyone, and resolved 
 Whatever the builder draws, this module takes as probabilities from the same ``SynthSpec``
 and the same lookup tables, so the two cannot drift apart (issue 11 item 3).
 """
+
 from __future__ import annotations
 
 import time
@@ -58,15 +59,14 @@ def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
     for ident in RURAL_ONLY:
         rural |= 1 << IDENTITY_BIT[ident]
     urban = 1 << IDENTITY_BIT[URBAN_ONLY[0]]
-    return np.where((combos & np.uint32(rural)) != 0, 0.0,
-                    np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
+    return np.where((combos & np.uint32(rural)) != 0, 0.0, np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
 
 
 def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
     """(bit, person rate, age_min, age_max) for every identity the builder draws."""
     out = [(bit, rate, lo, hi) for bit, rate, lo, hi in spec.person_rates]
     out += [(bit, rate, 0, 150) for bit, rate in spec.household_rates]
-    if spec.counts:   # exact counts: their share of the population, over the identity's ages
+    if spec.counts:  # exact counts: their share of the population, over the identity's ages
         fixed = []
         for bit, rate, lo, hi in out:
             ident = ident_of_bit(bit)
@@ -86,7 +86,7 @@ def age_sex_probs(spec: SynthSpec) -> np.ndarray:
 
 
 def _age_share(spec: SynthSpec, lo: int, hi: int) -> float:
-    return float(age_sex_probs(spec)[lo:hi + 1].sum())
+    return float(age_sex_probs(spec)[lo : hi + 1].sum())
 
 
 def cached_compile(sc: Scenario) -> Compiled:
@@ -94,12 +94,17 @@ def cached_compile(sc: Scenario) -> Compiled:
     comp = getattr(sc, "_analysis_compiled", None)
     if comp is None:
         comp = compile_for_engine(sc.policy)
-        object.__setattr__(sc, "_analysis_compiled", comp)   # a cache beside the scenario, not a field
+        object.__setattr__(sc, "_analysis_compiled", comp)  # a cache beside the scenario, not a field
     return comp
 
 
-def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | None = None,
-                    eps: float = 1e-12, started: float | None = None) -> dict[str, Any]:
+def expected_outlay(
+    sc: Scenario,
+    size: int | None = None,
+    spec: SynthSpec | None = None,
+    eps: float = 1e-12,
+    started: float | None = None,
+) -> dict[str, Any]:
     """The expected outlay of ``sc`` over a synthetic population of ``size`` persons (see
     :func:`simulate.analysis.expected_value`); ``started`` is when the caller's timer began."""
     t0 = time.perf_counter() if started is None else started
@@ -124,7 +129,7 @@ def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | Non
         keep = bound * rate[j] >= eps
         combos = np.concatenate([combos, combos[keep] | np.uint32(1 << int(bits[j]))])
         bound = np.concatenate([bound, bound[keep] * rate[j]])
-    present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)    # [C, J]
+    present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)  # [C, J]
     # age classes: cut wherever a rule or an identity window starts or ends, and at 0/1
     cuts = {0, 1, 151}
     for _, _, lo, hi in rates:
@@ -134,15 +139,16 @@ def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | Non
     edges = sorted(c for c in cuts if 0 <= c <= 151)
     p_as = age_sex_probs(sp)
     cls_lo = np.array(edges[:-1])
-    p_cls = np.array([p_as[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])   # [A, 2]
+    p_cls = np.array([p_as[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])  # [A, 2]
     if not any(_rule_uses_sex(r) for r in t.rules):
         p_cls = np.stack([p_cls.sum(axis=1), np.zeros(len(cls_lo))], axis=1)
     # P(combination | age class) [C, A]
     lo_j = np.array([r[2] for r in rates])
     hi_j = np.array([r[3] for r in rates])
-    r_ja = np.where((cls_lo[None, :] >= lo_j[:, None]) & (cls_lo[None, :] <= hi_j[:, None]),
-                    rate[:, None], 0.0)                                                   # [J, A]
-    w_ca = np.where(present[:, :, None], r_ja[None], 1.0 - r_ja[None]).prod(axis=1)       # [C, A]
+    r_ja = np.where(
+        (cls_lo[None, :] >= lo_j[:, None]) & (cls_lo[None, :] <= hi_j[:, None]), rate[:, None], 0.0
+    )  # [J, A]
+    w_ca = np.where(present[:, :, None], r_ja[None], 1.0 - r_ja[None]).prod(axis=1)  # [C, A]
     # disability grade given the combination [C, 5]
     p_all = float(sum(sp.disability_rates))
     g_tab = lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
@@ -162,7 +168,7 @@ def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | Non
     ci, ai = np.nonzero(w_ca > eps)
     w = w_ca[ci, ai]
     si = np.zeros(ci.shape[0], np.int64)
-    if p_cls[:, 1].any():   # some rule looks at sex: split each class by sex
+    if p_cls[:, 1].any():  # some rule looks at sex: split each class by sex
         share_m = p_cls[:, 1] / np.maximum(p_cls.sum(axis=1), 1e-300)
         ci, ai, w = np.repeat(ci, 2), np.repeat(ai, 2), np.repeat(w, 2)
         si = np.tile(np.array([0, 1]), w.shape[0] // 2)
@@ -195,7 +201,7 @@ def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | Non
             full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk)
     factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
     p_dis = np.zeros(w.shape[0])
-    if sp.disabled_full and G == 1:   # grades not tracked: the disabled share is spared too
+    if sp.disabled_full and G == 1:  # grades not tracked: the disabled share is spared too
         d = 1.0 - p_none[ci]
         factor = np.where(full, factor, d * (mi == 0) + (1.0 - d) * p_mi[mi])
         # share of disabled people within each profile (all in the regular one)
@@ -206,12 +212,13 @@ def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | Non
     ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
     ident, full, grade, p_dis = ident[keep], full[keep], grade[keep], p_dis[keep]
     hk = None if hk is None else hk[keep]
-    tier, _ = resolve_tiers(comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8),
-                            gi.astype(np.uint8), timing, hk)
+    tier, _ = resolve_tiers(
+        comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), gi.astype(np.uint8), timing, hk
+    )
     p_enr = np.full(w.shape[0], sp.participation)
     if comp.retention is not None:
         p_enr = p_enr * comp.retention[tier]
-    if sp.disabled_full and G == 1:   # grades not tracked here: mix in the disabled share
+    if sp.disabled_full and G == 1:  # grades not tracked here: mix in the disabled share
         p_enr = p_dis + (1.0 - p_dis) * p_enr
     p_enr = np.where(full, 1.0, p_enr)
     n_t = len(t.tier_ids)
@@ -223,14 +230,15 @@ def expected_outlay(sc: Scenario, size: int | None = None, spec: SynthSpec | Non
     fiscal_fen = float((counts * t.fiscal).sum())
     elapsed = (time.perf_counter() - t0) * 1000
     return {
-        "scenario": sc.id, "persons": int(size) if float(size).is_integer() else float(size),
+        "scenario": sc.id,
+        "persons": int(size) if float(size).is_integer() else float(size),
         "enrolled": float(counts.sum()),
         "by_source": {s: round(float(f) / 100, 2) for s, f in zip(SOURCE_IDS, by_source_fen) if f},
         "fiscal_subsidy": round(fiscal_fen / 100, 2),
         "by_tier": {tid: round(float(counts[i].sum()), 3) for i, tid in enumerate(t.tier_ids)},
         "late_refused": round(float(np.where(t.accepted, 0.0, enrolled_tm).sum()), 3),
-        "profiles": int(w.shape[0]), "mass_left_out": float(max(0.0, 1.0 - w.sum())),
-        "method": "expected value (no sampling)", "elapsed_ms": round(elapsed, 2),
+        "profiles": int(w.shape[0]),
+        "mass_left_out": float(max(0.0, 1.0 - w.sum())),
+        "method": "expected value (no sampling)",
+        "elapsed_ms": round(elapsed, 2),
     }
-
-

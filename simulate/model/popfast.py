@@ -6,6 +6,7 @@ value. Anything else (a bad value, an unusual space at a field's edge) is *flagg
 caller sends that batch through the exact per-row path, so errors and rejected rows stay
 word for word the same. Low-cardinality columns are decoded once per distinct value.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -22,8 +23,15 @@ from ..vocabulary import IDENTITIES, IDENTITY_BIT
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
 #: 户籍 type as written in a population file (empty: not recorded).
-HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban", "农村": "rural", "城镇": "urban",
-               "农业": "rural", "非农业": "urban"}
+HUKOU_WORDS = {
+    "": "",
+    "rural": "rural",
+    "urban": "urban",
+    "农村": "rural",
+    "城镇": "urban",
+    "农业": "rural",
+    "非农业": "urban",
+}
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
@@ -73,10 +81,14 @@ def _hukou(t: str) -> int | None:
 
 #: column -> (per-value decoder, value when the column is absent, numpy dtype)
 DECODERS: dict[str, tuple[Callable[[str], int | None], int, Any]] = {
-    "age": (_age, -1, np.uint8), "sex": (_sex, -1, np.uint8),
-    "disability_grade": (_disability, 0, np.uint8), "identities": (_identities, 0, np.uint32),
-    "enrolled": (_enrolled, 1, bool), "timing": (_timing, 0, np.uint8),
-    "hukou": (_hukou, 0, np.uint8)}
+    "age": (_age, -1, np.uint8),
+    "sex": (_sex, -1, np.uint8),
+    "disability_grade": (_disability, 0, np.uint8),
+    "identities": (_identities, 0, np.uint32),
+    "enrolled": (_enrolled, 1, bool),
+    "timing": (_timing, 0, np.uint8),
+    "hukou": (_hukou, 0, np.uint8),
+}
 
 
 def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -95,16 +107,26 @@ def trimmed(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
     out = pc.utf8_trim(column, characters=_ASCII_SPACE)
     odd = np.zeros(len(out), bool)
     for edge in (pc.utf8_slice_codeunits(out, 0, 1), pc.utf8_slice_codeunits(out, -1)):
-        enc = pc.dictionary_encode(edge)   # few distinct first and last characters
+        enc = pc.dictionary_encode(edge)  # few distinct first and last characters
         spaces = np.array([c.isspace() for c in enc.dictionary.to_pylist()], bool)
         if spaces.any():
             odd |= spaces[enc.indices.to_numpy(zero_copy_only=False)]
     return out, odd
 
 
-_MULT = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
-                  0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
-                 np.uint64)
+_MULT = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+        0x94D049BB133111EB,
+        0xBF58476D1CE4E5B9,
+    ],
+    np.uint64,
+)
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -124,17 +146,17 @@ def hash_strings(column: pa.Array) -> np.ndarray:
     if n == 0:
         return np.zeros(0, np.uint64)
     bufs = column.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64)[column.offset:column.offset + n + 1]
+    offsets = np.frombuffer(bufs[1], np.int64)[column.offset : column.offset + n + 1]
     data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
     starts, lengths = offsets[:-1], np.diff(offsets)
     width = int(lengths.max()) if n else 0
     h = lengths.astype(np.uint64) * np.uint64(0x2545F4914F6CDD1D)
-    for w0 in range(0, width, 64):   # 64 bytes at a time, 8 words of 8 bytes
+    for w0 in range(0, width, 64):  # 64 bytes at a time, 8 words of 8 bytes
         span = min(64, width - w0)
         span8 = -(-span // 8) * 8
         idx = starts[:, None] + np.arange(w0, w0 + span8)
         inside = np.arange(w0, w0 + span8) < lengths[:, None]
         block = np.where(inside, data[np.minimum(idx, len(data) - 1)], 0).astype(np.uint8)
-        words = np.ascontiguousarray(block).view(np.uint64)   # (n, span8 // 8)
-        h = _mix(h ^ (words * _MULT[:words.shape[1]]).sum(axis=1, dtype=np.uint64))
+        words = np.ascontiguousarray(block).view(np.uint64)  # (n, span8 // 8)
+        h = _mix(h ^ (words * _MULT[: words.shape[1]]).sum(axis=1, dtype=np.uint64))
     return _mix(h)

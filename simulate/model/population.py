@@ -4,6 +4,7 @@ A person is an identity bitmask (bits from ``vocabulary.yaml``), age, sex, disab
 grade, village, household, enrolled and timing. Populations come from the synthetic
 builder (``synth``) or from a person-level CSV, Parquet or xlsx file (``read_population``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,18 @@ from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
-CSV_COLUMNS = ("person_id", "household_id", "village", "age", "sex", "disability_grade",
-               "identities", "enrolled", "timing", "hukou")
+CSV_COLUMNS = (
+    "person_id",
+    "household_id",
+    "village",
+    "age",
+    "sex",
+    "disability_grade",
+    "identities",
+    "enrolled",
+    "timing",
+    "hukou",
+)
 _REQUIRED = ("person_id", "age", "sex")
 
 
@@ -36,8 +47,8 @@ class Villages:
     ids: tuple[str, ...]
     zh: tuple[str, ...]
     en: tuple[str, ...]
-    residents: np.ndarray   # int64, from the data file (0 when unknown)
-    task: np.ndarray        # int64, persons (0 when unknown)
+    residents: np.ndarray  # int64, from the data file (0 when unknown)
+    task: np.ndarray  # int64, persons (0 when unknown)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -52,20 +63,20 @@ class Population:
     2 newborn within the window, 3 extended, …); ``hukou``: ``rules.HUKOU_CODE`` (None: not
     recorded for anyone)."""
 
-    identities: np.ndarray   # uint32 bitmask
-    age: np.ndarray          # uint8 whole years
-    sex: np.ndarray          # uint8 0 = F, 1 = M
-    disability: np.ndarray   # uint8 0 none, 1-4 grade
-    village: np.ndarray      # uint16 index into ``villages``
-    household: np.ndarray    # int64 household id
-    enrolled: np.ndarray     # bool
-    timing: np.ndarray       # uint8
+    identities: np.ndarray  # uint32 bitmask
+    age: np.ndarray  # uint8 whole years
+    sex: np.ndarray  # uint8 0 = F, 1 = M
+    disability: np.ndarray  # uint8 0 none, 1-4 grade
+    village: np.ndarray  # uint16 index into ``villages``
+    household: np.ndarray  # int64 household id
+    enrolled: np.ndarray  # bool
+    timing: np.ndarray  # uint8
     villages: Villages
-    person_id: np.ndarray | None = None   # str ids when read from a file
+    person_id: np.ndarray | None = None  # str ids when read from a file
     rejected: list[dict] = field(default_factory=list)
     rows_read: int = 0
-    village_counts: np.ndarray | None = None   # persons per village, when known in advance
-    hukou: np.ndarray | None = None            # uint8 户籍 type: 0 unknown, 1 rural, 2 urban
+    village_counts: np.ndarray | None = None  # persons per village, when known in advance
+    hukou: np.ndarray | None = None  # uint8 户籍 type: 0 unknown, 1 rural, 2 urban
 
     def village_totals(self) -> np.ndarray:
         """Persons per village (int64), computed once."""
@@ -78,18 +89,30 @@ class Population:
 
     def person(self, i: int) -> Person:
         """Row ``i`` as a :class:`~simulate.policy.rules.Person` for the reference calculation."""
-        return Person(frozenset(identities_of(int(self.identities[i]))), int(self.age[i]),
-                      "F" if self.sex[i] == 0 else "M", int(self.disability[i]),
-                      TIMINGS[int(self.timing[i])],
-                      "" if self.hukou is None else HUKOU_OF_CODE[int(self.hukou[i])])
+        return Person(
+            frozenset(identities_of(int(self.identities[i]))),
+            int(self.age[i]),
+            "F" if self.sex[i] == 0 else "M",
+            int(self.disability[i]),
+            TIMINGS[int(self.timing[i])],
+            "" if self.hukou is None else HUKOU_OF_CODE[int(self.hukou[i])],
+        )
 
     def take(self, index: np.ndarray) -> Population:
         """A sub-population (rows ``index``) sharing the village table."""
-        return Population(self.identities[index], self.age[index], self.sex[index],
-                          self.disability[index], self.village[index], self.household[index],
-                          self.enrolled[index], self.timing[index], self.villages,
-                          None if self.person_id is None else self.person_id[index],
-                          hukou=None if self.hukou is None else self.hukou[index])
+        return Population(
+            self.identities[index],
+            self.age[index],
+            self.sex[index],
+            self.disability[index],
+            self.village[index],
+            self.household[index],
+            self.enrolled[index],
+            self.timing[index],
+            self.villages,
+            None if self.person_id is None else self.person_id[index],
+            hukou=None if self.hukou is None else self.hukou[index],
+        )
 
     @staticmethod
     def concat(parts: list[Population]) -> Population:
@@ -98,37 +121,47 @@ class Population:
         hukou = None
         if any(p.hukou is not None for p in parts):
             hukou = cat([p.hukou if p.hukou is not None else np.zeros(len(p), np.uint8) for p in parts])
-        return Population(cat([p.identities for p in parts]), cat([p.age for p in parts]),
-                          cat([p.sex for p in parts]), cat([p.disability for p in parts]),
-                          cat([p.village for p in parts]), cat([p.household for p in parts]),
-                          cat([p.enrolled for p in parts]), cat([p.timing for p in parts]),
-                          first.villages, hukou=hukou)
+        return Population(
+            cat([p.identities for p in parts]),
+            cat([p.age for p in parts]),
+            cat([p.sex for p in parts]),
+            cat([p.disability for p in parts]),
+            cat([p.village for p in parts]),
+            cat([p.household for p in parts]),
+            cat([p.enrolled for p in parts]),
+            cat([p.timing for p in parts]),
+            first.villages,
+            hukou=hukou,
+        )
 
     def to_frame(self, lang: str = "zh"):
         """Person-level pandas DataFrame with readable identity ids (for audits and notebooks)."""
         import pandas as pd
+
         ids = [";".join(identities_of(int(m))) for m in self.identities]
-        return pd.DataFrame({
-            "person_id": self.person_id if self.person_id is not None else np.arange(len(self)),
-            "household_id": self.household,
-            "village": [self.villages.ids[v] for v in self.village],
-            "age": self.age, "sex": np.where(self.sex == 0, "F", "M"),
-            "disability_grade": self.disability, "identities": ids,
-            "enrolled": self.enrolled.astype(int),
-            "timing": [TIMINGS[t] for t in self.timing],
-            "hukou": ([""] * len(self) if self.hukou is None
-                      else [HUKOU_OF_CODE[int(h)] for h in self.hukou]),
-        })
+        return pd.DataFrame(
+            {
+                "person_id": self.person_id if self.person_id is not None else np.arange(len(self)),
+                "household_id": self.household,
+                "village": [self.villages.ids[v] for v in self.village],
+                "age": self.age,
+                "sex": np.where(self.sex == 0, "F", "M"),
+                "disability_grade": self.disability,
+                "identities": ids,
+                "enrolled": self.enrolled.astype(int),
+                "timing": [TIMINGS[t] for t in self.timing],
+                "hukou": ([""] * len(self) if self.hukou is None else [HUKOU_OF_CODE[int(h)] for h in self.hukou]),
+            }
+        )
 
 
 def one_area(name_zh: str, name_en: str, residents: int = 0, task: int = 0) -> Villages:
-    return Villages(("all",), (name_zh,), (name_en,), np.array([residents], np.int64),
-                    np.array([task], np.int64))
+    return Villages(("all",), (name_zh,), (name_en,), np.array([residents], np.int64), np.array([task], np.int64))
 
 
 def read_villages(path: Path) -> Villages:
     """Villages CSV with columns village_id, zh, en, residents, task (data/ files)."""
-    text = safeio.read_text(path, safeio.VILLAGES, str(path), PopulationError)   # regular file, capped
+    text = safeio.read_text(path, safeio.VILLAGES, str(path), PopulationError)  # regular file, capped
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     if len(rows) > safeio.MAX_VILLAGES:
         raise PopulationError(str(path), f"{len(rows):,} villages; the limit is {safeio.MAX_VILLAGES:,}")
@@ -138,23 +171,28 @@ def read_villages(path: Path) -> Villages:
     counts: dict[str, list[int]] = {"residents": [], "task": []}
     for n, r in enumerate(rows, start=2):
         for col in ("residents", "task"):
-            try:   # decimal digits only: '①'.isdigit() is True but int('①') fails
+            try:  # decimal digits only: '①'.isdigit() is True but int('①') fails
                 v = whole_from_text(r[col] or "", "a whole number")
             except ValueError as exc:
                 raise PopulationError(f"{path}: row {n}, column {col}", str(exc)) from None
             if not 0 <= v <= MAX_PERSONS:
                 raise PopulationError(f"{path}: row {n}, column {col}", f"must be 0 to {MAX_PERSONS:,}, got {v:,}")
             counts[col].append(v)
-    return Villages(tuple(r["village_id"] for r in rows), tuple(r["zh"] for r in rows),
-                    tuple(r["en"] for r in rows),
-                    np.array(counts["residents"], np.int64), np.array(counts["task"], np.int64))
+    return Villages(
+        tuple(r["village_id"] for r in rows),
+        tuple(r["zh"] for r in rows),
+        tuple(r["en"] for r in rows),
+        np.array(counts["residents"], np.int64),
+        np.array(counts["task"], np.int64),
+    )
 
 
 # ----------------------------------------------------------------------------- file input
 
 
-def read_population(path: str | Path, villages: Villages | None = None,
-                    *, strict: bool = True, chunk_bytes: int = 16 << 20) -> Population:
+def read_population(
+    path: str | Path, villages: Villages | None = None, *, strict: bool = True, chunk_bytes: int = 16 << 20
+) -> Population:
     """Read a person-level file with the DESIGN.md columns: CSV (UTF-8, UTF-8 with BOM or
     GBK), Parquet (``.parquet``) or a workbook (``.xlsx``, first sheet), the same contract.
 
@@ -193,8 +231,7 @@ def read_population(path: str | Path, villages: Villages | None = None,
         try:
             rec = parse_row(row, col, n, where, len(header))
             if rec["pid"] in seen:
-                raise PopulationError(f"{where}: row {n}, column person_id",
-                                      f"duplicate of row {seen[rec['pid']]}")
+                raise PopulationError(f"{where}: row {n}, column person_id", f"duplicate of row {seen[rec['pid']]}")
             vname = village_name(rec["vil"], v_index, v_ids, fixed, f"{where}: row {n}, column village")
         except PopulationError as exc:
             exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))  # an ID in a wrong column
@@ -214,8 +251,9 @@ def read_population(path: str | Path, villages: Villages | None = None,
         if villages is not None and len(v_ids) == 1 and v_ids[0] == "(none)":
             vills = villages
         else:
-            vills = Villages(tuple(v_ids), tuple(v_ids), tuple(v_ids),
-                             np.zeros(len(v_ids), np.int64), np.zeros(len(v_ids), np.int64))
+            vills = Villages(
+                tuple(v_ids), tuple(v_ids), tuple(v_ids), np.zeros(len(v_ids), np.int64), np.zeros(len(v_ids), np.int64)
+            )
     else:
         vills = villages
     pop = columns_of(out, vills, rejected, rows_read, "hukou" in col)
@@ -223,17 +261,17 @@ def read_population(path: str | Path, villages: Villages | None = None,
     return pop
 
 
-def village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool,
-                  where: str) -> str:
+def village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool, where: str) -> str:
     """A row's village as a key of ``v_index``; a new one is added unless the scenario's
     villages are fixed (then it is refused), up to ``safeio.MAX_VILLAGES``."""
-    vname = mask_ids_in_text(text) or "(none)"   # an ID typed as a village
+    vname = mask_ids_in_text(text) or "(none)"  # an ID typed as a village
     if vname not in v_index:
         if fixed:
             raise PopulationError(where, f"unknown village {vname!r} for this scenario")
-        if len(v_ids) >= safeio.MAX_VILLAGES:   # the village index is 16-bit
-            raise PopulationError(where, f"more than {safeio.MAX_VILLAGES:,} different villages, "
-                                  "the limit for one population file")
+        if len(v_ids) >= safeio.MAX_VILLAGES:  # the village index is 16-bit
+            raise PopulationError(
+                where, f"more than {safeio.MAX_VILLAGES:,} different villages, the limit for one population file"
+            )
         v_index[vname] = len(v_ids)
         v_ids.append(vname)
     return vname
@@ -248,26 +286,39 @@ def check_header(reader, where: str) -> list[str]:
     missing = [c for c in _REQUIRED if c not in header]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if missing:
-        raise PopulationError(f"{where}: row 1 (header), column {missing[0]}",
-                              f"required column is missing; expected {', '.join(CSV_COLUMNS)}")
+        raise PopulationError(
+            f"{where}: row 1 (header), column {missing[0]}",
+            f"required column is missing; expected {', '.join(CSV_COLUMNS)}",
+        )
     if unknown:
-        raise PopulationError(f"{where}: row 1 (header), column {unknown[0]}",
-                              f"unknown column; expected {', '.join(CSV_COLUMNS)}")
+        raise PopulationError(
+            f"{where}: row 1 (header), column {unknown[0]}", f"unknown column; expected {', '.join(CSV_COLUMNS)}"
+        )
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise PopulationError(f"{where}: row 1 (header), column {dup[0]}", "column appears twice")
     return header
 
 
-def columns_of(out: dict[str, list], villages: Villages, rejected: list[dict], rows_read: int,
-             has_hukou: bool) -> Population:
+def columns_of(
+    out: dict[str, list], villages: Villages, rejected: list[dict], rows_read: int, has_hukou: bool
+) -> Population:
     """The parsed rows as a columnar :class:`Population`."""
     return Population(
-        np.array(out["ids"], np.uint32), np.array(out["age"], np.uint8), np.array(out["sex"], np.uint8),
-        np.array(out["dis"], np.uint8), np.array(out["vil"], np.uint16), np.array(out["hh"], np.int64),
-        np.array(out["enr"], bool), np.array(out["tim"], np.uint8), villages,
-        np.array(out["pid"], dtype=object), rejected, rows_read,
-        hukou=np.array(out["hukou"], np.uint8) if has_hukou else None)
+        np.array(out["ids"], np.uint32),
+        np.array(out["age"], np.uint8),
+        np.array(out["sex"], np.uint8),
+        np.array(out["dis"], np.uint8),
+        np.array(out["vil"], np.uint16),
+        np.array(out["hh"], np.int64),
+        np.array(out["enr"], bool),
+        np.array(out["tim"], np.uint8),
+        villages,
+        np.array(out["pid"], dtype=object),
+        rejected,
+        rows_read,
+        hukou=np.array(out["hukou"], np.uint8) if has_hukou else None,
+    )
 
 
 #: The former name, from when only CSV was read.
@@ -319,14 +370,30 @@ def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width
     huk_t = _HUKOU_WORDS.get(get("hukou").lower())
     if huk_t is None:
         raise err("hukou", f"must be rural or urban (农村/城镇), or empty: {shorten(get('hukou'))!r}")
-    return {"pid": pid, "hh": get("household_id"), "vil": get("village"), "age": age,
-            "sex": 0 if sex_t in ("F", "女") else 1, "dis": int(dis_t), "ids": mask,
-            "enr": enr_t == "1", "tim": TIMING_CODE[tim_t], "hukou": HUKOU_CODE[huk_t]}
+    return {
+        "pid": pid,
+        "hh": get("household_id"),
+        "vil": get("village"),
+        "age": age,
+        "sex": 0 if sex_t in ("F", "女") else 1,
+        "dis": int(dis_t),
+        "ids": mask,
+        "enr": enr_t == "1",
+        "tim": TIMING_CODE[tim_t],
+        "hukou": HUKOU_CODE[huk_t],
+    }
 
 
 #: 户籍 type as written in a population file (empty: not recorded).
-_HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban", "农村": "rural", "城镇": "urban",
-                "农业": "rural", "非农业": "urban"}
+_HUKOU_WORDS = {
+    "": "",
+    "rural": "rural",
+    "urban": "urban",
+    "农村": "rural",
+    "城镇": "urban",
+    "农业": "rural",
+    "非农业": "urban",
+}
 
 
 # ----------------------------------------------------------------------------- Arrow chunks
@@ -346,7 +413,7 @@ class _State:
             self.v_ids = list(villages.ids)
         # person-id hashes seen, as sorted runs merged when one is no longer than the next
         # (a log-structured set: each hash is copied O(log chunks) times, not once a chunk)
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []   # (sorted hashes, row numbers)
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted hashes, row numbers)
         self.rejected: list[dict] = []
         self.rows_read = 0
 
@@ -375,6 +442,7 @@ def _read_fast(path: Path, villages: Villages | None, strict: bool, chunk_bytes:
     """:func:`read_population` through Arrow batches; raises ``NotFast`` for the per-row path."""
     from ..io.tabular import population_batches
     from . import popfast
+
     where = str(path)
     batches = population_batches(path, where, PopulationError, chunk_bytes)
     header = check_header(iter([next(batches)]), where)
@@ -393,16 +461,33 @@ def _read_fast(path: Path, villages: Villages | None, strict: bool, chunk_bytes:
         raise PopulationError(where, "no data rows")
     out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     if not st.fixed:
-        vills = Villages(tuple(st.v_ids), tuple(st.v_ids), tuple(st.v_ids),
-                         np.zeros(len(st.v_ids), np.int64), np.zeros(len(st.v_ids), np.int64))
+        vills = Villages(
+            tuple(st.v_ids),
+            tuple(st.v_ids),
+            tuple(st.v_ids),
+            np.zeros(len(st.v_ids), np.int64),
+            np.zeros(len(st.v_ids), np.int64),
+        )
     else:
         vills = villages
     _, first, inverse = np.unique(out["hh"], return_index=True, return_inverse=True)
     rank = np.empty(len(first), np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    pop = Population(out["ids"], out["age"], out["sex"], out["dis"], out["vil"],
-                     rank[inverse.reshape(-1)], out["enr"], out["tim"], vills, out["pid"],
-                     st.rejected, st.rows_read, hukou=out["hukou"] if "hukou" in col else None)
+    pop = Population(
+        out["ids"],
+        out["age"],
+        out["sex"],
+        out["dis"],
+        out["vil"],
+        rank[inverse.reshape(-1)],
+        out["enr"],
+        out["tim"],
+        vills,
+        out["pid"],
+        st.rejected,
+        st.rows_read,
+        hukou=out["hukou"] if "hukou" in col else None,
+    )
     assert len(pop) + len(st.rejected) == st.rows_read
     return pop
 
@@ -410,12 +495,19 @@ def _read_fast(path: Path, villages: Villages | None, strict: bool, chunk_bytes:
 def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
     """One clean batch decoded by columns, or None when any row needs the per-row path."""
     import pyarrow.compute as pc
+
     pid, bad = popfast.trimmed(raw["person_id"])
     bad |= pc.equal(pc.utf8_length(pid), 0).to_numpy(zero_copy_only=False)
     out: dict[str, np.ndarray] = {}
-    for name, key in (("age", "age"), ("sex", "sex"), ("disability_grade", "dis"),
-                      ("identities", "ids"), ("enrolled", "enr"), ("timing", "tim"),
-                      ("hukou", "hukou")):
+    for name, key in (
+        ("age", "age"),
+        ("sex", "sex"),
+        ("disability_grade", "dis"),
+        ("identities", "ids"),
+        ("enrolled", "enr"),
+        ("timing", "tim"),
+        ("hukou", "hukou"),
+    ):
         fn, absent, dtype = popfast.DECODERS[name]
         if name in raw:
             out[key], b = popfast.decode_low(raw[name], fn, dtype)
@@ -425,15 +517,14 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
     if "household_id" in raw:
         hh, b = popfast.trimmed(raw["household_id"])
         bad |= b
-        hh = pc.if_else(pc.equal(pc.utf8_length(hh), 0),
-                        pc.binary_join_element_wise("person:", pid, ""), hh)
+        hh = pc.if_else(pc.equal(pc.utf8_length(hh), 0), pc.binary_join_element_wise("person:", pid, ""), hh)
     else:
         hh = pc.binary_join_element_wise("person:", pid, "")
     if bad.any():
         return None
     h = popfast.hash_strings(pid)
     order = np.argsort(h)
-    hs = h[order]   # sorted queries: searchsorted walks the runs in order (cache friendly)
+    hs = h[order]  # sorted queries: searchsorted walks the runs in order (cache friendly)
     if (hs[1:] == hs[:-1]).any() or st.earlier(hs).any():
         return None
     if "village" in raw:
@@ -445,7 +536,7 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
     new = [v for v in dict.fromkeys(names) if v not in st.v_index]
     if new and (st.fixed or len(st.v_ids) + len(new) > safeio.MAX_VILLAGES):
         return None
-    for v in new:   # dictionary order is first appearance in the batch
+    for v in new:  # dictionary order is first appearance in the batch
         st.v_index[v] = len(st.v_ids)
         st.v_ids.append(v)
     out["vil"] = np.array([st.v_index[v] for v in names], np.uint16)[codes]
@@ -459,12 +550,13 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
 def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _State, popfast) -> dict:
     """One batch row by row with :func:`parse_row`: the exact errors and rejected rows."""
     import pyarrow as pa
+
     cells = [c.to_pylist() for c in batch.columns]
     keys = ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou")
     out: dict[str, list] = {k: [] for k in keys}
     pids = [p.strip() for p in cells[col["person_id"]]]
     hashes = popfast.hash_strings(pa.array(pids, pa.string()))
-    before = st.earlier(hashes)   # row of an earlier chunk's person with the same id
+    before = st.earlier(hashes)  # row of an earlier chunk's person with the same id
     kept: list[int] = []
     here: dict[str, int] = {}
     for k, (n, row) in enumerate(zip(range(n0, n0 + batch.num_rows), zip(*cells))):
@@ -477,8 +569,7 @@ def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _Sta
             first = here.get(rec["pid"]) or int(before[k])
             if first:
                 raise PopulationError(f"{st.where}: row {n}, column person_id", f"duplicate of row {first}")
-            vname = village_name(rec["vil"], st.v_index, st.v_ids, st.fixed,
-                                 f"{st.where}: row {n}, column village")
+            vname = village_name(rec["vil"], st.v_index, st.v_ids, st.fixed, f"{st.where}: row {n}, column village")
         except PopulationError as exc:
             exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))
             if st.strict:
@@ -493,8 +584,15 @@ def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _Sta
             out[key].append(v)
     st.remember(hashes[kept], np.array(list(here.values()), np.int64))
     out["hh"] = popfast.hash_strings(pa.array(out["hh"], pa.string()))
-    return {"ids": np.array(out["ids"], np.uint32), "age": np.array(out["age"], np.uint8),
-            "sex": np.array(out["sex"], np.uint8), "dis": np.array(out["dis"], np.uint8),
-            "vil": np.array(out["vil"], np.uint16), "hh": out["hh"],
-            "enr": np.array(out["enr"], bool), "tim": np.array(out["tim"], np.uint8),
-            "pid": np.array(out["pid"], dtype=object), "hukou": np.array(out["hukou"], np.uint8)}
+    return {
+        "ids": np.array(out["ids"], np.uint32),
+        "age": np.array(out["age"], np.uint8),
+        "sex": np.array(out["sex"], np.uint8),
+        "dis": np.array(out["dis"], np.uint8),
+        "vil": np.array(out["vil"], np.uint16),
+        "hh": out["hh"],
+        "enr": np.array(out["enr"], bool),
+        "tim": np.array(out["tim"], np.uint8),
+        "pid": np.array(out["pid"], dtype=object),
+        "hukou": np.array(out["hukou"], np.uint8),
+    }

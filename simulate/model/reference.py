@@ -7,6 +7,7 @@ from ``policy.subsidy``'s arithmetic, so the property tests compare two independ
 calculations fen by fen (issue 11 item 4). Only the timing treatment (which rule applies to
 a late or event payer) is shared: it decides a case, it does no arithmetic.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ class Outcome:
     tier: str
     payment: Payment
     eligible: tuple[str, ...]
-    considered: tuple[tuple[str, int], ...] = ()   # (tier id, individual pays in fen)
+    considered: tuple[tuple[str, int], ...] = ()  # (tier id, individual pays in fen)
     tie_with: tuple[str, ...] = ()
     rule: str = ""
     notes: tuple[str, ...] = field(default=())
@@ -45,9 +46,9 @@ def oracle_payment(policy: Policy, tier: Tier | None, timing: str = "regular") -
     late_rule = None if how == "as_regular" else how
     if how == "not_accepted":
         return Payment({}, 0, False, late_rule, how, decided)
-    if how == "full_financing":      # the person pays the whole cost, no fiscal subsidy
+    if how == "full_financing":  # the person pays the whole cost, no fiscal subsidy
         return Payment({"individual": personal + fiscal}, 0, True, late_rule, how, decided)
-    if how == "fixed_charge":        # the document's own late charge
+    if how == "fixed_charge":  # the document's own late charge
         return Payment({"individual": policy.timing.late.charge or 0}, 0, True, late_rule, how, decided)
     subsidy = tier.subsidy if tier is not None and how == "as_regular" else None
     others = _subsidised(subsidy, personal) if subsidy is not None else {}
@@ -72,12 +73,15 @@ def resolve(policy: Policy, person: Person) -> Outcome:
         best = min(keys)
         winners = [i for i, k in enumerate(keys) if k == best]
         chosen = eligible[winners[0]]
+
         def paid(p: Payment) -> dict[str, int]:
             return {k: v for k, v in p.pays.items() if v}
+
         mine = paid(payments[winners[0]])
         ties = tuple(eligible[i].id for i in winners[1:] if paid(payments[i]) != mine)
-    return Outcome(chosen.id, oracle_payment(policy, chosen, person.timing),
-                   tuple(t.id for t in eligible), considered, ties, rule)
+    return Outcome(
+        chosen.id, oracle_payment(policy, chosen, person.timing), tuple(t.id for t in eligible), considered, ties, rule
+    )
 
 
 def _subsidised(subsidy: Subsidy, personal: int) -> dict[str, int]:

@@ -4,6 +4,7 @@ A synthetic population is a stream of fixed blocks (``synth.BLOCK`` persons, eac
 own generator); a chunk is a run of blocks, and tallies add up, so the result is the same
 to the fen whatever the chunk size, the number of workers or the engine.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,6 +41,7 @@ def _keep_freed_memory() -> None:
     _MALLOC_TUNED = True
     try:
         import ctypes
+
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3
         libc.mallopt(m_mmap_threshold, 256 << 20)
@@ -53,9 +55,10 @@ def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: in
     _keep_freed_memory()
     total = None
     for b, block in zip(range(first, stop), pop.blocks(first, stop)):
-        if comp.retention is not None:   # behavioural response (simulate.behaviour)
-            block = respond(comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask,
-                            pop.spec.disabled_full)
+        if comp.retention is not None:  # behavioural response (simulate.behaviour)
+            block = respond(
+                comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask, pop.spec.disabled_full
+            )
         t = tally(comp, block)
         total = t if total is None else total + t
     return total
@@ -86,24 +89,27 @@ def _progress(total: int, enabled: bool | None, desc: str):
     if enabled is None:
         enabled = total > 16 and (sys.stderr.isatty() or notebook)
     if not enabled:
-        return _NoBar()   # tqdm is not even imported: it costs ~50 ms at start-up
+        return _NoBar()  # tqdm is not even imported: it costs ~50 ms at start-up
     if notebook:
         from tqdm.auto import tqdm
+
         return tqdm(total=total, desc=desc, unit="chunk", leave=False)
     from tqdm import tqdm
+
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
 
-def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
-                n_workers: int, bar) -> Tally:
+def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]], n_workers: int, bar) -> Tally:
     """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
     once (no chunk is left running, no partial result is returned)."""
     from ..lifecycle import end_pool, quiet_child
+
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
     # with the parent even if it is killed outright
-    ex = ProcessPoolExecutor(max_workers=min(n_workers, len(chunks)), mp_context=ctx,
-                             initializer=quiet_child, initargs=(os.getpid(),))
+    ex = ProcessPoolExecutor(
+        max_workers=min(n_workers, len(chunks)), mp_context=ctx, initializer=quiet_child, initargs=(os.getpid(),)
+    )
     try:
         futures = [ex.submit(_tally_blocks, comp, pop, a, b) for a, b in chunks]
         total = None
@@ -118,9 +124,16 @@ def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
     return total
 
 
-def tally_population(comp: Compiled, pop: SyntheticPopulation, *, workers: int | None = None,
-                     chunk_blocks: int = 4, engine: str = "local", scheduler: str | None = None,
-                     progress: bool | None = None) -> Tally:
+def tally_population(
+    comp: Compiled,
+    pop: SyntheticPopulation,
+    *,
+    workers: int | None = None,
+    chunk_blocks: int = 4,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+) -> Tally:
     """Tally a synthetic population chunk by chunk, in this process, local workers or Dask."""
     if chunk_blocks < 1:
         raise SimulateError("--chunk-blocks", "must be at least 1")
@@ -146,8 +159,9 @@ def tally_population(comp: Compiled, pop: SyntheticPopulation, *, workers: int |
         bar.close()
 
 
-def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]],
-                n_workers: int, scheduler: str | None, bar) -> Tally:
+def _tally_dask(
+    comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]], n_workers: int, scheduler: str | None, bar
+) -> Tally:
     """The same chunk function on a Dask cluster (``scheduler`` address or a LocalCluster).
 
     Ctrl-C reaches only this process (a LocalCluster's workers are forked ignoring SIGINT),
@@ -155,6 +169,7 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
     tracebacks.
     """
     from dask.distributed import Client, LocalCluster, as_completed
+
     cluster = None
     try:
         if scheduler:
@@ -164,14 +179,19 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
                 raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
         else:
             import dask
+
             _forkserver_ignoring_sigint()
             with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
                 # no dashboard; the scheduler's small HTTP server on a free port, not on
                 # 8787 (taken by any other cluster: a warning on every run)
-                cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR,
-                                       scheduler_kwargs={"dashboard": False,
-                                                         "dashboard_address": "127.0.0.1:0"})
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                )
             client = Client(cluster)
         with client:
             comp_f = client.scatter(comp, broadcast=True)
@@ -184,7 +204,7 @@ def _tally_dask(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int
                 bar.update()
             return total
     except BaseException:
-        _silence_dask()   # closing early makes distributed log and warn about lost work
+        _silence_dask()  # closing early makes distributed log and warn about lost work
         _close_dask_clusters()
         raise
     if cluster is not None:
@@ -196,8 +216,9 @@ def _forkserver_ignoring_sigint() -> None:
     inherit that, so Ctrl-C reaches only this process and no worker prints a traceback."""
     import threading
     from multiprocessing import forkserver
+
     if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()   # signal dispositions can only be set in the main thread
+        forkserver.ensure_running()  # signal dispositions can only be set in the main thread
         return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -212,7 +233,8 @@ def _close_dask_clusters() -> None:
     import contextlib
 
     from distributed.deploy.spec import SpecCluster
-    for cluster in list(SpecCluster._instances):   # the set distributed's exit hook closes
+
+    for cluster in list(SpecCluster._instances):  # the set distributed's exit hook closes
         with contextlib.suppress(Exception):
             cluster.close(timeout=10)
         SpecCluster._instances.discard(cluster)
@@ -220,6 +242,7 @@ def _close_dask_clusters() -> None:
 
 def _silence_dask() -> None:
     import warnings
+
     for name in ("distributed", "dask", "tornado", "asyncio"):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     warnings.filterwarnings("ignore", module="distributed")
@@ -237,11 +260,20 @@ class RunTally:
     meta: dict[str, Any]
 
 
-def run_tally(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,
-              *, size: int | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
-              workers: int | None = None, chunk_blocks: int = 4, engine: str = "local",
-              scheduler: str | None = None, progress: bool | None = None,
-              counts: dict[str, int] | None = None) -> RunTally:
+def run_tally(
+    scenario: Scenario | str | Path,
+    population: Population | SyntheticPopulation | str | Path | None = None,
+    *,
+    size: int | None = None,
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    workers: int | None = None,
+    chunk_blocks: int = 4,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    counts: dict[str, int] | None = None,
+) -> RunTally:
     """Count a scenario over a population (the arguments of :func:`simulate.results.run.run`)."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
     if isinstance(scenario, Scenario) and overrides:
@@ -253,20 +285,33 @@ def run_tally(scenario: Scenario | str | Path, population: Population | Syntheti
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
         pop = read_population(population, villages)
-        meta.update({"population_file": str(population), "rows_read": pop.rows_read,
-                     "rows_rejected": len(pop.rejected)})
+        meta.update(
+            {"population_file": str(population), "rows_read": pop.rows_read, "rows_rejected": len(pop.rejected)}
+        )
         population = pop
     if population is None:
         population = synthesize(sc, size, seed, counts=counts)
     if isinstance(population, SyntheticPopulation):
-        t = tally_population(comp, population, workers=workers, chunk_blocks=chunk_blocks,
-                             engine=engine, scheduler=scheduler, progress=progress)
+        t = tally_population(
+            comp,
+            population,
+            workers=workers,
+            chunk_blocks=chunk_blocks,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+        )
         meta.update({"size": population.size, "seed": population.seed, "population": "synthetic"})
         villages = population.villages
     elif isinstance(population, Population):
         if comp.retention is not None:
-            population = respond(comp, population, behaviour_rng(seed, 0),
-                                 default_spec().full_participation_mask, default_spec().disabled_full)
+            population = respond(
+                comp,
+                population,
+                behaviour_rng(seed, 0),
+                default_spec().full_participation_mask,
+                default_spec().disabled_full,
+            )
         t = tally(comp, population)
         villages = population.villages
     else:
@@ -277,8 +322,7 @@ def run_tally(scenario: Scenario | str | Path, population: Population | Syntheti
 def person_results(scenario: Scenario, pop: Population) -> Any:
     """Person-level tier and payments (fen) for audits; one row per person."""
     comp = compile_for_engine(scenario.policy)
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing,
-                            pop.hukou)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
     t = comp.tables
     acc = t.accepted[tier, pop.timing] & pop.enrolled
     pays = np.where(acc[:, None], t.pays[tier, pop.timing], 0)

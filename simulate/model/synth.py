@@ -8,6 +8,7 @@ workers. Households never cross a block or village boundary; household identitie
 age rules; disability is more common among 低保 and 特困 people (relative risks in
 ``data/disability-correlation.csv``). Every default rate is flagged as an assumption there.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,7 @@ def lookup_table(values: np.ndarray, shares: np.ndarray) -> np.ndarray:
     cum = np.cumsum(shares / shares.sum())
     edges = np.minimum((cum * _U16).round().astype(np.int64), _U16)
     table = np.repeat(values, np.diff(np.concatenate([[0], edges])))
-    if table.shape[0] < _U16:   # rounding leftovers go to the last value
+    if table.shape[0] < _U16:  # rounding leftovers go to the last value
         table = np.concatenate([table, np.full(_U16 - table.shape[0], values[-1], values.dtype)])
     return table[:_U16]
 
@@ -50,22 +51,23 @@ def lookup_table(values: np.ndarray, shares: np.ndarray) -> np.ndarray:
 class SynthSpec:
     """Everything the builder draws from: rates, structure and participation defaults."""
 
-    household_sizes: np.ndarray        # uint8 lookup table [65536]
-    age_sex: np.ndarray                # uint8 lookup table [65536] of age*2+sex
-    person_rates: tuple[tuple[int, float, int, int], ...]     # (bit, rate, age_min, age_max)
-    household_rates: tuple[tuple[int, float], ...]            # (bit, rate)
-    disability_rates: tuple[float, float, float, float]       # grades 1..4
-    disability_rr: tuple[tuple[int, float], ...]              # (bitmask, relative risk)
+    household_sizes: np.ndarray  # uint8 lookup table [65536]
+    age_sex: np.ndarray  # uint8 lookup table [65536] of age*2+sex
+    person_rates: tuple[tuple[int, float, int, int], ...]  # (bit, rate, age_min, age_max)
+    household_rates: tuple[tuple[int, float], ...]  # (bit, rate)
+    disability_rates: tuple[float, float, float, float]  # grades 1..4
+    disability_rr: tuple[tuple[int, float], ...]  # (bitmask, relative risk)
     participation: float
-    full_participation_mask: int       # identities enrolled at 100% (their documents' target)
+    full_participation_mask: int  # identities enrolled at 100% (their documents' target)
     late_share: float
-    extended_share: float = 0.0        # pays in the document's extension, where it has one
-    disabled_full: bool = True         # certified disabled enrolled at 100% (贫困残疾人 targets)
-    subsidized_full: bool = True       # people a tier subsidizes in full are enrolled by its payer
-    counts: dict[str, int] = field(default_factory=dict)      # exact persons per identity
+    extended_share: float = 0.0  # pays in the document's extension, where it has one
+    disabled_full: bool = True  # certified disabled enrolled at 100% (贫困残疾人 targets)
+    subsidized_full: bool = True  # people a tier subsidizes in full are enrolled by its payer
+    counts: dict[str, int] = field(default_factory=dict)  # exact persons per identity
 
     def with_rates(self, **changes) -> SynthSpec:
         from dataclasses import replace
+
         return replace(self, **changes)
 
 
@@ -80,7 +82,7 @@ def default_spec() -> SynthSpec:
         lo, hi = int(r["age_min"]), min(int(r["age_max"]), 105)
         span = hi - lo + 1
         for a in range(lo, hi + 1):
-            ages += [a * 2 + 1, a * 2]   # male code, female code
+            ages += [a * 2 + 1, a * 2]  # male code, female code
             shares += [float(r["male_share"]) / span, float(r["female_share"]) / span]
     age_table = lookup_table(np.array(ages, np.uint8), np.array(shares))
     person, household, grades = [], [], [0.0] * 4
@@ -99,8 +101,15 @@ def default_spec() -> SynthSpec:
         if r["group"] in IDENTITIES and float(r["relative_risk"]) > 1:
             rr.append((1 << IDENTITY_BIT[r["group"]], float(r["relative_risk"])))
     part = {r["group"]: float(r["rate"]) for r in _read_csv("participation-defaults.csv")}
-    known = {"general", "disabled_poor", "other_subsidized", "late_payer_share", "newborn_share",
-             "behavioural_elasticity", "extended_payer_share"}
+    known = {
+        "general",
+        "disabled_poor",
+        "other_subsidized",
+        "late_payer_share",
+        "newborn_share",
+        "behavioural_elasticity",
+        "extended_payer_share",
+    }
     unknown = sorted(k for k in part if k not in IDENTITIES and k not in known)
     if unknown:
         raise PopulationError("data/participation-defaults.csv", f"unknown group(s) {', '.join(unknown)}")
@@ -108,11 +117,20 @@ def default_spec() -> SynthSpec:
     for key, rate in part.items():
         if key in IDENTITIES and rate >= 1.0:
             full_mask |= 1 << IDENTITY_BIT[key]
-    return SynthSpec(hh_table, age_table, tuple(person), tuple(household), tuple(grades),
-                     tuple(rr), part["general"], full_mask, part["late_payer_share"],
-                     extended_share=part.get("extended_payer_share", 0.0),
-                     disabled_full=part.get("disabled_poor", 0.0) >= 1.0,
-                     subsidized_full=part.get("other_subsidized", 0.0) >= 1.0)
+    return SynthSpec(
+        hh_table,
+        age_table,
+        tuple(person),
+        tuple(household),
+        tuple(grades),
+        tuple(rr),
+        part["general"],
+        full_mask,
+        part["late_payer_share"],
+        extended_share=part.get("extended_payer_share", 0.0),
+        disabled_full=part.get("disabled_poor", 0.0) >= 1.0,
+        subsidized_full=part.get("other_subsidized", 0.0) >= 1.0,
+    )
 
 
 @dataclass(frozen=True)
@@ -122,12 +140,12 @@ class SyntheticPopulation:
     size: int
     seed: int
     villages: Villages
-    village_sizes: np.ndarray     # int64 persons per village, summing to ``size``
+    village_sizes: np.ndarray  # int64 persons per village, summing to ``size``
     spec: SynthSpec
-    full_rules: tuple = ()        # eligibility of tiers that pay the whole standard: enrolled by their payer
+    full_rules: tuple = ()  # eligibility of tiers that pay the whole standard: enrolled by their payer
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
-    has_extension: bool = False   # the document has an extension: a share pays in it (timing extended)
-    urban_share: float | None = None   # 城镇户籍 share of households (None: 户籍 type not drawn)
+    has_extension: bool = False  # the document has an extension: a share pays in it (timing extended)
+    urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
 
     @property
     def n_blocks(self) -> int:
@@ -146,13 +164,21 @@ class SyntheticPopulation:
     def materialize(self) -> Population:
         """Every person as one :class:`Population` (for audits and small populations)."""
         if self.size > 50_000_000:
-            raise PopulationError("--size", f"{self.size:,} persons is too many to hold person by person; "
-                                            "use the streaming engine (simulate.run)")
+            raise PopulationError(
+                "--size",
+                f"{self.size:,} persons is too many to hold person by person; use the streaming engine (simulate.run)",
+            )
         return Population.concat(list(self.blocks()))
 
 
-def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthSpec | None = None,
-               counts: dict[str, int] | None = None) -> SyntheticPopulation:
+def synthesize(
+    scenario,
+    size: int | None = None,
+    seed: int = 0,
+    *,
+    spec: SynthSpec | None = None,
+    counts: dict[str, int] | None = None,
+) -> SyntheticPopulation:
     """A synthetic population for a scenario's area.
 
     Villages and their residents come from the scenario's ``area`` (大栗港: attachment 1's
@@ -191,14 +217,21 @@ def synthesize(scenario, size: int | None = None, seed: int = 0, *, spec: SynthS
             if not isinstance(n, (int, np.integer)) or n < 0 or n > size:
                 raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
         from dataclasses import replace
+
         sp = replace(sp, counts=dict(counts))
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     urban = pol.area.urban_percent
-    return SyntheticPopulation(int(size), int(seed), villages,
-                               largest_remainder(int(size), weights.astype(np.float64)), sp, full_rules,
-                               any(can_match_plain(r) for r in full_rules),
-                               pol.timing.extension is not None,
-                               None if urban is None else float(urban) / 100)
+    return SyntheticPopulation(
+        int(size),
+        int(seed),
+        villages,
+        largest_remainder(int(size), weights.astype(np.float64)),
+        sp,
+        full_rules,
+        any(can_match_plain(r) for r in full_rules),
+        pol.timing.extension is not None,
+        None if urban is None else float(urban) / 100,
+    )
 
 
 def default_size(scenario) -> int:
@@ -214,8 +247,7 @@ def default_size(scenario) -> int:
 def fully_subsidized_rules(policy) -> tuple:
     """Eligibility rules of the tiers where the person pays nothing in the collection period:
     the paying department enrolls them (data/participation-defaults.csv, other_subsidized)."""
-    return tuple(t.eligibility for t in policy.tiers
-                 if payment(policy, t, "regular").pays.get("individual", 0) == 0)
+    return tuple(t.eligibility for t in policy.tiers if payment(policy, t, "regular").pays.get("individual", 0) == 0)
 
 
 def _exact_share(total: int, start: int, stop: int, size: int) -> int:
@@ -230,7 +262,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     bounds = np.concatenate([[0], np.cumsum(pop.village_sizes)])
     v_lo = int(np.searchsorted(bounds, start, side="right") - 1)
     v_hi = int(np.searchsorted(bounds, start + n, side="left"))
-    cuts = np.clip(bounds[v_lo:v_hi + 1] - start, 0, n)
+    cuts = np.clip(bounds[v_lo : v_hi + 1] - start, 0, n)
     village = np.repeat(np.arange(v_lo, v_hi, dtype=np.uint16), np.diff(cuts))
     # households: drawn sizes laid end to end, cut at village boundaries and the block end
     k = n // 3 + 64
@@ -239,10 +271,10 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         if ends[-1] >= n:
             break
         k *= 2
-    starts = np.concatenate([[0], ends[:np.searchsorted(ends, n)]])
+    starts = np.concatenate([[0], ends[: np.searchsorted(ends, n)]])
     starts = starts[starts < n]
     inner = cuts[(cuts > 0) & (cuts < n)]
-    if inner.shape[0]:   # village boundaries start a household too (few: insert, no sort)
+    if inner.shape[0]:  # village boundaries start a household too (few: insert, no sort)
         pos = np.searchsorted(starts, inner)
         new = (pos >= starts.shape[0]) | (starts[np.minimum(pos, starts.shape[0] - 1)] != inner)
         starts = np.insert(starts, pos[new], inner[new])
@@ -255,8 +287,9 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     for bit, rate in sp.household_rates:
         ident = ident_of_bit(bit)
         if ident in sp.counts:
-            last, over = _exact_households(rng, hh_bits, hh_len, bit,
-                                           _exact_share(sp.counts[ident], start, start + n, pop.size))
+            last, over = _exact_households(
+                rng, hh_bits, hh_len, bit, _exact_share(sp.counts[ident], start, start + n, pop.size)
+            )
             if over:
                 trims.append((last, over, bit))
             continue
@@ -269,7 +302,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     for last, over, bit in trims:
         # an exact count can end inside a household: its last members do not hold it
         stop = int(starts[last] + hh_len[last])
-        identities[stop - over:stop] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
+        identities[stop - over : stop] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
     # age and sex
     code = sp.age_sex[rng.integers(0, _U16, n, dtype=np.uint16)]
     age = code >> 1
@@ -316,8 +349,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         if pop.full_rules:
             if not pop.full_rules_plain:
                 out = out[(identities[out] != 0) | (disability[out] != 0)]
-            cols = (identities[out], age[out], sex[out], disability[out],
-                    None if hukou is None else hukou[out])
+            cols = (identities[out], age[out], sex[out], disability[out], None if hukou is None else hukou[out])
             hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
                 hit |= mask_of(rule, *cols)
@@ -333,8 +365,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         out = (identities[idx] & np.uint32(sp.full_participation_mask)) != 0
         if sp.disabled_full:
             out |= disability[idx] != 0
-        cols = (identities[idx], age[idx], sex[idx], disability[idx],
-                None if hukou is None else hukou[idx])
+        cols = (identities[idx], age[idx], sex[idx], disability[idx], None if hukou is None else hukou[idx])
         for rule in pop.full_rules:
             out |= mask_of(rule, *cols)
         return out
@@ -346,13 +377,23 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         timing[ext[~payer_enrolls(ext)]] = 3
     totals = np.zeros(len(pop.villages), np.int64)
     totals[v_lo:v_hi] = np.diff(cuts)
-    return Population(identities, age, sex, disability, village, household, enrolled, timing,
-                      pop.villages, village_counts=totals, hukou=hukou)
+    return Population(
+        identities,
+        age,
+        sex,
+        disability,
+        village,
+        household,
+        enrolled,
+        timing,
+        pop.villages,
+        village_counts=totals,
+        hukou=hukou,
+    )
 
 
 #: Household identities that only a rural or only an urban 户籍 can hold (their names say so).
-RURAL_ONLY = ("rural_dibao", "fp_two_households", "registered_poor", "monitored",
-               "returned_to_poverty", "relocated")
+RURAL_ONLY = ("rural_dibao", "fp_two_households", "registered_poor", "monitored", "returned_to_poverty", "relocated")
 URBAN_ONLY = ("urban_dibao",)
 
 
@@ -367,7 +408,7 @@ def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: floa
         rural |= 1 << IDENTITY_BIT[ident]
     urban = 1 << IDENTITY_BIT[URBAN_ONLY[0]]
     hukou[(hh_bits & np.uint32(urban)) != 0] = 2
-    hukou[(hh_bits & np.uint32(rural)) != 0] = 1   # a rural identity wins over 城镇低保
+    hukou[(hh_bits & np.uint32(rural)) != 0] = 1  # a rural identity wins over 城镇低保
     return hukou
 
 
@@ -389,8 +430,9 @@ def ident_of_bit(bit: int) -> str:
     return next(i for i, b in IDENTITY_BIT.items() if b == bit)
 
 
-def _exact_households(rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.ndarray,
-                      bit: int, want: int) -> tuple[int, int]:
+def _exact_households(
+    rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.ndarray, bit: int, want: int
+) -> tuple[int, int]:
     """Give a household identity to whole households in random order until ``want`` persons
     hold it; returns (last household, members too many) so the caller can trim it exactly."""
     if want <= 0:
@@ -398,5 +440,5 @@ def _exact_households(rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.
     order = rng.permutation(hh_bits.shape[0])
     cum = np.cumsum(hh_len[order])
     k = min(int(np.searchsorted(cum, want)), cum.shape[0] - 1)
-    hh_bits[order[:k + 1]] |= np.uint32(1 << bit)
+    hh_bits[order[: k + 1]] |= np.uint32(1 << bit)
     return int(order[k]), max(int(cum[k]) - want, 0)

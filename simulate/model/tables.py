@@ -3,6 +3,7 @@
 Index 0 of the tier axis is ``general`` (no tier); tier ``k`` of the scenario is index
 ``k + 1``. Amounts are fen per enrolled person; percent tiers are rounded once, here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,13 +24,13 @@ class PolicyTables:
     tier_ids: tuple[str, ...]
     sources: tuple[str, ...]
     timings: tuple[str, ...]
-    pays: np.ndarray        # int64 [T+1, M, S]  (M = len(TIMINGS))
-    fiscal: np.ndarray      # int64 [T+1, M]
-    accepted: np.ndarray    # bool  [T+1, M]
+    pays: np.ndarray  # int64 [T+1, M, S]  (M = len(TIMINGS))
+    fiscal: np.ndarray  # int64 [T+1, M]
+    accepted: np.ndarray  # bool  [T+1, M]
     rules: tuple[Rule, ...]
     highest_benefit: bool
-    plain_can_match: bool   # some tier can match a person with no identity and no disability
-    due: np.ndarray | None = None   # int64 [T+1, M]: personal + fiscal, or the stated late charge
+    plain_can_match: bool  # some tier can match a person with no identity and no disability
+    due: np.ndarray | None = None  # int64 [T+1, M]: personal + fiscal, or the stated late charge
 
     @property
     def cost(self) -> np.ndarray:
@@ -56,8 +57,13 @@ def compile_policy(policy: Policy) -> PolicyTables:
             due[ti, mi] = enrollment_cost(policy, tier, timing)
     return PolicyTables(
         tier_ids=("general",) + tuple(t.id for t in policy.tiers),
-        sources=SOURCE_IDS, timings=TIMINGS, pays=pays, fiscal=fiscal, accepted=accepted,
+        sources=SOURCE_IDS,
+        timings=TIMINGS,
+        pays=pays,
+        fiscal=fiscal,
+        accepted=accepted,
         rules=tuple(t.eligibility for t in policy.tiers),
         highest_benefit=policy.multiple_identities.rule == "highest_benefit",
-        plain_can_match=any(can_match_plain(t.eligibility) for t in policy.tiers), due=due,
+        plain_can_match=any(can_match_plain(t.eligibility) for t in policy.tiers),
+        due=due,
     )

@@ -1,4 +1,5 @@
 """One-line messages for an invalid scenario: the field path (list items by id) and the reason."""
+
 from __future__ import annotations
 
 import difflib
@@ -49,7 +50,7 @@ def _useful_errors(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     for e in errors:
         msg = e["msg"]
         if "expected an identity id, got" in msg and isinstance(e.get("input"), dict):
-            continue   # a nested rule was given: the identity-id branch is not the story
+            continue  # a nested rule was given: the identity-id branch is not the story
         if e["type"] in ("too_short",) and any(len(x["loc"]) > len(e["loc"]) for x in errors):
             continue
         if e["type"] == "model_type" and any(_is_union_label(i) for i in e["loc"]):
@@ -72,7 +73,7 @@ def validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
     msg = first["msg"]
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
-            msg = msg[len(prefix):]
+            msg = msg[len(prefix) :]
     msg = msg.replace("valid tuple", "list").replace("Tuple should", "The list should")
     msg = msg.replace("after validation, not 0", "(it is empty)")
     if first["type"] == "extra_forbidden":
@@ -117,6 +118,7 @@ def model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
 
 def _inner_model(annotation: Any) -> Any:
     from typing import get_args
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
@@ -124,5 +126,3 @@ def _inner_model(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-

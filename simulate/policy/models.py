@@ -1,6 +1,7 @@
 """Scenario models for the county, its documents, contributions and tiers: eligibility rules
 and subsidy forms (DOMAIN.md, "Subsidy forms"). Money is integer fen, percent exact.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -14,6 +15,7 @@ from .values import Fen, IdentityId, Percent, SourceId
 
 class Model(BaseModel):
     """Every scenario model: immutable, no unknown fields."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
@@ -21,8 +23,8 @@ class Flagged(Model):
     """Anything a document leaves unstated carries ``assumption: true`` and a note."""
 
     assumption: bool = False
-    note: str | None = None       # English
-    note_zh: str | None = None    # 简体中文, shown in zh outputs (falls back to ``note``)
+    note: str | None = None  # English
+    note_zh: str | None = None  # 简体中文, shown in zh outputs (falls back to ``note``)
 
     @model_validator(mode="after")
     def _assumption_needs_note(self) -> Self:
@@ -132,14 +134,17 @@ class Rule(Model):
     age: AgeRange | None = None
     sex: Literal["F", "M"] | None = None
     disability_grade: tuple[Annotated[int, Field(ge=1, le=4)], ...] | None = Field(default=None, min_length=1)
-    hukou: Literal["rural", "urban"] | None = None   # 户籍 type; a person of unknown type matches
+    hukou: Literal["rural", "urban"] | None = None  # 户籍 type; a person of unknown type matches
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
-        if all(getattr(self, k) is None for k in ("identity", "any", "all", "not_", "age", "sex",
-                                                     "disability_grade", "hukou")):
-            raise ValueError("an eligibility rule needs at least one of identity, any, all, not, "
-                             "age, sex, disability_grade, hukou")
+        if all(
+            getattr(self, k) is None
+            for k in ("identity", "any", "all", "not_", "age", "sex", "disability_grade", "hukou")
+        ):
+            raise ValueError(
+                "an eligibility rule needs at least one of identity, any, all, not, age, sex, disability_grade, hukou"
+            )
         return self
 
     def identities(self) -> set[str]:
@@ -192,11 +197,15 @@ class Subsidy(Model):
 
     @model_validator(mode="after")
     def _fields_fit_form(self) -> Self:
-        needs = {"full": {"source"}, "percent": {"source", "percent"},
-                 "fixed_subsidy": {"source", "amount"}, "fixed_personal": {"source", "personal"},
-                 "split": {"shares"}, "none": set()}[self.form]
-        given = {k for k in ("source", "percent", "amount", "personal", "shares")
-                 if getattr(self, k) is not None}
+        needs = {
+            "full": {"source"},
+            "percent": {"source", "percent"},
+            "fixed_subsidy": {"source", "amount"},
+            "fixed_personal": {"source", "personal"},
+            "split": {"shares"},
+            "none": set(),
+        }[self.form]
+        given = {k for k in ("source", "percent", "amount", "personal", "shares") if getattr(self, k) is not None}
         missing = sorted(needs - given)
         extra = sorted(given - needs)
         if missing:
@@ -233,5 +242,3 @@ class Tier(Flagged):
 
 
 # ----------------------------------------------------------------------------- timing & targets
-
-

@@ -5,6 +5,7 @@ target groups) a segment picks the item by id, e.g. ``tiers.dibao.subsidy.percen
 Values are read as YAML scalars (numbers, true/false, text): data, never code, with decimal
 rules (``_yaml``, ``numtext``): ``0400`` is 400, ``1:10`` stays text, a float keeps its text.
 """
+
 from __future__ import annotations
 
 import copy
@@ -68,18 +69,20 @@ def apply_overrides(raw: dict[str, Any], overrides: dict[str, Any], where: str =
                     node[seg] = value
                     break
                 if seg not in node and _optional_section(walked + [seg]):
-                    node[seg] = {}   # an optional section the file leaves out (e.g. behaviour)
+                    node[seg] = {}  # an optional section the file leaves out (e.g. behaviour)
                 if seg not in node:
                     known = ", ".join(sorted(map(str, node))) or "nothing"
-                    raise ScenarioError(label, f"no key {shorten(seg)!r} at {'.'.join(walked) or 'top level'} "
-                                               f"(there: {known})")
+                    raise ScenarioError(
+                        label, f"no key {shorten(seg)!r} at {'.'.join(walked) or 'top level'} (there: {known})"
+                    )
                 node = node[seg]
             elif isinstance(node, list):
                 idx = _list_index(node, seg)
                 if idx is None:
                     ids = [str(x.get("id")) for x in node if isinstance(x, dict) and "id" in x]
-                    raise ScenarioError(label, f"no item {shorten(seg)!r} in {'.'.join(walked)} "
-                                               f"(ids: {', '.join(ids) or 'none'})")
+                    raise ScenarioError(
+                        label, f"no item {shorten(seg)!r} in {'.'.join(walked)} (ids: {', '.join(ids) or 'none'})"
+                    )
                 if last:
                     node[idx] = value
                     break
@@ -126,7 +129,7 @@ def read_override_sheet(path: str | Path) -> dict[str, Any]:
             cells = list(row) + [None, None]
             rows.append((cells[0], cells[1], n))
     else:
-        safeio.open_regular(p, where, ScenarioError).close()   # a missing file says so first
+        safeio.open_regular(p, where, ScenarioError).close()  # a missing file says so first
         raise ScenarioError(where, "overrides sheet must be .xlsx or .csv")
     out: dict[str, Any] = {}
     for key, value, n in rows:

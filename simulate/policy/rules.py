@@ -4,6 +4,7 @@ The two evaluators are written separately on purpose: the per-person one is the 
 reading of the rule language, the array one is what the engine uses, and property tests
 check that they agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,8 +55,14 @@ def matches(rule: Rule | str, person: Person) -> bool:
     return rule.hukou is None or not person.hukou or person.hukou == rule.hukou
 
 
-def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.ndarray,
-            disability: np.ndarray, hukou: np.ndarray | None = None) -> np.ndarray:
+def mask_of(
+    rule: Rule | str,
+    identities: np.ndarray,
+    age: np.ndarray,
+    sex: np.ndarray,
+    disability: np.ndarray,
+    hukou: np.ndarray | None = None,
+) -> np.ndarray:
     """Boolean array: which people (columns of equal length) satisfy the rule.
 
     ``hukou`` holds ``HUKOU_CODE`` values; None (no column) means no one's type is recorded.
@@ -71,7 +78,7 @@ def mask_of(rule: Rule | str, identities: np.ndarray, age: np.ndarray, sex: np.n
         acc = np.zeros_like(out)
         if ids:  # identities only: one bit test for the whole list
             bits = 0
-            for i in ids:   # OR, not sum: an id listed twice must not carry into the next bit
+            for i in ids:  # OR, not sum: an id listed twice must not carry into the next bit
                 bits |= 1 << IDENTITY_BIT[i]
             acc |= (identities & np.uint32(bits)) != 0
         for r in rule.any:
@@ -102,6 +109,12 @@ def can_match_plain(rule: Rule | str) -> bool:
     """
     ages = np.arange(0, 151, dtype=np.int16)
     n = ages.shape[0] * 2
-    return bool(mask_of(rule, np.zeros(n, np.uint32), np.concatenate([ages, ages]),
-                        np.repeat(np.array([0, 1], np.uint8), ages.shape[0]),
-                        np.zeros(n, np.uint8)).any())
+    return bool(
+        mask_of(
+            rule,
+            np.zeros(n, np.uint32),
+            np.concatenate([ages, ages]),
+            np.repeat(np.array([0, 1], np.uint8), ages.shape[0]),
+            np.zeros(n, np.uint8),
+        ).any()
+    )

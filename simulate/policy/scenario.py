@@ -1,4 +1,5 @@
 """Loading a scenario: read the YAML safely, merge ``extends`` chains, apply overrides, validate."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,11 +18,18 @@ from .schema import Policy
 class Scenario:
     """A validated policy with its provenance (files, hashes, overrides, ``extends`` chain)."""
 
-    def __init__(self, policy: Policy, raw: dict[str, Any], chain: list[dict[str, Any]], overrides: dict[str, Any],
-                 base_dir: Path, file_raw: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        raw: dict[str, Any],
+        chain: list[dict[str, Any]],
+        overrides: dict[str, Any],
+        base_dir: Path,
+        file_raw: dict[str, Any] | None = None,
+    ) -> None:
         self.policy = policy
-        self.raw = raw                    # what was validated (overrides applied)
-        self.file_raw = raw if file_raw is None else file_raw   # the files alone
+        self.raw = raw  # what was validated (overrides applied)
+        self.file_raw = raw if file_raw is None else file_raw  # the files alone
         self.chain = chain
         self.overrides = dict(overrides)
         self.base_dir = base_dir
@@ -34,8 +42,12 @@ class Scenario:
         return f"<Scenario {self.policy.id}: {self.policy.title.en}>"
 
     def provenance(self) -> dict[str, Any]:
-        return {"scenario": self.policy.id, "files": self.chain, "overrides": self.overrides,
-                "document": self.policy.document.number}
+        return {
+            "scenario": self.policy.id,
+            "files": self.chain,
+            "overrides": self.overrides,
+            "document": self.policy.document.number,
+        }
 
     def assumptions(self, lang: str | None = None) -> list[dict[str, str]]:
         return self.policy.assumptions(lang)
@@ -43,7 +55,7 @@ class Scenario:
     def data_path(self, name: str) -> Path:
         """Resolve a data file named in the scenario: relative to the scenario, else to data/."""
         for base in (self.base_dir, self.base_dir.parent / "data", folder("data")):
-            p = (base / name)
+            p = base / name
             if p.exists():
                 return p
         return self.base_dir / name
@@ -55,7 +67,6 @@ class Scenario:
         return _build(where, self.file_raw, self.chain, merged, self.base_dir)
 
 
-
 def _deep_merge(base: Any, patch: Any) -> Any:
     """Child over parent: mappings merge key by key; lists of items with ``id`` merge by id."""
     if isinstance(base, dict) and isinstance(patch, dict):
@@ -63,8 +74,11 @@ def _deep_merge(base: Any, patch: Any) -> Any:
         for k, v in patch.items():
             out[k] = _deep_merge(base[k], v) if k in base else v
         return out
-    if (isinstance(base, list) and isinstance(patch, list)
-            and all(isinstance(x, dict) and "id" in x for x in base + patch)):
+    if (
+        isinstance(base, list)
+        and isinstance(patch, list)
+        and all(isinstance(x, dict) and "id" in x for x in base + patch)
+    ):
         items = [dict(x) for x in base]
         index = {x["id"]: i for i, x in enumerate(items)}
         for item in patch:
@@ -84,7 +98,7 @@ def _deep_merge(base: Any, patch: Any) -> Any:
 
 def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
-    raw, sha256 = safeyaml.read_yaml_file_sha256(path)   # one capped read of a regular file
+    raw, sha256 = safeyaml.read_yaml_file_sha256(path)  # one capped read of a regular file
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
     entry = {"path": str(path), "sha256": sha256}
@@ -93,7 +107,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         return raw, [entry]
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends", "must be the path of another scenario file")
-    parent_path = path.parent / parent   # as the user would write it, for messages
+    parent_path = path.parent / parent  # as the user would write it, for messages
     if parent_path.resolve() in seen or parent_path.resolve() == path.resolve():
         raise ScenarioError(f"{path}: extends", f"circular chain through {parent}")
     if len(seen) > 10:
@@ -107,9 +121,9 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return _deep_merge(base, raw), [entry] + chain
 
 
-
-def _build(path: str, raw: dict[str, Any], chain: list[dict[str, Any]], overrides: dict[str, Any],
-           base_dir: Path) -> Scenario:
+def _build(
+    path: str, raw: dict[str, Any], chain: list[dict[str, Any]], overrides: dict[str, Any], base_dir: Path
+) -> Scenario:
     patched = apply_overrides(raw, overrides, where=path) if overrides else raw
     try:
         policy = Policy.model_validate(patched)
@@ -131,4 +145,3 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     p = Path(path)
     raw, chain = _read_chain(p)
     return _build(str(path), raw, chain, dict(overrides or {}), p.resolve().parent)
-

@@ -6,6 +6,7 @@ written in yuan in the file and held as integer fen here (1 yuan = 100 fen). Eli
 small declarative rule over identities, age, sex and disability grade, never code
 (DESIGN.md, "Identities are facts about people; tiers are policy").
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -102,9 +103,11 @@ class Timing(Flagged):
     @model_validator(mode="after")
     def _dates_fit(self) -> Self:
         if self.extension is not None and self.extension.until <= self.collection_period.end:
-            raise PathError(("timing", "extension", "until"),
-                             f"the extension ends {self.extension.until}, not after the collection "
-                             f"period ({self.collection_period.end})")
+            raise PathError(
+                ("timing", "extension", "until"),
+                f"the extension ends {self.extension.until}, not after the collection "
+                f"period ({self.collection_period.end})",
+            )
         events = [w.event for w in self.windows]
         dup = sorted({e for e in events if events.count(e) > 1})
         if dup:
@@ -249,8 +252,7 @@ class Behaviour(Flagged):
     @model_validator(mode="after")
     def _fields_fit_model(self) -> Self:
         if self.model == "logistic":
-            missing = [k for k in ("midpoint_yuan", "slope_per_yuan", "reference_yuan")
-                       if getattr(self, k) is None]
+            missing = [k for k in ("midpoint_yuan", "slope_per_yuan", "reference_yuan") if getattr(self, k) is None]
             if missing:
                 raise ValueError(f"model logistic needs {', '.join(missing)}")
             if not (self.source and self.source.strip()):
@@ -275,14 +277,17 @@ class Policy(Model):
     budget: Budget = Budget()
     area: Area
     behaviour: Behaviour = Behaviour()
-    notes: tuple[str, ...] = ()        # English
-    notes_zh: tuple[str, ...] = ()     # 简体中文, one per entry of ``notes``
+    notes: tuple[str, ...] = ()  # English
+    notes_zh: tuple[str, ...] = ()  # 简体中文, one per entry of ``notes``
 
     @model_validator(mode="after")
     def _notes_zh_match(self) -> Self:
         if self.notes_zh and len(self.notes_zh) != len(self.notes):
-            raise PathError(("notes_zh",), f"notes_zh has {len(self.notes_zh)} entries but notes "
-                             f"has {len(self.notes)}: give one translation per note")
+            raise PathError(
+                ("notes_zh",),
+                f"notes_zh has {len(self.notes_zh)} entries but notes "
+                f"has {len(self.notes)}: give one translation per note",
+            )
         return self
 
     @field_validator("tiers")
@@ -304,21 +309,26 @@ class Policy(Model):
             s = t.subsidy
             where = f"tiers[{t.id}].subsidy"
             if s.form == "fixed_subsidy" and s.amount is not None and s.amount > std:
-                raise PathError(("tiers", i, "subsidy", "amount"),
-                                 f"fixed subsidy {yuan_text(s.amount)} yuan is above the personal "
-                                 f"standard {yuan_text(std)} yuan")
+                raise PathError(
+                    ("tiers", i, "subsidy", "amount"),
+                    f"fixed subsidy {yuan_text(s.amount)} yuan is above the personal standard {yuan_text(std)} yuan",
+                )
             if s.form == "fixed_personal" and s.personal is not None and s.personal > std:
-                raise PathError(("tiers", i, "subsidy", "personal"),
-                                 f"personal payment {yuan_text(s.personal)} yuan is above the personal "
-                                 f"standard {yuan_text(std)} yuan")
+                raise PathError(
+                    ("tiers", i, "subsidy", "personal"),
+                    f"personal payment {yuan_text(s.personal)} yuan is above the personal "
+                    f"standard {yuan_text(std)} yuan",
+                )
             if s.form == "split":
                 shares = s.shares or ()
                 fixed = sum(sh.amount or 0 for sh in shares) + sum(
-                    percent_of(std, sh.percent) for sh in shares if sh.percent is not None)
+                    percent_of(std, sh.percent) for sh in shares if sh.percent is not None
+                )
                 if fixed > std:
-                    raise PathError(("tiers", i, "subsidy", "shares"),
-                                     f"shares add up to {yuan_text(fixed)} yuan, above the personal "
-                                     f"standard {yuan_text(std)} yuan")
+                    raise PathError(
+                        ("tiers", i, "subsidy", "shares"),
+                        f"shares add up to {yuan_text(fixed)} yuan, above the personal standard {yuan_text(std)} yuan",
+                    )
             del where
         return self
 
@@ -347,8 +357,7 @@ class Policy(Model):
         def walk(node: Any, path: str) -> None:
             if isinstance(node, Flagged) and node.assumption:
                 en, zh = node.note or "", node.note_for("zh")
-                out.append({"path": path or "(scenario)", "note": zh if lang == "zh" else en,
-                            "note_zh": zh})
+                out.append({"path": path or "(scenario)", "note": zh if lang == "zh" else en, "note_zh": zh})
             if isinstance(node, BaseModel):
                 for name in type(node).model_fields:
                     walk(getattr(node, name), f"{path}.{name}" if path else name)
@@ -368,21 +377,29 @@ def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
     t = policy.timing
     for w in t.windows:
         if w.days is None and "after" in w.model_fields_set:
-            out.append((f"timing.windows[{w.event}].after",
-                        "the window has no days (the whole year), so no payer is ever after it"))
+            out.append(
+                (
+                    f"timing.windows[{w.event}].after",
+                    "the window has no days (the whole year), so no payer is ever after it",
+                )
+            )
     regular_only = t.late.mode == "same_as_regular" and all(
-        w.within == "as_regular" and (w.days is None or w.after == "as_regular") for w in t.windows)
+        w.within == "as_regular" and (w.days is None or w.after == "as_regular") for w in t.windows
+    )
     if regular_only:
         for tier in policy.tiers:
             if tier.year_round:
-                out.append((f"tiers[{tier.id}].year_round",
-                            "every payer is treated as in the period already (late.mode same_as_regular)"))
+                out.append(
+                    (
+                        f"tiers[{tier.id}].year_round",
+                        "every payer is treated as in the period already (late.mode same_as_regular)",
+                    )
+                )
     if policy.area.villages_file and policy.area.residents is not None:
         out.append(("area.residents", "the villages file's residents are used instead"))
     tv = policy.targets.villages_file
     if tv and tv != policy.area.villages_file:
-        out.append(("targets.villages_file",
-                    "villages (and their tasks) are read from area.villages_file only"))
+        out.append(("targets.villages_file", "villages (and their tasks) are read from area.villages_file only"))
     b = policy.behaviour
     if b.model == "none":
         for name in ("midpoint_yuan", "slope_per_yuan", "reference_yuan"):
@@ -391,10 +408,12 @@ def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
     if policy.work_funds is not None:
         for i, rate in enumerate(policy.work_funds.rates[:-1]):
             if rate.min_participation_percent == 0 and not rate.groups_full:
-                for later in policy.work_funds.rates[i + 1:]:
-                    out.append((f"work_funds.rates[{later.label.en}]",
-                                f"never reached: the rate before it ({rate.label.en}) always applies"))
+                for later in policy.work_funds.rates[i + 1 :]:
+                    out.append(
+                        (
+                            f"work_funds.rates[{later.label.en}]",
+                            f"never reached: the rate before it ({rate.label.en}) always applies",
+                        )
+                    )
                 break
     return out
-
-

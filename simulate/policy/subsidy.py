@@ -6,6 +6,7 @@ personal standard into fen per funding source, percent rounded once by the money
 treated. The compiled tables, the synthesizer, explanations and the CLI use these functions;
 the reference engine (``model.reference``) checks them with its own arithmetic.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -20,7 +21,8 @@ from .schema import EVENTS, Policy
 #: ``regular`` paid in the collection period; ``late`` after everything; ``extended`` in the
 #: document's extension; ``EVENT`` within an event's window, ``EVENT_after`` after it.
 TIMINGS: tuple[str, ...] = ("regular", "late", "newborn", "extended", "newborn_after") + tuple(
-    name for e in EVENTS if e != "newborn" for name in (e, f"{e}_after"))
+    name for e in EVENTS if e != "newborn" for name in (e, f"{e}_after")
+)
 #: Timing classes that pay after the collection period and outside any event's window:
 #: they do not count as "on time" for targets measured on the collection period.
 OFF_TIME: tuple[str, ...] = ("extended", "late") + tuple(t for t in TIMINGS if t.endswith("_after"))
@@ -33,9 +35,9 @@ class Payment:
     pays: dict[str, int]
     fiscal_subsidy: int
     enrolled: bool = True
-    late_rule: str | None = None   # which late rule applied, if any
+    late_rule: str | None = None  # which late rule applied, if any
     treatment: str = "as_regular"  # how this timing was treated (policy.Treatment or a late mode)
-    decided_by: str = ""           # "", "extension", "late", or the event whose window decided it
+    decided_by: str = ""  # "", "extension", "late", or the event whose window decided it
 
 
 _V = TypeVar("_V")
@@ -144,8 +146,14 @@ def payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payme
     return Payment(pays, fiscal, True, None, how, decided)
 
 
-def timing_class(policy: Policy, paid_on: _dt.date, event: str | None = None,
-                 event_date: _dt.date | None = None, *, extension_applies: bool = False) -> str:
+def timing_class(
+    policy: Policy,
+    paid_on: _dt.date,
+    event: str | None = None,
+    event_date: _dt.date | None = None,
+    *,
+    extension_applies: bool = False,
+) -> str:
     """The timing class of a payment made on ``paid_on`` under the scenario's dated rules.
 
     ``event`` (one of ``policy.EVENTS``) with its ``event_date`` puts the payer in that

@@ -2,6 +2,7 @@
 year with that year's national figures filled in (flagged as assumptions), and a villages/towns
 task list (issue 15, item 4). Figures come from data/national-standards.csv via ``resources``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -145,27 +146,40 @@ def scenario_template(county: str, year: int) -> str:
     CSV has no national figures for that year."""
     table = national_standards()
     if year not in table:
-        raise ScenarioError("--year", f"no national figures for {year} in data/national-standards.csv "
-                            f"(years {min(table)}–{max(table)})")
-    if not county.strip() or any(c in county for c in "\n\r\"\\"):
+        raise ScenarioError(
+            "--year", f"no national figures for {year} in data/national-standards.csv (years {min(table)}–{max(table)})"
+        )
+    if not county.strip() or any(c in county for c in '\n\r"\\'):
         raise ScenarioError("--county", "give the county's name, e.g. 某某县")
     row = table[year]
     personal, fiscal = row["personal_yuan"], row["fiscal_subsidy_yuan"]
     return TEMPLATE.substitute(
-        county=county, county_q=_q(county), year=year, prev=year - 1, personal=personal, fiscal=fiscal,
+        county=county,
+        county_q=_q(county),
+        year=year,
+        prev=year - 1,
+        personal=personal,
+        fiscal=fiscal,
         title_zh=_q(f"{county}{year}年度城乡居民医保资助参保"),
-        note_en=_q(f"National figures for {year} (data/national-standards.csv): personal {personal} "
-                   f"({row['personal_source']}); fiscal subsidy {fiscal} ({row['fiscal_source']}). "
-                   "Replace with the county notice's figures."),
-        note_zh=_q(f"{year}年度全国标准（data/national-standards.csv）：个人缴费{personal}元，"
-                   f"财政补助{fiscal}元。请按本县文件改写。"))
+        note_en=_q(
+            f"National figures for {year} (data/national-standards.csv): personal {personal} "
+            f"({row['personal_source']}); fiscal subsidy {fiscal} ({row['fiscal_source']}). "
+            "Replace with the county notice's figures."
+        ),
+        note_zh=_q(
+            f"{year}年度全国标准（data/national-standards.csv）：个人缴费{personal}元，"
+            f"财政补助{fiscal}元。请按本县文件改写。"
+        ),
+    )
 
 
 def villages_template() -> str:
     """A villages/towns task list: the header ``read_villages`` reads and two example rows."""
-    rows = [",".join(VILLAGE_COLUMNS),
-            "example_village_1,示例村一（请替换）,Example village 1,3000,2850",
-            "example_town_2,示例社区二（请替换）,Example community 2,5000,4750"]
+    rows = [
+        ",".join(VILLAGE_COLUMNS),
+        "example_village_1,示例村一（请替换）,Example village 1,3000,2850",
+        "example_town_2,示例社区二（请替换）,Example community 2,5000,4750",
+    ]
     return "\n".join(rows) + "\n"
 
 

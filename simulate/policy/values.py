@@ -3,6 +3,7 @@
 Money is written in yuan in the file and held as integer fen (1 yuan = 100 fen); a number is
 read from its decimal text, never through a float (DESIGN.md "Money").
 """
+
 from __future__ import annotations
 
 import difflib
@@ -22,14 +23,17 @@ def number_text(value: Any, what: str) -> Decimal:
     """The exact Decimal of a number as written: text from the file or command line (kept by
     ``safeyaml.YamlFloat`` for YAML floats), never through a float's rounding (issue 10, item 3)."""
     if isinstance(value, bool) or value is None or not isinstance(value, (int, float, str, Decimal)):
-        raise ValueError(f"expected {what}, got {value!r}" if isinstance(value, (bool, type(None)))
-                         else f"expected {what}, got {type(value).__name__}")
+        raise ValueError(
+            f"expected {what}, got {value!r}"
+            if isinstance(value, (bool, type(None)))
+            else f"expected {what}, got {type(value).__name__}"
+        )
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"expected a finite {what.removeprefix('an ').removeprefix('a ')}, got {value!r}")
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
-        if value.bit_length() > 100:   # str() of a 5,000-digit int raises; no amount is this long
+        if value.bit_length() > 100:  # str() of a 5,000-digit int raises; no amount is this long
             raise ValueError(f"{what} has more than {MAX_DIGITS} digits")
         d = Decimal(value)
     elif isinstance(value, float):

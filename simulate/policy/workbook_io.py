@@ -7,6 +7,7 @@ subsidy tier. Every cell is read as text with the project's decimal rules (``num
 guards of ``io.safeio``; a bad cell is one line naming sheet, row and column (issue 15, item 4).
 The round trip gives an identical validated :class:`Policy`.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -28,9 +29,15 @@ from .values import PathError, fen_from_yuan, percent_from_text
 PARAM_SHEET = "参数"
 TIER_SHEET = "资助档次"
 #: Workbook caps: a scenario is a few hundred cells.
-POLICY_XLSX = safeio.XlsxLimits("policy workbook", max_file_bytes=4 * safeio.MiB,
-                                max_member_bytes=16 * safeio.MiB, max_total_bytes=32 * safeio.MiB,
-                                max_rows=5_000, max_columns=64, max_cells=100_000)
+POLICY_XLSX = safeio.XlsxLimits(
+    "policy workbook",
+    max_file_bytes=4 * safeio.MiB,
+    max_member_bytes=16 * safeio.MiB,
+    max_total_bytes=32 * safeio.MiB,
+    max_rows=5_000,
+    max_columns=64,
+    max_cells=100_000,
+)
 
 #: Tier columns: (key, heading shown in the workbook, kind of value).
 TIER_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -101,8 +108,8 @@ def _flow(value: Any) -> str:
         if isinstance(v, list):
             return [plain(x) for x in v]
         return v if isinstance(v, (str, bool, int)) and not isinstance(v, float) else _text(v)
-    return str(yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True,
-                              width=10_000)).strip()
+
+    return str(yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True, width=10_000)).strip()
 
 
 def _shares_text(shares: list[dict[str, Any]]) -> str:
@@ -157,13 +164,22 @@ def tier_row(tier: dict[str, Any]) -> list[str]:
     sub = tier.get("subsidy") or {}
     label = tier.get("label") or {}
     cells = {
-        "id": tier.get("id"), "label_zh": label.get("zh"), "label_en": label.get("en"),
-        "section": tier.get("section"), "eligibility": _flow(tier.get("eligibility")),
-        "form": sub.get("form"), "source": sub.get("source"), "percent": sub.get("percent"),
-        "amount": sub.get("amount"), "personal": sub.get("personal"),
+        "id": tier.get("id"),
+        "label_zh": label.get("zh"),
+        "label_en": label.get("en"),
+        "section": tier.get("section"),
+        "eligibility": _flow(tier.get("eligibility")),
+        "form": sub.get("form"),
+        "source": sub.get("source"),
+        "percent": sub.get("percent"),
+        "amount": sub.get("amount"),
+        "personal": sub.get("personal"),
         "shares": _shares_text(sub["shares"]) if sub.get("shares") else None,
-        "year_round": tier.get("year_round"), "payment": tier.get("payment"),
-        "assumption": tier.get("assumption"), "note": tier.get("note"), "note_zh": tier.get("note_zh"),
+        "year_round": tier.get("year_round"),
+        "payment": tier.get("payment"),
+        "assumption": tier.get("assumption"),
+        "note": tier.get("note"),
+        "note_zh": tier.get("note_zh"),
     }
     exact = ["" if cells[k] is None else _text(cells[k]) for k, _, _ in TIER_COLUMNS]
     return exact + [rule_zh(tier.get("eligibility")), _payers_zh(sub)]
@@ -191,7 +207,7 @@ def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
             cell.font = Font(bold=True)
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
-                cell.number_format = "@"    # text: Excel must not turn 0400 or 1-2 into numbers
+                cell.number_format = "@"  # text: Excel must not turn 0400 or 1-2 into numbers
         sheet.freeze_panes = "A2"
     ps.column_dimensions["A"].width = 48
     ps.column_dimensions["B"].width = 60
@@ -236,8 +252,9 @@ def _shares(text: str) -> list[dict[str, Any]]:
         source, sep, what = part.replace("：", ":").partition(":")
         what = what.strip()
         if not sep or not source.strip():
-            raise ValueError("a share is 'source: amount=N', 'source: percent=P' or 'source: rest', "
-                             f"got {shorten(part)!r}")
+            raise ValueError(
+                f"a share is 'source: amount=N', 'source: percent=P' or 'source: rest', got {shorten(part)!r}"
+            )
         share: dict[str, Any] = {"source": source.strip()}
         if what == "rest":
             share["rest"] = True
@@ -248,8 +265,9 @@ def _shares(text: str) -> list[dict[str, Any]]:
             percent_from_text(what[8:])
             share["percent"] = what[8:].strip()
         else:
-            raise ValueError("a share is 'source: amount=N', 'source: percent=P' or 'source: rest', "
-                             f"got {shorten(part)!r}")
+            raise ValueError(
+                f"a share is 'source: amount=N', 'source: percent=P' or 'source: rest', got {shorten(part)!r}"
+            )
         out.append(share)
     return out
 
@@ -274,8 +292,10 @@ def _tier_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str
             elif kind == "rule":
                 value = safeyaml.parse_yaml_text(text, "eligibility")
                 if not isinstance(value, dict):
-                    raise ValueError("write the rule as in a scenario, e.g. {identity: destitute} "
-                                     "or {any: [urban_dibao, rural_dibao]}")
+                    raise ValueError(
+                        "write the rule as in a scenario, e.g. {identity: destitute} "
+                        "or {any: [urban_dibao, rural_dibao]}"
+                    )
             elif kind == "shares":
                 value = _shares(text)
             else:
@@ -307,22 +327,28 @@ def _unflatten(rows: list[tuple[str, str, int]], book: str) -> dict[str, Any]:
             if isinstance(node, list):
                 idx = int(part) if part.isdigit() else -1
                 if idx < 0 or idx > len(node):
-                    raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {row}, column A",
-                                        f"path {shorten(path)!r}: list positions count 0, 1, 2, … in order")
+                    raise ScenarioError(
+                        f"{book}: sheet {PARAM_SHEET}, row {row}, column A",
+                        f"path {shorten(path)!r}: list positions count 0, 1, 2, … in order",
+                    )
                 if idx == len(node):
                     node.append(nxt)
                 elif last:
-                    raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {row}, column A",
-                                        f"path {shorten(path)!r} is given twice")
+                    raise ScenarioError(
+                        f"{book}: sheet {PARAM_SHEET}, row {row}, column A", f"path {shorten(path)!r} is given twice"
+                    )
                 node = node[idx]
             else:
                 if part in node and last:
-                    raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {row}, column A",
-                                        f"path {shorten(path)!r} is given twice")
+                    raise ScenarioError(
+                        f"{book}: sheet {PARAM_SHEET}, row {row}, column A", f"path {shorten(path)!r} is given twice"
+                    )
                 node = node.setdefault(part, nxt)
                 if not last and not isinstance(node, (dict, list)):
-                    raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {row}, column A",
-                                        f"path {shorten(path)!r} goes inside a plain value")
+                    raise ScenarioError(
+                        f"{book}: sheet {PARAM_SHEET}, row {row}, column A",
+                        f"path {shorten(path)!r} goes inside a plain value",
+                    )
     return root
 
 
@@ -345,33 +371,36 @@ def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
         if not cells[0]:
             raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {n}, column A", "the parameter path is empty")
         if cells[0] == "tiers" or cells[0].startswith("tiers."):
-            raise ScenarioError(f"{book}: sheet {PARAM_SHEET}, row {n}, column A",
-                                f"tiers are written in sheet {TIER_SHEET}, one row per tier")
+            raise ScenarioError(
+                f"{book}: sheet {PARAM_SHEET}, row {n}, column A",
+                f"tiers are written in sheet {TIER_SHEET}, one row per tier",
+            )
         if cells[1] != "":
             params.append((cells[0], cells[1], n))
     raw = _unflatten(params, book)
     tier_rows: list[int] = []
     tiers = []
     for n, cells in enumerate(_sheet_rows(wb, TIER_SHEET, book)[1:], start=2):
-        cells = (cells + [""] * len(TIER_COLUMNS))[:len(TIER_COLUMNS)]
+        cells = (cells + [""] * len(TIER_COLUMNS))[: len(TIER_COLUMNS)]
         if not any(cells):
             continue
 
         def where_of(key: str, n: int = n) -> str:
             return _where(book, TIER_SHEET, n, _COL[key], TIER_COLUMNS[_COL[key]][1])
+
         tiers.append(_tier_from_row(cells, where_of))
         tier_rows.append(n)
     raw["tiers"] = tiers
     try:
         policy = Policy.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_error_place(exc, raw, params, tier_rows, book),
-                            validation_message(exc, raw)[1]) from None
+        raise ScenarioError(_error_place(exc, raw, params, tier_rows, book), validation_message(exc, raw)[1]) from None
     return raw, policy
 
 
-def _error_place(exc: ValidationError, raw: dict[str, Any], params: list[tuple[str, str, int]],
-                 tier_rows: list[int], book: str) -> str:
+def _error_place(
+    exc: ValidationError, raw: dict[str, Any], params: list[tuple[str, str, int]], tier_rows: list[int], book: str
+) -> str:
     """Sheet, row and column of the first problem pydantic found."""
     first = exc.errors(include_url=False)[0]
     ctx = (first.get("ctx") or {}).get("error")
@@ -380,7 +409,8 @@ def _error_place(exc: ValidationError, raw: dict[str, Any], params: list[tuple[s
         row = tier_rows[loc[1]]
         rest = [x for x in loc[2:] if isinstance(x, str)]
         key = {"label": "label_" + (rest[1] if len(rest) > 1 and rest[1] in ("zh", "en") else "zh")}.get(
-            rest[0] if rest else "", None)
+            rest[0] if rest else "", None
+        )
         if key is None:
             key = next((r for r in reversed(rest) if r in _COL), "id")
         return _where(book, TIER_SHEET, row, _COL[key], TIER_COLUMNS[_COL[key]][1])
@@ -394,5 +424,6 @@ def _error_place(exc: ValidationError, raw: dict[str, Any], params: list[tuple[s
 def scenario_yaml(raw: dict[str, Any]) -> str:
     """The raw scenario as YAML text (values as the workbook gave them; quotes keep them exact)."""
     import yaml
+
     head = "# 由 simulate policy-from-excel 从工作簿生成；可直接编辑后用 simulate validate 检查。\n"
     return head + str(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False, width=120))

@@ -6,12 +6,14 @@ Excel workbook, the charts as PNG and the results as JSON (see ``render``). ``si
 sweep`` does the same for each value of one parameter, in parallel processes, plus a sweep
 summary and an index page.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..errors import SimulateError
 from ..money import amount
@@ -21,8 +23,22 @@ SCENARIO_REPORT = notebook_path("scenario_report.py")
 SWEEP_REPORT = notebook_path("sweep_report.py")
 
 _PERCENT_WORDS = ("率", "占比", "比例", "share", "participation", "percent", "target", "目标")
-_COUNT_WORDS = ("人数", "人口数", "任务数", "persons", "enrolled", "residents", "task", "members",
-                "late", "refused", "not enrolled", "未参保", "期外", "期内参保")
+_COUNT_WORDS = (
+    "人数",
+    "人口数",
+    "任务数",
+    "persons",
+    "enrolled",
+    "residents",
+    "task",
+    "members",
+    "late",
+    "refused",
+    "not enrolled",
+    "未参保",
+    "期外",
+    "期内参保",
+)
 
 
 def T(zh: str, en: str, lang: str) -> str:
@@ -35,8 +51,7 @@ def percent_columns(columns: Iterable[str]) -> list[str]:
 
 
 def count_columns(columns: Iterable[str]) -> list[str]:
-    return [c for c in columns if any(w in str(c) for w in _COUNT_WORDS)
-            and c not in percent_columns([c])]
+    return [c for c in columns if any(w in str(c) for w in _COUNT_WORDS) and c not in percent_columns([c])]
 
 
 def money_columns(columns: Iterable[str]) -> list[str]:
@@ -47,6 +62,7 @@ def money_columns(columns: Iterable[str]) -> list[str]:
 def show_table(frame, lang: str = "zh") -> None:
     """Display a table for people: money with separators and 2 decimals, shares as percent."""
     from IPython.display import display
+
     fmt: dict[str, Any] = {}
     pct = set(percent_columns(frame.columns))
     cnt = set(count_columns(frame.columns))
@@ -59,17 +75,22 @@ def show_table(frame, lang: str = "zh") -> None:
         elif kind == "f":
             fmt[c] = amount
         elif kind == "b" or kind in "OUT" or str(frame[c].dtype) in ("str", "string"):
-            fmt[c] = (lambda v: (T("是", "yes", lang) if v else T("否", "no", lang))
-                      if isinstance(v, bool) else ("" if v is None else v))
+            fmt[c] = lambda v: (
+                (T("是", "yes", lang) if v else T("否", "no", lang))
+                if isinstance(v, bool)
+                else ("" if v is None else v)
+            )
     from .safehtml import style
-    styler = style(frame, fmt).hide(axis="index")   # cells and headers escaped: user text stays text
+
+    styler = style(frame, fmt).hide(axis="index")  # cells and headers escaped: user text stays text
     # headers and short texts (sections, names) stay on one line; the first column, which
     # holds the long labels, wraps but keeps a readable width
     styler = styler.set_table_styles([{"selector": "th", "props": [("white-space", "nowrap")]}])
     styler = styler.set_properties(**{"white-space": "nowrap"}, subset=list(frame.columns[1:]))
     styler = styler.set_properties(**{"min-width": "11em", "text-align": "left"}, subset=[frame.columns[0]])
-    styler = styler.set_properties(**{"text-align": "right"}, subset=[c for c in frame.columns
-                                                                     if frame[c].dtype.kind in "iuf"])
+    styler = styler.set_properties(
+        **{"text-align": "right"}, subset=[c for c in frame.columns if frame[c].dtype.kind in "iuf"]
+    )
     display(styler)
 
 
@@ -86,6 +107,7 @@ def _run_folder(i: int, param: str, value: Any) -> str:
 
 def _value_shown(value: Any) -> str:
     from ..analysis import value_text as _value_text
+
     return _value_text(value)
 
 
@@ -93,6 +115,7 @@ def _raise_if_money_bug(error: str) -> None:
     """A notebook whose run failed the conservation check is our bug (exit 3), not the user's."""
     if "ConservationError" in error:
         from ..results.outlay import ConservationError
+
         raise ConservationError(error)
 
 
@@ -100,15 +123,25 @@ def _check_population(sc, population: str | Path) -> None:
     """Read the person-level CSV as the notebook will, so a bad row or an unknown village is a
     one-line error before any kernel starts (PopulationError names the row and column)."""
     from ..model.population import read_population, read_villages
+
     villages = None
     if sc.policy.area.villages_file:
         villages = read_villages(sc.data_path(sc.policy.area.villages_file))
     read_population(population, villages)
 
 
-def report(scenario: str | Path, out: str | Path | None = None, *, overrides: dict[str, Any] | None = None,
-           seed: int = 0, size: int | None = None, population: str | None = None, lang: str = "zh",
-           baseline: str | Path | None = None, timeout: float = 600.0):
+def report(
+    scenario: str | Path,
+    out: str | Path | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    seed: int = 0,
+    size: int | None = None,
+    population: str | None = None,
+    lang: str = "zh",
+    baseline: str | Path | None = None,
+    timeout: float = 600.0,
+):
     """Render the scenario report into ``out`` (default ``reports/<scenario id>``).
 
     With overrides, a variant that ``extends`` another scenario, or ``baseline``, the report
@@ -116,16 +149,22 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
     """
     from ..policy import load_scenario
     from .render import ReportError, render_notebook
-    sc = load_scenario(scenario, overrides)   # fail fast, one line, before any kernel starts
+
+    sc = load_scenario(scenario, overrides)  # fail fast, one line, before any kernel starts
     if baseline is not None:
         load_scenario(baseline)
     if population:
         _check_population(sc, population)
     out_dir = Path(out) if out else Path("reports") / sc.id
-    params = {"scenario": str(Path(scenario).resolve()), "overrides": dict(overrides or {}),
-              "baseline": str(Path(baseline).resolve()) if baseline else None,
-              "seed": seed, "size": size, "population": str(Path(population).resolve()) if population else None,
-              "lang": lang}
+    params = {
+        "scenario": str(Path(scenario).resolve()),
+        "overrides": dict(overrides or {}),
+        "baseline": str(Path(baseline).resolve()) if baseline else None,
+        "seed": seed,
+        "size": size,
+        "population": str(Path(population).resolve()) if population else None,
+        "lang": lang,
+    }
     try:
         return render_notebook(SCENARIO_REPORT, out_dir, params, timeout=timeout, lang=lang)
     except ReportError as exc:
@@ -133,39 +172,75 @@ def report(scenario: str | Path, out: str | Path | None = None, *, overrides: di
         raise SimulateError(str(scenario), str(exc)) from None
 
 
-def sweep(scenario: str | Path, param: str, values: list[Any], out: str | Path | None = None, *,
-          overrides: dict[str, Any] | None = None, seed: int = 0, size: int | None = None,
-          population: str | None = None, lang: str = "zh", workers: int | None = None,
-          timeout: float = 600.0):
+def sweep(
+    scenario: str | Path,
+    param: str,
+    values: list[Any],
+    out: str | Path | None = None,
+    *,
+    overrides: dict[str, Any] | None = None,
+    seed: int = 0,
+    size: int | None = None,
+    population: str | None = None,
+    lang: str = "zh",
+    workers: int | None = None,
+    timeout: float = 600.0,
+):
     """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
     from ..policy import load_scenario
     from ..policy.overrides import parse_value
     from .render import ReportError, render_folder
+
     if not values:
         raise SimulateError("--values", "give at least one value")
     parsed = [parse_value(v, f"--values {v}") for v in values]
     base = load_scenario(scenario, overrides)
-    for v in parsed:   # every run must be a valid scenario before any kernel starts
+    for v in parsed:  # every run must be a valid scenario before any kernel starts
         load_scenario(scenario, {**(overrides or {}), param: v})
     out_dir = Path(out) if out else Path("reports") / f"{base.id}-sweep-{_safe_name(param)}"
     jobs = []
     for i, v in enumerate(parsed, start=1):
-        params = {"scenario": str(Path(scenario).resolve()), "overrides": {**(overrides or {}), param: v},
-                  "seed": seed, "size": size,
-                  "population": str(Path(population).resolve()) if population else None, "lang": lang}
+        params = {
+            "scenario": str(Path(scenario).resolve()),
+            "overrides": {**(overrides or {}), param: v},
+            "seed": seed,
+            "size": size,
+            "population": str(Path(population).resolve()) if population else None,
+            "lang": lang,
+        }
         jobs.append((SCENARIO_REPORT, out_dir / _run_folder(i, param, v), params))
     if SWEEP_REPORT.exists():
-        jobs.append((SWEEP_REPORT, out_dir / "summary",
-                     {"scenario": str(Path(scenario).resolve()), "param": param, "values": parsed,
-                      "overrides": dict(overrides or {}), "seed": seed, "size": size, "lang": lang}))
-    def show_values(runs):   # the index shows each value as written, not its folder slug
+        jobs.append(
+            (
+                SWEEP_REPORT,
+                out_dir / "summary",
+                {
+                    "scenario": str(Path(scenario).resolve()),
+                    "param": param,
+                    "values": parsed,
+                    "overrides": dict(overrides or {}),
+                    "seed": seed,
+                    "size": size,
+                    "lang": lang,
+                },
+            )
+        )
+
+    def show_values(runs):  # the index shows each value as written, not its folder slug
         for run, v in zip(runs, parsed):
             run.parameters[param] = _value_shown(v)
-    try:   # one folder: every run, the summary and the index appear at once or not at all
-        return render_folder(out_dir, jobs, T(f"{base.policy.title.zh}：{param} 情景比较",
-                                              f"{base.policy.title.en}: sweep of {param}", lang),
-                             lang, workers=workers, timeout=timeout, parameter_columns=[param],
-                             before_index=show_values)
+
+    try:  # one folder: every run, the summary and the index appear at once or not at all
+        return render_folder(
+            out_dir,
+            jobs,
+            T(f"{base.policy.title.zh}：{param} 情景比较", f"{base.policy.title.en}: sweep of {param}", lang),
+            lang,
+            workers=workers,
+            timeout=timeout,
+            parameter_columns=[param],
+            before_index=show_values,
+        )
     except ReportError as exc:
         for r in exc.runs:
             if not r.ok:

@@ -5,6 +5,7 @@ language and scenario; value labels on bars; thousands separators on axes; axes 
 legends below the plot, never over data; PNGs at 200 dpi. In a comparison the baseline bar
 is the same colour, lighter and hatched, beside the what-if bar.
 """
+
 from __future__ import annotations
 
 import functools
@@ -13,20 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..vocabulary import colour
 from ..money import amount
+from ..vocabulary import colour
 
 DPI = 200
-WAN = 1_000_000   # fen in 万元 (10,000 yuan)
+WAN = 1_000_000  # fen in 万元 (10,000 yuan)
 
 
 def _plain_text(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Labels are user text (tier and village names): never read ``$…$`` in them as math."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import matplotlib
+
         with matplotlib.rc_context({"text.parse_math": False}):
             return fn(*args, **kwargs)
+
     return wrapper
 
 
@@ -41,6 +45,7 @@ class Bar:
 
 def _thousands(ax, axis: str = "x") -> None:
     from matplotlib.ticker import FuncFormatter
+
     fmt = FuncFormatter(lambda v, _: amount(v, 0) if abs(v) >= 10 or v == 0 else amount(v, 1))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
@@ -48,33 +53,53 @@ def _thousands(ax, axis: str = "x") -> None:
 def _legend_below(fig, handles, labels, ncol: int) -> None:
     """A legend under the axes (never over data)."""
     if handles:
-        fig.legend(handles, labels, loc="lower center", ncol=max(1, min(ncol, 4)), frameon=False,
-                   fontsize=8, bbox_to_anchor=(0.5, 0.0))
+        fig.legend(
+            handles,
+            labels,
+            loc="lower center",
+            ncol=max(1, min(ncol, 4)),
+            frameon=False,
+            fontsize=8,
+            bbox_to_anchor=(0.5, 0.0),
+        )
 
 
 def _scenario_handles(names: Sequence[str]):
     from matplotlib.patches import Patch
+
     if len(names) < 2:
         return [], []
-    return ([Patch(facecolor="#888888", alpha=0.35, hatch="///", edgecolor="#555555"),
-             Patch(facecolor="#888888", edgecolor="#555555")], list(names[:2]))
+    return (
+        [
+            Patch(facecolor="#888888", alpha=0.35, hatch="///", edgecolor="#555555"),
+            Patch(facecolor="#888888", edgecolor="#555555"),
+        ],
+        list(names[:2]),
+    )
 
 
 @_plain_text
-def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[str], title: str,
-                 unit: str, path: Path | str | None = None):
+def panels_chart(
+    panels: Sequence[tuple[str, Sequence[Bar]]],
+    names: Sequence[str],
+    title: str,
+    unit: str,
+    path: Path | str | None = None,
+):
     """Horizontal bars in side-by-side panels (each its own scale), values in 万元 labelled.
 
     ``names`` are the scenarios (one: a plain report; two: baseline then what-if). Each bar
     carries ``gid`` = its key, so tests can read its colour. Saved at 200 dpi when ``path``.
     """
     import matplotlib.pyplot as plt
+
     panels = [(t, bars) for t, bars in panels if bars]
     n_rows = max(len(bars) for _, bars in panels)
     k = len(names)
     ratios = [max(1.0, len(bars) ** 0.5) for _, bars in panels]
-    fig, axes = plt.subplots(1, len(panels), figsize=(11, 0.45 * n_rows * k + 1.8),
-                             gridspec_kw={"width_ratios": ratios}, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(11, 0.45 * n_rows * k + 1.8), gridspec_kw={"width_ratios": ratios}, squeeze=False
+    )
     height = 0.8 / k
     for ax, (panel_title, bars) in zip(axes[0], panels):
         top = max([max(b.fen) for b in bars] + [1]) / WAN
@@ -83,13 +108,20 @@ def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[st
                 y = i - 0.4 + height * (s + 0.5)
                 value = bar.fen[s] / WAN
                 base = k > 1 and s == 0
-                rect = ax.barh(y, value, height * 0.92, color=colour(bar.key),
-                               alpha=0.35 if base else 1.0, hatch="///" if base else None,
-                               edgecolor="#555555" if base else colour(bar.key), linewidth=0.4)
+                rect = ax.barh(
+                    y,
+                    value,
+                    height * 0.92,
+                    color=colour(bar.key),
+                    alpha=0.35 if base else 1.0,
+                    hatch="///" if base else None,
+                    edgecolor="#555555" if base else colour(bar.key),
+                    linewidth=0.4,
+                )
                 rect.patches[0].set_gid(bar.key if not base else f"{bar.key}:baseline")
                 ax.text(value + top * 0.01, y, amount(value), va="center", fontsize=7)
         ax.set_yticks(range(len(bars)), [b.label for b in bars], fontsize=8)
-        ax.set_ylim(n_rows - 0.5, -0.5)   # one bar thickness in every panel
+        ax.set_ylim(n_rows - 0.5, -0.5)  # one bar thickness in every panel
         ax.set_xlim(0, top * 1.3)
         ax.set_title(panel_title, fontsize=10)
         ax.set_xlabel(unit, fontsize=8)
@@ -106,12 +138,18 @@ def panels_chart(panels: Sequence[tuple[str, Sequence[Bar]]], names: Sequence[st
 
 
 @_plain_text
-def stacked_chart(rows: Sequence[tuple[str, dict[str, int]]], sources: Sequence[tuple[str, str]],
-                  title: str, unit: str, path: Path | str | None = None):
+def stacked_chart(
+    rows: Sequence[tuple[str, dict[str, int]]],
+    sources: Sequence[tuple[str, str]],
+    title: str,
+    unit: str,
+    path: Path | str | None = None,
+):
     """One stacked horizontal bar per row (a tier), a segment per source in its fixed colour,
     the row's total labelled; the legend below the axes."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+
     fig, ax = plt.subplots(figsize=(11, 0.42 * len(rows) + 2.2))
     top = max([sum(v.values()) for _, v in rows] + [1]) / WAN
     for i, (_, values) in enumerate(rows):
@@ -139,10 +177,17 @@ def stacked_chart(rows: Sequence[tuple[str, dict[str, int]]], sources: Sequence[
 
 
 @_plain_text
-def village_chart(names: Sequence[str], enrolled: Sequence[int], task: Sequence[int], labels: tuple[str, str, str],
-                  title: str, path: Path | str | None = None):
+def village_chart(
+    names: Sequence[str],
+    enrolled: Sequence[int],
+    task: Sequence[int],
+    labels: tuple[str, str, str],
+    title: str,
+    path: Path | str | None = None,
+):
     """Enrolled persons per village as bars (the individuals' colour) against the task (dots)."""
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(11, 4.2))
     x = range(len(names))
     ax.bar(x, enrolled, color=colour("individual"), label=labels[0])

@@ -5,6 +5,7 @@ Every figure comes from :class:`simulate.analysis.dashboard_model.DashboardModel
 over the same people), so what the meeting sees equals the command line to the fen. Text
 from the scenario is escaped before it reaches the page; nothing typed is run as code.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,20 +39,34 @@ from .workbook import write_estimate
 LABEL_WIDTH = "380px"
 CONTROL_WIDTH = "320px"
 #: (key, zh, en) of the three headline cards, as in the report.
-TOTALS = (("financing_total", "筹资总额", "Total financing"), ("government_total", "政府支出合计", "Government spending"),
-          ("county_burden", "县级负担", "County's own burden"))
+TOTALS = (
+    ("financing_total", "筹资总额", "Total financing"),
+    ("government_total", "政府支出合计", "Government spending"),
+    ("county_burden", "县级负担", "County's own burden"),
+)
 WORDS = {
-    "title": ("参数试算看板", "What-if dashboard"), "levers": ("调整参数", "Levers"),
-    "contribution": ("缴费与财政补助标准", "Standards"), "split": ("财政补助分担比例（四级合计须为100%）",
-                                                                "Fiscal subsidy split (the four must sum to 100%)"),
-    "tiers": ("各资助档次", "Subsidy tiers"), "rules": ("多重身份", "Multiple identities"),
-    "behaviour": ("参保行为响应", "Behavioural response"), "population": ("人口", "Population"),
-    "figures": ("主要数字（元）", "Key figures (yuan)"), "keep": ("保存结果", "Keep the result"),
-    "base": ("基准", "baseline"), "what_if": ("假设情景", "what-if"), "change": ("增减", "change"),
-    "save": ("保存为假设情景文件", "Save as a scenario variant"), "report": ("生成完整报告", "Render the full report"),
-    "workbook": ("下载测算表（Excel）", "Download the workbook (Excel)"), "apply": ("使用此人口", "Use these people"),
-    "size": ("人数", "persons"), "seed": ("随机种子", "seed"), "file": ("人口文件（可选）", "population file (optional)"),
-    "reset": ("全部恢复原值", "Reset all"), "took": ("计算用时", "recomputed in"),
+    "title": ("参数试算看板", "What-if dashboard"),
+    "levers": ("调整参数", "Levers"),
+    "contribution": ("缴费与财政补助标准", "Standards"),
+    "split": ("财政补助分担比例（四级合计须为100%）", "Fiscal subsidy split (the four must sum to 100%)"),
+    "tiers": ("各资助档次", "Subsidy tiers"),
+    "rules": ("多重身份", "Multiple identities"),
+    "behaviour": ("参保行为响应", "Behavioural response"),
+    "population": ("人口", "Population"),
+    "figures": ("主要数字（元）", "Key figures (yuan)"),
+    "keep": ("保存结果", "Keep the result"),
+    "base": ("基准", "baseline"),
+    "what_if": ("假设情景", "what-if"),
+    "change": ("增减", "change"),
+    "save": ("保存为假设情景文件", "Save as a scenario variant"),
+    "report": ("生成完整报告", "Render the full report"),
+    "workbook": ("下载测算表（Excel）", "Download the workbook (Excel)"),
+    "apply": ("使用此人口", "Use these people"),
+    "size": ("人数", "persons"),
+    "seed": ("随机种子", "seed"),
+    "file": ("人口文件（可选）", "population file (optional)"),
+    "reset": ("全部恢复原值", "Reset all"),
+    "took": ("计算用时", "recomputed in"),
 }
 
 
@@ -82,11 +97,15 @@ def figures_html(wi: DashboardWhatIf, lang: str) -> str:
         delta = w - b
         sign = "+" if delta > 0 else ""
         cls = ' class="dash-total"' if key in {k for k, *_ in TOTALS} else ""
-        body.append(f'<tr{cls}><th class="fig-name">{escape(name)}</th>'
-                    f'<td class="fig-{key}-base">{yuan(b)}</td><td class="fig-{key}-what_if">{yuan(w)}</td>'
-                    f'<td class="fig-{key}-change">{sign}{yuan(delta)}</td></tr>')
-    return (f'<table class="dash-figures"><thead><tr><th>{escape(W("figures", lang))}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table>')
+        body.append(
+            f'<tr{cls}><th class="fig-name">{escape(name)}</th>'
+            f'<td class="fig-{key}-base">{yuan(b)}</td><td class="fig-{key}-what_if">{yuan(w)}</td>'
+            f'<td class="fig-{key}-change">{sign}{yuan(delta)}</td></tr>'
+        )
+    return (
+        f'<table class="dash-figures"><thead><tr><th>{escape(W("figures", lang))}</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 CSS = """<style>
@@ -109,25 +128,44 @@ def page_font(model: DashboardModel) -> str:
     texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
     texts.append(notebook_path("what_if.py").read_text("utf-8"))
     here = resources.files("simulate")
-    for name in ("report/dashboard_app.py", "analysis/dashboard_model.py", "report/story.py", "analysis/whatif.py",
-                 "results/budget.py", "results/outlay.py", "vocabulary.yaml", "report/charts.py", "formatting.py"):
+    for name in (
+        "report/dashboard_app.py",
+        "analysis/dashboard_model.py",
+        "report/story.py",
+        "analysis/whatif.py",
+        "results/budget.py",
+        "results/outlay.py",
+        "vocabulary.yaml",
+        "report/charts.py",
+        "formatting.py",
+    ):
         if here.joinpath(name).is_file():
             texts.append(here.joinpath(name).read_text("utf-8"))
     face = css_font_face("".join(texts))
     stack = f"'{CSS_FAMILY}', 'DejaVu Sans', sans-serif"
-    return (f"<style>{face}\nbody, .jp-RenderedHTMLCommon, .widget-label, .widget-html-content, .widget-button, "
-            f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}\n"
-            f"code {{font-family: '{CSS_FAMILY}', 'DejaVu Sans Mono', monospace !important}}</style>")
+    return (
+        f"<style>{face}\nbody, .jp-RenderedHTMLCommon, .widget-label, .widget-html-content, .widget-button, "
+        f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}\n"
+        f"code {{font-family: '{CSS_FAMILY}', 'DejaVu Sans Mono', monospace !important}}</style>"
+    )
 
 
 class DashboardApp:
     """The whole screen for one scenario; :meth:`widget` is what the notebook displays."""
 
-    def __init__(self, scenario: str | Path, *, lang: str = "zh", size: int | None = None, seed: int = 0,
-                 population: str | None = None, output_root: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        scenario: str | Path,
+        *,
+        lang: str = "zh",
+        size: int | None = None,
+        seed: int = 0,
+        population: str | None = None,
+        output_root: str | Path | None = None,
+    ) -> None:
         import ipywidgets as w
 
-        use_chinese_font()   # the charts' Chinese labels
+        use_chinese_font()  # the charts' Chinese labels
         self.w = w
         self.lang = lang
         self.model = DashboardModel(scenario, size=size, seed=seed, population=population)
@@ -148,15 +186,24 @@ class DashboardApp:
         if lever.kind in ("yuan", "percent"):
             whole = float(lever.step).is_integer() and float(lever.value).is_integer()
             cls = w.IntSlider if whole else w.FloatSlider
-            ctl = cls(value=lever.value, min=lever.low, max=lever.high, step=lever.step,
-                      continuous_update=False, layout=layout)
+            ctl = cls(
+                value=lever.value,
+                min=lever.low,
+                max=lever.high,
+                step=lever.step,
+                continuous_update=False,
+                layout=layout,
+            )
         elif lever.kind == "number":
             ctl = w.BoundedFloatText(value=lever.value, min=lever.low, max=lever.high, step=lever.step, layout=layout)
         elif lever.kind == "switch":
             ctl = w.Checkbox(value=bool(lever.value), indent=False, layout=layout)
         else:
-            ctl = w.Dropdown(options=[(zh if self.lang == "zh" else en, v) for v, zh, en in lever.options],
-                             value=lever.value, layout=layout)
+            ctl = w.Dropdown(
+                options=[(zh if self.lang == "zh" else en, v) for v, zh, en in lever.options],
+                value=lever.value,
+                layout=layout,
+            )
         ctl.add_class("dash-lever")
         ctl.add_class(f"lever-{lever.key}")
         ctl.observe(self._changed, names="value")
@@ -191,9 +238,18 @@ class DashboardApp:
         self.reset_button = w.Button(description=W("reset", lang), layout=w.Layout(width="auto"))
         self.reset_button.add_class("dash-reset")
         self.reset_button.on_click(self._reset)
-        self.population_row = w.HBox([w.Label(W("size", lang)), self.size_box, w.Label(W("seed", lang)),
-                                      self.seed_box, w.Label(W("file", lang)), self.file_box, self.apply_button],
-                                     layout=w.Layout(flex_flow="row wrap"))
+        self.population_row = w.HBox(
+            [
+                w.Label(W("size", lang)),
+                self.size_box,
+                w.Label(W("seed", lang)),
+                self.seed_box,
+                w.Label(W("file", lang)),
+                self.file_box,
+                self.apply_button,
+            ],
+            layout=w.Layout(flex_flow="row wrap"),
+        )
         self.status = w.HTML()
         self.status.add_class("dash-status")
         self.figures = w.HTML()
@@ -223,9 +279,14 @@ class DashboardApp:
         self.workbook_button.on_click(self._workbook)
         self.keep_message = w.HTML()
         self.keep_message.add_class("dash-keep-message")
-        self.keep_box = w.VBox([w.HBox([self.variant_path, self.save_button]),
-                                w.HBox([self.report_dir, self.report_button, self.progress]),
-                                w.HBox([self.workbook_path, self.workbook_button]), self.keep_message])
+        self.keep_box = w.VBox(
+            [
+                w.HBox([self.variant_path, self.save_button]),
+                w.HBox([self.report_dir, self.report_button, self.progress]),
+                w.HBox([self.workbook_path, self.workbook_button]),
+                self.keep_message,
+            ]
+        )
 
     def widget(self):
         """The screen: title, language, population, levers beside the figures, charts, keep buttons."""
@@ -235,9 +296,19 @@ class DashboardApp:
         self.labels["keep-head"], self.labels["pop-head"] = keep_head, pop_head
         self._relabel_heads()
         right = w.VBox([self.status, self.figures, self.charts], layout=w.Layout(min_width="560px", flex="1"))
-        return w.VBox([w.HTML(CSS + page_font(self.model)), self.head, self.lang_toggle, pop_head, self.population_row,
-                       w.HBox([self.levers_box, right], layout=w.Layout(flex_flow="row wrap")),
-                       keep_head, self.keep_box, self.report_html])
+        return w.VBox(
+            [
+                w.HTML(CSS + page_font(self.model)),
+                self.head,
+                self.lang_toggle,
+                pop_head,
+                self.population_row,
+                w.HBox([self.levers_box, right], layout=w.Layout(flex_flow="row wrap")),
+                keep_head,
+                self.keep_box,
+                self.report_html,
+            ]
+        )
 
     def _relabel_heads(self) -> None:
         lang = self.lang
@@ -265,9 +336,13 @@ class DashboardApp:
         for key in ("contribution", "split", "tiers", "rules", "behaviour"):
             if f"group-{key}" in self.labels:
                 self.labels[f"group-{key}"].value = f'<div class="dash-group">{escape(W(key, self.lang))}</div>'
-        for button, key in ((self.save_button, "save"), (self.report_button, "report"),
-                            (self.workbook_button, "workbook"), (self.apply_button, "apply"),
-                            (self.reset_button, "reset")):
+        for button, key in (
+            (self.save_button, "save"),
+            (self.report_button, "report"),
+            (self.workbook_button, "workbook"),
+            (self.apply_button, "apply"),
+            (self.reset_button, "reset"),
+        ):
             button.description = W(key, self.lang)
         if "keep-head" in self.labels:
             self._relabel_heads()
@@ -282,9 +357,10 @@ class DashboardApp:
 
     def _apply_population(self, _: Any = None) -> None:
         try:
-            self.model.set_population(self.size_box.value or None, self.seed_box.value,
-                                      self.file_box.value.strip() or None)
-        except Exception as exc:   # noqa: BLE001 - a bad file or size is one line on screen
+            self.model.set_population(
+                self.size_box.value or None, self.seed_box.value, self.file_box.value.strip() or None
+            )
+        except Exception as exc:  # noqa: BLE001 - a bad file or size is one line on screen
             self._error(exc)
             return
         self.update()
@@ -302,7 +378,7 @@ class DashboardApp:
         try:
             overrides = overrides_for(self.model.base, self.values(), self.model.levers)
             wi = self.model.recompute(overrides)
-        except Exception as exc:   # noqa: BLE001 - a meeting sees one line, never a traceback
+        except Exception as exc:  # noqa: BLE001 - a meeting sees one line, never a traceback
             self._error(exc)
             return None
         self.elapsed_ms = (time.perf_counter() - start) * 1000
@@ -314,19 +390,25 @@ class DashboardApp:
         wi, lang, m = self.last, self.lang, self.model
         if wi is None:
             return
-        self.head.value = (f"<h2>{escape(W('title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
-                           f"<p><b>{escape(wi.title(lang))}</b></p>"
-                           f"<p>{escape('人口' if lang == 'zh' else 'People')}：{escape(m.population_text(lang))}。"
-                           + escape("与命令行相同：" if lang == "zh" else "Same as the command line: ")
-                           + f"<code>{escape(' '.join(m.run_command(self.overrides)))}</code></p>")
-        self.status.value = (f'<span class="dash-took">{escape(W("took", lang))} {self.elapsed_ms:.0f} ms</span>')
+        self.head.value = (
+            f"<h2>{escape(W('title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
+            f"<p><b>{escape(wi.title(lang))}</b></p>"
+            f"<p>{escape('人口' if lang == 'zh' else 'People')}：{escape(m.population_text(lang))}。"
+            + escape("与命令行相同：" if lang == "zh" else "Same as the command line: ")
+            + f"<code>{escape(' '.join(m.run_command(self.overrides)))}</code></p>"
+        )
+        self.status.value = f'<span class="dash-took">{escape(W("took", lang))} {self.elapsed_ms:.0f} ms</span>'
         self.figures.value = figures_html(wi, lang)
         story = Story(wi.what_if, wi, lang, m.seed, str(m.population_file) if m.population_file else None)
         self.report_html.value = story.first_screen() + story.sources_section() + story.tiers_section()
-        self.charts.children = [self._chart(story.sources_chart()), *( [self._chart(f)] if (f := story.tiers_chart()) else [])]
+        self.charts.children = [
+            self._chart(story.sources_chart()),
+            *([self._chart(f)] if (f := story.tiers_chart()) else []),
+        ]
 
     def _chart(self, fig):
         import matplotlib.pyplot as plt
+
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=80)
         plt.close(fig)
@@ -344,7 +426,9 @@ class DashboardApp:
             self._message(f'<div class="dash-error">{escape(str(exc).splitlines()[0])}</div>')
             return None
         word = "已保存假设情景：" if self.lang == "zh" else "Saved the variant: "
-        self._message(f'<div class="dash-saved">{escape(word)}<code class="dash-saved-path">{escape(str(path))}</code></div>')
+        self._message(
+            f'<div class="dash-saved">{escape(word)}<code class="dash-saved-path">{escape(str(path))}</code></div>'
+        )
         return path
 
     def _workbook(self, _: Any = None) -> Path | None:
@@ -355,10 +439,18 @@ class DashboardApp:
         story = Story(self.last.what_if, self.last, self.lang, self.model.seed)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_estimate(path, self.last.what_if, lang=self.lang, what_if=self.last, tables=story.workbook_tables(),
-                           provenance=[("人口" if self.lang == "zh" else "Population", self.model.population_text(self.lang)),
-                                       ("随机种子" if self.lang == "zh" else "Seed", str(self.model.seed)),
-                                       ("软件版本" if self.lang == "zh" else "Version", f"simulate {__version__}")])
+            write_estimate(
+                path,
+                self.last.what_if,
+                lang=self.lang,
+                what_if=self.last,
+                tables=story.workbook_tables(),
+                provenance=[
+                    ("人口" if self.lang == "zh" else "Population", self.model.population_text(self.lang)),
+                    ("随机种子" if self.lang == "zh" else "Seed", str(self.model.seed)),
+                    ("软件版本" if self.lang == "zh" else "Version", f"simulate {__version__}"),
+                ],
+            )
         except (SimulateError, OSError) as exc:
             self._message(f'<div class="dash-error">{escape(str(exc).splitlines()[0])}</div>')
             return None
@@ -366,9 +458,11 @@ class DashboardApp:
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         word = "测算表已写入：" if self.lang == "zh" else "Workbook written to: "
         link = "点击下载" if self.lang == "zh" else "download"
-        self._message(f'<div>{escape(word)}<code>{escape(str(path))}</code> '
-                      f'<a class="dash-download" download="{escape(path.name)}" href="data:{mime};base64,{data}">'
-                      f"{escape(link)}</a></div>")
+        self._message(
+            f"<div>{escape(word)}<code>{escape(str(path))}</code> "
+            f'<a class="dash-download" download="{escape(path.name)}" href="data:{mime};base64,{data}">'
+            f"{escape(link)}</a></div>"
+        )
         return path
 
     def _report(self, _: Any = None) -> None:
@@ -387,13 +481,19 @@ class DashboardApp:
     def _report_worker(self, cmd: list[str], out_dir: Path) -> None:
         zh = self.lang == "zh"
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
+        )
         while proc.poll() is None:
             used = time.monotonic() - start
-            self.progress.value = min(95, int(used / 60 * 95))   # a report takes about a minute
-            self._message(escape(f"正在生成报告（另一进程），已用 {used:.0f} 秒…" if zh
-                                 else f"Rendering the report in a separate process: {used:.0f} s…"))
+            self.progress.value = min(95, int(used / 60 * 95))  # a report takes about a minute
+            self._message(
+                escape(
+                    f"正在生成报告（另一进程），已用 {used:.0f} 秒…"
+                    if zh
+                    else f"Rendering the report in a separate process: {used:.0f} s…"
+                )
+            )
             time.sleep(1)
         err = proc.stderr.read().strip() if proc.stderr else ""
         self.progress.value = 100
@@ -415,8 +515,13 @@ def find_scenario(scenario: str | Path) -> Path:
     return example_path(p.name)
 
 
-def start(scenario: str | Path | None = None, *, settings: dict[str, Any] | None = None,
-          output_dir: str | Path | None = None, **kwargs: Any) -> DashboardApp:
+def start(
+    scenario: str | Path | None = None,
+    *,
+    settings: dict[str, Any] | None = None,
+    output_dir: str | Path | None = None,
+    **kwargs: Any,
+) -> DashboardApp:
     """Build and display the dashboard (the what-if notebook's one cell); ``settings`` are
     starting lever values by key; with ``output_dir`` also write ``results.json`` of them."""
     from IPython.display import display
@@ -436,8 +541,16 @@ def start(scenario: str | Path | None = None, *, settings: dict[str, Any] | None
         app.update()
     display(app.widget())
     if output_dir and app.last is not None:
-        write_results(output_dir, {"title": "参数试算看板 what-if dashboard", "headline": {
-            "调整": app.last.changes_text("zh") or "无"}, "scenario": str(app.model.path),
-            "overrides": app.overrides, "run_command": app.model.run_command(app.overrides),
-            "population": app.model.population_text("zh"), "comparison": app.last.to_json()})
+        write_results(
+            output_dir,
+            {
+                "title": "参数试算看板 what-if dashboard",
+                "headline": {"调整": app.last.changes_text("zh") or "无"},
+                "scenario": str(app.model.path),
+                "overrides": app.overrides,
+                "run_command": app.model.run_command(app.overrides),
+                "population": app.model.population_text("zh"),
+                "comparison": app.last.to_json(),
+            },
+        )
     return app

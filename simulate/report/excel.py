@@ -15,6 +15,7 @@ A DataFrame whose index is not a plain 0..n-1 range has it written as its first 
 Every sheet gets a bold wrapped header row, frozen header row and first column, an
 autofilter, and column widths fitted to the displayed text (CJK characters count double).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -38,7 +39,7 @@ _MAX_SHEET_NAME = 31
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 #: The creation date every workbook states: fixed, so reruns are byte-identical.
-DOCUMENT_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+DOCUMENT_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
@@ -51,7 +52,7 @@ def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     counter = 2
     while candidate.lower() in lowered:
         suffix = f"~{counter}"
-        candidate = clean[:_MAX_SHEET_NAME - len(suffix)] + suffix
+        candidate = clean[: _MAX_SHEET_NAME - len(suffix)] + suffix
         counter += 1
     return candidate
 
@@ -108,8 +109,7 @@ def _shown(value: object, kind: str) -> str:
     return str(value)
 
 
-def _kind(column: str, fen: set[str], money: set[str], count: set[str],
-          percent: set[str]) -> str:
+def _kind(column: str, fen: set[str], money: set[str], count: set[str], percent: set[str]) -> str:
     if column in fen or column.endswith(FEN_SUFFIX):
         return "fen"
     if column in money:
@@ -121,10 +121,15 @@ def _kind(column: str, fen: set[str], money: set[str], count: set[str],
     return "general"
 
 
-def write_workbook(path: Path | str, sheets: Mapping[str, pd.DataFrame], *,
-                   money_columns: Iterable[str] = (), fen_columns: Iterable[str] = (),
-                   count_columns: Iterable[str] = (),
-                   percent_columns: Iterable[str] = ()) -> None:
+def write_workbook(
+    path: Path | str,
+    sheets: Mapping[str, pd.DataFrame],
+    *,
+    money_columns: Iterable[str] = (),
+    fen_columns: Iterable[str] = (),
+    count_columns: Iterable[str] = (),
+    percent_columns: Iterable[str] = (),
+) -> None:
     """Write each DataFrame to its own formatted sheet of a new .xlsx file at ``path``.
 
     See the module docstring for the column convention. Overwrites ``path``. Returns None
@@ -137,32 +142,47 @@ def write_workbook(path: Path | str, sheets: Mapping[str, pd.DataFrame], *,
     path = Path(path)
     fen, money = set(fen_columns), set(money_columns)
     count, percent = set(count_columns), set(percent_columns)
-    workbook = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True,
-                                               "strings_to_formulas": False,
-                                               "strings_to_urls": False,
-                                               "strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "nan_inf_to_errors": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
     # a fixed document date (core.xml created/modified) instead of the clock, so the same tables
     # give the same bytes (issue 10 item 11); xlsxwriter already dates zip members 1980-01-01
     workbook.set_properties({"created": DOCUMENT_DATE})
     try:
-        header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top",
-                                      "bottom": 1, "bg_color": "#F2F2F2"})
-        formats = {"money": workbook.add_format({"num_format": MONEY_FORMAT}),
-                   "count": workbook.add_format({"num_format": COUNT_FORMAT}),
-                   "percent": workbook.add_format({"num_format": PERCENT_FORMAT}),
-                   "general": None}
+        header = workbook.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1, "bg_color": "#F2F2F2"}
+        )
+        formats = {
+            "money": workbook.add_format({"num_format": MONEY_FORMAT}),
+            "count": workbook.add_format({"num_format": COUNT_FORMAT}),
+            "percent": workbook.add_format({"num_format": PERCENT_FORMAT}),
+            "general": None,
+        }
         taken: list[str] = []
         for name, frame in sheets.items():
             title = sheet_name(name, taken)
             taken.append(title)
-            _write_sheet(workbook.add_worksheet(title), frame, header, formats,
-                         fen, money, count, percent)
+            _write_sheet(workbook.add_worksheet(title), frame, header, formats, fen, money, count, percent)
     finally:
         workbook.close()
 
 
-def _write_sheet(sheet, frame: pd.DataFrame, header, formats: dict, fen: set[str],
-                 money: set[str], count: set[str], percent: set[str]) -> None:
+def _write_sheet(
+    sheet,
+    frame: pd.DataFrame,
+    header,
+    formats: dict,
+    fen: set[str],
+    money: set[str],
+    count: set[str],
+    percent: set[str],
+) -> None:
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
         frame = frame.reset_index()
     columns = [str(c) for c in frame.columns]
@@ -173,7 +193,7 @@ def _write_sheet(sheet, frame: pd.DataFrame, header, formats: dict, fen: set[str
         if kind == "fen":
             values = [_fen_to_yuan(v, column) for v in frame[series].tolist()]
             kind = "money"
-            label = column[:-len(FEN_SUFFIX)] if column.endswith(FEN_SUFFIX) else column
+            label = column[: -len(FEN_SUFFIX)] if column.endswith(FEN_SUFFIX) else column
         else:
             values = [_plain(v) for v in frame[series].tolist()]
             label = column

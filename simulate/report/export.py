@@ -18,14 +18,17 @@ from .outcome import INDEX_NAME, ReportError, RunResult, one_line, skip_slow_val
 from .safehtml import CSP_META, escape, with_csp
 
 _FONT_MARKER = "/*SIMULATE-FONT-FACE*/"
-_FONT_STACK = ("'{family}', system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
-               "Arial, 'PingFang SC', 'Microsoft YaHei', sans-serif")
+_FONT_STACK = (
+    "'{family}', system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
+    "Arial, 'PingFang SC', 'Microsoft YaHei', sans-serif"
+)
 _MONO_STACK = "'{family}', 'DejaVu Sans Mono', Menlo, Consolas, monospace"
 
 
 # --------------------------------------------------------------------------- HTML
 
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
+_TEMPLATE = (
+    """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
@@ -34,7 +37,9 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block data_widget_view -%}{%- endblock data_widget_view -%}
 {%- block html_head_css -%}
 <style type="text/css">
-""" + _FONT_MARKER + """
+"""
+    + _FONT_MARKER
+    + """
 :root { --jp-ui-font-family: %(sans)s; --jp-content-font-family: %(sans)s;
         --jp-code-font-family: %(mono)s; }
 body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
@@ -42,6 +47,7 @@ body { font-family: %(sans)s; max-width: 1100px; margin: 0 auto; }
 </style>
 {%- endblock html_head_css -%}
 """
+)
 
 
 def import_html_export() -> None:
@@ -70,28 +76,33 @@ def export_html(executed: Path, title: str, lang: str) -> str:
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-
     nb = nbformat.read(str(executed), as_version=4)
     nb.metadata["title"] = title
-    nb.metadata.pop("widgets", None)   # widget state comes with a script; reports are static
+    nb.metadata.pop("widgets", None)  # widget state comes with a script; reports are static
     for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index}"   # papermill's injected cell has a random id (issue 10 item 11)
-    stacks = {"sans": _FONT_STACK.format(family=CSS_FAMILY),
-              "mono": _MONO_STACK.format(family=CSS_FAMILY)}
+        cell.id = f"cell-{index}"  # papermill's injected cell has a random id (issue 10 item 11)
+    stacks = {"sans": _FONT_STACK.format(family=CSS_FAMILY), "mono": _MONO_STACK.format(family=CSS_FAMILY)}
     template = _TEMPLATE.replace("%(sans)s", stacks["sans"]).replace("%(mono)s", stacks["mono"])
-    exporter = HTMLExporter(template_name="lab", template_file="simulate_report.html.j2",
-                            extra_loaders=[jinja2.DictLoader(
-                                {"simulate_report.html.j2": template})],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True,
-                            language_code=lang if lang in ("zh", "en") else "en")
-    exporter.register_preprocessor(TagRemovePreprocessor(
-        remove_cell_tags={"remove_cell", "remove-cell"},
-        remove_all_outputs_tags={"remove_output", "remove-output"},
-        enabled=True), enabled=True)
+    exporter = HTMLExporter(
+        template_name="lab",
+        template_file="simulate_report.html.j2",
+        extra_loaders=[jinja2.DictLoader({"simulate_report.html.j2": template})],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code=lang if lang in ("zh", "en") else "en",
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(
+            remove_cell_tags={"remove_cell", "remove-cell"},
+            remove_all_outputs_tags={"remove_output", "remove-output"},
+            enabled=True,
+        ),
+        enabled=True,
+    )
     try:
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {
-            "name": title, "path": str(executed.parent)}})
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title, "path": str(executed.parent)}})
     except Exception as exc:
         raise ReportError(f"HTML export of the report failed: {one_line(exc)}") from exc
     return with_csp(with_fonts(body))
@@ -113,15 +124,35 @@ def visible_text(page: str) -> str:
 # --------------------------------------------------------------------------- index
 
 _INDEX_LABELS = {
-    "zh": {"run": "运行", "status": "状态", "ok": "完成", "failed": "失败",
-           "report": "报告", "notebook": "失败的笔记本", "seconds": "用时（秒）"},
-    "en": {"run": "Run", "status": "Status", "ok": "done", "failed": "failed",
-           "report": "report", "notebook": "failed notebook", "seconds": "Time (s)"},
+    "zh": {
+        "run": "运行",
+        "status": "状态",
+        "ok": "完成",
+        "failed": "失败",
+        "report": "报告",
+        "notebook": "失败的笔记本",
+        "seconds": "用时（秒）",
+    },
+    "en": {
+        "run": "Run",
+        "status": "Status",
+        "ok": "done",
+        "failed": "failed",
+        "report": "report",
+        "notebook": "failed notebook",
+        "seconds": "Time (s)",
+    },
 }
 
 
-def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
-                lang: str = "zh", *, parameter_columns: Sequence[str] = ()) -> Path:
+def write_index(
+    out_dir: Path | str,
+    runs: Iterable[RunResult],
+    title: str,
+    lang: str = "zh",
+    *,
+    parameter_columns: Sequence[str] = (),
+) -> Path:
     """Write ``out_dir/index.html`` linking each run's report, with its headline figures.
 
     Columns: the run, the chosen parameters, then the union of the runs' ``headline``
@@ -136,7 +167,7 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
     labels: list[str] = []
     for run in runs:
         labels += [label for label in run.headline if label not in labels]
-    esc = escape   # every user text (run names, headline labels and figures, errors) as text
+    esc = escape  # every user text (run names, headline labels and figures, errors) as text
     head = [words["run"], *parameter_columns, *labels, words["status"]]
     rows = []
     for run in runs:
@@ -145,31 +176,38 @@ def write_index(out_dir: Path | str, runs: Iterable[RunResult], title: str,
             status = esc(words["ok"])
         else:
             link = esc(run.name)
-            status = f'<span class="failed" title="{esc(run.error or "")}">' \
-                     f'{esc(words["failed"])}</span>'
+            status = f'<span class="failed" title="{esc(run.error or "")}">{esc(words["failed"])}</span>'
             if run.failed_notebook is not None:
-                status += (f' (<a href="{esc(_relative(run.failed_notebook, out_dir))}">'
-                           f'{esc(words["notebook"])}</a>)')
+                status += f' (<a href="{esc(_relative(run.failed_notebook, out_dir))}">{esc(words["notebook"])}</a>)'
         cells = [link]
         cells += [esc(_cell_text(run.parameters.get(name))) for name in parameter_columns]
         cells += [esc(run.headline.get(label, "")) for label in labels]
         cells.append(status)
         left = 1 + len(parameter_columns)
-        rows.append("<tr>" + "".join(f'<td class="text">{c}</td>' if i < left else f"<td>{c}</td>"
-                                     for i, c in enumerate(cells)) + "</tr>")
-    body = (f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
-            + "".join(f"<th>{esc(h)}</th>" for h in head)
-            + "</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n")
-    page = (f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n{CSP_META}\n'
-            f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
-            f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
-            "margin: 2em auto; padding: 0 1.5em; max-width: 1100px; color: #222; }\n"
-            "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
-            "th, td { border: 1px solid #ccc; padding: 4px 10px; }\n"
-            "th { background: #f2f2f2; text-align: left; }\n"
-            "td { text-align: right; } td.text { text-align: left; }\n"
-            ".failed { color: #b00020; font-weight: bold; }\n"
-            f"</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+        rows.append(
+            "<tr>"
+            + "".join(f'<td class="text">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(cells))
+            + "</tr>"
+        )
+    body = (
+        f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
+        + "".join(f"<th>{esc(h)}</th>" for h in head)
+        + "</tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n"
+    )
+    page = (
+        f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n{CSP_META}\n'
+        f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
+        f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
+        "margin: 2em auto; padding: 0 1.5em; max-width: 1100px; color: #222; }\n"
+        "table { border-collapse: collapse; font-variant-numeric: tabular-nums; }\n"
+        "th, td { border: 1px solid #ccc; padding: 4px 10px; }\n"
+        "th { background: #f2f2f2; text-align: left; }\n"
+        "td { text-align: right; } td.text { text-align: left; }\n"
+        ".failed { color: #b00020; font-weight: bold; }\n"
+        f"</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
     page = with_fonts(page)
     target = out_dir / INDEX_NAME
     temporary = out_dir / f".{INDEX_NAME}.{uuid.uuid4().hex[:8]}"

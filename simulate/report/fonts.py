@@ -5,6 +5,7 @@ one warning per glyph. The registry package ``mplfonts`` ships Noto Sans CJK SC 
 this module registers that file with matplotlib in the current process (do it in every
 kernel), and subsets it into an ``@font-face`` rule so HTML reports carry their own glyphs.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,14 +29,15 @@ def font_path() -> Path:
     """
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise FontError("Chinese font missing: package 'mplfonts' is not installed "
-                        "(pip install mplfonts)")
+        raise FontError("Chinese font missing: package 'mplfonts' is not installed (pip install mplfonts)")
     for location in spec.submodule_search_locations:
         path = Path(location) / "fonts" / FONT_FILE
         if path.is_file():
             return path
-    raise FontError(f"Chinese font missing: {FONT_FILE} not found in the mplfonts package "
-                    f"at {list(spec.submodule_search_locations)}")
+    raise FontError(
+        f"Chinese font missing: {FONT_FILE} not found in the mplfonts package "
+        f"at {list(spec.submodule_search_locations)}"
+    )
 
 
 def use_chinese_font() -> str:
@@ -64,8 +66,12 @@ def use_chinese_font() -> str:
 #: Code points the embedded subset serves (CJK radicals, punctuation, kana, ideographs,
 #: compatibility ideographs, vertical and full-width forms); other text keeps the page's fonts.
 CJK_RANGES: tuple[tuple[int, int], ...] = (
-    (0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
-    (0x20000, 0x2FA1F))
+    (0x2E80, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x2FA1F),
+)
 
 
 def is_cjk(ch: str) -> bool:
@@ -109,6 +115,8 @@ def css_font_face(text: str, family: str = CSS_FAMILY) -> str:
     font.save(buffer)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     ranges = ", ".join(f"U+{low:X}-{high:X}" for low, high in CJK_RANGES)
-    return ("@font-face { font-family: '%s'; font-style: normal; font-weight: 400; "
-            "font-display: block; unicode-range: %s; "
-            "src: url(data:font/woff;base64,%s) format('woff'); }" % (family, ranges, data))
+    return (
+        "@font-face { font-family: '%s'; font-style: normal; font-weight: 400; "
+        "font-display: block; unicode-range: %s; "
+        "src: url(data:font/woff;base64,%s) format('woff'); }" % (family, ranges, data)
+    )

@@ -32,7 +32,7 @@ class ReportError(RuntimeError):
     def __init__(self, message: str, failed_notebook: Path | None = None) -> None:
         super().__init__(message)
         self.failed_notebook = failed_notebook
-        self.runs: list[RunResult] = []   # a failed sweep's runs (render_folder)
+        self.runs: list[RunResult] = []  # a failed sweep's runs (render_folder)
 
     def __reduce__(self):
         return (type(self), (str(self), self.failed_notebook))
@@ -50,8 +50,8 @@ class RunResult:
     artifacts: tuple[str, ...] = ()
     error: str | None = None
     failed_notebook: Path | None = None
-    pdf_skipped: str | None = None   # why report.pdf was not printed (no Chromium, …)
-    timings: dict[str, float] = field(default_factory=dict)   # stage -> seconds (see timings_text)
+    pdf_skipped: str | None = None  # why report.pdf was not printed (no Chromium, …)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds (see timings_text)
 
     @property
     def ok(self) -> bool:
@@ -90,8 +90,7 @@ def write_results(output_dir: Path | str, results: Mapping[str, Any]) -> None:
     so a call ending a cell shows nothing in the report.
     """
     path = Path(output_dir) / RESULTS_NAME
-    text = json.dumps(results, ensure_ascii=False, indent=2, default=_json_default,
-                      allow_nan=False)
+    text = json.dumps(results, ensure_ascii=False, indent=2, default=_json_default, allow_nan=False)
     path.write_text(text + "\n", encoding="utf-8")
 
 

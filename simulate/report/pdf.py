@@ -7,6 +7,7 @@ Chromium stamps the print time into ``/CreationDate`` and ``/ModDate``; those di
 replaced by a fixed date of the same length, so the cross-reference table stays valid and
 two runs give byte-identical files (issue 10 item 11).
 """
+
 from __future__ import annotations
 
 import os
@@ -53,14 +54,33 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
         return why
     with tempfile.TemporaryDirectory(prefix="simpdf-") as profile:
         out = Path(profile) / "out.pdf"
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
-               "--disable-extensions", "--no-first-run", "--disable-dev-shm-usage",
-               # no network: a closed machine refuses these connections, many at a time
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={profile}", f"--print-to-pdf={out}", Path(html).resolve().as_uri()]
+        cmd = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            "--disable-extensions",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            # no network: a closed machine refuses these connections, many at a time
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={out}",
+            Path(html).resolve().as_uri(),
+        ]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                                  stdin=subprocess.DEVNULL, **dying_with_us())
+            proc = subprocess.run(
+                cmd,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                **dying_with_us(),
+            )
         except subprocess.TimeoutExpired:
             return f"{chromium} did not finish printing within {timeout:g} s"
         except OSError as exc:

@@ -4,6 +4,7 @@ head counts grouped, changes signed (issue 13 item 5), all through :mod:`simulat
 A frame from ``Outlay.by_source``/``by_tier`` or ``Comparison.by_source`` holds yuan as float
 (exact to the fen); each is turned back into integer fen once, then formatted exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import money
-from .safehtml import style
 from ..vocabulary import SOURCE_IDS, label
+from .safehtml import style
 
 #: Id columns a reader does not need (the readable name stands beside each).
 HIDDEN = ("source", "tier", "reform", "key", "total", "village", "group", "level")
@@ -31,7 +32,7 @@ def formatter(column: Any, kind: str) -> Callable[[Any], str] | None:
     change = any(w in name for w in _CHANGE_WORDS)
     if kind == "f" and ("元" in name or "yuan" in name or name in _MONEY_NAMES):
         return lambda v: _signed(money.yuan(round(v * 100)), v < 0, change)
-    if kind == "f" and "%" in name:   # already in percent units
+    if kind == "f" and "%" in name:  # already in percent units
         return lambda v: "—" if math.isnan(v) else _signed(money.percent(v / 100), v < 0, change)
     if kind == "f" and any(w in name for w in _SHARE_WORDS):
         return lambda v: "—" if math.isnan(v) else money.percent(v)
@@ -49,5 +50,6 @@ def pretty(frame: Any, *, hide: tuple[str, ...] = HIDDEN):
         if f is not None:
             formats[c] = f
     numeric = [c for c in shown.columns if c in formats]
-    return (style(shown, formats, na_rep="—").hide(axis="index")
-            .set_properties(subset=numeric, **{"text-align": "right"}))
+    return (
+        style(shown, formats, na_rep="—").hide(axis="index").set_properties(subset=numeric, **{"text-align": "right"})
+    )

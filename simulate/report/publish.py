@@ -18,6 +18,7 @@ first one's. A partial folder whose owner process is gone (killed) is removed by
 command publishing beside it. Unwritable places (read-only, full, /proc) are one line naming
 the folder and the reason, and leave nothing behind.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,12 +49,19 @@ _LOCK = "simulate-lock"
 _WORK_RE = re.compile(r"^\.(?P<name>.+)\.(?:simulate-partial|simulate-old)-(?P<pid>\d+)-[0-9a-f]{8}$")
 _LOCK_RE = re.compile(r"^\..+\.simulate-lock$")
 _SYSTEM_DIRS = (Path("/proc"), Path("/sys"), Path("/dev"))
-_REASONS = {errno.ENOSPC: "no space left on the device", errno.EROFS: "read-only file system",
-            errno.EACCES: "permission denied", errno.EPERM: "operation not permitted",
-            errno.EDQUOT: "disk quota exceeded", errno.EFBIG: "file too large for the file system",
-            errno.ENAMETOOLONG: "name too long", errno.ENOTDIR: "a part of the path is a file",
-            errno.EIO: "input/output error", errno.EMLINK: "too many entries in the folder",
-            errno.ENOENT: "a folder of the path is missing or cannot be created"}
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EFBIG: "file too large for the file system",
+    errno.ENAMETOOLONG: "name too long",
+    errno.ENOTDIR: "a part of the path is a file",
+    errno.EIO: "input/output error",
+    errno.EMLINK: "too many entries in the folder",
+    errno.ENOENT: "a folder of the path is missing or cannot be created",
+}
 
 #: Folders being built by this process (removed again on any failure); read by the CLI to
 #: say truthfully whether partial output was kept after an interruption.
@@ -63,7 +71,7 @@ IN_PROGRESS: set[Path] = set()
 class PublishError(SimulateError):
     """An output folder that cannot be written or may not be replaced; one line, exit 2."""
 
-    def __reduce__(self) -> tuple[Any, ...]:   # crosses process pools (sweep workers)
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process pools (sweep workers)
         return (type(self), (self.where, self.reason))
 
 
@@ -71,8 +79,9 @@ class PublishError(SimulateError):
 
 
 @contextlib.contextmanager
-def publishing(out_dir: str | os.PathLike[str], command: str, *,
-               check: Callable[[Path], None] | None = None) -> Iterator[Path]:
+def publishing(
+    out_dir: str | os.PathLike[str], command: str, *, check: Callable[[Path], None] | None = None
+) -> Iterator[Path]:
     """Yield an empty hidden folder to build ``out_dir`` in; publish it when the block ends.
 
     ``command`` (e.g. "report") is recorded in the manifest; arguments are not, as file names
@@ -84,11 +93,11 @@ def publishing(out_dir: str | os.PathLike[str], command: str, *,
 
     def finish(work: Path) -> None:
         write_manifest(work, command)
-        (work / MARKER_NAME).unlink()   # after: a killed build always holds one of the two
+        (work / MARKER_NAME).unlink()  # after: a killed build always holds one of the two
         pre_publish_check(work, command)
         if check is not None:
             check(work)
-        check_replaceable(target)   # the user may have added files meanwhile
+        check_replaceable(target)  # the user may have added files meanwhile
         _swap(work, target)
 
     with _building(target, check_replaceable, finish) as work:
@@ -96,8 +105,7 @@ def publishing(out_dir: str | os.PathLike[str], command: str, *,
 
 
 @contextlib.contextmanager
-def _building(target: Path, refuse: Callable[[Path], None],
-              finish: Callable[[Path], None]) -> Iterator[Path]:
+def _building(target: Path, refuse: Callable[[Path], None], finish: Callable[[Path], None]) -> Iterator[Path]:
     """Parents, lock, stale clean-up and a build folder for ``target``; ``finish(work)``
     publishes it when the block ends. Whatever fails, the build folder and the parents
     created for it are removed, and a failure of the place becomes one PublishError."""
@@ -113,12 +121,12 @@ def _building(target: Path, refuse: Callable[[Path], None],
                 finish(work)
                 published = True
             except Exception as exc:
-                problem = _diagnose(target, work, exc)   # before the folder is removed
+                problem = _diagnose(target, work, exc)  # before the folder is removed
                 if problem is None:
                     raise
                 raise problem from None
             finally:
-                shutil.rmtree(work, ignore_errors=True)   # after a swap: the old folder
+                shutil.rmtree(work, ignore_errors=True)  # after a swap: the old folder
                 IN_PROGRESS.discard(work)
     except OSError as exc:
         raise _place_error(target, exc) from None
@@ -149,8 +157,9 @@ def output_target(out_dir: str | os.PathLike[str]) -> Path:
         raise PublishError(str(target), "the root folder is not a place for output")
     for system in _SYSTEM_DIRS:
         if target == system or system in target.parents:
-            raise PublishError(str(target), f"{system} is a system folder, not a place for "
-                                            f"output; choose another --out")
+            raise PublishError(
+                str(target), f"{system} is a system folder, not a place for output; choose another --out"
+            )
     return target
 
 
@@ -171,8 +180,10 @@ def check_replaceable(target: Path) -> None:
         raise _place_error(target, exc) from None
     problem = _not_ours(target)
     if problem:
-        raise PublishError(str(target), f"exists and {problem}; simulate replaces only a "
-                                        f"folder it wrote: move them or choose another --out")
+        raise PublishError(
+            str(target),
+            f"exists and {problem}; simulate replaces only a folder it wrote: move them or choose another --out",
+        )
 
 
 def write_manifest(folder: Path, command: str) -> dict[str, Any]:
@@ -187,10 +198,8 @@ def write_manifest(folder: Path, command: str) -> dict[str, Any]:
             dirs.append(rel)
         else:
             files[rel] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
-    manifest = {"generator": GENERATOR, "version": __version__, "command": command,
-                "files": files, "dirs": dirs}
-    _write_atomically(folder / MANIFEST_NAME,
-                      json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    manifest = {"generator": GENERATOR, "version": __version__, "command": command, "files": files, "dirs": dirs}
+    _write_atomically(folder / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return manifest
 
 
@@ -203,8 +212,12 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if not (isinstance(data, dict) and data.get("generator") == GENERATOR
-            and isinstance(data.get("files"), dict) and isinstance(data.get("dirs", []), list)):
+    if not (
+        isinstance(data, dict)
+        and data.get("generator") == GENERATOR
+        and isinstance(data.get("files"), dict)
+        and isinstance(data.get("dirs", []), list)
+    ):
         return None
     return data
 
@@ -226,8 +239,7 @@ def clean_stale(parent: Path) -> list[Path]:
         if match and entry.is_dir() and not entry.is_symlink():
             if _owner_alive(entry, int(match["pid"])):
                 continue
-            if (entry / MARKER_NAME).is_file() or read_manifest(entry) is not None \
-                    or not any(entry.iterdir()):
+            if (entry / MARKER_NAME).is_file() or read_manifest(entry) is not None or not any(entry.iterdir()):
                 shutil.rmtree(entry, ignore_errors=True)
                 if not entry.exists():
                     removed.append(entry)
@@ -309,15 +321,17 @@ def _diagnose(target: Path, work: Path, exc: BaseException) -> PublishError | No
     return None
 
 
-_NEARLY_FULL = 64 << 10   # bytes free below which a failed build is put down to a full disk
+_NEARLY_FULL = 64 << 10  # bytes free below which a failed build is put down to a full disk
 
 
 def _place_error(target: Path, exc: OSError) -> BaseException:
     """A one-line PublishError for an OSError of the output place, else the error itself."""
     reason = _REASONS.get(exc.errno or -1)
     where = exc.filename
-    if reason is None or (isinstance(where, (str, bytes, os.PathLike)) and not str(
-            Path(os.fsdecode(where)).absolute()).startswith(str(target.parent))):
+    if reason is None or (
+        isinstance(where, (str, bytes, os.PathLike))
+        and not str(Path(os.fsdecode(where)).absolute()).startswith(str(target.parent))
+    ):
         return exc
     return PublishError(str(target), f"cannot write the output here: {reason}")
 
@@ -338,10 +352,11 @@ def _locked(target: Path, wait: bool = False) -> Iterator[None]:
             holder = _read_pid(fd)
             os.close(fd)
             who = f" (pid {holder})" if holder else ""
-            raise PublishError(str(target), f"another simulate command{who} is writing this "
-                                            f"folder; wait for it to finish or choose another "
-                                            f"--out") from None
-        if _same_file(fd, lock):   # not a lock file its last holder unlinked meanwhile
+            raise PublishError(
+                str(target),
+                f"another simulate command{who} is writing this folder; wait for it to finish or choose another --out",
+            ) from None
+        if _same_file(fd, lock):  # not a lock file its last holder unlinked meanwhile
             break
         os.close(fd)
     try:
@@ -395,7 +410,7 @@ def _process_start(pid: int) -> float | None:
         return None
     try:
         return float(psutil.Process(pid).create_time())
-    except (psutil.Error, OSError):   # no such process (any more)
+    except (psutil.Error, OSError):  # no such process (any more)
         return None
 
 
@@ -407,8 +422,13 @@ def _new_work(target: Path) -> Path:
     IN_PROGRESS.add(work)
     try:
         os.chmod(work, 0o755)
-        marker = {"generator": GENERATOR, "pid": pid, "started": _process_start(pid),
-                  "host": socket.gethostname(), "target": target.name}
+        marker = {
+            "generator": GENERATOR,
+            "pid": pid,
+            "started": _process_start(pid),
+            "host": socket.gethostname(),
+            "target": target.name,
+        }
         (work / MARKER_NAME).write_text(json.dumps(marker) + "\n", "utf-8")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -426,7 +446,7 @@ def _owner_alive(folder: Path, pid: int) -> bool:
     if not isinstance(marker, dict):
         marker = {}
     if marker.get("host") not in (None, socket.gethostname()):
-        return True   # built on another machine (shared folder): its pid means nothing here
+        return True  # built on another machine (shared folder): its pid means nothing here
     if pid == os.getpid() and folder in IN_PROGRESS:
         return True
     started = _process_start(pid)
@@ -469,8 +489,11 @@ def _not_ours(target: Path) -> str:
             extra.append(rel)
         else:
             entry = listed[rel]
-            if not isinstance(entry, dict) or path.stat().st_size != entry.get("bytes") \
-                    or _sha256(path) != entry.get("sha256"):
+            if (
+                not isinstance(entry, dict)
+                or path.stat().st_size != entry.get("bytes")
+                or _sha256(path) != entry.get("sha256")
+            ):
                 changed.append(rel)
     if extra:
         return f"holds files simulate did not write ({_sample(extra)})"
@@ -522,7 +545,7 @@ def _swap(work: Path, target: Path) -> None:
     if target.exists() and sys.platform.startswith("linux") and _exchange(work, target):
         return
     if not target.exists():
-        os.rename(work, target)   # replaces at most an empty folder created meanwhile
+        os.rename(work, target)  # replaces at most an empty folder created meanwhile
         return
     old = target.parent / f".{target.name}.simulate-old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     os.rename(target, old)
@@ -531,13 +554,14 @@ def _swap(work: Path, target: Path) -> None:
     except BaseException:
         os.rename(old, target)
         raise
-    os.rename(old, work)   # so that the caller removes it with the build folder
+    os.rename(old, work)  # so that the caller removes it with the build folder
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """renameat2(RENAME_EXCHANGE): swap two folders atomically; False if not supported."""
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2
     except (OSError, AttributeError):
@@ -555,8 +579,9 @@ def _exchange(a: Path, b: Path) -> bool:
 # --------------------------------------------------------------------------- single files
 
 
-def publish_file(path: str | os.PathLike[str], write: Callable[[Path], None], *,
-                 is_ours: Callable[[Path], bool], command: str) -> Path:
+def publish_file(
+    path: str | os.PathLike[str], write: Callable[[Path], None], *, is_ours: Callable[[Path], bool], command: str
+) -> Path:
     """Write one output file (say ``--chart FILE.png``) aside, then move it into place.
 
     ``write(tmp)`` writes the file (same name, in a hidden partial folder beside it); an
@@ -569,8 +594,7 @@ def publish_file(path: str | os.PathLike[str], write: Callable[[Path], None], *,
 
     def refuse(target: Path) -> None:
         if target.exists() and not is_ours(target):
-            raise PublishError(str(target), "exists and was not written by simulate; "
-                                            "move it or choose another name")
+            raise PublishError(str(target), "exists and was not written by simulate; move it or choose another name")
 
     def finish(work: Path) -> None:
         pre_publish_check(work, command)
@@ -592,8 +616,7 @@ def png_by_simulate(path: Path) -> bool:
             head = fh.read(1 << 16)
     except OSError:
         return False
-    return head.startswith(b"\x89PNG\r\n\x1a\n") and \
-        b"tEXtSoftware\x00" + PNG_SOFTWARE.encode() in head
+    return head.startswith(b"\x89PNG\r\n\x1a\n") and b"tEXtSoftware\x00" + PNG_SOFTWARE.encode() in head
 
 
 # --------------------------------------------------------------------------- failed notebooks
@@ -613,9 +636,15 @@ def keep_aside(source: Path, folder: Path, name: str) -> Path | None:
                 _write_ledger(folder, {})
             ledger = read_manifest(folder)
             dest = folder / name
-            if ledger is not None and folder.is_dir() and not folder.is_symlink() and (
-                    not (dest.exists() or dest.is_symlink()) or
-                    (name in ledger["files"] and dest.is_file() and not dest.is_symlink())):
+            if (
+                ledger is not None
+                and folder.is_dir()
+                and not folder.is_symlink()
+                and (
+                    not (dest.exists() or dest.is_symlink())
+                    or (name in ledger["files"] and dest.is_file() and not dest.is_symlink())
+                )
+            ):
                 shutil.move(str(source), dest)
                 files = dict(ledger["files"])
                 files[name] = {"bytes": dest.stat().st_size, "sha256": _sha256(dest)}
@@ -632,6 +661,13 @@ def keep_aside(source: Path, folder: Path, name: str) -> Path | None:
 
 
 def _write_ledger(folder: Path, files: dict[str, Any]) -> None:
-    _write_atomically(folder / MANIFEST_NAME, json.dumps(
-        {"generator": GENERATOR, "version": __version__, "command": "failed notebooks",
-         "files": files, "dirs": []}, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    _write_atomically(
+        folder / MANIFEST_NAME,
+        json.dumps(
+            {"generator": GENERATOR, "version": __version__, "command": "failed notebooks", "files": files, "dirs": []},
+            ensure_ascii=False,
+            indent=1,
+            sort_keys=True,
+        )
+        + "\n",
+    )

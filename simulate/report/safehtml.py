@@ -5,6 +5,7 @@ file names, ``--set`` values) through one of these helpers, and carries :data:`C
 Content-Security-Policy that forbids all scripts, so that a ``<script>`` or ``onerror=`` that
 slipped past the escaping still does not run (issue 10 item 1).
 """
+
 from __future__ import annotations
 
 import html
@@ -16,8 +17,10 @@ from typing import Any
 
 # Reports are static: inline styles (nbconvert, Styler), fonts and images as data: URIs, and
 # nothing else: no script, no plugin, no network fetch, no form, no <base> rewriting.
-CSP = ("default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:; base-uri 'none'; form-action 'none'")
+CSP = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:; base-uri 'none'; form-action 'none'"
+)
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 # ASCII punctuation that Markdown (CommonMark / mistune) may read as markup; a backslash before
@@ -58,8 +61,7 @@ def _blank(value: Any) -> bool:
     """None, NaN, pd.NA or NaT: a missing cell, shown as ``na_rep``."""
     import pandas as pd
 
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def style(frame, formats: Mapping[Any, Any] | None = None, *, na_rep: str = ""):
@@ -81,6 +83,7 @@ def style(frame, formats: Mapping[Any, Any] | None = None, *, na_rep: str = ""):
             else:
                 text = value
             return escape(text)
+
         return cell
 
     styler = frame.style.set_uuid(next_table_id())
@@ -100,8 +103,8 @@ def with_csp(page: str) -> str:
         return page
     charset = _CHARSET.search(page)
     if charset:
-        return page[:charset.end()] + "\n" + CSP_META + page[charset.end():]
+        return page[: charset.end()] + "\n" + CSP_META + page[charset.end() :]
     head = _HEAD.search(page)
     if head is None:
         raise ValueError("page has no <head> to hold the Content-Security-Policy")
-    return page[:head.end()] + "\n" + CSP_META + page[head.end():]
+    return page[: head.end()] + "\n" + CSP_META + page[head.end() :]

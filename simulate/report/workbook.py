@@ -9,6 +9,7 @@ tables follow with a 合计 row each, units in the headers and 是/否 for yes/n
 properties carry the scenario, the changes, the seed and the version; timestamps are fixed,
 so the same inputs give the same bytes.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -28,29 +29,57 @@ from . import count_columns, percent_columns
 from .excel import display_width, sheet_name
 
 _W = {  # workbook words (zh, en)
-    "summary": ("汇总", "Summary"), "calc": ("测算", "Calculation"), "calc_base": ("测算（基准）", "Calculation (baseline)"),
-    "params": ("参数", "Parameters"), "unit": ("单位", "unit"), "value": ("取值", "value"),
-    "note": ("说明（文件依据）", "note (section)"), "personal": ("个人缴费标准", "personal standard"),
-    "fiscal": ("财政补助标准", "fiscal subsidy standard"), "per_year": ("元/人·年", "yuan per person-year"),
-    "yuan": ("元", "yuan"), "pct": ("%", "%"), "rule": ("多重身份规则", "multiple-identity rule"),
-    "split": ("财政补助分担", "fiscal subsidy share"), "changes": ("假设情景改动", "what-if changes"),
+    "summary": ("汇总", "Summary"),
+    "calc": ("测算", "Calculation"),
+    "calc_base": ("测算（基准）", "Calculation (baseline)"),
+    "params": ("参数", "Parameters"),
+    "unit": ("单位", "unit"),
+    "value": ("取值", "value"),
+    "note": ("说明（文件依据）", "note (section)"),
+    "personal": ("个人缴费标准", "personal standard"),
+    "fiscal": ("财政补助标准", "fiscal subsidy standard"),
+    "per_year": ("元/人·年", "yuan per person-year"),
+    "yuan": ("元", "yuan"),
+    "pct": ("%", "%"),
+    "rule": ("多重身份规则", "multiple-identity rule"),
+    "split": ("财政补助分担", "fiscal subsidy share"),
+    "changes": ("假设情景改动", "what-if changes"),
     "headline": ("预算口径（县级负担）", "Budget headline (the county's burden)"),
-    "item": ("项目", "item"), "amount": ("金额（元）", "amount (yuan)"),
-    "per_capita": ("人均（元/参保人）", "per enrolled person (yuan)"), "tier": ("资助档次", "subsidy tier"),
-    "timing": ("缴费时段", "payment time"), "persons": ("人数（人）", "persons"),
-    "each": ("人均（元）", "per person (yuan)"), "sum": ("金额（元）", "amount (yuan)"),
-    "total": ("合计", "total"), "all": ("合计金额（元）", "total amount (yuan)"),
-    "general": ("普通群体", "general population"), "population": ("人口", "population"),
-    "payer": ("资助来源", "paid by"), "yes": ("是", "yes"), "no": ("否", "no"),
-    "regular": ("期内缴费", "paid in the period"), "late": ("期外缴费", "paid late"),
-    "newborn": ("新生儿", "newborn"), "rest": ("其余部分", "the rest"),
-    "formula_note": ("测算表：金额 = 人数 × 人均；人均引用“汇总”表的参数单元格，改参数即重算。",
-                     ("金额 = persons × per person; per-person amounts reference the parameters on the "
-                      "Summary sheet, so changing a parameter recalculates.")),
+    "item": ("项目", "item"),
+    "amount": ("金额（元）", "amount (yuan)"),
+    "per_capita": ("人均（元/参保人）", "per enrolled person (yuan)"),
+    "tier": ("资助档次", "subsidy tier"),
+    "timing": ("缴费时段", "payment time"),
+    "persons": ("人数（人）", "persons"),
+    "each": ("人均（元）", "per person (yuan)"),
+    "sum": ("金额（元）", "amount (yuan)"),
+    "total": ("合计", "total"),
+    "all": ("合计金额（元）", "total amount (yuan)"),
+    "general": ("普通群体", "general population"),
+    "population": ("人口", "population"),
+    "payer": ("资助来源", "paid by"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "regular": ("期内缴费", "paid in the period"),
+    "late": ("期外缴费", "paid late"),
+    "newborn": ("新生儿", "newborn"),
+    "rest": ("其余部分", "the rest"),
+    "formula_note": (
+        "测算表：金额 = 人数 × 人均；人均引用“汇总”表的参数单元格，改参数即重算。",
+        (
+            "金额 = persons × per person; per-person amounts reference the parameters on the "
+            "Summary sheet, so changing a parameter recalculates."
+        ),
+    ),
 }
-_FORMS = {"full": ("全额资助", "full"), "percent": ("按比例资助", "percent"),
-          "fixed_subsidy": ("定额资助", "fixed subsidy"), "fixed_personal": ("个人定额缴费", "fixed personal payment"),
-          "split": ("分担资助", "split"), "none": ("未规定资助", "no subsidy stated")}
+_FORMS = {
+    "full": ("全额资助", "full"),
+    "percent": ("按比例资助", "percent"),
+    "fixed_subsidy": ("定额资助", "fixed subsidy"),
+    "fixed_personal": ("个人定额缴费", "fixed personal payment"),
+    "split": ("分担资助", "split"),
+    "none": ("未规定资助", "no subsidy stated"),
+}
 _RULES = {"priority": ("按优先顺序", "priority order"), "highest_benefit": ("就高不就低", "highest benefit")}
 
 
@@ -65,12 +94,13 @@ class _Params:
 
     personal: str = ""
     fiscal: str = ""
-    tier: dict[tuple[str, str], str] = field(default_factory=dict)   # (tier id, source) -> cell
-    split: dict[str, str] = field(default_factory=dict)              # level -> cell (percent)
+    tier: dict[tuple[str, str], str] = field(default_factory=dict)  # (tier id, source) -> cell
+    split: dict[str, str] = field(default_factory=dict)  # level -> cell (percent)
 
 
 def _cell(sheet: str, row: int, col: int) -> str:
     from xlsxwriter.utility import xl_rowcol_to_cell
+
     return f"'{sheet}'!{xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)}"
 
 
@@ -79,19 +109,33 @@ class _Book:
 
     def __init__(self, path: Path, lang: str) -> None:
         import xlsxwriter
+
         self.lang = lang
-        self.wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                  "strings_to_numbers": False, "nan_inf_to_errors": True})
+        self.wb = xlsxwriter.Workbook(
+            str(path),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": True,
+            },
+        )
         f = self.wb.add_format
-        self.fmt = {"title": f({"bold": True, "font_size": 14}), "bold": f({"bold": True}),
-                    "head": f({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1, "bg_color": "#F2F2F2"}),
-                    "money": f({"num_format": "#,##0.00"}), "count": f({"num_format": "#,##0"}),
-                    "pct": f({"num_format": "0.00%"}), "text": f({"text_wrap": True, "valign": "top"}),
-                    "input": f({"num_format": "#,##0.00", "bg_color": "#FFF2CC"}),
-                    "tmoney": f({"num_format": "#,##0.00", "bold": True, "top": 1}),
-                    "tcount": f({"num_format": "#,##0", "bold": True, "top": 1}),
-                    "tpct": f({"num_format": "0.00%", "bold": True, "top": 1}),
-                    "ttext": f({"bold": True, "top": 1}), "plain": None}
+        self.fmt = {
+            "title": f({"bold": True, "font_size": 14}),
+            "bold": f({"bold": True}),
+            "head": f({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1, "bg_color": "#F2F2F2"}),
+            "money": f({"num_format": "#,##0.00"}),
+            "count": f({"num_format": "#,##0"}),
+            "pct": f({"num_format": "0.00%"}),
+            "text": f({"text_wrap": True, "valign": "top"}),
+            "input": f({"num_format": "#,##0.00", "bg_color": "#FFF2CC"}),
+            "tmoney": f({"num_format": "#,##0.00", "bold": True, "top": 1}),
+            "tcount": f({"num_format": "#,##0", "bold": True, "top": 1}),
+            "tpct": f({"num_format": "0.00%", "bold": True, "top": 1}),
+            "ttext": f({"bold": True, "top": 1}),
+            "plain": None,
+        }
         self.taken: list[str] = []
 
     def sheet(self, name: str):
@@ -112,11 +156,19 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
     c = pol.contribution
     rows: list[tuple[str, str, str, Any, str]] = [
         ("personal", w("personal", lang), w("per_year", lang), yuan_float(c.personal), c.section),
-        ("fiscal", w("fiscal", lang), w("per_year", lang), yuan_float(c.fiscal_subsidy), c.section)]
+        ("fiscal", w("fiscal", lang), w("per_year", lang), yuan_float(c.fiscal_subsidy), c.section),
+    ]
     split = c.fiscal_subsidy_split
     for lv in ("central", "provincial", "city", "county"):
-        rows.append((f"split.{lv}", f"{w('split', lang)}：{label(lv, lang)}", "%",
-                     float(getattr(split, lv)), split.source_for(lang)))
+        rows.append(
+            (
+                f"split.{lv}",
+                f"{w('split', lang)}：{label(lv, lang)}",
+                "%",
+                float(getattr(split, lv)),
+                split.source_for(lang),
+            )
+        )
     rule = _RULES[pol.multiple_identities.rule]
     rows.append(("rule", w("rule", lang), "", rule[0] if lang == "zh" else rule[1], pol.multiple_identities.section))
     for t in pol.tiers:
@@ -127,7 +179,15 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
             for sh in s.shares:
                 payer = label(sh.source, lang)
                 if sh.amount is not None:
-                    rows.append((f"tier.{t.id}.{sh.source}", f"{name}（{payer}）", w("yuan", lang), yuan_float(sh.amount), t.section))
+                    rows.append(
+                        (
+                            f"tier.{t.id}.{sh.source}",
+                            f"{name}（{payer}）",
+                            w("yuan", lang),
+                            yuan_float(sh.amount),
+                            t.section,
+                        )
+                    )
                 elif sh.percent is not None:
                     rows.append((f"tier.{t.id}.{sh.source}", f"{name}（{payer}）", "%", float(sh.percent), t.section))
                 else:
@@ -187,8 +247,9 @@ def _per_capita_formula(sc, tier_id: str, source: str, params: _Params) -> tuple
     return (f, shares[source]) if f else None
 
 
-def _summary(book: _Book, outlay: Outlay, what_if: WhatIf | None,
-             provenance: Sequence[tuple[str, str]]) -> tuple[str, dict[str, _Params]]:
+def _summary(
+    book: _Book, outlay: Outlay, what_if: WhatIf | None, provenance: Sequence[tuple[str, str]]
+) -> tuple[str, dict[str, _Params]]:
     lang = book.lang
     ws, title = book.sheet(w("summary", lang))
     f = book.fmt
@@ -252,8 +313,8 @@ def _summary(book: _Book, outlay: Outlay, what_if: WhatIf | None,
         r += 1
     r += 1
     ws.write_string(r, 0, w("headline", lang), f["title"])
-    params["_row"] = r + 1   # type: ignore[assignment]  # the headline follows (after the 测算 sheets)
-    params["_sheet"] = ws    # type: ignore[assignment]
+    params["_row"] = r + 1  # type: ignore[assignment]  # the headline follows (after the 测算 sheets)
+    params["_sheet"] = ws  # type: ignore[assignment]
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 12)
     ws.set_column(2, note_col - 1, 16)
@@ -262,8 +323,9 @@ def _summary(book: _Book, outlay: Outlay, what_if: WhatIf | None,
     return title, params
 
 
-def _headline_formulas(book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dict[str, str], _Params]],
-                       what_if: WhatIf | None) -> None:
+def _headline_formulas(
+    book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dict[str, str], _Params]], what_if: WhatIf | None
+) -> None:
     """The budget headline on 汇总 as formulas over the 测算 totals and the split parameters.
 
     Group totals are SUMs of their lines, 政府支出合计 adds the groups, 人均 divides by the
@@ -271,10 +333,14 @@ def _headline_formulas(book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dic
     Every cached value is the engine's, to the fen.
     """
     from xlsxwriter.utility import xl_rowcol_to_cell as rc
+
     lang, f = book.lang, book.fmt
     heads = [w("item", lang)]
-    heads += [f"{n}（元）" if lang == "zh" else f"{n} (yuan)" for n in what_if.columns(lang)[:2]] if what_if \
+    heads += (
+        [f"{n}（元）" if lang == "zh" else f"{n} (yuan)" for n in what_if.columns(lang)[:2]]
+        if what_if
         else [w("amount", lang)]
+    )
     if what_if:
         cd, cp = what_if.columns(lang)[2:]
         heads += [f"{cd}（元）" if lang == "zh" else f"{cd} (yuan)", cp]
@@ -288,8 +354,12 @@ def _headline_formulas(book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dic
         rows += [(k, text, t) for k, text, _, t in b.rows(lang) if k not in [x[0] for x in rows]]
     groups = {ln.key: ln.group for b in budgets for ln in b.lines}
     at = {k: r + 1 + i for i, (k, _, _) in enumerate(rows)}
-    parts = {"financing_total": "financing", "county_burden": "county", "separate": "separate",
-             "other_levels": "other_levels"}
+    parts = {
+        "financing_total": "financing",
+        "county_burden": "county",
+        "separate": "separate",
+        "other_levels": "other_levels",
+    }
     n = len(runs)
     for k, text, bold in rows:
         row = at[k]
@@ -297,25 +367,47 @@ def _headline_formulas(book: _Book, ws, r: int, runs: Sequence[tuple[Outlay, dic
         for j, (out, totals, params) in enumerate(runs):
             fen = fens[j].get(k, 0)
             col = 1 + j
-            ws.write_formula(row, col, "=" + _headline_formula(k, fen, col, out, totals, params, groups, at, parts),
-                             f["tmoney"] if bold else f["money"], yuan_float(fen))
+            ws.write_formula(
+                row,
+                col,
+                "=" + _headline_formula(k, fen, col, out, totals, params, groups, at, parts),
+                f["tmoney"] if bold else f["money"],
+                yuan_float(fen),
+            )
         last = rc(row, n)
         if what_if:
             base, now = fens[0].get(k, 0), fens[1].get(k, 0)
-            ws.write_formula(row, 3, f"={last}-{rc(row, 1)}", f["tmoney"] if bold else f["money"], yuan_float(now - base))
+            ws.write_formula(
+                row, 3, f"={last}-{rc(row, 1)}", f["tmoney"] if bold else f["money"], yuan_float(now - base)
+            )
             if base:
-                ws.write_formula(row, 4, f"=({last}-{rc(row, 1)})/{rc(row, 1)}", f["tpct"] if bold else f["pct"],
-                                 (now - base) / base)
+                ws.write_formula(
+                    row, 4, f"=({last}-{rc(row, 1)})/{rc(row, 1)}", f["tpct"] if bold else f["pct"], (now - base) / base
+                )
             else:
                 ws.write_blank(row, 4, None)
         out, totals, _ = runs[-1]
         fen = fens[-1].get(k, 0)
-        ws.write_formula(row, len(heads) - 1, f"=IF({totals['persons']}=0,0,{last}/{totals['persons']})",
-                         f["money"], fen / out.enrolled / 100 if out.enrolled else 0)
+        ws.write_formula(
+            row,
+            len(heads) - 1,
+            f"=IF({totals['persons']}=0,0,{last}/{totals['persons']})",
+            f["money"],
+            fen / out.enrolled / 100 if out.enrolled else 0,
+        )
 
 
-def _headline_formula(key: str, fen: int, col: int, out: Outlay, totals: dict[str, str], params: _Params,
-                      groups: dict[str, str], at: dict[str, int], parts: dict[str, str]) -> str:
+def _headline_formula(
+    key: str,
+    fen: int,
+    col: int,
+    out: Outlay,
+    totals: dict[str, str],
+    params: _Params,
+    groups: dict[str, str],
+    at: dict[str, int],
+    parts: dict[str, str],
+) -> str:
     """The formula of one headline cell (as text, without ``=``)."""
     from xlsxwriter.utility import xl_rowcol_to_cell as rc
 
@@ -337,7 +429,7 @@ def _headline_formula(key: str, fen: int, col: int, out: Outlay, totals: dict[st
     if key.startswith("fiscal_subsidy.") and key.split(".")[1] in params.split:
         pct = Decimal(str(getattr(out.scenario.policy.contribution.fiscal_subsidy_split, key.split(".")[1])))
         exact = Decimal(out.fiscal_fen()) * pct / 100
-        if exact == exact.to_integral_value() and int(exact) == fen:   # ROUND would not move it
+        if exact == exact.to_integral_value() and int(exact) == fen:  # ROUND would not move it
             return f"ROUND({totals['fiscal_subsidy']}*{params.split[key.split('.')[1]]}/100,2)"
     return repr(yuan_float(fen))
 
@@ -345,16 +437,20 @@ def _headline_formula(key: str, fen: int, col: int, out: Outlay, totals: dict[st
 def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict[str, str]:
     """金额 = 人数 × 人均 per (tier, payment time) with formulas; returns the 合计 cells by source."""
     from xlsxwriter.utility import xl_rowcol_to_cell as rc
+
     lang, f = book.lang, book.fmt
     ws, title = book.sheet(name)
     sc, t = outlay.scenario, outlay.tables
-    counts = outlay.tally.counts.sum(axis=2)          # [T, M]
+    counts = outlay.tally.counts.sum(axis=2)  # [T, M]
     paying = [j for j, s in enumerate(SOURCE_IDS) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
     heads = [w("tier", lang), w("timing", lang), w("persons", lang)]
     for j in paying:
         heads += [f"{label(SOURCE_IDS[j], lang)} {w('each', lang)}", f"{label(SOURCE_IDS[j], lang)} {w('sum', lang)}"]
-    heads += [f"{label('fiscal_subsidy', lang)} {w('each', lang)}", f"{label('fiscal_subsidy', lang)} {w('sum', lang)}",
-              w("all", lang)]
+    heads += [
+        f"{label('fiscal_subsidy', lang)} {w('each', lang)}",
+        f"{label('fiscal_subsidy', lang)} {w('sum', lang)}",
+        w("all", lang),
+    ]
     ws.write_string(0, 0, w("formula_note", lang))
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
@@ -413,8 +509,7 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
         if col in sums:
             value = sums[col] if col == 2 else yuan_float(sums[col])
             rng = f"{rc(first, col)}:{rc(last, col)}" if last >= first else None
-            ws.write_formula(r, col, f"=SUM({rng})" if rng else "=0",
-                             f["tcount"] if col == 2 else f["tmoney"], value)
+            ws.write_formula(r, col, f"=SUM({rng})" if rng else "=0", f["tcount"] if col == 2 else f["tmoney"], value)
         else:
             ws.write_blank(r, col, None, f["ttext"])
     ws.set_column(0, 0, 30)
@@ -424,12 +519,14 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     return totals
 
 
-def _timing_formula(sc, tid: str, source: str, timing: str, fen: int, regular_fen, params: _Params,
-                    t, ti: int) -> str | None:
+def _timing_formula(
+    sc, tid: str, source: str, timing: str, fen: int, regular_fen, params: _Params, t, ti: int
+) -> str | None:
     """A formula for one per-person cell when the parameters explain it, else None (a number)."""
     pol = sc.policy
-    if timing == "regular" or (int(t.pays[ti, 0].sum()) == int(t.pays[ti, TIMINGS.index(timing)].sum())
-                               and fen == int(regular_fen)):
+    if timing == "regular" or (
+        int(t.pays[ti, 0].sum()) == int(t.pays[ti, TIMINGS.index(timing)].sum()) and fen == int(regular_fen)
+    ):
         got = _per_capita_formula(sc, tid, source, params) if params.personal else None
         if got and got[1] == fen:
             return got[0]
@@ -437,7 +534,7 @@ def _timing_formula(sc, tid: str, source: str, timing: str, fen: int, regular_fe
     std, fs = pol.contribution.personal, pol.contribution.fiscal_subsidy
     late = pol.timing.late
     if late.mode == "fixed_charge" and fen == late.charge:
-        return None   # a stated charge (思南 830 元) does not follow the standards: a number, not a formula
+        return None  # a stated charge (思南 830 元) does not follow the standards: a number, not a formula
     if source == "individual" and params.personal:
         if fen == std + fs and params.fiscal:
             return f"{params.personal}+{params.fiscal}"
@@ -446,8 +543,7 @@ def _timing_formula(sc, tid: str, source: str, timing: str, fen: int, regular_fe
     return None
 
 
-def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
-                 no_sum: Sequence[str] = ()) -> None:
+def _table_sheet(book: _Book, name: str, frame, *, total: bool = True, no_sum: Sequence[str] = ()) -> None:
     """One table with units in its headers, 是/否 for booleans and a 合计 row of SUM formulas."""
     from xlsxwriter.utility import xl_rowcol_to_cell as rc
 
@@ -482,8 +578,9 @@ def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
             if c in numeric and c not in no_sum and (c not in pct or any(k in c for k in ("占比", "share"))):
                 kind = "tpct" if c in pct else ("tcount" if c in cnt or frame[s].dtype.kind in "iu" else "tmoney")
                 value = float(frame[s].sum())
-                ws.write_formula(n + 1, j, f"=SUM({rc(1, j)}:{rc(n, j)})", f[kind],
-                                 round(value, 2) if kind == "tmoney" else value)
+                ws.write_formula(
+                    n + 1, j, f"=SUM({rc(1, j)}:{rc(n, j)})", f[kind], round(value, 2) if kind == "tmoney" else value
+                )
             else:
                 ws.write_blank(n + 1, j, None, f["ttext"])
     for j, width in enumerate(widths):
@@ -491,9 +588,16 @@ def _table_sheet(book: _Book, name: str, frame, *, total: bool = True,
     ws.freeze_panes(1, 1)
 
 
-def write_estimate(path: Path | str, outlay: Outlay, *, lang: str = "zh", what_if: WhatIf | None = None,
-                   tables: Mapping[str, Any] | None = None, provenance: Sequence[tuple[str, str]] = (),
-                   properties: Mapping[str, str] | None = None) -> None:
+def write_estimate(
+    path: Path | str,
+    outlay: Outlay,
+    *,
+    lang: str = "zh",
+    what_if: WhatIf | None = None,
+    tables: Mapping[str, Any] | None = None,
+    provenance: Sequence[tuple[str, str]] = (),
+    properties: Mapping[str, str] | None = None,
+) -> None:
     """Write the 测算表 to ``path``: 汇总, the 测算 sheet(s), then ``tables`` (name -> frame).
 
     ``provenance`` lines (label, text) head the summary; ``properties`` become the document's
@@ -503,10 +607,15 @@ def write_estimate(path: Path | str, outlay: Outlay, *, lang: str = "zh", what_i
     try:
         date = outlay.scenario.policy.document.date
         props = dict(properties or {})
-        book.wb.set_properties({"title": outlay.scenario.policy.title.get(lang),
-                                "subject": what_if.title(lang) if what_if else outlay.scenario.id,
-                                "author": "simulate", "comments": "; ".join(f"{k}={v}" for k, v in props.items()),
-                                "created": datetime.datetime(date.year, date.month, date.day)})
+        book.wb.set_properties(
+            {
+                "title": outlay.scenario.policy.title.get(lang),
+                "subject": what_if.title(lang) if what_if else outlay.scenario.id,
+                "author": "simulate",
+                "comments": "; ".join(f"{k}={v}" for k, v in props.items()),
+                "created": datetime.datetime(date.year, date.month, date.day),
+            }
+        )
         for k, v in props.items():
             book.wb.set_custom_property(k, str(v))
         _, params = _summary(book, outlay, what_if, provenance)
@@ -522,4 +631,3 @@ def write_estimate(path: Path | str, outlay: Outlay, *, lang: str = "zh", what_i
             _table_sheet(book, name, frame, total=total, no_sum=no_sum)
     finally:
         book.wb.close()
-

@@ -7,6 +7,7 @@ share of the fiscal subsidy and the work funds and awards the county pays. Medic
 and "government, source not named" stay on their own lines unless the scenario gives a cited
 split (``budget.*_split``). Every figure is integer fen and every part adds up to the fen.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ import numpy as np
 
 from ..money import largest_remainder, yuan_number
 from ..vocabulary import SOURCE_IDS, label
-
 
 
 class RunFigures(Protocol):
@@ -35,9 +35,9 @@ class RunFigures(Protocol):
     def work_funds_fen(self) -> Any: ...
     def awards_fen(self) -> int: ...
 
+
 #: County-level departments that pay subsidies, each its own line of the county's burden.
-COUNTY_DEPARTMENTS = ("veterans_affairs", "disabled_federation", "health_commission",
-                      "rural_revitalization")
+COUNTY_DEPARTMENTS = ("veterans_affairs", "disabled_federation", "health_commission", "rural_revitalization")
 #: Sources the documents do not place at a government level.
 UNPLACED = ("medical_assistance", "unspecified_government")
 LEVELS = ("central", "provincial", "city", "county")
@@ -126,8 +126,11 @@ class Headline:
 
     def totals(self) -> dict[str, int]:
         """The three headline figures in fen."""
-        return {"financing_total": self.financing_total, "government_total": self.government_total,
-                "county_burden": self.county_burden}
+        return {
+            "financing_total": self.financing_total,
+            "government_total": self.government_total,
+            "county_burden": self.county_burden,
+        }
 
     def to_json(self) -> dict[str, Any]:
         """Yuan numbers: the three totals, every line by group, and 人均 per enrolled person."""
@@ -137,16 +140,26 @@ class Headline:
         out["per_capita_basis"] = "enrolled"
         for g in GROUPS:
             out[g] = {ln.key: yuan_number(ln.fen) for ln in self.group(g)}
-        out["lines"] = [{"key": ln.key, "group": ln.group, "label_zh": ln.zh, "label_en": ln.en,
-                         "yuan": yuan_number(ln.fen), "per_capita": self.per_capita(ln.fen),
-                         **({"assumption": True} if ln.assumption else {})} for ln in self.lines]
+        out["lines"] = [
+            {
+                "key": ln.key,
+                "group": ln.group,
+                "label_zh": ln.zh,
+                "label_en": ln.en,
+                "yuan": yuan_number(ln.fen),
+                "per_capita": self.per_capita(ln.fen),
+                **({"assumption": True} if ln.assumption else {}),
+            }
+            for ln in self.lines
+        ]
         return out
 
     def rows(self, lang: str = "zh") -> list[tuple[str, str, int, bool]]:
         """Display rows (key, label, fen, is_total) in reading order: each total, then its parts."""
         of = word("of_which", lang)
         out: list[tuple[str, str, int, bool]] = [
-            ("financing_total", word("financing_total", lang), self.financing_total, True)]
+            ("financing_total", word("financing_total", lang), self.financing_total, True)
+        ]
         out += [(ln.key, of + ln.label(lang), ln.fen, False) for ln in self.group("financing")]
         out.append(("government_total", word("government_total", lang), self.government_total, True))
         out.append(("county_burden", word("county_burden", lang), self.county_burden, True))
@@ -161,12 +174,20 @@ class Headline:
     def frame(self, lang: str = "zh"):
         """The headline as a table: 项目, 金额（元）, 人均（元/参保人）; totals flagged."""
         import pandas as pd
+
         zh = lang == "zh"
-        return pd.DataFrame([{"key": k, "total": t, ("项目" if zh else "item"): text,
-                              ("金额（元）" if zh else "amount (yuan)"): fen / 100,
-                              ("人均（元/参保人）" if zh else "per enrolled person (yuan)"):
-                                  self.per_capita(fen)}
-                             for k, text, fen, t in self.rows(lang)])
+        return pd.DataFrame(
+            [
+                {
+                    "key": k,
+                    "total": t,
+                    ("项目" if zh else "item"): text,
+                    ("金额（元）" if zh else "amount (yuan)"): fen / 100,
+                    ("人均（元/参保人）" if zh else "per enrolled person (yuan)"): self.per_capita(fen),
+                }
+                for k, text, fen, t in self.rows(lang)
+            ]
+        )
 
     def check(self, outlay: RunFigures) -> None:
         """Raise AssertionError unless the headline adds up to the outlay's figures to the fen."""
@@ -180,8 +201,10 @@ class Headline:
 
 def _level_label(source_zh: str, source_en: str, level: str, percent: Any) -> tuple[str, str]:
     pct = f"{percent:g}%"
-    return (f"{source_zh}{label(level, 'zh')}{word('share_of', 'zh')}（{pct}）",
-            f"{source_en}, {label(level, 'en')} share ({pct})")
+    return (
+        f"{source_zh}{label(level, 'zh')}{word('share_of', 'zh')}（{pct}）",
+        f"{source_en}, {label(level, 'en')} share ({pct})",
+    )
 
 
 def headline(outlay: RunFigures) -> Headline:
@@ -191,24 +214,42 @@ def headline(outlay: RunFigures) -> Headline:
     fiscal = outlay.fiscal_fen()
     lines: list[Line] = [
         Line("individual", "financing", fen["individual"], *_WORDS["individual"]),
-        Line("subsidies", "financing", sum(v for s, v in fen.items() if s != "individual"),
-             *_WORDS["subsidies"]),
+        Line("subsidies", "financing", sum(v for s, v in fen.items() if s != "individual"), *_WORDS["subsidies"]),
         Line("fiscal_subsidy", "financing", fiscal, *_WORDS["fiscal_subsidy"]),
     ]
     split = pol.contribution.fiscal_subsidy_split
     by_level = outlay.fiscal_split_fen()
     fs_zh, fs_en = _WORDS["fiscal_subsidy"]
-    county: list[Line] = [Line("county_finance", "county", fen["county_finance"],
-                               label("county_finance", "zh"), label("county_finance", "en"))]
-    county += [Line(s, "county", fen[s], label(s, "zh"), label(s, "en")) for s in COUNTY_DEPARTMENTS
-               if fen[s]]
-    county.append(Line("fiscal_subsidy.county", "county", by_level["county"],
-                       *_level_label(fs_zh, fs_en, "county", split.county),
-                       assumption=split.assumption))
+    county: list[Line] = [
+        Line(
+            "county_finance",
+            "county",
+            fen["county_finance"],
+            label("county_finance", "zh"),
+            label("county_finance", "en"),
+        )
+    ]
+    county += [Line(s, "county", fen[s], label(s, "zh"), label(s, "en")) for s in COUNTY_DEPARTMENTS if fen[s]]
+    county.append(
+        Line(
+            "fiscal_subsidy.county",
+            "county",
+            by_level["county"],
+            *_level_label(fs_zh, fs_en, "county", split.county),
+            assumption=split.assumption,
+        )
+    )
     separate: list[Line] = []
-    others: list[Line] = [Line(f"fiscal_subsidy.{lv}", "other_levels", by_level[lv],
-                               *_level_label(fs_zh, fs_en, lv, getattr(split, lv)),
-                               assumption=split.assumption) for lv in LEVELS[:-1]]
+    others: list[Line] = [
+        Line(
+            f"fiscal_subsidy.{lv}",
+            "other_levels",
+            by_level[lv],
+            *_level_label(fs_zh, fs_en, lv, getattr(split, lv)),
+            assumption=split.assumption,
+        )
+        for lv in LEVELS[:-1]
+    ]
     for s in UNPLACED:
         given = getattr(pol.budget, f"{s}_split")
         if given is None:
@@ -219,14 +260,19 @@ def headline(outlay: RunFigures) -> Headline:
         for lv in LEVELS:
             if getattr(given, lv) or parts[lv]:
                 zh, en = _level_label(label(s, "zh"), label(s, "en"), lv, getattr(given, lv))
-                ln = Line(f"{s}.{lv}", "county" if lv == "county" else "other_levels", parts[lv],
-                          zh + "（情景设定）", en + " (set by the scenario)", assumption=given.assumption)
+                ln = Line(
+                    f"{s}.{lv}",
+                    "county" if lv == "county" else "other_levels",
+                    parts[lv],
+                    zh + "（情景设定）",
+                    en + " (set by the scenario)",
+                    assumption=given.assumption,
+                )
                 (county if lv == "county" else others).append(ln)
     wf = pol.work_funds
     if wf is not None:
         work = outlay.work_funds_fen()
-        amounts = {"work_funds": int(work["total"].sum()) if work is not None else 0,
-                   "awards": outlay.awards_fen()}
+        amounts = {"work_funds": int(work["total"].sum()) if work is not None else 0, "awards": outlay.awards_fen()}
         payer = {"county": "county_pays", "town": "payer_town"}.get(wf.payer, "payer_not_stated")
         for key, amount in amounts.items():
             if not amount and key == "awards":

@@ -1,12 +1,13 @@
 """``simulate explain``: one person's tier, who pays what, and why, in zh or en."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from .. import labels
+from ..model.reference import Outcome, resolve
 from ..money import yuan_number, yuan_text
 from ..policy import Scenario
-from ..model.reference import Outcome, resolve
 from ..policy.rules import Person
 from ..vocabulary import IDENTITIES, label
 
@@ -20,8 +21,12 @@ def explain_json(scenario: Scenario, person: Person) -> dict[str, Any]:
     """The DESIGN.md contract: scenario, tier, pays (non-zero sources, yuan), fiscal_subsidy."""
     out = resolve(scenario.policy, person)
     pays = {src: yuan_number(fen) for src, fen in out.payment.pays.items() if fen != 0}
-    result: dict[str, Any] = {"scenario": scenario.id, "tier": out.tier, "pays": pays,
-                              "fiscal_subsidy": yuan_number(out.payment.fiscal_subsidy)}
+    result: dict[str, Any] = {
+        "scenario": scenario.id,
+        "tier": out.tier,
+        "pays": pays,
+        "fiscal_subsidy": yuan_number(out.payment.fiscal_subsidy),
+    }
     if not out.payment.enrolled:
         result["enrolled"] = False
     return result
@@ -57,24 +62,39 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
     if zh:
         lines.append(f"情景：{pol.title.zh}（{doc.number}，{doc.issuer}，{doc.date}）")
         lines.append(f"人员：{who or '无特殊身份'}；{'，'.join(attrs)}")
-        lines.append(f"个人缴费标准 {yuan_text(pol.contribution.personal)} 元，财政补助 "
-                     f"{yuan_text(pol.contribution.fiscal_subsidy)} 元（{pol.contribution.section}）")
+        lines.append(
+            f"个人缴费标准 {yuan_text(pol.contribution.personal)} 元，财政补助 "
+            f"{yuan_text(pol.contribution.fiscal_subsidy)} 元（{pol.contribution.section}）"
+        )
     else:
         lines.append(f"Scenario: {pol.title.en} ({doc.number}, {doc.issuer}, {doc.date})")
         lines.append(f"Person: {who or 'no hardship identity'}; {', '.join(attrs)}")
-        lines.append(f"Personal standard {yuan_text(pol.contribution.personal)} yuan, fiscal subsidy "
-                     f"{yuan_text(pol.contribution.fiscal_subsidy)} yuan (section {pol.contribution.section})")
-    if scenario.overrides:   # a what-if: say what was changed from the document's rules
-        changes = "；".join(f"{k} = {v}" for k, v in scenario.overrides.items()) if zh else \
-            "; ".join(f"{k} = {v}" for k, v in scenario.overrides.items())
-        lines.append(f"参数调整（假设情景，非文件规定）：{changes}" if zh else
-                     f"Overrides (a what-if, not the document): {changes}")
-    rule_name = {"priority": ("按优先顺序（首个符合的档次）", "priority order (the first tier that applies)"),
-                 "highest_benefit": ("就高（个人缴费最少的档次）", "highest benefit (the tier where the person pays least)")}
+        lines.append(
+            f"Personal standard {yuan_text(pol.contribution.personal)} yuan, fiscal subsidy "
+            f"{yuan_text(pol.contribution.fiscal_subsidy)} yuan (section {pol.contribution.section})"
+        )
+    if scenario.overrides:  # a what-if: say what was changed from the document's rules
+        changes = (
+            "；".join(f"{k} = {v}" for k, v in scenario.overrides.items())
+            if zh
+            else "; ".join(f"{k} = {v}" for k, v in scenario.overrides.items())
+        )
+        lines.append(
+            f"参数调整（假设情景，非文件规定）：{changes}"
+            if zh
+            else f"Overrides (a what-if, not the document): {changes}"
+        )
+    rule_name = {
+        "priority": ("按优先顺序（首个符合的档次）", "priority order (the first tier that applies)"),
+        "highest_benefit": ("就高（个人缴费最少的档次）", "highest benefit (the tier where the person pays least)"),
+    }
     if len(out.eligible) > 1:
         rn = rule_name[out.rule][0 if zh else 1]
-        head = f"符合 {len(out.eligible)} 个档次，多重身份规则：{rn}，依据 {pol.multiple_identities.section}" if zh else \
-            f"Qualifies for {len(out.eligible)} tiers; multiple-identity rule: {rn}, section {pol.multiple_identities.section}"
+        head = (
+            f"符合 {len(out.eligible)} 个档次，多重身份规则：{rn}，依据 {pol.multiple_identities.section}"
+            if zh
+            else f"Qualifies for {len(out.eligible)} tiers; multiple-identity rule: {rn}, section {pol.multiple_identities.section}"
+        )
         lines.append(head)
         for tid, ind in out.considered:
             t = tiers[tid]
@@ -85,10 +105,17 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
                 lines.append(f"  {mark} {t.label.en} (section {t.section}): person pays {yuan_text(ind)} yuan")
         if out.tie_with:
             other = "、".join(tiers[t].label.get(lang) for t in out.tie_with)
-            lines.append(f"  与 {other} 同等优惠，按文件列出顺序取前者" if zh else
-                         f"  tied with {other}; broken by the order the document lists them")
+            lines.append(
+                f"  与 {other} 同等优惠，按文件列出顺序取前者"
+                if zh
+                else f"  tied with {other}; broken by the order the document lists them"
+            )
     if out.tier == "general":
-        lines.append("不符合任何资助档次，按普通群体缴费。" if zh else "No subsidy tier applies: the person pays as the general population.")
+        lines.append(
+            "不符合任何资助档次，按普通群体缴费。"
+            if zh
+            else "No subsidy tier applies: the person pays as the general population."
+        )
     else:
         t = tiers[out.tier]
         lines.append(f"适用档次：{t.label.zh}（{t.section}）" if zh else f"Tier: {t.label.en} (section {t.section})")
@@ -100,11 +127,18 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         lines.append("缴费：" if zh else "Payments:")
         for src, fen in pay.pays.items():
             if fen:
-                lines.append(f"  {label(src, lang)}：{yuan_text(fen)} 元" if zh else f"  {label(src, lang)}: {yuan_text(fen)} yuan")
+                lines.append(
+                    f"  {label(src, lang)}：{yuan_text(fen)} 元"
+                    if zh
+                    else f"  {label(src, lang)}: {yuan_text(fen)} yuan"
+                )
         if all(f == 0 for f in pay.pays.values()):
             lines.append("  （无）" if zh else "  (nothing)")
-        lines.append(f"财政补助（进入基金）：{yuan_text(pay.fiscal_subsidy)} 元" if zh else
-                     f"Fiscal subsidy paid into the fund: {yuan_text(pay.fiscal_subsidy)} yuan")
+        lines.append(
+            f"财政补助（进入基金）：{yuan_text(pay.fiscal_subsidy)} 元"
+            if zh
+            else f"Fiscal subsidy paid into the fund: {yuan_text(pay.fiscal_subsidy)} yuan"
+        )
     return "\n".join(lines)
 
 
@@ -112,7 +146,10 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
 TIMING_LABELS = labels.pairs("timing")
 
 _HOW_TEXT = {
-    "full_financing": ("按个人缴费与财政补助之和缴纳，不享受资助", "the person pays the standard plus the fiscal subsidy, no subsidy"),
+    "full_financing": (
+        "按个人缴费与财政补助之和缴纳，不享受资助",
+        "the person pays the standard plus the fiscal subsidy, no subsidy",
+    ),
     "fixed_charge": ("按文件规定的金额缴纳，不享受资助", "the person pays the amount the document states, no subsidy"),
     "personal": ("按个人缴费标准缴纳，不享受资助", "the person pays the personal standard, no subsidy"),
     "not_accepted": ("不予参保", "not accepted: the person cannot enroll"),
@@ -125,19 +162,32 @@ def _timing_lines(pol, pay, zh: bool, after: bool = False) -> list[str]:
     t = pol.timing
     if pay.decided_by == "extension" and t.extension is not None:
         who = t.extension.who.get("zh" if zh else "en")
-        return [f"延长缴费期（{who}，至{t.extension.until}）：{_HOW_TEXT['as_regular'][0]}（{t.extension.section}）"
-                if zh else f"Extension ({who}, to {t.extension.until}): {_HOW_TEXT['as_regular'][1]} "
-                           f"(section {t.extension.section})"]
+        return [
+            f"延长缴费期（{who}，至{t.extension.until}）：{_HOW_TEXT['as_regular'][0]}（{t.extension.section}）"
+            if zh
+            else f"Extension ({who}, to {t.extension.until}): {_HOW_TEXT['as_regular'][1]} "
+            f"(section {t.extension.section})"
+        ]
     if pay.decided_by == "late" and pay.late_rule:
         how = _HOW_TEXT[pay.treatment]
-        return [f"征缴期外缴费：{how[0]}（{t.late.section}）" if zh else
-                f"Late payment: {how[1]} (section {t.late.section})"]
+        return [
+            f"征缴期外缴费：{how[0]}（{t.late.section}）"
+            if zh
+            else f"Late payment: {how[1]} (section {t.late.section})"
+        ]
     if pay.decided_by and pay.decided_by != "late":
         w = t.window(pay.decided_by)
         if w is not None:
             days = (f"{w.days}天" if zh else f"{w.days} days") if w.days else ("当年" if zh else "the year")
             how = _HOW_TEXT[pay.treatment]
-            head = ("超过窗口期" if after else "窗口期内") if zh else ("After the window" if after else "Within the window")
-            return [f"{head}（{days}）：{how[0]}（{w.section}）" if zh else
-                    f"{head} ({days}): {how[1]} (section {w.section})"]
+            head = (
+                ("超过窗口期" if after else "窗口期内")
+                if zh
+                else ("After the window" if after else "Within the window")
+            )
+            return [
+                f"{head}（{days}）：{how[0]}（{w.section}）"
+                if zh
+                else f"{head} ({days}): {how[1]} (section {w.section})"
+            ]
     return []

@@ -1,4 +1,5 @@
 """Plain-text tables for the terminal: money with thousands separators, shares as percent."""
+
 from __future__ import annotations
 
 from ..money import amount
@@ -17,8 +18,15 @@ def frame_text(frame, lang: str = "zh") -> str:
         elif df[c].dtype.kind in "iu":
             df[c] = df[c].map(lambda x: f"{x:,}")
         elif df[c].dtype == bool or df[c].dtype == object:
-            df[c] = df[c].map(lambda x: (("是" if x else "否") if lang == "zh" else ("yes" if x else "no")) if isinstance(x, bool) else ("" if x is None else x))
+            df[c] = df[c].map(
+                lambda x: (
+                    (("是" if x else "否") if lang == "zh" else ("yes" if x else "no"))
+                    if isinstance(x, bool)
+                    else ("" if x is None else x)
+                )
+            )
     import pandas as pd
+
     # Chinese characters take two columns in a terminal: align the columns for them
     with pd.option_context("display.unicode.east_asian_width", True):
         return df.to_string(index=False)

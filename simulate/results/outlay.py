@@ -4,6 +4,7 @@ Every figure derives from one :class:`~simulate.model.engine.Tally` times the co
 so outlays are conserved to the fen: for each enrolled person the sources (the person
 included) and the fiscal subsidy add up to the personal standard plus the fiscal subsidy.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from .budget import LEVELS, Headline, headline, split_fen
-from ..model.engine import Compiled, Tally
 from .. import labels
-from ..money import largest_remainder, yuan_float, yuan_number
-from ..policy import Scenario
+from ..model.engine import Compiled, Tally
 from ..model.population import Villages
+from ..money import yuan_float, yuan_number
+from ..policy import Scenario
 from ..policy.subsidy import OFF_TIME, TIMINGS
 from ..vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
+from .budget import LEVELS, Headline, headline, split_fen
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)
 
@@ -83,8 +84,9 @@ class Outlay:
         """Enrolled persons by timing class (``reference.TIMINGS``), every class present:
         regular, extended (the document's extension), late, and each event window."""
         counts = self.tally.counts.sum(axis=(0, 2))
-        return {tm: int(counts[i]) for i, tm in enumerate(TIMINGS)
-                if counts[i] or tm in ("regular", "extended", "late")}
+        return {
+            tm: int(counts[i]) for i, tm in enumerate(TIMINGS) if counts[i] or tm in ("regular", "extended", "late")
+        }
 
     def check_conservation(self) -> None:
         """Raise :class:`ConservationError` unless the money adds up, exactly, tier by tier.
@@ -97,32 +99,34 @@ class Outlay:
         The CLI runs this before it prints money (``runner.run``); a failure is a bug of ours
         (exit 3, "internal error"), never the user's mistake."""
         t = self.tables
-        due = t.due.astype(object)   # personal + fiscal, or a document's stated late charge
+        due = t.due.astype(object)  # personal + fiscal, or a document's stated late charge
         pays, fiscal = t.pays.astype(object), t.fiscal.astype(object)
         cell = pays.sum(axis=2) + fiscal
         for ti, tid in enumerate(t.tier_ids):
             for mi, timing in enumerate(t.timings):
                 if t.accepted[ti, mi] and cell[ti, mi] != due[ti, mi]:
-                    raise ConservationError(f"tier {tid} ({timing}): sources pay {cell[ti, mi]} fen "
-                                            f"per person, the enrollment costs {due[ti, mi]} fen")
-        per_tm = self.tally.counts.astype(object).sum(axis=2)            # [T, 3] Python ints
-        exact_ts = (per_tm[:, :, None] * pays).sum(axis=1)               # [T, S]
-        exact_fiscal = (per_tm * fiscal).sum(axis=1)                     # [T]
+                    raise ConservationError(
+                        f"tier {tid} ({timing}): sources pay {cell[ti, mi]} fen "
+                        f"per person, the enrollment costs {due[ti, mi]} fen"
+                    )
+        per_tm = self.tally.counts.astype(object).sum(axis=2)  # [T, 3] Python ints
+        exact_ts = (per_tm[:, :, None] * pays).sum(axis=1)  # [T, S]
+        exact_fiscal = (per_tm * fiscal).sum(axis=1)  # [T]
         shown_ts = self.tier_source_fen()
         for ti, tid in enumerate(t.tier_ids):
             enrolled = int(per_tm[ti].sum())
             owed_t = int(sum(per_tm[ti] * due[ti]))
             paid = int(sum(exact_ts[ti])) + int(exact_fiscal[ti])
             if paid != owed_t:
-                raise ConservationError(f"tier {tid}: {enrolled} enrolled persons cost {owed_t} fen "
-                                        f"but the sources pay {paid} fen")
+                raise ConservationError(
+                    f"tier {tid}: {enrolled} enrolled persons cost {owed_t} fen but the sources pay {paid} fen"
+                )
             if any(int(shown_ts[ti, j]) != int(exact_ts[ti, j]) for j in range(len(t.sources))):
                 raise ConservationError(f"tier {tid}: a 64-bit total differs from the exact sum (overflow)")
         total = int(self.source_fen().sum()) + self.fiscal_fen()
         owed = int((per_tm * due).sum())
         if total != owed or self.fiscal_fen() != int(sum(exact_fiscal)):
-            raise ConservationError(f"outlays add up to {total} fen, the {self.enrolled} enrollments "
-                                    f"cost {owed} fen")
+            raise ConservationError(f"outlays add up to {total} fen, the {self.enrolled} enrollments cost {owed} fen")
         if sum(self.fiscal_split_fen().values()) != self.fiscal_fen():
             raise ConservationError("the fiscal subsidy split by government level does not add up")
 
@@ -147,15 +151,20 @@ class Outlay:
             "enrolled_by_timing": self.enrolled_by_timing(),
             "late_refused": int(t.refused.sum()),
             "ties_broken_by_order": int(t.ties),
-            "by_tier": {tid: {"enrolled": int(t.counts[i].sum()),
-                              "pays": {s: yuan_number(int(f)) for s, f in
-                                       zip(SOURCE_IDS, self.tier_source_fen()[i]) if f}}
-                        for i, tid in enumerate(self.tables.tier_ids)},
+            "by_tier": {
+                tid: {
+                    "enrolled": int(t.counts[i].sum()),
+                    "pays": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, self.tier_source_fen()[i]) if f},
+                }
+                for i, tid in enumerate(self.tables.tier_ids)
+            },
         }
         wf = self.work_funds_fen()
         if wf is not None:
-            out["work_funds"] = {"villages_total": yuan_number(int(wf["total"].sum())),
-                                 "awards_total": yuan_number(self.awards_fen())}
+            out["work_funds"] = {
+                "villages_total": yuan_number(int(wf["total"].sum())),
+                "awards_total": yuan_number(self.awards_fen()),
+            }
         out["budget"] = self.budget().to_json()
         out.update({k: v for k, v in self.meta.items() if k not in out})
         return out
@@ -165,22 +174,30 @@ class Outlay:
     def by_source(self, lang: str = "zh"):
         """Outlay by funding source, the individual first, with persons each source pays for."""
         import pandas as pd
+
         fen = self.source_fen()
-        pays_any = (self.tables.pays > 0)
+        pays_any = self.tables.pays > 0
         persons = np.einsum("tmv,tms->s", self.tally.counts, pays_any.astype(np.int64))
         total = int(fen.sum())
         rows = []
         for i, s in enumerate(SOURCE_IDS):
             if fen[i] == 0 and s != "individual":
                 continue
-            rows.append({"source": s, col("source", lang): label(s, lang),
-                         col("persons", lang): int(persons[i]), col("amount", lang): yuan_float(fen[i]),
-                         col("share", lang): (int(fen[i]) / total) if total else 0.0})
+            rows.append(
+                {
+                    "source": s,
+                    col("source", lang): label(s, lang),
+                    col("persons", lang): int(persons[i]),
+                    col("amount", lang): yuan_float(fen[i]),
+                    col("share", lang): (int(fen[i]) / total) if total else 0.0,
+                }
+            )
         return pd.DataFrame(rows)
 
     def by_tier(self, lang: str = "zh"):
         """Enrolled, late and refused persons and outlay by source for each tier."""
         import pandas as pd
+
         pol = self.scenario.policy
         tiers = {t.id: t for t in pol.tiers}
         tsf = self.tier_source_fen()
@@ -189,36 +206,44 @@ class Outlay:
         rows = []
         for i, tid in enumerate(self.tables.tier_ids):
             tier = tiers.get(tid)
-            row = {"tier": tid,
-                   col("tier", lang): tier.label.get(lang) if tier else ("普通群体" if lang == "zh" else "general population"),
-                   col("section", lang): tier.section if tier else "",
-                   col("enrolled", lang): int(t.counts[i].sum()),
-                   col("late", lang): int(t.counts[i, TIMINGS.index("late")].sum()),
-                   col("refused", lang): int(t.refused[i].sum()),
-                   col("not_enrolled", lang): int(t.not_enrolled[i].sum())}
+            row = {
+                "tier": tid,
+                col("tier", lang): tier.label.get(lang)
+                if tier
+                else ("普通群体" if lang == "zh" else "general population"),
+                col("section", lang): tier.section if tier else "",
+                col("enrolled", lang): int(t.counts[i].sum()),
+                col("late", lang): int(t.counts[i, TIMINGS.index("late")].sum()),
+                col("refused", lang): int(t.refused[i].sum()),
+                col("not_enrolled", lang): int(t.not_enrolled[i].sum()),
+            }
             for j, s in enumerate(SOURCE_IDS):
                 if tsf[:, j].any():
                     row[label(s, lang)] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
-                row[col("payment", lang)] = (("先缴后补" if lang == "zh" else "pay first, refunded")
-                                             if refunded else "")
+                row[col("payment", lang)] = ("先缴后补" if lang == "zh" else "pay first, refunded") if refunded else ""
             rows.append(row)
         return pd.DataFrame(rows)
 
     def by_village(self, lang: str = "zh"):
         """Persons, enrollment against the task, and outlay by source for each village."""
         import pandas as pd
+
         vsf = self.village_source_fen()
         base = self._village_base()
         rows = []
         for v in range(len(self.villages)):
             persons, enrolled, task = base["persons"][v], base["enrolled"][v], base["task"][v]
-            row = {"village": self.villages.ids[v], col("village", lang): self.villages.label(v, lang),
-                   col("residents", lang): int(persons), col("task", lang): int(task),
-                   col("enrolled", lang): int(enrolled),
-                   col("participation", lang): enrolled / persons if persons else 0.0,
-                   col("met", lang): bool(enrolled >= base["needed"][v]) if task else None}
+            row = {
+                "village": self.villages.ids[v],
+                col("village", lang): self.villages.label(v, lang),
+                col("residents", lang): int(persons),
+                col("task", lang): int(task),
+                col("enrolled", lang): int(enrolled),
+                col("participation", lang): enrolled / persons if persons else 0.0,
+                col("met", lang): bool(enrolled >= base["needed"][v]) if task else None,
+            }
             for j, s in enumerate(SOURCE_IDS):
                 if vsf[:, j].any():
                     row[label(s, lang)] = yuan_float(vsf[v, j])
@@ -227,49 +252,78 @@ class Outlay:
 
     def fiscal_split(self, lang: str = "zh"):
         import pandas as pd
+
         split = self.scenario.policy.contribution.fiscal_subsidy_split
         fen = self.fiscal_split_fen()
-        return pd.DataFrame([{"level": k, col("level", lang): label(k, lang),
-                              col("percent", lang): float(getattr(split, k)) / 100,
-                              col("amount", lang): yuan_float(v)} for k, v in fen.items()])
+        return pd.DataFrame(
+            [
+                {
+                    "level": k,
+                    col("level", lang): label(k, lang),
+                    col("percent", lang): float(getattr(split, k)) / 100,
+                    col("amount", lang): yuan_float(v),
+                }
+                for k, v in fen.items()
+            ]
+        )
 
     def targets(self, lang: str = "zh"):
         """Participation against the overall target and each group's target."""
         import pandas as pd
+
         pol = self.scenario.policy
         t = self.tally
         rows = []
         persons, enrolled = self.persons, self.enrolled
-        rows.append({"group": "overall", col("group", lang): "全体" if lang == "zh" else "everyone",
-                     col("members", lang): persons, col("enrolled", lang): enrolled,
-                     col("participation", lang): enrolled / persons if persons else 0.0,
-                     col("target", lang): float(pol.targets.overall_percent) / 100,
-                     col("met", lang): bool(persons and enrolled * 100 >= persons * pol.targets.overall_percent)})
+        rows.append(
+            {
+                "group": "overall",
+                col("group", lang): "全体" if lang == "zh" else "everyone",
+                col("members", lang): persons,
+                col("enrolled", lang): enrolled,
+                col("participation", lang): enrolled / persons if persons else 0.0,
+                col("target", lang): float(pol.targets.overall_percent) / 100,
+                col("met", lang): bool(persons and enrolled * 100 >= persons * pol.targets.overall_percent),
+            }
+        )
         for g, grp in enumerate(pol.targets.groups):
             m, e = int(t.group_members[g].sum()), int(t.group_enrolled[g].sum())
-            rows.append({"group": grp.id, col("group", lang): grp.label.get(lang),
-                         col("members", lang): m, col("enrolled", lang): e,
-                         col("participation", lang): e / m if m else 1.0,
-                         col("target", lang): float(grp.percent) / 100,
-                         col("met", lang): bool(e * 100 >= m * grp.percent)})
+            rows.append(
+                {
+                    "group": grp.id,
+                    col("group", lang): grp.label.get(lang),
+                    col("members", lang): m,
+                    col("enrolled", lang): e,
+                    col("participation", lang): e / m if m else 1.0,
+                    col("target", lang): float(grp.percent) / 100,
+                    col("met", lang): bool(e * 100 >= m * grp.percent),
+                }
+            )
         return pd.DataFrame(rows)
 
     def targets_by_village(self, lang: str = "zh"):
         """Each group's participation against its target, village by village."""
         import pandas as pd
+
         pol = self.scenario.policy
         t = self.tally
         rows = []
         for v in range(len(self.villages)):
             for g, grp in enumerate(pol.targets.groups):
                 m, e = int(t.group_members[g, v]), int(t.group_enrolled[g, v])
-                rows.append({"village": self.villages.ids[v], "group": grp.id,
-                             col("village", lang): self.villages.label(v, lang),
-                             col("group", lang): grp.label.get(lang),
-                             col("members", lang): m, col("enrolled", lang): e,
-                             col("participation", lang): e / m if m else 1.0,
-                             col("target", lang): float(grp.percent) / 100,
-                             col("met", lang): bool(e * 100 >= m * grp.percent)})
+                rows.append(
+                    {
+                        "village": self.villages.ids[v],
+                        "group": grp.id,
+                        col("village", lang): self.villages.label(v, lang),
+                        col("group", lang): grp.label.get(lang),
+                        col("members", lang): m,
+                        col("enrolled", lang): e,
+                        col("participation", lang): e / m if m else 1.0,
+                        col("target", lang): float(grp.percent) / 100,
+                        col("met", lang): bool(e * 100 >= m * grp.percent),
+                    }
+                )
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ work funds
@@ -285,14 +339,13 @@ class Outlay:
             # tasks as printed, scaled when the population is not the printed size
             scale_num, scale_den = int(persons.sum()), int(v.residents.sum())
             task = (v.task * scale_num + scale_den // 2) // scale_den if scale_num != scale_den else v.task.copy()
-            needed = task.copy()   # the printed task is the number to reach
+            needed = task.copy()  # the printed task is the number to reach
         else:
-            task = persons.copy()   # no task list: every resident is the task (应保尽保)
+            task = persons.copy()  # no task list: every resident is the task (应保尽保)
         if not (v.residents.sum() > 0 and v.task.sum() > 0):
             pct = int(self.scenario.policy.targets.overall_percent * 100)
-            needed = (task * pct + 9999) // 10000   # the overall target's share of the task
-        return {"persons": persons, "enrolled": enrolled, "regular": enrolled - late, "task": task,
-                "needed": needed}
+            needed = (task * pct + 9999) // 10000  # the overall target's share of the task
+        return {"persons": persons, "enrolled": enrolled, "regular": enrolled - late, "task": task, "needed": needed}
 
     def work_funds_fen(self) -> dict[str, np.ndarray] | None:
         """Collection work funds owed per village under the scenario's rate tiers (fen)."""
@@ -310,7 +363,7 @@ class Outlay:
             groups_ok["regular"] &= self.tally.group_on_time[g] * 100 >= need
         out = {k: np.zeros(n_v, np.int64) for k in ("work", "reward", "record", "deduction", "total")}
         out["rate"] = np.full(n_v, -1, np.int64)
-        out["measured"] = np.zeros(n_v, np.float64)      # the participation that chose the band
+        out["measured"] = np.zeros(n_v, np.float64)  # the participation that chose the band
         out["groups_ok"] = np.zeros(n_v, bool)
         target_pct = self.scenario.policy.targets.overall_percent
         for v in range(n_v):
@@ -342,6 +395,7 @@ class Outlay:
     def work_funds(self, lang: str = "zh"):
         """Work funds per village as a table (empty when the scenario sets none)."""
         import pandas as pd
+
         wf = self.scenario.policy.work_funds
         fen = self.work_funds_fen()
         if fen is None:
@@ -352,34 +406,52 @@ class Outlay:
         for v in range(len(self.villages)):
             r = int(fen["rate"][v])
             persons = base["persons"][v]
-            rows.append({"village": self.villages.ids[v], col("village", lang): self.villages.label(v, lang),
-                         col("residents", lang): int(persons), col("task", lang): int(base["task"][v]),
-                         col("enrolled", lang): int(base["enrolled"][v]),
-                         col("regular", lang): int(base["regular"][v]),
-                         col("participation", lang): base["enrolled"][v] / persons if persons else 0.0,
-                         col("measured", lang): float(fen["measured"][v]),
-                         **({col("groups_ok", lang): bool(fen["groups_ok"][v])} if any_groups else {}),
-                         col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
-                         col("work", lang): yuan_float(fen["work"][v]), col("reward", lang): yuan_float(fen["reward"][v]),
-                         col("record", lang): yuan_float(fen["record"][v]),
-                         col("deduction", lang): yuan_float(fen["deduction"][v]),
-                         col("total", lang): yuan_float(fen["total"][v])})
+            rows.append(
+                {
+                    "village": self.villages.ids[v],
+                    col("village", lang): self.villages.label(v, lang),
+                    col("residents", lang): int(persons),
+                    col("task", lang): int(base["task"][v]),
+                    col("enrolled", lang): int(base["enrolled"][v]),
+                    col("regular", lang): int(base["regular"][v]),
+                    col("participation", lang): base["enrolled"][v] / persons if persons else 0.0,
+                    col("measured", lang): float(fen["measured"][v]),
+                    **({col("groups_ok", lang): bool(fen["groups_ok"][v])} if any_groups else {}),
+                    col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
+                    col("work", lang): yuan_float(fen["work"][v]),
+                    col("reward", lang): yuan_float(fen["reward"][v]),
+                    col("record", lang): yuan_float(fen["record"][v]),
+                    col("deduction", lang): yuan_float(fen["deduction"][v]),
+                    col("total", lang): yuan_float(fen["total"][v]),
+                }
+            )
         return pd.DataFrame(rows)
 
     def awards(self, lang: str = "zh"):
         import pandas as pd
+
         wf = self.scenario.policy.work_funds
-        rows = [{"label": a.label.get(lang), col("section", lang): a.section or wf.section,
-                 col("persons", lang): a.count,
-                 col("amount", lang): yuan_float(a.amount), col("total", lang): yuan_float(a.count * a.amount)}
-                for a in (wf.awards if wf else ())]
+        rows = [
+            {
+                "label": a.label.get(lang),
+                col("section", lang): a.section or wf.section,
+                col("persons", lang): a.count,
+                col("amount", lang): yuan_float(a.amount),
+                col("total", lang): yuan_float(a.count * a.amount),
+            }
+            for a in (wf.awards if wf else ())
+        ]
         return pd.DataFrame(rows)
 
     def frames(self, lang: str = "zh") -> dict[str, Any]:
         """Every table by name (for notebooks, Excel and JSON)."""
-        out = {"by_source": self.by_source(lang), "by_tier": self.by_tier(lang),
-               "by_village": self.by_village(lang), "fiscal_split": self.fiscal_split(lang),
-               "targets": self.targets(lang)}
+        out = {
+            "by_source": self.by_source(lang),
+            "by_tier": self.by_tier(lang),
+            "by_village": self.by_village(lang),
+            "fiscal_split": self.fiscal_split(lang),
+            "targets": self.targets(lang),
+        }
         if len(self.villages) > 1 and self.scenario.policy.targets.groups:
             out["targets_by_village"] = self.targets_by_village(lang)
         if self.scenario.policy.work_funds is not None:

@@ -11,6 +11,7 @@ scenario area's residents. City and province come from each scenario's ``county`
 >>> [c["county"] for c in r.to_json()["counties"]][:2]
 ['思南县', '郎溪县']
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -51,7 +52,7 @@ class CountyResult:
     city: str
     persons: int
     enrolled: int
-    source_fen: np.ndarray        # int64 [S]
+    source_fen: np.ndarray  # int64 [S]
     fiscal_fen: int
     seed: int | None
 
@@ -68,8 +69,10 @@ class RegionResult:
         groups: dict[tuple, dict[str, Any]] = {}
         for c in self.counties:
             k = key(c)
-            g = groups.setdefault(k, {"counties": [], "persons": 0, "enrolled": 0,
-                                      "fen": np.zeros(len(SOURCE_IDS), np.int64), "fiscal": 0})
+            g = groups.setdefault(
+                k,
+                {"counties": [], "persons": 0, "enrolled": 0, "fen": np.zeros(len(SOURCE_IDS), np.int64), "fiscal": 0},
+            )
             g["counties"].append(c.row.county)
             g["persons"] += c.persons
             g["enrolled"] += c.enrolled
@@ -80,40 +83,76 @@ class RegionResult:
     def to_json(self) -> dict[str, Any]:
 
         def money(fen: np.ndarray, fiscal: int) -> dict[str, Any]:
-            return {"by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},
-                    "fiscal_subsidy": yuan_number(int(fiscal))}
+            return {
+                "by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},
+                "fiscal_subsidy": yuan_number(int(fiscal)),
+            }
 
         counties = []
         for c in self.counties:
-            item = {"county": c.row.county, "scenario": c.scenario_id, "province": c.province,
-                    "city": c.city, "persons": c.persons, "enrolled": c.enrolled}
+            item = {
+                "county": c.row.county,
+                "scenario": c.scenario_id,
+                "province": c.province,
+                "city": c.city,
+                "persons": c.persons,
+                "enrolled": c.enrolled,
+            }
             item.update(money(c.source_fen, c.fiscal_fen))
             if c.row.population_file is not None:
                 item["population_file"] = str(c.row.population_file)
             else:
                 item["seed"] = c.seed
             counties.append(item)
-        cities = [{"province": g["key"][0], "city": g["key"][1], "counties": g["counties"],
-                   "persons": g["persons"], "enrolled": g["enrolled"], **money(g["fen"], g["fiscal"])}
-                  for g in self._sum(lambda c: (c.province, c.city))]
-        provinces = [{"province": g["key"], "counties": g["counties"], "persons": g["persons"],
-                      "enrolled": g["enrolled"], **money(g["fen"], g["fiscal"])}
-                     for g in self._sum(lambda c: c.province)]
+        cities = [
+            {
+                "province": g["key"][0],
+                "city": g["key"][1],
+                "counties": g["counties"],
+                "persons": g["persons"],
+                "enrolled": g["enrolled"],
+                **money(g["fen"], g["fiscal"]),
+            }
+            for g in self._sum(lambda c: (c.province, c.city))
+        ]
+        provinces = [
+            {
+                "province": g["key"],
+                "counties": g["counties"],
+                "persons": g["persons"],
+                "enrolled": g["enrolled"],
+                **money(g["fen"], g["fiscal"]),
+            }
+            for g in self._sum(lambda c: c.province)
+        ]
         total = self._sum(lambda c: "all")[0] if self.counties else None
-        return {"region": str(self.path), "seed": self.seed, "counties": counties,
-                "cities": cities, "provinces": provinces,
-                "total": {"persons": total["persons"], "enrolled": total["enrolled"],
-                          **money(total["fen"], total["fiscal"])} if total else {}}
+        return {
+            "region": str(self.path),
+            "seed": self.seed,
+            "counties": counties,
+            "cities": cities,
+            "provinces": provinces,
+            "total": {
+                "persons": total["persons"],
+                "enrolled": total["enrolled"],
+                **money(total["fen"], total["fiscal"]),
+            }
+            if total
+            else {},
+        }
 
     def text(self, lang: str = "zh") -> str:
         """Readable tables: counties, then cities, then provinces (yuan)."""
         j = self.to_json()
         zh = lang == "zh"
         used = [s for s in SOURCE_IDS if any(s in x["by_source"] for x in j["counties"])]
-        head = ["人数" if zh else "persons", "参保" if zh else "enrolled"] + \
-            [label(s, lang) for s in used] + ["财政补助" if zh else "fiscal subsidy"]
+        head = (
+            ["人数" if zh else "persons", "参保" if zh else "enrolled"]
+            + [label(s, lang) for s in used]
+            + ["财政补助" if zh else "fiscal subsidy"]
+        )
 
-        def wide(text: str) -> int:   # display width: CJK characters take two columns
+        def wide(text: str) -> int:  # display width: CJK characters take two columns
             return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
         def pad(text: str, n: int, right: bool = False) -> str:
@@ -126,9 +165,11 @@ class RegionResult:
             ws = [max(14, wide(h)) for h in head]
             out.append(" " * (width + 2) + "  ".join(pad(h, w, True) for h, w in zip(head, ws)))
             for name, x in rows:
-                cells = [f"{x['persons']:,}", f"{x['enrolled']:,}"] + \
-                    [yuan(to_fen(str(x['by_source'].get(s, 0)))) for s in used] + \
-                    [yuan(to_fen(str(x['fiscal_subsidy'])))]
+                cells = (
+                    [f"{x['persons']:,}", f"{x['enrolled']:,}"]
+                    + [yuan(to_fen(str(x["by_source"].get(s, 0)))) for s in used]
+                    + [yuan(to_fen(str(x["fiscal_subsidy"])))]
+                )
                 out.append(pad(name, width) + "  " + "  ".join(pad(c, w, True) for c, w in zip(cells, ws)))
             return out
 
@@ -144,22 +185,25 @@ def _population_cell(popu: str, folder: Path, where: str, n: int) -> tuple[int |
     """The population column of row ``n``: a number of persons, or a CSV file beside the region file."""
     size, pop_file = None, None
     digits = ascii_digits(popu).replace("_", "").replace(",", "")
-    if digits.isascii() and digits.isdigit():   # ① passes isdigit() alone but not int()
+    if digits.isascii() and digits.isdigit():  # ① passes isdigit() alone but not int()
         if len(digits) > MAX_DIGITS:
             raise SimulateError(f"{where}: row {n}, column population", f"{len(digits):,} digits is too many")
         size = int(digits)
         if size < 1:
             raise SimulateError(f"{where}: row {n}, column population", "a size must be at least 1 person")
         if size > 2_000_000_000:
-            raise SimulateError(f"{where}: row {n}, column population",
-                                f"{size:,} persons is more than this toolkit supports (2 billion)")
+            raise SimulateError(
+                f"{where}: row {n}, column population",
+                f"{size:,} persons is more than this toolkit supports (2 billion)",
+            )
     else:
         pop_file = folder / popu
         problem = safeio.file_problem(pop_file)
         if problem:
-            raise SimulateError(f"{where}: row {n}, column population",
-                                f"neither a number of persons nor a readable CSV file: {popu!r} "
-                                f"({problem})")
+            raise SimulateError(
+                f"{where}: row {n}, column population",
+                f"neither a number of persons nor a readable CSV file: {popu!r} ({problem})",
+            )
     return size, pop_file
 
 
@@ -167,18 +211,20 @@ def read_region(path: str | Path) -> list[RegionRow]:
     """Read and check a region file; a bad row raises one error naming its row and column."""
     p = Path(path)
     where = str(path)
-    rows = list(safeio.read_csv_rows(p, safeio.REGION, where))   # regular file, capped, limits
+    rows = list(safeio.read_csv_rows(p, safeio.REGION, where))  # regular file, capped, limits
     if not rows:
         raise SimulateError(where, "file is empty")
     header = [h.strip() for h in rows[0]]
     for name in COLUMNS:
         if name not in header:
-            raise SimulateError(f"{where}: row 1 (header), column {name}",
-                                f"required column is missing; expected {', '.join(COLUMNS)}")
+            raise SimulateError(
+                f"{where}: row 1 (header), column {name}", f"required column is missing; expected {', '.join(COLUMNS)}"
+            )
     for name in header:
         if name not in COLUMNS:
-            raise SimulateError(f"{where}: row 1 (header), column {name or '(blank)'}",
-                                f"unknown column; expected {', '.join(COLUMNS)}")
+            raise SimulateError(
+                f"{where}: row 1 (header), column {name or '(blank)'}", f"unknown column; expected {', '.join(COLUMNS)}"
+            )
     col = {h: i for i, h in enumerate(header)}
     out: list[RegionRow] = []
     seen: dict[str, int] = {}
@@ -195,12 +241,15 @@ def read_region(path: str | Path) -> list[RegionRow]:
         seen[county] = n
         if not scen:
             raise SimulateError(f"{where}: row {n}, column scenario", "empty")
-        scen_path = (p.parent / scen)
+        scen_path = p.parent / scen
         problem = safeio.file_problem(scen_path)
         if problem:
-            raise SimulateError(f"{where}: row {n}, column scenario",
-                                f"no such scenario file {scen_path}" if problem == "no such file"
-                                else f"scenario file {scen_path} {problem}")
+            raise SimulateError(
+                f"{where}: row {n}, column scenario",
+                f"no such scenario file {scen_path}"
+                if problem == "no such file"
+                else f"scenario file {scen_path} {problem}",
+            )
         size, pop_file = _population_cell(popu, p.parent, where, n) if popu else (None, None)
         out.append(RegionRow(n, county, scen_path, size, pop_file))
     if not out:
@@ -215,15 +264,23 @@ def county_seed(seed: int, county: str) -> int:
     return int(ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
-def run_region(path: str | Path, *, seed: int = 0, workers: int | None = None, chunk_blocks: int = 4,
-               engine: str = "local", scheduler: str | None = None,
-               progress: bool | None = None, overrides: dict[str, Any] | None = None) -> RegionResult:
+def run_region(
+    path: str | Path,
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    chunk_blocks: int = 4,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> RegionResult:
     """Run every county of a region file under its own scenario (see the module docstring);
     ``overrides`` (``--set`` paths and values) apply to every county's scenario."""
     rows = read_region(path)
     where = str(path)
     scenarios = []
-    for r in rows:   # check every scenario before running anything
+    for r in rows:  # check every scenario before running anything
         try:
             scenarios.append(load_scenario(r.scenario, overrides))
         except SimulateError as exc:
@@ -232,13 +289,31 @@ def run_region(path: str | Path, *, seed: int = 0, workers: int | None = None, c
     for r, sc in zip(rows, scenarios):
         s = county_seed(seed, r.county)
         try:
-            out = run(sc, r.population_file, size=r.size, seed=s, workers=workers,
-                      chunk_blocks=chunk_blocks, engine=engine, scheduler=scheduler, progress=progress)
+            out = run(
+                sc,
+                r.population_file,
+                size=r.size,
+                seed=s,
+                workers=workers,
+                chunk_blocks=chunk_blocks,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+            )
         except PopulationError as exc:
             raise SimulateError(f"{where}: row {r.row}, column population", exc.one_line()) from None
         pol = sc.policy
-        result.counties.append(CountyResult(
-            r, pol.id, pol.county.province, pol.county.city, out.persons, out.enrolled,
-            out.source_fen().astype(np.int64), out.fiscal_fen(),
-            None if r.population_file is not None else s))
+        result.counties.append(
+            CountyResult(
+                r,
+                pol.id,
+                pol.county.province,
+                pol.county.city,
+                out.persons,
+                out.enrolled,
+                out.source_fen().astype(np.int64),
+                out.fiscal_fen(),
+                None if r.population_file is not None else s,
+            )
+        )
     return result

@@ -1,5 +1,6 @@
 """Running a scenario and reading the count as money: the :class:`Outlay` every command and
 report starts from (the chunks, workers and Dask behind it are ``model.runner``)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,11 +13,20 @@ from ..policy import Scenario
 from .outlay import Outlay
 
 
-def run(scenario: Scenario | str | Path, population: Population | SyntheticPopulation | str | Path | None = None,
-        *, size: int | None = None, seed: int = 0, overrides: dict[str, Any] | None = None,
-        workers: int | None = None, chunk_blocks: int = 4, engine: str = "local",
-        scheduler: str | None = None, progress: bool | None = None,
-        counts: dict[str, int] | None = None) -> Outlay:
+def run(
+    scenario: Scenario | str | Path,
+    population: Population | SyntheticPopulation | str | Path | None = None,
+    *,
+    size: int | None = None,
+    seed: int = 0,
+    overrides: dict[str, Any] | None = None,
+    workers: int | None = None,
+    chunk_blocks: int = 4,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    counts: dict[str, int] | None = None,
+) -> Outlay:
     """Run a scenario over a population and return the :class:`~simulate.results.outlay.Outlay`.
 
     ``population`` is a person-level CSV path, a :class:`Population`, a
@@ -31,9 +41,19 @@ def run(scenario: Scenario | str | Path, population: Population | SyntheticPopul
     >>> sorted(out.to_json()["by_source"])[:2]
     ['county_finance', 'health_commission']
     """
-    counted = run_tally(scenario, population, size=size, seed=seed, overrides=overrides, workers=workers,
-                        chunk_blocks=chunk_blocks, engine=engine, scheduler=scheduler, progress=progress,
-                        counts=counts)
+    counted = run_tally(
+        scenario,
+        population,
+        size=size,
+        seed=seed,
+        overrides=overrides,
+        workers=workers,
+        chunk_blocks=chunk_blocks,
+        engine=engine,
+        scheduler=scheduler,
+        progress=progress,
+        counts=counts,
+    )
     out = Outlay(counted.scenario, counted.compiled, counted.tally, counted.villages, counted.meta)
-    out.check_conservation()   # before anything prints money: exact, per tier (exit 3 if not)
+    out.check_conservation()  # before anything prints money: exact, per tier (exit 3 if not)
     return out

@@ -34,6 +34,7 @@ cell, header, file name and reason goes through :func:`~simulate.io.idmask.mask_
 (a number hidden in a name or village cell included), and :func:`simulate.io.leakscan.refuse_leaks`
 checks the finished folder before it is moved into place.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -47,29 +48,30 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from ..money import yuan_number
-from ..io.idnumber import mask_id
 from ..io.idmask import mask_ids_deep, mask_ids_in_text
-from ..model.runner import person_results
-from ..results.outlay import Outlay, col
-from ..results.run import run
-from ..policy import Scenario, load_scenario
+from ..io.idnumber import mask_id
+from ..io.safeio import MAX_VILLAGES
 from ..model.population import Population, Villages, read_villages
 from ..model.reference import resolve
-from .mapping import RosterError, RosterMapping
-from .merge import RosterMerge, merge_rosters
+from ..model.runner import person_results
+from ..money import yuan_number
+from ..policy import Scenario, load_scenario
+from ..policy.rules import HUKOU_CODE, Person
+from ..results.outlay import Outlay, col
+from ..results.run import run
+from ..vocabulary import SOURCE_IDS, label
 from .bill_folder import write_bill
 from .bill_tables import README_NAME, bill_column, masked_frame
+from .mapping import RosterError, RosterMapping
+from .merge import RosterMerge, merge_rosters
 from .roster import read_roster
-from ..policy.rules import HUKOU_CODE, Person
-from ..io.safeio import MAX_VILLAGES
-from ..vocabulary import SOURCE_IDS, label
 
 __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]
 
 #: Village label for persons whose rosters give neither a village nor a town.
 NO_VILLAGE = "（未填）"
 #: Files a previous bill output holds; only such a directory is replaced by ``write``.
+
 
 def _with_reason(frame: pd.DataFrame, cols: list[str], lang: str) -> pd.DataFrame:
     """``cols`` of a rejected/duplicates frame plus the reason in ``lang``, columns labelled."""
@@ -86,9 +88,11 @@ def default_as_of(scenario: Scenario) -> datetime.date:
 def _masking(method: Any) -> Any:
     """A table method whose result has every ID-like number masked (names, villages and
     file names come from the rosters and may hide one)."""
+
     @functools.wraps(method)
     def masked(self: Any, lang: str = "zh") -> pd.DataFrame:
         return masked_frame(method(self, lang))
+
     return masked
 
 
@@ -104,7 +108,7 @@ class RosterBill:
     files: tuple[str, ...]
     as_of: datetime.date
     merge: RosterMerge = field(repr=False)
-    persons: pd.DataFrame = field(repr=False)   # full ID numbers
+    persons: pd.DataFrame = field(repr=False)  # full ID numbers
     outlay: Outlay = field(repr=False)
     mapping_source: str = "roster_default.yaml"
 
@@ -133,9 +137,17 @@ class RosterBill:
     def rejected_records(self) -> list[dict[str, Any]]:
         """Every rejected row: file, sheet, row, masked ID, reason in English and in 简体中文
         (``reason_zh``); no full numbers."""
-        return [{"file": r["file"], "sheet": r["sheet"], "row": int(r["row"]),
-                 "id_masked": r["id_masked"], "reason": r["reason"], "reason_zh": r["reason_zh"]}
-                for r in self.merge.rejected.to_dict("records")]
+        return [
+            {
+                "file": r["file"],
+                "sheet": r["sheet"],
+                "row": int(r["row"]),
+                "id_masked": r["id_masked"],
+                "reason": r["reason"],
+                "reason_zh": r["reason_zh"],
+            }
+            for r in self.merge.rejected.to_dict("records")
+        ]
 
     # ------------------------------------------------------------------ JSON
 
@@ -147,35 +159,47 @@ class RosterBill:
         payment_lists = {}
         for s in self.paying_sources():
             col = self.persons[f"{s}_fen"]
-            payment_lists[s] = {"persons": int((col > 0).sum()), "amount": yuan_number(int(col.sum())),
-                                "file": f"payment_lists/{s}.xlsx"}
+            payment_lists[s] = {
+                "persons": int((col > 0).sum()),
+                "amount": yuan_number(int(col.sum())),
+                "file": f"payment_lists/{s}.xlsx",
+            }
         multi = self._multi_records("zh")
-        return mask_ids_deep({
-            "scenario": self.scenario.id,
-            "persons": len(self.persons),
-            "by_source": out["by_source"],
-            "fiscal_subsidy": out["fiscal_subsidy"],
-            "rows_read": self.rows_read,
-            "rejected": self.rejected_records(),
-            "rows_used": self.rows_used,
-            "rows_rejected": self.rows_rejected,
-            "multi_list": int((self.persons["n_lists"] > 1).sum()),
-            "multi_identity": len(multi),
-            "ties_broken_by_order": out["ties_broken_by_order"],
-            "duplicates": len(self.merge.duplicates),
-            "name_conflicts": int(self.merge.name_conflicts["group"].nunique()) if len(self.merge.name_conflicts) else 0,
-            "as_of": self.as_of.isoformat(),
-            "files": list(self.files),
-            "mapping": self.mapping_source,
-            "fiscal_subsidy_split": out["fiscal_subsidy_split"],
-            "by_tier": {tid: {"label": tier_labels.get(tid, "普通群体"), **v}
-                        for tid, v in out["by_tier"].items() if v["enrolled"]},
-            "by_village": self._village_json(),
-            "payment_lists": payment_lists,
-            "by_file": [{k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
-                        for r in self.merge.by_file.to_dict("records")],
-            "people_with_several_tiers": multi,
-        })
+        return mask_ids_deep(
+            {
+                "scenario": self.scenario.id,
+                "persons": len(self.persons),
+                "by_source": out["by_source"],
+                "fiscal_subsidy": out["fiscal_subsidy"],
+                "rows_read": self.rows_read,
+                "rejected": self.rejected_records(),
+                "rows_used": self.rows_used,
+                "rows_rejected": self.rows_rejected,
+                "multi_list": int((self.persons["n_lists"] > 1).sum()),
+                "multi_identity": len(multi),
+                "ties_broken_by_order": out["ties_broken_by_order"],
+                "duplicates": len(self.merge.duplicates),
+                "name_conflicts": int(self.merge.name_conflicts["group"].nunique())
+                if len(self.merge.name_conflicts)
+                else 0,
+                "as_of": self.as_of.isoformat(),
+                "files": list(self.files),
+                "mapping": self.mapping_source,
+                "fiscal_subsidy_split": out["fiscal_subsidy_split"],
+                "by_tier": {
+                    tid: {"label": tier_labels.get(tid, "普通群体"), **v}
+                    for tid, v in out["by_tier"].items()
+                    if v["enrolled"]
+                },
+                "by_village": self._village_json(),
+                "payment_lists": payment_lists,
+                "by_file": [
+                    {k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
+                    for r in self.merge.by_file.to_dict("records")
+                ],
+                "people_with_several_tiers": multi,
+            }
+        )
 
     def _village_json(self) -> dict[str, Any]:
         v = self.outlay.villages
@@ -183,9 +207,11 @@ class RosterBill:
         counts = self.outlay.tally.counts.sum(axis=(0, 1))
         out = {}
         for i in range(len(v)):
-            out[v.ids[i]] = {"zh": v.zh[i], "persons": int(counts[i]),
-                             "pays": {s: yuan_number(int(vsf[i, j])) for j, s in enumerate(SOURCE_IDS)
-                                      if vsf[i, j]}}
+            out[v.ids[i]] = {
+                "zh": v.zh[i],
+                "persons": int(counts[i]),
+                "pays": {s: yuan_number(int(vsf[i, j])) for j, s in enumerate(SOURCE_IDS) if vsf[i, j]},
+            }
         return out
 
     # ------------------------------------------------------------------ tables (masked)
@@ -208,8 +234,7 @@ class RosterBill:
     @_masking
     def by_village_frame(self, lang: str = "zh") -> pd.DataFrame:
         frame = self.outlay.by_village(lang)
-        drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang),
-                col("met", lang)]
+        drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang), col("met", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
         return frame.rename(columns={col("residents", lang): bill_column("persons", lang)})
 
@@ -219,23 +244,33 @@ class RosterBill:
         tiers = {t.id: t for t in pol.tiers}
         out = []
         for r in self.persons.to_dict("records"):
-            person = Person(frozenset(r["identities"]), int(r["age"]), r["sex"],
-                            int(r["disability_grade"]), "regular", r["hukou"])
+            person = Person(
+                frozenset(r["identities"]), int(r["age"]), r["sex"], int(r["disability_grade"]), "regular", r["hukou"]
+            )
             o = resolve(pol, person)
             if r["n_lists"] < 2 and len(o.eligible) < 2:
                 continue
             if o.tier != r["tier"]:
                 raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
-            out.append({
-                "id_masked": mask_id(r["id_number"]), "name": r["name"], "village": r["village_label"],
-                "n_lists": int(r["n_lists"]), "lists": list(r["lists"]),
-                "identities": list(r["identities"]), "disability_grade": int(r["disability_grade"]),
-                "considered": [{"tier": t, "label": tiers[t].label.get(lang),
-                                "individual": yuan_number(ind)} for t, ind in o.considered],
-                "tier": o.tier, "tier_label": tiers[o.tier].label.get(lang) if o.tier in tiers else _general(lang),
-                "pays": {s: yuan_number(int(r[f"{s}_fen"])) for s in SOURCE_IDS if r[f"{s}_fen"]},
-                "tie": bool(o.tie_with),
-            })
+            out.append(
+                {
+                    "id_masked": mask_id(r["id_number"]),
+                    "name": r["name"],
+                    "village": r["village_label"],
+                    "n_lists": int(r["n_lists"]),
+                    "lists": list(r["lists"]),
+                    "identities": list(r["identities"]),
+                    "disability_grade": int(r["disability_grade"]),
+                    "considered": [
+                        {"tier": t, "label": tiers[t].label.get(lang), "individual": yuan_number(ind)}
+                        for t, ind in o.considered
+                    ],
+                    "tier": o.tier,
+                    "tier_label": tiers[o.tier].label.get(lang) if o.tier in tiers else _general(lang),
+                    "pays": {s: yuan_number(int(r[f"{s}_fen"])) for s in SOURCE_IDS if r[f"{s}_fen"]},
+                    "tie": bool(o.tie_with),
+                }
+            )
         return out
 
     @_masking
@@ -246,12 +281,16 @@ class RosterBill:
         unit = "（元）" if lang == "zh" else " (yuan)"
         for r in self._multi_records(lang):
             row = {
-                bill_column("id_masked", lang): r["id_masked"], bill_column("name", lang): r["name"],
-                bill_column("village", lang): r["village"], bill_column("n_lists", lang): r["n_lists"],
+                bill_column("id_masked", lang): r["id_masked"],
+                bill_column("name", lang): r["name"],
+                bill_column("village", lang): r["village"],
+                bill_column("n_lists", lang): r["n_lists"],
                 bill_column("lists", lang): "、".join(r["lists"]),
                 bill_column("identities", lang): "、".join(label(i, lang) for i in r["identities"]),
                 bill_column("grade", lang): r["disability_grade"] or None,
-                bill_column("considered", lang): "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]),
+                bill_column("considered", lang): "；".join(
+                    f"{c['label']}（{c['individual']}）" for c in r["considered"]
+                ),
                 bill_column("tier", lang): r["tier_label"],
                 bill_column("individual", lang): float(r["pays"].get("individual", 0)),
             }
@@ -260,7 +299,7 @@ class RosterBill:
             row[bill_column("tie", lang)] = ("是" if lang == "zh" else "yes") if r["tie"] else ""
             rows.append(row)
         frame = pd.DataFrame(rows)
-        for s in SOURCE_IDS[1:]:   # keep only the sources that pay someone here
+        for s in SOURCE_IDS[1:]:  # keep only the sources that pay someone here
             column = label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
                 frame = frame.drop(columns=[column])
@@ -272,8 +311,7 @@ class RosterBill:
 
     @_masking
     def duplicates_frame(self, lang: str = "zh") -> pd.DataFrame:
-        return _with_reason(self.merge.duplicates,
-                            ["file", "sheet", "row", "id_masked", "name", "first_row"], lang)
+        return _with_reason(self.merge.duplicates, ["file", "sheet", "row", "id_masked", "name", "first_row"], lang)
 
     @_masking
     def name_conflicts_frame(self, lang: str = "zh") -> pd.DataFrame:
@@ -298,16 +336,23 @@ class RosterBill:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
-        frame = pd.DataFrame({
-            bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
-            bill_column("name", lang): p["name"], bill_column("village", lang): p["village_label"],
-            bill_column("age", lang): p["age"].astype(int),
-            bill_column("sex", lang): [({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]],
-            bill_column("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
-            bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
-            bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
-            bill_column("tier", lang): [tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]],
-        })
+        frame = pd.DataFrame(
+            {
+                bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
+                bill_column("name", lang): p["name"],
+                bill_column("village", lang): p["village_label"],
+                bill_column("age", lang): p["age"].astype(int),
+                bill_column("sex", lang): [
+                    ({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]
+                ],
+                bill_column("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
+                bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
+                bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
+                bill_column("tier", lang): [
+                    tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]
+                ],
+            }
+        )
         for s in SOURCE_IDS:
             if (p[f"{s}_fen"] > 0).any() or s == "individual":
                 frame[label(s, lang) + ("（元）" if lang == "zh" else " (yuan)")] = p[f"{s}_fen"].astype(int) / 100
@@ -323,17 +368,19 @@ class RosterBill:
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons[self.persons[f"{source}_fen"] > 0]
         p = p.sort_values(["village_index", "id_number"], kind="stable")
-        return pd.DataFrame({
-            bill_column("seq", lang): np.arange(1, len(p) + 1),
-            bill_column("name", lang): p["name"].to_numpy(),
-            bill_column("id_full", lang): p["id_number"].to_numpy(),
-            bill_column("town", lang): p["town"].to_numpy(),
-            bill_column("village", lang): p["village_label"].to_numpy(),
-            bill_column("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
-            bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
-            bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
-            bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
-        })
+        return pd.DataFrame(
+            {
+                bill_column("seq", lang): np.arange(1, len(p) + 1),
+                bill_column("name", lang): p["name"].to_numpy(),
+                bill_column("id_full", lang): p["id_number"].to_numpy(),
+                bill_column("town", lang): p["town"].to_numpy(),
+                bill_column("village", lang): p["village_label"].to_numpy(),
+                bill_column("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
+                bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
+                bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
+                bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
+            }
+        )
 
     # ------------------------------------------------------------------ writing
 
@@ -384,7 +431,7 @@ def _build_villages(labels: list[str], known: Villages | None) -> tuple[Villages
                 vid, vzh, ven = known.ids[k], known.zh[k], known.en[k]
             else:
                 vid, vzh, ven = name, name, name
-            if vid in ids:   # two roster spellings of one scenario village
+            if vid in ids:  # two roster spellings of one scenario village
                 order[name] = ids.index(vid)
             else:
                 order[name] = len(ids)
@@ -398,9 +445,13 @@ def _build_villages(labels: list[str], known: Villages | None) -> tuple[Villages
     return Villages(tuple(ids), tuple(zh), tuple(en), zeros, zeros.copy()), index
 
 
-def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | os.PathLike[str]],
-                mapping: RosterMapping | str | os.PathLike[str] | None = None, *,
-                as_of: datetime.date | None = None) -> RosterBill:
+def roster_bill(
+    scenario: Scenario | str | os.PathLike[str],
+    files: list[str | os.PathLike[str]],
+    mapping: RosterMapping | str | os.PathLike[str] | None = None,
+    *,
+    as_of: datetime.date | None = None,
+) -> RosterBill:
     """Read, merge and cost departments' rosters under ``scenario`` (see the module docstring).
 
     ``mapping`` (a :class:`RosterMapping`, a mapping YAML path or None for the default)
@@ -423,15 +474,15 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     elif not isinstance(mapping, RosterMapping):
         mapping = RosterMapping.from_yaml(mapping)
     names = [Path(f).name for f in files]
-    labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name)
-              for f in files]
+    labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name) for f in files]
     reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
     merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()
     vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"], persons["town"])]
-    if len(set(vlabels)) > MAX_VILLAGES:   # the village index is 16-bit (safeio.MAX_VILLAGES)
-        raise RosterError(", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill "
-                          f"may have at most {MAX_VILLAGES:,}")
+    if len(set(vlabels)) > MAX_VILLAGES:  # the village index is 16-bit (safeio.MAX_VILLAGES)
+        raise RosterError(
+            ", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill may have at most {MAX_VILLAGES:,}"
+        )
     villages, vindex = _build_villages(vlabels, _scenario_villages(sc))
     n = len(persons)
     pop = Population(
@@ -453,8 +504,7 @@ def roster_bill(scenario: Scenario | str | os.PathLike[str], files: list[str | o
     if sc.policy.behaviour.model != "none":
         sc = sc.with_overrides({"behaviour.model": "none"})
     outlay = run(sc, pop)
-    outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected,
-                        "population": "rosters"})
+    outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected, "population": "rosters"})
     outlay.meta.pop("seed", None)
     results = person_results(sc, pop)
     persons["tier"] = results["tier"].to_numpy()

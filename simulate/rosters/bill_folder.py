@@ -1,5 +1,6 @@
 """Writing a roster bill's folder: bill.xlsx, bill.json, one payment list per paying
 department (the only files with full ID numbers) and README.txt, published at once."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,6 @@ from ..vocabulary import label
 from .bill_tables import README_NAME, bill_column, masked_frame, nonempty
 
 
-
 def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
     """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt.
 
@@ -31,20 +31,44 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: str = "zh") -> 
         _write_into(bill, work, lang)
     return Path(out_dir)
 
+
 def _write_into(bill: Any, folder: Path, lang: str) -> None:
     zh = lang == "zh"
-    names = (("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
-             if zh else ("by source", "by tier", "by village", "several identities", "rejected",
-                         "duplicates", "name conflicts", "rosters", "persons"))
-    frames = (bill.by_source_frame(lang), bill.by_tier_frame(lang), bill.by_village_frame(lang),
-              bill.multi_identity_frame(lang),
-              bill.rejected_frame(lang), bill.duplicates_frame(lang), bill.name_conflicts_frame(lang),
-              bill.by_file_frame(lang), bill.persons_frame(lang))
+    names = (
+        ("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
+        if zh
+        else (
+            "by source",
+            "by tier",
+            "by village",
+            "several identities",
+            "rejected",
+            "duplicates",
+            "name conflicts",
+            "rosters",
+            "persons",
+        )
+    )
+    frames = (
+        bill.by_source_frame(lang),
+        bill.by_tier_frame(lang),
+        bill.by_village_frame(lang),
+        bill.multi_identity_frame(lang),
+        bill.rejected_frame(lang),
+        bill.duplicates_frame(lang),
+        bill.name_conflicts_frame(lang),
+        bill.by_file_frame(lang),
+        bill.persons_frame(lang),
+    )
     sheets = {n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)}
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-    excel.write_workbook(folder / "bill.xlsx", sheets, money_columns=money,
-                   count_columns={bill_column("persons", lang), col("persons", lang)},
-                   percent_columns={col("share", lang)})
+    excel.write_workbook(
+        folder / "bill.xlsx",
+        sheets,
+        money_columns=money,
+        count_columns={bill_column("persons", lang), col("persons", lang)},
+        percent_columns={col("share", lang)},
+    )
     pay_dir = folder / "payment_lists"
     pay_dir.mkdir()
     os.chmod(pay_dir, 0o700)
@@ -53,40 +77,57 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
         # the ID column is the one place a full number belongs; a number hidden in a
         # name, village or roster file name is masked here like everywhere else
         frame = masked_frame(bill.payment_list(s, lang), keep=(bill_column("id_full", lang),))
-        total = pd.DataFrame([{bill_column("seq", lang): None, bill_column("name", lang): "合计" if zh else "total",
-                               bill_column("amount", lang): frame[bill_column("amount", lang)].sum()}])
+        total = pd.DataFrame(
+            [
+                {
+                    bill_column("seq", lang): None,
+                    bill_column("name", lang): "合计" if zh else "total",
+                    bill_column("amount", lang): frame[bill_column("amount", lang)].sum(),
+                }
+            ]
+        )
         title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
         path = pay_dir / f"{s}.xlsx"
-        excel.write_workbook(path, {title[:31]: pd.concat([frame, total], ignore_index=True),
-                              ("说明" if zh else "about"): masked_frame(_about_frame(bill, s, frame, lang))},
-                       money_columns={bill_column("amount", lang), bill_column("individual", lang)},
-                       count_columns={bill_column("seq", lang)})
+        excel.write_workbook(
+            path,
+            {
+                title[:31]: pd.concat([frame, total], ignore_index=True),
+                ("说明" if zh else "about"): masked_frame(_about_frame(bill, s, frame, lang)),
+            },
+            money_columns={bill_column("amount", lang), bill_column("individual", lang)},
+            count_columns={bill_column("seq", lang)},
+        )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
-    (folder / "bill.json").write_text(json.dumps(bill.to_json(), ensure_ascii=False, indent=2) + "\n",
-                                      "utf-8")
+    (folder / "bill.json").write_text(json.dumps(bill.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+
 
 def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     pol = bill.scenario.policy
     zh = lang == "zh"
-    items = [("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
-             ("资金来源" if zh else "funding source", label(source, lang)),
-             ("人数" if zh else "persons", str(len(frame))),
-             ("合计（元）" if zh else "total (yuan)", yuan_text(int(bill.persons[f"{source}_fen"].sum()))),
-             ("年龄计算日" if zh else "ages on", bill.as_of.isoformat()),
-             ("名册" if zh else "rosters", "、".join(bill.files)),
-             ("注意" if zh else "note",
-              "本表含完整身份证号码，仅供代缴经办使用，勿外传。" if zh else
-              "This sheet holds full ID numbers: for the paying office only, do not pass on.")]
+    items = [
+        ("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
+        ("资金来源" if zh else "funding source", label(source, lang)),
+        ("人数" if zh else "persons", str(len(frame))),
+        ("合计（元）" if zh else "total (yuan)", yuan_text(int(bill.persons[f"{source}_fen"].sum()))),
+        ("年龄计算日" if zh else "ages on", bill.as_of.isoformat()),
+        ("名册" if zh else "rosters", "、".join(bill.files)),
+        (
+            "注意" if zh else "note",
+            "本表含完整身份证号码，仅供代缴经办使用，勿外传。"
+            if zh
+            else "This sheet holds full ID numbers: for the paying office only, do not pass on.",
+        ),
+    ]
     return pd.DataFrame(items, columns=["项目" if zh else "item", "内容" if zh else "value"])
+
 
 def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:
     pol = bill.scenario.policy
     lines = [
         f"花名册资助参保核算 / Roster bill — {pol.title.zh}（{pol.document.number}）",
-        f"scenario: {bill.scenario.id}; ages on {bill.as_of.isoformat()}; "
-        f"rosters: {', '.join(bill.files)}",
+        f"scenario: {bill.scenario.id}; ages on {bill.as_of.isoformat()}; rosters: {', '.join(bill.files)}",
         f"persons {len(bill.persons)}; rows read {bill.rows_read} = used {bill.rows_used} "
         f"+ rejected {bill.rows_rejected}",
         "",
@@ -104,8 +145,9 @@ def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:
         "  payment_lists/<source>.xlsx  代缴名单 — FULL ID NUMBERS:",
     ]
     for s, n, fen in written:
-        lines.append(f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: "
-                     f"{n} persons, {yuan_text(fen)} yuan")
+        lines.append(
+            f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: {n} persons, {yuan_text(fen)} yuan"
+        )
     if not written:
         lines.append("    (none: no department pays for anyone on these rosters)")
     return "\n".join(lines) + "\n"

@@ -1,5 +1,6 @@
 """What every table of a roster bill shares: its column labels (labels.yaml) and the masking
 of ID-like numbers in every sheet but a payment list's ID column."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,18 +28,19 @@ def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if column in keep or values.dtype.kind not in "iuO":   # floats are money, not IDs
+        if column in keep or values.dtype.kind not in "iuO":  # floats are money, not IDs
             continue
-        if values.dtype.kind == "O" or (values.abs() >= 10 ** 13).any():
+        if values.dtype.kind == "O" or (values.abs() >= 10**13).any():
             out[column] = [masked_cell(v) for v in values]
-    return out.rename(columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep
-                               and isinstance(c, str)})
+    return out.rename(
+        columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep and isinstance(c, str)}
+    )
 
 
 def masked_cell(value: Any) -> Any:
     if isinstance(value, str):
         return mask_ids_in_text(value)
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) >= 10 ** 13:
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and abs(int(value)) >= 10**13:
         return mask_ids_in_text(str(value))
     return value
 

@@ -1,5 +1,6 @@
 """Roster cells as text: normalised headers and words, names, places, disability grades, and
 the column sets of the frames a roster bill shows (DESIGN.md "rosters")."""
+
 from __future__ import annotations
 
 import datetime
@@ -29,39 +30,77 @@ _DISABILITY_TYPES = "(?:肢体|视力|听力|言语|语言|智力|精神|多重)
 #: 二级肢体残疾, 持证三级残疾人, ... -> that grade, no identity.
 DISABILITY_WORD = re.compile(
     rf"^(?:持证)?(?:{_DISABILITY_TYPES}(?:残疾)?)?(?:残疾)?([一二三四1-4])级(?:残疾)?(?:人|人员)?$"
-    rf"|^([一二三四1-4])级{_DISABILITY_TYPES}(?:残疾)?(?:人|人员)?$")
+    rf"|^([一二三四1-4])级{_DISABILITY_TYPES}(?:残疾)?(?:人|人员)?$"
+)
 
 _GRADE_IN_TEXT = re.compile(r"([一二三四1-4])\s*级")
 
 _NO_GRADE = frozenset({"", "无", "否", "/", "-", "—", "0", "0级", "未定级"})
 
-ROW_COLUMNS = ("file", "sheet", "row", "name", "id_number", "village", "town", "category_text",
-               "identities", "disability_grade", "birth_date", "age", "sex", "id_converted",
-               "hukou")
+ROW_COLUMNS = (
+    "file",
+    "sheet",
+    "row",
+    "name",
+    "id_number",
+    "village",
+    "town",
+    "category_text",
+    "identities",
+    "disability_grade",
+    "birth_date",
+    "age",
+    "sex",
+    "id_converted",
+    "hukou",
+)
 
 REJECTED_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "reason", "reason_zh")
 
-PERSON_COLUMNS = ("id_number", "name", "village", "town", "identities", "identity_mask",
-                  "disability_grade", "age", "sex", "birth_date", "id_converted",
-                  "sources", "lists", "n_lists", "hukou")
+PERSON_COLUMNS = (
+    "id_number",
+    "name",
+    "village",
+    "town",
+    "identities",
+    "identity_mask",
+    "disability_grade",
+    "age",
+    "sex",
+    "birth_date",
+    "id_converted",
+    "sources",
+    "lists",
+    "n_lists",
+    "hukou",
+)
 
-DUPLICATE_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "first_row", "reason",
-                     "reason_zh")
+DUPLICATE_COLUMNS = ("file", "sheet", "row", "id_masked", "name", "first_row", "reason", "reason_zh")
 
 NAME_CONFLICT_COLUMNS = ("group", "id_masked", "name", "kept", "used", "file", "sheet", "row")
 
-MULTI_LIST_COLUMNS = ("id_masked", "name", "village", "n_lists", "lists", "identities",
-                      "disability_grade", "sources")
+MULTI_LIST_COLUMNS = ("id_masked", "name", "village", "n_lists", "lists", "identities", "disability_grade", "sources")
 
-BY_FILE_COLUMNS = ("file", "rows_read", "rows_used", "rows_rejected", "duplicates",
-                   "skipped_blank")
+BY_FILE_COLUMNS = ("file", "rows_read", "rows_used", "rows_rejected", "duplicates", "skipped_blank")
 
-_INT_COLUMNS = frozenset({"row", "disability_grade", "age", "n_lists", "identity_mask",
-                          "first_row", "group", "rows_read", "rows_used", "rows_rejected",
-                          "duplicates", "skipped_blank"})
+_INT_COLUMNS = frozenset(
+    {
+        "row",
+        "disability_grade",
+        "age",
+        "n_lists",
+        "identity_mask",
+        "first_row",
+        "group",
+        "rows_read",
+        "rows_used",
+        "rows_rejected",
+        "duplicates",
+        "skipped_blank",
+    }
+)
 
 _BOOL_COLUMNS = frozenset({"id_converted", "kept", "used"})
-
 
 
 def norm(text: str) -> str:
@@ -72,11 +111,9 @@ def norm(text: str) -> str:
     return text.rstrip(":")
 
 
-
 def loosen(normalised: str) -> str:
     """A normalised header without any "(...)" part: 身份证号码(18位) -> 身份证号码."""
     return _PARENS.sub("", normalised)
-
 
 
 def cell_text(value: Any) -> str:
@@ -95,12 +132,10 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-
 def clean_name(value: Any) -> str:
     """A person's name: NFKC, no whitespace ("张  三" -> "张三"), one kind of middle dot."""
     text = unicodedata.normalize("NFKC", cell_text(value))
     return "".join(text.split()).translate(_NAME_DOTS)
-
 
 
 def clean_place(value: Any) -> str:
@@ -108,13 +143,21 @@ def clean_place(value: Any) -> str:
     return " ".join(cell_text(value).split())
 
 
-
 #: 户籍 type words in a roster cell (after ``norm`` and lower-casing) -> rules.HUKOU_CODE key;
 #: "" (empty cell) means not recorded, which a ``hukou:`` rule does not exclude.
-HUKOU_WORDS = {"": "", "rural": "rural", "urban": "urban",
-               "农村": "rural", "农业": "rural", "农业户口": "rural", "农村户口": "rural",
-               "城镇": "urban", "非农业": "urban", "非农业户口": "urban", "城镇户口": "urban"}
-
+HUKOU_WORDS = {
+    "": "",
+    "rural": "rural",
+    "urban": "urban",
+    "农村": "rural",
+    "农业": "rural",
+    "农业户口": "rural",
+    "农村户口": "rural",
+    "城镇": "urban",
+    "非农业": "urban",
+    "非农业户口": "urban",
+    "城镇户口": "urban",
+}
 
 
 def parse_hukou(value: Any) -> str:
@@ -125,12 +168,10 @@ def parse_hukou(value: Any) -> str:
     return HUKOU_WORDS[text]
 
 
-
 def most_severe(*grades: int) -> int:
     """The most severe disability grade (1 is the most severe; 0 means none)."""
     present = [g for g in grades if g]
     return min(present) if present else 0
-
 
 
 def parse_grade(value: Any) -> int:
@@ -152,7 +193,6 @@ def parse_grade(value: Any) -> int:
     if text in GRADE_CHARS:
         return GRADE_CHARS[text]
     raise ValueError(text)
-
 
 
 def frame(records: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Which roster column holds which field and what each category word means: the default
 mapping (``roster_default.yaml``) and a county's own, layered on it."""
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,9 @@ _REQUIRED_FIELDS = ("name", "id_number")
 #: Order in which fields claim columns (a column serves one field only).
 CLAIM_ORDER = ("name", "id_number", "category", "disability_grade", "hukou", "village", "town")
 
-_MAPPING_KEYS = frozenset({"columns", "categories", "default_identity", "sheet",
-                           "allow_no_identity", "extends", "description", "notes"})
-
+_MAPPING_KEYS = frozenset(
+    {"columns", "categories", "default_identity", "sheet", "allow_no_identity", "extends", "description", "notes"}
+)
 
 
 class RosterError(SimulateError):
@@ -38,10 +39,8 @@ class RosterError(SimulateError):
     with any ID-like number masked."""
 
     def __init__(self, file: str, reason: str) -> None:
-        super().__init__(mask_ids_in_text(" ".join(file.split())),
-                         mask_ids_in_text(" ".join(reason.split())))
+        super().__init__(mask_ids_in_text(" ".join(file.split())), mask_ids_in_text(" ".join(reason.split())))
         self.file = file
-
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,6 @@ class CategoryRule:
 
     identities: tuple[str, ...] = ()
     disability_grade: int = 0
-
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,8 +101,9 @@ class RosterMapping:
             raise RosterError(source, "a mapping file must be a YAML dictionary")
         unknown = sorted(str(k) for k in raw if k not in _MAPPING_KEYS)
         if unknown:
-            raise RosterError(source, f"unknown key(s) {', '.join(unknown)} "
-                              f"(allowed: {', '.join(sorted(_MAPPING_KEYS))})")
+            raise RosterError(
+                source, f"unknown key(s) {', '.join(unknown)} (allowed: {', '.join(sorted(_MAPPING_KEYS))})"
+            )
         extends = raw.get("extends") or "default"
         if extends not in ("default", "none"):
             raise RosterError(source, f"extends must be 'default' or 'none', not {extends!r}")
@@ -116,8 +115,7 @@ class RosterMapping:
             raise RosterError(source, "columns must be a dictionary field -> [header aliases]")
         for key in raw_columns:
             if key not in FIELDS:
-                raise RosterError(source, f"unknown column field {key!r} "
-                                  f"(allowed: {', '.join(FIELDS)})")
+                raise RosterError(source, f"unknown column field {key!r} (allowed: {', '.join(FIELDS)})")
         for fld in FIELDS:
             own = _string_list(raw_columns.get(fld), source, f"columns.{fld}")
             inherited = base.columns.get(fld, ()) if base else ()
@@ -136,16 +134,21 @@ class RosterMapping:
                 raise RosterError(source, "empty category word")
             categories[key] = _category_rule(value, source, str(word))
 
-        default_identity = _identity_tuple(raw.get("default_identity"), source,
-                                           "default_identity")
+        default_identity = _identity_tuple(raw.get("default_identity"), source, "default_identity")
         sheet = raw.get("sheet")
         if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))):
             raise RosterError(source, "sheet must be a sheet name or a 0-based index")
         allow = raw.get("allow_no_identity", False)
         if not isinstance(allow, bool):
             raise RosterError(source, "allow_no_identity must be true or false")
-        return cls(columns=columns, categories=categories, default_identity=default_identity,
-                   sheet=sheet, allow_no_identity=allow, source=source)
+        return cls(
+            columns=columns,
+            categories=categories,
+            default_identity=default_identity,
+            sheet=sheet,
+            allow_no_identity=allow,
+            source=source,
+        )
 
     def resolve_word(self, word: str) -> CategoryRule | None:
         """The rule for one category word, or None when the word is unknown."""
@@ -162,8 +165,8 @@ class RosterMapping:
         """Header aliases of one field, as written in the mapping."""
         return tuple(self.columns.get(fld, ()))
 
-_DEFAULT_CACHE: list[RosterMapping] = []
 
+_DEFAULT_CACHE: list[RosterMapping] = []
 
 
 def default_mapping() -> RosterMapping:
@@ -174,7 +177,6 @@ def default_mapping() -> RosterMapping:
         raw["extends"] = "none"
         _DEFAULT_CACHE.append(RosterMapping.from_dict(raw, source="roster_default.yaml"))
     return _DEFAULT_CACHE[0]
-
 
 
 def _string_list(value: Any, source: str, where: str) -> tuple[str, ...]:
@@ -188,16 +190,15 @@ def _string_list(value: Any, source: str, where: str) -> tuple[str, ...]:
     return out
 
 
-
 def _identity_tuple(value: Any, source: str, where: str) -> tuple[str, ...]:
     """Canonical identity ids from YAML, each checked against the vocabulary."""
     ids = _string_list(value, source, where)
     for ident in ids:
         if ident not in IDENTITY_IDS:
-            raise RosterError(source, f"{where}: unknown identity {ident!r} "
-                              f"(canonical ids are in simulate/vocabulary.yaml)")
+            raise RosterError(
+                source, f"{where}: unknown identity {ident!r} (canonical ids are in simulate/vocabulary.yaml)"
+            )
     return tuple(dict.fromkeys(ids))
-
 
 
 def _category_rule(value: Any, source: str, word: str) -> CategoryRule:

@@ -1,5 +1,6 @@
 """Merging department rosters into one list of persons: duplicates, name conflicts and
 people on several lists, every row read counted as used or rejected."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -9,8 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..io.idnumber import mask_id
 from ..io.idmask import mask_ids_in_text
+from ..io.idnumber import mask_id
 from ..vocabulary import IDENTITY_IDS, identity_mask, label
 from .cells import (
     BY_FILE_COLUMNS,
@@ -61,7 +62,6 @@ class RosterMerge:
     rows_rejected: int
 
 
-
 def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     """Merge roster reads by ID number, detecting duplicates, name conflicts and people on
     several lists (see :class:`RosterMerge`). A file given twice raises RosterError."""
@@ -70,8 +70,9 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     for read in reads:
         resolved = read.path.resolve()
         if resolved in seen_paths:
-            raise RosterError(read.file, "given twice to merge_rosters: everyone on it would "
-                              "look like a person on two lists")
+            raise RosterError(
+                read.file, "given twice to merge_rosters: everyone on it would look like a person on two lists"
+            )
         seen_paths[resolved] = read.file
 
     persons: dict[str, dict[str, Any]] = {}
@@ -88,45 +89,72 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
             where = _where(read.file, rec["sheet"], rec["row"], multi_sheet)
             kept = first.get(key)
             occurrences.setdefault(key, []).append(
-                {"name": rec["name"], "file": read.file, "sheet": rec["sheet"],
-                 "row": rec["row"], "used": kept is None, "hukou": rec["hukou"],
-                 "where": where, "list": index})
+                {
+                    "name": rec["name"],
+                    "file": read.file,
+                    "sheet": rec["sheet"],
+                    "row": rec["row"],
+                    "used": kept is None,
+                    "hukou": rec["hukou"],
+                    "where": where,
+                    "list": index,
+                }
+            )
             if kept is not None:
                 n_dup += 1
                 reason, reason_zh = _duplicate_reason(kept, rec, multi_sheet)
-                duplicates.append({"file": read.file, "sheet": rec["sheet"], "row": rec["row"],
-                                   "id_masked": mask_id(key),
-                                   "name": mask_ids_in_text(rec["name"]),
-                                   "first_row": kept["row"], "reason": reason,
-                                   "reason_zh": reason_zh})
+                duplicates.append(
+                    {
+                        "file": read.file,
+                        "sheet": rec["sheet"],
+                        "row": rec["row"],
+                        "id_masked": mask_id(key),
+                        "name": mask_ids_in_text(rec["name"]),
+                        "first_row": kept["row"],
+                        "reason": reason,
+                        "reason_zh": reason_zh,
+                    }
+                )
                 continue
             first[key] = rec
             used_rows += 1
             person = persons.get(key)
             if person is None:
                 persons[key] = {
-                    "id_number": key, "name": rec["name"], "village": rec["village"],
-                    "town": rec["town"], "identities": set(rec["identities"]),
-                    "disability_grade": rec["disability_grade"], "age": rec["age"],
-                    "sex": rec["sex"], "birth_date": rec["birth_date"],
-                    "id_converted": rec["id_converted"], "sources": [where], "lists": [index],
+                    "id_number": key,
+                    "name": rec["name"],
+                    "village": rec["village"],
+                    "town": rec["town"],
+                    "identities": set(rec["identities"]),
+                    "disability_grade": rec["disability_grade"],
+                    "age": rec["age"],
+                    "sex": rec["sex"],
+                    "birth_date": rec["birth_date"],
+                    "id_converted": rec["id_converted"],
+                    "sources": [where],
+                    "lists": [index],
                     "hukou": rec["hukou"],
                 }
                 continue
             person["identities"].update(rec["identities"])
-            person["disability_grade"] = most_severe(person["disability_grade"],
-                                                      rec["disability_grade"])
+            person["disability_grade"] = most_severe(person["disability_grade"], rec["disability_grade"])
             person["village"] = person["village"] or rec["village"]
             person["town"] = person["town"] or rec["town"]
             person["id_converted"] = person["id_converted"] or rec["id_converted"]
-            person["hukou"] = person["hukou"] or rec["hukou"]   # recorded beats empty
+            person["hukou"] = person["hukou"] or rec["hukou"]  # recorded beats empty
             person["sources"].append(where)
             if index not in person["lists"]:
                 person["lists"].append(index)
-        by_file.append({"file": read.file, "rows_read": read.rows_read,
-                        "rows_used": len(read.rows) - n_dup,
-                        "rows_rejected": len(read.rejected) + n_dup, "duplicates": n_dup,
-                        "skipped_blank": read.skipped_blank})
+        by_file.append(
+            {
+                "file": read.file,
+                "rows_read": read.rows_read,
+                "rows_used": len(read.rows) - n_dup,
+                "rows_rejected": len(read.rejected) + n_dup,
+                "duplicates": n_dup,
+                "skipped_blank": read.skipped_blank,
+            }
+        )
 
     # 户籍 types that disagree (rural on one roster, urban on another) cannot both be right
     # and decide a tier: the person is left out, every used row rejected with the places
@@ -138,16 +166,28 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     for person in persons.values():
         identities = tuple(i for i in IDENTITY_IDS if i in person["identities"])
         lists = tuple(reads[i].file for i in person["lists"])
-        record = {**person, "identities": identities, "identity_mask": identity_mask(identities),
-                  "sources": tuple(person["sources"]), "lists": lists, "n_lists": len(lists)}
+        record = {
+            **person,
+            "identities": identities,
+            "identity_mask": identity_mask(identities),
+            "sources": tuple(person["sources"]),
+            "lists": lists,
+            "n_lists": len(lists),
+        }
         person_records.append(record)
         if len(lists) > 1:
-            multi_records.append({
-                "id_masked": mask_id(person["id_number"]),
-                "name": mask_ids_in_text(person["name"]), "village": person["village"],
-                "n_lists": len(lists), "lists": lists, "identities": identities,
-                "disability_grade": person["disability_grade"],
-                "sources": tuple(person["sources"])})
+            multi_records.append(
+                {
+                    "id_masked": mask_id(person["id_number"]),
+                    "name": mask_ids_in_text(person["name"]),
+                    "village": person["village"],
+                    "n_lists": len(lists),
+                    "lists": lists,
+                    "identities": identities,
+                    "disability_grade": person["disability_grade"],
+                    "sources": tuple(person["sources"]),
+                }
+            )
 
     conflict_records = []
     group = 0
@@ -158,23 +198,32 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
         # a person left out for a 户籍 conflict keeps no name (every row is rejected)
         kept_name = persons[key]["name"] if key in persons else None
         for o in occ:
-            conflict_records.append({"group": group, "id_masked": mask_id(key),
-                                     "name": mask_ids_in_text(o["name"]),
-                                     "kept": o["name"] == kept_name, "used": o["used"],
-                                     "file": o["file"], "sheet": o["sheet"], "row": o["row"]})
+            conflict_records.append(
+                {
+                    "group": group,
+                    "id_masked": mask_id(key),
+                    "name": mask_ids_in_text(o["name"]),
+                    "kept": o["name"] == kept_name,
+                    "used": o["used"],
+                    "file": o["file"],
+                    "sheet": o["sheet"],
+                    "row": o["row"],
+                }
+            )
 
     dup_as_rejected = [{k: d[k] for k in REJECTED_COLUMNS} for d in duplicates]
     read_rejected = [rec for read in reads for rec in read.rejected.to_dict("records")]
     order = {read.file: i for i, read in enumerate(reads)}
-    all_rejected = sorted(read_rejected + dup_as_rejected + conflict_rejected,
-                          key=lambda r: (order.get(r["file"], 0), str(r["sheet"]), r["row"]))
+    all_rejected = sorted(
+        read_rejected + dup_as_rejected + conflict_rejected,
+        key=lambda r: (order.get(r["file"], 0), str(r["sheet"]), r["row"]),
+    )
 
     rows_read = sum(read.rows_read for read in reads)
     rows_rejected = len(all_rejected)
     rows_used = rows_read - rows_rejected
     if rows_used != used_rows or used_rows < len(persons):
-        raise RuntimeError(f"roster accounting broken: read {rows_read}, used {used_rows}, "
-                           f"rejected {rows_rejected}")
+        raise RuntimeError(f"roster accounting broken: read {rows_read}, used {used_rows}, rejected {rows_rejected}")
     return RosterMerge(
         persons=frame(person_records, PERSON_COLUMNS),
         rejected=frame(all_rejected, REJECTED_COLUMNS),
@@ -182,13 +231,15 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
         name_conflicts=frame(conflict_records, NAME_CONFLICT_COLUMNS),
         multi_list=frame(multi_records, MULTI_LIST_COLUMNS),
         by_file=frame(by_file, BY_FILE_COLUMNS),
-        rows_read=rows_read, rows_used=rows_used, rows_rejected=rows_rejected)
+        rows_read=rows_read,
+        rows_used=rows_used,
+        rows_rejected=rows_rejected,
+    )
 
 
-
-def _hukou_conflicts(persons: dict[str, dict[str, Any]],
-                     occurrences: Mapping[str, list[dict[str, Any]]],
-                     by_file: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _hukou_conflicts(
+    persons: dict[str, dict[str, Any]], occurrences: Mapping[str, list[dict[str, Any]]], by_file: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Drop persons whose rows give different recorded 户籍 types (an empty cell agrees with
     any) and return their used rows as rejected rows; ``by_file`` counts follow."""
     out: list[dict[str, Any]] = []
@@ -202,14 +253,20 @@ def _hukou_conflicts(persons: dict[str, dict[str, Any]],
         zh = {"rural": "农村", "urban": "城镇"}
         seen_zh = "；".join(f"{o['where']} 为{zh[o['hukou']]}" for o in used if o["hukou"])
         for o in used:
-            out.append({"file": o["file"], "sheet": o["sheet"], "row": o["row"],
-                        "id_masked": mask_id(key), "name": mask_ids_in_text(o["name"]),
-                        "reason": mask_ids_in_text(f"conflicting 户籍 type across rosters: {seen}"),
-                        "reason_zh": mask_ids_in_text(f"各花名册户籍性质不一致：{seen_zh}")})
+            out.append(
+                {
+                    "file": o["file"],
+                    "sheet": o["sheet"],
+                    "row": o["row"],
+                    "id_masked": mask_id(key),
+                    "name": mask_ids_in_text(o["name"]),
+                    "reason": mask_ids_in_text(f"conflicting 户籍 type across rosters: {seen}"),
+                    "reason_zh": mask_ids_in_text(f"各花名册户籍性质不一致：{seen_zh}"),
+                }
+            )
             by_file[o["list"]]["rows_used"] -= 1
             by_file[o["list"]]["rows_rejected"] += 1
     return out
-
 
 
 def _where(file: str, sheet: str, row: int, multi_sheet: bool) -> str:
@@ -217,9 +274,7 @@ def _where(file: str, sheet: str, row: int, multi_sheet: bool) -> str:
     return f"{file}[{sheet}]:{row}" if multi_sheet and sheet else f"{file}:{row}"
 
 
-
-def _duplicate_reason(kept: Mapping[str, Any], rec: Mapping[str, Any],
-                      multi_sheet: bool) -> tuple[str, str]:
+def _duplicate_reason(kept: Mapping[str, Any], rec: Mapping[str, Any], multi_sheet: bool) -> tuple[str, str]:
     """'duplicate of row N' (English, 简体中文), saying what of the later row is lost when it
     differs."""
     other_sheet = multi_sheet and kept["sheet"] != rec["sheet"]

@@ -53,6 +53,7 @@ Privacy: full ID numbers appear only in ``RosterRead.rows.id_number`` and
 reason and every error message holds masked numbers only (``idnumber.mask_id``); file and
 sheet names and category cells are masked as they are read (``idmask.mask_ids_in_text``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,8 +68,8 @@ from typing import Any
 import pandas as pd
 
 from ..io import safeio, xlsxguard
-from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
 from ..io.idmask import mask_ids_in_text
+from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
 from ..io.text import decode_text
 from ..vocabulary import IDENTITY_IDS
 from .cells import (
@@ -120,7 +121,6 @@ class RosterRead:
         return len(self.rows) + len(self.rejected)
 
 
-
 @dataclass
 class _Table:
     """Raw cells of one sheet (or a CSV file): (row number as the user sees it, cells)."""
@@ -129,10 +129,13 @@ class _Table:
     records: list[tuple[int, list[Any]]]
 
 
-
-def read_roster(path: str | os.PathLike[str],
-                mapping: RosterMapping | str | os.PathLike[str] | None = None, *,
-                as_of: datetime.date, label: str | None = None) -> RosterRead:
+def read_roster(
+    path: str | os.PathLike[str],
+    mapping: RosterMapping | str | os.PathLike[str] | None = None,
+    *,
+    as_of: datetime.date,
+    label: str | None = None,
+) -> RosterRead:
     """Read one roster (.xlsx or .csv) into accepted and rejected rows.
 
     ``mapping`` is a :class:`RosterMapping`, the path of a mapping YAML, or None for the
@@ -142,7 +145,7 @@ def read_roster(path: str | os.PathLike[str],
     file cannot be read or no sheet has a header row.
     """
     path = Path(path)
-    file = mask_ids_in_text(label or path.name)   # a file name shown anywhere holds no full ID
+    file = mask_ids_in_text(label or path.name)  # a file name shown anywhere holds no full ID
     if mapping is None:
         mapping = default_mapping()
     elif not isinstance(mapping, RosterMapping):
@@ -151,7 +154,7 @@ def read_roster(path: str | os.PathLike[str],
         as_of = as_of.date()
     if not path.exists():
         raise RosterError(file, "file not found")
-    with safeio.open_regular(path, file, RosterError) as fh:   # no FIFO, device or directory
+    with safeio.open_regular(path, file, RosterError) as fh:  # no FIFO, device or directory
         head = fh.read(8)
 
     suffix = path.suffix.lower()
@@ -180,13 +183,22 @@ def read_roster(path: str | os.PathLike[str],
             continue
         start, colmap, header_texts = found
         sheets.append(table.sheet)
-        notes.append(f"{where}: header on row {table.records[start][0]}; "
-                     + ", ".join(f"{header_texts[f]} -> {f}" for f in FIELDS if f in colmap))
-        if "category" not in colmap and "disability_grade" not in colmap \
-                and not mapping.default_identity and not mapping.allow_no_identity:
-            raise RosterError(file, f"{where} has no category column "
-                              f"({', '.join(mapping.aliases('category')[:4])}, ...) and the "
-                              "mapping gives no default_identity: nobody's identity can be told")
+        notes.append(
+            f"{where}: header on row {table.records[start][0]}; "
+            + ", ".join(f"{header_texts[f]} -> {f}" for f in FIELDS if f in colmap)
+        )
+        if (
+            "category" not in colmap
+            and "disability_grade" not in colmap
+            and not mapping.default_identity
+            and not mapping.allow_no_identity
+        ):
+            raise RosterError(
+                file,
+                f"{where} has no category column "
+                f"({', '.join(mapping.aliases('category')[:4])}, ...) and the "
+                "mapping gives no default_identity: nobody's identity can be told",
+            )
         b, h = _read_table(table, start, colmap, mapping, file, as_of, rows, rejected)
         blank += b
         headers += h
@@ -194,21 +206,28 @@ def read_roster(path: str | os.PathLike[str],
         raise RosterError(file, _no_header_reason(mapping, None))
     if encoding:
         notes.append(f"encoding: {encoding}")
-    return RosterRead(file=file, path=path, rows=frame(rows, ROW_COLUMNS),
-                      rejected=frame(rejected, REJECTED_COLUMNS), sheets=tuple(sheets),
-                      encoding=encoding, skipped_blank=blank, skipped_headers=headers,
-                      notes=tuple(mask_ids_in_text(n) for n in notes))
-
+    return RosterRead(
+        file=file,
+        path=path,
+        rows=frame(rows, ROW_COLUMNS),
+        rejected=frame(rejected, REJECTED_COLUMNS),
+        sheets=tuple(sheets),
+        encoding=encoding,
+        skipped_blank=blank,
+        skipped_headers=headers,
+        notes=tuple(mask_ids_in_text(n) for n in notes),
+    )
 
 
 def _no_header_reason(mapping: RosterMapping, sheet: str | None) -> str:
     """Why no header row was found, naming a few of the aliases looked for."""
     where = f"sheet {sheet!r}" if sheet else ("the file" if sheet == "" else "any sheet")
-    return (f"no header row with a name column and an ID-number column in the first "
-            f"{HEADER_SEARCH_ROWS} rows of {where} (name headers tried: "
-            f"{', '.join(mapping.aliases('name')[:3])}, ...; ID headers: "
-            f"{', '.join(mapping.aliases('id_number')[:4])}, ...)")
-
+    return (
+        f"no header row with a name column and an ID-number column in the first "
+        f"{HEADER_SEARCH_ROWS} rows of {where} (name headers tried: "
+        f"{', '.join(mapping.aliases('name')[:3])}, ...; ID headers: "
+        f"{', '.join(mapping.aliases('id_number')[:4])}, ...)"
+    )
 
 
 def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]:
@@ -221,18 +240,17 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
             worksheets = list(workbook.worksheets)
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(workbook.worksheets):
-                raise RosterError(file, f"no sheet number {sheet} (the workbook has "
-                                  f"{len(workbook.worksheets)}, counted from 0)")
+                raise RosterError(
+                    file, f"no sheet number {sheet} (the workbook has {len(workbook.worksheets)}, counted from 0)"
+                )
             worksheets = [workbook.worksheets[sheet]]
         else:
             if sheet not in workbook.sheetnames:
-                raise RosterError(file, f"no sheet named {sheet!r} (sheets: "
-                                  f"{', '.join(workbook.sheetnames)})")
+                raise RosterError(file, f"no sheet named {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
             worksheets = [workbook[sheet]]
         tables = []
         for ws in worksheets:
-            grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row,
-                                                  values_only=True)]
+            grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
             for merged in ws.merged_cells.ranges:
                 # fill down the first column only: a village merged over a block of rows
                 # applies to each row, while a footer (制表人 ...) merged across the sheet
@@ -243,19 +261,21 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]
                     if len(cells) < merged.min_col:
                         cells.extend([None] * (merged.min_col - len(cells)))
                     cells[merged.min_col - 1] = value
-            tables.append(_Table(mask_ids_in_text(ws.title),   # a sheet name is shown too
-                                 [(i, cells) for i, cells in enumerate(grid, 1)]))
+            tables.append(
+                _Table(
+                    mask_ids_in_text(ws.title),  # a sheet name is shown too
+                    [(i, cells) for i, cells in enumerate(grid, 1)],
+                )
+            )
         return tables
     finally:
         workbook.close()
 
 
-
 def _csv_table(path: Path, file: str) -> tuple[str, _Table]:
     """Decode a CSV (UTF-8 with or without BOM, UTF-16 with BOM, then GBK, GB18030) and
     split it into records numbered by the text line each record starts on."""
-    data = safeio.read_capped(path, safeio.ROSTER_CSV.max_bytes or 0, safeio.ROSTER_CSV.what,
-                              file, RosterError)
+    data = safeio.read_capped(path, safeio.ROSTER_CSV.max_bytes or 0, safeio.ROSTER_CSV.what, file, RosterError)
     text, encoding = decode_text(data, file, RosterError, utf16_bom_ok=True)
     lines = [ln for ln in text.splitlines() if ln.strip()][:HEADER_SEARCH_ROWS]
     counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "|")}
@@ -272,9 +292,7 @@ def _csv_table(path: Path, file: str) -> tuple[str, _Table]:
     return encoding, _Table("", records)
 
 
-
-def _find_header(table: _Table, mapping: RosterMapping
-                 ) -> tuple[int, dict[str, int], dict[str, str]] | None:
+def _find_header(table: _Table, mapping: RosterMapping) -> tuple[int, dict[str, int], dict[str, str]] | None:
     """Index of the header record, field -> column index, field -> header text."""
     for index, (row, cells) in enumerate(table.records):
         if row > HEADER_SEARCH_ROWS:
@@ -284,7 +302,6 @@ def _find_header(table: _Table, mapping: RosterMapping
         if "name" in colmap and "id_number" in colmap:
             return index, colmap, {f: texts[j] for f, j in colmap.items()}
     return None
-
 
 
 def _match_columns(headers: list[str], mapping: RosterMapping) -> dict[str, int]:
@@ -312,10 +329,16 @@ def _match_columns(headers: list[str], mapping: RosterMapping) -> dict[str, int]
     return colmap
 
 
-
-def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: RosterMapping,
-                file: str, as_of: datetime.date, rows: list[dict[str, Any]],
-                rejected: list[dict[str, Any]]) -> tuple[int, int]:
+def _read_table(
+    table: _Table,
+    start: int,
+    colmap: dict[str, int],
+    mapping: RosterMapping,
+    file: str,
+    as_of: datetime.date,
+    rows: list[dict[str, Any]],
+    rejected: list[dict[str, Any]],
+) -> tuple[int, int]:
     """Turn the records below the header into accepted and rejected rows.
 
     Returns (blank rows skipped, repeated header rows skipped).
@@ -329,10 +352,9 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
         return cells[j] if j is not None and j < len(cells) else None
 
     header_cells = table.records[start][1]
-    hukou_header = (mask_ids_in_text(cell_text(header_cells[colmap["hukou"]]))
-                    if "hukou" in colmap else "")
+    hukou_header = mask_ids_in_text(cell_text(header_cells[colmap["hukou"]])) if "hukou" in colmap else ""
 
-    for row, cells in table.records[start + 1:]:
+    for row, cells in table.records[start + 1 :]:
         raw_name, raw_id = cell(cells, "name"), cell(cells, "id_number")
         name, id_text = clean_name(raw_name), cell_text(raw_id)
         if not name and not id_text:
@@ -341,7 +363,7 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
         if norm(name) in name_aliases and norm(id_text) in id_aliases:
             repeated += 1
             continue
-        reasons: list[tuple[str, str]] = []   # (English, 简体中文)
+        reasons: list[tuple[str, str]] = []  # (English, 简体中文)
         info: IdInfo | None = None
         if not id_text:
             reasons.append(("missing ID number", "缺少身份证号"))
@@ -359,43 +381,64 @@ def _read_table(table: _Table, start: int, colmap: dict[str, int], mapping: Rost
         except ValueError:
             hukou = ""
             text = mask_ids_in_text(cell_text(raw_hukou))
-            reasons.append(((f"unknown 户籍 type {text!r} in column {hukou_header!r} "
-                             "(expected 农村/城镇, 农业/非农业 or empty)"),
-                            f"{hukou_header} {text!r} 无法识别（应为农村/城镇、农业/非农业或留空）"))
-        if info is not None and not reasons and not identities and not grade \
-                and not mapping.allow_no_identity:
-            reasons.append((
-                "no identity: " + (f"category {category_text!r} confers none"
-                                   if category_text else "category cell empty")
-                + " and the mapping has no default_identity",
-                "无身份：" + (f"类别 {category_text!r} 不对应任何身份" if category_text
-                              else "类别单元格为空")
-                + "，且对照表未设默认身份（default_identity）"))
+            reasons.append(
+                (
+                    (
+                        f"unknown 户籍 type {text!r} in column {hukou_header!r} "
+                        "(expected 农村/城镇, 农业/非农业 or empty)"
+                    ),
+                    f"{hukou_header} {text!r} 无法识别（应为农村/城镇、农业/非农业或留空）",
+                )
+            )
+        if info is not None and not reasons and not identities and not grade and not mapping.allow_no_identity:
+            reasons.append(
+                (
+                    "no identity: "
+                    + (f"category {category_text!r} confers none" if category_text else "category cell empty")
+                    + " and the mapping has no default_identity",
+                    "无身份："
+                    + (f"类别 {category_text!r} 不对应任何身份" if category_text else "类别单元格为空")
+                    + "，且对照表未设默认身份（default_identity）",
+                )
+            )
         if reasons or info is None:
-            rejected.append({
-                "file": file, "sheet": table.sheet, "row": row,
-                "id_masked": info.masked if info else mask_id(id_text),
-                "name": mask_ids_in_text(name),
-                "reason": mask_ids_in_text("; ".join(en for en, _ in reasons)),
-                "reason_zh": mask_ids_in_text("；".join(zh for _, zh in reasons)),
-            })
+            rejected.append(
+                {
+                    "file": file,
+                    "sheet": table.sheet,
+                    "row": row,
+                    "id_masked": info.masked if info else mask_id(id_text),
+                    "name": mask_ids_in_text(name),
+                    "reason": mask_ids_in_text("; ".join(en for en, _ in reasons)),
+                    "reason_zh": mask_ids_in_text("；".join(zh for _, zh in reasons)),
+                }
+            )
             continue
-        rows.append({
-            "file": file, "sheet": table.sheet, "row": row, "name": name,
-            "id_number": info.number,
-            "village": clean_place(cell(cells, "village")),
-            "town": clean_place(cell(cells, "town")),
-            "category_text": category_text,
-            "identities": identities, "disability_grade": grade,
-            "birth_date": info.birth_date, "age": info.age, "sex": info.sex,
-            "id_converted": info.converted_from_15, "hukou": hukou,
-        })
+        rows.append(
+            {
+                "file": file,
+                "sheet": table.sheet,
+                "row": row,
+                "name": name,
+                "id_number": info.number,
+                "village": clean_place(cell(cells, "village")),
+                "town": clean_place(cell(cells, "town")),
+                "category_text": category_text,
+                "identities": identities,
+                "disability_grade": grade,
+                "birth_date": info.birth_date,
+                "age": info.age,
+                "sex": info.sex,
+                "id_converted": info.converted_from_15,
+                "hukou": hukou,
+            }
+        )
     return blank, repeated
 
 
-
-def _row_identities(cells: list[Any], cell: Any, mapping: RosterMapping,
-                    reasons: list[tuple[str, str]]) -> tuple[tuple[str, ...], int, str]:
+def _row_identities(
+    cells: list[Any], cell: Any, mapping: RosterMapping, reasons: list[tuple[str, str]]
+) -> tuple[tuple[str, ...], int, str]:
     """Identities (vocabulary order), disability grade and the category cell text of a row;
     problems are appended to ``reasons`` as (English, 简体中文) pairs."""
     identities = set(mapping.default_identity)
@@ -413,16 +456,25 @@ def _row_identities(cells: list[Any], cell: Any, mapping: RosterMapping,
         identities.update(rule.identities)
         grade = most_severe(grade, rule.disability_grade)
     if unknown:
-        reasons.append(("unknown category word " + ", ".join(repr(w) for w in unknown)
-                        + f" (add it to the categories of the mapping {mapping.source})",
-                        "未识别的类别词 " + "、".join(repr(w) for w in unknown)
-                        + f"（请加入对照表 {mapping.source} 的 categories）"))
+        reasons.append(
+            (
+                "unknown category word "
+                + ", ".join(repr(w) for w in unknown)
+                + f" (add it to the categories of the mapping {mapping.source})",
+                "未识别的类别词 "
+                + "、".join(repr(w) for w in unknown)
+                + f"（请加入对照表 {mapping.source} 的 categories）",
+            )
+        )
     raw_grade = cell(cells, "disability_grade")
     try:
         grade = most_severe(grade, parse_grade(raw_grade))
     except ValueError:
-        reasons.append((f"unreadable disability grade {cell_text(raw_grade)!r} "
-                        "(expected 一级..四级 or 1..4)",
-                        f"残疾等级 {cell_text(raw_grade)!r} 无法识别（应为一级至四级或1至4）"))
+        reasons.append(
+            (
+                f"unreadable disability grade {cell_text(raw_grade)!r} (expected 一级..四级 or 1..4)",
+                f"残疾等级 {cell_text(raw_grade)!r} 无法识别（应为一级至四级或1至4）",
+            )
+        )
     ordered = tuple(i for i in IDENTITY_IDS if i in identities)
     return ordered, grade, category_text

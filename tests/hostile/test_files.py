@@ -4,6 +4,7 @@ Each input goes through the command a user would run; the answer is exit 2 and o
 on stderr naming the file and the reason. Every test carries a pytest-timeout marker: a
 regression that blocks on a FIFO or reads /dev/zero fails by timeout, not by hanging CI.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from simulate.cli import main
 from simulate.io import safeio, xlsxguard
 from simulate.io import text as textio
-from simulate.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SINAN = str(ROOT / "scenarios" / "sinan-2021.yaml")
@@ -62,7 +63,7 @@ def hostile(request, tmp_path):
         path = tmp_path / "folder.csv"
         path.mkdir()
         yield str(path), "is a directory"
-    else:   # a Unix socket path must be short: not under pytest's long tmp_path
+    else:  # a Unix socket path must be short: not under pytest's long tmp_path
         short = tempfile.mkdtemp(prefix="sk")
         path = Path(short) / "s.csv"
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -116,8 +117,14 @@ def test_fifo_in_a_subprocess_does_not_block(tmp_path):
     fifo = tmp_path / "people.csv"
     os.mkfifo(fifo)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "-m", "simulate", "run", SINAN, "--population", str(fifo)],
-                          capture_output=True, text=True, timeout=50, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulate", "run", SINAN, "--population", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=50,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(fifo) in lines[0] and "named pipe (FIFO)" in lines[0], proc.stderr
@@ -126,12 +133,18 @@ def test_fifo_in_a_subprocess_does_not_block(tmp_path):
 def test_dev_stdin_pipe_in_a_subprocess_does_not_block():
     # stdin is a pipe the test keeps open and never writes: reading it would wait for ever
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    proc = subprocess.Popen([sys.executable, "-m", "simulate", "validate", "/dev/stdin"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulate", "validate", "/dev/stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     try:
-        out, err = proc.communicate(timeout=50)   # communicate closes stdin only after
-    except subprocess.TimeoutExpired:             # the child exits; on a hang, kill it
+        out, err = proc.communicate(timeout=50)  # communicate closes stdin only after
+    except subprocess.TimeoutExpired:  # the child exits; on a hang, kill it
         proc.kill()
         proc.communicate()
         raise
@@ -164,7 +177,7 @@ def test_oversized_scenario_is_refused_without_reading_it(capsys, tmp_path):
     big = tmp_path / "big.yaml"
     with big.open("wb") as fh:
         fh.write(b"id: big\n")
-        fh.truncate(4 * 1024 ** 3)
+        fh.truncate(4 * 1024**3)
     refused(capsys, ["validate", str(big)], str(big), "limited to 1,000,000 bytes")
 
 
@@ -173,8 +186,7 @@ def test_cap_is_on_bytes_read_not_on_stat_size(tmp_path, monkeypatch):
     path = tmp_path / "grows.yaml"
     path.write_bytes(b"a: 1\n" * 1000)
     zero = os.stat(path)
-    monkeypatch.setattr(safeio.os, "stat",
-                        lambda p, *a, **k: os.stat_result((zero.st_mode,) + (0,) * 9))
+    monkeypatch.setattr(safeio.os, "stat", lambda p, *a, **k: os.stat_result((zero.st_mode,) + (0,) * 9))
     with pytest.raises(safeio.SimulateError, match="limited to 4,000 bytes"):
         safeio.read_capped(path, 4000, "scenario file")
     assert safeio.read_capped(path, 5000, "scenario file") == b"a: 1\n" * 1000
@@ -188,61 +200,79 @@ def test_proc_file_is_read_within_the_cap():
         safeio.read_capped("/proc/self/status", 10, "test file")
 
 
-@pytest.mark.parametrize("command, suffix, limit", [
-    ("run --set-file", ".csv", "limited to 1,048,576 bytes (1 MiB)"),
-    ("roster FILE", ".csv", "limited to 67,108,864 bytes (64 MiB)"),
-    ("region", ".csv", "limited to 1,048,576 bytes (1 MiB)"),
-    ("roster --mapping", ".yaml", "limited to 1,000,000 bytes"),
-])
+@pytest.mark.parametrize(
+    "command, suffix, limit",
+    [
+        ("run --set-file", ".csv", "limited to 1,048,576 bytes (1 MiB)"),
+        ("roster FILE", ".csv", "limited to 67,108,864 bytes (64 MiB)"),
+        ("region", ".csv", "limited to 1,048,576 bytes (1 MiB)"),
+        ("roster --mapping", ".yaml", "limited to 1,000,000 bytes"),
+    ],
+)
 def test_oversized_files(capsys, tmp_path, command, suffix, limit):
     path = tmp_path / f"big{suffix}"
     with path.open("wb") as fh:
-        fh.truncate(100 * 1024 ** 2)   # sparse 100 MiB of NUL bytes
+        fh.truncate(100 * 1024**2)  # sparse 100 MiB of NUL bytes
     argv = _commands(str(path), str(tmp_path / "out"))[command]
     refused(capsys, argv, path.name, limit)
 
 
 # --------------------------------------------------------------------------- workbooks
 
-_CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-       '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-       '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-       '<Default Extension="xml" ContentType="application/xml"/>'
-       '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-       'officedocument.spreadsheetml.sheet.main+xml"/>'
-       '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-       'officedocument.spreadsheetml.worksheet+xml"/></Types>')
-_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-         '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-         'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-_WB = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-       '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-       '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-_WB_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
-_SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-               '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+_CT = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WB = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WB_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
+)
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+)
 
 
 def _cells(rows: list[tuple[str, str]]) -> str:
-    body = "".join(f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>{a}</t></is></c>'
-                   f'<c r="B{i}" t="inlineStr"><is><t>{b}</t></is></c></row>'
-                   for i, (a, b) in enumerate(rows, start=1))
+    body = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>{a}</t></is></c>'
+        f'<c r="B{i}" t="inlineStr"><is><t>{b}</t></is></c></row>'
+        for i, (a, b) in enumerate(rows, start=1)
+    )
     return body
 
 
-def workbook(path: Path, dimension: str = "A1:B2", body: str | None = None, tail: str = "",
-             sheet_xml: bytes | None = None) -> Path:
+def workbook(
+    path: Path, dimension: str = "A1:B2", body: str | None = None, tail: str = "", sheet_xml: bytes | None = None
+) -> Path:
     """A minimal .xlsx written by hand (zipfile), so any field can be made hostile."""
     if body is None:
         body = _cells([("path", "value"), ("contribution.personal", "400")])
-    xml = sheet_xml if sheet_xml is not None else (
-        f'{_SHEET_HEAD}<dimension ref="{dimension}"/><sheetData>{body}</sheetData>{tail}'
-        '</worksheet>').encode()
+    xml = (
+        sheet_xml
+        if sheet_xml is not None
+        else (f'{_SHEET_HEAD}<dimension ref="{dimension}"/><sheetData>{body}</sheetData>{tail}</worksheet>').encode()
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", _CT)
         zf.writestr("_rels/.rels", _RELS)
@@ -260,14 +290,23 @@ def test_handmade_workbook_is_read(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["run --set-file", "roster FILE"])
-@pytest.mark.parametrize("case, kwargs, reason", [
-    ("dimension", {"dimension": "A1:XFD1048576"}, "declared dimension A1:XFD1048576 reaches row 1,048,576"),
-    ("lying dimension", {"body": _cells([("a", "b")]) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'},
-     "a cell reaches row 1,048,576, column XFD"),
-    ("merged", {"tail": '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'},
-     "merged range A1:XFD1048576"),
-    ("wide", {"dimension": "A1:ZZZ2"}, "column ZZZ"),
-])
+@pytest.mark.parametrize(
+    "case, kwargs, reason",
+    [
+        ("dimension", {"dimension": "A1:XFD1048576"}, "declared dimension A1:XFD1048576 reaches row 1,048,576"),
+        (
+            "lying dimension",
+            {"body": _cells([("a", "b")]) + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'},
+            "a cell reaches row 1,048,576, column XFD",
+        ),
+        (
+            "merged",
+            {"tail": '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>'},
+            "merged range A1:XFD1048576",
+        ),
+        ("wide", {"dimension": "A1:ZZZ2"}, "column ZZZ"),
+    ],
+)
 def test_absurd_sheet_dimensions(capsys, tmp_path, command, case, kwargs, reason):
     book = workbook(tmp_path / "absurd.xlsx", **kwargs)
     argv = _commands(str(book), str(tmp_path / "out"))[command]
@@ -277,7 +316,7 @@ def test_absurd_sheet_dimensions(capsys, tmp_path, command, case, kwargs, reason
 
 def _bomb(path: Path, mib: int) -> Path:
     """A sheet of ``mib`` MiB of repeated cells, deflated to a few hundred KiB."""
-    block = b'<c r="A1"><v>1</v></c>' * 47_000   # about 1 MiB of one cell, over and over
+    block = b'<c r="A1"><v>1</v></c>' * 47_000  # about 1 MiB of one cell, over and over
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr("[Content_Types].xml", _CT)
         zf.writestr("_rels/.rels", _RELS)
@@ -298,13 +337,16 @@ def bomb300(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("command", ["run --set-file", "roster FILE"])
-@pytest.mark.parametrize("mib, reason", [
-    (300, None),                                          # past the cap, by its declared size
-    (20, "expands more than 100 times its compressed size (a zip bomb?)"),   # under the cap: ratio,
-])                                                       # on bytes actually decompressed
+@pytest.mark.parametrize(
+    "mib, reason",
+    [
+        (300, None),  # past the cap, by its declared size
+        (20, "expands more than 100 times its compressed size (a zip bomb?)"),  # under the cap: ratio,
+    ],
+)  # on bytes actually decompressed
 def test_zip_bomb(capsys, tmp_path, command, mib, reason, bomb300):
     book = bomb300 if mib == 300 else _bomb(tmp_path / "bomb.xlsx", mib)
-    assert book.stat().st_size < 3 * 1024 ** 2
+    assert book.stat().st_size < 3 * 1024**2
     if reason is None:
         size = zipfile.ZipFile(book).getinfo("xl/worksheets/sheet1.xml").file_size
         reason = f"xl/worksheets/sheet1.xml expands to {size:,} bytes; the limit is "
@@ -330,10 +372,10 @@ def _declare_size(data: bytes, name: str, size: int) -> bytes:
     info = zf.getinfo(name)
     at = buf.find(b"PK\x01\x02")
     while at >= 0:
-        n = int.from_bytes(buf[at + 28:at + 30], "little")
-        if buf[at + 46:at + 46 + n] == name.encode():
-            if int.from_bytes(buf[at + 24:at + 28], "little") != 0xFFFFFFFF:
-                buf[at + 24:at + 28] = size.to_bytes(4, "little")
+        n = int.from_bytes(buf[at + 28 : at + 30], "little")
+        if buf[at + 46 : at + 46 + n] == name.encode():
+            if int.from_bytes(buf[at + 24 : at + 28], "little") != 0xFFFFFFFF:
+                buf[at + 24 : at + 28] = size.to_bytes(4, "little")
             break
         at = buf.find(b"PK\x01\x02", at + 4)
     assert info.file_size > size
@@ -341,25 +383,38 @@ def _declare_size(data: bytes, name: str, size: int) -> bytes:
 
 
 def test_dtd_in_a_workbook_part_is_refused(tmp_path):
-    xml = (_SHEET_HEAD.replace("<worksheet", '<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet')
-           + '<sheetData/></worksheet>').encode()
+    xml = (
+        _SHEET_HEAD.replace("<worksheet", '<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet') + "<sheetData/></worksheet>"
+    ).encode()
     book = workbook(tmp_path / "dtd.xlsx", sheet_xml=xml)
     with pytest.raises(safeio.SimulateError, match="DTD"):
         xlsxguard.inspect_xlsx(book.read_bytes(), safeio.ROSTER_XLSX, "dtd.xlsx")
 
 
 @pytest.mark.parametrize("command", ["run --set-file", "roster FILE"])
-@pytest.mark.parametrize("name, data, reason", [
-    ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le")
-     + b"\0" * 2000, "workbook is password-protected: save it without a password"),
-    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le")
-     + b"\0" * 2000, "old Excel 97-2003 (.xls) format is not supported"),
-    ("page.xls", b"<html><body><table><tr><td>1</td></tr></table></body></html>",
-     "HTML or XML text with an Excel name"),
-    ("text.xlsx", b"path,value\ncontribution.personal,400\n", "the file is text (CSV?)"),
-    ("noise.xlsx", bytes(range(256)) * 4, "not an Excel workbook (.xlsx is a zip file"),
-    ("other.xlsx", None, "a zip file but not an Excel workbook"),
-])
+@pytest.mark.parametrize(
+    "name, data, reason",
+    [
+        (
+            "locked.xlsx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 2000,
+            "workbook is password-protected: save it without a password",
+        ),
+        (
+            "old.xls",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 2000,
+            "old Excel 97-2003 (.xls) format is not supported",
+        ),
+        (
+            "page.xls",
+            b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+            "HTML or XML text with an Excel name",
+        ),
+        ("text.xlsx", b"path,value\ncontribution.personal,400\n", "the file is text (CSV?)"),
+        ("noise.xlsx", bytes(range(256)) * 4, "not an Excel workbook (.xlsx is a zip file"),
+        ("other.xlsx", None, "a zip file but not an Excel workbook"),
+    ],
+)
 def test_workbooks_that_are_not_xlsx(capsys, tmp_path, command, name, data, reason):
     path = tmp_path / name
     if data is None:
@@ -373,10 +428,16 @@ def test_workbooks_that_are_not_xlsx(capsys, tmp_path, command, name, data, reas
 
 # --------------------------------------------------------------------------- encodings
 
-_ROWS_ZH = [("p1", "h1", "思南县塘头镇青杠坝村", "40", "F"), ("p2", "h1", "思南县塘头镇青杠坝村", "42", "M"),
-            ("p3", "h2", "许家坝镇龙门村", "70", "F")]
-_ROWS_BIG5 = [("p1", "h1", "思南縣塘頭鎮青杠壩村", "40", "F"), ("p2", "h1", "思南縣塘頭鎮青杠壩村", "42", "M"),
-              ("p3", "h2", "許家壩鎮龍門村", "70", "F")]
+_ROWS_ZH = [
+    ("p1", "h1", "思南县塘头镇青杠坝村", "40", "F"),
+    ("p2", "h1", "思南县塘头镇青杠坝村", "42", "M"),
+    ("p3", "h2", "许家坝镇龙门村", "70", "F"),
+]
+_ROWS_BIG5 = [
+    ("p1", "h1", "思南縣塘頭鎮青杠壩村", "40", "F"),
+    ("p2", "h1", "思南縣塘頭鎮青杠壩村", "42", "M"),
+    ("p3", "h2", "許家壩鎮龍門村", "70", "F"),
+]
 
 
 def _population(rows) -> str:
@@ -386,8 +447,7 @@ def _population(rows) -> str:
 def test_big5_population_gets_its_own_message(capsys, tmp_path):
     path = tmp_path / "big5.csv"
     path.write_bytes(_population(_ROWS_BIG5).encode("big5"))
-    refused(capsys, ["run", SINAN, "--population", str(path)], str(path),
-            "looks like Big5 (traditional Chinese)")
+    refused(capsys, ["run", SINAN, "--population", str(path)], str(path), "looks like Big5 (traditional Chinese)")
 
 
 def test_gbk_population_is_not_mistaken_for_big5(capsys, tmp_path):
@@ -404,17 +464,21 @@ def test_gbk_population_is_not_mistaken_for_big5(capsys, tmp_path):
 def test_utf16_population_gets_its_own_message(capsys, tmp_path, codec, bom):
     path = tmp_path / "u16.csv"
     path.write_bytes((b"\xff\xfe" if bom else b"") + _population(_ROWS_ZH).encode(codec))
-    line = refused(capsys, ["run", SINAN, "--population", str(path)], str(path),
-                   "save it as UTF-8 or GBK")
+    line = refused(capsys, ["run", SINAN, "--population", str(path)], str(path), "save it as UTF-8 or GBK")
     assert "file is UTF-16 text" in line
 
 
-@pytest.mark.parametrize("codec, text, reason", [
-    ("big5", "姓名,身份證號碼,類別\n張三,520624195004120316,農村低保\n李四,520624195308180625,特困供養\n",
-     "looks like Big5"),
-    ("utf-16-le", "姓名,身份证号码,类别\n张三,520624195004120316,农村低保\n",
-     "UTF-16 text (no byte-order mark)"),
-])
+@pytest.mark.parametrize(
+    "codec, text, reason",
+    [
+        (
+            "big5",
+            "姓名,身份證號碼,類別\n張三,520624195004120316,農村低保\n李四,520624195308180625,特困供養\n",
+            "looks like Big5",
+        ),
+        ("utf-16-le", "姓名,身份证号码,类别\n张三,520624195004120316,农村低保\n", "UTF-16 text (no byte-order mark)"),
+    ],
+)
 def test_roster_encodings_get_their_own_message(capsys, tmp_path, codec, text, reason):
     path = tmp_path / "名册.csv"
     path.write_bytes(text.encode(codec))
@@ -443,21 +507,23 @@ def test_mixed_encodings_name_the_line(capsys, tmp_path):
     head = HEADER + "p1,h1,许家坝镇,40,F,0,,1,regular\n"
     pad = "".join(f"a{i},h,v,40,F,0,,1,regular\n" for i in range(20_000))
     path.write_bytes((head + pad).encode("utf-8") + "p3,h3,龙门村,40,F,0,,1,regular\n".encode("gbk"))
-    refused(capsys, ["run", SINAN, "--population", str(path)], f"{path}: line 20003",
-            "the file mixes encodings")
+    refused(capsys, ["run", SINAN, "--population", str(path)], f"{path}: line 20003", "the file mixes encodings")
 
 
 # --------------------------------------------------------------------------- limits
 
 
-@pytest.mark.parametrize("field, where, reason", [
-    # 10 MB on one line: stopped by the line limit before the line is held whole
-    ("村" * 3_500_000, "line 2", "longer than 1 MiB (the limit for a line of a population CSV)"),
-    # a quoted field with line breaks: each line is short, the field is not
-    ('"' + ("x" * 1000 + "\n") * 10_000 + '"', "line", "a field is longer than 131,072 characters"),
-    # one long field on a line under the line limit
-    ("v" * 40_000, "line 2, column 3", "a field of 40,000 characters; the limit is 32,767"),
-])
+@pytest.mark.parametrize(
+    "field, where, reason",
+    [
+        # 10 MB on one line: stopped by the line limit before the line is held whole
+        ("村" * 3_500_000, "line 2", "longer than 1 MiB (the limit for a line of a population CSV)"),
+        # a quoted field with line breaks: each line is short, the field is not
+        ('"' + ("x" * 1000 + "\n") * 10_000 + '"', "line", "a field is longer than 131,072 characters"),
+        # one long field on a line under the line limit
+        ("v" * 40_000, "line 2, column 3", "a field of 40,000 characters; the limit is 32,767"),
+    ],
+)
 def test_huge_fields(capsys, tmp_path, field, where, reason):
     path = tmp_path / "field.csv"
     path.write_bytes((HEADER + "p1,h1," + field + ",40,F,0,,1,regular\n").encode())
@@ -470,18 +536,23 @@ def test_too_many_villages(capsys, tmp_path):
         fh.write(HEADER)
         for i in range(safeio.MAX_VILLAGES + 1):
             fh.write(f"p{i},h{i},v{i},40,F,0,,1,regular\n")
-    refused(capsys, ["run", SINAN, "--population", str(path)],
-            f"{path}: row {safeio.MAX_VILLAGES + 2}, column village", "more than 65,535 different villages")
+    refused(
+        capsys,
+        ["run", SINAN, "--population", str(path)],
+        f"{path}: row {safeio.MAX_VILLAGES + 2}, column village",
+        "more than 65,535 different villages",
+    )
 
 
 def test_too_many_rows_in_a_villages_file(capsys, tmp_path):
     vfile = tmp_path / "v.csv"
-    vfile.write_text("village_id,zh,en,residents,task\n"
-                     + "".join(f"v{i},村{i},v{i},1,1\n" for i in range(safeio.MAX_VILLAGES + 1)), "utf-8")
+    vfile.write_text(
+        "village_id,zh,en,residents,task\n" + "".join(f"v{i},村{i},v{i},1,1\n" for i in range(safeio.MAX_VILLAGES + 1)),
+        "utf-8",
+    )
     scen = tmp_path / "s.yaml"
     scen.write_text(f"extends: {SINAN}\nid: s\narea:\n  villages_file: {vfile}\n", "utf-8")
-    refused(capsys, ["run", str(scen), "--size", "100"], str(vfile),
-            "65,536 villages; the limit is 65,535")
+    refused(capsys, ["run", str(scen), "--size", "100"], str(vfile), "65,536 villages; the limit is 65,535")
 
 
 def test_rows_and_columns_limits_of_a_population_csv(capsys, tmp_path, monkeypatch):
@@ -489,12 +560,20 @@ def test_rows_and_columns_limits_of_a_population_csv(capsys, tmp_path, monkeypat
     monkeypatch.setattr(safeio, "POPULATION", dataclasses.replace(safeio.POPULATION, max_rows=50))
     path = tmp_path / "rows.csv"
     path.write_text(HEADER + "".join(f"p{i},h,v,40,F,0,,1,regular\n" for i in range(51)), "utf-8")
-    refused(capsys, ["run", SINAN, "--population", str(path)], str(path),
-            "more than 50 rows, the limit for a population CSV")
+    refused(
+        capsys,
+        ["run", SINAN, "--population", str(path)],
+        str(path),
+        "more than 50 rows, the limit for a population CSV",
+    )
     wide = tmp_path / "wide.csv"
     wide.write_text(HEADER.strip() + "," * 100 + "\n", "utf-8")
-    refused(capsys, ["run", SINAN, "--population", str(wide)], f"{wide}: line 1",
-            "109 columns; a population CSV may have at most 64")
+    refused(
+        capsys,
+        ["run", SINAN, "--population", str(wide)],
+        f"{wide}: line 1",
+        "109 columns; a population CSV may have at most 64",
+    )
     assert safeio.POPULATION.max_rows == 50
 
 
@@ -534,13 +613,16 @@ _TRAD = "思南縣塘頭鎮青杠壩村 張三 李四 許家壩鎮龍門村 農�
 _SIMP = "思南县塘头镇青杠坝村 张三 李四 许家坝镇龙门村 农村低保 特困供养 刘德华 陈国强"
 
 
-@pytest.mark.parametrize("data, big5", [
-    (_TRAD.encode("big5"), True),
-    (_SIMP.encode("gbk"), False),
-    (_TRAD.encode("gbk"), False),          # traditional characters saved as GBK are GBK
-    (_SIMP.encode("utf-8"), False),
-    ("張三".encode("big5"), False),        # too few characters to judge: not claimed
-])
+@pytest.mark.parametrize(
+    "data, big5",
+    [
+        (_TRAD.encode("big5"), True),
+        (_SIMP.encode("gbk"), False),
+        (_TRAD.encode("gbk"), False),  # traditional characters saved as GBK are GBK
+        (_SIMP.encode("utf-8"), False),
+        ("張三".encode("big5"), False),  # too few characters to judge: not claimed
+    ],
+)
 def test_big5_judgement(data, big5):
     assert textio.looks_big5(data) is big5
 
@@ -550,20 +632,29 @@ def test_cells_limit(tmp_path):
     few = dataclasses.replace(safeio.OVERRIDE_XLSX, max_cells=30)
     with pytest.raises(safeio.SimulateError, match="cells.xlsx: sheet sheet1.xml has more than 30 cells"):
         xlsxguard.inspect_xlsx(book.read_bytes(), few, "cells.xlsx")
-    xlsxguard.inspect_xlsx(book.read_bytes(), safeio.OVERRIDE_XLSX, "cells.xlsx")   # 40 cells: fine
+    xlsxguard.inspect_xlsx(book.read_bytes(), safeio.OVERRIDE_XLSX, "cells.xlsx")  # 40 cells: fine
 
 
 def test_too_many_villages_on_rosters(capsys, tmp_path, monkeypatch):
     # the real limit is 65,535 (a 16-bit index; past it numpy overflowed: exit 3); the
     # check is the same at 5, which keeps the roster small enough to read in a test
     import simulate.rosters.bill
+
     monkeypatch.setattr(simulate.rosters.bill, "MAX_VILLAGES", 5)
     monkeypatch.syspath_prepend(str(ROOT / "tests"))
     from _ids import make_id
+
     path = tmp_path / "villages.csv"
-    path.write_text("姓名,身份证号码,类别,村\n" + "".join(
-        f"张{i},{make_id('520624', f'1950010{i + 1}', '001')},特困,村{i}\n" for i in range(6)), "utf-8")
-    refused(capsys, ["roster", SINAN, str(path), "--out", str(tmp_path / "out")], "villages.csv",
-            "6 different villages; one bill may have at most 5")
+    path.write_text(
+        "姓名,身份证号码,类别,村\n"
+        + "".join(f"张{i},{make_id('520624', f'1950010{i + 1}', '001')},特困,村{i}\n" for i in range(6)),
+        "utf-8",
+    )
+    refused(
+        capsys,
+        ["roster", SINAN, str(path), "--out", str(tmp_path / "out")],
+        "villages.csv",
+        "6 different villages; one bill may have at most 5",
+    )
     assert not (tmp_path / "out").exists()
     assert safeio.MAX_VILLAGES == 65_535

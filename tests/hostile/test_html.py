@@ -6,6 +6,7 @@ would run script if written raw. The pages are parsed with ``html.parser``: no `
 no ``on…=`` attribute, no image but embedded ones, every payload present as text, and the
 Content-Security-Policy meta first in ``<head>``. One page is opened in headless Chromium.
 """
+
 import csv
 import json
 import re
@@ -32,13 +33,14 @@ POPULATION = TESTS / "fixtures" / "sinan-hand-count.csv"
 
 def payload(tag: str) -> str:
     """Markup that marks the page (``data-pwned``) if any part of it runs."""
-    return (f'<script>document.documentElement.dataset.pwned="{tag}"</script>'
-            f"<img src=x onerror=\"document.documentElement.dataset.pwned='{tag}'\">"
-            f"*{tag}* [a](javascript:alert(1)) `</code>`")
+    return (
+        f'<script>document.documentElement.dataset.pwned="{tag}"</script>'
+        f"<img src=x onerror=\"document.documentElement.dataset.pwned='{tag}'\">"
+        f"*{tag}* [a](javascript:alert(1)) `</code>`"
+    )
 
 
-FIELDS = ("title", "issuer", "doctitle", "number", "tierlabel", "tiernote", "splitsource",
-          "note", "village")
+FIELDS = ("title", "issuer", "doctitle", "number", "tierlabel", "tiernote", "splitsource", "note", "village")
 FILE_NAME = "pop<img src=x onerror=alert(1)>.csv"
 
 
@@ -82,8 +84,7 @@ def assert_inert(page: str, where: str) -> str:
     parsed = parse(page)
     scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
     assert not scripts, f"{where}: <script> element {scripts[:1]}"
-    handlers = [(tag, name) for tag, attrs in parsed.tags for name in attrs
-                if name.lower().startswith("on")]
+    handlers = [(tag, name) for tag, attrs in parsed.tags for name in attrs if name.lower().startswith("on")]
     assert not handlers, f"{where}: event-handler attribute {handlers[:3]}"
     images = [attrs.get("src") for tag, attrs in parsed.tags if tag == "img"]
     assert all((src or "").startswith("data:image/") for src in images), f"{where}: {images}"
@@ -103,8 +104,7 @@ def assert_inert(page: str, where: str) -> str:
 
 def test_md_keeps_markup_as_text_through_the_markdown_renderer():
     text = payload("md") + "\n\n# not a heading\n1. not a list | a&amp;b \\ $x$ ![i](x) <!-- c"
-    rendered = markdown2html_mistune(f"# {safehtml.md(text)}\n\n- **k**: {safehtml.md(text)} "
-                                     f"{safehtml.code(text)}")
+    rendered = markdown2html_mistune(f"# {safehtml.md(text)}\n\n- **k**: {safehtml.md(text)} {safehtml.code(text)}")
     parsed = parse(rendered)
     assert [tag for tag, _ in parsed.tags if tag not in ("h1", "a", "ul", "li", "strong", "code")] == []
     shown = " ".join(text.split())
@@ -118,8 +118,7 @@ def test_markdown_without_md_would_run_the_payload():
 
 
 def test_style_escapes_cells_headers_and_formatted_text_with_stable_ids():
-    frame = pd.DataFrame({payload("head"): [payload("cell"), None], "n": [1234.5, float("nan")],
-                          "flag": [True, False]})
+    frame = pd.DataFrame({payload("head"): [payload("cell"), None], "n": [1234.5, float("nan")], "flag": [True, False]})
     styler = safehtml.style(frame, {"n": "{:,.2f}", "flag": lambda v: payload("fmt") if v else "no"})
     page = styler.hide(axis="index").to_html()
     parsed = parse(page)
@@ -131,7 +130,7 @@ def test_style_escapes_cells_headers_and_formatted_text_with_stable_ids():
     ids = re.findall(r'<table id="([^"]+)"', page)
     assert re.fullmatch(r"T_t\d+", ids[0])
     again = safehtml.style(frame).to_html()
-    assert re.findall(r'<table id="([^"]+)"', again) != ids   # unique within a page
+    assert re.findall(r'<table id="([^"]+)"', again) != ids  # unique within a page
 
 
 def test_with_csp_goes_first_and_once():
@@ -140,7 +139,8 @@ def test_with_csp_goes_first_and_once():
     assert safehtml.with_csp(once) == once
     assert once.index(safehtml.CSP_META) < once.index("<title>")
     assert safehtml.with_csp("<html><head><title>x</title></head></html>").startswith(
-        "<html><head>\n" + safehtml.CSP_META)
+        "<html><head>\n" + safehtml.CSP_META
+    )
     with pytest.raises(ValueError):
         safehtml.with_csp("<p>no head</p>")
 
@@ -154,22 +154,21 @@ def _hostile_scenario(folder: Path) -> Path:
     q = json.dumps
     replacements = {
         "  issuer: 思南县人民政府办公室": f"  issuer: {q(payload('issuer'))}",
-        "  title: 关于印发思南县2021年度城乡居民基本医疗保险征缴工作实施方案的通知":
-            f"  title: {q(payload('doctitle'))}",
+        "  title: 关于印发思南县2021年度城乡居民基本医疗保险征缴工作实施方案的通知": f"  title: {q(payload('doctitle'))}",
         "  number: 思府办函〔2020〕115号": f"  number: {q(payload('number'))}",
         "label: {zh: 最低生活保障家庭成员,": f"label: {{zh: {q(payload('tierlabel'))},",
-        'note_zh: "七(一)规定140元由“扶贫部门核定”，但未指明支付资金：记为“政府（文件未指明）”。"':
-            f"note_zh: {q(payload('tiernote'))}",
-        'source_zh: "贵州：中央分担80%（国办发〔2018〕6号，西部档）；其余按10/5/5假设分担"':
-            f"source_zh: {q(payload('splitsource'))}",
+        'note_zh: "七(一)规定140元由“扶贫部门核定”，但未指明支付资金：记为“政府（文件未指明）”。"': f"note_zh: {q(payload('tiernote'))}",
+        'source_zh: "贵州：中央分担80%（国办发〔2018〕6号，西部档）；其余按10/5/5假设分担"': f"source_zh: {q(payload('splitsource'))}",
     }
     for old, new in replacements.items():
         assert text.count(old) == 1, old
         text = text.replace(old, new)
-    text = re.sub(r"^notes:\n(  - .*\n)+", "notes:\n  - " + q(payload("note")) + "\n", text,
-                  count=1, flags=re.MULTILINE)
-    text = re.sub(r"^notes_zh:\n(  - .*\n)+", "notes_zh:\n  - " + q(payload("note")) + "\n",
-                  text, count=1, flags=re.MULTILINE)
+    text = re.sub(
+        r"^notes:\n(  - .*\n)+", "notes:\n  - " + q(payload("note")) + "\n", text, count=1, flags=re.MULTILINE
+    )
+    text = re.sub(
+        r"^notes_zh:\n(  - .*\n)+", "notes_zh:\n  - " + q(payload("note")) + "\n", text, count=1, flags=re.MULTILINE
+    )
     assert text.count(q(payload("note"))) == 2
     path = folder / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
@@ -190,8 +189,7 @@ def _hostile_population(folder: Path) -> Path:
 
 
 def _simulate(*args: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run([SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True,
-                          timeout=900)
+    proc = subprocess.run([SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -202,8 +200,16 @@ def hostile(tmp_path_factory):
     scenario = _hostile_scenario(folder)
     population = _hostile_population(folder)
     out = folder / "report"
-    _simulate("report", str(scenario), "--population", str(population),
-              "--set", f"title.zh={payload('title')}", "--out", str(out))
+    _simulate(
+        "report",
+        str(scenario),
+        "--population",
+        str(population),
+        "--set",
+        f"title.zh={payload('title')}",
+        "--out",
+        str(out),
+    )
     return out
 
 
@@ -212,15 +218,21 @@ def test_report_html_shows_every_payload_as_text_and_runs_none(hostile):
     for field in FIELDS:
         assert payload(field) in text, field
     assert FILE_NAME in text
-    assert f"title.zh = {payload('title')}" in text   # the --set value, in the provenance table
+    assert f"title.zh = {payload('title')}" in text  # the --set value, in the provenance table
 
 
 def test_report_notebook_outputs_hold_the_payload_escaped(hostile):
     """The executed notebook's HTML outputs (what Jupyter would show) are inert too."""
     import nbformat
+
     nb = nbformat.read(str(hostile / "report.ipynb"), as_version=4)
-    html_outputs = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
-                    for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    html_outputs = [
+        o["data"]["text/html"]
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    ]
     assert html_outputs
     parsed = parse("".join(html_outputs))
     assert not [t for t, _ in parsed.tags if t in ("script", "img")]
@@ -248,8 +260,16 @@ def test_chromium_check_can_fail(tmp_path):
 def test_work_funds_section_is_text(tmp_path):
     """The work-funds paragraph (daligang) quotes the scenario's section: text, not markup."""
     out = tmp_path / "daligang"
-    _simulate("report", "scenarios/daligang-2020.yaml", "--size", "3000",
-              "--set", f"work_funds.section={payload('worksection')}", "--out", str(out))
+    _simulate(
+        "report",
+        "scenarios/daligang-2020.yaml",
+        "--size",
+        "3000",
+        "--set",
+        f"work_funds.section={payload('worksection')}",
+        "--out",
+        str(out),
+    )
     text = assert_inert((out / "report.html").read_text("utf-8"), "daligang report.html")
     assert payload("worksection") in text
 
@@ -262,8 +282,20 @@ def hostile_sweep(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-sweep")
     scenario = _hostile_scenario(folder)
     out = folder / "sweep"
-    _simulate("sweep", str(scenario), "--param", "contribution.personal", "--values", "280,300",
-              "--size", "3000", "--set", f"title.zh={payload('title')}", "--out", str(out))
+    _simulate(
+        "sweep",
+        str(scenario),
+        "--param",
+        "contribution.personal",
+        "--values",
+        "280,300",
+        "--size",
+        "3000",
+        "--set",
+        f"title.zh={payload('title')}",
+        "--out",
+        str(out),
+    )
     return out
 
 

@@ -6,6 +6,7 @@ roster's file name, whole, in groups, with hyphens, full-width digits or a lower
 XML inside the zip included), on the terminal and in error lines; the final leak scan
 (simulate.io.leakscan) must refuse a folder where one was planted.
 """
+
 from __future__ import annotations
 
 import html
@@ -25,13 +26,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _ids import make_id
 
-from simulate.rosters.bill import roster_bill
 from simulate.cli import main
 from simulate.errors import SimulateError
-from simulate.io.idnumber import mask_id
 from simulate.io.idmask import find_ids, mask_ids_in_text
+from simulate.io.idnumber import mask_id
 from simulate.io.leakscan import LeakError, refuse_leaks, scan_folder
 from simulate.model.population import read_population_csv
+from simulate.rosters.bill import roster_bill
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "sinan-2021.yaml"
@@ -39,14 +40,13 @@ ROSTERS = ROOT / "tests" / "rosters"
 
 # People on the rosters (their own, valid numbers: these belong in the payment lists).
 P = [make_id("520624", f"19{50 + i}0{1 + i % 9}1{i % 9}", f"{100 + 2 * i + 1:03d}") for i in range(12)]
-P_X = make_id("520624", "19660708", "104")           # ends in X: written with a lowercase x
+P_X = make_id("520624", "19660708", "104")  # ends in X: written with a lowercase x
 assert P_X.endswith("X")
 # Numbers hidden where they do not belong (never on a roster's ID column).
 H = [make_id("430922", f"19{60 + i}1{i % 3}0{1 + i % 9}", f"{200 + 2 * i:03d}") for i in range(12)]
-H_X = next(n for n in (make_id("430922", "19791231", f"{s:03d}") for s in range(100, 200))
-           if n.endswith("X"))
+H_X = next(n for n in (make_id("430922", "19791231", f"{s:03d}") for s in range(100, 200)) if n.endswith("X"))
 HIDDEN = [*H, H_X]
-BAD_CHECK = P[11][:-1] + ("0" if P[11][-1] != "0" else "1")   # an 18-digit typo in the ID column
+BAD_CHECK = P[11][:-1] + ("0" if P[11][-1] != "0" else "1")  # an 18-digit typo in the ID column
 
 _FULL = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
@@ -130,18 +130,18 @@ HEADER = ["序号", "姓名", "身份证号码", "村", "类别"]
 def _rows() -> list[list[str]]:
     """Rows hiding the numbers of HIDDEN in every text cell and in every written form."""
     return [
-        ["1", f"张三{H[0]}", P[0], "青杠坝村", "特困"],                       # whole, in a name
-        ["2", f"李四 {grouped(H[1])}", P[1], "青杠坝村", "特困"],              # groups, in a name
-        ["3", f"王五{hyphened(H[2])}", P[2], "大坪村", "农村低保"],            # hyphens, in a name
-        ["4", "赵六", P[3], f"大坪村 {grouped(H[3])}", "特困"],                # groups, in a village
-        ["5", "钱七", P[4], f"{full_width(H[4])}桃园村", "特困"],              # full width, village
-        ["6", "孙八", P[5], "桃园村", f"特困 {H[5]} 农村低保"],                 # whole, in a category
-        ["7", "周九", P[6], "桃园村", f"特困 {grouped(H[6])} 农村低保"],        # split by spaces
+        ["1", f"张三{H[0]}", P[0], "青杠坝村", "特困"],  # whole, in a name
+        ["2", f"李四 {grouped(H[1])}", P[1], "青杠坝村", "特困"],  # groups, in a name
+        ["3", f"王五{hyphened(H[2])}", P[2], "大坪村", "农村低保"],  # hyphens, in a name
+        ["4", "赵六", P[3], f"大坪村 {grouped(H[3])}", "特困"],  # groups, in a village
+        ["5", "钱七", P[4], f"{full_width(H[4])}桃园村", "特困"],  # full width, village
+        ["6", "孙八", P[5], "桃园村", f"特困 {H[5]} 农村低保"],  # whole, in a category
+        ["7", "周九", P[6], "桃园村", f"特困 {grouped(H[6])} 农村低保"],  # split by spaces
         ["8", "吴十", P[7], "桃园村", f"特困、{grouped(full_width(H[7]), chr(0x3000))}"],
-        ["9", f"郑一{H_X.lower()}", P[8], "关中坝社区", "特困"],               # lowercase x
-        ["10", "冯二", P_X.lower(), "关中坝社区", "特困"],                      # own number, x
-        ["11", "陈三", hyphened(P[9]), "关中坝社区", "农村低保"],               # own number, hyphens
-        ["12", "褚四", BAD_CHECK, "关中坝社区", "特困"],                        # fails the check
+        ["9", f"郑一{H_X.lower()}", P[8], "关中坝社区", "特困"],  # lowercase x
+        ["10", "冯二", P_X.lower(), "关中坝社区", "特困"],  # own number, x
+        ["11", "陈三", hyphened(P[9]), "关中坝社区", "农村低保"],  # own number, hyphens
+        ["12", "褚四", BAD_CHECK, "关中坝社区", "特困"],  # fails the check
         ["13", "卫五", P[10], f"关中坝社区{hyphened(full_width(H[8]))}", "特困"],
     ]
 
@@ -151,17 +151,17 @@ REJECTED = {"6", "7", "8", "12"}
 
 
 def _write_csv(folder: Path) -> Path:
-    path = folder / f"低保名单{H[9]}.csv"                       # an ID in the file name
+    path = folder / f"低保名单{H[9]}.csv"  # an ID in the file name
     lines = [",".join(HEADER)] + [",".join(r) for r in _rows()]
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return path
 
 
 def _write_xlsx(folder: Path) -> Path:
-    path = folder / f"特困 {grouped(full_width(H[10]))}.xlsx"   # full-width groups in the name
+    path = folder / f"特困 {grouped(full_width(H[10]))}.xlsx"  # full-width groups in the name
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = f"名单{grouped(H[11], '-')}"                      # an ID in the sheet name
+    ws.title = f"名单{grouped(H[11], '-')}"  # an ID in the sheet name
     ws.append(HEADER)
     for row in _rows():
         # the same people under their xlsx row; names differ so the rosters are two lists
@@ -195,6 +195,7 @@ class _Capture:
 
     def __enter__(self):
         import io
+
         self._saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
         return self
@@ -228,18 +229,27 @@ def test_no_hidden_or_own_number_outside_payment_lists(run, label):
 def test_roster_command_in_a_subprocess(rosters, tmp_path):
     """The installed command: exit 0 with masked JSON; exit 2 with one masked line."""
     import subprocess
+
     exe = str(Path(sys.executable).with_name("simulate"))
-    ok = subprocess.run([exe, "roster", str(SCENARIO), *map(str, rosters), "--out",
-                         str(tmp_path / "ok"), "--json"], capture_output=True, text=True,
-                        timeout=300, check=False)
+    ok = subprocess.run(
+        [exe, "roster", str(SCENARIO), *map(str, rosters), "--out", str(tmp_path / "ok"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     j = json.loads(ok.stdout)
     assert j["rows_read"] == j["rows_used"] + j["rows_rejected"] == 2 * len(_rows())
     assert not _leaks([ok.stdout, ok.stderr], HIDDEN + P + [P_X, BAD_CHECK])
     assert mask_id(H[9]) in " ".join(j["files"])
-    bad = subprocess.run([exe, "roster", str(SCENARIO), str(rosters[0]), "--out",
-                          str(tmp_path / "bad"), "--as-of", full_width(H[1])],
-                         capture_output=True, text=True, timeout=300, check=False)
+    bad = subprocess.run(
+        [exe, "roster", str(SCENARIO), str(rosters[0]), "--out", str(tmp_path / "bad"), "--as-of", full_width(H[1])],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and not bad.stdout
     assert "Traceback" not in bad.stderr and not _leaks([bad.stderr], HIDDEN), bad.stderr
     assert not (tmp_path / "bad").exists()
@@ -259,13 +269,14 @@ def test_fixture_rosters_with_hidden_numbers(tmp_path, capsys):
     xlsx = tmp_path / f"特困{H[3]}.xlsx"
     tekun.save(xlsx)
     lines = (ROSTERS / "minzheng_dibao.csv").read_bytes().decode("gbk").splitlines()
-    assert lines[3].startswith("1,") and lines[3].endswith(",")     # first row, empty 备注
+    assert lines[3].startswith("1,") and lines[3].endswith(",")  # first row, empty 备注
     lines[3] = lines[3].replace("张德明,张德明", f"张德明,张德明 {grouped(H[4])}", 1) + H[5]
     dibao = tmp_path / f"低保 {hyphened(H[6])}.csv"
     dibao.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
     out = tmp_path / "out"
-    rc = main(["roster", str(SCENARIO), str(dibao), str(xlsx), "--mapping",
-               str(ROSTERS / "mapping.yaml"), "--out", str(out)])
+    rc = main(
+        ["roster", str(SCENARIO), str(dibao), str(xlsx), "--mapping", str(ROSTERS / "mapping.yaml"), "--out", str(out)]
+    )
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert not _leaks([captured.out, captured.err], HIDDEN)
@@ -275,7 +286,7 @@ def test_fixture_rosters_with_hidden_numbers(tmp_path, capsys):
     bill = json.loads((out / "bill.json").read_text("utf-8"))
     assert bill["rows_read"] == bill["rows_used"] + bill["rows_rejected"]
     reasons = " ".join(r["reason"] for r in bill["rejected"])
-    assert mask_id(H[2]) in reasons                       # the doctored category cell
+    assert mask_id(H[2]) in reasons  # the doctored category cell
     assert [mask_id(H[6]) in f or mask_id(H[3]) in f for f in bill["files"]] == [True, True]
     payment = [t for p in (out / "payment_lists").glob("*.xlsx") for t in _texts(p)]
     assert not _leaks(payment, HIDDEN)
@@ -288,7 +299,7 @@ def test_payment_lists_hold_own_numbers_only(run):
     texts = [t for path in lists for t in _texts(path)]
     flat = [_flat(t) for t in texts]
     accepted = [P[0], P[1], P[2], P[3], P[4], P[8], P_X, P[9], P[10]]
-    for number in accepted:   # the payment lists are where full numbers belong
+    for number in accepted:  # the payment lists are where full numbers belong
         assert any(number in f for f in flat), mask_id(number)
     assert not _leaks(texts, HIDDEN + [BAD_CHECK, P[5], P[6], P[7]])
 
@@ -318,12 +329,11 @@ def test_bill_xlsx_headers_and_sheet_names_masked(rosters, tmp_path):
     bill = roster_bill(SCENARIO, rosters)
     out = bill.write(tmp_path / "out")
     wb = openpyxl.load_workbook(out / "bill.xlsx")
-    cells = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True)
-             for v in row if v is not None]
-    assert any(mask_id(H[9]) in c for c in cells)        # the csv's name, masked
-    assert any(mask_id(H[10]) in c for c in cells)       # the xlsx's name, masked
-    assert any(mask_id(H[0]) in c for c in cells)        # a name cell, masked
-    assert any(mask_id(H[11]) in c for c in cells)       # the sheet name of rejected rows
+    cells = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+    assert any(mask_id(H[9]) in c for c in cells)  # the csv's name, masked
+    assert any(mask_id(H[10]) in c for c in cells)  # the xlsx's name, masked
+    assert any(mask_id(H[0]) in c for c in cells)  # a name cell, masked
+    assert any(mask_id(H[11]) in c for c in cells)  # the sheet name of rejected rows
     assert not _leaks(cells, HIDDEN)
 
 
@@ -360,7 +370,7 @@ def test_cli_safety_net_masks_any_simulate_error(monkeypatch, capsys):
     def boom(args):
         raise SimulateError(f"名单 {grouped(H[3])}.csv", f"row 4: {H[4]} and {full_width(H[5])}")
 
-    monkeypatch.setattr(scenario, "validate", boom)   # resolved by name when run
+    monkeypatch.setattr(scenario, "validate", boom)  # resolved by name when run
     assert main(["validate", "x.yaml"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and not _leaks([err], HIDDEN)
@@ -378,7 +388,9 @@ def test_population_file_with_an_id_in_the_wrong_column(tmp_path, capsys):
         f"p2,h1,{grouped(H[1])},40,F,0,rural_dibao,1,regular\n"
         f"p3,h2,青杠坝村,40,{full_width(H[2])},0,rural_dibao,1,regular\n"
         f"p4,h3,青杠坝村,40,F,{H[3]},,1,regular\n"
-        f"p5,h4,青杠坝村,40,F,0,{H[4]},1,regular\n", "utf-8")
+        f"p5,h4,青杠坝村,40,F,0,{H[4]},1,regular\n",
+        "utf-8",
+    )
     pop = read_population_csv(path, strict=False)
     assert pop.rows_read == 5 == len(pop) + len(pop.rejected)
     reasons = [r["reason"] for r in pop.rejected]
@@ -397,20 +409,26 @@ def test_population_file_with_an_id_in_the_wrong_column(tmp_path, capsys):
 
 def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     idat = zlib.compress(b"\x00\x00")
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + b"".join(chunk(k, b) for k, b in chunks) + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + b"".join(chunk(k, b) for k, b in chunks)
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
 
 
 def _clean_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "folder"
     (folder / "payment_lists").mkdir(parents=True)
     (folder / "payment_lists" / "medical_assistance.csv").write_text(f"{P[0]}\n", "utf-8")
-    (folder / "README.txt").write_text(f"masked {mask_id(P[0])}; phone 13812345678; "
-                                       "0.012345679012345678; 1 2 3 4 5 6 7 8 9 10 11 12\n", "utf-8")
+    (folder / "README.txt").write_text(
+        f"masked {mask_id(P[0])}; phone 13812345678; 0.012345679012345678; 1 2 3 4 5 6 7 8 9 10 11 12\n", "utf-8"
+    )
     (folder / "chart.png").write_bytes(_png([(b"tEXt", b"Software\0matplotlib 3.8.2")]))
     return folder
 
@@ -428,7 +446,7 @@ def test_leak_scan_passes_a_clean_folder(tmp_path):
     folder = _clean_folder(tmp_path)
     assert scan_folder(folder) == []
     refuse_leaks(folder)
-    assert len(scan_folder(folder, exclude=())) == 1     # payment_lists/ is only excluded
+    assert len(scan_folder(folder, exclude=())) == 1  # payment_lists/ is only excluded
 
 
 @pytest.mark.parametrize("kind", ["tEXt", "zTXt", "iTXt"])
@@ -449,26 +467,36 @@ def test_leak_scan_png_text_chunks(tmp_path, kind):
 def test_leak_scan_xlsx_shared_string(tmp_path, runs):
     folder = _clean_folder(tmp_path)
     hidden = grouped(H[1])
-    if runs:   # rich text: the number split over two formatting runs of one string
+    if runs:  # rich text: the number split over two formatting runs of one string
         hidden = f"{hidden[:9]}</t></r><r><rPr><b/></rPr><t>{hidden[9:]}"
     wb = openpyxl.Workbook()
     wb.active.append(["村", 1])
     wb.save(tmp_path / "plain.xlsx")
-    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, \
-            zipfile.ZipFile(folder / "tables.xlsx", "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(tmp_path / "plain.xlsx") as src,
+        zipfile.ZipFile(folder / "tables.xlsx", "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for item in src.infolist():
             dst.writestr(item, src.read(item.filename))
-        dst.writestr("xl/sharedStrings.xml",   # the number sits in a shared string only
-                     '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
-                     f'spreadsheetml/2006/main"><si><r><t>青杠坝村 {hidden}</t></r></si></sst>')
+        dst.writestr(
+            "xl/sharedStrings.xml",  # the number sits in a shared string only
+            '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><si><r><t>青杠坝村 {hidden}</t></r></si></sst>',
+        )
     message = _refused(folder)
     assert message.startswith("tables.xlsx:") and "sharedStrings" in message
     assert mask_id(H[1]) in message
 
 
-@pytest.mark.parametrize("name", [
-    lambda h: f"{h}.txt", lambda h: f"{full_width(h)}.json", lambda h: f"{grouped(h)}/a.txt",
-    lambda h: f"村_{hyphened(h).lower()}.html"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        lambda h: f"{h}.txt",
+        lambda h: f"{full_width(h)}.json",
+        lambda h: f"{grouped(h)}/a.txt",
+        lambda h: f"村_{hyphened(h).lower()}.html",
+    ],
+)
 def test_leak_scan_file_and_folder_names(tmp_path, name):
     folder = _clean_folder(tmp_path)
     target = folder / name(H_X)
@@ -478,14 +506,17 @@ def test_leak_scan_file_and_folder_names(tmp_path, name):
     assert "file name" in message and mask_id(H_X) in message
 
 
-@pytest.mark.parametrize("name,content", [
-    ("results.json", json.dumps({"village": full_width(H[2])})),           # \uff15 escapes
-    ("report.html", "".join(f"&#{ord(c)};" for c in H[2])),              # character references
-    ("index.html", f"<td>{H[2][:6]}<!-- -->{H[2][6:]}</td>".replace("<!-- -->", " ")),
-    ("notes.csv", f"a,b\n1,{H[2].lower()}\n"),
-    ("utf16.txt", "\ufeff" + grouped(H[2])),
-    ("old.txt", f"旧号码 {H[2][:6] + H[2][8:17]}"),       # the 15-digit form of the same person
-])
+@pytest.mark.parametrize(
+    "name,content",
+    [
+        ("results.json", json.dumps({"village": full_width(H[2])})),  # \uff15 escapes
+        ("report.html", "".join(f"&#{ord(c)};" for c in H[2])),  # character references
+        ("index.html", f"<td>{H[2][:6]}<!-- -->{H[2][6:]}</td>".replace("<!-- -->", " ")),
+        ("notes.csv", f"a,b\n1,{H[2].lower()}\n"),
+        ("utf16.txt", "\ufeff" + grouped(H[2])),
+        ("old.txt", f"旧号码 {H[2][:6] + H[2][8:17]}"),  # the 15-digit form of the same person
+    ],
+)
 def test_leak_scan_text_forms(tmp_path, name, content):
     folder = _clean_folder(tmp_path)
     encoding = "utf-16" if name == "utf16.txt" else "utf-8"
@@ -504,6 +535,7 @@ def test_leak_error_pickles_for_sweep_workers():
 def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, capsys):
     """Something writes a full number into the bill folder: nothing is published, exit 2."""
     from simulate.rosters import bill_folder
+
     real = bill_folder._write_into
 
     def leaky(bill, folder, lang):
@@ -516,11 +548,12 @@ def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert rc == 2 and err.startswith("simulate roster: extra.txt: ") and err.count("\n") == 1
     assert mask_id(H[0]) in err and not _leaks([err], HIDDEN)
-    assert sorted(p.name for p in tmp_path.iterdir()) == []   # no folder, no temp folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no folder, no temp folder
 
 
 def test_report_publish_refuses_a_leaking_folder(tmp_path):
     from simulate.report.publish import publishing
+
     with pytest.raises(LeakError, match="report.html"):
         with publishing(tmp_path / "r", "report") as work:
             (work / "report.html").write_text(f"<p>{hyphened(H[3])}</p>", "utf-8")
@@ -537,10 +570,19 @@ def test_report_publish_refuses_a_leaking_folder(tmp_path):
 # --------------------------------------------------------------------------- the masker itself
 
 
-@pytest.mark.parametrize("form", [
-    lambda n: n, lambda n: n.lower(), grouped, hyphened, full_width,
-    lambda n: grouped(full_width(n), "\u3000"), lambda n: " ".join(n),
-    lambda n: grouped(n, "\u200b")])
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda n: n,
+        lambda n: n.lower(),
+        grouped,
+        hyphened,
+        full_width,
+        lambda n: grouped(full_width(n), "\u3000"),
+        lambda n: " ".join(n),
+        lambda n: grouped(n, "\u200b"),
+    ],
+)
 def test_every_written_form_is_masked(form):
     for number in (H[0], H_X):
         text = f"名单：{form(number)}。"
@@ -550,8 +592,10 @@ def test_every_written_form_is_masked(form):
 
 
 def test_ordinary_figures_are_left_alone():
-    text = ("phone 13812345678, 2021-01-01, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17, "
-            "share 0.012345679012345678, 1,234,567.89 yuan")
+    text = (
+        "phone 13812345678, 2021-01-01, 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17, "
+        "share 0.012345679012345678, 1,234,567.89 yuan"
+    )
     assert find_ids(text, strict=True) == []
     masked = mask_ids_in_text(text)
     assert "13812345678" in masked and "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17" in masked

@@ -4,6 +4,7 @@ Every command that writes a folder (report, sweep, roster) replaces ``--out`` on
 holds simulate's manifest and nothing else; a full, read-only or system place, or a second
 writer, is one line naming the folder, exit 2, and nothing left behind.
 """
+
 from __future__ import annotations
 
 import errno
@@ -17,15 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from simulate.report import publish
 from simulate.cli import main
 from simulate.errors import SimulateError
+from simulate.report import publish
 
 ROOT = Path(__file__).resolve().parents[2]
 SIMULATE = str(Path(sys.executable).with_name("simulate"))
 TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
-ROSTER = ["scenarios/sinan-2021.yaml", "tests/rosters/minzheng_dibao.csv",
-          "--mapping", "tests/rosters/mapping.yaml"]
+ROSTER = ["scenarios/sinan-2021.yaml", "tests/rosters/minzheng_dibao.csv", "--mapping", "tests/rosters/mapping.yaml"]
 
 
 def _tree(folder: Path) -> dict[str, str]:
@@ -48,9 +48,15 @@ def _users_folder(path: Path, *, with_report_ipynb: bool = True) -> dict[str, st
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
-                          timeout=900)
+    return subprocess.run(
+        [SIMULATE, *args],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"},
+        timeout=900,
+    )
 
 
 def _one_line_exit_2(proc: subprocess.CompletedProcess, *words: str) -> str:
@@ -76,15 +82,25 @@ def _roster(capsys, out: Path, *extra: str) -> tuple[int, str]:
 def test_a_users_folder_is_neither_replaced_nor_mixed(tmp_path, command):
     out = tmp_path / "thesis"
     before = _users_folder(out)
-    args = {"report": ["report", "scenarios/langxi-2024.yaml", "--size", "20000"],
-            "sweep": ["sweep", "scenarios/langxi-2024.yaml", "--param", "contribution.personal",
-                      "--values", "380,400", "--size", "20000"],
-            "roster": ["roster", *ROSTER]}[command]
+    args = {
+        "report": ["report", "scenarios/langxi-2024.yaml", "--size", "20000"],
+        "sweep": [
+            "sweep",
+            "scenarios/langxi-2024.yaml",
+            "--param",
+            "contribution.personal",
+            "--values",
+            "380,400",
+            "--size",
+            "20000",
+        ],
+        "roster": ["roster", *ROSTER],
+    }[command]
     proc = _cli(*args, "--out", str(out))
     line = _one_line_exit_2(proc, str(out), "did not write")
     assert "thesis.docx" in line or "data/" in line
     assert _tree(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]   # nothing beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]  # nothing beside it
 
 
 def test_a_file_at_out_is_not_replaced(tmp_path, capsys):
@@ -102,16 +118,17 @@ def test_roster_rerun_replaces_its_own_folder_but_not_a_users_addition(tmp_path,
     assert manifest["generator"] == "simulate" and manifest["command"] == "roster"
     listed = set(manifest["files"])
     assert {"bill.json", "bill.xlsx", "README.txt"} <= listed
-    assert listed == {p.relative_to(out).as_posix() for p in out.rglob("*")
-                      if p.is_file() and p.name != publish.MANIFEST_NAME}
-    assert _roster(capsys, out)[0] == 0                       # our own folder: replaced
+    assert listed == {
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.name != publish.MANIFEST_NAME
+    }
+    assert _roster(capsys, out)[0] == 0  # our own folder: replaced
     (out / "my-notes.txt").write_text("call the civil affairs bureau", "utf-8")
     before = _tree(out)
     code, err = _roster(capsys, out)
     assert code == 2 and "my-notes.txt" in err and len(err.strip().splitlines()) == 1
     assert _tree(out) == before
     (out / "my-notes.txt").unlink()
-    with open(out / "bill.json", "a", encoding="utf-8") as fh:   # the user edited our file
+    with open(out / "bill.json", "a", encoding="utf-8") as fh:  # the user edited our file
         fh.write("\n")
     before = _tree(out)
     code, err = _roster(capsys, out)
@@ -127,8 +144,7 @@ def test_a_forged_or_foreign_manifest_is_not_ours(tmp_path):
     with pytest.raises(SimulateError, match="did not write"):
         publish.check_replaceable(out)
     # a manifest of ours that does not list the file still protects it
-    (out / publish.MANIFEST_NAME).write_text(json.dumps({"generator": "simulate", "files": {},
-                                                         "dirs": []}), "utf-8")
+    (out / publish.MANIFEST_NAME).write_text(json.dumps({"generator": "simulate", "files": {}, "dirs": []}), "utf-8")
     with pytest.raises(SimulateError, match="thesis.docx"):
         publish.check_replaceable(out)
     assert (out / "thesis.docx").read_text("utf-8") == "mine"
@@ -146,6 +162,7 @@ def test_a_link_inside_our_folder_is_not_ours(tmp_path, capsys):
 @pytest.mark.timeout(300)
 def test_report_rerun_into_its_own_folder_works(tmp_path):
     from simulate.report.render import render_notebook
+
     out = tmp_path / "tiny"
     render_notebook(TINY, out, {"title": "第一次"})
     render_notebook(TINY, out, {"title": "第二次"})
@@ -156,23 +173,35 @@ def test_report_rerun_into_its_own_folder_works(tmp_path):
 @pytest.mark.timeout(300)
 def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path):
     from simulate.report.render import ReportError, render_folder
+
     out = tmp_path / "sweep"
+
     def shown(runs):
         for run in runs:
             run.parameters["标题"] = f"《{run.parameters['title']}》"
-    runs, index = render_folder(out, [(TINY, out / "a", {"title": "A"}),
-                                      (TINY, out / "b", {"title": "B"})], "扫描", workers=2,
-                                parameter_columns=["标题"], before_index=shown)
+
+    runs, index = render_folder(
+        out,
+        [(TINY, out / "a", {"title": "A"}), (TINY, out / "b", {"title": "B"})],
+        "扫描",
+        workers=2,
+        parameter_columns=["标题"],
+        before_index=shown,
+    )
     assert [r.out_dir for r in runs] == [out / "a", out / "b"] and index == out / "index.html"
     assert "《A》" in index.read_text("utf-8") and 'href="b/report.html"' in index.read_text("utf-8")
     first = _tree(out)
     manifest = json.loads((out / publish.MANIFEST_NAME).read_text("utf-8"))
     assert {"index.html", "a/report.html", "b/report.html"} <= set(manifest["files"])
     with pytest.raises(ReportError, match="1 of 2 runs failed, so nothing was published") as info:
-        render_folder(out, [(TINY, out / "a", {"title": "A2"}),
-                            (TINY, out / "b", {"title": "B2", "fail": True})], "扫描", workers=2)
+        render_folder(
+            out,
+            [(TINY, out / "a", {"title": "A2"}), (TINY, out / "b", {"title": "B2", "fail": True})],
+            "扫描",
+            workers=2,
+        )
     assert [r.ok for r in info.value.runs] == [True, False]
-    assert _tree(out) == first                                   # the previous sweep stays whole
+    assert _tree(out) == first  # the previous sweep stays whole
     kept = tmp_path / "failed" / "sweep.b.ipynb"
     assert "deliberate failure" in kept.read_text("utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["failed", "sweep"]
@@ -181,6 +210,7 @@ def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path)
 @pytest.mark.timeout(300)
 def test_a_failed_notebook_never_overwrites_a_users_file(tmp_path):
     from simulate.report.render import ReportError, render_notebook
+
     (tmp_path / "failed").mkdir()
     (tmp_path / "failed" / "broken.ipynb").write_text("the user's own notebook", "utf-8")
     with pytest.raises(ReportError) as info:
@@ -191,7 +221,7 @@ def test_a_failed_notebook_never_overwrites_a_users_file(tmp_path):
         assert "deliberate failure" in kept.read_text("utf-8") and str(kept) in str(info.value)
         assert (tmp_path / "failed" / "broken.ipynb").read_text("utf-8") == "the user's own notebook"
     finally:
-        if kept.parent.name.startswith("simulate-failed-"):   # the temporary folder it went to
+        if kept.parent.name.startswith("simulate-failed-"):  # the temporary folder it went to
             shutil.rmtree(kept.parent)
 
 
@@ -218,13 +248,13 @@ def test_stale_partial_folders_of_dead_runs_are_removed_and_nothing_else(tmp_pat
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
         running = _partial(tmp_path, sleeper.pid)
-        users = _partial(tmp_path, _dead_pid(), marker=False)       # our name, not our content
+        users = _partial(tmp_path, _dead_pid(), marker=False)  # our name, not our content
         lock = tmp_path / ".old.simulate-lock"
         lock.write_text("12345\n")
         assert _roster(capsys, tmp_path / "bill")[0] == 0
         assert not dead.exists() and not lock.exists()
-        assert running.is_dir() and (running / "bill.json").exists()   # its owner still runs
-        assert users.is_dir() and (users / "bill.json").exists()       # not recognisably ours
+        assert running.is_dir() and (running / "bill.json").exists()  # its owner still runs
+        assert users.is_dir() and (users / "bill.json").exists()  # not recognisably ours
     finally:
         sleeper.kill()
         sleeper.wait()
@@ -235,8 +265,9 @@ def test_stale_partial_folders_of_dead_runs_are_removed_and_nothing_else(tmp_pat
 
 def _mount_tmpfs(where: Path, options: str) -> bool:
     where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                          check=False, capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], check=False, capture_output=True
+    )
     return done.returncode == 0
 
 
@@ -245,7 +276,8 @@ def mounts():
     mounted: list[Path] = []
     yield mounted
     import gc
-    gc.collect()   # a writer that failed (xlsxwriter) may hold its file open until collected
+
+    gc.collect()  # a writer that failed (xlsxwriter) may hold its file open until collected
     for where in mounted:
         if subprocess.run(["umount", str(where)], check=False, capture_output=True).returncode:
             subprocess.run(["umount", "-l", str(where)], check=False, capture_output=True)
@@ -253,14 +285,15 @@ def mounts():
 
 def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys, monkeypatch, mounts):
     place = tmp_path / "full"
-    if _mount_tmpfs(place, "size=16k"):      # as root: a real file system that is full
+    if _mount_tmpfs(place, "size=16k"):  # as root: a real file system that is full
         mounts.append(place)
-    else:                                     # otherwise: the workbook writer meets ENOSPC
+    else:  # otherwise: the workbook writer meets ENOSPC
         place.mkdir(exist_ok=True)
         from simulate.report import excel
 
         def full(path, *args, **kwargs):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
         monkeypatch.setattr(excel, "write_workbook", full)
     code, err = _roster(capsys, place / "bill")
     assert code == 2 and len(err.strip().splitlines()) == 1
@@ -280,6 +313,7 @@ def test_a_read_only_place_is_one_line(tmp_path, capsys, monkeypatch, mounts):
             if str(path).startswith(str(place)) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
                 raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
             return real(path, flags, *args, **kwargs)
+
         monkeypatch.setattr(os, "open", read_only)
         real_mkdir = os.mkdir
 
@@ -287,6 +321,7 @@ def test_a_read_only_place_is_one_line(tmp_path, capsys, monkeypatch, mounts):
             if str(path).startswith(str(place)):
                 raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
             return real_mkdir(path, *args, **kwargs)
+
         monkeypatch.setattr(os, "mkdir", no_mkdir)
     for out in (place / "bill", place / "a" / "b" / "bill"):
         code, err = _roster(capsys, out)
@@ -294,8 +329,7 @@ def test_a_read_only_place_is_one_line(tmp_path, capsys, monkeypatch, mounts):
         assert str(out) in err and "read-only file system" in err
 
 
-@pytest.mark.parametrize("out", ["/proc/simulate-out", "/proc", "/sys/kernel/simulate",
-                                 "/dev/shm/../simulate-out"])
+@pytest.mark.parametrize("out", ["/proc/simulate-out", "/proc", "/sys/kernel/simulate", "/dev/shm/../simulate-out"])
 def test_system_folders_are_refused(capsys, out):
     code, err = _roster(capsys, Path(out))
     assert code == 2 and "system folder" in err and len(err.strip().splitlines()) == 1
@@ -307,28 +341,36 @@ def test_system_folders_are_refused(capsys, out):
 
 def test_a_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path, capsys):
     out = tmp_path / "bill"
-    with publish.publishing(out, "roster") as work:   # the first writer, still building
+    with publish.publishing(out, "roster") as work:  # the first writer, still building
         (work / "half.txt").write_text("…", "utf-8")
         code, err = _roster(capsys, out)
         assert code == 2 and "another simulate command" in err and f"pid {os.getpid()}" in err
         assert str(out) in err and len(err.strip().splitlines()) == 1
-    assert (out / "half.txt").exists()                  # the first one published whole
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bill"]   # lock file gone too
+    assert (out / "half.txt").exists()  # the first one published whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bill"]  # lock file gone too
 
 
 @pytest.mark.timeout(300)
 def test_two_commands_at_once_leave_one_complete_folder(tmp_path):
     out = tmp_path / "bill"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    procs = [subprocess.Popen([SIMULATE, "roster", *ROSTER, "--out", str(out)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [SIMULATE, "roster", *ROSTER, "--out", str(out)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [(p.wait(), p.stderr.read()) for p in procs]
     assert any(code == 0 for code, _ in results)
     for code, err in results:
         assert code == 0 or (code == 2 and "another simulate command" in err), err
     manifest = json.loads((out / publish.MANIFEST_NAME).read_text("utf-8"))
-    publish.check_replaceable(out)           # exactly what the manifest lists, unchanged
+    publish.check_replaceable(out)  # exactly what the manifest lists, unchanged
     assert "bill.json" in manifest["files"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bill"]
 
@@ -338,6 +380,7 @@ def test_two_commands_at_once_leave_one_complete_folder(tmp_path):
 
 def test_interrupted_roster_keeps_nothing_and_says_so_truthfully(tmp_path, capsys, monkeypatch):
     from simulate.report import excel
+
     real = excel.write_workbook
     calls = []
 
@@ -346,6 +389,7 @@ def test_interrupted_roster_keeps_nothing_and_says_so_truthfully(tmp_path, capsy
         if len(calls) == 2:
             raise KeyboardInterrupt
         return real(path, *args, **kwargs)
+
     monkeypatch.setattr(excel, "write_workbook", interrupted)
     code, err = _roster(capsys, tmp_path / "bill")
     assert code == 130 and "no partial output was kept" in err
@@ -368,8 +412,17 @@ def test_the_interruption_note_names_a_folder_left_behind(tmp_path):
 
 
 def test_chart_never_overwrites_a_users_file(tmp_path, capsys):
-    args = ["sweep-table", "scenarios/sinan-2021.yaml", "--param", "contribution.personal",
-            "--values", "280,300", "--size", "2000", "--chart"]
+    args = [
+        "sweep-table",
+        "scenarios/sinan-2021.yaml",
+        "--param",
+        "contribution.personal",
+        "--values",
+        "280,300",
+        "--size",
+        "2000",
+        "--chart",
+    ]
     photo = tmp_path / "photo.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n the user's own picture")
     assert main([*args, str(photo)]) == 2
@@ -382,6 +435,6 @@ def test_chart_never_overwrites_a_users_file(tmp_path, capsys):
     assert thesis.read_text("utf-8") == "mine"
     chart = tmp_path / "chart.png"
     assert main([*args, str(chart)]) == 0 and publish.png_by_simulate(chart)
-    assert main([*args, str(chart)]) == 0                 # our own chart: replaced
+    assert main([*args, str(chart)]) == 0  # our own chart: replaced
     capsys.readouterr()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.png", "photo.png", "thesis.docx"]

@@ -6,6 +6,7 @@ A ``simulate run`` with two workers, a ``sweep`` (report processes and their ker
 command starts carries a tag in its environment, so a survivor is found wherever it was
 re-parented. Waits are bounded by pytest-timeout, never asserted on the clock.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SIMULATE = str(Path(sys.executable).with_name("simulate"))
 BIG_RUN = ["run", "scenarios/sinan-2021.yaml", "--workers", "2", "--size", "300000000"]
-SWEEP = ["sweep", "scenarios/langxi-2024.yaml", "--param", "contribution.personal",
-         "--values", "380,400,420", "--size", "20000", "--workers", "2"]
+SWEEP = [
+    "sweep",
+    "scenarios/langxi-2024.yaml",
+    "--param",
+    "contribution.personal",
+    "--values",
+    "380,400,420",
+    "--size",
+    "20000",
+    "--workers",
+    "2",
+]
 REPORT = ["report", "scenarios/langxi-2024.yaml", "--size", "20000"]
 
 
@@ -33,13 +44,12 @@ class Command:
     def __init__(self, args: list[str], tmp_path: Path) -> None:
         self.tag = uuid.uuid4().hex
         self.stderr_path = tmp_path / "stderr.txt"
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg",
-               "SIMULATE_TEST_TAG": self.tag}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "SIMULATE_TEST_TAG": self.tag}
         env.pop("SIMULATE_DEBUG", None)
-        with open(self.stderr_path, "w", encoding="utf-8") as err:   # a file: orphans cannot block us
-            self.proc = subprocess.Popen([SIMULATE, *args], cwd=ROOT, env=env,
-                                         stdout=subprocess.DEVNULL, stderr=err,
-                                         start_new_session=True)
+        with open(self.stderr_path, "w", encoding="utf-8") as err:  # a file: orphans cannot block us
+            self.proc = subprocess.Popen(
+                [SIMULATE, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True
+            )
 
     def tagged(self) -> list[psutil.Process]:
         return _tagged(self.tag)
@@ -75,8 +85,7 @@ def _tagged(tag: str) -> list[psutil.Process]:
     found = []
     for proc in psutil.process_iter():
         try:
-            if proc.status() != psutil.STATUS_ZOMBIE and \
-                    proc.environ().get("SIMULATE_TEST_TAG") == tag:
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.environ().get("SIMULATE_TEST_TAG") == tag:
                 found.append(proc)
         except (psutil.Error, OSError):
             continue
@@ -98,6 +107,7 @@ def command(tmp_path):
         cmd = Command(args, tmp_path)
         started.append(cmd)
         return cmd
+
     yield start
     for cmd in started:
         cmd.cleanup()
@@ -136,7 +146,7 @@ def test_terminated_run_ends_its_workers_and_says_one_line(command):
 def test_ctrl_c_on_the_dask_engine_is_one_line(command):
     cmd = command([*BIG_RUN, "--engine", "dask"])
     cmd.wait_for_children(3)
-    os.killpg(cmd.proc.pid, signal.SIGINT)    # as a terminal does: the whole process group
+    os.killpg(cmd.proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     assert cmd.proc.wait() == 130
     cmd.wait_until_nothing_is_left()
     assert _one_line(cmd.stderr()) == "simulate run: interrupted; no partial output was kept"
@@ -149,7 +159,7 @@ def test_ctrl_c_on_the_dask_engine_is_one_line(command):
 def test_killed_sweep_leaves_no_process_and_publishes_nothing(command, tmp_path):
     out = tmp_path / "sweep"
     cmd = command([*SWEEP, "--out", str(out)])
-    cmd.wait_for_children(3, kernel=True)     # two report processes, at least one kernel
+    cmd.wait_for_children(3, kernel=True)  # two report processes, at least one kernel
     cmd.proc.send_signal(signal.SIGKILL)
     cmd.proc.wait()
     cmd.wait_until_nothing_is_left()
@@ -174,9 +184,8 @@ def test_stopped_sweep_keeps_nothing_and_says_so(command, tmp_path, how):
     if how == "SIGINT":
         assert code == 130 and line == "simulate sweep: interrupted; no partial output was kept"
     else:
-        assert code == 143 and line == ("simulate sweep: terminated (SIGTERM); "
-                                        "no partial output was kept")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]   # true: nothing kept
+        assert code == 143 and line == ("simulate sweep: terminated (SIGTERM); no partial output was kept")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]  # true: nothing kept
 
 
 @pytest.mark.timeout(300)
@@ -200,6 +209,7 @@ def test_a_killed_sweeps_leftovers_are_cleaned_by_the_next_command(command, tmp_
     cmd.wait_until_nothing_is_left()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".sweep.simulate-partial-")]
     from simulate.report.publish import clean_stale
+
     clean_stale(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]
 
@@ -208,10 +218,12 @@ def test_a_killed_sweeps_leftovers_are_cleaned_by_the_next_command(command, tmp_
 def test_a_helper_program_started_with_dying_with_us_ends_with_its_parent():
     """The helper for other subprocesses (chromium printing a PDF, voila): killed parent,
     no helper left."""
-    code = ("import subprocess, sys, time\n"
-            "from simulate.lifecycle import dying_with_us\n"
-            "subprocess.Popen(['sleep', '600'], **dying_with_us())\n"
-            "time.sleep(600)\n")
+    code = (
+        "import subprocess, sys, time\n"
+        "from simulate.lifecycle import dying_with_us\n"
+        "subprocess.Popen(['sleep', '600'], **dying_with_us())\n"
+        "time.sleep(600)\n"
+    )
     tag = uuid.uuid4().hex
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SIMULATE_TEST_TAG": tag}
     parent = subprocess.Popen([sys.executable, "-c", code], env=env)

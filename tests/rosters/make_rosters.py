@@ -16,6 +16,7 @@ Files:
 * ``tuiyi_youfu.xlsx``       退役军人事务局 优抚 roster (its category words need ``mapping.yaml``)
 * ``weijian_jisheng.csv``    卫健局 计生 roster, UTF-8 (特扶 needs ``mapping.yaml``)
 """
+
 from __future__ import annotations
 
 import csv
@@ -55,19 +56,19 @@ LI_GUOFU = pid("19720305", "013")
 LI_XIAOFANG = pid("20080921", "044")
 WANG_JIANHUA = pid("19651130", "015")
 YANG_GUANGRONG = pid("19580207", "037")
-LIU_GUILAN_15 = "520624400315022"           # old 15-digit number
-LIU_GUILAN = pid("19400315", "022")          # the same person, 18 digits (优抚 roster)
+LIU_GUILAN_15 = "520624400315022"  # old 15-digit number
+LIU_GUILAN = pid("19400315", "022")  # the same person, 18 digits (优抚 roster)
 CHEN_YONGFU = pid("19800616", "059")
-SHI_GUIZHI = pid("19520101", "028")         # 68 on 2021-01-01
-SHI_XIAOJUN = pid("19610102", "071")        # 59 on 2021-01-01, 60 the next day
+SHI_GUIZHI = pid("19520101", "028")  # 68 on 2021-01-01
+SHI_XIAOJUN = pid("19610102", "071")  # 59 on 2021-01-01, 60 the next day
 XIE_BADCHECK = bad_check(pid("19770704", "093"))
 ZHOU_LAOWU = pid("19381009", "017")
-WU_XIAOMING = pid("20120512", "035")         # written as a float: digits lost
+WU_XIAOMING = pid("20120512", "035")  # written as a float: digits lost
 HUANG_JINHUA = pid("19450623", "046")
 ZHAO_ZIHAN = pid("20100228", "068")
 BAD_DATE = REGION + "19751305" + "041"
-BAD_DATE += check(BAD_DATE)                  # check digit right, month 13 wrong
-SUN_DEGUI_15 = 520624420708013               # old 15-digit number stored as a number
+BAD_DATE += check(BAD_DATE)  # check digit right, month 13 wrong
+SUN_DEGUI_15 = 520624420708013  # old 15-digit number stored as a number
 MA_ZHIQIANG = pid("19850714", "079")
 LUO_CHUNMEI = pid("19900302", "084")
 HE_DASHAN = pid("19600825", "097")
@@ -76,7 +77,7 @@ LONG_MINGLIANG = pid("19881019", "133")
 LONG_XIAOYU = pid("20150606", "142")
 RAN_QIBING = pid("19700909", "155")
 AN_DESHENG = pid("19551111", "177")
-SHORT_ID = pid("19920101", "188")[:-1]       # 17 characters
+SHORT_ID = pid("19920101", "188")[:-1]  # 17 characters
 NO_NAME = pid("19930303", "196")
 CHEN_ZHIJUN = pid("19520520", "219")
 DENG_GUOHUA = pid("19600101", "231")
@@ -132,13 +133,17 @@ def _normalise_zip(path: Path) -> None:
     """Rewrite the xlsx with fixed zip timestamps and a fixed docProps/core.xml date."""
     import re
     import zipfile
+
     with zipfile.ZipFile(path) as zin:
         items = [(info.filename, zin.read(info.filename)) for info in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for name, data in items:
             if name == "docProps/core.xml":
-                data = re.sub(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
-                              rb"<dcterms:modified\1>2020-11-20T09:00:00Z</dcterms:modified>", data)
+                data = re.sub(
+                    rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>",
+                    rb"<dcterms:modified\1>2020-11-20T09:00:00Z</dcterms:modified>",
+                    data,
+                )
             info = zipfile.ZipInfo(name, date_time=(2020, 11, 20, 9, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zout.writestr(info, data)
@@ -147,6 +152,7 @@ def _normalise_zip(path: Path) -> None:
 def tekun_xlsx() -> None:
     """民政 特困/孤儿: merged title, blank rows, a village merged down two rows, mixed ID cells."""
     import openpyxl
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "特困孤儿"
@@ -157,8 +163,8 @@ def tekun_xlsx() -> None:
     ws.append(["序号", "乡镇", "村（社区）", "姓名", "性别", "公民身份号码", "人员类别"])
     ws.append([1, T_TANGTOU, A, "周老五", "男", ZHOU_LAOWU, "特困供养人员"])
     ws.append([2, T_TANGTOU, None, "吴小明", "男", float(WU_XIAOMING), "孤儿"])  # digits lost
-    ws.merge_cells("C4:C5")                     # 青杠坝村 written once for rows 4-5
-    ws.append([None] * 7)                       # blank row
+    ws.merge_cells("C4:C5")  # 青杠坝村 written once for rows 4-5
+    ws.append([None] * 7)  # blank row
     ws.append([3, T_TANGTOU, B, "黄金花", "女", HUANG_JINHUA, "特困供养人员"])
     ws.append([4, T_XUJIABA, C, "赵子涵", "女", ZHAO_ZIHAN, "孤儿"])
     ws.append([5, T_XUJIABA, C, "罗某", "女", BAD_DATE, "孤儿"])
@@ -177,6 +183,7 @@ def tekun_xlsx() -> None:
 def canlian_xlsx() -> None:
     """残联 roster: 残疾等级 一级…四级 (and one unreadable 五级), a duplicate with another name."""
     import openpyxl
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "持证残疾人"
@@ -214,6 +221,7 @@ def fupin_csv() -> None:
 def youfu_xlsx() -> None:
     """退役军人事务局 优抚 roster: the 优抚类别 column and its words need mapping.yaml."""
     import openpyxl
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "优抚对象"
@@ -243,8 +251,14 @@ def jisheng_csv() -> None:
         csv.writer(fh).writerows(rows)
 
 
-FILES = ("minzheng_dibao.csv", "minzheng_tekun.xlsx", "canlian.xlsx", "fupin_jdlk.csv",
-         "tuiyi_youfu.xlsx", "weijian_jisheng.csv")
+FILES = (
+    "minzheng_dibao.csv",
+    "minzheng_tekun.xlsx",
+    "canlian.xlsx",
+    "fupin_jdlk.csv",
+    "tuiyi_youfu.xlsx",
+    "weijian_jisheng.csv",
+)
 
 
 def main() -> None:
