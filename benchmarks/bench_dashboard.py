@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from simulate.analysis.dashboard_model import DashboardModel
-from simulate.report.dashboard_app import figures_html
+from simulate.analysis.dashboard_model import DashboardModel  # noqa: E402
+from simulate.report.dashboard_app import figures_html  # noqa: E402
 
 TARGET_MS = 300.0
 ROUNDS = 15

@@ -44,8 +44,8 @@ def import_profile() -> tuple[float, list[str]]:
     """Seconds ``import simulate.cli`` plus a validate run takes by -X importtime, and the
     heavy modules present afterwards."""
     code = (
-        "import sys; from simulate.cli import main; main(['validate', %r]); "
-        "print('HEAVY', [m for m in %r if m in sys.modules])" % (SINAN, HEAVY)
+        f"import sys; from simulate.cli import main; main(['validate', {SINAN!r}]); "
+        f"print('HEAVY', [m for m in {HEAVY!r} if m in sys.modules])"
     )
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=REPO)
     total = 0

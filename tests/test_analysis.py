@@ -4,6 +4,8 @@ multi-year path and the behavioural response. Sizes stay small (≤ 200k persons
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -316,7 +318,10 @@ def test_monte_carlo_rates_widen_the_interval_and_are_reproducible():
     wide = an.monte_carlo(LANGXI, rates={"rural_dibao": (0.02, 0.08), "participation": (0.9, 0.99)}, **kw)
     again = an.monte_carlo(LANGXI, rates={"rural_dibao": (0.02, 0.08), "participation": (0.9, 0.99)}, **kw)
     assert wide.equals(again)
-    spread = lambda f, k: f.loc[k, "p95"] - f.loc[k, "p5"]
+
+    def spread(f, k):
+        return f.loc[k, "p95"] - f.loc[k, "p5"]
+
     assert spread(wide, "medical_assistance") > spread(narrow, "medical_assistance")
     assert spread(wide, "enrolled") > spread(narrow, "enrolled")
     draws = wide.attrs["draws"]
@@ -430,9 +435,6 @@ def test_behaviour_from_a_csv_population(tmp_path):
 
 
 # --------------------------------------------------------------------------- new-user review fixes
-
-import re
-import shlex
 
 WHATIF_CSV = str(REPO / "scenarios/whatif-example.csv")
 

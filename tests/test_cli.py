@@ -164,9 +164,9 @@ def test_sweep_json_prints_each_run(tmp_path, capsys):
 
 def test_validate_does_not_import_pandas_or_matplotlib():
     code = (
-        "import sys; from simulate.cli import main; rc = main(['validate', '--quiet', %r]); "
+        f"import sys; from simulate.cli import main; rc = main(['validate', '--quiet', {str(SINAN)!r}]); "
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pandas', 'matplotlib', 'papermill')); "
-        "print(rc, heavy)" % str(SINAN)
+        "print(rc, heavy)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr

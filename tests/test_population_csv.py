@@ -37,7 +37,8 @@ ROWS = [
     "p14,h10,鹦鹉溪镇,38,F,0,rural_dibao;registered_poor,1,regular",  # 就高: registered poor (pays 140 < 160)
     "p15,h11,鹦鹉溪镇,52,M,4,rural_dibao,1,regular",  # 就高: grade 4, county 280, pays 0
     "p16,h12,鹦鹉溪镇,77,F,0,registered_poor;destitute,1,regular",  # 就高: 特困, MA 280
-    "p17,h13,鹦鹉溪镇,68,M,0,priority_entitled;fp_two_households,1,regular",  # both pay all: listed order, 计生 (tie), payer not named
+    # both pay all: listed order, 计生 (tie), payer not named
+    "p17,h13,鹦鹉溪镇,68,M,0,priority_entitled;fp_two_households,1,regular",
     "p18,h14,思唐街道,25,F,0,,1,regular",  # general: pays 280
     "p19,h14,思唐街道,27,M,0,,1,regular",
     "p20,h15,思唐街道,60,F,0,,1,regular",

@@ -23,7 +23,7 @@ from simulate.report import safehtml
 
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
-from _browser import dump_dom
+from _browser import dump_dom  # noqa: E402
 
 ROOT = TESTS.parent
 SIMULATE = str(Path(sys.executable).with_name("simulate"))
@@ -154,11 +154,17 @@ def _hostile_scenario(folder: Path) -> Path:
     q = json.dumps
     replacements = {
         "  issuer: 思南县人民政府办公室": f"  issuer: {q(payload('issuer'))}",
-        "  title: 关于印发思南县2021年度城乡居民基本医疗保险征缴工作实施方案的通知": f"  title: {q(payload('doctitle'))}",
+        "  title: 关于印发思南县2021年度城乡居民基本医疗保险征缴工作实施方案的通知": (
+            f"  title: {q(payload('doctitle'))}"
+        ),
         "  number: 思府办函〔2020〕115号": f"  number: {q(payload('number'))}",
         "label: {zh: 最低生活保障家庭成员,": f"label: {{zh: {q(payload('tierlabel'))},",
-        'note_zh: "七(一)规定140元由“扶贫部门核定”，但未指明支付资金：记为“政府（文件未指明）”。"': f"note_zh: {q(payload('tiernote'))}",
-        'source_zh: "贵州：中央分担80%（国办发〔2018〕6号，西部档）；其余按10/5/5假设分担"': f"source_zh: {q(payload('splitsource'))}",
+        'note_zh: "七(一)规定140元由“扶贫部门核定”，但未指明支付资金：记为“政府（文件未指明）”。"': (
+            f"note_zh: {q(payload('tiernote'))}"
+        ),
+        'source_zh: "贵州：中央分担80%（国办发〔2018〕6号，西部档）；其余按10/5/5假设分担"': (
+            f"source_zh: {q(payload('splitsource'))}"
+        ),
     }
     for old, new in replacements.items():
         assert text.count(old) == 1, old
