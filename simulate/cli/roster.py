@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .. import labels
 from ..io.idmask import mask_ids_deep, mask_ids_in_text
 from ..results.frame_text import frame_text
 from ..rosters.bill import parse_as_of, roster_bill
@@ -55,40 +56,29 @@ def roster(args: argparse.Namespace) -> int:
 def summary_text(bill: Any, out: str, lang: str = "zh") -> str:
     """A short readable summary (masked): persons, accounting, outlay by source, files."""
     pol = bill.scenario.policy
-    zh = lang == "zh"
     j = bill.to_json()
+    counts = labels.text("roster", "summary_counts", lang).format(
+        files=len(bill.files),
+        read=bill.rows_read,
+        used=bill.rows_used,
+        rejected=bill.rows_rejected,
+        persons=j["persons"],
+        multi=j["multi_list"],
+        as_of=bill.as_of.isoformat(),
+    )
     lines = [
         f"{pol.title.get(lang)}  ({pol.document.number})",
-        (
-            f"名册 {len(bill.files)} 份；读取 {bill.rows_read} 行 = 采用 {bill.rows_used} + 剔除 "
-            f"{bill.rows_rejected}；人数 {j['persons']}，多名册 {j['multi_list']} 人；年龄按 "
-            f"{bill.as_of.isoformat()} 计算"
-            if zh
-            else f"{len(bill.files)} rosters; rows read {bill.rows_read} = used {bill.rows_used} + rejected "
-            f"{bill.rows_rejected}; persons {j['persons']}, on several rosters {j['multi_list']}; "
-            f"ages on {bill.as_of.isoformat()}"
-        ),
+        counts,
         "",
-        "按资金来源" if zh else "By funding source",
+        labels.text("summary_headings", "by_source", lang),
         frame_text(bill.by_source_frame(lang), lang),
     ]
     if bill.rows_rejected:
-        lines += ["", "剔除记录" if zh else "Rejected rows"]
+        lines += ["", labels.text("summary_headings", "rejected_rows", lang)]
         for r in j["rejected"][:20]:
-            reason = r["reason_zh"] if zh else r["reason"]
+            reason = r["reason_zh" if lang == "zh" else "reason"]  # each row carries both
             lines.append(f"  {r['file']}:{r['row']}  {r['id_masked']}  {reason}")
         if len(j["rejected"]) > 20:
-            lines.append(
-                f"  … {len(j['rejected']) - 20} 条更多，见 bill.xlsx"
-                if zh
-                else f"  … {len(j['rejected']) - 20} more in bill.xlsx"
-            )
-    lines += [
-        "",
-        (
-            f"输出：{out}（完整身份证号码仅在 payment_lists/ 中）"
-            if zh
-            else f"Written to {out} (full ID numbers only in payment_lists/)"
-        ),
-    ]
+            lines.append(labels.text("roster", "more_rejected", lang).format(n=len(j["rejected"]) - 20))
+    lines += ["", labels.text("roster", "written", lang).format(out=out)]
     return "\n".join(lines)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from .. import labels
 from ..errors import SimulateError
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
-from ..results.explain import TIMING_LABELS
 from ..results.frame_text import frame_text
 from ..results.outlay import Outlay
 from ..results.region import run_region
@@ -14,24 +14,9 @@ from ..results.run import run as run_model
 from ..vocabulary import IDENTITIES
 from .shared import load, overrides, print_json
 
-#: Section titles of the text summary (zh, en), by frame key.
-TITLES = {
-    "by_source": ("按资金来源", "By funding source"),
-    "by_tier": ("按资助档次", "By tier"),
-    "fiscal_split": ("财政补助分担", "Fiscal subsidy by government level"),
-    "targets": ("参保目标", "Participation targets"),
-    "by_village": ("按村（社区）", "By village"),
-    "targets_by_village": ("各村重点人群参保", "Group targets by village"),
-    "work_funds": ("征缴工作经费", "Collection work funds"),
-    "awards": ("表彰经费", "Awards"),
-}
-TIMING_NAMES = {
-    **TIMING_LABELS,
-    "regular": ("征缴期内", "in the period"),
-    "extended": ("延长期内", "in the extension"),
-    "late": ("逾期", "late"),
-    "newborn": ("新生儿窗口期内", "newborns in the window"),
-}
+#: Timing classes by (zh, en) name in the summary: the short names of ``run_timing`` over
+#: the ``timing`` section of labels.yaml.
+TIMING_NAMES = {**labels.pairs("timing"), **labels.pairs("run_timing")}
 
 
 def check_engine(args: argparse.Namespace) -> None:
@@ -98,29 +83,16 @@ def run(args: argparse.Namespace) -> int:
 def render_text(out: Outlay, lang: str = "zh") -> str:
     """A readable summary table of a run (zh or en)."""
     pol = out.scenario.policy
-    zh = lang == "zh"
     lines = [
         f"{pol.title.get(lang)}  ({pol.document.number})",
-        (
-            f"人数 {out.persons:,}，参保 {out.enrolled:,}"
-            if zh
-            else f"persons {out.persons:,}, enrolled {out.enrolled:,}"
-        ),
+        _cli("persons_enrolled", lang).format(persons=out.persons, enrolled=out.enrolled),
+        _timing_line(out, lang),
     ]
-    kinds = out.enrolled_by_timing()
-    refused = int(out.tally.refused.sum())
-    lines.append(
-        ("按缴费时间：" if zh else "by payment time: ")
-        + ("，" if zh else ", ").join(
-            [f"{TIMING_NAMES.get(k, (k, k))[0 if zh else 1]} {n:,}" for k, n in kinds.items()]
-            + ([f"{'不予受理' if zh else 'refused'} {refused:,}"] if refused else [])
-        )
-    )
     for key, frame in out.frames(lang).items():
         if frame is None or len(frame) == 0:
             continue
         lines.append("")
-        lines.append(TITLES[key][0 if zh else 1])
+        lines.append(labels.text("summary_headings", key, lang))
         lines.append(
             frame_text(
                 frame.drop(columns=[c for c in ("source", "tier", "village", "level", "group") if c in frame.columns]),
@@ -130,12 +102,22 @@ def render_text(out: Outlay, lang: str = "zh") -> str:
     n = len(out.scenario.assumptions())
     if n:
         lines.append("")
-        lines.append(
-            f"本情景的假设（{n}项，见 simulate assumptions）"
-            if zh
-            else f"This scenario makes {n} assumptions (see simulate assumptions)"
-        )
+        lines.append(_cli("assumptions_note", lang).format(n=n))
     return "\n".join(lines)
+
+
+def _cli(key: str, lang: str) -> str:
+    return labels.text("cli", key, lang)
+
+
+def _timing_line(out: Outlay, lang: str) -> str:
+    """Enrollments by payment time (and the refused, if any) on one line."""
+    side = 0 if lang == "zh" else 1
+    refused = int(out.tally.refused.sum())
+    parts = [f"{TIMING_NAMES.get(k, (k, k))[side]} {n:,}" for k, n in out.enrolled_by_timing().items()]
+    if refused:
+        parts.append(f"{_cli('refused', lang)} {refused:,}")
+    return _cli("by_payment_time", lang) + _cli("list_sep", lang).join(parts)
 
 
 def region(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import labels
 from ..errors import SimulateError
 from ..examples import copy_examples, example_files
 from ..io.idmask import mask_ids_in_text
@@ -35,12 +36,9 @@ def validate(args: argparse.Namespace) -> int:
             for field, why in ignored_fields(sc.policy):  # recorded but read by no command
                 print(f"{path}: {field}: warning: not used: {why}", file=sys.stderr)
         if args.assumptions:
+            line = labels.text("cli", "assumption_line", args.lang)
             for a in sc.assumptions(args.lang):
-                print(
-                    f"  假设 {a['path']}：{a['note']}"
-                    if args.lang == "zh"
-                    else f"  assumption {a['path']}: {a['note']}"
-                )
+                print(line.format(path=a["path"], note=a["note"]))
     return 2 if bad else 0
 
 
@@ -52,14 +50,17 @@ def assumptions(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"scenario": sc.id, "files": prov["files"], "overrides": prov["overrides"], "assumptions": items})
         return 0
-    zh = args.lang == "zh"
-    sep = "：" if zh else ": "
+
+    def word(key: str) -> str:
+        return labels.text("cli", key, args.lang)
+
+    sep = word("colon")
     for i, f in enumerate(prov["files"]):
-        role = ("情景文件" if i == 0 else "继承自") if zh else ("scenario file" if i == 0 else "extends")
+        role = word("scenario_file" if i == 0 else "extends")
         print(f"{role}{sep}{f['path']} (sha256 {f['sha256'][:16]}…)")
     for path, value in prov["overrides"].items():
-        print(f"{'参数调整' if zh else 'override'}{sep}{path} = {value}")
-    print(f"{'假设' if zh else 'assumptions'}{sep}{len(items)}")
+        print(f"{word('override')}{sep}{path} = {value}")
+    print(f"{word('assumptions')}{sep}{len(items)}")
     for a in items:
         print(f"  {a['path']}{sep}{a['note']}")
     return 0

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .. import labels
 from ..analysis import (
     EXTRAPOLATION_RULE,
     EXTRAPOLATION_RULE_ZH,
@@ -40,6 +41,11 @@ from ..results.frame_text import frame_text
 from ..results.outlay import ConservationError
 from ..vocabulary import SOURCE_IDS
 from .shared import load, overrides, print_json
+
+
+def _say(key: str, lang: str, **fields: Any) -> str:
+    """The line ``key`` of the ``cli`` section of labels.yaml in ``lang``, its fields filled."""
+    return labels.text("cli", key, lang).format(**fields)
 
 
 def _text(frame, lang: str = "zh") -> str:
@@ -118,24 +124,20 @@ def compare_cmd(args: argparse.Namespace) -> int:
     if args.json:
         print_json(c.to_json())
         return 0
-    zh = args.lang == "zh"
+    lang = args.lang
     b = c.baseline
-    legend = c.legend(args.lang)
-    print(
-        legend[0]
-        + (f"；人数 {b.persons:,}，参保 {b.enrolled:,}" if zh else f": persons {b.persons:,}, enrolled {b.enrolled:,}")
-    )
+    legend = c.legend(lang)
+    print(legend[0] + _say("compare_baseline", lang, persons=b.persons, enrolled=b.enrolled))
     for line, r in zip(legend[1:], c.reforms):
-        d = r.enrolled - b.enrolled
-        print(line + (f"；参保 {r.enrolled:,}（{d:+,}）" if zh else f": enrolled {r.enrolled:,} ({d:+,})"))
-    short = {name: (f"方案{i + 1}" if zh else f"reform {i + 1}") for i, name in enumerate(c.names)}
-    for title, frame in (
-        (("按资金来源", "By funding source"), c.by_source(args.lang)),
-        (("按资助档次", "By tier"), c.by_tier(args.lang)),
-        (("按村（社区）", "By village"), c.by_village(args.lang)),
+        print(line + _say("compare_reform", lang, enrolled=r.enrolled, change=r.enrolled - b.enrolled))
+    short = {name: _say("reform_n", lang, n=i + 1) for i, name in enumerate(c.names)}
+    for key, frame in (
+        ("by_source", c.by_source(lang)),
+        ("by_tier", c.by_tier(lang)),
+        ("by_village", c.by_village(lang)),
     ):
         print()
-        print(title[0 if zh else 1])
+        print(labels.text("summary_headings", key, lang))
         shown = frame.drop(columns=[k for k in ("source", "tier", "village") if k in frame.columns])
         if len(c.reforms) == 1:
             shown = shown.drop(columns=["reform"])
@@ -156,12 +158,11 @@ def sweep_table(args: argparse.Namespace) -> int:
     if args.chart:  # written aside and moved in; never over a file simulate did not write
         if not args.chart.lower().endswith(".png"):
             raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, not {args.chart!r}")
-        publish_file(
-            args.chart,
-            lambda tmp: sweep_chart(frame, tmp, lang=args.lang),
-            is_ours=png_by_simulate,
-            command="sweep-table",
-        )
+
+        def write_chart(tmp: Path) -> None:
+            sweep_chart(frame, tmp, lang=args.lang)
+
+        publish_file(args.chart, write_chart, is_ours=png_by_simulate, command="sweep-table")
     if args.json:
         print_json(
             {
@@ -173,18 +174,15 @@ def sweep_table(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    zh = args.lang == "zh"
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
     shown = frame[keep].copy()
     # the parameter column: its readable name, values as written (never shown as a percentage)
     shown[args.param] = [value_text(v) for v in shown[args.param]]
     shown = shown.rename(columns={args.param: param_label(args.param, args.lang, sc)})
-    print(
-        f"{sc.policy.title.get(args.lang)}" + ("：各资金来源支出（元）" if zh else ": outlay by funding source (yuan)")
-    )
+    print(_say("sweep_title", args.lang, title=sc.policy.title.get(args.lang)))
     print(_text(relabel(shown, args.lang), args.lang))
     if args.chart:
-        print(("图表：" if zh else "chart: ") + args.chart)
+        print(_say("chart", args.lang, path=args.chart))
     return 0
 
 
@@ -208,18 +206,21 @@ def solve_cmd(args: argparse.Namespace) -> int:
     if args.json:
         print_json(r.to_json())
         return 0
-    name = param_label(r.param, args.lang, sc)
-    src = column_label(r.source, args.lang)
-    if args.lang == "zh":
-        print(
-            f"{name} = {r.value}：{src} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
-            f"（{name} = {r.next_value} 时为 {yuan_text(r.next_outlay_fen)} 元，超出预算）"
+    if r.next_outlay_fen is None:  # solve always returns the step past the budget
+        raise RuntimeError("solve: no value past the budget")
+    print(
+        _say(
+            "solve_result",
+            args.lang,
+            name=param_label(r.param, args.lang, sc),
+            value=r.value,
+            source=column_label(r.source, args.lang),
+            outlay=yuan_text(r.outlay_fen),
+            budget=yuan_text(r.budget_fen),
+            next_value=r.next_value,
+            next_outlay=yuan_text(r.next_outlay_fen),
         )
-    else:
-        print(
-            f"{name} = {r.value}: {src} pays {yuan_text(r.outlay_fen)} yuan <= budget "
-            f"{yuan_text(r.budget_fen)} yuan (at {r.next_value} it would pay {yuan_text(r.next_outlay_fen)} yuan)"
-        )
+    )
     return 0
 
 
@@ -258,40 +259,40 @@ def montecarlo(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    zh = args.lang == "zh"
-    title = sc.policy.title.get(args.lang)
-    n = frame.attrs["size"]
+    lang = args.lang
     print(
-        f"{title}：蒙特卡洛模拟，{args.draws} 次抽样，每次 {n:,} 人（种子 {args.seed}）"
-        if zh
-        else f"{title}: Monte Carlo, {args.draws} draws of {n:,} persons (seed {args.seed})"
+        _say(
+            "montecarlo_title",
+            lang,
+            title=sc.policy.title.get(lang),
+            draws=args.draws,
+            size=frame.attrs["size"],
+            seed=args.seed,
+        )
     )
-    if used:
-        print(
-            "不确定参数（每次抽样在区间内均匀取值）："
-            if zh
-            else "Uncertain rates (each draw takes them uniformly from):"
-        )
-        for k, (lo, hi) in used.items():
-            d = defaults.get(k)
-            dflt = "" if d is None else (f"（默认 {_share_text(d)}）" if zh else f" (default {_share_text(d)})")
-            print(
-                f"  {rate_label(k, args.lang)}：{_share_text(lo)}–{_share_text(hi)}{dflt}"
-                if zh
-                else f"  {rate_label(k, args.lang)}: {_share_text(lo)}–{_share_text(hi)}{dflt}"
-            )
-    else:
-        print(
-            "不确定参数：无（各次抽样只差在抽到的人，比率均为默认值）"
-            if zh
-            else "Uncertain rates: none (draws differ only in the persons drawn; every rate at its default)"
-        )
+    _print_rates(used, defaults, lang)
     shown = frame.reset_index()
-    shown["item"] = [_item_label(k, args.lang) for k in shown["item"]]
-    units = {"yuan": ("元", "yuan"), "persons": ("人", "persons")}
-    shown["unit"] = [units.get(u, (u, u))[0 if zh else 1] for u in shown["unit"]]
-    print(_text(relabel(shown, args.lang), args.lang))
+    shown["item"] = [_item_label(k, lang) for k in shown["item"]]
+    units = {"yuan": _say("unit_yuan", lang), "persons": _say("unit_persons", lang)}
+    shown["unit"] = [units.get(u, u) for u in shown["unit"]]
+    print(_text(relabel(shown, lang), lang))
     return 0
+
+
+def _print_rates(used: dict, defaults: dict, lang: str) -> None:
+    """The uncertain rates a Monte Carlo run drew from, with their defaults, or "none"."""
+    if not used:
+        print(_say("montecarlo_no_rates", lang))
+        return
+    print(_say("montecarlo_rates", lang))
+    for k, (lo, hi) in used.items():
+        d = defaults.get(k)
+        dflt = "" if d is None else _say("montecarlo_default", lang, share=_share_text(d))
+        print(
+            _say(
+                "montecarlo_rate", lang, rate=rate_label(k, lang), lo=_share_text(lo), hi=_share_text(hi), default=dflt
+            )
+        )
 
 
 def _item_label(key: str, lang: str) -> str:
@@ -327,22 +328,14 @@ def expected(args: argparse.Namespace) -> int:
     if args.json:
         print_json(ev)
         return 0
-    zh = args.lang == "zh"
-    colon = "：" if zh else ": "
-    print(
-        f"{sc.policy.title.get(args.lang)}：期望值（不抽样）"
-        if zh
-        else f"{sc.policy.title.get(args.lang)}: expected values (no sampling)"
-    )
-    print(
-        f"人数 {ev['persons']:,.0f}，期望参保 {ev['enrolled']:,.1f}"
-        if zh
-        else f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"
-    )
+    lang = args.lang
+    colon = _say("colon", lang)
+    print(_say("expected_title", lang, title=sc.policy.title.get(lang)))
+    print(_say("expected_persons", lang, persons=ev["persons"], enrolled=ev["enrolled"]))
     for k, v in ev["by_source"].items():
-        print(f"  {column_label(k, args.lang)}{colon}{amount(v)}")
-    print(f"  {column_label('fiscal_subsidy', args.lang)}{colon}{amount(ev['fiscal_subsidy'])}")
-    print(f"（单位：元；用时 {ev['elapsed_ms']} 毫秒）" if zh else f"(yuan; {ev['elapsed_ms']} ms)")
+        print(f"  {column_label(k, lang)}{colon}{amount(v)}")
+    print(f"  {column_label('fiscal_subsidy', lang)}{colon}{amount(ev['fiscal_subsidy'])}")
+    print(_say("expected_footer", lang, ms=ev["elapsed_ms"]))
     return 0
 
 
@@ -379,25 +372,15 @@ def multiyear(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    zh = args.lang == "zh"
+    lang = args.lang
     keep = [c for c in frame.columns if not (frame[c].dtype.kind == "f" and (frame[c] == 0).all())]
     shown = frame[keep].copy()
     shown["year"] = shown["year"].astype(str)
-    how = (
-        ("期望值（不抽样）" if zh else "expected values (no sampling)")
-        if args.method == "expected"
-        else ("模拟" if zh else "simulated")
-    )
-    print(
-        f"{sc.policy.title.get(args.lang)}：今后 {args.years} 年各资金来源支出（元，{how}）"
-        if zh
-        else f"{sc.policy.title.get(args.lang)}: outlay by funding source over {args.years} years (yuan, {how})"
-    )
-    print(_text(relabel(shown, args.lang), args.lang))
+    how = _say("method_expected" if args.method == "expected" else "method_simulated", lang)
+    print(_say("multiyear_title", lang, title=sc.policy.title.get(lang), years=args.years, how=how))
+    print(_text(relabel(shown, lang), lang))
     if frame["extrapolated"].any():
-        print(
-            "注：" + EXTRAPOLATION_RULE_ZH
-            if zh
-            else "Note: extrapolated standards are an assumption: " + EXTRAPOLATION_RULE
-        )
+        # the rule's own wording lives with it in simulate.analysis, in both languages
+        rule = EXTRAPOLATION_RULE_ZH if lang == "zh" else EXTRAPOLATION_RULE
+        print(_say("extrapolated_note", lang, rule=rule))
     return 0

@@ -10,16 +10,17 @@ from typing import Any
 
 import pandas as pd
 
+from .. import labels
 from ..io.idmask import mask_ids_in_text
 from ..money import yuan_text
 from ..report import excel
 from ..report.publish import publishing
 from ..results.outlay import col
-from ..vocabulary import label
-from .bill_tables import README_NAME, bill_column, masked_frame, nonempty
+from ..vocabulary import Lang, label
+from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, nonempty
 
 
-def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
+def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: Lang = "zh") -> Path:
     """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt.
 
     Published through :mod:`simulate.report.publish`: built beside ``out_dir`` and moved into
@@ -32,23 +33,8 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: str = "zh") -> 
     return Path(out_dir)
 
 
-def _write_into(bill: Any, folder: Path, lang: str) -> None:
-    zh = lang == "zh"
-    names = (
-        ("汇总", "按档次", "按村", "多重身份", "剔除记录", "重复记录", "姓名不一致", "名册统计", "人员明细")
-        if zh
-        else (
-            "by source",
-            "by tier",
-            "by village",
-            "several identities",
-            "rejected",
-            "duplicates",
-            "name conflicts",
-            "rosters",
-            "persons",
-        )
-    )
+def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
+    names = [labels.text("bill_sheets", key, lang) for key in labels.pairs("bill_sheets")]
     frames = (
         bill.by_source_frame(lang),
         bill.by_tier_frame(lang),
@@ -81,18 +67,18 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
             [
                 {
                     bill_column("seq", lang): None,
-                    bill_column("name", lang): "合计" if zh else "total",
+                    bill_column("name", lang): bill_word("total", lang),
                     bill_column("amount", lang): frame[bill_column("amount", lang)].sum(),
                 }
             ]
         )
-        title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
+        title = bill_word("payment_list_title", lang).format(source=label(s, lang))
         path = pay_dir / f"{s}.xlsx"
         excel.write_workbook(
             path,
             {
                 title[:31]: pd.concat([frame, total], ignore_index=True),
-                ("说明" if zh else "about"): masked_frame(_about_frame(bill, s, frame, lang)),
+                bill_word("about_sheet", lang): masked_frame(_about_frame(bill, s, frame, lang)),
             },
             money_columns={bill_column("amount", lang), bill_column("individual", lang)},
             count_columns={bill_column("seq", lang)},
@@ -103,24 +89,21 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
 
 
-def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
     pol = bill.scenario.policy
-    zh = lang == "zh"
     items = [
-        ("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
-        ("资金来源" if zh else "funding source", label(source, lang)),
-        ("人数" if zh else "persons", str(len(frame))),
-        ("合计（元）" if zh else "total (yuan)", yuan_text(int(bill.persons[f"{source}_fen"].sum()))),
-        ("年龄计算日" if zh else "ages on", bill.as_of.isoformat()),
-        ("名册" if zh else "rosters", "、".join(bill.files)),
-        (
-            "注意" if zh else "note",
-            "本表含完整身份证号码，仅供代缴经办使用，勿外传。"
-            if zh
-            else "This sheet holds full ID numbers: for the paying office only, do not pass on.",
-        ),
+        ("about_scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
+        ("about_source", label(source, lang)),
+        ("about_persons", str(len(frame))),
+        ("about_total", yuan_text(int(bill.persons[f"{source}_fen"].sum()))),
+        ("about_as_of", bill.as_of.isoformat()),
+        ("about_rosters", "、".join(bill.files)),
+        ("about_note", bill_word("about_full_ids", lang)),
     ]
-    return pd.DataFrame(items, columns=["项目" if zh else "item", "内容" if zh else "value"])
+    return pd.DataFrame(
+        [(bill_word(key, lang), value) for key, value in items],
+        columns=[bill_word("about_item", lang), bill_word("about_value", lang)],
+    )
 
 
 def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:

@@ -13,12 +13,15 @@ from ..io.idmask import mask_ids_in_text
 
 README_NAME = "README.txt"
 
-_T = labels.pairs("bill")  # column labels of the bill's own tables (labels.yaml)
-
 
 def bill_column(key: str, lang: str) -> str:
-    """The label of a bill column ``key`` in ``lang``."""
-    return _T[key][0 if lang == "zh" else 1]
+    """The label of a bill column ``key`` (``bill`` section of labels.yaml) in ``lang``."""
+    return labels.text("bill", key, lang)
+
+
+def bill_word(key: str, lang: str) -> str:
+    """A word or sentence of the bill (``roster`` section of labels.yaml) in ``lang``."""
+    return labels.text("roster", key, lang)
 
 
 def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -47,5 +50,5 @@ def masked_cell(value: Any) -> Any:
 
 def nonempty(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     if len(frame.columns) == 0:
-        return pd.DataFrame({("说明" if lang == "zh" else "note"): ["无" if lang == "zh" else "none"]})
+        return pd.DataFrame({bill_word("note_column", lang): [bill_word("none", lang)]})
     return frame

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from .. import labels
+
 #: Separators between several words in one category cell (after NFKC normalisation,
 #: so full-width ，；／ are covered too).
 WORD_SPLIT = re.compile(r"[、,，;；/|\s]+")
@@ -208,3 +210,13 @@ def frame(records: list[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame
         else:
             frame[col] = frame[col].astype(object)
     return frame
+
+
+def reason_text(key: str, lang: str, **fields: Any) -> str:
+    """A rejection reason ``key`` (labels.yaml ``roster_reasons``) in ``lang``, its fields filled."""
+    return labels.text("roster_reasons", key, lang).format(**fields)
+
+
+def reason(key: str, **fields: Any) -> tuple[str, str]:
+    """A rejection reason as (English, 简体中文), both filled with the same ``fields``."""
+    return reason_text(key, "en", **fields), reason_text(key, "zh", **fields)
