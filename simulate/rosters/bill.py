@@ -59,10 +59,10 @@ from ..policy import Scenario, load_scenario
 from ..policy.rules import HUKOU_CODE, Person
 from ..results.outlay import Outlay, col
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import SOURCE_IDS, Lang, label
 from .bill_folder import write_bill
-from .bill_tables import README_NAME, bill_column, masked_frame
-from .mapping import RosterError, RosterMapping
+from .bill_tables import README_NAME, bill_column, bill_word, masked_frame
+from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
 from .roster import read_roster
 
@@ -274,11 +274,11 @@ class RosterBill:
         return out
 
     @_masking
-    def multi_identity_frame(self, lang: str = "zh") -> pd.DataFrame:
+    def multi_identity_frame(self, lang: Lang = "zh") -> pd.DataFrame:
         """People on several lists or qualifying for several tiers: tiers considered, tier got
         (one subsidy under the scenario's rule, never two). Masked."""
         rows = []
-        unit = "（元）" if lang == "zh" else " (yuan)"
+        unit = bill_word("yuan_suffix", lang)
         for r in self._multi_records(lang):
             row = {
                 bill_column("id_masked", lang): r["id_masked"],
@@ -296,7 +296,7 @@ class RosterBill:
             }
             for s in SOURCE_IDS[1:]:
                 row[label(s, lang) + unit] = float(r["pays"].get(s, 0))
-            row[bill_column("tie", lang)] = ("是" if lang == "zh" else "yes") if r["tie"] else ""
+            row[bill_column("tie", lang)] = bill_word("yes_word", lang) if r["tie"] else ""
             rows.append(row)
         frame = pd.DataFrame(rows)
         for s in SOURCE_IDS[1:]:  # keep only the sources that pay someone here
@@ -317,7 +317,7 @@ class RosterBill:
     def name_conflicts_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["group", "id_masked", "name", "kept", "used", "file", "sheet", "row"]
         frame = self.merge.name_conflicts[cols].copy()
-        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        yes, no = bill_word("yes_word", lang), bill_word("no_word", lang)
         for c in ("kept", "used"):
             frame[c] = [yes if v else no for v in frame[c]]
         return frame.rename(columns={k: bill_column(k, lang) for k in cols})
@@ -326,13 +326,13 @@ class RosterBill:
     def by_file_frame(self, lang: str = "zh") -> pd.DataFrame:
         cols = ["file", "rows_read", "rows_used", "rows_rejected", "duplicates", "skipped_blank"]
         frame = self.merge.by_file[cols].copy()
-        total = {"file": "合计" if lang == "zh" else "total"}
+        total: dict[str, Any] = {"file": bill_word("total", lang)}
         total.update({c: int(frame[c].sum()) for c in cols[1:]})
         frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
         return frame.rename(columns={k: bill_column(k, lang) for k in cols})
 
     @_masking
-    def persons_frame(self, lang: str = "zh") -> pd.DataFrame:
+    def persons_frame(self, lang: Lang = "zh") -> pd.DataFrame:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
@@ -342,9 +342,7 @@ class RosterBill:
                 bill_column("name", lang): p["name"],
                 bill_column("village", lang): p["village_label"],
                 bill_column("age", lang): p["age"].astype(int),
-                bill_column("sex", lang): [
-                    ({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]
-                ],
+                bill_column("sex", lang): [bill_word(f"sex_{s}", lang) for s in p["sex"]],
                 bill_column("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
                 bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
                 bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
@@ -355,7 +353,7 @@ class RosterBill:
         )
         for s in SOURCE_IDS:
             if (p[f"{s}_fen"] > 0).any() or s == "individual":
-                frame[label(s, lang) + ("（元）" if lang == "zh" else " (yuan)")] = p[f"{s}_fen"].astype(int) / 100
+                frame[label(s, lang) + bill_word("yuan_suffix", lang)] = p[f"{s}_fen"].astype(int) / 100
         return frame
 
     # ------------------------------------------------------------------ payment lists (full IDs)
@@ -384,14 +382,14 @@ class RosterBill:
 
     # ------------------------------------------------------------------ writing
 
-    def write(self, out_dir: str | os.PathLike[str], lang: str = "zh") -> Path:
+    def write(self, out_dir: str | os.PathLike[str], lang: Lang = "zh") -> Path:
         """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
         return write_bill(self, out_dir, lang)
 
 
 def _general(lang: str) -> str:
-    return "普通群体（无资助）" if lang == "zh" else "general population (no subsidy)"
+    return bill_word("general", lang)
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,8 +413,8 @@ def _build_villages(labels: list[str], known: Villages | None) -> tuple[Villages
     """Villages in order of first appearance on the rosters, mapped to the scenario's when named alike."""
     lookup: dict[str, int] = {}
     if known is not None:
-        for i, (vid, zh, en) in enumerate(zip(known.ids, known.zh, known.en)):
-            for key in (vid, zh, en):
+        for i, (vid, kzh, ken) in enumerate(zip(known.ids, known.zh, known.en)):
+            for key in (vid, kzh, ken):
                 lookup.setdefault(key, i)
                 lookup.setdefault(_village_key(key), i)
     order: dict[str, int] = {}
@@ -464,15 +462,12 @@ def roster_bill(
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
-    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(os.fspath(scenario))
     if not files:
         raise SimulateError("roster", "no roster files given")
     if as_of is None:
         as_of = default_as_of(sc)
-    if mapping is None:
-        mapping = RosterMapping.default()
-    elif not isinstance(mapping, RosterMapping):
-        mapping = RosterMapping.from_yaml(mapping)
+    mapping = as_mapping(mapping)
     names = [Path(f).name for f in files]
     labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name) for f in files]
     reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
@@ -484,8 +479,24 @@ def roster_bill(
             ", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill may have at most {MAX_VILLAGES:,}"
         )
     villages, vindex = _build_villages(vlabels, _scenario_villages(sc))
+    pop = _roster_population(persons, villages, vindex, merged.rows_read)
+    # the rosters are the people the departments pay for: no behavioural response thins them
+    if sc.policy.behaviour.model != "none":
+        sc = sc.with_overrides({"behaviour.model": "none"})
+    outlay = run(sc, pop)
+    outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected, "population": "rosters"})
+    outlay.meta.pop("seed", None)
+    _add_payments(persons, sc, pop, outlay)
+    persons["village_index"] = vindex.astype(np.int64)
+    persons["village_label"] = [villages.zh[i] for i in vindex]
+    return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
+
+
+def _roster_population(persons: pd.DataFrame, villages: Villages, vindex: np.ndarray, rows_read: int) -> Population:
+    """The merged persons as a population for the cost engine: everyone enrolled in the
+    collection period, each their own household."""
     n = len(persons)
-    pop = Population(
+    return Population(
         identities=persons["identity_mask"].to_numpy(np.uint32) if n else np.zeros(0, np.uint32),
         age=persons["age"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
         sex=np.array([1 if s == "M" else 0 for s in persons["sex"]], np.uint8),
@@ -496,29 +507,24 @@ def roster_bill(
         timing=np.zeros(n, np.uint8),
         villages=villages,
         person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
-        rows_read=merged.rows_read,
+        rows_read=rows_read,
         # 户籍 type as the population reader codes it, so `hukou:` rules restrict the bill
         hukou=np.array([HUKOU_CODE[h] for h in persons["hukou"]], np.uint8),
     )
-    # the rosters are the people the departments pay for: no behavioural response thins them
-    if sc.policy.behaviour.model != "none":
-        sc = sc.with_overrides({"behaviour.model": "none"})
-    outlay = run(sc, pop)
-    outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected, "population": "rosters"})
-    outlay.meta.pop("seed", None)
+
+
+def _add_payments(persons: pd.DataFrame, sc: Scenario, pop: Population, outlay: Outlay) -> None:
+    """Each person's tier and fen by source (columns added to ``persons``), checked to add up
+    to the engine's outlay to the fen."""
     results = person_results(sc, pop)
     persons["tier"] = results["tier"].to_numpy()
     for s in SOURCE_IDS:
         persons[f"{s}_fen"] = results[f"{s}_fen"].to_numpy(np.int64)
     persons["fiscal_subsidy_fen"] = results["fiscal_subsidy_fen"].to_numpy(np.int64)
-    persons["village_index"] = vindex.astype(np.int64)
-    persons["village_label"] = [villages.zh[i] for i in vindex]
-    # the per-person results must add up to the engine's tally, to the fen
     totals = {s: int(persons[f"{s}_fen"].sum()) for s in SOURCE_IDS}
     engine = dict(zip(SOURCE_IDS, (int(x) for x in outlay.source_fen())))
     if totals != engine:
         raise RuntimeError("roster bill: per-person payments do not add up to the engine's outlay")
-    return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
 
 
 def parse_as_of(text: str) -> datetime.date:

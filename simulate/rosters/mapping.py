@@ -169,6 +169,15 @@ class RosterMapping:
 _DEFAULT_CACHE: list[RosterMapping] = []
 
 
+def as_mapping(mapping: RosterMapping | str | os.PathLike[str] | None) -> RosterMapping:
+    """A mapping as given, read from its YAML path, or the default one for None."""
+    if mapping is None:
+        return default_mapping()
+    if not isinstance(mapping, RosterMapping):
+        return RosterMapping.from_yaml(mapping)
+    return mapping
+
+
 def default_mapping() -> RosterMapping:
     """The default mapping, loaded once from the package."""
     if not _DEFAULT_CACHE:

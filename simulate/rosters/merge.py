@@ -22,6 +22,7 @@ from .cells import (
     REJECTED_COLUMNS,
     frame,
     most_severe,
+    reason_text,
 )
 from .mapping import RosterError
 from .roster import RosterRead
@@ -66,6 +67,52 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     """Merge roster reads by ID number, detecting duplicates, name conflicts and people on
     several lists (see :class:`RosterMerge`). A file given twice raises RosterError."""
     reads = list(reads)
+    _refuse_repeated_files(reads)
+    m = _Merging()
+    for index, read in enumerate(reads):
+        _merge_read(m, index, read)
+
+    # 户籍 types that disagree (rural on one roster, urban on another) cannot both be right
+    # and decide a tier: the person is left out, every used row rejected with the places
+    conflict_rejected = _hukou_conflicts(m.persons, m.occurrences, m.by_file)
+    m.used_rows -= len(conflict_rejected)
+
+    person_records, multi_records = _person_records(m.persons, reads)
+    conflict_records = _name_conflicts(m.occurrences, m.persons)
+    all_rejected = _all_rejected(reads, m.duplicates, conflict_rejected)
+
+    rows_read = sum(read.rows_read for read in reads)
+    rows_rejected = len(all_rejected)
+    rows_used = rows_read - rows_rejected
+    if rows_used != m.used_rows or m.used_rows < len(m.persons):
+        raise RuntimeError(f"roster accounting broken: read {rows_read}, used {m.used_rows}, rejected {rows_rejected}")
+    return RosterMerge(
+        persons=frame(person_records, PERSON_COLUMNS),
+        rejected=frame(all_rejected, REJECTED_COLUMNS),
+        duplicates=frame(m.duplicates, DUPLICATE_COLUMNS),
+        name_conflicts=frame(conflict_records, NAME_CONFLICT_COLUMNS),
+        multi_list=frame(multi_records, MULTI_LIST_COLUMNS),
+        by_file=frame(m.by_file, BY_FILE_COLUMNS),
+        rows_read=rows_read,
+        rows_used=rows_used,
+        rows_rejected=rows_rejected,
+    )
+
+
+@dataclass
+class _Merging:
+    """What :func:`merge_rosters` gathers file by file: persons by ID number (full numbers),
+    every occurrence of each ID, the duplicate rows, the per-file accounting, rows used."""
+
+    persons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    occurrences: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    by_file: list[dict[str, Any]] = field(default_factory=list)
+    used_rows: int = 0
+
+
+def _refuse_repeated_files(reads: list[RosterRead]) -> None:
+    """One file given twice would make everyone on it a person on two lists."""
     seen_paths: dict[Path, str] = {}
     for read in reads:
         resolved = read.path.resolve()
@@ -75,92 +122,104 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
             )
         seen_paths[resolved] = read.file
 
-    persons: dict[str, dict[str, Any]] = {}
-    occurrences: dict[str, list[dict[str, Any]]] = {}
-    duplicates: list[dict[str, Any]] = []
-    by_file: list[dict[str, Any]] = []
-    used_rows = 0
-    for index, read in enumerate(reads):
-        multi_sheet = len(read.sheets) > 1
-        first: dict[str, dict[str, Any]] = {}
-        n_dup = 0
-        for rec in read.rows.to_dict("records"):
-            key = rec["id_number"]
-            where = _where(read.file, rec["sheet"], rec["row"], multi_sheet)
-            kept = first.get(key)
-            occurrences.setdefault(key, []).append(
-                {
-                    "name": rec["name"],
-                    "file": read.file,
-                    "sheet": rec["sheet"],
-                    "row": rec["row"],
-                    "used": kept is None,
-                    "hukou": rec["hukou"],
-                    "where": where,
-                    "list": index,
-                }
-            )
-            if kept is not None:
-                n_dup += 1
-                reason, reason_zh = _duplicate_reason(kept, rec, multi_sheet)
-                duplicates.append(
-                    {
-                        "file": read.file,
-                        "sheet": rec["sheet"],
-                        "row": rec["row"],
-                        "id_masked": mask_id(key),
-                        "name": mask_ids_in_text(rec["name"]),
-                        "first_row": kept["row"],
-                        "reason": reason,
-                        "reason_zh": reason_zh,
-                    }
-                )
-                continue
-            first[key] = rec
-            used_rows += 1
-            person = persons.get(key)
-            if person is None:
-                persons[key] = {
-                    "id_number": key,
-                    "name": rec["name"],
-                    "village": rec["village"],
-                    "town": rec["town"],
-                    "identities": set(rec["identities"]),
-                    "disability_grade": rec["disability_grade"],
-                    "age": rec["age"],
-                    "sex": rec["sex"],
-                    "birth_date": rec["birth_date"],
-                    "id_converted": rec["id_converted"],
-                    "sources": [where],
-                    "lists": [index],
-                    "hukou": rec["hukou"],
-                }
-                continue
-            person["identities"].update(rec["identities"])
-            person["disability_grade"] = most_severe(person["disability_grade"], rec["disability_grade"])
-            person["village"] = person["village"] or rec["village"]
-            person["town"] = person["town"] or rec["town"]
-            person["id_converted"] = person["id_converted"] or rec["id_converted"]
-            person["hukou"] = person["hukou"] or rec["hukou"]  # recorded beats empty
-            person["sources"].append(where)
-            if index not in person["lists"]:
-                person["lists"].append(index)
-        by_file.append(
+
+def _merge_read(m: _Merging, index: int, read: RosterRead) -> None:
+    """Merge the accepted rows of roster number ``index``: a repeated ID in the same roster
+    is a duplicate (rejected), anything else adds to or updates its person."""
+    multi_sheet = len(read.sheets) > 1
+    first: dict[str, dict[str, Any]] = {}
+    n_dup = 0
+    for rec in read.rows.to_dict("records"):
+        key = rec["id_number"]
+        where = _where(read.file, rec["sheet"], rec["row"], multi_sheet)
+        kept = first.get(key)
+        m.occurrences.setdefault(key, []).append(
             {
+                "name": rec["name"],
                 "file": read.file,
-                "rows_read": read.rows_read,
-                "rows_used": len(read.rows) - n_dup,
-                "rows_rejected": len(read.rejected) + n_dup,
-                "duplicates": n_dup,
-                "skipped_blank": read.skipped_blank,
+                "sheet": rec["sheet"],
+                "row": rec["row"],
+                "used": kept is None,
+                "hukou": rec["hukou"],
+                "where": where,
+                "list": index,
             }
         )
+        if kept is not None:
+            n_dup += 1
+            m.duplicates.append(_duplicate_record(read.file, key, kept, rec, multi_sheet))
+            continue
+        first[key] = rec
+        m.used_rows += 1
+        _add_to_person(m.persons, key, rec, where, index)
+    m.by_file.append(
+        {
+            "file": read.file,
+            "rows_read": read.rows_read,
+            "rows_used": len(read.rows) - n_dup,
+            "rows_rejected": len(read.rejected) + n_dup,
+            "duplicates": n_dup,
+            "skipped_blank": read.skipped_blank,
+        }
+    )
 
-    # 户籍 types that disagree (rural on one roster, urban on another) cannot both be right
-    # and decide a tier: the person is left out, every used row rejected with the places
-    conflict_rejected = _hukou_conflicts(persons, occurrences, by_file)
-    used_rows -= len(conflict_rejected)
 
+def _duplicate_record(
+    file: str, key: str, kept: Mapping[str, Any], rec: Mapping[str, Any], multi_sheet: bool
+) -> dict[str, Any]:
+    """A duplicate row (masked), with the row it repeats and why it is not used."""
+    reason, reason_zh = _duplicate_reason(kept, rec, multi_sheet)
+    return {
+        "file": file,
+        "sheet": rec["sheet"],
+        "row": rec["row"],
+        "id_masked": mask_id(key),
+        "name": mask_ids_in_text(rec["name"]),
+        "first_row": kept["row"],
+        "reason": reason,
+        "reason_zh": reason_zh,
+    }
+
+
+def _add_to_person(
+    persons: dict[str, dict[str, Any]], key: str, rec: Mapping[str, Any], where: str, index: int
+) -> None:
+    """A first row makes the person; a later one adds identities, the most severe grade and
+    the places and 户籍 type still missing."""
+    person = persons.get(key)
+    if person is None:
+        persons[key] = {
+            "id_number": key,
+            "name": rec["name"],
+            "village": rec["village"],
+            "town": rec["town"],
+            "identities": set(rec["identities"]),
+            "disability_grade": rec["disability_grade"],
+            "age": rec["age"],
+            "sex": rec["sex"],
+            "birth_date": rec["birth_date"],
+            "id_converted": rec["id_converted"],
+            "sources": [where],
+            "lists": [index],
+            "hukou": rec["hukou"],
+        }
+        return
+    person["identities"].update(rec["identities"])
+    person["disability_grade"] = most_severe(person["disability_grade"], rec["disability_grade"])
+    person["village"] = person["village"] or rec["village"]
+    person["town"] = person["town"] or rec["town"]
+    person["id_converted"] = person["id_converted"] or rec["id_converted"]
+    person["hukou"] = person["hukou"] or rec["hukou"]  # recorded beats empty
+    person["sources"].append(where)
+    if index not in person["lists"]:
+        person["lists"].append(index)
+
+
+def _person_records(
+    persons: Mapping[str, Mapping[str, Any]], reads: list[RosterRead]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One record per person (identities in vocabulary order, lists by file name), and the
+    masked records of the people on more than one roster."""
     person_records = []
     multi_records = []
     for person in persons.values():
@@ -188,7 +247,13 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
                     "sources": tuple(person["sources"]),
                 }
             )
+    return person_records, multi_records
 
+
+def _name_conflicts(
+    occurrences: Mapping[str, list[dict[str, Any]]], persons: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every occurrence of an ID seen under different names (masked), numbered by group."""
     conflict_records = []
     group = 0
     for key, occ in occurrences.items():
@@ -210,30 +275,19 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
                     "row": o["row"],
                 }
             )
+    return conflict_records
 
+
+def _all_rejected(
+    reads: list[RosterRead], duplicates: list[dict[str, Any]], conflict_rejected: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows rejected on reading, duplicates and 户籍 conflicts, in roster, sheet, row order."""
     dup_as_rejected = [{k: d[k] for k in REJECTED_COLUMNS} for d in duplicates]
     read_rejected = [rec for read in reads for rec in read.rejected.to_dict("records")]
     order = {read.file: i for i, read in enumerate(reads)}
-    all_rejected = sorted(
+    return sorted(
         read_rejected + dup_as_rejected + conflict_rejected,
         key=lambda r: (order.get(r["file"], 0), str(r["sheet"]), r["row"]),
-    )
-
-    rows_read = sum(read.rows_read for read in reads)
-    rows_rejected = len(all_rejected)
-    rows_used = rows_read - rows_rejected
-    if rows_used != used_rows or used_rows < len(persons):
-        raise RuntimeError(f"roster accounting broken: read {rows_read}, used {used_rows}, rejected {rows_rejected}")
-    return RosterMerge(
-        persons=frame(person_records, PERSON_COLUMNS),
-        rejected=frame(all_rejected, REJECTED_COLUMNS),
-        duplicates=frame(duplicates, DUPLICATE_COLUMNS),
-        name_conflicts=frame(conflict_records, NAME_CONFLICT_COLUMNS),
-        multi_list=frame(multi_records, MULTI_LIST_COLUMNS),
-        by_file=frame(by_file, BY_FILE_COLUMNS),
-        rows_read=rows_read,
-        rows_used=rows_used,
-        rows_rejected=rows_rejected,
     )
 
 
@@ -249,9 +303,7 @@ def _hukou_conflicts(
         if len(types) < 2:
             continue
         del persons[key]
-        seen = "; ".join(f"{o['hukou']} on {o['where']}" for o in used if o["hukou"])
-        zh = {"rural": "农村", "urban": "城镇"}
-        seen_zh = "；".join(f"{o['where']} 为{zh[o['hukou']]}" for o in used if o["hukou"])
+        reason_en, reason_zh = (_hukou_conflict_reason(used, lang) for lang in ("en", "zh"))
         for o in used:
             out.append(
                 {
@@ -260,8 +312,8 @@ def _hukou_conflicts(
                     "row": o["row"],
                     "id_masked": mask_id(key),
                     "name": mask_ids_in_text(o["name"]),
-                    "reason": mask_ids_in_text(f"conflicting 户籍 type across rosters: {seen}"),
-                    "reason_zh": mask_ids_in_text(f"各花名册户籍性质不一致：{seen_zh}"),
+                    "reason": mask_ids_in_text(reason_en),
+                    "reason_zh": mask_ids_in_text(reason_zh),
                 }
             )
             by_file[o["list"]]["rows_used"] -= 1
@@ -274,23 +326,33 @@ def _where(file: str, sheet: str, row: int, multi_sheet: bool) -> str:
     return f"{file}[{sheet}]:{row}" if multi_sheet and sheet else f"{file}:{row}"
 
 
+def _hukou_conflict_reason(used: list[dict[str, Any]], lang: str) -> str:
+    """Which roster row says which 户籍 type, for a person whose rows disagree."""
+    seen = reason_text("reason_sep", lang).join(
+        reason_text("hukou_seen", lang, where=o["where"], hukou=reason_text(o["hukou"], lang))
+        for o in used
+        if o["hukou"]
+    )
+    return reason_text("hukou_conflict", lang, seen=seen)
+
+
 def _duplicate_reason(kept: Mapping[str, Any], rec: Mapping[str, Any], multi_sheet: bool) -> tuple[str, str]:
     """'duplicate of row N' (English, 简体中文), saying what of the later row is lost when it
-    differs."""
+    differs (identities by id in English, by name in Chinese)."""
     other_sheet = multi_sheet and kept["sheet"] != rec["sheet"]
-    place = f"row {kept['row']}" + (f" (sheet {kept['sheet']!r})" if other_sheet else "")
-    place_zh = (f"工作表 {kept['sheet']!r} " if other_sheet else "") + f"第{kept['row']}行"
+    place_key = "row_on_sheet" if other_sheet else "row"
     lost_ids = [i for i in rec["identities"] if i not in kept["identities"]]
-    lost, lost_zh = list(lost_ids), [label(i, "zh") for i in lost_ids]
+    lost = {"en": list(lost_ids), "zh": [label(i, "zh") for i in lost_ids]}
     if rec["disability_grade"] and rec["disability_grade"] != kept["disability_grade"]:
-        lost.append(f"disability grade {rec['disability_grade']}")
-        lost_zh.append(f"{rec['disability_grade']}级残疾")
-    reason, reason_zh = f"duplicate of {place}", f"与{place_zh}重复"
-    if rec["name"] != kept["name"]:
-        name = mask_ids_in_text(rec["name"])
-        reason += f"; different name {name!r}"
-        reason_zh += f"；姓名不同 {name!r}"
-    if lost:
-        reason += f"; not used from this row: {', '.join(lost)}"
-        reason_zh += f"；本行未采用：{'、'.join(lost_zh)}"
-    return reason, reason_zh
+        for lang, words in lost.items():
+            words.append(reason_text("grade_lost", lang, grade=rec["disability_grade"]))
+    texts = []
+    for lang, words in lost.items():
+        place = reason_text(place_key, lang, row=kept["row"], sheet=kept["sheet"])
+        text = reason_text("duplicate", lang, place=place)
+        if rec["name"] != kept["name"]:
+            text += reason_text("different_name", lang, name=mask_ids_in_text(rec["name"]))
+        if words:
+            text += reason_text("not_used", lang, lost=reason_text("word_sep", lang).join(words))
+        texts.append(text)
+    return texts[0], texts[1]

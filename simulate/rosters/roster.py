@@ -36,15 +36,17 @@ Reading (:func:`read_roster`):
 * every other row is either accepted (``RosterRead.rows``) or rejected with its file, row
   number (as the user sees it in Excel or a text editor) and all of its reasons
   (``RosterRead.rejected``): invalid ID number, empty name, unknown category word,
-  unreadable disability grade, unknown 户籍 type (cells.HUKOU_WORDS), no identity at all. Each reason is given in English
-  (``reason``) and in 简体中文 (``reason_zh``, used by the zh outputs);
+  unreadable disability grade, unknown 户籍 type (cells.HUKOU_WORDS), no identity at all.
+  Each reason is given in English (``reason``) and in 简体中文 (``reason_zh``, used by the zh
+  outputs);
 * a problem with the whole file raises :class:`RosterError` with one line ``FILE: reason``.
 
 Merging (:func:`merge_rosters`): one person per valid ID with the union of identities and
 the most severe disability grade; a recorded 户籍 type beats an empty one, and rural against
-urban rejects every used row of that person (no tier is guessed). A second row with the same ID *in the same roster* is a
-duplicate: the first row is kept and the later one is **rejected** ("duplicate of row N"),
-so the accounting identity ``rows_read == rows_used + rows_rejected`` holds exactly, where
+urban rejects every used row of that person (no tier is guessed). A second row with the same
+ID *in the same roster* is a duplicate: the first row is kept and the later one is
+**rejected** ("duplicate of row N"), so the accounting identity
+``rows_read == rows_used + rows_rejected`` holds exactly, where
 ``rows_used`` counts the rows that contributed to ``persons``. The same ID in different
 rosters is the normal case of a person on several lists (``multi_list``).
 
@@ -85,6 +87,8 @@ from .cells import (
     norm,
     parse_grade,
     parse_hukou,
+    reason,
+    reason_text,
 )
 from .mapping import (
     CLAIM_ORDER,
@@ -92,7 +96,7 @@ from .mapping import (
     HEADER_SEARCH_ROWS,
     RosterError,
     RosterMapping,
-    default_mapping,
+    as_mapping,
 )
 
 
@@ -146,28 +150,10 @@ def read_roster(
     """
     path = Path(path)
     file = mask_ids_in_text(label or path.name)  # a file name shown anywhere holds no full ID
-    if mapping is None:
-        mapping = default_mapping()
-    elif not isinstance(mapping, RosterMapping):
-        mapping = RosterMapping.from_yaml(mapping)
+    mapping = as_mapping(mapping)
     if isinstance(as_of, datetime.datetime):
         as_of = as_of.date()
-    if not path.exists():
-        raise RosterError(file, "file not found")
-    with safeio.open_regular(path, file, RosterError) as fh:  # no FIFO, device or directory
-        head = fh.read(8)
-
-    suffix = path.suffix.lower()
-    encoding: str | None = None
-    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")) or suffix in (".xls", ".xlsx", ".xlsm"):
-        # safeio names .xls, password-protected, HTML-as-.xls and damaged files apart
-        tables = _xlsx_tables(path, file, mapping.sheet)
-    elif suffix in (".csv", ".txt", ".tsv", ""):
-        encoding, table = _csv_table(path, file)
-        tables = [table]
-    else:
-        raise RosterError(file, f"unsupported file type {suffix!r} (use .xlsx or .csv)")
-
+    encoding, tables = _open_tables(path, file, mapping)
     rows: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -187,18 +173,7 @@ def read_roster(
             f"{where}: header on row {table.records[start][0]}; "
             + ", ".join(f"{header_texts[f]} -> {f}" for f in FIELDS if f in colmap)
         )
-        if (
-            "category" not in colmap
-            and "disability_grade" not in colmap
-            and not mapping.default_identity
-            and not mapping.allow_no_identity
-        ):
-            raise RosterError(
-                file,
-                f"{where} has no category column "
-                f"({', '.join(mapping.aliases('category')[:4])}, ...) and the "
-                "mapping gives no default_identity: nobody's identity can be told",
-            )
+        _check_identity_column(colmap, mapping, file, where)
         b, h = _read_table(table, start, colmap, mapping, file, as_of, rows, rejected)
         blank += b
         headers += h
@@ -217,6 +192,40 @@ def read_roster(
         skipped_headers=headers,
         notes=tuple(mask_ids_in_text(n) for n in notes),
     )
+
+
+def _open_tables(path: Path, file: str, mapping: RosterMapping) -> tuple[str | None, list[_Table]]:
+    """The raw tables of a roster, by what the file holds (its first bytes) or its suffix,
+    and the text encoding of a CSV (None for a workbook)."""
+    if not path.exists():
+        raise RosterError(file, "file not found")
+    with safeio.open_regular(path, file, RosterError) as fh:  # no FIFO, device or directory
+        head = fh.read(8)
+    suffix = path.suffix.lower()
+    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")) or suffix in (".xls", ".xlsx", ".xlsm"):
+        # safeio names .xls, password-protected, HTML-as-.xls and damaged files apart
+        return None, _xlsx_tables(path, file, mapping.sheet)
+    if suffix in (".csv", ".txt", ".tsv", ""):
+        encoding, table = _csv_table(path, file)
+        return encoding, [table]
+    raise RosterError(file, f"unsupported file type {suffix!r} (use .xlsx or .csv)")
+
+
+def _check_identity_column(colmap: dict[str, int], mapping: RosterMapping, file: str, where: str) -> None:
+    """A table without a category or disability column needs the mapping's default_identity
+    (or allow_no_identity): otherwise nobody's identity can be told."""
+    if (
+        "category" not in colmap
+        and "disability_grade" not in colmap
+        and not mapping.default_identity
+        and not mapping.allow_no_identity
+    ):
+        raise RosterError(
+            file,
+            f"{where} has no category column "
+            f"({', '.join(mapping.aliases('category')[:4])}, ...) and the "
+            "mapping gives no default_identity: nobody's identity can be told",
+        )
 
 
 def _no_header_reason(mapping: RosterMapping, sheet: str | None) -> str:
@@ -364,55 +373,15 @@ def _read_table(
             repeated += 1
             continue
         reasons: list[tuple[str, str]] = []  # (English, 简体中文)
-        info: IdInfo | None = None
-        if not id_text:
-            reasons.append(("missing ID number", "缺少身份证号"))
-        else:
-            try:
-                info = validate_id(raw_id, as_of=as_of)
-            except IdNumberError as exc:
-                reasons.append((f"invalid ID number: {exc.reason}", f"身份证号无效：{exc.reason_zh}"))
+        info = _row_id(raw_id, id_text, as_of, reasons)
         if not name:
-            reasons.append(("empty name", "姓名为空"))
+            reasons.append(reason("empty_name"))
         identities, grade, category_text = _row_identities(cells, cell, mapping, reasons)
-        raw_hukou = cell(cells, "hukou")
-        try:
-            hukou = parse_hukou(raw_hukou)
-        except ValueError:
-            hukou = ""
-            text = mask_ids_in_text(cell_text(raw_hukou))
-            reasons.append(
-                (
-                    (
-                        f"unknown 户籍 type {text!r} in column {hukou_header!r} "
-                        "(expected 农村/城镇, 农业/非农业 or empty)"
-                    ),
-                    f"{hukou_header} {text!r} 无法识别（应为农村/城镇、农业/非农业或留空）",
-                )
-            )
+        hukou = _row_hukou(cell(cells, "hukou"), hukou_header, reasons)
         if info is not None and not reasons and not identities and not grade and not mapping.allow_no_identity:
-            reasons.append(
-                (
-                    "no identity: "
-                    + (f"category {category_text!r} confers none" if category_text else "category cell empty")
-                    + " and the mapping has no default_identity",
-                    "无身份："
-                    + (f"类别 {category_text!r} 不对应任何身份" if category_text else "类别单元格为空")
-                    + "，且对照表未设默认身份（default_identity）",
-                )
-            )
+            reasons.append(_no_identity_reason(category_text))
         if reasons or info is None:
-            rejected.append(
-                {
-                    "file": file,
-                    "sheet": table.sheet,
-                    "row": row,
-                    "id_masked": info.masked if info else mask_id(id_text),
-                    "name": mask_ids_in_text(name),
-                    "reason": mask_ids_in_text("; ".join(en for en, _ in reasons)),
-                    "reason_zh": mask_ids_in_text("；".join(zh for _, zh in reasons)),
-                }
-            )
+            rejected.append(_rejected_row(file, table.sheet, row, info, id_text, name, reasons))
             continue
         rows.append(
             {
@@ -434,6 +403,51 @@ def _read_table(
             }
         )
     return blank, repeated
+
+
+def _rejected_row(
+    file: str, sheet: str, row: int, info: IdInfo | None, id_text: str, name: str, reasons: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """A rejected row: where it is, masked ID and name, every reason in English and 简体中文."""
+    return {
+        "file": file,
+        "sheet": sheet,
+        "row": row,
+        "id_masked": info.masked if info else mask_id(id_text),
+        "name": mask_ids_in_text(name),
+        "reason": mask_ids_in_text(reason_text("reason_sep", "en").join(en for en, _ in reasons)),
+        "reason_zh": mask_ids_in_text(reason_text("reason_sep", "zh").join(zh for _, zh in reasons)),
+    }
+
+
+def _row_id(raw_id: Any, id_text: str, as_of: datetime.date, reasons: list[tuple[str, str]]) -> IdInfo | None:
+    """The checked ID number of a row, or None with the reason appended to ``reasons``."""
+    if not id_text:
+        reasons.append(reason("missing_id"))
+        return None
+    try:
+        return validate_id(raw_id, as_of=as_of)
+    except IdNumberError as exc:
+        reasons.append(
+            (reason_text("invalid_id", "en", reason=exc.reason), reason_text("invalid_id", "zh", reason=exc.reason_zh))
+        )
+        return None
+
+
+def _row_hukou(raw_hukou: Any, hukou_header: str, reasons: list[tuple[str, str]]) -> str:
+    """The 户籍 type of a row ("" when empty or unknown; unknown adds a reason)."""
+    try:
+        return parse_hukou(raw_hukou)
+    except ValueError:
+        reasons.append(reason("unknown_hukou", text=mask_ids_in_text(cell_text(raw_hukou)), header=hukou_header))
+        return ""
+
+
+def _no_identity_reason(category_text: str) -> tuple[str, str]:
+    """Why a valid row with no identity is rejected (English, 简体中文)."""
+    why = "category_confers_none" if category_text else "category_empty"
+    why_en, why_zh = (reason_text(why, lang, category=category_text) for lang in ("en", "zh"))
+    return reason_text("no_identity", "en", why=why_en), reason_text("no_identity", "zh", why=why_zh)
 
 
 def _row_identities(
@@ -458,23 +472,24 @@ def _row_identities(
     if unknown:
         reasons.append(
             (
-                "unknown category word "
-                + ", ".join(repr(w) for w in unknown)
-                + f" (add it to the categories of the mapping {mapping.source})",
-                "未识别的类别词 "
-                + "、".join(repr(w) for w in unknown)
-                + f"（请加入对照表 {mapping.source} 的 categories）",
+                reason_text(
+                    "unknown_words",
+                    "en",
+                    words=reason_text("word_sep", "en").join(repr(w) for w in unknown),
+                    source=mapping.source,
+                ),
+                reason_text(
+                    "unknown_words",
+                    "zh",
+                    words=reason_text("word_sep", "zh").join(repr(w) for w in unknown),
+                    source=mapping.source,
+                ),
             )
         )
     raw_grade = cell(cells, "disability_grade")
     try:
         grade = most_severe(grade, parse_grade(raw_grade))
     except ValueError:
-        reasons.append(
-            (
-                f"unreadable disability grade {cell_text(raw_grade)!r} (expected 一级..四级 or 1..4)",
-                f"残疾等级 {cell_text(raw_grade)!r} 无法识别（应为一级至四级或1至4）",
-            )
-        )
+        reasons.append(reason("bad_grade", grade=cell_text(raw_grade)))
     ordered = tuple(i for i in IDENTITY_IDS if i in identities)
     return ordered, grade, category_text
