@@ -502,7 +502,7 @@ def build_parser() -> tuple[OneLineParser, dict[str, OneLineParser]]:
             c.name,
             help=c.help,
             description=c.help,
-            parents=[make() for make in c.parents],
+            parents=[make() for make in c.parents],  # type: ignore[misc]  # typeshed: parents of the subparser class
             epilog=f"example:\n  {c.example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
