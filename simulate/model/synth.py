@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from ..errors import PopulationError
 from ..money import largest_remainder
+from ..policy.models import Rule
 from ..policy.rules import can_match_plain, mask_of
+from ..policy.scenario import Scenario
+from ..policy.schema import Policy
 from ..policy.subsidy import payment
 from ..resources import data_path
 from ..vocabulary import IDENTITIES, IDENTITY_BIT
@@ -65,9 +69,7 @@ class SynthSpec:
     subsidized_full: bool = True  # people a tier subsidizes in full are enrolled by its payer
     counts: dict[str, int] = field(default_factory=dict)  # exact persons per identity
 
-    def with_rates(self, **changes) -> SynthSpec:
-        from dataclasses import replace
-
+    def with_rates(self, **changes: Any) -> SynthSpec:
         return replace(self, **changes)
 
 
@@ -122,7 +124,7 @@ def default_spec() -> SynthSpec:
         age_table,
         tuple(person),
         tuple(household),
-        tuple(grades),
+        (grades[0], grades[1], grades[2], grades[3]),
         tuple(rr),
         part["general"],
         full_mask,
@@ -142,7 +144,7 @@ class SyntheticPopulation:
     villages: Villages
     village_sizes: np.ndarray  # int64 persons per village, summing to ``size``
     spec: SynthSpec
-    full_rules: tuple = ()  # eligibility of tiers that pay the whole standard: enrolled by their payer
+    full_rules: tuple[Rule, ...] = ()  # eligibility of tiers that pay the whole standard: enrolled by their payer
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
     has_extension: bool = False  # the document has an extension: a share pays in it (timing extended)
     urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
@@ -172,7 +174,7 @@ class SyntheticPopulation:
 
 
 def synthesize(
-    scenario,
+    scenario: Scenario,
     size: int | None = None,
     seed: int = 0,
     *,
@@ -216,8 +218,6 @@ def synthesize(
                 raise PopulationError(f"counts.{key}", "unknown identity")
             if not isinstance(n, (int, np.integer)) or n < 0 or n > size:
                 raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
-        from dataclasses import replace
-
         sp = replace(sp, counts=dict(counts))
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     urban = pol.area.urban_percent
@@ -234,7 +234,7 @@ def synthesize(
     )
 
 
-def default_size(scenario) -> int:
+def default_size(scenario: Scenario) -> int:
     """The enrolment base of the scenario's area, persons (docs/policies.md, "Enrolment base"):
     the village table's residents or ``area.residents``, less those in employee insurance."""
     pol = scenario.policy
@@ -244,7 +244,7 @@ def default_size(scenario) -> int:
     return pol.area.enrolment_base()
 
 
-def fully_subsidized_rules(policy) -> tuple:
+def fully_subsidized_rules(policy: Policy) -> tuple[Rule, ...]:
     """Eligibility rules of the tiers where the person pays nothing in the collection period:
     the paying department enrolls them (data/participation-defaults.csv, other_subsidized)."""
     return tuple(t.eligibility for t in policy.tiers if payment(policy, t, "regular").pays.get("individual", 0) == 0)
@@ -477,7 +477,7 @@ def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: floa
     with identities that name it (农村低保 and 建档立卡 are rural, 城镇低保 urban; a
     household drawn with both kinds is taken as rural)."""
     h = hh_bits.shape[0]
-    hukou = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
+    hukou: np.ndarray = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
     rural = 0
     for ident in RURAL_ONLY:
         rural |= 1 << IDENTITY_BIT[ident]
@@ -497,7 +497,8 @@ def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
         return np.zeros(0, np.int64)
     lam = -np.log1p(-min(rate, 0.999999))
     m = rng.poisson(n * lam)
-    return rng.integers(0, n, m, dtype=np.int64)
+    idx: np.ndarray = rng.integers(0, n, m, dtype=np.int64)
+    return idx
 
 
 @lru_cache(maxsize=64)
