@@ -208,9 +208,7 @@ class Outlay:
             tier = tiers.get(tid)
             row = {
                 "tier": tid,
-                col("tier", lang): tier.label.get(lang)
-                if tier
-                else ("普通群体" if lang == "zh" else "general population"),
+                col("tier", lang): tier.label.get(lang) if tier else labels.text("outlay_text", "general", lang),
                 col("section", lang): tier.section if tier else "",
                 col("enrolled", lang): int(t.counts[i].sum()),
                 col("late", lang): int(t.counts[i, TIMINGS.index("late")].sum()),
@@ -222,7 +220,7 @@ class Outlay:
                     row[label(s, lang)] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
-                row[col("payment", lang)] = ("先缴后补" if lang == "zh" else "pay first, refunded") if refunded else ""
+                row[col("payment", lang)] = labels.text("outlay_text", "refunded", lang) if refunded else ""
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -278,7 +276,7 @@ class Outlay:
         rows.append(
             {
                 "group": "overall",
-                col("group", lang): "全体" if lang == "zh" else "everyone",
+                col("group", lang): labels.text("outlay_text", "everyone", lang),
                 col("members", lang): persons,
                 col("enrolled", lang): enrolled,
                 col("participation", lang): enrolled / persons if persons else 0.0,
