@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import labels
 from ..errors import SimulateError
 from ..model.expected import cached_compile
 from ..model.synth import SynthSpec, default_spec, synthesize
@@ -95,12 +96,10 @@ def default_rate_ranges(
 
 def rate_label(key: str, lang: str = "zh") -> str:
     """The name of an uncertain rate: an identity's share of persons, participation, late share."""
-    zh = lang == "zh"
-    if key == "participation":
-        return "参保率（一般人群）" if zh else "participation (general population)"
-    if key == "late_share":
-        return "逾期缴费比例" if zh else "share paying late"
-    return f"{label(key, 'zh')}占人口比例" if zh else f"{label(key, 'en')}: share of persons"
+    if key in ("participation", "late_share"):
+        return labels.text("montecarlo", key, lang)
+    identity = label(key, labels.lang_of(lang))
+    return labels.text("montecarlo", "identity_share", lang).format(identity=identity)
 
 
 def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, tuple[float, float]]:

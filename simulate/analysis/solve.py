@@ -42,7 +42,9 @@ class SolveResult:
     evaluations: int
 
     def to_json(self) -> dict[str, Any]:
-        num = lambda v: v if v is None or isinstance(v, int) else float(v)
+        def num(v: Any) -> Any:
+            return v if v is None or isinstance(v, int) else float(v)
+
         return {
             "scenario": self.scenario,
             "param": self.param,
