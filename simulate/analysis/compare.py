@@ -139,7 +139,9 @@ class Comparison:
                 re_ = int(r.tally.counts[ri].sum()) if ri is not None else 0
                 bs, rs = government_fen(b_row), government_fen(r_row)
                 tier_name = (
-                    names[tid].get(lang or "en") if tid in names else labels.text("outlay_text", "general", lang)
+                    names[tid].get(lang or "en")
+                    if tid in names
+                    else labels.text("outlay_text", "general", lang or "en")
                 )
                 rows.append(
                     {

@@ -65,7 +65,7 @@ def column_label(key: str, lang: str | None) -> str:
         return key
     if key in LABELS:
         return LABELS[key][0 if lang == "zh" else 1]
-    return label(key, lang)
+    return label(key, labels.lang_of(lang))
 
 
 def relabel(frame, lang: str | None):

@@ -186,7 +186,7 @@ class Outlay:
             rows.append(
                 {
                     "source": s,
-                    col("source", lang): label(s, lang),
+                    col("source", lang): label(s, labels.lang_of(lang)),
                     col("persons", lang): int(persons[i]),
                     col("amount", lang): yuan_float(fen[i]),
                     col("share", lang): (int(fen[i]) / total) if total else 0.0,
@@ -217,7 +217,7 @@ class Outlay:
             }
             for j, s in enumerate(SOURCE_IDS):
                 if tsf[:, j].any():
-                    row[label(s, lang)] = yuan_float(tsf[i, j])
+                    row[label(s, labels.lang_of(lang))] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
                 row[col("payment", lang)] = labels.text("outlay_text", "refunded", lang) if refunded else ""
@@ -244,7 +244,7 @@ class Outlay:
             }
             for j, s in enumerate(SOURCE_IDS):
                 if vsf[:, j].any():
-                    row[label(s, lang)] = yuan_float(vsf[v, j])
+                    row[label(s, labels.lang_of(lang))] = yuan_float(vsf[v, j])
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -257,7 +257,7 @@ class Outlay:
             [
                 {
                     "level": k,
-                    col("level", lang): label(k, lang),
+                    col("level", lang): label(k, labels.lang_of(lang)),
                     col("percent", lang): float(getattr(split, k)) / 100,
                     col("amount", lang): yuan_float(v),
                 }
@@ -396,7 +396,7 @@ class Outlay:
 
         wf = self.scenario.policy.work_funds
         fen = self.work_funds_fen()
-        if fen is None:
+        if fen is None or wf is None:  # one is None exactly when the other is
             return pd.DataFrame()
         base = self._village_base()
         any_groups = any(rate.groups_full for rate in wf.rates)
@@ -429,6 +429,8 @@ class Outlay:
         import pandas as pd
 
         wf = self.scenario.policy.work_funds
+        if wf is None:
+            return pd.DataFrame([])
         rows = [
             {
                 "label": a.label.get(lang),
@@ -437,7 +439,7 @@ class Outlay:
                 col("amount", lang): yuan_float(a.amount),
                 col("total", lang): yuan_float(a.count * a.amount),
             }
-            for a in (wf.awards if wf else ())
+            for a in wf.awards
         ]
         return pd.DataFrame(rows)
 
