@@ -76,11 +76,12 @@ class Comparison:
         lines = [_t("baseline", lang, title=b.policy.title.get(lang), id=b.id)]
         for i, r in enumerate(self.reforms):
             sc = r.scenario
-            line = _t("reform", lang, n=i + 1, title=sc.policy.title.get(lang), name=self.names[i])
-            if self.overrides:
+            title, name = sc.policy.title.get(lang), self.names[i]
+            if self.overrides:  # the zh legend names the changes; the en one names the reform
                 changes = overrides_text(self.overrides, labels.lang_of(lang), sc, _t("changes_sep", lang))
-                line += _t("changes", lang, changes=changes)
-            lines.append(line)
+                lines.append(_t("reform_changed", lang, n=i + 1, title=title, name=name, changes=changes))
+            else:
+                lines.append(_t("reform", lang, n=i + 1, title=title, name=name))
         return lines
 
     def delta_fen(self, i: int = 0) -> dict[str, int]:
