@@ -71,7 +71,7 @@ def _head_lines(scenario: Scenario, person: Person, lang: str) -> list[str]:
         attrs.append(_t("hukou_rural" if person.hukou == "rural" else "hukou_urban", lang))
     attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[0 if lang == "zh" else 1])
     doc = pol.document
-    title = pol.title.zh if lang == "zh" else pol.title.en
+    title = pol.title.get(lang)
     lines = [
         _t("scenario", lang, title=title, number=doc.number, issuer=doc.issuer, date=doc.date),
         _t("person", lang, who=who or _t("no_identity", lang), attrs=_t("attrs_sep", lang).join(attrs)),
