@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
@@ -34,3 +35,8 @@ def text(section: str, key: str, lang: str) -> str:
     """The label of ``key`` in ``section``: Chinese for ``lang == "zh"``, else English."""
     entry = _all()[section][key]
     return str(entry["zh" if lang == "zh" else "en"])
+
+
+def lang_of(lang: str) -> Literal["zh", "en"]:
+    """``"zh"`` for ``lang == "zh"``, else ``"en"``: the rule :func:`text` applies, as a type."""
+    return "zh" if lang == "zh" else "en"

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import labels
 from ..errors import SimulateError
 from ..model.population import Population
 from ..model.synth import SyntheticPopulation
@@ -28,6 +29,11 @@ from .common import (
 )
 from .naming import column_label, finish_frame, overrides_text
 from .values import json_value
+
+
+def _t(key: str, lang: str | None, **fields: Any) -> str:
+    """The ``compare`` label ``key`` in ``lang`` (None: English), its ``{fields}`` filled."""
+    return labels.text("compare", key, lang or "en").format(**fields)
 
 
 @dataclass
@@ -66,18 +72,16 @@ class Comparison:
 
     def legend(self, lang: str = "zh") -> list[str]:
         """One line per scenario: ``基准：title`` and ``方案1：title；改动：…`` (zh) or en."""
-        zh = lang == "zh"
         b = self.baseline.scenario
-        lines = [(f"基准：{b.policy.title.get('zh')}" if zh else f"baseline: {b.policy.title.get('en')} ({b.id})")]
+        lines = [_t("baseline", lang, title=b.policy.title.get(lang), id=b.id)]
         for i, r in enumerate(self.reforms):
             sc = r.scenario
-            if zh:
-                line = f"方案{i + 1}：{sc.policy.title.get('zh')}"
-                if self.overrides:
-                    line += "；改动：" + overrides_text(self.overrides, "zh", sc, "，")
+            title, name = sc.policy.title.get(lang), self.names[i]
+            if self.overrides:  # the zh legend names the changes; the en one names the reform
+                changes = overrides_text(self.overrides, labels.lang_of(lang), sc, _t("changes_sep", lang))
+                lines.append(_t("reform_changed", lang, n=i + 1, title=title, name=name, changes=changes))
             else:
-                line = f"reform {i + 1}: {sc.policy.title.get('en')} ({self.names[i]})"
-            lines.append(line)
+                lines.append(_t("reform", lang, n=i + 1, title=title, name=name))
         return lines
 
     def delta_fen(self, i: int = 0) -> dict[str, int]:
@@ -138,7 +142,7 @@ class Comparison:
                 tier_name = (
                     names[tid].get(lang or "en")
                     if tid in names
-                    else ("普通群体" if lang == "zh" else "general population")
+                    else labels.text("outlay_text", "general", lang or "en")
                 )
                 rows.append(
                     {

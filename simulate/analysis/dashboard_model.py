@@ -14,7 +14,7 @@ import dataclasses
 import datetime
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,12 +22,14 @@ from typing import Any
 
 import yaml
 
+from .. import labels
 from ..errors import SimulateError
 from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from ..model.population import Population, read_population, read_villages
 from ..model.synth import SyntheticPopulation, default_size, synthesize
 from ..money import yuan_number
 from ..policy import Scenario, load_scenario
+from ..policy.models import Share
 from ..results.outlay import Outlay
 from ..results.run import run
 from ..vocabulary import SOURCE_IDS, label
@@ -35,13 +37,9 @@ from .common import MemoSynthetic
 from .whatif import Change, WhatIf
 
 #: Rules of the multiple-identity lever (value, zh, en).
-RULES = (("highest_benefit", "就高不就低", "highest benefit"), ("priority", "按优先顺序", "priority order"))
-LEVELS = (
-    ("central", "中央", "central"),
-    ("provincial", "省级", "provincial"),
-    ("city", "市级", "city"),
-    ("county", "县级", "county"),
-)
+RULES = tuple((r, *labels.pairs("whatif")[f"rule_{r}"]) for r in ("highest_benefit", "priority"))
+#: Government levels of the fiscal subsidy split (value, zh, en).
+LEVELS = tuple((lv, label(lv, "zh"), label(lv, "en")) for lv in ("central", "provincial", "city", "county"))
 #: At most this many synthetic populations are kept (one per set of fully subsidised tiers).
 KEEP_POPULATIONS = 4
 
@@ -95,101 +93,83 @@ def _source_options() -> tuple[tuple[str, str, str], ...]:
     return tuple((s, label(s, "zh"), label(s, "en")) for s in SOURCE_IDS if s != "individual")
 
 
+def _both(key: str, **fields: tuple[Any, Any]) -> tuple[str, str]:
+    """The ``dashboard`` label ``key`` in zh and en, each field given as (zh, en) (str.format)."""
+    zh = labels.text("dashboard", key, "zh").format(**{k: v[0] for k, v in fields.items()})
+    en = labels.text("dashboard", key, "en").format(**{k: v[1] for k, v in fields.items()})
+    return zh, en
+
+
 def _tier_levers(sc: Scenario) -> list[Lever]:
+    """Each tier's subsidy (share, fixed amount, what the person pays, or split shares) and payer."""
     pol = sc.policy
-    personal = yuan_number(pol.contribution.personal)
+    ceiling = int(yuan_number(pol.contribution.personal)) * 2
     out: list[Lever] = []
     for t in pol.tiers:
-        s, zh, en, base = t.subsidy, t.label.zh, t.label.en, f"tiers.{t.id}.subsidy"
+        s, name, base = t.subsidy, (t.label.zh, t.label.en), f"tiers.{t.id}.subsidy"
         key = f"tier-{t.id}"
         if s.form in ("full", "percent"):
             value = 100 if s.form == "full" else _num(s.percent)
+            step = 1 if value == int(value) else 0.5
+            zh, en = _both("tier_percent", tier=name)
             out.append(
                 Lever(
                     f"{key}-percent",
                     f"{base}.percent",
                     "percent",
-                    f"{zh}：资助比例（%）",
-                    f"{en}: share subsidised (%)",
+                    zh,
+                    en,
                     value,
                     0,
                     100,
-                    1 if value == int(value) else 0.5,
+                    step,
                     group="tiers",
                     tier=t.id,
                 )
             )
-        elif s.form == "fixed_subsidy":
-            out.append(
-                _money(
-                    f"{key}-amount",
-                    f"{base}.amount",
-                    f"{zh}：定额资助（元）",
-                    f"{en}: fixed subsidy (yuan)",
-                    s.amount,
-                    "tiers",
-                    t.id,
-                    int(personal) * 2,
-                )
-            )
-        elif s.form == "fixed_personal":
-            out.append(
-                _money(
-                    f"{key}-personal",
-                    f"{base}.personal",
-                    f"{zh}：个人缴纳（元）",
-                    f"{en}: the person pays (yuan)",
-                    s.personal,
-                    "tiers",
-                    t.id,
-                    int(personal) * 2,
-                )
-            )
+        elif s.form == "fixed_subsidy" and s.amount is not None:  # the schema requires it for this form
+            zh, en = _both("tier_amount", tier=name)
+            out.append(_money(f"{key}-amount", f"{base}.amount", zh, en, s.amount, "tiers", t.id, ceiling))
+        elif s.form == "fixed_personal" and s.personal is not None:  # likewise
+            zh, en = _both("tier_personal", tier=name)
+            out.append(_money(f"{key}-personal", f"{base}.personal", zh, en, s.personal, "tiers", t.id, ceiling))
         elif s.form == "split":
-            for i, share in enumerate(s.shares):
-                who_zh, who_en = label(share.source, "zh"), label(share.source, "en")
-                if share.amount is not None:
-                    out.append(
-                        _money(
-                            f"{key}-share{i}-amount",
-                            f"{base}.shares.{i}.amount",
-                            f"{zh}：{who_zh}资助（元）",
-                            f"{en}: {who_en} pays (yuan)",
-                            share.amount,
-                            "tiers",
-                            t.id,
-                            int(personal) * 2,
-                        )
-                    )
-                elif share.percent is not None:
-                    out.append(
-                        Lever(
-                            f"{key}-share{i}-percent",
-                            f"{base}.shares.{i}.percent",
-                            "percent",
-                            f"{zh}：{who_zh}资助比例（%）",
-                            f"{en}: {who_en} pays (%)",
-                            _num(share.percent),
-                            0,
-                            100,
-                            1,
-                            group="tiers",
-                            tier=t.id,
-                        )
-                    )
+            out += _share_levers(t.id, name, s.shares or (), ceiling)
         if s.source is not None:
+            zh, en = _both("tier_source", tier=name)
+            options = _source_options()
             out.append(
                 Lever(
                     f"{key}-source",
                     f"{base}.source",
                     "choice",
-                    f"{zh}：支付方",
-                    f"{en}: paid by",
+                    zh,
+                    en,
                     s.source,
-                    options=_source_options(),
+                    options=options,
                     group="tiers",
                     tier=t.id,
                 )
+            )
+    return out
+
+
+def _share_levers(tid: str, name: tuple[str, str], shares: Sequence[Share], ceiling: int) -> list[Lever]:
+    """The levers of a split subsidy: each payer's amount (yuan) or share (%)."""
+    key, base = f"tier-{tid}", f"tiers.{tid}.subsidy"
+    out: list[Lever] = []
+    for i, share in enumerate(shares):
+        who = (label(share.source, "zh"), label(share.source, "en"))
+        if share.amount is not None:
+            zh, en = _both("share_amount", tier=name, who=who)
+            path = f"{base}.shares.{i}.amount"
+            out.append(_money(f"{key}-share{i}-amount", path, zh, en, share.amount, "tiers", tid, ceiling))
+        elif share.percent is not None:
+            zh, en = _both("share_percent", tier=name, who=who)
+            path = f"{base}.shares.{i}.percent"
+            value = _num(share.percent)
+            out.append(
+                Lever(f"{key}-share{i}-percent", path, "percent", zh, en, value, 0, 100, 1, group="tiers", tier=tid)
             )
     return out
 
@@ -199,108 +179,64 @@ def levers(sc: Scenario) -> list[Lever]:
     pol = sc.policy
     c = pol.contribution
     out = [
-        _money(
-            "personal",
-            "contribution.personal",
-            "个人缴费标准（元/人·年）",
-            "personal standard (yuan per person-year)",
-            c.personal,
-        ),
-        _money(
-            "fiscal",
-            "contribution.fiscal_subsidy",
-            "财政补助标准（元/人·年）",
-            "fiscal subsidy standard (yuan per person-year)",
-            c.fiscal_subsidy,
-        ),
+        _money("personal", "contribution.personal", *_both("personal"), c.personal),
+        _money("fiscal", "contribution.fiscal_subsidy", *_both("fiscal"), c.fiscal_subsidy),
     ]
     split = c.fiscal_subsidy_split
     for level, zh, en in LEVELS:
         v = _num(getattr(split, level))
-        out.append(
-            Lever(
-                f"split-{level}",
-                f"contribution.fiscal_subsidy_split.{level}",
-                "percent",
-                f"财政补助{zh}分担（%）",
-                f"fiscal subsidy: {en} share (%)",
-                v,
-                0,
-                100,
-                1 if v == int(v) else 0.5,
-                group="split",
-            )
-        )
+        path = f"contribution.fiscal_subsidy_split.{level}"
+        step = 1 if v == int(v) else 0.5
+        names = _both("split_level", level=(zh, en))
+        out.append(Lever(f"split-{level}", path, "percent", *names, v, 0, 100, step, group="split"))
     out += _tier_levers(sc)
-    out.append(
-        Lever(
-            "rule",
-            "multiple_identities.rule",
-            "choice",
-            "多重身份规则",
-            "multiple-identity rule",
-            pol.multiple_identities.rule,
-            options=RULES,
-            group="rules",
-        )
-    )
-    b = pol.behaviour
+    rule = pol.multiple_identities.rule
+    out.append(Lever("rule", "multiple_identities.rule", "choice", *_both("rule"), rule, options=RULES, group="rules"))
+    return out + _behaviour_levers(sc)
+
+
+def _behaviour_levers(sc: Scenario) -> list[Lever]:
+    """The behavioural response: on or off, and its curve (the 2026 study's where it is off)."""
+    b = sc.policy.behaviour
     on = b.model == "logistic"
     params = {k: (getattr(b, k) if on else STUDY_2026[k]) for k in STUDY_2026}
-    out.append(
-        Lever(
-            "behaviour",
-            "behaviour.model",
-            "switch",
-            "考虑参保行为响应（假设）",
-            "behavioural response (an assumption)",
-            on,
-            group="behaviour",
-        )
-    )
-    out.append(
+    group = "behaviour"
+    return [
+        Lever("behaviour", "behaviour.model", "switch", *_both("behaviour"), on, group=group),
         Lever(
             "behaviour-midpoint",
             "behaviour.midpoint_yuan",
             "number",
-            "行为响应：参保意愿减半的缴费（元）",
-            "response: payment at which half would enroll (yuan)",
+            *_both("behaviour_midpoint"),
             params["midpoint_yuan"],
             0,
             5000,
             1,
-            group="behaviour",
-        )
-    )
-    out.append(
+            group=group,
+        ),
         Lever(
             "behaviour-slope",
             "behaviour.slope_per_yuan",
             "number",
-            "行为响应：曲线斜率（每元）",
-            "response: slope (per yuan)",
+            *_both("behaviour_slope"),
             params["slope_per_yuan"],
             0.0001,
             1,
             0.0001,
-            group="behaviour",
-        )
-    )
-    out.append(
+            group=group,
+        ),
         Lever(
             "behaviour-reference",
             "behaviour.reference_yuan",
             "number",
-            "行为响应：观测参保率对应的缴费（元）",
-            "response: payment at the observed participation (yuan)",
+            *_both("behaviour_reference"),
             params["reference_yuan"],
             0,
             5000,
             1,
-            group="behaviour",
-        )
-    )
-    return out
+            group=group,
+        ),
+    ]
 
 
 def overrides_for(sc: Scenario, values: Mapping[str, Any], all_levers: list[Lever] | None = None) -> dict[str, Any]:
@@ -351,7 +287,7 @@ def set_arguments(overrides: Mapping[str, Any]) -> list[str]:
 
 def _shown(lever: Lever, value: Any, lang: str) -> str:
     if lever.kind == "switch":
-        return ("是" if value else "否") if lang == "zh" else ("on" if value else "off")
+        return labels.text("dashboard", "switch_on" if value else "switch_off", lang)
     if lever.kind == "choice":
         names = {v: (zh if lang == "zh" else en) for v, zh, en in lever.options}
         return names.get(value, str(value))
@@ -377,11 +313,7 @@ class DashboardWhatIf(WhatIf):
 
     def title(self, lang: str) -> str:
         if not self.changes:
-            return (
-                "尚未调整：假设情景与基准相同"
-                if lang == "zh"
-                else "Nothing changed yet: the what-if equals the baseline"
-            )
+            return labels.text("dashboard", "nothing_changed", lang)
         return super().title(lang)
 
 
@@ -461,22 +393,10 @@ class DashboardModel:
     def population_text(self, lang: str = "zh") -> str:
         """Which people, said so that an analyst can reproduce them with ``simulate run``."""
         if self.population_file is not None:
-            return (
-                f"人口文件 {self.population_file.name}（{self.size:,} 人）"
-                if lang == "zh"
-                else f"population file {self.population_file.name} ({self.size:,} persons)"
-            )
+            return _text("population_file", lang, name=self.population_file.name, size=self.size)
         same = self.default_population
-        if lang == "zh":
-            return f"合成人口 {self.size:,} 人，随机种子 {self.seed}" + (
-                "（与 simulate run 默认的人数和种子相同）"
-                if same
-                else f"（命令行：simulate run … --size {self.size} --seed {self.seed}）"
-            )
-        return f"synthetic population of {self.size:,} persons, seed {self.seed}" + (
-            " (simulate run's default size and seed)"
-            if same
-            else f" (command line: simulate run … --size {self.size} --seed {self.seed})"
+        return _text("synthetic", lang, size=self.size, seed=self.seed) + (
+            _text("default_size_seed", lang) if same else _text("command_line", lang, size=self.size, seed=self.seed)
         )
 
     def run_command(self, overrides: Mapping[str, Any]) -> list[str]:
@@ -526,15 +446,26 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _marks(items: list, when: str, before: Mapping[str, Any]) -> dict[str, Any]:
+def _text(key: str, lang: str, **fields: Any) -> str:
+    """The ``dashboard`` label ``key`` in ``lang``, its ``{fields}`` filled (str.format)."""
+    return labels.text("dashboard", key, lang).format(**fields)
+
+
+def _changes(items: list[Change], limit: int) -> tuple[str, str]:
+    """The first ``limit`` changes as one text in zh and one in en."""
+    zh = _text("changes_sep", "zh").join(c.text("zh") for c in items[:limit])
+    en = _text("changes_sep", "en").join(c.text("en") for c in items[:limit])
+    return zh, en
+
+
+def _marks(items: list[Change], when: str, before: Mapping[str, Any]) -> dict[str, Any]:
     """``assumption: true`` and notes (en, zh) saying what the what-if changed; the section's
     earlier note follows, so its citation is not lost."""
-    en = f"What-if set in the dashboard on {when}, not the document: {'; '.join(c.text('en') for c in items)}."
-    zh = f"假设情景（{when} 在看板中设定），并非文件规定：{'；'.join(c.text('zh') for c in items)}。"
+    zh, en = _both("variant_note", when=(when, when), changes=_changes(items, len(items)))
     if before.get("note"):
-        en += f" Before: {before['note']}"
+        en += _text("note_before", "en", note=before["note"])
     if before.get("note_zh") or before.get("note"):
-        zh += f" 原说明：{before.get('note_zh') or before['note']}"
+        zh += _text("note_before", "zh", note=before.get("note_zh") or before["note"])
     return {"assumption": True, "note": en, "note_zh": zh}
 
 
@@ -553,10 +484,9 @@ def variant_document(
     doc: dict[str, Any] = {
         "extends": os.path.relpath(base_file, target.resolve().parent),
         "id": variant_id or f"{model.base.id}-what-if",
-        "title": {
-            "zh": f"{title.zh}（假设：{'；'.join(c.text('zh') for c in found[:3])}）",
-            "en": f"{title.en} (what-if: {'; '.join(c.text('en') for c in found[:3])})",
-        },
+        "title": dict(
+            zip(("zh", "en"), _both("variant_title", title=(title.zh, title.en), changes=_changes(found, 3)))
+        ),
     }
     sections: dict[str, list] = {}
     for path in overrides:

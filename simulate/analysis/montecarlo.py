@@ -7,10 +7,11 @@ import dataclasses
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import labels
 from ..errors import SimulateError
 from ..model.expected import cached_compile
 from ..model.synth import SynthSpec, default_spec, synthesize
@@ -18,6 +19,9 @@ from ..policy import Scenario
 from ..results.run import run
 from ..vocabulary import IDENTITY_BIT, SOURCE_IDS, label
 from .common import scenario_of
+
+if TYPE_CHECKING:  # pandas loads only when a study is run (import simulate stays light)
+    import pandas as pd
 
 
 def spec_with(spec: SynthSpec, changes: Mapping[str, float]) -> SynthSpec:
@@ -95,12 +99,10 @@ def default_rate_ranges(
 
 def rate_label(key: str, lang: str = "zh") -> str:
     """The name of an uncertain rate: an identity's share of persons, participation, late share."""
-    zh = lang == "zh"
-    if key == "participation":
-        return "参保率（一般人群）" if zh else "participation (general population)"
-    if key == "late_share":
-        return "逾期缴费比例" if zh else "share paying late"
-    return f"{label(key, 'zh')}占人口比例" if zh else f"{label(key, 'en')}: share of persons"
+    if key in ("participation", "late_share"):
+        return labels.text("montecarlo", key, lang)
+    identity = label(key, labels.lang_of(lang))
+    return labels.text("montecarlo", "identity_share", lang).format(identity=identity)
 
 
 def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, tuple[float, float]]:
@@ -126,7 +128,7 @@ def monte_carlo(
     seed: int = 0,
     overrides: Mapping[str, Any] | None = None,
     spec: SynthSpec | None = None,
-):
+) -> pd.DataFrame:
     """P5/P50/P95 (and mean, standard deviation) of each source's outlay over ``draws`` populations.
 
     Each draw takes every uncertain rate in ``rates`` uniformly from its (low, high) range —
@@ -152,21 +154,54 @@ def monte_carlo(
     base_spec = spec or default_spec()
     ranges = _checked_ranges(dict(default_rate_ranges(sc, base_spec) if rates is None else rates), base_spec)
     children = np.random.SeedSequence(seed).spawn(draws)
-    rows = []
+    rows, pop_size = [], 0
     for i, child in enumerate(children):
-        pop_ss, par_ss = child.spawn(2)
-        par = np.random.Generator(np.random.PCG64(par_ss))
-        drawn = {k: float(par.uniform(lo, hi)) for k, (lo, hi) in sorted(ranges.items())}
-        pop_seed = int(pop_ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
-        pop = synthesize(sc, size, pop_seed, spec=spec_with(base_spec, drawn) if drawn else base_spec)
-        out = run(sc, pop, seed=pop_seed, workers=1, progress=False)
-        fen = out.source_fen()
-        row = {"draw": i, "seed": pop_seed, **{f"rate.{k}": v for k, v in drawn.items()}}
-        row.update({s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)})
-        row["fiscal_subsidy"] = out.fiscal_fen() / 100
-        row["enrolled"] = out.enrolled
+        row, pop_size = _one_draw(sc, size, base_spec, ranges, i, child)
         rows.append(row)
     per_draw = pd.DataFrame(rows)
+    frame = _summary_frame(per_draw, draws)
+    defaults = default_rates(base_spec)
+    frame.attrs.update(
+        {
+            "scenario": sc.id,
+            "draws": per_draw,
+            "seed": seed,
+            "size": int(per_draw.shape[0] and pop_size),
+            "rates": ranges,
+            "rate_defaults": {k: defaults.get(k) for k in ranges},
+        }
+    )
+    return frame
+
+
+def _one_draw(
+    sc: Scenario,
+    size: int | None,
+    base_spec: SynthSpec,
+    ranges: Mapping[str, tuple[float, float]],
+    i: int,
+    child: np.random.SeedSequence,
+) -> tuple[dict[str, Any], int]:
+    """Draw ``i``: its rates, its population and its outlay by source (yuan); (row, persons)."""
+    pop_ss, par_ss = child.spawn(2)
+    par = np.random.Generator(np.random.PCG64(par_ss))
+    drawn = {k: float(par.uniform(lo, hi)) for k, (lo, hi) in sorted(ranges.items())}
+    pop_seed = int(pop_ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    pop = synthesize(sc, size, pop_seed, spec=spec_with(base_spec, drawn) if drawn else base_spec)
+    out = run(sc, pop, seed=pop_seed, workers=1, progress=False)
+    fen = out.source_fen()
+    row: dict[str, Any] = {"draw": i, "seed": pop_seed, **{f"rate.{k}": v for k, v in drawn.items()}}
+    row.update({s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)})
+    row["fiscal_subsidy"] = out.fiscal_fen() / 100
+    row["enrolled"] = out.enrolled
+    return row, pop.size
+
+
+def _summary_frame(per_draw: pd.DataFrame, draws: int) -> pd.DataFrame:
+    """Mean, standard deviation and P5/P50/P95 of each paying source, the fiscal subsidy and
+    the enrolled, over the draws."""
+    import pandas as pd
+
     keys = [s for s in SOURCE_IDS if (per_draw[s] != 0).any()] + ["fiscal_subsidy", "enrolled"]
     summary = []
     for k in keys:
@@ -182,16 +217,4 @@ def monte_carlo(
                 "p95": col.quantile(0.95),
             }
         )
-    frame = pd.DataFrame(summary).set_index("item")
-    defaults = default_rates(base_spec)
-    frame.attrs.update(
-        {
-            "scenario": sc.id,
-            "draws": per_draw,
-            "seed": seed,
-            "size": int(per_draw.shape[0] and pop.size),
-            "rates": ranges,
-            "rate_defaults": {k: defaults.get(k) for k in ranges},
-        }
-    )
-    return frame
+    return pd.DataFrame(summary).set_index("item")

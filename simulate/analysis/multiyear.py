@@ -7,13 +7,14 @@ import dataclasses
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import labels
 from ..errors import SimulateError
-from ..model.expected import age_sex_probs, lookup_table
-from ..model.synth import SynthSpec, default_spec, synthesize
+from ..model.expected import age_sex_probs
+from ..model.synth import SynthSpec, default_spec, lookup_table, synthesize
 from ..policy import Scenario
 from ..resources import data_path
 from ..results.run import run
@@ -22,8 +23,11 @@ from .common import outlay_row, scenario_of
 from .expected import expected_value
 from .values import number
 
+if TYPE_CHECKING:  # pandas loads only when a path is computed (import simulate stays light)
+    import pandas as pd
 
-def national_standards(path: str | Path | None = None):
+
+def national_standards(path: str | Path | None = None) -> pd.DataFrame:
     """National minimum standards by benefit year (yuan): ``data/national-standards.csv``."""
     import pandas as pd
 
@@ -32,19 +36,9 @@ def national_standards(path: str | Path | None = None):
     return frame.sort_values("benefit_year").reset_index(drop=True)
 
 
-#: How standards continue past the last known year (stated in every multi-year table).
-EXTRAPOLATION_RULE = (
-    "after the last benefit year in data/national-standards.csv, the personal "
-    "standard and the fiscal subsidy each rise by the mean yearly increase of the "
-    "last five known years, rounded to the yuan (an assumption)"
-)
-
-
-#: The same rule in Chinese (the zh text output).
-EXTRAPOLATION_RULE_ZH = (
-    "data/national-standards.csv 最后一个待遇年度之后，个人缴费标准和财政补助标准"
-    "每年各按最近五个已知年度的年均增幅上调，取整到元（此为假设）"
-)
+#: How standards continue past the last known year (stated in every multi-year table), in
+#: Chinese (the zh text output) and English (labels.yaml, section multiyear).
+EXTRAPOLATION_RULE_ZH, EXTRAPOLATION_RULE = labels.pairs("multiyear")["extrapolation_rule"]
 
 
 def _standards_path(first_year: int, years: int, standards=None) -> list[tuple[int, int, int, bool]]:
@@ -101,6 +95,35 @@ def _checked_drift(years: int, drift: dict[str, float], method: str) -> tuple[fl
     return ageing, out_mig
 
 
+def _year_scenario(sc: Scenario, year: int, personal: int, fiscal: int) -> Scenario:
+    """The scenario in benefit year ``year`` with its standards (fen) moved to ``personal`` and ``fiscal``."""
+    return sc.with_overrides(
+        {
+            "benefit_year": year,
+            "contribution.personal": Decimal(personal) / 100,
+            "contribution.fiscal_subsidy": Decimal(fiscal) / 100,
+        }
+    )
+
+
+def _year_outlay(sc_y: Scenario, n: int, seed: int, sp: SynthSpec, method: str) -> dict[str, Any]:
+    """One year's persons, enrolled, outlay by source and fiscal subsidy (yuan): drawn and run,
+    or its expected value."""
+    row: dict[str, Any] = {}
+    if method == "expected":
+        ev = expected_value(sc_y, size=n, spec=sp)
+        row.update({"persons": n, "enrolled": ev["enrolled"]})
+        row.update({s: ev["by_source"].get(s, 0.0) for s in SOURCE_IDS})
+        row["fiscal_subsidy"] = ev["fiscal_subsidy"]
+    else:
+        out = run(sc_y, synthesize(sc_y, n, seed, spec=sp), seed=seed, workers=1, progress=False)
+        r = outlay_row(out)
+        row.update({"persons": r["persons"], "enrolled": r["enrolled"]})
+        row.update({s: r[s] for s in SOURCE_IDS})
+        row["fiscal_subsidy"] = r["fiscal_subsidy"]
+    return row
+
+
 def multi_year(
     scenario: Scenario | str | Path,
     years: int = 5,
@@ -111,7 +134,7 @@ def multi_year(
     standards: str | Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     spec: SynthSpec | None = None,
-):
+) -> pd.DataFrame:
     """Outlay by source for ``years`` benefit years from the scenario's own, under the national
     standards path and a population drift.
 
@@ -143,36 +166,15 @@ def multi_year(
     for k, (year, nat_p, nat_f, extra) in enumerate(path):
         personal = pol.contribution.personal + (nat_p - nat0_p) * 100
         fiscal = pol.contribution.fiscal_subsidy + (nat_f - nat0_f) * 100
-        sc_y = (
-            sc
-            if k == 0
-            else sc.with_overrides(
-                {
-                    "benefit_year": year,
-                    "contribution.personal": Decimal(personal) / 100,
-                    "contribution.fiscal_subsidy": Decimal(fiscal) / 100,
-                }
-            )
-        )
+        sc_y = sc if k == 0 else _year_scenario(sc, year, personal, fiscal)
         n = max(1, round(size * (1 - out_mig) ** k))
-        sp = _aged_spec(base_spec, ageing, k)
         row: dict[str, Any] = {
             "year": year,
             "personal_yuan": number(Decimal(personal) / 100),
             "fiscal_subsidy_yuan": number(Decimal(fiscal) / 100),
             "extrapolated": extra and k > 0,
         }
-        if method == "expected":
-            ev = expected_value(sc_y, size=n, spec=sp)
-            row.update({"persons": n, "enrolled": ev["enrolled"]})
-            row.update({s: ev["by_source"].get(s, 0.0) for s in SOURCE_IDS})
-            row["fiscal_subsidy"] = ev["fiscal_subsidy"]
-        else:
-            out = run(sc_y, synthesize(sc_y, n, seed, spec=sp), seed=seed, workers=1, progress=False)
-            r = outlay_row(out)
-            row.update({"persons": r["persons"], "enrolled": r["enrolled"]})
-            row.update({s: r[s] for s in SOURCE_IDS})
-            row["fiscal_subsidy"] = r["fiscal_subsidy"]
+        row.update(_year_outlay(sc_y, n, seed, _aged_spec(base_spec, ageing, k), method))
         row["subsidy_total"] = round(sum(row[s] for s in SOURCE_IDS[1:]), 2)
         rows.append(row)
     frame = pd.DataFrame(rows)

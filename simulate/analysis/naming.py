@@ -20,10 +20,8 @@ LABELS: dict[str, tuple[str, str]] = labels.pairs("analysis")
 PARAM_LABELS: dict[str, tuple[str, str]] = labels.pairs("parameters")
 
 
-_TIER_PARAM: dict[str, tuple[str, str]] = {
-    "subsidy.amount": ("定额资助（元）", "fixed subsidy (yuan)"),
-    "subsidy.percent": ("资助比例（%）", "subsidy share (%)"),
-}
+#: Parameters inside a tier (tiers.<id>.…), named after the tier's own label.
+_TIER_PARAM: dict[str, tuple[str, str]] = labels.pairs("tier_parameters")
 
 
 def param_label(path: str, lang: str | None = "zh", scenario: Scenario | None = None) -> str:
@@ -67,7 +65,7 @@ def column_label(key: str, lang: str | None) -> str:
         return key
     if key in LABELS:
         return LABELS[key][0 if lang == "zh" else 1]
-    return label(key, lang)
+    return label(key, labels.lang_of(lang))
 
 
 def relabel(frame, lang: str | None):

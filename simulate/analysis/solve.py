@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -42,7 +42,9 @@ class SolveResult:
     evaluations: int
 
     def to_json(self) -> dict[str, Any]:
-        num = lambda v: v if v is None or isinstance(v, int) else float(v)
+        def num(v: Any) -> Any:
+            return v if v is None or isinstance(v, int) else float(v)
+
         return {
             "scenario": self.scenario,
             "param": self.param,
@@ -100,6 +102,44 @@ def _grid(lo: Any, hi: Any, step: Any) -> tuple[Decimal, Decimal, int]:
     return d_lo, d_step, n_steps
 
 
+def _check_binding(
+    where: str,
+    param_path: str,
+    budget_fen: int,
+    c_cheap: int,
+    c_dear: int,
+    value: Callable[[int], int | Decimal],
+    cheap: int,
+    dear: int,
+) -> None:
+    """Raise unless the budget falls between the outlays at the range's cheap and dear ends."""
+    if c_cheap > budget_fen:
+        raise SimulateError(
+            where,
+            f"infeasible: the budget {yuan_number(budget_fen):,} yuan is below the "
+            f"outlay {yuan_number(c_cheap):,} yuan already at {param_path}={value(cheap)} "
+            f"(the cheapest end of the range); widen the range or raise the budget",
+        )
+    if c_dear <= budget_fen:
+        raise SimulateError(
+            where,
+            f"not binding: the budget {yuan_number(budget_fen):,} yuan is above the "
+            f"outlay {yuan_number(c_dear):,} yuan even at {param_path}={value(dear)} "
+            f"(the costliest end of the range); widen the range",
+        )
+
+
+def _bisect(cost: Callable[[int], int], good: int, bad: int, budget_fen: int) -> tuple[int, int]:
+    """Narrow (good, bad) to neighbours keeping cost(good) <= budget < cost(bad)."""
+    while abs(bad - good) > 1:
+        mid = (good + bad) // 2
+        if cost(mid) <= budget_fen:
+            good = mid
+        else:
+            bad = mid
+    return good, bad
+
+
 def solve(
     scenario: Scenario | str | Path,
     param_path: str,
@@ -147,29 +187,9 @@ def solve(
     increasing = c_hi >= c_lo
     cheap, dear = (0, n_steps) if increasing else (n_steps, 0)
     c_cheap, c_dear = cost(cheap), cost(dear)
-    where = f"solve {param_path} for {source}"
-    if c_cheap > budget_fen:
-        raise SimulateError(
-            where,
-            f"infeasible: the budget {yuan_number(budget_fen):,} yuan is below the "
-            f"outlay {yuan_number(c_cheap):,} yuan already at {param_path}={value(cheap)} "
-            f"(the cheapest end of the range); widen the range or raise the budget",
-        )
-    if c_dear <= budget_fen:
-        raise SimulateError(
-            where,
-            f"not binding: the budget {yuan_number(budget_fen):,} yuan is above the "
-            f"outlay {yuan_number(c_dear):,} yuan even at {param_path}={value(dear)} "
-            f"(the costliest end of the range); widen the range",
-        )
+    _check_binding(f"solve {param_path} for {source}", param_path, budget_fen, c_cheap, c_dear, value, cheap, dear)
     # invariant: cost(good) <= budget < cost(bad); good at the cheap side, bad at the dear side
-    good, bad = cheap, dear
-    while abs(bad - good) > 1:
-        mid = (good + bad) // 2
-        if cost(mid) <= budget_fen:
-            good = mid
-        else:
-            bad = mid
+    good, bad = _bisect(cost, cheap, dear, budget_fen)
     return SolveResult(
         sc.id,
         param_path,

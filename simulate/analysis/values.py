@@ -62,6 +62,7 @@ def parse_values(values: str | None = None, range_: str | None = None) -> list[i
         if not parts:
             raise SimulateError("--values", "no values given")
         return [number(p, "--values") for p in parts]
+    assert range_ is not None  # exactly one of the two is given (checked above)
     parts = range_.replace("：", ":").split(":")
     if len(parts) != 3:
         raise SimulateError("--range", f"expected LO:HI:STEP, e.g. 280:450:10, got {range_[:60]!r}")

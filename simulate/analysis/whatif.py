@@ -14,14 +14,18 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import labels
 from ..money import yuan_number
 from ..policy import Scenario, load_scenario
 from ..results.budget import Headline
 from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS, label
 from . import compare
+
+if TYPE_CHECKING:  # pandas loads only when a table is built (import simulate stays light)
+    import pandas as pd
 
 #: Parts of a scenario that are text or citations, not policy values.
 _NOT_VALUES = {
@@ -51,28 +55,17 @@ _FEN_FIELDS = {
     "deduction_per_missing",
     "per_record",
 }
-_NAMES: dict[str, tuple[str, str]] = {
-    "contribution.personal": ("个人缴费标准", "personal standard"),
-    "contribution.fiscal_subsidy": ("财政补助标准", "fiscal subsidy standard"),
-    "multiple_identities.rule": ("多重身份规则", "multiple-identity rule"),
-    "targets.overall_percent": ("总体参保率目标", "overall participation target"),
-    "benefit_year": ("待遇年度", "benefit year"),
-    "subsidy.amount": ("定额资助", "fixed subsidy"),
-    "subsidy.percent": ("资助比例", "subsidy share"),
-    "subsidy.personal": ("个人缴费", "personal payment"),
-    "subsidy.form": ("资助方式", "subsidy form"),
-    "subsidy.source": ("资助来源", "paid by"),
-}
-_RULES = {"priority": ("按优先顺序", "priority order"), "highest_benefit": ("就高不就低", "highest benefit")}
-_COLUMNS = {
-    "base": ("基准", "baseline"),
-    "what_if": ("假设情景", "what-if"),
-    "last_year": ("上年", "last year"),
-    "this_year": ("本年", "this year"),
-    "this": ("本情景", "this scenario"),
-    "change": ("增减", "change"),
-    "change_pct": ("增减（%）", "change (%)"),
-}
+#: Readable names of policy values by dotted path (a tier's by the path inside the tier).
+_NAMES: dict[str, tuple[str, str]] = labels.pairs("whatif_params")
+#: This module's words and headings (labels.yaml, section whatif).
+_W: dict[str, tuple[str, str]] = labels.pairs("whatif")
+#: Multiple-identity rules, named by ``rule_<id>`` in the whatif section.
+_RULES = ("priority", "highest_benefit")
+
+
+def _t(key: str, lang: str, **fields: Any) -> str:
+    """The ``whatif`` label ``key`` in ``lang``, its ``{fields}`` filled (str.format)."""
+    return labels.text("whatif", key, lang).format(**fields)
 
 
 @dataclass(frozen=True)
@@ -114,8 +107,7 @@ def _shown(value: Any, fen: bool, lang: str) -> str:
     if value is None:
         return "—"
     if isinstance(value, str):
-        pair = _RULES.get(value)
-        return (pair[0] if lang == "zh" else pair[1]) if pair else label(value, lang)
+        return _t(f"rule_{value}", lang) if value in _RULES else label(value, labels.lang_of(lang))
     if fen and isinstance(value, int) and not isinstance(value, bool):
         value = Decimal(value) / 100
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
@@ -144,7 +136,7 @@ def changes(base: Scenario, what_if: Scenario) -> list[Change]:
             zh, en = _NAMES[path]
         else:
             zh = en = path
-        unit = ("元", " yuan") if fen else (("%", "%") if leaf.endswith("percent") else ("", ""))
+        unit = _W["unit_yuan"] if fen else (_W["unit_percent"] if leaf.endswith("percent") else ("", ""))
         out.append(Change(path, zh, en, _shown(a.get(path), fen, "zh"), _shown(b.get(path), fen, "zh"), *unit))
     return out
 
@@ -166,7 +158,6 @@ class WhatIf:
 
     def columns(self, lang: str) -> tuple[str, str, str, str]:
         """Names of the baseline, what-if, change and change-% columns (上年/本年 for last year)."""
-        i = 0 if lang == "zh" else 1
         b, w = self.baseline.scenario.policy, self.what_if.scenario.policy
         if self.kind == "baseline" and w.benefit_year - b.benefit_year == 1:
             keys = ("last_year", "this_year")
@@ -174,57 +165,44 @@ class WhatIf:
             keys = ("base", "this")
         else:
             keys = ("base", "what_if")
-        return (_COLUMNS[keys[0]][i], _COLUMNS[keys[1]][i], _COLUMNS["change"][i], _COLUMNS["change_pct"][i])
+        return (_t(keys[0], lang), _t(keys[1], lang), _t("change", lang), _t("change_pct", lang))
 
     def changes_text(self, lang: str, limit: int = 4) -> str:
-        sep = "；" if lang == "zh" else "; "
+        sep = _t("changes_sep", lang)
         shown = [c.text(lang) for c in self.changes[:limit]]
         more = len(self.changes) - limit
         if more > 0:
-            shown.append(f"等{more}项" if lang == "zh" else f"and {more} more")
+            shown.append(_t("more", lang, n=more))
         return sep.join(shown)
 
     def title(self, lang: str) -> str:
         """``假设情景：个人缴费标准 380→400元`` or, against another scenario, what it is compared with."""
-        zh = lang == "zh"
         if self.kind == "baseline":
-            base = self.baseline.scenario.policy.title.get(lang)
-            return f"与{base}比较" if zh else f"compared with {base}"
-        return f"假设情景：{self.changes_text(lang)}" if zh else f"What-if: {self.changes_text(lang)}"
+            return _t("compared_with", lang, base=self.baseline.scenario.policy.title.get(lang))
+        return _t("title", lang, changes=self.changes_text(lang))
 
     def baseline_text(self, lang: str) -> str:
         """What the baseline is, in one sentence."""
         b = self.baseline.scenario
         title = b.policy.title.get(lang)
-        if lang == "zh":
-            why = {
-                "override": "（即未作调整的原情景）",
-                "variant": "（本情景所继承的上级情景）",
-                "baseline": "（按 --baseline 指定）",
-            }[self.kind]
-            return f"基准：{title}{why}，文号 {b.policy.document.number}。"
-        why = {
-            "override": " (the scenario without the changes)",
-            "variant": " (the scenario this variant extends)",
-            "baseline": " (chosen with --baseline)",
-        }[self.kind]
-        return f"Baseline: {title}{why}, document {b.policy.document.number}."
+        why = _t(f"why_{self.kind}", lang)
+        return _t("baseline", lang, title=title, why=why, number=b.policy.document.number)
 
     # ---------------------------------------------------------------- tables
 
     def _row(self, name: str, b: int, w: int, lang: str, key: str = "") -> dict[str, Any]:
         cb, cw, cd, cp = self.columns(lang)
-        unit = "（元）" if lang == "zh" else " (yuan)"
+        unit = _t("yuan", lang)
         return {
             "key": key,
-            ("项目" if lang == "zh" else "item"): name,
+            _t("item", lang): name,
             cb + unit: b / 100,
             cw + unit: w / 100,
             cd + unit: (w - b) / 100,
             cp: _pct(w - b, b),
         }
 
-    def headline_table(self, lang: str = "zh"):
+    def headline_table(self, lang: str = "zh") -> pd.DataFrame:
         """Every line of the budget headline: baseline, what-if, change, change %."""
         import pandas as pd
 
@@ -233,14 +211,14 @@ class WhatIf:
         keys = list(rb) + [k for k in rw if k not in rb]
         rows = []
         for k in keys:
-            name, fb, total = rb.get(k, (None, 0, False))
-            name2, fw, total2 = rw.get(k, (None, 0, False))
+            name, fb, total = rb.get(k, ("", 0, False))
+            name2, fw, total2 = rw.get(k, ("", 0, False))
             row = self._row(name or name2, fb, fw, lang, k)
             row["total"] = total or total2
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def sources_table(self, lang: str = "zh"):
+    def sources_table(self, lang: str = "zh") -> pd.DataFrame:
         """Every paying source and the fiscal subsidy, with a 合计 row (= 筹资总额)."""
         import pandas as pd
 
@@ -248,10 +226,10 @@ class WhatIf:
         rows = []
         for j, s in enumerate(SOURCE_IDS):
             if j == 0 or fb[j] or fw[j]:
-                rows.append(self._row(label(s, lang), int(fb[j]), int(fw[j]), lang, s))
+                rows.append(self._row(label(s, labels.lang_of(lang)), int(fb[j]), int(fw[j]), lang, s))
         rows.append(
             self._row(
-                label("fiscal_subsidy", lang),
+                label("fiscal_subsidy", labels.lang_of(lang)),
                 self.baseline.fiscal_fen(),
                 self.what_if.fiscal_fen(),
                 lang,
@@ -260,52 +238,26 @@ class WhatIf:
         )
         tb = int(fb.sum()) + self.baseline.fiscal_fen()
         tw = int(fw.sum()) + self.what_if.fiscal_fen()
-        rows.append(self._row("合计（筹资总额）" if lang == "zh" else "total (total financing)", tb, tw, lang, "total"))
+        rows.append(self._row(_t("total_financing", lang), tb, tw, lang, "total"))
         frame = pd.DataFrame(rows)
-        return frame.rename(columns={frame.columns[1]: "资金来源" if lang == "zh" else "funding source"})
+        return frame.rename(columns={frame.columns[1]: _t("source", lang)})
 
-    def tiers_table(self, lang: str = "zh", grouped: bool = False):
+    def tiers_table(self, lang: str = "zh", grouped: bool = False) -> pd.DataFrame:
         """Every tier: enrolled and subsidies (all sources but the person) and what persons pay,
         baseline, what-if and change, with a 合计 row. ``grouped``: two header rows (measure,
         then baseline / what-if / change) for pages, instead of one-line names."""
         import pandas as pd
 
-        zh = lang == "zh"
         cb, cw, cd, cp = self.columns(lang)
-        b, w = self.baseline, self.what_if
-        b_ids, w_ids = list(b.tables.tier_ids), list(w.tables.tier_ids)
-        names = {t.id: t.label.get(lang) for t in list(b.scenario.policy.tiers) + list(w.scenario.policy.tiers)}
-        names["general"] = "普通群体" if zh else "general population"
-        bt, wt = b.tier_source_fen(), w.tier_source_fen()
-        rows = []
-        for tid in b_ids + [t for t in w_ids if t not in b_ids]:
-            bi = b_ids.index(tid) if tid in b_ids else None
-            wi = w_ids.index(tid) if tid in w_ids else None
-            be = int(b.tally.counts[bi].sum()) if bi is not None else 0
-            we = int(w.tally.counts[wi].sum()) if wi is not None else 0
-            bs = int(bt[bi, 1:].sum()) if bi is not None else 0
-            ws = int(wt[wi, 1:].sum()) if wi is not None else 0
-            bp = int(bt[bi, 0]) if bi is not None else 0
-            wp = int(wt[wi, 0]) if wi is not None else 0
-            rows.append((tid, names.get(tid, tid), be, we, bs, ws, bp, wp))
-        total = ("total", "合计" if zh else "total", *[sum(r[k] for r in rows) for k in range(2, 8)])
-        rows.append(total)
-        t = {
-            "tier": "资助档次" if zh else "subsidy tier",
-            "enrolled": "参保人数" if zh else "enrolled",
-            "subsidy": "资助" if zh else "subsidies",
-            "individual": "个人缴费" if zh else "paid by persons",
-            "yuan": "（元）" if zh else " (yuan)",
-            "pp": "（人）" if zh else " (persons)",
-        }
+        t = {key: _t(key, lang) for key in ("tier", "enrolled", "subsidy", "individual", "yuan", "persons")}
         out = []
-        for tid, name, be, we, bs, ws, bp, wp in rows:
+        for tid, name, be, we, bs, ws, bp, wp in self._tier_figures(lang):
             out.append(
                 {
                     "key": tid,
                     t["tier"]: name,
-                    f"{t['enrolled']}{t['pp']} {cb}": be,
-                    f"{t['enrolled']}{t['pp']} {cw}": we,
+                    f"{t['enrolled']}{t['persons']} {cb}": be,
+                    f"{t['enrolled']}{t['persons']} {cw}": we,
                     f"{t['subsidy']}{t['yuan']} {cb}": bs / 100,
                     f"{t['subsidy']}{t['yuan']} {cw}": ws / 100,
                     f"{t['subsidy']}{t['yuan']} {cd}": (ws - bs) / 100,
@@ -317,24 +269,30 @@ class WhatIf:
             )
         frame = pd.DataFrame(out)
         if grouped:
-            heads = [("", c) for c in frame.columns[:2]]
-            for c in frame.columns[2:]:
-                for measure in (
-                    f"{t['enrolled']}{t['pp']}",
-                    f"{t['subsidy']}{t['yuan']}",
-                    f"{t['individual']}{t['yuan']}",
-                    t["subsidy"],
-                ):
-                    if c.startswith(measure + " "):
-                        heads.append(
-                            (
-                                f"{t['subsidy']}{t['yuan']}" if measure == t["subsidy"] else measure,
-                                c[len(measure) + 1 :],
-                            )
-                        )
-                        break
-            frame.columns = pd.MultiIndex.from_tuples(heads)
+            frame.columns = pd.MultiIndex.from_tuples(_grouped_heads(list(frame.columns), t))
         return frame
+
+    def _tier_figures(self, lang: str) -> list[tuple[Any, ...]]:
+        """Per tier (baseline's order, then the what-if's new ones) and a total row: id, name,
+        enrolled, subsidies (fen) and paid by persons (fen), each baseline then what-if."""
+        b, w = self.baseline, self.what_if
+        b_ids, w_ids = list(b.tables.tier_ids), list(w.tables.tier_ids)
+        names = {t.id: t.label.get(lang) for t in list(b.scenario.policy.tiers) + list(w.scenario.policy.tiers)}
+        names["general"] = _t("general", lang)
+        bt, wt = b.tier_source_fen(), w.tier_source_fen()
+        rows: list[tuple[Any, ...]] = []
+        for tid in b_ids + [t for t in w_ids if t not in b_ids]:
+            bi = b_ids.index(tid) if tid in b_ids else None
+            wi = w_ids.index(tid) if tid in w_ids else None
+            be = int(b.tally.counts[bi].sum()) if bi is not None else 0
+            we = int(w.tally.counts[wi].sum()) if wi is not None else 0
+            bs = int(bt[bi, 1:].sum()) if bi is not None else 0
+            ws = int(wt[wi, 1:].sum()) if wi is not None else 0
+            bp = int(bt[bi, 0]) if bi is not None else 0
+            wp = int(wt[wi, 0]) if wi is not None else 0
+            rows.append((tid, names.get(tid, tid), be, we, bs, ws, bp, wp))
+        rows.append(("total", _t("total", lang), *[sum(r[k] for r in rows) for k in range(2, 8)]))
+        return rows
 
     # ---------------------------------------------------------------- JSON
 
@@ -375,6 +333,24 @@ class WhatIf:
             "by_source": sources,
             "by_tier": tiers,
         }
+
+
+def _grouped_heads(columns: list[str], t: dict[str, str]) -> list[tuple[str, str]]:
+    """Two header rows for the tiers table: (measure, baseline / what-if / change)."""
+    heads = [("", c) for c in columns[:2]]
+    for c in columns[2:]:
+        for measure in (
+            f"{t['enrolled']}{t['persons']}",
+            f"{t['subsidy']}{t['yuan']}",
+            f"{t['individual']}{t['yuan']}",
+            t["subsidy"],
+        ):
+            if c.startswith(measure + " "):
+                heads.append(
+                    (f"{t['subsidy']}{t['yuan']}" if measure == t["subsidy"] else measure, c[len(measure) + 1 :])
+                )
+                break
+    return heads
 
 
 def _rows(h: Headline, lang: str) -> dict[str, tuple[str, int, bool]]:

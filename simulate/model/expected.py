@@ -9,12 +9,15 @@ and the same lookup tables, so the two cannot drift apart (issue 11 item 3).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..policy import Rule, Scenario
 from ..policy.rules import mask_of
+from ..policy.schema import Policy
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITY_BIT, SOURCE_IDS
 from .engine import Compiled, compile_for_engine, resolve_tiers
@@ -114,15 +117,50 @@ def expected_outlay(
         size = default_size(sc)
     comp = cached_compile(sc)
     t = comp.tables
+    rates = _relevant_rates(comp, sp, size)
+    combos, present = _combinations(rates, eps)
+    cls_lo, p_cls = _age_classes(sp, rates, t.rules)
+    w_ca = _combination_weights(rates, present, cls_lo)
+    p_none, w_cg = _disability_weights(sp, combos, comp.uses_disability)
+    prof = _profiles(pol, sp, t.rules, combos, p_cls, w_ca, w_cg, eps)
+    _enrol_at_full(pol, sp, prof, combos, cls_lo, p_none, w_cg.shape[1], eps)
+    tier, _ = resolve_tiers(
+        comp,
+        prof.ident,
+        cls_lo[prof.ai].astype(np.uint8),
+        prof.si.astype(np.uint8),
+        prof.gi.astype(np.uint8),
+        prof.timing,
+        prof.hk,
+    )
+    p_enr = np.full(prof.w.shape[0], sp.participation)
+    if comp.retention is not None:
+        p_enr = p_enr * comp.retention[tier]
+    if sp.disabled_full and w_cg.shape[1] == 1:  # grades not tracked here: mix in the disabled share
+        p_enr = prof.p_dis + (1.0 - prof.p_dis) * p_enr
+    p_enr = np.where(prof.full, 1.0, p_enr)
+    n_t = len(t.tier_ids)
+    n_m = len(TIMINGS)
+    key = tier.astype(np.int64) * n_m + prof.timing
+    enrolled_tm = np.bincount(key, weights=prof.w * p_enr, minlength=n_t * n_m).reshape(n_t, n_m) * size
+    return _result(sc, comp, size, enrolled_tm, prof.w, t0)
+
+
+def _relevant_rates(comp: Compiled, sp: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
+    """The identity rates that some tier, 100% group or disability risk looks at."""
     rates = _identity_rates(sp, size)
     rr_bits = {mask: rr for mask, rr in sp.disability_rr}
     look = comp.relevant_bits | sp.full_participation_mask
     for mask in rr_bits:
         look |= mask
-    rates = [r for r in rates if look >> r[0] & 1]
+    return [r for r in rates if look >> r[0] & 1]
+
+
+def _combinations(rates: list[tuple[int, float, int, int]], eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """Combinations of identities, grown bit by bit, dropping those below ``eps``:
+    (identity bits [C], which rate each holds [C, J])."""
     bits = np.array([r[0] for r in rates], np.int64)
     rate = np.array([r[1] for r in rates])
-    # combinations of identities: grow bit by bit, dropping those below eps
     combos = np.zeros(1, np.uint32)
     bound = np.ones(1)
     for j in range(bits.shape[0]):
@@ -130,26 +168,46 @@ def expected_outlay(
         combos = np.concatenate([combos, combos[keep] | np.uint32(1 << int(bits[j]))])
         bound = np.concatenate([bound, bound[keep] * rate[j]])
     present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)  # [C, J]
-    # age classes: cut wherever a rule or an identity window starts or ends, and at 0/1
+    return combos, present
+
+
+def _age_classes(
+    sp: SynthSpec, rates: list[tuple[int, float, int, int]], rules: Sequence[Rule | str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Age classes cut wherever a rule or an identity window starts or ends, and at 0/1:
+    (first age of each class [A], P(class, sex) [A, 2], sex folded into column 0 when no
+    rule looks at it)."""
     cuts = {0, 1, 151}
     for _, _, lo, hi in rates:
         cuts.update((lo, min(hi, 150) + 1))
-    for rule in t.rules:
+    for rule in rules:
         _rule_ages(rule, cuts)
     edges = sorted(c for c in cuts if 0 <= c <= 151)
     p_as = age_sex_probs(sp)
     cls_lo = np.array(edges[:-1])
     p_cls = np.array([p_as[a:b].sum(axis=0) for a, b in zip(edges[:-1], edges[1:])])  # [A, 2]
-    if not any(_rule_uses_sex(r) for r in t.rules):
+    if not any(_rule_uses_sex(r) for r in rules):
         p_cls = np.stack([p_cls.sum(axis=1), np.zeros(len(cls_lo))], axis=1)
-    # P(combination | age class) [C, A]
+    return cls_lo, p_cls
+
+
+def _combination_weights(
+    rates: list[tuple[int, float, int, int]], present: np.ndarray, cls_lo: np.ndarray
+) -> np.ndarray:
+    """P(combination | age class) [C, A]."""
+    rate = np.array([r[1] for r in rates])
     lo_j = np.array([r[2] for r in rates])
     hi_j = np.array([r[3] for r in rates])
     r_ja = np.where(
         (cls_lo[None, :] >= lo_j[:, None]) & (cls_lo[None, :] <= hi_j[:, None]), rate[:, None], 0.0
     )  # [J, A]
-    w_ca = np.where(present[:, :, None], r_ja[None], 1.0 - r_ja[None]).prod(axis=1)  # [C, A]
-    # disability grade given the combination [C, 5]
+    w_ca: np.ndarray = np.where(present[:, :, None], r_ja[None], 1.0 - r_ja[None]).prod(axis=1)  # [C, A]
+    return w_ca
+
+
+def _disability_weights(sp: SynthSpec, combos: np.ndarray, uses_disability: bool) -> tuple[np.ndarray, np.ndarray]:
+    """P(no disability) per combination [C] and P(grade | combination) [C, 5] (or [C, 1] of
+    ones when no rule looks at the grade)."""
     p_all = float(sum(sp.disability_rates))
     g_tab = lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
     p_grade = np.bincount(g_tab, minlength=5)[1:5] / g_tab.shape[0]
@@ -157,12 +215,44 @@ def expected_outlay(
     for mask, rr in sp.disability_rr:
         q = max(min(0.9, p_all * rr) - p_all, 0.0) / (1 - p_all)
         p_none = np.where((combos & np.uint32(mask)) != 0, p_none * (1 - q), p_none)
-    if comp.uses_disability:
+    if uses_disability:
         w_cg = np.column_stack([p_none] + [(1 - p_none) * p_grade[g] for g in range(4)])
     else:
         w_cg = np.ones((combos.shape[0], 1))
-    # profiles: combination × age class, then × sex, grade and timing, dropping tiny ones
-    late = sp.late_share
+    return p_none, w_cg
+
+
+@dataclass
+class _Profiles:
+    """Profiles of people: indices into combinations (ci), age classes (ai), sex (si), grade
+    (gi) and timing draw (mi: regular, late, extended), 户籍 code (hk), and their weight w.
+    ``_enrol_at_full`` adds each profile's identities, timing code, 100% flag and disabled share."""
+
+    ci: np.ndarray
+    ai: np.ndarray
+    si: np.ndarray
+    gi: np.ndarray
+    mi: np.ndarray
+    hk: np.ndarray | None
+    w: np.ndarray
+    ident: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    timing: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    full: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    p_dis: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _profiles(
+    pol: Policy,
+    sp: SynthSpec,
+    rules: Sequence[Rule | str],
+    combos: np.ndarray,
+    p_cls: np.ndarray,
+    w_ca: np.ndarray,
+    w_cg: np.ndarray,
+    eps: float,
+) -> _Profiles:
+    """Profiles: combination × age class, then × sex, grade and timing (and 户籍 where a rule
+    looks at it), as the synthesizer draws them, dropping tiny ones."""
     G = w_cg.shape[1]
     w_ca = w_ca * p_cls.sum(axis=1)[None, :]
     ci, ai = np.nonzero(w_ca > eps)
@@ -174,24 +264,40 @@ def expected_outlay(
         si = np.tile(np.array([0, 1]), w.shape[0] // 2)
         w = w * np.where(si == 1, share_m[ai], 1 - share_m[ai])
     n = w.shape[0]
-    # timing as the synthesizer draws it: extended (where the document has an extension)
-    # over late over regular; the 100% groups below are never late or extended
-    ext = sp.extended_share if pol.timing.extension is not None else 0.0
-    p_mi = np.array([(1.0 - late) * (1.0 - ext), late * (1.0 - ext), ext])
+    # each profile × grade × timing draw (regular, late, extended: weighed in _enrol_at_full)
     ci, ai, si = np.repeat(ci, 3 * G), np.repeat(ai, 3 * G), np.repeat(si, 3 * G)
     gi = np.tile(np.repeat(np.arange(G), 3), n)
     mi = np.tile(np.array([0, 1, 2]), n * G)
     w = np.repeat(w, 3 * G) * w_cg[ci, gi]
     hk = None
-    if pol.area.urban_percent is not None and any(_rule_uses_hukou(r) for r in t.rules):
+    if pol.area.urban_percent is not None and any(_rule_uses_hukou(r) for r in rules):
         # 户籍 type: each profile splits into rural and urban, as the synthesizer draws it
         p_urban = _urban_probability(combos, float(pol.area.urban_percent) / 100)
         ci, ai, si, gi, mi = (np.repeat(x, 2) for x in (ci, ai, si, gi, mi))
         hk = np.tile(np.array([1, 2], np.uint8), w.shape[0])
         w = np.repeat(w, 2) * np.where(hk == 2, p_urban[ci], 1.0 - p_urban[ci])
+    return _Profiles(ci, ai, si, gi, mi, hk, w)
+
+
+def _enrol_at_full(
+    pol: Policy,
+    sp: SynthSpec,
+    prof: _Profiles,
+    combos: np.ndarray,
+    cls_lo: np.ndarray,
+    p_none: np.ndarray,
+    G: int,
+    eps: float,
+) -> None:
+    """Weigh each profile by its timing draw and mark who is enrolled at 100%, as the
+    synthesizer draws them (hardship identities, certified disabled people, people a fully
+    subsidizing tier's payer enrolls: never late or extended); drops tiny profiles. Timing:
+    extended (where the document has an extension) over late over regular."""
+    late = sp.late_share
+    ext = sp.extended_share if pol.timing.extension is not None else 0.0
+    p_mi = np.array([(1.0 - late) * (1.0 - ext), late * (1.0 - ext), ext])
+    ci, ai, si, gi, mi, hk, w = prof.ci, prof.ai, prof.si, prof.gi, prof.mi, prof.hk, prof.w
     ident = combos[ci]
-    # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
-    # people, and people a fully subsidizing tier's payer enrolls
     full = (ident & np.uint32(sp.full_participation_mask)) != 0
     grade = gi.astype(np.uint8)
     if sp.disabled_full and G > 1:
@@ -209,22 +315,24 @@ def expected_outlay(
     w = w * factor
     timing = np.where(mi == 1, 1, np.where(mi == 2, 3, np.where(cls_lo[ai] == 0, 2, 0))).astype(np.uint8)
     keep = w > eps
-    ci, ai, si, gi, timing, w = ci[keep], ai[keep], si[keep], gi[keep], timing[keep], w[keep]
-    ident, full, grade, p_dis = ident[keep], full[keep], grade[keep], p_dis[keep]
-    hk = None if hk is None else hk[keep]
-    tier, _ = resolve_tiers(
-        comp, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), gi.astype(np.uint8), timing, hk
+    prof.ci, prof.ai, prof.si, prof.gi, prof.timing, prof.w = (
+        ci[keep],
+        ai[keep],
+        si[keep],
+        gi[keep],
+        timing[keep],
+        w[keep],
     )
-    p_enr = np.full(w.shape[0], sp.participation)
-    if comp.retention is not None:
-        p_enr = p_enr * comp.retention[tier]
-    if sp.disabled_full and G == 1:  # grades not tracked here: mix in the disabled share
-        p_enr = p_dis + (1.0 - p_dis) * p_enr
-    p_enr = np.where(full, 1.0, p_enr)
-    n_t = len(t.tier_ids)
-    n_m = len(TIMINGS)
-    key = tier.astype(np.int64) * n_m + timing
-    enrolled_tm = np.bincount(key, weights=w * p_enr, minlength=n_t * n_m).reshape(n_t, n_m) * size
+    prof.ident, prof.full, prof.p_dis = ident[keep], full[keep], p_dis[keep]
+    prof.mi = mi[keep]
+    prof.hk = None if hk is None else hk[keep]
+
+
+def _result(
+    sc: Scenario, comp: Compiled, size: int, enrolled_tm: np.ndarray, w: np.ndarray, t0: float
+) -> dict[str, Any]:
+    """The expected figures in yuan and persons, with how many profiles were weighed."""
+    t = comp.tables
     counts = np.where(t.accepted, enrolled_tm, 0.0)
     by_source_fen = np.einsum("tm,tms->s", counts, t.pays.astype(np.float64))
     fiscal_fen = float((counts * t.fiscal).sum())

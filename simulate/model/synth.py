@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from ..errors import PopulationError
 from ..money import largest_remainder
+from ..policy.models import Rule
 from ..policy.rules import can_match_plain, mask_of
+from ..policy.scenario import Scenario
+from ..policy.schema import Policy
 from ..policy.subsidy import payment
 from ..resources import data_path
 from ..vocabulary import IDENTITIES, IDENTITY_BIT
@@ -65,9 +69,7 @@ class SynthSpec:
     subsidized_full: bool = True  # people a tier subsidizes in full are enrolled by its payer
     counts: dict[str, int] = field(default_factory=dict)  # exact persons per identity
 
-    def with_rates(self, **changes) -> SynthSpec:
-        from dataclasses import replace
-
+    def with_rates(self, **changes: Any) -> SynthSpec:
         return replace(self, **changes)
 
 
@@ -122,7 +124,7 @@ def default_spec() -> SynthSpec:
         age_table,
         tuple(person),
         tuple(household),
-        tuple(grades),
+        (grades[0], grades[1], grades[2], grades[3]),
         tuple(rr),
         part["general"],
         full_mask,
@@ -142,7 +144,7 @@ class SyntheticPopulation:
     villages: Villages
     village_sizes: np.ndarray  # int64 persons per village, summing to ``size``
     spec: SynthSpec
-    full_rules: tuple = ()  # eligibility of tiers that pay the whole standard: enrolled by their payer
+    full_rules: tuple[Rule, ...] = ()  # eligibility of tiers that pay the whole standard: enrolled by their payer
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
     has_extension: bool = False  # the document has an extension: a share pays in it (timing extended)
     urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
@@ -172,7 +174,7 @@ class SyntheticPopulation:
 
 
 def synthesize(
-    scenario,
+    scenario: Scenario,
     size: int | None = None,
     seed: int = 0,
     *,
@@ -216,8 +218,6 @@ def synthesize(
                 raise PopulationError(f"counts.{key}", "unknown identity")
             if not isinstance(n, (int, np.integer)) or n < 0 or n > size:
                 raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
-        from dataclasses import replace
-
         sp = replace(sp, counts=dict(counts))
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     urban = pol.area.urban_percent
@@ -234,7 +234,7 @@ def synthesize(
     )
 
 
-def default_size(scenario) -> int:
+def default_size(scenario: Scenario) -> int:
     """The enrolment base of the scenario's area, persons (docs/policies.md, "Enrolment base"):
     the village table's residents or ``area.residents``, less those in employee insurance."""
     pol = scenario.policy
@@ -244,7 +244,7 @@ def default_size(scenario) -> int:
     return pol.area.enrolment_base()
 
 
-def fully_subsidized_rules(policy) -> tuple:
+def fully_subsidized_rules(policy: Policy) -> tuple[Rule, ...]:
     """Eligibility rules of the tiers where the person pays nothing in the collection period:
     the paying department enrolls them (data/participation-defaults.csv, other_subsidized)."""
     return tuple(t.eligibility for t in policy.tiers if payment(policy, t, "regular").pays.get("individual", 0) == 0)
@@ -256,15 +256,71 @@ def _exact_share(total: int, start: int, stop: int, size: int) -> int:
 
 
 def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Population:
+    """Block ``b``: ``n`` persons from ``start``, drawn step by step from the block's own
+    generator. The steps draw in a fixed order; reordering them changes every population."""
     sp = pop.spec
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b,))))
-    # villages: persons are laid out village after village
-    bounds = np.concatenate([[0], np.cumsum(pop.village_sizes)])
+    v_lo, v_hi, cuts, village = _lay_villages(pop.village_sizes, start, n)
+    starts, hh_len = _lay_households(rng, sp, cuts, n)
+    household = np.repeat(start + starts, hh_len)
+    identities, hukou = _household_identities(rng, pop, starts, hh_len, start, n)
+    # age and sex
+    code = sp.age_sex[rng.integers(0, _U16, n, dtype=np.uint16)]
+    age = code >> 1
+    sex = code & 1
+    _person_identities(rng, pop, identities, age, start, n)
+    holders = np.flatnonzero(identities != 0)
+    disability = _draw_disability(rng, sp, identities, holders, n)
+    people = _People(identities, age, sex, disability, hukou)
+    enrolled = _enrollment(rng, pop, people, holders, n)
+    timing = _timing(rng, pop, people, n)
+    totals = np.zeros(len(pop.villages), np.int64)
+    totals[v_lo:v_hi] = np.diff(cuts)
+    return Population(
+        identities,
+        age,
+        sex,
+        disability,
+        village,
+        household,
+        enrolled,
+        timing,
+        pop.villages,
+        village_counts=totals,
+        hukou=hukou,
+    )
+
+
+@dataclass(frozen=True)
+class _People:
+    """The person columns the enrollment and timing steps test rules against."""
+
+    identities: np.ndarray
+    age: np.ndarray
+    sex: np.ndarray
+    disability: np.ndarray
+    hukou: np.ndarray | None
+
+    def cols(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The columns of the people ``idx``, in ``mask_of``'s argument order."""
+        hukou = None if self.hukou is None else self.hukou[idx]
+        return self.identities[idx], self.age[idx], self.sex[idx], self.disability[idx], hukou
+
+
+def _lay_villages(village_sizes: np.ndarray, start: int, n: int) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """Villages of the block's persons, laid out village after village: (first village, end
+    village, cuts at village boundaries within the block, village per person)."""
+    bounds = np.concatenate([[0], np.cumsum(village_sizes)])
     v_lo = int(np.searchsorted(bounds, start, side="right") - 1)
     v_hi = int(np.searchsorted(bounds, start + n, side="left"))
     cuts = np.clip(bounds[v_lo : v_hi + 1] - start, 0, n)
     village = np.repeat(np.arange(v_lo, v_hi, dtype=np.uint16), np.diff(cuts))
-    # households: drawn sizes laid end to end, cut at village boundaries and the block end
+    return v_lo, v_hi, cuts, village
+
+
+def _lay_households(rng: np.random.Generator, sp: SynthSpec, cuts: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Households: drawn sizes laid end to end, cut at village boundaries and the block end;
+    returns (first person of each household, household sizes)."""
     k = n // 3 + 64
     while True:
         ends = np.cumsum(sp.household_sizes[rng.integers(0, _U16, k, dtype=np.uint16)], dtype=np.int64)
@@ -278,10 +334,22 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         pos = np.searchsorted(starts, inner)
         new = (pos >= starts.shape[0]) | (starts[np.minimum(pos, starts.shape[0] - 1)] != inner)
         starts = np.insert(starts, pos[new], inner[new])
-    h = starts.shape[0]
     hh_len = np.diff(np.concatenate([starts, [n]]))
-    household = np.repeat(start + starts, hh_len)
-    # household identities, shared by all members
+    return starts, hh_len
+
+
+def _household_identities(
+    rng: np.random.Generator,
+    pop: SyntheticPopulation,
+    starts: np.ndarray,
+    hh_len: np.ndarray,
+    start: int,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Household identities, shared by all members, and the 户籍 type where it is drawn:
+    (identity bits per person, hukou code per person or None)."""
+    sp = pop.spec
+    h = starts.shape[0]
     hh_bits = np.zeros(h, np.uint32)
     trims = []
     for bit, rate in sp.household_rates:
@@ -303,11 +371,14 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         # an exact count can end inside a household: its last members do not hold it
         stop = int(starts[last] + hh_len[last])
         identities[stop - over : stop] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
-    # age and sex
-    code = sp.age_sex[rng.integers(0, _U16, n, dtype=np.uint16)]
-    age = code >> 1
-    sex = code & 1
-    # person identities with their age rules
+    return identities, hukou
+
+
+def _person_identities(
+    rng: np.random.Generator, pop: SyntheticPopulation, identities: np.ndarray, age: np.ndarray, start: int, n: int
+) -> None:
+    """Person identities with their age rules, set in ``identities`` in place."""
+    sp = pop.spec
     for bit, rate, lo, hi in sp.person_rates:
         ident = ident_of_bit(bit)
         if ident in sp.counts:
@@ -318,7 +389,12 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
             idx = _draw(rng, n, rate)
             idx = idx[(age[idx] >= lo) & (age[idx] <= hi)]
         identities[idx] |= np.uint32(1 << bit)
-    # disability: base rates, then extra among groups at higher risk
+
+
+def _draw_disability(
+    rng: np.random.Generator, sp: SynthSpec, identities: np.ndarray, holders: np.ndarray, n: int
+) -> np.ndarray:
+    """Disability grade per person: base rates, then extra among groups at higher risk."""
     disability = np.zeros(n, np.uint8)
     p_all = float(sum(sp.disability_rates))
     grade_table = lookup_table(np.arange(1, 5, dtype=np.uint8), np.array(sp.disability_rates))
@@ -326,7 +402,6 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     if m:
         idx = rng.choice(n, m, replace=False)
         disability[idx] = grade_table[rng.integers(0, _U16, m, dtype=np.uint16)]
-    holders = np.flatnonzero(identities != 0)
     held = identities[holders]
     for mask, rr in sp.disability_rr:
         members = holders[(held & np.uint32(mask)) != 0]
@@ -336,9 +411,18 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
             idx = members[rng.choice(members.shape[0], m, replace=False)]
             idx = idx[disability[idx] == 0]
             disability[idx] = grade_table[rng.integers(0, _U16, idx.shape[0], dtype=np.uint16)]
-    # enrollment: general participation, hardship groups at their 100% target
+    return disability
+
+
+def _enrollment(
+    rng: np.random.Generator, pop: SyntheticPopulation, people: _People, holders: np.ndarray, n: int
+) -> np.ndarray:
+    """Who is enrolled: general participation, hardship groups at their 100% target."""
+    sp = pop.spec
+    identities, disability = people.identities, people.disability
     enrolled = np.ones(n, bool)
     enrolled[_draw(rng, n, 1.0 - sp.participation)] = False
+    held = identities[holders]
     full = holders[(held & np.uint32(sp.full_participation_mask)) != 0]
     enrolled[full] = True
     if sp.disabled_full or pop.full_rules:
@@ -349,23 +433,28 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         if pop.full_rules:
             if not pop.full_rules_plain:
                 out = out[(identities[out] != 0) | (disability[out] != 0)]
-            cols = (identities[out], age[out], sex[out], disability[out], None if hukou is None else hukou[out])
+            cols = people.cols(out)
             hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
                 hit |= mask_of(rule, *cols)
             enrolled[out[hit]] = True
-    # timing: newborns (age 0) pay within the newborn window; a share pays late, and where the
-    # document has an extension a share pays in it. People a department enrolls (the 100%
-    # groups above) are never drawn late or extended: their payer enrolls them in the period.
+    return enrolled
+
+
+def _timing(rng: np.random.Generator, pop: SyntheticPopulation, people: _People, n: int) -> np.ndarray:
+    """Timing per person: newborns (age 0) pay within the newborn window; a share pays late,
+    and where the document has an extension a share pays in it. People a department enrolls
+    (the 100% groups) are never drawn late or extended: their payer enrolls them in the period."""
+    sp = pop.spec
     timing = np.zeros(n, np.uint8)
-    timing[age == 0] = 2
+    timing[people.age == 0] = 2
 
     def payer_enrolls(idx: np.ndarray) -> np.ndarray:
         """Which of the drawn people ``idx`` a department enrolls (checked for the few drawn)."""
-        out = (identities[idx] & np.uint32(sp.full_participation_mask)) != 0
+        out: np.ndarray = (people.identities[idx] & np.uint32(sp.full_participation_mask)) != 0
         if sp.disabled_full:
-            out |= disability[idx] != 0
-        cols = (identities[idx], age[idx], sex[idx], disability[idx], None if hukou is None else hukou[idx])
+            out |= people.disability[idx] != 0
+        cols = people.cols(idx)
         for rule in pop.full_rules:
             out |= mask_of(rule, *cols)
         return out
@@ -375,21 +464,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     if pop.has_extension and sp.extended_share > 0:
         ext = _draw(rng, n, sp.extended_share)
         timing[ext[~payer_enrolls(ext)]] = 3
-    totals = np.zeros(len(pop.villages), np.int64)
-    totals[v_lo:v_hi] = np.diff(cuts)
-    return Population(
-        identities,
-        age,
-        sex,
-        disability,
-        village,
-        household,
-        enrolled,
-        timing,
-        pop.villages,
-        village_counts=totals,
-        hukou=hukou,
-    )
+    return timing
 
 
 #: Household identities that only a rural or only an urban 户籍 can hold (their names say so).
@@ -402,7 +477,7 @@ def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: floa
     with identities that name it (农村低保 and 建档立卡 are rural, 城镇低保 urban; a
     household drawn with both kinds is taken as rural)."""
     h = hh_bits.shape[0]
-    hukou = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
+    hukou: np.ndarray = np.where(rng.random(h) < urban_share, 2, 1).astype(np.uint8)
     rural = 0
     for ident in RURAL_ONLY:
         rural |= 1 << IDENTITY_BIT[ident]
@@ -422,7 +497,8 @@ def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
         return np.zeros(0, np.int64)
     lam = -np.log1p(-min(rate, 0.999999))
     m = rng.poisson(n * lam)
-    return rng.integers(0, n, m, dtype=np.int64)
+    idx: np.ndarray = rng.integers(0, n, m, dtype=np.int64)
+    return idx
 
 
 @lru_cache(maxsize=64)

@@ -11,12 +11,17 @@ split (``budget.*_split``). Every figure is integer fen and every part adds up t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .. import labels
 from ..money import largest_remainder, yuan_number
+from ..policy import Policy
 from ..vocabulary import SOURCE_IDS, label
+
+if TYPE_CHECKING:  # pandas loads only when a table is built (import simulate stays light)
+    import pandas as pd
 
 
 class RunFigures(Protocol):
@@ -43,29 +48,13 @@ UNPLACED = ("medical_assistance", "unspecified_government")
 LEVELS = ("central", "provincial", "city", "county")
 GROUPS = ("financing", "county", "separate", "other_levels")
 
-_WORDS: dict[str, tuple[str, str]] = {
-    "financing_total": ("筹资总额", "total financing"),
-    "government_total": ("政府支出合计", "government spending in total"),
-    "county_burden": ("县级负担", "the county's own burden"),
-    "individual": ("个人缴费", "paid by the insured"),
-    "subsidies": ("资助参保（各来源代缴）", "subsidised contributions (all sources)"),
-    "fiscal_subsidy": ("财政补助", "fiscal subsidy"),
-    "work_funds": ("征缴工作经费", "collection work funds"),
-    "awards": ("表彰奖励经费", "awards"),
-    "of_which": ("其中：", "of which: "),
-    "separate": ("单列（文件未指明层级）", "on their own lines (level not named)"),
-    "other_levels": ("中央、省、市负担", "central, provincial and city budgets"),
-    "share_of": ("分担", "share"),
-    "payer_town": ("乡镇支付", "paid by the towns"),
-    "payer_not_stated": ("支付方文件未指明", "payer not named by the document"),
-    "county_pays": ("县财政", "county finance"),
-}
+#: The headline's words by id, (zh, en) (labels.yaml, section budget).
+_WORDS: dict[str, tuple[str, str]] = labels.pairs("budget")
 
 
 def word(key: str, lang: str) -> str:
     """A headline label in zh or en."""
-    zh, en = _WORDS[key]
-    return zh if lang == "zh" else en
+    return labels.text("budget", key, lang)
 
 
 def split_fen(total: int, percents: dict[str, Any]) -> dict[str, int]:
@@ -171,19 +160,19 @@ class Headline:
                 out += [(ln.key, of + ln.label(lang), ln.fen, False) for ln in lines]
         return out
 
-    def frame(self, lang: str = "zh"):
+    def frame(self, lang: str = "zh") -> pd.DataFrame:
         """The headline as a table: 项目, 金额（元）, 人均（元/参保人）; totals flagged."""
         import pandas as pd
 
-        zh = lang == "zh"
+        item, amount, per_capita = (word(k, lang) for k in ("item", "amount", "per_capita"))
         return pd.DataFrame(
             [
                 {
                     "key": k,
                     "total": t,
-                    ("项目" if zh else "item"): text,
-                    ("金额（元）" if zh else "amount (yuan)"): fen / 100,
-                    ("人均（元/参保人）" if zh else "per enrolled person (yuan)"): self.per_capita(fen),
+                    item: text,
+                    amount: fen / 100,
+                    per_capita: self.per_capita(fen),
                 }
                 for k, text, fen, t in self.rows(lang)
             ]
@@ -200,11 +189,18 @@ class Headline:
 
 
 def _level_label(source_zh: str, source_en: str, level: str, percent: Any) -> tuple[str, str]:
+    """``财政补助县级分担（10%）`` / ``fiscal subsidy, county share (10%)``."""
     pct = f"{percent:g}%"
-    return (
-        f"{source_zh}{label(level, 'zh')}{word('share_of', 'zh')}（{pct}）",
-        f"{source_en}, {label(level, 'en')} share ({pct})",
+    return _both(
+        "level_share", source=(source_zh, source_en), level=(label(level, "zh"), label(level, "en")), percent=(pct, pct)
     )
+
+
+def _both(key: str, **fields: tuple[str, str]) -> tuple[str, str]:
+    """The budget template ``key`` filled in zh and in en; each field is given as (zh, en)."""
+    zh = labels.text("budget", key, "zh").format(**{k: v[0] for k, v in fields.items()})
+    en = labels.text("budget", key, "en").format(**{k: v[1] for k, v in fields.items()})
+    return zh, en
 
 
 def headline(outlay: RunFigures) -> Headline:
@@ -217,8 +213,18 @@ def headline(outlay: RunFigures) -> Headline:
         Line("subsidies", "financing", sum(v for s, v in fen.items() if s != "individual"), *_WORDS["subsidies"]),
         Line("fiscal_subsidy", "financing", fiscal, *_WORDS["fiscal_subsidy"]),
     ]
+    county, others = _county_and_fiscal_lines(pol, fen, outlay.fiscal_split_fen())
+    separate = _unplaced_lines(pol, fen, county, others)
+    _work_fund_lines(outlay, county, separate)
+    return Headline(outlay.persons, outlay.enrolled, tuple(lines + county + separate + others))
+
+
+def _county_and_fiscal_lines(
+    pol: Policy, fen: dict[str, int], by_level: dict[str, int]
+) -> tuple[list[Line], list[Line]]:
+    """County finance, the county-level departments that pay and the county's share of the
+    fiscal subsidy; and the other levels' shares of it: (county lines, other-level lines)."""
     split = pol.contribution.fiscal_subsidy_split
-    by_level = outlay.fiscal_split_fen()
     fs_zh, fs_en = _WORDS["fiscal_subsidy"]
     county: list[Line] = [
         Line(
@@ -239,7 +245,6 @@ def headline(outlay: RunFigures) -> Headline:
             assumption=split.assumption,
         )
     )
-    separate: list[Line] = []
     others: list[Line] = [
         Line(
             f"fiscal_subsidy.{lv}",
@@ -250,6 +255,13 @@ def headline(outlay: RunFigures) -> Headline:
         )
         for lv in LEVELS[:-1]
     ]
+    return county, others
+
+
+def _unplaced_lines(pol: Policy, fen: dict[str, int], county: list[Line], others: list[Line]) -> list[Line]:
+    """Medical assistance and "source not named": their own lines, or, where the scenario
+    cites a split by level, a part in ``county`` and parts in ``others``; returns the own lines."""
+    separate: list[Line] = []
     for s in UNPLACED:
         given = getattr(pol.budget, f"{s}_split")
         if given is None:
@@ -259,28 +271,32 @@ def headline(outlay: RunFigures) -> Headline:
         parts = split_fen(fen[s], {lv: getattr(given, lv) for lv in LEVELS})
         for lv in LEVELS:
             if getattr(given, lv) or parts[lv]:
-                zh, en = _level_label(label(s, "zh"), label(s, "en"), lv, getattr(given, lv))
                 ln = Line(
                     f"{s}.{lv}",
                     "county" if lv == "county" else "other_levels",
                     parts[lv],
-                    zh + "（情景设定）",
-                    en + " (set by the scenario)",
+                    *_both(
+                        "set_by_scenario", line=_level_label(label(s, "zh"), label(s, "en"), lv, getattr(given, lv))
+                    ),
                     assumption=given.assumption,
                 )
                 (county if lv == "county" else others).append(ln)
-    wf = pol.work_funds
-    if wf is not None:
-        work = outlay.work_funds_fen()
-        amounts = {"work_funds": int(work["total"].sum()) if work is not None else 0, "awards": outlay.awards_fen()}
-        payer = {"county": "county_pays", "town": "payer_town"}.get(wf.payer, "payer_not_stated")
-        for key, amount in amounts.items():
-            if not amount and key == "awards":
-                continue
-            zh, en = _WORDS[key]
-            zh, en = f"{zh}（{word(payer, 'zh')}）", f"{en} ({word(payer, 'en')})"
-            if wf.payer == "county":
-                county.append(Line(key, "county", amount, zh, en))
-            else:
-                separate.append(Line(key, "separate", amount, zh, en))
-    return Headline(outlay.persons, outlay.enrolled, tuple(lines + county + separate + others))
+    return separate
+
+
+def _work_fund_lines(outlay: RunFigures, county: list[Line], separate: list[Line]) -> None:
+    """Collection work funds and awards: the county's when it pays them, else their own lines."""
+    wf = outlay.scenario.policy.work_funds
+    if wf is None:
+        return
+    work = outlay.work_funds_fen()
+    amounts = {"work_funds": int(work["total"].sum()) if work is not None else 0, "awards": outlay.awards_fen()}
+    payer = {"county": "county_pays", "town": "payer_town"}.get(wf.payer, "payer_not_stated")
+    for key, amount in amounts.items():
+        if not amount and key == "awards":
+            continue
+        zh, en = _both("paid_by", line=_WORDS[key], payer=_WORDS[payer])
+        if wf.payer == "county":
+            county.append(Line(key, "county", amount, zh, en))
+        else:
+            separate.append(Line(key, "separate", amount, zh, en))

@@ -7,8 +7,9 @@ from typing import Any
 from .. import labels
 from ..model.reference import Outcome, resolve
 from ..money import yuan_number, yuan_text
-from ..policy import Scenario
+from ..policy import Policy, Scenario
 from ..policy.rules import Person
+from ..policy.subsidy import Payment
 from ..vocabulary import IDENTITIES, label
 
 
@@ -36,158 +37,107 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
     """A readable explanation naming the rule, the document section and the tiers considered."""
     pol = scenario.policy
     out = resolve(pol, person)
-    zh = lang == "zh"
-    tiers = {t.id: t for t in pol.tiers}
-    ids = sorted(person.identities, key=list(IDENTITIES).index)
-    who = "、".join(label(i, lang) for i in ids) if zh else ", ".join(label(i, lang) for i in ids)
-    attrs = []
-    if zh:
-        attrs.append(f"{person.age}岁")
-        attrs.append("女" if person.sex == "F" else "男")
-        if person.disability_grade:
-            attrs.append(f"{person.disability_grade}级残疾")
-        if person.hukou:
-            attrs.append("农村户籍" if person.hukou == "rural" else "城镇户籍")
-        attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[0])
-    else:
-        attrs.append(f"age {person.age}")
-        attrs.append("female" if person.sex == "F" else "male")
-        if person.disability_grade:
-            attrs.append(f"disability grade {person.disability_grade}")
-        if person.hukou:
-            attrs.append(f"{person.hukou} hukou")
-        attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[1])
-    lines = []
-    doc = pol.document
-    if zh:
-        lines.append(f"情景：{pol.title.zh}（{doc.number}，{doc.issuer}，{doc.date}）")
-        lines.append(f"人员：{who or '无特殊身份'}；{'，'.join(attrs)}")
-        lines.append(
-            f"个人缴费标准 {yuan_text(pol.contribution.personal)} 元，财政补助 "
-            f"{yuan_text(pol.contribution.fiscal_subsidy)} 元（{pol.contribution.section}）"
-        )
-    else:
-        lines.append(f"Scenario: {pol.title.en} ({doc.number}, {doc.issuer}, {doc.date})")
-        lines.append(f"Person: {who or 'no hardship identity'}; {', '.join(attrs)}")
-        lines.append(
-            f"Personal standard {yuan_text(pol.contribution.personal)} yuan, fiscal subsidy "
-            f"{yuan_text(pol.contribution.fiscal_subsidy)} yuan (section {pol.contribution.section})"
-        )
-    if scenario.overrides:  # a what-if: say what was changed from the document's rules
-        changes = (
-            "；".join(f"{k} = {v}" for k, v in scenario.overrides.items())
-            if zh
-            else "; ".join(f"{k} = {v}" for k, v in scenario.overrides.items())
-        )
-        lines.append(
-            f"参数调整（假设情景，非文件规定）：{changes}"
-            if zh
-            else f"Overrides (a what-if, not the document): {changes}"
-        )
-    rule_name = {
-        "priority": ("按优先顺序（首个符合的档次）", "priority order (the first tier that applies)"),
-        "highest_benefit": ("就高（个人缴费最少的档次）", "highest benefit (the tier where the person pays least)"),
-    }
+    lines = _head_lines(scenario, person, lang)
     if len(out.eligible) > 1:
-        rn = rule_name[out.rule][0 if zh else 1]
-        head = (
-            f"符合 {len(out.eligible)} 个档次，多重身份规则：{rn}，依据 {pol.multiple_identities.section}"
-            if zh
-            else f"Qualifies for {len(out.eligible)} tiers; multiple-identity rule: {rn}, section {pol.multiple_identities.section}"
-        )
-        lines.append(head)
-        for tid, ind in out.considered:
-            t = tiers[tid]
-            mark = "→" if tid == out.tier else " "
-            if zh:
-                lines.append(f"  {mark} {t.label.zh}（{t.section}）：个人缴 {yuan_text(ind)} 元")
-            else:
-                lines.append(f"  {mark} {t.label.en} (section {t.section}): person pays {yuan_text(ind)} yuan")
-        if out.tie_with:
-            other = "、".join(tiers[t].label.get(lang) for t in out.tie_with)
-            lines.append(
-                f"  与 {other} 同等优惠，按文件列出顺序取前者"
-                if zh
-                else f"  tied with {other}; broken by the order the document lists them"
-            )
+        lines += _considered_lines(pol, out, lang)
     if out.tier == "general":
-        lines.append(
-            "不符合任何资助档次，按普通群体缴费。"
-            if zh
-            else "No subsidy tier applies: the person pays as the general population."
-        )
+        lines.append(_t("general", lang))
     else:
-        t = tiers[out.tier]
-        lines.append(f"适用档次：{t.label.zh}（{t.section}）" if zh else f"Tier: {t.label.en} (section {t.section})")
+        t = next(t for t in pol.tiers if t.id == out.tier)
+        lines.append(_t("tier", lang, tier=t.label.get(lang), section=t.section))
         if t.assumption and t.note:
-            lines.append(f"  假设：{t.note_for('zh')}" if zh else f"  Assumption: {t.note}")
+            lines.append(_t("assumption", lang, note=t.note_for(lang)))
     pay = out.payment
-    lines += _timing_lines(pol, pay, zh, person.timing.endswith("_after"))
+    lines += _timing_lines(pol, pay, lang, person.timing.endswith("_after"))
     if pay.enrolled:
-        lines.append("缴费：" if zh else "Payments:")
-        for src, fen in pay.pays.items():
-            if fen:
-                lines.append(
-                    f"  {label(src, lang)}：{yuan_text(fen)} 元"
-                    if zh
-                    else f"  {label(src, lang)}: {yuan_text(fen)} yuan"
-                )
-        if all(f == 0 for f in pay.pays.values()):
-            lines.append("  （无）" if zh else "  (nothing)")
-        lines.append(
-            f"财政补助（进入基金）：{yuan_text(pay.fiscal_subsidy)} 元"
-            if zh
-            else f"Fiscal subsidy paid into the fund: {yuan_text(pay.fiscal_subsidy)} yuan"
-        )
+        lines += _payment_lines(pay, lang)
     return "\n".join(lines)
+
+
+def _t(key: str, lang: str, **fields: Any) -> str:
+    """The ``explain`` label ``key`` in ``lang``, its ``{fields}`` filled (str.format)."""
+    return labels.text("explain", key, lang).format(**fields)
+
+
+def _head_lines(scenario: Scenario, person: Person, lang: str) -> list[str]:
+    """The scenario and its document, the person, the standards, and any overrides."""
+    pol = scenario.policy
+    ids = sorted(person.identities, key=list(IDENTITIES).index)
+    who = _t("list_sep", lang).join(label(i, labels.lang_of(lang)) for i in ids)
+    attrs = [_t("age", lang, age=person.age), _t("female" if person.sex == "F" else "male", lang)]
+    if person.disability_grade:
+        attrs.append(_t("disability", lang, grade=person.disability_grade))
+    if person.hukou:
+        attrs.append(_t("hukou_rural" if person.hukou == "rural" else "hukou_urban", lang))
+    attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[0 if lang == "zh" else 1])
+    doc = pol.document
+    title = pol.title.get(lang)
+    lines = [
+        _t("scenario", lang, title=title, number=doc.number, issuer=doc.issuer, date=doc.date),
+        _t("person", lang, who=who or _t("no_identity", lang), attrs=_t("attrs_sep", lang).join(attrs)),
+        _t(
+            "standards",
+            lang,
+            personal=yuan_text(pol.contribution.personal),
+            fiscal=yuan_text(pol.contribution.fiscal_subsidy),
+            section=pol.contribution.section,
+        ),
+    ]
+    if scenario.overrides:  # a what-if: say what was changed from the document's rules
+        changes = _t("overrides_sep", lang).join(f"{k} = {v}" for k, v in scenario.overrides.items())
+        lines.append(_t("overrides", lang, changes=changes))
+    return lines
+
+
+def _considered_lines(pol: Policy, out: Outcome, lang: str) -> list[str]:
+    """The tiers a person with several identities qualifies for, the rule that picks one,
+    and how a tie was broken."""
+    tiers = {t.id: t for t in pol.tiers}
+    rule = _t(f"rule_{out.rule}", lang)
+    section = pol.multiple_identities.section
+    lines = [_t("qualifies", lang, n=len(out.eligible), rule=rule, section=section)]
+    for tid, ind in out.considered:
+        t = tiers[tid]
+        mark = "→" if tid == out.tier else " "
+        lines.append(
+            _t("considered", lang, mark=mark, tier=t.label.get(lang), section=t.section, amount=yuan_text(ind))
+        )
+    if out.tie_with:
+        other = "、".join(tiers[t].label.get(lang) for t in out.tie_with)
+        lines.append(_t("tie", lang, other=other))
+    return lines
+
+
+def _payment_lines(pay: Payment, lang: str) -> list[str]:
+    """Who pays what of an enrolled person's contribution, and the fiscal subsidy."""
+    lines = [_t("payments", lang)]
+    for src, fen in pay.pays.items():
+        if fen:
+            lines.append(_t("pays", lang, source=label(src, labels.lang_of(lang)), amount=yuan_text(fen)))
+    if all(f == 0 for f in pay.pays.values()):
+        lines.append(_t("nothing", lang))
+    lines.append(_t("fiscal", lang, amount=yuan_text(pay.fiscal_subsidy)))
+    return lines
 
 
 #: Each timing class in words (zh, en), for explanations and run summaries.
 TIMING_LABELS = labels.pairs("timing")
 
-_HOW_TEXT = {
-    "full_financing": (
-        "按个人缴费与财政补助之和缴纳，不享受资助",
-        "the person pays the standard plus the fiscal subsidy, no subsidy",
-    ),
-    "fixed_charge": ("按文件规定的金额缴纳，不享受资助", "the person pays the amount the document states, no subsidy"),
-    "personal": ("按个人缴费标准缴纳，不享受资助", "the person pays the personal standard, no subsidy"),
-    "not_accepted": ("不予参保", "not accepted: the person cannot enroll"),
-    "as_regular": ("与集中征缴期内相同（享受资助档次）", "as in the collection period, with the subsidy tier"),
-}
 
-
-def _timing_lines(pol, pay, zh: bool, after: bool = False) -> list[str]:
+def _timing_lines(pol: Policy, pay: Payment, lang: str, after: bool = False) -> list[str]:
     """What decided a payer's treatment outside the collection period, with its section."""
     t = pol.timing
     if pay.decided_by == "extension" and t.extension is not None:
-        who = t.extension.who.get("zh" if zh else "en")
-        return [
-            f"延长缴费期（{who}，至{t.extension.until}）：{_HOW_TEXT['as_regular'][0]}（{t.extension.section}）"
-            if zh
-            else f"Extension ({who}, to {t.extension.until}): {_HOW_TEXT['as_regular'][1]} "
-            f"(section {t.extension.section})"
-        ]
+        who = t.extension.who.get(lang)
+        how = _t("how_as_regular", lang)
+        return [_t("extension", lang, who=who, until=t.extension.until, how=how, section=t.extension.section)]
     if pay.decided_by == "late" and pay.late_rule:
-        how = _HOW_TEXT[pay.treatment]
-        return [
-            f"征缴期外缴费：{how[0]}（{t.late.section}）"
-            if zh
-            else f"Late payment: {how[1]} (section {t.late.section})"
-        ]
+        return [_t("late", lang, how=_t(f"how_{pay.treatment}", lang), section=t.late.section)]
     if pay.decided_by and pay.decided_by != "late":
         w = t.window(pay.decided_by)
         if w is not None:
-            days = (f"{w.days}天" if zh else f"{w.days} days") if w.days else ("当年" if zh else "the year")
-            how = _HOW_TEXT[pay.treatment]
-            head = (
-                ("超过窗口期" if after else "窗口期内")
-                if zh
-                else ("After the window" if after else "Within the window")
-            )
-            return [
-                f"{head}（{days}）：{how[0]}（{w.section}）"
-                if zh
-                else f"{head} ({days}): {how[1]} (section {w.section})"
-            ]
+            days = _t("days", lang, days=w.days) if w.days else _t("the_year", lang)
+            head = _t("after_window" if after else "within_window", lang)
+            how = _t(f"how_{pay.treatment}", lang)
+            return [_t("window", lang, head=head, days=days, how=how, section=w.section)]
     return []

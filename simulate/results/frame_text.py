@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import labels
 from ..money import amount
 
 
@@ -20,7 +21,7 @@ def frame_text(frame, lang: str = "zh") -> str:
         elif df[c].dtype == bool or df[c].dtype == object:
             df[c] = df[c].map(
                 lambda x: (
-                    (("是" if x else "否") if lang == "zh" else ("yes" if x else "no"))
+                    labels.text("outlay_text", "answer_yes" if x else "answer_no", lang)
                     if isinstance(x, bool)
                     else ("" if x is None else x)
                 )

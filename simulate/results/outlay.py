@@ -186,7 +186,7 @@ class Outlay:
             rows.append(
                 {
                     "source": s,
-                    col("source", lang): label(s, lang),
+                    col("source", lang): label(s, labels.lang_of(lang)),
                     col("persons", lang): int(persons[i]),
                     col("amount", lang): yuan_float(fen[i]),
                     col("share", lang): (int(fen[i]) / total) if total else 0.0,
@@ -208,9 +208,7 @@ class Outlay:
             tier = tiers.get(tid)
             row = {
                 "tier": tid,
-                col("tier", lang): tier.label.get(lang)
-                if tier
-                else ("普通群体" if lang == "zh" else "general population"),
+                col("tier", lang): tier.label.get(lang) if tier else labels.text("outlay_text", "general", lang),
                 col("section", lang): tier.section if tier else "",
                 col("enrolled", lang): int(t.counts[i].sum()),
                 col("late", lang): int(t.counts[i, TIMINGS.index("late")].sum()),
@@ -219,10 +217,10 @@ class Outlay:
             }
             for j, s in enumerate(SOURCE_IDS):
                 if tsf[:, j].any():
-                    row[label(s, lang)] = yuan_float(tsf[i, j])
+                    row[label(s, labels.lang_of(lang))] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
-                row[col("payment", lang)] = ("先缴后补" if lang == "zh" else "pay first, refunded") if refunded else ""
+                row[col("payment", lang)] = labels.text("outlay_text", "refunded", lang) if refunded else ""
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -246,7 +244,7 @@ class Outlay:
             }
             for j, s in enumerate(SOURCE_IDS):
                 if vsf[:, j].any():
-                    row[label(s, lang)] = yuan_float(vsf[v, j])
+                    row[label(s, labels.lang_of(lang))] = yuan_float(vsf[v, j])
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -259,7 +257,7 @@ class Outlay:
             [
                 {
                     "level": k,
-                    col("level", lang): label(k, lang),
+                    col("level", lang): label(k, labels.lang_of(lang)),
                     col("percent", lang): float(getattr(split, k)) / 100,
                     col("amount", lang): yuan_float(v),
                 }
@@ -278,7 +276,7 @@ class Outlay:
         rows.append(
             {
                 "group": "overall",
-                col("group", lang): "全体" if lang == "zh" else "everyone",
+                col("group", lang): labels.text("outlay_text", "everyone", lang),
                 col("members", lang): persons,
                 col("enrolled", lang): enrolled,
                 col("participation", lang): enrolled / persons if persons else 0.0,
@@ -398,7 +396,7 @@ class Outlay:
 
         wf = self.scenario.policy.work_funds
         fen = self.work_funds_fen()
-        if fen is None:
+        if fen is None or wf is None:  # one is None exactly when the other is
             return pd.DataFrame()
         base = self._village_base()
         any_groups = any(rate.groups_full for rate in wf.rates)
@@ -431,6 +429,8 @@ class Outlay:
         import pandas as pd
 
         wf = self.scenario.policy.work_funds
+        if wf is None:
+            return pd.DataFrame([])
         rows = [
             {
                 "label": a.label.get(lang),
@@ -439,7 +439,7 @@ class Outlay:
                 col("amount", lang): yuan_float(a.amount),
                 col("total", lang): yuan_float(a.count * a.amount),
             }
-            for a in (wf.awards if wf else ())
+            for a in wf.awards
         ]
         return pd.DataFrame(rows)
 

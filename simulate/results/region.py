@@ -148,7 +148,7 @@ class RegionResult:
         used = [s for s in SOURCE_IDS if any(s in x["by_source"] for x in j["counties"])]
         head = (
             ["人数" if zh else "persons", "参保" if zh else "enrolled"]
-            + [label(s, lang) for s in used]
+            + [label(s, "zh" if zh else "en") for s in used]
             + ["财政补助" if zh else "fiscal subsidy"]
         )
 
