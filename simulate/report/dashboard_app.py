@@ -28,6 +28,7 @@ from ..analysis.dashboard_model import (
     save_variant,
 )
 from ..errors import SimulateError
+from ..labels import text
 from ..money import yuan
 from ..resources import example_path, notebook_path
 from ..vocabulary import SOURCE_IDS, label
@@ -38,41 +39,13 @@ from .workbook import write_estimate
 
 LABEL_WIDTH = "380px"
 CONTROL_WIDTH = "320px"
-#: (key, zh, en) of the three headline cards, as in the report.
-TOTALS = (
-    ("financing_total", "筹资总额", "Total financing"),
-    ("government_total", "政府支出合计", "Government spending"),
-    ("county_burden", "县级负担", "County's own burden"),
-)
-WORDS = {
-    "title": ("参数试算看板", "What-if dashboard"),
-    "levers": ("调整参数", "Levers"),
-    "contribution": ("缴费与财政补助标准", "Standards"),
-    "split": ("财政补助分担比例（四级合计须为100%）", "Fiscal subsidy split (the four must sum to 100%)"),
-    "tiers": ("各资助档次", "Subsidy tiers"),
-    "rules": ("多重身份", "Multiple identities"),
-    "behaviour": ("参保行为响应", "Behavioural response"),
-    "population": ("人口", "Population"),
-    "figures": ("主要数字（元）", "Key figures (yuan)"),
-    "keep": ("保存结果", "Keep the result"),
-    "base": ("基准", "baseline"),
-    "what_if": ("假设情景", "what-if"),
-    "change": ("增减", "change"),
-    "save": ("保存为假设情景文件", "Save as a scenario variant"),
-    "report": ("生成完整报告", "Render the full report"),
-    "workbook": ("下载测算表（Excel）", "Download the workbook (Excel)"),
-    "apply": ("使用此人口", "Use these people"),
-    "size": ("人数", "persons"),
-    "seed": ("随机种子", "seed"),
-    "file": ("人口文件（可选）", "population file (optional)"),
-    "reset": ("全部恢复原值", "Reset all"),
-    "took": ("计算用时", "recomputed in"),
-}
+#: The budget keys of the three headline cards, as in the report (names in labels.yaml).
+TOTALS = ("financing_total", "government_total", "county_burden")
 
 
 def W(key: str, lang: str) -> str:
-    zh, en = WORDS[key]
-    return zh if lang == "zh" else en
+    """A dashboard word by id (labels.yaml, section ``dashboard``)."""
+    return text("dashboard", key, lang)
 
 
 def _output_root() -> Path:
@@ -85,7 +58,7 @@ def figures_html(wi: DashboardWhatIf, lang: str) -> str:
     """The budget totals and every source as baseline / what-if / change in yuan to the fen;
     each cell has a stable class (``fig-<key>-<column>``) for the browser test."""
     hb, hw = wi.baseline.budget().totals(), wi.what_if.budget().totals()
-    rows = [(k, zh if lang == "zh" else en, hb[k], hw[k]) for k, zh, en in TOTALS]
+    rows = [(k, W(k, lang), hb[k], hw[k]) for k in TOTALS]
     fb, fw = wi.baseline.source_fen(), wi.what_if.source_fen()
     for j, s in enumerate(SOURCE_IDS):
         if j == 0 or fb[j] or fw[j]:
@@ -96,7 +69,7 @@ def figures_html(wi: DashboardWhatIf, lang: str) -> str:
     for key, name, b, w in rows:
         delta = w - b
         sign = "+" if delta > 0 else ""
-        cls = ' class="dash-total"' if key in {k for k, *_ in TOTALS} else ""
+        cls = ' class="dash-total"' if key in TOTALS else ""
         body.append(
             f'<tr{cls}><th class="fig-name">{escape(name)}</th>'
             f'<td class="fig-{key}-base">{yuan(b)}</td><td class="fig-{key}-what_if">{yuan(w)}</td>'
@@ -138,6 +111,7 @@ def page_font(model: DashboardModel) -> str:
         "vocabulary.yaml",
         "report/charts.py",
         "formatting.py",
+        "labels.yaml",
     ):
         if here.joinpath(name).is_file():
             texts.append(here.joinpath(name).read_text("utf-8"))
@@ -367,7 +341,7 @@ class DashboardApp:
 
     def _error(self, exc: Exception) -> None:
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        word = "无法计算" if self.lang == "zh" else "Cannot compute"
+        word = W("cannot_compute", self.lang)
         self.status.value = f'<div class="dash-error">{escape(word)}：{escape(text)}</div>'
 
     # ------------------------------------------------------------------ recompute and show
@@ -393,8 +367,8 @@ class DashboardApp:
         self.head.value = (
             f"<h2>{escape(W('title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
             f"<p><b>{escape(wi.title(lang))}</b></p>"
-            f"<p>{escape('人口' if lang == 'zh' else 'People')}：{escape(m.population_text(lang))}。"
-            + escape("与命令行相同：" if lang == "zh" else "Same as the command line: ")
+            f"<p>{escape(W('people', lang))}：{escape(m.population_text(lang))}。"
+            + escape(W("same_as_command", lang))
             + f"<code>{escape(' '.join(m.run_command(self.overrides)))}</code></p>"
         )
         self.status.value = f'<span class="dash-took">{escape(W("took", lang))} {self.elapsed_ms:.0f} ms</span>'
@@ -425,7 +399,7 @@ class DashboardApp:
         except (SimulateError, OSError) as exc:
             self._message(f'<div class="dash-error">{escape(str(exc).splitlines()[0])}</div>')
             return None
-        word = "已保存假设情景：" if self.lang == "zh" else "Saved the variant: "
+        word = W("saved_variant", self.lang)
         self._message(
             f'<div class="dash-saved">{escape(word)}<code class="dash-saved-path">{escape(str(path))}</code></div>'
         )
@@ -446,9 +420,9 @@ class DashboardApp:
                 what_if=self.last,
                 tables=story.workbook_tables(),
                 provenance=[
-                    ("人口" if self.lang == "zh" else "Population", self.model.population_text(self.lang)),
-                    ("随机种子" if self.lang == "zh" else "Seed", str(self.model.seed)),
-                    ("软件版本" if self.lang == "zh" else "Version", f"simulate {__version__}"),
+                    (W("provenance_population", self.lang), self.model.population_text(self.lang)),
+                    (W("provenance_seed", self.lang), str(self.model.seed)),
+                    (W("provenance_version", self.lang), f"simulate {__version__}"),
                 ],
             )
         except (SimulateError, OSError) as exc:
@@ -456,8 +430,8 @@ class DashboardApp:
             return None
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        word = "测算表已写入：" if self.lang == "zh" else "Workbook written to: "
-        link = "点击下载" if self.lang == "zh" else "download"
+        word = W("workbook_written", self.lang)
+        link = W("download", self.lang)
         self._message(
             f"<div>{escape(word)}<code>{escape(str(path))}</code> "
             f'<a class="dash-download" download="{escape(path.name)}" href="data:{mime};base64,{data}">'
@@ -479,7 +453,7 @@ class DashboardApp:
         threading.Thread(target=self._report_worker, args=(cmd, out_dir), daemon=True).start()
 
     def _report_worker(self, cmd: list[str], out_dir: Path) -> None:
-        zh = self.lang == "zh"
+        lang = self.lang
         start = time.monotonic()
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
@@ -487,13 +461,7 @@ class DashboardApp:
         while proc.poll() is None:
             used = time.monotonic() - start
             self.progress.value = min(95, int(used / 60 * 95))  # a report takes about a minute
-            self._message(
-                escape(
-                    f"正在生成报告（另一进程），已用 {used:.0f} 秒…"
-                    if zh
-                    else f"Rendering the report in a separate process: {used:.0f} s…"
-                )
-            )
+            self._message(escape(text("dashboard", "rendering", lang, seconds=used)))
             time.sleep(1)
         err = proc.stderr.read().strip() if proc.stderr else ""
         self.progress.value = 100
@@ -502,7 +470,7 @@ class DashboardApp:
         if proc.returncode != 0:
             self._message(f'<div class="dash-error">{escape((err.splitlines() or ["report failed"])[-1])}</div>')
             return
-        self._message(escape("报告已生成：" if zh else "Report written to: ") + f"<code>{escape(str(out_dir))}</code>")
+        self._message(escape(W("report_written", lang)) + f"<code>{escape(str(out_dir))}</code>")
 
 
 def find_scenario(scenario: str | Path) -> Path:

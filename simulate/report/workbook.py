@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.whatif import WhatIf
+from ..labels import text
 from ..money import amount, yuan_float
 from ..policy.subsidy import TIMINGS, subsidy_shares
 from ..results.outlay import Outlay
@@ -28,64 +29,10 @@ from ..vocabulary import SOURCE_IDS, label
 from . import count_columns, percent_columns
 from .excel import display_width, sheet_name
 
-_W = {  # workbook words (zh, en)
-    "summary": ("汇总", "Summary"),
-    "calc": ("测算", "Calculation"),
-    "calc_base": ("测算（基准）", "Calculation (baseline)"),
-    "params": ("参数", "Parameters"),
-    "unit": ("单位", "unit"),
-    "value": ("取值", "value"),
-    "note": ("说明（文件依据）", "note (section)"),
-    "personal": ("个人缴费标准", "personal standard"),
-    "fiscal": ("财政补助标准", "fiscal subsidy standard"),
-    "per_year": ("元/人·年", "yuan per person-year"),
-    "yuan": ("元", "yuan"),
-    "pct": ("%", "%"),
-    "rule": ("多重身份规则", "multiple-identity rule"),
-    "split": ("财政补助分担", "fiscal subsidy share"),
-    "changes": ("假设情景改动", "what-if changes"),
-    "headline": ("预算口径（县级负担）", "Budget headline (the county's burden)"),
-    "item": ("项目", "item"),
-    "amount": ("金额（元）", "amount (yuan)"),
-    "per_capita": ("人均（元/参保人）", "per enrolled person (yuan)"),
-    "tier": ("资助档次", "subsidy tier"),
-    "timing": ("缴费时段", "payment time"),
-    "persons": ("人数（人）", "persons"),
-    "each": ("人均（元）", "per person (yuan)"),
-    "sum": ("金额（元）", "amount (yuan)"),
-    "total": ("合计", "total"),
-    "all": ("合计金额（元）", "total amount (yuan)"),
-    "general": ("普通群体", "general population"),
-    "population": ("人口", "population"),
-    "payer": ("资助来源", "paid by"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "regular": ("期内缴费", "paid in the period"),
-    "late": ("期外缴费", "paid late"),
-    "newborn": ("新生儿", "newborn"),
-    "rest": ("其余部分", "the rest"),
-    "formula_note": (
-        "测算表：金额 = 人数 × 人均；人均引用“汇总”表的参数单元格，改参数即重算。",
-        (
-            "金额 = persons × per person; per-person amounts reference the parameters on the "
-            "Summary sheet, so changing a parameter recalculates."
-        ),
-    ),
-}
-_FORMS = {
-    "full": ("全额资助", "full"),
-    "percent": ("按比例资助", "percent"),
-    "fixed_subsidy": ("定额资助", "fixed subsidy"),
-    "fixed_personal": ("个人定额缴费", "fixed personal payment"),
-    "split": ("分担资助", "split"),
-    "none": ("未规定资助", "no subsidy stated"),
-}
-_RULES = {"priority": ("按优先顺序", "priority order"), "highest_benefit": ("就高不就低", "highest benefit")}
-
 
 def w(key: str, lang: str) -> str:
-    zh, en = _W[key]
-    return zh if lang == "zh" else en
+    """A workbook word by id (labels.yaml, section ``workbook``)."""
+    return text("workbook", key, lang)
 
 
 @dataclass
@@ -146,7 +93,7 @@ class _Book:
 
 def _text(v: Any, lang: str) -> Any:
     if isinstance(v, bool):
-        return w("yes" if v else "no", lang)
+        return w("answer_yes" if v else "answer_no", lang)
     return v
 
 
@@ -169,12 +116,12 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
                 split.source_for(lang),
             )
         )
-    rule = _RULES[pol.multiple_identities.rule]
-    rows.append(("rule", w("rule", lang), "", rule[0] if lang == "zh" else rule[1], pol.multiple_identities.section))
+    rule = text("identity_rule", pol.multiple_identities.rule, lang)
+    rows.append(("rule", w("rule", lang), "", rule, pol.multiple_identities.section))
     for t in pol.tiers:
         s = t.subsidy
-        form = _FORMS[s.form][0 if lang == "zh" else 1]
-        name = f"{t.label.get(lang)}：{form}" if lang == "zh" else f"{t.label.get(lang)}: {form}"
+        form = text("subsidy_form", s.form, lang)
+        name = text("workbook", "tier_form", lang, tier=t.label.get(lang), form=form)
         if s.form == "split":
             for sh in s.shares:
                 payer = label(sh.source, lang)
@@ -262,7 +209,7 @@ def _summary(
         ws.write_string(r, 0, what_if.baseline_text(lang))
         r += 1
     for k, v in provenance:
-        ws.write_string(r, 0, f"{k}：{v}" if lang == "zh" else f"{k}: {v}")
+        ws.write_string(r, 0, text("workbook", "label_value", lang, label=k, value=v))
         r += 1
     r += 1
     scen = [("base", what_if.baseline.scenario), ("what_if", sc)] if what_if else [("this", sc)]
@@ -337,13 +284,13 @@ def _headline_formulas(
     lang, f = book.lang, book.fmt
     heads = [w("item", lang)]
     heads += (
-        [f"{n}（元）" if lang == "zh" else f"{n} (yuan)" for n in what_if.columns(lang)[:2]]
+        [text("workbook", "yuan_column", lang, name=n) for n in what_if.columns(lang)[:2]]
         if what_if
         else [w("amount", lang)]
     )
     if what_if:
         cd, cp = what_if.columns(lang)[2:]
-        heads += [f"{cd}（元）" if lang == "zh" else f"{cd} (yuan)", cp]
+        heads += [text("workbook", "yuan_column", lang, name=cd), cp]
     heads.append(w("per_capita", lang))
     for j, h in enumerate(heads):
         ws.write_string(r, j, h, f["head"])
@@ -351,7 +298,7 @@ def _headline_formulas(
     fens = [{key: v for key, _, v, _ in b.rows(lang)} for b in budgets]
     rows: list[tuple[str, str, bool]] = []
     for b in budgets:
-        rows += [(k, text, t) for k, text, _, t in b.rows(lang) if k not in [x[0] for x in rows]]
+        rows += [(k, line_name, t) for k, line_name, _, t in b.rows(lang) if k not in [x[0] for x in rows]]
     groups = {ln.key: ln.group for b in budgets for ln in b.lines}
     at = {k: r + 1 + i for i, (k, _, _) in enumerate(rows)}
     parts = {
@@ -361,9 +308,9 @@ def _headline_formulas(
         "other_levels": "other_levels",
     }
     n = len(runs)
-    for k, text, bold in rows:
+    for k, line_name, bold in rows:
         row = at[k]
-        ws.write_string(row, 0, text, f["ttext"] if bold else None)
+        ws.write_string(row, 0, line_name, f["ttext"] if bold else None)
         for j, (out, totals, params) in enumerate(runs):
             fen = fens[j].get(k, 0)
             col = 1 + j
