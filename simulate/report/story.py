@@ -8,180 +8,36 @@ the change (issue 12 items 1, 2, 7); every table ends with a 合计 row; a share
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..analysis.whatif import WhatIf, what_if
+from ..analysis.whatif import what_if
 from ..labels import text
 from ..model.population import read_population, read_villages
-from ..money import amount, wan_yuan, yuan
+from ..money import amount, wan_yuan
 from ..policy import load_scenario
-from ..results.outlay import Outlay
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import SOURCE_IDS, Lang, label
 from .charts import Bar, panels_chart, stacked_chart, village_chart
+from .html_tables import report_css, section, table_html, with_total
 from .outcome import write_results
-from .safehtml import escape, style
+from .safehtml import escape
+from .story_words import StoryWords
 from .workbook import write_estimate
 
 
-def _css() -> str:
-    """The report's screen and print rules (``report.css``, data beside this module)."""
-    return "<style>\n" + resources.files("simulate.report").joinpath("report.css").read_text("utf-8") + "</style>\n"
-
-
-#: Source and flow names as column headers hold yuan ("disabled persons' federation" is money).
-_MONEY_NAMES = {label(k, lang) for k in (*SOURCE_IDS, "fiscal_subsidy") for lang in ("zh", "en")}
-_PCT_WORDS = ("占比", "占", "率", "比例", "目标", "share", "participation", "target", "percent")
-_COUNT_WORDS = (
-    "人数",
-    "人口数",
-    "任务数",
-    "（人）",
-    "persons",
-    "enrolled",
-    "residents",
-    "task",
-    "members",
-    "late",
-    "refused",
-    "not enrolled",
-)
-
-
-def _format(column: str, kind: str, lang: str):
-    """A formatter for one column: money 2 decimals, counts whole, shares %, changes signed."""
-    name = str(column)
-    change = "增减" in name or "change" in name
-    if kind == "b":
-        return lambda v: text("story", "answer_yes", lang) if v else text("story", "answer_no", lang)
-    money = "元" in name or "yuan" in name or name in _MONEY_NAMES
-    if kind in "iu" or (kind == "f" and any(w in name for w in _COUNT_WORDS) and not money):
-        return (lambda v: amount(v, 0, sign=True)) if change else (lambda v: amount(v, 0))
-    if kind == "f" and "%" in name:
-        return lambda v: "—" if v is None or math.isnan(v) else (f"{v:+.2f}%" if change else f"{v:.2f}%")
-    if kind == "f" and any(w in name for w in _PCT_WORDS):
-        return lambda v: "—" if v is None or math.isnan(v) else f"{v:.2%}"
-    if kind == "f":
-        return (lambda v: amount(v, sign=True)) if change else amount
-    return lambda v: (
-        ""
-        if v is None
-        else (text("story", "answer_yes", lang) if v is True else text("story", "answer_no", lang) if v is False else v)
-    )
-
-
-def table_html(frame, lang: str, *, totals: Any = (), key: str | None = "key") -> str:
-    """A table for people: formatted, escaped, its 合计/total rows bold, headers that wrap."""
-    keys = list(frame[key]) if key and key in frame.columns else [None] * len(frame)
-    flags = list(frame["total"]) if "total" in frame.columns else [False] * len(frame)
-    shown = frame.drop(columns=[c for c in (key, "total") if c and c in frame.columns])
-    shown = shown.reset_index(drop=True)
-    formats = {c: _format(c, shown[c].dtype.kind, lang) for c in shown.columns}
-    bold = [bool(f) or (k in totals) for k, f in zip(keys, flags)]
-    styler = style(shown, formats, na_rep="—").hide(axis="index")
-    styler = styler.apply(
-        lambda row: ["font-weight:bold; border-top:1px solid #333" if bold[row.name] else "" for _ in row], axis=1
-    )
-    numeric = [c for c in shown.columns if shown[c].dtype.kind in "iuf"]
-    text_cols = [c for c in shown.columns if c not in numeric]
-    styler = styler.set_properties(subset=numeric, **{"text-align": "right", "white-space": "nowrap"})
-    styler = styler.set_properties(subset=text_cols, **{"text-align": "left"})
-    dense = " dense" if len(shown.columns) > 8 else ""
-    return f'<div class="sim-tbl{dense}">{styler.to_html()}</div>'
-
-
-def with_total(frame, lang: str, label_col: Any, *, skip: tuple[str, ...] = ()):
-    """``frame`` plus a 合计 row: money and counts summed, shares summed, rates left blank."""
-    import pandas as pd
-
-    row: dict[Any, Any] = {}
-    for c in frame.columns:
-        kind = frame[c].dtype.kind
-        name = str(c)
-        if c == label_col:
-            row[c] = text("story", "total_row", lang)
-        elif (
-            kind in "iuf"
-            and c not in skip
-            and not ("率" in name or "participation" in name or "目标" in name or "target" == name)
-        ):
-            row[c] = frame[c].sum()
-        elif kind in "iuf":
-            row[c] = math.nan  # a rate has no total; NaN keeps the column numeric (shown as —)
-        else:
-            row[c] = None
-    out = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
-    out["total"] = [False] * len(frame) + [True]
-    return out
-
-
-def section(title: str, body: str = "", note: str = "") -> str:
-    """A heading kept with what follows it (no heading alone at a page bottom)."""
-    extra = f'<p class="sim-note">{note}</p>' if note else ""
-    return f'<section class="sim-section"><h2>{escape(title)}</h2>{extra}{body}</section>'
-
-
-@dataclass
-class Story:
-    """What a report shows: the run (the what-if when there is one) and its comparison."""
-
-    result: Outlay
-    what_if: WhatIf | None
-    lang: str
-    seed: int
-    population: str | None = None
-    title: str | None = None
-
-    @property
-    def zh(self) -> bool:
-        return self.lang == "zh"
-
-    # ------------------------------------------------------------------ words
-
-    def report_title(self) -> str:
-        pol = self.result.scenario.policy
-        if self.title:
-            return self.title
-        base = text("story", "report_title", self.lang, title_zh=pol.title.zh, title_en=pol.title.en)
-        if self.what_if is not None and self.what_if.kind != "baseline":
-            return base + text("story", "what_if_suffix", self.lang)
-        return base
-
-    def population_text(self) -> str:
-        """Where the people come from: the synthetic population, or the file's name and rows."""
-        meta, n = self.result.meta, self.result.persons
-        if meta.get("population_file"):
-            name = Path(str(meta["population_file"])).name
-            read, rej = int(meta.get("rows_read", n)), int(meta.get("rows_rejected", 0))
-            return text("story", "population_file", self.lang, name=name, read=read, n=n, rej=rej)
-        return text("story", "population_synthetic", self.lang, n=n, seed=self.seed)
-
-    def late_text(self) -> str:
-        """The definition of 期外缴费 and, where it applies, why late payers get no fiscal subsidy."""
-        late = self.result.scenario.policy.timing.late
-        sec = escape(late.section)
-        base = text("story", "late_definition", self.lang)
-        more = {
-            "full_financing": text("story", "late_full_financing", self.lang, sec=sec),
-            "fixed_charge": text("story", "late_fixed_charge", self.lang, sec=sec, charge=yuan(late.charge or 0)),
-            "personal": text("story", "late_personal", self.lang, sec=sec),
-            "not_accepted": text("story", "late_not_accepted", self.lang, sec=sec),
-            "same_as_regular": text("story", "late_same_as_regular", self.lang, sec=sec),
-        }[late.mode]
-        return f"{escape(base)}{more}"
+class Story(StoryWords):
+    """What a report shows: its words (:class:`StoryWords`), its sections as HTML, its charts
+    and its files, for the run (the what-if when there is one) and its comparison."""
 
     # ------------------------------------------------------------------ first screen
 
     def first_screen(self) -> str:
         """Title, what-if banner, population, the three headline cards and the headline table."""
         lang, wi = self.lang, self.what_if
-        out = [_css(), f"<h1>{escape(self.report_title())}</h1>"]
+        out = [report_css(), f"<h1>{escape(self.report_title())}</h1>"]
         if wi is not None:
             cb, cw, _, _ = wi.columns(lang)
             out.append(
@@ -220,12 +76,13 @@ class Story:
             }[key]
             per = text("story", "per_enrolled_card", lang, per=amount(h.per_capita(now)))
             delta = ""
-            if hb is not None:
+            if wi is not None and hb is not None:
                 before = hb.totals()[key]
                 cb, cw, _, _ = wi.columns(lang)
                 pct = f"{(now - before) / before * 100:+.2f}%" if before else "—"
                 delta = (
-                    f'<div class="d">{escape(cb)} {wan_yuan(before, unit=None)} → {escape(cw)} {wan_yuan(now, unit=None)} {unit}<br>'
+                    f'<div class="d">{escape(cb)} {wan_yuan(before, unit=None)} → '
+                    f"{escape(cw)} {wan_yuan(now, unit=None)} {unit}<br>"
                     f"{escape(text('story', 'change', lang))} {(now - before) / 1_000_000:+,.2f} {unit}（{pct}）</div>"
                 )
             cls = "sim-card county" if key == "county_burden" else "sim-card"
@@ -410,6 +267,7 @@ class Story:
     def work_funds_section(self) -> str:
         lang, r = self.lang, self.result
         wf = r.scenario.policy.work_funds
+        assert wf is not None, "the report shows this section only for a scenario with work funds"
         frame = r.work_funds(lang).rename(columns={"village": "key"})
         payer = {
             "county": text("story", "paid_county_finance", lang),
@@ -439,35 +297,6 @@ class Story:
         )
         return section(text("story", "assumptions_title", lang), body)
 
-    def provenance_rows(self, version: str) -> list[tuple[str, str]]:
-        lang, sc, wi = self.lang, self.result.scenario, self.what_if
-        prov = sc.provenance()
-        rows = [
-            (text("story", "scenario_file", lang), f"{f['path']} (sha256 {f['sha256'][:16]}…)") for f in prov["files"]
-        ]
-        rows.append((text("story", "provenance_document", lang), sc.policy.document.number))
-        rows.append(
-            (
-                text("story", "changes", lang),
-                wi.changes_text(lang, 50) if wi else text("story", "none_document_as_written", lang),
-            )
-        )
-        if prov["overrides"]:  # every --set exactly as given, money or not (a title, a note)
-            rows.append(
-                (
-                    text("story", "overrides_set", lang),
-                    "; ".join(f"{k} = {v}" for k, v in prov["overrides"].items()),
-                )
-            )
-        if wi is not None:
-            rows.append((text("story", "baseline", lang), wi.baseline_text(lang)))
-        rows += [
-            (text("story", "population", lang), self.population_text()),
-            (text("story", "seed", lang), str(self.seed)),
-            (text("story", "package_version", lang), f"simulate {version}"),
-        ]
-        return rows
-
     def provenance_section(self, version: str) -> str:
         import pandas as pd
 
@@ -484,26 +313,25 @@ class Story:
         """Sheet name -> (frame, add a 合计 row, columns not summed) for the 测算表."""
         lang, r, wi = self.lang, self.result, self.what_if
         fr = r.frames(lang)
-        drop = lambda f, *c: f.drop(columns=[x for x in ("key", "total", *c) if x in f.columns])
         persons = (text("story", "persons_column", lang),)
         sheets: dict[str, tuple[Any, bool, tuple[str, ...]]] = {}
         if wi is not None:
-            sheets[text("story", "sheet_compare_sources", lang)] = (drop(wi.sources_table(lang)), False, ())
-            sheets[text("story", "sheet_compare_tiers", lang)] = (drop(wi.tiers_table(lang)), False, ())
+            sheets[text("story", "sheet_compare_sources", lang)] = (_drop_keys(wi.sources_table(lang)), False, ())
+            sheets[text("story", "sheet_compare_tiers", lang)] = (_drop_keys(wi.tiers_table(lang)), False, ())
         src = self.sources_frame()
-        sheets[text("story", "sheet_by_source", lang)] = (drop(src.iloc[:-1]), True, persons)
-        sheets[text("story", "sheet_by_tier", lang)] = (drop(fr["by_tier"], "tier"), True, ())
-        sheets[text("story", "sheet_fiscal_split", lang)] = (drop(fr["fiscal_split"], "level"), True, ())
-        sheets[text("story", "sheet_targets", lang)] = (drop(fr["targets"], "group"), False, ())
-        sheets[text("story", "sheet_by_village", lang)] = (drop(fr["by_village"], "village"), True, ())
+        sheets[text("story", "sheet_by_source", lang)] = (_drop_keys(src.iloc[:-1]), True, persons)
+        sheets[text("story", "sheet_by_tier", lang)] = (_drop_keys(fr["by_tier"], "tier"), True, ())
+        sheets[text("story", "sheet_fiscal_split", lang)] = (_drop_keys(fr["fiscal_split"], "level"), True, ())
+        sheets[text("story", "sheet_targets", lang)] = (_drop_keys(fr["targets"], "group"), False, ())
+        sheets[text("story", "sheet_by_village", lang)] = (_drop_keys(fr["by_village"], "village"), True, ())
         if "targets_by_village" in fr:
             sheets[text("story", "sheet_group_targets", lang)] = (
-                drop(fr["targets_by_village"], "village", "group"),
+                _drop_keys(fr["targets_by_village"], "village", "group"),
                 False,
                 (),
             )
         if "work_funds" in fr:
-            sheets[text("story", "sheet_work_funds", lang)] = (drop(fr["work_funds"], "village"), True, ())
+            sheets[text("story", "sheet_work_funds", lang)] = (_drop_keys(fr["work_funds"], "village"), True, ())
             if len(fr["awards"]):
                 sheets[text("story", "sheet_awards", lang)] = (
                     fr["awards"].rename(columns={"label": text("story", "award", lang)}),
@@ -568,27 +396,10 @@ class Story:
         write_results(out_dir, results)
         return results
 
-    # ------------------------------------------------------------------ index headline
 
-    def headline(self) -> dict[str, str]:
-        """Label -> text for the sweep index and results.json: the three totals (and changes)."""
-        lang, h = self.lang, self.result.budget()
-        out = {
-            text("story", "headline_persons", lang): f"{self.result.persons:,}",
-            text("story", "headline_enrolled", lang): f"{self.result.enrolled:,}",
-        }
-        hb = self.what_if.baseline.budget() if self.what_if is not None else None
-        for key, name in (
-            ("financing_total", text("story", "total_financing_10k_yuan", lang)),
-            ("government_total", text("story", "government_spending_10k_yuan", lang)),
-            ("county_burden", text("story", "county_burden_10k_yuan", lang)),
-        ):
-            out[name] = wan_yuan(h.totals()[key], unit=None)
-            if hb is not None:
-                out[name + text("story", "headline_change_suffix", lang)] = (
-                    f"{(h.totals()[key] - hb.totals()[key]) / 1_000_000:+,.2f}"
-                )
-        return out
+def _drop_keys(frame: Any, *columns: str) -> Any:
+    """``frame`` without its ``key`` and ``total`` columns (and ``columns``), for the workbook."""
+    return frame.drop(columns=[x for x in ("key", "total", *columns) if x in frame.columns])
 
 
 def build(
@@ -599,7 +410,7 @@ def build(
     seed: int = 0,
     size: int | None = None,
     population: str | None = None,
-    lang: str = "zh",
+    lang: Lang = "zh",
     title: str | None = None,
 ) -> Story:
     """Run the report's scenario (and its baseline, for a what-if) and return its :class:`Story`."""
