@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 from html import escape
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,99 +28,22 @@ from ..analysis.dashboard_model import (
 )
 from ..errors import SimulateError
 from ..labels import text
-from ..money import yuan
-from ..resources import example_path, notebook_path
-from ..vocabulary import SOURCE_IDS, label
-from .fonts import CSS_FAMILY, css_font_face, use_chinese_font
+from ..resources import example_path
+from ..vocabulary import Lang
+from .dashboard_page import CSS, figures_html, page_font
+from .fonts import use_chinese_font
 from .outcome import write_results
 from .story import Story
 from .workbook import write_estimate
 
 LABEL_WIDTH = "380px"
 CONTROL_WIDTH = "320px"
-#: The budget keys of the three headline cards, as in the report (names in labels.yaml).
-TOTALS = ("financing_total", "government_total", "county_burden")
-
-
-def W(key: str, lang: str) -> str:
-    """A dashboard word by id (labels.yaml, section ``dashboard``)."""
-    return text("dashboard", key, lang)
 
 
 def _output_root() -> Path:
     """Where saved files go by default: ``dashboard-output`` in the folder the command ran in."""
     start = os.environ.get("SIMULATE_DASHBOARD_CWD") or os.getcwd()
     return Path(start) / "dashboard-output"
-
-
-def figures_html(wi: DashboardWhatIf, lang: str) -> str:
-    """The budget totals and every source as baseline / what-if / change in yuan to the fen;
-    each cell has a stable class (``fig-<key>-<column>``) for the browser test."""
-    hb, hw = wi.baseline.budget().totals(), wi.what_if.budget().totals()
-    rows = [(k, W(k, lang), hb[k], hw[k]) for k in TOTALS]
-    fb, fw = wi.baseline.source_fen(), wi.what_if.source_fen()
-    for j, s in enumerate(SOURCE_IDS):
-        if j == 0 or fb[j] or fw[j]:
-            rows.append((s, label(s, lang), int(fb[j]), int(fw[j])))
-    rows.append(("fiscal_subsidy", label("fiscal_subsidy", lang), wi.baseline.fiscal_fen(), wi.what_if.fiscal_fen()))
-    head = "".join(f"<th>{escape(W(c, lang))}</th>" for c in ("base", "what_if", "change"))
-    body = []
-    for key, name, b, w in rows:
-        delta = w - b
-        sign = "+" if delta > 0 else ""
-        cls = ' class="dash-total"' if key in TOTALS else ""
-        body.append(
-            f'<tr{cls}><th class="fig-name">{escape(name)}</th>'
-            f'<td class="fig-{key}-base">{yuan(b)}</td><td class="fig-{key}-what_if">{yuan(w)}</td>'
-            f'<td class="fig-{key}-change">{sign}{yuan(delta)}</td></tr>'
-        )
-    return (
-        f'<table class="dash-figures"><thead><tr><th>{escape(W("figures", lang))}</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-CSS = """<style>
-.dash-figures {border-collapse: collapse; font-size: 15px; margin: 6px 0 12px 0}
-.dash-figures th, .dash-figures td {padding: 4px 12px; border-bottom: 1px solid #ddd; text-align: right;
-  font-variant-numeric: tabular-nums; white-space: nowrap}
-.dash-figures th.fig-name {text-align: left}
-.dash-figures tr.dash-total {font-weight: bold; background: #f3f6fa}
-.dash-lever-label {white-space: normal; line-height: 1.3; padding-top: 4px}
-.dash-group {font-weight: bold; margin-top: 10px; border-bottom: 1px solid #ccc}
-.dash-error {color: #b00020; font-weight: bold}
-</style>"""
-
-
-def page_font(model: DashboardModel) -> str:
-    """A ``<style>`` embedding the Chinese glyphs the page can show (this machine's browser may
-    have no CJK font): every character of the scenario files, the notebook and the modules whose
-    words reach the screen, subset once when the dashboard starts."""
-
-    texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
-    texts.append(notebook_path("what_if.py").read_text("utf-8"))
-    here = resources.files("simulate")
-    for name in (
-        "report/dashboard_app.py",
-        "analysis/dashboard_model.py",
-        "report/story.py",
-        "analysis/whatif.py",
-        "results/budget.py",
-        "results/outlay.py",
-        "vocabulary.yaml",
-        "report/charts.py",
-        "formatting.py",
-        "labels.yaml",
-    ):
-        if here.joinpath(name).is_file():
-            texts.append(here.joinpath(name).read_text("utf-8"))
-    face = css_font_face("".join(texts))
-    stack = f"'{CSS_FAMILY}', 'DejaVu Sans', sans-serif"
-    return (
-        f"<style>{face}\nbody, .jp-RenderedHTMLCommon, .widget-label, .widget-html-content, .widget-button, "
-        f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}\n"
-        f"code {{font-family: '{CSS_FAMILY}', 'DejaVu Sans Mono', monospace !important}}</style>"
-    )
 
 
 class DashboardApp:
@@ -131,7 +53,7 @@ class DashboardApp:
         self,
         scenario: str | Path,
         *,
-        lang: str = "zh",
+        lang: Lang = "zh",
         size: int | None = None,
         seed: int = 0,
         population: str | None = None,
@@ -189,7 +111,7 @@ class DashboardApp:
 
     def _group(self, key: str, levers: list[Lever]):
         w = self.w
-        head = w.HTML(f'<div class="dash-group">{escape(W(key, self.lang))}</div>')
+        head = w.HTML(f'<div class="dash-group">{escape(text("dashboard", key, self.lang))}</div>')
         self.labels[f"group-{key}"] = head
         return w.VBox([head] + [self._control(lv) for lv in levers])
 
@@ -207,18 +129,18 @@ class DashboardApp:
         self.size_box = w.IntText(value=m.size, layout=w.Layout(width="160px"))
         self.seed_box = w.IntText(value=m.seed, layout=w.Layout(width="120px"))
         self.file_box = w.Text(value="", layout=w.Layout(width="320px"))
-        self.apply_button = w.Button(description=W("apply", lang), layout=w.Layout(width="auto"))
+        self.apply_button = w.Button(description=text("dashboard", "apply", lang), layout=w.Layout(width="auto"))
         self.apply_button.on_click(self._apply_population)
-        self.reset_button = w.Button(description=W("reset", lang), layout=w.Layout(width="auto"))
+        self.reset_button = w.Button(description=text("dashboard", "reset", lang), layout=w.Layout(width="auto"))
         self.reset_button.add_class("dash-reset")
         self.reset_button.on_click(self._reset)
         self.population_row = w.HBox(
             [
-                w.Label(W("size", lang)),
+                w.Label(text("dashboard", "size", lang)),
                 self.size_box,
-                w.Label(W("seed", lang)),
+                w.Label(text("dashboard", "seed", lang)),
                 self.seed_box,
-                w.Label(W("file", lang)),
+                w.Label(text("dashboard", "file", lang)),
                 self.file_box,
                 self.apply_button,
             ],
@@ -239,16 +161,18 @@ class DashboardApp:
         wide = w.Layout(width="520px")
         self.variant_path = w.Text(value=str(self.root / f"{sid}-what-if.yaml"), layout=wide)
         self.variant_path.add_class("dash-variant-path")
-        self.save_button = w.Button(description=W("save", lang), button_style="primary", layout=w.Layout(width="auto"))
+        self.save_button = w.Button(
+            description=text("dashboard", "save", lang), button_style="primary", layout=w.Layout(width="auto")
+        )
         self.save_button.add_class("dash-save")
         self.save_button.on_click(self._save)
         self.report_dir = w.Text(value=str(self.root / f"report-{sid}-what-if"), layout=wide)
-        self.report_button = w.Button(description=W("report", lang), layout=w.Layout(width="auto"))
+        self.report_button = w.Button(description=text("dashboard", "report", lang), layout=w.Layout(width="auto"))
         self.report_button.add_class("dash-report")
         self.report_button.on_click(self._report)
         self.progress = w.IntProgress(value=0, min=0, max=100, layout=w.Layout(width="320px", visibility="hidden"))
         self.workbook_path = w.Text(value=str(self.root / f"{sid}-what-if-tables.xlsx"), layout=wide)
-        self.workbook_button = w.Button(description=W("workbook", lang), layout=w.Layout(width="auto"))
+        self.workbook_button = w.Button(description=text("dashboard", "workbook", lang), layout=w.Layout(width="auto"))
         self.workbook_button.add_class("dash-workbook")
         self.workbook_button.on_click(self._workbook)
         self.keep_message = w.HTML()
@@ -286,8 +210,8 @@ class DashboardApp:
 
     def _relabel_heads(self) -> None:
         lang = self.lang
-        self.labels["keep-head"].value = f'<div class="dash-group">{escape(W("keep", lang))}</div>'
-        self.labels["pop-head"].value = f'<div class="dash-group">{escape(W("population", lang))}</div>'
+        self.labels["keep-head"].value = f'<div class="dash-group">{escape(text("dashboard", "keep", lang))}</div>'
+        self.labels["pop-head"].value = f'<div class="dash-group">{escape(text("dashboard", "population", lang))}</div>'
 
     # ------------------------------------------------------------------ events
 
@@ -309,7 +233,9 @@ class DashboardApp:
                 ctl.value, self.quiet = value, False
         for key in ("contribution", "split", "tiers", "rules", "behaviour"):
             if f"group-{key}" in self.labels:
-                self.labels[f"group-{key}"].value = f'<div class="dash-group">{escape(W(key, self.lang))}</div>'
+                self.labels[
+                    f"group-{key}"
+                ].value = f'<div class="dash-group">{escape(text("dashboard", key, self.lang))}</div>'
         for button, key in (
             (self.save_button, "save"),
             (self.report_button, "report"),
@@ -317,7 +243,7 @@ class DashboardApp:
             (self.apply_button, "apply"),
             (self.reset_button, "reset"),
         ):
-            button.description = W(key, self.lang)
+            button.description = text("dashboard", key, self.lang)
         if "keep-head" in self.labels:
             self._relabel_heads()
         self.show()
@@ -340,9 +266,9 @@ class DashboardApp:
         self.update()
 
     def _error(self, exc: Exception) -> None:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        word = W("cannot_compute", self.lang)
-        self.status.value = f'<div class="dash-error">{escape(word)}：{escape(text)}</div>'
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        word = text("dashboard", "cannot_compute", self.lang)
+        self.status.value = f'<div class="dash-error">{escape(word)}：{escape(first_line)}</div>'
 
     # ------------------------------------------------------------------ recompute and show
 
@@ -365,13 +291,15 @@ class DashboardApp:
         if wi is None:
             return
         self.head.value = (
-            f"<h2>{escape(W('title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
+            f"<h2>{escape(text('dashboard', 'title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
             f"<p><b>{escape(wi.title(lang))}</b></p>"
-            f"<p>{escape(W('people', lang))}：{escape(m.population_text(lang))}。"
-            + escape(W("same_as_command", lang))
+            f"<p>{escape(text('dashboard', 'people', lang))}：{escape(m.population_text(lang))}。"
+            + escape(text("dashboard", "same_as_command", lang))
             + f"<code>{escape(' '.join(m.run_command(self.overrides)))}</code></p>"
         )
-        self.status.value = f'<span class="dash-took">{escape(W("took", lang))} {self.elapsed_ms:.0f} ms</span>'
+        self.status.value = (
+            f'<span class="dash-took">{escape(text("dashboard", "took", lang))} {self.elapsed_ms:.0f} ms</span>'
+        )
         self.figures.value = figures_html(wi, lang)
         story = Story(wi.what_if, wi, lang, m.seed, str(m.population_file) if m.population_file else None)
         self.report_html.value = story.first_screen() + story.sources_section() + story.tiers_section()
@@ -399,7 +327,7 @@ class DashboardApp:
         except (SimulateError, OSError) as exc:
             self._message(f'<div class="dash-error">{escape(str(exc).splitlines()[0])}</div>')
             return None
-        word = W("saved_variant", self.lang)
+        word = text("dashboard", "saved_variant", self.lang)
         self._message(
             f'<div class="dash-saved">{escape(word)}<code class="dash-saved-path">{escape(str(path))}</code></div>'
         )
@@ -420,9 +348,9 @@ class DashboardApp:
                 what_if=self.last,
                 tables=story.workbook_tables(),
                 provenance=[
-                    (W("provenance_population", self.lang), self.model.population_text(self.lang)),
-                    (W("provenance_seed", self.lang), str(self.model.seed)),
-                    (W("provenance_version", self.lang), f"simulate {__version__}"),
+                    (text("dashboard", "provenance_population", self.lang), self.model.population_text(self.lang)),
+                    (text("dashboard", "provenance_seed", self.lang), str(self.model.seed)),
+                    (text("dashboard", "provenance_version", self.lang), f"simulate {__version__}"),
                 ],
             )
         except (SimulateError, OSError) as exc:
@@ -430,8 +358,8 @@ class DashboardApp:
             return None
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        word = W("workbook_written", self.lang)
-        link = W("download", self.lang)
+        word = text("dashboard", "workbook_written", self.lang)
+        link = text("dashboard", "download", self.lang)
         self._message(
             f"<div>{escape(word)}<code>{escape(str(path))}</code> "
             f'<a class="dash-download" download="{escape(path.name)}" href="data:{mime};base64,{data}">'
@@ -470,7 +398,7 @@ class DashboardApp:
         if proc.returncode != 0:
             self._message(f'<div class="dash-error">{escape((err.splitlines() or ["report failed"])[-1])}</div>')
             return
-        self._message(escape(W("report_written", lang)) + f"<code>{escape(str(out_dir))}</code>")
+        self._message(escape(text("dashboard", "report_written", lang)) + f"<code>{escape(str(out_dir))}</code>")
 
 
 def find_scenario(scenario: str | Path) -> Path:
