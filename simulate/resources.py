@@ -53,3 +53,13 @@ def find_root(start: Path | None = None) -> Path:
     package = Path(__file__).resolve().parent
     candidates = [here, here.parent, package.parent, package]
     return next((p for p in candidates if (p / "scenarios").is_dir()), here)
+
+
+def find_scenario(scenario: str | Path) -> Path:
+    """``scenario`` as given, else beside the working folder's parent (a notebook run from
+    notebooks/), else the shipped example of that name."""
+    p = Path(scenario)
+    for candidate in (p, Path.cwd().parent / p):
+        if candidate.is_file():
+            return candidate.resolve()
+    return example_path(p.name)

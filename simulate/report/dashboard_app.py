@@ -28,7 +28,7 @@ from ..analysis.dashboard_model import (
 )
 from ..errors import SimulateError
 from ..labels import text
-from ..resources import example_path
+from ..resources import find_scenario
 from ..vocabulary import Lang
 from .dashboard_page import CSS, figures_html, page_font
 from .fonts import use_chinese_font
@@ -399,16 +399,6 @@ class DashboardApp:
             self._message(f'<div class="dash-error">{escape((err.splitlines() or ["report failed"])[-1])}</div>')
             return
         self._message(escape(text("dashboard", "report_written", lang)) + f"<code>{escape(str(out_dir))}</code>")
-
-
-def find_scenario(scenario: str | Path) -> Path:
-    """``scenario`` as given, else beside the working folder's parent (a notebook run from
-    notebooks/), else the shipped example of that name."""
-    p = Path(scenario)
-    for candidate in (p, Path.cwd().parent / p):
-        if candidate.is_file():
-            return candidate.resolve()
-    return example_path(p.name)
 
 
 def start(
