@@ -36,19 +36,8 @@ import simulate
 from simulate.money import yuan_float
 from simulate.report.fonts import use_chinese_font
 from simulate.report.pretty import pretty
+from simulate.resources import find_root
 from simulate.results.outlay import col
-
-
-def find_root():
-    # a checkout, or the installed package, which carries the example scenarios itself
-    candidates = [
-        Path.cwd(),
-        Path.cwd().parent,
-        Path(simulate.__file__).resolve().parents[1],
-        Path(simulate.__file__).resolve().parent,
-    ]
-    return next((p for p in candidates if (p / "scenarios").is_dir()), Path.cwd())
-
 
 ROOT = find_root()
 

@@ -42,19 +42,8 @@ from simulate.report.excel import write_workbook
 from simulate.report.fonts import use_chinese_font
 from simulate.report.outcome import write_results
 from simulate.report.safehtml import code, md, style
+from simulate.resources import find_root
 from simulate.vocabulary import SOURCE_IDS, colour, label
-
-
-def find_root():
-    # a checkout, or the installed package, which carries the example scenarios itself
-    candidates = [
-        Path.cwd(),
-        Path.cwd().parent,
-        Path(simulate.__file__).resolve().parents[1],
-        Path(simulate.__file__).resolve().parent,
-    ]
-    return next((p for p in candidates if (p / "scenarios").is_dir()), Path.cwd())
-
 
 ROOT = find_root()
 

@@ -31,10 +31,14 @@ def pairs(section: str) -> dict[str, tuple[str, str]]:
     return {key: (str(v["zh"]), str(v["en"])) for key, v in _all()[section].items()}
 
 
-def text(section: str, key: str, lang: str) -> str:
-    """The label of ``key`` in ``section``: Chinese for ``lang == "zh"``, else English."""
+def text(section: str, key: str, lang: str, /, **fields: object) -> str:
+    """The label of ``key`` in ``section``: Chinese for ``lang == "zh"``, else English.
+
+    A label with figures inside is a template: its named ``{fields}`` are filled by
+    ``str.format`` from ``fields`` (only when some are given; nothing is evaluated)."""
     entry = _all()[section][key]
-    return str(entry["zh" if lang == "zh" else "en"])
+    words = str(entry["zh" if lang == "zh" else "en"])
+    return words.format(**fields) if fields else words
 
 
 def lang_of(lang: str) -> Literal["zh", "en"]:

@@ -43,3 +43,23 @@ def notebook_path(name: str) -> Path:
 def example_path(name: str) -> Path:
     """An example scenario or sheet in ``scenarios/`` (e.g. ``langxi-2024.yaml``)."""
     return folder("scenarios") / name
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The folder that holds ``scenarios/``, for a notebook resolving the paths it is given:
+    the working folder or its parent (a checkout, a notebook run from ``notebooks/``), else the
+    checkout beside the package, else the installed package, which carries the examples itself."""
+    here = Path.cwd() if start is None else start
+    package = Path(__file__).resolve().parent
+    candidates = [here, here.parent, package.parent, package]
+    return next((p for p in candidates if (p / "scenarios").is_dir()), here)
+
+
+def find_scenario(scenario: str | Path) -> Path:
+    """``scenario`` as given, else beside the working folder's parent (a notebook run from
+    notebooks/), else the shipped example of that name."""
+    p = Path(scenario)
+    for candidate in (p, Path.cwd().parent / p):
+        if candidate.is_file():
+            return candidate.resolve()
+    return example_path(p.name)

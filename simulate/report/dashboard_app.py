@@ -15,7 +15,6 @@ import subprocess
 import threading
 import time
 from html import escape
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,126 +27,23 @@ from ..analysis.dashboard_model import (
     save_variant,
 )
 from ..errors import SimulateError
-from ..money import yuan
-from ..resources import example_path, notebook_path
-from ..vocabulary import SOURCE_IDS, label
-from .fonts import CSS_FAMILY, css_font_face, use_chinese_font
+from ..labels import text
+from ..resources import find_scenario
+from ..vocabulary import Lang
+from .dashboard_page import CSS, figures_html, page_font
+from .fonts import use_chinese_font
 from .outcome import write_results
 from .story import Story
 from .workbook import write_estimate
 
 LABEL_WIDTH = "380px"
 CONTROL_WIDTH = "320px"
-#: (key, zh, en) of the three headline cards, as in the report.
-TOTALS = (
-    ("financing_total", "筹资总额", "Total financing"),
-    ("government_total", "政府支出合计", "Government spending"),
-    ("county_burden", "县级负担", "County's own burden"),
-)
-WORDS = {
-    "title": ("参数试算看板", "What-if dashboard"),
-    "levers": ("调整参数", "Levers"),
-    "contribution": ("缴费与财政补助标准", "Standards"),
-    "split": ("财政补助分担比例（四级合计须为100%）", "Fiscal subsidy split (the four must sum to 100%)"),
-    "tiers": ("各资助档次", "Subsidy tiers"),
-    "rules": ("多重身份", "Multiple identities"),
-    "behaviour": ("参保行为响应", "Behavioural response"),
-    "population": ("人口", "Population"),
-    "figures": ("主要数字（元）", "Key figures (yuan)"),
-    "keep": ("保存结果", "Keep the result"),
-    "base": ("基准", "baseline"),
-    "what_if": ("假设情景", "what-if"),
-    "change": ("增减", "change"),
-    "save": ("保存为假设情景文件", "Save as a scenario variant"),
-    "report": ("生成完整报告", "Render the full report"),
-    "workbook": ("下载测算表（Excel）", "Download the workbook (Excel)"),
-    "apply": ("使用此人口", "Use these people"),
-    "size": ("人数", "persons"),
-    "seed": ("随机种子", "seed"),
-    "file": ("人口文件（可选）", "population file (optional)"),
-    "reset": ("全部恢复原值", "Reset all"),
-    "took": ("计算用时", "recomputed in"),
-}
-
-
-def W(key: str, lang: str) -> str:
-    zh, en = WORDS[key]
-    return zh if lang == "zh" else en
 
 
 def _output_root() -> Path:
     """Where saved files go by default: ``dashboard-output`` in the folder the command ran in."""
     start = os.environ.get("SIMULATE_DASHBOARD_CWD") or os.getcwd()
     return Path(start) / "dashboard-output"
-
-
-def figures_html(wi: DashboardWhatIf, lang: str) -> str:
-    """The budget totals and every source as baseline / what-if / change in yuan to the fen;
-    each cell has a stable class (``fig-<key>-<column>``) for the browser test."""
-    hb, hw = wi.baseline.budget().totals(), wi.what_if.budget().totals()
-    rows = [(k, zh if lang == "zh" else en, hb[k], hw[k]) for k, zh, en in TOTALS]
-    fb, fw = wi.baseline.source_fen(), wi.what_if.source_fen()
-    for j, s in enumerate(SOURCE_IDS):
-        if j == 0 or fb[j] or fw[j]:
-            rows.append((s, label(s, lang), int(fb[j]), int(fw[j])))
-    rows.append(("fiscal_subsidy", label("fiscal_subsidy", lang), wi.baseline.fiscal_fen(), wi.what_if.fiscal_fen()))
-    head = "".join(f"<th>{escape(W(c, lang))}</th>" for c in ("base", "what_if", "change"))
-    body = []
-    for key, name, b, w in rows:
-        delta = w - b
-        sign = "+" if delta > 0 else ""
-        cls = ' class="dash-total"' if key in {k for k, *_ in TOTALS} else ""
-        body.append(
-            f'<tr{cls}><th class="fig-name">{escape(name)}</th>'
-            f'<td class="fig-{key}-base">{yuan(b)}</td><td class="fig-{key}-what_if">{yuan(w)}</td>'
-            f'<td class="fig-{key}-change">{sign}{yuan(delta)}</td></tr>'
-        )
-    return (
-        f'<table class="dash-figures"><thead><tr><th>{escape(W("figures", lang))}</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-CSS = """<style>
-.dash-figures {border-collapse: collapse; font-size: 15px; margin: 6px 0 12px 0}
-.dash-figures th, .dash-figures td {padding: 4px 12px; border-bottom: 1px solid #ddd; text-align: right;
-  font-variant-numeric: tabular-nums; white-space: nowrap}
-.dash-figures th.fig-name {text-align: left}
-.dash-figures tr.dash-total {font-weight: bold; background: #f3f6fa}
-.dash-lever-label {white-space: normal; line-height: 1.3; padding-top: 4px}
-.dash-group {font-weight: bold; margin-top: 10px; border-bottom: 1px solid #ccc}
-.dash-error {color: #b00020; font-weight: bold}
-</style>"""
-
-
-def page_font(model: DashboardModel) -> str:
-    """A ``<style>`` embedding the Chinese glyphs the page can show (this machine's browser may
-    have no CJK font): every character of the scenario files, the notebook and the modules whose
-    words reach the screen, subset once when the dashboard starts."""
-
-    texts = [Path(f["path"]).read_text("utf-8") for f in model.base.chain]
-    texts.append(notebook_path("what_if.py").read_text("utf-8"))
-    here = resources.files("simulate")
-    for name in (
-        "report/dashboard_app.py",
-        "analysis/dashboard_model.py",
-        "report/story.py",
-        "analysis/whatif.py",
-        "results/budget.py",
-        "results/outlay.py",
-        "vocabulary.yaml",
-        "report/charts.py",
-        "formatting.py",
-    ):
-        if here.joinpath(name).is_file():
-            texts.append(here.joinpath(name).read_text("utf-8"))
-    face = css_font_face("".join(texts))
-    stack = f"'{CSS_FAMILY}', 'DejaVu Sans', sans-serif"
-    return (
-        f"<style>{face}\nbody, .jp-RenderedHTMLCommon, .widget-label, .widget-html-content, .widget-button, "
-        f".widget-toggle-button, select, input, button, h1, h2, h3, table {{font-family: {stack} !important}}\n"
-        f"code {{font-family: '{CSS_FAMILY}', 'DejaVu Sans Mono', monospace !important}}</style>"
-    )
 
 
 class DashboardApp:
@@ -157,7 +53,7 @@ class DashboardApp:
         self,
         scenario: str | Path,
         *,
-        lang: str = "zh",
+        lang: Lang = "zh",
         size: int | None = None,
         seed: int = 0,
         population: str | None = None,
@@ -215,7 +111,7 @@ class DashboardApp:
 
     def _group(self, key: str, levers: list[Lever]):
         w = self.w
-        head = w.HTML(f'<div class="dash-group">{escape(W(key, self.lang))}</div>')
+        head = w.HTML(f'<div class="dash-group">{escape(text("dashboard_page", key, self.lang))}</div>')
         self.labels[f"group-{key}"] = head
         return w.VBox([head] + [self._control(lv) for lv in levers])
 
@@ -233,18 +129,18 @@ class DashboardApp:
         self.size_box = w.IntText(value=m.size, layout=w.Layout(width="160px"))
         self.seed_box = w.IntText(value=m.seed, layout=w.Layout(width="120px"))
         self.file_box = w.Text(value="", layout=w.Layout(width="320px"))
-        self.apply_button = w.Button(description=W("apply", lang), layout=w.Layout(width="auto"))
+        self.apply_button = w.Button(description=text("dashboard_page", "apply", lang), layout=w.Layout(width="auto"))
         self.apply_button.on_click(self._apply_population)
-        self.reset_button = w.Button(description=W("reset", lang), layout=w.Layout(width="auto"))
+        self.reset_button = w.Button(description=text("dashboard_page", "reset", lang), layout=w.Layout(width="auto"))
         self.reset_button.add_class("dash-reset")
         self.reset_button.on_click(self._reset)
         self.population_row = w.HBox(
             [
-                w.Label(W("size", lang)),
+                w.Label(text("dashboard_page", "size", lang)),
                 self.size_box,
-                w.Label(W("seed", lang)),
+                w.Label(text("dashboard_page", "seed", lang)),
                 self.seed_box,
-                w.Label(W("file", lang)),
+                w.Label(text("dashboard_page", "file", lang)),
                 self.file_box,
                 self.apply_button,
             ],
@@ -265,16 +161,20 @@ class DashboardApp:
         wide = w.Layout(width="520px")
         self.variant_path = w.Text(value=str(self.root / f"{sid}-what-if.yaml"), layout=wide)
         self.variant_path.add_class("dash-variant-path")
-        self.save_button = w.Button(description=W("save", lang), button_style="primary", layout=w.Layout(width="auto"))
+        self.save_button = w.Button(
+            description=text("dashboard_page", "save", lang), button_style="primary", layout=w.Layout(width="auto")
+        )
         self.save_button.add_class("dash-save")
         self.save_button.on_click(self._save)
         self.report_dir = w.Text(value=str(self.root / f"report-{sid}-what-if"), layout=wide)
-        self.report_button = w.Button(description=W("report", lang), layout=w.Layout(width="auto"))
+        self.report_button = w.Button(description=text("dashboard_page", "report", lang), layout=w.Layout(width="auto"))
         self.report_button.add_class("dash-report")
         self.report_button.on_click(self._report)
         self.progress = w.IntProgress(value=0, min=0, max=100, layout=w.Layout(width="320px", visibility="hidden"))
         self.workbook_path = w.Text(value=str(self.root / f"{sid}-what-if-tables.xlsx"), layout=wide)
-        self.workbook_button = w.Button(description=W("workbook", lang), layout=w.Layout(width="auto"))
+        self.workbook_button = w.Button(
+            description=text("dashboard_page", "workbook", lang), layout=w.Layout(width="auto")
+        )
         self.workbook_button.add_class("dash-workbook")
         self.workbook_button.on_click(self._workbook)
         self.keep_message = w.HTML()
@@ -312,8 +212,10 @@ class DashboardApp:
 
     def _relabel_heads(self) -> None:
         lang = self.lang
-        self.labels["keep-head"].value = f'<div class="dash-group">{escape(W("keep", lang))}</div>'
-        self.labels["pop-head"].value = f'<div class="dash-group">{escape(W("population", lang))}</div>'
+        self.labels["keep-head"].value = f'<div class="dash-group">{escape(text("dashboard_page", "keep", lang))}</div>'
+        self.labels[
+            "pop-head"
+        ].value = f'<div class="dash-group">{escape(text("dashboard_page", "population", lang))}</div>'
 
     # ------------------------------------------------------------------ events
 
@@ -335,7 +237,9 @@ class DashboardApp:
                 ctl.value, self.quiet = value, False
         for key in ("contribution", "split", "tiers", "rules", "behaviour"):
             if f"group-{key}" in self.labels:
-                self.labels[f"group-{key}"].value = f'<div class="dash-group">{escape(W(key, self.lang))}</div>'
+                self.labels[
+                    f"group-{key}"
+                ].value = f'<div class="dash-group">{escape(text("dashboard_page", key, self.lang))}</div>'
         for button, key in (
             (self.save_button, "save"),
             (self.report_button, "report"),
@@ -343,7 +247,7 @@ class DashboardApp:
             (self.apply_button, "apply"),
             (self.reset_button, "reset"),
         ):
-            button.description = W(key, self.lang)
+            button.description = text("dashboard_page", key, self.lang)
         if "keep-head" in self.labels:
             self._relabel_heads()
         self.show()
@@ -366,9 +270,9 @@ class DashboardApp:
         self.update()
 
     def _error(self, exc: Exception) -> None:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        word = "无法计算" if self.lang == "zh" else "Cannot compute"
-        self.status.value = f'<div class="dash-error">{escape(word)}：{escape(text)}</div>'
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        word = text("dashboard_page", "cannot_compute", self.lang)
+        self.status.value = f'<div class="dash-error">{escape(word)}：{escape(first_line)}</div>'
 
     # ------------------------------------------------------------------ recompute and show
 
@@ -391,13 +295,15 @@ class DashboardApp:
         if wi is None:
             return
         self.head.value = (
-            f"<h2>{escape(W('title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
+            f"<h2>{escape(text('dashboard_page', 'title', lang))}：{escape(m.base.policy.title.get(lang))}</h2>"
             f"<p><b>{escape(wi.title(lang))}</b></p>"
-            f"<p>{escape('人口' if lang == 'zh' else 'People')}：{escape(m.population_text(lang))}。"
-            + escape("与命令行相同：" if lang == "zh" else "Same as the command line: ")
+            f"<p>{escape(text('dashboard_page', 'people', lang))}：{escape(m.population_text(lang))}。"
+            + escape(text("dashboard_page", "same_as_command", lang))
             + f"<code>{escape(' '.join(m.run_command(self.overrides)))}</code></p>"
         )
-        self.status.value = f'<span class="dash-took">{escape(W("took", lang))} {self.elapsed_ms:.0f} ms</span>'
+        self.status.value = (
+            f'<span class="dash-took">{escape(text("dashboard_page", "took", lang))} {self.elapsed_ms:.0f} ms</span>'
+        )
         self.figures.value = figures_html(wi, lang)
         story = Story(wi.what_if, wi, lang, m.seed, str(m.population_file) if m.population_file else None)
         self.report_html.value = story.first_screen() + story.sources_section() + story.tiers_section()
@@ -425,7 +331,7 @@ class DashboardApp:
         except (SimulateError, OSError) as exc:
             self._message(f'<div class="dash-error">{escape(str(exc).splitlines()[0])}</div>')
             return None
-        word = "已保存假设情景：" if self.lang == "zh" else "Saved the variant: "
+        word = text("dashboard_page", "saved_variant", self.lang)
         self._message(
             f'<div class="dash-saved">{escape(word)}<code class="dash-saved-path">{escape(str(path))}</code></div>'
         )
@@ -446,9 +352,9 @@ class DashboardApp:
                 what_if=self.last,
                 tables=story.workbook_tables(),
                 provenance=[
-                    ("人口" if self.lang == "zh" else "Population", self.model.population_text(self.lang)),
-                    ("随机种子" if self.lang == "zh" else "Seed", str(self.model.seed)),
-                    ("软件版本" if self.lang == "zh" else "Version", f"simulate {__version__}"),
+                    (text("dashboard_page", "provenance_population", self.lang), self.model.population_text(self.lang)),
+                    (text("dashboard_page", "provenance_seed", self.lang), str(self.model.seed)),
+                    (text("dashboard_page", "provenance_version", self.lang), f"simulate {__version__}"),
                 ],
             )
         except (SimulateError, OSError) as exc:
@@ -456,8 +362,8 @@ class DashboardApp:
             return None
         data = base64.b64encode(path.read_bytes()).decode("ascii")
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        word = "测算表已写入：" if self.lang == "zh" else "Workbook written to: "
-        link = "点击下载" if self.lang == "zh" else "download"
+        word = text("dashboard_page", "workbook_written", self.lang)
+        link = text("dashboard_page", "download", self.lang)
         self._message(
             f"<div>{escape(word)}<code>{escape(str(path))}</code> "
             f'<a class="dash-download" download="{escape(path.name)}" href="data:{mime};base64,{data}">'
@@ -479,7 +385,7 @@ class DashboardApp:
         threading.Thread(target=self._report_worker, args=(cmd, out_dir), daemon=True).start()
 
     def _report_worker(self, cmd: list[str], out_dir: Path) -> None:
-        zh = self.lang == "zh"
+        lang = self.lang
         start = time.monotonic()
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
@@ -487,13 +393,7 @@ class DashboardApp:
         while proc.poll() is None:
             used = time.monotonic() - start
             self.progress.value = min(95, int(used / 60 * 95))  # a report takes about a minute
-            self._message(
-                escape(
-                    f"正在生成报告（另一进程），已用 {used:.0f} 秒…"
-                    if zh
-                    else f"Rendering the report in a separate process: {used:.0f} s…"
-                )
-            )
+            self._message(escape(text("dashboard_page", "rendering", lang, seconds=used)))
             time.sleep(1)
         err = proc.stderr.read().strip() if proc.stderr else ""
         self.progress.value = 100
@@ -502,17 +402,7 @@ class DashboardApp:
         if proc.returncode != 0:
             self._message(f'<div class="dash-error">{escape((err.splitlines() or ["report failed"])[-1])}</div>')
             return
-        self._message(escape("报告已生成：" if zh else "Report written to: ") + f"<code>{escape(str(out_dir))}</code>")
-
-
-def find_scenario(scenario: str | Path) -> Path:
-    """``scenario`` as given, else beside the working folder's parent (a notebook run from
-    notebooks/), else the shipped example of that name."""
-    p = Path(scenario)
-    for candidate in (p, Path.cwd().parent / p):
-        if candidate.is_file():
-            return candidate.resolve()
-    return example_path(p.name)
+        self._message(escape(text("dashboard_page", "report_written", lang)) + f"<code>{escape(str(out_dir))}</code>")
 
 
 def start(

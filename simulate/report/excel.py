@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -191,7 +192,7 @@ def _write_sheet(
     for col, (column, series) in enumerate(zip(columns, frame.columns)):
         kind = _kind(column, fen, money, count, percent)
         if kind == "fen":
-            values = [_fen_to_yuan(v, column) for v in frame[series].tolist()]
+            values: list[Any] = [_fen_to_yuan(v, column) for v in frame[series].tolist()]
             kind = "money"
             label = column[: -len(FEN_SUFFIX)] if column.endswith(FEN_SUFFIX) else column
         else:

@@ -116,7 +116,7 @@ def css_font_face(text: str, family: str = CSS_FAMILY) -> str:
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     ranges = ", ".join(f"U+{low:X}-{high:X}" for low, high in CJK_RANGES)
     return (
-        "@font-face { font-family: '%s'; font-style: normal; font-weight: 400; "
-        "font-display: block; unicode-range: %s; "
-        "src: url(data:font/woff;base64,%s) format('woff'); }" % (family, ranges, data)
+        f"@font-face {{ font-family: '{family}'; font-style: normal; font-weight: 400; "
+        f"font-display: block; unicode-range: {ranges}; "
+        f"src: url(data:font/woff;base64,{data}) format('woff'); }}"
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..analysis.naming import column_label, param_label
 from ..errors import SimulateError
+from ..labels import lang_of
 from ..vocabulary import SOURCE_IDS, label
 from .fonts import FontError, use_chinese_font
 
@@ -81,7 +82,7 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
         for n, k in enumerate(keys):
             colour, marker = _STYLE.get(k, (None, "o"))
             y = frame[k].astype(float) / 10_000
-            name = label(k, lang) if k in SOURCE_IDS else column_label(k, lang)
+            name = label(k, lang_of(lang)) if k in SOURCE_IDS else column_label(k, lang)
             # every other line has hollow markers: lines on top of each other stay visible
             ax.plot(
                 x,
