@@ -25,8 +25,10 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import __version__
+from .. import lang as language
 from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
 from ..io.idmask import mask_ids_in_text
 from ..policy import EVENTS
@@ -39,12 +41,17 @@ Handler = Callable[[argparse.Namespace], int]
 
 class OneLineParser(argparse.ArgumentParser):
     """Argument mistakes get one line on stderr, a did-you-mean where one is close, and a pointer
-    at ``simulate COMMAND --help``; exit 2. ID numbers in the line are masked."""
+    at ``simulate COMMAND --help``; exit 2. ID numbers in the line are masked. With ``lang`` zh
+    the line is worded in Chinese (argparse's own English through lang.yaml)."""
+
+    lang = "en"
 
     def error(self, message: str):  # type: ignore[override]
         message = " ".join(message.split())
-        hint = self._did_you_mean(message)
-        self.exit(2, f"{self.prog}: {mask_ids_in_text(message)}{hint} (see {self.prog} --help)\n")
+        line = mask_ids_in_text(message) + self._did_you_mean(message)
+        if self.lang == "zh":
+            self.exit(2, f"{self.prog}: {language.zh_text(line)}（见 {self.prog} --help）\n")
+        self.exit(2, f"{self.prog}: {line} (see {self.prog} --help)\n")
 
     def option_strings(self) -> list[str]:
         """Every ``--flag`` this parser knows (argparse keeps them in ``_actions``)."""
@@ -360,6 +367,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate examples --out my-scenarios",
         _args_examples,
         "simulate.cli.scenario:examples",
+        (_LANG,),
     ),
     Command(
         "run",
@@ -457,6 +465,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate new --county 某某县 --year 2025 --out scenarios/mouxian-2025.yaml",
         _args_new,
         "simulate.cli.policy:main_new",
+        (_LANG,),
     ),
     Command(
         "policy-to-excel",
@@ -464,6 +473,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate policy-to-excel scenarios/langxi-2024.yaml --out langxi-2024.xlsx",
         _args_policy_to_excel,
         "simulate.cli.policy:main_policy_to_excel",
+        (_LANG,),
     ),
     Command(
         "policy-from-excel",
@@ -471,6 +481,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate policy-from-excel langxi-2024.xlsx --out scenarios/langxi-2024-edited.yaml",
         _args_policy_from_excel,
         "simulate.cli.policy:main_policy_from_excel",
+        (_LANG,),
     ),
     Command(
         "dashboard",
@@ -478,34 +489,92 @@ COMMANDS: tuple[Command, ...] = (
         "simulate dashboard scenarios/songming-2018.yaml --port 8870",
         _args_dashboard,
         "simulate.cli.dashboard:dashboard",
+        (_LANG,),
     ),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 
 
-def build_parser() -> tuple[OneLineParser, dict[str, OneLineParser]]:
-    """The top-level parser and each command's subparser, from :data:`COMMANDS`."""
+class ZhHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """``--help`` under zh: the usage line starts 用法： instead of argparse's "usage: "."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, _ZH["usage"] if prefix is None else prefix)
+
+
+_ZH: dict[str, str] = {}  # the words of lang.yaml help.parser, read when a zh parser is built
+
+
+def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneLineParser]]:
+    """The top-level parser and each command's subparser, from :data:`COMMANDS`, with help in
+    ``lang`` (default: the locale's, :func:`simulate.lang.decide`); a command's ``args.lang`` is
+    ``--lang`` if given, else ``lang``."""
+    lang = language.decide(lang)
+    zh = lang == "zh"
+    words = _help_words() if zh else {}
+    fmt = ZhHelpFormatter if zh else argparse.RawDescriptionHelpFormatter
     parser = OneLineParser(
         prog="simulate",
-        description="Who pays the resident medical-insurance contribution: county scenarios, "
+        description=words.get("description")
+        or "Who pays the resident medical-insurance contribution: county scenarios, "
         "populations, outlays by funding source, what-ifs and reports.",
-        epilog="every command: simulate COMMAND --help (with an example)",
+        epilog=words.get("epilog") or "every command: simulate COMMAND --help (with an example)",
+        formatter_class=ZhHelpFormatter if zh else argparse.HelpFormatter,
     )
+    parser.lang = lang
     parser.add_argument(
         "--version", action="version", version=f"simulate {__version__}", help="print the version and exit"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     subparsers: dict[str, OneLineParser] = {}
     for c in COMMANDS:
+        about = _command_help(c.name) if zh else c.help
         p = sub.add_parser(
             c.name,
-            help=c.help,
-            description=c.help,
+            help=about,
+            description=about,
             parents=[make() for make in c.parents],
-            epilog=f"example:\n  {c.example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog=f"{words.get('example', 'example')}{'：' if zh else ':'}\n  {c.example}",
+            formatter_class=fmt,
         )
+        p.lang = lang
         c.arguments(p)
+        p.set_defaults(lang=lang)  # --lang, when the command takes it, overrides this
+        if zh:
+            _to_zh(p, c.name)
         subparsers[c.name] = p
+    if zh:
+        _to_zh(parser, None)
     return parser, subparsers
+
+
+def _help_words() -> dict[str, str]:
+    if not _ZH:
+        _ZH.update({k: str(v) for k, v in _section("parser").items()})
+    return _ZH
+
+
+def _section(name: str) -> dict[str, Any]:
+    table = language.section("help")[name]
+    assert isinstance(table, dict)
+    return table
+
+
+def _command_help(name: str) -> str:
+    return str(_section("commands")[name]["help"])
+
+
+def _to_zh(p: argparse.ArgumentParser, command: str | None) -> None:
+    """Every option's and argument's help in Chinese (lang.yaml help), and argparse's headings."""
+    words = _help_words()
+    own = (_section("commands").get(command) or {}).get("options") or {} if command else {}
+    shared = _section("options")
+    fill = {"identities": ", ".join(IDENTITIES), "port": DEFAULT_PORT, "scenario": DEFAULT_SCENARIO}
+    for action in p._actions:
+        key = next((s for s in action.option_strings if s.startswith("--")), None) or action.dest
+        text = own.get(key) or shared.get(key) or words.get(key.lstrip("-"))
+        if text and action.help != argparse.SUPPRESS:
+            action.help = str(text).format(**fill)
+    p._positionals.title = words["positional"]
+    p._optionals.title = words["options"]
