@@ -111,7 +111,7 @@ def test_run_same_seed_same_result(capsys):
     [
         (["run", "scenarios/sinan-2021.yaml", "--size", "0"], "--size"),
         (["run", "scenarios/sinan-2021.yaml", "--set", "contribution.personl=400"], "personl"),
-        (["run", "scenarios/nope.yaml"], "no such file"),
+        (["run", "scenarios/nope.yaml", "--lang", "en"], "no such file"),
         (["run", "scenarios/sinan-2021.yaml", "--population", "nope.csv"], "nope.csv"),
     ],
 )
