@@ -7,7 +7,8 @@ arguments, the shared parent parsers it takes (population/size/seed, engine/work
 string.
 
 Lazy handlers — the pattern: building the parser imports only this module and
-:mod:`simulate.cli.shared` (argparse, the policy layer; no numpy/pandas). The handler's module
+:mod:`simulate.cli.shared` and :mod:`simulate.cli.argtext` (argparse, the policy layer; no
+numpy/pandas). The handler's module
 (``simulate.cli.run``, ``simulate.cli.whatif``, …) is imported with :func:`importlib.import_module`
 only when its command runs, so ``simulate validate`` and ``simulate explain`` never pay for
 pandas, matplotlib or papermill (issue 11 item 6). This is the one sanctioned deferred import:
@@ -30,47 +31,13 @@ from typing import Any
 from .. import __version__
 from .. import lang as language
 from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
-from ..io.idmask import mask_ids_in_text
 from ..policy import EVENTS
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES
 from . import shared
+from .argtext import OneLineParser, ZhHelpFormatter, command_help, help_words, to_zh
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Argument mistakes get one line on stderr, a did-you-mean where one is close, and a pointer
-    at ``simulate COMMAND --help``; exit 2. ID numbers in the line are masked. With ``lang`` zh
-    the line is worded in Chinese (argparse's own English through lang.yaml)."""
-
-    lang = "en"
-
-    def error(self, message: str):  # type: ignore[override]
-        message = " ".join(message.split())
-        line = mask_ids_in_text(message) + self._did_you_mean(message)
-        if self.lang == "zh":
-            self.exit(2, f"{self.prog}: {language.zh_text(line)}（见 {self.prog} --help）\n")
-        self.exit(2, f"{self.prog}: {line} (see {self.prog} --help)\n")
-
-    def option_strings(self) -> list[str]:
-        """Every ``--flag`` this parser knows (argparse keeps them in ``_actions``)."""
-        return [s for a in self._actions for s in a.option_strings if s.startswith("--")]
-
-    def _did_you_mean(self, message: str) -> str:
-        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if bad:
-            choices = re.findall(r"'([^']*)'", bad.group(2))
-            near = difflib.get_close_matches(bad.group(1), choices, n=1)
-            return f" (did you mean {near[0]}?)" if near else ""
-        unknown = re.search(r"unrecognized arguments: (.*)", message)
-        if unknown:
-            flags = self.option_strings()
-            for token in unknown.group(1).split():
-                near = difflib.get_close_matches(token.split("=", 1)[0], flags, n=1, cutoff=0.6)
-                if token.startswith("-") and near:
-                    return f" (did you mean {near[0]}?)"
-        return ""
 
 
 @dataclass(frozen=True)
@@ -496,23 +463,13 @@ COMMANDS: tuple[Command, ...] = (
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 
 
-class ZhHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """``--help`` under zh: the usage line starts 用法： instead of argparse's "usage: "."""
-
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
-        super().add_usage(usage, actions, groups, _ZH["usage"] if prefix is None else prefix)
-
-
-_ZH: dict[str, str] = {}  # the words of lang.yaml help.parser, read when a zh parser is built
-
-
 def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneLineParser]]:
     """The top-level parser and each command's subparser, from :data:`COMMANDS`, with help in
     ``lang`` (default: the locale's, :func:`simulate.lang.decide`); a command's ``args.lang`` is
     ``--lang`` if given, else ``lang``."""
     lang = language.decide(lang)
     zh = lang == "zh"
-    words = _help_words() if zh else {}
+    words = help_words() if zh else {}
     fmt = ZhHelpFormatter if zh else argparse.RawDescriptionHelpFormatter
     parser = OneLineParser(
         prog="simulate",
@@ -529,7 +486,7 @@ def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneL
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     subparsers: dict[str, OneLineParser] = {}
     for c in COMMANDS:
-        about = _command_help(c.name) if zh else c.help
+        about = command_help(c.name) if zh else c.help
         p = sub.add_parser(
             c.name,
             help=about,
@@ -542,39 +499,8 @@ def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneL
         c.arguments(p)
         p.set_defaults(lang=lang)  # --lang, when the command takes it, overrides this
         if zh:
-            _to_zh(p, c.name)
+            to_zh(p, c.name)
         subparsers[c.name] = p
     if zh:
-        _to_zh(parser, None)
+        to_zh(parser, None)
     return parser, subparsers
-
-
-def _help_words() -> dict[str, str]:
-    if not _ZH:
-        _ZH.update({k: str(v) for k, v in _section("parser").items()})
-    return _ZH
-
-
-def _section(name: str) -> dict[str, Any]:
-    table = language.section("help")[name]
-    assert isinstance(table, dict)
-    return table
-
-
-def _command_help(name: str) -> str:
-    return str(_section("commands")[name]["help"])
-
-
-def _to_zh(p: argparse.ArgumentParser, command: str | None) -> None:
-    """Every option's and argument's help in Chinese (lang.yaml help), and argparse's headings."""
-    words = _help_words()
-    own = (_section("commands").get(command) or {}).get("options") or {} if command else {}
-    shared = _section("options")
-    fill = {"identities": ", ".join(IDENTITIES), "port": DEFAULT_PORT, "scenario": DEFAULT_SCENARIO}
-    for action in p._actions:
-        key = next((s for s in action.option_strings if s.startswith("--")), None) or action.dest
-        text = own.get(key) or shared.get(key) or words.get(key.lstrip("-"))
-        if text and action.help != argparse.SUPPRESS:
-            action.help = str(text).format(**fill)
-    p._positionals.title = words["positional"]
-    p._optionals.title = words["options"]
