@@ -241,5 +241,7 @@ def test_a_quoted_comma_is_fine(tmp_path):
     path = write(
         tmp_path, "ok.yaml", base_with("label: {zh: 低保对象, en: dibao}", 'label: {zh: "低保, 特困", en: dibao}')
     )
-    code, out, err = run(["validate", str(path)])
-    assert code == 0 and err == "" and ": ok (" in out
+    code, out, err = run(["validate", str(path), "--lang", "zh"])
+    assert code == 0 and err == "" and out == f"{path}: 有效（bad-example，1个资助档次，0条假设）\n"
+    code, out, err = run(["validate", str(path), "--lang", "en"])
+    assert code == 0 and err == "" and out == f"{path}: ok (bad-example, 1 tier, 0 assumptions)\n"

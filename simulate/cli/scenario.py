@@ -34,7 +34,13 @@ def validate(args: argparse.Namespace) -> int:
             continue
         n = len(sc.assumptions())
         if not args.quiet:
-            print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
+            tiers = len(sc.policy.tiers)
+            if zh:
+                print(f"{path}: 有效（{sc.id}，{tiers}个资助档次，{n}条假设）")
+            else:
+                print(
+                    f"{path}: ok ({sc.id}, {tiers} tier{'s' if tiers != 1 else ''}, {n} assumption{'s' if n != 1 else ''})"
+                )
             for field, why in ignored_fields(sc.policy):  # recorded but read by no command
                 warning = f"警告：未使用：{in_lang(why, 'zh')}" if zh else f"warning: not used: {why}"
                 print(f"{path}: {field}: {warning}", file=sys.stderr)
