@@ -70,7 +70,8 @@ def _catalog() -> dict[str, object]:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+def patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """The ``reasons`` table of lang.yaml, compiled, in file order."""
     rows = _catalog()["reasons"]
     assert isinstance(rows, list)
     return tuple((re.compile(str(r["en"])), str(r["zh"])) for r in rows)
@@ -79,7 +80,7 @@ def _patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
 def zh_text(text: str) -> str:
     """``text`` (an English reason) worded in Chinese by the ``reasons`` table, pattern by
     pattern in file order; parts no pattern knows stay as they are."""
-    for pattern, template in _patterns():
+    for pattern, template in patterns():
         text = pattern.sub(template, text)
     return text
 

@@ -245,3 +245,15 @@ def test_a_quoted_comma_is_fine(tmp_path):
     assert code == 0 and err == "" and out == f"{path}: 有效（bad-example，1个资助档次，0条假设）\n"
     code, out, err = run(["validate", str(path), "--lang", "en"])
     assert code == 0 and err == "" and out == f"{path}: ok (bad-example, 1 tier, 0 assumptions)\n"
+
+
+def test_the_wording_table_is_sound():
+    """Every pattern of lang.yaml compiles and refers only to groups it has; a sentence no
+    pattern knows comes back unchanged."""
+    rows = lang.section("help")  # the help section is there too
+    assert rows["commands"] and rows["options"]
+    for pattern, template in lang.patterns():
+        used = {int(n) for n in re.findall(r"\\(\d+)", template)}
+        assert not used or max(used) <= pattern.groups, (pattern.pattern, template)
+    assert lang.zh_text("nothing here is known") == "nothing here is known"
+    assert lang.in_lang("percent must be between 0 and 100 (got 150)", "en").startswith("percent")
