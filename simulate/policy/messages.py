@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ScenarioError
 from ..numtext import MAX_DIGITS, shorten
-from .fieldref import place_zh
+from .fieldref import inner_model, place_zh
 from .schema import Policy
 from .values import PathError
 
@@ -171,17 +171,5 @@ def model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         field = model.model_fields.get("not_" if item == "not" else str(item))
         if field is None:
             return None
-        model = _inner_model(field.annotation)
+        model = inner_model(field.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(annotation: Any) -> Any:
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None

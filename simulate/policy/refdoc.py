@@ -60,11 +60,11 @@ def _literals(annotation: Any) -> list[str]:
     return [v for a in get_args(annotation) for v in _literals(a)]
 
 
-def _bounds(metadata: list[Any], zh: bool) -> list[str]:
+def _bounds(metadata: list[Any], zh: bool, text: bool = False) -> list[str]:
     words = []
     for m in metadata:
         if isinstance(m, FieldInfo):
-            words += _bounds(list(m.metadata), zh)
+            words += _bounds(list(m.metadata), zh, text)
         elif isinstance(m, Ge):
             words.append(f"≥ {m.ge}")
         elif isinstance(m, Gt):
@@ -75,8 +75,12 @@ def _bounds(metadata: list[Any], zh: bool) -> list[str]:
             words.append(f"< {m.lt}")
         elif isinstance(m, MaxLen):
             words.append(f"最多{m.max_length}个字符" if zh else f"at most {m.max_length} characters")
+        elif isinstance(m, MinLen) and m.min_length and text:
+            words.append("不能为空" if zh else "not empty")
         elif isinstance(m, MinLen) and m.min_length:
-            words.append(f"至少{m.min_length}项或{m.min_length}个字符" if zh else f"at least {m.min_length}")
+            words.append(
+                f"至少{m.min_length}项" if zh else f"at least {m.min_length} item{'s' if m.min_length > 1 else ''}"
+            )
         elif getattr(m, "pattern", None):
             words.append(f"格式 `{m.pattern}`" if zh else f"pattern `{m.pattern}`")
     return words
@@ -101,7 +105,7 @@ def allowed(spec: Spec, lang: str) -> str:
         words.append("资金来源编号见文末" if zh else "source ids: see the end")
     if "amount in yuan" in kind:
         words.append(f"0–{MAX_YUAN:,}")
-    words += _bounds(list(spec.info.metadata) + _inner_metadata(ann), zh)
+    words += _bounds(list(spec.info.metadata) + _inner_metadata(ann), zh, text=kind == "text")
     return "; ".join(w for w in words if w)
 
 
@@ -172,7 +176,8 @@ def _row(spec: Spec, shipped: dict[str, Any]) -> str:
     sub = inner_model(spec.info.annotation)
     if sub is not None and issubclass(sub, Flagged):
         kind += " + assumption"
-    allowed_words = allowed(spec, "en")
+    zh_words, en_words = allowed(spec, "zh"), allowed(spec, "en")
+    allowed_words = en_words if zh_words == en_words else f"{zh_words} / {en_words}"
     cells = [
         f"`{spec.key}`",
         name(spec.key, "zh") or "",
