@@ -190,7 +190,7 @@ def test_warnings_in_chinese(tmp_path):
         ),
     )
     code, _, err = run(["validate", str(path), "--lang", "zh"])
-    assert code == 0 and f"{path}: area.residents: 警告：未使用：改用村（社区）文件中的人口数" in err, err
+    assert code == 0 and f"{path}: area.residents（人口数）: 警告：未使用：改用村（社区）文件中的人口数" in err, err
     code, _, err = run(["validate", str(path), "--lang", "en"])
     assert code == 0 and "area.residents: warning: not used: the villages file's residents are used instead" in err
 

@@ -16,6 +16,7 @@ from ..examples import copy_examples, example_files
 from ..io.idmask import mask_ids_in_text
 from ..lang import in_lang
 from ..policy import ignored_fields, load_scenario
+from ..policy.fieldref import path_name
 from ..resources import folder
 from .shared import load, print_json
 
@@ -42,6 +43,9 @@ def validate(args: argparse.Namespace) -> int:
                     f"{path}: ok ({sc.id}, {tiers} tier{'s' if tiers != 1 else ''}, {n} assumption{'s' if n != 1 else ''})"
                 )
             for field, why in ignored_fields(sc.policy):  # recorded but read by no command
+                if zh:
+                    named = path_name(field, "zh")
+                    field = f"{field}（{named}）" if named else field
                 warning = f"警告：未使用：{in_lang(why, 'zh')}" if zh else f"warning: not used: {why}"
                 print(f"{path}: {field}: {warning}", file=sys.stderr)
         if args.assumptions:

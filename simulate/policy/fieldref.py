@@ -106,6 +106,12 @@ def name(key: str, lang: str) -> str | None:
     return pair[0] if lang == "zh" else pair[1]
 
 
+def path_name(path: str, lang: str) -> str | None:
+    """The name of a field written as a message path (``timing.windows[newborn].after``)."""
+    key, known = key_of(tuple(re.sub(r"\[[^\]]*\]", "", path).split(".")))
+    return name(key, lang) if key and known else None
+
+
 def _item_label(item: Any) -> str | None:
     if isinstance(item, dict):
         label = item.get("label")
