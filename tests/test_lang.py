@@ -115,6 +115,13 @@ def test_top_level_help_in_both_languages():
     assert code == 0 and out.startswith("usage: simulate") and "check scenario files" in out
 
 
+def test_lang_before_the_command_works_too():
+    code, _, err = run(["--lang", "en", "explain", "no-such.yaml"])
+    assert code == 2 and "no such file" in err
+    code, _, err = run(["--lang", "zh", "explain", "no-such.yaml"])
+    assert code == 2 and "文件不存在" in err
+
+
 def test_lang_is_accepted_by_every_command_and_reaches_the_handler():
     for c in COMMANDS:
         flags = {s for a in build_parser("en")[1][c.name]._actions for s in a.option_strings}

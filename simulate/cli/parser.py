@@ -483,6 +483,13 @@ def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneL
     parser.add_argument(
         "--version", action="version", version=f"simulate {__version__}", help="print the version and exit"
     )
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default=lang,
+        help="language of help, messages and output: zh 简体中文 or en (default: the locale's; zh unless "
+        "it names another language); also accepted after the command",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     subparsers: dict[str, OneLineParser] = {}
     for c in COMMANDS:
