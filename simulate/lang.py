@@ -64,8 +64,10 @@ def decide(flag: str | None = None, environ: Mapping[str, str] | None = None) ->
 
 @lru_cache(maxsize=1)
 def _catalog() -> dict[str, object]:
+    # our own data file; libyaml's safe loader where installed (ten times faster at start-up)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(LANG_FILE, encoding="utf-8") as f:
-        data: dict[str, object] = yaml.safe_load(f)
+        data: dict[str, object] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
     return data
 
 
