@@ -254,6 +254,8 @@ def test_solve_infeasible_says_why(capsys):
         "100",
         "--hi",
         "380",
+        "--lang",
+        "en",
     )
     assert code == 2 and "did you mean medical_assistance" in err
 

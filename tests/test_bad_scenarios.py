@@ -2,7 +2,8 @@
 on stderr naming the file, the field and the reason, never a traceback.
 
 The corpus is tests/bad_scenarios/*.yaml, with the expected field and reason for each in
-tests/bad_scenarios/expected.yaml. Files that must not be committed (a 50 MB file, non-UTF-8
+tests/bad_scenarios/expected.yaml (``reason`` under ``--lang en``, ``reason_zh`` under
+``--lang zh``, where the field's Chinese name follows its path: ``FIELD（中文名）: ``). Files that must not be committed (a 50 MB file, non-UTF-8
 bytes, a directory, a missing path) are made in ``tmp_path`` here. The corpus runs in-process
 through ``simulate.cli.main`` (the same code path, without ~1 s of start-up per file); a few
 corpus files and every generated file also run as a real subprocess, as a user would run them,
@@ -42,14 +43,19 @@ def _command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "simulate.cli"]
 
 
-def run_validate(*paths: str | Path, timeout: float = 60) -> subprocess.CompletedProcess:
+def run_validate(*paths: str | Path, timeout: float = 60, lang: str = "en") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "SIMULATE_DEBUG"}
     return subprocess.run(
-        [*_command(), "validate", *map(str, paths)], capture_output=True, text=True, timeout=timeout, env=env, cwd=REPO
+        [*_command(), "validate", "--lang", lang, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
     )
 
 
-def validate_in_process(*paths: str | Path) -> subprocess.CompletedProcess:
+def validate_in_process(*paths: str | Path, lang: str = "en") -> subprocess.CompletedProcess:
     """``simulate validate`` through ``simulate.cli.main`` in this process: exit code, stdout
     and stderr as a subprocess would give them (signal handlers the CLI installs are restored)."""
     from simulate.cli import main
@@ -58,7 +64,7 @@ def validate_in_process(*paths: str | Path) -> subprocess.CompletedProcess:
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["validate", *map(str, paths)])
+            code = main(["validate", "--lang", lang, *map(str, paths)])
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
@@ -66,15 +72,17 @@ def validate_in_process(*paths: str | Path) -> subprocess.CompletedProcess:
 
 
 @cache
-def _validate_one(path: str) -> subprocess.CompletedProcess:
-    return validate_in_process(path)
+def _validate_one(path: str, lang: str = "en") -> subprocess.CompletedProcess:
+    return validate_in_process(path, lang=lang)
 
 
 #: Corpus files also run as a real subprocess: exit code 2 and one stderr line from the script.
 SUBPROCESS_SAMPLE = ("python_tag.yaml", "negative_amount.yaml", "alias_bomb.yaml")
 
 
-def assert_refused(proc: subprocess.CompletedProcess, path: str | Path, field: str | None, reason: str) -> str:
+def assert_refused(
+    proc: subprocess.CompletedProcess, path: str | Path, field: str | None, reason: str, lang: str = "en"
+) -> str:
     """Exit 2, nothing on stdout, exactly one stderr line naming the file, field and reason."""
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out, out
@@ -86,7 +94,11 @@ def assert_refused(proc: subprocess.CompletedProcess, path: str | Path, field: s
     assert proc.stderr == line + "\n"
     head = f"{path}: "
     assert line.startswith(head), f"the line does not start with the file name {head!r}: {line!r}"
-    if field is not None:
+    if field is not None and lang == "zh":  # the path, then its Chinese name where it has one
+        assert re.match(re.escape(f"{head}{field}") + r"(（[^）]*(）[^）]*)?）)?: ", line), (
+            f"expected field {field!r}: {line!r}"
+        )
+    elif field is not None:
         assert line.startswith(f"{head}{field}: "), f"expected field {field!r}: {line!r}"
     assert reason in line, f"expected reason {reason!r}: {line!r}"
     return line
@@ -100,18 +112,20 @@ def test_corpus_and_expectations_match():
     assert files == set(EXPECTED), (sorted(files - set(EXPECTED)), sorted(set(EXPECTED) - files))
     assert len(files) >= 30
     for name, exp in EXPECTED.items():
-        assert set(exp) <= {"field", "reason"} and exp.get("reason"), name
+        assert set(exp) <= {"field", "reason", "reason_zh"} and exp.get("reason") and exp.get("reason_zh"), name
         limit = 8192 if name == "amount_5000_digits.yaml" else 4096  # 5,000 digits are the point
         assert (BAD / name).stat().st_size < limit, f"{name} should be small"
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_scenario(name):
+def test_bad_scenario(name, lang):
     if name == "python_tag.yaml" and PWNED.exists():
         PWNED.unlink()
     path = BAD / name
     exp = EXPECTED[name]
-    assert_refused(_validate_one(str(path)), path, exp.get("field"), exp["reason"])
+    reason = exp["reason_zh"] if lang == "zh" else exp["reason"]
+    assert_refused(_validate_one(str(path), lang), path, exp.get("field"), reason, lang)
     if name == "python_tag.yaml":
         assert not PWNED.exists(), "a !!python tag was executed"
 
@@ -122,6 +136,9 @@ def test_bad_scenario_as_a_subprocess(name):
     proc = run_validate(path)
     assert_refused(proc, path, EXPECTED[name].get("field"), EXPECTED[name]["reason"])
     assert proc.stderr == _validate_one(str(path)).stderr, "in-process and subprocess runs differ"
+    zh = run_validate(path, lang="zh")
+    assert_refused(zh, path, EXPECTED[name].get("field"), EXPECTED[name]["reason_zh"], "zh")
+    assert zh.stderr == _validate_one(str(path), "zh").stderr
     assert not PWNED.exists(), "a !!python tag was executed"
 
 
@@ -130,7 +147,9 @@ def test_single_defect_is_reported_as_one_problem():
     claims = {}
     for name in sorted(EXPECTED):
         proc = _validate_one(str(BAD / name))
-        m = re.search(r"\(and \d+ more problems?\)", proc.stderr)
+        m = re.search(
+            r"\(and \d+ more problems?\)|另有\d+处问题", proc.stderr + _validate_one(str(BAD / name), "zh").stderr
+        )
         if m:
             claims[name] = m.group(0)
     assert not claims, f"{len(claims)} files with one defect report more: {claims}"

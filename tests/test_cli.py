@@ -59,13 +59,14 @@ def test_handlers_name_real_functions():
         assert callable(c.resolve()), c.handler
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("command", [c.name for c in COMMANDS])
-def test_help_has_an_example_that_parses(command, capsys):
+def test_help_has_an_example_that_parses(command, lang, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main([command, "--help"])
+        main([command, "--help", "--lang", lang])
     assert exit_.value.code == 0
     text = capsys.readouterr().out
-    example = text.split("example:\n", 1)[1].strip().splitlines()[0].strip()
+    example = text.split("example:\n" if lang == "en" else "示例：\n", 1)[1].strip().splitlines()[0].strip()
     argv = shlex.split(example)
     assert argv[:2] == ["simulate", command]
     args = build_parser()[0].parse_args(argv[1:])
@@ -93,7 +94,7 @@ def test_shared_flags_accepted(command):
 
 def test_misspelt_flag_gets_did_you_mean(capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["run", str(SINAN), "--sedd", "3"])
+        main(["run", str(SINAN), "--sedd", "3", "--lang", "en"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -102,7 +103,7 @@ def test_misspelt_flag_gets_did_you_mean(capsys):
 
 def test_misspelt_command_gets_did_you_mean(capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["vaildate", str(SINAN)])
+        main(["vaildate", str(SINAN), "--lang", "en"])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "did you mean validate?" in err

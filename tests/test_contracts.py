@@ -15,7 +15,7 @@ def _json(capsys, argv):
 
 
 def test_validate_all_scenarios(capsys):
-    assert main(["validate", *[f"scenarios/{s}.yaml" for s in SCENARIOS]]) == 0
+    assert main(["validate", "--lang", "en", *[f"scenarios/{s}.yaml" for s in SCENARIOS]]) == 0
     out = capsys.readouterr().out
     assert out.count(": ok (") == 5
 
@@ -111,7 +111,7 @@ def test_run_same_seed_same_result(capsys):
     [
         (["run", "scenarios/sinan-2021.yaml", "--size", "0"], "--size"),
         (["run", "scenarios/sinan-2021.yaml", "--set", "contribution.personl=400"], "personl"),
-        (["run", "scenarios/nope.yaml"], "no such file"),
+        (["run", "scenarios/nope.yaml", "--lang", "en"], "no such file"),
         (["run", "scenarios/sinan-2021.yaml", "--population", "nope.csv"], "nope.csv"),
     ],
 )

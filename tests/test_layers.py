@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "simulate.errors",
             "simulate.money",
             "simulate.labels",
+            "simulate.lang",
             "simulate.vocabulary",
             "simulate.numtext",
             "simulate.resources",

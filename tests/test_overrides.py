@@ -32,7 +32,7 @@ def cli_json(capsys, *argv):
 
 
 def cli_error(capsys, *argv) -> str:
-    code = main(list(argv))
+    code = main([*argv, "--lang", "en"])  # the English reasons (zh: tests/test_lang.py)
     out, err = capsys.readouterr()
     assert code == 2, (out, err)
     lines = err.strip().splitlines()

@@ -258,7 +258,7 @@ def test_validate_warns_about_unused_fields(tmp_path, capsys):
         "    - {event: discharged_soldier, within: as_regular, after: full_financing, section: x}\n",
         encoding="utf-8",
     )
-    assert main(["validate", str(bad)]) == 0  # warnings do not make a file invalid
+    assert main(["validate", str(bad), "--lang", "en"]) == 0  # warnings do not make a file invalid
     err = capsys.readouterr().err
     assert "timing.windows[discharged_soldier].after: warning" in err
     assert "area.residents: warning" in err

@@ -64,7 +64,7 @@ def _param_row(book: Path, path: str) -> int:
 )
 def test_hostile_tier_cell(tmp_path, capsys, value, column, reason):
     book = _book_with(tmp_path, TIER_SHEET, 3, COL[column], value)
-    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
+    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml"), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     letter = openpyxl.utils.get_column_letter(COL[column])
@@ -79,7 +79,7 @@ def test_hostile_parameter_cell(tmp_path, capsys):
     row = _param_row(probe, "contribution.personal")
     for value, reason in (("1:10", "':'"), ("380.001", "more than 2 decimals"), ("<script>", "expected an amount")):
         book = _book_with(tmp_path, PARAM_SHEET, row, 2, value)
-        assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
+        assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml"), "--lang", "en"]) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and f"sheet {PARAM_SHEET}, row {row}, column B" in err, err
         assert reason in err
@@ -96,7 +96,7 @@ def test_leading_zero_is_decimal(tmp_path):
 def test_not_a_workbook(tmp_path, capsys):
     bad = tmp_path / "b.xlsx"
     bad.write_text("id,zh\n", "utf-8")
-    assert main(["policy-from-excel", str(bad), "--out", str(tmp_path / "s.yaml")]) == 2
+    assert main(["policy-from-excel", str(bad), "--out", str(tmp_path / "s.yaml"), "--lang", "en"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
@@ -123,5 +123,5 @@ def test_tier_in_parameter_sheet_refused(tmp_path, capsys):
     wb = openpyxl.load_workbook(book)
     wb[PARAM_SHEET].cell(ws_rows + 1, 2, value="x")
     wb.save(book)
-    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
+    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml"), "--lang", "en"]) == 2
     assert f"sheet {PARAM_SHEET}, row {ws_rows + 1}, column A" in capsys.readouterr().err

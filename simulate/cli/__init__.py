@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from .. import lang
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
 from ..lifecycle import Terminated, terminate_like_interrupt
@@ -20,8 +21,12 @@ __all__ = ["main", "build_parser", "COMMANDS", "Command"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return its exit code."""
-    parser, subparsers = build_parser()
+    """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return its exit code.
+
+    The language of help, messages and output is decided once, here: ``--lang``, else the
+    locale (:func:`simulate.lang.decide`); handlers read it as ``args.lang``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser, subparsers = build_parser(lang.decide(lang.flag_in(argv)))
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # reported by the command's own parser: did-you-mean and its --help
         (subparsers.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
@@ -33,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return BY_NAME[args.command].resolve()(args)
     except SimulateError as exc:
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
-        print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line())}", file=sys.stderr)
+        print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line(args.lang))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         how = f"terminated ({exc})" if isinstance(exc, Terminated) else "interrupted"

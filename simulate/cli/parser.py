@@ -7,7 +7,8 @@ arguments, the shared parent parsers it takes (population/size/seed, engine/work
 string.
 
 Lazy handlers — the pattern: building the parser imports only this module and
-:mod:`simulate.cli.shared` (argparse, the policy layer; no numpy/pandas). The handler's module
+:mod:`simulate.cli.shared` and :mod:`simulate.cli.argtext` (argparse, the policy layer; no
+numpy/pandas). The handler's module
 (``simulate.cli.run``, ``simulate.cli.whatif``, …) is imported with :func:`importlib.import_module`
 only when its command runs, so ``simulate validate`` and ``simulate explain`` never pay for
 pandas, matplotlib or papermill (issue 11 item 6). This is the one sanctioned deferred import:
@@ -20,50 +21,20 @@ and one row in :data:`COMMANDS`.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import __version__
+from .. import lang as language
 from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
-from ..io.idmask import mask_ids_in_text
 from ..policy import EVENTS
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES
 from . import shared
+from .argtext import OneLineParser, ZhHelpFormatter, command_help, help_words, to_zh
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """Argument mistakes get one line on stderr, a did-you-mean where one is close, and a pointer
-    at ``simulate COMMAND --help``; exit 2. ID numbers in the line are masked."""
-
-    def error(self, message: str):  # type: ignore[override]
-        message = " ".join(message.split())
-        hint = self._did_you_mean(message)
-        self.exit(2, f"{self.prog}: {mask_ids_in_text(message)}{hint} (see {self.prog} --help)\n")
-
-    def option_strings(self) -> list[str]:
-        """Every ``--flag`` this parser knows (argparse keeps them in ``_actions``)."""
-        return [s for a in self._actions for s in a.option_strings if s.startswith("--")]
-
-    def _did_you_mean(self, message: str) -> str:
-        bad = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if bad:
-            choices = re.findall(r"'([^']*)'", bad.group(2))
-            near = difflib.get_close_matches(bad.group(1), choices, n=1)
-            return f" (did you mean {near[0]}?)" if near else ""
-        unknown = re.search(r"unrecognized arguments: (.*)", message)
-        if unknown:
-            flags = self.option_strings()
-            for token in unknown.group(1).split():
-                near = difflib.get_close_matches(token.split("=", 1)[0], flags, n=1, cutoff=0.6)
-                if token.startswith("-") and near:
-                    return f" (did you mean {near[0]}?)"
-        return ""
 
 
 @dataclass(frozen=True)
@@ -360,6 +331,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate examples --out my-scenarios",
         _args_examples,
         "simulate.cli.scenario:examples",
+        (_LANG,),
     ),
     Command(
         "run",
@@ -457,6 +429,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate new --county 某某县 --year 2025 --out scenarios/mouxian-2025.yaml",
         _args_new,
         "simulate.cli.policy:main_new",
+        (_LANG,),
     ),
     Command(
         "policy-to-excel",
@@ -464,6 +437,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate policy-to-excel scenarios/langxi-2024.yaml --out langxi-2024.xlsx",
         _args_policy_to_excel,
         "simulate.cli.policy:main_policy_to_excel",
+        (_LANG,),
     ),
     Command(
         "policy-from-excel",
@@ -471,6 +445,7 @@ COMMANDS: tuple[Command, ...] = (
         "simulate policy-from-excel langxi-2024.xlsx --out scenarios/langxi-2024-edited.yaml",
         _args_policy_from_excel,
         "simulate.cli.policy:main_policy_from_excel",
+        (_LANG,),
     ),
     Command(
         "dashboard",
@@ -478,34 +453,58 @@ COMMANDS: tuple[Command, ...] = (
         "simulate dashboard scenarios/songming-2018.yaml --port 8870",
         _args_dashboard,
         "simulate.cli.dashboard:dashboard",
+        (_LANG,),
     ),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 
 
-def build_parser() -> tuple[OneLineParser, dict[str, OneLineParser]]:
-    """The top-level parser and each command's subparser, from :data:`COMMANDS`."""
+def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneLineParser]]:
+    """The top-level parser and each command's subparser, from :data:`COMMANDS`, with help in
+    ``lang`` (default: the locale's, :func:`simulate.lang.decide`); a command's ``args.lang`` is
+    ``--lang`` if given, else ``lang``."""
+    lang = language.decide(lang)
+    zh = lang == "zh"
+    words = help_words() if zh else {}
+    fmt = ZhHelpFormatter if zh else argparse.RawDescriptionHelpFormatter
     parser = OneLineParser(
         prog="simulate",
-        description="Who pays the resident medical-insurance contribution: county scenarios, "
+        description=words.get("description")
+        or "Who pays the resident medical-insurance contribution: county scenarios, "
         "populations, outlays by funding source, what-ifs and reports.",
-        epilog="every command: simulate COMMAND --help (with an example)",
+        epilog=words.get("epilog") or "every command: simulate COMMAND --help (with an example)",
+        formatter_class=ZhHelpFormatter if zh else argparse.HelpFormatter,
     )
+    parser.lang = lang
     parser.add_argument(
         "--version", action="version", version=f"simulate {__version__}", help="print the version and exit"
+    )
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default=lang,
+        help="language of help, messages and output: zh 简体中文 or en (default: the locale's; zh unless "
+        "it names another language); also accepted after the command",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     subparsers: dict[str, OneLineParser] = {}
     for c in COMMANDS:
+        about = command_help(c.name) if zh else c.help
         p = sub.add_parser(
             c.name,
-            help=c.help,
-            description=c.help,
+            help=about,
+            description=about,
             parents=[make() for make in c.parents],  # type: ignore[misc]  # typeshed: parents of the subparser class
-            epilog=f"example:\n  {c.example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            epilog=f"{words.get('example', 'example')}{'：' if zh else ':'}\n  {c.example}",
+            formatter_class=fmt,
         )
+        p.lang = lang
         c.arguments(p)
+        p.set_defaults(lang=lang)  # --lang, when the command takes it, overrides this
+        if zh:
+            to_zh(p, c.name)
         subparsers[c.name] = p
+    if zh:
+        to_zh(parser, None)
     return parser, subparsers

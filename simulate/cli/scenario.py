@@ -15,28 +15,42 @@ from .. import labels
 from ..errors import SimulateError
 from ..examples import copy_examples, example_files
 from ..io.idmask import mask_ids_in_text
+from ..lang import in_lang
 from ..policy import ignored_fields, load_scenario
+from ..policy.fieldref import path_name
 from ..resources import folder
 from .shared import load, print_json
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Check every file; one line per bad file, exit 2 if any is bad."""
+    """Check every file; every problem of a bad file on its own line, exit 2 if any is bad."""
     bad = 0
+    zh = args.lang == "zh"
     for path in args.files:
         try:
             sc = load_scenario(path)
         except SimulateError as exc:
-            print(mask_ids_in_text(exc.one_line()), file=sys.stderr)
+            for line in exc.lines(args.lang):
+                print(mask_ids_in_text(line), file=sys.stderr)
             bad += 1
             continue
         n = len(sc.assumptions())
         if not args.quiet:
-            print(f"{path}: ok ({sc.id}, {len(sc.policy.tiers)} tiers, {n} assumption{'s' if n != 1 else ''})")
+            tiers = len(sc.policy.tiers)
+            if zh:
+                print(f"{path}: 有效（{sc.id}，{tiers}个资助档次，{n}条假设）")
+            else:
+                print(
+                    f"{path}: ok ({sc.id}, {tiers} tier{'s' if tiers != 1 else ''}, {n} assumption{'s' if n != 1 else ''})"
+                )
             for field, why in ignored_fields(sc.policy):  # recorded but read by no command
-                print(f"{path}: {field}: warning: not used: {why}", file=sys.stderr)
+                if zh:
+                    named = path_name(field, "zh")
+                    field = f"{field}（{named}）" if named else field
+                warning = f"警告：未使用：{in_lang(why, 'zh')}" if zh else f"warning: not used: {why}"
+                print(f"{path}: {field}: {warning}", file=sys.stderr)
         if args.assumptions:
-            line = labels.text("cli", "assumption_line", args.lang)
+            line = labels.text("cli", "assumption_line", "zh" if zh else "en")
             for a in sc.assumptions(args.lang):
                 print(line.format(path=a["path"], note=a["note"]))
     return 2 if bad else 0

@@ -191,11 +191,15 @@ def overrides_parent() -> argparse.ArgumentParser:
     return p
 
 
-def lang_parent(what: str = "output") -> argparse.ArgumentParser:
-    """``--lang zh|en``."""
+def lang_parent(what: str = "output and messages") -> argparse.ArgumentParser:
+    """``--lang zh|en``; not given, the language the parser was built in (the locale's,
+    :func:`simulate.lang.decide`) is the command's ``args.lang``."""
     p = _parent()
     p.add_argument(
-        "--lang", choices=["zh", "en"], default="zh", help=f"language of the {what}: zh 简体中文 (default) or en"
+        "--lang",
+        choices=["zh", "en"],
+        default=argparse.SUPPRESS,
+        help=f"language of the {what}: zh 简体中文 or en (default: the locale's; zh unless it names another language)",
     )
     return p
 

@@ -62,6 +62,7 @@ class _NoAliasLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         # PyYAML keeps the last of two equal keys silently; a scenario must say a thing once
         seen: dict = {}
+        _refuse_split_value(node)
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             try:
@@ -122,13 +123,92 @@ _NoAliasLoader.add_constructor(_FLOAT, _NoAliasLoader.construct_yaml_float)
 _NoAliasLoader.add_constructor("tag:yaml.org,2002:timestamp", _NoAliasLoader.construct_yaml_timestamp)
 
 
-def _line_reason(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    problem = " ".join(str(problem).split())
-    if mark is not None:
-        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
-    return problem
+def _refuse_split_value(node: yaml.MappingNode) -> None:
+    """``{zh: 低保, 特困, en: …}``: the unquoted comma made ``特困`` a key with no value and no
+    colon. Said as the slip it is, with the fix, instead of "unknown key '特困'" later."""
+    if not node.flow_style:
+        return
+    previous = None
+    for key_node, value_node in node.value:
+        bare = (
+            isinstance(value_node, yaml.ScalarNode)
+            and value_node.tag == "tag:yaml.org,2002:null"
+            and value_node.start_mark.index == key_node.end_mark.index
+        )
+        if bare and isinstance(key_node, yaml.ScalarNode):
+            fix = f'{previous[0]}: "{previous[1]}, {key_node.value}"' if previous else f'"{key_node.value}"'
+            raise yaml.MarkedYAMLError(
+                None,
+                None,
+                f"{shorten(key_node.value)!r} has no value: an unquoted comma inside a value splits it; "
+                f"{QUOTE_HINT}, e.g. {shorten(fix, 60)}",
+                key_node.start_mark,
+            )
+        if isinstance(key_node, yaml.ScalarNode) and isinstance(value_node, yaml.ScalarNode):
+            previous = (key_node.value, value_node.value)
+
+
+#: The fix for a value that holds a comma or a colon (lang.yaml words it in Chinese).
+QUOTE_HINT = "when a value contains a comma or a colon, put it in quotes"
+#: ``key:value`` with no space after the colon (YAML then reads one piece of text).
+_NO_SPACE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][A-Za-z0-9_]*):(?=[^\s:/])(.*)$")
+
+
+#: The slips people make in YAML, in words (lang.yaml words each in Chinese).
+SLIPS = {
+    "tab": "a tab character: YAML indents and separates with spaces only (replace the tab with spaces)",
+    "indent_more": "bad indentation: this line is indented more than the key before it "
+    "(keys of one mapping start in the same column)",
+    "indent": "bad indentation: keys of one mapping start in the same column and each key is "
+    "followed by ': ' (check this line and the one before)",
+    "colon_in_flow": f"an unquoted ':' inside a value in {{ }} or [ ]: {QUOTE_HINT}",
+    "unclosed": "the '{bracket}' opened on line {opened} is not closed before this point (or a value in it "
+    "holds a comma, colon or bracket: put such a value in quotes)",
+    "quote": "a quote is not closed",
+}
+
+
+def _explain(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str]:
+    """PyYAML's problem as the slip a person made, with its fix: a tab, a colon in an unquoted
+    value, no space after a colon, bad indentation, an open bracket or quote. Returns the line
+    and column to name (0-based) and the reason."""
+    mark, opened = exc.problem_mark, exc.context_mark
+    problem = " ".join(str(exc.problem or "").split())
+    line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+    text = lines[line] if 0 <= line < len(lines) else ""
+    if "'\\t'" in problem:
+        return line, column, SLIPS["tab"]
+    if "could not find expected ':'" in problem or "mapping values" in problem:
+        for back in range(line, max(line - 3, -1), -1):  # the slip is often the line before
+            m = _NO_SPACE.match(lines[back]) if 0 <= back < len(lines) else None
+            if m and ": " not in m.group(3):
+                said, fixed = f"{m.group(2)}:{m.group(3)}", f"{m.group(2)}: {m.group(3)}"
+                return back, len(m.group(1)), f"no space after the colon in '{shorten(said)}': write '{shorten(fixed)}'"
+    if "mapping values are not allowed" in problem:
+        first = text.find(": ")
+        if 0 <= first < column:
+            key, value = text[:first].strip().lstrip("-").strip(), text[first + 2 :].strip()
+            return line, column, f"an unquoted ': ' inside a value: {QUOTE_HINT}, e.g. {key}: \"{shorten(value)}\""
+        return line, len(text) - len(text.lstrip()), SLIPS["indent_more"]
+    if any(p in problem for p in ("expected <block end>", "did not find expected key", "could not find expected ':'")):
+        return line, column, SLIPS["indent"]
+    if "expected ',' or '}'" in problem or "expected ',' or ']'" in problem:
+        if problem.endswith("got ':'") and (opened is None or opened.line == line):
+            return line, column, SLIPS["colon_in_flow"]
+        where = opened if opened is not None else mark
+        at = lines[where.line][where.column : where.column + 1] if where.line < len(lines) else ""
+        bracket = at if at in ("{", "[") else "{"
+        return line, column, SLIPS["unclosed"].format(bracket=bracket, opened=where.line + 1)
+    if "end of stream" in problem and "quoted" in str(exc.context or ""):
+        return line, column, SLIPS["quote"]
+    return line, column, problem
+
+
+def _line_reason(exc: yaml.YAMLError, text: str = "") -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        line, column, problem = _explain(exc, text.splitlines())
+        return f"line {line + 1}, column {column + 1}: {problem}"
+    return " ".join(str(getattr(exc, "problem", None) or exc).split())
 
 
 def parse_yaml_text(text: str, where: str) -> Any:
@@ -136,7 +216,7 @@ def parse_yaml_text(text: str, where: str) -> Any:
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise ScenarioError(where, f"not valid YAML: {_line_reason(exc)}") from None
+        raise ScenarioError(where, f"not valid YAML: {_line_reason(exc, text)}") from None
     except RecursionError:
         raise ScenarioError(where, "not valid YAML: nesting too deep") from None
 

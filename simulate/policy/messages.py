@@ -1,14 +1,18 @@
-"""One-line messages for an invalid scenario: the field path (list items by id) and the reason."""
+"""Messages for an invalid scenario: every problem with its field path (list items by id), the
+field's Chinese name (labels.yaml ``fields``) and the reason, worded in zh by lang.yaml."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import ScenarioError
 from ..numtext import MAX_DIGITS, shorten
+from .fieldref import inner_model, place_zh
 from .schema import Policy
 from .values import PathError
 
@@ -62,21 +66,57 @@ def _useful_errors(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     return out or list(errors)
 
 
-def validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a scenario: the field path for messages (``tiers[dibao].subsidy.percent``),
+    its Chinese name (``低保对象 资助比例``) and the English reason (zh wording: lang.yaml)."""
+
+    path: str
+    name_zh: str
+    reason: str
+
+
+def _rank(e: Mapping[str, Any]) -> tuple[int, int]:
+    """An unknown key first (it explains the rest), then the deepest field."""
+    return (0 if e["type"] == "extra_forbidden" else 1, -len(_logical_loc(tuple(e["loc"]))))
+
+
+def problems(exc: ValidationError, raw: Any) -> list[Problem]:
+    """Every problem of a scenario, one per field: the one to read first, then the others in
+    the order pydantic found them (schema order)."""
     errors = _useful_errors(exc.errors(include_url=False))
-    rank = {"extra_forbidden": 0}
-    first = min(errors, key=lambda e: (rank.get(e["type"], 1), -len(_logical_loc(tuple(e["loc"])))))
-    loc = _logical_loc(tuple(first["loc"]))
-    ctx_err = (first.get("ctx") or {}).get("error")
+    by_loc: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    for e in errors:
+        loc = _logical_loc(tuple(e["loc"]))
+        if loc not in by_loc or _rank(e) < _rank(by_loc[loc]):
+            by_loc[loc] = e
+    chosen = list(by_loc.values())
+    first = min(chosen, key=_rank)
+    return [_problem(e, raw) for e in [first] + [e for e in chosen if e is not first]]
+
+
+def _problem(e: Mapping[str, Any], raw: Any) -> Problem:
+    loc = _logical_loc(tuple(e["loc"]))
+    ctx_err = (e.get("ctx") or {}).get("error")
     if isinstance(ctx_err, PathError):
         loc = ctx_err.loc
-    msg = first["msg"]
+    return Problem(_format_loc(loc, raw), place_zh(_clean_loc(loc), raw), _reason(e, loc))
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple("not" if i == "not_" else i for i in loc if not (isinstance(i, str) and "[" in i and "(" in i))
+
+
+def _reason(e: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
+    """The English reason of one pydantic error, in our words."""
+    msg = str(e["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
     msg = msg.replace("valid tuple", "list").replace("Tuple should", "The list should")
     msg = msg.replace("after validation, not 0", "(it is empty)")
-    if first["type"] == "extra_forbidden":
+    kind = e["type"]
+    if kind == "extra_forbidden":
         key = str(loc[-1])
         msg = f"unknown key {shorten(key)!r}"
         parent_model = model_at(loc[:-1])
@@ -84,18 +124,37 @@ def validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
             hint = difflib.get_close_matches(key, _field_names(parent_model), n=1)
             if hint:
                 msg += f" (did you mean {hint[0]!r}?)"
-    elif first["type"] == "missing":
+    elif kind == "missing":
         msg = "required key is missing"
-    elif first["type"] == "int_parsing_size":
-        msg = f"a whole number has at most {MAX_DIGITS} digits (got {len(str(first.get('input'))):,} characters)"
-    elif first["type"].startswith("date") and isinstance(first.get("input"), str):
-        msg += f" (got {shorten(first['input'])!r}; a date is YYYY-MM-DD and must exist)"
-    elif first["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
+    elif kind == "int_parsing_size":
+        msg = f"a whole number has at most {MAX_DIGITS} digits (got {len(str(e.get('input'))):,} characters)"
+    elif kind.startswith("date") and isinstance(e.get("input"), str):
+        msg += f" (got {shorten(e['input'])!r}; a date is YYYY-MM-DD and must exist)"
+    elif kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
         msg = "ids are lower-case letters, digits and _ , starting with a letter"
-    n_more = len({_logical_loc(tuple(e["loc"])) for e in errors}) - 1
+    return msg
+
+
+def validation_message(exc: ValidationError, raw: Any) -> tuple[str, str]:
+    """The field and English reason of the problem to read first, with how many others there are."""
+    found = problems(exc, raw)
+    n_more = len(found) - 1
+    reason = found[0].reason
     if n_more > 0:
-        msg += f" (and {n_more} more problem{'s' if n_more > 1 else ''})"
-    return _format_loc(loc, raw), msg
+        reason += f" (and {n_more} more problem{'s' if n_more > 1 else ''})"
+    return found[0].path, reason
+
+
+def validation_error(where: str, exc: ValidationError, raw: Any) -> ScenarioError:
+    """A :class:`ScenarioError` for ``where`` (the file) holding every problem: its text is the
+    first, ``more`` the others; in zh each names the field in Chinese beside its path."""
+
+    def one(p: Problem, more: tuple[ScenarioError, ...] = ()) -> ScenarioError:
+        name = f"（{p.name_zh}）" if p.name_zh else ""
+        return ScenarioError(f"{where}: {p.path}", p.reason, where_zh=f"{where}: {p.path}{name}", more=more)
+
+    found = problems(exc, raw)
+    return one(found[0], tuple(one(p) for p in found[1:]))
 
 
 def _field_names(model: type[BaseModel]) -> list[str]:
@@ -112,17 +171,5 @@ def model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
         field = model.model_fields.get("not_" if item == "not" else str(item))
         if field is None:
             return None
-        model = _inner_model(field.annotation)
+        model = inner_model(field.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _inner_model(annotation: Any) -> Any:
-    from typing import get_args
-
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None

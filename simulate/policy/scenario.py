@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from ..io import safeyaml
 from ..resources import folder
-from .messages import validation_message
+from .messages import validation_error
 from .overrides import apply_overrides
 from .schema import Policy
 
@@ -128,8 +128,7 @@ def _build(
     try:
         policy = Policy.model_validate(patched)
     except ValidationError as exc:
-        field, reason = validation_message(exc, patched)
-        raise ScenarioError(f"{path}: {field}", reason) from None
+        raise validation_error(path, exc, patched) from None
     except RecursionError:
         raise ScenarioError(path, "rules nested too deeply") from None
     return Scenario(policy, patched, chain, overrides, base_dir, file_raw=raw)
