@@ -3,7 +3,8 @@ on stderr naming the file, the field and the reason, never a traceback.
 
 The corpus is tests/bad_scenarios/*.yaml, with the expected field and reason for each in
 tests/bad_scenarios/expected.yaml (``reason`` under ``--lang en``, ``reason_zh`` under
-``--lang zh``, where the field's Chinese name follows its path: ``FIELD（中文名）: ``). Files that must not be committed (a 50 MB file, non-UTF-8
+``--lang zh``, where the field's Chinese name follows its path: ``FIELD（中文名）: ``).
+Files that must not be committed (a 50 MB file, non-UTF-8
 bytes, a directory, a missing path) are made in ``tmp_path`` here. The corpus runs in-process
 through ``simulate.cli.main`` (the same code path, without ~1 s of start-up per file); a few
 corpus files and every generated file also run as a real subprocess, as a user would run them,

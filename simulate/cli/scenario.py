@@ -40,9 +40,8 @@ def validate(args: argparse.Namespace) -> int:
             if zh:
                 print(f"{path}: 有效（{sc.id}，{tiers}个资助档次，{n}条假设）")
             else:
-                print(
-                    f"{path}: ok ({sc.id}, {tiers} tier{'s' if tiers != 1 else ''}, {n} assumption{'s' if n != 1 else ''})"
-                )
+                plural = ("s" if tiers != 1 else "", "s" if n != 1 else "")
+                print(f"{path}: ok ({sc.id}, {tiers} tier{plural[0]}, {n} assumption{plural[1]})")
             for field, why in ignored_fields(sc.policy):  # recorded but read by no command
                 if zh:
                     named = path_name(field, "zh")
