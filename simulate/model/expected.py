@@ -16,7 +16,7 @@ import numpy as np
 from ..policy import Rule, Scenario
 from ..policy.rules import mask_of
 from ..policy.subsidy import TIMINGS
-from ..vocabulary import IDENTITY_BIT, SOURCE_IDS
+from ..vocabulary import IDENTITY_BIT
 from .engine import Compiled, compile_for_engine, resolve_tiers
 from .synth import (
     RURAL_ONLY,
@@ -25,8 +25,8 @@ from .synth import (
     default_size,
     default_spec,
     fully_subsidized_rules,
-    ident_of_bit,
     lookup_table,
+    with_local_rates,
 )
 
 
@@ -62,8 +62,9 @@ def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
     return np.where((combos & np.uint32(rural)) != 0, 0.0, np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
 
 
-def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
+def _identity_rates(spec: SynthSpec, size: int, bits: dict[str, int]) -> list[tuple[int, float, int, int]]:
     """(bit, person rate, age_min, age_max) for every identity the builder draws."""
+    ident_of_bit = {b: i for i, b in bits.items()}.__getitem__
     out = [(bit, rate, lo, hi) for bit, rate, lo, hi in spec.person_rates]
     out += [(bit, rate, 0, 150) for bit, rate in spec.household_rates]
     if spec.counts:  # exact counts: their share of the population, over the identity's ages
@@ -109,12 +110,13 @@ def expected_outlay(
     :func:`simulate.analysis.expected_value`); ``started`` is when the caller's timer began."""
     t0 = time.perf_counter() if started is None else started
     pol = sc.policy
-    sp = spec or default_spec()
+    sp = with_local_rates(spec or default_spec(), pol)
     if size is None:
         size = default_size(sc)
     comp = cached_compile(sc)
     t = comp.tables
-    rates = _identity_rates(sp, size)
+    rates = _identity_rates(sp, size, pol.vocab.identity_bit)
+    word = pol.vocab.mask_dtype
     rr_bits = {mask: rr for mask, rr in sp.disability_rr}
     look = comp.relevant_bits | sp.full_participation_mask
     for mask in rr_bits:
@@ -123,13 +125,13 @@ def expected_outlay(
     bits = np.array([r[0] for r in rates], np.int64)
     rate = np.array([r[1] for r in rates])
     # combinations of identities: grow bit by bit, dropping those below eps
-    combos = np.zeros(1, np.uint32)
+    combos = np.zeros(1, word)
     bound = np.ones(1)
     for j in range(bits.shape[0]):
         keep = bound * rate[j] >= eps
-        combos = np.concatenate([combos, combos[keep] | np.uint32(1 << int(bits[j]))])
+        combos = np.concatenate([combos, combos[keep] | word(1 << int(bits[j]))])
         bound = np.concatenate([bound, bound[keep] * rate[j]])
-    present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)  # [C, J]
+    present = ((combos[:, None] >> bits[None, :].astype(word)) & 1).astype(bool)  # [C, J]
     # age classes: cut wherever a rule or an identity window starts or ends, and at 0/1
     cuts = {0, 1, 151}
     for _, _, lo, hi in rates:
@@ -192,13 +194,13 @@ def expected_outlay(
     ident = combos[ci]
     # enrolled at 100%, as the synthesizer draws them: hardship identities, certified disabled
     # people, and people a fully subsidizing tier's payer enrolls
-    full = (ident & np.uint32(sp.full_participation_mask)) != 0
+    full = (ident & word(sp.full_participation_mask)) != 0
     grade = gi.astype(np.uint8)
     if sp.disabled_full and G > 1:
         full |= grade > 0
     if sp.subsidized_full:
         for rule in fully_subsidized_rules(pol):
-            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk)
+            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk, t.identity_bit)
     factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
     p_dis = np.zeros(w.shape[0])
     if sp.disabled_full and G == 1:  # grades not tracked: the disabled share is spared too
@@ -233,7 +235,7 @@ def expected_outlay(
         "scenario": sc.id,
         "persons": int(size) if float(size).is_integer() else float(size),
         "enrolled": float(counts.sum()),
-        "by_source": {s: round(float(f) / 100, 2) for s, f in zip(SOURCE_IDS, by_source_fen) if f},
+        "by_source": {s: round(float(f) / 100, 2) for s, f in zip(t.sources, by_source_fen) if f},
         "fiscal_subsidy": round(fiscal_fen / 100, 2),
         "by_tier": {tid: round(float(counts[i].sum()), 3) for i, tid in enumerate(t.tier_ids)},
         "late_refused": round(float(np.where(t.accepted, 0.0, enrolled_tm).sum()), 3),

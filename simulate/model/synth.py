@@ -12,8 +12,8 @@ age rules; disability is more common among 低保 and 特困 people (relative ri
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -146,6 +146,8 @@ class SyntheticPopulation:
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
     has_extension: bool = False  # the document has an extension: a share pays in it (timing extended)
     urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
+    identity_bit: Mapping[str, int] = field(default_factory=lambda: IDENTITY_BIT)  # the scenario's bits
+    mask_dtype: type = np.uint32  # identity mask word: uint64 when local identities pass bit 31
 
     @property
     def n_blocks(self) -> int:
@@ -209,15 +211,13 @@ def synthesize(
         raise PopulationError("--size", f"{size:,} persons is more than this toolkit supports (2 billion)")
     if seed < 0 or seed >= 2**63:
         raise PopulationError("--seed", f"must be between 0 and 2^63-1 (got {seed})")
-    sp = spec or default_spec()
+    sp = with_local_rates(spec or default_spec(), pol)
     if counts:
         for key, n in counts.items():
-            if key not in IDENTITIES:
+            if key not in pol.vocab.identities:
                 raise PopulationError(f"counts.{key}", "unknown identity")
             if not isinstance(n, (int, np.integer)) or n < 0 or n > size:
                 raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
-        from dataclasses import replace
-
         sp = replace(sp, counts=dict(counts))
     full_rules = fully_subsidized_rules(pol) if sp.subsidized_full else ()
     urban = pol.area.urban_percent
@@ -228,10 +228,28 @@ def synthesize(
         largest_remainder(int(size), weights.astype(np.float64)),
         sp,
         full_rules,
-        any(can_match_plain(r) for r in full_rules),
+        any(can_match_plain(r, pol.vocab.identity_bit) for r in full_rules),
         pol.timing.extension is not None,
         None if urban is None else float(urban) / 100,
+        pol.vocab.identity_bit,
+        pol.vocab.mask_dtype,
     )
+
+
+def with_local_rates(sp: SynthSpec, policy) -> SynthSpec:
+    """``sp`` with the scenario's local identities drawn at the share it gives (percent of
+    persons in the identity's ages, or of households; an assumption flagged in the scenario)."""
+    local = policy.vocabulary.identities
+    if not local:
+        return sp
+    bit = policy.vocab.identity_bit
+    person = tuple((bit[t.id], float(t.share) / 100, *_ages(t)) for t in local if t.level == "person")
+    household = tuple((bit[t.id], float(t.share) / 100) for t in local if t.level == "household")
+    return replace(sp, person_rates=sp.person_rates + person, household_rates=sp.household_rates + household)
+
+
+def _ages(term) -> tuple[int, int]:
+    return (term.age.min, term.age.max) if term.age is not None else (0, 150)
 
 
 def default_size(scenario) -> int:
@@ -257,6 +275,8 @@ def _exact_share(total: int, start: int, stop: int, size: int) -> int:
 
 def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Population:
     sp = pop.spec
+    word, bits = pop.mask_dtype, pop.identity_bit
+    ident_of_bit = {bit: ident for ident, bit in bits.items()}.__getitem__
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b,))))
     # villages: persons are laid out village after village
     bounds = np.concatenate([[0], np.cumsum(pop.village_sizes)])
@@ -282,7 +302,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     hh_len = np.diff(np.concatenate([starts, [n]]))
     household = np.repeat(start + starts, hh_len)
     # household identities, shared by all members
-    hh_bits = np.zeros(h, np.uint32)
+    hh_bits = np.zeros(h, word)
     trims = []
     for bit, rate in sp.household_rates:
         ident = ident_of_bit(bit)
@@ -293,7 +313,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
             if over:
                 trims.append((last, over, bit))
             continue
-        hh_bits[_draw(rng, h, rate)] |= np.uint32(1 << bit)
+        hh_bits[_draw(rng, h, rate)] |= word(1 << bit)
     hukou = None
     if pop.urban_share is not None:
         hukou = _draw_hukou(rng, hh_bits, pop.urban_share)
@@ -302,7 +322,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     for last, over, bit in trims:
         # an exact count can end inside a household: its last members do not hold it
         stop = int(starts[last] + hh_len[last])
-        identities[stop - over : stop] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
+        identities[stop - over : stop] &= word(~(1 << bit) & np.iinfo(word).max)
     # age and sex
     code = sp.age_sex[rng.integers(0, _U16, n, dtype=np.uint16)]
     age = code >> 1
@@ -317,7 +337,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         else:
             idx = _draw(rng, n, rate)
             idx = idx[(age[idx] >= lo) & (age[idx] <= hi)]
-        identities[idx] |= np.uint32(1 << bit)
+        identities[idx] |= word(1 << bit)
     # disability: base rates, then extra among groups at higher risk
     disability = np.zeros(n, np.uint8)
     p_all = float(sum(sp.disability_rates))
@@ -329,7 +349,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     holders = np.flatnonzero(identities != 0)
     held = identities[holders]
     for mask, rr in sp.disability_rr:
-        members = holders[(held & np.uint32(mask)) != 0]
+        members = holders[(held & word(mask)) != 0]
         extra = min(0.9, p_all * rr) - p_all
         m = rng.binomial(members.shape[0], max(extra, 0.0) / (1 - p_all)) if members.shape[0] else 0
         if m:
@@ -339,7 +359,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     # enrollment: general participation, hardship groups at their 100% target
     enrolled = np.ones(n, bool)
     enrolled[_draw(rng, n, 1.0 - sp.participation)] = False
-    full = holders[(held & np.uint32(sp.full_participation_mask)) != 0]
+    full = holders[(held & word(sp.full_participation_mask)) != 0]
     enrolled[full] = True
     if sp.disabled_full or pop.full_rules:
         # only those not yet enrolled can change: a small share, so this stays cheap
@@ -352,7 +372,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
             cols = (identities[out], age[out], sex[out], disability[out], None if hukou is None else hukou[out])
             hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
-                hit |= mask_of(rule, *cols)
+                hit |= mask_of(rule, *cols, bits)
             enrolled[out[hit]] = True
     # timing: newborns (age 0) pay within the newborn window; a share pays late, and where the
     # document has an extension a share pays in it. People a department enrolls (the 100%
@@ -362,12 +382,12 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
 
     def payer_enrolls(idx: np.ndarray) -> np.ndarray:
         """Which of the drawn people ``idx`` a department enrolls (checked for the few drawn)."""
-        out = (identities[idx] & np.uint32(sp.full_participation_mask)) != 0
+        out = (identities[idx] & word(sp.full_participation_mask)) != 0
         if sp.disabled_full:
             out |= disability[idx] != 0
         cols = (identities[idx], age[idx], sex[idx], disability[idx], None if hukou is None else hukou[idx])
         for rule in pop.full_rules:
-            out |= mask_of(rule, *cols)
+            out |= mask_of(rule, *cols, bits)
         return out
 
     late = _draw(rng, n, sp.late_share)
@@ -425,11 +445,6 @@ def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
     return rng.integers(0, n, m, dtype=np.int64)
 
 
-@lru_cache(maxsize=64)
-def ident_of_bit(bit: int) -> str:
-    return next(i for i, b in IDENTITY_BIT.items() if b == bit)
-
-
 def _exact_households(
     rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.ndarray, bit: int, want: int
 ) -> tuple[int, int]:
@@ -440,5 +455,5 @@ def _exact_households(
     order = rng.permutation(hh_bits.shape[0])
     cum = np.cumsum(hh_len[order])
     k = min(int(np.searchsorted(cum, want)), cum.shape[0] - 1)
-    hh_bits[order[: k + 1]] |= np.uint32(1 << bit)
+    hh_bits[order[: k + 1]] |= hh_bits.dtype.type(1 << bit)
     return int(order[k]), max(int(cum[k]) - want, 0)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..money import largest_remainder, yuan_number
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import label
 
 
 class RunFigures(Protocol):
@@ -210,7 +210,8 @@ def _level_label(source_zh: str, source_en: str, level: str, percent: Any) -> tu
 def headline(outlay: RunFigures) -> Headline:
     """The budget headline of a run (fen), from its outlay by source, fiscal split and work funds."""
     pol = outlay.scenario.policy
-    fen = {s: int(f) for s, f in zip(SOURCE_IDS, outlay.source_fen())}
+    fen = {s: int(f) for s, f in zip(pol.vocab.source_ids, outlay.source_fen())}
+    local = [(t, fen[t.id]) for t in pol.vocab.local_sources() if fen[t.id]]  # at their own level
     fiscal = outlay.fiscal_fen()
     lines: list[Line] = [
         Line("individual", "financing", fen["individual"], *_WORDS["individual"]),
@@ -230,6 +231,7 @@ def headline(outlay: RunFigures) -> Headline:
         )
     ]
     county += [Line(s, "county", fen[s], label(s, "zh"), label(s, "en")) for s in COUNTY_DEPARTMENTS if fen[s]]
+    county += [Line(t.id, "county", f, t.zh, t.en) for t, f in local if t.level == "county"]
     county.append(
         Line(
             "fiscal_subsidy.county",
@@ -250,6 +252,7 @@ def headline(outlay: RunFigures) -> Headline:
         )
         for lv in LEVELS[:-1]
     ]
+    others += [Line(t.id, "other_levels", f, t.zh, t.en) for t, f in local if t.level != "county"]
     for s in UNPLACED:
         given = getattr(pol.budget, f"{s}_split")
         if given is None:

@@ -9,7 +9,6 @@ from ..model.reference import Outcome, resolve
 from ..money import yuan_number, yuan_text
 from ..policy import Scenario
 from ..policy.rules import Person
-from ..vocabulary import IDENTITIES, label
 
 
 def explain_person(scenario: Scenario, person: Person) -> Outcome:
@@ -38,8 +37,9 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
     out = resolve(pol, person)
     zh = lang == "zh"
     tiers = {t.id: t for t in pol.tiers}
-    ids = sorted(person.identities, key=list(IDENTITIES).index)
-    who = "、".join(label(i, lang) for i in ids) if zh else ", ".join(label(i, lang) for i in ids)
+    vocab = pol.vocab
+    ids = sorted(person.identities, key=list(vocab.identities).index)
+    who = "、".join(vocab.label(i, lang) for i in ids) if zh else ", ".join(vocab.label(i, lang) for i in ids)
     attrs = []
     if zh:
         attrs.append(f"{person.age}岁")
@@ -128,9 +128,9 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         for src, fen in pay.pays.items():
             if fen:
                 lines.append(
-                    f"  {label(src, lang)}：{yuan_text(fen)} 元"
+                    f"  {vocab.label(src, lang)}：{yuan_text(fen)} 元"
                     if zh
-                    else f"  {label(src, lang)}: {yuan_text(fen)} yuan"
+                    else f"  {vocab.label(src, lang)}: {yuan_text(fen)} yuan"
                 )
         if all(f == 0 for f in pay.pays.values()):
             lines.append("  （无）" if zh else "  (nothing)")
