@@ -30,7 +30,7 @@ from ..money import yuan_number
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import Vocabulary, label
 from .common import MemoSynthetic
 from .whatif import Change, WhatIf
 
@@ -91,8 +91,9 @@ def _money(
     return Lever(key, path, "yuan", zh, en, value, 0, high, 1 if fen % 100 == 0 else 0.01, group=group, tier=tier)
 
 
-def _source_options() -> tuple[tuple[str, str, str], ...]:
-    return tuple((s, label(s, "zh"), label(s, "en")) for s in SOURCE_IDS if s != "individual")
+def _source_options(vocab: Vocabulary) -> tuple[tuple[str, str, str], ...]:
+    """Payers a tier's lever may choose: the canonical sources, then the scenario's local ones."""
+    return tuple((s, vocab.label(s, "zh"), vocab.label(s, "en")) for s in vocab.source_ids if s != "individual")
 
 
 def _tier_levers(sc: Scenario) -> list[Lever]:
@@ -186,7 +187,7 @@ def _tier_levers(sc: Scenario) -> list[Lever]:
                     f"{zh}：支付方",
                     f"{en}: paid by",
                     s.source,
-                    options=_source_options(),
+                    options=_source_options(pol.vocab),
                     group="tiers",
                     tier=t.id,
                 )

@@ -17,7 +17,6 @@ from ..model.synth import SynthSpec, default_spec, synthesize
 from ..policy import Scenario
 from ..resources import data_path
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS
 from .common import outlay_row, scenario_of
 from .expected import expected_value
 from .values import number
@@ -156,6 +155,7 @@ def multi_year(
         )
         n = max(1, round(size * (1 - out_mig) ** k))
         sp = _aged_spec(base_spec, ageing, k)
+        sources = sc_y.policy.vocab.source_ids
         row: dict[str, Any] = {
             "year": year,
             "personal_yuan": number(Decimal(personal) / 100),
@@ -165,15 +165,15 @@ def multi_year(
         if method == "expected":
             ev = expected_value(sc_y, size=n, spec=sp)
             row.update({"persons": n, "enrolled": ev["enrolled"]})
-            row.update({s: ev["by_source"].get(s, 0.0) for s in SOURCE_IDS})
+            row.update({s: ev["by_source"].get(s, 0.0) for s in sources})
             row["fiscal_subsidy"] = ev["fiscal_subsidy"]
         else:
             out = run(sc_y, synthesize(sc_y, n, seed, spec=sp), seed=seed, workers=1, progress=False)
             r = outlay_row(out)
             row.update({"persons": r["persons"], "enrolled": r["enrolled"]})
-            row.update({s: r[s] for s in SOURCE_IDS})
+            row.update({s: r[s] for s in sources})
             row["fiscal_subsidy"] = r["fiscal_subsidy"]
-        row["subsidy_total"] = round(sum(row[s] for s in SOURCE_IDS[1:]), 2)
+        row["subsidy_total"] = round(sum(row[s] for s in sources[1:]), 2)
         rows.append(row)
     frame = pd.DataFrame(rows)
     frame.attrs.update(

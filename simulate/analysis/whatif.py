@@ -20,7 +20,7 @@ from ..money import yuan_number
 from ..policy import Scenario, load_scenario
 from ..results.budget import Headline
 from ..results.outlay import Outlay
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import label
 from . import compare
 
 #: Parts of a scenario that are text or citations, not policy values.
@@ -246,9 +246,9 @@ class WhatIf:
 
         fb, fw = self.baseline.source_fen(), self.what_if.source_fen()
         rows = []
-        for j, s in enumerate(SOURCE_IDS):
+        for j, s in enumerate(self.baseline.sources):
             if j == 0 or fb[j] or fw[j]:
-                rows.append(self._row(label(s, lang), int(fb[j]), int(fw[j]), lang, s))
+                rows.append(self._row(self.baseline.vocab.label(s, lang), int(fb[j]), int(fw[j]), lang, s))
         rows.append(
             self._row(
                 label("fiscal_subsidy", lang),
@@ -353,7 +353,9 @@ class WhatIf:
             }
 
         fb, fw = self.baseline.source_fen(), self.what_if.source_fen()
-        sources = {s: trio(int(fb[j]), int(fw[j])) for j, s in enumerate(SOURCE_IDS) if j == 0 or fb[j] or fw[j]}
+        sources = {
+            s: trio(int(fb[j]), int(fw[j])) for j, s in enumerate(self.baseline.sources) if j == 0 or fb[j] or fw[j]
+        }
         sources["fiscal_subsidy"] = trio(self.baseline.fiscal_fen(), self.what_if.fiscal_fen())
         tiers = {}
         for row in self.tiers_table("en").to_dict(orient="records"):

@@ -38,7 +38,6 @@ from ..report.publish import png_by_simulate, publish_file
 from ..report.sweep_chart import sweep_chart
 from ..results.frame_text import frame_text
 from ..results.outlay import ConservationError
-from ..vocabulary import SOURCE_IDS
 from .shared import load, overrides, print_json
 
 
@@ -361,10 +360,10 @@ def multiyear(args: argparse.Namespace) -> int:
     )
     for row in frame.to_dict(orient="records"):  # each year adds up before anything prints
         _check_totals(
-            sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"],
+            sum(row[s] for s in sc.policy.vocab.source_ids) + row["fiscal_subsidy"],
             row["enrolled"],
             float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]),
-            len(SOURCE_IDS) + 1,
+            len(sc.policy.vocab.source_ids) + 1,
             f"year {row['year']}",
         )
     if args.json:
