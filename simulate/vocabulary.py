@@ -8,7 +8,9 @@ gives the scenario's own vocabulary, the canonical ids first and unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
@@ -200,6 +202,21 @@ SOURCE_IDS: tuple[str, ...] = CANONICAL.source_ids
 IDENTITY_IDS: tuple[str, ...] = CANONICAL.identity_ids
 IDENTITY_BIT: dict[str, int] = CANONICAL.identity_bit
 HOUSEHOLD_IDENTITIES: frozenset[str] = CANONICAL.household
+
+
+#: The vocabulary in use while a scenario is validated or a population file is decoded for
+#: it: the canonical one unless a caller sets the scenario's own (:func:`using`).
+ACTIVE: ContextVar[Vocabulary] = ContextVar("vocabulary", default=CANONICAL)
+
+
+@contextmanager
+def using(vocab: Vocabulary) -> Iterator[Vocabulary]:
+    """Decode and check identity and source ids with ``vocab`` inside the ``with`` block."""
+    token = ACTIVE.set(vocab)
+    try:
+        yield vocab
+    finally:
+        ACTIVE.reset(token)
 
 
 def identity_mask(ids: list[str] | tuple[str, ...] | frozenset[str]) -> int:

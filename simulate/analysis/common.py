@@ -51,7 +51,7 @@ def common_population(
         villages = None
         if base.policy.area.villages_file:
             villages = read_villages(base.data_path(base.policy.area.villages_file))
-        return read_population(population, villages)
+        return read_population(population, villages, vocab=base.policy.vocab)
     if population is None:
         population = synthesize(base, size, seed)
     if isinstance(population, SyntheticPopulation):

@@ -418,7 +418,7 @@ class DashboardModel:
                 villages = None
                 if self.base.policy.area.villages_file:
                     villages = read_villages(self.base.data_path(self.base.policy.area.villages_file))
-                self._people = read_population(self.population_file, villages)
+                self._people = read_population(self.population_file, villages, vocab=self.base.policy.vocab)
                 self.size = len(self._people.age)
             else:
                 self.size = int(size) if size else default_size(self.base)

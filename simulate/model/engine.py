@@ -221,7 +221,7 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
     groups = [g.rule for g in policy.targets.groups]
     out = Tally.zeros(len(tier_ids), n_v, len(groups))
     for i in range(len(pop)):
-        person = pop.person(i)
+        person = pop.person(i, policy.vocab)
         o = resolve(policy, person)
         k = index[o.tier]
         v = int(pop.village[i])

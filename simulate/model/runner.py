@@ -283,7 +283,7 @@ def run_tally(
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        pop = read_population(population, villages)
+        pop = read_population(population, villages, vocab=sc.policy.vocab)
         meta.update(
             {"population_file": str(population), "rows_read": pop.rows_read, "rows_rejected": len(pop.rejected)}
         )

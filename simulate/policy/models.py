@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..vocabulary import CANONICAL, Vocabulary, VocabularyError
-from .values import ACTIVE_VOCABULARY, Fen, IdentityId, PathError, Percent, SourceId
+from ..vocabulary import CANONICAL, Vocabulary, VocabularyError, using
+from .values import Fen, IdentityId, PathError, Percent, SourceId
 
 
 class Model(BaseModel):
@@ -321,11 +321,8 @@ def with_local_vocabulary(data: Any, handler: Callable[[Any], Any]) -> Any:
             vocab = extended(LocalVocabulary.model_validate(section))
         except ValidationError:
             pass
-    token = ACTIVE_VOCABULARY.set(vocab)
-    try:
+    with using(vocab):
         return handler(data)
-    finally:
-        ACTIVE_VOCABULARY.reset(token)
 
 
 # ----------------------------------------------------------------------------- timing & targets

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import difflib
 import math
-from contextvars import ContextVar
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
 from ..numtext import LIMITS_TEXT, MAX_DIGITS, MAX_YUAN, decimal_from_text, shorten
-from ..vocabulary import CANONICAL, Vocabulary
-
-#: The vocabulary ids are checked against while a scenario is validated: the canonical one,
-#: or the scenario's own with its local identities and payers (``models.with_local_vocabulary``).
-ACTIVE_VOCABULARY: ContextVar[Vocabulary] = ContextVar("ACTIVE_VOCABULARY", default=CANONICAL)
+from ..vocabulary import ACTIVE as ACTIVE_VOCABULARY
 
 # ----------------------------------------------------------------------------- value types
 

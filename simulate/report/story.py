@@ -662,7 +662,7 @@ def build(
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        people = read_population(population, villages)  # read once: both runs see these people
+        people = read_population(population, villages, vocab=sc.policy.vocab)  # read once: both runs see these people
         meta = {
             "population_file": str(population),
             "rows_read": people.rows_read,
