@@ -73,6 +73,7 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
     pay_dir.mkdir()
     os.chmod(pay_dir, 0o700)
     written = []
+    vocab = bill.scenario.policy.vocab  # local payers have payment lists too
     for s in bill.paying_sources():
         # the ID column is the one place a full number belongs; a number hidden in a
         # name, village or roster file name is masked here like everywhere else
@@ -86,7 +87,7 @@ def _write_into(bill: Any, folder: Path, lang: str) -> None:
                 }
             ]
         )
-        title = f"{label(s, lang)}代缴名单" if zh else f"payment list {label(s, lang)}"
+        title = f"{vocab.label(s, lang)}代缴名单" if zh else f"payment list {vocab.label(s, lang)}"
         path = pay_dir / f"{s}.xlsx"
         excel.write_workbook(
             path,
@@ -108,7 +109,7 @@ def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: str) -> pd.D
     zh = lang == "zh"
     items = [
         ("情景" if zh else "scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
-        ("资金来源" if zh else "funding source", label(source, lang)),
+        ("资金来源" if zh else "funding source", pol.vocab.label(source, lang)),
         ("人数" if zh else "persons", str(len(frame))),
         ("合计（元）" if zh else "total (yuan)", yuan_text(int(bill.persons[f"{source}_fen"].sum()))),
         ("年龄计算日" if zh else "ages on", bill.as_of.isoformat()),
@@ -124,6 +125,7 @@ def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: str) -> pd.D
 
 
 def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:
+    vocab = bill.scenario.policy.vocab
     pol = bill.scenario.policy
     lines = [
         f"花名册资助参保核算 / Roster bill — {pol.title.zh}（{pol.document.number}）",
@@ -146,7 +148,7 @@ def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:
     ]
     for s, n, fen in written:
         lines.append(
-            f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: {n} persons, {yuan_text(fen)} yuan"
+            f"    payment_lists/{s}.xlsx  {vocab.label(s, 'zh')} / {vocab.label(s, 'en')}: {n} persons, {yuan_text(fen)} yuan"
         )
     if not written:
         lines.append("    (none: no department pays for anyone on these rosters)")

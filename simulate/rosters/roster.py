@@ -71,7 +71,7 @@ from ..io import safeio, xlsxguard
 from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
 from ..io.text import decode_text
-from ..vocabulary import IDENTITY_IDS
+from ..vocabulary import ACTIVE
 from .cells import (
     REJECTED_COLUMNS,
     ROW_COLUMNS,
@@ -476,5 +476,5 @@ def _row_identities(
                 f"残疾等级 {cell_text(raw_grade)!r} 无法识别（应为一级至四级或1至4）",
             )
         )
-    ordered = tuple(i for i in IDENTITY_IDS if i in identities)
+    ordered = tuple(i for i in ACTIVE.get().identity_ids if i in identities)
     return ordered, grade, category_text
