@@ -102,6 +102,15 @@ def test_a_local_payer_may_not_shadow_a_canonical_source(tmp_path: Path):
     assert proc.returncode == 2 and "county_finance" in proc.stderr and str(tmp_path / "v.yaml") in proc.stderr
 
 
+def test_a_synthetic_share_must_say_where_it_comes_from(county: Path):
+    local = county.parent / "local.yaml"
+    raw = yaml.safe_load(local.read_text("utf-8"))
+    del raw["identities"][0]["note"], raw["identities"][0]["assumption"]
+    local.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    proc = cli("validate", str(county))
+    assert proc.returncode == 2 and str(local) in proc.stderr and "share needs a note" in proc.stderr
+
+
 def test_unknown_local_id_in_a_tier_is_refused(county: Path):
     text = county.read_text("utf-8").replace("{identity: kunjing_children}", "{identity: kunjing_child}")
     county.write_text(text, "utf-8")
@@ -132,9 +141,8 @@ def _many_locals(county: Path, n: int) -> None:
     local = county.parent / "local.yaml"
     raw = yaml.safe_load(local.read_text("utf-8"))
     for i in range(n):
-        raw["identities"].append(
-            {"id": f"local_{i}", "zh": f"本地{i}", "en": f"local {i}", "level": "person", "share": 2}
-        )
+        term = {"id": f"local_{i}", "zh": f"本地{i}", "en": f"local {i}", "level": "person", "share": 2}
+        raw["identities"].append({**term, "assumption": True, "note": "test share"})
     local.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
     tier = (
         "  - id: far_bit\n    label: {zh: 远位, en: far bit}\n    section: x\n"
@@ -171,3 +179,26 @@ def test_canonical_scenarios_keep_the_uint32_mask():
     sc = load_scenario(ROOT / "scenarios" / "sinan-2021.yaml")
     assert sc.policy.vocab is CANONICAL
     assert synthesize(sc, 1000, seed=1).block(0).identities.dtype == np.uint32
+
+
+def test_roster_category_words_map_to_local_identities(county: Path, tmp_path: Path):
+    import csv
+
+    from _ids import make_id
+    from simulate.rosters.bill import roster_bill
+
+    child, other = make_id("520624", "20150705", "031"), make_id("520624", "20140102", "042")
+    path = tmp_path / "民政困境儿童.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(
+            [
+                ["序号", "姓名", "身份证号码", "村（社区）", "类别"],
+                ["1", "赵小明", child, "思唐", "困境儿童"],
+                ["2", "钱小红", other, "思唐", "困境儿童"],
+            ]
+        )
+    bill = roster_bill(load_scenario(county), [path])
+    assert bill.rows_used == 2
+    personal = load_scenario(county).policy.contribution.personal
+    assert bill.source_fen() == {"minzheng_bureau": 2 * personal}
+    assert "minzheng_bureau" in bill.paying_sources()

@@ -104,7 +104,7 @@ class Comparison:
                     {
                         "reform": name,
                         "source": k,
-                        "source_label": column_label(k, lang or "en"),
+                        "source_label": column_label(k, lang or "en", b.scenario.policy.vocab),
                         "baseline_yuan": int(bf) / 100,
                         "reform_yuan": int(rf) / 100,
                         "delta_yuan": (int(rf) - int(bf)) / 100,

@@ -16,7 +16,7 @@ from ..model.expected import cached_compile
 from ..model.synth import SynthSpec, default_spec, synthesize
 from ..policy import Scenario
 from ..results.run import run
-from ..vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+from ..vocabulary import IDENTITY_BIT, label
 from .common import scenario_of
 
 
@@ -162,12 +162,12 @@ def monte_carlo(
         out = run(sc, pop, seed=pop_seed, workers=1, progress=False)
         fen = out.source_fen()
         row = {"draw": i, "seed": pop_seed, **{f"rate.{k}": v for k, v in drawn.items()}}
-        row.update({s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)})
+        row.update({s: int(f) / 100 for s, f in zip(out.sources, fen)})
         row["fiscal_subsidy"] = out.fiscal_fen() / 100
         row["enrolled"] = out.enrolled
         rows.append(row)
     per_draw = pd.DataFrame(rows)
-    keys = [s for s in SOURCE_IDS if (per_draw[s] != 0).any()] + ["fiscal_subsidy", "enrolled"]
+    keys = [s for s in sc.policy.vocab.source_ids if (per_draw[s] != 0).any()] + ["fiscal_subsidy", "enrolled"]
     summary = []
     for k in keys:
         col = per_draw[k].astype(float)

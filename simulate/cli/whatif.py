@@ -181,7 +181,7 @@ def sweep_table(args: argparse.Namespace) -> int:
     print(
         f"{sc.policy.title.get(args.lang)}" + ("：各资金来源支出（元）" if zh else ": outlay by funding source (yuan)")
     )
-    print(_text(relabel(shown, args.lang), args.lang))
+    print(_text(relabel(shown, args.lang, sc.policy.vocab), args.lang))
     if args.chart:
         print(("图表：" if zh else "chart: ") + args.chart)
     return 0
@@ -208,7 +208,7 @@ def solve_cmd(args: argparse.Namespace) -> int:
         print_json(r.to_json())
         return 0
     name = param_label(r.param, args.lang, sc)
-    src = column_label(r.source, args.lang)
+    src = column_label(r.source, args.lang, sc.policy.vocab)
     if args.lang == "zh":
         print(
             f"{name} = {r.value}：{src} 支出 {yuan_text(r.outlay_fen)} 元 ≤ 预算 {yuan_text(r.budget_fen)} 元"
@@ -286,15 +286,11 @@ def montecarlo(args: argparse.Namespace) -> int:
             else "Uncertain rates: none (draws differ only in the persons drawn; every rate at its default)"
         )
     shown = frame.reset_index()
-    shown["item"] = [_item_label(k, args.lang) for k in shown["item"]]
+    shown["item"] = [column_label(k, args.lang, sc.policy.vocab) for k in shown["item"]]
     units = {"yuan": ("元", "yuan"), "persons": ("人", "persons")}
     shown["unit"] = [units.get(u, (u, u))[0 if zh else 1] for u in shown["unit"]]
-    print(_text(relabel(shown, args.lang), args.lang))
+    print(_text(relabel(shown, args.lang, sc.policy.vocab), args.lang))
     return 0
-
-
-def _item_label(key: str, lang: str) -> str:
-    return column_label(key, lang)
 
 
 def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
@@ -339,7 +335,7 @@ def expected(args: argparse.Namespace) -> int:
         else f"persons {ev['persons']:,.0f}, expected enrolled {ev['enrolled']:,.1f}"
     )
     for k, v in ev["by_source"].items():
-        print(f"  {column_label(k, args.lang)}{colon}{amount(v)}")
+        print(f"  {column_label(k, args.lang, sc.policy.vocab)}{colon}{amount(v)}")
     print(f"  {column_label('fiscal_subsidy', args.lang)}{colon}{amount(ev['fiscal_subsidy'])}")
     print(f"（单位：元；用时 {ev['elapsed_ms']} 毫秒）" if zh else f"(yuan; {ev['elapsed_ms']} ms)")
     return 0
@@ -392,7 +388,7 @@ def multiyear(args: argparse.Namespace) -> int:
         if zh
         else f"{sc.policy.title.get(args.lang)}: outlay by funding source over {args.years} years (yuan, {how})"
     )
-    print(_text(relabel(shown, args.lang), args.lang))
+    print(_text(relabel(shown, args.lang, sc.policy.vocab), args.lang))
     if frame["extrapolated"].any():
         print(
             "注：" + EXTRAPOLATION_RULE_ZH

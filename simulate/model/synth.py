@@ -239,10 +239,11 @@ def synthesize(
 def with_local_rates(sp: SynthSpec, policy) -> SynthSpec:
     """``sp`` with the scenario's local identities drawn at the share it gives (percent of
     persons in the identity's ages, or of households; an assumption flagged in the scenario)."""
-    local = policy.vocabulary.identities
+    bit = policy.vocab.identity_bit
+    drawn = {b for b, *_ in sp.person_rates} | {b for b, _ in sp.household_rates}
+    local = [t for t in policy.vocabulary.identities if bit[t.id] not in drawn]  # once only
     if not local:
         return sp
-    bit = policy.vocab.identity_bit
     person = tuple((bit[t.id], float(t.share) / 100, *_ages(t)) for t in local if t.level == "person")
     household = tuple((bit[t.id], float(t.share) / 100) for t in local if t.level == "household")
     return replace(sp, person_rates=sp.person_rates + person, household_rates=sp.household_rates + household)

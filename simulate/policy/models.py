@@ -267,6 +267,8 @@ class LocalIdentity(Flagged):
     def _age_for_persons(self) -> Self:
         if self.age is not None and self.level == "household":
             raise ValueError("age applies to person-level identities only")
+        if self.share and not (self.note and self.note.strip()):
+            raise ValueError("a share needs a note saying where it comes from (and assumption: true if estimated)")
         return self
 
 

@@ -345,7 +345,9 @@ class RosterBill:
                 bill_column("sex", lang): [
                     ({"F": "女", "M": "男"} if lang == "zh" else {"F": "F", "M": "M"})[s] for s in p["sex"]
                 ],
-                bill_column("identities", lang): ["、".join(self.outlay.vocab.label(i, lang) for i in ids) for ids in p["identities"]],
+                bill_column("identities", lang): [
+                    "、".join(self.outlay.vocab.label(i, lang) for i in ids) for ids in p["identities"]
+                ],
                 bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
                 bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
                 bill_column("tier", lang): [
@@ -355,7 +357,9 @@ class RosterBill:
         )
         for s in self.outlay.sources:
             if (p[f"{s}_fen"] > 0).any() or s == "individual":
-                frame[self.outlay.vocab.label(s, lang) + ("（元）" if lang == "zh" else " (yuan)")] = p[f"{s}_fen"].astype(int) / 100
+                frame[self.outlay.vocab.label(s, lang) + ("（元）" if lang == "zh" else " (yuan)")] = (
+                    p[f"{s}_fen"].astype(int) / 100
+                )
         return frame
 
     # ------------------------------------------------------------------ payment lists (full IDs)
