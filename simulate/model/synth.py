@@ -303,7 +303,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
     hh_len = np.diff(np.concatenate([starts, [n]]))
     household = np.repeat(start + starts, hh_len)
     # household identities, shared by all members
-    hh_bits = np.zeros(h, word)
+    hh_bits: np.ndarray = np.zeros(h, word)
     trims = []
     for bit, rate in sp.household_rates:
         ident = ident_of_bit(bit)

@@ -8,12 +8,14 @@ import datetime as _dt
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..vocabulary import CANONICAL, Vocabulary, VocabularyError, using
 from .values import Fen, IdentityId, PathError, Percent, SourceId
+
+_T = TypeVar("_T")
 
 
 class Model(BaseModel):
@@ -312,7 +314,7 @@ def extended(local: LocalVocabulary) -> Vocabulary:
     )
 
 
-def with_local_vocabulary(data: Any, handler: Callable[[Any], Any]) -> Any:
+def with_local_vocabulary(data: Any, handler: Callable[[Any], _T]) -> _T:
     """Validate a whole scenario with its local ids known to the id checks (``values``):
     its ``vocabulary`` section is read first; if it is itself wrong, the canonical ids
     apply and the section's own error is reported."""
