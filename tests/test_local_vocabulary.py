@@ -202,3 +202,23 @@ def test_roster_category_words_map_to_local_identities(county: Path, tmp_path: P
     personal = load_scenario(county).policy.contribution.personal
     assert bill.source_fen() == {"minzheng_bureau": 2 * personal}
     assert "minzheng_bureau" in bill.paying_sources()
+
+
+def test_the_64th_identity_reads_from_a_file_and_pays(county: Path, tmp_path: Path):
+    _many_locals(county, 43)  # 20 canonical + 困境儿童 + 43: the last takes bit 63
+    sc = load_scenario(county)
+    assert sc.policy.vocab.identity_bit["local_42"] == 63
+    rows = ["person_id,age,sex,identities", "p1,30,F,local_42", "p2,30,M,本地42;kunjing_children", "p3,30,M,"]
+    path = tmp_path / "people.csv"
+    path.write_text("\n".join(rows) + "\n", "utf-8")
+    for file in (path, tmp_path / "people.parquet"):
+        if file.suffix == ".parquet":
+            import pandas as pd
+
+            pd.read_csv(path, dtype=str, keep_default_na=False).to_parquet(file)
+        pop = read_population(file, vocab=sc.policy.vocab)
+        assert int(pop.identities[0]) == 1 << 63
+        out = run(sc, str(file), workers=1, progress=False)
+        personal = sc.policy.contribution.personal
+        assert out.to_json()["by_tier"]["far_bit"]["enrolled"] == 1  # p2 holds 困境儿童: not this tier
+        assert out.source_fen()[-1] == personal // 2 + personal

@@ -101,7 +101,7 @@ def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) ->
     codes = enc.indices.to_numpy(zero_copy_only=False)
     decoded = [fn(v) for v in enc.dictionary.to_pylist()]
     ok = np.array([d is not None for d in decoded], bool)
-    table = np.array([0 if d is None else d for d in decoded], np.int64).astype(dtype)
+    table = np.array([0 if d is None else d for d in decoded], dtype)  # a uint64 mask may pass 2**63
     return table[codes], ~ok[codes]
 
 
