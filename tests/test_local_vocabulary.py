@@ -222,3 +222,39 @@ def test_the_64th_identity_reads_from_a_file_and_pays(county: Path, tmp_path: Pa
         personal = sc.policy.contribution.personal
         assert out.to_json()["by_tier"]["far_bit"]["enrolled"] == 1  # p2 holds 困境儿童: not this tier
         assert out.source_fen()[-1] == personal // 2 + personal
+
+
+def test_a_roster_word_may_not_change_meaning(county: Path, tmp_path: Path):
+    from simulate.rosters.bill import roster_bill
+    from simulate.rosters.mapping import RosterError
+
+    local = county.parent / "local.yaml"
+    raw = yaml.safe_load(local.read_text("utf-8"))
+    raw["identities"][0]["words"] = ["困境儿童", "农村低保"]  # 农村低保 already means rural_dibao
+    local.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    path = tmp_path / "r.csv"
+    path.write_text("序号,姓名,身份证号码,类别\n", "utf-8")
+    with pytest.raises(RosterError, match="农村低保.*kunjing_children.*rural_dibao"):
+        roster_bill(load_scenario(county), [path])
+
+
+def test_a_missing_vocabulary_file_names_the_scenario(county: Path):
+    (county.parent / "local.yaml").unlink()
+    proc = cli("validate", str(county))
+    assert proc.returncode == 2 and proc.stderr.startswith(f"{county}: vocabulary local.yaml:")
+
+
+def test_household_local_identity_is_shared_by_the_household(county: Path):
+    local = county.parent / "local.yaml"
+    raw = yaml.safe_load(local.read_text("utf-8"))
+    raw["identities"].append(
+        {"id": "edge_family", "zh": "低保边缘家庭", "en": "dibao-margin family", "level": "household", "share": 3}
+        | {"assumption": True, "note": "test share"}
+    )
+    local.write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    sc = load_scenario(county)
+    pop = synthesize(sc, 50_000, seed=3).materialize()
+    has = (pop.identities >> np.uint32(sc.policy.vocab.identity_bit["edge_family"])) & np.uint32(1)
+    assert 0.02 < has.mean() < 0.04
+    for h in np.unique(pop.household[has == 1])[:200]:  # every member of a holding household holds it
+        assert has[pop.household == h].all()

@@ -110,12 +110,9 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
     entry: dict[str, Any] = {"path": str(path), "sha256": sha256}
     if isinstance(raw.get("vocabulary"), str):  # a vocabulary file beside the scenario
-        vocab_path = path.parent / raw["vocabulary"]
-        section, vocab_sha = safeyaml.read_yaml_file_sha256(vocab_path)
-        if not isinstance(section, dict):
-            raise ScenarioError(str(vocab_path), "a vocabulary file is a mapping with identities and sources")
-        raw["vocabulary"] = section
-        entry["vocabulary"] = {"path": str(vocab_path), "sha256": vocab_sha}
+        entry["vocabulary"] = _read_vocabulary(path, raw)
+    elif "vocabulary" in raw and not isinstance(raw["vocabulary"], dict):
+        raise ScenarioError(f"{path}: vocabulary", _VOCABULARY_IS)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw, [entry]
@@ -133,6 +130,22 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
             raise ScenarioError(f"{path}: extends {parent}", f"{exc.where}: {exc.reason}") from None
         raise
     return _deep_merge(base, raw), [entry] + chain
+
+
+_VOCABULARY_IS = "the name of a vocabulary file beside the scenario, or a mapping with identities and sources"
+
+
+def _read_vocabulary(path: Path, raw: dict[str, Any]) -> dict[str, str]:
+    """Put the vocabulary file a scenario names in place of its name; its path and SHA-256."""
+    vocab_path = path.parent / raw["vocabulary"]
+    try:
+        section, sha256 = safeyaml.read_yaml_file_sha256(vocab_path)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: vocabulary {raw['vocabulary']}", f"{exc.where}: {exc.reason}") from None
+    if not isinstance(section, dict):
+        raise ScenarioError(str(vocab_path), "a vocabulary file is a mapping with identities and sources")
+    raw["vocabulary"] = section
+    return {"path": str(vocab_path), "sha256": sha256}
 
 
 def _build(

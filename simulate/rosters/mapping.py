@@ -163,11 +163,17 @@ class RosterMapping:
 
     def with_local(self, vocab: Vocabulary) -> RosterMapping:
         """This mapping with each local identity of ``vocab`` known by its Chinese name and its
-        ``words`` (issue 15 item 1); a word the mapping already defines keeps its meaning."""
+        ``words`` (issue 15 item 1); a word the mapping already gives another meaning is refused."""
         extra = {norm(w): CategoryRule((t.id,), 0) for t in vocab.local_identities() for w in (t.zh, *t.words)}
-        if not extra:
-            return self
-        return replace(self, categories={**extra, **self.categories})
+        for word, rule in extra.items():
+            known = self.categories.get(word)
+            if known is not None and known != rule:
+                raise RosterError(
+                    self.source,
+                    f"category word {word!r} of the local identity {rule.identities[0]} already means "
+                    f"{', '.join(known.identities) or 'a disability grade'} in this mapping; leave it out of words",
+                )
+        return replace(self, categories={**self.categories, **extra}) if extra else self
 
     def aliases(self, fld: str) -> tuple[str, ...]:
         """Header aliases of one field, as written in the mapping."""
