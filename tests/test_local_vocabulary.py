@@ -258,3 +258,14 @@ def test_household_local_identity_is_shared_by_the_household(county: Path):
     assert 0.02 < has.mean() < 0.04
     for h in np.unique(pop.household[has == 1])[:200]:  # every member of a holding household holds it
         assert has[pop.household == h].all()
+
+
+def test_monte_carlo_varies_a_local_share_and_reports_the_local_payer(county: Path):
+    from simulate.analysis import default_rate_ranges, monte_carlo
+
+    sc = load_scenario(county)
+    lo, hi = default_rate_ranges(sc)["kunjing_children"]
+    assert lo < 0.002 < hi  # share 0.2 (percent) ±20%
+    mc = monte_carlo(sc, draws=3, size=20_000, rates={"kunjing_children": (0.01, 0.02)}, seed=2)
+    per_draw = mc.attrs["draws"]
+    assert (per_draw["minzheng_bureau"] > 0).all() and "minzheng_bureau" in mc.index

@@ -275,9 +275,9 @@ def montecarlo(args: argparse.Namespace) -> int:
             d = defaults.get(k)
             dflt = "" if d is None else (f"（默认 {_share_text(d)}）" if zh else f" (default {_share_text(d)})")
             print(
-                f"  {rate_label(k, args.lang)}：{_share_text(lo)}–{_share_text(hi)}{dflt}"
+                f"  {rate_label(k, args.lang, sc.policy.vocab)}：{_share_text(lo)}–{_share_text(hi)}{dflt}"
                 if zh
-                else f"  {rate_label(k, args.lang)}: {_share_text(lo)}–{_share_text(hi)}{dflt}"
+                else f"  {rate_label(k, args.lang, sc.policy.vocab)}: {_share_text(lo)}–{_share_text(hi)}{dflt}"
             )
     else:
         print(
