@@ -45,9 +45,10 @@ class Term:
 class VocabularyError(ValueError):
     """A local term that cannot be added (shadows a canonical id, repeats one, too many)."""
 
-    def __init__(self, term_id: str, reason: str) -> None:
+    def __init__(self, term_id: str, reason: str, field: str = "id") -> None:
         super().__init__(reason)
         self.term_id = term_id
+        self.field = field  # the term's field at fault
 
 
 def _load() -> dict[str, Any]:
@@ -89,10 +90,6 @@ class Vocabulary:
         width = max((t.bit for t in self.identities.values()), default=0) + 1
         self.mask_dtype: type[np.unsignedinteger[Any]] = np.uint32 if width <= 32 else np.uint64
 
-    @property
-    def is_canonical(self) -> bool:
-        return not any(t.local for t in (*self.identities.values(), *self.sources.values()))
-
     def extend(self, identities: Iterable[Mapping[str, Any]], sources: Iterable[Mapping[str, Any]]) -> Vocabulary:
         """This vocabulary with local identities (``id zh en level words``) and local funding
         sources (``id zh en level colour``) after the canonical ones; a local id may not shadow
@@ -100,8 +97,12 @@ class Vocabulary:
         taken = set(self.identities) | set(self.sources) | set(self.levels) | set(self.series) | {"general"}
         new_ids: list[Term] = []
         bit = max((t.bit for t in self.identities.values()), default=-1) + 1
+        names = {t.zh: t.id for t in self.identities.values()}
         for row in identities:
             _check_new(row["id"], taken, self)
+            if row["zh"] in names:  # files and --identity may name an identity by its zh label
+                raise VocabularyError(row["id"], f"the name {row['zh']} is already identity {names[row['zh']]}", "zh")
+            names[row["zh"]] = row["id"]
             if bit >= MAX_IDENTITIES:
                 raise VocabularyError(row["id"], f"at most {MAX_IDENTITIES} identities in all (canonical and local)")
             words = tuple(row.get("words") or ())

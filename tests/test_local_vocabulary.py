@@ -269,3 +269,11 @@ def test_monte_carlo_varies_a_local_share_and_reports_the_local_payer(county: Pa
     mc = monte_carlo(sc, draws=3, size=20_000, rates={"kunjing_children": (0.01, 0.02)}, seed=2)
     per_draw = mc.attrs["draws"]
     assert (per_draw["minzheng_bureau"] > 0).all() and "minzheng_bureau" in mc.index
+
+
+def test_a_local_name_may_not_repeat_another_identity_name(county: Path):
+    local = county.parent / "local.yaml"
+    local.write_text(local.read_text("utf-8").replace("zh: 困境儿童", "zh: 特困人员"), "utf-8")
+    proc = cli("validate", str(county))
+    assert proc.returncode == 2
+    assert "vocabulary.identities[kunjing_children].zh" in proc.stderr and "destitute" in proc.stderr

@@ -299,7 +299,7 @@ class LocalVocabulary(Model):
         except VocabularyError as exc:
             places = [("identities", i) for i, t in enumerate(self.identities) if t.id == exc.term_id]
             places += [("sources", i) for i, t in enumerate(self.sources) if t.id == exc.term_id]
-            raise PathError(("vocabulary", *places[-1], "id"), str(exc)) from None
+            raise PathError(("vocabulary", *places[-1], exc.field), str(exc)) from None
         return self
 
 

@@ -164,7 +164,12 @@ class RosterMapping:
     def with_local(self, vocab: Vocabulary) -> RosterMapping:
         """This mapping with each local identity of ``vocab`` known by its Chinese name and its
         ``words`` (issue 15 item 1); a word the mapping already gives another meaning is refused."""
-        extra = {norm(w): CategoryRule((t.id,), 0) for t in vocab.local_identities() for w in (t.zh, *t.words)}
+        extra: dict[str, CategoryRule] = {}
+        for t in vocab.local_identities():
+            for w in (t.zh, *t.words):
+                if extra.get(norm(w), CategoryRule((t.id,), 0)) != CategoryRule((t.id,), 0):
+                    raise RosterError(self.source, f"category word {w!r} is given to two local identities")
+                extra[norm(w)] = CategoryRule((t.id,), 0)
         for word, rule in extra.items():
             known = self.categories.get(word)
             if known is not None and known != rule:
