@@ -30,7 +30,7 @@ from ..analysis.dashboard_model import (
 from ..errors import SimulateError
 from ..money import yuan
 from ..resources import example_path, notebook_path
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import label
 from .fonts import CSS_FAMILY, css_font_face, use_chinese_font
 from .outcome import write_results
 from .story import Story
@@ -87,9 +87,9 @@ def figures_html(wi: DashboardWhatIf, lang: str) -> str:
     hb, hw = wi.baseline.budget().totals(), wi.what_if.budget().totals()
     rows = [(k, zh if lang == "zh" else en, hb[k], hw[k]) for k, zh, en in TOTALS]
     fb, fw = wi.baseline.source_fen(), wi.what_if.source_fen()
-    for j, s in enumerate(SOURCE_IDS):
+    for j, s in enumerate(wi.baseline.sources):
         if j == 0 or fb[j] or fw[j]:
-            rows.append((s, label(s, lang), int(fb[j]), int(fw[j])))
+            rows.append((s, wi.baseline.vocab.label(s, lang), int(fb[j]), int(fw[j])))
     rows.append(("fiscal_subsidy", label("fiscal_subsidy", lang), wi.baseline.fiscal_fen(), wi.what_if.fiscal_fen()))
     head = "".join(f"<th>{escape(W(c, lang))}</th>" for c in ("base", "what_if", "change"))
     body = []

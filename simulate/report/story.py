@@ -301,9 +301,9 @@ class Story:
         total = int(fen.sum()) + r.fiscal_fen()
         h = r.budget()
         rows = []
-        for j, s in enumerate(SOURCE_IDS):
+        for j, s in enumerate(r.sources):
             if j == 0 or fen[j]:
-                rows.append((s, label(s, lang), int(persons[j]), int(fen[j])))
+                rows.append((s, r.vocab.label(s, lang), int(persons[j]), int(fen[j])))
         rows.append(
             ("fiscal_subsidy", label("fiscal_subsidy", lang), r.enrolled - self._late_no_fiscal(), r.fiscal_fen())
         )
@@ -353,10 +353,11 @@ class Story:
         runs = [wi.baseline, wi.what_if] if wi is not None else [self.result]
         names = list(wi.columns(lang)[:2]) if wi is not None else [""]
         fens = [r.source_fen() for r in runs]
-        keys = [s for j, s in enumerate(SOURCE_IDS) if j and any(f[j] for f in fens)]
+        sources, vocab = runs[0].sources, runs[0].vocab
+        keys = [s for j, s in enumerate(sources) if j and any(f[j] for f in fens)]
         individual = [Bar("individual", label("individual", lang), tuple(int(f[0]) for f in fens))]
         fiscal = [Bar("fiscal_subsidy", label("fiscal_subsidy", lang), tuple(r.fiscal_fen() for r in runs))]
-        subsidies = [Bar(s, label(s, lang), tuple(int(f[SOURCE_IDS.index(s)]) for f in fens)) for s in keys]
+        subsidies = [Bar(s, vocab.label(s, lang), tuple(int(f[sources.index(s)]) for f in fens)) for s in keys]
         return panels_chart(
             [
                 (T("个人缴费", "Paid by individuals", lang), individual),
@@ -367,6 +368,7 @@ class Story:
             T("各资金来源支付金额（万元）", "Payment by funding source (10,000 yuan)", lang),
             T("万元", "10,000 yuan", lang),
             path,
+            vocab=vocab,
         )
 
     # ------------------------------------------------------------------ tiers
@@ -385,11 +387,11 @@ class Story:
         tsf = r.tier_source_fen()
         names = {t.id: t.label.get(lang) for t in r.scenario.policy.tiers}
         rows = [
-            (names[tid], {s: int(tsf[i, j]) for j, s in enumerate(SOURCE_IDS) if j})
+            (names[tid], {s: int(tsf[i, j]) for j, s in enumerate(r.sources) if j})
             for i, tid in enumerate(r.tables.tier_ids)
             if tid != "general" and tsf[i, 1:].any()
         ]
-        sources = [(s, label(s, lang)) for j, s in enumerate(SOURCE_IDS) if j and tsf[:, j].any()]
+        sources = [(s, r.vocab.label(s, lang)) for j, s in enumerate(r.sources) if j and tsf[:, j].any()]
         if not rows:
             return None
         return stacked_chart(
@@ -398,6 +400,7 @@ class Story:
             T("各资助档次的资助金额（按资金来源，万元）", "Subsidy by tier and funding source (10,000 yuan)", lang),
             T("万元", "10,000 yuan", lang),
             path,
+            vocab=r.vocab,
         )
 
     # ------------------------------------------------------------------ the rest
@@ -659,7 +662,7 @@ def build(
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        people = read_population(population, villages)  # read once: both runs see these people
+        people = read_population(population, villages, vocab=sc.policy.vocab)  # read once: both runs see these people
         meta = {
             "population_file": str(population),
             "rows_read": people.rows_read,

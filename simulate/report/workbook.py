@@ -24,7 +24,7 @@ from ..analysis.whatif import WhatIf
 from ..money import amount, yuan_float
 from ..policy.subsidy import TIMINGS, subsidy_shares
 from ..results.outlay import Outlay
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import label
 from . import count_columns, percent_columns
 from .excel import display_width, sheet_name
 
@@ -177,7 +177,7 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
         name = f"{t.label.get(lang)}：{form}" if lang == "zh" else f"{t.label.get(lang)}: {form}"
         if s.form == "split":
             for sh in s.shares:
-                payer = label(sh.source, lang)
+                payer = pol.vocab.label(sh.source, lang)
                 if sh.amount is not None:
                     rows.append(
                         (
@@ -193,7 +193,7 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
                 else:
                     rows.append((f"tier.{t.id}.{sh.source}.rest", f"{name}（{payer}）", "", w("rest", lang), t.section))
             continue
-        payer = label(s.source, lang) if s.source else ""
+        payer = pol.vocab.label(s.source, lang) if s.source else ""
         value: Any = ""
         unit = ""
         if s.form == "percent":
@@ -420,11 +420,11 @@ def _headline_formula(
     if key == "government_total":
         return "+".join(cell(k) for k in ("county_burden", "separate", "other_levels") if k in at)
     if key == "subsidies":
-        subs = [v for s, v in totals.items() if s in SOURCE_IDS and s != "individual"]
+        subs = [v for s, v in totals.items() if s in out.sources and s != "individual"]
         return "+".join(subs) if subs else "0"
-    if key in totals and key in (*SOURCE_IDS, "fiscal_subsidy"):
+    if key in totals and key in (*out.sources, "fiscal_subsidy"):
         return totals[key]
-    if key in SOURCE_IDS:
+    if key in out.sources:
         return "0"
     if key.startswith("fiscal_subsidy.") and key.split(".")[1] in params.split:
         pct = Decimal(str(getattr(out.scenario.policy.contribution.fiscal_subsidy_split, key.split(".")[1])))
@@ -442,10 +442,13 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     ws, title = book.sheet(name)
     sc, t = outlay.scenario, outlay.tables
     counts = outlay.tally.counts.sum(axis=2)  # [T, M]
-    paying = [j for j, s in enumerate(SOURCE_IDS) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
+    paying = [j for j, s in enumerate(outlay.sources) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
     heads = [w("tier", lang), w("timing", lang), w("persons", lang)]
     for j in paying:
-        heads += [f"{label(SOURCE_IDS[j], lang)} {w('each', lang)}", f"{label(SOURCE_IDS[j], lang)} {w('sum', lang)}"]
+        heads += [
+            f"{outlay.vocab.label(outlay.sources[j], lang)} {w('each', lang)}",
+            f"{outlay.vocab.label(outlay.sources[j], lang)} {w('sum', lang)}",
+        ]
     heads += [
         f"{label('fiscal_subsidy', lang)} {w('each', lang)}",
         f"{label('fiscal_subsidy', lang)} {w('sum', lang)}",
@@ -471,7 +474,7 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
             row_amounts = []
             for j in paying:
                 fen = int(t.pays[ti, mi, j])
-                formula = _timing_formula(sc, tid, SOURCE_IDS[j], timing, fen, t.pays[ti, 0, j], params, t, ti)
+                formula = _timing_formula(sc, tid, outlay.sources[j], timing, fen, t.pays[ti, 0, j], params, t, ti)
                 if formula:
                     ws.write_formula(r, c, "=" + formula, f["money"], yuan_float(fen))
                 else:
@@ -499,7 +502,7 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     c = 3
     for j in paying:
         sums[c + 1] = int(fen_by_source[j])
-        totals[SOURCE_IDS[j]] = _cell(title, r, c + 1)
+        totals[outlay.sources[j]] = _cell(title, r, c + 1)
         c += 2
     sums[c + 1] = outlay.fiscal_fen()
     totals["fiscal_subsidy"] = _cell(title, r, c + 1)
