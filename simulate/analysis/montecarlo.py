@@ -63,7 +63,7 @@ def default_rates(spec: SynthSpec, bits: Mapping[str, int] = IDENTITY_BIT) -> di
     out = {"participation": float(spec.participation), "late_share": float(spec.late_share)}
     by_bit = {bit: float(r) for bit, r, *_ in spec.person_rates}
     by_bit.update({bit: float(r) for bit, r in spec.household_rates})
-    for ident, bit in IDENTITY_BIT.items():
+    for ident, bit in bits.items():
         if bit in by_bit:
             out[ident] = by_bit[bit]
     return out
@@ -90,7 +90,7 @@ def default_rate_ranges(
     half = min(PARTICIPATION_SPREAD, p, 1.0 - p)
     out = {"participation": (p - half, p + half)}
     relevant = cached_compile(sc).relevant_bits
-    for ident, bit in IDENTITY_BIT.items():
+    for ident, bit in bits.items():
         rate = defaults.get(ident, 0.0)
         if relevant >> bit & 1 and rate > 0:
             half = min(rate * RATE_RELATIVE_SPREAD, 0.99 - rate)
