@@ -1,18 +1,28 @@
-"""The canonical vocabulary: identities, funding sources and government levels.
+"""The vocabulary: identities, funding sources and government levels, canonical and local.
 
-The ids are a contract shared with population files, rosters and scenario files
-(DOMAIN.md, "Vocabulary"); the data lives in ``vocabulary.yaml`` beside this module.
+The canonical ids are a contract shared with population files, rosters and scenario files
+(DOMAIN.md, "Vocabulary"); the data lives in ``vocabulary.yaml`` beside this module. A
+scenario may add local identities and payers (issue 15 item 1): :meth:`Vocabulary.extend`
+gives the scenario's own vocabulary, the canonical ids first and unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 
 Lang = Literal["zh", "en"]
+
+#: Identities a person's bitmask can hold: a uint32 while the vocabulary has at most 32
+#: (the canonical case, unchanged), a uint64 up to 64.
+MAX_IDENTITIES = 64
 
 
 @dataclass(frozen=True)
@@ -25,15 +35,26 @@ class Term:
     level: str = ""
     bit: int = -1
     colour: str = ""
+    words: tuple[str, ...] = ()  # roster category words (local identities)
+    local: bool = False  # declared by a scenario, not in vocabulary.yaml
 
     def label(self, lang: Lang = "zh") -> str:
         return self.zh if lang == "zh" else self.en
 
 
-def _load() -> dict[str, tuple[Term, ...]]:
+class VocabularyError(ValueError):
+    """A local term that cannot be added (shadows a canonical id, repeats one, too many)."""
+
+    def __init__(self, term_id: str, reason: str, field: str = "id") -> None:
+        super().__init__(reason)
+        self.term_id = term_id
+        self.field = field  # the term's field at fault
+
+
+def _load() -> dict[str, Any]:
     text = resources.files("simulate").joinpath("vocabulary.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
-    return {key: tuple(Term(**_fields(row)) for row in rows) for key, rows in raw.items()}
+    raw: dict[str, Any] = yaml.safe_load(text)
+    return raw
 
 
 def _fields(row: dict[str, Any]) -> dict[str, Any]:
@@ -41,49 +62,179 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
     return {k: int(v) if k == "bit" else str(v) for k, v in row.items()}
 
 
-_VOCAB = _load()
-IDENTITIES: dict[str, Term] = {t.id: t for t in _VOCAB["identities"]}
-SOURCES: dict[str, Term] = {t.id: t for t in _VOCAB["sources"]}
-GOVERNMENT_LEVELS: dict[str, Term] = {t.id: t for t in _VOCAB["government_levels"]}
+class Vocabulary:
+    """Identities, sources, government levels and flows of one scenario, in display order.
+
+    Identity ``bit`` is the position in a person's identity mask (:attr:`mask_dtype`); the
+    canonical bits never move, local identities take the next free ones in declaration order.
+    """
+
+    def __init__(
+        self,
+        identities: Iterable[Term],
+        sources: Iterable[Term],
+        levels: Iterable[Term],
+        series: Iterable[Term],
+        local_colours: tuple[str, ...] = (),
+    ) -> None:
+        self.identities: dict[str, Term] = {t.id: t for t in identities}
+        self.sources: dict[str, Term] = {t.id: t for t in sources}
+        self.levels: dict[str, Term] = {t.id: t for t in levels}
+        self.series: dict[str, Term] = {t.id: t for t in series}
+        self.local_colours = local_colours
+        #: Funding sources in display order; ``individual`` is always first.
+        self.source_ids: tuple[str, ...] = tuple(self.sources)
+        self.identity_ids: tuple[str, ...] = tuple(self.identities)
+        self.identity_bit: dict[str, int] = {t.id: t.bit for t in self.identities.values()}
+        self.household: frozenset[str] = frozenset(t.id for t in self.identities.values() if t.level == "household")
+        width = max((t.bit for t in self.identities.values()), default=0) + 1
+        self.mask_dtype: type[np.unsignedinteger[Any]] = np.uint32 if width <= 32 else np.uint64
+
+    def extend(self, identities: Iterable[Mapping[str, Any]], sources: Iterable[Mapping[str, Any]]) -> Vocabulary:
+        """This vocabulary with local identities (``id zh en level words``) and local funding
+        sources (``id zh en level colour``) after the canonical ones; a local id may not shadow
+        a canonical one nor repeat (:class:`VocabularyError` names the id)."""
+        taken = set(self.identities) | set(self.sources) | set(self.levels) | set(self.series) | {"general"}
+        new_ids: list[Term] = []
+        bit = max((t.bit for t in self.identities.values()), default=-1) + 1
+        names = {t.zh: t.id for t in self.identities.values()}
+        for row in identities:
+            _check_new(row["id"], taken, self)
+            if row["zh"] in names:  # files and --identity may name an identity by its zh label
+                raise VocabularyError(row["id"], f"the name {row['zh']} is already identity {names[row['zh']]}", "zh")
+            names[row["zh"]] = row["id"]
+            if bit >= MAX_IDENTITIES:
+                raise VocabularyError(row["id"], f"at most {MAX_IDENTITIES} identities in all (canonical and local)")
+            words = tuple(row.get("words") or ())
+            new_ids.append(Term(row["id"], row["zh"], row["en"], row["level"], bit, words=words, local=True))
+            taken.add(row["id"])
+            bit += 1
+        new_src: list[Term] = []
+        n_local = sum(t.local for t in self.sources.values())
+        for row in sources:
+            _check_new(row["id"], taken, self)
+            colour = row.get("colour") or self.local_colours[n_local % len(self.local_colours)]
+            new_src.append(Term(row["id"], row["zh"], row["en"], row["level"], colour=colour, local=True))
+            taken.add(row["id"])
+            n_local += 1
+        return Vocabulary(
+            (*self.identities.values(), *new_ids),
+            (*self.sources.values(), *new_src),
+            self.levels.values(),
+            self.series.values(),
+            self.local_colours,
+        )
+
+    def label(self, term_id: str, lang: Lang | str = "zh") -> str:
+        """The zh or en label of any identity, source, government level or flow id."""
+        for table in (self.sources, self.identities, self.levels, self.series):
+            if term_id in table:
+                return table[term_id].label("zh" if lang == "zh" else "en")
+        return term_id
+
+    def colour(self, term_id: str) -> str:
+        """The fixed chart colour (``#RRGGBB``) of a source, government level or flow.
+
+        One colour per id in every chart, language and scenario (issue 12 item 3); a level key
+        such as ``fiscal_subsidy.county`` takes its level's colour.
+        """
+        for table in (self.sources, self.series, self.levels):
+            if term_id in table and table[term_id].colour:
+                return table[term_id].colour
+        if "." in term_id:
+            return self.colour(term_id.rsplit(".", 1)[1])
+        raise KeyError(f"no colour for {term_id!r} (add it to vocabulary.yaml)")
+
+    def identity_mask(self, ids: Iterable[str]) -> int:
+        """Bitmask (a Python int, fits :attr:`mask_dtype`) of identity ids; unknown ids raise KeyError."""
+        mask = 0
+        for ident in ids:
+            mask |= 1 << self.identity_bit[ident]
+        return mask
+
+    def identities_of(self, mask: int) -> list[str]:
+        """Identity ids set in a bitmask, in vocabulary order."""
+        return [t.id for t in self.identities.values() if mask >> t.bit & 1]
+
+    def identity_of_text(self, text: str) -> str | None:
+        """The identity id written as its id or its Chinese name (None if neither)."""
+        if text in self.identities:
+            return text
+        return next((t.id for t in self.identities.values() if t.zh == text), None)
+
+    def mask_array(self, values: Any) -> np.ndarray:
+        """Identity masks as an array of :attr:`mask_dtype`."""
+        return np.asarray(values, dtype=self.mask_dtype)
+
+    def local_sources(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.sources.values() if t.local)
+
+    def local_identities(self) -> tuple[Term, ...]:
+        return tuple(t for t in self.identities.values() if t.local)
+
+
+def _check_new(term_id: str, taken: set[str], vocab: Vocabulary) -> None:
+    if term_id not in taken:
+        return
+    tables = (vocab.identities, vocab.sources, vocab.levels, vocab.series)
+    term = next((table[term_id] for table in tables if term_id in table), None)
+    if term is not None and not term.local:
+        raise VocabularyError(
+            term_id, f"local id {term_id!r} shadows the canonical {term.zh} ({term.en}); choose another id"
+        )
+    raise VocabularyError(term_id, f"id {term_id!r} is declared twice or is reserved")
+
+
+_RAW = _load()
+CANONICAL = Vocabulary(
+    (Term(**_fields(row)) for row in _RAW["identities"]),
+    (Term(**_fields(row)) for row in _RAW["sources"]),
+    (Term(**_fields(row)) for row in _RAW["government_levels"]),
+    (Term(**_fields(row)) for row in _RAW["series"]),
+    tuple(str(c) for c in _RAW["local_colours"]),
+)
+IDENTITIES: dict[str, Term] = CANONICAL.identities
+SOURCES: dict[str, Term] = CANONICAL.sources
+GOVERNMENT_LEVELS: dict[str, Term] = CANONICAL.levels
 #: Flows shown beside the sources in charts (fiscal subsidy, work funds, awards).
-SERIES: dict[str, Term] = {t.id: t for t in _VOCAB["series"]}
-#: Funding sources in display order; ``individual`` is always first.
-SOURCE_IDS: tuple[str, ...] = tuple(SOURCES)
-IDENTITY_IDS: tuple[str, ...] = tuple(IDENTITIES)
-IDENTITY_BIT: dict[str, int] = {t.id: t.bit for t in IDENTITIES.values()}
-HOUSEHOLD_IDENTITIES: frozenset[str] = frozenset(t.id for t in IDENTITIES.values() if t.level == "household")
+SERIES: dict[str, Term] = CANONICAL.series
+#: Canonical funding sources in display order; ``individual`` is always first.
+SOURCE_IDS: tuple[str, ...] = CANONICAL.source_ids
+IDENTITY_IDS: tuple[str, ...] = CANONICAL.identity_ids
+IDENTITY_BIT: dict[str, int] = CANONICAL.identity_bit
+HOUSEHOLD_IDENTITIES: frozenset[str] = CANONICAL.household
+
+
+#: The vocabulary in use while a scenario is validated or a population file is decoded for
+#: it: the canonical one unless a caller sets the scenario's own (:func:`using`).
+ACTIVE: ContextVar[Vocabulary] = ContextVar("vocabulary", default=CANONICAL)
+
+
+@contextmanager
+def using(vocab: Vocabulary) -> Iterator[Vocabulary]:
+    """Decode and check identity and source ids with ``vocab`` inside the ``with`` block."""
+    token = ACTIVE.set(vocab)
+    try:
+        yield vocab
+    finally:
+        ACTIVE.reset(token)
 
 
 def identity_mask(ids: list[str] | tuple[str, ...] | frozenset[str]) -> int:
     """Bitmask (uint32 value) for a set of canonical identity ids; unknown ids raise KeyError."""
-    mask = 0
-    for ident in ids:
-        mask |= 1 << IDENTITY_BIT[ident]
-    return mask
+    return CANONICAL.identity_mask(ids)
 
 
 def identities_of(mask: int) -> list[str]:
     """Canonical identity ids set in a bitmask, in vocabulary order."""
-    return [t.id for t in IDENTITIES.values() if mask >> t.bit & 1]
+    return CANONICAL.identities_of(mask)
 
 
 def label(term_id: str, lang: Lang = "zh") -> str:
-    """The zh or en label of any identity, source or government level id."""
-    for table in (SOURCES, IDENTITIES, GOVERNMENT_LEVELS, SERIES):
-        if term_id in table:
-            return table[term_id].label(lang)
-    return term_id
+    """The zh or en label of any canonical identity, source or government level id."""
+    return CANONICAL.label(term_id, lang)
 
 
 def colour(term_id: str) -> str:
-    """The fixed chart colour (``#RRGGBB``) of a source, government level or flow.
-
-    One colour per id in every chart, language and scenario (issue 12 item 3); a level key
-    such as ``fiscal_subsidy.county`` takes its level's colour.
-    """
-    for table in (SOURCES, SERIES, GOVERNMENT_LEVELS):
-        if term_id in table and table[term_id].colour:
-            return table[term_id].colour
-    if "." in term_id:
-        return colour(term_id.rsplit(".", 1)[1])
-    raise KeyError(f"no colour for {term_id!r} (add it to vocabulary.yaml)")
+    """The fixed chart colour (``#RRGGBB``) of a canonical source, government level or flow."""
+    return CANONICAL.colour(term_id)

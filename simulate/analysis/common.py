@@ -17,7 +17,6 @@ from ..model.synth import SyntheticPopulation, synthesize
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS
 
 
 def scenario_of(scenario: Scenario | str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -52,7 +51,7 @@ def common_population(
         villages = None
         if base.policy.area.villages_file:
             villages = read_villages(base.data_path(base.policy.area.villages_file))
-        return read_population(population, villages)
+        return read_population(population, villages, vocab=base.policy.vocab)
     if population is None:
         population = synthesize(base, size, seed)
     if isinstance(population, SyntheticPopulation):
@@ -65,7 +64,7 @@ def run_quiet(sc: Scenario, pop, seed: int) -> Outlay:
 
 
 def government_fen(fen: np.ndarray) -> int:
-    """Fen paid by every source but the individual (index 0 of ``SOURCE_IDS``)."""
+    """Fen paid by every source but the individual (index 0 of the sources)."""
     return int(fen[1:].sum())
 
 
@@ -76,7 +75,7 @@ def percent_change(delta: int, base: int) -> float:
 def outlay_row(out: Outlay) -> dict[str, Any]:
     fen = out.source_fen()
     total = int(fen.sum())
-    row: dict[str, Any] = {s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)}
+    row: dict[str, Any] = {s: int(f) / 100 for s, f in zip(out.sources, fen)}
     row["subsidy_total"] = government_fen(fen) / 100
     row["fiscal_subsidy"] = out.fiscal_fen() / 100
     row["individual_share"] = int(fen[0]) / total if total else 0.0

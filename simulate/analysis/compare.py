@@ -19,7 +19,6 @@ from ..model.synth import SyntheticPopulation
 from ..money import yuan_number
 from ..policy import Scenario
 from ..results.outlay import Outlay
-from ..vocabulary import SOURCE_IDS
 from .common import (
     common_population,
     government_fen,
@@ -68,7 +67,7 @@ class Comparison:
     def paying_sources(self, i: int = 0) -> list[str]:
         """Sources that pay anything in the baseline or reform ``i`` (``individual`` always)."""
         b, r = self.baseline.source_fen(), self.reforms[i].source_fen()
-        return [s for j, s in enumerate(SOURCE_IDS) if j == 0 or b[j] != 0 or r[j] != 0]
+        return [s for j, s in enumerate(self.baseline.sources) if j == 0 or b[j] != 0 or r[j] != 0]
 
     def legend(self, lang: str = "zh") -> list[str]:
         """One line per scenario: ``基准：title`` and ``方案1：title；改动：…`` (zh) or en."""
@@ -88,7 +87,7 @@ class Comparison:
         """Reform ``i`` minus the baseline, fen by source, plus ``fiscal_subsidy``."""
         r = self.reforms[i]
         d = r.source_fen() - self.baseline.source_fen()
-        out = {s: int(v) for s, v in zip(SOURCE_IDS, d)}
+        out = {s: int(v) for s, v in zip(self.baseline.sources, d)}
         out["fiscal_subsidy"] = r.fiscal_fen() - self.baseline.fiscal_fen()
         return out
 
@@ -98,7 +97,7 @@ class Comparison:
 
         b = self.baseline
         b_fen = list(b.source_fen()) + [b.fiscal_fen()]
-        keys = list(SOURCE_IDS) + ["fiscal_subsidy"]
+        keys = list(b.sources) + ["fiscal_subsidy"]
         rows = []
         for name, r in zip(self.names, self.reforms):
             r_fen = list(r.source_fen()) + [r.fiscal_fen()]
@@ -109,7 +108,7 @@ class Comparison:
                     {
                         "reform": name,
                         "source": k,
-                        "source_label": column_label(k, lang or "en"),
+                        "source_label": column_label(k, lang or "en", b.scenario.policy.vocab),
                         "baseline_yuan": int(bf) / 100,
                         "reform_yuan": int(rf) / 100,
                         "delta_yuan": (int(rf) - int(bf)) / 100,
@@ -134,8 +133,8 @@ class Comparison:
             for tid in tiers:
                 bi = b_ids.index(tid) if tid in b_ids else None
                 ri = r_ids.index(tid) if tid in r_ids else None
-                b_row = bt[bi] if bi is not None else np.zeros(len(SOURCE_IDS), np.int64)
-                r_row = rt[ri] if ri is not None else np.zeros(len(SOURCE_IDS), np.int64)
+                b_row = bt[bi] if bi is not None else np.zeros(len(b.sources), np.int64)
+                r_row = rt[ri] if ri is not None else np.zeros(len(b.sources), np.int64)
                 be = int(b.tally.counts[bi].sum()) if bi is not None else 0
                 re_ = int(r.tally.counts[ri].sum()) if ri is not None else 0
                 bs, rs = government_fen(b_row), government_fen(r_row)
@@ -222,7 +221,7 @@ class Comparison:
 def _fen_of(out: Outlay, key: str) -> int:
     if key == "fiscal_subsidy":
         return out.fiscal_fen()
-    return int(out.source_fen()[SOURCE_IDS.index(key)])
+    return int(out.source_fen()[out.sources.index(key)])
 
 
 def _round(x: float) -> float | None:

@@ -32,7 +32,7 @@ from ..policy import Scenario, load_scenario
 from ..policy.models import Share
 from ..results.outlay import Outlay
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import Vocabulary, label
 from .common import MemoSynthetic
 from .whatif import Change, WhatIf
 
@@ -89,8 +89,9 @@ def _money(
     return Lever(key, path, "yuan", zh, en, value, 0, high, 1 if fen % 100 == 0 else 0.01, group=group, tier=tier)
 
 
-def _source_options() -> tuple[tuple[str, str, str], ...]:
-    return tuple((s, label(s, "zh"), label(s, "en")) for s in SOURCE_IDS if s != "individual")
+def _source_options(vocab: Vocabulary) -> tuple[tuple[str, str, str], ...]:
+    """Payers a tier's lever may choose: the canonical sources, then the scenario's local ones."""
+    return tuple((s, vocab.label(s, "zh"), vocab.label(s, "en")) for s in vocab.source_ids if s != "individual")
 
 
 def _both(key: str, **fields: tuple[Any, Any]) -> tuple[str, str]:
@@ -137,7 +138,7 @@ def _tier_levers(sc: Scenario) -> list[Lever]:
             out += _share_levers(t.id, name, s.shares or (), ceiling)
         if s.source is not None:
             zh, en = _both("tier_source", tier=name)
-            options = _source_options()
+            options = _source_options(pol.vocab)
             out.append(
                 Lever(
                     f"{key}-source",
@@ -349,7 +350,7 @@ class DashboardModel:
                 villages = None
                 if self.base.policy.area.villages_file:
                     villages = read_villages(self.base.data_path(self.base.policy.area.villages_file))
-                self._people = read_population(self.population_file, villages)
+                self._people = read_population(self.population_file, villages, vocab=self.base.policy.vocab)
                 self.size = len(self._people.age)
             else:
                 self.size = int(size) if size else default_size(self.base)

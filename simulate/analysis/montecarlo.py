@@ -14,17 +14,17 @@ import numpy as np
 from .. import labels
 from ..errors import SimulateError
 from ..model.expected import cached_compile
-from ..model.synth import SynthSpec, default_spec, synthesize
+from ..model.synth import SynthSpec, default_spec, synthesize, with_local_rates
 from ..policy import Scenario
 from ..results.run import run
-from ..vocabulary import IDENTITY_BIT, SOURCE_IDS, label
+from ..vocabulary import CANONICAL, IDENTITY_BIT, Vocabulary
 from .common import scenario_of
 
 if TYPE_CHECKING:  # pandas loads only when a study is run (import simulate stays light)
     import pandas as pd
 
 
-def spec_with(spec: SynthSpec, changes: Mapping[str, float]) -> SynthSpec:
+def spec_with(spec: SynthSpec, changes: Mapping[str, float], bits: Mapping[str, int] = IDENTITY_BIT) -> SynthSpec:
     """A copy of ``spec`` with some rates replaced: ``participation``, ``late_share`` or an identity id."""
     person = list(spec.person_rates)
     household = list(spec.household_rates)
@@ -36,13 +36,13 @@ def spec_with(spec: SynthSpec, changes: Mapping[str, float]) -> SynthSpec:
                 raise SimulateError(f"rates.{key}", f"must be a share between 0 and 1, got {value}")
             other[key] = v
             continue
-        if key not in IDENTITY_BIT:
-            options = ["participation", "late_share", *IDENTITY_BIT]
+        if key not in bits:
+            options = ["participation", "late_share", *bits]
             hint = difflib.get_close_matches(key, options, n=1)
             raise SimulateError(f"rates.{key}", "unknown rate" + (f" (did you mean {hint[0]}?)" if hint else ""))
         if not 0 <= v < 1:
             raise SimulateError(f"rates.{key}", f"must be a share between 0 and 1, got {value}")
-        bit = IDENTITY_BIT[key]
+        bit = bits[key]
         person = [(b, v if b == bit else r, lo, hi) for b, r, lo, hi in person]
         household = [(b, v if b == bit else r) for b, r in household]
         if not any(b == bit for b, *_ in spec.person_rates) and not any(b == bit for b, _ in spec.household_rates):
@@ -58,12 +58,12 @@ RATE_RELATIVE_SPREAD = 0.2
 PARTICIPATION_SPREAD = 0.02
 
 
-def default_rates(spec: SynthSpec) -> dict[str, float]:
+def default_rates(spec: SynthSpec, bits: Mapping[str, int] = IDENTITY_BIT) -> dict[str, float]:
     """Every rate ``monte_carlo`` can vary, at its default: participation, late share, identities."""
     out = {"participation": float(spec.participation), "late_share": float(spec.late_share)}
     by_bit = {bit: float(r) for bit, r, *_ in spec.person_rates}
     by_bit.update({bit: float(r) for bit, r in spec.household_rates})
-    for ident, bit in IDENTITY_BIT.items():
+    for ident, bit in bits.items():
         if bit in by_bit:
             out[ident] = by_bit[bit]
     return out
@@ -83,13 +83,14 @@ def default_rate_ranges(
     ([0.0284, 0.0426], [0.93, 0.97])
     """
     sc = scenario_of(scenario, overrides)
-    sp = spec or default_spec()
-    defaults = default_rates(sp)
+    sp = with_local_rates(spec or default_spec(), sc.policy)
+    bits = sc.policy.vocab.identity_bit
+    defaults = default_rates(sp, bits)
     p = defaults["participation"]
     half = min(PARTICIPATION_SPREAD, p, 1.0 - p)
     out = {"participation": (p - half, p + half)}
     relevant = cached_compile(sc).relevant_bits
-    for ident, bit in IDENTITY_BIT.items():
+    for ident, bit in bits.items():
         rate = defaults.get(ident, 0.0)
         if relevant >> bit & 1 and rate > 0:
             half = min(rate * RATE_RELATIVE_SPREAD, 0.99 - rate)
@@ -97,15 +98,17 @@ def default_rate_ranges(
     return out
 
 
-def rate_label(key: str, lang: str = "zh") -> str:
+def rate_label(key: str, lang: str = "zh", vocab: Vocabulary = CANONICAL) -> str:
     """The name of an uncertain rate: an identity's share of persons, participation, late share."""
     if key in ("participation", "late_share"):
         return labels.text("montecarlo", key, lang)
-    identity = label(key, labels.lang_of(lang))
+    identity = vocab.label(key, labels.lang_of(lang))
     return labels.text("montecarlo", "identity_share", lang).format(identity=identity)
 
 
-def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, tuple[float, float]]:
+def _checked_ranges(
+    ranges: dict[str, Any], base_spec: SynthSpec, bits: Mapping[str, int]
+) -> dict[str, tuple[float, float]]:
     """Each uncertain rate's (low, high) as floats, its key and range checked."""
     for key, rng_ in ranges.items():
         try:
@@ -114,8 +117,8 @@ def _checked_ranges(ranges: dict[str, Any], base_spec: SynthSpec) -> dict[str, t
             raise SimulateError(f"rates.{key}", f"expected (low, high), got {rng_!r}") from None
         if low > high:
             raise SimulateError(f"rates.{key}", f"low {low} is above high {high}")
-        spec_with(base_spec, {key: low})  # checks the key and the range
-        spec_with(base_spec, {key: high})
+        spec_with(base_spec, {key: low}, bits)  # checks the key and the range
+        spec_with(base_spec, {key: high}, bits)
         ranges[key] = (low, high)
     return ranges
 
@@ -151,16 +154,17 @@ def monte_carlo(
     if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
         raise SimulateError("--draws", f"must be a whole number, at least 1 (got {draws!r})")
     sc = scenario_of(scenario, overrides)
-    base_spec = spec or default_spec()
-    ranges = _checked_ranges(dict(default_rate_ranges(sc, base_spec) if rates is None else rates), base_spec)
+    base_spec = with_local_rates(spec or default_spec(), sc.policy)  # local identities drawn, and varied
+    bits = sc.policy.vocab.identity_bit
+    ranges = _checked_ranges(dict(default_rate_ranges(sc, base_spec) if rates is None else rates), base_spec, bits)
     children = np.random.SeedSequence(seed).spawn(draws)
     rows, pop_size = [], 0
     for i, child in enumerate(children):
         row, pop_size = _one_draw(sc, size, base_spec, ranges, i, child)
         rows.append(row)
     per_draw = pd.DataFrame(rows)
-    frame = _summary_frame(per_draw, draws)
-    defaults = default_rates(base_spec)
+    frame = _summary_frame(per_draw, draws, sc.policy.vocab.source_ids)
+    defaults = default_rates(base_spec, bits)
     frame.attrs.update(
         {
             "scenario": sc.id,
@@ -187,22 +191,23 @@ def _one_draw(
     par = np.random.Generator(np.random.PCG64(par_ss))
     drawn = {k: float(par.uniform(lo, hi)) for k, (lo, hi) in sorted(ranges.items())}
     pop_seed = int(pop_ss.generate_state(1, np.uint64)[0] >> np.uint64(1))
-    pop = synthesize(sc, size, pop_seed, spec=spec_with(base_spec, drawn) if drawn else base_spec)
+    bits = sc.policy.vocab.identity_bit
+    pop = synthesize(sc, size, pop_seed, spec=spec_with(base_spec, drawn, bits) if drawn else base_spec)
     out = run(sc, pop, seed=pop_seed, workers=1, progress=False)
     fen = out.source_fen()
     row: dict[str, Any] = {"draw": i, "seed": pop_seed, **{f"rate.{k}": v for k, v in drawn.items()}}
-    row.update({s: int(f) / 100 for s, f in zip(SOURCE_IDS, fen)})
+    row.update({s: int(f) / 100 for s, f in zip(out.sources, fen)})
     row["fiscal_subsidy"] = out.fiscal_fen() / 100
     row["enrolled"] = out.enrolled
     return row, pop.size
 
 
-def _summary_frame(per_draw: pd.DataFrame, draws: int) -> pd.DataFrame:
+def _summary_frame(per_draw: pd.DataFrame, draws: int, sources: tuple[str, ...]) -> pd.DataFrame:
     """Mean, standard deviation and P5/P50/P95 of each paying source, the fiscal subsidy and
     the enrolled, over the draws."""
     import pandas as pd
 
-    keys = [s for s in SOURCE_IDS if (per_draw[s] != 0).any()] + ["fiscal_subsidy", "enrolled"]
+    keys = [s for s in sources if (per_draw[s] != 0).any()] + ["fiscal_subsidy", "enrolled"]
     summary = []
     for k in keys:
         col = per_draw[k].astype(float)

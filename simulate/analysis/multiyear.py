@@ -18,7 +18,6 @@ from ..model.synth import SynthSpec, default_spec, lookup_table, synthesize
 from ..policy import Scenario
 from ..resources import data_path
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS
 from .common import outlay_row, scenario_of
 from .expected import expected_value
 from .values import number
@@ -110,16 +109,17 @@ def _year_outlay(sc_y: Scenario, n: int, seed: int, sp: SynthSpec, method: str) 
     """One year's persons, enrolled, outlay by source and fiscal subsidy (yuan): drawn and run,
     or its expected value."""
     row: dict[str, Any] = {}
+    sources = sc_y.policy.vocab.source_ids  # local payers too
     if method == "expected":
         ev = expected_value(sc_y, size=n, spec=sp)
         row.update({"persons": n, "enrolled": ev["enrolled"]})
-        row.update({s: ev["by_source"].get(s, 0.0) for s in SOURCE_IDS})
+        row.update({s: ev["by_source"].get(s, 0.0) for s in sources})
         row["fiscal_subsidy"] = ev["fiscal_subsidy"]
     else:
         out = run(sc_y, synthesize(sc_y, n, seed, spec=sp), seed=seed, workers=1, progress=False)
         r = outlay_row(out)
         row.update({"persons": r["persons"], "enrolled": r["enrolled"]})
-        row.update({s: r[s] for s in SOURCE_IDS})
+        row.update({s: r[s] for s in sources})
         row["fiscal_subsidy"] = r["fiscal_subsidy"]
     return row
 
@@ -175,7 +175,7 @@ def multi_year(
             "extrapolated": extra and k > 0,
         }
         row.update(_year_outlay(sc_y, n, seed, _aged_spec(base_spec, ageing, k), method))
-        row["subsidy_total"] = round(sum(row[s] for s in SOURCE_IDS[1:]), 2)
+        row["subsidy_total"] = round(sum(row[s] for s in sc_y.policy.vocab.source_ids[1:]), 2)
         rows.append(row)
     frame = pd.DataFrame(rows)
     frame.attrs.update(

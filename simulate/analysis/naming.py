@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import labels
 from ..policy import Scenario, load_scenario  # noqa: F401  (load_scenario: param_label's example)
-from ..vocabulary import label
+from ..vocabulary import CANONICAL, Vocabulary
 from .values import value_text
 
 #: Column labels (zh, en) of the analysis frames; money columns are yuan.
@@ -60,19 +60,20 @@ def overrides_text(
     return sep.join(f"{param_label(k, lang, scenario)} = {value_text(v)}" for k, v in overrides.items())
 
 
-def column_label(key: str, lang: str | None) -> str:
+def column_label(key: str, lang: str | None, vocab: Vocabulary = CANONICAL) -> str:
+    """A column's zh or en heading; ``vocab`` names the scenario's local payers."""
     if lang is None:
         return key
     if key in LABELS:
         return LABELS[key][0 if lang == "zh" else 1]
-    return label(key, labels.lang_of(lang))
+    return vocab.label(key, labels.lang_of(lang))
 
 
-def relabel(frame, lang: str | None):
+def relabel(frame, lang: str | None, vocab: Vocabulary = CANONICAL):
     """A copy of an analysis frame with zh or en column labels (None: keep the ids)."""
     if lang is None:
         return frame.copy()
-    return frame.rename(columns={c: column_label(c, lang) for c in frame.columns if isinstance(c, str)})
+    return frame.rename(columns={c: column_label(c, lang, vocab) for c in frame.columns if isinstance(c, str)})
 
 
 def finish_frame(frame, lang: str | None, label_cols: dict[str, str]):

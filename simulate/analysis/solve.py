@@ -16,7 +16,6 @@ from ..model.synth import SyntheticPopulation
 from ..money import yuan_number
 from ..policy import Scenario
 from ..results.outlay import Outlay
-from ..vocabulary import SOURCE_IDS
 from .common import common_population, government_fen, run_quiet, scenario_of
 from .values import check_fen_grid, number
 
@@ -64,12 +63,12 @@ def _source_fen(out: Outlay, source: str) -> int:
         return out.fiscal_fen()
     if source in ("subsidies", "government"):
         return government_fen(out.source_fen())
-    return int(out.source_fen()[SOURCE_IDS.index(source)])
+    return int(out.source_fen()[out.sources.index(source)])
 
 
-def _check_source(source: str) -> None:
-    if source not in SOURCE_IDS and source not in ("fiscal_subsidy", "subsidies"):
-        options = list(SOURCE_IDS) + ["fiscal_subsidy", "subsidies"]
+def _check_source(source: str, known: tuple[str, ...]) -> None:
+    if source not in known and source not in ("fiscal_subsidy", "subsidies"):
+        options = list(known) + ["fiscal_subsidy", "subsidies"]
         hint = difflib.get_close_matches(source, options, n=1)
         raise SimulateError(
             "--source",
@@ -168,8 +167,8 @@ def solve(
     >>> r.outlay_fen <= r.budget_fen < r.next_outlay_fen
     True
     """
-    _check_source(source)
     sc = scenario_of(scenario, overrides)
+    _check_source(source, sc.policy.vocab.source_ids)
     budget_fen = _budget_fen(budget_yuan)
     d_lo, d_step, n_steps = _grid(lo, hi, step)
     pop = common_population(sc, population, size, seed)

@@ -21,7 +21,7 @@ from ..money import yuan_number
 from ..policy import Scenario, load_scenario
 from ..results.budget import Headline
 from ..results.outlay import Outlay
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import label
 from . import compare
 
 if TYPE_CHECKING:  # pandas loads only when a table is built (import simulate stays light)
@@ -224,9 +224,11 @@ class WhatIf:
 
         fb, fw = self.baseline.source_fen(), self.what_if.source_fen()
         rows = []
-        for j, s in enumerate(SOURCE_IDS):
+        for j, s in enumerate(self.baseline.sources):
             if j == 0 or fb[j] or fw[j]:
-                rows.append(self._row(label(s, labels.lang_of(lang)), int(fb[j]), int(fw[j]), lang, s))
+                rows.append(
+                    self._row(self.baseline.vocab.label(s, labels.lang_of(lang)), int(fb[j]), int(fw[j]), lang, s)
+                )
         rows.append(
             self._row(
                 label("fiscal_subsidy", labels.lang_of(lang)),
@@ -311,7 +313,9 @@ class WhatIf:
             }
 
         fb, fw = self.baseline.source_fen(), self.what_if.source_fen()
-        sources = {s: trio(int(fb[j]), int(fw[j])) for j, s in enumerate(SOURCE_IDS) if j == 0 or fb[j] or fw[j]}
+        sources = {
+            s: trio(int(fb[j]), int(fw[j])) for j, s in enumerate(self.baseline.sources) if j == 0 or fb[j] or fw[j]
+        }
         sources["fiscal_subsidy"] = trio(self.baseline.fiscal_fen(), self.what_if.fiscal_fen())
         tiers = {}
         for row in self.tiers_table("en").to_dict(orient="records"):

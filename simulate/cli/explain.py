@@ -12,23 +12,25 @@ from ..policy.rules import Person
 from ..policy.subsidy import enrollment_cost, timing_class
 from ..results.explain import explain_json, explain_person, explain_text
 from ..results.outlay import ConservationError
-from ..vocabulary import IDENTITIES
+from ..vocabulary import Vocabulary
 from .shared import load, print_json
 
 
-def _identities(given: list[str] | None) -> list[str]:
-    """``--identity`` values (each may hold several ids joined by ``;``), checked."""
+def _identities(given: list[str] | None, vocab: Vocabulary) -> list[str]:
+    """``--identity`` values (each may hold several ids joined by ``;``), checked against the
+    scenario's vocabulary (its local identities too); an id or its Chinese name."""
     idents = []
     for ident in given or []:
         for part in (p.strip() for p in ident.split(";")):
             if not part:
                 continue
-            if part not in IDENTITIES:
-                hint = difflib.get_close_matches(part, IDENTITIES, n=1)
+            found = vocab.identity_of_text(part)
+            if found is None:
+                hint = difflib.get_close_matches(part, vocab.identities, n=1)
                 raise SimulateError(
                     "--identity", f"unknown identity {part!r}" + (f" (did you mean {hint[0]}?)" if hint else "")
                 )
-            idents.append(part)
+            idents.append(found)
     return idents
 
 
@@ -71,7 +73,7 @@ def explain(args: argparse.Namespace) -> int:
     """One person's tier and who pays what, with the reasons."""
     sc = load(args)
     person = Person(
-        frozenset(_identities(args.identity)),
+        frozenset(_identities(args.identity, sc.policy.vocab)),
         args.age,
         args.sex,
         args.disability_grade,

@@ -11,7 +11,7 @@ from ..results.frame_text import frame_text
 from ..results.outlay import Outlay
 from ..results.region import run_region
 from ..results.run import run as run_model
-from ..vocabulary import IDENTITIES
+from ..vocabulary import CANONICAL, Vocabulary
 from .shared import load, overrides, print_json
 
 #: Timing classes by (zh, en) name in the summary: the short names of ``run_timing`` over
@@ -25,15 +25,16 @@ def check_engine(args: argparse.Namespace) -> None:
         raise SimulateError("--scheduler", "only used with --engine dask")
 
 
-def parse_counts(items: list[str] | None) -> dict[str, int] | None:
-    """``IDENTITY=N`` pairs for calibrating a synthetic population to known counts."""
+def parse_counts(items: list[str] | None, vocab: Vocabulary = CANONICAL) -> dict[str, int] | None:
+    """``IDENTITY=N`` pairs for calibrating a synthetic population to known counts (``vocab``:
+    the scenario's, so its local identities may be counted too)."""
     if not items:
         return None
     out: dict[str, int] = {}
     for item in items:
         ident, _, value = item.partition("=")
         ident = ident.strip()
-        if ident not in IDENTITIES:
+        if ident not in vocab.identities:
             raise SimulateError(f"--count {shorten(item)}", f"unknown identity {shorten(ident)!r}")
         value = value.strip().replace(",", "").replace("_", "").replace("，", "")
         try:
@@ -62,7 +63,7 @@ def run_from_args(args: argparse.Namespace) -> Outlay:
         engine=args.engine,
         scheduler=args.scheduler,
         progress=args.progress,
-        counts=parse_counts(args.count),
+        counts=parse_counts(args.count, sc.policy.vocab),
     )
 
 

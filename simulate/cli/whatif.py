@@ -39,7 +39,7 @@ from ..report.publish import png_by_simulate, publish_file
 from ..report.sweep_chart import sweep_chart
 from ..results.frame_text import frame_text
 from ..results.outlay import ConservationError
-from ..vocabulary import SOURCE_IDS
+from ..vocabulary import Vocabulary
 from .shared import load, overrides, print_json
 
 
@@ -180,7 +180,7 @@ def sweep_table(args: argparse.Namespace) -> int:
     shown[args.param] = [value_text(v) for v in shown[args.param]]
     shown = shown.rename(columns={args.param: param_label(args.param, args.lang, sc)})
     print(_say("sweep_title", args.lang, title=sc.policy.title.get(args.lang)))
-    print(_text(relabel(shown, args.lang), args.lang))
+    print(_text(relabel(shown, args.lang, sc.policy.vocab), args.lang))
     if args.chart:
         print(_say("chart", args.lang, path=args.chart))
     return 0
@@ -214,7 +214,7 @@ def solve_cmd(args: argparse.Namespace) -> int:
             args.lang,
             name=param_label(r.param, args.lang, sc),
             value=r.value,
-            source=column_label(r.source, args.lang),
+            source=column_label(r.source, args.lang, sc.policy.vocab),
             outlay=yuan_text(r.outlay_fen),
             budget=yuan_text(r.budget_fen),
             next_value=r.next_value,
@@ -270,16 +270,16 @@ def montecarlo(args: argparse.Namespace) -> int:
             seed=args.seed,
         )
     )
-    _print_rates(used, defaults, lang)
+    _print_rates(used, defaults, lang, sc.policy.vocab)
     shown = frame.reset_index()
-    shown["item"] = [_item_label(k, lang) for k in shown["item"]]
+    shown["item"] = [column_label(k, lang, sc.policy.vocab) for k in shown["item"]]
     units = {"yuan": _say("unit_yuan", lang), "persons": _say("unit_persons", lang)}
     shown["unit"] = [units.get(u, u) for u in shown["unit"]]
-    print(_text(relabel(shown, lang), lang))
+    print(_text(relabel(shown, lang, sc.policy.vocab), lang))
     return 0
 
 
-def _print_rates(used: dict, defaults: dict, lang: str) -> None:
+def _print_rates(used: dict, defaults: dict, lang: str, vocab: Vocabulary) -> None:
     """The uncertain rates a Monte Carlo run drew from, with their defaults, or "none"."""
     if not used:
         print(_say("montecarlo_no_rates", lang))
@@ -290,13 +290,14 @@ def _print_rates(used: dict, defaults: dict, lang: str) -> None:
         dflt = "" if d is None else _say("montecarlo_default", lang, share=_share_text(d))
         print(
             _say(
-                "montecarlo_rate", lang, rate=rate_label(k, lang), lo=_share_text(lo), hi=_share_text(hi), default=dflt
+                "montecarlo_rate",
+                lang,
+                rate=rate_label(k, lang, vocab),
+                lo=_share_text(lo),
+                hi=_share_text(hi),
+                default=dflt,
             )
         )
-
-
-def _item_label(key: str, lang: str) -> str:
-    return column_label(key, lang)
 
 
 def _check_totals(paid: float, enrolled: float, cost_yuan: float, terms: int, what: str) -> None:
@@ -333,7 +334,7 @@ def expected(args: argparse.Namespace) -> int:
     print(_say("expected_title", lang, title=sc.policy.title.get(lang)))
     print(_say("expected_persons", lang, persons=ev["persons"], enrolled=ev["enrolled"]))
     for k, v in ev["by_source"].items():
-        print(f"  {column_label(k, lang)}{colon}{amount(v)}")
+        print(f"  {column_label(k, lang, sc.policy.vocab)}{colon}{amount(v)}")
     print(f"  {column_label('fiscal_subsidy', lang)}{colon}{amount(ev['fiscal_subsidy'])}")
     print(_say("expected_footer", lang, ms=ev["elapsed_ms"]))
     return 0
@@ -354,10 +355,10 @@ def multiyear(args: argparse.Namespace) -> int:
     )
     for row in frame.to_dict(orient="records"):  # each year adds up before anything prints
         _check_totals(
-            sum(row[s] for s in SOURCE_IDS) + row["fiscal_subsidy"],
+            sum(row[s] for s in sc.policy.vocab.source_ids) + row["fiscal_subsidy"],
             row["enrolled"],
             float(row["personal_yuan"]) + float(row["fiscal_subsidy_yuan"]),
-            len(SOURCE_IDS) + 1,
+            len(sc.policy.vocab.source_ids) + 1,
             f"year {row['year']}",
         )
     if args.json:
@@ -378,7 +379,7 @@ def multiyear(args: argparse.Namespace) -> int:
     shown["year"] = shown["year"].astype(str)
     how = _say("method_expected" if args.method == "expected" else "method_simulated", lang)
     print(_say("multiyear_title", lang, title=sc.policy.title.get(lang), years=args.years, how=how))
-    print(_text(relabel(shown, lang), lang))
+    print(_text(relabel(shown, lang, sc.policy.vocab), lang))
     if frame["extrapolated"].any():
         # the rule's own wording lives with it in simulate.analysis, in both languages
         rule = EXTRAPOLATION_RULE_ZH if lang == "zh" else EXTRAPOLATION_RULE

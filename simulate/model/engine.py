@@ -15,7 +15,6 @@ import numpy as np
 from ..policy import Policy, Rule
 from ..policy.rules import can_match_plain, mask_of, matches
 from ..policy.subsidy import OFF_TIME, TIMINGS
-from ..vocabulary import IDENTITY_BIT
 from .behaviour import tier_retention
 from .population import Population
 from .reference import resolve
@@ -92,11 +91,11 @@ def compile_for_engine(policy: Policy) -> Compiled:
     bits = 0
     for rule in rules:
         for ident in rule.identities():
-            bits |= 1 << IDENTITY_BIT[ident]
+            bits |= 1 << tables.identity_bit[ident]
     return Compiled(
         tables,
         groups,
-        any(can_match_plain(g) for g in groups),
+        any(can_match_plain(g, tables.identity_bit) for g in groups),
         bits,
         any(_uses_disability(r) for r in rules),
         rank,
@@ -127,7 +126,7 @@ def resolve_tiers(
     tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
     if n == 0:
         return tier, 0
-    masks = [mask_of(rule, identities, age, sex, disability, hukou) for rule in t.rules]
+    masks = [mask_of(rule, identities, age, sex, disability, hukou, t.identity_bit) for rule in t.rules]
     if not t.highest_benefit:
         for k in range(len(masks) - 1, -1, -1):  # the first listed tier that applies wins
             tier[masks[k]] = k + 1
@@ -164,7 +163,7 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         huk = huk_all
     else:
         # only people holding an identity some rule looks at (or a grade, if one is used)
-        has = (pop.identities & np.uint32(comp.relevant_bits)) != 0
+        has = (pop.identities & pop.identities.dtype.type(comp.relevant_bits)) != 0
         if comp.uses_disability:
             has |= pop.disability != 0
         cand = np.flatnonzero(has)
@@ -205,7 +204,7 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         joined_ok = g_enr & t.accepted[g_tier, g_tim]
         timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
         for g, rule in enumerate(comp.groups):
-            m = mask_of(rule, *g_cols)
+            m = mask_of(rule, *g_cols, t.identity_bit)
             members[g] = np.bincount(g_vil[m], minlength=n_v)
             joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
             on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
@@ -222,7 +221,7 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
     groups = [g.rule for g in policy.targets.groups]
     out = Tally.zeros(len(tier_ids), n_v, len(groups))
     for i in range(len(pop)):
-        person = pop.person(i)
+        person = pop.person(i, policy.vocab)
         o = resolve(policy, person)
         k = index[o.tier]
         v = int(pop.village[i])
@@ -258,7 +257,7 @@ def respond(
     if keep is None or len(pop) == 0:
         return pop
     t = comp.tables
-    exempt = (pop.identities & np.uint32(full_mask)) != 0
+    exempt = (pop.identities & pop.identities.dtype.type(full_mask)) != 0
     if disabled_full:  # certified disabled people are enrolled at 100% like the hardship groups
         exempt |= pop.disability != 0
     resp = np.flatnonzero(pop.enrolled & ~exempt)
@@ -266,7 +265,7 @@ def respond(
     if t.plain_can_match:
         sub = np.arange(resp.shape[0])
     else:
-        has = (pop.identities[resp] & np.uint32(comp.relevant_bits)) != 0
+        has = (pop.identities[resp] & pop.identities.dtype.type(comp.relevant_bits)) != 0
         if comp.uses_disability:
             has |= pop.disability[resp] != 0
         sub = np.flatnonzero(has)

@@ -19,7 +19,7 @@ from ..policy import Rule, Scenario
 from ..policy.rules import mask_of
 from ..policy.schema import Policy
 from ..policy.subsidy import TIMINGS
-from ..vocabulary import IDENTITY_BIT, SOURCE_IDS
+from ..vocabulary import IDENTITY_BIT
 from .engine import Compiled, compile_for_engine, resolve_tiers
 from .synth import (
     RURAL_ONLY,
@@ -28,8 +28,8 @@ from .synth import (
     default_size,
     default_spec,
     fully_subsidized_rules,
-    ident_of_bit,
     lookup_table,
+    with_local_rates,
 )
 
 
@@ -65,8 +65,9 @@ def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
     return np.where((combos & np.uint32(rural)) != 0, 0.0, np.where((combos & np.uint32(urban)) != 0, 1.0, urban_share))
 
 
-def _identity_rates(spec: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
+def _identity_rates(spec: SynthSpec, size: int, bits: dict[str, int]) -> list[tuple[int, float, int, int]]:
     """(bit, person rate, age_min, age_max) for every identity the builder draws."""
+    ident_of_bit = {b: i for i, b in bits.items()}.__getitem__
     out = [(bit, rate, lo, hi) for bit, rate, lo, hi in spec.person_rates]
     out += [(bit, rate, 0, 150) for bit, rate in spec.household_rates]
     if spec.counts:  # exact counts: their share of the population, over the identity's ages
@@ -112,13 +113,13 @@ def expected_outlay(
     :func:`simulate.analysis.expected_value`); ``started`` is when the caller's timer began."""
     t0 = time.perf_counter() if started is None else started
     pol = sc.policy
-    sp = spec or default_spec()
+    sp = with_local_rates(spec or default_spec(), pol)
     if size is None:
         size = default_size(sc)
     comp = cached_compile(sc)
     t = comp.tables
     rates = _relevant_rates(comp, sp, size)
-    combos, present = _combinations(rates, eps)
+    combos, present = _combinations(rates, eps, pol.vocab.mask_dtype)
     cls_lo, p_cls = _age_classes(sp, rates, t.rules)
     w_ca = _combination_weights(rates, present, cls_lo)
     p_none, w_cg = _disability_weights(sp, combos, comp.uses_disability)
@@ -148,7 +149,7 @@ def expected_outlay(
 
 def _relevant_rates(comp: Compiled, sp: SynthSpec, size: int) -> list[tuple[int, float, int, int]]:
     """The identity rates that some tier, 100% group or disability risk looks at."""
-    rates = _identity_rates(sp, size)
+    rates = _identity_rates(sp, size, dict(comp.tables.identity_bit))
     rr_bits = {mask: rr for mask, rr in sp.disability_rr}
     look = comp.relevant_bits | sp.full_participation_mask
     for mask in rr_bits:
@@ -156,18 +157,20 @@ def _relevant_rates(comp: Compiled, sp: SynthSpec, size: int) -> list[tuple[int,
     return [r for r in rates if look >> r[0] & 1]
 
 
-def _combinations(rates: list[tuple[int, float, int, int]], eps: float) -> tuple[np.ndarray, np.ndarray]:
+def _combinations(
+    rates: list[tuple[int, float, int, int]], eps: float, word: type = np.uint32
+) -> tuple[np.ndarray, np.ndarray]:
     """Combinations of identities, grown bit by bit, dropping those below ``eps``:
     (identity bits [C], which rate each holds [C, J])."""
     bits = np.array([r[0] for r in rates], np.int64)
     rate = np.array([r[1] for r in rates])
-    combos = np.zeros(1, np.uint32)
+    combos: np.ndarray = np.zeros(1, word)
     bound = np.ones(1)
     for j in range(bits.shape[0]):
         keep = bound * rate[j] >= eps
-        combos = np.concatenate([combos, combos[keep] | np.uint32(1 << int(bits[j]))])
+        combos = np.concatenate([combos, combos[keep] | word(1 << int(bits[j]))])
         bound = np.concatenate([bound, bound[keep] * rate[j]])
-    present = ((combos[:, None] >> bits[None, :].astype(np.uint32)) & 1).astype(bool)  # [C, J]
+    present = ((combos[:, None] >> bits[None, :].astype(word)) & 1).astype(bool)  # [C, J]
     return combos, present
 
 
@@ -298,13 +301,15 @@ def _enrol_at_full(
     p_mi = np.array([(1.0 - late) * (1.0 - ext), late * (1.0 - ext), ext])
     ci, ai, si, gi, mi, hk, w = prof.ci, prof.ai, prof.si, prof.gi, prof.mi, prof.hk, prof.w
     ident = combos[ci]
-    full = (ident & np.uint32(sp.full_participation_mask)) != 0
+    full = (ident & ident.dtype.type(sp.full_participation_mask)) != 0
     grade = gi.astype(np.uint8)
     if sp.disabled_full and G > 1:
         full |= grade > 0
     if sp.subsidized_full:
         for rule in fully_subsidized_rules(pol):
-            full |= mask_of(rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk)
+            full |= mask_of(
+                rule, ident, cls_lo[ai].astype(np.uint8), si.astype(np.uint8), grade, hk, pol.vocab.identity_bit
+            )
     factor = np.where(full, (mi == 0).astype(float), p_mi[mi])
     p_dis = np.zeros(w.shape[0])
     if sp.disabled_full and G == 1:  # grades not tracked: the disabled share is spared too
@@ -341,7 +346,7 @@ def _result(
         "scenario": sc.id,
         "persons": int(size) if float(size).is_integer() else float(size),
         "enrolled": float(counts.sum()),
-        "by_source": {s: round(float(f) / 100, 2) for s, f in zip(SOURCE_IDS, by_source_fen) if f},
+        "by_source": {s: round(float(f) / 100, 2) for s, f in zip(t.sources, by_source_fen) if f},
         "fiscal_subsidy": round(fiscal_fen / 100, 2),
         "by_tier": {tid: round(float(counts[i].sum()), 3) for i, tid in enumerate(t.tier_ids)},
         "late_refused": round(float(np.where(t.accepted, 0.0, enrolled_tm).sum()), 3),

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from ..numtext import ascii_digits, whole_from_text
 from ..policy.rules import HUKOU_CODE
 from ..policy.subsidy import TIMINGS
-from ..vocabulary import IDENTITIES, IDENTITY_BIT
+from ..vocabulary import ACTIVE
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
 #: 户籍 type as written in a population file (empty: not recorded).
@@ -54,14 +54,18 @@ def _disability(t: str) -> int | None:
 
 
 def _identities(t: str) -> int | None:
+    """Identity ids (or Chinese names) joined by ``;`` in the vocabulary in use (the
+    scenario's, local identities included: ``vocabulary.using``) as a mask."""
+    vocab = ACTIVE.get()
     mask = 0
     for ident in t.strip().replace("；", ";").split(";"):
         ident = ident.strip()
         if not ident:
             continue
-        if ident not in IDENTITIES:
+        found = vocab.identity_of_text(ident)
+        if found is None:
             return None
-        mask |= 1 << IDENTITY_BIT[ident]
+        mask |= 1 << vocab.identity_bit[found]
     return mask
 
 
@@ -97,7 +101,7 @@ def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) ->
     codes = enc.indices.to_numpy(zero_copy_only=False)
     decoded = [fn(v) for v in enc.dictionary.to_pylist()]
     ok = np.array([d is not None for d in decoded], bool)
-    table = np.array([0 if d is None else d for d in decoded], np.int64).astype(dtype)
+    table = np.array([0 if d is None else d for d in decoded], dtype)  # a uint64 mask may pass 2**63
     return table[codes], ~ok[codes]
 
 

@@ -22,7 +22,7 @@ from ..io.tabular import NotFast, population_rows
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
 from ..policy.rules import HUKOU_CODE, HUKOU_OF_CODE, Person
 from ..policy.subsidy import TIMINGS
-from ..vocabulary import IDENTITIES, IDENTITY_BIT, identities_of
+from ..vocabulary import ACTIVE, CANONICAL, Vocabulary, using
 
 TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
 CSV_COLUMNS = (
@@ -87,10 +87,11 @@ class Population:
     def __len__(self) -> int:
         return int(self.identities.shape[0])
 
-    def person(self, i: int) -> Person:
-        """Row ``i`` as a :class:`~simulate.policy.rules.Person` for the reference calculation."""
+    def person(self, i: int, vocab: Vocabulary = CANONICAL) -> Person:
+        """Row ``i`` as a :class:`~simulate.policy.rules.Person` for the reference calculation
+        (``vocab``: the scenario's, when it declares local identities)."""
         return Person(
-            frozenset(identities_of(int(self.identities[i]))),
+            frozenset(vocab.identities_of(int(self.identities[i]))),
             int(self.age[i]),
             "F" if self.sex[i] == 0 else "M",
             int(self.disability[i]),
@@ -134,11 +135,11 @@ class Population:
             hukou=hukou,
         )
 
-    def to_frame(self, lang: str = "zh"):
+    def to_frame(self, lang: str = "zh", vocab: Vocabulary = CANONICAL):
         """Person-level pandas DataFrame with readable identity ids (for audits and notebooks)."""
         import pandas as pd
 
-        ids = [";".join(identities_of(int(m))) for m in self.identities]
+        ids = [";".join(vocab.identities_of(int(m))) for m in self.identities]
         return pd.DataFrame(
             {
                 "person_id": self.person_id if self.person_id is not None else np.arange(len(self)),
@@ -191,7 +192,12 @@ def read_villages(path: Path) -> Villages:
 
 
 def read_population(
-    path: str | Path, villages: Villages | None = None, *, strict: bool = True, chunk_bytes: int = 16 << 20
+    path: str | Path,
+    villages: Villages | None = None,
+    *,
+    strict: bool = True,
+    chunk_bytes: int = 16 << 20,
+    vocab: Vocabulary = CANONICAL,
 ) -> Population:
     """Read a person-level file with the DESIGN.md columns: CSV (UTF-8, UTF-8 with BOM or
     GBK), Parquet (``.parquet``) or a workbook (``.xlsx``, first sheet), the same contract.
@@ -201,8 +207,14 @@ def read_population(
     ``village`` values are matched to the scenario's villages (id, zh or en); unknown ones
     become new villages when the scenario has none, else the row is rejected. CSV and
     Parquet are read by Arrow in chunks of about ``chunk_bytes`` (:mod:`.popstream`); the
-    result is the same whatever the chunk size.
+    result is the same whatever the chunk size. ``identities`` are ids or Chinese names of
+    ``vocab`` (the scenario's, with its local identities; issue 15 item 1).
     """
+    with using(vocab):
+        return _read(path, villages, strict, chunk_bytes)
+
+
+def _read(path: str | Path, villages: Villages | None, strict: bool, chunk_bytes: int) -> Population:
     where = str(path)
     try:
         return _read_fast(Path(path), villages, strict, chunk_bytes)
@@ -305,7 +317,7 @@ def columns_of(
 ) -> Population:
     """The parsed rows as a columnar :class:`Population`."""
     return Population(
-        np.array(out["ids"], np.uint32),
+        ACTIVE.get().mask_array(out["ids"]),
         np.array(out["age"], np.uint8),
         np.array(out["sex"], np.uint8),
         np.array(out["dis"], np.uint8),
@@ -358,9 +370,10 @@ def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width
         ident = ident.strip()
         if not ident:
             continue
-        if ident not in IDENTITIES:
+        found = ACTIVE.get().identity_of_text(ident)
+        if found is None:
             raise err("identities", f"unknown identity {shorten(ident)!r}")
-        mask |= 1 << IDENTITY_BIT[ident]
+        mask |= 1 << ACTIVE.get().identity_bit[found]
     enr_t = ascii_digits(get("enrolled")) or "1"
     if enr_t not in ("0", "1"):
         raise err("enrolled", f"must be 1 or 0: {shorten(enr_t)!r}")
@@ -509,6 +522,7 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
         ("hukou", "hukou"),
     ):
         fn, absent, dtype = popfast.DECODERS[name]
+        dtype = ACTIVE.get().mask_dtype if name == "identities" else dtype
         if name in raw:
             out[key], b = popfast.decode_low(raw[name], fn, dtype)
             bad |= b
@@ -585,7 +599,7 @@ def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _Sta
     st.remember(hashes[kept], np.array(list(here.values()), np.int64))
     out["hh"] = popfast.hash_strings(pa.array(out["hh"], pa.string()))
     return {
-        "ids": np.array(out["ids"], np.uint32),
+        "ids": ACTIVE.get().mask_array(out["ids"]),
         "age": np.array(out["age"], np.uint8),
         "sex": np.array(out["sex"], np.uint8),
         "dis": np.array(out["dis"], np.uint8),

@@ -21,7 +21,6 @@ import numpy as np
 
 from ..errors import PopulationError, SimulateError
 from ..policy import Scenario, load_scenario
-from ..vocabulary import SOURCE_IDS
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
 from .population import Population, read_population, read_villages
@@ -284,7 +283,7 @@ def run_tally(
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        pop = read_population(population, villages)
+        pop = read_population(population, villages, vocab=sc.policy.vocab)
         meta.update(
             {"population_file": str(population), "rows_read": pop.rows_read, "rows_rejected": len(pop.rejected)}
         )
@@ -326,9 +325,9 @@ def person_results(scenario: Scenario, pop: Population) -> Any:
     t = comp.tables
     acc = t.accepted[tier, pop.timing] & pop.enrolled
     pays = np.where(acc[:, None], t.pays[tier, pop.timing], 0)
-    frame = pop.to_frame()
+    frame = pop.to_frame(vocab=scenario.policy.vocab)
     frame["tier"] = np.array(t.tier_ids, dtype=object)[tier]
-    for j, s in enumerate(SOURCE_IDS):
+    for j, s in enumerate(t.sources):
         frame[f"{s}_fen"] = pays[:, j]
     frame["fiscal_subsidy_fen"] = np.where(acc, t.fiscal[tier, pop.timing], 0)
     return frame

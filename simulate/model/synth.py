@@ -12,7 +12,7 @@ age rules; disability is more common among 低保 and 特困 people (relative ri
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -148,6 +148,8 @@ class SyntheticPopulation:
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
     has_extension: bool = False  # the document has an extension: a share pays in it (timing extended)
     urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
+    identity_bit: Mapping[str, int] = field(default_factory=lambda: IDENTITY_BIT)  # the scenario's bits
+    mask_dtype: type = np.uint32  # identity mask word: uint64 when local identities pass bit 31
 
     @property
     def n_blocks(self) -> int:
@@ -211,10 +213,10 @@ def synthesize(
         raise PopulationError("--size", f"{size:,} persons is more than this toolkit supports (2 billion)")
     if seed < 0 or seed >= 2**63:
         raise PopulationError("--seed", f"must be between 0 and 2^63-1 (got {seed})")
-    sp = spec or default_spec()
+    sp = with_local_rates(spec or default_spec(), pol)
     if counts:
         for key, n in counts.items():
-            if key not in IDENTITIES:
+            if key not in pol.vocab.identities:
                 raise PopulationError(f"counts.{key}", "unknown identity")
             if not isinstance(n, (int, np.integer)) or n < 0 or n > size:
                 raise PopulationError(f"counts.{key}", f"must be a whole number of persons 0..{size:,}")
@@ -228,10 +230,29 @@ def synthesize(
         largest_remainder(int(size), weights.astype(np.float64)),
         sp,
         full_rules,
-        any(can_match_plain(r) for r in full_rules),
+        any(can_match_plain(r, pol.vocab.identity_bit) for r in full_rules),
         pol.timing.extension is not None,
         None if urban is None else float(urban) / 100,
+        pol.vocab.identity_bit,
+        pol.vocab.mask_dtype,
     )
+
+
+def with_local_rates(sp: SynthSpec, policy: Policy) -> SynthSpec:
+    """``sp`` with the scenario's local identities drawn at the share it gives (percent of
+    persons in the identity's ages, or of households; an assumption flagged in the scenario)."""
+    bit = policy.vocab.identity_bit
+    drawn = {b for b, *_ in sp.person_rates} | {b for b, _ in sp.household_rates}
+    local = [t for t in policy.vocabulary.identities if bit[t.id] not in drawn]  # once only
+    if not local:
+        return sp
+    person = tuple((bit[t.id], float(t.share) / 100, *_ages(t)) for t in local if t.level == "person")
+    household = tuple((bit[t.id], float(t.share) / 100) for t in local if t.level == "household")
+    return replace(sp, person_rates=sp.person_rates + person, household_rates=sp.household_rates + household)
+
+
+def _ages(term: Any) -> tuple[int, int]:
+    return (term.age.min, term.age.max) if term.age is not None else (0, 150)
 
 
 def default_size(scenario: Scenario) -> int:
@@ -348,9 +369,10 @@ def _household_identities(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Household identities, shared by all members, and the 户籍 type where it is drawn:
     (identity bits per person, hukou code per person or None)."""
-    sp = pop.spec
+    sp, word = pop.spec, pop.mask_dtype
+    ident_of_bit = {bit: ident for ident, bit in pop.identity_bit.items()}.__getitem__
     h = starts.shape[0]
-    hh_bits = np.zeros(h, np.uint32)
+    hh_bits: np.ndarray = np.zeros(h, word)
     trims = []
     for bit, rate in sp.household_rates:
         ident = ident_of_bit(bit)
@@ -361,7 +383,7 @@ def _household_identities(
             if over:
                 trims.append((last, over, bit))
             continue
-        hh_bits[_draw(rng, h, rate)] |= np.uint32(1 << bit)
+        hh_bits[_draw(rng, h, rate)] |= word(1 << bit)
     hukou = None
     if pop.urban_share is not None:
         hukou = _draw_hukou(rng, hh_bits, pop.urban_share)
@@ -370,7 +392,7 @@ def _household_identities(
     for last, over, bit in trims:
         # an exact count can end inside a household: its last members do not hold it
         stop = int(starts[last] + hh_len[last])
-        identities[stop - over : stop] &= np.uint32(~(1 << bit) & 0xFFFFFFFF)
+        identities[stop - over : stop] &= word(~(1 << bit) & np.iinfo(word).max)
     return identities, hukou
 
 
@@ -378,7 +400,8 @@ def _person_identities(
     rng: np.random.Generator, pop: SyntheticPopulation, identities: np.ndarray, age: np.ndarray, start: int, n: int
 ) -> None:
     """Person identities with their age rules, set in ``identities`` in place."""
-    sp = pop.spec
+    sp, word = pop.spec, identities.dtype.type
+    ident_of_bit = {bit: ident for ident, bit in pop.identity_bit.items()}.__getitem__
     for bit, rate, lo, hi in sp.person_rates:
         ident = ident_of_bit(bit)
         if ident in sp.counts:
@@ -388,7 +411,7 @@ def _person_identities(
         else:
             idx = _draw(rng, n, rate)
             idx = idx[(age[idx] >= lo) & (age[idx] <= hi)]
-        identities[idx] |= np.uint32(1 << bit)
+        identities[idx] |= word(1 << bit)
 
 
 def _draw_disability(
@@ -404,7 +427,7 @@ def _draw_disability(
         disability[idx] = grade_table[rng.integers(0, _U16, m, dtype=np.uint16)]
     held = identities[holders]
     for mask, rr in sp.disability_rr:
-        members = holders[(held & np.uint32(mask)) != 0]
+        members = holders[(held & held.dtype.type(mask)) != 0]
         extra = min(0.9, p_all * rr) - p_all
         m = rng.binomial(members.shape[0], max(extra, 0.0) / (1 - p_all)) if members.shape[0] else 0
         if m:
@@ -423,7 +446,7 @@ def _enrollment(
     enrolled = np.ones(n, bool)
     enrolled[_draw(rng, n, 1.0 - sp.participation)] = False
     held = identities[holders]
-    full = holders[(held & np.uint32(sp.full_participation_mask)) != 0]
+    full = holders[(held & held.dtype.type(sp.full_participation_mask)) != 0]
     enrolled[full] = True
     if sp.disabled_full or pop.full_rules:
         # only those not yet enrolled can change: a small share, so this stays cheap
@@ -436,7 +459,7 @@ def _enrollment(
             cols = people.cols(out)
             hit = np.zeros(out.shape[0], bool)
             for rule in pop.full_rules:
-                hit |= mask_of(rule, *cols)
+                hit |= mask_of(rule, *cols, pop.identity_bit)
             enrolled[out[hit]] = True
     return enrolled
 
@@ -451,12 +474,13 @@ def _timing(rng: np.random.Generator, pop: SyntheticPopulation, people: _People,
 
     def payer_enrolls(idx: np.ndarray) -> np.ndarray:
         """Which of the drawn people ``idx`` a department enrolls (checked for the few drawn)."""
-        out: np.ndarray = (people.identities[idx] & np.uint32(sp.full_participation_mask)) != 0
+        ids = people.identities[idx]
+        out: np.ndarray = (ids & ids.dtype.type(sp.full_participation_mask)) != 0
         if sp.disabled_full:
             out |= people.disability[idx] != 0
         cols = people.cols(idx)
         for rule in pop.full_rules:
-            out |= mask_of(rule, *cols)
+            out |= mask_of(rule, *cols, pop.identity_bit)
         return out
 
     late = _draw(rng, n, sp.late_share)
@@ -501,11 +525,6 @@ def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
     return idx
 
 
-@lru_cache(maxsize=64)
-def ident_of_bit(bit: int) -> str:
-    return next(i for i, b in IDENTITY_BIT.items() if b == bit)
-
-
 def _exact_households(
     rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.ndarray, bit: int, want: int
 ) -> tuple[int, int]:
@@ -516,5 +535,5 @@ def _exact_households(
     order = rng.permutation(hh_bits.shape[0])
     cum = np.cumsum(hh_len[order])
     k = min(int(np.searchsorted(cum, want)), cum.shape[0] - 1)
-    hh_bits[order[: k + 1]] |= np.uint32(1 << bit)
+    hh_bits[order[: k + 1]] |= hh_bits.dtype.type(1 << bit)
     return int(order[k]), max(int(cum[k]) - want, 0)

@@ -6,14 +6,15 @@ Index 0 of the tier axis is ``general`` (no tier); tier ``k`` of the scenario is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..policy import Policy, Rule
 from ..policy.rules import can_match_plain
 from ..policy.subsidy import TIMINGS, enrollment_cost, payment
-from ..vocabulary import SOURCE_IDS
+from ..vocabulary import IDENTITY_BIT
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class PolicyTables:
     highest_benefit: bool
     plain_can_match: bool  # some tier can match a person with no identity and no disability
     due: np.ndarray | None = None  # int64 [T+1, M]: personal + fiscal, or the stated late charge
+    identity_bit: Mapping[str, int] = field(default_factory=lambda: IDENTITY_BIT)  # the scenario's bits
 
     @property
     def cost(self) -> np.ndarray:
@@ -42,11 +44,12 @@ class PolicyTables:
 def compile_policy(policy: Policy) -> PolicyTables:
     """Dense tables for every (tier, timing) pair, built from the reference payment rule."""
     tiers = (None,) + tuple(policy.tiers)
-    pays = np.zeros((len(tiers), len(TIMINGS), len(SOURCE_IDS)), dtype=np.int64)
+    vocab = policy.vocab  # canonical sources first, then the scenario's local payers
+    pays = np.zeros((len(tiers), len(TIMINGS), len(vocab.source_ids)), dtype=np.int64)
     fiscal = np.zeros((len(tiers), len(TIMINGS)), dtype=np.int64)
     accepted = np.zeros((len(tiers), len(TIMINGS)), dtype=bool)
     due = np.zeros((len(tiers), len(TIMINGS)), dtype=np.int64)
-    src_index = {s: i for i, s in enumerate(SOURCE_IDS)}
+    src_index = {s: i for i, s in enumerate(vocab.source_ids)}
     for ti, tier in enumerate(tiers):
         for mi, timing in enumerate(TIMINGS):
             pay = payment(policy, tier, timing)
@@ -57,13 +60,14 @@ def compile_policy(policy: Policy) -> PolicyTables:
             due[ti, mi] = enrollment_cost(policy, tier, timing)
     return PolicyTables(
         tier_ids=("general",) + tuple(t.id for t in policy.tiers),
-        sources=SOURCE_IDS,
+        sources=vocab.source_ids,
         timings=TIMINGS,
         pays=pays,
         fiscal=fiscal,
         accepted=accepted,
         rules=tuple(t.eligibility for t in policy.tiers),
         highest_benefit=policy.multiple_identities.rule == "highest_benefit",
-        plain_can_match=any(can_match_plain(t.eligibility) for t in policy.tiers),
+        plain_can_match=any(can_match_plain(t.eligibility, vocab.identity_bit) for t in policy.tiers),
         due=due,
+        identity_bit=vocab.identity_bit,
     )

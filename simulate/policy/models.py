@@ -5,12 +5,17 @@ and subsidy forms (DOMAIN.md, "Subsidy forms"). Money is integer fen, percent ex
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .values import Fen, IdentityId, Percent, SourceId
+from ..vocabulary import CANONICAL, Vocabulary, VocabularyError, using
+from .values import Fen, IdentityId, PathError, Percent, SourceId
+
+_T = TypeVar("_T")
 
 
 class Model(BaseModel):
@@ -239,6 +244,89 @@ class Tier(Flagged):
     subsidy: Subsidy
     year_round: bool = False
     payment: Literal["direct", "refund_after"] = "direct"
+
+
+# ----------------------------------------------------------------------------- local vocabulary
+
+LocalId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class LocalIdentity(Flagged):
+    """An identity the county's notice names and the canonical vocabulary lacks (issue 15
+    item 1), e.g. 困境儿童. ``words``: roster category words that mean it. ``share``: percent
+    of persons (or, at household level, of households) holding it in a synthetic population,
+    with ``age`` the ages a person may hold it at; a share is an assumption unless cited."""
+
+    id: LocalId
+    zh: str = Field(min_length=1, max_length=64)
+    en: str = Field(min_length=1, max_length=120)
+    level: Literal["person", "household"]
+    words: tuple[Annotated[str, Field(min_length=1, max_length=64)], ...] = ()
+    share: Percent = Decimal(0)
+    age: AgeRange | None = None
+
+    @model_validator(mode="after")
+    def _age_for_persons(self) -> Self:
+        if self.age is not None and self.level == "household":
+            raise ValueError("age applies to person-level identities only")
+        if self.share and not (self.note and self.note.strip()):
+            raise ValueError("a share needs a note saying where it comes from (and assumption: true if estimated)")
+        return self
+
+
+class LocalSource(Flagged):
+    """A payer the county's notice names and the canonical vocabulary lacks (民政局, 乡镇财政),
+    with the government level whose budget it is (a township's budget counts as county)."""
+
+    id: LocalId
+    zh: str = Field(min_length=1, max_length=64)
+    en: str = Field(min_length=1, max_length=120)
+    level: Literal["central", "provincial", "city", "county"]
+    colour: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
+
+
+class LocalVocabulary(Model):
+    """The scenario's local identities and funding sources, after the canonical ones (its
+    errors name ``vocabulary.…`` paths: it is the scenario's ``vocabulary`` section)."""
+
+    identities: tuple[LocalIdentity, ...] = ()
+    sources: tuple[LocalSource, ...] = ()
+
+    @model_validator(mode="after")
+    def _fits_canonical(self) -> Self:
+        try:
+            extended(self)
+        except VocabularyError as exc:
+            places = [("identities", i) for i, t in enumerate(self.identities) if t.id == exc.term_id]
+            places += [("sources", i) for i, t in enumerate(self.sources) if t.id == exc.term_id]
+            raise PathError(("vocabulary", *places[-1], exc.field), str(exc)) from None
+        return self
+
+
+@lru_cache(maxsize=64)
+def extended(local: LocalVocabulary) -> Vocabulary:
+    """The canonical vocabulary with ``local``'s identities and sources after it."""
+    if not local.identities and not local.sources:
+        return CANONICAL
+    return CANONICAL.extend(
+        (t.model_dump(include={"id", "zh", "en", "level", "words"}) for t in local.identities),
+        (s.model_dump(include={"id", "zh", "en", "level", "colour"}) for s in local.sources),
+    )
+
+
+def with_local_vocabulary(data: Any, handler: Callable[[Any], _T]) -> _T:
+    """Validate a whole scenario with its local ids known to the id checks (``values``):
+    its ``vocabulary`` section is read first; if it is itself wrong, the canonical ids
+    apply and the section's own error is reported."""
+    vocab = CANONICAL
+    section = data.get("vocabulary") if isinstance(data, dict) else None
+    if isinstance(section, dict):
+        try:
+            vocab = extended(LocalVocabulary.model_validate(section))
+        except ValidationError:
+            pass
+    with using(vocab):
+        return handler(data)
 
 
 # ----------------------------------------------------------------------------- timing & targets

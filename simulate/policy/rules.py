@@ -7,6 +7,7 @@ check that they agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,34 +63,38 @@ def mask_of(
     sex: np.ndarray,
     disability: np.ndarray,
     hukou: np.ndarray | None = None,
+    bits: Mapping[str, int] = IDENTITY_BIT,
 ) -> np.ndarray:
     """Boolean array: which people (columns of equal length) satisfy the rule.
 
     ``hukou`` holds ``HUKOU_CODE`` values; None (no column) means no one's type is recorded.
+    ``bits`` is the identity bit of each id (the scenario's ``vocab.identity_bit`` when it
+    declares local identities); ``identities`` is a uint32 or uint64 mask column.
     """
+    word = identities.dtype.type
     if isinstance(rule, str):
-        has: np.ndarray = (identities & np.uint32(1 << IDENTITY_BIT[rule])) != 0
+        has: np.ndarray = (identities & word(1 << bits[rule])) != 0
         return has
     out = np.ones(identities.shape[0], dtype=bool)
     if rule.identity is not None:
-        out &= (identities & np.uint32(1 << IDENTITY_BIT[rule.identity])) != 0
+        out &= (identities & word(1 << bits[rule.identity])) != 0
     if rule.any is not None:
         ids = [r for r in rule.any if isinstance(r, str)]
         acc = np.zeros_like(out)
         if ids:  # identities only: one bit test for the whole list
-            bits = 0
+            held = 0
             for i in ids:  # OR, not sum: an id listed twice must not carry into the next bit
-                bits |= 1 << IDENTITY_BIT[i]
-            acc |= (identities & np.uint32(bits)) != 0
+                held |= 1 << bits[i]
+            acc |= (identities & word(held)) != 0
         for r in rule.any:
             if not isinstance(r, str):
-                acc |= mask_of(r, identities, age, sex, disability, hukou)
+                acc |= mask_of(r, identities, age, sex, disability, hukou, bits)
         out &= acc
     if rule.all is not None:
         for r in rule.all:
-            out &= mask_of(r, identities, age, sex, disability, hukou)
+            out &= mask_of(r, identities, age, sex, disability, hukou, bits)
     if rule.not_ is not None:
-        out &= ~mask_of(rule.not_, identities, age, sex, disability, hukou)
+        out &= ~mask_of(rule.not_, identities, age, sex, disability, hukou, bits)
     if rule.age is not None:
         out &= (age >= rule.age.min) & (age <= rule.age.max)
     if rule.sex is not None:
@@ -101,7 +106,7 @@ def mask_of(
     return out
 
 
-def can_match_plain(rule: Rule | str) -> bool:
+def can_match_plain(rule: Rule | str, bits: Mapping[str, int] = IDENTITY_BIT) -> bool:
     """Whether someone with no identity and no disability could satisfy the rule.
 
     The engine resolves tiers only for people holding an identity or a disability grade;
@@ -112,9 +117,10 @@ def can_match_plain(rule: Rule | str) -> bool:
     return bool(
         mask_of(
             rule,
-            np.zeros(n, np.uint32),
+            np.zeros(n, np.uint64),
             np.concatenate([ages, ages]),
             np.repeat(np.array([0, 1], np.uint8), ages.shape[0]),
             np.zeros(n, np.uint8),
+            bits=bits,
         ).any()
     )

@@ -10,9 +10,16 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from ..io import safeyaml
 from ..resources import folder
-from .messages import validation_error
+from .messages import validation_error, validation_message
+from .models import LocalVocabulary, Model
 from .overrides import apply_overrides
 from .schema import Policy
+
+
+class VocabularyOnly(Model):
+    """The ``vocabulary`` section alone, checked before the rest of a scenario."""
+
+    vocabulary: LocalVocabulary
 
 
 class Scenario:
@@ -101,7 +108,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     raw, sha256 = safeyaml.read_yaml_file_sha256(path)  # one capped read of a regular file
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
-    entry = {"path": str(path), "sha256": sha256}
+    entry: dict[str, Any] = {"path": str(path), "sha256": sha256}
+    if isinstance(raw.get("vocabulary"), str):  # a vocabulary file beside the scenario
+        entry["vocabulary"] = _read_vocabulary(path, raw)
+    elif "vocabulary" in raw and not isinstance(raw["vocabulary"], dict):
+        raise ScenarioError(f"{path}: vocabulary", _VOCABULARY_IS)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw, [entry]
@@ -121,10 +132,27 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return _deep_merge(base, raw), [entry] + chain
 
 
+_VOCABULARY_IS = "the name of a vocabulary file beside the scenario, or a mapping with identities and sources"
+
+
+def _read_vocabulary(path: Path, raw: dict[str, Any]) -> dict[str, str]:
+    """Put the vocabulary file a scenario names in place of its name; its path and SHA-256."""
+    vocab_path = path.parent / raw["vocabulary"]
+    try:
+        section, sha256 = safeyaml.read_yaml_file_sha256(vocab_path)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: vocabulary {raw['vocabulary']}", f"{exc.where}: {exc.reason}") from None
+    if not isinstance(section, dict):
+        raise ScenarioError(str(vocab_path), "a vocabulary file is a mapping with identities and sources")
+    raw["vocabulary"] = section
+    return {"path": str(vocab_path), "sha256": sha256}
+
+
 def _build(
     path: str, raw: dict[str, Any], chain: list[dict[str, Any]], overrides: dict[str, Any], base_dir: Path
 ) -> Scenario:
     patched = apply_overrides(raw, overrides, where=path) if overrides else raw
+    _check_vocabulary(path, patched, chain)
     try:
         policy = Policy.model_validate(patched)
     except ValidationError as exc:
@@ -132,6 +160,20 @@ def _build(
     except RecursionError:
         raise ScenarioError(path, "rules nested too deeply") from None
     return Scenario(policy, patched, chain, overrides, base_dir, file_raw=raw)
+
+
+def _check_vocabulary(path: str, raw: dict[str, Any], chain: list[dict[str, Any]]) -> None:
+    """Report a wrong ``vocabulary`` section first, naming the file it was read from (the
+    scenario, or the vocabulary file it names): ids elsewhere depend on it."""
+    section = raw.get("vocabulary")
+    if section is None:
+        return
+    try:
+        VocabularyOnly.model_validate({"vocabulary": section})
+    except ValidationError as exc:
+        field, reason = validation_message(exc, {"vocabulary": section})
+        files = [e["vocabulary"]["path"] for e in chain if "vocabulary" in e]
+        raise ScenarioError(f"{files[0] if files else path}: {field}", reason) from None
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -13,11 +13,25 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ModelWrapValidatorHandler, field_validator, model_validator
 
 from ..money import percent_of, yuan_text
 from ..numtext import MAX_PERSONS
-from .models import Bilingual, Contribution, County, Document, Flagged, Model, Rule, Tier, check_levels_total
+from ..vocabulary import Vocabulary
+from .models import (
+    Bilingual,
+    Contribution,
+    County,
+    Document,
+    Flagged,
+    LocalVocabulary,
+    Model,
+    Rule,
+    Tier,
+    check_levels_total,
+    extended,
+    with_local_vocabulary,
+)
 from .values import Fen, PathError, Percent
 
 
@@ -277,8 +291,19 @@ class Policy(Model):
     budget: Budget = Budget()
     area: Area
     behaviour: Behaviour = Behaviour()
+    vocabulary: LocalVocabulary = LocalVocabulary()  # local identities and payers (issue 15)
     notes: tuple[str, ...] = ()  # English
     notes_zh: tuple[str, ...] = ()  # 简体中文, one per entry of ``notes``
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _local_ids_known(cls, data: Any, handler: ModelWrapValidatorHandler[Policy]) -> Policy:
+        return with_local_vocabulary(data, handler)
+
+    @property
+    def vocab(self) -> Vocabulary:
+        """The scenario's vocabulary: the canonical one, then its local identities and payers."""
+        return extended(self.vocabulary)
 
     @model_validator(mode="after")
     def _notes_zh_match(self) -> Self:

@@ -112,6 +112,14 @@ tiers:                                 # 资助档次：每档一项；身份编
   #     form: split
   #     shares: [{source: medical_assistance, amount: 100}, {source: county_finance, rest: true}]
 
+# 文件提到而词表没有的身份或付费单位（如 困境儿童、民政局）：在此声明，或写 vocabulary: 本县-local.yaml
+# （同一文件夹中的文件），id 不得与已有 id 重复（见 docs/new-county.md）。
+# vocabulary:
+#   identities:
+#     - {id: kunjing_children, zh: 困境儿童, en: children in difficulty, level: person, words: [困境儿童]}
+#   sources:
+#     - {id: minzheng_bureau, zh: 民政局, en: civil affairs bureau, level: county}
+
 timing:                                # 征缴时间
   section: （条款）
   collection_period: {start: ${prev}-09-01, end: ${prev}-12-31}   # 集中征缴期

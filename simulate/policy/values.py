@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from ..numtext import LIMITS_TEXT, MAX_DIGITS, MAX_YUAN, decimal_from_text, shorten
-from ..vocabulary import IDENTITIES, SOURCES
+from ..vocabulary import ACTIVE as ACTIVE_VOCABULARY
 
 # ----------------------------------------------------------------------------- value types
 
@@ -81,8 +81,9 @@ def percent_from_text(value: Any) -> Decimal:
 def identity_id(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected an identity id, got {value!r}")
-    if value not in IDENTITIES:
-        hint = difflib.get_close_matches(value, IDENTITIES, n=1)
+    known = ACTIVE_VOCABULARY.get().identities
+    if value not in known:
+        hint = difflib.get_close_matches(value, known, n=1)
         more = f" (did you mean {hint[0]}?)" if hint else ""
         raise ValueError(f"unknown identity {value!r}{more}")
     return value
@@ -91,8 +92,9 @@ def identity_id(value: Any) -> str:
 def source_id(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"expected a funding source id, got {value!r}")
-    if value not in SOURCES or value == "individual":
-        hint = difflib.get_close_matches(value, [s for s in SOURCES if s != "individual"], n=1)
+    known = ACTIVE_VOCABULARY.get().sources
+    if value not in known or value == "individual":
+        hint = difflib.get_close_matches(value, [s for s in known if s != "individual"], n=1)
         more = f" (did you mean {hint[0]}?)" if hint else ""
         raise ValueError(f"unknown funding source {value!r}{more}")
     return value

@@ -21,8 +21,9 @@ from pydantic import ValidationError
 from ..errors import ScenarioError
 from ..io import safeio, safeyaml, xlsxguard
 from ..numtext import shorten
-from ..vocabulary import label
+from ..vocabulary import ACTIVE, using
 from .messages import validation_message
+from .models import LocalVocabulary, extended
 from .schema import Policy
 from .values import PathError, fen_from_yuan, percent_from_text
 
@@ -128,13 +129,13 @@ def _shares_text(shares: list[dict[str, Any]]) -> str:
 def rule_zh(rule: Any) -> str:
     """An eligibility rule (raw data) in Chinese words, for reading beside its exact form."""
     if isinstance(rule, str):
-        return label(rule)
+        return ACTIVE.get().label(rule)
     if not isinstance(rule, dict):
         return str(rule)
     parts = []
     for key, value in rule.items():
         if key == "identity":
-            parts.append(label(str(value)))
+            parts.append(ACTIVE.get().label(str(value)))
         elif key in ("any", "all"):
             joiner = " 或 " if key == "any" else " 且 "
             parts.append("（" + joiner.join(rule_zh(v) for v in value) + "）")
@@ -155,8 +156,8 @@ def rule_zh(rule: Any) -> str:
 
 def _payers_zh(sub: dict[str, Any]) -> str:
     if sub.get("shares"):
-        return "；".join(label(str(sh.get("source"))) for sh in sub["shares"]) + "；个人缴纳余额"
-    return label(str(sub["source"])) if sub.get("source") else ""
+        return "；".join(ACTIVE.get().label(str(sh.get("source"))) for sh in sub["shares"]) + "；个人缴纳余额"
+    return ACTIVE.get().label(str(sub["source"])) if sub.get("source") else ""
 
 
 def tier_row(tier: dict[str, Any]) -> list[str]:
@@ -200,8 +201,9 @@ def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
         ps.append([path, value])
     ts = wb.create_sheet(TIER_SHEET)
     ts.append([heading for _, heading, _ in TIER_COLUMNS] + list(READING_COLUMNS))
-    for tier in raw.get("tiers") or []:
-        ts.append(tier_row(tier))
+    with using(extended(LocalVocabulary.model_validate(raw.get("vocabulary") or {}))):  # local names
+        for tier in raw.get("tiers") or []:
+            ts.append(tier_row(tier))
     for sheet in (ps, ts):
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -129,7 +129,7 @@ def _check_population(sc, population: str | Path) -> None:
     villages = None
     if sc.policy.area.villages_file:
         villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-    read_population(population, villages)
+    read_population(population, villages, vocab=sc.policy.vocab)
 
 
 def report(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..money import amount
-from ..vocabulary import colour
+from ..vocabulary import CANONICAL, Vocabulary, colour
 
 DPI = 200
 WAN = 1_000_000  # fen in 万元 (10,000 yuan)
@@ -85,6 +85,7 @@ def panels_chart(
     title: str,
     unit: str,
     path: Path | str | None = None,
+    vocab: Vocabulary = CANONICAL,
 ):
     """Horizontal bars in side-by-side panels (each its own scale), values in 万元 labelled.
 
@@ -112,10 +113,10 @@ def panels_chart(
                     y,
                     value,
                     height * 0.92,
-                    color=colour(bar.key),
+                    color=vocab.colour(bar.key),
                     alpha=0.35 if base else 1.0,
                     hatch="///" if base else None,
-                    edgecolor="#555555" if base else colour(bar.key),
+                    edgecolor="#555555" if base else vocab.colour(bar.key),
                     linewidth=0.4,
                 )
                 rect.patches[0].set_gid(bar.key if not base else f"{bar.key}:baseline")
@@ -144,6 +145,7 @@ def stacked_chart(
     title: str,
     unit: str,
     path: Path | str | None = None,
+    vocab: Vocabulary = CANONICAL,
 ):
     """One stacked horizontal bar per row (a tier), a segment per source in its fixed colour,
     the row's total labelled; the legend below the axes."""
@@ -157,7 +159,7 @@ def stacked_chart(
         for key, _ in sources:
             v = values.get(key, 0) / WAN
             if v:
-                rect = ax.barh(i, v, 0.7, left=left, color=colour(key))
+                rect = ax.barh(i, v, 0.7, left=left, color=vocab.colour(key))
                 rect.patches[0].set_gid(key)
                 left += v
         ax.text(left + top * 0.01, i, amount(left), va="center", fontsize=7)
@@ -168,7 +170,7 @@ def stacked_chart(
     _thousands(ax)
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title, fontsize=11)
-    handles = [Patch(facecolor=colour(k)) for k, _ in sources]
+    handles = [Patch(facecolor=vocab.colour(k)) for k, _ in sources]
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     _legend_below(fig, handles, [name for _, name in sources], len(sources))
     if path is not None:

@@ -14,7 +14,7 @@ from ..analysis.dashboard_model import DashboardModel, DashboardWhatIf
 from ..labels import text
 from ..money import yuan
 from ..resources import notebook_path
-from ..vocabulary import SOURCE_IDS, Lang, label
+from ..vocabulary import Lang, label
 from .fonts import CSS_FAMILY, css_font_face
 
 #: The budget keys of the three headline cards, as in the report (names in labels.yaml).
@@ -27,9 +27,9 @@ def figures_html(wi: DashboardWhatIf, lang: Lang) -> str:
     hb, hw = wi.baseline.budget().totals(), wi.what_if.budget().totals()
     rows = [(k, text("dashboard_page", k, lang), hb[k], hw[k]) for k in TOTALS]
     fb, fw = wi.baseline.source_fen(), wi.what_if.source_fen()
-    for j, s in enumerate(SOURCE_IDS):
+    for j, s in enumerate(wi.baseline.sources):
         if j == 0 or fb[j] or fw[j]:
-            rows.append((s, label(s, lang), int(fb[j]), int(fw[j])))
+            rows.append((s, wi.baseline.vocab.label(s, lang), int(fb[j]), int(fw[j])))
     rows.append(("fiscal_subsidy", label("fiscal_subsidy", lang), wi.baseline.fiscal_fen(), wi.what_if.fiscal_fen()))
     head = "".join(f"<th>{escape(text('dashboard_page', c, lang))}</th>" for c in ("base", "what_if", "change"))
     body = []

@@ -19,7 +19,7 @@ from ..model.population import read_population, read_villages
 from ..money import amount, wan_yuan
 from ..policy import load_scenario
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS, Lang, label
+from ..vocabulary import Lang, label
 from .charts import Bar, panels_chart, stacked_chart, village_chart
 from .html_tables import report_css, section, table_html, with_total
 from .outcome import write_results
@@ -105,9 +105,9 @@ class Story(StoryWords):
         total = int(fen.sum()) + r.fiscal_fen()
         h = r.budget()
         rows = []
-        for j, s in enumerate(SOURCE_IDS):
+        for j, s in enumerate(r.sources):
             if j == 0 or fen[j]:
-                rows.append((s, label(s, lang), int(persons[j]), int(fen[j])))
+                rows.append((s, r.vocab.label(s, lang), int(persons[j]), int(fen[j])))
         rows.append(
             ("fiscal_subsidy", label("fiscal_subsidy", lang), r.enrolled - self._late_no_fiscal(), r.fiscal_fen())
         )
@@ -152,10 +152,11 @@ class Story(StoryWords):
         runs = [wi.baseline, wi.what_if] if wi is not None else [self.result]
         names = list(wi.columns(lang)[:2]) if wi is not None else [""]
         fens = [r.source_fen() for r in runs]
-        keys = [s for j, s in enumerate(SOURCE_IDS) if j and any(f[j] for f in fens)]
+        sources, vocab = runs[0].sources, runs[0].vocab
+        keys = [s for j, s in enumerate(sources) if j and any(f[j] for f in fens)]
         individual = [Bar("individual", label("individual", lang), tuple(int(f[0]) for f in fens))]
         fiscal = [Bar("fiscal_subsidy", label("fiscal_subsidy", lang), tuple(r.fiscal_fen() for r in runs))]
-        subsidies = [Bar(s, label(s, lang), tuple(int(f[SOURCE_IDS.index(s)]) for f in fens)) for s in keys]
+        subsidies = [Bar(s, vocab.label(s, lang), tuple(int(f[sources.index(s)]) for f in fens)) for s in keys]
         return panels_chart(
             [
                 (text("story", "paid_individuals", lang), individual),
@@ -166,6 +167,7 @@ class Story(StoryWords):
             text("story", "sources_chart_title", lang),
             text("story", "wan_yuan_axis", lang),
             path,
+            vocab=vocab,
         )
 
     # ------------------------------------------------------------------ tiers
@@ -184,11 +186,11 @@ class Story(StoryWords):
         tsf = r.tier_source_fen()
         names = {t.id: t.label.get(lang) for t in r.scenario.policy.tiers}
         rows = [
-            (names[tid], {s: int(tsf[i, j]) for j, s in enumerate(SOURCE_IDS) if j})
+            (names[tid], {s: int(tsf[i, j]) for j, s in enumerate(r.sources) if j})
             for i, tid in enumerate(r.tables.tier_ids)
             if tid != "general" and tsf[i, 1:].any()
         ]
-        sources = [(s, label(s, lang)) for j, s in enumerate(SOURCE_IDS) if j and tsf[:, j].any()]
+        sources = [(s, r.vocab.label(s, lang)) for j, s in enumerate(r.sources) if j and tsf[:, j].any()]
         if not rows:
             return None
         return stacked_chart(
@@ -197,6 +199,7 @@ class Story(StoryWords):
             text("story", "tiers_chart_title", lang),
             text("story", "wan_yuan_axis", lang),
             path,
+            vocab=r.vocab,
         )
 
     # ------------------------------------------------------------------ the rest
@@ -421,7 +424,7 @@ def build(
         villages = None
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        people = read_population(population, villages)  # read once: both runs see these people
+        people = read_population(population, villages, vocab=sc.policy.vocab)  # read once: both runs see these people
         meta = {
             "population_file": str(population),
             "rows_read": people.rows_read,

@@ -22,7 +22,7 @@ from ..analysis.whatif import WhatIf
 from ..labels import text
 from ..money import amount, yuan_float
 from ..results.outlay import Outlay
-from ..vocabulary import Lang, label
+from ..vocabulary import Lang, Vocabulary, label
 from . import count_columns, percent_columns
 from .excel import display_width
 from .workbook_calc import Book, ParamCells, calc_sheet, cell_address, headline_formulas
@@ -68,11 +68,11 @@ def _param_rows(sc, lang: Lang) -> list[tuple[str, str, str, Any, str]]:
     rule = text("identity_rule", pol.multiple_identities.rule, lang)
     rows.append(("rule", text("workbook", "rule", lang), "", rule, pol.multiple_identities.section))
     for t in pol.tiers:
-        rows += _tier_rows(t, lang)
+        rows += _tier_rows(t, lang, pol.vocab)
     return rows
 
 
-def _tier_rows(t: Any, lang: Lang) -> list[tuple[str, str, str, Any, str]]:
+def _tier_rows(t: Any, lang: Lang, vocab: Vocabulary) -> list[tuple[str, str, str, Any, str]]:
     """One tier's parameter rows: its amount or percent (one row per share of a split) and payer."""
     rows: list[tuple[str, str, str, Any, str]] = []
     s = t.subsidy
@@ -80,7 +80,7 @@ def _tier_rows(t: Any, lang: Lang) -> list[tuple[str, str, str, Any, str]]:
     name = text("workbook", "tier_form", lang, tier=t.label.get(lang), form=form)
     if s.form == "split":
         for sh in s.shares:
-            payer = label(sh.source, lang)
+            payer = vocab.label(sh.source, lang)
             if sh.amount is not None:
                 rows.append(
                     (
@@ -104,7 +104,7 @@ def _tier_rows(t: Any, lang: Lang) -> list[tuple[str, str, str, Any, str]]:
                     )
                 )
         return rows
-    payer = label(s.source, lang) if s.source else ""
+    payer = vocab.label(s.source, lang) if s.source else ""
     value: Any = ""
     unit = ""
     if s.form == "percent":

@@ -19,7 +19,7 @@ from ..labels import text
 from ..money import yuan_float
 from ..policy.subsidy import TIMINGS, subsidy_shares
 from ..results.outlay import Outlay
-from ..vocabulary import SOURCE_IDS, Lang, label
+from ..vocabulary import Lang, label
 from .excel import sheet_name
 
 
@@ -150,8 +150,8 @@ def calc_sheet(book: Book, name: str, outlay: Outlay, params: ParamCells) -> dic
     ws, title = book.sheet(name)
     sc, t = outlay.scenario, outlay.tables
     counts = outlay.tally.counts.sum(axis=2)  # [T, M]
-    paying = [j for j, s in enumerate(SOURCE_IDS) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
-    heads = _calc_heads(paying, lang)
+    paying = [j for j, s in enumerate(outlay.sources) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
+    heads = _calc_heads(outlay, paying, lang)
     ws.write_string(0, 0, text("workbook", "formula_note", lang))
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
@@ -178,13 +178,13 @@ def calc_sheet(book: Book, name: str, outlay: Outlay, params: ParamCells) -> dic
     return totals
 
 
-def _calc_heads(paying: list[int], lang: Lang) -> list[str]:
+def _calc_heads(outlay: Outlay, paying: list[int], lang: Lang) -> list[str]:
     """The 测算 sheet's headings: tier, payment time, persons, then 人均 and 金额 per source."""
     heads = [text("workbook", "tier", lang), text("workbook", "timing", lang), text("workbook", "persons", lang)]
     for j in paying:
         heads += [
-            f"{label(SOURCE_IDS[j], lang)} {text('workbook', 'each', lang)}",
-            f"{label(SOURCE_IDS[j], lang)} {text('workbook', 'sum', lang)}",
+            f"{outlay.vocab.label(outlay.sources[j], lang)} {text('workbook', 'each', lang)}",
+            f"{outlay.vocab.label(outlay.sources[j], lang)} {text('workbook', 'sum', lang)}",
         ]
     heads += [
         f"{label('fiscal_subsidy', lang)} {text('workbook', 'each', lang)}",
@@ -215,7 +215,7 @@ def _calc_row(
     row_amounts = []
     for j in paying:
         fen = int(t.pays[ti, mi, j])
-        formula = timing_formula(sc, tid, SOURCE_IDS[j], when, fen, t.pays[ti, 0, j], params, t, ti)
+        formula = timing_formula(sc, tid, outlay.sources[j], when, fen, t.pays[ti, 0, j], params, t, ti)
         if formula:
             ws.write_formula(r, c, "=" + formula, f["money"], yuan_float(fen))
         else:
@@ -252,7 +252,7 @@ def _calc_totals(
     c = 3
     for j in paying:
         sums[c + 1] = int(fen_by_source[j])
-        totals[SOURCE_IDS[j]] = cell_address(title, r, c + 1)
+        totals[outlay.sources[j]] = cell_address(title, r, c + 1)
         c += 2
     sums[c + 1] = outlay.fiscal_fen()
     totals["fiscal_subsidy"] = cell_address(title, r, c + 1)
@@ -378,11 +378,11 @@ def headline_formula(
     if key == "government_total":
         return "+".join(cell(k) for k in ("county_burden", "separate", "other_levels") if k in at)
     if key == "subsidies":
-        subs = [v for s, v in totals.items() if s in SOURCE_IDS and s != "individual"]
+        subs = [v for s, v in totals.items() if s in out.sources and s != "individual"]
         return "+".join(subs) if subs else "0"
-    if key in totals and key in (*SOURCE_IDS, "fiscal_subsidy"):
+    if key in totals and key in (*out.sources, "fiscal_subsidy"):
         return totals[key]
-    if key in SOURCE_IDS:
+    if key in out.sources:
         return "0"
     if key.startswith("fiscal_subsidy.") and key.split(".")[1] in params.split:
         pct = Decimal(str(getattr(out.scenario.policy.contribution.fiscal_subsidy_split, key.split(".")[1])))

@@ -18,7 +18,7 @@ import numpy as np
 from .. import labels
 from ..money import largest_remainder, yuan_number
 from ..policy import Policy
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import label
 
 if TYPE_CHECKING:  # pandas loads only when a table is built (import simulate stays light)
     import pandas as pd
@@ -206,7 +206,7 @@ def _both(key: str, **fields: tuple[str, str]) -> tuple[str, str]:
 def headline(outlay: RunFigures) -> Headline:
     """The budget headline of a run (fen), from its outlay by source, fiscal split and work funds."""
     pol = outlay.scenario.policy
-    fen = {s: int(f) for s, f in zip(SOURCE_IDS, outlay.source_fen())}
+    fen = {s: int(f) for s, f in zip(pol.vocab.source_ids, outlay.source_fen())}
     fiscal = outlay.fiscal_fen()
     lines: list[Line] = [
         Line("individual", "financing", fen["individual"], *_WORDS["individual"]),
@@ -226,6 +226,7 @@ def _county_and_fiscal_lines(
     fiscal subsidy; and the other levels' shares of it: (county lines, other-level lines)."""
     split = pol.contribution.fiscal_subsidy_split
     fs_zh, fs_en = _WORDS["fiscal_subsidy"]
+    local = [(t, fen[t.id]) for t in pol.vocab.local_sources() if fen[t.id]]  # at their own level
     county: list[Line] = [
         Line(
             "county_finance",
@@ -236,6 +237,7 @@ def _county_and_fiscal_lines(
         )
     ]
     county += [Line(s, "county", fen[s], label(s, "zh"), label(s, "en")) for s in COUNTY_DEPARTMENTS if fen[s]]
+    county += [Line(t.id, "county", f, t.zh, t.en) for t, f in local if t.level == "county"]
     county.append(
         Line(
             "fiscal_subsidy.county",
@@ -255,6 +257,7 @@ def _county_and_fiscal_lines(
         )
         for lv in LEVELS[:-1]
     ]
+    others += [Line(t.id, "other_levels", f, t.zh, t.en) for t, f in local if t.level != "county"]
     return county, others
 
 

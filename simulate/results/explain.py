@@ -10,7 +10,7 @@ from ..money import yuan_number, yuan_text
 from ..policy import Policy, Scenario
 from ..policy.rules import Person
 from ..policy.subsidy import Payment
-from ..vocabulary import IDENTITIES, label
+from ..vocabulary import Vocabulary
 
 
 def explain_person(scenario: Scenario, person: Person) -> Outcome:
@@ -50,7 +50,7 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
     pay = out.payment
     lines += _timing_lines(pol, pay, lang, person.timing.endswith("_after"))
     if pay.enrolled:
-        lines += _payment_lines(pay, lang)
+        lines += _payment_lines(pay, lang, pol.vocab)
     return "\n".join(lines)
 
 
@@ -62,8 +62,9 @@ def _t(key: str, lang: str, **fields: Any) -> str:
 def _head_lines(scenario: Scenario, person: Person, lang: str) -> list[str]:
     """The scenario and its document, the person, the standards, and any overrides."""
     pol = scenario.policy
-    ids = sorted(person.identities, key=list(IDENTITIES).index)
-    who = _t("list_sep", lang).join(label(i, labels.lang_of(lang)) for i in ids)
+    vocab = pol.vocab  # the scenario's: its local identities too
+    ids = sorted(person.identities, key=list(vocab.identities).index)
+    who = _t("list_sep", lang).join(vocab.label(i, labels.lang_of(lang)) for i in ids)
     attrs = [_t("age", lang, age=person.age), _t("female" if person.sex == "F" else "male", lang)]
     if person.disability_grade:
         attrs.append(_t("disability", lang, grade=person.disability_grade))
@@ -108,12 +109,12 @@ def _considered_lines(pol: Policy, out: Outcome, lang: str) -> list[str]:
     return lines
 
 
-def _payment_lines(pay: Payment, lang: str) -> list[str]:
+def _payment_lines(pay: Payment, lang: str, vocab: Vocabulary) -> list[str]:
     """Who pays what of an enrolled person's contribution, and the fiscal subsidy."""
     lines = [_t("payments", lang)]
     for src, fen in pay.pays.items():
         if fen:
-            lines.append(_t("pays", lang, source=label(src, labels.lang_of(lang)), amount=yuan_text(fen)))
+            lines.append(_t("pays", lang, source=vocab.label(src, labels.lang_of(lang)), amount=yuan_text(fen)))
     if all(f == 0 for f in pay.pays.values()):
         lines.append(_t("nothing", lang))
     lines.append(_t("fiscal", lang, amount=yuan_text(pay.fiscal_subsidy)))

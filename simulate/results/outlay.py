@@ -18,7 +18,7 @@ from ..model.population import Villages
 from ..money import yuan_float, yuan_number
 from ..policy import Scenario
 from ..policy.subsidy import OFF_TIME, TIMINGS
-from ..vocabulary import GOVERNMENT_LEVELS, SOURCE_IDS, label
+from ..vocabulary import GOVERNMENT_LEVELS, label
 from .budget import LEVELS, Headline, headline, split_fen
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)
@@ -47,6 +47,16 @@ class Outlay:
     @property
     def tables(self):
         return self.compiled.tables
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Funding source ids of every [S] axis: canonical, then the scenario's local payers."""
+        return tuple(self.compiled.tables.sources)
+
+    @property
+    def vocab(self):
+        """The scenario's vocabulary (labels and colours of its local identities and payers)."""
+        return self.scenario.policy.vocab
 
     def source_fen(self) -> np.ndarray:
         """Fen by source [S] over all enrolled people."""
@@ -135,7 +145,7 @@ class Outlay:
     def to_json(self) -> dict[str, Any]:
         """DESIGN.md's ``run --json`` contract, plus the details a report needs."""
         fen = self.source_fen()
-        by_source = {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0}
+        by_source = {s: yuan_number(int(f)) for s, f in zip(self.sources, fen) if f != 0}
         t = self.tally
         late_idx = TIMINGS.index("late")
         out: dict[str, Any] = {
@@ -154,7 +164,7 @@ class Outlay:
             "by_tier": {
                 tid: {
                     "enrolled": int(t.counts[i].sum()),
-                    "pays": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, self.tier_source_fen()[i]) if f},
+                    "pays": {s: yuan_number(int(f)) for s, f in zip(self.sources, self.tier_source_fen()[i]) if f},
                 }
                 for i, tid in enumerate(self.tables.tier_ids)
             },
@@ -180,13 +190,13 @@ class Outlay:
         persons = np.einsum("tmv,tms->s", self.tally.counts, pays_any.astype(np.int64))
         total = int(fen.sum())
         rows = []
-        for i, s in enumerate(SOURCE_IDS):
+        for i, s in enumerate(self.sources):
             if fen[i] == 0 and s != "individual":
                 continue
             rows.append(
                 {
                     "source": s,
-                    col("source", lang): label(s, labels.lang_of(lang)),
+                    col("source", lang): self.vocab.label(s, labels.lang_of(lang)),
                     col("persons", lang): int(persons[i]),
                     col("amount", lang): yuan_float(fen[i]),
                     col("share", lang): (int(fen[i]) / total) if total else 0.0,
@@ -215,9 +225,9 @@ class Outlay:
                 col("refused", lang): int(t.refused[i].sum()),
                 col("not_enrolled", lang): int(t.not_enrolled[i].sum()),
             }
-            for j, s in enumerate(SOURCE_IDS):
+            for j, s in enumerate(self.sources):
                 if tsf[:, j].any():
-                    row[label(s, labels.lang_of(lang))] = yuan_float(tsf[i, j])
+                    row[self.vocab.label(s, labels.lang_of(lang))] = yuan_float(tsf[i, j])
             if refunds:
                 refunded = tier is not None and tier.payment == "refund_after"
                 row[col("payment", lang)] = labels.text("outlay_text", "refunded", lang) if refunded else ""
@@ -242,9 +252,9 @@ class Outlay:
                 col("participation", lang): enrolled / persons if persons else 0.0,
                 col("met", lang): bool(enrolled >= base["needed"][v]) if task else None,
             }
-            for j, s in enumerate(SOURCE_IDS):
+            for j, s in enumerate(self.sources):
                 if vsf[:, j].any():
-                    row[label(s, labels.lang_of(lang))] = yuan_float(vsf[v, j])
+                    row[self.vocab.label(s, labels.lang_of(lang))] = yuan_float(vsf[v, j])
             rows.append(row)
         return pd.DataFrame(rows)
 

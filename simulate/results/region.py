@@ -27,7 +27,7 @@ from ..io import safeio
 from ..money import to_fen, yuan, yuan_number
 from ..numtext import MAX_DIGITS, ascii_digits
 from ..policy import load_scenario
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import CANONICAL, Vocabulary
 from .run import run
 
 COLUMNS = ("county", "scenario", "population")
@@ -52,9 +52,14 @@ class CountyResult:
     city: str
     persons: int
     enrolled: int
-    source_fen: np.ndarray  # int64 [S]
+    source_fen: np.ndarray  # int64 [S], S the sources of the county's vocabulary
     fiscal_fen: int
     seed: int | None
+    vocab: Vocabulary = CANONICAL  # the county scenario's (its local payers after the canonical ones)
+
+    def by_source(self) -> dict[str, int]:
+        """Fen by source id (counties of one region may declare different local payers)."""
+        return dict(zip(self.vocab.source_ids, (int(f) for f in self.source_fen)))
 
 
 @dataclass
@@ -71,20 +76,21 @@ class RegionResult:
             k = key(c)
             g = groups.setdefault(
                 k,
-                {"counties": [], "persons": 0, "enrolled": 0, "fen": np.zeros(len(SOURCE_IDS), np.int64), "fiscal": 0},
+                {"counties": [], "persons": 0, "enrolled": 0, "fen": {}, "fiscal": 0},
             )
             g["counties"].append(c.row.county)
             g["persons"] += c.persons
             g["enrolled"] += c.enrolled
-            g["fen"] = g["fen"] + c.source_fen
+            for s, f in c.by_source().items():
+                g["fen"][s] = g["fen"].get(s, 0) + f
             g["fiscal"] += c.fiscal_fen
         return [{"key": k, **v} for k, v in groups.items()]
 
     def to_json(self) -> dict[str, Any]:
 
-        def money(fen: np.ndarray, fiscal: int) -> dict[str, Any]:
+        def money(fen: dict[str, int], fiscal: int) -> dict[str, Any]:
             return {
-                "by_source": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen) if f != 0},
+                "by_source": {s: yuan_number(f) for s, f in fen.items() if f != 0},
                 "fiscal_subsidy": yuan_number(int(fiscal)),
             }
 
@@ -98,7 +104,7 @@ class RegionResult:
                 "persons": c.persons,
                 "enrolled": c.enrolled,
             }
-            item.update(money(c.source_fen, c.fiscal_fen))
+            item.update(money(c.by_source(), c.fiscal_fen))
             if c.row.population_file is not None:
                 item["population_file"] = str(c.row.population_file)
             else:
@@ -145,10 +151,14 @@ class RegionResult:
         """Readable tables: counties, then cities, then provinces (yuan)."""
         j = self.to_json()
         zh = lang == "zh"
-        used = [s for s in SOURCE_IDS if any(s in x["by_source"] for x in j["counties"])]
+        names: dict[str, str] = {}  # canonical sources first, then each county's local payers
+        for c in self.counties:
+            for s in c.vocab.source_ids:
+                names.setdefault(s, c.vocab.label(s, lang))
+        used = [s for s in names if any(s in x["by_source"] for x in j["counties"])]
         head = (
             ["人数" if zh else "persons", "参保" if zh else "enrolled"]
-            + [label(s, "zh" if zh else "en") for s in used]
+            + [names[s] for s in used]
             + ["财政补助" if zh else "fiscal subsidy"]
         )
 
@@ -314,6 +324,7 @@ def run_region(
                 out.source_fen().astype(np.int64),
                 out.fiscal_fen(),
                 None if r.population_file is not None else s,
+                pol.vocab,
             )
         )
     return result

@@ -59,7 +59,7 @@ from ..policy import Scenario, load_scenario
 from ..policy.rules import HUKOU_CODE, Person
 from ..results.outlay import Outlay, col
 from ..results.run import run
-from ..vocabulary import SOURCE_IDS, Lang, label
+from ..vocabulary import Lang, Vocabulary, using
 from .bill_folder import write_bill
 from .bill_tables import README_NAME, bill_column, bill_word, masked_frame
 from .mapping import RosterError, RosterMapping, as_mapping
@@ -128,11 +128,11 @@ class RosterBill:
 
     def source_fen(self) -> dict[str, int]:
         """Fen by source (non-zero only, the individual included), from the engine."""
-        return {s: int(f) for s, f in zip(SOURCE_IDS, self.outlay.source_fen()) if f}
+        return {s: int(f) for s, f in zip(self.outlay.sources, self.outlay.source_fen()) if f}
 
     def paying_sources(self) -> list[str]:
         """Sources other than the individual that pay for at least one person."""
-        return [s for s in SOURCE_IDS if s != "individual" and (self.persons[f"{s}_fen"] > 0).any()]
+        return [s for s in self.outlay.sources if s != "individual" and (self.persons[f"{s}_fen"] > 0).any()]
 
     def rejected_records(self) -> list[dict[str, Any]]:
         """Every rejected row: file, sheet, row, masked ID, reason in English and in 简体中文
@@ -210,7 +210,7 @@ class RosterBill:
             out[v.ids[i]] = {
                 "zh": v.zh[i],
                 "persons": int(counts[i]),
-                "pays": {s: yuan_number(int(vsf[i, j])) for j, s in enumerate(SOURCE_IDS) if vsf[i, j]},
+                "pays": {s: yuan_number(int(vsf[i, j])) for j, s in enumerate(self.outlay.sources) if vsf[i, j]},
             }
         return out
 
@@ -267,7 +267,7 @@ class RosterBill:
                     ],
                     "tier": o.tier,
                     "tier_label": tiers[o.tier].label.get(lang) if o.tier in tiers else _general(lang),
-                    "pays": {s: yuan_number(int(r[f"{s}_fen"])) for s in SOURCE_IDS if r[f"{s}_fen"]},
+                    "pays": {s: yuan_number(int(r[f"{s}_fen"])) for s in self.outlay.sources if r[f"{s}_fen"]},
                     "tie": bool(o.tie_with),
                 }
             )
@@ -286,7 +286,7 @@ class RosterBill:
                 bill_column("village", lang): r["village"],
                 bill_column("n_lists", lang): r["n_lists"],
                 bill_column("lists", lang): "、".join(r["lists"]),
-                bill_column("identities", lang): "、".join(label(i, lang) for i in r["identities"]),
+                bill_column("identities", lang): "、".join(self.outlay.vocab.label(i, lang) for i in r["identities"]),
                 bill_column("grade", lang): r["disability_grade"] or None,
                 bill_column("considered", lang): "；".join(
                     f"{c['label']}（{c['individual']}）" for c in r["considered"]
@@ -294,13 +294,13 @@ class RosterBill:
                 bill_column("tier", lang): r["tier_label"],
                 bill_column("individual", lang): float(r["pays"].get("individual", 0)),
             }
-            for s in SOURCE_IDS[1:]:
-                row[label(s, lang) + unit] = float(r["pays"].get(s, 0))
+            for s in self.outlay.sources[1:]:
+                row[self.outlay.vocab.label(s, lang) + unit] = float(r["pays"].get(s, 0))
             row[bill_column("tie", lang)] = bill_word("yes_word", lang) if r["tie"] else ""
             rows.append(row)
         frame = pd.DataFrame(rows)
-        for s in SOURCE_IDS[1:]:  # keep only the sources that pay someone here
-            column = label(s, lang) + unit
+        for s in self.outlay.sources[1:]:  # keep only the sources that pay someone here
+            column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
                 frame = frame.drop(columns=[column])
         return frame
@@ -343,7 +343,9 @@ class RosterBill:
                 bill_column("village", lang): p["village_label"],
                 bill_column("age", lang): p["age"].astype(int),
                 bill_column("sex", lang): [bill_word(f"sex_{s}", lang) for s in p["sex"]],
-                bill_column("identities", lang): ["、".join(label(i, lang) for i in ids) for ids in p["identities"]],
+                bill_column("identities", lang): [
+                    "、".join(self.outlay.vocab.label(i, lang) for i in ids) for ids in p["identities"]
+                ],
                 bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
                 bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
                 bill_column("tier", lang): [
@@ -351,9 +353,11 @@ class RosterBill:
                 ],
             }
         )
-        for s in SOURCE_IDS:
+        for s in self.outlay.sources:
             if (p[f"{s}_fen"] > 0).any() or s == "individual":
-                frame[label(s, lang) + bill_word("yuan_suffix", lang)] = p[f"{s}_fen"].astype(int) / 100
+                frame[self.outlay.vocab.label(s, lang) + bill_word("yuan_suffix", lang)] = (
+                    p[f"{s}_fen"].astype(int) / 100
+                )
         return frame
 
     # ------------------------------------------------------------------ payment lists (full IDs)
@@ -467,11 +471,13 @@ def roster_bill(
         raise SimulateError("roster", "no roster files given")
     if as_of is None:
         as_of = default_as_of(sc)
-    mapping = as_mapping(mapping)
-    names = [Path(f).name for f in files]
-    labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name) for f in files]
-    reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
-    merged = merge_rosters(reads)
+    vocab = sc.policy.vocab  # local identities: their names and words in the category column
+    with using(vocab):
+        mapping = as_mapping(mapping).with_local(vocab)
+        names = [Path(f).name for f in files]
+        labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name) for f in files]
+        reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
+        merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()
     vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"], persons["town"])]
     if len(set(vlabels)) > MAX_VILLAGES:  # the village index is 16-bit (safeio.MAX_VILLAGES)
@@ -479,7 +485,7 @@ def roster_bill(
             ", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill may have at most {MAX_VILLAGES:,}"
         )
     villages, vindex = _build_villages(vlabels, _scenario_villages(sc))
-    pop = _roster_population(persons, villages, vindex, merged.rows_read)
+    pop = _roster_population(persons, villages, vindex, merged.rows_read, vocab)
     # the rosters are the people the departments pay for: no behavioural response thins them
     if sc.policy.behaviour.model != "none":
         sc = sc.with_overrides({"behaviour.model": "none"})
@@ -492,12 +498,14 @@ def roster_bill(
     return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
 
 
-def _roster_population(persons: pd.DataFrame, villages: Villages, vindex: np.ndarray, rows_read: int) -> Population:
+def _roster_population(
+    persons: pd.DataFrame, villages: Villages, vindex: np.ndarray, rows_read: int, vocab: Vocabulary
+) -> Population:
     """The merged persons as a population for the cost engine: everyone enrolled in the
     collection period, each their own household."""
     n = len(persons)
     return Population(
-        identities=persons["identity_mask"].to_numpy(np.uint32) if n else np.zeros(0, np.uint32),
+        identities=vocab.mask_array(persons["identity_mask"].to_numpy(np.uint64) if n else []),
         age=persons["age"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
         sex=np.array([1 if s == "M" else 0 for s in persons["sex"]], np.uint8),
         disability=persons["disability_grade"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
@@ -518,11 +526,11 @@ def _add_payments(persons: pd.DataFrame, sc: Scenario, pop: Population, outlay: 
     to the engine's outlay to the fen."""
     results = person_results(sc, pop)
     persons["tier"] = results["tier"].to_numpy()
-    for s in SOURCE_IDS:
+    for s in outlay.sources:
         persons[f"{s}_fen"] = results[f"{s}_fen"].to_numpy(np.int64)
     persons["fiscal_subsidy_fen"] = results["fiscal_subsidy_fen"].to_numpy(np.int64)
-    totals = {s: int(persons[f"{s}_fen"].sum()) for s in SOURCE_IDS}
-    engine = dict(zip(SOURCE_IDS, (int(x) for x in outlay.source_fen())))
+    totals = {s: int(persons[f"{s}_fen"].sum()) for s in outlay.sources}
+    engine = dict(zip(outlay.sources, (int(x) for x in outlay.source_fen())))
     if totals != engine:
         raise RuntimeError("roster bill: per-person payments do not add up to the engine's outlay")
 

@@ -16,7 +16,7 @@ from ..money import yuan_text
 from ..report import excel
 from ..report.publish import publishing
 from ..results.outlay import col
-from ..vocabulary import Lang, label
+from ..vocabulary import Lang
 from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, nonempty
 
 
@@ -72,7 +72,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
                 }
             ]
         )
-        title = bill_word("payment_list_title", lang).format(source=label(s, lang))
+        title = bill_word("payment_list_title", lang).format(source=bill.scenario.policy.vocab.label(s, lang))
         path = pay_dir / f"{s}.xlsx"
         excel.write_workbook(
             path,
@@ -93,7 +93,7 @@ def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: Lang) -> pd.
     pol = bill.scenario.policy
     items = [
         ("about_scenario", f"{pol.title.get(lang)}（{pol.document.number}）"),
-        ("about_source", label(source, lang)),
+        ("about_source", bill.scenario.policy.vocab.label(source, lang)),
         ("about_persons", str(len(frame))),
         ("about_total", yuan_text(int(bill.persons[f"{source}_fen"].sum()))),
         ("about_as_of", bill.as_of.isoformat()),
@@ -107,6 +107,7 @@ def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: Lang) -> pd.
 
 
 def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:
+    vocab = bill.scenario.policy.vocab  # local payers have payment lists too
     pol = bill.scenario.policy
     lines = [
         f"花名册资助参保核算 / Roster bill — {pol.title.zh}（{pol.document.number}）",
@@ -129,7 +130,8 @@ def _readme(bill: Any, written: list[tuple[str, int, int]]) -> str:
     ]
     for s, n, fen in written:
         lines.append(
-            f"    payment_lists/{s}.xlsx  {label(s, 'zh')} / {label(s, 'en')}: {n} persons, {yuan_text(fen)} yuan"
+            f"    payment_lists/{s}.xlsx  {vocab.label(s, 'zh')} / {vocab.label(s, 'en')}: "
+            f"{n} persons, {yuan_text(fen)} yuan"
         )
     if not written:
         lines.append("    (none: no department pays for anyone on these rosters)")

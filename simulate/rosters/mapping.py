@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import yaml
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
 from ..io.safeyaml import read_yaml_file
-from ..vocabulary import IDENTITY_IDS
+from ..vocabulary import ACTIVE, Vocabulary
 from .cells import DISABILITY_WORD, GRADE_CHARS, loosen, norm
 
 #: The header row is looked for in the first this many rows (spreadsheet or CSV lines).
@@ -161,6 +161,25 @@ class RosterMapping:
             return CategoryRule((), GRADE_CHARS[match.group(1) or match.group(2)])
         return None
 
+    def with_local(self, vocab: Vocabulary) -> RosterMapping:
+        """This mapping with each local identity of ``vocab`` known by its Chinese name and its
+        ``words`` (issue 15 item 1); a word the mapping already gives another meaning is refused."""
+        extra: dict[str, CategoryRule] = {}
+        for t in vocab.local_identities():
+            for w in (t.zh, *t.words):
+                if extra.get(norm(w), CategoryRule((t.id,), 0)) != CategoryRule((t.id,), 0):
+                    raise RosterError(self.source, f"category word {w!r} is given to two local identities")
+                extra[norm(w)] = CategoryRule((t.id,), 0)
+        for word, rule in extra.items():
+            known = self.categories.get(word)
+            if known is not None and known != rule:
+                raise RosterError(
+                    self.source,
+                    f"category word {word!r} of the local identity {rule.identities[0]} already means "
+                    f"{', '.join(known.identities) or 'a disability grade'} in this mapping; leave it out of words",
+                )
+        return replace(self, categories={**self.categories, **extra}) if extra else self
+
     def aliases(self, fld: str) -> tuple[str, ...]:
         """Header aliases of one field, as written in the mapping."""
         return tuple(self.columns.get(fld, ()))
@@ -203,7 +222,7 @@ def _identity_tuple(value: Any, source: str, where: str) -> tuple[str, ...]:
     """Canonical identity ids from YAML, each checked against the vocabulary."""
     ids = _string_list(value, source, where)
     for ident in ids:
-        if ident not in IDENTITY_IDS:
+        if ident not in ACTIVE.get().identity_ids:
             raise RosterError(
                 source, f"{where}: unknown identity {ident!r} (canonical ids are in simulate/vocabulary.yaml)"
             )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import mask_id
-from ..vocabulary import IDENTITY_IDS, identity_mask, label
+from ..vocabulary import ACTIVE, label
 from .cells import (
     BY_FILE_COLUMNS,
     DUPLICATE_COLUMNS,
@@ -223,12 +223,12 @@ def _person_records(
     person_records = []
     multi_records = []
     for person in persons.values():
-        identities = tuple(i for i in IDENTITY_IDS if i in person["identities"])
+        identities = tuple(i for i in ACTIVE.get().identity_ids if i in person["identities"])
         lists = tuple(reads[i].file for i in person["lists"])
         record = {
             **person,
             "identities": identities,
-            "identity_mask": identity_mask(identities),
+            "identity_mask": ACTIVE.get().identity_mask(identities),
             "sources": tuple(person["sources"]),
             "lists": lists,
             "n_lists": len(lists),

@@ -73,7 +73,7 @@ from ..io import safeio, xlsxguard
 from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
 from ..io.text import decode_text
-from ..vocabulary import IDENTITY_IDS
+from ..vocabulary import ACTIVE
 from .cells import (
     REJECTED_COLUMNS,
     ROW_COLUMNS,
@@ -491,5 +491,5 @@ def _row_identities(
         grade = most_severe(grade, parse_grade(raw_grade))
     except ValueError:
         reasons.append(reason("bad_grade", grade=cell_text(raw_grade)))
-    ordered = tuple(i for i in IDENTITY_IDS if i in identities)
+    ordered = tuple(i for i in ACTIVE.get().identity_ids if i in identities)
     return ordered, grade, category_text
