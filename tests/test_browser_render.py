@@ -1,6 +1,7 @@
 """The tiny report as a browser shows it: title, chart, and Chinese glyphs instead of boxes.
 
-Needs Debian's chromium (`apt-get install -y chromium`); without it these tests fail.
+Needs Debian's chromium (`apt-get install -y chromium`); without it these tests fail. The tiny
+and the Sinan report are rendered once per session (tests/conftest.py).
 """
 
 import re
@@ -11,24 +12,19 @@ import pytest
 from _browser import dump_dom, screenshot
 from PIL import Image
 
-from simulate.report.render import render_notebook
 
-TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
-TITLE = "城乡居民医保资助测算（浏览器）"
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory) -> Path:
-    return render_notebook(TINY, tmp_path_factory.mktemp("browser") / "tiny", {"title": TITLE}).html
+@pytest.fixture
+def report(tiny_report) -> Path:
+    return tiny_report.html
 
 
 def _pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("L"), dtype=float)
 
 
-def test_dom_has_the_chinese_title_and_the_chart(report):
-    dom = dump_dom(report)
-    assert re.search(rf"<h1[^>]*>{re.escape(TITLE)}", dom)
+def test_dom_has_the_chinese_title_and_the_chart(tiny_report):
+    dom = dump_dom(tiny_report.html)
+    assert re.search(rf"<h1[^>]*>{re.escape(tiny_report.parameters['title'])}", dom)
     assert re.search(r'<img[^>]+src="data:image/png;base64,', dom)
     assert "CODE-MARKER" not in dom
 
@@ -55,28 +51,20 @@ def test_embedded_font_draws_the_chinese_text(report, tmp_path):
     assert np.abs(with_font[title_band] - without[title_band]).mean() > 1.0
 
 
-@pytest.fixture(scope="module")
-def sinan_report(tmp_path_factory):
-    from simulate.report import report as render_report
-
-    out = tmp_path_factory.mktemp("browser") / "sinan"
-    run = render_report("scenarios/sinan-2021.yaml", out, size=30_000, seed=2)
-    return run
-
-
 @pytest.mark.slow
 def test_scenario_report_in_the_browser_shows_the_figures_and_charts(sinan_report):
     """The real scenario report as Chromium renders it: headings, each source's amount as
     the tables print it, and every chart the run wrote."""
     import json
 
-    dom = dump_dom(sinan_report.html)
-    results = json.loads((sinan_report.out_dir / "results.json").read_text("utf-8"))
+    out_dir, _ = sinan_report
+    dom = dump_dom(out_dir / "report.html")
+    results = json.loads((out_dir / "results.json").read_text("utf-8"))
     for heading in ("按资金来源", "按资助档次", "财政补助及分担", "本情景的假设", "来源与可重复性"):
         assert heading in dom, heading
     for src, yuan in results["results"]["by_source"].items():
         assert f"{yuan:,.2f}" in dom, (src, yuan)
-    charts = sorted(p.name for p in sinan_report.out_dir.glob("*.png"))
+    charts = sorted(p.name for p in out_dir.glob("*.png"))
     assert len(charts) >= 2
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', dom)) >= len(charts)
     assert "import simulate" not in dom and "show_table(" not in dom

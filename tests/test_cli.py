@@ -124,43 +124,13 @@ def test_region_set_error_names_the_row(capsys):
 
 
 @pytest.mark.slow
-def test_report_json_prints_the_headline(tmp_path, capsys):
-    out = tmp_path / "rep"
-    assert main(["report", str(SINAN), "--size", "2000", "--out", str(out), "--json"]) == 0
-    j = json.loads(capsys.readouterr().out)
+def test_report_json_prints_the_headline(sinan_report):
+    """``report --json`` (tests/conftest.py renders it once, also for the browser test); the
+    ``sweep --json`` contract is checked on the sweep tests/hostile/test_html.py renders."""
+    out, j = sinan_report
     saved = json.loads((out / "results.json").read_text("utf-8"))
     assert j["out"] == str(out.resolve()) or Path(j["out"]).resolve() == out.resolve()
     assert j["headline"] == saved["headline"] and j["budget"] == saved["budget"] and j["headline"]
-
-
-@pytest.mark.slow
-def test_sweep_json_prints_each_run(tmp_path, capsys):
-    out = tmp_path / "sw"
-    assert (
-        main(
-            [
-                "sweep",
-                str(SINAN),
-                "--param",
-                "contribution.personal",
-                "--values",
-                "280,300",
-                "--size",
-                "2000",
-                "--out",
-                str(out),
-                "--json",
-                "--workers",
-                "1",
-            ]
-        )
-        == 0
-    )
-    j = json.loads(capsys.readouterr().out)
-    values = [r["value"] for r in j["runs"] if r["value"] is not None]
-    assert values == ["280", "300"]
-    for r in j["runs"]:
-        assert Path(r["out"]).is_dir()
 
 
 def test_validate_does_not_import_pandas_or_matplotlib():

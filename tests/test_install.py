@@ -6,7 +6,9 @@ repository. The venv reuses the already-installed dependencies through a ``.pth`
 this interpreter's site-packages: a plain path line adds the folder to ``sys.path`` but does not
 process the ``.pth`` files inside it, so the editable install of the repository (its
 ``__editable__`` finder) stays invisible. (``venv --system-site-packages`` would not help: it
-exposes the base Python's site-packages, not this venv's.) ``PYTHONPATH`` is dropped.
+exposes the base Python's site-packages, not this venv's.) ``PYTHONPATH`` is dropped from every
+step, pip's included, so a ``PYTHONPATH`` naming a checkout (as CONTRIBUTING.md runs tests) cannot
+put the checkout in place of the wheel.
 """
 
 from __future__ import annotations
@@ -34,13 +36,22 @@ ROSTERS = [
 ]
 
 
+#: Variables that would point a Python at another tree than the one the step means.
+PYTHON_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")
+
+
+def _without_python_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in PYTHON_ENV}
+
+
 def _check(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("env", _without_python_env())
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
     assert r.returncode == 0, f"{cmd} exited {r.returncode}\nstdout: {r.stdout[-2000:]}\nstderr: {r.stderr[-2000:]}"
     return r
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once, on one xdist worker (tests/conftest.py SHARED)
 def installed(tmp_path_factory):
     """(venv python, environment without the repository, a working folder outside it)."""
     base = tmp_path_factory.mktemp("install")
@@ -84,7 +95,7 @@ def installed(tmp_path_factory):
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site / "_reuse_test_env.pth").write_text("".join(f"{p}\n" for p in sorted(ours)), "utf-8")
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP")}
+    env = _without_python_env()
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["MPLBACKEND"] = "Agg"
     # the dependencies' data files (nbconvert and Voila templates) live under this prefix;

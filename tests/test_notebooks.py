@@ -4,6 +4,10 @@ The report notebooks' numbers must be exactly what ``simulate.run``, ``simulate.
 and ``expected_value`` give for the same parameters: a notebook only arranges results, it never
 computes its own. The CLI tests check what a person opens: HTML without code, Chinese labels,
 charts, formatted Excel sheets, an index linking every run.
+
+Each render happens once per session (and on one xdist worker, tests/conftest.py): the analyst
+notebooks together, the scenario report as the what-if report of tests/conftest.py, the CLI
+sweep once. None of their tests reads a PDF, so these runs skip Chromium's print.
 """
 
 import json
@@ -33,9 +37,15 @@ SINAN = str(ROOT / "scenarios" / "sinan-2021.yaml")
 LANGXI = str(ROOT / "scenarios" / "langxi-2024.yaml")
 DALIGANG = str(ROOT / "scenarios" / "daligang-2020.yaml")
 
-#: Small parameters for each notebook; a new notebook must be added here.
+#: Small parameters for each notebook; a new notebook must be added here. The scenario report's
+#: are those of tests/conftest.py's what-if report, which is its rendered run.
 PARAMS = {
-    "scenario_report.py": {"scenario": SINAN, "overrides": {"contribution.personal": 300}, "size": 20_000, "seed": 3},
+    "scenario_report.py": {
+        "scenario": "scenarios/langxi-2024.yaml",
+        "overrides": {"contribution.personal": 400},
+        "size": 20_000,
+        "seed": 2,
+    },
     "sweep_report.py": {
         "scenario": LANGXI,
         "param": "contribution.personal",
@@ -57,14 +67,20 @@ PARAMS = {
 CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import simulate")
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+#: Notebooks rendered together here; the scenario report is the what-if report (tests/conftest.py).
+RENDERED_HERE = [name for name in PARAMS if name != "scenario_report.py"]
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("notebooks")
-    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), params) for name, params in PARAMS.items()]
-    results = render_many(jobs, workers=2, timeout=300)
+    jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), PARAMS[name]) for name in RENDERED_HERE]
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SIMULATE_CHROMIUM", "none")  # no test reads their PDF; render workers inherit it
+        results = render_many(jobs, workers=2, timeout=300)
     failed = [f"{r.name}: {r.error}" for r in results if not r.ok]
     assert not failed, failed
-    return {name: r for name, r in zip(PARAMS, results)}
+    return {name: r for name, r in zip(RENDERED_HERE, results)}
 
 
 # --------------------------------------------------------------------------- the files
@@ -99,12 +115,13 @@ def test_built_notebook_is_clean_and_parameterized(name, tmp_path):
 
 
 @pytest.mark.slow
-def test_scenario_report_figures_are_run_figures(runs):
+def test_scenario_report_figures_are_run_figures(what_if_reports):
     p = PARAMS["scenario_report.py"]
+    assert p == what_if_reports.params
     expected = simulate.run(
         simulate.load_scenario(p["scenario"], p["overrides"]), size=p["size"], seed=p["seed"], workers=1, progress=False
     ).to_json()
-    got = runs["scenario_report.py"].results["results"]
+    got = json.loads((what_if_reports.first / "results.json").read_text("utf-8"))["results"]
     assert got["by_source"] == expected["by_source"]
     assert (got["persons"], got["enrolled"], got["fiscal_subsidy"]) == (
         expected["persons"],
@@ -122,9 +139,9 @@ def _rows(frame):
 
 
 @pytest.mark.slow
-def test_sweep_report_rows_are_analysis_sweep_rows(runs):
+def test_sweep_report_rows_are_analysis_sweep_rows(notebook_runs):
     p = PARAMS["sweep_report.py"]
-    res = runs["sweep_report.py"].results
+    res = notebook_runs["sweep_report.py"].results
     kw = dict(size=p["size"], seed=p["seed"])
     given = an.sweep(p["scenario"], p["param"], p["values"], overrides={}, **kw)
     responding = an.sweep(p["scenario"], p["param"], p["values"], overrides=res["response_overrides"], **kw)
@@ -143,8 +160,8 @@ def test_sweep_report_rows_are_analysis_sweep_rows(runs):
 
 
 @pytest.mark.slow
-def test_sweep_report_artifacts(runs):
-    run = runs["sweep_report.py"]
+def test_sweep_report_artifacts(notebook_runs):
+    run = notebook_runs["sweep_report.py"]
     names = set(run.artifacts)
     assert {
         "sweep_by_source.png",
@@ -163,9 +180,9 @@ def test_sweep_report_artifacts(runs):
 
 
 @pytest.mark.slow
-def test_quickstart_figures_are_run_figures(runs):
+def test_quickstart_figures_are_run_figures(notebook_runs):
     p = PARAMS["quickstart.py"]
-    res = runs["quickstart.py"].results
+    res = notebook_runs["quickstart.py"].results
     sc = simulate.load_scenario(p["scenario"])
     expected = simulate.run(sc, size=p["size"], seed=p["seed"], progress=False).to_json()
     assert res["results"]["by_source"] == expected["by_source"]
@@ -181,10 +198,10 @@ def test_quickstart_figures_are_run_figures(runs):
 
 
 @pytest.mark.slow
-def test_what_if_figures_are_run_figures(runs):
+def test_what_if_figures_are_run_figures(notebook_runs):
     """The dashboard notebook shows simulate.run of its settings on the same people (issue 13)."""
     p = PARAMS["what_if.py"]
-    res = runs["what_if.py"].results
+    res = notebook_runs["what_if.py"].results
     # daligang uses the priority rule: the toggle to highest_benefit is a change
     assert res["overrides"] == {
         "contribution.personal": 300,
@@ -235,7 +252,7 @@ def _check_excel(path: Path) -> None:
     assert money and percent and count
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cli_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "sweep"
     started = time.perf_counter()
@@ -256,7 +273,8 @@ def cli_sweep(tmp_path_factory):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
+        env={**os.environ, "SIMULATE_CHROMIUM": "none"},  # no test reads the PDFs
     )
     assert proc.returncode == 0, proc.stderr
     return out, proc, time.perf_counter() - started

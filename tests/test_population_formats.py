@@ -121,8 +121,10 @@ def test_damaged_parquet_is_one_line(tmp_path, capsys):
     assert err.count("\n") == 0 and "Parquet" in err and str(bad) in err
 
 
-def test_report_is_identical_to_the_fen(tmp_path, capsys):
-    """The report of a small population: results.json equal but for the file's own name."""
+@pytest.mark.slow
+def test_report_is_identical_to_the_fen(tmp_path, capsys, no_pdf):
+    """The report of a small population: results.json equal but for the file's own name (the
+    PDF is not compared, so it is not printed: tests/conftest.py ``no_pdf``)."""
     files = {"csv": HAND} | {k: _write_as(HAND, k, tmp_path) for k in FORMATS}
     results = {}
     for kind, path in files.items():

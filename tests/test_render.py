@@ -1,4 +1,9 @@
-"""Report runs: a complete folder on success, a kept notebook and no folder on failure."""
+"""Report runs: a complete folder on success, a kept notebook and no folder on failure.
+
+The tiny report and the what-if report are rendered once per session (tests/conftest.py); the
+runs here that are about failure, reruns and options render their own, without the PDF where
+no assertion reads it.
+"""
 
 import base64
 import json
@@ -13,13 +18,12 @@ from simulate.errors import SimulateError
 from simulate.report.render import ReportError, RunResult, render_many, render_notebook, write_index
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
-TITLE = "城乡居民医保资助测算（测试）"
 MARKER = "CODE-MARKER-7f3a9c"
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory) -> RunResult:
-    return render_notebook(TINY, tmp_path_factory.mktemp("reports") / "tiny", {"title": TITLE})
+@pytest.fixture
+def run(tiny_report) -> RunResult:
+    return tiny_report
 
 
 def test_run_folder_holds_every_artifact(run):
@@ -44,9 +48,10 @@ def test_kernel_runs_the_callers_python(run):
 
 def test_html_has_no_code_but_the_title_and_an_inline_chart(run):
     page = run.html.read_text("utf-8")
+    title = run.parameters["title"]
     assert MARKER not in page and "write_workbook" not in page and "import " not in page
-    assert f"<title>{TITLE}</title>" in page
-    assert re.search(rf"<h1[^>]*>{re.escape(TITLE)}", page)
+    assert f"<title>{title}</title>" in page
+    assert re.search(rf"<h1[^>]*>{re.escape(title)}", page)
     image = re.search(r'<img[^>]+src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert image and base64.b64decode(image.group(1)).startswith(b"\x89PNG")
     assert "missing from font" not in page
@@ -57,7 +62,7 @@ def test_html_has_no_code_but_the_title_and_an_inline_chart(run):
 def test_failing_notebook_names_the_cell_and_keeps_the_notebook(tmp_path):
     out = tmp_path / "broken"
     with pytest.raises(ReportError) as info:
-        render_notebook(TINY, out, {"title": TITLE, "fail": True})
+        render_notebook(TINY, out, {"title": "城乡居民医保资助测算（测试）", "fail": True})
     message = str(info.value)
     assert "\n" not in message
     assert "cell 6 [if fail:]" in message, message
@@ -69,7 +74,7 @@ def test_failing_notebook_names_the_cell_and_keeps_the_notebook(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["failed"]
 
 
-def test_failed_rerun_leaves_the_previous_report_untouched(run, tmp_path):
+def test_failed_rerun_leaves_the_previous_report_untouched(tmp_path, no_pdf):
     out = tmp_path / "again"
     render_notebook(TINY, out, {"title": "第一次"})
     with pytest.raises(ReportError):
@@ -98,7 +103,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
     assert (tmp_path / "home" / "thesis.docx").exists()
 
 
-def test_render_many_runs_in_parallel_and_index_links_them(tmp_path):
+def test_render_many_runs_in_parallel_and_index_links_them(tmp_path, no_pdf):
     jobs = [
         (TINY, tmp_path / "zh", {"title": "中文报告"}),
         (TINY, tmp_path / "en", {"title": "English report", "lang": "en"}),
@@ -121,7 +126,7 @@ def test_render_many_runs_in_parallel_and_index_links_them(tmp_path):
     assert "@font-face" in page
 
 
-def test_lang_option_reaches_the_notebook(tmp_path):
+def test_lang_option_reaches_the_notebook(tmp_path, no_pdf):
     result = render_notebook(TINY, tmp_path / "en", {"title": "Report"}, lang="en")
     assert result.results["lang"] == "en"
     assert '<html lang="en"' in result.html.read_text("utf-8")
@@ -136,36 +141,11 @@ def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_report_runs_give_the_same_bytes(tmp_path):
-    """Issue 10 item 11: same inputs, same report.html, tables.xlsx, results.json and charts
-    (fixed workbook dates, table and cell ids, font subset); only report.ipynb keeps run times."""
-    import subprocess
-
-    simulate = str(Path(sys.executable).with_name("simulate"))
-    folders = []
-    for name in ("first", "second"):
-        out = tmp_path / name
-        proc = subprocess.run(
-            [
-                simulate,
-                "report",
-                "scenarios/sinan-2021.yaml",
-                "--size",
-                "3000",
-                "--seed",
-                "4",
-                "--set",
-                "contribution.personal=300",
-                "--out",
-                str(out),
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert proc.returncode == 0, proc.stderr
-        folders.append(out)
+def test_two_report_runs_give_the_same_bytes(what_if_reports):
+    """Issue 10 item 11: same inputs, same report.html, report.pdf, tables.xlsx, results.json and
+    charts (fixed workbook dates, table and cell ids, font subset); only report.ipynb keeps run
+    times. The two runs are tests/conftest.py's what-if reports (also read by test_report_budget)."""
+    folders = [what_if_reports.first, what_if_reports.second]
     names = sorted(p.name for p in folders[0].iterdir() if p.name not in ("report.ipynb", ".simulate-manifest.json"))
     assert {"report.html", "tables.xlsx", "results.json"} <= set(names)
     assert names == sorted(

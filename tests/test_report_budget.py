@@ -26,42 +26,10 @@ TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
 ARTIFACTS = ("report.html", "report.pdf", "tables.xlsx", "results.json")
 
 
-def _report(out, *extra):
-    proc = subprocess.run(
-        [
-            SIMULATE,
-            "report",
-            LANGXI,
-            "--set",
-            "contribution.personal=400",
-            "--size",
-            "20000",
-            "--seed",
-            "2",
-            "--out",
-            str(out),
-            *extra,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "report.pdf skipped" not in proc.stderr  # the test machine has Chromium: no silent skip
-    return out
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("budget")
-    return _report(base / "first"), _report(base / "second")
-
-
-@pytest.fixture(scope="module")
-def first(runs):
-    out = runs[0]
+@pytest.fixture(scope="session")
+def first(what_if_reports):
+    """The first of the two what-if reports (tests/conftest.py), its pages read once."""
+    out = what_if_reports.first
     return {
         "dir": out,
         "html": (out / "report.html").read_text("utf-8"),
@@ -211,8 +179,8 @@ def test_xlsx_shows_baseline_what_if_and_change(first):
 
 
 @pytest.mark.parametrize("name", ARTIFACTS)
-def test_two_runs_give_the_same_bytes(runs, name):
-    a, b = runs
+def test_two_runs_give_the_same_bytes(what_if_reports, name):
+    a, b = what_if_reports.first, what_if_reports.second
     assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 

@@ -9,6 +9,7 @@ Content-Security-Policy meta first in ``<head>``. One page is opened in headless
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -195,13 +196,17 @@ def _hostile_population(folder: Path) -> Path:
 
 
 def _simulate(*args: str) -> subprocess.CompletedProcess:
-    proc = subprocess.run([SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    # no assertion here reads report.pdf: these runs skip Chromium's print (simulate/report/pdf.py)
+    env = {**os.environ, "SIMULATE_CHROMIUM": "none"}
+    proc = subprocess.run(
+        [SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
 
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+@pytest.fixture(scope="session")  # rendered once per session (tests/conftest.py SHARED)
+def hostile_report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     scenario = _hostile_scenario(folder)
     population = _hostile_population(folder)
@@ -219,19 +224,19 @@ def hostile(tmp_path_factory):
     return out
 
 
-def test_report_html_shows_every_payload_as_text_and_runs_none(hostile):
-    text = assert_inert((hostile / "report.html").read_text("utf-8"), "report.html")
+def test_report_html_shows_every_payload_as_text_and_runs_none(hostile_report):
+    text = assert_inert((hostile_report / "report.html").read_text("utf-8"), "report.html")
     for field in FIELDS:
         assert payload(field) in text, field
     assert FILE_NAME in text
     assert f"title.zh = {payload('title')}" in text  # the --set value, in the provenance table
 
 
-def test_report_notebook_outputs_hold_the_payload_escaped(hostile):
+def test_report_notebook_outputs_hold_the_payload_escaped(hostile_report):
     """The executed notebook's HTML outputs (what Jupyter would show) are inert too."""
     import nbformat
 
-    nb = nbformat.read(str(hostile / "report.ipynb"), as_version=4)
+    nb = nbformat.read(str(hostile_report / "report.ipynb"), as_version=4)
     html_outputs = [
         o["data"]["text/html"]
         for c in nb.cells
@@ -245,8 +250,8 @@ def test_report_notebook_outputs_hold_the_payload_escaped(hostile):
     assert payload("village") in "".join(parsed.text)
 
 
-def test_report_in_chromium_shows_the_title_and_nothing_ran(hostile):
-    dom = dump_dom(hostile / "report.html")
+def test_report_in_chromium_shows_the_title_and_nothing_ran(hostile_report):
+    dom = dump_dom(hostile_report / "report.html")
     assert "data-pwned" not in dom
     h1 = re.search(r"<h1[^>]*>(.*?)</h1>", dom, re.DOTALL).group(1)
     assert "&lt;script&gt;document.documentElement.dataset.pwned=" in h1
@@ -283,12 +288,14 @@ def test_work_funds_section_is_text(tmp_path):
 # --------------------------------------------------------------------------- a hostile sweep
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # rendered once per session (tests/conftest.py SHARED)
 def hostile_sweep(tmp_path_factory):
+    """The hostile sweep's folder and what ``sweep --json`` printed (its contract, issue 11 item 1,
+    is checked here so the suite renders one small sweep, not two)."""
     folder = tmp_path_factory.mktemp("hostile-sweep")
     scenario = _hostile_scenario(folder)
     out = folder / "sweep"
-    _simulate(
+    proc = _simulate(
         "sweep",
         str(scenario),
         "--param",
@@ -301,14 +308,25 @@ def hostile_sweep(tmp_path_factory):
         f"title.zh={payload('title')}",
         "--out",
         str(out),
+        "--json",
     )
-    return out
+    return out, json.loads(proc.stdout)
+
+
+@pytest.mark.slow
+def test_sweep_json_prints_each_run(hostile_sweep):
+    out, printed = hostile_sweep
+    values = [r["value"] for r in printed["runs"] if r["value"] is not None]
+    assert values == ["280", "300"]
+    for r in printed["runs"]:
+        assert Path(r["out"]).is_dir()
 
 
 def test_sweep_index_and_every_page_are_inert(hostile_sweep):
-    index = assert_inert((hostile_sweep / "index.html").read_text("utf-8"), "index.html")
+    out, _ = hostile_sweep
+    index = assert_inert((out / "index.html").read_text("utf-8"), "index.html")
     assert payload("title") in index
-    pages = sorted(hostile_sweep.glob("*/report.html"))
+    pages = sorted(out.glob("*/report.html"))
     assert len(pages) == 3
     for page in pages:
         text = assert_inert(page.read_text("utf-8"), str(page))

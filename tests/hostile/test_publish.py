@@ -160,7 +160,7 @@ def test_a_link_inside_our_folder_is_not_ours(tmp_path, capsys):
 
 
 @pytest.mark.timeout(300)
-def test_report_rerun_into_its_own_folder_works(tmp_path):
+def test_report_rerun_into_its_own_folder_works(tmp_path, no_pdf):
     from simulate.report.render import render_notebook
 
     out = tmp_path / "tiny"
@@ -171,7 +171,7 @@ def test_report_rerun_into_its_own_folder_works(tmp_path):
 
 
 @pytest.mark.timeout(300)
-def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path):
+def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path, no_pdf):
     from simulate.report.render import ReportError, render_folder
 
     out = tmp_path / "sweep"
