@@ -27,6 +27,12 @@ TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
 #: (simulate/report/pdf.py). The PDF itself is checked on the what-if report and the tiny report.
 NO_PDF = {"SIMULATE_CHROMIUM": "none"}
 
+# The language of messages follows the locale when --lang is not given (simulate/lang.py); the
+# tests read the default (Chinese) wording, so they run under a locale that names no language,
+# whatever the machine's, and pass --lang en where they read English.
+os.environ["LC_ALL"] = "C.UTF-8"
+os.environ.pop("LC_MESSAGES", None)
+
 #: Fixture -> xdist group of every test that uses it (directly or through another fixture),
 #: most expensive first: groups start in this order. Fixtures named here but defined in a test
 #: module are session-scoped there for the same reason.
