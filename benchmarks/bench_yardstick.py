@@ -5,6 +5,8 @@ hand, flags + resolve + bincount tally) at the same size, target ratio ≤ 1.0.
 Both are fresh processes (python start, imports, draw, resolve, tally, print), run in turn
 so that both see the same load; the figures are medians of RUNS runs, with the CPU time of
 each (process and its workers) beside the wall time and the load average before and after.
+This machine shares CPU per session (kernel autogroup): under load simulate's two workers get
+no more CPU than the one-process yardstick, so the wall ratio follows the CPU ratio.
 
     PYTHONPATH=. python benchmarks/bench_yardstick.py [RUNS] [SIZE]
 """
