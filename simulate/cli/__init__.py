@@ -14,7 +14,6 @@ from .. import lang
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
 from ..lifecycle import Terminated, terminate_like_interrupt
-from ..report.publish import interruption_note
 from .parser import BY_NAME, COMMANDS, Command, build_parser
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command"]
@@ -41,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line(args.lang))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
+        # imported here: only commands that write a folder need the report package, and
+        # `simulate run` should not pay for loading it at every start (issue 16 item 5)
+        from ..report.publish import interruption_note
+
         how = f"terminated ({exc})" if isinstance(exc, Terminated) else "interrupted"
         print(f"simulate {args.command}: {how}; {interruption_note()}", file=sys.stderr)
         return 128 + exc.signum if isinstance(exc, Terminated) else 130

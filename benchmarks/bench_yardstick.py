@@ -1,0 +1,108 @@
+"""Issue 16 item 5: whole-process ``simulate run scenarios/sinan-2021.yaml --size 50000000``
+against the plain-numpy yardstick (benchmarks/yardstick_numpy.py: the same rules written by
+hand, flags + resolve + bincount tally) at the same size, target ratio ≤ 1.0.
+
+Both are fresh processes (python start, imports, draw, resolve, tally, print), run in turn
+so that both see the same load; the figures are medians of RUNS runs, with the CPU time of
+each (process and its workers) beside the wall time and the load average before and after.
+This machine shares CPU per session (kernel autogroup): under load simulate's two workers get
+no more CPU than the one-process yardstick, so the wall ratio follows the CPU ratio.
+
+    PYTHONPATH=. python benchmarks/bench_yardstick.py [RUNS] [SIZE]
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import SIMULATE, SINAN, report  # noqa: E402
+
+YARDSTICK = str(Path(__file__).resolve().parent / "yardstick_numpy.py")
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the process and the workers it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()[-300:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def breakdown(runs: int) -> None:
+    """Where simulate's CPU time goes beside the yardstick's: start-up (a 1,000-person run, text
+    and --json; numpy's import alone) and the engine's per-block split (build vs resolve+tally)."""
+    small = {
+        "simulate run --size 1000": [SIMULATE, "run", SINAN, "--size", "1000"],
+        "simulate run --size 1000 --json": [SIMULATE, "run", SINAN, "--size", "1000", "--json"],
+        "python -c 'import numpy'": [sys.executable, "-c", "import numpy"],
+    }
+    for name, argv in small.items():
+        cpu = statistics.median(timed(argv)[1] for _ in range(runs))
+        print(f"  start-up CPU, {name:<33} {cpu:.2f} s (median of {runs})")
+    from simulate.model.engine import compile_for_engine, tally
+    from simulate.model.synth import synthesize
+    from simulate.policy import load_scenario
+
+    sc = load_scenario(SINAN)
+    comp, pop = compile_for_engine(sc.policy), synthesize(sc, 8 << 20, seed=0)
+    build = count = 0.0
+    for b in range(pop.n_blocks):
+        c0 = time.process_time()
+        block = pop.block(b)
+        c1 = time.process_time()
+        tally(comp, block)
+        build, count = build + c1 - c0, count + time.process_time() - c1
+    per = 50 / pop.size * 1e6
+    print(
+        f"  engine CPU per 50 M persons (one process): build {build * per:.2f} s, resolve + tally {count * per:.2f} s"
+    )
+
+
+def main(runs: int = 3, size: int = 50_000_000) -> int:
+    commands = {
+        "simulate run": [SIMULATE, "run", SINAN, "--size", str(size)],
+        "numpy yardstick": [sys.executable, YARDSTICK, str(size)],
+    }
+    print(f"issue 16 item 5 — whole process at {size:,} persons, 思南 2021; {load()}")
+    got: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():  # in turn: both see the same load
+            got[name].append(timed(argv))
+    med = {}
+    for name, rows in got.items():
+        walls, cpus = [w for w, _ in rows], [c for _, c in rows]
+        med[name] = (statistics.median(walls), statistics.median(cpus))
+        print(
+            f"  {name:<16} wall {', '.join(f'{w:.2f}' for w in walls)} s (median {med[name][0]:.2f}); "
+            f"CPU {', '.join(f'{c:.2f}' for c in cpus)} s (median {med[name][1]:.2f})"
+        )
+    breakdown(runs)
+    print(f"  after: {load()}; CPU ratio {med['simulate run'][1] / med['numpy yardstick'][1]:.2f} (not a target)")
+    ok = report(
+        f"simulate run {size:,} persons / numpy yardstick, wall (median of {runs})",
+        med["simulate run"][0] / med["numpy yardstick"][0],
+        "×",
+        1.0,
+        higher_is_better=False,
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(*(int(a) for a in sys.argv[1:3])))
