@@ -1,0 +1,88 @@
+"""Local payers and identities beyond the run (issue 15 item 1 follow-ups): the sweep chart
+draws a scenario's local payer in its vocabulary colour, notebook tables format its column as
+money, the sweep study's Monte Carlo varies local identity shares, and ``--identity`` help says
+local ids and Chinese names are accepted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from matplotlib.colors import to_hex
+
+from simulate import analysis as an
+from simulate.policy import load_scenario
+from simulate.report.sweep_chart import sweep_figure
+from simulate.vocabulary import CANONICAL, SOURCE_IDS
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = ROOT / "tests" / "fixtures" / "local-vocabulary"
+LANGXI = ROOT / "scenarios" / "langxi-2024.yaml"
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> Path:
+    """The fixture county (困境儿童 paid by a local 民政局) copied outside the package."""
+    folder = tmp_path / "county"
+    shutil.copytree(FIXTURE, folder)
+    return folder / "county.yaml"
+
+
+def _close(fig) -> None:
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- sweep chart
+
+
+def test_sweep_chart_draws_the_local_payer_in_its_vocabulary_colour(county: Path):
+    sc = load_scenario(county)
+    vocab = sc.policy.vocab
+    frame = an.sweep(sc, "contribution.personal", [280, 300, 320], size=20_000, seed=3)
+    assert (frame["minzheng_bureau"] > 0).all()  # the local payer pays at every value
+    fig = sweep_figure(frame, lang="zh", vocab=vocab)
+    try:
+        lines = {ln.get_label(): ln for ln in fig.axes[-1].get_lines()}
+        assert "民政局" in lines
+        line = lines["民政局"]
+        assert to_hex(line.get_color()) == vocab.colour("minzheng_bureau").lower()
+        assert list(line.get_ydata()) == list(frame["minzheng_bureau"].astype(float) / 10_000)
+        # after the canonical payers, and every line still distinct
+        names = list(lines)
+        assert names[-1] == "民政局"
+        styles = [
+            (ln.get_color(), ln.get_marker(), ln.get_markerfacecolor()) for ax in fig.axes for ln in ax.get_lines()
+        ]
+        assert len(set(styles)) == len(styles)
+        assert "民政局" in {t.get_text() for t in fig.axes[-1].texts}  # labelled at its end
+    finally:
+        _close(fig)
+    en = sweep_figure(frame, lang="en", vocab=vocab)
+    try:
+        assert "civil affairs bureau" in {ln.get_label() for ln in en.axes[-1].get_lines()}
+    finally:
+        _close(en)
+
+
+def test_sweep_chart_of_a_canonical_scenario_is_unchanged_by_its_vocabulary():
+    frame = an.sweep(LANGXI, "contribution.personal", [380, 420], size=4_000, seed=1)
+    vocab = load_scenario(LANGXI).policy.vocab
+    figs = [sweep_figure(frame, lang="zh"), sweep_figure(frame, lang="zh", vocab=vocab)]
+    try:
+        drawn = [
+            [
+                (ln.get_label(), ln.get_color(), ln.get_marker(), tuple(ln.get_ydata()))
+                for ax in f.axes
+                for ln in ax.get_lines()
+            ]
+            for f in figs
+        ]
+        assert drawn[0] == drawn[1]
+        second = {ln.get_label() for ln in figs[0].axes[-1].get_lines()}
+        assert second == {CANONICAL.label(s) for s in SOURCE_IDS[1:] if (frame[s] != 0).any()}
+    finally:
+        for f in figs:
+            _close(f)
