@@ -8,11 +8,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
+import simulate
 from simulate import analysis as an
+from simulate import money
 from simulate.policy import load_scenario
+from simulate.report.pretty import money_names, pretty
 from simulate.report.sweep_chart import sweep_figure
 from simulate.vocabulary import CANONICAL, SOURCE_IDS
 
@@ -86,3 +90,29 @@ def test_sweep_chart_of_a_canonical_scenario_is_unchanged_by_its_vocabulary():
     finally:
         for f in figs:
             _close(f)
+
+
+# ----------------------------------------------------------------------------- pretty
+
+
+def test_pretty_formats_a_local_payers_column_as_money(county: Path):
+    vocab = load_scenario(county).policy.vocab
+    frame = pd.DataFrame({"资助档次": ["困境儿童"], "民政局": [123456.7], "县财政": [2500.0]})
+    html = pretty(frame, vocab=vocab).to_html()
+    assert money.yuan(12345670) in html and "123,456.70" in html
+    assert "123456.7" not in html
+    assert "2,500.00" in html
+    # the canonical vocabulary does not know the local payer: its column is left as it is
+    assert "123,456.70" not in pretty(frame).to_html()
+    assert {"民政局", "civil affairs bureau"} <= money_names(vocab)
+    assert "民政局" not in money_names()
+
+
+def test_pretty_of_a_run_by_tier_formats_every_payer(county: Path):
+    sc = load_scenario(county)
+    out = simulate.run(sc, size=20_000, seed=2, progress=False)
+    table = out.by_tier("zh")
+    amount = float(table["民政局"].max())
+    assert amount > 0
+    html = pretty(table, vocab=sc.policy.vocab).to_html()
+    assert money.yuan(round(amount * 100)) in html
