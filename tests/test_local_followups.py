@@ -15,6 +15,8 @@ from matplotlib.colors import to_hex
 import simulate
 from simulate import analysis as an
 from simulate import money
+from simulate.analysis import sweep_study as study
+from simulate.model.engine import compile_for_engine
 from simulate.policy import load_scenario
 from simulate.report.pretty import money_names, pretty
 from simulate.report.sweep_chart import sweep_figure
@@ -116,3 +118,41 @@ def test_pretty_of_a_run_by_tier_formats_every_payer(county: Path):
     assert amount > 0
     html = pretty(table, vocab=sc.policy.vocab).to_html()
     assert money.yuan(round(amount * 100)) in html
+
+
+# ----------------------------------------------------------------------------- sweep study
+
+
+def test_sweep_study_varies_a_local_identity_share(county: Path):
+    policy = load_scenario(county).policy
+    rates = study.monte_carlo_rates(policy)
+    assert "kunjing_children" in rates
+    low, high = rates["kunjing_children"]
+    share = 0.2 / 100  # local.yaml: share 0.2 (percent of persons aged 0-17)
+    assert (low, high) == pytest.approx((share * study.SHARE_RANGE[0], share * study.SHARE_RANGE[1]))
+    relevant = compile_for_engine(policy).relevant_bits
+    assert relevant >> policy.vocab.identity_bit["kunjing_children"] & 1
+    # canonical identities keep the ranges they had
+    canonical = study.monte_carlo_rates(load_scenario(LANGXI).policy)
+    assert all(k in CANONICAL.identity_bit or k == "participation" for k in canonical)
+
+
+def test_sweep_study_bands_include_the_local_payer(county: Path):
+    policy = load_scenario(county).policy
+    rates = study.monte_carlo_rates(policy)
+    frame = study.monte_carlo_bands(
+        county,
+        "contribution.personal",
+        [280],
+        ["minzheng_bureau"],
+        draws=3,
+        size=20_000,
+        persons=20_000,
+        rates=rates,
+        seed=2,
+        overrides={},
+    )
+    row = frame.iloc[0]
+    assert row["source"] == "minzheng_bureau" and 0 < row["p5"] <= row["p50"] <= row["p95"]
+    draws = an.monte_carlo(county, draws=3, size=20_000, rates=rates, seed=2).attrs["draws"]
+    assert draws["rate.kunjing_children"].nunique() == 3  # the share is drawn, not fixed
