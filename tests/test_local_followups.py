@@ -16,6 +16,7 @@ import simulate
 from simulate import analysis as an
 from simulate import money
 from simulate.analysis import sweep_study as study
+from simulate.cli.parser import build_parser
 from simulate.model.engine import compile_for_engine
 from simulate.policy import load_scenario
 from simulate.report.pretty import money_names, pretty
@@ -156,3 +157,18 @@ def test_sweep_study_bands_include_the_local_payer(county: Path):
     assert row["source"] == "minzheng_bureau" and 0 < row["p5"] <= row["p50"] <= row["p95"]
     draws = an.monte_carlo(county, draws=3, size=20_000, rates=rates, seed=2).attrs["draws"]
     assert draws["rate.kunjing_children"].nunique() == 3  # the share is drawn, not fixed
+
+
+# ----------------------------------------------------------------------------- --identity help
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", ("Chinese name", "local identities", "vocabulary:")), ("zh", ("中文名称", "本地身份", "vocabulary:"))],
+)
+def test_identity_help_says_local_ids_and_chinese_names_are_accepted(lang: str, words: tuple[str, ...]):
+    _, commands = build_parser(lang)
+    action = next(a for a in commands["explain"]._actions if "--identity" in a.option_strings)
+    for w in words:
+        assert w in action.help, (lang, w, action.help)
+    assert "rural_dibao" in action.help  # the canonical ids are still listed
