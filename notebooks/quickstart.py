@@ -67,13 +67,13 @@ print("档次 tiers:", ", ".join(t.id for t in pol.tiers))
 # %%
 out = simulate.run(sc, size=size, seed=seed, progress=False)
 print(f"persons {out.persons:,}  enrolled {out.enrolled:,}")
-pretty(out.by_source("zh"))
+pretty(out.by_source("zh"), vocab=pol.vocab)
 
 # %% [markdown]
 # **按资助档次**（by subsidy tier）：
 
 # %%
-pretty(out.by_tier("zh"))
+pretty(out.by_tier("zh"), vocab=pol.vocab)
 
 # %% [markdown]
 # **4. 作图**（plot）：各资金来源支付金额，单位万元（10,000 yuan）。
@@ -106,7 +106,7 @@ changed = simulate.load_scenario(
 )
 comparison = simulate.compare(sc, [changed], size=size, seed=seed)
 print("；".join(comparison.legend("zh")))
-pretty(comparison.by_source("zh"))
+pretty(comparison.by_source("zh"), vocab=pol.vocab)
 
 # %% [markdown]
 # **6. 解释一个人**（explain one person）：农村低保 + 建档立卡，45 岁女性。

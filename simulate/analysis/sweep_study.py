@@ -17,9 +17,8 @@ import pandas as pd
 
 from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from ..model.engine import compile_for_engine
-from ..model.synth import default_spec
+from ..model.synth import default_spec, with_local_rates
 from ..policy import Policy
-from ..vocabulary import IDENTITY_BIT
 from . import monte_carlo
 
 #: Monte Carlo ranges (assumptions): participation ± this share, identity shares × (low, high).
@@ -41,8 +40,9 @@ def response_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
 
 def monte_carlo_rates(policy: Policy) -> dict[str, tuple[float, float]]:
     """Uniform ranges drawn per population: participation, and each identity share the policy's
-    rules read (identities it never reads would only add noise)."""
-    spec = default_spec()
+    rules read, the scenario's local identities too, at their declared share (identities it
+    never reads would only add noise)."""
+    spec = with_local_rates(default_spec(), policy)
     bit_rate = {b: r for b, r, *_ in spec.person_rates}
     bit_rate.update(dict(spec.household_rates))
     relevant = compile_for_engine(policy).relevant_bits
@@ -53,7 +53,7 @@ def monte_carlo_rates(policy: Policy) -> dict[str, tuple[float, float]]:
             min(1.0, spec.participation + PARTICIPATION_SPREAD),
         )
     }
-    for ident, bit in IDENTITY_BIT.items():
+    for ident, bit in policy.vocab.identity_bit.items():
         if relevant >> bit & 1 and bit in bit_rate and bit_rate[bit] > 0:
             rates[ident] = (bit_rate[bit] * low, min(0.99, bit_rate[bit] * high))
     return rates

@@ -78,7 +78,9 @@ def _args_explain(p: argparse.ArgumentParser) -> None:
         "--identity",
         action="append",
         metavar="ID",
-        help="a canonical identity id (repeatable): " + ", ".join(IDENTITIES),
+        help="an identity id or Chinese name (repeatable; several joined by ;): "
+        + ", ".join(IDENTITIES)
+        + "; the local identities a scenario declares under vocabulary: are accepted too",
     )
     p.add_argument("--age", type=shared.age, default=40, help="whole years (default 40)")
     p.add_argument("--sex", choices=["F", "M"], default="F", help="F or M (default F)")

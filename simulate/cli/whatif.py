@@ -160,7 +160,7 @@ def sweep_table(args: argparse.Namespace) -> int:
             raise SimulateError("--chart", f"the chart is a PNG file: give a name ending in .png, not {args.chart!r}")
 
         def write_chart(tmp: Path) -> None:
-            sweep_chart(frame, tmp, lang=args.lang)
+            sweep_chart(frame, tmp, lang=args.lang, vocab=sc.policy.vocab)
 
         publish_file(args.chart, write_chart, is_ours=png_by_simulate, command="sweep-table")
     if args.json:

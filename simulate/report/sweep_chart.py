@@ -9,7 +9,7 @@ from pathlib import Path
 from ..analysis.naming import column_label, param_label
 from ..errors import SimulateError
 from ..labels import lang_of
-from ..vocabulary import SOURCE_IDS, label
+from ..vocabulary import CANONICAL, Vocabulary
 from .fonts import FontError, use_chinese_font
 
 #: Line styles of the chart: one (colour, marker) per source, so no two lines look alike.
@@ -24,13 +24,17 @@ _STYLE = {
     "unspecified_government": ("#e377c2", "*"),
     "fiscal_subsidy": ("#7f7f7f", None),
 }
+#: Markers of a scenario's local payers, in declaration order (their colour is the vocabulary's).
+_LOCAL_MARKERS = ("h", "p", "<", ">", "d", "8")
 
 
-def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "zh") -> Path:
+def sweep_chart(
+    frame, path: str | Path, title: str | None = None, lang: str = "zh", vocab: Vocabulary = CANONICAL
+) -> Path:
     """Chart of a :func:`sweep` frame (ids as columns) written to a PNG: see :func:`sweep_figure`."""
     import matplotlib.pyplot as plt
 
-    fig = sweep_figure(frame, title, lang)
+    fig = sweep_figure(frame, title, lang, vocab)
     p = Path(path)
     try:
         fig.savefig(p, metadata={"Software": "simulate"})  # lets a rerun replace it
@@ -41,13 +45,14 @@ def sweep_chart(frame, path: str | Path, title: str | None = None, lang: str = "
     return p
 
 
-def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
+def sweep_figure(frame, title: str | None = None, lang: str = "zh", vocab: Vocabulary = CANONICAL):
     """The matplotlib figure of a :func:`sweep` frame, amounts in 万元 (10,000 yuan).
 
     Two panels sharing the x axis (the parameter, by its readable name): the individuals'
     contributions with the fiscal subsidy, and the subsidising sources, each line with its own
     colour and marker and a label at its right end, so lines near zero stay apart. The title
-    is the scenario's own (``policy.title``). Uses the bundled Chinese font
+    is the scenario's own (``policy.title``); ``vocab`` (the scenario's) adds its local payers
+    after the canonical sources, in their vocabulary colour (issue 15 item 1). Uses the bundled Chinese font
     (``simulate.report.fonts``); raises :class:`SimulateError` with the reason when it is missing.
     """
     import matplotlib
@@ -66,7 +71,7 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
     x_label = (frame.attrs.get("param_label") or {}).get(key) or param_label(param, lang)
     sc_title = (frame.attrs.get("title") or {}).get(key) or frame.attrs.get("scenario", "")
     wan = "（万元）" if zh else " (10,000 yuan)"
-    subsidising = [s for s in SOURCE_IDS[1:] if s in frame and (frame[s] != 0).any()]
+    subsidising = [s for s in vocab.source_ids[1:] if s in frame and (frame[s] != 0).any()]
     panels = [
         (
             "个人缴费与财政补助" if zh else "Individuals' contributions and the fiscal subsidy",
@@ -80,9 +85,9 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
     for ax, (panel_title, keys) in zip(axes[:, 0], panels):
         ends = []
         for n, k in enumerate(keys):
-            colour, marker = _STYLE.get(k, (None, "o"))
+            colour, marker = _STYLE.get(k) or _local_style(k, vocab)
             y = frame[k].astype(float) / 10_000
-            name = label(k, lang_of(lang)) if k in SOURCE_IDS else column_label(k, lang)
+            name = vocab.label(k, lang_of(lang)) if k in vocab.sources else column_label(k, lang)
             # every other line has hollow markers: lines on top of each other stay visible
             ax.plot(
                 x,
@@ -129,3 +134,11 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh"):
     )
     fig.tight_layout()
     return fig
+
+
+def _local_style(key: str, vocab: Vocabulary) -> tuple[str | None, str | None]:
+    """(colour, marker) of a local payer: its vocabulary colour, a marker by its place."""
+    local = [t.id for t in vocab.local_sources()]
+    if key not in local:
+        return None, "o"
+    return vocab.colour(key), _LOCAL_MARKERS[local.index(key) % len(_LOCAL_MARKERS)]
