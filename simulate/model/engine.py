@@ -8,7 +8,7 @@ all in integer fen (DESIGN.md, "The engine tallies, it does not loop").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from ..policy.subsidy import OFF_TIME, TIMINGS
 from ..vocabulary import IDENTITY_BIT
 from .behaviour import tier_retention
 from .population import Population
-from .reference import resolve
+from .reference import own_standard, resolve
+from .standards import cell_codes, cells_of, grade_indexes
 from .tables import PolicyTables, compile_policy
 
 N_TIMINGS = len(TIMINGS)
@@ -37,8 +38,12 @@ class Tally:
     group_enrolled: np.ndarray  # int64 [G, V]
     group_on_time: np.ndarray  # int64 [G, V]: enrolled on time (not in ``reference.OFF_TIME``)
     ties: int = 0  # people whose tier was decided by listed order between equal benefits
+    cells: np.ndarray | None = None  # int64 [C, T, M, V]: ``counts`` by cell (several standards)
 
     def __add__(self, other: Tally) -> Tally:
+        cells = self.cells if other.cells is None else other.cells
+        if self.cells is not None and other.cells is not None:
+            cells = self.cells + other.cells
         return Tally(
             self.counts + other.counts,
             self.refused + other.refused,
@@ -47,6 +52,7 @@ class Tally:
             self.group_enrolled + other.group_enrolled,
             self.group_on_time + other.group_on_time,
             self.ties + other.ties,
+            cells,
         )
 
     @property
@@ -77,16 +83,17 @@ class Compiled:
     rank: np.ndarray  # int64 [T, M]: lower is better for the person
     same_pays: np.ndarray  # bool [T, T, M]: two tiers pay identically by every source
     retention: np.ndarray | None = None  # float [T]: behavioural response (None: no response)
+    cell_rank: np.ndarray | None = None  # int64 [C, T, M]: ``rank`` by cell (several standards)
+    cell_same: np.ndarray | None = None  # bool [C, T, T, M]: ``same_pays`` by cell
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
     tables = compile_policy(policy)
-    individual = tables.pays[:, :, 0]
-    # highest benefit: an accepted enrollment first, then the least the person pays
-    rank = (~tables.accepted).astype(np.int64) * (1 << 40) + individual
-    same = np.all(tables.pays[:, None, :, :] == tables.pays[None, :, :, :], axis=3) & (
-        tables.accepted[:, None, :] == tables.accepted[None, :, :]
-    )
+    rank, same = _ranking(tables.pays, tables.accepted)
+    cell_rank = cell_same = None
+    if tables.cell_pays is not None:  # who is best off can differ by the person's standard
+        ranked = [_ranking(p, tables.accepted) for p in tables.cell_pays]
+        cell_rank, cell_same = np.stack([r for r, _ in ranked]), np.stack([s for _, s in ranked])
     groups = tuple(g.rule for g in policy.targets.groups)
     rules = tables.rules + groups
     bits = 0
@@ -102,7 +109,17 @@ def compile_for_engine(policy: Policy) -> Compiled:
         rank,
         same,
         tier_retention(policy, tables.pays),
+        cell_rank,
+        cell_same,
     )
+
+
+def _ranking(pays: np.ndarray, accepted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Highest-benefit keys [T, M] (an accepted enrollment first, then the least the person
+    pays) and whether two tiers pay identically by every source [T, T, M]."""
+    rank = (~accepted).astype(np.int64) * (1 << 40) + pays[:, :, 0]
+    same = np.all(pays[:, None, :, :] == pays[None, :, :, :], axis=3) & (accepted[:, None, :] == accepted[None, :, :])
+    return rank, same
 
 
 def _uses_disability(rule: Rule | str) -> bool:
@@ -120,8 +137,10 @@ def resolve_tiers(
     disability: np.ndarray,
     timing: np.ndarray,
     hukou: np.ndarray | None = None,
+    cell: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Tier index per person (0 = general) and how many were decided by a tie."""
+    """Tier index per person (0 = general) and how many were decided by a tie; ``cell`` (one
+    per person, ``model.standards``) ranks tiers by the person's own standard."""
     t = comp.tables
     n = identities.shape[0]
     tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
@@ -138,10 +157,15 @@ def resolve_tiers(
         idx = np.flatnonzero(m)
         if idx.shape[0] == 0:
             continue
-        key = comp.rank[k, timing[idx]]
+        if cell is None or comp.cell_rank is None or comp.cell_same is None:
+            key = comp.rank[k, timing[idx]]
+            same = comp.same_pays[tier[idx], k, timing[idx]]
+        else:
+            key = comp.cell_rank[cell[idx], k, timing[idx]]
+            same = comp.cell_same[cell[idx], tier[idx], k, timing[idx]]
         cur = best[idx]
         better = key < cur
-        equal = (key == cur) & ~comp.same_pays[tier[idx], k, timing[idx]]
+        equal = (key == cur) & ~same
         win = idx[better]
         best[win] = key[better]
         tier[win] = k
@@ -158,7 +182,8 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     n_g = len(comp.groups)
     village = pop.village
     huk_all = pop.hukou
-    if t.plain_can_match:
+    cell = None if t.cells is None else cell_codes(t.cells, pop)
+    if t.plain_can_match or cell is not None:  # several cells: everyone is counted by cell
         cand = None
         ident, age, sex, dis, tim = pop.identities, pop.age, pop.sex, pop.disability, pop.timing
         huk = huk_all
@@ -171,13 +196,19 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         ident, age, sex = pop.identities[cand], pop.age[cand], pop.sex[cand]
         dis, tim = pop.disability[cand], pop.timing[cand]
         huk = None if huk_all is None else huk_all[cand]
-    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk)
+    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk, cell)
     enr = pop.enrolled if cand is None else pop.enrolled[cand]
     vil = village if cand is None else village[cand]
     # candidates by (tier, enrolled, timing, village)
     key = (tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim
     key = key * n_v + vil
-    full = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
+    by_cell = None
+    if cell is not None and t.cells is not None:
+        size = n_t * 2 * N_TIMINGS * n_v
+        by_cell = np.bincount(cell * size + key, minlength=t.cells.n * size).reshape(-1, n_t, 2, N_TIMINGS, n_v)
+        full = by_cell.sum(axis=0)
+    else:
+        full = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
     if cand is not None:
         # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
         # most people are enrolled and pay on time: count the others, derive that cell
@@ -209,8 +240,16 @@ def tally(comp: Compiled, pop: Population) -> Tally:
             members[g] = np.bincount(g_vil[m], minlength=n_v)
             joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
             on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
+    cells = None if by_cell is None else np.where(accepted[None], by_cell[:, :, 1], 0).astype(np.int64)
     return Tally(
-        counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64), members, joined, on_time, ties
+        counts.astype(np.int64),
+        refused.astype(np.int64),
+        not_enrolled.astype(np.int64),
+        members,
+        joined,
+        on_time,
+        ties,
+        cells,
     )
 
 
@@ -221,8 +260,16 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
     n_v = len(pop.villages)
     groups = [g.rule for g in policy.targets.groups]
     out = Tally.zeros(len(tier_ids), n_v, len(groups))
+    cells = cells_of(policy)
+    if cells.n > 1:
+        out.cells = np.zeros((cells.n,) + out.counts.shape, np.int64)
+    grades = [g.id for g in policy.contribution.grades()]
+    chosen = grade_indexes(cells, pop)
+    codes = {sid: c for c, (sid, _, _) in enumerate(policy.contribution.standard_list())}
     for i in range(len(pop)):
         person = pop.person(i)
+        if grades:
+            person = replace(person, grade=grades[int(chosen[i])])
         o = resolve(policy, person)
         k = index[o.tier]
         v = int(pop.village[i])
@@ -234,6 +281,10 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
             out.refused[k, v] += 1
         else:
             out.counts[k, TIMINGS.index(person.timing), v] += 1
+            if out.cells is not None:
+                seg = int(np.searchsorted(cells.breaks, person.age, side="right"))
+                cell = codes[own_standard(policy, person)[0]] * cells.n_ages + seg
+                out.cells[cell, k, TIMINGS.index(person.timing), v] += 1
         for g, rule in enumerate(groups):
             if matches(rule, person):
                 out.group_members[g, v] += 1
@@ -301,4 +352,15 @@ def respond(
         pop.rows_read,
         pop.village_counts,
         pop.hukou,
+        pop.grade,
     )
+
+
+def cell_view(t: PolicyTables, tally: Tally) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Counts [C, T, M, V], pays [C, T, M, S], fiscal and due [C, T, M]: by cell when people of
+    a tier pay differently by their standard (``model.standards``), else one cell (C = 1)."""
+    if t.cell_pays is not None and t.cell_fiscal is not None and t.cell_due is not None:
+        counts = tally.cells if tally.cells is not None else np.zeros((t.cell_pays.shape[0],) + tally.counts.shape)
+        return counts.astype(np.int64), t.cell_pays, t.cell_fiscal, t.cell_due
+    due = t.due if t.due is not None else t.pays.sum(axis=2) + t.fiscal
+    return tally.counts[None], t.pays[None], t.fiscal[None], due[None]

@@ -77,6 +77,7 @@ class Population:
     rows_read: int = 0
     village_counts: np.ndarray | None = None  # persons per village, when known in advance
     hukou: np.ndarray | None = None  # uint8 户籍 type: 0 unknown, 1 rural, 2 urban
+    grade: np.ndarray | None = None  # uint8 contribution grade chosen: index + 1, 0 not recorded
 
     def village_totals(self) -> np.ndarray:
         """Persons per village (int64), computed once."""
@@ -112,6 +113,7 @@ class Population:
             self.villages,
             None if self.person_id is None else self.person_id[index],
             hukou=None if self.hukou is None else self.hukou[index],
+            grade=None if self.grade is None else self.grade[index],
         )
 
     @staticmethod
@@ -121,6 +123,9 @@ class Population:
         hukou = None
         if any(p.hukou is not None for p in parts):
             hukou = cat([p.hukou if p.hukou is not None else np.zeros(len(p), np.uint8) for p in parts])
+        grade = None
+        if any(p.grade is not None for p in parts):
+            grade = cat([p.grade if p.grade is not None else np.zeros(len(p), np.uint8) for p in parts])
         return Population(
             cat([p.identities for p in parts]),
             cat([p.age for p in parts]),
@@ -132,6 +137,7 @@ class Population:
             cat([p.timing for p in parts]),
             first.villages,
             hukou=hukou,
+            grade=grade,
         )
 
     def to_frame(self, lang: str = "zh"):

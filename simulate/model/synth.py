@@ -146,6 +146,7 @@ class SyntheticPopulation:
     full_rules_plain: bool = False  # one of them can match someone with no identity or grade
     has_extension: bool = False  # the document has an extension: a share pays in it (timing extended)
     urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
+    grade_shares: tuple[float, ...] = ()  # cumulative shares of the contribution grades (none: no choice)
 
     @property
     def n_blocks(self) -> int:
@@ -231,7 +232,24 @@ def synthesize(
         any(can_match_plain(r) for r in full_rules),
         pol.timing.extension is not None,
         None if urban is None else float(urban) / 100,
+        _grade_shares(pol),
     )
+
+
+def _grade_shares(policy) -> tuple[float, ...]:
+    """Cumulative shares (0–1) of the grades people choose, last exactly 1 (docs/subsidy-forms.md)."""
+    shares = np.cumsum([float(g.share) for g in policy.contribution.grades()]) / 100.0
+    return tuple(float(x) for x in shares[:-1]) + ((1.0,) if shares.size else ())
+
+
+def _draw_grades(pop: SyntheticPopulation, b: int, n: int) -> np.ndarray | None:
+    """Each person's grade (index + 1) by the grades' shares, from the block's own second
+    stream, so the draw leaves every other column's bytes alone and ignores the chunk size."""
+    if not pop.grade_shares:
+        return None
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b, 1))))
+    cum = np.array(pop.grade_shares, np.float64)
+    return (np.searchsorted(cum, rng.random(n), side="right") + 1).astype(np.uint8)
 
 
 def default_size(scenario) -> int:
@@ -389,6 +407,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         pop.villages,
         village_counts=totals,
         hukou=hukou,
+        grade=_draw_grades(pop, b, n),
     )
 
 

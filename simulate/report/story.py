@@ -296,8 +296,7 @@ class Story:
 
         lang, r = self.lang, self.result
         fen = r.source_fen()
-        pays_any = r.tables.pays > 0
-        persons = np.einsum("tmv,tms->s", r.tally.counts, pays_any.astype(np.int64))
+        persons = r.persons_by_source()
         total = int(fen.sum()) + r.fiscal_fen()
         h = r.budget()
         rows = []

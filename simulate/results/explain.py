@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import labels
-from ..model.reference import Outcome, resolve
+from ..model.reference import Outcome, own_standard, resolve
 from ..money import yuan_number, yuan_text
 from ..policy import Scenario
 from ..policy.rules import Person
@@ -29,6 +29,8 @@ def explain_json(scenario: Scenario, person: Person) -> dict[str, Any]:
     }
     if not out.payment.enrolled:
         result["enrolled"] = False
+    if scenario.policy.contribution.standards:  # several standards: say whose applies
+        result["standard"] = own_standard(scenario.policy, person)[0]
     return result
 
 
