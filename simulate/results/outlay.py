@@ -67,6 +67,19 @@ class Outlay:
         counts, pays, _, _ = cell_view(self.tables, self.tally)
         return np.einsum("ctmv,ctms->vs", counts, pays)
 
+    def standard_source_fen(self) -> tuple[np.ndarray, np.ndarray]:
+        """Enrolled persons [K] and fen [K, S] by contribution standard (code 0 the base one,
+        ``Contribution.standard_list``): one row when the scenario has one standard."""
+        counts, pays, _, _ = cell_view(self.tables, self.tally)
+        cells = self.tables.cells
+        k = len(self.scenario.policy.contribution.standard_list())
+        std = np.zeros(counts.shape[0], np.int64) if cells is None else np.arange(counts.shape[0]) // cells.n_ages
+        persons = np.zeros(k, np.int64)
+        np.add.at(persons, std, counts.sum(axis=(1, 2, 3)))
+        fen = np.zeros((k, pays.shape[3]), np.int64)
+        np.add.at(fen, std, np.einsum("ctmv,ctms->cs", counts, pays))
+        return persons, fen
+
     @property
     def persons(self) -> int:
         return self.tally.persons
@@ -158,6 +171,7 @@ class Outlay:
             "enrolled_by_timing": self.enrolled_by_timing(),
             "late_refused": int(t.refused.sum()),
             "ties_broken_by_order": int(t.ties),
+            **self._standards_json(),
             "by_tier": {
                 tid: {
                     "enrolled": int(t.counts[i].sum()),
@@ -175,6 +189,23 @@ class Outlay:
         out["budget"] = self.budget().to_json()
         out.update({k: v for k, v in self.meta.items() if k not in out})
         return out
+
+    def _standards_json(self) -> dict[str, Any]:
+        """``by_standard`` for ``run --json`` when the scenario has several standards (else
+        nothing, so single-standard output keeps its bytes)."""
+        listed = self.scenario.policy.contribution.standard_list()
+        if len(listed) == 1:
+            return {}
+        persons, fen = self.standard_source_fen()
+        return {
+            "by_standard": {
+                sid: {
+                    "enrolled": int(persons[k]),
+                    "pays": {s: yuan_number(int(f)) for s, f in zip(SOURCE_IDS, fen[k]) if f},
+                }
+                for k, (sid, _, _) in enumerate(listed)
+            }
+        }
 
     # ------------------------------------------------------------------ tables for people
 
