@@ -13,6 +13,7 @@ so the same inputs give the same bytes.
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.whatif import WhatIf
-from ..money import amount, yuan_float
+from ..model.engine import cell_view
+from ..money import amount, yuan_float, yuan_text
 from ..policy.subsidy import TIMINGS, subsidy_shares
 from ..results.outlay import Outlay
 from ..vocabulary import SOURCE_IDS, label
@@ -198,11 +200,15 @@ def _param_rows(sc, lang: str) -> list[tuple[str, str, str, Any, str]]:
         unit = ""
         if s.form == "percent":
             value, unit = float(s.percent), "%"
+        elif s.form == "fixed_subsidy" and s.by_age is not None:  # amounts by age band, as text
+            value = "；".join(f"{b.text()}: {yuan_text(b.amount)}" for b in s.by_age)
         elif s.form == "fixed_subsidy":
             value, unit = yuan_float(s.amount), w("yuan", lang)
         elif s.form == "fixed_personal":
             value, unit = yuan_float(s.personal), w("yuan", lang)
         note = f"{w('payer', lang)}：{payer}；{t.section}" if payer else t.section
+        bounds = [f"{k} {yuan_text(v)}" for k, v in (("cap", s.cap), ("floor", s.floor)) if v is not None]
+        note = "；".join([*bounds, note]) if bounds else note
         rows.append((f"tier.{t.id}", name, unit, value, note))
     return rows
 
@@ -220,10 +226,13 @@ def _per_capita_formula(sc, tier_id: str, source: str, params: _Params) -> tuple
         cell = params.tier.get((tier_id, src))
         if s.form == "full":
             return P
-        if s.form == "percent":
-            return f"ROUND({P}*{cell}/100,2)"
+        if s.form == "percent":  # a cap or floor (yuan) holds the rounded share, never above P
+            got = f"ROUND({P}*{cell}/100,2)"
+            got = got if s.cap is None else f"MIN({got},{yuan_float(s.cap)})"
+            got = got if s.floor is None else f"MAX({got},{yuan_float(s.floor)})"
+            return got if s.cap is None and s.floor is None else f"MIN({got},{P})"
         if s.form == "fixed_subsidy":
-            return f"MIN({cell},{P})"
+            return f"MIN({cell},{P})" if s.by_age is None else None
         if s.form == "fixed_personal":
             return f"{P}-MIN({cell},{P})"
         if s.form == "split":
@@ -441,8 +450,10 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     lang, f = book.lang, book.fmt
     ws, title = book.sheet(name)
     sc, t = outlay.scenario, outlay.tables
-    counts = outlay.tally.counts.sum(axis=2)  # [T, M]
-    paying = [j for j, s in enumerate(SOURCE_IDS) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
+    c_counts, c_pays, c_fiscal, _ = cell_view(t, outlay.tally)  # several standards: a row per cell
+    counts_c = c_counts.sum(axis=3)  # [C, T, M]
+    paying = [j for j, s in enumerate(SOURCE_IDS) if j == 0 or (counts_c[..., None] * c_pays)[..., j].any()]
+    cell_names = _cell_names(outlay, lang)
     heads = [w("tier", lang), w("timing", lang), w("persons", lang)]
     for j in paying:
         heads += [f"{label(SOURCE_IDS[j], lang)} {w('each', lang)}", f"{label(SOURCE_IDS[j], lang)} {w('sum', lang)}"]
@@ -459,37 +470,40 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     r = 2
     first = r
     amount_cols: list[int] = []
-    for ti, tid in enumerate(t.tier_ids):
-        for mi, timing in enumerate(TIMINGS):
-            n = int(counts[ti, mi])
-            if n == 0:
-                continue
-            ws.write_string(r, 0, names.get(tid, tid))
-            ws.write_string(r, 1, w(timing, lang) if timing in ("regular", "late", "newborn") else timing)
-            ws.write_number(r, 2, n, f["count"])
-            c = 3
-            row_amounts = []
-            for j in paying:
-                fen = int(t.pays[ti, mi, j])
+    rows = itertools.product(enumerate(t.tier_ids), enumerate(TIMINGS), range(counts_c.shape[0]))
+    for (ti, tid), (mi, timing), ci in rows:
+        n = int(counts_c[ci, ti, mi])
+        if n == 0:
+            continue
+        pays, fiscal = c_pays[ci], c_fiscal[ci]
+        ws.write_string(r, 0, names.get(tid, tid) + cell_names[ci])
+        ws.write_string(r, 1, w(timing, lang) if timing in ("regular", "late", "newborn") else timing)
+        ws.write_number(r, 2, n, f["count"])
+        c = 3
+        row_amounts = []
+        for j in paying:
+            fen = int(pays[ti, mi, j])
+            formula = None
+            if not t.several:  # the parameters explain one standard's cells only
                 formula = _timing_formula(sc, tid, SOURCE_IDS[j], timing, fen, t.pays[ti, 0, j], params, t, ti)
-                if formula:
-                    ws.write_formula(r, c, "=" + formula, f["money"], yuan_float(fen))
-                else:
-                    ws.write_number(r, c, yuan_float(fen), f["money"])
-                ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
-                row_amounts.append(rc(r, c + 1))
-                amount_cols.append(c + 1)
-                c += 2
-            fen = int(t.fiscal[ti, mi])
-            if fen == sc.policy.contribution.fiscal_subsidy and params.fiscal:
-                ws.write_formula(r, c, "=" + params.fiscal, f["money"], yuan_float(fen))
+            if formula:
+                ws.write_formula(r, c, "=" + formula, f["money"], yuan_float(fen))
             else:
                 ws.write_number(r, c, yuan_float(fen), f["money"])
             ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
             row_amounts.append(rc(r, c + 1))
-            total = n * (int(t.pays[ti, mi].sum()) + fen)
-            ws.write_formula(r, c + 2, "=" + "+".join(row_amounts), f["money"], yuan_float(total))
-            r += 1
+            amount_cols.append(c + 1)
+            c += 2
+        fen = int(fiscal[ti, mi])
+        if fen == sc.policy.contribution.fiscal_subsidy and params.fiscal and not t.several:
+            ws.write_formula(r, c, "=" + params.fiscal, f["money"], yuan_float(fen))
+        else:
+            ws.write_number(r, c, yuan_float(fen), f["money"])
+        ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
+        row_amounts.append(rc(r, c + 1))
+        total = n * (int(pays[ti, mi].sum()) + fen)
+        ws.write_formula(r, c + 2, "=" + "+".join(row_amounts), f["money"], yuan_float(total))
+        r += 1
     last = r - 1
     ws.write_string(r, 0, w("total", lang), f["ttext"])
     ws.write_string(r, 1, "", f["ttext"])
@@ -517,6 +531,27 @@ def _calc_sheet(book: _Book, name: str, outlay: Outlay, params: _Params) -> dict
     ws.set_column(2, len(heads) - 1, 15)
     ws.freeze_panes(2, 2)
     return totals
+
+
+def _cell_names(outlay: Outlay, lang: str) -> list[str]:
+    """A suffix naming each cell (the standard, and the age band of ``by_age`` amounts) for
+    the rows of a scenario with several standards; [""] when it has one."""
+    cells = outlay.tables.cells
+    if cells is None:
+        return [""]
+    listed = outlay.scenario.policy.contribution.standard_list()
+    names = {s.id: s.label.get(lang) for s in outlay.scenario.policy.contribution.standards}
+    out = []
+    for ci in range(cells.n):
+        sid, personal, _ = listed[cells.standard(ci)]
+        part = f"{names.get(sid, '')} {yuan_text(personal)}".strip()
+        if cells.n_ages > 1:
+            lo = cells.age(ci)
+            seg = ci % cells.n_ages
+            hi = int(cells.breaks[seg]) if seg < cells.breaks.shape[0] else None
+            part += f"，{lo}–{hi - 1}" if hi is not None else f"，{lo}+"
+        out.append(f"（{part}）" if lang == "zh" else f" ({part})")
+    return out
 
 
 def _timing_formula(
