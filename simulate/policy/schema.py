@@ -405,6 +405,9 @@ def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
                         "every payer is treated as in the period already (late.mode same_as_regular)",
                     )
                 )
+    c = policy.contribution
+    if c.grades():
+        out.append(("contribution.personal", "everyone no who group takes chooses a grade (contribution.standards)"))
     if policy.area.villages_file and policy.area.residents is not None:
         out.append(("area.residents", "the villages file's residents are used instead"))
     tv = policy.targets.villages_file

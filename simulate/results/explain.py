@@ -61,19 +61,22 @@ def explain_text(scenario: Scenario, person: Person, lang: str = "zh") -> str:
         attrs.append(TIMING_LABELS.get(person.timing, (person.timing, person.timing))[1])
     lines = []
     doc = pol.document
+    sid, personal, fiscal = own_standard(pol, person)  # the person's own standard
+    group = next((s for s in pol.contribution.standards if s.id == sid), None)
+    section = group.section if group is not None and group.section else pol.contribution.section
     if zh:
         lines.append(f"情景：{pol.title.zh}（{doc.number}，{doc.issuer}，{doc.date}）")
         lines.append(f"人员：{who or '无特殊身份'}；{'，'.join(attrs)}")
         lines.append(
-            f"个人缴费标准 {yuan_text(pol.contribution.personal)} 元，财政补助 "
-            f"{yuan_text(pol.contribution.fiscal_subsidy)} 元（{pol.contribution.section}）"
+            ("" if group is None else f"适用缴费标准：{group.label.zh}；")
+            + f"个人缴费标准 {yuan_text(personal)} 元，财政补助 {yuan_text(fiscal)} 元（{section}）"
         )
     else:
         lines.append(f"Scenario: {pol.title.en} ({doc.number}, {doc.issuer}, {doc.date})")
         lines.append(f"Person: {who or 'no hardship identity'}; {', '.join(attrs)}")
         lines.append(
-            f"Personal standard {yuan_text(pol.contribution.personal)} yuan, fiscal subsidy "
-            f"{yuan_text(pol.contribution.fiscal_subsidy)} yuan (section {pol.contribution.section})"
+            ("Personal" if group is None else f"Standard: {group.label.en}; personal")
+            + f" standard {yuan_text(personal)} yuan, fiscal subsidy {yuan_text(fiscal)} yuan (section {section})"
         )
     if scenario.overrides:  # a what-if: say what was changed from the document's rules
         changes = (
