@@ -12,6 +12,7 @@ people who did not enroll.
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -23,11 +24,11 @@ from hypothesis import strategies as st
 
 from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
 from simulate.model.population import Population, Villages
-from simulate.model.reference import oracle_payment, resolve
+from simulate.model.reference import oracle_payment, own_standard, resolve
 from simulate.model.standards import cell_codes, cells_of, grade_indexes
 from simulate.model.synth import synthesize
 from simulate.policy import EVENTS, Policy, Scenario, load_scenario
-from simulate.policy.rules import matches
+from simulate.policy.rules import Person, matches
 from simulate.policy.subsidy import TIMINGS, payment
 from simulate.results.outlay import Outlay
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS
@@ -481,16 +482,22 @@ def test_engine_money_equals_the_oracles_own_arithmetic(sc, pop):
 @SETTINGS
 @given(raw=raw_policies())
 def test_oracle_payment_equals_the_subsidy_arithmetic(raw):
-    """Every tier and timing class of a random policy: the same fen for every source."""
+    """Every tier and timing class of a random policy, for people of several ages and each
+    grade (so every standard and ``by_age`` band): the same fen for every source."""
     pol = scenario_of(raw).policy
-    for tier in (None, *pol.tiers):
-        for timing in TIMINGS:
-            mine, theirs = oracle_payment(pol, tier, timing), payment(pol, tier, timing)
-            assert {k: v for k, v in mine.pays.items() if v} == {k: v for k, v in theirs.pays.items() if v}
-            assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == (
-                theirs.fiscal_subsidy,
-                theirs.enrolled,
-                theirs.late_rule,
-                theirs.treatment,
-                theirs.decided_by,
-            )
+    codes = [sid for sid, _, _ in pol.contribution.standard_list()]
+    people = [Person(age=age, grade=g.id) for age in (0, 17, 18, 40, 60, 100) for g in pol.contribution.grades()] or [
+        Person(age=age) for age in (0, 17, 18, 40, 60, 100)
+    ]
+    for tier, timing, person in itertools.product((None, *pol.tiers), TIMINGS, people):
+        own = codes.index(own_standard(pol, person)[0])
+        mine = oracle_payment(pol, tier, timing, person)
+        theirs = payment(pol, tier, timing, own, person.age)
+        assert {k: v for k, v in mine.pays.items() if v} == {k: v for k, v in theirs.pays.items() if v}
+        assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == (
+            theirs.fiscal_subsidy,
+            theirs.enrolled,
+            theirs.late_rule,
+            theirs.treatment,
+            theirs.decided_by,
+        )

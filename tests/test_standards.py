@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from simulate.cli import main
+from simulate.model.standards import cells_of, grade_by_share
 from simulate.model.synth import BLOCK, synthesize
 from simulate.policy import load_scenario
 from simulate.results.run import run
@@ -155,3 +156,43 @@ def test_explain_grade_and_standard(capsys):
     assert main(["explain", str(GRADED), "--grade", "grade_three"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "grade_one, grade_two" in err
+
+
+def _graded_file(tmp_path: Path, grades: list[str]) -> Path:
+    path = tmp_path / "people.csv"
+    rows = ["person_id,age,sex,identities,grade"]
+    for i, g in enumerate(grades):
+        rows.append(f"P{i:04d},40,F,{'rural_dibao' if i % 2 else ''},{g}")
+    path.write_text("\n".join(rows) + "\n", "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("chunk", [64, 1 << 20])
+def test_population_file_grade_column(tmp_path, chunk):
+    """A recorded grade (id, zh or en name) is the person's; an empty cell falls to the shares.
+    Read in small chunks (Arrow batches) or whole, the money is the same."""
+    from simulate.model.population import read_population
+
+    grades = ["二档", "grade_one", "grade two", ""] * 25
+    pop = read_population(_graded_file(tmp_path, grades), chunk_bytes=chunk)
+    out = run(load_scenario(GRADED), pop, progress=False).to_json()["by_standard"]
+    blank = [i for i, g in enumerate(grades) if not g]  # by the shares, on the person id
+    drawn = grade_by_share(cells_of(load_scenario(GRADED).policy), np.array([f"P{i:04d}" for i in blank]), 0)
+    chosen = {i: "二档" if d else "grade_one" for i, d in zip(blank, drawn)}
+    two = [i for i, g in enumerate(grades) if chosen.get(i, g) in ("二档", "grade two")]
+    one = [i for i in range(len(grades)) if i not in two]
+    assert out["grade_two"]["enrolled"] == len(two) and out["grade_one"]["enrolled"] == len(one)
+    for ids, personal in ((two, 500), (one, 380)):  # 低保 (odd rows): 342 fixed, the person the rest
+        key = "grade_two" if personal == 500 else "grade_one"
+        dibao = sum(1 for i in ids if i % 2)
+        want = {"individual": dibao * (personal - 342) + (len(ids) - dibao) * personal}
+        if dibao:
+            want["medical_assistance"] = dibao * 342
+        assert out[key]["pays"] == want
+
+
+def test_population_file_unknown_grade_is_one_line(tmp_path, capsys):
+    path = _graded_file(tmp_path, ["一档", "三档"])
+    assert main(["run", str(GRADED), "--population", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "三档" in err and "grade" in err

@@ -353,6 +353,7 @@ def respond(
         pop.village_counts,
         pop.hukou,
         pop.grade,
+        pop.grade_text,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import PopulationError
 from ..policy import Policy, Rule
 from ..policy.rules import mask_of
 from .population import Population
@@ -31,6 +32,7 @@ class Cells:
     who: tuple[tuple[int, Rule], ...]
     grades: np.ndarray  # int64 standard code per grade index
     cum_share: np.ndarray  # float64 cumulative share per grade index (last is 1.0)
+    grade_names: tuple[tuple[str, ...], ...] = ()  # (id, zh, en) per grade: what a file may write
 
     @property
     def n_ages(self) -> int:
@@ -64,7 +66,8 @@ def cells_of(policy: Policy) -> Cells:
     cum = np.cumsum(shares) / 100.0 if shares.size else np.zeros(0)
     if cum.size:
         cum[-1] = 1.0
-    return Cells(1 + len(c.standards), np.array(breaks, np.int64), who, np.array(codes, np.int64), cum)
+    names = tuple((g.id, g.label.zh, g.label.en) for g in c.grades())
+    return Cells(1 + len(c.standards), np.array(breaks, np.int64), who, np.array(codes, np.int64), cum, names)
 
 
 def grade_by_share(cells: Cells, person_id: np.ndarray | None, n: int) -> np.ndarray:
@@ -103,14 +106,32 @@ def cell_codes(cells: Cells, pop: Population) -> np.ndarray | None:
     return out
 
 
+def grades_from_text(cells: Cells, text: np.ndarray) -> np.ndarray:
+    """Grade index per person from a population file's ``grade`` column (a grade's id, zh or
+    en name; empty: not recorded, -1); PopulationError naming an unknown grade."""
+    index = {name: i for i, names in enumerate(cells.grade_names) for name in names}
+    values, inverse = np.unique(np.asarray(text, dtype=str), return_inverse=True)
+    codes = np.empty(values.shape[0], np.int64)
+    for k, value in enumerate(values):
+        if value and value not in index:
+            listed = ", ".join(f"{i} ({zh})" for i, zh, _ in cells.grade_names) or "none"
+            raise PopulationError("population file, column grade", f"unknown grade {value!r}; grades: {listed}")
+        codes[k] = index.get(value, -1)
+    out: np.ndarray = codes[inverse.reshape(-1)]
+    return out
+
+
 def grade_indexes(cells: Cells, pop: Population) -> np.ndarray:
     """Grade index per person: the one recorded (``pop.grade`` holds index + 1), else the one
     the shares give (:func:`grade_by_share`); empty when the scenario has no grades."""
     n = len(pop)
     if not cells.grades.size:
         return np.zeros(0, np.int64)
-    grade = getattr(pop, "grade", None)
-    idx = np.full(n, -1, np.int64) if grade is None else grade.astype(np.int64) - 1
+    grade = pop.grade
+    if grade is None and pop.grade_text is not None:
+        idx = grades_from_text(cells, pop.grade_text)
+    else:
+        idx = np.full(n, -1, np.int64) if grade is None else grade.astype(np.int64) - 1
     missing = np.flatnonzero(idx < 0)
     if missing.size and pop.person_id is not None:
         idx[missing] = grade_by_share(cells, pop.person_id[missing], missing.size)
