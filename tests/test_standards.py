@@ -196,3 +196,21 @@ def test_population_file_unknown_grade_is_one_line(tmp_path, capsys):
     assert main(["run", str(GRADED), "--population", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "三档" in err and "grade" in err
+
+
+def test_behavioural_response_by_the_persons_own_standard():
+    """With a logistic response, people of the dearer grade (500 yuan) stay enrolled less
+    often than those of the cheaper one (380): retention is looked up by each person's cell."""
+    response = {
+        "behaviour.model": "logistic",
+        "behaviour.midpoint_yuan": 420,
+        "behaviour.slope_per_yuan": 0.05,
+        "behaviour.reference_yuan": 380,
+        "behaviour.source": "test: a steep curve so the two grades differ clearly",
+    }
+    sc = load_scenario(GRADED, response)
+    without = run(load_scenario(GRADED), size=100_000, seed=2, progress=False).to_json()["by_standard"]
+    with_ = run(sc, size=100_000, seed=2, progress=False).to_json()["by_standard"]
+    kept = {k: with_[k]["enrolled"] / without[k]["enrolled"] for k in ("grade_one", "grade_two", "students")}
+    assert kept["grade_two"] < 0.5 * kept["grade_one"], kept
+    assert kept["students"] > kept["grade_one"] - 0.02, kept  # 300 yuan: below the reference

@@ -85,15 +85,18 @@ class Compiled:
     retention: np.ndarray | None = None  # float [T]: behavioural response (None: no response)
     cell_rank: np.ndarray | None = None  # int64 [C, T, M]: ``rank`` by cell (several standards)
     cell_same: np.ndarray | None = None  # bool [C, T, T, M]: ``same_pays`` by cell
+    cell_retention: np.ndarray | None = None  # float [C, T]: ``retention`` by cell
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
     tables = compile_policy(policy)
     rank, same = _ranking(tables.pays, tables.accepted)
-    cell_rank = cell_same = None
-    if tables.cell_pays is not None:  # who is best off can differ by the person's standard
+    cell_rank = cell_same = cell_keep = None
+    if tables.cell_pays is not None:  # who is best off, and who stays, differ by the person's standard
         ranked = [_ranking(p, tables.accepted) for p in tables.cell_pays]
         cell_rank, cell_same = np.stack([r for r, _ in ranked]), np.stack([s for _, s in ranked])
+        kept = [tier_retention(policy, p) for p in tables.cell_pays]
+        cell_keep = None if kept[0] is None else np.stack([k for k in kept if k is not None])
     groups = tuple(g.rule for g in policy.targets.groups)
     rules = tables.rules + groups
     bits = 0
@@ -111,6 +114,7 @@ def compile_for_engine(policy: Policy) -> Compiled:
         tier_retention(policy, tables.pays),
         cell_rank,
         cell_same,
+        cell_keep,
     )
 
 
@@ -314,7 +318,8 @@ def respond(
         exempt |= pop.disability != 0
     resp = np.flatnonzero(pop.enrolled & ~exempt)
     tier = np.zeros(resp.shape[0], np.int64)
-    if t.plain_can_match:
+    cell = None if t.cells is None else cell_codes(t.cells, pop)
+    if t.plain_can_match or cell is not None:
         sub = np.arange(resp.shape[0])
     else:
         has = (pop.identities[resp] & np.uint32(comp.relevant_bits)) != 0
@@ -330,9 +335,14 @@ def respond(
         pop.disability[idx],
         pop.timing[idx],
         None if pop.hukou is None else pop.hukou[idx],
+        None if cell is None else cell[idx],
     )
     u = rng.random(resp.shape[0])
-    drop = resp[u >= keep[tier]]
+    if cell is not None and comp.cell_retention is not None:  # by the person's own standard
+        keep = comp.cell_retention[cell[resp], tier]
+    else:
+        keep = keep[tier]
+    drop = resp[u >= keep]
     if drop.shape[0] == 0:
         return pop
     enrolled = pop.enrolled.copy()

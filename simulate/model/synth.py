@@ -243,11 +243,12 @@ def _grade_shares(policy) -> tuple[float, ...]:
 
 
 def _draw_grades(pop: SyntheticPopulation, b: int, n: int) -> np.ndarray | None:
-    """Each person's grade (index + 1) by the grades' shares, from the block's own second
-    stream, so the draw leaves every other column's bytes alone and ignores the chunk size."""
+    """Each person's grade (index + 1) by the grades' shares, from a stream of the block's own
+    (``spawn_key (b, 2)``: (b,) draws the people, (b, 1) the behavioural response), so the draw
+    leaves every other column's bytes alone and ignores the chunk size."""
     if not pop.grade_shares:
         return None
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b, 1))))
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b, 2))))
     cum = np.array(pop.grade_shares, np.float64)
     return (np.searchsorted(cum, rng.random(n), side="right") + 1).astype(np.uint8)
 
