@@ -214,3 +214,12 @@ def test_behavioural_response_by_the_persons_own_standard():
     kept = {k: with_[k]["enrolled"] / without[k]["enrolled"] for k in ("grade_one", "grade_two", "students")}
     assert kept["grade_two"] < 0.5 * kept["grade_one"], kept
     assert kept["students"] > kept["grade_one"] - 0.02, kept  # 300 yuan: below the reference
+
+
+@pytest.mark.parametrize("path", [BANDED, GRADED], ids=lambda p: p.stem)
+def test_expected_value_refuses_several_standards(path, capsys):
+    """The expected-value method has no grade or standard per profile: it says so (exit 2)
+    rather than print the base standard's figures."""
+    assert main(["expected", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "contribution.standards" in err
