@@ -206,13 +206,7 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     # candidates by (tier, enrolled, timing, village)
     key = (tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim
     key = key * n_v + vil
-    by_cell = None
-    if cell is not None and t.cells is not None:
-        size = n_t * 2 * N_TIMINGS * n_v
-        by_cell = np.bincount(cell * size + key, minlength=t.cells.n * size).reshape(-1, n_t, 2, N_TIMINGS, n_v)
-        full = by_cell.sum(axis=0)
-    else:
-        full = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
+    full, by_cell = _count(key, cell, t, n_t, n_v)
     if cand is not None:
         # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
         # most people are enrolled and pay on time: count the others, derive that cell
@@ -245,16 +239,20 @@ def tally(comp: Compiled, pop: Population) -> Tally:
             joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
             on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
     cells = None if by_cell is None else np.where(accepted[None], by_cell[:, :, 1], 0).astype(np.int64)
-    return Tally(
-        counts.astype(np.int64),
-        refused.astype(np.int64),
-        not_enrolled.astype(np.int64),
-        members,
-        joined,
-        on_time,
-        ties,
-        cells,
-    )
+    counts, refused, not_enrolled = counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64)
+    return Tally(counts, refused, not_enrolled, members, joined, on_time, ties, cells)
+
+
+def _count(
+    key: np.ndarray, cell: np.ndarray | None, t: PolicyTables, n_t: int, n_v: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """People by (tier, enrolled, timing, village) [T, 2, M, V], and by cell too [C, T, 2, M, V]
+    when the scenario has several (``model.standards``; else None)."""
+    size = n_t * 2 * N_TIMINGS * n_v
+    if cell is None or t.cells is None:
+        return np.bincount(key, minlength=size).reshape(n_t, 2, N_TIMINGS, n_v), None
+    by_cell = np.bincount(cell * size + key, minlength=t.cells.n * size).reshape(-1, n_t, 2, N_TIMINGS, n_v)
+    return by_cell.sum(axis=0), by_cell
 
 
 def tally_reference(policy: Policy, pop: Population) -> Tally:
@@ -338,11 +336,9 @@ def respond(
         None if cell is None else cell[idx],
     )
     u = rng.random(resp.shape[0])
-    if cell is not None and comp.cell_retention is not None:  # by the person's own standard
-        keep = comp.cell_retention[cell[resp], tier]
-    else:
-        keep = keep[tier]
-    drop = resp[u >= keep]
+    # by the person's own standard when the scenario has several
+    kept = keep[tier] if cell is None or comp.cell_retention is None else comp.cell_retention[cell[resp], tier]
+    drop = resp[u >= kept]
     if drop.shape[0] == 0:
         return pop
     enrolled = pop.enrolled.copy()
