@@ -223,3 +223,21 @@ def test_expected_value_refuses_several_standards(path, capsys):
     assert main(["expected", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "contribution.standards" in err
+
+
+def test_workbook_with_other_columns_is_refused(tmp_path, capsys):
+    """Cells are read by position: a tier sheet whose headings are not this version's (an
+    older layout without cap/floor/by_age, a column inserted by hand) is one line, exit 2."""
+    import openpyxl
+
+    from simulate.policy.workbook_io import TIER_SHEET
+
+    book = tmp_path / "b.xlsx"
+    assert main(["policy-to-excel", str(BANDED), "--out", str(book)]) == 0
+    wb = openpyxl.load_workbook(book)
+    wb[TIER_SHEET].delete_cols(10)  # as a workbook written before the cap column existed
+    wb.save(book)
+    capsys.readouterr()
+    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "row 1, column J" in err and "policy-to-excel" in err

@@ -22,7 +22,7 @@ from ..numtext import shorten
 from .messages import validation_message
 from .schema import Policy
 from .values import PathError
-from .workbook_cells import cell_text, cell_value, flow, payers_zh, rule_zh, shares_text, text_of, where
+from .workbook_cells import cell_text, cell_value, flow, letter, payers_zh, rule_zh, shares_text, text_of, where
 
 PARAM_SHEET = "参数"
 TIER_SHEET = "资助档次"
@@ -262,6 +262,21 @@ def _sheet_rows(wb: Any, name: str, book: str) -> list[list[str]]:
     return [[cell_text(v) for v in row] for row in wb[name].iter_rows(values_only=True)]
 
 
+def _checked_rows(wb: Any, name: str, columns: tuple[tuple[str, str, str], ...], book: str) -> list[list[str]]:
+    """A sheet's rows once its headings are this version's: cells are read by position, so a
+    workbook with other columns (an older layout, a column inserted by hand) is refused."""
+    rows = _sheet_rows(wb, name, book)
+    head = (rows[0] if rows else []) + [""] * len(columns)
+    for i, (_, heading, _) in enumerate(columns):
+        if head[i] != heading:
+            raise ScenarioError(
+                f"{book}: sheet {name}, row 1, column {letter(i)}",
+                f"heading {shorten(head[i])!r}, expected {heading!r}: write the workbook again with "
+                "simulate policy-to-excel and copy the values in (columns are read by position)",
+            )
+    return rows
+
+
 def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
     """The raw scenario and its validated Policy from a workbook written by
     :func:`write_policy_workbook` (and edited by hand); ScenarioError naming sheet, row and column."""
@@ -284,7 +299,7 @@ def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
     raw = _unflatten(params, book)
     tier_rows: list[int] = []
     tiers = []
-    for n, cells in enumerate(_sheet_rows(wb, TIER_SHEET, book)[1:], start=2):
+    for n, cells in enumerate(_checked_rows(wb, TIER_SHEET, TIER_COLUMNS, book)[1:], start=2):
         cells = (cells + [""] * len(TIER_COLUMNS))[: len(TIER_COLUMNS)]
         if not any(cells):
             continue
@@ -311,7 +326,7 @@ def _read_standards(wb: Any, raw: dict[str, Any], book: str) -> list[int]:
         return []
     rows: list[int] = []
     standards = []
-    for n, cells in enumerate(_sheet_rows(wb, STANDARD_SHEET, book)[1:], start=2):
+    for n, cells in enumerate(_checked_rows(wb, STANDARD_SHEET, STANDARD_COLUMNS, book)[1:], start=2):
         cells = (cells + [""] * len(STANDARD_COLUMNS))[: len(STANDARD_COLUMNS)]
         if not any(cells):
             continue
