@@ -31,6 +31,7 @@ from IPython.display import HTML, Image, display
 import simulate
 from simulate.report import story as st
 from simulate.report.fonts import use_chinese_font
+from simulate.report.story_standards import standards_section
 
 use_chinese_font()
 out_dir = Path(output_dir)
@@ -55,6 +56,8 @@ show_chart(story.sources_chart(out_dir / "by_source.png"), "by_source.png")
 # %%
 display(HTML(story.tiers_section()))
 show_chart(story.tiers_chart(out_dir / "by_tier.png"), "by_tier.png")
+if story.result.scenario.policy.contribution.standards:  # several standards: a table by standard
+    display(HTML(standards_section(story.result, lang)))
 
 # %%
 display(HTML(story.split_section()))

@@ -12,6 +12,8 @@ people who did not enroll.
 from __future__ import annotations
 
 import copy
+import itertools
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,10 +24,11 @@ from hypothesis import strategies as st
 
 from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
 from simulate.model.population import Population, Villages
-from simulate.model.reference import oracle_payment, resolve
+from simulate.model.reference import oracle_payment, own_standard, resolve
+from simulate.model.standards import cell_codes, cells_of, grade_indexes
 from simulate.model.synth import synthesize
 from simulate.policy import EVENTS, Policy, Scenario, load_scenario
-from simulate.policy.rules import matches
+from simulate.policy.rules import Person, matches
 from simulate.policy.subsidy import TIMINGS, payment
 from simulate.results.outlay import Outlay
 from simulate.vocabulary import IDENTITY_BIT, SOURCE_IDS
@@ -107,8 +110,19 @@ def subsidy(draw, std: int):
     src = draw(st.sampled_from(PAYERS))
     if form == "full":
         return {"form": "full", "source": src}
-    if form == "percent":
-        return {"form": "percent", "source": src, "percent": _yuan(draw(st.integers(0, 10000)))}
+    if form == "percent":  # issue 15 item 3: an optional cap and/or floor in yuan
+        out = {"form": "percent", "source": src, "percent": _yuan(draw(st.integers(0, 10000)))}
+        floor = draw(st.one_of(st.none(), st.integers(0, std)))
+        cap = draw(st.one_of(st.none(), st.integers(floor or 0, max(std, floor or 0) + 5000)))
+        out.update({k: _yuan(v) for k, v in (("floor", floor), ("cap", cap)) if v is not None})
+        return out
+    if form == "fixed_subsidy" and draw(st.booleans()):  # issue 15 item 3: amounts by age band
+        cuts = sorted(draw(st.sets(st.sampled_from([1, 6, 17, 18, 60, 61, 100]), max_size=3)))
+        edges = [0, *cuts]
+        bands = [{"from": a, "amount": _yuan(draw(st.integers(0, std)))} for a in edges]
+        for band, below in zip(bands, cuts):
+            band["below"] = below
+        return {"form": "fixed_subsidy", "source": src, "by_age": bands}
     if form == "fixed_subsidy":
         return {"form": "fixed_subsidy", "source": src, "amount": _yuan(draw(st.integers(0, std)))}
     if form == "fixed_personal":
@@ -131,6 +145,31 @@ def subsidy(draw, std: int):
             left -= (std * pct + 5000) // 10000
             shares.append({"source": s, "percent": _yuan(pct)})
     return {"form": "split", "shares": shares}
+
+
+@st.composite
+def standards(draw, std: int):
+    """Issue 15 item 2: groups with their own standard (a rule) and/or grades with shares; each
+    standard at or above ``std`` so the tiers' fixed amounts and shares (drawn up to it) fit."""
+    out: list[dict] = []
+    for k in range(draw(st.integers(0, 2))):
+        out.append(
+            {
+                "id": f"s{k}",
+                "label": {"zh": f"标准{k}", "en": f"standard {k}"},
+                "who": draw(rules),
+                "personal": _yuan(std + draw(st.sampled_from([0, 1, 5000, 12001]))),
+            }
+        )
+        if draw(st.booleans()):
+            out[-1]["fiscal_subsidy"] = _yuan(draw(st.sampled_from([0, 60000, 70001])))
+    if draw(st.booleans()):
+        first = draw(st.integers(1, 9999))
+        for k, share in enumerate((first, 10000 - first)):
+            personal = std + draw(st.sampled_from([0, 3, 12000]))
+            out.append({"id": f"g{k}", "label": {"zh": f"档{k}", "en": f"grade {k}"}, "personal": _yuan(personal)})
+            out[-1]["share"] = _yuan(share)
+    return out
 
 
 @st.composite
@@ -174,6 +213,7 @@ def raw_policies(draw):
         }
         for k in range(n)
     ]
+    raw["contribution"]["standards"] = draw(standards(std))
     raw["targets"]["groups"] = [
         {"id": f"g{k}", "label": {"zh": f"组{k}", "en": f"group {k}"}, "rule": draw(rules), "percent": 100}
         for k in range(draw(st.integers(0, 2)))
@@ -207,14 +247,31 @@ def populations(draw, max_size: int = 300):
     vids = tuple(f"v{i}" for i in range(n_v))
     villages = Villages(vids, vids, vids, np.zeros(n_v, np.int64), np.zeros(n_v, np.int64))
     hukou = rng.integers(0, 3, n).astype(np.uint8) if draw(st.booleans()) else None
+    # the grade chosen (index + 1, 0 not recorded: the shares decide by the person id)
+    grade = rng.integers(0, 3, n).astype(np.uint8) if draw(st.booleans()) else None
+    pid = np.array([f"P{seed}-{i}" for i in range(n)]) if draw(st.booleans()) else None
     return Population(
-        ids, age, sex, dis, village, np.arange(n, dtype=np.int64), enrolled, timing, villages, hukou=hukou
+        ids,
+        age,
+        sex,
+        dis,
+        village,
+        np.arange(n, dtype=np.int64),
+        enrolled,
+        timing,
+        villages,
+        person_id=pid,
+        hukou=hukou,
+        grade=grade,
     )
 
 
 def assert_same_tally(a: Tally, b: Tally) -> None:
     for name in ("counts", "refused", "not_enrolled", "group_members", "group_enrolled", "group_on_time"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    assert (a.cells is None) == (b.cells is None)
+    if a.cells is not None:
+        np.testing.assert_array_equal(a.cells, b.cells, err_msg="cells")
     assert a.ties == b.ties
 
 
@@ -240,13 +297,17 @@ def test_conservation_to_the_fen(sc, pop):
     out = Outlay(sc, comp, tally(comp, pop), pop.villages)
     out.check_conservation()
     pol = sc.policy
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
+    cells = cells_of(pol)
+    cell = cell_codes(cells, pop)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou, cell)
     tiers = (None,) + pol.tiers
     total = 0
     for i in range(len(pop)):
-        pay = payment(pol, tiers[tier[i]], TIMINGS[pop.timing[i]])
+        std = 0 if cell is None else cells.standard(int(cell[i]))  # the person's own standard
+        pay = payment(pol, tiers[tier[i]], TIMINGS[pop.timing[i]], std, int(pop.age[i]))
         # what the enrollment brings in: personal + fiscal, or the document's stated late charge
-        cost = pol.contribution.personal + pol.contribution.fiscal_subsidy
+        _, personal, fiscal = pol.contribution.standard_list()[std]
+        cost = personal + fiscal
         if pay.treatment == "fixed_charge":
             cost = pol.timing.late.charge
         if pop.enrolled[i] and pay.enrolled:
@@ -278,10 +339,11 @@ def _raise(sub: dict, std: int, draw) -> dict | None:
             return None
         out["percent"] = _yuan(draw(st.integers(p + 1, 10000)))
     elif sub["form"] == "fixed_subsidy":
-        a = int(Decimal(sub["amount"]) * 100)
+        where = out if "amount" in sub else out["by_age"][draw(st.integers(0, len(sub["by_age"]) - 1))]
+        a = int(Decimal(where["amount"]) * 100)
         if a >= std:
             return None
-        out["amount"] = _yuan(draw(st.integers(a + 1, std)))
+        where["amount"] = _yuan(draw(st.integers(a + 1, std)))
     elif sub["form"] == "fixed_personal":
         a = int(Decimal(sub["personal"]) * 100)
         if a == 0:
@@ -321,15 +383,18 @@ def test_highest_benefit_never_worse_than_any_single_tier(raw, pop):
     sc = scenario_of(raw)
     pol = sc.policy
     comp = compile_for_engine(pol)
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
+    cells = cells_of(pol)
+    cell = cell_codes(cells, pop)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou, cell)
     tiers = (None,) + pol.tiers
     for i in range(len(pop)):
         person = pop.person(i)
-        chosen = payment(pol, tiers[tier[i]], person.timing)
+        own = (0 if cell is None else cells.standard(int(cell[i])), person.age)  # by their own standard
+        chosen = payment(pol, tiers[tier[i]], person.timing, *own)
         eligible = [t for t in pol.tiers if matches(t.eligibility, person)]
         assert (tier[i] == 0) == (not eligible)
         for t in eligible:
-            alt = payment(pol, t, person.timing)
+            alt = payment(pol, t, person.timing, *own)
             if alt.enrolled:
                 assert chosen.enrolled, (person, t.id)
                 assert chosen.pays.get("individual", 0) <= alt.pays.get("individual", 0), (person, t.id)
@@ -402,8 +467,10 @@ def test_engine_money_equals_the_oracles_own_arithmetic(sc, pop):
     out = Outlay(sc, comp, tally(comp, pop), pop.villages)
     by_source = dict.fromkeys(SOURCE_IDS, 0)
     fiscal = 0
+    grades = [g.id for g in sc.policy.contribution.grades()]
+    chosen = grade_indexes(cells_of(sc.policy), pop)  # recorded, else drawn by the shares
     for i in range(len(pop)):
-        o = resolve(sc.policy, pop.person(i))
+        o = resolve(sc.policy, replace(pop.person(i), grade=grades[int(chosen[i])] if grades else ""))
         if pop.enrolled[i] and o.payment.enrolled:
             for source, fen in o.payment.pays.items():
                 by_source[source] += fen
@@ -415,16 +482,22 @@ def test_engine_money_equals_the_oracles_own_arithmetic(sc, pop):
 @SETTINGS
 @given(raw=raw_policies())
 def test_oracle_payment_equals_the_subsidy_arithmetic(raw):
-    """Every tier and timing class of a random policy: the same fen for every source."""
+    """Every tier and timing class of a random policy, for people of several ages and each
+    grade (so every standard and ``by_age`` band): the same fen for every source."""
     pol = scenario_of(raw).policy
-    for tier in (None, *pol.tiers):
-        for timing in TIMINGS:
-            mine, theirs = oracle_payment(pol, tier, timing), payment(pol, tier, timing)
-            assert {k: v for k, v in mine.pays.items() if v} == {k: v for k, v in theirs.pays.items() if v}
-            assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == (
-                theirs.fiscal_subsidy,
-                theirs.enrolled,
-                theirs.late_rule,
-                theirs.treatment,
-                theirs.decided_by,
-            )
+    codes = [sid for sid, _, _ in pol.contribution.standard_list()]
+    people = [Person(age=age, grade=g.id) for age in (0, 17, 18, 40, 60, 100) for g in pol.contribution.grades()] or [
+        Person(age=age) for age in (0, 17, 18, 40, 60, 100)
+    ]
+    for tier, timing, person in itertools.product((None, *pol.tiers), TIMINGS, people):
+        own = codes.index(own_standard(pol, person)[0])
+        mine = oracle_payment(pol, tier, timing, person)
+        theirs = payment(pol, tier, timing, own, person.age)
+        assert {k: v for k, v in mine.pays.items() if v} == {k: v for k, v in theirs.pays.items() if v}
+        assert (mine.fiscal_subsidy, mine.enrolled, mine.late_rule, mine.treatment, mine.decided_by) == (
+            theirs.fiscal_subsidy,
+            theirs.enrolled,
+            theirs.late_rule,
+            theirs.treatment,
+            theirs.decided_by,
+        )

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from simulate.cli import main
-from simulate.model.reference import resolve
+from simulate.model.reference import own_standard, resolve
 from simulate.policy import load_scenario
 from simulate.policy.rules import Person
 from simulate.policy.subsidy import TIMINGS
@@ -24,7 +24,7 @@ from simulate.vocabulary import IDENTITIES, SOURCES
 REPO = Path(__file__).resolve().parent.parent
 CASE_DIR = Path(__file__).resolve().parent / "cases"
 
-PERSON_KEYS = {"identities", "age", "sex", "disability_grade", "timing", "hukou"}
+PERSON_KEYS = {"identities", "age", "sex", "disability_grade", "timing", "hukou", "grade"}
 EXPECT_KEYS = {"tier", "pays", "fiscal_subsidy", "tie_with", "enrolled"}
 CASE_KEYS = {"name", "section", "person", "expect", "note"}
 
@@ -75,6 +75,7 @@ def _person(spec: dict) -> Person:
         int(spec.get("disability_grade", 0)),
         timing,
         hukou,
+        spec.get("grade", ""),
     )
 
 
@@ -114,8 +115,9 @@ def test_reference(case_file, scenario, case):
     paid = sum(pay.pays.values()) + pay.fiscal_subsidy
     if pay.enrolled and pay.treatment == "fixed_charge":
         assert paid == pol.timing.late.charge
-    elif pay.enrolled:
-        assert paid == pol.contribution.personal + pol.contribution.fiscal_subsidy
+    elif pay.enrolled:  # the person's own standard (contribution.standards), else the one
+        _, personal, fiscal = own_standard(pol, _person(case["person"]))
+        assert paid == personal + fiscal
     else:
         assert paid == 0
 
@@ -132,6 +134,7 @@ def test_explain_json(case_file, scenario, case, capsys):
         ("disability_grade", "--disability-grade"),
         ("timing", "--timing"),
         ("hukou", "--hukou"),
+        ("grade", "--grade"),
     ):
         if key in person:
             argv += [flag, str(person[key])]

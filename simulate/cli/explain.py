@@ -7,6 +7,7 @@ import argparse
 import difflib
 
 from ..errors import SimulateError
+from ..model.reference import own_standard
 from ..policy import Scenario
 from ..policy.rules import Person
 from ..policy.subsidy import enrollment_cost, timing_class
@@ -55,13 +56,25 @@ def _timing(sc: Scenario, args: argparse.Namespace) -> str:
     return args.timing
 
 
+def _grade(sc: Scenario, given: str | None) -> str:
+    """``--grade``: one of the scenario's grades (contribution.standards with share), checked."""
+    if given is None:
+        return ""
+    grades = [g.id for g in sc.policy.contribution.grades()]
+    if given not in grades:
+        choices = ", ".join(grades) if grades else "none: the scenario has no grades"
+        raise SimulateError("--grade", f"unknown grade {given!r} (grades: {choices})")
+    return given
+
+
 def check_person_conservation(sc: Scenario, person: Person) -> None:
     """One enrollment's payers add up to the personal standard plus the fiscal subsidy
     (a bug of ours otherwise: ConservationError, exit 3), before explain prints money."""
     outcome = explain_person(sc, person)
     pay = outcome.payment
     tier = next((t for t in sc.policy.tiers if t.id == outcome.tier), None)
-    cost = enrollment_cost(sc.policy, tier, person.timing)
+    codes = [sid for sid, _, _ in sc.policy.contribution.standard_list()]
+    cost = enrollment_cost(sc.policy, tier, person.timing, codes.index(own_standard(sc.policy, person)[0]))
     if pay.enrolled and sum(pay.pays.values()) + pay.fiscal_subsidy != cost:
         raise ConservationError(
             f"this person's payers add up to {sum(pay.pays.values()) + pay.fiscal_subsidy} "
@@ -79,6 +92,7 @@ def explain(args: argparse.Namespace) -> int:
         args.disability_grade,
         _timing(sc, args),
         args.hukou or "",
+        _grade(sc, args.grade),
     )
     check_person_conservation(sc, person)
     if args.json:

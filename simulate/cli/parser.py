@@ -102,6 +102,13 @@ def _args_explain(p: argparse.ArgumentParser) -> None:
         help="户籍 type (农村 rural / 城镇 urban); not given: not recorded",
     )
     p.add_argument(
+        "--grade",
+        default=None,
+        metavar="GRADE",
+        help="the contribution grade the person chose (an id of contribution.standards with share); "
+        "not given: the first grade",
+    )
+    p.add_argument(
         "--paid-on",
         type=shared.date,
         metavar="YYYY-MM-DD",

@@ -8,7 +8,7 @@ all in integer fen (DESIGN.md, "The engine tallies, it does not loop").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from ..policy.rules import can_match_plain, mask_of, matches
 from ..policy.subsidy import OFF_TIME, TIMINGS
 from .behaviour import tier_retention
 from .population import Population
-from .reference import resolve
+from .reference import own_standard, resolve
+from .standards import cell_codes, cells_of, grade_indexes
 from .tables import PolicyTables, compile_policy
 
 N_TIMINGS = len(TIMINGS)
@@ -36,8 +37,12 @@ class Tally:
     group_enrolled: np.ndarray  # int64 [G, V]
     group_on_time: np.ndarray  # int64 [G, V]: enrolled on time (not in ``reference.OFF_TIME``)
     ties: int = 0  # people whose tier was decided by listed order between equal benefits
+    cells: np.ndarray | None = None  # int64 [C, T, M, V]: ``counts`` by cell (several standards)
 
     def __add__(self, other: Tally) -> Tally:
+        cells = self.cells if other.cells is None else other.cells
+        if self.cells is not None and other.cells is not None:
+            cells = self.cells + other.cells
         return Tally(
             self.counts + other.counts,
             self.refused + other.refused,
@@ -46,6 +51,7 @@ class Tally:
             self.group_enrolled + other.group_enrolled,
             self.group_on_time + other.group_on_time,
             self.ties + other.ties,
+            cells,
         )
 
     @property
@@ -76,16 +82,20 @@ class Compiled:
     rank: np.ndarray  # int64 [T, M]: lower is better for the person
     same_pays: np.ndarray  # bool [T, T, M]: two tiers pay identically by every source
     retention: np.ndarray | None = None  # float [T]: behavioural response (None: no response)
+    cell_rank: np.ndarray | None = None  # int64 [C, T, M]: ``rank`` by cell (several standards)
+    cell_same: np.ndarray | None = None  # bool [C, T, T, M]: ``same_pays`` by cell
+    cell_retention: np.ndarray | None = None  # float [C, T]: ``retention`` by cell
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
     tables = compile_policy(policy)
-    individual = tables.pays[:, :, 0]
-    # highest benefit: an accepted enrollment first, then the least the person pays
-    rank = (~tables.accepted).astype(np.int64) * (1 << 40) + individual
-    same = np.all(tables.pays[:, None, :, :] == tables.pays[None, :, :, :], axis=3) & (
-        tables.accepted[:, None, :] == tables.accepted[None, :, :]
-    )
+    rank, same = _ranking(tables.pays, tables.accepted)
+    cell_rank = cell_same = cell_keep = None
+    if tables.cell_pays is not None:  # who is best off, and who stays, differ by the person's standard
+        ranked = [_ranking(p, tables.accepted) for p in tables.cell_pays]
+        cell_rank, cell_same = np.stack([r for r, _ in ranked]), np.stack([s for _, s in ranked])
+        kept = [tier_retention(policy, p) for p in tables.cell_pays]
+        cell_keep = None if kept[0] is None else np.stack([k for k in kept if k is not None])
     groups = tuple(g.rule for g in policy.targets.groups)
     rules = tables.rules + groups
     bits = 0
@@ -101,7 +111,18 @@ def compile_for_engine(policy: Policy) -> Compiled:
         rank,
         same,
         tier_retention(policy, tables.pays),
+        cell_rank,
+        cell_same,
+        cell_keep,
     )
+
+
+def _ranking(pays: np.ndarray, accepted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Highest-benefit keys [T, M] (an accepted enrollment first, then the least the person
+    pays) and whether two tiers pay identically by every source [T, T, M]."""
+    rank = (~accepted).astype(np.int64) * (1 << 40) + pays[:, :, 0]
+    same = np.all(pays[:, None, :, :] == pays[None, :, :, :], axis=3) & (accepted[:, None, :] == accepted[None, :, :])
+    return rank, same
 
 
 def _uses_disability(rule: Rule | str) -> bool:
@@ -119,8 +140,10 @@ def resolve_tiers(
     disability: np.ndarray,
     timing: np.ndarray,
     hukou: np.ndarray | None = None,
+    cell: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Tier index per person (0 = general) and how many were decided by a tie."""
+    """Tier index per person (0 = general) and how many were decided by a tie; ``cell`` (one
+    per person, ``model.standards``) ranks tiers by the person's own standard."""
     t = comp.tables
     n = identities.shape[0]
     tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
@@ -137,10 +160,15 @@ def resolve_tiers(
         idx = np.flatnonzero(m)
         if idx.shape[0] == 0:
             continue
-        key = comp.rank[k, timing[idx]]
+        if cell is None or comp.cell_rank is None or comp.cell_same is None:
+            key = comp.rank[k, timing[idx]]
+            same = comp.same_pays[tier[idx], k, timing[idx]]
+        else:
+            key = comp.cell_rank[cell[idx], k, timing[idx]]
+            same = comp.cell_same[cell[idx], tier[idx], k, timing[idx]]
         cur = best[idx]
         better = key < cur
-        equal = (key == cur) & ~comp.same_pays[tier[idx], k, timing[idx]]
+        equal = (key == cur) & ~same
         win = idx[better]
         best[win] = key[better]
         tier[win] = k
@@ -157,7 +185,8 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     n_g = len(comp.groups)
     village = pop.village
     huk_all = pop.hukou
-    if t.plain_can_match:
+    cell = None if t.cells is None else cell_codes(t.cells, pop)
+    if t.plain_can_match or cell is not None:  # several cells: everyone is counted by cell
         cand = None
         ident, age, sex, dis, tim = pop.identities, pop.age, pop.sex, pop.disability, pop.timing
         huk = huk_all
@@ -170,13 +199,13 @@ def tally(comp: Compiled, pop: Population) -> Tally:
         ident, age, sex = pop.identities[cand], pop.age[cand], pop.sex[cand]
         dis, tim = pop.disability[cand], pop.timing[cand]
         huk = None if huk_all is None else huk_all[cand]
-    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk)
+    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk, cell)
     enr = pop.enrolled if cand is None else pop.enrolled[cand]
     vil = village if cand is None else village[cand]
     # candidates by (tier, enrolled, timing, village)
     key = (tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim
     key = key * n_v + vil
-    full = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
+    full, by_cell = _count(key, cell, t, n_t, n_v)
     if cand is not None:
         # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
         # most people are enrolled and pay on time: count the others, derive that cell
@@ -208,9 +237,21 @@ def tally(comp: Compiled, pop: Population) -> Tally:
             members[g] = np.bincount(g_vil[m], minlength=n_v)
             joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
             on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
-    return Tally(
-        counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64), members, joined, on_time, ties
-    )
+    cells = None if by_cell is None else np.where(accepted[None], by_cell[:, :, 1], 0).astype(np.int64)
+    counts, refused, not_enrolled = counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64)
+    return Tally(counts, refused, not_enrolled, members, joined, on_time, ties, cells)
+
+
+def _count(
+    key: np.ndarray, cell: np.ndarray | None, t: PolicyTables, n_t: int, n_v: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """People by (tier, enrolled, timing, village) [T, 2, M, V], and by cell too [C, T, 2, M, V]
+    when the scenario has several (``model.standards``; else None)."""
+    size = n_t * 2 * N_TIMINGS * n_v
+    if cell is None or t.cells is None:
+        return np.bincount(key, minlength=size).reshape(n_t, 2, N_TIMINGS, n_v), None
+    by_cell = np.bincount(cell * size + key, minlength=t.cells.n * size).reshape(-1, n_t, 2, N_TIMINGS, n_v)
+    return by_cell.sum(axis=0), by_cell
 
 
 def tally_reference(policy: Policy, pop: Population) -> Tally:
@@ -220,8 +261,16 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
     n_v = len(pop.villages)
     groups = [g.rule for g in policy.targets.groups]
     out = Tally.zeros(len(tier_ids), n_v, len(groups))
+    cells = cells_of(policy)
+    if cells.n > 1:
+        out.cells = np.zeros((cells.n,) + out.counts.shape, np.int64)
+    grades = [g.id for g in policy.contribution.grades()]
+    chosen = grade_indexes(cells, pop)
+    codes = {sid: c for c, (sid, _, _) in enumerate(policy.contribution.standard_list())}
     for i in range(len(pop)):
         person = pop.person(i, policy.vocab)
+        if grades:
+            person = replace(person, grade=grades[int(chosen[i])])
         o = resolve(policy, person)
         k = index[o.tier]
         v = int(pop.village[i])
@@ -233,6 +282,10 @@ def tally_reference(policy: Policy, pop: Population) -> Tally:
             out.refused[k, v] += 1
         else:
             out.counts[k, TIMINGS.index(person.timing), v] += 1
+            if out.cells is not None:
+                seg = int(np.searchsorted(cells.breaks, person.age, side="right"))
+                cell = codes[own_standard(policy, person)[0]] * cells.n_ages + seg
+                out.cells[cell, k, TIMINGS.index(person.timing), v] += 1
         for g, rule in enumerate(groups):
             if matches(rule, person):
                 out.group_members[g, v] += 1
@@ -262,7 +315,8 @@ def respond(
         exempt |= pop.disability != 0
     resp = np.flatnonzero(pop.enrolled & ~exempt)
     tier = np.zeros(resp.shape[0], np.int64)
-    if t.plain_can_match:
+    cell = None if t.cells is None else cell_codes(t.cells, pop)
+    if t.plain_can_match or cell is not None:
         sub = np.arange(resp.shape[0])
     else:
         has = (pop.identities[resp] & pop.identities.dtype.type(comp.relevant_bits)) != 0
@@ -278,9 +332,12 @@ def respond(
         pop.disability[idx],
         pop.timing[idx],
         None if pop.hukou is None else pop.hukou[idx],
+        None if cell is None else cell[idx],
     )
     u = rng.random(resp.shape[0])
-    drop = resp[u >= keep[tier]]
+    # by the person's own standard when the scenario has several
+    kept = keep[tier] if cell is None or comp.cell_retention is None else comp.cell_retention[cell[resp], tier]
+    drop = resp[u >= kept]
     if drop.shape[0] == 0:
         return pop
     enrolled = pop.enrolled.copy()
@@ -300,4 +357,16 @@ def respond(
         pop.rows_read,
         pop.village_counts,
         pop.hukou,
+        pop.grade,
+        pop.grade_text,
     )
+
+
+def cell_view(t: PolicyTables, tally: Tally) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Counts [C, T, M, V], pays [C, T, M, S], fiscal and due [C, T, M]: by cell when people of
+    a tier pay differently by their standard (``model.standards``), else one cell (C = 1)."""
+    if t.cell_pays is not None and t.cell_fiscal is not None and t.cell_due is not None:
+        counts = tally.cells if tally.cells is not None else np.zeros((t.cell_pays.shape[0],) + tally.counts.shape)
+        return counts.astype(np.int64), t.cell_pays, t.cell_fiscal, t.cell_due
+    due = t.due if t.due is not None else t.pays.sum(axis=2) + t.fiscal
+    return tally.counts[None], t.pays[None], t.fiscal[None], due[None]

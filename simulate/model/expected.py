@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ScenarioError
 from ..policy import Rule, Scenario
 from ..policy.rules import mask_of
 from ..policy.schema import Policy
@@ -117,6 +118,11 @@ def expected_outlay(
     if size is None:
         size = default_size(sc)
     comp = cached_compile(sc)
+    if comp.tables.several:  # the profiles carry no grade nor standard: say so, never a wrong figure
+        raise ScenarioError(
+            "contribution.standards",
+            "the expected-value method does not handle several standards or by_age amounts yet; use simulate run",
+        )
     t = comp.tables
     rates = _relevant_rates(comp, sp, size)
     combos, present = _combinations(rates, eps, pol.vocab.mask_dtype)

@@ -36,6 +36,7 @@ CSV_COLUMNS = (
     "enrolled",
     "timing",
     "hukou",
+    "grade",
 )
 _REQUIRED = ("person_id", "age", "sex")
 
@@ -77,6 +78,8 @@ class Population:
     rows_read: int = 0
     village_counts: np.ndarray | None = None  # persons per village, when known in advance
     hukou: np.ndarray | None = None  # uint8 户籍 type: 0 unknown, 1 rural, 2 urban
+    grade: np.ndarray | None = None  # uint8 contribution grade chosen: index + 1, 0 not recorded
+    grade_text: np.ndarray | None = None  # str: the grade as a population file writes it ("" none)
 
     def village_totals(self) -> np.ndarray:
         """Persons per village (int64), computed once."""
@@ -113,6 +116,8 @@ class Population:
             self.villages,
             None if self.person_id is None else self.person_id[index],
             hukou=None if self.hukou is None else self.hukou[index],
+            grade=None if self.grade is None else self.grade[index],
+            grade_text=None if self.grade_text is None else self.grade_text[index],
         )
 
     @staticmethod
@@ -122,6 +127,12 @@ class Population:
         hukou = None
         if any(p.hukou is not None for p in parts):
             hukou = cat([p.hukou if p.hukou is not None else np.zeros(len(p), np.uint8) for p in parts])
+        grade = None
+        if any(p.grade is not None for p in parts):
+            grade = cat([p.grade if p.grade is not None else np.zeros(len(p), np.uint8) for p in parts])
+        text = None
+        if any(p.grade_text is not None for p in parts):
+            text = cat([p.grade_text if p.grade_text is not None else np.full(len(p), "", object) for p in parts])
         return Population(
             cat([p.identities for p in parts]),
             cat([p.age for p in parts]),
@@ -133,6 +144,8 @@ class Population:
             cat([p.timing for p in parts]),
             first.villages,
             hukou=hukou,
+            grade=grade,
+            grade_text=text,
         )
 
     def to_frame(self, lang: str = "zh", vocab: Vocabulary = CANONICAL):
@@ -231,7 +244,7 @@ def _read(path: str | Path, villages: Villages | None, strict: bool, chunk_bytes
         for i, (vid, zh, en) in enumerate(zip(villages.ids, villages.zh, villages.en)):
             v_index.update({vid: i, zh: i, en: i})
         v_ids = list(villages.ids)
-    out = {k: [] for k in ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou")}
+    out = {k: [] for k in ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou", "grade")}
     rejected: list[dict] = []
     seen: dict[str, int] = {}
     hh_index: dict[str, int] = {}
@@ -268,7 +281,7 @@ def _read(path: str | Path, villages: Villages | None, strict: bool, chunk_bytes
             )
     else:
         vills = villages
-    pop = columns_of(out, vills, rejected, rows_read, "hukou" in col)
+    pop = columns_of(out, vills, rejected, rows_read, "hukou" in col, "grade" in col)
     assert len(pop) + len(rejected) == rows_read
     return pop
 
@@ -313,7 +326,12 @@ def check_header(reader, where: str) -> list[str]:
 
 
 def columns_of(
-    out: dict[str, list], villages: Villages, rejected: list[dict], rows_read: int, has_hukou: bool
+    out: dict[str, list],
+    villages: Villages,
+    rejected: list[dict],
+    rows_read: int,
+    has_hukou: bool,
+    has_grade: bool = False,
 ) -> Population:
     """The parsed rows as a columnar :class:`Population`."""
     return Population(
@@ -330,6 +348,7 @@ def columns_of(
         rejected,
         rows_read,
         hukou=np.array(out["hukou"], np.uint8) if has_hukou else None,
+        grade_text=np.array(out["grade"], dtype=object) if has_grade else None,
     )
 
 
@@ -394,6 +413,7 @@ def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width
         "enr": enr_t == "1",
         "tim": TIMING_CODE[tim_t],
         "hukou": HUKOU_CODE[huk_t],
+        "grade": get("grade"),  # checked against the scenario's grades by the engine (model.standards)
     }
 
 
@@ -500,6 +520,7 @@ def _read_fast(path: Path, villages: Villages | None, strict: bool, chunk_bytes:
         st.rejected,
         st.rows_read,
         hukou=out["hukou"] if "hukou" in col else None,
+        grade_text=out["grade"].astype(object) if "grade" in col else None,
     )
     assert len(pop) + len(st.rejected) == st.rows_read
     return pop
@@ -528,6 +549,10 @@ def _fast_part(raw: dict, n: int, n0: int, st: _State, popfast) -> dict | None:
             bad |= b
         else:
             out[key] = np.full(n, absent, dtype)
+    if "grade" in raw:
+        grade, b = popfast.trimmed(raw["grade"])
+        bad |= b
+        out["grade"] = pc.fill_null(grade, "").to_numpy(zero_copy_only=False).astype(object)
     if "household_id" in raw:
         hh, b = popfast.trimmed(raw["household_id"])
         bad |= b
@@ -566,7 +591,7 @@ def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _Sta
     import pyarrow as pa
 
     cells = [c.to_pylist() for c in batch.columns]
-    keys = ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou")
+    keys = ("pid", "hh", "vil", "age", "sex", "dis", "ids", "enr", "tim", "hukou", "grade")
     out: dict[str, list] = {k: [] for k in keys}
     pids = [p.strip() for p in cells[col["person_id"]]]
     hashes = popfast.hash_strings(pa.array(pids, pa.string()))
@@ -609,4 +634,5 @@ def _exact_part(batch, col: dict[str, int], header: list[str], n0: int, st: _Sta
         "tim": np.array(out["tim"], np.uint8),
         "pid": np.array(out["pid"], dtype=object),
         "hukou": np.array(out["hukou"], np.uint8),
+        **({"grade": np.array(out["grade"], dtype=object)} if "grade" in col else {}),
     }

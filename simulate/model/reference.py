@@ -38,10 +38,31 @@ def _fen_share(standard: int, percent: Decimal) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def oracle_payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payment:
-    """Who pays one enrollment, computed plainly from the policy, form by form."""
-    personal = policy.contribution.personal
-    fiscal = policy.contribution.fiscal_subsidy
+def own_standard(policy: Policy, person: Person) -> tuple[str, int, int]:
+    """The person's own standard as (id, personal fen, fiscal fen), read plainly: the first
+    listed group whose rule they match, else the grade they chose (the first grade when none
+    is recorded), else the contribution's own figures."""
+    c = policy.contribution
+    for s in c.standards:
+        if s.who is not None and matches(s.who, person):
+            return s.id, s.personal, c.fiscal_subsidy if s.fiscal_subsidy is None else s.fiscal_subsidy
+    grades = [s for s in c.standards if s.share is not None]
+    for s in grades:
+        if s.id == person.grade or not person.grade:
+            return s.id, s.personal, c.fiscal_subsidy if s.fiscal_subsidy is None else s.fiscal_subsidy
+    if grades:
+        raise ValueError(f"unknown grade {person.grade!r}")
+    return "base", c.personal, c.fiscal_subsidy
+
+
+def oracle_payment(policy: Policy, tier: Tier | None, timing: str = "regular", person: Person | None = None) -> Payment:
+    """Who pays one enrollment, computed plainly from the policy, form by form, for the
+    person's own standard (``person`` None: someone of the contribution's own standard)."""
+    if person is None:
+        who, personal, fiscal = Person(), policy.contribution.personal, policy.contribution.fiscal_subsidy
+    else:
+        who = person
+        _, personal, fiscal = own_standard(policy, person)
     how, decided = treatment(policy, tier, timing)
     late_rule = None if how == "as_regular" else how
     if how == "not_accepted":
@@ -51,7 +72,7 @@ def oracle_payment(policy: Policy, tier: Tier | None, timing: str = "regular") -
     if how == "fixed_charge":  # the document's own late charge
         return Payment({"individual": policy.timing.late.charge or 0}, 0, True, late_rule, how, decided)
     subsidy = tier.subsidy if tier is not None and how == "as_regular" else None
-    others = _subsidised(subsidy, personal) if subsidy is not None else {}
+    others = _subsidised(subsidy, personal, who.age) if subsidy is not None else {}
     pays = {"individual": personal - sum(others.values()), **others}
     return Payment(pays, fiscal, True, None if how == "as_regular" else late_rule, how, decided)
 
@@ -61,8 +82,8 @@ def resolve(policy: Policy, person: Person) -> Outcome:
     eligible = [t for t in policy.tiers if matches(t.eligibility, person)]
     rule = policy.multiple_identities.rule
     if not eligible:
-        return Outcome("general", oracle_payment(policy, None, person.timing), (), (), (), rule)
-    payments = [oracle_payment(policy, t, person.timing) for t in eligible]
+        return Outcome("general", oracle_payment(policy, None, person.timing, person), (), (), (), rule)
+    payments = [oracle_payment(policy, t, person.timing, person) for t in eligible]
     considered = tuple((t.id, p.pays.get("individual", 0)) for t, p in zip(eligible, payments))
     if rule == "priority":
         chosen = eligible[0]
@@ -80,21 +101,39 @@ def resolve(policy: Policy, person: Person) -> Outcome:
         mine = paid(payments[winners[0]])
         ties = tuple(eligible[i].id for i in winners[1:] if paid(payments[i]) != mine)
     return Outcome(
-        chosen.id, oracle_payment(policy, chosen, person.timing), tuple(t.id for t in eligible), considered, ties, rule
+        chosen.id,
+        oracle_payment(policy, chosen, person.timing, person),
+        tuple(t.id for t in eligible),
+        considered,
+        ties,
+        rule,
     )
 
 
-def _subsidised(subsidy: Subsidy, personal: int) -> dict[str, int]:
+def _band_amount(subsidy: Subsidy, age: int) -> int:
+    """The amount of the ``by_age`` band whose ages hold ``age`` (from ≤ age < below)."""
+    for band in subsidy.by_age or ():
+        if band.from_ <= age and (band.below is None or age < band.below):
+            return band.amount
+    raise ValueError(f"no band for age {age}")
+
+
+def _subsidised(subsidy: Subsidy, personal: int, age: int = 40) -> dict[str, int]:
     """Fen each subsidising source pays of the ``personal`` standard under ``subsidy``, by the
-    oracle's own arithmetic (DOMAIN.md, "Subsidy forms")."""
+    oracle's own arithmetic (DOMAIN.md, "Subsidy forms"; docs/subsidy-forms.md)."""
     others: dict[str, int] = {}
     form = subsidy.form
     if form == "full":
         others[required(subsidy.source, "source")] = personal
     elif form == "percent":
-        others[required(subsidy.source, "source")] = _fen_share(personal, required(subsidy.percent, "percent"))
+        part = _fen_share(personal, required(subsidy.percent, "percent"))
+        if subsidy.cap is not None and part > subsidy.cap:
+            part = subsidy.cap
+        if subsidy.floor is not None and part < subsidy.floor:
+            part = subsidy.floor
+        others[required(subsidy.source, "source")] = personal if part > personal else part
     elif form == "fixed_subsidy":
-        amount = required(subsidy.amount, "amount")
+        amount = required(subsidy.amount, "amount") if subsidy.by_age is None else _band_amount(subsidy, age)
         others[required(subsidy.source, "source")] = personal if amount > personal else amount
     elif form == "fixed_personal":
         own = required(subsidy.personal, "personal")

@@ -24,6 +24,7 @@ from ..policy import Scenario, load_scenario
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
 from .population import Population, read_population, read_villages
+from .standards import cell_codes
 from .synth import SyntheticPopulation, default_spec, synthesize
 
 _MALLOC_TUNED = False
@@ -321,15 +322,19 @@ def run_tally(
 def person_results(scenario: Scenario, pop: Population) -> Any:
     """Person-level tier and payments (fen) for audits; one row per person."""
     comp = compile_for_engine(scenario.policy)
-    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
     t = comp.tables
+    cell = None if t.cells is None else cell_codes(t.cells, pop)
+    tier, _ = resolve_tiers(comp, pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou, cell)
     acc = t.accepted[tier, pop.timing] & pop.enrolled
-    pays = np.where(acc[:, None], t.pays[tier, pop.timing], 0)
+    c_pays = t.pays[None] if cell is None or t.cell_pays is None else t.cell_pays
+    c_fiscal = t.fiscal[None] if cell is None or t.cell_fiscal is None else t.cell_fiscal
+    c = np.zeros(len(pop), np.int64) if cell is None else cell
+    pays = np.where(acc[:, None], c_pays[c, tier, pop.timing], 0)
     frame = pop.to_frame(vocab=scenario.policy.vocab)
     frame["tier"] = np.array(t.tier_ids, dtype=object)[tier]
     for j, s in enumerate(t.sources):
         frame[f"{s}_fen"] = pays[:, j]
-    frame["fiscal_subsidy_fen"] = np.where(acc, t.fiscal[tier, pop.timing], 0)
+    frame["fiscal_subsidy_fen"] = np.where(acc, c_fiscal[c, tier, pop.timing], 0)
     return frame
 
 

@@ -150,6 +150,7 @@ class SyntheticPopulation:
     urban_share: float | None = None  # 城镇户籍 share of households (None: 户籍 type not drawn)
     identity_bit: Mapping[str, int] = field(default_factory=lambda: IDENTITY_BIT)  # the scenario's bits
     mask_dtype: type = np.uint32  # identity mask word: uint64 when local identities pass bit 31
+    grade_shares: tuple[float, ...] = ()  # cumulative shares of the contribution grades (none: no choice)
 
     @property
     def n_blocks(self) -> int:
@@ -235,6 +236,7 @@ def synthesize(
         None if urban is None else float(urban) / 100,
         pol.vocab.identity_bit,
         pol.vocab.mask_dtype,
+        _grade_shares(pol),
     )
 
 
@@ -253,6 +255,23 @@ def with_local_rates(sp: SynthSpec, policy: Policy) -> SynthSpec:
 
 def _ages(term: Any) -> tuple[int, int]:
     return (term.age.min, term.age.max) if term.age is not None else (0, 150)
+
+
+def _grade_shares(policy: Policy) -> tuple[float, ...]:
+    """Cumulative shares (0–1) of the grades people choose, last exactly 1 (docs/subsidy-forms.md)."""
+    shares = np.cumsum([float(g.share or 0) for g in policy.contribution.grades()]) / 100.0
+    return tuple(float(x) for x in shares[:-1]) + ((1.0,) if shares.size else ())
+
+
+def _draw_grades(pop: SyntheticPopulation, b: int, n: int) -> np.ndarray | None:
+    """Each person's grade (index + 1) by the grades' shares, from a stream of the block's own
+    (``spawn_key (b, 2)``: (b,) draws the people, (b, 1) the behavioural response), so the draw
+    leaves every other column's bytes alone and ignores the chunk size."""
+    if not pop.grade_shares:
+        return None
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(pop.seed, spawn_key=(b, 2))))
+    cum = np.array(pop.grade_shares, np.float64)
+    return (np.searchsorted(cum, rng.random(n), side="right") + 1).astype(np.uint8)
 
 
 def default_size(scenario: Scenario) -> int:
@@ -309,6 +328,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int) -> Popula
         pop.villages,
         village_counts=totals,
         hukou=hukou,
+        grade=_draw_grades(pop, b, n),
     )
 
 

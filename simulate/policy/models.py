@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..money import yuan_text
 from ..vocabulary import CANONICAL, Vocabulary, VocabularyError, using
 from .values import Fen, IdentityId, PathError, Percent, SourceId
 
@@ -96,13 +97,74 @@ def check_levels_total(central: Decimal, provincial: Decimal, city: Decimal, cou
         raise ValueError(f"central + provincial + city + county must be 100 (got {total})")
 
 
+class Standard(Flagged):
+    """A group's own personal standard (and fiscal subsidy), yuan per person per year.
+
+    ``who`` (a rule: an age band, students, …) puts a person in the group, the first listed
+    group that matches wins; ``share`` instead makes it a grade people choose (一档/二档),
+    ``share`` percent of those no ``who`` group takes choosing it (docs/subsidy-forms.md).
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    label: Bilingual
+    personal: Fen
+    fiscal_subsidy: Fen | None = None  # None: the contribution's fiscal subsidy
+    who: Rule | None = None
+    share: Percent | None = None
+    section: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _who_or_share(self) -> Self:
+        if (self.who is None) == (self.share is None):
+            raise ValueError(f"standard {self.id} gives exactly one of who (a rule) or share (a grade's percent)")
+        return self
+
+
+#: The id of the standard of everyone no group of ``contribution.standards`` takes.
+BASE_STANDARD = "base"
+
+
 class Contribution(Flagged):
-    """Personal standard and fiscal per-capita subsidy, yuan per person per year (held in fen)."""
+    """Personal standard and fiscal per-capita subsidy, yuan per person per year (held in fen).
+
+    ``standards`` (optional) give groups or grades their own standard; ``personal`` and
+    ``fiscal_subsidy`` are then those of everyone no group takes (docs/subsidy-forms.md).
+    """
 
     personal: Fen
     fiscal_subsidy: Fen
     fiscal_subsidy_split: FiscalSplit
     section: str = Field(min_length=1)
+    standards: tuple[Standard, ...] = ()
+
+    @model_validator(mode="after")
+    def _standards_fit(self) -> Self:
+        ids = [s.id for s in self.standards]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"standard id {dup[0]} appears twice")
+        if BASE_STANDARD in ids:
+            raise ValueError(f"standard id {BASE_STANDARD!r} is reserved for contribution.personal")
+        grades = self.grades()
+        if len(grades) == 1:
+            raise ValueError("a choice of grades needs at least two standards with share")
+        total = sum(s.share or 0 for s in grades)
+        if grades and total != 100:
+            raise ValueError(f"the shares of the grades must add up to 100 (got {total})")
+        return self
+
+    def grades(self) -> tuple[Standard, ...]:
+        """The standards people choose (those with ``share``), in listed order."""
+        return tuple(s for s in self.standards if s.share is not None)
+
+    def standard_list(self) -> tuple[tuple[str, int, int], ...]:
+        """(id, personal fen, fiscal fen) by standard code: 0 is ``base`` (``personal``), then
+        each of ``standards`` in listed order (the engine's standard codes)."""
+        out = [(BASE_STANDARD, self.personal, self.fiscal_subsidy)]
+        for s in self.standards:
+            fiscal = self.fiscal_subsidy if s.fiscal_subsidy is None else s.fiscal_subsidy
+            out.append((s.id, s.personal, fiscal))
+        return tuple(out)
 
 
 # ----------------------------------------------------------------------------- eligibility
@@ -183,6 +245,42 @@ class Share(Model):
         return self
 
 
+class AgeAmount(Model):
+    """One age band of a fixed subsidy: ages ``from`` (included) to ``below`` (excluded), whole
+    years; ``from`` omitted is 0, ``below`` omitted is no upper end."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    from_: int = Field(default=0, ge=0, le=150, alias="from")
+    below: int | None = Field(default=None, ge=1, le=151)
+    amount: Fen
+
+    def text(self) -> str:
+        """The band as the file writes it, for messages (``from 18 below 60``)."""
+        return f"from {self.from_}" + ("" if self.below is None else f" below {self.below}")
+
+
+def check_age_bands(bands: tuple[AgeAmount, ...]) -> None:
+    """Bands must cover every age once: the first from 0, each from where the last ended, the
+    last without ``below`` (one-line error naming the band)."""
+    expect = 0
+    for i, band in enumerate(bands, start=1):
+        if band.from_ != expect:
+            what = "a gap" if band.from_ > expect else "an overlap"
+            raise ValueError(
+                f"by_age band {i} ({band.text()}) starts at {band.from_}, not at {expect}: "
+                f"{what} in the ages (bands must follow each other from 0)"
+            )
+        if band.below is None:
+            if i != len(bands):
+                raise ValueError(f"by_age band {i} has no below, so it must be the last")
+            return
+        if band.below <= band.from_:
+            raise ValueError(f"by_age band {i} ({band.text()}) is empty")
+        expect = band.below
+    raise ValueError(f"the last by_age band must have no below (ages {expect} and over have no amount)")
+
+
 class Subsidy(Model):
     """Who pays what of the personal standard (DOMAIN.md, "Subsidy forms").
 
@@ -191,6 +289,9 @@ class Subsidy(Model):
     person the rest (the amount stays fixed when the standard changes). ``fixed_personal``:
     the person pays ``personal`` and ``source`` the rest. ``split``: several ``shares``; the
     person pays what they leave. ``none``: the tier is marked but nobody subsidizes it.
+    ``percent`` may take a ``cap`` and/or ``floor`` in yuan (按70%资助，最高不超过N元), applied
+    after the rounding; ``fixed_subsidy`` may give ``by_age`` bands instead of one ``amount``
+    (docs/subsidy-forms.md).
     """
 
     form: SubsidyForm
@@ -199,20 +300,25 @@ class Subsidy(Model):
     amount: Fen | None = None
     personal: Fen | None = None
     shares: tuple[Share, ...] | None = None
+    cap: Fen | None = None
+    floor: Fen | None = None
+    by_age: tuple[AgeAmount, ...] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _fields_fit_form(self) -> Self:
         needs = {
             "full": {"source"},
             "percent": {"source", "percent"},
-            "fixed_subsidy": {"source", "amount"},
+            "fixed_subsidy": {"source", "by_age" if self.by_age is not None else "amount"},
             "fixed_personal": {"source", "personal"},
             "split": {"shares"},
             "none": set(),
         }[self.form]
-        given = {k for k in ("source", "percent", "amount", "personal", "shares") if getattr(self, k) is not None}
+        optional = {"cap", "floor"} if self.form == "percent" else set()
+        fields = ("source", "percent", "amount", "personal", "shares", "cap", "floor", "by_age")
+        given = {k for k in fields if getattr(self, k) is not None}
         missing = sorted(needs - given)
-        extra = sorted(given - needs)
+        extra = sorted(given - needs - optional)
         if missing:
             raise ValueError(f"form {self.form} needs {', '.join(missing)}")
         if extra:
@@ -226,7 +332,17 @@ class Subsidy(Model):
             srcs = [s.source for s in shares]
             if len(set(srcs)) != len(srcs):
                 raise ValueError("a source appears twice in the shares")
+        if self.cap is not None and self.floor is not None and self.floor > self.cap:
+            raise ValueError(f"floor {yuan_text(self.floor)} yuan is above cap {yuan_text(self.cap)} yuan")
+        if self.by_age is not None:
+            check_age_bands(self.by_age)
         return self
+
+    def amounts(self) -> tuple[int, ...]:
+        """Every fixed amount the subsidy can pay, fen (``amount`` or each ``by_age`` band)."""
+        if self.by_age is not None:
+            return tuple(b.amount for b in self.by_age)
+        return () if self.amount is None else (self.amount,)
 
     def sources(self) -> list[str]:
         if self.form == "split":

@@ -24,7 +24,8 @@ HUKOU_OF_CODE = {v: k for k, v in HUKOU_CODE.items()}
 @dataclass(frozen=True)
 class Person:
     """One person as the policy sees them: identities, age (whole years), sex, grade 0–4,
-    timing class (``reference.TIMINGS``) and 户籍 type (``rural``, ``urban``, "" unknown)."""
+    timing class (``reference.TIMINGS``), 户籍 type (``rural``, ``urban``, "" unknown) and
+    the contribution grade chosen, if any."""
 
     identities: frozenset[str] = field(default_factory=frozenset)
     age: int = 40
@@ -32,6 +33,7 @@ class Person:
     disability_grade: int = 0
     timing: str = "regular"
     hukou: str = ""
+    grade: str = ""  # the grade (a ``contribution.standards`` id with share) chosen; "" not recorded
 
 
 def matches(rule: Rule | str, person: Person) -> bool:

@@ -329,14 +329,24 @@ class Policy(Model):
 
     @model_validator(mode="after")
     def _amounts_fit_standard(self) -> Self:
-        std = self.contribution.personal
+        """A fixed amount above every personal standard is a slip (the arithmetic would clamp
+        it); shares must fit the lowest standard, as the person pays what they leave."""
+        standards = [p for _, p, _ in self.contribution.standard_list()]
+        std = max(standards)
         for i, t in enumerate(self.tiers):
             s = t.subsidy
             where = f"tiers[{t.id}].subsidy"
-            if s.form == "fixed_subsidy" and s.amount is not None and s.amount > std:
+            field = "by_age" if s.by_age is not None else "amount"
+            if s.form == "fixed_subsidy" and max(s.amounts()) > std:
                 raise PathError(
-                    ("tiers", i, "subsidy", "amount"),
-                    f"fixed subsidy {yuan_text(s.amount)} yuan is above the personal standard {yuan_text(std)} yuan",
+                    ("tiers", i, "subsidy", field),
+                    f"fixed subsidy {yuan_text(max(s.amounts()))} yuan is above the personal standard "
+                    f"{yuan_text(std)} yuan",
+                )
+            if s.floor is not None and s.floor > std:
+                raise PathError(
+                    ("tiers", i, "subsidy", "floor"),
+                    f"floor {yuan_text(s.floor)} yuan is above the personal standard {yuan_text(std)} yuan",
                 )
             if s.form == "fixed_personal" and s.personal is not None and s.personal > std:
                 raise PathError(
@@ -344,15 +354,15 @@ class Policy(Model):
                     f"personal payment {yuan_text(s.personal)} yuan is above the personal "
                     f"standard {yuan_text(std)} yuan",
                 )
-            if s.form == "split":
+            for low in sorted(set(standards)) if s.form == "split" else ():
                 shares = s.shares or ()
                 fixed = sum(sh.amount or 0 for sh in shares) + sum(
-                    percent_of(std, sh.percent) for sh in shares if sh.percent is not None
+                    percent_of(low, sh.percent) for sh in shares if sh.percent is not None
                 )
-                if fixed > std:
+                if fixed > low:
                     raise PathError(
                         ("tiers", i, "subsidy", "shares"),
-                        f"shares add up to {yuan_text(fixed)} yuan, above the personal standard {yuan_text(std)} yuan",
+                        f"shares add up to {yuan_text(fixed)} yuan, above the personal standard {yuan_text(low)} yuan",
                     )
             del where
         return self
@@ -420,6 +430,9 @@ def ignored_fields(policy: Policy) -> list[tuple[str, str]]:
                         "every payer is treated as in the period already (late.mode same_as_regular)",
                     )
                 )
+    c = policy.contribution
+    if c.grades():
+        out.append(("contribution.personal", "everyone no who group takes chooses a grade (contribution.standards)"))
     if policy.area.villages_file and policy.area.residents is not None:
         out.append(("area.residents", "the villages file's residents are used instead"))
     tv = policy.targets.villages_file

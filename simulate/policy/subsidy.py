@@ -51,17 +51,42 @@ def required(value: _V | None, field: str) -> _V:
     return value
 
 
-def subsidy_shares(subsidy: Subsidy, standard: int) -> dict[str, int]:
-    """Fen each source pays toward a personal standard of ``standard`` fen (person excluded)."""
+def fixed_amount(subsidy: Subsidy, age: int | None) -> int:
+    """The fixed subsidy's amount in fen: ``amount``, or the ``by_age`` band holding ``age``
+    (``age`` None: the lowest band's amount, what every age gets at least)."""
+    if subsidy.by_age is None:
+        return required(subsidy.amount, "amount")
+    if age is None:
+        return min(b.amount for b in subsidy.by_age)
+    for band in subsidy.by_age:
+        if band.below is None or age < band.below:
+            return band.amount
+    raise ValueError(f"no by_age band holds age {age}")  # the validator refuses such bands
+
+
+def capped_percent(subsidy: Subsidy, standard: int) -> int:
+    """``percent`` of the standard rounded half up to the fen once, then held to ``cap`` and
+    ``floor`` (yuan in the file), never above the standard itself (docs/subsidy-forms.md)."""
+    share = percent_of(standard, required(subsidy.percent, "percent"))
+    if subsidy.cap is not None:
+        share = min(share, subsidy.cap)
+    if subsidy.floor is not None:
+        share = max(share, subsidy.floor)
+    return min(share, standard)
+
+
+def subsidy_shares(subsidy: Subsidy, standard: int, age: int | None = None) -> dict[str, int]:
+    """Fen each source pays toward a personal standard of ``standard`` fen (person excluded);
+    ``age`` (whole years) picks the band of a fixed subsidy ``by_age``."""
     form = subsidy.form
     if form == "none":
         return {}
     if form == "full":
         return {required(subsidy.source, "source"): standard}
     if form == "percent":
-        return {required(subsidy.source, "source"): percent_of(standard, required(subsidy.percent, "percent"))}
+        return {required(subsidy.source, "source"): capped_percent(subsidy, standard)}
     if form == "fixed_subsidy":
-        return {required(subsidy.source, "source"): min(required(subsidy.amount, "amount"), standard)}
+        return {required(subsidy.source, "source"): min(fixed_amount(subsidy, age), standard)}
     if form == "fixed_personal":
         return {required(subsidy.source, "source"): standard - min(required(subsidy.personal, "personal"), standard)}
     shares: dict[str, int] = {}
@@ -115,21 +140,26 @@ def treatment(policy: Policy, tier: Tier | None, timing: str = "regular") -> tup
     return how, decided
 
 
-def enrollment_cost(policy: Policy, tier: Tier | None, timing: str = "regular") -> int:
+def enrollment_cost(policy: Policy, tier: Tier | None, timing: str = "regular", standard: int = 0) -> int:
     """What one enrollment of this tier and timing brings into the fund, fen: the personal
-    standard plus the fiscal subsidy, or the document's stated late charge (思南 830)."""
+    standard (of standard code ``standard``) plus its fiscal subsidy, or the document's
+    stated late charge (思南 830)."""
     how, _ = treatment(policy, tier, timing)
     if how == "not_accepted":
         return 0
     if how == "fixed_charge":
         return policy.timing.late.charge or 0
-    return policy.contribution.personal + policy.contribution.fiscal_subsidy
+    _, personal, fiscal = policy.contribution.standard_list()[standard]
+    return personal + fiscal
 
 
-def payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payment:
-    """Who pays one person's enrollment under ``tier`` (None: no tier) and a timing class."""
-    std = policy.contribution.personal
-    fiscal = policy.contribution.fiscal_subsidy
+def payment(
+    policy: Policy, tier: Tier | None, timing: str = "regular", standard: int = 0, age: int | None = None
+) -> Payment:
+    """Who pays one person's enrollment under ``tier`` (None: no tier) and a timing class;
+    ``standard`` is the person's standard code (``Contribution.standard_list``, 0 the base
+    one) and ``age`` picks the band of a fixed subsidy ``by_age``."""
+    _, std, fiscal = policy.contribution.standard_list()[standard]
     how, decided = treatment(policy, tier, timing)
     rule = how if how != "as_regular" else None
     if how == "full_financing":
@@ -140,7 +170,7 @@ def payment(policy: Policy, tier: Tier | None, timing: str = "regular") -> Payme
         return Payment({"individual": std}, fiscal, True, rule, how, decided)
     if how == "not_accepted":
         return Payment({}, 0, False, rule, how, decided)
-    shares = subsidy_shares(tier.subsidy, std) if tier is not None else {}
+    shares = subsidy_shares(tier.subsidy, std, age) if tier is not None else {}
     pays = {"individual": std - sum(shares.values())}
     pays.update(shares)
     return Payment(pays, fiscal, True, None, how, decided)

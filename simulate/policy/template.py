@@ -71,6 +71,23 @@ contribution:                          # 缴费标准（元/人·年）
     assumption: true
     note: "Placeholder split: replace with the province's own shares."
     note_zh: "占位的分担比例：请按本省规定改写。"
+  # 分人群缴费标准（如学生和未成年人、老年人标准不同）：去掉下面各行开头的“# ”即可启用，
+  # 未列入任何人群的人按上面的 personal 缴费；一人符合多个人群时取列在前面的。
+  # standards:
+  #   - id: minors                     # 人群编号：小写字母开头
+  #     label: {zh: 学生和未成年人, en: students and minors}
+  #     who: {age: {max: 17}}          # 条件：17周岁及以下（写法同资助档次的 eligibility）
+  #     personal: 350                  # 该人群的个人缴费标准（元）
+  #     section: （条款）
+  #   - id: elderly
+  #     label: {zh: 60周岁以上老年人, en: the elderly (60 and over)}
+  #     who: {age: {min: 60}}          # 60周岁及以上
+  #     personal: 400
+  #     fiscal_subsidy: ${fiscal}       # 可选：该人群的财政补助标准（不写则同上）
+  #     section: （条款）              # 规定该人群标准的文件条款
+  # 分档自选（一档/二档）：不写 who，改写 share（选择该档的人数占比%，各档合计100），例如：
+  #   - {id: grade_one, label: {zh: 一档, en: grade one}, personal: 380, share: 70, section: （条款）}
+  #   - {id: grade_two, label: {zh: 二档, en: grade two}, personal: 500, share: 30, section: （条款）}
 
 multiple_identities:                   # 一人多重身份时如何确定资助档次
   rule: highest_benefit                # highest_benefit 就高不就低；priority 按下列档次顺序取第一个
@@ -99,6 +116,23 @@ tiers:                                 # 资助档次：每档一项；身份编
   #   section: （条款）
   #   eligibility: {identity: monitored}
   #   subsidy: {form: fixed_subsidy, source: medical_assistance, amount: 100}   # 定额资助100元
+  # - id: returned_to_poverty
+  #   label: {zh: 返贫致贫人口, en: returned to poverty}
+  #   section: （条款）
+  #   eligibility: {identity: returned_to_poverty}
+  #   subsidy: {form: percent, source: medical_assistance, percent: 70, cap: 250}   # 按70%资助，最高不超过250元
+  #                                      # “不低于N元”写 floor: N；先按比例算到分，再按上下限调整
+  # - id: orphans
+  #   label: {zh: 孤儿, en: orphans}
+  #   section: （条款）
+  #   eligibility: {identity: orphan}
+  #   subsidy:                                               # 按年龄段定额资助
+  #     form: fixed_subsidy
+  #     source: medical_assistance
+  #     by_age:                                              # 从0岁起首尾相接，最后一段不写 below
+  #       - {below: 18, amount: 200}                         # 18周岁以下
+  #       - {from: 18, below: 60, amount: 150}               # 18至59周岁
+  #       - {from: 60, amount: 180}                          # 60周岁及以上
   # - id: severe_disability
   #   label: {zh: 重度残疾人, en: severely disabled}
   #   section: （条款）

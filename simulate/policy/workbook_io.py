@@ -10,25 +10,25 @@ The round trip gives an identical validated :class:`Policy`.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from ..io import safeio, safeyaml, xlsxguard
+from ..io import safeio, xlsxguard
 from ..numtext import shorten
-from ..vocabulary import ACTIVE, using
+from ..vocabulary import using
 from .messages import validation_message
 from .models import LocalVocabulary, extended
 from .schema import Policy
-from .values import PathError, fen_from_yuan, percent_from_text
+from .values import PathError
+from .workbook_cells import cell_text, cell_value, flow, letter, payers_zh, rule_zh, shares_text, text_of, where
 
 PARAM_SHEET = "参数"
 TIER_SHEET = "资助档次"
+STANDARD_SHEET = "缴费标准"
 #: Workbook caps: a scenario is a few hundred cells.
 POLICY_XLSX = safeio.XlsxLimits(
     "policy workbook",
@@ -50,7 +50,10 @@ TIER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("form", "资助方式 form", "text"),
     ("source", "资金来源 source", "text"),
     ("percent", "资助比例% percent", "percent"),
+    ("cap", "比例资助上限（元）cap", "yuan"),
+    ("floor", "比例资助下限（元）floor", "yuan"),
     ("amount", "定额资助（元）amount", "yuan"),
+    ("by_age", "按年龄段定额 by_age", "bands"),
     ("personal", "个人缴费（元）personal", "yuan"),
     ("shares", "分担 shares", "shares"),
     ("year_round", "全年可缴 year_round", "bool"),
@@ -60,32 +63,28 @@ TIER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("note_zh", "说明（中文）note_zh", "text"),
 )
 _COL = {key: i for i, (key, _, _) in enumerate(TIER_COLUMNS)}
+#: Columns of sheet 缴费标准 (``contribution.standards``, one row per group or grade).
+STANDARD_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("id", "编号 id", "text"),
+    ("label_zh", "名称（中文）label zh", "text"),
+    ("label_en", "名称（英文）label en", "text"),
+    ("who", "人群条件 who", "rule"),
+    ("share", "选择该档的比例% share", "percent"),
+    ("personal", "个人缴费标准（元）personal", "yuan"),
+    ("fiscal_subsidy", "财政补助标准（元）fiscal_subsidy", "yuan"),
+    ("section", "文件条款 section", "text"),
+    ("assumption", "假设 assumption", "bool"),
+    ("note", "说明（英文）note", "text"),
+    ("note_zh", "说明（中文）note_zh", "text"),
+)
+_SCOL = {key: i for i, (key, _, _) in enumerate(STANDARD_COLUMNS)}
+#: Subsidy fields held in the tier row's columns.
+_SUBSIDY_KEYS = ("form", "source", "percent", "cap", "floor", "amount", "by_age", "personal", "shares")
 #: Columns after the tier columns: Chinese readings written for people, never read back.
 READING_COLUMNS = ("认定条件（中文，仅供阅读）", "付费方（中文，仅供阅读）")
 
 
-def _letter(i: int) -> str:
-    """Column letter of 0-based column ``i`` (A … Z, AA …)."""
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 # ----------------------------------------------------------------------------- writing
-
-
-def _text(value: Any) -> str:
-    """A raw scenario value as the text a cell holds (YAML floats keep the text written)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return getattr(value, "text", None) or repr(value)
-    if isinstance(value, (_dt.date, Decimal, int)):
-        return str(value)
-    return str(value)
 
 
 def _flatten(node: Any, path: str, out: list[tuple[str, str]]) -> None:
@@ -96,68 +95,7 @@ def _flatten(node: Any, path: str, out: list[tuple[str, str]]) -> None:
         for i, v in enumerate(node):
             _flatten(v, f"{path}.{i}", out)
     elif node is not None:
-        out.append((path, _text(node)))
-
-
-def _flow(value: Any) -> str:
-    """A rule or a value as one line of flow YAML (the form scenarios already use)."""
-    import yaml
-
-    def plain(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {str(k): plain(x) for k, x in v.items()}
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v if isinstance(v, (str, bool, int)) and not isinstance(v, float) else _text(v)
-
-    return str(yaml.safe_dump(plain(value), default_flow_style=True, allow_unicode=True, width=10_000)).strip()
-
-
-def _shares_text(shares: list[dict[str, Any]]) -> str:
-    """Shares as ``source: amount=N; source: percent=P; source: rest``."""
-    parts = []
-    for sh in shares:
-        if sh.get("rest"):
-            parts.append(f"{sh['source']}: rest")
-        elif sh.get("percent") is not None:
-            parts.append(f"{sh['source']}: percent={_text(sh['percent'])}")
-        else:
-            parts.append(f"{sh['source']}: amount={_text(sh.get('amount'))}")
-    return "; ".join(parts)
-
-
-def rule_zh(rule: Any) -> str:
-    """An eligibility rule (raw data) in Chinese words, for reading beside its exact form."""
-    if isinstance(rule, str):
-        return ACTIVE.get().label(rule)
-    if not isinstance(rule, dict):
-        return str(rule)
-    parts = []
-    for key, value in rule.items():
-        if key == "identity":
-            parts.append(ACTIVE.get().label(str(value)))
-        elif key in ("any", "all"):
-            joiner = " 或 " if key == "any" else " 且 "
-            parts.append("（" + joiner.join(rule_zh(v) for v in value) + "）")
-        elif key == "not":
-            parts.append("非" + rule_zh(value))
-        elif key == "age" and isinstance(value, dict):
-            parts.append(f"年龄{value.get('min', 0)}–{value.get('max', 150)}岁（含）")
-        elif key == "sex":
-            parts.append({"F": "女性", "M": "男性"}.get(str(value), str(value)))
-        elif key == "disability_grade":
-            parts.append("残疾等级" + "、".join(str(v) for v in value) + "级")
-        elif key == "hukou":
-            parts.append({"rural": "农村户籍", "urban": "城镇户籍"}.get(str(value), str(value)))
-        else:
-            parts.append(f"{key}={value}")
-    return " 且 ".join(parts)
-
-
-def _payers_zh(sub: dict[str, Any]) -> str:
-    if sub.get("shares"):
-        return "；".join(ACTIVE.get().label(str(sh.get("source"))) for sh in sub["shares"]) + "；个人缴纳余额"
-    return ACTIVE.get().label(str(sub["source"])) if sub.get("source") else ""
+        out.append((path, text_of(node)))
 
 
 def tier_row(tier: dict[str, Any]) -> list[str]:
@@ -169,21 +107,36 @@ def tier_row(tier: dict[str, Any]) -> list[str]:
         "label_zh": label.get("zh"),
         "label_en": label.get("en"),
         "section": tier.get("section"),
-        "eligibility": _flow(tier.get("eligibility")),
+        "eligibility": flow(tier.get("eligibility")),
         "form": sub.get("form"),
         "source": sub.get("source"),
         "percent": sub.get("percent"),
+        "cap": sub.get("cap"),
+        "floor": sub.get("floor"),
         "amount": sub.get("amount"),
+        "by_age": flow(sub["by_age"]) if sub.get("by_age") else None,
         "personal": sub.get("personal"),
-        "shares": _shares_text(sub["shares"]) if sub.get("shares") else None,
+        "shares": shares_text(sub["shares"]) if sub.get("shares") else None,
         "year_round": tier.get("year_round"),
         "payment": tier.get("payment"),
         "assumption": tier.get("assumption"),
         "note": tier.get("note"),
         "note_zh": tier.get("note_zh"),
     }
-    exact = ["" if cells[k] is None else _text(cells[k]) for k, _, _ in TIER_COLUMNS]
-    return exact + [rule_zh(tier.get("eligibility")), _payers_zh(sub)]
+    exact = ["" if cells[k] is None else text_of(cells[k]) for k, _, _ in TIER_COLUMNS]
+    return exact + [rule_zh(tier.get("eligibility")), payers_zh(sub)]
+
+
+def standard_row(standard: dict[str, Any]) -> list[str]:
+    """One raw ``contribution.standards`` entry as the cells of its row in sheet 缴费标准."""
+    label = standard.get("label") or {}
+    cells = {
+        **{k: standard.get(k) for k, _, _ in STANDARD_COLUMNS},
+        "label_zh": label.get("zh"),
+        "label_en": label.get("en"),
+        "who": flow(standard["who"]) if standard.get("who") is not None else None,
+    }
+    return ["" if cells[k] is None else text_of(cells[k]) for k, _, _ in STANDARD_COLUMNS]
 
 
 def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
@@ -196,7 +149,8 @@ def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
     ps.title = PARAM_SHEET
     ps.append(["参数路径 path", "取值 value"])
     rows: list[tuple[str, str]] = []
-    _flatten({k: v for k, v in raw.items() if k != "tiers"}, "", rows)
+    contribution = {k: v for k, v in (raw.get("contribution") or {}).items() if k != "standards"}
+    _flatten({k: (contribution if k == "contribution" else v) for k, v in raw.items() if k != "tiers"}, "", rows)
     for path, value in rows:
         ps.append([path, value])
     ts = wb.create_sheet(TIER_SHEET)
@@ -204,7 +158,11 @@ def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
     with using(extended(LocalVocabulary.model_validate(raw.get("vocabulary") or {}))):  # local names
         for tier in raw.get("tiers") or []:
             ts.append(tier_row(tier))
-    for sheet in (ps, ts):
+    ss = wb.create_sheet(STANDARD_SHEET)  # always written, so a county can add its groups
+    ss.append([heading for _, heading, _ in STANDARD_COLUMNS])
+    for standard in (raw.get("contribution") or {}).get("standards") or []:
+        ss.append(standard_row(standard))
+    for sheet in (ps, ts, ss):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in sheet.iter_rows(min_row=2):
@@ -219,59 +177,24 @@ def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
 # ----------------------------------------------------------------------------- reading
 
 
-def _cell_text(value: Any) -> str:
-    """A cell as text: numbers by their shortest decimal form (never through rounding)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, _dt.datetime):
-        return value.date().isoformat() if value.time() == _dt.time() else value.isoformat()
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value).strip()
-
-
-def _where(book: str, sheet: str, row: int, col: int, heading: str) -> str:
-    return f"{book}: sheet {sheet}, row {row}, column {_letter(col)} ({heading})"
-
-
-def _bool(text: str) -> bool:
-    t = text.lower()
-    if t in ("true", "是", "yes", "1"):
-        return True
-    if t in ("false", "否", "no", "0"):
-        return False
-    raise ValueError(f"expected true or false (是/否), got {shorten(text)!r}")
-
-
-def _shares(text: str) -> list[dict[str, Any]]:
-    out = []
-    for part in text.replace("；", ";").split(";"):
-        part = part.strip()
-        if not part:
+def _standard_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str, Any]:
+    """A raw ``contribution.standards`` entry from its row in sheet 缴费标准."""
+    standard: dict[str, Any] = {}
+    for key, _, kind in STANDARD_COLUMNS:
+        text = cells[_SCOL[key]]
+        if text == "":
             continue
-        source, sep, what = part.replace("：", ":").partition(":")
-        what = what.strip()
-        if not sep or not source.strip():
-            raise ValueError(
-                f"a share is 'source: amount=N', 'source: percent=P' or 'source: rest', got {shorten(part)!r}"
-            )
-        share: dict[str, Any] = {"source": source.strip()}
-        if what == "rest":
-            share["rest"] = True
-        elif what.startswith("amount="):
-            fen_from_yuan(what[7:])
-            share["amount"] = what[7:].strip()
-        elif what.startswith("percent="):
-            percent_from_text(what[8:])
-            share["percent"] = what[8:].strip()
+        try:
+            value = cell_value(text, kind)
+        except ScenarioError as exc:
+            raise ScenarioError(where_of(key), exc.reason) from None
+        except ValueError as exc:
+            raise ScenarioError(where_of(key), str(exc)) from None
+        if key in ("label_zh", "label_en"):
+            standard.setdefault("label", {})[key[-2:]] = value
         else:
-            raise ValueError(
-                f"a share is 'source: amount=N', 'source: percent=P' or 'source: rest', got {shorten(part)!r}"
-            )
-        out.append(share)
-    return out
+            standard[key] = value
+    return standard
 
 
 def _tier_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str, Any]:
@@ -283,32 +206,14 @@ def _tier_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str
         if text == "":
             continue
         try:
-            if kind == "yuan":
-                fen_from_yuan(text)
-                value: Any = text
-            elif kind == "percent":
-                percent_from_text(text)
-                value = text
-            elif kind == "bool":
-                value = _bool(text)
-            elif kind == "rule":
-                value = safeyaml.parse_yaml_text(text, "eligibility")
-                if not isinstance(value, dict):
-                    raise ValueError(
-                        "write the rule as in a scenario, e.g. {identity: destitute} "
-                        "or {any: [urban_dibao, rural_dibao]}"
-                    )
-            elif kind == "shares":
-                value = _shares(text)
-            else:
-                value = text
+            value = cell_value(text, kind)
         except ScenarioError as exc:
             raise ScenarioError(where_of(key), exc.reason) from None
         except ValueError as exc:
             raise ScenarioError(where_of(key), str(exc)) from None
         if key in ("label_zh", "label_en"):
             tier.setdefault("label", {})[key[-2:]] = value
-        elif key in ("form", "source", "percent", "amount", "personal", "shares"):
+        elif key in _SUBSIDY_KEYS:
             sub[key] = value
         else:
             tier[key] = value
@@ -357,7 +262,22 @@ def _unflatten(rows: list[tuple[str, str, int]], book: str) -> dict[str, Any]:
 def _sheet_rows(wb: Any, name: str, book: str) -> list[list[str]]:
     if name not in wb.sheetnames:
         raise ScenarioError(book, f"the workbook has no sheet {name} (sheets: {', '.join(wb.sheetnames)})")
-    return [[_cell_text(v) for v in row] for row in wb[name].iter_rows(values_only=True)]
+    return [[cell_text(v) for v in row] for row in wb[name].iter_rows(values_only=True)]
+
+
+def _checked_rows(wb: Any, name: str, columns: tuple[tuple[str, str, str], ...], book: str) -> list[list[str]]:
+    """A sheet's rows once its headings are this version's: cells are read by position, so a
+    workbook with other columns (an older layout, a column inserted by hand) is refused."""
+    rows = _sheet_rows(wb, name, book)
+    head = (rows[0] if rows else []) + [""] * len(columns)
+    for i, (_, heading, _) in enumerate(columns):
+        if head[i] != heading:
+            raise ScenarioError(
+                f"{book}: sheet {name}, row 1, column {letter(i)}",
+                f"heading {shorten(head[i])!r}, expected {heading!r}: write the workbook again with "
+                "simulate policy-to-excel and copy the values in (columns are read by position)",
+            )
+    return rows
 
 
 def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
@@ -382,31 +302,73 @@ def read_policy_workbook(path: str | Path) -> tuple[dict[str, Any], Policy]:
     raw = _unflatten(params, book)
     tier_rows: list[int] = []
     tiers = []
-    for n, cells in enumerate(_sheet_rows(wb, TIER_SHEET, book)[1:], start=2):
+    for n, cells in enumerate(_checked_rows(wb, TIER_SHEET, TIER_COLUMNS, book)[1:], start=2):
         cells = (cells + [""] * len(TIER_COLUMNS))[: len(TIER_COLUMNS)]
         if not any(cells):
             continue
 
         def where_of(key: str, n: int = n) -> str:
-            return _where(book, TIER_SHEET, n, _COL[key], TIER_COLUMNS[_COL[key]][1])
+            return where(book, TIER_SHEET, n, _COL[key], TIER_COLUMNS[_COL[key]][1])
 
         tiers.append(_tier_from_row(cells, where_of))
         tier_rows.append(n)
     raw["tiers"] = tiers
+    standard_rows = _read_standards(wb, raw, book)
     try:
         policy = Policy.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_error_place(exc, raw, params, tier_rows, book), validation_message(exc, raw)[1]) from None
+        place = _error_place(exc, raw, params, tier_rows, book, standard_rows)
+        raise ScenarioError(place, validation_message(exc, raw)[1]) from None
     return raw, policy
 
 
+def _read_standards(wb: Any, raw: dict[str, Any], book: str) -> list[int]:
+    """Sheet 缴费标准 (optional: older workbooks lack it) into ``contribution.standards``;
+    returns the sheet row of each standard, for messages."""
+    if STANDARD_SHEET not in wb.sheetnames:
+        return []
+    rows: list[int] = []
+    standards = []
+    for n, cells in enumerate(_checked_rows(wb, STANDARD_SHEET, STANDARD_COLUMNS, book)[1:], start=2):
+        cells = (cells + [""] * len(STANDARD_COLUMNS))[: len(STANDARD_COLUMNS)]
+        if not any(cells):
+            continue
+
+        def where_of(key: str, n: int = n) -> str:
+            return where(book, STANDARD_SHEET, n, _SCOL[key], STANDARD_COLUMNS[_SCOL[key]][1])
+
+        standards.append(_standard_from_row(cells, where_of))
+        rows.append(n)
+    contribution = raw.get("contribution")
+    if standards and isinstance(contribution, dict):
+        if "standards" in contribution:
+            raise ScenarioError(
+                f"{book}: sheet {PARAM_SHEET} (contribution.standards)",
+                f"standards are written in sheet {STANDARD_SHEET}, one row per standard",
+            )
+        contribution["standards"] = standards
+    return rows
+
+
 def _error_place(
-    exc: ValidationError, raw: dict[str, Any], params: list[tuple[str, str, int]], tier_rows: list[int], book: str
+    exc: ValidationError,
+    raw: dict[str, Any],
+    params: list[tuple[str, str, int]],
+    tier_rows: list[int],
+    book: str,
+    standard_rows: list[int] | None = None,
 ) -> str:
     """Sheet, row and column of the first problem pydantic found."""
     first = exc.errors(include_url=False)[0]
     ctx = (first.get("ctx") or {}).get("error")
     loc = tuple(ctx.loc) if isinstance(ctx, PathError) else tuple(first["loc"])
+    rows = standard_rows or []
+    if loc[:2] == ("contribution", "standards") and len(loc) > 2 and isinstance(loc[2], int) and loc[2] < len(rows):
+        parts = [x for x in loc[3:] if isinstance(x, str)]
+        column = next((r for r in parts if r in _SCOL), "id")
+        if parts[:1] == ["label"]:
+            column = "label_" + (parts[1] if len(parts) > 1 and parts[1] in ("zh", "en") else "zh")
+        return where(book, STANDARD_SHEET, rows[loc[2]], _SCOL[column], STANDARD_COLUMNS[_SCOL[column]][1])
     if loc and loc[0] == "tiers" and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(tier_rows):
         row = tier_rows[loc[1]]
         rest = [x for x in loc[2:] if isinstance(x, str)]
@@ -415,7 +377,7 @@ def _error_place(
         )
         if key is None:
             key = next((r for r in reversed(rest) if r in _COL), "id")
-        return _where(book, TIER_SHEET, row, _COL[key], TIER_COLUMNS[_COL[key]][1])
+        return where(book, TIER_SHEET, row, _COL[key], TIER_COLUMNS[_COL[key]][1])
     dotted = ".".join(str(x) for x in loc)
     for path, _, row in params:
         if path == dotted or path.startswith(dotted + "."):

@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..analysis.whatif import what_if
 from ..labels import text
 from ..model.population import read_population, read_villages
@@ -100,8 +98,7 @@ class Story(StoryWords):
 
         lang, r = self.lang, self.result
         fen = r.source_fen()
-        pays_any = r.tables.pays > 0
-        persons = np.einsum("tmv,tms->s", r.tally.counts, pays_any.astype(np.int64))
+        persons = r.persons_by_source()
         total = int(fen.sum()) + r.fiscal_fen()
         h = r.budget()
         rows = []

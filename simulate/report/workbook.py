@@ -20,7 +20,7 @@ from typing import Any
 
 from ..analysis.whatif import WhatIf
 from ..labels import text
-from ..money import amount, yuan_float
+from ..money import amount, yuan_float, yuan_text
 from ..results.outlay import Outlay
 from ..vocabulary import Lang, Vocabulary, label
 from . import count_columns, percent_columns
@@ -109,11 +109,15 @@ def _tier_rows(t: Any, lang: Lang, vocab: Vocabulary) -> list[tuple[str, str, st
     unit = ""
     if s.form == "percent":
         value, unit = float(s.percent), "%"
+    elif s.form == "fixed_subsidy" and s.by_age is not None:  # amounts by age band, as text
+        value = "；".join(f"{b.text()}: {yuan_text(b.amount)}" for b in s.by_age)
     elif s.form == "fixed_subsidy":
         value, unit = yuan_float(s.amount), text("workbook", "yuan", lang)
     elif s.form == "fixed_personal":
         value, unit = yuan_float(s.personal), text("workbook", "yuan", lang)
     note = f"{text('workbook', 'payer', lang)}：{payer}；{t.section}" if payer else t.section
+    bounds = [f"{k} {yuan_text(v)}" for k, v in (("cap", s.cap), ("floor", s.floor)) if v is not None]
+    note = "；".join([*bounds, note]) if bounds else note
     rows.append((f"tier.{t.id}", name, unit, value, note))
     return rows
 

@@ -8,15 +8,19 @@ parameters do not explain (a stated late charge, a cited split that rounds) is a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
+
 from ..analysis.whatif import WhatIf
 from ..labels import text
-from ..money import yuan_float
+from ..model.engine import cell_view
+from ..money import yuan_float, yuan_text
 from ..policy.subsidy import TIMINGS, subsidy_shares
 from ..results.outlay import Outlay
 from ..vocabulary import Lang, label
@@ -93,10 +97,13 @@ def per_capita_formula(sc, tier_id: str, source: str, params: ParamCells) -> tup
         cell = params.tier.get((tier_id, src))
         if s.form == "full":
             return P
-        if s.form == "percent":
-            return f"ROUND({P}*{cell}/100,2)"
+        if s.form == "percent":  # a cap or floor (yuan) holds the rounded share, never above P
+            got = f"ROUND({P}*{cell}/100,2)"
+            got = got if s.cap is None else f"MIN({got},{yuan_float(s.cap)})"
+            got = got if s.floor is None else f"MAX({got},{yuan_float(s.floor)})"
+            return got if s.cap is None and s.floor is None else f"MIN({got},{P})"
         if s.form == "fixed_subsidy":
-            return f"MIN({cell},{P})"
+            return f"MIN({cell},{P})" if s.by_age is None else None
         if s.form == "fixed_personal":
             return f"{P}-MIN({cell},{P})"
         if s.form == "split":
@@ -149,27 +156,27 @@ def calc_sheet(book: Book, name: str, outlay: Outlay, params: ParamCells) -> dic
     lang, f = book.lang, book.fmt
     ws, title = book.sheet(name)
     sc, t = outlay.scenario, outlay.tables
-    counts = outlay.tally.counts.sum(axis=2)  # [T, M]
-    paying = [j for j, s in enumerate(outlay.sources) if j == 0 or (counts[:, :, None] * t.pays)[:, :, j].any()]
+    c_counts, c_pays, c_fiscal, _ = cell_view(t, outlay.tally)  # several standards: a row per cell
+    counts = c_counts.sum(axis=3)  # [C, T, M]
+    paying = [j for j, s in enumerate(outlay.sources) if j == 0 or (counts[..., None] * c_pays)[..., j].any()]
     heads = _calc_heads(outlay, paying, lang)
     ws.write_string(0, 0, text("workbook", "formula_note", lang))
     for c, h in enumerate(heads):
         ws.write_string(1, c, h, f["head"])
     names = {tt.id: tt.label.get(lang) for tt in sc.policy.tiers}
     names["general"] = text("workbook", "general", lang)
+    cell_names = _cell_names(outlay, lang)
     r = first = 2
-    for ti, tid in enumerate(t.tier_ids):
-        for mi, timing in enumerate(TIMINGS):
-            n = int(counts[ti, mi])
-            if n == 0:
-                continue
-            ws.write_string(r, 0, names.get(tid, tid))
-            ws.write_string(
-                r, 1, text("workbook", timing, lang) if timing in ("regular", "late", "newborn") else timing
-            )
-            ws.write_number(r, 2, n, f["count"])
-            _calc_row(book, ws, r, outlay, params, paying, (ti, tid), (mi, timing), n)
-            r += 1
+    rows = itertools.product(enumerate(t.tier_ids), enumerate(TIMINGS), range(counts.shape[0]))
+    for (ti, tid), (mi, timing), ci in rows:
+        n = int(counts[ci, ti, mi])
+        if n == 0:
+            continue
+        ws.write_string(r, 0, names.get(tid, tid) + cell_names[ci])
+        ws.write_string(r, 1, text("workbook", timing, lang) if timing in ("regular", "late", "newborn") else timing)
+        ws.write_number(r, 2, n, f["count"])
+        _calc_row(book, ws, r, outlay, params, paying, (ti, tid), (mi, timing), n, (c_pays[ci], c_fiscal[ci]))
+        r += 1
     totals = _calc_totals(book, ws, title, (first, r), outlay, paying, len(heads))
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 12)
@@ -204,6 +211,7 @@ def _calc_row(
     tier: tuple[int, str],
     timing: tuple[int, str],
     n: int,
+    cell: tuple[np.ndarray, np.ndarray],
 ) -> None:
     """One (tier, payment time) row: 人均 (a formula where the parameters explain it) and
     金额 = 人数 × 人均 per paying source and the fiscal subsidy, then the row's 合计金额."""
@@ -213,9 +221,12 @@ def _calc_row(
     (ti, tid), (mi, when) = tier, timing
     c = 3
     row_amounts = []
+    pays, fiscal = cell
     for j in paying:
-        fen = int(t.pays[ti, mi, j])
-        formula = timing_formula(sc, tid, outlay.sources[j], when, fen, t.pays[ti, 0, j], params, t, ti)
+        fen = int(pays[ti, mi, j])
+        formula = None
+        if not t.several:  # the parameters explain one standard's cells only
+            formula = timing_formula(sc, tid, outlay.sources[j], when, fen, t.pays[ti, 0, j], params, t, ti)
         if formula:
             ws.write_formula(r, c, "=" + formula, f["money"], yuan_float(fen))
         else:
@@ -223,15 +234,36 @@ def _calc_row(
         ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
         row_amounts.append(rc(r, c + 1))
         c += 2
-    fen = int(t.fiscal[ti, mi])
-    if fen == sc.policy.contribution.fiscal_subsidy and params.fiscal:
+    fen = int(fiscal[ti, mi])
+    if fen == sc.policy.contribution.fiscal_subsidy and params.fiscal and not t.several:
         ws.write_formula(r, c, "=" + params.fiscal, f["money"], yuan_float(fen))
     else:
         ws.write_number(r, c, yuan_float(fen), f["money"])
     ws.write_formula(r, c + 1, f"={rc(r, 2)}*{rc(r, c)}", f["money"], yuan_float(n * fen))
     row_amounts.append(rc(r, c + 1))
-    total = n * (int(t.pays[ti, mi].sum()) + fen)
+    total = n * (int(pays[ti, mi].sum()) + fen)
     ws.write_formula(r, c + 2, "=" + "+".join(row_amounts), f["money"], yuan_float(total))
+
+
+def _cell_names(outlay: Outlay, lang: str) -> list[str]:
+    """A suffix naming each cell (the standard, and the age band of ``by_age`` amounts) for
+    the rows of a scenario with several standards; [""] when it has one."""
+    cells = outlay.tables.cells
+    if cells is None:
+        return [""]
+    listed = outlay.scenario.policy.contribution.standard_list()
+    names = {s.id: s.label.get(lang) for s in outlay.scenario.policy.contribution.standards}
+    out = []
+    for ci in range(cells.n):
+        sid, personal, _ = listed[cells.standard(ci)]
+        part = f"{names.get(sid, '')} {yuan_text(personal)}".strip()
+        if cells.n_ages > 1:
+            lo = cells.age(ci)
+            seg = ci % cells.n_ages
+            hi = int(cells.breaks[seg]) if seg < cells.breaks.shape[0] else None
+            part += f"，{lo}–{hi - 1}" if hi is not None else f"，{lo}+"
+        out.append(f"（{part}）" if lang == "zh" else f" ({part})")
+    return out
 
 
 def _calc_totals(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import labels
-from ..model.reference import Outcome, resolve
+from ..model.reference import Outcome, own_standard, resolve
 from ..money import yuan_number, yuan_text
 from ..policy import Policy, Scenario
 from ..policy.rules import Person
@@ -30,6 +30,8 @@ def explain_json(scenario: Scenario, person: Person) -> dict[str, Any]:
     }
     if not out.payment.enrolled:
         result["enrolled"] = False
+    if scenario.policy.contribution.standards:  # several standards: say whose applies
+        result["standard"] = own_standard(scenario.policy, person)[0]
     return result
 
 
@@ -76,18 +78,21 @@ def _head_lines(scenario: Scenario, person: Person, lang: str) -> list[str]:
     lines = [
         _t("scenario", lang, title=title, number=doc.number, issuer=doc.issuer, date=doc.date),
         _t("person", lang, who=who or _t("no_identity", lang), attrs=_t("attrs_sep", lang).join(attrs)),
-        _t(
-            "standards",
-            lang,
-            personal=yuan_text(pol.contribution.personal),
-            fiscal=yuan_text(pol.contribution.fiscal_subsidy),
-            section=pol.contribution.section,
-        ),
+        _standard_line(pol, person, lang),
     ]
     if scenario.overrides:  # a what-if: say what was changed from the document's rules
         changes = _t("overrides_sep", lang).join(f"{k} = {v}" for k, v in scenario.overrides.items())
         lines.append(_t("overrides", lang, changes=changes))
     return lines
+
+
+def _standard_line(pol: Policy, person: Person, lang: str) -> str:
+    """The person's own contribution standard (their group's, or the base one) and its section."""
+    sid, personal, fiscal = own_standard(pol, person)
+    group = next((s for s in pol.contribution.standards if s.id == sid), None)
+    section = group.section if group is not None and group.section else pol.contribution.section
+    line = _t("standards", lang, personal=yuan_text(personal), fiscal=yuan_text(fiscal), section=section)
+    return line if group is None else _t("standard_group", lang, label=group.label.get(lang)) + line
 
 
 def _considered_lines(pol: Policy, out: Outcome, lang: str) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import labels
-from ..model.engine import Compiled, Tally
+from ..model.engine import Compiled, Tally, cell_view
 from ..model.population import Villages
 from ..money import yuan_float, yuan_number
 from ..policy import Scenario
@@ -60,18 +60,35 @@ class Outlay:
 
     def source_fen(self) -> np.ndarray:
         """Fen by source [S] over all enrolled people."""
-        return np.einsum("tmv,tms->s", self.tally.counts, self.tables.pays)
+        counts, pays, _, _ = cell_view(self.tables, self.tally)
+        return np.einsum("ctmv,ctms->s", counts, pays)
 
     def fiscal_fen(self) -> int:
-        return int(np.einsum("tmv,tm->", self.tally.counts, self.tables.fiscal))
+        counts, _, fiscal, _ = cell_view(self.tables, self.tally)
+        return int(np.einsum("ctmv,ctm->", counts, fiscal))
 
     def tier_source_fen(self) -> np.ndarray:
         """Fen [T, S]."""
-        return np.einsum("tmv,tms->ts", self.tally.counts, self.tables.pays)
+        counts, pays, _, _ = cell_view(self.tables, self.tally)
+        return np.einsum("ctmv,ctms->ts", counts, pays)
 
     def village_source_fen(self) -> np.ndarray:
         """Fen [V, S]."""
-        return np.einsum("tmv,tms->vs", self.tally.counts, self.tables.pays)
+        counts, pays, _, _ = cell_view(self.tables, self.tally)
+        return np.einsum("ctmv,ctms->vs", counts, pays)
+
+    def standard_source_fen(self) -> tuple[np.ndarray, np.ndarray]:
+        """Enrolled persons [K] and fen [K, S] by contribution standard (code 0 the base one,
+        ``Contribution.standard_list``): one row when the scenario has one standard."""
+        counts, pays, _, _ = cell_view(self.tables, self.tally)
+        cells = self.tables.cells
+        k = len(self.scenario.policy.contribution.standard_list())
+        std = np.zeros(counts.shape[0], np.int64) if cells is None else np.arange(counts.shape[0]) // cells.n_ages
+        persons = np.zeros(k, np.int64)
+        np.add.at(persons, std, counts.sum(axis=(1, 2, 3)))
+        fen = np.zeros((k, pays.shape[3]), np.int64)
+        np.add.at(fen, std, np.einsum("ctmv,ctms->cs", counts, pays))
+        return persons, fen
 
     @property
     def persons(self) -> int:
@@ -109,23 +126,26 @@ class Outlay:
         The CLI runs this before it prints money (``runner.run``); a failure is a bug of ours
         (exit 3, "internal error"), never the user's mistake."""
         t = self.tables
-        due = t.due.astype(object)  # personal + fiscal, or a document's stated late charge
-        pays, fiscal = t.pays.astype(object), t.fiscal.astype(object)
-        cell = pays.sum(axis=2) + fiscal
+        counts, c_pays, c_fiscal, c_due = cell_view(t, self.tally)  # one cell per standard (C, …)
+        due = c_due.astype(object)  # personal + fiscal, or a document's stated late charge
+        pays, fiscal = c_pays.astype(object), c_fiscal.astype(object)
+        cell = pays.sum(axis=3) + fiscal
         for ti, tid in enumerate(t.tier_ids):
             for mi, timing in enumerate(t.timings):
-                if t.accepted[ti, mi] and cell[ti, mi] != due[ti, mi]:
+                bad = [c for c in range(cell.shape[0]) if t.accepted[ti, mi] and cell[c, ti, mi] != due[c, ti, mi]]
+                if bad:
                     raise ConservationError(
-                        f"tier {tid} ({timing}): sources pay {cell[ti, mi]} fen "
-                        f"per person, the enrollment costs {due[ti, mi]} fen"
+                        f"tier {tid} ({timing}): sources pay {cell[bad[0], ti, mi]} fen "
+                        f"per person, the enrollment costs {due[bad[0], ti, mi]} fen"
                     )
-        per_tm = self.tally.counts.astype(object).sum(axis=2)  # [T, 3] Python ints
-        exact_ts = (per_tm[:, :, None] * pays).sum(axis=1)  # [T, S]
-        exact_fiscal = (per_tm * fiscal).sum(axis=1)  # [T]
+        per_ctm = counts.astype(object).sum(axis=3)  # [C, T, M] Python ints
+        exact_ts = (per_ctm[:, :, :, None] * pays).sum(axis=(0, 2))  # [T, S]
+        exact_fiscal = (per_ctm * fiscal).sum(axis=(0, 2))  # [T]
+        per_tm = per_ctm.sum(axis=0)
         shown_ts = self.tier_source_fen()
         for ti, tid in enumerate(t.tier_ids):
             enrolled = int(per_tm[ti].sum())
-            owed_t = int(sum(per_tm[ti] * due[ti]))
+            owed_t = int((per_ctm[:, ti] * due[:, ti]).sum())
             paid = int(sum(exact_ts[ti])) + int(exact_fiscal[ti])
             if paid != owed_t:
                 raise ConservationError(
@@ -134,7 +154,7 @@ class Outlay:
             if any(int(shown_ts[ti, j]) != int(exact_ts[ti, j]) for j in range(len(t.sources))):
                 raise ConservationError(f"tier {tid}: a 64-bit total differs from the exact sum (overflow)")
         total = int(self.source_fen().sum()) + self.fiscal_fen()
-        owed = int((per_tm * due).sum())
+        owed = int((per_ctm * due).sum())
         if total != owed or self.fiscal_fen() != int(sum(exact_fiscal)):
             raise ConservationError(f"outlays add up to {total} fen, the {self.enrolled} enrollments cost {owed} fen")
         if sum(self.fiscal_split_fen().values()) != self.fiscal_fen():
@@ -161,6 +181,7 @@ class Outlay:
             "enrolled_by_timing": self.enrolled_by_timing(),
             "late_refused": int(t.refused.sum()),
             "ties_broken_by_order": int(t.ties),
+            **self._standards_json(),
             "by_tier": {
                 tid: {
                     "enrolled": int(t.counts[i].sum()),
@@ -179,15 +200,36 @@ class Outlay:
         out.update({k: v for k, v in self.meta.items() if k not in out})
         return out
 
+    def _standards_json(self) -> dict[str, Any]:
+        """``by_standard`` for ``run --json`` when the scenario has several standards (else
+        nothing, so single-standard output keeps its bytes)."""
+        listed = self.scenario.policy.contribution.standard_list()
+        if len(listed) == 1:
+            return {}
+        persons, fen = self.standard_source_fen()
+        return {
+            "by_standard": {
+                sid: {
+                    "enrolled": int(persons[k]),
+                    "pays": {s: yuan_number(int(f)) for s, f in zip(self.sources, fen[k]) if f},
+                }
+                for k, (sid, _, _) in enumerate(listed)
+            }
+        }
+
     # ------------------------------------------------------------------ tables for people
+
+    def persons_by_source(self) -> np.ndarray:
+        """Enrolled persons each source pays something for [S]."""
+        counts, pays, _, _ = cell_view(self.tables, self.tally)
+        return np.einsum("ctmv,ctms->s", counts, (pays > 0).astype(np.int64))
 
     def by_source(self, lang: str = "zh"):
         """Outlay by funding source, the individual first, with persons each source pays for."""
         import pandas as pd
 
         fen = self.source_fen()
-        pays_any = self.tables.pays > 0
-        persons = np.einsum("tmv,tms->s", self.tally.counts, pays_any.astype(np.int64))
+        persons = self.persons_by_source()
         total = int(fen.sum())
         rows = []
         for i, s in enumerate(self.sources):
