@@ -39,6 +39,7 @@ from ..errors import SimulateError
 from ..lifecycle import end_pool, quiet_child
 from .export import export_html, warm_html_export, write_index
 from .notebook_build import build_notebook
+from .notebook_ids import stable_notebook_ids
 from .outcome import (
     DEFAULT_START_TIMEOUT,
     DEFAULT_TIMEOUT,
@@ -202,6 +203,7 @@ def render_notebook(
             clock = _Stopwatch(started)
             warming = warm_html_export()  # the parent waits on the kernel meanwhile
             _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
+            stable_notebook_ids(work / NOTEBOOK_NAME)  # widget uuids can look like ID numbers
             warming.join()
             clock.lap("kernel+execution")
             results = _read_results(work)
