@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import PopulationError
 from ..io import safeio
+from ..io.headers import identity_problem
 from ..io.idmask import mask_ids_in_text
 from ..io.tabular import NotFast, population_rows
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
@@ -359,7 +360,7 @@ def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width
         if not ident:
             continue
         if ident not in IDENTITIES:
-            raise err("identities", f"unknown identity {shorten(ident)!r}")
+            raise err("identities", identity_problem(ident))  # with the nearest names (io.headers)
         mask |= 1 << IDENTITY_BIT[ident]
     enr_t = ascii_digits(get("enrolled")) or "1"
     if enr_t not in ("0", "1"):
