@@ -96,7 +96,7 @@ def test_english_file_has_no_note(capsys):
         ZH_HEADER.replace("村（社区）", "所属村"),
         ZH_HEADER.replace("年龄", "年龄（周岁）").replace("性别", " 性 别 "),
         ZH_HEADER.replace("人员编号", "*人员编号").replace("户编号", "家庭编号"),
-        "person_id,户编号,village,年龄,sex,残疾等级,identities,是否参保,timing",
+        "person_id,户编号,village,年龄,性别,残疾等级,identities,是否参保,缴费时段",  # names in an identities column too
     ],
 )
 def test_header_variants(tmp_path, header):
@@ -194,3 +194,17 @@ def test_note_in_english_and_chinese(capsys):
         assert main(["run", str(SINAN), "--population", str(HAND_ZH), "--lang", lang]) == 0
         err = capsys.readouterr().err
         assert words in err and err.count("\n") == 1
+
+
+def test_english_columns_keep_their_values(tmp_path, capsys):
+    """Cell words are read under a county's headers; an English column keeps its values
+    (identities excepted: a name is never an id, so names are read in any column)."""
+    path = tmp_path / "p.csv"
+    path.write_text("person_id,age,sex,enrolled\np1,40,F,是\n", "utf-8")
+    line = _bad(capsys, ["run", str(SINAN), "--population", str(path), "--lang", "en"])
+    assert "row 2, column enrolled" in line and "must be 1 or 0" in line
+    path.write_text('person_id,age,sex,identities\np1,40,F,"destitute,orphan"\np2,9,M,孤儿、特困\n', "utf-8")
+    line = _bad(capsys, ["run", str(SINAN), "--population", str(path), "--lang", "en"])
+    assert "row 2, column identities" in line and "unknown identity 'destitute,orphan'" in line
+    path.write_text("person_id,age,sex,identities\np2,9,M,孤儿、特困\n", "utf-8")
+    assert read_population(path).to_frame()["identities"][0] == "destitute;orphan"

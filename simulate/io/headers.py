@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import yaml
 
 from .. import labels
@@ -75,7 +76,9 @@ _WORDS = _values()
 class Header:
     """A population file's header read: ``names`` (English column names of the used columns,
     in file order) at ``keep`` (their places in the file's ``width`` fields); ``ignored`` the
-    headers of the columns not used; ``given`` the used columns' headers as written."""
+    headers of the columns not used; ``given`` the used columns' headers as written. Cell
+    words are read in the columns given by another name than the English one (a county's
+    是否参保 holds 是/否; an ``enrolled`` column keeps 1/0), and identities by name in any."""
 
     names: tuple[str, ...]
     keep: tuple[int, ...]
@@ -86,6 +89,18 @@ class Header:
     def note(self, sep: str = ", ") -> str | None:
         """The ignored columns' headers joined by ``sep``, or None when every column is used."""
         return sep.join(self.ignored) if self.ignored else None
+
+    def whole(self) -> bool:
+        """Every column of the file is used."""
+        return len(self.keep) == self.width
+
+    def worded(self) -> list[tuple[int, str]]:
+        """(place among the used columns, name) of the columns whose cell words are read."""
+        return [
+            (k, name)
+            for k, (name, given) in enumerate(zip(self.names, self.given))
+            if name == "identities" or (header_key(given) != name and _has_words(name))
+        ]
 
 
 def column_of(text: str) -> str | None:
@@ -142,8 +157,11 @@ def rows(header: Header, records: Iterator[list[str]]) -> Iterator[list[str]]:
     """The records with only the used columns and their cell words turned into values. A
     record of the wrong width stays wrong by as many fields (the reader rejects it by its
     width, counting the used columns)."""
-    worded = [(k, functools.partial(cell_value, name)) for k, name in enumerate(header.names) if _has_words(name)]
-    whole = len(header.keep) == header.width
+    worded = [(k, functools.partial(cell_value, name)) for k, name in header.worded()]
+    whole = header.whole()
+    if whole and not worded:
+        yield from records  # an English file: records pass untouched
+        return
     for record in records:
         if len(record) != header.width:
             yield _misfit(record, header.width - len(header.keep))
@@ -164,6 +182,12 @@ def _misfit(record: list[str], ignored: int) -> list[str]:
     return [*record[: k - 1], "".join(record[k - 1 :])]
 
 
+def _ascii(column: Any) -> bool:
+    """Whether a string column's bytes are all ASCII (ids need no lookup), read off its buffer."""
+    data = column.buffers()[2]
+    return data is None or bool(np.frombuffer(data, np.uint8).max(initial=0) < 0x80)
+
+
 def _has_words(column: str) -> bool:
     return column in _WORDS or column == "identities"
 
@@ -174,11 +198,15 @@ def batches(header: Header, items: Iterator[Any]) -> Iterator[Any]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    worded = dict(header.worded())
+    if header.whole() and not worded:
+        yield from items  # an English file: batches pass untouched
+        return
     for batch in items:
         columns = []
-        for name, i in zip(header.names, header.keep):
+        for k, (name, i) in enumerate(zip(header.names, header.keep)):
             column = batch.column(i)
-            if _has_words(name):
+            if k in worded and not (name == "identities" and _ascii(column)):
                 enc = pc.dictionary_encode(column)
                 words = enc.dictionary.to_pylist()
                 values = [cell_value(name, w) for w in words]
@@ -202,6 +230,8 @@ def cell_value(column: str, text: str) -> str:
 
 
 def _identity_cell(text: str) -> str:
+    if text.isascii():
+        return text  # ids (or a mistake the reader names): names are Chinese
     parts = [p.strip() for p in _ID_SEP.split(text)]
     if all(p in IDENTITIES or not p for p in parts) and not re.search("[、，,]", text):
         return text  # ids as the file format writes them: unchanged
