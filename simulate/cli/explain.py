@@ -4,7 +4,6 @@ its own module so that ``validate`` does not load the engine and the results lay
 from __future__ import annotations
 
 import argparse
-import difflib
 
 from ..errors import SimulateError
 from ..policy import Scenario
@@ -12,23 +11,22 @@ from ..policy.rules import Person
 from ..policy.subsidy import enrollment_cost, timing_class
 from ..results.explain import explain_json, explain_person, explain_text
 from ..results.outlay import ConservationError
-from ..vocabulary import IDENTITIES
+from ..vocabulary import IdentityNameError, identity_by_name
 from .shared import load, print_json
 
 
 def _identities(given: list[str] | None) -> list[str]:
-    """``--identity`` values (each may hold several ids joined by ``;``), checked."""
+    """``--identity`` values (each may hold several joined by ``;``), checked: an id or its
+    Chinese name (``--identity 特困人员``; vocabulary.identity_by_name)."""
     idents = []
     for ident in given or []:
-        for part in (p.strip() for p in ident.split(";")):
+        for part in (p.strip() for p in ident.replace("；", ";").split(";")):
             if not part:
                 continue
-            if part not in IDENTITIES:
-                hint = difflib.get_close_matches(part, IDENTITIES, n=1)
-                raise SimulateError(
-                    "--identity", f"unknown identity {part!r}" + (f" (did you mean {hint[0]}?)" if hint else "")
-                )
-            idents.append(part)
+            try:
+                idents.append(identity_by_name(part))
+            except IdentityNameError as exc:
+                raise SimulateError("--identity", str(exc)) from None
     return idents
 
 
