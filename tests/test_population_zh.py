@@ -208,3 +208,14 @@ def test_english_columns_keep_their_values(tmp_path, capsys):
     assert "row 2, column identities" in line and "unknown identity 'destitute,orphan'" in line
     path.write_text("person_id,age,sex,identities\np2,9,M,孤儿、特困\n", "utf-8")
     assert read_population(path).to_frame()["identities"][0] == "destitute;orphan"
+
+
+def test_readme_example_is_read(tmp_path, capsys):
+    """The README's Chinese-header file (the three rows shown there) reads as written."""
+    text = (REPO / "README.md").read_text("utf-8")
+    start = text.index("人员编号,姓名,户编号")
+    path = tmp_path / "readme.csv"
+    path.write_text(text[start : text.index("```", start)], "utf-8")
+    frame = read_population(path).to_frame()
+    assert list(frame["identities"]) == ["rural_dibao", "destitute;registered_poor", ""]
+    assert list(frame["enrolled"]) == [1, 1, 0] and list(frame["timing"]) == ["regular", "late", "regular"]
