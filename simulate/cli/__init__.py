@@ -7,17 +7,15 @@ error line passes through the ID-number mask (issue 10 item 2).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
-from .. import labels
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
-from ..io.tabular import population_header
 from ..lifecycle import Terminated, terminate_like_interrupt
 from ..report.publish import interruption_note
 from .parser import BY_NAME, COMMANDS, Command, build_parser
+from .population_note import population_note
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command"]
 
@@ -33,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     try:
-        _population_note(args)
+        population_note(args)  # a county file's unused columns, named on one line
         return BY_NAME[args.command].resolve()(args)
     except SimulateError as exc:
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
@@ -60,20 +58,3 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 3
-
-
-def _population_note(args: argparse.Namespace) -> None:
-    """One line on stderr naming the columns of ``--population FILE`` that are not used
-    (a county's 姓名, 身份证号, 备注 …: ignored, never silently; issue 15 item 6)."""
-    path = getattr(args, "population", None)
-    if not path or not os.path.isfile(path):
-        return  # a folder of partitions, or no file: the command itself reads (and reports) it
-    lang = "en" if getattr(args, "lang", None) == "en" else "zh"
-    try:
-        header = population_header(path, str(path), SimulateError)
-    except SimulateError:
-        return  # the command reads the file and reports the problem in its own words
-    note = header.note(labels.text("cli", "list_sep", lang)) if header is not None else None
-    if note:
-        line = labels.text("cli", "population_ignored", lang).format(file=path, columns=note)
-        print(f"simulate {args.command}: {mask_ids_in_text(line)}", file=sys.stderr)
