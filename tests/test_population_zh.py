@@ -219,3 +219,26 @@ def test_readme_example_is_read(tmp_path, capsys):
     frame = read_population(path).to_frame()
     assert list(frame["identities"]) == ["rural_dibao", "destitute;registered_poor", ""]
     assert list(frame["enrolled"]) == [1, 1, 0] and list(frame["timing"]) == ["regular", "late", "regular"]
+
+
+def test_dictionary_columns_keep_their_indices():
+    """Arrow may hand few-valued columns over dictionary-encoded: the words are turned into
+    values in the dictionary, the rows keep their indices."""
+    import pyarrow as pa
+
+    header = headers.read_header(["人员编号", "年龄", "性别", "是否参保", "身份类别"], "p.csv", PopulationError)
+    batch = pa.RecordBatch.from_arrays(
+        [
+            pa.array(["p1", "p2", "p3"]),
+            pa.array(["40", "9", "70"]),
+            pa.array(["男", "女", "男"]).dictionary_encode(),
+            pa.array(["是", "否", "是"]).dictionary_encode(),
+            pa.array(["特困人员", "", "孤儿、重点优抚对象"]).dictionary_encode(),
+        ],
+        names=["人员编号", "年龄", "性别", "是否参保", "身份类别"],
+    )
+    (out,) = headers.batches(header, iter([batch]))
+    assert out.schema.names == ["person_id", "age", "sex", "enrolled", "identities"]
+    assert pa.types.is_dictionary(out.column(2).type)
+    assert out.column(2).to_pylist() == ["M", "F", "M"] and out.column(3).to_pylist() == ["1", "0", "1"]
+    assert out.column(4).to_pylist() == ["destitute", "", "orphan;priority_entitled"]

@@ -194,26 +194,38 @@ def _has_words(column: str) -> bool:
 
 def batches(header: Header, items: Iterator[Any]) -> Iterator[Any]:
     """Arrow record batches with only the used columns, cell words turned into values (each
-    distinct value once)."""
+    distinct value once; a dictionary-typed column keeps its indices)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     worded = dict(header.worded())
     if header.whole() and not worded:
         yield from items  # an English file: batches pass untouched
         return
     for batch in items:
-        columns = []
-        for k, (name, i) in enumerate(zip(header.names, header.keep)):
-            column = batch.column(i)
-            if k in worded and not (name == "identities" and _ascii(column)):
-                enc = pc.dictionary_encode(column)
-                words = enc.dictionary.to_pylist()
-                values = [cell_value(name, w) for w in words]
-                if values != words:
-                    column = pc.take(pa.array(values, pa.string()), enc.indices)
-            columns.append(column)
+        columns = [
+            _worded_column(worded[k], batch.column(i)) if k in worded else batch.column(i)
+            for k, i in enumerate(header.keep)
+        ]
         yield pa.RecordBatch.from_arrays(columns, names=list(header.names))
+
+
+def _worded_column(name: str, column: Any) -> Any:
+    """A string or dictionary column with its cell words as values (``cell_value``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        words = column.dictionary.to_pylist()
+        values = [cell_value(name, w) for w in words]
+        return (
+            column if values == words else pa.DictionaryArray.from_arrays(column.indices, pa.array(values, pa.string()))
+        )
+    if name == "identities" and _ascii(column):
+        return column  # ids only: nothing to look up
+    enc = pc.dictionary_encode(column)
+    words = enc.dictionary.to_pylist()
+    values = [cell_value(name, w) for w in words]
+    return column if values == words else pc.take(pa.array(values, pa.string()), enc.indices)
 
 
 @functools.lru_cache(maxsize=4096)
