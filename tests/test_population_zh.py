@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _ids import make_id
 
 from simulate.cli import main
 from simulate.errors import PopulationError
@@ -129,12 +130,33 @@ def test_values_by_path_agree(tmp_path):
     assert list(fast["disability_grade"][:4]) == [0, 1, 4, 3]
 
 
-def test_missing_person_id_names_the_id_column_reason(tmp_path, capsys):
+def test_id_number_is_the_key_when_there_is_no_person_id(tmp_path, capsys):
+    """A county keeps 身份证号, not 人员编号: the number is the person's key, hashed as it is
+    read, so it never reaches a result or a message; the same person twice is still found."""
+    a, b = make_id("520624", "19500412", "031"), make_id("520624", "19880101", "022")
     path = tmp_path / "p.csv"
-    path.write_text("姓名,身份证号,年龄,性别\n张某,520624195004120316,70,男\n", "utf-8")
+    spaced = f"{a[:6]} {a[6:14]} {a[14:].lower()}"  # the same number, written in groups
+    path.write_text(f"姓名,身份证号,年龄,性别\n张某,{a},70,男\n李某,{b},35,女\n张某,{spaced},70,男\n", "utf-8")
+    pop = read_population(path, strict=False)
+    assert pop.rows_read == 3 and len(pop) == 2 and pop.rejected[0]["row"] == 4
+    assert "duplicate of row 2" in pop.rejected[0]["reason"] and a[6:14] not in pop.rejected[0]["reason"]
+    frame = pop.to_frame()
+    assert all(re.fullmatch(r"id-[0-9a-f]{16}", p) for p in frame["person_id"])
+    assert a not in frame.to_csv() and b not in frame.to_csv()
+    line = _bad(capsys, ["run", str(SINAN), "--population", str(path), "--lang", "en"])
+    assert "row 4, column person_id" in line and "duplicate of row 2" in line and "520624" not in line
+    # Arrow's column path and the per-row path give the same keys
+    pd.testing.assert_frame_equal(frame, read_population(path, strict=False, chunk_bytes=64).to_frame())
+
+
+def test_missing_columns_say_what_to_give(tmp_path, capsys):
+    path = tmp_path / "p.csv"
+    path.write_text("姓名,年龄,性别\n张某,70,男\n", "utf-8")
     line = _bad(capsys, ["run", str(SINAN), "--population", str(path)])
     assert "row 1 (header), column person_id" in line and "人员编号" in line
-    assert "身份证号" in line and "520624" not in line
+    path.write_text("人员编号,出生日期,性别\np1,1950-04-12,男\n", "utf-8")
+    line = _bad(capsys, ["run", str(SINAN), "--population", str(path)])
+    assert "column age" in line and "年龄" in line and "出生日期" in line
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     try:
-        population_note(args)  # a county file's unused columns, named on one line
-        return BY_NAME[args.command].resolve()(args)
+        note = population_note(args)  # a county file's unused columns, named on one line
+        code = BY_NAME[args.command].resolve()(args)
+        if note and code == 0:  # after the work: a refused input stays one line
+            print(note, file=sys.stderr)
+        return code
     except SimulateError as exc:
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line())}", file=sys.stderr)

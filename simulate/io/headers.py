@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -60,6 +61,7 @@ def _alias_table() -> dict[str, str]:
 
 _ALIASES = _alias_table()
 _NOT_USED = {header_key(k): v for k, v in _DATA["not_used"].items()}
+_ID_HEADERS = frozenset(header_key(h) for h in _DATA["id_number"])
 
 
 def _values() -> dict[str, dict[str, str]]:
@@ -85,6 +87,7 @@ class Header:
     width: int
     ignored: tuple[str, ...]
     given: tuple[str, ...]
+    from_id: bool = False  # person_id is an ID-number column, read as its hash (id_number)
 
     def note(self, sep: str = ", ") -> str | None:
         """The ignored columns' headers joined by ``sep``, or None when every column is used."""
@@ -96,11 +99,12 @@ class Header:
 
     def worded(self) -> list[tuple[int, str]]:
         """(place among the used columns, name) of the columns whose cell words are read."""
-        return [
+        out = [
             (k, name)
             for k, (name, given) in enumerate(zip(self.names, self.given))
             if name == "identities" or (header_key(given) != name and _has_words(name))
         ]
+        return out + [(self.names.index("person_id"), "id_number")] if self.from_id else out
 
 
 def column_of(text: str) -> str | None:
@@ -139,10 +143,18 @@ def read_header(cells: Sequence[str], where: str, error: ErrorType) -> Header:
         first[column] = text
         names.append(column)
         keep.append(i)
+    id_at = next((i for i, t in enumerate(texts) if "person_id" not in first and header_key(t) in _ID_HEADERS), None)
+    if id_at is not None:  # 身份证号 as the key, hashed as it is read
+        ignored.remove(texts[id_at])
+        first["person_id"] = texts[id_at]
+        at = sum(k < id_at for k in keep)
+        names.insert(at, "person_id")
+        keep.insert(at, id_at)
     missing = [c for c in _REQUIRED if c not in first]
     if missing:
         raise error(f"{where}: row 1 (header), column {missing[0]}", _missing_reason(missing[0], ignored))
-    return Header(tuple(names), tuple(keep), len(texts), tuple(ignored), tuple(texts[i] for i in keep))
+    given = tuple(texts[i] for i in keep)
+    return Header(tuple(names), tuple(keep), len(texts), tuple(ignored), given, id_at is not None)
 
 
 def _missing_reason(column: str, ignored: list[str]) -> str:
@@ -235,10 +247,19 @@ def cell_value(column: str, text: str) -> str:
     anything else unchanged, for the reader to accept or refuse."""
     if column == "identities":
         return _identity_cell(text)
+    if column == "id_number":
+        return id_token(text)
     table = _WORDS.get(column)
     if table is None:
         return text
     return table.get(text.strip().lower(), text)
+
+
+def id_token(text: str) -> str:
+    """A resident ID number as a person key that does not hold it: ``id-`` and 16 hex digits
+    of the SHA-256 of its digits (full width as ASCII, spaces and dashes dropped, x as X)."""
+    number = "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isalnum()).upper()
+    return "id-" + hashlib.sha256(number.encode()).hexdigest()[:16] if number else ""
 
 
 def _identity_cell(text: str) -> str:
