@@ -240,15 +240,19 @@ def _worded_column(name: str, column: Any) -> Any:
     return column if values == words else pc.take(pa.array(values, pa.string()), enc.indices)
 
 
-@functools.lru_cache(maxsize=4096)
 def cell_value(column: str, text: str) -> str:
     """A cell as the reader takes it: a word of ``population_headers.yaml`` (是 -> 1, 一级 ->
     1, 集中征缴期 -> regular) or identity names (特困人员；低保边缘户 -> destitute;low_income_family);
     anything else unchanged, for the reader to accept or refuse."""
     if column == "identities":
-        return _identity_cell(text)
+        return _identity_cell(text)  # not cached: the vocabulary in use decides
     if column == "id_number":
         return id_token(text)
+    return _word(column, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _word(column: str, text: str) -> str:
     table = _WORDS.get(column)
     if table is None:
         return text
