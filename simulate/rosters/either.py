@@ -93,11 +93,12 @@ def settle(
     ``judge`` (the row's other identities, age, sex, grade and 户籍 type kept); a word whose
     reading changes the money adds its reason to ``reasons``."""
     words = [w for w in WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if mapping.readings(w)]
-    held = set(identities)
+    held = list(identities)  # every identity the row has kept (local ones too), in order
     for word in words:
         got = judge(word, mapping.readings(word), RowPerson(frozenset(held), info.age, info.sex, grade, hukou))
-        if isinstance(got, str):
-            held.add(got)
-        else:
+        if isinstance(got, tuple):
             reasons.append(got)
-    return tuple(i for i in IDENTITY_IDS if i in held)
+        elif got not in held:
+            held.append(got)
+    order = {i: n for n, i in enumerate(IDENTITY_IDS)}
+    return tuple(sorted(held, key=lambda i: order.get(i, len(order))))  # vocabulary order, as read
