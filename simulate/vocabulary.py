@@ -8,6 +8,9 @@ gives the scenario's own vocabulary, the canonical ids first and unchanged.
 
 from __future__ import annotations
 
+import difflib
+import functools
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -158,9 +161,10 @@ class Vocabulary:
 
     def identity_of_text(self, text: str) -> str | None:
         """The identity id written as its id or its Chinese name (None if neither)."""
-        if text in self.identities:
-            return text
-        return next((t.id for t in self.identities.values() if t.zh == text), None)
+        try:
+            return identity_by_name(text, self.identities)
+        except IdentityNameError:
+            return None
 
     def mask_array(self, values: Any) -> np.ndarray:
         """Identity masks as an array of :attr:`mask_dtype`."""
@@ -196,6 +200,86 @@ CANONICAL = Vocabulary(
 IDENTITIES: dict[str, Term] = CANONICAL.identities
 SOURCES: dict[str, Term] = CANONICAL.sources
 GOVERNMENT_LEVELS: dict[str, Term] = CANONICAL.levels
+
+
+class IdentityNameError(ValueError):
+    """An identity written by a name that is unknown or names several identities; the
+    message is one line with the nearest names (``choices``: the ids it may mean)."""
+
+    def __init__(self, text: str, reason: str, choices: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.text, self.choices = text, choices
+
+
+#: Endings that do not change which identity a name means (特困 = 特困人员).
+_NAME_ENDINGS = ("人员", "对象", "人口", "家庭", "成员", "患者", "户", "人")
+_NAME_DROP = dict.fromkeys(map(ord, "\"'“”‘’「」『』《》 \t\u3000\ufeff"))
+
+
+def _name_key(text: str) -> str:
+    """A name compared by meaning: full width as half, no spaces or quote marks."""
+    return unicodedata.normalize("NFKC", text).translate(_NAME_DROP).strip()
+
+
+def _name_stem(key: str) -> str:
+    """``key`` without the endings of ``_NAME_ENDINGS`` (at least two characters are kept)."""
+    while True:
+        ending = next((e for e in _NAME_ENDINGS if key.endswith(e) and len(key) - len(e) >= 2), None)
+        if ending is None:
+            return key
+        key = key[: -len(ending)]
+
+
+def _names_file() -> dict[str, Any]:
+    text = resources.files("simulate").joinpath("identity_names.yaml").read_text("utf-8")
+    raw: dict[str, Any] = yaml.safe_load(text)
+    return raw
+
+
+_NAMES = _names_file()
+
+
+@functools.lru_cache(maxsize=8)
+def _name_index(terms: tuple[tuple[str, str], ...]) -> tuple[dict[str, str], dict[str, str]]:
+    """(name key -> id, name stem -> id) of a vocabulary's (id, zh) pairs, built once."""
+    by_key = {_name_key(zh): ident for ident, zh in terms} | {ident: ident for ident, _ in terms}
+    for ident, names in _NAMES["names"].items():
+        if any(ident == i for i, _ in terms):
+            by_key.update({_name_key(n): ident for n in names if _name_key(n) not in by_key})
+    return by_key, {_name_stem(_name_key(zh)): ident for ident, zh in terms}
+
+
+def identity_by_name(text: str, identities: Mapping[str, Term] | None = None) -> str:
+    """The identity id a person wrote: the id itself, its Chinese name or a common variant
+    (``identity_names.yaml``; width, spaces, quotes and endings such as 人员/对象/户 ignored).
+
+    ``identities`` is the vocabulary in use (default: the canonical one). Raises
+    :class:`IdentityNameError` with a one-line reason naming the nearest names when the text
+    names no identity or several (bare 低保: 城镇低保对象 or 农村低保对象)."""
+    known = ACTIVE.get().identities if identities is None else identities
+    if text in known:
+        return text
+    key = _name_key(text)
+    by_key, stems = _name_index(tuple((t.id, t.zh) for t in known.values()))
+    if key in by_key:
+        return by_key[key]
+    choices = tuple(i for i in _NAMES["ambiguous"].get(key, ()) if i in known)
+    if not choices:
+        if _name_stem(key) in stems:
+            return stems[_name_stem(key)]
+        stem = _name_stem(key)
+        choices = tuple(i for s, i in stems.items() if len(stem) >= 2 and s.endswith(stem))
+    if len(choices) > 1:
+        either = " or ".join(f"{known[i].zh} ({i})" for i in choices)
+        raise IdentityNameError(text, f"identity {text!r} is ambiguous: {either}; write which one", choices)
+    near = list(choices) + [by_key[k] for k in difflib.get_close_matches(key, by_key, n=4, cutoff=0.5)]
+    near = list(dict.fromkeys(near))[:3]
+    hint = "; ".join(f"{known[i].zh} ({i})" for i in near)
+    raise IdentityNameError(
+        text, f"unknown identity {text!r}" + (f" (nearest: {hint})" if hint else " (see simulate/vocabulary.yaml)")
+    )
+
+
 #: Flows shown beside the sources in charts (fiscal subsidy, work funds, awards).
 SERIES: dict[str, Term] = CANONICAL.series
 #: Canonical funding sources in display order; ``individual`` is always first.

@@ -158,7 +158,8 @@ def test_duplicate_person_id(tmp_path, capsys):
 @pytest.mark.parametrize(
     "header,column,reason",
     [
-        (HEADER + ",income", "column income", "unknown column"),
+        # an unknown column is ignored (and said so); one that looks misspelt is an error
+        (HEADER + ",disabilty_grade", "column disabilty_grade", "disability_grade"),
         (HEADER.replace("age,", ""), "column age", "missing"),
         (HEADER.replace("sex,", "sex,sex,"), "column sex", "twice"),
     ],

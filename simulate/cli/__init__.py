@@ -15,6 +15,7 @@ from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
 from ..lifecycle import Terminated, terminate_like_interrupt
 from .parser import BY_NAME, COMMANDS, Command, build_parser
+from .population_note import population_note
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command"]
 
@@ -34,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     try:
-        return BY_NAME[args.command].resolve()(args)
+        note = population_note(args)  # a county file's unused columns, named on one line
+        code = BY_NAME[args.command].resolve()(args)
+        if note and code == 0:  # after the work: a refused input stays one line
+            print(note, file=sys.stderr)
+        return code
     except SimulateError as exc:
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line(args.lang))}", file=sys.stderr)

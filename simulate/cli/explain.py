@@ -4,7 +4,6 @@ its own module so that ``validate`` does not load the engine and the results lay
 from __future__ import annotations
 
 import argparse
-import difflib
 
 from ..errors import SimulateError
 from ..model.reference import own_standard
@@ -13,7 +12,7 @@ from ..policy.rules import Person
 from ..policy.subsidy import enrollment_cost, timing_class
 from ..results.explain import explain_json, explain_person, explain_text
 from ..results.outlay import ConservationError
-from ..vocabulary import Vocabulary
+from ..vocabulary import IdentityNameError, Vocabulary, identity_by_name
 from .shared import load, print_json
 
 
@@ -22,16 +21,13 @@ def _identities(given: list[str] | None, vocab: Vocabulary) -> list[str]:
     scenario's vocabulary (its local identities too); an id or its Chinese name."""
     idents = []
     for ident in given or []:
-        for part in (p.strip() for p in ident.split(";")):
+        for part in (p.strip() for p in ident.replace("；", ";").split(";")):
             if not part:
                 continue
-            found = vocab.identity_of_text(part)
-            if found is None:
-                hint = difflib.get_close_matches(part, vocab.identities, n=1)
-                raise SimulateError(
-                    "--identity", f"unknown identity {part!r}" + (f" (did you mean {hint[0]}?)" if hint else "")
-                )
-            idents.append(found)
+            try:
+                idents.append(identity_by_name(part, vocab.identities))
+            except IdentityNameError as exc:
+                raise SimulateError("--identity", str(exc)) from None
     return idents
 
 

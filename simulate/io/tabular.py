@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
-from . import safeio, xlsxguard
+from . import headers, safeio, xlsxguard
 
 ErrorType = type[SimulateError]
 
@@ -72,10 +72,48 @@ def population_rows(
     limits = safeio.POPULATION if limits is None else limits
     kind = table_format(path)
     if kind == "parquet":
-        return _parquet_rows(path, where, error, limits)
+        return _named_rows(_parquet_rows(path, where, error, limits), where, error)
     if kind == "xlsx":
-        return _xlsx_rows(path, where, error, limits)
-    return safeio.read_csv_rows(path, limits, where, error)
+        return _named_rows(_xlsx_rows(path, where, error, limits), where, error)
+    return _named_rows(safeio.read_csv_rows(path, limits, where, error), where, error)
+
+
+def _named_rows(records: Iterator[list[str]], where: str, error: ErrorType) -> Iterator[list[str]]:
+    """The header as English column names, then the records' used cells, words as values
+    (:mod:`.headers`: a county's 人员编号, 是否参保 是/否 …)."""
+    try:
+        first = next(records)
+    except StopIteration:
+        return  # the reader says "file is empty"
+    header = headers.read_header(first, where, error)
+    yield list(header.names)
+    yield from headers.rows(header, records)
+
+
+def _named_batches(items: Iterator[Any], where: str, error: ErrorType) -> Iterator[Any]:
+    """:func:`_named_rows` for Arrow batches: English names, used columns, words as values."""
+    header = headers.read_header(next(items), where, error)
+    yield list(header.names)
+    yield from headers.batches(header, items)
+
+
+def population_header(path: str | os.PathLike[str], where: str, error: ErrorType) -> headers.Header | None:
+    """The header of a population file as :func:`population_rows` reads it (None: no rows)."""
+    kind = table_format(path)
+    if kind == "parquet":
+        records = _parquet_rows(path, where, error, safeio.POPULATION)
+    elif kind == "xlsx":
+        records = _xlsx_rows(path, where, error, safeio.POPULATION)
+    else:
+        records = safeio.read_csv_rows(path, safeio.POPULATION, where, error)
+    try:
+        return headers.read_header(next(records), where, error)
+    except StopIteration:
+        return None
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
 
 
 def _parquet_rows(
@@ -166,7 +204,7 @@ def population_batches(
     fh = safeio.open_regular(path, where, error)
     with fh:
         if kind == "parquet":
-            yield from _parquet_batches(fh, max(1, chunk_bytes // 64), limits)
+            yield from _named_batches(_parquet_batches(fh, max(1, chunk_bytes // 64), limits), where, error)
             return
         import pyarrow.csv as pacsv
 
@@ -195,7 +233,7 @@ def population_batches(
                 names = reader.schema.names
         except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
             raise NotFast(type(exc).__name__) from None
-        yield from _checked(reader, [f.name for f in reader.schema], limits, pa)
+        yield from _named_batches(_checked(reader, [f.name for f in reader.schema], limits, pa), where, error)
 
 
 def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any) -> Iterator[Any]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import PopulationError
 from ..io import safeio
+from ..io.headers import identity_problem
 from ..io.idmask import mask_ids_in_text
 from ..io.tabular import NotFast, population_rows
 from ..numtext import MAX_PERSONS, ascii_digits, shorten, whole_from_text
@@ -391,7 +392,7 @@ def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width
             continue
         found = ACTIVE.get().identity_of_text(ident)
         if found is None:
-            raise err("identities", f"unknown identity {shorten(ident)!r}")
+            raise err("identities", identity_problem(ident))  # with the nearest names (io.headers)
         mask |= 1 << ACTIVE.get().identity_bit[found]
     enr_t = ascii_digits(get("enrolled")) or "1"
     if enr_t not in ("0", "1"):

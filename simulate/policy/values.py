@@ -15,6 +15,7 @@ from pydantic import BeforeValidator
 
 from ..numtext import LIMITS_TEXT, MAX_DIGITS, MAX_YUAN, decimal_from_text, shorten
 from ..vocabulary import ACTIVE as ACTIVE_VOCABULARY
+from ..vocabulary import IdentityNameError, identity_by_name
 
 # ----------------------------------------------------------------------------- value types
 
@@ -100,9 +101,20 @@ def source_id(value: Any) -> str:
     return value
 
 
+def identity_from_name(value: Any) -> Any:
+    """An identity written by its Chinese name (``identity: 特困人员``) as its id; runs before
+    :func:`identity_id`. A name that is unknown or ambiguous is refused with the nearest names."""
+    if not isinstance(value, str) or value.isascii():
+        return value  # an id (or a typo identity_id names)
+    try:
+        return identity_by_name(value)
+    except IdentityNameError as exc:
+        raise ValueError(str(exc)) from None
+
+
 Fen = Annotated[int, BeforeValidator(fen_from_yuan)]
 Percent = Annotated[Decimal, BeforeValidator(percent_from_text)]
-IdentityId = Annotated[str, BeforeValidator(identity_id)]
+IdentityId = Annotated[str, BeforeValidator(identity_id), BeforeValidator(identity_from_name)]
 SourceId = Annotated[str, BeforeValidator(source_id)]
 
 

@@ -62,6 +62,7 @@ from ..results.run import run
 from ..vocabulary import Lang, Vocabulary, using
 from .bill_folder import write_bill
 from .bill_tables import README_NAME, bill_column, bill_word, masked_frame
+from .either import judge_for
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
 from .roster import read_roster
@@ -476,7 +477,8 @@ def roster_bill(
         mapping = as_mapping(mapping).with_local(vocab)
         names = [Path(f).name for f in files]
         labels = [mask_ids_in_text(str(f) if names.count(Path(f).name) > 1 else Path(f).name) for f in files]
-        reads = [read_roster(f, mapping, as_of=as_of, label=lab) for f, lab in zip(files, labels)]
+        judge = judge_for(sc)  # bare 低保 is taken where the scenario pays urban and rural alike
+        reads = [read_roster(f, mapping, as_of=as_of, label=lab, judge=judge) for f, lab in zip(files, labels)]
         merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()
     vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"], persons["town"])]

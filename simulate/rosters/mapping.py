@@ -30,7 +30,17 @@ _REQUIRED_FIELDS = ("name", "id_number")
 CLAIM_ORDER = ("name", "id_number", "category", "disability_grade", "hukou", "village", "town")
 
 _MAPPING_KEYS = frozenset(
-    {"columns", "categories", "default_identity", "sheet", "allow_no_identity", "extends", "description", "notes"}
+    {
+        "columns",
+        "categories",
+        "either",
+        "default_identity",
+        "sheet",
+        "allow_no_identity",
+        "extends",
+        "description",
+        "notes",
+    }
 )
 
 
@@ -49,6 +59,7 @@ class CategoryRule:
 
     identities: tuple[str, ...] = ()
     disability_grade: int = 0
+    either: tuple[str, ...] = ()  # one of these, decided by the scenario's money (.either)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +81,9 @@ class RosterMapping:
     sheet: str | int | None = None
     allow_no_identity: bool = False
     source: str = "<mapping>"
+    #: Words that mean one of several identities (bare 低保: urban or rural), decided per
+    #: person by the scenario (:mod:`.either`); a word in ``categories`` wins over these.
+    either: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _exact: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
     _loose: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
 
@@ -148,6 +162,7 @@ class RosterMapping:
             sheet=sheet,
             allow_no_identity=allow,
             source=source,
+            either=_either_words(raw.get("either"), base, source),
         )
 
     def resolve_word(self, word: str) -> CategoryRule | None:
@@ -178,6 +193,18 @@ class RosterMapping:
                     f"category word {word!r} of the local identity {rule.identities[0]} already means "
                     f"{', '.join(known.identities) or 'a disability grade'} in this mapping; leave it out of words",
                 )
+        return replace(self, categories={**self.categories, **extra}) if extra else self
+
+    def readings(self, word: str) -> tuple[str, ...]:
+        """The identities a word may mean when it is one of the ``either`` words (else ())."""
+        key = norm(word)
+        rule = self.categories.get(key)
+        return rule.either if rule is not None else tuple(self.either.get(key, ()))
+
+    def deciding(self) -> RosterMapping:
+        """This mapping with its ``either`` words known (conferring nothing by themselves), for
+        a reader that decides them (:func:`.either.settle`)."""
+        extra = {w: CategoryRule(either=ids) for w, ids in self.either.items() if w not in self.categories}
         return replace(self, categories={**self.categories, **extra}) if extra else self
 
     def aliases(self, fld: str) -> tuple[str, ...]:
@@ -227,6 +254,21 @@ def _identity_tuple(value: Any, source: str, where: str) -> tuple[str, ...]:
                 source, f"{where}: unknown identity {ident!r} (canonical ids are in simulate/vocabulary.yaml)"
             )
     return tuple(dict.fromkeys(ids))
+
+
+def _either_words(raw: Any, base: RosterMapping | None, source: str) -> dict[str, tuple[str, ...]]:
+    """``either:`` word -> two or more identity ids (the base mapping's words first)."""
+    out: dict[str, tuple[str, ...]] = dict(base.either) if base else {}
+    if raw is None:
+        return out
+    if not isinstance(raw, Mapping):
+        raise RosterError(source, "either must be a dictionary word -> [identity ids it may mean]")
+    for word, value in raw.items():
+        ids = _identity_tuple(value, source, f"either.{word}")
+        if len(ids) < 2:
+            raise RosterError(source, f"either.{word}: name at least two identities (one is a category)")
+        out[norm(str(word))] = ids
+    return out
 
 
 def _category_rule(value: Any, source: str, word: str) -> CategoryRule:

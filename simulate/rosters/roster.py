@@ -90,6 +90,7 @@ from .cells import (
     reason,
     reason_text,
 )
+from .either import Judge, settle
 from .mapping import (
     CLAIM_ORDER,
     FIELDS,
@@ -139,6 +140,7 @@ def read_roster(
     *,
     as_of: datetime.date,
     label: str | None = None,
+    judge: Judge | None = None,
 ) -> RosterRead:
     """Read one roster (.xlsx or .csv) into accepted and rejected rows.
 
@@ -146,11 +148,11 @@ def read_roster(
     default; ``as_of`` is the date ages are computed on; ``label`` is the file name shown
     in reports (default: the file's name). See the module docstring for blank rows, merged
     cells and the reasons a row is rejected. Raises :class:`RosterError` (``FILE: reason``) when the
-    file cannot be read or no sheet has a header row.
+    file cannot be read or no sheet has a header row. ``judge``: bare 低保 decided by the money (:mod:`.either`).
     """
     path = Path(path)
     file = mask_ids_in_text(label or path.name)  # a file name shown anywhere holds no full ID
-    mapping = as_mapping(mapping)
+    mapping = as_mapping(mapping) if judge is None else as_mapping(mapping).deciding()
     if isinstance(as_of, datetime.datetime):
         as_of = as_of.date()
     encoding, tables = _open_tables(path, file, mapping)
@@ -174,7 +176,7 @@ def read_roster(
             + ", ".join(f"{header_texts[f]} -> {f}" for f in FIELDS if f in colmap)
         )
         _check_identity_column(colmap, mapping, file, where)
-        b, h = _read_table(table, start, colmap, mapping, file, as_of, rows, rejected)
+        b, h = _read_table(table, start, colmap, mapping, file, as_of, rows, rejected, judge)
         blank += b
         headers += h
     if not sheets:
@@ -347,6 +349,7 @@ def _read_table(
     as_of: datetime.date,
     rows: list[dict[str, Any]],
     rejected: list[dict[str, Any]],
+    judge: Judge | None = None,
 ) -> tuple[int, int]:
     """Turn the records below the header into accepted and rejected rows.
 
@@ -378,6 +381,8 @@ def _read_table(
             reasons.append(reason("empty_name"))
         identities, grade, category_text = _row_identities(cells, cell, mapping, reasons)
         hukou = _row_hukou(cell(cells, "hukou"), hukou_header, reasons)
+        if judge is not None and info is not None:  # bare 低保: taken where the reading does not matter
+            identities = settle(identities, category_text, mapping, judge, info, grade, hukou, reasons)
         if info is not None and not reasons and not identities and not grade and not mapping.allow_no_identity:
             reasons.append(_no_identity_reason(category_text))
         if reasons or info is None:
