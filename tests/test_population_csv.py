@@ -184,7 +184,7 @@ def test_not_gbk_or_utf8(tmp_path, capsys):
 
 
 def test_missing_file(tmp_path, capsys):
-    assert "no such file" in _bad_run(capsys, tmp_path / "nope.csv")
+    assert "文件不存在" in _bad_run(capsys, tmp_path / "nope.csv")  # Chinese first (issue 15 item 5)
 
 
 def test_non_strict_read_accounts_for_every_row(tmp_path):

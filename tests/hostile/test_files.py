@@ -24,6 +24,15 @@ from simulate.cli import main
 from simulate.io import safeio, xlsxguard
 from simulate.io import text as textio
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English wording of messages: an English locale (simulate/lang.py)
+    picks it for in-process calls and subprocesses alike; the Chinese wording is tested in
+    tests/test_lang.py and tests/test_bad_scenarios.py."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
+
 ROOT = Path(__file__).resolve().parents[2]
 SINAN = str(ROOT / "scenarios" / "sinan-2021.yaml")
 ROSTER = str(ROOT / "tests" / "rosters" / "minzheng_dibao.csv")

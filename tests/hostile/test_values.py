@@ -22,6 +22,15 @@ from hypothesis import strategies as st
 
 from simulate.cli import main
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English wording of messages: an English locale (simulate/lang.py)
+    picks it for in-process calls and subprocesses alike; the Chinese wording is tested in
+    tests/test_lang.py and tests/test_bad_scenarios.py."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
+
 REPO = Path(__file__).resolve().parent.parent.parent
 LANGXI = "scenarios/langxi-2024.yaml"
 SINAN = "scenarios/sinan-2021.yaml"
@@ -505,7 +514,7 @@ def test_cli_mistakes_are_one_line(capsys, argv, reason):
 
 
 def test_full_width_age_is_read(capsys):
-    assert main(["explain", LANGXI, "--age", "４５"]) == 0
+    assert main(["explain", LANGXI, "--age", "４５", "--lang", "zh"]) == 0
     assert "45岁" in capsys.readouterr().out
 
 
