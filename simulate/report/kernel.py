@@ -4,9 +4,9 @@ A report's wait is mostly start-up (issue 16 item 1): the kernel process, IPytho
 matplotlib and simulate imported by the notebook's first cell. :class:`ReportKernel` starts
 the kernel the moment a run begins and sends it the notebook's own import lines, so that work
 overlaps the caller's checks and notebook build instead of following them. A sweep's worker
-keeps its kernel for the next run: the namespace is cleared and the execution counter reset
-between runs, so each run sees what a fresh kernel would (modules stay imported), and a
-failed run's kernel is never reused.
+keeps its kernel for the next run: simulate is imported afresh, the namespace cleared and the
+execution counter reset between runs, so each run sees what a fresh kernel would (pandas,
+matplotlib and IPython stay loaded), and a failed run's kernel is never reused.
 
 The kernel is always ``sys.executable`` (through :mod:`simulate.lifecycle`, so it dies with its
 parent) with this ``simulate`` package first on ``PYTHONPATH``, talking over ZMQ ``ipc``
@@ -27,8 +27,16 @@ from .outcome import KERNEL_NAME
 
 _ENGINE = "simulate-kept-kernel"
 
-#: Run before each reused run: a fresh namespace, execution counts from 1, the run's folder.
-_RESET = "get_ipython().reset(new_session=False); get_ipython().execution_count = 1; __import__('os').chdir({cwd!r})"
+#: Run before each reused run: simulate's modules imported afresh (their module-level state,
+#: such as table-id counters and caches, starts over as in a new kernel; pandas and matplotlib
+#: stay loaded), a fresh namespace and history session (cells count from 1 again), the run's folder.
+_RESET = (
+    "import sys as _sys\n"
+    "for _name in [m for m in _sys.modules if m == 'simulate' or m.startswith('simulate.')]:\n"
+    "    del _sys.modules[_name]\n"
+    "get_ipython().reset(new_session=True)\n"
+    "__import__('os').chdir({cwd!r})\n"
+)
 
 
 def kernel_env() -> dict[str, str]:

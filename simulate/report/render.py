@@ -26,18 +26,17 @@ import multiprocessing
 import os
 import tempfile
 import time
-from multiprocessing.util import Finalize
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
 from ..lifecycle import end_pool, quiet_child
 from .export import export_html, warm_html_export, write_index
-from .kernel import ReportKernel, execute_in, import_lines
-from .kernel import kernel_env as _kernel_env  # tests and benchmarks written before the split
+from .kernel import ReportKernel, execute_in, import_lines, kernel_env
 from .notebook_build import build_notebook
 from .outcome import (
     DEFAULT_START_TIMEOUT,
@@ -62,6 +61,8 @@ from .publish import keep_aside, publishing
 from .timings import Stopwatch, first_line
 from .timings import cell_seconds as cell_seconds
 from .timings import timings_text as timings_text  # simulate report --timings prints it
+
+_kernel_env = kernel_env  # the name tests written before the split import
 
 # --------------------------------------------------------------------------- parameters
 
@@ -198,8 +199,10 @@ def render_notebook(
     )
 
 
-#: A worker's kernel between runs (render_many: each worker keeps one, see _take_kernel).
+#: A worker's kernel between runs (render_many: each worker keeps one, see _take_kernel), and
+#: the exit hook that ends it (registered once per process).
 _KEPT: list[ReportKernel] = []
+_AT_EXIT: list[Finalize] = []
 
 
 def _take_kernel(notebook: Path, work: Path, keep: bool) -> ReportKernel:
@@ -224,8 +227,8 @@ def _give_back(kernel: ReportKernel, keep: bool) -> None:
     if kernel in _KEPT or kernel.closed:
         return
     if keep and kernel.alive:
-        if not _KEPT:
-            Finalize(_KEPT, _close_kept, exitpriority=10)  # a pool worker ends it when it exits
+        if not _AT_EXIT:  # a pool worker runs this hook when it exits
+            _AT_EXIT.append(Finalize(None, _close_kept, exitpriority=10))
         _KEPT.append(kernel)
     else:
         kernel.close()
