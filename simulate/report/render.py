@@ -387,16 +387,23 @@ def render_many(
         max_workers=workers, mp_context=context, initializer=quiet_child, initargs=(os.getpid(),)
     )
     try:
-        futures = [
-            pool.submit(_render_job, str(nb), str(out), dict(params), options)
-            for (nb, _, params), out in zip(jobs, outs)
-        ]
-        results = [future.result() for future in futures]
+        futures = {
+            i: pool.submit(_render_job, str(jobs[i][0]), str(outs[i]), dict(jobs[i][2]), options)
+            for i in _start_order(jobs)
+        }
+        results = [futures[i].result() for i in range(len(jobs))]
     except BaseException:
         end_pool(pool)
         raise
     pool.shutdown(wait=True)
     return results
+
+
+def _start_order(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]) -> list[int]:
+    """Job indices, runs of a notebook used only once first: a sweep's summary (its longest run)
+    then starts at once instead of finishing alone after the reports."""
+    names = [str(nb) for nb, _, _ in jobs]
+    return sorted(range(len(jobs)), key=lambda i: names.count(names[i]) > 1)
 
 
 def render_folder(
