@@ -56,7 +56,7 @@ from .outcome import (
     skip_slow_validators,
 )
 from .outcome import write_results as write_results  # notebooks written before the split import it here
-from .pdf import print_pdf
+from .pdf import Printer
 from .publish import keep_aside, publishing
 from .timings import Stopwatch, first_line
 from .timings import cell_seconds as cell_seconds
@@ -153,6 +153,7 @@ def render_notebook(
     params = dict(parameters or {})
     with tempfile.TemporaryDirectory(prefix="simnb-") as built, publishing(out_dir, "report") as work:
         kernel = _take_kernel(notebook, work, keep_kernel)  # starts now, while the checks below run
+        printer = _take_printer()  # so does Chromium: printing later skips its start-up
         try:
             if notebook.suffix == ".py":  # a jupytext percent script: build the .ipynb papermill runs
                 notebook = build_notebook(notebook, Path(built))
@@ -167,7 +168,7 @@ def render_notebook(
             title = str(params.get("title") or results.get("title") or out_dir.name)
             (work / HTML_NAME).write_text(export_html(work / NOTEBOOK_NAME, title, html_lang), encoding="utf-8")
             clock.lap("html")
-            pdf_skipped = print_pdf(work / HTML_NAME, work / PDF_NAME)  # None when printed
+            pdf_skipped = printer.print(work / HTML_NAME, work / PDF_NAME)  # None when printed
             clock.lap("pdf")
             if pdf_skipped:  # the report stands without it; say so where the user looks
                 (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n", encoding="utf-8")
@@ -186,6 +187,7 @@ def render_notebook(
             raise ReportError(message, failed) from exc
         finally:
             _give_back(kernel, False)  # a no-op once handed back; ends it after a failure
+            _give_back_printer(printer, keep_kernel)
     seconds = time.perf_counter() - started
     return RunResult(
         name=out_dir.name,
@@ -234,9 +236,33 @@ def _give_back(kernel: ReportKernel, keep: bool) -> None:
         kernel.close()
 
 
+#: A worker's Chromium between runs, like its kernel.
+_PRINTERS: list[Printer] = []
+
+
+def _take_printer() -> Printer:
+    while _PRINTERS:
+        printer = _PRINTERS.pop()
+        if printer.alive:
+            return printer
+        printer.close()
+    return Printer()
+
+
+def _give_back_printer(printer: Printer, keep: bool) -> None:
+    if keep and printer.alive:
+        if not _AT_EXIT:
+            _AT_EXIT.append(Finalize(None, _close_kept, exitpriority=10))
+        _PRINTERS.append(printer)
+    else:
+        printer.close()
+
+
 def _close_kept() -> None:
     while _KEPT:
         _KEPT.pop().close()
+    while _PRINTERS:
+        _PRINTERS.pop().close()
 
 
 def _execute(
