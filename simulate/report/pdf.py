@@ -134,7 +134,7 @@ class Printer:
         self._proc: subprocess.Popen[bytes] | None = None
         if self.chromium is None:
             return
-        self._profile = tempfile.TemporaryDirectory(prefix="simpdf-")
+        self._profile = tempfile.TemporaryDirectory(prefix="simpdf-", ignore_cleanup_errors=True)
         cmd = [self.chromium, *_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0"]
         try:
             devnull = subprocess.DEVNULL
@@ -176,13 +176,20 @@ class Printer:
         return str(next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page"))
 
     def close(self) -> None:
-        """End the browser and remove its profile (safe to call twice)."""
+        """End the browser and remove its profile (safe to call twice, never raises)."""
         if self._proc is not None:
             if self._proc.poll() is None:
+                self._proc.terminate()  # Chromium then ends its renderers itself
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
                 self._proc.kill()
-            self._proc.wait()
+                self._proc.wait()
             self._proc = None
         if self._profile is not None:
+            # a renderer may still be writing into the profile as it ends: a leftover there is
+            # a temporary folder's business, never a failed report
+            shutil.rmtree(self._profile.name, ignore_errors=True)
             self._profile.cleanup()
             self._profile = None
 
