@@ -166,25 +166,17 @@ def render_notebook(
             clock.lap("kernel+execution")
             results = _read_results(work)
             title = str(params.get("title") or results.get("title") or out_dir.name)
-            (work / HTML_NAME).write_text(export_html(work / NOTEBOOK_NAME, title, html_lang), encoding="utf-8")
-            clock.lap("html")
-            pdf_skipped = printer.print(work / HTML_NAME, work / PDF_NAME)  # None when printed
-            clock.lap("pdf")
-            if pdf_skipped:  # the report stands without it; say so where the user looks
-                (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n", encoding="utf-8")
+            pdf_skipped = _page_and_pdf(work, title, html_lang, printer, clock)
             artifacts = tuple(
                 sorted(p.name for p in work.iterdir() if p.is_file() and not p.name.startswith(".simulate"))
             )
         except ReportError as exc:
-            failed = _keep_failed(
+            kept = _keep_failed(
                 work,
                 Path(failed_dir) if failed_dir else out_dir.parent / FAILED_DIR,
                 failed_name or f"{out_dir.name}.ipynb",
             )
-            message = str(exc)
-            if failed is not None and exc.failed_notebook is None:
-                message = f"{message} (notebook kept at {failed})"
-            raise ReportError(message, failed) from exc
+            raise ReportError(_with_kept(str(exc), kept, exc), kept) from exc
         finally:
             _give_back(kernel, False)  # a no-op once handed back; ends it after a failure
             _give_back_printer(printer, keep_kernel)
@@ -199,6 +191,23 @@ def render_notebook(
         pdf_skipped=pdf_skipped,
         timings=clock.breakdown(out_dir / NOTEBOOK_NAME, seconds),
     )
+
+
+def _page_and_pdf(work: Path, title: str, lang: str, printer: Printer, clock: Stopwatch) -> str | None:
+    """report.html from the executed notebook, then report.pdf; None, or why the PDF is missing
+    (then written beside the report, where the user looks: the report stands without it)."""
+    (work / HTML_NAME).write_text(export_html(work / NOTEBOOK_NAME, title, lang), encoding="utf-8")
+    clock.lap("html")
+    pdf_skipped = printer.print(work / HTML_NAME, work / PDF_NAME)
+    clock.lap("pdf")
+    if pdf_skipped:
+        (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n", encoding="utf-8")
+    return pdf_skipped
+
+
+def _with_kept(message: str, kept: Path | None, exc: ReportError) -> str:
+    """The failure's message, naming where its notebook was kept unless it already does."""
+    return f"{message} (notebook kept at {kept})" if kept is not None and exc.failed_notebook is None else message
 
 
 #: A worker's kernel between runs (render_many: each worker keeps one, see _take_kernel), and
