@@ -25,8 +25,8 @@ sys.path.insert(0, str(REPO))
 def quickstart_seconds() -> float:
     from nbclient import NotebookClient
 
+    from simulate.report.kernel import kernel_env
     from simulate.report.notebook_build import notebook
-    from simulate.report.render import _kernel_env
 
     nb = notebook("quickstart")  # built from notebooks/quickstart.py
     client = NotebookClient(
@@ -37,7 +37,7 @@ def quickstart_seconds() -> float:
         resources={"metadata": {"path": str(REPO / "notebooks")}},
     )
     t0 = time.perf_counter()
-    client.execute(env={**os.environ, **_kernel_env()})
+    client.execute(env={**os.environ, **kernel_env()})
     return time.perf_counter() - t0
 
 

@@ -9,11 +9,13 @@ the ``.ipynb`` here, into a work folder, at the moment it is needed; no ``.ipynb
 from __future__ import annotations
 
 from pathlib import Path
-
-import jupytext
-import nbformat
+from typing import TYPE_CHECKING
 
 from ..resources import folder
+from .outcome import skip_slow_validators
+
+if TYPE_CHECKING:
+    import nbformat
 
 #: The notebooks shipped in ``notebooks/`` (script stems; the built notebook is ``<stem>.ipynb``).
 NOTEBOOKS = ("scenario_report", "sweep_report", "quickstart", "what_if")
@@ -41,6 +43,10 @@ def notebook(name: str | Path) -> nbformat.NotebookNode:
     """Notebook ``name`` (a shipped notebook's name or a script's path) read from its script:
     python3 kernelspec, numbered cell ids, every cell with a ``tags`` list (papermill reads
     them), and no jupytext version or timestamp, so a build is the same bytes on every run."""
+    skip_slow_validators()  # before jupytext imports nbformat and jsonschema: 1.5-4 s less
+    import jupytext
+    import nbformat
+
     nb = jupytext.read(_source(name), fmt="py:percent")
     nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -57,5 +63,7 @@ def build_notebook(name: str | Path, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{Path(name).stem}.ipynb"
+    import jupytext
+
     target.write_text(jupytext.writes(notebook(name), fmt="ipynb"), encoding="utf-8")
     return target

@@ -4,18 +4,31 @@ Chromium is found at run time (``SIMULATE_CHROMIUM``, else ``chromium``, ``chrom
 ``google-chrome`` on the PATH, else ``/usr/bin/chromium``). Without it the report is still
 written and :func:`print_pdf` returns the reason the PDF was skipped (issue 12 item 4).
 Chromium stamps the print time into ``/CreationDate`` and ``/ModDate``; those digits are
-replaced by a fixed date of the same length, so the cross-reference table stays valid and
-two runs give byte-identical files (issue 10 item 11).
+replaced by a fixed date of the same length, and the tagged PDF's element ids (``(node00000058)``,
+numbered by the page's DOM, so they grow in a browser that printed before) are renumbered from 1
+in order of appearance at the same width, so the cross-reference table stays valid and two runs
+give byte-identical files (issue 10 item 11).
+
+:class:`Printer` starts Chromium before the page exists (while the report's kernel runs) and
+prints over the DevTools protocol when it does: the same PDF as ``--print-to-pdf``, without the
+browser's start-up on the report's critical path (issue 16 item 1); a sweep's worker keeps its
+printer for its next report. Anything unexpected falls back to the one-shot ``--print-to-pdf``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from ..lifecycle import dying_with_us
 
@@ -23,6 +36,23 @@ ENV = "SIMULATE_CHROMIUM"
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _FIXED_DATE = b"20000101000000"
 _DATE = re.compile(rb"(/(?:CreationDate|ModDate)\s*\(D:)(\d{14})")
+_NODE = re.compile(rb"\(node(\d+)\)")
+#: Chromium's flags for printing: no sandbox, GPU, extensions, first-run or network chatter (a
+#: closed machine refuses those connections, many at a time), no header or footer.
+_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-pdf-header-footer",
+    "--disable-extensions",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+#: What ``--print-to-pdf`` asks of the page (its size from the page's CSS, backgrounds printed).
+_PRINT = {"preferCSSPageSize": True, "printBackground": True}
 
 
 def find_chromium() -> tuple[str | None, str]:
@@ -47,6 +77,19 @@ def fixed_dates(data: bytes) -> bytes:
     return _DATE.sub(lambda m: m.group(1) + _FIXED_DATE, data)
 
 
+def stable_ids(data: bytes) -> bytes:
+    """The PDF with its structure element ids renumbered 1, 2, … by first appearance, each at
+    its own width (a browser's DOM numbering differs from run to run, the order does not)."""
+    seen: dict[bytes, bytes] = {}
+
+    def renumber(m: re.Match[bytes]) -> bytes:
+        old = m.group(1)
+        new = seen.setdefault(old, str(len(seen) + 1).zfill(len(old)).encode())
+        return b"(node" + (new if len(new) == len(old) else old) + b")"
+
+    return _NODE.sub(renumber, data)
+
+
 def print_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
     """Print ``html`` to ``pdf`` (A4 from the page's CSS); None on success, else why it was skipped."""
     chromium, why = find_chromium()
@@ -56,17 +99,7 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
         out = Path(profile) / "out.pdf"
         cmd = [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            "--disable-extensions",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            # no network: a closed machine refuses these connections, many at a time
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *_FLAGS,
             f"--user-data-dir={profile}",
             f"--print-to-pdf={out}",
             Path(html).resolve().as_uri(),
@@ -88,5 +121,120 @@ def print_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
         if proc.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
             tail = " ".join((proc.stderr or "").strip().splitlines()[-1:])[:200]
             return f"{chromium} failed to print (exit {proc.returncode}): {tail or 'no output'}"
-        Path(pdf).write_bytes(fixed_dates(out.read_bytes()))
+        Path(pdf).write_bytes(stable_ids(fixed_dates(out.read_bytes())))
     return None
+
+
+class Printer:
+    """A headless Chromium started now, printing pages later over the DevTools protocol."""
+
+    def __init__(self) -> None:
+        self.chromium, self.why = find_chromium()
+        self._profile: tempfile.TemporaryDirectory[str] | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        if self.chromium is None:
+            return
+        self._profile = tempfile.TemporaryDirectory(prefix="simpdf-", ignore_cleanup_errors=True)
+        cmd = [self.chromium, *_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-port=0"]
+        try:
+            devnull = subprocess.DEVNULL
+            self._proc = subprocess.Popen(
+                [*cmd, "about:blank"], stdin=devnull, stdout=devnull, stderr=devnull, **dying_with_us()
+            )
+        except OSError:
+            self._proc = None  # print() falls back to print_pdf, which says why
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def print(self, html: Path, pdf: Path, timeout: float = 180.0) -> str | None:
+        """Print ``html`` to ``pdf`` as :func:`print_pdf` does; None on success, else why skipped."""
+        if self.chromium is None:
+            return self.why
+        if self.alive:
+            try:
+                data = _run(_print_page(self._endpoint(timeout), Path(html), timeout), timeout)
+                Path(pdf).write_bytes(stable_ids(fixed_dates(data)))
+                return None
+            except Exception:  # a browser that will not answer: end it, print the one-shot way
+                self.close()
+        return print_pdf(Path(html), Path(pdf), timeout)
+
+    def _endpoint(self, timeout: float) -> str:
+        """The WebSocket address of the browser's page, once it has started."""
+        assert self._profile is not None
+        port_file = Path(self._profile.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + timeout
+        while not (port_file.is_file() and len(port_file.read_text().splitlines()) >= 2):
+            if time.monotonic() > deadline or not self.alive:
+                raise TimeoutError("Chromium did not open its DevTools port")
+            time.sleep(0.02)
+        port = port_file.read_text().splitlines()[0].strip()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as answer:
+            targets = json.load(answer)
+        return str(next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page"))
+
+    def close(self) -> None:
+        """End the browser and remove its profile (safe to call twice, never raises)."""
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.terminate()  # Chromium then ends its renderers itself
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+            self._proc = None
+        if self._profile is not None:
+            # a renderer may still be writing into the profile as it ends: a leftover there is
+            # a temporary folder's business, never a failed report
+            shutil.rmtree(self._profile.name, ignore_errors=True)
+            self._profile.cleanup()
+            self._profile = None
+
+
+def _run(coro: Any, timeout: float) -> bytes:
+    """Run a coroutine on a private event loop (the caller's thread may own another)."""
+    loop = asyncio.new_event_loop()
+    try:
+        return bytes(loop.run_until_complete(asyncio.wait_for(coro, timeout)))
+    finally:
+        loop.close()
+
+
+async def _print_page(endpoint: str, html: Path, timeout: float) -> bytes:
+    """Load ``html`` in the page at ``endpoint`` and return ``Page.printToPDF``'s bytes."""
+    from tornado.websocket import websocket_connect
+
+    ws = await websocket_connect(endpoint, max_message_size=1 << 30)
+    ids = iter(range(1, 1 << 30))
+    events: list[str] = []
+
+    async def call(method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        number = next(ids)
+        await ws.write_message(json.dumps({"id": number, "method": method, "params": params or {}}))
+        while True:
+            message = await ws.read_message()
+            if message is None:
+                raise ConnectionError("Chromium closed the DevTools connection")
+            reply = json.loads(message)
+            if reply.get("id") == number:
+                if "error" in reply:
+                    raise RuntimeError(str(reply["error"]))
+                return dict(reply["result"])
+            events.append(str(reply.get("method")))
+
+    try:
+        await call("Page.enable")
+        navigated = await call("Page.navigate", {"url": html.resolve().as_uri()})
+        if navigated.get("errorText"):
+            raise RuntimeError(str(navigated["errorText"]))
+        while "Page.loadEventFired" not in events:
+            message = await ws.read_message()
+            if message is None:
+                raise ConnectionError("Chromium closed the DevTools connection")
+            events.append(str(json.loads(message).get("method")))
+        return base64.b64decode((await call("Page.printToPDF", dict(_PRINT)))["data"])
+    finally:
+        ws.close()

@@ -12,12 +12,10 @@ its executed notebook at ``out_dir.parent/failed/<run>.ipynb`` and raises
 left as it was. A sweep (:func:`render_folder`) is one such folder: all runs and the index
 appear at once or not at all.
 
-The kernel is always ``sys.executable -m ipykernel_launcher`` (the interpreter running
-simulate, e.g. the project's venv), whatever kernelspecs the user has installed, with the
-directory holding this ``simulate`` package first on ``PYTHONPATH``: notebooks import the
-same code as the caller. It talks over ZMQ ``ipc`` sockets in a private temp folder, so
-parallel kernels never race for TCP ports. papermill changes the process's working
-directory, so :func:`render_many` runs reports in worker processes, never in the caller's.
+The kernel (:mod:`simulate.report.kernel`) is the interpreter running simulate, started as a
+run begins and warmed with the notebook's imports while the parameters are checked; a worker
+of :func:`render_many` keeps its kernel for its next run. papermill changes the process's
+working directory, so :func:`render_many` runs reports in worker processes, never in the caller's.
 """
 
 from __future__ import annotations
@@ -26,18 +24,19 @@ import ast
 import json
 import multiprocessing
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
 from ..lifecycle import end_pool, quiet_child
 from .export import export_html, warm_html_export, write_index
+from .kernel import ReportKernel, execute_in, import_lines, kernel_env
 from .notebook_build import build_notebook
 from .notebook_ids import stable_notebook_ids
 from .outcome import (
@@ -46,7 +45,6 @@ from .outcome import (
     FAILED_DIR,
     HTML_NAME,
     INDEX_NAME,
-    KERNEL_NAME,
     LANG_PARAMETER,
     NOTEBOOK_NAME,
     OUTPUT_DIR_PARAMETER,
@@ -59,8 +57,13 @@ from .outcome import (
     skip_slow_validators,
 )
 from .outcome import write_results as write_results  # notebooks written before the split import it here
-from .pdf import print_pdf
+from .pdf import Printer
 from .publish import keep_aside, publishing
+from .timings import Stopwatch, first_line
+from .timings import cell_seconds as cell_seconds
+from .timings import timings_text as timings_text  # simulate report --timings prints it
+
+_kernel_env = kernel_env  # the name tests written before the split import
 
 # --------------------------------------------------------------------------- parameters
 
@@ -120,54 +123,6 @@ def _report_lang(values: Mapping[str, Any], declared: Mapping[str, Any]) -> str:
     return chosen if chosen in ("zh", "en") else "zh"
 
 
-# --------------------------------------------------------------------------- kernel
-
-
-def _kernel_env() -> dict[str, str]:
-    """Environment additions for the kernel: this simulate package first on the path, and the
-    inline matplotlib backend even if the caller set MPLBACKEND=Agg (figures must show)."""
-    package_root = str(Path(__file__).resolve().parent.parent.parent)
-    existing = os.environ.get("PYTHONPATH", "")
-    parts = [package_root] + [p for p in existing.split(os.pathsep) if p and p != package_root]
-    return {
-        "PYTHONPATH": os.pathsep.join(parts),
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-    }
-
-
-def _kernel_manager_class(socket_dir: Path) -> type:
-    """A kernel manager class for ``sys.executable``'s ipykernel over ipc sockets in socket_dir.
-
-    Passed to nbclient as ``kernel_manager_class`` (not as an instance) so that nbclient
-    owns the kernel and shuts it down when the notebook ends.
-    """
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-
-    # simulate.lifecycle starts ipykernel after asking Linux to end it with its parent
-    spec = KernelSpec(
-        argv=[sys.executable, "-m", "simulate.lifecycle", "-f", "{connection_file}"],
-        display_name="Python 3 (simulate)",
-        language="python",
-        env=_kernel_env(),
-        resource_dir=str(socket_dir),
-        metadata={},
-        interrupt_mode="signal",
-    )
-
-    class _FixedSpecManager(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-            return spec
-
-    class _SimulateKernelManager(AsyncKernelManager):
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs.update(kernel_spec_manager=_FixedSpecManager(), transport="ipc", ip=str(socket_dir / "k"))
-            super().__init__(**kwargs)
-
-    return _SimulateKernelManager
-
-
 # --------------------------------------------------------------------------- one run
 
 
@@ -181,6 +136,7 @@ def render_notebook(
     lang: str | None = None,
     failed_dir: Path | str | None = None,
     failed_name: str | None = None,
+    keep_kernel: bool = False,
 ) -> RunResult:
     """Execute ``notebook`` with ``parameters`` and publish the report folder ``out_dir``.
 
@@ -189,44 +145,43 @@ def render_notebook(
     language. A failed run's notebook is kept as ``failed_dir/failed_name`` (default
     ``out_dir.parent/failed/<out_dir name>.ipynb``). Raises :class:`ReportError` with a
     one-line message on any failure of the run, :class:`simulate.report.publish.PublishError` if
-    ``out_dir`` may not be written or replaced.
+    ``out_dir`` may not be written or replaced. ``keep_kernel`` leaves the kernel running for
+    the process's next run (:func:`render_many`'s workers); a failed run's kernel always ends.
     """
 
     started = time.perf_counter()
     notebook, out_dir = Path(notebook).resolve(), Path(out_dir).resolve()
     params = dict(parameters or {})
     with tempfile.TemporaryDirectory(prefix="simnb-") as built, publishing(out_dir, "report") as work:
-        if notebook.suffix == ".py":  # a jupytext percent script: build the .ipynb papermill runs
-            notebook = build_notebook(notebook, Path(built))
+        kernel = _take_kernel(notebook, work, keep_kernel)  # starts now, while the checks below run
+        printer = _take_printer()  # so does Chromium: printing later skips its start-up
         try:
+            if notebook.suffix == ".py":  # a jupytext percent script: build the .ipynb papermill runs
+                notebook = build_notebook(notebook, Path(built))
             values, html_lang = _checked_parameters(notebook, params, work, lang)
-            clock = _Stopwatch(started)
+            clock = Stopwatch(started)
             warming = warm_html_export()  # the parent waits on the kernel meanwhile
-            _execute(notebook, work, values, timeout=timeout, start_timeout=start_timeout)
+            _execute(kernel, notebook, work, values, timeout=timeout, start_timeout=start_timeout)
             stable_notebook_ids(work / NOTEBOOK_NAME)  # widget uuids can look like ID numbers
+            _give_back(kernel, keep_kernel)
             warming.join()
             clock.lap("kernel+execution")
             results = _read_results(work)
             title = str(params.get("title") or results.get("title") or out_dir.name)
-            (work / HTML_NAME).write_text(export_html(work / NOTEBOOK_NAME, title, html_lang), encoding="utf-8")
-            clock.lap("html")
-            pdf_skipped = print_pdf(work / HTML_NAME, work / PDF_NAME)  # None when printed
-            clock.lap("pdf")
-            if pdf_skipped:  # the report stands without it; say so where the user looks
-                (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n", encoding="utf-8")
+            pdf_skipped = _page_and_pdf(work, title, html_lang, printer, clock)
             artifacts = tuple(
                 sorted(p.name for p in work.iterdir() if p.is_file() and not p.name.startswith(".simulate"))
             )
         except ReportError as exc:
-            failed = _keep_failed(
+            kept = _keep_failed(
                 work,
                 Path(failed_dir) if failed_dir else out_dir.parent / FAILED_DIR,
                 failed_name or f"{out_dir.name}.ipynb",
             )
-            message = str(exc)
-            if failed is not None and exc.failed_notebook is None:
-                message = f"{message} (notebook kept at {failed})"
-            raise ReportError(message, failed) from exc
+            raise ReportError(_with_kept(str(exc), kept, exc), kept) from exc
+        finally:
+            _give_back(kernel, False)  # a no-op once handed back; ends it after a failure
+            _give_back_printer(printer, keep_kernel)
     seconds = time.perf_counter() - started
     return RunResult(
         name=out_dir.name,
@@ -240,93 +195,119 @@ def render_notebook(
     )
 
 
-class _Stopwatch:
-    """Seconds per stage of one run (issue 16 item 1: where the report's wait goes)."""
-
-    def __init__(self, started: float) -> None:
-        self.stages: dict[str, float] = {"setup": time.perf_counter() - started}
-        self._last = time.perf_counter()
-
-    def lap(self, stage: str) -> None:
-        now = time.perf_counter()
-        self.stages[stage] = now - self._last
-        self._last = now
-
-    def breakdown(self, executed: Path, total: float) -> dict[str, float]:
-        """The stages, with kernel+execution split by the notebook's own cell times
-        (papermill records each cell's duration): kernel start/stop is the remainder."""
-        stages = dict(self.stages)
-        cells = cell_seconds(executed)
-        both = stages.pop("kernel+execution", 0.0)
-        execution = sum(cells.values())
-        stages = {
-            "setup": stages.get("setup", 0.0),
-            "kernel": max(both - execution, 0.0),
-            "execution": execution,
-            **{k: v for k, v in stages.items() if k != "setup"},
-        }
-        stages.update({f"  cell {k}": v for k, v in cells.items() if v >= 0.05})
-        stages["total"] = total
-        return stages
+def _page_and_pdf(work: Path, title: str, lang: str, printer: Printer, clock: Stopwatch) -> str | None:
+    """report.html from the executed notebook, then report.pdf; None, or why the PDF is missing
+    (then written beside the report, where the user looks: the report stands without it)."""
+    (work / HTML_NAME).write_text(export_html(work / NOTEBOOK_NAME, title, lang), encoding="utf-8")
+    clock.lap("html")
+    pdf_skipped = printer.print(work / HTML_NAME, work / PDF_NAME)
+    clock.lap("pdf")
+    if pdf_skipped:
+        (work / PDF_SKIPPED_NAME).write_text(f"report.pdf was not written: {pdf_skipped}\n", encoding="utf-8")
+    return pdf_skipped
 
 
-def cell_seconds(executed: Path) -> dict[str, float]:
-    """Seconds per executed cell, keyed 'N [first line]' (papermill's metadata), {} if unreadable."""
+def _with_kept(message: str, kept: Path | None, exc: ReportError) -> str:
+    """The failure's message, naming where its notebook was kept unless it already does."""
+    return f"{message} (notebook kept at {kept})" if kept is not None and exc.failed_notebook is None else message
+
+
+#: A worker's kernel between runs (render_many: each worker keeps one, see _take_kernel), and
+#: the exit hook that ends it (registered once per process).
+_KEPT: list[ReportKernel] = []
+_AT_EXIT: list[Finalize] = []
+
+
+def _take_kernel(notebook: Path, work: Path, keep: bool) -> ReportKernel:
+    """The kernel for one run: the worker's kept one (cleared for this run) when ``keep`` and it
+    is healthy, else a new one, started now and warmed with the notebook's imports."""
+    while _KEPT:
+        kernel = _KEPT.pop()
+        if keep and kernel.alive:
+            kernel.prepare(work)
+            return kernel
+        kernel.close()
     try:
-        nb = json.loads(Path(executed).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    out: dict[str, float] = {}
-    for index, cell in enumerate(nb.get("cells", [])):
-        duration = cell.get("metadata", {}).get("papermill", {}).get("duration")
-        if isinstance(duration, (int, float)):
-            source = cell.get("source", "")
-            out[f"{index + 1} [{_first_line(''.join(source) if isinstance(source, list) else source, 40)}]"] = float(
-                duration
-            )
-    return out
+        kernel = ReportKernel(work, import_lines(notebook))
+    except Exception as exc:  # no interpreter, no ipykernel, sockets refused
+        raise ReportError(f"the report kernel did not start: {type(exc).__name__}: {one_line(exc)[:200]}") from exc
+    kernel.prepare(work)
+    return kernel
 
 
-def timings_text(timings: Mapping[str, float]) -> str:
-    """The breakdown as lines 'stage  seconds' for --timings and the benchmarks."""
-    return "\n".join(f"{stage:<48} {seconds:6.2f} s" for stage, seconds in timings.items())
+def _give_back(kernel: ReportKernel, keep: bool) -> None:
+    """After a run: keep the kernel for the worker's next run, or end it (once)."""
+    if kernel in _KEPT or kernel.closed:
+        return
+    if keep and kernel.alive:
+        if not _AT_EXIT:  # a pool worker runs this hook when it exits
+            _AT_EXIT.append(Finalize(None, _close_kept, exitpriority=10))
+        _KEPT.append(kernel)
+    else:
+        kernel.close()
 
 
-def _execute(notebook: Path, work: Path, values: dict[str, Any], *, timeout: float, start_timeout: float) -> None:
+#: A worker's Chromium between runs, like its kernel.
+_PRINTERS: list[Printer] = []
+
+
+def _take_printer() -> Printer:
+    while _PRINTERS:
+        printer = _PRINTERS.pop()
+        if printer.alive:
+            return printer
+        printer.close()
+    return Printer()
+
+
+def _give_back_printer(printer: Printer, keep: bool) -> None:
+    if keep and printer.alive:
+        if not _AT_EXIT:
+            _AT_EXIT.append(Finalize(None, _close_kept, exitpriority=10))
+        _PRINTERS.append(printer)
+    else:
+        printer.close()
+
+
+def _close_kept() -> None:
+    while _KEPT:
+        _KEPT.pop().close()
+    while _PRINTERS:
+        _PRINTERS.pop().close()
+
+
+def _execute(
+    kernel: ReportKernel, notebook: Path, work: Path, values: dict[str, Any], *, timeout: float, start_timeout: float
+) -> None:
     """papermill into work/report.ipynb; errors become ReportError naming cell and error."""
     skip_slow_validators()
-    import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    with tempfile.TemporaryDirectory(prefix="simk-") as sockets:
-        try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(work / NOTEBOOK_NAME),
-                parameters=values,
-                kernel_name=KERNEL_NAME,
-                language="python",
-                progress_bar=False,
-                log_output=False,
-                start_timeout=start_timeout,
-                execution_timeout=timeout,
-                cwd=str(work),
-                kernel_manager_class=_kernel_manager_class(Path(sockets)),
-                shutdown_kernel="immediate",
-            )
-        except PapermillExecutionError as exc:
-            raise ReportError(
-                f"{notebook.name} failed in cell {exc.cell_index + 1} "
-                f"[{_first_line(exc.source)}]: {exc.ename}: "
-                f"{_first_line(exc.evalue, 200, code=False) or '(no message)'}"
-            ) from exc
-        except Exception as exc:  # kernel failed to start, died, or a cell timed out
-            where = _running_cell(work / NOTEBOOK_NAME)
-            if type(exc).__name__ == "CellTimeoutError":
-                reason = f"CellTimeoutError: the cell ran longer than the {timeout:g} s timeout"
-            else:
-                reason = f"{type(exc).__name__}: {one_line(exc)[:200]}"
-            raise ReportError(f"{notebook.name} did not finish{where}: {reason}") from exc
+    try:
+        execute_in(
+            kernel,
+            notebook,
+            work / NOTEBOOK_NAME,
+            values,
+            start_timeout=start_timeout,
+            execution_timeout=timeout,
+            cwd=str(work),
+        )
+    except PapermillExecutionError as exc:
+        kernel.broken = True
+        raise ReportError(
+            f"{notebook.name} failed in cell {exc.cell_index + 1} "
+            f"[{first_line(exc.source)}]: {exc.ename}: "
+            f"{first_line(exc.evalue, 200, code=False) or '(no message)'}"
+        ) from exc
+    except Exception as exc:  # kernel failed to start, died, or a cell timed out
+        kernel.broken = True
+        where = _running_cell(work / NOTEBOOK_NAME)
+        if type(exc).__name__ == "CellTimeoutError":
+            reason = f"CellTimeoutError: the cell ran longer than the {timeout:g} s timeout"
+        else:
+            reason = f"{type(exc).__name__}: {one_line(exc)[:200]}"
+        raise ReportError(f"{notebook.name} did not finish{where}: {reason}") from exc
 
 
 def _running_cell(executed: Path) -> str:
@@ -341,7 +322,7 @@ def _running_cell(executed: Path) -> str:
     if not started:
         return ""
     index = started[-1]
-    return f" in cell {index + 1} [{_first_line(nb.cells[index].source)}]"
+    return f" in cell {index + 1} [{first_line(nb.cells[index].source)}]"
 
 
 def _read_results(work: Path) -> dict[str, Any]:
@@ -364,15 +345,6 @@ def _keep_failed(work: Path, failed_dir: Path, name: str) -> Path | None:
     if not executed.is_file():
         return None
     return keep_aside(executed, failed_dir, name)
-
-
-def _first_line(text: str | None, limit: int = 80, *, code: bool = True) -> str:
-    """The first non-blank line (for code: not a comment either), shortened to ``limit``."""
-    for line in (text or "").splitlines():
-        if line.strip() and not (code and line.strip().startswith("#")):
-            line = line.strip()
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
 
 
 def _jsonable(value: Any) -> Any:
@@ -399,7 +371,9 @@ def _render_job(notebook: str, out_dir: str, parameters: dict[str, Any], options
     prefix = options.pop("failed_prefix", "")
     out = Path(out_dir).resolve()
     try:
-        return render_notebook(notebook, out_dir, parameters, failed_name=f"{prefix}{out.name}.ipynb", **options)
+        return render_notebook(
+            notebook, out_dir, parameters, failed_name=f"{prefix}{out.name}.ipynb", keep_kernel=True, **options
+        )
     except (ReportError, SimulateError) as exc:
         return RunResult(
             name=out.name,
@@ -450,16 +424,23 @@ def render_many(
         max_workers=workers, mp_context=context, initializer=quiet_child, initargs=(os.getpid(),)
     )
     try:
-        futures = [
-            pool.submit(_render_job, str(nb), str(out), dict(params), options)
-            for (nb, _, params), out in zip(jobs, outs)
-        ]
-        results = [future.result() for future in futures]
+        futures = {
+            i: pool.submit(_render_job, str(jobs[i][0]), str(outs[i]), dict(jobs[i][2]), options)
+            for i in _start_order(jobs)
+        }
+        results = [futures[i].result() for i in range(len(jobs))]
     except BaseException:
         end_pool(pool)
         raise
     pool.shutdown(wait=True)
     return results
+
+
+def _start_order(jobs: Sequence[tuple[Path | str, Path | str, Mapping[str, Any]]]) -> list[int]:
+    """Job indices, runs of a notebook used only once first: a sweep's summary (its longest run)
+    then starts at once instead of finishing alone after the reports."""
+    names = [str(nb) for nb, _, _ in jobs]
+    return sorted(range(len(jobs)), key=lambda i: names.count(names[i]) > 1)
 
 
 def render_folder(

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..analysis.naming import column_label, param_label
 from ..errors import SimulateError
 from ..labels import lang_of
-from ..vocabulary import CANONICAL, Vocabulary
+from ..vocabulary import CANONICAL, Lang, Vocabulary, colour, label
 from .fonts import FontError, use_chinese_font
 
 #: Line styles of the chart: one (colour, marker) per source, so no two lines look alike.
@@ -65,7 +65,7 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh", vocab: Vocab
     import matplotlib.pyplot as plt
 
     zh = lang == "zh"
-    key = "zh" if zh else "en"
+    key: Lang = "zh" if zh else "en"
     param = frame.attrs.get("param") or frame.columns[0]
     x = frame[param].astype(float)
     x_label = (frame.attrs.get("param_label") or {}).get(key) or param_label(param, lang)
@@ -142,3 +142,145 @@ def _local_style(key: str, vocab: Vocabulary) -> tuple[str | None, str | None]:
     if key not in local:
         return None, "o"
     return vocab.colour(key), _LOCAL_MARKERS[local.index(key) % len(_LOCAL_MARKERS)]
+
+
+# --------------------------------------------------------------------------- the sweep summary's charts
+# Each draws one chart of a computed sweep (simulate.report.sweep_story), saves it as a 200-dpi
+# PNG at ``path`` and returns the figure, which the notebook shows (plt.show) and closes.
+
+
+def _saved(fig, path: Path | str):
+    fig.tight_layout()
+    fig.savefig(Path(path), dpi=200, bbox_inches="tight")
+    return fig
+
+
+def outlay_chart(story, path: Path | str):
+    """The individuals' payments and each subsidising source's outlay (万元) by value."""
+    import matplotlib.pyplot as plt
+
+    w, lang, x, wan = story.w, story.lang, story.x, 10_000
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    given = story.given
+    ax1.plot(x, given["individual"] / wan, marker="o", color=colour("individual"), label=label("individual", lang))
+    ax1.set_title(w["paid_by_individuals"])
+    for s in story.government:
+        ax2.plot(x, given[s] / wan, marker="o", ms=4, color=colour(s), label=label(s, lang))
+    ax2.set_title(w["each_source"])
+    for ax in (ax1, ax2):
+        ax.set_xlabel(story.param_label)
+        ax.set_ylabel(w["amount_wan"])
+        ax.set_xticks(list(x))
+        ax.grid(alpha=0.3)
+    ax2.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle(w["chart_outlay"].format(param=story.param_label))
+    return _saved(fig, path)
+
+
+def share_chart(story, path: Path | str):
+    """The individuals' share of personal contributions (%) by value."""
+    import matplotlib.pyplot as plt
+
+    w, x = story.w, story.x
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(x, story.given["individual_share"] * 100, marker="o", color="#3b6ea5")
+    ax.set_xlabel(story.param_label)
+    ax.set_ylabel(w["share_percent"])
+    ax.set_xticks(list(x))
+    ax.set_title(w["chart_share"])
+    ax.grid(alpha=0.3)
+    return _saved(fig, path)
+
+
+def enrollment_chart(story, path: Path | str):
+    """Enrolled persons by value, as given and with the assumed response."""
+    import matplotlib.pyplot as plt
+
+    w, x = story.w, story.x
+    given_name, response_name = story.response_names
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    ax.plot(x, story.given["enrolled"], marker="o", color="#3b6ea5", label=given_name)
+    ax.plot(x, story.responding["enrolled"], marker="s", color="#c0392b", ls="--", label=response_name)
+    ax.set_xlabel(story.param_label)
+    ax.set_ylabel(w["enrolled_persons"])
+    ax.set_xticks(list(x))
+    ax.set_title(w["chart_enrollment"])
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _saved(fig, path)
+
+
+def delta_chart(story, path: Path | str):
+    """Bars of each source's change against the first value, one bar per later value (None
+    with a single value: nothing changes)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    w, lang, values, wan = story.w, story.lang, story.values, 10_000
+    if len(values) < 2:
+        return None
+    steps = len(values) - 1
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1, max(len(story.government), 1)]})
+    width = 0.8 / steps
+    for ax, sources, name in (
+        (axes[0], ["individual"], w["paid_by_individuals"]),
+        (axes[1], story.government, w["each_source_short"]),
+    ):
+        positions = range(len(sources))
+        for k in range(1, len(values)):
+            # each source keeps its own colour; later values are darker (legend in grey)
+            ax.bar(
+                [p + (k - 1) * width for p in positions],
+                story.delta[sources].iloc[k] / wan,
+                width,
+                color=[colour(s) for s in sources],
+                alpha=0.35 + 0.65 * k / steps,
+                edgecolor="#555555",
+                linewidth=0.4,
+            )
+        ax.axhline(0, color="black", lw=0.8)
+        many = len(sources) > 3
+        ax.set_xticks(
+            [p + (len(values) - 2) * width / 2 for p in positions],
+            [label(s, lang) for s in sources],
+            rotation=20 if many else 0,
+            ha="right" if many else "center",
+        )
+        ax.set_ylabel(w["change_wan"])
+        ax.set_title(name)
+        ax.grid(alpha=0.3, axis="y")
+    axes[1].legend(
+        [Patch(facecolor="#777777", alpha=0.35 + 0.65 * k / steps) for k in range(1, len(values))],
+        [f"{values[k]}" for k in range(1, len(values))],
+        title=story.param_label,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+    )
+    fig.suptitle(w["chart_delta"].format(base=values[0]))
+    return _saved(fig, path)
+
+
+def bands_chart(story, path: Path | str):
+    """Each source's P50 with its P5–P95 band (万元) by value."""
+    import matplotlib.pyplot as plt
+
+    w, lang, wan, mc = story.w, story.lang, 10_000, story.mc["frame"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    for ax, sources, name in (
+        (axes[0], ["individual"], w["paid_by_individuals"]),
+        (axes[1], story.government, w["each_source_short"]),
+    ):
+        for s in sources:
+            part = mc[mc["source"] == s]
+            xs = part["value"].astype(float)
+            (line,) = ax.plot(xs, part["p50"] / wan, marker="o", ms=4, color=colour(s), label=label(s, lang))
+            ax.fill_between(xs, part["p5"] / wan, part["p95"] / wan, color=line.get_color(), alpha=0.2)
+        ax.set_title(name)
+        ax.set_xlabel(story.param_label)
+        ax.set_ylabel(w["amount_wan"])
+        ax.set_xticks(list(story.x))
+        ax.grid(alpha=0.3)
+    axes[1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle(w["chart_bands"])
+    return _saved(fig, path)
