@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SimulateError
-from .resources import example_path
+from .resources import DASHBOARD_PORT, DASHBOARD_SCENARIO, example_path
 
 NOTEBOOK = "what_if.ipynb"
-DEFAULT_PORT = 8866
-DEFAULT_SCENARIO = "langxi-2024.yaml"
+DEFAULT_PORT = DASHBOARD_PORT
+DEFAULT_SCENARIO = DASHBOARD_SCENARIO
 HOST = "127.0.0.1"
 #: How long Voilà may take to listen (s) and to stop after SIGTERM (s).
 START_TIMEOUT = 120.0

@@ -13,6 +13,10 @@ from pathlib import Path
 
 #: The folders shipped with the package (repository name = name inside the wheel).
 FOLDERS = ("data", "notebooks", "scenarios")
+#: ``simulate dashboard``'s default port and scenario (here, not in simulate.dashboard, so
+#: the command-line parser reads them without importing the server's modules).
+DASHBOARD_PORT = 8866
+DASHBOARD_SCENARIO = "langxi-2024.yaml"
 
 
 def folder(kind: str) -> Path:

@@ -56,7 +56,8 @@ class VocabularyError(ValueError):
 
 def _load() -> dict[str, Any]:
     text = resources.files("simulate").joinpath("vocabulary.yaml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    # our own data file, read by every command: libyaml's safe loader where installed, as labels.py
+    raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     return raw
 
 

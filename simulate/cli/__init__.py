@@ -26,7 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     The language of help, messages and output is decided once, here: ``--lang``, else the
     locale (:func:`simulate.lang.decide`); handlers read it as ``args.lang``."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser, subparsers = build_parser(lang.decide(lang.flag_in(argv)))
+    # the command is the first word that is not an option or --lang's value (no other
+    # top-level option takes one): only its parser is built in full
+    words = [a for a in argv if not a.startswith("-") and a not in ("zh", "en")]
+    parser, subparsers = build_parser(lang.decide(lang.flag_in(argv)), words[0] if words else None)
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # reported by the command's own parser: did-you-mean and its --help
         (subparsers.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")

@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from .. import lang as language
-from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
 from ..io.idmask import mask_ids_in_text
+from ..resources import DASHBOARD_PORT as DEFAULT_PORT
+from ..resources import DASHBOARD_SCENARIO as DEFAULT_SCENARIO
 from ..vocabulary import IDENTITIES
 
 

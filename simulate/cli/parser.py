@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from .. import lang as language
-from ..dashboard import DEFAULT_PORT, DEFAULT_SCENARIO
 from ..policy import EVENTS
 from ..policy.subsidy import TIMINGS
+from ..resources import DASHBOARD_PORT as DEFAULT_PORT
+from ..resources import DASHBOARD_SCENARIO as DEFAULT_SCENARIO
 from ..vocabulary import IDENTITIES
 from . import shared
 from .argtext import OneLineParser, ZhHelpFormatter, command_help, help_words, to_zh
@@ -469,10 +470,11 @@ COMMANDS: tuple[Command, ...] = (
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 
 
-def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneLineParser]]:
+def build_parser(lang: str | None = None, only: str | None = None) -> tuple[OneLineParser, dict[str, OneLineParser]]:
     """The top-level parser and each command's subparser, from :data:`COMMANDS`, with help in
     ``lang`` (default: the locale's, :func:`simulate.lang.decide`); a command's ``args.lang`` is
-    ``--lang`` if given, else ``lang``."""
+    ``--lang`` if given, else ``lang``. With ``only`` (the command about to run) the other
+    commands are listed by name and help but get no arguments: start-up builds one parser."""
     lang = language.decide(lang)
     zh = lang == "zh"
     words = help_words() if zh else {}
@@ -500,6 +502,9 @@ def build_parser(lang: str | None = None) -> tuple[OneLineParser, dict[str, OneL
     subparsers: dict[str, OneLineParser] = {}
     for c in COMMANDS:
         about = command_help(c.name) if zh else c.help
+        if only in BY_NAME and c.name != only:
+            sub.add_parser(c.name, help=about)
+            continue
         p = sub.add_parser(
             c.name,
             help=about,

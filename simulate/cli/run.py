@@ -7,7 +7,7 @@ import argparse
 from .. import labels
 from ..errors import SimulateError
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
-from ..results.frame_text import frame_text
+from ..results.frame_text import rows_text
 from ..results.outlay import Outlay
 from ..results.region import run_region
 from ..results.run import run as run_model
@@ -89,17 +89,12 @@ def render_text(out: Outlay, lang: str = "zh") -> str:
         _cli("persons_enrolled", lang).format(persons=out.persons, enrolled=out.enrolled),
         _timing_line(out, lang),
     ]
-    for key, frame in out.frames(lang).items():
-        if frame is None or len(frame) == 0:
+    for key, rows in out.rows(lang).items():
+        if not rows:
             continue
         lines.append("")
         lines.append(labels.text("summary_headings", key, lang))
-        lines.append(
-            frame_text(
-                frame.drop(columns=[c for c in ("source", "tier", "village", "level", "group") if c in frame.columns]),
-                lang,
-            )
-        )
+        lines.append(rows_text(rows, lang, drop=("source", "tier", "village", "level", "group")))
     n = len(out.scenario.assumptions())
     if n:
         lines.append("")

@@ -7,6 +7,7 @@ included) and the fiscal subsidy add up to the personal standard plus the fiscal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,23 @@ from ..vocabulary import GOVERNMENT_LEVELS, label
 from .budget import LEVELS, Headline, headline, split_fen
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)
+
+
+def _frame(rows: list[dict[str, Any]]) -> Any:
+    """A DataFrame of ``rows``; pandas is imported only by callers that want frames."""
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+def _framed(rows_method: Callable[..., list[dict[str, Any]]]) -> Callable[..., Any]:
+    """The frame method of a ``*_rows`` method: same arguments, a DataFrame of its rows."""
+
+    def frame(self: Outlay, lang: str | None = "zh") -> Any:
+        return _frame(rows_method(self, lang))
+
+    frame.__doc__ = rows_method.__doc__
+    return frame
 
 
 class ConservationError(RuntimeError):
@@ -224,10 +242,8 @@ class Outlay:
         counts, pays, _, _ = cell_view(self.tables, self.tally)
         return np.einsum("ctmv,ctms->s", counts, (pays > 0).astype(np.int64))
 
-    def by_source(self, lang: str = "zh"):
+    def by_source_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Outlay by funding source, the individual first, with persons each source pays for."""
-        import pandas as pd
-
         fen = self.source_fen()
         persons = self.persons_by_source()
         total = int(fen.sum())
@@ -244,12 +260,10 @@ class Outlay:
                     col("share", lang): (int(fen[i]) / total) if total else 0.0,
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
 
-    def by_tier(self, lang: str = "zh"):
+    def by_tier_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Enrolled, late and refused persons and outlay by source for each tier."""
-        import pandas as pd
-
         pol = self.scenario.policy
         tiers = {t.id: t for t in pol.tiers}
         tsf = self.tier_source_fen()
@@ -274,12 +288,10 @@ class Outlay:
                 refunded = tier is not None and tier.payment == "refund_after"
                 row[col("payment", lang)] = labels.text("outlay_text", "refunded", lang) if refunded else ""
             rows.append(row)
-        return pd.DataFrame(rows)
+        return rows
 
-    def by_village(self, lang: str = "zh"):
+    def by_village_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Persons, enrollment against the task, and outlay by source for each village."""
-        import pandas as pd
-
         vsf = self.village_source_fen()
         base = self._village_base()
         rows = []
@@ -298,29 +310,23 @@ class Outlay:
                 if vsf[:, j].any():
                     row[self.vocab.label(s, labels.lang_of(lang))] = yuan_float(vsf[v, j])
             rows.append(row)
-        return pd.DataFrame(rows)
+        return rows
 
-    def fiscal_split(self, lang: str = "zh"):
-        import pandas as pd
-
+    def fiscal_split_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         split = self.scenario.policy.contribution.fiscal_subsidy_split
         fen = self.fiscal_split_fen()
-        return pd.DataFrame(
-            [
-                {
-                    "level": k,
-                    col("level", lang): label(k, labels.lang_of(lang)),
-                    col("percent", lang): float(getattr(split, k)) / 100,
-                    col("amount", lang): yuan_float(v),
-                }
-                for k, v in fen.items()
-            ]
-        )
+        return [
+            {
+                "level": k,
+                col("level", lang): label(k, labels.lang_of(lang)),
+                col("percent", lang): float(getattr(split, k)) / 100,
+                col("amount", lang): yuan_float(v),
+            }
+            for k, v in fen.items()
+        ]
 
-    def targets(self, lang: str = "zh"):
+    def targets_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Participation against the overall target and each group's target."""
-        import pandas as pd
-
         pol = self.scenario.policy
         t = self.tally
         rows = []
@@ -349,12 +355,10 @@ class Outlay:
                     col("met", lang): bool(e * 100 >= m * grp.percent),
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
 
-    def targets_by_village(self, lang: str = "zh"):
+    def targets_by_village_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Each group's participation against its target, village by village."""
-        import pandas as pd
-
         pol = self.scenario.policy
         t = self.tally
         rows = []
@@ -374,7 +378,7 @@ class Outlay:
                         col("met", lang): bool(e * 100 >= m * grp.percent),
                     }
                 )
-        return pd.DataFrame(rows)
+        return rows
 
     # ------------------------------------------------------------------ work funds
 
@@ -442,14 +446,12 @@ class Outlay:
         wf = self.scenario.policy.work_funds
         return sum(a.count * a.amount for a in wf.awards) if wf else 0
 
-    def work_funds(self, lang: str = "zh"):
+    def work_funds_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Work funds per village as a table (empty when the scenario sets none)."""
-        import pandas as pd
-
         wf = self.scenario.policy.work_funds
         fen = self.work_funds_fen()
         if fen is None or wf is None:  # one is None exactly when the other is
-            return pd.DataFrame()
+            return []
         base = self._village_base()
         any_groups = any(rate.groups_full for rate in wf.rates)
         rows = []
@@ -475,14 +477,12 @@ class Outlay:
                     col("total", lang): yuan_float(fen["total"][v]),
                 }
             )
-        return pd.DataFrame(rows)
+        return rows
 
-    def awards(self, lang: str = "zh"):
-        import pandas as pd
-
+    def awards_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         wf = self.scenario.policy.work_funds
         if wf is None:
-            return pd.DataFrame([])
+            return []
         rows = [
             {
                 "label": a.label.get(lang),
@@ -493,23 +493,37 @@ class Outlay:
             }
             for a in wf.awards
         ]
-        return pd.DataFrame(rows)
+        return rows
 
-    def frames(self, lang: str = "zh") -> dict[str, Any]:
-        """Every table by name (for notebooks, Excel and JSON)."""
+    def rows(self, lang: str = "zh") -> dict[str, list[dict[str, Any]]]:
+        """Every table's rows by name: the frames are built from them, the terminal prints them."""
         out = {
-            "by_source": self.by_source(lang),
-            "by_tier": self.by_tier(lang),
-            "by_village": self.by_village(lang),
-            "fiscal_split": self.fiscal_split(lang),
-            "targets": self.targets(lang),
+            "by_source": self.by_source_rows(lang),
+            "by_tier": self.by_tier_rows(lang),
+            "by_village": self.by_village_rows(lang),
+            "fiscal_split": self.fiscal_split_rows(lang),
+            "targets": self.targets_rows(lang),
         }
         if len(self.villages) > 1 and self.scenario.policy.targets.groups:
-            out["targets_by_village"] = self.targets_by_village(lang)
+            out["targets_by_village"] = self.targets_by_village_rows(lang)
         if self.scenario.policy.work_funds is not None:
-            out["work_funds"] = self.work_funds(lang)
-            out["awards"] = self.awards(lang)
+            out["work_funds"] = self.work_funds_rows(lang)
+            out["awards"] = self.awards_rows(lang)
         return out
+
+    def frames(self, lang: str = "zh") -> dict[str, Any]:
+        """Every table by name as a DataFrame (for notebooks, Excel and JSON)."""
+        return {k: _frame(v) for k, v in self.rows(lang).items()}
+
+    # the same tables as DataFrames, one per rows method
+    by_source = _framed(by_source_rows)
+    by_tier = _framed(by_tier_rows)
+    by_village = _framed(by_village_rows)
+    fiscal_split = _framed(fiscal_split_rows)
+    targets = _framed(targets_rows)
+    targets_by_village = _framed(targets_by_village_rows)
+    work_funds = _framed(work_funds_rows)
+    awards = _framed(awards_rows)
 
 
 def government_levels() -> tuple[str, ...]:
