@@ -1,0 +1,448 @@
+"""A person-level file read as a stream of column chunks (issue 16 item 2, DESIGN.md columns).
+
+One reader for CSV (UTF-8, BOM, GBK), Parquet and xlsx: Arrow batches where Arrow reads the
+file exactly as the per-row contract would (:mod:`.popfast`), else the per-row path, both
+in chunks. Each chunk is checked, its bad rows rejected with the one-line reasons of
+:func:`parse_row`, and handed on; only what later chunks must know is kept: the villages
+met so far and a set of 64-bit person-id hashes (8 bytes a person, the one part of memory
+that grows with the file). The row of an earlier duplicate is found by reading the file
+again, only when a duplicate is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import PopulationError
+from ..io import safeio
+from ..io.idmask import mask_ids_in_text
+from ..io.tabular import NotFast, population_batches, population_rows
+from ..numtext import ascii_digits, shorten, whole_from_text
+from ..policy.rules import HUKOU_CODE
+from ..policy.subsidy import TIMINGS
+from ..vocabulary import IDENTITIES, IDENTITY_BIT
+
+TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
+CSV_COLUMNS = (
+    "person_id",
+    "household_id",
+    "village",
+    "age",
+    "sex",
+    "disability_grade",
+    "identities",
+    "enrolled",
+    "timing",
+    "hukou",
+)
+_REQUIRED = ("person_id", "age", "sex")
+#: The columns of a chunk (numpy arrays): identity mask, age, sex, disability grade, village
+#: index, household key (uint64 hash of the household id, or of the person id when empty),
+#: enrolled, timing code, person id (str objects) and 户籍 code.
+KEYS = ("ids", "age", "sex", "dis", "vil", "hh", "enr", "tim", "pid", "hukou")
+_DTYPES: dict[str, Any] = {
+    "ids": np.uint32,
+    "age": np.uint8,
+    "sex": np.uint8,
+    "dis": np.uint8,
+    "vil": np.uint16,
+    "hh": np.uint64,
+    "enr": bool,
+    "tim": np.uint8,
+    "pid": object,
+    "hukou": np.uint8,
+}
+#: 户籍 type as written in a population file (empty: not recorded).
+_HUKOU_WORDS = {
+    "": "",
+    "rural": "rural",
+    "urban": "urban",
+    "农村": "rural",
+    "城镇": "urban",
+    "农业": "rural",
+    "非农业": "urban",
+}
+#: Longest sorted run of person-id hashes built by merging (64 MiB): bigger runs would
+#: need a second copy of the whole set while they merge.
+_RUN_CAP = 1 << 23
+
+Columns = dict[str, np.ndarray]
+
+
+def check_header(reader: Iterator[list[str]], where: str) -> list[str]:
+    """The header record, checked: required columns present, none unknown or twice."""
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise PopulationError(where, "file is empty") from None
+    missing = [c for c in _REQUIRED if c not in header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if missing:
+        raise PopulationError(
+            f"{where}: row 1 (header), column {missing[0]}",
+            f"required column is missing; expected {', '.join(CSV_COLUMNS)}",
+        )
+    if unknown:
+        raise PopulationError(
+            f"{where}: row 1 (header), column {unknown[0]}", f"unknown column; expected {', '.join(CSV_COLUMNS)}"
+        )
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise PopulationError(f"{where}: row 1 (header), column {dup[0]}", "column appears twice")
+    return header
+
+
+def village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool, where: str) -> str:
+    """A row's village as a key of ``v_index``; a new one is added unless the scenario's
+    villages are fixed (then it is refused), up to ``safeio.MAX_VILLAGES``."""
+    vname = mask_ids_in_text(text) or "(none)"  # an ID typed as a village
+    if vname not in v_index:
+        if fixed:
+            raise PopulationError(where, f"unknown village {vname!r} for this scenario")
+        if len(v_ids) >= safeio.MAX_VILLAGES:  # the village index is 16-bit
+            raise PopulationError(
+                where, f"more than {safeio.MAX_VILLAGES:,} different villages, the limit for one population file"
+            )
+        v_index[vname] = len(v_ids)
+        v_ids.append(vname)
+    return vname
+
+
+def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width: int) -> dict[str, Any]:
+    """One record as values (the contract every faster path must match), or the
+    :class:`PopulationError` naming row ``n``, the column and the reason."""
+
+    def err(column: str, reason: str) -> PopulationError:
+        return PopulationError(f"{where}: row {n}, column {column}", reason)
+
+    if len(row) != width:
+        raise PopulationError(f"{where}: row {n}", f"has {len(row)} fields, the header has {width}")
+
+    def get(name: str) -> str:
+        return row[col[name]].strip() if name in col else ""
+
+    pid = get("person_id")
+    if not pid:
+        raise err("person_id", "empty")
+    age_t = get("age")
+    # decimal digits only: full-width ４５ is 45; ①, ² or 5,000 digits are refused (str.isdigit
+    # accepts ①, which int() then cannot read)
+    try:
+        age = whole_from_text(age_t, "a whole number of years")
+    except ValueError as exc:
+        raise err("age", f"{exc} (0-130)") from None
+    if not 0 <= age <= 130:
+        raise err("age", f"not a whole number of years 0-130: {shorten(age_t)!r}")
+    sex_t = get("sex").upper()
+    if sex_t not in ("F", "M", "女", "男"):
+        raise err("sex", f"must be F or M: {shorten(get('sex'))!r}")
+    dis_t = ascii_digits(get("disability_grade")) or "0"
+    if dis_t not in ("0", "1", "2", "3", "4"):
+        raise err("disability_grade", f"must be 0 (none) to 4: {shorten(dis_t)!r}")
+    mask = 0
+    for ident in get("identities").replace("；", ";").split(";"):
+        ident = ident.strip()
+        if not ident:
+            continue
+        if ident not in IDENTITIES:
+            raise err("identities", f"unknown identity {shorten(ident)!r}")
+        mask |= 1 << IDENTITY_BIT[ident]
+    enr_t = ascii_digits(get("enrolled")) or "1"
+    if enr_t not in ("0", "1"):
+        raise err("enrolled", f"must be 1 or 0: {shorten(enr_t)!r}")
+    tim_t = get("timing") or "regular"
+    if tim_t not in TIMING_CODE:
+        raise err("timing", f"must be one of {', '.join(TIMINGS)}: {shorten(tim_t)!r}")
+    huk_t = _HUKOU_WORDS.get(get("hukou").lower())
+    if huk_t is None:
+        raise err("hukou", f"must be rural or urban (农村/城镇), or empty: {shorten(get('hukou'))!r}")
+    return {
+        "pid": pid,
+        "hh": get("household_id"),
+        "vil": get("village"),
+        "age": age,
+        "sex": 0 if sex_t in ("F", "女") else 1,
+        "dis": int(dis_t),
+        "ids": mask,
+        "enr": enr_t == "1",
+        "tim": TIMING_CODE[tim_t],
+        "hukou": HUKOU_CODE[huk_t],
+    }
+
+
+class SeenIds:
+    """Person-id hashes (uint64) met so far, as sorted runs merged when one is no longer than
+    half the one before (each hash copied O(log chunks) times), runs capped at ``_RUN_CAP``."""
+
+    def __init__(self) -> None:
+        self.runs: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.runs)
+
+    def seen(self, h: np.ndarray) -> np.ndarray:
+        """Whether each hash was met before (bool; sorted queries are the cache-friendly kind)."""
+        found = np.zeros(len(h), bool)
+        for run in self.runs:
+            pos = np.minimum(np.searchsorted(run, h), len(run) - 1)
+            found |= run[pos] == h
+        return found
+
+    def remember(self, h: np.ndarray, ordered: bool = False) -> None:
+        """Add hashes ``h`` (``ordered``: sorted already)."""
+        if not len(h):
+            return
+        self.runs.append(h if ordered else np.sort(h))
+        while len(self.runs) > 1 and len(self.runs[-2]) // 2 <= len(self.runs[-1]):
+            if len(self.runs[-1]) + len(self.runs[-2]) > _RUN_CAP:
+                break
+            a, b = self.runs.pop(), self.runs.pop()
+            both = np.concatenate([b, a])
+            both.sort()
+            self.runs.append(both)
+
+
+def columns_of(out: dict[str, list[Any]], hh: np.ndarray) -> Columns:
+    """Parsed values (lists) as chunk columns; ``hh``: the household keys already hashed."""
+    cols = {k: np.array(out[k], _DTYPES[k]) for k in KEYS if k != "hh"}
+    cols["hh"] = hh
+    return cols
+
+
+class Stream:
+    """The chunks of one population file, in order; iterating yields each chunk's columns
+    (:data:`KEYS`), or None when the file must be read again from the start by the per-row
+    path (Arrow met something only that path reads exactly): drop what was counted so far.
+
+    After the iteration: ``v_ids`` (villages met, in order of first appearance, or the fixed
+    list), ``rows_read``, ``rejected`` (row and one-line reason) and ``has_hukou``.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        known: Sequence[tuple[str, str, str]] | None = None,
+        *,
+        strict: bool = True,
+        chunk_bytes: int = 16 << 20,
+        chunk_rows: int = 1 << 18,
+    ) -> None:
+        self.path, self.where = Path(path), str(path)
+        self.known, self.strict = known, strict
+        self.chunk_bytes, self.chunk_rows = chunk_bytes, chunk_rows
+        self.fixed = known is not None
+        self._reset()
+
+    def _reset(self) -> None:
+        self.v_index: dict[str, int] = {}
+        self.v_ids: list[str] = []
+        for i, (vid, zh, en) in enumerate(self.known or ()):
+            self.v_index.update({vid: i, zh: i, en: i})
+            self.v_ids.append(vid)
+        self.ids = SeenIds()
+        self.rejected: list[dict[str, Any]] = []
+        self.rows_read = 0
+        self.col: dict[str, int] = {}
+        self.width = 0
+        self.has_hukou = False
+
+    def __iter__(self) -> Iterator[Columns | None]:
+        started = False
+        try:
+            for part in self._arrow_chunks():
+                started = True
+                yield part
+        except NotFast:
+            if started:
+                yield None
+            self._reset()
+            yield from self._row_chunks()
+        if self.rows_read == 0:
+            raise PopulationError(self.where, "no data rows")
+
+    def _set_header(self, header: list[str]) -> None:
+        self.col = {h: i for i, h in enumerate(header)}
+        self.width = len(header)
+        self.has_hukou = "hukou" in self.col
+
+    def _arrow_chunks(self) -> Iterator[Columns]:
+        """Arrow batches: by columns when the batch is clean, else row by row."""
+        batches = population_batches(self.path, self.where, PopulationError, self.chunk_bytes)
+        self._set_header(check_header(iter([next(batches)]), self.where))
+        n0 = 2
+        for batch in batches:
+            raw = {h: batch.column(i) for h, i in self.col.items()}
+            part = self._fast_part(raw, batch.num_rows, n0)
+            if part is None:
+                part = self._exact_part(list(zip(*(c.to_pylist() for c in batch.columns))), n0)
+            n0 += batch.num_rows
+            if len(part["ids"]):
+                yield part
+
+    def _row_chunks(self) -> Iterator[Columns]:
+        """The per-row path (workbooks, and text Arrow cannot read exactly), in chunks."""
+        reader = population_rows(self.path, self.where, PopulationError)
+        self._set_header(check_header(reader, self.where))
+        rows: list[list[str]] = []
+        n0 = 2
+        for row in reader:
+            rows.append(row)
+            if len(rows) == self.chunk_rows:
+                part = self._exact_part(rows, n0)
+                n0, rows = n0 + len(rows), []
+                if len(part["ids"]):
+                    yield part
+        part = self._exact_part(rows, n0)
+        if len(part["ids"]):
+            yield part
+
+    def _fast_part(self, raw: dict[str, Any], n: int, n0: int) -> Columns | None:
+        """One clean batch decoded by columns, or None when any row needs the per-row path."""
+        import pyarrow.compute as pc
+
+        from . import popfast
+
+        pid, bad = popfast.trimmed(raw["person_id"])
+        bad |= pc.equal(pc.utf8_length(pid), 0).to_numpy(zero_copy_only=False)
+        out: Columns = {}
+        for name, key in (
+            ("age", "age"),
+            ("sex", "sex"),
+            ("disability_grade", "dis"),
+            ("identities", "ids"),
+            ("enrolled", "enr"),
+            ("timing", "tim"),
+            ("hukou", "hukou"),
+        ):
+            fn, absent, dtype = popfast.DECODERS[name]
+            if name in raw:
+                out[key], b = popfast.decode_low(raw[name], fn, dtype)
+                bad |= b
+            else:
+                out[key] = np.full(n, absent, dtype)
+        hh = self._household_keys(raw, pid, bad)
+        if bad.any():
+            return None
+        h = popfast.hash_strings(pid)
+        hs = np.sort(h)  # sorted queries: searchsorted walks the runs in order
+        if (hs[1:] == hs[:-1]).any() or self.ids.seen(hs).any():
+            return None
+        vil = self._batch_villages(raw, n)
+        if vil is None:
+            return None
+        out["vil"] = vil
+        out["hh"] = popfast.hash_strings(hh)
+        out["pid"] = pid.to_numpy(zero_copy_only=False)
+        self.ids.remember(hs, ordered=True)
+        self.rows_read += n
+        return out
+
+    def _household_keys(self, raw: dict[str, Any], pid: Any, bad: np.ndarray) -> Any:
+        """The household id of each row, ``person:<id>`` where it is empty (Arrow strings)."""
+        import pyarrow.compute as pc
+
+        from . import popfast
+
+        alone = pc.binary_join_element_wise("person:", pid, "")
+        if "household_id" not in raw:
+            return alone
+        hh, b = popfast.trimmed(raw["household_id"])
+        bad |= b
+        return pc.if_else(pc.equal(pc.utf8_length(hh), 0), alone, hh)
+
+    def _batch_villages(self, raw: dict[str, Any], n: int) -> np.ndarray | None:
+        """Village indexes of a batch, new villages added in order of first appearance;
+        None when one is refused (the per-row path then names its row)."""
+        import pyarrow.compute as pc
+
+        if "village" in raw:
+            enc = pc.dictionary_encode(raw["village"])
+            codes = enc.indices.to_numpy(zero_copy_only=False)
+            names = [mask_ids_in_text(v.strip()) or "(none)" for v in enc.dictionary.to_pylist()]
+        else:
+            codes, names = np.zeros(n, np.int64), ["(none)"]
+        new = [v for v in dict.fromkeys(names) if v not in self.v_index]
+        if new and (self.fixed or len(self.v_ids) + len(new) > safeio.MAX_VILLAGES):
+            return None
+        for v in new:  # dictionary order is first appearance in the batch
+            self.v_index[v] = len(self.v_ids)
+            self.v_ids.append(v)
+        vil: np.ndarray = np.array([self.v_index[v] for v in names], np.uint16)[codes]
+        return vil
+
+    def _exact_part(self, rows: Sequence[Sequence[str]], n0: int) -> Columns:
+        """Rows ``n0`` … one by one with :func:`parse_row`: the exact errors and rejected rows."""
+        import pyarrow as pa
+
+        from . import popfast
+
+        at = self.col["person_id"]
+        pids = [r[at].strip() if len(r) > at else "" for r in rows]
+        hashes = popfast.hash_strings(pa.array(pids, pa.string()))
+        hit = self.ids.seen(hashes)
+        earlier = self._earlier_rows({p for p, h in zip(pids, hit) if h and p}, n0) if hit.any() else {}
+        out: dict[str, list[Any]] = {k: [] for k in KEYS}
+        here: dict[str, int] = {}
+        kept: list[int] = []
+        for k, row in enumerate(rows):
+            n = n0 + k
+            if not any(c.strip() for c in row):
+                continue
+            self.rows_read += 1
+            rec = self._checked_row(row, n, here, earlier)
+            if rec is None:
+                continue
+            here[rec["pid"]] = n
+            kept.append(k)
+            rec["vil"] = self.v_index[rec["vil"]]
+            rec["hh"] = rec["hh"] or f"person:{rec['pid']}"
+            for key, v in rec.items():
+                out[key].append(v)
+        self.ids.remember(hashes[kept])
+        return columns_of(out, popfast.hash_strings(pa.array(out["hh"], pa.string())))
+
+    def _checked_row(
+        self, row: Sequence[str], n: int, here: dict[str, int], earlier: dict[str, int]
+    ) -> dict[str, Any] | None:
+        """Row ``n`` parsed, its person id new and its village known (``rec["vil"]`` the
+        village's key); None when it is rejected (or the error, when strict)."""
+        try:
+            rec = parse_row(row, self.col, n, self.where, self.width)
+            first = here.get(rec["pid"]) or earlier.get(rec["pid"], 0)
+            if first:
+                raise PopulationError(f"{self.where}: row {n}, column person_id", f"duplicate of row {first}")
+            where = f"{self.where}: row {n}, column village"
+            rec["vil"] = village_name(rec["vil"], self.v_index, self.v_ids, self.fixed, where)
+        except PopulationError as exc:
+            exc = PopulationError(mask_ids_in_text(exc.where), mask_ids_in_text(exc.reason))  # an ID in a wrong column
+            if self.strict:
+                raise exc from None
+            self.rejected.append({"row": n, "reason": exc.one_line()})
+            return None
+        return rec
+
+    def _earlier_rows(self, pids: set[str], stop: int) -> dict[str, int]:
+        """The row (before row ``stop``) where each of ``pids`` was first used, found by
+        reading the file again: only the hash of a used id is kept, so a hash met twice is
+        checked against the text here (which also rules out two ids sharing a hash)."""
+        rejected = {int(r["row"]) for r in self.rejected}
+        at = self.col["person_id"]
+        found: dict[str, int] = {}
+        reader = population_rows(self.path, self.where, PopulationError)
+        try:
+            next(reader)
+            for n, row in enumerate(reader, start=2):
+                if n >= stop or len(found) == len(pids):
+                    break
+                p = row[at].strip() if len(row) > at else ""
+                if p in pids and p not in found and n not in rejected:
+                    found[p] = n
+        finally:
+            close = getattr(reader, "close", None)
+            if close is not None:
+                close()
+        return found
