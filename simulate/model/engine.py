@@ -9,6 +9,7 @@ all in integer fen (DESIGN.md, "The engine tallies, it does not loop").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -47,6 +48,26 @@ class Tally:
             self.group_enrolled + other.group_enrolled,
             self.group_on_time + other.group_on_time,
             self.ties + other.ties,
+        )
+
+    def widened(self, n_villages: int) -> Tally:
+        """The same counts over ``n_villages`` villages (the later ones empty): a file's
+        chunks meet new villages as they go, and tallies add only at the same width."""
+        extra = n_villages - self.counts.shape[-1]
+        if extra <= 0:
+            return self
+
+        def pad(a: np.ndarray) -> np.ndarray:
+            return np.pad(a, [(0, 0)] * (a.ndim - 1) + [(0, extra)])
+
+        return Tally(
+            pad(self.counts),
+            pad(self.refused),
+            pad(self.not_enrolled),
+            pad(self.group_members),
+            pad(self.group_enrolled),
+            pad(self.group_on_time),
+            self.ties,
         )
 
     @property
@@ -153,65 +174,83 @@ def resolve_tiers(
 def tally(comp: Compiled, pop: Population) -> Tally:
     """Count one chunk of people by tier, enrollment, timing and village."""
     t = comp.tables
-    n_t = len(t.tier_ids)
     n_v = len(pop.villages)
-    n_g = len(comp.groups)
-    village = pop.village
-    huk_all = pop.hukou
-    if t.plain_can_match:
-        cand = None
-        ident, age, sex, dis, tim = pop.identities, pop.age, pop.sex, pop.disability, pop.timing
-        huk = huk_all
-    else:
-        # only people holding an identity some rule looks at (or a grade, if one is used)
-        has = (pop.identities & np.uint32(comp.relevant_bits)) != 0
-        if comp.uses_disability:
-            has |= pop.disability != 0
-        cand = np.flatnonzero(has)
-        ident, age, sex = pop.identities[cand], pop.age[cand], pop.sex[cand]
-        dis, tim = pop.disability[cand], pop.timing[cand]
-        huk = None if huk_all is None else huk_all[cand]
-    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk)
-    enr = pop.enrolled if cand is None else pop.enrolled[cand]
-    vil = village if cand is None else village[cand]
-    # candidates by (tier, enrolled, timing, village)
-    key = (tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim
-    key = key * n_v + vil
-    full = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
-    if cand is not None:
-        # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
-        # most people are enrolled and pay on time: count the others, derive that cell
-        odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
-        key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + village[odd]
-        every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
-        every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]
-        full[0] += every - full.sum(axis=0)
+    cand, cols = _candidates(comp, pop)
+    tier, ties = resolve_tiers(comp, *cols)
+    full = _cells(comp, pop, cand, tier)
     enrolled = full[:, 1]
     accepted = t.accepted[:, :, None]
     counts = np.where(accepted, enrolled, 0)
     refused = np.where(accepted, 0, enrolled).sum(axis=1)
     not_enrolled = full[:, 0].sum(axis=1)
-    members = np.zeros((n_g, n_v), np.int64)
-    joined = np.zeros((n_g, n_v), np.int64)
-    on_time = np.zeros((n_g, n_v), np.int64)
-    if n_g:
-        if comp.groups_plain:  # a group rule can match people outside the candidates
-            g_tier = np.zeros(len(pop), tier.dtype)
-            g_tier[cand if cand is not None else slice(None)] = tier
-            g_cols = (pop.identities, pop.age, pop.sex, pop.disability, huk_all)
-            g_vil, g_enr, g_tim = village, pop.enrolled, pop.timing
-        else:
-            g_cols, g_vil, g_enr, g_tier, g_tim = (ident, age, sex, dis, huk), vil, enr, tier, tim
-        joined_ok = g_enr & t.accepted[g_tier, g_tim]
-        timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
-        for g, rule in enumerate(comp.groups):
-            m = mask_of(rule, *g_cols)
-            members[g] = np.bincount(g_vil[m], minlength=n_v)
-            joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
-            on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
+    members, joined, on_time = _group_counts(comp, pop, cand, cols, tier, n_v)
     return Tally(
         counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64), members, joined, on_time, ties
     )
+
+
+_Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _candidates(comp: Compiled, pop: Population) -> tuple[np.ndarray | None, _Columns]:
+    """Who must be resolved (None: everyone) and their identity, age, sex, grade, timing
+    and 户籍 columns: only people holding an identity some rule looks at (or a grade, if one
+    is used), unless a tier can match someone without either."""
+    if comp.tables.plain_can_match:
+        return None, (pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou)
+    has = (pop.identities & np.uint32(comp.relevant_bits)) != 0
+    if comp.uses_disability:
+        has |= pop.disability != 0
+    cand = np.flatnonzero(has)
+    huk = None if pop.hukou is None else pop.hukou[cand]
+    return cand, (pop.identities[cand], pop.age[cand], pop.sex[cand], pop.disability[cand], pop.timing[cand], huk)
+
+
+def _cells(comp: Compiled, pop: Population, cand: np.ndarray | None, tier: np.ndarray) -> np.ndarray:
+    """People per (tier, enrolled, timing, village): int64 [T, 2, M, V]."""
+    n_t, n_v = len(comp.tables.tier_ids), len(pop.villages)
+    enr = pop.enrolled if cand is None else pop.enrolled[cand]
+    tim = pop.timing if cand is None else pop.timing[cand]
+    vil = pop.village if cand is None else pop.village[cand]
+    key = ((tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim) * n_v + vil
+    full: np.ndarray = np.bincount(key, minlength=n_t * 2 * N_TIMINGS * n_v).reshape(n_t, 2, N_TIMINGS, n_v)
+    if cand is not None:
+        # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
+        # most people are enrolled and pay on time: count the others, derive that cell
+        odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
+        key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + pop.village[odd]
+        every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
+        every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]
+        full[0] += every - full.sum(axis=0)
+    return full
+
+
+def _group_counts(
+    comp: Compiled, pop: Population, cand: np.ndarray | None, cols: _Columns, tier: np.ndarray, n_v: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members, enrolled and on-time enrolled of each target group by village (int64 [G, V])."""
+    n_g = len(comp.groups)
+    members = np.zeros((n_g, n_v), np.int64)
+    joined = np.zeros((n_g, n_v), np.int64)
+    on_time = np.zeros((n_g, n_v), np.int64)
+    if not n_g:
+        return members, joined, on_time
+    if comp.groups_plain or cand is None:  # a group rule can match people outside the candidates
+        g_tier = np.zeros(len(pop), tier.dtype)
+        g_tier[cand if cand is not None else slice(None)] = tier
+        g_cols: tuple[Any, ...] = (pop.identities, pop.age, pop.sex, pop.disability, pop.hukou)
+        g_vil, g_enr, g_tim = pop.village, pop.enrolled, pop.timing
+    else:
+        ident, age, sex, dis, g_tim, huk = cols
+        g_cols, g_vil, g_enr, g_tier = (ident, age, sex, dis, huk), pop.village[cand], pop.enrolled[cand], tier
+    joined_ok = g_enr & comp.tables.accepted[g_tier, g_tim]
+    timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
+    for g, rule in enumerate(comp.groups):
+        m = mask_of(rule, *g_cols)
+        members[g] = np.bincount(g_vil[m], minlength=n_v)
+        joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
+        on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
+    return members, joined, on_time
 
 
 def tally_reference(policy: Policy, pop: Population) -> Tally:

@@ -58,7 +58,7 @@ class Population:
     timing: np.ndarray  # uint8
     villages: Villages
     person_id: np.ndarray | None = None  # str ids when read from a file
-    rejected: list[dict] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
     rows_read: int = 0
     village_counts: np.ndarray | None = None  # persons per village, when known in advance
     hukou: np.ndarray | None = None  # uint8 户籍 type: 0 unknown, 1 rural, 2 urban
@@ -119,7 +119,7 @@ class Population:
             hukou=hukou,
         )
 
-    def to_frame(self, lang: str = "zh"):
+    def to_frame(self, lang: str = "zh") -> Any:
         """Person-level pandas DataFrame with readable identity ids (for audits and notebooks)."""
         import pandas as pd
 
