@@ -210,9 +210,10 @@ def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any
             rows += batch.num_rows
             if limits.max_rows is not None and rows > limits.max_rows:
                 raise NotFast("rows")
-            for column in batch.columns:
-                if len(column) and pc.max(pc.utf8_length(column)).as_py() > limits.max_field_chars:
-                    raise NotFast("field")
+            for column in batch.columns:  # bytes bound characters: count those only when needed
+                if len(column) and pc.max(pc.binary_length(column)).as_py() > limits.max_field_chars:
+                    if pc.max(pc.utf8_length(column)).as_py() > limits.max_field_chars:
+                        raise NotFast("field")
             yield batch
     except NotFast:
         raise

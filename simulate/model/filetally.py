@@ -66,7 +66,7 @@ def partition_files(path: str | Path) -> list[Path]:
         and f.is_file()
     )
     if not files:
-        raise PopulationError(str(path), "a folder with no population files (.parquet, .csv or .xlsx) in it")
+        raise PopulationError(str(path), "is a directory with no population files (.parquet, .csv or .xlsx) in it")
     return files
 
 
@@ -84,7 +84,7 @@ def tally_file(
     draw from ``behaviour_rng(seed, index)``, one stream across its chunks, so the draws and
     the result do not depend on the chunk size.
     """
-    source = PopulationFile(path, villages, chunk_bytes=chunk_bytes)
+    source = PopulationFile(path, villages, chunk_bytes=chunk_bytes, keep_ids=False)
     total: Tally | None = None
     rng = _rng(comp, responses, index)
     try:

@@ -179,19 +179,27 @@ class PopulationFile:
     """A person-level file as a stream of chunk :class:`Population` objects (issue 16 item 2).
 
     Iterating yields one Population per chunk (its ``household`` holds 64-bit household
-    keys, not numbers 0…n; its ``villages`` the villages met so far), or None when the file
+    keys, not numbers 0…n, or 0 without ``keep_ids``; its ``villages`` the villages met so
+    far), or None when the file
     is being read again from the start (see :class:`.popstream.Stream`): whoever counts
     drops what it counted. After the iteration, :meth:`villages`, ``rows_read`` and
     ``rejected`` describe the whole file; memory stays that of one chunk.
     """
 
     def __init__(
-        self, path: str | Path, villages: Villages | None = None, *, strict: bool = True, chunk_bytes: int = 16 << 20
+        self,
+        path: str | Path,
+        villages: Villages | None = None,
+        *,
+        strict: bool = True,
+        chunk_bytes: int = 16 << 20,
+        keep_ids: bool = True,
     ) -> None:
         self.given = villages
         fixed = villages is not None and villages.ids != ("all",)
         known = list(zip(villages.ids, villages.zh, villages.en)) if fixed and villages is not None else None
-        self.stream = Stream(path, known, strict=strict, chunk_bytes=chunk_bytes, chunk_rows=max(1, chunk_bytes >> 6))
+        rows = max(1, chunk_bytes >> 6)
+        self.stream = Stream(path, known, strict=strict, chunk_bytes=chunk_bytes, chunk_rows=rows, keep_ids=keep_ids)
 
     @property
     def rows_read(self) -> int:
@@ -227,7 +235,7 @@ class PopulationFile:
             cols["enr"],
             cols["tim"],
             self.villages(),
-            cols["pid"],
+            cols["pid"] if len(cols["pid"]) == len(cols["ids"]) else None,
             hukou=cols["hukou"] if self.stream.has_hukou else None,
         )
 

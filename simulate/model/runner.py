@@ -185,7 +185,6 @@ def tally_population(
 
 def _file_job(comp: Compiled, villages: Villages | None, responses: Responses, path: str, index: int) -> FileTally:
     """The job for one file of a folder (run in any process; a path travels, not data)."""
-    _keep_freed_memory()
     return tally_file(comp, path, villages, index, responses)
 
 
