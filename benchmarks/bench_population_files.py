@@ -4,6 +4,7 @@ per second and peak memory, for CSV and Parquet files written in a temporary fol
     python benchmarks/bench_population_files.py                  # 5 M rows (CSV and Parquet)
     python benchmarks/bench_population_files.py --big            # also 50 M rows (~3 GB of CSV)
     python benchmarks/bench_population_files.py --sizes 5,10,20  # memory flat in the length?
+    python benchmarks/bench_population_files.py --keep /tmp/pop  # write once, reuse next time
 
 Rows/s is whole-process (start-up, reading, tally, conservation check); CPU seconds are
 printed beside it, since on a shared machine the wall clock also counts other work. Peak
@@ -61,6 +62,8 @@ def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
     """A CSV and a Parquet file of ``rows`` persons, written one million rows at a time."""
     sc = load_scenario(SINAN)
     csv_path, pq_path = folder / f"people-{rows}.csv", folder / f"people-{rows}.parquet"
+    if csv_path.exists() and pq_path.exists():  # --keep: written by an earlier run
+        return csv_path, pq_path
     writer = pw = None
     for first in range(0, rows, CHUNK):
         table = _table(sc, first, min(CHUNK, rows - first))
@@ -98,10 +101,13 @@ def main() -> int:
         sizes = [5_000_000, 50_000_000] if big else [5_000_000]
     ok = True
     print(f"issue 16 item 2 — population files streamed (simulate run --population, whole process); {_load()}")
+    keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
     with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for rows in sizes:
             t0 = time.perf_counter()
-            files = write_files(Path(tmp), rows)
+            files = write_files(folder, rows)
             size_gb = files[0].stat().st_size / 1e9
             print(f"  wrote {rows:,} rows as CSV ({size_gb:.2f} GB) and Parquet in {time.perf_counter() - t0:.0f} s")
             for path in files:
@@ -112,7 +118,8 @@ def main() -> int:
                     f"{kind} {rows / 1e6:g} M rows: rows/s (whole process)", rows / wall / 1e6, "M rows/s", 2.0
                 )
                 ok &= report(f"{kind} {rows / 1e6:g} M rows: peak RSS", peak, "GiB", 1.0, higher_is_better=False)
-                path.unlink()
+                if keep is None:
+                    path.unlink()
     print(f"  {_load()}")
     return 0 if ok else 1
 

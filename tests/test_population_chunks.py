@@ -199,3 +199,19 @@ def test_bad_partition_is_one_line_naming_its_file(tmp_path, capsys):
     empty.mkdir()
     assert main(["run", str(SINAN), "--population", str(empty)]) == 2
     assert "no population files" in capsys.readouterr().err
+
+
+def test_parquet_dictionary_order_and_unused_values_change_nothing(tmp_path, people):
+    """A Parquet village column stored as a dictionary in its own order, with values no row
+    uses, gives the villages in order of first appearance, as the CSV does."""
+    sc, path = people
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    names = sorted(set(frame["village"]), reverse=True) + ["没有人的村"]
+    frame["village"] = pd.Categorical(frame["village"], categories=names)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / "p.parquet", row_group_size=7_000)
+    comp = compile_for_engine(sc.policy)
+    whole = read_population(path)
+    for chunk_bytes in CHUNKS[:2]:
+        got = tally_file(comp, tmp_path / "p.parquet", None, chunk_bytes=chunk_bytes)
+        assert got.error is None and got.village_ids == whole.villages.ids
+        _same(got.tally, tally(comp, whole))

@@ -18,20 +18,9 @@ import pyarrow.compute as pc
 
 from ..numtext import ascii_digits, whole_from_text
 from ..policy.rules import HUKOU_CODE
-from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITIES, IDENTITY_BIT
+from .poprows import HUKOU_WORDS, TIMING_CODE
 
-TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
-#: 户籍 type as written in a population file (empty: not recorded).
-HUKOU_WORDS = {
-    "": "",
-    "rural": "rural",
-    "urban": "urban",
-    "农村": "rural",
-    "城镇": "urban",
-    "农业": "rural",
-    "非农业": "urban",
-}
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
@@ -92,8 +81,9 @@ DECODERS: dict[str, tuple[Callable[[str], int | None], int, Any]] = {
 
 
 def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(values, bad mask) of a column with few distinct values, each decoded once."""
-    enc = pc.dictionary_encode(column)
+    """(values, bad mask) of a column with few distinct values (or dictionary-encoded by the
+    CSV reader already), each decoded once."""
+    enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
     codes = enc.indices.to_numpy(zero_copy_only=False)
     decoded = [fn(v) for v in enc.dictionary.to_pylist()]
     ok = np.array([d is not None for d in decoded], bool)

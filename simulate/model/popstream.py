@@ -11,9 +11,11 @@ again, only when a duplicate is met.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,25 +23,8 @@ from ..errors import PopulationError
 from ..io import safeio
 from ..io.idmask import mask_ids_in_text
 from ..io.tabular import NotFast, population_batches, population_rows
-from ..numtext import ascii_digits, shorten, whole_from_text
-from ..policy.rules import HUKOU_CODE
-from ..policy.subsidy import TIMINGS
-from ..vocabulary import IDENTITIES, IDENTITY_BIT
+from .poprows import CSV_COLUMNS, check_header, parse_row, village_name
 
-TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
-CSV_COLUMNS = (
-    "person_id",
-    "household_id",
-    "village",
-    "age",
-    "sex",
-    "disability_grade",
-    "identities",
-    "enrolled",
-    "timing",
-    "hukou",
-)
-_REQUIRED = ("person_id", "age", "sex")
 #: The columns of a chunk (numpy arrays): identity mask, age, sex, disability grade, village
 #: index, household key (uint64 hash of the household id, or of the person id when empty),
 #: enrolled, timing code, person id (str objects) and 户籍 code.
@@ -56,119 +41,54 @@ _DTYPES: dict[str, Any] = {
     "pid": object,
     "hukou": np.uint8,
 }
-#: 户籍 type as written in a population file (empty: not recorded).
-_HUKOU_WORDS = {
-    "": "",
-    "rural": "rural",
-    "urban": "urban",
-    "农村": "rural",
-    "城镇": "urban",
-    "农业": "rural",
-    "非农业": "urban",
-}
-
 Columns = dict[str, np.ndarray]
+#: Columns with few distinct values: the CSV reader dictionary-encodes them as it parses.
+_FEW = frozenset(CSV_COLUMNS) - {"person_id", "household_id"}
+_T = TypeVar("_T")
 
 
-def check_header(reader: Iterator[list[str]], where: str) -> list[str]:
-    """The header record, checked: required columns present, none unknown or twice."""
+def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+    """``items`` made by a background thread, up to ``depth`` ahead: Arrow parses the next
+    batch (without the GIL) while this thread checks and counts the last one. Errors reach
+    the caller as they were raised; stopping early stops the thread and closes ``items``."""
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def put(item: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for x in items:
+                if not put((True, x)):
+                    return
+            put((False, None))
+        except BaseException as exc:  # noqa: BLE001 (handed to the consuming thread as is)
+            put((False, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="population-reader", daemon=True)
+    worker.start()
     try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise PopulationError(where, "file is empty") from None
-    missing = [c for c in _REQUIRED if c not in header]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    if missing:
-        raise PopulationError(
-            f"{where}: row 1 (header), column {missing[0]}",
-            f"required column is missing; expected {', '.join(CSV_COLUMNS)}",
-        )
-    if unknown:
-        raise PopulationError(
-            f"{where}: row 1 (header), column {unknown[0]}", f"unknown column; expected {', '.join(CSV_COLUMNS)}"
-        )
-    dup = sorted({h for h in header if header.count(h) > 1})
-    if dup:
-        raise PopulationError(f"{where}: row 1 (header), column {dup[0]}", "column appears twice")
-    return header
-
-
-def village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bool, where: str) -> str:
-    """A row's village as a key of ``v_index``; a new one is added unless the scenario's
-    villages are fixed (then it is refused), up to ``safeio.MAX_VILLAGES``."""
-    vname = mask_ids_in_text(text) or "(none)"  # an ID typed as a village
-    if vname not in v_index:
-        if fixed:
-            raise PopulationError(where, f"unknown village {vname!r} for this scenario")
-        if len(v_ids) >= safeio.MAX_VILLAGES:  # the village index is 16-bit
-            raise PopulationError(
-                where, f"more than {safeio.MAX_VILLAGES:,} different villages, the limit for one population file"
-            )
-        v_index[vname] = len(v_ids)
-        v_ids.append(vname)
-    return vname
-
-
-def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width: int) -> dict[str, Any]:
-    """One record as values (the contract every faster path must match), or the
-    :class:`PopulationError` naming row ``n``, the column and the reason."""
-
-    def err(column: str, reason: str) -> PopulationError:
-        return PopulationError(f"{where}: row {n}, column {column}", reason)
-
-    if len(row) != width:
-        raise PopulationError(f"{where}: row {n}", f"has {len(row)} fields, the header has {width}")
-
-    def get(name: str) -> str:
-        return row[col[name]].strip() if name in col else ""
-
-    pid = get("person_id")
-    if not pid:
-        raise err("person_id", "empty")
-    age_t = get("age")
-    # decimal digits only: full-width ４５ is 45; ①, ² or 5,000 digits are refused (str.isdigit
-    # accepts ①, which int() then cannot read)
-    try:
-        age = whole_from_text(age_t, "a whole number of years")
-    except ValueError as exc:
-        raise err("age", f"{exc} (0-130)") from None
-    if not 0 <= age <= 130:
-        raise err("age", f"not a whole number of years 0-130: {shorten(age_t)!r}")
-    sex_t = get("sex").upper()
-    if sex_t not in ("F", "M", "女", "男"):
-        raise err("sex", f"must be F or M: {shorten(get('sex'))!r}")
-    dis_t = ascii_digits(get("disability_grade")) or "0"
-    if dis_t not in ("0", "1", "2", "3", "4"):
-        raise err("disability_grade", f"must be 0 (none) to 4: {shorten(dis_t)!r}")
-    mask = 0
-    for ident in get("identities").replace("；", ";").split(";"):
-        ident = ident.strip()
-        if not ident:
-            continue
-        if ident not in IDENTITIES:
-            raise err("identities", f"unknown identity {shorten(ident)!r}")
-        mask |= 1 << IDENTITY_BIT[ident]
-    enr_t = ascii_digits(get("enrolled")) or "1"
-    if enr_t not in ("0", "1"):
-        raise err("enrolled", f"must be 1 or 0: {shorten(enr_t)!r}")
-    tim_t = get("timing") or "regular"
-    if tim_t not in TIMING_CODE:
-        raise err("timing", f"must be one of {', '.join(TIMINGS)}: {shorten(tim_t)!r}")
-    huk_t = _HUKOU_WORDS.get(get("hukou").lower())
-    if huk_t is None:
-        raise err("hukou", f"must be rural or urban (农村/城镇), or empty: {shorten(get('hukou'))!r}")
-    return {
-        "pid": pid,
-        "hh": get("household_id"),
-        "vil": get("village"),
-        "age": age,
-        "sex": 0 if sex_t in ("F", "女") else 1,
-        "dis": int(dis_t),
-        "ids": mask,
-        "enr": enr_t == "1",
-        "tim": TIMING_CODE[tim_t],
-        "hukou": HUKOU_CODE[huk_t],
-    }
+        while True:
+            more, x = box.get()
+            if not more:
+                if x is not None:
+                    raise x
+                return
+            yield x
+    finally:
+        stop.set()
+        worker.join()
 
 
 class SeenIds:
@@ -313,10 +233,10 @@ class Stream:
 
     def _arrow_chunks(self) -> Iterator[Columns]:
         """Arrow batches: by columns when the batch is clean, else row by row."""
-        batches = population_batches(self.path, self.where, PopulationError, self.chunk_bytes)
+        batches = population_batches(self.path, self.where, PopulationError, self.chunk_bytes, dictionary=_FEW)
         self._set_header(check_header(iter([next(batches)]), self.where))
         n0 = 2
-        for batch in batches:
+        for batch in prefetched(batches):
             raw = {h: batch.column(i) for h, i in self.col.items()}
             part = self._fast_part(raw, batch.num_rows, n0)
             if part is None:
@@ -401,21 +321,28 @@ class Stream:
     def _batch_villages(self, raw: dict[str, Any], n: int) -> np.ndarray | None:
         """Village indexes of a batch, new villages added in order of first appearance;
         None when one is refused (the per-row path then names its row)."""
+        import pyarrow as pa
         import pyarrow.compute as pc
 
         if "village" in raw:
-            enc = pc.dictionary_encode(raw["village"])
+            column = raw["village"]
+            enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
             codes = enc.indices.to_numpy(zero_copy_only=False)
             names = [mask_ids_in_text(v.strip()) or "(none)" for v in enc.dictionary.to_pylist()]
         else:
             codes, names = np.zeros(n, np.int64), ["(none)"]
-        new = [v for v in dict.fromkeys(names) if v not in self.v_index]
+        # the dictionary may hold values no row of this batch uses (a Parquet row group's),
+        # in any order: take the codes used, in order of first appearance
+        used, first = np.unique(codes, return_index=True)
+        met = [names[c] for c in used[np.argsort(first)]]
+        new = [v for v in dict.fromkeys(met) if v not in self.v_index]
         if new and (self.fixed or len(self.v_ids) + len(new) > safeio.MAX_VILLAGES):
             return None
-        for v in new:  # dictionary order is first appearance in the batch
+        for v in new:
             self.v_index[v] = len(self.v_ids)
             self.v_ids.append(v)
-        vil: np.ndarray = np.array([self.v_index[v] for v in names], np.uint16)[codes]
+        index = np.array([self.v_index.get(v, 0) for v in names], np.uint16)  # 0: a value no row uses
+        vil: np.ndarray = index[codes]
         return vil
 
     def _exact_part(self, rows: Sequence[Sequence[str]], n0: int) -> Columns:

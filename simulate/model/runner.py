@@ -397,19 +397,20 @@ def run_tally(
         meta.update({"size": population.size, "seed": population.seed, "population": "synthetic"})
         villages = population.villages
     elif isinstance(population, Population):
-        if comp.retention is not None:
-            population = respond(
-                comp,
-                population,
-                behaviour_rng(seed, 0),
-                default_spec().full_participation_mask,
-                default_spec().disabled_full,
-            )
-        t = tally(comp, population)
+        t = _tally_in_memory(comp, population, seed)
         villages = population.villages
     else:
         raise PopulationError("population", f"cannot run on a {type(population).__name__}")
     return RunTally(sc, comp, t, villages, meta)
+
+
+def _tally_in_memory(comp: Compiled, pop: Population, seed: int) -> Tally:
+    """A population already in memory, tallied whole (behavioural responses drawn as for
+    the first file of a folder, ``behaviour_rng(seed, 0)``)."""
+    if comp.retention is not None:
+        spec = default_spec()
+        pop = respond(comp, pop, behaviour_rng(seed, 0), spec.full_participation_mask, spec.disabled_full)
+    return tally(comp, pop)
 
 
 def person_results(scenario: Scenario, pop: Population) -> Any:
