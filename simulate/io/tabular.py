@@ -242,7 +242,9 @@ def _parquet_batches(fh: Any, rows: int, limits: safeio.TextLimits, dictionary: 
     try:
         names = pq.ParquetFile(fh).schema_arrow.names
         fh.seek(0)
-        parquet = pq.ParquetFile(fh, read_dictionary=[n for n in names if n in dictionary])
+        parquet = pq.ParquetFile(
+            fh, read_dictionary=[n for n in names if n in dictionary], buffer_size=1 << 20, pre_buffer=False
+        )
     except Exception:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
         raise NotFast("parquet") from None
     schema = parquet.schema_arrow
