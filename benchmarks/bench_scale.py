@@ -3,6 +3,8 @@ persons, and a national-scale run (950 million persons), each through the ``simu
 
     python benchmarks/bench_scale.py            # all figures, PASS/FAIL beside each target
     python benchmarks/bench_scale.py --quick    # skip the national run
+    python benchmarks/bench_scale.py --partitions 10x1   # issue 16 item 3: a folder of 10
+        # Parquet partitions of 1 M rows, local (1 and 2 workers) against Dask (LocalCluster)
 """
 
 from __future__ import annotations
@@ -15,7 +17,50 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 from _common import SINAN, cli_run, report  # noqa: E402
 
 
+def partitions(spec: str) -> int:
+    """A folder of Parquet partitions run locally and on Dask: same JSON, and the times."""
+    import subprocess
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import pyarrow.parquet as pq
+    from bench_population_files import _table
+
+    from simulate.policy import load_scenario
+
+    count, millions = spec.split("x")
+    n_parts, rows = int(count), int(float(millions) * 1_000_000)
+    sc = load_scenario(SINAN)
+    print(f"issue 16 item 3 — {n_parts} Parquet partitions of {rows:,} rows; load {os.getloadavg()[0]:.2f}")
+    simulate = str(Path(sys.executable).parent / "simulate")
+    with tempfile.TemporaryDirectory() as tmp:
+        for k in range(n_parts):
+            pq.write_table(_table(sc, k * rows, rows), Path(tmp) / f"town-{k:03d}.parquet")
+        outs = {}
+        for name, extra in (
+            ("local, 1 worker", ["--workers", "1"]),
+            ("local, 2 workers", ["--workers", "2"]),
+            ("dask LocalCluster, 2 workers", ["--engine", "dask", "--workers", "2"]),
+        ):
+            t0 = time.perf_counter()
+            proc = subprocess.run(
+                [simulate, "run", SINAN, "--population", tmp, "--json", *extra], capture_output=True, text=True
+            )
+            wall = time.perf_counter() - t0
+            if proc.returncode:
+                raise SystemExit(proc.stderr)
+            outs[name] = json.loads(proc.stdout)
+            total = n_parts * rows
+            print(f"  {name:<30} {wall:6.1f} s  {total / wall / 1e6:5.2f} M rows/s (whole process)")
+        same = all(o == outs["local, 1 worker"] for o in outs.values())
+        print(f"  same JSON on every engine: {same}; load {os.getloadavg()[0]:.2f}")
+    return 0 if same else 1
+
+
 def main() -> int:
+    if "--partitions" in sys.argv:
+        return partitions(sys.argv[sys.argv.index("--partitions") + 1])
     quick = "--quick" in sys.argv
     ok = True
     print(f"issue 4 — scale ({os.cpu_count()} cores; 思南 2021 policy)")

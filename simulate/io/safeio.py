@@ -84,9 +84,9 @@ OVERRIDE_CSV = TextLimits("--set-file sheet", 1 * MiB, max_rows=10_000, max_colu
 REGION = TextLimits("region file", 1 * MiB, max_rows=10_000, max_columns=64)
 #: Villages/towns files named by a scenario (village index is 16-bit: at most 65,535).
 VILLAGES = TextLimits("villages file", 16 * MiB, max_rows=65_535, max_columns=64)
-#: A person-level population CSV: no total cap (it may be gigabytes), limits per line,
-#: field and row count instead. 10 million rows is four times the largest county.
-POPULATION = TextLimits("population CSV", None, max_rows=10_000_000, max_columns=64)
+#: A person-level population CSV: no total cap (it may be gigabytes: it is read in chunks,
+#: in memory that does not grow with it), limits per line and field instead; no row cap.
+POPULATION = TextLimits("population CSV", None, max_columns=64)
 #: A roster CSV from a bureau's system (read whole: rosters are thousands of rows).
 ROSTER_CSV = TextLimits("roster CSV", 64 * MiB)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import numbers
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +191,7 @@ def population_batches(
     error: ErrorType,
     chunk_bytes: int = 16 << 20,
     limits: safeio.TextLimits | None = None,
+    dictionary: Collection[str] = (),
 ) -> Iterator[Any]:
     """The header (list of str), then Arrow record batches of string columns, of a CSV or
     Parquet population file, streamed (about ``chunk_bytes`` of CSV per batch). Raises
@@ -204,7 +205,7 @@ def population_batches(
     fh = safeio.open_regular(path, where, error)
     with fh:
         if kind == "parquet":
-            yield from _named_batches(_parquet_batches(fh, max(1, chunk_bytes // 64), limits), where, error)
+            yield from _named_batches(_parquet_batches(fh, max(1, chunk_bytes // 64), limits, dictionary), where, error)
             return
         import pyarrow.csv as pacsv
 
@@ -216,24 +217,39 @@ def population_batches(
             raise NotFast("old Mac line ends")
         # Arrow skips a UTF-8 BOM; GBK is read with the same codec the per-row path uses
         codec = "gb18030" if enc == "gb18030" else "utf8"
+        parse = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
         try:
-            names = None
-            for _ in range(2):  # first the column names, then every column read as text
-                fh.seek(0)
-                reader = pacsv.open_csv(
-                    fh,
-                    read_options=pacsv.ReadOptions(block_size=chunk_bytes, use_threads=True, encoding=codec),
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-                    convert_options=pacsv.ConvertOptions(
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                        column_types=dict.fromkeys(names or (), pa.string()),
-                    ),
-                )
-                names = reader.schema.names
+            # the column names from the first lines alone: a second reader on the same file
+            # handle would race the first one's read-ahead threads (garbled header or rows)
+            lines = head if len(head) < 256 * 1024 else head[: head.rfind(b"\n") + 1]
+            names = pacsv.open_csv(
+                pa.BufferReader(lines),
+                read_options=pacsv.ReadOptions(block_size=max(len(lines), 1), use_threads=False, encoding=codec),
+                parse_options=parse,
+            ).schema.names
+            fh.seek(0)
+            reader = pacsv.open_csv(  # then every column read as text
+                fh,
+                read_options=pacsv.ReadOptions(block_size=chunk_bytes, use_threads=True, encoding=codec),
+                parse_options=parse,
+                convert_options=pacsv.ConvertOptions(
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                    column_types={
+                        n: pa.dictionary(pa.int32(), pa.string()) if _english(n) in dictionary else pa.string()
+                        for n in names
+                    },
+                ),
+            )
         except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
             raise NotFast(type(exc).__name__) from None
         yield from _named_batches(_checked(reader, [f.name for f in reader.schema], limits, pa), where, error)
+
+
+def _english(name: str) -> str:
+    """A file's column heading as the reader's English name (人员编号 -> person_id), so a
+    Chinese-headed file's few-valued columns are dictionary-encoded too."""
+    return headers.column_of(name) or name
 
 
 def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any) -> Iterator[Any]:
@@ -248,9 +264,12 @@ def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any
             rows += batch.num_rows
             if limits.max_rows is not None and rows > limits.max_rows:
                 raise NotFast("rows")
-            for column in batch.columns:
-                if len(column) and pc.max(pc.utf8_length(column)).as_py() > limits.max_field_chars:
-                    raise NotFast("field")
+            for column in batch.columns:  # bytes bound characters: count those only when needed
+                if pa.types.is_dictionary(column.type):
+                    column = column.dictionary
+                if len(column) and pc.max(pc.binary_length(column)).as_py() > limits.max_field_chars:
+                    if pc.max(pc.utf8_length(column)).as_py() > limits.max_field_chars:
+                        raise NotFast("field")
             yield batch
     except NotFast:
         raise
@@ -258,23 +277,35 @@ def _checked(batches: Any, header: list[str], limits: safeio.TextLimits, pa: Any
         raise NotFast(type(exc).__name__) from None
 
 
-def _parquet_batches(fh: Any, rows: int, limits: safeio.TextLimits) -> Iterator[Any]:
+def _parquet_batches(fh: Any, rows: int, limits: safeio.TextLimits, dictionary: Collection[str] = ()) -> Iterator[Any]:
+    """Parquet batches as text columns; those named in ``dictionary`` dictionary-encoded
+    (their few distinct values turned to text once, not once a row)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(fh)
+        names = pq.ParquetFile(fh).schema_arrow.names
+        fh.seek(0)
+        parquet = pq.ParquetFile(
+            fh, read_dictionary=[n for n in names if _english(n) in dictionary], buffer_size=1 << 20, pre_buffer=False
+        )
     except Exception:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
         raise NotFast("parquet") from None
     schema = parquet.schema_arrow
     for f in schema:  # text and whole numbers convert exactly; others via cell_text
-        if not (pa.types.is_string(f.type) or pa.types.is_large_string(f.type) or pa.types.is_integer(f.type)):
+        t = f.type.value_type if pa.types.is_dictionary(f.type) else f.type
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)):
             raise NotFast(str(f.type))
 
-    def as_text(batch: Any) -> Any:
-        import pyarrow.compute as pc
+    def text(c: Any, name: str) -> Any:
+        if _english(name) in dictionary and not c.null_count:
+            enc = c if pa.types.is_dictionary(c.type) else pc.dictionary_encode(c)
+            return pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.string()))
+        return pc.fill_null(c.cast(pa.string()), "")
 
-        cols = [pc.fill_null(c.cast(pa.string()), "") for c in batch.columns]
+    def as_text(batch: Any) -> Any:
+        cols = [text(c, name) for c, name in zip(batch.columns, batch.schema.names)]
         return pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
 
     yield from _checked((as_text(b) for b in parquet.iter_batches(batch_size=rows)), list(schema.names), limits, pa)

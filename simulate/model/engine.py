@@ -54,6 +54,27 @@ class Tally:
             cells,
         )
 
+    def widened(self, n_villages: int) -> Tally:
+        """The same counts over ``n_villages`` villages (the later ones empty): a file's
+        chunks meet new villages as they go, and tallies add only at the same width."""
+        extra = n_villages - self.counts.shape[-1]
+        if extra <= 0:
+            return self
+
+        def pad(a: np.ndarray) -> np.ndarray:
+            return np.pad(a, [(0, 0)] * (a.ndim - 1) + [(0, extra)])
+
+        return Tally(
+            pad(self.counts),
+            pad(self.refused),
+            pad(self.not_enrolled),
+            pad(self.group_members),
+            pad(self.group_enrolled),
+            pad(self.group_on_time),
+            self.ties,
+            None if self.cells is None else pad(self.cells),
+        )
+
     @property
     def persons(self) -> int:
         return int(self.counts.sum() + self.refused.sum() + self.not_enrolled.sum())
@@ -180,63 +201,16 @@ def resolve_tiers(
 def tally(comp: Compiled, pop: Population) -> Tally:
     """Count one chunk of people by tier, enrollment, timing and village."""
     t = comp.tables
-    n_t = len(t.tier_ids)
     n_v = len(pop.villages)
-    n_g = len(comp.groups)
-    village = pop.village
-    huk_all = pop.hukou
-    cell = None if t.cells is None else cell_codes(t.cells, pop)
-    if t.plain_can_match or cell is not None:  # several cells: everyone is counted by cell
-        cand = None
-        ident, age, sex, dis, tim = pop.identities, pop.age, pop.sex, pop.disability, pop.timing
-        huk = huk_all
-    else:
-        # only people holding an identity some rule looks at (or a grade, if one is used)
-        has = (pop.identities & pop.identities.dtype.type(comp.relevant_bits)) != 0
-        if comp.uses_disability:
-            has |= pop.disability != 0
-        cand = np.flatnonzero(has)
-        ident, age, sex = pop.identities[cand], pop.age[cand], pop.sex[cand]
-        dis, tim = pop.disability[cand], pop.timing[cand]
-        huk = None if huk_all is None else huk_all[cand]
-    tier, ties = resolve_tiers(comp, ident, age, sex, dis, tim, huk, cell)
-    enr = pop.enrolled if cand is None else pop.enrolled[cand]
-    vil = village if cand is None else village[cand]
-    # candidates by (tier, enrolled, timing, village)
-    key = (tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim
-    key = key * n_v + vil
-    full, by_cell = _count(key, cell, t, n_t, n_v)
-    if cand is not None:
-        # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
-        # most people are enrolled and pay on time: count the others, derive that cell
-        odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
-        key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + village[odd]
-        every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
-        every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]
-        full[0] += every - full.sum(axis=0)
+    cand, cols, cell = _candidates(comp, pop)
+    tier, ties = resolve_tiers(comp, *cols, cell)
+    full, by_cell = _cells(comp, pop, cand, tier, cell)
     enrolled = full[:, 1]
     accepted = t.accepted[:, :, None]
     counts = np.where(accepted, enrolled, 0)
     refused = np.where(accepted, 0, enrolled).sum(axis=1)
     not_enrolled = full[:, 0].sum(axis=1)
-    members = np.zeros((n_g, n_v), np.int64)
-    joined = np.zeros((n_g, n_v), np.int64)
-    on_time = np.zeros((n_g, n_v), np.int64)
-    if n_g:
-        if comp.groups_plain:  # a group rule can match people outside the candidates
-            g_tier = np.zeros(len(pop), tier.dtype)
-            g_tier[cand if cand is not None else slice(None)] = tier
-            g_cols = (pop.identities, pop.age, pop.sex, pop.disability, huk_all)
-            g_vil, g_enr, g_tim = village, pop.enrolled, pop.timing
-        else:
-            g_cols, g_vil, g_enr, g_tier, g_tim = (ident, age, sex, dis, huk), vil, enr, tier, tim
-        joined_ok = g_enr & t.accepted[g_tier, g_tim]
-        timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
-        for g, rule in enumerate(comp.groups):
-            m = mask_of(rule, *g_cols, t.identity_bit)
-            members[g] = np.bincount(g_vil[m], minlength=n_v)
-            joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
-            on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
+    members, joined, on_time = _group_counts(comp, pop, cand, cols, tier, n_v)
     cells = None if by_cell is None else np.where(accepted[None], by_cell[:, :, 1], 0).astype(np.int64)
     counts, refused, not_enrolled = counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64)
     return Tally(counts, refused, not_enrolled, members, joined, on_time, ties, cells)
@@ -252,6 +226,79 @@ def _count(
         return np.bincount(key, minlength=size).reshape(n_t, 2, N_TIMINGS, n_v), None
     by_cell = np.bincount(cell * size + key, minlength=t.cells.n * size).reshape(-1, n_t, 2, N_TIMINGS, n_v)
     return by_cell.sum(axis=0), by_cell
+
+
+_Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+_GroupColumns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]
+
+
+def _candidates(comp: Compiled, pop: Population) -> tuple[np.ndarray | None, _Columns, np.ndarray | None]:
+    """Who must be resolved (None: everyone), their identity, age, sex, grade, timing and
+    户籍 columns, and each one's cell (None: one standard): only people holding an identity
+    some rule looks at (or a grade, if one is used), unless a tier can match someone without
+    either or there are several cells (then everyone is counted by cell)."""
+    t = comp.tables
+    cell = None if t.cells is None else cell_codes(t.cells, pop)
+    if t.plain_can_match or cell is not None:
+        return None, (pop.identities, pop.age, pop.sex, pop.disability, pop.timing, pop.hukou), cell
+    has = (pop.identities & pop.identities.dtype.type(comp.relevant_bits)) != 0
+    if comp.uses_disability:
+        has |= pop.disability != 0
+    cand = np.flatnonzero(has)
+    huk = None if pop.hukou is None else pop.hukou[cand]
+    cols = (pop.identities[cand], pop.age[cand], pop.sex[cand], pop.disability[cand], pop.timing[cand], huk)
+    return cand, cols, None
+
+
+def _cells(
+    comp: Compiled, pop: Population, cand: np.ndarray | None, tier: np.ndarray, cell: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """People per (tier, enrolled, timing, village): int64 [T, 2, M, V], and by cell too
+    [C, T, 2, M, V] when the scenario has several (``model.standards``; else None)."""
+    t = comp.tables
+    n_t, n_v = len(t.tier_ids), len(pop.villages)
+    enr = pop.enrolled if cand is None else pop.enrolled[cand]
+    tim = pop.timing if cand is None else pop.timing[cand]
+    vil = pop.village if cand is None else pop.village[cand]
+    key = ((tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim) * n_v + vil
+    full, by_cell = _count(key, cell, t, n_t, n_v)
+    if cand is not None:
+        # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
+        # most people are enrolled and pay on time: count the others, derive that cell
+        odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
+        key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + pop.village[odd]
+        every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
+        every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]
+        full[0] += every - full.sum(axis=0)
+    return full, by_cell
+
+
+def _group_counts(
+    comp: Compiled, pop: Population, cand: np.ndarray | None, cols: _Columns, tier: np.ndarray, n_v: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Members, enrolled and on-time enrolled of each target group by village (int64 [G, V])."""
+    n_g = len(comp.groups)
+    members = np.zeros((n_g, n_v), np.int64)
+    joined = np.zeros((n_g, n_v), np.int64)
+    on_time = np.zeros((n_g, n_v), np.int64)
+    if not n_g:
+        return members, joined, on_time
+    if comp.groups_plain or cand is None:  # a group rule can match people outside the candidates
+        g_tier = np.zeros(len(pop), tier.dtype)
+        g_tier[cand if cand is not None else slice(None)] = tier
+        g_cols: _GroupColumns = (pop.identities, pop.age, pop.sex, pop.disability, pop.hukou)
+        g_vil, g_enr, g_tim = pop.village, pop.enrolled, pop.timing
+    else:
+        ident, age, sex, dis, g_tim, huk = cols
+        g_cols, g_vil, g_enr, g_tier = (ident, age, sex, dis, huk), pop.village[cand], pop.enrolled[cand], tier
+    joined_ok = g_enr & comp.tables.accepted[g_tier, g_tim]
+    timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
+    for g, rule in enumerate(comp.groups):
+        m = mask_of(rule, *g_cols, comp.tables.identity_bit)
+        members[g] = np.bincount(g_vil[m], minlength=n_v)
+        joined[g] = np.bincount(g_vil[m & joined_ok], minlength=n_v)
+        on_time[g] = np.bincount(g_vil[m & timely], minlength=n_v)
+    return members, joined, on_time
 
 
 def tally_reference(policy: Policy, pop: Population) -> Tally:

@@ -18,20 +18,9 @@ import pyarrow.compute as pc
 
 from ..numtext import ascii_digits, whole_from_text
 from ..policy.rules import HUKOU_CODE
-from ..policy.subsidy import TIMINGS
 from ..vocabulary import ACTIVE
+from .poprows import HUKOU_WORDS, TIMING_CODE
 
-TIMING_CODE = {t: i for i, t in enumerate(TIMINGS)}
-#: 户籍 type as written in a population file (empty: not recorded).
-HUKOU_WORDS = {
-    "": "",
-    "rural": "rural",
-    "urban": "urban",
-    "农村": "rural",
-    "城镇": "urban",
-    "农业": "rural",
-    "非农业": "urban",
-}
 _ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
@@ -96,8 +85,9 @@ DECODERS: dict[str, tuple[Callable[[str], int | None], int, Any]] = {
 
 
 def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(values, bad mask) of a column with few distinct values, each decoded once."""
-    enc = pc.dictionary_encode(column)
+    """(values, bad mask) of a column with few distinct values (or dictionary-encoded by the
+    CSV reader already), each decoded once."""
+    enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
     codes = enc.indices.to_numpy(zero_copy_only=False)
     decoded = [fn(v) for v in enc.dictionary.to_pylist()]
     ok = np.array([d is not None for d in decoded], bool)
@@ -105,9 +95,32 @@ def decode_low(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) ->
     return table[codes], ~ok[codes]
 
 
+def _buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets [n + 1], bytes) of a string or binary column, without copying it."""
+    bufs = column.buffers()
+    wide = pa.types.is_large_string(column.type) or pa.types.is_large_binary(column.type)
+    offsets = np.frombuffer(bufs[1], np.int64 if wide else np.int32)[column.offset : column.offset + len(column) + 1]
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None and len(bufs[2]) else np.zeros(1, np.uint8)
+    return offsets, data
+
+
+def _plain_edges(column: pa.Array) -> bool:
+    """Whether every value starts and ends with a printable ASCII character (or is empty):
+    then str.strip() changes nothing, which is the common case (ids, codes)."""
+    if column.null_count or not len(column):
+        return not column.null_count
+    offsets, data = _buffers(column)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    first, last = data[starts[filled]], data[ends[filled] - 1]
+    return bool(((first > 0x20) & (first < 0x7F) & (last > 0x20) & (last < 0x7F)).all())
+
+
 def trimmed(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """A free-text column stripped of ASCII spaces, and the rows whose edges hold other
     spaces str.strip() would also remove (flagged for the exact path)."""
+    if _plain_edges(column):
+        return column, np.zeros(len(column), bool)
     out = pc.utf8_trim(column, characters=_ASCII_SPACE)
     odd = np.zeros(len(out), bool)
     for edge in (pc.utf8_slice_codeunits(out, 0, 1), pc.utf8_slice_codeunits(out, -1)):
@@ -142,25 +155,29 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Low-byte masks of an 8-byte word holding the last 0-8 bytes of a string.
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)
+
+
 def hash_strings(column: pa.Array) -> np.ndarray:
     """A 64-bit hash (uint64) of every string, vectorised over the Arrow buffers: equal
-    strings, equal hashes (used for duplicate person ids and household identity)."""
-    column = pa.array(column, pa.large_binary()) if len(column) else column
+    strings, equal hashes (used for duplicate person ids and household identity).
+
+    The bytes are read as overlapping 8-byte words (a view with a one-byte stride), so a
+    string of ``L`` bytes costs ``ceil(L / 8)`` gathers of one word per row.
+    """
     n = len(column)
     if n == 0:
         return np.zeros(0, np.uint64)
-    bufs = column.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64)[column.offset : column.offset + n + 1]
-    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    width = int(lengths.max()) if n else 0
+    offsets, data = _buffers(column)
+    lo, hi = int(offsets[0]), int(offsets[-1])
+    padded = np.zeros(hi - lo + 8, np.uint8)  # 8 zero bytes: the last word never reads past
+    padded[: hi - lo] = data[lo:hi]
+    words = np.ndarray((hi - lo + 1,), np.uint64, padded, strides=(1,))
+    starts, lengths = (offsets[:-1] - lo).astype(np.int64), np.diff(offsets).astype(np.int64)
     h = lengths.astype(np.uint64) * np.uint64(0x2545F4914F6CDD1D)
-    for w0 in range(0, width, 64):  # 64 bytes at a time, 8 words of 8 bytes
-        span = min(64, width - w0)
-        span8 = -(-span // 8) * 8
-        idx = starts[:, None] + np.arange(w0, w0 + span8)
-        inside = np.arange(w0, w0 + span8) < lengths[:, None]
-        block = np.where(inside, data[np.minimum(idx, len(data) - 1)], 0).astype(np.uint8)
-        words = np.ascontiguousarray(block).view(np.uint64)  # (n, span8 // 8)
-        h = _mix(h ^ (words * _MULT[: words.shape[1]]).sum(axis=1, dtype=np.uint64))
+    for k in range(-(-int(lengths.max()) // 8)):
+        left = np.clip(lengths - 8 * k, 0, 8)
+        w = words[np.minimum(starts + 8 * k, hi - lo)] & _MASKS[left]
+        h = _mix(h ^ (w * _MULT[k % len(_MULT)]))
     return _mix(h)

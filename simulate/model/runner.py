@@ -7,11 +7,14 @@ to the fen whatever the chunk size, the number of workers or the engine.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import multiprocessing as mp
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +24,11 @@ import numpy as np
 
 from ..errors import PopulationError, SimulateError
 from ..policy import Scenario, load_scenario
+from ..vocabulary import CANONICAL, Vocabulary
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
-from .population import Population, read_population, read_villages
+from .filetally import FileTally, Responses, merge, partition_files, tally_file
+from .population import Population, Villages, read_villages
 from .standards import cell_codes
 from .synth import SyntheticPopulation, default_spec, synthesize
 
@@ -53,7 +58,7 @@ def _keep_freed_memory() -> None:
 def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: int) -> Tally:
     """The chunk function: tally blocks ``first`` … ``stop - 1`` (run in any process)."""
     _keep_freed_memory()
-    total = None
+    total: Tally | None = None
     for b, block in zip(range(first, stop), pop.blocks(first, stop)):
         if comp.retention is not None:  # behavioural response (simulate.behaviour)
             block = respond(
@@ -61,6 +66,7 @@ def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: in
             )
         t = tally(comp, block)
         total = t if total is None else total + t
+    assert total is not None  # first < stop: at least one block
     return total
 
 
@@ -82,7 +88,7 @@ def _in_notebook() -> bool:
     return type(ip).__name__ == "ZMQInteractiveShell"
 
 
-def _progress(total: int, enabled: bool | None, desc: str):
+def _progress(total: int, enabled: bool | None, desc: str) -> Any:
     """A progress bar for runs of more than 16 chunks (64 M persons): on stderr in a
     terminal, as a widget in a notebook; ``enabled`` forces it on or off."""
     notebook = _in_notebook()
@@ -99,29 +105,57 @@ def _progress(total: int, enabled: bool | None, desc: str):
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
 
-def _local_pool(comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]], n_workers: int, bar) -> Tally:
-    """Chunks over local worker processes; on Ctrl-C or an error the workers are ended at
-    once (no chunk is left running, no partial result is returned)."""
+#: A job list: the function, the arguments every job shares (sent once to a cluster), and
+#: each job's own arguments; the function is called ``fn(*shared, *own)``.
+Jobs = tuple[Callable[..., Any], tuple[Any, ...], list[tuple[Any, ...]]]
+
+
+def _local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
+    """Jobs over local worker processes, results in job order; on Ctrl-C or an error the
+    workers are ended at once (no job is left running, no partial result is returned)."""
     from ..lifecycle import end_pool, quiet_child
 
+    fn, shared, each = jobs
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
     # with the parent even if it is killed outright
     ex = ProcessPoolExecutor(
-        max_workers=min(n_workers, len(chunks)), mp_context=ctx, initializer=quiet_child, initargs=(os.getpid(),)
+        max_workers=min(n_workers, len(each)), mp_context=ctx, initializer=quiet_child, initargs=(os.getpid(),)
     )
     try:
-        futures = [ex.submit(_tally_blocks, comp, pop, a, b) for a, b in chunks]
-        total = None
+        futures = [ex.submit(fn, *shared, *own) for own in each]
+        results = []
         for f in futures:
-            t = f.result()
-            total = t if total is None else total + t
+            results.append(f.result())
             bar.update()
     except BaseException:
         end_pool(ex)
         raise
     ex.shutdown(wait=True)
-    return total
+    return results
+
+
+def _run_jobs(jobs: Jobs, n_workers: int, engine: str, scheduler: str | None, bar: Any) -> list[Any]:
+    """Results of every job, in order: in this process, local workers or on Dask."""
+    if engine == "dask":
+        return _dask_map(jobs, n_workers, scheduler, bar)
+    if engine != "local":
+        raise SimulateError("--engine", f"unknown engine {engine!r} (local or dask)")
+    fn, shared, each = jobs
+    if n_workers == 1 or len(each) == 1:
+        results = []
+        for own in each:
+            results.append(fn(*shared, *own))
+            bar.update()
+        return results
+    return _local_pool(jobs, n_workers, bar)
+
+
+def _workers(workers: int | None) -> int:
+    n_workers = workers if workers is not None else (os.cpu_count() or 1)
+    if n_workers < 1:
+        raise SimulateError("--workers", "must be at least 1")
+    return n_workers
 
 
 def tally_population(
@@ -138,77 +172,137 @@ def tally_population(
     if chunk_blocks < 1:
         raise SimulateError("--chunk-blocks", "must be at least 1")
     chunks = _chunks(pop.n_blocks, chunk_blocks)
-    n_workers = workers if workers is not None else (os.cpu_count() or 1)
-    if n_workers < 1:
-        raise SimulateError("--workers", "must be at least 1")
+    n_workers = _workers(workers)
     bar = _progress(len(chunks), progress, pop.villages.en[0] if len(pop.villages) == 1 else "chunks")
     try:
-        if engine == "dask":
-            return _tally_dask(comp, pop, chunks, n_workers, scheduler, bar)
-        if engine != "local":
-            raise SimulateError("--engine", f"unknown engine {engine!r} (local or dask)")
-        if n_workers == 1 or len(chunks) == 1:
-            total = None
-            for a, b in chunks:
-                t = _tally_blocks(comp, pop, a, b)
-                total = t if total is None else total + t
-                bar.update()
-            return total
-        return _local_pool(comp, pop, chunks, n_workers, bar)
+        tallies: list[Tally] = _run_jobs((_tally_blocks, (comp, pop), chunks), n_workers, engine, scheduler, bar)
     finally:
         bar.close()
+    total = tallies[0]
+    for t in tallies[1:]:
+        total = total + t
+    return total
 
 
-def _tally_dask(
-    comp: Compiled, pop: SyntheticPopulation, chunks: list[tuple[int, int]], n_workers: int, scheduler: str | None, bar
-) -> Tally:
-    """The same chunk function on a Dask cluster (``scheduler`` address or a LocalCluster).
+def _file_job(
+    comp: Compiled, villages: Villages | None, responses: Responses, vocab: Vocabulary, path: str, index: int
+) -> FileTally:
+    """The job for one file of a folder (run in any process; a path travels, not data)."""
+    return tally_file(comp, path, villages, index, responses, vocab=vocab)
+
+
+def tally_files(
+    comp: Compiled,
+    path: str | Path,
+    villages: Villages | None,
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: bool | None = None,
+    vocab: Vocabulary = CANONICAL,
+) -> tuple[Tally, Villages, dict[str, Any]]:
+    """Tally a population file, or a folder of partitions (one file per county or town, each
+    read where it is tallied), streamed: the tally, the villages and what was read
+    (identities read with ``vocab``, the scenario's)."""
+    files = partition_files(path)
+    responses = Responses(seed, default_spec().full_participation_mask, default_spec().disabled_full)
+    each = [(str(f), k) for k, f in enumerate(files)]
+    n_workers = _workers(workers)
+    bar = _progress(len(files), progress, "partitions")
+    try:
+        parts: list[FileTally] = _run_jobs(
+            (_file_job, (comp, villages, responses, vocab), each), n_workers, engine, scheduler, bar
+        )
+    finally:
+        bar.close()
+    total, vills = merge(parts, villages)
+    meta: dict[str, Any] = {
+        "population_file": str(path),
+        "rows_read": sum(p.rows_read for p in parts),
+        "rows_rejected": sum(p.rows_rejected for p in parts),
+    }
+    if Path(path).is_dir():
+        meta["partitions"] = len(files)
+    return total, vills, meta
+
+
+#: The Dask clients of the open :func:`dask_session` blocks (innermost last).
+_SESSIONS: list[Any] = []
+
+
+@contextlib.contextmanager
+def dask_session(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+    """One Dask client (``scheduler`` address, or a LocalCluster of ``workers`` processes)
+    for every run inside the block: a region's counties share one cluster.
 
     Ctrl-C reaches only this process (a LocalCluster's workers are forked ignoring SIGINT),
     which closes the cluster with distributed's shutdown logging silenced: one line, no
     tracebacks.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
-
     cluster = None
     try:
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout="10s")
-            except OSError as exc:
-                raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
-        else:
-            import dask
-
-            _forkserver_ignoring_sigint()
-            with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-                # no dashboard; the scheduler's small HTTP server on a free port, not on
-                # 8787 (taken by any other cluster: a warning on every run)
-                cluster = LocalCluster(
-                    n_workers=n_workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                    scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-                )
-            client = Client(cluster)
-        with client:
-            comp_f = client.scatter(comp, broadcast=True)
-            pop_f = client.scatter(pop, broadcast=True)
-            futures = [client.submit(_tally_blocks, comp_f, pop_f, a, b, pure=False) for a, b in chunks]
-            total = None
-            for f in as_completed(futures):
-                t = f.result()
-                total = t if total is None else total + t
-                bar.update()
-            return total
+        client, cluster = _dask_connect(_workers(workers), scheduler)
+        _SESSIONS.append(client)
+        try:
+            with client:
+                yield client
+        finally:
+            _SESSIONS.pop()
     except BaseException:
         _silence_dask()  # closing early makes distributed log and warn about lost work
         _close_dask_clusters()
         raise
     if cluster is not None:
         cluster.close()
+
+
+def _dask_connect(n_workers: int, scheduler: str | None) -> tuple[Any, Any]:
+    """A client of the cluster at ``scheduler``, or of a new LocalCluster (and that cluster)."""
+    dist: Any = importlib.import_module("dask.distributed")  # untyped: called through Any
+    if scheduler:
+        try:
+            return dist.Client(scheduler, timeout="10s"), None
+        except OSError as exc:
+            raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
+    import dask
+
+    _forkserver_ignoring_sigint()
+    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
+        # no dashboard; the scheduler's small HTTP server on a free port, not on
+        # 8787 (taken by any other cluster: a warning on every run)
+        cluster = dist.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+        )
+    return dist.Client(cluster), cluster
+
+
+def _dask_map(jobs: Jobs, n_workers: int, scheduler: str | None, bar: Any) -> list[Any]:
+    """The jobs on a Dask cluster (the open session's, or one for these jobs alone); the
+    shared arguments are sent to every worker once, results come back in job order."""
+    if not _SESSIONS:
+        with dask_session(n_workers, scheduler) as client:
+            return _dask_submit(client, jobs, bar)
+    return _dask_submit(_SESSIONS[-1], jobs, bar)
+
+
+def _dask_submit(client: Any, jobs: Jobs, bar: Any) -> list[Any]:
+    dist: Any = importlib.import_module("dask.distributed")
+    fn, shared, each = jobs
+    sent = [x if x is None else client.scatter(x, broadcast=True) for x in shared]
+    futures = [client.submit(fn, *sent, *own, pure=False) for own in each]
+    where = {f.key: i for i, f in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    for f in dist.as_completed(futures):
+        results[where[f.key]] = f.result()
+        bar.update()
+    return results
 
 
 def _forkserver_ignoring_sigint() -> None:
@@ -230,8 +324,6 @@ def _forkserver_ignoring_sigint() -> None:
 def _close_dask_clusters() -> None:
     """Close this process's local clusters, even half-started ones, without a word (else
     distributed's exit hook prints tracebacks for them)."""
-    import contextlib
-
     from distributed.deploy.spec import SpecCluster
 
     for cluster in list(SpecCluster._instances):  # the set distributed's exit hook closes
@@ -280,15 +372,22 @@ def run_tally(
         sc = sc.with_overrides(overrides)
     comp = compile_for_engine(sc.policy)
     meta: dict[str, Any] = {}
-    if isinstance(population, (str, Path)):
-        villages = None
+    villages: Any = None
+    if isinstance(population, (str, Path)):  # streamed, chunk by chunk (one file or a folder)
         if sc.policy.area.villages_file:
             villages = read_villages(sc.data_path(sc.policy.area.villages_file))
-        pop = read_population(population, villages, vocab=sc.policy.vocab)
-        meta.update(
-            {"population_file": str(population), "rows_read": pop.rows_read, "rows_rejected": len(pop.rejected)}
+        t, villages, meta = tally_files(
+            comp,
+            population,
+            villages,
+            seed=seed,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
+            progress=progress,
+            vocab=sc.policy.vocab,
         )
-        population = pop
+        return RunTally(sc, comp, t, villages, meta)
     if population is None:
         population = synthesize(sc, size, seed, counts=counts)
     if isinstance(population, SyntheticPopulation):
@@ -304,19 +403,20 @@ def run_tally(
         meta.update({"size": population.size, "seed": population.seed, "population": "synthetic"})
         villages = population.villages
     elif isinstance(population, Population):
-        if comp.retention is not None:
-            population = respond(
-                comp,
-                population,
-                behaviour_rng(seed, 0),
-                default_spec().full_participation_mask,
-                default_spec().disabled_full,
-            )
-        t = tally(comp, population)
+        t = _tally_in_memory(comp, population, seed)
         villages = population.villages
     else:
         raise PopulationError("population", f"cannot run on a {type(population).__name__}")
     return RunTally(sc, comp, t, villages, meta)
+
+
+def _tally_in_memory(comp: Compiled, pop: Population, seed: int) -> Tally:
+    """A population already in memory, tallied whole (behavioural responses drawn as for
+    the first file of a folder, ``behaviour_rng(seed, 0)``)."""
+    if comp.retention is not None:
+        spec = default_spec()
+        pop = respond(comp, pop, behaviour_rng(seed, 0), spec.full_participation_mask, spec.disabled_full)
+    return tally(comp, pop)
 
 
 def person_results(scenario: Scenario, pop: Population) -> Any:
@@ -338,7 +438,7 @@ def person_results(scenario: Scenario, pop: Population) -> Any:
     return frame
 
 
-def by_household(scenario: Scenario, pop: Population):
+def by_household(scenario: Scenario, pop: Population) -> Any:
     """Outlay by household (fen per source), for households read from a file or built."""
     frame = person_results(scenario, pop)
     money = [c for c in frame.columns if c.endswith("_fen")]

@@ -14,6 +14,7 @@ scenario area's residents. City and province come from each scenario's ``county`
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
@@ -24,9 +25,10 @@ import numpy as np
 
 from ..errors import PopulationError, SimulateError
 from ..io import safeio
+from ..model.runner import dask_session
 from ..money import to_fen, yuan, yuan_number
 from ..numtext import MAX_DIGITS, ascii_digits
-from ..policy import load_scenario
+from ..policy import Scenario, load_scenario
 from ..vocabulary import CANONICAL, Vocabulary
 from .run import run
 
@@ -192,7 +194,8 @@ class RegionResult:
 
 
 def _population_cell(popu: str, folder: Path, where: str, n: int) -> tuple[int | None, Path | None]:
-    """The population column of row ``n``: a number of persons, or a CSV file beside the region file."""
+    """The population column of row ``n``: a number of persons, or a population file (CSV,
+    Parquet, xlsx) or a folder of them, beside the region file."""
     size, pop_file = None, None
     digits = ascii_digits(popu).replace("_", "").replace(",", "")
     if digits.isascii() and digits.isdigit():  # ① passes isdigit() alone but not int()
@@ -208,7 +211,7 @@ def _population_cell(popu: str, folder: Path, where: str, n: int) -> tuple[int |
             )
     else:
         pop_file = folder / popu
-        problem = safeio.file_problem(pop_file)
+        problem = None if pop_file.is_dir() else safeio.file_problem(pop_file)  # a folder of partitions
         if problem:
             raise SimulateError(
                 f"{where}: row {n}, column population",
@@ -296,35 +299,43 @@ def run_region(
         except SimulateError as exc:
             raise SimulateError(f"{where}: row {r.row}, column scenario", exc.one_line()) from None
     result = RegionResult(Path(path), seed)
-    for r, sc in zip(rows, scenarios):
-        s = county_seed(seed, r.county)
-        try:
-            out = run(
-                sc,
-                r.population_file,
-                size=r.size,
-                seed=s,
-                workers=workers,
-                chunk_blocks=chunk_blocks,
-                engine=engine,
-                scheduler=scheduler,
-                progress=progress,
+    # with Dask, every county runs on one cluster (started once, not once a county)
+    session = dask_session(workers, scheduler) if engine == "dask" else contextlib.nullcontext()
+    with session:
+        for r, sc in zip(rows, scenarios):
+            result.counties.append(
+                _county(
+                    r,
+                    sc,
+                    seed,
+                    where,
+                    workers=workers,
+                    chunk_blocks=chunk_blocks,
+                    engine=engine,
+                    scheduler=scheduler,
+                    progress=progress,
+                )
             )
-        except PopulationError as exc:
-            raise SimulateError(f"{where}: row {r.row}, column population", exc.one_line()) from None
-        pol = sc.policy
-        result.counties.append(
-            CountyResult(
-                r,
-                pol.id,
-                pol.county.province,
-                pol.county.city,
-                out.persons,
-                out.enrolled,
-                out.source_fen().astype(np.int64),
-                out.fiscal_fen(),
-                None if r.population_file is not None else s,
-                pol.vocab,
-            )
-        )
     return result
+
+
+def _county(r: RegionRow, sc: Scenario, seed: int, where: str, **engine: Any) -> CountyResult:
+    """One county's run under its own scenario and seed (``engine``: how chunks run)."""
+    s = county_seed(seed, r.county)
+    try:
+        out = run(sc, r.population_file, size=r.size, seed=s, **engine)
+    except PopulationError as exc:
+        raise SimulateError(f"{where}: row {r.row}, column population", exc.one_line()) from None
+    pol = sc.policy
+    return CountyResult(
+        r,
+        pol.id,
+        pol.county.province,
+        pol.county.city,
+        out.persons,
+        out.enrolled,
+        out.source_fen().astype(np.int64),
+        out.fiscal_fen(),
+        None if r.population_file is not None else s,
+        pol.vocab,
+    )
