@@ -18,9 +18,9 @@ from simulate.analysis.dashboard_model import (
     DashboardModel,
     levers,
     overrides_for,
-    save_variant,
     set_arguments,
 )
+from simulate.analysis.dashboard_variant import save_variant
 from simulate.model.synth import default_size
 from simulate.policy import load_scenario
 from simulate.policy.overrides import parse_assignments

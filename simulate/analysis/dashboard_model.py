@@ -11,19 +11,14 @@ command line's to the fen. Money is integer fen inside; lever values are yuan as
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import labels
-from ..errors import SimulateError
 from ..model.behaviour import STUDY_2026, STUDY_2026_SOURCE
 from ..model.population import Population, read_population, read_villages
 from ..model.synth import SyntheticPopulation, default_size, synthesize
@@ -94,11 +89,16 @@ def _source_options(vocab: Vocabulary) -> tuple[tuple[str, str, str], ...]:
     return tuple((s, vocab.label(s, "zh"), vocab.label(s, "en")) for s in vocab.source_ids if s != "individual")
 
 
-def _both(key: str, **fields: tuple[Any, Any]) -> tuple[str, str]:
+def dashboard_pair(key: str, **fields: tuple[Any, Any]) -> tuple[str, str]:
     """The ``dashboard`` label ``key`` in zh and en, each field given as (zh, en) (str.format)."""
     zh = labels.text("dashboard", key, "zh").format(**{k: v[0] for k, v in fields.items()})
     en = labels.text("dashboard", key, "en").format(**{k: v[1] for k, v in fields.items()})
     return zh, en
+
+
+def dashboard_text(key: str, lang: str, **fields: Any) -> str:
+    """The ``dashboard`` label ``key`` in ``lang``, its ``{fields}`` filled (str.format)."""
+    return labels.text("dashboard", key, lang).format(**fields)
 
 
 def _tier_levers(sc: Scenario) -> list[Lever]:
@@ -112,7 +112,7 @@ def _tier_levers(sc: Scenario) -> list[Lever]:
         if s.form in ("full", "percent"):
             value = 100 if s.form == "full" else _num(s.percent)
             step = 1 if value == int(value) else 0.5
-            zh, en = _both("tier_percent", tier=name)
+            zh, en = dashboard_pair("tier_percent", tier=name)
             out.append(
                 Lever(
                     f"{key}-percent",
@@ -129,15 +129,15 @@ def _tier_levers(sc: Scenario) -> list[Lever]:
                 )
             )
         elif s.form == "fixed_subsidy" and s.amount is not None:  # the schema requires it for this form
-            zh, en = _both("tier_amount", tier=name)
+            zh, en = dashboard_pair("tier_amount", tier=name)
             out.append(_money(f"{key}-amount", f"{base}.amount", zh, en, s.amount, "tiers", t.id, ceiling))
         elif s.form == "fixed_personal" and s.personal is not None:  # likewise
-            zh, en = _both("tier_personal", tier=name)
+            zh, en = dashboard_pair("tier_personal", tier=name)
             out.append(_money(f"{key}-personal", f"{base}.personal", zh, en, s.personal, "tiers", t.id, ceiling))
         elif s.form == "split":
             out += _share_levers(t.id, name, s.shares or (), ceiling)
         if s.source is not None:
-            zh, en = _both("tier_source", tier=name)
+            zh, en = dashboard_pair("tier_source", tier=name)
             options = _source_options(pol.vocab)
             out.append(
                 Lever(
@@ -162,11 +162,11 @@ def _share_levers(tid: str, name: tuple[str, str], shares: Sequence[Share], ceil
     for i, share in enumerate(shares):
         who = (label(share.source, "zh"), label(share.source, "en"))
         if share.amount is not None:
-            zh, en = _both("share_amount", tier=name, who=who)
+            zh, en = dashboard_pair("share_amount", tier=name, who=who)
             path = f"{base}.shares.{i}.amount"
             out.append(_money(f"{key}-share{i}-amount", path, zh, en, share.amount, "tiers", tid, ceiling))
         elif share.percent is not None:
-            zh, en = _both("share_percent", tier=name, who=who)
+            zh, en = dashboard_pair("share_percent", tier=name, who=who)
             path = f"{base}.shares.{i}.percent"
             value = _num(share.percent)
             out.append(
@@ -180,19 +180,21 @@ def levers(sc: Scenario) -> list[Lever]:
     pol = sc.policy
     c = pol.contribution
     out = [
-        _money("personal", "contribution.personal", *_both("personal"), c.personal),
-        _money("fiscal", "contribution.fiscal_subsidy", *_both("fiscal"), c.fiscal_subsidy),
+        _money("personal", "contribution.personal", *dashboard_pair("personal"), c.personal),
+        _money("fiscal", "contribution.fiscal_subsidy", *dashboard_pair("fiscal"), c.fiscal_subsidy),
     ]
     split = c.fiscal_subsidy_split
     for level, zh, en in LEVELS:
         v = _num(getattr(split, level))
         path = f"contribution.fiscal_subsidy_split.{level}"
         step = 1 if v == int(v) else 0.5
-        names = _both("split_level", level=(zh, en))
+        names = dashboard_pair("split_level", level=(zh, en))
         out.append(Lever(f"split-{level}", path, "percent", *names, v, 0, 100, step, group="split"))
     out += _tier_levers(sc)
     rule = pol.multiple_identities.rule
-    out.append(Lever("rule", "multiple_identities.rule", "choice", *_both("rule"), rule, options=RULES, group="rules"))
+    out.append(
+        Lever("rule", "multiple_identities.rule", "choice", *dashboard_pair("rule"), rule, options=RULES, group="rules")
+    )
     return out + _behaviour_levers(sc)
 
 
@@ -203,12 +205,12 @@ def _behaviour_levers(sc: Scenario) -> list[Lever]:
     params = {k: (getattr(b, k) if on else STUDY_2026[k]) for k in STUDY_2026}
     group = "behaviour"
     return [
-        Lever("behaviour", "behaviour.model", "switch", *_both("behaviour"), on, group=group),
+        Lever("behaviour", "behaviour.model", "switch", *dashboard_pair("behaviour"), on, group=group),
         Lever(
             "behaviour-midpoint",
             "behaviour.midpoint_yuan",
             "number",
-            *_both("behaviour_midpoint"),
+            *dashboard_pair("behaviour_midpoint"),
             params["midpoint_yuan"],
             0,
             5000,
@@ -219,7 +221,7 @@ def _behaviour_levers(sc: Scenario) -> list[Lever]:
             "behaviour-slope",
             "behaviour.slope_per_yuan",
             "number",
-            *_both("behaviour_slope"),
+            *dashboard_pair("behaviour_slope"),
             params["slope_per_yuan"],
             0.0001,
             1,
@@ -230,7 +232,7 @@ def _behaviour_levers(sc: Scenario) -> list[Lever]:
             "behaviour-reference",
             "behaviour.reference_yuan",
             "number",
-            *_both("behaviour_reference"),
+            *dashboard_pair("behaviour_reference"),
             params["reference_yuan"],
             0,
             5000,
@@ -394,10 +396,12 @@ class DashboardModel:
     def population_text(self, lang: str = "zh") -> str:
         """Which people, said so that an analyst can reproduce them with ``simulate run``."""
         if self.population_file is not None:
-            return _text("population_file", lang, name=self.population_file.name, size=self.size)
+            return dashboard_text("population_file", lang, name=self.population_file.name, size=self.size)
         same = self.default_population
-        return _text("synthetic", lang, size=self.size, seed=self.seed) + (
-            _text("default_size_seed", lang) if same else _text("command_line", lang, size=self.size, seed=self.seed)
+        return dashboard_text("synthetic", lang, size=self.size, seed=self.seed) + (
+            dashboard_text("default_size_seed", lang)
+            if same
+            else dashboard_text("command_line", lang, size=self.size, seed=self.seed)
         )
 
     def run_command(self, overrides: Mapping[str, Any]) -> list[str]:
@@ -432,118 +436,3 @@ class DashboardModel:
         else:
             args += ["--size", str(self.size)]
         return args
-
-
-# --------------------------------------------------------------------------- saving a variant
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _text(key: str, lang: str, **fields: Any) -> str:
-    """The ``dashboard`` label ``key`` in ``lang``, its ``{fields}`` filled (str.format)."""
-    return labels.text("dashboard", key, lang).format(**fields)
-
-
-def _changes(items: list[Change], limit: int) -> tuple[str, str]:
-    """The first ``limit`` changes as one text in zh and one in en."""
-    zh = _text("changes_sep", "zh").join(c.text("zh") for c in items[:limit])
-    en = _text("changes_sep", "en").join(c.text("en") for c in items[:limit])
-    return zh, en
-
-
-def _marks(items: list[Change], when: str, before: Mapping[str, Any]) -> dict[str, Any]:
-    """``assumption: true`` and notes (en, zh) saying what the what-if changed; the section's
-    earlier note follows, so its citation is not lost."""
-    zh, en = _both("variant_note", when=(when, when), changes=_changes(items, len(items)))
-    if before.get("note"):
-        en += _text("note_before", "en", note=before["note"])
-    if before.get("note_zh") or before.get("note"):
-        zh += _text("note_before", "zh", note=before.get("note_zh") or before["note"])
-    return {"assumption": True, "note": en, "note_zh": zh}
-
-
-def variant_document(
-    model: DashboardModel, overrides: Mapping[str, Any], target: Path, variant_id: str | None = None
-) -> dict[str, Any]:
-    """A scenario that ``extends`` the base and holds only the changes, each section marked
-    ``assumption: true`` with a note (zh and en) saying it is a what-if and what changed."""
-    if not overrides:
-        raise SimulateError("save", "nothing has been changed: a variant needs at least one change")
-    sc = model.scenario(overrides)
-    found = lever_changes(model.levers, overrides)
-    when = datetime.date.today().isoformat()
-    base_file = Path(model.base.chain[0]["path"]).resolve()
-    title = model.base.policy.title
-    doc: dict[str, Any] = {
-        "extends": os.path.relpath(base_file, target.resolve().parent),
-        "id": variant_id or f"{model.base.id}-what-if",
-        "title": dict(
-            zip(("zh", "en"), _both("variant_title", title=(title.zh, title.en), changes=_changes(found, 3)))
-        ),
-    }
-    sections: dict[str, list] = {}
-    for path in overrides:
-        parts = path.split(".")
-        sections.setdefault(".".join(parts[:2]) if parts[0] == "tiers" else parts[0], [])
-    for c in found:
-        parts = c.path.split(".")
-        sections[".".join(parts[:2]) if parts[0] == "tiers" else parts[0]].append(c)
-    raw = sc.raw
-    for name, items in sections.items():
-        if name.startswith("tiers."):
-            tid = name.split(".", 1)[1]
-            tier = next(t for t in raw["tiers"] if t.get("id") == tid)
-            doc.setdefault("tiers", []).append(
-                {"id": tid, "subsidy": _plain(tier["subsidy"]), **_marks(items, when, tier)}
-            )
-            continue
-        own = [c for c in items if ".fiscal_subsidy_split." not in c.path]
-        note = _marks(own or items, when, raw.get(name) or {})
-        part: dict[str, Any] = {}
-        for path in [p for p in overrides if p.split(".")[0] == name]:
-            node, keys = part, path.split(".")[1:]
-            src = raw[name]
-            for k in keys[:-1]:
-                node, src = node.setdefault(k, {}), src[k]
-            node[keys[-1]] = _plain(src[keys[-1]])
-        if name == "behaviour":
-            part.setdefault("source", raw["behaviour"].get("source") or STUDY_2026_SOURCE)
-        split = part.get("fiscal_subsidy_split")
-        if split is not None:
-            split.update(
-                _marks(
-                    [c for c in items if ".fiscal_subsidy_split." in c.path],
-                    when,
-                    raw["contribution"]["fiscal_subsidy_split"],
-                )
-            )
-        doc[name] = {**part, **note} if name != "contribution" or set(part) - {"fiscal_subsidy_split"} else part
-    return doc
-
-
-def save_variant(
-    model: DashboardModel, overrides: Mapping[str, Any], target: str | Path, variant_id: str | None = None
-) -> Path:
-    """Write the variant YAML to ``target`` (folders created as needed) and check that it loads."""
-    target = Path(target).expanduser()
-    if target.suffix.lower() not in (".yaml", ".yml"):
-        raise SimulateError(str(target), "a scenario file name ends in .yaml")
-    doc = variant_document(model, overrides, target, variant_id)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    header = (
-        "# 看板保存的假设情景 (what-if saved from the dashboard): only the changes; "
-        "everything else comes from the file it extends.\n"
-    )
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(header + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100), "utf-8")
-    os.replace(tmp, target)
-    load_scenario(target)  # a variant the tool cannot read is an error here, not at the meeting's end
-    return target

@@ -128,6 +128,30 @@ def _check_binding(
         )
 
 
+def _costing(
+    sc: Scenario,
+    pop: Population | SyntheticPopulation,
+    seed: int,
+    param_path: str,
+    source: str,
+    d_lo: Decimal,
+    d_step: Decimal,
+) -> tuple[Callable[[int], int | Decimal], Callable[[int], int], dict[int, int]]:
+    """value(k), the parameter at grid point k, and cost(k), ``source``'s outlay there (fen),
+    each point run once (the cache, which also counts the runs)."""
+    cache: dict[int, int] = {}
+
+    def value(k: int) -> int | Decimal:
+        return number(d_lo + k * d_step)
+
+    def cost(k: int) -> int:
+        if k not in cache:
+            cache[k] = _source_fen(run_quiet(sc.with_overrides({param_path: value(k)}), pop, seed), source)
+        return cache[k]
+
+    return value, cost, cache
+
+
 def _bisect(cost: Callable[[int], int], good: int, bad: int, budget_fen: int) -> tuple[int, int]:
     """Narrow (good, bad) to neighbours keeping cost(good) <= budget < cost(bad)."""
     while abs(bad - good) > 1:
@@ -172,16 +196,7 @@ def solve(
     budget_fen = _budget_fen(budget_yuan)
     d_lo, d_step, n_steps = _grid(lo, hi, step)
     pop = common_population(sc, population, size, seed)
-    cache: dict[int, int] = {}
-
-    def value(k: int) -> int | Decimal:
-        return number(d_lo + k * d_step)
-
-    def cost(k: int) -> int:
-        if k not in cache:
-            cache[k] = _source_fen(run_quiet(sc.with_overrides({param_path: value(k)}), pop, seed), source)
-        return cache[k]
-
+    value, cost, cache = _costing(sc, pop, seed, param_path, source, d_lo, d_step)
     c_lo, c_hi = cost(0), cost(n_steps)
     increasing = c_hi >= c_lo
     cheap, dear = (0, n_steps) if increasing else (n_steps, 0)

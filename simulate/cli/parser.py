@@ -14,8 +14,8 @@ only when its command runs, so ``simulate validate`` and ``simulate explain`` ne
 pandas, matplotlib or papermill (issue 11 item 6). This is the one sanctioned deferred import:
 handler modules import what they use at their top, and nothing registers itself on import.
 
-To add a command: write its handler in the family module, an ``_args_<name>`` function here,
-and one row in :data:`COMMANDS`.
+To add a command: write its handler in the family module, an ``_args_<name>`` function here
+(the analysis commands' in :mod:`simulate.cli.analysis_args`), and one row in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ from ..resources import DASHBOARD_PORT as DEFAULT_PORT
 from ..resources import DASHBOARD_SCENARIO as DEFAULT_SCENARIO
 from ..vocabulary import IDENTITIES
 from . import shared
+from .analysis_args import (
+    args_compare,
+    args_montecarlo,
+    args_multiyear,
+    args_region,
+    args_solve,
+    args_sweep_table,
+)
 from .argtext import OneLineParser, ZhHelpFormatter, command_help, help_words, to_zh
 
 Handler = Callable[[argparse.Namespace], int]
@@ -56,8 +64,7 @@ class Command:
         return fn
 
 
-def _scenario(p: argparse.ArgumentParser, what: str = "scenario file (.yaml)") -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help=what)
+_scenario = shared.scenario_argument
 
 
 # --------------------------------------------------------------------------- per-command arguments
@@ -128,80 +135,6 @@ def _args_run(p: argparse.ArgumentParser) -> None:
 
 def _args_examples(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="DIR", help="copy the examples into DIR (created)")
-
-
-def _args_region(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE.csv", help="region CSV: county, scenario, population (or size)")
-    p.add_argument(
-        "--seed",
-        type=shared.seed,
-        default=0,
-        help="random seed; each county draws from its own seed derived from it (default 0)",
-    )
-
-
-def _args_compare(p: argparse.ArgumentParser) -> None:
-    p.add_argument("baseline", metavar="BASE", help="the baseline scenario file")
-    p.add_argument(
-        "reforms",
-        nargs="+",
-        metavar="REFORM",
-        help="reform scenario files (--set applies to these only; give BASE again for a one-change what-if)",
-    )
-    p.add_argument(
-        "--out", metavar="DIR", help="also write the comparison as a report folder (HTML, PDF, XLSX): one per reform"
-    )
-
-
-def _args_sweep_table(p: argparse.ArgumentParser) -> None:
-    _scenario(p)
-    p.add_argument("--param", required=True, metavar="PATH", help="parameter path, e.g. contribution.personal")
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--values", metavar="A,B,C", help="values separated by commas, e.g. 280,300,320")
-    g.add_argument("--range", dest="range_", metavar="LO:HI:STEP", help="inclusive range, e.g. 280:450:10")
-    p.add_argument("--chart", metavar="FILE.png", help="also draw the outlay by source (万元) to a PNG")
-
-
-def _args_solve(p: argparse.ArgumentParser) -> None:
-    _scenario(p)
-    p.add_argument("--param", required=True, metavar="PATH", help="parameter path, e.g. tiers.dibao.subsidy.percent")
-    p.add_argument("--source", required=True, help="funding source id, fiscal_subsidy or subsidies")
-    p.add_argument("--budget", required=True, metavar="YUAN", help="the source's budget in yuan")
-    p.add_argument("--lo", required=True, help="lowest parameter value to try")
-    p.add_argument("--hi", required=True, help="highest parameter value to try")
-    p.add_argument("--step", default=None, help="grid step of the parameter (default 1; 0.01 is the finest)")
-
-
-def _args_montecarlo(p: argparse.ArgumentParser) -> None:
-    _scenario(p)
-    p.add_argument("--draws", type=shared.positive, default=50, help="number of draws (default 50)")
-    p.add_argument(
-        "--vary",
-        action="append",
-        type=shared.rate_range,
-        metavar="KEY=LOW:HIGH",
-        help="an uncertain rate drawn uniformly, e.g. rural_dibao=0.03:0.06 or participation=0.93:0.97 "
-        "(repeatable; replaces the defaults). Default: every identity rate the scenario uses "
-        "±20%% of its default and participation ±0.02, centred on the defaults. "
-        "'--vary none' varies nothing (sampling noise only, around `simulate expected`)",
-    )
-
-
-def _args_multiyear(p: argparse.ArgumentParser) -> None:
-    _scenario(p)
-    p.add_argument("--years", type=shared.positive, default=5, help="number of years (default 5)")
-    p.add_argument(
-        "--ageing", type=shared.share, default=0.0, help="yearly relative growth of the 60+ share (e.g. 0.02)"
-    )
-    p.add_argument(
-        "--out-migration", type=shared.share, default=0.0, help="share of residents lost per year (e.g. 0.01)"
-    )
-    p.add_argument(
-        "--method",
-        choices=["simulate", "expected"],
-        default="simulate",
-        help="simulate each year (default) or compute expected values without sampling",
-    )
 
 
 def _args_report(p: argparse.ArgumentParser) -> None:
@@ -355,7 +288,7 @@ COMMANDS: tuple[Command, ...] = (
         "region",
         "run many counties (a CSV: county, scenario, population) and total by county, city and province",
         "simulate region scenarios/region-example.csv --set contribution.personal=400",
-        _args_region,
+        args_region,
         "simulate.cli.run:region",
         (_ENGINE, _SET, _LANG, _JSON),
     ),
@@ -363,7 +296,7 @@ COMMANDS: tuple[Command, ...] = (
         "compare",
         "a baseline and reforms over the same people: changes by source, tier, village",
         "simulate compare scenarios/langxi-2024.yaml scenarios/langxi-2025-400.yaml --size 100000",
-        _args_compare,
+        args_compare,
         "simulate.cli.whatif:compare_cmd",
         (_population, _SET, _LANG, _JSON),
     ),
@@ -372,7 +305,7 @@ COMMANDS: tuple[Command, ...] = (
         "one row per value of a parameter: outlay by source, enrollment",
         "simulate sweep-table scenarios/langxi-2024.yaml --param contribution.personal "
         "--range 380:480:10 --size 100000",
-        _args_sweep_table,
+        args_sweep_table,
         "simulate.cli.whatif:sweep_table",
         (_population, _SET, _LANG, _JSON),
     ),
@@ -381,7 +314,7 @@ COMMANDS: tuple[Command, ...] = (
         "the parameter value that keeps one source's outlay within a budget",
         "simulate solve scenarios/langxi-2024.yaml --param tiers.dibao.subsidy.amount "
         "--source medical_assistance --budget 5500000 --lo 300 --hi 380",
-        _args_solve,
+        args_solve,
         "simulate.cli.whatif:solve_cmd",
         (_population, _SET, _LANG, _JSON),
     ),
@@ -389,7 +322,7 @@ COMMANDS: tuple[Command, ...] = (
         "montecarlo",
         "P5/P50/P95 of each source's outlay over uncertain rates",
         "simulate montecarlo scenarios/langxi-2024.yaml --draws 30 --size 100000",
-        _args_montecarlo,
+        args_montecarlo,
         "simulate.cli.whatif:montecarlo",
         (_size_seed, _SET, _LANG, _JSON),
     ),
@@ -405,7 +338,7 @@ COMMANDS: tuple[Command, ...] = (
         "multiyear",
         "outlay by source over several years: national standards and population drift",
         "simulate multiyear scenarios/langxi-2024.yaml --years 5 --out-migration 0.01 --ageing 0.02",
-        _args_multiyear,
+        args_multiyear,
         "simulate.cli.whatif:multiyear",
         (_size_seed, _SET, _LANG, _JSON),
     ),

@@ -204,6 +204,11 @@ def lang_parent(what: str = "output and messages") -> argparse.ArgumentParser:
     return p
 
 
+def scenario_argument(p: argparse.ArgumentParser, what: str = "scenario file (.yaml)") -> None:
+    """The positional ``SCENARIO`` (a scenario file) most commands take."""
+    p.add_argument("scenario", metavar="SCENARIO", help=what)
+
+
 def json_parent(what: str = "the results") -> argparse.ArgumentParser:
     """``--json``."""
     p = _parent()

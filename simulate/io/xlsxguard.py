@@ -145,6 +145,25 @@ def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType =
             total += _scan_member(zf, info, limits, where, error, total)
 
 
+def _check_growth(
+    name: str, size: int, total_before: int, compressed: int, limits: XlsxLimits, where: str, error: ErrorType
+) -> None:
+    """Refuse a member once its decompressed ``size`` (bytes so far) passes the member or total
+    limit, or grows past ``max_ratio`` times its compressed size (a zip bomb)."""
+    if size > limits.max_member_bytes or total_before + size > limits.max_total_bytes:
+        raise error(
+            where,
+            f"part {name} expands past "
+            f"{human_bytes(min(limits.max_member_bytes, limits.max_total_bytes))}, "
+            f"the limit for a {limits.what} (a zip bomb?)",
+        )
+    if size > MiB and size > limits.max_ratio * compressed:
+        raise error(
+            where,
+            f"part {name} expands more than {limits.max_ratio} times its compressed size (a zip bomb?)",
+        )
+
+
 def _scan_member(
     zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, where: str, error: ErrorType, total_before: int
 ) -> int:
@@ -163,19 +182,7 @@ def _scan_member(
                 if not block:
                     break
                 size += len(block)
-                if size > limits.max_member_bytes or total_before + size > limits.max_total_bytes:
-                    raise error(
-                        where,
-                        f"part {info.filename} expands past "
-                        f"{human_bytes(min(limits.max_member_bytes, limits.max_total_bytes))}, "
-                        f"the limit for a {limits.what} (a zip bomb?)",
-                    )
-                if size > MiB and size > limits.max_ratio * compressed:
-                    raise error(
-                        where,
-                        f"part {info.filename} expands more than {limits.max_ratio} "
-                        f"times its compressed size (a zip bomb?)",
-                    )
+                _check_growth(info.filename, size, total_before, compressed, limits, where, error)
                 if not is_xml:
                     continue
                 text = carry + block

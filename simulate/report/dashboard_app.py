@@ -24,8 +24,8 @@ from ..analysis.dashboard_model import (
     DashboardWhatIf,
     Lever,
     overrides_for,
-    save_variant,
 )
+from ..analysis.dashboard_variant import save_variant
 from ..errors import SimulateError
 from ..labels import text
 from ..resources import find_scenario

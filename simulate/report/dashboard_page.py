@@ -73,6 +73,7 @@ def page_font(model: DashboardModel) -> str:
         "report/dashboard_app.py",
         "report/dashboard_page.py",
         "analysis/dashboard_model.py",
+        "analysis/dashboard_variant.py",
         "report/story.py",
         "report/story_words.py",
         "report/html_tables.py",

@@ -183,26 +183,7 @@ def write_index(
         labels += [label for label in run.headline if label not in labels]
     esc = escape  # every user text (run names, headline labels and figures, errors) as text
     head = [words["run"], *parameter_columns, *labels, words["status"]]
-    rows = []
-    for run in runs:
-        if run.ok:
-            link = f'<a href="{esc(_relative(run.html, out_dir))}">{esc(run.name)}</a>'
-            status = esc(words["ok"])
-        else:
-            link = esc(run.name)
-            status = f'<span class="failed" title="{esc(run.error or "")}">{esc(words["failed"])}</span>'
-            if run.failed_notebook is not None:
-                status += f' (<a href="{esc(_relative(run.failed_notebook, out_dir))}">{esc(words["notebook"])}</a>)'
-        cells = [link]
-        cells += [esc(_cell_text(run.parameters.get(name))) for name in parameter_columns]
-        cells += [esc(run.headline.get(label, "")) for label in labels]
-        cells.append(status)
-        left = 1 + len(parameter_columns)
-        rows.append(
-            "<tr>"
-            + "".join(f'<td class="text">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(cells))
-            + "</tr>"
-        )
+    rows = [_index_row(run, out_dir, words, parameter_columns, labels) for run in runs]
     body = (
         f"<h1>{esc(title)}</h1>\n<table>\n<thead><tr>"
         + "".join(f"<th>{esc(h)}</th>" for h in head)
@@ -210,7 +191,43 @@ def write_index(
         + "\n".join(rows)
         + "\n</tbody>\n</table>\n"
     )
-    page = (
+    page = with_fonts(_index_page(title, lang, body))
+    target = out_dir / INDEX_NAME
+    temporary = out_dir / f".{INDEX_NAME}.{uuid.uuid4().hex[:8]}"
+    temporary.write_text(page, encoding="utf-8")
+    os.replace(temporary, target)
+    return target
+
+
+def _index_row(
+    run: RunResult, out_dir: Path, words: dict[str, str], parameter_columns: Sequence[str], labels: list[str]
+) -> str:
+    """One run's ``<tr>``: its link (or name and failure), its parameters, its headline figures."""
+    esc = escape
+    if run.ok:
+        link = f'<a href="{esc(_relative(run.html, out_dir))}">{esc(run.name)}</a>'
+        status = esc(words["ok"])
+    else:
+        link = esc(run.name)
+        status = f'<span class="failed" title="{esc(run.error or "")}">{esc(words["failed"])}</span>'
+        if run.failed_notebook is not None:
+            status += f' (<a href="{esc(_relative(run.failed_notebook, out_dir))}">{esc(words["notebook"])}</a>)'
+    cells = [link]
+    cells += [esc(_cell_text(run.parameters.get(name))) for name in parameter_columns]
+    cells += [esc(run.headline.get(label, "")) for label in labels]
+    cells.append(status)
+    left = 1 + len(parameter_columns)
+    return (
+        "<tr>"
+        + "".join(f'<td class="text">{c}</td>' if i < left else f"<td>{c}</td>" for i, c in enumerate(cells))
+        + "</tr>"
+    )
+
+
+def _index_page(title: str, lang: str, body: str) -> str:
+    """The index's whole HTML page around ``body``, with the font marker :func:`with_fonts` fills."""
+    esc = escape
+    return (
         f'<!DOCTYPE html>\n<html lang="{esc(lang)}">\n<head>\n<meta charset="utf-8">\n{CSP_META}\n'
         f"<title>{esc(title)}</title>\n<style>\n{_FONT_MARKER}\n"
         f"body {{ font-family: {_FONT_STACK.format(family=CSS_FAMILY)}; "
@@ -222,12 +239,6 @@ def write_index(
         ".failed { color: #b00020; font-weight: bold; }\n"
         f"</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
-    page = with_fonts(page)
-    target = out_dir / INDEX_NAME
-    temporary = out_dir / f".{INDEX_NAME}.{uuid.uuid4().hex[:8]}"
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, target)
-    return target
 
 
 def _relative(path: Path, start: Path) -> str:

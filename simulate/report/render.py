@@ -29,14 +29,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
 from ..lifecycle import end_pool, quiet_child
 from .export import export_html, warm_html_export, write_index
-from .kernel import ReportKernel, execute_in, import_lines, kernel_env
+from .kept import give_back_kernel, give_back_printer, take_kernel, take_printer
+from .kernel import ReportKernel, execute_in, kernel_env
 from .notebook_build import build_notebook
 from .notebook_ids import stable_notebook_ids
 from .outcome import (
@@ -153,8 +153,8 @@ def render_notebook(
     notebook, out_dir = Path(notebook).resolve(), Path(out_dir).resolve()
     params = dict(parameters or {})
     with tempfile.TemporaryDirectory(prefix="simnb-") as built, publishing(out_dir, "report") as work:
-        kernel = _take_kernel(notebook, work, keep_kernel)  # starts now, while the checks below run
-        printer = _take_printer()  # so does Chromium: printing later skips its start-up
+        kernel = take_kernel(notebook, work, keep_kernel)  # starts now, while the checks below run
+        printer = take_printer()  # so does Chromium: printing later skips its start-up
         try:
             if notebook.suffix == ".py":  # a jupytext percent script: build the .ipynb papermill runs
                 notebook = build_notebook(notebook, Path(built))
@@ -163,25 +163,18 @@ def render_notebook(
             warming = warm_html_export()  # the parent waits on the kernel meanwhile
             _execute(kernel, notebook, work, values, timeout=timeout, start_timeout=start_timeout)
             stable_notebook_ids(work / NOTEBOOK_NAME)  # widget uuids can look like ID numbers
-            _give_back(kernel, keep_kernel)
+            give_back_kernel(kernel, keep_kernel)
             warming.join()
             clock.lap("kernel+execution")
             results = _read_results(work)
             title = str(params.get("title") or results.get("title") or out_dir.name)
             pdf_skipped = _page_and_pdf(work, title, html_lang, printer, clock)
-            artifacts = tuple(
-                sorted(p.name for p in work.iterdir() if p.is_file() and not p.name.startswith(".simulate"))
-            )
+            artifacts = _artifacts(work)
         except ReportError as exc:
-            kept = _keep_failed(
-                work,
-                Path(failed_dir) if failed_dir else out_dir.parent / FAILED_DIR,
-                failed_name or f"{out_dir.name}.ipynb",
-            )
-            raise ReportError(_with_kept(str(exc), kept, exc), kept) from exc
+            raise _failed_run(exc, work, out_dir, failed_dir, failed_name) from exc
         finally:
-            _give_back(kernel, False)  # a no-op once handed back; ends it after a failure
-            _give_back_printer(printer, keep_kernel)
+            give_back_kernel(kernel, False)  # a no-op once handed back; ends it after a failure
+            give_back_printer(printer, keep_kernel)
     seconds = time.perf_counter() - started
     return RunResult(
         name=out_dir.name,
@@ -207,73 +200,27 @@ def _page_and_pdf(work: Path, title: str, lang: str, printer: Printer, clock: St
     return pdf_skipped
 
 
+def _artifacts(work: Path) -> tuple[str, ...]:
+    """The names of the files a run wrote in its folder, sorted (the publishing marks left out)."""
+    return tuple(sorted(p.name for p in work.iterdir() if p.is_file() and not p.name.startswith(".simulate")))
+
+
+def _failed_run(
+    exc: ReportError, work: Path, out_dir: Path, failed_dir: Path | str | None, failed_name: str | None
+) -> ReportError:
+    """The error a failed run raises: its notebook kept as ``failed_dir/failed_name`` (default
+    ``out_dir.parent/failed/<out_dir name>.ipynb``), named in the message."""
+    kept = _keep_failed(
+        work,
+        Path(failed_dir) if failed_dir else out_dir.parent / FAILED_DIR,
+        failed_name or f"{out_dir.name}.ipynb",
+    )
+    return ReportError(_with_kept(str(exc), kept, exc), kept)
+
+
 def _with_kept(message: str, kept: Path | None, exc: ReportError) -> str:
     """The failure's message, naming where its notebook was kept unless it already does."""
     return f"{message} (notebook kept at {kept})" if kept is not None and exc.failed_notebook is None else message
-
-
-#: A worker's kernel between runs (render_many: each worker keeps one, see _take_kernel), and
-#: the exit hook that ends it (registered once per process).
-_KEPT: list[ReportKernel] = []
-_AT_EXIT: list[Finalize] = []
-
-
-def _take_kernel(notebook: Path, work: Path, keep: bool) -> ReportKernel:
-    """The kernel for one run: the worker's kept one (cleared for this run) when ``keep`` and it
-    is healthy, else a new one, started now and warmed with the notebook's imports."""
-    while _KEPT:
-        kernel = _KEPT.pop()
-        if keep and kernel.alive:
-            kernel.prepare(work)
-            return kernel
-        kernel.close()
-    try:
-        kernel = ReportKernel(work, import_lines(notebook))
-    except Exception as exc:  # no interpreter, no ipykernel, sockets refused
-        raise ReportError(f"the report kernel did not start: {type(exc).__name__}: {one_line(exc)[:200]}") from exc
-    kernel.prepare(work)
-    return kernel
-
-
-def _give_back(kernel: ReportKernel, keep: bool) -> None:
-    """After a run: keep the kernel for the worker's next run, or end it (once)."""
-    if kernel in _KEPT or kernel.closed:
-        return
-    if keep and kernel.alive:
-        if not _AT_EXIT:  # a pool worker runs this hook when it exits
-            _AT_EXIT.append(Finalize(None, _close_kept, exitpriority=10))
-        _KEPT.append(kernel)
-    else:
-        kernel.close()
-
-
-#: A worker's Chromium between runs, like its kernel.
-_PRINTERS: list[Printer] = []
-
-
-def _take_printer() -> Printer:
-    while _PRINTERS:
-        printer = _PRINTERS.pop()
-        if printer.alive:
-            return printer
-        printer.close()
-    return Printer()
-
-
-def _give_back_printer(printer: Printer, keep: bool) -> None:
-    if keep and printer.alive:
-        if not _AT_EXIT:
-            _AT_EXIT.append(Finalize(None, _close_kept, exitpriority=10))
-        _PRINTERS.append(printer)
-    else:
-        printer.close()
-
-
-def _close_kept() -> None:
-    while _KEPT:
-        _KEPT.pop().close()
-    while _PRINTERS:
-        _PRINTERS.pop().close()
 
 
 def _execute(

@@ -71,54 +71,10 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh", vocab: Vocab
     x_label = (frame.attrs.get("param_label") or {}).get(key) or param_label(param, lang)
     sc_title = (frame.attrs.get("title") or {}).get(key) or frame.attrs.get("scenario", "")
     wan = "（万元）" if zh else " (10,000 yuan)"
-    subsidising = [s for s in vocab.source_ids[1:] if s in frame and (frame[s] != 0).any()]
-    panels = [
-        (
-            "个人缴费与财政补助" if zh else "Individuals' contributions and the fiscal subsidy",
-            ["individual"] + (["fiscal_subsidy"] if "fiscal_subsidy" in frame else []),
-        )
-    ]
-    if subsidising:
-        panels.append(("各部门资助" if zh else "Subsidising sources", subsidising))
+    panels = _panels(frame, vocab, zh)
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 3.6 * len(panels) + 0.8), dpi=120, sharex=True, squeeze=False)
-    span = float(x.max() - x.min()) or 1.0
     for ax, (panel_title, keys) in zip(axes[:, 0], panels):
-        ends = []
-        for n, k in enumerate(keys):
-            colour, marker = _STYLE.get(k) or _local_style(k, vocab)
-            y = frame[k].astype(float) / 10_000
-            name = vocab.label(k, lang_of(lang)) if k in vocab.sources else column_label(k, lang)
-            # every other line has hollow markers: lines on top of each other stay visible
-            ax.plot(
-                x,
-                y,
-                color=colour,
-                marker=marker,
-                ms=6 if n % 2 else 4,
-                lw=1.6,
-                mfc="none" if n % 2 else colour,
-                ls="--" if k == "fiscal_subsidy" else "-",
-                label=name,
-            )
-            ends.append((float(y.iloc[-1]), name, colour))
-        # direct labels at the right end, nudged apart when lines end close together
-        lo, hi = ax.get_ylim()
-        gap = (hi - lo) * 0.07
-        placed: list[float] = []
-        for yv, name, colour in sorted(ends):
-            yl = yv if not placed or yv - placed[-1] >= gap else placed[-1] + gap
-            placed.append(yl)
-            ax.annotate(
-                name,
-                (float(x.iloc[-1]), yv),
-                xytext=(float(x.iloc[-1]) + span * 0.02, yl),
-                textcoords="data",
-                va="center",
-                fontsize=8,
-                color=colour,
-            )
-        ax.set_xlim(float(x.min()) - span * 0.02, float(x.max()) + span * (0.22 if zh else 0.34))
-        ax.set_ylim(min(lo, min(placed) - gap), max(hi, max(placed) + gap))
+        _draw_panel(ax, frame, x, keys, lang, vocab)
         ax.set_title(panel_title + wan, fontsize=10)
         ax.set_ylabel(("金额" if zh else "amount") + wan)
         ax.grid(alpha=0.3)
@@ -134,6 +90,67 @@ def sweep_figure(frame, title: str | None = None, lang: str = "zh", vocab: Vocab
     )
     fig.tight_layout()
     return fig
+
+
+def _panels(frame, vocab: Vocabulary, zh: bool) -> list[tuple[str, list[str]]]:
+    """(title, source ids) of each panel: individuals with the fiscal subsidy, then the
+    subsidising sources that pay anything (no second panel when none does)."""
+    subsidising = [s for s in vocab.source_ids[1:] if s in frame and (frame[s] != 0).any()]
+    panels = [
+        (
+            "个人缴费与财政补助" if zh else "Individuals' contributions and the fiscal subsidy",
+            ["individual"] + (["fiscal_subsidy"] if "fiscal_subsidy" in frame else []),
+        )
+    ]
+    if subsidising:
+        panels.append(("各部门资助" if zh else "Subsidising sources", subsidising))
+    return panels
+
+
+def _draw_panel(ax, frame, x, keys: list[str], lang: str, vocab: Vocabulary) -> None:
+    """One line per source (万元) on ``ax``, with its name at the line's right end."""
+    ends = []
+    for n, k in enumerate(keys):
+        colour, marker = _STYLE.get(k) or _local_style(k, vocab)
+        y = frame[k].astype(float) / 10_000
+        name = vocab.label(k, lang_of(lang)) if k in vocab.sources else column_label(k, lang)
+        # every other line has hollow markers: lines on top of each other stay visible
+        ax.plot(
+            x,
+            y,
+            color=colour,
+            marker=marker,
+            ms=6 if n % 2 else 4,
+            lw=1.6,
+            mfc="none" if n % 2 else colour,
+            ls="--" if k == "fiscal_subsidy" else "-",
+            label=name,
+        )
+        ends.append((float(y.iloc[-1]), name, colour))
+    _label_ends(ax, x, ends, lang == "zh")
+
+
+def _label_ends(ax, x, ends: list[tuple[float, str, str | None]], zh: bool) -> None:
+    """Direct labels at the lines' right end, nudged apart when lines end close together;
+    widens the axes so the labels fit."""
+    span = float(x.max() - x.min()) or 1.0
+    lo, hi = ax.get_ylim()
+    gap = (hi - lo) * 0.07
+    placed: list[float] = []
+    for yv, name, hue in sorted(ends):
+        yl = yv if not placed or yv - placed[-1] >= gap else placed[-1] + gap
+        placed.append(yl)
+        ax.annotate(
+            name,
+            (float(x.iloc[-1]), yv),
+            xytext=(float(x.iloc[-1]) + span * 0.02, yl),
+            textcoords="data",
+            va="center",
+            fontsize=8,
+            color=hue,
+        )
+    ax.set_xlim(float(x.min()) - span * 0.02, float(x.max()) + span * (0.22 if zh else 0.34))
+    ax.set_ylim(min(lo, min(placed) - gap), max(hi, max(placed) + gap))
 
 
 def _local_style(key: str, vocab: Vocabulary) -> tuple[str | None, str | None]:
