@@ -389,6 +389,11 @@ def respond(
         return pop
     enrolled = pop.enrolled.copy()
     enrolled[drop] = False
+    return _with_enrolled(pop, enrolled)
+
+
+def _with_enrolled(pop: Population, enrolled: np.ndarray) -> Population:
+    """``pop`` with its enrolled column replaced (every other column shared, not copied)."""
     return Population(
         pop.identities,
         pop.age,

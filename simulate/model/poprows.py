@@ -5,7 +5,7 @@ path (:mod:`.popfast`, :mod:`.popstream`) must give the same values and the same
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..errors import PopulationError
@@ -83,6 +83,33 @@ def village_name(text: str, v_index: dict[str, int], v_ids: list[str], fixed: bo
     return vname
 
 
+def _age(age_t: str, err: Callable[[str, str], PopulationError]) -> int:
+    """The age column as whole years 0-130, or the error ``err`` builds for the row."""
+    # decimal digits only: full-width ４５ is 45; ①, ² or 5,000 digits are refused (str.isdigit
+    # accepts ①, which int() then cannot read)
+    try:
+        age = whole_from_text(age_t, "a whole number of years")
+    except ValueError as exc:
+        raise err("age", f"{exc} (0-130)") from None
+    if not 0 <= age <= 130:
+        raise err("age", f"not a whole number of years 0-130: {shorten(age_t)!r}")
+    return age
+
+
+def _identity_mask(text: str, err: Callable[[str, str], PopulationError]) -> int:
+    """The identities column (split on ; or ；) as a bit mask of the active vocabulary."""
+    mask = 0
+    for ident in text.replace("；", ";").split(";"):
+        ident = ident.strip()
+        if not ident:
+            continue
+        found = ACTIVE.get().identity_of_text(ident)
+        if found is None:
+            raise err("identities", identity_problem(ident))  # with the nearest names (io.headers)
+        mask |= 1 << ACTIVE.get().identity_bit[found]
+    return mask
+
+
 def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width: int) -> dict[str, Any]:
     """One record as values (the contract every faster path must match), or the
     :class:`PopulationError` naming row ``n``, the column and the reason."""
@@ -99,30 +126,14 @@ def parse_row(row: Sequence[str], col: dict[str, int], n: int, where: str, width
     pid = get("person_id")
     if not pid:
         raise err("person_id", "empty")
-    age_t = get("age")
-    # decimal digits only: full-width ４５ is 45; ①, ² or 5,000 digits are refused (str.isdigit
-    # accepts ①, which int() then cannot read)
-    try:
-        age = whole_from_text(age_t, "a whole number of years")
-    except ValueError as exc:
-        raise err("age", f"{exc} (0-130)") from None
-    if not 0 <= age <= 130:
-        raise err("age", f"not a whole number of years 0-130: {shorten(age_t)!r}")
+    age = _age(get("age"), err)
     sex_t = get("sex").upper()
     if sex_t not in ("F", "M", "女", "男"):
         raise err("sex", f"must be F or M: {shorten(get('sex'))!r}")
     dis_t = ascii_digits(get("disability_grade")) or "0"
     if dis_t not in ("0", "1", "2", "3", "4"):
         raise err("disability_grade", f"must be 0 (none) to 4: {shorten(dis_t)!r}")
-    mask = 0
-    for ident in get("identities").replace("；", ";").split(";"):
-        ident = ident.strip()
-        if not ident:
-            continue
-        found = ACTIVE.get().identity_of_text(ident)
-        if found is None:
-            raise err("identities", identity_problem(ident))  # with the nearest names (io.headers)
-        mask |= 1 << ACTIVE.get().identity_bit[found]
+    mask = _identity_mask(get("identities"), err)
     enr_t = ascii_digits(get("enrolled")) or "1"
     if enr_t not in ("0", "1"):
         raise err("enrolled", f"must be 1 or 0: {shorten(enr_t)!r}")

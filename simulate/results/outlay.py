@@ -20,9 +20,9 @@ from ..money import yuan_float, yuan_number
 from ..policy import Scenario
 from ..policy.subsidy import OFF_TIME, TIMINGS
 from ..vocabulary import GOVERNMENT_LEVELS, label
+from . import outlay_rows
 from .budget import LEVELS, Headline, headline, split_fen
-
-_T = labels.pairs("outlay")  # column labels (labels.yaml)
+from .outlay_rows import col
 
 
 def _frame(rows: list[dict[str, Any]]) -> Any:
@@ -44,10 +44,6 @@ def _framed(rows_method: Callable[..., list[dict[str, Any]]]) -> Callable[..., A
 
 class ConservationError(RuntimeError):
     """Money that does not add up: a bug in the engine, never a user's mistake (exit 3)."""
-
-
-def col(key: str, lang: str) -> str:
-    return _T[key][0 if lang == "zh" else 1]
 
 
 @dataclass
@@ -327,58 +323,11 @@ class Outlay:
 
     def targets_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Participation against the overall target and each group's target."""
-        pol = self.scenario.policy
-        t = self.tally
-        rows = []
-        persons, enrolled = self.persons, self.enrolled
-        rows.append(
-            {
-                "group": "overall",
-                col("group", lang): labels.text("outlay_text", "everyone", lang),
-                col("members", lang): persons,
-                col("enrolled", lang): enrolled,
-                col("participation", lang): enrolled / persons if persons else 0.0,
-                col("target", lang): float(pol.targets.overall_percent) / 100,
-                col("met", lang): bool(persons and enrolled * 100 >= persons * pol.targets.overall_percent),
-            }
-        )
-        for g, grp in enumerate(pol.targets.groups):
-            m, e = int(t.group_members[g].sum()), int(t.group_enrolled[g].sum())
-            rows.append(
-                {
-                    "group": grp.id,
-                    col("group", lang): grp.label.get(lang),
-                    col("members", lang): m,
-                    col("enrolled", lang): e,
-                    col("participation", lang): e / m if m else 1.0,
-                    col("target", lang): float(grp.percent) / 100,
-                    col("met", lang): bool(e * 100 >= m * grp.percent),
-                }
-            )
-        return rows
+        return outlay_rows.targets_rows(self.scenario.policy, self.tally, self.persons, self.enrolled, lang)
 
     def targets_by_village_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
         """Each group's participation against its target, village by village."""
-        pol = self.scenario.policy
-        t = self.tally
-        rows = []
-        for v in range(len(self.villages)):
-            for g, grp in enumerate(pol.targets.groups):
-                m, e = int(t.group_members[g, v]), int(t.group_enrolled[g, v])
-                rows.append(
-                    {
-                        "village": self.villages.ids[v],
-                        "group": grp.id,
-                        col("village", lang): self.villages.label(v, lang),
-                        col("group", lang): grp.label.get(lang),
-                        col("members", lang): m,
-                        col("enrolled", lang): e,
-                        col("participation", lang): e / m if m else 1.0,
-                        col("target", lang): float(grp.percent) / 100,
-                        col("met", lang): bool(e * 100 >= m * grp.percent),
-                    }
-                )
-        return rows
+        return outlay_rows.targets_by_village_rows(self.scenario.policy, self.tally, self.villages, lang)
 
     # ------------------------------------------------------------------ work funds
 
@@ -452,48 +401,11 @@ class Outlay:
         fen = self.work_funds_fen()
         if fen is None or wf is None:  # one is None exactly when the other is
             return []
-        base = self._village_base()
-        any_groups = any(rate.groups_full for rate in wf.rates)
-        rows = []
-        for v in range(len(self.villages)):
-            r = int(fen["rate"][v])
-            persons = base["persons"][v]
-            rows.append(
-                {
-                    "village": self.villages.ids[v],
-                    col("village", lang): self.villages.label(v, lang),
-                    col("residents", lang): int(persons),
-                    col("task", lang): int(base["task"][v]),
-                    col("enrolled", lang): int(base["enrolled"][v]),
-                    col("regular", lang): int(base["regular"][v]),
-                    col("participation", lang): base["enrolled"][v] / persons if persons else 0.0,
-                    col("measured", lang): float(fen["measured"][v]),
-                    **({col("groups_ok", lang): bool(fen["groups_ok"][v])} if any_groups else {}),
-                    col("rate", lang): wf.rates[r].label.get(lang) if r >= 0 else "",
-                    col("work", lang): yuan_float(fen["work"][v]),
-                    col("reward", lang): yuan_float(fen["reward"][v]),
-                    col("record", lang): yuan_float(fen["record"][v]),
-                    col("deduction", lang): yuan_float(fen["deduction"][v]),
-                    col("total", lang): yuan_float(fen["total"][v]),
-                }
-            )
-        return rows
+        return outlay_rows.work_funds_rows(wf, fen, self._village_base(), self.villages, lang)
 
     def awards_rows(self, lang: str = "zh") -> list[dict[str, Any]]:
-        wf = self.scenario.policy.work_funds
-        if wf is None:
-            return []
-        rows = [
-            {
-                "label": a.label.get(lang),
-                col("section", lang): a.section or wf.section,
-                col("persons", lang): a.count,
-                col("amount", lang): yuan_float(a.amount),
-                col("total", lang): yuan_float(a.count * a.amount),
-            }
-            for a in wf.awards
-        ]
-        return rows
+        """The scenario's awards (奖励), one row each (empty when it sets no work funds)."""
+        return outlay_rows.awards_rows(self.scenario.policy.work_funds, lang)
 
     def rows(self, lang: str = "zh") -> dict[str, list[dict[str, Any]]]:
         """Every table's rows by name: the frames are built from them, the terminal prints them."""
