@@ -17,7 +17,8 @@ from _ids import make_id
 from simulate.cli import main
 from simulate.errors import PopulationError
 from simulate.io import headers
-from simulate.model.population import CSV_COLUMNS, read_population
+from simulate.model.poprows import CSV_COLUMNS
+from simulate.model.population import read_population
 
 REPO = Path(__file__).resolve().parent.parent
 SINAN = REPO / "scenarios" / "sinan-2021.yaml"
