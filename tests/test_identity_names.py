@@ -84,9 +84,16 @@ def test_explain_by_chinese_name(capsys):
 @pytest.mark.parametrize("given,words", [("低保", "ambiguous"), ("特因人员", "nearest: 特困人员")])
 def test_explain_refuses_in_one_line(capsys, given, words):
     capsys.readouterr()
-    assert main(["explain", str(LANGXI), "--identity", given]) == 2
+    assert main(["--lang", "en", "explain", str(LANGXI), "--identity", given]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--identity" in err and words in err
+
+
+def test_explain_refuses_an_ambiguous_name_in_chinese_by_default(capsys):
+    capsys.readouterr()
+    assert main(["explain", str(LANGXI), "--identity", "低保"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "有两种理解" in err and "农村低保对象" in err
 
 
 def test_scenario_rules_by_chinese_name(tmp_path, capsys):
