@@ -10,7 +10,7 @@ The round trip gives an identical validated :class:`Policy`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -177,19 +177,26 @@ def write_policy_workbook(raw: dict[str, Any], out: Path) -> None:
 # ----------------------------------------------------------------------------- reading
 
 
-def _standard_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str, Any]:
-    """A raw ``contribution.standards`` entry from its row in sheet 缴费标准."""
-    standard: dict[str, Any] = {}
-    for key, _, kind in STANDARD_COLUMNS:
-        text = cells[_SCOL[key]]
+def _row_values(
+    cells: list[str], columns: Sequence[tuple[str, str, str]], index: dict[str, int], where_of: Callable[[str], str]
+) -> Iterator[tuple[str, Any]]:
+    """(key, value) of a row's non-empty cells, each read by its kind; an error names the cell."""
+    for key, _, kind in columns:
+        text = cells[index[key]]
         if text == "":
             continue
         try:
-            value = cell_value(text, kind)
+            yield key, cell_value(text, kind)
         except ScenarioError as exc:
             raise ScenarioError(where_of(key), exc.reason) from None
         except ValueError as exc:
             raise ScenarioError(where_of(key), str(exc)) from None
+
+
+def _standard_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str, Any]:
+    """A raw ``contribution.standards`` entry from its row in sheet 缴费标准."""
+    standard: dict[str, Any] = {}
+    for key, value in _row_values(cells, STANDARD_COLUMNS, _SCOL, where_of):
         if key in ("label_zh", "label_en"):
             standard.setdefault("label", {})[key[-2:]] = value
         else:
@@ -201,16 +208,7 @@ def _tier_from_row(cells: list[str], where_of: Callable[[str], str]) -> dict[str
     """A raw tier from its row; each cell checked by its kind, errors naming the cell."""
     tier: dict[str, Any] = {}
     sub: dict[str, Any] = {}
-    for key, _, kind in TIER_COLUMNS:
-        text = cells[_COL[key]]
-        if text == "":
-            continue
-        try:
-            value = cell_value(text, kind)
-        except ScenarioError as exc:
-            raise ScenarioError(where_of(key), exc.reason) from None
-        except ValueError as exc:
-            raise ScenarioError(where_of(key), str(exc)) from None
+    for key, value in _row_values(cells, TIER_COLUMNS, _COL, where_of):
         if key in ("label_zh", "label_en"):
             tier.setdefault("label", {})[key[-2:]] = value
         elif key in _SUBSIDY_KEYS:
