@@ -4,18 +4,24 @@ Pool workers (``simulate run``'s chunk workers, ``sweep``'s report processes) an
 kernels call :func:`die_with_parent` first thing: on Linux the kernel then sends them SIGKILL
 when their parent dies, even by SIGKILL, so no orphan keeps memory or goes on publishing.
 The command-line process calls :func:`terminate_like_interrupt`, so SIGTERM and SIGHUP unwind
-through the same clean-up as Ctrl-C (workers ended, temporary folders removed).
+through the same clean-up as Ctrl-C (workers ended, temporary folders removed), and runs inside
+:func:`marked_descendants`, so after Ctrl-C or SIGTERM it ends whatever it started that is still
+alive, even a process that left its parent (Chromium's helpers re-parent themselves to init).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+#: The environment variable that marks every process one command started (see marked_descendants).
+_MARK = "SIMULATE_COMMAND_MARK"
 
 
 class Terminated(KeyboardInterrupt):
@@ -94,6 +100,62 @@ def terminate_like_interrupt() -> None:
             signal.signal(sig, _raise_terminated)
         except (ValueError, OSError):  # not the main thread, or no such signal here
             pass
+
+
+@contextlib.contextmanager
+def marked_descendants() -> Iterator[None]:
+    """Mark every process started inside the block (a fresh value of ``SIMULATE_COMMAND_MARK`` in
+    the environment they inherit); the previous value is restored when the block ends."""
+    previous = os.environ.get(_MARK)
+    os.environ[_MARK] = os.urandom(12).hex()
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(_MARK, None)
+        else:
+            os.environ[_MARK] = previous
+
+
+def end_marked_descendants() -> int:
+    """SIGKILL every other live process carrying this block's mark, wherever it was re-parented
+    (Linux ``/proc``; elsewhere nothing); returns how many were signalled. After Ctrl-C or SIGTERM
+    nothing the command started may go on running or publishing (issue 10 item 7)."""
+    mark = os.environ.get(_MARK)
+    if not mark or not os.path.isdir("/proc"):
+        return 0
+    needle = f"{_MARK}={mark}".encode()
+    ended = 0
+    for _ in range(5):  # again while some were found: one may have been forking as we looked
+        found = _kill_marked(needle)
+        ended += found
+        if not found:
+            break
+    return ended
+
+
+def _kill_marked(needle: bytes) -> int:
+    """SIGKILL every process whose environment holds ``needle``, but this one and its own children
+    (multiprocessing's resource tracker and fork server are still needed until this one exits,
+    and its workers were ended by their pools); how many."""
+    me = os.getpid()
+    ended = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                parent = int(f.read().rsplit(b")", 1)[1].split()[1])
+            if parent == me:
+                continue
+            with open(f"/proc/{name}/environ", "rb") as f:
+                marked = needle in f.read().split(b"\0")
+            if marked:
+                os.kill(int(name), signal.SIGKILL)
+                ended += 1
+        except (OSError, ValueError, IndexError):  # gone meanwhile, or not ours to read
+            continue
+    return ended
 
 
 def _kernel_main() -> None:

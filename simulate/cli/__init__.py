@@ -7,13 +7,14 @@ error line passes through the ID-number mask (issue 10 item 2).
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
 from .. import lang
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
-from ..lifecycle import Terminated, terminate_like_interrupt
+from ..lifecycle import Terminated, end_marked_descendants, marked_descendants, terminate_like_interrupt
 from .parser import BY_NAME, COMMANDS, Command, build_parser
 from .population_note import population_note
 
@@ -37,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
+    with marked_descendants():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; every way it can end becomes an exit code and at most one line."""
     try:
         note = population_note(args)  # a county file's unused columns, named on one line
         code = BY_NAME[args.command].resolve()(args)
@@ -48,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line(args.lang))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
+        end_marked_descendants()  # whatever outlived its parent (workers, kernels, browsers)
         # imported here: only commands that write a folder need the report package, and
         # `simulate run` should not pay for loading it at every start (issue 16 item 5)
         from ..report.publish import interruption_note

@@ -65,8 +65,13 @@ class Command:
                 return
             time.sleep(0.2)
 
-    def wait_until_nothing_is_left(self) -> None:
-        while self.tagged():
+    def wait_until_nothing_is_left(self, grace: float = 120.0) -> None:
+        """Wait until no tagged process is left; after ``grace`` seconds fail naming the survivors
+        (a bound for diagnosis, not a timing assertion: everything ends within a second or two)."""
+        deadline = time.monotonic() + grace
+        while left := self.tagged():
+            if time.monotonic() > deadline:
+                pytest.fail("still running: " + "; ".join(_describe(p) for p in left))
             time.sleep(0.2)
 
     def stderr(self) -> str:
@@ -90,6 +95,13 @@ def _tagged(tag: str) -> list[psutil.Process]:
         except (psutil.Error, OSError):
             continue
     return found
+
+
+def _describe(proc: psutil.Process) -> str:
+    try:
+        return f"{proc.pid} (parent {proc.ppid()}, {proc.status()}): {' '.join(proc.cmdline())[:160]}"
+    except psutil.Error:
+        return f"{proc.pid} (gone)"
 
 
 def _is_kernel(proc: psutil.Process) -> bool:
@@ -234,6 +246,32 @@ def test_a_helper_program_started_with_dying_with_us_ends_with_its_parent():
         parent.wait()
         while _tagged(tag):
             time.sleep(0.2)
+    finally:
+        for proc in _tagged(tag):
+            proc.kill()
+
+
+@pytest.mark.timeout(60)
+def test_an_interrupted_command_ends_what_left_its_parent_and_nothing_else():
+    """After Ctrl-C the command ends every process it started, even one re-parented to init
+    (as Chromium's crash handler does), and never one started before the command."""
+    code = (
+        "import subprocess\n"
+        "from simulate.lifecycle import end_marked_descendants, marked_descendants\n"
+        "subprocess.run(['sh', '-c', 'setsid sleep 602 >/dev/null 2>&1 &'], check=True)\n"
+        "with marked_descendants():\n"
+        "    subprocess.run(['sh', '-c', 'setsid sleep 601 >/dev/null 2>&1 &'], check=True)\n"
+        "    print(end_marked_descendants())\n"
+    )
+    tag = uuid.uuid4().hex
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SIMULATE_TEST_TAG": tag}
+    try:
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert int(out.stdout) >= 1
+        while [p for p in _tagged(tag) if "601" in " ".join(p.cmdline())]:
+            time.sleep(0.2)
+        # started before the command, re-parented alike, but unmarked: still running
+        assert [p for p in _tagged(tag) if "602" in " ".join(p.cmdline())]
     finally:
         for proc in _tagged(tag):
             proc.kill()
