@@ -103,6 +103,7 @@ def _people(pol):
     for ident in IDENTITIES:
         for age in ("10", "40", "70"):
             people.append(["--identity", ident, "--age", age])
+    people += [["--identity", local.id] for local in pol.vocabulary.identities]  # the scenario's own groups
     for grade in ("1", "2", "3", "4"):
         people.append(["--disability-grade", grade])
     people.append(["--identity", "rural_dibao;registered_poor;only_child", "--age", "10", "--disability-grade", "3"])
