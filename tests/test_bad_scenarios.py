@@ -161,6 +161,18 @@ def test_valid_base_is_valid():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_a_section_written_as_a_whole_number_is_its_text(tmp_path):
+    """Notices number their items 1、2、3: ``section: 3`` is the section "3" (1.10 stays refused,
+    see section_decimal.yaml)."""
+    from simulate.policy.scenario import load_scenario
+
+    path = tmp_path / "numbered.yaml"
+    text = (BAD / "_valid_base.yaml").read_text("utf-8").replace("section: 三(二)2", "section: 3", 1)
+    path.write_text(text, "utf-8")
+    tier = load_scenario(path).policy.tiers[0]
+    assert tier.section == "3"
+
+
 # ----------------------------------------------------------------------------- generated at test time
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..money import yuan_text
 from ..vocabulary import CANONICAL, Vocabulary, VocabularyError, using
-from .values import Fen, IdentityId, PathError, Percent, SourceId
+from .values import Fen, IdentityId, PathError, Percent, Section, SourceId
 
 _T = TypeVar("_T")
 
@@ -111,7 +111,7 @@ class Standard(Flagged):
     fiscal_subsidy: Fen | None = None  # None: the contribution's fiscal subsidy
     who: Rule | None = None
     share: Percent | None = None
-    section: str | None = Field(default=None, min_length=1)
+    section: Section | None = Field(default=None, min_length=1)
 
     @model_validator(mode="after")
     def _who_or_share(self) -> Self:
@@ -134,7 +134,7 @@ class Contribution(Flagged):
     personal: Fen
     fiscal_subsidy: Fen
     fiscal_subsidy_split: FiscalSplit
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
     standards: tuple[Standard, ...] = ()
 
     @model_validator(mode="after")
@@ -355,7 +355,7 @@ class Tier(Flagged):
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
     label: Bilingual
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
     eligibility: Rule
     subsidy: Subsidy
     year_round: bool = False

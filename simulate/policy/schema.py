@@ -32,7 +32,7 @@ from .models import (
     extended,
     with_local_vocabulary,
 )
-from .values import Fen, PathError, Percent
+from .values import Fen, PathError, Percent, Section
 
 
 class Period(Model):
@@ -66,7 +66,7 @@ class LateRule(Flagged):
 
     mode: Literal["full_financing", "fixed_charge", "personal", "not_accepted", "same_as_regular"]
     charge: Fen | None = None
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
 
     @model_validator(mode="after")
     def _charge_fits_mode(self) -> Self:
@@ -83,7 +83,7 @@ class Extension(Flagged):
 
     until: _dt.date
     who: Bilingual
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
 
 
 class Window(Flagged):
@@ -96,7 +96,7 @@ class Window(Flagged):
     days: int | None = Field(default=None, ge=1, le=366)
     within: Treatment = "as_regular"
     after: Treatment = "late"
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
 
 
 class Timing(Flagged):
@@ -112,7 +112,7 @@ class Timing(Flagged):
     extension: Extension | None = None
     late: LateRule
     windows: tuple[Window, ...] = ()
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
 
     @model_validator(mode="after")
     def _dates_fit(self) -> Self:
@@ -149,7 +149,7 @@ class Targets(Flagged):
     overall_percent: Percent
     groups: tuple[GroupTarget, ...] = ()
     villages_file: str | None = None
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
 
 
 class WorkFundRate(Flagged):
@@ -168,7 +168,7 @@ class Award(Flagged):
     label: Bilingual
     count: int = Field(ge=0, le=MAX_PERSONS)
     amount: Fen
-    section: str | None = Field(default=None, min_length=1)
+    section: Section | None = Field(default=None, min_length=1)
 
 
 class WorkFunds(Flagged):
@@ -182,9 +182,9 @@ class WorkFunds(Flagged):
     rates: tuple[WorkFundRate, ...] = Field(min_length=1)
     per_record: Fen = 0
     awards: tuple[Award, ...] = ()
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
     payer: Literal["county", "town", "not_stated"] = "not_stated"
-    payer_section: str | None = None
+    payer_section: Section | None = None
 
 
 class LevelSplit(Flagged):
@@ -217,7 +217,7 @@ class MultipleIdentities(Flagged):
     """How a person with several identities gets one tier, never two (DOMAIN.md)."""
 
     rule: Literal["priority", "highest_benefit"]
-    section: str = Field(min_length=1)
+    section: Section = Field(min_length=1)
 
 
 class Area(Flagged):

@@ -127,3 +127,15 @@ class PathError(ValueError):
 
 
 # ----------------------------------------------------------------------------- loading
+
+
+def _section_text(value: Any) -> Any:
+    """A section written as a bare whole number (notices number their items 1、2、3) is that
+    number's text. A decimal such as 1.10 stays refused: YAML would have dropped its last zero."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+#: The section of a document a figure comes from, as written there ("二(一)", "3", "六(一)").
+Section = Annotated[str, BeforeValidator(_section_text)]
