@@ -1,10 +1,13 @@
 """The command contracts of DESIGN.md that other tools rely on, checked end to end."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from simulate.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCENARIOS = ["daligang-2020", "sinan-2021", "langxi-2024", "songming-2018", "shuangpai-2022"]
 
@@ -146,3 +149,29 @@ def test_group_targets_by_village_add_up_to_the_totals():
     full = per_village.groupby("village")["target met"].all()
     rewarded = funds.set_index("village")["reward (yuan)"] > 0
     assert not (rewarded & ~full).any()
+
+
+@pytest.mark.parametrize("command", ["run", "report", "compare"])
+def test_a_scenario_without_residents_asks_for_a_size_in_one_line(capsys, tmp_path, command):
+    """A notice that states no population (area.residents left out) is refused before any
+    work starts, naming the field and the two ways out, in English and by default in Chinese."""
+    text = (ROOT / "scenarios" / "zigong-2025.yaml").read_text("utf-8")
+    assert "  residents: 2489256\n" in text
+    path = tmp_path / "no-residents.yaml"
+    path.write_text(text.replace("  residents: 2489256\n", ""), "utf-8")
+    argv = {
+        "run": ["run", str(path)],
+        "report": ["report", str(path), "--out", str(tmp_path / "r")],
+        "compare": ["compare", str(path), str(path)],
+    }[command]
+    assert main([*argv, "--lang", "en"]) == 2
+    line = capsys.readouterr().err.strip()
+    assert line == (
+        f"simulate {command}: area.residents: the scenario gives no number of residents: "
+        "write area.residents in it, or give --size N or --population FILE"
+    )
+    assert main(argv) == 2
+    assert "area.residents: 情景未给出常住人数" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+    if command == "run":  # the way out works
+        assert main([*argv, "--size", "500", "--lang", "en"]) == 0

@@ -32,6 +32,7 @@ from .synth_spec import (
     default_spec,
     fully_subsidized_rules,
     lookup_table,
+    size_or_default,
     with_local_rates,
 )
 
@@ -126,8 +127,7 @@ def synthesize(
         # no task list at hand: every resident is the task (应保尽保), the target a share of it
         villages = one_area(pol.county.zh, pol.county.en, residents, residents)
         weights = np.array([1], np.int64)
-    if size is None:
-        size = default_size(scenario)
+    size = size_or_default(scenario, size)
     _check_size_seed(size, seed)
     sp = with_local_rates(spec or default_spec(), pol)
     if counts:

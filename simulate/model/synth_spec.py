@@ -153,6 +153,21 @@ def default_size(scenario: Scenario) -> int:
     return pol.area.enrolment_base()
 
 
+def size_or_default(scenario: Scenario, size: int | None) -> int:
+    """``size`` if given, else the area's enrolment base (:func:`default_size`); a scenario that
+    names no residents and no villages file needs ``--size`` or a population file (one line)."""
+    if size is not None:
+        return size
+    size = default_size(scenario)
+    if not size:  # nothing to size the people by: say so, not "--size 0"
+        raise PopulationError(
+            "area.residents",
+            "the scenario gives no number of residents: write area.residents in it, "
+            "or give --size N or --population FILE",
+        )
+    return size
+
+
 def fully_subsidized_rules(policy: Policy) -> tuple[Rule, ...]:
     """Eligibility rules of the tiers where the person pays nothing in the collection period:
     the paying department enrolls them (data/participation-defaults.csv, other_subsidized)."""

@@ -157,6 +157,10 @@ def report(
         load_scenario(baseline)
     if population:
         _check_population(sc, population)
+    else:
+        from ..model.synth_spec import size_or_default
+
+        size_or_default(sc, size)  # a scenario with no residents needs --size: one line, now
     out_dir = Path(out) if out else Path("reports") / sc.id
     params = {
         "scenario": str(Path(scenario).resolve()),
