@@ -63,6 +63,7 @@ def build_notebook(name: str | Path, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{Path(name).stem}.ipynb"
+    skip_slow_validators()  # jupytext imports nbformat and jsonschema: before it, not after
     import jupytext
 
     target.write_text(jupytext.writes(notebook(name), fmt="ipynb"), encoding="utf-8")
