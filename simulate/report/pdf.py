@@ -153,16 +153,21 @@ class Printer:
         if self.chromium is None:
             return self.why
         if self.alive:
-            try:
-                data = _run(_print_page(self._endpoint(timeout), Path(html), timeout), timeout)
-                Path(pdf).write_bytes(stable_ids(fixed_dates(data)))
-                return None
-            except Exception:  # a browser that will not answer: end it, print the one-shot way
-                self.close()
+            for _ in range(2):  # a page lost as the browser starts up: once more in a new page
+                try:
+                    data = self._print_in_new_page(Path(html), timeout)
+                    Path(pdf).write_bytes(stable_ids(fixed_dates(data)))
+                    return None
+                except Exception:
+                    if not self.alive:
+                        break
+            self.close()  # a browser that will not answer: end it, print the one-shot way
         return print_pdf(Path(html), Path(pdf), timeout)
 
-    def _endpoint(self, timeout: float) -> str:
-        """The WebSocket address of the browser's page, once it has started."""
+    def _open(self, timeout: float) -> tuple[str, str]:
+        """A new blank page of the started browser: (the address that closes it, its WebSocket
+        address). A page of its own for each print: Chromium 156's headless mode may list no
+        start page, and a fresh page numbers its DOM anew."""
         assert self._profile is not None
         port_file = Path(self._profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
@@ -170,10 +175,22 @@ class Printer:
             if time.monotonic() > deadline or not self.alive:
                 raise TimeoutError("Chromium did not open its DevTools port")
             time.sleep(0.02)
-        port = port_file.read_text().splitlines()[0].strip()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as answer:
-            targets = json.load(answer)
-        return str(next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page"))
+        base = f"http://127.0.0.1:{port_file.read_text().splitlines()[0].strip()}"
+        opening = urllib.request.Request(f"{base}/json/new?about:blank", method="PUT")
+        with urllib.request.urlopen(opening, timeout=timeout) as answer:
+            page = json.load(answer)
+        return f"{base}/json/close/{page['id']}", str(page["webSocketDebuggerUrl"])
+
+    def _print_in_new_page(self, html: Path, timeout: float) -> bytes:
+        """The PDF of ``html`` printed in a page opened for it and closed after."""
+        closing, page = self._open(timeout)
+        try:
+            return _run(_print_page(page, html, timeout), timeout)
+        finally:
+            try:
+                urllib.request.urlopen(closing, timeout=timeout).close()  # a kept browser keeps no tabs
+            except OSError:
+                pass
 
     def close(self) -> None:
         """End the browser and remove its profile (safe to call twice, never raises)."""
@@ -209,32 +226,44 @@ async def _print_page(endpoint: str, html: Path, timeout: float) -> bytes:
 
     ws = await websocket_connect(endpoint, max_message_size=1 << 30)
     ids = iter(range(1, 1 << 30))
-    events: list[str] = []
+    events: list[dict[str, Any]] = []
 
     async def call(method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         number = next(ids)
         await ws.write_message(json.dumps({"id": number, "method": method, "params": params or {}}))
         while True:
-            message = await ws.read_message()
-            if message is None:
-                raise ConnectionError("Chromium closed the DevTools connection")
-            reply = json.loads(message)
+            reply = await _message(ws)
             if reply.get("id") == number:
                 if "error" in reply:
                     raise RuntimeError(str(reply["error"]))
                 return dict(reply["result"])
-            events.append(str(reply.get("method")))
+            events.append(reply)
+
+    def loaded(loader: str) -> bool:
+        # the report's own load event, not the blank page's, which a new page may still report
+        return any(
+            e.get("method") == "Page.lifecycleEvent"
+            and e.get("params", {}).get("name") == "load"
+            and e.get("params", {}).get("loaderId") == loader
+            for e in events
+        )
 
     try:
         await call("Page.enable")
+        await call("Page.setLifecycleEventsEnabled", {"enabled": True})
         navigated = await call("Page.navigate", {"url": html.resolve().as_uri()})
         if navigated.get("errorText"):
             raise RuntimeError(str(navigated["errorText"]))
-        while "Page.loadEventFired" not in events:
-            message = await ws.read_message()
-            if message is None:
-                raise ConnectionError("Chromium closed the DevTools connection")
-            events.append(str(json.loads(message).get("method")))
+        while not loaded(str(navigated.get("loaderId"))):
+            events.append(await _message(ws))
         return base64.b64decode((await call("Page.printToPDF", dict(_PRINT)))["data"])
     finally:
         ws.close()
+
+
+async def _message(ws: Any) -> dict[str, Any]:
+    """The next DevTools message as a dict; ConnectionError when Chromium closed the socket."""
+    message = await ws.read_message()
+    if message is None:
+        raise ConnectionError("Chromium closed the DevTools connection")
+    return dict(json.loads(message))
