@@ -10,11 +10,17 @@ import pytest
 from simulate.report import pdf
 
 
+def _page(path: Path, rows: int) -> Path:
+    cells = "".join(f"<tr><td>village {i}</td><td>{i * 1234.5:,.2f}</td></tr>" for i in range(rows))
+    path.write_text(
+        f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><h1>fen</h1><table>{cells}</table></html>', "utf-8"
+    )
+    return path
+
+
 @pytest.fixture()
 def page(tmp_path: Path) -> Path:
-    html = tmp_path / "page.html"
-    html.write_text('<!DOCTYPE html><html lang="en"><meta charset="utf-8"><p>fen 12,345.67</p></html>', "utf-8")
-    return html
+    return _page(tmp_path / "page.html", 3)
 
 
 def test_started_printer_prints_over_devtools_and_stays_up(page: Path, tmp_path: Path, monkeypatch) -> None:
@@ -31,12 +37,16 @@ def test_started_printer_prints_over_devtools_and_stays_up(page: Path, tmp_path:
     printer = pdf.Printer()
     try:
         assert printer.print(page, tmp_path / "a.pdf") is None
-        assert printer.print(page, tmp_path / "b.pdf") is None  # a kept browser prints again
+        other = _page(tmp_path / "other.html", 40)  # a longer page in between, as in a sweep
+        assert printer.print(other, tmp_path / "other.pdf") is None
+        assert printer.print(page, tmp_path / "b.pdf") is None  # the kept page prints again
         assert printer.alive and not fallbacks
     finally:
         printer.close()
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert pdf.print_pdf(page, tmp_path / "once.pdf") is None
+    assert (tmp_path / "b.pdf").read_bytes() == (tmp_path / "once.pdf").read_bytes()
 
 
 def test_devtools_print_equals_the_one_shot_print(page: Path, tmp_path: Path) -> None:

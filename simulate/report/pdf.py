@@ -132,6 +132,7 @@ class Printer:
         self.chromium, self.why = find_chromium()
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._page: tuple[str, str] | None = None  # (closing address, WebSocket address)
         if self.chromium is None:
             return
         self._profile = tempfile.TemporaryDirectory(prefix="simpdf-", ignore_cleanup_errors=True)
@@ -155,10 +156,11 @@ class Printer:
         if self.alive:
             for _ in range(2):  # a page lost as the browser starts up: once more in a new page
                 try:
-                    data = self._print_in_new_page(Path(html), timeout)
+                    data = self._print_in_page(Path(html), timeout)
                     Path(pdf).write_bytes(stable_ids(fixed_dates(data)))
                     return None
                 except Exception:
+                    self._drop_page(timeout)
                     if not self.alive:
                         break
             self.close()  # a browser that will not answer: end it, print the one-shot way
@@ -166,8 +168,7 @@ class Printer:
 
     def _open(self, timeout: float) -> tuple[str, str]:
         """A new blank page of the started browser: (the address that closes it, its WebSocket
-        address). A page of its own for each print: Chromium 156's headless mode may list no
-        start page, and a fresh page numbers its DOM anew."""
+        address). Chromium 156's headless mode may list no start page, so the printer opens its own."""
         assert self._profile is not None
         port_file = Path(self._profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
@@ -181,14 +182,20 @@ class Printer:
             page = json.load(answer)
         return f"{base}/json/close/{page['id']}", str(page["webSocketDebuggerUrl"])
 
-    def _print_in_new_page(self, html: Path, timeout: float) -> bytes:
-        """The PDF of ``html`` printed in a page opened for it and closed after."""
-        closing, page = self._open(timeout)
-        try:
-            return _run(_print_page(page, html, timeout), timeout)
-        finally:
+    def _print_in_page(self, html: Path, timeout: float) -> bytes:
+        """The PDF of ``html`` printed in the printer's page, opened at its first print and kept:
+        a sweep's next report loads in the same renderer instead of starting one (about 1 s of
+        CPU a report; the PDF's element ids are renumbered, so the bytes are those of a new page)."""
+        if self._page is None:
+            self._page = self._open(timeout)
+        return _run(_print_page(self._page[1], html, timeout), timeout)
+
+    def _drop_page(self, timeout: float) -> None:
+        """Close the printer's page after a failed print (the next print opens a new one)."""
+        if self._page is not None:
+            closing, self._page = self._page[0], None
             try:
-                urllib.request.urlopen(closing, timeout=timeout).close()  # a kept browser keeps no tabs
+                urllib.request.urlopen(closing, timeout=timeout).close()
             except OSError:
                 pass
 
@@ -203,6 +210,7 @@ class Printer:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+        self._page = None
         if self._profile is not None:
             # a renderer may still be writing into the profile as it ends: a leftover there is
             # a temporary folder's business, never a failed report
