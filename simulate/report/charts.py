@@ -34,6 +34,14 @@ def _plain_text(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _save(fig, path: Path | str | None) -> None:
+    """Save at 200 dpi when ``path``. tight_layout leaves a placeholder layout engine behind, for
+    which savefig lays the figure out once more before drawing it: dropped, the same pixels."""
+    if path is not None:
+        fig.set_layout_engine(None)
+        fig.savefig(path, dpi=DPI)
+
+
 @dataclass(frozen=True)
 class Bar:
     """One category of a panel: its id (for the colour), label and fen per scenario."""
@@ -133,8 +141,7 @@ def panels_chart(
     fig.suptitle(title, fontsize=11)
     fig.tight_layout(rect=(0, 0.07 if handles else 0, 1, 1))
     _legend_below(fig, handles, labels, 2)
-    if path is not None:
-        fig.savefig(path, dpi=DPI)
+    _save(fig, path)
     return fig
 
 
@@ -173,8 +180,7 @@ def stacked_chart(
     handles = [Patch(facecolor=vocab.colour(k)) for k, _ in sources]
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     _legend_below(fig, handles, [name for _, name in sources], len(sources))
-    if path is not None:
-        fig.savefig(path, dpi=DPI)
+    _save(fig, path)
     return fig
 
 
@@ -203,6 +209,5 @@ def village_chart(
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     handles, texts = ax.get_legend_handles_labels()
     _legend_below(fig, handles, texts, 2)
-    if path is not None:
-        fig.savefig(path, dpi=DPI)
+    _save(fig, path)
     return fig

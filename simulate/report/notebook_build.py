@@ -8,7 +8,9 @@ the ``.ipynb`` here, into a work folder, at the moment it is needed; no ``.ipynb
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..resources import folder
@@ -39,12 +41,32 @@ def _source(name: str | Path) -> Path:
     return path if path.suffix == ".py" and path.is_file() else script_path(str(name))
 
 
+#: jupytext's Jupyter-server contents managers: its package imports them (jupyter_server,
+#: jupyter_events, sqlite3: about 0.3 s of CPU) but skips them on ImportError; a build never uses them.
+_SERVER_PARTS = ("jupytext.sync_contentsmanager", "jupytext.async_contentsmanager")
+
+
+def _jupytext() -> ModuleType:
+    """jupytext imported without its contents managers (voilà and Jupyter run in processes of
+    their own, which import them as usual)."""
+    skip_slow_validators()  # before jupytext imports nbformat and jsonschema: 1.5-4 s less
+    if "jupytext" not in sys.modules:
+        kept_out = [name for name in _SERVER_PARTS if name not in sys.modules]
+        sys.modules.update(dict.fromkeys(kept_out))  # type: ignore[arg-type]  # None: not importable, this once
+        try:
+            import jupytext  # noqa: F401
+        finally:
+            for name in kept_out:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+    return sys.modules["jupytext"]
+
+
 def notebook(name: str | Path) -> nbformat.NotebookNode:
     """Notebook ``name`` (a shipped notebook's name or a script's path) read from its script:
     python3 kernelspec, numbered cell ids, every cell with a ``tags`` list (papermill reads
     them), and no jupytext version or timestamp, so a build is the same bytes on every run."""
-    skip_slow_validators()  # before jupytext imports nbformat and jsonschema: 1.5-4 s less
-    import jupytext
+    jupytext = _jupytext()
     import nbformat
 
     nb = jupytext.read(_source(name), fmt="py:percent")
@@ -63,7 +85,6 @@ def build_notebook(name: str | Path, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{Path(name).stem}.ipynb"
-    import jupytext
-
+    jupytext = _jupytext()
     target.write_text(jupytext.writes(notebook(name), fmt="ipynb"), encoding="utf-8")
     return target

@@ -132,6 +132,7 @@ class Printer:
         self.chromium, self.why = find_chromium()
         self._profile: tempfile.TemporaryDirectory[str] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self._page: tuple[str, str] | None = None  # (closing address, WebSocket address)
         if self.chromium is None:
             return
         self._profile = tempfile.TemporaryDirectory(prefix="simpdf-", ignore_cleanup_errors=True)
@@ -153,16 +154,21 @@ class Printer:
         if self.chromium is None:
             return self.why
         if self.alive:
-            try:
-                data = _run(_print_page(self._endpoint(timeout), Path(html), timeout), timeout)
-                Path(pdf).write_bytes(stable_ids(fixed_dates(data)))
-                return None
-            except Exception:  # a browser that will not answer: end it, print the one-shot way
-                self.close()
+            for _ in range(2):  # a page lost as the browser starts up: once more in a new page
+                try:
+                    data = self._print_in_page(Path(html), timeout)
+                    Path(pdf).write_bytes(stable_ids(fixed_dates(data)))
+                    return None
+                except Exception:
+                    self._drop_page(timeout)
+                    if not self.alive:
+                        break
+            self.close()  # a browser that will not answer: end it, print the one-shot way
         return print_pdf(Path(html), Path(pdf), timeout)
 
-    def _endpoint(self, timeout: float) -> str:
-        """The WebSocket address of the browser's page, once it has started."""
+    def _open(self, timeout: float) -> tuple[str, str]:
+        """A new blank page of the started browser: (the address that closes it, its WebSocket
+        address). Chromium 156's headless mode may list no start page, so the printer opens its own."""
         assert self._profile is not None
         port_file = Path(self._profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + timeout
@@ -170,10 +176,28 @@ class Printer:
             if time.monotonic() > deadline or not self.alive:
                 raise TimeoutError("Chromium did not open its DevTools port")
             time.sleep(0.02)
-        port = port_file.read_text().splitlines()[0].strip()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=timeout) as answer:
-            targets = json.load(answer)
-        return str(next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page"))
+        base = f"http://127.0.0.1:{port_file.read_text().splitlines()[0].strip()}"
+        opening = urllib.request.Request(f"{base}/json/new?about:blank", method="PUT")
+        with urllib.request.urlopen(opening, timeout=timeout) as answer:
+            page = json.load(answer)
+        return f"{base}/json/close/{page['id']}", str(page["webSocketDebuggerUrl"])
+
+    def _print_in_page(self, html: Path, timeout: float) -> bytes:
+        """The PDF of ``html`` printed in the printer's page, opened at its first print and kept:
+        a sweep's next report loads in the same renderer instead of starting one (about 1 s of
+        CPU a report; the PDF's element ids are renumbered, so the bytes are those of a new page)."""
+        if self._page is None:
+            self._page = self._open(timeout)
+        return _run(_print_page(self._page[1], html, timeout), timeout)
+
+    def _drop_page(self, timeout: float) -> None:
+        """Close the printer's page after a failed print (the next print opens a new one)."""
+        if self._page is not None:
+            closing, self._page = self._page[0], None
+            try:
+                urllib.request.urlopen(closing, timeout=timeout).close()
+            except OSError:
+                pass
 
     def close(self) -> None:
         """End the browser and remove its profile (safe to call twice, never raises)."""
@@ -186,6 +210,7 @@ class Printer:
                 self._proc.kill()
                 self._proc.wait()
             self._proc = None
+        self._page = None
         if self._profile is not None:
             # a renderer may still be writing into the profile as it ends: a leftover there is
             # a temporary folder's business, never a failed report
@@ -209,32 +234,44 @@ async def _print_page(endpoint: str, html: Path, timeout: float) -> bytes:
 
     ws = await websocket_connect(endpoint, max_message_size=1 << 30)
     ids = iter(range(1, 1 << 30))
-    events: list[str] = []
+    events: list[dict[str, Any]] = []
 
     async def call(method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         number = next(ids)
         await ws.write_message(json.dumps({"id": number, "method": method, "params": params or {}}))
         while True:
-            message = await ws.read_message()
-            if message is None:
-                raise ConnectionError("Chromium closed the DevTools connection")
-            reply = json.loads(message)
+            reply = await _message(ws)
             if reply.get("id") == number:
                 if "error" in reply:
                     raise RuntimeError(str(reply["error"]))
                 return dict(reply["result"])
-            events.append(str(reply.get("method")))
+            events.append(reply)
+
+    def loaded(loader: str) -> bool:
+        # the report's own load event, not the blank page's, which a new page may still report
+        return any(
+            e.get("method") == "Page.lifecycleEvent"
+            and e.get("params", {}).get("name") == "load"
+            and e.get("params", {}).get("loaderId") == loader
+            for e in events
+        )
 
     try:
         await call("Page.enable")
+        await call("Page.setLifecycleEventsEnabled", {"enabled": True})
         navigated = await call("Page.navigate", {"url": html.resolve().as_uri()})
         if navigated.get("errorText"):
             raise RuntimeError(str(navigated["errorText"]))
-        while "Page.loadEventFired" not in events:
-            message = await ws.read_message()
-            if message is None:
-                raise ConnectionError("Chromium closed the DevTools connection")
-            events.append(str(json.loads(message).get("method")))
+        while not loaded(str(navigated.get("loaderId"))):
+            events.append(await _message(ws))
         return base64.b64decode((await call("Page.printToPDF", dict(_PRINT)))["data"])
     finally:
         ws.close()
+
+
+async def _message(ws: Any) -> dict[str, Any]:
+    """The next DevTools message as a dict; ConnectionError when Chromium closed the socket."""
+    message = await ws.read_message()
+    if message is None:
+        raise ConnectionError("Chromium closed the DevTools connection")
+    return dict(json.loads(message))

@@ -599,3 +599,35 @@ def test_ordinary_figures_are_left_alone():
     assert find_ids(text, strict=True) == []
     masked = mask_ids_in_text(text)
     assert "13812345678" in masked and "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17" in masked
+
+
+def test_sweep_publish_trusts_only_unchanged_published_runs(tmp_path, monkeypatch):
+    """A sweep's runs were scanned as each was published: the sweep's own scan leaves out a run
+    folder whose manifest still matches every file, and scans one changed since, or its name."""
+    import simulate.report.publish as publish
+
+    excluded: list[tuple[str, ...]] = []
+    real = publish.refuse_leaks
+
+    def spy(folder, *, exclude=()):
+        excluded.append(tuple(exclude))
+        return real(folder, exclude=exclude)
+
+    monkeypatch.setattr(publish, "refuse_leaks", spy)
+    with publish.publishing(tmp_path / "s", "sweep") as work:
+        with publish.publishing(work / "01-run", "report") as run:
+            (run / "report.html").write_text("<p>ok</p>", "utf-8")
+    assert excluded[-1] == ("01-run",)
+    # a file slipped into a published run afterwards: that run is scanned again and refused
+    with pytest.raises(LeakError, match="02-run/late.txt"):
+        with publish.publishing(tmp_path / "t", "sweep") as work:
+            with publish.publishing(work / "02-run", "report") as run:
+                (run / "report.html").write_text("<p>ok</p>", "utf-8")
+            (work / "02-run" / "late.txt").write_text(hyphened(H[3]), "utf-8")
+    assert not (tmp_path / "t").exists()
+    # a published run whose folder name is a full ID number: refused, masked
+    with pytest.raises(LeakError) as err:
+        with publish.publishing(tmp_path / "u", "sweep") as work:
+            with publish.publishing(work / H[3], "report") as run:
+                (run / "report.html").write_text("<p>ok</p>", "utf-8")
+    assert H[3] not in str(err.value) and not (tmp_path / "u").exists()
