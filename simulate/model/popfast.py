@@ -167,15 +167,22 @@ _MULT = np.array(
 )
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    out: np.ndarray = h ^ (h >> np.uint64(33))
-    return out
+def _xorshift(h: np.ndarray, shift: np.uint64, tmp: np.ndarray) -> None:
+    """``h ^= h >> shift`` in place (``tmp``: scratch of h's shape: no array allocated)."""
+    np.right_shift(h, shift, out=tmp)
+    h ^= tmp
 
 
+def _mix(h: np.ndarray, tmp: np.ndarray) -> None:
+    """MurmurHash3's 64-bit finaliser, in place: every input bit moves every output bit."""
+    _xorshift(h, _S33, tmp)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    _xorshift(h, _S33, tmp)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    _xorshift(h, _S33, tmp)
+
+
+_S32, _S33 = np.uint64(32), np.uint64(33)
 #: Low-byte masks of an 8-byte word holding the last 0-8 bytes of a string.
 _MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [(1 << 64) - 1], np.uint64)
 
@@ -185,7 +192,10 @@ def hash_strings(column: pa.Array) -> np.ndarray:
     strings, equal hashes (used for duplicate person ids and household identity).
 
     The bytes are read as overlapping 8-byte words (a view with a one-byte stride), so a
-    string of ``L`` bytes costs ``ceil(L / 8)`` gathers of one word per row.
+    string of ``L`` bytes costs ``ceil(L / 8)`` gathers of one word per row, or none when
+    all have the same length (an 18-character ID number): then word ``k`` of every row is a
+    strided view. Each word is folded in by multiplying and shifting (a bijection, in place),
+    and the MurmurHash3 finaliser mixes the result.
     """
     n = len(column)
     if n == 0:
@@ -195,10 +205,23 @@ def hash_strings(column: pa.Array) -> np.ndarray:
     padded = np.zeros(hi - lo + 8, np.uint8)  # 8 zero bytes: the last word never reads past
     padded[: hi - lo] = data[lo:hi]
     words = np.ndarray((hi - lo + 1,), np.uint64, padded, strides=(1,))
-    starts, lengths = (offsets[:-1] - lo).astype(np.int64), np.diff(offsets).astype(np.int64)
-    h = lengths.astype(np.uint64) * np.uint64(0x2545F4914F6CDD1D)
-    for k in range(-(-int(lengths.max()) // 8)):
-        left = np.clip(lengths - 8 * k, 0, 8)
-        w = words[np.minimum(starts + 8 * k, hi - lo)] & _MASKS[left]
-        h = _mix(h ^ (w * _MULT[k % len(_MULT)]))
-    return _mix(h)
+    starts, lengths = offsets[:-1] - lo, np.diff(offsets)
+    longest = int(lengths.max())
+    same = longest == int(lengths.min())
+    h = lengths.astype(np.uint64)
+    h *= np.uint64(0x2545F4914F6CDD1D)
+    tmp = np.empty_like(h)
+    for k in range(-(-longest // 8)):
+        if same:  # rows at a fixed stride: word k of each is a view, its mask one number
+            w = np.ndarray((n,), np.uint64, padded, offset=8 * k, strides=(longest,)) & _MASKS[min(longest - 8 * k, 8)]
+        elif k == 0:
+            w = words[starts]
+            w &= _MASKS[np.minimum(lengths, 8)]
+        else:
+            w = words[np.minimum(starts + 8 * k, hi - lo)]
+            w &= _MASKS[np.clip(lengths - 8 * k, 0, 8)]
+        h ^= w
+        h *= _MULT[k % len(_MULT)]
+        _xorshift(h, _S32, tmp)
+    _mix(h, tmp)
+    return h
