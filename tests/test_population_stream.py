@@ -136,3 +136,25 @@ def test_gbk_bad_bytes_late_in_the_file_are_the_per_row_error(tmp_path, scenario
         _per_row(monkeypatch, lambda: read_population(path, strict=False))
     assert str(fast.value) == str(slow.value) and "\n" not in str(fast.value)
 
+
+@pytest.mark.parametrize("name", ["sex", "disability_grade", "enrolled"])
+def test_one_character_columns_read_by_the_byte_as_by_the_value(name):
+    """A CSV's sex, disability and enrolled columns are looked up by their byte: the values
+    and the refusals of decoding each distinct text (every ASCII character, and empty)."""
+    import pyarrow as pa
+
+    from simulate.model import popfast
+
+    fn, _, dtype = popfast.DECODERS[name]
+    texts = [chr(b) for b in range(128)] * 3 + ["", "1", "F"]
+    values, refused = popfast.decode_bytes(pa.array(texts), fn, dtype)
+    assert refused  # most characters are not a value
+    for text, value in zip(texts, values):
+        want = fn(text)
+        assert want is None or value == want, text
+    good = [t for t in texts if fn(t) is not None]
+    assert 2 <= len(set(good)) < 20
+    values, refused = popfast.decode_bytes(pa.array(good), fn, dtype)
+    want, refused_too = popfast.decode_low(pa.array(good), fn, dtype)
+    assert not refused and not refused_too and np.array_equal(values, want)
+    assert popfast.decode_bytes(pa.array(["1", "女"]), fn, dtype) is None  # longer: by the value

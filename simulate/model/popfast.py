@@ -9,6 +9,7 @@ word for word the same. Low-cardinality columns are decoded once per distinct va
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,39 @@ DECODERS: dict[str, tuple[Callable[[str], int | None], int, Any]] = {
     "timing": (_timing, 0, np.uint8),
     "hukou": (_hukou, 0, np.uint8),
 }
+
+
+#: Columns whose values are one character (F, M, 0-4, 1/0) or empty in most files: a CSV's
+#: are read as plain text and decoded by their byte (:func:`decode_bytes`), which costs less
+#: than Arrow dictionary-encoding them as it parses.
+BYTE_COLUMNS = frozenset({"sex", "disability_grade", "enrolled"})
+
+
+@functools.cache
+def _byte_table(fn: Callable[[str], int | None], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(value, accepted) of each one-byte text (entries 0-255; only ASCII is one byte of
+    UTF-8) and of the empty text (entry 256), each decoded by ``fn``."""
+    decoded = [fn(chr(b)) if b < 0x80 else None for b in range(256)] + [fn("")]
+    ok = np.array([d is not None for d in decoded], bool)
+    return np.array([0 if d is None else d for d in decoded], dtype), ok
+
+
+def decode_bytes(column: pa.Array, fn: Callable[[str], int | None], dtype: Any) -> tuple[np.ndarray, bool] | None:
+    """(values, whether any row's value is refused) of a plain text column whose values are
+    all one byte or empty, looked up by that byte; None when a value is longer (or the
+    column is dictionary-encoded): :func:`decode_low` reads it then."""
+    if pa.types.is_dictionary(column.type) or column.null_count:
+        return None
+    offsets, data = _buffers(column)
+    lengths = np.diff(offsets)
+    if not len(lengths) or lengths.max() > 1:
+        return None
+    if lengths.min() == 1:  # one byte each, back to back
+        key = data[offsets[0] : offsets[-1]].astype(np.intp)
+    else:
+        key = np.where(lengths == 1, data[np.minimum(offsets[:-1], len(data) - 1)].astype(np.intp), 256)
+    values, ok = _byte_table(fn, dtype)
+    return values[key], not bool(ok[key].all())
 
 
 def codes(enc: pa.DictionaryArray) -> np.ndarray:

@@ -317,7 +317,16 @@ class Stream:
 
     def _arrow_chunks(self) -> Iterator[Columns]:
         """Arrow batches: by columns when the batch is clean, else row by row."""
-        batches = population_batches(self.path, self.where, PopulationError, self.chunk_bytes, dictionary=_FEW)
+        from .popfast import BYTE_COLUMNS
+
+        batches = population_batches(
+            self.path,
+            self.where,
+            PopulationError,
+            self.chunk_bytes,
+            dictionary=_FEW,
+            csv_dictionary=_FEW - BYTE_COLUMNS,  # a CSV's one-character columns: read by their byte
+        )
         self._set_header(check_header(iter([next(batches)]), self.where))
         n0 = 2
         for batch in prefetched(batches):
@@ -366,7 +375,8 @@ class Stream:
             fn, absent, dtype = popfast.DECODERS[name]
             dtype = ACTIVE.get().mask_dtype if name == "identities" else dtype
             if name in raw:
-                out[key], refused = popfast.decode_low(raw[name], fn, dtype)
+                by_byte = popfast.decode_bytes(raw[name], fn, dtype) if name in popfast.BYTE_COLUMNS else None
+                out[key], refused = by_byte or popfast.decode_low(raw[name], fn, dtype)
                 if refused:
                     return None
             else:
