@@ -297,6 +297,11 @@ def test_seen_ids_settle_names_the_first_batch_with_a_repeat():
     again.add(h[:10], row=2)
     again.add(h[:1], row=12)  # checked row by row already (two ids sharing a hash): kept
     assert again.settle(checked_from=12) is None and again.seen(h[:1]).all()
+    last = popstream.SeenIds()
+    last.add(h[:100], row=2)
+    assert last.settle(checked_from=1 << 62, keep=False) is None and len(last) == 0  # checked, then dropped
+    last.add(h[:1], row=200)
+    assert last.settle(checked_from=1 << 62, keep=False) is None  # dropped: not met before any more
 
 
 def test_hash_of_an_id_does_not_depend_on_its_batch():
@@ -308,8 +313,3 @@ def test_hash_of_an_id_does_not_depend_on_its_batch():
     assert list(fixed) == [mixed[2], mixed[0]]
     assert len(set(mixed.tolist())) == len(ids)
     assert list(popfast.hash_strings(pa.array(ids).slice(1, 2))) == list(mixed[1:3])
-    last = popstream.SeenIds()
-    last.add(h[:100], row=2)
-    assert last.settle(checked_from=1 << 62, keep=False) is None and len(last) == 0  # checked, then dropped
-    last.add(h[:1], row=200)
-    assert last.settle(checked_from=1 << 62, keep=False) is None  # dropped: not met before any more
