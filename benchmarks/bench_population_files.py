@@ -1,7 +1,7 @@
 """Issue 16 item 2 benchmark: a population file streamed by `simulate run --population`, rows
-per second and peak memory, for CSV and Parquet files written in a temporary folder.
+per second and peak memory, for CSV (UTF-8 and GBK) and Parquet files written in a temporary folder.
 
-    python benchmarks/bench_population_files.py                  # 5 M rows (CSV and Parquet)
+    python benchmarks/bench_population_files.py                  # 5 M rows (CSV, GBK CSV, Parquet)
     python benchmarks/bench_population_files.py --big            # also 50 M rows (~3 GB of CSV)
     python benchmarks/bench_population_files.py --sizes 5,10,20  # memory flat in the length?
     python benchmarks/bench_population_files.py --keep /tmp/pop  # write once, reuse next time
@@ -14,6 +14,7 @@ RSS is that one process's (``wait4``). Files go to ``$TMPDIR`` (default /tmp), n
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,12 +59,14 @@ def _table(sc, first: int, n: int) -> pa.Table:
     )
 
 
-def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
-    """A CSV and a Parquet file of ``rows`` persons, written one million rows at a time."""
+def write_files(folder: Path, rows: int) -> tuple[Path, Path, Path]:
+    """A CSV (UTF-8), the same CSV in GBK and a Parquet file of ``rows`` persons, written one
+    million rows at a time (the village names are Chinese: GBK differs from UTF-8)."""
     sc = load_scenario(SINAN)
     csv_path, pq_path = folder / f"people-{rows}.csv", folder / f"people-{rows}.parquet"
-    if csv_path.exists() and pq_path.exists():  # --keep: written by an earlier run
-        return csv_path, pq_path
+    gbk_path = folder / f"people-{rows}-gbk.csv"
+    if csv_path.exists() and pq_path.exists() and gbk_path.exists():  # --keep: written by an earlier run
+        return csv_path, gbk_path, pq_path
     writer = pw = None
     for first in range(0, rows, CHUNK):
         table = _table(sc, first, min(CHUNK, rows - first))
@@ -74,7 +77,9 @@ def write_files(folder: Path, rows: int) -> tuple[Path, Path]:
         pw.write_table(table)
     writer.close()
     pw.close()
-    return csv_path, pq_path
+    with open(csv_path, encoding="utf-8", newline="") as src, open(gbk_path, "w", encoding="gbk", newline="") as dst:
+        shutil.copyfileobj(src, dst, 16 << 20)
+    return csv_path, gbk_path, pq_path
 
 
 def timed_run(path: Path) -> tuple[float, float, float]:
@@ -109,11 +114,15 @@ def main() -> int:
             t0 = time.perf_counter()
             files = write_files(folder, rows)
             size_gb = files[0].stat().st_size / 1e9
-            print(f"  wrote {rows:,} rows as CSV ({size_gb:.2f} GB) and Parquet in {time.perf_counter() - t0:.0f} s")
+            took = time.perf_counter() - t0
+            print(f"  wrote {rows:,} rows as CSV ({size_gb:.2f} GB), GBK CSV and Parquet in {took:.0f} s")
             for path in files:
                 wall, cpu, peak = timed_run(path)
-                kind = path.suffix[1:]
-                print(f"  {kind} {rows:,} rows: {wall:.1f} s wall, {cpu:.1f} CPU s, peak {peak:.2f} GiB")
+                kind = "gbk" if path.stem.endswith("-gbk") else path.suffix[1:]
+                print(
+                    f"  {kind} {rows:,} rows: {wall:.1f} s wall, {cpu:.1f} CPU s ({rows / cpu / 1e6:.2f} M rows per"
+                    f" CPU-second), peak {peak:.2f} GiB; {_load()}"
+                )
                 ok &= report(
                     f"{kind} {rows / 1e6:g} M rows: rows/s (whole process)", rows / wall / 1e6, "M rows/s", 2.0
                 )

@@ -17,6 +17,8 @@ import pytest
 
 from simulate.cli import main
 from simulate.errors import PopulationError
+from simulate.io.tabular import NotFast
+from simulate.model import popfast, popstream
 from simulate.model.behaviour import behaviour_rng
 from simulate.model.engine import compile_for_engine, respond, tally
 from simulate.model.filetally import Responses, tally_file
@@ -215,3 +217,99 @@ def test_parquet_dictionary_order_and_unused_values_change_nothing(tmp_path, peo
         got = tally_file(comp, tmp_path / "p.parquet", None, chunk_bytes=chunk_bytes)
         assert got.error is None and got.village_ids == whole.villages.ids
         _same(got.tally, tally(comp, whole))
+
+
+def _per_row_only(monkeypatch) -> None:
+    """The per-row path alone (the contract every faster path must match): Arrow refuses."""
+
+    def refuse(*args, **kwargs):
+        raise NotFast("test: per-row path")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(popstream, "population_batches", refuse)
+
+
+def _with_repeats(path: Path, out: Path, bad_age_at: tuple[int, ...] = ()) -> Path:
+    """``path`` with ids repeated across chunks (rows 9,001 and 19,001 repeat row 44's id,
+    rows 12,001 and 15,001 those of rows 5,001 and 8) and bad ages at ``bad_age_at``."""
+    lines = path.read_text("utf-8").splitlines()
+    for line_no, pid in ((9_000, "p42"), (19_000, "p42"), (12_000, "p5000"), (15_000, "p7")):
+        cells = lines[line_no].split(",")
+        cells[0] = pid
+        lines[line_no] = ",".join(cells)
+    for line_no in bad_age_at:
+        cells = lines[line_no].split(",")
+        cells[3] = "200"
+        lines[line_no] = ",".join(cells)
+    out.write_text("\n".join(lines) + "\n", "utf-8")
+    return out
+
+
+def test_repeat_met_before_a_bad_row_is_the_error(tmp_path, people, monkeypatch):
+    """Ids of clean chunks are checked against one another later, all at once: a repeat
+    must still be the error when a bad row follows it, and the counting run names it too."""
+    sc, path = people
+    bad = _with_repeats(path, tmp_path / "dup.csv", bad_age_at=(17_000,))
+    comp = compile_for_engine(sc.policy)
+    want = (f"{bad}: row 9001, column person_id", "duplicate of row 44")
+    for chunk_bytes in CHUNKS:
+        with pytest.raises(PopulationError) as exc:
+            for _ in PopulationFile(bad, chunk_bytes=chunk_bytes):
+                pass
+        assert (exc.value.where, exc.value.reason) == want
+        assert tally_file(comp, bad, None, chunk_bytes=chunk_bytes).error == want
+    _per_row_only(monkeypatch)
+    with pytest.raises(PopulationError) as exc:
+        read_population(bad)
+    assert (exc.value.where, exc.value.reason) == want
+
+
+def test_repeats_and_bad_rows_rejected_as_the_per_row_reader_does(tmp_path, people, monkeypatch):
+    sc, path = people
+    bad = _with_repeats(path, tmp_path / "dup.csv", bad_age_at=(3_000, 9_500, 16_000))
+    got = []
+    for chunk_bytes in CHUNKS:
+        pop = read_population(bad, strict=False, chunk_bytes=chunk_bytes)
+        got.append((pop.rejected, pop.rows_read, len(pop), pop.to_frame()))
+    _per_row_only(monkeypatch)
+    contract = read_population(bad, strict=False)
+    reasons = [r["reason"] for r in contract.rejected]
+    assert len(reasons) == 7 and sum("duplicate of row" in r for r in reasons) == 4
+    assert [r["row"] for r in contract.rejected] == sorted(r["row"] for r in contract.rejected)
+    for rejected, rows_read, used, frame in got:
+        assert rejected == contract.rejected
+        assert rows_read == contract.rows_read == used + len(rejected) == 20_000
+        pd.testing.assert_frame_equal(frame, contract.to_frame())
+
+
+def test_seen_ids_settle_names_the_first_batch_with_a_repeat():
+    ids = popstream.SeenIds()
+    h = np.arange(1, 4_001, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # spread over the buckets
+    ids.add(h[:1_000], row=2)
+    ids.add(h[1_000:2_000], row=1_002)
+    assert ids.settle(checked_from=1 << 62) is None and len(ids) == 2_000
+    assert not ids.seen(h[2_000:]).any() and ids.seen(h[:2_000]).all()
+    ids.add(h[2_000:3_000], row=2_002)
+    ids.add(np.concatenate([h[3_000:], h[1_500:1_501]]), row=3_002)  # repeats a settled hash
+    ids.add(h[2_100:2_101], row=4_003)  # repeats one added unchecked before
+    assert ids.settle(checked_from=1 << 62) == 3_002
+    again = popstream.SeenIds()
+    again.add(h[:10], row=2)
+    again.add(h[:1], row=12)  # checked row by row already (two ids sharing a hash): kept
+    assert again.settle(checked_from=12) is None and again.seen(h[:1]).all()
+    last = popstream.SeenIds()
+    last.add(h[:100], row=2)
+    assert last.settle(checked_from=1 << 62, keep=False) is None and len(last) == 0  # checked, then dropped
+    last.add(h[:1], row=200)
+    assert last.settle(checked_from=1 << 62, keep=False) is None  # dropped: not met before any more
+
+
+def test_hash_of_an_id_does_not_depend_on_its_batch():
+    """Repeats across chunks are found by hash: an id hashes alike in a batch of ids of one
+    length (read as strided words) and among ids of other lengths (gathered word by word)."""
+    ids = ["522427199001010011", "p42", "522427199001010029", "x" * 17, "中文名字", ""]
+    mixed = popfast.hash_strings(pa.array(ids))
+    fixed = popfast.hash_strings(pa.array(["522427199001010029", "522427199001010011"]))
+    assert list(fixed) == [mixed[2], mixed[0]]
+    assert len(set(mixed.tolist())) == len(ids)
+    assert list(popfast.hash_strings(pa.array(ids).slice(1, 2))) == list(mixed[1:3])

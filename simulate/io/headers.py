@@ -194,8 +194,8 @@ def _misfit(record: list[str], ignored: int) -> list[str]:
     return [*record[: k - 1], "".join(record[k - 1 :])]
 
 
-def _ascii(column: Any) -> bool:
-    """Whether a string column's bytes are all ASCII (ids need no lookup), read off its buffer."""
+def ascii_only(column: Any) -> bool:
+    """Whether a string (or binary) column's bytes are all ASCII (ids need no lookup), read off its buffer."""
     data = column.buffers()[2]
     return data is None or bool(np.frombuffer(data, np.uint8).max(initial=0) < 0x80)
 
@@ -232,7 +232,7 @@ def _worded_column(name: str, column: Any) -> Any:
         return (
             column if values == words else pa.DictionaryArray.from_arrays(column.indices, pa.array(values, pa.string()))
         )
-    if name == "identities" and _ascii(column):
+    if name == "identities" and ascii_only(column):
         return column  # ids only: nothing to look up
     enc = pc.dictionary_encode(column)
     words = enc.dictionary.to_pylist()

@@ -5,7 +5,10 @@ file exactly as the per-row contract would (:mod:`.popfast`), else the per-row p
 in chunks. Each chunk is checked, its bad rows rejected with the one-line reasons of
 :func:`parse_row`, and handed on; only what later chunks must know is kept: the villages
 met so far and a set of 64-bit person-id hashes (8 bytes a person, the one part of memory
-that grows with the file). The row of an earlier duplicate is found by reading the file
+that grows with the file). Clean chunks' hashes are checked against one another at once,
+before a chunk read row by row and at the end; a repeat found then has the file read again,
+chunks checked one by one from the first holding it, so the error and the rejected rows are
+those of the per-row reader. The row of an earlier duplicate is found by reading the file
 again, only when a duplicate is met.
 """
 
@@ -97,76 +100,104 @@ def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
 
 
 class SeenIds:
-    """Person-id hashes (uint64) met so far: a 64 MiB bit filter (one bit per 2^35 hash
-    values) answers most lookups of new ids at once; the rest are searched among the hashes,
-    split by their top 6 bits into 64 buckets, each a few sorted runs merged when one is no
-    longer than half the one before (each hash is copied O(log chunks) times). Without the
-    filter and the buckets, searching 50 million hashes would cost more than the reading."""
+    """Person-id hashes (uint64) met so far, split by their top 6 bits into 64 buckets of
+    sorted runs (8 bytes a person). A clean batch's hashes are only *added*, sorted, in
+    pieces per bucket (:meth:`add`, about 10 ns a row); they are checked against one another
+    all at once, bucket by bucket, when an exact answer is needed (:meth:`settle`: before a
+    batch read row by row, and at the end of the file), which says from which row a repeat
+    must be looked for batch by batch. A settled bucket's runs are merged when one is no
+    longer than half the one before (each hash is copied O(log settles) times)."""
 
     _SHIFT = np.uint64(58)
-    _FILTER_SHIFT = np.uint64(35)
+    _CUTS = np.arange(1, 64, dtype=np.uint64) << _SHIFT
 
     def __init__(self) -> None:
         self.buckets: list[list[np.ndarray]] = [[] for _ in range(64)]
-        self.filter = np.zeros(1 << 26, np.uint8)  # calloc: pages are touched as bits are set
+        self.pending: list[list[np.ndarray]] = [[] for _ in range(64)]
+        self.pending_rows: list[list[int]] = [[] for _ in range(64)]
 
     def __len__(self) -> int:
-        return sum(len(r) for runs in self.buckets for r in runs)
+        return sum(len(r) for part in (self.buckets, self.pending) for runs in part for r in runs)
 
     def _edges(self, hs: np.ndarray) -> np.ndarray:
         """Where each bucket's hashes start and end in the sorted ``hs``."""
-        cuts = np.arange(1, 64, dtype=np.uint64) << self._SHIFT
-        return np.concatenate([[0], np.searchsorted(hs, cuts), [len(hs)]])
+        return np.concatenate([[0], np.searchsorted(hs, self._CUTS), [len(hs)]])
 
-    def seen(self, h: np.ndarray, ordered: bool = False) -> np.ndarray:
-        """Whether each hash was met before (bool); ``ordered``: ``h`` is sorted already."""
-        order = None if ordered else np.argsort(h)
-        hs = h if order is None else h[order]
-        bit = hs >> self._FILTER_SHIFT
-        maybe = np.flatnonzero((self.filter[bit >> np.uint64(3)] >> (bit & np.uint64(7)).astype(np.uint8)) & 1)
-        found = np.zeros(len(hs), bool)
-        found[maybe] = self._search(hs[maybe])
-        if order is None:
-            return found
-        out = np.empty_like(found)
-        out[order] = found
-        return out
-
-    def _search(self, hs: np.ndarray) -> np.ndarray:
-        """Whether each of the sorted ``hs`` is among the hashes kept."""
-        found = np.zeros(len(hs), bool)
-        edges = self._edges(hs)
-        for b, runs in enumerate(self.buckets):
-            a, z = edges[b], edges[b + 1]
-            if a == z:
-                continue
-            q = hs[a:z]
-            for run in runs:
-                pos = np.minimum(np.searchsorted(run, q), len(run) - 1)
-                found[a:z] |= run[pos] == q
-        return found
-
-    def remember(self, h: np.ndarray, ordered: bool = False) -> None:
-        """Add hashes ``h`` (``ordered``: sorted already)."""
+    def add(self, h: np.ndarray, row: int, ordered: bool = False) -> None:
+        """Keep hashes ``h`` (``ordered``: sorted already) of the batch starting at ``row``,
+        unchecked against the others until :meth:`settle`."""
         hs = h if ordered else np.sort(h)
         if not len(hs):
             return
-        bit = hs >> self._FILTER_SHIFT
-        byte = bit >> np.uint64(3)
-        starts = np.concatenate([[0], np.flatnonzero(byte[1:] != byte[:-1]) + 1])
-        ones = np.left_shift(np.uint8(1), (bit & np.uint64(7)).astype(np.uint8))
-        self.filter[byte[starts]] |= np.bitwise_or.reduceat(ones, starts)  # one write a byte
         edges = self._edges(hs)
-        for b, runs in enumerate(self.buckets):
-            a, z = edges[b], edges[b + 1]
-            if a == z:
+        for b in np.flatnonzero(edges[1:] > edges[:-1]):
+            self.pending[b].append(hs[edges[b] : edges[b + 1]].copy())  # a copy: a slice keeps the chunk alive
+            self.pending_rows[b].append(row)
+
+    def settle(self, checked_from: int, keep: bool = True) -> int | None:
+        """Check the hashes added since the last call against one another and against those
+        settled before; None when all differ (they are settled), else the first row of the
+        earliest batch holding a repeat (then this set is left unusable: read again). A
+        repeat in a batch from row ``checked_from`` on was checked row by row already (two
+        ids sharing a hash): it is kept, not reported. Without ``keep`` (the last check, at
+        the end of the file) the checked hashes are dropped, not kept as sorted copies: at
+        50 M rows a second copy would be 400 MB more at the peak."""
+        first: int | None = None
+        for b in range(64):
+            if not self.pending[b]:
                 continue
-            runs.append(hs[a:z].copy())  # a copy: a slice would keep the whole chunk alive
+            both = np.concatenate(self.pending[b])
+            both.sort()
+            repeat = bool((both[1:] == both[:-1]).any()) or bool(self._found(b, both).any())
+            row = self._first_repeat(b) if repeat else checked_from
+            if row < checked_from:
+                first = row if first is None else min(first, row)
+                continue
+            self.pending[b], self.pending_rows[b] = [], []
+            if not keep:
+                continue
+            runs = self.buckets[b]
+            runs.append(both)
             while len(runs) > 1 and len(runs[-2]) // 2 <= len(runs[-1]):
                 last, before = runs.pop(), runs.pop()
-                both = np.concatenate([before, last])
-                both.sort(kind="stable")  # timsort: two sorted runs merge in linear time
-                runs.append(both)
+                merged = np.concatenate([before, last])
+                merged.sort(kind="stable")  # timsort: two sorted runs merge in linear time
+                runs.append(merged)
+        return first
+
+    def _found(self, b: int, q: np.ndarray) -> np.ndarray:
+        """Whether each of the sorted ``q`` (of bucket ``b``) is among its settled hashes."""
+        found = np.zeros(len(q), bool)
+        for run in self.buckets[b]:
+            pos = np.minimum(np.searchsorted(run, q), len(run) - 1)
+            found |= run[pos] == q
+        return found
+
+    def _first_repeat(self, b: int) -> int:
+        """The first row of the earliest pending batch of bucket ``b`` holding a hash met
+        before it (settled, in an earlier batch, or twice in itself)."""
+        pieces, rows = self.pending[b], self.pending_rows[b]
+        both = np.concatenate(pieces)
+        label = np.repeat(np.array(rows, np.int64), [len(p) for p in pieces])
+        order = np.argsort(both, kind="stable")  # equal hashes stay in file order
+        hs, at = both[order], label[order]
+        later = np.flatnonzero(hs[1:] == hs[:-1]) + 1
+        cands = at[later]
+        old = self._found(b, hs)
+        return int(min(cands.min(initial=np.iinfo(np.int64).max), at[old].min(initial=np.iinfo(np.int64).max)))
+
+    def seen(self, h: np.ndarray) -> np.ndarray:
+        """Whether each hash was met before (bool); only once :meth:`settle` found no repeat."""
+        assert not any(self.pending), "settle first"
+        order = np.argsort(h)
+        hs = h[order]
+        edges = self._edges(hs)
+        found = np.zeros(len(hs), bool)
+        for b in np.flatnonzero(edges[1:] > edges[:-1]):
+            found[edges[b] : edges[b + 1]] = self._found(int(b), hs[edges[b] : edges[b + 1]])
+        out = np.empty_like(found)
+        out[order] = found
+        return out
 
 
 def columns_of(out: dict[str, list[Any]], hh: np.ndarray) -> Columns:
@@ -188,6 +219,15 @@ def _grades(column: Any) -> np.ndarray:
     codes = pc.fill_null(enc.indices, len(values) - 1).to_numpy(zero_copy_only=False)
     grades: np.ndarray = values[codes]
     return grades
+
+
+class _Repeat(Exception):
+    """A person id was met twice among batches added unchecked: read the file again, each
+    batch from ``row`` on checked against the earlier ones at once (the exact row named)."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
 
 
 class Stream:
@@ -218,6 +258,9 @@ class Stream:
         self.known, self.strict = known, strict
         self.chunk_bytes, self.chunk_rows = chunk_bytes, chunk_rows
         self.fixed = known is not None
+        #: from this row on each batch's ids are checked against the earlier ones at once
+        #: (set where a first read met a repeated id; before it, once at the end)
+        self.checked_from = 1 << 62
         self._reset()
 
     def _reset(self) -> None:
@@ -248,13 +291,24 @@ class Stream:
     def _steps(self) -> Iterator[Columns | None]:
         started = False
         try:
-            for part in self._arrow_chunks():
-                started = True
-                yield part
+            while True:
+                try:
+                    for part in self._arrow_chunks():
+                        started = True
+                        yield part
+                    self._settle(keep=False)  # the last check: nothing is looked up after it
+                    break
+                except _Repeat as again:  # read again, checking ids at once from that row
+                    if started:
+                        yield None
+                    started = False
+                    self._reset()
+                    self.checked_from = again.row
         except NotFast:
             if started:
                 yield None
             self._reset()
+            self.checked_from = 0
             yield from self._row_chunks()
         if self.rows_read == 0:
             raise PopulationError(self.where, "no data rows")
@@ -267,7 +321,16 @@ class Stream:
 
     def _arrow_chunks(self) -> Iterator[Columns]:
         """Arrow batches: by columns when the batch is clean, else row by row."""
-        batches = population_batches(self.path, self.where, PopulationError, self.chunk_bytes, dictionary=_FEW)
+        from .popfast import BYTE_COLUMNS
+
+        batches = population_batches(
+            self.path,
+            self.where,
+            PopulationError,
+            self.chunk_bytes,
+            dictionary=_FEW,
+            csv_dictionary=_FEW - BYTE_COLUMNS,  # a CSV's one-character columns: read by their byte
+        )
         self._set_header(check_header(iter([next(batches)]), self.where))
         n0 = 2
         for batch in prefetched(batches):
@@ -298,12 +361,11 @@ class Stream:
 
     def _fast_part(self, raw: dict[str, Any], n: int, n0: int) -> Columns | None:
         """One clean batch decoded by columns, or None when any row needs the per-row path."""
-        import pyarrow.compute as pc
 
         from . import popfast
 
         pid, bad = popfast.trimmed(raw["person_id"])
-        bad |= pc.equal(pc.utf8_length(pid), 0).to_numpy(zero_copy_only=False)
+        bad |= popfast.empty(pid)
         out: Columns = {}
         for name, key in (
             ("age", "age"),
@@ -317,18 +379,23 @@ class Stream:
             fn, absent, dtype = popfast.DECODERS[name]
             dtype = ACTIVE.get().mask_dtype if name == "identities" else dtype
             if name in raw:
-                out[key], b = popfast.decode_low(raw[name], fn, dtype)
-                bad |= b
+                by_byte = popfast.decode_bytes(raw[name], fn, dtype) if name in popfast.BYTE_COLUMNS else None
+                out[key], refused = by_byte or popfast.decode_low(raw[name], fn, dtype)
+                if refused:
+                    return None
             else:
                 out[key] = np.full(n, absent, dtype)
         out["grade"] = _grades(raw["grade"]) if "grade" in raw else np.full(n, "", object)
         hh = self._household_keys(raw, pid, bad) if self.keep_ids else None
         if bad.any():
             return None
-        h = popfast.hash_strings(pid)
-        hs = np.sort(h)  # sorted queries: searchsorted walks the runs in order
-        if (hs[1:] == hs[:-1]).any() or self.ids.seen(hs, ordered=True).any():
+        hs = np.sort(popfast.hash_strings(pid))
+        if (hs[1:] == hs[:-1]).any():
             return None
+        if n0 + n > self.checked_from:  # a repeat was met in or before this batch: look now
+            self._settle()
+            if self.ids.seen(hs).any():
+                return None
         vil = self._batch_villages(raw, n)
         if vil is None:
             return None
@@ -337,7 +404,7 @@ class Stream:
             out["hh"], out["pid"] = np.zeros(n, np.uint64), np.zeros(0, object)
         else:
             out["hh"], out["pid"] = popfast.hash_strings(hh), pid.to_numpy(zero_copy_only=False)
-        self.ids.remember(hs, ordered=True)
+        self.ids.add(hs, n0, ordered=True)
         self.rows_read += n
         return out
 
@@ -360,18 +427,23 @@ class Stream:
         import pyarrow as pa
         import pyarrow.compute as pc
 
+        from . import popfast
+
         if "village" in raw:
             column = raw["village"]
             enc = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
-            codes = enc.indices.to_numpy(zero_copy_only=False)
+            codes = popfast.codes(enc)
             names = [mask_ids_in_text(v.strip()) or "(none)" for v in enc.dictionary.to_pylist()]
         else:
             codes, names = np.zeros(n, np.int64), ["(none)"]
         # the dictionary may hold values no row of this batch uses (a Parquet row group's),
-        # in any order: take the codes used, in order of first appearance
-        used, first = np.unique(codes, return_index=True)
-        met = [names[c] for c in used[np.argsort(first)]]
-        new = [v for v in dict.fromkeys(met) if v not in self.v_index]
+        # in any order: new villages are taken from the codes used, in order of first appearance
+        used = np.bincount(codes, minlength=len(names)) > 0
+        new: list[str] = []
+        if any(used[c] and v not in self.v_index for c, v in enumerate(names)):
+            seen, first = np.unique(codes, return_index=True)
+            met = [names[c] for c in seen[np.argsort(first)]]
+            new = [v for v in dict.fromkeys(met) if v not in self.v_index]
         if new and (self.fixed or len(self.v_ids) + len(new) > safeio.MAX_VILLAGES):
             return None
         for v in new:
@@ -387,6 +459,7 @@ class Stream:
 
         from . import popfast
 
+        self._settle()
         at = self.col["person_id"]
         pids = [r[at].strip() if len(r) > at else "" for r in rows]
         hashes = popfast.hash_strings(pa.array(pids, pa.string()))
@@ -409,8 +482,15 @@ class Stream:
             rec["hh"] = rec["hh"] or f"person:{rec['pid']}"
             for key, v in rec.items():
                 out[key].append(v)
-        self.ids.remember(hashes[kept])
+        self.ids.add(hashes[kept], n0)
         return columns_of(out, popfast.hash_strings(pa.array(out["hh"], pa.string())))
+
+    def _settle(self, keep: bool = True) -> None:
+        """The ids added so far checked against one another; :class:`_Repeat` when one repeats
+        (``keep``: see :meth:`SeenIds.settle`)."""
+        row = self.ids.settle(self.checked_from, keep)
+        if row is not None:
+            raise _Repeat(row)
 
     def _checked_row(
         self, row: Sequence[str], n: int, here: dict[str, int], earlier: dict[str, int]
