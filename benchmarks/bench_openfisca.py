@@ -8,6 +8,7 @@ OpenFisca reads it and computes the totals by source, and they must equal ``simu
 --json``'s to the fen, or the benchmark fails. OpenFisca's whole process counts its start,
 imports, building the system and the simulation, setting the inputs and calculating; not
 writing the file. Medians of RUNS runs, CPU beside wall, the load average before and after.
+simulate's modules are byte-compiled first, as an install does (``bench_yardstick.byte_compile``).
 
 OpenFisca lives in its own venv (benchmarks/README.md, "OpenFisca"): without
 /work/ofvenv (or $OPENFISCA_PYTHON) the benchmark prints SKIP and exits 0.
@@ -31,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from _common import SINAN, cli_cpu, report  # noqa: E402
-from bench_yardstick import load  # noqa: E402
+from bench_yardstick import byte_compile, load  # noqa: E402
 
 from simulate.model.synth import synthesize  # noqa: E402
 from simulate.policy import load_scenario  # noqa: E402
@@ -69,6 +70,7 @@ def main(runs: int = 3, size: int = 10_000_000) -> int:
     if why:
         print(f"OpenFisca comparison: SKIP ({why}; see benchmarks/README.md, OpenFisca)")
         return 0
+    byte_compile()  # as installed: OpenFisca's packages are compiled too
     print(f"issue 16 item 5 — {size:,} persons, 思南 2021, simulate vs OpenFisca-core; {load()}")
     with tempfile.TemporaryDirectory() as tmp:
         pop = Path(tmp) / "population.npz"

@@ -233,7 +233,8 @@ def _name_stem(key: str) -> str:
 
 def _names_file() -> dict[str, Any]:
     text = resources.files("simulate").joinpath("identity_names.yaml").read_text("utf-8")
-    raw: dict[str, Any] = yaml.safe_load(text)
+    # our own data file: libyaml's safe loader where installed (read at every start-up)
+    raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     return raw
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from simulate.cli import main
 from simulate.model.engine import compile_for_engine, tally
-from simulate.model.runner import tally_population
+from simulate.model.runner import _chunks, tally_population
 from simulate.model.synth import BLOCK, synthesize
 from simulate.policy import load_scenario
 from simulate.results.region import county_seed, read_region, run_region
@@ -53,6 +53,24 @@ def baseline(sinan):
 def test_chunks_and_workers_give_the_same_tally(sinan, baseline, workers, chunk_blocks):
     comp, pop = sinan
     _same(tally_population(comp, pop, workers=workers, chunk_blocks=chunk_blocks), baseline)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 8])
+@pytest.mark.parametrize("chunk_blocks", [1, 2, 4, 5])
+def test_chunks_cover_every_block_once_and_share_evenly_over_the_workers(workers, chunk_blocks):
+    """Chunks run contiguous from block 0 to the last, none longer than ``chunk_blocks``, longer
+    first and at most one block apart, and as many as a multiple of the workers where there are
+    blocks enough (so that no worker waits alone on the last chunk)."""
+    for n_blocks in range(1, 60):
+        chunks = _chunks(n_blocks, chunk_blocks, workers)
+        sizes = [b - a for a, b in chunks]
+        assert chunks[0][0] == 0 and chunks[-1][1] == n_blocks
+        assert all(chunks[i][1] == chunks[i + 1][0] for i in range(len(chunks) - 1))
+        assert all(1 <= k <= chunk_blocks for k in sizes)
+        assert sizes == sorted(sizes, reverse=True) and sizes[0] - sizes[-1] <= 1
+        assert len(chunks) >= -(-n_blocks // chunk_blocks)
+        if workers > 1 and len(chunks) < n_blocks:
+            assert len(chunks) % workers == 0, (n_blocks, chunk_blocks, workers, sizes)
 
 
 def test_streaming_equals_one_population(sinan, baseline):

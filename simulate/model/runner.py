@@ -70,8 +70,17 @@ def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: in
     return total
 
 
-def _chunks(n_blocks: int, chunk_blocks: int) -> list[tuple[int, int]]:
-    return [(a, min(a + chunk_blocks, n_blocks)) for a in range(0, n_blocks, chunk_blocks)]
+def _chunks(n_blocks: int, chunk_blocks: int, n_workers: int = 1) -> list[tuple[int, int]]:
+    """Runs of at most ``chunk_blocks`` blocks, as many as a multiple of ``n_workers`` and the
+    longer first, so that no worker is left with a last chunk while the others wait (10
+    blocks on 2 workers: 3+2 and 3+2, not 4+2 and 4)."""
+    n = -(-n_blocks // chunk_blocks)
+    if n_workers > 1:
+        n = min(-(-n // n_workers) * n_workers, n_blocks)
+    edges = [0]
+    for k in range(n):
+        edges.append(edges[-1] + n_blocks // n + (k < n_blocks % n))
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 class _NoBar:
@@ -171,8 +180,8 @@ def tally_population(
     """Tally a synthetic population chunk by chunk, in this process, local workers or Dask."""
     if chunk_blocks < 1:
         raise SimulateError("--chunk-blocks", "must be at least 1")
-    chunks = _chunks(pop.n_blocks, chunk_blocks)
     n_workers = _workers(workers)
+    chunks = _chunks(pop.n_blocks, chunk_blocks, n_workers)
     bar = _progress(len(chunks), progress, pop.villages.en[0] if len(pop.villages) == 1 else "chunks")
     try:
         tallies: list[Tally] = _run_jobs((_tally_blocks, (comp, pop), chunks), n_workers, engine, scheduler, bar)
