@@ -283,6 +283,11 @@ def cli_sweep(tmp_path_factory):
             "380,400,420",
             "--size",
             "20000",
+            # the Monte Carlo bands are checked on notebook_runs' summary; here, that the options reach it
+            "--summary-draws",
+            "3",
+            "--summary-size",
+            "2,000",
             "--out",
             str(out),
         ],
@@ -338,6 +343,9 @@ def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
     out, _, _ = cli_sweep
     summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))
     assert [r["contribution.personal"] for r in summary["sweep"]] == [380, 400, 420]
+    mc = summary["monte_carlo"]  # --summary-draws 3 --summary-size 2,000, scaled to the 20,000
+    assert (mc["draws"], mc["size"], mc["scale"]) == (3, 2000, summary["persons"] / 2000)
+    assert sorted({r["value"] for r in mc["rows"]}) == [380, 400, 420]
     for i, row in enumerate(summary["sweep"], start=1):
         report = json.loads(
             (out / f"{i:02d}-contribution.personal_{row['contribution.personal']}" / "results.json").read_text("utf-8")
