@@ -12,4 +12,8 @@ bash scripts/system-deps.sh
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Compiled modules are kept (__pycache__/, git-ignored) even where PYTHONDONTWRITEBYTECODE is set:
+# otherwise each xdist worker re-rewrites every test module (~7 CPU-s) and each report kernel
+# and subprocess recompiles the package.
+unset PYTHONDONTWRITEBYTECODE
 exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"

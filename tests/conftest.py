@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _cli import simulate_main
+from _hostile import hostile_scenario, payload
 
 ROOT = Path(__file__).resolve().parent.parent
-SIMULATE = str(Path(sys.executable).with_name("simulate"))
 TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
 #: For runs whose tests never read report.pdf: the package's switch that skips Chromium's print
 #: (simulate/report/pdf.py). The PDF itself is checked on the what-if report and the tiny report.
@@ -38,8 +37,7 @@ os.environ.pop("LC_MESSAGES", None)
 #: module are session-scoped there for the same reason.
 SHARED = {
     "installed": "install",  # tests/test_install.py: a wheel, a venv, five commands
-    "cli_sweep": "cli-sweep",  # tests/test_notebooks.py: three reports and a sweep summary
-    "hostile_sweep": "hostile-sweep",  # tests/hostile/test_html.py: two reports and a summary
+    "shared_sweep": "sweep",  # below: three reports and a summary, read by the CLI and hostile tests
     "what_if_reports": "what-if-report",  # below: the same report twice, with its PDF
     "notebook_runs": "notebooks",  # tests/test_notebooks.py: three analyst notebooks
     "hostile_report": "hostile-report",  # tests/hostile/test_html.py
@@ -96,21 +94,6 @@ def pytest_collection_modifyitems(config, items):
 # --------------------------------------------------------------------------- shared reports
 
 
-def simulate_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-    """``simulate ARGS`` from the repository root, as a user runs it; fails the test unless exit 0."""
-    proc = subprocess.run(
-        [SIMULATE, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, **(env or {})},
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc
-
-
 @dataclass(frozen=True)
 class WhatIf:
     """Two identical ``simulate report`` runs of one what-if (issue 12), PDF included."""
@@ -122,7 +105,7 @@ class WhatIf:
 
 @pytest.fixture(scope="session")
 def what_if_reports(tmp_path_factory) -> WhatIf:
-    """Langxi 2024 with the personal contribution at 400 yuan, rendered twice by the CLI."""
+    """Langxi 2024 with the personal contribution at 400 yuan, rendered twice by the CLI's main."""
     params = {
         "scenario": "scenarios/langxi-2024.yaml",
         "overrides": {"contribution.personal": 400},
@@ -141,7 +124,7 @@ def what_if_reports(tmp_path_factory) -> WhatIf:
         str(params["seed"]),
     ]
     for name in ("first", "second"):
-        proc = simulate_cli(*args, "--out", str(base / name))
+        proc = simulate_main(*args, "--out", str(base / name))
         assert "report.pdf skipped" not in proc.stderr  # the test machine has Chromium: no silent skip
     return WhatIf(params, base / "first", base / "second")
 
@@ -150,7 +133,7 @@ def what_if_reports(tmp_path_factory) -> WhatIf:
 def sinan_report(tmp_path_factory) -> tuple[Path, dict[str, Any]]:
     """The plain (no what-if) Sinan 2021 report by ``simulate report --json``: (folder, printed JSON)."""
     out = tmp_path_factory.mktemp("sinan") / "sinan"
-    proc = simulate_cli(
+    proc = simulate_main(
         "report", "scenarios/sinan-2021.yaml", "--size", "30000", "--seed", "2", "--out", str(out), "--json", env=NO_PDF
     )
     return out, json.loads(proc.stdout)
@@ -162,3 +145,34 @@ def tiny_report(tmp_path_factory):
     from simulate.report.render import render_notebook
 
     return render_notebook(TINY, tmp_path_factory.mktemp("reports") / "tiny", {"title": "城乡居民医保资助测算（测试）"})
+
+
+@pytest.fixture(scope="session")
+def shared_sweep(tmp_path_factory) -> tuple[Path, dict[str, Any]]:
+    """The session's one ``simulate sweep --json`` (its folder, what it printed), read by the CLI
+    sweep tests (tests/test_notebooks.py) and the hostile ones (tests/hostile/test_html.py): the
+    hostile Sinan scenario with markup in every text field and in the title, three values. The
+    summary's Monte Carlo is small (its bands are checked on tests/test_notebooks.py's
+    notebook_runs); no test reads the PDFs."""
+    folder = tmp_path_factory.mktemp("sweep")
+    proc = simulate_main(
+        "sweep",
+        str(hostile_scenario(folder)),
+        "--param",
+        "contribution.personal",
+        "--values",
+        "280,300,320",
+        "--size",
+        "3000",
+        "--summary-draws",
+        "2",
+        "--summary-size",
+        "1,000",
+        "--set",
+        f"title.zh={payload('title')}",
+        "--out",
+        str(folder / "sweep"),
+        "--json",
+        env=NO_PDF,
+    )
+    return folder / "sweep", json.loads(proc.stdout)

@@ -5,8 +5,10 @@ they do not. Rules, staged exceptions and strictness live in pyproject.toml.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -34,9 +36,16 @@ def test_ruff_format_holds_for_the_whole_tree():
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
+def _mypy_cache() -> Path:
+    """mypy's incremental cache: outside the repository (nothing written into the checkout),
+    one per checkout and interpreter, kept between runs so an unchanged tree is checked in
+    about a second instead of ~25 s. mypy re-checks every module whose source changed."""
+    key = hashlib.sha256(f"{ROOT}\0{sys.prefix}".encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / "simulate-mypy-cache" / key
+
+
 def test_mypy_passes():
-    # the cache lives in a temporary folder: two xdist workers never share it
-    proc = _run([*_tool("mypy"), "--no-incremental", "--cache-dir", "/dev/null"])
+    proc = _run([*_tool("mypy"), "--cache-dir", str(_mypy_cache())])
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
 
 

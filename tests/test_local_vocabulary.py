@@ -57,7 +57,8 @@ def test_done_when_validate_and_explain(county: Path):
     assert "民政局：" in text and "困境儿童" in text
 
 
-def test_done_when_report_lists_the_local_payer(county: Path, tmp_path: Path):
+def test_done_when_report_lists_the_local_payer(county: Path, tmp_path: Path, no_pdf):
+    # reads the HTML and the workbook only, so the report skips Chromium's print (tests/conftest.py)
     out = tmp_path / "report"
     proc = cli("report", str(county), "--size", "30000", "--seed", "2", "--out", str(out))
     assert proc.returncode == 0, proc.stderr

@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -268,56 +267,28 @@ def _check_excel(path: Path) -> None:
     assert money and percent and count
 
 
-@pytest.fixture(scope="session")
-def cli_sweep(tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli") / "sweep"
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [
-            SIMULATE,
-            "sweep",
-            "scenarios/langxi-2024.yaml",
-            "--param",
-            "contribution.personal",
-            "--values",
-            "380,400,420",
-            "--size",
-            "20000",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        env={**os.environ, "SIMULATE_CHROMIUM": "none"},  # no test reads the PDFs
-    )
-    assert proc.returncode == 0, proc.stderr
-    return out, proc, time.perf_counter() - started
-
-
 @pytest.mark.slow
-def test_cli_sweep_writes_three_reports_a_summary_and_an_index(cli_sweep):
-    out, proc, _ = cli_sweep
+def test_cli_sweep_writes_three_reports_a_summary_and_an_index(shared_sweep):
+    out, printed = shared_sweep  # tests/conftest.py: the session's one sweep, --json
     folders = sorted(p.name for p in out.iterdir() if p.is_dir())
     # run folders: position and slug (unique whatever the value); the index shows the values
     assert folders == [
-        "01-contribution.personal_380",
-        "02-contribution.personal_400",
-        "03-contribution.personal_420",
+        "01-contribution.personal_280",
+        "02-contribution.personal_300",
+        "03-contribution.personal_320",
         "summary",
     ]
     index = (out / "index.html").read_text("utf-8")
     for name in folders:
         assert f'href="{name}/report.html"' in index
-    assert all(f'<td class="text">{v}</td>' in index for v in ("380", "400", "420"))
-    assert "index at" in proc.stdout
+    assert all(f'<td class="text">{v}</td>' in index for v in ("280", "300", "320"))
+    assert printed["index"] == str(out / "index.html")
 
 
 @pytest.mark.slow
-def test_cli_sweep_html_is_for_people(cli_sweep):
-    out, _, _ = cli_sweep
-    for folder in ("02-contribution.personal_400", "summary"):
+def test_cli_sweep_html_is_for_people(shared_sweep):
+    out, _ = shared_sweep
+    for folder in ("02-contribution.personal_300", "summary"):
         page = (out / folder / "report.html").read_text("utf-8")
         for marker in CODE_MARKERS:
             assert marker not in page, (folder, marker)
@@ -327,17 +298,20 @@ def test_cli_sweep_html_is_for_people(cli_sweep):
 
 
 @pytest.mark.slow
-def test_cli_sweep_excel_sheets_are_formatted(cli_sweep):
-    out, _, _ = cli_sweep
+def test_cli_sweep_excel_sheets_are_formatted(shared_sweep):
+    out, _ = shared_sweep
     _check_excel(out / "summary" / "tables.xlsx")
-    _check_excel(out / "01-contribution.personal_380" / "tables.xlsx")
+    _check_excel(out / "01-contribution.personal_280" / "tables.xlsx")
 
 
 @pytest.mark.slow
-def test_cli_sweep_summary_agrees_with_each_report(cli_sweep):
-    out, _, _ = cli_sweep
+def test_cli_sweep_summary_agrees_with_each_report(shared_sweep):
+    out, _ = shared_sweep
     summary = json.loads((out / "summary" / "results.json").read_text("utf-8"))
-    assert [r["contribution.personal"] for r in summary["sweep"]] == [380, 400, 420]
+    assert [r["contribution.personal"] for r in summary["sweep"]] == [280, 300, 320]
+    mc = summary["monte_carlo"]  # --summary-draws 2 --summary-size 1,000, scaled to the 3,000
+    assert (mc["draws"], mc["size"], mc["scale"]) == (2, 1000, summary["persons"] / 1000)
+    assert sorted({r["value"] for r in mc["rows"]}) == [280, 300, 320]
     for i, row in enumerate(summary["sweep"], start=1):
         report = json.loads(
             (out / f"{i:02d}-contribution.personal_{row['contribution.personal']}" / "results.json").read_text("utf-8")

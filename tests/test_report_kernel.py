@@ -40,8 +40,9 @@ def test_import_lines_skip_cells_with_magics_and_unreadable_files(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_reused_kernel_gives_each_run_what_a_fresh_kernel_would(tmp_path):
+def test_a_reused_kernel_gives_each_run_what_a_fresh_kernel_would(tmp_path, no_pdf):
     # one worker, three runs: the second and third reuse the first run's kernel, one after a failure
+    # (no PDF: nothing here reads one; the tiny report's PDF is checked in tests/test_render.py)
     jobs = [
         (TINY, tmp_path / "one", {"title": "同一报告"}),
         (TINY, tmp_path / "bad", {"title": "坏", "fail": True}),

@@ -160,6 +160,20 @@ def _args_sweep(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workers", type=shared.positive, default=None, help="reports rendered at once (default: all cores)"
     )
+    p.add_argument(
+        "--summary-draws",
+        type=shared.positive,
+        default=None,
+        metavar="N",
+        help="populations the summary's Monte Carlo bands draw per value (default 20)",
+    )
+    p.add_argument(
+        "--summary-size",
+        type=shared.size,
+        default=None,
+        metavar="N",
+        help="persons in each of those populations, scaled to the sweep's (default 50000)",
+    )
 
 
 def _args_roster(p: argparse.ArgumentParser) -> None:

@@ -67,6 +67,7 @@ def sweep(args: argparse.Namespace) -> int:
         population=args.population,
         lang=args.lang,
         workers=args.workers,
+        summary={"draws": args.summary_draws, "mc_size": args.summary_size},
     )
     if args.json:
         # each run's value as written (the index shows the same), its folder and headline

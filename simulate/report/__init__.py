@@ -191,8 +191,11 @@ def sweep(
     lang: str = "zh",
     workers: int | None = None,
     timeout: float = 600.0,
+    summary: dict[str, Any] | None = None,
 ):
-    """One scenario report per value of ``param`` (parallel processes), a summary and an index."""
+    """One scenario report per value of ``param`` (parallel processes), a summary and an index;
+    ``summary`` sets the summary notebook's Monte Carlo parameters (``draws``, ``mc_size``; None
+    keeps the notebook's default)."""
     from ..policy import load_scenario
     from ..policy.overrides import parse_value
     from .render import ReportError, render_folder
@@ -207,6 +210,8 @@ def sweep(
     jobs = _sweep_jobs(
         scenario, param, parsed, out_dir, overrides=overrides, seed=seed, size=size, population=population, lang=lang
     )
+    if summary and jobs[-1][0] == SWEEP_REPORT:
+        jobs[-1][2].update({k: v for k, v in summary.items() if v is not None})
 
     def show_values(runs):  # the index shows each value as written, not its folder slug
         for run, v in zip(runs, parsed):

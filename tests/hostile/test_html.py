@@ -8,8 +8,6 @@ Content-Security-Policy meta first in ``<head>``. One page is opened in headless
 """
 
 import csv
-import json
-import os
 import re
 import subprocess
 import sys
@@ -25,20 +23,13 @@ from simulate.report import safehtml
 TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 from _browser import dump_dom  # noqa: E402
+from _cli import simulate_main  # noqa: E402
+from _hostile import hostile_scenario as _hostile_scenario  # noqa: E402
+from _hostile import payload  # noqa: E402
 
 ROOT = TESTS.parent
-SIMULATE = str(Path(sys.executable).with_name("simulate"))
 SINAN = ROOT / "scenarios" / "sinan-2021.yaml"
 POPULATION = TESTS / "fixtures" / "sinan-hand-count.csv"
-
-
-def payload(tag: str) -> str:
-    """Markup that marks the page (``data-pwned``) if any part of it runs."""
-    return (
-        f'<script>document.documentElement.dataset.pwned="{tag}"</script>'
-        f"<img src=x onerror=\"document.documentElement.dataset.pwned='{tag}'\">"
-        f"*{tag}* [a](javascript:alert(1)) `</code>`"
-    )
 
 
 FIELDS = ("title", "issuer", "doctitle", "number", "tierlabel", "tiernote", "splitsource", "note", "village")
@@ -149,39 +140,6 @@ def test_with_csp_goes_first_and_once():
 # --------------------------------------------------------------------------- a hostile report
 
 
-def _hostile_scenario(folder: Path) -> Path:
-    """sinan-2021 with a payload in each text field (JSON strings are YAML double-quoted)."""
-    text = SINAN.read_text("utf-8")
-    q = json.dumps
-    replacements = {
-        "  issuer: 思南县人民政府办公室": f"  issuer: {q(payload('issuer'))}",
-        "  title: 关于印发思南县2021年度城乡居民基本医疗保险征缴工作实施方案的通知": (
-            f"  title: {q(payload('doctitle'))}"
-        ),
-        "  number: 思府办函〔2020〕115号": f"  number: {q(payload('number'))}",
-        "label: {zh: 最低生活保障家庭成员,": f"label: {{zh: {q(payload('tierlabel'))},",
-        'note_zh: "七(一)规定140元由“扶贫部门核定”，但未指明支付资金：记为“政府（文件未指明）”。"': (
-            f"note_zh: {q(payload('tiernote'))}"
-        ),
-        'source_zh: "贵州：中央分担80%（国办发〔2018〕6号，西部档）；其余按10/5/5假设分担"': (
-            f"source_zh: {q(payload('splitsource'))}"
-        ),
-    }
-    for old, new in replacements.items():
-        assert text.count(old) == 1, old
-        text = text.replace(old, new)
-    text = re.sub(
-        r"^notes:\n(  - .*\n)+", "notes:\n  - " + q(payload("note")) + "\n", text, count=1, flags=re.MULTILINE
-    )
-    text = re.sub(
-        r"^notes_zh:\n(  - .*\n)+", "notes_zh:\n  - " + q(payload("note")) + "\n", text, count=1, flags=re.MULTILINE
-    )
-    assert text.count(q(payload("note"))) == 2
-    path = folder / "hostile.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def _hostile_population(folder: Path) -> Path:
     rows = list(csv.reader(POPULATION.open(encoding="utf-8")))
     villages = rows[0].index("village")
@@ -197,12 +155,7 @@ def _hostile_population(folder: Path) -> Path:
 
 def _simulate(*args: str) -> subprocess.CompletedProcess:
     # no assertion here reads report.pdf: these runs skip Chromium's print (simulate/report/pdf.py)
-    env = {**os.environ, "SIMULATE_CHROMIUM": "none"}
-    proc = subprocess.run(
-        [SIMULATE, *args], check=False, cwd=ROOT, capture_output=True, text=True, timeout=900, env=env
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc
+    return simulate_main(*args, env={"SIMULATE_CHROMIUM": "none"})
 
 
 @pytest.fixture(scope="session")  # rendered once per session (tests/conftest.py SHARED)
@@ -288,46 +241,23 @@ def test_work_funds_section_is_text(tmp_path):
 # --------------------------------------------------------------------------- a hostile sweep
 
 
-@pytest.fixture(scope="session")  # rendered once per session (tests/conftest.py SHARED)
-def hostile_sweep(tmp_path_factory):
-    """The hostile sweep's folder and what ``sweep --json`` printed (its contract, issue 11 item 1,
-    is checked here so the suite renders one small sweep, not two)."""
-    folder = tmp_path_factory.mktemp("hostile-sweep")
-    scenario = _hostile_scenario(folder)
-    out = folder / "sweep"
-    proc = _simulate(
-        "sweep",
-        str(scenario),
-        "--param",
-        "contribution.personal",
-        "--values",
-        "280,300",
-        "--size",
-        "3000",
-        "--set",
-        f"title.zh={payload('title')}",
-        "--out",
-        str(out),
-        "--json",
-    )
-    return out, json.loads(proc.stdout)
-
-
 @pytest.mark.slow
-def test_sweep_json_prints_each_run(hostile_sweep):
-    out, printed = hostile_sweep
+def test_sweep_json_prints_each_run(shared_sweep):
+    """The ``sweep --json`` contract (issue 11 item 1) on the session's one sweep (tests/conftest.py)."""
+    out, printed = shared_sweep
     values = [r["value"] for r in printed["runs"] if r["value"] is not None]
-    assert values == ["280", "300"]
+    assert values == ["280", "300", "320"]
+    assert printed["param"] == "contribution.personal" and printed["index"] == str(out / "index.html")
     for r in printed["runs"]:
         assert Path(r["out"]).is_dir()
 
 
-def test_sweep_index_and_every_page_are_inert(hostile_sweep):
-    out, _ = hostile_sweep
+def test_sweep_index_and_every_page_are_inert(shared_sweep):
+    out, _ = shared_sweep
     index = assert_inert((out / "index.html").read_text("utf-8"), "index.html")
     assert payload("title") in index
     pages = sorted(out.glob("*/report.html"))
-    assert len(pages) == 3
+    assert len(pages) == 4  # three runs and the summary
     for page in pages:
         text = assert_inert(page.read_text("utf-8"), str(page))
         assert payload("title") in text, page
