@@ -240,17 +240,30 @@ class RosterBill:
         return frame.rename(columns={col("residents", lang): bill_column("persons", lang)})
 
     def _multi_records(self, lang: str) -> list[dict[str, Any]]:
-        """People on several lists or qualifying for several tiers, with stable keys."""
+        """People on several lists or qualifying for several tiers, with stable keys (worked
+        out once per language; the reference rules once per distinct kind of person)."""
+        cache = self.__dict__.setdefault("_multi_cache", {})
+        if lang not in cache:
+            cache[lang] = self._multi_records_uncached(lang)
+        return cache[lang]
+
+    def _multi_records_uncached(self, lang: str) -> list[dict[str, Any]]:
         pol = self.scenario.policy
         tiers = {t.id: t for t in pol.tiers}
+        p = self.persons
+        kinds = zip(p["identities"], p["age"], p["sex"], p["disability_grade"], p["hukou"], p["n_lists"])
+        outcomes: dict[tuple[Any, ...], Any] = {}
+        chosen = []
+        for k, (ids, age, sex, grade, hukou, n_lists) in enumerate(kinds):
+            key = (ids, int(age), sex, int(grade), hukou)
+            o = outcomes.get(key)
+            if o is None:
+                o = outcomes[key] = resolve(pol, Person(frozenset(ids), key[1], sex, key[3], "regular", hukou))
+            if n_lists >= 2 or len(o.eligible) >= 2:
+                chosen.append((k, o))
+        rows = p.iloc[[k for k, _ in chosen]].to_dict("records")
         out = []
-        for r in self.persons.to_dict("records"):
-            person = Person(
-                frozenset(r["identities"]), int(r["age"]), r["sex"], int(r["disability_grade"]), "regular", r["hukou"]
-            )
-            o = resolve(pol, person)
-            if r["n_lists"] < 2 and len(o.eligible) < 2:
-                continue
+        for r, (_, o) in zip(rows, chosen):
             if o.tier != r["tier"]:
                 raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
             out.append(

@@ -34,10 +34,24 @@ def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
         if column in keep or values.dtype.kind not in "iuO":  # floats are money, not IDs
             continue
         if values.dtype.kind == "O" or (values.abs() >= 10**13).any():
-            out[column] = [masked_cell(v) for v in values]
+            out[column] = _masked_column(values)
     return out.rename(
         columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep and isinstance(c, str)}
     )
+
+
+#: Fewer digits than this (of any script) cannot hold an ID number, not even a 15-digit one.
+_MIN_ID_DIGITS = 15
+
+
+def _masked_column(values: pd.Series) -> list[Any]:
+    """``masked_cell`` of every value; a text cell with fewer than 15 digits is kept as it is
+    without the full scan (a million names and villages cost one regex count each)."""
+    if values.dtype.kind != "O" or len(values) < 1000:
+        return [masked_cell(v) for v in values]
+    texts = values.map(lambda v: v if isinstance(v, str) else "")
+    few = (texts.str.count(r"\d") < _MIN_ID_DIGITS).to_numpy()
+    return [v if short and isinstance(v, str) else masked_cell(v) for v, short in zip(values, few)]
 
 
 def masked_cell(value: Any) -> Any:
