@@ -153,7 +153,13 @@ class RosterBill:
     # ------------------------------------------------------------------ JSON
 
     def to_json(self) -> dict[str, Any]:
-        """The ``simulate roster --json`` contract; masked details only, yuan numbers."""
+        """The ``simulate roster --json`` contract; masked details only, yuan numbers (worked
+        out once: bill.json and the summary both use it; a new top-level dict each call)."""
+        if "_json" not in self.__dict__:
+            self.__dict__["_json"] = self._json_uncached()
+        return dict(self.__dict__["_json"])
+
+    def _json_uncached(self) -> dict[str, Any]:
         out = self.outlay.to_json()
         pol = self.scenario.policy
         tier_labels = {t.id: t.label.zh for t in pol.tiers}

@@ -13,10 +13,10 @@ import pandas as pd
 from .. import labels
 from ..io.idmask import mask_ids_in_text
 from ..money import yuan_text
-from ..report import excel
 from ..report.publish import publishing
 from ..results.outlay import col
 from ..vocabulary import Lang
+from . import bulkxlsx
 from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, nonempty
 
 
@@ -48,7 +48,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     )
     sheets = {n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)}
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-    excel.write_workbook(
+    bulkxlsx.write_workbook(
         folder / "bill.xlsx",
         sheets,
         money_columns=money,
@@ -74,7 +74,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         title = bill_word("payment_list_title", lang).format(source=bill.scenario.policy.vocab.label(s, lang))
         path = pay_dir / f"{s}.xlsx"
-        excel.write_workbook(
+        bulkxlsx.write_workbook(
             path,
             {
                 title[:31]: pd.concat([frame, total], ignore_index=True),
