@@ -1,0 +1,55 @@
+"""Large bill sheets written in bulk (simulate.rosters.bulkxlsx) hold the same cell values as
+the ordinary xlsxwriter path, with the filter and dimension over every row."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from simulate.report import excel
+from simulate.rosters import bulkxlsx
+
+
+def _frame(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    return pd.DataFrame(
+        {
+            "序号": np.arange(1, n + 1),
+            "姓名": [f"张{i}" if i % 7 else "A&B <c> 'd'" for i in range(n)],
+            "村": ["" if i % 5 == 0 else "青杠坝村" * (1 + i % 3) for i in range(n)],
+            "残疾等级": [None if i % 4 else i % 4 + 1 for i in range(n)],
+            "代缴金额（元）": rng.integers(0, 50000, n) / 100,
+            "比例": [math.nan if i % 9 == 0 else i / 3 for i in range(n)],
+        }
+    )
+
+
+def _values(path) -> dict[str, list[list[object]]]:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+
+
+def test_bulk_sheets_hold_the_same_values(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
+    sheets = {"小": _frame(20), "大": _frame(400), "说明": pd.DataFrame({"项目": ["a"], "内容": ["b"]})}
+    kinds = {"money_columns": {"代缴金额（元）"}, "count_columns": {"序号"}}
+    excel.write_workbook(tmp_path / "plain.xlsx", sheets, **kinds)
+    bulkxlsx.write_workbook(tmp_path / "bulk.xlsx", sheets, **kinds)
+    assert _values(tmp_path / "bulk.xlsx") == _values(tmp_path / "plain.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "bulk.xlsx")["大"]
+    assert ws.auto_filter.ref == "A1:F401" and ws.freeze_panes == "B2"
+    assert ws.cell(3, 5).number_format == openpyxl.load_workbook(tmp_path / "plain.xlsx")["大"].cell(3, 5).number_format
+    assert not (tmp_path / "bulk.xlsx.shell").exists()
+
+
+def test_unusual_cells_take_the_ordinary_path(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 5)
+    frame = pd.DataFrame({"a": ["x\x01y"] * 10, "b": [True] * 10})
+    assert not bulkxlsx._plain(frame) and not bulkxlsx._plain(frame[["b"]]) and bulkxlsx._plain(_frame(10))
+    bulkxlsx.write_workbook(tmp_path / "odd.xlsx", {"s": frame})
+    excel.write_workbook(tmp_path / "plain.xlsx", {"s": frame})
+    assert (tmp_path / "odd.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()
