@@ -35,6 +35,7 @@ def _values(path) -> dict[str, list[list[object]]]:
 
 def test_bulk_sheets_hold_the_same_values(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
+    monkeypatch.setattr(bulkxlsx, "BLOCK_ROWS", 7)  # several blocks, the last one short
     sheets = {"小": _frame(20), "大": _frame(400), "说明": pd.DataFrame({"项目": ["a"], "内容": ["b"]})}
     kinds = {"money_columns": {"代缴金额（元）"}, "count_columns": {"序号"}}
     excel.write_workbook(tmp_path / "plain.xlsx", sheets, **kinds)

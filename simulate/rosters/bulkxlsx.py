@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,9 @@ import pandas as pd
 
 from ..report import excel
 
-#: Sheets with more rows than this are written in bulk.
+#: Sheets with more rows than this are written in bulk, this many rows at a time.
 BULK_ROWS = 20_000
+BLOCK_ROWS = 50_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter dates its zip members: same tables, same bytes
@@ -91,20 +92,27 @@ def _letters(n: int) -> str:
 
 
 def _splice(shell: Path, path: Path, bulk: dict[int, pd.DataFrame]) -> None:
-    """Copy the shell workbook to ``path`` with each bulk sheet's rows put in."""
-    with zipfile.ZipFile(shell) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+    """Copy the shell workbook to ``path`` with each bulk sheet's rows put in, streamed in
+    blocks of rows so memory stays bounded."""
+    with (
+        zipfile.ZipFile(shell) as zin,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
         for info in zin.infolist():
             data = zin.read(info)
             m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
             index = int(m.group(1)) - 1 if m else -1
             if index in bulk:
-                data = _sheet_xml(data.decode("utf-8"), bulk[index]).encode("utf-8")
-            elif info.filename == "xl/workbook.xml":
+                with zout.open(info.filename, "w") as fh:  # dated 1980-01-01 like the others
+                    for part in _sheet_xml(data.decode("utf-8"), bulk[index]):
+                        fh.write(part.encode("utf-8"))
+                continue
+            if info.filename == "xl/workbook.xml":
                 data = _filter_names(data.decode("utf-8"), bulk).encode("utf-8")
             out = zipfile.ZipInfo(info.filename, date_time=_DATE)
             out.compress_type = zipfile.ZIP_DEFLATED
             out.external_attr = info.external_attr
-            zout.writestr(out, data, compresslevel=1 if index in bulk else 6)
+            zout.writestr(out, data, compresslevel=6)
 
 
 def _filter_names(xml: str, bulk: dict[int, pd.DataFrame]) -> str:
@@ -119,23 +127,32 @@ def _filter_names(xml: str, bulk: dict[int, pd.DataFrame]) -> str:
     return xml
 
 
-def _sheet_xml(xml: str, frame: pd.DataFrame) -> str:
-    """The shell sheet's XML with its data rows replaced by every row of ``frame``."""
+def _sheet_xml(xml: str, frame: pd.DataFrame) -> Iterator[str]:
+    """The shell sheet's XML with its data rows replaced by every row of ``frame``, in parts."""
     head, rest = xml.split("<sheetData>", 1)
     data, tail = rest.split("</sheetData>", 1)
     header = data[: data.index("</row>") + len("</row>")]
     styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', data[len(header) :]))
     n, width = len(frame), len(frame.columns)
     last = f"{_letters(width)}{n + 1}"
-    head = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head)
-    tail = re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)
-    numbers = np.arange(2, n + 2).astype(str).astype(object)
-    rows = '<row r="' + numbers + '">'
-    for j, column in enumerate(frame.columns):
-        letter = _letters(j + 1)
-        style = f' s="{styles[letter]}"' if letter in styles else ""
-        rows = rows + _cells(frame[column], '<c r="' + letter + numbers + '"' + style)
-    return head + "<sheetData>" + header + "".join((rows + "</row>").tolist()) + "</sheetData>" + tail
+    yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header
+    openings = [
+        '<c r="'
+        + _letters(j + 1)
+        + "{}"
+        + '"'
+        + (f' s="{styles[_letters(j + 1)]}"' if _letters(j + 1) in styles else "")
+        for j in range(width)
+    ]
+    for start in range(0, n, BLOCK_ROWS):
+        part = frame.iloc[start : start + BLOCK_ROWS]
+        numbers = np.arange(start + 2, start + 2 + len(part)).astype(str).astype(object)
+        rows = '<row r="' + numbers + '">'
+        for j, column in enumerate(part.columns):
+            before, after = openings[j].split("{}")
+            rows = rows + _cells(part[column], before + numbers + after)
+        yield "".join((rows + "</row>").tolist())
+    yield "</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)
 
 
 def _cells(values: pd.Series, opening: np.ndarray) -> np.ndarray:
