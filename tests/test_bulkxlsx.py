@@ -54,3 +54,25 @@ def test_unusual_cells_take_the_ordinary_path(tmp_path, monkeypatch: pytest.Monk
     bulkxlsx.write_workbook(tmp_path / "odd.xlsx", {"s": frame})
     excel.write_workbook(tmp_path / "plain.xlsx", {"s": frame})
     assert (tmp_path / "odd.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()
+
+
+def test_long_bill_sheets_go_on_in_numbered_sheets(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from simulate.rosters import bill, bill_folder
+
+    monkeypatch.setattr(bill_folder, "SHEET_ROWS", 7)
+    root = Path(__file__).resolve().parent.parent
+    rosters = root / "tests" / "rosters"
+    files = [rosters / "minzheng_dibao.csv", rosters / "canlian.xlsx", rosters / "fupin_jdlk.csv"]
+    b = bill.roster_bill(root / "scenarios" / "sinan-2021.yaml", files, rosters / "mapping.yaml")
+    b.write(tmp_path / "out")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "bill.xlsx")
+    name = "人员明细"
+    parts = [n for n in wb.sheetnames if n == name or n.startswith(name + "（")]
+    rows = [list(r) for r in wb[parts[0]].iter_rows(values_only=True)]
+    for part in parts[1:]:
+        got = [list(r) for r in wb[part].iter_rows(values_only=True)]
+        assert got[0] == rows[0] and 1 < len(got) <= 8
+        rows += got[1:]
+    assert len(parts) > 1 and len(rows) - 1 == len(b.persons)

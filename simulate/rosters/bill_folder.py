@@ -46,7 +46,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         bill.by_file_frame(lang),
         bill.persons_frame(lang),
     )
-    sheets = {n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)}
+    sheets = _split_long({n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)})
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
     bulkxlsx.write_workbook(
         folder / "bill.xlsx",
@@ -87,6 +87,21 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
     (folder / "bill.json").write_text(json.dumps(bill.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+
+
+#: Rows of one bill.xlsx sheet: a longer table goes on in 人员明细（2）, …, so that no sheet's
+#: XML passes the leak scan's cap for one zip part (simulate.io.leakscan, 256 MiB).
+SHEET_ROWS = 100_000
+
+
+def _split_long(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each sheet of more than SHEET_ROWS rows as several sheets of at most SHEET_ROWS."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in sheets.items():
+        for k, start in enumerate(range(0, max(len(frame), 1), SHEET_ROWS)):
+            part = frame if len(frame) <= SHEET_ROWS else frame.iloc[start : start + SHEET_ROWS]
+            out[name if k == 0 else f"{name}（{k + 1}）"] = part.reset_index(drop=True)
+    return out
 
 
 def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:
