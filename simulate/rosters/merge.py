@@ -186,7 +186,10 @@ def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.Data
     masks: dict[tuple[str, ...], int] = {}
     ids = rows["identities"].tolist()
     out = rows[["id_number", "name", "village", "town", "identities"]].copy()
-    out["identity_mask"] = np.array([masks.get(i) or masks.setdefault(i, identity_mask(i)) for i in ids], np.int64)
+    vocab = ACTIVE.get()  # local identities have bits too (masks up to 64 bits)
+    for i in set(ids):
+        masks[i] = vocab.identity_mask(i)
+    out["identity_mask"] = pd.Series([masks[i] for i in ids], index=rows.index)  # dtype as cells.frame infers
     for col in ("disability_grade", "age", "sex", "birth_date", "id_converted"):
         out[col] = rows[col]
     wheres = [_where(file, sh, r, multi_sheet) for sh, r in zip(rows["sheet"].tolist(), rows["row"].tolist())]
