@@ -11,6 +11,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from .idnumber import PROVINCE_CODES, SEPARATOR_CHARS, SEPARATORS, check_digit, mask_id
@@ -139,7 +140,57 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
     (GB 11643-1989, no check digit) is found when its province code and birth date are real.
     """
     spans: list[tuple[int, int, str]] = []
-    for run in _RUN.finditer(text):
+    for lo, hi in _stretches(text):
+        spans.extend(_run_spans(text, lo, hi, strict))
+    return _merged(text, spans)
+
+
+def _merged(text: str, spans: list[tuple[int, int, str]]) -> list[IdSpan]:
+    """Spans in order, overlapping ones merged into one (its number re-read from ``text``)."""
+    spans.sort()
+    merged: list[list[Any]] = []
+    for start, end, number in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            if end > last[1]:
+                last[1] = end
+                last[2] = _ascii_digits(SEPARATORS.sub("", text[last[0] : end]))
+            continue
+        merged.append([start, end, number])
+    return [IdSpan(s, e, n, _passes_check(n)) for s, e, n in merged]
+
+
+#: 14 digits, each pair apart by at most three separators: the least digits any number
+#: :func:`find_ids` finds holds (a run's groups are joined by 1-3 separators; 14 digits in
+#: one group when masking, 15 or 17 and an X or 18 otherwise). Searched in C.
+_FOURTEEN = re.compile(rf"\d(?:[{SEPARATOR_CHARS}]{{0,3}}\d){{13}}")
+#: A stretch of characters a run may hold (digits, separators, an X): no run crosses its ends.
+_RUN_CHARS = re.compile(rf"[\d{SEPARATOR_CHARS}{_X_CHARS}]+")
+
+
+def _stretches(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each maximal stretch of digits, separators and X's that holds 14
+    digits (:data:`_FOURTEEN`): every run that can hold an ID number lies wholly in one, so
+    the runs of a long text (a 100 MB sheet of short numbers) are looked at in C, not Python."""
+    pos = 0
+    while True:
+        hit = _FOURTEEN.search(text, pos)
+        if hit is None:
+            return
+        lo = hit.start()
+        while lo > 0 and _RUN_CHARS.match(text, lo - 1, lo):
+            lo -= 1
+        end = _RUN_CHARS.match(text, hit.start())
+        hi = end.end() if end else hit.end()
+        yield lo, hi
+        pos = hi
+
+
+def _run_spans(text: str, lo: int, hi: int, strict: bool) -> list[tuple[int, int, str]]:
+    """(start, end, number) of the ID-like numbers of the runs in ``text[lo:hi]`` (a stretch
+    from :func:`_stretches`, or the whole text), by the rules of :func:`find_ids`."""
+    spans: list[tuple[int, int, str]] = []
+    for run in _RUN.finditer(text, lo, hi):
         if run.end() - run.start() < 14:  # fewer than 14 digits: most runs (a year, a count)
             continue
         for start, end, number, whole_group in _run_windows(run):
@@ -167,17 +218,7 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
                     if _passes_check(window) and _plausible_region(window) and _plausible_birth(window[6:14]):
                         spans.append((start, end, window))
                         break
-    spans.sort()
-    merged: list[list[Any]] = []
-    for start, end, number in spans:
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
-            if end > last[1]:
-                last[1] = end
-                last[2] = _ascii_digits(SEPARATORS.sub("", text[last[0] : end]))
-            continue
-        merged.append([start, end, number])
-    return [IdSpan(s, e, n, _passes_check(n)) for s, e, n in merged]
+    return spans
 
 
 def mask_ids_in_text(text: str) -> str:
