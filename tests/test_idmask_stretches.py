@@ -42,7 +42,7 @@ def id_written(draw: st.DrawFn) -> str:
     return text
 
 
-NOISE = st.text(alphabet="0123456789０９ -\u3000\t.．Xx<>/=\"a村", max_size=40)
+NOISE = st.text(alphabet='0123456789０９ -\u3000\t.．Xx<>/="a村', max_size=40)
 
 
 @settings(max_examples=400, deadline=None)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from .idnumber import PROVINCE_CODES, SEPARATOR_CHARS, SEPARATORS, check_digit, mask_id
