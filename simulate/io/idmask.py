@@ -8,6 +8,7 @@ with ``strict=True``. Validation of one number lives in :mod:`simulate.io.idnumb
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 
 from .idnumber import PROVINCE_CODES, SEPARATOR_CHARS, SEPARATORS, check_digit, mask_id
 
-__all__ = ["IdSpan", "find_ids", "mask_ids_deep", "mask_ids_in_text"]
+__all__ = ["IdSpan", "find_ids", "mask_ids_deep", "mask_ids_in_text", "mask_ids_json"]
 
 # An ID number may hide anywhere a user types text: a name cell, a village, a category,
 # a file name. People write it whole, in groups ("5206 2419 5004 1203 1X", "520624-19500412-
@@ -262,3 +263,29 @@ def mask_ids_deep(value: Any) -> Any:
             else tuple(mask_ids_deep(v) for v in value)
         )
     return value
+
+
+def mask_ids_json(value: Any) -> Any:
+    """:func:`mask_ids_deep` for large JSON-like data: a part whose compact JSON text holds no
+    14 digits (:data:`_FOURTEEN`, one C pass; a tab, escaped in JSON, sends it the long way)
+    cannot hold an ID number in any string or key and is returned as it is, not copied;
+    a dict or list that may is looked at item by item, the rest masked as mask_ids_deep does."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):  # not plain JSON: the long way
+        return mask_ids_deep(value)
+    if "\\t" not in text and not _FOURTEEN.search(text):
+        return value
+    if isinstance(value, list) and len(value) > 1:
+        return [mask_ids_json(v) for v in value]
+    if isinstance(value, dict) and len(value) > 1:
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            masked = mask_ids_deep(key)
+            n = 1
+            while masked in out:  # as mask_ids_deep: keys that mask alike are kept apart
+                n += 1
+                masked = f"{mask_ids_deep(key)} ({n})"
+            out[masked] = mask_ids_json(item)
+        return out
+    return mask_ids_deep(value)

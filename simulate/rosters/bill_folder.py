@@ -3,7 +3,6 @@ department (the only files with full ID numbers) and README.txt, published at on
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -85,7 +84,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
-    (folder / "bill.json").write_text(json.dumps(bill.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+    (folder / "bill.json").write_text(bill.json_text() + "\n", "utf-8")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
 
 
