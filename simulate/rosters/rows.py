@@ -145,18 +145,23 @@ def columns(records: Iterable[Record], colmap: dict[str, int]) -> tuple[list[int
     return rows, cols
 
 
+def _key(value: Any) -> Any:
+    """A cache key that keeps types apart where values compare equal (True, 1, 1.0)."""
+    return value if type(value) is str else (type(value), value)
+
+
 class _Rules:
-    """What one table's cells mean, each worked out once per distinct value: category and
-    grade cells, 户籍 types, places, header words and bare 低保 decided by ``judge``."""
+    """What one table's cells mean, each worked out once per distinct value: category,
+    grade and 户籍 cells together, places, header words and bare 低保 decided by ``judge``."""
 
     def __init__(self, mapping: RosterMapping, judge: Judge | None, hukou_header: str) -> None:
-        self.mapping, self.judge = mapping, judge
+        self.mapping, self.judge, self.hukou_header = mapping, judge, hukou_header
         self.name_aliases = set(mapping._exact["name"])
         self.id_aliases = set(mapping._exact["id_number"])
-        self.identities_of = _memo(lambda c, g: _row_identities(c, g, mapping))
-        self.hukou_of = _memo(lambda h: _row_hukou(h, hukou_header))
-        self.place_of, self.norm_of = _memo(clean_place), _memo(norm)  # names are mostly distinct
-        self.settled = _memo(self._settle)
+        self.norm_of = _memo(norm)  # names are mostly distinct: not kept
+        self.places: dict[Any, tuple[str, str]] = {}
+        self.cells: dict[Any, tuple[tuple[str, ...], int, str, str, Reasons]] = {}
+        self.settled: dict[Any, tuple[tuple[str, ...], Reasons]] = {}
 
     def is_header(self, name: str, id_text: str, quick: bool) -> bool:
         """A repeated header row (the name and ID headers again)."""
@@ -164,27 +169,48 @@ class _Rules:
             name
         ) in self.name_aliases
 
-    def _settle(
-        self, identities: tuple[str, ...], category_text: str, age: int, sex: str, grade: int, hukou: str
-    ) -> tuple[tuple[str, ...], Reasons]:
-        why: Reasons = []
-        assert self.judge is not None
-        got = settle(identities, category_text, self.mapping, self.judge, age, sex, grade, hukou, why)
-        return got, why
+    def place(self, village: Any, town: Any) -> tuple[str, str]:
+        """(village, town) of a row, cleaned."""
+        try:
+            key = (_key(village), _key(town))
+            got = self.places.get(key)
+            if got is None:
+                got = self.places[key] = (clean_place(village), clean_place(town))
+            return got
+        except TypeError:  # an unhashable cell value
+            return clean_place(village), clean_place(town)
+
+    def _cells(self, cat: Any, grade: Any, hukou: Any) -> tuple[tuple[str, ...], int, str, str, Reasons]:
+        identities, level, category_text, why = _row_identities(cat, grade, self.mapping)
+        hukou_type, why_hukou = _row_hukou(hukou, self.hukou_header)
+        return identities, level, category_text, hukou_type, why + why_hukou
 
     def meaning(
-        self, k: int, cells: tuple[list[Any], ...], who: tuple[int, str] | None, reasons: Reasons
+        self, cat: Any, grade: Any, hukou: Any, who: tuple[int, str] | None, reasons: Reasons
     ) -> tuple[tuple[str, ...], int, str, str]:
-        """Identities, grade, category text and 户籍 type of row ``k`` (``cells``: its category,
-        grade and 户籍 columns); ``who`` (age, sex) is None for an invalid ID number."""
-        cats, grades, hukous = cells
-        identities, grade, category_text, why = self.identities_of(cats[k], grades[k])
-        hukou, why_hukou = self.hukou_of(hukous[k])
-        reasons += why + why_hukou
+        """Identities, grade, category text and 户籍 type of a row from its category, grade and
+        户籍 cells; ``who`` (age, sex) is None for an invalid ID number."""
+        try:
+            key = (_key(cat), _key(grade), _key(hukou))
+            got = self.cells.get(key)
+            if got is None:
+                got = self.cells[key] = self._cells(cat, grade, hukou)
+        except TypeError:  # an unhashable cell value
+            got = self._cells(cat, grade, hukou)
+        identities, level, category_text, hukou_type, why = got
+        reasons += why
         if self.judge is not None and who is not None:  # bare 低保: taken where the reading does not matter
-            identities, why = self.settled(identities, category_text, who[0], who[1], grade, hukou)
-            reasons += why
-        return identities, grade, category_text, hukou
+            decided = (identities, category_text, who, level, hukou_type)
+            settled = self.settled.get(decided)
+            if settled is None:
+                why = []
+                got_ids = settle(
+                    identities, category_text, self.mapping, self.judge, who[0], who[1], level, hukou_type, why
+                )
+                settled = self.settled[decided] = (got_ids, why)
+            identities = settled[0]
+            reasons += settled[1]
+        return identities, level, category_text, hukou_type
 
 
 def read_rows(
@@ -212,7 +238,7 @@ def read_rows(
     rules = _Rules(
         mapping, judge, mask_ids_in_text(cell_text(header_cells[colmap["hukou"]])) if "hukou" in colmap else ""
     )
-    cells = tuple(meant)
+    cats, grades, hukous = meant
     blank = repeated = 0
     for k, row in enumerate(rows):
         name, raw_id, quick = clean_name(names[k]), ids[k], ok[k]
@@ -228,14 +254,19 @@ def read_rows(
         if not name:
             reasons.append(reason("empty_name"))
         who = (ages[k], "M" if males[k] else "F") if quick else (info.age, info.sex) if info else None
-        identities, grade, category_text, hukou = rules.meaning(k, cells, who, reasons)
+        identities, grade, category_text, hukou = rules.meaning(cats[k], grades[k], hukous[k], who, reasons)
         if who is not None and not reasons and not identities and not grade and not mapping.allow_no_identity:
             reasons.append(_no_identity_reason(category_text))
         if reasons or who is None:
             out.rejected.append(rejected_row(file, table.sheet, row, info, id_text, name, reasons))
             continue
-        place = (rules.place_of(villages[k]), rules.place_of(towns[k]))
-        out.accept(row, name, place, (category_text, identities, grade, hukou), info or (ids[k], fast, k))
+        out.accept(
+            row,
+            name,
+            rules.place(villages[k], towns[k]),
+            (category_text, identities, grade, hukou),
+            info or (ids[k], fast, k),
+        )
     out.close(file, table.sheet)
     return blank, repeated
 
