@@ -92,3 +92,31 @@ def test_leak_scan_joins_runs_among_plain_strings() -> None:
     broken = plain + f"<si><t>{number[:9]}</t>" + f"<si><t>{number[9:]}</t></si>" + plain
     assert [m for _, m in _scan_bytes(broken.encode(), "sharedStrings.xml", 1)] == [mask_ids_in_text(number)]
     assert list(_scan_bytes(plain.encode(), "sheet1.xml", 1)) == []
+
+
+JSONISH = st.recursive(
+    st.one_of(st.none(), st.integers(), st.booleans(), NOISE, id_written()),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(NOISE, id_written()), inner, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSONISH)
+def test_mask_ids_json_masks_as_mask_ids_deep(value: object) -> None:
+    from simulate.io.idmask import mask_ids_deep, mask_ids_json
+
+    assert mask_ids_json(value) == mask_ids_deep(value)
+
+
+def test_mask_ids_json_leaves_clean_data_as_it_is() -> None:
+    from simulate.io.idmask import mask_ids_json
+
+    clean = {"rows": [{"name": "王小芳", "id": "520624********0316", "n": 12345}] * 3}
+    assert mask_ids_json(clean) is clean
+    dirty = {"rows": [{"name": f"王 {VALID[0]}"}, {"name": "李"}], "tab": "a\tb"}
+    out = mask_ids_json(dirty)
+    assert VALID[0] not in str(out) and out["rows"][1] is dirty["rows"][1]
