@@ -77,9 +77,10 @@ def _widest(frame: pd.DataFrame) -> pd.DataFrame:
         if values.dtype.kind in "iuf":
             rows.update((int(values.to_numpy().argmax()), int(values.to_numpy().argmin())))
             continue
-        texts = pd.Series(["" if v is None else str(v) for v in values.tolist()], dtype=object)
-        width = texts.str.len() + texts.str.count(r"[^\x00-\x7f]")
-        rows.add(int(width.to_numpy().argmax()))
+        texts = ["" if v is None else str(v) for v in values.tolist()]
+        # characters, the wide (non-ASCII) ones twice: 2 * len - the ASCII ones
+        width = np.fromiter((2 * len(t) - len(t.encode("ascii", "ignore")) for t in texts), np.int64, len(texts))
+        rows.add(int(width.argmax()))
     return frame.iloc[sorted(rows)].reset_index(drop=True)
 
 
@@ -159,7 +160,19 @@ def _cells(values: pd.Series, opening: np.ndarray) -> np.ndarray:
     """Each value's cell XML (``opening`` is ``<c r=".." s=".."`` per row; blank cells empty)."""
     if values.dtype.kind in "iu":
         return opening + np.array([f"><v>{v:.16G}</v></c>" for v in values.tolist()], dtype=object)
-    body = np.array([_cell_body(v) for v in values.tolist()], dtype=object)
+    items = values.tolist()
+    if all(type(v) is str for v in items):  # the common column: text only, escaped as _cell_body does
+        body = np.array(
+            [
+                ' t="inlineStr"><is><t xml:space="preserve">'
+                + v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                + "</t></is></c>"
+                for v in items
+            ],
+            dtype=object,
+        )
+        return opening + body
+    body = np.array([_cell_body(v) for v in items], dtype=object)
     blank = body == ""
     out = opening + body
     out[blank] = ""
