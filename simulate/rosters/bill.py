@@ -37,9 +37,12 @@ checks the finished folder before it is moved into place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
+import gc
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,7 +61,7 @@ from ..vocabulary import Lang, using
 from .bill_folder import write_bill
 from .bill_json import bill_json, json_pieces, json_text, multi_records
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import README_NAME, bill_column, bill_word, masked_frame
+from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, object_frame
 from .either import judge_for
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
@@ -221,8 +224,7 @@ class RosterBill:
         for s in self.outlay.sources[1:]:
             columns[label(s, lang) + unit] = [float(r["pays"].get(s, 0)) for r in records]
         columns[bill_column("tie", lang)] = [yes if r["tie"] else "" for r in records]
-        rows = columns if records else []
-        frame = pd.DataFrame(rows)
+        frame = object_frame(columns) if records else pd.DataFrame([])
         for s in self.outlay.sources[1:]:  # keep only the sources that pay someone here
             column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
@@ -260,7 +262,7 @@ class RosterBill:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
-        frame = pd.DataFrame(
+        frame = object_frame(
             {
                 bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
                 bill_column("name", lang): p["name"],
@@ -294,7 +296,7 @@ class RosterBill:
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons[self.persons[f"{source}_fen"] > 0]
         p = p.sort_values(["village_index", "id_number"], kind="stable")
-        return pd.DataFrame(
+        return object_frame(
             {
                 bill_column("seq", lang): np.arange(1, len(p) + 1),
                 bill_column("name", lang): p["name"].to_numpy(),
@@ -313,7 +315,22 @@ class RosterBill:
     def write(self, out_dir: str | os.PathLike[str], lang: Lang = "zh") -> Path:
         """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
-        return write_bill(self, out_dir, lang)
+        with gc_paused():
+            return write_bill(self, out_dir, lang)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a bill is built or written: it would walk every
+    live object again each time a few hundred thousand more are made, a cost that grows
+    faster than the roster (issue 16 item 4); what cycles there are go when it resumes."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _general(lang: str) -> str:
@@ -342,6 +359,17 @@ def roster_bill(
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
+    with gc_paused():
+        return _roster_bill(scenario, files, mapping, as_of)
+
+
+def _roster_bill(
+    scenario: Scenario | str | os.PathLike[str],
+    files: list[str | os.PathLike[str]],
+    mapping: RosterMapping | str | os.PathLike[str] | None,
+    as_of: datetime.date | None,
+) -> RosterBill:
+    """:func:`roster_bill`'s work, the cycle collector paused."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(os.fspath(scenario))
     if not files:
         raise SimulateError("roster", "no roster files given")
@@ -371,7 +399,7 @@ def roster_bill(
     outlay.meta.pop("seed", None)
     add_payments(persons, sc, pop, outlay)
     persons["village_index"] = vindex.astype(np.int64)
-    persons["village_label"] = [villages.zh[i] for i in vindex]
+    persons["village_label"] = pd.Series([villages.zh[i] for i in vindex], index=persons.index, dtype=object)
     return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
 
 
