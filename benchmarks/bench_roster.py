@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -129,17 +129,22 @@ def make_files(n: int, folder: Path) -> tuple[Path, Path]:
 
 
 def run_roster(path: Path, out: Path) -> tuple[float, float, float, dict]:
-    """(wall s, CPU s, peak RSS GiB, --json) of one ``simulate roster`` in a fresh process;
-    a refused run gives ``{"error": its message}`` as the JSON."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
+    """(wall s, CPU s, peak RSS GiB, --json) of one ``simulate roster`` in a fresh process,
+    CPU and peak RSS of that process alone (os.wait4); a refused run gives
+    ``{"error": its message}`` as the JSON."""
     cmd = [SIMULATE, "roster", SINAN, str(path), "--out", str(out), "--json"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    got = json.loads(proc.stdout) if proc.returncode == 0 else {"error": proc.stderr.strip()[-300:]}
-    return wall, cpu, after.ru_maxrss / 2**20, got
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        stdout.seek(0)
+        stderr.seek(0)
+        text, err = stdout.read().decode(), stderr.read().decode()
+    cpu = usage.ru_utime + usage.ru_stime
+    got = json.loads(text) if proc.returncode == 0 else {"error": err.strip()[-300:]}
+    return wall, cpu, usage.ru_maxrss / 2**20, got
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = [run_roster(path, folder / f"bill_{kind}") for _ in range(max(args.runs, 1))]
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
-        peak = max(r[2] for r in runs)  # ru_maxrss of children is a running maximum
+        peak = max(r[2] for r in runs)
         j = runs[-1][3]
         results[kind] = j
         if "error" in j:
