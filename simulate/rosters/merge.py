@@ -70,8 +70,7 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     reads = list(reads)
     _refuse_repeated_files(reads)
     m = _Merging()
-    ids = pd.concat([pd.Series([], dtype=object)] + [read.rows["id_number"] for read in reads], ignore_index=True)
-    m.repeated = set(ids[ids.duplicated(keep=False)].tolist())
+    m.repeated = _shared_ids(reads)
     singles = []
     for index, read in enumerate(reads):
         singles.append(_merge_read(m, index, read))
@@ -118,6 +117,13 @@ class _Merging:
     repeated: set[str] = field(default_factory=set)  # IDs on more than one accepted row
     first: dict[str, int] = field(default_factory=dict)  # ID -> position of its first row
     position: int = 0  # rows of the earlier rosters
+
+
+def _shared_ids(reads: list[RosterRead]) -> set[str]:
+    """ID numbers on more than one accepted row (of any roster): only their rows are merged
+    one by one; every other row is a person of its own, made column by column."""
+    ids = pd.concat([pd.Series([], dtype=object)] + [read.rows["id_number"] for read in reads], ignore_index=True)
+    return set(ids[ids.duplicated(keep=False)].tolist())
 
 
 def _refuse_repeated_files(reads: list[RosterRead]) -> None:
