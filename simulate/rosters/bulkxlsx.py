@@ -55,10 +55,13 @@ def _plain(frame: pd.DataFrame) -> bool:
             return False
         if kind == "O":
             items = values.tolist()
-            if any(isinstance(v, (bool, np.bool_)) or (isinstance(v, float) and np.isinf(v)) for v in items):
+            types = set(map(type, items))  # the checks below once per type, not per cell
+            if any(issubclass(t, (bool, np.bool_)) for t in types):
                 return False
-            texts = [v for v in items if isinstance(v, str)]
-            if not all(isinstance(v, (str, int, float, np.integer, np.floating)) or v is None for v in items):
+            if any(issubclass(t, float) for t in types) and any(isinstance(v, float) and np.isinf(v) for v in items):
+                return False
+            texts = items if types == {str} else [v for v in items if isinstance(v, str)]
+            if not all(issubclass(t, (str, int, float, np.integer, np.floating, type(None))) for t in types):
                 return False
             if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
                 return False
