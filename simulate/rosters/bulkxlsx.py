@@ -9,6 +9,7 @@ text, NaN, true/false cells) are written the ordinary way.
 
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -150,36 +151,28 @@ def _sheet_xml(xml: str, frame: pd.DataFrame) -> Iterator[str]:
     ]
     for start in range(0, n, BLOCK_ROWS):
         part = frame.iloc[start : start + BLOCK_ROWS]
-        numbers = np.arange(start + 2, start + 2 + len(part)).astype(str).astype(object)
-        rows = '<row r="' + numbers + '">'
-        for j, column in enumerate(part.columns):
-            before, after = openings[j].split("{}")
-            rows = rows + _cells(part[column], before + numbers + after)
-        yield "".join((rows + "</row>").tolist())
+        numbers = [str(r) for r in range(start + 2, start + 2 + len(part))]
+        columns = [_cells(part[column], *openings[j].split("{}"), numbers) for j, column in enumerate(part.columns)]
+        heads = ['<row r="' + r + '">' for r in numbers]
+        # each row's pieces joined once (adding column after column copied each row anew)
+        yield "".join(itertools.chain.from_iterable(zip(heads, *columns, itertools.repeat("</row>"))))
     yield "</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)
 
 
-def _cells(values: pd.Series, opening: np.ndarray) -> np.ndarray:
-    """Each value's cell XML (``opening`` is ``<c r=".." s=".."`` per row; blank cells empty)."""
-    if values.dtype.kind in "iu":
-        return opening + np.array([f"><v>{v:.16G}</v></c>" for v in values.tolist()], dtype=object)
+def _cells(values: pd.Series, before: str, after: str, numbers: list[str]) -> list[str]:
+    """Each value's cell XML, ``before + row number + after`` opening it (``<c r="B7" s="3"``);
+    a blank cell is ""."""
     items = values.tolist()
+    if values.dtype.kind in "iu":
+        return [f"{before}{r}{after}><v>{v:.16G}</v></c>" for r, v in zip(numbers, items)]
     if all(type(v) is str for v in items):  # the common column: text only, escaped as _cell_body does
-        body = np.array(
-            [
-                ' t="inlineStr"><is><t xml:space="preserve">'
-                + v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                + "</t></is></c>"
-                for v in items
-            ],
-            dtype=object,
-        )
-        return opening + body
-    body = np.array([_cell_body(v) for v in items], dtype=object)
-    blank = body == ""
-    out = opening + body
-    out[blank] = ""
-    return out
+        return [
+            f'{before}{r}{after} t="inlineStr"><is><t xml:space="preserve">'
+            + v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            + "</t></is></c>"
+            for r, v in zip(numbers, items)
+        ]
+    return [f"{before}{r}{after}{body}" if body else "" for r, body in zip(numbers, map(_cell_body, items))]
 
 
 def _cell_body(value: Any) -> str:
