@@ -34,9 +34,9 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: Lang = "zh") ->
 
 def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     names = [labels.text("bill_sheets", key, lang) for key in labels.pairs("bill_sheets")]
-    frames = (
-        bill.by_source_frame(lang),
-        bill.by_tier_frame(lang),
+    frames = (  # the tables after the first two come masked (RosterBill's _masking): not masked twice
+        masked_frame(bill.by_source_frame(lang)),
+        masked_frame(bill.by_tier_frame(lang)),
         bill.by_village_frame(lang),
         bill.multi_identity_frame(lang),
         bill.rejected_frame(lang),
@@ -45,7 +45,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         bill.by_file_frame(lang),
         bill.persons_frame(lang),
     )
-    sheets = _split_long({n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)})
+    sheets = _split_long({n: nonempty(f, lang) for n, f in zip(names, frames)})
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
     bulkxlsx.write_workbook(
         folder / "bill.xlsx",
