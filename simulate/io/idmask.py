@@ -8,14 +8,16 @@ with ``strict=True``. Validation of one number lives in :mod:`simulate.io.idnumb
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from .idnumber import PROVINCE_CODES, SEPARATOR_CHARS, SEPARATORS, check_digit, mask_id
 
-__all__ = ["IdSpan", "find_ids", "mask_ids_deep", "mask_ids_in_text"]
+__all__ = ["IdSpan", "find_ids", "mask_ids_deep", "mask_ids_in_text", "mask_ids_json"]
 
 # An ID number may hide anywhere a user types text: a name cell, a village, a category,
 # a file name. People write it whole, in groups ("5206 2419 5004 1203 1X", "520624-19500412-
@@ -139,7 +141,57 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
     (GB 11643-1989, no check digit) is found when its province code and birth date are real.
     """
     spans: list[tuple[int, int, str]] = []
-    for run in _RUN.finditer(text):
+    for lo, hi in _stretches(text):
+        spans.extend(_run_spans(text, lo, hi, strict))
+    return _merged(text, spans)
+
+
+def _merged(text: str, spans: list[tuple[int, int, str]]) -> list[IdSpan]:
+    """Spans in order, overlapping ones merged into one (its number re-read from ``text``)."""
+    spans.sort()
+    merged: list[list[Any]] = []
+    for start, end, number in spans:
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            if end > last[1]:
+                last[1] = end
+                last[2] = _ascii_digits(SEPARATORS.sub("", text[last[0] : end]))
+            continue
+        merged.append([start, end, number])
+    return [IdSpan(s, e, n, _passes_check(n)) for s, e, n in merged]
+
+
+#: 14 digits, each pair apart by at most three separators: the least digits any number
+#: :func:`find_ids` finds holds (a run's groups are joined by 1-3 separators; 14 digits in
+#: one group when masking, 15 or 17 and an X or 18 otherwise). Searched in C.
+_FOURTEEN = re.compile(rf"\d(?:[{SEPARATOR_CHARS}]{{0,3}}\d){{13}}")
+#: A stretch of characters a run may hold (digits, separators, an X): no run crosses its ends.
+_RUN_CHARS = re.compile(rf"[\d{SEPARATOR_CHARS}{_X_CHARS}]+")
+
+
+def _stretches(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each maximal stretch of digits, separators and X's that holds 14
+    digits (:data:`_FOURTEEN`): every run that can hold an ID number lies wholly in one, so
+    the runs of a long text (a 100 MB sheet of short numbers) are looked at in C, not Python."""
+    pos = 0
+    while True:
+        hit = _FOURTEEN.search(text, pos)
+        if hit is None:
+            return
+        lo = hit.start()
+        while lo > 0 and _RUN_CHARS.match(text, lo - 1, lo):
+            lo -= 1
+        end = _RUN_CHARS.match(text, hit.start())
+        hi = end.end() if end else hit.end()
+        yield lo, hi
+        pos = hi
+
+
+def _run_spans(text: str, lo: int, hi: int, strict: bool) -> list[tuple[int, int, str]]:
+    """(start, end, number) of the ID-like numbers of the runs in ``text[lo:hi]`` (a stretch
+    from :func:`_stretches`, or the whole text), by the rules of :func:`find_ids`."""
+    spans: list[tuple[int, int, str]] = []
+    for run in _RUN.finditer(text, lo, hi):
         if run.end() - run.start() < 14:  # fewer than 14 digits: most runs (a year, a count)
             continue
         for start, end, number, whole_group in _run_windows(run):
@@ -167,17 +219,7 @@ def find_ids(text: str, *, strict: bool = False) -> list[IdSpan]:
                     if _passes_check(window) and _plausible_region(window) and _plausible_birth(window[6:14]):
                         spans.append((start, end, window))
                         break
-    spans.sort()
-    merged: list[list[Any]] = []
-    for start, end, number in spans:
-        if merged and start < merged[-1][1]:
-            last = merged[-1]
-            if end > last[1]:
-                last[1] = end
-                last[2] = _ascii_digits(SEPARATORS.sub("", text[last[0] : end]))
-            continue
-        merged.append([start, end, number])
-    return [IdSpan(s, e, n, _passes_check(n)) for s, e, n in merged]
+    return spans
 
 
 def mask_ids_in_text(text: str) -> str:
@@ -221,3 +263,29 @@ def mask_ids_deep(value: Any) -> Any:
             else tuple(mask_ids_deep(v) for v in value)
         )
     return value
+
+
+def mask_ids_json(value: Any) -> Any:
+    """:func:`mask_ids_deep` for large JSON-like data: a part whose compact JSON text holds no
+    14 digits (:data:`_FOURTEEN`, one C pass; a tab, escaped in JSON, sends it the long way)
+    cannot hold an ID number in any string or key and is returned as it is, not copied;
+    a dict or list that may is looked at item by item, the rest masked as mask_ids_deep does."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):  # not plain JSON: the long way
+        return mask_ids_deep(value)
+    if "\\t" not in text and not _FOURTEEN.search(text):
+        return value
+    if isinstance(value, list) and len(value) > 1:
+        return [mask_ids_json(v) for v in value]
+    if isinstance(value, dict) and len(value) > 1:
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            masked = mask_ids_deep(key)
+            n = 1
+            while masked in out:  # as mask_ids_deep: keys that mask alike are kept apart
+                n += 1
+                masked = f"{mask_ids_deep(key)} ({n})"
+            out[masked] = mask_ids_json(item)
+        return out
+    return mask_ids_deep(value)

@@ -139,6 +139,9 @@ def _scan_bytes(data: bytes, name: str, depth: int) -> Iterator[tuple[str, str]]
 #: One shared or inline string of an xlsx, possibly in rich-text runs (<r><t>5206</t></r>…).
 _XLSX_STRING = re.compile(r"<(si|is)\b[^>]*>(.*?)</\1>", re.DOTALL)
 _XML_TAG = re.compile(r"<[^>]*>")
+#: A string in one piece (``<is><t xml:space="preserve">…</t></is>``): no run of its own.
+_PLAIN_STRING = re.compile(r"<(si|is)><t(?:\s[^>]*)?>[^<]*</t></\1>")
+_ITEM_OPEN = re.compile(r"<(?:si|is)\b")
 
 
 def _texts(data: bytes, name: str) -> Iterator[str]:
@@ -154,8 +157,9 @@ def _texts(data: bytes, name: str) -> Iterator[str]:
     yield text
     if "&" in text:
         yield html.unescape(text)
-    if name.endswith(".xml") and ("<si" in text or "<is" in text):
-        # an xlsx string split into formatting runs, joined again
+    if name.endswith(".xml") and ("<si" in text or "<is" in text) and _ITEM_OPEN.search(_PLAIN_STRING.sub("", text)):
+        # an xlsx string split into formatting runs, joined again (when every string is in one
+        # piece, each is already in the text above as it is, between ">" and "<")
         for match in _XLSX_STRING.finditer(text):
             yield html.unescape(_XML_TAG.sub("", match.group(2)))
     if name.lower().endswith((".json", ".ipynb", ".geojson")) or text.lstrip()[:1] in ("{", "["):

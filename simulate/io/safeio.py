@@ -87,22 +87,22 @@ VILLAGES = TextLimits("villages file", 16 * MiB, max_rows=65_535, max_columns=64
 #: A person-level population CSV: no total cap (it may be gigabytes: it is read in chunks,
 #: in memory that does not grow with it), limits per line and field instead; no row cap.
 POPULATION = TextLimits("population CSV", None, max_columns=64)
-#: A roster CSV from a bureau's system (read whole: rosters are thousands of rows).
-ROSTER_CSV = TextLimits("roster CSV", 64 * MiB)
+#: A roster CSV from a bureau's system (a 1 M-row roster is about 90 MB of text).
+ROSTER_CSV = TextLimits("roster CSV", 256 * MiB)
 
 #: Most villages one population file may name (the village index is 16-bit).
 MAX_VILLAGES = 65_535
 
-#: Rosters as workbooks: read in full mode (merged cells are needed), where openpyxl holds
-#: about 450 bytes per cell: 2 million cells is about 1 GB (a county's roster: 100,000 cells).
+#: Rosters as workbooks, read by python-calamine (about 40 bytes per cell in Rust, only the
+#: mapped columns kept as Python objects): up to Excel's 1,048,576 rows, 16 M cells a sheet.
 ROSTER_XLSX = XlsxLimits(
     "roster workbook",
-    max_file_bytes=64 * MiB,
-    max_member_bytes=128 * MiB,
-    max_total_bytes=256 * MiB,
-    max_rows=200_000,
+    max_file_bytes=256 * MiB,
+    max_member_bytes=1024 * MiB,
+    max_total_bytes=1536 * MiB,
+    max_rows=1_048_576,
     max_columns=256,
-    max_cells=2_000_000,
+    max_cells=16_000_000,
 )
 #: ``--set-file`` as a workbook: a short list of (parameter path, value) rows.
 OVERRIDE_XLSX = XlsxLimits(

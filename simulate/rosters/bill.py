@@ -37,9 +37,12 @@ checks the finished folder before it is moved into place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
+import gc
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,20 +51,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from ..io.idmask import mask_ids_deep, mask_ids_in_text
+from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import mask_id
 from ..io.safeio import MAX_VILLAGES
-from ..model.population import Population, Villages, read_villages
-from ..model.reference import resolve
-from ..model.runner import person_results
-from ..money import yuan_number
 from ..policy import Scenario, load_scenario
-from ..policy.rules import HUKOU_CODE, Person
 from ..results.outlay import Outlay, col
 from ..results.run import run
-from ..vocabulary import Lang, Vocabulary, using
+from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_tables import README_NAME, bill_column, bill_word, masked_frame
+from .bill_json import bill_json, json_pieces, json_text, multi_records
+from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
+from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, object_frame
 from .either import judge_for
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
@@ -69,8 +69,6 @@ from .roster import read_roster
 
 __all__ = ["RosterBill", "roster_bill", "default_as_of", "NO_VILLAGE", "README_NAME"]
 
-#: Village label for persons whose rosters give neither a village nor a town.
-NO_VILLAGE = "（未填）"
 #: Files a previous bill output holds; only such a directory is replaced by ``write``.
 
 
@@ -153,67 +151,20 @@ class RosterBill:
     # ------------------------------------------------------------------ JSON
 
     def to_json(self) -> dict[str, Any]:
-        """The ``simulate roster --json`` contract; masked details only, yuan numbers."""
-        out = self.outlay.to_json()
-        pol = self.scenario.policy
-        tier_labels = {t.id: t.label.zh for t in pol.tiers}
-        payment_lists = {}
-        for s in self.paying_sources():
-            col = self.persons[f"{s}_fen"]
-            payment_lists[s] = {
-                "persons": int((col > 0).sum()),
-                "amount": yuan_number(int(col.sum())),
-                "file": f"payment_lists/{s}.xlsx",
-            }
-        multi = self._multi_records("zh")
-        return mask_ids_deep(
-            {
-                "scenario": self.scenario.id,
-                "persons": len(self.persons),
-                "by_source": out["by_source"],
-                "fiscal_subsidy": out["fiscal_subsidy"],
-                "rows_read": self.rows_read,
-                "rejected": self.rejected_records(),
-                "rows_used": self.rows_used,
-                "rows_rejected": self.rows_rejected,
-                "multi_list": int((self.persons["n_lists"] > 1).sum()),
-                "multi_identity": len(multi),
-                "ties_broken_by_order": out["ties_broken_by_order"],
-                "duplicates": len(self.merge.duplicates),
-                "name_conflicts": int(self.merge.name_conflicts["group"].nunique())
-                if len(self.merge.name_conflicts)
-                else 0,
-                "as_of": self.as_of.isoformat(),
-                "files": list(self.files),
-                "mapping": self.mapping_source,
-                "fiscal_subsidy_split": out["fiscal_subsidy_split"],
-                "by_tier": {
-                    tid: {"label": tier_labels.get(tid, "普通群体"), **v}
-                    for tid, v in out["by_tier"].items()
-                    if v["enrolled"]
-                },
-                "by_village": self._village_json(),
-                "payment_lists": payment_lists,
-                "by_file": [
-                    {k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
-                    for r in self.merge.by_file.to_dict("records")
-                ],
-                "people_with_several_tiers": multi,
-            }
-        )
+        """The ``simulate roster --json`` contract; masked details only, yuan numbers (worked
+        out once: bill.json and the summary both use it; a new top-level dict each call)."""
+        if "_json" not in self.__dict__:
+            self.__dict__["_json"] = bill_json(self)
+        return dict(self.__dict__["_json"])
 
-    def _village_json(self) -> dict[str, Any]:
-        v = self.outlay.villages
-        vsf = self.outlay.village_source_fen()
-        counts = self.outlay.tally.counts.sum(axis=(0, 1))
-        out = {}
-        for i in range(len(v)):
-            out[v.ids[i]] = {
-                "zh": v.zh[i],
-                "persons": int(counts[i]),
-                "pays": {s: yuan_number(int(vsf[i, j])) for j, s in enumerate(self.outlay.sources) if vsf[i, j]},
-            }
-        return out
+    def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
+        """``json.dumps(to_json() | extra, ensure_ascii=False, indent=2)`` with the keys in
+        ``first`` put first, encoded once however often it is asked for (bill.json, --json)."""
+        if "_json_pieces" not in self.__dict__:
+            self.__dict__["_json_pieces"] = json_pieces(self.to_json())
+        pieces = self.__dict__["_json_pieces"]
+        pieces = {k: pieces[k] for k in first} | {k: v for k, v in pieces.items() if k not in first}
+        return json_text(pieces | json_pieces(extra or {}))
 
     # ------------------------------------------------------------------ tables (masked)
 
@@ -240,66 +191,40 @@ class RosterBill:
         return frame.rename(columns={col("residents", lang): bill_column("persons", lang)})
 
     def _multi_records(self, lang: str) -> list[dict[str, Any]]:
-        """People on several lists or qualifying for several tiers, with stable keys."""
-        pol = self.scenario.policy
-        tiers = {t.id: t for t in pol.tiers}
-        out = []
-        for r in self.persons.to_dict("records"):
-            person = Person(
-                frozenset(r["identities"]), int(r["age"]), r["sex"], int(r["disability_grade"]), "regular", r["hukou"]
-            )
-            o = resolve(pol, person)
-            if r["n_lists"] < 2 and len(o.eligible) < 2:
-                continue
-            if o.tier != r["tier"]:
-                raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
-            out.append(
-                {
-                    "id_masked": mask_id(r["id_number"]),
-                    "name": r["name"],
-                    "village": r["village_label"],
-                    "n_lists": int(r["n_lists"]),
-                    "lists": list(r["lists"]),
-                    "identities": list(r["identities"]),
-                    "disability_grade": int(r["disability_grade"]),
-                    "considered": [
-                        {"tier": t, "label": tiers[t].label.get(lang), "individual": yuan_number(ind)}
-                        for t, ind in o.considered
-                    ],
-                    "tier": o.tier,
-                    "tier_label": tiers[o.tier].label.get(lang) if o.tier in tiers else _general(lang),
-                    "pays": {s: yuan_number(int(r[f"{s}_fen"])) for s in self.outlay.sources if r[f"{s}_fen"]},
-                    "tie": bool(o.tie_with),
-                }
-            )
-        return out
+        """People on several lists or qualifying for several tiers, with stable keys (worked
+        out once per language; the reference rules once per distinct kind of person)."""
+        cache = self.__dict__.setdefault("_multi_cache", {})
+        if lang not in cache:
+            cache[lang] = multi_records(self, lang)
+        return cache[lang]
 
     @_masking
     def multi_identity_frame(self, lang: Lang = "zh") -> pd.DataFrame:
         """People on several lists or qualifying for several tiers: tiers considered, tier got
         (one subsidy under the scenario's rule, never two). Masked."""
-        rows = []
+        records = self._multi_records(lang)
         unit = bill_word("yuan_suffix", lang)
-        for r in self._multi_records(lang):
-            row = {
-                bill_column("id_masked", lang): r["id_masked"],
-                bill_column("name", lang): r["name"],
-                bill_column("village", lang): r["village"],
-                bill_column("n_lists", lang): r["n_lists"],
-                bill_column("lists", lang): "、".join(r["lists"]),
-                bill_column("identities", lang): "、".join(self.outlay.vocab.label(i, lang) for i in r["identities"]),
-                bill_column("grade", lang): r["disability_grade"] or None,
-                bill_column("considered", lang): "；".join(
-                    f"{c['label']}（{c['individual']}）" for c in r["considered"]
-                ),
-                bill_column("tier", lang): r["tier_label"],
-                bill_column("individual", lang): float(r["pays"].get("individual", 0)),
-            }
-            for s in self.outlay.sources[1:]:
-                row[self.outlay.vocab.label(s, lang) + unit] = float(r["pays"].get(s, 0))
-            row[bill_column("tie", lang)] = bill_word("yes_word", lang) if r["tie"] else ""
-            rows.append(row)
-        frame = pd.DataFrame(rows)
+        label = self.outlay.vocab.label
+        names = {i: label(i, lang) for r in records for i in r["identities"]}
+        yes = bill_word("yes_word", lang)
+        columns: dict[str, list[Any]] = {
+            bill_column("id_masked", lang): [r["id_masked"] for r in records],
+            bill_column("name", lang): [r["name"] for r in records],
+            bill_column("village", lang): [r["village"] for r in records],
+            bill_column("n_lists", lang): [r["n_lists"] for r in records],
+            bill_column("lists", lang): ["、".join(r["lists"]) for r in records],
+            bill_column("identities", lang): ["、".join(names[i] for i in r["identities"]) for r in records],
+            bill_column("grade", lang): [r["disability_grade"] or None for r in records],
+            bill_column("considered", lang): [
+                "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]) for r in records
+            ],
+            bill_column("tier", lang): [r["tier_label"] for r in records],
+            bill_column("individual", lang): [float(r["pays"].get("individual", 0)) for r in records],
+        }
+        for s in self.outlay.sources[1:]:
+            columns[label(s, lang) + unit] = [float(r["pays"].get(s, 0)) for r in records]
+        columns[bill_column("tie", lang)] = [yes if r["tie"] else "" for r in records]
+        frame = object_frame(columns) if records else pd.DataFrame([])
         for s in self.outlay.sources[1:]:  # keep only the sources that pay someone here
             column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
@@ -337,7 +262,7 @@ class RosterBill:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
-        frame = pd.DataFrame(
+        frame = object_frame(
             {
                 bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
                 bill_column("name", lang): p["name"],
@@ -371,7 +296,7 @@ class RosterBill:
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons[self.persons[f"{source}_fen"] > 0]
         p = p.sort_values(["village_index", "id_number"], kind="stable")
-        return pd.DataFrame(
+        return object_frame(
             {
                 bill_column("seq", lang): np.arange(1, len(p) + 1),
                 bill_column("name", lang): p["name"].to_numpy(),
@@ -390,7 +315,22 @@ class RosterBill:
     def write(self, out_dir: str | os.PathLike[str], lang: Lang = "zh") -> Path:
         """Write bill.xlsx, bill.json, payment_lists/<source>.xlsx and README.txt
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
-        return write_bill(self, out_dir, lang)
+        with gc_paused():
+            return write_bill(self, out_dir, lang)
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a bill is built or written: it would walk every
+    live object again each time a few hundred thousand more are made, a cost that grows
+    faster than the roster (issue 16 item 4); what cycles there are go when it resumes."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _general(lang: str) -> str:
@@ -398,54 +338,6 @@ def _general(lang: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-
-
-def _village_key(name: str) -> str:
-    name = "".join(name.split())
-    for suffix in ("居委会", "村委会", "社区", "村"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def _scenario_villages(scenario: Scenario) -> Villages | None:
-    pol = scenario.policy
-    name = pol.area.villages_file or pol.targets.villages_file
-    return read_villages(scenario.data_path(name)) if name else None
-
-
-def _build_villages(labels: list[str], known: Villages | None) -> tuple[Villages, np.ndarray]:
-    """Villages in order of first appearance on the rosters, mapped to the scenario's when named alike."""
-    lookup: dict[str, int] = {}
-    if known is not None:
-        for i, (vid, kzh, ken) in enumerate(zip(known.ids, known.zh, known.en)):
-            for key in (vid, kzh, ken):
-                lookup.setdefault(key, i)
-                lookup.setdefault(_village_key(key), i)
-    order: dict[str, int] = {}
-    ids: list[str] = []
-    zh: list[str] = []
-    en: list[str] = []
-    index = np.zeros(len(labels), np.uint16)
-    for n, name in enumerate(labels):
-        if name not in order:
-            k = lookup.get(name, lookup.get(_village_key(name)))
-            if k is not None and known is not None:
-                vid, vzh, ven = known.ids[k], known.zh[k], known.en[k]
-            else:
-                vid, vzh, ven = name, name, name
-            if vid in ids:  # two roster spellings of one scenario village
-                order[name] = ids.index(vid)
-            else:
-                order[name] = len(ids)
-                ids.append(vid)
-                zh.append(vzh)
-                en.append(ven)
-        index[n] = order[name]
-    if not ids:
-        ids, zh, en = [NO_VILLAGE], [NO_VILLAGE], ["(none)"]
-    zeros = np.zeros(len(ids), np.int64)
-    return Villages(tuple(ids), tuple(zh), tuple(en), zeros, zeros.copy()), index
 
 
 def roster_bill(
@@ -467,6 +359,17 @@ def roster_bill(
     >>> bill.source_fen()["medical_assistance"] // 100
     1010
     """
+    with gc_paused():
+        return _roster_bill(scenario, files, mapping, as_of)
+
+
+def _roster_bill(
+    scenario: Scenario | str | os.PathLike[str],
+    files: list[str | os.PathLike[str]],
+    mapping: RosterMapping | str | os.PathLike[str] | None,
+    as_of: datetime.date | None,
+) -> RosterBill:
+    """:func:`roster_bill`'s work, the cycle collector paused."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(os.fspath(scenario))
     if not files:
         raise SimulateError("roster", "no roster files given")
@@ -486,55 +389,18 @@ def roster_bill(
         raise RosterError(
             ", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill may have at most {MAX_VILLAGES:,}"
         )
-    villages, vindex = _build_villages(vlabels, _scenario_villages(sc))
-    pop = _roster_population(persons, villages, vindex, merged.rows_read, vocab)
+    villages, vindex = build_villages(vlabels, scenario_villages(sc))
+    pop = roster_population(persons, villages, vindex, merged.rows_read, vocab)
     # the rosters are the people the departments pay for: no behavioural response thins them
     if sc.policy.behaviour.model != "none":
         sc = sc.with_overrides({"behaviour.model": "none"})
     outlay = run(sc, pop)
     outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected, "population": "rosters"})
     outlay.meta.pop("seed", None)
-    _add_payments(persons, sc, pop, outlay)
+    add_payments(persons, sc, pop, outlay)
     persons["village_index"] = vindex.astype(np.int64)
-    persons["village_label"] = [villages.zh[i] for i in vindex]
+    persons["village_label"] = pd.Series([villages.zh[i] for i in vindex], index=persons.index, dtype=object)
     return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
-
-
-def _roster_population(
-    persons: pd.DataFrame, villages: Villages, vindex: np.ndarray, rows_read: int, vocab: Vocabulary
-) -> Population:
-    """The merged persons as a population for the cost engine: everyone enrolled in the
-    collection period, each their own household."""
-    n = len(persons)
-    return Population(
-        identities=vocab.mask_array(persons["identity_mask"].to_numpy(np.uint64) if n else []),
-        age=persons["age"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
-        sex=np.array([1 if s == "M" else 0 for s in persons["sex"]], np.uint8),
-        disability=persons["disability_grade"].to_numpy(np.uint8) if n else np.zeros(0, np.uint8),
-        village=vindex,
-        household=np.arange(n, dtype=np.int64),
-        enrolled=np.ones(n, bool),
-        timing=np.zeros(n, np.uint8),
-        villages=villages,
-        person_id=np.array([f"p{i}" for i in range(n)], dtype=object),
-        rows_read=rows_read,
-        # 户籍 type as the population reader codes it, so `hukou:` rules restrict the bill
-        hukou=np.array([HUKOU_CODE[h] for h in persons["hukou"]], np.uint8),
-    )
-
-
-def _add_payments(persons: pd.DataFrame, sc: Scenario, pop: Population, outlay: Outlay) -> None:
-    """Each person's tier and fen by source (columns added to ``persons``), checked to add up
-    to the engine's outlay to the fen."""
-    results = person_results(sc, pop)
-    persons["tier"] = results["tier"].to_numpy()
-    for s in outlay.sources:
-        persons[f"{s}_fen"] = results[f"{s}_fen"].to_numpy(np.int64)
-    persons["fiscal_subsidy_fen"] = results["fiscal_subsidy_fen"].to_numpy(np.int64)
-    totals = {s: int(persons[f"{s}_fen"].sum()) for s in outlay.sources}
-    engine = dict(zip(outlay.sources, (int(x) for x in outlay.source_fen())))
-    if totals != engine:
-        raise RuntimeError("roster bill: per-person payments do not add up to the engine's outlay")
 
 
 def parse_as_of(text: str) -> datetime.date:

@@ -3,7 +3,6 @@ department (the only files with full ID numbers) and README.txt, published at on
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,10 @@ import pandas as pd
 from .. import labels
 from ..io.idmask import mask_ids_in_text
 from ..money import yuan_text
-from ..report import excel
 from ..report.publish import publishing
 from ..results.outlay import col
 from ..vocabulary import Lang
+from . import bulkxlsx
 from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, nonempty
 
 
@@ -35,9 +34,9 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: Lang = "zh") ->
 
 def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     names = [labels.text("bill_sheets", key, lang) for key in labels.pairs("bill_sheets")]
-    frames = (
-        bill.by_source_frame(lang),
-        bill.by_tier_frame(lang),
+    frames = (  # the tables after the first two come masked (RosterBill's _masking): not masked twice
+        masked_frame(bill.by_source_frame(lang)),
+        masked_frame(bill.by_tier_frame(lang)),
         bill.by_village_frame(lang),
         bill.multi_identity_frame(lang),
         bill.rejected_frame(lang),
@@ -46,9 +45,9 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         bill.by_file_frame(lang),
         bill.persons_frame(lang),
     )
-    sheets = {n: masked_frame(nonempty(f, lang)) for n, f in zip(names, frames)}
+    sheets = _split_long({n: nonempty(f, lang) for n, f in zip(names, frames)})
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
-    excel.write_workbook(
+    bulkxlsx.write_workbook(
         folder / "bill.xlsx",
         sheets,
         money_columns=money,
@@ -74,7 +73,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         title = bill_word("payment_list_title", lang).format(source=bill.scenario.policy.vocab.label(s, lang))
         path = pay_dir / f"{s}.xlsx"
-        excel.write_workbook(
+        bulkxlsx.write_workbook(
             path,
             {
                 title[:31]: pd.concat([frame, total], ignore_index=True),
@@ -85,8 +84,23 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
-    (folder / "bill.json").write_text(json.dumps(bill.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+    (folder / "bill.json").write_text(bill.json_text() + "\n", "utf-8")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+
+
+#: Rows of one bill.xlsx sheet: a longer table goes on in 人员明细（2）, …, so that no sheet's
+#: XML passes the leak scan's cap for one zip part (simulate.io.leakscan, 256 MiB).
+SHEET_ROWS = 100_000
+
+
+def _split_long(sheets: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each sheet of more than SHEET_ROWS rows as several sheets of at most SHEET_ROWS."""
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in sheets.items():
+        for k, start in enumerate(range(0, max(len(frame), 1), SHEET_ROWS)):
+            part = frame if len(frame) <= SHEET_ROWS else frame.iloc[start : start + SHEET_ROWS]
+            out[name if k == 0 else f"{name}（{k + 1}）"] = part.reset_index(drop=True)
+    return out
 
 
 def _about_frame(bill: Any, source: str, frame: pd.DataFrame, lang: Lang) -> pd.DataFrame:

@@ -15,7 +15,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..io.idnumber import IdInfo
 from ..labels import lang_of
 from ..model.reference import resolve
 from ..money import yuan_text
@@ -84,18 +83,19 @@ def settle(
     category_text: str,
     mapping: RosterMapping,
     judge: Judge,
-    info: IdInfo,
+    age: int,
+    sex: str,
     grade: int,
     hukou: str,
     reasons: list[tuple[str, str]],
 ) -> tuple[str, ...]:
     """The row's identities with each ``either`` word of its category cell decided by
-    ``judge`` (the row's other identities, age, sex, grade and 户籍 type kept); a word whose
-    reading changes the money adds its reason to ``reasons``."""
+    ``judge`` (the row's other identities, age in whole years, sex M/F, grade and 户籍 type
+    kept); a word whose reading changes the money adds its reason to ``reasons``."""
     words = [w for w in WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if mapping.readings(w)]
     held = list(identities)  # every identity the row has kept (local ones too), in order
     for word in words:
-        got = judge(word, mapping.readings(word), RowPerson(frozenset(held), info.age, info.sex, grade, hukou))
+        got = judge(word, mapping.readings(word), RowPerson(frozenset(held), age, sex, grade, hukou))
         if isinstance(got, tuple):
             reasons.append(got)
         elif got not in held:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..io.idmask import mask_ids_in_text
@@ -69,8 +70,11 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     reads = list(reads)
     _refuse_repeated_files(reads)
     m = _Merging()
+    m.repeated = _shared_ids(reads)
+    singles = []
     for index, read in enumerate(reads):
-        _merge_read(m, index, read)
+        singles.append(_merge_read(m, index, read))
+        m.position += len(read.rows)
 
     # 户籍 types that disagree (rural on one roster, urban on another) cannot both be right
     # and decide a tier: the person is left out, every used row rejected with the places
@@ -78,16 +82,17 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
     m.used_rows -= len(conflict_rejected)
 
     person_records, multi_records = _person_records(m.persons, reads)
+    persons = _in_roster_order(frame(person_records, PERSON_COLUMNS), [m.first[k] for k in m.persons], singles)
     conflict_records = _name_conflicts(m.occurrences, m.persons)
     all_rejected = _all_rejected(reads, m.duplicates, conflict_rejected)
 
     rows_read = sum(read.rows_read for read in reads)
     rows_rejected = len(all_rejected)
     rows_used = rows_read - rows_rejected
-    if rows_used != m.used_rows or m.used_rows < len(m.persons):
+    if rows_used != m.used_rows or m.used_rows < len(persons):
         raise RuntimeError(f"roster accounting broken: read {rows_read}, used {m.used_rows}, rejected {rows_rejected}")
     return RosterMerge(
-        persons=frame(person_records, PERSON_COLUMNS),
+        persons=persons,
         rejected=frame(all_rejected, REJECTED_COLUMNS),
         duplicates=frame(m.duplicates, DUPLICATE_COLUMNS),
         name_conflicts=frame(conflict_records, NAME_CONFLICT_COLUMNS),
@@ -109,6 +114,16 @@ class _Merging:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     by_file: list[dict[str, Any]] = field(default_factory=list)
     used_rows: int = 0
+    repeated: set[str] = field(default_factory=set)  # IDs on more than one accepted row
+    first: dict[str, int] = field(default_factory=dict)  # ID -> position of its first row
+    position: int = 0  # rows of the earlier rosters
+
+
+def _shared_ids(reads: list[RosterRead]) -> set[str]:
+    """ID numbers on more than one accepted row (of any roster): only their rows are merged
+    one by one; every other row is a person of its own, made column by column."""
+    ids = pd.concat([pd.Series([], dtype=object)] + [read.rows["id_number"] for read in reads], ignore_index=True)
+    return set(ids[ids.duplicated(keep=False)].tolist())
 
 
 def _refuse_repeated_files(reads: list[RosterRead]) -> None:
@@ -123,13 +138,18 @@ def _refuse_repeated_files(reads: list[RosterRead]) -> None:
         seen_paths[resolved] = read.file
 
 
-def _merge_read(m: _Merging, index: int, read: RosterRead) -> None:
+def _merge_read(m: _Merging, index: int, read: RosterRead) -> tuple[pd.DataFrame, np.ndarray]:
     """Merge the accepted rows of roster number ``index``: a repeated ID in the same roster
-    is a duplicate (rejected), anything else adds to or updates its person."""
+    is a duplicate (rejected), anything else adds to or updates its person. Rows whose ID
+    is on no other row make a person each and are returned (persons, positions) whole,
+    without a dict per row (issue 16 item 4)."""
     multi_sheet = len(read.sheets) > 1
     first: dict[str, dict[str, Any]] = {}
     n_dup = 0
-    for rec in read.rows.to_dict("records"):
+    rows = read.rows
+    shared = rows["id_number"].isin(m.repeated).to_numpy()
+    positions = m.position + np.flatnonzero(shared)
+    for pos, rec in zip(positions.tolist(), rows[shared].to_dict("records")):
         key = rec["id_number"]
         where = _where(read.file, rec["sheet"], rec["row"], multi_sheet)
         kept = first.get(key)
@@ -151,7 +171,9 @@ def _merge_read(m: _Merging, index: int, read: RosterRead) -> None:
             continue
         first[key] = rec
         m.used_rows += 1
+        m.first.setdefault(key, pos)
         _add_to_person(m.persons, key, rec, where, index)
+    m.used_rows += int((~shared).sum())
     m.by_file.append(
         {
             "file": read.file,
@@ -162,6 +184,44 @@ def _merge_read(m: _Merging, index: int, read: RosterRead) -> None:
             "skipped_blank": read.skipped_blank,
         }
     )
+    return _single_persons(rows[~shared], read.file, multi_sheet), m.position + np.flatnonzero(~shared)
+
+
+def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.DataFrame:
+    """Persons of rows whose ID is on no other row, as ``_person_records`` would make them."""
+    masks: dict[tuple[str, ...], int] = {}
+    ids = rows["identities"].tolist()
+    out = rows[["id_number", "name", "village", "town", "identities"]].copy()
+    vocab = ACTIVE.get()  # local identities have bits too (masks up to 64 bits)
+    for i in set(ids):
+        masks[i] = vocab.identity_mask(i)
+    out["identity_mask"] = pd.Series([masks[i] for i in ids], index=rows.index)  # dtype as cells.frame infers
+    for col in ("disability_grade", "age", "sex", "birth_date", "id_converted"):
+        out[col] = rows[col]
+    wheres = [_where(file, sh, r, multi_sheet) for sh, r in zip(rows["sheet"].tolist(), rows["row"].tolist())]
+    out["sources"] = pd.Series([(w,) for w in wheres], index=rows.index, dtype=object)
+    out["lists"] = pd.Series([(file,)] * len(rows), index=rows.index, dtype=object)
+    out["n_lists"] = np.ones(len(rows), np.int64)
+    out["hukou"] = rows["hukou"]
+    return out[list(PERSON_COLUMNS)]
+
+
+def _in_roster_order(
+    shared: pd.DataFrame, shared_first: list[int], singles: list[tuple[pd.DataFrame, np.ndarray]]
+) -> pd.DataFrame:
+    """All persons in the order of their first row (rosters in order, rows in order)."""
+    if not any(len(f) for f, _ in singles):
+        return shared
+    if len(shared) != len(shared_first):  # some were dropped for a 户籍 conflict
+        raise RuntimeError("roster merge: persons and first rows out of step")
+    parts = [shared] + [f for f, _ in singles]
+    order = np.concatenate([np.array(shared_first, np.int64)] + [p for _, p in singles])
+    persons = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    persons = persons.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    for col in persons.columns:  # the dtypes ``cells.frame`` gives
+        if persons[col].dtype.kind not in "iubM":
+            persons[col] = persons[col].astype(object)
+    return persons
 
 
 def _duplicate_record(

@@ -58,39 +58,16 @@ sheet names and category cells are masked as they are read (``idmask.mask_ids_in
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from ..io import safeio, xlsxguard
 from ..io.idmask import mask_ids_in_text
-from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
-from ..io.text import decode_text
-from ..vocabulary import ACTIVE
-from .cells import (
-    REJECTED_COLUMNS,
-    ROW_COLUMNS,
-    WORD_SPLIT,
-    cell_text,
-    clean_name,
-    clean_place,
-    frame,
-    loosen,
-    most_severe,
-    norm,
-    parse_grade,
-    parse_hukou,
-    reason,
-    reason_text,
-)
-from .either import Judge, settle
+from .cells import cell_text, loosen, norm
+from .either import Judge
 from .mapping import (
     CLAIM_ORDER,
     FIELDS,
@@ -99,6 +76,8 @@ from .mapping import (
     RosterMapping,
     as_mapping,
 )
+from .rows import Accepted, read_rows
+from .sheets import Table, open_tables
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,14 +105,6 @@ class RosterRead:
         return len(self.rows) + len(self.rejected)
 
 
-@dataclass
-class _Table:
-    """Raw cells of one sheet (or a CSV file): (row number as the user sees it, cells)."""
-
-    sheet: str
-    records: list[tuple[int, list[Any]]]
-
-
 def read_roster(
     path: str | os.PathLike[str],
     mapping: RosterMapping | str | os.PathLike[str] | None = None,
@@ -155,9 +126,8 @@ def read_roster(
     mapping = as_mapping(mapping) if judge is None else as_mapping(mapping).deciding()
     if isinstance(as_of, datetime.datetime):
         as_of = as_of.date()
-    encoding, tables = _open_tables(path, file, mapping)
-    rows: list[dict[str, Any]] = []
-    rejected: list[dict[str, Any]] = []
+    encoding, tables = open_tables(path, file, mapping.sheet)
+    accepted = Accepted()
     notes: list[str] = []
     sheets: list[str] = []
     blank = headers = 0
@@ -172,11 +142,11 @@ def read_roster(
         start, colmap, header_texts = found
         sheets.append(table.sheet)
         notes.append(
-            f"{where}: header on row {table.records[start][0]}; "
+            f"{where}: header on row {table.head[start][0]}; "
             + ", ".join(f"{header_texts[f]} -> {f}" for f in FIELDS if f in colmap)
         )
         _check_identity_column(colmap, mapping, file, where)
-        b, h = _read_table(table, start, colmap, mapping, file, as_of, rows, rejected, judge)
+        b, h = read_rows(table, start, colmap, mapping, file, as_of, accepted, judge)
         blank += b
         headers += h
     if not sheets:
@@ -186,31 +156,14 @@ def read_roster(
     return RosterRead(
         file=file,
         path=path,
-        rows=frame(rows, ROW_COLUMNS),
-        rejected=frame(rejected, REJECTED_COLUMNS),
+        rows=accepted.rows_frame(),
+        rejected=accepted.rejected_frame(),
         sheets=tuple(sheets),
         encoding=encoding,
         skipped_blank=blank,
         skipped_headers=headers,
         notes=tuple(mask_ids_in_text(n) for n in notes),
     )
-
-
-def _open_tables(path: Path, file: str, mapping: RosterMapping) -> tuple[str | None, list[_Table]]:
-    """The raw tables of a roster, by what the file holds (its first bytes) or its suffix,
-    and the text encoding of a CSV (None for a workbook)."""
-    if not path.exists():
-        raise RosterError(file, "file not found")
-    with safeio.open_regular(path, file, RosterError) as fh:  # no FIFO, device or directory
-        head = fh.read(8)
-    suffix = path.suffix.lower()
-    if head.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")) or suffix in (".xls", ".xlsx", ".xlsm"):
-        # safeio names .xls, password-protected, HTML-as-.xls and damaged files apart
-        return None, _xlsx_tables(path, file, mapping.sheet)
-    if suffix in (".csv", ".txt", ".tsv", ""):
-        encoding, table = _csv_table(path, file)
-        return encoding, [table]
-    raise RosterError(file, f"unsupported file type {suffix!r} (use .xlsx or .csv)")
 
 
 def _check_identity_column(colmap: dict[str, int], mapping: RosterMapping, file: str, where: str) -> None:
@@ -241,71 +194,9 @@ def _no_header_reason(mapping: RosterMapping, sheet: str | None) -> str:
     )
 
 
-def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[_Table]:
-    """Cells of the chosen worksheet(s), vertically merged ranges filled down."""
-
-    # full mode (merged cells are needed); the zip is inspected against safeio.ROSTER_XLSX first
-    workbook = xlsxguard.open_workbook(path, safeio.ROSTER_XLSX, file, RosterError, read_only=False)
-    try:
-        if sheet is None:
-            worksheets = list(workbook.worksheets)
-        elif isinstance(sheet, int):
-            if not 0 <= sheet < len(workbook.worksheets):
-                raise RosterError(
-                    file, f"no sheet number {sheet} (the workbook has {len(workbook.worksheets)}, counted from 0)"
-                )
-            worksheets = [workbook.worksheets[sheet]]
-        else:
-            if sheet not in workbook.sheetnames:
-                raise RosterError(file, f"no sheet named {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
-            worksheets = [workbook[sheet]]
-        tables = []
-        for ws in worksheets:
-            grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
-            for merged in ws.merged_cells.ranges:
-                # fill down the first column only: a village merged over a block of rows
-                # applies to each row, while a footer (制表人 ...) merged across the sheet
-                # must not turn into a name and an ID number
-                value = ws.cell(merged.min_row, merged.min_col).value
-                for r in range(merged.min_row + 1, min(merged.max_row, len(grid)) + 1):
-                    cells = grid[r - 1]
-                    if len(cells) < merged.min_col:
-                        cells.extend([None] * (merged.min_col - len(cells)))
-                    cells[merged.min_col - 1] = value
-            tables.append(
-                _Table(
-                    mask_ids_in_text(ws.title),  # a sheet name is shown too
-                    [(i, cells) for i, cells in enumerate(grid, 1)],
-                )
-            )
-        return tables
-    finally:
-        workbook.close()
-
-
-def _csv_table(path: Path, file: str) -> tuple[str, _Table]:
-    """Decode a CSV (UTF-8 with or without BOM, UTF-16 with BOM, then GBK, GB18030) and
-    split it into records numbered by the text line each record starts on."""
-    data = safeio.read_capped(path, safeio.ROSTER_CSV.max_bytes or 0, safeio.ROSTER_CSV.what, file, RosterError)
-    text, encoding = decode_text(data, file, RosterError, utf16_bom_ok=True)
-    lines = [ln for ln in text.splitlines() if ln.strip()][:HEADER_SEARCH_ROWS]
-    counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "|")}
-    delimiter = max(counts, key=lambda d: (counts[d], d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[int, list[Any]]] = []
-    line = 0
-    try:
-        for cells in reader:
-            records.append((line + 1, list(cells)))
-            line = reader.line_num
-    except csv.Error as exc:
-        raise RosterError(file, f"broken CSV near line {line + 1} ({exc})") from None
-    return encoding, _Table("", records)
-
-
-def _find_header(table: _Table, mapping: RosterMapping) -> tuple[int, dict[str, int], dict[str, str]] | None:
+def _find_header(table: Table, mapping: RosterMapping) -> tuple[int, dict[str, int], dict[str, str]] | None:
     """Index of the header record, field -> column index, field -> header text."""
-    for index, (row, cells) in enumerate(table.records):
+    for index, (row, cells) in enumerate(table.head):
         if row > HEADER_SEARCH_ROWS:
             break
         texts = [cell_text(c) for c in cells]
@@ -338,163 +229,3 @@ def _match_columns(headers: list[str], mapping: RosterMapping) -> dict[str, int]
             colmap[fld] = best[1]
             taken.add(best[1])
     return colmap
-
-
-def _read_table(
-    table: _Table,
-    start: int,
-    colmap: dict[str, int],
-    mapping: RosterMapping,
-    file: str,
-    as_of: datetime.date,
-    rows: list[dict[str, Any]],
-    rejected: list[dict[str, Any]],
-    judge: Judge | None = None,
-) -> tuple[int, int]:
-    """Turn the records below the header into accepted and rejected rows.
-
-    Returns (blank rows skipped, repeated header rows skipped).
-    """
-    blank = repeated = 0
-    name_aliases = set(mapping._exact["name"])
-    id_aliases = set(mapping._exact["id_number"])
-
-    def cell(cells: list[Any], fld: str) -> Any:
-        j = colmap.get(fld)
-        return cells[j] if j is not None and j < len(cells) else None
-
-    header_cells = table.records[start][1]
-    hukou_header = mask_ids_in_text(cell_text(header_cells[colmap["hukou"]])) if "hukou" in colmap else ""
-
-    for row, cells in table.records[start + 1 :]:
-        raw_name, raw_id = cell(cells, "name"), cell(cells, "id_number")
-        name, id_text = clean_name(raw_name), cell_text(raw_id)
-        if not name and not id_text:
-            blank += 1
-            continue
-        if norm(name) in name_aliases and norm(id_text) in id_aliases:
-            repeated += 1
-            continue
-        reasons: list[tuple[str, str]] = []  # (English, 简体中文)
-        info = _row_id(raw_id, id_text, as_of, reasons)
-        if not name:
-            reasons.append(reason("empty_name"))
-        identities, grade, category_text = _row_identities(cells, cell, mapping, reasons)
-        hukou = _row_hukou(cell(cells, "hukou"), hukou_header, reasons)
-        if judge is not None and info is not None:  # bare 低保: taken where the reading does not matter
-            identities = settle(identities, category_text, mapping, judge, info, grade, hukou, reasons)
-        if info is not None and not reasons and not identities and not grade and not mapping.allow_no_identity:
-            reasons.append(_no_identity_reason(category_text))
-        if reasons or info is None:
-            rejected.append(_rejected_row(file, table.sheet, row, info, id_text, name, reasons))
-            continue
-        rows.append(
-            {
-                "file": file,
-                "sheet": table.sheet,
-                "row": row,
-                "name": name,
-                "id_number": info.number,
-                "village": clean_place(cell(cells, "village")),
-                "town": clean_place(cell(cells, "town")),
-                "category_text": category_text,
-                "identities": identities,
-                "disability_grade": grade,
-                "birth_date": info.birth_date,
-                "age": info.age,
-                "sex": info.sex,
-                "id_converted": info.converted_from_15,
-                "hukou": hukou,
-            }
-        )
-    return blank, repeated
-
-
-def _rejected_row(
-    file: str, sheet: str, row: int, info: IdInfo | None, id_text: str, name: str, reasons: list[tuple[str, str]]
-) -> dict[str, Any]:
-    """A rejected row: where it is, masked ID and name, every reason in English and 简体中文."""
-    return {
-        "file": file,
-        "sheet": sheet,
-        "row": row,
-        "id_masked": info.masked if info else mask_id(id_text),
-        "name": mask_ids_in_text(name),
-        "reason": mask_ids_in_text(reason_text("reason_sep", "en").join(en for en, _ in reasons)),
-        "reason_zh": mask_ids_in_text(reason_text("reason_sep", "zh").join(zh for _, zh in reasons)),
-    }
-
-
-def _row_id(raw_id: Any, id_text: str, as_of: datetime.date, reasons: list[tuple[str, str]]) -> IdInfo | None:
-    """The checked ID number of a row, or None with the reason appended to ``reasons``."""
-    if not id_text:
-        reasons.append(reason("missing_id"))
-        return None
-    try:
-        return validate_id(raw_id, as_of=as_of)
-    except IdNumberError as exc:
-        reasons.append(
-            (reason_text("invalid_id", "en", reason=exc.reason), reason_text("invalid_id", "zh", reason=exc.reason_zh))
-        )
-        return None
-
-
-def _row_hukou(raw_hukou: Any, hukou_header: str, reasons: list[tuple[str, str]]) -> str:
-    """The 户籍 type of a row ("" when empty or unknown; unknown adds a reason)."""
-    try:
-        return parse_hukou(raw_hukou)
-    except ValueError:
-        reasons.append(reason("unknown_hukou", text=mask_ids_in_text(cell_text(raw_hukou)), header=hukou_header))
-        return ""
-
-
-def _no_identity_reason(category_text: str) -> tuple[str, str]:
-    """Why a valid row with no identity is rejected (English, 简体中文)."""
-    why = "category_confers_none" if category_text else "category_empty"
-    why_en, why_zh = (reason_text(why, lang, category=category_text) for lang in ("en", "zh"))
-    return reason_text("no_identity", "en", why=why_en), reason_text("no_identity", "zh", why=why_zh)
-
-
-def _row_identities(
-    cells: list[Any], cell: Any, mapping: RosterMapping, reasons: list[tuple[str, str]]
-) -> tuple[tuple[str, ...], int, str]:
-    """Identities (vocabulary order), disability grade and the category cell text of a row;
-    problems are appended to ``reasons`` as (English, 简体中文) pairs."""
-    identities = set(mapping.default_identity)
-    grade = 0
-    # an ID number typed into the category cell is masked before the cell is split into
-    # words, so "特困 5206 2419 … 1X 低保" gives one unknown word, never its digit groups
-    category_text = mask_ids_in_text(" ".join(cell_text(cell(cells, "category")).split()))
-    words = [w for w in WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if w]
-    unknown = []
-    for word in words:
-        rule = mapping.resolve_word(word)
-        if rule is None:
-            unknown.append(word)
-            continue
-        identities.update(rule.identities)
-        grade = most_severe(grade, rule.disability_grade)
-    if unknown:
-        reasons.append(
-            (
-                reason_text(
-                    "unknown_words",
-                    "en",
-                    words=reason_text("word_sep", "en").join(repr(w) for w in unknown),
-                    source=mapping.source,
-                ),
-                reason_text(
-                    "unknown_words",
-                    "zh",
-                    words=reason_text("word_sep", "zh").join(repr(w) for w in unknown),
-                    source=mapping.source,
-                ),
-            )
-        )
-    raw_grade = cell(cells, "disability_grade")
-    try:
-        grade = most_severe(grade, parse_grade(raw_grade))
-    except ValueError:
-        reasons.append(reason("bad_grade", grade=cell_text(raw_grade)))
-    ordered = tuple(i for i in ACTIVE.get().identity_ids if i in identities)
-    return ordered, grade, category_text
