@@ -141,18 +141,15 @@ def _sheet_xml(xml: str, frame: pd.DataFrame) -> Iterator[str]:
     n, width = len(frame), len(frame.columns)
     last = f"{_letters(width)}{n + 1}"
     yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header
+    # each column's cell opening around its row number: ('<c r="B', '" s="3"')
     openings = [
-        '<c r="'
-        + _letters(j + 1)
-        + "{}"
-        + '"'
-        + (f' s="{styles[_letters(j + 1)]}"' if _letters(j + 1) in styles else "")
+        ('<c r="' + _letters(j + 1), '"' + (f' s="{styles[_letters(j + 1)]}"' if _letters(j + 1) in styles else ""))
         for j in range(width)
     ]
     for start in range(0, n, BLOCK_ROWS):
         part = frame.iloc[start : start + BLOCK_ROWS]
         numbers = [str(r) for r in range(start + 2, start + 2 + len(part))]
-        columns = [_cells(part[column], *openings[j].split("{}"), numbers) for j, column in enumerate(part.columns)]
+        columns = [_cells(part[column], *openings[j], numbers) for j, column in enumerate(part.columns)]
         heads = ['<row r="' + r + '">' for r in numbers]
         # each row's pieces joined once (adding column after column copied each row anew)
         yield "".join(itertools.chain.from_iterable(zip(heads, *columns, itertools.repeat("</row>"))))
