@@ -209,52 +209,65 @@ def population_batches(
         if kind == "parquet":
             yield from _named_batches(_parquet_batches(fh, max(1, chunk_bytes // 64), limits, dictionary), where, error)
             return
-        import pyarrow.csv as pacsv
-
-        from .text import sniff_encoding
-
         few = dictionary if csv_dictionary is None else csv_dictionary
-        head = fh.read(256 * 1024)
-        enc = sniff_encoding(head, final=len(head) < 256 * 1024, where=where, error=error)
-        if b"\r" in head and b"\n" not in head:
-            raise NotFast("old Mac line ends")
-        # Arrow skips a UTF-8 BOM; GBK is read with the same codec the per-row path uses
-        codec = "gb18030" if enc == "gb18030" else "utf8"
-        gbk = codec == "gb18030"
-        parse = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
-        try:
-            # the column names from the first lines alone: a second reader on the same file
-            # handle would race the first one's read-ahead threads (garbled header or rows)
-            lines = head if len(head) < 256 * 1024 else head[: head.rfind(b"\n") + 1]
-            names = pacsv.open_csv(
-                pa.BufferReader(lines),
-                read_options=pacsv.ReadOptions(block_size=max(len(lines), 1), use_threads=False, encoding=codec),
-                parse_options=parse,
-            ).schema.names
-            if gbk and lines.split(b"\n", 1)[0].count(b'"') % 2:
-                raise NotFast("a line break inside the header")  # the header is skipped as one line
-            fh.seek(0)
-            # then every column read as text; GBK as bytes (Arrow's own transcoding runs
-            # Python's codec over every byte: half the reading time), decoded per column below
-            text = pa.binary() if gbk else pa.string()
-            reader = pacsv.open_csv(
-                fh,
-                read_options=pacsv.ReadOptions(
-                    block_size=chunk_bytes, use_threads=True, column_names=names if gbk else (), skip_rows=int(gbk)
-                ),
-                parse_options=parse,
-                convert_options=pacsv.ConvertOptions(
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                    column_types={n: pa.dictionary(pa.int32(), text) if _english(n) in few else text for n in names},
-                ),
-            )
-        except NotFast:
-            raise
-        except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
-            raise NotFast(type(exc).__name__) from None
+        head, gbk = _csv_head(fh, where, error)
+        reader = _csv_reader(fh, head, gbk, chunk_bytes, few, pa)
         batches = _from_gb18030(reader, pa) if gbk else reader
         yield from _named_batches(_checked(batches, [f.name for f in reader.schema], limits, pa), where, error)
+
+
+def _csv_head(fh: Any, where: str, error: ErrorType) -> tuple[bytes, bool]:
+    """The first 256 KiB of a CSV file and whether it is GBK (GB18030); :class:`NotFast` for
+    old Mac line ends, which only the per-row reader reads."""
+    from .text import sniff_encoding
+
+    head = fh.read(256 * 1024)
+    enc = sniff_encoding(head, final=len(head) < 256 * 1024, where=where, error=error)
+    if b"\r" in head and b"\n" not in head:
+        raise NotFast("old Mac line ends")
+    return head, enc == "gb18030"
+
+
+def _csv_reader(fh: Any, head: bytes, gbk: bool, chunk_bytes: int, few: Collection[str], pa: Any) -> Any:
+    """An Arrow CSV reader of ``fh`` giving every column as text (GBK as bytes), the columns
+    named in ``few`` dictionary-encoded; :class:`NotFast` on any Arrow failure."""
+    import pyarrow.csv as pacsv
+
+    # Arrow skips a UTF-8 BOM; GBK is read with the same codec the per-row path uses
+    codec = "gb18030" if gbk else "utf8"
+    parse = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
+    try:
+        # the column names from the first lines alone: a second reader on the same file
+        # handle would race the first one's read-ahead threads (garbled header or rows)
+        lines = head if len(head) < 256 * 1024 else head[: head.rfind(b"\n") + 1]
+        names = pacsv.open_csv(
+            pa.BufferReader(lines),
+            read_options=pacsv.ReadOptions(block_size=max(len(lines), 1), use_threads=False, encoding=codec),
+            parse_options=parse,
+        ).schema.names
+        if gbk and lines.split(b"\n", 1)[0].count(b'"') % 2:
+            raise NotFast("a line break inside the header")  # the header is skipped as one line
+        fh.seek(0)
+        # then every column read as text; GBK as bytes (Arrow's own transcoding runs
+        # Python's codec over every byte: half the reading time), decoded per column below
+        text = pa.binary() if gbk else pa.string()
+        reader = pacsv.open_csv(
+            fh,
+            read_options=pacsv.ReadOptions(
+                block_size=chunk_bytes, use_threads=True, column_names=names if gbk else (), skip_rows=int(gbk)
+            ),
+            parse_options=parse,
+            convert_options=pacsv.ConvertOptions(
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                column_types={n: pa.dictionary(pa.int32(), text) if _english(n) in few else text for n in names},
+            ),
+        )
+    except NotFast:
+        raise
+    except Exception as exc:  # noqa: BLE001 (any Arrow failure: the per-row path decides)
+        raise NotFast(type(exc).__name__) from None
+    return reader
 
 
 def _from_gb18030(batches: Any, pa: Any) -> Iterator[Any]:
