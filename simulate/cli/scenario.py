@@ -70,7 +70,7 @@ def assumptions(args: argparse.Namespace) -> int:
     sep = word("colon")
     for i, f in enumerate(prov["files"]):
         role = word("scenario_file" if i == 0 else "extends")
-        print(f"{role}{sep}{f['path']} (sha256 {f['sha256'][:16]}…)")
+        print(f"{role}{sep}{f['path']} (sha256 {f['sha256'][:17]}…)")
     for path, value in prov["overrides"].items():
         print(f"{word('override')}{sep}{path} = {value}")
     print(f"{word('assumptions')}{sep}{len(items)}")

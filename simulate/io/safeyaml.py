@@ -14,7 +14,6 @@ to refuse with its field, and so does a number longer than ``numtext.MAX_DIGITS`
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import yaml
 from ..errors import ScenarioError
 from ..numtext import MAX_DIGITS, shorten
 from . import safeio
+from .digest import sha256_text
 from .text import decode_utf8
 
 
@@ -236,4 +236,4 @@ def read_yaml_file_sha256(path: str | Path) -> tuple[Any, str]:
     text = decode_utf8(data, where, ScenarioError)
     if not text.strip():
         raise ScenarioError(where, "file is empty")
-    return parse_yaml_text(text, where), hashlib.sha256(data).hexdigest()
+    return parse_yaml_text(text, where), sha256_text(data)

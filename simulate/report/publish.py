@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SimulateError
+from ..io.digest import file_sha256, same_digest
 from ..io.idmask import find_ids, mask_ids_in_text
 from ..io.leakscan import PAYMENT_LISTS, LeakError, refuse_leaks
 from .folder_guard import (
@@ -182,7 +182,7 @@ def write_manifest(folder: Path, command: str) -> dict[str, Any]:
         if path.is_dir():
             dirs.append(rel)
         else:
-            files[rel] = {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+            files[rel] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
     manifest = {"generator": GENERATOR, "version": __version__, "command": command, "files": files, "dirs": dirs}
     _write_atomically(folder / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return manifest
@@ -224,7 +224,7 @@ def _not_ours(target: Path) -> str:
             if (
                 not isinstance(entry, dict)
                 or path.stat().st_size != entry.get("bytes")
-                or _sha256(path) != entry.get("sha256")
+                or not same_digest(entry.get("sha256"), file_sha256(path))
             ):
                 changed.append(rel)
     if extra:
@@ -248,14 +248,6 @@ def _sample(names: Iterator[str] | list[str], shown: int = 3) -> str:
     names = sorted(names)
     text = ", ".join(names[:shown])
     return text + (f" and {len(names) - shown} more" if len(names) > shown else "")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -379,7 +371,7 @@ def keep_aside(source: Path, folder: Path, name: str) -> Path | None:
             ):
                 shutil.move(str(source), dest)
                 files = dict(ledger["files"])
-                files[name] = {"bytes": dest.stat().st_size, "sha256": _sha256(dest)}
+                files[name] = {"bytes": dest.stat().st_size, "sha256": file_sha256(dest)}
                 _write_ledger(folder, files)
                 return dest
     except (OSError, SimulateError):

@@ -66,7 +66,7 @@ class StoryWords:
         lang, sc, wi = self.lang, self.result.scenario, self.what_if
         prov = sc.provenance()
         rows = [
-            (text("story", "scenario_file", lang), f"{f['path']} (sha256 {f['sha256'][:16]}…)") for f in prov["files"]
+            (text("story", "scenario_file", lang), f"{f['path']} (sha256 {f['sha256'][:17]}…)") for f in prov["files"]
         ]
         rows.append((text("story", "provenance_document", lang), sc.policy.document.number))
         rows.append(

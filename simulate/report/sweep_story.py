@@ -240,7 +240,7 @@ def provenance_table(story: SweepStory, version: str) -> pd.DataFrame:
     """What the report was computed from: files with their digests, parameter, seed, version."""
     w, prov = story.w, story.sc.provenance()
     persons = amount(story.persons, 0)
-    rows = [(w["scenario_file"], f"{f['path']} (sha256 {f['sha256'][:16]}…)") for f in prov["files"]]
+    rows = [(w["scenario_file"], f"{f['path']} (sha256 {f['sha256'][:17]}…)") for f in prov["files"]]
     rows += [
         (w["document"], story.sc.policy.document.number),
         (w["head_parameter"], story.param),
