@@ -267,10 +267,32 @@ def dask_session(workers: int | None = None, scheduler: str | None = None) -> It
         cluster.close()
 
 
+def _refused_at_once(scheduler: str) -> None:
+    """One line now when nothing listens at a ``tcp://host:port`` scheduler address (a mistyped
+    port): Dask's client would retry for its whole 10 s timeout before saying so."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(scheduler)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return  # not host:port: the client says what is wrong with it
+    if parts.scheme != "tcp" or not host or port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=10).close()
+    except ConnectionRefusedError as exc:
+        raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
+    except OSError:
+        return  # slow or unreachable network: the client's own timeout and message apply
+
+
 def _dask_connect(n_workers: int, scheduler: str | None) -> tuple[Any, Any]:
     """A client of the cluster at ``scheduler``, or of a new LocalCluster (and that cluster)."""
     dist: Any = importlib.import_module("dask.distributed")  # untyped: called through Any
     if scheduler:
+        _refused_at_once(scheduler)
         try:
             return dist.Client(scheduler, timeout="10s"), None
         except OSError as exc:
