@@ -23,26 +23,31 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 README = HERE / "README.md"
 BEGIN, END = "<!-- FIGURES BEGIN (run_all.py --write-readme) -->", "<!-- FIGURES END -->"
-LINE = re.compile(
-    r"^(?P<name>.+?)\s+(?P<value>-?[\d,]+(?:\.\d+)?) (?P<unit>\S+)\s+target "
-    r"(?P<sign>[≤≥<]) (?P<target>-?[\d,]+(?:\.\d+)?) \S+\s+(?:PASS|FAIL)\s*$"
-)
+#: The end of a target line (``_common.report``): the target and its unit, which may hold
+#: spaces ("M rows/s"), then PASS or FAIL; the unit found there also ends the measured value.
+TAIL = re.compile(r"\s+target (?P<sign>[≤≥<]) (?P<target>-?[\d,]+(?:\.\d+)?) (?P<unit>.+?)\s+(?:PASS|FAIL)\s*$")
 
 
 def targets(output: str) -> list[tuple[str, float, str, str, float]]:
     """(name, value, unit, sign, target) of each target line a benchmark printed."""
     found = []
     for line in output.splitlines():
-        m = LINE.match(line.strip())
-        if m:
-            sign = "≤" if m["sign"] in "≤<" else "≥"
+        tail = TAIL.search(line.strip())
+        if not tail:
+            continue
+        head = re.match(
+            rf"^(?P<name>.+)\s+(?P<value>-?[\d,]+(?:\.\d+)?) {re.escape(tail['unit'])}\s*$",
+            line.strip()[: tail.start()],
+        )
+        if head:
+            sign = "≤" if tail["sign"] in "≤<" else "≥"
             found.append(
                 (
-                    m["name"].strip(),
-                    float(m["value"].replace(",", "")),
-                    m["unit"],
+                    head["name"].strip(),
+                    float(head["value"].replace(",", "")),
+                    tail["unit"],
                     sign,
-                    float(m["target"].replace(",", "")),
+                    float(tail["target"].replace(",", "")),
                 )
             )
     return found
