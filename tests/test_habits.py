@@ -56,3 +56,26 @@ def test_ruff_would_fail_the_run(tmp_path, text, code):
     bad.write_text(text, encoding="utf-8")
     proc = _run([*_tool("ruff"), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"), str(bad)])
     assert proc.returncode == 1 and code in proc.stdout, proc.stdout
+
+
+#: The house's sizes (DESIGN.md, "Small modules that say what they hold"; issue 11 item 3).
+MAX_MODULE_LINES, MAX_FUNCTION_LINES = 500, 60
+
+
+def test_modules_and_functions_stay_small():
+    """No module of the package over 500 lines, no function over 60: past that, split it along
+    what it holds (CONTRIBUTING.md) rather than grow it."""
+    import ast
+
+    too_big = []
+    for path in sorted((ROOT / "simulate").rglob("*.py")):
+        source = path.read_text("utf-8")
+        rel = path.relative_to(ROOT).as_posix()
+        if source.count("\n") > MAX_MODULE_LINES:
+            too_big.append(f"{rel}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_big.append(f"{rel}: {node.name}() {length} lines")
+    assert not too_big, too_big
