@@ -141,3 +141,15 @@ def test_validate_does_not_import_pandas_or_matplotlib():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("flag", ["--summary-draws", "--summary-size"])
+@pytest.mark.parametrize("value, reason", [("0", "at least 1"), ("-3", "at least 1"), ("abc", "abc")])
+def test_sweep_summary_options_refuse_a_bad_value_in_one_line(capsys, tmp_path, flag, value, reason):
+    argv = ["sweep", "scenarios/langxi-2024.yaml", "--param", "contribution.personal", "--values", "380"]
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, flag, value, "--out", str(tmp_path / "s"), "--lang", "en"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and flag in err[0] and reason in err[0], err
+    assert not (tmp_path / "s").exists()
