@@ -24,18 +24,23 @@ def report(name: str, value: float, unit: str, target: float, higher_is_better: 
     return ok
 
 
+def timed_process(argv: list[str], cwd: Path | str | None = None) -> tuple[float, float, str]:
+    """Run ``argv`` in a fresh process: (wall seconds, CPU seconds of it and the children it
+    waited for, stdout); a failure stops the benchmark with the command and its error."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=cwd)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, argv))} failed: {proc.stderr.strip()[-400:]}")
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc.stdout
+
+
 def cli_cpu(*args: str) -> tuple[float, float, str]:
     """Run ``simulate ARGS`` in a fresh process: (wall seconds, CPU seconds of it and its
     children, stdout). CPU time is what a busy machine cannot take away from the figure."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run([SIMULATE, *args], capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise SystemExit(f"simulate {' '.join(args)} failed: {proc.stderr.strip()}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc.stdout
+    return timed_process([SIMULATE, *args])
 
 
 def cli_run(*args: str) -> tuple[float, float, str]:

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
-from _common import SINAN, cli_cpu, report  # noqa: E402
+from _common import SINAN, cli_cpu, report, timed_process  # noqa: E402
 from bench_yardstick import byte_compile, load  # noqa: E402
 
 from simulate.model.synth import synthesize  # noqa: E402
@@ -80,7 +78,7 @@ def main(runs: int = 3, size: int = 10_000_000) -> int:
             wall, cpu, out = cli_cpu("run", SINAN, "--size", str(size), "--seed", str(SEED), "--json")
             sim_rows.append((wall, cpu))
             sim_json = json.loads(out)
-            wall, cpu, out = timed_output([OF_PYTHON, OF_SCRIPT, str(pop)])
+            wall, cpu, out = timed_process([OF_PYTHON, OF_SCRIPT, str(pop)])
             of_rows.append((wall, cpu))
             of_out = json.loads(out)
     agree = check_totals(sim_json, of_out)
@@ -101,18 +99,6 @@ def main(runs: int = 3, size: int = 10_000_000) -> int:
         higher_is_better=False,
     )
     return 0 if ok and agree else 1
-
-
-def timed_output(argv: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, CPU seconds, stdout) of one fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"OpenFisca failed: {proc.stderr.strip()[-400:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc.stdout
 
 
 def check_totals(sim: dict, of: dict) -> bool:

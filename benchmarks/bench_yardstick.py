@@ -14,7 +14,6 @@ no more CPU than the one-process yardstick, so the wall ratio follows the CPU ra
 from __future__ import annotations
 
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, SIMULATE, SINAN, report  # noqa: E402
+from _common import REPO, SIMULATE, SINAN, report, timed_process  # noqa: E402
 
 YARDSTICK = str(Path(__file__).resolve().parent / "yardstick_numpy.py")
 
@@ -42,14 +41,7 @@ def byte_compile() -> None:
 
 def timed(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and the workers it waited for)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.strip()[-300:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return timed_process(argv)[:2]
 
 
 def breakdown(runs: int) -> None:
