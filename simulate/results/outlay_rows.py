@@ -15,7 +15,7 @@ from .. import labels
 from ..model.engine import Tally
 from ..model.population import Villages
 from ..money import yuan_float
-from ..policy.schema import Policy, WorkFunds
+from ..policy.schema import GroupTarget, Policy, WorkFunds
 
 _T = labels.pairs("outlay")  # column labels (labels.yaml)
 
@@ -41,18 +41,20 @@ def targets_rows(pol: Policy, t: Tally, persons: int, enrolled: int, lang: str =
     )
     for g, grp in enumerate(pol.targets.groups):
         m, e = int(t.group_members[g].sum()), int(t.group_enrolled[g].sum())
-        rows.append(
-            {
-                "group": grp.id,
-                col("group", lang): grp.label.get(lang),
-                col("members", lang): m,
-                col("enrolled", lang): e,
-                col("participation", lang): e / m if m else 1.0,
-                col("target", lang): float(grp.percent) / 100,
-                col("met", lang): bool(e * 100 >= m * grp.percent),
-            }
-        )
+        rows.append({"group": grp.id, col("group", lang): grp.label.get(lang), **_against_target(grp, m, e, lang)})
     return rows
+
+
+def _against_target(grp: GroupTarget, members: int, enrolled: int, lang: str) -> dict[str, Any]:
+    """A group's members, enrolled, participation and its target, met or not (a group with no
+    members counts as having met it)."""
+    return {
+        col("members", lang): members,
+        col("enrolled", lang): enrolled,
+        col("participation", lang): enrolled / members if members else 1.0,
+        col("target", lang): float(grp.percent) / 100,
+        col("met", lang): bool(enrolled * 100 >= members * grp.percent),
+    }
 
 
 def targets_by_village_rows(pol: Policy, t: Tally, villages: Villages, lang: str = "zh") -> list[dict[str, Any]]:
@@ -67,11 +69,7 @@ def targets_by_village_rows(pol: Policy, t: Tally, villages: Villages, lang: str
                     "group": grp.id,
                     col("village", lang): villages.label(v, lang),
                     col("group", lang): grp.label.get(lang),
-                    col("members", lang): m,
-                    col("enrolled", lang): e,
-                    col("participation", lang): e / m if m else 1.0,
-                    col("target", lang): float(grp.percent) / 100,
-                    col("met", lang): bool(e * 100 >= m * grp.percent),
+                    **_against_target(grp, m, e, lang),
                 }
             )
     return rows
