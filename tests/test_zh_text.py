@@ -125,3 +125,11 @@ def test_explain_in_chinese_has_no_english_sentence(path, capsys):
                 if t.assumption:
                     assert f"假设：{t.note_zh}" in text
     assert reached == {t.id for t in pol.tiers}, sorted({t.id for t in pol.tiers} - reached)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_document_number_is_not_bracketed_twice(path):
+    """The report cites 《title》（number，date）: a number already wrapped in brackets would read
+    （（…）…）, so the scenario's own text must not carry them."""
+    number = load_scenario(path).policy.document.number.strip()
+    assert not (number[:1] in "（(" and number[-1:] in "）)"), f"{path.name}: document.number {number!r}"
