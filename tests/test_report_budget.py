@@ -329,3 +329,31 @@ def test_user_text_in_every_section_stays_text(tmp_path):
     )
     assert "<script" not in page and "<img" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_amount_ticks_never_run_together_at_a_city_scale():
+    """A city's 财政补助 reaches six-digit 万元: the narrow panel's x tick labels stay apart."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from simulate.report.charts import Bar, panels_chart
+    from simulate.report.fonts import use_chinese_font
+
+    use_chinese_font()
+    panels = [
+        ("个人缴费", [Bar("individual", "个人", (809_069_700_00,))]),
+        ("财政补助", [Bar("fiscal_subsidy", "财政补助", (1_501_341_100_00,))]),
+        (
+            "各资助来源",
+            [Bar("medical_assistance", "医疗救助基金", (37_113_500_00,)), Bar("county", "县财政", (11_726_000_00,))],
+        ),
+    ]
+    fig = panels_chart(panels, ["基准"], "各资金来源支付金额（万元）", "万元")
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        labels = [t for t in ax.get_xticklabels() if t.get_text() and low <= t.get_position()[0] <= high]
+        visible = [t.get_window_extent(renderer) for t in labels]
+        assert len(visible) >= 3, ax.get_title()
+        for left, right in zip(visible, visible[1:]):
+            assert left.x1 < right.x0, (ax.get_title(), [t.get_text() for t in ax.get_xticklabels()])

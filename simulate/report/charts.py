@@ -101,6 +101,7 @@ def panels_chart(
     carries ``gid`` = its key, so tests can read its colour. Saved at 200 dpi when ``path``.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     panels = [(t, bars) for t, bars in panels if bars]
     n_rows = max(len(bars) for _, bars in panels)
@@ -110,7 +111,7 @@ def panels_chart(
         1, len(panels), figsize=(11, 0.45 * n_rows * k + 1.8), gridspec_kw={"width_ratios": ratios}, squeeze=False
     )
     height = 0.8 / k
-    for ax, (panel_title, bars) in zip(axes[0], panels):
+    for ax, ratio, (panel_title, bars) in zip(axes[0], ratios, panels):
         top = max([max(b.fen) for b in bars] + [1]) / WAN
         for i, bar in enumerate(bars):
             for s in range(k):
@@ -135,6 +136,8 @@ def panels_chart(
         ax.set_title(panel_title, fontsize=10)
         ax.set_xlabel(unit, fontsize=8)
         _thousands(ax)
+        # A narrow panel holding 万元 amounts of six digits had its tick labels run together.
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=max(3, round(4 * ratio)), steps=[1, 2, 2.5, 5, 10]))
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     handles, labels = _scenario_handles(names)
