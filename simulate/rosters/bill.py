@@ -52,7 +52,6 @@ import pandas as pd
 
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
-from ..io.idnumber import mask_id
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay, col
@@ -61,7 +60,7 @@ from ..vocabulary import Lang, using
 from .bill_folder import write_bill
 from .bill_json import bill_json, json_pieces, json_text, multi_records
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, object_frame
+from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, masked_ids, object_frame
 from .either import judge_for
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
@@ -264,7 +263,7 @@ class RosterBill:
         p = self.persons
         frame = object_frame(
             {
-                bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
+                bill_column("id_masked", lang): masked_ids(p["id_number"].tolist()),
                 bill_column("name", lang): p["name"],
                 bill_column("village", lang): p["village_label"],
                 bill_column("age", lang): p["age"].astype(int),
