@@ -60,7 +60,7 @@ from ..vocabulary import Lang, using
 from .bill_folder import write_bill
 from .bill_json import bill_json, json_pieces, json_text, multi_records
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, masked_ids, object_frame
+from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
@@ -261,21 +261,22 @@ class RosterBill:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
+        label = self.outlay.vocab.label
         frame = object_frame(
             {
                 bill_column("id_masked", lang): masked_ids(p["id_number"].tolist()),
                 bill_column("name", lang): p["name"],
                 bill_column("village", lang): p["village_label"],
                 bill_column("age", lang): p["age"].astype(int),
-                bill_column("sex", lang): [bill_word(f"sex_{s}", lang) for s in p["sex"]],
-                bill_column("identities", lang): [
-                    "、".join(self.outlay.vocab.label(i, lang) for i in ids) for ids in p["identities"]
-                ],
-                bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
-                bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
-                bill_column("tier", lang): [
-                    tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]
-                ],
+                bill_column("sex", lang): by_value(p["sex"], lambda s: bill_word(f"sex_{s}", lang)),
+                bill_column("identities", lang): by_value(
+                    p["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
+                ),
+                bill_column("grade", lang): [g or None for g in p["disability_grade"].astype(int).tolist()],
+                bill_column("lists", lang): by_value(p["lists"], "、".join),
+                bill_column("tier", lang): by_value(
+                    p["tier"], lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
+                ),
             }
         )
         for s in self.outlay.sources:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
-from ..io.idmask import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text, may_hold_fourteen
 from ..io.idnumber import SEPARATOR_CHARS, mask_id
 
 README_NAME = "README.txt"
@@ -73,6 +73,8 @@ def _masked_column(values: pd.Series) -> list[Any]:
     texts = [v if isinstance(v, str) else "" for v in items]
     ends = np.cumsum([len(t) + 1 for t in texts])  # each text and its "\0" separator
     joined = "\0".join(texts)
+    if not may_hold_fourteen(joined):  # no 14 digits anywhere, proved on the bytes
+        return [v if isinstance(v, str) else masked_cell(v) for v in items]
     hits = {int(np.searchsorted(ends, m.start(), side="right")) for m in _DIGIT_RUN.finditer(joined)}
     return [masked_cell(v) if (k in hits or not isinstance(v, str)) else v for k, v in enumerate(items)]
 
@@ -88,6 +90,17 @@ def masked_ids(values: list[Any]) -> list[str]:
     if all(type(v) is str for v in values) and _PLAIN_IDS.fullmatch("\n".join(values) + "\n" if values else ""):
         return [v[:6] + "********" + v[14:] for v in values]
     return [mask_id(v) for v in values]
+
+
+def by_value(values: pd.Series, show: Any) -> list[Any]:
+    """``[show(v) for v in values]``, ``show`` called once per distinct value (a million rows
+    hold a few dozen tiers, sexes and lists): the values hashed and coded in C."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    if len(codes) and codes.min() < 0:  # None or NaN, which pandas takes for one value
+        return [show(v) for v in values.tolist()]
+    shown = np.empty(len(uniques), dtype=object)
+    shown[:] = [show(u) for u in uniques]
+    return shown[codes].tolist()
 
 
 def masked_cell(value: Any) -> Any:
