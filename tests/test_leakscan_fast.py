@@ -83,3 +83,31 @@ def test_a_clean_sheet_of_short_numbers_is_proved_clean_and_an_id_is_not() -> No
         data = (rows + f"<is><t>{form}</t></is>" + rows).encode()
         assert not _clean(data, "sheet1.xml")
         assert len(list(_scan_bytes(data, "sheet1.xml", 1))) == 1
+
+
+JSONISH = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([1e-5, 3e-7, 1.5e-8, 1e16, 0.01, 230.5, -0.0]),
+        NOISE,
+        written(),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.one_of(NOISE, written()), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSONISH)
+def test_orjson_is_used_only_where_it_writes_what_json_writes(value: object) -> None:
+    from simulate.io.idmask import _clean_json
+    from simulate.rosters.bill_json import indented
+
+    assert indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert _clean_json(value) == ("\\t" not in compact and not idmask._FOURTEEN.search(compact))

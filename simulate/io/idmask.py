@@ -319,16 +319,48 @@ def mask_ids_deep(value: Any) -> Any:
     return value
 
 
+#: An exponent of one digit (orjson 1e-7, json 1e-07), found from its literal "e-".
+_SHORT_EXPONENT = re.compile(rb"(?<=[0-9])e-[0-9](?![0-9])")
+
+
+def orjson_unlike(data: bytes) -> bool:
+    """Whether orjson's text ``data`` may differ from json's for the same value: it writes
+    NaN and infinities as null and floats below 1e-4 as 0.00003 or 1e-7 (json: NaN, 3e-05,
+    1e-07); otherwise (escapes, separators, indent, other numbers) it writes what json does
+    with ``ensure_ascii=False``. Looked for with memory-speed searches (a null or such a
+    text inside a string only sends the caller to json)."""
+    return b"null" in data or b"0.0000" in data or (b"e-" in data and _SHORT_EXPONENT.search(data) is not None)
+
+
+def _clean_json(value: Any) -> bool | None:
+    """True when the compact JSON text of ``value`` (``json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"))``) holds no tab escape and no :data:`_FOURTEEN`; None when json
+    cannot write it. The text is orjson's (in C, a second for a million-person bill) unless
+    it holds what orjson writes unlike json; its bytes are looked at as they are."""
+    import orjson
+
+    try:
+        data: bytes | None = orjson.dumps(value)
+    except TypeError:  # a key that is not a string, an int past 64 bits, a lone surrogate, …
+        data = None
+    if data is not None and not orjson_unlike(data):
+        return b"\\t" not in data and not any(_FOURTEEN.search(p.decode("utf-8")) for p in utf8_stretches(data))
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return "\\t" not in text and not may_hold_fourteen(text)
+
+
 def mask_ids_json(value: Any) -> Any:
     """:func:`mask_ids_deep` for large JSON-like data: a part whose compact JSON text holds no
     14 digits (:data:`_FOURTEEN`, one C pass; a tab, escaped in JSON, sends it the long way)
     cannot hold an ID number in any string or key and is returned as it is, not copied;
     a dict or list that may is looked at item by item, the rest masked as mask_ids_deep does."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):  # not plain JSON: the long way
+    clean = _clean_json(value)
+    if clean is None:  # not plain JSON: the long way
         return mask_ids_deep(value)
-    if "\\t" not in text and not may_hold_fourteen(text):
+    if clean:
         return value
     if isinstance(value, list) and len(value) > 1:
         return [mask_ids_json(v) for v in value]

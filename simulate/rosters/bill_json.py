@@ -4,14 +4,13 @@ and the people with several tiers behind it; masked details, yuan numbers."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import numpy as np
 import orjson
 import pandas as pd
 
-from ..io.idmask import mask_ids_json
+from ..io.idmask import mask_ids_json, orjson_unlike
 from ..model.reference import resolve
 from ..money import yuan_number
 from ..policy.rules import Person
@@ -156,21 +155,17 @@ def json_pieces(data: dict[str, Any]) -> dict[str, str]:
     return {key: indented({key: value})[2:-2] for key, value in data.items()}
 
 
-#: An exponent of one digit (orjson 1e-7, json 1e-07).
-_SHORT_EXPONENT = re.compile(rb"[0-9]e-[0-9](?![0-9])")
-
-
 def indented(value: Any) -> str:
     """``json.dumps(value, ensure_ascii=False, indent=2)``, encoded by orjson (in C: a
     million-person bill.json in a second, not half a minute) when that gives the same text.
     orjson lays out, escapes and writes numbers as json does except NaN and infinities
     (null), floats below 1e-4 (0.00003, 1e-7) and values json refuses; its text is looked
-    at for any null, "0.0000" or one-digit exponent, and json writes those."""
+    at for those (:func:`simulate.io.idmask.orjson_unlike`), and json writes them."""
     try:
         out = orjson.dumps(value, option=orjson.OPT_INDENT_2)
     except TypeError:  # an int past 64 bits, a key that is not a string, a lone surrogate, …
         return json.dumps(value, ensure_ascii=False, indent=2)
-    if b"null" in out or b"0.0000" in out or (b"e-" in out and _SHORT_EXPONENT.search(out)):
+    if orjson_unlike(out):
         return json.dumps(value, ensure_ascii=False, indent=2)
     return out.decode("utf-8")
 

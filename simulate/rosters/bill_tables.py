@@ -53,7 +53,10 @@ def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
         if column in keep or values.dtype.kind not in "iuO":  # floats are money, not IDs
             continue
         if values.dtype.kind == "O" or (values.abs() >= 10**13).any():
-            out[column] = pd.Series(_masked_column(values), index=out.index, dtype=object)
+            masked = _masked_column(values)
+            if masked is not None or values.dtype != object:  # None: every text as it is
+                masked = values.tolist() if masked is None else masked
+                out[column] = pd.Series(masked, index=out.index, dtype=object)
     return out.rename(
         columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep and isinstance(c, str)}
     )
@@ -64,17 +67,19 @@ def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
 _DIGIT_RUN = re.compile(rf"\d(?:[{SEPARATOR_CHARS}]{{0,3}}\d){{13}}")
 
 
-def _masked_column(values: pd.Series) -> list[Any]:
-    """``masked_cell`` of every value; only the text cells holding a run of 14 digits get the
-    full scan, found by one C regex over the column joined (a million names and villages)."""
+def _masked_column(values: pd.Series) -> list[Any] | None:
+    """``masked_cell`` of every value, or None when that leaves every one as it is (a column of
+    text without 14 digits, proved on its bytes); only the text cells holding a run of 14
+    digits get the full scan, found by one C regex over the column joined."""
     items = values.tolist()
     if values.dtype.kind != "O" or len(items) < 1000:
         return [masked_cell(v) for v in items]
-    texts = [v if isinstance(v, str) else "" for v in items]
-    ends = np.cumsum([len(t) + 1 for t in texts])  # each text and its "\0" separator
+    text = all(type(v) is str for v in items)
+    texts = items if text else [v if isinstance(v, str) else "" for v in items]
     joined = "\0".join(texts)
-    if not may_hold_fourteen(joined):  # no 14 digits anywhere, proved on the bytes
-        return [v if isinstance(v, str) else masked_cell(v) for v in items]
+    if not may_hold_fourteen(joined):  # no 14 digits anywhere
+        return None if text else [v if isinstance(v, str) else masked_cell(v) for v in items]
+    ends = np.cumsum([len(t) + 1 for t in texts])  # each text and its "\0" separator
     hits = {int(np.searchsorted(ends, m.start(), side="right")) for m in _DIGIT_RUN.finditer(joined)}
     return [masked_cell(v) if (k in hits or not isinstance(v, str)) else v for k, v in enumerate(items)]
 
