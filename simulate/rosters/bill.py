@@ -58,7 +58,7 @@ from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import bill_json, json_pieces, json_text, multi_records
+from .bill_json import bill_json, json_pieces, json_text, multi_columns, multi_people, multi_records
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
 from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
@@ -201,29 +201,9 @@ class RosterBill:
     def multi_identity_frame(self, lang: Lang = "zh") -> pd.DataFrame:
         """People on several lists or qualifying for several tiers: tiers considered, tier got
         (one subsidy under the scenario's rule, never two). Masked."""
-        records = self._multi_records(lang)
+        columns = multi_columns(self, lang)
         unit = bill_word("yuan_suffix", lang)
-        label = self.outlay.vocab.label
-        names = {i: label(i, lang) for r in records for i in r["identities"]}
-        yes = bill_word("yes_word", lang)
-        columns: dict[str, list[Any]] = {
-            bill_column("id_masked", lang): [r["id_masked"] for r in records],
-            bill_column("name", lang): [r["name"] for r in records],
-            bill_column("village", lang): [r["village"] for r in records],
-            bill_column("n_lists", lang): [r["n_lists"] for r in records],
-            bill_column("lists", lang): ["、".join(r["lists"]) for r in records],
-            bill_column("identities", lang): ["、".join(names[i] for i in r["identities"]) for r in records],
-            bill_column("grade", lang): [r["disability_grade"] or None for r in records],
-            bill_column("considered", lang): [
-                "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]) for r in records
-            ],
-            bill_column("tier", lang): [r["tier_label"] for r in records],
-            bill_column("individual", lang): [float(r["pays"].get("individual", 0)) for r in records],
-        }
-        for s in self.outlay.sources[1:]:
-            columns[label(s, lang) + unit] = [float(r["pays"].get(s, 0)) for r in records]
-        columns[bill_column("tie", lang)] = [yes if r["tie"] else "" for r in records]
-        frame = object_frame(columns) if records else pd.DataFrame([])
+        frame = object_frame(columns) if len(multi_people(self, lang)[0]) else pd.DataFrame([])
         for s in self.outlay.sources[1:]:  # keep only the sources that pay someone here
             column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():

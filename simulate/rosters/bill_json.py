@@ -14,7 +14,7 @@ from ..io.idmask import mask_ids_json, orjson_unlike
 from ..model.reference import resolve
 from ..money import yuan_number
 from ..policy.rules import Person
-from .bill_tables import bill_word, masked_ids
+from .bill_tables import bill_column, bill_word, by_value, masked_ids
 
 
 def bill_json(bill: Any) -> dict[str, Any]:
@@ -94,9 +94,13 @@ def _kinds(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse.reshape(-1)
 
 
-def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
-    """People on several lists or qualifying for several tiers (unmasked names), the
-    reference rules worked out once per distinct kind of person."""
+def multi_people(bill: Any, lang: str) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, ...]]]:
+    """(rows of ``bill.persons`` on several lists or qualifying for several tiers, their kind,
+    per kind the tiers considered, tier label, tier and tie): the reference rules worked out
+    once per distinct kind of person, and checked against the engine's tier. Kept per language."""
+    cache = bill.__dict__.setdefault("_multi_people", {})
+    if lang in cache:
+        return cache[lang]  # type: ignore[no-any-return]
     pol = bill.scenario.policy
     tiers = {t.id: t for t in pol.tiers}
     p = bill.persons
@@ -109,7 +113,7 @@ def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
     several = np.array([len(o.eligible) >= 2 for o in outcomes], bool)
     rows = np.flatnonzero((p["n_lists"].to_numpy() >= 2) | several[kind]) if len(p) else np.zeros(0, np.int64)
     kinds = kind[rows]
-    got = np.array([o.tier for o in outcomes] + [""], dtype=object)[kinds if len(kinds) else np.zeros(0, np.int64)]
+    got = np.array([o.tier for o in outcomes] + [""], dtype=object)[kinds]
     if (got != p["tier"].to_numpy(dtype=object)[rows]).any():
         raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
     told = [  # the tiers considered and got, once per kind
@@ -121,6 +125,15 @@ def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
         )
         for o in outcomes
     ]
+    cache[lang] = rows, kinds, told
+    return rows, kinds, told
+
+
+def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
+    """People on several lists or qualifying for several tiers (unmasked names), from
+    :func:`multi_people`."""
+    rows, kinds, told = multi_people(bill, lang)
+    p = bill.persons
     sources = bill.outlay.sources
     columns = ["name", "village_label", "n_lists", "lists", "identities", "disability_grade"]
     cells = zip(kinds.tolist(), *(p[c].to_numpy()[rows].tolist() for c in columns + [f"{s}_fen" for s in sources]))
@@ -145,6 +158,40 @@ def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def multi_columns(bill: Any, lang: str) -> dict[str, Any]:
+    """The 多重身份 sheet's columns (unmasked), built per column from :func:`multi_people`:
+    the same cells as one row per record of :func:`multi_records`, a yuan amount as fen / 100
+    (which is float(yuan_number(fen)) for any whole fen)."""
+    rows, kinds, told = multi_people(bill, lang)
+    p = bill.persons
+    label = bill.outlay.vocab.label
+    unit = bill_word("yuan_suffix", lang)
+    yes = bill_word("yes_word", lang)
+    per_kind = np.empty(len(told) + 1, dtype=object)  # the tiers considered, once per kind
+    per_kind[:-1] = ["；".join(f"{c['label']}（{c['individual']}）" for c in t[0]) for t in told]
+    tier_label = np.array([t[1] for t in told] + [""], dtype=object)
+    tie = np.array([yes if t[3] else "" for t in told] + [""], dtype=object)
+    sel = p.iloc[rows]
+    columns: dict[str, Any] = {
+        bill_column("id_masked", lang): masked_ids(p["id_number"].to_numpy()[rows].tolist()),
+        bill_column("name", lang): sel["name"].tolist(),
+        bill_column("village", lang): sel["village_label"].tolist(),
+        bill_column("n_lists", lang): sel["n_lists"].tolist(),
+        bill_column("lists", lang): by_value(sel["lists"], "、".join),
+        bill_column("identities", lang): by_value(
+            sel["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
+        ),
+        bill_column("grade", lang): [g or None for g in sel["disability_grade"].tolist()],
+        bill_column("considered", lang): per_kind[kinds].tolist(),
+        bill_column("tier", lang): tier_label[kinds].tolist(),
+        bill_column("individual", lang): sel["individual_fen"].to_numpy(np.int64) / 100,
+    }
+    for s in bill.outlay.sources[1:]:
+        columns[label(s, lang) + unit] = sel[f"{s}_fen"].to_numpy(np.int64) / 100
+    columns[bill_column("tie", lang)] = tie[kinds].tolist()
+    return columns
 
 
 def json_pieces(data: dict[str, Any]) -> dict[str, str]:

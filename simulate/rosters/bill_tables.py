@@ -74,7 +74,7 @@ def _masked_column(values: pd.Series) -> list[Any] | None:
     items = values.tolist()
     if values.dtype.kind != "O" or len(items) < 1000:
         return [masked_cell(v) for v in items]
-    text = all(type(v) is str for v in items)
+    text = only_str(items)
     texts = items if text else [v if isinstance(v, str) else "" for v in items]
     joined = "\0".join(texts)
     if not may_hold_fourteen(joined):  # no 14 digits anywhere
@@ -92,9 +92,14 @@ def masked_ids(values: list[Any]) -> list[str]:
     """``[mask_id(v) for v in values]``: when every value is a plain 18-character number (one
     C check over them all) its first 6 and last 4 characters with 8 stars between, as
     mask_id shows it, without mask_id's normalising of each (a million IDs, issue 16 item 4)."""
-    if all(type(v) is str for v in values) and _PLAIN_IDS.fullmatch("\n".join(values) + "\n" if values else ""):
+    if only_str(values) and _PLAIN_IDS.fullmatch("\n".join(values) + "\n" if values else ""):
         return [v[:6] + "********" + v[14:] for v in values]
     return [mask_id(v) for v in values]
+
+
+def only_str(items: list[Any]) -> bool:
+    """Every item a str (not a subclass), checked in C: ``set(map(type, items))``."""
+    return set(map(type, items)) <= {str}
 
 
 def by_value(values: pd.Series, show: Any) -> list[Any]:

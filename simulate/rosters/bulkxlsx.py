@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..report import excel
+from .bill_tables import only_str
 
 #: Sheets with more rows than this are written in bulk, this many rows at a time.
 BULK_ROWS = 20_000
@@ -59,7 +60,7 @@ def _plain(frame: pd.DataFrame) -> bool:
             types = set(map(type, items))  # the checks below once per type, not per cell
             if any(issubclass(t, (bool, np.bool_)) for t in types):
                 return False
-            if any(issubclass(t, float) for t in types) and any(isinstance(v, float) and np.isinf(v) for v in items):
+            if any(issubclass(t, float) for t in types) and np.isinf([v for v in items if isinstance(v, float)]).any():
                 return False
             texts = items if types == {str} else [v for v in items if isinstance(v, str)]
             if not all(issubclass(t, (str, int, float, np.integer, np.floating, type(None))) for t in types):
@@ -83,11 +84,13 @@ def _widest(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         items = values.tolist()
         codes = np.arange(len(items))
-        if all(type(v) is str for v in items):  # worked out once per distinct text (a few thousand)
+        if only_str(items):  # worked out once per distinct text (a few thousand)
             codes, items = pd.factorize(np.array(items, dtype=object))
         texts = ["" if v is None else str(v) for v in items]
-        # characters, the wide (non-ASCII) ones twice: 2 * len - the ASCII ones
-        width = np.fromiter((2 * len(t) - len(t.encode("ascii", "ignore")) for t in texts), np.int64, len(texts))
+        # characters, the wide (non-ASCII) ones twice: 2 * len - the ASCII ones (all of an ID)
+        width = np.fromiter(map(len, texts), np.int64, len(texts))
+        wide = np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, len(texts)))
+        width[wide] = [2 * len(texts[k]) - len(texts[k].encode("ascii", "ignore")) for k in wide.tolist()]
         rows.add(int(width[codes].argmax()) if len(codes) else 0)
     return frame.iloc[sorted(rows)].reset_index(drop=True)
 
@@ -169,7 +172,7 @@ class _Column:
         self.cells: list[str] | None = None
         self.blank: list[int] = []
         kind = values.dtype.kind
-        number = kind in "iuf" or (kind == "O" and all(type(v) in (int, float) for v in self.items))
+        number = kind in "iuf" or (kind == "O" and set(map(type, self.items)) <= {int, float})
         self.mid, self.end = (after + "><v>", "</v></c>") if number else (after + _TEXT_OPEN, _TEXT_CLOSE)
         if kind in "iu" and (not self.items or max(map(abs, (min(self.items), max(self.items)))) <= 2**53):
             self.values = list(map(str, self.items))  # what %.16G shows of a whole number to 2**53
