@@ -164,7 +164,7 @@ def _clean(data: bytes, name: str) -> bool:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"&" in data:
         return False
     try:
-        data.decode("utf-8")  # else also read as GB18030, the long way
+        text = data.decode("utf-8")  # else also read as GB18030, the long way
     except UnicodeDecodeError:
         return False
     if name.endswith(".xml") and (b"<si" in data or b"<is" in data):
@@ -172,8 +172,10 @@ def _clean(data: bytes, name: str) -> bool:
         # found in the text with plain strings cut out ("<<" might make a new item there)
         if b"<<" in data or any(r.search(data) for r in _RICH_BYTES):
             return False
-    if b"\\u" in data or b"\\t" in data:  # a JSON escape the raw text does not show as it is
+    json_like = name.lower().endswith((".json", ".ipynb", ".geojson")) or text.lstrip()[:1] in ("{", "[")
+    if json_like and (b"\\u" in data or b"\\t" in data):  # an escape the raw text does not show as it is
         return False
+    del text
     return not may_hold_ids(data, strict=True)
 
 
