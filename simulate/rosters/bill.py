@@ -283,10 +283,10 @@ class RosterBill:
                 bill_column("id_full", lang): p["id_number"].to_numpy(),
                 bill_column("town", lang): p["town"].to_numpy(),
                 bill_column("village", lang): p["village_label"].to_numpy(),
-                bill_column("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
+                bill_column("tier", lang): by_value(p["tier"], lambda t: tiers[t].label.get(lang)),
                 bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
                 bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
-                bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
+                bill_column("lists", lang): by_value(p["lists"], "、".join),
             }
         )
 
