@@ -108,6 +108,6 @@ def test_orjson_is_used_only_where_it_writes_what_json_writes(value: object) -> 
     from simulate.io.idmask import _clean_json
     from simulate.rosters.bill_json import indented
 
-    assert indented(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    assert indented(value) == json.dumps(value, ensure_ascii=False, indent=2).encode()
     compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     assert _clean_json(value) == ("\\t" not in compact and not idmask._FOURTEEN.search(compact))

@@ -58,7 +58,7 @@ from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import bill_json, json_pieces, json_text, multi_columns, multi_people, multi_records
+from .bill_json import bill_json, json_bytes, json_pieces, multi_columns, multi_people, multi_records
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
 from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
@@ -159,11 +159,15 @@ class RosterBill:
     def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
         """``json.dumps(to_json() | extra, ensure_ascii=False, indent=2)`` with the keys in
         ``first`` put first, encoded once however often it is asked for (bill.json, --json)."""
+        return self.json_bytes(extra, first).decode("utf-8")
+
+    def json_bytes(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> bytes:
+        """:meth:`json_text` in UTF-8, as bill.json holds it."""
         if "_json_pieces" not in self.__dict__:
             self.__dict__["_json_pieces"] = json_pieces(self.to_json())
         pieces = self.__dict__["_json_pieces"]
         pieces = {k: pieces[k] for k in first} | {k: v for k, v in pieces.items() if k not in first}
-        return json_text(pieces | json_pieces(extra or {}))
+        return json_bytes(pieces | json_pieces(extra or {}))
 
     # ------------------------------------------------------------------ tables (masked)
 
