@@ -167,11 +167,11 @@ def _clean(data: bytes, name: str) -> bool:
         text = data.decode("utf-8")  # else also read as GB18030, the long way
     except UnicodeDecodeError:
         return False
-    if name.endswith(".xml") and (b"<si" in data or b"<is" in data):
+    items = [r for r, tag in zip(_RICH_BYTES, (b"<si", b"<is")) if tag in data] if name.endswith(".xml") else []
+    if items and (b"<<" in data or any(r.search(data) for r in items)):
         # the long way joins rich-text runs only when some string is not in one piece, as
         # found in the text with plain strings cut out ("<<" might make a new item there)
-        if b"<<" in data or any(r.search(data) for r in _RICH_BYTES):
-            return False
+        return False
     json_like = name.lower().endswith((".json", ".ipynb", ".geojson")) or text.lstrip()[:1] in ("{", "[")
     if json_like and (b"\\u" in data or b"\\t" in data):  # an escape the raw text does not show as it is
         return False
