@@ -187,6 +187,60 @@ def _stretches(text: str) -> Iterator[tuple[int, int]]:
         pos = hi
 
 
+#: Each byte of UTF-8 text as b"1" when it may belong to a character of a run (an ASCII digit,
+#: separator or X; any byte of a non-ASCII character but the lead byte of a CJK ideograph,
+#: U+4000–U+9FFF, never a digit, separator or X), else b"0". Every :data:`_FOURTEEN` match
+#: is then 14 or more b"1" in a row: a test for its absence at memory speed, not per character.
+_MAY_RUN = bytes(
+    49 if (b >= 0x80 and not 0xE4 <= b <= 0xE9) or chr(b) in "0123456789" + _X_CHARS[:2] + " \t-_" else 48
+    for b in range(256)
+)
+_FOURTEEN_BYTES = b"1" * 14
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes after the first of a UTF-8 character
+
+
+def utf8_stretches(data: bytes) -> Iterator[bytes]:
+    """Pieces of valid UTF-8 ``data`` (whole characters) that together hold every
+    :data:`_FOURTEEN` match of the decoded text, each a stretch of 14 or more bytes that may
+    belong to a run and at least 8 bytes either side (two characters: the context
+    :func:`find_ids` reads). Most texts, a sheet of short numbers and names, have none."""
+    if data.translate(_MAY_RUN, _CONTINUATION).find(_FOURTEEN_BYTES) < 0:
+        return  # 14 characters that may be digits or separators nowhere (one byte a character)
+    marks = data.translate(_MAY_RUN)
+    pos = marks.find(_FOURTEEN_BYTES)
+    while pos >= 0:
+        lo = marks.rfind(b"0", 0, pos)  # a blocked byte starts a character (ASCII or a CJK lead)
+        hi = marks.find(b"0", pos)
+        hi = len(data) if hi < 0 else hi
+        if len(data[lo + 1 : hi].translate(None, _CONTINUATION)) < 14:  # fewer than 14 characters
+            pos = marks.find(_FOURTEEN_BYTES, hi) if hi < len(data) else -1
+            continue
+        a, b = max(0, lo - 8), min(len(data), hi + 9)
+        while 0 < a and 0x80 <= data[a] < 0xC0:  # back to the start of a character
+            a -= 1
+        while b < len(data) and 0x80 <= data[b] < 0xC0:
+            b += 1
+        yield data[a:b]
+        pos = marks.find(_FOURTEEN_BYTES, hi) if hi < len(data) else -1
+
+
+def may_hold_ids(data: bytes, *, strict: bool = True) -> bool:
+    """False when :func:`find_ids` finds nothing in ``data`` decoded as UTF-8 (which it must
+    be); True when it may (then look with find_ids). Only the few stretches of 14 bytes
+    that may be digits and separators are decoded and looked at."""
+    return any(find_ids(piece.decode("utf-8"), strict=strict) for piece in utf8_stretches(data))
+
+
+def may_hold_fourteen(text: str) -> bool:
+    """Whether ``text`` holds a :data:`_FOURTEEN` match (14 digits, each pair apart by at most
+    three separators), looked for in its UTF-8 bytes (:func:`utf8_stretches`)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: the regex on the text itself
+        return _FOURTEEN.search(text) is not None
+    return any(_FOURTEEN.search(piece.decode("utf-8")) for piece in utf8_stretches(data))
+
+
 def _run_spans(text: str, lo: int, hi: int, strict: bool) -> list[tuple[int, int, str]]:
     """(start, end, number) of the ID-like numbers of the runs in ``text[lo:hi]`` (a stretch
     from :func:`_stretches`, or the whole text), by the rules of :func:`find_ids`."""
@@ -265,16 +319,48 @@ def mask_ids_deep(value: Any) -> Any:
     return value
 
 
+#: An exponent of one digit (orjson 1e-7, json 1e-07), found from its literal "e-".
+_SHORT_EXPONENT = re.compile(rb"(?<=[0-9])e-[0-9](?![0-9])")
+
+
+def orjson_unlike(data: bytes) -> bool:
+    """Whether orjson's text ``data`` may differ from json's for the same value: it writes
+    NaN and infinities as null and floats below 1e-4 as 0.00003 or 1e-7 (json: NaN, 3e-05,
+    1e-07); otherwise (escapes, separators, indent, other numbers) it writes what json does
+    with ``ensure_ascii=False``. Looked for with memory-speed searches (a null or such a
+    text inside a string only sends the caller to json)."""
+    return b"null" in data or b"0.0000" in data or (b"e-" in data and _SHORT_EXPONENT.search(data) is not None)
+
+
+def _clean_json(value: Any) -> bool | None:
+    """True when the compact JSON text of ``value`` (``json.dumps(value, ensure_ascii=False,
+    separators=(",", ":"))``) holds no tab escape and no :data:`_FOURTEEN`; None when json
+    cannot write it. The text is orjson's (in C, a second for a million-person bill) unless
+    it holds what orjson writes unlike json; its bytes are looked at as they are."""
+    import orjson
+
+    try:
+        data: bytes | None = orjson.dumps(value)
+    except TypeError:  # a key that is not a string, an int past 64 bits, a lone surrogate, …
+        data = None
+    if data is not None and not orjson_unlike(data):
+        return b"\\t" not in data and not any(_FOURTEEN.search(p.decode("utf-8")) for p in utf8_stretches(data))
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return "\\t" not in text and not may_hold_fourteen(text)
+
+
 def mask_ids_json(value: Any) -> Any:
     """:func:`mask_ids_deep` for large JSON-like data: a part whose compact JSON text holds no
     14 digits (:data:`_FOURTEEN`, one C pass; a tab, escaped in JSON, sends it the long way)
     cannot hold an ID number in any string or key and is returned as it is, not copied;
     a dict or list that may is looked at item by item, the rest masked as mask_ids_deep does."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError):  # not plain JSON: the long way
+    clean = _clean_json(value)
+    if clean is None:  # not plain JSON: the long way
         return mask_ids_deep(value)
-    if "\\t" not in text and not _FOURTEEN.search(text):
+    if clean:
         return value
     if isinstance(value, list) and len(value) > 1:
         return [mask_ids_json(v) for v in value]

@@ -52,16 +52,15 @@ import pandas as pd
 
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
-from ..io.idnumber import mask_id
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import bill_json, json_pieces, json_text, multi_records
+from .bill_json import bill_json, json_bytes, json_pieces, multi_columns, multi_people, multi_records
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import README_NAME, bill_column, bill_word, masked_frame, object_frame
+from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
@@ -160,11 +159,15 @@ class RosterBill:
     def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
         """``json.dumps(to_json() | extra, ensure_ascii=False, indent=2)`` with the keys in
         ``first`` put first, encoded once however often it is asked for (bill.json, --json)."""
+        return self.json_bytes(extra, first).decode("utf-8")
+
+    def json_bytes(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> bytes:
+        """:meth:`json_text` in UTF-8, as bill.json holds it."""
         if "_json_pieces" not in self.__dict__:
             self.__dict__["_json_pieces"] = json_pieces(self.to_json())
         pieces = self.__dict__["_json_pieces"]
         pieces = {k: pieces[k] for k in first} | {k: v for k, v in pieces.items() if k not in first}
-        return json_text(pieces | json_pieces(extra or {}))
+        return json_bytes(pieces | json_pieces(extra or {}))
 
     # ------------------------------------------------------------------ tables (masked)
 
@@ -202,29 +205,9 @@ class RosterBill:
     def multi_identity_frame(self, lang: Lang = "zh") -> pd.DataFrame:
         """People on several lists or qualifying for several tiers: tiers considered, tier got
         (one subsidy under the scenario's rule, never two). Masked."""
-        records = self._multi_records(lang)
+        columns = multi_columns(self, lang)
         unit = bill_word("yuan_suffix", lang)
-        label = self.outlay.vocab.label
-        names = {i: label(i, lang) for r in records for i in r["identities"]}
-        yes = bill_word("yes_word", lang)
-        columns: dict[str, list[Any]] = {
-            bill_column("id_masked", lang): [r["id_masked"] for r in records],
-            bill_column("name", lang): [r["name"] for r in records],
-            bill_column("village", lang): [r["village"] for r in records],
-            bill_column("n_lists", lang): [r["n_lists"] for r in records],
-            bill_column("lists", lang): ["、".join(r["lists"]) for r in records],
-            bill_column("identities", lang): ["、".join(names[i] for i in r["identities"]) for r in records],
-            bill_column("grade", lang): [r["disability_grade"] or None for r in records],
-            bill_column("considered", lang): [
-                "；".join(f"{c['label']}（{c['individual']}）" for c in r["considered"]) for r in records
-            ],
-            bill_column("tier", lang): [r["tier_label"] for r in records],
-            bill_column("individual", lang): [float(r["pays"].get("individual", 0)) for r in records],
-        }
-        for s in self.outlay.sources[1:]:
-            columns[label(s, lang) + unit] = [float(r["pays"].get(s, 0)) for r in records]
-        columns[bill_column("tie", lang)] = [yes if r["tie"] else "" for r in records]
-        frame = object_frame(columns) if records else pd.DataFrame([])
+        frame = object_frame(columns) if len(multi_people(self, lang)[0]) else pd.DataFrame([])
         for s in self.outlay.sources[1:]:  # keep only the sources that pay someone here
             column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
@@ -262,21 +245,22 @@ class RosterBill:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
+        label = self.outlay.vocab.label
         frame = object_frame(
             {
-                bill_column("id_masked", lang): [mask_id(x) for x in p["id_number"]],
+                bill_column("id_masked", lang): masked_ids(p["id_number"].tolist()),
                 bill_column("name", lang): p["name"],
                 bill_column("village", lang): p["village_label"],
                 bill_column("age", lang): p["age"].astype(int),
-                bill_column("sex", lang): [bill_word(f"sex_{s}", lang) for s in p["sex"]],
-                bill_column("identities", lang): [
-                    "、".join(self.outlay.vocab.label(i, lang) for i in ids) for ids in p["identities"]
-                ],
-                bill_column("grade", lang): [int(g) or None for g in p["disability_grade"]],
-                bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
-                bill_column("tier", lang): [
-                    tiers[t].label.get(lang) if t in tiers else _general(lang) for t in p["tier"]
-                ],
+                bill_column("sex", lang): by_value(p["sex"], lambda s: bill_word(f"sex_{s}", lang)),
+                bill_column("identities", lang): by_value(
+                    p["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
+                ),
+                bill_column("grade", lang): [g or None for g in p["disability_grade"].astype(int).tolist()],
+                bill_column("lists", lang): by_value(p["lists"], "、".join),
+                bill_column("tier", lang): by_value(
+                    p["tier"], lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
+                ),
             }
         )
         for s in self.outlay.sources:
@@ -303,10 +287,10 @@ class RosterBill:
                 bill_column("id_full", lang): p["id_number"].to_numpy(),
                 bill_column("town", lang): p["town"].to_numpy(),
                 bill_column("village", lang): p["village_label"].to_numpy(),
-                bill_column("tier", lang): [tiers[t].label.get(lang) for t in p["tier"]],
+                bill_column("tier", lang): by_value(p["tier"], lambda t: tiers[t].label.get(lang)),
                 bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
                 bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
-                bill_column("lists", lang): ["、".join(x) for x in p["lists"]],
+                bill_column("lists", lang): by_value(p["lists"], "、".join),
             }
         )
 

@@ -84,7 +84,9 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
-    (folder / "bill.json").write_text(bill.json_text() + "\n", "utf-8")
+    with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
+        fh.write(bill.json_bytes())
+        fh.write(b"\n")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
 
 

@@ -7,13 +7,14 @@ import json
 from typing import Any
 
 import numpy as np
+import orjson
+import pandas as pd
 
-from ..io.idmask import mask_ids_json
-from ..io.idnumber import mask_id
+from ..io.idmask import mask_ids_json, orjson_unlike
 from ..model.reference import resolve
 from ..money import yuan_number
 from ..policy.rules import Person
-from .bill_tables import bill_word
+from .bill_tables import bill_column, bill_word, by_value, masked_ids
 
 
 def bill_json(bill: Any) -> dict[str, Any]:
@@ -82,68 +83,142 @@ def village_json(bill: Any) -> dict[str, Any]:
     return out
 
 
-def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
-    """People on several lists or qualifying for several tiers (unmasked names), the
-    reference rules worked out once per distinct kind of person."""
+def _kinds(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the first person of each distinct kind, kind of every row): a kind is what the
+    reference rules read (identities, age, sex, grade, 户籍), coded in C, not a dict per row."""
+    code = np.zeros(len(p), np.int64)
+    for column in ("identities", "age", "sex", "disability_grade", "hukou"):
+        codes, uniques = pd.factorize(p[column], use_na_sentinel=False)
+        code = code * max(len(uniques), 1) + codes
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1)
+
+
+def multi_people(bill: Any, lang: str) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, ...]]]:
+    """(rows of ``bill.persons`` on several lists or qualifying for several tiers, their kind,
+    per kind the tiers considered, tier label, tier and tie): the reference rules worked out
+    once per distinct kind of person, and checked against the engine's tier. Kept per language."""
+    cache = bill.__dict__.setdefault("_multi_people", {})
+    if lang in cache:
+        return cache[lang]  # type: ignore[no-any-return]
     pol = bill.scenario.policy
     tiers = {t.id: t for t in pol.tiers}
     p = bill.persons
-    kinds = zip(p["identities"], p["age"].tolist(), p["sex"], p["disability_grade"].tolist(), p["hukou"])
-    outcomes: dict[tuple[Any, ...], Any] = {}
-    chosen = []
-    for k, (key, n_lists) in enumerate(zip(kinds, p["n_lists"].tolist())):
-        o = outcomes.get(key)
-        if o is None:
-            ids, age, sex, grade, hukou = key
-            o = outcomes[key] = resolve(pol, Person(frozenset(ids), age, sex, grade, "regular", hukou))
-        if n_lists >= 2 or len(o.eligible) >= 2:
-            chosen.append((k, o))
-    rows = [k for k, _ in chosen]
+    first, kind = _kinds(p)
+    people = zip(*(p[c].to_numpy()[first].tolist() for c in ("identities", "age", "sex", "disability_grade", "hukou")))
+    outcomes = [
+        resolve(pol, Person(frozenset(ids), age, sex, grade, "regular", hukou))
+        for ids, age, sex, grade, hukou in people
+    ]
+    several = np.array([len(o.eligible) >= 2 for o in outcomes], bool)
+    rows = np.flatnonzero((p["n_lists"].to_numpy() >= 2) | several[kind]) if len(p) else np.zeros(0, np.int64)
+    kinds = kind[rows]
+    got = np.array([o.tier for o in outcomes] + [""], dtype=object)[kinds]
+    if (got != p["tier"].to_numpy(dtype=object)[rows]).any():
+        raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
+    told = [  # the tiers considered and got, once per kind
+        (
+            [{"tier": t, "label": tiers[t].label.get(lang), "individual": yuan_number(ind)} for t, ind in o.considered],
+            tiers[o.tier].label.get(lang) if o.tier in tiers else bill_word("general", lang),
+            o.tier,
+            bool(o.tie_with),
+        )
+        for o in outcomes
+    ]
+    cache[lang] = rows, kinds, told
+    return rows, kinds, told
+
+
+def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
+    """People on several lists or qualifying for several tiers (unmasked names), from
+    :func:`multi_people`."""
+    rows, kinds, told = multi_people(bill, lang)
+    p = bill.persons
     sources = bill.outlay.sources
-    columns = ["id_number", "name", "village_label", "n_lists", "lists", "identities", "disability_grade", "tier"]
-    cells = zip(*(p[c].to_numpy()[rows].tolist() for c in columns + [f"{s}_fen" for s in sources]))
-    told: dict[int, tuple[list[dict[str, Any]], str]] = {}  # the tiers considered and got, once per outcome
+    columns = ["name", "village_label", "n_lists", "lists", "identities", "disability_grade"]
+    cells = zip(kinds.tolist(), *(p[c].to_numpy()[rows].tolist() for c in columns + [f"{s}_fen" for s in sources]))
+    masked = iter(masked_ids(p["id_number"].to_numpy()[rows].tolist()))
     out = []
-    for (_, o), (number, name, village, n_lists, lists, identities, grade, tier, *fen) in zip(chosen, cells):
-        if o.tier != tier:
-            raise RuntimeError("roster bill: the engine and the reference disagree on a tier")
-        if id(o) not in told:
-            told[id(o)] = (
-                [
-                    {"tier": t, "label": tiers[t].label.get(lang), "individual": yuan_number(ind)}
-                    for t, ind in o.considered
-                ],
-                tiers[o.tier].label.get(lang) if o.tier in tiers else bill_word("general", lang),
-            )
-        considered, tier_label = told[id(o)]
+    for k, name, village, n_lists, lists, identities, grade, *fen in cells:
+        considered, tier_label, tier, tie = told[k]
         out.append(
             {
-                "id_masked": mask_id(number),
+                "id_masked": next(masked),
                 "name": name,
                 "village": village,
-                "n_lists": int(n_lists),
+                "n_lists": n_lists,
                 "lists": list(lists),
                 "identities": list(identities),
-                "disability_grade": int(grade),
+                "disability_grade": grade,
                 "considered": [dict(c) for c in considered],
-                "tier": o.tier,
+                "tier": tier,
                 "tier_label": tier_label,
-                "pays": {s: yuan_number(int(f)) for s, f in zip(sources, fen) if f},
-                "tie": bool(o.tie_with),
+                "pays": {s: yuan_number(f) for s, f in zip(sources, fen) if f},
+                "tie": tie,
             }
         )
     return out
 
 
-def json_pieces(data: dict[str, Any]) -> dict[str, str]:
+def multi_columns(bill: Any, lang: str) -> dict[str, Any]:
+    """The 多重身份 sheet's columns (unmasked), built per column from :func:`multi_people`:
+    the same cells as one row per record of :func:`multi_records`, a yuan amount as fen / 100
+    (which is float(yuan_number(fen)) for any whole fen)."""
+    rows, kinds, told = multi_people(bill, lang)
+    p = bill.persons
+    label = bill.outlay.vocab.label
+    unit = bill_word("yuan_suffix", lang)
+    yes = bill_word("yes_word", lang)
+    per_kind = np.empty(len(told) + 1, dtype=object)  # the tiers considered, once per kind
+    per_kind[:-1] = ["；".join(f"{c['label']}（{c['individual']}）" for c in t[0]) for t in told]
+    tier_label = np.array([t[1] for t in told] + [""], dtype=object)
+    tie = np.array([yes if t[3] else "" for t in told] + [""], dtype=object)
+    sel = p.iloc[rows]
+    columns: dict[str, Any] = {
+        bill_column("id_masked", lang): masked_ids(p["id_number"].to_numpy()[rows].tolist()),
+        bill_column("name", lang): sel["name"].tolist(),
+        bill_column("village", lang): sel["village_label"].tolist(),
+        bill_column("n_lists", lang): sel["n_lists"].tolist(),
+        bill_column("lists", lang): by_value(sel["lists"], "、".join),
+        bill_column("identities", lang): by_value(
+            sel["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
+        ),
+        bill_column("grade", lang): [g or None for g in sel["disability_grade"].tolist()],
+        bill_column("considered", lang): per_kind[kinds].tolist(),
+        bill_column("tier", lang): tier_label[kinds].tolist(),
+        bill_column("individual", lang): sel["individual_fen"].to_numpy(np.int64) / 100,
+    }
+    for s in bill.outlay.sources[1:]:
+        columns[label(s, lang) + unit] = sel[f"{s}_fen"].to_numpy(np.int64) / 100
+    columns[bill_column("tie", lang)] = tie[kinds].tolist()
+    return columns
+
+
+def json_pieces(data: dict[str, Any]) -> dict[str, bytes]:
     """Each item of a JSON object as ``json.dumps(data, ensure_ascii=False, indent=2)`` lays
-    it out (``  "key": value``, the value indented one level): a bill's JSON is encoded once
-    and the items put together in any order (bill.json, ``--json`` with ``out`` added)."""
+    it out (``  "key": value``, the value indented one level), in UTF-8: a bill's JSON is
+    encoded once and the items put together in any order (bill.json, ``--json`` with ``out``
+    added); bytes, as written, take half the memory of text (a million-person bill)."""
     # each item alone, as json lays it out inside its object: between "{\n" and "\n}"
-    return {key: json.dumps({key: value}, ensure_ascii=False, indent=2)[2:-2] for key, value in data.items()}
+    return {key: indented({key: value})[2:-2] for key, value in data.items()}
 
 
-def json_text(pieces: dict[str, str]) -> str:
-    """The object text of :func:`json_pieces`, byte for byte what ``json.dumps(..., indent=2)``
-    writes for an object of those items in that order."""
-    return "{\n" + ",\n".join(pieces.values()) + "\n}" if pieces else "{}"
+def indented(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, indent=2)`` in UTF-8, encoded by orjson (in C:
+    a million-person bill.json in a second, not half a minute) when that gives the same text.
+    orjson lays out, escapes and writes numbers as json does except NaN and infinities
+    (null), floats below 1e-4 (0.00003, 1e-7) and values json refuses; its text is looked
+    at for those (:func:`simulate.io.idmask.orjson_unlike`), and json writes them."""
+    try:
+        out = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except TypeError:  # an int past 64 bits, a key that is not a string, a lone surrogate, …
+        return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+    if orjson_unlike(out):
+        return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
+    return out
+
+
+def json_bytes(pieces: dict[str, bytes]) -> bytes:
+    """The object of :func:`json_pieces` in UTF-8, byte for byte what ``json.dumps(...,
+    ensure_ascii=False, indent=2)`` writes for an object of those items in that order."""
+    return b"{\n" + b",\n".join(pieces.values()) + b"\n}" if pieces else b"{}"

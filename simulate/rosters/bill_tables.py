@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
-from ..io.idmask import mask_ids_in_text
-from ..io.idnumber import SEPARATOR_CHARS
+from ..io.idmask import mask_ids_in_text, may_hold_fourteen
+from ..io.idnumber import SEPARATOR_CHARS, mask_id
 
 README_NAME = "README.txt"
 
@@ -53,7 +53,10 @@ def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
         if column in keep or values.dtype.kind not in "iuO":  # floats are money, not IDs
             continue
         if values.dtype.kind == "O" or (values.abs() >= 10**13).any():
-            out[column] = pd.Series(_masked_column(values), index=out.index, dtype=object)
+            masked = _masked_column(values)
+            if masked is not None or values.dtype != object:  # None: every text as it is
+                masked = values.tolist() if masked is None else masked
+                out[column] = pd.Series(masked, index=out.index, dtype=object)
     return out.rename(
         columns={c: mask_ids_in_text(str(c)) for c in out.columns if c not in keep and isinstance(c, str)}
     )
@@ -64,17 +67,50 @@ def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFram
 _DIGIT_RUN = re.compile(rf"\d(?:[{SEPARATOR_CHARS}]{{0,3}}\d){{13}}")
 
 
-def _masked_column(values: pd.Series) -> list[Any]:
-    """``masked_cell`` of every value; only the text cells holding a run of 14 digits get the
-    full scan, found by one C regex over the column joined (a million names and villages)."""
+def _masked_column(values: pd.Series) -> list[Any] | None:
+    """``masked_cell`` of every value, or None when that leaves every one as it is (a column of
+    text without 14 digits, proved on its bytes); only the text cells holding a run of 14
+    digits get the full scan, found by one C regex over the column joined."""
     items = values.tolist()
     if values.dtype.kind != "O" or len(items) < 1000:
         return [masked_cell(v) for v in items]
-    texts = [v if isinstance(v, str) else "" for v in items]
-    ends = np.cumsum([len(t) + 1 for t in texts])  # each text and its "\0" separator
+    text = only_str(items)
+    texts = items if text else [v if isinstance(v, str) else "" for v in items]
     joined = "\0".join(texts)
+    if not may_hold_fourteen(joined):  # no 14 digits anywhere
+        return None if text else [v if isinstance(v, str) else masked_cell(v) for v in items]
+    ends = np.cumsum([len(t) + 1 for t in texts])  # each text and its "\0" separator
     hits = {int(np.searchsorted(ends, m.start(), side="right")) for m in _DIGIT_RUN.finditer(joined)}
     return [masked_cell(v) if (k in hits or not isinstance(v, str)) else v for k, v in enumerate(items)]
+
+
+#: Every item a well-formed 18-character ID number in ASCII, each followed by a newline.
+_PLAIN_IDS = re.compile(r"(?:[0-9]{17}[0-9X]\n)*")
+
+
+def masked_ids(values: list[Any]) -> list[str]:
+    """``[mask_id(v) for v in values]``: when every value is a plain 18-character number (one
+    C check over them all) its first 6 and last 4 characters with 8 stars between, as
+    mask_id shows it, without mask_id's normalising of each (a million IDs, issue 16 item 4)."""
+    if only_str(values) and _PLAIN_IDS.fullmatch("\n".join(values) + "\n" if values else ""):
+        return [v[:6] + "********" + v[14:] for v in values]
+    return [mask_id(v) for v in values]
+
+
+def only_str(items: list[Any]) -> bool:
+    """Every item a str (not a subclass), checked in C: ``set(map(type, items))``."""
+    return set(map(type, items)) <= {str}
+
+
+def by_value(values: pd.Series, show: Any) -> list[Any]:
+    """``[show(v) for v in values]``, ``show`` called once per distinct value (a million rows
+    hold a few dozen tiers, sexes and lists): the values hashed and coded in C."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    if len(codes) and codes.min() < 0:  # None or NaN, which pandas takes for one value
+        return [show(v) for v in values.tolist()]
+    shown = np.empty(len(uniques), dtype=object)
+    shown[:] = [show(u) for u in uniques]
+    return shown[codes].tolist()
 
 
 def masked_cell(value: Any) -> Any:
