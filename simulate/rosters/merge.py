@@ -93,7 +93,7 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
         raise RuntimeError(f"roster accounting broken: read {rows_read}, used {m.used_rows}, rejected {rows_rejected}")
     return RosterMerge(
         persons=persons,
-        rejected=frame(all_rejected, REJECTED_COLUMNS),
+        rejected=all_rejected,
         duplicates=frame(m.duplicates, DUPLICATE_COLUMNS),
         name_conflicts=frame(conflict_records, NAME_CONFLICT_COLUMNS),
         multi_list=frame(multi_records, MULTI_LIST_COLUMNS),
@@ -198,7 +198,10 @@ def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.Data
     out["identity_mask"] = pd.Series([masks[i] for i in ids], index=rows.index)  # dtype as cells.frame infers
     for col in ("disability_grade", "age", "sex", "birth_date", "id_converted"):
         out[col] = rows[col]
-    wheres = [_where(file, sh, r, multi_sheet) for sh, r in zip(rows["sheet"].tolist(), rows["row"].tolist())]
+    if multi_sheet:
+        wheres = [_where(file, sh, r, multi_sheet) for sh, r in zip(rows["sheet"].tolist(), rows["row"].tolist())]
+    else:  # _where's file:row, made in one comprehension
+        wheres = [f"{file}:{r}" for r in rows["row"].tolist()]
     out["sources"] = pd.Series([(w,) for w in wheres], index=rows.index, dtype=object)
     out["lists"] = pd.Series([(file,)] * len(rows), index=rows.index, dtype=object)
     out["n_lists"] = np.ones(len(rows), np.int64)
@@ -340,15 +343,18 @@ def _name_conflicts(
 
 def _all_rejected(
     reads: list[RosterRead], duplicates: list[dict[str, Any]], conflict_rejected: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Rows rejected on reading, duplicates and 户籍 conflicts, in roster, sheet, row order."""
+) -> pd.DataFrame:
+    """Rows rejected on reading, duplicates and 户籍 conflicts, in roster, sheet, row order
+    (a stable sort: rows tied keep that order), as one frame."""
     dup_as_rejected = [{k: d[k] for k in REJECTED_COLUMNS} for d in duplicates]
-    read_rejected = [rec for read in reads for rec in read.rejected.to_dict("records")]
+    parts = [read.rejected for read in reads] + [frame(dup_as_rejected + conflict_rejected, REJECTED_COLUMNS)]
+    out = pd.concat([p.astype(object) for p in parts], ignore_index=True)
     order = {read.file: i for i, read in enumerate(reads)}
-    return sorted(
-        read_rejected + dup_as_rejected + conflict_rejected,
-        key=lambda r: (order.get(r["file"], 0), str(r["sheet"]), r["row"]),
-    )
+    files = np.array([order.get(f, 0) for f in out["file"].tolist()], np.int64)
+    sheets = pd.factorize(np.array([str(x) for x in out["sheet"].tolist()], dtype=object), sort=True)[0]
+    at = np.lexsort((out["row"].to_numpy(np.int64), sheets, files))
+    out = out.iloc[at].reset_index(drop=True)
+    return pd.DataFrame({c: out[c].to_numpy(np.int64) if c == "row" else out[c] for c in REJECTED_COLUMNS})
 
 
 def _hukou_conflicts(

@@ -189,8 +189,7 @@ def read_rows(
     t.check_ids(as_of)
     t.mean(cats, grades, hukous)
     rejected = t.rejected()
-    for k in np.flatnonzero(rejected).tolist():
-        out.rejected.append(t.rejected_row(k, file, table.sheet))
+    out.rejected += t.rejected_rows(np.flatnonzero(rejected).tolist(), file, table.sheet)
     if (~rejected & t.kept).any():
         out.parts.append(t.accepted(np.flatnonzero(~rejected & t.kept), villages, towns, file, table.sheet))
     return blank, repeated
@@ -298,19 +297,26 @@ class _TableRows:
         self.no_identity = self.who & ~reasons & no_ids & (level == 0) & (not self.rules.mapping.allow_no_identity)
         return self.kept & (reasons | self.no_identity)
 
-    def rejected_row(self, k: int, file: str, sheet: str) -> dict[str, Any]:
-        """Row ``k`` rejected, its reasons in the order the row-by-row rules give them."""
-        reasons: Reasons = list(self.id_reasons.get(k, ()))
-        if self.empty_name[k]:
-            reasons.append(_empty_name())
-        meant = self.meant[self.combo[k]]
-        reasons += meant[4]
-        if self.kind[k] != self.combo[k]:
-            reasons += self.kinds[self.kind[k]][1]
-        if self.no_identity[k]:
-            reasons.append(_no_identity_reason(meant[2]))
-        id_text = self.id_text.get(k, self.ids[k])
-        return rejected_row(file, sheet, self.rows[k], self.infos.get(k), id_text, self.names[k], reasons)
+    def rejected_rows(self, ks: list[int], file: str, sheet: str) -> list[dict[str, Any]]:
+        """Rows ``ks`` rejected (masked), each with every reason in the order the row-by-row
+        rules give them, joined once per distinct set of reasons."""
+        out = []
+        joined: dict[tuple[Any, ...], tuple[str, str]] = {}
+        at = np.array(ks, np.int64)
+        flags = zip(self.empty_name[at].tolist(), self.combo[at].tolist(), self.kind[at].tolist())
+        for k, (empty, combo, kind), no_id in zip(ks, flags, self.no_identity[at].tolist()):
+            key = (tuple(self.id_reasons.get(k, ())), empty, combo, kind, no_id)
+            if key not in joined:
+                reasons: Reasons = list(key[0]) + ([_empty_name()] if empty else []) + self.meant[combo][4]
+                reasons += self.kinds[kind][1] if kind != combo else []
+                reasons += [_no_identity_reason(self.meant[combo][2])] if no_id else []
+                joined[key] = _joined(tuple(reasons))
+            info = self.infos.get(k)
+            en, zh = joined[key]
+            row = {"file": file, "sheet": sheet, "row": self.rows[k], "name": _masked_name(self.names[k])}
+            row["id_masked"] = info.masked if info else mask_id(self.id_text.get(k, self.ids[k]))
+            out.append(row | {"reason": en, "reason_zh": zh})
+        return out
 
     def accepted(self, at: np.ndarray, villages: list[Any], towns: list[Any], file: str, sheet: str) -> dict:
         """The columns of the accepted rows ``at`` (row numbers in order)."""
@@ -340,26 +346,10 @@ class _TableRows:
 
 def _places(villages: list[Any], towns: list[Any], at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(village, town) of the rows ``at``, cleaned once per distinct pair."""
-    (vc, vf), (tc, tf) = factorize([villages[i] for i in at.tolist()]), factorize([towns[i] for i in at.tolist()])
-    uniq, inverse = np.unique(vc * max(len(tf), 1) + tc, return_inverse=True)
+    (vc, vf), (tc, tf) = factorize(villages), factorize(towns)
+    uniq, inverse = np.unique(vc[at] * max(len(tf), 1) + tc[at], return_inverse=True)
     pairs = [(clean_place(vf[u // max(len(tf), 1)]), clean_place(tf[u % max(len(tf), 1)])) for u in uniq.tolist()]
     return _objects([p[0] for p in pairs])[inverse], _objects([p[1] for p in pairs])[inverse]
-
-
-def rejected_row(
-    file: str, sheet: str, row: int, info: IdInfo | None, id_text: str, name: str, reasons: Reasons
-) -> dict[str, Any]:
-    """A rejected row: where it is, masked ID and name, every reason in English and 简体中文."""
-    en, zh = _joined(tuple(reasons))
-    return {
-        "file": file,
-        "sheet": sheet,
-        "row": row,
-        "id_masked": info.masked if info else mask_id(id_text),
-        "name": _masked_name(name),
-        "reason": en,
-        "reason_zh": zh,
-    }
 
 
 @functools.lru_cache(maxsize=1 << 16)
