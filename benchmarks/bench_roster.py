@@ -7,7 +7,8 @@ in git) a 民政 roster workbook of ``--rows`` people like a department's file �
 a CSV of the same rows, then times the whole ``simulate roster`` command on each (fresh
 process, bill folder written and leak-scanned). Prints wall seconds, CPU seconds and peak
 RSS (median of ``--runs``); the target is ≤ 30 s wall for the workbook. The two bills must
-agree to the fen, and rows read = rows used + rows rejected.
+agree to the fen, and rows read = rows used + rows rejected. ``--side`` times only what comes
+before the bill folder: read, merge and bill computation (CPU seconds each, target ≤ 15 s).
 """
 
 from __future__ import annotations
@@ -147,16 +148,54 @@ def run_roster(path: Path, out: Path) -> tuple[float, float, float, dict]:
     return wall, cpu, usage.ru_maxrss / 2**20, got
 
 
+#: Times, in a fresh process, what comes before the bill folder is written: the roster read
+#: (guard, parse, rows), merged, and every person's bill computed (``roster_bill``).
+_SIDE = """
+import json, resource, sys, time
+import simulate.rosters.bill as b
+spent = {}
+def timed(name, fn):
+    def run(*a, **k):
+        t = time.process_time(); out = fn(*a, **k); spent[name] = spent.get(name, 0) + time.process_time() - t
+        return out
+    return run
+b.read_roster, b.merge_rosters = timed("read", b.read_roster), timed("merge", b.merge_rosters)
+t = time.process_time()
+b.roster_bill(sys.argv[1], [sys.argv[2]])
+spent["bill"] = time.process_time() - t - spent["read"] - spent["merge"]
+spent["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+print(json.dumps(spent))
+"""
+
+SIDE_TARGET_S = 15.0
+
+
+def read_side(path: Path) -> dict[str, float]:
+    """CPU seconds of reading, merging and computing the bill of ``path`` (no folder written),
+    and the peak RSS (GiB) of that process."""
+    out = subprocess.run([sys.executable, "-c", _SIDE, SINAN, str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=1, help="runs of each command; the median is shown")
+    ap.add_argument("--side", action="store_true", help="time only the read, merge and bill computation")
     args = ap.parse_args(argv)
     folder = Path(tempfile.gettempdir()) / "simulate-bench-roster"
     folder.mkdir(exist_ok=True)
     t0 = time.perf_counter()
     xlsx, text = make_files(args.rows, folder)
     print(f"# rosters of {args.rows:,} rows in {folder} ({time.perf_counter() - t0:.0f} s to make or find)")
+    if args.side:
+        for kind, path in (("xlsx", xlsx), ("csv", text)):
+            got = read_side(path)
+            print(f"# {kind}: CPU read {got['read']:.1f} s, merge {got['merge']:.1f} s, bill {got['bill']:.1f} s")
+            total = got["read"] + got["merge"] + got["bill"]
+            report(f"roster {args.rows / 1e6:g} M rows {kind}, read+merge+bill CPU", total, "s", SIDE_TARGET_S, False)
+            report(f"roster {args.rows / 1e6:g} M rows {kind}, read+merge+bill peak", got["peak"], "GiB", 2.0, False)
+        return 0
     ok = True
     results = {}
     for kind, path in (("xlsx", xlsx), ("csv", text)):

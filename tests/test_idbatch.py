@@ -5,6 +5,7 @@ accepts validate_id accepts with the same birth date, age and sex; none it refus
 from __future__ import annotations
 
 import datetime
+import random
 
 import numpy as np
 from hypothesis import given, settings
@@ -68,3 +69,17 @@ def test_random_numbers_agree(values: list[str]) -> None:
     fixed = [v[:17] + check_digit(v[:17]) if i % 2 and v[:17].isdigit() else v for i, v in enumerate(values)]
     _agrees(fixed)
     assert len(plain_ids(fixed, AS_OF).ok) == len(fixed) and plain_ids([], AS_OF).ok.dtype == np.bool_
+
+
+def test_text_column_of_ids_checked_in_bulk_as_one_by_one() -> None:
+    rng = random.Random(1)
+    bodies = [
+        f"5206{rng.randint(0, 99):02d}{rng.randint(1930, 2020)}{rng.randint(1, 12):02d}{rng.randint(1, 31):02d}"
+        f"{rng.randint(0, 999):03d}"
+        for _ in range(300)
+    ]
+    values = [b + check_digit(b) if rng.random() < 0.8 else b + "0" for b in bodies]
+    values += ["", "52062419500412031x", "５２０６２４１９５００４１２０３１６", "身份证号码", "520624500412031"]
+    assert plain_ids(values, AS_OF).ok.sum() > 200
+    _agrees(values)
+    _agrees([v for v in values if len(v) == 18 and v.isascii()])  # every value a candidate (issue 16 item 4)

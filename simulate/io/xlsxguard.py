@@ -9,6 +9,7 @@ Regular-file checks and capped reads are :mod:`simulate.io.safeio`.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -32,6 +33,7 @@ _FAST_CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
 _FAST_ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _AREA = re.compile(r"^\$?([A-Za-z]{1,4})\$?([0-9]{1,9})(?::\$?([A-Za-z]{1,4})\$?([0-9]{1,9}))?$")
+_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")  # a namespace-prefixed cell or row tag
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
@@ -193,7 +195,7 @@ def _scan_member(
                     carry = text
                     continue
                 text, carry = text[:cut], text[cut:]
-                if _DTD.search(text):
+                if b"<!" in text and _DTD.search(text):
                     raise error(
                         where, f"part {info.filename} declares a DTD or entities, which Excel never writes; refused"
                     )
@@ -215,14 +217,33 @@ def _scan_member(
     return size
 
 
-def _tags(
-    text: bytes, name: bytes, prefixed: bool, any_re: re.Pattern, fast_re: re.Pattern, full_re: re.Pattern
-) -> tuple[int, list]:
-    """How many ``<name>`` tags a block of XML holds, and their ``r=`` references: counted
-    with ``bytes.count`` and the fast pattern, the full patterns only when those fall short."""
-    n = len(any_re.findall(text)) if prefixed else sum(text.count(b"<" + name + end) for end in (b" ", b">", b"/"))
+def _tags(text: bytes, any_re: re.Pattern, fast_re: re.Pattern, full_re: re.Pattern) -> tuple[int, list]:
+    """How many tags of one name a block of XML holds, and their ``r=`` references: the fast
+    pattern's when it finds them all, else the full pattern's (prefixes, ``$``, other spacing)."""
+    n = len(any_re.findall(text))
     refs = fast_re.findall(text)
     return n, (refs if len(refs) >= n else full_re.findall(text))
+
+
+def _not_above(limit: str, char: str) -> str:
+    """A regex for the strings of ``char`` ranges ("A-Z", "0-9") that sort at or below ``limit``
+    with as many characters or fewer (same length: column letters and row digits compare so)."""
+    low, n = char[0], len(limit)
+    same = [limit] + [
+        f"{limit[:i]}[{low}-{chr(ord(c) - 1)}][{char}]{{{n - i - 1}}}" for i, c in enumerate(limit) if c > low
+    ]
+    return "|".join(([f"[{char}]{{1,{n - 1}}}"] if n > 1 else []) + same)
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_patterns(max_columns: int, max_rows: int) -> tuple[re.Pattern, re.Pattern]:
+    """Patterns of a ``<c`` and a ``<row`` tag that is *not* written ``r="A1"`` within the
+    limits, the way Excel, WPS and openpyxl write every cell and row of a plain sheet."""
+    cols = _not_above(_col_letters(max_columns), "A-Z")
+    rows = _not_above(str(max_rows), "0-9")
+    cell = re.compile(f'<c(?! r="(?:{cols})(?:{rows})")'.encode())
+    row = re.compile(f'<row(?! r="(?:{rows})")'.encode())
+    return cell, row
 
 
 def _scan_sheet(
@@ -230,8 +251,9 @@ def _scan_sheet(
 ) -> tuple[int, int]:
     """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
 
-    Fast paths (``bytes.count`` and the ``<c r="A1"`` form Excel and openpyxl write) keep
-    this to a fraction of openpyxl's own parse; other spellings fall back to full patterns.
+    A block whose every cell and row tag is written ``<c r="A1"`` / ``<row r="1"`` within the
+    limits (three searches tell, issue 16 item 4) is only counted; any other spelling, a
+    namespace prefix or a reference past the limits is read with the full patterns.
     """
     if b"dimension" in text:
         for m in _DIMENSION.finditer(text):
@@ -241,15 +263,19 @@ def _scan_sheet(
     if b"mergeCell" in text:
         for m in _MERGE.finditer(text):
             _check_area(m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: merged range")
-    prefixed = b":c " in text or b":c>" in text or b":row" in text
-    n_cells, refs = _tags(text, b"c", prefixed, _CELL, _FAST_CELL_REF, _CELL_REF)
-    if refs:
-        max_col = max(_col_number(c.decode("ascii")) for c in {c for c, _ in refs})
-        max_row = max(int(r) for r in {r for _, r in refs})
-        _check_cell(max_col, max_row, limits, where, error, f"sheet {sheet}: a cell")
-    n_rows, row_refs = _tags(text, b"row", prefixed, _ROW, _FAST_ROW_REF, _ROW_REF)
-    if row_refs:
-        _check_cell(1, max(int(r) for r in set(row_refs)), limits, where, error, f"sheet {sheet}: a row")
+    odd_cell, odd_row = _plain_patterns(limits.max_columns, limits.max_rows)
+    if not (_PREFIXED.search(text) or odd_cell.search(text) or odd_row.search(text)):
+        # every tag is a plain <c r="A1" / <row r="1" within the limits: only count them
+        n_cells, n_rows = text.count(b"<c"), text.count(b"<row")
+    else:
+        n_cells, refs = _tags(text, _CELL, _FAST_CELL_REF, _CELL_REF)
+        if refs:
+            max_col = max(_col_number(c.decode("ascii")) for c in {c for c, _ in refs})
+            max_row = max(int(r) for r in {r for _, r in refs})
+            _check_cell(max_col, max_row, limits, where, error, f"sheet {sheet}: a cell")
+        n_rows, row_refs = _tags(text, _ROW, _FAST_ROW_REF, _ROW_REF)
+        if row_refs:
+            _check_cell(1, max(int(r) for r in set(row_refs)), limits, where, error, f"sheet {sheet}: a row")
     cells += n_cells
     rows += n_rows
     if cells > limits.max_cells:

@@ -368,12 +368,16 @@ def _roster_bill(
         reads = [read_roster(f, mapping, as_of=as_of, label=lab, judge=judge) for f, lab in zip(files, labels)]
         merged = merge_rosters(reads)
     persons = merged.persons.reset_index(drop=True).copy()
-    vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"], persons["town"])]
-    if len(set(vlabels)) > MAX_VILLAGES:  # the village index is 16-bit (safeio.MAX_VILLAGES)
+    vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"].tolist(), persons["town"].tolist())]
+    # villages are matched once per distinct label (numbered in order of first appearance, as
+    # build_villages numbers them), then given to every person
+    codes, distinct = pd.factorize(np.array(vlabels, dtype=object))
+    if len(distinct) > MAX_VILLAGES:  # the village index is 16-bit (safeio.MAX_VILLAGES)
         raise RosterError(
-            ", ".join(labels), f"{len(set(vlabels)):,} different villages; one bill may have at most {MAX_VILLAGES:,}"
+            ", ".join(labels), f"{len(distinct):,} different villages; one bill may have at most {MAX_VILLAGES:,}"
         )
-    villages, vindex = build_villages(vlabels, scenario_villages(sc))
+    villages, vindex = build_villages(list(distinct), scenario_villages(sc))
+    vindex = vindex[codes] if len(codes) else vindex
     pop = roster_population(persons, villages, vindex, merged.rows_read, vocab)
     # the rosters are the people the departments pay for: no behavioural response thins them
     if sc.policy.behaviour.model != "none":
@@ -383,7 +387,7 @@ def _roster_bill(
     outlay.meta.pop("seed", None)
     add_payments(persons, sc, pop, outlay)
     persons["village_index"] = vindex.astype(np.int64)
-    persons["village_label"] = pd.Series([villages.zh[i] for i in vindex], index=persons.index, dtype=object)
+    persons["village_label"] = pd.Series(np.array(villages.zh, dtype=object)[vindex], index=persons.index, dtype=object)
     return RosterBill(sc, tuple(labels), as_of, merged, persons, outlay, mapping.source)
 
 

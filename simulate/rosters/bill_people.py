@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 
 from ..model.population import Population, Villages, read_villages
-from ..model.runner import person_results
 from ..policy import Scenario
 from ..policy.rules import HUKOU_CODE
 from ..results.outlay import Outlay
 from ..vocabulary import Vocabulary
+from .kinds import person_results_by_kind
 
 #: Village label for persons whose rosters give neither a village nor a town.
 NO_VILLAGE = "（未填）"
@@ -91,7 +91,7 @@ def roster_population(
 def add_payments(persons: pd.DataFrame, sc: Scenario, pop: Population, outlay: Outlay) -> None:
     """Each person's tier and fen by source (columns added to ``persons``), checked to add up
     to the engine's outlay to the fen."""
-    results = person_results(sc, pop)
+    results = person_results_by_kind(sc, pop)  # the engine's results, once per kind of person
     persons["tier"] = results["tier"].to_numpy()
     for s in outlay.sources:
         persons[f"{s}_fen"] = results[f"{s}_fen"].to_numpy(np.int64)

@@ -78,6 +78,12 @@ def _pays(pays: tuple[tuple[str, int], ...], lang: str) -> str:
     )
 
 
+def words_to_decide(category_text: str, mapping: RosterMapping) -> list[str]:
+    """The ``either`` words of a category cell, in order: where there are none, :func:`settle`
+    asks the judge nothing and a row's age and sex do not matter."""
+    return [w for w in WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if mapping.readings(w)]
+
+
 def settle(
     identities: tuple[str, ...],
     category_text: str,
@@ -92,7 +98,7 @@ def settle(
     """The row's identities with each ``either`` word of its category cell decided by
     ``judge`` (the row's other identities, age in whole years, sex M/F, grade and 户籍 type
     kept); a word whose reading changes the money adds its reason to ``reasons``."""
-    words = [w for w in WORD_SPLIT.split(unicodedata.normalize("NFKC", category_text)) if mapping.readings(w)]
+    words = words_to_decide(category_text, mapping)
     held = list(identities)  # every identity the row has kept (local ones too), in order
     for word in words:
         got = judge(word, mapping.readings(word), RowPerson(frozenset(held), age, sex, grade, hukou))

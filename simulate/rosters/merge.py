@@ -93,7 +93,7 @@ def merge_rosters(reads: Iterable[RosterRead]) -> RosterMerge:
         raise RuntimeError(f"roster accounting broken: read {rows_read}, used {m.used_rows}, rejected {rows_rejected}")
     return RosterMerge(
         persons=persons,
-        rejected=frame(all_rejected, REJECTED_COLUMNS),
+        rejected=all_rejected,
         duplicates=frame(m.duplicates, DUPLICATE_COLUMNS),
         name_conflicts=frame(conflict_records, NAME_CONFLICT_COLUMNS),
         multi_list=frame(multi_records, MULTI_LIST_COLUMNS),
@@ -121,9 +121,20 @@ class _Merging:
 
 def _shared_ids(reads: list[RosterRead]) -> set[str]:
     """ID numbers on more than one accepted row (of any roster): only their rows are merged
-    one by one; every other row is a person of its own, made column by column."""
-    ids = pd.concat([pd.Series([], dtype=object)] + [read.rows["id_number"] for read in reads], ignore_index=True)
-    return set(ids[ids.duplicated(keep=False)].tolist())
+    one by one; every other row is a person of its own, made column by column. Accepted
+    numbers are 18 characters [0-9]{17}[0-9X]: repeats are found by sorting them as integers."""
+    ids = [i for read in reads for i in read.rows["id_number"].tolist()]
+    joined = "".join(ids)
+    if set(map(len, ids)) != {18} or not joined.isascii():  # none, or not as validate_id writes them
+        return {i for i, n in pd.Series(ids, dtype=object).value_counts().items() if n > 1}
+    # equal numbers give equal keys; a key two numbers share only sends both down the slow path
+    raw = np.frombuffer(joined.encode("ascii"), np.uint8).reshape(len(ids), 18).astype(np.int64) - 48
+    raw[:, 17] = np.where(raw[:, 17] == ord("X") - 48, 10, raw[:, 17])
+    key = raw[:, :17] @ (10 ** np.arange(16, -1, -1, dtype=np.int64)) * 11 + raw[:, 17]
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    same = np.flatnonzero(ranked[1:] == ranked[:-1])
+    return {ids[i] for i in order[np.concatenate([same, same + 1])].tolist()}
 
 
 def _refuse_repeated_files(reads: list[RosterRead]) -> None:
@@ -147,7 +158,8 @@ def _merge_read(m: _Merging, index: int, read: RosterRead) -> tuple[pd.DataFrame
     first: dict[str, dict[str, Any]] = {}
     n_dup = 0
     rows = read.rows
-    shared = rows["id_number"].isin(m.repeated).to_numpy()
+    ids = rows["id_number"].tolist()
+    shared = np.fromiter(map(m.repeated.__contains__, ids), bool, len(ids))
     positions = m.position + np.flatnonzero(shared)
     for pos, rec in zip(positions.tolist(), rows[shared].to_dict("records")):
         key = rec["id_number"]
@@ -198,7 +210,10 @@ def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.Data
     out["identity_mask"] = pd.Series([masks[i] for i in ids], index=rows.index)  # dtype as cells.frame infers
     for col in ("disability_grade", "age", "sex", "birth_date", "id_converted"):
         out[col] = rows[col]
-    wheres = [_where(file, sh, r, multi_sheet) for sh, r in zip(rows["sheet"].tolist(), rows["row"].tolist())]
+    if multi_sheet:
+        wheres = [_where(file, sh, r, multi_sheet) for sh, r in zip(rows["sheet"].tolist(), rows["row"].tolist())]
+    else:  # _where's file:row, made in one comprehension
+        wheres = [f"{file}:{r}" for r in rows["row"].tolist()]
     out["sources"] = pd.Series([(w,) for w in wheres], index=rows.index, dtype=object)
     out["lists"] = pd.Series([(file,)] * len(rows), index=rows.index, dtype=object)
     out["n_lists"] = np.ones(len(rows), np.int64)
@@ -340,15 +355,18 @@ def _name_conflicts(
 
 def _all_rejected(
     reads: list[RosterRead], duplicates: list[dict[str, Any]], conflict_rejected: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Rows rejected on reading, duplicates and 户籍 conflicts, in roster, sheet, row order."""
+) -> pd.DataFrame:
+    """Rows rejected on reading, duplicates and 户籍 conflicts, in roster, sheet, row order
+    (a stable sort: rows tied keep that order), as one frame."""
     dup_as_rejected = [{k: d[k] for k in REJECTED_COLUMNS} for d in duplicates]
-    read_rejected = [rec for read in reads for rec in read.rejected.to_dict("records")]
+    parts = [read.rejected for read in reads] + [frame(dup_as_rejected + conflict_rejected, REJECTED_COLUMNS)]
+    out = pd.concat([p.astype(object) for p in parts], ignore_index=True)
     order = {read.file: i for i, read in enumerate(reads)}
-    return sorted(
-        read_rejected + dup_as_rejected + conflict_rejected,
-        key=lambda r: (order.get(r["file"], 0), str(r["sheet"]), r["row"]),
-    )
+    files = np.array([order.get(f, 0) for f in out["file"].tolist()], np.int64)
+    sheets = pd.factorize(np.array([str(x) for x in out["sheet"].tolist()], dtype=object), sort=True)[0]
+    at = np.lexsort((out["row"].to_numpy(np.int64), sheets, files))
+    out = out.iloc[at].reset_index(drop=True)
+    return pd.DataFrame({c: out[c].to_numpy(np.int64) if c == "row" else out[c] for c in REJECTED_COLUMNS})
 
 
 def _hukou_conflicts(

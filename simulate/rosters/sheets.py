@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,20 +25,49 @@ Record = tuple[int, list[Any]]  # (row number as the user sees it, cells)
 #: reads as an int and calamine as a (rounded) float: such a column is read again exactly.
 _INEXACT_FLOAT = float(2**53)
 
+#: Rows turned into columns at a time (lists of cells are dropped chunk by chunk).
+_CHUNK = 1 << 15
+
 
 @dataclass
 class Table:
-    """One sheet (or a CSV file): its first records held (``head``), the others streamed
-    (``rest``, read once). ``exact`` re-reads one column's cells exactly when needed."""
+    """One sheet (or a CSV file): its first records held (``head``, where the header is looked
+    for, merged cells filled down), every row read once more as columns by ``columns``.
+    ``exact`` re-reads one column's cells exactly when needed."""
 
     sheet: str
     head: list[Record]
-    rest: Iterator[Record]
+    source: Any  # a _Grid or a _CsvText: .columns(after, index)
     exact: Any = None  # (column index) -> {row: value}, for a workbook
 
-    def records(self, start: int) -> Iterator[Record]:
-        """Every record after head[start] (the header), in file order."""
-        return itertools.chain(self.head[start + 1 :], self.rest)
+    def columns(self, start: int, index: list[int | None]) -> tuple[list[int], list[list[Any]]]:
+        """Row numbers of the records after head[start] (the header) and, for each column
+        number in ``index``, its cells (None past a short row; all None for a None)."""
+        rows, cols = self.source.columns(start + 1, [j for j in index if j is not None])
+        self.source = None  # read once: the parsed sheet or the text can go
+        got = iter(cols)
+        return rows, [next(got) if j is not None else [None] * len(rows) for j in index]
+
+
+def _transposed(rows: Iterator[list[Any]], index: list[int], pad: int) -> tuple[int, list[list[Any]]]:
+    """How many rows and the cells of columns ``index`` (counted after ``pad`` empty ones on
+    the left; None past a short row), ``_CHUNK`` rows at a time."""
+    cols: list[list[Any]] = [[] for _ in index]
+    n = 0
+    while chunk := list(itertools.islice(rows, _CHUNK)):
+        n += len(chunk)
+        width = min(map(len, chunk))
+        turned = None
+        for out, j in zip(cols, index):
+            g = j - pad
+            if g < 0:
+                out.extend([""] * len(chunk))
+            elif g < width:  # every row reaches the column: picked in C
+                out.extend(map(operator.itemgetter(g), chunk))
+            else:
+                turned = turned or list(itertools.zip_longest(*chunk))
+                out.extend(turned[g] if g < len(turned) else [None] * len(chunk))
+    return n, cols
 
 
 def open_tables(path: Path, file: str, sheet: str | int | None) -> tuple[str | None, list[Table]]:
@@ -55,11 +85,6 @@ def open_tables(path: Path, file: str, sheet: str | int | None) -> tuple[str | N
         encoding, table = _csv_table(path, file)
         return encoding, [table]
     raise RosterError(file, f"unsupported file type {suffix!r} (use .xlsx or .csv)")
-
-
-def _split(sheet: str, rows: Iterator[Record], exact: Any = None) -> Table:
-    head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
-    return Table(sheet, head, rows, exact)
 
 
 def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[Table]:
@@ -80,13 +105,45 @@ def _xlsx_tables(path: Path, file: str, sheet: str | int | None) -> list[Table]:
     for name in chosen:
         try:
             ws = workbook.get_sheet_by_name(name)
-            merged = ws.merged_cell_ranges or []
-            rows = _filled(ws.iter_rows(), ws.start or (0, 0), merged)
+            grid = _Grid(ws.iter_rows(), ws.start or (0, 0), ws.merged_cell_ranges or [])
         except Exception as exc:  # calamine raises its own kinds for a damaged sheet
             raise RosterError(file, f"not a readable .xlsx file ({type(exc).__name__})") from None
         exact = _ExactColumn(data, name, file)
-        tables.append(_split(mask_ids_in_text(name), rows, exact))  # a sheet name is shown too
+        tables.append(Table(mask_ids_in_text(name), grid.head(), grid, exact))  # a sheet name is shown too
     return tables
+
+
+class _Grid:
+    """A sheet's rows as calamine gives them: from the (row, column) ``start`` of its first
+    used cell, counted from 0, each row as wide as the sheet; ``merged`` are its merged ranges."""
+
+    def __init__(self, rows: Iterator[list[Any]], start: tuple[int, int], merged: list[Any]) -> None:
+        self.first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+        self.rows, self.start = rows, start
+        # merges down several rows, by first row (then as listed): a value written once beside a
+        # block of rows applies to each; merges across columns are left alone (see _filled)
+        self.down = sorted(((r0, c0, r1) for (r0, c0), (r1, _c1) in merged if r1 > r0), key=lambda m: m[0])
+
+    def head(self) -> list[Record]:
+        """The first records, filled as ``_filled`` fills every row."""
+        return list(
+            _filled(iter([list(r) for r in self.first]), self.start, [((r0, c0), (r1, c0)) for r0, c0, r1 in self.down])
+        )
+
+    def columns(self, after: int, index: list[int]) -> tuple[list[int], list[list[Any]]]:
+        """Row numbers and the cells of columns ``index`` of every row after the first ``after``
+        records, merged ranges filled down column by column as ``_filled`` does row by row."""
+        n, cols = _transposed(itertools.chain(self.first, self.rows), index, self.start[1])
+        self.first, self.rows = [], iter(())
+        top = self.start[0]
+        for r0, c0, r1 in self.down:  # later ranges overwrite earlier ones, as row by row
+            if c0 not in index or not top <= r0 < top + n:
+                continue
+            col = cols[index.index(c0)]
+            first, last = r0 - top, min(r1 - top, n - 1)
+            value = "" if col[first] is None else col[first]  # a merge past the row's end: ""
+            col[first + 1 : last + 1] = [value] * (last - first)
+        return list(range(top + 1 + after, top + 1 + n)), [c[after:] for c in cols]
 
 
 def _filled(grid: Iterator[list[Any]], start: tuple[int, int], merged: list[Any]) -> Iterator[Record]:
@@ -155,7 +212,8 @@ def _csv_table(path: Path, file: str) -> tuple[str, Table]:
     lines = _first_lines(text)
     counts = {d: sum(ln.count(d) for ln in lines) for d in (",", "\t", ";", "|")}
     delimiter = max(counts, key=lambda d: (counts[d], d == ","))
-    return encoding, _split("", _csv_records(text, delimiter, file))
+    source = _CsvText(text, delimiter, file)
+    return encoding, Table("", list(itertools.islice(_csv_records(text, delimiter, file), HEADER_SEARCH_ROWS)), source)
 
 
 def _first_lines(text: str) -> list[str]:
@@ -180,3 +238,24 @@ def _csv_records(text: str, delimiter: str, file: str) -> Iterator[Record]:
             line = reader.line_num
     except csv.Error as exc:
         raise RosterError(file, f"broken CSV near line {line + 1} ({exc})") from None
+
+
+class _CsvText:
+    """A decoded CSV read again as columns: by the csv module whole, then turned; where a
+    record spans lines or the text is broken, record by record (``_csv_records``)."""
+
+    def __init__(self, text: str, delimiter: str, file: str) -> None:
+        self.text, self.delimiter, self.file = text, delimiter, file
+
+    def columns(self, after: int, index: list[int]) -> tuple[list[int], list[list[Any]]]:
+        """Line numbers and the cells of columns ``index`` of every record after the first ``after``."""
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        try:
+            n, cols = _transposed(reader, index, 0)
+        except csv.Error:
+            n = -1
+        if n >= 0 and reader.line_num == n:  # one line per record: record k is on line k + 1
+            return list(range(after + 1, n + 1)), [c[after:] for c in cols]
+        records = list(_csv_records(self.text, self.delimiter, self.file))  # raises for a broken CSV
+        _, cols = _transposed(iter([cells for _, cells in records]), index, 0)
+        return [row for row, _ in records][after:], [c[after:] for c in cols]
