@@ -26,7 +26,7 @@ import simulate
 from simulate import analysis as an
 from simulate.report.notebook_build import NOTEBOOKS as NOTEBOOKS_SHIPPED
 from simulate.report.notebook_build import build_notebook, notebook
-from simulate.report.render import _kernel_env, render_many
+from simulate.report.render import _kernel_env, render_many, write_index
 from simulate.results.explain import yuan_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,16 +70,53 @@ CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import si
 RENDERED_HERE = [name for name in PARAMS if name != "scenario_report.py"]
 
 
+#: Runs of tests/fixtures/tiny_report.ipynb rendered beside the notebooks (read by
+#: test_render_many_runs_in_parallel_and_index_links_them): the workers' kept kernels run them
+#: after the notebooks, instead of a pool of their own starting two interpreters and three kernels.
+TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
+TINY_RUNS = {
+    "zh": {"title": "中文报告"},
+    "en": {"title": "English report", "lang": "en"},
+    "bad": {"title": "坏", "fail": True},
+}
+
+
 @pytest.fixture(scope="session")
 def notebook_runs(tmp_path_factory):
+    """One render_many on two workers: the analyst notebooks (by file name) and the tiny runs
+    (``tiny/<name>``, in the folder ``tiny/``)."""
     out = tmp_path_factory.mktemp("notebooks")
     jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), PARAMS[name]) for name in RENDERED_HERE]
+    jobs += [(TINY, out / "tiny" / name, params) for name, params in TINY_RUNS.items()]
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SIMULATE_CHROMIUM", "none")  # no test reads their PDF; render workers inherit it
         results = render_many(jobs, workers=2, timeout=300)
-    failed = [f"{r.name}: {r.error}" for r in results if not r.ok]
+    names = RENDERED_HERE + [f"tiny/{name}" for name in TINY_RUNS]
+    runs = dict(zip(names, results))
+    failed = [f"{r.name}: {r.error}" for name, r in runs.items() if not r.ok and name != "tiny/bad"]
     assert not failed, failed
-    return {name: r for name, r in zip(RENDERED_HERE, results)}
+    return runs
+
+
+def test_render_many_runs_in_parallel_and_index_links_them(notebook_runs):
+    """render_many's results come back in job order, a failed run stops no other and publishes
+    nothing, and the index links each run (tests/test_render.py renders single runs)."""
+    runs = [notebook_runs[f"tiny/{name}"] for name in TINY_RUNS]
+    assert [r.name for r in runs] == ["zh", "en", "bad"]
+    zh, en, bad = runs
+    assert zh.ok and en.ok and not bad.ok
+    assert zh.results["title"] == "中文报告" and "金额（元）" in zh.headline
+    assert "Amount (yuan)" in en.headline
+    assert "deliberate failure" in bad.error and bad.failed_notebook.exists()
+    folder = zh.out_dir.parent
+    assert not (folder / "bad").exists()
+
+    index = write_index(folder, runs, "扫描：个人缴费标准", "zh", parameter_columns=["title"])
+    page = index.read_text("utf-8")
+    assert 'href="zh/report.html"' in page and 'href="en/report.html"' in page
+    assert 'href="failed/bad.ipynb"' in page and "失败" in page
+    assert "401,701.67" in page and "English report" in page
+    assert "@font-face" in page
 
 
 # --------------------------------------------------------------------------- the files
