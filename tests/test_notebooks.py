@@ -13,14 +13,13 @@ sweep once. None of their tests reads a PDF, so these runs skip Chromium's print
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import openpyxl
 import papermill
 import pytest
+from _cli import simulate_in_process
 
 import simulate
 from simulate import analysis as an
@@ -31,7 +30,6 @@ from simulate.results.explain import yuan_number
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-SIMULATE = str(Path(sys.executable).with_name("simulate"))
 SINAN = str(ROOT / "scenarios" / "sinan-2021.yaml")
 LANGXI = str(ROOT / "scenarios" / "langxi-2024.yaml")
 DALIGANG = str(ROOT / "scenarios" / "daligang-2020.yaml")
@@ -366,13 +364,7 @@ def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp
         encoding="utf-8",
     )
     out = tmp_path / "reports" / "daligang"
-    proc = subprocess.run(
-        [SIMULATE, "report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = simulate_in_process("report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out))
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
