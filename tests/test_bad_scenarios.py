@@ -6,9 +6,10 @@ tests/bad_scenarios/expected.yaml (``reason`` under ``--lang en``, ``reason_zh``
 ``--lang zh``, where the field's Chinese name follows its path: ``FIELD（中文名）: ``).
 Files that must not be committed (a 50 MB file, non-UTF-8
 bytes, a directory, a missing path) are made in ``tmp_path`` here. The corpus runs in-process
-through ``simulate.cli.main`` (the same code path, without ~1 s of start-up per file); a few
-corpus files and every generated file also run as a real subprocess, as a user would run them,
-to keep the exit-code contract (issue 11 item 6).
+through ``simulate.cli.main`` (the same code path, without ~1 s of start-up per file), and so do
+the good files, a non-UTF-8 file, a directory and a missing path; a few corpus files and the
+generated files that stress the reader (50 MB, deep nesting, a !!python tag) also run as a real
+subprocess, as a user would run them, to keep the exit-code contract (issue 11 item 6).
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def test_single_defect_is_reported_as_one_problem():
 
 
 def test_valid_base_is_valid():
-    proc = run_validate(BAD / "_valid_base.yaml")
+    proc = validate_in_process(BAD / "_valid_base.yaml")
     assert proc.returncode == 0, proc.stderr
 
 
@@ -180,7 +181,7 @@ def test_non_utf8_gbk(tmp_path):
     path = tmp_path / "gbk.yaml"
     text = (BAD / "_valid_base.yaml").read_text("utf-8")
     path.write_bytes(text.encode("gbk"))
-    assert_refused(run_validate(path), path, None, "not UTF-8")
+    assert_refused(validate_in_process(path), path, None, "not UTF-8")
 
 
 def test_huge_file(tmp_path):
@@ -198,12 +199,12 @@ def test_huge_file(tmp_path):
 def test_directory(tmp_path):
     path = tmp_path / "looks_like.yaml"
     path.mkdir()
-    assert_refused(run_validate(path), path, None, "is a directory")
+    assert_refused(validate_in_process(path), path, None, "is a directory")
 
 
 def test_missing_path(tmp_path):
     path = tmp_path / "no_such_scenario.yaml"
-    assert_refused(run_validate(path), path, None, "no such file")
+    assert_refused(validate_in_process(path), path, None, "no such file")
 
 
 def test_python_tag_has_no_side_effect(tmp_path):
@@ -257,7 +258,7 @@ def test_good_scenarios_validate():
         "songming-2018.yaml",
         "shuangpai-2022.yaml",
     } <= names, names
-    proc = run_validate(*GOOD)
+    proc = validate_in_process(*GOOD)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     assert "Traceback" not in proc.stdout
@@ -270,7 +271,7 @@ def test_good_scenarios_validate():
 def test_mixed_good_and_bad():
     """Several files: each good one says ok, each bad one is one line, exit 2."""
     bad = BAD / "negative_amount.yaml"
-    proc = run_validate(GOOD[0], bad, GOOD[1])
+    proc = validate_in_process(GOOD[0], bad, GOOD[1])
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
     assert len(proc.stdout.splitlines()) == 2

@@ -1,15 +1,20 @@
 """The dashboard in a real browser (issue 13 item 6): headless Debian Chromium driven by Playwright.
 
-Starts ``simulate dashboard scenarios/songming-2018.yaml`` on a free port, checks that every tier
+Starts ``simulate dashboard scenarios/songming-2018.yaml`` on a port that is taken (it must pick
+a free one and say so), fetches the page over HTTP (no code, inputs hidden, widgets, no error),
+then in Chromium checks that every tier
 of 嵩明 has a slider under its full Chinese name and that no code is on the page, moves the
 personal standard to 200 and one tier's share with the keyboard, and waits until the figures on
 screen equal ``simulate run … --set … --json`` for the same people (the run's default size and
 seed) to the fen. Then saves the settings as a variant and checks ``simulate validate`` accepts
-it and that the variant runs to the same figures. Waits are bounded; nothing asserts a time.
+it and that the variant runs to the same figures; SIGINT then stops it with one line, exit 0 and
+no process left (one server for all of it: Voilà's start-up is ~11 CPU-s). Waits are bounded;
+nothing asserts a time.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import queue
@@ -20,9 +25,13 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import psutil
 import pytest
 
 from simulate.policy import load_scenario
@@ -96,18 +105,39 @@ def _move(page, key: str, presses: int) -> None:
         page.keyboard.press("ArrowRight" if presses > 0 else "ArrowLeft")
 
 
-def _code_lines() -> list[str]:
+def _code_lines(shortest: int = 20) -> list[str]:
+    """Distinctive source lines of every code cell (long enough not to occur by chance; in the
+    raw HTML, with its scripts and styles, longer)."""
     nb = notebook("what_if")
     return [
-        ln.strip() for c in nb.cells if c.cell_type == "code" for ln in c.source.splitlines() if len(ln.strip()) >= 20
+        ln.strip()
+        for c in nb.cells
+        if c.cell_type == "code"
+        for ln in c.source.splitlines()
+        if len(ln.strip()) >= shortest
     ]
+
+
+@dataclass
+class Served:
+    """A running ``simulate dashboard``: its process, URL, the port it was asked for (taken)
+    and the lines it printed."""
+
+    proc: subprocess.Popen
+    url: str
+    busy: int
+    printed: list[str]
 
 
 @pytest.fixture
 def dashboard(tmp_path):
-    port = _free_port()
+    """``simulate dashboard`` asked for a port that is already taken: it must pick a free one."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy = taken.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulate", "dashboard", str(SCENARIO), "--port", str(port)],
+        [sys.executable, "-m", "simulate", "dashboard", str(SCENARIO), "--port", str(busy)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -127,8 +157,9 @@ def dashboard(tmp_path):
         url = m and m.group(0)
     try:
         assert url, f"no URL printed: {seen}, exit {proc.poll()}"
-        yield url
+        yield Served(proc, url, busy, seen)
     finally:
+        taken.close()
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
             try:
@@ -138,10 +169,51 @@ def dashboard(tmp_path):
                 proc.wait()
 
 
+def _page_over_http(served: Served) -> None:
+    """The port fallback is said, and the page fetched over HTTP until it answers 200 holds
+    no code, hides every input and shows the notebook's widgets without an error."""
+    port = int(re.search(r":(\d+)/", served.url).group(1))
+    assert port != served.busy
+    assert any(f"port {served.busy}" in s and f"using {port}" in s for s in served.printed), served.printed
+    page = None
+    deadline = time.monotonic() + WAIT_PAGE
+    while page is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(served.url, timeout=WAIT_PAGE) as r:
+                if r.status == 200:
+                    page = r.read().decode("utf-8")
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(1)
+    assert page is not None, "the dashboard never answered 200"
+    text = html.unescape(page)
+    assert not [ln for ln in _code_lines(25) if ln in text], "code on the page"
+    cells = re.findall(r'class="jp-Cell jp-CodeCell[^"]*"', page)
+    assert cells and all("jp-mod-noInput" in c for c in cells)
+    assert "application/vnd.jupyter.widget-view+json" in page
+    assert '"output_type": "error"' not in page and "Traceback" not in text
+
+
+def _stops_on_ctrl_c(served: Served) -> None:
+    """SIGINT: one line, exit 0, no process of its family left, the port closed."""
+    proc = served.proc
+    family = psutil.Process(proc.pid).children(recursive=True)
+    assert any("voila" in " ".join(p.cmdline()) for p in family)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0
+    assert [ln for ln in err.splitlines() if ln.strip()] == ["simulate dashboard: stopped"], err
+    _, alive = psutil.wait_procs(family, timeout=60)
+    assert not alive, [p.cmdline() for p in alive]
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", int(re.search(r":(\d+)/", served.url).group(1)))) != 0
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1200)
 def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
     from playwright.sync_api import sync_playwright
+
+    _page_over_http(dashboard)
 
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium is not installed: apt-get install -y chromium", pytrace=False)
@@ -150,7 +222,7 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 2400})
-            page.goto(dashboard, timeout=WAIT_PAGE * 1000)
+            page.goto(dashboard.url, timeout=WAIT_PAGE * 1000)
             page.wait_for_selector(".fig-county_burden-what_if", timeout=WAIT_PAGE * 1000)
 
             # no code on the page, and every tier of 嵩明 has a slider under its full name
@@ -197,6 +269,7 @@ def test_dashboard_in_chromium_equals_the_command_line(dashboard, tmp_path):
             assert _shown(page, both) == both
         finally:
             browser.close()
+    _stops_on_ctrl_c(dashboard)
 
     r = subprocess.run(
         check=False,

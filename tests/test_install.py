@@ -158,7 +158,8 @@ def test_villages_file_resolves_from_the_wheel(installed):
 def test_report_outside_the_repository(installed):
     py, env, work = installed
     shutil.copy(ROOT / "scenarios" / "sinan-2021.yaml", work / "sinan-2021.yaml")
-    _simulate(installed, "report", "sinan-2021.yaml", "--size", "2000", "--out", "rep")
+    no_pdf = {**env, "SIMULATE_CHROMIUM": "none"}  # nothing here reads report.pdf (tests/conftest.py NO_PDF)
+    _simulate((py, no_pdf, work), "report", "sinan-2021.yaml", "--size", "2000", "--out", "rep")
     html = work / "rep" / "report.html"
     assert html.is_file() and html.stat().st_size > 10_000
     assert "思南" in html.read_text("utf-8")

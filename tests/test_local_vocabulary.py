@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+from _cli import simulate_in_process
 
 from simulate.model.engine import compile_for_engine, tally, tally_reference
 from simulate.model.population import read_population
@@ -35,7 +35,8 @@ def county(tmp_path: Path) -> Path:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulate", *args], capture_output=True, text=True, cwd=ROOT)
+    """``simulate ARGS`` in this process (tests/_cli.py): exit code, stdout and stderr."""
+    return simulate_in_process(*args)
 
 
 def test_local_ids_are_not_in_the_package():

@@ -13,25 +13,23 @@ sweep once. None of their tests reads a PDF, so these runs skip Chromium's print
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import openpyxl
 import papermill
 import pytest
+from _cli import simulate_in_process
 
 import simulate
 from simulate import analysis as an
 from simulate.report.notebook_build import NOTEBOOKS as NOTEBOOKS_SHIPPED
 from simulate.report.notebook_build import build_notebook, notebook
-from simulate.report.render import _kernel_env, render_many
+from simulate.report.render import _kernel_env, render_many, write_index
 from simulate.results.explain import yuan_number
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-SIMULATE = str(Path(sys.executable).with_name("simulate"))
 SINAN = str(ROOT / "scenarios" / "sinan-2021.yaml")
 LANGXI = str(ROOT / "scenarios" / "langxi-2024.yaml")
 DALIGANG = str(ROOT / "scenarios" / "daligang-2020.yaml")
@@ -70,16 +68,53 @@ CODE_MARKERS = ("write_workbook(", "use_chinese_font()", "an.sweep(", "import si
 RENDERED_HERE = [name for name in PARAMS if name != "scenario_report.py"]
 
 
+#: Runs of tests/fixtures/tiny_report.ipynb rendered beside the notebooks (read by
+#: test_render_many_runs_in_parallel_and_index_links_them): the workers' kept kernels run them
+#: after the notebooks, instead of a pool of their own starting two interpreters and three kernels.
+TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
+TINY_RUNS = {
+    "zh": {"title": "中文报告"},
+    "en": {"title": "English report", "lang": "en"},
+    "bad": {"title": "坏", "fail": True},
+}
+
+
 @pytest.fixture(scope="session")
 def notebook_runs(tmp_path_factory):
+    """One render_many on two workers: the analyst notebooks (by file name) and the tiny runs
+    (``tiny/<name>``, in the folder ``tiny/``)."""
     out = tmp_path_factory.mktemp("notebooks")
     jobs = [(NOTEBOOKS / name, out / name.removesuffix(".py"), PARAMS[name]) for name in RENDERED_HERE]
+    jobs += [(TINY, out / "tiny" / name, params) for name, params in TINY_RUNS.items()]
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SIMULATE_CHROMIUM", "none")  # no test reads their PDF; render workers inherit it
         results = render_many(jobs, workers=2, timeout=300)
-    failed = [f"{r.name}: {r.error}" for r in results if not r.ok]
+    names = RENDERED_HERE + [f"tiny/{name}" for name in TINY_RUNS]
+    runs = dict(zip(names, results))
+    failed = [f"{r.name}: {r.error}" for name, r in runs.items() if not r.ok and name != "tiny/bad"]
     assert not failed, failed
-    return {name: r for name, r in zip(RENDERED_HERE, results)}
+    return runs
+
+
+def test_render_many_runs_in_parallel_and_index_links_them(notebook_runs):
+    """render_many's results come back in job order, a failed run stops no other and publishes
+    nothing, and the index links each run (tests/test_render.py renders single runs)."""
+    runs = [notebook_runs[f"tiny/{name}"] for name in TINY_RUNS]
+    assert [r.name for r in runs] == ["zh", "en", "bad"]
+    zh, en, bad = runs
+    assert zh.ok and en.ok and not bad.ok
+    assert zh.results["title"] == "中文报告" and "金额（元）" in zh.headline
+    assert "Amount (yuan)" in en.headline
+    assert "deliberate failure" in bad.error and bad.failed_notebook.exists()
+    folder = zh.out_dir.parent
+    assert not (folder / "bad").exists()
+
+    index = write_index(folder, runs, "扫描：个人缴费标准", "zh", parameter_columns=["title"])
+    page = index.read_text("utf-8")
+    assert 'href="zh/report.html"' in page and 'href="en/report.html"' in page
+    assert 'href="failed/bad.ipynb"' in page and "失败" in page
+    assert "401,701.67" in page and "English report" in page
+    assert "@font-face" in page
 
 
 # --------------------------------------------------------------------------- the files
@@ -329,13 +364,7 @@ def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp
         encoding="utf-8",
     )
     out = tmp_path / "reports" / "daligang"
-    proc = subprocess.run(
-        [SIMULATE, "report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = simulate_in_process("report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out))
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr

@@ -2,7 +2,8 @@
 
 The tiny report and the what-if report are rendered once per session (tests/conftest.py); the
 runs here that are about failure, reruns and options render their own, without the PDF where
-no assertion reads it.
+no assertion reads it. render_many's parallel runs and index: tests/test_notebooks.py (its
+session render).
 """
 
 import base64
@@ -15,7 +16,7 @@ import openpyxl
 import pytest
 
 from simulate.errors import SimulateError
-from simulate.report.render import ReportError, RunResult, render_many, render_notebook, write_index
+from simulate.report.render import ReportError, RunResult, render_notebook
 
 TINY = Path(__file__).parent / "fixtures" / "tiny_report.ipynb"
 MARKER = "CODE-MARKER-7f3a9c"
@@ -74,12 +75,21 @@ def test_failing_notebook_names_the_cell_and_keeps_the_notebook(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["failed"]
 
 
-def test_failed_rerun_leaves_the_previous_report_untouched(tmp_path, no_pdf):
+def test_reruns_replace_the_own_folder_and_a_failed_one_leaves_it_untouched(tmp_path, no_pdf):
+    """Three runs into one folder (a kernel each): ``lang`` reaches the notebook and the page;
+    a rerun replaces the runner's own folder, leaving nothing beside it; a failed rerun leaves
+    the previous report as it was."""
     out = tmp_path / "again"
-    render_notebook(TINY, out, {"title": "第一次"})
+    first = render_notebook(TINY, out, {"title": "Report"}, lang="en")
+    assert first.results["lang"] == "en"
+    assert '<html lang="en"' in first.html.read_text("utf-8")
+    render_notebook(TINY, out, {"title": "第二次"})
+    assert json.loads((out / "results.json").read_text("utf-8"))["title"] == "第二次"
+    assert '<html lang="zh"' in (out / "report.html").read_text("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]
     with pytest.raises(ReportError):
-        render_notebook(TINY, out, {"title": "第二次", "fail": True})
-    assert json.loads((out / "results.json").read_text("utf-8"))["title"] == "第一次"
+        render_notebook(TINY, out, {"title": "第三次", "fail": True})
+    assert json.loads((out / "results.json").read_text("utf-8"))["title"] == "第二次"
 
 
 def test_unknown_parameter_is_rejected_in_one_line(tmp_path):
@@ -101,35 +111,6 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(tmp_path):
     with pytest.raises(SimulateError, match="thesis.docx"):
         render_notebook(TINY, tmp_path / "home", {})
     assert (tmp_path / "home" / "thesis.docx").exists()
-
-
-def test_render_many_runs_in_parallel_and_index_links_them(tmp_path, no_pdf):
-    jobs = [
-        (TINY, tmp_path / "zh", {"title": "中文报告"}),
-        (TINY, tmp_path / "en", {"title": "English report", "lang": "en"}),
-        (TINY, tmp_path / "bad", {"title": "坏", "fail": True}),
-    ]
-    runs = render_many(jobs, workers=2)
-    assert [r.name for r in runs] == ["zh", "en", "bad"]
-    zh, en, bad = runs
-    assert zh.ok and en.ok and not bad.ok
-    assert zh.results["title"] == "中文报告" and "金额（元）" in zh.headline
-    assert "Amount (yuan)" in en.headline
-    assert "deliberate failure" in bad.error and bad.failed_notebook.exists()
-    assert not (tmp_path / "bad").exists()
-
-    index = write_index(tmp_path, runs, "扫描：个人缴费标准", "zh", parameter_columns=["title"])
-    page = index.read_text("utf-8")
-    assert 'href="zh/report.html"' in page and 'href="en/report.html"' in page
-    assert 'href="failed/bad.ipynb"' in page and "失败" in page
-    assert "401,701.67" in page and "English report" in page
-    assert "@font-face" in page
-
-
-def test_lang_option_reaches_the_notebook(tmp_path, no_pdf):
-    result = render_notebook(TINY, tmp_path / "en", {"title": "Report"}, lang="en")
-    assert result.results["lang"] == "en"
-    assert '<html lang="en"' in result.html.read_text("utf-8")
 
 
 def test_a_cell_past_the_timeout_fails_naming_the_cell(tmp_path):

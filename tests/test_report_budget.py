@@ -6,13 +6,13 @@ second run (issue 10 item 11)."""
 import json
 import re
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pytest
+from _cli import simulate_main
 from PIL import Image
 
 from simulate.report import story as st
@@ -20,7 +20,6 @@ from simulate.report.render import render_notebook
 from simulate.vocabulary import colour
 
 ROOT = Path(__file__).resolve().parent.parent
-SIMULATE = str(Path(sys.executable).with_name("simulate"))
 LANGXI = "scenarios/langxi-2024.yaml"
 TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"
 ARTIFACTS = ("report.html", "report.pdf", "tables.xlsx", "results.json")
@@ -288,15 +287,7 @@ def test_report_without_chromium_is_written_and_says_why(tmp_path, monkeypatch):
 
 def test_compare_out_writes_the_comparison_as_a_report_folder(tmp_path):
     out = tmp_path / "cmp"
-    proc = subprocess.run(
-        [SIMULATE, "compare", LANGXI, "scenarios/langxi-2025-400.yaml", "--size", "20000", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    simulate_main("compare", LANGXI, "scenarios/langxi-2025-400.yaml", "--size", "20000", "--out", str(out))
     assert {"report.html", "report.pdf", "tables.xlsx"} <= {p.name for p in out.iterdir()}
     html = _text((out / "report.html").read_text("utf-8"))
     assert "上年" in html and "本年" in html and "与郎溪县2024年度城乡居民医保资助参保比较" in html

@@ -159,15 +159,8 @@ def test_a_link_inside_our_folder_is_not_ours(tmp_path, capsys):
     assert (out / "elsewhere").is_symlink()
 
 
-@pytest.mark.timeout(300)
-def test_report_rerun_into_its_own_folder_works(tmp_path, no_pdf):
-    from simulate.report.render import render_notebook
-
-    out = tmp_path / "tiny"
-    render_notebook(TINY, out, {"title": "第一次"})
-    render_notebook(TINY, out, {"title": "第二次"})
-    assert json.loads((out / "results.json").read_text("utf-8"))["title"] == "第二次"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]
+# A report rerun into its own folder replaces it: tests/test_render.py's
+# test_reruns_replace_the_own_folder_and_a_failed_one_leaves_it_untouched.
 
 
 @pytest.mark.timeout(300)
@@ -184,7 +177,7 @@ def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path,
         out,
         [(TINY, out / "a", {"title": "A"}), (TINY, out / "b", {"title": "B"})],
         "扫描",
-        workers=2,
+        workers=1,  # one worker, its kernel kept for run b; two at once: the session's CLI sweep (conftest.py)
         parameter_columns=["标题"],
         before_index=shown,
     )
@@ -198,7 +191,7 @@ def test_sweep_folder_is_one_folder_and_a_failed_run_publishes_nothing(tmp_path,
             out,
             [(TINY, out / "a", {"title": "A2"}), (TINY, out / "b", {"title": "B2", "fail": True})],
             "扫描",
-            workers=2,
+            workers=1,
         )
     assert [r.ok for r in info.value.runs] == [True, False]
     assert _tree(out) == first  # the previous sweep stays whole
