@@ -106,6 +106,9 @@ class Compiled:
     cell_rank: np.ndarray | None = None  # int64 [C, T, M]: ``rank`` by cell (several standards)
     cell_same: np.ndarray | None = None  # bool [C, T, T, M]: ``same_pays`` by cell
     cell_retention: np.ndarray | None = None  # float [C, T]: ``retention`` by cell
+    #: the highest-benefit choice as a table: tier and tie flag [2^R, M] by the set of the R tier
+    #: rules a person meets (bit k-1: tier k) and timing class (None: too many rules; looped)
+    best: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
@@ -123,7 +126,7 @@ def compile_for_engine(policy: Policy) -> Compiled:
     for rule in rules:
         for ident in rule.identities():
             bits |= 1 << tables.identity_bit[ident]
-    return Compiled(
+    comp = Compiled(
         tables,
         groups,
         any(can_match_plain(g, tables.identity_bit) for g in groups),
@@ -136,6 +139,28 @@ def compile_for_engine(policy: Policy) -> Compiled:
         cell_same,
         cell_keep,
     )
+    return replace(comp, best=_best_table(comp))
+
+
+#: Most tier rules the highest-benefit choice is tabled for (2^R × M entries).
+_TABLE_RULES = 12
+
+
+def _best_table(comp: Compiled) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_highest_benefit` for every set of tiers met and every timing class, once: the
+    choice depends on nothing else (one standard), so each person's tier is a table lookup."""
+    r = len(comp.tables.rules)
+    if not comp.tables.highest_benefit or r > _TABLE_RULES:
+        return None
+    sets = np.repeat(np.arange(1 << r, dtype=np.int64), N_TIMINGS)
+    timing = np.tile(np.arange(N_TIMINGS, dtype=np.uint8), 1 << r)
+    masks = [((sets >> k) & 1).astype(bool) for k in range(r)]
+    tier, tie = _highest_benefit(comp, masks, timing, None, _tier_dtype(comp.tables))
+    return tier.reshape(1 << r, N_TIMINGS), tie.reshape(1 << r, N_TIMINGS)
+
+
+def _tier_dtype(t: PolicyTables) -> type:
+    return np.uint8 if len(t.tier_ids) < 256 else np.uint16
 
 
 def _ranking(pays: np.ndarray, accepted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,14 +192,31 @@ def resolve_tiers(
     per person, ``model.standards``) ranks tiers by the person's own standard."""
     t = comp.tables
     n = identities.shape[0]
-    tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
     if n == 0:
-        return tier, 0
+        return np.zeros(0, _tier_dtype(t)), 0
     masks = [mask_of(rule, identities, age, sex, disability, hukou, t.identity_bit) for rule in t.rules]
     if not t.highest_benefit:
+        tier: np.ndarray = np.zeros(n, _tier_dtype(t))
         for k in range(len(masks) - 1, -1, -1):  # the first listed tier that applies wins
             tier[masks[k]] = k + 1
         return tier, 0
+    if comp.best is not None and (cell is None or comp.cell_rank is None or comp.cell_same is None):
+        met: np.ndarray = np.zeros(n, np.uint16 if len(masks) > 8 else np.uint8)
+        for k, m in enumerate(masks):
+            met |= m.view(np.uint8).astype(met.dtype, copy=False) << k
+        flat = met.astype(np.intp) * N_TIMINGS + timing
+        return comp.best[0].ravel()[flat], int(np.count_nonzero(comp.best[1].ravel()[flat]))
+    tier, tie = _highest_benefit(comp, masks, timing, cell, _tier_dtype(t))
+    return tier, int(tie.sum())
+
+
+def _highest_benefit(
+    comp: Compiled, masks: list[np.ndarray], timing: np.ndarray, cell: np.ndarray | None, dtype: type
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's tier among those whose rules they meet (``masks``): the best for them, the
+    first listed between equal keys, and whether equal keys paying differently made it a tie."""
+    n = timing.shape[0]
+    tier: np.ndarray = np.zeros(n, dtype)
     best = np.full(n, np.iinfo(np.int64).max, np.int64)
     tie = np.zeros(n, bool)
     for k, m in enumerate(masks, start=1):
@@ -195,7 +237,7 @@ def resolve_tiers(
         tier[win] = k
         tie[win] = False
         tie[idx[equal]] = True
-    return tier, int(tie.sum())
+    return tier, tie
 
 
 def tally(comp: Compiled, pop: Population) -> Tally:

@@ -59,7 +59,7 @@ def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: in
     """The chunk function: tally blocks ``first`` … ``stop - 1`` (run in any process)."""
     _keep_freed_memory()
     total: Tally | None = None
-    for b, block in zip(range(first, stop), pop.blocks(first, stop)):
+    for b, block in zip(range(first, stop), pop.blocks(first, stop, households=False)):
         if comp.retention is not None:  # behavioural response (simulate.behaviour)
             block = respond(
                 comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask, pop.spec.disabled_full
