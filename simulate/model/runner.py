@@ -150,6 +150,10 @@ def tally_population(
     if chunk_blocks < 1:
         raise SimulateError("--chunk-blocks", "must be at least 1")
     n_workers = _workers(workers)
+    if engine == "local" and n_workers > 1:
+        # local workers claim chunks as they get free: four or more each even out a late
+        # start (the forked child) or a busier core; the tally is the same whatever the chunks
+        chunk_blocks = min(chunk_blocks, max(1, pop.n_blocks // (4 * n_workers)))
     chunks = _chunks(pop.n_blocks, chunk_blocks, n_workers)
     bar = _progress(len(chunks), progress, pop.villages.en[0] if len(pop.villages) == 1 else "chunks")
     try:
