@@ -32,6 +32,10 @@ from ..lifecycle import (  # noqa: E402
 from .parser import BY_NAME, COMMANDS, Command, Handler, build_parser  # noqa: E402
 from .population_note import population_note  # noqa: E402
 
+# what they made moves to the oldest generation without a walk (freeze, then unfreeze):
+# switching the collector back on must not start a collection of all of it at once
+gc.freeze()
+gc.unfreeze()
 if _COLLECTING:
     gc.enable()
 
@@ -43,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     The language of help, messages and output is decided once, here: ``--lang``, else the
     locale (:func:`simulate.lang.decide`); handlers read it as ``args.lang``."""
-    argv_given = argv
+    program = argv is None  # the whole process is this command (not a call from Python)
+    if program:
+        gc.disable()  # until the command's modules are loaded (:func:`_handler`)
     argv = sys.argv[1:] if argv is None else list(argv)
     # the command is the first word that is not an option or --lang's value (no other
     # top-level option takes one): only its parser is built in full
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     with marked_descendants():
-        return _run(args, program=argv_given is None)
+        return _run(args, program)
 
 
 def _handler(command: str, program: bool) -> Handler:
@@ -68,7 +74,6 @@ def _handler(command: str, program: bool) -> Handler:
     ``simulate run``)."""
     if not program:
         return BY_NAME[command].resolve()
-    gc.disable()
     try:
         return BY_NAME[command].resolve()
     finally:
