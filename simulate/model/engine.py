@@ -310,12 +310,8 @@ def _cells(
     if cand is not None:
         # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
         # most people are enrolled and pay on time: count the others, derive that cell
-        if pop.timing.dtype == np.uint8:  # three passes instead of four: 1 where not enrolled, | timing
-            off = pop.enrolled.view(np.uint8) ^ np.uint8(1)
-            off |= pop.timing
-            odd = np.flatnonzero(off)
-        else:
-            odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
+        off = np.not_equal(pop.timing, 0)  # not on time, or (in place: one temporary less) not enrolled
+        odd = np.flatnonzero(np.logical_or(off, np.logical_not(pop.enrolled), out=off))
         key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + pop.village[odd]
         every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
         every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]

@@ -215,7 +215,7 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int, household
     age = code >> 1
     sex = code & 1
     _person_identities(rng, pop, identities, age, start, n)
-    holders = np.flatnonzero(identities)
+    holders = np.flatnonzero(identities != 0)  # a bool array's nonzero is 3x faster than a uint32's
     held = identities[holders]  # the holders' identities, read by the disability and enrolment steps
     disability = _draw_disability(rng, sp, held, holders, n)
     people = _People(identities, age, sex, disability, hukou)
@@ -330,7 +330,7 @@ def _person_identities(
     """Person identities with their age rules, set in ``identities`` in place."""
     sp, word = pop.spec, identities.dtype.type
     ident_of_bit = {bit: ident for ident, bit in pop.identity_bit.items()}.__getitem__
-    oldest = int(sp.age_sex.max()) >> 1
+    oldest = int(sp.age_sex.max()) >> 1  # the table's oldest age
     for bit, rate, lo, hi in sp.person_rates:
         ident = ident_of_bit(bit)
         if ident in sp.counts:
@@ -338,21 +338,10 @@ def _person_identities(
             want = min(_exact_share(sp.counts[ident], start, start + n, pop.size), eligible.shape[0])
             idx = eligible[rng.choice(eligible.shape[0], want, replace=False)] if want else eligible[:0]
         else:
-            idx = _aged(age, _draw(rng, n, rate), lo, hi, oldest)
+            idx = _draw(rng, n, rate)
+            if lo > 0 or hi < oldest:  # ages checked only where the range leaves some out
+                idx = idx[(age[idx] >= lo) & (age[idx] <= hi)]
         identities[idx] |= word(1 << bit)
-
-
-def _aged(age: np.ndarray, idx: np.ndarray, lo: int, hi: int, oldest: int) -> np.ndarray:
-    """The people ``idx`` aged ``lo`` … ``hi`` (uint8 ages up to ``oldest``): one gather and
-    one unsigned test, ``age - lo`` wrapping past ``hi - lo`` below ``lo``; none dropped when
-    the range holds every age the table draws."""
-    if lo <= 0 and hi >= oldest:
-        return idx
-    lo, hi = max(lo, 0), min(hi, 255)
-    a = age[idx]
-    keep = (a >= lo) & (a <= hi) if lo > hi or a.dtype != np.uint8 else (a - np.uint8(lo)) <= np.uint8(hi - lo)
-    out: np.ndarray = idx[keep]
-    return out
 
 
 def _draw_disability(
