@@ -11,10 +11,12 @@ process ran what.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -26,12 +28,33 @@ Jobs = tuple[Callable[..., Any], tuple[Any, ...], list[tuple[Any, ...]]]
 _COUNTERS: tuple[Any, Any] | None = None
 
 
+#: The signals that stop a run (``lifecycle``), held while the children are forked.
+_STOPPING = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait while the children are forked: one arriving in the
+    fork's own hooks (logging's after-fork lock release) is raised there, ignored, and the run
+    went on to the end; held, it arrives just after, where it stops the run."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _child_start(parent_pid: int, counters: tuple[Any, Any]) -> None:
     """Pool initializer: quiet (Ctrl-C is the parent's), dies with the parent, knows the counters."""
     from ..lifecycle import quiet_child
 
     global _COUNTERS
     quiet_child(parent_pid)
+    if hasattr(signal, "pthread_sigmask"):  # forked with them held (:func:`_stops_held`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
     _COUNTERS = counters
 
 
@@ -78,17 +101,19 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
 
     each = jobs[2]
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    counters = (ctx.Value("q", 0), ctx.Value("q", 0))
     n_children = min(n_workers, len(each)) - 1
-    # children ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
-    # with the parent even if it is killed outright
-    ex = ProcessPoolExecutor(
-        max_workers=n_children, mp_context=ctx, initializer=_child_start, initargs=(os.getpid(), counters)
-    )
+    ex: ProcessPoolExecutor | None = None
     ran: Ran = []
     shown = 0
     try:
-        futures = [ex.submit(_work, jobs) for _ in range(n_children)]
+        with _stops_held():  # the counters' modules load and the children fork with stops held
+            counters = (ctx.Value("q", 0), ctx.Value("q", 0))
+            # children ignore Ctrl-C (the parent alone decides to stop, then ends them) and
+            # die with the parent even if it is killed outright
+            ex = ProcessPoolExecutor(
+                max_workers=n_children, mp_context=ctx, initializer=_child_start, initargs=(os.getpid(), counters)
+            )
+            futures = [ex.submit(_work, jobs) for _ in range(n_children)]  # forks at the first
         while (got := _one(jobs, counters)) is not None:
             ran.append(got)
             bar.update(int(counters[1].value) - shown)
@@ -98,7 +123,11 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
         for f in futures:
             ran += f.result()
     except BaseException:
-        end_pool(ex)
+        # a pipe the pool's threads already closed must not turn Ctrl-C or SIGTERM into
+        # another error (a BrokenPipeError would even read as the reader gone: exit 0)
+        if ex is not None:
+            with contextlib.suppress(Exception):
+                end_pool(ex)
         raise
     ex.shutdown(wait=True)
     bar.update(len(each) - shown)

@@ -17,6 +17,11 @@ from functools import lru_cache
 
 import numpy as np
 
+# loaded now, not by the first block: an import under way when Ctrl-C or SIGTERM arrives can
+# swallow it (numpy.random's compiled modules), and the first block of a run with workers is
+# built right after the fork, when a stop is most likely sent
+import numpy.random  # noqa: I001
+
 from ..errors import PopulationError
 from ..money import largest_remainder
 from ..policy.models import Rule
