@@ -8,12 +8,17 @@ error line passes through the ID-number mask (issue 10 item 2).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
 # before the scenario models are built: pydantic would otherwise read every installed
 # package's metadata looking for plugins (~10 ms of each start; the command line uses none)
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# no garbage collection while modules load: they make objects that live as long as the
+# process, and the collector walking them again and again was a fifth of start-up's CPU
+_COLLECTING = gc.isenabled()
+gc.disable()
 
 from .. import lang  # noqa: E402
 from ..errors import SimulateError  # noqa: E402
@@ -24,8 +29,15 @@ from ..lifecycle import (  # noqa: E402
     marked_descendants,
     terminate_like_interrupt,
 )
-from .parser import BY_NAME, COMMANDS, Command, build_parser  # noqa: E402
+from .parser import BY_NAME, COMMANDS, Command, Handler, build_parser  # noqa: E402
 from .population_note import population_note  # noqa: E402
+
+# what they made moves to the oldest generation without a walk (freeze, then unfreeze):
+# switching the collector back on must not start a collection of all of it at once
+gc.freeze()
+gc.unfreeze()
+if _COLLECTING:
+    gc.enable()
 
 __all__ = ["main", "build_parser", "COMMANDS", "Command"]
 
@@ -35,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
 
     The language of help, messages and output is decided once, here: ``--lang``, else the
     locale (:func:`simulate.lang.decide`); handlers read it as ``args.lang``."""
+    program = argv is None  # the whole process is this command (not a call from Python)
+    if program:
+        gc.disable()  # until the command's modules are loaded (:func:`_handler`)
     argv = sys.argv[1:] if argv is None else list(argv)
     # the command is the first word that is not an option or --lang's value (no other
     # top-level option takes one): only its parser is built in full
@@ -48,14 +63,29 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     terminate_like_interrupt()  # SIGTERM/SIGHUP unwind like Ctrl-C: workers ended, no partial folder
     with marked_descendants():
-        return _run(args)
+        return _run(args, program)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _handler(command: str, program: bool) -> Handler:
+    """The command's handler. Run as the program (not called from Python), its modules load
+    without garbage collection and then every object made so far is frozen out of the
+    collector's sight (``gc.freeze``): they live as long as the process, and each later
+    collection, in this process or a forked worker, would walk them all again (~0.1 s of a
+    ``simulate run``)."""
+    if not program:
+        return BY_NAME[command].resolve()
+    try:
+        return BY_NAME[command].resolve()
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+def _run(args: argparse.Namespace, program: bool = False) -> int:
     """Run the parsed command; every way it can end becomes an exit code and at most one line."""
     try:
         note = population_note(args)  # a county file's unused columns, named on one line
-        code = BY_NAME[args.command].resolve()(args)
+        code = _handler(args.command, program)(args)
         if note and code == 0:  # after the work: a refused input stays one line
             print(note, file=sys.stderr)
         return code

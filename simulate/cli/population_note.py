@@ -9,7 +9,6 @@ import os
 from .. import labels
 from ..errors import SimulateError
 from ..io.idmask import mask_ids_in_text
-from ..io.tabular import population_header
 
 
 def population_note(args: argparse.Namespace) -> str | None:
@@ -19,6 +18,8 @@ def population_note(args: argparse.Namespace) -> str | None:
     path = getattr(args, "population", None)
     if not path or not os.path.isfile(path):
         return None
+    from ..io.tabular import population_header  # here: a synthetic run never loads the file reader
+
     lang = "en" if getattr(args, "lang", None) == "en" else "zh"
     try:
         header = population_header(path, str(path), SimulateError)

@@ -20,6 +20,11 @@ from typing import Any
 
 import yaml
 
+try:
+    from yaml.cyaml import CParser
+except ImportError:  # PyYAML without libyaml: the careful loader reads every file
+    CParser = yaml.parser.Parser  # never used: parse_yaml_text checks yaml.__with_libyaml__
+
 from ..errors import ScenarioError
 from ..numtext import MAX_DIGITS, shorten
 from . import safeio
@@ -211,8 +216,57 @@ def _line_reason(exc: yaml.YAMLError, text: str = "") -> str:
     return " ".join(str(getattr(exc, "problem", None) or exc).split())
 
 
+class _Unsure(Exception):
+    """The libyaml parse cannot vouch for this text: it is read again by the careful loader."""
+
+
+class _FastLoader(CParser, _NoAliasLoader):  # type: ignore[misc,valid-type]
+    """libyaml's parser and composer (C) with our constructors and resolvers, for files whose
+    text can hold no alias and no split value: the same data, several times faster. Any
+    problem at all and the file is read again by :class:`_NoAliasLoader`, whose errors are
+    the ones users see."""
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        # a null in { } may be a split value, which only the careful loader's marks can tell
+        if node.flow_style and any(
+            isinstance(v, yaml.ScalarNode) and v.tag == "tag:yaml.org,2002:null" for _, v in node.value
+        ):
+            raise _Unsure
+        return super().construct_mapping(node, deep=deep)
+
+
+def _fast(text: str) -> Any:
+    """The data of ``text`` through :class:`_FastLoader`, or :class:`_Unsure`: for text with an
+    anchor or alias sign, deep brackets or a character PyYAML's reader refuses, or any error."""
+    if (
+        "&" in text
+        or "*" in text
+        or text.count("[") + text.count("{") > 2000
+        or yaml.reader.Reader.NON_PRINTABLE.search(text)
+    ):
+        raise _Unsure
+    try:
+        loader = _FastLoader(text)
+        try:
+            return loader.get_single_data()
+        finally:
+            loader.dispose()
+    except Exception:
+        raise _Unsure from None
+
+
 def parse_yaml_text(text: str, where: str) -> Any:
     """Parse YAML text as plain data (mappings, lists, scalars); errors name ``where``."""
+    if yaml.__with_libyaml__:
+        try:
+            return _fast(text)
+        except _Unsure:
+            pass
     try:
         return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:

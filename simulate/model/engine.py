@@ -106,6 +106,9 @@ class Compiled:
     cell_rank: np.ndarray | None = None  # int64 [C, T, M]: ``rank`` by cell (several standards)
     cell_same: np.ndarray | None = None  # bool [C, T, T, M]: ``same_pays`` by cell
     cell_retention: np.ndarray | None = None  # float [C, T]: ``retention`` by cell
+    #: the highest-benefit choice as a table: tier and tie flag [2^R, M] by the set of the R tier
+    #: rules a person meets (bit k-1: tier k) and timing class (None: too many rules; looped)
+    best: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def compile_for_engine(policy: Policy) -> Compiled:
@@ -123,7 +126,7 @@ def compile_for_engine(policy: Policy) -> Compiled:
     for rule in rules:
         for ident in rule.identities():
             bits |= 1 << tables.identity_bit[ident]
-    return Compiled(
+    comp = Compiled(
         tables,
         groups,
         any(can_match_plain(g, tables.identity_bit) for g in groups),
@@ -136,6 +139,28 @@ def compile_for_engine(policy: Policy) -> Compiled:
         cell_same,
         cell_keep,
     )
+    return replace(comp, best=_best_table(comp))
+
+
+#: Most tier rules the highest-benefit choice is tabled for (2^R × M entries).
+_TABLE_RULES = 12
+
+
+def _best_table(comp: Compiled) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_highest_benefit` for every set of tiers met and every timing class, once: the
+    choice depends on nothing else (one standard), so each person's tier is a table lookup."""
+    r = len(comp.tables.rules)
+    if not comp.tables.highest_benefit or r > _TABLE_RULES:
+        return None
+    sets = np.repeat(np.arange(1 << r, dtype=np.int64), N_TIMINGS)
+    timing = np.tile(np.arange(N_TIMINGS, dtype=np.uint8), 1 << r)
+    masks = [((sets >> k) & 1).astype(bool) for k in range(r)]
+    tier, tie = _highest_benefit(comp, masks, timing, None, _tier_dtype(comp.tables))
+    return tier.reshape(1 << r, N_TIMINGS), tie.reshape(1 << r, N_TIMINGS)
+
+
+def _tier_dtype(t: PolicyTables) -> type:
+    return np.uint8 if len(t.tier_ids) < 256 else np.uint16
 
 
 def _ranking(pays: np.ndarray, accepted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,14 +192,31 @@ def resolve_tiers(
     per person, ``model.standards``) ranks tiers by the person's own standard."""
     t = comp.tables
     n = identities.shape[0]
-    tier = np.zeros(n, np.uint8 if len(t.tier_ids) < 256 else np.uint16)
     if n == 0:
-        return tier, 0
+        return np.zeros(0, _tier_dtype(t)), 0
     masks = [mask_of(rule, identities, age, sex, disability, hukou, t.identity_bit) for rule in t.rules]
     if not t.highest_benefit:
+        tier: np.ndarray = np.zeros(n, _tier_dtype(t))
         for k in range(len(masks) - 1, -1, -1):  # the first listed tier that applies wins
             tier[masks[k]] = k + 1
         return tier, 0
+    if comp.best is not None and (cell is None or comp.cell_rank is None or comp.cell_same is None):
+        met: np.ndarray = np.zeros(n, np.uint16 if len(masks) > 8 else np.uint8)
+        for k, m in enumerate(masks):
+            met |= m.view(np.uint8).astype(met.dtype, copy=False) << k
+        flat = met.astype(np.intp) * N_TIMINGS + timing
+        return comp.best[0].ravel()[flat], int(np.count_nonzero(comp.best[1].ravel()[flat]))
+    tier, tie = _highest_benefit(comp, masks, timing, cell, _tier_dtype(t))
+    return tier, int(tie.sum())
+
+
+def _highest_benefit(
+    comp: Compiled, masks: list[np.ndarray], timing: np.ndarray, cell: np.ndarray | None, dtype: type
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's tier among those whose rules they meet (``masks``): the best for them, the
+    first listed between equal keys, and whether equal keys paying differently made it a tie."""
+    n = timing.shape[0]
+    tier: np.ndarray = np.zeros(n, dtype)
     best = np.full(n, np.iinfo(np.int64).max, np.int64)
     tie = np.zeros(n, bool)
     for k, m in enumerate(masks, start=1):
@@ -195,7 +237,7 @@ def resolve_tiers(
         tier[win] = k
         tie[win] = False
         tie[idx[equal]] = True
-    return tier, int(tie.sum())
+    return tier, tie
 
 
 def tally(comp: Compiled, pop: Population) -> Tally:
@@ -204,13 +246,14 @@ def tally(comp: Compiled, pop: Population) -> Tally:
     n_v = len(pop.villages)
     cand, cols, cell = _candidates(comp, pop)
     tier, ties = resolve_tiers(comp, *cols, cell)
-    full, by_cell = _cells(comp, pop, cand, tier, cell)
+    picked = None if cand is None else (pop.enrolled[cand], cols[4], pop.village[cand])  # read once
+    full, by_cell = _cells(comp, pop, cand, picked, tier, cell)
     enrolled = full[:, 1]
     accepted = t.accepted[:, :, None]
     counts = np.where(accepted, enrolled, 0)
     refused = np.where(accepted, 0, enrolled).sum(axis=1)
     not_enrolled = full[:, 0].sum(axis=1)
-    members, joined, on_time = _group_counts(comp, pop, cand, cols, tier, n_v)
+    members, joined, on_time = _group_counts(comp, pop, cand, picked, cols, tier, n_v)
     cells = None if by_cell is None else np.where(accepted[None], by_cell[:, :, 1], 0).astype(np.int64)
     counts, refused, not_enrolled = counts.astype(np.int64), refused.astype(np.int64), not_enrolled.astype(np.int64)
     return Tally(counts, refused, not_enrolled, members, joined, on_time, ties, cells)
@@ -250,22 +293,25 @@ def _candidates(comp: Compiled, pop: Population) -> tuple[np.ndarray | None, _Co
     return cand, cols, None
 
 
+#: The candidates' enrolled, timing and village columns (None: everyone is a candidate).
+_Picked = tuple[np.ndarray, np.ndarray, np.ndarray] | None
+
+
 def _cells(
-    comp: Compiled, pop: Population, cand: np.ndarray | None, tier: np.ndarray, cell: np.ndarray | None
+    comp: Compiled, pop: Population, cand: np.ndarray | None, picked: _Picked, tier: np.ndarray, cell: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """People per (tier, enrolled, timing, village): int64 [T, 2, M, V], and by cell too
     [C, T, 2, M, V] when the scenario has several (``model.standards``; else None)."""
     t = comp.tables
     n_t, n_v = len(t.tier_ids), len(pop.villages)
-    enr = pop.enrolled if cand is None else pop.enrolled[cand]
-    tim = pop.timing if cand is None else pop.timing[cand]
-    vil = pop.village if cand is None else pop.village[cand]
+    enr, tim, vil = (pop.enrolled, pop.timing, pop.village) if picked is None else picked
     key = ((tier.astype(np.int64) * 2 + enr) * N_TIMINGS + tim) * n_v + vil
     full, by_cell = _count(key, cell, t, n_t, n_v)
     if cand is not None:
         # everyone else is ``general``: all people by (enrolled, timing, village) minus candidates
         # most people are enrolled and pay on time: count the others, derive that cell
-        odd = np.flatnonzero(~pop.enrolled | (pop.timing != 0))
+        off = np.not_equal(pop.timing, 0)  # not on time, or (in place: one temporary less) not enrolled
+        odd = np.flatnonzero(np.logical_or(off, np.logical_not(pop.enrolled), out=off))
         key_odd = (pop.enrolled[odd].astype(np.int64) * N_TIMINGS + pop.timing[odd]) * n_v + pop.village[odd]
         every = np.bincount(key_odd, minlength=2 * N_TIMINGS * n_v).reshape(2, N_TIMINGS, n_v)
         every[1, 0] = pop.village_totals() - every.sum(axis=(0, 1)) + every[1, 0]
@@ -274,7 +320,13 @@ def _cells(
 
 
 def _group_counts(
-    comp: Compiled, pop: Population, cand: np.ndarray | None, cols: _Columns, tier: np.ndarray, n_v: int
+    comp: Compiled,
+    pop: Population,
+    cand: np.ndarray | None,
+    picked: _Picked,
+    cols: _Columns,
+    tier: np.ndarray,
+    n_v: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Members, enrolled and on-time enrolled of each target group by village (int64 [G, V])."""
     n_g = len(comp.groups)
@@ -290,7 +342,8 @@ def _group_counts(
         g_vil, g_enr, g_tim = pop.village, pop.enrolled, pop.timing
     else:
         ident, age, sex, dis, g_tim, huk = cols
-        g_cols, g_vil, g_enr, g_tier = (ident, age, sex, dis, huk), pop.village[cand], pop.enrolled[cand], tier
+        assert picked is not None  # picked with the candidates
+        g_cols, g_vil, g_enr, g_tier = (ident, age, sex, dis, huk), picked[2], picked[0], tier
     joined_ok = g_enr & comp.tables.accepted[g_tier, g_tim]
     timely = joined_ok & ~_OFF_TIME_CODE[g_tim]
     for g, rule in enumerate(comp.groups):

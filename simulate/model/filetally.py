@@ -18,15 +18,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import PopulationError
-from ..io.tabular import PARQUET_SUFFIXES, XLSX_SUFFIXES
 from ..vocabulary import CANONICAL, Vocabulary
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, respond, tally
 from .population import PopulationFile, Villages
-
-#: What a folder of partitions may hold (other files, and names starting with . or _ such
-#: as Spark's ``_SUCCESS``, are left alone).
-PARTITION_SUFFIXES = PARQUET_SUFFIXES + (".csv",) + XLSX_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -59,10 +54,15 @@ def partition_files(path: str | Path) -> list[Path]:
     p = Path(path)
     if not p.is_dir():
         return [p]
+    # what a folder of partitions may hold (other files, and names starting with . or _ such
+    # as Spark's ``_SUCCESS``, are left alone); the file reader's module loads only here
+    from ..io.tabular import PARQUET_SUFFIXES, XLSX_SUFFIXES
+
+    suffixes = PARQUET_SUFFIXES + (".csv",) + XLSX_SUFFIXES
     files = sorted(
         f
         for f in p.rglob("*")
-        if f.suffix.lower() in PARTITION_SUFFIXES
+        if f.suffix.lower() in suffixes
         and not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
         and f.is_file()
     )

@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,7 +22,9 @@ from ..numtext import MAX_PERSONS, whole_from_text
 from ..policy.rules import HUKOU_OF_CODE, Person
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import CANONICAL, Vocabulary
-from .popstream import Stream
+
+if TYPE_CHECKING:  # the file reader (and its header words) is loaded when a file is read
+    from .popstream import Stream
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class PopulationFile:
         self.given = villages
         fixed = villages is not None and villages.ids != ("all",)
         known = list(zip(villages.ids, villages.zh, villages.en)) if fixed and villages is not None else None
+        from .popstream import Stream  # here: a synthetic run never loads the file reader
+
         rows = max(1, chunk_bytes >> 6)
         self.stream = Stream(
             path, known, strict=strict, chunk_bytes=chunk_bytes, chunk_rows=rows, keep_ids=keep_ids, vocab=vocab

@@ -10,12 +10,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import multiprocessing as mp
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from ..vocabulary import CANONICAL, Vocabulary
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
 from .filetally import FileTally, Responses, merge, partition_files, tally_file
+from .pool import Jobs, local_pool
 from .population import Population, Villages, read_villages
 from .standards import cell_codes
 from .synth import SyntheticPopulation, default_spec, synthesize
@@ -59,7 +58,7 @@ def _tally_blocks(comp: Compiled, pop: SyntheticPopulation, first: int, stop: in
     """The chunk function: tally blocks ``first`` … ``stop - 1`` (run in any process)."""
     _keep_freed_memory()
     total: Tally | None = None
-    for b, block in zip(range(first, stop), pop.blocks(first, stop)):
+    for b, block in zip(range(first, stop), pop.blocks(first, stop, households=False)):
         if comp.retention is not None:  # behavioural response (simulate.behaviour)
             block = respond(
                 comp, block, behaviour_rng(pop.seed, b), pop.spec.full_participation_mask, pop.spec.disabled_full
@@ -114,36 +113,6 @@ def _progress(total: int, enabled: bool | None, desc: str) -> Any:
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
 
-#: A job list: the function, the arguments every job shares (sent once to a cluster), and
-#: each job's own arguments; the function is called ``fn(*shared, *own)``.
-Jobs = tuple[Callable[..., Any], tuple[Any, ...], list[tuple[Any, ...]]]
-
-
-def _local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
-    """Jobs over local worker processes, results in job order; on Ctrl-C or an error the
-    workers are ended at once (no job is left running, no partial result is returned)."""
-    from ..lifecycle import end_pool, quiet_child
-
-    fn, shared, each = jobs
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    # workers ignore Ctrl-C (the parent alone decides to stop, then ends them) and die
-    # with the parent even if it is killed outright
-    ex = ProcessPoolExecutor(
-        max_workers=min(n_workers, len(each)), mp_context=ctx, initializer=quiet_child, initargs=(os.getpid(),)
-    )
-    try:
-        futures = [ex.submit(fn, *shared, *own) for own in each]
-        results = []
-        for f in futures:
-            results.append(f.result())
-            bar.update()
-    except BaseException:
-        end_pool(ex)
-        raise
-    ex.shutdown(wait=True)
-    return results
-
-
 def _run_jobs(jobs: Jobs, n_workers: int, engine: str, scheduler: str | None, bar: Any) -> list[Any]:
     """Results of every job, in order: in this process, local workers or on Dask."""
     if engine == "dask":
@@ -157,7 +126,7 @@ def _run_jobs(jobs: Jobs, n_workers: int, engine: str, scheduler: str | None, ba
             results.append(fn(*shared, *own))
             bar.update()
         return results
-    return _local_pool(jobs, n_workers, bar)
+    return local_pool(jobs, n_workers, bar)
 
 
 def _workers(workers: int | None) -> int:
@@ -181,6 +150,10 @@ def tally_population(
     if chunk_blocks < 1:
         raise SimulateError("--chunk-blocks", "must be at least 1")
     n_workers = _workers(workers)
+    if engine == "local" and n_workers > 1:
+        # local workers claim chunks as they get free: four or more each even out a late
+        # start (the forked child) or a busier core; the tally is the same whatever the chunks
+        chunk_blocks = min(chunk_blocks, max(1, pop.n_blocks // (4 * n_workers)))
     chunks = _chunks(pop.n_blocks, chunk_blocks, n_workers)
     bar = _progress(len(chunks), progress, pop.villages.en[0] if len(pop.villages) == 1 else "chunks")
     try:

@@ -1,0 +1,145 @@
+"""Local worker processes for a run's jobs (chunks of blocks, or partition files), with this
+process working beside them.
+
+``n`` workers are this process and ``n - 1`` forked children: the jobs' shared arguments are
+sent once per child, not once per job, and every process claims the next job from one shared
+counter as it becomes free, so a busy core does less and no worker waits on a fixed share.
+Results come back in job order, and a job's error is raised as the first failing job in that
+order would raise it (every job before it has run), so the outcome does not depend on which
+process ran what.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+#: A job list: the function, the arguments every job shares (sent once to each process), and
+#: each job's own arguments; the function is called ``fn(*shared, *own)``.
+Jobs = tuple[Callable[..., Any], tuple[Any, ...], list[tuple[Any, ...]]]
+
+#: The claim counters of the pool this process belongs to: (next job, jobs done).
+_COUNTERS: tuple[Any, Any] | None = None
+
+
+#: The signals that stop a run (``lifecycle``), held while the children are forked.
+_STOPPING = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait while the children are forked: one arriving in the
+    fork's own hooks (logging's after-fork lock release) is raised there, ignored, and the run
+    went on to the end; held, it arrives just after, where it stops the run."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _child_start(parent_pid: int, counters: tuple[Any, Any]) -> None:
+    """Pool initializer: quiet (Ctrl-C is the parent's), dies with the parent, knows the counters."""
+    from ..lifecycle import quiet_child
+
+    global _COUNTERS
+    quiet_child(parent_pid)
+    if hasattr(signal, "pthread_sigmask"):  # forked with them held (:func:`_stops_held`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+    _COUNTERS = counters
+
+
+Ran = list[tuple[int, Any, BaseException | None]]  # (job index, result, error) of the jobs one process ran
+
+
+def _one(jobs: Jobs, counters: tuple[Any, Any]) -> tuple[int, Any, BaseException | None] | None:
+    """Claim the next job and run it here: (index, result, error), None when none is left. A
+    failure stops every process claiming more: the run fails."""
+    fn, shared, each = jobs
+    claim, done = counters
+    with claim.get_lock():
+        k = int(claim.value)
+        if k >= len(each):
+            return None
+        claim.value = k + 1
+    try:
+        result = fn(*shared, *each[k])
+    except Exception as exc:  # raised by the parent, in job order
+        with claim.get_lock():
+            claim.value = len(each)
+        return k, None, exc
+    with done.get_lock():
+        done.value += 1
+    return k, result, None
+
+
+def _work(jobs: Jobs) -> Ran:
+    """A child's part: jobs as it claims them, until none is left or one fails."""
+    assert _COUNTERS is not None  # set by _child_start
+    out: Ran = []
+    while (got := _one(jobs, _COUNTERS)) is not None:
+        out.append(got)
+        if got[2] is not None:
+            break
+    return out
+
+
+def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
+    """Jobs over this process and ``n_workers - 1`` forked children, results in job order; on
+    Ctrl-C or an error the children are ended at once (no job is left running, no partial
+    result is returned). The bar moves by every process's finished jobs."""
+    from ..lifecycle import end_pool
+
+    each = jobs[2]
+    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    n_children = min(n_workers, len(each)) - 1
+    ex: ProcessPoolExecutor | None = None
+    ran: Ran = []
+    shown = 0
+    try:
+        with _stops_held():  # the counters' modules load and the children fork with stops held
+            counters = (ctx.Value("q", 0), ctx.Value("q", 0))
+            # children ignore Ctrl-C (the parent alone decides to stop, then ends them) and
+            # die with the parent even if it is killed outright
+            ex = ProcessPoolExecutor(
+                max_workers=n_children, mp_context=ctx, initializer=_child_start, initargs=(os.getpid(), counters)
+            )
+            futures = [ex.submit(_work, jobs) for _ in range(n_children)]  # forks at the first
+        while (got := _one(jobs, counters)) is not None:
+            ran.append(got)
+            bar.update(int(counters[1].value) - shown)
+            shown = int(counters[1].value)
+            if got[2] is not None:
+                break
+        for f in futures:
+            ran += f.result()
+    except BaseException:
+        # a pipe the pool's threads already closed must not turn Ctrl-C or SIGTERM into
+        # another error (a BrokenPipeError would even read as the reader gone: exit 0)
+        if ex is not None:
+            with contextlib.suppress(Exception):
+                end_pool(ex)
+        raise
+    ex.shutdown(wait=True)
+    bar.update(len(each) - shown)
+    return _in_order(ran, len(each))
+
+
+def _in_order(ran: Ran, n_jobs: int) -> list[Any]:
+    """The results by job index; the first failing job's error (jobs are claimed in order, so
+    every job before it ran) if any failed."""
+    results: list[Any] = [None] * n_jobs
+    for k, result, error in sorted(ran, key=lambda r: r[0]):
+        if error is not None:
+            raise error
+        results[k] = result
+    return results
