@@ -240,6 +240,13 @@ class _FastLoader(CParser, _NoAliasLoader):  # type: ignore[misc,valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+#: Where libyaml is more lenient than PyYAML and would read (or accept) the text otherwise: a
+#: tab (PyYAML refuses it as a separator), a BOM after the start (libyaml skips it at a line's
+#: start), a comment right after a block scalar's ``|``/``>`` header, and a tag (an empty ``!``
+#: node is '' for libyaml, None for PyYAML). Such text goes to the careful loader.
+_LIBYAML_LENIENT = re.compile(r"[\t\ufeff!]|[|>][0-9+-]*#")
+
+
 def _fast(text: str) -> Any:
     """The data of ``text`` through :class:`_FastLoader`, or :class:`_Unsure`: for text with an
     anchor or alias sign, deep brackets or a character PyYAML's reader refuses, or any error."""
@@ -247,6 +254,7 @@ def _fast(text: str) -> Any:
         "&" in text
         or "*" in text
         or text.count("[") + text.count("{") > 2000
+        or _LIBYAML_LENIENT.search(text)
         or yaml.reader.Reader.NON_PRINTABLE.search(text)
     ):
         raise _Unsure
