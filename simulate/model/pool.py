@@ -118,7 +118,7 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
             ran.append(got)
             bar.update(int(counters[1].value) - shown)
             shown = int(counters[1].value)
-            if got[2] is not None:
+            if got[2] is not None or _a_child_failed(futures):
                 break
         for f in futures:
             ran += f.result()
@@ -132,6 +132,12 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
     ex.shutdown(wait=True)
     bar.update(len(each) - shown)
     return _in_order(ran, len(each))
+
+
+def _a_child_failed(futures: list[Any]) -> bool:
+    """Whether a child already ended in error (killed, out of memory): the parent stops claiming
+    jobs then, instead of doing the rest of the run alone and throwing it away."""
+    return any(f.done() and (f.cancelled() or f.exception() is not None) for f in futures)
 
 
 def _in_order(ran: Ran, n_jobs: int) -> list[Any]:
