@@ -8,6 +8,8 @@ the English reason worded by lang.yaml). An invalid scenario carries its other p
 
 from __future__ import annotations
 
+from typing import Any
+
 from .lang import in_lang
 
 
@@ -30,6 +32,10 @@ class SimulateError(Exception):
         self.more = more
         tail = f" (and {len(more)} more problem{'s' if len(more) > 1 else ''})" if more else ""
         super().__init__(f"{where}: {reason}{tail}" if where else reason + tail)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # crosses process pools (run workers, sweep renders) whatever a subclass's __init__ takes
+        return (_rebuilt, (type(self), self.args, self.__dict__))
 
     def one_line(self, lang: str = "en") -> str:
         """The error on one line in ``lang``; other problems are counted at its end."""
@@ -58,3 +64,11 @@ class ScenarioError(SimulateError):
 
 class PopulationError(SimulateError):
     """A population file or population parameter that cannot be used."""
+
+
+def _rebuilt(cls: type[SimulateError], args: tuple[Any, ...], state: dict[str, Any]) -> SimulateError:
+    """A SimulateError unpickled: its message and every attribute, without calling ``__init__``."""
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err

@@ -43,3 +43,67 @@ def test_a_failure_is_the_first_failing_job_in_job_order(bad):
     jobs = (_fails_at, (frozenset(bad),), [(k,) for k in range(40)])
     with pytest.raises(ValueError, match=f"job {min(bad)} failed"):
         local_pool(jobs, 2, _Bar())
+
+
+def _child_dies(parent: int, ran: list[int], k: int) -> int:
+    """A child dies outright (as under the kernel's out-of-memory killer); the parent's jobs
+    are slow enough that it would otherwise still have most of the run to do alone."""
+    import time
+
+    if os.getpid() != parent:
+        os._exit(9)
+    ran.append(k)
+    time.sleep(0.05)
+    return k
+
+
+def test_a_child_killed_stops_the_run_before_the_parent_does_the_rest_alone():
+    from concurrent.futures.process import BrokenProcessPool
+
+    ran: list[int] = []  # the parent's own jobs (a child's list is its own copy)
+    with pytest.raises(BrokenProcessPool):
+        local_pool((_child_dies, (os.getpid(), ran), [(k,) for k in range(400)]), 2, _Bar())
+    assert 0 < len(ran) < 200, len(ran)
+
+
+def _user_mistake(parent: int, k: int) -> int:
+    import time
+
+    from simulate.rosters.mapping import RosterError
+
+    if os.getpid() != parent:
+        raise RosterError("花名册.xlsx", f"第 {k} 行无法读取")
+    time.sleep(0.01)  # the parent's jobs leave the child time to start and claim one
+    return k
+
+
+def test_a_users_mistake_in_a_child_arrives_as_itself_not_as_a_broken_pool():
+    from simulate.rosters.mapping import RosterError
+
+    jobs = (_user_mistake, (os.getpid(),), [(k,) for k in range(400)])
+    with pytest.raises(RosterError, match="花名册.xlsx: 第 .* 行无法读取") as caught:
+        local_pool(jobs, 2, _Bar())
+    assert caught.value.file == "花名册.xlsx"
+
+
+def test_every_kind_of_user_error_survives_pickling_with_its_chinese_and_its_other_problems():
+    import pickle
+
+    from simulate.errors import PopulationError, ScenarioError
+    from simulate.io.leakscan import LeakError
+    from simulate.report.folder_guard import PublishError
+    from simulate.rosters.mapping import RosterError
+
+    more = (ScenarioError("tiers[0]", "bad", reason_zh="错"),)
+    for err in (
+        ScenarioError("a.yaml", "bad value", where_zh="甲.yaml", reason_zh="值有误", more=more),
+        PopulationError("p.csv:3", "age"),
+        LeakError("out/x.txt", "full ID"),
+        PublishError("out", "exists"),
+        RosterError("r.xlsx", "no header"),
+    ):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err)
+        assert str(back) == str(err)
+        assert back.one_line("zh") == err.one_line("zh") and back.lines("en") == err.lines("en")
+        assert vars(back).keys() == vars(err).keys()

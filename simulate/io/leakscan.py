@@ -54,10 +54,6 @@ class LeakError(SimulateError):
     """An output folder holds a full ID number outside ``payment_lists/`` (or cannot be
     checked); the message names the file and shows the number masked."""
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # picklable across a process pool (a sweep renders in worker processes)
-        return (type(self), (self.where, self.reason))
-
 
 @dataclass(frozen=True)
 class Leak:

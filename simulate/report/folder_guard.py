@@ -56,9 +56,6 @@ IN_PROGRESS: set[Path] = set()
 class PublishError(SimulateError):
     """An output folder that cannot be written or may not be replaced; one line, exit 2."""
 
-    def __reduce__(self) -> tuple[Any, ...]:  # crosses process pools (sweep workers)
-        return (type(self), (self.where, self.reason))
-
 
 def place_error(target: Path, exc: OSError) -> BaseException:
     """A one-line PublishError for an OSError of the output place, else the error itself."""
