@@ -20,6 +20,9 @@ class _Bar:
 
 
 def _square(k: int) -> tuple[int, int]:
+    import time
+
+    time.sleep(0.002)  # jobs long enough that the children cannot take them all before the parent claims one
     return k * k, os.getpid()
 
 
@@ -32,9 +35,9 @@ def _fails_at(bad: frozenset[int], k: int) -> int:
 @pytest.mark.parametrize("workers", [2, 3])
 def test_results_come_back_in_job_order_and_the_bar_reaches_every_job(workers):
     bar = _Bar()
-    out = local_pool((_square, (), [(k,) for k in range(40)]), workers, bar)
-    assert [r for r, _ in out] == [k * k for k in range(40)]
-    assert bar.n == 40
+    out = local_pool((_square, (), [(k,) for k in range(400)]), workers, bar)
+    assert [r for r, _ in out] == [k * k for k in range(400)]
+    assert bar.n == 400
     assert os.getpid() in {pid for _, pid in out}  # this process works beside its children
 
 

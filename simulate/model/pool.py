@@ -116,8 +116,9 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
             futures = [ex.submit(_work, jobs) for _ in range(n_children)]  # forks at the first
         while (got := _one(jobs, counters)) is not None:
             ran.append(got)
-            bar.update(int(counters[1].value) - shown)
-            shown = int(counters[1].value)
+            done = int(counters[1].value)  # read once: a child may finish a job between two reads
+            bar.update(done - shown)
+            shown = done
             if got[2] is not None or _a_child_failed(futures):
                 break
         for f in futures:
