@@ -102,6 +102,18 @@ def terminate_like_interrupt() -> None:
             pass
 
 
+#: A -W option for every Python process multiprocessing starts (its resource tracker among them).
+_TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
+
+
+def quiet_resource_tracker() -> None:
+    """After Ctrl-C ends a pool or a Dask cluster, multiprocessing's resource tracker unlinks the
+    semaphores the killed workers left, and would print "leaked semaphore objects" warnings under
+    the command's one line: the tracker starts with that warning ignored (it still cleans up)."""
+    if _TRACKER_QUIET not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_QUIET)  # passed on to the processes multiprocessing starts
+
+
 @contextlib.contextmanager
 def marked_descendants() -> Iterator[None]:
     """Mark every process started inside the block (a fresh value of ``SIMULATE_COMMAND_MARK`` in

@@ -27,6 +27,7 @@ from ..lifecycle import (  # noqa: E402
     Terminated,
     end_marked_descendants,
     marked_descendants,
+    quiet_resource_tracker,
     terminate_like_interrupt,
 )
 from .parser import BY_NAME, COMMANDS, Command, Handler, build_parser  # noqa: E402
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     program = argv is None  # the whole process is this command (not a call from Python)
     if program:
         gc.disable()  # until the command's modules are loaded (:func:`_handler`)
+        quiet_resource_tracker()
     argv = sys.argv[1:] if argv is None else list(argv)
     # the command is the first word that is not an option or --lang's value (no other
     # top-level option takes one): only its parser is built in full

@@ -275,3 +275,25 @@ def test_an_interrupted_command_ends_what_left_its_parent_and_nothing_else():
     finally:
         for proc in _tagged(tag):
             proc.kill()
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("quiet", [True, False])
+def test_the_resource_tracker_cleans_up_without_a_word_under_the_one_line(quiet):
+    """What Ctrl-C on a pool or a Dask cluster leaves (a semaphore its killed workers held) is
+    unlinked by multiprocessing's resource tracker, which warned about it on our stderr; the
+    unquiet run shows the check can fail."""
+    code = (
+        "from simulate.lifecycle import quiet_resource_tracker\n"
+        + ("quiet_resource_tracker()\n" if quiet else "")
+        + "from multiprocessing import resource_tracker\n"
+        "resource_tracker.register('/simulate-test-left-behind', 'semaphore')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONWARNINGS", None)
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=50)
+    assert proc.returncode == 0
+    if quiet:
+        assert proc.stderr == ""
+    else:
+        assert "leaked semaphore" in proc.stderr
