@@ -66,7 +66,7 @@ def test_row_past_the_limits_is_refused() -> None:
 
 def test_not_above_matches_exactly_the_strings_at_or_below_the_limit() -> None:
     letters = re.compile(f"(?:{xlsxguard._not_above('IV', 'A-Z')})$")
-    cols = [xlsxguard._col_letters(n) for n in range(1, 800)]
+    cols = [xlsxguard.col_letters(n) for n in range(1, 800)]
     assert [c for c in cols if letters.match(c)] == cols[:256]
     digits = re.compile(f"(?:{xlsxguard._not_above('1048', '0-9')})$")
     assert [n for n in range(1, 20_000) if digits.match(str(n))] == list(range(1, 1049))

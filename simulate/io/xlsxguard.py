@@ -44,7 +44,8 @@ def _col_number(letters: str) -> int:
     return n
 
 
-def _col_letters(n: int) -> str:
+def col_letters(n: int) -> str:
+    """Excel's column letters of the 1-based column ``n`` (1 → A, 27 → AA)."""
     out = ""
     while n:
         n, r = divmod(n - 1, 26)
@@ -96,9 +97,9 @@ def _check_cell(col: int, row: int, limits: XlsxLimits, where: str, error: Error
     if row > limits.max_rows or col > limits.max_columns:
         raise error(
             where,
-            f"{label} reaches row {row:,}, column {_col_letters(col)}; a "
+            f"{label} reaches row {row:,}, column {col_letters(col)}; a "
             f"{limits.what} is limited to {limits.max_rows:,} rows and "
-            f"{limits.max_columns:,} columns ({_col_letters(limits.max_columns)}): "
+            f"{limits.max_columns:,} columns ({col_letters(limits.max_columns)}): "
             "delete the unused rows and columns or copy the data to a new workbook",
         )
 
@@ -239,7 +240,7 @@ def _not_above(limit: str, char: str) -> str:
 def _plain_patterns(max_columns: int, max_rows: int) -> tuple[re.Pattern, re.Pattern]:
     """Patterns of a ``<c`` and a ``<row`` tag that is *not* written ``r="A1"`` within the
     limits, the way Excel, WPS and openpyxl write every cell and row of a plain sheet."""
-    cols = _not_above(_col_letters(max_columns), "A-Z")
+    cols = _not_above(col_letters(max_columns), "A-Z")
     rows = _not_above(str(max_rows), "0-9")
     cell = re.compile(f'<c(?! r="(?:{cols})(?:{rows})")'.encode())
     row = re.compile(f'<row(?! r="(?:{rows})")'.encode())

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..io.xlsxguard import col_letters
 from ..report import excel
 from .bill_tables import only_str
 
@@ -97,14 +98,6 @@ def _widest(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.iloc[sorted(rows)].reset_index(drop=True)
 
 
-def _letters(n: int) -> str:
-    out = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
 def _splice(shell: Path, path: Path, bulk: dict[int, pd.DataFrame]) -> None:
     """Copy the shell workbook to ``path`` with each bulk sheet's rows put in, streamed in
     blocks of rows so memory stays bounded."""
@@ -176,11 +169,14 @@ def _sheet_xml(xml: str, frame: pd.DataFrame) -> Iterator[str]:
     header = data[: data.index("</row>") + len("</row>")]
     styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', data[len(header) :]))
     n, width = len(frame), len(frame.columns)
-    last = f"{_letters(width)}{n + 1}"
+    last = f"{col_letters(width)}{n + 1}"
     yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header
     # each column's cell opening around its row number: ('<c r="B', '" s="3"')
     openings = [
-        ('<c r="' + _letters(j + 1), '"' + (f' s="{styles[_letters(j + 1)]}"' if _letters(j + 1) in styles else ""))
+        (
+            '<c r="' + col_letters(j + 1),
+            '"' + (f' s="{styles[col_letters(j + 1)]}"' if col_letters(j + 1) in styles else ""),
+        )
         for j in range(width)
     ]
     for start in range(0, n, BLOCK_ROWS):
