@@ -30,14 +30,39 @@ def test_template_validates_with_national_figures(tmp_path, year, capsys):
     assert "# " in text and "就高不就低" in text and "#   subsidy:" in text  # comments, example tiers
 
 
-def test_unknown_year_and_existing_file_refused(tmp_path, capsys):
-    assert main(["new", "--county", "某某县", "--year", str(max(YEARS) + 5), "--out", str(tmp_path / "a.yaml")]) == 2
-    assert "national-standards.csv" in capsys.readouterr().err
+def test_early_year_and_existing_file_refused_in_the_users_language(tmp_path, capsys):
+    args = ["new", "--county", "某某县", "--year", str(min(YEARS) - 1), "--out", str(tmp_path / "a.yaml")]
+    assert main(["--lang", "zh", *args]) == 2
+    err = capsys.readouterr().err
+    assert "national-standards.csv 没有" in err and "no national figures" not in err
+    assert main(["--lang", "en", *args]) == 2
+    assert "no national figures" in capsys.readouterr().err
+    assert not (tmp_path / "a.yaml").exists()
     out = tmp_path / "b.yaml"
     out.write_text("keep", "utf-8")
-    assert main(["new", "--county", "某某县", "--year", str(YEARS[0]), "--out", str(out)]) == 2
+    assert main(["--lang", "zh", "new", "--county", "某某县", "--year", str(YEARS[0]), "--out", str(out)]) == 2
     assert out.read_text("utf-8") == "keep"
-    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "已存在" in err and "already exists" not in err
+
+
+def test_year_after_the_table_carries_the_latest_figures_flagged(tmp_path, capsys):
+    """A budget drafted before the national notice is out: the latest year's figures, said so
+    on screen and in the scenario's notes, never passed off as that year's."""
+    last, year = max(YEARS), max(YEARS) + 2
+    out = tmp_path / "later.yaml"
+    assert main(["new", "--county", "某某县", "--year", str(year), "--out", str(out)]) == 0
+    assert f"暂按{last}年度" in capsys.readouterr().out
+    assert main(["validate", str(out)]) == 0
+    row = national_standards()[last]
+    contribution = load_scenario(out).policy.contribution
+    assert load_scenario(out).policy.benefit_year == year
+    assert contribution.personal == int(row["personal_yuan"]) * 100
+    assert contribution.fiscal_subsidy == int(row["fiscal_subsidy_yuan"]) * 100
+    assert contribution.assumption
+    assert f"尚未收录{year}年度全国标准" in contribution.note_zh
+    assert "not in data/national-standards.csv yet" in contribution.note
+    assert f"{year}年度全国标准" not in out.read_text("utf-8").split("note_zh")[0]  # comments say 暂按
 
 
 def test_villages_template_read_back(tmp_path, capsys):

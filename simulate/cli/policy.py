@@ -15,6 +15,7 @@ from ..errors import ScenarioError
 from ..policy import load_scenario
 from ..policy.template import (
     VILLAGES_GUIDE,
+    carried_over,
     scenario_template,
     villages_template,
     write_text_new,
@@ -34,10 +35,23 @@ def main_new(args: argparse.Namespace) -> int:
         if not args.out:
             return 0
     if not args.out:
-        raise ScenarioError("simulate new", "give --out FILE.yaml (and --county, --year) or --villages FILE.csv")
+        raise ScenarioError(
+            "simulate new",
+            "give --out FILE.yaml (and --county, --year) or --villages FILE.csv",
+            reason_zh="请给出 --out 文件.yaml（及 --county、--year）或 --villages 文件.csv",
+        )
     if not args.county or args.year is None:
-        raise ScenarioError("simulate new", "--out needs --county (e.g. 某某县) and --year (e.g. 2025)")
+        raise ScenarioError(
+            "simulate new",
+            "--out needs --county (e.g. 某某县) and --year (e.g. 2025)",
+            reason_zh="--out 需要同时给出 --county（如 某某县）和 --year（如 2025）",
+        )
     write_text_new(Path(args.out), scenario_template(args.county, args.year))
+    if (last := carried_over(args.year)) is not None:
+        print(
+            f"注意：data/national-standards.csv 尚未收录{args.year}年度全国标准，模板暂按{last}年度标准填写"
+            "（已标为假设），国家文件公布后请改写。"
+        )
     print(f"已写出模板 {args.out}：请对照本县文件修改，然后运行 simulate validate {args.out}")
     return 0
 

@@ -56,8 +56,8 @@ document:                              # 本县文件：文号、标题、印发
 
 contribution:                          # 缴费标准（元/人·年）
   section: （条款）                    # 文件中规定缴费标准的条款，如 三(一)
-  personal: ${personal}                 # 个人缴费标准：${year}年度全国标准
-  fiscal_subsidy: ${fiscal}             # 财政人均补助标准：${year}年度全国最低标准
+  personal: ${personal}                 # 个人缴费标准：${basis}全国标准
+  fiscal_subsidy: ${fiscal}             # 财政人均补助标准：${basis}全国最低标准
   assumption: true
   note: ${note_en}
   note_zh: ${note_zh}
@@ -184,17 +184,44 @@ area:                                  # 参保基数（无花名册时用于模
 
 
 def scenario_template(county: str, year: int) -> str:
-    """The template scenario text for ``county`` and benefit ``year``; ScenarioError when the
-    CSV has no national figures for that year."""
+    """The template scenario text for ``county`` and benefit ``year``.
+
+    A year after the last one data/national-standards.csv holds (a budget drafted before the
+    national notice is out) gets the latest year's figures, flagged as carried over in the
+    notes; a year before the first is refused (ScenarioError), as is an empty county name.
+    """
     table = national_standards()
-    if year not in table:
+    first, last = min(table), max(table)
+    if year < first:
         raise ScenarioError(
-            "--year", f"no national figures for {year} in data/national-standards.csv (years {min(table)}–{max(table)})"
+            "--year",
+            f"no national figures for {year} in data/national-standards.csv (years {first}–{last})",
+            reason_zh=f"data/national-standards.csv 没有{year}年度的全国标准（收录{first}–{last}年度）",
         )
     if not county.strip() or any(c in county for c in '\n\r"\\'):
-        raise ScenarioError("--county", "give the county's name, e.g. 某某县")
-    row = table[year]
+        raise ScenarioError("--county", "give the county's name, e.g. 某某县", reason_zh="请写县名，如 某某县")
+    row = table[min(year, last)]
     personal, fiscal = row["personal_yuan"], row["fiscal_subsidy_yuan"]
+    if year > last:
+        note_en = (
+            f"The national figures for {year} are not in data/national-standards.csv yet (latest: {last}): "
+            f"{last}'s carried over, personal {personal}, fiscal subsidy {fiscal}. Replace with the "
+            "national and county notices' figures once published."
+        )
+        note_zh = (
+            f"data/national-standards.csv 尚未收录{year}年度全国标准（最新为{last}年度）：暂按{last}年度"
+            f"个人缴费{personal}元、财政补助{fiscal}元填写，国家和本县文件公布后请改写。"
+        )
+    else:
+        note_en = (
+            f"National figures for {year} (data/national-standards.csv): personal {personal} "
+            f"({row['personal_source']}); fiscal subsidy {fiscal} ({row['fiscal_source']}). "
+            "Replace with the county notice's figures."
+        )
+        note_zh = (
+            f"{year}年度全国标准（data/national-standards.csv）：个人缴费{personal}元，"
+            f"财政补助{fiscal}元。请按本县文件改写。"
+        )
     return TEMPLATE.substitute(
         county=county,
         county_q=_q(county),
@@ -202,17 +229,17 @@ def scenario_template(county: str, year: int) -> str:
         prev=year - 1,
         personal=personal,
         fiscal=fiscal,
+        basis=f"{year}年度" if year <= last else f"暂按{last}年度",
         title_zh=_q(f"{county}{year}年度城乡居民医保资助参保"),
-        note_en=_q(
-            f"National figures for {year} (data/national-standards.csv): personal {personal} "
-            f"({row['personal_source']}); fiscal subsidy {fiscal} ({row['fiscal_source']}). "
-            "Replace with the county notice's figures."
-        ),
-        note_zh=_q(
-            f"{year}年度全国标准（data/national-standards.csv）：个人缴费{personal}元，"
-            f"财政补助{fiscal}元。请按本县文件改写。"
-        ),
+        note_en=_q(note_en),
+        note_zh=_q(note_zh),
     )
+
+
+def carried_over(year: int) -> int | None:
+    """The year whose national figures a template for ``year`` carries over (None if its own)."""
+    last = max(national_standards())
+    return last if year > last else None
 
 
 def villages_template() -> str:
