@@ -15,7 +15,7 @@ import pytest
 
 from simulate.cli import main
 from simulate.io.tabular import NotFast
-from simulate.model import popfast, popstream
+from simulate.model import popcross, popfast, popstream
 from simulate.model.engine import compile_for_engine
 from simulate.model.filetally import merge, tally_file
 from simulate.model.synth import synthesize
@@ -97,7 +97,7 @@ def test_the_same_error_whatever_the_chunk_size_and_reader(tmp_path, monkeypatch
     for chunk_bytes in CHUNKS:
         parts = [tally_file(comp, p, None, k, chunk_bytes=chunk_bytes, with_ids=True) for k, p in enumerate(paths)]
         assert all(p.error is None for p in parts)
-        with pytest.raises(popstream.PopulationError) as exc:
+        with pytest.raises(popcross.PopulationError) as exc:
             merge(parts, None)
         assert (exc.value.where, exc.value.reason) == (
             f"{paths[1]}: row 2502, column person_id",
@@ -123,17 +123,17 @@ def test_a_hash_shared_by_two_different_ids_is_not_a_duplicate(tmp_path):
     frames = _towns(tmp_path, sizes=(50, 60))
     paths = [str(p) for p in _write(tmp_path / "towns", frames, ".csv")]
     hashes = [np.sort(popfast.hash_strings(pa.array(list(f["person_id"]), pa.string()))) for f in frames]
-    assert popstream.duplicate_across(paths, hashes) is None
+    assert popcross.duplicate_across(paths, hashes) is None
     # town-1 said to hold a hash of town-0's (as two different ids sharing a 64-bit hash would):
     # the text of both files is read again and no row of town-1 holds town-0's id
     h7 = popfast.hash_strings(pa.array([frames[0].loc[7, "person_id"]], pa.string()))
     clash = [hashes[0], np.sort(np.append(hashes[1], h7))]
-    assert {k: list(v) for k, v in popstream.repeated_across(clash).items()} == {1: list(h7)}
-    assert popstream.duplicate_across(paths, clash) is None
+    assert {k: list(v) for k, v in popcross.repeated_across(clash).items()} == {1: list(h7)}
+    assert popcross.duplicate_across(paths, clash) is None
     # an id really used twice is found among the same hashes
     frames[1].loc[3, "person_id"] = frames[0].loc[7, "person_id"]
     paths = [str(p) for p in _write(tmp_path / "towns", frames, ".csv")]
-    found = popstream.duplicate_across(paths, clash)
+    found = popcross.duplicate_across(paths, clash)
     assert found is not None and found[0] == 1 and found[1].where == f"{paths[1]}: row 5, column person_id"
 
 

@@ -123,7 +123,7 @@ def merge(parts: list[FileTally], villages: Villages | None) -> tuple[Tally, Vil
     names them, else every village met, in order of first appearance across the partitions
     (as if the files were one). Raises the first partition's error, if any, a person id
     used in an earlier partition counting as one (its row named, as in one file)."""
-    from .popstream import duplicate_across
+    from .popcross import duplicate_across
 
     bad = next((k for k, p in enumerate(parts) if p.error is not None), len(parts))
     clean = parts[:bad]  # the partitions before the first error: ids used twice among them come first
