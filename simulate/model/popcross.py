@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import PopulationError
 from ..io.tabular import population_rows
 from .poprows import check_header
+from .seenids import SeenIds
 
 
 def repeated_across(hashes: Sequence[np.ndarray]) -> dict[int, np.ndarray]:
@@ -21,13 +22,17 @@ def repeated_across(hashes: Sequence[np.ndarray]) -> dict[int, np.ndarray]:
     shared (the usual case: one merge of the sorted runs, 8 bytes a person)."""
     if len(hashes) < 2:
         return {}
-    every = np.concatenate(hashes)
-    every.sort(kind="stable")  # timsort: merges the partitions' sorted runs
-    twice = every[1:][every[1:] == every[:-1]]
-    del every
+    # bucket by bucket (the top 6 bits, as SeenIds keeps them): one 64th of the hashes is
+    # copied at a time, not all of them once more
+    edges = [np.concatenate([[0], np.searchsorted(h, SeenIds._CUTS), [len(h)]]) for h in hashes]
+    found = []
+    for b in range(64):
+        both = np.concatenate([h[e[b] : e[b + 1]] for h, e in zip(hashes, edges)])
+        both.sort(kind="stable")  # timsort: merges the partitions' sorted runs
+        found.append(both[1:][both[1:] == both[:-1]])
+    twice = np.unique(np.concatenate(found))
     if not len(twice):
         return {}
-    twice = np.unique(twice)
     out: dict[int, np.ndarray] = {}
     before = np.zeros(len(twice), bool)  # met in an earlier partition
     for k, h in enumerate(hashes):
