@@ -5,8 +5,9 @@ Issue 12 item 2: a report with ``--set``/``--set-file`` overrides or of a varian
 overrides (for a variant: its parent); ``--baseline SCENARIO`` picks any other. Both run over
 one population (common random numbers, :func:`simulate.analysis.compare`), so every change is
 the policy's alone; a lever that changes the population itself draws the what-if's own
-(same seed, same persons), as ``simulate run --set`` does. Tables give baseline, what-if, change and change % for the budget
-headline, every funding source and every tier; money is integer fen until displayed.
+(same seed, same persons), as ``simulate run --set`` does. Tables give baseline, what-if,
+change and change % for the budget headline, every funding source and every tier; money is
+integer fen until displayed.
 """
 
 from __future__ import annotations
