@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import SimulateError
 from .resources import DASHBOARD_PORT, DASHBOARD_SCENARIO, example_path
+from .startenv import user_environ
 
 NOTEBOOK = "what_if.ipynb"
 DEFAULT_PORT = DASHBOARD_PORT
@@ -96,7 +97,7 @@ def _voila_command(notebook: Path, port: int) -> list[str]:
 
 def _kernel_environment(scenario: Path) -> dict[str, str]:
     """This process's environment with this simulate package first on the kernel's path."""
-    env = dict(os.environ)
+    env = user_environ()  # without what simulate's command line set for itself
     root = str(Path(__file__).resolve().parent.parent)
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
     env["PYTHONPATH"] = os.pathsep.join([root, *rest])

@@ -59,6 +59,36 @@ def common_population(
     return population
 
 
+def own_population(
+    sc: Scenario, common: Population | SyntheticPopulation, population: Any, size: int | None, seed: int
+) -> Population | SyntheticPopulation:
+    """The population scenario ``sc`` of an analysis runs over: the ``common`` one, unless it
+    was drawn (no ``population`` given) and ``sc`` draws differently with the same seed: a
+    lever that changes the population itself (who a department enrolls, an extension period,
+    grade shares, the area). Then ``sc``'s own draw, the people ``simulate run --set`` counts
+    with that seed: the same persons, only the columns the lever changes differ."""
+    if population is not None or not isinstance(common, SyntheticPopulation):
+        return common
+    own = synthesize(sc, size, seed)
+    return common if _same_draw(own, common) else memo(own)
+
+
+def _same_draw(a: SyntheticPopulation, b: SyntheticPopulation) -> bool:
+    """Whether two synthetic populations draw the same people (every input equal)."""
+
+    def same(x: Any, y: Any) -> bool:
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            return bool(np.array_equal(x, y))
+        if dataclasses.is_dataclass(x) and type(x) is type(y):
+            return all(same(getattr(x, f.name), getattr(y, f.name)) for f in dataclasses.fields(x))
+        if isinstance(x, (tuple, list)) and isinstance(y, (tuple, list)):
+            return len(x) == len(y) and all(same(u, v) for u, v in zip(x, y))
+        return bool(x == y)
+
+    names = [f.name for f in dataclasses.fields(SyntheticPopulation)]
+    return all(same(getattr(a, n), getattr(b, n)) for n in names)
+
+
 def run_quiet(sc: Scenario, pop, seed: int) -> Outlay:
     return run(sc, pop, seed=seed, workers=1, progress=False)
 

@@ -22,6 +22,7 @@ from ..results.outlay import Outlay
 from .common import (
     common_population,
     government_fen,
+    own_population,
     percent_change,
     run_quiet,
     scenario_of,
@@ -255,7 +256,9 @@ def compare(
 
     ``population`` is a person-level CSV, a population, or None for a synthetic one of
     ``size`` persons (default: the baseline's area) drawn with ``seed`` from the baseline's
-    area; every scenario sees exactly those people. ``reform_overrides`` (``PATH=VALUE``
+    area; every scenario sees those people (a reform whose lever changes the population
+    itself, e.g. who a department enrolls, is drawn with the same seed from its own scenario,
+    as ``simulate run --set`` draws it: :func:`.common.own_population`). ``reform_overrides`` (``PATH=VALUE``
     pairs) apply to the reforms only, so ``compare(sc, [sc], reform_overrides={...})`` is a
     one-change what-if.
 
@@ -272,5 +275,7 @@ def compare(
     refs = [scenario_of(r, reform_overrides) for r in reforms]
     pop = common_population(base, population, size, seed)
     return Comparison(
-        run_quiet(base, pop, seed), [run_quiet(r, pop, seed) for r in refs], overrides=dict(reform_overrides or {})
+        run_quiet(base, pop, seed),
+        [run_quiet(r, own_population(r, pop, population, size, seed), seed) for r in refs],
+        overrides=dict(reform_overrides or {}),
     )

@@ -11,7 +11,7 @@ from ..errors import SimulateError
 from ..model.population import Population
 from ..model.synth import SyntheticPopulation
 from ..policy import Scenario
-from .common import common_population, outlay_row, run_quiet, scenario_of
+from .common import common_population, outlay_row, own_population, run_quiet, scenario_of
 from .naming import param_label, relabel
 from .values import number
 
@@ -29,7 +29,8 @@ def sweep(
     """One row per value of ``param_path``: each source's outlay (yuan), subsidies, the fiscal
     subsidy (yuan), the individuals' share of personal contributions, persons and enrolled.
 
-    All rows use the same people (common random numbers). Columns are ids (``individual``,
+    All rows use the same people (common random numbers; a value that changes the
+    population itself is drawn with the same seed, as ``simulate run --set`` draws it). Columns are ids (``individual``,
     ``medical_assistance``, …) unless ``lang`` is ``"zh"`` or ``"en"``; every source column is
     present, zero or not.
 
@@ -48,7 +49,8 @@ def sweep(
     pop = common_population(sc, population, size, seed)
     rows = []
     for v in vals:
-        out = run_quiet(sc.with_overrides({param_path: v}), pop, seed)
+        each = sc.with_overrides({param_path: v})
+        out = run_quiet(each, own_population(each, pop, population, size, seed), seed)
         rows.append({param_path: v if isinstance(v, int) else float(v), **outlay_row(out)})
     frame = pd.DataFrame(rows)
     frame.attrs.update(

@@ -4,8 +4,10 @@ Issue 12 item 2: a report with ``--set``/``--set-file`` overrides or of a varian
 ``extends`` another scenario is a what-if. Its default baseline is the scenario without the
 overrides (for a variant: its parent); ``--baseline SCENARIO`` picks any other. Both run over
 one population (common random numbers, :func:`simulate.analysis.compare`), so every change is
-the policy's alone. Tables give baseline, what-if, change and change % for the budget
-headline, every funding source and every tier; money is integer fen until displayed.
+the policy's alone; a lever that changes the population itself draws the what-if's own
+(same seed, same persons), as ``simulate run --set`` does. Tables give baseline, what-if,
+change and change % for the budget headline, every funding source and every tier; money is
+integer fen until displayed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..results.budget import Headline
 from ..results.outlay import Outlay
 from ..vocabulary import label
 from . import compare
+from .naming import PARAM_LABELS
 
 if TYPE_CHECKING:  # pandas loads only when a table is built (import simulate stays light)
     import pandas as pd
@@ -41,10 +44,11 @@ _NOT_VALUES = {
     "notes",
     "notes_zh",
     "id",
-    "area",
-    "county",
     "payer_section",
 }
+#: Top-level parts that are not policy values (the names also used inside, e.g. a fiscal
+#: split's ``county`` share, are values there).
+_NOT_VALUES_TOP = {"area", "county"}
 #: Fields held in fen (shown in yuan).
 _FEN_FIELDS = {
     "personal",
@@ -92,7 +96,7 @@ def _flat(node: Any, path: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(node, dict):
         for k, v in node.items():
-            if k not in _NOT_VALUES:
+            if k not in _NOT_VALUES and not (not path and k in _NOT_VALUES_TOP):
                 out.update(_flat(v, f"{path}.{k}" if path else str(k)))
     elif isinstance(node, (list, tuple)):
         for i, v in enumerate(node):
@@ -134,9 +138,12 @@ def changes(base: Scenario, what_if: Scenario) -> list[Change]:
             en = f"{tier.en if tier else parts[1]}: {name[1]}"
         elif path in _NAMES:
             zh, en = _NAMES[path]
+        elif path in PARAM_LABELS:  # e.g. a split's county share: 财政补助县级分担比例（%）
+            zh, en = (n.removesuffix("（%）").removesuffix(" (%)") for n in PARAM_LABELS[path])
         else:
             zh = en = path
-        unit = _W["unit_yuan"] if fen else (_W["unit_percent"] if leaf.endswith("percent") else ("", ""))
+        percent = leaf.endswith("percent") or PARAM_LABELS.get(path, ("",))[0].endswith("（%）")
+        unit = _W["unit_yuan"] if fen else (_W["unit_percent"] if percent else ("", ""))
         out.append(Change(path, zh, en, _shown(a.get(path), fen, "zh"), _shown(b.get(path), fen, "zh"), *unit))
     return out
 

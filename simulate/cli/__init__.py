@@ -13,8 +13,11 @@ import os
 import sys
 
 # before the scenario models are built: pydantic would otherwise read every installed
-# package's metadata looking for plugins (~10 ms of each start; the command line uses none)
-os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# package's metadata looking for plugins (~10 ms of each start; the command line uses none);
+# kernels and the dashboard get the user's environment back (simulate.startenv.user_environ)
+from ..startenv import quiet_pydantic  # noqa: E402
+
+quiet_pydantic()
 # no garbage collection while modules load: they make objects that live as long as the
 # process, and the collector walking them again and again was a fifth of start-up's CPU
 _COLLECTING = gc.isenabled()

@@ -21,6 +21,7 @@ from .. import labels
 from ..io.idmask import mask_ids_deep, mask_ids_in_text, mask_ids_json
 from ..results.frame_text import frame_text
 from ..rosters.bill import parse_as_of, roster_bill
+from ..rosters.grade_note import ungraded_note
 from .shared import load, print_json
 
 #: Keys of ``--json`` printed first, in this order (the contract); the rest follow.
@@ -83,5 +84,7 @@ def summary_text(bill: Any, out: str, lang: str = "zh") -> str:
             lines.append(f"  {r['file']}:{r['row']}  {r['id_masked']}  {reason}")
         if len(j["rejected"]) > 20:
             lines.append(labels.text("roster", "more_rejected", lang).format(n=len(j["rejected"]) - 20))
+    note = ungraded_note(bill.scenario, int(bill.outlay.meta.get("ungraded", 0)), lang)  # 档次 not recorded
+    lines += ["", note] if note else []
     lines += ["", labels.text("roster", "written", lang).format(out=out)]
     return "\n".join(lines)

@@ -46,6 +46,8 @@ class FileTally:
     rows_read: int = 0
     rows_rejected: int = 0
     error: tuple[str, str] | None = None
+    #: its person-id hashes, sorted (uint64), when it is one of a folder's partitions
+    id_hashes: np.ndarray | None = None
 
 
 def partition_files(path: str | Path) -> list[Path]:
@@ -79,6 +81,7 @@ def tally_file(
     responses: Responses = Responses(),
     chunk_bytes: int = 4 << 20,
     vocab: Vocabulary = CANONICAL,
+    with_ids: bool = False,
 ) -> FileTally:
     """Tally one population file chunk by chunk (strict: the first bad row stops it).
 
@@ -86,9 +89,11 @@ def tally_file(
     draw from ``behaviour_rng(seed, index)``, one stream across its chunks, so the draws and
     the result do not depend on the chunk size. ``chunk_bytes`` of CSV (about 90,000 rows
     at 4 MiB) bounds the working memory: larger chunks are no faster. Identities are read
-    with ``vocab`` (the scenario's).
+    with ``vocab`` (the scenario's). ``with_ids``: hand on the person-id hashes (8 bytes a
+    person), which :func:`merge` checks across a folder's partitions.
     """
     source = PopulationFile(path, villages, chunk_bytes=chunk_bytes, keep_ids=False, vocab=vocab)
+    source.stream.collect_ids = with_ids
     total: Tally | None = None
     rng = _rng(comp, responses, index)
     try:
@@ -105,7 +110,8 @@ def tally_file(
     vills = source.villages()
     if total is None:
         total = Tally.zeros(len(comp.tables.tier_ids), len(vills), len(comp.groups))
-    return FileTally(str(path), total.widened(len(vills)), vills.ids, source.rows_read, len(source.rejected))
+    ids = source.stream.id_hashes
+    return FileTally(str(path), total.widened(len(vills)), vills.ids, source.rows_read, len(source.rejected), None, ids)
 
 
 def _rng(comp: Compiled, responses: Responses, index: int) -> np.random.Generator | None:
@@ -115,10 +121,20 @@ def _rng(comp: Compiled, responses: Responses, index: int) -> np.random.Generato
 def merge(parts: list[FileTally], villages: Villages | None) -> tuple[Tally, Villages]:
     """The partitions' tallies added, and the villages they share: the scenario's when it
     names them, else every village met, in order of first appearance across the partitions
-    (as if the files were one). Raises the first partition's error, if any."""
-    for part in parts:
-        if part.error is not None:
-            raise PopulationError(*part.error)
+    (as if the files were one). Raises the first partition's error, if any, a person id
+    used in an earlier partition counting as one (its row named, as in one file)."""
+    from .popcross import duplicate_across
+
+    bad = next((k for k, p in enumerate(parts) if p.error is not None), len(parts))
+    clean = parts[:bad]  # the partitions before the first error: ids used twice among them come first
+    hashes = [p.id_hashes for p in clean if p.id_hashes is not None]
+    if len(clean) > 1 and len(hashes) == len(clean):
+        across = duplicate_across([p.path for p in clean], hashes)
+        if across is not None:
+            raise across[1]
+    error = parts[bad].error if bad < len(parts) else None
+    if error is not None:
+        raise PopulationError(*error)
     ids: dict[str, int] = {}
     for part in parts:
         for v in part.village_ids:

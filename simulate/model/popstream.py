@@ -158,6 +158,10 @@ class Stream:
         self.known, self.strict = known, strict
         self.chunk_bytes, self.chunk_rows = chunk_bytes, chunk_rows
         self.fixed = known is not None
+        #: set before iterating to keep the file's person-id hashes (sorted uint64) in
+        #: ``id_hashes`` once it is read: a folder's partitions are checked against one another
+        self.collect_ids = False
+        self.id_hashes: np.ndarray | None = None
         #: from this row on each batch's ids are checked against the earlier ones at once
         #: (set where a first read met a repeated id; before it, once at the end)
         self.checked_from = 1 << 62
@@ -196,7 +200,7 @@ class Stream:
                     for part in self._arrow_chunks():
                         started = True
                         yield part
-                    self._settle(keep=False)  # the last check: nothing is looked up after it
+                    self._settle(keep=self.collect_ids)  # the last check: kept only to hand on
                     break
                 except _Repeat as again:  # read again, checking ids at once from that row
                     if started:
@@ -210,8 +214,12 @@ class Stream:
             self._reset()
             self.checked_from = 0
             yield from self._row_chunks()
+            if self.collect_ids:
+                self._settle()  # row by row each repeat was named already: this keeps the last chunk's
         if self.rows_read == 0:
             raise PopulationError(self.where, "no data rows")
+        if self.collect_ids:
+            self.id_hashes = self.ids.take_sorted()
 
     def _set_header(self, header: list[str]) -> None:
         self.col = {h: i for i, h in enumerate(header)}

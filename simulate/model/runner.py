@@ -167,10 +167,17 @@ def tally_population(
 
 
 def _file_job(
-    comp: Compiled, villages: Villages | None, responses: Responses, vocab: Vocabulary, path: str, index: int
+    comp: Compiled,
+    villages: Villages | None,
+    responses: Responses,
+    vocab: Vocabulary,
+    with_ids: bool,
+    path: str,
+    index: int,
 ) -> FileTally:
-    """The job for one file of a folder (run in any process; a path travels, not data)."""
-    return tally_file(comp, path, villages, index, responses, vocab=vocab)
+    """The job for one file of a folder (run in any process; a path travels, not data; the
+    person-id hashes come back when there are several, to be checked against one another)."""
+    return tally_file(comp, path, villages, index, responses, vocab=vocab, with_ids=with_ids)
 
 
 def tally_files(
@@ -195,7 +202,7 @@ def tally_files(
     bar = _progress(len(files), progress, "partitions")
     try:
         parts: list[FileTally] = _run_jobs(
-            (_file_job, (comp, villages, responses, vocab), each), n_workers, engine, scheduler, bar
+            (_file_job, (comp, villages, responses, vocab, len(files) > 1), each), n_workers, engine, scheduler, bar
         )
     finally:
         bar.close()

@@ -93,6 +93,23 @@ class SeenIds:
         old = self._found(b, hs)
         return int(min(cands.min(initial=np.iinfo(np.int64).max), at[old].min(initial=np.iinfo(np.int64).max)))
 
+    def take_sorted(self) -> np.ndarray:
+        """Every hash kept, sorted (uint64), once :meth:`settle` kept them all; the set is
+        emptied bucket by bucket as the answer fills (the peak is one copy and one bucket):
+        what a folder's partitions are checked against one another with."""
+        assert not any(self.pending), "settle first"
+        out = np.empty(len(self), np.uint64)
+        at = 0
+        for b in range(64):  # buckets in order of their top bits: their runs, merged, in order
+            runs, self.buckets[b] = self.buckets[b], []
+            if not runs:
+                continue
+            run = runs[0] if len(runs) == 1 else np.sort(np.concatenate(runs), kind="stable")
+            out[at : at + len(run)] = run
+            at += len(run)
+            del runs, run
+        return out
+
     def seen(self, h: np.ndarray) -> np.ndarray:
         """Whether each hash was met before (bool); only once :meth:`settle` found no repeat."""
         assert not any(self.pending), "settle first"

@@ -196,6 +196,7 @@ def sweep(
     """One scenario report per value of ``param`` (parallel processes), a summary and an index;
     ``summary`` sets the summary notebook's Monte Carlo parameters (``draws``, ``mc_size``; None
     keeps the notebook's default)."""
+    from ..analysis.naming import param_label
     from ..policy import load_scenario
     from ..policy.overrides import parse_value
     from .render import ReportError, render_folder
@@ -207,6 +208,7 @@ def sweep(
     for v in parsed:  # every run must be a valid scenario before any kernel starts
         load_scenario(scenario, {**(overrides or {}), param: v})
     out_dir = Path(out) if out else Path("reports") / f"{base.id}-sweep-{_safe_name(param)}"
+    name = param_label(param, lang, base)  # e.g. 财政补助县级分担比例（%）, not the path
     jobs = _sweep_jobs(
         scenario, param, parsed, out_dir, overrides=overrides, seed=seed, size=size, population=population, lang=lang
     )
@@ -222,7 +224,7 @@ def sweep(
             out_dir,
             jobs,
             text(
-                "story", "sweep_title", lang, title_zh=base.policy.title.zh, title_en=base.policy.title.en, param=param
+                "story", "sweep_title", lang, title_zh=base.policy.title.zh, title_en=base.policy.title.en, param=name
             ),
             lang,
             workers=workers,

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..startenv import user_environ
 from .outcome import KERNEL_NAME
 
 _ENGINE = "simulate-kept-kernel"
@@ -116,7 +117,8 @@ class ReportKernel:
 
         self._sockets = tempfile.TemporaryDirectory(prefix="simk-")
         self.km: Any = kernel_manager_class(Path(self._sockets.name))(kernel_name=KERNEL_NAME)
-        run_sync(self.km.start_kernel)(cwd=str(cwd))
+        # the user's environment, not the one simulate's command line set for itself
+        run_sync(self.km.start_kernel)(cwd=str(cwd), env=user_environ())
         self.runs = 0
         self.broken = False  # a run failed in it: never reuse
         self.closed = False

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..analysis import sweep_study as study
 from ..analysis.common import common_population
+from ..analysis.naming import param_label
 from ..analysis.sweep import sweep
 from ..labels import pairs
 from ..money import amount, percent
@@ -84,7 +85,7 @@ class SweepStory:
     @property
     def param_label(self) -> str:
         known = pairs("sweep_parameters").get(self.param)
-        return (known[0] if self.zh else known[1]) if known else self.param
+        return (known[0] if self.zh else known[1]) if known else param_label(self.param, self.lang, self.sc)
 
     @property
     def value_text(self) -> str:

@@ -62,6 +62,7 @@ from .bill_json import bill_json, json_bytes, json_pieces, multi_columns, multi_
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
 from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
+from .grade_note import first_grade_column, ungraded, ungraded_note, with_ungraded_row
 from .mapping import RosterError, RosterMapping, as_mapping
 from .merge import RosterMerge, merge_rosters
 from .roster import read_roster
@@ -237,8 +238,11 @@ class RosterBill:
         frame = self.merge.by_file[cols].copy()
         total: dict[str, Any] = {"file": bill_word("total", lang)}
         total.update({c: int(frame[c].sum()) for c in cols[1:]})
-        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-        return frame.rename(columns={k: bill_column(k, lang) for k in cols})
+        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True).rename(
+            columns={k: bill_column(k, lang) for k in cols}
+        )
+        note = ungraded_note(self.scenario, int(self.outlay.meta.get("ungraded", 0)), lang)
+        return with_ungraded_row(frame, note, bill_column("file", lang))
 
     @_masking
     def persons_frame(self, lang: Lang = "zh") -> pd.DataFrame:
@@ -379,11 +383,13 @@ def _roster_bill(
     villages, vindex = build_villages(list(distinct), scenario_villages(sc))
     vindex = vindex[codes] if len(codes) else vindex
     pop = roster_population(persons, villages, vindex, merged.rows_read, vocab)
+    pop.grade = first_grade_column(sc, len(pop))  # rosters record no 档次: the first, counted below
     # the rosters are the people the departments pay for: no behavioural response thins them
     if sc.policy.behaviour.model != "none":
         sc = sc.with_overrides({"behaviour.model": "none"})
     outlay = run(sc, pop)
     outlay.meta.update({"rows_read": merged.rows_read, "rows_rejected": merged.rows_rejected, "population": "rosters"})
+    outlay.meta["ungraded"] = ungraded(sc, pop)  # shown in 名册统计 and the summary (grade_note)
     outlay.meta.pop("seed", None)
     add_payments(persons, sc, pop, outlay)
     persons["village_index"] = vindex.astype(np.int64)
