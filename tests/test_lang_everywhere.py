@@ -1,0 +1,330 @@
+"""Every refusal, warning and summary line reads in Chinese under ``--lang zh`` and in English
+under ``--lang en`` (issue 15 item 5, "Chinese first").
+
+Two nets, so that a new message cannot slip through untranslated:
+
+- every place in simulate/ that raises a user-facing error with an English reason and no zh
+  reason of its own (found by reading the source, not by a list kept by hand) is worded through
+  lang.yaml ``reasons`` with each ``{value}`` standing in as ``7``, and must come out Chinese;
+- every refusal the project tests is run in zh through the command line in this process: the
+  whole bad-scenario corpus (tests/bad_scenarios), population files, rosters and mappings,
+  workbooks and text files the hostile tests build, argument mistakes, ``--set`` paths, plus
+  the warnings and the summary lines of run/roster/sweep-table.
+
+What counts as English is :func:`english_runs`: three or more English words in a row once the
+legitimately Latin parts are taken out: anything quoted (a value the user wrote), file names,
+paths, dotted or snake_case names (``tiers[dibao].subsidy``, ``person_id``), ``--options``,
+upper-case abbreviations (CSV, YAML, GiB), and the ids the scenario language itself is written
+in (field names, identity and source ids, timing classes), which the user types as they are.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simulate import lang
+from simulate.cli import COMMANDS
+from simulate.rosters.mapping import _MAPPING_KEYS, FIELDS
+from simulate.vocabulary import IDENTITY_IDS, SOURCE_IDS
+from tests.test_lang import run
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "simulate"
+SINAN = ROOT / "scenarios" / "sinan-2021.yaml"
+BAD = sorted(p for p in (ROOT / "tests" / "bad_scenarios").glob("*.yaml") if not p.name.startswith(("_", "expected")))
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+#: A value the user wrote, quoted by us: '…', "…", “…”, `…`.
+QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`")
+#: Names, not prose: paths and file names, dotted/snake_case/bracketed names, --options, x=y.
+NAME = re.compile(r"\S*[/\\._=<>\[\]{}@#*]\S*|--?[A-Za-z][\w-]*")
+#: Three English words in a row (digits, single letters and light punctuation between them do not
+#: break a run).
+RUN = re.compile(r"(?:\b[A-Za-z][a-z]+\b(?:[\s,;:()\-\d.]|\b[A-Za-z]\b)+){2,}\b[A-Za-z][a-z]+\b")
+
+
+@cache
+def scenario_words() -> frozenset[str]:
+    """Latin words a zh message may hold because the user writes them so: scenario keys (every
+    part of every field path labels.yaml names), identity and source ids, timing classes,
+    population columns, roster mapping keys, command names, YAML's literals."""
+    words: set[str] = {"true", "false", "none", "null", "regular", "extended", "late", "newborn", "dask", "local"}
+    fields = yaml.safe_load((PACKAGE / "labels.yaml").read_text("utf-8"))["fields"]
+    for path in fields:  # tiers[].subsidy.percent: tiers, subsidy, percent
+        words.update(w for w in re.findall(r"[a-z_]+", path) if "_" not in w)
+    words.update(i for i in (*IDENTITY_IDS, *SOURCE_IDS) if "_" not in i)
+    words.update(("age", "sex", "village", "identities", "enrolled", "timing", "hukou", "grade"))  # population columns
+    words.update(k for k in (*_MAPPING_KEYS, *FIELDS) if "_" not in k)  # roster mapping keys and fields
+    words.update(("simulate", *(c.name for c in COMMANDS)))  # a line starts "simulate run: "
+    return frozenset(words)
+
+
+def english_runs(text: str) -> list[str]:
+    """The runs of English prose in ``text`` (see the module's docstring)."""
+    text = NAME.sub(" ", QUOTED.sub(" ", text))
+    known = scenario_words()
+    text = re.sub(r"\b[a-z]+\b", lambda m: m.group() if m.group() not in known else "·", text)
+    return RUN.findall(text)
+
+
+def test_the_check_finds_prose_and_spares_names():
+    assert english_runs("第2行，列 age: must be F or M")
+    assert english_runs("p.csv: no header row with a name column")
+    assert not english_runs("tiers[dibao].subsidy.percent（低保对象 资助比例）: 须在0到100之间（实为150）")
+    assert not english_runs("资格条件至少需要以下之一：identity, any, all, not, age, sex, disability_grade, hukou")
+    assert not english_runs("文件 'three hundred eighty yuan' 不是金额；见 data/national-standards.csv（GiB）")
+    assert not english_runs("须为 'full', 'percent' 或 'none' 之一；--set-file 只接受 .xlsx 或 .csv")
+
+
+# ----------------------------------------------------------------------------- the source
+
+
+#: Errors a user sees, and the argument holding their English reason (and the zh one, if any).
+RAISED = {
+    "SimulateError": (1, "reason_zh"),
+    "ScenarioError": (1, "reason_zh"),
+    "PopulationError": (1, "reason_zh"),
+    "RosterError": (1, None),
+    "LeakError": (1, "reason_zh"),
+    "PublishError": (1, "reason_zh"),
+    "PathError": (1, None),
+    "VocabularyError": (1, None),
+    "IdentityNameError": (1, None),
+    "IdNumberError": (0, 1),
+}
+
+
+def _template(node: ast.expr) -> str | None:
+    """The text a string, f-string or sum of them makes, each ``{value}`` written as 7 and each
+    ``{value!r}`` as '7' (the patterns catch values as ``\\S+``, ``.+?``, quotes or digits)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) else "'7'" if v.conversion == ord("r") else "7" for v in node.values
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _template(node.left), _template(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def raised_texts() -> list[tuple[str, str]]:
+    """(file:line, English text) of every user-facing error raised in simulate/ with a written
+    reason (or place) and no zh text beside it."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in RAISED:
+                continue
+            at, zh = RAISED[name]
+            given_zh = {k.arg for k in node.keywords} | ({zh} if isinstance(zh, int) and len(node.args) > zh else set())
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            if zh not in given_zh and len(node.args) > at:
+                found.append((where, _template(node.args[at])))
+            if at == 1 and "where_zh" not in given_zh and node.args:
+                found.append((where, _template(node.args[0])))
+    return [(w, t) for w, t in found if t]
+
+
+def test_the_source_scan_sees_the_raise_sites():
+    texts = dict(raised_texts())
+    assert len(texts) > 150  # the scan reads f-strings, sums and plain strings alike
+    assert any("no sheet named '7'" in t for t in texts.values())
+
+
+def test_every_raised_reason_reads_in_chinese():
+    english = [f"{where}: {lang.zh_text(text)}" for where, text in raised_texts() if english_runs(lang.zh_text(text))]
+    assert not english, f"{len(english)} reasons stay English under zh:\n" + "\n".join(english)
+
+
+# ----------------------------------------------------------------------------- the commands
+
+HEADER = "person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing"
+ROW = "p01,h1,塘头镇,40,F,0,,1,regular"
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+
+
+def _zip_without_workbook(path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+
+
+#: Population files the project refuses (tests/test_population_*.py, tests/hostile/): name, bytes.
+POPULATIONS: dict[str, bytes] = {
+    "no_id_column.csv": b"a,b\n1,2\n",
+    "misspelt_column.csv": f"{HEADER},disabilty_grade\n{ROW},0\n".encode(),
+    "missing_age.csv": f"{HEADER.replace('age,', '')}\np01,h1,x,F,0,,1,regular\n".encode(),
+    "column_twice.csv": f"{HEADER.replace('sex,', 'sex,sex,')}\np01,h1,x,40,F,F,0,,1,regular\n".encode(),
+    "village_twice.csv": "人员编号,户编号,村（社区）,村,年龄,性别\np1,h1,甲村,甲村,40,女\n".encode(),
+    "age_text.csv": f"{HEADER}\np01,h1,x,abc,F,0,,1,regular\n".encode(),
+    "age_circled.csv": f"{HEADER}\np01,h1,x,①,F,0,,1,regular\n".encode(),
+    "age_negative.csv": f"{HEADER}\np01,h1,x,-1,F,0,,1,regular\n".encode(),
+    "age_200.csv": f"{HEADER}\np01,h1,x,200,F,0,,1,regular\n".encode(),
+    "sex.csv": f"{HEADER}\np01,h1,x,40,X,0,,1,regular\n".encode(),
+    "grade.csv": f"{HEADER}\np01,h1,x,40,F,7,,1,regular\n".encode(),
+    "enrolled.csv": f"{HEADER}\np01,h1,x,40,F,0,,yes,regular\n".encode(),
+    "timing.csv": f"{HEADER}\np01,h1,x,40,F,0,,1,early\n".encode(),
+    "hukou.csv": f"{HEADER},hukou\np01,h1,x,40,F,0,,1,regular,city\n".encode(),
+    "identity.csv": f"{HEADER}\np01,h1,x,40,F,0,rural_dibo,1,regular\n".encode(),
+    "identity_zh.csv": f"{HEADER}\np01,h1,x,40,F,0,特因人员,1,regular\n".encode(),
+    "identity_either.csv": f"{HEADER}\np01,h1,x,40,F,0,低保,1,regular\n".encode(),
+    "fields.csv": f"{HEADER}\np01,h1,x,40,F,0,,1\n".encode(),
+    "duplicate.csv": f"{HEADER}\n{ROW}\n{ROW}\n".encode(),
+    "no_rows.csv": f"{HEADER}\n".encode(),
+    "nul.csv": HEADER.encode() + b"\n\xff\xfe\x00\x81\x00\n",
+    "utf16.csv": f"{HEADER}\n{ROW}\n".encode("utf-16-le"),
+    "big5.csv": f"{HEADER}\np1,h1,思南縣塘頭鎮青杠壩村,40,F,0,,1,regular\n".encode("big5"),
+    "wide.csv": (",".join(f"c{i}" for i in range(70)) + "\n").encode(),
+    "broken.parquet": b"PAR1 not really",
+    "old.xlsx": OLE + "Workbook".encode("utf-16-le") + b"\0" * 2000,
+    "locked.xlsx": OLE + "EncryptedPackage".encode("utf-16-le") + b"\0" * 2000,
+    "page.xlsx": b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+    "text.xlsx": b"path,value\ncontribution.personal,400\n",
+    "noise.xlsx": bytes(range(256)) * 4,
+}
+
+#: Rosters and roster mappings the project refuses (tests/test_roster*.py, tests/hostile/).
+ROSTERS: dict[str, bytes] = {
+    "no_header.csv": b"a,b\n1,2\n",
+    "no_category.csv": "姓名,身份证号\n王建国,11010519491231002X\n".encode(),
+    "old.xls": OLE + "Workbook".encode("utf-16-le") + b"\0" * 2000,
+    "binary.csv": b"\xff\xfe\xfd\x00\x81" * 40,
+    "text.xlsx": b"path,value\ncontribution.personal,400\n",
+    "notes.txt": "姓名,身份证号\n".encode(),
+}
+MAPPINGS: dict[str, str] = {
+    "unknown_key": "categorys: {低保: [rural_dibao]}\n",
+    "unknown_field": "columns: {phone: [电话]}\n",
+    "aliases_not_text": "columns: {name: {a: b}}\n",
+    "unknown_identity": "categories: {低保: [dibao]}\n",
+    "default_identity": "default_identity: poor\n",
+    "not_a_mapping": "- a\n- b\n",
+    "extends": "extends: mine\n",
+    "either_one": "either: {低保: [rural_dibao]}\n",
+    "sheet": "sheet: [1]\n",
+    "allow": "allow_no_identity: maybe\n",
+}
+
+#: Command lines the project refuses (argument mistakes, --set, explain, analyses); {s} is a scenario.
+COMMAND_LINES: list[str] = [
+    "run {s} --size abc",
+    "run {s} --size -3",
+    "run {s} --workers 0",
+    "run {s} --engine dusk",
+    "run {s} --set nosuch.key=1",
+    "run {s} --set tiers.nosuch.amount=1",
+    "run {s} --set contribution.personal.x=1",
+    "run {s} --set contribution.personal=",
+    "run {s} --set =400",
+    "run {s} --set contribution..personal=400",
+    "run {s} --count rural_dibao=x",
+    "run {s} --sizes 10",
+    "frobnicate {s}",
+    "explain {s} --identity 不存在",
+    "explain {s} --identity nosuch",
+    "explain {s} --identity 低保",
+    "explain {s} --timing late --paid-on 2021-01-01",
+    "explain {s} --event newborn",
+    "explain {s} --event-date 2021-01-01",
+    "explain {s} --grade nosuch",
+    "explain {s} --age 200",
+    "explain {s} --paid-on 2021-02-30",
+    "sweep-table {s} --param contribution.personal --values 1 --range 1:2:1",
+    "sweep-table {s} --param contribution.personal --range 1:2:0.001",
+    "sweep-table {s} --param contribution.personal --range 1:2:0",
+    "sweep-table {s} --param contribution.personal --values nan",
+    "sweep-table {s} --param contribution.personal --values 三百",
+    "sweep-table {s} --param contribution.personal --range 1:100000:1",
+    "sweep-table {s} --param nosuch.path --values 1",
+    "sweep-table {s} --param contribution.personal --values 1 --chart {d}/c.svg",
+    "solve {s} --param contribution.personal --source county_finance --budget inf --lo 0 --hi 400",
+    "solve {s} --param contribution.personal --source county_finance --budget 1 --lo 10 --hi 5",
+    "solve {s} --param contribution.personal --source county_finance --budget 1 --lo 0 --hi 400 --step 0.001",
+    "solve {s} --param contribution.personal --source county_finance --budget 1 --lo 0 --hi 4 --step 1000",
+    "solve {s} --param contribution.personal --source nosuch --budget 1 --lo 0 --hi 400",
+    "roster {s} {d}/nosuch.csv --out {d}/out --as-of 2020-02-30",
+    "roster {s} {d}/nosuch.csv --out {d}/out",
+    "region {d}/nosuch.csv",
+    "compare {s}",
+    "multiyear {s} --years 99",
+    "multiyear {s} --ageing 2",
+    "montecarlo {s} --vary rural_dibao=2:3",
+    "montecarlo {s} --vary rural_dibao=0.5:0.1",
+    "montecarlo {s} --vary nosuch=0.1:0.2",
+    "montecarlo {s} --draws 0",
+    "examples --out {s}",
+    "validate {d}/nosuch.yaml",
+    "validate {d}",
+]
+
+
+def _zh(argv: list[str]) -> tuple[int, str, str]:
+    """``simulate ARGV --lang zh`` in this process: exit code, stdout, stderr."""
+    return run([*argv, "--lang", "zh"])
+
+
+def _refusal_is_chinese(argv: list[str]) -> str:
+    code, _, err = _zh(argv)
+    assert code == 2 and err.count("\n") == 1, (argv, code, err)  # one line, exit 2: unchanged
+    assert CJK.search(err) and not english_runs(err), err
+    return err
+
+
+@pytest.mark.parametrize("path", BAD, ids=lambda p: p.stem)
+def test_every_bad_scenario_is_refused_in_chinese(path):
+    code, _, err = _zh(["validate", str(path)])
+    assert code == 2
+    for line in err.splitlines():  # validate lists every problem, one line each
+        assert CJK.search(line) and not english_runs(line), line
+
+
+@pytest.mark.parametrize("name", POPULATIONS)
+def test_every_bad_population_file_is_refused_in_chinese(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(POPULATIONS[name])
+    _refusal_is_chinese(["run", str(SINAN), "--population", str(path)])
+
+
+@pytest.mark.parametrize("name", ROSTERS)
+def test_every_bad_roster_is_refused_in_chinese(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(ROSTERS[name])
+    _refusal_is_chinese(["roster", str(SINAN), str(path), "--out", str(tmp_path / "out")])
+
+
+@pytest.mark.parametrize("name", MAPPINGS)
+def test_every_bad_mapping_is_refused_in_chinese(tmp_path, name):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(MAPPINGS[name], "utf-8")
+    roster = ROOT / "tests" / "rosters" / "minzheng_dibao.csv"
+    _refusal_is_chinese(["roster", str(SINAN), str(roster), "--mapping", str(mapping), "--out", str(tmp_path / "o")])
+
+
+SHEETS = ["old.xlsx", "locked.xlsx", "page.xlsx", "text.xlsx", "noise.xlsx", "zip.xlsx", "x.ods"]
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_every_bad_overrides_sheet_is_refused_in_chinese(tmp_path, name):
+    path = tmp_path / name
+    if name == "zip.xlsx":
+        _zip_without_workbook(path)
+    else:
+        path.write_bytes(POPULATIONS.get(name, b"path,value\n"))
+    _refusal_is_chinese(["run", str(SINAN), "--set-file", str(path)])
+
+
+@pytest.mark.parametrize("line", COMMAND_LINES)
+def test_every_command_line_mistake_is_refused_in_chinese(tmp_path, line):
+    _refusal_is_chinese(line.format(s=SINAN, d=tmp_path).split())
