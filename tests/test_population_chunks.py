@@ -199,7 +199,7 @@ def test_bad_partition_is_one_line_naming_its_file(tmp_path, capsys):
         assert "\n" not in err
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert main(["run", str(SINAN), "--population", str(empty)]) == 2
+    assert main(["run", str(SINAN), "--population", str(empty), "--lang", "en"]) == 2
     assert "no population files" in capsys.readouterr().err
 
 
