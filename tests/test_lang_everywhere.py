@@ -147,6 +147,23 @@ def test_every_raised_reason_reads_in_chinese():
     assert not english, f"{len(english)} reasons stay English under zh:\n" + "\n".join(english)
 
 
+def test_no_english_reason_is_written_in_chinese():
+    """The English text of a raise site is English: Chinese in it is a value or an example
+    (``e.g. 某某县``), never the reason itself."""
+    chinese = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            name = getattr(getattr(node, "func", None), "id", None) or getattr(
+                getattr(node, "func", None), "attr", None
+            )
+            if isinstance(node, ast.Call) and name in RAISED:
+                for arg in node.args[: RAISED[name][0] + 1]:
+                    text = re.sub(r"e\.g\. \S+", "", QUOTED.sub("", _template(arg) or ""))
+                    if CJK.search(text):
+                        chinese.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text}")
+    assert not chinese, chinese
+
+
 # ----------------------------------------------------------------------------- the commands
 
 HEADER = "person_id,household_id,village,age,sex,disability_grade,identities,enrolled,timing"
@@ -276,9 +293,15 @@ def _zh(argv: list[str]) -> tuple[int, str, str]:
 
 
 def _refusal_is_chinese(argv: list[str]) -> str:
+    """The refusal of ``argv``: one line, exit 2, in Chinese under zh; under en the same refusal
+    has English words of its own (not a zh-only reason an English reader would be lost in)."""
     code, _, err = _zh(argv)
     assert code == 2 and err.count("\n") == 1, (argv, code, err)  # one line, exit 2: unchanged
     assert CJK.search(err) and not english_runs(err), err
+    code, _, en = run([*argv, "--lang", "en"])
+    assert code == 2 and en.count("\n") == 1, (argv, code, en)
+    reason = NAME.sub(" ", QUOTED.sub(" ", en.split(": ", 1)[1]))
+    assert len(re.findall(r"\b[a-z]{2,}\b", reason)) >= 2, en
     return err
 
 
@@ -328,3 +351,71 @@ def test_every_bad_overrides_sheet_is_refused_in_chinese(tmp_path, name):
 @pytest.mark.parametrize("line", COMMAND_LINES)
 def test_every_command_line_mistake_is_refused_in_chinese(tmp_path, line):
     _refusal_is_chinese(line.format(s=SINAN, d=tmp_path).split())
+
+
+# ----------------------------------------------------------------------------- what commands say
+
+
+def _chinese_lines(text: str) -> None:
+    for line in text.splitlines():
+        assert not english_runs(line), line
+
+
+def test_summaries_and_warnings_of_run_roster_sweep_and_examples_are_chinese(tmp_path):
+    code, out, err = _zh(["run", str(SINAN), "--size", "500"])
+    assert code == 0 and CJK.search(out)
+    _chinese_lines(out + err)
+    people = ROOT / "tests" / "fixtures" / "sinan-hand-count-zh.csv"  # has columns run does not use
+    code, out, err = _zh(["run", str(SINAN), "--population", str(people)])
+    assert code == 0 and "以下列未使用" in err
+    _chinese_lines(out + err)
+    rosters = ROOT / "tests" / "rosters"
+    daligang = ROOT / "scenarios" / "daligang-2020.yaml"
+    files = [str(p) for p in sorted(rosters.glob("*")) if p.suffix in (".csv", ".xlsx")]
+    code, out, err = _zh(
+        ["roster", str(daligang), *files, "--mapping", str(rosters / "mapping.yaml"), "--out", str(tmp_path / "b")]
+    )
+    assert code == 0 and "剔除记录" in out  # the rejected rows and their reasons, in Chinese
+    _chinese_lines(out + err)
+    code, out, err = _zh(
+        ["sweep-table", str(SINAN), "--size", "300", "--param", "contribution.personal", "--values", "300,400"]
+    )
+    assert code == 0 and CJK.search(out)
+    _chinese_lines(out + err)
+    for argv in (["examples"], ["examples", "--out", str(tmp_path / "ex")]):
+        code, out, err = _zh(argv)
+        assert code == 0 and CJK.search(out)
+        _chinese_lines(out + err)
+
+
+def test_a_warning_of_validate_is_chinese(tmp_path):
+    base = (ROOT / "tests" / "bad_scenarios" / "_valid_base.yaml").read_text("utf-8")
+    old = "area: {residents: 1000, source: example}"
+    assert old in base
+    path = tmp_path / "warn.yaml"
+    path.write_text(base.replace(old, "area: {residents: 1000, source: example, villages_file: v.csv}"), "utf-8")
+    code, _, err = _zh(["validate", str(path)])
+    assert code == 0 and "警告" in err
+    _chinese_lines(err)
+
+
+def test_last_words_of_a_command_are_chinese(monkeypatch):
+    """A bug of ours (exit 3), Ctrl-C (exit 130) and a PDF that could not be printed: the frame
+    of the line is Chinese; what the bug said stays as it was, in its parentheses."""
+    import simulate.cli as cli
+    from simulate.report import pdf
+
+    def crash(args):
+        raise RuntimeError("boom")
+
+    def interrupt(args):
+        raise KeyboardInterrupt
+
+    for handler, code, start in ((crash, 3, "内部错误（RuntimeError: boom）"), (interrupt, 130, "已中断；")):
+        monkeypatch.setattr(cli, "_handler", lambda command, program, h=handler: h)
+        got, _, err = _zh(["validate", str(SINAN)])
+        assert got == code and err.startswith(f"simulate validate: {start}"), err
+        _chinese_lines(err)
+    monkeypatch.setenv(pdf.ENV, "off")
+    why = pdf.find_chromium()[1]
+    assert why and CJK.search(lang.zh_text(why)) and not english_runs(lang.zh_text(why))
