@@ -271,6 +271,7 @@ COMMAND_LINES: list[str] = [
     "solve {s} --param contribution.personal --source county_finance --budget 1 --lo 0 --hi 400 --step 0.001",
     "solve {s} --param contribution.personal --source county_finance --budget 1 --lo 0 --hi 4 --step 1000",
     "solve {s} --param contribution.personal --source nosuch --budget 1 --lo 0 --hi 400",
+    "solve {s} --param contribution.personal --source county_finance --budget 1 --lo 0 --hi 4 --size 300",
     "roster {s} {d}/nosuch.csv --out {d}/out --as-of 2020-02-30",
     "roster {s} {d}/nosuch.csv --out {d}/out",
     "region {d}/nosuch.csv",
@@ -419,3 +420,28 @@ def test_last_words_of_a_command_are_chinese(monkeypatch):
     monkeypatch.setenv(pdf.ENV, "off")
     why = pdf.find_chromium()[1]
     assert why and CJK.search(lang.zh_text(why)) and not english_runs(lang.zh_text(why))
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "county,scenario\n甲县,x.yaml\n",
+        "county,scenario,population,extra\n甲县,x.yaml,10,1\n",
+        "county,scenario,population\n甲县,,10\n",
+        "county,scenario,population\n甲县,nosuch.yaml,10\n",
+        "county,scenario,population\n甲县,{bad},10\n",
+        "county,scenario,population\n甲县,{good},①\n",
+        "county,scenario,population\n甲县,{good},0\n",
+        "county,scenario,population\n甲县,{good},10\n甲县,{good},10\n",
+        "county,scenario,population\n甲县,{good},{people}\n",
+    ],
+)
+def test_every_bad_region_file_is_refused_in_chinese(tmp_path, rows):
+    people = tmp_path / "people.csv"
+    people.write_bytes(POPULATIONS["sex.csv"])
+    bad = ROOT / "tests" / "bad_scenarios" / "percent_above_100.yaml"
+    path = tmp_path / "region.csv"
+    path.write_text(rows.format(bad=bad, good=SINAN, people=people), "utf-8")
+    err = _refusal_is_chinese(["region", str(path)])
+    if "{bad}" in rows:  # the scenario's own zh line, with the field's Chinese name
+        assert "（低保对象 资助比例）: 须在0到100之间（实为150）" in err, err
