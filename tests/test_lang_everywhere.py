@@ -120,26 +120,41 @@ def _template(node: ast.expr) -> str | None:
     return None
 
 
+def _raised(path: Path, node: ast.Call) -> str | None:
+    """The RAISED entry ``node`` makes, if it makes one."""
+    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+    if name == "ValueError" and path.parent.name == "policy":
+        name = "ValueError in policy"  # a scenario check: pydantic makes it the field's refusal
+    return name if name in RAISED else None
+
+
+@cache
+def _calls() -> tuple[tuple[Path, ast.Call], ...]:
+    """Every call in simulate/, with its file (the package is parsed once per session)."""
+    return tuple(
+        (path, node)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text("utf-8")))
+        if isinstance(node, ast.Call)
+    )
+
+
+@cache
 def raised_texts() -> list[tuple[str, str]]:
     """(file:line, English text) of every user-facing error raised in simulate/ with a written
     reason (or place) and no zh text beside it."""
     found = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            if not isinstance(node, ast.Call):
-                continue
-            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if name == "ValueError" and path.parent.name == "policy":
-                name = "ValueError in policy"  # a scenario check: pydantic makes it the field's refusal
-            if name not in RAISED:
-                continue
-            at, zh = RAISED[name]
-            given_zh = {k.arg for k in node.keywords} | ({zh} if isinstance(zh, int) and len(node.args) > zh else set())
-            where = f"{path.relative_to(ROOT)}:{node.lineno}"
-            if zh not in given_zh and len(node.args) > at:
-                found.append((where, _template(node.args[at])))
-            if name in PLACE_FIRST and "where_zh" not in given_zh and node.args:
-                found.append((where, _template(node.args[0])))
+    for path, node in _calls():
+        name = _raised(path, node)
+        if name is None:
+            continue
+        at, zh = RAISED[name]
+        given_zh = {k.arg for k in node.keywords} | ({zh} if isinstance(zh, int) and len(node.args) > zh else set())
+        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        if zh not in given_zh and len(node.args) > at:
+            found.append((where, _template(node.args[at])))
+        if name in PLACE_FIRST and "where_zh" not in given_zh and node.args:
+            found.append((where, _template(node.args[0])))
     return [(w, t) for w, t in found if t]
 
 
@@ -155,19 +170,15 @@ def test_every_raised_reason_reads_in_chinese():
 
 
 def test_no_english_reason_is_written_in_chinese():
-    """The English text of a raise site is English: Chinese in it is a value or an example
-    (``e.g. 某某县``), never the reason itself."""
+    """The English text of a raise site is English: Chinese in it is a value, the words a cell
+    may hold (``(是/否)``) or an example (``e.g. 某某县``), never the reason itself."""
     chinese = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
-            name = getattr(getattr(node, "func", None), "id", None) or getattr(
-                getattr(node, "func", None), "attr", None
-            )
-            if isinstance(node, ast.Call) and name in RAISED:
-                for arg in node.args[: RAISED[name][0] + 1]:
-                    text = re.sub(r"e\.g\. \S+", "", QUOTED.sub("", _template(arg) or ""))
-                    if CJK.search(text):
-                        chinese.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text}")
+    for path, node in _calls():
+        name = _raised(path, node)
+        for arg in node.args[: RAISED[name][0] + 1] if name else ():
+            text = re.sub(r"e\.g\. \S+|\([\u4e00-\u9fff/]+\)", "", QUOTED.sub("", _template(arg) or ""))
+            if CJK.search(text):
+                chinese.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text}")
     assert not chinese, chinese
 
 
