@@ -11,11 +11,12 @@ Two nets, so that a new message cannot slip through untranslated:
   workbooks and text files the hostile tests build, argument mistakes, ``--set`` paths, plus
   the warnings and the summary lines of run/roster/sweep-table.
 
-What counts as English is :func:`english_runs`: three or more English words in a row once the
-legitimately Latin parts are taken out: anything quoted (a value the user wrote), file names,
-paths, dotted or snake_case names (``tiers[dibao].subsidy``, ``person_id``), ``--options``,
-upper-case abbreviations (CSV, YAML, GiB), and the ids the scenario language itself is written
-in (field names, identity and source ids, timing classes), which the user types as they are.
+What counts as English is :func:`english_runs`: two or more lower-case English words in a row
+once the legitimately Latin parts are taken out: anything quoted (a value the user wrote), file
+names, paths, dotted or snake_case names (``tiers[dibao].subsidy``, ``person_id``),
+``--options``, abbreviations and names (CSV, YAML, GiB, Excel, WPS), and the ids the scenario
+language itself is written in (field names, identity and source ids, timing classes, population,
+region and roster-mapping columns), which the user types as they are.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import yaml
 
 from simulate import lang
 from simulate.cli import COMMANDS
+from simulate.results.region import COLUMNS as REGION_COLUMNS
 from simulate.rosters.mapping import _MAPPING_KEYS, FIELDS
 from simulate.vocabulary import IDENTITY_IDS, SOURCE_IDS
 from tests.test_lang import run
@@ -43,10 +45,11 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 #: A value the user wrote, quoted by us: '…', "…", “…”, `…`.
 QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|“[^”\n]*”|‘[^’\n]*’|`[^`\n]*`")
 #: Names, not prose: paths and file names, dotted/snake_case/bracketed names, --options, x=y.
-NAME = re.compile(r"\S*[/\\._=<>\[\]{}@#*]\S*|--?[A-Za-z][\w-]*")
-#: Three English words in a row (digits, single letters and light punctuation between them do not
-#: break a run).
-RUN = re.compile(r"(?:\b[A-Za-z][a-z]+\b(?:[\s,;:()\-\d.]|\b[A-Za-z]\b)+){2,}\b[A-Za-z][a-z]+\b")
+NAME = re.compile(r"[!-~]*[/\\._=<>\[\]{}@#*][!-~]*|--?[A-Za-z][\w-]*")
+#: Two lower-case English words in a row (digits, single letters and light punctuation between
+#: them do not break a run): a word alone is a key or an id, a capitalised one a name (Excel,
+#: WPS, Chromium); two words are prose.
+RUN = re.compile(r"(?:\b[A-Za-z]?[a-z]+\b(?:[\s,;:()\-\d.]|\b[A-Za-z]\b)+)+\b[a-z]{2,}\b")
 
 
 @cache
@@ -62,6 +65,7 @@ def scenario_words() -> frozenset[str]:
     words.update(("age", "sex", "village", "identities", "enrolled", "timing", "hukou", "grade"))  # population columns
     words.update(k for k in (*_MAPPING_KEYS, *FIELDS) if "_" not in k)  # roster mapping keys and fields
     words.update(("simulate", *(c.name for c in COMMANDS)))  # a line starts "simulate run: "
+    words.update(REGION_COLUMNS)
     return frozenset(words)
 
 
@@ -76,6 +80,8 @@ def english_runs(text: str) -> list[str]:
 def test_the_check_finds_prose_and_spares_names():
     assert english_runs("第2行，列 age: must be F or M")
     assert english_runs("p.csv: no header row with a name column")
+    assert english_runs("--engine: unknown engine 'dusk'") and english_runs("须为 IDENTITY=N：must be 1")
+    assert not english_runs("不支持旧的 Excel 97-2003（.xls）格式：请用 Excel 或 WPS 打开并另存为 .xlsx")
     assert not english_runs("tiers[dibao].subsidy.percent（低保对象 资助比例）: 须在0到100之间（实为150）")
     assert not english_runs("资格条件至少需要以下之一：identity, any, all, not, age, sex, disability_grade, hukou")
     assert not english_runs("文件 'three hundred eighty yuan' 不是金额；见 data/national-standards.csv（GiB）")
