@@ -471,3 +471,13 @@ def test_every_bad_region_file_is_refused_in_chinese(tmp_path, rows):
     err = _refusal_is_chinese(["region", str(path)])
     if "{bad}" in rows:  # the scenario's own zh line, with the field's Chinese name
         assert "（低保对象 资助比例）: 须在0到100之间（实为150）" in err, err
+
+
+def test_why_a_place_cannot_be_written_is_chinese():
+    """The reasons a folder cannot be written (report.folder_guard.REASONS, from errno), in
+    every message that carries one."""
+    from simulate.report.folder_guard import REASONS
+
+    for why in REASONS.values():
+        for line in (f"cannot write the output here: {why}", f"cannot create its folder: {why}"):
+            assert CJK.search(lang.zh_text(line)) and not english_runs(lang.zh_text(line)), (line, lang.zh_text(line))
