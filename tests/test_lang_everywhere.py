@@ -481,3 +481,25 @@ def test_why_a_place_cannot_be_written_is_chinese():
     for why in REASONS.values():
         for line in (f"cannot write the output here: {why}", f"cannot create its folder: {why}"):
             assert CJK.search(lang.zh_text(line)) and not english_runs(lang.zh_text(line)), (line, lang.zh_text(line))
+
+
+def test_what_new_and_the_policy_workbook_say_is_in_the_language_asked(tmp_path):
+    """``simulate new``, ``policy-to-excel`` and ``policy-from-excel`` say what they wrote in
+    Chinese under zh and in English under en (not Chinese only: an English reader is lost)."""
+    for language in ("zh", "en"):
+        out = tmp_path / language
+        out.mkdir()
+        scenario, book, again = out / "new.yaml", out / "new.xlsx", out / "again.yaml"
+        said = ""
+        for argv in (
+            ["new", "--county", "某某县", "--year", "2030", "--out", str(scenario)],  # after the national table
+            ["policy-to-excel", str(scenario), "--out", str(book)],
+            ["policy-from-excel", str(book), "--out", str(again)],
+        ):
+            code, stdout, _ = run([*argv, "--lang", language])
+            assert code == 0, argv
+            said += stdout
+        if language == "zh":
+            _chinese_lines(said)
+        else:
+            assert not CJK.search(NAME.sub(" ", said)), said
