@@ -503,3 +503,14 @@ def test_what_new_and_the_policy_workbook_say_is_in_the_language_asked(tmp_path)
             _chinese_lines(said)
         else:
             assert not CJK.search(NAME.sub(" ", said)), said
+
+
+def test_a_missing_column_is_named_with_the_chinese_headings_a_county_file_uses(tmp_path):
+    """The columns a population file may have, by their Chinese headings (the English name
+    beside each), from the header reader through a run's per-file tally to the one line."""
+    path = tmp_path / "p.csv"
+    path.write_bytes(POPULATIONS["no_id_column.csv"])
+    err = _refusal_is_chinese(["run", str(SINAN), "--population", str(path)])
+    assert "缺少必需的列（人员编号 或 person_id）；应有的列：人员编号（person_id）、户编号（household_id）、" in err, (
+        err
+    )
