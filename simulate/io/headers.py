@@ -157,8 +157,8 @@ def read_header(cells: Sequence[str], where: str, error: ErrorType) -> Header:
     if missing:
         reason = _missing_reason(missing[0], ignored)
         # zh: each expected column by its Chinese heading, its English name beside it
-        names = "、".join(f"{_DATA['columns'][c][0]}（{c}）" for c in COLUMNS)
-        reason_zh = zh_text(reason).replace(", ".join(COLUMNS), names)
+        headings = "、".join(f"{_DATA['columns'][c][0]}（{c}）" for c in COLUMNS)
+        reason_zh = zh_text(reason).replace(", ".join(COLUMNS), headings)
         raise error(f"{where}: row 1 (header), column {missing[0]}", reason, reason_zh=reason_zh)
     given = tuple(texts[i] for i in keep)
     return Header(tuple(names), tuple(keep), len(texts), tuple(ignored), given, id_at is not None)
