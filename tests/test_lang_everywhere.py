@@ -514,3 +514,11 @@ def test_a_missing_column_is_named_with_the_chinese_headings_a_county_file_uses(
     assert "缺少必需的列（人员编号 或 person_id）；应有的列：人员编号（person_id）、户编号（household_id）、" in err, (
         err
     )
+
+
+def test_validate_says_every_shipped_scenario_is_valid_in_chinese_with_its_warnings():
+    """``simulate validate --assumptions`` over every shipped scenario: the verdicts, the
+    warnings of fields not used and the assumptions, all in Chinese."""
+    code, out, err = _zh(["validate", "--assumptions", *map(str, sorted((ROOT / "scenarios").glob("*.yaml")))])
+    assert code == 0 and out.count("有效（") == len(list((ROOT / "scenarios").glob("*.yaml")))
+    _chinese_lines(out + err)
