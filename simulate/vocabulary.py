@@ -277,9 +277,9 @@ def identity_by_name(text: str, identities: Mapping[str, Term] | None = None) ->
     near = list(choices) + [by_key[k] for k in difflib.get_close_matches(key, by_key, n=4, cutoff=0.5)]
     near = list(dict.fromkeys(near))[:3]
     hint = "; ".join(f"{known[i].zh} ({i})" for i in near)
-    raise IdentityNameError(
-        text, f"unknown identity {text!r}" + (f" (nearest: {hint})" if hint else " (see simulate/vocabulary.yaml)")
-    )
+    # an analyst cannot edit the package's vocabulary: point at the list and at declaring a local one
+    where = "see simulate explain --help; declare a county's own under vocabulary:, docs/new-county.md"
+    raise IdentityNameError(text, f"unknown identity {text!r} ({f'nearest: {hint}' if hint else where})")
 
 
 #: Flows shown beside the sources in charts (fiscal subsidy, work funds, awards).

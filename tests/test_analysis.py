@@ -241,6 +241,8 @@ def test_solve_infeasible_says_why(capsys):
         "380",
         "--size",
         "10000",
+        "--lang",
+        "en",
     )
     assert code == 2 and len(err.strip().splitlines()) == 1 and "infeasible" in err
     code, out, err = cli(

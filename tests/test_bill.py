@@ -373,7 +373,8 @@ def _bad(tmp_path: Path, capsys, *args: str) -> str:
     return err
 
 
-def test_cli_bad_input(tmp_path, capsys):
+def test_cli_bad_input(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")  # the English wording; zh: tests/test_lang_everywhere.py
     err = _bad(tmp_path, capsys, str(tmp_path / "nothere.csv"))
     assert "nothere.csv: file not found" in err
     broken = tmp_path / "broken.xlsx"

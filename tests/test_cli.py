@@ -118,7 +118,7 @@ def test_region_takes_set(capsys):
 
 
 def test_region_set_error_names_the_row(capsys):
-    assert main(["region", str(REGION), "--set", "contribution.personal=-5"]) == 2
+    assert main(["region", str(REGION), "--set", "contribution.personal=-5", "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "row" in err
 

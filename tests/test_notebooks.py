@@ -364,7 +364,9 @@ def test_cli_report_with_unknown_village_fails_in_one_line_before_any_kernel(tmp
         encoding="utf-8",
     )
     out = tmp_path / "reports" / "daligang"
-    proc = simulate_in_process("report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out))
+    proc = simulate_in_process(
+        "report", "scenarios/daligang-2020.yaml", "--population", str(csv), "--out", str(out), "--lang", "en"
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr

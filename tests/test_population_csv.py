@@ -13,6 +13,14 @@ import pytest
 from simulate.cli import main
 from simulate.model.population import read_population_csv
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English wording of messages (an English locale picks it, in process
+    and in subprocesses); the Chinese wording is tested in tests/test_lang_everywhere.py."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
+
 REPO = Path(__file__).resolve().parent.parent
 SINAN = str(REPO / "scenarios" / "sinan-2021.yaml")
 FIXTURE = REPO / "tests" / "fixtures" / "sinan-hand-count.csv"
@@ -183,7 +191,8 @@ def test_not_gbk_or_utf8(tmp_path, capsys):
     assert "UTF-8" in _bad_run(capsys, p)
 
 
-def test_missing_file(tmp_path, capsys):
+def test_missing_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")  # a locale naming no language: Chinese
     assert "文件不存在" in _bad_run(capsys, tmp_path / "nope.csv")  # Chinese first (issue 15 item 5)
 
 

@@ -105,7 +105,7 @@ def test_bad_row_is_one_line_and_counted(tmp_path, capsys, kind):
     frame.to_csv(bad_csv, index=False)
     bad = _write_as(bad_csv, kind, tmp_path)
     capsys.readouterr()
-    assert main(["run", str(SINAN), "--population", str(bad)]) == 2
+    assert main(["run", str(SINAN), "--population", str(bad), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "row 5, column sex" in err and str(bad) in err
     pop = read_population(bad, strict=False)

@@ -153,10 +153,10 @@ def test_id_number_is_the_key_when_there_is_no_person_id(tmp_path, capsys):
 def test_missing_columns_say_what_to_give(tmp_path, capsys):
     path = tmp_path / "p.csv"
     path.write_text("姓名,年龄,性别\n张某,70,男\n", "utf-8")
-    line = _bad(capsys, ["run", str(SINAN), "--population", str(path)])
+    line = _bad(capsys, ["run", str(SINAN), "--population", str(path), "--lang", "en"])
     assert "row 1 (header), column person_id" in line and "人员编号" in line
     path.write_text("人员编号,出生日期,性别\np1,1950-04-12,男\n", "utf-8")
-    line = _bad(capsys, ["run", str(SINAN), "--population", str(path)])
+    line = _bad(capsys, ["run", str(SINAN), "--population", str(path), "--lang", "en"])
     assert "column age" in line and "年龄" in line and "出生日期" in line
 
 

@@ -34,7 +34,7 @@ def test_examples_never_replace_a_different_file(tmp_path, capsys):
     out.mkdir()
     mine = out / "sinan-2021.yaml"
     mine.write_text("id: mine\n", "utf-8")
-    assert main(["examples", "--out", str(out)]) == 2
+    assert main(["examples", "--out", str(out), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "sinan-2021.yaml" in err[0] and "already exists" in err[0]
     assert mine.read_text("utf-8") == "id: mine\n"
@@ -44,5 +44,5 @@ def test_examples_never_replace_a_different_file(tmp_path, capsys):
 def test_examples_out_must_be_a_folder(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("x", "utf-8")
-    assert main(["examples", "--out", str(f)]) == 2
+    assert main(["examples", "--out", str(f), "--lang", "en"]) == 2
     assert "not a folder" in capsys.readouterr().err

@@ -238,6 +238,6 @@ def test_workbook_with_other_columns_is_refused(tmp_path, capsys):
     wb[TIER_SHEET].delete_cols(10)  # as a workbook written before the cap column existed
     wb.save(book)
     capsys.readouterr()
-    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml")]) == 2
+    assert main(["policy-from-excel", str(book), "--out", str(tmp_path / "s.yaml"), "--lang", "en"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "row 1, column J" in err and "policy-to-excel" in err

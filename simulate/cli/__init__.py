@@ -105,7 +105,7 @@ def _run(args: argparse.Namespace, program: bool = False) -> int:
         from ..report.publish import interruption_note
 
         how = f"terminated ({exc})" if isinstance(exc, Terminated) else "interrupted"
-        print(f"simulate {args.command}: {how}; {interruption_note()}", file=sys.stderr)
+        print(f"simulate {args.command}: {lang.in_lang(f'{how}; {interruption_note()}', args.lang)}", file=sys.stderr)
         return 128 + exc.signum if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         # the reader went away (e.g. `| head`): not an error of ours or the user's
@@ -117,10 +117,7 @@ def _run(args: argparse.Namespace, program: bool = False) -> int:
     except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
         if os.environ.get("SIMULATE_DEBUG"):
             raise
-        print(
-            f"simulate {args.command}: internal error ({type(exc).__name__}: "
-            f"{mask_ids_in_text(' '.join(str(exc).split()))}); "
-            f"rerun with SIMULATE_DEBUG=1 for details",
-            file=sys.stderr,
-        )
+        what = f"{type(exc).__name__}: {mask_ids_in_text(' '.join(str(exc).split()))}"
+        line = lang.in_lang(f"internal error ({what}); rerun with SIMULATE_DEBUG=1 for details", args.lang)
+        print(f"simulate {args.command}: {line}", file=sys.stderr)
         return 3

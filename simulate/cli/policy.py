@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import labels
 from ..errors import ScenarioError
 from ..policy import load_scenario
 from ..policy.template import (
@@ -31,7 +32,7 @@ def main_new(args: argparse.Namespace) -> int:
     """Write a template scenario (``--county``, ``--year``, ``--out``) or a villages task list."""
     if args.villages:
         write_text_new(Path(args.villages), villages_template())
-        print(f"已写出村（社区）任务表模板 {args.villages}\n{VILLAGES_GUIDE}", end="")
+        print(labels.text("cli", "villages_written", args.lang, path=args.villages) + f"\n{VILLAGES_GUIDE}", end="")
         if not args.out:
             return 0
     if not args.out:
@@ -48,11 +49,8 @@ def main_new(args: argparse.Namespace) -> int:
         )
     write_text_new(Path(args.out), scenario_template(args.county, args.year))
     if (last := carried_over(args.year)) is not None:
-        print(
-            f"注意：data/national-standards.csv 尚未收录{args.year}年度全国标准，模板暂按{last}年度标准填写"
-            "（已标为假设），国家文件公布后请改写。"
-        )
-    print(f"已写出模板 {args.out}：请对照本县文件修改，然后运行 simulate validate {args.out}")
+        print(labels.text("cli", "template_carried", args.lang, year=args.year, last=last))
+    print(labels.text("cli", "template_written", args.lang, out=args.out))
     return 0
 
 
@@ -63,7 +61,7 @@ def main_policy_to_excel(args: argparse.Namespace) -> int:
     if out.exists():
         raise ScenarioError(str(out), "already exists; choose another --out (nothing is overwritten)")
     write_policy_workbook(sc.raw, out)
-    print(f"已写出 {out}（{len(sc.policy.tiers)} 个资助档次）")
+    print(labels.text("cli", "workbook_written", args.lang, out=out, tiers=len(sc.policy.tiers)))
     return 0
 
 
@@ -71,5 +69,5 @@ def main_policy_from_excel(args: argparse.Namespace) -> int:
     """Read a policy workbook, validate it as a scenario and write the YAML."""
     raw, policy = read_policy_workbook(args.book)
     write_text_new(Path(args.out), scenario_yaml(raw))
-    print(f"已写出 {args.out}（{policy.id}，{len(policy.tiers)} 个资助档次）；可运行 simulate validate {args.out}")
+    print(labels.text("cli", "scenario_written", args.lang, out=args.out, id=policy.id, tiers=len(policy.tiers)))
     return 0

@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from .. import labels
+from ..lang import in_lang
 from ..report import report as render_report
 from ..report import sweep as render_sweep
 from ..report.render import timings_text
@@ -45,9 +47,18 @@ def report(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report_json(run))
     else:
-        print(f"report written to {run.out_dir} ({run.seconds:.1f} s): " + ", ".join(run.artifacts))
+        print(
+            labels.text(
+                "cli",
+                "report_written",
+                args.lang,
+                out=run.out_dir,
+                seconds=run.seconds,
+                artifacts=", ".join(run.artifacts),
+            )
+        )
     if run.pdf_skipped:
-        print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
+        print(labels.text("cli", "pdf_skipped", args.lang, why=in_lang(run.pdf_skipped, args.lang)), file=sys.stderr)
     if args.timings:  # on stderr, so --json stays one JSON document
         print(timings_text(run.timings), file=sys.stderr)
     return 0
@@ -87,5 +98,5 @@ def sweep(args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{len(runs)} reports written; index at {index}")
+    print(labels.text("cli", "reports_written", args.lang, n=len(runs), index=index))
     return 0

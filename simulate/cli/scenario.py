@@ -86,11 +86,11 @@ def examples(args: argparse.Namespace) -> int:
     """List the shipped examples, or copy them into ``--out``."""
     if args.out:
         copied = copy_examples(args.out)
-        print(f"copied {len(copied)} example files to {Path(args.out)}")
+        print(labels.text("cli", "examples_copied", args.lang, n=len(copied), out=Path(args.out)))
         for p in copied:
             print(f"  {p}")
         return 0
     for p in example_files():
         print(p.name)
-    print(f"(in {folder('scenarios')}; copy them with: simulate examples --out DIR)")
+    print(labels.text("cli", "examples_where", args.lang, folder=folder("scenarios")))
     return 0

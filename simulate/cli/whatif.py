@@ -32,6 +32,7 @@ from ..analysis import (
     value_text,
 )
 from ..errors import SimulateError
+from ..lang import in_lang
 from ..money import amount, yuan_text
 from ..policy import load_scenario
 from ..report import report
@@ -88,9 +89,10 @@ def _compare_reports(args: argparse.Namespace) -> int:
             lang=args.lang,
             baseline=None if same[0] and changes else args.baseline,
         )
-        print(f"comparison report written to {run.out_dir}: " + ", ".join(run.artifacts))
+        made = labels.text("cli", "colon", args.lang) + ", ".join(run.artifacts)
+        print(_say("comparison_written", args.lang, out=run.out_dir, artifacts=made))
         if run.pdf_skipped:
-            print(f"report.pdf skipped: {run.pdf_skipped}", file=sys.stderr)
+            print(_say("pdf_skipped", args.lang, why=in_lang(run.pdf_skipped, args.lang)), file=sys.stderr)
         return 0
     ids = [load_scenario(r, changes).id for r in args.reforms]
     if len(set(ids)) != len(ids):
@@ -106,7 +108,7 @@ def _compare_reports(args: argparse.Namespace) -> int:
             lang=args.lang,
             baseline=None if again and changes else args.baseline,
         )
-        print(f"comparison report written to {run.out_dir}")
+        print(_say("comparison_written", args.lang, out=run.out_dir, artifacts=""))
     return 0
 
 

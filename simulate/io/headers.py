@@ -25,6 +25,7 @@ import yaml
 
 from .. import labels
 from ..errors import SimulateError
+from ..lang import zh_text
 from ..numtext import shorten
 from ..vocabulary import IDENTITIES, IdentityNameError, identity_by_name
 
@@ -154,7 +155,11 @@ def read_header(cells: Sequence[str], where: str, error: ErrorType) -> Header:
         keep.insert(at, id_at)
     missing = [c for c in _REQUIRED if c not in first]
     if missing:
-        raise error(f"{where}: row 1 (header), column {missing[0]}", _missing_reason(missing[0], ignored))
+        reason = _missing_reason(missing[0], ignored)
+        # zh: each expected column by its Chinese heading, its English name beside it
+        headings = "、".join(f"{_DATA['columns'][c][0]}（{c}）" for c in COLUMNS)
+        reason_zh = zh_text(reason).replace(", ".join(COLUMNS), headings)
+        raise error(f"{where}: row 1 (header), column {missing[0]}", reason, reason_zh=reason_zh)
     given = tuple(texts[i] for i in keep)
     return Header(tuple(names), tuple(keep), len(texts), tuple(ignored), given, id_at is not None)
 

@@ -38,14 +38,15 @@ class Responses:
 class FileTally:
     """One file's count: the tally over its villages (``village_ids``, in the order its
     tally uses), rows read and rejected; or the one-line error that stopped it (``error``:
-    where, reason), returned rather than raised so it crosses process boundaries intact."""
+    where, reason and their zh texts), returned rather than raised so it crosses process
+    boundaries intact."""
 
     path: str
     tally: Tally | None
     village_ids: tuple[str, ...] = ()
     rows_read: int = 0
     rows_rejected: int = 0
-    error: tuple[str, str] | None = None
+    error: tuple[str, str, str | None, str | None] | None = None
     #: its person-id hashes, sorted (uint64), when it is one of a folder's partitions
     id_hashes: np.ndarray | None = None
 
@@ -106,7 +107,7 @@ def tally_file(
             t = tally(comp, chunk)
             total = t if total is None else total.widened(len(chunk.villages)) + t
     except PopulationError as exc:
-        return FileTally(str(path), None, error=(exc.where, exc.reason))
+        return FileTally(str(path), None, error=(exc.where, exc.reason, exc.where_zh, exc.reason_zh))
     vills = source.villages()
     if total is None:
         total = Tally.zeros(len(comp.tables.tier_ids), len(vills), len(comp.groups))
@@ -134,7 +135,8 @@ def merge(parts: list[FileTally], villages: Villages | None) -> tuple[Tally, Vil
             raise across[1]
     error = parts[bad].error if bad < len(parts) else None
     if error is not None:
-        raise PopulationError(*error)
+        where, reason, where_zh, reason_zh = error
+        raise PopulationError(where, reason, where_zh=where_zh, reason_zh=reason_zh)
     ids: dict[str, int] = {}
     for part in parts:
         for v in part.village_ids:

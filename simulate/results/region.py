@@ -297,7 +297,9 @@ def run_region(
         try:
             scenarios.append(load_scenario(r.scenario, overrides))
         except SimulateError as exc:
-            raise SimulateError(f"{where}: row {r.row}, column scenario", exc.one_line()) from None
+            raise SimulateError(
+                f"{where}: row {r.row}, column scenario", exc.one_line(), reason_zh=exc.one_line("zh")
+            ) from None
     result = RegionResult(Path(path), seed)
     # with Dask, every county runs on one cluster (started once, not once a county)
     session = dask_session(workers, scheduler) if engine == "dask" else contextlib.nullcontext()
@@ -325,7 +327,9 @@ def _county(r: RegionRow, sc: Scenario, seed: int, where: str, **engine: Any) ->
     try:
         out = run(sc, r.population_file, size=r.size, seed=s, **engine)
     except PopulationError as exc:
-        raise SimulateError(f"{where}: row {r.row}, column population", exc.one_line()) from None
+        raise SimulateError(
+            f"{where}: row {r.row}, column population", exc.one_line(), reason_zh=exc.one_line("zh")
+        ) from None
     pol = sc.policy
     return CountyResult(
         r,

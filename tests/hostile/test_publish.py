@@ -22,6 +22,14 @@ from simulate.cli import main
 from simulate.errors import SimulateError
 from simulate.report import publish
 
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English wording of messages (an English locale picks it, in process
+    and in subprocesses); the Chinese wording is tested in tests/test_lang_everywhere.py."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+
+
 ROOT = Path(__file__).resolve().parents[2]
 SIMULATE = str(Path(sys.executable).with_name("simulate"))
 TINY = ROOT / "tests" / "fixtures" / "tiny_report.ipynb"

@@ -151,7 +151,7 @@ def test_terminated_run_ends_its_workers_and_says_one_line(command):
     assert cmd.proc.wait() == 128 + signal.SIGTERM
     cmd.wait_until_nothing_is_left()
     line = _one_line(cmd.stderr())
-    assert line.startswith("simulate run: terminated (SIGTERM)")
+    assert line.startswith("simulate run: 已终止（SIGTERM）")  # the locale (C.UTF-8) gives zh
 
 
 @pytest.mark.timeout(240)
@@ -161,7 +161,7 @@ def test_ctrl_c_on_the_dask_engine_is_one_line(command):
     os.killpg(cmd.proc.pid, signal.SIGINT)  # as a terminal does: the whole process group
     assert cmd.proc.wait() == 130
     cmd.wait_until_nothing_is_left()
-    assert _one_line(cmd.stderr()) == "simulate run: interrupted; no partial output was kept"
+    assert _one_line(cmd.stderr()) == "simulate run: 已中断；未留下不完整的输出"
 
 
 # --------------------------------------------------------------------------- sweep and report
@@ -194,9 +194,9 @@ def test_stopped_sweep_keeps_nothing_and_says_so(command, tmp_path, how):
     cmd.wait_until_nothing_is_left()
     line = _one_line(cmd.stderr())
     if how == "SIGINT":
-        assert code == 130 and line == "simulate sweep: interrupted; no partial output was kept"
+        assert code == 130 and line == "simulate sweep: 已中断；未留下不完整的输出"
     else:
-        assert code == 143 and line == ("simulate sweep: terminated (SIGTERM); no partial output was kept")
+        assert code == 143 and line == "simulate sweep: 已终止（SIGTERM）；未留下不完整的输出"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stderr.txt"]  # true: nothing kept
 
 
