@@ -101,8 +101,11 @@ def mask_of(
         out &= (age >= rule.age.min) & (age <= rule.age.max)
     if rule.sex is not None:
         out &= sex == SEX_CODE[rule.sex]
-    if rule.disability_grade is not None:
-        out &= np.isin(disability, np.array(rule.disability_grade, dtype=disability.dtype))
+    if rule.disability_grade is not None:  # a few grades (0-4): compared one by one, faster than np.isin
+        grade = np.zeros_like(out)
+        for g in rule.disability_grade:
+            grade |= disability == g
+        out &= grade
     if rule.hukou is not None and hukou is not None:
         out &= (hukou == HUKOU_CODE[rule.hukou]) | (hukou == 0)
     return out
