@@ -189,7 +189,9 @@ def test_late_and_extended_draws_spare_department_paid_groups():
     assert not (sinan.timing == 3).any() and (sinan.timing == 1).any()
 
 
-@pytest.mark.parametrize("path, reads_hukou", [("scenarios/langxi-2024.yaml", False), ("scenarios/songming-2018.yaml", True)])
+@pytest.mark.parametrize(
+    "path, reads_hukou", [("scenarios/langxi-2024.yaml", False), ("scenarios/songming-2018.yaml", True)]
+)
 def test_lean_blocks_leave_out_only_what_no_rule_reads(path, reads_hukou):
     """The engine's blocks (``households=False``) skip the 户籍 draws when no rule reads the
     type; every other column is byte for byte the full block's (the draws after it too)."""
