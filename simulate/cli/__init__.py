@@ -15,6 +15,10 @@ import sys
 # before the scenario models are built: pydantic would otherwise read every installed
 # package's metadata looking for plugins (~10 ms of each start; the command line uses none)
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# numpy's OpenBLAS starts a thread per core at import, and they spin for a while: ~0.1 s of
+# CPU at every start, taken from a worker's core on a busy machine; no command multiplies
+# matrices large enough to need them (the engine counts in integers)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # no garbage collection while modules load: they make objects that live as long as the
 # process, and the collector walking them again and again was a fifth of start-up's CPU
 _COLLECTING = gc.isenabled()
