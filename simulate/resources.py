@@ -8,8 +8,16 @@ carries them inside the package as ``simulate/data``, ``simulate/notebooks`` and
 
 from __future__ import annotations
 
+import contextlib
+import marshal
+import os
+import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: The folders shipped with the package (repository name = name inside the wheel).
 FOLDERS = ("data", "notebooks", "scenarios")
@@ -67,3 +75,35 @@ def find_scenario(scenario: str | Path) -> Path:
         if candidate.is_file():
             return candidate.resolve()
     return example_path(p.name)
+
+
+def parsed_once(path: Path, parse: Callable[[], T]) -> T:
+    """``parse()`` of the package's own data file ``path`` (labels.yaml, lang.yaml,
+    vocabulary.yaml), parsed once per change, not at every start: kept in ``__pycache__``
+    beside it as marshal, used while the file's modification time and size are those it was
+    made from (as a .pyc is). A cache that cannot be read or written (read-only install,
+    ``PYTHONDONTWRITEBYTECODE``) costs nothing but the parse. Never for a user's file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return parse()
+    stamp = f"{st.st_mtime_ns}:{st.st_size}"
+    cache = path.parent / "__pycache__" / f"{path.name}.{sys.implementation.cache_tag}.marshal"
+    try:
+        with open(cache, "rb") as fh:
+            made_from, data = marshal.load(fh)
+        if made_from == stamp:
+            return data  # type: ignore[no-any-return]  # what parse() gave when it was written
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # none yet, or unreadable: parsed below
+    data = parse()
+    if not sys.dont_write_bytecode:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            tmp.write_bytes(marshal.dumps((stamp, data)))  # type: ignore[arg-type]  # parsed YAML: plain data
+            os.replace(tmp, cache)  # whole or not at all, whoever else writes it at once
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):  # no folder to write in, or no leftover to remove
+                tmp.unlink()
+    return data
