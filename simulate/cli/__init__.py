@@ -53,7 +53,6 @@ gc.disable()
 
 from .. import lang  # noqa: E402
 from ..errors import SimulateError  # noqa: E402
-from ..io.idmask import mask_ids_in_text  # noqa: E402
 from ..lifecycle import (  # noqa: E402
     Terminated,
     end_marked_descendants,
@@ -123,6 +122,8 @@ def _run(args: argparse.Namespace, program: bool = False) -> int:
             print(note, file=sys.stderr)
         return code
     except SimulateError as exc:
+        from ..io.idmask import mask_ids_in_text  # an error's path: not loaded at every start
+
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line(args.lang))}", file=sys.stderr)
         return 2
@@ -145,6 +146,8 @@ def _run(args: argparse.Namespace, program: bool = False) -> int:
     except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
         if os.environ.get("SIMULATE_DEBUG"):
             raise
+        from ..io.idmask import mask_ids_in_text
+
         print(
             f"simulate {args.command}: internal error ({type(exc).__name__}: "
             f"{mask_ids_in_text(' '.join(str(exc).split()))}); "
