@@ -93,9 +93,9 @@ class SyntheticPopulation:
     def blocks(self, first: int = 0, stop: int | None = None, *, households: bool = True) -> Iterator[Population]:
         """Blocks ``first`` … ``stop - 1``; ``households=False`` leaves out the household ids
         (an empty column), which the engine never reads: ~10% of a block's build, and the 户籍
-        column when no rule of the scenario reads it (drawn or not, every other column is the
-        same). A subclass
-        that keeps its built blocks (``analysis.common.MemoSynthetic``) is asked for them whole."""
+        column when no rule of the scenario reads it (skipped or drawn, every other column is
+        the same). A subclass that keeps its built blocks (``analysis.common.MemoSynthetic``)
+        is asked for them whole."""
         lean = not households and type(self).block is SyntheticPopulation.block
         for b in range(first, self.n_blocks if stop is None else stop):
             if lean:
