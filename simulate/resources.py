@@ -13,7 +13,6 @@ import marshal
 import os
 import sys
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,6 +24,7 @@ FOLDERS = ("data", "notebooks", "scenarios")
 #: the command-line parser reads them without importing the server's modules).
 DASHBOARD_PORT = 8866
 DASHBOARD_SCENARIO = "langxi-2024.yaml"
+_PACKAGE = Path(__file__).parent
 
 
 def folder(kind: str) -> Path:
@@ -32,13 +32,15 @@ def folder(kind: str) -> Path:
     checkout's top-level folder beside the package (editable install or ``PYTHONPATH``)."""
     if kind not in FOLDERS:
         raise ValueError(f"unknown resource folder {kind!r}; expected one of {FOLDERS}")
-    package = resources.files("simulate")
-    inside = package.joinpath(kind)
+    # the package's own folder: what importlib.resources.files("simulate") names for a package
+    # on disk, without loading importlib.resources (and tempfile, zipfile, …) at every start
+    package = _PACKAGE
+    inside = package / kind
     if inside.is_dir():
         # an installed wheel is always unpacked on disk (never zip-imported: notebooks are
         # run by a kernel in another process, which needs a real path)
-        return Path(str(inside))
-    return Path(str(package)).resolve().parent / kind
+        return inside
+    return package.resolve().parent / kind
 
 
 def data_path(name: str) -> Path:
