@@ -296,18 +296,23 @@ def _lay_households(rng: np.random.Generator, sp: SynthSpec, cuts: np.ndarray, n
     k = n // 3 + 64
     while True:
         # widened first: numpy's cumsum casting uint8 to int64 on the fly is half as fast
-        ends = np.cumsum(np.take(sp.household_sizes, rng.integers(0, _U16, k, dtype=np.uint16)).astype(np.int64))
+        sizes = np.take(sp.household_sizes, rng.integers(0, _U16, k, dtype=np.uint16)).astype(np.int64)
+        ends = np.cumsum(sizes)
         if ends[-1] >= n:
             break
         k *= 2
     # every end before the first at or past n is inside the block (n >= 1): all starts are < n
-    starts = np.concatenate([[0], ends[: np.searchsorted(ends, n)]])
+    h = int(np.searchsorted(ends, n))
+    starts = np.concatenate([[0], ends[:h]])
     inner = cuts[(cuts > 0) & (cuts < n)]
     if inner.shape[0]:  # village boundaries start a household too (few: insert, no sort)
         pos = np.searchsorted(starts, inner)
         new = (pos >= starts.shape[0]) | (starts[np.minimum(pos, starts.shape[0] - 1)] != inner)
         starts = np.insert(starts, pos[new], inner[new])
-    hh_len = np.diff(np.concatenate([starts, [n]]))
+        return starts, np.diff(np.concatenate([starts, [n]]))
+    # no village boundary inside: the drawn sizes, the last cut at the block end
+    hh_len = sizes[: h + 1].copy()
+    hh_len[h] = n - starts[h]
     return starts, hh_len
 
 
