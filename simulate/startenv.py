@@ -1,6 +1,7 @@
 """Environment settings the command line makes for its own start-up only, taken out again for
 the processes it starts on the user's behalf (report kernels, the dashboard's voila), which
-must see the user's environment: e.g. a user's pydantic plugin loads in a report kernel."""
+must see the user's environment: e.g. a user's pydantic plugin loads in a report kernel, and
+numpy there gets the OpenBLAS threads the user's machine gives it."""
 
 from __future__ import annotations
 
@@ -11,16 +12,30 @@ from collections.abc import Mapping
 #: the environment itself so worker processes started by spawn or forkserver know it too.
 MARK = "SIMULATE_OWN_ENV"
 PYDANTIC = "PYDANTIC_DISABLE_PLUGINS"
+OPENBLAS = "OPENBLAS_NUM_THREADS"
+
+
+def _own(name: str, value: str) -> None:
+    """Set ``name`` for this process and the workers it starts, unless the user set it, and
+    mark it as simulate's own so :func:`user_environ` takes it out again."""
+    if name in os.environ:
+        return
+    os.environ[name] = value
+    own = [x for x in os.environ.get(MARK, "").split(";") if x]
+    os.environ[MARK] = ";".join(own + [f"{name}={value}"])
 
 
 def quiet_pydantic() -> None:
     """No pydantic plugin discovery in this process (it reads every installed package's
     metadata, ~10 ms of each start; the command line uses none), unless the user set it."""
-    if PYDANTIC in os.environ:
-        return
-    os.environ[PYDANTIC] = "__all__"
-    own = [x for x in os.environ.get(MARK, "").split(";") if x]
-    os.environ[MARK] = ";".join(own + [f"{PYDANTIC}=__all__"])
+    _own(PYDANTIC, "__all__")
+
+
+def quiet_openblas() -> None:
+    """One OpenBLAS thread, unless the user set it: numpy starts a thread per core at import and
+    they spin for ~0.1 s of CPU at every start, taken from a worker's core on a busy machine;
+    no command multiplies matrices large enough to need them (the engine counts in integers)."""
+    _own(OPENBLAS, "1")
 
 
 def user_environ(env: Mapping[str, str] | None = None) -> dict[str, str]:

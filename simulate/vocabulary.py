@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -55,7 +55,7 @@ class VocabularyError(ValueError):
 
 
 def _load() -> dict[str, Any]:
-    text = resources.files("simulate").joinpath("vocabulary.yaml").read_text("utf-8")
+    text = Path(__file__).with_name("vocabulary.yaml").read_text("utf-8")
     # our own data file, read by every command: libyaml's safe loader where installed, as labels.py
     raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     return raw
@@ -232,7 +232,7 @@ def _name_stem(key: str) -> str:
 
 
 def _names_file() -> dict[str, Any]:
-    text = resources.files("simulate").joinpath("identity_names.yaml").read_text("utf-8")
+    text = Path(__file__).with_name("identity_names.yaml").read_text("utf-8")
     # our own data file: libyaml's safe loader where installed (read at every start-up)
     raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     return raw

@@ -18,6 +18,7 @@ import simulate.cli
 from simulate.report.kernel import ReportKernel
 from jupyter_client.blocking import BlockingKernelClient
 print("cli", repr(os.environ.get("PYDANTIC_DISABLE_PLUGINS")))
+print("cli-blas", repr(os.environ.get("OPENBLAS_NUM_THREADS")))
 k = ReportKernel(__import__("pathlib").Path("."))
 try:
     c = BlockingKernelClient()
@@ -25,7 +26,8 @@ try:
     c.start_channels()
     c.wait_for_ready(timeout=60)
     reply = c.execute_interactive(
-        "import os; print('kernel', repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')))",
+        "import os; print('kernel', repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')));"
+        "print('kernel-blas', repr(os.environ.get('OPENBLAS_NUM_THREADS')))",
         output_hook=lambda m: m["msg_type"] == "stream" and print(m["content"]["text"], end=""),
         timeout=60,
     )
@@ -36,7 +38,11 @@ finally:
 
 
 def _probe(env_extra: dict[str, str]) -> list[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYDANTIC_DISABLE_PLUGINS", "SIMULATE_OWN_ENV")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYDANTIC_DISABLE_PLUGINS", "OPENBLAS_NUM_THREADS", "SIMULATE_OWN_ENV")
+    }
     env.update({"PYTHONPATH": str(ROOT), **env_extra})
     out = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -47,11 +53,14 @@ def test_a_report_kernel_does_not_inherit_the_cli_pydantic_setting():
     lines = _probe({})
     assert "cli '__all__'" in lines  # the command line itself still skips plugin discovery
     assert "kernel None" in lines  # the kernel: as the user's environment had it (unset)
+    # one OpenBLAS thread for the command line's own start-up, the machine's default in a kernel
+    assert "cli-blas '1'" in lines and "kernel-blas None" in lines
 
 
 def test_a_users_own_pydantic_setting_reaches_the_kernel():
-    lines = _probe({"PYDANTIC_DISABLE_PLUGINS": "logfire"})
+    lines = _probe({"PYDANTIC_DISABLE_PLUGINS": "logfire", "OPENBLAS_NUM_THREADS": "4"})
     assert "cli 'logfire'" in lines and "kernel 'logfire'" in lines
+    assert "cli-blas '4'" in lines and "kernel-blas '4'" in lines
 
 
 def test_user_environ_drops_only_what_simulate_set_and_still_holds():

@@ -187,3 +187,38 @@ def test_late_and_extended_draws_spare_department_paid_groups():
     # 思南 has no extension: nobody is drawn into one
     sinan = synthesize(simulate.load_scenario("scenarios/sinan-2021.yaml"), size=100_000, seed=3).materialize()
     assert not (sinan.timing == 3).any() and (sinan.timing == 1).any()
+
+
+@pytest.mark.parametrize(
+    "path, reads_hukou", [("scenarios/langxi-2024.yaml", False), ("scenarios/songming-2018.yaml", True)]
+)
+def test_lean_blocks_leave_out_only_what_no_rule_reads(path, reads_hukou):
+    """The engine's blocks (``households=False``) skip the 户籍 draws when no rule reads the
+    type; every other column is byte for byte the full block's (the draws after it too)."""
+    pop = synthesize(simulate.load_scenario(path), size=BLOCK + 90_001, seed=4)
+    assert pop.hukou_read is reads_hukou and pop.urban_share is not None
+    for b, lean in enumerate(pop.blocks(households=False)):
+        full = pop.block(b)
+        assert full.hukou is not None and len(lean.household) == 0
+        assert (lean.hukou is not None) is reads_hukou
+        if reads_hukou:
+            assert lean.hukou.tobytes() == full.hukou.tobytes()
+        for col in ("identities", "age", "sex", "disability", "village", "enrolled", "timing"):
+            assert getattr(lean, col).tobytes() == getattr(full, col).tobytes(), (b, col)
+
+
+@pytest.mark.parametrize("before", [0, 1, 7, 1000])
+def test_skipping_doubles_leaves_the_generator_where_drawing_them_would(before):
+    from simulate.model.synth import _skip_doubles
+
+    made, skipped = (np.random.Generator(np.random.PCG64(np.random.SeedSequence(9, spawn_key=(3,)))) for _ in "ab")
+    for rng in (made, skipped):  # an odd count of uint16 draws leaves half a 32-bit output buffered
+        rng.integers(0, 65536, before, dtype=np.uint16)
+    made.random(12_345)
+    _skip_doubles(skipped, 12_345)
+    for draw in (
+        lambda r: r.integers(0, 65536, 5, dtype=np.uint16),
+        lambda r: r.integers(0, 1000, 5),
+        lambda r: r.random(3),
+    ):
+        assert draw(made).tobytes() == draw(skipped).tobytes()

@@ -13,11 +13,40 @@ import os
 import sys
 
 # before the scenario models are built: pydantic would otherwise read every installed
-# package's metadata looking for plugins (~10 ms of each start; the command line uses none);
-# kernels and the dashboard get the user's environment back (simulate.startenv.user_environ)
-from ..startenv import quiet_pydantic  # noqa: E402
+# package's metadata looking for plugins (~10 ms of each start; the command line uses none),
+# and numpy would start spinning OpenBLAS threads; kernels and the dashboard get the user's
+# environment back (simulate.startenv.user_environ)
+from ..startenv import quiet_openblas, quiet_pydantic  # noqa: E402
 
 quiet_pydantic()
+quiet_openblas()
+
+
+def _no_plugin_search() -> None:
+    """With plugins off, pydantic still imports its plugin loader, which imports
+    importlib.metadata (email, zipfile, csv, …: ~20 ms of CPU at every start) only to look
+    for entry points it then ignores: a stand-in answers "no plugins" (``get_plugins``, the
+    one name pydantic takes from it) and loads the real loader for any other name."""
+    name = "pydantic.plugin._loader"
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
+        return
+    import types
+
+    def real(attr: str) -> object:
+        if attr.startswith("__"):  # the import system asking what kind of module this is
+            raise AttributeError(attr)
+        import importlib
+
+        sys.modules.pop(name, None)  # the stand-in steps aside for good
+        return getattr(importlib.import_module(name), attr)
+
+    stand_in = types.ModuleType(name)
+    stand_in.get_plugins = tuple  # type: ignore[attr-defined]  # get_plugins() -> ()
+    stand_in.__getattr__ = real  # type: ignore[method-assign]
+    sys.modules[name] = stand_in
+
+
+_no_plugin_search()
 # no garbage collection while modules load: they make objects that live as long as the
 # process, and the collector walking them again and again was a fifth of start-up's CPU
 _COLLECTING = gc.isenabled()
@@ -25,7 +54,6 @@ gc.disable()
 
 from .. import lang  # noqa: E402
 from ..errors import SimulateError  # noqa: E402
-from ..io.idmask import mask_ids_in_text  # noqa: E402
 from ..lifecycle import (  # noqa: E402
     Terminated,
     end_marked_descendants,
@@ -95,6 +123,8 @@ def _run(args: argparse.Namespace, program: bool = False) -> int:
             print(note, file=sys.stderr)
         return code
     except SimulateError as exc:
+        from ..io.idmask import mask_ids_in_text  # an error's path: not loaded at every start
+
         # masked again here: no error line ever shows a full ID number (issue 10 item 2)
         print(f"simulate {args.command}: {mask_ids_in_text(exc.one_line(args.lang))}", file=sys.stderr)
         return 2
@@ -117,6 +147,8 @@ def _run(args: argparse.Namespace, program: bool = False) -> int:
     except Exception as exc:  # a bug of ours, not the user's: still one line unless debugging
         if os.environ.get("SIMULATE_DEBUG"):
             raise
+        from ..io.idmask import mask_ids_in_text
+
         what = f"{type(exc).__name__}: {mask_ids_in_text(' '.join(str(exc).split()))}"
         line = lang.in_lang(f"internal error ({what}); rerun with SIMULATE_DEBUG=1 for details", args.lang)
         print(f"simulate {args.command}: {line}", file=sys.stderr)

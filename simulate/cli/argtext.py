@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from .. import lang as language
-from ..io.idmask import mask_ids_in_text
 from ..resources import DASHBOARD_PORT as DEFAULT_PORT
 from ..resources import DASHBOARD_SCENARIO as DEFAULT_SCENARIO
 from ..vocabulary import IDENTITIES
@@ -26,6 +25,8 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         message = " ".join(message.split())
+        from ..io.idmask import mask_ids_in_text  # an error's path: not loaded at every start
+
         line = mask_ids_in_text(message) + self._did_you_mean(message)
         if self.lang == "zh":
             self.exit(2, f"{self.prog}: {language.zh_text(line)}（见 {self.prog} --help）\n")

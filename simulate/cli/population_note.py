@@ -8,7 +8,6 @@ import os
 
 from .. import labels
 from ..errors import SimulateError
-from ..io.idmask import mask_ids_in_text
 
 
 def population_note(args: argparse.Namespace) -> str | None:
@@ -29,4 +28,6 @@ def population_note(args: argparse.Namespace) -> str | None:
     if not note:
         return None
     line = labels.text("cli", "population_ignored", lang).format(file=path, columns=note)
+    from ..io.idmask import mask_ids_in_text  # only when there is a note: not loaded at every start
+
     return f"simulate {args.command}: {mask_ids_in_text(line)}"

@@ -9,7 +9,6 @@ from ..errors import SimulateError
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
 from ..results.frame_text import rows_text
 from ..results.outlay import Outlay
-from ..results.region import run_region
 from ..results.run import run as run_model
 from ..vocabulary import CANONICAL, Vocabulary
 from .shared import load, overrides, print_json
@@ -120,6 +119,8 @@ def region(args: argparse.Namespace) -> int:
     """``simulate region FILE.csv``: every county under its own policy, totals by level.
 
     ``--set`` applies to every county's scenario (a province-wide what-if)."""
+    from ..results.region import run_region  # only this command reads a region table
+
     check_engine(args)
     result = run_region(
         args.file,

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,11 +25,13 @@ from ..policy import Scenario, load_scenario
 from ..vocabulary import CANONICAL, Vocabulary
 from .behaviour import behaviour_rng
 from .engine import Compiled, Tally, compile_for_engine, resolve_tiers, respond, tally
-from .filetally import FileTally, Responses, merge, partition_files, tally_file
 from .pool import Jobs, local_pool
 from .population import Population, Villages, read_villages
 from .standards import cell_codes
 from .synth import SyntheticPopulation, default_spec, synthesize
+
+if TYPE_CHECKING:  # loaded where a file or folder is read: a synthetic run does not need it
+    from .filetally import FileTally, Responses
 
 _MALLOC_TUNED = False
 
@@ -177,6 +179,8 @@ def _file_job(
 ) -> FileTally:
     """The job for one file of a folder (run in any process; a path travels, not data; the
     person-id hashes come back when there are several, to be checked against one another)."""
+    from .filetally import tally_file
+
     return tally_file(comp, path, villages, index, responses, vocab=vocab, with_ids=with_ids)
 
 
@@ -195,6 +199,8 @@ def tally_files(
     """Tally a population file, or a folder of partitions (one file per county or town, each
     read where it is tallied), streamed: the tally, the villages and what was read
     (identities read with ``vocab``, the scenario's)."""
+    from .filetally import Responses, merge, partition_files
+
     files = partition_files(path)
     responses = Responses(seed, default_spec().full_participation_mask, default_spec().disabled_full)
     each = [(str(f), k) for k, f in enumerate(files)]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import PopulationError
-from ..io.idmask import mask_ids_in_text
 from ..numtext import shorten
 from ..policy import Policy, Rule
 from ..policy.rules import mask_of
@@ -117,6 +116,8 @@ def grades_from_text(cells: Cells, text: np.ndarray) -> np.ndarray:
     for k, value in enumerate(values):
         if value and value not in index:
             listed = ", ".join(f"{i} ({zh})" for i, zh, _ in cells.grade_names) or "none"
+            from ..io.idmask import mask_ids_in_text  # only for this message: not loaded by every run
+
             shown = mask_ids_in_text(shorten(value))  # an ID number typed in the wrong column stays hidden
             raise PopulationError("population file, column grade", f"unknown grade {shown!r}; grades: {listed}")
         codes[k] = index.get(value, -1)

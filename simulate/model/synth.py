@@ -21,6 +21,7 @@ import numpy as np
 # swallow it (numpy.random's compiled modules), and the first block of a run with workers is
 # built right after the fork, when a stop is most likely sent
 import numpy.random  # noqa: I001
+from pydantic import BaseModel
 
 from ..errors import PopulationError
 from ..money import largest_remainder
@@ -77,6 +78,7 @@ class SyntheticPopulation:
     identity_bit: Mapping[str, int] = field(default_factory=lambda: IDENTITY_BIT)  # the scenario's bits
     mask_dtype: type = np.uint32  # identity mask word: uint64 when local identities pass bit 31
     grade_shares: tuple[float, ...] = ()  # cumulative shares of the contribution grades (none: no choice)
+    hukou_read: bool = True  # some rule of the scenario reads the 户籍 type (else a lean block leaves it out)
 
     @property
     def n_blocks(self) -> int:
@@ -90,8 +92,10 @@ class SyntheticPopulation:
 
     def blocks(self, first: int = 0, stop: int | None = None, *, households: bool = True) -> Iterator[Population]:
         """Blocks ``first`` … ``stop - 1``; ``households=False`` leaves out the household ids
-        (an empty column), which the engine never reads: ~10% of a block's build. A subclass
-        that keeps its built blocks (``analysis.common.MemoSynthetic``) is asked for them whole."""
+        (an empty column), which the engine never reads: ~10% of a block's build, and the 户籍
+        column when no rule of the scenario reads it (skipped or drawn, every other column is
+        the same). A subclass that keeps its built blocks (``analysis.common.MemoSynthetic``)
+        is asked for them whole."""
         lean = not households and type(self).block is SyntheticPopulation.block
         for b in range(first, self.n_blocks if stop is None else stop):
             if lean:
@@ -161,7 +165,22 @@ def synthesize(
         pol.vocab.identity_bit,
         pol.vocab.mask_dtype,
         _grade_shares(pol),
+        _reads_hukou(pol),
     )
+
+
+def _reads_hukou(obj: object) -> bool:
+    """Whether any rule anywhere in a policy (tiers, groups, standards, …) tests the 户籍 type:
+    walked over every field, so a rule added in a new place is not missed."""
+    if isinstance(obj, Rule):
+        return obj.hukou is not None or any(_reads_hukou(p) for p in (obj.any, obj.all, obj.not_) if p is not None)
+    if isinstance(obj, BaseModel):
+        return any(_reads_hukou(getattr(obj, name)) for name in type(obj).model_fields)
+    if isinstance(obj, (list, tuple)):
+        return any(_reads_hukou(x) for x in obj)
+    if isinstance(obj, dict):
+        return any(_reads_hukou(x) for x in obj.values())
+    return False
 
 
 def _check_size_seed(size: object, seed: int) -> None:
@@ -214,9 +233,9 @@ def _build_block(pop: SyntheticPopulation, b: int, start: int, n: int, household
     v_lo, v_hi, cuts, village = _lay_villages(pop.village_sizes, start, n)
     starts, hh_len = _lay_households(rng, sp, cuts, n)
     household = np.repeat(start + starts, hh_len) if households else np.zeros(0, np.int64)
-    identities, hukou = _household_identities(rng, pop, starts, hh_len, start, n)
-    # age and sex
-    code = sp.age_sex[rng.integers(0, _U16, n, dtype=np.uint16)]
+    identities, hukou = _household_identities(rng, pop, starts, hh_len, start, n, households or pop.hukou_read)
+    # age and sex (np.take: indexing by a uint16 array converts it to intp first, twice as slow)
+    code = np.take(sp.age_sex, rng.integers(0, _U16, n, dtype=np.uint16))
     age = code >> 1
     sex = code & 1
     _person_identities(rng, pop, identities, age, start, n)
@@ -277,18 +296,23 @@ def _lay_households(rng: np.random.Generator, sp: SynthSpec, cuts: np.ndarray, n
     k = n // 3 + 64
     while True:
         # widened first: numpy's cumsum casting uint8 to int64 on the fly is half as fast
-        ends = np.cumsum(sp.household_sizes[rng.integers(0, _U16, k, dtype=np.uint16)].astype(np.int64))
+        sizes = np.take(sp.household_sizes, rng.integers(0, _U16, k, dtype=np.uint16)).astype(np.int64)
+        ends = np.cumsum(sizes)
         if ends[-1] >= n:
             break
         k *= 2
     # every end before the first at or past n is inside the block (n >= 1): all starts are < n
-    starts = np.concatenate([[0], ends[: np.searchsorted(ends, n)]])
+    h = int(np.searchsorted(ends, n))
+    starts = np.concatenate([[0], ends[:h]])
     inner = cuts[(cuts > 0) & (cuts < n)]
     if inner.shape[0]:  # village boundaries start a household too (few: insert, no sort)
         pos = np.searchsorted(starts, inner)
         new = (pos >= starts.shape[0]) | (starts[np.minimum(pos, starts.shape[0] - 1)] != inner)
         starts = np.insert(starts, pos[new], inner[new])
-    hh_len = np.diff(np.concatenate([starts, [n]]))
+        return starts, np.diff(np.concatenate([starts, [n]]))
+    # no village boundary inside: the drawn sizes, the last cut at the block end
+    hh_len = sizes[: h + 1].copy()
+    hh_len[h] = n - starts[h]
     return starts, hh_len
 
 
@@ -299,9 +323,11 @@ def _household_identities(
     hh_len: np.ndarray,
     start: int,
     n: int,
+    hukou_wanted: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Household identities, shared by all members, and the 户籍 type where it is drawn:
-    (identity bits per person, hukou code per person or None)."""
+    (identity bits per person, hukou code per person or None). ``hukou_wanted=False``: its
+    draws are skipped over, not made (None; the generator ends where drawing would leave it)."""
     sp, word = pop.spec, pop.mask_dtype
     ident_of_bit = {bit: ident for ident, bit in pop.identity_bit.items()}.__getitem__
     h = starts.shape[0]
@@ -318,7 +344,9 @@ def _household_identities(
             continue
         hh_bits[_draw(rng, h, rate)] |= word(1 << bit)
     hukou = None
-    if pop.urban_share is not None:
+    if pop.urban_share is not None and not hukou_wanted:
+        _skip_doubles(rng, h)
+    elif pop.urban_share is not None:
         hukou = _draw_hukou(rng, hh_bits, pop.urban_share)
         hukou = np.repeat(hukou, hh_len)
     identities = np.repeat(hh_bits, hh_len)
@@ -345,7 +373,9 @@ def _person_identities(
         else:
             idx = _draw(rng, n, rate)
             if lo > 0 or hi < oldest:  # ages checked only where the range leaves some out
-                idx = idx[(age[idx] >= lo) & (age[idx] <= hi)]
+                # compress, not idx[mask]: numpy's boolean indexing of a random mask is 3-4x slower
+                a = age[idx]
+                idx = idx.compress((a >= lo) & (a <= hi))
         identities[idx] |= word(1 << bit)
 
 
@@ -362,7 +392,7 @@ def _draw_disability(
         idx = rng.choice(n, m, replace=False)
         disability[idx] = grade_table[rng.integers(0, _U16, m, dtype=np.uint16)]
     for mask, rr in sp.disability_rr:
-        members = holders[(held & held.dtype.type(mask)) != 0]
+        members = holders.compress((held & held.dtype.type(mask)) != 0)
         extra = min(0.9, p_all * rr) - p_all
         m = rng.binomial(members.shape[0], max(extra, 0.0) / (1 - p_all)) if members.shape[0] else 0
         if m:
@@ -388,12 +418,15 @@ def _enrollment(
     sp = pop.spec
     identities, disability = people.identities, people.disability
     enrolled = np.ones(n, bool)
-    enrolled[_draw(rng, n, 1.0 - sp.participation)] = False
-    full = holders[(held & held.dtype.type(sp.full_participation_mask)) != 0]
+    drawn = _draw(rng, n, 1.0 - sp.participation)
+    enrolled[drawn] = False
+    full = holders.compress((held & held.dtype.type(sp.full_participation_mask)) != 0)
     enrolled[full] = True
     if sp.disabled_full or pop.full_rules:
-        # only those not yet enrolled can change: a small share, so this stays cheap
-        out = np.flatnonzero(~enrolled)
+        # only those not yet enrolled can change: a small share, so this stays cheap; they
+        # are found among the drawn (some twice: setting True twice is harmless), not by a
+        # pass over everyone
+        out = drawn[~enrolled[drawn]]
         if sp.disabled_full:
             enrolled[out[disability[out] != 0]] = True
         if pop.full_rules:
@@ -452,6 +485,21 @@ def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: floa
     hukou[(hh_bits & np.uint32(urban)) != 0] = 2
     hukou[(hh_bits & np.uint32(rural)) != 0] = 1  # a rural identity wins over 城镇低保
     return hukou
+
+
+def _skip_doubles(rng: np.random.Generator, k: int) -> None:
+    """Move ``rng`` past ``k`` draws of ``rng.random`` without making them: one 64-bit output
+    each. ``advance`` also drops a buffered 32-bit half (the next ``integers`` may use it), so
+    that half is put back: the later draws are those that follow ``rng.random(k)``."""
+    bits = rng.bit_generator
+    if not isinstance(bits, np.random.PCG64):  # every block's generator is; any other draws them
+        rng.random(k)
+        return
+    state = bits.state
+    bits.advance(k)
+    after = dict(bits.state)
+    after["has_uint32"], after["uinteger"] = state["has_uint32"], state["uinteger"]
+    bits.state = after  # type: ignore[assignment]  # the same keys, one half put back
 
 
 def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:

@@ -22,7 +22,7 @@ _T = TypeVar("_T")
 class Model(BaseModel):
     """Every scenario model: immutable, no unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False, defer_build=True)
 
 
 class Flagged(Model):
@@ -192,7 +192,7 @@ class Rule(Model):
     嵩明 六(一)); a person whose 户籍 type is not recorded is not excluded by it.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     identity: IdentityId | None = None
     any: tuple[IdentityId | Rule, ...] | None = Field(default=None, min_length=1)
@@ -249,7 +249,7 @@ class AgeAmount(Model):
     """One age band of a fixed subsidy: ages ``from`` (included) to ``below`` (excluded), whole
     years; ``from`` omitted is 0, ``below`` omitted is no upper end."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     from_: int = Field(default=0, ge=0, le=150, alias="from")
     below: int | None = Field(default=None, ge=1, le=151)

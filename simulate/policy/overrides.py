@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from ..io import safeio, safeyaml, xlsxguard
+from ..io import safeio, safeyaml
 from ..numtext import shorten
 from .messages import model_at
 
@@ -118,6 +118,8 @@ def read_override_sheet(path: str | Path) -> dict[str, Any]:
     rows: list[tuple[Any, Any, int]] = []
     if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         # a regular file, capped, its zip inspected before openpyxl (read-only) parses it
+        from ..io import xlsxguard  # only for a workbook: zipfile is not loaded by every run
+
         wb = xlsxguard.open_workbook(p, safeio.OVERRIDE_XLSX, where, ScenarioError)
         ws = wb.worksheets[0]
         for n, row in enumerate(ws.iter_rows(values_only=True), start=1):

@@ -77,34 +77,41 @@ def mask_of(
     if isinstance(rule, str):
         has: np.ndarray = (identities & word(1 << bits[rule])) != 0
         return has
-    out = np.ones(identities.shape[0], dtype=bool)
+    # the conditions given, ANDed: the first one is the start (no array of ones to AND into)
+    parts: list[np.ndarray] = []
     if rule.identity is not None:
-        out &= (identities & word(1 << bits[rule.identity])) != 0
+        parts.append((identities & word(1 << bits[rule.identity])) != 0)
     if rule.any is not None:
         ids = [r for r in rule.any if isinstance(r, str)]
-        acc = np.zeros_like(out)
-        if ids:  # identities only: one bit test for the whole list
-            held = 0
-            for i in ids:  # OR, not sum: an id listed twice must not carry into the next bit
-                held |= 1 << bits[i]
-            acc |= (identities & word(held)) != 0
+        held = 0
+        for i in ids:  # OR, not sum: an id listed twice must not carry into the next bit
+            held |= 1 << bits[i]
+        # identities only: one bit test for the whole list
+        acc = (identities & word(held)) != 0 if ids else np.zeros(identities.shape[0], dtype=bool)
         for r in rule.any:
             if not isinstance(r, str):
                 acc |= mask_of(r, identities, age, sex, disability, hukou, bits)
-        out &= acc
+        parts.append(acc)
     if rule.all is not None:
-        for r in rule.all:
-            out &= mask_of(r, identities, age, sex, disability, hukou, bits)
+        parts += [mask_of(r, identities, age, sex, disability, hukou, bits) for r in rule.all]
     if rule.not_ is not None:
-        out &= ~mask_of(rule.not_, identities, age, sex, disability, hukou, bits)
+        parts.append(~mask_of(rule.not_, identities, age, sex, disability, hukou, bits))
     if rule.age is not None:
-        out &= (age >= rule.age.min) & (age <= rule.age.max)
+        parts.append((age >= rule.age.min) & (age <= rule.age.max))
     if rule.sex is not None:
-        out &= sex == SEX_CODE[rule.sex]
-    if rule.disability_grade is not None:
-        out &= np.isin(disability, np.array(rule.disability_grade, dtype=disability.dtype))
+        parts.append(sex == SEX_CODE[rule.sex])
+    if rule.disability_grade is not None:  # a few grades (0-4): compared one by one, faster than np.isin
+        grade = np.zeros(identities.shape[0], dtype=bool)
+        for g in rule.disability_grade:
+            grade |= disability == g
+        parts.append(grade)
     if rule.hukou is not None and hukou is not None:
-        out &= (hukou == HUKOU_CODE[rule.hukou]) | (hukou == 0)
+        parts.append((hukou == HUKOU_CODE[rule.hukou]) | (hukou == 0))
+    if not parts:  # nothing that applies (a hukou rule without the column): everyone
+        return np.ones(identities.shape[0], dtype=bool)
+    out = parts[0]
+    for part in parts[1:]:
+        out &= part
     return out
 
 

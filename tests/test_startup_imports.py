@@ -1,0 +1,53 @@
+"""What ``simulate run`` loads at start-up (issue 16 item 5: nothing the command does not
+need): pydantic's plugin search, which reads every installed package's metadata, is left out
+while plugins are off, and pydantic's plugin loader still answers for anything else."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _python(code: str, **env: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in __import__("os").environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def test_a_synthetic_run_does_not_read_package_metadata():
+    code = (
+        "import sys\n"
+        "from simulate.cli import main\n"
+        "assert main(['run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']) == 0\n"
+        "print('importlib.metadata' in sys.modules, 'email' in sys.modules)\n"
+    )
+    assert _python(code) == "False False"
+
+
+def test_the_stand_in_plugin_loader_answers_no_plugins_and_steps_aside_for_other_names():
+    code = (
+        "import sys\n"
+        "import simulate.cli\n"
+        "loader = sys.modules['pydantic.plugin._loader']\n"
+        "assert tuple(loader.get_plugins()) == ()\n"
+        "group = loader.PYDANTIC_ENTRY_POINT_GROUP  # not the stand-in's: the real loader is loaded\n"
+        "real = sys.modules['pydantic.plugin._loader']\n"
+        "print(group, real is not loader, tuple(real.get_plugins()))\n"
+    )
+    assert _python(code) == "pydantic True ()"
+
+
+def test_plugins_switched_on_by_the_user_are_searched_as_pydantic_does():
+    # PYDANTIC_DISABLE_PLUGINS set to something else by the user: no stand-in, the real search
+    code = (
+        "import sys\nimport simulate.cli\nfrom simulate.policy import load_scenario\n"
+        "load_scenario('scenarios/sinan-2021.yaml')\nprint('importlib.metadata' in sys.modules)\n"
+    )
+    assert _python(code, PYDANTIC_DISABLE_PLUGINS="some_other_plugin") == "True"
