@@ -12,9 +12,10 @@ import time
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
 from _common import SINAN, cli_run, report  # noqa: E402
 
-from simulate.model.engine import compile_for_engine, tally, tally_reference  # noqa: E402
+from simulate.model.engine import compile_for_engine, tally  # noqa: E402
 from simulate.model.runner import tally_population  # noqa: E402
 from simulate.model.synth import synthesize  # noqa: E402
+from simulate.model.tally_reference import tally_reference  # noqa: E402
 from simulate.policy import load_scenario  # noqa: E402
 
 

@@ -22,11 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally, tally_reference
+from simulate.model.engine import Tally, compile_for_engine, resolve_tiers, tally
 from simulate.model.population import Population, Villages
 from simulate.model.reference import oracle_payment, own_standard, resolve
 from simulate.model.standards import cell_codes, cells_of, grade_indexes
 from simulate.model.synth import synthesize
+from simulate.model.tally_reference import tally_reference
 from simulate.policy import EVENTS, Policy, Scenario, load_scenario
 from simulate.policy.rules import Person, matches
 from simulate.policy.subsidy import TIMINGS, payment

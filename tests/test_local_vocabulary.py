@@ -15,9 +15,10 @@ import pytest
 import yaml
 from _cli import simulate_in_process
 
-from simulate.model.engine import compile_for_engine, tally, tally_reference
+from simulate.model.engine import compile_for_engine, tally
 from simulate.model.population import read_population
 from simulate.model.synth import synthesize
+from simulate.model.tally_reference import tally_reference
 from simulate.policy import load_scenario
 from simulate.results.run import run
 from simulate.vocabulary import CANONICAL, IDENTITY_BIT, SOURCE_IDS

@@ -209,13 +209,13 @@ def test_lean_blocks_leave_out_only_what_no_rule_reads(path, reads_hukou):
 
 @pytest.mark.parametrize("before", [0, 1, 7, 1000])
 def test_skipping_doubles_leaves_the_generator_where_drawing_them_would(before):
-    from simulate.model.synth import _skip_doubles
+    from simulate.model.draws import skip_doubles
 
     made, skipped = (np.random.Generator(np.random.PCG64(np.random.SeedSequence(9, spawn_key=(3,)))) for _ in "ab")
     for rng in (made, skipped):  # an odd count of uint16 draws leaves half a 32-bit output buffered
         rng.integers(0, 65536, before, dtype=np.uint16)
     made.random(12_345)
-    _skip_doubles(skipped, 12_345)
+    skip_doubles(skipped, 12_345)
     for draw in (
         lambda r: r.integers(0, 65536, 5, dtype=np.uint16),
         lambda r: r.integers(0, 1000, 5),

@@ -30,6 +30,7 @@ from ..policy.rules import can_match_plain, mask_of
 from ..policy.scenario import Scenario
 from ..policy.schema import Policy
 from ..vocabulary import IDENTITY_BIT
+from .draws import RURAL_ONLY, URBAN_ONLY, draw_hukou, draw_subset, exact_households, skip_doubles
 from .population import Population, Villages, one_area, read_villages
 from .synth_spec import (
     LOOKUP_SIZE,
@@ -336,18 +337,18 @@ def _household_identities(
     for bit, rate in sp.household_rates:
         ident = ident_of_bit(bit)
         if ident in sp.counts:
-            last, over = _exact_households(
+            last, over = exact_households(
                 rng, hh_bits, hh_len, bit, _exact_share(sp.counts[ident], start, start + n, pop.size)
             )
             if over:
                 trims.append((last, over, bit))
             continue
-        hh_bits[_draw(rng, h, rate)] |= word(1 << bit)
+        hh_bits[draw_subset(rng, h, rate)] |= word(1 << bit)
     hukou = None
     if pop.urban_share is not None and not hukou_wanted:
-        _skip_doubles(rng, h)
+        skip_doubles(rng, h)
     elif pop.urban_share is not None:
-        hukou = _draw_hukou(rng, hh_bits, pop.urban_share)
+        hukou = draw_hukou(rng, hh_bits, pop.urban_share)
         hukou = np.repeat(hukou, hh_len)
     identities = np.repeat(hh_bits, hh_len)
     for last, over, bit in trims:
@@ -371,7 +372,7 @@ def _person_identities(
             want = min(_exact_share(sp.counts[ident], start, start + n, pop.size), eligible.shape[0])
             idx = eligible[rng.choice(eligible.shape[0], want, replace=False)] if want else eligible[:0]
         else:
-            idx = _draw(rng, n, rate)
+            idx = draw_subset(rng, n, rate)
             if lo > 0 or hi < oldest:  # ages checked only where the range leaves some out
                 # compress, not idx[mask]: numpy's boolean indexing of a random mask is 3-4x slower
                 a = age[idx]
@@ -418,7 +419,7 @@ def _enrollment(
     sp = pop.spec
     identities, disability = people.identities, people.disability
     enrolled = np.ones(n, bool)
-    drawn = _draw(rng, n, 1.0 - sp.participation)
+    drawn = draw_subset(rng, n, 1.0 - sp.participation)
     enrolled[drawn] = False
     full = holders.compress((held & held.dtype.type(sp.full_participation_mask)) != 0)
     enrolled[full] = True
@@ -458,73 +459,9 @@ def _timing(rng: np.random.Generator, pop: SyntheticPopulation, people: _People,
             out |= mask_of(rule, *cols, pop.identity_bit)
         return out
 
-    late = _draw(rng, n, sp.late_share)
+    late = draw_subset(rng, n, sp.late_share)
     timing[late[~payer_enrolls(late)]] = 1
     if pop.has_extension and sp.extended_share > 0:
-        ext = _draw(rng, n, sp.extended_share)
+        ext = draw_subset(rng, n, sp.extended_share)
         timing[ext[~payer_enrolls(ext)]] = 3
     return timing
-
-
-#: Household identities that only a rural or only an urban 户籍 can hold (their names say so).
-RURAL_ONLY = ("rural_dibao", "fp_two_households", "registered_poor", "monitored", "returned_to_poverty", "relocated")
-URBAN_ONLY = ("urban_dibao",)
-
-
-def _draw_hukou(rng: np.random.Generator, hh_bits: np.ndarray, urban_share: float) -> np.ndarray:
-    """户籍 type per household (1 rural, 2 urban) at the county's urban share, consistent
-    with identities that name it (农村低保 and 建档立卡 are rural, 城镇低保 urban; a
-    household drawn with both kinds is taken as rural)."""
-    h = hh_bits.shape[0]
-    drawn_urban = np.asarray(rng.random(h) < urban_share)
-    hukou: np.ndarray = drawn_urban.view(np.uint8) + np.uint8(1)  # 2 urban, 1 rural
-    rural = 0
-    for ident in RURAL_ONLY:
-        rural |= 1 << IDENTITY_BIT[ident]
-    urban = 1 << IDENTITY_BIT[URBAN_ONLY[0]]
-    hukou[(hh_bits & np.uint32(urban)) != 0] = 2
-    hukou[(hh_bits & np.uint32(rural)) != 0] = 1  # a rural identity wins over 城镇低保
-    return hukou
-
-
-def _skip_doubles(rng: np.random.Generator, k: int) -> None:
-    """Move ``rng`` past ``k`` draws of ``rng.random`` without making them: one 64-bit output
-    each. ``advance`` also drops a buffered 32-bit half (the next ``integers`` may use it), so
-    that half is put back: the later draws are those that follow ``rng.random(k)``."""
-    bits = rng.bit_generator
-    if not isinstance(bits, np.random.PCG64):  # every block's generator is; any other draws them
-        rng.random(k)
-        return
-    state = bits.state
-    bits.advance(k)
-    after = dict(bits.state)
-    after["has_uint32"], after["uinteger"] = state["has_uint32"], state["uinteger"]
-    bits.state = after  # type: ignore[assignment]  # the same keys, one half put back
-
-
-def _draw(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
-    """Indices of a random subset holding about ``rate`` of ``n`` persons.
-
-    Drawn with replacement (much faster than without); the number of draws is raised to
-    ``-ln(1 - rate)`` per person so that the expected share of distinct persons is ``rate``.
-    """
-    if rate <= 0 or n == 0:
-        return np.zeros(0, np.int64)
-    lam = -np.log1p(-min(rate, 0.999999))
-    m = rng.poisson(n * lam)
-    idx: np.ndarray = rng.integers(0, n, m, dtype=np.int64)
-    return idx
-
-
-def _exact_households(
-    rng: np.random.Generator, hh_bits: np.ndarray, hh_len: np.ndarray, bit: int, want: int
-) -> tuple[int, int]:
-    """Give a household identity to whole households in random order until ``want`` persons
-    hold it; returns (last household, members too many) so the caller can trim it exactly."""
-    if want <= 0:
-        return -1, 0
-    order = rng.permutation(hh_bits.shape[0])
-    cum = np.cumsum(hh_len[order])
-    k = min(int(np.searchsorted(cum, want)), cum.shape[0] - 1)
-    hh_bits[order[: k + 1]] |= hh_bits.dtype.type(1 << bit)
-    return int(order[k]), max(int(cum[k]) - want, 0)
