@@ -70,11 +70,36 @@ def dying_with_us() -> dict[str, Any]:
     return {"preexec_fn": preexec}
 
 
+#: The signals that stop a command, held while worker processes are started.
+STOPPING = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait while worker processes are started, and the workers are
+    born with them held (a signal mask survives fork and exec) until :func:`quiet_child` has
+    set them up. Without it a forked child could swallow one in the fork's own hooks, and a
+    spawned one, hit by Ctrl-C while still importing, printed a KeyboardInterrupt traceback
+    under the command's one line; held, a stop reaches this process just after, and stops it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def quiet_child(parent_pid: int) -> None:
-    """Pool initializer: die with the parent, and leave Ctrl-C to the parent (it ends us)."""
+    """Pool initializer: die with the parent, and leave Ctrl-C to the parent (it ends us); the
+    stops held at the start (:func:`stops_held`) are let through once so set: a held Ctrl-C is
+    dropped, a held SIGTERM or SIGHUP ends the worker quietly."""
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
 
 
 def end_pool(pool: Any) -> None:

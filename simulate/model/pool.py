@@ -15,11 +15,10 @@ import contextlib
 import mmap
 import multiprocessing as mp
 import os
-import signal
 import struct
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -31,33 +30,12 @@ Jobs = tuple[Callable[..., Any], tuple[Any, ...], list[tuple[Any, ...]]]
 _COUNTERS: tuple[Any, Any] | None = None
 
 
-#: The signals that stop a run (``lifecycle``), held while the children are forked.
-_STOPPING = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
-
-
-@contextlib.contextmanager
-def _stops_held() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP wait while the children are forked: one arriving in the
-    fork's own hooks (logging's after-fork lock release) is raised there, ignored, and the run
-    went on to the end; held, it arrives just after, where it stops the run."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _child_start(parent_pid: int, counters: tuple[Any, Any]) -> None:
     """Pool initializer: quiet (Ctrl-C is the parent's), dies with the parent, knows the counters."""
     from ..lifecycle import quiet_child
 
     global _COUNTERS
-    quiet_child(parent_pid)
-    if hasattr(signal, "pthread_sigmask"):  # forked with them held (:func:`_stops_held`)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+    quiet_child(parent_pid)  # forked with the stops held (lifecycle.stops_held): let through now
     _COUNTERS = counters
 
 
@@ -100,7 +78,7 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
     """Jobs over this process and ``n_workers - 1`` forked children, results in job order; on
     Ctrl-C or an error the children are ended at once (no job is left running, no partial
     result is returned). The bar moves by every process's finished jobs."""
-    from ..lifecycle import end_pool
+    from ..lifecycle import end_pool, stops_held
 
     each = jobs[2]
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
@@ -109,7 +87,7 @@ def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
     ran: Ran = []
     shown = 0
     try:
-        with _stops_held():  # the counters' modules load and the children fork with stops held
+        with stops_held():  # the counters' modules load and the children fork with stops held
             counters = _counters(ctx)
             # children ignore Ctrl-C (the parent alone decides to stop, then ends them) and
             # die with the parent even if it is killed outright

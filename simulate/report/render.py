@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
-from ..lifecycle import end_pool, quiet_child
+from ..lifecycle import end_pool, quiet_child, stops_held
 from .export import export_html, warm_html_export, write_index
 from .kept import give_back_kernel, give_back_printer, take_kernel, take_printer
 from .kernel import ReportKernel, execute_in, kernel_env
@@ -371,10 +371,12 @@ def render_many(
         max_workers=workers, mp_context=context, initializer=quiet_child, initargs=(os.getpid(),)
     )
     try:
-        futures = {
-            i: pool.submit(_render_job, str(jobs[i][0]), str(outs[i]), dict(jobs[i][2]), options)
-            for i in _start_order(jobs)
-        }
+        # the workers are spawned by these submits: born with Ctrl-C held until quiet_child
+        with stops_held():
+            futures = {
+                i: pool.submit(_render_job, str(jobs[i][0]), str(outs[i]), dict(jobs[i][2]), options)
+                for i in _start_order(jobs)
+            }
         results = [futures[i].result() for i in range(len(jobs))]
     except BaseException:
         end_pool(pool)
