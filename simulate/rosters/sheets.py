@@ -118,6 +118,7 @@ class _Grid:
     used cell, counted from 0, each row as wide as the sheet; ``merged`` are its merged ranges."""
 
     def __init__(self, rows: Iterator[list[Any]], start: tuple[int, int], merged: list[Any]) -> None:
+        rows = _from_start(iter(rows), start[0])
         self.first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         self.rows, self.start = rows, start
         # merges down several rows, by first row (then as listed): a value written once beside a
@@ -144,6 +145,17 @@ class _Grid:
             value = "" if col[first] is None else col[first]  # a merge past the row's end: ""
             col[first + 1 : last + 1] = [value] * (last - first)
         return list(range(top + 1 + after, top + 1 + n)), [c[after:] for c in cols]
+
+
+def _from_start(rows: Iterator[list[Any]], top: int) -> Iterator[list[Any]]:
+    """``rows`` from the sheet's first used row ``top`` (counted from 0): python-calamine's
+    ``iter_rows`` begins at row 0, the ``top`` rows above the first used cell given as rows of
+    "" (a header on Excel row 3 was numbered 5). Rows that are not all "" are kept, for a
+    reader that begins at ``top`` itself."""
+    lead = list(itertools.islice(rows, top))
+    if all(cell == "" and type(cell) is str for row in lead for cell in row):
+        return rows
+    return itertools.chain(lead, rows)
 
 
 def _filled(grid: Iterator[list[Any]], start: tuple[int, int], merged: list[Any]) -> Iterator[Record]:
