@@ -115,9 +115,10 @@ def test_parts_give_the_whole_sheet(monkeypatch, tmp_path: Path, writer, top, se
     _split_everything(monkeypatch, path, parts)
     watch = xlsxparts.Parts()
     xlsxguard.inspect_xlsx(path.read_bytes(), safeio.ROSTER_XLSX, "w", RosterError, watch)
+    made = len(watch.results)  # the rows' parts (about as many as asked for) and the tail
+    assert made == 2 if parts == 1 else parts - 1 <= made - 1 <= parts
     book = watch.book()
-    assert book is not None  # the rows' parts (about as many as asked for) and the tail
-    assert len(watch.results) == 2 if parts == 1 else parts - 1 <= len(watch.results) - 1 <= parts
+    assert book is not None and not watch.results  # handed over, not kept
     assert book.sheet_names == whole.sheet_names
     for name in whole.sheet_names:
         want, got = whole.get_sheet_by_name(name), book.get_sheet_by_name(name)
