@@ -315,12 +315,13 @@ class _Joined:
             else:
                 yield from rows
             del rows
-        _trim()
+            _trim()
 
 
 def _trim() -> None:
-    """Give the memory the parts' cells took back to the system: calamine parsed them in
-    threads, whose malloc arenas keep freed memory (about 250 MB at 1 M rows) otherwise."""
+    """Give the memory a part's cells took back to the system once its rows are read:
+    calamine parsed them in threads, whose malloc arenas keep freed memory otherwise
+    (about 250 MB at 1 M rows)."""
     with contextlib.suppress(Exception):  # not glibc: nothing to do
         import ctypes
 

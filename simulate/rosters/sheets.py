@@ -28,6 +28,9 @@ _INEXACT_FLOAT = float(2**53)
 #: Rows turned into columns at a time (lists of cells are dropped chunk by chunk).
 _CHUNK = 1 << 15
 
+#: A column's texts are shared (one object per distinct text) while it has at most this many.
+_SHARED_TEXTS = 1 << 16
+
 
 @dataclass
 class Table:
@@ -51,22 +54,33 @@ class Table:
 
 def _transposed(rows: Iterator[list[Any]], index: list[int], pad: int) -> tuple[int, list[list[Any]]]:
     """How many rows and the cells of columns ``index`` (counted after ``pad`` empty ones on
-    the left; None past a short row), ``_CHUNK`` rows at a time."""
+    the left; None past a short row), ``_CHUNK`` rows at a time. Equal texts of a column
+    with few distinct ones (towns, categories, grades) are kept as one object: a million
+    rows hold a few dozen, not a million copies (hundreds of MB, issue 16 item 4)."""
     cols: list[list[Any]] = [[] for _ in index]
+    shared: list[dict[str, str] | None] = [{} for _ in index]
     n = 0
     while chunk := list(itertools.islice(rows, _CHUNK)):
         n += len(chunk)
         width = min(map(len, chunk))
         turned = None
-        for out, j in zip(cols, index):
+        for c, (out, j) in enumerate(zip(cols, index)):
             g = j - pad
             if g < 0:
                 out.extend([""] * len(chunk))
-            elif g < width:  # every row reaches the column: picked in C
-                out.extend(map(operator.itemgetter(g), chunk))
+                continue
+            if g < width:  # every row reaches the column: picked in C
+                cells = list(map(operator.itemgetter(g), chunk))
             else:
                 turned = turned or list(itertools.zip_longest(*chunk))
-                out.extend(turned[g] if g < len(turned) else [None] * len(chunk))
+                cells = list(turned[g]) if g < len(turned) else [None] * len(chunk)
+            texts = shared[c]
+            if texts is not None and set(map(type, cells)) <= {str}:  # only str: 1, 1.0 and True stay apart
+                out.extend(map(texts.setdefault, cells, cells))
+                if len(texts) > _SHARED_TEXTS:  # names, ID numbers: nothing to share
+                    shared[c] = None
+            else:
+                out.extend(cells)
     return n, cols
 
 
