@@ -175,7 +175,7 @@ def test_rows_out_of_order_across_parts_parse_the_whole_workbook(monkeypatch, tm
     pd.testing.assert_frame_equal(got.rejected, whole.rejected)
 
 
-@pytest.mark.parametrize("odd", [b'<!-- <row r="9"> -->', b"<?pi x?>"])
+@pytest.mark.parametrize("odd", [b'<!-- <row r="9"> -->', b"<?pi x?>", b"</sheetData><sheetData>"])
 def test_comments_and_instructions_in_the_rows_parse_the_whole_workbook(monkeypatch, tmp_path: Path, odd) -> None:
     path = _rewrite_sheet(
         _openpyxl_book(tmp_path / "roster.xlsx", 0, False),

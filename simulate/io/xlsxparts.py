@@ -141,11 +141,16 @@ class Parts:
             self.state = "rows"
             self._open_part(len(self.results))
         if self.state == "rows":
-            end = text.find(_CLOSE)
+            # one search finds the end of the rows and any other sheetData tag (then: whole)
+            end = text.find(b"sheetData")
+            if end >= 0:
+                end -= 2
+                if text[end : end + len(_CLOSE)] != _CLOSE or b"sheetData" in text[end + len(_CLOSE) :]:
+                    raise _NoSplit
             body = text if end < 0 else text[:end]
             # a row tag can only be cut at where no comment, CDATA or instruction may hold one
             # (one byte looked for first: memchr's speed; "<" alone is in every tag)
-            if (b"!" in body and b"<!" in body) or (b"?" in body and b"<?" in body) or b"sheetData" in body:
+            if (b"!" in body and b"<!" in body) or (b"?" in body and b"<?" in body):
                 raise _NoSplit
             while self.size + len(body) >= self.part_bytes and len(self.results) < self.parts - 1:
                 at = body.find(b"<row ", max(self.part_bytes - self.size, 1))
