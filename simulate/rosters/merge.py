@@ -223,14 +223,17 @@ def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.Data
 def _in_roster_order(
     shared: pd.DataFrame, shared_first: list[int], singles: list[tuple[pd.DataFrame, np.ndarray]]
 ) -> pd.DataFrame:
-    """All persons in the order of their first row (rosters in order, rows in order)."""
+    """All persons in the order of their first row (rosters in order, rows in order); ``singles``
+    is emptied on the way (its frames go once put together)."""
     if not any(len(f) for f, _ in singles):
         return shared
     if len(shared) != len(shared_first):  # some were dropped for a 户籍 conflict
         raise RuntimeError("roster merge: persons and first rows out of step")
     parts = [shared] + [f for f, _ in singles]
     order = np.concatenate([np.array(shared_first, np.int64)] + [p for _, p in singles])
+    singles.clear()  # each roster's persons go once put together (peak memory)
     persons = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    del parts
     persons = persons.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
     for col in persons.columns:  # the dtypes ``cells.frame`` gives
         if persons[col].dtype.kind not in "iubM":

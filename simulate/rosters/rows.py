@@ -69,10 +69,13 @@ class Accepted:
 
     def rows_frame(self) -> pd.DataFrame:
         """The accepted rows with the columns and dtypes of ``cells.frame``."""
-        c = {
-            k: np.concatenate([p[k] for p in self.parts]) if self.parts else np.zeros(0, _TYPED.get(k, object))
-            for k in ROW_COLUMNS
-        }
+        if len(self.parts) == 1:  # one table: its columns as they are, not copied once more
+            c = dict(self.parts[0])
+        else:
+            c = {
+                k: np.concatenate([p[k] for p in self.parts]) if self.parts else np.zeros(0, _TYPED.get(k, object))
+                for k in ROW_COLUMNS
+            }
         out = pd.DataFrame(
             {
                 **{k: pd.Series(c[k], dtype=object) for k in ROW_COLUMNS if k not in _TYPED},
