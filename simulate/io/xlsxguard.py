@@ -282,7 +282,7 @@ def _scan_sheet(
         for m in _MERGE.finditer(text):
             _check_area(m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: merged range")
     odd_cell, odd_row = _plain_patterns(limits.max_columns, limits.max_rows)
-    if not (_PREFIXED.search(text) or odd_cell.search(text) or odd_row.search(text)):
+    if not ((b":" in text and _PREFIXED.search(text)) or odd_cell.search(text) or odd_row.search(text)):
         # every tag is a plain <c r="A1" / <row r="1" within the limits: only count them
         n_cells, n_rows = text.count(b"<c"), text.count(b"<row")
     else:
