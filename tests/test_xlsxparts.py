@@ -198,3 +198,58 @@ def test_a_refusal_late_in_the_sheet_is_the_same_line(monkeypatch, tmp_path: Pat
     with pytest.raises(RosterError) as parts:
         read_roster(path, None, as_of=AS_OF)
     assert str(parts.value) == str(whole.value) and "column JZ" in str(whole.value)
+
+
+# ---------------------------------------------------------------------------------------
+# CSV text split by pyarrow where it splits as the csv module does
+# ---------------------------------------------------------------------------------------
+
+_CSV_LINES = [
+    "思南县花名册,,,,,",
+    "序号,姓名,身份证号码,村,救助类别,残疾等级",
+    *(
+        f"{i + 1},王{'建国秀英'[i % 4]}{i} ,{make_id('520624', f'19{40 + i % 60:02d}0{1 + i % 9}11', f'{i:03d}')}"
+        f",{'' if i % 5 else '塘头村'},{['农村低保', '特困', '孤儿', ' '][i % 4]},{['二级', '3', '', '1.0'][i % 4]}"
+        for i in range(300)
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "text, fast",
+    [
+        ("\n".join(_CSV_LINES) + "\n", True),
+        ("\r\n".join(_CSV_LINES), True),  # CRLF, no newline at the end
+        ("\n".join(line.replace(",", "\t") for line in _CSV_LINES) + "\n", True),
+        ("\n".join(_CSV_LINES[:100] + ['1,"王,五",x,,,'] + _CSV_LINES[100:]), False),  # a quoted field
+        ("\n".join(_CSV_LINES[:100] + ["1,王五"] + _CSV_LINES[100:]), False),  # a short row
+        ("\n".join(_CSV_LINES[:100] + [""] + _CSV_LINES[100:]), False),  # an empty line
+        ("\n".join(_CSV_LINES[:100] + ["1,王\r五,x,,,"] + _CSV_LINES[100:]), False),  # a lone CR ends a line
+        ("\ufeff" + "\n".join(_CSV_LINES), False),
+    ],
+)
+def test_csv_split_by_pyarrow_as_by_the_csv_module(monkeypatch, tmp_path: Path, text: str, fast: bool) -> None:
+    from simulate.rosters import sheets
+
+    delimiter = "\t" if "\t" in text else ","
+    index = [1, 2, 3, 4, 5, 9]  # column 9 is past every row
+    assert (sheets._arrow_columns(text, delimiter, index) is not None) == fast
+    got = sheets._CsvText(text, delimiter, "r.csv").columns(2, index)
+    monkeypatch.setattr(sheets, "_arrow_columns", lambda *a: None)
+    want = sheets._CsvText(text, delimiter, "r.csv").columns(2, index)
+    assert got == want
+    assert [list(map(type, c)) for c in got[1]] == [list(map(type, c)) for c in want[1]]
+
+
+def test_roster_csv_read_by_pyarrow_is_the_csv_module_read(monkeypatch, tmp_path: Path) -> None:
+    from simulate.rosters import sheets
+
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(_CSV_LINES) + "\n", encoding="gbk")
+    fast = read_roster(path, None, as_of=AS_OF)
+    monkeypatch.setattr(sheets, "_arrow_columns", lambda *a: None)
+    slow = read_roster(path, None, as_of=AS_OF)
+    assert len(slow.rows) > 100 and len(slow.rejected) > 10
+    pd.testing.assert_frame_equal(fast.rows, slow.rows)
+    pd.testing.assert_frame_equal(fast.rejected, slow.rejected)
+    assert fast.notes == slow.notes
