@@ -1,7 +1,9 @@
 """The raw cells of a roster file, streamed: the first rows (where the header is looked for)
 held, the rest yielded row by row, so a 1 M-row roster never holds every cell as a Python
 object (issue 16 item 4). Workbooks are read by python-calamine after the zip guard
-(:func:`simulate.io.xlsxguard.open_calamine`); CSV text by :mod:`csv`."""
+(:func:`simulate.io.xlsxguard.open_calamine`; one large sheet in parts beside the guard,
+:mod:`simulate.io.xlsxparts`); CSV text by pyarrow where it splits as :mod:`csv` does, else by
+:mod:`csv`."""
 
 from __future__ import annotations
 
