@@ -336,6 +336,29 @@ def test_xlsx_merged_title_blank_rows_and_numeric_ids(tmp_path: Path) -> None:
     _assert_masked(read.rejected)
 
 
+@pytest.mark.parametrize("top", [0, 1, 4])
+def test_xlsx_rows_numbered_as_excel_shows_them_below_empty_rows(tmp_path: Path, top: int) -> None:
+    """A sheet whose first used cell is below row 1 and right of column A: rows keep the
+    numbers Excel shows (python-calamine gives the rows above that cell as empty rows)."""
+    path = tmp_path / "below.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.cell(top + 1, 2, "姓名")
+    ws.cell(top + 1, 3, "身份证号码")
+    ws.cell(top + 1, 4, "救助类别")
+    for k, (name, number) in enumerate((("王建国", WANG), ("李秀英", "123"), ("周丽", ZHOU)), start=top + 2):
+        ws.cell(k, 2, name)
+        ws.cell(k, 3, number)
+        ws.cell(k, 4, "农村低保")
+    wb.save(path)
+    read = read_roster(path, None, as_of=AS_OF)
+    assert read.notes[0].startswith(f"sheet 'Sheet': header on row {top + 1};")
+    assert read.rows["row"].tolist() == [top + 2, top + 4]
+    assert read.rows["id_number"].tolist() == [WANG, ZHOU]
+    assert read.rejected["row"].tolist() == [top + 3]
+    assert read.skipped_blank == 0
+
+
 def test_xlsx_every_sheet_with_a_header_is_read(tmp_path: Path) -> None:
     path = tmp_path / "villages.xlsx"
     wb = openpyxl.Workbook()

@@ -14,6 +14,7 @@ import io
 import os
 import re
 import zipfile
+from typing import Any
 
 from ..errors import SimulateError
 from .safeio import ErrorType, MiB, XlsxLimits, human_bytes, read_capped
@@ -104,10 +105,14 @@ def _check_cell(col: int, row: int, limits: XlsxLimits, where: str, error: Error
         )
 
 
-def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType = SimulateError) -> None:
+def inspect_xlsx(
+    data: bytes, limits: XlsxLimits, where: str, error: ErrorType = SimulateError, watch: Any = None
+) -> None:
     """Check a workbook's zip before openpyxl parses it: entry count, decompressed sizes
     (counted while streaming, not taken from headers), compression ratio, DTDs, and every
-    sheet's declared dimension, cell, row and merged-range references against ``limits``."""
+    sheet's declared dimension, cell, row and merged-range references against ``limits``.
+    ``watch`` (a :class:`simulate.io.xlsxparts.Parts`) orders the members and is handed
+    every block of XML once it has been checked."""
     sniff_workbook(data, where, error)
     entries = _zip_entry_count(data)
     if entries is not None and entries > limits.max_members:
@@ -142,10 +147,10 @@ def inspect_xlsx(data: bytes, limits: XlsxLimits, where: str, error: ErrorType =
                 f"{human_bytes(limits.max_total_bytes)} (a zip bomb?)",
             )
         total = 0
-        for info in infos:
+        for info in infos if watch is None else watch.plan(infos):
             if info.is_dir():
                 continue
-            total += _scan_member(zf, info, limits, where, error, total)
+            total += _scan_member(zf, info, limits, where, error, total, watch)
 
 
 def _check_growth(
@@ -168,9 +173,17 @@ def _check_growth(
 
 
 def _scan_member(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: XlsxLimits, where: str, error: ErrorType, total_before: int
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: XlsxLimits,
+    where: str,
+    error: ErrorType,
+    total_before: int,
+    watch: Any = None,
 ) -> int:
-    """Stream one member, counting real decompressed bytes; scan XML for refs. Returns bytes."""
+    """Stream one member, counting real decompressed bytes; scan XML for refs. Returns bytes.
+    ``watch`` gets each block of XML after it passed (see :func:`inspect_xlsx`)."""
+    keep = watch is not None and watch.wants(info)
     is_xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
     is_sheet = is_xml and info.filename.startswith("xl/worksheets/")
     sheet = info.filename.rsplit("/", 1)[-1]
@@ -196,12 +209,16 @@ def _scan_member(
                     carry = text
                     continue
                 text, carry = text[:cut], text[cut:]
-                if b"<!" in text and _DTD.search(text):
+                if b"!" in text and b"<!" in text and _DTD.search(text):  # "!" first: memchr speed
                     raise error(
                         where, f"part {info.filename} declares a DTD or entities, which Excel never writes; refused"
                     )
                 if is_sheet:
                     cells, rows = _scan_sheet(text, sheet, cells, rows, limits, where, error)
+                if keep:
+                    watch.block(info, text)
+            if keep:
+                watch.end(info, carry)
     except SimulateError:
         raise
     except (
@@ -265,7 +282,7 @@ def _scan_sheet(
         for m in _MERGE.finditer(text):
             _check_area(m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: merged range")
     odd_cell, odd_row = _plain_patterns(limits.max_columns, limits.max_rows)
-    if not (_PREFIXED.search(text) or odd_cell.search(text) or odd_row.search(text)):
+    if not ((b":" in text and _PREFIXED.search(text)) or odd_cell.search(text) or odd_row.search(text)):
         # every tag is a plain <c r="A1" / <row r="1" within the limits: only count them
         n_cells, n_rows = text.count(b"<c"), text.count(b"<row")
     else:
@@ -316,9 +333,21 @@ def open_calamine(path: str | os.PathLike[str], limits: XlsxLimits, where: str, 
     Calamine (Rust) reads cells about 20 times faster than openpyxl and holds them compactly,
     so a 1 M-row roster fits in seconds and a few hundred MB (issue 16 item 4); the bytes
     are read once (capped) and the same bytes are checked and parsed, as in ``open_workbook``.
+    A workbook with one large sheet is parsed in parts as the guard passes them
+    (:mod:`simulate.io.xlsxparts`): then the workbook is an object with calamine's
+    ``sheet_names`` and ``get_sheet_by_name``.
     """
     data = read_capped(path, limits.max_file_bytes, limits.what, where, error)
-    inspect_xlsx(data, limits, where, error)
+    from .xlsxparts import Parts
+
+    parts = Parts()  # one large sheet: parsed in parts on the other core while it is checked
+    try:
+        inspect_xlsx(data, limits, where, error, parts)
+        book = parts.book()
+    finally:
+        parts.close()
+    if book is not None:
+        return book, data
     import python_calamine  # local: only needed for workbooks
 
     try:

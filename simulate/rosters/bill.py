@@ -371,7 +371,9 @@ def _roster_bill(
         judge = judge_for(sc)  # bare 低保 is taken where the scenario pays urban and rural alike
         reads = [read_roster(f, mapping, as_of=as_of, label=lab, judge=judge) for f, lab in zip(files, labels)]
         merged = merge_rosters(reads)
-    persons = merged.persons.reset_index(drop=True).copy()
+        del reads  # the rows read go before the bill is worked out (peak memory, issue 16 item 4)
+    # copy-on-write (pandas 3): columns added to persons are not added to merged.persons
+    persons = merged.persons.reset_index(drop=True)
     vlabels = [v or t or NO_VILLAGE for v, t in zip(persons["village"].tolist(), persons["town"].tolist())]
     # villages are matched once per distinct label (numbered in order of first appearance, as
     # build_villages numbers them), then given to every person

@@ -3,7 +3,7 @@ people on several lists, every row read counted as used or rejected."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,20 +121,12 @@ class _Merging:
 
 def _shared_ids(reads: list[RosterRead]) -> set[str]:
     """ID numbers on more than one accepted row (of any roster): only their rows are merged
-    one by one; every other row is a person of its own, made column by column. Accepted
-    numbers are 18 characters [0-9]{17}[0-9X]: repeats are found by sorting them as integers."""
-    ids = [i for read in reads for i in read.rows["id_number"].tolist()]
-    joined = "".join(ids)
-    if set(map(len, ids)) != {18} or not joined.isascii():  # none, or not as validate_id writes them
-        return {i for i, n in pd.Series(ids, dtype=object).value_counts().items() if n > 1}
-    # equal numbers give equal keys; a key two numbers share only sends both down the slow path
-    raw = np.frombuffer(joined.encode("ascii"), np.uint8).reshape(len(ids), 18).astype(np.int64) - 48
-    raw[:, 17] = np.where(raw[:, 17] == ord("X") - 48, 10, raw[:, 17])
-    key = raw[:, :17] @ (10 ** np.arange(16, -1, -1, dtype=np.int64)) * 11 + raw[:, 17]
-    order = np.argsort(key, kind="stable")
-    ranked = key[order]
-    same = np.flatnonzero(ranked[1:] == ranked[:-1])
-    return {ids[i] for i in order[np.concatenate([same, same + 1])].tolist()}
+    one by one; every other row is a person of its own, made column by column. Found by
+    hashing the numbers in C (pandas), without a copy of them as digits."""
+    if not reads:
+        return set()
+    ids = pd.concat([pd.Series(read.rows["id_number"].to_numpy(), dtype=object) for read in reads], ignore_index=True)
+    return set(ids[ids.duplicated(keep=False)].tolist())
 
 
 def _refuse_repeated_files(reads: list[RosterRead]) -> None:
@@ -161,7 +153,7 @@ def _merge_read(m: _Merging, index: int, read: RosterRead) -> tuple[pd.DataFrame
     ids = rows["id_number"].tolist()
     shared = np.fromiter(map(m.repeated.__contains__, ids), bool, len(ids))
     positions = m.position + np.flatnonzero(shared)
-    for pos, rec in zip(positions.tolist(), rows[shared].to_dict("records")):
+    for pos, rec in zip(positions.tolist(), _records(rows[shared])):
         key = rec["id_number"]
         where = _where(read.file, rec["sheet"], rec["row"], multi_sheet)
         kept = first.get(key)
@@ -199,6 +191,13 @@ def _merge_read(m: _Merging, index: int, read: RosterRead) -> tuple[pd.DataFrame
     return _single_persons(rows[~shared], read.file, multi_sheet), m.position + np.flatnonzero(~shared)
 
 
+def _records(rows: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """``rows.to_dict("records")`` (numbers as Python numbers, dates as Timestamps), made
+    from each column's ``tolist`` rather than cell by cell."""
+    columns = list(rows.columns)
+    return (dict(zip(columns, values)) for values in zip(*(rows[c].tolist() for c in columns)))
+
+
 def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.DataFrame:
     """Persons of rows whose ID is on no other row, as ``_person_records`` would make them."""
     masks: dict[tuple[str, ...], int] = {}
@@ -224,14 +223,17 @@ def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.Data
 def _in_roster_order(
     shared: pd.DataFrame, shared_first: list[int], singles: list[tuple[pd.DataFrame, np.ndarray]]
 ) -> pd.DataFrame:
-    """All persons in the order of their first row (rosters in order, rows in order)."""
+    """All persons in the order of their first row (rosters in order, rows in order); ``singles``
+    is emptied on the way (its frames go once put together)."""
     if not any(len(f) for f, _ in singles):
         return shared
     if len(shared) != len(shared_first):  # some were dropped for a 户籍 conflict
         raise RuntimeError("roster merge: persons and first rows out of step")
     parts = [shared] + [f for f, _ in singles]
     order = np.concatenate([np.array(shared_first, np.int64)] + [p for _, p in singles])
+    singles.clear()  # each roster's persons go once put together (peak memory)
     persons = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    del parts
     persons = persons.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
     for col in persons.columns:  # the dtypes ``cells.frame`` gives
         if persons[col].dtype.kind not in "iubM":

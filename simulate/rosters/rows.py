@@ -62,17 +62,20 @@ _EPOCH = datetime.date(1970, 1, 1)
 @dataclass
 class Accepted:
     """Accepted rows of a roster gathered table by table as columns (full ID numbers), then
-    one frame; rejected rows as records (masked)."""
+    one frame; rejected rows as columns too (masked)."""
 
     parts: list[dict[str, np.ndarray]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, list[Any]]] = field(default_factory=list)
 
     def rows_frame(self) -> pd.DataFrame:
         """The accepted rows with the columns and dtypes of ``cells.frame``."""
-        c = {
-            k: np.concatenate([p[k] for p in self.parts]) if self.parts else np.zeros(0, _TYPED.get(k, object))
-            for k in ROW_COLUMNS
-        }
+        if len(self.parts) == 1:  # one table: its columns as they are, not copied once more
+            c = dict(self.parts[0])
+        else:
+            c = {
+                k: np.concatenate([p[k] for p in self.parts]) if self.parts else np.zeros(0, _TYPED.get(k, object))
+                for k in ROW_COLUMNS
+            }
         out = pd.DataFrame(
             {
                 **{k: pd.Series(c[k], dtype=object) for k in ROW_COLUMNS if k not in _TYPED},
@@ -83,7 +86,18 @@ class Accepted:
         return out[list(ROW_COLUMNS)]
 
     def rejected_frame(self) -> pd.DataFrame:
-        return frame(self.rejected, REJECTED_COLUMNS)
+        """The rejected rows with the columns and dtypes of ``cells.frame``."""
+        if not self.rejected:
+            return frame([], REJECTED_COLUMNS)
+        return pd.DataFrame(
+            {
+                k: np.array(self._column(k), np.int64) if k == "row" else pd.Series(self._column(k), dtype=object)
+                for k in REJECTED_COLUMNS
+            }
+        )
+
+    def _column(self, key: str) -> list[Any]:
+        return [v for part in self.rejected for v in part[key]]
 
 
 def _key(value: Any) -> Any:
@@ -189,7 +203,7 @@ def read_rows(
     t.check_ids(as_of)
     t.mean(cats, grades, hukous)
     rejected = t.rejected()
-    out.rejected += t.rejected_rows(np.flatnonzero(rejected).tolist(), file, table.sheet)
+    out.rejected.append(t.rejected_rows(np.flatnonzero(rejected).tolist(), file, table.sheet))
     if (~rejected & t.kept).any():
         out.parts.append(t.accepted(np.flatnonzero(~rejected & t.kept), villages, towns, file, table.sheet))
     return blank, repeated
@@ -297,26 +311,45 @@ class _TableRows:
         self.no_identity = self.who & ~reasons & no_ids & (level == 0) & (not self.rules.mapping.allow_no_identity)
         return self.kept & (reasons | self.no_identity)
 
-    def rejected_rows(self, ks: list[int], file: str, sheet: str) -> list[dict[str, Any]]:
-        """Rows ``ks`` rejected (masked), each with every reason in the order the row-by-row
-        rules give them, joined once per distinct set of reasons."""
-        out = []
+    def rejected_rows(self, ks: list[int], file: str, sheet: str) -> dict[str, list[Any]]:
+        """Rows ``ks`` rejected (masked) as columns, each with every reason in the order the
+        row-by-row rules give them, joined once per distinct set of reasons; names masked once
+        per distinct name, plain ID numbers (checked in bulk) masked by slicing, as mask_id
+        shows them."""
         joined: dict[tuple[Any, ...], tuple[str, str]] = {}
         at = np.array(ks, np.int64)
         flags = zip(self.empty_name[at].tolist(), self.combo[at].tolist(), self.kind[at].tolist())
+        en: list[str] = []
+        zh: list[str] = []
         for k, (empty, combo, kind), no_id in zip(ks, flags, self.no_identity[at].tolist()):
             key = (tuple(self.id_reasons.get(k, ())), empty, combo, kind, no_id)
-            if key not in joined:
+            got = joined.get(key)
+            if got is None:
                 reasons: Reasons = list(key[0]) + ([_empty_name()] if empty else []) + self.meant[combo][4]
                 reasons += self.kinds[kind][1] if kind != combo else []
                 reasons += [_no_identity_reason(self.meant[combo][2])] if no_id else []
-                joined[key] = _joined(tuple(reasons))
-            info = self.infos.get(k)
-            en, zh = joined[key]
-            row = {"file": file, "sheet": sheet, "row": self.rows[k], "name": _masked_name(self.names[k])}
-            row["id_masked"] = info.masked if info else mask_id(self.id_text.get(k, self.ids[k]))
-            out.append(row | {"reason": en, "reason_zh": zh})
-        return out
+                got = joined[key] = _joined(tuple(reasons))
+            en.append(got[0])
+            zh.append(got[1])
+        names = self.names[at].tolist() if len(ks) else []
+        masked = {n: mask_ids_in_text(n) for n in set(names)}
+        plain = self.fast.ok[at].tolist() if len(ks) else []
+        ids = []
+        for k, fast in zip(ks, plain):
+            if fast:  # 18 ASCII characters [0-9]{17}[0-9X]: mask_id's first 6, 8 stars, last 4
+                ids.append(self.ids[k][:6] + "********" + self.ids[k][14:])
+            else:
+                info = self.infos.get(k)
+                ids.append(info.masked if info else mask_id(self.id_text.get(k, self.ids[k])))
+        return {
+            "file": [file] * len(ks),
+            "sheet": [sheet] * len(ks),
+            "row": [self.rows[k] for k in ks],
+            "id_masked": ids,
+            "name": [masked[n] for n in names],
+            "reason": en,
+            "reason_zh": zh,
+        }
 
     def accepted(self, at: np.ndarray, villages: list[Any], towns: list[Any], file: str, sheet: str) -> dict:
         """The columns of the accepted rows ``at`` (row numbers in order)."""
@@ -350,12 +383,6 @@ def _places(villages: list[Any], towns: list[Any], at: np.ndarray) -> tuple[np.n
     uniq, inverse = np.unique(vc[at] * max(len(tf), 1) + tc[at], return_inverse=True)
     pairs = [(clean_place(vf[u // max(len(tf), 1)]), clean_place(tf[u % max(len(tf), 1)])) for u in uniq.tolist()]
     return _objects([p[0] for p in pairs])[inverse], _objects([p[1] for p in pairs])[inverse]
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _masked_name(name: str) -> str:
-    """A name with any ID number in it masked (names repeat: worked out once each)."""
-    return mask_ids_in_text(name)
 
 
 @functools.lru_cache(maxsize=4096)

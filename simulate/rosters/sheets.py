@@ -1,7 +1,9 @@
 """The raw cells of a roster file, streamed: the first rows (where the header is looked for)
 held, the rest yielded row by row, so a 1 M-row roster never holds every cell as a Python
 object (issue 16 item 4). Workbooks are read by python-calamine after the zip guard
-(:func:`simulate.io.xlsxguard.open_calamine`); CSV text by :mod:`csv`."""
+(:func:`simulate.io.xlsxguard.open_calamine`; one large sheet in parts beside the guard,
+:mod:`simulate.io.xlsxparts`); CSV text by pyarrow where it splits as :mod:`csv` does, else by
+:mod:`csv`."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ..io import safeio, xlsxguard
 from ..io.idmask import mask_ids_in_text
@@ -27,6 +31,9 @@ _INEXACT_FLOAT = float(2**53)
 
 #: Rows turned into columns at a time (lists of cells are dropped chunk by chunk).
 _CHUNK = 1 << 15
+
+#: A column's texts are shared (one object per distinct text) while it has at most this many.
+_SHARED_TEXTS = 1 << 16
 
 
 @dataclass
@@ -51,22 +58,33 @@ class Table:
 
 def _transposed(rows: Iterator[list[Any]], index: list[int], pad: int) -> tuple[int, list[list[Any]]]:
     """How many rows and the cells of columns ``index`` (counted after ``pad`` empty ones on
-    the left; None past a short row), ``_CHUNK`` rows at a time."""
+    the left; None past a short row), ``_CHUNK`` rows at a time. Equal texts of a column
+    with few distinct ones (towns, categories, grades) are kept as one object: a million
+    rows hold a few dozen, not a million copies (hundreds of MB, issue 16 item 4)."""
     cols: list[list[Any]] = [[] for _ in index]
+    shared: list[dict[str, str] | None] = [{} for _ in index]
     n = 0
     while chunk := list(itertools.islice(rows, _CHUNK)):
         n += len(chunk)
         width = min(map(len, chunk))
         turned = None
-        for out, j in zip(cols, index):
+        for c, (out, j) in enumerate(zip(cols, index)):
             g = j - pad
             if g < 0:
                 out.extend([""] * len(chunk))
-            elif g < width:  # every row reaches the column: picked in C
-                out.extend(map(operator.itemgetter(g), chunk))
+                continue
+            if g < width:  # every row reaches the column: picked in C
+                cells = list(map(operator.itemgetter(g), chunk))
             else:
                 turned = turned or list(itertools.zip_longest(*chunk))
-                out.extend(turned[g] if g < len(turned) else [None] * len(chunk))
+                cells = list(turned[g]) if g < len(turned) else [None] * len(chunk)
+            texts = shared[c]
+            if texts is not None and set(map(type, cells)) <= {str}:  # only str: 1, 1.0 and True stay apart
+                out.extend(map(texts.setdefault, cells, cells))
+                if len(texts) > _SHARED_TEXTS:  # names, ID numbers: nothing to share
+                    shared[c] = None
+            else:
+                out.extend(cells)
     return n, cols
 
 
@@ -118,6 +136,7 @@ class _Grid:
     used cell, counted from 0, each row as wide as the sheet; ``merged`` are its merged ranges."""
 
     def __init__(self, rows: Iterator[list[Any]], start: tuple[int, int], merged: list[Any]) -> None:
+        rows = _from_start(iter(rows), start[0])
         self.first = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         self.rows, self.start = rows, start
         # merges down several rows, by first row (then as listed): a value written once beside a
@@ -144,6 +163,17 @@ class _Grid:
             value = "" if col[first] is None else col[first]  # a merge past the row's end: ""
             col[first + 1 : last + 1] = [value] * (last - first)
         return list(range(top + 1 + after, top + 1 + n)), [c[after:] for c in cols]
+
+
+def _from_start(rows: Iterator[list[Any]], top: int) -> Iterator[list[Any]]:
+    """``rows`` from the sheet's first used row ``top`` (counted from 0): python-calamine's
+    ``iter_rows`` begins at row 0, the ``top`` rows above the first used cell given as rows of
+    "" (a header on Excel row 3 was numbered 5). Rows that are not all "" are kept, for a
+    reader that begins at ``top`` itself."""
+    lead = list(itertools.islice(rows, top))
+    if all(cell == "" and type(cell) is str for row in lead for cell in row):
+        return rows
+    return itertools.chain(lead, rows)
 
 
 def _filled(grid: Iterator[list[Any]], start: tuple[int, int], merged: list[Any]) -> Iterator[Record]:
@@ -249,6 +279,10 @@ class _CsvText:
 
     def columns(self, after: int, index: list[int]) -> tuple[list[int], list[list[Any]]]:
         """Line numbers and the cells of columns ``index`` of every record after the first ``after``."""
+        fast = _arrow_columns(self.text, self.delimiter, index)
+        if fast is not None:  # one line per record: record k is on line k + 1
+            n, cols = fast
+            return list(range(after + 1, n + 1)), [c[after:] for c in cols]
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         try:
             n, cols = _transposed(reader, index, 0)
@@ -259,3 +293,58 @@ class _CsvText:
         records = list(_csv_records(self.text, self.delimiter, self.file))  # raises for a broken CSV
         _, cols = _transposed(iter([cells for _, cells in records]), index, 0)
         return [row for row, _ in records][after:], [c[after:] for c in cols]
+
+
+def _arrow_columns(text: str, delimiter: str, index: list[int]) -> tuple[int, list[list[Any]]] | None:
+    """How many records and the cells of columns ``index``, split by pyarrow's CSV reader (in
+    C++, several threads: a 1 M-row roster in a fraction of the csv module's time), for the
+    plain text where it splits exactly as the csv module does: no quote character, no NUL,
+    no lone carriage return, no empty line, every line as many fields as the first, no field
+    past the csv module's size limit; else None (the csv module reads it). A column with few
+    distinct texts holds one object per text, as ``_transposed`` gives."""
+    if not text or text[0] in "\ufeff\r\n" or '"' in text or "\0" in text or "\n\n" in text or "\n\r\n" in text:
+        return None  # (pyarrow would drop a byte-order mark the csv module keeps; empty lines)
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+
+        end = text.find("\n")
+        width = (text if end < 0 else text[:end]).count(delimiter) + 1
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=False, escape_char=False, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{j}": pa.string() for j in range(width)},
+                strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except (UnicodeError, pa.ArrowException, ValueError):
+        return None
+    n = table.num_rows
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if table.num_columns != width or n != lines:
+        return None
+    limit = csv.field_size_limit()
+    for column in table.columns:  # the csv module refuses a longer field
+        if len(column) and pc.max(pc.utf8_length(column)).as_py() > limit:
+            return None
+    cols: list[list[Any]] = []
+    for j in index:
+        if j >= width:
+            cols.append([None] * n)
+            continue
+        column = table.column(j).combine_chunks()
+        coded = column.dictionary_encode()
+        if len(coded.dictionary) <= _SHARED_TEXTS:
+            texts = np.array(coded.dictionary.to_pylist(), dtype=object)
+            cols.append(texts[coded.indices.to_numpy(zero_copy_only=False)].tolist())
+        else:
+            cols.append(column.to_pylist())
+    return n, cols
