@@ -172,6 +172,18 @@ def _check_growth(
         )
 
 
+#: What reading a damaged or encrypted member raises (RuntimeError: a password is needed).
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    ValueError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
+
+
 def _scan_member(
     zf: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -221,15 +233,7 @@ def _scan_member(
                 watch.end(info, carry)
     except SimulateError:
         raise
-    except (
-        zipfile.BadZipFile,
-        zipfile.LargeZipFile,
-        OSError,
-        ValueError,
-        EOFError,
-        NotImplementedError,
-        RuntimeError,
-    ) as exc:
+    except _UNREADABLE as exc:
         reason = "it is encrypted" if isinstance(exc, RuntimeError) else type(exc).__name__
         raise error(where, f"not a readable .xlsx file (part {info.filename}: {reason})") from None
     return size
