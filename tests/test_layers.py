@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, set[str]]] = [
             "simulate.numtext",
             "simulate.resources",
             "simulate.lifecycle",
+            "simulate.startenv",
         },
     ),
     ("io", {"simulate.io"}),
