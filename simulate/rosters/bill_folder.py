@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import labels
 from ..io.idmask import mask_ids_in_text
+from ..io.leakscan import ProvedFile
 from ..money import yuan_text
 from ..report.publish import publishing
 from ..results.outlay import col
@@ -47,13 +48,16 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     )
     sheets = _split_long({n: nonempty(f, lang) for n, f in zip(names, frames)})
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
+    proof = ProvedFile()  # bill.xlsx checked for ID numbers as it is written, not read back
     bulkxlsx.write_workbook(
         folder / "bill.xlsx",
         sheets,
+        proof=proof,
         money_columns=money,
         count_columns={bill_column("persons", lang), col("persons", lang)},
         percent_columns={col("share", lang)},
     )
+    proof.proved(folder / "bill.xlsx")
     pay_dir = folder / "payment_lists"
     pay_dir.mkdir()
     os.chmod(pay_dir, 0o700)
@@ -84,9 +88,12 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
+    proof = ProvedFile()
     with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
-        fh.write(bill.json_bytes())
-        fh.write(b"\n")
+        for piece in (bill.json_bytes(), b"\n"):
+            proof.feed(piece)
+            fh.write(piece)
+    proof.proved(folder / "bill.json")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
 
 
