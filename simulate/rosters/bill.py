@@ -278,8 +278,8 @@ class RosterBill:
         Sorted by village (in roster order) then ID number; the only table with full numbers.
         """
         tiers = {t.id: t for t in self.scenario.policy.tiers}
-        p = self.persons[self.persons[f"{source}_fen"] > 0]
-        p = p.sort_values(["village_index", "id_number"], kind="stable")
+        order = self._payment_order()
+        p = self.persons.iloc[order[self.persons[f"{source}_fen"].to_numpy()[order] > 0]]
         return object_frame(
             {
                 bill_column("seq", lang): np.arange(1, len(p) + 1),
@@ -293,6 +293,18 @@ class RosterBill:
                 bill_column("lists", lang): by_value(p["lists"], "、".join),
             }
         )
+
+    def _payment_order(self) -> np.ndarray:
+        """Rows of ``persons`` by village (in roster order) then ID number, stably, worked out
+        once for every payment list: a list is the rows it pays for, in this order (what
+        sorting each list's rows gives; the IDs compared as fixed-width text, in C)."""
+        if "_pay_rows" not in self.__dict__:
+            p = self.persons
+            ids = p["id_number"].tolist()
+            order = np.argsort(np.array(ids, dtype=str) if ids else np.zeros(0, str), kind="stable")
+            village = p["village_index"].to_numpy()
+            self.__dict__["_pay_rows"] = order[np.argsort(village[order], kind="stable")]
+        return self.__dict__["_pay_rows"]  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ writing
 
