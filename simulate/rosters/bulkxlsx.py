@@ -95,14 +95,23 @@ class _Coded:
                 values = frame[column].to_numpy()
                 rows.update((int(values.argmax()), int(values.argmin())))
                 continue
-            texts = ["" if v is None else str(v) for v in coded.values]
-            # characters, the wide (non-ASCII) ones twice: 2 * len - the ASCII ones (all of an ID)
-            width = np.zeros(len(texts) + 1, np.int64)  # a blank (-1) is 0 wide
-            width[:-1] = np.fromiter(map(len, texts), np.int64, len(texts))
-            wide = np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, len(texts)))
-            width[wide] = [2 * len(texts[k]) - len(texts[k].encode("ascii", "ignore")) for k in wide.tolist()]
+            width = np.zeros(len(coded.values) + 1, np.int64)  # a blank (-1) is 0 wide
+            width[:-1] = _widths([v if type(v) is str else str(v) for v in coded.values])
             rows.add(int(width[coded.codes].argmax()) if self.n else 0)
         return frame.iloc[sorted(rows)].reset_index(drop=True)
+
+
+def _widths(texts: list[str]) -> np.ndarray:
+    """Each text's width as xlsxwriter counts it: characters, the wide (non-ASCII) ones twice,
+    i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C."""
+    if not texts:
+        return np.zeros(0, np.int64)
+    data = np.frombuffer("\0".join(texts).encode("utf-8"), np.uint8)  # no text holds a \0 (a control character)
+    lead = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))  # characters so far
+    ascii_ = np.concatenate(([0], np.cumsum(data < 0x80)))
+    ends = np.concatenate((np.flatnonzero(data == 0), [len(data)]))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    return 2 * (lead[ends] - lead[starts]) - (ascii_[ends] - ascii_[starts])
 
 
 def _coded(frame: pd.DataFrame) -> _Coded | None:
@@ -130,20 +139,21 @@ def _coded(frame: pd.DataFrame) -> _Coded | None:
         elif kind == "O":
             items = values.tolist()
             types = set(map(type, items))
-            if not all(
-                t is str or t is type(None) or (issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_)))
-                for t in types
-            ):
+            if not all(t is str or t is type(None) or _number_type(t) for t in types):
                 return None
-            if any(issubclass(t, (float, np.floating)) for t in types):
+            has_float = any(issubclass(t, (float, np.floating)) for t in types)
+            floats = [v for v in items if isinstance(v, (float, np.floating))] if has_float else []
+            if floats and np.isnan(floats).all():  # NaN (a blank, as a row added by concat holds it) as None
+                items = [None if isinstance(v, (float, np.floating)) else v for v in items]
+            elif floats:
                 # each cell alone: factorizing would take 1 and 1.0, 0.0 and -0.0 for one value
+                if np.isinf(floats).any():
+                    return None
                 codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
                 uniques = items
             else:
-                codes, uniques = _by_object(items)
-            texts = [u for u in uniques if type(u) is str]
-            if any(isinstance(u, (float, np.floating)) and abs(u) == np.inf for u in uniques):
-                return None
+                codes, uniques = _by_value(items)
+            texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
             if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
                 return None
             columns.append(_Column(codes, uniques, not texts))
@@ -152,20 +162,21 @@ def _coded(frame: pd.DataFrame) -> _Coded | None:
     return _Coded(frame, columns)
 
 
-def _by_object(items: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """(code of each item, the distinct objects in order of first appearance): items coded by
-    object identity, in C (a table built by value repeats one object for each value: a
-    million cells in milliseconds, not by hashing each text); equal texts that are distinct
-    objects stay apart, which changes nothing written. None is a blank (-1)."""
+def _by_value(items: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(code of each item, the distinct values in order of first appearance; None a blank,
+    -1): coded first by object identity, in C (a table built by value repeats one object for
+    each value: a million cells in milliseconds), then the distinct objects by value, so that
+    what is written depends on the values alone."""
     n = len(items)
+    if not n:
+        return np.zeros(0, np.int64), []
     codes, _ = pd.factorize(np.fromiter(map(id, items), np.int64, n))
-    first = np.empty(codes.max() + 1 if n else 0, np.int64)
+    first = np.empty(codes.max() + 1, np.int64)
     first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last written is each code's first row
-    uniques = [items[k] for k in first.tolist()]
-    if any(u is None for u in uniques):
-        blank = next(k for k, u in enumerate(uniques) if u is None)
-        codes = np.where(codes == blank, -1, codes)
-    return codes, uniques
+    objects = np.empty(len(first), dtype=object)
+    objects[:] = [items[k] for k in first.tolist()]
+    by_value, uniques = pd.factorize(objects)  # None: -1
+    return by_value[codes], uniques.tolist()
 
 
 def _number_type(t: type) -> bool:
