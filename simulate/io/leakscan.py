@@ -224,6 +224,7 @@ class ProvedFile:
         self.clean = True
         self._carry = b""
         self._size = 0
+        self._member = False
 
     # one stream (a plain file, or the member being written)
     def feed(self, data: bytes) -> None:
@@ -234,7 +235,7 @@ class ProvedFile:
             self.clean = False  # a nested zip or a PNG: the long way
             return
         self._size += len(data)
-        if self._size > MAX_MEMBER_BYTES:
+        if self._member and self._size > MAX_MEMBER_BYTES:  # as _scan_zip refuses to look (files: no cap)
             self.clean = False
             return
         start = 0
@@ -266,7 +267,7 @@ class ProvedFile:
         """A new zip member named ``name`` starts (its bytes follow through :meth:`feed`)."""
         if find_ids(name, strict=True):
             self.clean = False
-        self._carry, self._size = b"", 0
+        self._carry, self._size, self._member = b"", 0, True
 
     def proved(self, path: str | os.PathLike[str]) -> bool:
         """Record the finished file at ``path`` as clean when every byte was proved so."""
