@@ -253,12 +253,12 @@ class ProvedFile:
             if not _clean_piece(piece):
                 self.clean = False
                 return
-            marks = piece[-_CARRY_MAX - 64 :].translate(_MAY_RUN_MARKS)
+            marks = piece[-_CARRY_MAX:].translate(_MAY_RUN_MARKS)
             cut = marks.rfind(b"0")
-            if cut < 0:
+            if cut < 0 and len(piece) > _CARRY_MAX:
                 self.clean = False  # a stretch too long to carry
                 return
-            cut = max(0, len(piece) - len(marks) + cut - 16)
+            cut = max(0, len(piece) - len(marks) + cut - 16) if cut >= 0 else 0
             while cut < len(piece) and 0x80 <= piece[cut] < 0xC0:  # from the start of a character
                 cut += 1
             self._carry = piece[cut:]
