@@ -15,6 +15,7 @@ A bad file, mapping or date is one line on stderr, never a full ID number, exit 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .. import labels
@@ -44,11 +45,19 @@ def roster(args: argparse.Namespace) -> int:
     bill = roster_bill(sc, args.files, args.mapping, as_of=as_of)
     out = bill.write(args.out, args.lang)
     if args.json:
-        j = bill.to_json()
+        j = bill.to_json(several=False)  # the long list is masked as it is written, a block at a time
         # to_json is masked (checked again in one pass); the --out path is the user's and is masked here
         if mask_ids_json(j) is j:
-            print(bill.json_text({"out": mask_ids_in_text(str(out))}, first=JSON_KEYS))
+            extra = {"out": mask_ids_in_text(str(out))}
+            binary = getattr(sys.stdout, "buffer", None)  # none when captured as text
+            if binary is None:
+                print(bill.json_text(extra, first=JSON_KEYS))
+                return 0
+            sys.stdout.flush()  # the JSON streamed as bytes (hundreds of MB for a million people)
+            bill.write_json(binary, extra, first=JSON_KEYS)
+            binary.write(b"\n")
             return 0
+        j = bill.to_json()
         j["out"] = str(out)
         print_json(mask_ids_deep({k: j[k] for k in JSON_KEYS} | {k: v for k, v in j.items() if k not in JSON_KEYS}))
         return 0
@@ -59,7 +68,7 @@ def roster(args: argparse.Namespace) -> int:
 def summary_text(bill: Any, out: str, lang: str = "zh") -> str:
     """A short readable summary (masked): persons, accounting, outlay by source, files."""
     pol = bill.scenario.policy
-    j = bill.to_json()
+    j = bill.to_json(several=False)
     counts = labels.text("roster", "summary_counts", lang).format(
         files=len(bill.files),
         read=bill.rows_read,

@@ -41,6 +41,7 @@ import contextlib
 import datetime
 import functools
 import gc
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,14 +52,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from ..io.idmask import mask_ids_in_text
+from ..io.idmask import mask_ids_in_text, mask_ids_json
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import bill_json, json_bytes, json_pieces, multi_columns, multi_people, multi_records
+from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, multi_records, several_parts
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
 from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
@@ -149,25 +150,48 @@ class RosterBill:
 
     # ------------------------------------------------------------------ JSON
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``simulate roster --json`` contract; masked details only, yuan numbers (worked
-        out once: bill.json and the summary both use it; a new top-level dict each call)."""
+    def to_json(self, several: bool = True) -> dict[str, Any]:
+        """The ``simulate roster --json`` contract; masked details only, yuan numbers (a new
+        top-level dict each call). ``several=False`` leaves out the one long list,
+        ``people_with_several_tiers`` (empty): what a summary needs, without a dict for each
+        of several hundred thousand people (the rest is worked out once)."""
         if "_json" not in self.__dict__:
-            self.__dict__["_json"] = bill_json(self)
-        return dict(self.__dict__["_json"])
+            self.__dict__["_json"] = bill_json(self, several=False)
+        out = dict(self.__dict__["_json"])
+        if several:
+            out[SEVERAL] = mask_ids_json(multi_records(self, "zh"))
+        return out
 
     def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
         """``json.dumps(to_json() | extra, ensure_ascii=False, indent=2)`` with the keys in
-        ``first`` put first, encoded once however often it is asked for (bill.json, --json)."""
+        ``first`` put first."""
         return self.json_bytes(extra, first).decode("utf-8")
 
     def json_bytes(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> bytes:
         """:meth:`json_text` in UTF-8, as bill.json holds it."""
+        buffer = io.BytesIO()
+        self.write_json(buffer, extra, first)
+        return buffer.getvalue()
+
+    def write_json(self, fh: Any, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> None:
+        """Write :meth:`json_bytes` to the binary file ``fh`` piece by piece: the long list
+        encoded a block of people at a time, so that neither it nor the JSON is ever whole in
+        memory (a million-person bill: several hundred MB of each, issue 16 item 4)."""
         if "_json_pieces" not in self.__dict__:
-            self.__dict__["_json_pieces"] = json_pieces(self.to_json())
+            self.__dict__["_json_pieces"] = json_pieces(self.to_json(several=False))
         pieces = self.__dict__["_json_pieces"]
         pieces = {k: pieces[k] for k in first} | {k: v for k, v in pieces.items() if k not in first}
-        return json_bytes(pieces | json_pieces(extra or {}))
+        pieces |= json_pieces(extra or {})
+        fh.write(b"{\n")
+        for k, (key, piece) in enumerate(pieces.items()):
+            if k:
+                fh.write(b",\n")
+            if key == SEVERAL:
+                for part in several_parts(self):
+                    fh.write(part)
+            else:
+                fh.write(piece)
+        fh.write(b"\n}" if pieces else b"}")
 
     # ------------------------------------------------------------------ tables (masked)
 
@@ -192,14 +216,6 @@ class RosterBill:
         drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang), col("met", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
         return frame.rename(columns={col("residents", lang): bill_column("persons", lang)})
-
-    def _multi_records(self, lang: str) -> list[dict[str, Any]]:
-        """People on several lists or qualifying for several tiers, with stable keys (worked
-        out once per language; the reference rules once per distinct kind of person)."""
-        cache = self.__dict__.setdefault("_multi_cache", {})
-        if lang not in cache:
-            cache[lang] = multi_records(self, lang)
-        return cache[lang]
 
     @_masking
     def multi_identity_frame(self, lang: Lang = "zh") -> pd.DataFrame:

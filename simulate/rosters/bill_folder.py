@@ -90,11 +90,22 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
     proof = ProvedFile()
     with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
-        for piece in (bill.json_bytes(), b"\n"):
-            proof.feed(piece)
-            fh.write(piece)
+        proving = _Proving(fh, proof)
+        bill.write_json(proving)
+        proving.write(b"\n")
     proof.proved(folder / "bill.json")
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+
+
+class _Proving:
+    """A binary file whose every byte written is checked for ID numbers first (``proof``)."""
+
+    def __init__(self, fh: Any, proof: ProvedFile) -> None:
+        self.fh, self.proof = fh, proof
+
+    def write(self, data: bytes) -> None:
+        self.proof.feed(data)
+        self.fh.write(data)
 
 
 #: Rows of one bill.xlsx sheet: a longer table goes on in 人员明细（2）, …, so that no sheet's
