@@ -58,6 +58,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         percent_columns={col("share", lang)},
     )
     proof.proved(folder / "bill.xlsx")
+    del frames, sheets  # a million-person 人员明细 is hundreds of MB: gone before the lists and JSON
     pay_dir = folder / "payment_lists"
     pay_dir.mkdir()
     os.chmod(pay_dir, 0o700)

@@ -308,31 +308,65 @@ def _sheet_xml(xml: str, sheet: _Coded, strings: _Strings | None) -> Iterator[by
     yield (re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header).encode(
         "utf-8"
     )
-    # every distinct cell of every column once, in one list: column j's value k is cells[base[j] + k],
-    # its blank cells[base[j] - 1]; then <row> and </row>
-    cells: list[bytes] = []
-    base = []
+    # every distinct cell of every column once: pools[j][k + 1] is column j's value k, pools[j][0]
+    # its blank; <row> and </row> as columns of one value
+    keys, pools = [np.zeros(n, np.int64)], [_objects([b"<row>"])]
     for j, column in enumerate(sheet.columns):
         letters = col_letters(j + 1)
         style = f' s="{styles[letters]}"' if letters in styles else ""
-        cells.append(f"<c{style}/>".encode())
-        base.append(len(cells))
-        cells += _cells(column, style, strings, n)
-    row_open, row_close = len(cells), len(cells) + 1
-    pool = np.empty(len(cells) + 2, dtype=object)
-    pool[:-2] = cells
-    pool[-2:] = [b"<row>", b"</row>"]
-    del cells
+        keys.append(column.codes + 1)
+        pools.append(_objects([f"<c{style}/>".encode(), *_cells(column, style, strings, n)]))
+    keys.append(keys[0])
+    pools.append(_objects([b"</row>"]))
+    runs = _runs(keys, pools, n)
+    pool = np.concatenate([p for _, p in runs])
+    base = np.cumsum([0] + [len(p) for _, p in runs])
     for start in range(0, n, BLOCK_ROWS):
         stop = min(n, start + BLOCK_ROWS)
-        refs = np.empty((stop - start, width + 2), np.int64)
-        refs[:, 0], refs[:, -1] = row_open, row_close
-        for j, column in enumerate(sheet.columns):
-            refs[:, j + 1] = column.codes[start:stop] + base[j]  # a blank (-1) lands on its blank cell
+        refs = np.empty((stop - start, len(runs)), np.int64)
+        for j, (key, _) in enumerate(runs):
+            refs[:, j] = key[start:stop] + base[j]
         yield b"".join(pool[refs.ravel()].tolist())
     yield ("</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)).encode(
         "utf-8"
     )
+
+
+def _objects(items: list[bytes]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _runs(keys: list[np.ndarray], pools: list[np.ndarray], n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Neighbouring columns whose values go together in fewer than a quarter as many ways as
+    there are rows, as one column of their cells joined (a row of a million-row sheet is then
+    a handful of pieces to join, not one per cell): (key of each row, its cells) per run."""
+    limit = max(64, n // 4)
+    runs: list[tuple[np.ndarray, np.ndarray]] = []
+    key, members = keys[0], [(keys[0], pools[0])]
+    for k, p in zip(keys[1:], pools[1:]):
+        joined, combos = pd.factorize(key * len(p) + k)
+        if len(combos) <= limit:
+            key = joined
+            members.append((k, p))
+            continue
+        runs.append(_joined(key, members, n))
+        key, members = k, [(k, p)]
+    runs.append(_joined(key, members, n))
+    return runs
+
+
+def _joined(key: np.ndarray, members: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A run's key and the cells of each of its combinations, joined (from the first row of each)."""
+    if len(members) == 1:
+        return members[0]
+    first = np.empty(int(key.max()) + 1, np.int64)
+    first[key[::-1]] = np.arange(n - 1, -1, -1)
+    cells = members[0][1][members[0][0][first]]
+    for k, p in members[1:]:
+        cells = cells + p[k[first]]  # bytes joined element by element
+    return key, cells
 
 
 def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> list[bytes]:
