@@ -67,9 +67,10 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         # the ID column is the one place a full number belongs; a number hidden in a
         # name, village or roster file name is masked here like everywhere else
         frame = masked_frame(bill.payment_list(s, lang), keep=(bill_column("id_full", lang),))
-        total = pd.DataFrame(
+        total = pd.DataFrame(  # None in every other column, not the NaN concat would put in
             [
-                {
+                dict.fromkeys(c for c in frame.columns if frame[c].dtype.kind == "O")
+                | {
                     bill_column("seq", lang): None,
                     bill_column("name", lang): bill_word("total", lang),
                     bill_column("amount", lang): frame[bill_column("amount", lang)].sum(),

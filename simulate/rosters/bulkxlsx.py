@@ -206,6 +206,12 @@ class _Strings:
     def add(self, text: str) -> int:
         return self.index.setdefault(text, self.base + len(self.index))
 
+    def add_all(self, texts: list[str]) -> list[int]:
+        """:meth:`add` of each text, looked up in C."""
+        new = dict.fromkeys(t for t in texts if t not in self.index)
+        self.index.update(zip(new, range(self.base + len(self.index), self.base + len(self.index) + len(new))))
+        return list(map(self.index.__getitem__, texts))
+
     def final(self) -> bytes:
         """sharedStrings.xml with the added strings and the counts of both."""
         count = int(re.search(r' count="(\d+)"', self.xml).group(1)) + self.used  # type: ignore[union-attr]
@@ -372,13 +378,17 @@ def _joined(key: np.ndarray, members: list[tuple[np.ndarray, np.ndarray]], n: in
 def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> list[bytes]:
     """The cell of each of a column's distinct values, in UTF-8: a number, a shared string (a
     text the column repeats: fewer distinct values than half its rows) or an inline string."""
+    values = column.values
+    if column.number and all(type(v) is int and -(2**53) <= v <= 2**53 for v in (min(values), max(values))):
+        return _around([str(v) for v in values], f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
     if column.number:
         return [
-            (f"<c{style}/>" if v is None or v != v else f"<c{style}><v>{_number(v)}</v></c>").encode()
-            for v in column.values
+            (f"<c{style}/>" if v is None or v != v else f"<c{style}><v>{_number(v)}</v></c>").encode() for v in values
         ]
-    shared = strings is not None and len(column.values) * 2 <= n
-    values = column.values
+    shared = strings is not None and len(values) * 2 <= n
+    if shared and only_str(values) and values:
+        strings.used += int((column.codes >= 0).sum())  # type: ignore[union-attr]
+        return _around(list(map(str, strings.add_all(values))), f'<c{style} t="s"><v>', "</v></c>")  # type: ignore[union-attr]
     if not shared and only_str(values) and values:
         return _inline_cells(values, style)
     out = []
@@ -403,6 +413,12 @@ def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> lis
 #: A text with whitespace at either end, in texts joined by "\0" (no control character is
 #: in a bulk sheet's text, so "\0" only parts them).
 _EDGE_SPACES = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
+
+
+def _around(texts: list[str], before: str, after: str) -> list[bytes]:
+    """``(before + t + after).encode()`` of each text (none holding a "\\0"), joined,
+    encoded and split in C."""
+    return (before + f"{after}\0{before}".join(texts) + after).encode("utf-8").split(b"\0")
 
 
 def _inline(text: str, style: str) -> str:
