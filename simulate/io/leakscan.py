@@ -225,6 +225,7 @@ class ProvedFile:
         self._carry = b""
         self._size = 0
         self._member = False
+        self.digest: str | None = None  # the finished file's sha256, once proved
 
     # one stream (a plain file, or the member being written)
     def feed(self, data: bytes) -> None:
@@ -274,7 +275,8 @@ class ProvedFile:
         if self.clean:
             from .digest import file_sha256
 
-            _PROVED.add(file_sha256(path))
+            self.digest = file_sha256(path)
+            _PROVED.add(self.digest)
         return self.clean
 
 

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
+from ..io.digest import file_sha256
 from ..io.idmask import mask_ids_in_text, mask_ids_json
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
@@ -173,25 +174,48 @@ class RosterBill:
         self.write_json(buffer, extra, first)
         return buffer.getvalue()
 
-    def write_json(self, fh: Any, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> None:
+    def write_json(
+        self,
+        fh: Any,
+        extra: dict[str, Any] | None = None,
+        first: tuple[str, ...] = (),
+        *,
+        layout: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
         """Write :meth:`json_bytes` to the binary file ``fh`` piece by piece: the long list
         encoded a block of people at a time, so that neither it nor the JSON is ever whole in
-        memory (a million-person bill: several hundred MB of each, issue 16 item 4)."""
+        memory (a million-person bill: several hundred MB of each, issue 16 item 4). Once
+        bill.json is written (:meth:`write`), its items are copied from it, unchanged (same
+        sha256), not encoded again. ``layout`` gets each item's (start, end) byte in ``fh``."""
         if "_json_pieces" not in self.__dict__:
             self.__dict__["_json_pieces"] = json_pieces(self.to_json(several=False))
         pieces = self.__dict__["_json_pieces"]
         pieces = {k: pieces[k] for k in first} | {k: v for k, v in pieces.items() if k not in first}
         pieces |= json_pieces(extra or {})
-        fh.write(b"{\n")
+        written = _written_json(self.__dict__.get("_json_file"))
+        pos = 0
+
+        def put(data: bytes) -> None:
+            nonlocal pos
+            fh.write(data)
+            pos += len(data)
+
+        put(b"{\n")
         for k, (key, piece) in enumerate(pieces.items()):
             if k:
-                fh.write(b",\n")
-            if key == SEVERAL:
+                put(b",\n")
+            start = pos
+            if written is not None and key in written[1] and key not in (extra or {}):
+                for part in _file_range(written[0], *written[1][key]):
+                    put(part)
+            elif key == SEVERAL:
                 for part in several_parts(self):
-                    fh.write(part)
+                    put(part)
             else:
-                fh.write(piece)
-        fh.write(b"\n}" if pieces else b"}")
+                put(piece)
+            if layout is not None:
+                layout[key] = (start, pos)
+        put(b"\n}" if pieces else b"}")
 
     # ------------------------------------------------------------------ tables (masked)
 
@@ -329,6 +353,30 @@ class RosterBill:
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
         with gc_paused():
             return write_bill(self, out_dir, lang)
+
+
+def _written_json(info: Any) -> tuple[Path, dict[str, tuple[int, int]]] | None:
+    """(path, layout) of the bill.json a bill wrote, when it is still there with the sha256
+    it had when it was proved clean of ID numbers; else None (encode again)."""
+    if info is None:
+        return None
+    path, digest, layout = info
+    try:
+        return (path, layout) if digest is not None and file_sha256(path) == digest else None
+    except OSError:
+        return None
+
+
+def _file_range(path: Path, start: int, end: int) -> Iterator[bytes]:
+    """Bytes ``start`` to ``end`` of a file, 8 MiB at a time."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        while start < end:
+            data = fh.read(min(end - start, 1 << 23))
+            if not data:
+                raise OSError(f"{path.name} is shorter than when it was written")
+            start += len(data)
+            yield data
 
 
 @contextlib.contextmanager

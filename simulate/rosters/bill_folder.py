@@ -28,8 +28,11 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: Lang = "zh") ->
     ``out_dir`` is replaced only when it is empty or holds a previous output of simulate
     and nothing else.
     """
+    bill.__dict__.pop("_json_file", None)
     with publishing(out_dir, "roster") as work:
         _write_into(bill, work, lang)
+    layout, digest = bill.__dict__.pop("_json_written")
+    bill.__dict__["_json_file"] = (Path(out_dir) / "bill.json", digest, layout)  # --json copies it
     return Path(out_dir)
 
 
@@ -93,9 +96,11 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     proof = ProvedFile()
     with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
         proving = _Proving(fh, proof)
-        bill.write_json(proving)
+        layout: dict[str, tuple[int, int]] = {}
+        bill.write_json(proving, layout=layout)
         proving.write(b"\n")
     proof.proved(folder / "bill.json")
+    bill.__dict__["_json_written"] = (layout, proof.digest)
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
 
 
