@@ -275,7 +275,7 @@ class ProvedFile:
         if self.clean:
             from .digest import file_sha256
 
-            self.digest = file_sha256(path)
+            self.digest = file_sha256(Path(path))
             _PROVED.add(self.digest)
         return self.clean
 
