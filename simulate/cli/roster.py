@@ -15,6 +15,7 @@ A bad file, mapping or date is one line on stderr, never a full ID number, exit 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from .. import labels
@@ -47,7 +48,14 @@ def roster(args: argparse.Namespace) -> int:
     if args.json:
         # to_json is masked once where it is made (bill_json: mask_ids_json), the same text bill.json
         # holds and the leak scan passed; only the --out path, the user's, is masked here
-        print(bill.json_text({"out": mask_ids_in_text(str(out))}, first=JSON_KEYS))
+        extra = {"out": mask_ids_in_text(str(out))}
+        binary = getattr(sys.stdout, "buffer", None)  # none when captured as text
+        if binary is None:
+            print(bill.json_text(extra, first=JSON_KEYS))
+            return 0
+        sys.stdout.flush()  # the JSON streamed as bytes (hundreds of MB for a million people)
+        bill.write_json(binary, extra, first=JSON_KEYS)
+        binary.write(b"\n")
         return 0
     print(mask_ids_in_text(summary_text(bill, str(out), args.lang)))
     return 0
@@ -56,7 +64,7 @@ def roster(args: argparse.Namespace) -> int:
 def summary_text(bill: Any, out: str, lang: str = "zh") -> str:
     """A short readable summary (masked): persons, accounting, outlay by source, files."""
     pol = bill.scenario.policy
-    j = bill.to_json()
+    j = bill.to_json(several=False)
     counts = labels.text("roster", "summary_counts", lang).format(
         files=len(bill.files),
         read=bill.rows_read,

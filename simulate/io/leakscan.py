@@ -36,10 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
+from .idmask import _MAY_RUN as _MAY_RUN_MARKS
 from .idmask import find_ids, mask_ids_in_text, may_hold_ids
 from .idnumber import mask_id
 
-__all__ = ["PAYMENT_LISTS", "Leak", "LeakError", "refuse_leaks", "scan_folder"]
+__all__ = ["PAYMENT_LISTS", "Leak", "LeakError", "ProvedFile", "refuse_leaks", "scan_folder"]
 
 #: The one top-level folder allowed to hold full ID numbers.
 PAYMENT_LISTS = "payment_lists"
@@ -70,10 +71,17 @@ class Leak:
         return f"{self.path}{part}: {self.masked}"
 
 
-def scan_folder(folder: str | os.PathLike[str], *, exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> list[Leak]:
+def scan_folder(
+    folder: str | os.PathLike[str],
+    *,
+    exclude: tuple[str, ...] = (PAYMENT_LISTS,),
+    digests: dict[str, str] | None = None,
+) -> list[Leak]:
     """Every ID number (passing the check digit) in ``folder``: names and contents of all
     files and folders, except the top-level folders named in ``exclude``. Symbolic links
-    are reported by name only and never followed."""
+    are reported by name only and never followed. ``digests`` (path relative to ``folder``
+    → sha256, as the manifest has just recorded them): a file whose digest is one
+    :class:`ProvedFile` proved clean while writing it is not read again (its name is)."""
     root = Path(folder)
     leaks: list[Leak] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -87,6 +95,8 @@ def scan_folder(folder: str | os.PathLike[str], *, exclude: tuple[str, ...] = (P
             shown = mask_ids_in_text(rel)
             leaks.extend(Leak(shown, "file name", mask_id(s.number)) for s in find_ids(name, strict=True))
             if name in filenames and path.is_file() and not path.is_symlink():
+                if digests is not None and digests.get(rel) in _PROVED:
+                    continue  # these very bytes were scanned as they were written
                 try:
                     data = path.read_bytes()
                 except OSError as exc:
@@ -100,11 +110,16 @@ def scan_folder(folder: str | os.PathLike[str], *, exclude: tuple[str, ...] = (P
     return leaks
 
 
-def refuse_leaks(folder: str | os.PathLike[str], *, exclude: tuple[str, ...] = (PAYMENT_LISTS,)) -> None:
+def refuse_leaks(
+    folder: str | os.PathLike[str],
+    *,
+    exclude: tuple[str, ...] = (PAYMENT_LISTS,),
+    digests: dict[str, str] | None = None,
+) -> None:
     """Raise :class:`LeakError` when :func:`scan_folder` finds an ID number in ``folder``
     (outside ``payment_lists/``): one line naming the first file, the masked number and
     how many were found."""
-    leaks = scan_folder(folder, exclude=exclude)
+    leaks = scan_folder(folder, exclude=exclude, digests=digests)
     if leaks:
         first = leaks[0]
         more = f" (and {len(leaks) - 1} more)" if len(leaks) > 1 else ""
@@ -172,6 +187,112 @@ def _clean(data: bytes, name: str) -> bool:
     if json_like and (b"\\u" in data or b"\\t" in data):  # an escape the raw text does not show as it is
         return False
     del text
+    return not may_hold_ids(data, strict=True)
+
+
+# --------------------------------------------------------------------------- proved as written
+
+#: sha256 digests (as :func:`simulate.io.digest.file_sha256` writes them) of files every byte
+#: of which a :class:`ProvedFile` checked as it was written and found clean. The verdict
+#: depends on the bytes alone (the checks are those of any name), so a digest is enough.
+_PROVED: set[str] = set()
+#: The longest stretch carried from one piece to the next (bytes after the last byte no run
+#: can hold): a longer one, never written by simulate, leaves the file to the long way.
+_CARRY_MAX = 1 << 16
+#: Pieces are checked at most this long (each decoded once to prove it is UTF-8).
+_PIECE = 1 << 23
+#: Where a piece may end in XML (not inside a string, whose rich-text test needs it whole).
+_ENDS = (b"</c>", b"</row>", b"</si>")
+
+
+class ProvedFile:
+    """The leak scan done on a file's bytes as they are produced (issue 16 item 4: reading a
+    1 GB workbook back and inflating it again was a third of a million-row bill's time).
+
+    Each piece written is checked as :func:`_clean` checks a whole file, with the checks of
+    every kind of file at once (JSON escapes and xlsx rich strings alike), and with the bytes
+    after the last one no ID can hold carried into the next piece, so every run of digits
+    is looked at whole with its context: a piece is clean only if the whole would be.
+    :meth:`member` does the same for each member of a zip written through :meth:`zip_writer`
+    (names checked, sizes capped as :func:`_scan_zip` caps them). Anything else — a piece
+    that is not proved clean, a nested zip, a PNG — leaves the file unproved, and the
+    publisher scans it the long way. :meth:`proved` records the digest of the finished file
+    (read back from disk, so it is the file as it is) when everything was proved.
+    """
+
+    def __init__(self) -> None:
+        self.clean = True
+        self._carry = b""
+        self._size = 0
+        self._member = False
+        self.digest: str | None = None  # the finished file's sha256, once proved
+
+    # one stream (a plain file, or the member being written)
+    def feed(self, data: bytes) -> None:
+        """Check the next piece of the stream (pieces of whole UTF-8 characters)."""
+        if not self.clean:
+            return
+        if self._size == 0 and data[:8].startswith((b"PK\x03\x04", _PNG_MAGIC)):
+            self.clean = False  # a nested zip or a PNG: the long way
+            return
+        self._size += len(data)
+        if self._member and self._size > MAX_MEMBER_BYTES:  # as _scan_zip refuses to look (files: no cap)
+            self.clean = False
+            return
+        start = 0
+        while start < len(data):
+            stop = start + _PIECE
+            if stop < len(data):  # after a line or an element, so no xlsx string is cut in two
+                ends = [data.rfind(b"\n", start, stop) + 1] + [data.rfind(e, start, stop) + len(e) for e in _ENDS]
+                stop = max(ends) if max(ends) > start else stop
+            while start < stop < len(data) and 0x80 <= data[stop] < 0xC0:  # else before a character
+                stop -= 1
+            if stop == start:  # no character starts in a whole piece: not UTF-8
+                self.clean = False
+                return
+            piece, start = self._carry + data[start:stop], stop
+            if not _clean_piece(piece):
+                self.clean = False
+                return
+            marks = piece[-_CARRY_MAX:].translate(_MAY_RUN_MARKS)
+            cut = marks.rfind(b"0")
+            if cut < 0 and len(piece) > _CARRY_MAX:
+                self.clean = False  # a stretch too long to carry
+                return
+            cut = max(0, len(piece) - len(marks) + cut - 16) if cut >= 0 else 0
+            while cut < len(piece) and 0x80 <= piece[cut] < 0xC0:  # from the start of a character
+                cut += 1
+            self._carry = piece[cut:]
+
+    def member(self, name: str) -> None:
+        """A new zip member named ``name`` starts (its bytes follow through :meth:`feed`)."""
+        if find_ids(name, strict=True):
+            self.clean = False
+        self._carry, self._size, self._member = b"", 0, True
+
+    def proved(self, path: str | os.PathLike[str]) -> bool:
+        """Record the finished file at ``path`` as clean when every byte was proved so."""
+        if self.clean:
+            from .digest import file_sha256
+
+            self.digest = file_sha256(Path(path))
+            _PROVED.add(self.digest)
+        return self.clean
+
+
+def _clean_piece(data: bytes) -> bool:
+    """:func:`_clean` of a piece of a file, as for any file name: UTF-8, no ``&``, no xlsx rich
+    string, no JSON escape, no UTF-16 BOM; then no stretch that may hold an ID."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"&" in data:
+        return False
+    if b"\\u" in data or b"\\t" in data or b"<<" in data:
+        return False
+    if (b"<si" in data and _RICH_BYTES[0].search(data)) or (b"<is" in data and _RICH_BYTES[1].search(data)):
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     return not may_hold_ids(data, strict=True)
 
 

@@ -41,6 +41,7 @@ import contextlib
 import datetime
 import functools
 import gc
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,14 +52,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from ..io.idmask import mask_ids_in_text
+from ..io.digest import file_sha256
+from ..io.idmask import mask_ids_in_text, mask_ids_json
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import bill_json, json_bytes, json_pieces, multi_columns, multi_people, multi_records
+from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, multi_records, several_parts
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
 from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
 from .either import judge_for
@@ -150,25 +152,71 @@ class RosterBill:
 
     # ------------------------------------------------------------------ JSON
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``simulate roster --json`` contract; masked details only, yuan numbers (worked
-        out once: bill.json and the summary both use it; a new top-level dict each call)."""
+    def to_json(self, several: bool = True) -> dict[str, Any]:
+        """The ``simulate roster --json`` contract; masked details only, yuan numbers (a new
+        top-level dict each call). ``several=False`` leaves out the one long list,
+        ``people_with_several_tiers`` (empty): what a summary needs, without a dict for each
+        of several hundred thousand people (the rest is worked out once)."""
         if "_json" not in self.__dict__:
-            self.__dict__["_json"] = bill_json(self)
-        return dict(self.__dict__["_json"])
+            self.__dict__["_json"] = bill_json(self, several=False)
+        out = dict(self.__dict__["_json"])
+        if several:
+            out[SEVERAL] = mask_ids_json(multi_records(self, "zh"))
+        return out
 
     def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
         """``json.dumps(to_json() | extra, ensure_ascii=False, indent=2)`` with the keys in
-        ``first`` put first, encoded once however often it is asked for (bill.json, --json)."""
+        ``first`` put first."""
         return self.json_bytes(extra, first).decode("utf-8")
 
     def json_bytes(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> bytes:
         """:meth:`json_text` in UTF-8, as bill.json holds it."""
+        buffer = io.BytesIO()
+        self.write_json(buffer, extra, first)
+        return buffer.getvalue()
+
+    def write_json(
+        self,
+        fh: Any,
+        extra: dict[str, Any] | None = None,
+        first: tuple[str, ...] = (),
+        *,
+        layout: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Write :meth:`json_bytes` to the binary file ``fh`` piece by piece: the long list
+        encoded a block of people at a time, so that neither it nor the JSON is ever whole in
+        memory (a million-person bill: several hundred MB of each, issue 16 item 4). Once
+        bill.json is written (:meth:`write`), its items are copied from it, unchanged (same
+        sha256), not encoded again. ``layout`` gets each item's (start, end) byte in ``fh``."""
         if "_json_pieces" not in self.__dict__:
-            self.__dict__["_json_pieces"] = json_pieces(self.to_json())
+            self.__dict__["_json_pieces"] = json_pieces(self.to_json(several=False))
         pieces = self.__dict__["_json_pieces"]
         pieces = {k: pieces[k] for k in first} | {k: v for k, v in pieces.items() if k not in first}
-        return json_bytes(pieces | json_pieces(extra or {}))
+        pieces |= json_pieces(extra or {})
+        written = _written_json(self.__dict__.get("_json_file"))
+        pos = 0
+
+        def put(data: bytes) -> None:
+            nonlocal pos
+            fh.write(data)
+            pos += len(data)
+
+        put(b"{\n")
+        for k, (key, piece) in enumerate(pieces.items()):
+            if k:
+                put(b",\n")
+            start = pos
+            if written is not None and key in written[1] and key not in (extra or {}):
+                for part in _file_range(written[0], *written[1][key]):
+                    put(part)
+            elif key == SEVERAL:
+                for part in several_parts(self):
+                    put(part)
+            else:
+                put(piece)
+            if layout is not None:
+                layout[key] = (start, pos)
+        put(b"\n}" if pieces else b"}")
 
     # ------------------------------------------------------------------ tables (masked)
 
@@ -193,14 +241,6 @@ class RosterBill:
         drop = ["village", col("task", lang), col("enrolled", lang), col("participation", lang), col("met", lang)]
         frame = frame.drop(columns=[c for c in drop if c in frame.columns])
         return frame.rename(columns={col("residents", lang): bill_column("persons", lang)})
-
-    def _multi_records(self, lang: str) -> list[dict[str, Any]]:
-        """People on several lists or qualifying for several tiers, with stable keys (worked
-        out once per language; the reference rules once per distinct kind of person)."""
-        cache = self.__dict__.setdefault("_multi_cache", {})
-        if lang not in cache:
-            cache[lang] = multi_records(self, lang)
-        return cache[lang]
 
     @_masking
     def multi_identity_frame(self, lang: Lang = "zh") -> pd.DataFrame:
@@ -282,8 +322,8 @@ class RosterBill:
         Sorted by village (in roster order) then ID number; the only table with full numbers.
         """
         tiers = {t.id: t for t in self.scenario.policy.tiers}
-        p = self.persons[self.persons[f"{source}_fen"] > 0]
-        p = p.sort_values(["village_index", "id_number"], kind="stable")
+        order = self._payment_order()
+        p = self.persons.iloc[order[self.persons[f"{source}_fen"].to_numpy()[order] > 0]]
         return object_frame(
             {
                 bill_column("seq", lang): np.arange(1, len(p) + 1),
@@ -298,6 +338,18 @@ class RosterBill:
             }
         )
 
+    def _payment_order(self) -> np.ndarray:
+        """Rows of ``persons`` by village (in roster order) then ID number, stably, worked out
+        once for every payment list: a list is the rows it pays for, in this order (what
+        sorting each list's rows gives; the IDs compared as fixed-width text, in C)."""
+        if "_pay_rows" not in self.__dict__:
+            p = self.persons
+            ids = p["id_number"].tolist()
+            order = np.argsort(np.array(ids, dtype=str) if ids else np.zeros(0, str), kind="stable")
+            village = p["village_index"].to_numpy()
+            self.__dict__["_pay_rows"] = order[np.argsort(village[order], kind="stable")]
+        return self.__dict__["_pay_rows"]  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------------ writing
 
     def write(self, out_dir: str | os.PathLike[str], lang: Lang = "zh") -> Path:
@@ -305,6 +357,30 @@ class RosterBill:
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
         with gc_paused():
             return write_bill(self, out_dir, lang)
+
+
+def _written_json(info: Any) -> tuple[Path, dict[str, tuple[int, int]]] | None:
+    """(path, layout) of the bill.json a bill wrote, when it is still there with the sha256
+    it had when it was proved clean of ID numbers; else None (encode again)."""
+    if info is None:
+        return None
+    path, digest, layout = info
+    try:
+        return (path, layout) if digest is not None and file_sha256(path) == digest else None
+    except OSError:
+        return None
+
+
+def _file_range(path: Path, start: int, end: int) -> Iterator[bytes]:
+    """Bytes ``start`` to ``end`` of a file, 8 MiB at a time."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        while start < end:
+            data = fh.read(min(end - start, 1 << 23))
+            if not data:
+                raise OSError(f"{path.name} is shorter than when it was written")
+            start += len(data)
+            yield data
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import labels
 from ..io.idmask import mask_ids_in_text
+from ..io.leakscan import ProvedFile
 from ..money import yuan_text
 from ..report.publish import publishing
 from ..results.outlay import col
@@ -27,8 +28,11 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: Lang = "zh") ->
     ``out_dir`` is replaced only when it is empty or holds a previous output of simulate
     and nothing else.
     """
+    bill.__dict__.pop("_json_file", None)
     with publishing(out_dir, "roster") as work:
         _write_into(bill, work, lang)
+    layout, digest = bill.__dict__.pop("_json_written")
+    bill.__dict__["_json_file"] = (Path(out_dir) / "bill.json", digest, layout)  # --json copies it
     return Path(out_dir)
 
 
@@ -47,13 +51,17 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     )
     sheets = _split_long({n: nonempty(f, lang) for n, f in zip(names, frames)})
     money = {c for f in sheets.values() for c in f.columns if "元" in str(c) or "yuan" in str(c)}
+    proof = ProvedFile()  # bill.xlsx checked for ID numbers as it is written, not read back
     bulkxlsx.write_workbook(
         folder / "bill.xlsx",
         sheets,
+        proof=proof,
         money_columns=money,
         count_columns={bill_column("persons", lang), col("persons", lang)},
         percent_columns={col("share", lang)},
     )
+    proof.proved(folder / "bill.xlsx")
+    del frames, sheets  # a million-person 人员明细 is hundreds of MB: gone before the lists and JSON
     pay_dir = folder / "payment_lists"
     pay_dir.mkdir()
     os.chmod(pay_dir, 0o700)
@@ -62,9 +70,10 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         # the ID column is the one place a full number belongs; a number hidden in a
         # name, village or roster file name is masked here like everywhere else
         frame = masked_frame(bill.payment_list(s, lang), keep=(bill_column("id_full", lang),))
-        total = pd.DataFrame(
+        total = pd.DataFrame(  # None in every other column, not the NaN concat would put in
             [
-                {
+                dict.fromkeys(c for c in frame.columns if frame[c].dtype.kind == "O")
+                | {
                     bill_column("seq", lang): None,
                     bill_column("name", lang): bill_word("total", lang),
                     bill_column("amount", lang): frame[bill_column("amount", lang)].sum(),
@@ -84,10 +93,26 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
+    proof = ProvedFile()
     with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
-        fh.write(bill.json_bytes())
-        fh.write(b"\n")
+        proving = _Proving(fh, proof)
+        layout: dict[str, tuple[int, int]] = {}
+        bill.write_json(proving, layout=layout)
+        proving.write(b"\n")
+    proof.proved(folder / "bill.json")
+    bill.__dict__["_json_written"] = (layout, proof.digest)
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+
+
+class _Proving:
+    """A binary file whose every byte written is checked for ID numbers first (``proof``)."""
+
+    def __init__(self, fh: Any, proof: ProvedFile) -> None:
+        self.fh, self.proof = fh, proof
+
+    def write(self, data: bytes) -> None:
+        self.proof.feed(data)
+        self.fh.write(data)
 
 
 #: Rows of one bill.xlsx sheet: a longer table goes on in 人员明细（2）, …, so that no sheet's

@@ -4,6 +4,7 @@ and the people with several tiers behind it; masked details, yuan numbers."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,15 @@ from ..money import yuan_number
 from ..policy.rules import Person
 from .bill_tables import bill_column, bill_word, by_value, masked_ids
 
+#: The one long list of the contract: written a block of people at a time (:func:`several_parts`).
+SEVERAL = "people_with_several_tiers"
+#: People encoded at a time in that list.
+SEVERAL_BLOCK = 20_000
 
-def bill_json(bill: Any) -> dict[str, Any]:
-    """The ``simulate roster --json`` contract of ``bill`` (a RosterBill): masked details only, yuan numbers."""
+
+def bill_json(bill: Any, several: bool = True) -> dict[str, Any]:
+    """The ``simulate roster --json`` contract of ``bill`` (a RosterBill): masked details only,
+    yuan numbers; ``several=False``: ``people_with_several_tiers`` left empty."""
     out = bill.outlay.to_json()
     pol = bill.scenario.policy
     tier_labels = {t.id: t.label.zh for t in pol.tiers}
@@ -30,7 +37,7 @@ def bill_json(bill: Any) -> dict[str, Any]:
             "amount": yuan_number(int(col.sum())),
             "file": f"payment_lists/{s}.xlsx",
         }
-    multi = bill._multi_records("zh")
+    count = len(multi_people(bill, "zh")[0])
     return mask_ids_json(
         {
             "scenario": bill.scenario.id,
@@ -42,7 +49,7 @@ def bill_json(bill: Any) -> dict[str, Any]:
             "rows_used": bill.rows_used,
             "rows_rejected": bill.rows_rejected,
             "multi_list": int((bill.persons["n_lists"] > 1).sum()),
-            "multi_identity": len(multi),
+            "multi_identity": count,
             "ties_broken_by_order": out["ties_broken_by_order"],
             "duplicates": len(bill.merge.duplicates),
             "name_conflicts": int(bill.merge.name_conflicts["group"].nunique())
@@ -63,7 +70,7 @@ def bill_json(bill: Any) -> dict[str, Any]:
                 {k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
                 for r in bill.merge.by_file.to_dict("records")
             ],
-            "people_with_several_tiers": multi,
+            SEVERAL: multi_records(bill, "zh") if several else [],
         }
     )
 
@@ -129,10 +136,11 @@ def multi_people(bill: Any, lang: str) -> tuple[np.ndarray, np.ndarray, list[tup
     return rows, kinds, told
 
 
-def multi_records(bill: Any, lang: str) -> list[dict[str, Any]]:
+def multi_records(bill: Any, lang: str, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
     """People on several lists or qualifying for several tiers (unmasked names), from
-    :func:`multi_people`."""
+    :func:`multi_people`: the ``start``-th to the ``stop``-th of them."""
     rows, kinds, told = multi_people(bill, lang)
+    rows, kinds = rows[start:stop], kinds[start:stop]
     p = bill.persons
     sources = bill.outlay.sources
     columns = ["name", "village_label", "n_lists", "lists", "identities", "disability_grade"]
@@ -216,6 +224,22 @@ def indented(value: Any) -> bytes:
     if orjson_unlike(out):
         return json.dumps(value, ensure_ascii=False, indent=2).encode("utf-8")
     return out
+
+
+def several_parts(bill: Any) -> Iterator[bytes]:
+    """``json_pieces({SEVERAL: mask_ids_json(multi_records(bill, "zh"))})[SEVERAL]`` in parts,
+    a block of people at a time: each block's list encoded (:func:`indented`), its items
+    indented one level further (every line break followed by two more spaces; no JSON
+    string holds a line break), and the blocks joined as one list."""
+    n = len(multi_people(bill, "zh")[0])
+    if not n:
+        yield indented({SEVERAL: []})[2:-2]
+        return
+    yield f'  "{SEVERAL}": [\n'.encode()
+    for start in range(0, n, SEVERAL_BLOCK):
+        block = indented(mask_ids_json(multi_records(bill, "zh", start, start + SEVERAL_BLOCK)))
+        yield (b",\n" if start else b"") + b"  " + block[2:-2].replace(b"\n", b"\n  ")
+    yield b"\n  ]"
 
 
 def json_bytes(pieces: dict[str, bytes]) -> bytes:

@@ -1,15 +1,19 @@
 """Large bill sheets written in bulk (issue 16 item 4): a million-person 人员明细 or 代缴名单
 through xlsxwriter costs about 10 µs a cell. Here xlsxwriter (``report.excel``) still lays out
 the workbook — formats, header, column widths, frozen pane, filter — from the few rows that
-decide the widths, then each large sheet's rows are put in as XML built column by column
-(numbers as xlsxwriter writes them, ``%.16G``; text as inline strings): the same cell values,
-about a tenth of the time. Sheets with anything unusual (control characters, very long
-text, NaN, true/false cells) are written the ordinary way.
+decide the widths, then each large sheet's rows are put in as XML made in bulk: every column
+is coded by value (a million rows hold a few dozen tiers, villages or amounts), each distinct
+value's cell is written once (numbers as xlsxwriter writes them, ``%.16G``; a text repeated
+in its column as a shared string, else inline), and a block of rows is one ``bytes.join`` of
+those cells. Cells and rows carry no ``r`` reference (optional in SpreadsheetML: a cell is
+the next one in its row; a blank is an empty ``<c/>``), so a cell does not depend on its
+row. Sheets with anything unusual (control characters, very long text, infinities,
+true/false cells) are written the ordinary way. Every member written can be checked for ID
+numbers as it is written (:class:`simulate.io.leakscan.ProvedFile`).
 """
 
 from __future__ import annotations
 
-import itertools
 import queue
 import re
 import threading
@@ -21,110 +25,245 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..io.leakscan import ProvedFile
 from ..io.xlsxguard import col_letters
 from ..report import excel
 from .bill_tables import only_str
 
 #: Sheets with more rows than this are written in bulk, this many rows at a time.
-BULK_ROWS = 20_000
-BLOCK_ROWS = 50_000
+BULK_ROWS = 5_000
+BLOCK_ROWS = 25_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EDGE_SPACE = re.compile(r"^\s|\s$")  # xlsxwriter's test for xml:space="preserve"
+_PRESERVE = ' xml:space="preserve"'
 _DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter dates its zip members: same tables, same bytes
+_NUMBER_TYPES = (int, float, np.integer, np.floating)
 
 
-def write_workbook(path: Path, sheets: Mapping[str, pd.DataFrame], **kinds: Any) -> None:
-    """``report.excel.write_workbook`` with large, plain sheets written in bulk."""
-    bulk = [i for i, f in enumerate(sheets.values()) if len(f) > BULK_ROWS and _plain(f)]
+def write_workbook(
+    path: Path, sheets: Mapping[str, pd.DataFrame], *, proof: ProvedFile | None = None, **kinds: Any
+) -> None:
+    """``report.excel.write_workbook`` with large, plain sheets written in bulk; ``proof``
+    (when given) checks every member as it is written (a workbook written the ordinary
+    way is left to the publisher's scan)."""
+    frames = list(sheets.values())
+    coded = {i: _coded(f) for i, f in enumerate(frames) if len(f) > BULK_ROWS}
+    bulk = {i: c for i, c in coded.items() if c is not None}
     if not bulk:
         excel.write_workbook(path, sheets, **kinds)
+        if proof is not None:
+            proof.clean = False
         return
-    frames = list(sheets.values())
-    shells = {name: (_widest(f) if i in bulk else f) for i, (name, f) in enumerate(sheets.items())}
+    shells = {name: (bulk[i].widest(f) if i in bulk else f) for i, (name, f) in enumerate(sheets.items())}
     shell = path.with_name(path.name + ".shell")
     excel.write_workbook(shell, shells, **kinds)
     try:
-        _splice(shell, path, {i: frames[i] for i in bulk})
+        _splice(shell, path, bulk, proof)
     finally:
         shell.unlink()
 
 
 def _plain(frame: pd.DataFrame) -> bool:
     """No cell the bulk path would write differently from xlsxwriter."""
+    return _coded(frame) is not None
+
+
+class _Column:
+    """One column of a sheet coded by value: ``codes`` (row → distinct value, -1 for a blank:
+    None, NaN) and ``values`` the distinct values; ``number`` when every one is a number."""
+
+    def __init__(self, codes: np.ndarray, values: list[Any], number: bool) -> None:
+        self.codes, self.values, self.number = codes, values, number
+
+
+class _Coded:
+    """A sheet's columns coded by value (:func:`_coded`)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: list[_Column]) -> None:
+        self.n = len(frame)
+        self.columns = columns
+        self.numeric = [frame[c].dtype.kind in "iuf" for c in frame.columns]
+
+    def widest(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows that hold each column's widest value (wide characters count two), its
+        largest and its smallest number: the column widths xlsxwriter works out from them are
+        those of the whole sheet."""
+        rows: set[int] = {0}
+        for column, coded, numeric in zip(frame.columns, self.columns, self.numeric):
+            if numeric:
+                values = frame[column].to_numpy()
+                rows.update((int(values.argmax()), int(values.argmin())))
+                continue
+            width = np.zeros(len(coded.values) + 1, np.int64)  # a blank (-1) is 0 wide
+            width[:-1] = _widths([v if type(v) is str else str(v) for v in coded.values])
+            rows.add(int(width[coded.codes].argmax()) if self.n else 0)
+        return frame.iloc[sorted(rows)].reset_index(drop=True)
+
+
+def _widths(texts: list[str]) -> np.ndarray:
+    """Each text's width as xlsxwriter counts it: characters, the wide (non-ASCII) ones twice,
+    i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C."""
+    if not texts:
+        return np.zeros(0, np.int64)
+    data = np.frombuffer("\0".join(texts).encode("utf-8"), np.uint8)  # no text holds a \0 (a control character)
+    lead = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))  # characters so far
+    ascii_ = np.concatenate(([0], np.cumsum(data < 0x80)))
+    ends = np.concatenate((np.flatnonzero(data == 0), [len(data)]))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    return 2 * (lead[ends] - lead[starts]) - (ascii_[ends] - ascii_[starts])
+
+
+def _coded(frame: pd.DataFrame) -> _Coded | None:
+    """The sheet's columns coded by value, or None when a cell would be written differently
+    from xlsxwriter (control characters, text past 32,767 characters, infinities, true or
+    false, anything but text and numbers) or the index is not a plain row count."""
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        return False
-    for column in frame.columns:
-        values = frame[column]
+        return None
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
         kind = values.dtype.kind
-        if kind == "f" and np.isinf(values.to_numpy()).any():  # NaN is a blank cell, as excel writes it
-            return False
-        if kind == "O":
+        if kind in "iu":
+            codes, uniques = pd.factorize(values.to_numpy())
+            columns.append(_Column(codes, uniques.tolist(), True))
+        elif kind == "f":
+            numbers = np.ascontiguousarray(values.to_numpy(), np.float64)
+            if np.isinf(numbers).any():
+                return None
+            # by bits: 0.0 and -0.0 stay apart; NaN is a blank cell, as excel writes it
+            codes, bits = pd.factorize(numbers.view(np.int64))
+            floats = bits.view(np.float64)
+            codes = np.where(np.isnan(floats)[codes], -1, codes) if np.isnan(floats).any() else codes
+            columns.append(_Column(codes, floats.tolist(), True))
+        elif kind == "O":
             items = values.tolist()
-            types = set(map(type, items))  # the checks below once per type, not per cell
-            if any(issubclass(t, (bool, np.bool_)) for t in types):
-                return False
-            if any(issubclass(t, float) for t in types) and np.isinf([v for v in items if isinstance(v, float)]).any():
-                return False
-            texts = items if types == {str} else [v for v in items if isinstance(v, str)]
-            if not all(issubclass(t, (str, int, float, np.integer, np.floating, type(None))) for t in types):
-                return False
+            types = set(map(type, items))
+            if not all(t is str or t is type(None) or _number_type(t) for t in types):
+                return None
+            has_float = any(issubclass(t, (float, np.floating)) for t in types)
+            floats = [v for v in items if isinstance(v, (float, np.floating))] if has_float else []
+            if floats and np.isnan(floats).all():  # NaN (a blank, as a row added by concat holds it) as None
+                items = [None if isinstance(v, (float, np.floating)) else v for v in items]
+            elif floats:
+                # each cell alone: factorizing would take 1 and 1.0, 0.0 and -0.0 for one value
+                if np.isinf(floats).any():
+                    return None
+                codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
+                uniques = items
+            else:
+                codes, uniques = _by_value(items)
+            texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
             if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
-                return False
-        elif kind not in "iuf":
-            return False
-    return True
+                return None
+            columns.append(_Column(codes, uniques, not texts))
+        else:
+            return None
+    return _Coded(frame, columns)
 
 
-def _widest(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows that hold each column's widest value (wide characters count two), its
-    largest and its smallest number: the column widths xlsxwriter works out from them are
-    those of the whole sheet."""
-    rows: set[int] = {0}
-    for column in frame.columns:
-        values = frame[column]
-        if values.dtype.kind in "iuf":
-            rows.update((int(values.to_numpy().argmax()), int(values.to_numpy().argmin())))
-            continue
-        items = values.tolist()
-        codes = np.arange(len(items))
-        if only_str(items):  # worked out once per distinct text (a few thousand)
-            codes, items = pd.factorize(np.array(items, dtype=object))
-        texts = ["" if v is None else str(v) for v in items]
-        # characters, the wide (non-ASCII) ones twice: 2 * len - the ASCII ones (all of an ID)
-        width = np.fromiter(map(len, texts), np.int64, len(texts))
-        wide = np.flatnonzero(~np.fromiter(map(str.isascii, texts), bool, len(texts)))
-        width[wide] = [2 * len(texts[k]) - len(texts[k].encode("ascii", "ignore")) for k in wide.tolist()]
-        rows.add(int(width[codes].argmax()) if len(codes) else 0)
-    return frame.iloc[sorted(rows)].reset_index(drop=True)
+def _by_value(items: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """(code of each item, the distinct values in order of first appearance; None a blank,
+    -1): coded first by object identity, in C (a table built by value repeats one object for
+    each value: a million cells in milliseconds), then the distinct objects by value, so that
+    what is written depends on the values alone."""
+    n = len(items)
+    if not n:
+        return np.zeros(0, np.int64), []
+    codes, _ = pd.factorize(np.fromiter(map(id, items), np.int64, n))
+    first = np.empty(codes.max() + 1, np.int64)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last written is each code's first row
+    objects = np.empty(len(first), dtype=object)
+    objects[:] = [items[k] for k in first.tolist()]
+    by_value, uniques = pd.factorize(objects)  # None: -1
+    return by_value[codes], uniques.tolist()
 
 
-def _splice(shell: Path, path: Path, bulk: dict[int, pd.DataFrame]) -> None:
+def _number_type(t: type) -> bool:
+    return issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_))
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _number(value: Any) -> str:
+    """A number as xlsxwriter writes it (``%.16G``; a whole number to 2**53 as it is)."""
+    if isinstance(value, (int, np.integer)) and abs(int(value)) <= 2**53:
+        return str(int(value))
+    return f"{value:.16G}"
+
+
+class _Strings:
+    """The shell's shared strings with the bulk sheets' repeated texts added after them."""
+
+    def __init__(self, xml: str) -> None:
+        self.xml = xml
+        self.base = int(re.search(r'uniqueCount="(\d+)"', xml).group(1))  # type: ignore[union-attr]
+        self.index: dict[str, int] = {}
+        self.used = 0
+
+    def add(self, text: str) -> int:
+        return self.index.setdefault(text, self.base + len(self.index))
+
+    def add_all(self, texts: list[str]) -> list[int]:
+        """:meth:`add` of each text, looked up in C."""
+        new = dict.fromkeys(t for t in texts if t not in self.index)
+        self.index.update(zip(new, range(self.base + len(self.index), self.base + len(self.index) + len(new))))
+        return list(map(self.index.__getitem__, texts))
+
+    def final(self) -> bytes:
+        """sharedStrings.xml with the added strings and the counts of both."""
+        count = int(re.search(r' count="(\d+)"', self.xml).group(1)) + self.used  # type: ignore[union-attr]
+        head, tail = self.xml.rsplit("</sst>", 1)
+        head = re.sub(r' count="\d+"', f' count="{count}"', head, count=1)
+        head = re.sub(r'uniqueCount="\d+"', f'uniqueCount="{self.base + len(self.index)}"', head, count=1)
+        added = "".join(
+            f'<si><t xml:space="preserve">{_escaped(t)}</t></si>'
+            if _EDGE_SPACE.search(t)
+            else f"<si><t>{_escaped(t)}</t></si>"
+            for t in self.index
+        )
+        return (head + added + "</sst>" + tail).encode("utf-8")
+
+
+def _splice(shell: Path, path: Path, bulk: dict[int, _Coded], proof: ProvedFile | None) -> None:
     """Copy the shell workbook to ``path`` with each bulk sheet's rows put in, streamed in
-    blocks of rows so memory stays bounded."""
+    blocks of rows so memory stays bounded; every member fed to ``proof`` as written."""
     with (
         zipfile.ZipFile(shell) as zin,
         zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
     ):
+        names = zin.namelist()
+        sst = "xl/sharedStrings.xml"
+        strings = _Strings(zin.read(sst).decode("utf-8")) if sst in names else None
         for info in zin.infolist():
-            data = zin.read(info)
+            if proof is not None:
+                proof.member(info.filename)
             m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
             index = int(m.group(1)) - 1 if m else -1
             if index in bulk:
                 with zout.open(info.filename, "w") as fh:  # dated 1980-01-01 like the others
-                    _write_parts(fh, _sheet_xml(data.decode("utf-8"), bulk[index]))
+                    _write_parts(fh, _sheet_xml(zin.read(info).decode("utf-8"), bulk[index], strings), proof)
                 continue
+            if info.filename == sst and strings is not None:
+                data = strings.final()
+            else:
+                data = zin.read(info)
             if info.filename == "xl/workbook.xml":
                 data = _filter_names(data.decode("utf-8"), bulk).encode("utf-8")
+            if proof is not None:
+                proof.feed(data)
             out = zipfile.ZipInfo(info.filename, date_time=_DATE)
             out.compress_type = zipfile.ZIP_DEFLATED
             out.external_attr = info.external_attr
             zout.writestr(out, data, compresslevel=6)
 
 
-def _write_parts(fh: Any, parts: Iterator[str]) -> None:
-    """Each part encoded here and written (checksummed, deflated, to disk) by a second thread:
-    zlib and the file let the other thread run meanwhile, so the next block of rows is built
-    while the last one is compressed (a third of a million-row sheet's time). Same bytes."""
+def _write_parts(fh: Any, parts: Iterator[bytes], proof: ProvedFile | None) -> None:
+    """Each part checked (``proof``) here and written (checksummed, deflated, to disk) by a
+    second thread: zlib and the file let the other thread run meanwhile, so the next block of
+    rows is built while the last one is compressed. Same bytes."""
     todo: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
     failed: list[BaseException] = []
 
@@ -142,7 +281,9 @@ def _write_parts(fh: Any, parts: Iterator[str]) -> None:
         for part in parts:
             if failed:
                 break
-            todo.put(part.encode("utf-8"))
+            if proof is not None:
+                proof.feed(part)
+            todo.put(part)
     finally:
         todo.put(None)
         writer.join()
@@ -150,10 +291,10 @@ def _write_parts(fh: Any, parts: Iterator[str]) -> None:
         raise failed[0]
 
 
-def _filter_names(xml: str, bulk: dict[int, pd.DataFrame]) -> str:
+def _filter_names(xml: str, bulk: dict[int, _Coded]) -> str:
     """The filter range each bulk sheet's defined name gives, to its last row."""
-    for index, frame in bulk.items():
-        last = len(frame) + 1
+    for index, sheet in bulk.items():
+        last = sheet.n + 1
         xml = re.sub(
             rf'(<definedName name="_xlnm._FilterDatabase" localSheetId="{index}"[^>]*>[^<]*?\$)\d+(</definedName>)',
             rf"\g<1>{last}\g<2>",
@@ -162,133 +303,136 @@ def _filter_names(xml: str, bulk: dict[int, pd.DataFrame]) -> str:
     return xml
 
 
-def _sheet_xml(xml: str, frame: pd.DataFrame) -> Iterator[str]:
-    """The shell sheet's XML with its data rows replaced by every row of ``frame``, in parts."""
+def _sheet_xml(xml: str, sheet: _Coded, strings: _Strings | None) -> Iterator[bytes]:
+    """The shell sheet's XML with its data rows replaced by every row of ``sheet``, in parts."""
     head, rest = xml.split("<sheetData>", 1)
     data, tail = rest.split("</sheetData>", 1)
     header = data[: data.index("</row>") + len("</row>")]
     styles = dict(re.findall(r'<c r="([A-Z]+)\d+" s="(\d+)"', data[len(header) :]))
-    n, width = len(frame), len(frame.columns)
+    n, width = sheet.n, len(sheet.columns)
     last = f"{col_letters(width)}{n + 1}"
-    yield re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header
-    # each column's cell opening around its row number: ('<c r="B', '" s="3"')
-    openings = [
-        (
-            '<c r="' + col_letters(j + 1),
-            '"' + (f' s="{styles[col_letters(j + 1)]}"' if col_letters(j + 1) in styles else ""),
-        )
-        for j in range(width)
-    ]
+    yield (re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header).encode(
+        "utf-8"
+    )
+    # every distinct cell of every column once: pools[j][k + 1] is column j's value k, pools[j][0]
+    # its blank; <row> and </row> as columns of one value
+    keys, pools = [np.zeros(n, np.int64)], [_objects([b"<row>"])]
+    for j, column in enumerate(sheet.columns):
+        letters = col_letters(j + 1)
+        style = f' s="{styles[letters]}"' if letters in styles else ""
+        keys.append(column.codes + 1)
+        pools.append(_objects([f"<c{style}/>".encode(), *_cells(column, style, strings, n)]))
+    keys.append(keys[0])
+    pools.append(_objects([b"</row>"]))
+    runs = _runs(keys, pools, n)
+    pool = np.concatenate([p for _, p in runs])
+    base = np.cumsum([0] + [len(p) for _, p in runs])
     for start in range(0, n, BLOCK_ROWS):
-        part = frame.iloc[start : start + BLOCK_ROWS]
-        numbers = list(map(str, range(start + 2, start + 2 + len(part))))
-        yield _block([_Column(part[c], *openings[j], numbers) for j, c in enumerate(part.columns)], numbers)
-    yield "</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)
+        stop = min(n, start + BLOCK_ROWS)
+        refs = np.empty((stop - start, len(runs)), np.int64)
+        for j, (key, _) in enumerate(runs):
+            refs[:, j] = key[start:stop] + base[j]
+        yield b"".join(pool[refs.ravel()].tolist())
+    yield ("</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)).encode(
+        "utf-8"
+    )
 
 
-class _Column:
-    """One column's cells in a block of rows: ``values`` the text between the constant
-    pieces of each cell (``before`` row ``mid`` value ``end``), or, for a column of many
-    blanks or mixed values, ``cells`` whole (a blank is ""). ``blank`` holds the rows whose
-    cell is blank in a column of values: those rows are written cell by cell."""
+def _objects(items: list[bytes]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
 
-    def __init__(self, values: pd.Series, before: str, after: str, numbers: list[str]) -> None:
-        self.before, self.after, self.numbers = before, after, numbers
-        self.items = values.tolist()
-        self.cells: list[str] | None = None
-        self.blank: list[int] = []
-        kind = values.dtype.kind
-        number = kind in "iuf" or (kind == "O" and set(map(type, self.items)) <= {int, float})
-        self.mid, self.end = (after + "><v>", "</v></c>") if number else (after + _TEXT_OPEN, _TEXT_CLOSE)
-        if kind in "iu" and (not self.items or max(map(abs, (min(self.items), max(self.items)))) <= 2**53):
-            self.values = list(map(str, self.items))  # what %.16G shows of a whole number to 2**53
-        elif kind == "f":
-            self.values = _floats(values.to_numpy())
-            self.blank = np.flatnonzero(np.isnan(values.to_numpy())).tolist()
-        elif kind == "O" and not number:
-            self.blank = [k for k, v in enumerate(self.items) if type(v) is not str]
-            texts = [v if type(v) is str else "" for v in self.items] if self.blank else self.items
-            joined = "".join(texts)
-            escape = "&" in joined or "<" in joined or ">" in joined
-            self.values = [_escaped(v) for v in texts] if escape else texts
-            if not all(_is_blank(self.items[k]) for k in self.blank):  # numbers among the text
-                self.values, self.blank = [], []
+
+def _runs(keys: list[np.ndarray], pools: list[np.ndarray], n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Neighbouring columns whose values go together in fewer than a quarter as many ways as
+    there are rows, as one column of their cells joined (a row of a million-row sheet is then
+    a handful of pieces to join, not one per cell): (key of each row, its cells) per run."""
+    limit = max(64, n // 4)
+    runs: list[tuple[np.ndarray, np.ndarray]] = []
+    key, members = keys[0], [(keys[0], pools[0])]
+    for k, p in zip(keys[1:], pools[1:]):
+        joined, combos = pd.factorize(key * len(p) + k)
+        if len(combos) <= limit:
+            key = joined
+            members.append((k, p))
+            continue
+        runs.append(_joined(key, members, n))
+        key, members = k, [(k, p)]
+    runs.append(_joined(key, members, n))
+    return runs
+
+
+def _joined(key: np.ndarray, members: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A run's key and the cells of each of its combinations, joined (from the first row of each)."""
+    if len(members) == 1:
+        return members[0]
+    first = np.empty(int(key.max()) + 1, np.int64)
+    first[key[::-1]] = np.arange(n - 1, -1, -1)
+    cells = members[0][1][members[0][0][first]]
+    for k, p in members[1:]:
+        cells = cells + p[k[first]]  # bytes joined element by element
+    return key, cells
+
+
+def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> list[bytes]:
+    """The cell of each of a column's distinct values, in UTF-8: a number, a shared string (a
+    text the column repeats: fewer distinct values than half its rows) or an inline string."""
+    values = column.values
+    if column.number and all(type(v) is int and -(2**53) <= v <= 2**53 for v in (min(values), max(values))):
+        return _around([str(v) for v in values], f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
+    if column.number:
+        return [
+            (f"<c{style}/>" if v is None or v != v else f"<c{style}><v>{_number(v)}</v></c>").encode() for v in values
+        ]
+    shared = strings is not None and len(values) * 2 <= n
+    if shared and only_str(values) and values:
+        strings.used += int((column.codes >= 0).sum())  # type: ignore[union-attr]
+        return _around(list(map(str, strings.add_all(values))), f'<c{style} t="s"><v>', "</v></c>")  # type: ignore[union-attr]
+    if not shared and only_str(values) and values:
+        return _inline_cells(values, style)
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, (float, np.floating)) and v != v):
+            cell = f"<c{style}/>"
+        elif type(v) is not str:
+            cell = f"<c{style}><v>{_number(v)}</v></c>"
+        elif shared:
+            cell = f'<c{style} t="s"><v>{strings.add(v)}</v></c>'  # type: ignore[union-attr]
         else:
-            self.values = []
-        if (not self.values and self.items) or len(self.blank) * 100 > len(self.items):
-            self.cells, self.blank = self.cell_list(), []
-
-    def cell(self, k: int) -> str:
-        """Row ``k``'s cell written alone, "" for a blank (None or NaN)."""
-        body = _cell_body(self.items[k])
-        return f"{self.before}{self.numbers[k]}{self.after}{body}" if body else ""
-
-    def cell_list(self) -> list[str]:
-        return [self.cell(k) for k in range(len(self.items))]
-
-
-_TEXT_OPEN = ' t="inlineStr"><is><t xml:space="preserve">'
-_TEXT_CLOSE = "</t></is></c>"
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _floats(values: np.ndarray) -> list[str]:
-    """Each float as xlsxwriter writes it (``%.16G``), worked out once per distinct value
-    (money takes a few dozen values in a million rows); NaN as "" (its row is written alone)."""
-    codes, uniques = pd.factorize(
-        np.ascontiguousarray(values, np.float64).view(np.int64)
-    )  # by bits: 0.0 and -0.0 stay apart
-    shown = np.array([f"{v:.16G}" if v == v else "" for v in uniques.view(np.float64)] + [""], dtype=object)
-    return shown[codes].tolist()
-
-
-def _block(columns: list[_Column], numbers: list[str]) -> str:
-    """The XML of a block of rows: runs of rows without a blank cell joined column-wise in one
-    pass (each cell's constant pieces, row number and value), the others cell by cell."""
-    dirty = sorted({k for c in columns for k in c.blank})
-    out, start = [], 0
-    for k in [*dirty, len(numbers)]:
-        if k > start:
-            out.append(_rows(columns, numbers, start, k))
-        if k < len(numbers):
-            out.append(
-                f'<row r="{numbers[k]}">' + "".join(c.cells[k] if c.cells else c.cell(k) for c in columns) + "</row>"
+            cell = (
+                f'<c{style} t="inlineStr"><is><t{_PRESERVE if _EDGE_SPACE.search(v) else ""}>{_escaped(v)}</t></is></c>'
             )
-        start = k + 1
-    return "".join(out)
+        out.append(cell.encode())
+    if shared and strings is not None:  # the cells that refer to a shared string, for the sst's count
+        text = np.array([type(v) is str for v in column.values] + [False])
+        strings.used += int(text[column.codes].sum())
+    return out
 
 
-def _rows(columns: list[_Column], numbers: list[str], a: int, b: int) -> str:
-    """Rows ``a`` to ``b`` (none with a blank in a column of values), as one join of the
-    pieces of every cell in order, the constant ones merged."""
-    rows = numbers[a:b]
-    pieces: list[Any] = ['<row r="', rows, '">']
-    for c in columns:
-        if c.cells is not None:
-            pieces.append(c.cells[a:b])
-        else:
-            pieces += [c.before, rows, c.mid, c.values[a:b], c.end]
-    pieces.append("</row>")
-    merged: list[Any] = []
-    for piece in pieces:  # neighbouring constants as one
-        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += piece
-        else:
-            merged.append(piece)
-    parts = [itertools.repeat(p) if isinstance(p, str) else p for p in merged]
-    return "".join(itertools.chain.from_iterable(zip(*parts)))
+#: A text with whitespace at either end, in texts joined by "\0" (no control character is
+#: in a bulk sheet's text, so "\0" only parts them).
+_EDGE_SPACES = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
 
 
-def _cell_body(value: Any) -> str:
-    if value is None or value != value:  # None or NaN: a blank cell
-        return ""
-    if isinstance(value, str):
-        return f"{_TEXT_OPEN}{_escaped(value)}{_TEXT_CLOSE}"
-    return f"><v>{value:.16G}</v></c>"
+def _around(texts: list[str], before: str, after: str) -> list[bytes]:
+    """``(before + t + after).encode()`` of each text (none holding a "\\0"), joined,
+    encoded and split in C."""
+    return (before + f"{after}\0{before}".join(texts) + after).encode("utf-8").split(b"\0")
+
+
+def _inline(text: str, style: str) -> str:
+    """The inline-string cell of one text."""
+    preserve = _PRESERVE if _EDGE_SPACE.search(text) else ""
+    return f'<c{style} t="inlineStr"><is><t{preserve}>{_escaped(text)}</t></is></c>'
+
+
+def _inline_cells(texts: list[str], style: str) -> list[bytes]:
+    """The inline-string cell of each text, made for all the texts at once (a column of ID
+    numbers or names: as many texts as rows): joined, escaped and encoded once, then split."""
+    joined = "\0".join(texts)
+    if _EDGE_SPACES.search(joined):  # some need xml:space="preserve": one by one
+        return [_inline(v, style).encode() for v in texts]
+    parts = _escaped(joined).encode("utf-8").split(b"\0")
+    before, after = f'<c{style} t="inlineStr"><is><t>'.encode(), b"</t></is></c>"
+    return [before + p + after for p in parts]

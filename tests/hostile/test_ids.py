@@ -609,9 +609,9 @@ def test_sweep_publish_trusts_only_unchanged_published_runs(tmp_path, monkeypatc
     excluded: list[tuple[str, ...]] = []
     real = publish.refuse_leaks
 
-    def spy(folder, *, exclude=()):
+    def spy(folder, *, exclude=(), **kw):
         excluded.append(tuple(exclude))
-        return real(folder, exclude=exclude)
+        return real(folder, exclude=exclude, **kw)
 
     monkeypatch.setattr(publish, "refuse_leaks", spy)
     with publish.publishing(tmp_path / "s", "sweep") as work:
