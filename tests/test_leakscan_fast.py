@@ -69,7 +69,7 @@ def test_every_byte_of_a_run_character_may_be_a_run() -> None:
     for code in range(0x110000):
         if 0xD800 <= code < 0xE000 or not run.match(chr(code)):
             continue
-        assert all(idmask._MAY_RUN[b] == ord("1") for b in chr(code).encode()), hex(code)
+        assert all(idmask.MAY_RUN[b] == ord("1") for b in chr(code).encode()), hex(code)
         assert not 0x4000 <= code < 0xA000
 
 

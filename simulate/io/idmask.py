@@ -191,7 +191,7 @@ def _stretches(text: str) -> Iterator[tuple[int, int]]:
 #: separator or X; any byte of a non-ASCII character but the lead byte of a CJK ideograph,
 #: U+4000–U+9FFF, never a digit, separator or X), else b"0". Every :data:`_FOURTEEN` match
 #: is then 14 or more b"1" in a row: a test for its absence at memory speed, not per character.
-_MAY_RUN = bytes(
+MAY_RUN = bytes(
     49 if (b >= 0x80 and not 0xE4 <= b <= 0xE9) or chr(b) in "0123456789" + _X_CHARS[:2] + " \t-_" else 48
     for b in range(256)
 )
@@ -204,9 +204,9 @@ def utf8_stretches(data: bytes) -> Iterator[bytes]:
     :data:`_FOURTEEN` match of the decoded text, each a stretch of 14 or more bytes that may
     belong to a run and at least 8 bytes either side (two characters: the context
     :func:`find_ids` reads). Most texts, a sheet of short numbers and names, have none."""
-    if data.translate(_MAY_RUN, _CONTINUATION).find(_FOURTEEN_BYTES) < 0:
+    if data.translate(MAY_RUN, _CONTINUATION).find(_FOURTEEN_BYTES) < 0:
         return  # 14 characters that may be digits or separators nowhere (one byte a character)
-    marks = data.translate(_MAY_RUN)
+    marks = data.translate(MAY_RUN)
     pos = marks.find(_FOURTEEN_BYTES)
     while pos >= 0:
         lo = marks.rfind(b"0", 0, pos)  # a blocked byte starts a character (ASCII or a CJK lead)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
-from .idmask import _MAY_RUN as _MAY_RUN_MARKS
+from .idmask import MAY_RUN as _MAY_RUN_MARKS
 from .idmask import find_ids, mask_ids_in_text, may_hold_ids
 from .idnumber import mask_id
 

@@ -62,7 +62,21 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     )
     proof.proved(folder / "bill.xlsx")
     del frames, sheets  # a million-person 人员明细 is hundreds of MB: gone before the lists and JSON
-    pay_dir = folder / "payment_lists"
+    written = _write_payment_lists(bill, folder / "payment_lists", lang)
+    proof = ProvedFile()
+    with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
+        proving = _Proving(fh, proof)
+        layout: dict[str, tuple[int, int]] = {}
+        bill.write_json(proving, layout=layout)
+        proving.write(b"\n")
+    proof.proved(folder / "bill.json")
+    bill.__dict__["_json_written"] = (layout, proof.digest)
+    (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+
+
+def _write_payment_lists(bill: Any, pay_dir: Path, lang: Lang) -> list[tuple[str, int, int]]:
+    """payment_lists/<source>.xlsx, one per paying department, the only files with full ID
+    numbers (owner-only permissions); returns (source, persons, fen) of each list written."""
     pay_dir.mkdir()
     os.chmod(pay_dir, 0o700)
     written = []
@@ -93,15 +107,7 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
         )
         os.chmod(path, 0o600)
         written.append((s, len(frame), int(bill.persons[f"{s}_fen"].sum())))
-    proof = ProvedFile()
-    with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
-        proving = _Proving(fh, proof)
-        layout: dict[str, tuple[int, int]] = {}
-        bill.write_json(proving, layout=layout)
-        proving.write(b"\n")
-    proof.proved(folder / "bill.json")
-    bill.__dict__["_json_written"] = (layout, proof.digest)
-    (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+    return written
 
 
 class _Proving:
