@@ -10,25 +10,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
-from .resources import parsed_once
+from .resources import package_yaml
 
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 
 
 @lru_cache(maxsize=1)
 def _all() -> dict[str, dict[str, dict[str, str]]]:
-    # our own data file; libyaml's safe loader where installed (ten times faster: every
-    # command reads labels.yaml at start-up)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    def parse() -> dict[str, dict[str, dict[str, str]]]:
-        with open(LABELS_FILE, encoding="utf-8") as f:
-            data: dict[str, dict[str, dict[str, str]]] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-        return data
-
-    return parsed_once(LABELS_FILE, parse)  # parsed once per change of the file (15 ms a start)
+    data: dict[str, dict[str, dict[str, str]]] = package_yaml(LABELS_FILE)  # every command reads it
+    return data
 
 
 def sections() -> list[str]:

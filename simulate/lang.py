@@ -17,9 +17,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from .resources import parsed_once
+from .resources import package_yaml
 
 LANGS = ("zh", "en")
 #: What a locale naming no language gives: the county analysts read Chinese.
@@ -66,15 +64,8 @@ def decide(flag: str | None = None, environ: Mapping[str, str] | None = None) ->
 
 @lru_cache(maxsize=1)
 def _catalog() -> dict[str, object]:
-    # our own data file; libyaml's safe loader where installed (ten times faster at start-up)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    def parse() -> dict[str, object]:
-        with open(LANG_FILE, encoding="utf-8") as f:
-            data: dict[str, object] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
-        return data
-
-    return parsed_once(LANG_FILE, parse)  # parsed once per change of the file
+    data: dict[str, object] = package_yaml(LANG_FILE)
+    return data
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
+
+from .resources import package_yaml
 
 Lang = Literal["zh", "en"]
 
@@ -55,9 +56,7 @@ class VocabularyError(ValueError):
 
 
 def _load() -> dict[str, Any]:
-    text = Path(__file__).with_name("vocabulary.yaml").read_text("utf-8")
-    # our own data file, read by every command: libyaml's safe loader where installed, as labels.py
-    raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    raw: dict[str, Any] = package_yaml(Path(__file__).with_name("vocabulary.yaml"))
     return raw
 
 
@@ -232,9 +231,7 @@ def _name_stem(key: str) -> str:
 
 
 def _names_file() -> dict[str, Any]:
-    text = Path(__file__).with_name("identity_names.yaml").read_text("utf-8")
-    # our own data file: libyaml's safe loader where installed (read at every start-up)
-    raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    raw: dict[str, Any] = package_yaml(Path(__file__).with_name("identity_names.yaml"))
     return raw
 
 

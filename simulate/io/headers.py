@@ -17,26 +17,23 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from .. import labels
 from ..errors import SimulateError
 from ..lang import zh_text
 from ..numtext import shorten
+from ..resources import package_yaml
 from ..vocabulary import IDENTITIES, IdentityNameError, identity_by_name
 
 ErrorType = type[SimulateError]
 
 
 def _load() -> dict[str, Any]:
-    text = resources.files("simulate.io").joinpath("population_headers.yaml").read_text("utf-8")
-    # our own data file: libyaml's safe loader where installed (``simulate run`` imports
-    # this module at start-up; the pure-Python loader took ~30 ms of it)
-    raw: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    raw: dict[str, Any] = package_yaml(Path(__file__).with_name("population_headers.yaml"))
     return raw
 
 
