@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Iterator
 from typing import Any
 
-MiB = 1 << 20
+from .safeio import MiB
 
 #: A worksheet at least this large (decompressed XML, about 70,000 rows) is parsed in parts.
 SPLIT_BYTES = 32 * MiB
@@ -98,30 +98,28 @@ class Parts:
 
     def block(self, info: zipfile.ZipInfo, text: bytes) -> None:
         """A block of ``info``'s XML that passed the guard."""
-        if self.failed:
-            return
-        try:
-            if info is self.target:
-                self._sheet(text)
-            else:
-                self.small.setdefault(info.filename, []).append(text)
-        except Exception:  # noqa: BLE001 - any trouble here only means: parse the whole workbook
-            self._fail()
+        self._guarded(info, text, last=False)
 
     def end(self, info: zipfile.ZipInfo, rest: bytes) -> None:
         """``info`` read to its end; ``rest`` are its last bytes after the last ``>``."""
+        self._guarded(info, rest, last=True)
+
+    def _guarded(self, info: zipfile.ZipInfo, text: bytes, last: bool) -> None:
+        """Take a block (the ``last`` one: the member read to its end); any trouble here only
+        means the whole workbook is parsed."""
         if self.failed:
             return
         try:
-            if info is self.target:
-                self._sheet(rest)
+            if info is not self.target:
+                self.small.setdefault(info.filename, []).append(text)
+                return
+            self._sheet(text)
+            if last:
                 if self.state != "tail":
                     raise _NoSplit
                 self.state = "done"
                 self._tail_part()
-            else:
-                self.small.setdefault(info.filename, []).append(rest)
-        except Exception:  # noqa: BLE001 - as in block
+        except Exception:  # noqa: BLE001
             self._fail()
 
     # ------------------------------------------------------------------ cutting

@@ -158,7 +158,7 @@ class RosterBill:
         ``people_with_several_tiers`` (empty): what a summary needs, without a dict for each
         of several hundred thousand people (the rest is worked out once)."""
         if "_json" not in self.__dict__:
-            self.__dict__["_json"] = bill_json(self, several=False)
+            self.__dict__["_json"] = bill_json(self)
         out = dict(self.__dict__["_json"])
         if several:
             out[SEVERAL] = mask_ids_json(multi_records(self, "zh"))

@@ -23,9 +23,10 @@ SEVERAL = "people_with_several_tiers"
 SEVERAL_BLOCK = 20_000
 
 
-def bill_json(bill: Any, several: bool = True) -> dict[str, Any]:
+def bill_json(bill: Any) -> dict[str, Any]:
     """The ``simulate roster --json`` contract of ``bill`` (a RosterBill): masked details only,
-    yuan numbers; ``several=False``: ``people_with_several_tiers`` left empty."""
+    yuan numbers; ``people_with_several_tiers`` left empty (:meth:`RosterBill.to_json` adds it,
+    :func:`several_parts` writes it a block at a time)."""
     out = bill.outlay.to_json()
     pol = bill.scenario.policy
     tier_labels = {t.id: t.label.zh for t in pol.tiers}
@@ -70,7 +71,7 @@ def bill_json(bill: Any, several: bool = True) -> dict[str, Any]:
                 {k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in r.items()}
                 for r in bill.merge.by_file.to_dict("records")
             ],
-            SEVERAL: multi_records(bill, "zh") if several else [],
+            SEVERAL: [],
         }
     )
 
@@ -240,9 +241,3 @@ def several_parts(bill: Any) -> Iterator[bytes]:
         block = indented(mask_ids_json(multi_records(bill, "zh", start, start + SEVERAL_BLOCK)))
         yield (b",\n" if start else b"") + b"  " + block[2:-2].replace(b"\n", b"\n  ")
     yield b"\n  ]"
-
-
-def json_bytes(pieces: dict[str, bytes]) -> bytes:
-    """The object of :func:`json_pieces` in UTF-8, byte for byte what ``json.dumps(...,
-    ensure_ascii=False, indent=2)`` writes for an object of those items in that order."""
-    return b"{\n" + b",\n".join(pieces.values()) + b"\n}" if pieces else b"{}"
