@@ -87,9 +87,12 @@ class SyntheticPopulation:
 
     def block(self, b: int) -> Population:
         """Block ``b`` (persons ``b*BLOCK`` … ``min(size, (b+1)*BLOCK) - 1``)."""
+        return self._built(b)
+
+    def _built(self, b: int, households: bool = True) -> Population:
+        """Block ``b`` drawn now (``households=False``: as :meth:`blocks` leaves it lean)."""
         start = b * BLOCK
-        n = min(self.size, start + BLOCK) - start
-        return _build_block(self, b, start, n)
+        return _build_block(self, b, start, min(self.size, start + BLOCK) - start, households)
 
     def blocks(self, first: int = 0, stop: int | None = None, *, households: bool = True) -> Iterator[Population]:
         """Blocks ``first`` … ``stop - 1``; ``households=False`` leaves out the household ids
@@ -99,11 +102,7 @@ class SyntheticPopulation:
         is asked for them whole."""
         lean = not households and type(self).block is SyntheticPopulation.block
         for b in range(first, self.n_blocks if stop is None else stop):
-            if lean:
-                start = b * BLOCK
-                yield _build_block(self, b, start, min(self.size, start + BLOCK) - start, households=False)
-            else:
-                yield self.block(b)
+            yield self._built(b, households=False) if lean else self.block(b)
 
     def materialize(self) -> Population:
         """Every person as one :class:`Population` (for audits and small populations)."""
