@@ -22,31 +22,6 @@ quiet_pydantic()
 quiet_openblas()
 
 
-def _no_plugin_search() -> None:
-    """With plugins off, pydantic still imports its plugin loader, which imports
-    importlib.metadata (email, zipfile, csv, …: ~20 ms of CPU at every start) only to look
-    for entry points it then ignores: a stand-in answers "no plugins" (``get_plugins``, the
-    one name pydantic takes from it) and loads the real loader for any other name."""
-    name = "pydantic.plugin._loader"
-    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") not in ("__all__", "1", "true") or name in sys.modules:
-        return
-    import types
-
-    def real(attr: str) -> object:
-        if attr.startswith("__"):  # the import system asking what kind of module this is
-            raise AttributeError(attr)
-        import importlib
-
-        sys.modules.pop(name, None)  # the stand-in steps aside for good
-        return getattr(importlib.import_module(name), attr)
-
-    stand_in = types.ModuleType(name)
-    stand_in.get_plugins = tuple  # type: ignore[attr-defined]  # get_plugins() -> ()
-    stand_in.__getattr__ = real  # type: ignore[method-assign]
-    sys.modules[name] = stand_in
-
-
-_no_plugin_search()
 # no garbage collection while modules load: they make objects that live as long as the
 # process, and the collector walking them again and again was a fifth of start-up's CPU
 _COLLECTING = gc.isenabled()
