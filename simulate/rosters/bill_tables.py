@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import labels
 from ..io.idmask import mask_ids_in_text, may_hold_fourteen
-from ..io.idnumber import SEPARATOR_CHARS, mask_id
+from ..io.idnumber import SEPARATOR_CHARS, mask_id, mask_plain
 
 README_NAME = "README.txt"
 
@@ -93,7 +93,7 @@ def masked_ids(values: list[Any]) -> list[str]:
     C check over them all) its first 6 and last 4 characters with 8 stars between, as
     mask_id shows it, without mask_id's normalising of each (a million IDs, issue 16 item 4)."""
     if only_str(values) and _PLAIN_IDS.fullmatch("\n".join(values) + "\n" if values else ""):
-        return [v[:6] + "********" + v[14:] for v in values]
+        return [mask_plain(v) for v in values]
     return [mask_id(v) for v in values]
 
 

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..io.idbatch import PlainIds, plain_ids
 from ..io.idmask import mask_ids_in_text
-from ..io.idnumber import IdInfo, IdNumberError, mask_id, validate_id
+from ..io.idnumber import IdInfo, IdNumberError, mask_id, mask_plain, validate_id
 from ..vocabulary import ACTIVE
 from .cells import (
     REJECTED_COLUMNS,
@@ -336,8 +336,8 @@ class _TableRows:
         plain = self.fast.ok[at].tolist() if len(ks) else []
         ids = []
         for k, fast in zip(ks, plain):
-            if fast:  # 18 ASCII characters [0-9]{17}[0-9X]: mask_id's first 6, 8 stars, last 4
-                ids.append(self.ids[k][:6] + "********" + self.ids[k][14:])
+            if fast:  # 18 ASCII characters [0-9]{17}[0-9X]: no normalising needed
+                ids.append(mask_plain(self.ids[k]))
             else:
                 info = self.infos.get(k)
                 ids.append(info.masked if info else mask_id(self.id_text.get(k, self.ids[k])))
