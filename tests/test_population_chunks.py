@@ -257,7 +257,8 @@ def test_repeat_met_before_a_bad_row_is_the_error(tmp_path, people, monkeypatch)
             for _ in PopulationFile(bad, chunk_bytes=chunk_bytes):
                 pass
         assert (exc.value.where, exc.value.reason) == want
-        assert tally_file(comp, bad, None, chunk_bytes=chunk_bytes).error[:2] == want  # then its zh texts
+        error = tally_file(comp, bad, None, chunk_bytes=chunk_bytes).error  # then its zh texts
+        assert error is not None and (error.where, error.reason) == want
     _per_row_only(monkeypatch)
     with pytest.raises(PopulationError) as exc:
         read_population(bad)

@@ -37,16 +37,16 @@ class Responses:
 @dataclass
 class FileTally:
     """One file's count: the tally over its villages (``village_ids``, in the order its
-    tally uses), rows read and rejected; or the one-line error that stopped it (``error``:
-    where, reason and their zh texts), returned rather than raised so it crosses process
-    boundaries intact."""
+    tally uses), rows read and rejected; or the one-line error that stopped it (``error``),
+    returned rather than raised so that the first error in the files' order is the one named
+    (it pickles with its zh texts: SimulateError.__reduce__)."""
 
     path: str
     tally: Tally | None
     village_ids: tuple[str, ...] = ()
     rows_read: int = 0
     rows_rejected: int = 0
-    error: tuple[str, str, str | None, str | None] | None = None
+    error: PopulationError | None = None
     #: its person-id hashes, sorted (uint64), when it is one of a folder's partitions
     id_hashes: np.ndarray | None = None
 
@@ -107,7 +107,7 @@ def tally_file(
             t = tally(comp, chunk)
             total = t if total is None else total.widened(len(chunk.villages)) + t
     except PopulationError as exc:
-        return FileTally(str(path), None, error=(exc.where, exc.reason, exc.where_zh, exc.reason_zh))
+        return FileTally(str(path), None, error=exc)
     vills = source.villages()
     if total is None:
         total = Tally.zeros(len(comp.tables.tier_ids), len(vills), len(comp.groups))
@@ -135,8 +135,7 @@ def merge(parts: list[FileTally], villages: Villages | None) -> tuple[Tally, Vil
             raise across[1]
     error = parts[bad].error if bad < len(parts) else None
     if error is not None:
-        where, reason, where_zh, reason_zh = error
-        raise PopulationError(where, reason, where_zh=where_zh, reason_zh=reason_zh)
+        raise error
     ids: dict[str, int] = {}
     for part in parts:
         for v in part.village_ids:
