@@ -152,19 +152,21 @@ def read_header(cells: Sequence[str], where: str, error: ErrorType) -> Header:
         keep.insert(at, id_at)
     missing = [c for c in _REQUIRED if c not in first]
     if missing:
-        reason = _missing_reason(missing[0], ignored)
+        reason = _missing_reason(missing[0], ignored, ", ".join(COLUMNS))
         # zh: each expected column by its Chinese heading, its English name beside it
         headings = "、".join(f"{_DATA['columns'][c][0]}（{c}）" for c in COLUMNS)
-        reason_zh = zh_text(reason).replace(", ".join(COLUMNS), headings)
+        reason_zh = zh_text(_missing_reason(missing[0], ignored, headings))
         raise error(f"{where}: row 1 (header), column {missing[0]}", reason, reason_zh=reason_zh)
     given = tuple(texts[i] for i in keep)
     return Header(tuple(names), tuple(keep), len(texts), tuple(ignored), given, id_at is not None)
 
 
-def _missing_reason(column: str, ignored: list[str]) -> str:
+def _missing_reason(column: str, ignored: list[str], expected: str) -> str:
+    """Why a header lacks ``column``, naming the ``expected`` columns as given (English names,
+    or Chinese headings for the zh line) and what each ignored heading was taken for."""
     zh = _DATA["columns"][column][0]
     why = [f"{h}: {_NOT_USED[header_key(h)]}" for h in ignored if header_key(h) in _NOT_USED]
-    return f"required column is missing ({zh} or {column}); expected {', '.join(COLUMNS)}" + (
+    return f"required column is missing ({zh} or {column}); expected {expected}" + (
         f" ({'; '.join(why)})" if why else ""
     )
 
