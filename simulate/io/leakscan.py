@@ -30,6 +30,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,8 +195,10 @@ def _clean(data: bytes, name: str) -> bool:
 
 #: sha256 digests (as :func:`simulate.io.digest.file_sha256` writes them) of files every byte
 #: of which a :class:`ProvedFile` checked as it was written and found clean. The verdict
-#: depends on the bytes alone (the checks are those of any name), so a digest is enough.
-_PROVED: set[str] = set()
+#: depends on the bytes alone (the checks are those of any name), so a digest is enough. The
+#: newest _PROVED_KEPT only (a file is proved just before its folder is published).
+_PROVED: OrderedDict[str, None] = OrderedDict()
+_PROVED_KEPT = 256
 #: The longest stretch carried from one piece to the next (bytes after the last byte no run
 #: can hold): a longer one, never written by simulate, leaves the file to the long way.
 _CARRY_MAX = 1 << 16
@@ -213,11 +216,11 @@ class ProvedFile:
     every kind of file at once (JSON escapes and xlsx rich strings alike), and with the bytes
     after the last one no ID can hold carried into the next piece, so every run of digits
     is looked at whole with its context: a piece is clean only if the whole would be.
-    :meth:`member` does the same for each member of a zip written through :meth:`zip_writer`
-    (names checked, sizes capped as :func:`_scan_zip` caps them). Anything else — a piece
-    that is not proved clean, a nested zip, a PNG — leaves the file unproved, and the
-    publisher scans it the long way. :meth:`proved` records the digest of the finished file
-    (read back from disk, so it is the file as it is) when everything was proved.
+    :meth:`member` does the same for each member of a zip as it is written (names checked,
+    sizes capped as :func:`_scan_zip` caps them). Anything else — a piece that is not proved
+    clean, a nested zip, a PNG — leaves the file unproved, and the publisher scans it the long
+    way. :meth:`proved` records the digest of the finished file when everything was proved:
+    hashed as it was written, or read back from disk (a zip, whose headers are written twice).
     """
 
     def __init__(self) -> None:
@@ -270,13 +273,22 @@ class ProvedFile:
             self.clean = False
         self._carry, self._size, self._member = b"", 0, True
 
-    def proved(self, path: str | os.PathLike[str]) -> bool:
-        """Record the finished file at ``path`` as clean when every byte was proved so."""
+    def proved(self, path: str | os.PathLike[str], *, sha256: str | None = None, size: int = -1) -> bool:
+        """Record the finished file at ``path`` as clean when every byte was proved so. Its
+        digest is ``sha256`` when the writer hashed the ``size`` bytes it wrote (and the file
+        is that long), else the file is read back and hashed; either way it is noted
+        (:func:`simulate.io.digest.note_sha256`) for the manifest to use, not hash again."""
         if self.clean:
-            from .digest import file_sha256
+            from .digest import file_sha256, note_sha256
 
-            self.digest = file_sha256(Path(path))
-            _PROVED.add(self.digest)
+            if sha256 is None or not note_sha256(path, sha256, size):
+                sha256 = file_sha256(Path(path))
+                note_sha256(path, sha256, os.stat(path).st_size)
+            self.digest = sha256
+            _PROVED[sha256] = None
+            _PROVED.move_to_end(sha256)
+            while len(_PROVED) > _PROVED_KEPT:
+                _PROVED.popitem(last=False)
         return self.clean
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import SimulateError
-from ..io.digest import file_sha256, same_digest
+from ..io.digest import file_sha256, same_digest, written_sha256
 from ..io.idmask import find_ids, mask_ids_in_text
 from ..io.leakscan import PAYMENT_LISTS, LeakError, refuse_leaks
 from .folder_guard import (
@@ -174,7 +174,8 @@ def check_replaceable(target: Path) -> None:
 
 
 def write_manifest(folder: Path, command: str) -> dict[str, Any]:
-    """Write ``folder/.simulate-manifest.json`` listing every file below it; return it."""
+    """Write ``folder/.simulate-manifest.json`` listing every file below it; return it. A file
+    hashed as it was written is not read again (:func:`simulate.io.digest.written_sha256`)."""
     files: dict[str, dict[str, Any]] = {}
     dirs: list[str] = []
     for path in sorted(_walk(folder)):
@@ -184,7 +185,7 @@ def write_manifest(folder: Path, command: str) -> dict[str, Any]:
         if path.is_dir():
             dirs.append(rel)
         else:
-            files[rel] = {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+            files[rel] = {"bytes": path.stat().st_size, "sha256": written_sha256(path)}
     manifest = {"generator": GENERATOR, "version": __version__, "command": command, "files": files, "dirs": dirs}
     _write_atomically(folder / MANIFEST_NAME, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return manifest

@@ -52,7 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SimulateError
-from ..io.digest import file_sha256
+from ..io.digest import written_sha256
 from ..io.idmask import mask_ids_in_text, mask_ids_json
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
@@ -366,7 +366,7 @@ def _written_json(info: Any) -> tuple[Path, dict[str, tuple[int, int]]] | None:
         return None
     path, digest, layout = info
     try:
-        return (path, layout) if digest is not None and file_sha256(path) == digest else None
+        return (path, layout) if digest is not None and written_sha256(path) == digest else None
     except OSError:
         return None
 

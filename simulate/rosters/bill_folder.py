@@ -3,6 +3,7 @@ department (the only files with full ID numbers) and README.txt, published at on
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from .. import labels
+from ..io.digest import digest_text
 from ..io.idmask import mask_ids_in_text
 from ..io.leakscan import ProvedFile
 from ..money import yuan_text
@@ -63,14 +65,11 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     proof.proved(folder / "bill.xlsx")
     del frames, sheets  # a million-person 人员明细 is hundreds of MB: gone before the lists and JSON
     written = _write_payment_lists(bill, folder / "payment_lists", lang)
-    proof = ProvedFile()
-    with open(folder / "bill.json", "wb") as fh:  # the text in UTF-8, as write_text wrote it
-        proving = _Proving(fh, proof)
-        layout: dict[str, tuple[int, int]] = {}
+    layout: dict[str, tuple[int, int]] = {}
+    with _Proving(folder / "bill.json") as proving:  # the text in UTF-8, as write_text wrote it
         bill.write_json(proving, layout=layout)
         proving.write(b"\n")
-    proof.proved(folder / "bill.json")
-    bill.__dict__["_json_written"] = (layout, proof.digest)
+    bill.__dict__["_json_written"] = (layout, proving.proof.digest)
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
 
 
@@ -111,14 +110,28 @@ def _write_payment_lists(bill: Any, pay_dir: Path, lang: Lang) -> list[tuple[str
 
 
 class _Proving:
-    """A binary file whose every byte written is checked for ID numbers first (``proof``)."""
+    """A binary file at ``path`` whose every byte written is checked for ID numbers (``proof``)
+    and hashed on its way to disk, so that it is never read back (issue 16 item 4: a
+    million-person bill.json is 300 MB); proved, with that digest, when the block ends."""
 
-    def __init__(self, fh: Any, proof: ProvedFile) -> None:
-        self.fh, self.proof = fh, proof
+    def __init__(self, path: Path) -> None:
+        self.path, self.proof = path, ProvedFile()
+        self._sha, self._size = hashlib.sha256(), 0
+
+    def __enter__(self) -> _Proving:
+        self._fh = open(self.path, "wb")  # noqa: SIM115 - closed in __exit__, then proved
+        return self
 
     def write(self, data: bytes) -> None:
         self.proof.feed(data)
-        self.fh.write(data)
+        self._sha.update(data)
+        self._fh.write(data)
+        self._size += len(data)
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self._fh.close()
+        if kind is None:
+            self.proof.proved(self.path, sha256=digest_text(self._sha.hexdigest()), size=self._size)
 
 
 #: Rows of one bill.xlsx sheet: a longer table goes on in 人员明细（2）, …, so that no sheet's
