@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_leakscan_fast import FULL, PIECES, VALID
 
-from simulate.io import leakscan
+from simulate.io import idmask, leakscan
 from simulate.io.idmask import may_hold_ids
-from simulate.io.leakscan import ProvedFile, _clean_piece, _holds_pair, _json_escape
+from simulate.io.leakscan import ProvedFile, _clean_piece, _holds_pair, _json_escape, _no_fourteen
 
 
 def _reference_piece(data: bytes) -> bool:
@@ -142,3 +142,17 @@ def test_a_planted_id_in_a_long_stream_is_found_at_every_place(form: str) -> Non
     proof.feed(FILLER)
     proof.feed(FILLER)
     assert proof.clean  # the filler alone is proved clean, so the planted number is what is found
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=PIECES, lead=st.integers(0, 9))
+def test_no_fourteen_is_no_fourteen_marked_bytes_so_nothing_may_be_an_id(pieces: list[str], lead: int) -> None:
+    data = ("王" * lead + "".join(pieces)).encode()
+    marked = b"1" * 14 in data.translate(idmask.MAY_RUN)
+    assert _no_fourteen(data) == (not marked), data
+    if _no_fourteen(data):
+        assert not may_hold_ids(data, strict=True) and not may_hold_ids(data, strict=False)
+    for n in (13, 14):  # a stretch of exactly 13 or 14 digits, at every bit position of a byte
+        for at in range(9):
+            text = b"a" * at + b"7" * n + b"a"
+            assert _no_fourteen(text) == (n < 14), (n, at)
