@@ -108,3 +108,22 @@ def test_a_file_changed_after_it_was_proved_is_scanned_again(tmp_path, monkeypat
         assert reads == ["README.txt"]  # bill.json is not read to be hashed, README.txt is
         assert manifest["files"]["bill.json"]["sha256"] == file_sha256(work / "bill.json") == proving.proof.digest
     assert (out / "bill.json").read_bytes() == CLEAN
+
+
+def test_a_file_changed_while_it_is_read_back_is_not_noted(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "bill.xlsx"
+    path.write_bytes(CLEAN)
+    real = digest.file_sha256
+
+    def changing(p):
+        found = real(p)
+        _changed(path, CLEAN[::-1])  # another writer, while the file was being hashed
+        return found
+
+    monkeypatch.setattr(digest, "file_sha256", changing)
+    stale = digest.noted_file_sha256(path)
+    monkeypatch.setattr(digest, "file_sha256", real)
+    assert stale == digest_text(hashlib.sha256(CLEAN).hexdigest())
+    assert written_sha256(path) == digest_text(hashlib.sha256(CLEAN[::-1]).hexdigest())  # not the stale one
+    path.write_bytes(CLEAN)
+    assert digest.noted_file_sha256(path) == written_sha256(path) == stale

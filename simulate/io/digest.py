@@ -15,7 +15,15 @@ import stat
 import time
 from collections import OrderedDict
 
-__all__ = ["digest_text", "file_sha256", "note_sha256", "same_digest", "sha256_text", "written_sha256"]
+__all__ = [
+    "digest_text",
+    "file_sha256",
+    "note_sha256",
+    "noted_file_sha256",
+    "same_digest",
+    "sha256_text",
+    "written_sha256",
+]
 
 
 def digest_text(hexdigest: str) -> str:
@@ -73,6 +81,16 @@ def note_sha256(path: str | os.PathLike[str], digest: str, size: int) -> bool:
     while len(_NOTED) > _NOTED_KEPT:
         _NOTED.popitem(last=False)
     return True
+
+
+def noted_file_sha256(path: str | os.PathLike[str]) -> str:
+    """:func:`file_sha256` of a file the caller has just written, noted (:func:`note_sha256`)
+    when its stat is the same before and after it was read."""
+    before = _stamp(os.stat(path, follow_symlinks=False))
+    digest = file_sha256(path)
+    if _stamp(os.stat(path, follow_symlinks=False)) == before:
+        note_sha256(path, digest, before[0])
+    return digest
 
 
 def written_sha256(path: str | os.PathLike[str]) -> str:

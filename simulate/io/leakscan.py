@@ -279,11 +279,10 @@ class ProvedFile:
         is that long), else the file is read back and hashed; either way it is noted
         (:func:`simulate.io.digest.note_sha256`) for the manifest to use, not hash again."""
         if self.clean:
-            from .digest import file_sha256, note_sha256
+            from .digest import note_sha256, noted_file_sha256
 
             if sha256 is None or not note_sha256(path, sha256, size):
-                sha256 = file_sha256(Path(path))
-                note_sha256(path, sha256, os.stat(path).st_size)
+                sha256 = noted_file_sha256(path)
             self.digest = sha256
             _PROVED[sha256] = None
             _PROVED.move_to_end(sha256)
