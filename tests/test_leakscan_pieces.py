@@ -9,7 +9,7 @@ import codecs
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_leakscan_fast import FULL, PIECES, VALID
 
@@ -156,3 +156,24 @@ def test_no_fourteen_is_no_fourteen_marked_bytes_so_nothing_may_be_an_id(pieces:
         for at in range(9):
             text = b"a" * at + b"7" * n + b"a"
             assert _no_fourteen(text) == (n < 14), (n, at)
+
+
+ENDS_TEXT = st.lists(st.sampled_from(["</c>", "</row>", "</si>", "\n", "<c>", "x", "王", "</", "row>"])).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@example(text="</row>xxxxxx", start=0, length=12, tail=10)  # an end just before the tail, none in it
+@given(
+    text=ENDS_TEXT, start=st.integers(0, 40), length=st.integers(1, 60), tail=st.sampled_from([1, 5, 9, 16, 1 << 16])
+)
+def test_a_piece_ends_where_the_whole_window_search_says(text: str, start: int, length: int, tail: int) -> None:
+    data = text.encode()
+    start = min(start, len(data))
+    stop = min(start + length, len(data))
+    ends = [data.rfind(b"\n", start, stop) + 1] + [data.rfind(e, start, stop) + len(e) for e in leakscan._ENDS]
+    expected = max(ends) if max(ends) > start else stop  # the search before the tail came first
+    leakscan._TAIL = tail
+    try:
+        assert leakscan._piece_end(data, start, stop) == expected, (data, start, stop)
+    finally:
+        leakscan._TAIL = 1 << 16
