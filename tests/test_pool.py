@@ -110,3 +110,13 @@ def test_every_kind_of_user_error_survives_pickling_with_its_chinese_and_its_oth
         assert str(back) == str(err)
         assert back.one_line("zh") == err.one_line("zh") and back.lines("en") == err.lines("en")
         assert vars(back).keys() == vars(err).keys()
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_meanwhile_runs_once_here_while_the_children_work_and_leaves_the_results_alone(workers):
+    calls: list[tuple[int, int]] = []
+    jobs = (_square, (), [(k,) for k in range(200)])
+    out = local_pool(jobs, workers, _Bar(), lambda: calls.append((os.getpid(), len(calls))))
+    assert calls == [(os.getpid(), 0)]
+    assert [r for r, _ in out] == [k * k for k in range(200)]
+    assert len({pid for _, pid in out}) == workers  # every child worked, and this process too

@@ -51,3 +51,29 @@ def test_plugins_switched_on_by_the_user_are_searched_as_pydantic_does():
         "load_scenario('scenarios/sinan-2021.yaml')\nprint('importlib.metadata' in sys.modules)\n"
     )
     assert _python(code, PYDANTIC_DISABLE_PLUGINS="some_other_plugin") == "True"
+
+
+def test_a_run_with_workers_loads_the_results_modules_beside_them_not_before():
+    # the Outlay's modules (labels, budget, the people-table rows) are not needed to start the
+    # count: they load while the workers count (issue 16 item 5), and the run's figures are
+    # those of a run in one process
+    code = (
+        "import sys, json, io, contextlib\n"
+        "from simulate.cli import main\n"
+        "import simulate.model.runner as runner\n"
+        "seen = []\n"
+        "real = runner.local_pool\n"
+        "def spy(*a):\n"
+        "    seen.append('simulate.results.outlay' in sys.modules)\n"
+        "    return real(*a)\n"
+        "runner.local_pool = spy\n"
+        "outs = []\n"
+        "for w in ('2', '1'):\n"
+        "    buf = io.StringIO()\n"
+        "    argv = ['run', 'scenarios/sinan-2021.yaml', '--size', '3000000', '--workers', w, '--json']\n"
+        "    with contextlib.redirect_stdout(buf):\n"
+        "        assert main(argv) == 0\n"
+        "    outs.append(buf.getvalue())\n"
+        "print(seen, outs[0] == outs[1], json.loads(outs[0])['persons'])\n"
+    )
+    assert _python(code) == "[False] True 3000000"

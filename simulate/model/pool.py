@@ -1,9 +1,10 @@
 """Local worker processes for a run's jobs (chunks of blocks, or partition files), with this
 process working beside them.
 
-``n`` workers are this process and ``n - 1`` forked children: the jobs' shared arguments are
-sent once per child, not once per job, and every process claims the next job from one shared
-counter as it becomes free, so a busy core does less and no worker waits on a fixed share.
+``n`` workers are this process and ``n - 1`` children: forked children inherit the jobs and
+start on them at once (spawned ones are sent them, once per child, not once per job), and every
+process claims the next job from one shared counter as it becomes free, so a busy core does
+less and no worker waits on a fixed share.
 Results come back in job order, and a job's error is raised as the first failing job in that
 order would raise it (every job before it has run), so the outcome does not depend on which
 process ran what.
@@ -29,17 +30,33 @@ Jobs = tuple[Callable[..., Any], tuple[Any, ...], list[tuple[Any, ...]]]
 #: The claim counters of the pool this process belongs to: (next job, jobs done).
 _COUNTERS: tuple[Any, Any] | None = None
 
+Ran = list[tuple[int, Any, BaseException | None]]  # (job index, result, error) of the jobs one process ran
 
-def _child_start(parent_pid: int, counters: tuple[Any, Any]) -> None:
-    """Pool initializer: quiet (Ctrl-C is the parent's), dies with the parent, knows the counters."""
+#: The jobs a forked child inherits (set in the parent just around the fork), and what the
+#: child ran of them: it works from its initializer, at once after the fork, and the one task
+#: it is sent (:func:`_inherited_ran`) only fetches this. A child sent its jobs waited for two
+#: of the parent's threads (the pool's manager and its queue's feeder) to get the interpreter
+#: lock and pickle them over, while the parent held the lock with work of its own.
+_INHERITED: Jobs | None = None
+_RAN: Ran = []
+
+
+def _child_start(parent_pid: int, counters: tuple[Any, Any], inherited: bool = False) -> None:
+    """Pool initializer: quiet (Ctrl-C is the parent's), dies with the parent, knows the
+    counters; a forked child (``inherited``) then runs the jobs it inherited."""
     from ..lifecycle import quiet_child
 
-    global _COUNTERS
+    global _COUNTERS, _RAN
     quiet_child(parent_pid)  # forked with the stops held (lifecycle.stops_held): let through now
     _COUNTERS = counters
+    if inherited:
+        assert _INHERITED is not None  # set by local_pool before the fork
+        _RAN = _work(_INHERITED)
 
 
-Ran = list[tuple[int, Any, BaseException | None]]  # (job index, result, error) of the jobs one process ran
+def _inherited_ran() -> Ran:
+    """A forked child's part: the jobs it ran from its initializer."""
+    return _RAN
 
 
 def _one(jobs: Jobs, counters: tuple[Any, Any]) -> tuple[int, Any, BaseException | None] | None:
@@ -74,47 +91,81 @@ def _work(jobs: Jobs) -> Ran:
     return out
 
 
-def local_pool(jobs: Jobs, n_workers: int, bar: Any) -> list[Any]:
-    """Jobs over this process and ``n_workers - 1`` forked children, results in job order; on
-    Ctrl-C or an error the children are ended at once (no job is left running, no partial
-    result is returned). The bar moves by every process's finished jobs."""
+def local_pool(jobs: Jobs, n_workers: int, bar: Any, meanwhile: Callable[[], object] | None = None) -> list[Any]:
+    """Jobs over this process and ``n_workers - 1`` children, results in job order; on Ctrl-C
+    or an error the children are ended at once (no job is left running, no partial result is
+    returned). The bar moves by every process's finished jobs. ``meanwhile`` is called here
+    once the children are working, before this process claims its first job: start-up work
+    of the caller's own (e.g. loading the modules that read the results) done beside them."""
     from ..lifecycle import end_pool, stops_held
 
+    global _INHERITED
     each = jobs[2]
     ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    inherited = ctx.get_start_method() == "fork"
     n_children = min(n_workers, len(each)) - 1
-    ex: ProcessPoolExecutor | None = None
-    ran: Ran = []
-    shown = 0
+    # forked: one single-process pool per child, so that each child's one task (fetching
+    # what it ran) is its own, not taken by whichever child is free first; spawned: one pool
+    pools: list[ProcessPoolExecutor] = []
     try:
         with stops_held():  # the counters' modules load and the children fork with stops held
             counters = _counters(ctx)
             # children ignore Ctrl-C (the parent alone decides to stop, then ends them) and
             # die with the parent even if it is killed outright
-            ex = ProcessPoolExecutor(
-                max_workers=n_children, mp_context=ctx, initializer=_child_start, initargs=(os.getpid(), counters)
-            )
-            futures = [ex.submit(_work, jobs) for _ in range(n_children)]  # forks at the first
-        _let_children_start(counters, n_children, futures)
-        while (got := _one(jobs, counters)) is not None:
-            ran.append(got)
-            done = int(counters[1].value)  # read once: a child may finish a job between two reads
-            bar.update(done - shown)
-            shown = done
-            if got[2] is not None or _a_child_failed(futures):
-                break
+            start = (_child_start, (os.getpid(), counters, inherited))
+            _INHERITED = jobs if inherited else None
+            try:  # each pool forks at its first submit
+                futures = _start_children(ctx, start, n_children, inherited, jobs, pools)
+            finally:
+                _INHERITED = None
+        if meanwhile is not None:
+            meanwhile()
+        if not inherited:
+            _let_children_start(counters, n_children, futures)
+        ran, shown = _parents_part(jobs, counters, futures, bar)
         for f in futures:
             ran += f.result()
     except BaseException:
         # a pipe the pool's threads already closed must not turn Ctrl-C or SIGTERM into
         # another error (a BrokenPipeError would even read as the reader gone: exit 0)
-        if ex is not None:
+        for ex in pools:
             with contextlib.suppress(Exception):
                 end_pool(ex)
         raise
-    ex.shutdown(wait=True)
+    for ex in pools:
+        ex.shutdown(wait=True)
     bar.update(len(each) - shown)
     return _in_order(ran, len(each))
+
+
+def _start_children(
+    ctx: Any, start: tuple[Callable[..., None], tuple[Any, ...]], n: int, inherited: bool, jobs: Jobs, pools: list[Any]
+) -> list[Any]:
+    """Start ``n`` children (their pools appended to ``pools``): the futures of their parts."""
+    if not n:
+        return []
+    if not inherited:
+        pools.append(ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=start[0], initargs=start[1]))
+        return [pools[0].submit(_work, jobs) for _ in range(n)]
+    for _ in range(n):
+        pools.append(ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=start[0], initargs=start[1]))
+    return [ex.submit(_inherited_ran) for ex in pools]
+
+
+def _parents_part(jobs: Jobs, counters: tuple[Any, Any], futures: list[Any], bar: Any) -> tuple[Ran, int]:
+    """This process's part: jobs as it claims them, moving the bar by every process's finished
+    jobs, until none is left, one fails here or a child has failed; (what it ran, the jobs the
+    bar shows done)."""
+    ran: Ran = []
+    shown = 0
+    while (got := _one(jobs, counters)) is not None:
+        ran.append(got)
+        done = int(counters[1].value)  # read once: a child may finish a job between two reads
+        bar.update(done - shown)
+        shown = done
+        if got[2] is not None or _a_child_failed(futures):
+            break
+    return ran, shown
 
 
 def _let_children_start(counters: tuple[Any, Any], n_children: int, futures: list[Any]) -> None:
