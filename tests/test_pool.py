@@ -120,3 +120,29 @@ def test_meanwhile_runs_once_here_while_the_children_work_and_leaves_the_results
     assert calls == [(os.getpid(), 0)]
     assert [r for r, _ in out] == [k * k for k in range(200)]
     assert len({pid for _, pid in out}) == workers  # every child worked, and this process too
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="Linux: counts this process's open files")
+def test_the_pool_leaves_no_pipe_open_after_a_run_or_a_failure():
+    before = _open_fds()
+    local_pool((_square, (), [(k,) for k in range(50)]), 3, _Bar())
+    with pytest.raises(ValueError):
+        local_pool((_fails_at, (frozenset({20}),), [(k,) for k in range(40)]), 2, _Bar())
+    assert _open_fds() == before
+
+
+def _unpicklable_in_a_child(parent: int, k: int) -> object:
+    import time
+
+    time.sleep(0.002)
+    return k if os.getpid() == parent else (lambda: k)
+
+
+def test_a_result_a_child_cannot_send_back_fails_the_run_with_its_reason():
+    jobs = (_unpicklable_in_a_child, (os.getpid(),), [(k,) for k in range(200)])
+    with pytest.raises(RuntimeError, match="could not be sent back"):
+        local_pool(jobs, 2, _Bar())
