@@ -77,3 +77,24 @@ def test_a_run_with_workers_loads_the_results_modules_beside_them_not_before():
         "print(seen, outs[0] == outs[1], json.loads(outs[0])['persons'])\n"
     )
     assert _python(code) == "[False] True 3000000"
+
+
+def test_a_run_leaves_shutil_unloaded_and_help_keeps_argparse_s_width(monkeypatch):
+    # argparse imports shutil (zlib, bz2, lzma) for the terminal's width at every formatter it
+    # makes; help_width reads the same width without it
+    code = (
+        "import sys\n"
+        "from simulate.cli import main\n"
+        "assert main(['run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']) == 0\n"
+        "print('shutil' in sys.modules)\n"
+    )
+    assert _python(code) == "False"
+    import shutil
+
+    from simulate.cli.argtext import help_width
+
+    for columns in ("37", "200", "", "x", "-5"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert help_width() == shutil.get_terminal_size().columns - 2
+    monkeypatch.delenv("COLUMNS")
+    assert help_width() == shutil.get_terminal_size().columns - 2

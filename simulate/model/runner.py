@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import os
 import signal
 import sys
@@ -293,6 +292,8 @@ def _dask_connect(n_workers: int, scheduler: str | None) -> tuple[Any, Any]:
             return dist.Client(scheduler, timeout="10s"), None
         except OSError as exc:
             raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
+    import logging
+
     import dask
 
     _forkserver_ignoring_sigint()
@@ -360,6 +361,7 @@ def _close_dask_clusters() -> None:
 
 
 def _silence_dask() -> None:
+    import logging
     import warnings
 
     for name in ("distributed", "dask", "tornado", "asyncio"):
