@@ -2,6 +2,7 @@
 need): pydantic's plugin search, which reads every installed package's metadata, is left out
 while plugins are off, and pydantic's plugin loader still answers for anything else."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,31 @@ def test_a_run_leaves_shutil_unloaded_and_help_keeps_argparse_s_width(monkeypatc
         assert help_width() == shutil.get_terminal_size().columns - 2
     monkeypatch.delenv("COLUMNS")
     assert help_width() == shutil.get_terminal_size().columns - 2
+
+
+def _program(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+
+
+_AS_PROGRAM = (
+    "import sys, json\n"
+    "sys.argv = ['simulate', 'run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']\n"
+    "from simulate.cli import main\n"
+)
+
+
+def test_run_as_the_program_ends_at_once_after_its_output_when_nothing_waits_for_the_exit():
+    proc = _program(_AS_PROGRAM + "code = main()\nprint('the interpreter went on')\n")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["persons"] == 2000  # the whole output, flushed before the end
+    assert "went on" not in proc.stdout
+
+
+def test_an_exit_handler_or_another_thread_gets_the_ordinary_exit():
+    handler = "import atexit\natexit.register(lambda: print('handler ran', flush=True))\n"
+    proc = _program(_AS_PROGRAM + handler + "sys.exit(main())\n")
+    assert proc.returncode == 0 and json.loads(proc.stdout.split("handler ran")[0])["persons"] == 2000
+    assert proc.stdout.strip().endswith("handler ran")
+    thread = "import threading\nbusy = threading.Event()\nthreading.Thread(target=busy.wait).start()\n"
+    proc = _program(_AS_PROGRAM + thread + "code = main()\nprint('the interpreter went on', code)\nbusy.set()\n")
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("the interpreter went on 0")
