@@ -458,7 +458,8 @@ def build_parser(lang: str | None = None, only: str | None = None) -> tuple[OneL
     for c in COMMANDS:
         about = command_help(c.name) if zh else c.help
         if only in BY_NAME and c.name != only:
-            sub.add_parser(c.name, help=about)
+            # listed in the top-level help only: never parsed with, so no -h of its own
+            sub.add_parser(c.name, help=about, add_help=False)
             continue
         p = sub.add_parser(
             c.name,
