@@ -146,3 +146,15 @@ def test_a_result_a_child_cannot_send_back_fails_the_run_with_its_reason():
     jobs = (_unpicklable_in_a_child, (os.getpid(),), [(k,) for k in range(200)])
     with pytest.raises(RuntimeError, match="could not be sent back"):
         local_pool(jobs, 2, _Bar())
+
+
+def test_spawned_children_elsewhere_than_linux_give_the_same_results(monkeypatch):
+    # the pool outside Linux: children spawned by a ProcessPoolExecutor and sent the jobs
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    bar = _Bar()
+    out = local_pool((_square, (), [(k,) for k in range(60)]), 2, bar)
+    assert [r for r, _ in out] == [k * k for k in range(60)] and bar.n == 60
+    with pytest.raises(ValueError, match="job 7 failed"):
+        local_pool((_fails_at, (frozenset({7, 30}),), [(k,) for k in range(40)]), 2, _Bar())
