@@ -105,25 +105,29 @@ def _program(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
 
 
-_AS_PROGRAM = (
-    "import sys, json\n"
-    "sys.argv = ['simulate', 'run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']\n"
-    "from simulate.cli import main\n"
-)
+_ARGV = "import sys, runpy\nsys.argv = ['simulate', 'run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']\n"
+#: ``python -m simulate`` (the command itself), from a program that goes on if it returns
+_AS_THE_COMMAND = "runpy.run_module('simulate', run_name='__main__', alter_sys=True)\n"
 
 
-def test_run_as_the_program_ends_at_once_after_its_output_when_nothing_waits_for_the_exit():
-    proc = _program(_AS_PROGRAM + "code = main()\nprint('the interpreter went on')\n")
+def test_run_as_the_command_ends_at_once_after_its_output_when_nothing_waits_for_the_exit():
+    proc = _program(_ARGV + "try:\n    " + _AS_THE_COMMAND + "except SystemExit:\n    print('went on')\n")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["persons"] == 2000  # the whole output, flushed before the end
     assert "went on" not in proc.stdout
+    # main() called by a program of the user's returns to it, even with sys.argv's arguments
+    proc = _program(_ARGV + "from simulate.cli import main\ncode = main()\nprint('went on', code)\n")
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("went on 0")
 
 
 def test_an_exit_handler_or_another_thread_gets_the_ordinary_exit():
     handler = "import atexit\natexit.register(lambda: print('handler ran', flush=True))\n"
-    proc = _program(_AS_PROGRAM + handler + "sys.exit(main())\n")
+    proc = _program(_ARGV + handler + _AS_THE_COMMAND)
     assert proc.returncode == 0 and json.loads(proc.stdout.split("handler ran")[0])["persons"] == 2000
     assert proc.stdout.strip().endswith("handler ran")
     thread = "import threading\nbusy = threading.Event()\nthreading.Thread(target=busy.wait).start()\n"
-    proc = _program(_AS_PROGRAM + thread + "code = main()\nprint('the interpreter went on', code)\nbusy.set()\n")
-    assert proc.returncode == 0 and proc.stdout.strip().endswith("the interpreter went on 0")
+    went_on = (
+        "try:\n    " + _AS_THE_COMMAND + "except SystemExit as stop:\n    print('went on', stop.code)\nbusy.set()\n"
+    )
+    proc = _program(_ARGV + thread + went_on)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("went on 0")
