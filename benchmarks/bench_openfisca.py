@@ -8,7 +8,10 @@ OpenFisca reads it and computes the totals by source, and they must equal ``simu
 --json``'s to the fen, or the benchmark fails. OpenFisca's whole process counts its start,
 imports, building the system and the simulation, setting the inputs and calculating; not
 writing the file. Medians of RUNS runs, CPU beside wall, the load average before and after.
-simulate's modules are byte-compiled first, as an install does (``bench_yardstick.byte_compile``).
+simulate's modules are byte-compiled first, as an install does, and one small run of the same
+scenario leaves what an analyst's first run leaves (the package's parsed YAML, the scenario kept
+validated: docs/install.md, "What simulate keeps between runs"; ``bench_yardstick.byte_compile``);
+OpenFisca's packages are installed, compiled, and its rules are Python it imports each time.
 
 OpenFisca lives in its own venv (benchmarks/README.md, "OpenFisca"): without
 /work/ofvenv (or $OPENFISCA_PYTHON) the benchmark prints SKIP and exits 0.

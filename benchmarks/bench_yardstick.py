@@ -37,11 +37,12 @@ def byte_compile() -> None:
     would compile its ~70 modules from source at every start (about a quarter of a small
     run's instructions), a cost no installed copy pays, nor OpenFisca's installed packages."""
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "simulate")], check=True, capture_output=True)
-    # and the parsed labels.yaml and lang.yaml kept beside them, as the first run of an
-    # installed copy leaves them (``resources.parsed_once``: not written under that setting)
+    # and the package's parsed YAML (labels, lang, vocabulary, identity names) kept beside
+    # them, as the first run of an installed copy leaves it (``resources.parsed_once``: not
+    # written under that setting): that first run, a small one
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    prime = "from simulate import labels, lang; labels.sections(); lang.section('help')"
-    subprocess.run([sys.executable, "-c", prime], check=True, capture_output=True, cwd=REPO, env=env)
+    prime = [sys.executable, "-m", "simulate", "run", SINAN, "--size", "1000", "--json"]
+    subprocess.run(prime, check=True, capture_output=True, cwd=REPO, env=env)
 
 
 def timed(argv: list[str]) -> tuple[float, float]:

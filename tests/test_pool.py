@@ -110,3 +110,51 @@ def test_every_kind_of_user_error_survives_pickling_with_its_chinese_and_its_oth
         assert str(back) == str(err)
         assert back.one_line("zh") == err.one_line("zh") and back.lines("en") == err.lines("en")
         assert vars(back).keys() == vars(err).keys()
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_meanwhile_runs_once_here_while_the_children_work_and_leaves_the_results_alone(workers):
+    calls: list[tuple[int, int]] = []
+    jobs = (_square, (), [(k,) for k in range(200)])
+    out = local_pool(jobs, workers, _Bar(), lambda: calls.append((os.getpid(), len(calls))))
+    assert calls == [(os.getpid(), 0)]
+    assert [r for r, _ in out] == [k * k for k in range(200)]
+    assert len({pid for _, pid in out}) == workers  # every child worked, and this process too
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="Linux: counts this process's open files")
+def test_the_pool_leaves_no_pipe_open_after_a_run_or_a_failure():
+    before = _open_fds()
+    local_pool((_square, (), [(k,) for k in range(50)]), 3, _Bar())
+    with pytest.raises(ValueError):
+        local_pool((_fails_at, (frozenset({20}),), [(k,) for k in range(40)]), 2, _Bar())
+    assert _open_fds() == before
+
+
+def _unpicklable_in_a_child(parent: int, k: int) -> object:
+    import time
+
+    time.sleep(0.002)
+    return k if os.getpid() == parent else (lambda: k)
+
+
+def test_a_result_a_child_cannot_send_back_fails_the_run_with_its_reason():
+    jobs = (_unpicklable_in_a_child, (os.getpid(),), [(k,) for k in range(200)])
+    with pytest.raises(RuntimeError, match="could not be sent back"):
+        local_pool(jobs, 2, _Bar())
+
+
+def test_spawned_children_elsewhere_than_linux_give_the_same_results(monkeypatch):
+    # the pool outside Linux: children spawned by a ProcessPoolExecutor and sent the jobs
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "darwin")
+    bar = _Bar()
+    out = local_pool((_square, (), [(k,) for k in range(60)]), 2, bar)
+    assert [r for r, _ in out] == [k * k for k in range(60)] and bar.n == 60
+    with pytest.raises(ValueError, match="job 7 failed"):
+        local_pool((_fails_at, (frozenset({7, 30}),), [(k,) for k in range(40)]), 2, _Bar())

@@ -2,6 +2,7 @@
 need): pydantic's plugin search, which reads every installed package's metadata, is left out
 while plugins are off, and pydantic's plugin loader still answers for anything else."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,82 @@ def test_plugins_switched_on_by_the_user_are_searched_as_pydantic_does():
         "load_scenario('scenarios/sinan-2021.yaml')\nprint('importlib.metadata' in sys.modules)\n"
     )
     assert _python(code, PYDANTIC_DISABLE_PLUGINS="some_other_plugin") == "True"
+
+
+def test_a_run_with_workers_loads_the_results_modules_beside_them_not_before():
+    # the Outlay's modules (labels, budget, the people-table rows) are not needed to start the
+    # count: they load while the workers count (issue 16 item 5), and the run's figures are
+    # those of a run in one process
+    code = (
+        "import sys, json, io, contextlib\n"
+        "from simulate.cli import main\n"
+        "import simulate.model.runner as runner\n"
+        "seen = []\n"
+        "real = runner.local_pool\n"
+        "def spy(*a):\n"
+        "    seen.append('simulate.results.outlay' in sys.modules)\n"
+        "    return real(*a)\n"
+        "runner.local_pool = spy\n"
+        "outs = []\n"
+        "for w in ('2', '1'):\n"
+        "    buf = io.StringIO()\n"
+        "    argv = ['run', 'scenarios/sinan-2021.yaml', '--size', '3000000', '--workers', w, '--json']\n"
+        "    with contextlib.redirect_stdout(buf):\n"
+        "        assert main(argv) == 0\n"
+        "    outs.append(buf.getvalue())\n"
+        "print(seen, outs[0] == outs[1], json.loads(outs[0])['persons'])\n"
+    )
+    assert _python(code) == "[False] True 3000000"
+
+
+def test_a_run_leaves_shutil_unloaded_and_help_keeps_argparse_s_width(monkeypatch):
+    # argparse imports shutil (zlib, bz2, lzma) for the terminal's width at every formatter it
+    # makes; help_width reads the same width without it
+    code = (
+        "import sys\n"
+        "from simulate.cli import main\n"
+        "assert main(['run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']) == 0\n"
+        "print('shutil' in sys.modules)\n"
+    )
+    assert _python(code) == "False"
+    import shutil
+
+    from simulate.cli.argtext import help_width
+
+    for columns in ("37", "200", "", "x", "-5"):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert help_width() == shutil.get_terminal_size().columns - 2
+    monkeypatch.delenv("COLUMNS")
+    assert help_width() == shutil.get_terminal_size().columns - 2
+
+
+def _program(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+
+
+_ARGV = "import sys, runpy\nsys.argv = ['simulate', 'run', 'scenarios/sinan-2021.yaml', '--size', '2000', '--json']\n"
+#: ``python -m simulate`` (the command itself), from a program that goes on if it returns
+_AS_THE_COMMAND = "runpy.run_module('simulate', run_name='__main__', alter_sys=True)\n"
+
+
+def test_run_as_the_command_ends_at_once_after_its_output_when_nothing_waits_for_the_exit():
+    proc = _program(_ARGV + "try:\n    " + _AS_THE_COMMAND + "except SystemExit:\n    print('went on')\n")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["persons"] == 2000  # the whole output, flushed before the end
+    assert "went on" not in proc.stdout
+    # main() called by a program of the user's returns to it, even with sys.argv's arguments
+    proc = _program(_ARGV + "from simulate.cli import main\ncode = main()\nprint('went on', code)\n")
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("went on 0")
+
+
+def test_an_exit_handler_or_another_thread_gets_the_ordinary_exit():
+    handler = "import atexit\natexit.register(lambda: print('handler ran', flush=True))\n"
+    proc = _program(_ARGV + handler + _AS_THE_COMMAND)
+    assert proc.returncode == 0 and json.loads(proc.stdout.split("handler ran")[0])["persons"] == 2000
+    assert proc.stdout.strip().endswith("handler ran")
+    thread = "import threading\nbusy = threading.Event()\nthreading.Thread(target=busy.wait).start()\n"
+    went_on = (
+        "try:\n    " + _AS_THE_COMMAND + "except SystemExit as stop:\n    print('went on', stop.code)\nbusy.set()\n"
+    )
+    proc = _program(_ARGV + thread + went_on)
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("went on 0")

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import re
+import sys
 from typing import Any
 
 from .. import lang as language
@@ -16,12 +18,44 @@ from ..resources import DASHBOARD_SCENARIO as DEFAULT_SCENARIO
 from ..vocabulary import IDENTITIES
 
 
+def help_width() -> int:
+    """The width argparse gives help text: the terminal's columns less 2, as
+    ``shutil.get_terminal_size`` reads them ($COLUMNS, else standard output's terminal, else 80).
+    Asked here because argparse imports shutil for it (with zlib, bz2 and lzma: ~4 ms of every
+    start) each time it makes a formatter, which ``add_argument`` does for every argument."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, its width from :func:`help_width` (the same width, without shutil)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, help_width() if width is None else width)
+
+
+class RawDescriptionHelpFormatter(HelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """argparse's RawDescriptionHelpFormatter, its width from :func:`help_width`."""
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Argument mistakes get one line on stderr, a did-you-mean where one is close, and a pointer
     at ``simulate COMMAND --help``; exit 2. ID numbers in the line are masked. With ``lang`` zh
     the line is worded in Chinese (argparse's own English through lang.yaml)."""
 
     lang = "en"
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        kw.setdefault("formatter_class", HelpFormatter)  # its width without shutil (help_width)
+        super().__init__(*args, **kw)
 
     def error(self, message: str):  # type: ignore[override]
         message = " ".join(message.split())
@@ -52,7 +86,7 @@ class OneLineParser(argparse.ArgumentParser):
         return ""
 
 
-class ZhHelpFormatter(argparse.RawDescriptionHelpFormatter):
+class ZhHelpFormatter(RawDescriptionHelpFormatter):
     """``--help`` under zh: the usage line starts 用法： instead of argparse's "usage: "."""
 
     def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]

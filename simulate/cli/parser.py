@@ -41,7 +41,15 @@ from .analysis_args import (
     args_solve,
     args_sweep_table,
 )
-from .argtext import OneLineParser, ZhHelpFormatter, command_help, help_words, to_zh
+from .argtext import (
+    HelpFormatter,
+    OneLineParser,
+    RawDescriptionHelpFormatter,
+    ZhHelpFormatter,
+    command_help,
+    help_words,
+    to_zh,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -425,14 +433,14 @@ def build_parser(lang: str | None = None, only: str | None = None) -> tuple[OneL
     lang = language.decide(lang)
     zh = lang == "zh"
     words = help_words() if zh else {}
-    fmt = ZhHelpFormatter if zh else argparse.RawDescriptionHelpFormatter
+    fmt = ZhHelpFormatter if zh else RawDescriptionHelpFormatter
     parser = OneLineParser(
         prog="simulate",
         description=words.get("description")
         or "Who pays the resident medical-insurance contribution: county scenarios, "
         "populations, outlays by funding source, what-ifs and reports.",
         epilog=words.get("epilog") or "every command: simulate COMMAND --help (with an example)",
-        formatter_class=ZhHelpFormatter if zh else argparse.HelpFormatter,
+        formatter_class=ZhHelpFormatter if zh else HelpFormatter,
     )
     parser.lang = lang
     parser.add_argument(
@@ -450,7 +458,8 @@ def build_parser(lang: str | None = None, only: str | None = None) -> tuple[OneL
     for c in COMMANDS:
         about = command_help(c.name) if zh else c.help
         if only in BY_NAME and c.name != only:
-            sub.add_parser(c.name, help=about)
+            # listed in the top-level help only: never parsed with, so no -h of its own
+            sub.add_parser(c.name, help=about, add_help=False)
             continue
         p = sub.add_parser(
             c.name,

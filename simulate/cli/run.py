@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from .. import labels
 from ..errors import SimulateError
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
-from ..results.frame_text import rows_text
-from ..results.outlay import Outlay
 from ..results.run import run as run_model
 from ..vocabulary import CANONICAL, Vocabulary
 from .shared import load, overrides, print_json
 
-#: Timing classes by (zh, en) name in the summary: the short names of ``run_timing`` over
-#: the ``timing`` section of labels.yaml.
-TIMING_NAMES = {**labels.pairs("timing"), **labels.pairs("run_timing")}
+if TYPE_CHECKING:  # the modules that read a run's results load while its workers count
+    from ..results.outlay import Outlay
+
+
+def timing_names() -> dict[str, tuple[str, str]]:
+    """Timing classes by (zh, en) name in the summary: the short names of ``run_timing`` over
+    the ``timing`` section of labels.yaml."""
+    from .. import labels
+
+    return {**labels.pairs("timing"), **labels.pairs("run_timing")}
 
 
 def check_engine(args: argparse.Namespace) -> None:
@@ -82,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
 
 def render_text(out: Outlay, lang: str = "zh") -> str:
     """A readable summary table of a run (zh or en)."""
+    from .. import labels
+    from ..results.frame_text import rows_text
+
     pol = out.scenario.policy
     lines = [
         f"{pol.title.get(lang)}  ({pol.document.number})",
@@ -102,6 +110,8 @@ def render_text(out: Outlay, lang: str = "zh") -> str:
 
 
 def _cli(key: str, lang: str) -> str:
+    from .. import labels
+
     return labels.text("cli", key, lang)
 
 
@@ -109,7 +119,8 @@ def _timing_line(out: Outlay, lang: str) -> str:
     """Enrollments by payment time (and the refused, if any) on one line."""
     side = 0 if lang == "zh" else 1
     refused = int(out.tally.refused.sum())
-    parts = [f"{TIMING_NAMES.get(k, (k, k))[side]} {n:,}" for k, n in out.enrolled_by_timing().items()]
+    names = timing_names()
+    parts = [f"{names.get(k, (k, k))[side]} {n:,}" for k, n in out.enrolled_by_timing().items()]
     if refused:
         parts.append(f"{_cli('refused', lang)} {refused:,}")
     return _cli("by_payment_time", lang) + _cli("list_sep", lang).join(parts)

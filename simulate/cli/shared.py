@@ -17,6 +17,7 @@ from typing import Any
 from ..numtext import MAX_PERSONS, decimal_from_text, shorten, whole_from_text
 from ..policy import Scenario, load_scenario
 from ..policy.overrides import parse_assignments, read_override_sheet
+from .argtext import HelpFormatter
 
 
 def whole_number(lo: int, hi: int, what: str = "a whole number", separators: bool = False) -> Callable[[str], int]:
@@ -114,7 +115,7 @@ def rate_range(text: str) -> tuple[str, tuple[float, float] | None]:
 
 
 def _parent() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(add_help=False)
+    return argparse.ArgumentParser(add_help=False, formatter_class=HelpFormatter)  # its width without shutil
 
 
 def population_parent(*, counts: bool = False, seed_help: str | None = None) -> argparse.ArgumentParser:

@@ -30,23 +30,7 @@ from ..numtext import MAX_DIGITS, shorten
 from . import safeio
 from .digest import sha256_text
 from .text import decode_utf8
-
-
-class YamlFloat(float):
-    """A float read from YAML that remembers its text, so amounts are checked exactly."""
-
-    text: str
-
-    def __new__(cls, text: str):  # noqa: ANN204
-        # YAML writes .nan and .inf; Python's float() wants nan and inf
-        value = float(text.lower().replace(".nan", "nan").replace(".inf", "inf"))
-        obj = super().__new__(cls, value)
-        obj.text = text
-        return obj
-
-    def __reduce__(self):  # copy, deepcopy and pickle (worker processes) keep the text
-        return (YamlFloat, (self.text,))
-
+from .yamlfloat import YamlFloat
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"

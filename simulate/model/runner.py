@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,10 @@ if TYPE_CHECKING:  # loaded where a file or folder is read: a synthetic run does
     from .filetally import FileTally, Responses
 
 _MALLOC_TUNED = False
+
+#: Work of the caller's own to do in this process while local workers count (the modules
+#: that read the results): called once they are working, or not at all without them.
+Meanwhile = Callable[[], object] | None
 
 
 def _keep_freed_memory() -> None:
@@ -115,8 +118,11 @@ def _progress(total: int, enabled: bool | None, desc: str) -> Any:
     return tqdm(total=total, desc=desc, unit="chunk", leave=False, file=sys.stderr)
 
 
-def _run_jobs(jobs: Jobs, n_workers: int, engine: str, scheduler: str | None, bar: Any) -> list[Any]:
-    """Results of every job, in order: in this process, local workers or on Dask."""
+def _run_jobs(
+    jobs: Jobs, n_workers: int, engine: str, scheduler: str | None, bar: Any, meanwhile: Meanwhile = None
+) -> list[Any]:
+    """Results of every job, in order: in this process, local workers or on Dask (``meanwhile``:
+    :func:`~simulate.model.pool.local_pool`'s, called only there)."""
     if engine == "dask":
         return _dask_map(jobs, n_workers, scheduler, bar)
     if engine != "local":
@@ -128,7 +134,7 @@ def _run_jobs(jobs: Jobs, n_workers: int, engine: str, scheduler: str | None, ba
             results.append(fn(*shared, *own))
             bar.update()
         return results
-    return local_pool(jobs, n_workers, bar)
+    return local_pool(jobs, n_workers, bar, meanwhile)
 
 
 def _workers(workers: int | None) -> int:
@@ -147,8 +153,10 @@ def tally_population(
     engine: str = "local",
     scheduler: str | None = None,
     progress: bool | None = None,
+    meanwhile: Meanwhile = None,
 ) -> Tally:
-    """Tally a synthetic population chunk by chunk, in this process, local workers or Dask."""
+    """Tally a synthetic population chunk by chunk, in this process, local workers or Dask
+    (``meanwhile``: see :data:`Meanwhile`)."""
     if chunk_blocks < 1:
         raise SimulateError("--chunk-blocks", "must be at least 1")
     n_workers = _workers(workers)
@@ -159,7 +167,8 @@ def tally_population(
     chunks = _chunks(pop.n_blocks, chunk_blocks, n_workers)
     bar = _progress(len(chunks), progress, pop.villages.en[0] if len(pop.villages) == 1 else "chunks")
     try:
-        tallies: list[Tally] = _run_jobs((_tally_blocks, (comp, pop), chunks), n_workers, engine, scheduler, bar)
+        jobs = (_tally_blocks, (comp, pop), chunks)
+        tallies: list[Tally] = _run_jobs(jobs, n_workers, engine, scheduler, bar, meanwhile)
     finally:
         bar.close()
     total = tallies[0]
@@ -283,6 +292,8 @@ def _dask_connect(n_workers: int, scheduler: str | None) -> tuple[Any, Any]:
             return dist.Client(scheduler, timeout="10s"), None
         except OSError as exc:
             raise SimulateError("--scheduler", f"cannot reach Dask scheduler {scheduler}: {exc}") from None
+    import logging
+
     import dask
 
     _forkserver_ignoring_sigint()
@@ -350,6 +361,7 @@ def _close_dask_clusters() -> None:
 
 
 def _silence_dask() -> None:
+    import logging
     import warnings
 
     for name in ("distributed", "dask", "tornado", "asyncio"):
@@ -382,8 +394,10 @@ def run_tally(
     scheduler: str | None = None,
     progress: bool | None = None,
     counts: dict[str, int] | None = None,
+    meanwhile: Meanwhile = None,
 ) -> RunTally:
-    """Count a scenario over a population (the arguments of :func:`simulate.results.run.run`)."""
+    """Count a scenario over a population (the arguments of :func:`simulate.results.run.run`;
+    ``meanwhile``: see :data:`Meanwhile`, for a synthetic population)."""
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
     if isinstance(scenario, Scenario) and overrides:
         sc = sc.with_overrides(overrides)
@@ -416,6 +430,7 @@ def run_tally(
             engine=engine,
             scheduler=scheduler,
             progress=progress,
+            meanwhile=meanwhile,
         )
         meta.update({"size": population.size, "seed": population.seed, "population": "synthetic"})
         villages = population.villages

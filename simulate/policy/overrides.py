@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError
-from ..io import safeio, safeyaml
+from ..io import safeio
 from ..numtext import shorten
 from .messages import model_at
 
@@ -34,6 +34,8 @@ def parse_value(value: Any, where: str) -> Any:
         return value
     if value.strip() == "":
         raise ScenarioError(where, "the value after '=' is empty")
+    from ..io import safeyaml  # loaded for a --set value only: a plain run reads no YAML here
+
     parsed = safeyaml.parse_yaml_text(value, where)
     if isinstance(parsed, dict):
         raise ScenarioError(where, "a value must be a number, true/false, text or a list, not a mapping")

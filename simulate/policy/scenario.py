@@ -8,8 +8,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from ..io import safeyaml
 from ..resources import folder
+from . import scenario_cache
 from .messages import validation_error, validation_message
 from .models import LocalVocabulary, Model
 from .overrides import apply_overrides
@@ -105,6 +105,8 @@ def _deep_merge(base: Any, patch: Any) -> Any:
 
 def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Read a scenario and the files it ``extends``, parent first; returns merged raw data."""
+    from ..io import safeyaml  # here: a scenario recalled from the cache needs no YAML reader
+
     raw, sha256 = safeyaml.read_yaml_file_sha256(path)  # one capped read of a regular file
     if not isinstance(raw, dict):
         raise ScenarioError(str(path), f"a scenario must be a mapping of keys, got {type(raw).__name__}")
@@ -137,6 +139,8 @@ _VOCABULARY_IS = "the name of a vocabulary file beside the scenario, or a mappin
 
 def _read_vocabulary(path: Path, raw: dict[str, Any]) -> dict[str, str]:
     """Put the vocabulary file a scenario names in place of its name; its path and SHA-256."""
+    from ..io import safeyaml
+
     vocab_path = path.parent / raw["vocabulary"]
     try:
         section, sha256 = safeyaml.read_yaml_file_sha256(vocab_path)
@@ -184,5 +188,12 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     40000
     """
     p = Path(path)
+    if not overrides:  # validated before from the very same bytes, by the same code: as it was
+        kept = scenario_cache.recall(p, str(path))
+        if isinstance(kept, Scenario):
+            return kept
     raw, chain = _read_chain(p)
-    return _build(str(path), raw, chain, dict(overrides or {}), p.resolve().parent)
+    scenario = _build(str(path), raw, chain, dict(overrides or {}), p.resolve().parent)
+    if not overrides:
+        scenario_cache.keep(p, str(path), scenario)
+    return scenario

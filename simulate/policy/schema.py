@@ -288,10 +288,12 @@ class Policy(Model):
     timing: Timing
     targets: Targets
     work_funds: WorkFunds | None = None
-    budget: Budget = Budget()
+    # defaults made when a scenario leaves the section out, not at import (a default instance
+    # built here would build its model's validator at every start, read or not: ~10 ms)
+    budget: Budget = Field(default_factory=Budget)
     area: Area
-    behaviour: Behaviour = Behaviour()
-    vocabulary: LocalVocabulary = LocalVocabulary()  # local identities and payers (issue 15)
+    behaviour: Behaviour = Field(default_factory=Behaviour)
+    vocabulary: LocalVocabulary = Field(default_factory=LocalVocabulary)  # local identities and payers (issue 15)
     notes: tuple[str, ...] = ()  # English
     notes_zh: tuple[str, ...] = ()  # 简体中文, one per entry of ``notes``
 

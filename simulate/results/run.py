@@ -4,13 +4,23 @@ report starts from (the chunks, workers and Dask behind it are ``model.runner``)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.population import Population
 from ..model.runner import run_tally
 from ..model.synth import SyntheticPopulation
 from ..policy import Scenario
-from .outlay import Outlay
+
+if TYPE_CHECKING:  # loaded while the workers count (_outlay_class), not before they start
+    from .outlay import Outlay
+
+
+def _outlay_class() -> type[Outlay]:
+    """The Outlay class, its module loaded on first use: a run with local workers loads it
+    beside them (``run_tally``'s ``meanwhile``), not in the start-up they wait for."""
+    from .outlay import Outlay
+
+    return Outlay
 
 
 def run(
@@ -53,7 +63,8 @@ def run(
         scheduler=scheduler,
         progress=progress,
         counts=counts,
+        meanwhile=_outlay_class,
     )
-    out = Outlay(counted.scenario, counted.compiled, counted.tally, counted.villages, counted.meta)
+    out = _outlay_class()(counted.scenario, counted.compiled, counted.tally, counted.villages, counted.meta)
     out.check_conservation()  # before anything prints money: exact, per tier (exit 3 if not)
     return out
