@@ -76,3 +76,59 @@ def test_long_bill_sheets_go_on_in_numbered_sheets(tmp_path, monkeypatch: pytest
         assert got[0] == rows[0] and 1 < len(got) <= 8
         rows += got[1:]
     assert len(parts) > 1 and len(rows) - 1 == len(b.persons)
+
+
+def _mostly_distinct(n: int) -> pd.DataFrame:
+    """Columns on either side of the shared-string threshold (distinct values vs half the rows),
+    with blanks, numbers among texts and texts needing escapes or xml:space."""
+    rng = np.random.default_rng(7)
+    half = n // 2
+    return pd.DataFrame(
+        {
+            "序号": [None if i == n - 1 else i + 1 for i in range(n)],
+            "身份证号码": [f"5206241990{i:08d}" for i in range(n)],
+            "姓名": [None if i % 11 == 0 else f"张{i % (n - 3)}" for i in range(n)],
+            "刚好共享": [f"v{i % half}" for i in range(n)],  # distinct × 2 == rows: shared
+            "刚好不共享": [f"w{i % (half + 1)}" for i in range(n)],  # one more: inline
+            "样本里各不相同": [f"s{i}" if i % 4 == 0 else "同" for i in range(n)],  # a strided sample: all distinct
+            "混合": [i if i % 3 == 0 else f" 李&<{i}> " for i in range(n)],
+            "村": [f"青杠坝{k}村" for k in rng.integers(0, 9, n)],
+        }
+    )
+
+
+def test_cells_coded_each_alone_give_the_same_bytes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column that cannot be shared strings is written cell by cell without hashing its
+    values (_each); coding every column by value instead gives the very same workbook."""
+    monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
+    monkeypatch.setattr(bulkxlsx, "BLOCK_ROWS", 37)
+    sheets = {"大": _mostly_distinct(4000), "小": _frame(30), "中": _frame(300)}
+    each = bulkxlsx._each
+    calls: list[int] = []
+    monkeypatch.setattr(bulkxlsx, "_each", lambda items, array: calls.append(len(items)) or each(items, array))
+    bulkxlsx.write_workbook(tmp_path / "each.xlsx", sheets, count_columns={"序号"})
+    assert len(calls) >= 4  # 序号, 身份证号码, 姓名, 刚好不共享 at least
+
+    def by_value(items, array):
+        codes, uniques = pd.factorize(array)
+        return codes, uniques.tolist()
+
+    monkeypatch.setattr(bulkxlsx, "_each", by_value)
+    bulkxlsx.write_workbook(tmp_path / "coded.xlsx", sheets, count_columns={"序号"})
+    assert (tmp_path / "each.xlsx").read_bytes() == (tmp_path / "coded.xlsx").read_bytes()
+    excel.write_workbook(tmp_path / "plain.xlsx", sheets, count_columns={"序号"})
+    assert _values(tmp_path / "each.xlsx") == _values(tmp_path / "plain.xlsx")
+
+
+@pytest.mark.parametrize(
+    "alphabet",
+    ["abc XYZ-09", "张李青杠坝村（）、", "abc张李（）", "abcé张ñ", "ab𠀀张😀", ""],
+)
+def test_widths_match_the_count_of_characters(alphabet: str) -> None:
+    """The shortcuts for ASCII and for 3-byte characters count as the general rule does:
+    2 × characters − ASCII characters."""
+    rng = np.random.default_rng(len(alphabet))
+    chars = list(alphabet) or ["a"]
+    texts = ["".join(rng.choice(chars, size=k)) for k in rng.integers(0, 12, 300)]
+    expected = [2 * len(t) - sum(ord(c) < 128 for c in t) for t in texts]
+    assert bulkxlsx._widths(texts).tolist() == expected

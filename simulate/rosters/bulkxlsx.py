@@ -96,22 +96,34 @@ class _Coded:
                 rows.update((int(values.argmax()), int(values.argmin())))
                 continue
             width = np.zeros(len(coded.values) + 1, np.int64)  # a blank (-1) is 0 wide
-            width[:-1] = _widths([v if type(v) is str else str(v) for v in coded.values])
+            values = coded.values if only_str(coded.values) else [v if type(v) is str else str(v) for v in coded.values]
+            width[:-1] = _widths(values)
             rows.add(int(width[coded.codes].argmax()) if self.n else 0)
         return frame.iloc[sorted(rows)].reset_index(drop=True)
 
 
 def _widths(texts: list[str]) -> np.ndarray:
     """Each text's width as xlsxwriter counts it: characters, the wide (non-ASCII) ones twice,
-    i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C."""
+    i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C. ASCII texts are
+    as wide as they are long; texts whose other characters all take 3 bytes in UTF-8 (CJK)
+    are (characters + bytes) / 2 wide, without a pass over every byte."""
     if not texts:
         return np.zeros(0, np.int64)
-    data = np.frombuffer("\0".join(texts).encode("utf-8"), np.uint8)  # no text holds a \0 (a control character)
-    lead = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))  # characters so far
-    ascii_ = np.concatenate(([0], np.cumsum(data < 0x80)))
+    joined = "\0".join(texts)  # no text holds a \0 (a control character)
+    if joined.isascii():
+        return np.fromiter(map(len, texts), np.int64, len(texts))
+    data = np.frombuffer(joined.encode("utf-8"), np.uint8)
     ends = np.concatenate((np.flatnonzero(data == 0), [len(data)]))
     starts = np.concatenate(([0], ends[:-1] + 1))
+    if not _NOT_THREE_BYTES.search(joined):
+        return (np.fromiter(map(len, texts), np.int64, len(texts)) + (ends - starts)) // 2
+    lead = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))  # characters so far
+    ascii_ = np.concatenate(([0], np.cumsum(data < 0x80)))
     return 2 * (lead[ends] - lead[starts]) - (ascii_[ends] - ascii_[starts])
+
+
+#: A character that is neither ASCII nor 3 bytes long in UTF-8.
+_NOT_THREE_BYTES = re.compile("[\u0080-\u07ff\U00010000-\U0010ffff]")
 
 
 def _coded(frame: pd.DataFrame) -> _Coded | None:
@@ -126,57 +138,83 @@ def _coded(frame: pd.DataFrame) -> _Coded | None:
         kind = values.dtype.kind
         if kind in "iu":
             codes, uniques = pd.factorize(values.to_numpy())
-            columns.append(_Column(codes, uniques.tolist(), True))
+            column: _Column | None = _Column(codes, uniques.tolist(), True)
         elif kind == "f":
-            numbers = np.ascontiguousarray(values.to_numpy(), np.float64)
-            if np.isinf(numbers).any():
-                return None
-            # by bits: 0.0 and -0.0 stay apart; NaN is a blank cell, as excel writes it
-            codes, bits = pd.factorize(numbers.view(np.int64))
-            floats = bits.view(np.float64)
-            codes = np.where(np.isnan(floats)[codes], -1, codes) if np.isnan(floats).any() else codes
-            columns.append(_Column(codes, floats.tolist(), True))
+            column = _float_column(np.ascontiguousarray(values.to_numpy(), np.float64))
         elif kind == "O":
-            items = values.tolist()
-            types = set(map(type, items))
-            if not all(t is str or t is type(None) or _number_type(t) for t in types):
-                return None
-            has_float = any(issubclass(t, (float, np.floating)) for t in types)
-            floats = [v for v in items if isinstance(v, (float, np.floating))] if has_float else []
-            if floats and np.isnan(floats).all():  # NaN (a blank, as a row added by concat holds it) as None
-                items = [None if isinstance(v, (float, np.floating)) else v for v in items]
-            elif floats:
-                # each cell alone: factorizing would take 1 and 1.0, 0.0 and -0.0 for one value
-                if np.isinf(floats).any():
-                    return None
-                codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
-                uniques = items
-            else:
-                codes, uniques = _by_value(items)
-            texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
-            if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
-                return None
-            columns.append(_Column(codes, uniques, not texts))
+            column = _object_column(values.to_numpy())
         else:
+            column = None
+        if column is None:
             return None
+        columns.append(column)
     return _Coded(frame, columns)
 
 
-def _by_value(items: list[Any]) -> tuple[np.ndarray, list[Any]]:
+def _float_column(numbers: np.ndarray) -> _Column | None:
+    if np.isinf(numbers).any():
+        return None
+    # by bits: 0.0 and -0.0 stay apart; NaN is a blank cell, as excel writes it
+    codes, bits = pd.factorize(numbers.view(np.int64))
+    floats = bits.view(np.float64)
+    codes = np.where(np.isnan(floats)[codes], -1, codes) if np.isnan(floats).any() else codes
+    return _Column(codes, floats.tolist(), True)
+
+
+def _object_column(array: np.ndarray) -> _Column | None:
+    """A column of Python objects coded (:func:`_by_value`), or None for a value not written
+    as xlsxwriter would."""
+    items = array.tolist()
+    types = set(map(type, items))
+    if not all(t is str or t is type(None) or _number_type(t) for t in types):
+        return None
+    has_float = any(issubclass(t, (float, np.floating)) for t in types)
+    floats = np.array([v for v in items if isinstance(v, (float, np.floating))] if has_float else [], np.float64)
+    if len(floats) and np.isnan(floats).all():  # NaN (a blank, as a row added by concat holds it) as None
+        items = [None if isinstance(v, (float, np.floating)) else v for v in items]
+        array = _objects(items)
+    elif len(floats):
+        # each cell alone: factorizing would take 1 and 1.0, 0.0 and -0.0 for one value
+        if np.isinf(floats).any():
+            return None
+        codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
+        return _checked(codes, items)
+    return _checked(*_by_value(items, array, str in types))
+
+
+def _checked(codes: np.ndarray, uniques: list[Any]) -> _Column | None:
+    """The column, or None when a text is too long or holds a control character."""
+    texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
+    if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
+        return None
+    return _Column(codes, uniques, not texts)
+
+
+def _by_value(items: list[Any], array: np.ndarray, text: bool) -> tuple[np.ndarray, list[Any]]:
     """(code of each item, the distinct values in order of first appearance; None a blank,
-    -1): coded first by object identity, in C (a table built by value repeats one object for
-    each value: a million cells in milliseconds), then the distinct objects by value, so that
-    what is written depends on the values alone."""
+    -1), hashed in C. A column that cannot be written as shared strings (no text, or more
+    distinct values than half its rows: ID numbers, names, row numbers) is instead given each
+    cell as its own value (:func:`_each`), in C without hashing every value; its cells are
+    the same. A sample of the items says which way is likely cheaper; the count that decides
+    the shared strings is exact either way."""
     n = len(items)
-    if not n:
-        return np.zeros(0, np.int64), []
-    codes, _ = pd.factorize(np.fromiter(map(id, items), np.int64, n))
-    first = np.empty(codes.max() + 1, np.int64)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last written is each code's first row
-    objects = np.empty(len(first), dtype=object)
-    objects[:] = [items[k] for k in first.tolist()]
-    by_value, uniques = pd.factorize(objects)  # None: -1
-    return by_value[codes], uniques.tolist()
+    sample = items[:: max(1, n // 1_000)]
+    mostly_distinct = len(set(sample)) * 2 > len(sample)
+    if mostly_distinct and (not text or (len(distinct := set(items)) - (None in distinct)) * 2 > n):
+        return _each(items, array)
+    codes, uniques = pd.factorize(array)  # None: -1
+    return codes, uniques.tolist()
+
+
+def _each(items: list[Any], array: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Each cell its own value, in row order: (row number among the non-blank cells, or -1
+    for a blank (None); the non-blank items)."""
+    blank = pd.isna(array)  # None: no float is left in the column
+    if not blank.any():
+        return np.arange(len(items)), items
+    codes = np.cumsum(~blank) - 1
+    codes[blank] = -1
+    return codes, [v for v in items if v is not None]
 
 
 def _number_type(t: type) -> bool:
