@@ -90,9 +90,12 @@ def _mostly_distinct(n: int) -> pd.DataFrame:
             "姓名": [None if i % 11 == 0 else f"张{i % (n - 3)}" for i in range(n)],
             "刚好共享": [f"v{i % half}" for i in range(n)],  # distinct × 2 == rows: shared
             "刚好不共享": [f"w{i % (half + 1)}" for i in range(n)],  # one more: inline
-            "样本里各不相同": [f"s{i}" if i % 4 == 0 else "同" for i in range(n)],  # a strided sample: all distinct
+            # every other row: 同 and otherwise distinct, so that a sample of every other row looks all distinct
+            # although the column holds as many values as half its rows (shared strings)
+            "样本里各不相同": ["同" if i % 2 or i == 0 else f"s{i}" for i in range(n)],
             "混合": [i if i % 3 == 0 else f" 李&<{i}> " for i in range(n)],
             "村": [f"青杠坝{k}村" for k in rng.integers(0, 9, n)],
+            "备注": [f"备注 {i} " if i == 5 else f"备注 {i}" for i in range(n)],  # one needs xml:space
         }
     )
 
@@ -132,3 +135,20 @@ def test_widths_match_the_count_of_characters(alphabet: str) -> None:
     texts = ["".join(rng.choice(chars, size=k)) for k in rng.integers(0, 12, 300)]
     expected = [2 * len(t) - sum(ord(c) < 128 for c in t) for t in texts]
     assert bulkxlsx._widths(texts).tolist() == expected
+
+
+def test_runs_join_neighbouring_columns_into_the_same_rows() -> None:
+    """Columns joined into runs (pairs tallied, hashed, or refused at once for a column of as
+    many values as rows) give each row the same bytes as its cells one by one."""
+    n = 2_000
+    rng = np.random.default_rng(11)
+    a, b = rng.integers(0, 3, n), rng.integers(0, 40, n)
+    codes = [a, b, (a * 40 + b) % 400, rng.permutation(n), rng.integers(0, 2, n), rng.integers(-1, 5, n)]
+    keys, pools = [], []
+    for j, c in enumerate(codes):
+        keys.append(c + 1)
+        pools.append(bulkxlsx._objects([b"<c/>"] + [f"<{j}:{v}>".encode() for v in range(int(c.max()) + 1)]))
+    runs = bulkxlsx._runs(keys, pools, n)
+    assert [len(p) for _, p in runs][1] == n + 1 and len(runs) == 3  # [a b ab] [row numbers] [two, five]
+    for i in rng.integers(0, n, 200).tolist() + [0, n - 1]:
+        assert b"".join(p[k[i]] for k, p in runs) == b"".join(p[k[i]] for k, p in zip(keys, pools))

@@ -194,16 +194,23 @@ def _by_value(items: list[Any], array: np.ndarray, text: bool) -> tuple[np.ndarr
     """(code of each item, the distinct values in order of first appearance; None a blank,
     -1), hashed in C. A column that cannot be written as shared strings (no text, or more
     distinct values than half its rows: ID numbers, names, row numbers) is instead given each
-    cell as its own value (:func:`_each`), in C without hashing every value; its cells are
-    the same. A sample of the items says which way is likely cheaper; the count that decides
-    the shared strings is exact either way."""
+    cell as its own value (:func:`_each`), without hashing every value twice; its cells are
+    the same. A sample says which way is likely cheaper; the count that decides the shared
+    strings is exact either way."""
     n = len(items)
-    sample = items[:: max(1, n // 1_000)]
-    mostly_distinct = len(set(sample)) * 2 > len(sample)
-    if mostly_distinct and (not text or (len(distinct := set(items)) - (None in distinct)) * 2 > n):
+    if _likely_distinct(items, n) and (not text or (len(distinct := set(items)) - (None in distinct)) * 2 > n):
         return _each(items, array)
     codes, uniques = pd.factorize(array)  # None: -1
     return codes, uniques.tolist()
+
+
+def _likely_distinct(items: list[Any], n: int) -> bool:
+    """Whether more than half of the ``n`` items likely differ, from about 2,000 of them: a
+    sample of m items from k equally common values repeats about m² / 2k times."""
+    sample = items[:: max(1, n // 2_000)]
+    m = len(sample)
+    repeats = m - len(set(sample))
+    return (m - repeats) * 2 > n if m == n else m * m > repeats * n
 
 
 def _each(items: list[Any], array: np.ndarray) -> tuple[np.ndarray, list[Any]]:
@@ -388,17 +395,33 @@ def _runs(keys: list[np.ndarray], pools: list[np.ndarray], n: int) -> list[tuple
     a handful of pieces to join, not one per cell): (key of each row, its cells) per run."""
     limit = max(64, n // 4)
     runs: list[tuple[np.ndarray, np.ndarray]] = []
-    key, members = keys[0], [(keys[0], pools[0])]
+    key, size, members = keys[0], len(pools[0]), [(keys[0], pools[0])]
     for k, p in zip(keys[1:], pools[1:]):
-        joined, combos = pd.factorize(key * len(p) + k)
-        if len(combos) <= limit:
-            key = joined
+        combos = _combined(key, size, k, len(p), limit)
+        if combos is not None:
+            key, size = combos
             members.append((k, p))
             continue
         runs.append(_joined(key, members, n))
-        key, members = k, [(k, p)]
+        key, size, members = k, len(p), [(k, p)]
     runs.append(_joined(key, members, n))
     return runs
+
+
+def _combined(key: np.ndarray, size: int, k: np.ndarray, width: int, limit: int) -> tuple[np.ndarray, int] | None:
+    """The code of each row's pair (``key`` < ``size``, ``k`` < ``width``) and how many pairs
+    there are, or None when there are more than ``limit``: at once when either side alone
+    has more values (a column of names or ID numbers), counted in C when the pairs are few
+    enough to tally, else hashed."""
+    if size > limit + 1 or width > limit + 1:  # each value but a blank is on some row
+        return None
+    pairs = key * width + k
+    if size * width <= 4 * len(key) + 1024:
+        used = np.bincount(pairs, minlength=size * width) > 0
+        count = int(used.sum())
+        return ((np.cumsum(used) - 1)[pairs], count) if count <= limit else None
+    codes, uniques = pd.factorize(pairs)
+    return (codes, len(uniques)) if len(uniques) <= limit else None
 
 
 def _joined(key: np.ndarray, members: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -451,6 +474,7 @@ def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> lis
 #: A text with whitespace at either end, in texts joined by "\0" (no control character is
 #: in a bulk sheet's text, so "\0" only parts them).
 _EDGE_SPACES = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
+_SPACE = re.compile(r"\s")  # found in C at once, where the test above tries every place
 
 
 def _around(texts: list[str], before: str, after: str) -> list[bytes]:
@@ -467,10 +491,9 @@ def _inline(text: str, style: str) -> str:
 
 def _inline_cells(texts: list[str], style: str) -> list[bytes]:
     """The inline-string cell of each text, made for all the texts at once (a column of ID
-    numbers or names: as many texts as rows): joined, escaped and encoded once, then split."""
+    numbers or names: as many texts as rows): joined, escaped, wrapped, encoded and split in C."""
     joined = "\0".join(texts)
-    if _EDGE_SPACES.search(joined):  # some need xml:space="preserve": one by one
+    if _SPACE.search(joined) and _EDGE_SPACES.search(joined):  # some need xml:space="preserve": one by one
         return [_inline(v, style).encode() for v in texts]
-    parts = _escaped(joined).encode("utf-8").split(b"\0")
-    before, after = f'<c{style} t="inlineStr"><is><t>'.encode(), b"</t></is></c>"
-    return [before + p + after for p in parts]
+    before, after = f'<c{style} t="inlineStr"><is><t>', "</t></is></c>"
+    return (before + _escaped(joined).replace("\0", f"{after}\0{before}") + after).encode("utf-8").split(b"\0")
