@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from simulate.report import excel
-from simulate.rosters import bulkxlsx
+from simulate.rosters import bulkcolumns, bulkxlsx
 
 
 def _frame(n: int) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def test_bulk_sheets_hold_the_same_values(tmp_path, monkeypatch: pytest.MonkeyPa
 def test_unusual_cells_take_the_ordinary_path(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 5)
     frame = pd.DataFrame({"a": ["x\x01y"] * 10, "b": [True] * 10})
-    assert not bulkxlsx._plain(frame) and not bulkxlsx._plain(frame[["b"]]) and bulkxlsx._plain(_frame(10))
+    assert not bulkcolumns.plain(frame) and not bulkcolumns.plain(frame[["b"]]) and bulkcolumns.plain(_frame(10))
     bulkxlsx.write_workbook(tmp_path / "odd.xlsx", {"s": frame})
     excel.write_workbook(tmp_path / "plain.xlsx", {"s": frame})
     assert (tmp_path / "odd.xlsx").read_bytes() == (tmp_path / "plain.xlsx").read_bytes()
@@ -102,13 +102,13 @@ def _mostly_distinct(n: int) -> pd.DataFrame:
 
 def test_cells_coded_each_alone_give_the_same_bytes(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A column that cannot be shared strings is written cell by cell without hashing its
-    values (_each); coding every column by value instead gives the very same workbook."""
+    values (bulkcolumns.each_alone); coding every column by value instead gives the very same workbook."""
     monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
     monkeypatch.setattr(bulkxlsx, "BLOCK_ROWS", 37)
     sheets = {"大": _mostly_distinct(4000), "小": _frame(30), "中": _frame(300)}
-    each = bulkxlsx._each
+    each = bulkcolumns.each_alone
     calls: list[int] = []
-    monkeypatch.setattr(bulkxlsx, "_each", lambda items, array: calls.append(len(items)) or each(items, array))
+    monkeypatch.setattr(bulkcolumns, "each_alone", lambda items, array: calls.append(len(items)) or each(items, array))
     bulkxlsx.write_workbook(tmp_path / "each.xlsx", sheets, count_columns={"序号"})
     assert len(calls) >= 4  # 序号, 身份证号码, 姓名, 刚好不共享 at least
 
@@ -116,7 +116,7 @@ def test_cells_coded_each_alone_give_the_same_bytes(tmp_path, monkeypatch: pytes
         codes, uniques = pd.factorize(array)
         return codes, uniques.tolist()
 
-    monkeypatch.setattr(bulkxlsx, "_each", by_value)
+    monkeypatch.setattr(bulkcolumns, "each_alone", by_value)
     bulkxlsx.write_workbook(tmp_path / "coded.xlsx", sheets, count_columns={"序号"})
     assert (tmp_path / "each.xlsx").read_bytes() == (tmp_path / "coded.xlsx").read_bytes()
     excel.write_workbook(tmp_path / "plain.xlsx", sheets, count_columns={"序号"})
@@ -134,7 +134,7 @@ def test_widths_match_the_count_of_characters(alphabet: str) -> None:
     chars = list(alphabet) or ["a"]
     texts = ["".join(rng.choice(chars, size=k)) for k in rng.integers(0, 12, 300)]
     expected = [2 * len(t) - sum(ord(c) < 128 for c in t) for t in texts]
-    assert bulkxlsx._widths(texts).tolist() == expected
+    assert bulkcolumns.widths(texts).tolist() == expected
 
 
 def test_runs_join_neighbouring_columns_into_the_same_rows() -> None:
@@ -147,7 +147,7 @@ def test_runs_join_neighbouring_columns_into_the_same_rows() -> None:
     keys, pools = [], []
     for j, c in enumerate(codes):
         keys.append(c + 1)
-        pools.append(bulkxlsx._objects([b"<c/>"] + [f"<{j}:{v}>".encode() for v in range(int(c.max()) + 1)]))
+        pools.append(bulkcolumns.objects([b"<c/>"] + [f"<{j}:{v}>".encode() for v in range(int(c.max()) + 1)]))
     runs = bulkxlsx._runs(keys, pools, n)
     assert [len(p) for _, p in runs][1] == n + 1 and len(runs) == 3  # [a b ab] [row numbers] [two, five]
     for i in rng.integers(0, n, 200).tolist() + [0, n - 1]:

@@ -1,0 +1,191 @@
+"""The columns of a large bill sheet coded by value for :mod:`simulate.rosters.bulkxlsx`
+(issue 16 item 4): each column as a code per row and the values they stand for (a million
+rows hold a few dozen tiers, villages or amounts), or, for a column that cannot be shared
+strings (ID numbers, names, row numbers), each cell its own value, in row order. Also which
+rows decide the column widths, counted as xlsxwriter counts them, and whether a sheet holds
+anything the bulk writer would write differently from xlsxwriter (then it is not coded).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .bill_tables import only_str
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NUMBER_TYPES = (int, float, np.integer, np.floating)
+
+
+def plain(frame: pd.DataFrame) -> bool:
+    """No cell the bulk path would write differently from xlsxwriter."""
+    return coded(frame) is not None
+
+
+class Column:
+    """One column of a sheet coded by value: ``codes`` (row → value, -1 for a blank: None,
+    NaN) and ``values`` the distinct values, or each non-blank cell's value in row order for a
+    column written cell by cell (:func:`each_alone`); ``number`` when every one is a number."""
+
+    def __init__(self, codes: np.ndarray, values: list[Any], number: bool) -> None:
+        self.codes, self.values, self.number = codes, values, number
+
+
+class Coded:
+    """A sheet's columns coded by value (:func:`coded`)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: list[Column]) -> None:
+        self.n = len(frame)
+        self.columns = columns
+        self.numeric = [frame[c].dtype.kind in "iuf" for c in frame.columns]
+
+    def widest(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows that hold each column's widest value (wide characters count two), its
+        largest and its smallest number: the column widths xlsxwriter works out from them are
+        those of the whole sheet."""
+        rows: set[int] = {0}
+        for name, column, numeric in zip(frame.columns, self.columns, self.numeric):
+            if numeric:
+                numbers = frame[name].to_numpy()
+                rows.update((int(numbers.argmax()), int(numbers.argmin())))
+                continue
+            width = np.zeros(len(column.values) + 1, np.int64)  # a blank (-1) is 0 wide
+            values = column.values
+            width[:-1] = widths(values if only_str(values) else [v if type(v) is str else str(v) for v in values])
+            rows.add(int(width[column.codes].argmax()) if self.n else 0)
+        return frame.iloc[sorted(rows)].reset_index(drop=True)
+
+
+def widths(texts: list[str]) -> np.ndarray:
+    """Each text's width as xlsxwriter counts it: characters, the wide (non-ASCII) ones twice,
+    i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C. ASCII texts are
+    as wide as they are long; texts whose other characters all take 3 bytes in UTF-8 (CJK)
+    are (characters + bytes) / 2 wide, without a pass over every byte."""
+    if not texts:
+        return np.zeros(0, np.int64)
+    joined = "\0".join(texts)  # no text holds a \0 (a control character)
+    if joined.isascii():
+        return np.fromiter(map(len, texts), np.int64, len(texts))
+    data = np.frombuffer(joined.encode("utf-8"), np.uint8)
+    ends = np.concatenate((np.flatnonzero(data == 0), [len(data)]))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    if not _NOT_THREE_BYTES.search(joined):
+        return (np.fromiter(map(len, texts), np.int64, len(texts)) + (ends - starts)) // 2
+    lead = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))  # characters so far
+    ascii_ = np.concatenate(([0], np.cumsum(data < 0x80)))
+    return 2 * (lead[ends] - lead[starts]) - (ascii_[ends] - ascii_[starts])
+
+
+#: A character that is neither ASCII nor 3 bytes long in UTF-8.
+_NOT_THREE_BYTES = re.compile("[\u0080-\u07ff\U00010000-\U0010ffff]")
+
+
+def coded(frame: pd.DataFrame) -> Coded | None:
+    """The sheet's columns coded by value, or None when a cell would be written differently
+    from xlsxwriter (control characters, text past 32,767 characters, infinities, true or
+    false, anything but text and numbers) or the index is not a plain row count."""
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        return None
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        kind = values.dtype.kind
+        if kind in "iu":
+            codes, uniques = pd.factorize(values.to_numpy())
+            column: Column | None = Column(codes, uniques.tolist(), True)
+        elif kind == "f":
+            column = _float_column(np.ascontiguousarray(values.to_numpy(), np.float64))
+        elif kind == "O":
+            column = _object_column(values.to_numpy())
+        else:
+            column = None
+        if column is None:
+            return None
+        columns.append(column)
+    return Coded(frame, columns)
+
+
+def _float_column(numbers: np.ndarray) -> Column | None:
+    if np.isinf(numbers).any():
+        return None
+    # by bits: 0.0 and -0.0 stay apart; NaN is a blank cell, as excel writes it
+    codes, bits = pd.factorize(numbers.view(np.int64))
+    floats = bits.view(np.float64)
+    codes = np.where(np.isnan(floats)[codes], -1, codes) if np.isnan(floats).any() else codes
+    return Column(codes, floats.tolist(), True)
+
+
+def _object_column(array: np.ndarray) -> Column | None:
+    """A column of Python objects coded (:func:`_by_value`), or None for a value not written
+    as xlsxwriter would."""
+    items = array.tolist()
+    types = set(map(type, items))
+    if not all(t is str or t is type(None) or _number_type(t) for t in types):
+        return None
+    has_float = any(issubclass(t, (float, np.floating)) for t in types)
+    floats = np.array([v for v in items if isinstance(v, (float, np.floating))] if has_float else [], np.float64)
+    if len(floats) and np.isnan(floats).all():  # NaN (a blank, as a row added by concat holds it) as None
+        items = [None if isinstance(v, (float, np.floating)) else v for v in items]
+        array = objects(items)
+    elif len(floats):
+        # each cell alone: factorizing would take 1 and 1.0, 0.0 and -0.0 for one value
+        if np.isinf(floats).any():
+            return None
+        codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
+        return _checked(codes, items)
+    return _checked(*_by_value(items, array, str in types))
+
+
+def _checked(codes: np.ndarray, uniques: list[Any]) -> Column | None:
+    """The column, or None when a text is too long or holds a control character."""
+    texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
+    if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
+        return None
+    return Column(codes, uniques, not texts)
+
+
+def _by_value(items: list[Any], array: np.ndarray, text: bool) -> tuple[np.ndarray, list[Any]]:
+    """(code of each item, the distinct values in order of first appearance; None a blank,
+    -1), hashed in C. A column that cannot be written as shared strings (no text, or more
+    distinct values than half its rows: ID numbers, names, row numbers) is instead given each
+    cell as its own value (:func:`each_alone`), without hashing every value twice; its cells are
+    the same. A sample says which way is likely cheaper; the count that decides the shared
+    strings is exact either way."""
+    n = len(items)
+    if likely_distinct(items, n) and (not text or (len(distinct := set(items)) - (None in distinct)) * 2 > n):
+        return each_alone(items, array)
+    codes, uniques = pd.factorize(array)  # None: -1
+    return codes, uniques.tolist()
+
+
+def likely_distinct(items: list[Any], n: int) -> bool:
+    """Whether more than half of the ``n`` items likely differ, from about 2,000 of them: a
+    sample of m items from k equally common values repeats about m² / 2k times."""
+    sample = items[:: max(1, n // 2_000)]
+    m = len(sample)
+    repeats = m - len(set(sample))
+    return (m - repeats) * 2 > n if m == n else m * m > repeats * n
+
+
+def each_alone(items: list[Any], array: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Each cell its own value, in row order: (row number among the non-blank cells, or -1
+    for a blank (None); the non-blank items)."""
+    blank = pd.isna(array)  # None: no float is left in the column
+    if not blank.any():
+        return np.arange(len(items)), items
+    codes = np.cumsum(~blank) - 1
+    codes[blank] = -1
+    return codes, [v for v in items if v is not None]
+
+
+def _number_type(t: type) -> bool:
+    return issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_))
+
+
+def objects(items: list[bytes]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
