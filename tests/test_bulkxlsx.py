@@ -148,7 +148,39 @@ def test_runs_join_neighbouring_columns_into_the_same_rows() -> None:
     for j, c in enumerate(codes):
         keys.append(c + 1)
         pools.append(bulkcolumns.objects([b"<c/>"] + [f"<{j}:{v}>".encode() for v in range(int(c.max()) + 1)]))
-    runs = bulkxlsx._runs(keys, pools, n)
-    assert [len(p) for _, p in runs][1] == n + 1 and len(runs) == 3  # [a b ab] [row numbers] [two, five]
+    groups = bulkxlsx._runs(keys, [len(p) for p in pools], n)
+    assert [members for _, members in groups] == [[0, 1, 2], [3], [4, 5]]  # [a b ab] [row numbers] [two, five]
+    runs = [bulkxlsx._joined(key, [(keys[j], pools[j]) for j in members], n) for key, members in groups]
     for i in rng.integers(0, n, 200).tolist() + [0, n - 1]:
         assert b"".join(p[k[i]] for k, p in runs) == b"".join(p[k[i]] for k, p in zip(keys, pools))
+
+
+def test_cells_made_a_block_at_a_time_are_those_made_at_once(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column of as many values as rows has its cells made block by block (blocks with
+    blanks, with values in row order or not); made all at once they give the same workbook."""
+    monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
+    monkeypatch.setattr(bulkxlsx, "BLOCK_ROWS", 37)
+    sheets = {"大": _mostly_distinct(4000), "中": _frame(300)}
+    made: list[int] = []
+    rows = bulkxlsx._Rows
+
+    class Counted(rows):  # type: ignore[misc,valid-type]
+        def block(self, start: int, stop: int) -> list[bytes]:
+            made.append(stop - start)
+            return super().block(start, stop)
+
+    monkeypatch.setattr(bulkxlsx, "_Rows", Counted)
+    bulkxlsx.write_workbook(tmp_path / "blocks.xlsx", sheets, count_columns={"序号"})
+    assert len(made) > 4 * 4000 // 37
+
+    class AtOnce:
+        def __init__(self, column, style: str) -> None:
+            cells = bulkxlsx._cells(column, style, None, 0)
+            self.pool, self.key = bulkcolumns.objects([f"<c{style}/>".encode(), *cells]), column.codes + 1
+
+        def block(self, start: int, stop: int) -> list[bytes]:
+            return self.pool[self.key[start:stop]].tolist()
+
+    monkeypatch.setattr(bulkxlsx, "_Rows", AtOnce)
+    bulkxlsx.write_workbook(tmp_path / "once.xlsx", sheets, count_columns={"序号"})
+    assert (tmp_path / "blocks.xlsx").read_bytes() == (tmp_path / "once.xlsx").read_bytes()

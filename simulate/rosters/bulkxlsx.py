@@ -194,46 +194,96 @@ def _sheet_xml(xml: str, sheet: Coded, strings: _Strings | None) -> Iterator[byt
     yield (re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header).encode(
         "utf-8"
     )
-    # every distinct cell of every column once: pools[j][k + 1] is column j's value k, pools[j][0]
-    # its blank; <row> and </row> as columns of one value
-    keys, pools = [np.zeros(n, np.int64)], [objects([b"<row>"])]
-    for j, column in enumerate(sheet.columns):
-        letters = col_letters(j + 1)
-        style = f' s="{styles[letters]}"' if letters in styles else ""
-        keys.append(column.codes + 1)
-        pools.append(objects([f"<c{style}/>".encode(), *_cells(column, style, strings, n)]))
-    keys.append(keys[0])
-    pools.append(objects([b"</row>"]))
-    runs = _runs(keys, pools, n)
-    pool = np.concatenate([p for _, p in runs])
-    base = np.cumsum([0] + [len(p) for _, p in runs])
+    runs = _pieces(sheet, styles, strings)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(n, start + BLOCK_ROWS)
-        refs = np.empty((stop - start, len(runs)), np.int64)
-        for j, (key, _) in enumerate(runs):
-            refs[:, j] = key[start:stop] + base[j]
-        yield b"".join(pool[refs.ravel()].tolist())
+        parts: list[bytes] = [b""] * ((stop - start) * len(runs))
+        for j, run in enumerate(runs):
+            parts[j :: len(runs)] = run.block(start, stop)
+        yield b"".join(parts)
     yield ("</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)).encode(
         "utf-8"
     )
 
 
-def _runs(keys: list[np.ndarray], pools: list[np.ndarray], n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+class _Pool:
+    """A run of columns whose cells are made once for each distinct value (or combination)."""
+
+    def __init__(self, key: np.ndarray, cells: np.ndarray) -> None:
+        self.key, self.cells = key, cells
+
+    def block(self, start: int, stop: int) -> list[bytes]:
+        return self.cells[self.key[start:stop]].tolist()
+
+
+class _Rows:
+    """A column of (nearly) as many values as rows, never shared strings: its cells made a
+    block of rows at a time, just before they are joined (not a million cells held at once);
+    each the same as :func:`_cells` makes it."""
+
+    def __init__(self, column: Column, style: str) -> None:
+        self.column, self.style = column, style
+        self.values: np.ndarray | None = None
+
+    def block(self, start: int, stop: int) -> list[bytes]:
+        codes = self.column.codes[start:stop]
+        present = codes >= 0
+        everyone = bool(present.all())
+        if everyone and (np.diff(codes) == 1).all():  # a column of each cell alone: the values in order
+            values = self.column.values[int(codes[0]) : int(codes[0]) + len(codes)]
+        else:
+            if self.values is None:
+                self.values = objects(self.column.values)
+            values = self.values[codes[present]].tolist()
+        cells = (
+            _cells(Column(np.arange(len(values)), values, self.column.number), self.style, None, 0) if values else []
+        )
+        if everyone:
+            return cells
+        return objects([f"<c{self.style}/>".encode(), *cells])[np.where(present, np.cumsum(present), 0)].tolist()
+
+
+def _pieces(sheet: Coded, styles: dict[str, str], strings: _Strings | None) -> list[_Pool | _Rows]:
+    """A sheet's runs of columns (:func:`_runs`) as the pieces each row is joined from: the
+    cells of each distinct value made now, in column order (shared strings are numbered in
+    that order), those of a column of as many values as rows a block at a time."""
+    n, columns = sheet.n, sheet.columns
+    keys = [np.zeros(n, np.int64), *(c.codes + 1 for c in columns), np.zeros(n, np.int64)]
+    sizes = [1, *(len(c.values) + 1 for c in columns), 1]  # pools[j][k + 1] is value k, pools[j][0] the blank
+    style = [""] * len(keys)
+    for j in range(1, len(columns) + 1):
+        style[j] = f' s="{styles[col_letters(j)]}"' if col_letters(j) in styles else ""
+
+    def pool(j: int) -> np.ndarray:
+        if j == 0 or j == len(keys) - 1:
+            return objects([b"<row>" if j == 0 else b"</row>"])
+        return objects([f"<c{style[j]}/>".encode(), *_cells(columns[j - 1], style[j], strings, n)])
+
+    runs: list[_Pool | _Rows] = []
+    for key, members in _runs(keys, sizes, n):
+        if len(members) == 1 and 0 < members[0] < len(keys) - 1 and sizes[members[0]] * 2 > n + 2:
+            runs.append(_Rows(columns[members[0] - 1], style[members[0]]))
+        else:
+            runs.append(_Pool(*_joined(key, [(keys[j], pool(j)) for j in members], n)))
+    return runs
+
+
+def _runs(keys: list[np.ndarray], sizes: list[int], n: int) -> list[tuple[np.ndarray, list[int]]]:
     """Neighbouring columns whose values go together in fewer than a quarter as many ways as
-    there are rows, as one column of their cells joined (a row of a million-row sheet is then
-    a handful of pieces to join, not one per cell): (key of each row, its cells) per run."""
+    there are rows, to be one column of their cells joined (a row of a million-row sheet is
+    then a handful of pieces to join, not one per cell): (key of each row, its columns) per run."""
     limit = max(64, n // 4)
-    runs: list[tuple[np.ndarray, np.ndarray]] = []
-    key, size, members = keys[0], len(pools[0]), [(keys[0], pools[0])]
-    for k, p in zip(keys[1:], pools[1:]):
-        combos = _combined(key, size, k, len(p), limit)
+    runs: list[tuple[np.ndarray, list[int]]] = []
+    key, size, members = keys[0], sizes[0], [0]
+    for j in range(1, len(keys)):
+        combos = _combined(key, size, keys[j], sizes[j], limit)
         if combos is not None:
             key, size = combos
-            members.append((k, p))
+            members.append(j)
             continue
-        runs.append(_joined(key, members, n))
-        key, size, members = k, len(p), [(k, p)]
-    runs.append(_joined(key, members, n))
+        runs.append((key, members))
+        key, size, members = keys[j], sizes[j], [j]
+    runs.append((key, members))
     return runs
 
 
