@@ -184,3 +184,27 @@ def test_cells_made_a_block_at_a_time_are_those_made_at_once(tmp_path, monkeypat
     monkeypatch.setattr(bulkxlsx, "_Rows", AtOnce)
     bulkxlsx.write_workbook(tmp_path / "once.xlsx", sheets, count_columns={"序号"})
     assert (tmp_path / "blocks.xlsx").read_bytes() == (tmp_path / "once.xlsx").read_bytes()
+
+
+def test_whole_numbers_are_as_wide_as_their_digits() -> None:
+    """Row numbers' widths counted in C are len(str(v)), sign included; past int64, or with
+    another type among them, there is no count (the texts are counted instead)."""
+    edges = [0, 1, 9, 10, 99, 100, -1, -9, -10, -100, 10**18 - 1, 10**18, 2**63 - 1, -(2**63) + 1]
+    values = edges + np.random.default_rng(5).integers(-(10**12), 10**12, 500).tolist()
+    assert bulkcolumns._int_widths(values).tolist() == [len(str(v)) for v in values]
+    assert bulkcolumns._int_widths([1, 2**63]) is None and bulkcolumns._int_widths([1, np.int64(2)]) is None
+    assert bulkcolumns._int_widths([-(2**63)]) is None and bulkcolumns._int_widths([]) is None
+
+
+def test_the_widest_row_is_the_first_of_the_widest_values() -> None:
+    """Each object column's widest row, found while it is coded, is the first row whose value
+    shown (a number as str) is widest, wide characters counted twice and a blank as 0."""
+    frame = _mostly_distinct(600)
+    frame["序号"] = pd.Series([None if i % 50 == 0 else (i * 37) % 1000 - 300 for i in range(600)], dtype=object)
+    sheet = bulkcolumns.coded(frame)
+    assert sheet is not None
+    for name, column in zip(frame.columns, sheet.columns):
+        assert frame[name].dtype.kind == "O"
+        shown = ["" if v is None else v if isinstance(v, str) else str(v) for v in frame[name].tolist()]
+        width = [2 * len(t) - sum(ord(c) < 128 for c in t) for t in shown]
+        assert column.widest == width.index(max(width)), name

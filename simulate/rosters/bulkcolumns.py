@@ -16,7 +16,7 @@ import pandas as pd
 
 from .bill_tables import only_str
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # \x00 is counted apart
 _NUMBER_TYPES = (int, float, np.integer, np.floating)
 
 
@@ -28,10 +28,11 @@ def plain(frame: pd.DataFrame) -> bool:
 class Column:
     """One column of a sheet coded by value: ``codes`` (row → value, -1 for a blank: None,
     NaN) and ``values`` the distinct values, or each non-blank cell's value in row order for a
-    column written cell by cell (:func:`each_alone`); ``number`` when every one is a number."""
+    column written cell by cell (:func:`each_alone`); ``number`` when every one is a number,
+    ``texts`` when every one is a str; ``widest`` the first row of the widest value shown."""
 
-    def __init__(self, codes: np.ndarray, values: list[Any], number: bool) -> None:
-        self.codes, self.values, self.number = codes, values, number
+    def __init__(self, codes: np.ndarray, values: list[Any], number: bool, texts: bool, widest: int = 0) -> None:
+        self.codes, self.values, self.number, self.texts, self.widest = codes, values, number, texts, widest
 
 
 class Coded:
@@ -52,21 +53,19 @@ class Coded:
                 numbers = frame[name].to_numpy()
                 rows.update((int(numbers.argmax()), int(numbers.argmin())))
                 continue
-            width = np.zeros(len(column.values) + 1, np.int64)  # a blank (-1) is 0 wide
-            values = column.values
-            width[:-1] = widths(values if only_str(values) else [v if type(v) is str else str(v) for v in values])
-            rows.add(int(width[column.codes].argmax()) if self.n else 0)
+            rows.add(column.widest)
         return frame.iloc[sorted(rows)].reset_index(drop=True)
 
 
-def widths(texts: list[str]) -> np.ndarray:
+def widths(texts: list[str], joined: str | None = None) -> np.ndarray:
     """Each text's width as xlsxwriter counts it: characters, the wide (non-ASCII) ones twice,
     i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C. ASCII texts are
     as wide as they are long; texts whose other characters all take 3 bytes in UTF-8 (CJK)
-    are (characters + bytes) / 2 wide, without a pass over every byte."""
+    are (characters + bytes) / 2 wide, without a pass over every byte. ``joined``: the texts
+    joined by "\\0" when the caller has them so."""
     if not texts:
         return np.zeros(0, np.int64)
-    joined = "\0".join(texts)  # no text holds a \0 (a control character)
+    joined = "\0".join(texts) if joined is None else joined  # no text holds a \0 (a control character)
     if joined.isascii():
         return np.fromiter(map(len, texts), np.int64, len(texts))
     data = np.frombuffer(joined.encode("utf-8"), np.uint8)
@@ -95,7 +94,7 @@ def coded(frame: pd.DataFrame) -> Coded | None:
         kind = values.dtype.kind
         if kind in "iu":
             codes, uniques = pd.factorize(values.to_numpy())
-            column: Column | None = Column(codes, uniques.tolist(), True)
+            column: Column | None = Column(codes, uniques.tolist(), True, False)
         elif kind == "f":
             column = _float_column(np.ascontiguousarray(values.to_numpy(), np.float64))
         elif kind == "O":
@@ -115,7 +114,7 @@ def _float_column(numbers: np.ndarray) -> Column | None:
     codes, bits = pd.factorize(numbers.view(np.int64))
     floats = bits.view(np.float64)
     codes = np.where(np.isnan(floats)[codes], -1, codes) if np.isnan(floats).any() else codes
-    return Column(codes, floats.tolist(), True)
+    return Column(codes, floats.tolist(), True, False)
 
 
 def _object_column(array: np.ndarray) -> Column | None:
@@ -140,11 +139,38 @@ def _object_column(array: np.ndarray) -> Column | None:
 
 
 def _checked(codes: np.ndarray, uniques: list[Any]) -> Column | None:
-    """The column, or None when a text is too long or holds a control character."""
-    texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
-    if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
+    """The column with the first row of its widest value, or None when a text is too long or
+    holds a control character (the texts joined once for both)."""
+    only = only_str(uniques)
+    texts = uniques if only else [u for u in uniques if type(u) is str]
+    joined = "\0".join(texts)
+    if texts and (max(map(len, texts)) > 32_767 or joined.count("\0") >= len(texts) or _CONTROL.search(joined)):
         return None
-    return Column(codes, uniques, not texts)
+    counted = widths(uniques, joined) if only else _int_widths(uniques)
+    if counted is None:
+        counted = widths([v if type(v) is str else str(v) for v in uniques])
+    width = np.zeros(len(uniques) + 1, np.int64)  # a blank (-1) is 0 wide
+    width[:-1] = counted
+    return Column(codes, uniques, not texts, only, int(width[codes].argmax()) if len(codes) else 0)
+
+
+#: 1, 10, 100, …: a whole number's digits are how many of them are at most its size.
+_TENS = 10 ** np.arange(19, dtype=np.int64)
+
+
+def _int_widths(values: list[Any]) -> np.ndarray | None:
+    """``len(str(v))`` of each value when every one is a Python int within int64 (a column
+    of row numbers), counted in C; else None."""
+    if not values or set(map(type, values)) != {int}:
+        return None
+    try:
+        numbers = np.array(values, np.int64)
+    except OverflowError:
+        return None
+    if numbers.min() == np.iinfo(np.int64).min:
+        return None
+    size = np.abs(numbers)
+    return np.maximum(np.searchsorted(_TENS, size, side="right"), 1) + (numbers < 0)
 
 
 def _by_value(items: list[Any], array: np.ndarray, text: bool) -> tuple[np.ndarray, list[Any]]:

@@ -18,7 +18,7 @@ import queue
 import re
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,6 @@ import pandas as pd
 from ..io.leakscan import ProvedFile
 from ..io.xlsxguard import col_letters
 from ..report import excel
-from .bill_tables import only_str
 from .bulkcolumns import Coded, Column, coded, objects
 
 #: Sheets with more rows than this are written in bulk, this many rows at a time.
@@ -235,9 +234,8 @@ class _Rows:
             if self.values is None:
                 self.values = objects(self.column.values)
             values = self.values[codes[present]].tolist()
-        cells = (
-            _cells(Column(np.arange(len(values)), values, self.column.number), self.style, None, 0) if values else []
-        )
+        column = Column(np.arange(len(values)), values, self.column.number, self.column.texts)
+        cells = _cells(column, self.style, None, 0) if values else []
         if everyone:
             return cells
         return objects([f"<c{self.style}/>".encode(), *cells])[np.where(present, np.cumsum(present), 0)].tolist()
@@ -320,16 +318,16 @@ def _cells(column: Column, style: str, strings: _Strings | None, n: int) -> list
     text the column repeats: fewer distinct values than half its rows) or an inline string."""
     values = column.values
     if column.number and all(type(v) is int and -(2**53) <= v <= 2**53 for v in (min(values), max(values))):
-        return _around([str(v) for v in values], f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
+        return _around(map(str, values), f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
     if column.number:
         return [
             (f"<c{style}/>" if v is None or v != v else f"<c{style}><v>{_number(v)}</v></c>").encode() for v in values
         ]
     shared = strings is not None and len(values) * 2 <= n
-    if shared and only_str(values) and values:
+    if shared and column.texts and values:
         strings.used += int((column.codes >= 0).sum())  # type: ignore[union-attr]
         return _around(list(map(str, strings.add_all(values))), f'<c{style} t="s"><v>', "</v></c>")  # type: ignore[union-attr]
-    if not shared and only_str(values) and values:
+    if not shared and column.texts and values:
         return _inline_cells(values, style)
     out = []
     for v in values:
@@ -356,7 +354,7 @@ _EDGE_SPACES = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
 _SPACE = re.compile(r"\s")  # found in C at once, where the test above tries every place
 
 
-def _around(texts: list[str], before: str, after: str) -> list[bytes]:
+def _around(texts: Iterable[str], before: str, after: str) -> list[bytes]:
     """``(before + t + after).encode()`` of each text (none holding a "\\0"), joined,
     encoded and split in C."""
     return (before + f"{after}\0{before}".join(texts) + after).encode("utf-8").split(b"\0")
