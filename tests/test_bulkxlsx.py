@@ -78,6 +78,9 @@ def test_long_bill_sheets_go_on_in_numbered_sheets(tmp_path, monkeypatch: pytest
     assert len(parts) > 1 and len(rows) - 1 == len(b.persons)
 
 
+_TIERS = ["优抚对象", "持证重度残疾人", None]
+
+
 def _mostly_distinct(n: int) -> pd.DataFrame:
     """Columns on either side of the shared-string threshold (distinct values vs half the rows),
     with blanks, numbers among texts and texts needing escapes or xml:space."""
@@ -96,6 +99,7 @@ def _mostly_distinct(n: int) -> pd.DataFrame:
             "混合": [i if i % 3 == 0 else f" 李&<{i}> " for i in range(n)],
             "村": [f"青杠坝{k}村" for k in rng.integers(0, 9, n)],
             "备注": [f"备注 {i} " if i == 5 else f"备注 {i}" for i in range(n)],  # one needs xml:space
+            "资助档次": pd.Series([_TIERS[k] for k in rng.integers(0, 3, n)], dtype=object),  # 3 objects
         }
     )
 
@@ -208,3 +212,37 @@ def test_the_widest_row_is_the_first_of_the_widest_values() -> None:
         shown = ["" if v is None else v if isinstance(v, str) else str(v) for v in frame[name].tolist()]
         width = [2 * len(t) - sum(ord(c) < 128 for c in t) for t in shown]
         assert column.widest == width.index(max(width)), name
+
+
+def test_coding_by_identity_is_coding_by_value() -> None:
+    """A column of a few objects repeated, coded by their addresses first, gets the codes and
+    values pd.factorize gives, with equal values held by different objects, blanks, and ints
+    of two types."""
+    rng = np.random.default_rng(13)
+    words = ["青杠坝村", "大坝场镇", "优抚对象", "x"]
+    pool = [None, 1, np.int64(1), 7, *words, *("".join(list(w)) for w in words)]  # equal texts, new objects
+    for size in (0, 1, 5, 3000):
+        array = bulkcolumns.objects([pool[k] for k in rng.integers(0, len(pool), size)])
+        codes, values = bulkcolumns._by_identity(array)
+        expected_codes, expected_values = pd.factorize(array)
+        assert codes.tolist() == expected_codes.tolist() and values == expected_values.tolist()
+
+
+def test_a_column_of_few_objects_is_coded_by_identity(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workbook whose column of a few repeated objects is coded by identity is the one coded
+    by value."""
+    monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
+    sheets = {"大": _mostly_distinct(3000), "中": _frame(400)}
+    by_identity = bulkcolumns._by_identity
+    calls: list[int] = []
+    monkeypatch.setattr(bulkcolumns, "_by_identity", lambda array: calls.append(len(array)) or by_identity(array))
+    bulkxlsx.write_workbook(tmp_path / "identity.xlsx", sheets)
+    assert len(calls) >= 1  # 资助档次
+
+    def factorized(array):
+        codes, uniques = pd.factorize(array)
+        return codes, uniques.tolist()
+
+    monkeypatch.setattr(bulkcolumns, "_by_identity", factorized)
+    bulkxlsx.write_workbook(tmp_path / "value.xlsx", sheets)
+    assert (tmp_path / "identity.xlsx").read_bytes() == (tmp_path / "value.xlsx").read_bytes()

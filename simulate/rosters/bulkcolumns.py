@@ -8,6 +8,7 @@ anything the bulk writer would write differently from xlsxwriter (then it is not
 
 from __future__ import annotations
 
+import ctypes
 import re
 from typing import Any
 
@@ -178,22 +179,52 @@ def _by_value(items: list[Any], array: np.ndarray, text: bool) -> tuple[np.ndarr
     -1), hashed in C. A column that cannot be written as shared strings (no text, or more
     distinct values than half its rows: ID numbers, names, row numbers) is instead given each
     cell as its own value (:func:`each_alone`), without hashing every value twice; its cells are
-    the same. A sample says which way is likely cheaper; the count that decides the shared
-    strings is exact either way."""
+    the same. A column of a few objects repeated is coded by identity first
+    (:func:`_by_identity`). A sample says which way is likely cheaper; the count that decides
+    the shared strings is exact either way, and so are the codes."""
     n = len(items)
-    if likely_distinct(items, n) and (not text or (len(distinct := set(items)) - (None in distinct)) * 2 > n):
+    sample = items[:: max(1, n // 2_000)]
+    if likely_distinct(sample, n) and (not text or _over_half(items, n)):
         return each_alone(items, array)
+    if len(set(map(id, sample))) * 8 <= len(sample):
+        return _by_identity(array)
     codes, uniques = pd.factorize(array)  # None: -1
     return codes, uniques.tolist()
 
 
-def likely_distinct(items: list[Any], n: int) -> bool:
-    """Whether more than half of the ``n`` items likely differ, from about 2,000 of them: a
-    sample of m items from k equally common values repeats about m² / 2k times."""
-    sample = items[:: max(1, n // 2_000)]
+def likely_distinct(sample: list[Any], n: int) -> bool:
+    """Whether more than half of ``n`` items likely differ, from a sample of them (every one
+    when ``n`` is small): m items from k equally common values repeat about m² / 2k times."""
     m = len(sample)
     repeats = m - len(set(sample))
     return (m - repeats) * 2 > n if m == n else m * m > repeats * n
+
+
+def _over_half(items: list[Any], n: int) -> bool:
+    """Whether more than half of the ``n`` items are distinct texts or numbers (None aside),
+    counted exactly, a slice at a time, and stopping as soon as they are."""
+    seen: set[Any] = set()
+    for start in range(0, n, 65_536):
+        seen.update(items[start : start + 65_536])
+        if (len(seen) - (None in seen)) * 2 > n:
+            return True
+    return False
+
+
+def _by_identity(array: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """:func:`pd.factorize` of a column of a few objects each repeated (a table built by value
+    repeats one object for each value): coded by address, read from the array's pointers
+    without touching an object, then the few objects by value. The same codes and values."""
+    n = len(array)
+    if not n:
+        return np.zeros(0, np.intp), []
+    pointers = np.ascontiguousarray(array)
+    address = np.frombuffer(memoryview((ctypes.c_size_t * n).from_address(pointers.ctypes.data)), np.uintp).copy()
+    codes, _ = pd.factorize(address)
+    first = np.empty(int(codes.max()) + 1, np.intp)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last written is each object's first row
+    by_value, uniques = pd.factorize(pointers[first])  # None: -1
+    return by_value[codes], uniques.tolist()
 
 
 def each_alone(items: list[Any], array: np.ndarray) -> tuple[np.ndarray, list[Any]]:
