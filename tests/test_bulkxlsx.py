@@ -100,6 +100,7 @@ def _mostly_distinct(n: int) -> pd.DataFrame:
             "村": [f"青杠坝{k}村" for k in rng.integers(0, 9, n)],
             "备注": [f"备注 {i} " if i == 5 else f"备注 {i}" for i in range(n)],  # one needs xml:space
             "资助档次": pd.Series([_TIERS[k] for k in rng.integers(0, 3, n)], dtype=object),  # 3 objects
+            "共享带空格": [" 同 " if i % 2 else "异" for i in range(n)],  # shared, one with xml:space
         }
     )
 
@@ -246,3 +247,21 @@ def test_a_column_of_few_objects_is_coded_by_identity(tmp_path, monkeypatch: pyt
     monkeypatch.setattr(bulkcolumns, "_by_identity", factorized)
     bulkxlsx.write_workbook(tmp_path / "value.xlsx", sheets)
     assert (tmp_path / "identity.xlsx").read_bytes() == (tmp_path / "value.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("texts", [["a&b", "青杠坝<村>", "c"], ["a", " b", "青杠坝 村"], []])
+def test_added_shared_strings_are_written_one_by_one_or_at_once_alike(texts: list[str]) -> None:
+    """sharedStrings.xml with the bulk sheets' texts added: written at once when no text needs
+    xml:space, one by one otherwise, each as xlsxwriter writes it."""
+    xml = '<sst xmlns="x" count="3" uniqueCount="2"><si><t>表头</t></si><si><t>z</t></si></sst>'
+    strings = bulkxlsx._Strings(xml)
+    assert strings.add_all(texts + texts[:1]) == [2 + k for k in range(len(texts))] + [2] * bool(texts)
+    strings.used = 5
+    one_by_one = "".join(
+        f'<si><t xml:space="preserve">{bulkxlsx._escaped(t)}</t></si>'
+        if t != t.strip()
+        else f"<si><t>{bulkxlsx._escaped(t)}</t></si>"
+        for t in texts
+    )
+    head = f'<sst xmlns="x" count="8" uniqueCount="{2 + len(texts)}"><si><t>表头</t></si><si><t>z</t></si>'
+    assert strings.final() == (head + one_by_one + "</sst>").encode("utf-8")

@@ -235,7 +235,7 @@ def each_alone(items: list[Any], array: np.ndarray) -> tuple[np.ndarray, list[An
         return np.arange(len(items)), items
     codes = np.cumsum(~blank) - 1
     codes[blank] = -1
-    return codes, [v for v in items if v is not None]
+    return codes, array[~blank].tolist()
 
 
 def _number_type(t: type) -> bool:

@@ -14,6 +14,7 @@ be checked for ID numbers as it is written (:class:`simulate.io.leakscan.ProvedF
 
 from __future__ import annotations
 
+import itertools
 import queue
 import re
 import threading
@@ -87,7 +88,7 @@ class _Strings:
 
     def add_all(self, texts: list[str]) -> list[int]:
         """:meth:`add` of each text, looked up in C."""
-        new = dict.fromkeys(t for t in texts if t not in self.index)
+        new = dict.fromkeys(itertools.filterfalse(self.index.__contains__, texts))
         self.index.update(zip(new, range(self.base + len(self.index), self.base + len(self.index) + len(new))))
         return list(map(self.index.__getitem__, texts))
 
@@ -97,12 +98,16 @@ class _Strings:
         head, tail = self.xml.rsplit("</sst>", 1)
         head = re.sub(r' count="\d+"', f' count="{count}"', head, count=1)
         head = re.sub(r'uniqueCount="\d+"', f'uniqueCount="{self.base + len(self.index)}"', head, count=1)
-        added = "".join(
-            f'<si><t xml:space="preserve">{_escaped(t)}</t></si>'
-            if _EDGE_SPACE.search(t)
-            else f"<si><t>{_escaped(t)}</t></si>"
-            for t in self.index
-        )
+        joined = "\0".join(self.index)  # no text holds a \0 (a control character)
+        if self.index and not (_SPACE.search(joined) and _EDGE_SPACES.search(joined)):  # all at once
+            added = "<si><t>" + _escaped(joined).replace("\0", "</t></si><si><t>") + "</t></si>"
+        else:
+            added = "".join(
+                f'<si><t xml:space="preserve">{_escaped(t)}</t></si>'
+                if _EDGE_SPACE.search(t)
+                else f"<si><t>{_escaped(t)}</t></si>"
+                for t in self.index
+            )
         return (head + added + "</sst>" + tail).encode("utf-8")
 
 
