@@ -136,23 +136,24 @@ def _object_column(array: np.ndarray) -> Column | None:
             return None
         codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
         return _checked(codes, items)
-    return _checked(*_by_value(items, array, str in types))
+    return _checked(*_by_value(items, array, str in types), texts=types <= {str, type(None)})
 
 
-def _checked(codes: np.ndarray, uniques: list[Any]) -> Column | None:
+def _checked(codes: np.ndarray, uniques: list[Any], texts: bool = False) -> Column | None:
     """The column with the first row of its widest value, or None when a text is too long or
-    holds a control character (the texts joined once for both)."""
-    only = only_str(uniques)
-    texts = uniques if only else [u for u in uniques if type(u) is str]
-    joined = "\0".join(texts)
-    if texts and (max(map(len, texts)) > 32_767 or joined.count("\0") >= len(texts) or _CONTROL.search(joined)):
+    holds a control character (the texts joined once for both). ``texts``: the column is known
+    to hold nothing but str and None."""
+    only = texts or only_str(uniques)
+    strs = uniques if only else [u for u in uniques if type(u) is str]
+    joined = "\0".join(strs)
+    if strs and (max(map(len, strs)) > 32_767 or joined.count("\0") >= len(strs) or _CONTROL.search(joined)):
         return None
     counted = widths(uniques, joined) if only else _int_widths(uniques)
     if counted is None:
         counted = widths([v if type(v) is str else str(v) for v in uniques])
     width = np.zeros(len(uniques) + 1, np.int64)  # a blank (-1) is 0 wide
     width[:-1] = counted
-    return Column(codes, uniques, not texts, only, int(width[codes].argmax()) if len(codes) else 0)
+    return Column(codes, uniques, not strs, only, int(width[codes].argmax()) if len(codes) else 0)
 
 
 #: 1, 10, 100, …: a whole number's digits are how many of them are at most its size.
