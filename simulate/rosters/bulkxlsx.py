@@ -4,8 +4,9 @@ the workbook — formats, header, column widths, frozen pane, filter — from th
 decide the widths, then each large sheet's rows are put in as XML made in bulk: every column
 is coded by value (:mod:`.bulkcolumns`; a million rows hold a few dozen tiers, villages or
 amounts), each distinct value's cell is written once (numbers as xlsxwriter writes them,
-``%.16G``; a text repeated in its column as a shared string, else inline), and a block of
-rows is one ``bytes.join`` of those cells. Cells and rows carry no ``r`` reference (optional
+``%.16G``; a text repeated in its column as a shared string, else inline; a column of as
+many values as rows, such as names or ID numbers, has its cells made a block at a time),
+and a block of rows is one ``bytes.join`` of those cells. Cells and rows carry no ``r`` reference (optional
 in SpreadsheetML: a cell is the next one in its row; a blank is an empty ``<c/>``), so a cell
 does not depend on its row. Sheets with anything unusual (control characters, very long
 text, infinities, true/false cells) are written the ordinary way. Every member written can
