@@ -2,23 +2,25 @@
 through xlsxwriter costs about 10 µs a cell. Here xlsxwriter (``report.excel``) still lays out
 the workbook — formats, header, column widths, frozen pane, filter — from the few rows that
 decide the widths, then each large sheet's rows are put in as XML made in bulk: every column
-is coded by value (a million rows hold a few dozen tiers, villages or amounts), each distinct
-value's cell is written once (numbers as xlsxwriter writes them, ``%.16G``; a text repeated
-in its column as a shared string, else inline), and a block of rows is one ``bytes.join`` of
-those cells. Cells and rows carry no ``r`` reference (optional in SpreadsheetML: a cell is
-the next one in its row; a blank is an empty ``<c/>``), so a cell does not depend on its
-row. Sheets with anything unusual (control characters, very long text, infinities,
-true/false cells) are written the ordinary way. Every member written can be checked for ID
-numbers as it is written (:class:`simulate.io.leakscan.ProvedFile`).
+is coded by value (:mod:`.bulkcolumns`; a million rows hold a few dozen tiers, villages or
+amounts), each distinct value's cell is written once (numbers as xlsxwriter writes them,
+``%.16G``; a text repeated in its column as a shared string, else inline; a column of as
+many values as rows, such as names or ID numbers, has its cells made a block at a time),
+and a block of rows is one ``bytes.join`` of those cells. Cells and rows carry no ``r`` reference (optional
+in SpreadsheetML: a cell is the next one in its row; a blank is an empty ``<c/>``), so a cell
+does not depend on its row. Sheets with anything unusual (control characters, very long
+text, infinities, true/false cells) are written the ordinary way. Every member written can
+be checked for ID numbers as it is written (:class:`simulate.io.leakscan.ProvedFile`).
 """
 
 from __future__ import annotations
 
+import itertools
 import queue
 import re
 import threading
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +30,15 @@ import pandas as pd
 from ..io.leakscan import ProvedFile
 from ..io.xlsxguard import col_letters
 from ..report import excel
-from .bill_tables import only_str
+from .bulkcolumns import Coded, Column, coded, objects
 
 #: Sheets with more rows than this are written in bulk, this many rows at a time.
 BULK_ROWS = 5_000
 BLOCK_ROWS = 25_000
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EDGE_SPACE = re.compile(r"^\s|\s$")  # xlsxwriter's test for xml:space="preserve"
 _PRESERVE = ' xml:space="preserve"'
 _DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter dates its zip members: same tables, same bytes
-_NUMBER_TYPES = (int, float, np.integer, np.floating)
 
 
 def write_workbook(
@@ -48,8 +48,8 @@ def write_workbook(
     (when given) checks every member as it is written (a workbook written the ordinary
     way is left to the publisher's scan)."""
     frames = list(sheets.values())
-    coded = {i: _coded(f) for i, f in enumerate(frames) if len(f) > BULK_ROWS}
-    bulk = {i: c for i, c in coded.items() if c is not None}
+    found = {i: coded(f) for i, f in enumerate(frames) if len(f) > BULK_ROWS}
+    bulk = {i: c for i, c in found.items() if c is not None}
     if not bulk:
         excel.write_workbook(path, sheets, **kinds)
         if proof is not None:
@@ -62,125 +62,6 @@ def write_workbook(
         _splice(shell, path, bulk, proof)
     finally:
         shell.unlink()
-
-
-def _plain(frame: pd.DataFrame) -> bool:
-    """No cell the bulk path would write differently from xlsxwriter."""
-    return _coded(frame) is not None
-
-
-class _Column:
-    """One column of a sheet coded by value: ``codes`` (row → distinct value, -1 for a blank:
-    None, NaN) and ``values`` the distinct values; ``number`` when every one is a number."""
-
-    def __init__(self, codes: np.ndarray, values: list[Any], number: bool) -> None:
-        self.codes, self.values, self.number = codes, values, number
-
-
-class _Coded:
-    """A sheet's columns coded by value (:func:`_coded`)."""
-
-    def __init__(self, frame: pd.DataFrame, columns: list[_Column]) -> None:
-        self.n = len(frame)
-        self.columns = columns
-        self.numeric = [frame[c].dtype.kind in "iuf" for c in frame.columns]
-
-    def widest(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The rows that hold each column's widest value (wide characters count two), its
-        largest and its smallest number: the column widths xlsxwriter works out from them are
-        those of the whole sheet."""
-        rows: set[int] = {0}
-        for column, coded, numeric in zip(frame.columns, self.columns, self.numeric):
-            if numeric:
-                values = frame[column].to_numpy()
-                rows.update((int(values.argmax()), int(values.argmin())))
-                continue
-            width = np.zeros(len(coded.values) + 1, np.int64)  # a blank (-1) is 0 wide
-            width[:-1] = _widths([v if type(v) is str else str(v) for v in coded.values])
-            rows.add(int(width[coded.codes].argmax()) if self.n else 0)
-        return frame.iloc[sorted(rows)].reset_index(drop=True)
-
-
-def _widths(texts: list[str]) -> np.ndarray:
-    """Each text's width as xlsxwriter counts it: characters, the wide (non-ASCII) ones twice,
-    i.e. 2 × characters − ASCII characters, counted on the texts' UTF-8 in C."""
-    if not texts:
-        return np.zeros(0, np.int64)
-    data = np.frombuffer("\0".join(texts).encode("utf-8"), np.uint8)  # no text holds a \0 (a control character)
-    lead = np.concatenate(([0], np.cumsum((data & 0xC0) != 0x80)))  # characters so far
-    ascii_ = np.concatenate(([0], np.cumsum(data < 0x80)))
-    ends = np.concatenate((np.flatnonzero(data == 0), [len(data)]))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    return 2 * (lead[ends] - lead[starts]) - (ascii_[ends] - ascii_[starts])
-
-
-def _coded(frame: pd.DataFrame) -> _Coded | None:
-    """The sheet's columns coded by value, or None when a cell would be written differently
-    from xlsxwriter (control characters, text past 32,767 characters, infinities, true or
-    false, anything but text and numbers) or the index is not a plain row count."""
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        return None
-    columns = []
-    for name in frame.columns:
-        values = frame[name]
-        kind = values.dtype.kind
-        if kind in "iu":
-            codes, uniques = pd.factorize(values.to_numpy())
-            columns.append(_Column(codes, uniques.tolist(), True))
-        elif kind == "f":
-            numbers = np.ascontiguousarray(values.to_numpy(), np.float64)
-            if np.isinf(numbers).any():
-                return None
-            # by bits: 0.0 and -0.0 stay apart; NaN is a blank cell, as excel writes it
-            codes, bits = pd.factorize(numbers.view(np.int64))
-            floats = bits.view(np.float64)
-            codes = np.where(np.isnan(floats)[codes], -1, codes) if np.isnan(floats).any() else codes
-            columns.append(_Column(codes, floats.tolist(), True))
-        elif kind == "O":
-            items = values.tolist()
-            types = set(map(type, items))
-            if not all(t is str or t is type(None) or _number_type(t) for t in types):
-                return None
-            has_float = any(issubclass(t, (float, np.floating)) for t in types)
-            floats = [v for v in items if isinstance(v, (float, np.floating))] if has_float else []
-            if floats and np.isnan(floats).all():  # NaN (a blank, as a row added by concat holds it) as None
-                items = [None if isinstance(v, (float, np.floating)) else v for v in items]
-            elif floats:
-                # each cell alone: factorizing would take 1 and 1.0, 0.0 and -0.0 for one value
-                if np.isinf(floats).any():
-                    return None
-                codes = np.array([-1 if v is None or v != v else k for k, v in enumerate(items)], np.int64)
-                uniques = items
-            else:
-                codes, uniques = _by_value(items)
-            texts = uniques if only_str(uniques) else [u for u in uniques if type(u) is str]
-            if texts and (max(map(len, texts)) > 32_767 or _CONTROL.search("".join(texts))):
-                return None
-            columns.append(_Column(codes, uniques, not texts))
-        else:
-            return None
-    return _Coded(frame, columns)
-
-
-def _by_value(items: list[Any]) -> tuple[np.ndarray, list[Any]]:
-    """(code of each item, the distinct values in order of first appearance; None a blank,
-    -1): coded first by object identity, in C (a table built by value repeats one object for
-    each value: a million cells in milliseconds), then the distinct objects by value, so that
-    what is written depends on the values alone."""
-    n = len(items)
-    if not n:
-        return np.zeros(0, np.int64), []
-    codes, _ = pd.factorize(np.fromiter(map(id, items), np.int64, n))
-    first = np.empty(codes.max() + 1, np.int64)
-    first[codes[::-1]] = np.arange(n - 1, -1, -1)  # the last written is each code's first row
-    objects = np.empty(len(first), dtype=object)
-    objects[:] = [items[k] for k in first.tolist()]
-    by_value, uniques = pd.factorize(objects)  # None: -1
-    return by_value[codes], uniques.tolist()
-
-
-def _number_type(t: type) -> bool:
-    return issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_))
 
 
 def _escaped(text: str) -> str:
@@ -208,7 +89,7 @@ class _Strings:
 
     def add_all(self, texts: list[str]) -> list[int]:
         """:meth:`add` of each text, looked up in C."""
-        new = dict.fromkeys(t for t in texts if t not in self.index)
+        new = dict.fromkeys(itertools.filterfalse(self.index.__contains__, texts))
         self.index.update(zip(new, range(self.base + len(self.index), self.base + len(self.index) + len(new))))
         return list(map(self.index.__getitem__, texts))
 
@@ -218,16 +99,20 @@ class _Strings:
         head, tail = self.xml.rsplit("</sst>", 1)
         head = re.sub(r' count="\d+"', f' count="{count}"', head, count=1)
         head = re.sub(r'uniqueCount="\d+"', f'uniqueCount="{self.base + len(self.index)}"', head, count=1)
-        added = "".join(
-            f'<si><t xml:space="preserve">{_escaped(t)}</t></si>'
-            if _EDGE_SPACE.search(t)
-            else f"<si><t>{_escaped(t)}</t></si>"
-            for t in self.index
-        )
+        joined = "\0".join(self.index)  # no text holds a \0 (a control character)
+        if self.index and not (_SPACE.search(joined) and _EDGE_SPACES.search(joined)):  # all at once
+            added = "<si><t>" + _escaped(joined).replace("\0", "</t></si><si><t>") + "</t></si>"
+        else:
+            added = "".join(
+                f'<si><t xml:space="preserve">{_escaped(t)}</t></si>'
+                if _EDGE_SPACE.search(t)
+                else f"<si><t>{_escaped(t)}</t></si>"
+                for t in self.index
+            )
         return (head + added + "</sst>" + tail).encode("utf-8")
 
 
-def _splice(shell: Path, path: Path, bulk: dict[int, _Coded], proof: ProvedFile | None) -> None:
+def _splice(shell: Path, path: Path, bulk: dict[int, Coded], proof: ProvedFile | None) -> None:
     """Copy the shell workbook to ``path`` with each bulk sheet's rows put in, streamed in
     blocks of rows so memory stays bounded; every member fed to ``proof`` as written."""
     with (
@@ -291,7 +176,7 @@ def _write_parts(fh: Any, parts: Iterator[bytes], proof: ProvedFile | None) -> N
         raise failed[0]
 
 
-def _filter_names(xml: str, bulk: dict[int, _Coded]) -> str:
+def _filter_names(xml: str, bulk: dict[int, Coded]) -> str:
     """The filter range each bulk sheet's defined name gives, to its last row."""
     for index, sheet in bulk.items():
         last = sheet.n + 1
@@ -303,7 +188,7 @@ def _filter_names(xml: str, bulk: dict[int, _Coded]) -> str:
     return xml
 
 
-def _sheet_xml(xml: str, sheet: _Coded, strings: _Strings | None) -> Iterator[bytes]:
+def _sheet_xml(xml: str, sheet: Coded, strings: _Strings | None) -> Iterator[bytes]:
     """The shell sheet's XML with its data rows replaced by every row of ``sheet``, in parts."""
     head, rest = xml.split("<sheetData>", 1)
     data, tail = rest.split("</sheetData>", 1)
@@ -314,53 +199,112 @@ def _sheet_xml(xml: str, sheet: _Coded, strings: _Strings | None) -> Iterator[by
     yield (re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last}"/>', head) + "<sheetData>" + header).encode(
         "utf-8"
     )
-    # every distinct cell of every column once: pools[j][k + 1] is column j's value k, pools[j][0]
-    # its blank; <row> and </row> as columns of one value
-    keys, pools = [np.zeros(n, np.int64)], [_objects([b"<row>"])]
-    for j, column in enumerate(sheet.columns):
-        letters = col_letters(j + 1)
-        style = f' s="{styles[letters]}"' if letters in styles else ""
-        keys.append(column.codes + 1)
-        pools.append(_objects([f"<c{style}/>".encode(), *_cells(column, style, strings, n)]))
-    keys.append(keys[0])
-    pools.append(_objects([b"</row>"]))
-    runs = _runs(keys, pools, n)
-    pool = np.concatenate([p for _, p in runs])
-    base = np.cumsum([0] + [len(p) for _, p in runs])
+    runs = _pieces(sheet, styles, strings)
     for start in range(0, n, BLOCK_ROWS):
         stop = min(n, start + BLOCK_ROWS)
-        refs = np.empty((stop - start, len(runs)), np.int64)
-        for j, (key, _) in enumerate(runs):
-            refs[:, j] = key[start:stop] + base[j]
-        yield b"".join(pool[refs.ravel()].tolist())
+        parts: list[bytes] = [b""] * ((stop - start) * len(runs))
+        for j, run in enumerate(runs):
+            parts[j :: len(runs)] = run.block(start, stop)
+        yield b"".join(parts)
     yield ("</sheetData>" + re.sub(r'<autoFilter ref="[^"]*"/>', f'<autoFilter ref="A1:{last}"/>', tail)).encode(
         "utf-8"
     )
 
 
-def _objects(items: list[bytes]) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
+class _Pool:
+    """A run of columns whose cells are made once for each distinct value (or combination)."""
+
+    def __init__(self, key: np.ndarray, cells: np.ndarray) -> None:
+        self.key, self.cells = key, cells
+
+    def block(self, start: int, stop: int) -> list[bytes]:
+        return self.cells[self.key[start:stop]].tolist()
 
 
-def _runs(keys: list[np.ndarray], pools: list[np.ndarray], n: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Neighbouring columns whose values go together in fewer than a quarter as many ways as
-    there are rows, as one column of their cells joined (a row of a million-row sheet is then
-    a handful of pieces to join, not one per cell): (key of each row, its cells) per run."""
-    limit = max(64, n // 4)
-    runs: list[tuple[np.ndarray, np.ndarray]] = []
-    key, members = keys[0], [(keys[0], pools[0])]
-    for k, p in zip(keys[1:], pools[1:]):
-        joined, combos = pd.factorize(key * len(p) + k)
-        if len(combos) <= limit:
-            key = joined
-            members.append((k, p))
-            continue
-        runs.append(_joined(key, members, n))
-        key, members = k, [(k, p)]
-    runs.append(_joined(key, members, n))
+class _Rows:
+    """A column of (nearly) as many values as rows, never shared strings: its cells made a
+    block of rows at a time, just before they are joined (not a million cells held at once);
+    each the same as :func:`_cells` makes it."""
+
+    def __init__(self, column: Column, style: str) -> None:
+        self.column, self.style = column, style
+        self.values: np.ndarray | None = None
+
+    def block(self, start: int, stop: int) -> list[bytes]:
+        codes = self.column.codes[start:stop]
+        present = codes >= 0
+        everyone = bool(present.all())
+        if everyone and (np.diff(codes) == 1).all():  # a column of each cell alone: the values in order
+            values = self.column.values[int(codes[0]) : int(codes[0]) + len(codes)]
+        else:
+            if self.values is None:
+                self.values = objects(self.column.values)
+            values = self.values[codes[present]].tolist()
+        column = Column(np.arange(len(values)), values, self.column.number, self.column.texts)
+        cells = _cells(column, self.style, None, 0) if values else []
+        if everyone:
+            return cells
+        return objects([f"<c{self.style}/>".encode(), *cells])[np.where(present, np.cumsum(present), 0)].tolist()
+
+
+def _pieces(sheet: Coded, styles: dict[str, str], strings: _Strings | None) -> list[_Pool | _Rows]:
+    """A sheet's runs of columns (:func:`_runs`) as the pieces each row is joined from: the
+    cells of each distinct value made now, in column order (shared strings are numbered in
+    that order), those of a column of as many values as rows a block at a time."""
+    n, columns = sheet.n, sheet.columns
+    keys = [np.zeros(n, np.int64), *(c.codes + 1 for c in columns), np.zeros(n, np.int64)]
+    sizes = [1, *(len(c.values) + 1 for c in columns), 1]  # pools[j][k + 1] is value k, pools[j][0] the blank
+    style = [""] * len(keys)
+    for j in range(1, len(columns) + 1):
+        style[j] = f' s="{styles[col_letters(j)]}"' if col_letters(j) in styles else ""
+
+    def pool(j: int) -> np.ndarray:
+        if j == 0 or j == len(keys) - 1:
+            return objects([b"<row>" if j == 0 else b"</row>"])
+        return objects([f"<c{style[j]}/>".encode(), *_cells(columns[j - 1], style[j], strings, n)])
+
+    runs: list[_Pool | _Rows] = []
+    for key, members in _runs(keys, sizes, n):
+        if len(members) == 1 and 0 < members[0] < len(keys) - 1 and sizes[members[0]] * 2 > n + 2:
+            runs.append(_Rows(columns[members[0] - 1], style[members[0]]))
+        else:
+            runs.append(_Pool(*_joined(key, [(keys[j], pool(j)) for j in members], n)))
     return runs
+
+
+def _runs(keys: list[np.ndarray], sizes: list[int], n: int) -> list[tuple[np.ndarray, list[int]]]:
+    """Neighbouring columns whose values go together in fewer than a quarter as many ways as
+    there are rows, to be one column of their cells joined (a row of a million-row sheet is
+    then a handful of pieces to join, not one per cell): (key of each row, its columns) per run."""
+    limit = max(64, n // 4)
+    runs: list[tuple[np.ndarray, list[int]]] = []
+    key, size, members = keys[0], sizes[0], [0]
+    for j in range(1, len(keys)):
+        combos = _combined(key, size, keys[j], sizes[j], limit)
+        if combos is not None:
+            key, size = combos
+            members.append(j)
+            continue
+        runs.append((key, members))
+        key, size, members = keys[j], sizes[j], [j]
+    runs.append((key, members))
+    return runs
+
+
+def _combined(key: np.ndarray, size: int, k: np.ndarray, width: int, limit: int) -> tuple[np.ndarray, int] | None:
+    """The code of each row's pair (``key`` < ``size``, ``k`` < ``width``) and how many pairs
+    there are, or None when there are more than ``limit``: at once when either side alone
+    has more values (a column of names or ID numbers), counted in C when the pairs are few
+    enough to tally, else hashed."""
+    if size > limit + 1 or width > limit + 1:  # each value but a blank is on some row
+        return None
+    pairs = key * width + k
+    if size * width <= 4 * len(key) + 1024:
+        used = np.bincount(pairs, minlength=size * width) > 0
+        count = int(used.sum())
+        return ((np.cumsum(used) - 1)[pairs], count) if count <= limit else None
+    codes, uniques = pd.factorize(pairs)
+    return (codes, len(uniques)) if len(uniques) <= limit else None
 
 
 def _joined(key: np.ndarray, members: list[tuple[np.ndarray, np.ndarray]], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -375,21 +319,21 @@ def _joined(key: np.ndarray, members: list[tuple[np.ndarray, np.ndarray]], n: in
     return key, cells
 
 
-def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> list[bytes]:
+def _cells(column: Column, style: str, strings: _Strings | None, n: int) -> list[bytes]:
     """The cell of each of a column's distinct values, in UTF-8: a number, a shared string (a
     text the column repeats: fewer distinct values than half its rows) or an inline string."""
     values = column.values
     if column.number and all(type(v) is int and -(2**53) <= v <= 2**53 for v in (min(values), max(values))):
-        return _around([str(v) for v in values], f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
+        return _around(map(str, values), f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
     if column.number:
         return [
             (f"<c{style}/>" if v is None or v != v else f"<c{style}><v>{_number(v)}</v></c>").encode() for v in values
         ]
     shared = strings is not None and len(values) * 2 <= n
-    if shared and only_str(values) and values:
+    if shared and column.texts and values:
         strings.used += int((column.codes >= 0).sum())  # type: ignore[union-attr]
         return _around(list(map(str, strings.add_all(values))), f'<c{style} t="s"><v>', "</v></c>")  # type: ignore[union-attr]
-    if not shared and only_str(values) and values:
+    if not shared and column.texts and values:
         return _inline_cells(values, style)
     out = []
     for v in values:
@@ -413,9 +357,10 @@ def _cells(column: _Column, style: str, strings: _Strings | None, n: int) -> lis
 #: A text with whitespace at either end, in texts joined by "\0" (no control character is
 #: in a bulk sheet's text, so "\0" only parts them).
 _EDGE_SPACES = re.compile(r"(?:^|\0)\s|\s(?:\0|$)")
+_SPACE = re.compile(r"\s")  # found in C at once, where the test above tries every place
 
 
-def _around(texts: list[str], before: str, after: str) -> list[bytes]:
+def _around(texts: Iterable[str], before: str, after: str) -> list[bytes]:
     """``(before + t + after).encode()`` of each text (none holding a "\\0"), joined,
     encoded and split in C."""
     return (before + f"{after}\0{before}".join(texts) + after).encode("utf-8").split(b"\0")
@@ -429,10 +374,9 @@ def _inline(text: str, style: str) -> str:
 
 def _inline_cells(texts: list[str], style: str) -> list[bytes]:
     """The inline-string cell of each text, made for all the texts at once (a column of ID
-    numbers or names: as many texts as rows): joined, escaped and encoded once, then split."""
+    numbers or names: as many texts as rows): joined, escaped, wrapped, encoded and split in C."""
     joined = "\0".join(texts)
-    if _EDGE_SPACES.search(joined):  # some need xml:space="preserve": one by one
+    if _SPACE.search(joined) and _EDGE_SPACES.search(joined):  # some need xml:space="preserve": one by one
         return [_inline(v, style).encode() for v in texts]
-    parts = _escaped(joined).encode("utf-8").split(b"\0")
-    before, after = f'<c{style} t="inlineStr"><is><t>'.encode(), b"</t></is></c>"
-    return [before + p + after for p in parts]
+    before, after = f'<c{style} t="inlineStr"><is><t>', "</t></is></c>"
+    return (before + _escaped(joined).replace("\0", f"{after}\0{before}") + after).encode("utf-8").split(b"\0")
