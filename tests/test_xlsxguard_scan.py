@@ -70,3 +70,50 @@ def test_not_above_matches_exactly_the_strings_at_or_below_the_limit() -> None:
     assert [c for c in cols if letters.match(c)] == cols[:256]
     digits = re.compile(f"(?:{xlsxguard._not_above('1048', '0-9')})$")
     assert [n for n in range(1, 20_000) if digits.match(str(n))] == list(range(1, 1049))
+
+
+_REFS = [
+    "A1",
+    "Z9",
+    "AA10",
+    "IV999999",
+    "IW1",
+    "ZZ1",
+    "AAA1",
+    "A999999",
+    "A1000000",
+    "B1048576",
+    "C1048577",
+    "A10485760",
+    "a1",
+    "$A$1",
+    "A01",
+    "I0",
+    "A",
+    "1",
+]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        _LIMITS,
+        dataclasses.replace(_LIMITS, max_columns=26, max_rows=9),
+        dataclasses.replace(_LIMITS, max_columns=702, max_rows=100),
+    ],
+)
+def test_plain_block_by_shape_agrees_with_the_limits_own_patterns(limits: safeio.XlsxLimits) -> None:
+    """The quick check by shape (``_plain_block``) calls a block plain exactly when the
+    patterns of the limits do: for every pair of references and row numbers below."""
+    odd_cell, odd_row = xlsxguard._plain_patterns(limits.max_columns, limits.max_rows)
+    rows = ["1", "99", "100", "999999", "1000000", "1048576", "1048577", "x"]
+    seen = set()
+    for a in _REFS:
+        for b in _REFS:
+            for r in rows:
+                xml = _sheet([f'<c r="{a}"/>', f'<c r="{b}" t="s"><v>1</v></c>'], [f'<row r="{r}">'])
+                slow = not (odd_cell.search(xml) or odd_row.search(xml))
+                assert xlsxguard._plain_block(xml, limits) is slow, (a, b, r)
+                seen.add(slow)
+    assert seen == {True, False}
+    assert xlsxguard._plain_block(b'<x:c r="A1"/>', limits) is False  # a prefix: read in full
