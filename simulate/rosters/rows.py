@@ -78,7 +78,8 @@ class Accepted:
             }
         out = pd.DataFrame(
             {
-                **{k: pd.Series(c[k], dtype=object) for k in ROW_COLUMNS if k not in _TYPED},
+                # the arrays are this frame's own (made for it): not copied into a Series first
+                **{k: pd.Series(c[k], dtype=object, copy=False) for k in ROW_COLUMNS if k not in _TYPED},
                 **{k: c[k].astype(t) for k, t in _TYPED.items()},
                 "birth_date": pd.to_datetime(c["birth_date"].astype(np.int64).astype("datetime64[D]")),
             }
