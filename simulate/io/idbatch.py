@@ -91,7 +91,7 @@ def plain_ids(values: Sequence[Any], as_of: datetime.date) -> PlainIds:
     if not len(where):
         return PlainIds(ok, birth, age, male)
     d = raw[:, :17] - np.uint8(48)  # a byte that is not a digit wraps past 9
-    good: np.ndarray = ~(d > 9).any(axis=1)
+    good: np.ndarray = np.asarray(~(d > 9).any(axis=1))
     d = np.where(good[:, None], d, np.uint8(0)).astype(np.int16)  # 16 bits: a million rows' digits in 34 MB
     good &= raw[:, 17] == _CHECK[(d * _WEIGHTS).sum(axis=1, dtype=np.int32) % 11]
     foreign = (d[:, 0] == 9) & _PROVINCE[d[:, 1] * 10 + d[:, 2]]
