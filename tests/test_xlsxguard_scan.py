@@ -102,10 +102,9 @@ _REFS = [
         dataclasses.replace(_LIMITS, max_columns=702, max_rows=100),
     ],
 )
-def test_plain_counts_by_shape_agree_with_the_limits_own_patterns(limits: safeio.XlsxLimits) -> None:
-    """The quick check by shape (``_plain_counts``) calls a block plain exactly when the
-    patterns of the limits do, and counts its tags as the full patterns do: for every
-    pair of references and row numbers below."""
+def test_plain_block_by_shape_agrees_with_the_limits_own_patterns(limits: safeio.XlsxLimits) -> None:
+    """The quick check by shape (``_plain_block``) calls a block plain exactly when the
+    patterns of the limits do: for every pair of references and row numbers below."""
     odd_cell, odd_row = xlsxguard._plain_patterns(limits.max_columns, limits.max_rows)
     rows = ["1", "99", "100", "999999", "1000000", "1048576", "1048577", "x"]
     seen = set()
@@ -114,9 +113,7 @@ def test_plain_counts_by_shape_agree_with_the_limits_own_patterns(limits: safeio
             for r in rows:
                 xml = _sheet([f'<c r="{a}"/>', f'<c r="{b}" t="s"><v>1</v></c>'], [f'<row r="{r}">'])
                 slow = not (odd_cell.search(xml) or odd_row.search(xml))
-                got = xlsxguard._plain_counts(xml, limits)
-                assert (got is not None) is slow, (a, b, r)
-                assert got is None or got == (len(xlsxguard._CELL.findall(xml)), len(xlsxguard._ROW.findall(xml)))
+                assert xlsxguard._plain_block(xml, limits) is slow, (a, b, r)
                 seen.add(slow)
     assert seen == {True, False}
-    assert xlsxguard._plain_counts(b'<x:c r="A1"/>', limits) is None  # a prefix: read in full
+    assert xlsxguard._plain_block(b'<x:c r="A1"/>', limits) is False  # a prefix: read in full

@@ -287,24 +287,20 @@ def _short_patterns(max_columns: int, max_rows: int) -> tuple[re.Pattern, re.Pat
     return cell, row
 
 
-def _plain_counts(text: bytes, limits: XlsxLimits) -> tuple[int, int] | None:
-    """How many cell and row tags a block holds, when every one is written ``<c r="A1"`` /
-    ``<row r="1"`` within the limits, else None. First by shape (one translate, two searches
-    whose lookahead is short, then the tags counted on the shapes by their whole plain
-    opening, issue 16 item 4); for the block that has a reference as long as the limits
-    (row 1,000,000 and on), by the patterns of the limits themselves."""
+def _plain_block(text: bytes, limits: XlsxLimits) -> bool:
+    """Whether every cell and row tag of a block is written ``<c r="A1"`` / ``<row r="1"``
+    within the limits: first by shape (one translate and two searches whose lookahead
+    is short, issue 16 item 4), then, for the block that has a reference as long as the
+    limits (row 1,000,000 and on), by the patterns of the limits themselves."""
     if b":" in text and _PREFIXED.search(text):
-        return None
+        return False
     short = _short_patterns(limits.max_columns, limits.max_rows)
     if short is not None:
         shapes = text.translate(_SHAPES)
         if not (short[0].search(shapes) or short[1].search(shapes)):
-            # every "<c" is '<c r="A' and every "<row" '<row r="0' here: the same counts
-            return shapes.count(b'<c r="A'), shapes.count(b'<row r="0')
+            return True
     odd_cell, odd_row = _plain_patterns(limits.max_columns, limits.max_rows)
-    if odd_cell.search(text) or odd_row.search(text):
-        return None
-    return text.count(b"<c"), text.count(b"<row")
+    return not (odd_cell.search(text) or odd_row.search(text))
 
 
 def _scan_sheet(
@@ -313,7 +309,7 @@ def _scan_sheet(
     """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
 
     A block whose every cell and row tag is written ``<c r="A1"`` / ``<row r="1"`` within the
-    limits (``_plain_counts``) is only counted; any other spelling, a namespace prefix or a
+    limits (``_plain_block``) is only counted; any other spelling, a namespace prefix or a
     reference past the limits is read with the full patterns.
     """
     if b"dimension" in text:
@@ -324,9 +320,9 @@ def _scan_sheet(
     if b"mergeCell" in text:
         for m in _MERGE.finditer(text):
             _check_area(m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: merged range")
-    plain = _plain_counts(text, limits)
-    if plain is not None:  # every tag a plain <c r="A1" / <row r="1" within the limits: only counted
-        n_cells, n_rows = plain
+    if _plain_block(text, limits):
+        # every tag is a plain <c r="A1" / <row r="1" within the limits: only count them
+        n_cells, n_rows = text.count(b"<c"), text.count(b"<row")
     else:
         n_cells, refs = _tags(text, _CELL, _FAST_CELL_REF, _CELL_REF)
         if refs:
