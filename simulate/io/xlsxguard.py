@@ -268,49 +268,14 @@ def _plain_patterns(max_columns: int, max_rows: int) -> tuple[re.Pattern, re.Pat
     return cell, row
 
 
-#: Every capital letter to "A" and every digit to "0" (same length: tags stay where they are),
-#: so a reference's shape, not its value, is what a short pattern sees.
-_SHAPES = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"A" * 26 + b"0" * 10)
-
-
-@functools.lru_cache(maxsize=8)
-def _short_patterns(max_columns: int, max_rows: int) -> tuple[re.Pattern, re.Pattern] | None:
-    """Patterns, for a block passed through ``_SHAPES``, of a ``<c`` and a ``<row`` tag that is
-    *not* written ``r="A1"`` with fewer letters and digits than the limits have: such a
-    reference is within them whatever its letters and digits (fewer digits than 1048576: at
-    most 999999). None where the limits leave no shorter reference."""
-    letters, digits = len(col_letters(max_columns)) - 1, len(str(max_rows)) - 1
-    if letters < 1 or digits < 1:
-        return None
-    cell = re.compile(f'<c(?! r="A{{1,{letters}}}0{{1,{digits}}}")'.encode())
-    row = re.compile(f'<row(?! r="0{{1,{digits}}}")'.encode())
-    return cell, row
-
-
-def _plain_block(text: bytes, limits: XlsxLimits) -> bool:
-    """Whether every cell and row tag of a block is written ``<c r="A1"`` / ``<row r="1"``
-    within the limits: first by shape (one translate and two searches whose lookahead
-    is short, issue 16 item 4), then, for the block that has a reference as long as the
-    limits (row 1,000,000 and on), by the patterns of the limits themselves."""
-    if b":" in text and _PREFIXED.search(text):
-        return False
-    short = _short_patterns(limits.max_columns, limits.max_rows)
-    if short is not None:
-        shapes = text.translate(_SHAPES)
-        if not (short[0].search(shapes) or short[1].search(shapes)):
-            return True
-    odd_cell, odd_row = _plain_patterns(limits.max_columns, limits.max_rows)
-    return not (odd_cell.search(text) or odd_row.search(text))
-
-
 def _scan_sheet(
     text: bytes, sheet: str, cells: int, rows: int, limits: XlsxLimits, where: str, error: ErrorType
 ) -> tuple[int, int]:
     """Dimension, merged ranges, row and cell references of one block of a sheet's XML.
 
     A block whose every cell and row tag is written ``<c r="A1"`` / ``<row r="1"`` within the
-    limits (``_plain_block``) is only counted; any other spelling, a namespace prefix or a
-    reference past the limits is read with the full patterns.
+    limits (three searches tell, issue 16 item 4) is only counted; any other spelling, a
+    namespace prefix or a reference past the limits is read with the full patterns.
     """
     if b"dimension" in text:
         for m in _DIMENSION.finditer(text):
@@ -320,7 +285,8 @@ def _scan_sheet(
     if b"mergeCell" in text:
         for m in _MERGE.finditer(text):
             _check_area(m.group(1).decode("ascii", "replace"), limits, where, error, f"sheet {sheet}: merged range")
-    if _plain_block(text, limits):
+    odd_cell, odd_row = _plain_patterns(limits.max_columns, limits.max_rows)
+    if not ((b":" in text and _PREFIXED.search(text)) or odd_cell.search(text) or odd_row.search(text)):
         # every tag is a plain <c r="A1" / <row r="1" within the limits: only count them
         n_cells, n_rows = text.count(b"<c"), text.count(b"<row")
     else:
