@@ -151,17 +151,19 @@ def run_roster(path: Path, out: Path) -> tuple[float, float, float, dict]:
 
 
 #: Times, in a fresh process, what comes before the bill folder is written: the roster read
-#: (guard, parse, rows), merged, and every person's bill computed (``roster_bill``).
+#: (guard, parse, rows), merged, and every person's bill computed (``roster_bill``); CPU of
+#: the process (the parse threads too) and of the main thread alone (the path waited on).
 _SIDE = """
 import json, resource, sys, time
 import simulate.rosters.bill as b
 spent = {}
 def timed(name, fn):
     def run(*a, **k):
-        t, w = time.process_time(), time.perf_counter()
+        t, w, m = time.process_time(), time.perf_counter(), time.thread_time()
         out = fn(*a, **k)
         spent[name] = spent.get(name, 0) + time.process_time() - t
         spent[name + "_wall"] = spent.get(name + "_wall", 0) + time.perf_counter() - w
+        spent[name + "_main"] = spent.get(name + "_main", 0) + time.thread_time() - m
         return out
     return run
 b.read_roster, b.merge_rosters = timed("read", b.read_roster), timed("merge", b.merge_rosters)
@@ -199,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         for kind, path in (("xlsx", xlsx), ("csv", text)):
             got = read_side(path)
             print(
-                f"# {kind}: wall (CPU) read {got['read_wall']:.1f} ({got['read']:.1f}) s, merge "
+                f"# {kind}: wall (CPU, main thread) read {got['read_wall']:.1f} ({got['read']:.1f}, "
+                f"{got['read_main']:.1f}) s, merge "
                 f"{got['merge_wall']:.1f} ({got['merge']:.1f}) s, bill {got['bill_wall']:.1f} ({got['bill']:.1f}) s; "
                 f"load average {os.getloadavg()[0]:.1f}"
             )

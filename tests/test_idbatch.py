@@ -83,3 +83,44 @@ def test_text_column_of_ids_checked_in_bulk_as_one_by_one() -> None:
     assert plain_ids(values, AS_OF).ok.sum() > 200
     _agrees(values)
     _agrees([v for v in values if len(v) == 18 and v.isascii()])  # every value a candidate (issue 16 item 4)
+
+
+def _same(a, b, n: int) -> None:
+    for field in ("ok", "birth_days", "age", "male"):
+        assert getattr(a, field)[:n].tolist() == getattr(b, field)[:n].tolist(), field
+
+
+def test_column_of_plain_text_checked_as_value_by_value() -> None:
+    """A column of strings only is told 18-character ASCII from one join; the same values with
+    one other value beside them (checked value by value) give the same answers, also for
+    texts that would fool the join (a newline inside, non-ASCII, one too short)."""
+    rng = random.Random(7)
+    good = [
+        _id(
+            f"5206{rng.randint(0, 99):02d}{rng.randint(1895, 2025)}{rng.randint(1, 12):02d}{rng.randint(1, 31):02d}"
+            f"{rng.randint(0, 999):03d}"
+        )
+        for _ in range(400)
+    ] + [_id("52062419040229002"), _id("52062421000229002"), _id("52062419000229002")]
+    tricky = [good[0][:17], "\n" + good[1][:17], good[2][:17] + "\n", "５" + good[3][1:], good[4] + "\n"]
+    # 17 + 19 characters: joined, a newline stands where the join's would and a valid number
+    # follows it; only the count of newlines tells that the second value is not that number
+    shifted = [good[0][:17], "\n" + good[1]]
+    cases = (good, good[:1], [good[0][:17] + "\n"], tricky, shifted, good[:5] + shifted + good[5:9])
+    for values in cases:
+        n = len(values)
+        _same(plain_ids(values, AS_OF), plain_ids(values + [None], AS_OF), n)
+        _agrees(values)
+    assert plain_ids(good, AS_OF).ok.sum() > 300  # most are valid: the join path was used on real numbers
+
+
+def test_days_since_epoch_agree_with_numpy_dates() -> None:
+    days = np.arange(np.datetime64("0001-01-01"), np.datetime64("9999-12-31"), 7)
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    y = years.astype(np.int64) + 1970
+    m = (months - years).astype(np.int64) + 1
+    d = (days - months).astype(np.int64) + 1
+    from simulate.io.idbatch import _days_since_epoch
+
+    assert (_days_since_epoch(y, m, d) == days.astype(np.int64)).all()

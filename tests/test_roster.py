@@ -538,6 +538,9 @@ def test_merge_accounting_and_persons(tmp_path: Path) -> None:
     assert persons.loc[QIAN, "disability_grade"] == 1
     assert persons.loc[QIAN, "identities"] == ()
     assert persons.loc[SUN, "identities"] == ("monitored",)
+    # persons on one row (made column by column) and on several (one by one) alike
+    assert merged.persons["identity_mask"].tolist() == [identity_mask(i) for i in merged.persons["identities"]]
+    assert persons.loc[SUN, "identity_mask"] == identity_mask(("monitored",)) != 0
     assert merged.persons["age"].dtype == "int64"
     assert str(merged.persons["birth_date"].dtype).startswith("datetime64")
 

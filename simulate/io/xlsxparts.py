@@ -32,8 +32,9 @@ from .safeio import MiB
 
 #: A worksheet at least this large (decompressed XML, about 70,000 rows) is parsed in parts.
 SPLIT_BYTES = 32 * MiB
-#: How many parts of rows a large worksheet is cut into.
-PARTS = 4
+#: How many parts of rows a large worksheet is cut into: the last part is parsed after the
+#: guard has passed the whole file, while the reader waits, so it is kept small (an eighth).
+PARTS = 8
 
 _SHEET_DIR = "xl/worksheets/"
 _OPEN = b"<sheetData>"

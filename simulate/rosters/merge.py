@@ -202,11 +202,14 @@ def _single_persons(rows: pd.DataFrame, file: str, multi_sheet: bool) -> pd.Data
     """Persons of rows whose ID is on no other row, as ``_person_records`` would make them."""
     masks: dict[tuple[str, ...], int] = {}
     ids = rows["identities"].tolist()
-    out = rows[["id_number", "name", "village", "town", "identities"]].copy()
+    out = rows[["id_number", "name", "village", "town", "identities"]]  # copy-on-write: no copy made
     vocab = ACTIVE.get()  # local identities have bits too (masks up to 64 bits)
     for i in set(ids):
         masks[i] = vocab.identity_mask(i)
-    out["identity_mask"] = pd.Series([masks[i] for i in ids], index=rows.index)  # dtype as cells.frame infers
+    values = [masks[i] for i in ids]
+    # dtype as cells.frame infers (int64 while every mask fits), made from an array, not inferred
+    fits = bool(values) and max(masks.values()) < 2**63
+    out["identity_mask"] = pd.Series(np.array(values, np.int64) if fits else values, index=rows.index)
     for col in ("disability_grade", "age", "sex", "birth_date", "id_converted"):
         out[col] = rows[col]
     if multi_sheet:
