@@ -97,6 +97,16 @@ def masked_ids(values: list[Any]) -> list[str]:
     return [mask_id(v) for v in values]
 
 
+def person_masked_ids(bill: Any) -> np.ndarray:
+    """:func:`masked_ids` of every person of ``bill`` (a RosterBill), as an object array in the
+    order of ``bill.persons``: worked out once and taken by every table and bill.json."""
+    if "_masked_ids" not in bill.__dict__:
+        out = np.empty(len(bill.persons), dtype=object)
+        out[:] = masked_ids(bill.persons["id_number"].tolist())
+        bill.__dict__["_masked_ids"] = out
+    return bill.__dict__["_masked_ids"]  # type: ignore[no-any-return]
+
+
 def only_str(items: list[Any]) -> bool:
     """Every item a str (not a subclass), checked in C: ``set(map(type, items))``."""
     return set(map(type, items)) <= {str}
