@@ -39,7 +39,11 @@ def object_frame(columns: dict[str, Any]) -> pd.DataFrame:
 
 
 def _texts(values: Any) -> bool:
-    """A list of text (numbers and blanks are left to pandas, as before)."""
+    """A list or object array of text (numbers and blanks are left to pandas, as before)."""
+    if isinstance(values, pd.Series):
+        values = values.to_numpy()
+    if isinstance(values, np.ndarray):
+        return values.dtype == object and len(values) > 0 and type(values[0]) is str
     return isinstance(values, list) and bool(values) and type(values[0]) is str
 
 
