@@ -62,7 +62,18 @@ from ..vocabulary import Lang, using
 from .bill_folder import write_bill
 from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, multi_records, several_parts
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
+from .bill_tables import (
+    MASKED,
+    README_NAME,
+    bill_column,
+    bill_word,
+    id_order,
+    masked_by_value,
+    masked_frame,
+    object_frame,
+    person_masked,
+    person_masked_ids,
+)
 from .either import judge_for
 from .grade_note import first_grade_column, ungraded, ungraded_note, with_ungraded_row
 from .mapping import RosterError, RosterMapping, as_mapping
@@ -253,6 +264,7 @@ class RosterBill:
             column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
                 frame = frame.drop(columns=[column])
+        frame.attrs[MASKED] = [c for c in frame.columns if c != bill_column("n_lists", lang)]  # built masked
         return frame
 
     @_masking
@@ -286,27 +298,29 @@ class RosterBill:
 
     @_masking
     def persons_frame(self, lang: Lang = "zh") -> pd.DataFrame:
-        """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
+        """Every person with tier and amounts, ID numbers masked (for checking the bill); its
+        text built from masked values (the masked names and villages kept for every table)."""
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         p = self.persons
         label = self.outlay.vocab.label
         frame = object_frame(
             {
-                bill_column("id_masked", lang): masked_ids(p["id_number"].tolist()),
-                bill_column("name", lang): p["name"],
-                bill_column("village", lang): p["village_label"],
+                bill_column("id_masked", lang): person_masked_ids(self),
+                bill_column("name", lang): person_masked(self, "name"),
+                bill_column("village", lang): person_masked(self, "village_label"),
                 bill_column("age", lang): p["age"].astype(int),
-                bill_column("sex", lang): by_value(p["sex"], lambda s: bill_word(f"sex_{s}", lang)),
-                bill_column("identities", lang): by_value(
+                bill_column("sex", lang): masked_by_value(p["sex"], lambda s: bill_word(f"sex_{s}", lang)),
+                bill_column("identities", lang): masked_by_value(
                     p["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
                 ),
                 bill_column("grade", lang): [g or None for g in p["disability_grade"].astype(int).tolist()],
-                bill_column("lists", lang): by_value(p["lists"], "、".join),
-                bill_column("tier", lang): by_value(
+                bill_column("lists", lang): masked_by_value(p["lists"], "、".join),
+                bill_column("tier", lang): masked_by_value(
                     p["tier"], lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
                 ),
             }
         )
+        frame.attrs[MASKED] = [c for c in frame.columns if c != bill_column("age", lang)]
         for s in self.outlay.sources:
             if (p[f"{s}_fen"] > 0).any() or s == "individual":
                 frame[self.outlay.vocab.label(s, lang) + bill_word("yuan_suffix", lang)] = (
@@ -319,24 +333,31 @@ class RosterBill:
     def payment_list(self, source: str, lang: str = "zh") -> pd.DataFrame:
         """代缴名单 of one source: name, FULL ID number, village, tier, amount in yuan.
 
-        Sorted by village (in roster order) then ID number; the only table with full numbers.
+        Sorted by village (in roster order) then ID number; the only table with full numbers
+        (a number hidden in a name, town, village or list name is masked, as in the file).
         """
         tiers = {t.id: t for t in self.scenario.policy.tiers}
         order = self._payment_order()
-        p = self.persons.iloc[order[self.persons[f"{source}_fen"].to_numpy()[order] > 0]]
-        return object_frame(
+        rows = order[self.persons[f"{source}_fen"].to_numpy()[order] > 0]
+
+        def take(column: str) -> Any:
+            return self.persons[column].to_numpy()[rows]
+
+        frame = object_frame(
             {
-                bill_column("seq", lang): np.arange(1, len(p) + 1),
-                bill_column("name", lang): p["name"].to_numpy(),
-                bill_column("id_full", lang): p["id_number"].to_numpy(),
-                bill_column("town", lang): p["town"].to_numpy(),
-                bill_column("village", lang): p["village_label"].to_numpy(),
-                bill_column("tier", lang): by_value(p["tier"], lambda t: tiers[t].label.get(lang)),
-                bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
-                bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
-                bill_column("lists", lang): by_value(p["lists"], "、".join),
+                bill_column("seq", lang): np.arange(1, len(rows) + 1),
+                bill_column("name", lang): person_masked(self, "name")[rows],
+                bill_column("id_full", lang): take("id_number"),
+                bill_column("town", lang): person_masked(self, "town")[rows],
+                bill_column("village", lang): person_masked(self, "village_label")[rows],
+                bill_column("tier", lang): masked_by_value(pd.Series(take("tier")), lambda t: tiers[t].label.get(lang)),
+                bill_column("amount", lang): take(f"{source}_fen").astype(np.int64) / 100,
+                bill_column("individual", lang): take("individual_fen").astype(np.int64) / 100,
+                bill_column("lists", lang): masked_by_value(pd.Series(take("lists")), "、".join),
             }
         )
+        frame.attrs[MASKED] = [bill_column(k, lang) for k in ("name", "town", "village", "tier", "lists")]
+        return frame
 
     def _payment_order(self) -> np.ndarray:
         """Rows of ``persons`` by village (in roster order) then ID number, stably, worked out
@@ -344,10 +365,7 @@ class RosterBill:
         sorting each list's rows gives; the IDs compared as fixed-width text, in C)."""
         if "_pay_rows" not in self.__dict__:
             p = self.persons
-            ids = p["id_number"].tolist()
-            order = np.argsort(np.array(ids, dtype=str) if ids else np.zeros(0, str), kind="stable")
-            village = p["village_index"].to_numpy()
-            self.__dict__["_pay_rows"] = order[np.argsort(village[order], kind="stable")]
+            self.__dict__["_pay_rows"] = id_order(p["id_number"].tolist(), p["village_index"].to_numpy())
         return self.__dict__["_pay_rows"]  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ writing

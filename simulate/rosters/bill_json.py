@@ -15,7 +15,15 @@ from ..io.idmask import mask_ids_json, orjson_unlike, utf8_holds_fourteen
 from ..model.reference import resolve
 from ..money import yuan_number
 from ..policy.rules import Person
-from .bill_tables import bill_column, bill_word, by_value, only_str, person_masked_ids
+from .bill_tables import (
+    bill_column,
+    bill_word,
+    masked_by_value,
+    masked_cell,
+    only_str,
+    person_masked,
+    person_masked_ids,
+)
 
 #: The one long list of the contract: written a block of people at a time (:func:`several_parts`).
 SEVERAL = "people_with_several_tiers"
@@ -170,35 +178,36 @@ def multi_records(bill: Any, lang: str, start: int = 0, stop: int | None = None)
 
 
 def multi_columns(bill: Any, lang: str) -> dict[str, Any]:
-    """The 多重身份 sheet's columns (unmasked), built per column from :func:`multi_people`:
-    the same cells as one row per record of :func:`multi_records`, a yuan amount as fen / 100
-    (which is float(yuan_number(fen)) for any whole fen)."""
+    """The 多重身份 sheet's columns, built per column from :func:`multi_people`: the same cells
+    as one row per record of :func:`multi_records`, every text masked (:func:`masked_cell`,
+    once per distinct value or from the persons' masked names and villages), a yuan amount
+    as fen / 100 (which is float(yuan_number(fen)) for any whole fen)."""
     rows, kinds, told = multi_people(bill, lang)
     p = bill.persons
     label = bill.outlay.vocab.label
     unit = bill_word("yuan_suffix", lang)
-    yes = bill_word("yes_word", lang)
+    yes = masked_cell(bill_word("yes_word", lang))
     per_kind = np.empty(len(told) + 1, dtype=object)  # the tiers considered, once per kind
-    per_kind[:-1] = ["；".join(f"{c['label']}（{c['individual']}）" for c in t[0]) for t in told]
-    tier_label = np.array([t[1] for t in told] + [""], dtype=object)
+    per_kind[:-1] = [masked_cell("；".join(f"{c['label']}（{c['individual']}）" for c in t[0])) for t in told]
+    tier_label = np.array([masked_cell(t[1]) for t in told] + [""], dtype=object)
     tie = np.array([yes if t[3] else "" for t in told] + [""], dtype=object)
-    sel = p.iloc[rows]
+    sel = p[["n_lists", "lists", "identities", "disability_grade"]].iloc[rows]
     columns: dict[str, Any] = {
         bill_column("id_masked", lang): person_masked_ids(bill)[rows].tolist(),
-        bill_column("name", lang): sel["name"].tolist(),
-        bill_column("village", lang): sel["village_label"].tolist(),
+        bill_column("name", lang): person_masked(bill, "name")[rows].tolist(),
+        bill_column("village", lang): person_masked(bill, "village_label")[rows].tolist(),
         bill_column("n_lists", lang): sel["n_lists"].tolist(),
-        bill_column("lists", lang): by_value(sel["lists"], "、".join),
-        bill_column("identities", lang): by_value(
+        bill_column("lists", lang): masked_by_value(sel["lists"], "、".join),
+        bill_column("identities", lang): masked_by_value(
             sel["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
         ),
         bill_column("grade", lang): [g or None for g in sel["disability_grade"].tolist()],
         bill_column("considered", lang): per_kind[kinds].tolist(),
         bill_column("tier", lang): tier_label[kinds].tolist(),
-        bill_column("individual", lang): sel["individual_fen"].to_numpy(np.int64) / 100,
+        bill_column("individual", lang): p["individual_fen"].to_numpy(np.int64)[rows] / 100,
     }
     for s in bill.outlay.sources[1:]:
-        columns[label(s, lang) + unit] = sel[f"{s}_fen"].to_numpy(np.int64) / 100
+        columns[label(s, lang) + unit] = p[f"{s}_fen"].to_numpy(np.int64)[rows] / 100
     columns[bill_column("tie", lang)] = tie[kinds].tolist()
     return columns
 

@@ -47,14 +47,21 @@ def _texts(values: Any) -> bool:
     return isinstance(values, list) and bool(values) and type(values[0]) is str
 
 
+#: Key of ``DataFrame.attrs``: the columns of a sheet whose every cell is already what
+#: :func:`masked_cell` makes of it (built from masked values), not looked at again.
+MASKED = "ids_masked"
+
+
 def masked_frame(frame: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of a sheet with every ID-like number in its headers and text cells masked
     (and any whole number of 14 or more digits, which can only be an ID read as a number);
-    the columns in ``keep`` (a payment list's ID column) are left as they are."""
-    out = frame.copy()
+    the columns in ``keep`` (a payment list's ID column) are left as they are, and so are
+    those ``frame.attrs[MASKED]`` names (masked when the sheet was built)."""
+    out = frame.copy(deep=False)  # copy-on-write: a column set below is not set in frame
+    done = set(frame.attrs.get(MASKED, ()))
     for column in out.columns:
         values = out[column]
-        if column in keep or values.dtype.kind not in "iuO":  # floats are money, not IDs
+        if column in keep or column in done or values.dtype.kind not in "iuO":  # floats are money, not IDs
             continue
         if values.dtype.kind == "O" or (values.abs() >= 10**13).any():
             masked = _masked_column(values)
@@ -111,6 +118,20 @@ def person_masked_ids(bill: Any) -> np.ndarray:
     return bill.__dict__["_masked_ids"]  # type: ignore[no-any-return]
 
 
+def id_order(ids: list[Any], village: np.ndarray) -> np.ndarray:
+    """Rows by ``village`` then ID number as text, stably: for plain 18-character numbers
+    (one C check) their 17 digits as a number and the last character (what comparing the
+    texts gives), sorted in C; else the texts themselves."""
+    if not ids:
+        return np.zeros(0, np.int64)
+    if only_str(ids) and _PLAIN_IDS.fullmatch("\n".join(ids) + "\n"):
+        chars = np.frombuffer("".join(ids).encode("ascii"), np.uint8).reshape(len(ids), 18)
+        digits = (chars[:, :17] - 48).astype(np.int64) @ (10 ** np.arange(16, -1, -1, dtype=np.int64))
+        return np.lexsort((chars[:, 17], digits, village))
+    order = np.argsort(np.array(ids, dtype=str), kind="stable")
+    return order[np.argsort(village[order], kind="stable")]
+
+
 def only_str(items: list[Any]) -> bool:
     """Every item a str (not a subclass), checked in C: ``set(map(type, items))``."""
     return set(map(type, items)) <= {str}
@@ -125,6 +146,29 @@ def by_value(values: pd.Series, show: Any) -> list[Any]:
     shown = np.empty(len(uniques), dtype=object)
     shown[:] = [show(u) for u in uniques]
     return shown[codes].tolist()
+
+
+def masked_texts(values: pd.Series) -> np.ndarray:
+    """:func:`masked_cell` of every value, as an object array (the values themselves when
+    none holds 14 digits: :func:`_masked_column`)."""
+    masked = _masked_column(values)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values.to_numpy(dtype=object) if masked is None else masked
+    return out
+
+
+def person_masked(bill: Any, column: str) -> np.ndarray:
+    """:func:`masked_texts` of a text column of ``bill.persons`` (name, town, village),
+    worked out once for every table of the bill."""
+    cache = bill.__dict__.setdefault("_masked_texts", {})
+    if column not in cache:
+        cache[column] = masked_texts(bill.persons[column])
+    return cache[column]  # type: ignore[no-any-return]
+
+
+def masked_by_value(values: pd.Series, show: Any) -> list[Any]:
+    """:func:`by_value` with each shown value masked (:func:`masked_cell`), once per distinct value."""
+    return by_value(values, lambda v: masked_cell(show(v)))
 
 
 def masked_cell(value: Any) -> Any:
