@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from simulate.io.idnumber import mask_id
 from simulate.rosters.bill import RosterBill, roster_bill
-from simulate.rosters.bill_tables import MASKED, bill_column, id_order, masked_frame
+from simulate.rosters.bill_tables import MASKED, bill_column, id_order, masked_frame, masked_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 ROSTERS = ROOT / "tests" / "rosters"
@@ -67,3 +68,19 @@ def test_payment_order_of_plain_numbers_is_the_texts_order() -> None:
     odd = ids[:-1] + ["52062419500412031"]  # a 17-digit number: the texts compared
     by_text = np.argsort(np.array(odd, dtype=str), kind="stable")
     assert (id_order(odd, village) == by_text[np.argsort(village[by_text], kind="stable")]).all()
+
+
+def test_ids_masked_in_bulk_are_mask_id() -> None:
+    rng = np.random.default_rng(3)
+    plain = [f"{rng.integers(10**16, 10**17):017d}{rng.choice(list('0123456789X'))}" for _ in range(300)]
+    assert masked_ids(plain) == [mask_id(v) for v in plain]
+    assert all(m[6:14] == "********" and m[:6] == v[:6] and m[14:] == v[14:] for m, v in zip(masked_ids(plain), plain))
+    for odd in (
+        "52062419500412031x",
+        "５２０６２４１９５００４１２０３１X",
+        "520624195004120",
+        "5206241950041203\n1X",
+        "",
+    ):
+        values = plain[:5] + [odd]
+        assert masked_ids(values) == [mask_id(v) for v in values], odd

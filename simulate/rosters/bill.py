@@ -68,9 +68,9 @@ from .bill_tables import (
     bill_column,
     bill_word,
     id_order,
-    masked_by_value,
     masked_frame,
     object_frame,
+    person_by_value,
     person_masked,
     person_masked_ids,
 )
@@ -309,14 +309,14 @@ class RosterBill:
                 bill_column("name", lang): person_masked(self, "name"),
                 bill_column("village", lang): person_masked(self, "village_label"),
                 bill_column("age", lang): p["age"].astype(int),
-                bill_column("sex", lang): masked_by_value(p["sex"], lambda s: bill_word(f"sex_{s}", lang)),
-                bill_column("identities", lang): masked_by_value(
-                    p["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
+                bill_column("sex", lang): person_by_value(self, "sex", lambda s: bill_word(f"sex_{s}", lang)),
+                bill_column("identities", lang): person_by_value(
+                    self, "identities", lambda ids: "、".join(label(i, lang) for i in ids)
                 ),
                 bill_column("grade", lang): [g or None for g in p["disability_grade"].astype(int).tolist()],
-                bill_column("lists", lang): masked_by_value(p["lists"], "、".join),
-                bill_column("tier", lang): masked_by_value(
-                    p["tier"], lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
+                bill_column("lists", lang): person_by_value(self, "lists", "、".join),
+                bill_column("tier", lang): person_by_value(
+                    self, "tier", lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
                 ),
             }
         )
@@ -350,10 +350,10 @@ class RosterBill:
                 bill_column("id_full", lang): take("id_number"),
                 bill_column("town", lang): person_masked(self, "town")[rows],
                 bill_column("village", lang): person_masked(self, "village_label")[rows],
-                bill_column("tier", lang): masked_by_value(pd.Series(take("tier")), lambda t: tiers[t].label.get(lang)),
+                bill_column("tier", lang): person_by_value(self, "tier", lambda t: tiers[t].label.get(lang), rows),
                 bill_column("amount", lang): take(f"{source}_fen").astype(np.int64) / 100,
                 bill_column("individual", lang): take("individual_fen").astype(np.int64) / 100,
-                bill_column("lists", lang): masked_by_value(pd.Series(take("lists")), "、".join),
+                bill_column("lists", lang): person_by_value(self, "lists", "、".join, rows),
             }
         )
         frame.attrs[MASKED] = [bill_column(k, lang) for k in ("name", "town", "village", "tier", "lists")]

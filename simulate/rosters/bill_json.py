@@ -18,9 +18,9 @@ from ..policy.rules import Person
 from .bill_tables import (
     bill_column,
     bill_word,
-    masked_by_value,
     masked_cell,
     only_str,
+    person_by_value,
     person_masked,
     person_masked_ids,
 )
@@ -191,17 +191,16 @@ def multi_columns(bill: Any, lang: str) -> dict[str, Any]:
     per_kind[:-1] = [masked_cell("；".join(f"{c['label']}（{c['individual']}）" for c in t[0])) for t in told]
     tier_label = np.array([masked_cell(t[1]) for t in told] + [""], dtype=object)
     tie = np.array([yes if t[3] else "" for t in told] + [""], dtype=object)
-    sel = p[["n_lists", "lists", "identities", "disability_grade"]].iloc[rows]
     columns: dict[str, Any] = {
         bill_column("id_masked", lang): person_masked_ids(bill)[rows].tolist(),
         bill_column("name", lang): person_masked(bill, "name")[rows].tolist(),
         bill_column("village", lang): person_masked(bill, "village_label")[rows].tolist(),
-        bill_column("n_lists", lang): sel["n_lists"].tolist(),
-        bill_column("lists", lang): masked_by_value(sel["lists"], "、".join),
-        bill_column("identities", lang): masked_by_value(
-            sel["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
+        bill_column("n_lists", lang): p["n_lists"].to_numpy()[rows].tolist(),
+        bill_column("lists", lang): person_by_value(bill, "lists", "、".join, rows),
+        bill_column("identities", lang): person_by_value(
+            bill, "identities", lambda ids: "、".join(label(i, lang) for i in ids), rows
         ),
-        bill_column("grade", lang): [g or None for g in sel["disability_grade"].tolist()],
+        bill_column("grade", lang): [g or None for g in p["disability_grade"].to_numpy()[rows].tolist()],
         bill_column("considered", lang): per_kind[kinds].tolist(),
         bill_column("tier", lang): tier_label[kinds].tolist(),
         bill_column("individual", lang): p["individual_fen"].to_numpy(np.int64)[rows] / 100,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import labels
 from ..io.idmask import mask_ids_in_text, may_hold_fourteen
-from ..io.idnumber import SEPARATOR_CHARS, mask_id, mask_plain
+from ..io.idnumber import SEPARATOR_CHARS, mask_id
 
 README_NAME = "README.txt"
 
@@ -95,17 +95,18 @@ def _masked_column(values: pd.Series) -> list[Any] | None:
     return [masked_cell(v) if (k in hits or not isinstance(v, str)) else v for k, v in enumerate(items)]
 
 
-#: Every item a well-formed 18-character ID number in ASCII, each followed by a newline.
-_PLAIN_IDS = re.compile(r"(?:[0-9]{17}[0-9X]\n)*")
-
-
 def masked_ids(values: list[Any]) -> list[str]:
-    """``[mask_id(v) for v in values]``: when every value is a plain 18-character number (one
-    C check over them all) its first 6 and last 4 characters with 8 stars between, as
-    mask_id shows it, without mask_id's normalising of each (a million IDs, issue 16 item 4)."""
-    if only_str(values) and _PLAIN_IDS.fullmatch("\n".join(values) + "\n" if values else ""):
-        return [mask_plain(v) for v in values]
-    return [mask_id(v) for v in values]
+    """``[mask_id(v) for v in values]``: when every value is a plain 18-character number
+    (checked in bulk) its first 6 and last 4 characters with 8 stars between, as mask_id
+    (mask_plain) shows it, starred in one array, without mask_id's normalising of each (a
+    million IDs, issue 16 item 4)."""
+    chars = _plain_id_chars(values)
+    if chars is None:
+        return [mask_id(v) for v in values]
+    rows = np.full((len(values), 19), 10, np.uint8)  # each number and a line break
+    rows[:, :18] = chars
+    rows[:, 6:14] = ord("*")
+    return rows.tobytes().decode("ascii").split("\n")[:-1]
 
 
 def person_masked_ids(bill: Any) -> np.ndarray:
@@ -120,16 +121,35 @@ def person_masked_ids(bill: Any) -> np.ndarray:
 
 def id_order(ids: list[Any], village: np.ndarray) -> np.ndarray:
     """Rows by ``village`` then ID number as text, stably: for plain 18-character numbers
-    (one C check) their 17 digits as a number and the last character (what comparing the
-    texts gives), sorted in C; else the texts themselves."""
-    if not ids:
-        return np.zeros(0, np.int64)
-    if only_str(ids) and _PLAIN_IDS.fullmatch("\n".join(ids) + "\n"):
-        chars = np.frombuffer("".join(ids).encode("ascii"), np.uint8).reshape(len(ids), 18)
+    (checked in bulk) their 17 digits as a number and the last character (what comparing
+    the texts gives), sorted in C; else the texts themselves."""
+    chars = _plain_id_chars(ids)
+    if chars is not None:
         digits = (chars[:, :17] - 48).astype(np.int64) @ (10 ** np.arange(16, -1, -1, dtype=np.int64))
-        return np.lexsort((chars[:, 17], digits, village))
-    order = np.argsort(np.array(ids, dtype=str), kind="stable")
+        order = np.argsort(digits * 64 + (chars[:, 17] - 48), kind="stable")  # "X" (40) after "9" (9)
+    else:
+        order = np.argsort(np.array(ids, dtype=str) if ids else np.zeros(0, str), kind="stable")
     return order[np.argsort(village[order], kind="stable")]
+
+
+def _plain_id_chars(ids: list[Any]) -> np.ndarray | None:
+    """The characters of plain 18-character IDs (``[0-9]{17}[0-9X]``), one row each, as
+    bytes; None unless every one is such a number."""
+    if not ids or not only_str(ids):
+        return None
+    try:
+        data = ("\n".join(ids) + "\n").encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if len(data) != 19 * len(ids):
+        return None
+    rows = np.frombuffer(data, np.uint8).reshape(len(ids), 19)
+    digits, last = rows[:, :17], rows[:, 17]
+    if not ((rows[:, 18] == 10).all() and ((digits >= 48) & (digits <= 57)).all()):
+        return None  # a line break only after each 18th character: every number 18 long
+    if not (((last >= 48) & (last <= 57)) | (last == 88)).all():
+        return None
+    return rows[:, :18]
 
 
 def only_str(items: list[Any]) -> bool:
@@ -169,6 +189,24 @@ def person_masked(bill: Any, column: str) -> np.ndarray:
 def masked_by_value(values: pd.Series, show: Any) -> list[Any]:
     """:func:`by_value` with each shown value masked (:func:`masked_cell`), once per distinct value."""
     return by_value(values, lambda v: masked_cell(show(v)))
+
+
+def person_by_value(bill: Any, column: str, show: Any, rows: np.ndarray | None = None) -> list[Any]:
+    """:func:`masked_by_value` of a column of ``bill.persons`` (its ``rows``, or all), the
+    column's distinct values worked out once for every table of the bill."""
+    cache = bill.__dict__.setdefault("_person_codes", {})
+    if column not in cache:
+        codes, uniques = pd.factorize(bill.persons[column].to_numpy(dtype=object))
+        cache[column] = None if len(codes) and codes.min() < 0 else (codes, list(uniques))
+    if cache[column] is None:  # None or NaN, which pandas takes for one value
+        values = bill.persons[column] if rows is None else bill.persons[column].iloc[rows]
+        return masked_by_value(values, show)
+    codes, uniques = cache[column]
+    codes = codes if rows is None else codes[rows]
+    used = np.flatnonzero(np.bincount(codes, minlength=len(uniques)))  # show only the values there
+    shown = np.empty(len(uniques), dtype=object)
+    shown[used] = [masked_cell(show(uniques[k])) for k in used.tolist()]
+    return shown[codes].tolist()  # type: ignore[no-any-return]
 
 
 def masked_cell(value: Any) -> Any:
