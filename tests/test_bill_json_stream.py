@@ -101,3 +101,17 @@ def test_long_list_with_a_hidden_number_is_masked_as_before(bill) -> None:
             assert bill_json.several_block(other, start, start + size) == _slow_block(other, start, start + size)
     data = _written(other, {}, ())
     assert data == _expected(other, {}, ()) and hidden.encode() not in data and b"520624********2028" in data
+
+
+def test_long_list_read_back_is_the_records_masked(bill) -> None:
+    rows = bill_json.multi_people(bill, "zh")[0]
+    persons = bill.persons.copy()
+    names = persons["name"].tolist()
+    names[rows[0]] = "张520624197705132028"
+    persons["name"] = pd.Series(names, index=persons.index, dtype=object)
+    for one in (bill, dataclasses.replace(bill, persons=persons)):
+        expected = mask_ids_json(bill_json.multi_records(one, "zh"))
+        got = one.to_json()[bill_json.SEVERAL]
+        assert got == expected and [type(v) for r in got for v in r.values()] == [
+            type(v) for r in expected for v in r.values()
+        ]

@@ -53,14 +53,14 @@ import pandas as pd
 
 from ..errors import SimulateError
 from ..io.digest import file_sha256
-from ..io.idmask import mask_ids_in_text, mask_ids_json
+from ..io.idmask import mask_ids_in_text
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, multi_records, several_parts
+from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, several_list, several_parts
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
 from .bill_tables import (
     MASKED,
@@ -149,16 +149,11 @@ class RosterBill:
     def rejected_records(self) -> list[dict[str, Any]]:
         """Every rejected row: file, sheet, row, masked ID, reason in English and in 简体中文
         (``reason_zh``); no full numbers."""
+        keys = ("file", "sheet", "row", "id_masked", "reason", "reason_zh")
+        columns = [_boxed(self.merge.rejected[k]) for k in keys]  # a column at a time, not a dict per row
         return [
-            {
-                "file": r["file"],
-                "sheet": r["sheet"],
-                "row": int(r["row"]),
-                "id_masked": r["id_masked"],
-                "reason": r["reason"],
-                "reason_zh": r["reason_zh"],
-            }
-            for r in self.merge.rejected.to_dict("records")
+            {"file": f, "sheet": s, "row": int(r), "id_masked": i, "reason": e, "reason_zh": z}
+            for f, s, r, i, e, z in zip(*columns)
         ]
 
     # ------------------------------------------------------------------ JSON
@@ -172,7 +167,7 @@ class RosterBill:
             self.__dict__["_json"] = bill_json(self)
         out = dict(self.__dict__["_json"])
         if several:
-            out[SEVERAL] = mask_ids_json(multi_records(self, "zh"))
+            out[SEVERAL] = several_list(self)
         return out
 
     def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
@@ -375,6 +370,15 @@ class RosterBill:
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
         with gc_paused():
             return write_bill(self, out_dir, lang)
+
+
+def _boxed(column: pd.Series) -> list[Any]:
+    """The values of a column as ``to_dict("records")`` gives them (NumPy scalars inside an
+    object column as Python ones), for the whole column at once."""
+    values = column.tolist()
+    if column.dtype == object and not set(map(type, values)) <= {str, int, float, bool, type(None)}:
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return values
 
 
 def _written_json(info: Any) -> tuple[Path, dict[str, tuple[int, int]]] | None:
