@@ -84,3 +84,15 @@ def test_ids_masked_in_bulk_are_mask_id() -> None:
     ):
         values = plain[:5] + [odd]
         assert masked_ids(values) == [mask_id(v) for v in values], odd
+
+
+def test_a_table_changed_leaves_the_next_as_it_was(bills) -> None:
+    """The tables take the bill's masked values without a copy into one block: each gets
+    arrays of its own, so a cell changed in one is not changed in the bill or the next."""
+    bill = bills[0]
+    for make in (bill.persons_frame, bill.multi_identity_frame, lambda: bill.payment_list(bill.paying_sources()[0])):
+        before = make()
+        changed = make()
+        for k in range(changed.shape[1]):
+            changed.iloc[0, k] = "X" if changed.dtypes.iloc[k].kind == "O" else 9
+        pd.testing.assert_frame_equal(make(), before)

@@ -300,10 +300,10 @@ class RosterBill:
         label = self.outlay.vocab.label
         frame = object_frame(
             {
-                bill_column("id_masked", lang): person_masked_ids(self),
-                bill_column("name", lang): person_masked(self, "name"),
-                bill_column("village", lang): person_masked(self, "village_label"),
-                bill_column("age", lang): p["age"].astype(int),
+                bill_column("id_masked", lang): person_masked_ids(self).copy(),  # the sheet's own
+                bill_column("name", lang): person_masked(self, "name").copy(),
+                bill_column("village", lang): person_masked(self, "village_label").copy(),
+                bill_column("age", lang): p["age"].to_numpy().astype(int),
                 bill_column("sex", lang): person_by_value(self, "sex", lambda s: bill_word(f"sex_{s}", lang)),
                 bill_column("identities", lang): person_by_value(
                     self, "identities", lambda ids: "、".join(label(i, lang) for i in ids)

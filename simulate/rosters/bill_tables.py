@@ -29,12 +29,18 @@ def bill_word(key: str, lang: str) -> str:
 def object_frame(columns: dict[str, Any]) -> pd.DataFrame:
     """A sheet from columns of values, text kept as Python objects: pandas' own text type
     (Arrow) would be built and read back cell by cell on the way to the workbook, seconds
-    a column at a million rows (issue 16 item 4). Same cell values."""
+    a column at a million rows (issue 16 item 4). Same cell values. The arrays are taken
+    as they are, each its own block, not copied into one 2-D block per type (half a second
+    a sheet at a million rows): a change to a cell of the sheet is made in the array, so
+    give arrays of its own (never a kept one)."""
     return pd.DataFrame(
         {
-            k: pd.Series(v, dtype=object) if _texts(v) else (v.to_numpy() if isinstance(v, pd.Series) else v)
+            k: pd.Series(v, dtype=object, copy=False)
+            if _texts(v)
+            else (v.to_numpy() if isinstance(v, pd.Series) else v)
             for k, v in columns.items()
-        }
+        },
+        copy=False,
     )
 
 
@@ -191,7 +197,7 @@ def masked_by_value(values: pd.Series, show: Any) -> list[Any]:
     return by_value(values, lambda v: masked_cell(show(v)))
 
 
-def person_by_value(bill: Any, column: str, show: Any, rows: np.ndarray | None = None) -> list[Any]:
+def person_by_value(bill: Any, column: str, show: Any, rows: np.ndarray | None = None) -> np.ndarray | list[Any]:
     """:func:`masked_by_value` of a column of ``bill.persons`` (its ``rows``, or all), the
     column's distinct values worked out once for every table of the bill."""
     cache = bill.__dict__.setdefault("_person_codes", {})
@@ -206,7 +212,7 @@ def person_by_value(bill: Any, column: str, show: Any, rows: np.ndarray | None =
     used = np.flatnonzero(np.bincount(codes, minlength=len(uniques)))  # show only the values there
     shown = np.empty(len(uniques), dtype=object)
     shown[used] = [masked_cell(show(uniques[k])) for k in used.tolist()]
-    return shown[codes].tolist()  # type: ignore[no-any-return]
+    return shown[codes]  # type: ignore[no-any-return]
 
 
 def masked_cell(value: Any) -> Any:
