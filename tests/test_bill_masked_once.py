@@ -90,8 +90,9 @@ def test_a_table_changed_leaves_the_next_as_it_was(bills) -> None:
     """The tables take the bill's masked values without a copy into one block: each gets
     arrays of its own, so a cell changed in one is not changed in the bill or the next."""
     bill = bills[0]
-    for make in (bill.persons_frame, bill.multi_identity_frame, lambda: bill.payment_list(bill.paying_sources()[0])):
-        before = make()
+    tables = (RosterBill.persons_frame.__wrapped__, RosterBill.multi_identity_frame.__wrapped__)  # before masking
+    for make in (*(lambda t=t: t(bill, "zh") for t in tables), lambda: bill.payment_list(bill.paying_sources()[0])):
+        before = make().copy(deep=True)
         changed = make()
         for k in range(changed.shape[1]):
             changed.iloc[0, k] = "X" if changed.dtypes.iloc[k].kind == "O" else 9
