@@ -71,6 +71,7 @@ from .bill_tables import (
     masked_frame,
     object_frame,
     person_by_value,
+    person_id_lines,
     person_masked,
     person_masked_ids,
 )
@@ -360,7 +361,8 @@ class RosterBill:
         sorting each list's rows gives; the IDs compared as fixed-width text, in C)."""
         if "_pay_rows" not in self.__dict__:
             p = self.persons
-            self.__dict__["_pay_rows"] = id_order(p["id_number"].tolist(), p["village_index"].to_numpy())
+            ids = p["id_number"].tolist()
+            self.__dict__["_pay_rows"] = id_order(ids, p["village_index"].to_numpy(), person_id_lines(self))
         return self.__dict__["_pay_rows"]  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ writing

@@ -106,8 +106,14 @@ def _kinds(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for column in ("identities", "age", "sex", "disability_grade", "hukou"):
         codes, uniques = pd.factorize(p[column], use_na_sentinel=False)
         code = code * max(len(uniques), 1) + codes
-    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    return first, inverse.reshape(-1)
+    return _first_rows(code)
+
+
+def _first_rows(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row of the first of each distinct value of ``code``, number of each row's value), the
+    values numbered in order of first appearance; hashed in C, not sorted."""
+    codes, _ = pd.factorize(code)
+    return np.flatnonzero(~pd.Series(codes).duplicated().to_numpy()), codes
 
 
 def multi_people(bill: Any, lang: str) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, ...]]]:
@@ -343,10 +349,7 @@ def _row_codes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
             return first, inverse.reshape(-1)
         code = code * max(len(uniques), 1) + codes
-    codes, _ = pd.factorize(code)
-    first = np.full(codes.max() + 1 if len(codes) else 0, -1, np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return first, codes
+    return _first_rows(code)
 
 
 def _several_fields(bill: Any) -> tuple[list[list[bytes]], np.ndarray] | None:

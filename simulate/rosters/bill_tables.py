@@ -106,41 +106,54 @@ def masked_ids(values: list[Any]) -> list[str]:
     (checked in bulk) its first 6 and last 4 characters with 8 stars between, as mask_id
     (mask_plain) shows it, starred in one array, without mask_id's normalising of each (a
     million IDs, issue 16 item 4)."""
-    chars = _plain_id_chars(values)
-    if chars is None:
-        return [mask_id(v) for v in values]
-    rows = np.full((len(values), 19), 10, np.uint8)  # each number and a line break
-    rows[:, :18] = chars
-    rows[:, 6:14] = ord("*")
-    return rows.tobytes().decode("ascii").split("\n")[:-1]
+    lines = _plain_id_lines(values)
+    return [mask_id(v) for v in values] if lines is None else _starred(lines)
+
+
+def _starred(lines: np.ndarray) -> list[str]:
+    """The numbers of :func:`_plain_id_lines` with their 7th to 14th characters starred."""
+    out = lines.copy()
+    out[:, 6:14] = ord("*")
+    return out.tobytes().decode("ascii").split("\n")[:-1]
+
+
+def person_id_lines(bill: Any) -> np.ndarray | None:
+    """:func:`_plain_id_lines` of the persons' ID numbers, worked out once for their masked
+    form and the payment lists' order."""
+    if "_id_lines" not in bill.__dict__:
+        bill.__dict__["_id_lines"] = _plain_id_lines(bill.persons["id_number"].tolist())
+    return bill.__dict__["_id_lines"]  # type: ignore[no-any-return]
 
 
 def person_masked_ids(bill: Any) -> np.ndarray:
     """:func:`masked_ids` of every person of ``bill`` (a RosterBill), as an object array in the
     order of ``bill.persons``: worked out once and taken by every table and bill.json."""
     if "_masked_ids" not in bill.__dict__:
+        lines = person_id_lines(bill)
         out = np.empty(len(bill.persons), dtype=object)
-        out[:] = masked_ids(bill.persons["id_number"].tolist())
+        out[:] = masked_ids(bill.persons["id_number"].tolist()) if lines is None else _starred(lines)
         bill.__dict__["_masked_ids"] = out
     return bill.__dict__["_masked_ids"]  # type: ignore[no-any-return]
 
 
-def id_order(ids: list[Any], village: np.ndarray) -> np.ndarray:
+def id_order(ids: list[Any], village: np.ndarray, lines: np.ndarray | None = None) -> np.ndarray:
     """Rows by ``village`` then ID number as text, stably: for plain 18-character numbers
-    (checked in bulk) their 17 digits as a number and the last character (what comparing
-    the texts gives), sorted in C; else the texts themselves."""
-    chars = _plain_id_chars(ids)
-    if chars is not None:
-        digits = (chars[:, :17] - 48).astype(np.int64) @ (10 ** np.arange(16, -1, -1, dtype=np.int64))
-        order = np.argsort(digits * 64 + (chars[:, 17] - 48), kind="stable")  # "X" (40) after "9" (9)
+    (checked in bulk, or given as their ``lines``) their 17 digits as a number and the last
+    character (what comparing the texts gives), sorted in C; else the texts themselves."""
+    lines = _plain_id_lines(ids) if lines is None else lines
+    if lines is not None:
+        digits = (lines[:, :17] - 48).astype(np.int64) @ (10 ** np.arange(16, -1, -1, dtype=np.int64))
+        order = np.argsort(digits * 64 + (lines[:, 17] - 48), kind="stable")  # "X" (40) after "9" (9)
     else:
         order = np.argsort(np.array(ids, dtype=str) if ids else np.zeros(0, str), kind="stable")
+    if len(village) and 0 <= village.min() and village.max() < 1 << 16:
+        village = village.astype(np.uint16)  # sorted by counting in C, not by comparing
     return order[np.argsort(village[order], kind="stable")]
 
 
-def _plain_id_chars(ids: list[Any]) -> np.ndarray | None:
-    """The characters of plain 18-character IDs (``[0-9]{17}[0-9X]``), one row each, as
-    bytes; None unless every one is such a number."""
+def _plain_id_lines(ids: list[Any]) -> np.ndarray | None:
+    """Plain 18-character IDs (``[0-9]{17}[0-9X]``) as bytes, one row each followed by a
+    line break; None unless every one is such a number."""
     if not ids or not only_str(ids):
         return None
     try:
@@ -155,7 +168,7 @@ def _plain_id_chars(ids: list[Any]) -> np.ndarray | None:
         return None  # a line break only after each 18th character: every number 18 long
     if not (((last >= 48) & (last <= 57)) | (last == 88)).all():
         return None
-    return rows[:, :18]
+    return rows
 
 
 def only_str(items: list[Any]) -> bool:
