@@ -60,21 +60,19 @@ from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, several_list, several_parts
-from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import (
-    MASKED,
-    README_NAME,
-    bill_column,
-    bill_word,
-    id_order,
-    masked_frame,
-    object_frame,
-    person_by_value,
-    person_id_lines,
-    person_masked,
-    person_masked_ids,
+from .bill_json import (
+    SEVERAL,
+    bill_json,
+    json_pieces,
+    multi_columns,
+    multi_people,
+    rejected_json,
+    several_list,
+    several_parts,
 )
+from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
+from .bill_sheets import payment_sheet, persons_sheet
+from .bill_tables import MASKED, README_NAME, bill_column, bill_word, masked_frame, object_frame
 from .either import judge_for
 from .grade_note import first_grade_column, ungraded, ungraded_note, with_ungraded_row
 from .mapping import RosterError, RosterMapping, as_mapping
@@ -150,12 +148,7 @@ class RosterBill:
     def rejected_records(self) -> list[dict[str, Any]]:
         """Every rejected row: file, sheet, row, masked ID, reason in English and in 简体中文
         (``reason_zh``); no full numbers."""
-        keys = ("file", "sheet", "row", "id_masked", "reason", "reason_zh")
-        columns = [_boxed(self.merge.rejected[k]) for k in keys]  # a column at a time, not a dict per row
-        return [
-            {"file": f, "sheet": s, "row": int(r), "id_masked": i, "reason": e, "reason_zh": z}
-            for f, s, r, i, e, z in zip(*columns)
-        ]
+        return rejected_json(self.merge.rejected)
 
     # ------------------------------------------------------------------ JSON
 
@@ -294,35 +287,8 @@ class RosterBill:
 
     @_masking
     def persons_frame(self, lang: Lang = "zh") -> pd.DataFrame:
-        """Every person with tier and amounts, ID numbers masked (for checking the bill); its
-        text built from masked values (the masked names and villages kept for every table)."""
-        tiers = {t.id: t for t in self.scenario.policy.tiers}
-        p = self.persons
-        label = self.outlay.vocab.label
-        frame = object_frame(
-            {
-                bill_column("id_masked", lang): person_masked_ids(self).copy(),  # the sheet's own
-                bill_column("name", lang): person_masked(self, "name").copy(),
-                bill_column("village", lang): person_masked(self, "village_label").copy(),
-                bill_column("age", lang): p["age"].to_numpy().astype(int),
-                bill_column("sex", lang): person_by_value(self, "sex", lambda s: bill_word(f"sex_{s}", lang)),
-                bill_column("identities", lang): person_by_value(
-                    self, "identities", lambda ids: "、".join(label(i, lang) for i in ids)
-                ),
-                bill_column("grade", lang): [g or None for g in p["disability_grade"].astype(int).tolist()],
-                bill_column("lists", lang): person_by_value(self, "lists", "、".join),
-                bill_column("tier", lang): person_by_value(
-                    self, "tier", lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
-                ),
-            }
-        )
-        frame.attrs[MASKED] = [c for c in frame.columns if c != bill_column("age", lang)]
-        for s in self.outlay.sources:
-            if (p[f"{s}_fen"] > 0).any() or s == "individual":
-                frame[self.outlay.vocab.label(s, lang) + bill_word("yuan_suffix", lang)] = (
-                    p[f"{s}_fen"].astype(int) / 100
-                )
-        return frame
+        """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
+        return persons_sheet(self, lang)
 
     # ------------------------------------------------------------------ payment lists (full IDs)
 
@@ -332,38 +298,7 @@ class RosterBill:
         Sorted by village (in roster order) then ID number; the only table with full numbers
         (a number hidden in a name, town, village or list name is masked, as in the file).
         """
-        tiers = {t.id: t for t in self.scenario.policy.tiers}
-        order = self._payment_order()
-        rows = order[self.persons[f"{source}_fen"].to_numpy()[order] > 0]
-
-        def take(column: str) -> Any:
-            return self.persons[column].to_numpy()[rows]
-
-        frame = object_frame(
-            {
-                bill_column("seq", lang): np.arange(1, len(rows) + 1),
-                bill_column("name", lang): person_masked(self, "name")[rows],
-                bill_column("id_full", lang): take("id_number"),
-                bill_column("town", lang): person_masked(self, "town")[rows],
-                bill_column("village", lang): person_masked(self, "village_label")[rows],
-                bill_column("tier", lang): person_by_value(self, "tier", lambda t: tiers[t].label.get(lang), rows),
-                bill_column("amount", lang): take(f"{source}_fen").astype(np.int64) / 100,
-                bill_column("individual", lang): take("individual_fen").astype(np.int64) / 100,
-                bill_column("lists", lang): person_by_value(self, "lists", "、".join, rows),
-            }
-        )
-        frame.attrs[MASKED] = [bill_column(k, lang) for k in ("name", "town", "village", "tier", "lists")]
-        return frame
-
-    def _payment_order(self) -> np.ndarray:
-        """Rows of ``persons`` by village (in roster order) then ID number, stably, worked out
-        once for every payment list: a list is the rows it pays for, in this order (what
-        sorting each list's rows gives; the IDs compared as fixed-width text, in C)."""
-        if "_pay_rows" not in self.__dict__:
-            p = self.persons
-            ids = p["id_number"].tolist()
-            self.__dict__["_pay_rows"] = id_order(ids, p["village_index"].to_numpy(), person_id_lines(self))
-        return self.__dict__["_pay_rows"]  # type: ignore[no-any-return]
+        return payment_sheet(self, source, lang)
 
     # ------------------------------------------------------------------ writing
 
@@ -372,15 +307,6 @@ class RosterBill:
         (:func:`simulate.rosters.bill_folder.write_bill`)."""
         with gc_paused():
             return write_bill(self, out_dir, lang)
-
-
-def _boxed(column: pd.Series) -> list[Any]:
-    """The values of a column as ``to_dict("records")`` gives them (NumPy scalars inside an
-    object column as Python ones), for the whole column at once."""
-    values = column.tolist()
-    if column.dtype == object and not set(map(type, values)) <= {str, int, float, bool, type(None)}:
-        values = [v.item() if isinstance(v, np.generic) else v for v in values]
-    return values
 
 
 def _written_json(info: Any) -> tuple[Path, dict[str, tuple[int, int]]] | None:
@@ -419,10 +345,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def _general(lang: str) -> str:
-    return bill_word("general", lang)
 
 
 # ---------------------------------------------------------------------------------------

@@ -84,6 +84,25 @@ def bill_json(bill: Any) -> dict[str, Any]:
     )
 
 
+def rejected_json(rejected: pd.DataFrame) -> list[dict[str, Any]]:
+    """Each rejected row (a roster merge's ``rejected``): file, sheet, row, masked ID, reason
+    in English and in 简体中文, made a column at a time (not a dict per row by pandas)."""
+    keys = ("file", "sheet", "row", "id_masked", "reason", "reason_zh")
+    return [
+        {"file": f, "sheet": s, "row": int(r), "id_masked": i, "reason": e, "reason_zh": z}
+        for f, s, r, i, e, z in zip(*(_boxed(rejected[k]) for k in keys))
+    ]
+
+
+def _boxed(column: pd.Series) -> list[Any]:
+    """The values of a column as ``to_dict("records")`` gives them (NumPy scalars inside an
+    object column as Python ones), for the whole column at once."""
+    values = column.tolist()
+    if column.dtype == object and not set(map(type, values)) <= {str, int, float, bool, type(None)}:
+        values = [v.item() if isinstance(v, np.generic) else v for v in values]
+    return values
+
+
 def village_json(bill: Any) -> dict[str, Any]:
     """Persons and yuan by source of each village (by its id), from the engine's outlay."""
     v = bill.outlay.villages
