@@ -331,7 +331,8 @@ def _objects(items: list[Any]) -> np.ndarray:
 
 def _by_code(texts: list[bytes], codes: np.ndarray, bad: np.ndarray) -> list[bytes]:
     """``texts[c]`` for each code ``c``; ``bad`` marked where that text is not :func:`_plain`."""
-    bad |= ~np.array([_plain(t) for t in texts], bool)[codes]
+    if not _plain(b"\n".join(texts)):  # a line break: no run, null or escape crosses it
+        bad |= ~np.array([_plain(t) for t in texts], bool)[codes]
     return _objects(texts)[codes].tolist()  # type: ignore[no-any-return]
 
 
@@ -357,15 +358,15 @@ def _strings(values: list[Any], bad: np.ndarray) -> list[bytes]:
     return texts
 
 
-def _row_codes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first row of each distinct row of an integer ``matrix``, the code of every row)."""
-    code = np.zeros(len(matrix), np.int64)
+def _row_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct row of integer ``columns``, the code of every row)."""
+    code = np.zeros(len(columns[0]), np.int64)
     span = 1
-    for column in matrix.T:
+    for column in columns:
         codes, uniques = pd.factorize(column)
         span *= max(len(uniques), 1)
         if span >= 1 << 62:  # too many to number in 64 bits: sorted instead
-            _, first, inverse = np.unique(matrix, axis=0, return_index=True, return_inverse=True)
+            _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True)
             return first, inverse.reshape(-1)
         code = code * max(len(uniques), 1) + codes
     return _first_rows(code)
@@ -402,9 +403,9 @@ def _field_texts(bill: Any) -> tuple[list[list[bytes]], np.ndarray]:
         for considered, label, tier, _ in told
     ]
     sources = bill.outlay.sources
-    fen = np.stack([p[f"{s}_fen"].to_numpy(np.int64)[rows] for s in sources], axis=1)
+    fen = [p[f"{s}_fen"].to_numpy(np.int64)[rows] for s in sources]
     first, pays = _row_codes(fen)
-    pay_text = [_field("pays", {s: yuan_number(f) for s, f in zip(sources, fen[i].tolist()) if f}) for i in first]
+    pay_text = [_field("pays", {s: yuan_number(f[i]) for s, f in zip(sources, fen) if f[i]}) for i in first.tolist()]
     return [
         [b',\n    {\n      "id_masked": "'] * n,
         _strings(person_masked_ids(bill)[rows].tolist(), bad),
