@@ -67,7 +67,7 @@ def payment_sheet(bill: Any, source: str, lang: str) -> pd.DataFrame:
         {
             bill_column("seq", lang): np.arange(1, len(rows) + 1),
             bill_column("name", lang): person_masked(bill, "name")[rows],
-            bill_column("id_full", lang): take("id_number"),
+            bill_column("id_full", lang): pd.array(take("id_number"), dtype="str"),  # as bulkxlsx reads best
             bill_column("town", lang): person_masked(bill, "town")[rows],
             bill_column("village", lang): person_masked(bill, "village_label")[rows],
             bill_column("tier", lang): person_by_value(bill, "tier", lambda t: tiers[t].label.get(lang), rows),
