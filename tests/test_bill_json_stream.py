@@ -4,12 +4,15 @@ items copied from the written bill.json only while it is unchanged."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from simulate.io.idmask import mask_ids_json
 from simulate.rosters import bill_json
 from simulate.rosters.bill import roster_bill
 
@@ -60,3 +63,55 @@ def test_json_is_copied_from_bill_json_only_while_unchanged(bill, tmp_path, monk
     assert _written(bill, {"out": "y"}, FIRST) == expected and calls == [1]
     path.unlink()
     assert _written(bill, {"out": "y"}, FIRST) == expected and calls == [1, 1]
+
+
+def _slow_block(bill, start: int, stop: int) -> bytes:
+    """A block of the long list the long way: records made, masked and encoded whole."""
+    block = bill_json.indented(mask_ids_json(bill_json.multi_records(bill, "zh", start, stop)))
+    return b"  " + block[2:-2].replace(b"\n", b"\n  ")
+
+
+def test_long_list_put_together_by_field_is_the_records_encoded(bill) -> None:
+    fields = bill_json._several_fields(bill)
+    assert fields is not None and not fields[1].any()  # every block below takes the fast way
+    n = len(bill_json.multi_people(bill, "zh")[0])
+    for size in (1, 2, 5, n):
+        for start in range(0, n, size):
+            assert bill_json.several_block(bill, start, start + size) == _slow_block(bill, start, start + size)
+
+
+def test_long_list_with_a_hidden_number_is_masked_as_before(bill) -> None:
+    """A name holding an ID number, a village with a tab, a name "null": those blocks are
+    encoded the long way (masked), the others put together; the whole is json.dumps'."""
+    rows = bill_json.multi_people(bill, "zh")[0]
+    persons = bill.persons.copy()
+    hidden = "520624197705132028"
+    names = persons["name"].tolist()
+    names[rows[0]] = f"张{hidden}"
+    names[rows[-1]] = "null"
+    persons["name"] = pd.Series(names, index=persons.index, dtype=object)
+    labels = persons["village_label"].tolist()
+    labels[rows[1]] = "村\t1"
+    persons["village_label"] = pd.Series(labels, index=persons.index, dtype=object)
+    other = dataclasses.replace(bill, persons=persons)
+    bad = bill_json._several_fields(other)[1]
+    assert bad[[0, 1, -1]].all() and not bad[2:-1].any()
+    for size in (1, 2, 10_000):
+        for start in range(0, len(rows), size):
+            assert bill_json.several_block(other, start, start + size) == _slow_block(other, start, start + size)
+    data = _written(other, {}, ())
+    assert data == _expected(other, {}, ()) and hidden.encode() not in data and b"520624********2028" in data
+
+
+def test_long_list_read_back_is_the_records_masked(bill) -> None:
+    rows = bill_json.multi_people(bill, "zh")[0]
+    persons = bill.persons.copy()
+    names = persons["name"].tolist()
+    names[rows[0]] = "张520624197705132028"
+    persons["name"] = pd.Series(names, index=persons.index, dtype=object)
+    for one in (bill, dataclasses.replace(bill, persons=persons)):
+        expected = mask_ids_json(bill_json.multi_records(one, "zh"))
+        got = one.to_json()[bill_json.SEVERAL]
+        assert got == expected and [type(v) for r in got for v in r.values()] == [
+            type(v) for r in expected for v in r.values()
+        ]

@@ -238,10 +238,10 @@ def may_hold_fourteen(text: str) -> bool:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate: the regex on the text itself
         return _FOURTEEN.search(text) is not None
-    return _utf8_holds_fourteen(data)
+    return utf8_holds_fourteen(data)
 
 
-def _utf8_holds_fourteen(data: bytes) -> bool:
+def utf8_holds_fourteen(data: bytes) -> bool:
     """Whether valid UTF-8 ``data`` holds a :data:`_FOURTEEN` match, looked for only in its
     :func:`utf8_stretches`."""
     return any(_FOURTEEN.search(piece.decode("utf-8")) for piece in utf8_stretches(data))
@@ -350,7 +350,7 @@ def _clean_json(value: Any) -> bool | None:
     except TypeError:  # a key that is not a string, an int past 64 bits, a lone surrogate, …
         data = None
     if data is not None and not orjson_unlike(data):
-        return b"\\t" not in data and not _utf8_holds_fourteen(data)
+        return b"\\t" not in data and not utf8_holds_fourteen(data)
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):

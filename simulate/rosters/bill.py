@@ -53,16 +53,26 @@ import pandas as pd
 
 from ..errors import SimulateError
 from ..io.digest import written_sha256
-from ..io.idmask import mask_ids_in_text, mask_ids_json
+from ..io.idmask import mask_ids_in_text
 from ..io.safeio import MAX_VILLAGES
 from ..policy import Scenario, load_scenario
 from ..results.outlay import Outlay, col
 from ..results.run import run
 from ..vocabulary import Lang, using
 from .bill_folder import write_bill
-from .bill_json import SEVERAL, bill_json, json_pieces, multi_columns, multi_people, multi_records, several_parts
+from .bill_json import (
+    SEVERAL,
+    bill_json,
+    json_pieces,
+    multi_columns,
+    multi_people,
+    rejected_json,
+    several_list,
+    several_parts,
+)
 from .bill_people import NO_VILLAGE, add_payments, build_villages, roster_population, scenario_villages
-from .bill_tables import README_NAME, bill_column, bill_word, by_value, masked_frame, masked_ids, object_frame
+from .bill_sheets import payment_sheet, persons_sheet
+from .bill_tables import MASKED, README_NAME, bill_column, bill_word, masked_frame, object_frame
 from .either import judge_for
 from .grade_note import first_grade_column, ungraded, ungraded_note, with_ungraded_row
 from .mapping import RosterError, RosterMapping, as_mapping
@@ -138,17 +148,7 @@ class RosterBill:
     def rejected_records(self) -> list[dict[str, Any]]:
         """Every rejected row: file, sheet, row, masked ID, reason in English and in 简体中文
         (``reason_zh``); no full numbers."""
-        return [
-            {
-                "file": r["file"],
-                "sheet": r["sheet"],
-                "row": int(r["row"]),
-                "id_masked": r["id_masked"],
-                "reason": r["reason"],
-                "reason_zh": r["reason_zh"],
-            }
-            for r in self.merge.rejected.to_dict("records")
-        ]
+        return rejected_json(self.merge.rejected)
 
     # ------------------------------------------------------------------ JSON
 
@@ -161,7 +161,7 @@ class RosterBill:
             self.__dict__["_json"] = bill_json(self)
         out = dict(self.__dict__["_json"])
         if several:
-            out[SEVERAL] = mask_ids_json(multi_records(self, "zh"))
+            out[SEVERAL] = several_list(self)
         return out
 
     def json_text(self, extra: dict[str, Any] | None = None, first: tuple[str, ...] = ()) -> str:
@@ -253,6 +253,7 @@ class RosterBill:
             column = self.outlay.vocab.label(s, lang) + unit
             if column in frame.columns and not frame[column].any():
                 frame = frame.drop(columns=[column])
+        frame.attrs[MASKED] = [c for c in frame.columns if c != bill_column("n_lists", lang)]  # built masked
         return frame
 
     @_masking
@@ -287,68 +288,17 @@ class RosterBill:
     @_masking
     def persons_frame(self, lang: Lang = "zh") -> pd.DataFrame:
         """Every person with tier and amounts, ID numbers masked (for checking the bill)."""
-        tiers = {t.id: t for t in self.scenario.policy.tiers}
-        p = self.persons
-        label = self.outlay.vocab.label
-        frame = object_frame(
-            {
-                bill_column("id_masked", lang): masked_ids(p["id_number"].tolist()),
-                bill_column("name", lang): p["name"],
-                bill_column("village", lang): p["village_label"],
-                bill_column("age", lang): p["age"].astype(int),
-                bill_column("sex", lang): by_value(p["sex"], lambda s: bill_word(f"sex_{s}", lang)),
-                bill_column("identities", lang): by_value(
-                    p["identities"], lambda ids: "、".join(label(i, lang) for i in ids)
-                ),
-                bill_column("grade", lang): [g or None for g in p["disability_grade"].astype(int).tolist()],
-                bill_column("lists", lang): by_value(p["lists"], "、".join),
-                bill_column("tier", lang): by_value(
-                    p["tier"], lambda t: tiers[t].label.get(lang) if t in tiers else _general(lang)
-                ),
-            }
-        )
-        for s in self.outlay.sources:
-            if (p[f"{s}_fen"] > 0).any() or s == "individual":
-                frame[self.outlay.vocab.label(s, lang) + bill_word("yuan_suffix", lang)] = (
-                    p[f"{s}_fen"].astype(int) / 100
-                )
-        return frame
+        return persons_sheet(self, lang)
 
     # ------------------------------------------------------------------ payment lists (full IDs)
 
     def payment_list(self, source: str, lang: str = "zh") -> pd.DataFrame:
         """代缴名单 of one source: name, FULL ID number, village, tier, amount in yuan.
 
-        Sorted by village (in roster order) then ID number; the only table with full numbers.
+        Sorted by village (in roster order) then ID number; the only table with full numbers
+        (a number hidden in a name, town, village or list name is masked, as in the file).
         """
-        tiers = {t.id: t for t in self.scenario.policy.tiers}
-        order = self._payment_order()
-        p = self.persons.iloc[order[self.persons[f"{source}_fen"].to_numpy()[order] > 0]]
-        return object_frame(
-            {
-                bill_column("seq", lang): np.arange(1, len(p) + 1),
-                bill_column("name", lang): p["name"].to_numpy(),
-                bill_column("id_full", lang): p["id_number"].to_numpy(),
-                bill_column("town", lang): p["town"].to_numpy(),
-                bill_column("village", lang): p["village_label"].to_numpy(),
-                bill_column("tier", lang): by_value(p["tier"], lambda t: tiers[t].label.get(lang)),
-                bill_column("amount", lang): p[f"{source}_fen"].astype(int).to_numpy() / 100,
-                bill_column("individual", lang): p["individual_fen"].astype(int).to_numpy() / 100,
-                bill_column("lists", lang): by_value(p["lists"], "、".join),
-            }
-        )
-
-    def _payment_order(self) -> np.ndarray:
-        """Rows of ``persons`` by village (in roster order) then ID number, stably, worked out
-        once for every payment list: a list is the rows it pays for, in this order (what
-        sorting each list's rows gives; the IDs compared as fixed-width text, in C)."""
-        if "_pay_rows" not in self.__dict__:
-            p = self.persons
-            ids = p["id_number"].tolist()
-            order = np.argsort(np.array(ids, dtype=str) if ids else np.zeros(0, str), kind="stable")
-            village = p["village_index"].to_numpy()
-            self.__dict__["_pay_rows"] = order[np.argsort(village[order], kind="stable")]
-        return self.__dict__["_pay_rows"]  # type: ignore[no-any-return]
+        return payment_sheet(self, source, lang)
 
     # ------------------------------------------------------------------ writing
 
@@ -395,10 +345,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def _general(lang: str) -> str:
-    return bill_word("general", lang)
 
 
 # ---------------------------------------------------------------------------------------
