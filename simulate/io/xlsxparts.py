@@ -215,7 +215,7 @@ class Parts:
 
             with python_calamine.CalamineWorkbook.from_path(f"/proc/self/fd/{fh.fileno()}") as wb:
                 names = list(wb.sheet_names)
-                self.results[index] = (names, {name: wb.get_sheet_by_name(name) for name in names})
+                self.results[index] = (names, {name: _Parsed(wb.get_sheet_by_name(name)) for name in names})
         except BaseException as exc:  # noqa: BLE001 - calamine may panic; the whole workbook is parsed then
             self.results[index] = exc
         finally:
@@ -261,6 +261,18 @@ class Parts:
                 return None
             sheets[name] = sheet
         return _Book(names, sheets)
+
+
+class _Parsed:
+    """A part's sheet as Python cells, made in the part's thread as soon as it is parsed."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.start, self.end, self.merged_cell_ranges = sheet.start, sheet.end, sheet.merged_cell_ranges
+        self.rows = sheet.to_python() if sheet.start is not None else []
+
+    def to_python(self) -> list[list[Any]]:
+        rows, self.rows = self.rows, []
+        return rows
 
 
 class _Book:
