@@ -220,3 +220,21 @@ def test_another_pydantic_or_simulate_version_validates_again(here, monkeypatch,
     finally:
         monkeypatch.undo()
         scenario_cache.code_stamp.cache_clear()
+
+
+def test_the_suite_keeps_scenarios_in_a_folder_of_each_tests_own(tmp_path_factory, monkeypatch):
+    """tests/conftest.py gives each test its own XDG_CACHE_HOME under pytest's temporary
+    folder, which subprocesses inherit: the user's ~/.cache is never read or written."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    where = scenario_cache.folder()
+    assert where is not None and tmp_path_factory.getbasetemp() in where.parents
+    assert Path(os.path.expanduser("~")) / ".cache" not in where.parents
+    load_scenario(ROOT / "scenarios" / "sinan-2021.yaml")
+    assert len(_entries()) == 1
+    code = "from simulate.policy import scenario_cache; print(scenario_cache.folder())"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(where)
