@@ -115,12 +115,26 @@ def parsed_once(path: Path, parse: Callable[[], T]) -> T:
         pass  # none yet, or unreadable: parsed below
     data = parse()
     if not sys.dont_write_bytecode:
-        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-        try:
+        with contextlib.suppress(OSError, ValueError):  # no folder to write in, or unmarshallable
             cache.parent.mkdir(exist_ok=True)
-            tmp.write_bytes(marshal.dumps((stamp, data)))  # type: ignore[arg-type]  # parsed YAML: plain data
-            os.replace(tmp, cache)  # whole or not at all, whoever else writes it at once
-        except (OSError, ValueError):
-            with contextlib.suppress(OSError):  # no folder to write in, or no leftover to remove
-                tmp.unlink()
+            write_whole(cache, marshal.dumps((stamp, data)))  # type: ignore[arg-type]  # parsed YAML: plain data
     return data
+
+
+def write_whole(target: Path, data: bytes, mode: int = 0o666) -> None:
+    """Write ``data`` as the file ``target``, whole or not at all, whoever else writes it at
+    once: into a temporary file of this process beside it (created anew, never through a
+    link, permissions ``mode`` less the umask), then renamed over it. On any error the
+    temporary file is removed and the error raised."""
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()  # a leftover of a process that had this id
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+        with open(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

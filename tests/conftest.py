@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,26 @@ SHARED = {
 def _repo_root(monkeypatch):
     monkeypatch.chdir(ROOT)
     yield
+
+
+# The scenario cache (simulate/policy/scenario_cache.py) is used in this process once simulate.cli
+# has turned pydantic's plugins off: the tests must never read or write the user's own
+# ~/.cache (a stale entry, a test's monkeypatched validation, a HOME that cannot be written on
+# a fresh machine). The session's own folder (session fixtures, every subprocess and kernel
+# inherits it), then one per test (below).
+_SESSION_CACHE = tempfile.mkdtemp(prefix="simulate-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    """A cache folder of the test's own (``XDG_CACHE_HOME``): nothing kept by one test is
+    read by another, and the user's cache is never touched."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -127,3 +127,18 @@ def test_a_file_changed_while_it_is_read_back_is_not_noted(tmp_path, monkeypatch
     assert written_sha256(path) == digest_text(hashlib.sha256(CLEAN[::-1]).hexdigest())  # not the stale one
     path.write_bytes(CLEAN)
     assert digest.noted_file_sha256(path) == written_sha256(path) == stale
+
+
+def test_a_ctime_ahead_of_the_clock_is_not_noted(tmp_path, monkeypatch) -> None:
+    """A file whose ctime is ahead of this machine's clock (a network file system with a
+    skewed clock) has no tick to wait out: nothing is noted, and the file is read again."""
+    path = tmp_path / "f.json"
+    path.write_bytes(CLEAN)
+    ctime = os.stat(path).st_ctime_ns
+    monkeypatch.setattr(time, "time_ns", lambda: ctime - 5 * digest._TICK_NS)  # the clock behind the file
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail(f"waited {s} s for a tick that cannot come"))
+    sha = digest_text(hashlib.sha256(CLEAN).hexdigest())
+    assert note_sha256(path, sha, len(CLEAN)) is False
+    reads = []
+    monkeypatch.setattr(digest, "file_sha256", lambda p: reads.append(p) or file_sha256(p))
+    assert written_sha256(path) == sha and reads == [path]

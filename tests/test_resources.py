@@ -46,3 +46,30 @@ def test_examples_out_must_be_a_folder(tmp_path, capsys):
     f.write_text("x", "utf-8")
     assert main(["examples", "--out", str(f), "--lang", "en"]) == 2
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_write_whole_replaces_at_once_and_never_through_a_link(tmp_path, monkeypatch):
+    """resources.write_whole (the package's YAML cache and the scenario cache): the file comes
+    whole with the mode asked, a leftover or a link at its temporary name is replaced, not
+    written through, and a failed write leaves neither the temporary file nor a new target."""
+    import os
+
+    from simulate.resources import write_whole
+
+    target = tmp_path / "entry"
+    target.write_bytes(b"old")
+    tmp = tmp_path / f"entry.{os.getpid()}.tmp"
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"victim")
+    tmp.symlink_to(victim)
+    write_whole(target, b"new", mode=0o600)
+    assert target.read_bytes() == b"new" and target.stat().st_mode & 0o777 == 0o600
+    assert victim.read_bytes() == b"victim" and not tmp.exists() and not tmp.is_symlink()
+
+    def refuse(src, dst):
+        raise OSError("no")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError, match="no"):
+        write_whole(target, b"newer")
+    assert target.read_bytes() == b"new" and not tmp.exists()

@@ -28,7 +28,8 @@ def here(tmp_path, monkeypatch):
 
 
 def _entries() -> list[Path]:
-    return sorted(scenario_cache.folder().glob("*.pickle"))
+    where = scenario_cache.folder()
+    return [] if where is None else sorted(where.glob("*.pickle"))
 
 
 def _no_validation(monkeypatch):
@@ -126,3 +127,114 @@ def test_the_cache_keeps_at_most_max_entries(here, monkeypatch):
     for name in ("sinan-2021.yaml", "./sinan-2021.yaml", ".//sinan-2021.yaml", here / "sinan-2021.yaml"):
         load_scenario(name)
     assert len(_entries()) == 3
+
+
+# --------------------------------------------------------------------------- whose cache it is
+
+
+def _kept(here) -> Path:
+    """Load the 思南 scenario once (kept) and return its entry."""
+    load_scenario(here / "sinan-2021.yaml")
+    (entry,) = _entries()
+    return entry
+
+
+def test_folders_and_entries_are_private(here):
+    entry = _kept(here)
+    for made in (entry.parent, entry.parent.parent, here / "cache"):
+        assert made.stat().st_mode & 0o777 == 0o700, made
+    assert entry.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("bits", [0o020, 0o002])
+def test_an_entry_others_may_write_is_not_used(here, monkeypatch, bits):
+    entry = _kept(here)
+    entry.chmod(0o600 | bits)
+    _no_validation(monkeypatch)
+    with pytest.raises(AssertionError, match="validated again"):
+        load_scenario(here / "sinan-2021.yaml")
+
+
+def test_an_entry_in_a_folder_others_may_write_is_not_used(here, monkeypatch):
+    entry = _kept(here)
+    entry.parent.chmod(0o777)
+    _no_validation(monkeypatch)
+    with pytest.raises(AssertionError, match="validated again"):
+        load_scenario(here / "sinan-2021.yaml")
+
+
+def test_an_entry_or_folder_of_another_user_is_not_used(here, monkeypatch):
+    _kept(here)
+    monkeypatch.setattr(os, "geteuid", lambda: os.getuid() + 1)
+    _no_validation(monkeypatch)
+    with pytest.raises(AssertionError, match="validated again"):
+        load_scenario(here / "sinan-2021.yaml")
+
+
+def test_a_link_in_place_of_an_entry_is_not_followed(here, monkeypatch):
+    entry = _kept(here)
+    real = here / "elsewhere.pickle"
+    entry.rename(real)
+    entry.symlink_to(real)
+    _no_validation(monkeypatch)
+    with pytest.raises(AssertionError, match="validated again"):
+        load_scenario(here / "sinan-2021.yaml")
+
+
+def test_a_relative_cache_base_is_ignored(here, monkeypatch):
+    """A relative XDG_CACHE_HOME is ignored (XDG spec): ~/.cache is used; no home folder that
+    is an absolute path (expanduser gives back a bare "~"): no cache at all."""
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    monkeypatch.setenv("HOME", str(here / "home"))
+    assert scenario_cache.folder() == here / "home" / ".cache" / "simulate" / "scenarios"
+    monkeypatch.setattr(os.path, "expanduser", lambda p: p)  # no HOME, no passwd entry
+    assert scenario_cache.folder() is None
+    load_scenario(here / "sinan-2021.yaml")
+    assert not (here / "cache").exists() and not (here / "~").exists()
+
+
+def test_simulate_no_cache_turns_it_off(here, monkeypatch):
+    monkeypatch.setenv("SIMULATE_NO_CACHE", "1")
+    load_scenario(here / "sinan-2021.yaml")
+    assert not (here / "cache").exists()
+
+
+@pytest.mark.parametrize("module", ["pydantic", "pydantic_core", "simulate"])
+def test_another_pydantic_or_simulate_version_validates_again(here, monkeypatch, module):
+    import pydantic
+    import pydantic_core
+
+    import simulate
+
+    load_scenario(here / "sinan-2021.yaml")
+    owner, name = {"pydantic": (pydantic, "VERSION"), "pydantic_core": (pydantic_core, "__version__")}.get(
+        module, (simulate, "__version__")
+    )
+    monkeypatch.setattr(owner, name, "0.0.0-other")
+    scenario_cache.code_stamp.cache_clear()
+    _no_validation(monkeypatch)
+    try:
+        with pytest.raises(AssertionError, match="validated again"):
+            load_scenario(here / "sinan-2021.yaml")
+    finally:
+        monkeypatch.undo()
+        scenario_cache.code_stamp.cache_clear()
+
+
+def test_the_suite_keeps_scenarios_in_a_folder_of_each_tests_own(tmp_path_factory, monkeypatch):
+    """tests/conftest.py gives each test its own XDG_CACHE_HOME under pytest's temporary
+    folder, which subprocesses inherit: the user's ~/.cache is never read or written."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    where = scenario_cache.folder()
+    assert where is not None and tmp_path_factory.getbasetemp() in where.parents
+    assert Path(os.path.expanduser("~")) / ".cache" not in where.parents
+    load_scenario(ROOT / "scenarios" / "sinan-2021.yaml")
+    assert len(_entries()) == 1
+    code = "from simulate.policy import scenario_cache; print(scenario_cache.folder())"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(where)

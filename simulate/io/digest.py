@@ -66,14 +66,17 @@ def _stamp(st: os.stat_result) -> tuple[int, int, int]:
 def note_sha256(path: str | os.PathLike[str], digest: str, size: int) -> bool:
     """Remember ``digest`` (grouped) as the sha256 of the regular file just closed at ``path``,
     which the caller wrote itself, ``size`` bytes; False (nothing noted) when the file is not
-    that long, so that bytes written around the hash are never vouched for."""
+    that long, so that bytes written around the hash are never vouched for, or when its ctime is
+    ahead of this machine's clock (a network file system's skewed clock: no tick to wait out)."""
     st = os.stat(path, follow_symlinks=False)
     if not stat.S_ISREG(st.st_mode) or st.st_size != size or st.st_ctime_ns % 1_000_000 == 0:
         return False  # not the bytes hashed, or a file system keeping whole ms or seconds only
     # wait out the clock tick of the last write, so that a later change of the same size (say
     # by this very process) cannot keep the ctime noted: at most _TICK_NS, a few ms in practice
     wait = _TICK_NS - (time.time_ns() - st.st_ctime_ns)
-    if 0 < wait <= _TICK_NS:
+    if wait > _TICK_NS:
+        return False  # a ctime ahead of our clock (a file server's skewed one): no tick to wait out
+    if wait > 0:
         time.sleep(wait / 1e9)
     key = (st.st_dev, st.st_ino)
     _NOTED[key] = (_stamp(st), digest)
