@@ -69,6 +69,46 @@ def test_a_child_killed_stops_the_run_before_the_parent_does_the_rest_alone():
     assert 0 < len(ran) < 200, len(ran)
 
 
+#: How many children this process had forked (a child sees its own place in the fork order).
+_FORKED = [0]
+
+
+def _one_child_dies(parent: int, which: int, folder: str, k: int) -> int:
+    """The ``which``-th child forked dies outright at its first job from 3 on; every finished
+    job leaves a mark of its own in ``folder`` (a child's memory is its own copy)."""
+    import time
+
+    if os.getpid() != parent and _FORKED[0] == which and k >= 3:
+        os._exit(9)
+    time.sleep(0.02)
+    open(os.path.join(folder, f"done-{k}"), "x").close()
+    return k
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_a_child_killed_among_three_workers_stops_the_other_children_too(tmp_path, monkeypatch, which):
+    # the parent once waited on the children in fork order: when the second died, the first
+    # claimed and ran every job left before the dead one was looked at
+    from concurrent.futures.process import BrokenProcessPool
+
+    from simulate.model import pool
+
+    fork = pool._Forked.fork
+
+    def counted(self: pool._Forked, *args: object) -> None:
+        _FORKED[0] += 1  # before the fork: the child keeps the number
+        fork(self, *args)
+
+    monkeypatch.setattr(pool._Forked, "fork", counted)
+    _FORKED[0] = 0
+    jobs = (_one_child_dies, (os.getpid(), which, str(tmp_path)), [(k,) for k in range(200)])
+    with pytest.raises(BrokenProcessPool):
+        local_pool(jobs, 3, _Bar())
+    assert _FORKED[0] == 2
+    done = len(list(tmp_path.glob("done-*")))
+    assert done < 100, done  # all 199 others, when the first child's pipe was read to its end first
+
+
 def _user_mistake(parent: int, k: int) -> int:
     import time
 

@@ -2,10 +2,15 @@
 need): pydantic's plugin search, which reads every installed package's metadata, is left out
 while plugins are off, and pydantic's plugin loader still answers for anything else."""
 
+import contextlib
 import json
+import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,3 +136,60 @@ def test_an_exit_handler_or_another_thread_gets_the_ordinary_exit():
     )
     proc = _program(_ARGV + thread + went_on)
     assert proc.returncode == 0 and proc.stdout.strip().endswith("went on 0")
+
+
+_RUN = ["run", "scenarios/sinan-2021.yaml", "--size", "1000", "--json"]
+
+
+def _command(args: list[str]) -> str:
+    """``python -m simulate ARGS`` for the shell: the command itself (it may end at once)."""
+    return f"exec {shlex.quote(sys.executable)} -m simulate " + " ".join(args)
+
+
+def _ordinary(args: list[str]) -> str:
+    """The same command called from a program that then exits: always the interpreter's own exit."""
+    code = f"import sys\nfrom simulate.cli import main\nsys.exit(main({args!r}))"
+    return f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
+def test_run_with_its_output_descriptor_closed_exits_as_the_ordinary_path_does(closed: str) -> None:
+    # a descriptor closed at the start leaves sys.stdout / sys.stderr None: nothing to flush
+    # (the table, not --json: print() skips a None stdout, the JSON writer does not)
+    got = [
+        subprocess.run(f"{shell(_RUN[:-1])} {closed}", shell=True, capture_output=True, text=True, cwd=ROOT)
+        for shell in (_command, _ordinary)
+    ]
+    assert [proc.returncode for proc in got] == [0, 0], got[0].stderr
+    assert "Traceback" not in got[0].stderr and got[0].stderr == got[1].stderr
+
+
+def test_without_cpythons_exit_handler_count_the_command_takes_the_ordinary_exit() -> None:
+    gone = "import atexit\ndel atexit._ncallbacks\n"  # as on an interpreter that does not have it
+    went_on = "try:\n    " + _AS_THE_COMMAND + "except SystemExit as stop:\n    print('went on', stop.code)\n"
+    proc = _program(_ARGV + gone + went_on)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.split("went on")[0])["persons"] == 2000
+    assert proc.stdout.strip().endswith("went on 0")
+
+
+def test_the_quick_end_loses_nothing_to_a_full_pipe_or_a_file(tmp_path: Path) -> None:
+    expected = subprocess.run(_ordinary(_RUN), shell=True, capture_output=True, cwd=ROOT).stdout
+    assert json.loads(expected)["persons"] == 1000
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    filled = 0
+    with contextlib.suppress(BlockingIOError):  # the pipe full before the command writes
+        while True:
+            filled += os.write(w, b"x" * 4096)
+    os.set_blocking(w, True)
+    proc = subprocess.Popen(_command(_RUN), shell=True, stdout=w, cwd=ROOT)
+    os.close(w)
+    with open(r, "rb") as pipe:
+        got = pipe.read()  # drained only now: the command's flush waited on a full pipe
+    assert proc.wait() == 0
+    assert got == b"x" * filled + expected
+    out = tmp_path / "out.json"
+    with out.open("wb") as f:
+        assert subprocess.run(_command(_RUN), shell=True, stdout=f, cwd=ROOT).returncode == 0
+    assert out.read_bytes() == expected

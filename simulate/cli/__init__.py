@@ -101,12 +101,14 @@ def _end_now(code: int) -> None:
     import atexit
 
     threading = sys.modules.get("threading")
-    if atexit._ncallbacks() or (threading is not None and threading.active_count() > 1):
+    handlers = getattr(atexit, "_ncallbacks", None)  # CPython's own name: elsewhere, the ordinary exit
+    if handlers is None or handlers() or (threading is not None and threading.active_count() > 1):
         return
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a reader gone, a closed stream: the ordinary exit deals with it
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with that descriptor closed (``>&-``)
+                stream.flush()
+    except Exception:  # a reader gone, a closed or odd stream: the ordinary exit deals with it
         return
     os._exit(code)
 

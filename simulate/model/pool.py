@@ -101,6 +101,7 @@ def _forked_pool(jobs: Jobs, n_children: int, bar: Any, meanwhile: Callable[[], 
         if meanwhile is not None:
             meanwhile()
         ran, shown = _parents_part(jobs, counters, kids.failed, bar)
+        kids.raise_if_failed()  # at once: the other children would otherwise go on to the last job
         ran += kids.results()
     except BaseException:
         kids.end()  # Ctrl-C, SIGTERM or an error: no child goes on
@@ -190,6 +191,8 @@ class _Forked:
         self.open: set[int] = set()  # the pipes not read to the end yet
 
     def fork(self, jobs: Jobs, counters: tuple[Any, Any]) -> None:
+        """Fork one child that starts on the jobs at once and sends what it ran through a new
+        pipe whose write end only that child holds, so its death is an end of file here at once."""
         parent = os.getpid()
         r, w = os.pipe()
         pid = os.fork()
@@ -214,19 +217,39 @@ class _Forked:
             self._reap(pid, block=False)
         return any(status != 0 for status in self.status.values())
 
-    def results(self) -> Ran:
-        """What every child ran (read to the end of each pipe, then the child reaped)."""
-        out: Ran = []
-        for pid, fd in self.kids:
-            self.open.discard(fd)
-            with open(fd, "rb") as pipe:
-                data = pipe.read()
-            self._reap(pid, block=True)
-            if not data or self.status[pid] != 0:
-                from concurrent.futures.process import BrokenProcessPool
+    def raise_if_failed(self) -> None:
+        """Raise ``BrokenProcessPool`` if a child already ended without finishing its part."""
+        if self.failed():
+            _broken(next(status for status in self.status.values() if status != 0))
 
-                raise BrokenProcessPool(f"a worker process ended abruptly (wait status {self.status[pid]})")
-            out += pickle.loads(data)
+    def results(self) -> Ran:
+        """What every child ran: the pipes read as data comes (whichever child sends first), each
+        child reaped at its pipe's end; a child that ends without sending its part breaks the run
+        at once, not after the others have finished theirs."""
+        import selectors
+
+        out: Ran = []
+        got: dict[int, list[bytes]] = {fd: [] for _, fd in self.kids}
+        pids = {fd: pid for pid, fd in self.kids}
+        with selectors.DefaultSelector() as waiting:
+            for fd in pids:
+                waiting.register(fd, selectors.EVENT_READ)
+            while waiting.get_map():
+                self.raise_if_failed()
+                for key, _ in waiting.select():
+                    fd = key.fd
+                    data = os.read(fd, 1 << 20)
+                    if data:
+                        got[fd].append(data)
+                        continue
+                    waiting.unregister(fd)
+                    os.close(fd)
+                    self.open.discard(fd)
+                    pid = pids[fd]
+                    self._reap(pid, block=True)
+                    if not got[fd] or self.status[pid] != 0:
+                        _broken(self.status[pid])
+                    out += pickle.loads(b"".join(got[fd]))
         return out
 
     def end(self) -> None:
@@ -241,6 +264,14 @@ class _Forked:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.open.clear()
+
+
+def _broken(status: int) -> NoReturn:
+    """The error a child that ended abruptly (killed, out of memory) makes of the run, as the
+    ``ProcessPoolExecutor`` raised it."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    raise BrokenProcessPool(f"a worker process ended abruptly (wait status {status})")
 
 
 def _child_main(jobs: Jobs, counters: tuple[Any, Any], parent: int, fd: int) -> NoReturn:
