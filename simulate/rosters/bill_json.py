@@ -19,6 +19,7 @@ from .bill_tables import (
     bill_column,
     bill_word,
     masked_cell,
+    numbered,
     only_str,
     person_by_value,
     person_masked,
@@ -125,14 +126,8 @@ def _kinds(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for column in ("identities", "age", "sex", "disability_grade", "hukou"):
         codes, uniques = pd.factorize(p[column], use_na_sentinel=False)
         code = code * max(len(uniques), 1) + codes
-    return _first_rows(code)
-
-
-def _first_rows(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row of the first of each distinct value of ``code``, number of each row's value), the
-    values numbered in order of first appearance; hashed in C, not sorted."""
-    codes, _ = pd.factorize(code)
-    return np.flatnonzero(~pd.Series(codes).duplicated().to_numpy()), codes
+    codes, first = numbered(code)
+    return first, codes
 
 
 def multi_people(bill: Any, lang: str) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, ...]]]:
@@ -369,7 +364,8 @@ def _row_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True)
             return first, inverse.reshape(-1)
         code = code * max(len(uniques), 1) + codes
-    return _first_rows(code)
+    codes, first = numbered(code)
+    return first, codes
 
 
 def _several_fields(bill: Any) -> tuple[list[list[bytes]], np.ndarray] | None:

@@ -176,6 +176,17 @@ def only_str(items: list[Any]) -> bool:
     return set(map(type, items)) <= {str}
 
 
+def numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (int64) of integer ``keys`` numbered in order of first appearance, and the row of
+    the first key of each code: a hash in C (pandas) where ``np.unique`` would sort a million
+    keys; the numbering is only ever used to look things up by code."""
+    codes = pd.factorize(keys)[0].astype(np.int64)
+    if not len(codes):
+        return codes, np.zeros(0, np.int64)
+    seen = np.maximum.accumulate(codes)
+    return codes, np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
+
+
 def by_value(values: pd.Series, show: Any) -> list[Any]:
     """``[show(v) for v in values]``, ``show`` called once per distinct value (a million rows
     hold a few dozen tiers, sexes and lists): the values hashed and coded in C."""

@@ -26,6 +26,7 @@ from ..io.idbatch import PlainIds, plain_ids
 from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import IdInfo, IdNumberError, mask_id, mask_plain, validate_id
 from ..vocabulary import ACTIVE
+from .bill_tables import numbered
 from .cells import (
     REJECTED_COLUMNS,
     ROW_COLUMNS,
@@ -120,17 +121,6 @@ def factorize(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
         return codes, []
     seen = np.maximum.accumulate(codes)  # codes are numbered in order of first appearance
     return codes, [values[i] for i in np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]).tolist()]
-
-
-def _numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of integer ``keys`` numbered in order of first appearance, and the index of the
-    first key of each code: a hash (pandas) where ``np.unique`` would sort a million keys;
-    the numbering is only ever used to look things up by code."""
-    codes = pd.factorize(keys)[0].astype(np.int64)
-    if not len(codes):
-        return codes, np.zeros(0, np.int64)
-    seen = np.maximum.accumulate(codes)
-    return codes, np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
 
 
 def _hashable(key: Any, i: int) -> Any:
@@ -289,7 +279,7 @@ class _TableRows:
             if joint.max(initial=0) >= 2**62 // max(len(firsts), 1):  # numbered again before it could overflow
                 joint = np.unique(joint, return_inverse=True)[1].reshape(-1)
             joint = joint * len(firsts) + codes
-        self.combo, first = _numbered(joint)
+        self.combo, first = numbered(joint)
         self.meant = [self.rules.cells(cats[r], grades[r], hukous[r]) for r in first.tolist()]
         self.kind = self.combo.copy()  # index into self.kinds: (identities, reasons of settling)
         self.kinds: list[tuple[tuple[str, ...], Reasons]] = [(m[0], []) for m in self.meant]
@@ -306,7 +296,7 @@ class _TableRows:
         meaning = of_combo[self.combo[rows]] if len(of_combo) else np.zeros(0, np.int64)
         person = np.where(decide[meaning], self.age[rows] * 2 + self.male[rows], 0)
         key = meaning * (int(self.age.max(initial=0)) * 2 + 2) + person
-        inverse, first = _numbered(key)
+        inverse, first = numbered(key)
         base = len(self.kinds)
         for r in rows[first].tolist():  # a row of each kind: its own age and sex
             self.kinds.append(self.rules.settled(self.meant[self.combo[r]], int(self.age[r]), bool(self.male[r])))
