@@ -20,6 +20,7 @@ from .bill_tables import (
     bill_word,
     masked_cell,
     numbered,
+    objects,
     only_str,
     person_by_value,
     person_masked,
@@ -317,18 +318,11 @@ def _field(key: str, value: Any) -> bytes:
     return b",\n    " + orjson.dumps({key: value}, option=orjson.OPT_INDENT_2)[2:-2].replace(b"\n", b"\n    ")
 
 
-def _objects(items: list[Any]) -> np.ndarray:
-    """``items`` as a one-dimensional object array (a tuple or bytes stays one item)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
 def _by_code(texts: list[bytes], codes: np.ndarray, bad: np.ndarray) -> list[bytes]:
     """``texts[c]`` for each code ``c``; ``bad`` marked where that text is not :func:`_plain`."""
     if not _plain(b"\n".join(texts)):  # a line break: no run, null or escape crosses it
         bad |= ~np.array([_plain(t) for t in texts], bool)[codes]
-    return _objects(texts)[codes].tolist()  # type: ignore[no-any-return]
+    return objects(texts)[codes].tolist()  # type: ignore[no-any-return]
 
 
 def _distinct(values: np.ndarray, key: str, bad: np.ndarray) -> list[bytes]:

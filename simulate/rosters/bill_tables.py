@@ -176,6 +176,14 @@ def only_str(items: list[Any]) -> bool:
     return set(map(type, items)) <= {str}
 
 
+def objects(items: list[Any]) -> np.ndarray:
+    """``items`` as a one-dimensional object array, one element per item (a tuple or bytes
+    stays whole, where ``np.array`` would make rows or a bytes dtype): to gather by codes in C."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
 def numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Codes (int64) of integer ``keys`` numbered in order of first appearance, and the row of
     the first key of each code: a hash in C (pandas) where ``np.unique`` would sort a million
