@@ -18,9 +18,10 @@ from simulate.model.runner import person_results
 from simulate.policy import load_scenario
 from simulate.rosters.bill import roster_bill
 from simulate.rosters.bill_people import build_villages, roster_population
+from simulate.rosters.bill_tables import numbered
 from simulate.rosters.cells import clean_name
 from simulate.rosters.kinds import kinds, person_results_by_kind
-from simulate.rosters.rows import _all_clean, _clean_one, _numbered
+from simulate.rosters.rows import _all_clean, _clean_one
 from simulate.rosters.sheets import _filled, _Grid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,11 +92,11 @@ def _groups(pop, kind: np.ndarray):  # the persons of each kind, as tuples of wh
 
 @pytest.mark.parametrize("seed", range(6))
 def test_numbered_keys_part_rows_as_sorting_them_would(seed: int) -> None:
-    """``_numbered`` (a hash, codes in order of first appearance) groups rows exactly as
+    """``numbered`` (a hash, codes in order of first appearance) groups rows exactly as
     ``np.unique`` does and points at each group's first row: only the numbering differs."""
     rng = np.random.default_rng(seed)
     keys = rng.integers(-(2**62) if seed % 2 else 0, 2**62 if seed > 3 else 40, size=[0, 1, 7, 500, 5000, 20000][seed])
-    codes, first = _numbered(keys)
+    codes, first = numbered(keys)
     _, first_sorted, inverse = np.unique(keys, return_index=True, return_inverse=True)
     assert len(codes) == len(keys) and codes.dtype == np.int64
     assert np.array_equal(codes[first], np.arange(len(first)))  # numbered by first appearance

@@ -14,10 +14,12 @@ import os
 import stat
 import time
 from collections import OrderedDict
+from typing import TypeVar
 
 __all__ = [
     "digest_text",
     "file_sha256",
+    "keep_newest",
     "note_sha256",
     "noted_file_sha256",
     "same_digest",
@@ -50,6 +52,19 @@ def same_digest(written: object, digest: str) -> bool:
     return isinstance(written, str) and written.replace(":", "") == digest.replace(":", "")
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def keep_newest(store: OrderedDict[_K, _V], key: _K, value: _V, kept: int) -> None:
+    """Put ``key: value`` in ``store`` as its newest entry and drop the oldest beyond ``kept``:
+    what this process noted of the files it wrote (sha256 digests), bounded in memory."""
+    store[key] = value
+    store.move_to_end(key)
+    while len(store) > kept:
+        store.popitem(last=False)
+
+
 #: The sha256 of files this process hashed as it wrote them (issue 16 item 4: a million-person
 #: bill.json was read back and hashed three times), by file identity (device, inode) with its
 #: stat when noted (size, mtime and ctime in ns); the newest _NOTED_KEPT only.
@@ -79,10 +94,7 @@ def note_sha256(path: str | os.PathLike[str], digest: str, size: int) -> bool:
     if wait > 0:
         time.sleep(wait / 1e9)
     key = (st.st_dev, st.st_ino)
-    _NOTED[key] = (_stamp(st), digest)
-    _NOTED.move_to_end(key)
-    while len(_NOTED) > _NOTED_KEPT:
-        _NOTED.popitem(last=False)
+    keep_newest(_NOTED, key, (_stamp(st), digest), _NOTED_KEPT)
     return True
 
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SimulateError
+from .digest import keep_newest, note_sha256, noted_file_sha256
 from .idmask import MAY_RUN as _MAY_RUN_MARKS
 from .idmask import find_ids, mask_ids_in_text, may_hold_ids
 from .idnumber import mask_id
@@ -282,15 +283,10 @@ class ProvedFile:
         is that long), else the file is read back and hashed; either way it is noted
         (:func:`simulate.io.digest.note_sha256`) for the manifest to use, not hash again."""
         if self.clean:
-            from .digest import note_sha256, noted_file_sha256
-
             if sha256 is None or not note_sha256(path, sha256, size):
                 sha256 = noted_file_sha256(path)
             self.digest = sha256
-            _PROVED[sha256] = None
-            _PROVED.move_to_end(sha256)
-            while len(_PROVED) > _PROVED_KEPT:
-                _PROVED.popitem(last=False)
+            keep_newest(_PROVED, sha256, None, _PROVED_KEPT)
         return self.clean
 
 

@@ -19,6 +19,8 @@ from .bill_tables import (
     bill_column,
     bill_word,
     masked_cell,
+    numbered,
+    objects,
     only_str,
     person_by_value,
     person_masked,
@@ -125,14 +127,8 @@ def _kinds(p: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     for column in ("identities", "age", "sex", "disability_grade", "hukou"):
         codes, uniques = pd.factorize(p[column], use_na_sentinel=False)
         code = code * max(len(uniques), 1) + codes
-    return _first_rows(code)
-
-
-def _first_rows(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(row of the first of each distinct value of ``code``, number of each row's value), the
-    values numbered in order of first appearance; hashed in C, not sorted."""
-    codes, _ = pd.factorize(code)
-    return np.flatnonzero(~pd.Series(codes).duplicated().to_numpy()), codes
+    codes, first = numbered(code)
+    return first, codes
 
 
 def multi_people(bill: Any, lang: str) -> tuple[np.ndarray, np.ndarray, list[tuple[Any, ...]]]:
@@ -322,18 +318,11 @@ def _field(key: str, value: Any) -> bytes:
     return b",\n    " + orjson.dumps({key: value}, option=orjson.OPT_INDENT_2)[2:-2].replace(b"\n", b"\n    ")
 
 
-def _objects(items: list[Any]) -> np.ndarray:
-    """``items`` as a one-dimensional object array (a tuple or bytes stays one item)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
 def _by_code(texts: list[bytes], codes: np.ndarray, bad: np.ndarray) -> list[bytes]:
     """``texts[c]`` for each code ``c``; ``bad`` marked where that text is not :func:`_plain`."""
     if not _plain(b"\n".join(texts)):  # a line break: no run, null or escape crosses it
         bad |= ~np.array([_plain(t) for t in texts], bool)[codes]
-    return _objects(texts)[codes].tolist()  # type: ignore[no-any-return]
+    return objects(texts)[codes].tolist()  # type: ignore[no-any-return]
 
 
 def _distinct(values: np.ndarray, key: str, bad: np.ndarray) -> list[bytes]:
@@ -369,7 +358,8 @@ def _row_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
             _, first, inverse = np.unique(np.stack(columns, axis=1), axis=0, return_index=True, return_inverse=True)
             return first, inverse.reshape(-1)
         code = code * max(len(uniques), 1) + codes
-    return _first_rows(code)
+    codes, first = numbered(code)
+    return first, codes
 
 
 def _several_fields(bill: Any) -> tuple[list[list[bytes]], np.ndarray] | None:

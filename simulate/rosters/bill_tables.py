@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import labels
+from ..io.idbatch import all_plain_text
 from ..io.idmask import mask_ids_in_text, may_hold_fourteen
 from ..io.idnumber import SEPARATOR_CHARS, mask_id
 
@@ -154,18 +155,13 @@ def id_order(ids: list[Any], village: np.ndarray, lines: np.ndarray | None = Non
 def _plain_id_lines(ids: list[Any]) -> np.ndarray | None:
     """Plain 18-character IDs (``[0-9]{17}[0-9X]``) as bytes, one row each followed by a
     line break; None unless every one is such a number."""
-    if not ids or not only_str(ids):
-        return None
-    try:
-        data = ("\n".join(ids) + "\n").encode("ascii")
-    except UnicodeEncodeError:
-        return None
-    if len(data) != 19 * len(ids):
+    data = all_plain_text(ids, len(ids))  # every one 18 ASCII characters and a line break
+    if data is None:
         return None
     rows = np.frombuffer(data, np.uint8).reshape(len(ids), 19)
     digits, last = rows[:, :17], rows[:, 17]
-    if not ((rows[:, 18] == 10).all() and ((digits >= 48) & (digits <= 57)).all()):
-        return None  # a line break only after each 18th character: every number 18 long
+    if not ((digits >= 48) & (digits <= 57)).all():
+        return None
     if not (((last >= 48) & (last <= 57)) | (last == 88)).all():
         return None
     return rows
@@ -174,6 +170,25 @@ def _plain_id_lines(ids: list[Any]) -> np.ndarray | None:
 def only_str(items: list[Any]) -> bool:
     """Every item a str (not a subclass), checked in C: ``set(map(type, items))``."""
     return set(map(type, items)) <= {str}
+
+
+def objects(items: list[Any]) -> np.ndarray:
+    """``items`` as a one-dimensional object array, one element per item (a tuple or bytes
+    stays whole, where ``np.array`` would make rows or a bytes dtype): to gather by codes in C."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (int64) of integer ``keys`` numbered in order of first appearance, and the row of
+    the first key of each code: a hash in C (pandas) where ``np.unique`` would sort a million
+    keys; the numbering is only ever used to look things up by code."""
+    codes = pd.factorize(keys)[0].astype(np.int64)
+    if not len(codes):
+        return codes, np.zeros(0, np.int64)
+    seen = np.maximum.accumulate(codes)
+    return codes, np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
 
 
 def by_value(values: pd.Series, show: Any) -> list[Any]:

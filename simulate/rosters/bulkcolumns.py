@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bill_tables import only_str
+from .bill_tables import objects, only_str
 
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # \x00 is counted apart
 _NUMBER_TYPES = (int, float, np.integer, np.floating)
@@ -241,9 +241,3 @@ def each_alone(items: list[Any], array: np.ndarray) -> tuple[np.ndarray, list[An
 
 def _number_type(t: type) -> bool:
     return issubclass(t, _NUMBER_TYPES) and not issubclass(t, (bool, np.bool_))
-
-
-def objects(items: list[bytes]) -> np.ndarray:
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out

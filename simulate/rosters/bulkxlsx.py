@@ -30,7 +30,8 @@ import pandas as pd
 from ..io.leakscan import ProvedFile
 from ..io.xlsxguard import col_letters
 from ..report import excel
-from .bulkcolumns import Coded, Column, coded, objects
+from .bill_tables import objects
+from .bulkcolumns import Coded, Column, coded
 
 #: Sheets with more rows than this are written in bulk, this many rows at a time.
 BULK_ROWS = 5_000

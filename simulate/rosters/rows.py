@@ -26,6 +26,7 @@ from ..io.idbatch import PlainIds, plain_ids
 from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import IdInfo, IdNumberError, mask_id, mask_plain, validate_id
 from ..vocabulary import ACTIVE
+from .bill_tables import numbered, objects
 from .cells import (
     REJECTED_COLUMNS,
     ROW_COLUMNS,
@@ -122,28 +123,12 @@ def factorize(values: list[Any]) -> tuple[np.ndarray, list[Any]]:
     return codes, [values[i] for i in np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]]).tolist()]
 
 
-def _numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of integer ``keys`` numbered in order of first appearance, and the index of the
-    first key of each code: a hash (pandas) where ``np.unique`` would sort a million keys;
-    the numbering is only ever used to look things up by code."""
-    codes = pd.factorize(keys)[0].astype(np.int64)
-    if not len(codes):
-        return codes, np.zeros(0, np.int64)
-    seen = np.maximum.accumulate(codes)
-    return codes, np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
-
-
 def _hashable(key: Any, i: int) -> Any:
     try:
         hash(key)
         return key
     except TypeError:
         return ("unhashable", i)
-
-
-def _objects(values: list[Any]) -> np.ndarray:
-    """A 1-D object array of ``values`` (tuples stay whole)."""
-    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _all_clean(texts: list[str]) -> bool:
@@ -236,12 +221,12 @@ class _TableRows:
         """Clean names: checked all at once where every cell is text already clean (NFKC, no
         whitespace or dots: the usual column), else once per distinct cell."""
         if set(map(type, names)) <= {str} and _all_clean(names):
-            self.names = _objects(names)
+            self.names = objects(names)
             self.empty_name = np.fromiter(map(len, names), np.int64, self.n) == 0
             return
         codes, firsts = factorize(names)
         clean = [_clean_one(v) for v in firsts]
-        self.names = _objects(clean)[codes]
+        self.names = objects(clean)[codes]
         self.empty_name = np.array([not c for c in clean], bool)[codes] if self.n else np.zeros(0, bool)
 
     def skip(self) -> tuple[int, int]:
@@ -289,7 +274,7 @@ class _TableRows:
             if joint.max(initial=0) >= 2**62 // max(len(firsts), 1):  # numbered again before it could overflow
                 joint = np.unique(joint, return_inverse=True)[1].reshape(-1)
             joint = joint * len(firsts) + codes
-        self.combo, first = _numbered(joint)
+        self.combo, first = numbered(joint)
         self.meant = [self.rules.cells(cats[r], grades[r], hukous[r]) for r in first.tolist()]
         self.kind = self.combo.copy()  # index into self.kinds: (identities, reasons of settling)
         self.kinds: list[tuple[tuple[str, ...], Reasons]] = [(m[0], []) for m in self.meant]
@@ -306,7 +291,7 @@ class _TableRows:
         meaning = of_combo[self.combo[rows]] if len(of_combo) else np.zeros(0, np.int64)
         person = np.where(decide[meaning], self.age[rows] * 2 + self.male[rows], 0)
         key = meaning * (int(self.age.max(initial=0)) * 2 + 2) + person
-        inverse, first = _numbered(key)
+        inverse, first = numbered(key)
         base = len(self.kinds)
         for r in rows[first].tolist():  # a row of each kind: its own age and sex
             self.kinds.append(self.rules.settled(self.meant[self.combo[r]], int(self.age[r]), bool(self.male[r])))
@@ -366,23 +351,23 @@ class _TableRows:
         """The columns of the accepted rows ``at`` (row numbers in order)."""
         combo, n = self.combo[at], len(at)
         cols: dict[str, Any] = {
-            "file": _objects([file] * n),
-            "sheet": _objects([sheet] * n),
+            "file": objects([file] * n),
+            "sheet": objects([sheet] * n),
             "row": np.array(self.rows, np.int64)[at],
             "name": self.names[at],
-            "category_text": _objects([m[2] for m in self.meant])[combo],
-            "identities": _objects([k[0] for k in self.kinds])[self.kind[at]],
+            "category_text": objects([m[2] for m in self.meant])[combo],
+            "identities": objects([k[0] for k in self.kinds])[self.kind[at]],
             "disability_grade": np.array([m[1] for m in self.meant], np.int64)[combo],
-            "hukou": _objects([m[3] for m in self.meant])[combo],
+            "hukou": objects([m[3] for m in self.meant])[combo],
         }
         cols["village"], cols["town"] = _places(villages, towns, at)
-        number = _objects(self.ids)[at] if n else _objects([])
+        number = objects(self.ids)[at] if n else objects([])
         birth, conv = self.fast.birth_days[at].copy(), np.zeros(n, bool)
         for i in np.flatnonzero(~self.fast.ok[at]).tolist():
             info = self.infos[int(at[i])]
             assert info is not None  # an accepted row has a valid ID
             number[i], birth[i], conv[i] = info.number, (info.birth_date - _EPOCH).days, info.converted_from_15
-        sexes = _objects(["F", "M"])
+        sexes = objects(["F", "M"])
         cols.update(id_number=number, birth_date=birth, age=self.age[at], sex=sexes[self.male[at].astype(np.int64)])
         cols["id_converted"] = conv
         return cols
@@ -393,7 +378,7 @@ def _places(villages: list[Any], towns: list[Any], at: np.ndarray) -> tuple[np.n
     (vc, vf), (tc, tf) = factorize(villages), factorize(towns)
     uniq, inverse = np.unique(vc[at] * max(len(tf), 1) + tc[at], return_inverse=True)
     pairs = [(clean_place(vf[u // max(len(tf), 1)]), clean_place(tf[u % max(len(tf), 1)])) for u in uniq.tolist()]
-    return _objects([p[0] for p in pairs])[inverse], _objects([p[1] for p in pairs])[inverse]
+    return objects([p[0] for p in pairs])[inverse], objects([p[1] for p in pairs])[inverse]
 
 
 @functools.lru_cache(maxsize=4096)
