@@ -16,9 +16,9 @@ import yaml
 
 from simulate.model.runner import person_results
 from simulate.policy import load_scenario
+from simulate.rosters.arrays import numbered
 from simulate.rosters.bill import roster_bill
 from simulate.rosters.bill_people import build_villages, roster_population
-from simulate.rosters.bill_tables import numbered
 from simulate.rosters.cells import clean_name
 from simulate.rosters.kinds import kinds, person_results_by_kind
 from simulate.rosters.rows import _all_clean, _clean_one

@@ -15,13 +15,11 @@ from ..io.idmask import mask_ids_json, orjson_unlike, utf8_holds_fourteen
 from ..model.reference import resolve
 from ..money import yuan_number
 from ..policy.rules import Person
+from .arrays import numbered, objects, only_str
 from .bill_tables import (
     bill_column,
     bill_word,
     masked_cell,
-    numbered,
-    objects,
-    only_str,
     person_by_value,
     person_masked,
     person_masked_ids,

@@ -13,6 +13,7 @@ from .. import labels
 from ..io.idbatch import all_plain_text
 from ..io.idmask import mask_ids_in_text, may_hold_fourteen
 from ..io.idnumber import SEPARATOR_CHARS, mask_id
+from .arrays import only_str
 
 README_NAME = "README.txt"
 
@@ -165,30 +166,6 @@ def _plain_id_lines(ids: list[Any]) -> np.ndarray | None:
     if not (((last >= 48) & (last <= 57)) | (last == 88)).all():
         return None
     return rows
-
-
-def only_str(items: list[Any]) -> bool:
-    """Every item a str (not a subclass), checked in C: ``set(map(type, items))``."""
-    return set(map(type, items)) <= {str}
-
-
-def objects(items: list[Any]) -> np.ndarray:
-    """``items`` as a one-dimensional object array, one element per item (a tuple or bytes
-    stays whole, where ``np.array`` would make rows or a bytes dtype): to gather by codes in C."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
-def numbered(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (int64) of integer ``keys`` numbered in order of first appearance, and the row of
-    the first key of each code: a hash in C (pandas) where ``np.unique`` would sort a million
-    keys; the numbering is only ever used to look things up by code."""
-    codes = pd.factorize(keys)[0].astype(np.int64)
-    if not len(codes):
-        return codes, np.zeros(0, np.int64)
-    seen = np.maximum.accumulate(codes)
-    return codes, np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
 
 
 def by_value(values: pd.Series, show: Any) -> list[Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bill_tables import objects, only_str
+from .arrays import objects, only_str
 
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # \x00 is counted apart
 _NUMBER_TYPES = (int, float, np.integer, np.floating)

@@ -30,7 +30,7 @@ import pandas as pd
 from ..io.leakscan import ProvedFile
 from ..io.xlsxguard import col_letters
 from ..report import excel
-from .bill_tables import objects
+from .arrays import objects
 from .bulkcolumns import Coded, Column, coded
 
 #: Sheets with more rows than this are written in bulk, this many rows at a time.

@@ -26,7 +26,7 @@ from ..io.idbatch import PlainIds, plain_ids
 from ..io.idmask import mask_ids_in_text
 from ..io.idnumber import IdInfo, IdNumberError, mask_id, mask_plain, validate_id
 from ..vocabulary import ACTIVE
-from .bill_tables import numbered, objects
+from .arrays import numbered, objects
 from .cells import (
     REJECTED_COLUMNS,
     ROW_COLUMNS,
