@@ -152,12 +152,13 @@ def _ordinary(args: list[str]) -> str:
     return f"exec {shlex.quote(sys.executable)} -c {shlex.quote(code)}"
 
 
+@pytest.mark.parametrize("args", [_RUN[:-1], _RUN], ids=["table", "json"])
 @pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
-def test_run_with_its_output_descriptor_closed_exits_as_the_ordinary_path_does(closed: str) -> None:
-    # a descriptor closed at the start leaves sys.stdout / sys.stderr None: nothing to flush
-    # (the table, not --json: print() skips a None stdout, the JSON writer does not)
+def test_run_with_its_output_descriptor_closed_exits_as_the_ordinary_path_does(closed: str, args: list[str]) -> None:
+    # a descriptor closed at the start leaves sys.stdout / sys.stderr None: nothing to flush,
+    # nothing to write (the JSON as the table: an internal error, exit 3, before)
     got = [
-        subprocess.run(f"{shell(_RUN[:-1])} {closed}", shell=True, capture_output=True, text=True, cwd=ROOT)
+        subprocess.run(f"{shell(args)} {closed}", shell=True, capture_output=True, text=True, cwd=ROOT)
         for shell in (_command, _ordinary)
     ]
     assert [proc.returncode for proc in got] == [0, 0], got[0].stderr

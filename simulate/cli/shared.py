@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -221,8 +220,9 @@ def json_parent(what: str = "the results") -> argparse.ArgumentParser:
 
 
 def print_json(obj: Any) -> None:
-    """Pretty JSON on stdout, Chinese as itself."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    """Pretty JSON on stdout, Chinese as itself; nothing when stdout was closed before the
+    command started (Python's sys.stdout is None then), as ``print`` does for the text."""
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
