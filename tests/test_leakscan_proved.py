@@ -22,7 +22,7 @@ from simulate.io.leakscan import LeakError, ProvedFile, refuse_leaks, scan_folde
 from simulate.rosters import bulkxlsx
 
 
-def _fed(data: bytes, cuts: list[int], pieces: int = 1 << 23) -> ProvedFile:
+def _fed(data: bytes, cuts: list[int]) -> ProvedFile:
     proof = ProvedFile()
     bounds = [0, *sorted(c % (len(data) + 1) for c in cuts), len(data)]
     for a, b in zip(bounds, bounds[1:]):
