@@ -47,6 +47,18 @@ def test_bulk_sheets_hold_the_same_values(tmp_path, monkeypatch: pytest.MonkeyPa
     assert not (tmp_path / "bulk.xlsx.shell").exists()
 
 
+def test_a_column_with_no_value_at_all_is_written_blank(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 残疾等级 column where nobody has a grade: every cell None (min() of no values raised)
+    monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 50)
+    frame = _frame(120)
+    frame["残疾等级"] = [None] * len(frame)
+    excel.write_workbook(tmp_path / "plain.xlsx", {"大": frame})
+    bulkxlsx.write_workbook(tmp_path / "bulk.xlsx", {"大": frame})
+    got = _values(tmp_path / "bulk.xlsx")
+    assert got == _values(tmp_path / "plain.xlsx")
+    assert all(row[3] is None for row in got["大"][1:]) and len(got["大"]) == 121
+
+
 def test_unusual_cells_take_the_ordinary_path(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bulkxlsx, "BULK_ROWS", 5)
     frame = pd.DataFrame({"a": ["x\x01y"] * 10, "b": [True] * 10})

@@ -324,7 +324,7 @@ def _cells(column: Column, style: str, strings: _Strings | None, n: int) -> list
     """The cell of each of a column's distinct values, in UTF-8: a number, a shared string (a
     text the column repeats: fewer distinct values than half its rows) or an inline string."""
     values = column.values
-    if column.number and all(type(v) is int and -(2**53) <= v <= 2**53 for v in (min(values), max(values))):
+    if column.number and values and all(type(v) is int and -(2**53) <= v <= 2**53 for v in (min(values), max(values))):
         return _around(map(str, values), f"<c{style}><v>", "</v></c>")  # whole numbers, as they are
     if column.number:
         return [
