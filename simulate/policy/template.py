@@ -6,6 +6,7 @@ task list (issue 15, item 4). Figures come from data/national-standards.csv via 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import string
 from pathlib import Path
@@ -18,8 +19,11 @@ from ..resources import data_path
 VILLAGE_COLUMNS = ("village_id", "zh", "en", "residents", "task")
 
 
+@functools.lru_cache(maxsize=1)
 def national_standards() -> dict[int, dict[str, str]]:
-    """data/national-standards.csv by benefit year (yuan as written, with the sources)."""
+    """data/national-standards.csv by benefit year (yuan as written, with the sources); read
+    once per process (package data: ``simulate new`` asks twice, for the text and the note),
+    so callers must not change it."""
     path = data_path("national-standards.csv")
     text = safeio.read_text(path, safeio.REGION, str(path), ScenarioError)
     return {int(r["benefit_year"]): r for r in csv.DictReader(io.StringIO(text, newline=""))}
