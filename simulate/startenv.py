@@ -34,13 +34,19 @@ def quiet_pydantic() -> None:
     _no_plugin_search()
 
 
+def plugins_off() -> bool:
+    """Whether pydantic's plugins are off in this process (PYDANTIC_DISABLE_PLUGINS as
+    pydantic reads it: ``__all__``, ``1`` or ``true``)."""
+    return os.environ.get(PYDANTIC) in ("__all__", "1", "true")
+
+
 def _no_plugin_search() -> None:
     """With plugins off, pydantic still imports its plugin loader, which imports
     importlib.metadata (email, zipfile, csv, …: ~20 ms of CPU at every start) only to look
     for entry points it then ignores: a stand-in answers "no plugins" (``get_plugins``, the
     one name pydantic takes from it) and loads the real loader for any other name."""
     name = "pydantic.plugin._loader"
-    if os.environ.get(PYDANTIC) not in ("__all__", "1", "true") or name in sys.modules:
+    if not plugins_off() or name in sys.modules:
         return
     import types
 

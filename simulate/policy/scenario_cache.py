@@ -37,6 +37,7 @@ from ..errors import ScenarioError
 from ..io import safeio
 from ..io.digest import sha256_text
 from ..resources import write_whole
+from ..startenv import plugins_off
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: Entries kept at most; the oldest go when a new one would pass this (tests make many).
@@ -60,7 +61,7 @@ def _usable() -> bool:
     every validation), not turned off by ``SIMULATE_NO_CACHE=1``, and a system with user ids
     and links not followed on open (the checks of :func:`_open_entry`)."""
     return (
-        os.environ.get("PYDANTIC_DISABLE_PLUGINS") in ("__all__", "1", "true")
+        plugins_off()
         and os.environ.get("SIMULATE_NO_CACHE", "") in ("", "0")
         and hasattr(os, "geteuid")
         and hasattr(os, "O_NOFOLLOW")
