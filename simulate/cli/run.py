@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from .. import labels
 from ..errors import SimulateError
 from ..numtext import MAX_PERSONS, shorten, whole_from_text
 from ..results.run import run as run_model
@@ -18,8 +19,6 @@ if TYPE_CHECKING:  # the modules that read a run's results load while its worker
 def timing_names() -> dict[str, tuple[str, str]]:
     """Timing classes by (zh, en) name in the summary: the short names of ``run_timing`` over
     the ``timing`` section of labels.yaml."""
-    from .. import labels
-
     return {**labels.pairs("timing"), **labels.pairs("run_timing")}
 
 
@@ -87,7 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
 def render_text(out: Outlay, lang: str = "zh") -> str:
     """A readable summary table of a run (zh or en)."""
-    from .. import labels
     from ..results.frame_text import rows_text
 
     pol = out.scenario.policy
@@ -110,8 +108,6 @@ def render_text(out: Outlay, lang: str = "zh") -> str:
 
 
 def _cli(key: str, lang: str) -> str:
-    from .. import labels
-
     return labels.text("cli", key, lang)
 
 
