@@ -32,13 +32,13 @@ def write_bill(bill: Any, out_dir: str | os.PathLike[str], lang: Lang = "zh") ->
     """
     bill.__dict__.pop("_json_file", None)
     with publishing(out_dir, "roster") as work:
-        _write_into(bill, work, lang)
-    layout, digest = bill.__dict__.pop("_json_written")
+        layout, digest = _write_into(bill, work, lang)
     bill.__dict__["_json_file"] = (Path(out_dir) / "bill.json", digest, layout)  # --json copies it
     return Path(out_dir)
 
 
-def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
+def _write_into(bill: Any, folder: Path, lang: Lang) -> tuple[dict[str, tuple[int, int]], str | None]:
+    """The bill's files in ``folder``; returns bill.json's layout and its sha256 (as written)."""
     names = [labels.text("bill_sheets", key, lang) for key in labels.pairs("bill_sheets")]
     frames = (  # the tables after the first two come masked (RosterBill's _masking): not masked twice
         masked_frame(bill.by_source_frame(lang)),
@@ -69,8 +69,8 @@ def _write_into(bill: Any, folder: Path, lang: Lang) -> None:
     with _Proving(folder / "bill.json") as proving:  # the text in UTF-8, as write_text wrote it
         bill.write_json(proving, layout=layout)
         proving.write(b"\n")
-    bill.__dict__["_json_written"] = (layout, proving.proof.digest)
     (folder / README_NAME).write_text(mask_ids_in_text(_readme(bill, written)), "utf-8")
+    return layout, proving.proof.digest
 
 
 def _write_payment_lists(bill: Any, pay_dir: Path, lang: Lang) -> list[tuple[str, int, int]]:
