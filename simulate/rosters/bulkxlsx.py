@@ -345,9 +345,7 @@ def _cells(column: Column, style: str, strings: _Strings | None, n: int) -> list
         elif shared:
             cell = f'<c{style} t="s"><v>{strings.add(v)}</v></c>'  # type: ignore[union-attr]
         else:
-            cell = (
-                f'<c{style} t="inlineStr"><is><t{_PRESERVE if _EDGE_SPACE.search(v) else ""}>{_escaped(v)}</t></is></c>'
-            )
+            cell = _inline(v, style)
         out.append(cell.encode())
     if shared and strings is not None:  # the cells that refer to a shared string, for the sst's count
         text = np.array([type(v) is str for v in column.values] + [False])
