@@ -100,9 +100,9 @@ class _Strings:
         head, tail = self.xml.rsplit("</sst>", 1)
         head = re.sub(r' count="\d+"', f' count="{count}"', head, count=1)
         head = re.sub(r'uniqueCount="\d+"', f'uniqueCount="{self.base + len(self.index)}"', head, count=1)
-        joined = "\0".join(self.index)  # no text holds a \0 (a control character)
-        if self.index and not (_SPACE.search(joined) and _EDGE_SPACES.search(joined)):  # all at once
-            added = "<si><t>" + _escaped(joined).replace("\0", "</t></si><si><t>") + "</t></si>"
+        at_once = _wrapped(self.index, "<si><t>", "</t></si>", "") if self.index else ""
+        if at_once is not None:
+            added = at_once
         else:
             added = "".join(
                 f'<si><t xml:space="preserve">{_escaped(t)}</t></si>'
@@ -374,8 +374,17 @@ def _inline(text: str, style: str) -> str:
 def _inline_cells(texts: list[str], style: str) -> list[bytes]:
     """The inline-string cell of each text, made for all the texts at once (a column of ID
     numbers or names: as many texts as rows): joined, escaped, wrapped, encoded and split in C."""
-    joined = "\0".join(texts)
-    if _SPACE.search(joined) and _EDGE_SPACES.search(joined):  # some need xml:space="preserve": one by one
+    at_once = _wrapped(texts, f'<c{style} t="inlineStr"><is><t>', "</t></is></c>", "\0")
+    if at_once is None:  # some need xml:space="preserve": one by one
         return [_inline(v, style).encode() for v in texts]
-    before, after = f'<c{style} t="inlineStr"><is><t>', "</t></is></c>"
-    return (before + _escaped(joined).replace("\0", f"{after}\0{before}") + after).encode("utf-8").split(b"\0")
+    return at_once.encode("utf-8").split(b"\0")
+
+
+def _wrapped(texts: Iterable[str], before: str, after: str, sep: str) -> str | None:
+    """Every text escaped between ``before`` and ``after``, ``sep`` between them, made for all
+    at once (joined by "\0", which no text of a bulk sheet holds, escaped once, then cut apart
+    in C); None when a text has whitespace at either end and needs xml:space="preserve"."""
+    joined = "\0".join(texts)
+    if _SPACE.search(joined) and _EDGE_SPACES.search(joined):
+        return None
+    return before + _escaped(joined).replace("\0", f"{after}{sep}{before}") + after
