@@ -16,6 +16,7 @@ from ..model.engine import compile_for_engine
 from ..model.population import Population
 from ..model.runner import person_results
 from ..policy import Scenario
+from .arrays import numbered
 
 #: What ``person_results`` reads of a person (beside the scenario): a kind is a distinct
 #: combination of these (village and household do not change a person's tier or amounts).
@@ -39,11 +40,7 @@ def kinds(pop: Population) -> tuple[np.ndarray, np.ndarray]:
             code = _codes(column)
             key = _codes(key * (int(code.max()) + 1) + code)
     code = _codes(small)
-    kind = _codes(key * (int(code.max()) + 1) + code)
-    # kinds are numbered in order of first appearance: a person of each is where the running
-    # highest kind number goes up
-    seen = np.maximum.accumulate(kind)
-    first = np.flatnonzero(np.r_[True, seen[1:] > seen[:-1]])
+    kind, first = numbered(key * (int(code.max()) + 1) + code)
     return first, kind
 
 
