@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from ..policy import Rule, Scenario
-from ..policy.rules import mask_of
+from ..policy.rules import mask_of, uses_hukou
 from ..policy.schema import Policy
 from ..policy.subsidy import TIMINGS
 from ..vocabulary import IDENTITY_BIT
@@ -48,13 +48,6 @@ def _rule_uses_sex(rule: Rule | str) -> bool:
         return False
     parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
     return rule.sex is not None or any(_rule_uses_sex(p) for p in parts)
-
-
-def _rule_uses_hukou(rule: Rule | str) -> bool:
-    if isinstance(rule, str):
-        return False
-    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
-    return rule.hukou is not None or any(_rule_uses_hukou(p) for p in parts)
 
 
 def _urban_probability(combos: np.ndarray, urban_share: float) -> np.ndarray:
@@ -279,7 +272,7 @@ def _profiles(
     mi = np.tile(np.array([0, 1, 2]), n * G)
     w = np.repeat(w, 3 * G) * w_cg[ci, gi]
     hk = None
-    if pol.area.urban_percent is not None and any(_rule_uses_hukou(r) for r in rules):
+    if pol.area.urban_percent is not None and any(uses_hukou(r) for r in rules):
         # 户籍 type: each profile splits into rural and urban, as the synthesizer draws it
         p_urban = _urban_probability(combos, float(pol.area.urban_percent) / 100)
         ci, ai, si, gi, mi = (np.repeat(x, 2) for x in (ci, ai, si, gi, mi))

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from ..errors import PopulationError
 from ..money import largest_remainder
 from ..policy.models import Rule
-from ..policy.rules import can_match_plain, mask_of
+from ..policy.rules import can_match_plain, mask_of, uses_hukou
 from ..policy.scenario import Scenario
 from ..policy.schema import Policy
 from ..vocabulary import IDENTITY_BIT
@@ -173,7 +173,7 @@ def _reads_hukou(obj: object) -> bool:
     """Whether any rule anywhere in a policy (tiers, groups, standards, …) tests the 户籍 type:
     walked over every field, so a rule added in a new place is not missed."""
     if isinstance(obj, Rule):
-        return obj.hukou is not None or any(_reads_hukou(p) for p in (obj.any, obj.all, obj.not_) if p is not None)
+        return uses_hukou(obj)
     if isinstance(obj, BaseModel):
         return any(_reads_hukou(getattr(obj, name)) for name in type(obj).model_fields)
     if isinstance(obj, (list, tuple)):

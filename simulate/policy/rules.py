@@ -115,6 +115,15 @@ def mask_of(
     return out
 
 
+def uses_hukou(rule: Rule | str) -> bool:
+    """Whether ``rule`` tests the 户籍 type, itself or in any of its any/all/not parts (an
+    identity name never does)."""
+    if isinstance(rule, str):
+        return False
+    parts = (rule.any or ()) + (rule.all or ()) + ((rule.not_,) if rule.not_ is not None else ())
+    return rule.hukou is not None or any(uses_hukou(p) for p in parts)
+
+
 def can_match_plain(rule: Rule | str, bits: Mapping[str, int] = IDENTITY_BIT) -> bool:
     """Whether someone with no identity and no disability could satisfy the rule.
 
