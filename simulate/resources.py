@@ -123,10 +123,10 @@ def parsed_once(path: Path, parse: Callable[[], T]) -> T:
 
 def write_whole(target: Path, data: bytes, mode: int = 0o666) -> None:
     """Write ``data`` as the file ``target``, whole or not at all, whoever else writes it at
-    once: into a temporary file of this process beside it (created anew, never through a
+    once: into a hidden temporary file of this process beside it (created anew, never through a
     link, permissions ``mode`` less the umask), then renamed over it. On any error the
     temporary file is removed and the error raised."""
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # hidden: a folder listing skips it
     try:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()  # a leftover of a process that had this id

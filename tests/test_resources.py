@@ -58,7 +58,7 @@ def test_write_whole_replaces_at_once_and_never_through_a_link(tmp_path, monkeyp
 
     target = tmp_path / "entry"
     target.write_bytes(b"old")
-    tmp = tmp_path / f"entry.{os.getpid()}.tmp"
+    tmp = tmp_path / f".entry.{os.getpid()}.tmp"
     victim = tmp_path / "victim"
     victim.write_bytes(b"victim")
     tmp.symlink_to(victim)

@@ -8,11 +8,11 @@ import json
 import os
 import re
 import threading
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..resources import write_whole
 from .fonts import CSS_FAMILY, css_font_face, is_cjk
 from .outcome import INDEX_NAME, ReportError, RunResult, one_line, skip_slow_validators
 from .safehtml import CSP_META, escape, with_csp
@@ -208,9 +208,7 @@ def write_index(
     )
     page = with_fonts(_index_page(title, lang, body))
     target = out_dir / INDEX_NAME
-    temporary = out_dir / f".{INDEX_NAME}.{uuid.uuid4().hex[:8]}"
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, target)
+    write_whole(target, page.encode("utf-8"))  # whole or not at all
     return target
 
 

@@ -38,6 +38,7 @@ from ..errors import SimulateError
 from ..io.digest import file_sha256, same_digest, written_sha256
 from ..io.idmask import find_ids, mask_ids_in_text
 from ..io.leakscan import PAYMENT_LISTS, LeakError, refuse_leaks
+from ..resources import write_whole
 from .folder_guard import (
     GENERATOR,
     IN_PROGRESS,
@@ -254,14 +255,7 @@ def _sample(names: Iterator[str] | list[str], shown: int = 3) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    try:
-        temporary.write_text(text, "utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
+    write_whole(path, text.encode("utf-8"))
 
 
 _RENAME_EXCHANGE = 2
