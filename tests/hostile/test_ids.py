@@ -539,8 +539,9 @@ def test_bill_write_refuses_a_leaking_folder(rosters, tmp_path, monkeypatch, cap
     real = bill_folder._write_into
 
     def leaky(bill, folder, lang):
-        real(bill, folder, lang)
+        written = real(bill, folder, lang)
         (folder / "extra.txt").write_text(f"oops {grouped(H[0])}\n", "utf-8")
+        return written
 
     monkeypatch.setattr(bill_folder, "_write_into", leaky)
     out = tmp_path / "out"
